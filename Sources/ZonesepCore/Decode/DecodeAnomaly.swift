@@ -1,0 +1,53 @@
+/// Kinds of malformed or unusable input, counted in the summary (after Suricata's decode events).
+///
+/// A packet gets at most one anomaly: the first problem found stops its decoding.
+public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case linkTruncated = 0
+    case vlanTruncated
+    case vlanTooManyTags
+    case ipv4Truncated
+    case ipv4BadVersion
+    case ipv4BadHeaderLength
+    case ipv4BadTotalLength
+    case ipv6Truncated
+    case ipv6BadVersion
+    case ipv6ExtensionTruncated
+    case ipv6TooManyExtensions
+    case tcpTruncated
+    case tcpBadHeaderLength
+    case udpTruncated
+    case udpBadLength
+    case icmpTruncated
+    case icmpv6Truncated
+    case fragmentOrphan
+    case unknownAddressFamily
+    case captureTruncated
+
+    /// The kind's name in the summary's `anomalies` object.
+    public var name: String {
+        switch self {
+        case .linkTruncated: return "link-truncated"
+        case .vlanTruncated: return "vlan-truncated"
+        case .vlanTooManyTags: return "vlan-too-many-tags"
+        case .ipv4Truncated: return "ipv4-truncated"
+        case .ipv4BadVersion: return "ipv4-bad-version"
+        case .ipv4BadHeaderLength: return "ipv4-bad-header-length"
+        case .ipv4BadTotalLength: return "ipv4-bad-total-length"
+        case .ipv6Truncated: return "ipv6-truncated"
+        case .ipv6BadVersion: return "ipv6-bad-version"
+        case .ipv6ExtensionTruncated: return "ipv6-extension-truncated"
+        case .ipv6TooManyExtensions: return "ipv6-too-many-extensions"
+        case .tcpTruncated: return "tcp-truncated"
+        case .tcpBadHeaderLength: return "tcp-bad-header-length"
+        case .udpTruncated: return "udp-truncated"
+        case .udpBadLength: return "udp-bad-length"
+        case .icmpTruncated: return "icmp-truncated"
+        case .icmpv6Truncated: return "icmpv6-truncated"
+        case .fragmentOrphan: return "fragment-orphan"
+        case .unknownAddressFamily: return "unknown-address-family"
+        case .captureTruncated: return "capture-truncated"
+        }
+    }
+
+    public var description: String { name }
+}

@@ -1,0 +1,109 @@
+/// An IPv4 or IPv6 address in one 128-bit value: IPv4 lives in the IPv4-mapped range ::ffff:0:0/96.
+///
+/// One representation lets the zone lookup, the flow key and the policy handle both families with the
+/// same code and no existential or enum payload on the hot path.
+public struct IPAddress: Hashable, Comparable, Sendable {
+    public var rawValue: UInt128
+
+    public static let v4MappedPrefix: UInt128 = 0xffff << 32
+
+    @inlinable public init(rawValue: UInt128) { self.rawValue = rawValue }
+    @inlinable public init(v4: UInt32) { self.rawValue = IPAddress.v4MappedPrefix | UInt128(v4) }
+    @inlinable public init(v6: UInt128) { self.rawValue = v6 }
+
+    @inlinable public var isIPv4: Bool { rawValue >> 32 == 0xffff }
+    @inlinable public var v4: UInt32 { UInt32(truncatingIfNeeded: rawValue) }
+
+    @inlinable public static func < (a: IPAddress, b: IPAddress) -> Bool { a.rawValue < b.rawValue }
+
+    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail).
+    public init?(_ text: some StringProtocol) {
+        let s = String(text)
+        if s.contains(":") {
+            guard let v = IPAddress.parseV6(s) else { return nil }
+            self.init(v6: v)
+        } else {
+            guard let v = IPAddress.parseV4(s) else { return nil }
+            self.init(v4: v)
+        }
+    }
+
+    static func parseV4(_ s: String) -> UInt32? {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var v: UInt32 = 0
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt32(p), n <= 255
+            else { return nil }
+            v = v << 8 | n
+        }
+        return v
+    }
+
+    static func parseV6(_ s: String) -> UInt128? {
+        if s.hasPrefix(":") && !s.hasPrefix("::") { return nil }
+        if s.hasSuffix(":") && !s.hasSuffix("::") { return nil }
+        let halves = s.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return nil }
+        func groups(_ part: Substring) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var out: [UInt16] = []
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (i, f) in fields.enumerated() {
+                if i == fields.count - 1, f.contains(".") {
+                    guard let v4 = parseV4(String(f)) else { return nil }
+                    out.append(UInt16(v4 >> 16))
+                    out.append(UInt16(v4 & 0xffff))
+                } else {
+                    guard !f.isEmpty, f.count <= 4, let g = UInt16(f, radix: 16) else { return nil }
+                    out.append(g)
+                }
+            }
+            return out
+        }
+        var all: [UInt16]
+        if halves.count == 2 {
+            guard let a = groups(halves[0]), let b = groups(halves[1]), a.count + b.count <= 7 else { return nil }
+            all = a + Array(repeating: 0, count: 8 - a.count - b.count) + b
+        } else {
+            guard let a = groups(halves[0]), a.count == 8 else { return nil }
+            all = a
+        }
+        var v: UInt128 = 0
+        for g in all { v = v << 16 | UInt128(g) }
+        return v
+    }
+}
+
+extension IPAddress: CustomStringConvertible {
+    /// Dotted quad for IPv4; RFC 5952 text (lower case, longest zero run compressed) for IPv6.
+    public var description: String {
+        if isIPv4 {
+            let v = v4
+            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+        }
+        var groups: [UInt16] = []
+        for i in (0..<8).reversed() { groups.append(UInt16(truncatingIfNeeded: rawValue >> (UInt128(i) * 16))) }
+        var bestStart = -1
+        var bestLen = 0
+        var i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLen && j - i >= 2 {
+                    bestStart = i
+                    bestLen = j - i
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        func hex(_ g: UInt16) -> String { String(g, radix: 16) }
+        if bestStart < 0 { return groups.map(hex).joined(separator: ":") }
+        let head = groups[..<bestStart].map(hex).joined(separator: ":")
+        let tail = groups[(bestStart + bestLen)...].map(hex).joined(separator: ":")
+        return head + "::" + tail
+    }
+}

@@ -4,12 +4,14 @@
 /// move on; the cursor never owns or copies the bytes.
 public struct ByteCursor {
     public let base: UnsafeRawBufferPointer
-    public private(set) var offset: Int
+    /// Bytes consumed so far; only the read methods move it.
+    public var offset: Int { _offset }
+    @usableFromInline var _offset: Int
 
     @inlinable
     public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
         self.base = base
-        self.offset = offset
+        self._offset = offset
     }
 
     /// Bytes left to read.
@@ -22,7 +24,7 @@ public struct ByteCursor {
         let size = MemoryLayout<T>.size
         guard size <= base.count - offset else { return nil }
         let value = base.loadUnaligned(fromByteOffset: offset, as: T.self)
-        offset += size
+        _offset += size
         return T(bigEndian: value)
     }
 
@@ -32,7 +34,7 @@ public struct ByteCursor {
         let size = MemoryLayout<T>.size
         guard size <= base.count - offset else { return nil }
         let value = base.loadUnaligned(fromByteOffset: offset, as: T.self)
-        offset += size
+        _offset += size
         return T(littleEndian: value)
     }
 
@@ -49,7 +51,7 @@ public struct ByteCursor {
     @discardableResult
     public mutating func skip(_ count: Int) -> Bool {
         guard count >= 0, count <= base.count - offset else { return false }
-        offset += count
+        _offset += count
         return true
     }
 
@@ -59,7 +61,7 @@ public struct ByteCursor {
         guard 6 <= base.count - offset else { return nil }
         var v: UInt64 = 0
         for i in 0..<6 { v = v << 8 | UInt64(base[offset + i]) }
-        offset += 6
+        _offset += 6
         return MACAddress(rawValue: v)
     }
 
@@ -68,7 +70,7 @@ public struct ByteCursor {
     public mutating func readIPv6() -> IPAddress? {
         guard let hi = readInteger(as: UInt64.self) else { return nil }
         guard let lo = readInteger(as: UInt64.self) else {
-            offset -= 8
+            _offset -= 8
             return nil
         }
         return IPAddress(v6: UInt128(hi) << 64 | UInt128(lo))
@@ -85,7 +87,7 @@ public struct ByteCursor {
     public mutating func readSlice(_ count: Int) -> ByteCursor? {
         guard count >= 0, count <= base.count - offset else { return nil }
         let slice = UnsafeRawBufferPointer(rebasing: base[offset..<(offset + count)])
-        offset += count
+        _offset += count
         return ByteCursor(slice)
     }
 }

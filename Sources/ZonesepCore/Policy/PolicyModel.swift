@@ -95,7 +95,7 @@ public struct PolicyException: Sendable, Equatable {
 /// Everything zones.conf declares: the input to `ZoneMap` and `Policy` compilation.
 public struct PolicyConfig: Sendable, Equatable {
     public var sensor: String
-    public var internal: [IPPrefix]
+    public var `internal`: [IPPrefix]
     public var zones: [Zone]
     public var gateways: [Gateway]
     public var conduits: [Conduit]
@@ -112,7 +112,7 @@ public struct PolicyConfig: Sendable, Equatable {
         exceptions: [PolicyException] = []
     ) {
         self.sensor = sensor
-        self.internal = internal
+        self.internal = `internal`
         self.zones = zones
         self.gateways = gateways
         self.conduits = conduits

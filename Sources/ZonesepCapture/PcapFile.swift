@@ -1,0 +1,83 @@
+import CPcap
+import ZonesepCore
+
+/// One captured frame as libpcap hands it over: valid until the next read from the same handle.
+public struct CapturedFrame {
+    /// Packet time in µs since the Unix epoch (files are opened with microsecond precision).
+    public var timestampMicros: Int64
+    public var bytes: UnsafeRawBufferPointer
+    /// Length on the wire (`len`); `bytes.count` is the captured length.
+    public var wireLength: Int
+}
+
+/// A capture file opened with libpcap (pcap or pcapng): the reader of record for offline input.
+public final class PcapFile {
+    public let path: String
+    @usableFromInline let handle: OpaquePointer
+    /// The link type as libpcap reports it (`pcap_datalink`).
+    public let dataLink: Int32
+    /// The decoder's link type, or nil when zonesep does not decode this one.
+    public let linkType: LinkType?
+
+    public init(path: String) throws(PcapError) {
+        self.path = path
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard
+            let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf)
+        else {
+            throw PcapError(
+                call: "pcap_open_offline", source: path,
+                message: PcapFile.string(errbuf))
+        }
+        handle = h
+        dataLink = pcap_datalink(h)
+        linkType = LinkType(dlt: dataLink)
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// libpcap's name for the link type (`EN10MB`, `IEEE802_11_RADIO`, ...), or its number.
+    public var dataLinkName: String {
+        if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }
+        return "DLT \(dataLink)"
+    }
+
+    /// What one read produced.
+    public enum ReadResult {
+        case frame(CapturedFrame)
+        case end
+        /// The file is damaged past this point (truncated record, bad block): earlier frames stand.
+        case error(PcapError)
+    }
+
+    /// Reads the next frame.
+    @inlinable
+    public func next() -> ReadResult {
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        let rc = pcap_next_ex(handle, &header, &data)
+        switch rc {
+        case 1:
+            guard let h = header, let d = data else { return .end }
+            let ts = Int64(h.pointee.ts.tv_sec) &* 1_000_000 &+ Int64(h.pointee.ts.tv_usec)
+            let caplen = Int(h.pointee.caplen)
+            return .frame(
+                CapturedFrame(
+                    timestampMicros: ts, bytes: UnsafeRawBufferPointer(start: d, count: caplen),
+                    wireLength: max(Int(h.pointee.len), caplen)))
+        case PCAP_ERROR_BREAK:
+            return .end
+        default:
+            return .error(
+                PcapError(call: "pcap_next_ex", source: path, message: String(cString: pcap_geterr(handle))))
+        }
+    }
+
+    static func string(_ buf: [CChar]) -> String {
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The version of libpcap in use (`pcap_lib_version`), for reports.
+    public static var libraryVersion: String { String(cString: pcap_lib_version()) }
+}

@@ -1,0 +1,56 @@
+/// A violating flow, as values: the output module turns it into JSON, text or syslog.
+public struct Alert: Sendable, Equatable {
+    /// The flow's first packet time, µs since the Unix epoch (UTC).
+    public var timestampMicros: Int64
+    public var verdict: Verdict
+    public var proto: UInt8
+    /// Initiator (`src_*`) and responder (`dest_*`); ports are nil for protocols without ports.
+    public var srcIP: IPAddress
+    public var srcPort: UInt16?
+    public var destIP: IPAddress
+    public var destPort: UInt16?
+    public var srcZone: ZoneRef
+    public var destZone: ZoneRef
+    public var initiator: InitiatorMethod
+    public var vlanCount: UInt8
+    public var vlanOuter: UInt16
+    public var vlanInner: UInt16
+    public var srcMAC: MACAddress?
+    public var destMAC: MACAddress?
+    public var flowSerial: UInt64
+    public var icmpType: UInt8
+    public var icmpCode: UInt8
+
+    public var rule: RuleID { verdict.rule }
+    public var vlans: [UInt16] { Array([vlanOuter, vlanInner].prefix(Int(vlanCount))) }
+
+    /// Builds the alert for a flow entry whose verdict is set.
+    public init?(flow e: FlowEntry) {
+        guard let rule = e.verdict else { return nil }
+        let k = e.key
+        let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+        timestampMicros = e.firstSeen
+        verdict = Verdict(rule: rule, conduit: Int(e.conduit))
+        proto = k.proto
+        srcIP = e.initiatorIsA ? k.addressA : k.addressB
+        destIP = e.initiatorIsA ? k.addressB : k.addressA
+        srcPort = ports ? (e.initiatorIsA ? k.portA : k.portB) : nil
+        destPort = ports ? (e.initiatorIsA ? k.portB : k.portA) : nil
+        srcZone = e.initiatorZone
+        destZone = e.responderZone
+        initiator = e.method
+        vlanCount = UInt8(k.vlans >> 24)
+        vlanOuter = UInt16(k.vlans >> 12 & 0xfff)
+        vlanInner = UInt16(k.vlans & 0xfff)
+        if e.hasMACs {
+            srcMAC = MACAddress(rawValue: e.initiatorIsA ? e.macA : e.macB)
+            destMAC = MACAddress(rawValue: e.initiatorIsA ? e.macB : e.macA)
+        } else {
+            srcMAC = nil
+            destMAC = nil
+        }
+        flowSerial = e.serial
+        icmpType = e.icmpType
+        icmpCode = e.icmpCode
+    }
+}

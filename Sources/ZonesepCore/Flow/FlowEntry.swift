@@ -1,0 +1,71 @@
+/// One flow's state: identity, who initiated it, counters in both directions and its verdict.
+public struct FlowEntry: Sendable {
+    public var key: FlowKey
+    /// Serial number in order of creation: unique within a run, stable across identical runs.
+    public var serial: UInt64 = 0
+    public var firstSeen: Int64 = 0
+    public var lastSeen: Int64 = 0
+    public var packetsAB: UInt64 = 0
+    public var packetsBA: UInt64 = 0
+    public var bytesAB: UInt64 = 0
+    public var bytesBA: UInt64 = 0
+    public var zoneA = ZoneRef.external
+    public var zoneB = ZoneRef.external
+    /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none).
+    public var macA: UInt64 = 0
+    public var macB: UInt64 = 0
+    public var hasMACs = false
+    /// True when endpoint A initiated the flow.
+    public var initiatorIsA = true
+    public var method = InitiatorMethod.firstPacket
+    /// Flags of the state machine: FIN from A, FIN from B, RST seen.
+    public var tcpState: UInt8 = 0
+    /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
+    public var rule: UInt8 = FlowEntry.noVerdict
+    /// The conduit a `conduit-mac-mismatch` verdict concerns.
+    public var conduit: Int16 = -1
+    /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
+    public var icmpType: UInt8 = 0
+    public var icmpCode: UInt8 = 0
+
+    public static let noVerdict: UInt8 = 0xff
+    public static let finA: UInt8 = 1
+    public static let finB: UInt8 = 2
+    public static let reset: UInt8 = 4
+
+    @inlinable
+    public init(key: FlowKey) { self.key = key }
+
+    /// Closed by RST, or by FIN from both sides.
+    @inlinable
+    public var isClosed: Bool {
+        tcpState & FlowEntry.reset != 0 || tcpState & (FlowEntry.finA | FlowEntry.finB) == FlowEntry.finA | FlowEntry.finB
+    }
+
+    @inlinable public var verdict: RuleID? { RuleID(rawValue: rule) }
+    @inlinable public var packets: UInt64 { packetsAB &+ packetsBA }
+    @inlinable public var bytes: UInt64 { bytesAB &+ bytesBA }
+    @inlinable public var initiatorZone: ZoneRef { initiatorIsA ? zoneA : zoneB }
+    @inlinable public var responderZone: ZoneRef { initiatorIsA ? zoneB : zoneA }
+}
+
+/// Idle timeouts in packet time, microseconds.
+public struct FlowTimeouts: Sendable {
+    public var tcp: Int64 = 600_000_000
+    /// After FIN from both sides or RST: late packets still join the flow; a new SYN starts a new one.
+    public var tcpClosed: Int64 = 10_000_000
+    public var udp: Int64 = 120_000_000
+    public var icmp: Int64 = 60_000_000
+    public var other: Int64 = 120_000_000
+    public init() {}
+
+    @inlinable
+    public func timeout(for e: FlowEntry) -> Int64 {
+        switch e.key.proto {
+        case IPProtocolNumber.tcp: return e.isClosed ? tcpClosed : tcp
+        case IPProtocolNumber.udp: return udp
+        case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6: return icmp
+        default: return other
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// A bidirectional flow's identity: VLAN tags, protocol, and the two endpoints in canonical order.
+///
+/// Endpoint A is the lower (address, port) pair, so both directions of a flow produce the same key;
+/// `PacketDirection` says which way a given packet went.
+public struct FlowKey: Hashable, Sendable {
+    public var addressA: IPAddress
+    public var addressB: IPAddress
+    public var portA: UInt16
+    public var portB: UInt16
+    public var proto: UInt8
+    /// Tag count in the top bits, then the outer and inner 12-bit VLAN ids.
+    public var vlans: UInt32
+
+    @inlinable
+    public init(addressA: IPAddress, addressB: IPAddress, portA: UInt16, portB: UInt16, proto: UInt8, vlans: UInt32) {
+        self.addressA = addressA
+        self.addressB = addressB
+        self.portA = portA
+        self.portB = portB
+        self.proto = proto
+        self.vlans = vlans
+    }
+
+    /// Builds the canonical key for a packet from `src`:`srcPort` to `dst`:`dstPort`; `fromA` is true when the
+    /// packet's source is endpoint A.
+    @inlinable
+    public static func canonical(
+        src: IPAddress, srcPort: UInt16, dst: IPAddress, dstPort: UInt16, proto: UInt8, vlans: UInt32
+    ) -> (key: FlowKey, fromA: Bool) {
+        if src.rawValue < dst.rawValue || (src == dst && srcPort <= dstPort) {
+            return (FlowKey(addressA: src, addressB: dst, portA: srcPort, portB: dstPort, proto: proto, vlans: vlans), true)
+        }
+        return (FlowKey(addressA: dst, addressB: src, portA: dstPort, portB: srcPort, proto: proto, vlans: vlans), false)
+    }
+
+    /// Packs up to two VLAN ids with their count.
+    @inlinable
+    public static func packVLANs(count: UInt8, outer: UInt16, inner: UInt16) -> UInt32 {
+        UInt32(count) << 24 | UInt32(outer & 0xfff) << 12 | UInt32(inner & 0xfff)
+    }
+
+    /// A 64-bit hash that mixes every field (multiply–xorshift); cheap, and no per-process seed, so runs repeat.
+    @inlinable
+    public var hashValue64: UInt64 {
+        @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+            var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
+            x ^= x >> 32
+            return x
+        }
+        var h: UInt64 = 0x243F_6A88_85A3_08D3
+        h = mix(h, UInt64(truncatingIfNeeded: addressA.rawValue))
+        h = mix(h, UInt64(truncatingIfNeeded: addressA.rawValue >> 64))
+        h = mix(h, UInt64(truncatingIfNeeded: addressB.rawValue))
+        h = mix(h, UInt64(truncatingIfNeeded: addressB.rawValue >> 64))
+        h = mix(h, UInt64(portA) << 48 | UInt64(portB) << 32 | UInt64(proto) << 24 | UInt64(vlans & 0xff_ffff))
+        h = mix(h, UInt64(vlans >> 24))
+        return h ^ (h >> 29)
+    }
+}
+
+/// How the initiator of a flow was known (the `initiator` field of an alert).
+public enum InitiatorMethod: UInt8, Sendable {
+    case syn, synAck, inferred, firstPacket
+
+    public var name: String {
+        switch self {
+        case .syn: return "syn"
+        case .synAck: return "syn-ack"
+        case .inferred: return "inferred"
+        case .firstPacket: return "first-packet"
+        }
+    }
+}
+
+/// DESIGN.md's direction rules, applied to a flow's first packet.
+public enum InitiatorRule {
+    /// Well-known ports rank before registered before dynamic.
+    @inlinable
+    static func rank(_ port: UInt16) -> UInt8 { port < 1024 ? 0 : (port < 49152 ? 1 : 2) }
+
+    /// Whether the sender of the first packet is the initiator, and how that was decided.
+    @inlinable
+    public static func decide(
+        proto: UInt8, srcPort: UInt16, dstPort: UInt16, tcpFlags: UInt8, icmpType: UInt8, hasPorts: Bool
+    ) -> (senderInitiates: Bool, method: InitiatorMethod) {
+        switch proto {
+        case IPProtocolNumber.tcp where hasPorts:
+            let syn = tcpFlags & DecodedPacket.TCPFlag.syn != 0
+            let ack = tcpFlags & DecodedPacket.TCPFlag.ack != 0
+            if syn && !ack { return (true, .syn) }
+            if syn && ack { return (false, .synAck) }
+            let rs = rank(srcPort)
+            let rd = rank(dstPort)
+            if rs < rd { return (false, .inferred) }
+            if rd < rs { return (true, .inferred) }
+            return (true, .firstPacket)
+        case IPProtocolNumber.udp where hasPorts:
+            if rank(srcPort) < rank(dstPort) { return (false, .inferred) }
+            return (true, .firstPacket)
+        case IPProtocolNumber.icmp:
+            return (icmpType != 0, .firstPacket)  // echo reply seen first: its receiver asked
+        case IPProtocolNumber.icmpv6:
+            return (icmpType != 129, .firstPacket)
+        default:
+            return (true, .firstPacket)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import ZonesepCore
+
+/// What a replay found, for the closing `summary` record and the text tables.
+public struct ReplaySummary: Sendable {
+    /// One input file: how much of it was read, and why it stopped if it did not end cleanly.
+    public struct FileResult: Sendable {
+        public var path: String
+        public var linkType: String?
+        public var packets: UInt64 = 0
+        public var firstPacketMicros: Int64?
+        public var lastPacketMicros: Int64?
+        /// nil when the file was read to its end; otherwise the reason, as on stderr.
+        public var error: String?
+
+        public init(path: String) { self.path = path }
+    }
+
+    public var policy: Policy
+    public var counters: Counters
+    public var matrix: ZoneMatrix
+    public var files: [FileResult]
+    public var flowsActive: Int
+    public var flowsEvicted: UInt64
+    public var flowCapacity: Int
+
+    public init(
+        policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
+        flowsEvicted: UInt64, flowCapacity: Int
+    ) {
+        self.policy = policy
+        self.counters = counters
+        self.matrix = matrix
+        self.files = files
+        self.flowsActive = flowsActive
+        self.flowsEvicted = flowsEvicted
+        self.flowCapacity = flowCapacity
+    }
+
+    /// Non-zero matrix cells in row-major order (zones as declared, then external, unzoned, local).
+    public func cells() -> [(from: ZoneRef, to: ZoneRef, packets: UInt64, bytes: UInt64, flows: UInt64)] {
+        var out: [(ZoneRef, ZoneRef, UInt64, UInt64, UInt64)] = []
+        for a in 0..<matrix.side {
+            for b in 0..<matrix.side {
+                let i = a * matrix.side + b
+                if matrix.packets[i] > 0 || matrix.flows[i] > 0 {
+                    out.append((matrix.ref(a), matrix.ref(b), matrix.packets[i], matrix.bytes[i], matrix.flows[i]))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The `summary` JSON record.
+    public func json() -> String {
+        let map = policy.zoneMap
+        var o = JSONObject()
+        o.add("timestamp", counters.lastPacketMicros.map(Timestamp.rfc3339))
+        o.add("event_type", "summary")
+        o.add("sensor", policy.config.sensor)
+        o.add("packets", counters.packets)
+        o.add("bytes", counters.bytes)
+        o.add("ip_packets", counters.ipPackets)
+        o.add("non_ip_packets", counters.nonIPPackets)
+        o.add("flows", counters.flows)
+        var ft = JSONObject()
+        ft.add("capacity", flowCapacity)
+        ft.add("active_at_end", flowsActive)
+        ft.add("evicted", flowsEvicted)
+        o.addRaw("flow_table", ft.json)
+        var alerts = JSONObject()
+        alerts.add("total", counters.alerts)
+        var byRule = JSONObject()
+        for r in RuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
+        alerts.addRaw("by_rule", byRule.json)
+        o.addRaw("alerts", alerts.json)
+        var anomalies = JSONObject()
+        for k in DecodeAnomaly.allCases where counters.count(k) > 0 { anomalies.add(k.name, counters.count(k)) }
+        o.addRaw("anomalies", anomalies.json)
+        let cells = cells()
+        let packetCells = cells.filter { $0.packets > 0 }.map { c -> String in
+            var x = JSONObject()
+            x.add("src_zone", map.name(of: c.from))
+            x.add("dest_zone", map.name(of: c.to))
+            x.add("packets", c.packets)
+            x.add("bytes", c.bytes)
+            return x.json
+        }
+        let flowCells = cells.filter { $0.flows > 0 }.map { c -> String in
+            var x = JSONObject()
+            x.add("src_zone", map.name(of: c.from))
+            x.add("dest_zone", map.name(of: c.to))
+            x.add("flows", c.flows)
+            return x.json
+        }
+        var m = JSONObject()
+        m.addRaw("packets", JSONObject.array(packetCells))
+        m.addRaw("flows", JSONObject.array(flowCells))
+        o.addRaw("matrix", m.json)
+        o.addRaw(
+            "files",
+            JSONObject.array(
+                files.map { f in
+                    var x = JSONObject()
+                    x.add("path", f.path)
+                    x.add("link_type", f.linkType)
+                    x.add("packets", f.packets)
+                    x.add("first_packet", f.firstPacketMicros.map(Timestamp.rfc3339))
+                    x.add("last_packet", f.lastPacketMicros.map(Timestamp.rfc3339))
+                    x.add("error", f.error)
+                    return x.json
+                }))
+        return o.json
+    }
+
+    /// The summary as aligned tables for a terminal.
+    public func text() -> String {
+        let map = policy.zoneMap
+        var out = "\nSummary (sensor \(policy.config.sensor))\n"
+        var totals: [[String]] = [
+            ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
+            ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],
+            ["flows", "\(counters.flows)"], ["flows evicted (table full)", "\(flowsEvicted)"],
+            ["violating flows", "\(counters.alerts)"],
+        ]
+        if let a = counters.firstPacketMicros, let b = counters.lastPacketMicros {
+            totals.append(["first packet", Timestamp.rfc3339(a)])
+            totals.append(["last packet", Timestamp.rfc3339(b)])
+        }
+        out += TextTable.render(totals, rightAlign: [1])
+
+        out += "\nViolating flows by rule\n"
+        out += TextTable.render(
+            [["rule", "severity", "flows"]]
+                + RuleID.allCases.map { [$0.name, $0.severity.rawValue, "\(counters.count($0))"] },
+            header: true, rightAlign: [2])
+
+        let anomalies = DecodeAnomaly.allCases.filter { counters.count($0) > 0 }
+        out += "\nDecode anomalies\n"
+        out +=
+            anomalies.isEmpty
+            ? "  none\n"
+            : TextTable.render(
+                [["kind", "packets"]] + anomalies.map { [$0.name, "\(counters.count($0))"] }, header: true,
+                rightAlign: [1])
+
+        out += "\nZone matrix (source/initiator → destination/responder)\n"
+        let rows = cells().map { c in
+            [
+                map.name(of: c.from), map.name(of: c.to), "\(c.packets)", "\(c.bytes)", "\(c.flows)",
+                policy.mayViolate(c.from, c.to) && c.from != c.to ? "cross-tier" : "",
+            ]
+        }
+        out += TextTable.render(
+            [["from", "to", "packets", "bytes", "flows", ""]] + rows, header: true, rightAlign: [2, 3, 4])
+
+        out += "\nFiles\n"
+        out += TextTable.render(
+            [["file", "link type", "packets", "status"]]
+                + files.map { [$0.path, $0.linkType ?? "-", "\($0.packets)", $0.error ?? "ok"] },
+            header: true, rightAlign: [2])
+        return out
+    }
+}
+
+/// Column-aligned plain text tables (display width aware for Japanese labels).
+public enum TextTable {
+    public static func render(_ rows: [[String]], header: Bool = false, rightAlign: Set<Int> = []) -> String {
+        guard let cols = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: cols)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }
+        var out = ""
+        for (n, r) in rows.enumerated() {
+            var line = " "
+            for (i, c) in r.enumerated() {
+                let pad = String(repeating: " ", count: widths[i] - displayWidth(c))
+                line += " " + (rightAlign.contains(i) ? pad + c : c + pad)
+            }
+            while line.last == " " { line.removeLast() }
+            out += line + "\n"
+            if header && n == 0 {
+                out += " " + widths.map { " " + String(repeating: "-", count: $0) }.joined() + "\n"
+            }
+        }
+        return out
+    }
+
+    /// East Asian wide characters take two columns in a terminal.
+    public static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { w, u in
+            let v = u.value
+            let wide =
+                (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+                || (0xFFE0...0xFFE6).contains(v)
+            return w + (wide ? 2 : 1)
+        }
+    }
+}

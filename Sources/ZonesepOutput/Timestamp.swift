@@ -1,0 +1,39 @@
+/// Packet times as text. Never the wall clock: the same capture gives the same text.
+public enum Timestamp {
+    /// RFC 3339 in UTC with microseconds: `2026-11-21T00:12:03.512004Z`.
+    public static func rfc3339(_ micros: Int64) -> String {
+        var secs = micros / 1_000_000
+        var frac = micros % 1_000_000
+        if frac < 0 {
+            frac += 1_000_000
+            secs -= 1
+        }
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civil(fromDays: days)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):"
+            + "\(pad(rem % 60, 2)).\(pad(frac, 6))Z"
+    }
+
+    /// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's civil_from_days).
+    public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

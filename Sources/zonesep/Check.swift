@@ -1,0 +1,21 @@
+import ArgumentParser
+import ZonesepConfig
+import ZonesepCore
+
+extension Zonesep {
+    /// `zonesep check`: validate zones.conf and show the zone map it describes.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate zones.conf and print a summary of the zone map.",
+            discussion: "Every problem is reported with the file, line and key. Exits non-zero on errors.")
+
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() throws {
+            guard let config = PolicyLoading.load(configOptions.config, now: WallClock.nowMicros()) else {
+                throw ExitCode(ExitStatus.usage)
+            }
+            StandardOutput.write(PolicyLoading.summary(config, now: WallClock.nowMicros()))
+        }
+    }
+}

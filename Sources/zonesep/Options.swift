@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `--config`, shared by every subcommand that reads zones.conf.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The zone map and policy (TOML).")
+    var config: String = "zones.conf"
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// How alerts and the summary are written.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "text for a person at a terminal; json for JSON Lines on stdout.")
+    var output: OutputFormat = .text
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import ZonesepCapture
+import ZonesepCore
+import ZonesepOutput
+
+extension Zonesep {
+    /// `zonesep replay`: verify capture files against the policy, as an audit does.
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay pcap/pcapng files and report every flow that breaks the separation policy.",
+            discussion: """
+                Files are read in the order of their first packet; a directory means the capture files in it. \
+                Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error.
+                """)
+
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var outputOptions: OutputOptions
+
+        @Option(name: .long, help: "Hard cap on flows held at once; beyond it the oldest are evicted and counted.")
+        var maxFlows: Int = 1 << 20
+
+        @Argument(help: "Capture files (pcap or pcapng), or directories of them.")
+        var inputs: [String] = []
+
+        func validate() throws {
+            if inputs.isEmpty { throw ValidationError("name at least one capture file or directory") }
+            if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+        }
+
+        func run() throws {
+            guard let config = PolicyLoading.load(configOptions.config, now: nil) else {
+                throw ExitCode(ExitStatus.usage)
+            }
+            let policy = Policy(config)
+            var runner = ReplayRunner(policy: policy, format: outputOptions.output, maxFlows: maxFlows)
+            let status = runner.run(inputs)
+            if status != ExitStatus.clean { throw ExitCode(status) }
+        }
+    }
+}
+
+/// The replay lifecycle: inputs in time order, every frame through the verifier, alerts out as found,
+/// the summary at the end whatever happened to the files.
+struct ReplayRunner {
+    let policy: Policy
+    let format: OutputFormat
+    let verifier: Verifier
+    let alertFormat: AlertFormat
+    var inputFailed = false
+
+    init(policy: Policy, format: OutputFormat, maxFlows: Int) {
+        self.policy = policy
+        self.format = format
+        self.verifier = Verifier(policy: policy, flowCapacity: maxFlows)
+        self.alertFormat = AlertFormat(policy: policy)
+    }
+
+    mutating func run(_ inputs: [String]) -> Int32 {
+        let (paths, problems) = CaptureSet.expand(inputs)
+        for p in problems {
+            Diagnostics.error(p.description)
+            inputFailed = true
+        }
+        var results: [ReplaySummary.FileResult] = []
+        for entry in CaptureSet.inTimeOrder(paths) {
+            results.append(replay(entry.path))
+        }
+        verifier.finish()
+        let summary = ReplaySummary(
+            policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: results,
+            flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
+            flowCapacity: verifier.flows.capacity)
+        StandardOutput.write(format == .json ? summary.json() : summary.text())
+        StandardOutput.flush()
+        if inputFailed { return ExitStatus.usage }
+        return verifier.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
+    }
+
+    /// Replays one file; a file that cannot be opened, or breaks off, is reported and the replay goes on.
+    mutating func replay(_ path: String) -> ReplaySummary.FileResult {
+        var result = ReplaySummary.FileResult(path: path)
+        let file: PcapFile
+        do {
+            file = try PcapFile(path: path)
+        } catch {
+            fail(&result, "\(error.source): cannot be read: \(error.message)")
+            return result
+        }
+        result.linkType = file.dataLinkName
+        guard let linkType = file.linkType else {
+            fail(&result, "\(path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped")
+            return result
+        }
+        while true {
+            switch file.next() {
+            case .frame(let frame):
+                result.packets += 1
+                if result.firstPacketMicros == nil { result.firstPacketMicros = frame.timestampMicros }
+                result.lastPacketMicros = frame.timestampMicros
+                if let alert = verifier.process(
+                    timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength,
+                    linkType: linkType)
+                {
+                    emit(alert)
+                }
+            case .end:
+                return result
+            case .error(let e):
+                fail(&result, "\(path): damaged after \(result.packets) packets: \(e.message)")
+                return result
+            }
+        }
+    }
+
+    func emit(_ alert: Alert) {
+        StandardOutput.write(format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
+    }
+
+    mutating func fail(_ result: inout ReplaySummary.FileResult, _ message: String) {
+        Diagnostics.error(message)
+        result.error = message
+        inputFailed = true
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// zonesep: verifies three-tier network separation (三層の対策) from the packets themselves.
+@main
+struct Zonesep: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "zonesep",
+        abstract: "Verify a municipality's three-tier network separation (三層の対策) from captured traffic.",
+        version: version,
+        subcommands: [Check.self, Replay.self]
+    )
+
+    /// Exit statuses of DESIGN.md: usage errors are 2, like configuration and input errors.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success {
+                exit(withError: error)  // --help, --version
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { fputs(message + "\n", stderr) }
+            exit(status == .validationFailure ? ExitStatus.usage : status.rawValue)
+        }
+    }
+}
+
+/// DESIGN.md's exit statuses.
+enum ExitStatus {
+    static let clean: Int32 = 0
+    static let violations: Int32 = 1
+    static let usage: Int32 = 2
+}

@@ -1,0 +1,170 @@
+import XCTest
+
+@testable import ZonesepCore
+
+final class FlowTableTests: XCTestCase {
+    func key(_ n: UInt32, port: UInt16 = 443) -> FlowKey {
+        FlowKey.canonical(
+            src: IPAddress(v4: 0x0A00_0000 | n), srcPort: 40000, dst: IPAddress(v4: 0x0A14_0001), dstPort: port,
+            proto: 6, vlans: 0
+        ).key
+    }
+
+    func testInsertFindRemove() {
+        let t = FlowTable(capacity: 100)
+        var ids: [Int] = []
+        for n in 0..<100 {
+            let k = key(UInt32(n))
+            XCTAssertNil(t.find(k, hash: k.hashValue64))
+            ids.append(t.insert(k, hash: k.hashValue64, now: 0) { _, _ in XCTFail("no eviction below the cap") })
+        }
+        XCTAssertEqual(t.count, 100)
+        for n in 0..<100 {
+            let k = key(UInt32(n))
+            XCTAssertEqual(t.find(k, hash: k.hashValue64), ids[n])
+            XCTAssertEqual(t[ids[n]].key, k)
+        }
+        // Remove every other one; the rest must stay reachable across the shifted probe runs.
+        for n in stride(from: 0, to: 100, by: 2) { t.remove(at: ids[n]) }
+        XCTAssertEqual(t.count, 50)
+        for n in 0..<100 {
+            let k = key(UInt32(n))
+            XCTAssertEqual(t.find(k, hash: k.hashValue64) != nil, n % 2 == 1, "flow \(n)")
+        }
+    }
+
+    /// A small, half-full index has long probe runs: every removal order must keep the rest reachable.
+    func testRemovalInAnyOrderKeepsTheRestReachable() {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<200 {
+            let t = FlowTable(capacity: 8)
+            let keys = (0..<8).map { _ in key(UInt32(truncatingIfNeeded: rng.next()) & 0xffff) }
+            guard Set(keys).count == 8 else { continue }
+            var live = Dictionary(uniqueKeysWithValues: keys.map { ($0, t.insert($0, hash: $0.hashValue64, now: 0) { _, _ in }) })
+            for k in keys.shuffled(using: &rng) {
+                t.remove(at: live[k]!)
+                live[k] = nil
+                for (other, id) in live { XCTAssertEqual(t.find(other, hash: other.hashValue64), id) }
+                XCTAssertNil(t.find(k, hash: k.hashValue64))
+            }
+            XCTAssertEqual(t.count, 0)
+        }
+    }
+
+    func testCapEvictsTheLeastRecentlySeenAndCounts() {
+        let t = FlowTable(capacity: 4)
+        for n in 0..<4 {
+            let k = key(UInt32(n))
+            let i = t.insert(k, hash: k.hashValue64, now: Int64(n)) { _, _ in }
+            t[i].lastSeen = Int64(n)
+        }
+        var evicted: [FlowKey] = []
+        let k = key(99)
+        _ = t.insert(k, hash: k.hashValue64, now: 10) { e, reason in
+            XCTAssertEqual(reason, .evicted)
+            evicted.append(e.key)
+        }
+        XCTAssertEqual(evicted, [key(0)])
+        XCTAssertEqual(t.evictions, 1)
+        XCTAssertEqual(t.count, 4)
+        XCTAssertNil(t.find(key(0), hash: key(0).hashValue64))
+    }
+
+    /// A flood of new flows never grows the table past its cap, and every displaced flow is counted.
+    func testFloodStaysBounded() {
+        let t = FlowTable(capacity: 1000)
+        var ended = 0
+        for n in 0..<50_000 {
+            let k = key(UInt32(n), port: UInt16(n % 60000))
+            let i = t.insert(k, hash: k.hashValue64, now: Int64(n)) { _, _ in ended += 1 }
+            t[i].lastSeen = Int64(n)
+            XCTAssertLessThanOrEqual(t.count, 1000)
+        }
+        XCTAssertEqual(t.count, 1000)
+        XCTAssertEqual(ended, 49_000)
+        XCTAssertEqual(t.evictions, 49_000)
+    }
+
+    func testIdleSweepExpiresByPacketTime() {
+        let t = FlowTable(capacity: 16)
+        let k = key(1)
+        let i = t.insert(k, hash: k.hashValue64, now: 0) { _, _ in }
+        t[i].lastSeen = 0
+        var ended: [FlowEndReason] = []
+        t.sweep(now: FlowTimeouts().tcp, budget: 16) { _, r in ended.append(r) }
+        XCTAssertEqual(ended, [], "exactly at the timeout the flow is still alive")
+        t.sweep(now: FlowTimeouts().tcp + 1, budget: 16) { _, r in ended.append(r) }
+        XCTAssertEqual(ended, [.idle])
+        XCTAssertEqual(t.count, 0)
+        XCTAssertEqual(t.expirations, 1)
+    }
+
+    func testClosedTCPFlowsTimeOutSooner() {
+        var e = FlowEntry(key: key(1))
+        XCTAssertFalse(e.isClosed)
+        e.tcpState |= FlowEntry.finA
+        XCTAssertFalse(e.isClosed)
+        e.tcpState |= FlowEntry.finB
+        XCTAssertTrue(e.isClosed)
+        XCTAssertEqual(FlowTimeouts().timeout(for: e), FlowTimeouts().tcpClosed)
+    }
+}
+
+final class InitiatorRuleTests: XCTestCase {
+    func decide(_ proto: UInt8, _ sport: UInt16, _ dport: UInt16, flags: UInt8 = 0, icmp: UInt8 = 8) -> String {
+        let d = InitiatorRule.decide(
+            proto: proto, srcPort: sport, dstPort: dport, tcpFlags: flags, icmpType: icmp, hasPorts: true)
+        return (d.senderInitiates ? "sender/" : "receiver/") + d.method.name
+    }
+
+    func testTCP() {
+        XCTAssertEqual(decide(6, 51512, 445, flags: 0x02), "sender/syn")
+        XCTAssertEqual(decide(6, 445, 51512, flags: 0x12), "receiver/syn-ack")
+        XCTAssertEqual(decide(6, 51512, 445, flags: 0x10), "sender/inferred")
+        XCTAssertEqual(decide(6, 445, 51512, flags: 0x18), "receiver/inferred")
+        XCTAssertEqual(decide(6, 3389, 50000, flags: 0x10), "receiver/inferred", "registered before dynamic")
+        XCTAssertEqual(decide(6, 50001, 50000, flags: 0x10), "sender/first-packet", "equal ranks")
+        XCTAssertEqual(decide(6, 1023, 1024, flags: 0x10), "receiver/inferred", "1023 is well-known")
+        XCTAssertEqual(decide(6, 49151, 49152, flags: 0x10), "receiver/inferred", "49151 is registered")
+    }
+
+    func testUDP() {
+        XCTAssertEqual(decide(17, 53, 40000), "receiver/inferred", "first packet from the service port")
+        XCTAssertEqual(decide(17, 40000, 53), "sender/first-packet")
+        XCTAssertEqual(decide(17, 123, 123), "sender/first-packet")
+        XCTAssertEqual(decide(17, 50000, 50001), "sender/first-packet")
+    }
+
+    func testICMP() {
+        XCTAssertEqual(decide(1, 0, 0, icmp: 8), "sender/first-packet")
+        XCTAssertEqual(decide(1, 0, 0, icmp: 0), "receiver/first-packet", "echo reply seen first")
+        XCTAssertEqual(decide(58, 0, 0, icmp: 128), "sender/first-packet")
+        XCTAssertEqual(decide(58, 0, 0, icmp: 129), "receiver/first-packet")
+        XCTAssertEqual(decide(47, 0, 0), "sender/first-packet", "GRE and others")
+    }
+}
+
+final class CommunityIDTests: XCTestCase {
+    /// Vectors from the Community ID specification's baseline.
+    func testSpecificationVectors() {
+        XCTAssertEqual(
+            CommunityID.compute(
+                src: IPAddress("128.232.110.120")!, dst: IPAddress("66.35.250.204")!, proto: 6, srcPort: 34855,
+                dstPort: 80, icmpType: 0, icmpCode: 0),
+            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
+        // The same flow seen from the other side has the same id.
+        XCTAssertEqual(
+            CommunityID.compute(
+                src: IPAddress("66.35.250.204")!, dst: IPAddress("128.232.110.120")!, proto: 6, srcPort: 80,
+                dstPort: 34855, icmpType: 0, icmpCode: 0),
+            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
+    }
+
+    func testSHA1() {
+        let hex = SHA1.digest(Array("abc".utf8)).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
+        XCTAssertEqual(hex.joined(), "a9993e364706816aba3e25717850c26c9cd0d89d")
+        XCTAssertEqual(Base64.encode(Array("foobar".utf8)), "Zm9vYmFy")
+        XCTAssertEqual(Base64.encode(Array("fooba".utf8)), "Zm9vYmE=")
+        XCTAssertEqual(Base64.encode(Array("foob".utf8)), "Zm9vYg==")
+    }
+}

@@ -1,0 +1,68 @@
+import XCTest
+
+@testable import ZonesepCore
+
+final class AddressTests: XCTestCase {
+    func testIPv4RoundTrip() {
+        let a = IPAddress("10.20.3.4")
+        XCTAssertEqual(a?.isIPv4, true)
+        XCTAssertEqual(a?.v4, 0x0A14_0304)
+        XCTAssertEqual(a?.description, "10.20.3.4")
+        XCTAssertNil(IPAddress("10.20.3"))
+        XCTAssertNil(IPAddress("10.20.3.256"))
+        XCTAssertNil(IPAddress("10.20..4"))
+    }
+
+    func testIPv6ParsingAndRFC5952Text() {
+        XCTAssertEqual(IPAddress("fd00:10::1")?.description, "fd00:10::1")
+        XCTAssertEqual(IPAddress("2001:DB8:0:0:0:0:0:1")?.description, "2001:db8::1")
+        XCTAssertEqual(IPAddress("::")?.description, "::")
+        XCTAssertEqual(IPAddress("::1")?.description, "::1")
+        XCTAssertEqual(IPAddress("fe80::1:2")?.rawValue, 0xfe80_0000_0000_0000_0000_0000_0001_0002)
+        XCTAssertEqual(IPAddress("1:0:0:2:0:0:0:3")?.description, "1:0:0:2::3")
+        XCTAssertEqual(IPAddress("::ffff:1.2.3.4"), IPAddress("1.2.3.4"))
+        XCTAssertNil(IPAddress("1::2::3"))
+        XCTAssertNil(IPAddress("12345::"))
+        XCTAssertNil(IPAddress(":1:2"))
+        XCTAssertNil(IPAddress("1:2:3:4:5:6:7:8:9"))
+    }
+
+    func testPrefixes() throws {
+        let p = try XCTUnwrap(IPPrefix("10.20.0.0/16"))
+        XCTAssertTrue(p.contains(IPAddress("10.20.255.1")!))
+        XCTAssertFalse(p.contains(IPAddress("10.21.0.1")!))
+        XCTAssertFalse(p.contains(IPAddress("::a14:1")!))  // IPv4-compatible (not mapped) is IPv6
+        XCTAssertEqual(p.description, "10.20.0.0/16")
+        XCTAssertFalse(p.hadHostBits)
+        XCTAssertEqual(IPPrefix("10.1.2.3/16")?.hadHostBits, true)
+        XCTAssertEqual(IPPrefix("10.1.2.3")?.description, "10.1.2.3")
+        XCTAssertEqual(IPPrefix("fd00:10::/48")?.displayLength, 48)
+        XCTAssertNil(IPPrefix("10.0.0.0/33"))
+        XCTAssertNil(IPPrefix("10.0.0.0/"))
+        XCTAssertNil(IPPrefix("fd00::/129"))
+        XCTAssertEqual(IPPrefix("0.0.0.0/0")?.contains(IPAddress("8.8.8.8")!), true)
+        XCTAssertEqual(IPPrefix("0.0.0.0/0")?.contains(IPAddress("2001:db8::1")!), false)
+    }
+
+    func testMAC() {
+        XCTAssertEqual(MACAddress("02:00:00:00:01:05")?.rawValue, 0x0200_0000_0105)
+        XCTAssertEqual(MACAddress("02-00-00-00-01-0A")?.description, "02:00:00:00:01:0a")
+        XCTAssertNil(MACAddress("02:00:00:00:01"))
+        XCTAssertNil(MACAddress("02:00:00:00:01:zz"))
+    }
+
+    func testPortSpecs() {
+        XCTAssertEqual(try PortSpec.parse("tcp/443").get(), .tcp(443...443))
+        XCTAssertEqual(try PortSpec.parse("udp/3478-3481").get(), .udp(3478...3481))
+        XCTAssertEqual(try PortSpec.parse("icmp").get(), .icmp)
+        XCTAssertEqual(try PortSpec.parse("any").get(), .any)
+        for bad in ["tcp/", "tcp/70000", "sctp/1", "tcp/5-1", "tcp/1-2-3", "443"] {
+            XCTAssertThrowsError(try PortSpec.parse(bad).get(), bad)
+        }
+        XCTAssertTrue(PortSpec.tcp(3478...3481).matches(proto: 6, port: 3480))
+        XCTAssertFalse(PortSpec.tcp(3478...3481).matches(proto: 17, port: 3480))
+        XCTAssertFalse(PortSpec.udp(53...53).matches(proto: 17, port: nil))
+        XCTAssertTrue(PortSpec.icmp.matches(proto: 58, port: nil))
+        XCTAssertTrue(PortSpec.any.matches(proto: 47, port: nil))
+    }
+}

@@ -1,0 +1,147 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// Each rule of DESIGN.md's table, its priority, and each exception case, on the design's example map.
+final class PolicyTests: XCTestCase {
+    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
+
+    /// 2026-11-21T00:00:00Z and the example exception's expiry (end of 2027-03-31 JST).
+    let now: Int64 = 1_795_219_200_000_000
+    static let expiry: Int64 = 1_806_505_200_000_000
+
+    let policy = Policy(
+        PolicyConfig(
+            sensor: "test",
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16", "fd00:10::/48")),
+                Zone(id: "lgwan", kind: .lgwan, networks: p("10.20.0.0/16")),
+                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
+                Zone(id: "internet", kind: .internet, networks: p("10.30.0.0/16")),
+                Zone(id: "mynumber-b", kind: .mynumber, networks: p("10.11.0.0/16")),
+            ],
+            gateways: [Gateway(name: "security-cloud", addresses: p("203.0.113.10", "203.0.113.11"))],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress("02:00:00:00:01:05"),
+                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
+            ],
+            sanitisation: [
+                SanitisationPath(
+                    name: "mail", method: .mailText, from: p("10.30.5.10"), to: p("10.20.5.10"), ports: [.tcp(25...25)]),
+                SanitisationPath(
+                    name: "vdi", method: .screenTransfer, from: p("10.20.0.0/16"), to: p("10.30.6.0/28"),
+                    ports: SanitisationMethod.screenTransfer.defaultPorts),
+            ],
+            exceptions: [
+                PolicyException(
+                    name: "web-conference", from: p("10.30.0.0/16"), to: p("198.51.100.0/24"),
+                    ports: [.tcp(443...443), .udp(3478...3481)], approved: "No.12", expiresAtMicros: expiry,
+                    expiresText: "2027-03-31"),
+                PolicyException(
+                    name: "lgwan-vendor", from: p("10.20.9.9"), to: p("10.30.9.9", "192.0.2.9", "10.99.0.9", "10.10.9.9"),
+                    ports: [.any], approved: "No.13", expiresAtMicros: expiry, expiresText: "2027-03-31"),
+            ]))
+
+    func rule(
+        _ from: String, _ to: String, _ proto: UInt8 = 6, _ port: UInt16? = 443, fromMAC: String? = nil,
+        at time: Int64? = nil
+    ) -> String {
+        let a = IPAddress(from)!
+        let b = IPAddress(to)!
+        let f = FlowEnds(
+            initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
+            responderZone: policy.zoneMap.lookup(b), proto: proto, port: port,
+            initiatorMAC: fromMAC.flatMap { MACAddress($0) })
+        return policy.verdict(f, at: time ?? now)?.rule.name ?? "allowed"
+    }
+
+    func testSameKindIsAllowed() {
+        XCTAssertEqual(rule("10.20.1.1", "172.20.1.1", 6, 445), "allowed")
+        XCTAssertEqual(rule("10.10.1.1", "10.11.1.1", 6, 445), "allowed")
+        XCTAssertEqual(rule("10.30.1.1", "10.30.2.2"), "allowed")
+    }
+
+    func testConduit() {
+        XCTAssertEqual(rule("10.10.1.5", "172.20.9.9", fromMAC: "02:00:00:00:01:05"), "allowed")
+        XCTAssertEqual(rule("10.10.1.5", "172.20.9.9"), "allowed", "no MAC on the link: not checkable")
+        XCTAssertEqual(rule("10.10.1.5", "172.20.9.9", fromMAC: "02:00:00:00:01:99"), "conduit-mac-mismatch")
+        XCTAssertEqual(rule("10.10.1.5", "172.20.9.9", 6, 80), "mynumber-isolation", "other port")
+        XCTAssertEqual(rule("10.10.1.5", "172.20.9.9", 17, 443), "mynumber-isolation", "other protocol")
+        XCTAssertEqual(rule("172.20.9.9", "10.10.1.5"), "mynumber-isolation", "other direction")
+        XCTAssertEqual(rule("10.10.1.6", "172.20.9.9"), "mynumber-isolation", "other initiator")
+    }
+
+    func testMynumberIsolation() {
+        XCTAssertEqual(rule("10.10.3.3", "10.30.1.1"), "mynumber-isolation")
+        XCTAssertEqual(rule("10.20.1.1", "10.10.3.3"), "mynumber-isolation")
+        XCTAssertEqual(rule("10.10.3.3", "8.8.8.8", 17, 53), "mynumber-isolation", "external")
+        XCTAssertEqual(rule("10.10.3.3", "192.168.1.1"), "mynumber-isolation", "unzoned")
+        XCTAssertEqual(rule("fd00:10::5", "2001:db8::1"), "mynumber-isolation", "IPv6")
+        XCTAssertEqual(rule("10.20.9.9", "10.10.9.9"), "mynumber-isolation", "exceptions never open mynumber")
+    }
+
+    func testSanitisationPaths() {
+        XCTAssertEqual(rule("10.30.5.10", "10.20.5.10", 6, 25), "allowed")
+        XCTAssertEqual(rule("10.20.5.10", "10.30.5.10", 6, 25), "sanitisation-bypass", "wrong direction")
+        XCTAssertEqual(rule("10.30.5.10", "10.20.5.10", 6, 587), "sanitisation-bypass", "port not declared")
+        XCTAssertEqual(rule("10.20.3.4", "10.30.6.5", 6, 3389), "allowed")
+        XCTAssertEqual(rule("10.20.3.4", "10.30.6.5", 17, 4172), "allowed", "method default ports")
+        XCTAssertEqual(rule("10.20.3.4", "10.30.6.16", 6, 3389), "sanitisation-bypass", "outside the /28")
+        XCTAssertEqual(rule("10.20.3.4", "10.30.7.8", 6, 445), "sanitisation-bypass")
+        XCTAssertEqual(rule("10.20.9.9", "10.30.9.9", 6, 445), "allowed", "unexpired exception")
+        XCTAssertEqual(
+            rule("10.20.9.9", "10.30.9.9", 6, 445, at: Self.expiry), "sanitisation-bypass", "expired exception")
+    }
+
+    func testLGWANExternal() {
+        XCTAssertEqual(rule("10.20.1.1", "8.8.8.8", 17, 53), "lgwan-external")
+        XCTAssertEqual(rule("8.8.8.8", "172.20.1.1"), "lgwan-external")
+        XCTAssertEqual(rule("10.20.9.9", "192.0.2.9"), "allowed", "exception")
+    }
+
+    func testSecurityCloud() {
+        XCTAssertEqual(rule("10.30.1.1", "203.0.113.10"), "allowed")
+        XCTAssertEqual(rule("10.30.1.1", "203.0.113.12"), "security-cloud-bypass")
+        XCTAssertEqual(rule("203.0.113.12", "10.30.1.1", 6, 22), "security-cloud-bypass", "inbound")
+        XCTAssertEqual(rule("10.30.1.1", "198.51.100.7", 17, 3478), "allowed", "exception")
+        XCTAssertEqual(rule("10.30.1.1", "198.51.100.7", 17, 3482), "security-cloud-bypass", "port outside")
+        XCTAssertEqual(rule("198.51.100.7", "10.30.1.1", 6, 443), "security-cloud-bypass", "direction")
+        XCTAssertEqual(
+            rule("10.30.1.1", "198.51.100.7", 6, 443, at: Self.expiry - 1), "allowed", "last µs of validity")
+        XCTAssertEqual(rule("10.30.1.1", "198.51.100.7", 6, 443, at: Self.expiry), "security-cloud-bypass")
+    }
+
+    func testSecurityCloudNeedsGateways() {
+        let open = Policy(
+            PolicyConfig(zones: [Zone(id: "internet", kind: .internet, networks: Self.p("10.30.0.0/16"))]))
+        let f = FlowEnds(
+            initiator: IPAddress("10.30.1.1")!, responder: IPAddress("8.8.8.8")!,
+            initiatorZone: ZoneRef(zone: 0), responderZone: .external, proto: 6, port: 443)
+        XCTAssertNil(open.verdict(f, at: now))
+    }
+
+    func testUnzonedHost() {
+        XCTAssertEqual(rule("192.168.1.1", "10.20.1.1"), "unzoned-host")
+        XCTAssertEqual(rule("10.30.1.1", "10.99.0.1"), "unzoned-host")
+        XCTAssertEqual(rule("192.168.1.1", "8.8.8.8"), "unzoned-host")
+        XCTAssertEqual(rule("10.20.9.9", "10.99.0.9"), "allowed", "exception")
+        XCTAssertEqual(rule("8.8.8.8", "8.8.4.4"), "allowed", "external to external is transit")
+    }
+
+    func testLocalAddressesNeverAlert() {
+        XCTAssertEqual(rule("10.10.3.3", "255.255.255.255", 17, 67), "allowed")
+        XCTAssertEqual(rule("10.10.3.3", "224.0.0.251", 17, 5353), "allowed")
+        XCTAssertEqual(rule("fe80::1", "fd00:10::5", 58, nil), "allowed")
+        XCTAssertEqual(rule("192.168.9.9", "239.255.255.250", 17, 1900), "allowed")
+    }
+
+    func testSeverities() {
+        XCTAssertEqual(RuleID.conduitMACMismatch.severity, .critical)
+        XCTAssertEqual(RuleID.mynumberIsolation.severity, .critical)
+        XCTAssertEqual(RuleID.sanitisationBypass.severity, .high)
+        XCTAssertEqual(RuleID.lgwanExternal.severity, .high)
+        XCTAssertEqual(RuleID.securityCloudBypass.severity, .medium)
+        XCTAssertEqual(RuleID.unzonedHost.severity, .medium)
+    }
+}

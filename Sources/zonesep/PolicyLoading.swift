@@ -1,0 +1,27 @@
+import ZonesepConfig
+import ZonesepCore
+
+/// Loads zones.conf for any subcommand: every diagnostic goes to stderr; nil means do not start.
+enum PolicyLoading {
+    /// `now` (µs) turns on the expired-exception warnings: `check` passes the wall clock; a replay judges
+    /// exceptions by packet time instead, so it passes nil.
+    static func load(_ path: String, now: Int64?) -> PolicyConfig? {
+        let result = ZonesConfigLoader.load(path: path, now: now)
+        for d in result.diagnostics {
+            if d.severity == .error {
+                Diagnostics.error(d.description)
+            } else {
+                Diagnostics.note(d.description)
+            }
+        }
+        if result.hasErrors || result.config == nil {
+            Diagnostics.error("\(path): \(result.errors.count) error(s); nothing was started")
+            return nil
+        }
+        return result.config
+    }
+
+    static func summary(_ config: PolicyConfig, now: Int64) -> String {
+        ConfigSummary.render(config, now: now)
+    }
+}

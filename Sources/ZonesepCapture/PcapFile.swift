@@ -13,7 +13,7 @@ public struct CapturedFrame {
 /// A capture file opened with libpcap (pcap or pcapng): the reader of record for offline input.
 public final class PcapFile {
     public let path: String
-    @usableFromInline let handle: OpaquePointer
+    let handle: OpaquePointer
     /// The link type as libpcap reports it (`pcap_datalink`).
     public let dataLink: Int32
     /// The decoder's link type, or nil when zonesep does not decode this one.
@@ -51,7 +51,6 @@ public final class PcapFile {
     }
 
     /// Reads the next frame.
-    @inlinable
     public func next() -> ReadResult {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil

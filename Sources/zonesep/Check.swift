@@ -1,6 +1,7 @@
 import ArgumentParser
 import ZonesepConfig
 import ZonesepCore
+import ZonesepOutput
 
 extension Zonesep {
     /// `zonesep check`: validate zones.conf and show the zone map it describes.
@@ -15,7 +16,9 @@ extension Zonesep {
             guard let config = PolicyLoading.load(configOptions.config, now: WallClock.nowMicros()) else {
                 throw ExitCode(ExitStatus.usage)
             }
-            StandardOutput.write(PolicyLoading.summary(config, now: WallClock.nowMicros()))
+            let out = LineWriter(fd: 1)
+            out.write(line: PolicyLoading.summary(config, now: WallClock.nowMicros()))
+            out.flush()
         }
     }
 }

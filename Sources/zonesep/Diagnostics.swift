@@ -1,20 +1,23 @@
+import ZonesepOutput
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Diagnostics go to stderr, prefixed so they stand apart from alerts in a terminal.
+/// Diagnostics go to stderr at once, prefixed so they stand apart from alerts in a terminal.
 enum Diagnostics {
-    static func error(_ message: String) { fputs("zonesep: error: \(message)\n", stderr) }
-    static func warning(_ message: String) { fputs("zonesep: warning: \(message)\n", stderr) }
-    static func note(_ message: String) { fputs("zonesep: \(message)\n", stderr) }
-}
+    static func error(_ message: String) { emit("zonesep: error: \(message)\n") }
+    static func warning(_ message: String) { emit("zonesep: warning: \(message)\n") }
+    static func note(_ message: String) { emit("zonesep: \(message)\n") }
 
-/// Buffered standard output (one write per line would dominate a replay with many alerts).
-enum StandardOutput {
-    static func write(_ line: String) {
-        fputs(line, stdout)
-        fputs("\n", stdout)
+    private static func emit(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            offset += n
+        }
+        bytes.removeAll()
     }
-
-    static func flush() { fflush(stdout) }
 }

@@ -46,6 +46,7 @@ struct ReplayRunner {
     let format: OutputFormat
     let verifier: Verifier
     let alertFormat: AlertFormat
+    let out = LineWriter(fd: 1)
     var inputFailed = false
 
     init(policy: Policy, format: OutputFormat, maxFlows: Int) {
@@ -70,8 +71,8 @@ struct ReplayRunner {
             policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: results,
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity)
-        StandardOutput.write(format == .json ? summary.json() : summary.text())
-        StandardOutput.flush()
+        out.write(line: format == .json ? summary.json() : summary.text())
+        out.flush()
         if inputFailed { return ExitStatus.usage }
         return verifier.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
     }
@@ -113,7 +114,7 @@ struct ReplayRunner {
     }
 
     func emit(_ alert: Alert) {
-        StandardOutput.write(format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
+        out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
     }
 
     mutating func fail(_ result: inout ReplaySummary.FileResult, _ message: String) {

@@ -22,15 +22,15 @@ struct Zonesep: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             let status = exitCode(for: error)
             if status == .success {
                 exit(withError: error)  // --help, --version
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { fputs(message + "\n", stderr) }
-            exit(status == .validationFailure ? ExitStatus.usage : status.rawValue)
+            if !message.isEmpty { Diagnostics.note(message) }
+            Glibc.exit(status == .validationFailure ? ExitStatus.usage : status.rawValue)
         }
     }
 }

@@ -50,9 +50,11 @@ final class ZoneMapTests: XCTestCase {
 
     func testEdgesOfTheAddressSpace() {
         let map = ZoneMap(
-            zones: [zone("top", .internet, ["ffff:ffff::/32"]), zone("bottom", .lgwan, ["::2/128"])],
+            zones: [zone("top", .internet, ["fe00::/9"]), zone("bottom", .lgwan, ["::2/128"])],
             internal: [])
-        XCTAssertEqual(lookup(map, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "top")
+        XCTAssertEqual(lookup(map, "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "top")
+        XCTAssertEqual(lookup(map, "fe80::"), "local")
+        XCTAssertEqual(lookup(map, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "local")
         XCTAssertEqual(lookup(map, "::2"), "bottom")
         XCTAssertEqual(lookup(map, "::3"), "external")
         XCTAssertEqual(lookup(map, "10.0.0.1"), "external")  // no internal space declared

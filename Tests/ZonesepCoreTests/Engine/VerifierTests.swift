@@ -1,0 +1,205 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// The whole per-packet path driven with frames: initiator, one verdict per flow, ICMP errors,
+/// fragments, VLANs, TCP close and reuse, idle timeouts, and the zone matrix.
+final class VerifierTests: XCTestCase {
+    typealias F = EngineFrames
+    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
+
+    let t0: Int64 = 1_795_219_200_000_000
+    var verifier: Verifier!
+
+    override func setUp() {
+        verifier = Verifier(
+            policy: Policy(
+                PolicyConfig(
+                    sensor: "test",
+                    zones: [
+                        Zone(id: "mynumber", kind: .mynumber, networks: Self.p("10.10.0.0/16")),
+                        Zone(id: "lgwan", kind: .lgwan, networks: Self.p("10.20.0.0/16")),
+                        Zone(id: "internet", kind: .internet, networks: Self.p("10.30.0.0/16")),
+                    ],
+                    gateways: [Gateway(name: "cloud", addresses: Self.p("203.0.113.10"))],
+                    conduits: [
+                        Conduit(
+                            name: "c", from: Self.p("10.10.1.5"), fromMAC: MACAddress("02:00:00:00:01:05"),
+                            to: Self.p("10.20.9.9"), ports: [.tcp(443...443)])
+                    ])), flowCapacity: 64)
+    }
+
+    @discardableResult
+    func feed(_ frame: [UInt8], at seconds: Double) -> Alert? {
+        frame.withUnsafeBytes {
+            verifier.process(
+                timestamp: t0 + Int64(seconds * 1_000_000), bytes: $0, wireLength: frame.count, linkType: .ethernet)
+        }
+    }
+
+    func testHandshakeAlertsOnceWithTheSYNSenderAsInitiator() throws {
+        let a = try XCTUnwrap(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0))
+        XCTAssertEqual(a.rule, .sanitisationBypass)
+        XCTAssertEqual(a.initiator, .syn)
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(a.srcPort, 51512)
+        XCTAssertEqual(a.destPort, 445)
+        XCTAssertEqual(a.srcZone, ZoneRef(zone: 1))
+        XCTAssertEqual(a.destZone, ZoneRef(zone: 2))
+        XCTAssertEqual(a.srcMAC, MACAddress("02:00:00:00:00:01"))
+        XCTAssertEqual(a.timestampMicros, t0)
+        XCTAssertNil(feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x12), at: 0.001))
+        XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x10), at: 0.002))
+        XCTAssertEqual(verifier.counters.flows, 1)
+        XCTAssertEqual(verifier.counters.count(.sanitisationBypass), 1)
+        XCTAssertEqual(verifier.counters.packets, 3)
+        XCTAssertEqual(verifier.counters.ipPackets, 3)
+    }
+
+    func testSYNACKSeenFirstMakesItsReceiverTheInitiator() throws {
+        let a = try XCTUnwrap(feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x12), at: 0))
+        XCTAssertEqual(a.initiator, .synAck)
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(a.destPort, 445)
+        XCTAssertEqual(a.srcMAC, MACAddress("02:00:00:00:00:02"), "the initiator received this frame")
+    }
+
+    func testMidStreamTCPIsInferredFromPorts() throws {
+        let a = try XCTUnwrap(feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x18), at: 0))
+        XCTAssertEqual(a.initiator, .inferred)
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
+    }
+
+    func testConduitMACIsCheckedOnTheInitiatorSide() throws {
+        XCTAssertNil(
+            feed(
+                F.tcpFrame("10.10.1.5", 40000, "10.20.9.9", 443, flags: 0x02, srcMAC: "02:00:00:00:01:05"), at: 0))
+        let a = try XCTUnwrap(
+            feed(F.tcpFrame("10.10.1.5", 40001, "10.20.9.9", 443, flags: 0x02, srcMAC: "02:00:00:00:0b:ad"), at: 1))
+        XCTAssertEqual(a.rule, .conduitMACMismatch)
+        XCTAssertEqual(a.verdict.conduit, 0)
+        // A SYN-ACK first: the initiator's MAC is the frame's destination.
+        XCTAssertNil(
+            feed(
+                F.tcpFrame(
+                    "10.20.9.9", 443, "10.10.1.5", 40002, flags: 0x12, srcMAC: "02:00:00:00:09:09",
+                    dstMAC: "02:00:00:00:01:05"), at: 2))
+    }
+
+    func testICMPErrorTravelsWithTheFlowItReportsOn() throws {
+        let query = F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, F.udp(40000, 53))
+        let a = try XCTUnwrap(feed(F.ethernet(query), at: 0))
+        XCTAssertEqual(a.rule, .sanitisationBypass)
+        let unreachable = F.ethernet(F.ipv4("10.30.7.8", "10.20.3.4", proto: 1, F.icmpError(quoting: query)))
+        XCTAssertNil(feed(unreachable, at: 0.01))
+        XCTAssertEqual(verifier.counters.flows, 1)
+        var packets: UInt64 = 0
+        verifier.flows.forEach { packets += $0.packets }
+        XCTAssertEqual(packets, 2)
+    }
+
+    func testICMPErrorForAnUnseenFlowStandsForThatFlow() throws {
+        let query = F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, F.udp(40000, 53))
+        // A router (an unzoned address) reports on it; the flow is the quoted one, not router ↔ host.
+        let err = F.ethernet(F.ipv4("10.99.0.1", "10.20.3.4", proto: 1, F.icmpError(quoting: query, type: 11, code: 0)))
+        let a = try XCTUnwrap(feed(err, at: 0))
+        XCTAssertEqual(a.rule, .sanitisationBypass)
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(a.destPort, 53)
+        XCTAssertNil(a.srcMAC, "the frame's MACs are not the quoted hosts'")
+    }
+
+    func testEchoReplySeenFirst() throws {
+        let reply = F.ethernet(F.ipv4("10.30.7.8", "10.20.3.4", proto: 1, F.icmpEcho(type: 0, id: 77)))
+        let a = try XCTUnwrap(feed(reply, at: 0))
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(a.initiator, .firstPacket)
+        XCTAssertNil(a.srcPort)
+        XCTAssertNil(a.destPort)
+        let request = F.ethernet(F.ipv4("10.20.3.4", "10.30.7.8", proto: 1, F.icmpEcho(type: 8, id: 77)))
+        XCTAssertNil(feed(request, at: 1), "same echo id: same flow")
+        let other = F.ethernet(F.ipv4("10.20.3.4", "10.30.7.8", proto: 1, F.icmpEcho(type: 8, id: 78)))
+        XCTAssertNotNil(feed(other, at: 2), "another echo id: another flow")
+    }
+
+    func testFragmentsJoinTheFlowOfTheirFirstFragment() throws {
+        let udp = F.udp(40000, 2049, payload: Array(repeating: 7, count: 16))
+        let first = F.ethernet(F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, udp, id: 99, flagsOffset: 0x2000))
+        let second = F.ethernet(
+            F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, Array(repeating: 7, count: 16), id: 99, flagsOffset: 3))
+        XCTAssertNotNil(feed(first, at: 0))
+        XCTAssertNil(feed(second, at: 0.001))
+        XCTAssertEqual(verifier.counters.flows, 1)
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 0)
+        var packets: UInt64 = 0
+        verifier.flows.forEach { packets += $0.packets }
+        XCTAssertEqual(packets, 2)
+        let orphan = F.ethernet(F.ipv4("10.20.3.5", "10.30.7.8", proto: 17, [1, 2, 3, 4, 5, 6, 7, 8], id: 5, flagsOffset: 3))
+        XCTAssertNil(feed(orphan, at: 0.002))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
+        // The orphan still counts in the packet matrix, as tcpdump would count it.
+        let m = verifier.matrix
+        XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 2))], 3)
+    }
+
+    func testVLANsSeparateFlows() {
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [120]), at: 0))
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [121]), at: 0))
+        let a = feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [100, 120]), at: 0)
+        XCTAssertEqual(a?.vlans, [100, 120])
+        XCTAssertEqual(verifier.counters.flows, 3)
+    }
+
+    func testClosedConnectionAndANewSYNMakeTwoFlows() {
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0))
+        XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x11), at: 1))
+        XCTAssertNil(feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x11), at: 1.1))
+        XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x10), at: 1.2), "last ACK")
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 2), "port reuse")
+        XCTAssertEqual(verifier.counters.flows, 2)
+    }
+
+    func testIdleFlowExpiresInPacketTime() {
+        XCTAssertNotNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 0))
+        XCTAssertNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 119))
+        XCTAssertNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 238), "idle 119 s: same flow")
+        XCTAssertNotNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 359), "idle 121 s: new flow")
+    }
+
+    func testAllowedAndLocalTrafficMakesNoAlertButCounts() {
+        XCTAssertNil(feed(F.tcpFrame("10.30.1.1", 40000, "203.0.113.10", 443, flags: 0x02), at: 0))
+        XCTAssertNil(feed(F.udpFrame("10.10.3.3", 68, "255.255.255.255", 67), at: 0))
+        XCTAssertNil(feed(F.ethernet([0, 1, 8, 0, 6, 4, 0, 1] + Array(repeating: 0, count: 20), type: 0x0806), at: 0))
+        XCTAssertEqual(verifier.counters.alerts, 0)
+        XCTAssertEqual(verifier.counters.nonIPPackets, 1)
+        XCTAssertEqual(verifier.counters.flows, 2)
+        let m = verifier.matrix
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 2)) * m.side + m.index(.external)], 1)
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 0)) * m.side + m.index(.local)], 1)
+    }
+
+    func testMalformedPacketsAreCountedNotFatal() {
+        XCTAssertNil(feed([0x02, 0x00], at: 0))
+        XCTAssertNil(feed(F.ethernet([0x45, 0, 0]), at: 0))
+        XCTAssertEqual(verifier.counters.packets, 2)
+        XCTAssertEqual(verifier.counters.anomalyTotal, 2)
+        XCTAssertEqual(verifier.counters.flows, 0)
+    }
+
+    func testPolicyReloadKeepsFlowsAndRemapsTheMatrix() {
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0))
+        // The new map makes 10.30.7.8 part of the LGWAN tier: the next flow is judged by it.
+        let new = Policy(
+            PolicyConfig(zones: [
+                Zone(id: "internet", kind: .internet, networks: Self.p("10.31.0.0/16")),
+                Zone(id: "lgwan", kind: .lgwan, networks: Self.p("10.20.0.0/16", "10.30.0.0/16")),
+            ]))
+        verifier.replacePolicy(new)
+        XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51513, "10.30.7.8", 445, flags: 0x02), at: 1))
+        XCTAssertEqual(verifier.activeFlows, 2)
+        let m = verifier.matrix
+        XCTAssertEqual(m.zoneCount, 2)
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 0))], 1, "old flow kept")
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 1))], 1, "new flow")
+    }
+}

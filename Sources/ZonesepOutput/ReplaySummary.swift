@@ -22,11 +22,14 @@ public struct ReplaySummary: Sendable {
     public var flowsActive: Int
     public var flowsEvicted: UInt64
     public var flowCapacity: Int
+    /// Every violating flow with its totals, in the order the alerts were raised.
+    public var violations: [Violation]
 
     public init(
         policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
-        flowsEvicted: UInt64, flowCapacity: Int
+        flowsEvicted: UInt64, flowCapacity: Int, violations: [Violation] = []
     ) {
+        self.violations = violations
         self.policy = policy
         self.counters = counters
         self.matrix = matrix
@@ -96,6 +99,26 @@ public struct ReplaySummary: Sendable {
         m.addRaw("packets", JSONObject.array(packetCells))
         m.addRaw("flows", JSONObject.array(flowCells))
         o.addRaw("matrix", m.json)
+        let format = AlertFormat(policy: policy)
+        o.addRaw(
+            "violations",
+            JSONObject.array(
+                violations.map { v in
+                    var x = JSONObject()
+                    x.add("flow_id", format.flowID(v.alert))
+                    x.add("rule", v.alert.rule.name)
+                    x.add("proto", ProtocolName.of(v.alert.proto))
+                    x.add("src_ip", v.alert.srcIP.description)
+                    x.add("src_port", v.alert.srcPort)
+                    x.add("dest_ip", v.alert.destIP.description)
+                    x.add("dest_port", v.alert.destPort)
+                    x.add("first_seen", Timestamp.rfc3339(v.firstSeenMicros))
+                    x.add("last_seen", Timestamp.rfc3339(v.lastSeenMicros))
+                    x.add("packets", v.packets)
+                    x.add("bytes", v.bytes)
+                    x.add("end", v.end.name)
+                    return x.json
+                }))
         o.addRaw(
             "files",
             JSONObject.array(

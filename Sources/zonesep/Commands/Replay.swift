@@ -39,21 +39,14 @@ extension Zonesep {
     }
 }
 
-/// The replay lifecycle: inputs in time order, every frame through the verifier, alerts out as found,
+/// The replay lifecycle: inputs in time order, every frame through the session, alerts out as found,
 /// the summary at the end whatever happened to the files.
 struct ReplayRunner {
-    let policy: Policy
-    let format: OutputFormat
-    let verifier: Verifier
-    let alertFormat: AlertFormat
-    let out = LineWriter(fd: 1)
+    let session: Session
     var inputFailed = false
 
     init(policy: Policy, format: OutputFormat, maxFlows: Int) {
-        self.policy = policy
-        self.format = format
-        self.verifier = Verifier(policy: policy, flowCapacity: maxFlows)
-        self.alertFormat = AlertFormat(policy: policy)
+        session = Session(policy: policy, format: format, maxFlows: maxFlows)
     }
 
     mutating func run(_ inputs: [String]) -> Int32 {
@@ -66,15 +59,10 @@ struct ReplayRunner {
         for entry in CaptureSet.inTimeOrder(paths) {
             results.append(replay(entry.path))
         }
-        verifier.finish()
-        let summary = ReplaySummary(
-            policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: results,
-            flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
-            flowCapacity: verifier.flows.capacity)
-        out.write(line: format == .json ? summary.json() : summary.text())
-        out.flush()
+        let summary = session.finish(files: results)
+        session.writeSummary(summary)
         if inputFailed { return ExitStatus.usage }
-        return verifier.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
+        return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
     }
 
     /// Replays one file; a file that cannot be opened, or breaks off, is reported and the replay goes on.
@@ -98,12 +86,7 @@ struct ReplayRunner {
                 result.packets += 1
                 if result.firstPacketMicros == nil { result.firstPacketMicros = frame.timestampMicros }
                 result.lastPacketMicros = frame.timestampMicros
-                if let alert = verifier.process(
-                    timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength,
-                    linkType: linkType)
-                {
-                    emit(alert)
-                }
+                session.process((frame.timestampMicros, frame.bytes, frame.wireLength), linkType: linkType)
             case .end:
                 return result
             case .error(let e):
@@ -111,10 +94,6 @@ struct ReplayRunner {
                 return result
             }
         }
-    }
-
-    func emit(_ alert: Alert) {
-        out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
     }
 
     mutating func fail(_ result: inout ReplaySummary.FileResult, _ message: String) {

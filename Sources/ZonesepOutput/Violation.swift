@@ -1,0 +1,33 @@
+import ZonesepCore
+
+/// A violating flow with its totals, known once the flow has ended (or the replay has): what an
+/// auditor needs beside the alert itself — how long it went on and how much crossed.
+public struct Violation: Sendable {
+    public var alert: Alert
+    public var firstSeenMicros: Int64
+    public var lastSeenMicros: Int64
+    public var packets: UInt64
+    public var bytes: UInt64
+    /// Why the flow left the table: idle, closed, evicted, or end of capture.
+    public var end: FlowEndReason
+
+    public init(alert: Alert, flow: FlowEntry, end: FlowEndReason) {
+        self.alert = alert
+        self.firstSeenMicros = flow.firstSeen
+        self.lastSeenMicros = flow.lastSeen
+        self.packets = flow.packets
+        self.bytes = flow.bytes
+        self.end = end
+    }
+}
+
+extension FlowEndReason {
+    public var name: String {
+        switch self {
+        case .idle: return "idle"
+        case .closed: return "closed"
+        case .evicted: return "evicted"
+        case .endOfCapture: return "end-of-capture"
+        }
+    }
+}

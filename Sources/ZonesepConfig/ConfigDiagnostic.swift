@@ -1,0 +1,66 @@
+import ZonesepCore
+
+/// One problem found in zones.conf: where it is, which key, and what is wrong.
+public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable {
+        /// The configuration cannot be used; nothing starts.
+        case error
+        /// The configuration works but probably not as meant.
+        case warning
+    }
+
+    public var severity: Severity
+    public var fileName: String
+    /// 1-based line, when the problem has a place in the file.
+    public var line: Int?
+    /// 1-based column in Unicode scalars.
+    public var column: Int?
+    /// The key concerned in TOML spelling with indices: `zones.lgwan.networks[2]`, `conduits[0].to.addresses[1]`.
+    /// Empty for a syntax error or a file that cannot be read.
+    public var keyPath: String
+    public var message: String
+
+    public init(
+        severity: Severity, fileName: String, line: Int? = nil, column: Int? = nil, keyPath: String = "",
+        message: String
+    ) {
+        self.severity = severity
+        self.fileName = fileName
+        self.line = line
+        self.column = column
+        self.keyPath = keyPath
+        self.message = message
+    }
+
+    /// Compiler style: `zones.conf:14: zones.lgwan.networks[2]: '10.20.0.0/33' is not an IPv4 or IPv6 network`.
+    ///
+    /// Warnings say so after the place (`zones.conf:9: warning: zones.x.networks[0]: ...`). The column is
+    /// shown only where no key path is (TOML syntax errors), since there it is the best pointer.
+    public var description: String {
+        var out = fileName
+        if let line {
+            out += ":\(line)"
+            if keyPath.isEmpty, let column { out += ":\(column)" }
+        }
+        out += ": "
+        if severity == .warning { out += "warning: " }
+        if !keyPath.isEmpty { out += keyPath + ": " }
+        return out + message
+    }
+}
+
+/// What loading zones.conf gives: the policy when there is no error, and every diagnostic, in file order.
+public struct ConfigResult: Sendable {
+    /// The validated policy; nil when any diagnostic is an error.
+    public var config: PolicyConfig?
+    public var diagnostics: [ConfigDiagnostic]
+
+    public init(config: PolicyConfig?, diagnostics: [ConfigDiagnostic]) {
+        self.config = config
+        self.diagnostics = diagnostics
+    }
+
+    public var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}

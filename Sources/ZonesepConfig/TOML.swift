@@ -1,0 +1,278 @@
+/// The TOML document model: every value keeps the line and column it was written at, so that the
+/// zones.conf checks can point at the exact spot. `TOMLReader` (TOMLReader.swift) builds it.
+
+/// A place in the source text: 1-based line, and 1-based column counted in Unicode scalars
+/// (so `ネットワーク` is six columns, not eighteen bytes).
+public struct TOMLPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public static func < (a: TOMLPosition, b: TOMLPosition) -> Bool {
+        (a.line, a.column) < (b.line, b.column)
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// A calendar date as TOML writes it (`2027-03-31`), already checked to exist.
+public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
+    public var daysSinceEpoch: Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let m = Int64(month)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public var description: String {
+        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+    }
+
+    static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+/// A time of day (`07:32:00.999`), with the fraction kept to nanoseconds.
+public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    public var nanosecond: Int
+
+    public init(hour: Int, minute: Int, second: Int, nanosecond: Int = 0) {
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.nanosecond = nanosecond
+    }
+
+    /// Seconds since midnight (a leap second 60 counts as the next second).
+    public var secondsOfDay: Int64 { Int64(hour * 3600 + minute * 60 + second) }
+
+    public var description: String {
+        var s = pad(hour, 2) + ":" + pad(minute, 2) + ":" + pad(second, 2)
+        if nanosecond != 0 {
+            var frac = pad(nanosecond, 9)
+            while frac.hasSuffix("0") { frac.removeLast() }
+            s += "." + frac
+        }
+        return s
+    }
+}
+
+/// A date and time; with `offsetMinutes` it is an offset date-time (an instant), without it a local
+/// date-time (a wall-clock reading whose zone the reader of the file decides).
+public struct TOMLDateTime: Sendable, Hashable, CustomStringConvertible {
+    public var date: TOMLDate
+    public var time: TOMLTime
+    /// Minutes east of UTC (`+09:00` is 540, `Z` is 0); nil for a local date-time.
+    public var offsetMinutes: Int?
+
+    public init(date: TOMLDate, time: TOMLTime, offsetMinutes: Int? = nil) {
+        self.date = date
+        self.time = time
+        self.offsetMinutes = offsetMinutes
+    }
+
+    /// Microseconds since the Unix epoch, reading a local date-time at `localOffsetMinutes`.
+    public func epochMicros(localOffsetMinutes: Int) -> Int64 {
+        let offset = Int64(offsetMinutes ?? localOffsetMinutes) * 60
+        let seconds = date.daysSinceEpoch * 86_400 + time.secondsOfDay - offset
+        return seconds * 1_000_000 + Int64(time.nanosecond / 1000)
+    }
+
+    public var description: String {
+        var s = date.description + "T" + time.description
+        if let off = offsetMinutes {
+            if off == 0 {
+                s += "Z"
+            } else {
+                let a = abs(off)
+                s += (off < 0 ? "-" : "+") + pad(a / 60, 2) + ":" + pad(a % 60, 2)
+            }
+        }
+        return s
+    }
+}
+
+/// One TOML value and where it starts. Tables made by `[header]` or `[[header]]` start at the header.
+public struct TOMLValue: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        case string(String)
+        case integer(Int64)
+        case float(Double)
+        case boolean(Bool)
+        /// Offset date-time (`offsetMinutes` set) or local date-time.
+        case dateTime(TOMLDateTime)
+        /// Local date.
+        case date(TOMLDate)
+        /// Local time.
+        case time(TOMLTime)
+        /// An array, including an array of tables made by `[[header]]`.
+        case array([TOMLValue])
+        case table(TOMLTable)
+    }
+
+    public var content: Content
+    public var position: TOMLPosition
+
+    public init(_ content: Content, at position: TOMLPosition) {
+        self.content = content
+        self.position = position
+    }
+
+    public var string: String? {
+        if case .string(let s) = content { return s }
+        return nil
+    }
+    public var integer: Int64? {
+        if case .integer(let v) = content { return v }
+        return nil
+    }
+    public var float: Double? {
+        if case .float(let v) = content { return v }
+        return nil
+    }
+    public var boolean: Bool? {
+        if case .boolean(let v) = content { return v }
+        return nil
+    }
+    public var array: [TOMLValue]? {
+        if case .array(let v) = content { return v }
+        return nil
+    }
+    public var table: TOMLTable? {
+        if case .table(let v) = content { return v }
+        return nil
+    }
+
+    /// The TOML type name, for messages: "string", "integer", "offset date-time", "table", ...
+    public var typeName: String {
+        switch content {
+        case .string: return "string"
+        case .integer: return "integer"
+        case .float: return "float"
+        case .boolean: return "boolean"
+        case .dateTime(let d): return d.offsetMinutes == nil ? "local date-time" : "offset date-time"
+        case .date: return "local date"
+        case .time: return "local time"
+        case .array: return "array"
+        case .table: return "table"
+        }
+    }
+}
+
+/// A table: its keys in the order the file wrote them, each with the position of the key itself.
+public struct TOMLTable: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var keyPosition: TOMLPosition
+        public var value: TOMLValue
+
+        public init(key: String, keyPosition: TOMLPosition, value: TOMLValue) {
+            self.key = key
+            self.keyPosition = keyPosition
+            self.value = value
+        }
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry] = []) {
+        self.entries = entries
+    }
+
+    public var keys: [String] { entries.map(\.key) }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The value under `key`, or nil (tables in zones.conf are small, so a scan is fine).
+    public subscript(key: String) -> TOMLValue? {
+        entry(key)?.value
+    }
+
+    public func entry(_ key: String) -> Entry? {
+        entries.first { $0.key == key }
+    }
+}
+
+/// A syntax error, or a TOML rule broken (duplicate key, table defined twice), with its place.
+public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    /// Plain-English reason, e.g. "duplicate key 'kind' (first defined at line 5)".
+    public var reason: String
+    /// The dotted key concerned, for the rule errors that have one (`zones.lgwan.kind`).
+    public var keyPath: String?
+
+    public init(line: Int, column: Int, reason: String, keyPath: String? = nil) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+        self.keyPath = keyPath
+    }
+
+    public var description: String { "\(line):\(column): \(reason)" }
+}
+
+/// Writes a key as TOML would need it: bare when it is only `A-Za-z0-9_-`, quoted otherwise.
+public func tomlKeyText(_ key: String) -> String {
+    if !key.isEmpty && key.unicodeScalars.allSatisfy(isBareKeyScalar) { return key }
+    var out = "\""
+    for u in key.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 || u.value == 0x7f {
+                out += "\\u" + pad(Int(u.value), 4, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// A dotted key path in TOML spelling (`zones."第一".networks`).
+public func tomlKeyPath(_ keys: [String]) -> String {
+    keys.map(tomlKeyText).joined(separator: ".")
+}
+
+func isBareKeyScalar(_ u: Unicode.Scalar) -> Bool {
+    switch u {
+    case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return true
+    default: return false
+    }
+}
+
+func pad(_ n: Int, _ width: Int, radix: Int = 10) -> String {
+    let s = String(n, radix: radix, uppercase: true)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}

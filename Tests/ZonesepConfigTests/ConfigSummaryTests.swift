@@ -1,0 +1,55 @@
+import XCTest
+import ZonesepCore
+
+@testable import ZonesepConfig
+
+final class ConfigSummaryTests: XCTestCase {
+    func testDesignExampleSummary() throws {
+        let config = try XCTUnwrap(ZonesConfigLoader.load(text: Fixtures.designExample, fileName: "zones.conf").config)
+        let expired = ConfigSummary.render(config, now: 1_806_505_200_000_000)
+        XCTAssertEqual(
+            expired,
+            """
+            sensor        core-switch-mirror
+            internal      10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
+            zones         4
+              mynumber   mynumber  マイナンバー利用事務系  10.10.0.0/16, fd00:10::/48
+              lgwan      lgwan     LGWAN接続系             10.20.0.0/16
+              lgwan-wan  lgwan     lgwan-wan               172.20.0.0/14
+              internet   internet  インターネット接続系    10.30.0.0/16
+            gateways      1
+            conduits      1
+            sanitisation  2
+            exceptions    1 (1 expired)
+              web-conference  expires 2027-03-31  expired
+
+            """)
+        // Without a clock nothing is marked; before the expiry nothing is either.
+        let undated = ConfigSummary.render(config)
+        XCTAssertTrue(undated.hasSuffix("exceptions    1\n  web-conference  expires 2027-03-31\n"), undated)
+        XCTAssertEqual(ConfigSummary.render(config, now: 0), undated)
+    }
+
+    func testSummaryOfAMinimalConfig() {
+        let config = PolicyConfig(zones: [])
+        XCTAssertEqual(
+            ConfigSummary.render(config),
+            """
+            sensor        zonesep
+            internal      10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
+            zones         0
+            gateways      0
+            conduits      0
+            sanitisation  0
+            exceptions    0
+
+            """)
+    }
+
+    func testDisplayWidth() {
+        XCTAssertEqual(ConfigSummary.displayWidth("abc"), 3)
+        XCTAssertEqual(ConfigSummary.displayWidth("LGWAN接続系"), 11)
+        XCTAssertEqual(ConfigSummary.displayWidth("ｶﾀｶﾅ"), 4)
+        XCTAssertEqual(ConfigSummary.displayWidth("e\u{301}"), 1)
+    }
+}

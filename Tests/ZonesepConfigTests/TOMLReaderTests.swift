@@ -1,0 +1,478 @@
+import XCTest
+
+@testable import ZonesepConfig
+
+final class TOMLReaderTests: XCTestCase {
+    private func parse(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> TOMLTable {
+        do {
+            return try TOMLReader.parse(text)
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+            return TOMLTable()
+        }
+    }
+
+    /// Asserts that `text` fails at `line` (and `column`, when given) with a reason containing `reason`.
+    private func assertError(
+        _ text: String, line: Int, column: Int? = nil, reason: String, keyPath: String? = nil,
+        file: StaticString = #filePath, testLine: UInt = #line
+    ) {
+        do {
+            let t = try TOMLReader.parse(text)
+            XCTFail("expected an error, parsed \(t)", file: file, line: testLine)
+        } catch {
+            XCTAssertEqual(error.line, line, "line of: \(error)", file: file, line: testLine)
+            if let column { XCTAssertEqual(error.column, column, "column of: \(error)", file: file, line: testLine) }
+            XCTAssertTrue(error.reason.contains(reason), "reason was: \(error.reason)", file: file, line: testLine)
+            if let keyPath { XCTAssertEqual(error.keyPath, keyPath, file: file, line: testLine) }
+        }
+    }
+
+    // MARK: Values
+
+    func testBasicStringsAndEscapes() {
+        let t = parse(
+            #"""
+            a = "plain"
+            b = "tab\there \"quoted\" back\\slash"
+            c = "\u00e9\U0001F600 \b\f\r\n"
+            d = "マイナンバー利用事務系"
+            e = ""
+            """#)
+        XCTAssertEqual(t["a"]?.string, "plain")
+        XCTAssertEqual(t["b"]?.string, "tab\there \"quoted\" back\\slash")
+        XCTAssertEqual(t["c"]?.string, "é😀 \u{08}\u{0C}\r\n")
+        XCTAssertEqual(t["d"]?.string, "マイナンバー利用事務系")
+        XCTAssertEqual(t["e"]?.string, "")
+    }
+
+    func testLiteralStrings() {
+        let t = parse(
+            #"""
+            path = 'C:\Users\nodejs\templates'
+            quoted = 'Tom "Dubs" Preston-Werner'
+            """#)
+        XCTAssertEqual(t["path"]?.string, #"C:\Users\nodejs\templates"#)
+        XCTAssertEqual(t["quoted"]?.string, #"Tom "Dubs" Preston-Werner"#)
+    }
+
+    func testMultilineBasicStrings() {
+        let t = parse(
+            "a = \"\"\"\nRoses are red\nViolets are blue\"\"\"\n"
+                + "b = \"\"\"\nThe quick \\\n   brown \\\n\n   fox.\"\"\"\n"
+                + "c = \"\"\"Here are two quotes: \"\". Three: \"\"\\\".\"\"\"\n"
+                + "d = \"\"\"\"ends in a quote\"\"\"\"\n"
+                + "e = \"\"\"\r\nwindows\r\nlines\"\"\"\n")
+        XCTAssertEqual(t["a"]?.string, "Roses are red\nViolets are blue")
+        XCTAssertEqual(t["b"]?.string, "The quick brown fox.")
+        XCTAssertEqual(t["c"]?.string, "Here are two quotes: \"\". Three: \"\"\".")
+        XCTAssertEqual(t["d"]?.string, "\"ends in a quote\"")
+        XCTAssertEqual(t["e"]?.string, "windows\nlines")
+    }
+
+    func testMultilineLiteralStrings() {
+        let t = parse(
+            "re = '''I [dw]on't need \\d{2} apples'''\nlines = '''\nThe first newline is\ntrimmed.\n'''\nq = ''''x'''''\n"
+        )
+        XCTAssertEqual(t["re"]?.string, #"I [dw]on't need \d{2} apples"#)
+        XCTAssertEqual(t["lines"]?.string, "The first newline is\ntrimmed.\n")
+        XCTAssertEqual(t["q"]?.string, "'x''")
+    }
+
+    func testIntegers() {
+        let t = parse(
+            """
+            a = +99
+            b = 42
+            c = 0
+            d = -17
+            e = 1_000_000
+            f = 0xDEAD_beef
+            g = 0o755
+            h = 0b1101_0110
+            i = -9223372036854775808
+            j = 9223372036854775807
+            k = -0
+            """)
+        XCTAssertEqual(t["a"]?.integer, 99)
+        XCTAssertEqual(t["b"]?.integer, 42)
+        XCTAssertEqual(t["c"]?.integer, 0)
+        XCTAssertEqual(t["d"]?.integer, -17)
+        XCTAssertEqual(t["e"]?.integer, 1_000_000)
+        XCTAssertEqual(t["f"]?.integer, 0xdead_beef)
+        XCTAssertEqual(t["g"]?.integer, 0o755)
+        XCTAssertEqual(t["h"]?.integer, 0b1101_0110)
+        XCTAssertEqual(t["i"]?.integer, Int64.min)
+        XCTAssertEqual(t["j"]?.integer, Int64.max)
+        XCTAssertEqual(t["k"]?.integer, 0)
+    }
+
+    func testFloats() {
+        let t = parse(
+            """
+            a = +1.0
+            b = 3.1415
+            c = -0.01
+            d = 5e+22
+            e = 1e06
+            f = -2E-2
+            g = 6.626e-34
+            h = 224_617.445_991_228
+            i = inf
+            j = -inf
+            k = nan
+            l = +nan
+            """)
+        XCTAssertEqual(t["a"]?.float, 1.0)
+        XCTAssertEqual(t["b"]?.float, 3.1415)
+        XCTAssertEqual(t["c"]?.float, -0.01)
+        XCTAssertEqual(t["d"]?.float, 5e22)
+        XCTAssertEqual(t["e"]?.float, 1e6)
+        XCTAssertEqual(t["f"]?.float, -2e-2)
+        XCTAssertEqual(t["g"]?.float, 6.626e-34)
+        XCTAssertEqual(t["h"]?.float, 224_617.445_991_228)
+        XCTAssertEqual(t["i"]?.float, .infinity)
+        XCTAssertEqual(t["j"]?.float, -.infinity)
+        XCTAssertEqual(t["k"]?.float?.isNaN, true)
+        XCTAssertEqual(t["l"]?.float?.isNaN, true)
+        XCTAssertEqual(t["a"]?.typeName, "float")
+    }
+
+    func testBooleans() {
+        let t = parse("yes = true\nno = false\n")
+        XCTAssertEqual(t["yes"]?.boolean, true)
+        XCTAssertEqual(t["no"]?.boolean, false)
+        XCTAssertEqual(t["no"]?.typeName, "boolean")
+    }
+
+    func testDatesAndTimes() {
+        let t = parse(
+            """
+            odt1 = 1979-05-27T07:32:00Z
+            odt2 = 1979-05-27T00:32:00-07:00
+            odt3 = 1979-05-27T00:32:00.999999+09:00
+            odt4 = 1979-05-27 07:32:00z
+            ldt1 = 1979-05-27T07:32:00
+            ldt2 = 1979-05-27t00:32:00.5
+            ld = 2027-03-31
+            lt1 = 07:32:00
+            lt2 = 00:32:00.123456789
+            leap = 2000-02-29
+            """)
+        let day = TOMLDate(year: 1979, month: 5, day: 27)
+        XCTAssertEqual(
+            t["odt1"]?.content,
+            .dateTime(TOMLDateTime(date: day, time: TOMLTime(hour: 7, minute: 32, second: 0), offsetMinutes: 0)))
+        XCTAssertEqual(
+            t["odt2"]?.content,
+            .dateTime(TOMLDateTime(date: day, time: TOMLTime(hour: 0, minute: 32, second: 0), offsetMinutes: -420)))
+        XCTAssertEqual(
+            t["odt3"]?.content,
+            .dateTime(
+                TOMLDateTime(
+                    date: day, time: TOMLTime(hour: 0, minute: 32, second: 0, nanosecond: 999_999_000),
+                    offsetMinutes: 540)))
+        XCTAssertEqual(t["odt4"]?.typeName, "offset date-time")
+        XCTAssertEqual(
+            t["ldt1"]?.content, .dateTime(TOMLDateTime(date: day, time: TOMLTime(hour: 7, minute: 32, second: 0))))
+        XCTAssertEqual(t["ldt1"]?.typeName, "local date-time")
+        XCTAssertEqual(
+            t["ldt2"]?.content,
+            .dateTime(TOMLDateTime(date: day, time: TOMLTime(hour: 0, minute: 32, second: 0, nanosecond: 500_000_000))))
+        XCTAssertEqual(t["ld"]?.content, .date(TOMLDate(year: 2027, month: 3, day: 31)))
+        XCTAssertEqual(t["ld"]?.typeName, "local date")
+        XCTAssertEqual(t["lt1"]?.content, .time(TOMLTime(hour: 7, minute: 32, second: 0)))
+        XCTAssertEqual(t["lt1"]?.typeName, "local time")
+        XCTAssertEqual(t["lt2"]?.content, .time(TOMLTime(hour: 0, minute: 32, second: 0, nanosecond: 123_456_789)))
+        XCTAssertEqual(t["leap"]?.content, .date(TOMLDate(year: 2000, month: 2, day: 29)))
+    }
+
+    func testDateArithmeticAndRendering() {
+        XCTAssertEqual(TOMLDate(year: 1970, month: 1, day: 1).daysSinceEpoch, 0)
+        XCTAssertEqual(TOMLDate(year: 1969, month: 12, day: 31).daysSinceEpoch, -1)
+        XCTAssertEqual(TOMLDate(year: 2000, month: 2, day: 29).daysSinceEpoch, 11016)
+        let dt = TOMLDateTime(
+            date: TOMLDate(year: 2027, month: 3, day: 31), time: TOMLTime(hour: 17, minute: 30, second: 0),
+            offsetMinutes: 540)
+        XCTAssertEqual(dt.epochMicros(localOffsetMinutes: 0), 1_806_481_800_000_000)
+        XCTAssertEqual(dt.description, "2027-03-31T17:30:00+09:00")
+        var local = dt
+        local.offsetMinutes = nil
+        XCTAssertEqual(local.epochMicros(localOffsetMinutes: 540), 1_806_481_800_000_000)
+        XCTAssertEqual(local.description, "2027-03-31T17:30:00")
+        XCTAssertEqual(TOMLTime(hour: 1, minute: 2, second: 3, nanosecond: 500_000_000).description, "01:02:03.5")
+        XCTAssertEqual(
+            TOMLDateTime(
+                date: TOMLDate(year: 1, month: 1, day: 1), time: TOMLTime(hour: 0, minute: 0, second: 0),
+                offsetMinutes: -90
+            )
+            .description, "0001-01-01T00:00:00-01:30")
+    }
+
+    // MARK: Structure
+
+    func testPositionsAreLineAndColumnInScalars() {
+        let t = parse("# comment\n\nlabel = \"マイナンバー\"   \nname   =   'x' # trailing\n")
+        XCTAssertEqual(t.entry("label")?.keyPosition, TOMLPosition(line: 3, column: 1))
+        XCTAssertEqual(t["label"]?.position, TOMLPosition(line: 3, column: 9))
+        XCTAssertEqual(t["name"]?.position, TOMLPosition(line: 4, column: 12))
+        // Japanese text counts one column a character.
+        let u = parse("a = [\"日本語\", \"x\"]\n")
+        XCTAssertEqual(u["a"]?.array?[1].position, TOMLPosition(line: 1, column: 13))
+    }
+
+    func testKeysBareQuotedAndDotted() {
+        let t = parse(
+            """
+            bare_key-1 = 1
+            "quoted key" = 2
+            'literal.key' = 3
+            "" = 4
+            physical.color = "orange"
+            physical . shape = "round"
+            site."google.com" = true
+            1234 = 5
+            3.14 = "pi"
+            """)
+        XCTAssertEqual(t["bare_key-1"]?.integer, 1)
+        XCTAssertEqual(t["quoted key"]?.integer, 2)
+        XCTAssertEqual(t["literal.key"]?.integer, 3)
+        XCTAssertEqual(t[""]?.integer, 4)
+        XCTAssertEqual(t["physical"]?.table?["color"]?.string, "orange")
+        XCTAssertEqual(t["physical"]?.table?["shape"]?.string, "round")
+        XCTAssertEqual(t["site"]?.table?["google.com"]?.boolean, true)
+        XCTAssertEqual(t["1234"]?.integer, 5)
+        XCTAssertEqual(t["3"]?.table?["14"]?.string, "pi")
+        XCTAssertEqual(t.keys, ["bare_key-1", "quoted key", "literal.key", "", "physical", "site", "1234", "3"])
+    }
+
+    func testNestedTables() {
+        let t = parse(
+            """
+            top = 1
+            [a.b.c]
+            x = 1
+            [a]          # defining a super-table after its sub-table is fine
+            y = 2
+            [a.b.d]
+            z = 3
+            [ j . "ʞ" . 'l' ]
+            k = true
+            [fruit]
+            apple.color = "red"
+            apple.taste.sweet = true
+            [fruit.apple.texture]  # a sub-table of a dotted-key table
+            smooth = true
+            """)
+        let a = t["a"]?.table
+        XCTAssertEqual(a?["b"]?.table?["c"]?.table?["x"]?.integer, 1)
+        XCTAssertEqual(a?["y"]?.integer, 2)
+        XCTAssertEqual(a?["b"]?.table?["d"]?.table?["z"]?.integer, 3)
+        XCTAssertEqual(t["a"]?.position.line, 4)
+        XCTAssertEqual(t["j"]?.table?["ʞ"]?.table?["l"]?.table?["k"]?.boolean, true)
+        let apple = t["fruit"]?.table?["apple"]?.table
+        XCTAssertEqual(apple?["color"]?.string, "red")
+        XCTAssertEqual(apple?["taste"]?.table?["sweet"]?.boolean, true)
+        XCTAssertEqual(apple?["texture"]?.table?["smooth"]?.boolean, true)
+        XCTAssertEqual(t.keys, ["top", "a", "j", "fruit"])
+    }
+
+    func testArrayOfTables() {
+        let t = parse(
+            """
+            [[fruits]]
+            name = "apple"
+
+            [fruits.physical]
+            color = "red"
+
+            [[fruits.varieties]]
+            name = "red delicious"
+
+            [[fruits.varieties]]
+            name = "granny smith"
+
+            [[fruits]]
+            name = "banana"
+
+            [[fruits.varieties]]
+            name = "plantain"
+            """)
+        let fruits = t["fruits"]?.array
+        XCTAssertEqual(fruits?.count, 2)
+        XCTAssertEqual(fruits?[0].position.line, 1)
+        XCTAssertEqual(fruits?[1].position.line, 13)
+        XCTAssertEqual(fruits?[0].table?["name"]?.string, "apple")
+        XCTAssertEqual(fruits?[0].table?["physical"]?.table?["color"]?.string, "red")
+        XCTAssertEqual(
+            fruits?[0].table?["varieties"]?.array?.compactMap { $0.table?["name"]?.string },
+            ["red delicious", "granny smith"])
+        XCTAssertEqual(fruits?[1].table?["varieties"]?.array?.first?.table?["name"]?.string, "plantain")
+    }
+
+    func testInlineTables() {
+        let t = parse(
+            """
+            name = { first = "Tom", last = "Preston-Werner" }
+            point = {x=1,y=2}
+            empty = {}
+            from = { addresses = ["10.10.1.5"], mac = "02:00:00:00:01:05", nested = { deep.er = 1 } }
+            """)
+        XCTAssertEqual(t["name"]?.table?["last"]?.string, "Preston-Werner")
+        XCTAssertEqual(t["point"]?.table?["y"]?.integer, 2)
+        XCTAssertEqual(t["empty"]?.table?.isEmpty, true)
+        let from = t["from"]?.table
+        XCTAssertEqual(from?["addresses"]?.array?.first?.string, "10.10.1.5")
+        XCTAssertEqual(from?["mac"]?.position, TOMLPosition(line: 4, column: 43))
+        XCTAssertEqual(from?["nested"]?.table?["deep"]?.table?["er"]?.integer, 1)
+        XCTAssertEqual(t["from"]?.position, TOMLPosition(line: 4, column: 8))
+    }
+
+    func testArrays() {
+        let t = parse(
+            """
+            a = [ 1, 2, 3 ]
+            b = [
+              "10.0.0.0/8",   # RFC 1918
+              # a whole-line comment
+              "fc00::/7",
+            ]
+            c = [ [ 1, 2 ], ["a", 'b'], [] ]
+            d = [ 1, "mixed", 2.5, { x = 1 } ]
+            e = []
+            """)
+        XCTAssertEqual(t["a"]?.array?.compactMap(\.integer), [1, 2, 3])
+        XCTAssertEqual(t["b"]?.array?.compactMap(\.string), ["10.0.0.0/8", "fc00::/7"])
+        XCTAssertEqual(t["b"]?.array?[1].position, TOMLPosition(line: 5, column: 3))
+        XCTAssertEqual(t["c"]?.array?[1].array?.compactMap(\.string), ["a", "b"])
+        XCTAssertEqual(t["c"]?.array?[2].array?.count, 0)
+        XCTAssertEqual(t["d"]?.array?.map(\.typeName), ["integer", "string", "float", "table"])
+        XCTAssertEqual(t["e"]?.array?.count, 0)
+    }
+
+    func testCRLFAndByteOrderMark() {
+        let t = parse("\u{FEFF}[a]\r\nx = 1 # c\r\ny = \"z\"\r\n")
+        XCTAssertEqual(t["a"]?.table?["y"]?.string, "z")
+        XCTAssertEqual(t["a"]?.table?["y"]?.position.line, 3)
+    }
+
+    func testEmptyDocument() {
+        XCTAssertTrue(parse("").isEmpty)
+        XCTAssertTrue(parse("# only a comment\n\n   \n").isEmpty)
+    }
+
+    // MARK: Errors
+
+    func testDuplicateKeys() {
+        assertError(
+            "a = 1\nb = 2\na = 3\n", line: 3, column: 1, reason: "duplicate key 'a' (first defined at line 1)",
+            keyPath: "a")
+        assertError("[t]\nx.y = 1\nx.y = 2\n", line: 3, reason: "duplicate key 't.x.y'", keyPath: "t.x.y")
+        assertError("a = 1\na.b = 2\n", line: 2, reason: "'a' already holds an integer (line 1)")
+        assertError("p = { x = 1, x = 2 }\n", line: 1, column: 14, reason: "duplicate key 'p.x'")
+        assertError(
+            "[zones.lgwan]\nkind = \"lgwan\"\nkind = \"x\"\n", line: 3, reason: "duplicate key 'zones.lgwan.kind'")
+    }
+
+    func testTableRedefinitions() {
+        assertError(
+            "[a]\nx = 1\n[b]\n[a]\n", line: 4, column: 1, reason: "table [a] is defined twice (first at line 1)",
+            keyPath: "a")
+        assertError("[a.b]\n[a.b]\n", line: 2, reason: "table [a.b] is defined twice")
+        assertError("a.b = 1\n[a]\n", line: 2, reason: "table [a] was already defined with dotted keys at line 1")
+        assertError("[fruit]\napple.color = 1\n[fruit.apple]\n", line: 3, reason: "already defined with dotted keys")
+        assertError("[a.b.c]\nz = 9\n[a]\nb.c.t = 1\n", line: 4, reason: "dotted keys cannot add to the table [a.b]")
+        assertError("[a]\n[[a]]\n", line: 2, reason: "[[a]] conflicts with the table [a] at line 1")
+        assertError("[[a]]\n[a]\n", line: 2, reason: "[a] is already an array of tables")
+        assertError("[[a]]\n[a.b]\nx = 1\n[a.b]\n", line: 4, reason: "table [a.b] is defined twice (first at line 2)")
+        assertError("[[t.arr]]\n[t]\narr.x = 1\n", line: 3, reason: "'t.arr' is an array of tables (line 1)")
+        // The same sub-table in two elements of an array of tables is two tables.
+        XCTAssertEqual(parse("[[a]]\n[a.b]\nx = 1\n[[a]]\n[a.b]\nx = 2\n")["a"]?.array?.count, 2)
+    }
+
+    func testExtendingInlineTablesAndStaticArrays() {
+        assertError(
+            "a = { x = 1 }\n[a.b]\n", line: 2, reason: "'a' is an inline table (line 1), which cannot be extended")
+        assertError("a = { x = 1 }\na.y = 2\n", line: 2, reason: "inline table")
+        assertError(
+            "tbl = { fruit = { apple.color = \"red\" }, fruit.apple.texture = { smooth = true } }\n", line: 1,
+            reason: "'tbl.fruit' is an inline table (line 1), which cannot be extended")
+        assertError("a = [1]\n[[a]]\n", line: 2, reason: "'a' is a static array (line 1), which cannot be extended")
+        assertError("a = 1\n[a]\n", line: 2, reason: "'a' already holds an integer")
+    }
+
+    func testStringErrors() {
+        assertError("a = \"no end\nb = 1\n", line: 1, column: 5, reason: "no closing '\"' on its line")
+        assertError("a = 'no end\n", line: 1, reason: "no closing \"'\"")
+        assertError("a = \"bad \\q escape\"\n", line: 1, column: 10, reason: "invalid escape \\q")
+        assertError("a = \"\\uD800\"\n", line: 1, reason: "\\uD800 is not a Unicode scalar value")
+        assertError("a = \"\\u12\"\n", line: 1, reason: "must be followed by 4 hexadecimal digits")
+        assertError("a = \"\"\"\nnever closed\n", line: 1, column: 5, reason: "no closing \"\"\"")
+        assertError("a = '''x''''''\n", line: 1, reason: "too many quotes")
+        assertError("a = \"bell \u{07}\"\n", line: 1, reason: "control character U+0007")
+        assertError("\"\"\"k\"\"\" = 1\n", line: 1, reason: "a key cannot be a multi-line string")
+    }
+
+    func testNumberErrors() {
+        assertError("a = 012\n", line: 1, column: 5, reason: "'012' is not a valid number")
+        assertError("a = 1__000\n", line: 1, reason: "is not a valid number")
+        assertError("a = _1\n", line: 1, reason: "'_1' is not a value")
+        assertError("a = 1_\n", line: 1, reason: "is not a valid number")
+        assertError("a = 1.\n", line: 1, reason: "is not a valid number")
+        assertError("a = .5\n", line: 1, reason: "expected a value")
+        assertError("a = 1e\n", line: 1, reason: "is not a valid number")
+        assertError("a = 9223372036854775808\n", line: 1, reason: "is not a valid number")
+        assertError("a = +0x10\n", line: 1, reason: "is not a valid number")
+        assertError("a = 0xG\n", line: 1, reason: "is not a valid number")
+    }
+
+    func testDateErrors() {
+        assertError("d = 2027-02-30\n", line: 1, column: 5, reason: "'2027-02-30' is not a valid date")
+        assertError("d = 2027-13-01\n", line: 1, reason: "is not a valid date")
+        assertError("d = 2027-3-31\n", line: 1, reason: "expected a date like 2027-03-31")
+        assertError("t = 25:00:00\n", line: 1, reason: "'25:00:00' is not a valid time")
+        assertError("t = 07:32\n", line: 1, reason: "expected seconds")
+        assertError("d = 2027-03-31T07:32:00+9:00\n", line: 1, reason: "expected a UTC offset")
+        assertError("d = 2027-03-31 x\n", line: 1, reason: "expected the end of the line after the value, found 'x'")
+    }
+
+    func testStructureErrors() {
+        assertError("a = 1\nb 2\n", line: 2, column: 3, reason: "expected '=' after the key 'b', found '2'")
+        assertError("a =\n", line: 1, reason: "expected a value, found the end of the line")
+        assertError("a = ", line: 1, reason: "expected a value, found the end of the file")
+        assertError(
+            "kind = mynumber\n", line: 1, column: 8, reason: "'mynumber' is not a value; write a string in quotes")
+        assertError(
+            "a = 1 b = 2\n", line: 1, column: 7, reason: "expected the end of the line after the value, found 'b'")
+        assertError("[a\nx = 1\n", line: 1, reason: "expected ']' to close the table header")
+        assertError("[[a]\n", line: 1, reason: "expected ']]' to close the array-of-tables header")
+        assertError("[a] x = 1\n", line: 1, reason: "expected the end of the line after the table header")
+        assertError("= 1\n", line: 1, column: 1, reason: "expected a key, found '='")
+        assertError("a.=1\n", line: 1, reason: "expected a key")
+        assertError("ключ@ = 1\n", line: 1, reason: "expected a key, found 'к'")
+        assertError("a = @\n", line: 1, reason: "expected a value (string, number")
+    }
+
+    func testArrayAndInlineTableErrors() {
+        assertError("a = [1, 2\n\nb = 3\n", line: 3, reason: "expected ',' or ']' in the array, found 'b'")
+        assertError("a = [1, 2", line: 1, reason: "the array opened at line 1 has no closing ']'")
+        assertError("a = [1 2]\n", line: 1, column: 8, reason: "expected ',' or ']'")
+        assertError("a = [,]\n", line: 1, reason: "expected a value")
+        assertError("a = { x = 1,\n y = 2 }\n", line: 1, reason: "an inline table must end on the line it starts on")
+        assertError("a = { x = 1, }\n", line: 1, reason: "a trailing comma is not allowed in an inline table")
+        assertError("a = { x = 1 y = 2 }\n", line: 1, reason: "expected ',' or '}' in the inline table, found 'y'")
+        let deep = "a = " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n"
+        assertError(deep, line: 1, reason: "nested more than 64 deep")
+    }
+
+    func testWhitespaceAndCommentErrors() {
+        assertError("a = 1\r\nb = 2\rc = 3\n", line: 2, reason: "a carriage return must be followed by a line feed")
+        assertError("# bad \u{01} comment\n", line: 1, reason: "control character U+0001 is not allowed in a comment")
+    }
+
+    func testErrorDescription() {
+        let e = TOMLError(line: 3, column: 7, reason: "boom")
+        XCTAssertEqual(e.description, "3:7: boom")
+        XCTAssertEqual(tomlKeyPath(["zones", "lgwan-wan", "第一", "a.b", ""]), #"zones.lgwan-wan."第一"."a.b"."""#)
+    }
+}

@@ -1,0 +1,772 @@
+import Foundation
+import XCTest
+import ZonesepCore
+
+@testable import ZonesepConfig
+
+/// 2027-04-01T00:00:00+09:00: the first instant after 2027-03-31 in Japan, in µs since the epoch.
+private let endOf20270331JST: Int64 = 1_806_505_200_000_000
+
+private func p(_ text: String) -> IPPrefix {
+    IPPrefix(text) ?? IPPrefix(address: IPAddress(v4: 0), length: 0)
+}
+
+final class ZonesConfigLoaderTests: XCTestCase {
+    private func load(_ text: String, now: Int64? = nil) -> ConfigResult {
+        ZonesConfigLoader.load(text: text, fileName: "zones.conf", now: now)
+    }
+
+    /// `base` (three zones on lines 1-9) followed by `extra` from line 10.
+    private func loadBase(_ extra: String, now: Int64? = nil) -> ConfigResult {
+        load(Fixtures.base + extra, now: now)
+    }
+
+    /// Asserts one diagnostic with this severity, line and key path whose message contains `message`.
+    @discardableResult
+    private func assertDiagnostic(
+        _ r: ConfigResult, _ severity: ConfigDiagnostic.Severity, line: Int?, keyPath: String, _ message: String,
+        file: StaticString = #filePath, testLine: UInt = #line
+    ) -> ConfigDiagnostic? {
+        let matches = r.diagnostics.filter { $0.keyPath == keyPath && $0.severity == severity && $0.line == line }
+        guard let d = matches.first else {
+            XCTFail(
+                "no \(severity) at line \(line.map(String.init) ?? "-") for \(keyPath); got:\n"
+                    + r.diagnostics.map(\.description).joined(separator: "\n"), file: file, line: testLine)
+            return nil
+        }
+        XCTAssertEqual(matches.count, 1, "\(matches)", file: file, line: testLine)
+        XCTAssertTrue(d.message.contains(message), "message was: \(d.message)", file: file, line: testLine)
+        XCTAssertEqual(d.fileName, "zones.conf", file: file, line: testLine)
+        if severity == .error {
+            XCTAssertNil(r.config, "an error must withhold the config", file: file, line: testLine)
+        }
+        return d
+    }
+
+    private func assertClean(_ r: ConfigResult, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(
+            r.diagnostics, [], r.diagnostics.map(\.description).joined(separator: "\n"), file: file, line: line)
+        XCTAssertNotNil(r.config, file: file, line: line)
+    }
+
+    // MARK: The complete example
+
+    func testDesignExampleLoadsToExpectedPolicy() {
+        let r = load(Fixtures.designExample)
+        assertClean(r)
+        let expected = PolicyConfig(
+            sensor: "core-switch-mirror",
+            internal: [p("10.0.0.0/8"), p("172.16.0.0/12"), p("192.168.0.0/16"), p("fc00::/7")],
+            zones: [
+                Zone(
+                    id: "mynumber", kind: .mynumber, label: "マイナンバー利用事務系",
+                    networks: [p("10.10.0.0/16"), p("fd00:10::/48")]),
+                Zone(id: "lgwan", kind: .lgwan, label: "LGWAN接続系", networks: [p("10.20.0.0/16")]),
+                Zone(id: "lgwan-wan", kind: .lgwan, label: "lgwan-wan", networks: [p("172.20.0.0/14")]),
+                Zone(id: "internet", kind: .internet, label: "インターネット接続系", networks: [p("10.30.0.0/16")]),
+            ],
+            gateways: [Gateway(name: "security-cloud", addresses: [p("203.0.113.10"), p("203.0.113.11")])],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: [p("10.10.1.5")],
+                    fromMAC: MACAddress(rawValue: 0x0200_0000_0105),
+                    to: [p("172.20.9.9")], toMAC: nil, ports: [.tcp(443...443)])
+            ],
+            sanitisation: [
+                SanitisationPath(
+                    name: "mail-text-relay", method: .mailText, from: [p("10.30.5.10")], to: [p("10.20.5.10")],
+                    ports: [.tcp(25...25)]),
+                SanitisationPath(
+                    name: "virtual-browser", method: .screenTransfer, from: [p("10.20.0.0/16")],
+                    to: [p("10.30.6.0/28")],
+                    ports: [.tcp(3389...3389), .udp(3389...3389)]),
+            ],
+            exceptions: [
+                PolicyException(
+                    name: "web-conference", from: [p("10.30.0.0/16")], to: [p("198.51.100.0/24")],
+                    ports: [.tcp(443...443), .udp(3478...3481)], approved: "CISO approval 2026-04-01 No.12",
+                    expiresAtMicros: endOf20270331JST, expiresText: "2027-03-31")
+            ])
+        XCTAssertEqual(r.config, expected)
+        XCTAssertEqual(r.config?.conduits.first?.fromMAC?.description, "02:00:00:00:01:05")
+    }
+
+    func testExpiryInstantAgreesWithFoundation() {
+        let f = ISO8601DateFormatter()
+        let date = f.date(from: "2027-04-01T00:00:00+09:00")
+        XCTAssertEqual(date.map { Int64($0.timeIntervalSince1970) * 1_000_000 }, endOf20270331JST)
+    }
+
+    func testSanitisationWithoutPortsTakesTheMethodDefaults() {
+        let text = Fixtures.designExample.replacingOccurrences(of: "ports = [\"tcp/25\"]\n", with: "")
+            .replacingOccurrences(of: "ports = [\"tcp/3389\", \"udp/3389\"]\n", with: "")
+        let r = load(text)
+        assertClean(r)
+        XCTAssertEqual(
+            r.config?.sanitisation.map(\.ports),
+            [SanitisationMethod.mailText.defaultPorts, SanitisationMethod.screenTransfer.defaultPorts])
+        XCTAssertEqual(r.config?.sanitisation.first?.ports, [.tcp(25...25), .tcp(587...587)])
+    }
+
+    func testExampleExpiredExceptionIsAWarning() {
+        // At 2027-04-01T00:00:00+09:00 the exception has just expired; a microsecond earlier it had not.
+        assertClean(load(Fixtures.designExample, now: endOf20270331JST - 1))
+        let r = load(Fixtures.designExample, now: endOf20270331JST)
+        XCTAssertNotNil(r.config)
+        let d = assertDiagnostic(
+            r, .warning, line: 56, keyPath: "exceptions[0].expires", "expired at the end of 2027-03-31 (JST)")
+        XCTAssertEqual(
+            d?.description,
+            "zones.conf:56: warning: exceptions[0].expires: exception 'web-conference' expired at the end of 2027-03-31 (JST); it no longer allows any flow"
+        )
+    }
+
+    func testBaseDefaults() {
+        let r = load(Fixtures.base)
+        assertClean(r)
+        XCTAssertEqual(r.config?.sensor, "zonesep")
+        XCTAssertEqual(r.config?.internal, PolicyConfig.defaultInternal)
+        XCTAssertEqual(r.config?.zones.map(\.label), ["mynumber", "lgwan", "internet"])
+        XCTAssertEqual(r.config?.gateways, [])
+    }
+
+    // MARK: Diagnostic rendering
+
+    func testDescriptionIsCompilerStyle() {
+        let text = """
+            [sensor]
+            name = "s"
+
+            [zones.mynumber]
+            kind = "mynumber"
+            networks = ["10.10.0.0/16"]
+
+            [zones.internet]
+            kind = "internet"
+            networks = ["10.30.0.0/16"]
+
+            [zones.lgwan]
+            kind = "lgwan"
+            networks = ["10.20.0.0/16", "10.21.0.0/16", "10.20.0.0/33"]
+            """
+        let r = load(text)
+        XCTAssertEqual(
+            r.diagnostics.map(\.description),
+            ["zones.conf:14: zones.lgwan.networks[2]: '10.20.0.0/33' is not an IPv4 or IPv6 network"])
+        XCTAssertEqual(r.diagnostics.first?.column, 45)
+        XCTAssertNil(r.config)
+        XCTAssertTrue(r.hasErrors)
+        XCTAssertEqual(r.errors.count, 1)
+        XCTAssertEqual(r.warnings.count, 0)
+    }
+
+    func testDescriptionWithoutLineOrKeyPath() {
+        let d = ConfigDiagnostic(severity: .error, fileName: "/etc/zonesep/zones.conf", message: "cannot read")
+        XCTAssertEqual(d.description, "/etc/zonesep/zones.conf: cannot read")
+        let s = ConfigDiagnostic(severity: .error, fileName: "z", line: 3, column: 9, message: "syntax")
+        XCTAssertEqual(s.description, "z:3:9: syntax")
+    }
+
+    // MARK: TOML errors
+
+    func testSyntaxErrorIsOneDiagnosticWithLineAndColumn() {
+        let r = loadBase("[sensor]\nname = core\n")
+        XCTAssertNil(r.config)
+        XCTAssertEqual(r.diagnostics.count, 1)
+        XCTAssertEqual(r.diagnostics.first?.line, 11)
+        XCTAssertEqual(r.diagnostics.first?.column, 8)
+        XCTAssertEqual(r.diagnostics.first?.keyPath, "")
+        XCTAssertEqual(
+            r.diagnostics.first?.description,
+            "zones.conf:11:8: 'core' is not a value; write a string in quotes: \"core\"")
+    }
+
+    func testDuplicateKeyNamesTheKey() {
+        let r = loadBase("[zones.extra]\nkind = \"lgwan\"\nkind = \"internet\"\n")
+        let d = assertDiagnostic(r, .error, line: 12, keyPath: "zones.extra.kind", "duplicate key")
+        XCTAssertEqual(
+            d?.description,
+            "zones.conf:12: zones.extra.kind: duplicate key 'zones.extra.kind' (first defined at line 11)")
+    }
+
+    func testTableDefinedTwice() {
+        let r = loadBase("[zones.lgwan]\nlabel = \"again\"\n")
+        assertDiagnostic(
+            r, .error, line: 10, keyPath: "zones.lgwan", "table [zones.lgwan] is defined twice (first at line 4)")
+    }
+
+    // MARK: Keys and types
+
+    func testUnknownTopLevelKey() {
+        let r = loadBase("[sensr]\nname = \"x\"\n")
+        assertDiagnostic(
+            r, .error, line: 10, keyPath: "sensr",
+            "unknown key 'sensr' (did you mean 'sensor'?); allowed keys: sensor, internal, zones, gateways, conduits, sanitisation, exceptions"
+        )
+    }
+
+    func testUnknownKeyInZone() {
+        let r = loadBase("[zones.extra]\nkind = \"lgwan\"\nlable = \"x\"\nnetworks = [\"10.40.0.0/16\"]\n")
+        assertDiagnostic(
+            r, .error, line: 12, keyPath: "zones.extra.lable",
+            "unknown key 'lable' (did you mean 'label'?); allowed keys: kind, label, networks")
+    }
+
+    func testUnknownKeyInConduitEndpoint() {
+        let r = loadBase(
+            """
+            [[conduits]]
+            name = "c"
+            from = { addresses = ["10.10.1.5"], macc = "02:00:00:00:01:05" }
+            to = { addresses = ["10.20.1.5"] }
+            ports = ["tcp/443"]
+            """)
+        assertDiagnostic(r, .error, line: 12, keyPath: "conduits[0].from.macc", "allowed keys: addresses, mac")
+        XCTAssertEqual(r.diagnostics.count, 1)
+    }
+
+    func testUnknownKeyWithoutSuggestion() {
+        let r = loadBase("[internal]\nnetworks = [\"10.0.0.0/8\"]\ncompletely_different = 1\n")
+        let d = assertDiagnostic(
+            r, .error, line: 12, keyPath: "internal.completely_different", "allowed keys: networks")
+        XCTAssertEqual(d?.message.contains("did you mean"), false)
+    }
+
+    func testWrongValueTypes() {
+        let r = load("sensor = \"core\"\n" + Fixtures.base)
+        assertDiagnostic(r, .error, line: 1, keyPath: "sensor", "expected a table [sensor], found a string")
+
+        let s = loadBase("[sensor]\nname = 42\n")
+        assertDiagnostic(s, .error, line: 11, keyPath: "sensor.name", "expected a string, found an integer")
+
+        let n = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = \"10.40.0.0/16\"\n")
+        assertDiagnostic(
+            n, .error, line: 12, keyPath: "zones.extra.networks",
+            "expected an array of networks like [\"10.0.0.0/8\"], found a string")
+
+        let e = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"10.40.0.0/16\", 10]\n")
+        assertDiagnostic(
+            e, .error, line: 12, keyPath: "zones.extra.networks[1]",
+            "expected a string like \"10.0.0.0/8\", found an integer")
+
+        let g = loadBase("[gateways]\nname = \"g\"\n")
+        assertDiagnostic(
+            g, .error, line: 10, keyPath: "gateways", "expected an array of tables, written [[gateways]], found a table"
+        )
+
+        let z = load("zones = [1]\n")
+        assertDiagnostic(z, .error, line: 1, keyPath: "zones", "expected a table [zones], found an array")
+
+        let zz = load("[zones]\nlgwan = 1\n")
+        assertDiagnostic(
+            zz, .error, line: 2, keyPath: "zones.lgwan", "expected a table [zones.lgwan], found an integer")
+
+    }
+
+    func testStaticArrayOfInlineTablesIsAccepted() {
+        let r = load(
+            """
+            gateways = [ { name = "a", addresses = ["203.0.113.1"] }, "oops" ]
+
+            """ + Fixtures.base)
+        assertDiagnostic(r, .error, line: 1, keyPath: "gateways[1]", "expected a table, found a string")
+        let ok = load("gateways = [ { name = \"a\", addresses = [\"203.0.113.1\"] } ]\n" + Fixtures.base)
+        assertClean(ok)
+        XCTAssertEqual(ok.config?.gateways, [Gateway(name: "a", addresses: [p("203.0.113.1")])])
+    }
+
+    // MARK: Sensor and internal
+
+    func testSensorName() {
+        XCTAssertEqual(loadBase("[sensor]\nname = \"町役場-core\"\n").config?.sensor, "町役場-core")
+        XCTAssertEqual(loadBase("[sensor]\n").config?.sensor, "zonesep")
+        assertDiagnostic(
+            loadBase("[sensor]\nname = \"  \"\n"), .error, line: 11, keyPath: "sensor.name", "must not be empty")
+    }
+
+    func testInternalNetworks() {
+        let r = loadBase("[internal]\nnetworks = [\"10.0.0.0/8\", \"2001:db8::/32\"]\n")
+        assertClean(r)
+        XCTAssertEqual(r.config?.internal, [p("10.0.0.0/8"), p("2001:db8::/32")])
+        XCTAssertEqual(loadBase("[internal]\n").config?.internal, PolicyConfig.defaultInternal)
+        let bad = loadBase("[internal]\nnetworks = [\"10.0.0.0/8\", \"300.0.0.0/8\"]\n")
+        assertDiagnostic(
+            bad, .error, line: 11, keyPath: "internal.networks[1]", "'300.0.0.0/8' is not an IPv4 or IPv6 network")
+        let empty = loadBase("[internal]\nnetworks = []\n")
+        assertDiagnostic(empty, .error, line: 11, keyPath: "internal.networks", "must list at least one network")
+    }
+
+    // MARK: Zones
+
+    func testZoneKindMissing() {
+        let r = loadBase("[zones.extra]\nnetworks = [\"10.40.0.0/16\"]\n")
+        assertDiagnostic(
+            r, .error, line: 10, keyPath: "zones.extra", "missing required key 'kind' (mynumber, lgwan or internet)")
+    }
+
+    func testZoneKindInvalid() {
+        let r = loadBase("[zones.extra]\nkind = \"dmz\"\nnetworks = [\"10.40.0.0/16\"]\n")
+        assertDiagnostic(
+            r, .error, line: 11, keyPath: "zones.extra.kind",
+            "'dmz' is not a zone kind; expected mynumber, lgwan or internet")
+    }
+
+    func testZoneLabelDefaultsToIdAndMustNotBeEmpty() {
+        let r = loadBase("[zones.\"第二庁舎\"]\nkind = \"lgwan\"\nnetworks = [\"10.40.0.0/16\"]\n")
+        assertClean(r)
+        XCTAssertEqual(r.config?.zones.last?.label, "第二庁舎")
+        XCTAssertEqual(r.config?.zones.last?.id, "第二庁舎")
+        let e = loadBase("[zones.extra]\nkind = \"lgwan\"\nlabel = \"\"\nnetworks = [\"10.40.0.0/16\"]\n")
+        assertDiagnostic(e, .error, line: 12, keyPath: "zones.extra.label", "must not be empty")
+        let q = loadBase("[zones.\"第二 庁舎\"]\nkind = \"lgwan\"\nnetworks = [\"10.40.0.0/33\"]\n")
+        assertDiagnostic(q, .error, line: 12, keyPath: "zones.\"第二 庁舎\".networks[0]", "is not an IPv4 or IPv6 network")
+    }
+
+    func testZoneNetworksMissingOrEmpty() {
+        let r = loadBase("[zones.extra]\nkind = \"lgwan\"\n")
+        assertDiagnostic(r, .error, line: 10, keyPath: "zones.extra", "missing required key 'networks'")
+        let e = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = []\n")
+        assertDiagnostic(e, .error, line: 12, keyPath: "zones.extra.networks", "must list at least one network")
+    }
+
+    func testZoneNetworkSingleAddressesAndIPv6() {
+        let r = loadBase(
+            "[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"10.40.1.1\", \"fd00:40::/48\", \"fd00:41::1\"]\n")
+        assertClean(r)
+        XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.1.1/32"), p("fd00:40::/48"), p("fd00:41::1/128")])
+    }
+
+    func testHostBitsAreAWarning() {
+        let r = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"10.40.2.3/16\"]\n")
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "zones.extra.networks[0]",
+            "'10.40.2.3/16' has host bits set beyond the prefix length; it is read as 10.40.0.0/16")
+        XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.0.0/16")])
+        XCTAssertEqual(r.config?.zones.last?.networks.first?.hadHostBits, false)
+    }
+
+    func testSamePrefixInTwoZonesIsAnError() {
+        let r = loadBase("[zones.lgwan2]\nkind = \"lgwan\"\nnetworks = [\"10.50.0.0/16\", \"10.20.0.0/16\"]\n")
+        assertDiagnostic(
+            r, .error, line: 12, keyPath: "zones.lgwan2.networks[1]",
+            "10.20.0.0/16 is in both zone 'lgwan' (line 6) and zone 'lgwan2'; a network belongs to one zone")
+        // Host bits do not hide the clash.
+        let h = loadBase("[zones.lgwan2]\nkind = \"internet\"\nnetworks = [\"10.20.9.9/16\"]\n")
+        assertDiagnostic(h, .error, line: 12, keyPath: "zones.lgwan2.networks[0]", "is in both zone 'lgwan'")
+        // A more specific prefix inside another zone's is how zones nest: fine.
+        assertClean(loadBase("[zones.dmz]\nkind = \"internet\"\nnetworks = [\"10.20.99.0/24\"]\n"))
+    }
+
+    func testSamePrefixTwiceInOneZoneIsAWarning() {
+        let r = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\n  \"10.40.0.0/16\",\n  \"10.40.0.0/16\",\n]\n")
+        assertDiagnostic(
+            r, .warning, line: 14, keyPath: "zones.extra.networks[1]",
+            "10.40.0.0/16 is listed twice (also zones.extra.networks[0])")
+        XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.0.0/16")])
+    }
+
+    func testReservedZoneIds() {
+        for id in ["external", "unzoned", "local", "External"] {
+            let r = loadBase("[zones.\(id)]\nkind = \"lgwan\"\nnetworks = [\"10.40.0.0/16\"]\n")
+            assertDiagnostic(r, .error, line: 10, keyPath: "zones.\(id)", "zone id '\(id)' is reserved")
+        }
+    }
+
+    func testNoZones() {
+        let r = load("[sensor]\nname = \"x\"\n")
+        assertDiagnostic(r, .error, line: nil, keyPath: "zones", "no zones are declared")
+        let e = load("[zones]\n")
+        assertDiagnostic(e, .error, line: 1, keyPath: "zones", "no zones are declared")
+    }
+
+    func testZonesKeepFileOrder() {
+        let r = load(
+            "[zones.z]\nkind = \"lgwan\"\nnetworks = [\"10.1.0.0/16\"]\n[zones.a]\nkind = \"internet\"\nnetworks = [\"10.2.0.0/16\"]\n"
+        )
+        XCTAssertEqual(r.config?.zones.map(\.id), ["z", "a"])
+    }
+
+    // MARK: Gateways
+
+    func testGateways() {
+        let r = loadBase("[[gateways]]\nname = \"cloud\"\naddresses = [\"203.0.113.10\", \"198.51.100.0/24\"]\n")
+        assertClean(r)
+        XCTAssertEqual(
+            r.config?.gateways, [Gateway(name: "cloud", addresses: [p("203.0.113.10"), p("198.51.100.0/24")])])
+        let m = loadBase("[[gateways]]\nname = \"cloud\"\n")
+        assertDiagnostic(m, .error, line: 10, keyPath: "gateways[0]", "missing required key 'addresses'")
+        let b = loadBase("[[gateways]]\nname = \"cloud\"\naddresses = [\"203.0.113.300\"]\n")
+        assertDiagnostic(
+            b, .error, line: 12, keyPath: "gateways[0].addresses[0]",
+            "'203.0.113.300' is not an IPv4 or IPv6 address or network")
+        let n = loadBase("[[gateways]]\naddresses = [\"203.0.113.1\"]\n")
+        assertDiagnostic(n, .error, line: 10, keyPath: "gateways[0]", "missing required key 'name'")
+    }
+
+    func testDuplicateNamesInASection() {
+        let r = loadBase(
+            """
+            [[gateways]]
+            name = "cloud"
+            addresses = ["203.0.113.10"]
+            [[gateways]]
+            name = "cloud"
+            addresses = ["203.0.113.11"]
+            [[exceptions]]
+            name = "cloud"
+            from = ["10.30.0.0/16"]
+            to = ["198.51.100.0/24"]
+            ports = ["tcp/443"]
+            approved = "ok"
+            expires = 2099-01-01
+            """)
+        assertDiagnostic(
+            r, .error, line: 14, keyPath: "gateways[1].name",
+            "the name 'cloud' is already used by gateways[0] (line 11)")
+        // The same name in another section is fine.
+        XCTAssertEqual(r.errors.count, 1)
+    }
+
+    // MARK: Conduits
+
+    private func conduit(from: String, to: String, ports: String = "[\"tcp/443\"]") -> String {
+        "[[conduits]]\nname = \"c\"\nfrom = \(from)\nto = \(to)\nports = \(ports)\n"
+    }
+
+    func testConduitTowardsTheInternetZoneIsAnError() {
+        let r = loadBase(
+            conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.20.1.1\", \"10.30.1.1\"] }"))
+        assertDiagnostic(
+            r, .error, line: 13, keyPath: "conduits[0].to.addresses[1]",
+            "10.30.1.1 lies in the internet zone 'internet'; a conduit towards the internet zone or an external address is a configuration error"
+        )
+        XCTAssertEqual(r.errors.count, 1)
+        // From the internet zone is as bad, and a subnet of the zone is in the zone.
+        let f = loadBase(conduit(from: "{ addresses = [\"10.30.7.0/24\"] }", to: "{ addresses = [\"10.10.1.5\"] }"))
+        assertDiagnostic(
+            f, .error, line: 12, keyPath: "conduits[0].from.addresses[0]", "lies in the internet zone 'internet'")
+        // A network wider than the zones reaches the internet zone inside it.
+        let w = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.0.0.0/8\"] }"))
+        assertDiagnostic(
+            w, .error, line: 13, keyPath: "conduits[0].to.addresses[0]", "10.0.0.0/8 lies in the internet zone")
+    }
+
+    func testConduitTowardsAnExternalAddressIsAnError() {
+        let r = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"198.51.100.7\"] }"))
+        assertDiagnostic(
+            r, .error, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "198.51.100.7 is an external address (in no zone and outside the internal space); a conduit towards the internet zone or an external address is a configuration error"
+        )
+        let all = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"0.0.0.0/0\"] }"))
+        XCTAssertEqual(all.errors.filter { $0.keyPath == "conduits[0].to.addresses[0]" }.count, 2)
+        // An internal address in no zone is not external.
+        let u = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"192.168.1.1\"] }"))
+        assertClean(u)
+    }
+
+    func testConduitWithoutAMynumberSideIsAWarning() {
+        let r = loadBase(conduit(from: "{ addresses = [\"10.20.1.1\"] }", to: "{ addresses = [\"10.20.2.2\"] }"))
+        assertDiagnostic(
+            r, .warning, line: 10, keyPath: "conduits[0]", "conduit 'c' has neither side in a mynumber zone")
+        XCTAssertEqual(r.config?.conduits.count, 1)
+    }
+
+    func testConduitMACs() {
+        let r = loadBase(
+            conduit(
+                from: "{ addresses = [\"10.10.1.5\"], mac = \"02-00-00-00-01-05\" }",
+                to: "{ addresses = [\"10.20.1.1\"], mac = \"0A:1b:2C:3d:4E:5f\" }"))
+        assertClean(r)
+        XCTAssertEqual(r.config?.conduits.first?.fromMAC, MACAddress(rawValue: 0x0200_0000_0105))
+        XCTAssertEqual(r.config?.conduits.first?.toMAC, MACAddress(rawValue: 0x0a1b_2c3d_4e5f))
+        for bad in [
+            "02:00:00:00:01", "02:00:00:00:01:05:", "02:00-00:00:01:05", "+2:00:00:00:01:05", "02:00:00:00:01:0g",
+        ] {
+            let b = loadBase(
+                conduit(
+                    from: "{ addresses = [\"10.10.1.5\"], mac = \"\(bad)\" }", to: "{ addresses = [\"10.20.1.1\"] }"))
+            assertDiagnostic(
+                b, .error, line: 12, keyPath: "conduits[0].from.mac",
+                "'\(bad)' is not a MAC address like 02:00:00:00:01:05")
+        }
+    }
+
+    func testConduitPorts() {
+        let m = loadBase(
+            "[[conduits]]\nname = \"c\"\nfrom = { addresses = [\"10.10.1.5\"] }\nto = { addresses = [\"10.20.1.1\"] }\n"
+        )
+        assertDiagnostic(m, .error, line: 10, keyPath: "conduits[0]", "missing required key 'ports'")
+        let e = loadBase(
+            conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.20.1.1\"] }", ports: "[]"))
+        assertDiagnostic(e, .error, line: 14, keyPath: "conduits[0].ports", "must list at least one port")
+        let b = loadBase(
+            conduit(
+                from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.20.1.1\"] }",
+                ports: "[\"tcp/443\", \"tcp/99999\", \"sctp/1\"]"))
+        assertDiagnostic(
+            b, .error, line: 14, keyPath: "conduits[0].ports[1]",
+            "'tcp/99999' is not a port: '99999' is not a port number (0-65535)")
+        assertDiagnostic(b, .error, line: 14, keyPath: "conduits[0].ports[2]", "'sctp/1' is not a port: expected tcp/N")
+        let ok = loadBase(
+            conduit(
+                from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.20.1.1\"] }",
+                ports: "[\"TCP/1-1024\", \"icmp\", \"any\", \"udp/53\"]"))
+        assertClean(ok)
+        XCTAssertEqual(ok.config?.conduits.first?.ports, [.tcp(1...1024), .icmp, .any, .udp(53...53)])
+    }
+
+    func testConduitEndpointMustBeATable() {
+        let r = loadBase(conduit(from: "[\"10.10.1.5\"]", to: "{ addresses = [\"10.20.1.1\"] }"))
+        assertDiagnostic(
+            r, .error, line: 12, keyPath: "conduits[0].from", "expected a table like { addresses = [\"10.10.1.5\"]")
+        let m = loadBase(conduit(from: "{ mac = \"02:00:00:00:01:05\" }", to: "{ addresses = [\"10.20.1.1\"] }"))
+        assertDiagnostic(m, .error, line: 12, keyPath: "conduits[0].from", "missing required key 'addresses'")
+        let t = loadBase("[[conduits]]\nname = \"c\"\nto = { addresses = [\"10.20.1.1\"] }\nports = [\"tcp/1\"]\n")
+        assertDiagnostic(t, .error, line: 10, keyPath: "conduits[0]", "missing required key 'from'")
+    }
+
+    func testConduitChecksWaitForValidZones() {
+        // With a broken zone, which zone an address is in is unknown: no follow-on conduit findings.
+        let r = loadBase(
+            "[zones.broken]\nkind = \"?\"\nnetworks = [\"198.51.100.0/24\"]\n"
+                + conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"198.51.100.7\"] }"))
+        XCTAssertEqual(r.diagnostics.map(\.keyPath), ["zones.broken.kind"])
+    }
+
+    // MARK: Sanitisation
+
+    private func sanitisation(
+        _ method: String, from: String = "[\"10.20.0.0/16\"]", to: String = "[\"10.30.6.0/28\"]", ports: String? = nil
+    ) -> String {
+        "[[sanitisation]]\nname = \"s\"\nmethod = \"\(method)\"\nfrom = \(from)\nto = \(to)\n"
+            + (ports.map { "ports = \($0)\n" } ?? "")
+    }
+
+    func testSanitisationDefaultsAndMethods() {
+        let r = loadBase(sanitisation("screen-transfer"))
+        assertClean(r)
+        XCTAssertEqual(r.config?.sanitisation.first?.ports, SanitisationMethod.screenTransfer.defaultPorts)
+        XCTAssertEqual(r.config?.sanitisation.first?.method, .screenTransfer)
+        let f = loadBase(
+            sanitisation("file-sanitiser", from: "[\"10.30.1.1\"]", to: "[\"10.20.1.1\"]", ports: "[\"tcp/445\"]"))
+        assertClean(f)
+        XCTAssertEqual(f.config?.sanitisation.first?.ports, [.tcp(445...445)])
+    }
+
+    func testSanitisationMethodInvalid() {
+        let r = loadBase(sanitisation("fax"))
+        assertDiagnostic(
+            r, .error, line: 12, keyPath: "sanitisation[0].method",
+            "'fax' is not a sanitisation method; expected mail-text, screen-transfer, file-sanitiser")
+        XCTAssertEqual(r.errors.count, 1)
+        let m = loadBase("[[sanitisation]]\nname = \"s\"\nfrom = [\"10.20.0.0/16\"]\nto = [\"10.30.6.0/28\"]\n")
+        assertDiagnostic(
+            m, .error, line: 10, keyPath: "sanitisation[0]",
+            "missing required key 'method' (mail-text, screen-transfer, file-sanitiser)")
+    }
+
+    func testFileSanitiserWithoutPortsIsAnError() {
+        let r = loadBase(sanitisation("file-sanitiser"))
+        assertDiagnostic(
+            r, .error, line: 10, keyPath: "sanitisation[0]",
+            "missing required key 'ports': a file-sanitiser path has no usual ports and must name them")
+    }
+
+    func testSanitisationNotBetweenLgwanAndInternetIsAWarning() {
+        let r = loadBase(sanitisation("mail-text", from: "[\"10.10.0.0/16\"]", to: "[\"10.30.0.0/16\"]"))
+        assertDiagnostic(
+            r, .warning, line: 10, keyPath: "sanitisation[0]",
+            "sanitisation path 's' does not connect an lgwan zone with an internet zone (from: mynumber (mynumber); to: internet (internet))"
+        )
+        let x = loadBase(sanitisation("mail-text", from: "[\"10.20.0.0/16\"]", to: "[\"203.0.113.5\"]"))
+        assertDiagnostic(x, .warning, line: 10, keyPath: "sanitisation[0]", "(from: lgwan (lgwan); to: external)")
+        // Either direction is a connection.
+        assertClean(loadBase(sanitisation("mail-text", from: "[\"10.30.5.10\"]", to: "[\"10.20.5.10\"]")))
+    }
+
+    // MARK: Exceptions
+
+    private func exception(_ extra: String) -> String {
+        "[[exceptions]]\nname = \"e\"\nfrom = [\"10.30.0.0/16\"]\nto = [\"198.51.100.0/24\"]\nports = [\"tcp/443\"]\n"
+            + extra
+    }
+
+    func testExceptionExpiryForms() {
+        let date = loadBase(exception("approved = \"ok\"\nexpires = 2027-03-31\n"))
+        XCTAssertEqual(date.config?.exceptions.first?.expiresAtMicros, endOf20270331JST)
+        XCTAssertEqual(date.config?.exceptions.first?.expiresText, "2027-03-31")
+        // A local date-time is read in JST; an offset date-time is taken as written.
+        let local = loadBase(exception("approved = \"ok\"\nexpires = 2027-03-31T17:30:00\n"))
+        XCTAssertEqual(local.config?.exceptions.first?.expiresAtMicros, 1_806_481_800_000_000)
+        XCTAssertEqual(local.config?.exceptions.first?.expiresText, "2027-03-31T17:30:00")
+        let offset = loadBase(exception("approved = \"ok\"\nexpires = 2027-03-31T08:30:00Z\n"))
+        XCTAssertEqual(offset.config?.exceptions.first?.expiresAtMicros, 1_806_481_800_000_000)
+        let plus = loadBase(exception("approved = \"ok\"\nexpires = 2027-03-31 17:30:00.25+09:00\n"))
+        XCTAssertEqual(plus.config?.exceptions.first?.expiresAtMicros, 1_806_481_800_250_000)
+        XCTAssertEqual(plus.config?.exceptions.first?.expiresText, "2027-03-31T17:30:00.25+09:00")
+    }
+
+    func testExpiredExceptionWithATimeNamesTheInstant() {
+        let r = loadBase(
+            exception("approved = \"ok\"\nexpires = 2027-03-31T17:30:00+09:00\n"), now: 1_806_481_800_000_000)
+        assertDiagnostic(
+            r, .warning, line: 16, keyPath: "exceptions[0].expires",
+            "exception 'e' expired at 2027-03-31T17:30:00+09:00")
+        XCTAssertEqual(r.config?.exceptions.count, 1)
+    }
+
+    func testExceptionMissingApprovedOrExpires() {
+        let a = loadBase(exception("expires = 2027-03-31\n"))
+        assertDiagnostic(a, .error, line: 10, keyPath: "exceptions[0]", "missing required key 'approved'")
+        let e = loadBase(exception("approved = \"CISO No.12\"\n"))
+        assertDiagnostic(e, .error, line: 10, keyPath: "exceptions[0]", "missing required key 'expires'")
+        let p = loadBase(
+            "[[exceptions]]\nname = \"e\"\nfrom = [\"10.30.0.0/16\"]\nto = [\"198.51.100.0/24\"]\napproved = \"x\"\nexpires = 2027-03-31\n"
+        )
+        assertDiagnostic(p, .error, line: 10, keyPath: "exceptions[0]", "missing required key 'ports'")
+        let n = loadBase(exception("approved = 12\nexpires = 2027-03-31\n"))
+        assertDiagnostic(n, .error, line: 15, keyPath: "exceptions[0].approved", "expected a string, found an integer")
+    }
+
+    func testExceptionExpiresWrongType() {
+        let s = loadBase(exception("approved = \"ok\"\nexpires = \"2027-03-31\"\n"))
+        assertDiagnostic(
+            s, .error, line: 16, keyPath: "exceptions[0].expires",
+            "found the string \"2027-03-31\"; write the date without quotes")
+        let t = loadBase(exception("approved = \"ok\"\nexpires = 17:00:00\n"))
+        assertDiagnostic(t, .error, line: 16, keyPath: "exceptions[0].expires", "a time of day alone is no expiry")
+        let i = loadBase(exception("approved = \"ok\"\nexpires = 20270331\n"))
+        assertDiagnostic(
+            i, .error, line: 16, keyPath: "exceptions[0].expires", "expected a date like 2027-03-31, found an integer")
+    }
+
+    // MARK: Many problems at once
+
+    func testEveryProblemIsReported() {
+        let text = """
+            [sensor]
+            name = "s"
+            colour = "blue"
+
+            [zones.mynumber]
+            kind = "mynumber"
+            networks = ["10.10.0.0/16", "10.10.0.0/33"]
+
+            [zones.lgwan]
+            kind = "lgwan-ish"
+            networks = ["10.20.0.0/16"]
+
+            [zones.internet]
+            kind = "internet"
+            networks = ["10.30.1.2/16", "10.10.0.0/16"]
+
+            [[gateways]]
+            name = "g"
+            addresses = []
+
+            [[sanitisation]]
+            name = "s"
+            method = "file-sanitiser"
+            from = ["10.20.0.0/16"]
+            to = ["10.30.0.0/16"]
+
+            [[exceptions]]
+            name = "e"
+            from = ["10.30.0.0/16"]
+            to = ["198.51.100.0/24"]
+            ports = ["tcp/443", "udp/70000"]
+            approved = "ok"
+            expires = 2020-01-01
+            """
+        let r = load(text, now: endOf20270331JST)
+        XCTAssertNil(r.config)
+        let got = r.diagnostics.map { "\($0.line ?? 0) \($0.severity.rawValue) \($0.keyPath)" }
+        XCTAssertEqual(
+            got,
+            [
+                "3 error sensor.colour",
+                "7 error zones.mynumber.networks[1]",
+                "10 error zones.lgwan.kind",
+                "15 warning zones.internet.networks[0]",
+                "15 error zones.internet.networks[1]",
+                "19 error gateways[0].addresses",
+                "21 error sanitisation[0]",
+                "31 error exceptions[0].ports[1]",
+                "33 warning exceptions[0].expires",
+            ], r.diagnostics.map(\.description).joined(separator: "\n"))
+    }
+
+    // MARK: Files
+
+    func testMissingFileIsADiagnostic() {
+        let path = NSTemporaryDirectory() + "zonesep-no-such-\(UUID().uuidString).conf"
+        let r = ZonesConfigLoader.load(path: path)
+        XCTAssertNil(r.config)
+        XCTAssertEqual(r.diagnostics.count, 1)
+        XCTAssertEqual(r.diagnostics.first?.fileName, path)
+        XCTAssertNil(r.diagnostics.first?.line)
+        XCTAssertEqual(r.diagnostics.first?.description, "\(path): cannot read the configuration: no such file")
+    }
+
+    func testDirectoryIsADiagnostic() {
+        let r = ZonesConfigLoader.load(path: NSTemporaryDirectory())
+        XCTAssertNil(r.config)
+        XCTAssertEqual(r.diagnostics.first?.message, "cannot read the configuration: it is a directory")
+    }
+
+    func testFileOnDiskLoadsAndNamesItself() throws {
+        let dir = NSTemporaryDirectory() + "zonesep-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = dir + "/zones.conf"
+        try Fixtures.designExample.write(toFile: good, atomically: true, encoding: .utf8)
+        let r = ZonesConfigLoader.load(path: good)
+        XCTAssertEqual(r.diagnostics, [])
+        XCTAssertEqual(r.config?.zones.count, 4)
+
+        let bad = dir + "/bad.conf"
+        try (Fixtures.base + "[zones.x]\nkind = \"lgwan\"\nnetworks = [\"1.2.3.4/40\"]\n").write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertEqual(
+            ZonesConfigLoader.load(path: bad).diagnostics.map(\.description),
+            ["\(bad):12: zones.x.networks[0]: '1.2.3.4/40' is not an IPv4 or IPv6 network"])
+
+        let binary = dir + "/binary.conf"
+        try Data([0x5b, 0xff, 0xfe, 0x5d]).write(to: URL(fileURLWithPath: binary))
+        XCTAssertEqual(
+            ZonesConfigLoader.load(path: binary).diagnostics.first?.message, "the configuration is not valid UTF-8 text"
+        )
+    }
+}
+
+final class ConfigRobustnessTests: XCTestCase {
+    /// Every prefix of the example, and the example with each character replaced by TOML punctuation,
+    /// must give a result (a config or diagnostics), never a trap.
+    func testTruncatedAndMutatedInputsNeverCrash() {
+        let scalars = Array(Fixtures.designExample.unicodeScalars)
+        var loaded = 0
+        var rejected = 0
+        func run(_ u: [Unicode.Scalar]) {
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: u)
+            let r = ZonesConfigLoader.load(text: String(text), fileName: "f", now: 0)
+            if r.config == nil {
+                XCTAssertTrue(r.hasErrors)
+                rejected += 1
+            } else {
+                loaded += 1
+            }
+        }
+        for n in 0...scalars.count { run(Array(scalars[..<n])) }
+        let replacements: [Unicode.Scalar] = ["\"", "'", "[", "{", "=", ",", "\n", "\u{0}"]
+        for k in stride(from: 0, to: scalars.count, by: 4) {
+            for r in replacements {
+                var u = scalars
+                u[k] = r
+                run(u)
+            }
+        }
+        XCTAssertGreaterThan(loaded, 0)
+        XCTAssertGreaterThan(rejected, 0)
+    }
+}

@@ -14,6 +14,7 @@ public struct DecodedPacket: Sendable {
     }
 
     public var outcome: Outcome = .notIP
+    /// The first problem found, set exactly when `outcome` is `.malformed`.
     public var anomaly: DecodeAnomaly? = nil
 
     // Link layer.
@@ -25,6 +26,8 @@ public struct DecodedPacket: Sendable {
     public var vlanCount: UInt8 = 0
 
     // Network layer.
+    /// 4 or 6 once the IP addresses were read, 0 before. A `.malformed` packet may still carry its
+    /// addresses (a truncated TCP header, say): `ipVersion != 0` tells whether `src`/`dst` are valid.
     public var ipVersion: UInt8 = 0
     public var src = IPAddress(rawValue: 0)
     public var dst = IPAddress(rawValue: 0)
@@ -41,7 +44,7 @@ public struct DecodedPacket: Sendable {
     public var hasPorts = false
     public var srcPort: UInt16 = 0
     public var dstPort: UInt16 = 0
-    /// TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10).
+    /// TCP flags byte 13 (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).
     public var tcpFlags: UInt8 = 0
 
     // ICMP / ICMPv6.
@@ -58,16 +61,30 @@ public struct DecodedPacket: Sendable {
     public var innerDstPort: UInt16 = 0
     public var innerHasPorts = false
 
-    public init() {}
+    @inlinable public init() {}
 
     /// Resets every field, so a reused value never carries a previous packet's data.
     @inlinable
     public mutating func reset() { self = DecodedPacket() }
 
+    /// Marks the packet malformed with `anomaly`, unless an earlier problem was already recorded (a packet
+    /// keeps the first one). Returns false, so a decoder can `return p.markMalformed(.x)`.
+    @inlinable
+    @discardableResult
+    public mutating func markMalformed(_ anomaly: DecodeAnomaly) -> Bool {
+        if self.anomaly == nil { self.anomaly = anomaly }
+        outcome = .malformed
+        return false
+    }
+
     public enum TCPFlag {
         public static let fin: UInt8 = 0x01
         public static let syn: UInt8 = 0x02
         public static let rst: UInt8 = 0x04
+        public static let psh: UInt8 = 0x08
         public static let ack: UInt8 = 0x10
+        public static let urg: UInt8 = 0x20
+        public static let ece: UInt8 = 0x40
+        public static let cwr: UInt8 = 0x80
     }
 }

@@ -11,7 +11,7 @@ public struct ByteCursor {
     @inlinable
     public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
         self.base = base
-        self._offset = offset
+        self._offset = max(0, min(offset, base.count))
     }
 
     /// Bytes left to read.
@@ -19,7 +19,7 @@ public struct ByteCursor {
     public var readableBytes: Int { base.count - offset }
 
     /// Reads a big-endian (network order) integer and advances, or returns nil without moving.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readInteger<T: FixedWidthInteger>(as: T.Type = T.self) -> T? {
         let size = MemoryLayout<T>.size
         guard size <= base.count - offset else { return nil }
@@ -29,7 +29,7 @@ public struct ByteCursor {
     }
 
     /// Reads a little-endian integer (BSD loopback headers, some link types) and advances.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLittleEndianInteger<T: FixedWidthInteger>(as: T.Type = T.self) -> T? {
         let size = MemoryLayout<T>.size
         guard size <= base.count - offset else { return nil }
@@ -39,7 +39,7 @@ public struct ByteCursor {
     }
 
     /// Reads a big-endian integer at `at` bytes past the cursor without moving.
-    @inlinable
+    @inlinable @inline(__always)
     public func peekInteger<T: FixedWidthInteger>(at: Int = 0, as: T.Type = T.self) -> T? {
         let size = MemoryLayout<T>.size
         guard at >= 0, size <= base.count - offset - at else { return nil }
@@ -47,7 +47,7 @@ public struct ByteCursor {
     }
 
     /// Skips `count` bytes, or returns false without moving when fewer remain.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public mutating func skip(_ count: Int) -> Bool {
         guard count >= 0, count <= base.count - offset else { return false }
@@ -56,7 +56,7 @@ public struct ByteCursor {
     }
 
     /// Reads a 48-bit MAC address as the low bits of a UInt64.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readMAC() -> MACAddress? {
         guard 6 <= base.count - offset else { return nil }
         var v: UInt64 = 0
@@ -66,7 +66,7 @@ public struct ByteCursor {
     }
 
     /// Reads a 16-byte IPv6 address.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readIPv6() -> IPAddress? {
         guard let hi = readInteger(as: UInt64.self) else { return nil }
         guard let lo = readInteger(as: UInt64.self) else {
@@ -77,13 +77,13 @@ public struct ByteCursor {
     }
 
     /// Reads a 4-byte IPv4 address.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readIPv4() -> IPAddress? {
         readInteger(as: UInt32.self).map(IPAddress.init(v4:))
     }
 
     /// A cursor over the next `count` bytes only (a header's declared length), advancing this one past them.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSlice(_ count: Int) -> ByteCursor? {
         guard count >= 0, count <= base.count - offset else { return nil }
         let slice = UnsafeRawBufferPointer(rebasing: base[offset..<(offset + count)])

@@ -64,7 +64,10 @@ public final class Verifier {
             return nil
         case .malformed:
             if let a = packet.anomaly { counters.anomalies[Int(a.rawValue)] &+= 1 }
-            if packet.ipVersion != 0 { countStrayIPPacket(wireLength) }
+            if packet.ipVersion != 0 {  // addresses were read: an IP packet for the matrix, as tcpdump counts
+                counters.ipPackets &+= 1
+                countStrayIPPacket(wireLength)
+            }
             return nil
         case .ip, .ipFragment:
             break
@@ -88,12 +91,12 @@ public final class Verifier {
             }
             fromInner = true
         } else if packet.isNonFirstFragment {
-            guard let ports = fragments.ports(for: packet, at: now) else {
+            guard let datagram = fragments.lookup(packet, at: now) else {
                 counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 countStrayIPPacket(wireLength)
                 return nil
             }
-            (srcPort, dstPort) = ports
+            (proto, srcPort, dstPort) = datagram
         } else if packet.hasPorts {
             srcPort = packet.srcPort
             dstPort = packet.dstPort

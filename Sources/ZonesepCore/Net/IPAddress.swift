@@ -5,7 +5,8 @@
 public struct IPAddress: Hashable, Comparable, Sendable {
     public var rawValue: UInt128
 
-    public static let v4MappedPrefix: UInt128 = 0xffff << 32
+    /// A computed constant (not a lazily initialised static) so the hot path pays no once-check.
+    @inlinable public static var v4MappedPrefix: UInt128 { 0xffff_0000_0000 }
 
     @inlinable public init(rawValue: UInt128) { self.rawValue = rawValue }
     @inlinable public init(v4: UInt32) { self.rawValue = IPAddress.v4MappedPrefix | UInt128(v4) }

@@ -166,11 +166,12 @@ public struct ReplaySummary: Sendable {
                 [["kind", "packets"]] + anomalies.map { [$0.name, "\(counters.count($0))"] }, header: true,
                 rightAlign: [1])
 
-        out += "\nZone matrix (source/initiator → destination/responder)\n"
+        out += "\nZone matrix (packets by source → destination; flows by initiator → responder;"
+        out += " restricted: the policy allows only declared paths)\n"
         let rows = cells().map { c in
             [
                 map.name(of: c.from), map.name(of: c.to), "\(c.packets)", "\(c.bytes)", "\(c.flows)",
-                policy.mayViolate(c.from, c.to) && c.from != c.to ? "cross-tier" : "",
+                policy.restricts(c.from, c.to) ? "restricted" : "",
             ]
         }
         out += TextTable.render(

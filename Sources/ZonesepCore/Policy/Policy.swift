@@ -65,6 +65,19 @@ public struct Policy: Sendable {
         return true
     }
 
+    /// Whether the separation model restricts traffic between these two classes at all (before any
+    /// conduit, sanitisation path, gateway or exception): the cells a report outlines in the zone matrix.
+    public func restricts(_ a: ZoneRef, _ b: ZoneRef) -> Bool {
+        if a == .local || b == .local { return false }
+        if a == .unzoned || b == .unzoned { return true }
+        let ka = kind(a)
+        let kb = kind(b)
+        if (ka == .mynumber) != (kb == .mynumber) { return true }
+        if ka == kb { return false }
+        if ka == .lgwan || kb == .lgwan { return true }  // lgwan with internet or external
+        return !config.gateways.isEmpty  // internet with external
+    }
+
     /// The first rule of DESIGN.md's table that this flow breaks at packet time `time` (µs), or nil.
     public func verdict(_ f: FlowEnds, at time: Int64) -> Verdict? {
         let zi = f.initiatorZone

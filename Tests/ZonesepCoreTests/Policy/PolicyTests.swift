@@ -136,6 +136,20 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(rule("192.168.9.9", "239.255.255.250", 17, 1900), "allowed")
     }
 
+    func testRestrictedCells() {
+        let z = { (i: Int) in ZoneRef(zone: i) }
+        XCTAssertTrue(policy.restricts(z(0), z(1)), "mynumber-lgwan")
+        XCTAssertTrue(policy.restricts(z(0), .external))
+        XCTAssertFalse(policy.restricts(z(0), z(4)), "two mynumber zones")
+        XCTAssertTrue(policy.restricts(z(1), z(3)), "lgwan-internet")
+        XCTAssertFalse(policy.restricts(z(1), z(2)), "lgwan-lgwan-wan")
+        XCTAssertTrue(policy.restricts(z(2), .external))
+        XCTAssertTrue(policy.restricts(.external, z(3)), "gateways declared")
+        XCTAssertTrue(policy.restricts(z(3), .unzoned))
+        XCTAssertFalse(policy.restricts(z(0), .local))
+        XCTAssertFalse(policy.restricts(.external, .external))
+    }
+
     func testSeverities() {
         XCTAssertEqual(RuleID.conduitMACMismatch.severity, .critical)
         XCTAssertEqual(RuleID.mynumberIsolation.severity, .critical)

@@ -39,7 +39,8 @@ public struct FlowEntry: Sendable {
     /// Closed by RST, or by FIN from both sides.
     @inlinable
     public var isClosed: Bool {
-        tcpState & FlowEntry.reset != 0 || tcpState & (FlowEntry.finA | FlowEntry.finB) == FlowEntry.finA | FlowEntry.finB
+        tcpState & FlowEntry.reset != 0
+            || tcpState & (FlowEntry.finA | FlowEntry.finB) == FlowEntry.finA | FlowEntry.finB
     }
 
     @inlinable public var verdict: RuleID? { RuleID(rawValue: rule) }

@@ -28,9 +28,13 @@ public struct FlowKey: Hashable, Sendable {
         src: IPAddress, srcPort: UInt16, dst: IPAddress, dstPort: UInt16, proto: UInt8, vlans: UInt32
     ) -> (key: FlowKey, fromA: Bool) {
         if src.rawValue < dst.rawValue || (src == dst && srcPort <= dstPort) {
-            return (FlowKey(addressA: src, addressB: dst, portA: srcPort, portB: dstPort, proto: proto, vlans: vlans), true)
+            return (
+                FlowKey(addressA: src, addressB: dst, portA: srcPort, portB: dstPort, proto: proto, vlans: vlans), true
+            )
         }
-        return (FlowKey(addressA: dst, addressB: src, portA: dstPort, portB: srcPort, proto: proto, vlans: vlans), false)
+        return (
+            FlowKey(addressA: dst, addressB: src, portA: dstPort, portB: srcPort, proto: proto, vlans: vlans), false
+        )
     }
 
     /// Packs up to two VLAN ids with their count.

@@ -37,7 +37,9 @@ public enum PortSpec: Hashable, Sendable, CustomStringConvertible {
         }
         let range = parts[1].split(separator: "-", omittingEmptySubsequences: false)
         func port(_ s: Substring) -> UInt16? {
-            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(s), n <= 65535 else { return nil }
+            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(s), n <= 65535 else {
+                return nil
+            }
             return UInt16(n)
         }
         let lo: UInt16

@@ -134,7 +134,8 @@ final class VerifierTests: XCTestCase {
         var packets: UInt64 = 0
         verifier.flows.forEach { packets += $0.packets }
         XCTAssertEqual(packets, 2)
-        let orphan = F.ethernet(F.ipv4("10.20.3.5", "10.30.7.8", proto: 17, [1, 2, 3, 4, 5, 6, 7, 8], id: 5, flagsOffset: 3))
+        let orphan = F.ethernet(
+            F.ipv4("10.20.3.5", "10.30.7.8", proto: 17, [1, 2, 3, 4, 5, 6, 7, 8], id: 5, flagsOffset: 3))
         XCTAssertNil(feed(orphan, at: 0.002))
         XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
         // The orphan still counts in the packet matrix, as tcpdump would count it.

@@ -40,7 +40,8 @@ final class FlowTableTests: XCTestCase {
             let t = FlowTable(capacity: 8)
             let keys = (0..<8).map { _ in key(UInt32(truncatingIfNeeded: rng.next()) & 0xffff) }
             guard Set(keys).count == 8 else { continue }
-            var live = Dictionary(uniqueKeysWithValues: keys.map { ($0, t.insert($0, hash: $0.hashValue64, now: 0) { _, _ in }) })
+            var live = Dictionary(
+                uniqueKeysWithValues: keys.map { ($0, t.insert($0, hash: $0.hashValue64, now: 0) { _, _ in }) })
             for k in keys.shuffled(using: &rng) {
                 t.remove(at: live[k]!)
                 live[k] = nil

@@ -39,7 +39,8 @@ final class PolicyTests: XCTestCase {
                     ports: [.tcp(443...443), .udp(3478...3481)], approved: "No.12", expiresAtMicros: expiry,
                     expiresText: "2027-03-31"),
                 PolicyException(
-                    name: "lgwan-vendor", from: p("10.20.9.9"), to: p("10.30.9.9", "192.0.2.9", "10.99.0.9", "10.10.9.9"),
+                    name: "lgwan-vendor", from: p("10.20.9.9"),
+                    to: p("10.30.9.9", "192.0.2.9", "10.99.0.9", "10.10.9.9"),
                     ports: [.any], approved: "No.13", expiresAtMicros: expiry, expiresText: "2027-03-31"),
             ]))
 

@@ -70,7 +70,9 @@ final class ZoneMapTests: XCTestCase {
                 var nets: [IPPrefix] = []
                 for _ in 0..<5 {
                     let len = 8 + Int(rng.next() % 24)
-                    let p = IPPrefix(address: IPAddress(v4: 0x0A00_0000 | UInt32(truncatingIfNeeded: rng.next()) & 0x00ff_ffff), length: 96 + len)
+                    let p = IPPrefix(
+                        address: IPAddress(v4: 0x0A00_0000 | UInt32(truncatingIfNeeded: rng.next()) & 0x00ff_ffff),
+                        length: 96 + len)
                     if seen.insert(p).inserted { nets.append(p) }
                 }
                 zones.append(Zone(id: "z\(z)", kind: .lgwan, networks: nets))
@@ -80,7 +82,9 @@ final class ZoneMapTests: XCTestCase {
                 let a = IPAddress(v4: 0x0A00_0000 | UInt32(truncatingIfNeeded: rng.next()) & 0x00ff_ffff)
                 var best: (len: Int, ref: ZoneRef) = (-1, .unzoned)
                 for (i, z) in zones.enumerated() {
-                    for p in z.networks where p.contains(a) && p.length > best.len { best = (p.length, ZoneRef(zone: i)) }
+                    for p in z.networks where p.contains(a) && p.length > best.len {
+                        best = (p.length, ZoneRef(zone: i))
+                    }
                 }
                 XCTAssertEqual(map.lookup(a), best.ref, "\(a)")
             }

@@ -92,7 +92,7 @@ struct ConfigChecker {
         let space = zonesComplete && internalComplete ? AddressSpace(zones: zones, internal: internalNets) : nil
         let conduits = checkConduits(root, space: space)
         let sanitisation = checkSanitisation(root, space: space)
-        let exceptions = checkExceptions(root)
+        let exceptions = checkExceptions(root, space: space)
         return PolicyConfig(
             sensor: sensor, internal: internalNets, zones: zones, gateways: gateways, conduits: conduits,
             sanitisation: sanitisation, exceptions: exceptions)
@@ -231,6 +231,12 @@ struct ConfigChecker {
                                     + "conduit towards the internet zone or an external address is a configuration "
                                     + "error")
                         }
+                        if reach.unzoned && reach.zones.isEmpty {
+                            warning(
+                                p.position, p.path,
+                                "\(p.value) is in the internal space but in no zone; flows to it will still be "
+                                    + "reported as unzoned-host until it is given a zone")
+                        }
                         if reach.zones.contains(where: { space.zones[$0].kind == .mynumber }) { touchesMynumber = true }
                     }
                 }
@@ -302,7 +308,7 @@ struct ConfigChecker {
         return out
     }
 
-    private mutating func checkExceptions(_ root: TOMLTable) -> [PolicyException] {
+    private mutating func checkExceptions(_ root: TOMLTable, space: AddressSpace?) -> [PolicyException] {
         var names = NameRegistry()
         var out: [PolicyException] = []
         for item in tableArray(root, "exceptions") {
@@ -316,6 +322,14 @@ struct ConfigChecker {
                 t, "approved", in: item.path, at: item.position, required: true,
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(t, in: item.path, at: item.position)
+            if let space {
+                for p in (from ?? []) + (to ?? []) where space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
+                    warning(
+                        p.position, p.path,
+                        "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "
+                            + "conduit can), so this part of exception \(quoted(name, or: item.path)) has no effect")
+                }
+            }
             if let expiry, let now, now >= expiry.value.micros {
                 let when =
                     expiry.value.isEndOfDay

@@ -459,9 +459,31 @@ final class ZonesConfigLoaderTests: XCTestCase {
         )
         let all = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"0.0.0.0/0\"] }"))
         XCTAssertEqual(all.errors.filter { $0.keyPath == "conduits[0].to.addresses[0]" }.count, 2)
-        // An internal address in no zone is not external.
+        // An internal address in no zone is not external: no error, but a warning that it has no zone.
         let u = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"192.168.1.1\"] }"))
-        assertClean(u)
+        XCTAssertEqual(u.errors, [])
+        assertDiagnostic(
+            u, .warning, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "192.168.1.1 is in the internal space but in no zone")
+    }
+
+    func testExceptionNamingAMynumberZoneIsAWarning() {
+        let r = loadBase(
+            """
+            [[exceptions]]
+            name = "e"
+            from = ["10.10.2.0/24"]
+            to = ["10.30.1.1"]
+            ports = ["any"]
+            approved = "No.1"
+            expires = 2030-01-01
+
+            """)
+        XCTAssertEqual(r.errors, [])
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "exceptions[0].from[0]",
+            "an exception never allows a mynumber flow (only a conduit can)")
+        XCTAssertEqual(r.warnings.count, 1)
     }
 
     func testConduitWithoutAMynumberSideIsAWarning() {

@@ -323,7 +323,8 @@ struct ConfigChecker {
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(t, in: item.path, at: item.position)
             if let space {
-                for p in (from ?? []) + (to ?? []) where space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
+                for p in (from ?? []) + (to ?? [])
+                where space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
                     warning(
                         p.position, p.path,
                         "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "

@@ -15,6 +15,7 @@ extension Zonesep {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var reportOptions: ReportOptions
 
         @Option(name: .long, help: "Hard cap on flows held at once; beyond it the oldest are evicted and counted.")
         var maxFlows: Int = 1 << 20
@@ -33,7 +34,8 @@ extension Zonesep {
             }
             let policy = Policy(config)
             var runner = ReplayRunner(policy: policy, format: outputOptions.output, maxFlows: maxFlows)
-            let status = runner.run(inputs)
+            var status = runner.run(inputs)
+            if !reportOptions.write(runner.summary, configPath: configOptions.config) { status = ExitStatus.usage }
             if status != ExitStatus.clean { throw ExitCode(status) }
         }
     }
@@ -44,6 +46,8 @@ extension Zonesep {
 struct ReplayRunner {
     let session: Session
     var inputFailed = false
+    /// The run's summary once `run` has returned (for the audit report).
+    var summary: ReplaySummary?
 
     init(policy: Policy, format: OutputFormat, maxFlows: Int) {
         session = Session(policy: policy, format: format, maxFlows: maxFlows)
@@ -61,6 +65,7 @@ struct ReplayRunner {
         }
         let summary = session.finish(files: results)
         session.writeSummary(summary)
+        self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
     }

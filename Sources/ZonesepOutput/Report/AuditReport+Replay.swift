@@ -1,0 +1,34 @@
+import ZonesepCore
+
+extension AuditReport {
+    /// The report of a run that just ended: the summary holds every violating flow with its alert.
+    public init(summary s: ReplaySummary, provenance: Provenance) {
+        let format = AlertFormat(policy: s.policy)
+        let c = s.counters
+        self.init(
+            provenance: provenance, policy: s.policy, sensor: s.policy.config.sensor,
+            totals: Totals(
+                packets: c.packets, bytes: c.bytes, ipPackets: c.ipPackets, nonIPPackets: c.nonIPPackets,
+                flows: c.flows),
+            files: s.files.map {
+                CaptureFile(
+                    path: $0.path, linkType: $0.linkType, packets: $0.packets, firstPacketMicros: $0.firstPacketMicros,
+                    lastPacketMicros: $0.lastPacketMicros, error: $0.error)
+            },
+            flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
+            droppedPackets: nil,
+            anomalies: DecodeAnomaly.allCases.filter { c.count($0) > 0 }.map {
+                AnomalyCount(kind: $0.name, packets: c.count($0))
+            },
+            matrix: s.matrix,
+            violations: s.violations.enumerated().map { i, v in
+                let a = v.alert
+                return ViolatingFlow(
+                    number: i + 1, flowID: format.flowID(a), rule: a.rule, proto: ProtocolName.of(a.proto),
+                    srcIP: a.srcIP, srcPort: a.srcPort, destIP: a.destIP, destPort: a.destPort, srcZone: a.srcZone,
+                    destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
+                    firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
+                    bytes: v.bytes, end: v.end.name)
+            })
+    }
+}

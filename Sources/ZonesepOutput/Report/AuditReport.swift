@@ -1,0 +1,306 @@
+import ZonesepCore
+
+/// Everything the audit report shows, as plain values: filled from a live run (`init(summary:provenance:)`)
+/// or from a saved JSON Lines run (the `zonesep report` command), so both give the same document.
+///
+/// Only what a saved run also records goes in here; the renderers read nothing else, which is what keeps
+/// `replay --report` and `report` byte-identical.
+public struct AuditReport: Sendable {
+    /// What the run was made with: recorded so a reader can reproduce it.
+    public struct Provenance: Sendable, Equatable {
+        public var zonesepVersion: String
+        public var libpcapVersion: String
+        /// zones.conf as named on the command line.
+        public var configPath: String
+        /// SHA-256 of zones.conf's bytes, lower-case hex.
+        public var configSHA256: String
+
+        public init(zonesepVersion: String, libpcapVersion: String, configPath: String, configSHA256: String) {
+            self.zonesepVersion = zonesepVersion
+            self.libpcapVersion = libpcapVersion
+            self.configPath = configPath
+            self.configSHA256 = configSHA256
+        }
+    }
+
+    /// One input file, as the summary's `files` lists it.
+    public struct CaptureFile: Sendable, Equatable {
+        public var path: String
+        public var linkType: String?
+        public var packets: UInt64
+        public var firstPacketMicros: Int64?
+        public var lastPacketMicros: Int64?
+        /// Why the file was not read to its end; nil when it was.
+        public var error: String?
+
+        public init(
+            path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
+            error: String?
+        ) {
+            self.path = path
+            self.linkType = linkType
+            self.packets = packets
+            self.firstPacketMicros = firstPacketMicros
+            self.lastPacketMicros = lastPacketMicros
+            self.error = error
+        }
+    }
+
+    public struct Totals: Sendable, Equatable {
+        public var packets: UInt64
+        public var bytes: UInt64
+        public var ipPackets: UInt64
+        public var nonIPPackets: UInt64
+        public var flows: UInt64
+
+        public init(packets: UInt64, bytes: UInt64, ipPackets: UInt64, nonIPPackets: UInt64, flows: UInt64) {
+            self.packets = packets
+            self.bytes = bytes
+            self.ipPackets = ipPackets
+            self.nonIPPackets = nonIPPackets
+            self.flows = flows
+        }
+    }
+
+    public struct FlowTableUse: Sendable, Equatable {
+        public var capacity: Int
+        public var activeAtEnd: Int
+        /// Flows pushed out of a full table: a later packet of one starts a new flow with a new verdict.
+        public var evicted: UInt64
+
+        public init(capacity: Int, activeAtEnd: Int, evicted: UInt64) {
+            self.capacity = capacity
+            self.activeAtEnd = activeAtEnd
+            self.evicted = evicted
+        }
+    }
+
+    /// The packets of a violating flow written to a file (by the evidence sink, where one ran).
+    public struct Evidence: Sendable, Equatable {
+        public var path: String
+        public var sha256: String?
+
+        public init(path: String, sha256: String? = nil) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
+    /// A violating flow with its totals: one alert of the run.
+    public struct ViolatingFlow: Sendable, Equatable {
+        /// Position in the run (1-based), in the order the alerts were raised.
+        public var number: Int
+        /// Community ID v1.
+        public var flowID: String
+        public var rule: RuleID
+        public var proto: String
+        public var srcIP: IPAddress
+        public var srcPort: UInt16?
+        public var destIP: IPAddress
+        public var destPort: UInt16?
+        public var srcZone: ZoneRef
+        public var destZone: ZoneRef
+        /// How the initiator was known (`syn`, ...); nil when the alert record was not found.
+        public var initiatorMethod: String?
+        public var vlan: [UInt16]
+        public var firstSeenMicros: Int64
+        public var lastSeenMicros: Int64
+        public var packets: UInt64
+        public var bytes: UInt64
+        /// Why the flow ended: idle, closed, evicted, end-of-capture.
+        public var end: String
+        public var evidence: Evidence?
+
+        public init(
+            number: Int, flowID: String, rule: RuleID, proto: String, srcIP: IPAddress, srcPort: UInt16?,
+            destIP: IPAddress, destPort: UInt16?, srcZone: ZoneRef, destZone: ZoneRef, initiatorMethod: String?,
+            vlan: [UInt16], firstSeenMicros: Int64, lastSeenMicros: Int64, packets: UInt64, bytes: UInt64,
+            end: String, evidence: Evidence? = nil
+        ) {
+            self.number = number
+            self.flowID = flowID
+            self.rule = rule
+            self.proto = proto
+            self.srcIP = srcIP
+            self.srcPort = srcPort
+            self.destIP = destIP
+            self.destPort = destPort
+            self.srcZone = srcZone
+            self.destZone = destZone
+            self.initiatorMethod = initiatorMethod
+            self.vlan = vlan
+            self.firstSeenMicros = firstSeenMicros
+            self.lastSeenMicros = lastSeenMicros
+            self.packets = packets
+            self.bytes = bytes
+            self.end = end
+            self.evidence = evidence
+        }
+
+        /// `tcp/445`, `icmp`: the responder's service as the rules name it.
+        public var service: String { destPort.map { "\(proto)/\($0)" } ?? proto }
+    }
+
+    public struct AnomalyCount: Sendable, Equatable {
+        public var kind: String
+        public var packets: UInt64
+        public init(kind: String, packets: UInt64) {
+            self.kind = kind
+            self.packets = packets
+        }
+    }
+
+    public var provenance: Provenance
+    /// zones.conf, compiled: the zone map, the declarations and which matrix cells are restricted.
+    public var policy: Policy
+    public var sensor: String
+    public var totals: Totals
+    /// In replay order (by first packet).
+    public var files: [CaptureFile]
+    public var flowTable: FlowTableUse
+    /// Packets the capture dropped, where it is known (live capture statistics); nil for files.
+    public var droppedPackets: UInt64?
+    /// Non-zero decode anomalies, in DESIGN.md's order of kinds.
+    public var anomalies: [AnomalyCount]
+    public var matrix: ZoneMatrix
+    /// In the order the alerts were raised.
+    public var violations: [ViolatingFlow]
+
+    public init(
+        provenance: Provenance, policy: Policy, sensor: String, totals: Totals, files: [CaptureFile],
+        flowTable: FlowTableUse, droppedPackets: UInt64? = nil, anomalies: [AnomalyCount], matrix: ZoneMatrix,
+        violations: [ViolatingFlow]
+    ) {
+        self.provenance = provenance
+        self.policy = policy
+        self.sensor = sensor
+        self.totals = totals
+        self.files = files
+        self.flowTable = flowTable
+        self.droppedPackets = droppedPackets
+        self.anomalies = anomalies
+        self.matrix = matrix
+        self.violations = violations
+    }
+}
+
+// MARK: - What the renderers derive
+
+extension AuditReport {
+    /// The capture's time span: from the earliest first packet to the latest last packet of the files.
+    public var firstPacketMicros: Int64? { files.compactMap(\.firstPacketMicros).min() }
+    public var lastPacketMicros: Int64? { files.compactMap(\.lastPacketMicros).max() }
+
+    /// Violating flows of a rule, in the order they were raised.
+    public func violations(of rule: RuleID) -> [ViolatingFlow] { violations.filter { $0.rule == rule } }
+
+    public func count(_ severity: Severity) -> Int { violations.filter { $0.rule.severity == severity }.count }
+
+    /// Files that could not be read, or broke off part-way.
+    public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }
+
+    /// Whether anything kept part of the traffic from being verified.
+    public var isLimited: Bool {
+        !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
+            || totals.packets == 0 || !coverageGaps().isEmpty
+    }
+
+    /// The matrix axis: declared zones, then external, unzoned, local.
+    public var matrixAxis: [ZoneRef] { (0..<matrix.side).map { matrix.ref($0) } }
+
+    public func cell(_ from: ZoneRef, _ to: ZoneRef) -> (packets: UInt64, bytes: UInt64, flows: UInt64) {
+        let i = matrix.index(from) * matrix.side + matrix.index(to)
+        return (matrix.packets[i], matrix.bytes[i], matrix.flows[i])
+    }
+
+    /// Violating flows from initiator zone `from` to responder zone `to`.
+    public func violationCount(_ from: ZoneRef, _ to: ZoneRef) -> Int {
+        violations.filter { $0.srcZone == from && $0.destZone == to }.count
+    }
+
+    /// Zone pairs (initiator → responder) with violating flows, most first, then in matrix order.
+    public func violatedPairs() -> [(from: ZoneRef, to: ZoneRef, flows: Int)] {
+        var out: [(from: ZoneRef, to: ZoneRef, flows: Int)] = []
+        for a in matrixAxis {
+            for b in matrixAxis {
+                let n = violationCount(a, b)
+                if n > 0 { out.append((a, b, n)) }
+            }
+        }
+        return out.enumerated().sorted { l, r in
+            l.element.flows != r.element.flows ? l.element.flows > r.element.flows : l.offset < r.offset
+        }.map(\.element)
+    }
+
+    /// A host that started violating flows, with what they add up to.
+    public struct OffendingHost: Sendable, Equatable {
+        public var address: IPAddress
+        public var zone: ZoneRef
+        public var flows: Int
+        public var packets: UInt64
+        public var bytes: UInt64
+        /// Rules its flows broke, in the policy's order.
+        public var rules: [RuleID]
+        /// Distinct responders it reached.
+        public var responders: Int
+    }
+
+    /// Initiators of violating flows, most flows first (then most bytes, then by address).
+    public func offendingHosts(limit: Int = 10) -> [OffendingHost] {
+        var byHost: [IPAddress: [ViolatingFlow]] = [:]
+        for v in violations { byHost[v.srcIP, default: []].append(v) }
+        let hosts = byHost.map { address, flows -> OffendingHost in
+            OffendingHost(
+                address: address, zone: flows[0].srcZone, flows: flows.count,
+                packets: flows.reduce(0) { $0 &+ $1.packets }, bytes: flows.reduce(0) { $0 &+ $1.bytes },
+                rules: RuleID.allCases.filter { r in flows.contains { $0.rule == r } },
+                responders: Set(flows.map(\.destIP)).count)
+        }
+        return Array(
+            hosts.sorted {
+                if $0.flows != $1.flows { return $0.flows > $1.flows }
+                if $0.bytes != $1.bytes { return $0.bytes > $1.bytes }
+                return $0.address < $1.address
+            }.prefix(limit))
+    }
+
+    /// Where an exception stands at the end of the capture.
+    public enum ExceptionStatus: Sendable, Equatable {
+        /// Valid through the whole capture.
+        case valid
+        /// Expired before the capture's first packet.
+        case expired
+        /// Expired between the first and the last packet: it covered only the earlier part.
+        case expiredDuringCapture
+        /// No packets, so no capture time to judge by.
+        case unknown
+    }
+
+    public func status(of e: PolicyException) -> ExceptionStatus {
+        guard let first = firstPacketMicros, let last = lastPacketMicros else { return .unknown }
+        if e.expiresAtMicros <= first { return .expired }
+        if e.expiresAtMicros <= last { return .expiredDuringCapture }
+        return .valid
+    }
+
+    /// A stretch of time between two files that no file covers: traffic then was not seen.
+    public struct Gap: Sendable, Equatable {
+        public var fromMicros: Int64
+        public var toMicros: Int64
+    }
+
+    /// Gaps longer than `threshold` µs (default one minute) between the readable files' spans.
+    public func coverageGaps(threshold: Int64 = 60_000_000) -> [Gap] {
+        let spans = files.compactMap { f -> (Int64, Int64)? in
+            guard let a = f.firstPacketMicros, let b = f.lastPacketMicros else { return nil }
+            return (a, b)
+        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        var gaps: [Gap] = []
+        guard var covered = spans.first?.1 else { return [] }
+        for (a, b) in spans.dropFirst() {
+            if a - covered > threshold { gaps.append(Gap(fromMicros: covered, toMicros: a)) }
+            covered = max(covered, b)
+        }
+        return gaps
+    }
+}

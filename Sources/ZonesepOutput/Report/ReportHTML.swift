@@ -1,0 +1,531 @@
+import ZonesepCore
+
+/// The audit report as one self-contained HTML file: inline CSS and SVG, one inline script pinned by its
+/// hash, no fetches of any kind (its Content-Security-Policy forbids them), printable to A4.
+///
+/// Every string that comes from zones.conf, the capture or the command line passes through `HTMLEscape`.
+public enum ReportHTML {
+    public static func render(_ r: AuditReport) -> String {
+        var h = ""
+        h.reserveCapacity(64 * 1024 + r.violations.count * 1200)
+        head(r, &h)
+        h += "<body>\n<main class=\"page\">\n"
+        titleBlock(r, &h)
+        verdict(r, &h)
+        matrix(r, &h)
+        h += ReportTimeline.section(r)
+        violations(r, &h)
+        hosts(r, &h)
+        zoneMap(r, &h)
+        scope(r, &h)
+        limits(r, &h)
+        footer(r, &h)
+        h += "</main>\n</body>\n</html>\n"
+        return h
+    }
+
+    static func e(_ s: String) -> String { HTMLEscape.text(s) }
+    static func n<I: BinaryInteger>(_ v: I) -> String { ReportText.grouped(v) }
+
+    /// `<h2>` with the Japanese title and its English subtitle.
+    static func heading(_ number: Int, _ ja: String, _ en: String, id: String) -> String {
+        "<h2 id=\"\(id)-title\">\(number). \(ja)<span class=\"en\">\(en)</span></h2>\n"
+    }
+
+    /// The span of the capture, e.g. `2026-06-15 08:30:00 – 09:29:00 JST`.
+    static func span(_ r: AuditReport) -> String {
+        guard let a = r.firstPacketMicros, let b = r.lastPacketMicros else { return "パケットなし / no packets" }
+        let end = ReportText.jstDate(a) == ReportText.jstDate(b) ? ReportText.jstClock(b) : ReportText.jst(b)
+        return "\(ReportText.jst(a)) – \(end) JST"
+    }
+
+    /// A packet time in a table: the clock time, with the date when the capture spans more than one JST day.
+    static func when(_ r: AuditReport, _ t: Int64) -> String {
+        let oneDay = r.firstPacketMicros.map(ReportText.jstDate) == r.lastPacketMicros.map(ReportText.jstDate)
+        return oneDay ? ReportText.jstClock(t) : ReportText.jst(t)
+    }
+
+    static func zoneName(_ r: AuditReport, _ z: ZoneRef) -> String { r.policy.zoneMap.name(of: z) }
+
+    static func severityChip(_ s: Severity) -> String {
+        "<span class=\"sev \(s.rawValue)\">\(ReportText.severityTitle(s)) \(s.rawValue)</span>"
+    }
+
+    // MARK: - Head
+
+    static func head(_ r: AuditReport, _ h: inout String) {
+        let scriptHash = Base64.encode(SHA256.digest(Array(ReportStyle.script.utf8)))
+        let date = r.firstPacketMicros.map(ReportText.jstDate) ?? ""
+        h += "<!DOCTYPE html>\n<html lang=\"ja\" data-report=\"zonesep-audit\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        h += "script-src 'sha256-\(scriptHash)'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
+        h += "<meta name=\"generator\" content=\"zonesep \(e(r.provenance.zonesepVersion))\">\n"
+        h += "<title>ゾーン分離 監査報告書 — \(e(r.sensor)) \(e(date))</title>\n"
+        h += "<script>\(ReportStyle.script)</script>\n"
+        h += "<style>\n\(ReportStyle.css)\n</style>\n</head>\n"
+    }
+
+    // MARK: - Title and verdict
+
+    static func titleBlock(_ r: AuditReport, _ h: inout String) {
+        h += "<header class=\"title\">\n"
+        h += "<p class=\"kicker\">三層の対策 ゾーン分離 監査報告書<span class=\"en\">Three-tier network separation — "
+        h += "audit report</span></p>\n"
+        h += "<h1>ゾーン分離の検証結果<span class=\"en\">Zone separation verified from captured traffic</span></h1>\n"
+        h += "<dl class=\"facts\">\n"
+        func fact(_ ja: String, _ en: String, _ v: String) {
+            h += "<div><dt>\(ja) <span class=\"en\">\(en)</span></dt><dd>\(v)</dd></div>\n"
+        }
+        fact("センサー", "sensor", e(r.sensor))
+        fact("取得期間", "capture", e(span(r)))
+        fact("ファイル", "files", n(r.files.count))
+        fact("パケット", "packets", n(r.totals.packets))
+        fact("フロー", "flows", n(r.totals.flows))
+        fact(
+            "zones.conf", "SHA-256",
+            "<code title=\"\(e(r.provenance.configSHA256))\">"
+                + e(String(r.provenance.configSHA256.prefix(16))) + "…</code>")
+        h += "</dl>\n</header>\n"
+    }
+
+    static func verdict(_ r: AuditReport, _ h: inout String) {
+        let total = r.violations.count
+        let state = total > 0 ? "violations" : "clean"
+        h += heading(1, "判定", "Verdict", id: "verdict")
+        h += "<section id=\"verdict\" class=\"verdict \(state)\" data-verdict=\"\(state)\" "
+        h += "data-violations=\"\(total)\" data-limited=\"\(r.isLimited)\">\n<div class=\"verdict-head\">\n"
+        if total > 0 {
+            h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"violations\">"
+            h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#b3261e\"/><path d=\"M17 17L37 37M37 17L17 37\" "
+            h += "stroke=\"#fff\" stroke-width=\"6\" stroke-linecap=\"round\"/></svg>\n"
+            h += "<div class=\"verdict-text\"><p class=\"verdict-title\">分離違反あり — 違反フロー \(n(total)) 件</p>\n"
+            h += "<p class=\"verdict-sub\">Separation violated: \(n(total)) violating "
+            h += total == 1 ? "flow" : "flows"
+            h += " in the captured traffic.</p></div>\n"
+        } else {
+            h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"clean\">"
+            h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#2e7d32\"/><path d=\"M15 28L24 37L40 19\" "
+            h += "stroke=\"#fff\" stroke-width=\"6\" fill=\"none\" stroke-linecap=\"round\" "
+            h += "stroke-linejoin=\"round\"/></svg>\n"
+            h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反は検出されませんでした</p>\n"
+            h += "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
+            h += "separation policy.</p></div>\n"
+        }
+        h += "<div class=\"tally\">\n"
+        for s in Severity.allCases {
+            h += "<div class=\"\(s.rawValue)\"><b>\(n(r.count(s)))</b>\(ReportText.severityTitle(s)) "
+            h += "<span class=\"en\">\(s.rawValue)</span></div>\n"
+        }
+        h += "</div>\n</div>\n"
+
+        h += "<table class=\"rules\" id=\"verdict-rules\">\n<thead><tr><th>重大度 <span class=\"en\">severity</span></th>"
+        h += "<th>規則 <span class=\"en\">rule</span></th><th class=\"num\">違反フロー <span class=\"en\">flows</span></th>"
+        h += "<th>どこで <span class=\"en\">where (initiator → responder)</span></th></tr></thead>\n<tbody>\n"
+        for rule in RuleID.allCases {
+            let flows = r.violations(of: rule)
+            var pairs: [(String, Int)] = []
+            for f in flows {
+                let key = "\(zoneName(r, f.srcZone)) → \(zoneName(r, f.destZone))"
+                if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 += 1 } else { pairs.append((key, 1)) }
+            }
+            h += "<tr class=\"\(flows.isEmpty ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
+            h += "data-count=\"\(flows.count)\">"
+            h += "<td>\(severityChip(rule.severity))</td>"
+            h += "<td>\(ReportText.ruleTitle(rule))<div class=\"en\">\(e(ReportText.ruleEnglish(rule))) · "
+            h += "<code>\(rule.name)</code></div></td>"
+            h += "<td class=\"num\"><b>\(n(flows.count))</b></td>"
+            h += "<td class=\"pairs\">"
+            h += pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
+            h += "</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n"
+        if r.isLimited {
+            h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
+            h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
+            h += "(\(limitSummary(r)); §8)</p>\n"
+        }
+        h += "</section>\n"
+    }
+
+    static func limitSummary(_ r: AuditReport) -> String {
+        var parts: [String] = []
+        if r.files.isEmpty || r.totals.packets == 0 { parts.append("パケットなし no packets") }
+        if !r.unreadableFiles.isEmpty { parts.append("読めないファイル \(r.unreadableFiles.count) unreadable files") }
+        if r.flowTable.evicted > 0 { parts.append("追い出されたフロー \(n(r.flowTable.evicted)) evicted flows") }
+        if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
+        let gaps = r.coverageGaps()
+        if !gaps.isEmpty { parts.append("取得の空白 \(gaps.count) gaps in coverage") }
+        return parts.joined(separator: ", ")
+    }
+
+    // MARK: - Matrix
+
+    /// Heat level 0...8 on a log2 scale, so a cell of 3 flows still shows beside one of 30,000.
+    static func level(_ v: UInt64, max m: UInt64) -> Int {
+        if v == 0 { return 0 }
+        let bits = 64 - v.leadingZeroBitCount
+        let top = 64 - Swift.max(m, 1).leadingZeroBitCount
+        return top <= 1 ? 8 : 1 + (bits - 1) * 7 / (top - 1)
+    }
+
+    static func matrix(_ r: AuditReport, _ h: inout String) {
+        h += "<section id=\"matrix\" class=\"matrix\">\n"
+        h += heading(2, "ゾーン間の通信", "Zone-to-zone matrix", id: "matrix")
+        h += "<p class=\"note\">行が送信元（フローは開始側）、列が宛先（フローは応答側）。赤枠は分離の方針が通信を制限する組合せ"
+        h += "（連携経路・無害化経路・ゲートウェイ・例外措置で認めたものだけが許される）、赤い数字はそこでの違反フロー数。"
+        h += "<span class=\"en\">Rows: source (initiator for flows); columns: destination (responder). Outlined cells "
+        h += "are pairs the separation policy restricts; a red number counts the violating flows there.</span></p>\n"
+        h += "<div class=\"matrices\">\n"
+        heatmap(r, flows: true, &h)
+        heatmap(r, flows: false, &h)
+        h += "</div>\n"
+        h += "<div class=\"legend\"><span>少 <span class=\"en\">few</span></span><span class=\"scale\">"
+        for l in 1...8 { h += "<i class=\"h\(l)\" style=\"background:\(heatColor[l])\"></i>" }
+        h += "</span><span>多 <span class=\"en\">many (log scale)</span></span>"
+        h += "<span><i class=\"box solid\"></i>制限対象で通信あり <span class=\"en\">restricted, traffic crossed</span></span>"
+        h += "<span><i class=\"box dashed\"></i>制限対象・通信なし <span class=\"en\">restricted, none seen</span></span>"
+        h += "<span><span class=\"vbadge\" style=\"position:static\">3</span> 違反フロー "
+        h += "<span class=\"en\">violating flows</span></span></div>\n"
+        h += "</section>\n"
+    }
+
+    /// The legend's colours, the same as the `td.hN` rules of the stylesheet.
+    static let heatColor = [
+        "#f6f7f9", "#e3eef9", "#cfe1f2", "#b5d4e9", "#93c3df", "#6daed5", "#4b97c9", "#2f7ebc", "#1764ab",
+    ]
+
+    static func heatmap(_ r: AuditReport, flows: Bool, _ h: inout String) {
+        let axis = r.matrixAxis
+        let map = r.policy.zoneMap
+        var top: UInt64 = 0
+        for a in axis { for b in axis { top = max(top, flows ? r.cell(a, b).flows : r.cell(a, b).packets) } }
+        let id = flows ? "matrix-flows" : "matrix-packets"
+        h += "<table class=\"heatmap\" id=\"\(id)\" data-measure=\"\(flows ? "flows" : "packets")\">\n<caption>"
+        h +=
+            flows
+            ? "フロー数（開始側 → 応答側）<span class=\"en\">flows, initiator → responder</span>"
+            : "パケット数（送信元 → 宛先）<span class=\"en\">IP packets, source → destination</span>"
+        h += "</caption>\n<thead><tr><th class=\"corner\">\(flows ? "開始側＼応答側" : "送信元＼宛先")</th>"
+        for b in axis {
+            h += "<th scope=\"col\" title=\"\(e(ReportText.zoneLabel(b, map)))\">\(e(map.name(of: b)))</th>"
+        }
+        h += "</tr></thead>\n<tbody>\n"
+        for a in axis {
+            h += "<tr><th scope=\"row\">\(e(ReportText.zoneLabel(a, map)))<small>\(e(map.name(of: a)))</small></th>"
+            for b in axis {
+                let c = r.cell(a, b)
+                let v = flows ? c.flows : c.packets
+                let restricted = r.policy.restricts(a, b)
+                let bad = flows ? r.violationCount(a, b) : 0
+                var cls = "h\(level(v, max: top))"
+                if restricted { cls += " restricted" }
+                if restricted && v > 0 { cls += " crossed" }
+                var title = "\(map.name(of: a)) → \(map.name(of: b)): "
+                title += flows ? "\(n(c.flows)) flows" : "\(n(c.packets)) packets, \(n(c.bytes)) bytes"
+                if restricted { title += "; restricted" }
+                if bad > 0 { title += "; \(bad) violating" }
+                h += "<td class=\"\(cls)\" data-from=\"\(e(map.name(of: a)))\" data-to=\"\(e(map.name(of: b)))\" "
+                h += "data-restricted=\"\(restricted)\" data-value=\"\(v)\""
+                if flows { h += " data-violations=\"\(bad)\"" }
+                h += " title=\"\(e(title))\">"
+                h += v == 0 ? "·" : n(v)
+                if bad > 0 { h += "<span class=\"vbadge\">\(bad)</span>" }
+                h += "</td>"
+            }
+            h += "</tr>\n"
+        }
+        h += "</tbody>\n</table>\n"
+    }
+
+    // MARK: - Violations and hosts
+
+    static func violations(_ r: AuditReport, _ h: inout String) {
+        h += "<section id=\"violations\">\n"
+        h += heading(4, "違反フロー（規則別）", "Violating flows, by rule", id: "violations")
+        if r.violations.isEmpty {
+            h += "<p>違反フローはありません。<span class=\"en\">No violating flows.</span></p>\n</section>\n"
+            return
+        }
+        h += "<p class=\"note\">開始側は通信を始めた側（TCPのSYNの送信元など）。時刻はJST、パケット数・バイト数は双方向の合計。"
+        h += "<span class=\"en\">The initiator started the flow; times are JST; packets and bytes count both "
+        h += "directions.</span></p>\n"
+        for rule in RuleID.allCases {
+            let flows = r.violations(of: rule)
+            if flows.isEmpty { continue }
+            h += "<h3 id=\"rule-\(rule.name)\">\(severityChip(rule.severity)) \(ReportText.ruleTitle(rule)) "
+            h += "<code>\(rule.name)</code> — \(n(flows.count)) 件<span class=\"en\">\(e(ReportText.ruleEnglish(rule)))"
+            h += "</span></h3>\n"
+            h += "<table class=\"grid violations\" data-rule=\"\(rule.name)\">\n<thead><tr>"
+            h += "<th class=\"num\">No.</th><th>開始側 → 応答側 <span class=\"en\">initiator → responder</span></th>"
+            h += "<th>サービス <span class=\"en\">service</span></th>"
+            h += "<th>初回 – 最終 <span class=\"en\">first – last seen</span></th>"
+            h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
+            h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th>"
+            h += "<th>証拠 <span class=\"en\">evidence</span></th></tr></thead>\n<tbody>\n"
+            for v in flows {
+                h += "<tr class=\"violation\" id=\"v\(v.number)\" data-flow-id=\"\(e(v.flowID))\" "
+                h += "data-rule=\"\(rule.name)\">"
+                h += "<td class=\"num\">\(v.number)</td>"
+                h += "<td><span class=\"mono\">\(e(ReportText.endpoint(v.srcIP, v.srcPort)))</span>"
+                h += "<span class=\"zone\">\(e(zoneName(r, v.srcZone)))</span><span class=\"arrow\">→</span>"
+                h += "<span class=\"mono\">\(e(ReportText.endpoint(v.destIP, v.destPort)))</span>"
+                h += "<span class=\"zone\">\(e(zoneName(r, v.destZone)))</span>"
+                h += "<div class=\"flowid\">flow_id \(e(v.flowID))</div></td>"
+                h += "<td class=\"mono\">\(e(v.service))"
+                if !v.vlan.isEmpty {
+                    h += "<div class=\"sub\">VLAN \(v.vlan.map(String.init).joined(separator: "/"))</div>"
+                }
+                h += "</td>"
+                let first = when(r, v.firstSeenMicros)
+                let last = when(r, v.lastSeenMicros)
+                h += first == last ? "<td>\(e(first))" : "<td>\(e(first)) – \(e(last))"
+                h += "<div class=\"sub\">\(e(ReportText.duration(v.lastSeenMicros - v.firstSeenMicros))) · \(e(v.end))"
+                if let m = v.initiatorMethod { h += " · \(e(m))" }
+                h += "</div></td>"
+                h += "<td class=\"num\">\(n(v.packets))</td><td class=\"num\">\(n(v.bytes))</td>"
+                if let ev = v.evidence {
+                    h += "<td class=\"evidence\"><span class=\"mono\">\(e(ev.path))</span>"
+                    if let d = ev.sha256 { h += "<div class=\"flowid\">SHA-256 \(e(d))</div>" }
+                    h += "</td></tr>\n"
+                } else {
+                    h += "<td class=\"evidence\"><span class=\"sub\">—</span></td></tr>\n"
+                }
+            }
+            h += "</tbody>\n</table>\n"
+        }
+        h += "</section>\n"
+    }
+
+    static func hosts(_ r: AuditReport, _ h: inout String) {
+        let hosts = r.offendingHosts()
+        h += "<section id=\"hosts\">\n"
+        h += heading(5, "違反の多いホスト", "Top offending hosts (initiators of violating flows)", id: "hosts")
+        if hosts.isEmpty {
+            h += "<p>該当なし。<span class=\"en\">None.</span></p>\n</section>\n"
+            return
+        }
+        h += "<table class=\"grid\" id=\"hosts-table\">\n<thead><tr><th>ホスト <span class=\"en\">host</span></th>"
+        h += "<th>ゾーン <span class=\"en\">zone</span></th><th class=\"num\">違反フロー <span class=\"en\">flows</span></th>"
+        h += "<th class=\"num\">相手 <span class=\"en\">responders</span></th>"
+        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
+        h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th><th>規則 <span class=\"en\">rules</span></th>"
+        h += "</tr></thead>\n<tbody>\n"
+        for x in hosts {
+            h += "<tr><td class=\"mono\">\(e(x.address.description))</td>"
+            h += "<td>\(e(ReportText.zoneLabel(x.zone, r.policy.zoneMap)))<span class=\"zone\">"
+            h += "\(e(zoneName(r, x.zone)))</span></td>"
+            h += "<td class=\"num\">\(n(x.flows))</td><td class=\"num\">\(n(x.responders))</td>"
+            h += "<td class=\"num\">\(n(x.packets))</td><td class=\"num\">\(n(x.bytes))</td><td>"
+            h += x.rules.map { "<code>\($0.name)</code>" }.joined(separator: " ")
+            h += "</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n</section>\n"
+    }
+
+    // MARK: - Zone map
+
+    static func zoneMap(_ r: AuditReport, _ h: inout String) {
+        let c = r.policy.config
+        h += "<section id=\"zonemap\" class=\"zonemap\">\n"
+        h += heading(6, "ゾーン構成（zones.conf）", "Zone map and declared paths", id: "zonemap")
+        h += "<h3>ゾーン<span class=\"en\">Zones</span></h3>\n<table class=\"grid\" id=\"zones-table\">\n<thead><tr>"
+        h += "<th>ゾーン <span class=\"en\">zone</span></th><th>種別 <span class=\"en\">kind</span></th>"
+        h += "<th>名称 <span class=\"en\">label</span></th><th>ネットワーク <span class=\"en\">networks</span></th>"
+        h += "</tr></thead>\n<tbody>\n"
+        for z in c.zones {
+            h += "<tr><td><code>\(e(z.id))</code></td><td><span class=\"kind \(z.kind.rawValue)\">"
+            h += "\(ReportText.kindTitle(z.kind))</span> <span class=\"sub\">\(z.kind.rawValue)</span></td>"
+            h += "<td>\(e(z.label))</td><td class=\"mono\">\(e(ReportText.prefixes(z.networks)))</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n"
+        h += "<p class=\"note\">内部アドレス空間（どのゾーンにも属さなければ未登録ホスト）<span class=\"en\">internal space "
+        h +=
+            "(an address here in no zone is unzoned)</span>: <span class=\"mono\">\(e(ReportText.prefixes(c.internal)))"
+        h += "</span></p>\n"
+
+        h += "<h3>連携経路<span class=\"en\">Conduits (the only links out of a mynumber zone)</span></h3>\n"
+        if c.conduits.isEmpty {
+            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+        } else {
+            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
+            h += "<th>開始側 <span class=\"en\">from</span></th><th>応答側 <span class=\"en\">to</span></th>"
+            h += "<th>ポート <span class=\"en\">ports</span></th></tr></thead>\n<tbody>\n"
+            for x in c.conduits {
+                h += "<tr><td>\(e(x.name))</td><td class=\"mono\">\(e(ReportText.prefixes(x.from)))"
+                if let m = x.fromMAC { h += "<div class=\"sub\">MAC \(e(m.description))</div>" }
+                h += "</td><td class=\"mono\">\(e(ReportText.prefixes(x.to)))"
+                if let m = x.toMAC { h += "<div class=\"sub\">MAC \(e(m.description))</div>" }
+                h += "</td><td class=\"mono\">\(e(ReportText.ports(x.ports)))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+
+        h += "<h3>無害化経路<span class=\"en\">Sanitisation paths (LGWAN ↔ Internet)</span></h3>\n"
+        if c.sanitisation.isEmpty {
+            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+        } else {
+            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
+            h += "<th>方式 <span class=\"en\">method</span></th><th>開始側 <span class=\"en\">from</span></th>"
+            h += "<th>応答側 <span class=\"en\">to</span></th><th>ポート <span class=\"en\">ports</span></th>"
+            h += "</tr></thead>\n<tbody>\n"
+            for x in c.sanitisation {
+                h += "<tr><td>\(e(x.name))</td><td>\(ReportText.methodTitle(x.method)) "
+                h += "<span class=\"sub\">\(x.method.rawValue)</span></td>"
+                h += "<td class=\"mono\">\(e(ReportText.prefixes(x.from)))</td>"
+                h += "<td class=\"mono\">\(e(ReportText.prefixes(x.to)))</td>"
+                h += "<td class=\"mono\">\(e(ReportText.ports(x.ports)))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+
+        h += "<h3>自治体情報セキュリティクラウド<span class=\"en\">Gateways (the security cloud)</span></h3>\n"
+        if c.gateways.isEmpty {
+            h += "<p class=\"note\">宣言なし: security-cloud-bypass は検査されません。<span class=\"en\">None declared: "
+            h += "security-cloud-bypass is not checked.</span></p>\n"
+        } else {
+            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
+            h += "<th>アドレス <span class=\"en\">addresses</span></th></tr></thead>\n<tbody>\n"
+            for g in c.gateways {
+                h += "<tr><td>\(e(g.name))</td><td class=\"mono\">\(e(ReportText.prefixes(g.addresses)))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+
+        h += "<h3>例外措置<span class=\"en\">Exceptions approved by the CISO</span></h3>\n"
+        if c.exceptions.isEmpty {
+            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+        } else {
+            h += "<p class=\"note\">状態は取得期間（最後のパケットの時刻）に対するもの。"
+            h += "<span class=\"en\">Status as of the capture (its last packet), not of today.</span></p>\n"
+            h += "<table class=\"grid\" id=\"exceptions-table\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
+            h += "<th>開始側 <span class=\"en\">from</span></th><th>応答側 <span class=\"en\">to</span></th>"
+            h += "<th>ポート <span class=\"en\">ports</span></th><th>承認 <span class=\"en\">approved</span></th>"
+            h += "<th>期限 <span class=\"en\">expires</span></th><th>状態 <span class=\"en\">status</span></th>"
+            h += "</tr></thead>\n<tbody>\n"
+            for x in c.exceptions {
+                let st = r.status(of: x)
+                let (ja, en) = ReportText.exceptionStatus(st)
+                let cls = st == .valid ? "good" : st == .unknown ? "warn" : "bad"
+                h += "<tr data-exception-status=\"\(en)\"><td>\(e(x.name))</td>"
+                h += "<td class=\"mono\">\(e(ReportText.prefixes(x.from)))</td>"
+                h += "<td class=\"mono\">\(e(ReportText.prefixes(x.to)))</td>"
+                h += "<td class=\"mono\">\(e(ReportText.ports(x.ports)))</td><td>\(e(x.approved))</td>"
+                h += "<td>\(e(x.expiresText))<div class=\"sub\">through \(e(ReportText.jst(x.expiresAtMicros - 1))) JST"
+                h += "</div></td><td><span class=\"badge \(cls)\">\(ja)</span> <span class=\"sub\">\(en)</span></td>"
+                h += "</tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+        h += "</section>\n"
+    }
+
+    // MARK: - Scope and limits
+
+    static func scope(_ r: AuditReport, _ h: inout String) {
+        let p = r.provenance
+        h += "<section id=\"scope\" class=\"scope\">\n"
+        h += heading(7, "監査範囲", "Scope", id: "scope")
+        h += "<table class=\"grid\" id=\"scope-table\">\n<tbody>\n"
+        func row(_ ja: String, _ en: String, _ v: String) {
+            h += "<tr><th>\(ja) <span class=\"en\">\(en)</span></th><td>\(v)</td></tr>\n"
+        }
+        row("センサー", "sensor", e(r.sensor))
+        row("取得期間", "capture span", e(span(r)))
+        if let a = r.firstPacketMicros, let b = r.lastPacketMicros {
+            row("", "UTC", "<span class=\"mono\">\(Timestamp.rfc3339(a)) – \(Timestamp.rfc3339(b))</span>")
+        }
+        row(
+            "パケット", "packets",
+            "\(n(r.totals.packets)) (IP \(n(r.totals.ipPackets)), non-IP \(n(r.totals.nonIPPackets)))")
+        row("バイト", "bytes", n(r.totals.bytes))
+        row("フロー", "flows", n(r.totals.flows))
+        row("zones.conf", "path", "<span class=\"mono\">\(e(p.configPath))</span>")
+        row("zones.conf", "SHA-256", "<span class=\"mono\" id=\"config-sha256\">\(e(p.configSHA256))</span>")
+        row("zonesep", "version", e(p.zonesepVersion))
+        row("libpcap", "version", e(p.libpcapVersion))
+        h += "</tbody>\n</table>\n"
+
+        h += "<h3>取得ファイル<span class=\"en\">Capture files, in replay order</span></h3>\n"
+        h += "<table class=\"grid\" id=\"files-table\">\n<thead><tr><th>ファイル <span class=\"en\">file</span></th>"
+        h += "<th>リンク種別 <span class=\"en\">link type</span></th>"
+        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
+        h += "<th>期間 (JST) <span class=\"en\">time span</span></th><th>状態 <span class=\"en\">status</span></th>"
+        h += "</tr></thead>\n<tbody>\n"
+        for f in r.files {
+            h += "<tr><td class=\"mono\">\(e(f.path))</td><td>\(e(f.linkType ?? "—"))</td>"
+            h += "<td class=\"num\">\(n(f.packets))</td><td>"
+            if let a = f.firstPacketMicros, let b = f.lastPacketMicros {
+                h += "\(e(ReportText.jst(a))) – \(e(when(r, b)))"
+            } else {
+                h += "—"
+            }
+            h += "</td><td>"
+            h +=
+                f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
+                ?? "<span class=\"badge good\">ok</span>"
+            h += "</td></tr>\n"
+        }
+        if r.files.isEmpty { h += "<tr><td colspan=\"5\">なし <span class=\"en\">none</span></td></tr>\n" }
+        h += "</tbody>\n</table>\n</section>\n"
+    }
+
+    static func limits(_ r: AuditReport, _ h: inout String) {
+        h += "<section id=\"limits\">\n"
+        h += heading(8, "監査の制約と復号異常", "Limits of the audit and decode anomalies", id: "limits")
+        h += "<table class=\"grid\" id=\"limits-table\">\n<tbody>\n"
+        func row(_ ja: String, _ en: String, _ value: String, _ ok: Bool, _ note: String) {
+            h += "<tr><th>\(ja) <span class=\"en\">\(en)</span></th><td class=\"num\">\(value)</td>"
+            h += "<td><span class=\"badge \(ok ? "good" : "bad")\">\(ok ? "影響なし" : "要確認")</span> \(note)</td></tr>\n"
+        }
+        let unreadable = r.unreadableFiles
+        row(
+            "読めなかったファイル", "unreadable files", n(unreadable.count), unreadable.isEmpty,
+            unreadable.isEmpty
+                ? "<span class=\"sub\">all files were read to their end</span>"
+                : unreadable.map { "<div class=\"mono\">\(e($0.error ?? $0.path))</div>" }.joined())
+        row(
+            "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,
+            "<span class=\"sub\">flow table capacity \(n(r.flowTable.capacity)); an evicted flow seen again is judged "
+                + "again as a new flow</span>")
+        if let d = r.droppedPackets {
+            row(
+                "取りこぼしたパケット", "dropped packets", n(d), d == 0,
+                "<span class=\"sub\">reported by the capture</span>")
+        } else {
+            h += "<tr><th>取りこぼしたパケット <span class=\"en\">dropped packets</span></th><td class=\"num\">—</td>"
+            h += "<td><span class=\"sub\">capture files do not record drops: check the capturing host's "
+            h += "statistics</span></td></tr>\n"
+        }
+        let gaps = r.coverageGaps()
+        row(
+            "取得の空白（1分超）", "gaps in coverage over 1 min", n(gaps.count), gaps.isEmpty,
+            gaps.map { "<div>\(e(ReportText.jst($0.fromMicros))) – \(e(ReportText.jst($0.toMicros))) JST</div>" }
+                .joined())
+        let anomalyTotal = r.anomalies.reduce(0) { $0 &+ $1.packets }
+        row(
+            "復号異常のパケット", "malformed packets (skipped)", n(anomalyTotal), anomalyTotal == 0,
+            "<span class=\"sub\">counted by kind below; a malformed packet is not part of any flow</span>")
+        h += "</tbody>\n</table>\n"
+        h += "<h3>復号異常<span class=\"en\">Decode anomalies by kind</span></h3>\n"
+        if r.anomalies.isEmpty {
+            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+        } else {
+            h += "<table class=\"grid\" id=\"anomalies-table\" style=\"width:auto\">\n<thead><tr><th>種類 "
+            h += "<span class=\"en\">kind</span></th><th class=\"num\">パケット <span class=\"en\">packets</span></th>"
+            h += "</tr></thead>\n<tbody>\n"
+            for a in r.anomalies {
+                h += "<tr><td><code>\(e(a.kind))</code></td><td class=\"num\">\(n(a.packets))</td></tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+        h += "</section>\n"
+    }
+
+    static func footer(_ r: AuditReport, _ h: inout String) {
+        h += "<footer>zonesep \(e(r.provenance.zonesepVersion)) · \(e(r.provenance.libpcapVersion)) · "
+        h += "この報告書はパケットの時刻だけから作られ、同じ入力からは同じ報告書が得られます（作成日時は記載しません）。"
+        h += "<span class=\"en\">Built from packet times only: the same input gives a byte-identical report.</span>"
+        h += "</footer>\n"
+    }
+}

@@ -1,0 +1,275 @@
+import ZonesepCore
+
+/// One table of the report as text cells: what `--report-format md` and `csv` print, for pasting into an
+/// audit document.
+public struct ReportTable: Sendable, Equatable {
+    /// Stable id (`violations`, `matrix`, ...), the same in every format.
+    public var id: String
+    public var title: String
+    public var titleEnglish: String
+    public var header: [String]
+    public var rows: [[String]]
+    /// Columns holding numbers (right-aligned in Markdown).
+    public var numeric: Set<Int>
+
+    public init(
+        id: String, title: String, titleEnglish: String, header: [String], rows: [[String]], numeric: Set<Int> = []
+    ) {
+        self.id = id
+        self.title = title
+        self.titleEnglish = titleEnglish
+        self.header = header
+        self.rows = rows
+        self.numeric = numeric
+    }
+}
+
+extension AuditReport {
+    /// The report's tables, in the order of the HTML report. `time` formats a packet time.
+    public func tables(time: (Int64) -> String) -> [ReportTable] {
+        let map = policy.zoneMap
+        func zone(_ r: ZoneRef) -> String { map.name(of: r) }
+        func opt(_ t: Int64?) -> String { t.map(time) ?? "" }
+        var out: [ReportTable] = []
+
+        out.append(
+            ReportTable(
+                id: "scope", title: "監査範囲", titleEnglish: "Scope", header: ["項目 item", "値 value"],
+                rows: [
+                    ["センサー sensor", sensor],
+                    ["取得開始 first packet", opt(firstPacketMicros)],
+                    ["取得終了 last packet", opt(lastPacketMicros)],
+                    ["ファイル数 files", "\(files.count)"],
+                    ["パケット packets", "\(totals.packets)"],
+                    ["バイト bytes", "\(totals.bytes)"],
+                    ["IPパケット IP packets", "\(totals.ipPackets)"],
+                    ["フロー flows", "\(totals.flows)"],
+                    ["zones.conf", provenance.configPath],
+                    ["zones.conf SHA-256", provenance.configSHA256],
+                    ["zonesep", provenance.zonesepVersion],
+                    ["libpcap", provenance.libpcapVersion],
+                ]))
+
+        out.append(
+            ReportTable(
+                id: "verdict", title: "判定（規則別の違反フロー数）", titleEnglish: "Verdict: violating flows by rule",
+                header: ["規則 rule", "重大度 severity", "内容 description", "違反フロー violating flows"],
+                rows: RuleID.allCases.map {
+                    [$0.name, $0.severity.rawValue, ReportText.ruleTitle($0), "\(violations(of: $0).count)"]
+                } + [["合計 total", "", "", "\(violations.count)"]],
+                numeric: [3]))
+
+        out.append(
+            ReportTable(
+                id: "violations", title: "違反フロー", titleEnglish: "Violating flows",
+                header: [
+                    "No.", "規則 rule", "重大度 severity", "開始側 initiator", "開始側ゾーン initiator zone",
+                    "応答側 responder", "応答側ゾーン responder zone", "サービス service", "VLAN",
+                    "初回 first seen", "最終 last seen", "パケット packets", "バイト bytes", "終了 end",
+                    "flow_id", "証拠 evidence",
+                ],
+                rows: RuleID.allCases.flatMap { violations(of: $0) }.map { v in
+                    [
+                        "\(v.number)", v.rule.name, v.rule.severity.rawValue,
+                        ReportText.endpoint(v.srcIP, v.srcPort), zone(v.srcZone),
+                        ReportText.endpoint(v.destIP, v.destPort), zone(v.destZone), v.service,
+                        v.vlan.map(String.init).joined(separator: "/"), time(v.firstSeenMicros),
+                        time(v.lastSeenMicros), "\(v.packets)", "\(v.bytes)", v.end, v.flowID,
+                        v.evidence?.path ?? "",
+                    ]
+                },
+                numeric: [0, 11, 12]))
+
+        out.append(
+            ReportTable(
+                id: "hosts", title: "違反フローを開始したホスト（上位）", titleEnglish: "Top offending hosts (initiators)",
+                header: [
+                    "ホスト host", "ゾーン zone", "違反フロー flows", "応答側の数 responders", "パケット packets",
+                    "バイト bytes", "規則 rules",
+                ],
+                rows: offendingHosts().map { h in
+                    [
+                        h.address.description, zone(h.zone), "\(h.flows)", "\(h.responders)", "\(h.packets)",
+                        "\(h.bytes)", h.rules.map(\.name).joined(separator: " "),
+                    ]
+                },
+                numeric: [2, 3, 4, 5]))
+
+        var matrixRows: [[String]] = []
+        for a in matrixAxis {
+            for b in matrixAxis {
+                let c = cell(a, b)
+                guard c.packets > 0 || c.flows > 0 else { continue }
+                matrixRows.append([
+                    zone(a), zone(b), "\(c.flows)", "\(c.packets)", "\(c.bytes)",
+                    policy.restricts(a, b) ? "yes" : "", "\(violationCount(a, b))",
+                ])
+            }
+        }
+        out.append(
+            ReportTable(
+                id: "matrix", title: "ゾーン間通信", titleEnglish: "Zone-to-zone matrix",
+                header: [
+                    "送信元 from", "宛先 to", "フロー flows", "パケット packets", "バイト bytes",
+                    "制限対象 restricted", "違反フロー violating flows",
+                ],
+                rows: matrixRows, numeric: [2, 3, 4, 6]))
+
+        out.append(
+            ReportTable(
+                id: "zones", title: "ゾーン", titleEnglish: "Zones",
+                header: ["ゾーン zone", "種別 kind", "名称 label", "ネットワーク networks"],
+                rows: policy.config.zones.map { [$0.id, $0.kind.rawValue, $0.label, ReportText.prefixes($0.networks)] }
+                    + [["(internal)", "", "内部アドレス空間 internal space", ReportText.prefixes(policy.config.internal)]]
+            ))
+        out.append(
+            ReportTable(
+                id: "conduits", title: "連携経路", titleEnglish: "Conduits",
+                header: ["名前 name", "開始側 from", "開始側MAC from MAC", "応答側 to", "応答側MAC to MAC", "ポート ports"],
+                rows: policy.config.conduits.map {
+                    [
+                        $0.name, ReportText.prefixes($0.from), $0.fromMAC?.description ?? "",
+                        ReportText.prefixes($0.to), $0.toMAC?.description ?? "", ReportText.ports($0.ports),
+                    ]
+                }))
+        out.append(
+            ReportTable(
+                id: "sanitisation", title: "無害化経路", titleEnglish: "Sanitisation paths",
+                header: ["名前 name", "方式 method", "開始側 from", "応答側 to", "ポート ports"],
+                rows: policy.config.sanitisation.map {
+                    [
+                        $0.name, $0.method.rawValue, ReportText.prefixes($0.from), ReportText.prefixes($0.to),
+                        ReportText.ports($0.ports),
+                    ]
+                }))
+        out.append(
+            ReportTable(
+                id: "gateways", title: "セキュリティクラウド", titleEnglish: "Gateways",
+                header: ["名前 name", "アドレス addresses"],
+                rows: policy.config.gateways.map { [$0.name, ReportText.prefixes($0.addresses)] }))
+        out.append(
+            ReportTable(
+                id: "exceptions", title: "例外措置", titleEnglish: "Exceptions",
+                header: [
+                    "名前 name", "開始側 from", "応答側 to", "ポート ports", "承認 approved", "期限 expires",
+                    "状態 status",
+                ],
+                rows: policy.config.exceptions.map {
+                    [
+                        $0.name, ReportText.prefixes($0.from), ReportText.prefixes($0.to), ReportText.ports($0.ports),
+                        $0.approved, $0.expiresText, ReportText.exceptionStatus(status(of: $0)).en,
+                    ]
+                }))
+
+        out.append(
+            ReportTable(
+                id: "files", title: "取得ファイル", titleEnglish: "Capture files",
+                header: [
+                    "ファイル file", "リンク種別 link type", "パケット packets", "最初 first packet", "最後 last packet", "状態 status",
+                ],
+                rows: files.map {
+                    [
+                        $0.path, $0.linkType ?? "", "\($0.packets)", opt($0.firstPacketMicros),
+                        opt($0.lastPacketMicros),
+                        $0.error ?? "ok",
+                    ]
+                },
+                numeric: [2]))
+
+        out.append(
+            ReportTable(
+                id: "limits", title: "監査の制約", titleEnglish: "Limits of the audit",
+                header: ["項目 item", "値 value"],
+                rows: [
+                    ["読めなかったファイル unreadable files", "\(unreadableFiles.count)"],
+                    ["追い出されたフロー evicted flows", "\(flowTable.evicted)"],
+                    ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
+                    ["取りこぼしたパケット dropped packets", droppedPackets.map { "\($0)" } ?? "unknown"],
+                    ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
+                ]
+                    + coverageGaps().map {
+                        ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
+                    },
+                numeric: []))
+
+        out.append(
+            ReportTable(
+                id: "anomalies", title: "復号異常", titleEnglish: "Decode anomalies",
+                header: ["種類 kind", "パケット packets"], rows: anomalies.map { [$0.kind, "\($0.packets)"] },
+                numeric: [1]))
+        return out
+    }
+}
+
+/// `--report-format md`: the tables as GitHub-flavoured Markdown.
+public enum ReportMarkdown {
+    public static func render(_ report: AuditReport) -> String {
+        var out = "# zonesep 監査報告書 / Audit report — \(cell(report.sensor))\n\n"
+        out += "時刻は日本標準時 (JST, UTC+9) / Times are JST (UTC+9).\n"
+        for t in report.tables(time: ReportText.jst) {
+            out += "\n## \(t.title) / \(t.titleEnglish)\n\n"
+            if t.rows.isEmpty {
+                out += "なし / none\n"
+                continue
+            }
+            out += "| " + t.header.map(cell).joined(separator: " | ") + " |\n"
+            out += "|" + t.header.indices.map { t.numeric.contains($0) ? "---:|" : "---|" }.joined() + "\n"
+            for r in t.rows { out += "| " + r.map(cell).joined(separator: " | ") + " |\n" }
+        }
+        return out
+    }
+
+    /// A cell's text with the characters that would break a table row escaped.
+    static func cell(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "|": out += "\\|"
+            case "\\": out += "\\\\"
+            case "\n", "\r", "\r\n": out += " "
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// `--report-format csv`: every table in one RFC 4180 file, each after a row naming it and before a blank
+/// line. It starts with a UTF-8 byte order mark, without which Excel in Japanese reads UTF-8 as Shift_JIS.
+public enum ReportCSV {
+    public static func render(_ report: AuditReport) -> String {
+        var out = "\u{FEFF}"
+        var first = true
+        for t in report.tables(time: ReportText.jstRFC3339) {
+            if !first { out += "\r\n" }
+            first = false
+            out += row(["# \(t.id)", "\(t.title) / \(t.titleEnglish)"])
+            out += row(t.header)
+            for r in t.rows { out += row(r) }
+        }
+        return out
+    }
+
+    static func row(_ cells: [String]) -> String { cells.map(field).joined(separator: ",") + "\r\n" }
+
+    /// Quotes a field when it holds a comma, quote or line break, or starts with a character a spreadsheet
+    /// would take for a formula.
+    static func field(_ s: String) -> String {
+        var v = s
+        if let f = v.first, "=+-@".contains(f), Int(v) == nil { v = "'" + v }
+        let needsQuotes = v.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        return needsQuotes ? "\"" + v.replacingAll("\"", with: "\"\"") + "\"" : v
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of one character (no Foundation here).
+    func replacingAll(_ c: Character, with r: String) -> String {
+        var out = ""
+        for x in self { if x == c { out += r } else { out.append(x) } }
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+import ZonesepCore
+
+/// The violations over the capture's time span as inline SVG: one lane per rule, one bar per violating flow
+/// from its first to its last packet, and the files' spans underneath so gaps in coverage show.
+///
+/// Coordinates are computed in tenths of a unit and printed as integers with one decimal, so the same run
+/// always gives the same bytes.
+enum ReportTimeline {
+    static let width = 1000
+    static let plotLeft = 250
+    static let plotRight = 985
+    static let laneTop = 6
+    static let laneHeight = 26
+
+    static let severityColor: [Severity: String] = [.critical: "#b3261e", .high: "#d9480f", .medium: "#c98a1b"]
+
+    static func section(_ r: AuditReport) -> String {
+        var h = "<section id=\"timeline\">\n"
+        h += ReportHTML.heading(3, "違反の時間推移", "Timeline of violations over the capture", id: "timeline")
+        guard let t0 = r.firstPacketMicros, let t1 = r.lastPacketMicros else {
+            h += "<p class=\"note\">パケットがないため表示できません。<span class=\"en\">No packets, no timeline."
+            h += "</span></p>\n</section>\n"
+            return h
+        }
+        h += "<p class=\"note\">横軸は取得期間（JST）。棒は違反フローの最初から最後のパケットまで、下段の帯は各ファイルの取得期間。"
+        h += "<span class=\"en\">Each bar runs from a violating flow's first to its last packet; the band below "
+        h += "shows what each capture file covers.</span></p>\n"
+        h += "<figure>\n" + svg(r, from: t0, to: t1) + "</figure>\n</section>\n"
+        return h
+    }
+
+    static func svg(_ r: AuditReport, from t0: Int64, to t1: Int64) -> String {
+        let span = max(t1 - t0, 1_000_000)
+        let rules = RuleID.allCases
+        let filesTop = laneTop + rules.count * laneHeight + 6
+        let axisY = filesTop + 20
+        let height = axisY + 22
+        /// x in tenths of a viewBox unit.
+        func x10(_ t: Int64) -> Int {
+            let frac = Double(min(max(t, t0), t0 + span) - t0) / Double(span)
+            return plotLeft * 10 + Int((frac * Double((plotRight - plotLeft) * 10)).rounded())
+        }
+        func f(_ tenths: Int) -> String { tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)" }
+        let e = HTMLEscape.text
+
+        var s = "<svg class=\"timeline\" id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
+        s += "viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"timeline of violating flows\" "
+        s += "font-size=\"12\">\n"
+
+        // Lanes, with the rule and its count at the left.
+        for (i, rule) in rules.enumerated() {
+            let y = laneTop + i * laneHeight
+            let count = r.violations(of: rule).count
+            s +=
+                "<rect x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(laneHeight)\" fill=\"\(i % 2 == 0 ? "#f7f8fa" : "#ffffff")\"/>"
+            s += "<rect x=\"6\" y=\"\(y + 8)\" width=\"10\" height=\"10\" rx=\"2\" "
+            s += "fill=\"\(severityColor[rule.severity] ?? "#888")\"/>"
+            s += "<text x=\"22\" y=\"\(y + 17)\" font-family=\"DejaVu Sans Mono, Noto Sans Mono, monospace\" "
+            s += "font-size=\"11.5\" fill=\"\(count > 0 ? "#1b1f24" : "#9aa1ab")\">\(rule.name)</text>"
+            s += "<text x=\"\(plotLeft - 8)\" y=\"\(y + 17)\" text-anchor=\"end\" font-weight=\"700\" "
+            s += "fill=\"\(count > 0 ? "#1b1f24" : "#9aa1ab")\">\(count)</text>\n"
+        }
+        s += "<rect x=\"0\" y=\"\(filesTop - 2)\" width=\"\(width)\" height=\"18\" fill=\"#ffffff\"/>"
+        s += "<text x=\"22\" y=\"\(filesTop + 11)\" fill=\"#5b6470\" font-size=\"11\">取得ファイル files</text>\n"
+
+        // Grid and axis labels at round JST times.
+        let ticks = ReportTimeline.ticks(from: t0, span: span)
+        for t in ticks.times {
+            let x = f(x10(t))
+            s +=
+                "<line x1=\"\(x)\" y1=\"\(laneTop)\" x2=\"\(x)\" y2=\"\(axisY)\" stroke=\"#dde1e6\" stroke-width=\"1\"/>"
+            s += "<text x=\"\(x)\" y=\"\(axisY + 15)\" text-anchor=\"middle\" fill=\"#5b6470\" font-size=\"11\">"
+            s += "\(e(ticks.label(t)))</text>\n"
+        }
+        s += "<line x1=\"\(plotLeft)\" y1=\"\(axisY)\" x2=\"\(plotRight)\" y2=\"\(axisY)\" stroke=\"#8a929c\"/>\n"
+
+        // What each file covers.
+        for (i, file) in r.files.enumerated() {
+            guard let a = file.firstPacketMicros, let b = file.lastPacketMicros else { continue }
+            let xa = x10(a)
+            let w = max(x10(b) - xa, 15)
+            s += "<rect x=\"\(f(xa))\" y=\"\(filesTop)\" width=\"\(f(w))\" height=\"14\" "
+            s += "fill=\"\(i % 2 == 0 ? "#b9c6d3" : "#97a8ba")\"><title>\(e(file.path)): "
+            s += "\(e(ReportText.jst(a))) – \(e(ReportText.jst(b))) JST, \(file.packets) packets</title></rect>\n"
+        }
+
+        // One bar per violating flow, at least 0.3 units wide so a one-packet flow still shows.
+        for (i, rule) in rules.enumerated() {
+            let y = laneTop + i * laneHeight + 6
+            let color = severityColor[rule.severity] ?? "#888"
+            for v in r.violations(of: rule) {
+                let xa = x10(v.firstSeenMicros)
+                let w = max(x10(v.lastSeenMicros) - xa, 30)
+                s += "<rect class=\"tl-flow\" data-flow=\"\(v.number)\" x=\"\(f(xa))\" y=\"\(y)\" width=\"\(f(w))\" "
+                s += "height=\"14\" rx=\"1.5\" fill=\"\(color)\" fill-opacity=\"0.85\" stroke=\"#ffffff\" "
+                s += "stroke-width=\"0.6\"><title>No.\(v.number) \(rule.name): "
+                s += "\(e(ReportText.endpoint(v.srcIP, v.srcPort))) → \(e(ReportText.endpoint(v.destIP, v.destPort))) "
+                s += "\(e(ReportText.jstClock(v.firstSeenMicros)))–\(e(ReportText.jstClock(v.lastSeenMicros)))"
+                s += "</title></rect>\n"
+            }
+        }
+        s += "</svg>\n"
+        return s
+    }
+
+    /// Round tick times (aligned to JST) and how to label them, about six to ten across the span.
+    static func ticks(from t0: Int64, span: Int64) -> (times: [Int64], label: (Int64) -> String) {
+        let steps: [Int64] = [
+            1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172_800,
+            604_800, 2_592_000, 31_536_000,
+        ]
+        let spanSeconds = span / 1_000_000
+        let step = (steps.first { spanSeconds / $0 <= 9 } ?? 31_536_000) * 1_000_000
+        let off = ReportText.jstOffsetMicros
+        let local0 = t0 + off
+        var k = local0 / step
+        if k * step < local0 { k += 1 }
+        var times: [Int64] = []
+        var t = k * step - off
+        while t <= t0 + span && times.count < 40 {
+            times.append(t)
+            t += step
+        }
+        let multiDay = ReportText.jstDate(t0) != ReportText.jstDate(t0 + span)
+        let label: (Int64) -> String = { t in
+            if step >= 86_400_000_000 { return String(ReportText.jstDate(t).dropFirst(5)) }
+            let clock = ReportText.jstClock(t, seconds: step < 60_000_000)
+            return multiDay ? String(ReportText.jstDate(t).dropFirst(5)) + " " + clock : clock
+        }
+        return (times, label)
+    }
+}

@@ -143,6 +143,33 @@ final class ReportHTMLTests: XCTestCase {
         }
     }
 
+    /// A lane of a thousand violations merges its bars into counted spans; the table still lists every flow.
+    func testManyViolationsMergeInTheTimelineButAllAreListed() throws {
+        var r = ReportFixture.report()
+        let base = r.violations[4]
+        XCTAssertEqual(base.rule, .unzonedHost)
+        r.violations = (0..<1200).map { i in
+            var v = base
+            v.number = i + 1
+            v.flowID = "1:flow\(i)"
+            v.firstSeenMicros = ReportFixture.t0 + Int64(i / 100) * 150_000_000
+            v.lastSeenMicros = v.firstSeenMicros + 400_000
+            return v
+        }
+        let html = ReportHTML.render(r)
+        XCTAssertEqual(occurrences(of: "<tr class=\"violation\"", in: html), 1200)
+        XCTAssertEqual(occurrences(of: "class=\"tl-flow\"", in: html), 0)
+        var merged = 0
+        for m in html.matches(of: /unzoned-host: (\d+) flows<\/title>/) { merged += Int(m.1) ?? 0 }
+        XCTAssertEqual(merged, 1200, "every flow is in one merged span")
+        XCTAssertEqual(occurrences(of: "class=\"tl-span\"", in: html), 12, "twelve bursts of 100")
+    }
+
+    func testMergedSpansJoinOverlapsAndCount() {
+        let spans = ReportTimeline.merged([(30, 40), (0, 10), (5, 20), (40, 41), (50, 60)])
+        XCTAssertEqual(spans.map { [$0.from, $0.to, $0.count] }, [[0, 20, 2], [30, 41, 2], [50, 60, 1]])
+    }
+
     func testExceptionsAreMarkedRelativeToTheCapture() {
         let html = ReportHTML.render(ReportFixture.report())
         XCTAssertTrue(html.contains("<tr data-exception-status=\"valid\"><td>web-conference</td>"))

@@ -215,16 +215,23 @@ extension AuditReport {
 
     /// Violating flows from initiator zone `from` to responder zone `to`.
     public func violationCount(_ from: ZoneRef, _ to: ZoneRef) -> Int {
-        violations.filter { $0.srcZone == from && $0.destZone == to }.count
+        violationsByCell()[matrix.index(from) * matrix.side + matrix.index(to)]
+    }
+
+    /// Violating flows per matrix cell (initiator row, responder column), counted in one pass.
+    public func violationsByCell() -> [Int] {
+        var counts = [Int](repeating: 0, count: matrix.side * matrix.side)
+        for v in violations { counts[matrix.index(v.srcZone) * matrix.side + matrix.index(v.destZone)] += 1 }
+        return counts
     }
 
     /// Zone pairs (initiator → responder) with violating flows, most first, then in matrix order.
     public func violatedPairs() -> [(from: ZoneRef, to: ZoneRef, flows: Int)] {
+        let counts = violationsByCell()
         var out: [(from: ZoneRef, to: ZoneRef, flows: Int)] = []
-        for a in matrixAxis {
-            for b in matrixAxis {
-                let n = violationCount(a, b)
-                if n > 0 { out.append((a, b, n)) }
+        for a in 0..<matrix.side {
+            for b in 0..<matrix.side where counts[a * matrix.side + b] > 0 {
+                out.append((matrix.ref(a), matrix.ref(b), counts[a * matrix.side + b]))
             }
         }
         return out.enumerated().sorted { l, r in

@@ -93,7 +93,8 @@ public enum ReportHTML {
         let total = r.violations.count
         let state = total > 0 ? "violations" : "clean"
         h += heading(1, "判定", "Verdict", id: "verdict")
-        h += "<section id=\"verdict\" class=\"verdict \(state)\" data-verdict=\"\(state)\" "
+        let limitedClass = total == 0 && r.isLimited ? " limited" : ""
+        h += "<section id=\"verdict\" class=\"verdict \(state)\(limitedClass)\" data-verdict=\"\(state)\" "
         h += "data-violations=\"\(total)\" data-limited=\"\(r.isLimited)\">\n<div class=\"verdict-head\">\n"
         if total > 0 {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"violations\">"
@@ -105,12 +106,17 @@ public enum ReportHTML {
             h += " in the captured traffic.</p></div>\n"
         } else {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"clean\">"
-            h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#2e7d32\"/><path d=\"M15 28L24 37L40 19\" "
+            h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"\(r.isLimited ? "#c98a00" : "#2e7d32")\"/>"
+            h += "<path d=\"M15 28L24 37L40 19\" "
             h += "stroke=\"#fff\" stroke-width=\"6\" fill=\"none\" stroke-linecap=\"round\" "
             h += "stroke-linejoin=\"round\"/></svg>\n"
             h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反は検出されませんでした</p>\n"
-            h += "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
-            h += "separation policy.</p></div>\n"
+            h +=
+                r.isLimited
+                ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
+                    + "it could (see the limits below).</p></div>\n"
+                : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
+                    + "separation policy.</p></div>\n"
         }
         h += "<div class=\"tally\">\n"
         for s in Severity.allCases {
@@ -200,6 +206,7 @@ public enum ReportHTML {
         let map = r.policy.zoneMap
         var top: UInt64 = 0
         for a in axis { for b in axis { top = max(top, flows ? r.cell(a, b).flows : r.cell(a, b).packets) } }
+        let perCell = r.violationsByCell()
         let id = flows ? "matrix-flows" : "matrix-packets"
         h += "<table class=\"heatmap\" id=\"\(id)\" data-measure=\"\(flows ? "flows" : "packets")\">\n<caption>"
         h +=
@@ -217,7 +224,7 @@ public enum ReportHTML {
                 let c = r.cell(a, b)
                 let v = flows ? c.flows : c.packets
                 let restricted = r.policy.restricts(a, b)
-                let bad = flows ? r.violationCount(a, b) : 0
+                let bad = flows ? perCell[r.matrix.index(a) * r.matrix.side + r.matrix.index(b)] : 0
                 var cls = "h\(level(v, max: top))"
                 if restricted { cls += " restricted" }
                 if restricted && v > 0 { cls += " crossed" }

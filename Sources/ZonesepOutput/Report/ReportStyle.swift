@@ -40,11 +40,12 @@ enum ReportStyle {
         .verdict{border:2px solid;border-radius:6px;padding:14px 18px;margin:6px 0 10px}
         .verdict.violations{border-color:var(--crit);background:#fff7f6}
         .verdict.clean{border-color:var(--ok);background:#f3faf4}
+        .verdict.clean.limited{border-color:#e0a800;background:#fffaf0}
         .verdict-head{display:flex;align-items:center;gap:16px;flex-wrap:wrap}
         .verdict-head svg{flex:none}
         .verdict-text{flex:1 1 380px}
         .verdict-title{font-size:24px;font-weight:700;margin:0;line-height:1.3}
-        .verdict.violations .verdict-title{color:var(--crit)}.verdict.clean .verdict-title{color:var(--ok)}
+        .verdict.violations .verdict-title{color:var(--crit)}.verdict.clean .verdict-title{color:var(--ok)}.verdict.clean.limited .verdict-title{color:#8a5a00}
         .verdict-sub{margin:2px 0 0;color:var(--muted)}
         .tally{display:flex;gap:8px;flex-wrap:wrap}
         .tally div{border:1px solid var(--line);background:#fff;border-radius:5px;padding:4px 12px;text-align:center;
@@ -58,15 +59,15 @@ enum ReportStyle {
         .pairs{color:var(--muted);font-size:12px}
         .limits-note{margin:10px 0 0;padding:6px 10px;background:#fff4d6;border-left:4px solid #e0a800;font-size:13px}
         /* heat map */
-        .matrices{display:flex;flex-wrap:wrap;gap:16px 28px;align-items:flex-start}
+        .matrices{display:flex;flex-wrap:wrap;gap:16px 20px;align-items:flex-start}
         table.heatmap{font-size:12px}
         table.heatmap caption{text-align:left;font-weight:600;padding-bottom:4px;font-size:13px}
         table.heatmap th{font-weight:600;padding:2px 6px;white-space:nowrap}
-        table.heatmap thead th{font-family:var(--mono);font-size:10.5px;font-weight:normal;vertical-align:bottom;
-        text-align:center;padding:2px 1px}
+        table.heatmap thead th{font-family:var(--mono);font-size:10px;font-weight:normal;vertical-align:bottom;
+        text-align:center;padding:2px 2px;overflow-wrap:anywhere}
         table.heatmap tbody th{text-align:right;font-size:12px;line-height:1.2}
         table.heatmap tbody th small{display:block;font-family:var(--mono);font-weight:normal;color:var(--muted);font-size:10.5px}
-        table.heatmap td{width:54px;min-width:54px;height:38px;padding:0 2px;text-align:center;border:1px solid #fff;
+        table.heatmap td{width:56px;min-width:56px;height:38px;padding:0 2px;text-align:center;border:1px solid #fff;
         font-variant-numeric:tabular-nums;position:relative;white-space:nowrap}
         table.heatmap th.corner{font-family:inherit;font-weight:normal;color:var(--muted);font-size:10.5px;text-align:right}
         td.h0{background:#f6f7f9;color:#b0b6bf}td.h1{background:#e3eef9}td.h2{background:#cfe1f2}td.h3{background:#b5d4e9}
@@ -102,7 +103,8 @@ enum ReportStyle {
         tr,.verdict,.legend,figure,table.heatmap{break-inside:avoid}
         thead{display:table-header-group}
         table.grid,table.rules{font-size:8pt}
-        table.heatmap td{height:30px;width:50px;min-width:44px}
+        table.heatmap td{height:30px;width:54px;min-width:54px}
+        table.heatmap thead th{font-size:8.5px}
         section.zonemap,section.scope{break-before:page}
         }
         """

@@ -95,6 +95,7 @@ extension AuditReport {
                 },
                 numeric: [2, 3, 4, 5]))
 
+        let perCell = violationsByCell()
         var matrixRows: [[String]] = []
         for a in matrixAxis {
             for b in matrixAxis {
@@ -102,7 +103,7 @@ extension AuditReport {
                 guard c.packets > 0 || c.flows > 0 else { continue }
                 matrixRows.append([
                     zone(a), zone(b), "\(c.flows)", "\(c.packets)", "\(c.bytes)",
-                    policy.restricts(a, b) ? "yes" : "", "\(violationCount(a, b))",
+                    policy.restricts(a, b) ? "yes" : "", "\(perCell[matrix.index(a) * matrix.side + matrix.index(b)])",
                 ])
             }
         }

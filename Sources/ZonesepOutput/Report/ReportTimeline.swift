@@ -88,7 +88,19 @@ enum ReportTimeline {
         for (i, rule) in rules.enumerated() {
             let y = laneTop + i * laneHeight + 6
             let color = severityColor[rule.severity] ?? "#888"
-            for v in r.violations(of: rule) {
+            let flows = r.violations(of: rule)
+            if flows.count > maxBarsPerLane {
+                // Too many to draw one by one: overlapping bars merge into spans that say how many they hold.
+                for span in merged(
+                    flows.map { (x10($0.firstSeenMicros), max(x10($0.lastSeenMicros), x10($0.firstSeenMicros) + 30)) })
+                {
+                    s += "<rect class=\"tl-span\" x=\"\(f(span.from))\" y=\"\(y)\" width=\"\(f(span.to - span.from))\" "
+                    s += "height=\"14\" fill=\"\(color)\" fill-opacity=\"0.85\"><title>\(rule.name): "
+                    s += "\(span.count) flows</title></rect>\n"
+                }
+                continue
+            }
+            for v in flows {
                 let xa = x10(v.firstSeenMicros)
                 let w = max(x10(v.lastSeenMicros) - xa, 30)
                 s += "<rect class=\"tl-flow\" data-flow=\"\(v.number)\" x=\"\(f(xa))\" y=\"\(y)\" width=\"\(f(w))\" "
@@ -101,6 +113,24 @@ enum ReportTimeline {
         }
         s += "</svg>\n"
         return s
+    }
+
+    /// A lane with more violating flows than this draws merged spans instead of one bar per flow, so a day
+    /// with a hundred thousand violations still gives a small SVG (the table below lists every flow).
+    static let maxBarsPerLane = 500
+
+    /// Joins overlapping or touching ranges (in tenths of a unit), counting the flows in each.
+    static func merged(_ ranges: [(Int, Int)]) -> [(from: Int, to: Int, count: Int)] {
+        var out: [(from: Int, to: Int, count: Int)] = []
+        for (a, b) in ranges.sorted(by: { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) {
+            if let last = out.last, a <= last.to {
+                out[out.count - 1].to = max(last.to, b)
+                out[out.count - 1].count += 1
+            } else {
+                out.append((a, b, 1))
+            }
+        }
+        return out
     }
 
     /// Round tick times (aligned to JST) and how to label them, about six to ten across the span.

@@ -253,6 +253,10 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderrText.contains("directory /nonexistent/dir does not exist"), bad.stderrText)
         XCTAssertEqual(bad.stdout.count, 0, "nothing replayed")
+        let formatAlone = try Harness.run(
+            zonesep, ["replay", "--config", "zones.conf", "--report-format", "md", "captures/"], timeout: 60, in: root)
+        XCTAssertEqual(formatAlone.status, 2)
+        XCTAssertTrue(formatAlone.stderrText.contains("--report-format needs --report FILE"), formatAlone.stderrText)
     }
 
     /// captures/report.html is what the binary writes for the demonstration, byte for byte.

@@ -54,12 +54,13 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "Also write the audit report of the run to this file.")
     var report: String?
 
-    @Option(name: .long, help: "html: the whole report (self-contained); md or csv: its tables alone.")
-    var reportFormat: ReportFormat = .html
+    @Option(name: .long, help: "html (default): the whole report, self-contained; md or csv: its tables alone.")
+    var reportFormat: ReportFormat?
 
     /// Fails before the replay starts, not after an hour of it, when the report could not be written.
     func validate() throws {
         if let report { try ReportFile.checkWritable(report) }
+        if report == nil && reportFormat != nil { throw ValidationError("--report-format needs --report FILE") }
     }
 
     /// Writes the report of a finished run; on failure says why and returns false.
@@ -67,7 +68,8 @@ struct ReportOptions: ParsableArguments {
         guard let report, let summary else { return true }
         do {
             let provenance = try ReportFile.provenance(configPath: configPath)
-            try ReportFile.write(reportFormat.render(AuditReport(summary: summary, provenance: provenance)), to: report)
+            let format = reportFormat ?? .html
+            try ReportFile.write(format.render(AuditReport(summary: summary, provenance: provenance)), to: report)
             return true
         } catch {
             Diagnostics.error(error.message)
@@ -173,7 +175,8 @@ enum SavedRun {
             }
             switch object["event_type"] as? String {
             case "alert":
-                alerts.append((lineNumber, object))
+                // Only what pairs it with its violation and what the report shows of it: a day's alerts add up.
+                alerts.append((lineNumber, object.filter { RecordReader.alertKeys.contains($0.key) }))
             case "summary":
                 if let first = summary {
                     throw ReportError(
@@ -203,6 +206,8 @@ struct RecordReader {
     var line: Int
     let policy: Policy
     let zoneRefs: [String: ZoneRef]
+    /// The fields of an alert record the report reads.
+    static let alertKeys: Set<String> = ["flow_id", "timestamp", "src_zone", "dest_zone", "initiator", "vlan"]
 
     init(file: String, line: Int, policy: Policy) {
         self.file = file

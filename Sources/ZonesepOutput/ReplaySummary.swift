@@ -24,6 +24,13 @@ public struct ReplaySummary: Sendable {
     public var flowCapacity: Int
     /// Every violating flow with its totals, in the order the alerts were raised.
     public var violations: [Violation]
+    /// Alerts folded into an earlier one by `--suppress-window` (`alerts.total` still counts every
+    /// violating flow found; this says how many of them were not written as records of their own).
+    public var alertsSuppressed: UInt64 = 0
+    /// Alerts held back by `--max-alert-rate`.
+    public var alertsRateLimited: UInt64 = 0
+    /// Syslog, alerts file and evidence counts, when any of them was asked for.
+    public var delivery: DeliverySummary?
 
     public init(
         policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
@@ -75,7 +82,10 @@ public struct ReplaySummary: Sendable {
         var byRule = JSONObject()
         for r in RuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
         alerts.addRaw("by_rule", byRule.json)
+        alerts.add("suppressed", alertsSuppressed)
+        alerts.add("rate_limited", alertsRateLimited)
         o.addRaw("alerts", alerts.json)
+        if let delivery { o.addRaw("delivery", delivery.json()) }
         var anomalies = JSONObject()
         for k in DecodeAnomaly.allCases where counters.count(k) > 0 { anomalies.add(k.name, counters.count(k)) }
         o.addRaw("anomalies", anomalies.json)
@@ -145,6 +155,9 @@ public struct ReplaySummary: Sendable {
             ["flows", "\(counters.flows)"], ["flows evicted (table full)", "\(flowsEvicted)"],
             ["violating flows", "\(counters.alerts)"],
         ]
+        if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
+        if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }
+        totals += delivery?.textRows() ?? []
         if let a = counters.firstPacketMicros, let b = counters.lastPacketMicros {
             totals.append(["first packet", Timestamp.rfc3339(a)])
             totals.append(["last packet", Timestamp.rfc3339(b)])

@@ -12,6 +12,10 @@ public final class Verifier {
     var nextSerial: UInt64 = 1
     /// Called for each flow as it leaves the table (idle, closed, evicted, end of capture).
     public var onFlowEnd: ((FlowEntry, FlowEndReason) -> Void)?
+    /// The flow the last processed packet belongs to (0 when none: not IP, malformed, an orphan fragment)
+    /// and whether it violates: evidence capture reads them after `process`, so it needs no lookup of its own.
+    public private(set) var lastFlowSerial: UInt64 = 0
+    public private(set) var lastFlowViolates = false
 
     /// Flows examined by the idle sweep per packet: enough to keep up with any arrival rate of new flows.
     public static let sweepBudget = 2
@@ -53,6 +57,8 @@ public final class Verifier {
     ) -> Alert? {
         counters.packets &+= 1
         counters.bytes &+= UInt64(wireLength)
+        lastFlowSerial = 0
+        lastFlowViolates = false
         if counters.firstPacketMicros == nil { counters.firstPacketMicros = now }
         counters.lastPacketMicros = now
         PacketDecoder.decode(bytes, linkType: linkType, into: &packet)
@@ -138,6 +144,8 @@ public final class Verifier {
         // Counters and TCP state; zones of this packet's own addresses for the packet matrix.
         let n = UInt64(wireLength)
         flows[i].lastSeen = now
+        lastFlowSerial = flows[i].serial
+        lastFlowViolates = flows[i].rule != FlowEntry.noVerdict
         if fromA {
             flows[i].packetsAB &+= 1
             flows[i].bytesAB &+= n

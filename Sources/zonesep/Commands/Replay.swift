@@ -15,6 +15,7 @@ extension Zonesep {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
         @OptionGroup var reportOptions: ReportOptions
 
         @Option(name: .long, help: "Hard cap on flows held at once; beyond it the oldest are evicted and counted.")
@@ -34,6 +35,12 @@ extension Zonesep {
             }
             let policy = Policy(config)
             var runner = ReplayRunner(policy: policy, format: outputOptions.output, maxFlows: maxFlows)
+            do {
+                try runner.session.enableDelivery(deliveryOptions, defaultSuppressWindow: 0)
+            } catch {
+                Diagnostics.error(error.description)
+                throw ExitCode(ExitStatus.usage)
+            }
             var status = runner.run(inputs)
             if !reportOptions.write(runner.summary, configPath: configOptions.config) { status = ExitStatus.usage }
             if status != ExitStatus.clean { throw ExitCode(status) }

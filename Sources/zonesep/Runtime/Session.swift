@@ -13,6 +13,16 @@ final class Session {
     private var open: [UInt64: Alert] = [:]
     private(set) var violations: [Violation] = []
 
+    /// Alert delivery (syslog, alerts file, suppression, evidence) when asked for; while nil it costs one
+    /// check per packet.
+    private(set) var delivery: Delivery?
+    /// This session's number within a delivery shared by several (watch: one session per worker).
+    private(set) var deliverySession = 0
+    /// Whether `finish` also finishes the delivery (false where several sessions share it).
+    private var ownsDelivery = true
+    /// Packet time at which suppression windows are next looked at.
+    private var nextAdvance = Int64.min
+
     init(policy: Policy, format: OutputFormat, maxFlows: Int, out: LineWriter = LineWriter(fd: 1)) {
         self.policy = policy
         self.format = format
@@ -25,6 +35,7 @@ final class Session {
     /// Feeds one frame through the verifier and writes the alert it raises, if any.
     @inline(__always)
     func process(_ frame: (timestamp: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int), linkType: LinkType) {
+        if let delivery { return processDelivering(frame, linkType: linkType, delivery) }
         if let alert = verifier.process(
             timestamp: frame.timestamp, bytes: frame.bytes, wireLength: frame.wireLength, linkType: linkType)
         {
@@ -33,19 +44,62 @@ final class Session {
         }
     }
 
+    /// `process` with delivery on: suppression windows that closed, the alert through delivery, and the
+    /// packet into its flow's evidence file.
+    private func processDelivering(
+        _ frame: (timestamp: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int), linkType: LinkType,
+        _ d: Delivery
+    ) {
+        if frame.timestamp >= nextAdvance {
+            d.advance(to: frame.timestamp)
+            nextAdvance = frame.timestamp &+ Delivery.advanceEveryMicros
+        }
+        if let alert = verifier.process(
+            timestamp: frame.timestamp, bytes: frame.bytes, wireLength: frame.wireLength, linkType: linkType)
+        {
+            open[alert.flowSerial] = alert
+            d.alert(alert, format: alertFormat, session: deliverySession, linkType: linkType, now: frame.timestamp)
+        }
+        if verifier.lastFlowViolates && d.wantsPackets {
+            d.packet(
+                session: deliverySession, serial: verifier.lastFlowSerial, timestamp: frame.timestamp,
+                bytes: frame.bytes, wireLength: frame.wireLength, linkType: linkType)
+        }
+    }
+
+    /// Replay: delivery of this session's own, writing records to its stdout. Fails (with a message naming
+    /// the option) when a file, directory or syslog host cannot be used.
+    func enableDelivery(_ options: DeliveryOptions, defaultSuppressWindow: Int64) throws(DeliveryError) {
+        let out = self.out
+        let format = self.format
+        delivery = try Delivery(
+            options: options, defaultSuppressWindow: defaultSuppressWindow, format: format,
+            stdout: { json, text in out.write(line: format == .json ? json : text) })
+    }
+
+    /// Watch: one delivery shared by every worker's session; the runner finishes it once, after all of them.
+    func share(_ delivery: Delivery, as number: Int) {
+        self.delivery = delivery
+        deliverySession = number
+        ownsDelivery = false
+    }
+
     private func flowEnded(_ flow: FlowEntry, _ reason: FlowEndReason) {
         guard flow.verdict != nil, let alert = open.removeValue(forKey: flow.serial) else { return }
+        delivery?.flowEnded(session: deliverySession, flow: flow, reason: reason)
         violations.append(Violation(alert: alert, flow: flow, end: reason))
     }
 
     /// Ends every flow and builds the summary of the run.
     func finish(files: [ReplaySummary.FileResult]) -> ReplaySummary {
         verifier.finish()
-        return ReplaySummary(
+        var summary = ReplaySummary(
             policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: files,
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity,
             violations: violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial })
+        if ownsDelivery { delivery?.finish(into: &summary) }
+        return summary
     }
 
     /// Writes the summary record (or tables) and flushes.

@@ -1,0 +1,325 @@
+import CPcap
+import ZonesepCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Evidence captures (証拠保全): the packets of each violating flow, from its first, in a pcap file of
+/// its own written with libpcap's dumper in the link type of the capture they came from.
+///
+/// A file holds at most `perFlowPackets` packets and is closed when its flow ends, when the cap is
+/// reached, or at the end of the run; closing reports its SHA-256, computed from the file as it lies on
+/// disk, so it can later be shown to be untouched. All evidence files together stay within `maxBytes`:
+/// the oldest (by flow start) are deleted first, but never a file whose flow started within the last
+/// `keepRecentMicros` of packet time, nor one still being written; when nothing can go, new packets are
+/// skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
+/// the flow's start first) are ever counted or deleted.
+public final class EvidenceWriter {
+    public struct Limits: Sendable {
+        public var perFlowPackets: Int
+        /// 0: no budget.
+        public var maxBytes: UInt64
+        public var keepRecentMicros: Int64 = 3_600_000_000
+        /// Files open at once; opening one more closes the oldest open one early.
+        public var maxOpenFiles: Int = 256
+
+        public init(perFlowPackets: Int, maxBytes: UInt64) {
+            self.perFlowPackets = perFlowPackets
+            self.maxBytes = maxBytes
+        }
+    }
+
+    public enum CloseReason: String, Sendable {
+        case flowEnd = "flow-end"
+        case packetCap = "packet-cap"
+        case endOfRun = "end-of-run"
+        case openFileLimit = "open-file-limit"
+    }
+
+    /// A file that was closed: its name in the directory, what it holds and its SHA-256 (hex).
+    public struct Closed: Sendable {
+        public var serial: UInt64
+        public var file: String
+        public var packets: UInt64
+        public var bytes: UInt64
+        /// nil when the file could not be read back.
+        public var sha256: String?
+        public var reason: CloseReason
+    }
+
+    public struct Stats: Sendable {
+        public var files: UInt64 = 0
+        public var packets: UInt64 = 0
+        public var bytes: UInt64 = 0
+        public var removed: UInt64 = 0
+        public var skippedPackets: UInt64 = 0
+        public var errors: UInt64 = 0
+    }
+
+    struct OpenFile {
+        var dead: OpaquePointer
+        var dumper: OpaquePointer
+        var name: String
+        var linkType: Int32
+        var start: Int64
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
+        var order: UInt64
+    }
+
+    struct Stored {
+        var name: String
+        var start: Int64
+        var size: UInt64
+    }
+
+    /// pcap's file header and per-record header, for the budget arithmetic.
+    static let fileHeaderBytes: UInt64 = 24
+    static let recordHeaderBytes: UInt64 = 16
+    static let snapLength: Int32 = 262_144
+
+    public let directory: String
+    public let limits: Limits
+    var files: [UInt64: OpenFile] = [:]
+    /// Closed (and earlier runs') files, by flow start then name: the order of deletion.
+    var stored: [Stored] = []
+    var totalBytes: UInt64 = 0
+    var opened: UInt64 = 0
+    public private(set) var stats = Stats()
+    /// Told about problems (a file that cannot be created, the budget spent): the caller reports them.
+    public var onProblem: (String) -> Void = { _ in }
+    var warnedBudget = false
+
+    /// Creates the directory when missing (not its parents) and takes stock of evidence already in it.
+    public init(directory: String, limits: Limits) throws(EvidenceError) {
+        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        self.limits = limits
+        var st = stat()
+        if stat(self.directory, &st) != 0 {
+            if mkdir(self.directory, 0o750) != 0 {
+                throw EvidenceError(path: directory, reason: "cannot create: \(String(cString: strerror(errno)))")
+            }
+        } else if st.st_mode & S_IFMT != S_IFDIR {
+            throw EvidenceError(path: directory, reason: "is not a directory")
+        }
+        if access(self.directory, W_OK) != 0 {
+            throw EvidenceError(path: directory, reason: "cannot write: \(String(cString: strerror(errno)))")
+        }
+        scan()
+    }
+
+    deinit { _ = closeAll(reason: .endOfRun) }
+
+    public var openFiles: Int { files.count }
+
+    /// Bytes of evidence on disk (counted files, open ones included).
+    public var bytesOnDisk: UInt64 { totalBytes }
+
+    /// Whether packets of flow `serial` are being written.
+    @inline(__always)
+    public func isOpen(_ serial: UInt64) -> Bool { files[serial] != nil }
+
+    /// Starts the file for a new violating flow. Returns false when no file could be made (an I/O error,
+    /// or a budget spent on recent files); also returns files closed early to stay under the open-file limit.
+    public func open(serial: UInt64, name: String, startMicros: Int64, linkType: Int32, now: Int64) -> (
+        ok: Bool, closed: [Closed]
+    ) {
+        var closed: [Closed] = []
+        while files.count >= max(1, limits.maxOpenFiles),
+            let oldest = files.min(by: { $0.value.order < $1.value.order })?.key,
+            let c = close(serial: oldest, reason: .openFileLimit)
+        {
+            closed.append(c)
+        }
+        if let i = stored.firstIndex(where: { $0.name == name }) {  // the same flow replayed again: replaced
+            totalBytes -= min(totalBytes, stored[i].size)
+            stored.remove(at: i)
+        }
+        guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
+        guard
+            let dead = pcap_open_dead_with_tstamp_precision(
+                linkType, EvidenceWriter.snapLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO))
+        else {
+            totalBytes -= EvidenceWriter.fileHeaderBytes
+            return (false, closed)
+        }
+        let path = directory + "/" + name
+        guard let dumper = pcap_dump_open(dead, path) else {
+            stats.errors &+= 1
+            onProblem("evidence \(path): cannot be created: \(String(cString: pcap_geterr(dead)))")
+            pcap_close(dead)
+            totalBytes -= EvidenceWriter.fileHeaderBytes
+            return (false, closed)
+        }
+        opened &+= 1
+        files[serial] = OpenFile(
+            dead: dead, dumper: dumper, name: name, linkType: linkType, start: startMicros,
+            bytes: EvidenceWriter.fileHeaderBytes, order: opened)
+        stats.files &+= 1
+        stats.bytes &+= EvidenceWriter.fileHeaderBytes
+        return (true, closed)
+    }
+
+    /// Appends one packet of flow `serial`; returns the file when this packet reached the per-flow cap
+    /// (and so closed it). A packet of another link type than the file's cannot go in it and is skipped.
+    public func write(
+        serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
+    ) -> Closed? {
+        guard var f = files[serial] else { return nil }
+        let caplen = min(bytes.count, Int(EvidenceWriter.snapLength))
+        let need = EvidenceWriter.recordHeaderBytes + UInt64(caplen)
+        guard linkType == f.linkType, reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
+            stats.skippedPackets &+= 1
+            return nil
+        }
+        var header = pcap_pkthdr()
+        let secs = timestampMicros >= 0 ? timestampMicros / 1_000_000 : (timestampMicros - 999_999) / 1_000_000
+        header.ts.tv_sec = Int(secs)
+        header.ts.tv_usec = Int(timestampMicros - secs * 1_000_000)
+        header.caplen = UInt32(caplen)
+        header.len = UInt32(clamping: max(wireLength, caplen))
+        pcap_dump(
+            UnsafeMutablePointer<UInt8>(f.dumper), &header, base.assumingMemoryBound(to: UInt8.self))
+        pcap_dump_flush(f.dumper)
+        f.packets &+= 1
+        f.bytes &+= need
+        stats.packets &+= 1
+        stats.bytes &+= need
+        files[serial] = f
+        if f.packets >= UInt64(max(1, limits.perFlowPackets)) { return close(serial: serial, reason: .packetCap) }
+        return nil
+    }
+
+    /// Closes the file of flow `serial` (if one is open) and hashes it.
+    public func close(serial: UInt64, reason: CloseReason) -> Closed? {
+        guard let f = files.removeValue(forKey: serial) else { return nil }
+        pcap_dump_close(f.dumper)
+        pcap_close(f.dead)
+        let path = directory + "/" + f.name
+        var st = stat()
+        let size = stat(path, &st) == 0 ? UInt64(st.st_size) : f.bytes
+        if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
+        insertStored(Stored(name: f.name, start: f.start, size: size))
+        let digest = EvidenceWriter.sha256(ofFile: path)
+        if digest == nil {
+            stats.errors &+= 1
+            onProblem("evidence \(path): cannot be read back to hash it")
+        }
+        return Closed(serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason)
+    }
+
+    /// Closes every open file, in the order of their flows.
+    public func closeAll(reason: CloseReason) -> [Closed] {
+        files.keys.sorted().compactMap { close(serial: $0, reason: reason) }
+    }
+
+    /// Makes room for `n` more bytes, deleting the oldest closed files that are not recent; false when
+    /// the budget cannot be met.
+    func reserve(_ n: UInt64, now: Int64) -> Bool {
+        if limits.maxBytes == 0 || totalBytes + n <= limits.maxBytes {
+            totalBytes += n
+            return true
+        }
+        let cutoff = now &- limits.keepRecentMicros
+        while totalBytes + n > limits.maxBytes, let oldest = stored.first, oldest.start < cutoff {
+            stored.removeFirst()
+            let path = directory + "/" + oldest.name
+            if unlink(path) == 0 || errno == ENOENT {
+                totalBytes -= min(totalBytes, oldest.size)
+                stats.removed &+= 1
+            } else {
+                stats.errors &+= 1
+                onProblem("evidence \(path): cannot be removed: \(String(cString: strerror(errno)))")
+            }
+        }
+        if totalBytes + n <= limits.maxBytes {
+            totalBytes += n
+            return true
+        }
+        if !warnedBudget {
+            warnedBudget = true
+            onProblem(
+                "evidence \(directory): the budget of \(limits.maxBytes) bytes is spent on captures of the last "
+                    + "hour or still open; skipping packets until older ones can go")
+        }
+        return false
+    }
+
+    func insertStored(_ s: Stored) {
+        var lo = 0
+        var hi = stored.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let m = stored[mid]
+            if (m.start, m.name) < (s.start, s.name) { lo = mid + 1 } else { hi = mid }
+        }
+        stored.insert(s, at: lo)
+    }
+
+    /// Takes stock of the evidence files already in the directory (an earlier run's).
+    func scan() {
+        guard let d = opendir(directory) else { return }
+        defer { closedir(d) }
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let start = EvidenceWriter.startMicros(ofName: name) else { continue }
+            var st = stat()
+            guard stat(directory + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            insertStored(Stored(name: name, start: start, size: UInt64(st.st_size)))
+            totalBytes += UInt64(st.st_size)
+        }
+    }
+
+    /// The flow start encoded at the front of an evidence file name, `YYYYMMDDTHHMMSS.ffffffZ_…pcap`.
+    public static func startMicros(ofName name: String) -> Int64? {
+        let u = Array(name.utf8)
+        guard u.count > 24, name.hasSuffix(".pcap"), u[8] == 0x54, u[15] == 0x2E, u[22] == 0x5A, u[23] == 0x5F
+        else { return nil }
+        func num(_ r: Range<Int>) -> Int64? {
+            var v: Int64 = 0
+            for i in r {
+                guard u[i] >= 0x30 && u[i] <= 0x39 else { return nil }
+                v = v * 10 + Int64(u[i] - 0x30)
+            }
+            return v
+        }
+        guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11),
+            let mi = num(11..<13), let s = num(13..<15), let f = num(16..<22), (1...12).contains(mo)
+        else { return nil }
+        // Days from the civil date (Howard Hinnant's days_from_civil).
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        return ((days * 24 + h) * 60 + mi) * 60_000_000 + s * 1_000_000 + f
+    }
+
+    /// SHA-256 of a file's bytes, in lowercase hex (as `sha256sum` prints it).
+    public static func sha256(ofFile path: String) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { Glibc.close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return SHA256.hex(hasher.finalize())
+    }
+}
+
+public struct EvidenceError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "--evidence \(path): \(reason)" }
+}

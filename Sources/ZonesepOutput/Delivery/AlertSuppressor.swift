@@ -1,0 +1,157 @@
+import ZonesepCore
+
+/// Folds repeated alerts into the first: an alert for the same (rule, initiator, responder, responder
+/// port, protocol) as one raised less than `window` earlier is not written again, only counted; when the
+/// window closes (or the run ends) an `alert_update` carries the count and the last time it was seen.
+///
+/// Pure and in packet time: the same alerts in give the same folds out, whatever the wall clock says.
+/// Windows close in the order they opened; `nextClosed(by:)` costs one comparison when none is due.
+public struct AlertSuppressor: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var rule: RuleID
+        public var initiator: IPAddress
+        public var responder: IPAddress
+        /// The responder's port; 0 for protocols without ports.
+        public var port: UInt16
+        public var proto: UInt8
+
+        public init(_ a: Alert) {
+            rule = a.rule
+            initiator = a.srcIP
+            responder = a.destIP
+            port = a.destPort ?? 0
+            proto = a.proto
+        }
+    }
+
+    /// A closed window that folded at least one alert.
+    public struct Update: Sendable, Equatable {
+        /// The alert that was written (its flow id names the window).
+        public var first: Alert
+        /// Alerts folded into it, not counting the first.
+        public var folded: UInt64
+        /// The time of the last folded alert (its flow's first packet).
+        public var lastSeenMicros: Int64
+        /// When the window closed: its end, or the end of the run if that came first.
+        public var closedMicros: Int64
+    }
+
+    struct Window {
+        var first: Alert
+        var folded: UInt64 = 0
+        var lastSeen: Int64
+    }
+
+    public let windowMicros: Int64
+    var open: [Key: Window] = [:]
+    /// Keys by opening order, with the time each closes; an entry whose window was replaced is skipped.
+    var closing: [(key: Key, first: Int64)] = []
+    var closingHead = 0
+    /// Alerts folded so far.
+    public private(set) var suppressed: UInt64 = 0
+
+    /// `windowMicros` of 0 (or less) folds nothing.
+    public init(windowMicros: Int64) { self.windowMicros = windowMicros }
+
+    public var isEnabled: Bool { windowMicros > 0 }
+
+    /// Folds `alert` into an open window for its key and returns true, or returns false: the caller
+    /// writes it and then calls `opened` (unless something else, the rate limit, holds it back).
+    public mutating func fold(_ alert: Alert) -> Bool {
+        guard isEnabled else { return false }
+        let key = Key(alert)
+        guard var w = open[key], alert.timestampMicros < w.first.timestampMicros &+ windowMicros else {
+            return false
+        }
+        w.folded &+= 1
+        w.lastSeen = max(w.lastSeen, alert.timestampMicros)
+        open[key] = w
+        suppressed &+= 1
+        return true
+    }
+
+    /// Starts a window with `alert`, the one written. A window for the same key that had expired but was
+    /// not yet collected is replaced; collect closed windows first with `nextClosed(by:)`.
+    public mutating func opened(_ alert: Alert) {
+        guard isEnabled else { return }
+        let key = Key(alert)
+        open[key] = Window(first: alert, lastSeen: alert.timestampMicros)
+        closing.append((key, alert.timestampMicros))
+    }
+
+    /// The next window whose end is at or before `now` and that folded something; nil when none is due.
+    /// Windows that folded nothing close silently.
+    public mutating func nextClosed(by now: Int64) -> Update? {
+        while closingHead < closing.count {
+            let (key, first) = closing[closingHead]
+            let end = first &+ windowMicros
+            if end > now { return nil }
+            closingHead += 1
+            compact()
+            guard let w = open[key], w.first.timestampMicros == first else { continue }
+            open[key] = nil
+            if w.folded > 0 {
+                return Update(first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen, closedMicros: end)
+            }
+        }
+        return nil
+    }
+
+    /// Closes every window at the end of a run (`now`: the last packet time), in the order they opened.
+    public mutating func finish(at now: Int64) -> [Update] {
+        var out: [Update] = []
+        while closingHead < closing.count {
+            let (key, first) = closing[closingHead]
+            closingHead += 1
+            guard let w = open[key], w.first.timestampMicros == first else { continue }
+            open[key] = nil
+            if w.folded > 0 {
+                out.append(
+                    Update(
+                        first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen,
+                        closedMicros: min(now, first &+ windowMicros)))
+            }
+        }
+        closing.removeAll()
+        closingHead = 0
+        return out
+    }
+
+    /// Windows still open.
+    public var openWindows: Int { open.count }
+
+    /// Drops the consumed front of `closing` now and then, so a long watch does not keep every key.
+    mutating func compact() {
+        if closingHead >= 4096 && closingHead * 2 >= closing.count {
+            closing.removeFirst(closingHead)
+            closingHead = 0
+        }
+    }
+}
+
+/// A ceiling on alerts written per second of packet time (the clock second, UTC); the excess is counted.
+public struct AlertRateLimiter: Sendable {
+    /// At most this many per second; 0 means no ceiling.
+    public let maxPerSecond: Int
+    var second = Int64.min
+    var inSecond = 0
+    public private(set) var limited: UInt64 = 0
+
+    public init(maxPerSecond: Int) { self.maxPerSecond = maxPerSecond }
+
+    /// True when an alert at `micros` may be written; false (and counted) beyond the ceiling.
+    public mutating func admit(at micros: Int64) -> Bool {
+        guard maxPerSecond > 0 else { return true }
+        let s = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        if s != second {
+            second = s
+            inSecond = 0
+        }
+        if inSecond >= maxPerSecond {
+            limited &+= 1
+            return false
+        }
+        inSecond += 1
+        return true
+    }
+}

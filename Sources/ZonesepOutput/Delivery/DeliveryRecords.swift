@@ -1,0 +1,245 @@
+import ZonesepCore
+
+/// The records that alert delivery adds beside `alert`: `alert_update` (a suppression window closed) and
+/// `evidence` (an evidence capture closed, with its SHA-256), as JSON, text and syslog.
+public struct DeliveryRecords: Sendable {
+    public let format: AlertFormat
+
+    public init(format: AlertFormat) { self.format = format }
+
+    /// The alert record with its evidence file name added last (null when no file could be kept).
+    public func alertJSON(_ a: Alert, evidence: String?) -> String {
+        var json = format.json(a)
+        json.removeLast()
+        return json + ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null") + "}"
+    }
+
+    // MARK: alert_update
+
+    public func updateJSON(_ u: AlertSuppressor.Update) -> String {
+        let a = u.first
+        var o = JSONObject()
+        o.add("timestamp", Timestamp.rfc3339(u.closedMicros))
+        o.add("event_type", "alert_update")
+        o.add("rule", a.rule.name)
+        o.add("severity", a.rule.severity.rawValue)
+        o.add("proto", ProtocolName.of(a.proto))
+        o.add("src_ip", a.srcIP.description)
+        o.add("dest_ip", a.destIP.description)
+        o.add("dest_port", a.destPort)
+        o.add("flow_id", format.flowID(a))
+        o.add("first_seen", Timestamp.rfc3339(a.timestampMicros))
+        o.add("last_seen", Timestamp.rfc3339(u.lastSeenMicros))
+        o.add("folded", u.folded)
+        o.add("sensor", format.policy.config.sensor)
+        o.add("message", updateMessage(u))
+        return o.json
+    }
+
+    public func updateMessage(_ u: AlertSuppressor.Update) -> String {
+        let more = u.folded == 1 ? "1 more flow" : "\(u.folded) more flows"
+        return "\(more) like the alert of \(Timestamp.rfc3339(u.first.timestampMicros)) "
+            + "(\(format.message(u.first))), the last at \(Timestamp.rfc3339(u.lastSeenMicros))"
+    }
+
+    public func updateText(_ u: AlertSuppressor.Update) -> String {
+        "\(Timestamp.rfc3339(u.closedMicros))  UPDATE  \(u.first.rule.name)  \(updateMessage(u))"
+    }
+
+    public func updateSyslog(_ u: AlertSuppressor.Update, formatter: SyslogFormatter) -> [UInt8] {
+        let a = u.first
+        var p: [(String, String)] = [
+            ("rule", a.rule.name), ("severity", a.rule.severity.rawValue), ("proto", ProtocolName.of(a.proto)),
+            ("src_ip", a.srcIP.description), ("dest_ip", a.destIP.description),
+        ]
+        if let port = a.destPort { p.append(("dest_port", "\(port)")) }
+        p += [
+            ("flow_id", format.flowID(a)), ("first_seen", Timestamp.rfc3339(a.timestampMicros)),
+            ("last_seen", Timestamp.rfc3339(u.lastSeenMicros)), ("folded", "\(u.folded)"),
+            ("sensor", format.policy.config.sensor),
+        ]
+        return formatter.message(
+            severity: SyslogSeverity(a.rule.severity), timestampMicros: u.closedMicros, msgID: "alert_update",
+            params: p, text: updateMessage(u))
+    }
+
+    // MARK: evidence
+
+    /// A closed evidence capture: which alert, which file, how much, and its hash.
+    public struct Evidence: Sendable {
+        public var alert: Alert
+        public var file: String
+        public var packets: UInt64
+        public var bytes: UInt64
+        public var sha256: String
+        /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`, `open-file-limit`.
+        public var closed: String
+        /// Packet time of the closing.
+        public var timestampMicros: Int64
+
+        public init(
+            alert: Alert, file: String, packets: UInt64, bytes: UInt64, sha256: String, closed: String,
+            timestampMicros: Int64
+        ) {
+            self.alert = alert
+            self.file = file
+            self.packets = packets
+            self.bytes = bytes
+            self.sha256 = sha256
+            self.closed = closed
+            self.timestampMicros = timestampMicros
+        }
+    }
+
+    public func evidenceJSON(_ e: Evidence) -> String {
+        var o = JSONObject()
+        o.add("timestamp", Timestamp.rfc3339(e.timestampMicros))
+        o.add("event_type", "evidence")
+        o.add("rule", e.alert.rule.name)
+        o.add("flow_id", format.flowID(e.alert))
+        o.add("file", e.file)
+        o.add("packets", e.packets)
+        o.add("bytes", e.bytes)
+        o.add("sha256", e.sha256)
+        o.add("closed", e.closed)
+        o.add("sensor", format.policy.config.sensor)
+        return o.json
+    }
+
+    public func evidenceText(_ e: Evidence) -> String {
+        "\(Timestamp.rfc3339(e.timestampMicros))  EVIDENCE  \(e.alert.rule.name)  \(e.file): \(e.packets) packets, "
+            + "\(e.bytes) bytes, sha256 \(e.sha256) (\(e.closed))"
+    }
+
+    public func evidenceSyslog(_ e: Evidence, formatter: SyslogFormatter) -> [UInt8] {
+        formatter.message(
+            severity: .informational, timestampMicros: e.timestampMicros, msgID: "evidence",
+            params: [
+                ("rule", e.alert.rule.name), ("flow_id", format.flowID(e.alert)), ("file", e.file),
+                ("packets", "\(e.packets)"), ("bytes", "\(e.bytes)"), ("sha256", e.sha256), ("closed", e.closed),
+                ("sensor", format.policy.config.sensor),
+            ],
+            text: "evidence for \(format.message(e.alert)): \(e.file), \(e.packets) packets, sha256 \(e.sha256)")
+    }
+
+    /// The evidence file name for an alert: flow start time, rule and flow id, safe in any file system
+    /// (the Community ID's base64 becomes base64url without padding: no `/`, `+` or `=`).
+    public func evidenceFileName(_ a: Alert) -> String {
+        let t = Timestamp.rfc3339(a.timestampMicros).filter { $0 != "-" && $0 != ":" }
+        var id = format.flowID(a)
+        if id.hasPrefix("1:") { id.removeFirst(2) }
+        let safe = String(
+            id.compactMap { c -> Character? in
+                switch c {
+                case "/": return "_"
+                case "+": return "-"
+                case "=": return nil
+                default: return c
+                }
+            })
+        return "\(t)_\(a.rule.name)_\(safe).pcap"
+    }
+}
+
+/// What delivery did in a run, for the summary: per syslog destination, the alerts file, evidence.
+public struct DeliverySummary: Sendable {
+    public struct Syslog: Sendable {
+        public var destination: String
+        public var stats: SyslogSender.Stats
+        public init(destination: String, stats: SyslogSender.Stats) {
+            self.destination = destination
+            self.stats = stats
+        }
+    }
+
+    public struct AlertsFile: Sendable {
+        public var path: String
+        public var lines: UInt64
+        public var rotations: UInt64
+        public var error: String?
+        public init(path: String, lines: UInt64, rotations: UInt64, error: String?) {
+            self.path = path
+            self.lines = lines
+            self.rotations = rotations
+            self.error = error
+        }
+    }
+
+    public struct Evidence: Sendable {
+        public var directory: String
+        public var files: UInt64 = 0
+        public var packets: UInt64 = 0
+        public var bytes: UInt64 = 0
+        /// Older evidence files deleted to stay within the disk budget.
+        public var removed: UInt64 = 0
+        /// Packets of violating flows not written because the budget was spent on files too recent to delete.
+        public var skippedPackets: UInt64 = 0
+        public var errors: UInt64 = 0
+        public init(directory: String) { self.directory = directory }
+    }
+
+    public var syslog: [Syslog] = []
+    public var alertsFile: AlertsFile?
+    public var evidence: Evidence?
+
+    public init() {}
+
+    public var isEmpty: Bool { syslog.isEmpty && alertsFile == nil && evidence == nil }
+
+    /// The summary's `delivery` object: only what was configured appears.
+    public func json() -> String {
+        var o = JSONObject()
+        if !syslog.isEmpty {
+            o.addRaw(
+                "syslog",
+                JSONObject.array(
+                    syslog.map { s in
+                        var x = JSONObject()
+                        x.add("destination", s.destination)
+                        x.add("sent", s.stats.sent)
+                        x.add("dropped", s.stats.dropped)
+                        x.add("dropped_queue_full", s.stats.droppedQueueFull)
+                        x.add("dropped_undelivered", s.stats.droppedUndelivered)
+                        x.add("reconnects", s.stats.reconnects)
+                        return x.json
+                    }))
+        }
+        if let f = alertsFile {
+            var x = JSONObject()
+            x.add("path", f.path)
+            x.add("lines", f.lines)
+            x.add("rotations", f.rotations)
+            x.add("error", f.error)
+            o.addRaw("alerts_file", x.json)
+        }
+        if let e = evidence {
+            var x = JSONObject()
+            x.add("directory", e.directory)
+            x.add("files", e.files)
+            x.add("packets", e.packets)
+            x.add("bytes", e.bytes)
+            x.add("removed", e.removed)
+            x.add("skipped_packets", e.skippedPackets)
+            x.add("errors", e.errors)
+            o.addRaw("evidence", x.json)
+        }
+        return o.json
+    }
+
+    /// Rows for the text summary's totals.
+    public func textRows() -> [[String]] {
+        var rows: [[String]] = []
+        for s in syslog {
+            rows.append(["syslog \(s.destination) sent", "\(s.stats.sent)"])
+            rows.append(["syslog \(s.destination) dropped", "\(s.stats.dropped)"])
+        }
+        if let f = alertsFile { rows.append(["alert file lines (\(f.path))", "\(f.lines)"]) }
+        if let e = evidence {
+            rows.append(["evidence files", "\(e.files)"])
+            rows.append(["evidence packets", "\(e.packets)"])
+            if e.removed > 0 { rows.append(["evidence files removed (budget)", "\(e.removed)"]) }
+            if e.skippedPackets > 0 { rows.append(["evidence packets skipped (budget)", "\(e.skippedPackets)"]) }
+        }
+        return rows
+    }
+}

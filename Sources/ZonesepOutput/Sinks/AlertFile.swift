@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--alerts FILE`: alert records appended one line at a time (flushed per line, for `tail -f` and log
+/// shippers), rotated by size or by day, and reopened on request after logrotate has moved the file.
+///
+/// Rotation happens between two lines: the file is renamed (`FILE.N`, or `FILE.YYYYMMDD` for the day its
+/// lines belong to) and a new one created, so no line is ever split or lost. Days are taken from packet
+/// time (UTC, like the records' timestamps), so a replay rotates the same way every time.
+public final class AlertFile {
+    public enum Rotation: Equatable, Sendable {
+        case none
+        /// Rotate before a line would take the file past this many bytes.
+        case size(UInt64)
+        /// Rotate when a record's packet time falls on a later UTC day than the file's lines.
+        case day
+
+        /// `size:N` with an optional `K`, `M` or `G` (powers of 1024), or `day`; nil for anything else.
+        public static func parse(_ text: String) -> Rotation? {
+            if text == "day" { return .day }
+            guard text.hasPrefix("size:"), let n = ByteSize.parse(String(text.dropFirst(5))), n > 0 else {
+                return nil
+            }
+            return .size(n)
+        }
+    }
+
+    public let path: String
+    public let rotation: Rotation
+    var fd: Int32 = -1
+    var size: UInt64 = 0
+    /// Days since the epoch of the lines in the current file (nil: none yet).
+    var day: Int64?
+    /// The first error (open, write, rename), for the caller to report once.
+    public private(set) var failure: String?
+    public private(set) var lines: UInt64 = 0
+    public private(set) var rotations: UInt64 = 0
+
+    public init(path: String, rotation: Rotation = .none) throws(AlertFileError) {
+        self.path = path
+        self.rotation = rotation
+        if let why = open() { throw AlertFileError(path: path, reason: why) }
+    }
+
+    deinit { close() }
+
+    /// Appends one line (a newline is added). `timestampMicros` is the record's packet time, for day rotation.
+    public func write(line: String, timestampMicros: Int64) {
+        var bytes = Array(line.utf8)
+        bytes.append(0x0a)
+        let lineDay = AlertFile.day(of: timestampMicros)
+        switch rotation {
+        case .none: break
+        case .size(let limit):
+            if size > 0 && size + UInt64(bytes.count) > limit { rotate(suffix: nil) }
+        case .day:
+            if let d = day, lineDay > d, size > 0 { rotate(suffix: AlertFile.dayName(d)) }
+        }
+        if rotation == .day && (day == nil || lineDay > day! || size == 0) { day = lineDay }
+        guard fd >= 0 || open() == nil else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                note("write: \(String(cString: strerror(errno)))")
+                return
+            }
+            offset += n
+        }
+        size += UInt64(bytes.count)
+        lines += 1
+    }
+
+    /// Closes and opens the path again: after logrotate renamed the file, new lines go to a new file
+    /// instead of following the old one. Returns the error, if any.
+    @discardableResult
+    public func reopen() -> String? {
+        close()
+        return open()
+    }
+
+    public func close() {
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    /// Opens (creating) the path for appending, and learns the size and the day of its last line.
+    func open() -> String? {
+        let f = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        if f < 0 { return note("cannot open: \(String(cString: strerror(errno)))") }
+        fd = f
+        var st = stat()
+        size = fstat(f, &st) == 0 ? UInt64(st.st_size) : 0
+        day = size > 0 && rotation == .day ? lastLineDay() : nil
+        return nil
+    }
+
+    /// The UTC day of the last `"timestamp":"YYYY-MM-DD` in the file's tail: the day its lines belong to.
+    func lastLineDay() -> Int64? {
+        let r = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if r < 0 { return nil }
+        defer { Glibc.close(r) }
+        let want = 8192
+        let from = size > UInt64(want) ? off_t(size) - off_t(want) : 0
+        var buffer = [UInt8](repeating: 0, count: want)
+        let n = buffer.withUnsafeMutableBytes { pread(r, $0.baseAddress, want, from) }
+        guard n > 0 else { return nil }
+        let key = Array("\"timestamp\":\"".utf8)
+        var at = n - key.count - 10
+        while at >= 0 && !buffer[at..<at + key.count].elementsEqual(key) { at -= 1 }
+        guard at >= 0 else { return nil }
+        let digits = buffer[(at + key.count)..<(at + key.count + 10)]
+        let date = String(decoding: digits, as: UTF8.self).split(separator: "-").compactMap { Int64($0) }
+        guard date.count == 3 else { return nil }
+        return AlertFile.days(year: date[0], month: date[1], day: date[2])
+    }
+
+    /// Renames the current file out of the way and opens a new one; on failure keeps writing where it was.
+    func rotate(suffix: String?) {
+        close()
+        let target = suffix.map { freeName("\(path).\($0)", numbered: false) } ?? freeName(path, numbered: true)
+        if rename(path, target) != 0 {
+            note("cannot rotate to \(target): \(String(cString: strerror(errno)))")
+        } else {
+            rotations += 1
+        }
+        _ = open()
+    }
+
+    /// `base` itself if free (for day names), else `base.1`, `base.2`, …: for size rotation the number
+    /// after the highest one present, so older files keep lower numbers and nothing is renamed twice.
+    func freeName(_ base: String, numbered: Bool) -> String {
+        if !numbered && access(base, F_OK) != 0 { return base }
+        var highest = 0
+        let slash = base.lastIndex(of: "/")
+        let dir = slash.map { String(base[..<$0]) } ?? "."
+        let prefix = (slash.map { String(base[base.index(after: $0)...]) } ?? base) + "."
+        if let d = opendir(dir.isEmpty ? "/" : dir) {
+            while let e = readdir(d) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name.hasPrefix(prefix), let n = Int(name.dropFirst(prefix.count)) { highest = max(highest, n) }
+            }
+            closedir(d)
+        }
+        return "\(base).\(highest + 1)"
+    }
+
+    @discardableResult
+    func note(_ why: String) -> String {
+        let message = "\(path): \(why)"
+        if failure == nil { failure = message }
+        return message
+    }
+
+    static func day(of micros: Int64) -> Int64 {
+        let s = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        return s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+    }
+
+    /// `YYYYMMDD` of a day count.
+    static func dayName(_ day: Int64) -> String {
+        let (y, m, d) = Timestamp.civil(fromDays: day)
+        return Timestamp.pad(y, 4) + Timestamp.pad(m, 2) + Timestamp.pad(d, 2)
+    }
+
+    /// Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}
+
+public struct AlertFileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { reason.hasPrefix(path) ? reason : "\(path): \(reason)" }
+}
+
+/// Byte counts as written on the command line: `500`, `64K`, `10M`, `2G` (powers of 1024).
+public enum ByteSize {
+    public static func parse(_ text: String) -> UInt64? {
+        guard let last = text.last else { return nil }
+        let units: [Character: UInt64] = [
+            "K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30,
+        ]
+        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        guard let n = UInt64(digits) else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : v
+    }
+}

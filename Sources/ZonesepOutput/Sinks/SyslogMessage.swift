@@ -1,0 +1,217 @@
+import ZonesepCore
+
+/// RFC 5424 severities (§6.2.1, table 2).
+public enum SyslogSeverity: Int, Sendable, CaseIterable {
+    case emergency = 0, alert, critical, error, warning, notice, informational, debug
+
+    /// A rule's severity as a syslog severity: `critical` → 2 (crit), `high` → 3 (err), `medium` → 4
+    /// (warning). Nothing zonesep finds is an emergency or an alert of the system itself, so 0 and 1 stay free.
+    public init(_ severity: Severity) {
+        switch severity {
+        case .critical: self = .critical
+        case .high: self = .error
+        case .medium: self = .warning
+        }
+    }
+}
+
+/// RFC 5424 facilities (§6.2.1, table 1), by the names syslog.conf and rsyslog use.
+public enum SyslogFacility {
+    public static let names: [(String, Int)] = [
+        ("kern", 0), ("user", 1), ("mail", 2), ("daemon", 3), ("auth", 4), ("syslog", 5), ("lpr", 6),
+        ("news", 7), ("uucp", 8), ("cron", 9), ("authpriv", 10), ("ftp", 11), ("ntp", 12), ("security", 13),
+        ("console", 14), ("solaris-cron", 15), ("local0", 16), ("local1", 17), ("local2", 18), ("local3", 19),
+        ("local4", 20), ("local5", 21), ("local6", 22), ("local7", 23),
+    ]
+
+    /// A facility by name (`local0`) or number (`16`); nil for anything else.
+    public static func parse(_ text: String) -> Int? {
+        let t = text.lowercased()
+        if let n = Int(t), (0...23).contains(n) { return n }
+        return names.first { $0.0 == t }?.1
+    }
+}
+
+/// Builds RFC 5424 messages: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD] BOM MSG`.
+///
+/// The structured data element is `zonesep@32473`: 32473 is the private enterprise number RFC 5612
+/// reserves for documentation and examples, used here until zonesep has a number of its own.
+public struct SyslogFormatter: Sendable {
+    /// The SD-ID of zonesep's structured data element.
+    public static let sdID = "zonesep@32473"
+
+    public var facility: Int
+    public let appName: String
+    public let hostname: String
+    public let procID: String
+
+    public init(facility: Int = 16, appName: String = "zonesep", hostname: String, procID: String) {
+        self.facility = facility
+        self.appName = SyslogFormatter.headerField(appName, maxLength: 48)
+        self.hostname = SyslogFormatter.headerField(hostname, maxLength: 255)
+        self.procID = SyslogFormatter.headerField(procID, maxLength: 128)
+    }
+
+    /// One message, unframed (UDP and unix datagrams carry it as is; TCP adds octet counting).
+    /// `timestampMicros` is packet time, so the SIEM files the alert under when the flow began.
+    public func message(
+        severity: SyslogSeverity, timestampMicros: Int64, msgID: String, params: [(String, String)],
+        text: String
+    ) -> [UInt8] {
+        let pri = facility * 8 + severity.rawValue
+        var s = "<\(pri)>1 \(Timestamp.rfc3339(timestampMicros)) \(hostname) \(appName) \(procID) "
+        s += SyslogFormatter.headerField(msgID, maxLength: 32) + " "
+        s += SyslogFormatter.structuredData(id: SyslogFormatter.sdID, params: params)
+        var bytes = Array(s.utf8)
+        if !text.isEmpty {
+            // MSG-UTF8: a byte order mark says the message is UTF-8 (the zone labels are Japanese).
+            bytes += [0x20, 0xEF, 0xBB, 0xBF]
+            bytes += Array(text.utf8)
+        }
+        return bytes
+    }
+
+    /// `[ID name="value" ...]`, or `-` when there are no parameters. Names that are not valid SD-NAMEs
+    /// are dropped rather than sent malformed.
+    public static func structuredData(id: String, params: [(String, String)]) -> String {
+        let valid = params.filter { isSDName($0.0) }
+        if valid.isEmpty { return "-" }
+        var s = "[" + id
+        for (name, value) in valid { s += " \(name)=\"\(escapeParamValue(value))\"" }
+        return s + "]"
+    }
+
+    /// PARAM-VALUE escaping (RFC 5424 §6.3.3): `"`, `\` and `]` get a backslash; everything else, UTF-8
+    /// included, goes as is.
+    public static func escapeParamValue(_ value: String) -> String {
+        var out = ""
+        for c in value.unicodeScalars {
+            if c == "\"" || c == "\\" || c == "]" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(c)
+        }
+        return out
+    }
+
+    /// SD-NAME: 1 to 32 printable US-ASCII characters except `=`, space, `]` and `"`.
+    public static func isSDName(_ name: String) -> Bool {
+        let u = Array(name.utf8)
+        return !u.isEmpty && u.count <= 32
+            && u.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x3D && $0 != 0x5D && $0 != 0x22 }
+    }
+
+    /// A header field (HOSTNAME, APP-NAME, PROCID, MSGID): printable US-ASCII only, at most `maxLength`
+    /// characters, `-` (the NILVALUE) when nothing is left.
+    public static func headerField(_ text: String, maxLength: Int) -> String {
+        let u = text.utf8.filter { $0 >= 33 && $0 <= 126 }.prefix(maxLength)
+        return u.isEmpty ? "-" : String(decoding: u, as: UTF8.self)
+    }
+}
+
+/// RFC 6587 §3.4.1 octet counting: `MSG-LEN SP SYSLOG-MSG`, so a message may hold any byte, newlines too.
+public enum OctetCounting {
+    public static func frame(_ message: [UInt8]) -> [UInt8] {
+        Array("\(message.count) ".utf8) + message
+    }
+}
+
+/// Where `--syslog` sends: `udp://host:port`, `tcp://host:port` (port 514 when left out; IPv6 hosts in
+/// brackets) or `unix:///path` (a datagram socket such as /dev/log).
+public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
+    case udp(host: String, port: UInt16)
+    case tcp(host: String, port: UInt16)
+    case unix(path: String)
+
+    public static let defaultPort: UInt16 = 514
+
+    /// Parses a destination URL; the error says what is wrong with it.
+    public static func parse(_ url: String) -> Result<SyslogDestination, SyslogURLError> {
+        func fail(_ why: String) -> Result<SyslogDestination, SyslogURLError> {
+            .failure(SyslogURLError(url: url, reason: why))
+        }
+        let parts = url.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].hasPrefix("//") else {
+            return fail("expected udp://host:port, tcp://host:port or unix:///path")
+        }
+        let scheme = parts[0].lowercased()
+        let rest = String(parts[1].dropFirst(2))
+        if scheme == "unix" {
+            guard rest.hasPrefix("/"), rest.count > 1 else { return fail("a unix socket needs an absolute path") }
+            return .success(.unix(path: rest))
+        }
+        guard scheme == "udp" || scheme == "tcp" else {
+            return fail("unknown scheme '\(scheme)' (udp, tcp or unix)")
+        }
+        var hostPart = Substring(rest)
+        if hostPart.hasSuffix("/") { hostPart.removeLast() }
+        var host: Substring
+        var portText: Substring? = nil
+        if hostPart.hasPrefix("[") {
+            guard let close = hostPart.firstIndex(of: "]") else { return fail("unclosed '[' in the host") }
+            host = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+            let after = hostPart[hostPart.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return fail("expected ':port' after ']'") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = hostPart.lastIndex(of: ":") {
+            host = hostPart[..<colon]
+            portText = hostPart[hostPart.index(after: colon)...]
+            if host.contains(":") { return fail("put an IPv6 address in brackets: [::1]:514") }
+        } else {
+            host = hostPart
+        }
+        if host.isEmpty { return fail("no host") }
+        if host.contains("/") { return fail("a path is not expected after the port") }
+        var port = defaultPort
+        if let p = portText {
+            guard let n = UInt16(p), n > 0 else { return fail("port '\(p)' is not a number from 1 to 65535") }
+            port = n
+        }
+        return .success(scheme == "udp" ? .udp(host: String(host), port: port) : .tcp(host: String(host), port: port))
+    }
+
+    public var description: String {
+        switch self {
+        case .udp(let h, let p): return "udp://\(h.contains(":") ? "[\(h)]" : h):\(p)"
+        case .tcp(let h, let p): return "tcp://\(h.contains(":") ? "[\(h)]" : h):\(p)"
+        case .unix(let path): return "unix://\(path)"
+        }
+    }
+}
+
+public struct SyslogURLError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var url: String
+    public var reason: String
+    public var description: String { "--syslog \(url): \(reason)" }
+}
+
+extension AlertFormat {
+    /// An alert's fields as RFC 5424 structured data parameters, in the JSON record's order; fields
+    /// without a value (ICMP ports, MACs on raw IP) are left out.
+    public func syslogParams(_ a: Alert, evidence: String? = nil) -> [(String, String)] {
+        var p: [(String, String)] = [
+            ("rule", a.rule.name), ("severity", a.rule.severity.rawValue), ("proto", ProtocolName.of(a.proto)),
+            ("src_ip", a.srcIP.description),
+        ]
+        if let port = a.srcPort { p.append(("src_port", "\(port)")) }
+        p.append(("dest_ip", a.destIP.description))
+        if let port = a.destPort { p.append(("dest_port", "\(port)")) }
+        p.append(("src_zone", map.name(of: a.srcZone)))
+        p.append(("dest_zone", map.name(of: a.destZone)))
+        p.append(("initiator", a.initiator.name))
+        if !a.vlans.isEmpty { p.append(("vlan", a.vlans.map(String.init).joined(separator: ","))) }
+        if let m = a.srcMAC { p.append(("src_mac", m.description)) }
+        if let m = a.destMAC { p.append(("dest_mac", m.description)) }
+        p.append(("flow_id", flowID(a)))
+        p.append(("sensor", policy.config.sensor))
+        if let evidence { p.append(("evidence", evidence)) }
+        return p
+    }
+
+    /// The alert as one RFC 5424 message: its fields in structured data, the human message as MSG.
+    public func syslog(_ a: Alert, formatter: SyslogFormatter, evidence: String? = nil) -> [UInt8] {
+        formatter.message(
+            severity: SyslogSeverity(a.rule.severity), timestampMicros: a.timestampMicros, msgID: "alert",
+            params: syslogParams(a, evidence: evidence), text: message(a))
+    }
+}

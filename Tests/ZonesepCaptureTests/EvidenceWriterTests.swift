@@ -1,0 +1,186 @@
+import Foundation
+import XCTest
+
+@testable import ZonesepCapture
+
+/// Evidence files written with libpcap's dumper and read back with libpcap: contents, per-flow cap,
+/// SHA-256 against sha256sum, and the disk budget that never touches the last hour.
+final class EvidenceWriterTests: XCTestCase {
+    var dir: String!
+    /// 2026-11-20T00:00:00Z in µs.
+    let t0: Int64 = 1_795_132_800_000_000
+    let hour: Int64 = 3_600_000_000
+
+    override func setUpWithError() throws {
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-evidence-\(UUID().uuidString)")
+            .path
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// A frame whose bytes say which flow and which packet it is.
+    func frame(_ flow: UInt8, _ n: UInt8, length: Int = 60) -> [UInt8] {
+        [flow, n] + [UInt8](repeating: 0xee, count: length - 2)
+    }
+
+    func name(_ start: Int64, _ tag: String) -> String { "\(stamp(start))_\(tag).pcap" }
+
+    /// `YYYYMMDDTHHMMSS.ffffffZ` for times on 2026-11-20 and 21 (all these tests need).
+    func stamp(_ micros: Int64) -> String {
+        let s = Int((micros - t0) / 1_000_000)
+        let f = Int((micros - t0) % 1_000_000)
+        let r = s % 86_400
+        return String(format: "202611%02dT%02d%02d%02d.%06dZ", 20 + s / 86_400, r / 3600, r / 60 % 60, r % 60, f)
+    }
+
+    @discardableResult
+    func write(_ w: EvidenceWriter, _ id: UInt64, _ flow: UInt8, _ n: UInt8, at t: Int64, linkType: Int32 = 1)
+        -> EvidenceWriter.Closed?
+    {
+        frame(flow, n).withUnsafeBytes {
+            w.write(serial: id, timestampMicros: t, bytes: $0, wireLength: 1514, linkType: linkType)
+        }
+    }
+
+    func readBack(_ file: String) throws -> [(micros: Int64, bytes: [UInt8], wire: Int)] {
+        let f = try PcapFile(path: dir + "/" + file)
+        XCTAssertEqual(f.dataLink, 1)
+        var out: [(Int64, [UInt8], Int)] = []
+        while case .frame(let fr) = f.next() { out.append((fr.timestampMicros, Array(fr.bytes), fr.wireLength)) }
+        return out
+    }
+
+    func sha256sum(_ file: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [dir + "/" + file]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return String(out.prefix(64))
+    }
+
+    func testFlowsGoToTheirOwnFilesAndReadBackWithLibpcap() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "a"), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 2, name: name(t0 + 1, "b"), startMicros: t0 + 1, linkType: 1, now: t0).ok)
+        for n in 0..<5 as Range<UInt8> {
+            write(w, 1, 1, n, at: t0 + Int64(n) * 1000)
+            write(w, 2, 2, n, at: t0 + 1 + Int64(n) * 1000)
+        }
+        write(w, 3, 3, 0, at: t0)  // no file for flow 3: ignored
+        let a = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        let b = try XCTUnwrap(w.closeAll(reason: .endOfRun).first)
+        XCTAssertEqual(a.packets, 5)
+        XCTAssertEqual(a.reason, .flowEnd)
+        XCTAssertEqual(b.reason, .endOfRun)
+        XCTAssertEqual(a.bytes, 24 + 5 * (16 + 60))
+        for (c, flow) in [(a, UInt8(1)), (b, UInt8(2))] {
+            let packets = try readBack(c.file)
+            XCTAssertEqual(packets.count, 5)
+            for (i, p) in packets.enumerated() {
+                XCTAssertEqual(p.bytes, frame(flow, UInt8(i)), "packet \(i) of \(c.file)")
+                XCTAssertEqual(p.wire, 1514)
+                XCTAssertEqual(p.micros, t0 + (flow == 2 ? 1 : 0) + Int64(i) * 1000)
+            }
+            XCTAssertEqual(c.sha256, try sha256sum(c.file))
+        }
+        XCTAssertEqual(w.stats.files, 2)
+        XCTAssertEqual(w.stats.packets, 10)
+        XCTAssertEqual(w.openFiles, 0)
+    }
+
+    func testTheCapClosesTheFileAndLaterPacketsAreIgnored() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 3, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 7, name: name(t0, "cap"), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertNil(write(w, 7, 7, 0, at: t0))
+        XCTAssertNil(write(w, 7, 7, 1, at: t0 + 1))
+        let closed = try XCTUnwrap(write(w, 7, 7, 2, at: t0 + 2))
+        XCTAssertEqual(closed.reason, .packetCap)
+        XCTAssertEqual(closed.packets, 3)
+        XCTAssertNil(write(w, 7, 7, 3, at: t0 + 3))
+        XCTAssertEqual(try readBack(closed.file).count, 3)
+    }
+
+    func testAPacketOfAnotherLinkTypeIsSkipped() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 0))
+        _ = w.open(serial: 1, name: name(t0, "lt"), startMicros: t0, linkType: 1, now: t0)
+        write(w, 1, 1, 0, at: t0)
+        write(w, 1, 1, 1, at: t0, linkType: 113)
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertEqual(c.packets, 1)
+        XCTAssertEqual(w.stats.skippedPackets, 1)
+    }
+
+    /// Budget for about three files of one packet: the oldest goes first, but never one whose flow started
+    /// within the last hour; when only recent files remain, packets are skipped instead.
+    func testBudgetRemovesTheOldestButNeverTheLastHour() throws {
+        let perFile: UInt64 = 24 + 16 + 60
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 3 * perFile))
+        func one(_ id: UInt64, at start: Int64) -> Bool {
+            let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
+            if ok { write(w, id, UInt8(id), 0, at: start) }
+            _ = w.close(serial: id, reason: .flowEnd)
+            return ok
+        }
+        XCTAssertTrue(one(1, at: t0))
+        XCTAssertTrue(one(2, at: t0 + 10))
+        XCTAssertTrue(one(3, at: t0 + 2 * hour))
+        // Full. File 1 and 2 started more than an hour before this one: the oldest, 1, goes.
+        XCTAssertTrue(one(4, at: t0 + 2 * hour + 20))
+        var names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        XCTAssertEqual(names, [name(t0 + 10, "f2"), name(t0 + 2 * hour, "f3"), name(t0 + 2 * hour + 20, "f4")])
+        XCTAssertEqual(w.stats.removed, 1)
+        XCTAssertEqual(w.bytesOnDisk, 3 * perFile)
+        // Next: 2 goes; then only files of the last hour are left, so the one after cannot be made.
+        XCTAssertTrue(one(5, at: t0 + 2 * hour + 30))
+        XCTAssertFalse(one(6, at: t0 + 2 * hour + 40))
+        names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        XCTAssertEqual(
+            names, [name(t0 + 2 * hour, "f3"), name(t0 + 2 * hour + 20, "f4"), name(t0 + 2 * hour + 30, "f5")])
+        XCTAssertEqual(w.stats.removed, 2)
+    }
+
+    func testEarlierRunsFilesCountAndOthersAreLeftAlone() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let old = name(t0, "earlier")
+        try Data(count: 500).write(to: URL(fileURLWithPath: dir + "/" + old))
+        try Data(count: 500).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 600))
+        XCTAssertEqual(w.bytesOnDisk, 500)
+        XCTAssertTrue(
+            w.open(
+                serial: 1, name: name(t0 + 2 * hour, "new"), startMicros: t0 + 2 * hour, linkType: 1, now: t0 + 2 * hour
+            ).ok)
+        write(w, 1, 1, 0, at: t0 + 2 * hour)
+        write(w, 1, 1, 1, at: t0 + 2 * hour)
+        _ = w.closeAll(reason: .endOfRun)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        XCTAssertEqual(names, [name(t0 + 2 * hour, "new"), "notes.txt"])
+    }
+
+    func testNamesCarryTheFlowStart() {
+        XCTAssertEqual(EvidenceWriter.startMicros(ofName: "20261120T000000.000000Z_x.pcap"), t0)
+        XCTAssertEqual(
+            EvidenceWriter.startMicros(ofName: "20261121T013005.000042Z_rule_id.pcap"),
+            t0 + 86_400_000_000 + 5_405_000_042)
+        XCTAssertNil(EvidenceWriter.startMicros(ofName: "20261120T000000.000000Z_x.txt"))
+        XCTAssertNil(EvidenceWriter.startMicros(ofName: "capture.pcap"))
+        XCTAssertNil(EvidenceWriter.startMicros(ofName: "2026112xT000000.000000Z_x.pcap"))
+    }
+
+    func testADirectoryThatCannotBeUsedIsAnError() throws {
+        let file = dir + ".file"
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        XCTAssertThrowsError(try EvidenceWriter(directory: file, limits: .init(perFlowPackets: 1, maxBytes: 0))) {
+            XCTAssertTrue("\($0)".contains("is not a directory"), "\($0)")
+        }
+        XCTAssertThrowsError(
+            try EvidenceWriter(directory: dir + "/a/b", limits: .init(perFlowPackets: 1, maxBytes: 0))
+        ) { XCTAssertTrue("\($0)".contains("cannot create"), "\($0)") }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+
+@testable import ZonesepOutput
+
+/// `--alerts FILE` on a real file system: appending, size and day rotation without losing a line, and
+/// reopening after the file was moved away.
+final class AlertFileTests: XCTestCase {
+    var dir: URL!
+    var path: String { dir.appendingPathComponent("alerts.jsonl").path }
+    let day: Int64 = 86_400_000_000
+    let t0 = OutputFixtures.t0
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-alertfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func lines(_ name: String) throws -> [String] {
+        try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() }
+
+    func record(_ i: Int, at micros: Int64) -> String {
+        #"{"timestamp":"\#(Timestamp.rfc3339(micros))","n":\#(i)}"#
+    }
+
+    func testAppendsAcrossOpens() throws {
+        try "existing\n".write(toFile: path, atomically: false, encoding: .utf8)
+        let f = try AlertFile(path: path)
+        f.write(line: "one", timestampMicros: t0)
+        f.write(line: "two", timestampMicros: t0)
+        XCTAssertEqual(try lines("alerts.jsonl"), ["existing", "one", "two"])
+        XCTAssertEqual(f.lines, 2)
+        XCTAssertNil(f.failure)
+    }
+
+    func testSizeRotationKeepsEveryLineWholeAndInOrder() throws {
+        let f = try AlertFile(path: path, rotation: .size(100))
+        var written: [String] = []
+        for i in 0..<40 {
+            let line = record(i, at: t0 + Int64(i))
+            written.append(line)
+            f.write(line: line, timestampMicros: t0 + Int64(i))
+        }
+        let names = try files()
+        XCTAssertGreaterThan(names.count, 5)
+        // FILE.1 is the oldest; the numbers only grow, so nothing is renamed twice.
+        let rotated = names.filter { $0 != "alerts.jsonl" }.sorted {
+            Int($0.split(separator: ".").last!)! < Int($1.split(separator: ".").last!)!
+        }
+        XCTAssertEqual(rotated.first, "alerts.jsonl.1")
+        var all: [String] = []
+        for name in rotated + ["alerts.jsonl"] {
+            let content = try lines(name)
+            let size = content.reduce(0) { $0 + $1.utf8.count + 1 }
+            XCTAssertLessThanOrEqual(size, 100, name)
+            all += content
+        }
+        XCTAssertEqual(all, written)
+        XCTAssertEqual(f.rotations, UInt64(rotated.count))
+    }
+
+    func testALineLongerThanTheLimitGetsAFileOfItsOwn() throws {
+        let f = try AlertFile(path: path, rotation: .size(10))
+        f.write(line: "short", timestampMicros: t0)
+        f.write(line: String(repeating: "x", count: 50), timestampMicros: t0)
+        f.write(line: "tail", timestampMicros: t0)
+        XCTAssertEqual(try lines("alerts.jsonl.1"), ["short"])
+        XCTAssertEqual(try lines("alerts.jsonl.2"), [String(repeating: "x", count: 50)])
+        XCTAssertEqual(try lines("alerts.jsonl"), ["tail"])
+    }
+
+    func testDayRotationByPacketTime() throws {
+        let f = try AlertFile(path: path, rotation: .day)
+        f.write(line: record(1, at: t0 + 10), timestampMicros: t0 + 10)  // 2026-11-20
+        f.write(line: record(2, at: t0 + day - 1), timestampMicros: t0 + day - 1)
+        f.write(line: record(3, at: t0 + day), timestampMicros: t0 + day)  // 2026-11-21
+        f.write(line: record(4, at: t0 + day - 5), timestampMicros: t0 + day - 5)  // late: stays
+        f.write(line: record(5, at: t0 + 3 * day), timestampMicros: t0 + 3 * day)  // 2026-11-23
+        XCTAssertEqual(try files(), ["alerts.jsonl", "alerts.jsonl.20261120", "alerts.jsonl.20261121"])
+        XCTAssertEqual(try lines("alerts.jsonl.20261120").count, 2)
+        XCTAssertEqual(try lines("alerts.jsonl.20261121").count, 2)
+        XCTAssertEqual(try lines("alerts.jsonl"), [record(5, at: t0 + 3 * day)])
+    }
+
+    func testDayRotationResumesWithTheDayOfTheLastLineInTheFile() throws {
+        do {
+            let f = try AlertFile(path: path, rotation: .day)
+            f.write(line: record(1, at: t0), timestampMicros: t0)
+        }
+        let again = try AlertFile(path: path, rotation: .day)
+        again.write(line: record(2, at: t0 + day), timestampMicros: t0 + day)
+        XCTAssertEqual(try lines("alerts.jsonl.20261120"), [record(1, at: t0)])
+        XCTAssertEqual(try lines("alerts.jsonl"), [record(2, at: t0 + day)])
+    }
+
+    func testRotatingOntoAnExistingDayFileTakesTheNextNumber() throws {
+        try "earlier\n".write(toFile: path + ".20261120", atomically: false, encoding: .utf8)
+        let f = try AlertFile(path: path, rotation: .day)
+        f.write(line: record(1, at: t0), timestampMicros: t0)
+        f.write(line: record(2, at: t0 + day), timestampMicros: t0 + day)
+        XCTAssertEqual(try lines("alerts.jsonl.20261120"), ["earlier"])
+        XCTAssertEqual(try lines("alerts.jsonl.20261120.1"), [record(1, at: t0)])
+    }
+
+    func testReopenAfterTheFileWasMovedAway() throws {
+        let f = try AlertFile(path: path)
+        f.write(line: "before", timestampMicros: t0)
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".moved")
+        f.write(line: "still the old file", timestampMicros: t0)
+        XCTAssertNil(f.reopen())
+        f.write(line: "after", timestampMicros: t0)
+        XCTAssertEqual(try lines("alerts.jsonl.moved"), ["before", "still the old file"])
+        XCTAssertEqual(try lines("alerts.jsonl"), ["after"])
+    }
+
+    func testUnwritablePathIsAnErrorNamingIt() {
+        XCTAssertThrowsError(try AlertFile(path: dir.appendingPathComponent("no/such/dir/a.jsonl").path)) { error in
+            XCTAssertTrue("\(error)".contains("no/such/dir/a.jsonl"), "\(error)")
+        }
+    }
+
+    func testRotationAndSizeSyntax() {
+        XCTAssertEqual(AlertFile.Rotation.parse("day"), .day)
+        XCTAssertEqual(AlertFile.Rotation.parse("size:10M"), .size(10 << 20))
+        XCTAssertEqual(AlertFile.Rotation.parse("size:512"), .size(512))
+        XCTAssertNil(AlertFile.Rotation.parse("size:0"))
+        XCTAssertNil(AlertFile.Rotation.parse("size:10T"))
+        XCTAssertNil(AlertFile.Rotation.parse("weekly"))
+        XCTAssertEqual(ByteSize.parse("1G"), 1 << 30)
+        XCTAssertEqual(ByteSize.parse("64k"), 64 << 10)
+        XCTAssertNil(ByteSize.parse(""))
+        XCTAssertNil(ByteSize.parse("99999999999999999999G"))
+    }
+}

@@ -212,6 +212,30 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(out.stdout, try Data(contentsOf: scratch.appendingPathComponent("live.html")))
     }
 
+    /// An alert record that names its evidence file, and the evidence record with the file's SHA-256: the
+    /// violation's row shows both.
+    func testReportCommandShowsEvidenceFilesOfTheSavedRun() throws {
+        let demo = scratch.appendingPathComponent("demo.html")
+        var lines = try replayDemo(report: demo).stdoutText.split(separator: "\n").map(String.init)
+        guard lines.count > 2, lines[0].hasSuffix("}") else { return XCTFail("no alert records") }
+        let digest = String(repeating: "ab", count: 32)
+        lines[0] = String(lines[0].dropLast()) + #","evidence":"evidence/first <flow>.pcap"}"#
+        lines.insert(
+            #"{"event_type":"evidence","file":"evidence/first <flow>.pcap","sha256":"\#(digest)"}"#,
+            at: lines.count - 1)
+        let saved = scratch.appendingPathComponent("with-evidence.jsonl")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: saved)
+        let out = scratch.appendingPathComponent("with-evidence.html")
+        let run = try Harness.run(
+            try Harness.zonesep(), ["report", saved.path, "--config", "zones.conf", "-o", out.path], timeout: 60,
+            in: root)
+        XCTAssertEqual(run.status, 0, run.brief)
+        let html = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(html.contains("<span class=\"mono\">evidence/first &lt;flow&gt;.pcap</span>"))
+        XCTAssertTrue(html.contains("SHA-256 \(digest)"))
+        XCTAssertEqual(occurrences(of: "<td class=\"evidence\"><span class=\"mono\">", in: html), 1)
+    }
+
     func testReportCommandNamesTheBadLineAndAMissingSummary() throws {
         let zonesep = try Harness.zonesep()
         func report(_ text: String, _ file: String) throws -> ProcessOutcome {

@@ -159,6 +159,7 @@ enum SavedRun {
         }
         let name = path == "-" ? "<stdin>" : path
         var alerts: [(line: Int, object: [String: Any])] = []
+        var evidenceDigests: [String: String] = [:]
         var summary: (line: Int, object: [String: Any])?
         var lineNumber = 0
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -177,6 +178,11 @@ enum SavedRun {
             case "alert":
                 // Only what pairs it with its violation and what the report shows of it: a day's alerts add up.
                 alerts.append((lineNumber, object.filter { RecordReader.alertKeys.contains($0.key) }))
+            case "evidence":
+                // A closed evidence capture: its file's SHA-256, shown beside the alert that names the file.
+                if let file = object["file"] as? String, let digest = object["sha256"] as? String {
+                    evidenceDigests[file] = digest
+                }
             case "summary":
                 if let first = summary {
                     throw ReportError(
@@ -196,7 +202,13 @@ enum SavedRun {
                     + "which ends with its summary")
         }
         var reader = RecordReader(file: name, line: summary.line, policy: policy)
-        return try reader.report(summary.object, alerts: alerts, provenance: provenance)
+        var report = try reader.report(summary.object, alerts: alerts, provenance: provenance)
+        for i in report.violations.indices {
+            if let e = report.violations[i].evidence, e.sha256 == nil {
+                report.violations[i].evidence?.sha256 = evidenceDigests[e.path]
+            }
+        }
+        return report
     }
 }
 
@@ -207,7 +219,9 @@ struct RecordReader {
     let policy: Policy
     let zoneRefs: [String: ZoneRef]
     /// The fields of an alert record the report reads.
-    static let alertKeys: Set<String> = ["flow_id", "timestamp", "src_zone", "dest_zone", "initiator", "vlan"]
+    static let alertKeys: Set<String> = [
+        "flow_id", "timestamp", "src_zone", "dest_zone", "initiator", "vlan", "evidence",
+    ]
 
     init(file: String, line: Int, policy: Policy) {
         self.file = file
@@ -382,6 +396,9 @@ struct RecordReader {
                         }
                         flow.vlan.append(UInt16(n))
                     }
+                }
+                if flow.evidence == nil, let file = try optionalString(a.object, "evidence") {
+                    flow.evidence = AuditReport.Evidence(path: file)
                 }
                 line = summaryLine
             } else {

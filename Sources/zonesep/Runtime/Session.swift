@@ -12,6 +12,8 @@ final class Session {
     /// Violating flows still in the table, by flow serial; moved to `violations` when they end.
     private var open: [UInt64: Alert] = [:]
     private(set) var violations: [Violation] = []
+    /// When set (watch), each alert goes here instead of `out`: one writer shared by every worker.
+    var alertSink: ((Alert, AlertFormat) -> Void)?
 
     /// Alert delivery (syslog, alerts file, suppression, evidence) when asked for; while nil it costs one
     /// check per packet.
@@ -40,8 +42,20 @@ final class Session {
             timestamp: frame.timestamp, bytes: frame.bytes, wireLength: frame.wireLength, linkType: linkType)
         {
             open[alert.flowSerial] = alert
-            out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
+            if let alertSink {
+                alertSink(alert, alertFormat)
+            } else {
+                out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
+            }
         }
+    }
+
+    /// Swaps in a reloaded policy between two packets: flows are kept, and each one's next verdict and
+    /// every later alert use the new map.
+    func replacePolicy(_ new: Policy) {
+        verifier.replacePolicy(new)
+        policy = new
+        alertFormat = AlertFormat(policy: new)
     }
 
     /// `process` with delivery on: suppression windows that closed, the alert through delivery, and the

@@ -1,0 +1,70 @@
+import ArgumentParser
+import ZonesepCapture
+
+extension Zonesep {
+    /// `zonesep watch`: the live sensor on a switch mirror (SPAN) port.
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch an interface (a switch mirror port) and alert on every flow that breaks the policy.",
+            discussion: """
+                Alerts are written as replay writes them, as each flow's first packet is seen. SIGHUP reloads \
+                zones.conf (a map with errors is refused and the running one kept); SIGTERM or SIGINT stops, \
+                writes the summary and exits 0. Capturing needs CAP_NET_RAW (nothing more, also for \
+                promiscuous mode and --workers). Exit status: 0 stopped by a signal, 2 usage, configuration or capture error.
+                """)
+
+        @Option(name: [.short, .long], help: "The interface to capture on (the mirror port).")
+        var interface: String
+
+        @OptionGroup var configOptions: ConfigOptions
+
+        @Option(name: .long, help: "A BPF filter in tcpdump syntax, applied in the kernel (e.g. \"not port 22\").")
+        var bpf: String?
+
+        @Option(name: .long, help: "Bytes kept of each frame (only headers are decoded).")
+        var snaplen: Int = 262_144
+
+        @Option(name: .long, help: "Kernel ring buffer per worker, in bytes.")
+        var bufferSize: Int = 32 << 20
+
+        @OptionGroup var outputOptions: OutputOptions
+
+        @Option(name: .long, help: "Also append every alert, stats record and the summary to FILE as JSON Lines.")
+        var alerts: String?
+
+        @Option(name: .long, help: "Seconds between stats records (0: only the closing one).")
+        var statsInterval: Int = 60
+
+        @Option(name: .long, help: "Capture threads sharing the interface through PACKET_FANOUT (hash).")
+        var workers: Int = 1
+
+        @Option(name: .long, help: "Hard cap on flows held at once, shared among the workers.")
+        var maxFlows: Int = 1 << 20
+
+        func validate() throws {
+            if interface.isEmpty { throw ValidationError("--interface must name an interface") }
+            if !(64...262_144).contains(snaplen) { throw ValidationError("--snaplen must be between 64 and 262144") }
+            if bufferSize < 1 << 16 { throw ValidationError("--buffer-size must be at least 65536 bytes") }
+            if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 or more seconds") }
+            if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
+            if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
+            if let bpf, bpf.allSatisfy(\.isWhitespace) {
+                throw ValidationError("--bpf must not be empty (leave it out to capture everything)")
+            }
+        }
+
+        func run() throws {
+            var settings = WatchSettings(interface: interface, configPath: configOptions.config)
+            settings.capture.snapLength = snaplen
+            settings.capture.bufferSize = bufferSize
+            settings.capture.filter = bpf
+            settings.format = outputOptions.output
+            settings.alertsPath = alerts
+            settings.statsIntervalSeconds = statsInterval
+            settings.workers = workers
+            settings.maxFlows = maxFlows
+            let status = WatchRunner(settings).run()
+            if status != ExitStatus.clean { throw ExitCode(status) }
+        }
+    }
+}

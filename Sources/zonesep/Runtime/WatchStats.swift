@@ -1,0 +1,111 @@
+import ZonesepCapture
+import ZonesepCore
+import ZonesepOutput
+
+/// The periodic `stats` record of a live session: the workers' counts added up, with the kernel's
+/// received and dropped counts, so an operator sees when the sensor is losing packets.
+struct WatchStats {
+    var interface: String
+    var workers: Int
+    var totals = WorkerSnapshot()
+    /// Packets per worker: a fanout that leaves one worker idle, or overloads one, shows here.
+    var workerPackets: [UInt64]
+
+    init(interface: String, snapshots: [WorkerSnapshot]) {
+        self.interface = interface
+        workers = snapshots.count
+        workerPackets = snapshots.map(\.packets)
+        for s in snapshots {
+            totals.packets &+= s.packets
+            totals.bytes &+= s.bytes
+            totals.flows &+= s.flows
+            totals.flowsActive += s.flowsActive
+            totals.alerts &+= s.alerts
+            totals.anomalies &+= s.anomalies
+            if let t = s.lastPacketMicros { totals.lastPacketMicros = max(totals.lastPacketMicros ?? t, t) }
+            if let k = s.kernel { totals.kernel = (totals.kernel ?? KernelStats()) + k }
+        }
+    }
+
+    /// `timestamp` is the latest packet time (null before the first packet), like every other record;
+    /// `wall_time` says when the record was written.
+    func json(sensor: String, wallMicros: Int64) -> String {
+        var o = JSONObject()
+        o.add("timestamp", totals.lastPacketMicros.map(Timestamp.rfc3339))
+        o.add("event_type", "stats")
+        o.add("sensor", sensor)
+        o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        o.add("interface", interface)
+        o.add("workers", workers)
+        o.addRaw("worker_packets", JSONObject.array(workerPackets.map { String($0) }))
+        o.add("packets", totals.packets)
+        o.add("bytes", totals.bytes)
+        o.add("flows", totals.flows)
+        o.add("flows_active", totals.flowsActive)
+        o.add("alerts", totals.alerts)
+        o.add("anomalies", totals.anomalies)
+        var k = JSONObject()
+        k.add("received", totals.kernel?.received)
+        k.add("dropped", totals.kernel?.dropped)
+        k.add("if_dropped", totals.kernel?.interfaceDropped)
+        o.addRaw("kernel", k.json)
+        return o.json
+    }
+
+    /// One line for stderr.
+    func text() -> String {
+        let t = totals
+        let kernel =
+            t.kernel.map { "kernel received \($0.received) dropped \($0.dropped) if_dropped \($0.interfaceDropped)" }
+            ?? "kernel counts unavailable"
+        return "stats \(interface): packets \(t.packets) bytes \(t.bytes) flows \(t.flows) "
+            + "(active \(t.flowsActive)) alerts \(t.alerts) anomalies \(t.anomalies); \(kernel)"
+    }
+}
+
+/// The workers' summaries as one: what a single flow table would have reported.
+enum SummaryMerge {
+    /// Every part must come from the same policy (workers take each reload before they finish).
+    static func merge(_ parts: [ReplaySummary], files: [ReplaySummary.FileResult]) -> ReplaySummary? {
+        guard var total = parts.first else { return nil }
+        total.files = files
+        for p in parts.dropFirst() {
+            var c = total.counters
+            c.packets &+= p.counters.packets
+            c.bytes &+= p.counters.bytes
+            c.ipPackets &+= p.counters.ipPackets
+            c.nonIPPackets &+= p.counters.nonIPPackets
+            c.flows &+= p.counters.flows
+            for i in c.anomalies.indices { c.anomalies[i] &+= p.counters.anomalies[i] }
+            for i in c.alertsByRule.indices { c.alertsByRule[i] &+= p.counters.alertsByRule[i] }
+            c.firstPacketMicros = earliest(c.firstPacketMicros, p.counters.firstPacketMicros)
+            if let l = p.counters.lastPacketMicros { c.lastPacketMicros = max(c.lastPacketMicros ?? l, l) }
+            total.counters = c
+            if p.matrix.side == total.matrix.side {
+                for i in total.matrix.packets.indices {
+                    total.matrix.packets[i] &+= p.matrix.packets[i]
+                    total.matrix.bytes[i] &+= p.matrix.bytes[i]
+                    total.matrix.flows[i] &+= p.matrix.flows[i]
+                }
+            }
+            total.flowsActive += p.flowsActive
+            total.flowsEvicted &+= p.flowsEvicted
+            total.flowCapacity += p.flowCapacity
+            total.violations += p.violations
+        }
+        if parts.count > 1 {
+            // Flow serials are per worker: order by when each flow began instead.
+            total.violations.sort {
+                ($0.firstSeenMicros, $0.alert.flowSerial) < ($1.firstSeenMicros, $1.alert.flowSerial)
+            }
+        }
+        return total
+    }
+
+    private static func earliest(_ a: Int64?, _ b: Int64?) -> Int64? {
+        switch (a, b) {
+        case let (x?, y?): return min(x, y)
+        default: return a ?? b
+        }
+    }
+}

@@ -21,16 +21,16 @@ extension Zonesep {
         @Option(name: .long, help: "A BPF filter in tcpdump syntax, applied in the kernel (e.g. \"not port 22\").")
         var bpf: String?
 
-        @Option(name: .long, help: "Bytes kept of each frame (only headers are decoded).")
-        var snaplen: Int = 262_144
+        @Option(
+            name: .long,
+            help: "Bytes kept of each frame: only headers are decoded, and the kernel ring holds more short frames.")
+        var snaplen: Int = LiveCaptureOptions().snapLength
 
         @Option(name: .long, help: "Kernel ring buffer per worker, in bytes.")
         var bufferSize: Int = 32 << 20
 
         @OptionGroup var outputOptions: OutputOptions
-
-        @Option(name: .long, help: "Also append every alert, stats record and the summary to FILE as JSON Lines.")
-        var alerts: String?
+        @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
 
         @Option(name: .long, help: "Seconds between stats records (0: only the closing one).")
         var statsInterval: Int = 60
@@ -59,7 +59,7 @@ extension Zonesep {
             settings.capture.bufferSize = bufferSize
             settings.capture.filter = bpf
             settings.format = outputOptions.output
-            settings.alertsPath = alerts
+            settings.delivery = deliveryOptions
             settings.statsIntervalSeconds = statsInterval
             settings.workers = workers
             settings.maxFlows = maxFlows

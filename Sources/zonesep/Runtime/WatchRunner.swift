@@ -12,12 +12,16 @@ struct WatchSettings {
     var configPath: String
     var capture = LiveCaptureOptions()
     var format: OutputFormat = .text
-    var alertsPath: String?
+    /// `--syslog`, `--alerts`, suppression (one hour unless `--suppress-window` says otherwise), evidence.
+    var delivery: DeliveryOptions?
     /// 0: no periodic stats (the closing one is still written).
     var statsIntervalSeconds = 60
     var workers = 1
     /// Across all workers: each gets an equal share of the flow table.
     var maxFlows = 1 << 20
+
+    /// A daemon feeding a SIEM folds repeats for an hour by default (replay, an audit, folds nothing).
+    static let suppressWindow: Int64 = 3_600_000_000
 }
 
 /// The daemon's lifecycle: everything that can fail is opened first (zones.conf, the alerts file, every
@@ -25,6 +29,8 @@ struct WatchSettings {
 /// swaps in a reloaded map, and at the end stops the workers, joins them and writes the summary.
 final class WatchRunner {
     let settings: WatchSettings
+    /// Alert delivery shared by every worker (nil when nothing beyond stdout was asked for).
+    private var delivery: Delivery?
 
     init(_ settings: WatchSettings) { self.settings = settings }
 
@@ -39,15 +45,19 @@ final class WatchRunner {
         // Before any worker thread exists, so a stop is never handled by the default action.
         DaemonSignals.install(control)
 
-        var alertFile: AlertsFileSink?
-        if let path = settings.alertsPath {
+        let writer = EventWriter(format: settings.format)
+        var delivery: Delivery?
+        if let options = settings.delivery {
             do {
-                alertFile = try AlertsFileSink(path: path)
+                delivery = try Delivery(
+                    options: options, defaultSuppressWindow: WatchSettings.suppressWindow, format: settings.format,
+                    stdout: { json, text in writer.record(json: json, text: text) })
             } catch {
                 Diagnostics.error(error.description)
                 return ExitStatus.usage
             }
         }
+        self.delivery = delivery
         let captures: [PcapLive]
         do {
             captures = try openCaptures()
@@ -61,7 +71,6 @@ final class WatchRunner {
             )
             return ExitStatus.usage
         }
-        let writer = EventWriter(format: settings.format, alertFile: alertFile)
         let flowsEach = max(1, settings.maxFlows / settings.workers)
         var workers: [CaptureWorker] = []
         for capture in captures {
@@ -71,6 +80,7 @@ final class WatchRunner {
             }
             let session = Session(policy: policy, format: settings.format, maxFlows: flowsEach)
             session.alertSink = { alert, format in writer.alert(alert, format) }
+            if let delivery { session.share(delivery, as: workers.count) }
             workers.append(
                 CaptureWorker(capture: capture, linkType: linkType, session: session, wakeup: wakeup, control: control))
         }
@@ -107,7 +117,12 @@ final class WatchRunner {
             if let f = p.counters.firstPacketMicros { file.firstPacketMicros = min(file.firstPacketMicros ?? f, f) }
             if let l = p.counters.lastPacketMicros { file.lastPacketMicros = max(file.lastPacketMicros ?? l, l) }
         }
-        if let summary = SummaryMerge.merge(parts, files: [file]) { writer.summary(summary) }
+        if var summary = SummaryMerge.merge(parts, files: [file]) {
+            delivery?.finish(into: &summary)
+            writer.summary(summary)
+            delivery?.writeToFile(json: summary.json(), at: summary.counters.lastPacketMicros)
+        }
+        delivery?.close()
         return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean
     }
 
@@ -160,6 +175,7 @@ final class WatchRunner {
     private func reload(_ workers: [CaptureWorker], policy: inout Policy) {
         let path = settings.configPath
         Diagnostics.note("SIGHUP: reloading \(path)")
+        delivery?.reopenAlertFile()  // logrotate moved it away
         guard
             let config = PolicyLoading.load(
                 path, now: WallClock.nowMicros(), refused: "reload refused, the running zone map is kept")
@@ -173,6 +189,8 @@ final class WatchRunner {
 
     private func writeStats(_ workers: [CaptureWorker], writer: EventWriter, sensor: String) {
         let stats = WatchStats(interface: settings.interface, snapshots: workers.map { $0.snapshot() })
-        writer.stats(json: stats.json(sensor: sensor, wallMicros: WallClock.nowMicros()), text: stats.text())
+        let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros())
+        writer.stats(json: json, text: stats.text())
+        delivery?.writeToFile(json: json, at: nil)
     }
 }

@@ -7,9 +7,11 @@ import ZonesepCore
 
 /// How a live capture is opened.
 public struct LiveCaptureOptions: Sendable {
-    /// Bytes kept of each frame: only the headers are decoded, but a short snap length that cuts a header
-    /// (IPv6 extension headers, QinQ) turns a packet into an anomaly, so the default keeps everything.
-    public var snapLength: Int = 262_144
+    /// Bytes kept of each frame. Only headers are decoded, and in immediate mode every ring slot is this
+    /// big (on an interface with receive offload, libpcap does not shrink it to the MTU): 262144 would leave
+    /// a 32 MiB ring 128 slots, and a sensor that drops. 2048 keeps every header, and whole frames of a
+    /// 1500-byte MTU.
+    public var snapLength: Int = 2048
     /// The kernel ring buffer of this handle in bytes (nil: libpcap's default, 2 MB).
     public var bufferSize: Int? = nil
     /// A mirror port carries other hosts' frames: without promiscuous mode the NIC drops them.

@@ -8,6 +8,13 @@ public struct CapturedFrame {
     public var bytes: UnsafeRawBufferPointer
     /// Length on the wire (`len`); `bytes.count` is the captured length.
     public var wireLength: Int
+
+    @inlinable
+    public init(timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int) {
+        self.timestampMicros = timestampMicros
+        self.bytes = bytes
+        self.wireLength = wireLength
+    }
 }
 
 /// A capture file opened with libpcap (pcap or pcapng): the reader of record for offline input.

@@ -1,16 +1,21 @@
 /// A preallocated open-addressing flow table with a hard cap, idle timeouts and counted evictions.
 ///
-/// Entries live in one dense buffer of `capacity` slots, allocated once; the index is a power-of-two array
-/// of (entry+1, hash tag) pairs probed linearly, at most half full, with backward-shift deletion so no
-/// tombstones build up. Nothing allocates after `init`, whatever the traffic: under a flood of new flows
-/// the oldest of a small window is evicted and counted.
+/// Entries live in one dense buffer of `capacity` slots, reserved once (pages are touched only as flows
+/// take them); the index is a power-of-two array of (hash tag, entry+1) pairs probed linearly, at most half
+/// full, with backward-shift deletion so no tombstones build up. The index starts small and doubles as the
+/// table fills, up to its size at the cap: a town hall's few thousand flows then probe an index that fits
+/// in the CPU cache rather than one sized for a million. Nothing allocates once the table has reached its
+/// working size; under a flood of new flows the oldest of a small window is evicted and counted.
 public final class FlowTable {
     public let capacity: Int
     public let timeouts: FlowTimeouts
     let entries: UnsafeMutablePointer<FlowEntry>
-    /// Low 32 bits: entry index + 1 (0 = empty). High 32 bits: the key hash's top bits.
-    let slots: UnsafeMutablePointer<UInt64>
-    let slotMask: Int
+    /// High 32 bits: the key hash's low 32 bits (so a slot knows its home without rehashing the key).
+    /// Low 32 bits: entry index + 1 (0 = empty).
+    var slots: UnsafeMutablePointer<UInt64>
+    var slotMask: Int
+    /// The index size at the cap: twice the capacity, rounded up to a power of two.
+    let maximumSlotCount: Int
     var freeList: UnsafeMutablePointer<UInt32>
     var freeCount: Int
     /// Entries ever handed out (the dense prefix `0..<highWater` has been initialised).
@@ -25,6 +30,8 @@ public final class FlowTable {
 
     /// Window scanned for the least recently seen flow when the table is full.
     public static let evictionWindow = 16
+    /// The index's first size (32 KiB): enough for 2,048 flows before it first doubles.
+    static let initialSlotCount = 4096
 
     public init(capacity: Int, timeouts: FlowTimeouts = FlowTimeouts()) {
         let cap = max(capacity, 1)
@@ -32,6 +39,8 @@ public final class FlowTable {
         self.timeouts = timeouts
         var slotCount = 16
         while slotCount < cap * 2 { slotCount <<= 1 }
+        maximumSlotCount = slotCount
+        slotCount = min(slotCount, FlowTable.initialSlotCount)
         slotMask = slotCount - 1
         entries = .allocate(capacity: cap)
         // Entries stay uninitialised (untouched pages cost no memory) until a flow takes them.
@@ -51,9 +60,16 @@ public final class FlowTable {
         inUse.deallocate()
         freeList.deallocate()
     }
-    func tag(_ hash: UInt64) -> UInt64 { hash & 0xffff_ffff_0000_0000 }
+
+    @inline(__always)
+    func tag(_ hash: UInt64) -> UInt64 { hash << 32 }
+
+    /// The home position of the slot value `s` in the current index.
+    @inline(__always)
+    func home(_ s: UInt64) -> Int { Int(truncatingIfNeeded: s >> 32) & slotMask }
 
     /// The index of the entry for `key`, or nil.
+    @inline(__always)
     public func find(_ key: FlowKey, hash: UInt64) -> Int? {
         var i = Int(truncatingIfNeeded: hash) & slotMask
         let t = tag(hash)
@@ -70,8 +86,24 @@ public final class FlowTable {
 
     /// Access to an entry by index (valid until it is removed).
     public subscript(index: Int) -> FlowEntry {
-        _read { yield entries[index] }
-        _modify { yield &entries[index] }
+        @inline(__always) _read { yield entries[index] }
+        @inline(__always) _modify { yield &entries[index] }
+    }
+
+    /// Doubles the index (while below its size at the cap) and re-places every slot from its stored hash.
+    func growIndex() {
+        let oldCount = slotMask + 1
+        let newCount = oldCount * 2
+        let old = slots
+        slots = .allocate(capacity: newCount)
+        slots.initialize(repeating: 0, count: newCount)
+        slotMask = newCount - 1
+        for j in 0..<oldCount where old[j] != 0 {
+            var i = home(old[j])
+            while slots[i] != 0 { i = (i + 1) & slotMask }
+            slots[i] = old[j]
+        }
+        old.deallocate()
     }
 
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
@@ -89,6 +121,7 @@ public final class FlowTable {
             highWater += 1
         }
         inUse[e] = true
+        if (count + 1) * 2 > slotMask + 1 && slotMask + 1 < maximumSlotCount { growIndex() }
         var i = Int(truncatingIfNeeded: hash) & slotMask
         while slots[i] != 0 { i = (i + 1) & slotMask }
         slots[i] = tag(hash) | UInt64(e + 1)
@@ -108,11 +141,10 @@ public final class FlowTable {
         var hole = i
         var j = (i + 1) & slotMask
         while slots[j] != 0 {
-            let e = Int(truncatingIfNeeded: slots[j] & 0xffff_ffff) - 1
-            let home = Int(truncatingIfNeeded: entries[e].key.hashValue64) & slotMask
+            let h = home(slots[j])
             // Move j into the hole if its home is not cyclically in (hole, j].
-            let distHole = (hole - home) & slotMask
-            let distJ = (j - home) & slotMask
+            let distHole = (hole - h) & slotMask
+            let distJ = (j - h) & slotMask
             if distHole < distJ {
                 slots[hole] = slots[j]
                 hole = j
@@ -190,9 +222,10 @@ public final class FlowTable {
         }
     }
 
-    /// Bytes allocated up front for `capacity` flows (entries, index, bookkeeping).
+    /// Bytes reserved for `capacity` flows (entries, bookkeeping, and the index at its largest): the most
+    /// the table can ever hold, whatever the traffic.
     public var reservedBytes: Int {
-        capacity * (MemoryLayout<FlowEntry>.stride + 4 + 1) + (slotMask + 1) * 8
+        capacity * (MemoryLayout<FlowEntry>.stride + 4 + 1) + maximumSlotCount * 8
     }
 }
 

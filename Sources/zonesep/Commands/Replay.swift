@@ -21,6 +21,13 @@ extension Zonesep {
         @Option(name: .long, help: "Hard cap on flows held at once; beyond it the oldest are evicted and counted.")
         var maxFlows: Int = 1 << 20
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "auto: classic pcap files through a memory mapping; libpcap: libpcap alone (diagnostics).",
+                visibility: .hidden))
+        var reader: CaptureFileReader.Mode = .auto
+
         @Argument(help: "Capture files (pcap or pcapng), or directories of them.")
         var inputs: [String] = []
 
@@ -35,6 +42,7 @@ extension Zonesep {
             }
             let policy = Policy(config)
             var runner = ReplayRunner(policy: policy, format: outputOptions.output, maxFlows: maxFlows)
+            runner.readerMode = reader
             do {
                 try runner.session.enableDelivery(deliveryOptions, defaultSuppressWindow: 0)
             } catch {
@@ -53,6 +61,8 @@ extension Zonesep {
 struct ReplayRunner {
     let session: Session
     var inputFailed = false
+    /// Which reader opens the files (the hidden `--reader` option; `auto` unless diagnosing).
+    var readerMode = CaptureFileReader.Mode.auto
     /// The run's summary once `run` has returned (for the audit report).
     var summary: ReplaySummary?
 
@@ -80,9 +90,9 @@ struct ReplayRunner {
     /// Replays one file; a file that cannot be opened, or breaks off, is reported and the replay goes on.
     mutating func replay(_ path: String) -> ReplaySummary.FileResult {
         var result = ReplaySummary.FileResult(path: path)
-        let file: PcapFile
+        let file: CaptureFileReader
         do {
-            file = try PcapFile(path: path)
+            file = try CaptureFileReader(path: path, mode: readerMode)
         } catch {
             fail(&result, "\(error.source): cannot be read: \(error.message)")
             return result
@@ -114,3 +124,5 @@ struct ReplayRunner {
         inputFailed = true
     }
 }
+
+extension CaptureFileReader.Mode: ExpressibleByArgument {}

@@ -1,0 +1,134 @@
+import BenchFixtures
+import Benchmark
+import ZonesepCore
+
+/// Built on first use, so a filtered run builds only the fixtures it needs, outside the measured region.
+final class Fixture<T>: @unchecked Sendable {
+    private let make: () -> T
+    private var built: T?
+    init(_ make: @escaping () -> T) { self.make = make }
+    var value: T {
+        if let v = built { return v }
+        let v = make()
+        built = v
+        return v
+    }
+}
+
+/// A zone map of `count` prefixes (/24s for IPv4, /48s for IPv6, in four zones) and addresses to look up:
+/// three in four inside some prefix, the rest anywhere.
+func lookupFixture(prefixes count: Int, ipv6: Bool) -> (ZoneMap, [IPAddress]) {
+    var r = SplitMix64(seed: UInt64(count) &* (ipv6 ? 3 : 1))
+    var nets: [[IPPrefix]] = [[], [], [], []]
+    var starts: [UInt128] = []
+    var seen = Set<UInt128>()
+    while starts.count < count {
+        let base: UInt128
+        let length: Int
+        if ipv6 {
+            base = UInt128(0xfd00) << 112 | UInt128(r.next() & 0xff_ffff_ffff) << 80
+            length = 48
+        } else {
+            base = IPAddress(v4: 0x0a00_0000 | UInt32(truncatingIfNeeded: r.next() & 0xff_ff00)).rawValue
+            length = 120
+        }
+        guard seen.insert(base).inserted else { continue }
+        starts.append(base)
+        nets[starts.count % 4].append(IPPrefix(address: IPAddress(rawValue: base), length: length))
+    }
+    let kinds: [ZoneKind] = [.mynumber, .lgwan, .lgwan, .internet]
+    let zones = (0..<4).map { Zone(id: "z\($0)", kind: kinds[$0], networks: nets[$0]) }
+    let map = ZoneMap(zones: zones, internal: PolicyConfig.defaultInternal)
+    var addresses: [IPAddress] = []
+    for i in 0..<(1 << 16) {
+        if i % 4 == 3 {
+            let any: UInt128 =
+                ipv6
+                ? UInt128(r.next()) << 64 | UInt128(r.next())
+                : IPAddress(v4: UInt32(truncatingIfNeeded: r.next())).rawValue
+            addresses.append(IPAddress(rawValue: any))
+        } else {
+            let host: UInt128 = ipv6 ? UInt128(r.next()) : UInt128(r.next() & 0xff)
+            addresses.append(IPAddress(rawValue: starts[r.below(starts.count)] | host))
+        }
+    }
+    return (map, addresses)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .instructions, .mallocCountTotal],
+        warmupIterations: 1,
+        scalingFactor: .mega,
+        maxDuration: .seconds(3),
+        maxIterations: 50)
+
+    // The core path: decode → zone lookup → flow table → policy on frames already in memory, the flow table
+    // warm (every flow seen in the warm-up iteration). One iteration = 1M packets; throughput is in Mpps.
+    // No allocation per packet: `mallocCountTotal` has a static threshold of 0 (Thresholds/).
+    let core = Fixture { CoreRun(frames: FrameSet.imix(flows: 20_000, packets: 1 << 18)) }
+    Benchmark(
+        "Core path, warm (IMIX, 20k flows, 300 prefixes)",
+        configuration: .init(
+            thresholds: [
+                .mallocCountTotal: .init(absolute: [.p0: 0, .p25: 0, .p50: 0, .p75: 0, .p90: 0, .p99: 0, .p100: 0])
+            ])
+    ) { benchmark in
+        let run = core.value
+        benchmark.startMeasurement()
+        run.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(run.alerts)
+    }
+
+    // Zone lookup alone, at several table sizes: one iteration = 1M lookups of mixed addresses.
+    for ipv6 in [false, true] {
+        for size in [300, 10_000, 100_000] {
+            let fixture = Fixture { lookupFixture(prefixes: size, ipv6: ipv6) }
+            Benchmark("Zone lookup, \(ipv6 ? "IPv6" : "IPv4"), \(size) prefixes") { benchmark in
+                let (map, addresses) = fixture.value
+                benchmark.startMeasurement()
+                var sum: UInt64 = 0
+                addresses.withUnsafeBufferPointer { a in
+                    let mask = a.count - 1
+                    for i in benchmark.scaledIterations { sum &+= UInt64(map.lookup(a[i & mask]).rawValue) }
+                }
+                benchmark.stopMeasurement()
+                blackHole(sum)
+            }
+        }
+    }
+
+    // A SYN flood at the cap: every packet a new flow from a random source, the table (64k flows) full, so
+    // each insert evicts one. Memory stays at the table's reservation; evictions are counted.
+    let flood = Fixture { CoreRun(frames: FrameSet.synFlood(packets: 1 << 18), flowCapacity: 1 << 16) }
+    Benchmark(
+        "Flow table under a SYN flood (cap 65,536 flows)",
+        configuration: .init(metrics: [.throughput, .wallClock, .mallocCountTotal, .peakMemoryResident])
+    ) { benchmark in
+        let run = flood.value
+        benchmark.startMeasurement()
+        run.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        precondition(run.verifier.activeFlows <= 1 << 16 && run.verifier.flows.evictions > 0)
+    }
+
+    // The memory of a full default-size table: 1,048,576 flows. One iteration fills a new table.
+    Benchmark(
+        "Flow table, 1M flows (memory)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResidentDelta, .mallocCountTotal], scalingFactor: .one, maxIterations: 3)
+    ) { benchmark in
+        let table = FlowTable(capacity: 1 << 20)
+        var r = SplitMix64(seed: 1)
+        for i in 0..<(1 << 20) {
+            let key = FlowKey(
+                addressA: IPAddress(v4: 0x0a00_0000 | UInt32(i)),
+                addressB: IPAddress(v4: UInt32(truncatingIfNeeded: r.next())),
+                portA: 49152, portB: 443, proto: 6, vlans: 0)
+            _ = table.insert(key, hash: key.hashValue64, now: 0, evicted: { _, _ in })
+        }
+        precondition(table.count == 1 << 20)
+        blackHole(table)
+    }
+}

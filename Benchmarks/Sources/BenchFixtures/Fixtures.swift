@@ -1,0 +1,213 @@
+import ZonesepCore
+
+/// A small deterministic generator (SplitMix64): the same frames and addresses on every run and machine.
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// The benchmark town hall: the zone map of scripts/bench/make-imix.py (300 prefixes in four zones) with
+/// its gateways, conduit and sanitisation paths.
+public enum BenchPolicy {
+    static func prefixes(_ texts: [String]) -> [IPPrefix] { texts.compactMap { IPPrefix($0) } }
+
+    public static func config() -> PolicyConfig {
+        let hex = { (i: Int) in String(i, radix: 16) }
+        let mynumber = (0..<40).map { "10.10.\($0).0/24" } + (0..<10).map { "fd00:10:\(hex($0))::/48" }
+        let lgwan = (0..<100).map { "10.20.\($0).0/24" } + (0..<20).map { "fd00:20:\(hex($0))::/48" }
+        let lgwanWAN = (0..<20).map { "172.20.\(4 * $0).0/22" }
+        let internet = (0..<100).map { "10.30.\($0).0/24" } + (0..<10).map { "fd00:30:\(hex($0))::/48" }
+        return PolicyConfig(
+            sensor: "bench",
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: prefixes(mynumber)),
+                Zone(id: "lgwan", kind: .lgwan, networks: prefixes(lgwan)),
+                Zone(id: "lgwan-wan", kind: .lgwan, networks: prefixes(lgwanWAN)),
+                Zone(id: "internet", kind: .internet, networks: prefixes(internet)),
+            ],
+            gateways: [
+                Gateway(
+                    name: "security-cloud", addresses: prefixes(["203.0.113.10", "203.0.113.11", "2001:db8:113::10"]))
+            ],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: prefixes(["10.10.1.5"]),
+                    fromMAC: MACAddress(rawValue: 0x0200_0a0a_0105), to: prefixes(["172.20.9.9"]),
+                    ports: [.tcp(443...443)])
+            ],
+            sanitisation: [
+                SanitisationPath(
+                    name: "mail-text-relay", method: .mailText, from: prefixes(["10.30.5.10"]),
+                    to: prefixes(["10.20.5.10"]), ports: [.tcp(25...25)]),
+                SanitisationPath(
+                    name: "virtual-browser", method: .screenTransfer, from: prefixes(["10.20.0.0/16", "fd00:20::/32"]),
+                    to: prefixes(["10.30.6.0/28"]), ports: SanitisationMethod.screenTransfer.defaultPorts),
+            ])
+    }
+}
+
+/// Frames of a town hall's traffic, laid out back to back in one buffer as a capture file would hold them.
+public struct FrameSet {
+    public var storage: [UInt8] = []
+    public var offsets: [Int] = []
+    public var lengths: [Int] = []
+    public var count: Int { offsets.count }
+
+    /// Calls `body` with each frame's bytes and wire length, in order.
+    @inlinable
+    public func withFrames(_ body: (UnsafeRawBufferPointer, Int) -> Void) {
+        storage.withUnsafeBytes { all in
+            for i in 0..<offsets.count {
+                body(UnsafeRawBufferPointer(rebasing: all[offsets[i]..<(offsets[i] + lengths[i])]), lengths[i])
+            }
+        }
+    }
+
+    /// One flow's endpoints: (initiator, responder, protocol, responder port).
+    typealias Endpoints = (a: [UInt8], b: [UInt8], proto: UInt8, port: UInt16)
+
+    static func v4(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> [UInt8] { [UInt8(a), UInt8(b), UInt8(c), UInt8(d)] }
+    static func v6(_ groups: [Int]) -> [UInt8] { groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] } }
+
+    /// The mix of make-imix.py: mostly allowed flows inside tiers and through the gateways, ~3 % violating.
+    static func endpoints(_ r: inout SplitMix64) -> Endpoints {
+        let x = r.below(1000)
+        switch x {
+        case ..<8: return (v4(10, 20, r.below(100), 1 + r.below(249)), v4(10, 30, 7, 8), 6, 445)
+        case ..<16: return (v4(10, 30, r.below(100), 1 + r.below(249)), v4(93, 184, 216, 34), 6, 443)
+        case ..<23: return (v4(10, 10, r.below(40), 1 + r.below(249)), v4(10, 20, 5, 10), 6, 445)
+        case ..<30: return (v4(10, 99, r.below(256), 1 + r.below(249)), v4(10, 20, 1, 10), 17, 53)
+        case ..<100:
+            return (
+                v6([0xfd00, 0x20, r.below(20), 0, 0, 0, 0, 1 + r.below(0xfffe)]),
+                v6([0xfd00, 0x20, 1, 0, 0, 0, 0, 0x10]), 6, 445
+            )
+        case ..<450:
+            let dst = r.below(10) < 7 ? v4(10, 20, 1, 10 + r.below(10)) : v4(172, 20, r.below(80), 9)
+            return (v4(10, 20, r.below(100), 1 + r.below(249)), dst, 6, [443, 445, 25, 389][r.below(4)])
+        case ..<550: return (v4(10, 20, r.below(100), 1 + r.below(249)), v4(10, 30, 6, 1 + r.below(14)), 6, 3389)
+        case ..<800:
+            let src = v4(10, 30, r.below(100), 1 + r.below(249))
+            return r.below(5) == 0 ? (src, v4(203, 0, 113, 11), 17, 53) : (src, v4(203, 0, 113, 10), 6, 8080)
+        default: return (v4(10, 10, r.below(40), 1 + r.below(249)), v4(10, 10, 1, 1 + r.below(9)), 6, 443)
+        }
+    }
+
+    /// An Ethernet frame of `size` bytes (at least its headers) from `src`:`sport` to `dst`:`dport`.
+    static func frame(
+        src: [UInt8], dst: [UInt8], sport: UInt16, dport: UInt16, proto: UInt8, flags: UInt8, size: Int
+    ) -> [UInt8] {
+        let six = src.count == 16
+        let l4 = proto == 6 ? 20 : 8
+        let ipHeader = six ? 40 : 20
+        let total = max(size, 14 + ipHeader + l4)
+        var f: [UInt8] = [2, 0] + dst.suffix(4) + [2, 0] + src.suffix(4) + (six ? [0x86, 0xdd] : [0x08, 0x00])
+        let ipLength = total - 14
+        if six {
+            let payload = ipLength - 40
+            f += [0x60, 0, 0, 0, UInt8(payload >> 8), UInt8(payload & 0xff), proto, 64] + src + dst
+        } else {
+            f += [0x45, 0, UInt8(ipLength >> 8), UInt8(ipLength & 0xff), 0, 0, 0x40, 0, 64, proto, 0, 0] + src + dst
+        }
+        f += [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)]
+        if proto == 6 {
+            f += [0, 0, 0x03, 0xe8, 0, 0, 0x07, 0xd0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]
+        } else {
+            let udpLength = ipLength - ipHeader
+            f += [UInt8(udpLength >> 8), UInt8(udpLength & 0xff), 0, 0]
+        }
+        return f + [UInt8](repeating: 0, count: total - f.count)
+    }
+
+    /// `packets` frames of `flows` flows, interleaved at random; IMIX sizes 60/590/1514 (7:4:1). Each TCP flow
+    /// opens with SYN and SYN-ACK.
+    public static func imix(flows: Int, packets: Int, seed: UInt64 = 20_261_120) -> FrameSet {
+        var r = SplitMix64(seed: seed)
+        let ends = (0..<flows).map { _ in endpoints(&r) }
+        let sports = (0..<flows).map { UInt16(49152 + ($0 * 7 + r.below(7)) % 16000) }
+        var sent = [Int](repeating: 0, count: flows)
+        var set = FrameSet()
+        for i in 0..<packets {
+            // Every flow gets its first packets early, then packets fall on flows at random.
+            let f = i < flows ? i : r.below(flows)
+            let (a, b, proto, port) = ends[f]
+            let n = sent[f]
+            sent[f] += 1
+            var fromA = n == 0 || r.below(2) == 0
+            var flags: UInt8 = 0x10
+            var size = [60, 60, 60, 60, 60, 60, 60, 590, 590, 590, 590, 1514][r.below(12)]
+            if proto == 6 && n == 0 {
+                (flags, size) = (0x02, 60)
+            } else if proto == 6 && n == 1 {
+                (flags, size, fromA) = (0x12, 60, false)
+            }
+            let frame =
+                fromA
+                ? Self.frame(src: a, dst: b, sport: sports[f], dport: port, proto: proto, flags: flags, size: size)
+                : Self.frame(src: b, dst: a, sport: port, dport: sports[f], proto: proto, flags: flags, size: size)
+            set.offsets.append(set.storage.count)
+            set.lengths.append(frame.count)
+            set.storage += frame
+        }
+        return set
+    }
+
+    /// SYNs from random sources to one server: every packet starts a new flow.
+    public static func synFlood(packets: Int, seed: UInt64 = 7) -> FrameSet {
+        var r = SplitMix64(seed: seed)
+        var set = FrameSet()
+        for _ in 0..<packets {
+            let src = v4(r.below(256), r.below(256), r.below(256), r.below(256))  // spoofed, anywhere
+            let frame = Self.frame(
+                src: src, dst: v4(10, 20, 1, 10), sport: UInt16(1024 + r.below(60000)), dport: 443, proto: 6,
+                flags: 0x02, size: 60)
+            set.offsets.append(set.storage.count)
+            set.lengths.append(frame.count)
+            set.storage += frame
+        }
+        return set
+    }
+}
+
+/// A verifier fed from a frame set, with packet time advancing 3 µs a packet (no flow goes idle).
+public final class CoreRun: @unchecked Sendable {
+    public let frames: FrameSet
+    public let verifier: Verifier
+    public var now: Int64 = 1_795_132_800_000_000
+    public var alerts = 0
+
+    public init(frames: FrameSet, flowCapacity: Int = 1 << 20) {
+        self.frames = frames
+        verifier = Verifier(policy: Policy(BenchPolicy.config()), flowCapacity: flowCapacity)
+    }
+
+    /// Feeds `count` packets, cycling through the frames.
+    public func run(_ count: Int) {
+        var left = count
+        while left > 0 {
+            frames.storage.withUnsafeBytes { all in
+                let n = min(left, frames.count)
+                for i in 0..<n {
+                    let bytes = UnsafeRawBufferPointer(
+                        rebasing: all[frames.offsets[i]..<(frames.offsets[i] + frames.lengths[i])])
+                    now &+= 3
+                    if verifier.process(
+                        timestamp: now, bytes: bytes, wireLength: frames.lengths[i], linkType: .ethernet)
+                        != nil
+                    {
+                        alerts &+= 1
+                    }
+                }
+                left -= n
+            }
+        }
+    }
+}

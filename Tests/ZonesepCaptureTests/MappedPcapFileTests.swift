@@ -1,0 +1,219 @@
+import Foundation
+import XCTest
+
+@testable import ZonesepCapture
+
+/// The memory-mapped reader must hand over exactly what libpcap does: the same frames (time, captured
+/// bytes, wire length) and the same ending (end of file, or libpcap's own error after the same frames),
+/// on every capture of the repository and the corpus and on files damaged in every way we could think of.
+final class MappedPcapFileTests: XCTestCase {
+    /// Everything one reader produced from a file.
+    struct Reading: Equatable, CustomStringConvertible {
+        var frames: [Frame] = []
+        var ending = ""
+
+        struct Frame: Equatable {
+            var timestampMicros: Int64
+            var wireLength: Int
+            var bytes: [UInt8]
+        }
+
+        var description: String { "\(frames.count) frames, then \(ending)" }
+    }
+
+    static func read(_ next: () -> PcapFile.ReadResult) -> Reading {
+        var r = Reading()
+        while true {
+            switch next() {
+            case .frame(let f):
+                r.frames.append(
+                    .init(timestampMicros: f.timestampMicros, wireLength: f.wireLength, bytes: Array(f.bytes)))
+            case .end:
+                r.ending = "end"
+                return r
+            case .error(let e):
+                r.ending = "error: \(e.description)"
+                return r
+            }
+        }
+    }
+
+    /// libpcap's reading of `path` (or its open error).
+    static func libpcap(_ path: String) -> Reading {
+        do {
+            let f = try PcapFile(path: path)
+            return read(f.next)
+        } catch {
+            return Reading(ending: "open: \(error.description)")
+        }
+    }
+
+    /// The reading of `CaptureFileReader` in `mode`, and whether it started on the mapped reader.
+    static func reader(_ path: String, mode: CaptureFileReader.Mode = .auto) -> (Reading, mapped: Bool, link: String) {
+        do {
+            let f = try CaptureFileReader(path: path, mode: mode)
+            let mapped = f.isMapped
+            return (read(f.next), mapped, f.dataLinkName)
+        } catch {
+            return (Reading(ending: "open: \(error.description)"), false, "")
+        }
+    }
+
+    static var repositoryRoot: URL {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+            dir.deleteLastPathComponent()
+        }
+        return dir
+    }
+
+    static func files(in dir: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.sorted().map { dir.appendingPathComponent($0).path }
+            .filter { !$0.hasSuffix(".md") && !$0.hasSuffix(".html") && !$0.hasSuffix(".png") }
+    }
+
+    func testSameFramesAsLibpcapOnEveryCapture() throws {
+        let root = Self.repositoryRoot
+        let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/tcpdump")
+        let paths = Self.files(in: root.appendingPathComponent("captures")) + Self.files(in: corpus)
+        XCTAssertGreaterThan(paths.count, 100, "captures/ and ../shared/corpus/tcpdump should be there")
+        var mapped = 0
+        for path in paths {
+            let expected = Self.libpcap(path)
+            let (got, wasMapped, link) = Self.reader(path)
+            if wasMapped { mapped += 1 }
+            XCTAssertEqual(got, expected, "\(path): mapped reader \(got), libpcap \(expected)")
+            if wasMapped, let p = try? PcapFile(path: path) {
+                XCTAssertEqual(link, p.dataLinkName, path)
+            }
+        }
+        // Most of the corpus is classic pcap of a link type zonesep decodes: the fast path must take those.
+        XCTAssertGreaterThan(mapped, 100, "the mapped reader took only \(mapped) of \(paths.count) files")
+    }
+
+    // MARK: - Files built byte by byte
+
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("mapped-pcap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A classic pcap file: header fields, then records of (seconds, fraction, caplen, len, data length).
+    func pcap(
+        magic: UInt32 = 0xa1b2_c3d4, bigEndian: Bool = false, version: (UInt16, UInt16) = (2, 4),
+        snaplen: UInt32 = 65535, linkType: UInt32 = 1,
+        records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)]
+    ) -> Data {
+        var d = Data()
+        func u32(_ v: UInt32) {
+            d.append(contentsOf: withUnsafeBytes(of: bigEndian ? v.bigEndian : v.littleEndian, Array.init))
+        }
+        func u16(_ v: UInt16) {
+            d.append(contentsOf: withUnsafeBytes(of: bigEndian ? v.bigEndian : v.littleEndian, Array.init))
+        }
+        u32(magic)
+        u16(version.0)
+        u16(version.1)
+        u32(0)
+        u32(0)
+        u32(snaplen)
+        u32(linkType)
+        for (i, r) in records.enumerated() {
+            u32(r.sec)
+            u32(r.frac)
+            u32(r.caplen)
+            u32(r.len)
+            d.append(contentsOf: (0..<r.data).map { UInt8(truncatingIfNeeded: $0 &+ i) })
+        }
+        return d
+    }
+
+    /// Writes `data`, then checks both readers agree on it; returns the reading for further checks.
+    @discardableResult
+    func agree(_ name: String, _ data: Data, mapped: Bool, file: StaticString = #filePath, line: UInt = #line) throws
+        -> Reading
+    {
+        let path = dir.appendingPathComponent(name).path
+        try data.write(to: URL(fileURLWithPath: path))
+        let expected = Self.libpcap(path)
+        let (got, wasMapped, _) = Self.reader(path)
+        XCTAssertEqual(got, expected, "\(name)", file: file, line: line)
+        XCTAssertEqual(wasMapped, mapped, "\(name): mapped reader used", file: file, line: line)
+        let (forced, forcedMapped, _) = Self.reader(path, mode: .libpcap)
+        XCTAssertEqual(forced, expected, "\(name) with --reader libpcap", file: file, line: line)
+        XCTAssertFalse(forcedMapped, file: file, line: line)
+        return got
+    }
+
+    func testPlainLittleAndBigEndianAndNanosecondFiles() throws {
+        let records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [
+            (1_795_132_800, 1, 60, 60, 60), (1_795_132_800, 999_999, 40, 1514, 40), (1_795_132_801, 0, 0, 0, 0),
+        ]
+        let le = try agree("le.pcap", pcap(records: records), mapped: true)
+        XCTAssertEqual(le.frames.count, 3)
+        XCTAssertEqual(le.frames[1].wireLength, 1514)
+        XCTAssertEqual(le.frames[1].timestampMicros, 1_795_132_800_999_999)
+        XCTAssertEqual(le.ending, "end")
+        try agree("be.pcap", pcap(bigEndian: true, records: records), mapped: true)
+        let nano = try agree(
+            "nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(1_795_132_800, 123_456_789, 10, 10, 10)]), mapped: true)
+        XCTAssertEqual(nano.frames.first?.timestampMicros, 1_795_132_800_123_456)
+        try agree("nano-be.pcap", pcap(magic: 0xa1b2_3c4d, bigEndian: true, records: records), mapped: true)
+    }
+
+    func testOddTimestampsAndLengthsAsLibpcapReportsThem() throws {
+        // Seconds past 2038 (libpcap reads them as signed), a fraction past one second, len below caplen.
+        try agree(
+            "odd.pcap",
+            pcap(records: [(0xf000_0000, 5, 20, 20, 20), (7, 2_500_000, 20, 20, 20), (8, 0, 30, 10, 30)]),
+            mapped: true)
+        try agree(
+            "odd-nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(0x8000_0001, 0xffff_fff0, 4, 4, 4)]), mapped: true)
+    }
+
+    func testDamagedFilesEndWithLibpcapsErrorAfterTheSameFrames() throws {
+        let good: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [
+            (1, 0, 60, 60, 60), (2, 0, 60, 60, 60),
+        ]
+        let whole = pcap(records: good)
+        // Cut inside the second record's data, and inside its header.
+        let cutData = try agree("cut-data.pcap", whole.prefix(whole.count - 7), mapped: true)
+        XCTAssertEqual(cutData.frames.count, 1)
+        XCTAssertTrue(cutData.ending.hasPrefix("error: "), cutData.ending)
+        let cutHeader = try agree("cut-header.pcap", whole.prefix(24 + 76 + 9), mapped: true)
+        XCTAssertEqual(cutHeader.frames.count, 1)
+        XCTAssertTrue(cutHeader.ending.hasPrefix("error: "), cutHeader.ending)
+        // A record longer than the file's snapshot length (libpcap cuts it), and one beyond any sane length.
+        try agree(
+            "over-snaplen.pcap", pcap(snaplen: 50, records: [(1, 0, 40, 40, 40), (2, 0, 60, 60, 60), (3, 0, 4, 4, 4)]),
+            mapped: true)
+        let huge = try agree(
+            "huge.pcap", pcap(snaplen: 0, records: [(1, 0, 40, 40, 40), (2, 0, 300_000, 300_000, 16)]), mapped: true)
+        XCTAssertEqual(huge.frames.count, 1)
+        XCTAssertTrue(huge.ending.hasPrefix("error: "), huge.ending)
+        // Only the file header, and less than that.
+        try agree("header-only.pcap", pcap(records: []), mapped: true)
+        try agree("short.pcap", pcap(records: []).prefix(10), mapped: false)
+        try agree("empty.pcap", Data(), mapped: false)
+    }
+
+    func testFilesTheMappedReaderLeavesToLibpcap() throws {
+        let one: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [(1, 0, 20, 20, 20)]
+        try agree("v2.3.pcap", pcap(version: (2, 3), records: one), mapped: false)
+        try agree("fcs.pcap", pcap(linkType: 1 | 0x1000_0000, records: one), mapped: false)
+        try agree("ieee80211.pcap", pcap(linkType: 105, records: one), mapped: false)
+        try agree("sll-be.pcap", pcap(bigEndian: true, linkType: 113, records: one), mapped: false)
+        try agree("garbage.pcap", Data(repeating: 0x5a, count: 100), mapped: false)
+        // LINKTYPE_RAW is DLT_RAW once opened, for both readers.
+        try agree("raw.pcap", pcap(linkType: 101, records: one), mapped: true)
+        XCTAssertEqual(Self.reader(dir.appendingPathComponent("raw.pcap").path).link, "RAW")
+        XCTAssertEqual(Self.reader(dir.appendingPathComponent("missing.pcap").path).0.ending.hasPrefix("open: "), true)
+    }
+}

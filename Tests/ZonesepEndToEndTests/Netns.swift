@@ -72,9 +72,15 @@ final class TestNetwork {
         let probe = "zsw\(getpid())-probe"
         do {
             try Tools.run(ip, ["netns", "add", probe])
-            try Tools.run(ip, ["netns", "delete", probe])
         } catch {
             return "this machine refuses to create network namespaces: \(error)"
+        }
+        defer { _ = try? Tools.run(ip, ["netns", "delete", probe]) }
+        do {
+            try Tools.run(ip, ["-n", probe, "link", "add", "br0", "type", "bridge"])
+            try Tools.run(ip, ["-n", probe, "link", "add", "v0", "type", "veth", "peer", "name", "v1"])
+        } catch {
+            return "this kernel offers no bridge or veth devices (modules bridge, veth): \(error)"
         }
         return nil
     }

@@ -416,15 +416,18 @@ final class Collector {
         try conf.write(to: directory.appendingPathComponent("rsyslog.conf"), atomically: true, encoding: .utf8)
     }
 
-    /// Starts rsyslogd in the foreground and waits until every input listens.
-    func start() throws {
+    /// Starts rsyslogd in the foreground and waits until every input listens. `wrap` turns the command into
+    /// one that runs it elsewhere (`ip netns exec NS …`, which execs it: the pid stays rsyslogd's).
+    func start(wrap: (([String]) -> (URL, [String]))? = nil) throws {
         let rsyslogd = try DeliveryTools.require("rsyslogd", package: "rsyslog")
-        let p = Process()
-        p.executableURL = rsyslogd
-        p.arguments = [
-            "-n", "-f", directory.appendingPathComponent("rsyslog.conf").path, "-i",
+        let command = [
+            rsyslogd.path, "-n", "-f", directory.appendingPathComponent("rsyslog.conf").path, "-i",
             directory.appendingPathComponent("rsyslogd.pid").path,
         ]
+        let (tool, arguments) = wrap?(command) ?? (rsyslogd, Array(command.dropFirst()))
+        let p = Process()
+        p.executableURL = tool
+        p.arguments = arguments
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -433,7 +436,7 @@ final class Collector {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             guard p.isRunning else { throw HarnessError("rsyslogd exited at once (status \(p.terminationStatus))") }
-            if listening() { return }
+            if listening(pid: p.processIdentifier) { return }
             usleep(20_000)
         }
         throw HarnessError("rsyslogd did not open its inputs within 20 s")
@@ -448,17 +451,18 @@ final class Collector {
         }
     }
 
-    private func listening() -> Bool {
+    /// Every input is open, as the collector's own network namespace shows it (/proc/PID/net).
+    private func listening(pid: Int32) -> Bool {
         func bound(_ table: String, _ port: UInt16, state: String) -> Bool {
-            let text = (try? String(contentsOfFile: table, encoding: .utf8)) ?? ""
+            let text = ProcFile.read("/proc/\(pid)/net/\(table)")
             let local = "0100007F:" + String(format: "%04X", port)
             return text.split(separator: "\n").contains { line in
                 let f = line.split(separator: " ")
                 return f.count > 3 && f[1] == local && f[3] == state
             }
         }
-        if let p = tcpPort, !bound("/proc/net/tcp", p, state: "0A") { return false }
-        if let p = udpPort, !bound("/proc/net/udp", p, state: "07") { return false }
+        if let p = tcpPort, !bound("tcp", p, state: "0A") { return false }
+        if let p = udpPort, !bound("udp", p, state: "07") { return false }
         if let s = unixSocket, !FileManager.default.fileExists(atPath: s) { return false }
         return true
     }
@@ -555,5 +559,23 @@ final class Background {
 
     func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A /proc file read to its end: procfs reports a size of 0, and a reader that trusts it (Foundation's
+/// `String(contentsOfFile:)`) may stop after the first page, missing sockets further down the table.
+enum ProcFile {
+    static func read(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -222,13 +222,33 @@ enum Sockets {
     static func waitForState(localPort: UInt16, state: String) throws {
         let hexPort = String(format: "%04X", localPort)
         for _ in 0..<500 {
-            let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+            let table = ProcFile.read("/proc/net/tcp")
             for line in table.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ")
                 if f.count > 3, f[1].hasSuffix(":" + hexPort), f[3] == state { return }
             }
             usleep(10_000)
         }
-        throw Failure(description: "the socket on port \(localPort) never reached state \(state)")
+        let table = ProcFile.read("/proc/net/tcp")
+        let lines = table.split(separator: "\n").filter { $0.contains(":" + hexPort) }
+        throw Failure(description: "the socket on port \(localPort) never reached state \(state): \(lines)")
+    }
+}
+
+/// A /proc file read to its end: procfs reports a size of 0, and a reader that trusts it (Foundation's
+/// `String(contentsOfFile:)`) may stop after the first page, missing sockets further down the table.
+enum ProcFile {
+    static func read(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

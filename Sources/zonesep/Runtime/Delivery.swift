@@ -390,13 +390,14 @@ final class Delivery: @unchecked Sendable {
         }
     }
 
+    /// One record to every output; the alerts file last, so a record seen there has reached the others.
     private func emit(json: String, text: String, at micros: Int64, syslog: () -> [UInt8]?) {
         stdout(json, text)
-        alertFile?.write(line: json, timestampMicros: micros)
-        reportFileFailure()
         if !senders.isEmpty, let message = syslog() {
             for s in senders { s.send(message) }
         }
+        alertFile?.write(line: json, timestampMicros: micros)
+        reportFileFailure()
     }
 
     private func reportFileFailure() {

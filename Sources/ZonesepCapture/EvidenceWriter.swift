@@ -91,6 +91,10 @@ public final class EvidenceWriter {
     public var onProblem: (String) -> Void = { _ in }
     var warnedBudget = false
 
+    /// The DLT to write a capture of decoder link type `t` with. Raw IP is LINKTYPE_RAW (101) in files but
+    /// DLT_RAW (12 on Linux) in libpcap's API, which refuses 101 in `pcap_dump_open` and writes 12 as 101.
+    public static func dataLink(for t: LinkType) -> Int32 { t == .raw ? Int32(DLT_RAW) : t.rawValue }
+
     /// Creates the directory when missing (not its parents) and takes stock of evidence already in it.
     public init(directory: String, limits: Limits) throws(EvidenceError) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory

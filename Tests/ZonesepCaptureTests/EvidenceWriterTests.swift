@@ -93,6 +93,22 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(w.openFiles, 0)
     }
 
+    /// Raw IP (LINKTYPE_RAW, 101 in files) goes through libpcap as DLT_RAW and reads back as raw IP.
+    func testRawIPCapturesKeepTheirLinkType() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 0))
+        let dlt = EvidenceWriter.dataLink(for: .raw)
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "raw"), startMicros: t0, linkType: dlt, now: t0).ok)
+        let packet: [UInt8] = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]
+        _ = packet.withUnsafeBytes { w.write(serial: 1, timestampMicros: t0, bytes: $0, wireLength: 20, linkType: dlt) }
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertEqual(c.packets, 1)
+        let f = try PcapFile(path: dir + "/" + c.file)
+        XCTAssertEqual(f.linkType, .raw)
+        guard case .frame(let fr) = f.next() else { return XCTFail("no packet in \(c.file)") }
+        XCTAssertEqual(Array(fr.bytes), packet)
+        XCTAssertEqual(EvidenceWriter.dataLink(for: .ethernet), 1)
+    }
+
     func testTheCapClosesTheFileAndLaterPacketsAreIgnored() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 3, maxBytes: 0))
         XCTAssertTrue(w.open(serial: 7, name: name(t0, "cap"), startMicros: t0, linkType: 1, now: t0).ok)

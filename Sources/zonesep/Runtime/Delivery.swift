@@ -246,7 +246,8 @@ final class Delivery: @unchecked Sendable {
                 let name = records.evidenceFileName(a)
                 let id = nextEvidenceID
                 let (ok, closed) = evidence.open(
-                    serial: id, name: name, startMicros: a.timestampMicros, linkType: linkType.rawValue, now: now)
+                    serial: id, name: name, startMicros: a.timestampMicros,
+                    linkType: EvidenceWriter.dataLink(for: linkType), now: now)
                 for c in closed { evidenceClosed(c, at: now) }
                 if ok {
                     nextEvidenceID &+= 1
@@ -273,7 +274,7 @@ final class Delivery: @unchecked Sendable {
             guard let evidence, let e = evidenceOpen[EvidenceKey(session: session, serial: serial)] else { return }
             if let c = evidence.write(
                 serial: e.id, timestampMicros: timestamp, bytes: bytes, wireLength: wireLength,
-                linkType: linkType.rawValue)
+                linkType: EvidenceWriter.dataLink(for: linkType))
             {
                 evidenceClosed(c, at: timestamp)
             }

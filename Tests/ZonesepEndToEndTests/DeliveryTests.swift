@@ -368,6 +368,8 @@ final class Collector {
         var appName: String
         var msgID: String
         var timeReported: String
+        /// When rsyslog received it (wall clock).
+        var timeGenerated: String
         /// The zonesep@32473 element's parameters, as rsyslog parsed them.
         var data: [String: Any]
         var raw: String
@@ -389,7 +391,7 @@ final class Collector {
         var conf = """
             global(workDirectory="\(d)")
             module(load="mmpstrucdata")
-            template(name="fields" type="string" string="%syslogseverity%\\t%syslogfacility%\\t%app-name%\\t%msgid%\\t%timereported:::date-rfc3339%\\t%$!%\\t%rawmsg%\\n")
+            template(name="fields" type="string" string="%syslogseverity%\\t%syslogfacility%\\t%app-name%\\t%msgid%\\t%timereported:::date-rfc3339%\\t%timegenerated:::date-rfc3339%\\t%$!%\\t%rawmsg%\\n")
 
             """
         for input in ["udp", "tcp", "unix"] {
@@ -472,14 +474,14 @@ final class Collector {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
-            let f = line.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 7, let severity = Int(f[0]), let facility = Int(f[1]),
-                let json = try JSONSerialization.jsonObject(with: Data(f[5].utf8)) as? [String: Any]
+            let f = line.split(separator: "\t", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 8, let severity = Int(f[0]), let facility = Int(f[1]),
+                let json = try JSONSerialization.jsonObject(with: Data(f[6].utf8)) as? [String: Any]
             else { throw HarnessError("rsyslog wrote a line that is not what the template says: \(line)") }
             let sd = (json["rfc5424-sd"] as? [String: Any])?["zonesep@32473"] as? [String: Any] ?? [:]
             return Received(
-                severity: severity, facility: facility, appName: f[2], msgID: f[3], timeReported: f[4], data: sd,
-                raw: f[6])
+                severity: severity, facility: facility, appName: f[2], msgID: f[3], timeReported: f[4],
+                timeGenerated: f[5], data: sd, raw: f[7])
         }
     }
 

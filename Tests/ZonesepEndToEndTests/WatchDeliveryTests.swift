@@ -56,6 +56,23 @@ final class WatchDeliveryTests: XCTestCase {
         throw HarnessError("the daemon's connection to port \(port) never reached state \(state)")
     }
 
+    /// Seconds since the epoch of an RFC 3339 time as rsyslog writes it: `Z` or `±hh:mm` (rsyslog writes the
+    /// time it received a message in the machine's zone).
+    static func seconds(_ t: String) -> Double? {
+        var main = Substring(t)
+        var offset = 0
+        if main.hasSuffix("Z") {
+            main = main.dropLast()
+        } else if main.count > 6, let sign = main.dropLast(5).last, sign == "+" || sign == "-" {
+            let hm = main.suffix(5).split(separator: ":").compactMap { Int($0) }
+            guard hm.count == 2 else { return nil }
+            offset = (sign == "+" ? 1 : -1) * (hm[0] * 3600 + hm[1] * 60)
+            main = main.dropLast(6)
+        }
+        guard let micros = DeliveryTests.micros(rfc3339: String(main) + "Z") else { return nil }
+        return Double(micros) / 1e6 - Double(offset)
+    }
+
     func testTCPCollectorRestartsMidRunAndSIGHUPReopensTheAlertsFile() throws {
         if let reason = TestNetwork.skipReason() { throw XCTSkip("live capture tests skipped: \(reason)") }
         _ = try Tools.require("nc", package: "netcat-openbsd")
@@ -129,6 +146,15 @@ final class WatchDeliveryTests: XCTestCase {
         let flowIDs = stdoutAlerts.compactMap { $0["flow_id"] as? String }
         let got = all.compactMap { $0.data["flow_id"] as? String }
         XCTAssertEqual(got, Array(flowIDs[0..<5]) + Array(flowIDs[7..<9]), "in order, the dropped two missing")
+
+        // The bar: each violation in the SIEM within a second of its first packet, when the collector
+        // is there (the first two and the last two; the three queued waited for it on purpose).
+        for r in Array(all.prefix(2)) + Array(all.suffix(2)) {
+            guard let sent = Self.seconds(r.timeReported), let got = Self.seconds(r.timeGenerated) else {
+                return XCTFail("unreadable times: \(r.timeReported) \(r.timeGenerated)")
+            }
+            XCTAssertLessThan(got - sent, 1.0, "from the flow's first packet to rsyslog: \(r.raw.prefix(120))")
+        }
 
         let summary = try XCTUnwrap(file.records().last)
         XCTAssertEqual(summary["event_type"] as? String, "summary", "the summary ends the (new) alerts file")

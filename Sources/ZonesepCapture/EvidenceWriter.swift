@@ -84,6 +84,8 @@ public final class EvidenceWriter {
     var files: [UInt64: OpenFile] = [:]
     /// Closed (and earlier runs') files, by flow start then name: the order of deletion.
     var stored: [Stored] = []
+    /// The names in `stored`, so a new file can be checked against them without a scan.
+    var storedNames: Set<String> = []
     var totalBytes: UInt64 = 0
     var opened: UInt64 = 0
     public private(set) var stats = Stats()
@@ -136,9 +138,11 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
-        if let i = stored.firstIndex(where: { $0.name == name }) {  // the same flow replayed again: replaced
+        if storedNames.contains(name), let i = stored.firstIndex(where: { $0.name == name }) {
+            // The same flow replayed again into the same directory: its file is replaced.
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
+            storedNames.remove(name)
         }
         guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
         guard
@@ -228,6 +232,7 @@ public final class EvidenceWriter {
         let cutoff = now &- limits.keepRecentMicros
         while totalBytes + n > limits.maxBytes, let oldest = stored.first, oldest.start < cutoff {
             stored.removeFirst()
+            storedNames.remove(oldest.name)
             let path = directory + "/" + oldest.name
             if unlink(path) == 0 || errno == ENOENT {
                 totalBytes -= min(totalBytes, oldest.size)
@@ -259,6 +264,7 @@ public final class EvidenceWriter {
             if (m.start, m.name) < (s.start, s.name) { lo = mid + 1 } else { hi = mid }
         }
         stored.insert(s, at: lo)
+        storedNames.insert(s.name)
     }
 
     /// Takes stock of the evidence files already in the directory (an earlier run's).

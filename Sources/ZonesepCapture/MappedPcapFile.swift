@@ -164,6 +164,9 @@ public final class CaptureFileReader {
     public let linkType: LinkType?
     @usableFromInline var mapped: MappedPcapFile?
     @usableFromInline var pcap: PcapFile?
+    /// The mapping after a hand-over, kept until the reader goes away: frames read from it before the
+    /// hand-over stay valid, so a caller may hold a batch of them across it.
+    var retired: MappedPcapFile?
 
     /// Opens `path`; throws libpcap's error when libpcap cannot open it either.
     public init(path: String, mode: Mode = .auto) throws(PcapError) {
@@ -182,7 +185,8 @@ public final class CaptureFileReader {
         }
     }
 
-    /// Whether frames currently come from the memory mapping (for tests and diagnostics).
+    /// Whether frames currently come from the memory mapping. Such frames stay valid until the reader goes
+    /// away (a replay may batch them); a libpcap frame only until the next read.
     public var isMapped: Bool { mapped != nil }
 
     /// Reads the next frame (valid until the next read).
@@ -203,6 +207,7 @@ public final class CaptureFileReader {
     /// record the mapped reader declined, with its own checks and messages.
     @usableFromInline
     func handOver(after delivered: Int) -> PcapFile.ReadResult {
+        retired = mapped
         mapped = nil
         let p: PcapFile
         do {

@@ -18,7 +18,9 @@ def main():
     for _ in range(runs):
         for name, command in commands:
             start = time.perf_counter()
-            status = subprocess.run(command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            status = subprocess.run(
+                command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600
+            ).returncode
             times[name].append(time.perf_counter() - start)
             # zonesep exits 1 when it found violations (the capture holds some on purpose).
             if status not in (0, 1):

@@ -189,22 +189,31 @@ public final class CoreRun: @unchecked Sendable {
         verifier = Verifier(policy: Policy(BenchPolicy.config()), flowCapacity: flowCapacity)
     }
 
-    /// Feeds `count` packets, cycling through the frames.
+    /// Feeds `count` packets, cycling through the frames, in batches as `zonesep replay` does with a
+    /// memory-mapped file (`Verifier.process(batch:)`).
     public func run(_ count: Int) {
         var left = count
-        while left > 0 {
-            frames.storage.withUnsafeBytes { all in
+        var batch: [Verifier.Frame] = []
+        batch.reserveCapacity(Verifier.batchSize)
+        frames.storage.withUnsafeBytes { all in
+            while left > 0 {
                 let n = min(left, frames.count)
-                for i in 0..<n {
-                    let bytes = UnsafeRawBufferPointer(
-                        rebasing: all[frames.offsets[i]..<(frames.offsets[i] + frames.lengths[i])])
-                    now &+= 3
-                    if verifier.process(
-                        timestamp: now, bytes: bytes, wireLength: frames.lengths[i], linkType: .ethernet)
-                        != nil
-                    {
-                        alerts &+= 1
+                var i = 0
+                while i < n {
+                    let end = min(i + Verifier.batchSize, n)
+                    for j in i..<end {
+                        now &+= 3
+                        let bytes = UnsafeRawBufferPointer(
+                            rebasing: all[frames.offsets[j]..<(frames.offsets[j] + frames.lengths[j])])
+                        batch.append(Verifier.Frame(timestamp: now, bytes: bytes, wireLength: frames.lengths[j]))
                     }
+                    batch.withUnsafeBufferPointer { b in
+                        verifier.process(batch: b, linkType: .ethernet) { _, alert in
+                            if alert != nil { alerts &+= 1 }
+                        }
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                    i = end
                 }
                 left -= n
             }

@@ -1,27 +1,29 @@
 /// One flow's state: identity, who initiated it, counters in both directions and its verdict.
 public struct FlowEntry: Sendable {
+    // Fields every packet of the flow reads or writes come first, so that they share as few cache lines
+    // as possible; the rest (set once, read at the flow's end) follow.
     public var key: FlowKey
-    /// Serial number in order of creation: unique within a run, stable across identical runs.
-    public var serial: UInt64 = 0
-    public var firstSeen: Int64 = 0
     public var lastSeen: Int64 = 0
-    public var packetsAB: UInt64 = 0
-    public var packetsBA: UInt64 = 0
-    public var bytesAB: UInt64 = 0
-    public var bytesBA: UInt64 = 0
     public var zoneA = ZoneRef.external
     public var zoneB = ZoneRef.external
-    /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none).
-    public var macA: UInt64 = 0
-    public var macB: UInt64 = 0
-    public var hasMACs = false
-    /// True when endpoint A initiated the flow.
-    public var initiatorIsA = true
-    public var method = InitiatorMethod.firstPacket
     /// Flags of the state machine: FIN from A, FIN from B, RST seen.
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
+    /// True when endpoint A initiated the flow.
+    public var initiatorIsA = true
+    public var packetsAB: UInt64 = 0
+    public var packetsBA: UInt64 = 0
+    public var bytesAB: UInt64 = 0
+    public var bytesBA: UInt64 = 0
+    /// Serial number in order of creation: unique within a run, stable across identical runs.
+    public var serial: UInt64 = 0
+    public var firstSeen: Int64 = 0
+    /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none).
+    public var macA: UInt64 = 0
+    public var macB: UInt64 = 0
+    public var hasMACs = false
+    public var method = InitiatorMethod.firstPacket
     /// The conduit a `conduit-mac-mismatch` verdict concerns.
     public var conduit: Int16 = -1
     /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
@@ -61,9 +63,13 @@ public struct FlowTimeouts: Sendable {
     public init() {}
 
     @inlinable
-    public func timeout(for e: FlowEntry) -> Int64 {
-        switch e.key.proto {
-        case IPProtocolNumber.tcp: return e.isClosed ? tcpClosed : tcp
+    public func timeout(for e: FlowEntry) -> Int64 { timeout(proto: e.key.proto, closed: e.isClosed) }
+
+    /// The timeout of a flow of protocol `proto` (`closed`: a TCP flow closed by FIN or RST).
+    @inlinable
+    public func timeout(proto: UInt8, closed: Bool) -> Int64 {
+        switch proto {
+        case IPProtocolNumber.tcp: return closed ? tcpClosed : tcp
         case IPProtocolNumber.udp: return udp
         case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6: return icmp
         default: return other

@@ -10,23 +10,35 @@ public final class FlowTable {
     public let capacity: Int
     public let timeouts: FlowTimeouts
     let entries: UnsafeMutablePointer<FlowEntry>
-    /// High 32 bits: the key hash's low 32 bits (so a slot knows its home without rehashing the key).
-    /// Low 32 bits: entry index + 1 (0 = empty).
-    var slots: UnsafeMutablePointer<UInt64>
-    var slotMask: Int
     /// The index size at the cap: twice the capacity, rounded up to a power of two.
     let maximumSlotCount: Int
-    var freeList: UnsafeMutablePointer<UInt32>
-    var freeCount: Int
-    /// Entries ever handed out (the dense prefix `0..<highWater` has been initialised).
-    var highWater: Int
-    var inUse: UnsafeMutablePointer<Bool>
-    /// Round-robin cursor of the idle sweep.
-    var sweepCursor = 0
+    private let freeList: UnsafeMutablePointer<UInt32>
+    private let inUse: UnsafeMutablePointer<Bool>
 
-    public private(set) var count = 0
-    public internal(set) var evictions: UInt64 = 0
-    public internal(set) var expirations: UInt64 = 0
+    /// Flows in the table, and flows that left it full (evicted) or idle.
+    public var count: Int { m.pointee.count }
+    public var evictions: UInt64 { m.pointee.evictions }
+    public var expirations: UInt64 { m.pointee.expirations }
+
+    /// The table's mutable bookkeeping, behind a pointer so that the per-packet path pays no dynamic
+    /// exclusivity check (see `Verifier`).
+    struct Bookkeeping {
+        /// High 32 bits: the key hash's low 32 bits (so a slot knows its home without rehashing the key).
+        /// Low 32 bits: entry index + 1 (0 = empty).
+        var slots: UnsafeMutablePointer<UInt64>
+        var slotMask: Int
+        var freeCount = 0
+        /// Entries ever handed out (the dense prefix `0..<highWater` has been initialised).
+        var highWater = 0
+        /// Round-robin cursor of the idle sweep.
+        var sweepCursor = 0
+        var count = 0
+        var evictions: UInt64 = 0
+        var expirations: UInt64 = 0
+        /// Written by the prefetch touches so that their loads are kept.
+        var prefetchSink: UInt64 = 0
+    }
+    private let m: UnsafeMutablePointer<Bookkeeping>
 
     /// Window scanned for the least recently seen flow when the table is full.
     public static let evictionWindow = 16
@@ -41,24 +53,26 @@ public final class FlowTable {
         while slotCount < cap * 2 { slotCount <<= 1 }
         maximumSlotCount = slotCount
         slotCount = min(slotCount, FlowTable.initialSlotCount)
-        slotMask = slotCount - 1
+        let mask = slotCount - 1
         entries = .allocate(capacity: cap)
         // Entries stay uninitialised (untouched pages cost no memory) until a flow takes them.
-        slots = .allocate(capacity: slotCount)
+        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
+        m = .allocate(capacity: 1)
+        m.initialize(to: Bookkeeping(slots: slots, slotMask: mask))
         inUse = .allocate(capacity: cap)
         inUse.initialize(repeating: false, count: cap)
         freeList = .allocate(capacity: cap)
-        freeCount = 0
-        highWater = 0
     }
 
     deinit {
-        if highWater > 0 { entries.deinitialize(count: highWater) }
+        if m.pointee.highWater > 0 { entries.deinitialize(count: m.pointee.highWater) }
         entries.deallocate()
-        slots.deallocate()
+        m.pointee.slots.deallocate()
         inUse.deallocate()
         freeList.deallocate()
+        m.deinitialize(count: 1)
+        m.deallocate()
     }
 
     @inline(__always)
@@ -66,21 +80,49 @@ public final class FlowTable {
 
     /// The home position of the slot value `s` in the current index.
     @inline(__always)
-    func home(_ s: UInt64) -> Int { Int(truncatingIfNeeded: s >> 32) & slotMask }
+    func home(_ s: UInt64) -> Int { Int(truncatingIfNeeded: s >> 32) & m.pointee.slotMask }
 
     /// The index of the entry for `key`, or nil.
     @inline(__always)
     public func find(_ key: FlowKey, hash: UInt64) -> Int? {
-        var i = Int(truncatingIfNeeded: hash) & slotMask
+        var i = Int(truncatingIfNeeded: hash) & m.pointee.slotMask
         let t = tag(hash)
         while true {
-            let s = slots[i]
+            let s = m.pointee.slots[i]
             if s == 0 { return nil }
             if s & 0xffff_ffff_0000_0000 == t {
                 let e = Int(truncatingIfNeeded: s & 0xffff_ffff) - 1
                 if entries[e].key == key { return e }
             }
-            i = (i + 1) & slotMask
+            i = (i + 1) & m.pointee.slotMask
+        }
+    }
+
+    /// Loads the index slot a key with `hash` starts probing at, so that a later `find` finds it in cache
+    /// (a prefetch: the caller issues several before using any).
+    @inline(__always)
+    public func touchIndex(hash: UInt64) {
+        m.pointee.prefetchSink &+= m.pointee.slots[Int(truncatingIfNeeded: hash) & m.pointee.slotMask]
+    }
+
+    /// Loads both cache lines of the entry the first slot with `hash`'s tag points to (the likely match),
+    /// after `touchIndex` brought the slot in.
+    @inline(__always)
+    public func touchEntry(hash: UInt64) {
+        var i = Int(truncatingIfNeeded: hash) & m.pointee.slotMask
+        let t = tag(hash)
+        while true {
+            let s = m.pointee.slots[i]
+            if s == 0 { return }
+            if s & 0xffff_ffff_0000_0000 == t {
+                let raw = UnsafeRawPointer(entries + (Int(truncatingIfNeeded: s & 0xffff_ffff) - 1))
+                // The per-packet fields: the key, then up to the byte counters (at most three lines).
+                m.pointee.prefetchSink &+=
+                    raw.load(as: UInt64.self) &+ raw.load(fromByteOffset: 56, as: UInt64.self)
+                    &+ raw.load(fromByteOffset: 88, as: UInt64.self)
+                return
+            }
+            i = (i + 1) & m.pointee.slotMask
         }
     }
 
@@ -92,16 +134,16 @@ public final class FlowTable {
 
     /// Doubles the index (while below its size at the cap) and re-places every slot from its stored hash.
     func growIndex() {
-        let oldCount = slotMask + 1
+        let oldCount = m.pointee.slotMask + 1
         let newCount = oldCount * 2
-        let old = slots
-        slots = .allocate(capacity: newCount)
-        slots.initialize(repeating: 0, count: newCount)
-        slotMask = newCount - 1
+        let old = m.pointee.slots
+        m.pointee.slots = .allocate(capacity: newCount)
+        m.pointee.slots.initialize(repeating: 0, count: newCount)
+        m.pointee.slotMask = newCount - 1
         for j in 0..<oldCount where old[j] != 0 {
             var i = home(old[j])
-            while slots[i] != 0 { i = (i + 1) & slotMask }
-            slots[i] = old[j]
+            while m.pointee.slots[i] != 0 { i = (i + 1) & m.pointee.slotMask }
+            m.pointee.slots[i] = old[j]
         }
         old.deallocate()
     }
@@ -109,70 +151,72 @@ public final class FlowTable {
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
     /// passed to `evicted` before its slot is reused.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
-        if count >= capacity { evictOne(now: now, evicted: evicted) }
+        if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
         let e: Int
-        if freeCount > 0 {
-            freeCount -= 1
-            e = Int(freeList[freeCount])
+        if m.pointee.freeCount > 0 {
+            m.pointee.freeCount -= 1
+            e = Int(freeList[m.pointee.freeCount])
             entries[e] = FlowEntry(key: key)
         } else {
-            e = highWater
+            e = m.pointee.highWater
             (entries + e).initialize(to: FlowEntry(key: key))
-            highWater += 1
+            m.pointee.highWater += 1
         }
         inUse[e] = true
-        if (count + 1) * 2 > slotMask + 1 && slotMask + 1 < maximumSlotCount { growIndex() }
-        var i = Int(truncatingIfNeeded: hash) & slotMask
-        while slots[i] != 0 { i = (i + 1) & slotMask }
-        slots[i] = tag(hash) | UInt64(e + 1)
-        count += 1
+        if (m.pointee.count + 1) * 2 > m.pointee.slotMask + 1 && m.pointee.slotMask + 1 < maximumSlotCount {
+            growIndex()
+        }
+        var i = Int(truncatingIfNeeded: hash) & m.pointee.slotMask
+        while m.pointee.slots[i] != 0 { i = (i + 1) & m.pointee.slotMask }
+        m.pointee.slots[i] = tag(hash) | UInt64(e + 1)
+        m.pointee.count += 1
         return e
     }
 
     /// Removes the entry at `index`.
     public func remove(at index: Int) {
         let hash = entries[index].key.hashValue64
-        var i = Int(truncatingIfNeeded: hash) & slotMask
-        while Int(truncatingIfNeeded: slots[i] & 0xffff_ffff) != index + 1 {
-            if slots[i] == 0 { return }  // not indexed: nothing to do
-            i = (i + 1) & slotMask
+        var i = Int(truncatingIfNeeded: hash) & m.pointee.slotMask
+        while Int(truncatingIfNeeded: m.pointee.slots[i] & 0xffff_ffff) != index + 1 {
+            if m.pointee.slots[i] == 0 { return }  // not indexed: nothing to do
+            i = (i + 1) & m.pointee.slotMask
         }
         // Backward-shift deletion: pull later members of the probe run into the hole.
         var hole = i
-        var j = (i + 1) & slotMask
-        while slots[j] != 0 {
-            let h = home(slots[j])
+        var j = (i + 1) & m.pointee.slotMask
+        while m.pointee.slots[j] != 0 {
+            let h = home(m.pointee.slots[j])
             // Move j into the hole if its home is not cyclically in (hole, j].
-            let distHole = (hole - h) & slotMask
-            let distJ = (j - h) & slotMask
+            let distHole = (hole - h) & m.pointee.slotMask
+            let distJ = (j - h) & m.pointee.slotMask
             if distHole < distJ {
-                slots[hole] = slots[j]
+                m.pointee.slots[hole] = m.pointee.slots[j]
                 hole = j
             }
-            j = (j + 1) & slotMask
+            j = (j + 1) & m.pointee.slotMask
         }
-        slots[hole] = 0
+        m.pointee.slots[hole] = 0
         inUse[index] = false
-        freeList[freeCount] = UInt32(index)
-        freeCount += 1
-        count -= 1
+        freeList[m.pointee.freeCount] = UInt32(index)
+        m.pointee.freeCount += 1
+        m.pointee.count -= 1
     }
 
     /// Whether the entry has been idle past its timeout at `now`.
     public func isExpired(_ index: Int, now: Int64) -> Bool {
-        let e = entries[index]
-        return now - e.lastSeen > timeouts.timeout(for: e)
+        let e = entries + index  // fields read in place: no copy of the entry
+        return now - e.pointee.lastSeen > timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
     }
 
     /// Expires idle flows among the next `budget` entries of the round-robin sweep.
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
-        guard highWater > 0 else { return }
-        for _ in 0..<min(budget, highWater) {
-            let e = sweepCursor
-            sweepCursor = sweepCursor + 1 == highWater ? 0 : sweepCursor + 1
+        guard m.pointee.highWater > 0 else { return }
+        for _ in 0..<min(budget, m.pointee.highWater) {
+            let e = m.pointee.sweepCursor
+            m.pointee.sweepCursor = m.pointee.sweepCursor + 1 == m.pointee.highWater ? 0 : m.pointee.sweepCursor + 1
             if inUse[e] && isExpired(e, now: now) {
                 ended(entries[e], .idle)
-                expirations += 1
+                m.pointee.expirations += 1
                 remove(at: e)
             }
         }
@@ -183,7 +227,7 @@ public final class FlowTable {
         var oldest = -1
         var oldestSeen = Int64.max
         var scanned = 0
-        var i = sweepCursor
+        var i = m.pointee.sweepCursor
         while scanned < FlowTable.evictionWindow || oldest < 0 {
             if inUse[i] {
                 if isExpired(i, now: now) {
@@ -195,15 +239,15 @@ public final class FlowTable {
                     oldest = i
                 }
             }
-            i = i + 1 == highWater ? 0 : i + 1
+            i = i + 1 == m.pointee.highWater ? 0 : i + 1
             scanned += 1
         }
-        sweepCursor = i
+        m.pointee.sweepCursor = i
         if isExpired(oldest, now: now) {
-            expirations += 1
+            m.pointee.expirations += 1
             evicted(entries[oldest], .idle)
         } else {
-            evictions += 1
+            m.pointee.evictions += 1
             evicted(entries[oldest], .evicted)
         }
         remove(at: oldest)
@@ -211,12 +255,12 @@ public final class FlowTable {
 
     /// Calls `body` for every live flow, in entry order (deterministic for the same input).
     public func forEach(_ body: (FlowEntry) -> Void) {
-        for i in 0..<highWater where inUse[i] { body(entries[i]) }
+        for i in 0..<m.pointee.highWater where inUse[i] { body(entries[i]) }
     }
 
     /// Removes every flow, handing each to `ended` (the end of a replay).
     public func drain(_ ended: (FlowEntry, FlowEndReason) -> Void) {
-        for i in 0..<highWater where inUse[i] {
+        for i in 0..<m.pointee.highWater where inUse[i] {
             ended(entries[i], .endOfCapture)
             remove(at: i)
         }

@@ -102,16 +102,25 @@ struct ReplayRunner {
             fail(&result, "\(path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped")
             return result
         }
+        // Frames of the memory mapping stay valid, so they go through in batches; a libpcap frame at once.
+        var batch: [Verifier.Frame] = []
+        batch.reserveCapacity(Verifier.batchSize)
         while true {
             switch file.next() {
             case .frame(let frame):
                 result.packets += 1
                 if result.firstPacketMicros == nil { result.firstPacketMicros = frame.timestampMicros }
                 result.lastPacketMicros = frame.timestampMicros
-                session.process((frame.timestampMicros, frame.bytes, frame.wireLength), linkType: linkType)
+                batch.append(
+                    Verifier.Frame(timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength))
+                if batch.count == Verifier.batchSize || !file.isMapped {
+                    session.process(batch: &batch, linkType: linkType)
+                }
             case .end:
+                session.process(batch: &batch, linkType: linkType)
                 return result
             case .error(let e):
+                session.process(batch: &batch, linkType: linkType)
                 fail(&result, "\(path): damaged after \(result.packets) packets: \(e.message)")
                 return result
             }

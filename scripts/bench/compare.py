@@ -2,7 +2,10 @@
 """Times the commands of scripts/bench-compare: N interleaved rounds (each command once per round, in
 the same order), then the median wall time of each and its ratio to the bare libpcap loop.
 
-Usage: compare.py RUNS NAME=COMMAND...   (COMMAND is run by /bin/sh with stdout and stderr to /dev/null)
+A run still going after TIMEOUT seconds is killed and counted as hung; the median is then over the runs
+that finished, and the line says how many hung.
+
+Usage: compare.py RUNS TIMEOUT NAME=COMMAND...   (run by /bin/sh, stdout and stderr to /dev/null)
 """
 
 import statistics
@@ -13,14 +16,23 @@ import time
 
 def main():
     runs = int(sys.argv[1])
-    commands = [arg.split("=", 1) for arg in sys.argv[2:]]
+    timeout = float(sys.argv[2])
+    commands = [arg.split("=", 1) for arg in sys.argv[3:]]
     times = {name: [] for name, _ in commands}
+    hung = {name: 0 for name, _ in commands}
     for _ in range(runs):
         for name, command in commands:
             start = time.perf_counter()
-            status = subprocess.run(
-                command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600
-            ).returncode
+            proc = subprocess.Popen(
+                command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
+            try:
+                status = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                subprocess.run(["kill", "-KILL", "--", f"-{proc.pid}"], check=False)
+                proc.wait()
+                hung[name] += 1
+                continue
             times[name].append(time.perf_counter() - start)
             # zonesep exits 1 when it found violations (the capture holds some on purpose).
             if status not in (0, 1):
@@ -29,8 +41,12 @@ def main():
     width = max(len(name) for name, _ in commands)
     print(f"{'':{width}}  median s  ratio   (min-max s, {runs} interleaved runs)")
     for name, _ in commands:
+        note = f"; {hung[name]} of {runs} runs hung, killed after {timeout:.0f} s" if hung[name] else ""
+        if not times[name]:
+            print(f"{name:{width}}       n/a    n/a   (every run hung, killed after {timeout:.0f} s)")
+            continue
         m = statistics.median(times[name])
-        print(f"{name:{width}}  {m:8.3f}  {m / base:5.2f}x  ({min(times[name]):.3f}-{max(times[name]):.3f})")
+        print(f"{name:{width}}  {m:8.3f}  {m / base:5.2f}x  ({min(times[name]):.3f}-{max(times[name]):.3f}{note})")
 
 
 if __name__ == "__main__":

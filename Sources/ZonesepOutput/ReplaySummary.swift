@@ -24,6 +24,9 @@ public struct ReplaySummary: Sendable {
     public var flowCapacity: Int
     /// Every violating flow with its totals, in the order the alerts were raised.
     public var violations: [Violation]
+    /// Violating flows left out of `violations` because a long-running sensor reached its limit on how
+    /// many it keeps (their alerts were written as usual).
+    public var violationsOmitted: UInt64 = 0
     /// Alerts folded into an earlier one by `--suppress-window` (`alerts.total` still counts every
     /// violating flow found; this says how many of them were not written as records of their own).
     public var alertsSuppressed: UInt64 = 0
@@ -129,6 +132,7 @@ public struct ReplaySummary: Sendable {
                     x.add("end", v.end.name)
                     return x.json
                 }))
+        o.add("violations_omitted", violationsOmitted)
         o.addRaw(
             "files",
             JSONObject.array(

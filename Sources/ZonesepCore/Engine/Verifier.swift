@@ -244,7 +244,7 @@ public final class Verifier {
                     && packet.tcpFlags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack)
                         == DecodedPacket.TCPFlag.syn)
             if startsAnew {
-                endFlow(flows[i], flows.isExpired(i, now: now) ? .idle : .closed)
+                endFlow(flows[i], flows[i].isClosed ? .closed : .idle)
                 flows.remove(at: i)
                 index = nil
             }

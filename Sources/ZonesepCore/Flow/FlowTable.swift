@@ -215,7 +215,7 @@ public final class FlowTable {
             let e = m.pointee.sweepCursor
             m.pointee.sweepCursor = m.pointee.sweepCursor + 1 == m.pointee.highWater ? 0 : m.pointee.sweepCursor + 1
             if inUse[e] && isExpired(e, now: now) {
-                ended(entries[e], .idle)
+                ended(entries[e], entries[e].isClosed ? .closed : .idle)
                 m.pointee.expirations += 1
                 remove(at: e)
             }
@@ -245,7 +245,7 @@ public final class FlowTable {
         m.pointee.sweepCursor = i
         if isExpired(oldest, now: now) {
             m.pointee.expirations += 1
-            evicted(entries[oldest], .idle)
+            evicted(entries[oldest], entries[oldest].isClosed ? .closed : .idle)
         } else {
             m.pointee.evictions += 1
             evicted(entries[oldest], .evicted)
@@ -261,7 +261,7 @@ public final class FlowTable {
     /// Removes every flow, handing each to `ended` (the end of a replay).
     public func drain(_ ended: (FlowEntry, FlowEndReason) -> Void) {
         for i in 0..<m.pointee.highWater where inUse[i] {
-            ended(entries[i], .endOfCapture)
+            ended(entries[i], entries[i].isClosed ? .closed : .endOfCapture)
             remove(at: i)
         }
     }
@@ -275,5 +275,7 @@ public final class FlowTable {
 
 /// Why a flow left the table.
 public enum FlowEndReason: UInt8, Sendable {
+    /// `idle`: no packet for the protocol's timeout; `closed`: TCP closed by RST or FIN from both sides;
+    /// `evicted`: pushed out by the flow cap; `endOfCapture`: still open when the input ended.
     case idle, closed, evicted, endOfCapture
 }

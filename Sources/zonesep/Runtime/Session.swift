@@ -12,6 +12,10 @@ final class Session {
     /// Violating flows still in the table, by flow serial; moved to `violations` when they end.
     private var open: [UInt64: Alert] = [:]
     private(set) var violations: [Violation] = []
+    /// A sensor that runs for months must not grow without bound: past this many violating flows the
+    /// summary lists no more (it counts them), while each still raises its alert.
+    static let violationLimit = 100_000
+    private(set) var violationsOmitted: UInt64 = 0
     /// When set (watch), each alert goes here instead of `out`: one writer shared by every worker.
     var alertSink: ((Alert, AlertFormat) -> Void)?
 
@@ -118,7 +122,11 @@ final class Session {
     private func flowEnded(_ flow: FlowEntry, _ reason: FlowEndReason) {
         guard flow.verdict != nil, let alert = open.removeValue(forKey: flow.serial) else { return }
         delivery?.flowEnded(session: deliverySession, flow: flow, reason: reason)
-        violations.append(Violation(alert: alert, flow: flow, end: reason))
+        if violations.count < Session.violationLimit {
+            violations.append(Violation(alert: alert, flow: flow, end: reason))
+        } else {
+            violationsOmitted += 1
+        }
     }
 
     /// Ends every flow and builds the summary of the run.
@@ -129,6 +137,7 @@ final class Session {
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity,
             violations: violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial })
+        summary.violationsOmitted = violationsOmitted
         if ownsDelivery { delivery?.finish(into: &summary) }
         return summary
     }

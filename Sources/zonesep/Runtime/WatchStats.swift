@@ -92,6 +92,7 @@ enum SummaryMerge {
             total.flowsEvicted &+= p.flowsEvicted
             total.flowCapacity += p.flowCapacity
             total.violations += p.violations
+            total.violationsOmitted &+= p.violationsOmitted
         }
         if parts.count > 1 {
             // Flow serials are per worker: order by when each flow began instead.

@@ -160,6 +160,23 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(verifier.counters.flows, 2)
     }
 
+    func testFlowsEndWithTheirReason() {
+        var ended: [(UInt16, FlowEndReason)] = []
+        verifier.onFlowEnd = { e, reason in ended.append((e.key.portA == 445 ? e.key.portB : e.key.portA, reason)) }
+        feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0)
+        feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x11), at: 1)
+        feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x11), at: 1.1)
+        feed(F.tcpFrame("10.20.3.4", 51513, "10.30.7.8", 445, flags: 0x02), at: 2)
+        feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x02), at: 12)  // sweeps past the linger
+        XCTAssertEqual(ended.map(\.0), [51512])
+        XCTAssertEqual(ended.map(\.1), [.closed])
+        feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x10), at: 700)  // 51513 idle, 51514 anew
+        verifier.finish()
+        XCTAssertEqual(ended.map(\.0).sorted(), [51512, 51513, 51514, 51514])
+        XCTAssertEqual(ended.filter { $0.0 == 51513 }.map(\.1), [.idle])
+        XCTAssertEqual(ended.filter { $0.0 == 51514 }.map(\.1), [.idle, .endOfCapture])
+    }
+
     func testIdleFlowExpiresInPacketTime() {
         XCTAssertNotNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 0))
         XCTAssertNil(feed(F.udpFrame("10.20.3.4", 40000, "10.30.7.8", 53), at: 119))

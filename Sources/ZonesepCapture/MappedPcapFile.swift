@@ -110,10 +110,7 @@ public final class MappedPcapFile {
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
     /// libpcap's name for the link type (`EN10MB`, `LINUX_SLL`, ...).
-    public var dataLinkName: String {
-        if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }
-        return "DLT \(dataLink)"
-    }
+    public var dataLinkName: String { ZonesepCapture.dataLinkName(dataLink) }
 
     /// The next record, valid as long as this file is.
     @inlinable

@@ -15,6 +15,20 @@ public struct CapturedFrame {
         self.bytes = bytes
         self.wireLength = wireLength
     }
+
+    /// The frame libpcap's `pcap_next_ex` handed over (handles opened with microsecond precision).
+    init(header h: UnsafeMutablePointer<pcap_pkthdr>, data: UnsafePointer<UInt8>) {
+        let caplen = Int(h.pointee.caplen)
+        self.init(
+            timestampMicros: Int64(h.pointee.ts.tv_sec) &* 1_000_000 &+ Int64(h.pointee.ts.tv_usec),
+            bytes: UnsafeRawBufferPointer(start: data, count: caplen), wireLength: max(Int(h.pointee.len), caplen))
+    }
+}
+
+/// libpcap's name for a link type (`EN10MB`, `IEEE802_11_RADIO`, ...), or its number.
+func dataLinkName(_ dataLink: Int32) -> String {
+    if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }
+    return "DLT \(dataLink)"
 }
 
 /// A capture file opened with libpcap (pcap or pcapng): the reader of record for offline input.
@@ -44,10 +58,7 @@ public final class PcapFile {
     deinit { pcap_close(handle) }
 
     /// libpcap's name for the link type (`EN10MB`, `IEEE802_11_RADIO`, ...), or its number.
-    public var dataLinkName: String {
-        if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }
-        return "DLT \(dataLink)"
-    }
+    public var dataLinkName: String { ZonesepCapture.dataLinkName(dataLink) }
 
     /// What one read produced.
     public enum ReadResult {
@@ -65,12 +76,7 @@ public final class PcapFile {
         switch rc {
         case 1:
             guard let h = header, let d = data else { return .end }
-            let ts = Int64(h.pointee.ts.tv_sec) &* 1_000_000 &+ Int64(h.pointee.ts.tv_usec)
-            let caplen = Int(h.pointee.caplen)
-            return .frame(
-                CapturedFrame(
-                    timestampMicros: ts, bytes: UnsafeRawBufferPointer(start: d, count: caplen),
-                    wireLength: max(Int(h.pointee.len), caplen)))
+            return .frame(CapturedFrame(header: h, data: d))
         case PCAP_ERROR_BREAK:
             return .end
         default:

@@ -110,10 +110,7 @@ public final class PcapLive {
     deinit { pcap_close(handle) }
 
     /// libpcap's name for the link type (`EN10MB`, `LINUX_SLL2`, ...), or its number.
-    public var dataLinkName: String {
-        if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }
-        return "DLT \(dataLink)"
-    }
+    public var dataLinkName: String { ZonesepCapture.dataLinkName(dataLink) }
 
     /// What one non-blocking read produced.
     public enum ReadResult {
@@ -132,12 +129,7 @@ public final class PcapLive {
         switch rc {
         case 1:
             guard let h = header, let d = data else { return .empty }
-            let ts = Int64(h.pointee.ts.tv_sec) &* 1_000_000 &+ Int64(h.pointee.ts.tv_usec)
-            let caplen = Int(h.pointee.caplen)
-            return .frame(
-                CapturedFrame(
-                    timestampMicros: ts, bytes: UnsafeRawBufferPointer(start: d, count: caplen),
-                    wireLength: max(Int(h.pointee.len), caplen)))
+            return .frame(CapturedFrame(header: h, data: d))
         case 0, PCAP_ERROR_BREAK:
             return .empty
         default:

@@ -130,6 +130,12 @@ public struct ReplaySummary: Sendable {
                     x.add("packets", v.packets)
                     x.add("bytes", v.bytes)
                     x.add("end", v.end.name)
+                    if let file = v.evidenceFile {
+                        var e = JSONObject()
+                        e.add("path", file)
+                        e.add("sha256", v.evidenceSHA256)
+                        x.addRaw("evidence", e.json)
+                    }
                     return x.json
                 }))
         o.add("violations_omitted", violationsOmitted)

@@ -10,6 +10,10 @@ public struct Violation: Sendable {
     public var bytes: UInt64
     /// Why the flow left the table: idle, closed, evicted, or end of capture.
     public var end: FlowEndReason
+    /// The evidence capture of the flow (file name as in the alert's `evidence` field) and its SHA-256,
+    /// where `--evidence` wrote one.
+    public var evidenceFile: String?
+    public var evidenceSHA256: String?
 
     public init(alert: Alert, flow: FlowEntry, end: FlowEndReason) {
         self.alert = alert

@@ -300,6 +300,10 @@ final class DeliveryTests: XCTestCase {
             }
             let path = dir.appendingPathComponent(name).path
             XCTAssertEqual(record["sha256"] as? String, try sha256sum(path), "sha256 of \(name)")
+            // The summary names the same file and hash for the flow (what the run's audit report shows).
+            let listed = violation["evidence"] as? [String: Any]
+            XCTAssertEqual(listed?["path"] as? String, name, context)
+            XCTAssertEqual(listed?["sha256"] as? String, record["sha256"] as? String, context)
 
             let ips = [alert["src_ip"], alert["dest_ip"]].compactMap { $0 as? String }
             let ports = [alert["src_port"], alert["dest_port"]].compactMap { JSONLines.int($0).map(String.init) }

@@ -28,7 +28,8 @@ extension AuditReport {
                     srcIP: a.srcIP, srcPort: a.srcPort, destIP: a.destIP, destPort: a.destPort, srcZone: a.srcZone,
                     destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
-                    bytes: v.bytes, end: v.end.name)
+                    bytes: v.bytes, end: v.end.name,
+                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) })
             })
     }
 }

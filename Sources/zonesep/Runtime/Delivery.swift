@@ -158,6 +158,8 @@ final class Delivery: @unchecked Sendable {
     private let evidence: EvidenceWriter?
     private var evidenceOpen: [EvidenceKey: (id: UInt64, alert: Alert, format: AlertFormat)] = [:]
     private var evidenceKeys: [UInt64: EvidenceKey] = [:]
+    /// Closed evidence files by flow, for the summary's violations (and so the audit report of the run).
+    private var closedEvidence: [EvidenceKey: (file: String, sha256: String?)] = [:]
     private var nextEvidenceID: UInt64 = 1
     /// The format of the latest alert: alert_update records name zones with it.
     private var lastFormat: AlertFormat?
@@ -349,6 +351,17 @@ final class Delivery: @unchecked Sendable {
             finished = f
             return f
         }
+        // One session's serials identify its flows; where several workers share the delivery they do not.
+        let byFlow = lock.withLock { _ in closedEvidence }
+        if Set(byFlow.keys.map(\.session)).count == 1, let session = byFlow.keys.first?.session {
+            for i in summary.violations.indices {
+                let v = summary.violations[i]
+                guard let e = byFlow[EvidenceKey(session: session, serial: v.alert.flowSerial)]
+                else { continue }
+                summary.violations[i].evidenceFile = e.file
+                summary.violations[i].evidenceSHA256 = e.sha256
+            }
+        }
         summary.alertsSuppressed = result.suppressed
         summary.alertsRateLimited = result.rateLimited
         summary.delivery = result.0.isEmpty ? nil : result.0
@@ -378,6 +391,7 @@ final class Delivery: @unchecked Sendable {
     private func evidenceClosed(_ c: EvidenceWriter.Closed, at now: Int64) {
         guard let key = evidenceKeys.removeValue(forKey: c.serial), let e = evidenceOpen.removeValue(forKey: key)
         else { return }
+        if closedEvidence.count < Session.violationLimit { closedEvidence[key] = (c.file, c.sha256) }
         writeEvidence(c, alert: e.alert, format: e.format, at: now)
     }
 

@@ -208,9 +208,7 @@ public final class CoreRun: @unchecked Sendable {
                         batch.append(Verifier.Frame(timestamp: now, bytes: bytes, wireLength: frames.lengths[j]))
                     }
                     batch.withUnsafeBufferPointer { b in
-                        verifier.process(batch: b, linkType: .ethernet) { _, alert in
-                            if alert != nil { alerts &+= 1 }
-                        }
+                        verifier.process(batch: b, linkType: .ethernet) { _, _ in alerts &+= 1 }
                     }
                     batch.removeAll(keepingCapacity: true)
                     i = end

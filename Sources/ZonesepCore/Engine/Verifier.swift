@@ -21,6 +21,8 @@ public final class Verifier {
         var nextSerial: UInt64 = 1
         var lastFlowSerial: UInt64 = 0
         var lastFlowViolates = false
+        /// The table index of the flow the last packet started when it raised an alert.
+        var alertIndex = 0
     }
     private let state: UnsafeMutablePointer<State>
     /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy).
@@ -101,7 +103,8 @@ public final class Verifier {
     ) -> Alert? {
         current = single
         PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
-        return processDecoded(timestamp: now, wireLength: wireLength)
+        guard processDecoded(timestamp: now, wireLength: wireLength) else { return nil }
+        return Alert(flow: flows[state.pointee.alertIndex])
     }
 
     /// One frame for `process(batch:linkType:each:)`.
@@ -117,12 +120,15 @@ public final class Verifier {
     }
 
     /// Processes up to `batchSize` frames in order, with exactly the outcome of calling `process` for each,
-    /// and calls `each(i, alert)` right after frame `i` (so `lastFlowSerial` and the rest describe it there).
-    /// The bytes of every frame must stay valid for the whole call.
+    /// and calls `alert(i, a)` right after frame `i` when it raises `a` (so `lastFlowSerial` and the rest
+    /// describe frame `i` there). The bytes of every frame must stay valid for the whole call.
+    ///
+    /// Only frames that raise an alert reach the closure: an `Alert?` per frame would cost a few copies of
+    /// a large value on every packet.
     ///
     /// It decodes the batch first and touches the flow-table memory each frame will need (its index slot,
     /// then its entry), so the batch's cache misses overlap instead of stalling one packet after another.
-    public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, each: (Int, Alert?) -> Void) {
+    public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void) {
         let n = min(batch.count, Verifier.batchSize)
         for k in 0..<n {
             PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
@@ -133,15 +139,20 @@ public final class Verifier {
         for k in 0..<n where batchHashes[k] != 0 { flows.touchEntry(hash: batchHashes[k]) }
         for k in 0..<n {
             current = decoded + k
-            each(k, processDecoded(timestamp: batch[k].timestamp, wireLength: batch[k].wireLength))
+            if processDecoded(timestamp: batch[k].timestamp, wireLength: batch[k].wireLength),
+                let a = Alert(flow: flows[state.pointee.alertIndex])
+            {
+                alert(k, a)
+            }
         }
         // Frames past the batch size (a caller that ignored it) go one at a time.
         for k in n..<batch.count {
-            each(
-                k,
-                process(
-                    timestamp: batch[k].timestamp, bytes: batch[k].bytes, wireLength: batch[k].wireLength,
-                    linkType: linkType))
+            if let a = process(
+                timestamp: batch[k].timestamp, bytes: batch[k].bytes, wireLength: batch[k].wireLength,
+                linkType: linkType)
+            {
+                alert(k, a)
+            }
         }
     }
 
@@ -170,8 +181,10 @@ public final class Verifier {
         return key.hashValue64 | 1
     }
 
-    /// Everything after decoding: `packet` holds the decoded frame.
-    private func processDecoded(timestamp now: Int64, wireLength: Int) -> Alert? {
+    /// Everything after decoding: `packet` holds the decoded frame. Returns whether the packet started a
+    /// violating flow, whose index is then `alertIndex` (the caller builds the alert: a Bool is cheaper to
+    /// return than an `Alert?`).
+    private func processDecoded(timestamp now: Int64, wireLength: Int) -> Bool {
         state.pointee.counters.packets &+= 1
         state.pointee.counters.bytes &+= UInt64(wireLength)
         state.pointee.lastFlowSerial = 0
@@ -183,14 +196,14 @@ public final class Verifier {
         switch packet.outcome {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1
-            return nil
+            return false
         case .malformed:
             if let a = packet.anomaly { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
             if packet.ipVersion != 0 {  // addresses were read: an IP packet for the matrix, as tcpdump counts
                 state.pointee.counters.ipPackets &+= 1
                 countStrayIPPacket(wireLength)
             }
-            return nil
+            return false
         case .ip, .ipFragment:
             break
         }
@@ -216,7 +229,7 @@ public final class Verifier {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 countStrayIPPacket(wireLength)
-                return nil
+                return false
             }
             (proto, srcPort, dstPort) = datagram
         } else if packet.hasPorts {
@@ -234,7 +247,7 @@ public final class Verifier {
         let (key, fromA) = FlowKey.canonical(
             src: src, srcPort: srcPort, dst: dst, dstPort: dstPort, proto: proto, vlans: vlans)
         let hash = key.hashValue64
-        var alert: Alert? = nil
+        var raised = false
 
         var index = flows.find(key, hash: hash)
         if let i = index {
@@ -254,7 +267,8 @@ public final class Verifier {
             i = found
         } else {
             i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
-            alert = startFlow(i, now: now, fromA: fromA, fromInner: fromInner)
+            raised = startFlow(i, now: now, fromA: fromA, fromInner: fromInner)
+            if raised { state.pointee.alertIndex = i }
         }
 
         // Counters and TCP state; zones of this packet's own addresses for the packet matrix.
@@ -285,11 +299,12 @@ public final class Verifier {
                 }
             }
         }
-        return alert
+        return raised
     }
 
-    /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict.
-    func startFlow(_ i: Int, now: Int64, fromA: Bool, fromInner: Bool) -> Alert? {
+    /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict. Returns whether
+    /// the flow violates (its alert is built from the entry).
+    func startFlow(_ i: Int, now: Int64, fromA: Bool, fromInner: Bool) -> Bool {
         let p = packet
         let srcPort = fromInner ? p.innerSrcPort : p.srcPort
         let dstPort = fromInner ? p.innerDstPort : p.dstPort
@@ -321,7 +336,7 @@ public final class Verifier {
         state.pointee.counters.flows &+= 1
         state.pointee.matrix.addFlow(from: e.initiatorZone, to: e.responderZone)
 
-        var alert: Alert? = nil
+        var raised = false
         if _policy.mayViolate(e.zoneA, e.zoneB) {
             let initiatorIsA = e.initiatorIsA
             let ports = proto == IPProtocolNumber.tcp || proto == IPProtocolNumber.udp
@@ -336,11 +351,11 @@ public final class Verifier {
                 e.rule = v.rule.rawValue
                 e.conduit = Int16(clamping: v.conduit)
                 state.pointee.counters.alertsByRule[Int(v.rule.rawValue)] &+= 1
-                alert = Alert(flow: e)
+                raised = true
             }
         }
         flows[i] = e
-        return alert
+        return raised
     }
 
     /// An IP packet that joined no flow (malformed transport, orphan fragment) still counts in the matrix.

@@ -62,7 +62,6 @@ final class Session {
         } else {
             batch.withUnsafeBufferPointer { frames in
                 verifier.process(batch: frames, linkType: linkType) { _, alert in
-                    guard let alert else { return }
                     open[alert.flowSerial] = alert
                     out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
                 }

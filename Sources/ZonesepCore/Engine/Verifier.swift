@@ -103,7 +103,7 @@ public final class Verifier {
     ) -> Alert? {
         current = single
         PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
-        guard processDecoded(timestamp: now, wireLength: wireLength) else { return nil }
+        guard processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0) else { return nil }
         return Alert(flow: flows[state.pointee.alertIndex])
     }
 
@@ -132,14 +132,15 @@ public final class Verifier {
         let n = min(batch.count, Verifier.batchSize)
         for k in 0..<n {
             PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
-            let h = Verifier.prefetchHash(decoded[k])
+            let h = Verifier.keyHash(decoded[k])
             batchHashes[k] = h
             if h != 0 { flows.touchIndex(hash: h) }
         }
         for k in 0..<n where batchHashes[k] != 0 { flows.touchEntry(hash: batchHashes[k]) }
         for k in 0..<n {
             current = decoded + k
-            if processDecoded(timestamp: batch[k].timestamp, wireLength: batch[k].wireLength),
+            if processDecoded(
+                timestamp: batch[k].timestamp, wireLength: batch[k].wireLength, keyHash: batchHashes[k]),
                 let a = Alert(flow: flows[state.pointee.alertIndex])
             {
                 alert(k, a)
@@ -156,10 +157,10 @@ public final class Verifier {
         }
     }
 
-    /// The hash of the flow key a decoded packet most likely belongs to, for prefetching only (0: none to
-    /// guess, as for a later fragment, whose ports come from the fragment table).
+    /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed
+    /// once). 0: none known here, as for a later fragment, whose ports come from the fragment table.
     @inline(__always)
-    static func prefetchHash(_ p: DecodedPacket) -> UInt64 {
+    static func keyHash(_ p: DecodedPacket) -> UInt64 {
         guard p.outcome == .ip else { return 0 }
         var src = p.src
         var dst = p.dst
@@ -178,13 +179,13 @@ public final class Verifier {
         let key = FlowKey.canonical(
             src: src, srcPort: srcPort, dst: dst, dstPort: dstPort, proto: proto, vlans: vlans
         ).key
-        return key.hashValue64 | 1
+        return key.hashValue64
     }
 
-    /// Everything after decoding: `packet` holds the decoded frame. Returns whether the packet started a
-    /// violating flow, whose index is then `alertIndex` (the caller builds the alert: a Bool is cheaper to
-    /// return than an `Alert?`).
-    private func processDecoded(timestamp now: Int64, wireLength: Int) -> Bool {
+    /// Everything after decoding: `packet` holds the decoded frame, and `keyHash`, unless 0, the hash of
+    /// its flow key by `keyHash(_:)`. Returns whether the packet started a violating flow, whose index is
+    /// then `alertIndex` (the caller builds the alert: a Bool is cheaper to return than an `Alert?`).
+    private func processDecoded(timestamp now: Int64, wireLength: Int, keyHash: UInt64) -> Bool {
         state.pointee.counters.packets &+= 1
         state.pointee.counters.bytes &+= UInt64(wireLength)
         state.pointee.lastFlowSerial = 0
@@ -216,6 +217,7 @@ public final class Verifier {
         var srcPort: UInt16 = 0
         var dstPort: UInt16 = 0
         var fromInner = false
+        var fromFragmentTable = false
         if packet.hasInner {
             src = packet.innerSrc
             dst = packet.innerDst
@@ -232,6 +234,7 @@ public final class Verifier {
                 return false
             }
             (proto, srcPort, dstPort) = datagram
+            fromFragmentTable = true
         } else if packet.hasPorts {
             srcPort = packet.srcPort
             dstPort = packet.dstPort
@@ -246,7 +249,8 @@ public final class Verifier {
         let vlans = FlowKey.packVLANs(count: packet.vlanCount, outer: packet.vlan0, inner: packet.vlan1)
         let (key, fromA) = FlowKey.canonical(
             src: src, srcPort: srcPort, dst: dst, dstPort: dstPort, proto: proto, vlans: vlans)
-        let hash = key.hashValue64
+        // `keyHash` derives the key as above, except from the fragment table.
+        let hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
         var raised = false
 
         var index = flows.find(key, hash: hash)

@@ -25,11 +25,12 @@ public final class Verifier {
         var alertIndex = 0
     }
     private let state: UnsafeMutablePointer<State>
-    /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy).
-    private var current: UnsafeMutablePointer<DecodedPacket>
+    /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy). Held
+    /// through a pointer, like `state`: as a stored `var` each packet paid a dynamic exclusivity check.
+    private let current: UnsafeMutablePointer<UnsafeMutablePointer<DecodedPacket>>
     private let single: UnsafeMutablePointer<DecodedPacket>
     private var packet: DecodedPacket {
-        @inline(__always) _read { yield current.pointee }
+        @inline(__always) _read { yield current.pointee.pointee }
     }
     /// Decoded frames of the current batch (`process(batch:)`), `batchSize` of them, allocated once.
     private let decoded: UnsafeMutablePointer<DecodedPacket>
@@ -55,7 +56,8 @@ public final class Verifier {
         state.initialize(to: State(matrix: ZoneMatrix(zoneCount: policy.config.zones.count)))
         single = .allocate(capacity: 1)
         single.initialize(to: DecodedPacket())
-        current = single
+        current = .allocate(capacity: 1)
+        current.initialize(to: single)
         decoded = .allocate(capacity: Verifier.batchSize)
         decoded.initialize(repeating: DecodedPacket(), count: Verifier.batchSize)
         batchHashes = .allocate(capacity: Verifier.batchSize)
@@ -67,6 +69,7 @@ public final class Verifier {
         state.deallocate()
         single.deinitialize(count: 1)
         single.deallocate()
+        current.deallocate()
         decoded.deinitialize(count: Verifier.batchSize)
         decoded.deallocate()
         batchHashes.deallocate()
@@ -101,7 +104,7 @@ public final class Verifier {
     public func process(
         timestamp now: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: LinkType
     ) -> Alert? {
-        current = single
+        current.pointee = single
         PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
         guard processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0) else { return nil }
         return Alert(flow: flows[state.pointee.alertIndex])
@@ -138,7 +141,7 @@ public final class Verifier {
         }
         for k in 0..<n where batchHashes[k] != 0 { flows.touchEntry(hash: batchHashes[k]) }
         for k in 0..<n {
-            current = decoded + k
+            current.pointee = decoded + k
             if processDecoded(
                 timestamp: batch[k].timestamp, wireLength: batch[k].wireLength, keyHash: batchHashes[k]),
                 let a = Alert(flow: flows[state.pointee.alertIndex])
@@ -192,7 +195,9 @@ public final class Verifier {
         state.pointee.lastFlowViolates = false
         if state.pointee.counters.firstPacketMicros == nil { state.pointee.counters.firstPacketMicros = now }
         state.pointee.counters.lastPacketMicros = now
-        flows.sweep(now: now, budget: Verifier.sweepBudget, ended: endFlow)
+        // unowned(unsafe): the closure lives only for this call, and a strong capture costs a retain and a
+        // release of the verifier on every packet.
+        flows.sweep(now: now, budget: Verifier.sweepBudget) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
 
         switch packet.outcome {
         case .notIP:

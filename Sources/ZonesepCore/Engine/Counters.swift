@@ -38,7 +38,11 @@ public struct ZoneMatrix: Sendable {
     }
 
     @inlinable
-    public func index(_ r: ZoneRef) -> Int {
+    public func index(_ r: ZoneRef) -> Int { ZoneMatrix.index(r, zoneCount: zoneCount) }
+
+    /// `index(_:)` of a matrix of `zoneCount` zones, for callers that keep their own counts.
+    @inlinable
+    public static func index(_ r: ZoneRef, zoneCount: Int) -> Int {
         switch r {
         case .external: return zoneCount
         case .unzoned: return zoneCount + 1

@@ -46,8 +46,30 @@ public struct JSONObject {
     }
 
     /// RFC 8259 string escaping; non-ASCII stays as UTF-8 (labels are Japanese).
+    /// Whether `s` holds a character JSON (or a JavaScript reader) needs escaped: a control character,
+    /// `"`, `\\`, DEL, or U+2028/U+2029 (UTF-8 E2 80 A8/A9).
+    static func needsEscaping(_ s: String) -> Bool {
+        var state = 0  // 1: after E2; 2: after E2 80
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x22 || b == 0x5c || b == 0x7f { return true }
+            switch (state, b) {
+            case (_, 0xe2): state = 1
+            case (1, 0x80): state = 2
+            case (2, 0xa8), (2, 0xa9): return true
+            default: state = 0
+            }
+        }
+        return false
+    }
+
     static func appendString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings (addresses, ids, labels) need no escaping: append them whole.
+        if !needsEscaping(s) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -35,19 +35,25 @@ public enum ICMPDecoder {
     @inlinable
     @discardableResult
     public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> Bool {
-        // Type, code, checksum, identifier, sequence number (or the type-specific word).
-        guard let header = c.readInteger(as: UInt64.self) else { return p.markMalformed(.icmpTruncated) }
-        let type = UInt8(truncatingIfNeeded: header >> 56)
-        let code = UInt8(truncatingIfNeeded: header >> 48)
-        let identifier = UInt16(truncatingIfNeeded: header >> 16)
-        p.icmpType = type
-        p.icmpCode = code
-        if type == echoRequest || type == echoReply {
-            p.icmpEchoID = identifier
-        } else if isError(type) {
-            decodeInner(c, into: &p)
+        guard let type = readHeader(&c, into: &p, echoRequest: echoRequest, echoReply: echoReply) else {
+            return p.markMalformed(.icmpTruncated)
         }
+        if isError(type) { decodeInner(c, into: &p) }
         return true
+    }
+
+    /// The 8-byte header ICMP and ICMPv6 share (type, code, checksum, then the identifier and sequence
+    /// number of an echo): sets type, code and an echo's identifier, and returns the type, or nil when cut.
+    @inlinable @inline(__always)
+    static func readHeader(
+        _ c: inout ByteCursor, into p: inout DecodedPacket, echoRequest: UInt8, echoReply: UInt8
+    ) -> UInt8? {
+        guard let header = c.readInteger(as: UInt64.self) else { return nil }
+        let type = UInt8(truncatingIfNeeded: header >> 56)
+        p.icmpType = type
+        p.icmpCode = UInt8(truncatingIfNeeded: header >> 48)
+        if type == echoRequest || type == echoReply { p.icmpEchoID = UInt16(truncatingIfNeeded: header >> 16) }
+        return type
     }
 
     /// Reads the IPv4 header quoted by an error message, and the ports after it when present.

@@ -30,18 +30,10 @@ public enum ICMPv6Decoder {
     @inlinable
     @discardableResult
     public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> Bool {
-        // Type, code, checksum, identifier, sequence number (or the type-specific word).
-        guard let header = c.readInteger(as: UInt64.self) else { return p.markMalformed(.icmpv6Truncated) }
-        let type = UInt8(truncatingIfNeeded: header >> 56)
-        let code = UInt8(truncatingIfNeeded: header >> 48)
-        let identifier = UInt16(truncatingIfNeeded: header >> 16)
-        p.icmpType = type
-        p.icmpCode = code
-        if type == echoRequest || type == echoReply {
-            p.icmpEchoID = identifier
-        } else if isError(type) {
-            decodeInner(c, into: &p)
+        guard let type = ICMPDecoder.readHeader(&c, into: &p, echoRequest: echoRequest, echoReply: echoReply) else {
+            return p.markMalformed(.icmpv6Truncated)
         }
+        if isError(type) { decodeInner(c, into: &p) }
         return true
     }
 

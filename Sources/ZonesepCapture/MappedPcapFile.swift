@@ -29,11 +29,17 @@ public final class MappedPcapFile {
     @usableFromInline let swapped: Bool
     @usableFromInline let nanoseconds: Bool
     @usableFromInline let snapshot: UInt32
-    /// Offset of the next record header.
-    @usableFromInline var offset = 24
+    /// Where reading stands, behind a pointer: a stored `var` of a class would cost a dynamic exclusivity
+    /// check on every record.
+    @usableFromInline struct Position {
+        /// Offset of the next record header.
+        @usableFromInline var offset = 24
+        /// Records handed out so far.
+        @usableFromInline var delivered = 0
+    }
+    @usableFromInline let position: UnsafeMutablePointer<Position>
     /// Records handed out so far.
-    public var frames: Int { delivered }
-    @usableFromInline var delivered = 0
+    public var frames: Int { position.pointee.delivered }
 
     /// What one read produced.
     public enum ReadResult {
@@ -105,9 +111,15 @@ public final class MappedPcapFile {
         self.dataLink = linkType == .raw ? Int32(DLT_RAW) : linkType.rawValue
         // pcap_adjust_snapshot: 0, or more than the maximum, means the maximum.
         self.snapshot = snaplen == 0 || snaplen > Self.maximumSnaplen ? Self.maximumSnaplen : snaplen
+        position = .allocate(capacity: 1)
+        position.initialize(to: Position())
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), size)
+        position.deinitialize(count: 1)
+        position.deallocate()
+    }
 
     /// libpcap's name for the link type (`EN10MB`, `LINUX_SLL`, ...).
     public var dataLinkName: String { ZonesepCapture.dataLinkName(dataLink) }
@@ -115,7 +127,7 @@ public final class MappedPcapFile {
     /// The next record, valid as long as this file is.
     @inlinable
     public func next() -> ReadResult {
-        let at = offset
+        let at = position.pointee.offset
         let left = size &- at
         if left == 0 { return .end }
         guard left >= 16 else { return .unhandled }
@@ -132,8 +144,8 @@ public final class MappedPcapFile {
         }
         // libpcap truncates a record longer than the snapshot length, and fails one beyond its maximum.
         guard caplen <= snapshot, Int(caplen) <= left &- 16 else { return .unhandled }
-        offset = at &+ 16 &+ Int(caplen)
-        delivered &+= 1
+        position.pointee.offset = at &+ 16 &+ Int(caplen)
+        position.pointee.delivered &+= 1
         // libpcap's file timestamps are signed 32-bit fields; nanoseconds are cut to microseconds.
         var micros = Int64(Int32(bitPattern: frac))
         if nanoseconds { micros /= 1000 }

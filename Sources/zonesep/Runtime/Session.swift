@@ -45,12 +45,17 @@ final class Session {
         if let alert = verifier.process(
             timestamp: frame.timestamp, bytes: frame.bytes, wireLength: frame.wireLength, linkType: linkType)
         {
-            open[alert.flowSerial] = alert
-            if let alertSink {
-                alertSink(alert, alertFormat)
-            } else {
-                out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
-            }
+            raised(alert)
+        }
+    }
+
+    /// A new violating flow without delivery: kept for the summary, written to the sink or stdout.
+    private func raised(_ alert: Alert) {
+        open[alert.flowSerial] = alert
+        if let alertSink {
+            alertSink(alert, alertFormat)
+        } else {
+            out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
         }
     }
 
@@ -61,10 +66,7 @@ final class Session {
             for f in batch { process((f.timestamp, f.bytes, f.wireLength), linkType: linkType) }
         } else {
             batch.withUnsafeBufferPointer { frames in
-                verifier.process(batch: frames, linkType: linkType) { _, alert in
-                    open[alert.flowSerial] = alert
-                    out.write(line: format == .json ? alertFormat.json(alert) : alertFormat.text(alert))
-                }
+                verifier.process(batch: frames, linkType: linkType) { _, alert in raised(alert) }
             }
         }
         batch.removeAll(keepingCapacity: true)

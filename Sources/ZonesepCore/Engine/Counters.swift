@@ -43,12 +43,9 @@ public struct ZoneMatrix: Sendable {
     /// `index(_:)` of a matrix of `zoneCount` zones, for callers that keep their own counts.
     @inlinable
     public static func index(_ r: ZoneRef, zoneCount: Int) -> Int {
-        switch r {
-        case .external: return zoneCount
-        case .unzoned: return zoneCount + 1
-        case .local: return zoneCount + 2
-        default: return r.zoneIndex
-        }
+        // external, unzoned, local (0xfffd...0xffff) follow the zones in that order; no branch on the hot path.
+        let raw = Int(r.rawValue)
+        return raw < Int(ZoneRef.external.rawValue) ? raw : zoneCount &+ (raw &- Int(ZoneRef.external.rawValue))
     }
 
     /// The ZoneRef of a row or column index.

@@ -46,7 +46,18 @@ public final class Verifier {
     }
     /// Decoded frames of the current batch (`process(batch:)`), `batchSize` of them, allocated once.
     private let decoded: UnsafeMutablePointer<DecodedPacket>
-    private let batchHashes: UnsafeMutablePointer<UInt64>
+    /// What the first pass over a batch found for each frame: its tuple when it is a common frame (then
+    /// `decoded` is filled only if the fast lane passes it on), and its key hash for prefetching.
+    private let lanes: UnsafeMutablePointer<Lane>
+    private struct Lane {
+        var common = false
+        var fromA = false
+        var tcpFlags: UInt8 = 0
+        var hash: UInt64 = 0
+        var key = FlowKey(
+            addressA: IPAddress(rawValue: 0), addressB: IPAddress(rawValue: 0), portA: 0, portB: 0, proto: 0,
+            vlans: 0)
+    }
     /// Called for each flow as it leaves the table (idle, closed, evicted, end of capture).
     public var onFlowEnd: ((FlowEntry, FlowEndReason) -> Void)?
     /// The flow the last processed packet belongs to (0 when none: not IP, malformed, an orphan fragment)
@@ -59,7 +70,7 @@ public final class Verifier {
 
     /// Frames `process(batch:)` takes at once: enough cache misses in flight to overlap, few enough that
     /// the batch's decoded packets stay in the L1 cache.
-    public static let batchSize = 16
+    public static let batchSize = 64
 
     public init(policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts()) {
         self._policy = policy
@@ -73,8 +84,8 @@ public final class Verifier {
         current.initialize(to: single)
         decoded = .allocate(capacity: Verifier.batchSize)
         decoded.initialize(repeating: DecodedPacket(), count: Verifier.batchSize)
-        batchHashes = .allocate(capacity: Verifier.batchSize)
-        batchHashes.initialize(repeating: 0, count: Verifier.batchSize)
+        lanes = .allocate(capacity: Verifier.batchSize)
+        lanes.initialize(repeating: Lane(), count: Verifier.batchSize)
     }
 
     /// Zeroed packet and byte counts for every cell of `m`.
@@ -93,11 +104,14 @@ public final class Verifier {
         current.deallocate()
         decoded.deinitialize(count: Verifier.batchSize)
         decoded.deallocate()
-        batchHashes.deallocate()
+        lanes.deinitialize(count: Verifier.batchSize)
+        lanes.deallocate()
     }
 
-    /// Swaps in a new policy between two packets. Flows keep their state; each one's next verdict uses it.
-    /// The matrix is re-indexed by zone id, so counts for zones in both maps carry over.
+    /// Swaps in a new policy between two packets. Flows keep their state and verdict; new flows are judged
+    /// by it. The matrix is re-indexed by zone id, so counts for zones in both maps carry over, and each
+    /// live flow's zones are looked up again in the new map (an index into the old map's zones would name
+    /// another zone, or none, in the new one).
     public func replacePolicy(_ new: Policy) {
         let old = matrix
         var fresh = ZoneMatrix(zoneCount: new.config.zones.count)
@@ -127,6 +141,11 @@ public final class Verifier {
         }
         state.pointee.matrix = fresh
         _policy = new
+        let map = new.zoneMap
+        flows.updateEach { e in
+            e.zoneA = map.lookup(e.key.addressA)
+            e.zoneB = map.lookup(e.key.addressB)
+        }
     }
 
     /// Processes one captured frame. Returns the alert when this packet starts a violating flow.
@@ -135,6 +154,7 @@ public final class Verifier {
     ) -> Alert? {
         current.pointee = single
         PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
+        begin(timestamp: now, wireLength: wireLength)
         guard processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0) else { return nil }
         return Alert(flow: flows[state.pointee.alertIndex])
     }
@@ -158,21 +178,51 @@ public final class Verifier {
     /// Only frames that raise an alert reach the closure: an `Alert?` per frame would cost a few copies of
     /// a large value on every packet.
     ///
-    /// It decodes the batch first and touches the flow-table memory each frame will need (its index slot,
-    /// then its entry), so the batch's cache misses overlap instead of stalling one packet after another.
+    /// A first pass reads each frame's tuple (`CommonFrameDecoder` where it can, else `PacketDecoder`) and
+    /// touches the flow-table memory the frame will need (its index slot, then its entry), so the batch's
+    /// cache misses overlap instead of stalling one packet after another. A common frame of a flow already
+    /// in the table then takes the fast lane; everything else is decoded in full and goes the general way.
     public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void) {
         let n = min(batch.count, Verifier.batchSize)
+        let ethernet = linkType == .ethernet
+        // Each frame's headers are a cache miss of their own (a capture is read once): ask for them all
+        // before decoding any, so the misses overlap.
         for k in 0..<n {
-            PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
-            let h = Verifier.keyHash(decoded[k])
-            batchHashes[k] = h
-            if h != 0 { flows.touchIndex(hash: h) }
+            if let base = batch[k].bytes.baseAddress {
+                FlowTable.prefetch(base)
+                FlowTable.prefetch(base + 64)
+            }
         }
-        for k in 0..<n where batchHashes[k] != 0 { flows.touchEntry(hash: batchHashes[k]) }
+        var frame = CommonFrame()
         for k in 0..<n {
+            let lane = lanes + k
+            if ethernet && CommonFrameDecoder.decode(batch[k].bytes, into: &frame) {
+                let (key, fromA) = FlowKey.canonical(
+                    src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort,
+                    proto: frame.proto, vlans: frame.vlans)
+                lane.pointee.common = true
+                lane.pointee.key = key
+                lane.pointee.fromA = fromA
+                lane.pointee.tcpFlags = frame.tcpFlags
+                lane.pointee.hash = key.hashValue64
+            } else {
+                PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
+                lane.pointee.common = false
+                lane.pointee.hash = Verifier.keyHash(decoded[k])
+            }
+            if lane.pointee.hash != 0 { flows.touchIndex(hash: lane.pointee.hash) }
+        }
+        for k in 0..<n where lanes[k].hash != 0 { flows.touchEntry(hash: lanes[k].hash) }
+        for k in 0..<n {
+            let now = batch[k].timestamp
+            let wireLength = batch[k].wireLength
+            begin(timestamp: now, wireLength: wireLength)
+            if lanes[k].common {
+                if fastLane(lanes + k, timestamp: now, wireLength: wireLength) { continue }
+                PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
+            }
             current.pointee = decoded + k
-            if processDecoded(
-                timestamp: batch[k].timestamp, wireLength: batch[k].wireLength, keyHash: batchHashes[k]),
+            if processDecoded(timestamp: now, wireLength: wireLength, keyHash: lanes[k].hash),
                 let a = Alert(flow: flows[state.pointee.alertIndex])
             {
                 alert(k, a)
@@ -187,6 +237,45 @@ public final class Verifier {
                 alert(k, a)
             }
         }
+    }
+
+    /// A common frame of a flow in the table that neither expired nor is being reopened: the same counts
+    /// and flow updates as `processDecoded`, without the full decode. Returns false, having changed
+    /// nothing, when the frame needs the general way (a new flow, an expired one, a SYN on a closed one).
+    @inline(__always)
+    private func fastLane(_ lane: UnsafeMutablePointer<Lane>, timestamp now: Int64, wireLength: Int) -> Bool {
+        guard let i = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return false }
+        let e = flows.entries + i
+        let proto = lane.pointee.key.proto
+        let flags = lane.pointee.tcpFlags
+        let closed = e.pointee.isClosed
+        let idle = now &- e.pointee.lastSeen
+        if (idle > flows.shortestTimeout && idle > flows.timeouts.timeout(proto: proto, closed: closed))
+            || (proto == IPProtocolNumber.tcp && closed
+                && flags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn)
+        {
+            return false
+        }
+        state.pointee.counters.ipPackets &+= 1
+        let fromA = lane.pointee.fromA
+        let n = UInt64(wireLength)
+        e.pointee.lastSeen = now
+        state.pointee.lastFlowSerial = e.pointee.serial
+        state.pointee.lastFlowViolates = e.pointee.rule != FlowEntry.noVerdict
+        if fromA {
+            e.pointee.packetsAB &+= 1
+            e.pointee.bytesAB &+= n
+            addPacket(from: e.pointee.zoneA, to: e.pointee.zoneB, bytes: wireLength)
+        } else {
+            e.pointee.packetsBA &+= 1
+            e.pointee.bytesBA &+= n
+            addPacket(from: e.pointee.zoneB, to: e.pointee.zoneA, bytes: wireLength)
+        }
+        if proto == IPProtocolNumber.tcp {
+            if flags & DecodedPacket.TCPFlag.rst != 0 { e.pointee.tcpState |= FlowEntry.reset }
+            if flags & DecodedPacket.TCPFlag.fin != 0 { e.pointee.tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB }
+        }
+        return true
     }
 
     /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed
@@ -214,10 +303,9 @@ public final class Verifier {
         return key.hashValue64
     }
 
-    /// Everything after decoding: `packet` holds the decoded frame, and `keyHash`, unless 0, the hash of
-    /// its flow key by `keyHash(_:)`. Returns whether the packet started a violating flow, whose index is
-    /// then `alertIndex` (the caller builds the alert: a Bool is cheaper to return than an `Alert?`).
-    private func processDecoded(timestamp now: Int64, wireLength: Int, keyHash: UInt64) -> Bool {
+    /// What every frame does first, whichever way it then goes: the totals, packet time, and the idle sweep.
+    @inline(__always)
+    private func begin(timestamp now: Int64, wireLength: Int) {
         state.pointee.counters.packets &+= 1
         state.pointee.counters.bytes &+= UInt64(wireLength)
         state.pointee.lastFlowSerial = 0
@@ -227,7 +315,13 @@ public final class Verifier {
         // unowned(unsafe): the closure lives only for this call, and a strong capture costs a retain and a
         // release of the verifier on every packet.
         flows.sweep(now: now, budget: Verifier.sweepBudget) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
+    }
 
+    /// Everything after decoding and `begin`: `packet` holds the decoded frame, and `keyHash`, unless 0, the
+    /// hash of its flow key by `keyHash(_:)`. Returns whether the packet started a violating flow, whose
+    /// index is then `alertIndex` (the caller builds the alert: a Bool is cheaper to return than an `Alert?`).
+    @inline(never)
+    private func processDecoded(timestamp now: Int64, wireLength: Int, keyHash: UInt64) -> Bool {
         switch packet.outcome {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1
@@ -401,9 +495,10 @@ public final class Verifier {
     private func addPacket(from a: ZoneRef, to b: ZoneRef, bytes: Int) {
         let side = state.pointee.matrix.side
         let zones = state.pointee.matrix.zoneCount
+        // Wrapping arithmetic: both indices are below `side`, so nothing can overflow.
         let cell =
             state.pointee.cells + 2
-            * (ZoneMatrix.index(a, zoneCount: zones) * side + ZoneMatrix.index(b, zoneCount: zones))
+            &* (ZoneMatrix.index(a, zoneCount: zones) &* side &+ ZoneMatrix.index(b, zoneCount: zones))
         cell[0] &+= 1
         cell[1] &+= UInt64(bytes)
     }

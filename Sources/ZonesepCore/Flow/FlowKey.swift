@@ -43,21 +43,21 @@ public struct FlowKey: Hashable, Sendable {
         UInt32(count) << 24 | UInt32(outer & 0xfff) << 12 | UInt32(inner & 0xfff)
     }
 
-    /// A 64-bit hash that mixes every field (multiply–xorshift); cheap, and no per-process seed, so runs repeat.
+    /// A 64-bit hash of every field: each word times its own odd constant (independent multiplies, so
+    /// they overlap in the CPU), folded, then one finishing mix so the low bits that pick a slot depend on
+    /// all of them. No per-process seed, so runs repeat.
     @inlinable
     public var hashValue64: UInt64 {
-        @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
-            var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
-            x ^= x >> 32
-            return x
-        }
-        var h: UInt64 = 0x243F_6A88_85A3_08D3
-        h = mix(h, UInt64(truncatingIfNeeded: addressA.rawValue))
-        h = mix(h, UInt64(truncatingIfNeeded: addressA.rawValue >> 64))
-        h = mix(h, UInt64(truncatingIfNeeded: addressB.rawValue))
-        h = mix(h, UInt64(truncatingIfNeeded: addressB.rawValue >> 64))
-        h = mix(h, UInt64(portA) << 48 | UInt64(portB) << 32 | UInt64(proto) << 24 | UInt64(vlans & 0xff_ffff))
-        h = mix(h, UInt64(vlans >> 24))
+        let a = addressA.rawValue
+        let b = addressB.rawValue
+        let rest = UInt64(portA) << 48 | UInt64(portB) << 32 | UInt64(proto) << 24 | UInt64(vlans & 0xff_ffff)
+        var h = UInt64(truncatingIfNeeded: a) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(truncatingIfNeeded: a >> 64) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= UInt64(truncatingIfNeeded: b) &* 0x1656_67B1_9E37_79F9
+        h ^= UInt64(truncatingIfNeeded: b >> 64) &* 0x85EB_CA77_C2B2_AE63
+        h ^= (rest ^ UInt64(vlans >> 24) << 62) &* 0x27D4_EB2F_1656_67C5  // the tag count (0-2) in the top bits
+        h ^= h >> 32
+        h &*= 0xBF58_476D_1CE4_E5B9
         return h ^ (h >> 29)
     }
 }

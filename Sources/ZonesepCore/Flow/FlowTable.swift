@@ -1,3 +1,5 @@
+internal import CPrefetch
+
 /// A preallocated open-addressing flow table with a hard cap, idle timeouts and counted evictions.
 ///
 /// Entries live in one dense buffer of `capacity` slots, reserved once (pages are touched only as flows
@@ -32,11 +34,16 @@ public final class FlowTable {
         var highWater = 0
         /// Round-robin cursor of the idle sweep.
         var sweepCursor = 0
+        /// No entry's `lastSeen` is below this: the least packet time the sweep has seen since its last full
+        /// round of checks, and the least `lastSeen` that round met. While `now` is within the shortest
+        /// timeout of it no flow can be idle, and the sweep skips its checks.
+        var lastSeenFloor = Int64.max
+        /// The same bound being gathered by the current round of checks, and the entries it has checked.
+        var roundFloor = Int64.max
+        var roundChecked = 0
         var count = 0
         var evictions: UInt64 = 0
         var expirations: UInt64 = 0
-        /// Written by the prefetch touches so that their loads are kept.
-        var prefetchSink: UInt64 = 0
     }
     private let m: UnsafeMutablePointer<Bookkeeping>
 
@@ -45,10 +52,14 @@ public final class FlowTable {
     /// The index's first size (32 KiB): enough for 2,048 flows before it first doubles.
     static let initialSlotCount = 4096
 
+    /// The shortest idle timeout of any flow.
+    let shortestTimeout: Int64
+
     public init(capacity: Int, timeouts: FlowTimeouts = FlowTimeouts()) {
         let cap = max(capacity, 1)
         self.capacity = cap
         self.timeouts = timeouts
+        shortestTimeout = min(timeouts.tcp, timeouts.tcpClosed, timeouts.udp, timeouts.icmp, timeouts.other)
         var slotCount = 16
         while slotCount < cap * 2 { slotCount <<= 1 }
         maximumSlotCount = slotCount
@@ -98,15 +109,15 @@ public final class FlowTable {
         }
     }
 
-    /// Loads the index slot a key with `hash` starts probing at, so that a later `find` finds it in cache
-    /// (a prefetch: the caller issues several before using any).
+    /// Asks for the index slot a key with `hash` starts probing at, so that a later `find` finds it in
+    /// cache (the caller issues several before using any).
     @inline(__always)
     public func touchIndex(hash: UInt64) {
-        m.pointee.prefetchSink &+= m.pointee.slots[Int(truncatingIfNeeded: hash) & m.pointee.slotMask]
+        zonesep_prefetch(m.pointee.slots + (Int(truncatingIfNeeded: hash) & m.pointee.slotMask))
     }
 
-    /// Loads both cache lines of the entry the first slot with `hash`'s tag points to (the likely match),
-    /// after `touchIndex` brought the slot in.
+    /// Asks for the entry the first slot with `hash`'s tag points to (the likely match), after `touchIndex`
+    /// brought the slot in: the per-packet fields, the key through the byte counters.
     @inline(__always)
     public func touchEntry(hash: UInt64) {
         var i = Int(truncatingIfNeeded: hash) & m.pointee.slotMask
@@ -116,15 +127,21 @@ public final class FlowTable {
             if s == 0 { return }
             if s & 0xffff_ffff_0000_0000 == t {
                 let raw = UnsafeRawPointer(entries + (Int(truncatingIfNeeded: s & 0xffff_ffff) - 1))
-                // The per-packet fields: the key, then up to the byte counters (at most three lines).
-                m.pointee.prefetchSink &+=
-                    raw.load(as: UInt64.self) &+ raw.load(fromByteOffset: 56, as: UInt64.self)
-                    &+ raw.load(fromByteOffset: 88, as: UInt64.self)
+                zonesep_prefetch_for_write(raw)
+                zonesep_prefetch_for_write(raw + FlowTable.hotBytes - 1)
                 return
             }
             i = (i + 1) & m.pointee.slotMask
         }
     }
+
+    /// Bytes at the start of an entry that every packet of its flow reads or writes: the key through
+    /// `bytesBA` (a test holds the layout to it).
+    static let hotBytes = 96
+
+    /// Asks for memory about to be read, without waiting for it (frames of a batch, before decoding).
+    @inline(__always)
+    public static func prefetch(_ address: UnsafeRawPointer) { zonesep_prefetch(address) }
 
     /// Access to an entry by index (valid until it is removed).
     public subscript(index: Int) -> FlowEntry {
@@ -151,6 +168,8 @@ public final class FlowTable {
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
     /// passed to `evicted` before its slot is reused.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
+        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
+        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
         if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
         let e: Int
         if m.pointee.freeCount > 0 {
@@ -209,15 +228,51 @@ public final class FlowTable {
     }
 
     /// Expires idle flows among the next `budget` entries of the round-robin sweep.
+    ///
+    /// Every `lastSeen` the caller writes must be a `now` it passed here (or to `insert`) first: that is
+    /// what lets the sweep skip its checks while no flow can have been idle for the shortest timeout.
+    @inline(__always)
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
-        guard m.pointee.highWater > 0 else { return }
-        for _ in 0..<min(budget, m.pointee.highWater) {
+        let highWater = m.pointee.highWater
+        guard highWater > 0 else { return }
+        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
+        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
+        let steps = min(budget, highWater)
+        let age = now.subtractingReportingOverflow(m.pointee.lastSeenFloor)
+        if !age.overflow && age.partialValue <= shortestTimeout {
+            // Nothing can be idle: the cursor moves on as if each entry had been checked, and the next round
+            // of checks starts afresh (a round must check entries one after another to cover them all).
+            let next = m.pointee.sweepCursor + steps
+            m.pointee.sweepCursor = next >= highWater ? next - highWater : next
+            m.pointee.roundChecked = 0
+            m.pointee.roundFloor = now
+            return
+        }
+        checkIdle(now: now, steps: steps, ended: ended)
+    }
+
+    /// The checking half of `sweep`: `steps` entries from the cursor, and the floor renewed after each full
+    /// round.
+    func checkIdle(now: Int64, steps: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+        for _ in 0..<steps {
             let e = m.pointee.sweepCursor
-            m.pointee.sweepCursor = m.pointee.sweepCursor + 1 == m.pointee.highWater ? 0 : m.pointee.sweepCursor + 1
-            if inUse[e] && isExpired(e, now: now) {
-                ended(entries[e], entries[e].isClosed ? .closed : .idle)
-                m.pointee.expirations += 1
-                remove(at: e)
+            m.pointee.sweepCursor = e + 1 == m.pointee.highWater ? 0 : e + 1
+            if inUse[e] {
+                if isExpired(e, now: now) {
+                    ended(entries[e], entries[e].isClosed ? .closed : .idle)
+                    m.pointee.expirations += 1
+                    remove(at: e)
+                } else if entries[e].lastSeen < m.pointee.roundFloor {
+                    m.pointee.roundFloor = entries[e].lastSeen
+                }
+            }
+            m.pointee.roundChecked += 1
+            if m.pointee.roundChecked >= m.pointee.highWater {
+                // Every entry was checked since the round began, and every later `lastSeen` is a `now`
+                // folded into `roundFloor`: it bounds them all.
+                m.pointee.lastSeenFloor = m.pointee.roundFloor
+                m.pointee.roundFloor = now
+                m.pointee.roundChecked = 0
             }
         }
     }
@@ -256,6 +311,11 @@ public final class FlowTable {
     /// Calls `body` for every live flow, in entry order (deterministic for the same input).
     public func forEach(_ body: (FlowEntry) -> Void) {
         for i in 0..<m.pointee.highWater where inUse[i] { body(entries[i]) }
+    }
+
+    /// Lets `body` change every live flow in place (a new zone map's zones after a policy reload).
+    public func updateEach(_ body: (inout FlowEntry) -> Void) {
+        for i in 0..<m.pointee.highWater where inUse[i] { body(&entries[i]) }
     }
 
     /// Removes every flow, handing each to `ended` (the end of a replay).

@@ -100,6 +100,38 @@ final class FlowTableTests: XCTestCase {
         XCTAssertEqual(t.expirations, 1)
     }
 
+    /// The sweep skips its checks while nothing can be idle; a flow last seen at a packet time earlier
+    /// than any before it (files out of order) must still lower that bound and expire on time.
+    func testSweepStillExpiresAfterPacketTimeSteppedBack() {
+        let t = FlowTable(capacity: 64)
+        var ended: [UInt32] = []
+        let sweep = { (now: Int64) in t.sweep(now: now, budget: 2) { e, _ in ended.append(e.key.addressA.v4 & 0xff) } }
+        let late: Int64 = 1_000_000_000
+        for n in 0..<8 as Range<UInt32> {
+            sweep(late)
+            let k = key(n)
+            t[t.insert(k, hash: k.hashValue64, now: late) { _, _ in }].lastSeen = late
+        }
+        for step in 0..<100 { sweep(late + Int64(step)) }  // a full round: the bound is now `late`
+        sweep(0)
+        let early = key(99)
+        t[t.insert(early, hash: early.hashValue64, now: 0) { _, _ in }].lastSeen = 0
+        // Past flow 99's timeout, well within everyone else's: only it goes, within one round.
+        for step in 0..<20 { sweep(FlowTimeouts().tcp + 1 + Int64(step)) }
+        XCTAssertEqual(ended, [99])
+        XCTAssertEqual(t.count, 8)
+        // And the others, once their turn comes.
+        for step in 0..<20 { sweep(late + FlowTimeouts().tcp + 1 + Int64(step)) }
+        XCTAssertEqual(ended.count, 9)
+        XCTAssertEqual(t.count, 0)
+    }
+
+    /// The prefetch covers the fields every packet touches.
+    func testHotBytesCoverThePerPacketFields() {
+        XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.bytesBA)! + 8, FlowTable.hotBytes)
+        XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.lastSeen)! + 8, FlowTable.hotBytes)
+    }
+
     func testClosedTCPFlowsTimeOutSooner() {
         var e = FlowEntry(key: key(1))
         XCTAssertFalse(e.isClosed)

@@ -1,0 +1,118 @@
+import XCTest
+import ZonesepCore
+
+/// The fast lane's decoder against the full one: it accepts the common shapes, refuses every other, and
+/// on every frame it accepts — valid, cut short or corrupted — reaches exactly PacketDecoder's tuple.
+final class CommonFrameDecoderTests: XCTestCase {
+    typealias B = Build
+
+    func common(_ bytes: [UInt8]) -> CommonFrame? {
+        var f = CommonFrame()
+        return bytes.withUnsafeBytes { CommonFrameDecoder.decode($0, into: &f) } ? f : nil
+    }
+
+    /// Holds an accepted frame to PacketDecoder's reading of it.
+    func assertAgrees(_ bytes: [UInt8], _ f: CommonFrame, _ what: String, line: UInt = #line) {
+        let p = decode(bytes)
+        XCTAssertEqual(p.outcome, .ip, what, line: line)
+        XCTAssertTrue(p.hasPorts, what, line: line)
+        XCTAssertFalse(p.hasInner || p.isFragment, what, line: line)
+        XCTAssertEqual(p.src, f.src, what, line: line)
+        XCTAssertEqual(p.dst, f.dst, what, line: line)
+        XCTAssertEqual(p.srcPort, f.srcPort, what, line: line)
+        XCTAssertEqual(p.dstPort, f.dstPort, what, line: line)
+        XCTAssertEqual(p.proto, f.proto, what, line: line)
+        XCTAssertEqual(p.proto == 6 ? p.tcpFlags : 0, f.tcpFlags, what, line: line)
+        XCTAssertEqual(FlowKey.packVLANs(count: p.vlanCount, outer: p.vlan0, inner: p.vlan1), f.vlans, what, line: line)
+    }
+
+    static var commonShapes: [(String, [UInt8])] {
+        [
+            ("tcp4", B.ethernet(type: 0x0800, B.ipv4(proto: 6, B.tcp(src: 40000, dst: 445, flags: 0x18, [1, 2])))),
+            ("tcp4 DF", B.ethernet(type: 0x0800, B.ipv4(proto: 6, dontFragment: true, B.tcp(flags: 0x10)))),
+            ("udp4", B.ethernet(type: 0x0800, B.ipv4(proto: 17, B.udp(src: 5353, dst: 53, [9])))),
+            ("tcp4 total 0 (TSO)", B.ethernet(type: 0x0800, B.ipv4(proto: 6, totalLength: 0, B.tcp(flags: 2)))),
+            ("tcp4 padded", B.ethernet(type: 0x0800, B.ipv4(proto: 6, B.tcp(flags: 2))) + [0, 0, 0, 0, 0, 0]),
+            ("tcp4 in a VLAN", B.ethernet(tags: [(0x8100, 42)], type: 0x0800, B.ipv4(proto: 6, B.tcp(flags: 0x11)))),
+            ("udp4 in an 802.1ad tag", B.ethernet(tags: [(0x88a8, 7)], type: 0x0800, B.ipv4(proto: 17, B.udp()))),
+            ("tcp6", B.ethernet(type: 0x86dd, B.ipv6(next: 6, B.tcp(src: 443, dst: 50000, flags: 0x12)))),
+            ("udp6", B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 546, dst: 547)))),
+            ("udp6 length 0 (jumbogram)", B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(length: 0)))),
+            ("tcp6 in a VLAN", B.ethernet(tags: [(0x8100, 4095)], type: 0x86dd, B.ipv6(next: 6, B.tcp(flags: 4)))),
+        ]
+    }
+
+    static var otherShapes: [(String, [UInt8])] {
+        [
+            ("IPv4 options", B.ethernet(type: 0x0800, B.ipv4(proto: 6, options: [1, 1, 1, 0], B.tcp(flags: 2)))),
+            ("first fragment", B.ethernet(type: 0x0800, B.ipv4(proto: 17, moreFragments: true, B.udp()))),
+            ("later fragment", B.ethernet(type: 0x0800, B.ipv4(proto: 17, fragmentOffset: 8, B.udp()))),
+            ("ICMP", B.ethernet(type: 0x0800, B.ipv4(proto: 1, B.icmp(type: 8, id: 1)))),
+            ("GRE", B.ethernet(type: 0x0800, B.ipv4(proto: 47, [0, 0, 8, 0]))),
+            ("QinQ", B.ethernet(tags: [(0x88a8, 1), (0x8100, 2)], type: 0x0800, B.ipv4(proto: 6, B.tcp(flags: 2)))),
+            (
+                "IPv6 extension header",
+                B.ethernet(type: 0x86dd, B.ipv6(next: 0, B.extensionHeader(next: 6) + B.tcp(flags: 2)))
+            ),
+            ("ICMPv6", B.ethernet(type: 0x86dd, B.ipv6(next: 58, B.icmp(type: 128)))),
+            ("ARP", B.ethernet(type: 0x0806, [UInt8](repeating: 0, count: 28))),
+            ("TCP data offset 4", B.ethernet(type: 0x0800, B.ipv4(proto: 6, B.tcp(flags: 2, dataOffset: 4)))),
+            ("UDP length 4", B.ethernet(type: 0x0800, B.ipv4(proto: 17, B.udp(length: 4)))),
+            ("total length 12", B.ethernet(type: 0x0800, B.ipv4(proto: 6, totalLength: 12, B.tcp(flags: 2)))),
+            ("TCP cut at 13 bytes", B.ethernet(type: 0x0800, Array(B.ipv4(proto: 6, B.tcp(flags: 2)).prefix(33)))),
+            ("IPv4 version 7", B.ethernet(type: 0x0800, B.ipv4(proto: 6, version: 7, B.tcp(flags: 2)))),
+        ]
+    }
+
+    func testAcceptsTheCommonShapesWithPacketDecodersTuple() {
+        for (name, bytes) in Self.commonShapes {
+            guard let f = common(bytes) else {
+                XCTFail("\(name) refused")
+                continue
+            }
+            assertAgrees(bytes, f, name)
+        }
+    }
+
+    func testRefusesEveryOtherShape() {
+        for (name, bytes) in Self.otherShapes { XCTAssertNil(common(bytes), name) }
+    }
+
+    /// Every prefix and thousands of corruptions of the common shapes: whatever it accepts, PacketDecoder
+    /// reads the same way. Also counts acceptances, so a decoder that refused everything would fail.
+    func testAgreesWithPacketDecoderOnCutAndCorruptedFrames() {
+        var accepted = 0
+        var refused = 0
+        var r = SplitMix64(seed: 0x5eed_c0de)
+        for (name, bytes) in Self.commonShapes + Self.otherShapes {
+            for cut in 0...bytes.count {
+                let prefix = Array(bytes.prefix(cut))
+                if let f = common(prefix) {
+                    assertAgrees(prefix, f, "\(name) cut to \(cut)")
+                    accepted += 1
+                } else {
+                    refused += 1
+                }
+            }
+            for i in 0..<400 {
+                var corrupted = bytes
+                for _ in 0..<(1 + Int.random(in: 0..<3, using: &r)) {
+                    // Mostly the header bytes that decide acceptance, sometimes anywhere.
+                    let at =
+                        Bool.random(using: &r)
+                        ? Int.random(in: 0..<min(bytes.count, 58), using: &r)
+                        : Int.random(in: 0..<bytes.count, using: &r)
+                    corrupted[at] = UInt8(truncatingIfNeeded: r.next())
+                }
+                if let f = common(corrupted) {
+                    assertAgrees(corrupted, f, "\(name) corruption \(i): \(corrupted)")
+                    accepted += 1
+                } else {
+                    refused += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(accepted, 2_000)
+        XCTAssertGreaterThan(refused, 2_000)
+    }
+}

@@ -17,10 +17,10 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        // The CPU's prefetch hint (one header, no library): the packet loop asks for memory ahead of use.
-        .systemLibrary(name: "CPrefetch"),
+        // Memory hints (one header, no library): the CPU's prefetch and the kernel's huge pages.
+        .systemLibrary(name: "CMemoryHints"),
         // Decoding, zone lookup, flow table and policy: pure Swift, no I/O, no Foundation.
-        .target(name: "ZonesepCore", dependencies: ["CPrefetch"]),
+        .target(name: "ZonesepCore", dependencies: ["CMemoryHints"]),
         // zones.conf: a TOML reader that keeps line numbers, and the checks that turn it into a policy.
         .target(name: "ZonesepConfig", dependencies: ["ZonesepCore"]),
         // libpcap handles (files, and later interfaces): the only target that calls libpcap.

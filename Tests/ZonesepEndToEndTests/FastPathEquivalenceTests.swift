@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// The memory-mapped reader is an optimisation, never a change of meaning: a replay must print the same
-/// bytes (alerts, summary, file results and errors), the same diagnostics and exit with the same status
-/// whether the files go through it (`--reader auto`, the default) or through libpcap alone.
+/// The buffered reader is an optimisation, never a change of meaning: a replay must print the same bytes
+/// (alerts, summary, file results and errors), the same diagnostics and exit with the same status whether
+/// the files go through it (`--reader auto`, the default) or through libpcap alone.
 final class FastPathEquivalenceTests: XCTestCase {
     static let timeout: TimeInterval = 120
 
@@ -26,7 +26,7 @@ final class FastPathEquivalenceTests: XCTestCase {
                 let i = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
                 XCTFail(
                     "\(output) output differs at line \(i + 1) of \(a.count) / \(b.count):\n"
-                        + "mapped:  \(i < a.count ? String(a[i].prefix(600)) : "(none)")\n"
+                        + "auto:    \(i < a.count ? String(a[i].prefix(600)) : "(none)")\n"
                         + "libpcap: \(i < b.count ? String(b[i].prefix(600)) : "(none)")", file: file, line: line)
             }
         }

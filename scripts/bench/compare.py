@@ -8,9 +8,12 @@ that finished, and the line says how many hung.
 Usage: compare.py RUNS TIMEOUT NAME=COMMAND...   (run by /bin/sh, stdout and stderr to /dev/null)
 """
 
+import os
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -26,14 +29,25 @@ def main():
             proc = subprocess.Popen(
                 command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
             )
-            try:
-                status = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                subprocess.run(["kill", "-KILL", "--", f"-{proc.pid}"], check=False)
-                proc.wait()
+            # A blocking wait: Popen.wait(timeout=) polls with sleeps of up to 50 ms, which rounded every
+            # time up to the next poll. The timeout is a timer that kills the process group instead.
+            killed = threading.Event()
+
+            def kill(pid=proc.pid):
+                killed.set()
+                os.killpg(pid, signal.SIGKILL)
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            _, raw = os.waitpid(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            timer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(raw)
+            if killed.is_set():
                 hung[name] += 1
                 continue
-            times[name].append(time.perf_counter() - start)
+            status = proc.returncode
+            times[name].append(elapsed)
             # zonesep exits 1 when it found violations (the capture holds some on purpose).
             if status not in (0, 1):
                 sys.exit(f"{name} failed with status {status}: {command}")

@@ -196,7 +196,7 @@ public final class CoreRun: @unchecked Sendable {
     deinit { batch.deallocate() }
 
     /// Feeds `count` packets, cycling through the frames, in batches as `zonesep replay` does with a
-    /// memory-mapped file (`Verifier.process(batch:)`).
+    /// capture file (`Verifier.process(batch:)`).
     public func run(_ count: Int) {
         var left = count
         frames.storage.withUnsafeBytes { all in

@@ -189,8 +189,8 @@ public final class Verifier {
         // before decoding any, so the misses overlap.
         for k in 0..<n {
             if let base = batch[k].bytes.baseAddress {
-                FlowTable.prefetch(base)
-                FlowTable.prefetch(base + 64)
+                Prefetch.read(base)
+                Prefetch.read(base + 64)
             }
         }
         var frame = CommonFrame()

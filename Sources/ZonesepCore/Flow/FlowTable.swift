@@ -1,5 +1,3 @@
-internal import CPrefetch
-
 /// A preallocated open-addressing flow table with a hard cap, idle timeouts and counted evictions.
 ///
 /// Entries live in one dense buffer of `capacity` slots, reserved once (pages are touched only as flows
@@ -66,13 +64,15 @@ public final class FlowTable {
         slotCount = min(slotCount, FlowTable.initialSlotCount)
         let mask = slotCount - 1
         entries = .allocate(capacity: cap)
+        HugePages.advise(UnsafeMutableRawPointer(entries), bytes: cap * MemoryLayout<FlowEntry>.stride)
         // Entries stay uninitialised (untouched pages cost no memory) until a flow takes them.
         let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
         m = .allocate(capacity: 1)
         m.initialize(to: Bookkeeping(slots: slots, slotMask: mask))
+        // Like the entries, initialised only up to `highWater` (every reader stops there): a million
+        // flags written up front were a megabyte of page faults before the first packet.
         inUse = .allocate(capacity: cap)
-        inUse.initialize(repeating: false, count: cap)
         freeList = .allocate(capacity: cap)
     }
 
@@ -113,7 +113,7 @@ public final class FlowTable {
     /// cache (the caller issues several before using any).
     @inline(__always)
     public func touchIndex(hash: UInt64) {
-        zonesep_prefetch(m.pointee.slots + (Int(truncatingIfNeeded: hash) & m.pointee.slotMask))
+        Prefetch.read(m.pointee.slots + (Int(truncatingIfNeeded: hash) & m.pointee.slotMask))
     }
 
     /// Asks for the entry the first slot with `hash`'s tag points to (the likely match), after `touchIndex`
@@ -127,8 +127,8 @@ public final class FlowTable {
             if s == 0 { return }
             if s & 0xffff_ffff_0000_0000 == t {
                 let raw = UnsafeRawPointer(entries + (Int(truncatingIfNeeded: s & 0xffff_ffff) - 1))
-                zonesep_prefetch_for_write(raw)
-                zonesep_prefetch_for_write(raw + FlowTable.hotBytes - 1)
+                Prefetch.write(raw)
+                Prefetch.write(raw + FlowTable.hotBytes - 1)
                 return
             }
             i = (i + 1) & m.pointee.slotMask
@@ -138,10 +138,6 @@ public final class FlowTable {
     /// Bytes at the start of an entry that every packet of its flow reads or writes: the key through
     /// `bytesBA` (a test holds the layout to it).
     static let hotBytes = 96
-
-    /// Asks for memory about to be read, without waiting for it (frames of a batch, before decoding).
-    @inline(__always)
-    public static func prefetch(_ address: UnsafeRawPointer) { zonesep_prefetch(address) }
 
     /// Access to an entry by index (valid until it is removed).
     public subscript(index: Int) -> FlowEntry {

@@ -24,7 +24,7 @@ extension Zonesep {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "auto: classic pcap files through a memory mapping; libpcap: libpcap alone (diagnostics).",
+                "auto: classic pcap files through zonesep's buffered reader; libpcap: libpcap alone (diagnostics).",
                 visibility: .hidden))
         var reader: CaptureFileReader.Mode = .auto
 
@@ -102,28 +102,29 @@ struct ReplayRunner {
             fail(&result, "\(path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped")
             return result
         }
-        // Frames of the memory mapping stay valid, so they go through in batches; a libpcap frame at once.
-        var batch: [Verifier.Frame] = []
-        batch.reserveCapacity(Verifier.batchSize)
+        // Frames of the buffered reader go through in batches; a libpcap frame (valid only until the next
+        // read) on its own.
+        let frames = UnsafeMutableBufferPointer<Verifier.Frame>.allocate(capacity: Verifier.batchSize)
+        defer { frames.deallocate() }
         while true {
-            switch file.next() {
-            case .frame(let frame):
-                result.packets += 1
-                if result.firstPacketMicros == nil { result.firstPacketMicros = frame.timestampMicros }
-                result.lastPacketMicros = frame.timestampMicros
-                batch.append(
-                    Verifier.Frame(timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength))
-                if batch.count == Verifier.batchSize || !file.isMapped {
-                    session.process(batch: &batch, linkType: linkType)
+            var n = file.readBatch(into: frames)
+            if n == 0 {
+                switch file.next() {
+                case .frame(let frame):
+                    frames[0] = Verifier.Frame(
+                        timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength)
+                    n = 1
+                case .end:
+                    return result
+                case .error(let e):
+                    fail(&result, "\(path): damaged after \(result.packets) packets: \(e.message)")
+                    return result
                 }
-            case .end:
-                session.process(batch: &batch, linkType: linkType)
-                return result
-            case .error(let e):
-                session.process(batch: &batch, linkType: linkType)
-                fail(&result, "\(path): damaged after \(result.packets) packets: \(e.message)")
-                return result
             }
+            if result.firstPacketMicros == nil { result.firstPacketMicros = frames[0].timestamp }
+            result.lastPacketMicros = frames[n - 1].timestamp
+            result.packets += UInt64(n)
+            session.process(frames: UnsafeBufferPointer(rebasing: frames[0..<n]), linkType: linkType)
         }
     }
 

@@ -59,17 +59,14 @@ final class Session {
         }
     }
 
-    /// Feeds frames whose bytes stay valid until this returns (a replay's memory-mapped file) through the
-    /// verifier's batched path, with the same outcome as `process` for each in turn; empties `batch`.
-    func process(batch: inout [Verifier.Frame], linkType: LinkType) {
+    /// Feeds frames whose bytes stay valid until this returns (a replay's batch) through the verifier's
+    /// batched path, with the same outcome as `process` for each in turn.
+    func process(frames: UnsafeBufferPointer<Verifier.Frame>, linkType: LinkType) {
         if delivery != nil || alertSink != nil {
-            for f in batch { process((f.timestamp, f.bytes, f.wireLength), linkType: linkType) }
+            for f in frames { process((f.timestamp, f.bytes, f.wireLength), linkType: linkType) }
         } else {
-            batch.withUnsafeBufferPointer { frames in
-                verifier.process(batch: frames, linkType: linkType) { _, alert in raised(alert) }
-            }
+            verifier.process(batch: frames, linkType: linkType) { _, alert in raised(alert) }
         }
-        batch.removeAll(keepingCapacity: true)
     }
 
     /// Swaps in a reloaded policy between two packets: flows are kept, and each one's next verdict and

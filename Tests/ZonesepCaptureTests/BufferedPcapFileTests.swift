@@ -1,12 +1,13 @@
 import Foundation
 import XCTest
+import ZonesepCore
 
 @testable import ZonesepCapture
 
-/// The memory-mapped reader must hand over exactly what libpcap does: the same frames (time, captured
+/// The buffered reader must hand over exactly what libpcap does: the same frames (time, captured
 /// bytes, wire length) and the same ending (end of file, or libpcap's own error after the same frames),
 /// on every capture of the repository and the corpus and on files damaged in every way we could think of.
-final class MappedPcapFileTests: XCTestCase {
+final class BufferedPcapFileTests: XCTestCase {
     /// Everything one reader produced from a file.
     struct Reading: Equatable, CustomStringConvertible {
         var frames: [Frame] = []
@@ -48,12 +49,13 @@ final class MappedPcapFileTests: XCTestCase {
         }
     }
 
-    /// The reading of `CaptureFileReader` in `mode`, and whether it started on the mapped reader.
-    static func reader(_ path: String, mode: CaptureFileReader.Mode = .auto) -> (Reading, mapped: Bool, link: String) {
+    /// The reading of `CaptureFileReader` in `mode`, and whether it started on the buffered reader.
+    static func reader(_ path: String, mode: CaptureFileReader.Mode = .auto) -> (Reading, buffered: Bool, link: String)
+    {
         do {
             let f = try CaptureFileReader(path: path, mode: mode)
-            let mapped = f.isMapped
-            return (read(f.next), mapped, f.dataLinkName)
+            let buffered = f.isBuffered
+            return (read(f.next), buffered, f.dataLinkName)
         } catch {
             return (Reading(ending: "open: \(error.description)"), false, "")
         }
@@ -78,18 +80,18 @@ final class MappedPcapFileTests: XCTestCase {
         let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/tcpdump")
         let paths = Self.files(in: root.appendingPathComponent("captures")) + Self.files(in: corpus)
         XCTAssertGreaterThan(paths.count, 100, "captures/ and ../shared/corpus/tcpdump should be there")
-        var mapped = 0
+        var buffered = 0
         for path in paths {
             let expected = Self.libpcap(path)
-            let (got, wasMapped, link) = Self.reader(path)
-            if wasMapped { mapped += 1 }
-            XCTAssertEqual(got, expected, "\(path): mapped reader \(got), libpcap \(expected)")
-            if wasMapped, let p = try? PcapFile(path: path) {
+            let (got, wasBuffered, link) = Self.reader(path)
+            if wasBuffered { buffered += 1 }
+            XCTAssertEqual(got, expected, "\(path): buffered reader \(got), libpcap \(expected)")
+            if wasBuffered, let p = try? PcapFile(path: path) {
                 XCTAssertEqual(link, p.dataLinkName, path)
             }
         }
         // Most of the corpus is classic pcap of a link type zonesep decodes: the fast path must take those.
-        XCTAssertGreaterThan(mapped, 100, "the mapped reader took only \(mapped) of \(paths.count) files")
+        XCTAssertGreaterThan(buffered, 100, "the buffered reader took only \(buffered) of \(paths.count) files")
     }
 
     // MARK: - Files built byte by byte
@@ -97,7 +99,7 @@ final class MappedPcapFileTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("mapped-pcap-\(UUID().uuidString)")
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("buffered-pcap-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
@@ -137,18 +139,18 @@ final class MappedPcapFileTests: XCTestCase {
 
     /// Writes `data`, then checks both readers agree on it; returns the reading for further checks.
     @discardableResult
-    func agree(_ name: String, _ data: Data, mapped: Bool, file: StaticString = #filePath, line: UInt = #line) throws
+    func agree(_ name: String, _ data: Data, buffered: Bool, file: StaticString = #filePath, line: UInt = #line) throws
         -> Reading
     {
         let path = dir.appendingPathComponent(name).path
         try data.write(to: URL(fileURLWithPath: path))
         let expected = Self.libpcap(path)
-        let (got, wasMapped, _) = Self.reader(path)
+        let (got, wasBuffered, _) = Self.reader(path)
         XCTAssertEqual(got, expected, "\(name)", file: file, line: line)
-        XCTAssertEqual(wasMapped, mapped, "\(name): mapped reader used", file: file, line: line)
-        let (forced, forcedMapped, _) = Self.reader(path, mode: .libpcap)
+        XCTAssertEqual(wasBuffered, buffered, "\(name): buffered reader used", file: file, line: line)
+        let (forced, forcedBuffered, _) = Self.reader(path, mode: .libpcap)
         XCTAssertEqual(forced, expected, "\(name) with --reader libpcap", file: file, line: line)
-        XCTAssertFalse(forcedMapped, file: file, line: line)
+        XCTAssertFalse(forcedBuffered, file: file, line: line)
         return got
     }
 
@@ -156,16 +158,16 @@ final class MappedPcapFileTests: XCTestCase {
         let records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [
             (1_795_132_800, 1, 60, 60, 60), (1_795_132_800, 999_999, 40, 1514, 40), (1_795_132_801, 0, 0, 0, 0),
         ]
-        let le = try agree("le.pcap", pcap(records: records), mapped: true)
+        let le = try agree("le.pcap", pcap(records: records), buffered: true)
         XCTAssertEqual(le.frames.count, 3)
         XCTAssertEqual(le.frames[1].wireLength, 1514)
         XCTAssertEqual(le.frames[1].timestampMicros, 1_795_132_800_999_999)
         XCTAssertEqual(le.ending, "end")
-        try agree("be.pcap", pcap(bigEndian: true, records: records), mapped: true)
+        try agree("be.pcap", pcap(bigEndian: true, records: records), buffered: true)
         let nano = try agree(
-            "nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(1_795_132_800, 123_456_789, 10, 10, 10)]), mapped: true)
+            "nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(1_795_132_800, 123_456_789, 10, 10, 10)]), buffered: true)
         XCTAssertEqual(nano.frames.first?.timestampMicros, 1_795_132_800_123_456)
-        try agree("nano-be.pcap", pcap(magic: 0xa1b2_3c4d, bigEndian: true, records: records), mapped: true)
+        try agree("nano-be.pcap", pcap(magic: 0xa1b2_3c4d, bigEndian: true, records: records), buffered: true)
     }
 
     func testOddTimestampsAndLengthsAsLibpcapReportsThem() throws {
@@ -173,9 +175,52 @@ final class MappedPcapFileTests: XCTestCase {
         try agree(
             "odd.pcap",
             pcap(records: [(0xf000_0000, 5, 20, 20, 20), (7, 2_500_000, 20, 20, 20), (8, 0, 30, 10, 30)]),
-            mapped: true)
+            buffered: true)
         try agree(
-            "odd-nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(0x8000_0001, 0xffff_fff0, 4, 4, 4)]), mapped: true)
+            "odd-nano.pcap", pcap(magic: 0xa1b2_3c4d, records: [(0x8000_0001, 0xffff_fff0, 4, 4, 4)]), buffered: true)
+    }
+
+    /// Several buffers' worth of records of every size up to the largest libpcap takes, read a batch at a
+    /// time as a replay does: every frame of a batch is intact when the batch ends (the reader stops a batch
+    /// rather than refill under it), and the whole equals libpcap's reading; also when cut mid-record.
+    func testBatchesAcrossManyRefillsEqualLibpcap() throws {
+        var records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = []
+        var total = 0
+        var i: UInt32 = 0
+        while total < 5 * BufferedPcapFile.bufferSize {
+            let size = i % 97 == 0 ? 262_144 : (i % 5 == 0 ? 1514 : Int(i &* 2_654_435_761 % 601))
+            records.append((1_795_132_800 + i, i, UInt32(size), UInt32(size + 4), size))
+            total += 16 + size
+            i += 1
+        }
+        let whole = pcap(snaplen: 262_144, records: records)
+        for (name, data) in [("big.pcap", whole), ("big-cut.pcap", whole.prefix(whole.count - 100))] {
+            let path = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            let expected = Self.libpcap(path)
+            XCTAssertEqual(expected.frames.count, records.count - (name == "big.pcap" ? 0 : 1))
+            let reader = try CaptureFileReader(path: path)
+            XCTAssertTrue(reader.isBuffered)
+            let frames = UnsafeMutableBufferPointer<Verifier.Frame>.allocate(capacity: 64)
+            defer { frames.deallocate() }
+            var got = Reading()
+            var batches = 0
+            while true {
+                let n = reader.readBatch(into: frames)
+                if n == 0 { break }
+                batches += 1
+                // Copied only once the batch is complete: each frame must still hold its own bytes.
+                for f in frames[0..<n] {
+                    got.frames.append(
+                        .init(timestampMicros: f.timestamp, wireLength: f.wireLength, bytes: Array(f.bytes)))
+                }
+            }
+            let rest = Self.read(reader.next)
+            got.frames += rest.frames
+            got.ending = rest.ending
+            XCTAssertEqual(got, expected, name)
+            XCTAssertGreaterThan(batches, records.count / 64, name)
+        }
     }
 
     func testDamagedFilesEndWithLibpcapsErrorAfterTheSameFrames() throws {
@@ -184,35 +229,35 @@ final class MappedPcapFileTests: XCTestCase {
         ]
         let whole = pcap(records: good)
         // Cut inside the second record's data, and inside its header.
-        let cutData = try agree("cut-data.pcap", whole.prefix(whole.count - 7), mapped: true)
+        let cutData = try agree("cut-data.pcap", whole.prefix(whole.count - 7), buffered: true)
         XCTAssertEqual(cutData.frames.count, 1)
         XCTAssertTrue(cutData.ending.hasPrefix("error: "), cutData.ending)
-        let cutHeader = try agree("cut-header.pcap", whole.prefix(24 + 76 + 9), mapped: true)
+        let cutHeader = try agree("cut-header.pcap", whole.prefix(24 + 76 + 9), buffered: true)
         XCTAssertEqual(cutHeader.frames.count, 1)
         XCTAssertTrue(cutHeader.ending.hasPrefix("error: "), cutHeader.ending)
         // A record longer than the file's snapshot length (libpcap cuts it), and one beyond any sane length.
         try agree(
             "over-snaplen.pcap", pcap(snaplen: 50, records: [(1, 0, 40, 40, 40), (2, 0, 60, 60, 60), (3, 0, 4, 4, 4)]),
-            mapped: true)
+            buffered: true)
         let huge = try agree(
-            "huge.pcap", pcap(snaplen: 0, records: [(1, 0, 40, 40, 40), (2, 0, 300_000, 300_000, 16)]), mapped: true)
+            "huge.pcap", pcap(snaplen: 0, records: [(1, 0, 40, 40, 40), (2, 0, 300_000, 300_000, 16)]), buffered: true)
         XCTAssertEqual(huge.frames.count, 1)
         XCTAssertTrue(huge.ending.hasPrefix("error: "), huge.ending)
         // Only the file header, and less than that.
-        try agree("header-only.pcap", pcap(records: []), mapped: true)
-        try agree("short.pcap", pcap(records: []).prefix(10), mapped: false)
-        try agree("empty.pcap", Data(), mapped: false)
+        try agree("header-only.pcap", pcap(records: []), buffered: true)
+        try agree("short.pcap", pcap(records: []).prefix(10), buffered: false)
+        try agree("empty.pcap", Data(), buffered: false)
     }
 
-    func testFilesTheMappedReaderLeavesToLibpcap() throws {
+    func testFilesTheBufferedReaderLeavesToLibpcap() throws {
         let one: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [(1, 0, 20, 20, 20)]
-        try agree("v2.3.pcap", pcap(version: (2, 3), records: one), mapped: false)
-        try agree("fcs.pcap", pcap(linkType: 1 | 0x1000_0000, records: one), mapped: false)
-        try agree("ieee80211.pcap", pcap(linkType: 105, records: one), mapped: false)
-        try agree("sll-be.pcap", pcap(bigEndian: true, linkType: 113, records: one), mapped: false)
-        try agree("garbage.pcap", Data(repeating: 0x5a, count: 100), mapped: false)
+        try agree("v2.3.pcap", pcap(version: (2, 3), records: one), buffered: false)
+        try agree("fcs.pcap", pcap(linkType: 1 | 0x1000_0000, records: one), buffered: false)
+        try agree("ieee80211.pcap", pcap(linkType: 105, records: one), buffered: false)
+        try agree("sll-be.pcap", pcap(bigEndian: true, linkType: 113, records: one), buffered: false)
+        try agree("garbage.pcap", Data(repeating: 0x5a, count: 100), buffered: false)
         // LINKTYPE_RAW is DLT_RAW once opened, for both readers.
-        try agree("raw.pcap", pcap(linkType: 101, records: one), mapped: true)
+        try agree("raw.pcap", pcap(linkType: 101, records: one), buffered: true)
         XCTAssertEqual(Self.reader(dir.appendingPathComponent("raw.pcap").path).link, "RAW")
         XCTAssertEqual(Self.reader(dir.appendingPathComponent("missing.pcap").path).0.ending.hasPrefix("open: "), true)
     }

@@ -1,0 +1,91 @@
+import ZonesepCore
+
+/// An offline capture read by the fastest reader that reads it exactly as libpcap does: `BufferedPcapFile`
+/// for a classic pcap file it takes, libpcap (`PcapFile`) for everything else, and libpcap from the first
+/// record the buffered reader leaves to it, so damaged files end with libpcap's own message.
+public final class CaptureFileReader {
+    /// Which reader to use: `auto` (the buffered reader where it applies) or `libpcap` alone.
+    public enum Mode: String, Sendable, CaseIterable {
+        case auto, libpcap
+    }
+
+    public let path: String
+    public let dataLink: Int32
+    public let dataLinkName: String
+    /// The decoder's link type, or nil when zonesep does not decode this one.
+    public let linkType: LinkType?
+    /// The buffered reader. A `let`, so reading through it costs no retain and release per record.
+    @usableFromInline let buffered: BufferedPcapFile?
+    /// Whether records still come from `buffered` (false once libpcap took over, or when it never applied).
+    @usableFromInline var readsBuffered: Bool
+    @usableFromInline var pcap: PcapFile?
+
+    /// Opens `path`; throws libpcap's error when libpcap cannot open it either.
+    public init(path: String, mode: Mode = .auto) throws(PcapError) {
+        self.path = path
+        if mode == .auto, let b = BufferedPcapFile(path: path) {
+            buffered = b
+            readsBuffered = true
+            dataLink = b.dataLink
+            dataLinkName = b.dataLinkName
+            linkType = b.linkType
+        } else {
+            let p = try PcapFile(path: path)
+            buffered = nil
+            readsBuffered = false
+            pcap = p
+            dataLink = p.dataLink
+            dataLinkName = p.dataLinkName
+            linkType = p.linkType
+        }
+    }
+
+    /// Whether frames currently come from the buffered reader rather than libpcap.
+    public var isBuffered: Bool { readsBuffered }
+
+    /// Reads frames from the buffered reader into `frames`, up to its size, and returns how many; they stay
+    /// valid until the next read. 0 when the buffered reader has no more to give (the end, a record it
+    /// leaves to libpcap, or a file it never took): `next()` goes on from there.
+    ///
+    /// A batch at a time, so the per-record path holds no reference to count and no state to re-check.
+    @inlinable
+    public func readBatch(into frames: UnsafeMutableBufferPointer<Verifier.Frame>) -> Int {
+        guard readsBuffered, let b = buffered else { return 0 }
+        return b.readBatch(into: frames)
+    }
+
+    /// Reads the next frame (valid until the next read).
+    @inlinable
+    public func next() -> PcapFile.ReadResult {
+        if readsBuffered, let b = buffered {
+            switch b.next() {
+            case .frame(let f): return .frame(f)
+            case .end: return .end
+            case .unhandled: return handOver(after: b.frames)
+            }
+        }
+        guard let p = pcap else { return .end }
+        return p.next()
+    }
+
+    /// Reopens the file with libpcap and skips the frames already delivered, so libpcap reads on from the
+    /// record the buffered reader declined, with its own checks and messages.
+    @usableFromInline
+    func handOver(after delivered: Int) -> PcapFile.ReadResult {
+        readsBuffered = false
+        let p: PcapFile
+        do {
+            p = try PcapFile(path: path)
+        } catch {
+            return .error(error)
+        }
+        pcap = p
+        for _ in 0..<delivered {
+            switch p.next() {
+            case .frame: continue
+            case let other: return other
+            }
+        }
+        return p.next()
+    }
+}

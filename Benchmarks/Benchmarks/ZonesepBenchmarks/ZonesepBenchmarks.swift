@@ -15,8 +15,8 @@ final class Fixture<T>: @unchecked Sendable {
     }
 }
 
-/// A zone map of `count` prefixes (/24s for IPv4, /48s for IPv6, in four zones) and addresses to look up:
-/// three in four inside some prefix, the rest anywhere.
+/// A zone map of `count` distinct prefixes (/24s for IPv4, /48s for IPv6, in four zones) and addresses to
+/// look up: three in four inside some prefix, the rest anywhere.
 func lookupFixture(prefixes count: Int, ipv6: Bool) -> (ZoneMap, [IPAddress]) {
     var r = SplitMix64(seed: UInt64(count) &* (ipv6 ? 3 : 1))
     var nets: [[IPPrefix]] = [[], [], [], []]
@@ -29,7 +29,10 @@ func lookupFixture(prefixes count: Int, ipv6: Bool) -> (ZoneMap, [IPAddress]) {
             base = UInt128(0xfd00) << 112 | UInt128(r.next() & 0xff_ffff_ffff) << 80
             length = 48
         } else {
-            base = IPAddress(v4: 0x0a00_0000 | UInt32(truncatingIfNeeded: r.next() & 0xff_ff00)).rawValue
+            // A /24 anywhere in 11.0.0.0-203.255.255.0 (16 million of them: 10/8 alone holds only 65,536
+            // /24s, too few for 100,000 distinct prefixes).
+            let net = 0x0b00_0000 + UInt32(truncatingIfNeeded: r.next() % 0xc100_0000) & 0xffff_ff00
+            base = IPAddress(v4: net).rawValue
             length = 120
         }
         guard seen.insert(base).inserted else { continue }

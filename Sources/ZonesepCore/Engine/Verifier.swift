@@ -69,7 +69,8 @@ public final class Verifier {
     public static let sweepBudget = 2
 
     /// Frames `process(batch:)` takes at once: enough cache misses in flight to overlap, few enough that
-    /// the batch's decoded packets stay in the L1 cache.
+    /// the batch's lanes and decoded packets (about 12 KB) stay in the L1 cache. 64 ran fastest of 16, 32,
+    /// 64 and 128 in `core-profile`.
     public static let batchSize = 64
 
     public init(policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts()) {

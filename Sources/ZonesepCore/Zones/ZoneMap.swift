@@ -1,19 +1,14 @@
 /// The compiled address → zone lookup: every declared prefix flattened into sorted, disjoint ranges.
 ///
 /// CIDR prefixes either nest or are disjoint, so the most specific prefix at each point can be laid out as
-/// non-overlapping ranges once, at load; a lookup is then a binary search, with no allocation. The ranges
-/// are stored in Eytzinger order (the search tree laid out breadth first), so a search walks down one array
-/// and can ask for the nodes four levels below while it compares: with 100,000 prefixes the tree is larger
-/// than the CPU cache, and those misses overlap instead of following one another. The map is immutable: a
-/// reload builds a new one and swaps it whole.
+/// non-overlapping ranges once, at load; a lookup is then a search of a `RangeTree`, with no allocation.
+/// IPv4 addresses (the IPv4-mapped block) have a tree of their own with 32-bit keys: a quarter of the
+/// memory, so a large table stays in the CPU cache. The map is immutable: a reload builds a new one and
+/// swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
-    /// Range starts in Eytzinger order, 1-based (index 0 unused): node k's children are 2k and 2k+1.
-    @usableFromInline let treeStart: [UInt128]
-    /// For each node, the class of the range that ends just before its start.
-    @usableFromInline let treeClassBefore: [ZoneRef]
-    /// The class of the last range (up to the top of the address space).
-    @usableFromInline let lastClass: ZoneRef
+    @usableFromInline let v4: RangeTree<UInt32>
+    @usableFromInline let all: RangeTree<UInt128>
 
     /// Broadcast, multicast, loopback, link-local and unspecified: `local` whatever zones.conf says.
     public static let localPrefixes: [IPPrefix] = [
@@ -31,26 +26,18 @@ public struct ZoneMap: Sendable {
         }
         for p in ZoneMap.localPrefixes { entries.append((p, 1000 + p.length, .local)) }
         let (starts, classes) = ZoneMap.flatten(entries)
-        (treeStart, treeClassBefore) = ZoneMap.eytzinger(starts, classes)
-        lastClass = classes[classes.count - 1]
-    }
-
-    /// Lays sorted ranges out breadth first (an in-order walk of the implicit tree takes them in order).
-    static func eytzinger(_ starts: [UInt128], _ classes: [ZoneRef]) -> ([UInt128], [ZoneRef]) {
-        let n = starts.count
-        var tree = [UInt128](repeating: 0, count: n + 1)
-        var before = [ZoneRef](repeating: .external, count: n + 1)
-        var next = 0
-        func place(_ k: Int) {
-            guard k <= n else { return }
-            place(2 * k)
-            tree[k] = starts[next]
-            before[k] = next > 0 ? classes[next - 1] : .external
-            next += 1
-            place(2 * k + 1)
+        all = RangeTree(starts: starts, classes: classes)
+        // The ranges inside ::ffff:0:0/96, as offsets from its start, with the class it begins in.
+        let v4First = IPAddress.v4MappedPrefix
+        let v4Last = v4First | 0xffff_ffff
+        let firstInside = starts.firstIndex { $0 > v4First } ?? starts.count
+        var v4Starts: [UInt32] = [0]
+        var v4Classes: [ZoneRef] = [classes[firstInside - 1]]
+        for i in firstInside..<starts.count where starts[i] <= v4Last {
+            v4Starts.append(UInt32(truncatingIfNeeded: starts[i]))
+            v4Classes.append(classes[i])
         }
-        place(1)
-        return (tree, before)
+        v4 = RangeTree(starts: v4Starts, classes: v4Classes)
     }
 
     /// Lays nested prefixes out as disjoint ranges; everything outside any prefix is `external`.
@@ -102,25 +89,11 @@ public struct ZoneMap: Sendable {
     /// The zone, or address class, of `address`.
     @inlinable
     public func lookup(_ address: IPAddress) -> ZoneRef {
-        let key = address.rawValue
-        let k: Int = treeStart.withUnsafeBufferPointer { tree in
-            let n = tree.count - 1
-            let base = UnsafeRawPointer(tree.baseAddress!)
-            var k = 1
-            while k <= n {
-                // The first of the 16 nodes four levels down (a hint: it never faults, even past the end).
-                Prefetch.read(base + 16 &* k &* MemoryLayout<UInt128>.stride)
-                k = 2 &* k &+ (tree[k] <= key ? 1 : 0)
-            }
-            // The path went right at every node at or below the key: dropping those steps (the trailing
-            // ones) and the last left turn leaves the first node above the key, or 0 when there is none.
-            return k >> ((~k).trailingZeroBitCount &+ 1)
-        }
-        return k == 0 ? lastClass : treeClassBefore[k]
+        address.isIPv4 ? v4.lookup(address.v4) : all.lookup(address.rawValue)
     }
 
     /// Number of flattened ranges (for benchmarks and `check`).
-    public var rangeCount: Int { treeStart.count - 1 }
+    public var rangeCount: Int { all.count }
 
     /// The zone id, or the class name (`external`, `unzoned`, `local`) used in alerts.
     public func name(of ref: ZoneRef) -> String {

@@ -60,6 +60,76 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(map, "10.0.0.1"), "external")  // no internal space declared
     }
 
+    /// IPv4 has a tree of its own: its first and last addresses, a zone declared as the whole IPv4-mapped
+    /// block, and the IPv6 addresses either side of that block.
+    func testTheIPv4TreeAtTheEdgesOfItsBlock() {
+        let map = ZoneMap(
+            zones: [
+                zone("all-v4", .internet, ["::ffff:0:0/96"]), zone("low", .lgwan, ["0.0.0.0/7"]),
+                zone("high", .mynumber, ["254.0.0.0/7"]), zone("v6", .lgwan, ["::fffe:0:0/95"]),
+            ],
+            internal: [])
+        XCTAssertEqual(lookup(map, "0.0.0.0"), "local")
+        XCTAssertEqual(lookup(map, "0.0.0.1"), "low")
+        XCTAssertEqual(lookup(map, "1.255.255.255"), "low")
+        XCTAssertEqual(lookup(map, "2.0.0.0"), "all-v4")
+        XCTAssertEqual(lookup(map, "253.255.255.255"), "all-v4")
+        XCTAssertEqual(lookup(map, "254.0.0.0"), "high")
+        XCTAssertEqual(lookup(map, "255.255.255.254"), "high")
+        XCTAssertEqual(lookup(map, "255.255.255.255"), "local")
+        XCTAssertEqual(lookup(map, "::fffe:ffff:ffff"), "v6")  // in the /95 with the block, below it
+        XCTAssertEqual(lookup(map, "::1:0:0:0"), "external")  // just above it
+        let bare = ZoneMap(zones: [zone("v6", .lgwan, ["fd00::/8"])], internal: [])
+        XCTAssertEqual(lookup(bare, "10.1.2.3"), "external")
+        XCTAssertEqual(lookup(bare, "fd00::1"), "v6")
+    }
+
+    /// Both trees agree with a brute-force longest-prefix match on random tables mixing IPv4 and IPv6.
+    func testMixedTablesAgreeWithBruteForce() {
+        var rng = SplitMix(seed: 7)
+        for round in 0..<10 {
+            var zones: [Zone] = []
+            var seen = Set<IPPrefix>()  // zones.conf refuses a prefix declared twice
+            for z in 0..<8 {
+                var nets: [IPPrefix] = []
+                for _ in 0..<(10 + round * 30) {
+                    if rng.next() % 2 == 0 {
+                        let a = IPAddress(v4: UInt32(truncatingIfNeeded: rng.next()))
+                        let p = IPPrefix(address: a, length: 96 + 4 + Int(rng.next() % 29))
+                        if seen.insert(p).inserted { nets.append(p) }
+                    } else {
+                        let a = IPAddress(v6: UInt128(0xfd00) << 112 | UInt128(rng.next()) << 48)
+                        let p = IPPrefix(address: a, length: 16 + Int(rng.next() % 113))
+                        if seen.insert(p).inserted { nets.append(p) }
+                    }
+                }
+                zones.append(Zone(id: "z\(z)", kind: .lgwan, networks: nets))
+            }
+            let map = ZoneMap(zones: zones, internal: [])
+            let all = zones.enumerated().flatMap { i, z in z.networks.map { ($0, i) } }
+            for i in 0..<1000 {
+                // Inside some prefix (its first or last address, or anywhere) or anywhere at all.
+                let (p, _) = all[Int(rng.next() % UInt64(all.count))]
+                let pick = rng.next()
+                let a: IPAddress
+                switch i % 4 {
+                case 0: a = IPAddress(rawValue: p.first)
+                case 1: a = IPAddress(rawValue: p.last)
+                case 2: a = IPAddress(rawValue: p.first | (UInt128(pick) & (p.last ^ p.first)))
+                default:
+                    a =
+                        i % 8 == 3
+                        ? IPAddress(v4: UInt32(truncatingIfNeeded: pick))
+                        : IPAddress(v6: UInt128(pick) << 64 | UInt128(pick))
+                }
+                var best: (len: Int, ref: ZoneRef) = (-1, .external)
+                for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
+                for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }
+                XCTAssertEqual(map.lookup(a), best.ref, "round \(round): \(a)")
+            }
+        }
+    }
+
     /// The flattened ranges agree with a brute-force longest-prefix match on random tables.
     func testAgreesWithBruteForceLongestPrefixMatch() {
         var rng = SplitMix(seed: 42)

@@ -68,10 +68,13 @@ public final class Verifier {
     /// Flows examined by the idle sweep per packet: enough to keep up with any arrival rate of new flows.
     public static let sweepBudget = 2
 
-    /// Frames `process(batch:)` takes at once: enough cache misses in flight to overlap, few enough that
-    /// the batch's lanes and decoded packets (about 12 KB) stay in the L1 cache. 64 ran fastest of 16, 32,
-    /// 64 and 128 in `core-profile`.
+    /// Frames `process(batch:)` takes at once: enough to keep `lookahead` frames of prefetching ahead most of
+    /// the time, few enough that the batch's lanes and decoded packets (about 12 KB) stay in the L1 cache.
     public static let batchSize = 64
+
+    /// How many frames ahead of the one being worked on `process(batch:)` prefetches: 16 ran faster than
+    /// 4 and 8 in `core-profile`, and 8 about 10 % faster than asking for the whole batch at once.
+    static let lookahead = 16
 
     public init(policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts()) {
         self._policy = policy
@@ -186,16 +189,20 @@ public final class Verifier {
     public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void) {
         let n = min(batch.count, Verifier.batchSize)
         let ethernet = linkType == .ethernet
-        // Each frame's headers are a cache miss of their own (a capture is read once): ask for them all
-        // before decoding any, so the misses overlap.
-        for k in 0..<n {
+        // Each frame's headers, index slot and flow entry are cache misses of their own. They are asked for
+        // `lookahead` frames before they are needed: far enough to arrive in time, near enough that the
+        // requests in flight stay within what the CPU can track (asking for a whole batch at once stalled).
+        let lookahead = Verifier.lookahead
+        func prefetchFrame(_ k: Int) {
             if let base = batch[k].bytes.baseAddress {
                 Prefetch.read(base)
                 Prefetch.read(base + 64)
             }
         }
+        for k in 0..<min(lookahead, n) { prefetchFrame(k) }
         var frame = CommonFrame()
         for k in 0..<n {
+            if k + lookahead < n { prefetchFrame(k + lookahead) }
             let lane = lanes + k
             if ethernet && CommonFrameDecoder.decode(batch[k].bytes, into: &frame) {
                 let (key, fromA) = FlowKey.canonical(
@@ -213,8 +220,9 @@ public final class Verifier {
             }
             if lane.pointee.hash != 0 { flows.touchIndex(hash: lane.pointee.hash) }
         }
-        for k in 0..<n where lanes[k].hash != 0 { flows.touchEntry(hash: lanes[k].hash) }
+        for k in 0..<min(lookahead, n) where lanes[k].hash != 0 { flows.touchEntry(hash: lanes[k].hash) }
         for k in 0..<n {
+            if k + lookahead < n && lanes[k + lookahead].hash != 0 { flows.touchEntry(hash: lanes[k + lookahead].hash) }
             let now = batch[k].timestamp
             let wireLength = batch[k].wireLength
             begin(timestamp: now, wireLength: wireLength)

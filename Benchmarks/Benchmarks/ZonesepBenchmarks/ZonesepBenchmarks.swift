@@ -15,19 +15,33 @@ final class Fixture<T>: @unchecked Sendable {
     }
 }
 
-/// A zone map of `count` distinct prefixes (/24s for IPv4, /48s for IPv6, in four zones) and addresses to
-/// look up: three in four inside some prefix, the rest anywhere.
-func lookupFixture(prefixes count: Int, ipv6: Bool) -> (ZoneMap, [IPAddress]) {
-    var r = SplitMix64(seed: UInt64(count) &* (ipv6 ? 3 : 1))
+/// Where a lookup benchmark's prefixes lie.
+enum PrefixLayout: String, CaseIterable {
+    /// IPv4 /24s anywhere in 11.0.0.0-203.255.255.0.
+    case ipv4 = "IPv4"
+    /// IPv6 /48s with 40 random bits under fd00::/8: no common block below the /8.
+    case ipv6Scattered = "IPv6 scattered /48s"
+    /// IPv6 /64s under one /32, as a town hall's subnets under its allocation.
+    case ipv6Allocation = "IPv6 /64s under one /32"
+}
+
+/// A zone map of `count` distinct prefixes laid out as `layout` says (in four zones) and addresses to look
+/// up: three in four inside some prefix, the rest anywhere.
+func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap, [IPAddress]) {
+    let ipv6 = layout != .ipv4
+    var r = SplitMix64(seed: UInt64(count) &* (layout == .ipv4 ? 1 : (layout == .ipv6Scattered ? 3 : 5)))
     var nets: [[IPPrefix]] = [[], [], [], []]
     var starts: [UInt128] = []
     var seen = Set<UInt128>()
     while starts.count < count {
         let base: UInt128
         let length: Int
-        if ipv6 {
+        if layout == .ipv6Scattered {
             base = UInt128(0xfd00) << 112 | UInt128(r.next() & 0xff_ffff_ffff) << 80
             length = 48
+        } else if layout == .ipv6Allocation {
+            base = UInt128(0x2001_0db8) << 96 | UInt128(r.next() & 0xffff_ffff) << 64
+            length = 64
         } else {
             // A /24 anywhere in 11.0.0.0-203.255.255.0 (16 million of them: 10/8 alone holds only 65,536
             // /24s, too few for 100,000 distinct prefixes).
@@ -85,10 +99,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Zone lookup alone, at several table sizes: one iteration = 1M lookups of mixed addresses.
-    for ipv6 in [false, true] {
+    for layout in PrefixLayout.allCases {
         for size in [300, 10_000, 100_000] {
-            let fixture = Fixture { lookupFixture(prefixes: size, ipv6: ipv6) }
-            Benchmark("Zone lookup, \(ipv6 ? "IPv6" : "IPv4"), \(size) prefixes") { benchmark in
+            let fixture = Fixture { lookupFixture(prefixes: size, layout: layout) }
+            Benchmark("Zone lookup, \(layout.rawValue), \(size) prefixes") { benchmark in
                 let (map, addresses) = fixture.value
                 benchmark.startMeasurement()
                 var sum: UInt64 = 0

@@ -3,12 +3,48 @@
 /// CIDR prefixes either nest or are disjoint, so the most specific prefix at each point can be laid out as
 /// non-overlapping ranges once, at load; a lookup is then a search of a `RangeTree`, with no allocation.
 /// IPv4 addresses (the IPv4-mapped block) have a tree of their own with 32-bit keys: a quarter of the
-/// memory, so a large table stays in the CPU cache. The map is immutable: a reload builds a new one and
-/// swaps it whole.
+/// memory, so a large table stays in the CPU cache. So do IPv6 addresses in the block the IPv6 zones
+/// share, when every range boundary inside it falls on the 32 bits after the block (a town hall's /48s
+/// and /64s under one allocation do). The map is immutable: a reload builds a new one and swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
     @usableFromInline let v4: RangeTree<UInt32>
+    @usableFromInline let v6Block: IPv6Block?
     @usableFromInline let all: RangeTree<UInt128>
+
+    /// The block `base`/`length` of the address space and its ranges, keyed by the 32 address bits after it.
+    @usableFromInline
+    struct IPv6Block: Sendable {
+        @usableFromInline let base: UInt128
+        @usableFromInline let mask: UInt128
+        /// Bits below the key: an address's key is `(address - base) >> shift`.
+        @usableFromInline let shift: UInt128
+        @usableFromInline let tree: RangeTree<UInt32>
+
+        /// The block of `prefixes` (IPv6 zone networks) over the flattened ranges, or nil when there is none
+        /// or a boundary inside it falls below the key's 32 bits (the 128-bit tree then serves).
+        init?(prefixes: [IPPrefix], starts: [UInt128], classes: [ZoneRef]) {
+            guard let firstPrefix = prefixes.first else { return nil }
+            var length = firstPrefix.length
+            for p in prefixes {
+                length = min(length, p.length, (p.first ^ firstPrefix.first).leadingZeroBitCount)
+            }
+            guard length > 0, length <= 96 else { return nil }
+            let mask = IPPrefix.mask(length)
+            let base = firstPrefix.first & mask
+            let shift = UInt128(96 - length)
+            let granule: UInt128 = (1 << shift) - 1
+            let inside = starts.indices.filter { starts[$0] > base && starts[$0] & mask == base }
+            guard inside.allSatisfy({ starts[$0] & granule == 0 }) else { return nil }
+            let atBase = (starts.lastIndex { $0 <= base })!  // starts[0] is 0
+            self.mask = mask
+            self.base = base
+            self.shift = shift
+            tree = RangeTree(
+                starts: [0] + inside.map { UInt32(truncatingIfNeeded: (starts[$0] - base) >> shift) },
+                classes: [classes[atBase]] + inside.map { classes[$0] })
+        }
+    }
 
     /// Broadcast, multicast, loopback, link-local and unspecified: `local` whatever zones.conf says.
     public static let localPrefixes: [IPPrefix] = [
@@ -38,6 +74,8 @@ public struct ZoneMap: Sendable {
             v4Classes.append(classes[i])
         }
         v4 = RangeTree(starts: v4Starts, classes: v4Classes)
+        v6Block = IPv6Block(
+            prefixes: zones.flatMap(\.networks).filter { !$0.address.isIPv4 }, starts: starts, classes: classes)
     }
 
     /// Lays nested prefixes out as disjoint ranges; everything outside any prefix is `external`.
@@ -89,8 +127,16 @@ public struct ZoneMap: Sendable {
     /// The zone, or address class, of `address`.
     @inlinable
     public func lookup(_ address: IPAddress) -> ZoneRef {
-        address.isIPv4 ? v4.lookup(address.v4) : all.lookup(address.rawValue)
+        let key = address.rawValue
+        if address.isIPv4 { return v4.lookup(address.v4) }
+        if let block = v6Block, key & block.mask == block.base {
+            return block.tree.lookup(UInt32(truncatingIfNeeded: (key &- block.base) >> block.shift))
+        }
+        return all.lookup(key)
     }
+
+    /// Whether IPv6 lookups in the zones' block use the 32-bit tree (for tests).
+    var hasIPv6Block: Bool { v6Block != nil }
 
     /// Number of flattened ranges (for benchmarks and `check`).
     public var rangeCount: Int { all.count }

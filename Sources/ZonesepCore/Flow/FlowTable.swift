@@ -63,7 +63,9 @@ public final class FlowTable {
         maximumSlotCount = slotCount
         slotCount = min(slotCount, FlowTable.initialSlotCount)
         let mask = slotCount - 1
-        entries = .allocate(capacity: cap)
+        // On cache-line boundaries: each 128-byte entry is then exactly two lines.
+        entries = UnsafeMutableRawPointer.allocate(byteCount: cap * MemoryLayout<FlowEntry>.stride, alignment: 64)
+            .bindMemory(to: FlowEntry.self, capacity: cap)
         HugePages.advise(UnsafeMutableRawPointer(entries), bytes: cap * MemoryLayout<FlowEntry>.stride)
         // Entries stay uninitialised (untouched pages cost no memory) until a flow takes them.
         let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
@@ -78,7 +80,7 @@ public final class FlowTable {
 
     deinit {
         if m.pointee.highWater > 0 { entries.deinitialize(count: m.pointee.highWater) }
-        entries.deallocate()
+        UnsafeMutableRawPointer(entries).deallocate()
         m.pointee.slots.deallocate()
         inUse.deallocate()
         freeList.deallocate()

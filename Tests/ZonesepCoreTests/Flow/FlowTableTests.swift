@@ -126,8 +126,10 @@ final class FlowTableTests: XCTestCase {
         XCTAssertEqual(t.count, 0)
     }
 
-    /// The prefetch covers the fields every packet touches.
+    /// An entry is two cache lines, and the prefetch covers the fields every packet touches.
     func testHotBytesCoverThePerPacketFields() {
+        XCTAssertEqual(MemoryLayout<FlowEntry>.stride, 128)
+        XCTAssertEqual(MemoryLayout<FlowKey>.size, 41)
         XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.bytesBA)! + 8, FlowTable.hotBytes)
         XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.lastSeen)! + 8, FlowTable.hotBytes)
     }

@@ -329,6 +329,7 @@ public final class Verifier {
     /// Everything after decoding and `begin`: `packet` holds the decoded frame, and `keyHash`, unless 0, the
     /// hash of its flow key by `keyHash(_:)`. Returns whether the packet started a violating flow, whose
     /// index is then `alertIndex` (the caller builds the alert: a Bool is cheaper to return than an `Alert?`).
+    /// Out of line: in a batch it is the rare way, and inlined it would crowd the loop around the fast lane.
     @inline(never)
     private func processDecoded(timestamp now: Int64, wireLength: Int, keyHash: UInt64) -> Bool {
         switch packet.outcome {

@@ -233,7 +233,7 @@ public final class BufferedPcapFile {
                 continue
             }
             guard case .frame(let f) = r else { return n }
-            frames[n] = Verifier.Frame(timestamp: f.timestampMicros, bytes: f.bytes, wireLength: f.wireLength)
+            frames[n] = Verifier.Frame(f)
             n &+= 1
         }
         return n

@@ -25,6 +25,14 @@ public struct CapturedFrame {
     }
 }
 
+extension Verifier.Frame {
+    /// The verifier's view of a captured frame.
+    @inlinable
+    public init(_ f: CapturedFrame) {
+        self.init(timestamp: f.timestampMicros, bytes: f.bytes, wireLength: f.wireLength)
+    }
+}
+
 /// libpcap's name for a link type (`EN10MB`, `IEEE802_11_RADIO`, ...), or its number.
 func dataLinkName(_ dataLink: Int32) -> String {
     if let n = pcap_datalink_val_to_name(dataLink) { return String(cString: n) }

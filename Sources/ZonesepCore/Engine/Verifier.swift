@@ -254,19 +254,33 @@ public final class Verifier {
     @inline(__always)
     private func fastLane(_ lane: UnsafeMutablePointer<Lane>, timestamp now: Int64, wireLength: Int) -> Bool {
         guard let i = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return false }
-        let e = flows.entries + i
         let proto = lane.pointee.key.proto
         let flags = lane.pointee.tcpFlags
-        let closed = e.pointee.isClosed
-        let idle = now &- e.pointee.lastSeen
-        if (idle > flows.shortestTimeout && idle > flows.timeouts.timeout(proto: proto, closed: closed))
-            || (proto == IPProtocolNumber.tcp && closed
-                && flags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn)
-        {
-            return false
-        }
+        if startsAnew(i, proto: proto, tcpFlags: flags, now: now) { return false }
         state.pointee.counters.ipPackets &+= 1
         let fromA = lane.pointee.fromA
+        let e = flows.entries + i
+        count(e, now: now, fromA: fromA, wireLength: wireLength)
+        addPacket(
+            from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
+            bytes: wireLength)
+        if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
+        return true
+    }
+
+    /// Whether a packet of protocol `proto` with `tcpFlags` (0 when it has none to go on) ends flow `i`
+    /// and starts a new one: the flow went idle past its timeout, or a SYN reopens a closed TCP flow.
+    @inline(__always)
+    private func startsAnew(_ i: Int, proto: UInt8, tcpFlags: UInt8, now: Int64) -> Bool {
+        flows.isExpired(i, now: now)
+            || (proto == IPProtocolNumber.tcp && flows.entries[i].isClosed
+                && tcpFlags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn)
+    }
+
+    /// Counts a packet of `wireLength` bytes in flow entry `e`, in its direction, at `now`, and makes the flow the
+    /// last one seen. Field by field: a copy of the whole entry would cost a memcpy a packet.
+    @inline(__always)
+    private func count(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64, fromA: Bool, wireLength: Int) {
         let n = UInt64(wireLength)
         e.pointee.lastSeen = now
         state.pointee.lastFlowSerial = e.pointee.serial
@@ -274,17 +288,17 @@ public final class Verifier {
         if fromA {
             e.pointee.packetsAB &+= 1
             e.pointee.bytesAB &+= n
-            addPacket(from: e.pointee.zoneA, to: e.pointee.zoneB, bytes: wireLength)
         } else {
             e.pointee.packetsBA &+= 1
             e.pointee.bytesBA &+= n
-            addPacket(from: e.pointee.zoneB, to: e.pointee.zoneA, bytes: wireLength)
         }
-        if proto == IPProtocolNumber.tcp {
-            if flags & DecodedPacket.TCPFlag.rst != 0 { e.pointee.tcpState |= FlowEntry.reset }
-            if flags & DecodedPacket.TCPFlag.fin != 0 { e.pointee.tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB }
-        }
-        return true
+    }
+
+    /// The TCP state machine: RST closes the flow, FIN marks its sender's side.
+    @inline(__always)
+    private func applyTCPFlags(_ e: UnsafeMutablePointer<FlowEntry>, _ flags: UInt8, fromA: Bool) {
+        if flags & DecodedPacket.TCPFlag.rst != 0 { e.pointee.tcpState |= FlowEntry.reset }
+        if flags & DecodedPacket.TCPFlag.fin != 0 { e.pointee.tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB }
     }
 
     /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed
@@ -393,12 +407,8 @@ public final class Verifier {
 
         var index = flows.find(key, hash: hash)
         if let i = index {
-            let startsAnew =
-                flows.isExpired(i, now: now)
-                || (proto == IPProtocolNumber.tcp && !fromInner && flows[i].isClosed
-                    && packet.tcpFlags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack)
-                        == DecodedPacket.TCPFlag.syn)
-            if startsAnew {
+            // An ICMP error's quoted packet carries no flags of this packet's own.
+            if startsAnew(i, proto: proto, tcpFlags: fromInner ? 0 : packet.tcpFlags, now: now) {
                 endFlow(flows[i], flows[i].isClosed ? .closed : .idle)
                 flows.remove(at: i)
                 index = nil
@@ -414,32 +424,16 @@ public final class Verifier {
         }
 
         // Counters and TCP state; zones of this packet's own addresses for the packet matrix.
-        let n = UInt64(wireLength)
-        flows[i].lastSeen = now
-        state.pointee.lastFlowSerial = flows[i].serial
-        state.pointee.lastFlowViolates = flows[i].rule != FlowEntry.noVerdict
-        if fromA {
-            flows[i].packetsAB &+= 1
-            flows[i].bytesAB &+= n
-        } else {
-            flows[i].packetsBA &+= 1
-            flows[i].bytesBA &+= n
-        }
+        let e = flows.entries + i
+        count(e, now: now, fromA: fromA, wireLength: wireLength)
         if fromInner {
             let map = _policy.zoneMap
             addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)
         } else {
-            // Field by field: a copy of the whole entry would cost a memcpy a packet.
-            let zoneA = flows[i].zoneA
-            let zoneB = flows[i].zoneB
             addPacket(
-                from: fromA ? zoneA : zoneB, to: fromA ? zoneB : zoneA, bytes: wireLength)
-            if proto == IPProtocolNumber.tcp && packet.hasPorts {
-                if packet.tcpFlags & DecodedPacket.TCPFlag.rst != 0 { flows[i].tcpState |= FlowEntry.reset }
-                if packet.tcpFlags & DecodedPacket.TCPFlag.fin != 0 {
-                    flows[i].tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB
-                }
-            }
+                from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
+                bytes: wireLength)
+            if proto == IPProtocolNumber.tcp && packet.hasPorts { applyTCPFlags(e, packet.tcpFlags, fromA: fromA) }
         }
         return raised
     }

@@ -166,8 +166,7 @@ public final class FlowTable {
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
     /// passed to `evicted` before its slot is reused.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
-        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
-        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
+        noteTime(now)
         if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
         let e: Int
         if m.pointee.freeCount > 0 {
@@ -220,9 +219,20 @@ public final class FlowTable {
     }
 
     /// Whether the entry has been idle past its timeout at `now`.
+    @inline(__always)
     public func isExpired(_ index: Int, now: Int64) -> Bool {
         let e = entries + index  // fields read in place: no copy of the entry
-        return now - e.pointee.lastSeen > timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
+        let idle = now - e.pointee.lastSeen
+        // Within the shortest timeout nothing is expired: the common case skips the per-protocol choice.
+        return idle > shortestTimeout
+            && idle > timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
+    }
+
+    /// Folds a packet time that may become some entry's `lastSeen` into the sweep's bounds.
+    @inline(__always)
+    func noteTime(_ now: Int64) {
+        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
+        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
     }
 
     /// Expires idle flows among the next `budget` entries of the round-robin sweep.
@@ -233,8 +243,7 @@ public final class FlowTable {
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
         let highWater = m.pointee.highWater
         guard highWater > 0 else { return }
-        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
-        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
+        noteTime(now)
         let steps = min(budget, highWater)
         let age = now.subtractingReportingOverflow(m.pointee.lastSeenFloor)
         if !age.overflow && age.partialValue <= shortestTimeout {

@@ -111,8 +111,7 @@ struct ReplayRunner {
             if n == 0 {
                 switch file.next() {
                 case .frame(let frame):
-                    frames[0] = Verifier.Frame(
-                        timestamp: frame.timestampMicros, bytes: frame.bytes, wireLength: frame.wireLength)
+                    frames[0] = Verifier.Frame(frame)
                     n = 1
                 case .end:
                     return result

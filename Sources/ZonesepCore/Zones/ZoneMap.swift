@@ -8,30 +8,25 @@
 /// and /64s under one allocation do). The map is immutable: a reload builds a new one and swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
-    @usableFromInline let v4: RangeTree<UInt32>
-    @usableFromInline let v6Block: IPv6Block?
+    /// The IPv4-mapped block ::ffff:0:0/96, keyed by the IPv4 address itself.
+    @usableFromInline let v4: Block
+    @usableFromInline let v6Block: Block?
     @usableFromInline let all: RangeTree<UInt128>
 
-    /// The block `base`/`length` of the address space and its ranges, keyed by the 32 address bits after it.
+    /// A block `base`/`length` of the address space (length 96 or less) and the flattened ranges inside it,
+    /// keyed by the 32 address bits after the block.
     @usableFromInline
-    struct IPv6Block: Sendable {
+    struct Block: Sendable {
         @usableFromInline let base: UInt128
         @usableFromInline let mask: UInt128
         /// Bits below the key: an address's key is `(address - base) >> shift`.
         @usableFromInline let shift: UInt128
         @usableFromInline let tree: RangeTree<UInt32>
 
-        /// The block of `prefixes` (IPv6 zone networks) over the flattened ranges, or nil when there is none
-        /// or a boundary inside it falls below the key's 32 bits (the 128-bit tree then serves).
-        init?(prefixes: [IPPrefix], starts: [UInt128], classes: [ZoneRef]) {
-            guard let firstPrefix = prefixes.first else { return nil }
-            var length = firstPrefix.length
-            for p in prefixes {
-                length = min(length, p.length, (p.first ^ firstPrefix.first).leadingZeroBitCount)
-            }
-            guard length > 0, length <= 96 else { return nil }
+        /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when a
+        /// boundary inside it falls below the key's 32 bits (the 128-bit tree then serves).
+        init?(base: UInt128, length: Int, starts: [UInt128], classes: [ZoneRef]) {
             let mask = IPPrefix.mask(length)
-            let base = firstPrefix.first & mask
             let shift = UInt128(96 - length)
             let granule: UInt128 = (1 << shift) - 1
             let inside = starts.indices.filter { starts[$0] > base && starts[$0] & mask == base }
@@ -43,6 +38,18 @@ public struct ZoneMap: Sendable {
             tree = RangeTree(
                 starts: [0] + inside.map { UInt32(truncatingIfNeeded: (starts[$0] - base) >> shift) },
                 classes: [classes[atBase]] + inside.map { classes[$0] })
+        }
+
+        /// The block `prefixes` (IPv6 zone networks) share, when it is at most 96 bits long and not the
+        /// whole space.
+        static func shared(by prefixes: [IPPrefix]) -> (base: UInt128, length: Int)? {
+            guard let firstPrefix = prefixes.first else { return nil }
+            var length = firstPrefix.length
+            for p in prefixes {
+                length = min(length, p.length, (p.first ^ firstPrefix.first).leadingZeroBitCount)
+            }
+            guard length > 0, length <= 96 else { return nil }
+            return (firstPrefix.first & IPPrefix.mask(length), length)
         }
     }
 
@@ -63,19 +70,11 @@ public struct ZoneMap: Sendable {
         for p in ZoneMap.localPrefixes { entries.append((p, 1000 + p.length, .local)) }
         let (starts, classes) = ZoneMap.flatten(entries)
         all = RangeTree(starts: starts, classes: classes)
-        // The ranges inside ::ffff:0:0/96, as offsets from its start, with the class it begins in.
-        let v4First = IPAddress.v4MappedPrefix
-        let v4Last = v4First | 0xffff_ffff
-        let firstInside = starts.firstIndex { $0 > v4First } ?? starts.count
-        var v4Starts: [UInt32] = [0]
-        var v4Classes: [ZoneRef] = [classes[firstInside - 1]]
-        for i in firstInside..<starts.count where starts[i] <= v4Last {
-            v4Starts.append(UInt32(truncatingIfNeeded: starts[i]))
-            v4Classes.append(classes[i])
+        // Every boundary inside ::ffff:0:0/96 is an IPv4 address: that block always takes 32-bit keys.
+        v4 = Block(base: IPAddress.v4MappedPrefix, length: 96, starts: starts, classes: classes)!
+        v6Block = Block.shared(by: zones.flatMap(\.networks).filter { !$0.address.isIPv4 }).flatMap {
+            Block(base: $0.base, length: $0.length, starts: starts, classes: classes)
         }
-        v4 = RangeTree(starts: v4Starts, classes: v4Classes)
-        v6Block = IPv6Block(
-            prefixes: zones.flatMap(\.networks).filter { !$0.address.isIPv4 }, starts: starts, classes: classes)
     }
 
     /// Lays nested prefixes out as disjoint ranges; everything outside any prefix is `external`.
@@ -128,7 +127,7 @@ public struct ZoneMap: Sendable {
     @inlinable
     public func lookup(_ address: IPAddress) -> ZoneRef {
         let key = address.rawValue
-        if address.isIPv4 { return v4.lookup(address.v4) }
+        if address.isIPv4 { return v4.tree.lookup(address.v4) }
         if let block = v6Block, key & block.mask == block.base {
             return block.tree.lookup(UInt32(truncatingIfNeeded: (key &- block.base) >> block.shift))
         }

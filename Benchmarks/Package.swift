@@ -15,6 +15,10 @@ let package = Package(
         .target(name: "BenchFixtures", dependencies: [.product(name: "ZonesepCore", package: "zonesep")]),
         // The core path alone in a plain process, for perf and callgrind.
         .executableTarget(name: "core-profile", dependencies: ["BenchFixtures"]),
+        // Zone lookups alone, likewise.
+        .executableTarget(
+            name: "lookup-profile",
+            dependencies: ["BenchFixtures", .product(name: "ZonesepCore", package: "zonesep")]),
         .executableTarget(
             name: "ZonesepBenchmarks",
             dependencies: [

@@ -14,6 +14,63 @@ public struct SplitMix64 {
     public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
+/// Where a lookup benchmark's prefixes lie.
+public enum PrefixLayout: String, CaseIterable, Sendable {
+    /// IPv4 /24s anywhere in 11.0.0.0-203.255.255.0.
+    case ipv4 = "IPv4"
+    /// IPv6 /48s with 40 random bits under fd00::/8: no common block below the /8.
+    case ipv6Scattered = "IPv6 scattered /48s"
+    /// IPv6 /64s under one /32, as a town hall's subnets under its allocation.
+    case ipv6Allocation = "IPv6 /64s under one /32"
+}
+
+/// A zone map of `count` distinct prefixes laid out as `layout` says (in four zones) and addresses to look
+/// up: three in four inside some prefix, the rest anywhere.
+public func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap, [IPAddress]) {
+    let ipv6 = layout != .ipv4
+    var r = SplitMix64(seed: UInt64(count) &* (layout == .ipv4 ? 1 : (layout == .ipv6Scattered ? 3 : 5)))
+    var nets: [[IPPrefix]] = [[], [], [], []]
+    var starts: [UInt128] = []
+    var seen = Set<UInt128>()
+    while starts.count < count {
+        let base: UInt128
+        let length: Int
+        if layout == .ipv6Scattered {
+            base = UInt128(0xfd00) << 112 | UInt128(r.next() & 0xff_ffff_ffff) << 80
+            length = 48
+        } else if layout == .ipv6Allocation {
+            base = UInt128(0x2001_0db8) << 96 | UInt128(r.next() & 0xffff_ffff) << 64
+            length = 64
+        } else {
+            // A /24 anywhere in 11.0.0.0-203.255.255.0 (16 million of them: 10/8 alone holds only 65,536
+            // /24s, too few for 100,000 distinct prefixes).
+            let net = 0x0b00_0000 + UInt32(truncatingIfNeeded: r.next() % 0xc100_0000) & 0xffff_ff00
+            base = IPAddress(v4: net).rawValue
+            length = 120
+        }
+        guard seen.insert(base).inserted else { continue }
+        starts.append(base)
+        nets[starts.count % 4].append(IPPrefix(address: IPAddress(rawValue: base), length: length))
+    }
+    let kinds: [ZoneKind] = [.mynumber, .lgwan, .lgwan, .internet]
+    let zones = (0..<4).map { Zone(id: "z\($0)", kind: kinds[$0], networks: nets[$0]) }
+    let map = ZoneMap(zones: zones, internal: PolicyConfig.defaultInternal)
+    var addresses: [IPAddress] = []
+    for i in 0..<(1 << 16) {
+        if i % 4 == 3 {
+            let any: UInt128 =
+                ipv6
+                ? UInt128(r.next()) << 64 | UInt128(r.next())
+                : IPAddress(v4: UInt32(truncatingIfNeeded: r.next())).rawValue
+            addresses.append(IPAddress(rawValue: any))
+        } else {
+            let host: UInt128 = ipv6 ? UInt128(r.next()) : UInt128(r.next() & 0xff)
+            addresses.append(IPAddress(rawValue: starts[r.below(starts.count)] | host))
+        }
+    }
+    return (map, addresses)
+}
+
 /// The benchmark town hall: the zone map of scripts/bench/make-imix.py (300 prefixes in four zones) with
 /// its gateways, conduit and sanitisation paths.
 public enum BenchPolicy {

@@ -27,7 +27,7 @@ public struct Zone: Sendable, Equatable {
 /// Where an address belongs: a declared zone (by index), or one of the three classes that are not zones.
 ///
 /// A 16-bit code keeps the flow entry and the matrix index small; the special classes sit at the top.
-public struct ZoneRef: Hashable, Sendable, Comparable {
+public struct ZoneRef: Hashable, Sendable, Comparable, BitwiseCopyable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
     @inlinable public init(zone index: Int) { self.rawValue = UInt16(index) }

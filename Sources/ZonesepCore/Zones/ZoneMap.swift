@@ -4,30 +4,37 @@
 /// non-overlapping ranges once, at load; a lookup is then a search of a `RangeTree`, with no allocation.
 /// IPv4 addresses (the IPv4-mapped block) have a tree of their own with 32-bit keys: a quarter of the
 /// memory, so a large table stays in the CPU cache. So do IPv6 addresses in the block the IPv6 zones
-/// share, when every range boundary inside it falls on the 32 bits after the block (a town hall's /48s
-/// and /64s under one allocation do). The map is immutable: a reload builds a new one and swaps it whole.
+/// share, with 32-bit keys when every range boundary inside it falls on the 32 bits after the block (a
+/// town hall's /48s and /64s under one allocation do) and 64-bit keys when they fall on the 64 bits after
+/// it (/48s scattered over fd00::/8 do). The map is immutable: a reload builds a new one and swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
     /// The IPv4-mapped block ::ffff:0:0/96, keyed by the IPv4 address itself.
-    @usableFromInline let v4: Block
-    @usableFromInline let v6Block: Block?
+    @usableFromInline let v4: Block<UInt32>
+    /// The IPv6 zones' block with 32-bit keys, or failing that with 64-bit keys; at most one of the two
+    /// holds any address, the other is `Block.empty` (not optionals: unwrapping one copies its buffers,
+    /// a reference count up and down on every lookup).
+    @usableFromInline let v6Narrow: Block<UInt32>
+    @usableFromInline let v6Wide: Block<UInt64>
     @usableFromInline let all: RangeTree<UInt128>
 
-    /// A block `base`/`length` of the address space (length 96 or less) and the flattened ranges inside it,
-    /// keyed by the 32 address bits after the block.
+    /// A block `base`/`length` of the address space and the flattened ranges inside it, keyed by the
+    /// `Key.bitWidth` address bits after the block.
     @usableFromInline
-    struct Block: Sendable {
+    struct Block<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Sendable>: Sendable {
         @usableFromInline let base: UInt128
         @usableFromInline let mask: UInt128
         /// Bits below the key: an address's key is `(address - base) >> shift`.
         @usableFromInline let shift: UInt128
-        @usableFromInline let tree: RangeTree<UInt32>
+        @usableFromInline let tree: RangeTree<Key>
 
-        /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when a
-        /// boundary inside it falls below the key's 32 bits (the 128-bit tree then serves).
+        /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when the
+        /// block is too long for the key or a boundary inside it falls below the key's bits (a wider tree
+        /// then serves).
         init?(base: UInt128, length: Int, starts: [UInt128], classes: [ZoneRef]) {
+            guard length + Key.bitWidth <= 128 else { return nil }
             let mask = IPPrefix.mask(length)
-            let shift = UInt128(96 - length)
+            let shift = UInt128(128 - Key.bitWidth - length)
             let granule: UInt128 = (1 << shift) - 1
             let inside = starts.indices.filter { starts[$0] > base && starts[$0] & mask == base }
             guard inside.allSatisfy({ starts[$0] & granule == 0 }) else { return nil }
@@ -36,21 +43,39 @@ public struct ZoneMap: Sendable {
             self.base = base
             self.shift = shift
             tree = RangeTree(
-                starts: [0] + inside.map { UInt32(truncatingIfNeeded: (starts[$0] - base) >> shift) },
+                starts: [0] + inside.map { Key(truncatingIfNeeded: (starts[$0] - base) >> shift) },
                 classes: [classes[atBase]] + inside.map { classes[$0] })
         }
 
-        /// The block `prefixes` (IPv6 zone networks) share, when it is at most 96 bits long and not the
-        /// whole space.
-        static func shared(by prefixes: [IPPrefix]) -> (base: UInt128, length: Int)? {
-            guard let firstPrefix = prefixes.first else { return nil }
-            var length = firstPrefix.length
-            for p in prefixes {
-                length = min(length, p.length, (p.first ^ firstPrefix.first).leadingZeroBitCount)
-            }
-            guard length > 0, length <= 96 else { return nil }
-            return (firstPrefix.first & IPPrefix.mask(length), length)
+        /// A block that holds no address.
+        static var empty: Block {
+            Block(base: 1, mask: 0, shift: 0, tree: RangeTree(starts: [0], classes: [.external]))
         }
+
+        init(base: UInt128, mask: UInt128, shift: UInt128, tree: RangeTree<Key>) {
+            self.base = base
+            self.mask = mask
+            self.shift = shift
+            self.tree = tree
+        }
+
+        /// The class of `address`, or nil when it is outside the block.
+        @inlinable @inline(__always)
+        func lookup(_ address: UInt128) -> ZoneRef? {
+            guard address & mask == base else { return nil }
+            return tree.lookup(Key(truncatingIfNeeded: (address &- base) >> shift))
+        }
+    }
+
+    /// The block `prefixes` (IPv6 zone networks) share, when it is not the whole space.
+    static func sharedBlock(of prefixes: [IPPrefix]) -> IPPrefix? {
+        guard let firstPrefix = prefixes.first else { return nil }
+        var length = firstPrefix.length
+        for p in prefixes {
+            length = min(length, p.length, (p.first ^ firstPrefix.first).leadingZeroBitCount)
+        }
+        guard length > 0 else { return nil }
+        return IPPrefix(address: IPAddress(rawValue: firstPrefix.first), length: length)
     }
 
     /// Broadcast, multicast, loopback, link-local and unspecified: `local` whatever zones.conf says.
@@ -69,12 +94,33 @@ public struct ZoneMap: Sendable {
         }
         for p in ZoneMap.localPrefixes { entries.append((p, 1000 + p.length, .local)) }
         let (starts, classes) = ZoneMap.flatten(entries)
-        all = RangeTree(starts: starts, classes: classes)
         // Every boundary inside ::ffff:0:0/96 is an IPv4 address: that block always takes 32-bit keys.
-        v4 = Block(base: IPAddress.v4MappedPrefix, length: 96, starts: starts, classes: classes)!
-        v6Block = Block.shared(by: zones.flatMap(\.networks).filter { !$0.address.isIPv4 }).flatMap {
-            Block(base: $0.base, length: $0.length, starts: starts, classes: classes)
+        let v4Prefix = IPPrefix(address: IPAddress(rawValue: IPAddress.v4MappedPrefix), length: 96)
+        v4 = Block(base: v4Prefix.first, length: 96, starts: starts, classes: classes)!
+        let shared = ZoneMap.sharedBlock(of: zones.flatMap(\.networks).filter { !$0.address.isIPv4 })
+        let narrow = shared.flatMap {
+            Block<UInt32>(base: $0.first, length: $0.length, starts: starts, classes: classes)
         }
+        let wide =
+            narrow != nil
+            ? nil
+            : shared.flatMap { Block<UInt64>(base: $0.first, length: $0.length, starts: starts, classes: classes) }
+        v6Narrow = narrow ?? .empty
+        v6Wide = wide ?? .empty
+        // The wide tree keeps only the boundaries outside the blocks (a lookup inside one never reaches
+        // it), so it stays small and in cache beside them; each block's end becomes a boundary.
+        let blocks = [v4Prefix] + (narrow != nil || wide != nil ? [shared!] : [])
+        var outside = starts.indices.filter { i in
+            !blocks.contains { starts[i] > $0.first && $0.contains(IPAddress(rawValue: starts[i])) }
+        }.map { (start: starts[$0], ref: classes[$0]) }
+        for block in blocks where block.last < .max && !starts.contains(block.last + 1) {
+            let end = block.last + 1
+            outside.append((end, classes[starts.lastIndex { $0 <= end }!]))
+        }
+        outside.sort { $0.start < $1.start }
+        all = RangeTree(starts: outside.map(\.start), classes: outside.map(\.ref))
+        rangeCount = starts.count
+        ipv6BlockKeyBits = narrow != nil ? 32 : wide != nil ? 64 : 128
     }
 
     /// Lays nested prefixes out as disjoint ranges; everything outside any prefix is `external`.
@@ -126,19 +172,19 @@ public struct ZoneMap: Sendable {
     /// The zone, or address class, of `address`.
     @inlinable
     public func lookup(_ address: IPAddress) -> ZoneRef {
-        let key = address.rawValue
         if address.isIPv4 { return v4.tree.lookup(address.v4) }
-        if let block = v6Block, key & block.mask == block.base {
-            return block.tree.lookup(UInt32(truncatingIfNeeded: (key &- block.base) >> block.shift))
-        }
+        let key = address.rawValue
+        if let ref = v6Narrow.lookup(key) { return ref }
+        if let ref = v6Wide.lookup(key) { return ref }
         return all.lookup(key)
     }
 
-    /// Whether IPv6 lookups in the zones' block use the 32-bit tree (for tests).
-    var hasIPv6Block: Bool { v6Block != nil }
+    /// The key width of the tree that IPv6 lookups in the zones' block use: 32, 64, or 128 when there is
+    /// no block tree (for tests).
+    let ipv6BlockKeyBits: Int
 
     /// Number of flattened ranges (for benchmarks and `check`).
-    public var rangeCount: Int { all.count }
+    public let rangeCount: Int
 
     /// The zone id, or the class name (`external`, `unzoned`, `local`) used in alerts.
     public func name(of ref: ZoneRef) -> String {

@@ -130,29 +130,37 @@ final class ZoneMapTests: XCTestCase {
         }
     }
 
-    /// IPv6 zones under one allocation get a 32-bit tree for their block: a town hall's /40s to /64s under
-    /// a /32 use it, and lookups inside and outside the block (and in the internal space around it) agree
-    /// with brute force; a host route deeper than the key's 32 bits sends the map back to the 128-bit tree.
+    /// IPv6 zones under one block get a tree of narrow keys for it: a town hall's /40s to /64s under a /32
+    /// take 32-bit keys, /16s to /72s anywhere under fd00::/8 take 64-bit keys, and a host route deeper
+    /// than either sends the map back to the 128-bit tree. Lookups inside and outside the block (and in the
+    /// internalSpace space around it) agree with brute force in every case.
     func testIPv6BlockAgreesWithBruteForce() {
         var rng = SplitMix(seed: 11)
-        let allocation = UInt128(0x2001_0db8) << 96
-        for round in 0..<6 {
+        for round in 0..<9 {
+            let narrow = round % 3 != 1
+            let block = narrow ? UInt128(0x2001_0db8) << 96 : UInt128(0xfd) << 120
+            let internalSpace = IPPrefix(narrow ? "2001:db8::/31" : "fc00::/7")!
             var zones: [Zone] = []
             var seen = Set<IPPrefix>()
             for z in 0..<6 {
                 var nets: [IPPrefix] = []
-                for _ in 0..<(20 + round * 40) {
-                    let p = IPPrefix(
-                        address: IPAddress(v6: allocation | UInt128(rng.next() & 0xffff_ffff) << 64),
-                        length: 40 + Int(rng.next() % 25))
+                for _ in 0..<(20 + round * 25) {
+                    let p =
+                        narrow
+                        ? IPPrefix(
+                            address: IPAddress(v6: block | UInt128(rng.next() & 0xffff_ffff) << 64),
+                            length: 40 + Int(rng.next() % 25))
+                        : IPPrefix(
+                            address: IPAddress(v6: block | UInt128(rng.next() >> 8) << 56),
+                            length: 16 + Int(rng.next() % 57))
                     if seen.insert(p).inserted { nets.append(p) }
                 }
                 zones.append(Zone(id: "z\(z)", kind: .lgwan, networks: nets))
             }
-            let host = round % 2 == 1
+            let host = round % 3 == 2
             if host { zones[0].networks.append(IPPrefix("2001:db8:1:2:3:4:5:6/128")!) }
-            let map = ZoneMap(zones: zones, internal: [IPPrefix("2001:db8::/31")!] + PolicyConfig.defaultInternal)
-            XCTAssertEqual(map.hasIPv6Block, !host, "round \(round)")
+            let map = ZoneMap(zones: zones, internal: [internalSpace] + PolicyConfig.defaultInternal)
+            XCTAssertEqual(map.ipv6BlockKeyBits, host ? 128 : narrow ? 32 : 64, "round \(round)")
             let all = zones.enumerated().flatMap { i, z in z.networks.map { ($0, i) } }
             for i in 0..<1500 {
                 let (p, _) = all[Int(rng.next() % UInt64(all.count))]
@@ -162,12 +170,12 @@ final class ZoneMapTests: XCTestCase {
                 case 0: a = IPAddress(rawValue: p.first)
                 case 1: a = IPAddress(rawValue: p.last)
                 case 2: a = IPAddress(rawValue: p.first | (pick & (p.last ^ p.first)))
-                case 3: a = IPAddress(rawValue: allocation | (pick >> 32))  // anywhere in the /32
-                default: a = IPAddress(rawValue: allocation ^ (pick >> 30))  // around it
+                case 3: a = IPAddress(rawValue: block | (pick >> (narrow ? 32 : 8)))  // anywhere in the block
+                default: a = IPAddress(rawValue: block ^ (pick >> (narrow ? 30 : 6)))  // around it
                 }
                 var best: (len: Int, ref: ZoneRef) = (-1, .external)
                 for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
-                if best.len < 0 && (IPPrefix("2001:db8::/31")!.contains(a) || IPPrefix("fc00::/7")!.contains(a)) {
+                if best.len < 0 && (internalSpace.contains(a) || IPPrefix("fc00::/7")!.contains(a)) {
                     best = (0, .unzoned)
                 }
                 for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }

@@ -54,6 +54,8 @@ public final class Verifier {
         var fromA = false
         var tcpFlags: UInt8 = 0
         var hash: UInt64 = 0
+        /// The entry `touchEntry` found for `hash` (-1: none), most likely this frame's flow.
+        var candidate: Int32 = -1
         var key = FlowKey(
             addressA: IPAddress(rawValue: 0), addressB: IPAddress(rawValue: 0), portA: 0, portB: 0, proto: 0,
             vlans: 0)
@@ -220,9 +222,12 @@ public final class Verifier {
             }
             if lane.pointee.hash != 0 { flows.touchIndex(hash: lane.pointee.hash) }
         }
-        for k in 0..<min(lookahead, n) where lanes[k].hash != 0 { flows.touchEntry(hash: lanes[k].hash) }
+        func touchEntry(_ k: Int) {
+            lanes[k].candidate = lanes[k].hash != 0 ? flows.touchEntry(hash: lanes[k].hash) : -1
+        }
+        for k in 0..<min(lookahead, n) { touchEntry(k) }
         for k in 0..<n {
-            if k + lookahead < n && lanes[k + lookahead].hash != 0 { flows.touchEntry(hash: lanes[k + lookahead].hash) }
+            if k + lookahead < n { touchEntry(k + lookahead) }
             let now = batch[k].timestamp
             let wireLength = batch[k].wireLength
             begin(timestamp: now, wireLength: wireLength)
@@ -253,7 +258,14 @@ public final class Verifier {
     /// nothing, when the frame needs the general way (a new flow, an expired one, a SYN on a closed one).
     @inline(__always)
     private func fastLane(_ lane: UnsafeMutablePointer<Lane>, timestamp now: Int64, wireLength: Int) -> Bool {
-        guard let i = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return false }
+        let i: Int
+        let candidate = Int(lane.pointee.candidate)
+        if flows.holds(candidate, lane.pointee.key) {
+            i = candidate
+        } else {
+            guard let found = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return false }
+            i = found
+        }
         let proto = lane.pointee.key.proto
         let flags = lane.pointee.tcpFlags
         if startsAnew(i, proto: proto, tcpFlags: flags, now: now) { return false }
@@ -285,13 +297,14 @@ public final class Verifier {
         e.pointee.lastSeen = now
         state.pointee.lastFlowSerial = e.pointee.serial
         state.pointee.lastFlowViolates = e.pointee.rule != FlowEntry.noVerdict
-        if fromA {
-            e.pointee.packetsAB &+= 1
-            e.pointee.bytesAB &+= n
-        } else {
-            e.pointee.packetsBA &+= 1
-            e.pointee.bytesBA &+= n
-        }
+        // Both directions' counts, one of them by zero: the direction alternates unpredictably, and a
+        // branch on it mispredicted every other packet.
+        let a = UInt64(FlowKey.bit(fromA))
+        let bytesA = n & (0 &- a)
+        e.pointee.packetsAB &+= a
+        e.pointee.packetsBA &+= 1 &- a
+        e.pointee.bytesAB &+= bytesA
+        e.pointee.bytesBA &+= n &- bytesA
     }
 
     /// The TCP state machine: RST closes the flow, FIN marks its sender's side.

@@ -33,6 +33,40 @@ final class FlowTableTests: XCTestCase {
         }
     }
 
+    /// `touchEntry` names the entry of a flow in the table whenever the flow sits in the first two slots of
+    /// its probe, and `holds` accepts a name only while that entry still has the flow: not after the flow
+    /// ends, nor once another flow has taken the entry.
+    func testTouchEntryNamesTheFlowAndHoldsRejectsStaleNames() {
+        let t = FlowTable(capacity: 3000)
+        var ids: [Int] = []
+        for n in 0..<3000 {
+            let k = key(UInt32(n))
+            ids.append(t.insert(k, hash: k.hashValue64, now: 0) { _, _ in XCTFail("no eviction below the cap") })
+        }
+        var named = 0
+        for n in 0..<3000 {
+            let k = key(UInt32(n))
+            let candidate = Int(t.touchEntry(hash: k.hashValue64))
+            if candidate >= 0 && t.holds(candidate, k) {
+                XCTAssertEqual(candidate, ids[n], "flow \(n)")
+                named += 1
+            }
+        }
+        XCTAssertGreaterThan(named, 2700, "most flows sit in the first two slots of their probe")
+        let absent = key(9999)
+        XCTAssertFalse(t.holds(Int(t.touchEntry(hash: absent.hashValue64)), absent))
+        // A name taken before the flow ended: rejected once it has ended, and once its entry has a new flow.
+        let k = key(7)
+        let candidate = Int(t.touchEntry(hash: k.hashValue64))
+        XCTAssertTrue(t.holds(candidate, k))
+        t.remove(at: ids[7])
+        XCTAssertFalse(t.holds(candidate, k))
+        let other = key(7, port: 8443)
+        XCTAssertEqual(t.insert(other, hash: other.hashValue64, now: 0) { _, _ in }, candidate)
+        XCTAssertFalse(t.holds(candidate, k))
+        XCTAssertTrue(t.holds(candidate, other))
+    }
+
     /// A small, half-full index has long probe runs: every removal order must keep the rest reachable.
     func testRemovalInAnyOrderKeepsTheRestReachable() {
         var rng = SplitMix(seed: 7)

@@ -190,6 +190,45 @@ public final class Verifier {
     /// in the table then takes the fast lane; everything else is decoded in full and goes the general way.
     public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void) {
         let n = min(batch.count, Verifier.batchSize)
+        readTuples(batch, count: n, linkType: linkType)
+        // The entries, `lookahead` frames ahead (see `readTuples`).
+        let lookahead = Verifier.lookahead
+        func touchEntry(_ k: Int) {
+            lanes[k].candidate = lanes[k].hash != 0 ? flows.touchEntry(hash: lanes[k].hash) : -1
+        }
+        for k in 0..<min(lookahead, n) { touchEntry(k) }
+        for k in 0..<n {
+            if k + lookahead < n { touchEntry(k + lookahead) }
+            let now = batch[k].timestamp
+            let wireLength = batch[k].wireLength
+            begin(timestamp: now, wireLength: wireLength)
+            if lanes[k].common && fastLane(lanes + k, timestamp: now, wireLength: wireLength) { continue }
+            if generalWay(batch[k], k, linkType: linkType), let a = Alert(flow: flows[state.pointee.alertIndex]) {
+                alert(k, a)
+            }
+        }
+        if batch.count > n { processOneByOne(batch, from: n, linkType: linkType, alert: alert) }
+    }
+
+    /// Frames past the batch size (a caller that ignored it), one at a time.
+    @inline(never)
+    private func processOneByOne(
+        _ batch: UnsafeBufferPointer<Frame>, from start: Int, linkType: LinkType, alert: (Int, Alert) -> Void
+    ) {
+        for k in start..<batch.count {
+            if let a = process(
+                timestamp: batch[k].timestamp, bytes: batch[k].bytes, wireLength: batch[k].wireLength,
+                linkType: linkType)
+            {
+                alert(k, a)
+            }
+        }
+    }
+
+    /// The first pass over a batch: each frame's tuple and key hash into its lane, and its index slot
+    /// asked for. Its own function, like `generalWay`: the batch loop stays small enough for the compiler
+    /// to inline the decoder and the fast lane into it (in one large function they were calls).
+    private func readTuples(_ batch: UnsafeBufferPointer<Frame>, count n: Int, linkType: LinkType) {
         let ethernet = linkType == .ethernet
         // Each frame's headers, index slot and flow entry are cache misses of their own. They are asked for
         // `lookahead` frames before they are needed: far enough to arrive in time, near enough that the
@@ -222,35 +261,15 @@ public final class Verifier {
             }
             if lane.pointee.hash != 0 { flows.touchIndex(hash: lane.pointee.hash) }
         }
-        func touchEntry(_ k: Int) {
-            lanes[k].candidate = lanes[k].hash != 0 ? flows.touchEntry(hash: lanes[k].hash) : -1
-        }
-        for k in 0..<min(lookahead, n) { touchEntry(k) }
-        for k in 0..<n {
-            if k + lookahead < n { touchEntry(k + lookahead) }
-            let now = batch[k].timestamp
-            let wireLength = batch[k].wireLength
-            begin(timestamp: now, wireLength: wireLength)
-            if lanes[k].common {
-                if fastLane(lanes + k, timestamp: now, wireLength: wireLength) { continue }
-                PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
-            }
-            current.pointee = decoded + k
-            if processDecoded(timestamp: now, wireLength: wireLength, keyHash: lanes[k].hash),
-                let a = Alert(flow: flows[state.pointee.alertIndex])
-            {
-                alert(k, a)
-            }
-        }
-        // Frames past the batch size (a caller that ignored it) go one at a time.
-        for k in n..<batch.count {
-            if let a = process(
-                timestamp: batch[k].timestamp, bytes: batch[k].bytes, wireLength: batch[k].wireLength,
-                linkType: linkType)
-            {
-                alert(k, a)
-            }
-        }
+    }
+
+    /// Frame `k` of a batch the fast lane did not take: decoded in full (unless the first pass did) and
+    /// processed the general way. Returns whether it raised an alert, as `processDecoded` does.
+    @inline(never)
+    private func generalWay(_ frame: Frame, _ k: Int, linkType: LinkType) -> Bool {
+        if lanes[k].common { PacketDecoder.decode(frame.bytes, linkType: linkType, into: &decoded[k]) }
+        current.pointee = decoded + k
+        return processDecoded(timestamp: frame.timestamp, wireLength: frame.wireLength, keyHash: lanes[k].hash)
     }
 
     /// A common frame of a flow in the table that neither expired nor is being reopened: the same counts

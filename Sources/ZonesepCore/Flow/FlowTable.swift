@@ -268,6 +268,7 @@ public final class FlowTable {
 
     /// The checking half of `sweep`: `steps` entries from the cursor, and the floor renewed after each full
     /// round.
+    @inline(never)  // rare beside the skip in `sweep`, which is inlined into the packet loop
     func checkIdle(now: Int64, steps: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
         for _ in 0..<steps {
             let e = m.pointee.sweepCursor

@@ -107,7 +107,7 @@ public struct ZoneMap: Sendable {
             : shared.flatMap { Block<UInt64>(base: $0.first, length: $0.length, starts: starts, classes: classes) }
         v6Narrow = narrow ?? .empty
         v6Wide = wide ?? .empty
-        // The wide tree keeps only the boundaries outside the blocks (a lookup inside one never reaches
+        // The 128-bit tree keeps only the boundaries outside the blocks (a lookup inside one never reaches
         // it), so it stays small and in cache beside them; each block's end becomes a boundary.
         let blocks = [v4Prefix] + (narrow != nil || wide != nil ? [shared!] : [])
         var outside = starts.indices.filter { i in

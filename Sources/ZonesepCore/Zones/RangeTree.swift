@@ -5,8 +5,10 @@
 /// can ask for the nodes four levels below while it compares: when the tree is larger than the CPU cache
 /// those misses overlap instead of following one another. The array starts on a cache line, so those 16
 /// nodes fill whole lines. Every search takes the same number of steps, so the loop's exit is predicted
-/// and the CPU can start the next lookup before this one's misses return. Narrow keys keep more of the
-/// tree in cache: `ZoneMap` keeps IPv4 and the IPv6 zones' block in trees of 32- or 64-bit keys.
+/// and the CPU can start the next lookup before this one's misses return. `ZoneMap` uses it for 128-bit
+/// addresses outside its blocks: a few ranges when the blocks take the zones, and when they cannot, a
+/// search that assumes nothing about how the boundaries spread (`BucketedRanges`, about twice as fast
+/// inside the blocks, counts on them spreading over the key's top bits).
 @usableFromInline
 struct RangeTree<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Sendable>: Sendable {
     /// A range start and the class of the range that ends just before it, side by side: the node a search

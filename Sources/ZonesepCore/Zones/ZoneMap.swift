@@ -1,12 +1,13 @@
 /// The compiled address → zone lookup: every declared prefix flattened into sorted, disjoint ranges.
 ///
 /// CIDR prefixes either nest or are disjoint, so the most specific prefix at each point can be laid out as
-/// non-overlapping ranges once, at load; a lookup is then a search of a `RangeTree`, with no allocation.
-/// IPv4 addresses (the IPv4-mapped block) have a tree of their own with 32-bit keys: a quarter of the
-/// memory, so a large table stays in the CPU cache. So do IPv6 addresses in the block the IPv6 zones
-/// share, with 32-bit keys when every range boundary inside it falls on the 32 bits after the block (a
-/// town hall's /48s and /64s under one allocation do) and 64-bit keys when they fall on the 64 bits after
-/// it (/48s scattered over fd00::/8 do). The map is immutable: a reload builds a new one and swaps it whole.
+/// non-overlapping ranges once, at load; a lookup then finds the range holding the address, with no
+/// allocation. IPv4 addresses (the IPv4-mapped block) are keyed by their 32 bits in a `BucketedRanges`, and
+/// so are IPv6 addresses in the block the IPv6 zones share: with 32-bit keys when every range boundary
+/// inside it falls on the 32 bits after the block (a town hall's /48s and /64s under one allocation do),
+/// with 64-bit keys when they fall on the 64 bits after it (/48s scattered over fd00::/8 do). Narrow keys
+/// keep a large table in cache. Everything else is in a `RangeTree` of 128-bit keys. The map is immutable:
+/// a reload builds a new one and swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
     /// The IPv4-mapped block ::ffff:0:0/96, keyed by the IPv4 address itself.
@@ -26,7 +27,7 @@ public struct ZoneMap: Sendable {
         @usableFromInline let mask: UInt128
         /// Bits below the key: an address's key is `(address - base) >> shift`.
         @usableFromInline let shift: UInt128
-        @usableFromInline let tree: RangeTree<Key>
+        @usableFromInline let tree: BucketedRanges<Key>
 
         /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when the
         /// block is too long for the key or a boundary inside it falls below the key's bits (a wider tree
@@ -42,17 +43,17 @@ public struct ZoneMap: Sendable {
             self.mask = mask
             self.base = base
             self.shift = shift
-            tree = RangeTree(
+            tree = BucketedRanges(
                 starts: [0] + inside.map { Key(truncatingIfNeeded: (starts[$0] - base) >> shift) },
                 classes: [classes[atBase]] + inside.map { classes[$0] })
         }
 
         /// A block that holds no address.
         static var empty: Block {
-            Block(base: 1, mask: 0, shift: 0, tree: RangeTree(starts: [0], classes: [.external]))
+            Block(base: 1, mask: 0, shift: 0, tree: BucketedRanges(starts: [0], classes: [.external]))
         }
 
-        init(base: UInt128, mask: UInt128, shift: UInt128, tree: RangeTree<Key>) {
+        init(base: UInt128, mask: UInt128, shift: UInt128, tree: BucketedRanges<Key>) {
             self.base = base
             self.mask = mask
             self.shift = shift

@@ -3,39 +3,35 @@
 /// CIDR prefixes either nest or are disjoint, so the most specific prefix at each point can be laid out as
 /// non-overlapping ranges once, at load; a lookup then finds the range holding the address, with no
 /// allocation. IPv4 addresses (the IPv4-mapped block) are keyed by their 32 bits in a `BucketedRanges`, and
-/// so are IPv6 addresses in the block the IPv6 zones share: with 32-bit keys when every range boundary
-/// inside it falls on the 32 bits after the block (a town hall's /48s and /64s under one allocation do),
-/// with 64-bit keys when they fall on the 64 bits after it (/48s scattered over fd00::/8 do). Narrow keys
-/// keep a large table in cache. Everything else is in a `RangeTree` of 128-bit keys. The map is immutable:
-/// a reload builds a new one and swaps it whole.
+/// so are IPv6 addresses in the block the IPv6 zones share, by the 48 bits after it, when every range
+/// boundary inside it falls on those bits (a town hall's /48s to /64s under its allocation do, and so do
+/// /48s scattered over fd00::/8). Narrow keys keep a large table in cache. Everything else is in a
+/// `RangeTree` of 128-bit keys. The map is immutable: a reload builds a new one and swaps it whole.
 public struct ZoneMap: Sendable {
     public let zones: [Zone]
     /// The IPv4-mapped block ::ffff:0:0/96, keyed by the IPv4 address itself.
-    @usableFromInline let v4: Block<UInt32>
-    /// The IPv6 zones' block with 32-bit keys, or failing that with 64-bit keys; at most one of the two
-    /// holds any address, the other is `Block.empty` (not optionals: unwrapping one copies its buffers,
-    /// a reference count up and down on every lookup).
-    @usableFromInline let v6Narrow: Block<UInt32>
-    @usableFromInline let v6Wide: Block<UInt64>
+    @usableFromInline let v4: Block
+    /// The IPv6 zones' block, or `Block.empty` (not an optional: unwrapping one copies its buffers, a
+    /// reference count up and down on every lookup).
+    @usableFromInline let v6: Block
     @usableFromInline let all: RangeTree<UInt128>
 
     /// A block `base`/`length` of the address space and the flattened ranges inside it, keyed by the
-    /// `Key.bitWidth` address bits after the block.
+    /// address bits after the block: all of them up to 48, the first 48 of a longer rest.
     @usableFromInline
-    struct Block<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Sendable>: Sendable {
+    struct Block: Sendable {
         @usableFromInline let base: UInt128
         @usableFromInline let mask: UInt128
         /// Bits below the key: an address's key is `(address - base) >> shift`.
         @usableFromInline let shift: UInt128
-        @usableFromInline let tree: BucketedRanges<Key>
+        @usableFromInline let ranges: BucketedRanges
 
-        /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when the
-        /// block is too long for the key or a boundary inside it falls below the key's bits (a wider tree
-        /// then serves).
+        /// The ranges of `starts`/`classes` inside the block, with the class it begins in; nil when a
+        /// boundary inside it falls below the key's bits (the 128-bit tree then serves).
         init?(base: UInt128, length: Int, starts: [UInt128], classes: [ZoneRef]) {
-            guard length + Key.bitWidth <= 128 else { return nil }
+            let keyBits = min(48, 128 - length)
             let mask = IPPrefix.mask(length)
-            let shift = UInt128(128 - Key.bitWidth - length)
+            let shift = UInt128(128 - length - keyBits)
             let granule: UInt128 = (1 << shift) - 1
             let inside = starts.indices.filter { starts[$0] > base && starts[$0] & mask == base }
             guard inside.allSatisfy({ starts[$0] & granule == 0 }) else { return nil }
@@ -43,28 +39,29 @@ public struct ZoneMap: Sendable {
             self.mask = mask
             self.base = base
             self.shift = shift
-            tree = BucketedRanges(
-                starts: [0] + inside.map { Key(truncatingIfNeeded: (starts[$0] - base) >> shift) },
+            ranges = BucketedRanges(
+                keyBits: keyBits,
+                starts: [0] + inside.map { UInt64(truncatingIfNeeded: (starts[$0] - base) >> shift) },
                 classes: [classes[atBase]] + inside.map { classes[$0] })
         }
 
         /// A block that holds no address.
         static var empty: Block {
-            Block(base: 1, mask: 0, shift: 0, tree: BucketedRanges(starts: [0], classes: [.external]))
+            Block(base: 1, mask: 0, shift: 0, ranges: BucketedRanges(keyBits: 1, starts: [0], classes: [.external]))
         }
 
-        init(base: UInt128, mask: UInt128, shift: UInt128, tree: BucketedRanges<Key>) {
+        init(base: UInt128, mask: UInt128, shift: UInt128, ranges: BucketedRanges) {
             self.base = base
             self.mask = mask
             self.shift = shift
-            self.tree = tree
+            self.ranges = ranges
         }
 
         /// The class of `address`, or nil when it is outside the block.
         @inlinable @inline(__always)
         func lookup(_ address: UInt128) -> ZoneRef? {
             guard address & mask == base else { return nil }
-            return tree.lookup(Key(truncatingIfNeeded: (address &- base) >> shift))
+            return ranges.lookup(UInt64(truncatingIfNeeded: (address &- base) >> shift))
         }
     }
 
@@ -99,18 +96,11 @@ public struct ZoneMap: Sendable {
         let v4Prefix = IPPrefix(address: IPAddress(rawValue: IPAddress.v4MappedPrefix), length: 96)
         v4 = Block(base: v4Prefix.first, length: 96, starts: starts, classes: classes)!
         let shared = ZoneMap.sharedBlock(of: zones.flatMap(\.networks).filter { !$0.address.isIPv4 })
-        let narrow = shared.flatMap {
-            Block<UInt32>(base: $0.first, length: $0.length, starts: starts, classes: classes)
-        }
-        let wide =
-            narrow != nil
-            ? nil
-            : shared.flatMap { Block<UInt64>(base: $0.first, length: $0.length, starts: starts, classes: classes) }
-        v6Narrow = narrow ?? .empty
-        v6Wide = wide ?? .empty
+        let block = shared.flatMap { Block(base: $0.first, length: $0.length, starts: starts, classes: classes) }
+        v6 = block ?? .empty
         // The 128-bit tree keeps only the boundaries outside the blocks (a lookup inside one never reaches
         // it), so it stays small and in cache beside them; each block's end becomes a boundary.
-        let blocks = [v4Prefix] + (narrow != nil || wide != nil ? [shared!] : [])
+        let blocks = [v4Prefix] + (block != nil ? [shared!] : [])
         var outside = starts.indices.filter { i in
             !blocks.contains { starts[i] > $0.first && $0.contains(IPAddress(rawValue: starts[i])) }
         }.map { (start: starts[$0], ref: classes[$0]) }
@@ -121,7 +111,7 @@ public struct ZoneMap: Sendable {
         outside.sort { $0.start < $1.start }
         all = RangeTree(starts: outside.map(\.start), classes: outside.map(\.ref))
         rangeCount = starts.count
-        ipv6BlockKeyBits = narrow != nil ? 32 : wide != nil ? 64 : 128
+        hasIPv6Block = block != nil
     }
 
     /// Lays nested prefixes out as disjoint ranges; everything outside any prefix is `external`.
@@ -173,16 +163,14 @@ public struct ZoneMap: Sendable {
     /// The zone, or address class, of `address`.
     @inlinable
     public func lookup(_ address: IPAddress) -> ZoneRef {
-        if address.isIPv4 { return v4.tree.lookup(address.v4) }
+        if address.isIPv4 { return v4.ranges.lookup(UInt64(address.v4)) }
         let key = address.rawValue
-        if let ref = v6Narrow.lookup(key) { return ref }
-        if let ref = v6Wide.lookup(key) { return ref }
+        if let ref = v6.lookup(key) { return ref }
         return all.lookup(key)
     }
 
-    /// The key width of the tree that IPv6 lookups in the zones' block use: 32, 64, or 128 when there is
-    /// no block tree (for tests).
-    let ipv6BlockKeyBits: Int
+    /// Whether IPv6 lookups in the zones' block have narrow keys of their own (for tests).
+    let hasIPv6Block: Bool
 
     /// Number of flattened ranges (for benchmarks and `check`).
     public let rangeCount: Int

@@ -50,9 +50,9 @@ struct BucketedRanges: Sendable {
     }
 
     /// The class of the range holding `key`.
-    @inlinable
+    @inlinable @inline(__always)
     func lookup(_ key: UInt64) -> ZoneRef {
-        let b = Int(truncatingIfNeeded: key >> shift)
+        let b = Int(truncatingIfNeeded: key &>> shift)
         let first = Int(buckets.base[b])
         let last = Int(buckets.base[b &+ 1])
         // A word is at or below this bound exactly when its start is at or below the key, whatever its class.

@@ -7,7 +7,7 @@
 /// nodes fill whole lines. Every search takes the same number of steps, so the loop's exit is predicted
 /// and the CPU can start the next lookup before this one's misses return. `ZoneMap` uses it for 128-bit
 /// addresses outside its blocks: a few ranges when the blocks take the zones, and when they cannot, a
-/// search that assumes nothing about how the boundaries spread (`BucketedRanges`, about twice as fast
+/// search that assumes nothing about how the boundaries spread (`BucketedRanges`, several times faster
 /// inside the blocks, counts on them spreading over the key's top bits).
 @usableFromInline
 struct RangeTree<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Sendable>: Sendable {

@@ -61,7 +61,7 @@ public struct ZoneMap: Sendable {
         @inlinable @inline(__always)
         func lookup(_ address: UInt128) -> ZoneRef? {
             guard address & mask == base else { return nil }
-            return ranges.lookup(UInt64(truncatingIfNeeded: (address &- base) >> shift))
+            return ranges.lookup(UInt64(truncatingIfNeeded: (address &- base) &>> shift))
         }
     }
 

@@ -22,15 +22,20 @@ public enum PrefixLayout: String, CaseIterable, Sendable {
     case ipv6Scattered = "IPv6 scattered /48s"
     /// IPv6 /64s under one /32, as a town hall's subnets under its allocation.
     case ipv6Allocation = "IPv6 /64s under one /32"
+    /// IPv4 /26s packed into 10.0.0.0/8 from its bottom, half of them in use, as a large private network
+    /// numbers its subnets: prefixes crowded under few values of the top bits.
+    case ipv4Private = "IPv4 /26s under 10/8"
 }
 
 /// A zone map of `count` distinct prefixes laid out as `layout` says (in four zones) and addresses to look
 /// up: three in four inside some prefix, the rest anywhere.
 public func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap, [IPAddress]) {
-    let ipv6 = layout != .ipv4
-    var r = SplitMix64(seed: UInt64(count) &* (layout == .ipv4 ? 1 : (layout == .ipv6Scattered ? 3 : 5)))
+    let ipv6 = layout == .ipv6Scattered || layout == .ipv6Allocation
+    let salt: UInt64 = [.ipv4: 1, .ipv6Scattered: 3, .ipv6Allocation: 5, .ipv4Private: 7][layout]!
+    var r = SplitMix64(seed: UInt64(count) &* salt)
     var nets: [[IPPrefix]] = [[], [], [], []]
     var starts: [UInt128] = []
+    var hostBits: [Int] = []
     var seen = Set<UInt128>()
     while starts.count < count {
         let base: UInt128
@@ -38,6 +43,11 @@ public func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap
         if layout == .ipv6Scattered {
             base = UInt128(0xfd00) << 112 | UInt128(r.next() & 0xff_ffff_ffff) << 80
             length = 48
+        } else if layout == .ipv4Private {
+            // Every other /26 of the first 2 * count: subnets numbered in order, some left free.
+            let net = 0x0A00_0000 + UInt32(truncatingIfNeeded: r.next() % UInt64(2 * count)) << 6
+            base = IPAddress(v4: net).rawValue
+            length = 122
         } else if layout == .ipv6Allocation {
             base = UInt128(0x2001_0db8) << 96 | UInt128(r.next() & 0xffff_ffff) << 64
             length = 64
@@ -50,6 +60,7 @@ public func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap
         }
         guard seen.insert(base).inserted else { continue }
         starts.append(base)
+        hostBits.append(min(64, 128 - length))
         nets[starts.count % 4].append(IPPrefix(address: IPAddress(rawValue: base), length: length))
     }
     let kinds: [ZoneKind] = [.mynumber, .lgwan, .lgwan, .internet]
@@ -64,8 +75,9 @@ public func lookupFixture(prefixes count: Int, layout: PrefixLayout) -> (ZoneMap
                 : IPAddress(v4: UInt32(truncatingIfNeeded: r.next())).rawValue
             addresses.append(IPAddress(rawValue: any))
         } else {
-            let host: UInt128 = ipv6 ? UInt128(r.next()) : UInt128(r.next() & 0xff)
-            addresses.append(IPAddress(rawValue: starts[r.below(starts.count)] | host))
+            let p = r.below(starts.count)
+            let host = UInt128(r.next() & (UInt64.max >> (64 - hostBits[p])))
+            addresses.append(IPAddress(rawValue: starts[p] | host))
         }
     }
     return (map, addresses)

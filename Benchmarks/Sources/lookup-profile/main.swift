@@ -7,7 +7,7 @@ import ZonesepCore
 
 let args = CommandLine.arguments
 let layouts: [String: PrefixLayout] = [
-    "ipv4": .ipv4, "ipv6-scattered": .ipv6Scattered, "ipv6-allocation": .ipv6Allocation,
+    "ipv4": .ipv4, "ipv6-scattered": .ipv6Scattered, "ipv6-allocation": .ipv6Allocation, "ipv4-private": .ipv4Private,
 ]
 let layout = args.count > 1 ? layouts[args[1]] ?? .ipv4 : .ipv4
 let prefixes = args.count > 2 ? Int(args[2]) ?? 300 : 300

@@ -8,9 +8,29 @@ final class BucketedRangesTests: XCTestCase {
         classes[starts.lastIndex { $0 <= key }!]
     }
 
-    /// Lookups agree with the definition for 32- and 48-bit keys: starts spread over the key space (the
-    /// window), crowded under a few values of the top bits (the bisection), both in one table, and keys at
-    /// each start, just below it, at 0 and at the top of the key space; classes up to the top code.
+    /// Checks every start, the key just below each, 0, the top of the key space and random keys.
+    func check(_ starts: [UInt64], keyBits: Int, _ rng: inout SplitMix, _ what: String) -> BucketedRanges {
+        let classes = starts.indices.map { _ in
+            rng.next() % 4 == 0 ? ZoneRef.local : ZoneRef(zone: Int(rng.next() % 5))
+        }
+        let ranges = BucketedRanges(keyBits: keyBits, starts: starts, classes: classes)
+        let top: UInt64 = (1 << keyBits) - 1
+        var keys: [UInt64] = [0, top]
+        for s in starts {
+            keys.append(s)
+            if s > 0 { keys.append(s - 1) }
+            if s < top { keys.append(s + 1) }
+        }
+        for _ in 0..<2000 { keys.append(rng.next() & top) }
+        for key in keys {
+            XCTAssertEqual(ranges.lookup(key), reference(starts, classes, key), "\(what), key \(key)")
+        }
+        return ranges
+    }
+
+    /// Lookups agree with the definition for 32- and 48-bit keys: boundaries spread over the key space,
+    /// crowded under a few values of the top bits, both in one table, and bunched in ever narrower spans
+    /// (tables within tables, down to bisection); a single range; the top of the key space as a boundary.
     func testAgreesWithTheDefinition() {
         var rng = SplitMix(seed: 3)
         for keyBits in [32, 48] {
@@ -25,23 +45,37 @@ final class BucketedRangesTests: XCTestCase {
                     set.insert(crowd ? (rng.next() % 3) << UInt64(keyBits - 2) | r >> 12 : r)
                 }
                 if round % 4 == 3 { set.insert(top) }
-                let starts = set.sorted()
-                let classes = starts.indices.map { _ in
-                    rng.next() % 4 == 0 ? ZoneRef.local : ZoneRef(zone: Int(rng.next() % 5))
-                }
-                let ranges = BucketedRanges(keyBits: keyBits, starts: starts, classes: classes)
-                var keys: [UInt64] = [0, top]
-                for s in starts {
-                    keys.append(s)
-                    if s > 0 { keys.append(s - 1) }
-                }
-                for _ in 0..<2000 { keys.append(rng.next() & top) }
-                for key in keys {
-                    XCTAssertEqual(
-                        ranges.lookup(key), reference(starts, classes, key),
-                        "\(keyBits)-bit keys, round \(round), \(count) starts, key \(key)")
-                }
+                _ = check(set.sorted(), keyBits: keyBits, &rng, "\(keyBits)-bit keys, round \(round), \(count) starts")
             }
+            // Bunches in nested spans, each a small part of the one before: every level crowds a bucket.
+            var set = Set<UInt64>([0])
+            var base: UInt64 = rng.next() & (top >> 1)
+            var width = top >> 2
+            for _ in 0..<9 {
+                for _ in 0..<40 { set.insert(base + rng.next() % width) }
+                base += rng.next() % (width / 2)
+                width = max(64, width >> 7)
+            }
+            let ranges = check(set.sorted(), keyBits: keyBits, &rng, "\(keyBits)-bit keys, nested bunches")
+            XCTAssertGreaterThan(ranges.shape.tables, 1, "tables within tables")
         }
+    }
+
+    /// Past the greatest depth a crowded bucket is bisected: eight boundaries spread over a span and,
+    /// at its bottom, the same again over a span 128 times narrower, seven times over, then 20 consecutive
+    /// keys, crowd one bucket at every depth.
+    func testBisectionBelowTheGreatestDepth() {
+        var rng = SplitMix(seed: 9)
+        let base: UInt64 = 1 << 40
+        var starts = Set<UInt64>([0])
+        var width: UInt64 = 1 << 46
+        for _ in 0..<7 {
+            for j in 1...UInt64(8) { starts.insert(base + j * (width / 8) - 1) }
+            width >>= 7
+        }
+        for j in 0..<UInt64(20) { starts.insert(base + j) }
+        let ranges = check(starts.sorted(), keyBits: 48, &rng, "nested spans")
+        XCTAssertGreaterThan(ranges.shape.tables, BucketedRanges.maximumDepth)
+        XCTAssertGreaterThan(ranges.shape.bisected, 0)
     }
 }

@@ -1,5 +1,5 @@
 /// An immutable array on an aligned address: a search structure laid out in cache lines (the zone map's
-/// trees) needs its first element on a line boundary, which `Array` does not promise.
+/// bucket lines and trees) needs its first element on a line boundary, which `Array` does not promise.
 @usableFromInline
 final class AlignedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     /// The first element; read-only after init, freed with the buffer.

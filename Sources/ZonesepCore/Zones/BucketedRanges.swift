@@ -1,7 +1,7 @@
 /// Sorted, disjoint ranges over keys of up to 48 bits, found through a direct index on the keys.
 ///
 /// The span from the first range boundary to the last is cut into 2^b equal buckets (b grows with the
-/// number of ranges, about two boundaries to a bucket; keys below or above the span go to the first or
+/// number of ranges, one or two boundaries to a bucket; keys below or above the span go to the first or
 /// last bucket). Each bucket is one cache line: a header word, then the ranges that hold its keys, each one
 /// 64-bit word (its start above its class, `start << 16 | class`), the first being the range its first key
 /// is in. A lookup reads its bucket's line and counts the words at or below `key << 16 | 0xffff`: one cache
@@ -88,8 +88,6 @@ struct BucketedRanges: Sendable {
             }
         }
     }
-
-    var count: Int { words.count }
 
     /// Tables, the outermost among them, and buckets bisected at the bottom (for tests).
     var shape: (tables: Int, bisected: Int) {

@@ -48,8 +48,6 @@ struct RangeTree<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Se
         nodes = AlignedBuffer(tree, alignment: 64)
     }
 
-    var count: Int { n }
-
     /// Cache lines holding 16 consecutive nodes.
     @usableFromInline static var linesPer16Nodes: Int { max(1, 16 * MemoryLayout<Node>.stride / 64) }
 

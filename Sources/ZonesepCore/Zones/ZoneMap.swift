@@ -104,7 +104,7 @@ public struct ZoneMap: Sendable {
         var outside = starts.indices.filter { i in
             !blocks.contains { starts[i] > $0.first && $0.contains(IPAddress(rawValue: starts[i])) }
         }.map { (start: starts[$0], ref: classes[$0]) }
-        for block in blocks where block.last < .max && !starts.contains(block.last + 1) {
+        for block in blocks where block.last < .max && !outside.contains(where: { $0.start == block.last + 1 }) {
             let end = block.last + 1
             outside.append((end, classes[starts.lastIndex { $0 <= end }!]))
         }

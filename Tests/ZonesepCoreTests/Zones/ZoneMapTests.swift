@@ -60,9 +60,9 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(map, "10.0.0.1"), "external")  // no internal space declared
     }
 
-    /// IPv4 has a tree of its own: its first and last addresses, a zone declared as the whole IPv4-mapped
-    /// block, and the IPv6 addresses either side of that block.
-    func testTheIPv4TreeAtTheEdgesOfItsBlock() {
+    /// IPv4 has a table of its own: its first and last addresses, a zone declared as the whole IPv4-mapped
+    /// block, and the IPv6 addresses either side of that block (a /95 whose IPv6 block holds the IPv4 one).
+    func testTheIPv4TableAtTheEdgesOfItsBlock() {
         let map = ZoneMap(
             zones: [
                 zone("all-v4", .internet, ["::ffff:0:0/96"]), zone("low", .lgwan, ["0.0.0.0/7"]),
@@ -79,12 +79,19 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(map, "255.255.255.255"), "local")
         XCTAssertEqual(lookup(map, "::fffe:ffff:ffff"), "v6")  // in the /95 with the block, below it
         XCTAssertEqual(lookup(map, "::1:0:0:0"), "external")  // just above it
+        XCTAssertTrue(map.hasIPv6Block)
         let bare = ZoneMap(zones: [zone("v6", .lgwan, ["fd00::/8"])], internal: [])
         XCTAssertEqual(lookup(bare, "10.1.2.3"), "external")
         XCTAssertEqual(lookup(bare, "fd00::1"), "v6")
+        // A single host as the only IPv6 zone: a block of one address, keyed by no bits at all.
+        let host = ZoneMap(zones: [zone("h", .lgwan, ["2001:db8::1/128"])], internal: [])
+        XCTAssertTrue(host.hasIPv6Block)
+        XCTAssertEqual(lookup(host, "2001:db8::1"), "h")
+        XCTAssertEqual(lookup(host, "2001:db8::"), "external")
+        XCTAssertEqual(lookup(host, "2001:db8::2"), "external")
     }
 
-    /// Both trees agree with a brute-force longest-prefix match on random tables mixing IPv4 and IPv6.
+    /// Every table agrees with a brute-force longest-prefix match on random tables mixing IPv4 and IPv6.
     func testMixedTablesAgreeWithBruteForce() {
         var rng = SplitMix(seed: 7)
         for round in 0..<10 {
@@ -132,21 +139,21 @@ final class ZoneMapTests: XCTestCase {
 
     /// IPv6 zones under one block get narrow keys for it, the 48 bits after the block: a town hall's /40s
     /// to /64s under a /32, and /16s to /56s anywhere under fd00::/8; a host route deeper than that sends
-    /// the map back to the 128-bit tree. Lookups inside and outside the block (and in the
-    /// internalSpace space around it) agree with brute force in every case.
+    /// the map back to the 128-bit tree. Lookups inside and outside the block (and in the internal space
+    /// around it) agree with brute force in every case.
     func testIPv6BlockAgreesWithBruteForce() {
         var rng = SplitMix(seed: 11)
         for round in 0..<9 {
-            let narrow = round % 3 != 1
-            let block = narrow ? UInt128(0x2001_0db8) << 96 : UInt128(0xfd) << 120
-            let internalSpace = IPPrefix(narrow ? "2001:db8::/31" : "fc00::/7")!
+            let allocation = round % 3 != 1
+            let block = allocation ? UInt128(0x2001_0db8) << 96 : UInt128(0xfd) << 120
+            let internalSpace = IPPrefix(allocation ? "2001:db8::/31" : "fc00::/7")!
             var zones: [Zone] = []
             var seen = Set<IPPrefix>()
             for z in 0..<6 {
                 var nets: [IPPrefix] = []
                 for _ in 0..<(20 + round * 25) {
                     let p =
-                        narrow
+                        allocation
                         ? IPPrefix(
                             address: IPAddress(v6: block | UInt128(rng.next() & 0xffff_ffff) << 64),
                             length: 40 + Int(rng.next() % 25))
@@ -170,8 +177,8 @@ final class ZoneMapTests: XCTestCase {
                 case 0: a = IPAddress(rawValue: p.first)
                 case 1: a = IPAddress(rawValue: p.last)
                 case 2: a = IPAddress(rawValue: p.first | (pick & (p.last ^ p.first)))
-                case 3: a = IPAddress(rawValue: block | (pick >> (narrow ? 32 : 8)))  // anywhere in the block
-                default: a = IPAddress(rawValue: block ^ (pick >> (narrow ? 30 : 6)))  // around it
+                case 3: a = IPAddress(rawValue: block | (pick >> (allocation ? 32 : 8)))  // anywhere in the block
+                default: a = IPAddress(rawValue: block ^ (pick >> (allocation ? 30 : 6)))  // around it
                 }
                 var best: (len: Int, ref: ZoneRef) = (-1, .external)
                 for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }

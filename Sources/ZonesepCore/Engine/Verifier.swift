@@ -318,7 +318,7 @@ public final class Verifier {
         state.pointee.lastFlowViolates = e.pointee.rule != FlowEntry.noVerdict
         // Both directions' counts, one of them by zero: the direction alternates unpredictably, and a
         // branch on it mispredicted every other packet.
-        let a = UInt64(FlowKey.bit(fromA))
+        let a = UInt64(Branchless.bit(fromA))
         let bytesA = n & (0 &- a)
         e.pointee.packetsAB &+= a
         e.pointee.packetsBA &+= 1 &- a

@@ -32,7 +32,7 @@ public struct FlowKey: Hashable, Sendable {
     ) -> (key: FlowKey, fromA: Bool) {
         let s = src.rawValue
         let d = dst.rawValue
-        let fromA = bit(s < d) | (bit(s == d) & bit(srcPort <= dstPort))
+        let fromA = Branchless.bit(s < d) | (Branchless.bit(s == d) & Branchless.bit(srcPort <= dstPort))
         let swap = UInt64(1 &- fromA)
         // All ones when the endpoints swap: then XOR with the difference turns each into the other.
         let mask = UInt128(truncatingIfNeeded: Int128(truncatingIfNeeded: 0 &- Int64(bitPattern: swap)))
@@ -43,10 +43,6 @@ public struct FlowKey: Hashable, Sendable {
             portA: srcPort ^ ports, portB: dstPort ^ ports, proto: proto, vlans: vlans)
         return (key, fromA == 1)
     }
-
-    /// 1 or 0 for a Bool, as arithmetic rather than a select (which can become a branch).
-    @inlinable @inline(__always)
-    static func bit(_ b: Bool) -> UInt8 { unsafeBitCast(b, to: UInt8.self) }
 
     /// Packs up to two VLAN ids with their count.
     @inlinable

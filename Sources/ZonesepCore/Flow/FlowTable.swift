@@ -129,8 +129,8 @@ public final class FlowTable {
         let t = tag(hash)
         let s0 = m.pointee.slots[i]
         let s1 = m.pointee.slots[(i &+ 1) & m.pointee.slotMask]
-        let first = 0 &- UInt64(FlowKey.bit(s0 & 0xffff_ffff_0000_0000 == t))
-        let second = 0 &- UInt64(FlowKey.bit(s1 & 0xffff_ffff_0000_0000 == t)) & ~first
+        let first = 0 &- UInt64(Branchless.bit(s0 & 0xffff_ffff_0000_0000 == t))
+        let second = 0 &- UInt64(Branchless.bit(s1 & 0xffff_ffff_0000_0000 == t)) & ~first
         let e = Int(truncatingIfNeeded: (s0 & first | s1 & second) & 0xffff_ffff) &- 1
         let raw = UnsafeRawPointer(entries + e)  // the line before the entries when e is -1: a harmless hint
         Prefetch.write(raw)

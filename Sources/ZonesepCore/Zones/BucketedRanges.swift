@@ -102,21 +102,13 @@ struct BucketedRanges: Sendable {
         return (tables.count, bisected)
     }
 
-    /// 1 when `a` is at or below `b`, as a subtraction's borrow rather than a comparison, which the
-    /// compiler may turn into a branch.
-    @inlinable @inline(__always)
-    static func atOrBelow(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let (_, borrow) = b.subtractingReportingOverflow(a)
-        return 1 &- UInt64(unsafeBitCast(borrow, to: UInt8.self))
-    }
-
     /// The line of `key`'s bucket in `table`.
     @inlinable @inline(__always)
     func line(_ key: UInt64, in table: Table) -> UnsafeMutablePointer<UInt64> {
         // The bucket, without a branch: 0 below the span, the last past it.
         let offset = (key &- table.low) &>> table.shift
-        let below = 0 &- (1 &- Self.atOrBelow(table.low, key))  // all ones when the key is below the span
-        let past = 0 &- (1 &- Self.atOrBelow(offset, table.lastBucket))  // all ones when past the span
+        let below = UInt64(bitPattern: Int64(Branchless.atOrBelow(table.low, key) &- 1))  // all ones below the span
+        let past = UInt64(bitPattern: Int64(Branchless.atOrBelow(offset, table.lastBucket) &- 1))  // all ones past it
         let bucket = (offset & ~past | table.lastBucket & past) & ~below
         return lines.base + (table.firstLine &+ Int(truncatingIfNeeded: bucket)) &* (Self.slots &+ 1)
     }
@@ -137,7 +129,7 @@ struct BucketedRanges: Sendable {
     static func count(_ line: UnsafeMutablePointer<UInt64>, _ key: UInt64) -> ZoneRef {
         let bound = key << 16 | 0xffff
         var count = 0
-        for s in 1...slots { count &+= Int(truncatingIfNeeded: atOrBelow(line[s], bound)) }
+        for s in 1...slots { count &+= Branchless.atOrBelow(line[s], bound) }
         return ZoneRef(rawValue: UInt16(truncatingIfNeeded: line[count]))
     }
 
@@ -155,7 +147,7 @@ struct BucketedRanges: Sendable {
         var count = Int(truncatingIfNeeded: header & 0x7fff_ffff) - lo + 1
         while count > 1 {
             let half = count / 2
-            lo += Int(truncatingIfNeeded: Self.atOrBelow(words.base[lo + half], bound)) * half
+            lo += Branchless.atOrBelow(words.base[lo + half], bound) * half
             count -= half
         }
         return ZoneRef(rawValue: UInt16(truncatingIfNeeded: words.base[lo]))

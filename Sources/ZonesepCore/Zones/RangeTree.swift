@@ -51,14 +51,10 @@ struct RangeTree<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable & Se
     /// Cache lines holding 16 consecutive nodes.
     @usableFromInline static var linesPer16Nodes: Int { max(1, 16 * MemoryLayout<Node>.stride / 64) }
 
-    /// Node k's right child when `node` (its start) is at or below `key`, else its left child. Written
-    /// with the subtraction's borrow: a comparison here compiles to a branch (LLVM turns the select in a
-    /// loop into one), which a search mispredicts at every other level.
+    /// Node k's right child when `node` (its start) is at or below `key`, else its left child. Without a
+    /// comparison: as a branch, a search would mispredict it at every other level.
     @inlinable @inline(__always)
-    static func child(_ k: Int, _ node: Key, _ key: Key) -> Int {
-        let (_, borrow) = key.subtractingReportingOverflow(node)
-        return 2 &* k &+ 1 &- Int(unsafeBitCast(borrow, to: UInt8.self))
-    }
+    static func child(_ k: Int, _ node: Key, _ key: Key) -> Int { 2 &* k &+ Branchless.atOrBelow(node, key) }
 
     /// The class of the range holding `key`.
     @inlinable

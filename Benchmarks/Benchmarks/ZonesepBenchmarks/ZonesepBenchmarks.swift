@@ -35,30 +35,26 @@ let benchmarks: @Sendable () -> Void = {
         run.run(run.frames.count)
         return run
     }
+    /// One iteration of either core-path benchmark: a million packets through the warm fixture.
+    let runCore = { (benchmark: Benchmark) in
+        let run = core.value
+        benchmark.startMeasurement()
+        run.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(run.alerts)
+    }
     Benchmark(
         "Core path, warm (IMIX, 20k flows, 300 prefixes)",
         configuration: .init(
             thresholds: [
                 .mallocCountTotal: .init(absolute: [.p0: 0, .p25: 0, .p50: 0, .p75: 0, .p90: 0, .p99: 0, .p100: 0])
             ])
-    ) { benchmark in
-        let run = core.value
-        benchmark.startMeasurement()
-        run.run(benchmark.scaledIterations.count)
-        benchmark.stopMeasurement()
-        blackHole(run.alerts)
-    }
+    ) { benchmark in runCore(benchmark) }
 
     Benchmark(
         "Core path, instructions (hardware counters)",
         configuration: .init(metrics: [.instructions, .throughput])
-    ) { benchmark in
-        let run = core.value
-        benchmark.startMeasurement()
-        run.run(benchmark.scaledIterations.count)
-        benchmark.stopMeasurement()
-        blackHole(run.alerts)
-    }
+    ) { benchmark in runCore(benchmark) }
 
     // Zone lookup alone, at several table sizes: one iteration = 1M lookups of mixed addresses.
     for layout in PrefixLayout.allCases {

@@ -441,7 +441,7 @@ public final class Verifier {
         if let i = index {
             // An ICMP error's quoted packet carries no flags of this packet's own.
             if startsAnew(i, proto: proto, tcpFlags: fromInner ? 0 : packet.tcpFlags, now: now) {
-                endFlow(flows[i], flows[i].isClosed ? .closed : .idle)
+                endFlow(flows[i], flows[i].endReason(.idle))
                 flows.remove(at: i)
                 index = nil
             }

@@ -46,6 +46,11 @@ public struct FlowEntry: Sendable {
             || tcpState & (FlowEntry.finA | FlowEntry.finB) == FlowEntry.finA | FlowEntry.finB
     }
 
+    /// Why the flow ends when `reason` takes it out of the table: a TCP flow already closed ended by
+    /// closing, whatever then removed it.
+    @inlinable
+    public func endReason(_ reason: FlowEndReason) -> FlowEndReason { isClosed ? .closed : reason }
+
     @inlinable public var verdict: RuleID? { RuleID(rawValue: rule) }
     @inlinable public var packets: UInt64 { packetsAB &+ packetsBA }
     @inlinable public var bytes: UInt64 { bytesAB &+ bytesBA }

@@ -275,7 +275,7 @@ public final class FlowTable {
             m.pointee.sweepCursor = e + 1 == m.pointee.highWater ? 0 : e + 1
             if inUse[e] {
                 if isExpired(e, now: now) {
-                    ended(entries[e], entries[e].isClosed ? .closed : .idle)
+                    ended(entries[e], entries[e].endReason(.idle))
                     m.pointee.expirations += 1
                     remove(at: e)
                 } else if entries[e].lastSeen < m.pointee.roundFloor {
@@ -316,7 +316,7 @@ public final class FlowTable {
         m.pointee.sweepCursor = i
         if isExpired(oldest, now: now) {
             m.pointee.expirations += 1
-            evicted(entries[oldest], entries[oldest].isClosed ? .closed : .idle)
+            evicted(entries[oldest], entries[oldest].endReason(.idle))
         } else {
             m.pointee.evictions += 1
             evicted(entries[oldest], .evicted)
@@ -337,7 +337,7 @@ public final class FlowTable {
     /// Removes every flow, handing each to `ended` (the end of a replay).
     public func drain(_ ended: (FlowEntry, FlowEndReason) -> Void) {
         for i in 0..<m.pointee.highWater where inUse[i] {
-            ended(entries[i], entries[i].isClosed ? .closed : .endOfCapture)
+            ended(entries[i], entries[i].endReason(.endOfCapture))
             remove(at: i)
         }
     }

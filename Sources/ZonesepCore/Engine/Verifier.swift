@@ -333,29 +333,41 @@ public final class Verifier {
         if flags & DecodedPacket.TCPFlag.fin != 0 { e.pointee.tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB }
     }
 
+    /// The flow tuple a decoded IP packet names by its own headers: its own, or for an ICMP error the
+    /// packet it reports on; an ICMP echo's identifier stands for both ports. (A later fragment has no
+    /// ports of its own: the fragment table supplies them.)
+    @inline(__always)
+    static func ownTuple(_ p: DecodedPacket) -> (
+        src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16
+    ) {
+        if p.hasInner {
+            return p.innerHasPorts
+                ? (p.innerSrc, p.innerDst, p.innerProto, p.innerSrcPort, p.innerDstPort)
+                : (p.innerSrc, p.innerDst, p.innerProto, 0, 0)
+        }
+        if p.hasPorts { return (p.src, p.dst, p.proto, p.srcPort, p.dstPort) }
+        if p.proto == IPProtocolNumber.icmp || p.proto == IPProtocolNumber.icmpv6 {
+            return (p.src, p.dst, p.proto, p.icmpEchoID, p.icmpEchoID)
+        }
+        return (p.src, p.dst, p.proto, 0, 0)
+    }
+
+    /// The canonical flow key of `tuple` on the VLANs of packet `p`, and whether its source is endpoint A.
+    @inline(__always)
+    static func flowKey(
+        _ t: (src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16), of p: DecodedPacket
+    ) -> (key: FlowKey, fromA: Bool) {
+        FlowKey.canonical(
+            src: t.src, srcPort: t.srcPort, dst: t.dst, dstPort: t.dstPort, proto: t.proto,
+            vlans: FlowKey.packVLANs(count: p.vlanCount, outer: p.vlan0, inner: p.vlan1))
+    }
+
     /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed
     /// once). 0: none known here, as for a later fragment, whose ports come from the fragment table.
     @inline(__always)
     static func keyHash(_ p: DecodedPacket) -> UInt64 {
         guard p.outcome == .ip else { return 0 }
-        var src = p.src
-        var dst = p.dst
-        var proto = p.proto
-        var srcPort: UInt16 = 0
-        var dstPort: UInt16 = 0
-        if p.hasInner {
-            (src, dst, proto) = (p.innerSrc, p.innerDst, p.innerProto)
-            if p.innerHasPorts { (srcPort, dstPort) = (p.innerSrcPort, p.innerDstPort) }
-        } else if p.hasPorts {
-            (srcPort, dstPort) = (p.srcPort, p.dstPort)
-        } else if proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6 {
-            (srcPort, dstPort) = (p.icmpEchoID, p.icmpEchoID)
-        }
-        let vlans = FlowKey.packVLANs(count: p.vlanCount, outer: p.vlan0, inner: p.vlan1)
-        let key = FlowKey.canonical(
-            src: src, srcPort: srcPort, dst: dst, dstPort: dstPort, proto: proto, vlans: vlans
-        ).key
-        return key.hashValue64
+        return flowKey(ownTuple(p), of: p).key.hashValue64
     }
 
     /// What every frame does first, whichever way it then goes: the totals, packet time, and the idle sweep.
@@ -394,46 +406,25 @@ public final class Verifier {
         }
         state.pointee.counters.ipPackets &+= 1
 
-        // The tuple the packet belongs to: its own, or for an ICMP error the packet it reports on.
-        var src = packet.src
-        var dst = packet.dst
-        var proto = packet.proto
-        var srcPort: UInt16 = 0
-        var dstPort: UInt16 = 0
-        var fromInner = false
+        // The tuple the packet belongs to (`ownTuple`), a later fragment's ports from the fragment table.
+        var tuple = Verifier.ownTuple(packet)
+        let fromInner = packet.hasInner
         var fromFragmentTable = false
-        if packet.hasInner {
-            src = packet.innerSrc
-            dst = packet.innerDst
-            proto = packet.innerProto
-            if packet.innerHasPorts {
-                srcPort = packet.innerSrcPort
-                dstPort = packet.innerDstPort
-            }
-            fromInner = true
-        } else if packet.isNonFirstFragment {
+        if !fromInner && packet.isNonFirstFragment {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 countStrayIPPacket(wireLength)
                 return false
             }
-            (proto, srcPort, dstPort) = datagram
+            (tuple.proto, tuple.srcPort, tuple.dstPort) = datagram
             fromFragmentTable = true
-        } else if packet.hasPorts {
-            srcPort = packet.srcPort
-            dstPort = packet.dstPort
-        } else if proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6 {
-            srcPort = packet.icmpEchoID
-            dstPort = packet.icmpEchoID
         }
         if packet.isFragment && !packet.isNonFirstFragment {
-            state.pointee.fragments.record(packet, srcPort: srcPort, dstPort: dstPort, at: now)
+            state.pointee.fragments.record(packet, srcPort: tuple.srcPort, dstPort: tuple.dstPort, at: now)
         }
-
-        let vlans = FlowKey.packVLANs(count: packet.vlanCount, outer: packet.vlan0, inner: packet.vlan1)
-        let (key, fromA) = FlowKey.canonical(
-            src: src, srcPort: srcPort, dst: dst, dstPort: dstPort, proto: proto, vlans: vlans)
-        // `keyHash` derives the key as above, except from the fragment table.
+        let proto = tuple.proto
+        let (key, fromA) = Verifier.flowKey(tuple, of: packet)
+        // `keyHash` is the hash of the same key, unless the fragment table supplied the ports.
         let hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
         var raised = false
 

@@ -77,9 +77,9 @@ final class BufferedPcapFileTests: XCTestCase {
 
     func testSameFramesAsLibpcapOnEveryCapture() throws {
         let root = Self.repositoryRoot
-        let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/tcpdump")
+        let corpus = root.appendingPathComponent("Tests/Corpus/tcpdump")
         let paths = Self.files(in: root.appendingPathComponent("captures")) + Self.files(in: corpus)
-        XCTAssertGreaterThan(paths.count, 100, "captures/ and ../shared/corpus/tcpdump should be there")
+        XCTAssertGreaterThan(paths.count, 100, "captures/ and Tests/Corpus/tcpdump should be there")
         var buffered = 0
         for path in paths {
             let expected = Self.libpcap(path)

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Every capture of ../shared/corpus/tcpdump (tcpdump's own test files: hundreds of protocols and link types,
+/// Every capture of Tests/Corpus/tcpdump (tcpdump's own test files: hundreds of protocols and link types,
 /// many malformed on purpose) must replay: no crash, no hang, an exit status of 0, 1 or 2, a reason on stderr
 /// for a file it cannot read, and a summary record as the last line of stdout in every case.
 final class CorpusReplayTests: XCTestCase {
@@ -40,14 +40,7 @@ final class CorpusReplayTests: XCTestCase {
 
     func testEveryCorpusCaptureReplays() throws {
         let root = try Harness.repositoryRoot()
-        let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/tcpdump")
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: corpus.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            XCTFail(
-                "the capture corpus is missing: expected \(corpus.path) (shared/ sits beside the repository checkout)")
-            return
-        }
+        let corpus = try Harness.corpusDirectory()
         let files = try Self.regularFiles(under: corpus)
         XCTAssertFalse(files.isEmpty, "no files under \(corpus.path)")
         let zonesep = try Harness.zonesep()

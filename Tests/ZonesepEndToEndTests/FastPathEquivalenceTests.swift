@@ -40,11 +40,7 @@ final class FastPathEquivalenceTests: XCTestCase {
 
     func testCorpusReplaysTheSameThroughEitherReader() throws {
         let root = try Harness.repositoryRoot()
-        let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/tcpdump")
-        guard FileManager.default.fileExists(atPath: corpus.path) else {
-            XCTFail("the capture corpus is missing: expected \(corpus.path)")
-            return
-        }
+        let corpus = try Harness.corpusDirectory()
         // Every file in one replay (one flow table across all of them, as an audit of a directory does),
         // and then in a few groups so that a file's own summary, errors included, is compared too.
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted()

@@ -52,6 +52,16 @@ enum Harness {
         throw HarnessError("no Package.swift above \(filePath)")
     }
 
+    /// The capture corpus the repository carries (Tests/Corpus/tcpdump: tcpdump's own test captures), or an
+    /// error naming the path when it is missing, so that a test fails saying why rather than passing on nothing.
+    static func corpusDirectory(from filePath: String = #filePath) throws -> URL {
+        let corpus = try repositoryRoot(from: filePath).appendingPathComponent("Tests/Corpus/tcpdump")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: corpus.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else { throw HarnessError("the capture corpus is missing: expected the directory \(corpus.path)") }
+        return corpus
+    }
+
     /// Where SwiftPM put the products of this build (e.g. .build/debug). On Linux the test runner is an
     /// executable in that directory, so it is `Bundle.main`'s directory; on macOS it is the .xctest bundle's parent.
     static var productsDirectory: URL {

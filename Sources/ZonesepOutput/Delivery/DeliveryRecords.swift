@@ -157,11 +157,18 @@ public struct DeliverySummary: Sendable {
         public var lines: UInt64
         public var rotations: UInt64
         public var error: String?
-        public init(path: String, lines: UInt64, rotations: UInt64, error: String?) {
+        /// Records that could not be written (a full disk, an I/O error).
+        public var lost: UInt64
+        /// `sink_gap` records written once writing worked again.
+        public var gaps: UInt64
+        public init(path: String, lines: UInt64, rotations: UInt64, error: String?, lost: UInt64 = 0, gaps: UInt64 = 0)
+        {
             self.path = path
             self.lines = lines
             self.rotations = rotations
             self.error = error
+            self.lost = lost
+            self.gaps = gaps
         }
     }
 
@@ -209,6 +216,8 @@ public struct DeliverySummary: Sendable {
             x.add("path", f.path)
             x.add("lines", f.lines)
             x.add("rotations", f.rotations)
+            x.add("lost", f.lost)
+            x.add("gaps", f.gaps)
             x.add("error", f.error)
             o.addRaw("alerts_file", x.json)
         }
@@ -233,7 +242,10 @@ public struct DeliverySummary: Sendable {
             rows.append(["syslog \(s.destination) sent", "\(s.stats.sent)"])
             rows.append(["syslog \(s.destination) dropped", "\(s.stats.dropped)"])
         }
-        if let f = alertsFile { rows.append(["alert file lines (\(f.path))", "\(f.lines)"]) }
+        if let f = alertsFile {
+            rows.append(["alert file lines (\(f.path))", "\(f.lines)"])
+            if f.lost > 0 { rows.append(["alert file records lost (\(f.path))", "\(f.lost)"]) }
+        }
         if let e = evidence {
             rows.append(["evidence files", "\(e.files)"])
             rows.append(["evidence packets", "\(e.packets)"])

@@ -8,6 +8,11 @@
 /// Rotation happens between two lines: the file is renamed (`FILE.N`, or `FILE.YYYYMMDD` for the day its
 /// lines belong to) and a new one created, so no line is ever split or lost. Days are taken from packet
 /// time (UTC, like the records' timestamps), so a replay rotates the same way every time.
+///
+/// A record is written whole or not at all. A write that fails part-way (a full disk, an I/O error) is
+/// taken back; the records that could not be written are counted, the outage is reported once through
+/// `onEvent`, and the first record that goes in again is preceded by a `sink_gap` record saying how many
+/// were lost, on a line of its own.
 public final class AlertFile {
     public enum Rotation: Equatable, Sendable {
         case none
@@ -34,8 +39,25 @@ public final class AlertFile {
     var day: Int64?
     /// The first error (open, write, rename), for the caller to report once.
     public private(set) var failure: String?
+    /// Records written (`sink_gap` records not counted).
     public private(set) var lines: UInt64 = 0
     public private(set) var rotations: UInt64 = 0
+    /// Records that could not be written, over the whole run.
+    public private(set) var lost: UInt64 = 0
+    /// `sink_gap` records written.
+    public private(set) var gaps: UInt64 = 0
+    /// Told when an outage begins and when writing works again (once each), for stderr.
+    public var onEvent: (String) -> Void = { _ in }
+    /// The `sensor` field of `sink_gap` records (left out when nil).
+    public var sensor: String?
+    /// The records lost since the last `sink_gap` record: how many, their packet times, the error.
+    var pending: (count: UInt64, first: Int64, last: Int64, error: String)?
+    /// The file ends inside a line (a cut write that could not be taken back, or an earlier run's): the
+    /// next write starts with a newline.
+    var endsMidLine = false
+
+    /// The `sink` value of this sink's `sink_gap` records.
+    public static let sinkName = "alerts-file"
 
     public init(path: String, rotation: Rotation = .none) throws(AlertFileError) {
         self.path = path
@@ -45,11 +67,17 @@ public final class AlertFile {
 
     deinit { close() }
 
-    /// Appends one line (a newline is added). `timestampMicros` is the record's packet time, for day rotation.
+    /// Appends one line (a newline is added), whole or not at all. `timestampMicros` is the record's
+    /// packet time, for day rotation and for the `sink_gap` record that may precede it.
     public func write(line: String, timestampMicros: Int64) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0a)
         let lineDay = AlertFile.day(of: timestampMicros)
+        var bytes: [UInt8] = []
+        if let p = pending {
+            bytes = Array(gapRecord(p, at: timestampMicros).utf8)
+            bytes.append(0x0a)
+        }
+        bytes.append(contentsOf: line.utf8)
+        bytes.append(0x0a)
         switch rotation {
         case .none: break
         case .size(let limit):
@@ -58,19 +86,59 @@ public final class AlertFile {
             if let d = day, lineDay > d, size > 0 { rotate(suffix: AlertFile.dayName(d)) }
         }
         if rotation == .day && (day == nil || lineDay > day! || size == 0) { day = lineDay }
-        guard fd >= 0 || open() == nil else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                note("write: \(String(cString: strerror(errno)))")
-                return
-            }
-            offset += n
+        if fd < 0, let why = open() {
+            lose(at: timestampMicros, why: why)
+            return
         }
-        size += UInt64(bytes.count)
-        lines += 1
+        if endsMidLine { bytes.insert(0x0a, at: 0) }
+        // The gap record and the record go in together or not at all: a gap record written alone, on a disk
+        // with room for it but not for the record, would only start another outage.
+        let outcome = bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0, allOrNothing: true) }
+        size += UInt64(outcome.kept)
+        if outcome.error == nil {
+            endsMidLine = false
+            if let p = pending { recovered(p) }
+            lines += 1
+            return
+        }
+        if outcome.kept > 0 { endsMidLine = outcome.endsMidLine }
+        lose(at: timestampMicros, why: "write: " + WholeLines.errorText(outcome.error ?? EIO))
+    }
+
+    /// One record not written: counted, and the outage reported when it begins.
+    func lose(at micros: Int64, why: String) {
+        lost &+= 1
+        if var p = pending {
+            p.count &+= 1
+            p.last = max(p.last, micros)
+            pending = p
+        } else {
+            pending = (1, micros, micros, why)
+            onEvent("\(path): \(why); records are counted as lost until it can be written again")
+        }
+        note(why)
+    }
+
+    func recovered(_ p: (count: UInt64, first: Int64, last: Int64, error: String)) {
+        pending = nil
+        gaps &+= 1
+        onEvent("\(path): writing again; \(p.count) records lost (a sink_gap record says so in the file)")
+    }
+
+    /// `{"timestamp":…,"event_type":"sink_gap","sink":"alerts-file","lost":N,…}`: the records lost
+    /// before the one it precedes (whose packet time it carries), the first and last of their packet
+    /// times, and the error that stopped them.
+    func gapRecord(_ p: (count: UInt64, first: Int64, last: Int64, error: String), at micros: Int64) -> String {
+        var o = JSONObject()
+        o.add("timestamp", Timestamp.rfc3339(micros))
+        o.add("event_type", "sink_gap")
+        o.add("sink", AlertFile.sinkName)
+        o.add("lost", p.count)
+        o.add("first_lost", Timestamp.rfc3339(p.first))
+        o.add("last_lost", Timestamp.rfc3339(p.last))
+        o.add("error", p.error)
+        if let sensor { o.add("sensor", sensor) }
+        return o.json
     }
 
     /// Closes and opens the path again: after logrotate renamed the file, new lines go to a new file
@@ -95,6 +163,7 @@ public final class AlertFile {
         fd = f
         var st = stat()
         size = fstat(f, &st) == 0 ? UInt64(st.st_size) : 0
+        endsMidLine = WholeLines.endsMidLine(path: path)
         day = size > 0 && rotation == .day ? lastLineDay() : nil
         return nil
     }

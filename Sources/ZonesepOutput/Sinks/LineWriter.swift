@@ -13,6 +13,10 @@ public final class LineWriter {
     public var flushEachLine: Bool
     /// The first write error (errno text), if any: the caller decides whether it is fatal.
     public private(set) var failure: String?
+    /// Lines that could not be written (a full disk under a redirected stdout, a closed pipe).
+    public private(set) var lostLines: UInt64 = 0
+    /// The output ends inside a line that could not be taken back: the next write starts a new line.
+    var endsMidLine = false
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, flushEachLine: Bool = false) {
         self.fd = fd
@@ -30,16 +34,19 @@ public final class LineWriter {
         if flushEachLine || buffer.count >= limit { flush() }
     }
 
+    /// Writes the buffered lines; a line the output could not take whole is taken back and, with every
+    /// line after it, counted in `lostLines`.
     public func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if failure == nil { failure = String(cString: strerror(errno)) }
-                break
-            }
-            offset += n
+        if buffer.isEmpty { return }
+        let lead = endsMidLine ? 1 : 0
+        if endsMidLine { buffer.insert(0x0a, at: 0) }
+        let outcome = buffer.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
+        if let e = outcome.error {
+            if failure == nil { failure = WholeLines.errorText(e) }
+            lostLines &+= UInt64(buffer[max(outcome.kept, lead)...].lazy.filter { $0 == 0x0a }.count)
+            if outcome.kept > 0 || !endsMidLine { endsMidLine = outcome.endsMidLine }
+        } else {
+            endsMidLine = false
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes lines to a file descriptor so that a reader never finds one cut: when a write fails part-way
+/// (a full disk, an I/O error), the bytes of the line it cut are taken back by truncating the file to
+/// where that line began. Where that cannot be done (a pipe, a truncate that fails too), the caller is
+/// told the output ends inside a line, and starts its next write with a newline.
+enum WholeLines {
+    struct Outcome {
+        /// Bytes of `bytes` that stay written: whole lines only, unless `endsMidLine`.
+        var kept: Int
+        /// errno of the failed write; nil when everything was written.
+        var error: Int32?
+        /// The output ends inside a line that could not be taken back.
+        var endsMidLine: Bool
+    }
+
+    /// Writes every byte of `bytes` (lines, each ending in a newline), retrying after EINTR and after
+    /// short writes; on an error, keeps only the whole lines written, or with `allOrNothing` none of them
+    /// (lines that belong together, such as a `sink_gap` record and the record it precedes).
+    static func write(fd: Int32, _ bytes: UnsafeRawBufferPointer, allOrNothing: Bool = false) -> Outcome {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                return takeBack(fd: fd, bytes, written: offset, error: e, allOrNothing: allOrNothing)
+            }
+            if n == 0 { return takeBack(fd: fd, bytes, written: offset, error: EIO, allOrNothing: allOrNothing) }
+            offset += n
+        }
+        return Outcome(kept: offset, error: nil, endsMidLine: false)
+    }
+
+    /// After a failed write of which `written` bytes went out: truncates the file back to the end of the
+    /// last whole line (or to where the write began), when the output is a regular file and those bytes
+    /// are its last.
+    static func takeBack(
+        fd: Int32, _ bytes: UnsafeRawBufferPointer, written: Int, error: Int32, allOrNothing: Bool
+    ) -> Outcome {
+        var whole = allOrNothing ? 0 : written
+        while whole > 0 && bytes[whole - 1] != 0x0a { whole -= 1 }
+        let partial = written - whole
+        if partial == 0 { return Outcome(kept: written, error: error, endsMidLine: false) }
+        var st = stat()
+        let position = lseek(fd, 0, SEEK_CUR)
+        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, position >= partial, st.st_size == position {
+            let end = position - off_t(partial)
+            if ftruncate(fd, end) == 0 {
+                _ = lseek(fd, end, SEEK_SET)
+                return Outcome(kept: whole, error: error, endsMidLine: false)
+            }
+        }
+        return Outcome(kept: written, error: error, endsMidLine: bytes[written - 1] != 0x0a)
+    }
+
+    /// Whether the file at `path` ends inside a line (its last byte is not a newline): a run that died
+    /// mid-write, or a truncate that failed, left it so.
+    static func endsMidLine(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return false }
+        var last: UInt8 = 0
+        return pread(fd, &last, 1, st.st_size - 1) == 1 && last != 0x0a
+    }
+
+    static func errorText(_ e: Int32) -> String { String(cString: strerror(e)) }
+}

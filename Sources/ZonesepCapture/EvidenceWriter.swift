@@ -15,6 +15,11 @@ import ZonesepCore
 /// `keepRecentMicros` of packet time, nor one still being written; when nothing can go, new packets are
 /// skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
 /// the flow's start first) are ever counted or deleted.
+///
+/// A file is hashed only when it holds every packet given to it: each packet is flushed and checked, and
+/// at the close the size on disk must be what was written. A file that failed (a full disk, an I/O error)
+/// is cut back to its last whole packet and closed with an `error` and no hash; its later packets are
+/// counted as lost. The first failure of an outage, and the first success after it, are reported once.
 public final class EvidenceWriter {
     public struct Limits: Sendable {
         public var perFlowPackets: Int
@@ -43,9 +48,11 @@ public final class EvidenceWriter {
         public var file: String
         public var packets: UInt64
         public var bytes: UInt64
-        /// nil when the file could not be read back.
+        /// nil when the file is incomplete or could not be read back.
         public var sha256: String?
         public var reason: CloseReason
+        /// Why the file is incomplete (or could not be hashed); nil for a whole, hashed file.
+        public var error: String?
     }
 
     public struct Stats: Sendable {
@@ -54,7 +61,13 @@ public final class EvidenceWriter {
         public var bytes: UInt64 = 0
         public var removed: UInt64 = 0
         public var skippedPackets: UInt64 = 0
+        /// I/O errors: files that could not be created, written whole, hashed or removed.
         public var errors: UInt64 = 0
+        /// Files closed incomplete (an `error`, no hash), and alerts that got no file for an I/O error.
+        public var incomplete: UInt64 = 0
+        public var notCreated: UInt64 = 0
+        /// Packets of violating flows not written because their file had failed.
+        public var lostPackets: UInt64 = 0
     }
 
     struct OpenFile {
@@ -66,6 +79,8 @@ public final class EvidenceWriter {
         var packets: UInt64 = 0
         var bytes: UInt64 = 0
         var order: UInt64
+        /// The first write error: no more packets go in, and the file closes without a hash.
+        var error: String?
     }
 
     struct Stored {
@@ -92,6 +107,10 @@ public final class EvidenceWriter {
     /// Told about problems (a file that cannot be created, the budget spent): the caller reports them.
     public var onProblem: (String) -> Void = { _ in }
     var warnedBudget = false
+    /// An outage of writes is going on (reported when it began; its end is reported too).
+    var failing = false
+    /// Why the last `open` returned false for an I/O error (nil: it did not, or for the budget).
+    public private(set) var lastOpenError: String?
 
     /// The DLT to write a capture of decoder link type `t` with. Raw IP is LINKTYPE_RAW (101) in files but
     /// DLT_RAW (12 on Linux) in libpcap's API, which refuses 101 in `pcap_dump_open` and writes 12 as 101.
@@ -144,6 +163,7 @@ public final class EvidenceWriter {
             stored.remove(at: i)
             storedNames.remove(name)
         }
+        lastOpenError = nil
         guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
         guard
             let dead = pcap_open_dead_with_tstamp_precision(
@@ -154,10 +174,26 @@ public final class EvidenceWriter {
         }
         let path = directory + "/" + name
         guard let dumper = pcap_dump_open(dead, path) else {
+            let why = String(cString: pcap_geterr(dead))
             stats.errors &+= 1
-            onProblem("evidence \(path): cannot be created: \(String(cString: pcap_geterr(dead)))")
+            stats.notCreated &+= 1
+            lastOpenError = "cannot be created: " + why
+            onProblem("evidence \(path): cannot be created: \(why)")
             pcap_close(dead)
             totalBytes -= EvidenceWriter.fileHeaderBytes
+            return (false, closed)
+        }
+        // The header sits in stdio's buffer until flushed: a full disk shows here, not in pcap_dump_open.
+        if pcap_dump_flush(dumper) != 0 {
+            let why = String(cString: strerror(errno))
+            pcap_dump_close(dumper)
+            pcap_close(dead)
+            unlink(path)
+            totalBytes -= EvidenceWriter.fileHeaderBytes
+            stats.errors &+= 1
+            stats.notCreated &+= 1
+            lastOpenError = "cannot be written: " + why
+            outage("evidence \(path): cannot be written: \(why)")
             return (false, closed)
         }
         opened &+= 1
@@ -175,6 +211,10 @@ public final class EvidenceWriter {
         serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
     ) -> Closed? {
         guard var f = files[serial] else { return nil }
+        if f.error != nil {
+            stats.lostPackets &+= 1
+            return nil
+        }
         let caplen = min(bytes.count, Int(EvidenceWriter.snapLength))
         let need = EvidenceWriter.recordHeaderBytes + UInt64(caplen)
         guard linkType == f.linkType, reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
@@ -189,7 +229,19 @@ public final class EvidenceWriter {
         header.len = UInt32(clamping: max(wireLength, caplen))
         pcap_dump(
             UnsafeMutablePointer<UInt8>(f.dumper), &header, base.assumingMemoryBound(to: UInt8.self))
-        pcap_dump_flush(f.dumper)
+        if pcap_dump_flush(f.dumper) != 0 {
+            let why = String(cString: strerror(errno))
+            totalBytes -= min(totalBytes, need)
+            f.error = "write failed after \(f.packets) packets: \(why)"
+            stats.lostPackets &+= 1
+            files[serial] = f
+            outage("evidence \(directory)/\(f.name): \(why)")
+            return nil
+        }
+        if failing {
+            failing = false
+            onProblem("evidence \(directory): writing again; \(stats.incomplete) files incomplete so far")
+        }
         f.packets &+= 1
         f.bytes &+= need
         stats.packets &+= 1
@@ -199,22 +251,49 @@ public final class EvidenceWriter {
         return nil
     }
 
-    /// Closes the file of flow `serial` (if one is open) and hashes it.
+    /// Closes the file of flow `serial` (if one is open) and hashes it, if it holds every packet written.
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
-        guard let f = files.removeValue(forKey: serial) else { return nil }
+        guard var f = files.removeValue(forKey: serial) else { return nil }
+        if f.error == nil && pcap_dump_flush(f.dumper) != 0 {
+            f.error = "write failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+        }
         pcap_dump_close(f.dumper)
         pcap_close(f.dead)
         let path = directory + "/" + f.name
         var st = stat()
-        let size = stat(path, &st) == 0 ? UInt64(st.st_size) : f.bytes
+        var size = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
+        if f.error == nil && size != f.bytes {
+            f.error = "the file holds \(size) bytes of the \(f.bytes) written"
+        }
+        if f.error != nil && size > f.bytes && truncate(path, off_t(f.bytes)) == 0 {
+            // What a failed write left after the last whole packet (stdio may write it at the close).
+            size = f.bytes
+        }
         if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
         insertStored(Stored(name: f.name, start: f.start, size: size))
+        if let error = f.error {
+            stats.errors &+= 1
+            stats.incomplete &+= 1
+            return Closed(
+                serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: nil, reason: reason,
+                error: error)
+        }
         let digest = EvidenceWriter.sha256(ofFile: path)
         if digest == nil {
             stats.errors &+= 1
             onProblem("evidence \(path): cannot be read back to hash it")
         }
-        return Closed(serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason)
+        return Closed(
+            serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason,
+            error: digest == nil ? "cannot be read back to hash it" : nil)
+    }
+
+    /// The first failure of an outage goes to `onProblem`; the rest are only counted.
+    func outage(_ what: String) {
+        if failing { return }
+        failing = true
+        onProblem(
+            "\(what); evidence files are closed without a hash (marked incomplete) until writing works again")
     }
 
     /// Closes every open file, in the order of their flows.

@@ -7,11 +7,14 @@ public struct DeliveryRecords: Sendable {
 
     public init(format: AlertFormat) { self.format = format }
 
-    /// The alert record with its evidence file name added last (null when no file could be kept).
-    public func alertJSON(_ a: Alert, evidence: String?) -> String {
+    /// The alert record with its evidence file name added last (null when no file could be kept), and
+    /// `evidence_error` when the file could not be made for an I/O error (a full disk).
+    public func alertJSON(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> String {
         var json = format.json(a)
         json.removeLast()
-        return json + ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null") + "}"
+        json += ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null")
+        if let e = evidenceError { json += ",\"evidence_error\":" + JSONObject.string(e) }
+        return json + "}"
     }
 
     // MARK: alert_update
@@ -65,29 +68,33 @@ public struct DeliveryRecords: Sendable {
 
     // MARK: evidence
 
-    /// A closed evidence capture: which alert, which file, how much, and its hash.
+    /// A closed evidence capture: which alert, which file, how much, and its hash; or, for a file that
+    /// could not be written whole, the error and no hash.
     public struct Evidence: Sendable {
         public var alert: Alert
         public var file: String
         public var packets: UInt64
         public var bytes: UInt64
-        public var sha256: String
+        /// nil when the file is incomplete (`error` says why): no hash vouches for it.
+        public var sha256: String?
         /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`, `open-file-limit`.
         public var closed: String
         /// Packet time of the closing.
         public var timestampMicros: Int64
+        public var error: String?
 
         public init(
-            alert: Alert, file: String, packets: UInt64, bytes: UInt64, sha256: String, closed: String,
-            timestampMicros: Int64
+            alert: Alert, file: String, packets: UInt64, bytes: UInt64, sha256: String?, closed: String,
+            timestampMicros: Int64, error: String? = nil
         ) {
             self.alert = alert
             self.file = file
             self.packets = packets
             self.bytes = bytes
-            self.sha256 = sha256
+            self.sha256 = error == nil ? sha256 : nil
             self.closed = closed
             self.timestampMicros = timestampMicros
+            self.error = error ?? (sha256 == nil ? "not hashed" : nil)
         }
     }
 
@@ -102,24 +109,32 @@ public struct DeliveryRecords: Sendable {
         o.add("bytes", e.bytes)
         o.add("sha256", e.sha256)
         o.add("closed", e.closed)
+        if let error = e.error { o.add("error", error) }
         o.add("sensor", format.policy.config.sensor)
         return o.json
     }
 
     public func evidenceText(_ e: Evidence) -> String {
-        "\(Timestamp.rfc3339(e.timestampMicros))  EVIDENCE  \(e.alert.rule.name)  \(e.file): \(e.packets) packets, "
-            + "\(e.bytes) bytes, sha256 \(e.sha256) (\(e.closed))"
+        let what = e.sha256.map { "sha256 \($0)" } ?? "INCOMPLETE, no hash: \(e.error ?? "")"
+        return "\(Timestamp.rfc3339(e.timestampMicros))  EVIDENCE  \(e.alert.rule.name)  \(e.file): \(e.packets) "
+            + "packets, \(e.bytes) bytes, \(what) (\(e.closed))"
     }
 
+    /// Severity 6 (info) for a whole file; 3 (err) for one that could not be written whole.
     public func evidenceSyslog(_ e: Evidence, formatter: SyslogFormatter) -> [UInt8] {
-        formatter.message(
-            severity: .informational, timestampMicros: e.timestampMicros, msgID: "evidence",
-            params: [
-                ("rule", e.alert.rule.name), ("flow_id", format.flowID(e.alert)), ("file", e.file),
-                ("packets", "\(e.packets)"), ("bytes", "\(e.bytes)"), ("sha256", e.sha256), ("closed", e.closed),
-                ("sensor", format.policy.config.sensor),
-            ],
-            text: "evidence for \(format.message(e.alert)): \(e.file), \(e.packets) packets, sha256 \(e.sha256)")
+        var params: [(String, String)] = [
+            ("rule", e.alert.rule.name), ("flow_id", format.flowID(e.alert)), ("file", e.file),
+            ("packets", "\(e.packets)"), ("bytes", "\(e.bytes)"),
+        ]
+        if let h = e.sha256 { params.append(("sha256", h)) }
+        params.append(("closed", e.closed))
+        if let error = e.error { params.append(("error", error)) }
+        params.append(("sensor", format.policy.config.sensor))
+        let what = e.sha256.map { "sha256 \($0)" } ?? "incomplete, no hash: \(e.error ?? "")"
+        return formatter.message(
+            severity: e.sha256 == nil ? .error : .informational, timestampMicros: e.timestampMicros,
+            msgID: "evidence", params: params,
+            text: "evidence for \(format.message(e.alert)): \(e.file), \(e.packets) packets, \(what)")
     }
 
     /// The evidence file name for an alert: flow start time, rule and flow id, safe in any file system
@@ -182,6 +197,12 @@ public struct DeliverySummary: Sendable {
         /// Packets of violating flows not written because the budget was spent on files too recent to delete.
         public var skippedPackets: UInt64 = 0
         public var errors: UInt64 = 0
+        /// Files closed without a hash because they could not be written whole.
+        public var incomplete: UInt64 = 0
+        /// Alerts that got no file because it could not be created or its header written.
+        public var notCreated: UInt64 = 0
+        /// Packets of violating flows not written because their file had failed.
+        public var lostPackets: UInt64 = 0
         public init(directory: String) { self.directory = directory }
     }
 
@@ -229,6 +250,9 @@ public struct DeliverySummary: Sendable {
             x.add("bytes", e.bytes)
             x.add("removed", e.removed)
             x.add("skipped_packets", e.skippedPackets)
+            x.add("incomplete", e.incomplete)
+            x.add("not_created", e.notCreated)
+            x.add("lost_packets", e.lostPackets)
             x.add("errors", e.errors)
             o.addRaw("evidence", x.json)
         }
@@ -251,6 +275,9 @@ public struct DeliverySummary: Sendable {
             rows.append(["evidence packets", "\(e.packets)"])
             if e.removed > 0 { rows.append(["evidence files removed (budget)", "\(e.removed)"]) }
             if e.skippedPackets > 0 { rows.append(["evidence packets skipped (budget)", "\(e.skippedPackets)"]) }
+            if e.incomplete > 0 { rows.append(["evidence files incomplete (no hash)", "\(e.incomplete)"]) }
+            if e.notCreated > 0 { rows.append(["evidence files not created", "\(e.notCreated)"]) }
+            if e.lostPackets > 0 { rows.append(["evidence packets lost (write errors)", "\(e.lostPackets)"]) }
         }
         return rows
     }

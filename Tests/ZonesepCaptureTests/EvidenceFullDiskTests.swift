@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+
+@testable import ZonesepCapture
+
+/// Evidence on a real full disk (a 60 KiB tmpfs: 15 pages, a file takes one or two): the issue's
+/// run had 94 of 110 evidence files 0 bytes long, each still given an `evidence` record with the SHA-256
+/// of an empty file. Now a file is hashed only when it holds every packet written to it.
+final class EvidenceFullDiskTests: XCTestCase {
+    /// 2026-11-20T00:00:00Z in µs.
+    let t0: Int64 = 1_795_132_800_000_000
+
+    func frame(_ flow: Int, _ n: Int, length: Int) -> [UInt8] {
+        [UInt8(flow & 0xff), UInt8(n)] + [UInt8](repeating: 0xee, count: length - 2)
+    }
+
+    func name(_ flow: Int) -> String { String(format: "20261120T0000%02d.%06dZ_flow.pcap", flow / 60, flow % 60) }
+
+    func sha256sum(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        p.waitUntilExit()
+        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
+    }
+
+    /// The packets libpcap reads back from a file, and whether it read to a clean end.
+    func readBack(_ path: String) -> (packets: [[UInt8]], clean: Bool)? {
+        guard let f = try? PcapFile(path: path) else { return nil }
+        var out: [[UInt8]] = []
+        while true {
+            switch f.next() {
+            case .frame(let fr): out.append(Array(fr.bytes))
+            case .end: return (out, true)
+            default: return (out, false)
+            }
+        }
+    }
+
+    func testAFullDiskNeverGetsAHashForAFileItDidNotWriteWhole() throws {
+        // 15 pages: the first ten flows take 14, so the eleventh is cut at its third packet.
+        let disk = try TinyDisk(kilobytes: 60)
+        let dir = disk.path + "/evidence"
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        var problems: [String] = []
+        w.onProblem = { problems.append($0) }
+        var closed: [EvidenceWriter.Closed] = []
+        var openErrors: [String] = []
+        var given: [UInt64: [[UInt8]]] = [:]
+        // 110 violating flows of 1 to 4 packets of 1,400 bytes: the first files fit, a later one is cut
+        // when its second page cannot be had, and after that no file can even get its header out.
+        for flow in 0..<110 {
+            let id = UInt64(flow + 1)
+            let start = t0 + Int64(flow) * 1_000_000
+            let r = w.open(serial: id, name: name(flow), startMicros: start, linkType: 1, now: start)
+            guard r.ok else {
+                openErrors.append(try XCTUnwrap(w.lastOpenError, "a failed open says why"))
+                continue
+            }
+            for n in 0..<(1 + flow % 4) {
+                let bytes = frame(flow, n, length: 1400)
+                given[id, default: []].append(bytes)
+                _ = bytes.withUnsafeBytes {
+                    w.write(serial: id, timestampMicros: start + Int64(n), bytes: $0, wireLength: 1400, linkType: 1)
+                }
+            }
+            closed.append(try XCTUnwrap(w.close(serial: id, reason: .flowEnd)))
+        }
+        let hashed = closed.filter { $0.sha256 != nil }
+        let incomplete = closed.filter { $0.sha256 == nil }
+        XCTAssertGreaterThan(hashed.count, 5)
+        XCTAssertGreaterThan(openErrors.count, 50, "most flows found the disk full")
+        XCTAssertGreaterThan(incomplete.count, 0, "some file was cut part-way")
+        XCTAssertEqual(hashed.count + incomplete.count + openErrors.count, 110)
+        for c in hashed {
+            let path = dir + "/" + c.file
+            XCTAssertNil(c.error)
+            XCTAssertEqual(try sha256sum(path), c.sha256, c.file)
+            let back = try XCTUnwrap(readBack(path), c.file)
+            XCTAssertTrue(back.clean, c.file)
+            XCTAssertEqual(back.packets, given[c.serial], "a hashed file holds every packet given: \(c.file)")
+            XCTAssertEqual(UInt64(24 + back.packets.count * (16 + 1400)), c.bytes)
+        }
+        for c in incomplete {
+            let error = try XCTUnwrap(c.error, c.file)
+            XCTAssertTrue(error.contains("No space left on device"), error)
+            // What is left is the packets written whole, and it says how many.
+            let back = readBack(dir + "/" + c.file)
+            XCTAssertEqual(back?.packets.count ?? 0, Int(c.packets), c.file)
+            XCTAssertEqual(back?.clean ?? true, true, "cut back to its last whole packet: \(c.file)")
+            XCTAssertLessThan(Int(c.packets), given[c.serial]?.count ?? 0)
+        }
+        XCTAssertTrue(openErrors.allSatisfy { $0.contains("No space left on device") }, "\(openErrors.prefix(3))")
+        XCTAssertEqual(w.stats.incomplete, UInt64(incomplete.count))
+        XCTAssertEqual(w.stats.notCreated, UInt64(openErrors.count))
+        XCTAssertGreaterThan(w.stats.lostPackets, 0)
+        XCTAssertEqual(problems.count, 1, "the outage is reported once: \(problems)")
+
+        // Space comes back: the next file is whole and hashed, and stderr hears that once.
+        for c in hashed { unlink(dir + "/" + c.file) }
+        let id: UInt64 = 999
+        XCTAssertTrue(w.open(serial: id, name: name(200), startMicros: t0, linkType: 1, now: t0).ok)
+        _ = frame(200, 0, length: 1400).withUnsafeBytes {
+            w.write(serial: id, timestampMicros: t0, bytes: $0, wireLength: 1400, linkType: 1)
+        }
+        let after = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
+        XCTAssertEqual(after.sha256, try sha256sum(dir + "/" + after.file))
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+        XCTAssertTrue(problems.last?.contains("writing again") ?? false, "\(problems)")
+    }
+}

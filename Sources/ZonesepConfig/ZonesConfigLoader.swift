@@ -93,6 +93,14 @@ struct ConfigChecker {
         let conduits = checkConduits(root, space: space)
         let sanitisation = checkSanitisation(root, space: space)
         let exceptions = checkExceptions(root, space: space)
+        let declared = conduits.count + sanitisation.count + gateways.count + exceptions.count
+        if declared > Policy.maxDeclarations {
+            // A flow entry names the declaration that allowed it in 16 bits.
+            error(
+                nil, "",
+                "\(declared) conduits, sanitisation paths, gateways and exceptions are declared; at most "
+                    + "\(Policy.maxDeclarations) are supported")
+        }
         return PolicyConfig(
             sensor: sensor, internal: internalNets, zones: zones, gateways: gateways, conduits: conduits,
             sanitisation: sanitisation, exceptions: exceptions)

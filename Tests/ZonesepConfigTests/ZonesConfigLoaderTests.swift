@@ -792,3 +792,23 @@ final class ConfigRobustnessTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 0)
     }
 }
+
+/// The flow entry names a declaration in 16 bits, so a policy may hold at most `Policy.maxDeclarations`.
+final class DeclarationLimitTests: XCTestCase {
+    func testMoreDeclarationsThanAFlowEntryCanNameAreRefused() {
+        func config(gateways n: Int) -> String {
+            var text = Fixtures.base
+            for i in 0..<n {
+                text +=
+                    "[[gateways]]\nname = \"g\(i)\"\naddresses = [\"203.\(i >> 16).\((i >> 8) & 255).\(i & 255)\"]\n"
+            }
+            return text
+        }
+        let atLimit = ZonesConfigLoader.load(text: config(gateways: Policy.maxDeclarations), fileName: "zones.conf")
+        XCTAssertNotNil(atLimit.config, atLimit.diagnostics.prefix(3).map(\.description).joined(separator: "\n"))
+        let over = ZonesConfigLoader.load(text: config(gateways: Policy.maxDeclarations + 1), fileName: "zones.conf")
+        XCTAssertNil(over.config)
+        XCTAssertEqual(over.diagnostics.filter { $0.severity == .error }.count, 1)
+        XCTAssertTrue(over.diagnostics.contains { $0.message.contains("at most 32767 are supported") })
+    }
+}

@@ -1,30 +1,3 @@
-/// The two ends of a flow as the policy sees them: initiator first, responder second.
-public struct FlowEnds: Sendable {
-    public var initiator: IPAddress
-    public var responder: IPAddress
-    public var initiatorZone: ZoneRef
-    public var responderZone: ZoneRef
-    public var proto: UInt8
-    /// The responder's port (nil for protocols without ports): the port every rule names.
-    public var port: UInt16?
-    public var initiatorMAC: MACAddress?
-    public var responderMAC: MACAddress?
-
-    public init(
-        initiator: IPAddress, responder: IPAddress, initiatorZone: ZoneRef, responderZone: ZoneRef, proto: UInt8,
-        port: UInt16?, initiatorMAC: MACAddress? = nil, responderMAC: MACAddress? = nil
-    ) {
-        self.initiator = initiator
-        self.responder = responder
-        self.initiatorZone = initiatorZone
-        self.responderZone = responderZone
-        self.proto = proto
-        self.port = port
-        self.initiatorMAC = initiatorMAC
-        self.responderMAC = responderMAC
-    }
-}
-
 /// A rule that fired, with the declaration it concerns (the conduit whose MAC differed).
 public struct Verdict: Sendable, Equatable {
     public var rule: RuleID
@@ -38,17 +11,41 @@ public struct Verdict: Sendable, Equatable {
 
 /// zones.conf compiled for matching: the zone map plus the declarations, immutable once built.
 ///
-/// A verdict is taken once per flow, at its first packet, so the declaration lists are scanned linearly:
-/// they are short, and only flows that cross tiers reach them.
+/// A judgement is taken once per flow, at its first packet, and only for flows that cross tiers.
 public struct Policy: Sendable {
     public let config: PolicyConfig
     public let zoneMap: ZoneMap
     @usableFromInline let kinds: [ZoneKind]
+    /// Every conduit, sanitisation path, gateway and exception, in that order (file order within each).
+    public let declarations: [Declaration]
+    /// Where each kind starts in `declarations`.
+    @usableFromInline let sanitisationBase: Int
+    @usableFromInline let gatewayBase: Int
+    @usableFromInline let exceptionBase: Int
+
+    /// The most declarations a policy may hold: a declaration's index fits an `Int16` in the flow entry.
+    /// zones.conf loading refuses more.
+    public static let maxDeclarations = Int(Int16.max)
 
     public init(_ config: PolicyConfig) {
         self.config = config
         self.zoneMap = ZoneMap(zones: config.zones, internal: config.internal)
         self.kinds = config.zones.map(\.kind)
+        var d: [Declaration] = []
+        d.reserveCapacity(
+            config.conduits.count + config.sanitisation.count + config.gateways.count + config.exceptions.count)
+        for (i, c) in config.conduits.enumerated() { d.append(Declaration(kind: .conduit, name: c.name, index: i)) }
+        sanitisationBase = d.count
+        for (i, s) in config.sanitisation.enumerated() {
+            d.append(Declaration(kind: .sanitisation, name: s.name, index: i))
+        }
+        gatewayBase = d.count
+        for (i, g) in config.gateways.enumerated() { d.append(Declaration(kind: .gateway, name: g.name, index: i)) }
+        exceptionBase = d.count
+        for (i, e) in config.exceptions.enumerated() {
+            d.append(Declaration(kind: .exception, name: e.name, index: i, expiresAtMicros: e.expiresAtMicros))
+        }
+        declarations = d
     }
 
     @inlinable
@@ -79,15 +76,74 @@ public struct Policy: Sendable {
     }
 
     /// The first rule of DESIGN.md's table that this flow breaks at packet time `time` (µs), or nil.
+    /// A thin wrapper over `judge` for callers that need only the rule.
     public func verdict(_ f: FlowEnds, at time: Int64) -> Verdict? {
+        let j = judge(f, at: time)
+        guard let rule = j.rule else { return nil }
+        // Conduits come first in `declarations`, so the index is also the conduit's.
+        return Verdict(rule: rule, conduit: rule == .conduitMACMismatch ? j.declaration : -1)
+    }
+
+    /// The first rule of DESIGN.md's table that this flow breaks at packet time `time` (µs), or the
+    /// declaration that allowed it; see `Judgement`.
+    public func judge(_ f: FlowEnds, at time: Int64) -> Judgement {
         let zi = f.initiatorZone
         let zr = f.responderZone
-        if zi == .local || zr == .local { return nil }
+        if zi == .local || zr == .local { return .allowed }
         let ki = kind(zi)
         let kr = kind(zr)
 
         // Conduits: a full match allows a mynumber flow; an address/port match with another MAC is spoofing.
-        var conduitAllows = false
+        let conduit = firstConduit(f)
+        if conduit.allows < 0 && conduit.mismatched >= 0 {
+            return Judgement(rule: .conduitMACMismatch, declaration: conduit.mismatched)
+        }
+
+        if (ki == .mynumber) != (kr == .mynumber) {
+            return conduit.allows >= 0
+                ? Judgement(rule: nil, declaration: conduit.allows) : Judgement(rule: .mynumberIsolation)
+        }
+
+        if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
+            let s = firstSanitisation(f)
+            if s >= 0 { return Judgement(rule: nil, declaration: sanitisationBase + s) }
+            return byException(f, at: time, else: .sanitisationBypass)
+        }
+
+        if (ki == .lgwan && zr == .external) || (zi == .external && kr == .lgwan) {
+            return byException(f, at: time, else: .lgwanExternal)
+        }
+
+        if !config.gateways.isEmpty
+            && ((ki == .internet && zr == .external) || (zi == .external && kr == .internet))
+        {
+            let g = firstGateway(zr == .external ? f.responder : f.initiator)
+            if g >= 0 { return Judgement(rule: nil, declaration: gatewayBase + g) }
+            return byException(f, at: time, else: .securityCloudBypass)
+        }
+
+        if zi == .unzoned || zr == .unzoned {
+            return byException(f, at: time, else: .unzonedHost)
+        }
+        return .allowed
+    }
+
+    /// Allowed by the first unexpired exception naming this flow, else `rule` with the first expired one
+    /// that would have allowed it.
+    func byException(_ f: FlowEnds, at time: Int64, else rule: RuleID) -> Judgement {
+        let e = firstException(f, at: time)
+        if e.unexpired >= 0 { return Judgement(rule: nil, declaration: exceptionBase + e.unexpired) }
+        return Judgement(rule: rule, expiredException: e.expired >= 0 ? exceptionBase + e.expired : -1)
+    }
+
+    /// Whether an unexpired exception names this initiator, responder, protocol and port.
+    public func exceptionAllows(_ f: FlowEnds, at time: Int64) -> Bool {
+        firstException(f, at: time).unexpired >= 0
+    }
+
+    /// The first conduit (index into `config.conduits`) whose addresses, port and MACs allow the flow, and
+    /// the first whose addresses and port match but whose MAC differs; -1 for none.
+    func firstConduit(_ f: FlowEnds) -> (allows: Int, mismatched: Int) {
         var mismatched = -1
         for (i, c) in config.conduits.enumerated()
         where Policy.contains(c.from, f.initiator) && Policy.contains(c.to, f.responder)
@@ -95,52 +151,36 @@ public struct Policy: Sendable {
         {
             let fromOK = c.fromMAC == nil || f.initiatorMAC == nil || c.fromMAC == f.initiatorMAC
             let toOK = c.toMAC == nil || f.responderMAC == nil || c.toMAC == f.responderMAC
-            if fromOK && toOK {
-                conduitAllows = true
-                break
-            }
+            if fromOK && toOK { return (i, mismatched) }
             if mismatched < 0 { mismatched = i }
         }
-        if !conduitAllows && mismatched >= 0 { return Verdict(rule: .conduitMACMismatch, conduit: mismatched) }
-
-        if (ki == .mynumber) != (kr == .mynumber) {
-            return conduitAllows ? nil : Verdict(rule: .mynumberIsolation)
-        }
-
-        if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
-            for s in config.sanitisation
-            where Policy.contains(s.from, f.initiator) && Policy.contains(s.to, f.responder)
-                && Policy.matches(s.ports, f.proto, f.port)
-            {
-                return nil
-            }
-            return exceptionAllows(f, at: time) ? nil : Verdict(rule: .sanitisationBypass)
-        }
-
-        if (ki == .lgwan && zr == .external) || (zi == .external && kr == .lgwan) {
-            return exceptionAllows(f, at: time) ? nil : Verdict(rule: .lgwanExternal)
-        }
-
-        if !config.gateways.isEmpty
-            && ((ki == .internet && zr == .external) || (zi == .external && kr == .internet))
-        {
-            let outside = zr == .external ? f.responder : f.initiator
-            if config.gateways.contains(where: { Policy.contains($0.addresses, outside) }) { return nil }
-            return exceptionAllows(f, at: time) ? nil : Verdict(rule: .securityCloudBypass)
-        }
-
-        if zi == .unzoned || zr == .unzoned {
-            return exceptionAllows(f, at: time) ? nil : Verdict(rule: .unzonedHost)
-        }
-        return nil
+        return (-1, mismatched)
     }
 
-    /// An unexpired exception naming this initiator, responder, protocol and port.
-    public func exceptionAllows(_ f: FlowEnds, at time: Int64) -> Bool {
-        config.exceptions.contains {
-            time < $0.expiresAtMicros && Policy.contains($0.from, f.initiator) && Policy.contains($0.to, f.responder)
+    /// The first sanitisation path that allows the flow in its direction, or -1.
+    func firstSanitisation(_ f: FlowEnds) -> Int {
+        config.sanitisation.firstIndex {
+            Policy.contains($0.from, f.initiator) && Policy.contains($0.to, f.responder)
                 && Policy.matches($0.ports, f.proto, f.port)
+        } ?? -1
+    }
+
+    /// The first gateway holding `outside`, or -1.
+    func firstGateway(_ outside: IPAddress) -> Int {
+        config.gateways.firstIndex { Policy.contains($0.addresses, outside) } ?? -1
+    }
+
+    /// The first unexpired exception naming the flow, and the first expired one; -1 for none.
+    func firstException(_ f: FlowEnds, at time: Int64) -> (unexpired: Int, expired: Int) {
+        var expired = -1
+        for (i, e) in config.exceptions.enumerated()
+        where Policy.contains(e.from, f.initiator) && Policy.contains(e.to, f.responder)
+            && Policy.matches(e.ports, f.proto, f.port)
+        {
+            if time < e.expiresAtMicros { return (i, expired) }
+            if expired < 0 { expired = i }
         }
+        return (-1, expired)
     }
 
     static func contains(_ prefixes: [IPPrefix], _ a: IPAddress) -> Bool {

@@ -1,10 +1,11 @@
 import ZonesepCore
 
 /// An offline capture read by the fastest reader that reads it exactly as libpcap does: `BufferedPcapFile`
-/// for a classic pcap file it takes, libpcap (`PcapFile`) for everything else, and libpcap from the first
-/// record the buffered reader leaves to it, so damaged files end with libpcap's own message.
+/// for a classic pcap file it takes, `BufferedPcapngFile` for a pcapng file it takes, libpcap (`PcapFile`)
+/// for everything else, and libpcap from the first record the buffered reader leaves to it, so damaged
+/// files end with libpcap's own message.
 public final class CaptureFileReader {
-    /// Which reader to use: `auto` (the buffered reader where it applies) or `libpcap` alone.
+    /// Which reader to use: `auto` (a buffered reader where one applies) or `libpcap` alone.
     public enum Mode: String, Sendable, CaseIterable {
         case auto, libpcap
     }
@@ -14,9 +15,12 @@ public final class CaptureFileReader {
     public let dataLinkName: String
     /// The decoder's link type, or nil when zonesep does not decode this one.
     public let linkType: LinkType?
-    /// The buffered reader. A `let`, so reading through it costs no retain and release per record.
+    /// The buffered readers (at most one is set). `let`s, so reading through them costs no retain and
+    /// release per record.
     @usableFromInline let buffered: BufferedPcapFile?
-    /// Whether records still come from `buffered` (false once libpcap took over, or when it never applied).
+    @usableFromInline let bufferedNG: BufferedPcapngFile?
+    /// Whether records still come from a buffered reader (false once libpcap took over, or when none
+    /// applied).
     @usableFromInline var readsBuffered: Bool
     @usableFromInline var pcap: PcapFile?
 
@@ -25,6 +29,14 @@ public final class CaptureFileReader {
         self.path = path
         if mode == .auto, let b = BufferedPcapFile(path: path) {
             buffered = b
+            bufferedNG = nil
+            readsBuffered = true
+            dataLink = b.dataLink
+            dataLinkName = b.dataLinkName
+            linkType = b.linkType
+        } else if mode == .auto, let b = BufferedPcapngFile(path: path) {
+            buffered = nil
+            bufferedNG = b
             readsBuffered = true
             dataLink = b.dataLink
             dataLinkName = b.dataLinkName
@@ -32,6 +44,7 @@ public final class CaptureFileReader {
         } else {
             let p = try PcapFile(path: path)
             buffered = nil
+            bufferedNG = nil
             readsBuffered = false
             pcap = p
             dataLink = p.dataLink
@@ -50,14 +63,23 @@ public final class CaptureFileReader {
     /// A batch at a time, so the per-record path holds no reference to count and no state to re-check.
     @inlinable
     public func readBatch(into frames: UnsafeMutableBufferPointer<Verifier.Frame>) -> Int {
-        guard readsBuffered, let b = buffered else { return 0 }
-        return b.readBatch(into: frames)
+        guard readsBuffered else { return 0 }
+        if let b = buffered { return b.readBatch(into: frames) }
+        if let b = bufferedNG { return b.readBatch(into: frames) }
+        return 0
     }
 
     /// Reads the next frame (valid until the next read).
     @inlinable
     public func next() -> PcapFile.ReadResult {
         if readsBuffered, let b = buffered {
+            switch b.next() {
+            case .frame(let f): return .frame(f)
+            case .end: return .end
+            case .unhandled: return handOver(after: b.frames)
+            }
+        }
+        if readsBuffered, let b = bufferedNG {
             switch b.next() {
             case .frame(let f): return .frame(f)
             case .end: return .end

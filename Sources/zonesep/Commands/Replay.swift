@@ -24,7 +24,7 @@ extension Zonesep {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "auto: classic pcap files through zonesep's buffered reader; libpcap: libpcap alone (diagnostics).",
+                "auto: pcap and pcapng files through zonesep's buffered readers; libpcap: libpcap alone (diagnostics).",
                 visibility: .hidden))
         var reader: CaptureFileReader.Mode = .auto
 

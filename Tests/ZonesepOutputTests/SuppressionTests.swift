@@ -112,6 +112,52 @@ final class SuppressionTests: XCTestCase {
         XCTAssertEqual(UInt64(ra.written.count) + a.suppressed, 200)
     }
 
+    /// The flood: distinct violating flows, each opening a window of an hour, grew the windows
+    /// without end (86 -> 213 MB at 300,000 flows). Now they stay within the cap, and what the cap closed
+    /// early is counted. Counted in entries, not resident memory.
+    func testAFloodOfDistinctViolatingFlowsStaysWithinTheCap() {
+        var s = AlertSuppressor(windowMicros: hour, maxWindows: 1000)
+        let base = F.alert(at: 0, serial: 0)
+        var largest = 0
+        var queued = 0
+        for i in 0..<100_000 {
+            var a = base
+            a.srcIP = IPAddress(v4: 0x0a14_0000 | UInt32(i))
+            a.flowSerial = UInt64(i)
+            a.timestampMicros = F.t0 + Int64(i) * 1000
+            while s.nextClosed(by: a.timestampMicros) != nil {}
+            XCTAssertFalse(s.fold(a))
+            s.opened(a)
+            largest = max(largest, s.openWindows)
+            queued = max(queued, s.closing.count)
+        }
+        XCTAssertEqual(largest, 1000)
+        XCTAssertEqual(s.evicted, 99_000)
+        XCTAssertLessThanOrEqual(queued, 2 * 4096 + 1000, "the closing queue is compacted as it goes")
+        XCTAssertEqual(s.finish(at: F.t0 + hour), [], "none of them folded anything")
+    }
+
+    /// A window closed early by the cap still reports what it folded, at once, and its key starts afresh.
+    func testAWindowClosedEarlyStillReportsWhatItFolded() {
+        var s = AlertSuppressor(windowMicros: hour, maxWindows: 2)
+        let (written, updates) = run(
+            &s,
+            [
+                F.alert(at: 0, serial: 1), F.alert(at: 1, serial: 2), F.alert(at: 2, serial: 3),  // 1 folds 2
+                F.alert(src: "10.20.3.5", at: 3, serial: 4),
+                F.alert(src: "10.20.3.6", at: 4, serial: 5),  // the cap: 1's window closes early
+                F.alert(at: 5, serial: 6),  // written again, a window of its own
+                F.alert(at: 6, serial: 7),
+            ])
+        XCTAssertEqual(written, [1, 4, 5, 6])
+        XCTAssertEqual(updates.map(\.first.flowSerial), [1])
+        XCTAssertEqual(updates.first?.folded, 2)
+        XCTAssertEqual(updates.first?.closedMicros, F.t0 + 4_000_000, "closed when the cap took it")
+        XCTAssertEqual(s.evicted, 2, "1's window, then 4's to make room for 6")
+        XCTAssertLessThanOrEqual(s.openWindows, 2)
+        XCTAssertEqual(s.finish(at: F.t0 + 10_000_000).map(\.folded), [1])
+    }
+
     func testRateLimitPerSecondOfPacketTime() {
         var r = AlertRateLimiter(maxPerSecond: 2)
         let t = F.t0

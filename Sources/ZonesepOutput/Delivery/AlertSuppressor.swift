@@ -6,6 +6,11 @@ import ZonesepCore
 ///
 /// Pure and in packet time: the same alerts in give the same folds out, whatever the wall clock says.
 /// Windows close in the order they opened; `nextClosed(by:)` costs one comparison when none is due.
+///
+/// At most `maxWindows` windows are open: a flood of distinct violating flows would otherwise keep one
+/// for each. Opening one more closes the oldest early (counted in `evicted`); if it had folded alerts,
+/// its `alert_update` comes out then, so no count is lost, only the next alert of its key is written
+/// again rather than folded.
 public struct AlertSuppressor: Sendable {
     public struct Key: Hashable, Sendable {
         public var rule: RuleID
@@ -43,7 +48,15 @@ public struct AlertSuppressor: Sendable {
     }
 
     public let windowMicros: Int64
+    /// The most windows open at once.
+    public let maxWindows: Int
+    /// The default cap: 65,536 windows, some 20 MB.
+    public static let defaultMaxWindows = 65_536
     var open: [Key: Window] = [:]
+    /// Updates of windows closed early to make room, waiting to be handed out by `nextClosed(by:)`.
+    var early: [Update] = []
+    /// Windows closed early to stay within `maxWindows`.
+    public private(set) var evicted: UInt64 = 0
     /// Keys by opening order, with the time each closes; an entry whose window was replaced is skipped.
     var closing: [(key: Key, first: Int64)] = []
     var closingHead = 0
@@ -51,7 +64,10 @@ public struct AlertSuppressor: Sendable {
     public private(set) var suppressed: UInt64 = 0
 
     /// `windowMicros` of 0 (or less) folds nothing.
-    public init(windowMicros: Int64) { self.windowMicros = windowMicros }
+    public init(windowMicros: Int64, maxWindows: Int = AlertSuppressor.defaultMaxWindows) {
+        self.windowMicros = windowMicros
+        self.maxWindows = max(1, maxWindows)
+    }
 
     public var isEnabled: Bool { windowMicros > 0 }
 
@@ -75,13 +91,38 @@ public struct AlertSuppressor: Sendable {
     public mutating func opened(_ alert: Alert) {
         guard isEnabled else { return }
         let key = Key(alert)
+        if open[key] == nil {
+            while open.count >= maxWindows, evictOldest(at: alert.timestampMicros) {}
+        }
         open[key] = Window(first: alert, lastSeen: alert.timestampMicros)
         closing.append((key, alert.timestampMicros))
+    }
+
+    /// Closes the oldest open window at `now`, keeping its update (if it folded anything) for
+    /// `nextClosed`; false when there is none.
+    mutating func evictOldest(at now: Int64) -> Bool {
+        while closingHead < closing.count {
+            let (key, first) = closing[closingHead]
+            closingHead += 1
+            guard let w = open[key], w.first.timestampMicros == first else { continue }
+            open[key] = nil
+            evicted &+= 1
+            if w.folded > 0 {
+                early.append(
+                    Update(
+                        first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen,
+                        closedMicros: max(w.lastSeen, min(now, first &+ windowMicros))))
+            }
+            compact()
+            return true
+        }
+        return false
     }
 
     /// The next window whose end is at or before `now` and that folded something; nil when none is due.
     /// Windows that folded nothing close silently.
     public mutating func nextClosed(by now: Int64) -> Update? {
+        if !early.isEmpty { return early.removeFirst() }
         while closingHead < closing.count {
             let (key, first) = closing[closingHead]
             let end = first &+ windowMicros
@@ -99,7 +140,8 @@ public struct AlertSuppressor: Sendable {
 
     /// Closes every window at the end of a run (`now`: the last packet time), in the order they opened.
     public mutating func finish(at now: Int64) -> [Update] {
-        var out: [Update] = []
+        var out = early
+        early.removeAll()
         while closingHead < closing.count {
             let (key, first) = closing[closingHead]
             closingHead += 1

@@ -67,7 +67,9 @@ final class SyslogSenderTests: XCTestCase {
 
         for i in 2..<7 { sender.send(message(i)) }
         XCTAssertEqual(sender.currentStats.droppedQueueFull, 2)
-        XCTAssertEqual(sender.currentStats.sent, 2)
+        // The first two were acknowledged before the collector left: the sender counts them when it
+        // looks at its send queue, which it does while they are in flight.
+        XCTAssertTrue(waitFor { sender.currentStats.sent == 2 }, "\(sender.currentStats)")
 
         (listener, _) = try Sockets.bind(type: SOCK_STREAM, port: port)
         defer { close(listener) }
@@ -95,6 +97,52 @@ final class SyslogSenderTests: XCTestCase {
         XCTAssertEqual(stats.dropped, 2)
     }
 
+    /// Polls `condition` for up to 5 s.
+    func waitFor(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    /// The stalled collector: it accepts and never reads. Messages that sat in the sender's own
+    /// socket buffer were counted as sent (4,755 of them), and the exit came 3 s after the flush timeout.
+    /// Now only what the collector's TCP stack acknowledged counts as sent, the rest is undelivered, the
+    /// timeout is kept, and the connection is reset so that nothing counted undelivered arrives later:
+    /// the collector, reading at last, finds exactly the messages counted as sent.
+    func testACollectorThatNeverReadsGetsExactlyWhatIsCountedAsSent() throws {
+        let (listener, port) = try Sockets.bind(type: SOCK_STREAM, receiveBuffer: 4096)
+        defer { close(listener) }
+        let total = 5000
+        let sender = try SyslogSender(destination: .tcp(host: "127.0.0.1", port: port), capacity: total)
+        let body = [UInt8](repeating: 0x61, count: 400)
+        for i in 0..<total { sender.send(Array("<134>1 - h zonesep 1 alert - \(10000 + i)".utf8) + body) }
+        let (connection, _) = try Sockets.accept(listener)
+        defer { close(connection) }
+        // Let the sender fill every buffer between the two ends: its own send queue stops shrinking.
+        var last = -1
+        while sender.queued != last {
+            last = sender.queued
+            usleep(200_000)
+        }
+        XCTAssertGreaterThan(last, 0, "the collector's window closed before everything went")
+        let started = ConditionLock.now()
+        let stats = sender.finish(timeout: 1)
+        let took = ConditionLock.now() - started
+        XCTAssertLessThan(took, 2, "the flush timeout (1 s) is kept, within a second")
+        XCTAssertGreaterThanOrEqual(took, 0.9, "and used: the collector might have read meanwhile")
+        XCTAssertEqual(stats.sent + stats.droppedUndelivered, UInt64(total))
+        XCTAssertGreaterThan(stats.unacknowledged, 0, "written to the socket but never acknowledged")
+        XCTAssertLessThan(stats.sent, 100, "a 4 KiB window takes a handful of 430-byte messages")
+        // What the collector's kernel holds is what was acknowledged; then the reset.
+        let received = try Sockets.framesUntilEnd(connection)
+        XCTAssertEqual(received.count, Int(stats.sent))
+        for (i, m) in received.enumerated() {
+            XCTAssertEqual(m, Array("<134>1 - h zonesep 1 alert - \(10000 + i)".utf8) + body)
+        }
+    }
+
     func testAnUnknownHostIsRefusedAtTheStart() {
         XCTAssertThrowsError(
             try SyslogSender(destination: .tcp(host: "no-such-host.invalid", port: 514), capacity: 1)
@@ -119,11 +167,15 @@ enum Sockets {
     }
 
     /// A socket bound to 127.0.0.1 (port 0: any free one), listening if it is a stream; and its port.
-    static func bind(type: __socket_type, port: UInt16 = 0) throws -> (Int32, UInt16) {
+    /// `receiveBuffer` sets SO_RCVBUF before listening, so accepted connections advertise a small window.
+    static func bind(type: __socket_type, port: UInt16 = 0, receiveBuffer: Int32? = nil) throws -> (Int32, UInt16) {
         let fd = socket(AF_INET, Int32(type.rawValue), 0)
         guard fd >= 0 else { throw fail("socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
         a.sin_port = port.bigEndian
@@ -213,6 +265,27 @@ enum Sockets {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { throw Failure(description: "connection ended after \(out.count) frames") }
             data += buffer[0..<n]
+        }
+        return out
+    }
+
+    /// Reads octet-counted frames until the stream ends (EOF or a reset); a cut last frame is left out.
+    static func framesUntilEnd(_ fd: Int32) throws -> [[UInt8]] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            try waitReadable(fd, "the end of the stream")
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        var out: [[UInt8]] = []
+        var at = 0
+        while let space = data[at...].firstIndex(of: 0x20),
+            let len = Int(String(decoding: data[at..<space], as: UTF8.self)), data.count >= space + 1 + len
+        {
+            out.append(Array(data[(space + 1)..<(space + 1 + len)]))
+            at = space + 1 + len
         }
         return out
     }

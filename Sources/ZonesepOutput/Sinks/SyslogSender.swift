@@ -5,21 +5,31 @@
 /// Sends syslog messages to one destination from a background thread, so the packet path only ever
 /// appends to a bounded queue: a slow or absent collector costs queued messages, never packets.
 ///
-/// A message leaves the queue only once written whole. Over TCP, a connection the collector has closed
-/// is noticed before the next write (a collector never sends, so a readable socket means it hung up), and
-/// the sender reconnects with exponential backoff while the queue holds what arrives meanwhile; what does
-/// not fit is dropped and counted. A unix datagram socket that is missing or refuses is retried the same
-/// way. UDP has no such signal: a datagram the network loses is lost.
+/// Over TCP a message counts as sent only once the collector's TCP stack has acknowledged its last byte:
+/// written messages wait in flight until the socket's send queue (Linux `SIOCOUTQ`) shows them gone. A
+/// connection the collector has closed is noticed before the next write (a collector never sends, so a
+/// readable socket means it hung up); what it had not acknowledged is sent again on the next connection,
+/// made with exponential backoff while the queue holds what arrives meanwhile. What does not fit the queue
+/// is dropped and counted. Writes never block past the drain deadline: at the end, what is still queued or
+/// unacknowledged is counted as undelivered, and the connection is reset so that the collector does not
+/// receive later what was counted so. A unix datagram socket that is missing or refuses is retried the
+/// same way. UDP has no such signal: a datagram the network loses is lost.
 public final class SyslogSender: @unchecked Sendable {
     /// What happened to the messages handed over.
     public struct Stats: Sendable, Equatable {
+        /// Delivered: over TCP, acknowledged by the collector's TCP stack; over UDP and unix, handed to
+        /// the kernel whole.
         public var sent: UInt64 = 0
         /// Refused because the queue was full (the collector away, or slower than the alerts).
         public var droppedQueueFull: UInt64 = 0
-        /// Given up: a UDP send that failed, or still queued when the drain deadline passed.
+        /// Given up: a UDP send that failed, or still queued or unacknowledged when the drain deadline passed.
         public var droppedUndelivered: UInt64 = 0
+        /// Of `droppedUndelivered`: written to the connection but never acknowledged by the collector.
+        public var unacknowledged: UInt64 = 0
         /// Connections made after a failure or a lost connection.
         public var reconnects: UInt64 = 0
+        /// Messages written again on a new connection because the old one lost them unacknowledged.
+        public var resent: UInt64 = 0
 
         public var dropped: UInt64 { droppedQueueFull &+ droppedUndelivered }
 
@@ -46,6 +56,8 @@ public final class SyslogSender: @unchecked Sendable {
     var ring: [[UInt8]]
     var head = 0
     var count = 0
+    /// Messages written but not yet acknowledged, or waiting to be written again (TCP).
+    var unconfirmed = 0
     var stopping = false
     var deadline = Double.infinity
     var stats = Stats()
@@ -58,6 +70,15 @@ public final class SyslogSender: @unchecked Sendable {
     var failing = false
     var udpAddress: SocketAddress?
     var finished = false
+    /// Bytes written on the current connection.
+    var streamWritten: UInt64 = 0
+    /// Messages written on the current connection and not yet acknowledged, with the stream offset of
+    /// their end, oldest first (from `inFlightHead`).
+    var inFlight: [(message: [UInt8], end: UInt64)] = []
+    var inFlightHead = 0
+    /// Messages a lost connection had not acknowledged: written first on the next one.
+    var retry: [[UInt8]] = []
+    var retryHead = 0
 
     /// Checks the destination (a host name must resolve) and starts the sender thread.
     public init(
@@ -119,23 +140,24 @@ public final class SyslogSender: @unchecked Sendable {
     /// The counts so far.
     public var currentStats: Stats { lock.withLock { stats } }
 
-    /// Messages waiting in the queue.
-    public var queued: Int { lock.withLock { count } }
+    /// Messages not yet delivered: queued, or written and waiting for the collector's acknowledgement.
+    public var queued: Int { lock.withLock { count + unconfirmed } }
 
-    /// Waits up to `timeout` seconds for the queue to empty, still taking messages; true when it did.
+    /// Waits up to `timeout` seconds for every message to be delivered (queued and unacknowledged ones),
+    /// still taking messages; true when they were.
     public func waitUntilEmpty(timeout: Double) -> Bool {
         let deadline = ConditionLock.now() + timeout
         lock.lock()
         defer { lock.unlock() }
-        while count > 0 {
+        while count + unconfirmed > 0 {
             if ConditionLock.now() >= deadline { return false }
             lock.wait(until: deadline)
         }
         return true
     }
 
-    /// Stops taking messages, gives the sender up to `timeout` seconds to deliver what is queued (what
-    /// remains then is counted as undelivered), and closes the connection.
+    /// Stops taking messages, gives the sender up to `timeout` seconds to deliver what is queued and have
+    /// it acknowledged (what remains then is counted as undelivered), and closes the connection.
     public func finish(timeout: Double) -> Stats {
         if finished { return currentStats }
         finished = true
@@ -145,16 +167,13 @@ public final class SyslogSender: @unchecked Sendable {
         }
         lock.broadcast()
         thread.join()
-        if fd >= 0 {
-            Glibc.close(fd)
-            fd = -1
-        }
         return currentStats
     }
 
     // MARK: - The sender thread
 
     enum Outcome {
+        /// Delivered (a datagram), or written whole to the connection (TCP: in flight until acknowledged).
         case sent
         /// Not sent and not worth retrying (UDP).
         case lost
@@ -162,58 +181,215 @@ public final class SyslogSender: @unchecked Sendable {
         case retry
         /// The connection was found closed: reconnect at once.
         case again
+        /// The drain deadline passed while writing.
+        case deadline
+    }
+
+    enum Next {
+        case message([UInt8], fromRetry: Bool)
+        /// Nothing to write, but messages in flight: look at the acknowledgements.
+        case tick
+        case stop
+    }
+
+    var isStream: Bool {
+        if case .tcp = destination { return true }
+        return false
     }
 
     func run() {
         while true {
-            lock.lock()
-            while count == 0 && !stopping { lock.wait() }
-            if count == 0 {
-                lock.unlock()
-                return
-            }
-            let message = ring[head]
-            lock.unlock()
-
-            let outcome = deliver(message)
-            switch outcome {
-            case .sent, .lost:
-                lock.withLock {
-                    ring[head] = []
-                    head = (head + 1) % ring.count
-                    count -= 1
-                    if outcome == .sent {
-                        stats.sent &+= 1
-                        if count < capacity / 2 { warnedFull = false }
-                    } else {
-                        stats.droppedUndelivered &+= 1
-                    }
-                }
-                lock.broadcast()
-            case .again:
+            let next = nextMessage()
+            switch next {
+            case .tick:
+                confirmAcknowledged()
                 continue
-            case .retry:
-                if !waitBackoff() { return }
+            case .stop:
+                drainAcknowledgements()
+                return
+            case .message(let message, let fromRetry):
+                let outcome = deliver(message)
+                switch outcome {
+                case .sent, .lost:
+                    taken(fromRetry: fromRetry, outcome: outcome)
+                case .again:
+                    continue
+                case .retry:
+                    if !waitBackoff() { return }
+                case .deadline:
+                    giveUp()
+                    return
+                }
             }
         }
+    }
+
+    /// The next message to write: one a lost connection left, else the queue's oldest.
+    func nextMessage() -> Next {
+        if retryHead < retry.count { return .message(retry[retryHead], fromRetry: true) }
+        lock.lock()
+        defer { lock.unlock() }
+        while count == 0 {
+            if stopping { return .stop }
+            if inFlightHead < inFlight.count {
+                lock.wait(until: ConditionLock.now() + 0.05)
+                if count == 0 && !stopping { return .tick }
+            } else {
+                lock.wait()
+            }
+        }
+        return .message(ring[head], fromRetry: false)
+    }
+
+    /// A message written (or lost for good) leaves the queue; a datagram counts as sent now, a stream's
+    /// message once acknowledged.
+    func taken(fromRetry: Bool, outcome: Outcome) {
+        var message: [UInt8] = []
+        if fromRetry {
+            message = retry[retryHead]
+            retry[retryHead] = []
+            retryHead += 1
+            if retryHead == retry.count {
+                retry.removeAll()
+                retryHead = 0
+            }
+        }
+        lock.withLock {
+            if !fromRetry {
+                message = ring[head]
+                ring[head] = []
+                head = (head + 1) % ring.count
+                count -= 1
+                if count < capacity / 2 { warnedFull = false }
+            }
+            if outcome == .lost {
+                stats.droppedUndelivered &+= 1
+                if fromRetry { unconfirmed -= 1 }
+            } else if isStream {
+                if !fromRetry { unconfirmed += 1 }
+            } else {
+                stats.sent &+= 1
+            }
+        }
+        if outcome == .sent && isStream {
+            if fromRetry { lock.withLock { stats.resent &+= 1 } }
+            inFlight.append((message, streamWritten))
+        }
+        lock.broadcast()
+        if isStream { confirmAcknowledged() }
+    }
+
+    /// Counts as sent the messages in flight whose last byte the collector's TCP stack has acknowledged:
+    /// everything written on this connection but what its send queue still holds.
+    func confirmAcknowledged() {
+        guard fd >= 0, inFlightHead < inFlight.count else { return }
+        var outq: Int32 = 0
+        guard ioctl(fd, UInt(TIOCOUTQ), &outq) == 0 else { return }
+        let acknowledged = streamWritten &- UInt64(max(0, outq))
+        var n = 0
+        while inFlightHead < inFlight.count && inFlight[inFlightHead].end <= acknowledged {
+            inFlight[inFlightHead].message = []
+            inFlightHead += 1
+            n += 1
+        }
+        if inFlightHead == inFlight.count {
+            inFlight.removeAll(keepingCapacity: true)
+            inFlightHead = 0
+        } else if inFlightHead >= 1024 && inFlightHead * 2 >= inFlight.count {
+            inFlight.removeFirst(inFlightHead)
+            inFlightHead = 0
+        }
+        if n > 0 {
+            lock.withLock {
+                stats.sent &+= UInt64(n)
+                unconfirmed -= n
+            }
+            lock.broadcast()
+        }
+    }
+
+    /// At the end: waits until the collector has acknowledged everything in flight or the deadline
+    /// passes, then counts what it has not as undelivered and closes (resetting the connection if
+    /// anything is left, so nothing counted as undelivered arrives later).
+    func drainAcknowledgements() {
+        while inFlightHead < inFlight.count && fd >= 0 {
+            confirmAcknowledged()
+            if inFlightHead >= inFlight.count { break }
+            let d = lock.withLock { deadline }
+            if ConditionLock.now() >= d || peerHasClosed() { break }
+            usleep(5_000)
+        }
+        giveUp()
+    }
+
+    /// Counts everything not delivered as undelivered, and closes the connection.
+    func giveUp() {
+        confirmAcknowledged()
+        let inFlightLeft = inFlight.count - inFlightHead
+        let retryLeft = retry.count - retryHead
+        lock.withLock {
+            stats.droppedUndelivered &+= UInt64(count + inFlightLeft + retryLeft)
+            stats.unacknowledged &+= UInt64(inFlightLeft)
+            for i in 0..<count { ring[(head + i) % ring.count] = [] }
+            count = 0
+            unconfirmed = 0
+        }
+        lock.broadcast()
+        if inFlightLeft > 0 {
+            report(
+                "\(inFlightLeft) messages written but not acknowledged by the collector at the end; counted as "
+                    + "undelivered")
+        }
+        inFlight.removeAll()
+        inFlightHead = 0
+        retry.removeAll()
+        retryHead = 0
+        closeConnection(abort: inFlightLeft > 0)
+    }
+
+    /// Closes the connection; `abort`, or bytes still in its send queue (a message cut by the deadline),
+    /// reset it (SO_LINGER 0) instead of leaving them to the kernel to deliver after the count.
+    func closeConnection(abort: Bool) {
+        guard fd >= 0 else { return }
+        var outq: Int32 = 0
+        if abort || (isStream && ioctl(fd, UInt(TIOCOUTQ), &outq) == 0 && outq > 0) {
+            var l = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        }
+        Glibc.close(fd)
+        fd = -1
+    }
+
+    /// The connection is gone: what it had not acknowledged goes to be written again on the next one.
+    func connectionLost() {
+        confirmAcknowledged()
+        if inFlightHead < inFlight.count {
+            retry = inFlight[inFlightHead...].map(\.message) + retry[retryHead...]
+            retryHead = 0
+        }
+        inFlight.removeAll()
+        inFlightHead = 0
+        closeConnection(abort: true)
+        streamWritten = 0
     }
 
     /// Sleeps for the current backoff (doubling it for next time); false when the drain deadline passed,
     /// after counting what is left as undelivered.
     func waitBackoff() -> Bool {
         lock.lock()
-        defer { lock.unlock() }
         let wakeAt = ConditionLock.now() + backoff
         backoff = min(backoff * 2, backoffPolicy.maximum)
         while true {
             let t = ConditionLock.now()
             if t >= deadline {
-                stats.droppedUndelivered &+= UInt64(count)
-                for i in 0..<count { ring[(head + i) % ring.count] = [] }
-                count = 0
+                lock.unlock()
+                giveUp()
                 return false
             }
-            if t >= wakeAt { return true }
+            if t >= wakeAt {
+                lock.unlock()
+                return true
+            }
             lock.wait(until: min(wakeAt, deadline))
         }
     }
@@ -245,8 +421,7 @@ public final class SyslogSender: @unchecked Sendable {
             return failed(SocketAddress.errorText())
         case .tcp(let host, let port):
             if fd >= 0 && peerHasClosed() {
-                Glibc.close(fd)
-                fd = -1
+                connectionLost()
                 report("connection closed by the collector; reconnecting")
                 failing = true
                 return .again
@@ -255,23 +430,25 @@ public final class SyslogSender: @unchecked Sendable {
                 switch connectTCP(host: host, port: port) {
                 case .success(let s):
                     fd = s
-                    if failing { stats.reconnects &+= 1 }
+                    streamWritten = 0
+                    if failing { lock.withLock { stats.reconnects &+= 1 } }
                 case .failure(let why): return failed("cannot connect: \(why)")
                 }
             }
-            let framed = OctetCounting.frame(message)
-            if writeAll(framed) { return succeeded() }
-            let why = SocketAddress.errorText()
-            Glibc.close(fd)
-            fd = -1
-            return failed("send failed: \(why)")
+            switch writeAll(OctetCounting.frame(message)) {
+            case .written: return succeeded()
+            case .deadline: return .deadline
+            case .failed(let why):
+                connectionLost()
+                return failed("send failed: \(why)")
+            }
         }
     }
 
     func succeeded() -> Outcome {
         if failing {
             failing = false
-            let waiting = lock.withLock { count }
+            let waiting = lock.withLock { count } + retry.count - retryHead
             report("delivering again (\(waiting) messages queued)")
         }
         backoff = backoffPolicy.initial
@@ -299,20 +476,54 @@ public final class SyslogSender: @unchecked Sendable {
         return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     }
 
-    func writeAll(_ bytes: [UInt8]) -> Bool {
+    enum WriteResult {
+        case written
+        case deadline
+        case failed(String)
+    }
+
+    /// Writes all of `bytes` to the non-blocking socket, waiting for room as long as the collector takes
+    /// it, but never past the drain deadline.
+    func writeAll(_ bytes: [UInt8]) -> WriteResult {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
+            if n > 0 {
+                offset += n
+                streamWritten &+= UInt64(n)
+                continue
             }
-            offset += n
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                switch waitWritable() {
+                case .written: continue
+                case let other: return other
+                }
+            }
+            return .failed(n == 0 ? "the connection took nothing" : SocketAddress.errorText())
         }
-        return true
+        return .written
     }
 
-    /// Resolves afresh (the collector may have moved) and connects, giving each address 2 s.
+    /// Waits (in steps of at most 0.2 s, so a new deadline is seen) until the socket takes more bytes.
+    func waitWritable() -> WriteResult {
+        let d = lock.withLock { deadline }
+        let now = ConditionLock.now()
+        if now >= d { return .deadline }
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let ms = Int32(min(0.2, d - now) * 1000) + 1
+        if poll(&p, 1, ms) < 0 && errno != EINTR { return .failed(SocketAddress.errorText()) }
+        if p.revents & (Int16(POLLERR) | Int16(POLLHUP)) != 0 {
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            return .failed(err != 0 ? String(cString: strerror(err)) : "connection closed")
+        }
+        return .written
+    }
+
+    /// Resolves afresh (the collector may have moved) and connects, giving each address 2 s. The socket
+    /// stays non-blocking, so that no write outlasts the drain deadline.
     func connectTCP(host: String, port: UInt16) -> Result<Int32, SyslogSendError.Reason> {
         let addresses: [SocketAddress]
         switch SocketAddress.resolve(host: host, port: port, stream: true) {
@@ -341,11 +552,7 @@ public final class SyslogSender: @unchecked Sendable {
                     errno = ETIMEDOUT
                 }
             }
-            if rc == 0 {
-                _ = fcntl(s, F_SETFL, flags)
-                SocketAddress.setSendTimeout(s, seconds: 10)
-                return .success(s)
-            }
+            if rc == 0 { return .success(s) }
             last = SocketAddress.errorText()
             Glibc.close(s)
         }

@@ -17,27 +17,36 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        // OpenSSL 3, as Debian's libssl-dev installs it: libcrypto's digests (and libssl for TLS).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Memory hints (one header, no library): the CPU's prefetch and the kernel's huge pages.
         .systemLibrary(name: "CMemoryHints"),
         // Decoding, zone lookup, flow table and policy: pure Swift, no I/O, no Foundation.
         .target(name: "ZonesepCore", dependencies: ["CMemoryHints"]),
+        // SHA-256 and SHA-1 from libcrypto behind small Swift types; Core stays free of any linked library.
+        .target(name: "ZonesepCrypto", dependencies: ["COpenSSL"]),
         // zones.conf: a TOML reader that keeps line numbers, and the checks that turn it into a policy.
         .target(name: "ZonesepConfig", dependencies: ["ZonesepCore"]),
         // libpcap handles (files, and later interfaces): the only target that calls libpcap.
-        .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore"]),
+        .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore", "ZonesepCrypto"]),
         // Alert and summary encoders (JSON Lines, text).
-        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore"]),
+        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto"]),
         .executableTarget(
             name: "zonesep",
             dependencies: [
-                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput",
+                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ZonesepCoreTests", dependencies: ["ZonesepCore"]),
+        .testTarget(name: "ZonesepCryptoTests", dependencies: ["ZonesepCrypto"]),
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
-        .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput"]),
+        .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
         .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
     ]
 )

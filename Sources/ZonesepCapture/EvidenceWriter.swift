@@ -1,5 +1,6 @@
 import CPcap
 import ZonesepCore
+import ZonesepCrypto
 
 #if canImport(Glibc)
     import Glibc

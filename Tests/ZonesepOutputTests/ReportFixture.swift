@@ -1,4 +1,5 @@
 import ZonesepCore
+import ZonesepCrypto
 import ZonesepOutput
 
 /// A small town hall and a short run through the real verifier, for the report tests: frames are built

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ZonesepCore
+import ZonesepCrypto
 
 @testable import ZonesepOutput
 

@@ -1,4 +1,5 @@
 import ZonesepCore
+import ZonesepCrypto
 
 /// The audit report as one self-contained HTML file: inline CSS and SVG, one inline script pinned by its
 /// hash, no fetches of any kind (its Content-Security-Policy forbids them), printable to A4.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZonesepCapture
 import ZonesepCore
+import ZonesepCrypto
 import ZonesepOutput
 
 extension Zonesep {

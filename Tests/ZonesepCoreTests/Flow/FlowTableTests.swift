@@ -211,28 +211,3 @@ final class InitiatorRuleTests: XCTestCase {
         XCTAssertEqual(decide(47, 0, 0), "sender/first-packet", "GRE and others")
     }
 }
-
-final class CommunityIDTests: XCTestCase {
-    /// Vectors from the Community ID specification's baseline.
-    func testSpecificationVectors() {
-        XCTAssertEqual(
-            CommunityID.compute(
-                src: IPAddress("128.232.110.120")!, dst: IPAddress("66.35.250.204")!, proto: 6, srcPort: 34855,
-                dstPort: 80, icmpType: 0, icmpCode: 0),
-            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
-        // The same flow seen from the other side has the same id.
-        XCTAssertEqual(
-            CommunityID.compute(
-                src: IPAddress("66.35.250.204")!, dst: IPAddress("128.232.110.120")!, proto: 6, srcPort: 80,
-                dstPort: 34855, icmpType: 0, icmpCode: 0),
-            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
-    }
-
-    func testSHA1() {
-        let hex = SHA1.digest(Array("abc".utf8)).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
-        XCTAssertEqual(hex.joined(), "a9993e364706816aba3e25717850c26c9cd0d89d")
-        XCTAssertEqual(Base64.encode(Array("foobar".utf8)), "Zm9vYmFy")
-        XCTAssertEqual(Base64.encode(Array("fooba".utf8)), "Zm9vYmE=")
-        XCTAssertEqual(Base64.encode(Array("foob".utf8)), "Zm9vYg==")
-    }
-}

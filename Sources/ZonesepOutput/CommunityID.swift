@@ -1,3 +1,6 @@
+import ZonesepCore
+import ZonesepCrypto
+
 /// Community ID v1 (corelight/community-id-spec): the flow hash Zeek and Suricata also write, so a SIEM
 /// can join zonesep's alerts with theirs.
 public enum CommunityID {

@@ -34,7 +34,7 @@ let package = Package(
         // libpcap handles (files, and later interfaces): the only target that calls libpcap.
         .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore", "ZonesepCrypto"]),
         // Alert and summary encoders (JSON Lines, text).
-        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto"]),
+        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL"]),
         .executableTarget(
             name: "zonesep",
             dependencies: [

@@ -115,13 +115,22 @@ public enum OctetCounting {
 }
 
 /// Where `--syslog` sends: `udp://host:port`, `tcp://host:port` (port 514 when left out; IPv6 hosts in
-/// brackets) or `unix:///path` (a datagram socket such as /dev/log).
+/// brackets), `tls://host:port` (RFC 5425, port 6514 when left out) or `unix:///path` (a datagram socket
+/// such as /dev/log).
 public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
     case udp(host: String, port: UInt16)
     case tcp(host: String, port: UInt16)
+    case tls(host: String, port: UInt16)
     case unix(path: String)
 
     public static let defaultPort: UInt16 = 514
+    /// RFC 5425's port for syslog over TLS.
+    public static let defaultTLSPort: UInt16 = 6514
+
+    public var isTLS: Bool {
+        if case .tls = self { return true }
+        return false
+    }
 
     /// Parses a destination URL; the error says what is wrong with it.
     public static func parse(_ url: String) -> Result<SyslogDestination, SyslogURLError> {
@@ -130,7 +139,7 @@ public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
         }
         let parts = url.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1].hasPrefix("//") else {
-            return fail("expected udp://host:port, tcp://host:port or unix:///path")
+            return fail("expected udp://host:port, tcp://host:port, tls://host:port or unix:///path")
         }
         let scheme = parts[0].lowercased()
         let rest = String(parts[1].dropFirst(2))
@@ -138,8 +147,8 @@ public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
             guard rest.hasPrefix("/"), rest.count > 1 else { return fail("a unix socket needs an absolute path") }
             return .success(.unix(path: rest))
         }
-        guard scheme == "udp" || scheme == "tcp" else {
-            return fail("unknown scheme '\(scheme)' (udp, tcp or unix)")
+        guard scheme == "udp" || scheme == "tcp" || scheme == "tls" else {
+            return fail("unknown scheme '\(scheme)' (udp, tcp, tls or unix)")
         }
         var hostPart = Substring(rest)
         if hostPart.hasSuffix("/") { hostPart.removeLast() }
@@ -162,18 +171,23 @@ public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
         }
         if host.isEmpty { return fail("no host") }
         if host.contains("/") { return fail("a path is not expected after the port") }
-        var port = defaultPort
+        var port = scheme == "tls" ? defaultTLSPort : defaultPort
         if let p = portText {
             guard let n = UInt16(p), n > 0 else { return fail("port '\(p)' is not a number from 1 to 65535") }
             port = n
         }
-        return .success(scheme == "udp" ? .udp(host: String(host), port: port) : .tcp(host: String(host), port: port))
+        switch scheme {
+        case "udp": return .success(.udp(host: String(host), port: port))
+        case "tls": return .success(.tls(host: String(host), port: port))
+        default: return .success(.tcp(host: String(host), port: port))
+        }
     }
 
     public var description: String {
         switch self {
         case .udp(let h, let p): return "udp://\(h.contains(":") ? "[\(h)]" : h):\(p)"
         case .tcp(let h, let p): return "tcp://\(h.contains(":") ? "[\(h)]" : h):\(p)"
+        case .tls(let h, let p): return "tls://\(h.contains(":") ? "[\(h)]" : h):\(p)"
         case .unix(let path): return "unix://\(path)"
         }
     }

@@ -14,6 +14,10 @@
 /// unacknowledged is counted as undelivered, and the connection is reset so that the collector does not
 /// receive later what was counted so. A unix datagram socket that is missing or refuses is retried the
 /// same way. UDP has no such signal: a datagram the network loses is lost.
+///
+/// `tls://` is the same stream inside TLS (RFC 5425): the collector's certificate must chain to the
+/// given CA and name the host; until a handshake succeeds nothing is sent, the failure is reported once,
+/// and the queue keeps the messages while the sender retries with backoff.
 public final class SyslogSender: @unchecked Sendable {
     /// What happened to the messages handed over.
     public struct Stats: Sendable, Equatable {
@@ -50,6 +54,7 @@ public final class SyslogSender: @unchecked Sendable {
     public let capacity: Int
     let backoffPolicy: Backoff
     let onEvent: @Sendable (String) -> Void
+    let tlsContext: TLSClientContext?
 
     // Shared with the sender thread, under `lock`.
     let lock = ConditionLock()
@@ -70,6 +75,8 @@ public final class SyslogSender: @unchecked Sendable {
     var failing = false
     var udpAddress: SocketAddress?
     var finished = false
+    /// The TLS layer of the current connection (`tls://`).
+    var tls: TLSSession?
     /// Bytes written on the current connection.
     var streamWritten: UInt64 = 0
     /// Messages written on the current connection and not yet acknowledged, with the stream offset of
@@ -80,9 +87,10 @@ public final class SyslogSender: @unchecked Sendable {
     var retry: [[UInt8]] = []
     var retryHead = 0
 
-    /// Checks the destination (a host name must resolve) and starts the sender thread.
+    /// Checks the destination (a host name must resolve; for `tls://` the CA, certificate and key must
+    /// load) and starts the sender thread.
     public init(
-        destination: SyslogDestination, capacity: Int, backoff: Backoff = Backoff(),
+        destination: SyslogDestination, capacity: Int, backoff: Backoff = Backoff(), tls: SyslogTLSFiles? = nil,
         onEvent: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(SyslogSendError) {
         self.destination = destination
@@ -91,13 +99,25 @@ public final class SyslogSender: @unchecked Sendable {
         self.backoff = backoff.initial
         self.onEvent = onEvent
         ring = [[UInt8]](repeating: [], count: max(1, capacity))
+        if destination.isTLS {
+            guard let tls else {
+                throw SyslogSendError(destination: destination, reason: "tls:// needs --syslog-ca FILE")
+            }
+            do {
+                tlsContext = try TLSClientContext(tls)
+            } catch {
+                throw SyslogSendError(destination: destination, reason: error.description)
+            }
+        } else {
+            tlsContext = nil
+        }
         switch destination {
         case .udp(let host, let port):
             switch SocketAddress.resolve(host: host, port: port, stream: false) {
             case .success(let a): udpAddress = a.first
             case .failure(let why): throw SyslogSendError(destination: destination, reason: why.description)
             }
-        case .tcp(let host, let port):
+        case .tcp(let host, let port), .tls(let host, let port):
             if case .failure(let why) = SocketAddress.resolve(host: host, port: port, stream: true) {
                 throw SyslogSendError(destination: destination, reason: why.description)
             }
@@ -193,8 +213,10 @@ public final class SyslogSender: @unchecked Sendable {
     }
 
     var isStream: Bool {
-        if case .tcp = destination { return true }
-        return false
+        switch destination {
+        case .tcp, .tls: return true
+        case .udp, .unix: return false
+        }
     }
 
     func run() {
@@ -355,7 +377,10 @@ public final class SyslogSender: @unchecked Sendable {
         if abort || (isStream && ioctl(fd, UInt(TIOCOUTQ), &outq) == 0 && outq > 0) {
             var l = linger(l_onoff: 1, l_linger: 0)
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        } else {
+            tls?.shutdown()
         }
+        tls = nil
         Glibc.close(fd)
         fd = -1
     }
@@ -419,7 +444,7 @@ public final class SyslogSender: @unchecked Sendable {
             if n == message.count { return succeeded() }
             if errno == EMSGSIZE { return .lost }
             return failed(SocketAddress.errorText())
-        case .tcp(let host, let port):
+        case .tcp(let host, let port), .tls(let host, let port):
             if fd >= 0 && peerHasClosed() {
                 connectionLost()
                 report("connection closed by the collector; reconnecting")
@@ -431,9 +456,18 @@ public final class SyslogSender: @unchecked Sendable {
                 case .success(let s):
                     fd = s
                     streamWritten = 0
-                    if failing { lock.withLock { stats.reconnects &+= 1 } }
                 case .failure(let why): return failed("cannot connect: \(why)")
                 }
+                if let tlsContext {
+                    switch startTLS(tlsContext, host: host) {
+                    case .written: break
+                    case .deadline: return .deadline
+                    case .failed(let why):
+                        closeConnection(abort: true)
+                        return failed(why)
+                    }
+                }
+                if failing { lock.withLock { stats.reconnects &+= 1 } }
             }
             switch writeAll(OctetCounting.frame(message)) {
             case .written: return succeeded()
@@ -441,6 +475,30 @@ public final class SyslogSender: @unchecked Sendable {
             case .failed(let why):
                 connectionLost()
                 return failed("send failed: \(why)")
+            }
+        }
+    }
+
+    /// The TLS handshake on the fresh connection, the collector's certificate checked; nothing is written
+    /// before it succeeds.
+    func startTLS(_ context: TLSClientContext, host: String) -> WriteResult {
+        guard let session = TLSSession(context: context, fd: fd, host: host) else {
+            return .failed("cannot start TLS: \(TLSError.queued())")
+        }
+        let giveUpAt = ConditionLock.now() + 10
+        while true {
+            switch session.handshake() {
+            case .done:
+                tls = session
+                streamWritten = session.bytesWritten
+                return .written
+            case .failed(let why): return .failed(why)
+            case .wantRead, .wantWrite:
+                if ConditionLock.now() >= giveUpAt { return .failed("TLS handshake: no answer within 10 s") }
+                switch waitSocket(read: true) {
+                case .written: continue
+                case let other: return other
+                }
             }
         }
     }
@@ -467,10 +525,12 @@ public final class SyslogSender: @unchecked Sendable {
     func report(_ text: String) { onEvent("syslog \(destination): \(text)") }
 
     /// A collector never writes to us: a readable socket means it closed (or reset) the connection.
+    /// Over TLS it may send records of the protocol's own (TLS 1.3 session tickets), read and dropped.
     func peerHasClosed() -> Bool {
         var p = pollfd(fd: fd, events: Int16(POLLIN) | 0x2000 /* POLLRDHUP */, revents: 0)
         guard poll(&p, 1, 0) > 0 else { return false }
         if p.revents & (Int16(POLLHUP) | Int16(POLLERR) | 0x2000) != 0 { return true }
+        if let tls { return tls.peerClosed() }
         var scratch = [UInt8](repeating: 0, count: 512)
         let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -482,11 +542,32 @@ public final class SyslogSender: @unchecked Sendable {
         case failed(String)
     }
 
-    /// Writes all of `bytes` to the non-blocking socket, waiting for room as long as the collector takes
-    /// it, but never past the drain deadline.
+    /// Writes all of `bytes` to the non-blocking socket (through TLS for `tls://`), waiting for room as
+    /// long as the collector takes it, but never past the drain deadline.
     func writeAll(_ bytes: [UInt8]) -> WriteResult {
         var offset = 0
         while offset < bytes.count {
+            if let tls {
+                let (n, step) = bytes[offset...].withUnsafeBytes { tls.write($0) }
+                streamWritten = tls.bytesWritten
+                switch step {
+                case .done:
+                    offset += n
+                    continue
+                case .wantRead, .wantWrite:
+                    if case .wantRead = step {
+                        switch waitSocket(read: true) {
+                        case .written: continue
+                        case let other: return other
+                        }
+                    }
+                    switch waitSocket(read: false) {
+                    case .written: continue
+                    case let other: return other
+                    }
+                case .failed(let why): return .failed(why)
+                }
+            }
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n > 0 {
                 offset += n
@@ -495,7 +576,7 @@ public final class SyslogSender: @unchecked Sendable {
             }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                switch waitWritable() {
+                switch waitSocket(read: false) {
                 case .written: continue
                 case let other: return other
                 }
@@ -505,15 +586,16 @@ public final class SyslogSender: @unchecked Sendable {
         return .written
     }
 
-    /// Waits (in steps of at most 0.2 s, so a new deadline is seen) until the socket takes more bytes.
-    func waitWritable() -> WriteResult {
+    /// Waits (in steps of at most 0.2 s, so a new deadline is seen) until the socket takes more bytes
+    /// (or, for TLS, has some to read).
+    func waitSocket(read: Bool) -> WriteResult {
         let d = lock.withLock { deadline }
         let now = ConditionLock.now()
         if now >= d { return .deadline }
-        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        var p = pollfd(fd: fd, events: Int16(read ? POLLIN : POLLOUT), revents: 0)
         let ms = Int32(min(0.2, d - now) * 1000) + 1
         if poll(&p, 1, ms) < 0 && errno != EINTR { return .failed(SocketAddress.errorText()) }
-        if p.revents & (Int16(POLLERR) | Int16(POLLHUP)) != 0 {
+        if p.revents & (Int16(POLLERR) | Int16(POLLHUP)) != 0 && !(read && p.revents & Int16(POLLIN) != 0) {
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)

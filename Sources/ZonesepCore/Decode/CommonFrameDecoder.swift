@@ -11,7 +11,9 @@
 //
 // `PacketDecoder` handles every frame; this decoder accepts only the shape above and returns false for
 // anything else (options, extension headers, fragments, ICMP, a second tag, any malformation), so the
-// verifier's fast lane can skip the full `DecodedPacket` for packets of flows it already knows. For each
+// verifier's fast lane can skip the full `DecodedPacket` for packets of flows it already knows. A UDP
+// datagram to a VXLAN or Geneve port is refused too: its tuple is the tunnel's, not a flow's (GRE and IP
+// in IP are neither TCP nor UDP, so they never get this far). For each
 // frame it accepts, `PacketDecoder` reaches the same tuple with outcome `.ip`: a differential test holds
 // the two to that.
 
@@ -32,9 +34,17 @@ public struct CommonFrame: Sendable {
 
 public enum CommonFrameDecoder {
     /// Decodes an Ethernet frame of the common shape into `f` and returns true; false (with `f` undefined)
-    /// for any other frame, which then goes to `PacketDecoder`. Never traps.
+    /// for any other frame, which then goes to `PacketDecoder`. UDP tunnels on the standard ports. Never traps.
     @inlinable @inline(__always)
     public static func decode(_ b: UnsafeRawBufferPointer, into f: inout CommonFrame) -> Bool {
+        decode(b, tunnelPorts: .standard, into: &f)
+    }
+
+    /// As `decode(_:into:)`, refusing UDP datagrams to the VXLAN and Geneve ports of `tunnelPorts`.
+    @inlinable @inline(__always)
+    public static func decode(
+        _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame
+    ) -> Bool {
         @inline(__always) func be16(_ at: Int) -> UInt16 {
             UInt16(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt16.self))
         }
@@ -92,6 +102,6 @@ public enum CommonFrameDecoder {
         let ports = be32(l4)
         f.srcPort = UInt16(truncatingIfNeeded: ports >> 16)
         f.dstPort = UInt16(truncatingIfNeeded: ports)
-        return true
+        return f.proto == IPProtocolNumber.tcp || tunnelPorts.kind(ofDestination: f.dstPort) == nil
     }
 }

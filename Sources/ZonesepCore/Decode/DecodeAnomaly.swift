@@ -22,6 +22,21 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case fragmentOrphan
     case unknownAddressFamily
     case captureTruncated
+    case encapsulationTooDeep
+    case eTagTruncated
+    case vnTagTruncated
+    case mplsTruncated
+    case pppoeTruncated
+    case pppoeBadHeader
+    case pppTruncated
+    case greTruncated
+    case greBadVersion
+    case erspanTruncated
+    case erspanBadVersion
+    case vxlanTruncated
+    case geneveTruncated
+    case geneveBadVersion
+    case sctpTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -46,6 +61,21 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .fragmentOrphan: return "fragment-orphan"
         case .unknownAddressFamily: return "unknown-address-family"
         case .captureTruncated: return "capture-truncated"
+        case .encapsulationTooDeep: return "encapsulation-too-deep"
+        case .eTagTruncated: return "etag-truncated"
+        case .vnTagTruncated: return "vntag-truncated"
+        case .mplsTruncated: return "mpls-truncated"
+        case .pppoeTruncated: return "pppoe-truncated"
+        case .pppoeBadHeader: return "pppoe-bad-header"
+        case .pppTruncated: return "ppp-truncated"
+        case .greTruncated: return "gre-truncated"
+        case .greBadVersion: return "gre-bad-version"
+        case .erspanTruncated: return "erspan-truncated"
+        case .erspanBadVersion: return "erspan-bad-version"
+        case .vxlanTruncated: return "vxlan-truncated"
+        case .geneveTruncated: return "geneve-truncated"
+        case .geneveBadVersion: return "geneve-bad-version"
+        case .sctpTruncated: return "sctp-truncated"
         }
     }
 

@@ -1,5 +1,9 @@
 /// What one pass over a packet's bytes found, as a value the caller owns and reuses for every packet
 /// (gopacket's DecodingLayerParser): no object per layer, no allocation.
+///
+/// Through tunnels it keeps what the flow is judged on: the innermost IP header and its transport header,
+/// the VLAN tags and Ethernet MACs after the last tunnel header, the innermost virtual network id, and the
+/// tunnel layers for the alert.
 public struct DecodedPacket: Sendable {
     /// Outcome of decoding: how far the decoder got.
     public enum Outcome: UInt8, Sendable {
@@ -7,7 +11,8 @@ public struct DecodedPacket: Sendable {
         case ip
         /// A non-first fragment: addresses known, transport header not in this packet.
         case ipFragment
-        /// Not IP (ARP, LLDP, STP, ...): counted, not an anomaly.
+        /// Not IP (ARP, LLDP, STP, ...): counted, not an anomaly. Also a frame whose payload could not be
+        /// opened, which `notVerified` then names.
         case notIP
         /// Malformed or truncated: see `anomaly`.
         case malformed
@@ -17,13 +22,34 @@ public struct DecodedPacket: Sendable {
     /// The first problem found, set exactly when `outcome` is `.malformed`.
     public var anomaly: DecodeAnomaly? = nil
 
-    // Link layer.
+    // Link layer: the innermost Ethernet header's, and the packet's own VLAN tags (those after the last
+    // tunnel header). A tunnel clears both: the mirror's or the carrier's MACs and tags are not the host's.
     public var srcMAC: MACAddress? = nil
     public var dstMAC: MACAddress? = nil
-    /// 802.1Q / 802.1ad tags, outermost first; `vlanCount` of them are valid (0...2).
-    public var vlan0: UInt16 = 0
-    public var vlan1: UInt16 = 0
+    /// VLAN ids (802.1Q, 802.1ad, 0x9100), outermost first; `vlanCount` of them are valid (0...8).
+    public var vlanIDs = InlineArray<8, UInt16>(repeating: 0)
     public var vlanCount: UInt8 = 0
+    /// The outermost own VLAN id (0 when untagged).
+    @inlinable public var vlan0: UInt16 { vlanCount > 0 ? vlanIDs[0] : 0 }
+    /// The second own VLAN id (0 with fewer than two tags).
+    @inlinable public var vlan1: UInt16 { vlanCount > 1 ? vlanIDs[1] : 0 }
+    /// The innermost own VLAN id (0 when untagged): the one a host's zone declares.
+    @inlinable public var innermostVLAN: UInt16 { vlanCount > 0 ? vlanIDs[Int(vlanCount) &- 1] : 0 }
+    /// The own VLAN ids, outermost first (allocates: for alerts, not the packet path).
+    public var vlans: [UInt16] { (0..<Int(vlanCount)).map { vlanIDs[$0] } }
+
+    // Encapsulation.
+    /// The layers the packet was found inside, outermost first (empty for a plain frame).
+    public var tunnels = TunnelLayers()
+    /// Encapsulation headers passed so far (tunnels, E-tags, VN-tags), bounded by `maximumDepth`.
+    public var depth: UInt8 = 0
+    /// The virtual network id of the innermost VXLAN, Geneve or keyed GRE tunnel, when `hasVNI`.
+    public var vni: UInt32 = 0
+    public var hasVNI = false
+    /// Set when a header could not be opened (with `notVerifiedValue` naming it): the frame is counted as
+    /// not verified whatever `outcome` says (a GRE packet of an unknown protocol is still judged as GRE).
+    public var notVerified: NotVerifiedReason? = nil
+    public var notVerifiedValue: UInt32 = 0
 
     // Network layer.
     /// 4 or 6 once the IP addresses were read, 0 before. A `.malformed` packet may still carry its
@@ -40,7 +66,7 @@ public struct DecodedPacket: Sendable {
     /// A fragment other than the first (offset > 0): ports come from the first fragment's flow.
     public var isNonFirstFragment = false
 
-    // Transport layer (valid when `hasPorts`).
+    // Transport layer: TCP, UDP or SCTP ports (valid when `hasPorts`).
     public var hasPorts = false
     public var srcPort: UInt16 = 0
     public var dstPort: UInt16 = 0
@@ -63,9 +89,111 @@ public struct DecodedPacket: Sendable {
 
     @inlinable public init() {}
 
-    /// Resets every field, so a reused value never carries a previous packet's data.
+    /// Encapsulation layers decoded before `encapsulationTooDeep`.
+    public static let maximumDepth: UInt8 = 8
+
+    /// Resets every field, so a reused value never carries a previous packet's data. Field by field: the VLAN
+    /// and tunnel storage behind `vlanCount` and `tunnels` is left alone (a whole new value would clear
+    /// some 450 bytes a packet).
     @inlinable
-    public mutating func reset() { self = DecodedPacket() }
+    public mutating func reset() {
+        outcome = .notIP
+        anomaly = nil
+        srcMAC = nil
+        dstMAC = nil
+        vlanCount = 0
+        tunnels.removeAll()
+        depth = 0
+        vni = 0
+        hasVNI = false
+        notVerified = nil
+        notVerifiedValue = 0
+        clearNetworkLayer()
+    }
+
+    /// Clears what the network and transport headers set: done on entering a tunnel, whose inner packet
+    /// then fills them again.
+    @inlinable
+    public mutating func clearNetworkLayer() {
+        ipVersion = 0
+        src = IPAddress(rawValue: 0)
+        dst = IPAddress(rawValue: 0)
+        proto = 0
+        fragmentID = 0
+        isFragment = false
+        isNonFirstFragment = false
+        hasPorts = false
+        srcPort = 0
+        dstPort = 0
+        tcpFlags = 0
+        icmpType = 0
+        icmpCode = 0
+        icmpEchoID = 0
+        hasInner = false
+        innerSrc = IPAddress(rawValue: 0)
+        innerDst = IPAddress(rawValue: 0)
+        innerProto = 0
+        innerSrcPort = 0
+        innerDstPort = 0
+        innerHasPorts = false
+    }
+
+    /// Where the frame ended, for the summary's coverage.
+    @inlinable
+    public var coverage: FrameCoverage {
+        if let reason = notVerified { return .notVerified(reason, notVerifiedValue) }
+        switch outcome {
+        case .ip, .ipFragment: return .judged
+        case .notIP: return .noIP
+        case .malformed: return .malformed(anomaly ?? .linkTruncated)
+        }
+    }
+
+    /// Passes one more encapsulation header, or records `encapsulationTooDeep` and returns false when
+    /// `maximumDepth` were passed already.
+    @inlinable
+    public mutating func enterLayer() -> Bool {
+        guard depth < DecodedPacket.maximumDepth else { return markMalformed(.encapsulationTooDeep) }
+        depth &+= 1
+        return true
+    }
+
+    /// Enters a tunnel of `type` with identifier `id`: counts the layer, records it with the outer IP
+    /// header's addresses (when one was read), and clears the outer packet's network, transport, VLAN and MAC
+    /// fields for the inner packet. Returns false with `encapsulationTooDeep` recorded past the limit.
+    @inlinable
+    public mutating func enterTunnel(_ type: TunnelType, id: UInt32? = nil) -> Bool {
+        guard enterLayer() else { return false }
+        let outer = ipVersion != 0
+        tunnels.append(TunnelLayer(type: type, src: outer ? src : nil, dst: outer ? dst : nil, id: id))
+        clearNetworkLayer()
+        vlanCount = 0
+        srcMAC = nil
+        dstMAC = nil
+        return true
+    }
+
+    /// Forgets the transport ports of a tunnel's outer datagram whose tunnel header turned out malformed.
+    @inlinable
+    public mutating func dropPorts() {
+        hasPorts = false
+        srcPort = 0
+        dstPort = 0
+    }
+
+    /// Records the virtual network id of a VXLAN, Geneve or keyed GRE tunnel (the innermost one wins).
+    @inlinable
+    public mutating func setVNI(_ id: UInt32) {
+        vni = id
+        hasVNI = true
+    }
+
+    /// Records a header that could not be opened (`reason`, `value`); `outcome` stays as the caller left it.
+    @inlinable
+    public mutating func markNotVerified(_ reason: NotVerifiedReason, _ value: UInt32) {
+        notVerified = reason
+        notVerifiedValue = value
+    }
 
     /// Marks the packet malformed with `anomaly`, unless an earlier problem was already recorded (a packet
     /// keeps the first one). Returns false, so a decoder can `return p.markMalformed(.x)`.

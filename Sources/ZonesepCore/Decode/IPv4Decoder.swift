@@ -20,26 +20,35 @@
 // less (snaplen), which is not an anomaly, and segmentation offload captures hold 0 there. The
 // fragment offset counts 8-byte units; M is "more fragments". The checksum is not verified.
 
-/// Decodes an IPv4 header and, unless the packet is a non-first fragment, its transport header.
+/// Decodes an IPv4 header; what follows it is the dispatch's to decode (`PacketDecoder`, by protocol).
 public enum IPv4Decoder {
     public static let minimumHeaderLength = 20
     public static let flagMoreFragments: UInt16 = 0x2000
     public static let fragmentOffsetMask: UInt16 = 0x1fff
 
-    /// Decodes the IPv4 packet at `c` into `p`, setting `outcome`. Returns false when malformed.
-    /// `c` ends past the datagram (or the captured bytes, whichever is shorter).
+    /// Decodes the IPv4 header at `c` into `p` and returns a cursor over the payload (bounded by the total
+    /// length and the captured bytes); nil when the packet is malformed (anomaly recorded) or a non-first
+    /// fragment (outcome `.ipFragment`: no header of the next layer in it). `c` ends past the datagram.
     @inlinable
-    @discardableResult
-    public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> Bool {
+    public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> ByteCursor? {
         // The fixed header in three reads: bytes 0-7, 8-15 and 16-19.
         guard let word0 = c.peekInteger(at: 0, as: UInt64.self),
             let word1 = c.peekInteger(at: 8, as: UInt64.self),
             let dst = c.peekInteger(at: 16, as: UInt32.self)
-        else { return p.markMalformed(shortHeaderAnomaly(c)) }
+        else {
+            p.markMalformed(shortHeaderAnomaly(c))
+            return nil
+        }
         let versionAndIHL = UInt8(truncatingIfNeeded: word0 >> 56)
-        guard versionAndIHL >> 4 == 4 else { return p.markMalformed(.ipv4BadVersion) }
+        guard versionAndIHL >> 4 == 4 else {
+            p.markMalformed(.ipv4BadVersion)
+            return nil
+        }
         let headerLength = Int(versionAndIHL & 0x0f) &* 4
-        guard headerLength >= minimumHeaderLength else { return p.markMalformed(.ipv4BadHeaderLength) }
+        guard headerLength >= minimumHeaderLength else {
+            p.markMalformed(.ipv4BadHeaderLength)
+            return nil
+        }
         let total = Int(UInt16(truncatingIfNeeded: word0 >> 32))
         let identification = UInt16(truncatingIfNeeded: word0 >> 16)
         let fragment = UInt16(truncatingIfNeeded: word0)
@@ -50,12 +59,16 @@ public enum IPv4Decoder {
         p.proto = proto
 
         let captured = c.readableBytes
-        if total != 0 && total < headerLength { return p.markMalformed(.ipv4BadTotalLength) }
+        if total != 0 && total < headerLength {
+            p.markMalformed(.ipv4BadTotalLength)
+            return nil
+        }
         // The datagram's bytes in this capture: its total length, or what was captured when that is less
         // (snaplen) or when the length is 0 (segmentation offload).
         let end = total == 0 ? captured : min(total, captured)
-        guard c.skip(headerLength), var payload = c.readSlice(end &- headerLength) else {
-            return p.markMalformed(.ipv4Truncated)
+        guard c.skip(headerLength), let payload = c.readSlice(end &- headerLength) else {
+            p.markMalformed(.ipv4Truncated)
+            return nil
         }
 
         let offset = fragment & fragmentOffsetMask
@@ -66,9 +79,9 @@ public enum IPv4Decoder {
         if offset != 0 {
             p.isNonFirstFragment = true
             p.outcome = .ipFragment
-            return true
+            return nil
         }
-        return PacketDecoder.decodeTransport(&payload, into: &p)
+        return payload
     }
 
     /// Why fewer than 20 bytes are not an IPv4 header: the version or IHL when the first byte is there

@@ -40,7 +40,7 @@
 // No Next Header (59) ends the chain with no payload; ESP (50) and anything else is the upper layer.
 // Payload Length 0 (jumbogram, segmentation offload) means "as captured".
 
-/// Decodes an IPv6 header, its extension-header chain and, unless a non-first fragment, the transport header.
+/// Decodes an IPv6 header and its extension-header chain; the upper layer is the dispatch's to decode.
 public enum IPv6Decoder {
     public static let headerLength = 40
     /// Extension headers walked before giving up with `ipv6TooManyExtensions`.
@@ -62,19 +62,27 @@ public enum IPv6Decoder {
         public init(proto: UInt8) { self.proto = proto }
     }
 
-    /// Decodes the IPv6 packet at `c` into `p`, setting `outcome`. Returns false when malformed.
+    /// Decodes the IPv6 header and its extension-header chain at `c` into `p` (`proto` the upper layer) and
+    /// returns a cursor over the upper-layer header and data; nil when malformed (anomaly recorded) or a
+    /// non-first fragment (outcome `.ipFragment`).
     @inlinable
-    @discardableResult
-    public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> Bool {
+    public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> ByteCursor? {
         // Version, traffic class, flow label, payload length, next header, hop limit; then the addresses.
         guard let word0 = c.peekInteger(at: 0, as: UInt64.self),
             let src = c.peekInteger(at: 8, as: UInt128.self),
             let dst = c.peekInteger(at: 24, as: UInt128.self)
         else {
-            if let first = c.peekInteger(as: UInt8.self), first >> 4 != 6 { return p.markMalformed(.ipv6BadVersion) }
-            return p.markMalformed(.ipv6Truncated)
+            if let first = c.peekInteger(as: UInt8.self), first >> 4 != 6 {
+                p.markMalformed(.ipv6BadVersion)
+            } else {
+                p.markMalformed(.ipv6Truncated)
+            }
+            return nil
         }
-        guard word0 >> 60 == 6 else { return p.markMalformed(.ipv6BadVersion) }
+        guard word0 >> 60 == 6 else {
+            p.markMalformed(.ipv6BadVersion)
+            return nil
+        }
         let payloadLength = UInt16(truncatingIfNeeded: word0 >> 16)
         let nextHeader = UInt8(truncatingIfNeeded: word0 >> 8)
         p.ipVersion = 6
@@ -85,19 +93,25 @@ public enum IPv6Decoder {
         let capturedPayload = c.readableBytes &- headerLength
         c.skip(headerLength)
         let length = payloadLength == 0 ? capturedPayload : min(Int(payloadLength), capturedPayload)
-        guard var payload = c.readSlice(length) else { return p.markMalformed(.ipv6Truncated) }
+        guard var payload = c.readSlice(length) else {
+            p.markMalformed(.ipv6Truncated)
+            return nil
+        }
 
         let chain = walkExtensions(&payload, nextHeader: nextHeader)
-        if let anomaly = chain.anomaly { return p.markMalformed(anomaly) }
+        if let anomaly = chain.anomaly {
+            p.markMalformed(anomaly)
+            return nil
+        }
         p.proto = chain.proto
         p.isFragment = chain.isFragment
         p.isNonFirstFragment = chain.isNonFirstFragment
         p.fragmentID = chain.fragmentID
         if chain.isNonFirstFragment {
             p.outcome = .ipFragment
-            return true
+            return nil
         }
-        return PacketDecoder.decodeTransport(&payload, into: &p)
+        return payload
     }
 
     /// Walks the extension headers starting with `nextHeader`, leaving `c` at the upper-layer header (or, for

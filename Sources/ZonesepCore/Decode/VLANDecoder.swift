@@ -9,12 +9,13 @@
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
 // The TPID has already been read as the previous header's EtherType; this decoder reads the TCI
-// (PCP, DEI, VID) and the next EtherType. Q-in-Q stacks two tags, outermost first.
+// (PCP, DEI, VID) and the next EtherType. Q-in-Q stacks two tags, outermost first; providers stack more
+// (three is common behind a carrier's handoff), so up to eight are kept.
 
-/// Decodes a stack of up to two VLAN tags.
+/// Decodes a stack of up to eight VLAN tags.
 public enum VLANDecoder {
-    /// Tags kept in `DecodedPacket` (`vlan0`, `vlan1`); a third is `vlanTooManyTags`.
-    public static let maximumTags = 2
+    /// Tags kept in `DecodedPacket.vlanIDs`; a ninth is `vlanTooManyTags`.
+    public static let maximumTags = 8
 
     /// Whether `etherType` is a tag protocol identifier.
     @inlinable
@@ -38,7 +39,7 @@ public enum VLANDecoder {
                 return nil
             }
             let vid = UInt16(truncatingIfNeeded: tag >> 16) & 0x0fff
-            if p.vlanCount == 0 { p.vlan0 = vid } else { p.vlan1 = vid }
+            p.vlanIDs[Int(p.vlanCount)] = vid
             p.vlanCount &+= 1
             type = UInt16(truncatingIfNeeded: tag)
         }

@@ -2,24 +2,23 @@
 public struct FlowEntry: Sendable {
     // Fields every packet of the flow reads or writes come first, in the first 96 bytes; the rest (set once,
     // read at the flow's end) follow. In this order the entry is exactly 128 bytes, two cache lines, with
-    // the one-byte fields in the key's last 7 bytes (a test holds the layout to it).
+    // three one-byte fields in the key's last 3 bytes and two in the hole after the zones (a test holds the
+    // layout to it): the initiator's side, how it was known and whether MACs were seen share one byte.
     public var key: FlowKey
     /// Flags of the state machine: FIN from A, FIN from B, RST seen.
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// True when endpoint A initiated the flow.
-    public var initiatorIsA = true
-    public var hasMACs = false
-    public var method = InitiatorMethod.firstPacket
-    /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
-    public var icmpType: UInt8 = 0
-    public var icmpCode: UInt8 = 0
+    /// `method` in the low two bits, then `initiatorIsA` and `hasMACs`.
+    @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
     public var zoneB = ZoneRef.external
     /// The conduit a `conduit-mac-mismatch` verdict concerns.
     public var conduit: Int16 = -1
+    /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
+    public var icmpType: UInt8 = 0
+    public var icmpCode: UInt8 = 0
     public var packetsAB: UInt64 = 0
     public var packetsBA: UInt64 = 0
     public var bytesAB: UInt64 = 0
@@ -30,6 +29,31 @@ public struct FlowEntry: Sendable {
     /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none).
     public var macA: UInt64 = 0
     public var macB: UInt64 = 0
+
+    @usableFromInline static let initiatorIsAFlag: UInt8 = 0x04
+    @usableFromInline static let hasMACsFlag: UInt8 = 0x08
+
+    /// True when endpoint A initiated the flow.
+    @inlinable
+    public var initiatorIsA: Bool {
+        get { initiation & FlowEntry.initiatorIsAFlag != 0 }
+        set {
+            initiation = newValue ? initiation | FlowEntry.initiatorIsAFlag : initiation & ~FlowEntry.initiatorIsAFlag
+        }
+    }
+
+    @inlinable
+    public var hasMACs: Bool {
+        get { initiation & FlowEntry.hasMACsFlag != 0 }
+        set { initiation = newValue ? initiation | FlowEntry.hasMACsFlag : initiation & ~FlowEntry.hasMACsFlag }
+    }
+
+    /// How the initiator was known.
+    @inlinable
+    public var method: InitiatorMethod {
+        get { InitiatorMethod(rawValue: initiation & 0x03) ?? .firstPacket }
+        set { initiation = initiation & ~0x03 | newValue.rawValue }
+    }
 
     public static let noVerdict: UInt8 = 0xff
     public static let finA: UInt8 = 1

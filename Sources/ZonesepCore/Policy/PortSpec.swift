@@ -1,9 +1,15 @@
 /// IP protocol numbers the policy and the decoders name.
 public enum IPProtocolNumber {
     public static let icmp: UInt8 = 1
+    /// IPv4 in IP (RFC 2003).
+    public static let ipv4InIP: UInt8 = 4
     public static let tcp: UInt8 = 6
     public static let udp: UInt8 = 17
+    /// IPv6 in IP (RFC 4213, 6in4).
+    public static let ipv6InIP: UInt8 = 41
+    public static let gre: UInt8 = 47
     public static let icmpv6: UInt8 = 58
+    public static let sctp: UInt8 = 132
 }
 
 /// One entry of a `ports` list: `tcp/N`, `udp/N`, `tcp/N-M`, `udp/N-M`, `icmp` or `any`.

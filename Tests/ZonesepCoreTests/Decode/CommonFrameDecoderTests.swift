@@ -61,6 +61,19 @@ final class CommonFrameDecoderTests: XCTestCase {
             ("total length 12", B.ethernet(type: 0x0800, B.ipv4(proto: 6, totalLength: 12, B.tcp(flags: 2)))),
             ("TCP cut at 13 bytes", B.ethernet(type: 0x0800, Array(B.ipv4(proto: 6, B.tcp(flags: 2)).prefix(33)))),
             ("IPv4 version 7", B.ethernet(type: 0x0800, B.ipv4(proto: 6, version: 7, B.tcp(flags: 2)))),
+            // A tunnel's outer tuple is never a flow's: VXLAN and Geneve are UDP, GRE and IP in IP are not.
+            ("VXLAN", B.outerUDP(dst: 4789, B.vxlan(vni: 5, B.hostFrame()))),
+            ("VXLAN on 8472", B.outerUDP(dst: 8472, B.vxlan(vni: 5, B.hostFrame()))),
+            ("Geneve", B.outerUDP(dst: 6081, B.geneve(vni: 5, B.hostFrame()))),
+            (
+                "VXLAN over IPv6 in a VLAN",
+                B.ethernet(
+                    tags: [(0x8100, 3)], type: 0x86dd,
+                    B.ipv6(next: 17, B.udp(src: 50000, dst: 4789, B.vxlan(vni: 5, B.hostFrame()))))
+            ),
+            ("ERSPAN II", B.outer(proto: 47, B.erspanII(session: 1, B.hostFrame()))),
+            ("IP in IP", B.outer(proto: 4, B.hostPacket)),
+            ("SCTP", B.outer(proto: 132, B.sctp(src: 1, dst: 2))),
         ]
     }
 
@@ -76,6 +89,20 @@ final class CommonFrameDecoderTests: XCTestCase {
 
     func testRefusesEveryOtherShape() {
         for (name, bytes) in Self.otherShapes { XCTAssertNil(common(bytes), name) }
+    }
+
+    /// The ports it refuses are the configured ones: another port is an ordinary datagram.
+    func testRefusesTheConfiguredTunnelPorts() throws {
+        let ports = try XCTUnwrap(TunnelPorts(vxlan: [9999], geneve: []))
+        func common(_ bytes: [UInt8], _ ports: TunnelPorts) -> Bool {
+            var f = CommonFrame()
+            return bytes.withUnsafeBytes { CommonFrameDecoder.decode($0, tunnelPorts: ports, into: &f) }
+        }
+        XCTAssertFalse(common(B.outerUDP(dst: 9999, B.vxlan(vni: 5, B.hostFrame())), ports))
+        XCTAssertTrue(common(B.outerUDP(dst: 4789, B.vxlan(vni: 5, B.hostFrame())), ports))
+        XCTAssertFalse(common(B.outerUDP(dst: 4789, B.vxlan(vni: 5, B.hostFrame())), .standard))
+        // A TCP segment to a tunnel port is TCP.
+        XCTAssertTrue(common(B.outer(proto: 6, B.tcp(src: 1, dst: 4789, flags: 2)), .standard))
     }
 
     /// Every prefix and thousands of corruptions of the common shapes: whatever it accepts, PacketDecoder

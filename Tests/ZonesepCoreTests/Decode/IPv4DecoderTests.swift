@@ -72,7 +72,8 @@ final class IPv4DecoderTests: XCTestCase {
     }
 
     func testProtocolsWithoutPorts() {
-        for proto: UInt8 in [47, 50, 51, 89, 112, 132] {  // GRE, ESP, AH, OSPF, VRRP, SCTP
+        // (GRE of protocol type 0 is judged as GRE, and not verified; SCTP has ports: IPInIPDecoderTests.)
+        for proto: UInt8 in [47, 50, 51, 89, 112] {  // GRE, ESP, AH, OSPF, VRRP
             let p = decode(Build.ipv4(proto: proto, [UInt8](repeating: 0, count: 24)), .ipv4)
             XCTAssertEqual(p.outcome, .ip, "proto \(proto)")
             XCTAssertNil(p.anomaly)

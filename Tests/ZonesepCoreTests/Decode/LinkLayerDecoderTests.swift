@@ -129,11 +129,11 @@ final class LinkLayerDecoderTests: XCTestCase {
         XCTAssertEqual(p.vlan0, 0)
     }
 
-    func testThreeVLANTagsIsTooMany() {
-        let p = decode(Build.ethernet(tags: [(0x88a8, 1), (0x8100, 2), (0x8100, 3)], type: 0x0800, tcpSYN))
+    func testNineVLANTagsIsTooMany() {
+        let p = decode(Build.ethernet(tags: (1...9).map { (0x8100, UInt16($0)) }, type: 0x0800, tcpSYN))
         XCTAssertEqual(p.outcome, .malformed)
         XCTAssertEqual(p.anomaly, .vlanTooManyTags)
-        XCTAssertEqual(p.vlanCount, 2)
+        XCTAssertEqual(p.vlanCount, 8)
         XCTAssertEqual(p.ipVersion, 0)
         assertConsistent(p)
     }
@@ -309,6 +309,9 @@ final class LinkLayerDecoderTests: XCTestCase {
             case .ipv6: frame = Build.ipv6(next: 6, Build.tcp(src: 51512, dst: 445, flags: 0x02))
             case .linuxSLL: frame = Build.sll(proto: 0x0800, tcpSYN)
             case .linuxSLL2: frame = Build.sll2(proto: 0x0800, tcpSYN)
+            case .ppp: frame = [0xff, 0x03, 0x00, 0x21] + tcpSYN
+            case .pppHDLC: frame = [0x0f, 0x00, 0x08, 0x00] + tcpSYN
+            case .ciscoHDLC: frame = [0x8f, 0x00, 0x08, 0x00] + tcpSYN
             }
             let p = decode(frame, link)
             XCTAssertEqual(p.outcome, .ip, "\(link.name)")

@@ -156,7 +156,9 @@ func assertConsistent(
         XCTAssertFalse(p.hasPorts, what, file: file, line: line)
     }
     if p.hasPorts {
-        XCTAssertTrue(p.proto == IPProtocolNumber.tcp || p.proto == IPProtocolNumber.udp, what, file: file, line: line)
+        XCTAssertTrue(
+            [IPProtocolNumber.tcp, IPProtocolNumber.udp, IPProtocolNumber.sctp].contains(p.proto), what, file: file,
+            line: line)
     } else {
         XCTAssertEqual(p.srcPort, 0, what, file: file, line: line)
         XCTAssertEqual(p.dstPort, 0, what, file: file, line: line)
@@ -169,5 +171,18 @@ func assertConsistent(
     if p.ipVersion == 4 {
         XCTAssertTrue(p.src.isIPv4 && p.dst.isIPv4, what, file: file, line: line)
     }
-    XCTAssertLessThanOrEqual(p.vlanCount, 2, what, file: file, line: line)
+    XCTAssertLessThanOrEqual(p.vlanCount, 8, what, file: file, line: line)
+    XCTAssertLessThanOrEqual(p.depth, DecodedPacket.maximumDepth, what, file: file, line: line)
+    XCTAssertLessThanOrEqual(p.tunnels.count, Int(p.depth), what, file: file, line: line)
+    if p.notVerified != nil {
+        XCTAssertNil(p.anomaly, "not verified and malformed \(what)", file: file, line: line)
+        XCTAssertFalse(p.coverage.isVerified, what, file: file, line: line)
+    }
+    // Coverage is exactly one thing, and agrees with the outcome.
+    switch p.coverage {
+    case .judged: XCTAssertTrue(p.outcome == .ip || p.outcome == .ipFragment, what, file: file, line: line)
+    case .noIP: XCTAssertEqual(p.outcome, .notIP, what, file: file, line: line)
+    case .malformed(let a): XCTAssertEqual(p.anomaly, a, what, file: file, line: line)
+    case .notVerified: XCTAssertNotEqual(p.outcome, .malformed, what, file: file, line: line)
+    }
 }

@@ -162,7 +162,7 @@ final class FlowTableTests: XCTestCase {
     /// An entry is two cache lines, and the prefetch covers the fields every packet touches.
     func testHotBytesCoverThePerPacketFields() {
         XCTAssertEqual(MemoryLayout<FlowEntry>.stride, 128)
-        XCTAssertEqual(MemoryLayout<FlowKey>.size, 41)
+        XCTAssertEqual(MemoryLayout<FlowKey>.size, 45)
         XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.bytesBA)! + 8, FlowTable.hotBytes)
         XCTAssertLessThanOrEqual(MemoryLayout<FlowEntry>.offset(of: \FlowEntry.lastSeen)! + 8, FlowTable.hotBytes)
     }

@@ -1,0 +1,71 @@
+/// Why a frame that is not malformed could still not be verified: a header zonesep does not open.
+public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
+    /// An EtherType neither decoded nor known to carry no IP (MACsec, NSH, ...).
+    case etherType
+    /// A GRE protocol type not decoded (0x880b, PPTP's PPP, ...).
+    case greProtocol
+    /// A PPP data protocol not decoded (compressed or multilink frames, ...).
+    case pppProtocol
+    /// An MPLS payload whose first nibble is neither an IP version nor a pseudowire control word.
+    case mplsPayload
+    /// An ERSPAN type III frame type other than Ethernet or IP.
+    case erspanFrameType
+    /// A capture's link type zonesep does not decode; counted by whoever reads the file, never by the decoder.
+    case linkType
+
+    /// The reason's name in the summary's `coverage` object.
+    public var name: String {
+        switch self {
+        case .etherType: return "ethertype"
+        case .greProtocol: return "gre-protocol"
+        case .pppProtocol: return "ppp-protocol"
+        case .mplsPayload: return "mpls-payload"
+        case .erspanFrameType: return "erspan-frame-type"
+        case .linkType: return "link-type"
+        }
+    }
+}
+
+/// Where a frame ended (DESIGN.md, "Coverage"): every frame is exactly one of these.
+public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
+    /// An IP packet whose innermost header was judged (or is a fragment of one).
+    case judged
+    /// A frame with no IP inside: ARP, LLDP, STP, a PPP control protocol, ...
+    case noIP
+    /// Malformed or truncated, or encapsulated too deep: not verified.
+    case malformed(DecodeAnomaly)
+    /// Not verified: a header of kind `reason` with value `value` (the EtherType, GRE or PPP protocol,
+    /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open.
+    case notVerified(NotVerifiedReason, UInt32)
+
+    /// Whether the frame counts as verified (judged, or known to hold no IP).
+    public var isVerified: Bool {
+        switch self {
+        case .judged, .noIP: return true
+        case .malformed, .notVerified: return false
+        }
+    }
+
+    /// A short human label, as in the stderr warning ("GRE protocol 0x880b").
+    public var description: String {
+        switch self {
+        case .judged: return "judged"
+        case .noIP: return "no IP inside"
+        case .malformed(let a): return "malformed (\(a.name))"
+        case .notVerified(let reason, let value):
+            switch reason {
+            case .etherType: return "EtherType " + hex(value, 4)
+            case .greProtocol: return "GRE protocol " + hex(value, 4)
+            case .pppProtocol: return "PPP protocol " + hex(value, 4)
+            case .mplsPayload: return "MPLS payload starting " + hex(value, 1)
+            case .erspanFrameType: return "ERSPAN frame type \(value)"
+            case .linkType: return "link type \(value)"
+            }
+        }
+    }
+
+    private func hex(_ v: UInt32, _ digits: Int) -> String {
+        let s = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
+    }
+}

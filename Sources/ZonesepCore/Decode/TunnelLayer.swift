@@ -1,0 +1,82 @@
+/// The kind of one encapsulation layer a packet was found inside (the `type` of an alert's `tunnel`).
+public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case gre, erspanI, erspanII, erspanIII, vxlan, geneve, mpls, pppoe, ipip
+
+    /// The name in an alert's `tunnel` list.
+    public var name: String {
+        switch self {
+        case .gre: return "gre"
+        case .erspanI: return "erspan-i"
+        case .erspanII: return "erspan-ii"
+        case .erspanIII: return "erspan-iii"
+        case .vxlan: return "vxlan"
+        case .geneve: return "geneve"
+        case .mpls: return "mpls"
+        case .pppoe: return "pppoe"
+        case .ipip: return "ipip"
+        }
+    }
+
+    public var description: String { name }
+}
+
+/// One encapsulation layer: what it was, the outer IP addresses it travelled between (none for MPLS or
+/// PPPoE straight on a link) and its identifier (ERSPAN session, VNI, GRE key, bottom MPLS label, PPPoE
+/// session). Kept for the alert; never part of a flow's identity except through `DecodedPacket.vni`.
+public struct TunnelLayer: Sendable, Equatable {
+    public var type: TunnelType
+    /// Whether `src` and `dst` hold the outer IP header's addresses.
+    public var hasAddresses: Bool
+    /// Whether `id` holds an identifier (an ERSPAN type I, an unkeyed GRE or IP in IP has none).
+    public var hasID: Bool
+    public var id: UInt32
+    public var src: IPAddress
+    public var dst: IPAddress
+
+    @inlinable
+    public init(
+        type: TunnelType, src: IPAddress? = nil, dst: IPAddress? = nil, id: UInt32? = nil
+    ) {
+        self.type = type
+        self.hasAddresses = src != nil && dst != nil
+        self.src = src ?? IPAddress(rawValue: 0)
+        self.dst = dst ?? IPAddress(rawValue: 0)
+        self.hasID = id != nil
+        self.id = id ?? 0
+    }
+
+    /// The outer addresses, when the layer had an IP header outside it.
+    @inlinable public var addresses: (src: IPAddress, dst: IPAddress)? { hasAddresses ? (src, dst) : nil }
+    /// The identifier, when the layer has one.
+    @inlinable public var identifier: UInt32? { hasID ? id : nil }
+}
+
+/// The tunnel layers of one packet, outermost first, in fixed storage: a packet's decoding never
+/// allocates, and `DecodedPacket.maximumDepth` bounds how many there can be.
+public struct TunnelLayers: Sendable, RandomAccessCollection {
+    public static let capacity = 8
+    @usableFromInline var storage: InlineArray<8, TunnelLayer>
+    @usableFromInline var _count: UInt8 = 0
+
+    @inlinable
+    public init() {
+        storage = InlineArray(repeating: TunnelLayer(type: .gre))
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { Int(_count) }
+    @inlinable public subscript(i: Int) -> TunnelLayer { storage[i] }
+
+    /// Forgets every layer (the storage is left as it is: only `count` says what is valid).
+    @inlinable public mutating func removeAll() { _count = 0 }
+
+    /// Appends `layer`, or returns false when the list is full.
+    @inlinable
+    @discardableResult
+    public mutating func append(_ layer: TunnelLayer) -> Bool {
+        guard _count < TunnelLayers.capacity else { return false }
+        storage[Int(_count)] = layer
+        _count &+= 1
+        return true
+    }
+}

@@ -54,4 +54,30 @@ final class FastPathEquivalenceTests: XCTestCase {
             try replayBothWays(part, config: config)
         }
     }
+
+    /// pcapng as Wireshark's tools write it (nanoseconds, two interfaces, a second interface libpcap
+    /// refuses) and overlapping files merged (pcap with pcapng, Ethernet with raw IP): the same either way.
+    func testPcapngVariantsAndMergedFilesReplayTheSameThroughEitherReader() throws {
+        let root = try Harness.repositoryRoot()
+        let config = root.appendingPathComponent("zones.conf").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fast-path-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func out(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let span = root.appendingPathComponent("captures/span-2330.pcap").path
+        let (_, a, b, _) = try MergedReplayTests.splitDemo(into: dir)
+        try MergedReplayTests.tool("editcap", ["-F", "nsecpcap", span, out("ns.pcap")])
+        try MergedReplayTests.tool("editcap", ["-F", "pcapng", out("ns.pcap"), out("ns.pcapng")])
+        try MergedReplayTests.tool("editcap", ["-F", "pcapng", "-t", "0.5", span, out("shifted.pcapng")])
+        try MergedReplayTests.tool(
+            "mergecap",
+            ["-F", "pcapng", "-I", "none", "-w", out("two.pcapng"), out("ns.pcapng"), out("shifted.pcapng")])
+        try MergedReplayTests.tool("editcap", ["-F", "pcapng", "-T", "rawip", "-C", "14", span, out("raw.pcapng")])
+        try MergedReplayTests.tool(
+            "mergecap", ["-F", "pcapng", "-I", "none", "-w", out("mixed.pcapng"), out("ns.pcapng"), out("raw.pcapng")])
+        try replayBothWays([a, b], config: config)
+        try replayBothWays([out("two.pcapng"), out("ns.pcapng")], config: config)
+        try replayBothWays([out("raw.pcapng"), span], config: config)
+        try replayBothWays([out("mixed.pcapng")], config: config)
+    }
 }

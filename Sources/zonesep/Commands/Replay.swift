@@ -9,7 +9,8 @@ extension Zonesep {
         static let configuration = CommandConfiguration(
             abstract: "Replay pcap/pcapng files and report every flow that breaks the separation policy.",
             discussion: """
-                Files are read in the order of their first packet; a directory means the capture files in it. \
+                Files are read in the order of their first packet, and files whose packets overlap in time are \
+                merged packet by packet in timestamp order; a directory means the capture files in it. \
                 Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error.
                 """)
 
@@ -76,10 +77,9 @@ struct ReplayRunner {
             Diagnostics.error(p.description)
             inputFailed = true
         }
-        var results: [ReplaySummary.FileResult] = []
-        for entry in CaptureSet.inTimeOrder(paths) {
-            results.append(replay(entry.path))
-        }
+        let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
+        var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
+        replay(timeline, into: &results)
         let summary = session.finish(files: results)
         session.writeSummary(summary)
         self.summary = summary
@@ -87,43 +87,33 @@ struct ReplayRunner {
         return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
     }
 
-    /// Replays one file; a file that cannot be opened, or breaks off, is reported and the replay goes on.
-    mutating func replay(_ path: String) -> ReplaySummary.FileResult {
-        var result = ReplaySummary.FileResult(path: path)
-        let file: CaptureFileReader
-        do {
-            file = try CaptureFileReader(path: path, mode: readerMode)
-        } catch {
-            fail(&result, "\(error.source): cannot be read: \(error.message)")
-            return result
-        }
-        result.linkType = file.dataLinkName
-        guard let linkType = file.linkType else {
-            fail(&result, "\(path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped")
-            return result
-        }
-        // Frames of the buffered reader go through in batches; a libpcap frame (valid only until the next
-        // read) on its own.
-        let frames = UnsafeMutableBufferPointer<Verifier.Frame>.allocate(capacity: Verifier.batchSize)
-        defer { frames.deallocate() }
+    /// Replays the files as one timeline (overlapping files merged packet by packet, the others one after
+    /// the other); a file that cannot be opened, or breaks off, is reported and the replay goes on.
+    mutating func replay(_ timeline: CaptureTimeline, into results: inout [ReplaySummary.FileResult]) {
         while true {
-            var n = file.readBatch(into: frames)
-            if n == 0 {
-                switch file.next() {
-                case .frame(let frame):
-                    frames[0] = Verifier.Frame(frame)
-                    n = 1
-                case .end:
-                    return result
-                case .error(let e):
-                    fail(&result, "\(path): damaged after \(result.packets) packets: \(e.message)")
-                    return result
+            switch timeline.next() {
+            case .frames(let frames, let linkType):
+                session.process(frames: frames, linkType: linkType)
+            case .opened(let i, let file):
+                results[i].linkType = file.dataLinkName
+                if file.linkType == nil {
+                    fail(
+                        &results[i],
+                        "\(file.path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped"
+                    )
                 }
+            case .failed(let i, let error):
+                fail(&results[i], "\(error.source): cannot be read: \(error.message)")
+            case .ended(let i, let stats, let error):
+                results[i].packets = stats.packets
+                results[i].firstPacketMicros = stats.firstPacketMicros
+                results[i].lastPacketMicros = stats.lastPacketMicros
+                if let e = error {
+                    fail(&results[i], "\(results[i].path): damaged after \(stats.packets) packets: \(e.message)")
+                }
+            case .end:
+                return
             }
-            if result.firstPacketMicros == nil { result.firstPacketMicros = frames[0].timestamp }
-            result.lastPacketMicros = frames[n - 1].timestamp
-            result.packets += UInt64(n)
-            session.process(frames: UnsafeBufferPointer(rebasing: frames[0..<n]), linkType: linkType)
         }
     }
 

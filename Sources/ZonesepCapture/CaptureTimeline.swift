@@ -1,0 +1,198 @@
+import ZonesepCore
+
+/// The capture files of one replay read as one timeline: files whose packets overlap in time (two sensors'
+/// captures of one period) merged packet by packet in timestamp order, equal timestamps in file order;
+/// files that do not overlap read one after the other, as rotated captures are.
+///
+/// Files come in the order of their first packet (`CaptureSet.inTimeOrder`), and a file is opened only once
+/// the timeline reaches its first packet, so a directory of a day's rotated files holds one or two open at
+/// a time. A file's packets keep their order: the merge takes, each time, the earliest next packet among
+/// the open files (the earlier file on a tie), which for files that do not overlap is exactly one file
+/// after the other. Frames go out in batches of one link type; while one file alone is being read, the
+/// batches are that file's own, as its reader produced them (no copy).
+public final class CaptureTimeline {
+    /// What a file contributed: counted here because a merged batch mixes files.
+    public struct FileStats: Sendable {
+        public var packets: UInt64 = 0
+        public var firstPacketMicros: Int64?
+        public var lastPacketMicros: Int64?
+    }
+
+    /// What `next()` produced.
+    public enum Event {
+        /// Frames of one link type, in timeline order, valid until the next call.
+        case frames(UnsafeBufferPointer<Verifier.Frame>, LinkType)
+        /// The file at this index (in `entries`) was opened; it is read from here on, unless its link type
+        /// is one zonesep does not decode (`reader.linkType` is nil), in which case it is skipped.
+        case opened(Int, CaptureFileReader)
+        /// The file at this index could not be opened.
+        case failed(Int, PcapError)
+        /// The file at this index has no more packets: its end, or libpcap's error where it is damaged.
+        case ended(Int, FileStats, PcapError?)
+        /// Every file has ended.
+        case end
+    }
+
+    /// One open file: its reader, the batch read from it and how far the timeline has taken it.
+    final class Stream {
+        let index: Int
+        let reader: CaptureFileReader
+        let linkType: LinkType
+        let frames: UnsafeMutableBufferPointer<Verifier.Frame>
+        var count = 0
+        var cursor = 0
+        var stats = FileStats()
+        /// libpcap's error where the file is damaged.
+        var error: PcapError?
+
+        init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
+            self.index = index
+            self.reader = reader
+            self.linkType = linkType
+            frames = .allocate(capacity: Verifier.batchSize)
+        }
+
+        deinit { frames.deallocate() }
+
+        /// The next frame's time; only while `cursor < count`.
+        var head: Int64 { frames[cursor].timestamp }
+    }
+
+    public let entries: [CaptureSet.Entry]
+    let mode: CaptureFileReader.Mode
+    /// Open files, in file order.
+    var open: [Stream] = []
+    /// The next file to open.
+    var nextEntry = 0
+    /// Frames of several files, copied into one batch.
+    let merged: UnsafeMutableBufferPointer<Verifier.Frame>
+    /// Events waiting for the next calls.
+    var queued: [Event] = []
+
+    public init(_ entries: [CaptureSet.Entry], mode: CaptureFileReader.Mode = .auto) {
+        self.entries = entries
+        self.mode = mode
+        merged = .allocate(capacity: Verifier.batchSize)
+    }
+
+    deinit { merged.deallocate() }
+
+    /// Whether the pending file `j` starts before the head of `s`: its first packet is earlier, or as early
+    /// and it comes first in file order (it never does: open files all come before it, so ties go to them).
+    func opensBefore(_ j: Int, _ s: Stream) -> Bool {
+        guard let first = entries[j].firstPacketMicros else { return false }
+        return first < s.head
+    }
+
+    /// Whether the head of `a` goes before the head of `b`.
+    @inline(__always)
+    static func precedes(_ a: Stream, _ b: Stream) -> Bool {
+        let (x, y) = (a.head, b.head)
+        return x < y || (x == y && a.index < b.index)
+    }
+
+    /// The next step of the timeline.
+    public func next() -> Event {
+        while true {
+            if !queued.isEmpty { return queued.removeFirst() }
+            // Read on in every open file whose batch is used up (the frames handed out last are consumed).
+            var i = 0
+            while i < open.count {
+                if open[i].cursor == open[i].count && !refill(open[i]) {
+                    let s = open.remove(at: i)
+                    queued.append(.ended(s.index, s.stats, s.error))
+                } else {
+                    i += 1
+                }
+            }
+            if !queued.isEmpty { continue }
+            guard var first = open.first else {
+                guard nextEntry < entries.count else { return .end }
+                openNext()
+                continue
+            }
+            for s in open.dropFirst() where Self.precedes(s, first) { first = s }
+            if nextEntry < entries.count && opensBefore(nextEntry, first) {
+                openNext()
+                continue
+            }
+            if open.count == 1 { return alone(first) }
+            return merge()
+        }
+    }
+
+    /// The run of the only open file's batch up to the first packet of the next file to open: the file's
+    /// own frames, uncopied.
+    func alone(_ s: Stream) -> Event {
+        var end = s.count
+        if nextEntry < entries.count, let next = entries[nextEntry].firstPacketMicros {
+            end = s.cursor + 1
+            while end < s.count && s.frames[end].timestamp <= next { end += 1 }
+        }
+        let run = UnsafeBufferPointer(rebasing: s.frames[s.cursor..<end])
+        s.cursor = end
+        s.stats.packets += UInt64(run.count)
+        if s.stats.firstPacketMicros == nil { s.stats.firstPacketMicros = run[0].timestamp }
+        s.stats.lastPacketMicros = run[run.count - 1].timestamp
+        return .frames(run, s.linkType)
+    }
+
+    /// One batch merged from the open files, copied frame by frame: it ends when full, at a change of link
+    /// type, when a file's batch is used up (reading on would overwrite frames of this batch), or where the
+    /// next file must be opened.
+    func merge() -> Event {
+        var n = 0
+        var linkType: LinkType? = nil
+        while n < merged.count {
+            var s = open[0]
+            for t in open.dropFirst() where Self.precedes(t, s) { s = t }
+            if nextEntry < entries.count && opensBefore(nextEntry, s) { break }
+            if let l = linkType, l != s.linkType { break }
+            linkType = s.linkType
+            let f = s.frames[s.cursor]
+            merged[n] = f
+            n += 1
+            s.cursor += 1
+            s.stats.packets += 1
+            if s.stats.firstPacketMicros == nil { s.stats.firstPacketMicros = f.timestamp }
+            s.stats.lastPacketMicros = f.timestamp
+            if s.cursor == s.count { break }
+        }
+        // n > 0: `next` found a head that goes before any file still to open.
+        return .frames(UnsafeBufferPointer(rebasing: merged[0..<n]), linkType ?? open[0].linkType)
+    }
+
+    /// Opens the next file in file order, queueing what happened.
+    func openNext() {
+        let index = nextEntry
+        nextEntry += 1
+        do {
+            let reader = try CaptureFileReader(path: entries[index].path, mode: mode)
+            queued.append(.opened(index, reader))
+            if let linkType = reader.linkType {
+                // Later in file order than every file already open: `open` stays in file order.
+                open.append(Stream(index: index, reader: reader, linkType: linkType))
+            }
+        } catch {
+            queued.append(.failed(index, error))
+        }
+    }
+
+    /// Reads the next batch of `s`; false when it has no more (its end or an error).
+    func refill(_ s: Stream) -> Bool {
+        s.cursor = 0
+        s.count = s.reader.readBatch(into: s.frames)
+        if s.count > 0 { return true }
+        switch s.reader.next() {
+        case .frame(let f):
+            s.frames[0] = Verifier.Frame(f)
+            s.count = 1
+            return true
+        case .end:
+            return false
+        case .error(let e):
+            s.error = e
+            return false
+        }
+    }
+}

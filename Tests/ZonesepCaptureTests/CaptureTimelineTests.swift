@@ -1,0 +1,192 @@
+import Foundation
+import XCTest
+import ZonesepCore
+
+@testable import ZonesepCapture
+
+/// The timeline of a replay: overlapping files merged packet by packet in timestamp order (ties in file
+/// order), the others one after the other, each file's packets in its own order; batches of one link type;
+/// every file's count, times and ending its own; the same through the buffered readers as through libpcap.
+final class CaptureTimelineTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("timeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A packet of a test file: its time and a tag in its bytes saying which file and which packet it is.
+    struct Packet: Equatable, CustomStringConvertible {
+        var micros: Int64
+        var file: Int
+        var number: Int
+        var linkType = LinkType.ethernet
+        var description: String { "\(file).\(number)@\(micros)" }
+    }
+
+    /// Writes a classic pcap file (µs) of `packets`, each 20 bytes carrying its file and number.
+    @discardableResult
+    func write(_ name: String, _ packets: [Packet], linkType: UInt32 = 1) throws -> String {
+        var d = Data()
+        func u32(_ v: UInt32) { d.append(contentsOf: withUnsafeBytes(of: v.littleEndian, Array.init)) }
+        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, linkType] { u32(v) }
+        for p in packets {
+            u32(UInt32(p.micros / 1_000_000))
+            u32(UInt32(p.micros % 1_000_000))
+            u32(20)
+            u32(20)
+            for v in [UInt32(p.file), UInt32(p.number), 0, 0, 0] { u32(v) }
+        }
+        let path = dir.appendingPathComponent(name).path
+        try d.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Everything a timeline produced: the frames (decoded back into packets), and each event in words.
+    struct Run: Equatable {
+        var packets: [Packet] = []
+        var events: [String] = []
+        var batchSizes: [Int] = []
+        var mostOpenAtOnce = 0
+    }
+
+    func run(_ paths: [String], mode: CaptureFileReader.Mode = .auto) -> Run {
+        let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: mode)
+        var r = Run()
+        while true {
+            let event = timeline.next()
+            r.mostOpenAtOnce = max(r.mostOpenAtOnce, timeline.open.count)
+            switch event {
+            case .frames(let frames, let linkType):
+                XCTAssertGreaterThan(frames.count, 0)
+                XCTAssertLessThanOrEqual(frames.count, Verifier.batchSize)
+                r.batchSizes.append(frames.count)
+                for f in frames {
+                    let b = f.bytes
+                    XCTAssertEqual(b.count, 20)
+                    r.packets.append(
+                        Packet(
+                            micros: f.timestamp, file: Int(b.loadUnaligned(as: UInt32.self)),
+                            number: Int(b.loadUnaligned(fromByteOffset: 4, as: UInt32.self)), linkType: linkType))
+                }
+            case .opened(let i, let reader):
+                r.events.append("opened \(i) \(reader.dataLinkName)")
+            case .failed(let i, _):
+                r.events.append("failed \(i)")
+            case .ended(let i, let stats, let error):
+                let first = stats.firstPacketMicros.map(String.init) ?? "-"
+                let last = stats.lastPacketMicros.map(String.init) ?? "-"
+                r.events.append(
+                    "ended \(i) after \(r.packets.count): \(stats.packets) packets \(first)..\(last)"
+                        + (error.map { " error \($0.message)" } ?? ""))
+            case .end:
+                return r
+            }
+        }
+    }
+
+    /// Files split at random from one timeline with ties: the merge is a stable sort by time, then file
+    /// order, then order within the file; the same through libpcap alone; each file's numbers its own.
+    func testOverlappingFilesMergeInTimestampOrderWithTiesInFileOrder() throws {
+        var rng = SystemRandomNumberGenerator()
+        var t: Int64 = 1_795_132_800_000_000
+        var files: [[Packet]] = [[], [], []]
+        for _ in 0..<3000 {
+            t += Int64.random(in: 0...3, using: &rng)
+            let f = Int.random(in: 0..<3, using: &rng)
+            files[f].append(Packet(micros: t, file: f, number: files[f].count))
+        }
+        let paths = try files.enumerated().map { try write("part-\($0.offset).pcap", $0.element) }
+        // File order: by first packet, then path.
+        let order = (0..<3).sorted { (files[$0][0].micros, $0) < (files[$1][0].micros, $1) }
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+        let expected = files.flatMap { $0 }.sorted { a, b in
+            (a.micros, rank[a.file]!, a.number) < (b.micros, rank[b.file]!, b.number)
+        }
+        let fast = run(paths.reversed())
+        XCTAssertEqual(fast.packets, expected)
+        XCTAssertEqual(fast.mostOpenAtOnce, 3)
+        // Batches are the merge's, not single frames.
+        XCTAssertLessThan(fast.batchSizes.count, expected.count / 4)
+        let plain = run(paths.reversed(), mode: .libpcap)
+        XCTAssertEqual(plain.packets, fast.packets)
+        XCTAssertEqual(plain.events, fast.events)
+        for (i, f) in order.enumerated() {
+            XCTAssertTrue(
+                fast.events.contains {
+                    $0.hasPrefix("ended \(i) ")
+                        && $0.hasSuffix(": \(files[f].count) packets \(files[f][0].micros)..\(files[f].last!.micros)")
+                }, "\(fast.events)")
+        }
+    }
+
+    /// Files whose time ranges do not overlap are read whole, one after the other, even when their own
+    /// packets are out of order (a global sort would interleave them), and one at a time.
+    func testFilesThatDoNotOverlapAreReadOneAfterTheOther() throws {
+        let a = (0..<200).map { Packet(micros: 1_000_000 + Int64(($0 * 37) % 200) * 10, file: 0, number: $0) }
+        let b = (0..<150).map { Packet(micros: 3_000_000 + Int64(($0 * 11) % 150) * 10, file: 1, number: $0) }
+        // Touching: c's first packet has b's latest time.
+        let c = (0..<100).map { Packet(micros: 3_000_000 + 1490 + Int64($0), file: 2, number: $0) }
+        let paths = [try write("c.pcap", c), try write("a.pcap", a), try write("b.pcap", b)]
+        let r = run(paths)
+        XCTAssertEqual(r.packets, a + b + c)
+        XCTAssertEqual(r.mostOpenAtOnce, 1)
+        XCTAssertEqual(
+            r.events,
+            [
+                "opened 0 EN10MB", "ended 0 after 200: 200 packets 1000000..1001630", "opened 1 EN10MB",
+                "ended 1 after 350: 150 packets 3000000..3001390", "opened 2 EN10MB",
+                "ended 2 after 450: 100 packets 3001490..3001589",
+            ])
+        // A single file goes out in its reader's own batches.
+        XCTAssertEqual(run([paths[1]]).batchSizes, [64, 64, 64, 8])
+        let plain = run(paths, mode: .libpcap)
+        XCTAssertEqual(plain.packets, r.packets)
+        XCTAssertEqual(plain.events, r.events)
+    }
+
+    /// A damaged file among merged ones ends with libpcap's error after its good packets, while the others
+    /// read on; a file of a link type zonesep does not decode is opened and skipped; an unreadable one is
+    /// reported; the same through libpcap alone.
+    func testDamagedSkippedAndUnreadableFilesAmongMergedOnes() throws {
+        let a = (0..<300).map { Packet(micros: 1_000_000 + Int64($0) * 2, file: 0, number: $0) }
+        let b = (0..<300).map { Packet(micros: 1_000_001 + Int64($0) * 2, file: 1, number: $0) }
+        let good = try write("a.pcap", a)
+        let whole = try write("b.pcap", b)
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        // Cut in the middle of packet 150's data.
+        try data.prefix(24 + 150 * 36 + 30).write(to: URL(fileURLWithPath: whole))
+        let wifi = try write("w.pcap", [Packet(micros: 1_000_100, file: 2, number: 0)], linkType: 105)
+        let garbage = dir.appendingPathComponent("z.pcap").path
+        try Data(repeating: 0x42, count: 64).write(to: URL(fileURLWithPath: garbage))
+        let r = run([good, whole, wifi, garbage])
+        let expected = (a + b.prefix(150)).sorted { ($0.micros, $0.file) < ($1.micros, $1.file) }
+        XCTAssertEqual(r.packets, expected)
+        XCTAssertEqual(r.events.count, 6, "\(r.events)")
+        XCTAssertEqual(Array(r.events.prefix(3)), ["opened 0 EN10MB", "opened 1 EN10MB", "opened 2 IEEE802_11"])
+        XCTAssertTrue(r.events[3].hasPrefix("ended 1 after 300: 150 packets 1000001..1000299 error "), r.events[3])
+        XCTAssertEqual(r.events[4], "ended 0 after 450: 300 packets 1000000..1000598")
+        XCTAssertEqual(r.events[5], "failed 3")
+        let plain = run([good, whole, wifi, garbage], mode: .libpcap)
+        XCTAssertEqual(plain.packets, r.packets)
+        XCTAssertEqual(plain.events, r.events)
+    }
+
+    /// Overlapping files of different link types: every batch holds one link type, and every frame goes
+    /// out with its own file's.
+    func testBatchesHoldOneLinkType() throws {
+        let a = (0..<500).map { Packet(micros: 1_000_000 + Int64($0) * 3, file: 0, number: $0) }
+        let b = (0..<500).map {
+            Packet(micros: 1_000_000 + Int64($0 / 4) * 12 + 1, file: 1, number: $0, linkType: .raw)
+        }
+        let r = run([try write("a.pcap", a), try write("b.pcap", b, linkType: 101)])
+        XCTAssertEqual(r.packets.count, 1000)
+        XCTAssertEqual(r.packets.filter { $0.file == 0 }, a)
+        XCTAssertEqual(r.packets.filter { $0.file == 1 }, b)
+        XCTAssertEqual(r.packets.map(\.micros), r.packets.map(\.micros).sorted())
+    }
+}

@@ -88,6 +88,30 @@ let benchmarks: @Sendable () -> Void = {
         precondition(run.verifier.activeFlows <= 1 << 16 && run.verifier.flows.evictions > 0)
     }
 
+    // The policy's judgement of new flows that cross tiers (the call a new flow makes after its zone
+    // lookups), with the benchmark town hall's 10 declarations and with a prefecture's 10,000: the
+    // declaration index should make both cost about the same. One iteration = 1M judgements.
+    for declarations in [10, 10_000] {
+        let fixture = Fixture { () -> (Policy, [FlowEnds]) in
+            let policy = Policy(PolicyFixture.config(declarations: declarations))
+            precondition(policy.declarations.count == declarations)
+            return (policy, PolicyFixture.flows(policy, count: 1 << 16))
+        }
+        Benchmark("Policy, judge a new flow, \(declarations) declarations") { benchmark in
+            let (policy, flows) = fixture.value
+            benchmark.startMeasurement()
+            var allowed = 0
+            flows.withUnsafeBufferPointer { f in
+                let mask = f.count - 1
+                for i in benchmark.scaledIterations {
+                    allowed &+= policy.judge(f[i & mask], at: PolicyFixture.now).declaration
+                }
+            }
+            benchmark.stopMeasurement()
+            blackHole(allowed)
+        }
+    }
+
     // The memory of a full default-size table: 1,048,576 flows. One iteration fills a new table.
     Benchmark(
         "Flow table, 1M flows (memory)",

@@ -23,6 +23,16 @@ public struct Policy: Sendable {
     @usableFromInline let gatewayBase: Int
     @usableFromInline let exceptionBase: Int
 
+    // Each kind's declarations compiled for matching, and indexed by the prefixes they name.
+    @usableFromInline let conduitRules: [CompiledRule]
+    @usableFromInline let conduitIndex: DeclarationIndex
+    @usableFromInline let sanitisationRules: [CompiledRule]
+    @usableFromInline let sanitisationIndex: DeclarationIndex
+    @usableFromInline let gatewayAddresses: [PrefixSet]
+    @usableFromInline let gatewayIndex: DeclarationIndex
+    @usableFromInline let exceptionRules: [CompiledRule]
+    @usableFromInline let exceptionIndex: DeclarationIndex
+
     /// The most declarations a policy may hold: a declaration's index fits an `Int16` in the flow entry.
     /// zones.conf loading refuses more.
     public static let maxDeclarations = Int(Int16.max)
@@ -46,6 +56,15 @@ public struct Policy: Sendable {
             d.append(Declaration(kind: .exception, name: e.name, index: i, expiresAtMicros: e.expiresAtMicros))
         }
         declarations = d
+        conduitRules = config.conduits.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        conduitIndex = DeclarationIndex(config.conduits.map { ($0.from, $0.to) })
+        sanitisationRules = config.sanitisation.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        sanitisationIndex = DeclarationIndex(config.sanitisation.map { ($0.from, $0.to) })
+        let anywhere = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
+        gatewayAddresses = config.gateways.map { PrefixSet($0.addresses) }
+        gatewayIndex = DeclarationIndex(config.gateways.map { (anywhere, $0.addresses) })
+        exceptionRules = config.exceptions.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        exceptionIndex = DeclarationIndex(config.exceptions.map { ($0.from, $0.to) })
     }
 
     @inlinable
@@ -142,52 +161,68 @@ public struct Policy: Sendable {
     }
 
     /// The first conduit (index into `config.conduits`) whose addresses, port and MACs allow the flow, and
-    /// the first whose addresses and port match but whose MAC differs; -1 for none.
+    /// when none does, the first whose addresses and port match but whose MAC differs; -1 for none.
+    @usableFromInline
     func firstConduit(_ f: FlowEnds) -> (allows: Int, mismatched: Int) {
-        var mismatched = -1
-        for (i, c) in config.conduits.enumerated()
-        where Policy.contains(c.from, f.initiator) && Policy.contains(c.to, f.responder)
-            && Policy.matches(c.ports, f.proto, f.port)
-        {
-            let fromOK = c.fromMAC == nil || f.initiatorMAC == nil || c.fromMAC == f.initiatorMAC
-            let toOK = c.toMAC == nil || f.responderMAC == nil || c.toMAC == f.responderMAC
-            if fromOK && toOK { return (i, mismatched) }
-            if mismatched < 0 { mismatched = i }
+        let allows = conduitIndex.first(f.initiator, f.responder) { i in
+            conduitRules[i].matches(f) && Policy.macsAgree(config.conduits[i], f)
         }
-        return (-1, mismatched)
+        if allows >= 0 { return (allows, -1) }
+        return (-1, conduitIndex.first(f.initiator, f.responder) { conduitRules[$0].matches(f) })
+    }
+
+    /// A MAC the conduit names and the link shows must be the same; one not shown cannot be checked.
+    @inlinable
+    static func macsAgree(_ c: Conduit, _ f: FlowEnds) -> Bool {
+        (c.fromMAC == nil || f.initiatorMAC == nil || c.fromMAC == f.initiatorMAC)
+            && (c.toMAC == nil || f.responderMAC == nil || c.toMAC == f.responderMAC)
     }
 
     /// The first sanitisation path that allows the flow in its direction, or -1.
+    @usableFromInline
     func firstSanitisation(_ f: FlowEnds) -> Int {
-        config.sanitisation.firstIndex {
-            Policy.contains($0.from, f.initiator) && Policy.contains($0.to, f.responder)
-                && Policy.matches($0.ports, f.proto, f.port)
-        } ?? -1
+        sanitisationIndex.first(f.initiator, f.responder) { sanitisationRules[$0].matches(f) }
     }
 
     /// The first gateway holding `outside`, or -1.
+    @usableFromInline
     func firstGateway(_ outside: IPAddress) -> Int {
-        config.gateways.firstIndex { Policy.contains($0.addresses, outside) } ?? -1
+        gatewayIndex.first(IPAddress(rawValue: 0), outside) { gatewayAddresses[$0].contains(outside) }
     }
 
-    /// The first unexpired exception naming the flow, and the first expired one; -1 for none.
+    /// The first unexpired exception naming the flow, and when there is none the first expired one; -1 for
+    /// none.
+    @usableFromInline
     func firstException(_ f: FlowEnds, at time: Int64) -> (unexpired: Int, expired: Int) {
-        var expired = -1
-        for (i, e) in config.exceptions.enumerated()
-        where Policy.contains(e.from, f.initiator) && Policy.contains(e.to, f.responder)
-            && Policy.matches(e.ports, f.proto, f.port)
-        {
-            if time < e.expiresAtMicros { return (i, expired) }
-            if expired < 0 { expired = i }
+        let unexpired = exceptionIndex.first(f.initiator, f.responder) { i in
+            time < config.exceptions[i].expiresAtMicros && exceptionRules[i].matches(f)
         }
-        return (-1, expired)
+        if unexpired >= 0 { return (unexpired, -1) }
+        // Every exception naming the flow has expired by now.
+        return (-1, exceptionIndex.first(f.initiator, f.responder) { exceptionRules[$0].matches(f) })
     }
 
-    static func contains(_ prefixes: [IPPrefix], _ a: IPAddress) -> Bool {
-        prefixes.contains { $0.contains(a) }
+}
+
+/// A conduit's, sanitisation path's or exception's initiator prefixes, responder prefixes and ports, in
+/// the form a candidate is verified against.
+@usableFromInline
+struct CompiledRule: Sendable {
+    @usableFromInline let from: PrefixSet
+    @usableFromInline let to: PrefixSet
+    @usableFromInline let ports: [PortSpec]
+
+    init(from: [IPPrefix], to: [IPPrefix], ports: [PortSpec]) {
+        self.from = PrefixSet(from)
+        self.to = PrefixSet(to)
+        self.ports = ports
     }
 
-    static func matches(_ ports: [PortSpec], _ proto: UInt8, _ port: UInt16?) -> Bool {
-        ports.contains { $0.matches(proto: proto, port: port) }
+    /// Whether the flow's initiator, responder, protocol and responder port all match.
+    @inlinable
+    func matches(_ f: FlowEnds) -> Bool {
+        guard from.contains(f.initiator) && to.contains(f.responder) else { return false }
+        for p in ports where p.matches(proto: f.proto, port: f.port) { return true }
+        return false
     }
 }

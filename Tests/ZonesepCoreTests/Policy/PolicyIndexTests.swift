@@ -1,0 +1,188 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// The compiled declaration index against `ReferenceJudge`, the plain file-order scan: random policies
+/// whose prefixes crowd around a few addresses (so declarations overlap, nest and repeat), random flows
+/// among the same addresses, at times around the exceptions' expiries.
+final class PolicyIndexTests: XCTestCase {
+    /// A fixed-seed generator, so a failure reproduces.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
+    }
+
+    static let now: Int64 = 1_795_219_200_000_000
+    /// The neighbourhoods everything is drawn from: zones, external blocks, IPv6.
+    static let seeds: [IPAddress] = [
+        "10.10.1.5", "10.10.200.1", "10.20.5.10", "10.20.9.9", "10.30.6.1", "10.30.5.10", "172.20.9.9",
+        "192.168.1.1", "203.0.113.10", "198.51.100.7", "8.8.8.8", "fd00:10::5", "fd00:20::9", "2001:db8::1",
+    ].compactMap { IPAddress($0) }
+
+    /// An address near a seed: the same, or with some low bits changed.
+    static func address(_ r: inout Random) -> IPAddress {
+        let seed = r.pick(seeds)
+        let bits = r.pick([0, 0, 1, 3, 8, 12, 20])
+        let noise = bits == 0 ? 0 : UInt128(r.next()) & ((1 << UInt128(bits)) - 1)
+        return IPAddress(rawValue: seed.rawValue ^ noise)
+    }
+
+    /// A prefix around a seed, of a length typical of policies or, now and then, anything (even /0).
+    static func prefix(_ r: inout Random) -> IPPrefix {
+        let a = address(&r)
+        let lengths = a.isIPv4 ? [32, 32, 32, 28, 24, 24, 16, 16, 8, r.int(33)] : [128, 128, 64, 48, r.int(129)]
+        let l = r.pick(lengths)
+        if r.int(60) == 0 { return IPPrefix(address: IPAddress(rawValue: 0), length: 0) }
+        return IPPrefix(address: a, length: a.isIPv4 ? 96 + l : l)
+    }
+
+    static func prefixes(_ r: inout Random) -> [IPPrefix] {
+        // Mostly short lists; sometimes long enough to exceed the index's pair budget.
+        let n = r.int(10) == 0 ? 5 + r.int(30) : 1 + r.int(3)
+        return (0..<n).map { _ in prefix(&r) }
+    }
+
+    static func ports(_ r: inout Random) -> [PortSpec] {
+        (0..<(1 + r.int(3))).map { _ in
+            switch r.int(8) {
+            case 0: return .any
+            case 1: return .icmp
+            case 2: return .udp(53...53)
+            case 3:
+                let lo = UInt16(r.pick([20, 25, 440, 443, 3389]))
+                return .tcp(lo...(lo + UInt16(r.int(5))))
+            default:
+                let a = UInt16(r.pick([25, 443, 445, 3389]))
+                let b = UInt16(r.pick([445, 3389, 8443]))
+                return .tcp(min(a, b)...max(a, b))
+            }
+        }
+    }
+
+    static let macs: [MACAddress] = (1...3).map { MACAddress(rawValue: 0x0200_0000_0000 | UInt64($0)) }
+
+    static func policy(_ r: inout Random, declarations: Int) -> PolicyConfig {
+        let kinds = ZoneKind.allCases
+        let zones = (0..<(2 + r.int(5))).map { i in
+            Zone(id: "z\(i)", kind: r.pick(kinds), networks: (0..<(1 + r.int(2))).map { _ in prefix(&r) })
+        }
+        // The same prefix in two zones is a configuration error: keep each zone's first claim only.
+        var seen = Set<IPPrefix>()
+        let distinct = zones.map { z in
+            Zone(id: z.id, kind: z.kind, networks: z.networks.filter { seen.insert($0).inserted })
+        }
+        var config = PolicyConfig(zones: distinct)
+        for i in 0..<declarations {
+            switch r.int(4) {
+            case 0:
+                config.conduits.append(
+                    Conduit(
+                        name: "c\(i)", from: prefixes(&r), fromMAC: r.int(3) == 0 ? r.pick(macs) : nil,
+                        to: prefixes(&r), toMAC: r.int(4) == 0 ? r.pick(macs) : nil, ports: ports(&r)))
+            case 1:
+                config.sanitisation.append(
+                    SanitisationPath(
+                        name: "s\(i)", method: .fileSanitiser, from: prefixes(&r), to: prefixes(&r), ports: ports(&r)))
+            case 2:
+                if r.int(3) != 0 || !config.gateways.isEmpty || declarations < 20 {
+                    config.gateways.append(Gateway(name: "g\(i)", addresses: prefixes(&r)))
+                }
+            default:
+                config.exceptions.append(
+                    PolicyException(
+                        name: "e\(i)", from: prefixes(&r), to: prefixes(&r), ports: ports(&r), approved: "",
+                        expiresAtMicros: now + Int64(r.int(5) - 2) * 1_000_000, expiresText: ""))
+            }
+        }
+        return config
+    }
+
+    static func flow(_ r: inout Random, _ map: ZoneMap) -> FlowEnds {
+        let a = address(&r)
+        var b = address(&r)
+        if a.isIPv4 != b.isIPv4 && r.int(4) != 0 { b = a.isIPv4 ? IPAddress(v4: UInt32(r.next() >> 40)) : b }
+        let proto = r.pick([IPProtocolNumber.tcp, IPProtocolNumber.tcp, IPProtocolNumber.udp, IPProtocolNumber.icmp])
+        let port: UInt16? = proto == IPProtocolNumber.icmp ? nil : UInt16(r.pick([25, 53, 443, 444, 445, 3389, 8443]))
+        return FlowEnds(
+            initiator: a, responder: b, initiatorZone: map.lookup(a), responderZone: map.lookup(b), proto: proto,
+            port: port, initiatorMAC: r.int(3) == 0 ? nil : r.pick(macs),
+            responderMAC: r.int(3) == 0 ? nil : r.pick(macs))
+    }
+
+    func check(seed: UInt64, policies: Int, declarations: Int, flows: Int) {
+        var r = Random(state: seed)
+        var judged = [String: Int]()
+        for n in 0..<policies {
+            let config = Self.policy(&r, declarations: declarations)
+            let policy = Policy(config)
+            let reference = ReferenceJudge(config)
+            for _ in 0..<flows {
+                let f = Self.flow(&r, policy.zoneMap)
+                let time = Self.now + Int64(r.int(5) - 2) * 1_000_000
+                let got = policy.judge(f, at: time)
+                let want = reference.judge(f, at: time)
+                if got != want {
+                    XCTFail("policy \(n) (seed \(seed)): \(f) at \(time): index \(got), reference \(want)")
+                    return
+                }
+                let outcome =
+                    got.rule != nil
+                    ? (got.expiredException >= 0 ? "violation, expired exception" : "violation")
+                    : (got.declaration >= 0 ? "allowed by \(policy.declarations[got.declaration].kind)" : "allowed")
+                judged[outcome, default: 0] += 1
+            }
+        }
+        // The random policies must exercise every outcome, or the comparison proves little.
+        for outcome in [
+            "violation", "violation, expired exception", "allowed", "allowed by conduit", "allowed by sanitisation",
+            "allowed by gateway", "allowed by exception",
+        ] {
+            XCTAssertGreaterThan(judged[outcome] ?? 0, 10, "\(outcome): \(judged)")
+        }
+    }
+
+    func testSmallPoliciesAgreeWithTheFileOrderScan() {
+        check(seed: 1, policies: 200, declarations: 12, flows: 200)
+    }
+
+    func testLargePoliciesAgreeWithTheFileOrderScan() {
+        check(seed: 2, policies: 3, declarations: 1_000, flows: 2_000)
+    }
+
+    func testRulesAgreeToo() {
+        var r = Random(state: 3)
+        var rules = Set<RuleID>()
+        for _ in 0..<200 {
+            let config = Self.policy(&r, declarations: 8)
+            let policy = Policy(config)
+            for _ in 0..<200 {
+                let f = Self.flow(&r, policy.zoneMap)
+                if let rule = policy.judge(f, at: Self.now).rule { rules.insert(rule) }
+            }
+        }
+        XCTAssertEqual(rules, Set(RuleID.allCases), "the random flows must break every rule")
+    }
+
+    func testPrefixSetMergesNestedAndAdjacentRanges() {
+        let set = PrefixSet(
+            ["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16", "::/0"].compactMap(IPPrefix.init))
+        XCTAssertEqual(set.firsts.count, 1, "::/0 holds everything")
+        let v4 = PrefixSet(["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16"].compactMap(IPPrefix.init))
+        XCTAssertEqual(v4.firsts.count, 2)
+        for (a, inside) in [
+            ("10.0.0.0", true), ("10.0.1.255", true), ("10.0.2.0", false), ("9.255.255.255", false),
+            ("10.9.255.255", true), ("10.10.0.0", false), ("::1", false),
+        ] {
+            XCTAssertEqual(v4.contains(IPAddress(a)!), inside, a)
+        }
+        XCTAssertFalse(PrefixSet([]).contains(IPAddress("10.0.0.1")!))
+    }
+}

@@ -1,0 +1,245 @@
+import ZonesepCore
+
+/// The declaration sections: gateways, conduits, sanitisation paths and exceptions.
+extension ConfigChecker {
+    mutating func checkGateways(_ root: TOMLTable) -> [Gateway] {
+        var names = NameRegistry()
+        var out: [Gateway] = []
+        for item in tableArray(root, "gateways") {
+            checkKeys(item.value, path: item.path, allowed: ["name", "addresses"])
+            let name = self.name(item, registry: &names)
+            let addresses = prefixes(
+                item.value, "addresses", in: item.path, at: item.position, required: true, noun: "address or network")
+            if let name, let addresses {
+                out.append(Gateway(name: name, addresses: addresses.map(\.value)))
+            }
+        }
+        return out
+    }
+
+    mutating func checkConduits(_ root: TOMLTable, space: AddressSpace?) -> [Conduit] {
+        var names = NameRegistry()
+        var out: [Conduit] = []
+        for item in tableArray(root, "conduits") {
+            checkKeys(item.value, path: item.path, allowed: ["name", "from", "to", "ports"])
+            let name = self.name(item, registry: &names)
+            let from = endpoint(item, "from")
+            let to = endpoint(item, "to")
+            let ports = self.ports(item.value, "ports", in: item.path, at: item.position, required: true)
+            if let space {
+                var touchesMynumber = false
+                for side in [from, to] {
+                    for p in side?.addresses ?? [] {
+                        let reach = space.reach(p.value)
+                        for z in reach.zones where space.zones[z].kind == .internet {
+                            error(
+                                p.position, p.path,
+                                "\(p.value) lies in the internet zone '\(space.zones[z].id)'; a conduit towards the "
+                                    + "internet zone or an external address is a configuration error")
+                        }
+                        if reach.external {
+                            error(
+                                p.position, p.path,
+                                "\(p.value) is an external address (in no zone and outside the internal space); a "
+                                    + "conduit towards the internet zone or an external address is a configuration "
+                                    + "error")
+                        }
+                        if reach.unzoned && reach.zones.isEmpty {
+                            warning(
+                                p.position, p.path,
+                                "\(p.value) is in the internal space but in no zone; flows to it will still be "
+                                    + "reported as unzoned-host until it is given a zone")
+                        }
+                        if reach.zones.contains(where: { space.zones[$0].kind == .mynumber }) { touchesMynumber = true }
+                    }
+                }
+                if !touchesMynumber, from != nil, to != nil {
+                    warning(
+                        item.position, item.path,
+                        "conduit \(quoted(name, or: item.path)) has neither side in a mynumber zone; conduits exist to let a "
+                            + "mynumber zone talk, and other zones do not need them")
+                }
+            }
+            if let name, let from, let to, let ports {
+                out.append(
+                    Conduit(
+                        name: name, from: from.addresses.map(\.value), fromMAC: from.mac, to: to.addresses.map(\.value),
+                        toMAC: to.mac, ports: ports))
+            }
+        }
+        return out
+    }
+
+    mutating func checkSanitisation(_ root: TOMLTable, space: AddressSpace?) -> [SanitisationPath] {
+        var names = NameRegistry()
+        var out: [SanitisationPath] = []
+        for item in tableArray(root, "sanitisation") {
+            let t = item.value
+            checkKeys(t, path: item.path, allowed: ["name", "method", "from", "to", "ports"])
+            let name = self.name(item, registry: &names)
+            var method: SanitisationMethod?
+            let methods = SanitisationMethod.allCases.map(\.rawValue).joined(separator: ", ")
+            if let m = string(t, "method", in: item.path, at: item.position, required: true, hint: " (\(methods))") {
+                method = SanitisationMethod(rawValue: m.value)
+                if method == nil {
+                    error(m.position, m.path, "'\(m.value)' is not a sanitisation method; expected \(methods)")
+                }
+            }
+            let from = prefixes(t, "from", in: item.path, at: item.position, required: true, noun: "address or network")
+            let to = prefixes(t, "to", in: item.path, at: item.position, required: true, noun: "address or network")
+            var ports: [PortSpec]?
+            if t["ports"] != nil {
+                ports = self.ports(t, "ports", in: item.path, at: item.position, required: true)
+            } else if let method {
+                if method.defaultPorts.isEmpty {
+                    error(
+                        item.position, item.path,
+                        "missing required key 'ports': a \(method.rawValue) path has no usual ports and must name them")
+                } else {
+                    ports = method.defaultPorts
+                }
+            }
+            if let space, let from, let to {
+                let a = space.kinds(from.map(\.value))
+                let b = space.kinds(to.map(\.value))
+                let connects =
+                    (a.contains(.lgwan) && b.contains(.internet)) || (a.contains(.internet) && b.contains(.lgwan))
+                if !connects {
+                    warning(
+                        item.position, item.path,
+                        "sanitisation path \(quoted(name, or: item.path)) does not connect an lgwan zone with an internet zone "
+                            + "(from: \(space.describe(from.map(\.value))); to: \(space.describe(to.map(\.value)))), "
+                            + "so no flow the policy checks can use it")
+                }
+            }
+            if let name, let method, let from, let to, let ports {
+                out.append(
+                    SanitisationPath(
+                        name: name, method: method, from: from.map(\.value), to: to.map(\.value), ports: ports))
+            }
+        }
+        return out
+    }
+
+    mutating func checkExceptions(_ root: TOMLTable, space: AddressSpace?) -> [PolicyException] {
+        var names = NameRegistry()
+        var out: [PolicyException] = []
+        for item in tableArray(root, "exceptions") {
+            let t = item.value
+            checkKeys(t, path: item.path, allowed: ["name", "from", "to", "ports", "approved", "expires"])
+            let name = self.name(item, registry: &names)
+            let from = prefixes(t, "from", in: item.path, at: item.position, required: true, noun: "address or network")
+            let to = prefixes(t, "to", in: item.path, at: item.position, required: true, noun: "address or network")
+            let ports = self.ports(t, "ports", in: item.path, at: item.position, required: true)
+            let approved = nonEmptyString(
+                t, "approved", in: item.path, at: item.position, required: true,
+                hint: " (who approved the exception, and the reference)")
+            let expiry = expires(t, in: item.path, at: item.position)
+            if let space {
+                for p in (from ?? []) + (to ?? [])
+                where space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
+                    warning(
+                        p.position, p.path,
+                        "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "
+                            + "conduit can), so this part of exception \(quoted(name, or: item.path)) has no effect")
+                }
+            }
+            if let expiry, let now, now >= expiry.value.micros {
+                let when =
+                    expiry.value.isEndOfDay
+                    ? "at the end of \(expiry.value.text) (JST)" : "at \(expiry.value.text)"
+                warning(
+                    expiry.position, expiry.path,
+                    "exception \(quoted(name, or: item.path)) expired \(when); it no longer allows any flow")
+            }
+            if let name, let from, let to, let ports, let approved, let expiry {
+                out.append(
+                    PolicyException(
+                        name: name, from: from.map(\.value), to: to.map(\.value), ports: ports,
+                        approved: approved.value, expiresAtMicros: expiry.value.micros, expiresText: expiry.value.text))
+            }
+        }
+        return out
+    }
+
+    struct Expiry {
+        var micros: Int64
+        var text: String
+        /// A bare date: valid through the end of that day.
+        var isEndOfDay: Bool
+    }
+
+    /// `expires`: a local date (valid through that day, JST), a local date-time (JST) or an offset date-time.
+    mutating func expires(_ t: TOMLTable, in path: String, at: TOMLPosition) -> Located<Expiry>? {
+        let p = join(path, "expires")
+        guard let v = t["expires"] else {
+            error(at, path, "missing required key 'expires' (a date like 2027-03-31, the last day it applies)")
+            return nil
+        }
+        let jst = Int64(ZonesConfigLoader.japanOffsetMinutes) * 60
+        switch v.content {
+        case .date(let d):
+            let micros = ((d.daysSinceEpoch + 1) * 86_400 - jst) * 1_000_000
+            return Located(
+                value: Expiry(micros: micros, text: d.description, isEndOfDay: true), position: v.position, path: p)
+        case .dateTime(let dt):
+            let micros = dt.epochMicros(localOffsetMinutes: ZonesConfigLoader.japanOffsetMinutes)
+            return Located(
+                value: Expiry(micros: micros, text: dt.description, isEndOfDay: false), position: v.position, path: p)
+        case .string(let s):
+            error(
+                v.position, p,
+                "expected a date like 2027-03-31, found the string \"\(s)\"; write the date without quotes")
+        case .time:
+            error(v.position, p, "a time of day alone is no expiry; write a date like 2027-03-31")
+        default:
+            typeError(v, p, expected: "a date like 2027-03-31")
+        }
+        return nil
+    }
+
+    /// `from`/`to` of a conduit: `{ addresses = [...], mac = "..." }`.
+    mutating func endpoint(
+        _ item: Located<TOMLTable>, _ key: String
+    ) -> (addresses: [Located<IPPrefix>], mac: MACAddress?)? {
+        let path = join(item.path, key)
+        guard let v = item.value[key] else {
+            error(
+                item.position, item.path, "missing required key '\(key)' (a table like { addresses = [\"10.10.1.5\"] })"
+            )
+            return nil
+        }
+        guard let t = v.table else {
+            typeError(v, path, expected: "a table like { addresses = [\"10.10.1.5\"], mac = \"02:00:00:00:01:05\" }")
+            return nil
+        }
+        checkKeys(t, path: path, allowed: ["addresses", "mac"])
+        let addresses = prefixes(t, "addresses", in: path, at: v.position, required: true, noun: "address or network")
+        var mac: MACAddress?
+        var macOK = true
+        if let m = string(t, "mac", in: path, at: v.position, required: false) {
+            mac = parseMAC(m.value)
+            if mac == nil {
+                error(m.position, m.path, "'\(m.value)' is not a MAC address like 02:00:00:00:01:05")
+                macOK = false
+            }
+        } else if t["mac"] != nil {
+            macOK = false
+        }
+        guard let addresses, macOK else { return nil }
+        return (addresses, mac)
+    }
+
+    /// The `name` of an entry of an array of tables, checked to be unique in its section.
+    mutating func name(_ item: Located<TOMLTable>, registry: inout NameRegistry) -> String? {
+        guard let n = nonEmptyString(item.value, "name", in: item.path, at: item.position, required: true) else {
+            return nil
+        }
+        if let first = registry.seen[n.value] {
+            error(n.position, n.path, "the name '\(n.value)' is already used by \(first.path) (line \(first.line))")
+            return nil
+        }
+        registry.seen[n.value] = (item.path, n.position.line)
+        return n.value
+    }
+}

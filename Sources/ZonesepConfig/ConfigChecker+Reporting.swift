@@ -1,0 +1,32 @@
+import ZonesepCore
+
+/// Diagnostics and the spelling of places in them.
+extension ConfigChecker {
+
+    mutating func typeError(_ v: TOMLValue, _ path: String, expected: String) {
+        error(v.position, path, "expected \(expected), found \(article(v.typeName))")
+    }
+
+    mutating func error(_ at: TOMLPosition?, _ path: String, _ message: String) {
+        diagnostics.append(
+            ConfigDiagnostic(
+                severity: .error, fileName: fileName, line: at?.line, column: at?.column, keyPath: path,
+                message: message))
+    }
+
+    mutating func warning(_ at: TOMLPosition?, _ path: String, _ message: String) {
+        diagnostics.append(
+            ConfigDiagnostic(
+                severity: .warning, fileName: fileName, line: at?.line, column: at?.column, keyPath: path,
+                message: message))
+    }
+
+    /// `'name'`, or the entry's key path when it has no usable name.
+    func quoted(_ name: String?, or path: String) -> String {
+        name.map { "'\($0)'" } ?? path
+    }
+
+    func join(_ path: String, _ key: String) -> String {
+        path.isEmpty ? tomlKeyText(key) : path + "." + tomlKeyText(key)
+    }
+}

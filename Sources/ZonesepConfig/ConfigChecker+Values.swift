@@ -1,0 +1,144 @@
+import ZonesepCore
+
+/// Typed reads of keys (lists of prefixes and ports, strings, tables), each reporting what is wrong.
+extension ConfigChecker {
+    /// `[[key]]` entries (or a static array of inline tables), each a table.
+    mutating func tableArray(_ root: TOMLTable, _ key: String) -> [Located<TOMLTable>] {
+        guard let v = root[key] else { return [] }
+        guard let items = v.array else {
+            typeError(v, key, expected: "an array of tables, written [[\(key)]]")
+            return []
+        }
+        var out: [Located<TOMLTable>] = []
+        for (n, e) in items.enumerated() {
+            let path = "\(key)[\(n)]"
+            if let t = e.table {
+                out.append(Located(value: t, position: e.position, path: path))
+            } else {
+                typeError(e, path, expected: "a table")
+            }
+        }
+        return out
+    }
+
+    /// A list of CIDR prefixes or single addresses. Host bits set and repeats are warnings (repeats are
+    /// dropped); nil when the key is missing, not an array, or empty.
+    mutating func prefixes(
+        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, noun: String
+    ) -> [Located<IPPrefix>]? {
+        let p = join(path, key)
+        guard let v = t[key] else {
+            if required { error(at, path, "missing required key '\(key)' (a list of \(noun)s)") }
+            return nil
+        }
+        guard let items = v.array else {
+            typeError(v, p, expected: "an array of \(noun)s like [\"10.0.0.0/8\"]")
+            return nil
+        }
+        if items.isEmpty {
+            error(v.position, p, "must list at least one \(noun)")
+            return nil
+        }
+        var out: [Located<IPPrefix>] = []
+        var seen: [PrefixKey: Int] = [:]
+        for (n, e) in items.enumerated() {
+            let ep = "\(p)[\(n)]"
+            guard let s = e.string else {
+                typeError(e, ep, expected: "a string like \"10.0.0.0/8\"")
+                continue
+            }
+            guard let parsed = IPPrefix(s) else {
+                error(e.position, ep, "'\(s)' is not an IPv4 or IPv6 \(noun)")
+                continue
+            }
+            let prefix = IPPrefix(address: parsed.address, length: parsed.length)
+            if parsed.hadHostBits {
+                warning(e.position, ep, "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
+            }
+            if let first = seen[PrefixKey(prefix)] {
+                warning(e.position, ep, "\(prefix) is listed twice (also \(p)[\(first)])")
+                continue
+            }
+            seen[PrefixKey(prefix)] = n
+            out.append(Located(value: prefix, position: e.position, path: ep))
+        }
+        return out
+    }
+
+    mutating func ports(
+        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool
+    ) -> [PortSpec]? {
+        let p = join(path, key)
+        guard let v = t[key] else {
+            if required { error(at, path, "missing required key '\(key)' (like [\"tcp/443\"])") }
+            return nil
+        }
+        guard let items = v.array else {
+            typeError(v, p, expected: "an array of ports like [\"tcp/443\", \"udp/53\"]")
+            return nil
+        }
+        if items.isEmpty {
+            error(v.position, p, "must list at least one port (tcp/N, udp/N, tcp/N-M, udp/N-M, icmp or any)")
+            return nil
+        }
+        var out: [PortSpec] = []
+        var ok = true
+        for (n, e) in items.enumerated() {
+            let ep = "\(p)[\(n)]"
+            guard let s = e.string else {
+                typeError(e, ep, expected: "a string like \"tcp/443\"")
+                ok = false
+                continue
+            }
+            switch PortSpec.parse(s) {
+            case .success(let spec): out.append(spec)
+            case .failure(let why):
+                error(e.position, ep, "'\(s)' is not a port: \(why.reason)")
+                ok = false
+            }
+        }
+        return ok ? out : nil
+    }
+
+    mutating func string(
+        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, hint: String = ""
+    ) -> Located<String>? {
+        let p = join(path, key)
+        guard let v = t[key] else {
+            if required { error(at, path, "missing required key '\(key)'\(hint)") }
+            return nil
+        }
+        guard let s = v.string else {
+            typeError(v, p, expected: "a string")
+            return nil
+        }
+        return Located(value: s, position: v.position, path: p)
+    }
+
+    mutating func nonEmptyString(
+        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, hint: String = ""
+    ) -> Located<String>? {
+        guard let s = string(t, key, in: path, at: at, required: required, hint: hint) else { return nil }
+        if s.value.allSatisfy(\.isWhitespace) {
+            error(s.position, s.path, "must not be empty")
+            return nil
+        }
+        return s
+    }
+
+    mutating func tableOf(_ v: TOMLValue, path: String, expected: String? = nil) -> TOMLTable? {
+        if let t = v.table { return t }
+        typeError(v, path, expected: expected ?? "a table [\(path)]")
+        return nil
+    }
+
+    /// Unknown keys, each an error listing the allowed ones (and the nearest, for a likely typo).
+    mutating func checkKeys(_ t: TOMLTable, path: String, allowed: [String]) {
+        for e in t.entries where !allowed.contains(e.key) {
+            var message = "unknown key '\(e.key)'"
+            if let near = nearest(e.key, among: allowed) { message += " (did you mean '\(near)'?)" }
+            message += "; allowed keys: " + allowed.joined(separator: ", ")
+            error(e.keyPosition, join(path, e.key), message)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import ZonesepCore
+
+/// A value taken from the file, with where it was.
+struct Located<Value> {
+    var value: Value
+    var position: TOMLPosition
+    var path: String
+}
+
+private let topLevelKeys = ["sensor", "internal", "zones", "gateways", "conduits", "sanitisation", "exceptions"]
+
+/// The checks that turn a parsed zones.conf into a `PolicyConfig`, collecting every problem as a
+/// diagnostic rather than stopping at the first. The sensor, internal space and zones are here; the
+/// declarations, typed reads and reporting are in ConfigChecker+*.swift.
+struct ConfigChecker {
+    let fileName: String
+    let now: Int64?
+    var diagnostics: [ConfigDiagnostic] = []
+
+    init(fileName: String, now: Int64?) {
+        self.fileName = fileName
+        self.now = now
+    }
+
+    var errorCount: Int { diagnostics.count { $0.severity == .error } }
+
+    mutating func check(_ root: TOMLTable) -> PolicyConfig {
+        checkKeys(root, path: "", allowed: topLevelKeys)
+        let sensor = checkSensor(root)
+        let errorsBefore = errorCount
+        let internalNets = checkInternal(root)
+        let internalComplete = errorCount == errorsBefore
+        let (zones, zonesComplete) = checkZones(root)
+        let gateways = checkGateways(root)
+        // Where a zone or the internal space could not be read, an address's zone is not known: skip
+        // what depends on it rather than report problems that are only echoes of those.
+        let space = zonesComplete && internalComplete ? AddressSpace(zones: zones, internal: internalNets) : nil
+        let conduits = checkConduits(root, space: space)
+        let sanitisation = checkSanitisation(root, space: space)
+        let exceptions = checkExceptions(root, space: space)
+        let declared = conduits.count + sanitisation.count + gateways.count + exceptions.count
+        if declared > Policy.maxDeclarations {
+            // A flow entry names the declaration that allowed it in 16 bits.
+            error(
+                nil, "",
+                "\(declared) conduits, sanitisation paths, gateways and exceptions are declared; at most "
+                    + "\(Policy.maxDeclarations) are supported")
+        }
+        return PolicyConfig(
+            sensor: sensor, internal: internalNets, zones: zones, gateways: gateways, conduits: conduits,
+            sanitisation: sanitisation, exceptions: exceptions)
+    }
+
+    // MARK: Sections
+
+    mutating func checkSensor(_ root: TOMLTable) -> String {
+        guard let v = root["sensor"] else { return "zonesep" }
+        guard let t = tableOf(v, path: "sensor") else { return "zonesep" }
+        checkKeys(t, path: "sensor", allowed: ["name"])
+        guard let name = nonEmptyString(t, "name", in: "sensor", at: v.position, required: false) else {
+            return "zonesep"
+        }
+        return name.value
+    }
+
+    mutating func checkInternal(_ root: TOMLTable) -> [IPPrefix] {
+        guard let v = root["internal"], let t = tableOf(v, path: "internal") else {
+            return PolicyConfig.defaultInternal
+        }
+        checkKeys(t, path: "internal", allowed: ["networks"])
+        guard let nets = prefixes(t, "networks", in: "internal", at: v.position, required: false, noun: "network")
+        else { return PolicyConfig.defaultInternal }
+        return nets.map(\.value)
+    }
+
+    /// The zones that could be read, and whether every declared zone could.
+    mutating func checkZones(_ root: TOMLTable) -> ([Zone], Bool) {
+        guard let v = root["zones"] else {
+            error(nil, "zones", "no zones are declared; declare each as [zones.<id>] with kind and networks")
+            return ([], false)
+        }
+        guard let all = tableOf(v, path: "zones") else { return ([], false) }
+        if all.isEmpty {
+            error(v.position, "zones", "no zones are declared; declare each as [zones.<id>] with kind and networks")
+            return ([], false)
+        }
+        var zones: [Zone] = []
+        var complete = true
+        // Every network seen so far, for "the same prefix in two zones".
+        var owners: [PrefixKey: (zone: String, line: Int)] = [:]
+        let maxZones = Int(ZoneRef.external.rawValue)
+        if all.entries.count > maxZones {
+            error(v.position, "zones", "\(all.entries.count) zones are declared; at most \(maxZones) are supported")
+            complete = false
+        }
+        for entry in all.entries {
+            let id = entry.key
+            let path = join("zones", id)
+            var ok = true
+            if id.isEmpty {
+                error(entry.keyPosition, path, "a zone id cannot be empty")
+                ok = false
+            } else if ZonesConfigLoader.reservedZoneIDs.contains(id.lowercased()) {
+                error(
+                    entry.keyPosition, path,
+                    "zone id '\(id)' is reserved: external, unzoned and local name address classes in alerts")
+                ok = false
+            }
+            guard let t = tableOf(entry.value, path: path, expected: "a table [zones.\(tomlKeyText(id))]") else {
+                complete = false
+                continue
+            }
+            let at = entry.value.position
+            checkKeys(t, path: path, allowed: ["kind", "label", "networks"])
+            var kind: ZoneKind?
+            if let k = string(t, "kind", in: path, at: at, required: true, hint: " (mynumber, lgwan or internet)") {
+                kind = ZoneKind(rawValue: k.value)
+                if kind == nil {
+                    error(k.position, k.path, "'\(k.value)' is not a zone kind; expected mynumber, lgwan or internet")
+                }
+            }
+            let label = nonEmptyString(t, "label", in: path, at: at, required: false)
+            let networks = prefixes(t, "networks", in: path, at: at, required: true, noun: "network")
+            for n in networks ?? [] {
+                let key = PrefixKey(n.value)
+                if let owner = owners[key], owner.zone != id {
+                    error(
+                        n.position, n.path,
+                        "\(n.value) is in both zone '\(owner.zone)' (line \(owner.line)) and zone '\(id)'; "
+                            + "a network belongs to one zone")
+                    ok = false
+                } else {
+                    owners[key] = (id, n.position.line)
+                }
+            }
+            guard ok, let kind, let networks else {
+                complete = false
+                continue
+            }
+            zones.append(Zone(id: id, kind: kind, label: label?.value, networks: networks.map(\.value)))
+        }
+        return (zones, complete)
+    }
+}
+
+struct NameRegistry {
+    var seen: [String: (path: String, line: Int)] = [:]
+}
+
+/// A prefix by its bits only (`IPPrefix` equality also compares `hadHostBits`).
+struct PrefixKey: Hashable {
+    var first: UInt128
+    var length: Int
+    init(_ p: IPPrefix) {
+        first = p.first
+        length = p.length
+    }
+}

@@ -35,10 +35,12 @@ let package = Package(
         .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore", "ZonesepCrypto"]),
         // Alert and summary encoders (JSON Lines, text).
         .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL"]),
+        // The run itself: the session around the engine, the sinks and delivery stages, live capture workers.
+        .target(name: "ZonesepRuntime", dependencies: ["ZonesepCore", "ZonesepCapture", "ZonesepOutput"]),
         .executableTarget(
             name: "zonesep",
             dependencies: [
-                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto",
+                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto", "ZonesepRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
         .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
+        .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime"]),
         .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
     ]
 )

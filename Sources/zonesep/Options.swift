@@ -1,4 +1,6 @@
 import ArgumentParser
+import ZonesepOutput
+import ZonesepRuntime
 
 /// `--config`, shared by every subcommand that reads zones.conf.
 struct ConfigOptions: ParsableArguments {
@@ -6,9 +8,7 @@ struct ConfigOptions: ParsableArguments {
     var config: String = "zones.conf"
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// How alerts and the summary are written.
 struct OutputOptions: ParsableArguments {

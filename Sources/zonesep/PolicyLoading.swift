@@ -1,5 +1,6 @@
 import ZonesepConfig
 import ZonesepCore
+import ZonesepRuntime
 
 /// Loads zones.conf for any subcommand: every diagnostic goes to stderr; nil means do not start.
 enum PolicyLoading {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZonesepRuntime
 
 #if canImport(Glibc)
     import Glibc

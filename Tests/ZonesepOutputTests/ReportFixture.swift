@@ -88,24 +88,15 @@ enum ReportFixture {
 
     /// Replays `frames` through a verifier and builds the summary the way `Session` does.
     static func summary(policy: Policy, frames: [(Int64, [UInt8])] = frames()) -> ReplaySummary {
-        let verifier = Verifier(policy: policy, flowCapacity: 1024)
-        final class Collector: @unchecked Sendable {
-            var open: [UInt64: Alert] = [:]
-            var ended: [Violation] = []
-        }
-        let c = Collector()
-        verifier.onFlowEnd = { flow, reason in
-            guard flow.verdict != nil, let a = c.open.removeValue(forKey: flow.serial) else { return }
-            c.ended.append(Violation(alert: a, flow: flow, end: reason))
-        }
+        let collector = ViolationCollector()
+        let verifier = Verifier(policy: policy, flowCapacity: 1024, sink: collector)
         var file = ReplaySummary.FileResult(path: "captures/test <1>.pcap")
         file.linkType = "EN10MB"
         for (seconds, bytes) in frames {
             let t = t0 + seconds * 1_000_000
-            let alert = bytes.withUnsafeBytes {
+            _ = bytes.withUnsafeBytes {
                 verifier.process(timestamp: t, bytes: $0, wireLength: bytes.count, linkType: .ethernet)
             }
-            if let alert { c.open[alert.flowSerial] = alert }
             file.packets += 1
             if file.firstPacketMicros == nil { file.firstPacketMicros = t }
             file.lastPacketMicros = t
@@ -115,7 +106,7 @@ enum ReportFixture {
             policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: [file],
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity,
-            violations: c.ended.sorted { $0.alert.flowSerial < $1.alert.flowSerial })
+            violations: collector.inStartOrder)
     }
 
     static let provenance = AuditReport.Provenance(

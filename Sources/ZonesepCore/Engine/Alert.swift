@@ -30,7 +30,7 @@ public struct Alert: Sendable, Equatable {
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
         timestampMicros = e.firstSeen
-        verdict = Verdict(rule: rule, conduit: Int(e.conduit))
+        verdict = Verdict(rule: rule, conduit: Int(e.declaration))
         proto = k.proto
         srcIP = e.initiatorIsA ? k.addressA : k.addressB
         destIP = e.initiatorIsA ? k.addressB : k.addressA

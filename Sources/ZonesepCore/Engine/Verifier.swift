@@ -1,7 +1,8 @@
 /// The packet-matching loop: decode → classify → flow → policy, one pass over each packet.
 ///
-/// Owns the flow table and the counters; I/O stays outside (capture feeds bytes in, the caller writes
-/// the alerts that come out). Allocation-free per packet once the flow table is warm.
+/// Owns the flow table and the counters; I/O stays outside: capture feeds frames in, and what happens to
+/// flows comes out as events, in batches, to one `EventSink` (see `Engine/Events`). Allocation-free per
+/// packet once the flow table is warm.
 ///
 /// Mutable state is private behind read-only accessors: with no access from outside the module the
 /// optimiser drops the dynamic exclusivity checks that would otherwise cost a few nanoseconds a packet.
@@ -19,6 +20,10 @@ public final class Verifier {
         return m
     }
     private var _policy: Policy
+    /// The judge of new flows, over `_policy`.
+    private var judge: FlowJudge
+    /// Where events go; nil: nowhere (the counters, matrix and returned alerts still work).
+    private let sink: EventSink?
     /// Everything the per-packet path mutates, behind a pointer: a class's stored properties get a dynamic
     /// exclusivity check on each access (about 350 instructions a packet here, by callgrind), memory reached
     /// through a pointer does not. Only this class touches it, one packet at a time.
@@ -31,10 +36,22 @@ public final class Verifier {
         var cells: UnsafeMutablePointer<UInt64>
         var fragments = FragmentTable()
         var nextSerial: UInt64 = 1
-        var lastFlowSerial: UInt64 = 0
-        var lastFlowViolates = false
         /// The table index of the flow the last packet started when it raised an alert.
         var alertIndex = 0
+        /// Events waiting for the sink, `eventCount` of `eventCapacity`.
+        var events: UnsafeMutablePointer<EngineEvent>
+        var eventCount = 0
+        /// What the sink wants, split into flags the per-packet code tests with one load each.
+        var wantsFlaggedPackets = false
+        var wantsAllStarts = false
+        var wantsViolationStarts = false
+        var wantsAllEnds = false
+        var wantsViolationEnds = false
+        /// The frames being processed (what `flaggedPacket` events index) and the index of the current one.
+        var frames = UnsafeBufferPointer<Frame>(start: nil, count: 0)
+        var frameIndex: Int32 = 0
+        var linkType = LinkType.ethernet
+        var policyEpoch = 0
     }
     private let state: UnsafeMutablePointer<State>
     /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy). Held
@@ -60,12 +77,11 @@ public final class Verifier {
             addressA: IPAddress(rawValue: 0), addressB: IPAddress(rawValue: 0), portA: 0, portB: 0, proto: 0,
             vlans: 0)
     }
-    /// Called for each flow as it leaves the table (idle, closed, evicted, end of capture).
-    public var onFlowEnd: ((FlowEntry, FlowEndReason) -> Void)?
-    /// The flow the last processed packet belongs to (0 when none: not IP, malformed, an orphan fragment)
-    /// and whether it violates: evidence capture reads them after `process`, so it needs no lookup of its own.
-    public var lastFlowSerial: UInt64 { state.pointee.lastFlowSerial }
-    public var lastFlowViolates: Bool { state.pointee.lastFlowViolates }
+    /// Events a batch of frames can leave before the sink is called mid-batch: a frame makes at most a
+    /// start, a flagged packet and a few ends (eviction, reopening, the idle sweep's two).
+    static let eventCapacity = 8 * batchSize
+    /// A frame standing alone (`process(timestamp:…)`), for the events that point at it.
+    private let singleFrame: UnsafeMutablePointer<Frame>
 
     /// Flows examined by the idle sweep per packet: enough to keep up with any arrival rate of new flows.
     public static let sweepBudget = 2
@@ -78,12 +94,27 @@ public final class Verifier {
     /// 4 and 8 in `core-profile`, and 8 about 10 % faster than asking for the whole batch at once.
     static let lookahead = 16
 
-    public init(policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts()) {
+    /// `sink` receives the events it asks for (its `interests`, read once here).
+    public init(
+        policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(), sink: EventSink? = nil
+    ) {
         self._policy = policy
+        self.judge = FlowJudge(policy: policy)
+        self.sink = sink
         self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
         state = .allocate(capacity: 1)
         let matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
-        state.initialize(to: State(matrix: matrix, cells: Verifier.cells(for: matrix)))
+        let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
+        state.initialize(to: State(matrix: matrix, cells: Verifier.cells(for: matrix), events: events))
+        let wants = sink?.interests ?? []
+        state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
+        state.pointee.wantsAllStarts = wants.contains(.flowStarts)
+        state.pointee.wantsViolationStarts = wants.contains(.violationStarts) || wants.contains(.flowStarts)
+        state.pointee.wantsAllEnds = wants.contains(.flowEnds)
+        state.pointee.wantsViolationEnds = wants.contains(.violationEnds) || wants.contains(.flowEnds)
+        singleFrame = .allocate(capacity: 1)
+        singleFrame.initialize(
+            to: Frame(timestamp: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0), wireLength: 0))
         single = .allocate(capacity: 1)
         single.initialize(to: DecodedPacket())
         current = .allocate(capacity: 1)
@@ -103,7 +134,9 @@ public final class Verifier {
 
     deinit {
         state.pointee.cells.deallocate()
+        state.pointee.events.deallocate()
         state.deinitialize(count: 1)
+        singleFrame.deallocate()
         state.deallocate()
         single.deinitialize(count: 1)
         single.deallocate()
@@ -119,6 +152,7 @@ public final class Verifier {
     /// live flow's zones are looked up again in the new map (an index into the old map's zones would name
     /// another zone, or none, in the new one).
     public func replacePolicy(_ new: Policy) {
+        flushEvents()  // events made under the old map are read with it
         let old = matrix
         var fresh = ZoneMatrix(zoneCount: new.config.zones.count)
         func map(_ i: Int) -> ZoneRef? {
@@ -147,6 +181,8 @@ public final class Verifier {
         }
         state.pointee.matrix = fresh
         _policy = new
+        judge = FlowJudge(policy: new)
+        state.pointee.policyEpoch &+= 1
         let map = new.zoneMap
         flows.updateEach { e in
             e.zoneA = map.lookup(e.key.addressA)
@@ -159,10 +195,16 @@ public final class Verifier {
         timestamp now: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: LinkType
     ) -> Alert? {
         current.pointee = single
+        singleFrame.pointee = Frame(timestamp: now, bytes: bytes, wireLength: wireLength)
+        state.pointee.frames = UnsafeBufferPointer(start: singleFrame, count: 1)
+        state.pointee.linkType = linkType
+        state.pointee.frameIndex = 0
         PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
         begin(timestamp: now, wireLength: wireLength)
-        guard processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0) else { return nil }
-        return Alert(flow: flows[state.pointee.alertIndex])
+        let raised = processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0)
+        let alert = raised ? Alert(flow: flows[state.pointee.alertIndex]) : nil
+        flushEvents()
+        return alert
     }
 
     /// One frame for `process(batch:linkType:each:)`.
@@ -178,8 +220,8 @@ public final class Verifier {
     }
 
     /// Processes up to `batchSize` frames in order, with exactly the outcome of calling `process` for each,
-    /// and calls `alert(i, a)` right after frame `i` when it raises `a` (so `lastFlowSerial` and the rest
-    /// describe frame `i` there). The bytes of every frame must stay valid for the whole call.
+    /// and calls `alert(i, a)` right after frame `i` when it raises `a`. The bytes of every frame must stay
+    /// valid for the whole call: the events of the batch go to the sink, pointing at them, before it returns.
     ///
     /// Only frames that raise an alert reach the closure: an `Alert?` per frame would cost a few copies of
     /// a large value on every packet.
@@ -188,8 +230,12 @@ public final class Verifier {
     /// touches the flow-table memory the frame will need (its index slot, then its entry), so the batch's
     /// cache misses overlap instead of stalling one packet after another. A common frame of a flow already
     /// in the table then takes the fast lane; everything else is decoded in full and goes the general way.
-    public func process(batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void) {
+    public func process(
+        batch: UnsafeBufferPointer<Frame>, linkType: LinkType, alert: (Int, Alert) -> Void = { _, _ in }
+    ) {
         let n = min(batch.count, Verifier.batchSize)
+        state.pointee.frames = batch
+        state.pointee.linkType = linkType
         readTuples(batch, count: n, linkType: linkType)
         // The entries, `lookahead` frames ahead (see `readTuples`).
         let lookahead = Verifier.lookahead
@@ -201,12 +247,14 @@ public final class Verifier {
             if k + lookahead < n { touchEntry(k + lookahead) }
             let now = batch[k].timestamp
             let wireLength = batch[k].wireLength
+            state.pointee.frameIndex = Int32(truncatingIfNeeded: k)
             begin(timestamp: now, wireLength: wireLength)
             if lanes[k].common && fastLane(lanes + k, timestamp: now, wireLength: wireLength) { continue }
             if generalWay(batch[k], k, linkType: linkType), let a = Alert(flow: flows[state.pointee.alertIndex]) {
                 alert(k, a)
             }
         }
+        flushEvents()
         if batch.count > n { processOneByOne(batch, from: n, linkType: linkType, alert: alert) }
     }
 
@@ -314,8 +362,6 @@ public final class Verifier {
     private func count(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64, fromA: Bool, wireLength: Int) {
         let n = UInt64(wireLength)
         e.pointee.lastSeen = now
-        state.pointee.lastFlowSerial = e.pointee.serial
-        state.pointee.lastFlowViolates = e.pointee.rule != FlowEntry.noVerdict
         // Both directions' counts, one of them by zero: the direction alternates unpredictably, and a
         // branch on it mispredicted every other packet.
         let a = UInt64(Branchless.bit(fromA))
@@ -324,6 +370,30 @@ public final class Verifier {
         e.pointee.packetsBA &+= 1 &- a
         e.pointee.bytesAB &+= bytesA
         e.pointee.bytesBA &+= n &- bytesA
+        if state.pointee.wantsFlaggedPackets && e.pointee.rule != FlowEntry.noVerdict {
+            emit(EngineEvent(kind: .flaggedPacket, flow: e.pointee, frame: state.pointee.frameIndex))
+        }
+    }
+
+    /// Queues an event for the sink, handing the queue over first when it is full.
+    @inline(__always)
+    private func emit(_ event: EngineEvent) {
+        if state.pointee.eventCount == Verifier.eventCapacity { flushEvents() }
+        (state.pointee.events + state.pointee.eventCount).initialize(to: event)
+        state.pointee.eventCount &+= 1
+    }
+
+    /// Hands the queued events to the sink, with the frames they point at. Out of line: once a batch.
+    @inline(never)
+    private func flushEvents() {
+        let count = state.pointee.eventCount
+        guard count > 0 else { return }
+        state.pointee.eventCount = 0
+        guard let sink else { return }
+        sink.consume(
+            EventBatch(
+                events: UnsafeBufferPointer(start: state.pointee.events, count: count), frames: state.pointee.frames,
+                linkType: state.pointee.linkType, policy: _policy, policyEpoch: state.pointee.policyEpoch))
     }
 
     /// The TCP state machine: RST closes the flow, FIN marks its sender's side.
@@ -375,8 +445,6 @@ public final class Verifier {
     private func begin(timestamp now: Int64, wireLength: Int) {
         state.pointee.counters.packets &+= 1
         state.pointee.counters.bytes &+= UInt64(wireLength)
-        state.pointee.lastFlowSerial = 0
-        state.pointee.lastFlowViolates = false
         if state.pointee.counters.firstPacketMicros == nil { state.pointee.counters.firstPacketMicros = now }
         state.pointee.counters.lastPacketMicros = now
         // unowned(unsafe): the closure lives only for this call, and a strong capture costs a retain and a
@@ -461,32 +529,33 @@ public final class Verifier {
         return raised
     }
 
-    /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict. Returns whether
-    /// the flow violates (its alert is built from the entry).
+    /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict (by `judge`).
+    /// Returns whether the flow violates (its alert is built from the entry).
     func startFlow(_ i: Int, now: Int64, fromA: Bool, fromInner: Bool) -> Bool {
         let p = packet
-        let srcPort = fromInner ? p.innerSrcPort : p.srcPort
-        let dstPort = fromInner ? p.innerDstPort : p.dstPort
-        let hasPorts = fromInner ? p.innerHasPorts : p.hasPorts
-        let proto = fromInner ? p.innerProto : p.proto
-        // An ICMP error's inner packet was sent by its source: no flags or echo type to go on.
-        let decision = InitiatorRule.decide(
-            proto: proto, srcPort: srcPort, dstPort: dstPort, tcpFlags: fromInner ? 0 : p.tcpFlags,
-            icmpType: fromInner ? 0xff : p.icmpType, hasPorts: hasPorts)
-        let map = _policy.zoneMap
         var e = flows[i]
+        let macs = !fromInner ? (p.srcMAC, p.dstMAC) : (nil, nil)
+        // An ICMP error's inner packet was sent by its source: no flags or echo type to go on.
+        let o = FlowJudge.Observation(
+            sender: fromA ? e.key.addressA : e.key.addressB, receiver: fromA ? e.key.addressB : e.key.addressA,
+            proto: e.key.proto, senderPort: fromA ? e.key.portA : e.key.portB,
+            receiverPort: fromA ? e.key.portB : e.key.portA, hasPorts: fromInner ? p.innerHasPorts : p.hasPorts,
+            tcpFlags: fromInner ? 0 : p.tcpFlags, icmpType: fromInner ? 0xff : p.icmpType, senderMAC: macs.0,
+            receiverMAC: macs.1)
+        let decision = judge.decide(o, at: now)
         e.serial = state.pointee.nextSerial
         state.pointee.nextSerial &+= 1
         e.firstSeen = now
         e.initiatorIsA = decision.senderInitiates == fromA
         e.method = decision.method
-        e.zoneA = map.lookup(e.key.addressA)
-        e.zoneB = map.lookup(e.key.addressB)
-        if !fromInner, let s = p.srcMAC, let d = p.dstMAC {
+        e.zoneA = fromA ? decision.senderZone : decision.receiverZone
+        e.zoneB = fromA ? decision.receiverZone : decision.senderZone
+        if let s = macs.0, let d = macs.1 {
             e.hasMACs = true
             e.macA = fromA ? s.rawValue : d.rawValue
             e.macB = fromA ? d.rawValue : s.rawValue
         }
+        let proto = e.key.proto
         if !fromInner && (proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6) {
             // Community ID orders ICMP by the initiator's message type.
             e.icmpType = p.icmpType
@@ -495,25 +564,17 @@ public final class Verifier {
         state.pointee.counters.flows &+= 1
         state.pointee.matrix.addFlow(from: e.initiatorZone, to: e.responderZone)
 
-        var raised = false
-        if _policy.mayViolate(e.zoneA, e.zoneB) {
-            let initiatorIsA = e.initiatorIsA
-            let ports = proto == IPProtocolNumber.tcp || proto == IPProtocolNumber.udp
-            let ends = FlowEnds(
-                initiator: initiatorIsA ? e.key.addressA : e.key.addressB,
-                responder: initiatorIsA ? e.key.addressB : e.key.addressA,
-                initiatorZone: e.initiatorZone, responderZone: e.responderZone, proto: proto,
-                port: ports ? (initiatorIsA ? e.key.portB : e.key.portA) : nil,
-                initiatorMAC: e.hasMACs ? MACAddress(rawValue: initiatorIsA ? e.macA : e.macB) : nil,
-                responderMAC: e.hasMACs ? MACAddress(rawValue: initiatorIsA ? e.macB : e.macA) : nil)
-            if let v = _policy.verdict(ends, at: now) {
-                e.rule = v.rule.rawValue
-                e.conduit = Int16(clamping: v.conduit)
-                state.pointee.counters.alertsByRule[Int(v.rule.rawValue)] &+= 1
-                raised = true
-            }
+        let j = decision.judgement
+        e.declaration = Int16(clamping: j.declaration)
+        let raised = j.rule != nil
+        if let rule = j.rule {
+            e.rule = rule.rawValue
+            state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
         }
         flows[i] = e
+        if raised ? state.pointee.wantsViolationStarts : state.pointee.wantsAllStarts {
+            emit(EngineEvent(kind: .flowStarted, flow: e, frame: state.pointee.frameIndex))
+        }
         return raised
     }
 
@@ -535,13 +596,19 @@ public final class Verifier {
         let map = _policy.zoneMap
         addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)
     }
+    /// A flow leaves the table: an event, when the sink wants it.
     func endFlow(_ e: FlowEntry, _ reason: FlowEndReason) {
-        onFlowEnd?(e, reason)
+        if e.rule != FlowEntry.noVerdict ? state.pointee.wantsViolationEnds : state.pointee.wantsAllEnds {
+            emit(EngineEvent(kind: .flowEnded, flow: e, endReason: reason))
+        }
     }
 
-    /// Ends every flow still in the table (the end of a replay), reporting each to `onFlowEnd`.
+    /// Ends every flow still in the table (the end of a replay), each with a `flowEnded` event, and hands
+    /// the last events to the sink.
     public func finish() {
+        state.pointee.frames = UnsafeBufferPointer(start: nil, count: 0)
         flows.drain(endFlow)
+        flushEvents()
     }
 
     /// Flows currently in the table.

@@ -14,8 +14,9 @@ public struct FlowEntry: Sendable {
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
     public var zoneB = ZoneRef.external
-    /// The conduit a `conduit-mac-mismatch` verdict concerns.
-    public var conduit: Int16 = -1
+    /// Index into `Policy.declarations`: the conduit a `conduit-mac-mismatch` verdict concerns, or the
+    /// declaration that allowed the flow; -1 for none.
+    public var declaration: Int16 = -1
     /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0

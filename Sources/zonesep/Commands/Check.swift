@@ -2,6 +2,7 @@ import ArgumentParser
 import ZonesepConfig
 import ZonesepCore
 import ZonesepOutput
+import ZonesepRuntime
 
 extension Zonesep {
     /// `zonesep check`: validate zones.conf and show the zone map it describes.

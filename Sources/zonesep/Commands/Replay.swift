@@ -2,6 +2,7 @@ import ArgumentParser
 import ZonesepCapture
 import ZonesepCore
 import ZonesepOutput
+import ZonesepRuntime
 
 extension Zonesep {
     /// `zonesep replay`: verify capture files against the policy, as an audit does.
@@ -42,14 +43,17 @@ extension Zonesep {
                 throw ExitCode(ExitStatus.usage)
             }
             let policy = Policy(config)
-            var runner = ReplayRunner(policy: policy, format: outputOptions.output, maxFlows: maxFlows)
-            runner.readerMode = reader
+            let delivery: DeliveryPipeline
             do {
-                try runner.session.enableDelivery(deliveryOptions, defaultSuppressWindow: 0)
+                delivery = try DeliveryPipeline(
+                    deliveryOptions.config(defaultSuppressWindow: 0),
+                    stdout: StdoutSink(format: outputOptions.output, flushEachLine: false))
             } catch {
                 Diagnostics.error(error.description)
                 throw ExitCode(ExitStatus.usage)
             }
+            var runner = ReplayRunner(policy: policy, delivery: delivery, maxFlows: maxFlows)
+            runner.readerMode = reader
             var status = runner.run(inputs)
             if !reportOptions.write(runner.summary, configPath: configOptions.config) { status = ExitStatus.usage }
             if status != ExitStatus.clean { throw ExitCode(status) }
@@ -61,14 +65,16 @@ extension Zonesep {
 /// the summary at the end whatever happened to the files.
 struct ReplayRunner {
     let session: Session
+    let delivery: DeliveryPipeline
     var inputFailed = false
     /// Which reader opens the files (the hidden `--reader` option; `auto` unless diagnosing).
     var readerMode = CaptureFileReader.Mode.auto
     /// The run's summary once `run` has returned (for the audit report).
     var summary: ReplaySummary?
 
-    init(policy: Policy, format: OutputFormat, maxFlows: Int) {
-        session = Session(policy: policy, format: format, maxFlows: maxFlows)
+    init(policy: Policy, delivery: DeliveryPipeline, maxFlows: Int) {
+        self.delivery = delivery
+        session = Session(policy: policy, maxFlows: maxFlows, sinks: delivery.eventSinks(session: 0))
     }
 
     mutating func run(_ inputs: [String]) -> Int32 {
@@ -80,8 +86,10 @@ struct ReplayRunner {
         let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
         var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
         replay(timeline, into: &results)
-        let summary = session.finish(files: results)
-        session.writeSummary(summary)
+        var summary = session.finish(files: results)
+        delivery.finish(into: &summary)
+        delivery.stdout.write(summary.record(format: delivery.stdout.format))
+        delivery.close()
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean

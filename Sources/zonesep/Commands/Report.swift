@@ -4,6 +4,7 @@ import ZonesepCapture
 import ZonesepCore
 import ZonesepCrypto
 import ZonesepOutput
+import ZonesepRuntime
 
 extension Zonesep {
     /// `zonesep report`: the audit report of a run saved as JSON Lines, the same document `replay --report`

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZonesepCapture
+import ZonesepRuntime
 
 extension Zonesep {
     /// `zonesep watch`: the live sensor on a switch mirror (SPAN) port.

@@ -1,3 +1,5 @@
+import ZonesepRuntime
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,6 +1,7 @@
 import ZonesepCapture
 import ZonesepCore
 import ZonesepOutput
+import ZonesepRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -29,8 +30,8 @@ struct WatchSettings {
 /// swaps in a reloaded map, and at the end stops the workers, joins them and writes the summary.
 final class WatchRunner {
     let settings: WatchSettings
-    /// Alert delivery shared by every worker (nil when nothing beyond stdout was asked for).
-    private var delivery: Delivery?
+    /// The outputs, shared by every worker.
+    private var delivery: DeliveryPipeline?
 
     init(_ settings: WatchSettings) { self.settings = settings }
 
@@ -45,17 +46,16 @@ final class WatchRunner {
         // Before any worker thread exists, so a stop is never handled by the default action.
         DaemonSignals.install(control)
 
-        let writer = EventWriter(format: settings.format)
-        var delivery: Delivery?
-        if let options = settings.delivery {
-            do {
-                delivery = try Delivery(
-                    options: options, defaultSuppressWindow: WatchSettings.suppressWindow, format: settings.format,
-                    stdout: { json, text in writer.record(json: json, text: text) })
-            } catch {
-                Diagnostics.error(error.description)
-                return ExitStatus.usage
-            }
+        let delivery: DeliveryPipeline
+        do {
+            var config = DeliveryConfig()
+            config.suppressWindowMicros = WatchSettings.suppressWindow
+            delivery = try DeliveryPipeline(
+                settings.delivery?.config(defaultSuppressWindow: WatchSettings.suppressWindow) ?? config,
+                stdout: StdoutSink(format: settings.format, flushEachLine: true))
+        } catch {
+            Diagnostics.error(error.description)
+            return ExitStatus.usage
         }
         self.delivery = delivery
         let captures: [PcapLive]
@@ -78,9 +78,8 @@ final class WatchRunner {
                 Diagnostics.error("cannot create a pipe: \(String(cString: strerror(errno)))")
                 return ExitStatus.usage
             }
-            let session = Session(policy: policy, format: settings.format, maxFlows: flowsEach)
-            session.alertSink = { alert, format in writer.alert(alert, format) }
-            if let delivery { session.share(delivery, as: workers.count) }
+            let session = Session(
+                policy: policy, maxFlows: flowsEach, sinks: delivery.eventSinks(session: workers.count))
             workers.append(
                 CaptureWorker(capture: capture, linkType: linkType, session: session, wakeup: wakeup, control: control))
         }
@@ -93,18 +92,23 @@ final class WatchRunner {
         var threads: [JoinableThread] = []
         var failed = false
         for worker in workers {
-            guard let thread = JoinableThread({ worker.run() }) else {
+            guard
+                let thread = JoinableThread({
+                    DaemonSignals.blockInCurrentThread()
+                    worker.run()
+                })
+            else {
                 Diagnostics.error("cannot start a capture thread: \(String(cString: strerror(errno)))")
                 failed = true
                 break
             }
             threads.append(thread)
         }
-        if !failed { failed = wait(for: workers, control: control, writer: writer, policy: &policy) }
+        if !failed { failed = wait(for: workers, control: control, policy: &policy) }
 
         for worker in workers { worker.requestStop() }
         for thread in threads { thread.join() }
-        writeStats(workers, writer: writer, sensor: policy.config.sensor)
+        writeStats(workers, sensor: policy.config.sensor)
         let captureFailure = workers.lazy.compactMap(\.failure).first
         if let e = captureFailure { Diagnostics.error("\(e.source): the capture failed: \(e.message)") }
 
@@ -118,11 +122,11 @@ final class WatchRunner {
             if let l = p.counters.lastPacketMicros { file.lastPacketMicros = max(file.lastPacketMicros ?? l, l) }
         }
         if var summary = SummaryMerge.merge(parts, files: [file]) {
-            delivery?.finish(into: &summary)
-            writer.summary(summary)
-            delivery?.writeToFile(json: summary.json(), at: summary.counters.lastPacketMicros)
+            delivery.finish(into: &summary)
+            delivery.stdout.write(summary.record(format: settings.format))
+            delivery.alertFile?.write(summary.record(format: .json))
         }
-        delivery?.close()
+        delivery.close()
         return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean
     }
 
@@ -141,9 +145,7 @@ final class WatchRunner {
     }
 
     /// The control loop: true when it ended because a worker's capture failed, false on a stop signal.
-    private func wait(for workers: [CaptureWorker], control: Wakeup, writer: EventWriter, policy: inout Policy)
-        -> Bool
-    {
+    private func wait(for workers: [CaptureWorker], control: Wakeup, policy: inout Policy) -> Bool {
         var fds = [pollfd(fd: control.readDescriptor, events: Int16(POLLIN), revents: 0)]
         let interval = Int64(settings.statsIntervalSeconds) * 1_000_000
         var nextStats = interval > 0 ? Monotonic.nowMicros() + interval : Int64.max
@@ -164,7 +166,7 @@ final class WatchRunner {
             if workers.contains(where: { $0.snapshot().ended }) { return true }
             let now = Monotonic.nowMicros()
             if now >= nextStats {
-                writeStats(workers, writer: writer, sensor: policy.config.sensor)
+                writeStats(workers, sensor: policy.config.sensor)
                 nextStats = max(nextStats + interval, now)
             }
         }
@@ -187,10 +189,10 @@ final class WatchRunner {
             "\(path): reloaded (\(config.zones.count) zones); flows are kept and each one's next verdict uses it")
     }
 
-    private func writeStats(_ workers: [CaptureWorker], writer: EventWriter, sensor: String) {
+    private func writeStats(_ workers: [CaptureWorker], sensor: String) {
         let stats = WatchStats(interface: settings.interface, snapshots: workers.map { $0.snapshot() })
         let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros())
-        writer.stats(json: json, text: stats.text())
-        delivery?.writeToFile(json: json, at: nil)
+        delivery?.writeAside(
+            Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: stats.text()))
     }
 }

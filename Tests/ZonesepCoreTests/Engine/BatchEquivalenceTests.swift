@@ -26,6 +26,8 @@ final class BatchEquivalenceTests: XCTestCase {
         var ended: [(serial: UInt64, reason: FlowEndReason, packets: UInt64, bytes: UInt64, tcpState: UInt8)] = []
         /// Zones of the flows that ended after the policy reload.
         var zonesAfterReload: [ZoneRef] = []
+        /// Every event the sink was handed, in order.
+        var events: [RecordingSink.Seen] = []
     }
 
     /// A random stream: TCP flows opened, used, closed by FIN or RST and reopened by SYN; UDP; ICMP echo and
@@ -83,11 +85,14 @@ final class BatchEquivalenceTests: XCTestCase {
         _ stream: [(time: Int64, frame: [UInt8])], batched: Bool, chunk: (inout SplitMix64) -> Int = { _ in 1 },
         reloadAt: Int? = nil
     ) -> (Verifier, Run) {
-        let v = Verifier(policy: Self.policy(), flowCapacity: 24)
+        let sink = RecordingSink()
+        let v = Verifier(policy: Self.policy(), flowCapacity: 24, sink: sink)
         var run = Run()
         var reloaded = false
-        v.onFlowEnd = { e, reason in
-            run.ended.append((e.serial, reason, e.packets, e.bytes, e.tcpState))
+        sink.each = { event, _ in
+            guard event.kind == .flowEnded else { return }
+            let e = event.flow
+            run.ended.append((e.serial, event.endReason, e.packets, e.bytes, e.tcpState))
             if reloaded { run.zonesAfterReload += [e.zoneA, e.zoneB] }
         }
         var r = SplitMix64(seed: 99)
@@ -113,18 +118,19 @@ final class BatchEquivalenceTests: XCTestCase {
                         wireLength: $0.frame.count + 4)
                 }
                 batch.withUnsafeBufferPointer { b in
-                    v.process(batch: b, linkType: .ethernet) { k, a in run.alerts.append((i + k, a, v.lastFlowSerial)) }
+                    v.process(batch: b, linkType: .ethernet) { k, a in run.alerts.append((i + k, a, a.flowSerial)) }
                 }
             } else if let a = v.process(
                 timestamp: frames[0].time,
                 bytes: UnsafeRawBufferPointer(rebasing: buffers[0][0..<frames[0].frame.count]),
                 wireLength: frames[0].frame.count + 4, linkType: .ethernet)
             {
-                run.alerts.append((i, a, v.lastFlowSerial))
+                run.alerts.append((i, a, a.flowSerial))
             }
             i += n
         }
         v.finish()
+        run.events = sink.seen
         return (v, run)
     }
 
@@ -139,6 +145,8 @@ final class BatchEquivalenceTests: XCTestCase {
         XCTAssertEqual(ra.ended.map(\.packets), rb.ended.map(\.packets), what)
         XCTAssertEqual(ra.ended.map(\.bytes), rb.ended.map(\.bytes), what)
         XCTAssertEqual(ra.ended.map(\.tcpState), rb.ended.map(\.tcpState), what)
+        XCTAssertEqual(ra.events.count, rb.events.count, what)
+        XCTAssertTrue(ra.events == rb.events, "\(what): the event streams differ")
         let (ca, cb) = (a.counters, b.counters)
         XCTAssertEqual(
             [ca.packets, ca.bytes, ca.ipPackets, ca.nonIPPackets, ca.flows],
@@ -160,6 +168,12 @@ final class BatchEquivalenceTests: XCTestCase {
             let single = run(s, batched: false)
             // The stream must have exercised what the fast lane can get wrong.
             XCTAssertGreaterThan(single.1.alerts.count, 20)
+            // Every violating flow's start reached the sink, pointing at the frame that started it, and
+            // its later packets followed as flagged packets.
+            let starts = single.1.events.filter { $0.kind == .flowStarted && $0.rule != FlowEntry.noVerdict }
+            XCTAssertEqual(starts.map(\.serial), single.1.alerts.map(\.serial))
+            XCTAssertEqual(starts.map(\.frameTime), single.1.alerts.map { Optional(s[$0.index].time) })
+            XCTAssertGreaterThan(single.1.events.filter { $0.kind == .flaggedPacket }.count, starts.count)
             XCTAssertTrue(single.1.ended.contains { $0.reason == .closed })
             XCTAssertTrue(single.1.ended.contains { $0.reason == .idle })
             XCTAssertGreaterThan(single.0.flows.evictions, 0)

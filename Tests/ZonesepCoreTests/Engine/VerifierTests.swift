@@ -162,7 +162,12 @@ final class VerifierTests: XCTestCase {
 
     func testFlowsEndWithTheirReason() {
         var ended: [(UInt16, FlowEndReason)] = []
-        verifier.onFlowEnd = { e, reason in ended.append((e.key.portA == 445 ? e.key.portB : e.key.portA, reason)) }
+        let sink = RecordingSink([.flowEnds])
+        verifier = Verifier(policy: verifier.policy, flowCapacity: 64, sink: sink)
+        sink.each = { event, _ in
+            let e = event.flow
+            ended.append((e.key.portA == 445 ? e.key.portB : e.key.portA, event.endReason))
+        }
         feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0)
         feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x11), at: 1)
         feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x11), at: 1.1)

@@ -4,11 +4,11 @@
 
 /// A non-blocking pipe that wakes a thread waiting in poll(2): written by other threads or by a signal
 /// handler, drained by the thread that owns it. A full pipe means a wake-up is already pending.
-final class Wakeup: Sendable {
-    let readDescriptor: Int32
-    let writeDescriptor: Int32
+public final class Wakeup: Sendable {
+    public let readDescriptor: Int32
+    public let writeDescriptor: Int32
 
-    init?() {
+    public init?() {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return nil }
         for fd in fds {
@@ -25,13 +25,13 @@ final class Wakeup: Sendable {
     }
 
     /// Wakes the owner (async-signal-safe: one write).
-    func wake(_ byte: UInt8 = 0) {
+    public func wake(_ byte: UInt8 = 0) {
         var b = byte
         _ = write(writeDescriptor, &b, 1)
     }
 
     /// Everything written since the last drain.
-    func drain() -> [UInt8] {
+    public func drain() -> [UInt8] {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64)
         while true {
@@ -48,8 +48,8 @@ final class Wakeup: Sendable {
 }
 
 /// The monotonic clock in µs: when to report stats and publish snapshots, never what is judged.
-enum Monotonic {
-    static func nowMicros() -> Int64 {
+public enum Monotonic {
+    public static func nowMicros() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000

@@ -1,23 +1,26 @@
 import Synchronization
 import ZonesepCapture
 import ZonesepCore
+import ZonesepOutput
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// What a worker last published for the stats record: read by the control thread while it runs.
-struct WorkerSnapshot: Sendable {
-    var packets: UInt64 = 0
-    var bytes: UInt64 = 0
-    var flows: UInt64 = 0
-    var flowsActive = 0
-    var alerts: UInt64 = 0
-    var anomalies: UInt64 = 0
-    var lastPacketMicros: Int64?
-    var kernel: KernelStats?
+public struct WorkerSnapshot: Sendable {
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    public var flows: UInt64 = 0
+    public var flowsActive = 0
+    public var alerts: UInt64 = 0
+    public var anomalies: UInt64 = 0
+    public var lastPacketMicros: Int64?
+    public var kernel: KernelStats?
     /// The worker has left its loop (stopped, or its capture failed).
-    var ended = false
+    public var ended = false
+
+    public init() {}
 }
 
 /// One capture thread: its own libpcap handle (a member of the fanout group when there are several) and
@@ -26,15 +29,15 @@ struct WorkerSnapshot: Sendable {
 ///
 /// `@unchecked Sendable`: `capture` and `session` are used by the worker's thread alone from `start` until
 /// the control thread has joined it; everything shared is behind a Mutex or an Atomic.
-final class CaptureWorker: @unchecked Sendable {
+public final class CaptureWorker: @unchecked Sendable {
     private struct Commands {
         var policy: Policy?
         var stop = false
     }
 
-    let capture: PcapLive
-    let linkType: LinkType
-    let session: Session
+    public let capture: PcapLive
+    public let linkType: LinkType
+    public let session: Session
     private let wakeup: Wakeup
     /// Wakes the control thread when this worker ends.
     private let control: Wakeup
@@ -43,16 +46,18 @@ final class CaptureWorker: @unchecked Sendable {
     private let commands = Mutex(Commands())
     private let published = Mutex(WorkerSnapshot())
     /// Why the capture ended by itself; read after the join.
-    private(set) var failure: PcapError?
+    public private(set) var failure: PcapError?
+    /// Frames waiting to go through the engine together.
+    private let batcher = FrameBatcher()
 
     /// Packets read between two looks at the clock (to publish a snapshot) and at the wake-up pipe.
-    static let batch = 256
+    public static let batch = 256
     /// How often a busy worker publishes its counts.
-    static let publishEveryMicros: Int64 = 200_000
+    public static let publishEveryMicros: Int64 = 200_000
     /// At most this many frames already in the kernel ring are judged after a stop.
-    static let drainLimit = 1 << 20
+    public static let drainLimit = 1 << 20
 
-    init(capture: PcapLive, linkType: LinkType, session: Session, wakeup: Wakeup, control: Wakeup) {
+    public init(capture: PcapLive, linkType: LinkType, session: Session, wakeup: Wakeup, control: Wakeup) {
         self.capture = capture
         self.linkType = linkType
         self.session = session
@@ -61,24 +66,23 @@ final class CaptureWorker: @unchecked Sendable {
     }
 
     /// Hands over a reloaded policy, taken between two packets.
-    func post(policy: Policy) {
+    public func post(policy: Policy) {
         commands.withLock { $0.policy = policy }
         generation.add(1, ordering: .releasing)
         wakeup.wake()
     }
 
-    func requestStop() {
+    public func requestStop() {
         commands.withLock { $0.stop = true }
         generation.add(1, ordering: .releasing)
         wakeup.wake()
     }
 
-    func snapshot() -> WorkerSnapshot { published.withLock { $0 } }
+    public func snapshot() -> WorkerSnapshot { published.withLock { $0 } }
 
-    /// The worker's loop: wait for packets or a command, judge every waiting packet, publish counts now and
+    /// The worker's loop (the caller keeps the daemon's signals away from its thread): wait for packets or a command, judge every waiting packet, publish counts now and
     /// then. On stop, what the kernel has already captured is still judged, so nothing seen is lost.
-    func run() {
-        DaemonSignals.blockInCurrentThread()
+    public func run() {
         var fds = [
             pollfd(fd: capture.selectableDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0),
@@ -94,6 +98,7 @@ final class CaptureWorker: @unchecked Sendable {
                 let g = generation.load(ordering: .acquiring)
                 if g != seen {
                     seen = g
+                    batcher.flush(to: session, linkType: linkType)  // judged with the map they came under
                     if applyCommands() {
                         stopping = true
                         break running
@@ -101,7 +106,9 @@ final class CaptureWorker: @unchecked Sendable {
                 }
                 switch capture.next() {
                 case .frame(let f):
-                    session.process((f.timestampMicros, f.bytes, f.wireLength), linkType: linkType)
+                    batcher.add(
+                        timestamp: f.timestampMicros, bytes: f.bytes, wireLength: f.wireLength, to: session,
+                        linkType: linkType)
                     n += 1
                 case .empty:
                     break reading
@@ -110,12 +117,14 @@ final class CaptureWorker: @unchecked Sendable {
                     break running
                 }
             }
+            batcher.flush(to: session, linkType: linkType)
             let now = Monotonic.nowMicros()
             if now - lastPublished >= CaptureWorker.publishEveryMicros {
                 publish(ended: false)
                 lastPublished = now
             }
         }
+        batcher.flush(to: session, linkType: linkType)
         if stopping { drain() }
         publish(ended: true)
         control.wake()
@@ -134,9 +143,11 @@ final class CaptureWorker: @unchecked Sendable {
     private func drain() {
         var n = 0
         while n < CaptureWorker.drainLimit, case .frame(let f) = capture.next() {
-            session.process((f.timestampMicros, f.bytes, f.wireLength), linkType: linkType)
+            batcher.add(
+                timestamp: f.timestampMicros, bytes: f.bytes, wireLength: f.wireLength, to: session, linkType: linkType)
             n += 1
         }
+        batcher.flush(to: session, linkType: linkType)
     }
 
     private func publish(ended: Bool) {

@@ -5,10 +5,10 @@ import ZonesepOutput
 #endif
 
 /// Diagnostics go to stderr at once, prefixed so they stand apart from alerts in a terminal.
-enum Diagnostics {
-    static func error(_ message: String) { emit("zonesep: error: \(message)\n") }
-    static func warning(_ message: String) { emit("zonesep: warning: \(message)\n") }
-    static func note(_ message: String) { emit("zonesep: \(message)\n") }
+public enum Diagnostics {
+    public static func error(_ message: String) { emit("zonesep: error: \(message)\n") }
+    public static func warning(_ message: String) { emit("zonesep: warning: \(message)\n") }
+    public static func note(_ message: String) { emit("zonesep: \(message)\n") }
 
     private static func emit(_ text: String) {
         var bytes = Array(text.utf8)

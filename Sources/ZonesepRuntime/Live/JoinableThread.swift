@@ -4,7 +4,7 @@
 
 /// A POSIX thread that can be joined: a worker's state is read by the control thread only after the
 /// join, which orders every write the worker made before it (Foundation's Thread cannot be joined).
-struct JoinableThread {
+public struct JoinableThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
@@ -13,7 +13,7 @@ struct JoinableThread {
     private let thread: pthread_t
 
     /// Starts `body` on a new thread; nil when the system refuses one.
-    init?(_ body: @escaping @Sendable () -> Void) {
+    public init?(_ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
@@ -30,5 +30,5 @@ struct JoinableThread {
         self.thread = thread
     }
 
-    func join() { pthread_join(thread, nil) }
+    public func join() { pthread_join(thread, nil) }
 }

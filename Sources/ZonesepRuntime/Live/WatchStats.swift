@@ -4,14 +4,14 @@ import ZonesepOutput
 
 /// The periodic `stats` record of a live session: the workers' counts added up, with the kernel's
 /// received and dropped counts, so an operator sees when the sensor is losing packets.
-struct WatchStats {
-    var interface: String
-    var workers: Int
-    var totals = WorkerSnapshot()
+public struct WatchStats {
+    public var interface: String
+    public var workers: Int
+    public var totals = WorkerSnapshot()
     /// Packets per worker: a fanout that leaves one worker idle, or overloads one, shows here.
-    var workerPackets: [UInt64]
+    public var workerPackets: [UInt64]
 
-    init(interface: String, snapshots: [WorkerSnapshot]) {
+    public init(interface: String, snapshots: [WorkerSnapshot]) {
         self.interface = interface
         workers = snapshots.count
         workerPackets = snapshots.map(\.packets)
@@ -29,7 +29,7 @@ struct WatchStats {
 
     /// `timestamp` is the latest packet time (null before the first packet), like every other record;
     /// `wall_time` says when the record was written.
-    func json(sensor: String, wallMicros: Int64) -> String {
+    public func json(sensor: String, wallMicros: Int64) -> String {
         var o = JSONObject()
         o.add("timestamp", totals.lastPacketMicros.map(Timestamp.rfc3339))
         o.add("event_type", "stats")
@@ -53,7 +53,7 @@ struct WatchStats {
     }
 
     /// One line for stderr.
-    func text() -> String {
+    public func text() -> String {
         let t = totals
         let kernel =
             t.kernel.map { "kernel received \($0.received) dropped \($0.dropped) if_dropped \($0.interfaceDropped)" }
@@ -64,9 +64,9 @@ struct WatchStats {
 }
 
 /// The workers' summaries as one: what a single flow table would have reported.
-enum SummaryMerge {
+public enum SummaryMerge {
     /// Every part must come from the same policy (workers take each reload before they finish).
-    static func merge(_ parts: [ReplaySummary], files: [ReplaySummary.FileResult]) -> ReplaySummary? {
+    public static func merge(_ parts: [ReplaySummary], files: [ReplaySummary.FileResult]) -> ReplaySummary? {
         guard var total = parts.first else { return nil }
         total.files = files
         for p in parts.dropFirst() {

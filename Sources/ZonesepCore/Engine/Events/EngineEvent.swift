@@ -1,0 +1,34 @@
+/// What the engine tells its sinks: a value with no references, so a batch of them is a flat buffer the
+/// engine fills without allocating and hands over whole.
+///
+/// The flow's entry is copied in as it stood when the event happened: a sink never looks into the flow
+/// table (which the next packet may change) to learn about a flow.
+public struct EngineEvent: Sendable {
+    public enum Kind: UInt8, Sendable {
+        /// A new flow was judged: `flow.verdict` is its rule (nil: allowed), `flow.declaration` the
+        /// declaration that allowed it or that a `conduit-mac-mismatch` concerns.
+        case flowStarted
+        /// A packet of a flow with a verdict (for evidence): `frame` indexes the batch's frames.
+        case flaggedPacket
+        /// A flow left the table: `flow` has its final counters, `endReason` why.
+        case flowEnded
+    }
+
+    public var kind: Kind
+    public var endReason: FlowEndReason
+    /// The frame of the batch the event belongs to (flow starts and flagged packets), -1 for none (a flow
+    /// that ended by idling out while another frame was being processed, or at the end of the run).
+    public var frame: Int32
+    public var flow: FlowEntry
+
+    @inlinable
+    public init(kind: Kind, flow: FlowEntry, frame: Int32 = -1, endReason: FlowEndReason = .idle) {
+        self.kind = kind
+        self.flow = flow
+        self.frame = frame
+        self.endReason = endReason
+    }
+
+    /// Whether this event reports a flow that broke a rule (its start, its packets or its end).
+    @inlinable public var concernsViolation: Bool { flow.rule != FlowEntry.noVerdict }
+}

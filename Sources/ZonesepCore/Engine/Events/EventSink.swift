@@ -1,0 +1,74 @@
+/// The one interface between the engine and every output: stdout, files, syslog, evidence, flow records,
+/// metrics, the summary. The engine calls it with a batch of events at the end of each batch of frames
+/// (or sooner, when its event buffer fills), never once per packet.
+///
+/// A sink says up front which events it wants (`interests`), so that the engine produces nothing that
+/// nobody reads: with only alerts wanted, an allowed flow costs no event at all.
+public protocol EventSink: AnyObject {
+    var interests: EventInterests { get }
+    /// Events in the order they happened. The batch, and the frame bytes it points at, are valid only
+    /// during the call: a sink copies what it keeps.
+    func consume(_ batch: EventBatch)
+}
+
+/// Which events a sink wants; the engine takes the union of its sinks' interests.
+public struct EventInterests: OptionSet, Sendable {
+    public let rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Starts of flows with a verdict (alerts).
+    public static let violationStarts = EventInterests(rawValue: 1)
+    /// Starts of every flow, allowed ones included.
+    public static let flowStarts = EventInterests(rawValue: 2)
+    /// Packets of flows with a verdict, with their bytes (evidence).
+    public static let flaggedPackets = EventInterests(rawValue: 4)
+    /// Ends of flows with a verdict (the summary's violations, closing evidence files).
+    public static let violationEnds = EventInterests(rawValue: 8)
+    /// Ends of every flow (flow records).
+    public static let flowEnds = EventInterests(rawValue: 16)
+}
+
+/// A batch of events and what they refer to: the frames of the engine's current batch (for
+/// `flaggedPacket` events), their link type, and the policy in force (to name zones and declarations).
+public struct EventBatch {
+    public let events: UnsafeBufferPointer<EngineEvent>
+    public let frames: UnsafeBufferPointer<Verifier.Frame>
+    public let linkType: LinkType
+    public let policy: Policy
+    /// Counts the engine's policy reloads: a sink that renders with the policy can keep its renderer
+    /// while this stays the same.
+    public let policyEpoch: Int
+
+    public init(
+        events: UnsafeBufferPointer<EngineEvent>, frames: UnsafeBufferPointer<Verifier.Frame>, linkType: LinkType,
+        policy: Policy, policyEpoch: Int = 0
+    ) {
+        self.events = events
+        self.frames = frames
+        self.linkType = linkType
+        self.policy = policy
+        self.policyEpoch = policyEpoch
+    }
+
+    /// The frame an event refers to, if it refers to one.
+    @inlinable
+    public func frame(of event: EngineEvent) -> Verifier.Frame? {
+        event.frame >= 0 && Int(event.frame) < frames.count ? frames[Int(event.frame)] : nil
+    }
+}
+
+/// Hands every batch to several sinks in order. Each gets the whole batch, which may hold events it did
+/// not ask for (another sink did): a sink skips what it does not use.
+public final class SinkFanout: EventSink {
+    public let sinks: [EventSink]
+    public let interests: EventInterests
+
+    public init(_ sinks: [EventSink]) {
+        self.sinks = sinks
+        interests = sinks.reduce(into: EventInterests()) { $0.formUnion($1.interests) }
+    }
+
+    public func consume(_ batch: EventBatch) {
+        for s in sinks { s.consume(batch) }
+    }
+}

@@ -1,0 +1,40 @@
+import ZonesepCore
+
+/// The sink behind the summary's list of violating flows: each one's alert when it starts, its counters
+/// when it ends.
+///
+/// A sensor that runs for months must not grow without bound: past `limit` violating flows the list takes
+/// no more (it counts them), while each still raises its alert elsewhere.
+public final class ViolationCollector: EventSink {
+    public static let defaultLimit = 100_000
+
+    public let interests: EventInterests = [.violationStarts, .violationEnds]
+    public let limit: Int
+    /// Violating flows still in the table, by serial.
+    private var open: [UInt64: Alert] = [:]
+    public private(set) var violations: [Violation] = []
+    public private(set) var omitted: UInt64 = 0
+
+    public init(limit: Int = ViolationCollector.defaultLimit) { self.limit = limit }
+
+    public func consume(_ batch: EventBatch) {
+        for e in batch.events where e.concernsViolation {
+            switch e.kind {
+            case .flowStarted:
+                if let a = Alert(flow: e.flow) { open[e.flow.serial] = a }
+            case .flowEnded:
+                guard let a = open.removeValue(forKey: e.flow.serial) else { continue }
+                if violations.count < limit {
+                    violations.append(Violation(alert: a, flow: e.flow, end: e.endReason))
+                } else {
+                    omitted += 1
+                }
+            case .flaggedPacket:
+                continue
+            }
+        }
+    }
+
+    /// The violations in the order their flows started (a run's flows all end before its summary).
+    public var inStartOrder: [Violation] { violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial } }
+}

@@ -1,0 +1,41 @@
+import ZonesepCore
+import ZonesepOutput
+
+/// The sink that turns a session's engine events into alert records: each new violating flow becomes an
+/// `alert` record for the delivery chain (suppression, rate limit, evidence, then the outputs), and the
+/// chain is told how far packet time has come once a batch.
+public final class AlertEvents: EventSink {
+    public let interests: EventInterests = [.violationStarts]
+    private let head: RecordSink
+    private let session: Int
+    /// Whether alerts carry the `evidence` field (with `--evidence` and the other delivery options).
+    private let withEvidenceField: Bool
+    /// The renderer of the map the engine judges with, remade when a reload swaps the map.
+    private var format: AlertFormat?
+    private var formatEpoch = -1
+
+    public init(head: RecordSink, session: Int, withEvidenceField: Bool) {
+        self.head = head
+        self.session = session
+        self.withEvidenceField = withEvidenceField
+    }
+
+    public func consume(_ batch: EventBatch) {
+        for e in batch.events where e.kind == .flowStarted && e.concernsViolation {
+            guard let a = Alert(flow: e.flow) else { continue }
+            head.write(
+                Record.alert(
+                    a, format: format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
+                    withEvidenceField: withEvidenceField))
+        }
+        if let last = batch.frames.last { head.advance(to: last.timestamp) }
+    }
+
+    private func format(for batch: EventBatch) -> AlertFormat {
+        if let format, formatEpoch == batch.policyEpoch { return format }
+        let f = AlertFormat(policy: batch.policy)
+        format = f
+        formatEpoch = batch.policyEpoch
+        return f
+    }
+}

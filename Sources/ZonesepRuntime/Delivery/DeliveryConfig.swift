@@ -1,0 +1,34 @@
+import ZonesepOutput
+
+/// What the delivery options asked for, as plain values (the command line parses and checks them).
+public struct DeliveryConfig: Sendable {
+    public var syslog: [SyslogDestination] = []
+    public var syslogFacility = 16
+    public var syslogAppName = "zonesep"
+    public var syslogQueue = 10_000
+    public var syslogFlushTimeout: Double = 10
+    public var alertsPath: String?
+    public var alertsRotation = AlertFile.Rotation.none
+    /// 0: no folding.
+    public var suppressWindowMicros: Int64 = 0
+    /// 0: no ceiling.
+    public var maxAlertRate = 0
+    public var evidenceDirectory: String?
+    public var evidencePackets = 100
+    /// 0: no budget.
+    public var evidenceMaxBytes: UInt64 = 0
+
+    public init() {}
+
+    /// Anything beyond plain alerts on stdout.
+    public var isActive: Bool {
+        !syslog.isEmpty || alertsPath != nil || evidenceDirectory != nil || maxAlertRate > 0
+            || suppressWindowMicros > 0
+    }
+}
+
+/// A delivery option that cannot be used (a file, directory or syslog host), with the option's name.
+public struct DeliveryError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}

@@ -1,0 +1,122 @@
+import ZonesepCapture
+import ZonesepCore
+import ZonesepOutput
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The outputs of a run and the stages in front of them, built once from the options and shared by
+/// every session (watch runs one per capture worker):
+///
+///     engine events → AlertEvents → suppression → rate limit → evidence → stdout, alerts file, syslog
+///
+/// Each stage and each output is a sink of its own behind `RecordSink`; a session gets its engine-side
+/// sinks from `eventSinks(session:)`.
+public final class DeliveryPipeline {
+    public let config: DeliveryConfig
+    public let stdout: StdoutSink
+    public let alertFile: AlertFileSink?
+    public let syslog: SyslogSink?
+    public let evidence: EvidenceSink?
+    public let suppression: SuppressingSink?
+    public let rateLimit: RateLimitingSink?
+    /// Where alert records enter.
+    public let head: RecordSink
+    private var finished: DeliverySummary?
+
+    /// Opens everything that can fail (alerts file, evidence directory, syslog host names) before any
+    /// packet is read.
+    public init(_ config: DeliveryConfig, stdout: StdoutSink) throws(DeliveryError) {
+        self.config = config
+        self.stdout = stdout
+        do {
+            alertFile = try config.alertsPath.map { path throws(AlertFileError) in
+                try AlertFileSink(path: path, rotation: config.alertsRotation)
+            }
+        } catch {
+            throw DeliveryError(description: "--alerts \(error.description)")
+        }
+        var senders: [SyslogSender] = []
+        for destination in config.syslog {
+            do {
+                senders.append(
+                    try SyslogSender(
+                        destination: destination, capacity: config.syslogQueue, onEvent: { Diagnostics.warning($0) }))
+            } catch {
+                throw DeliveryError(description: error.description)
+            }
+        }
+        syslog =
+            senders.isEmpty
+            ? nil
+            : SyslogSink(
+                senders: senders,
+                formatter: SyslogFormatter(
+                    facility: config.syslogFacility, appName: config.syslogAppName,
+                    hostname: SyslogSink.hostname(), procID: "\(getpid())"),
+                flushTimeout: config.syslogFlushTimeout)
+        // The alerts file last: a record seen there has reached the other outputs.
+        let outputs: [RecordSink] = [stdout] + [syslog as RecordSink?, alertFile].compactMap { $0 }
+        var head: RecordSink = outputs.count == 1 ? stdout : RecordFanout(outputs)
+        if let dir = config.evidenceDirectory {
+            do {
+                let w = try EvidenceWriter(
+                    directory: dir,
+                    limits: EvidenceWriter.Limits(
+                        perFlowPackets: config.evidencePackets, maxBytes: config.evidenceMaxBytes))
+                w.onProblem = { Diagnostics.warning($0) }
+                let e = EvidenceSink(writer: w, inner: head)
+                evidence = e
+                head = e
+            } catch {
+                throw DeliveryError(description: error.description)
+            }
+        } else {
+            evidence = nil
+        }
+        rateLimit = config.maxAlertRate > 0 ? RateLimitingSink(maxPerSecond: config.maxAlertRate, inner: head) : nil
+        if let r = rateLimit { head = r }
+        suppression =
+            config.suppressWindowMicros > 0
+            ? SuppressingSink(windowMicros: config.suppressWindowMicros, inner: head) : nil
+        if let s = suppression { head = s }
+        self.head = head
+    }
+
+    /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence.
+    public func eventSinks(session: Int) -> [EventSink] {
+        [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
+            + (evidence.map { [$0.tap(session: session)] } ?? [])
+    }
+
+    /// A record made outside the engine (watch's stats and summary): stdout and the alerts file.
+    public func writeAside(_ record: Record) {
+        stdout.write(record)
+        alertFile?.write(record)
+    }
+
+    /// SIGHUP: reopens the alerts file (logrotate moved it away).
+    public func reopenAlertFile() { alertFile?.reopen() }
+
+    /// The end of the run, after every session has ended its flows (packet time `now`: the last packet):
+    /// the last windows and evidence files close, syslog gets its flush timeout, and the counts go into the
+    /// summary. Call once; a second call only fills in the summary again.
+    public func finish(into summary: inout ReplaySummary) {
+        if finished == nil {
+            head.finish(at: summary.counters.lastPacketMicros ?? 0)
+            var d = DeliverySummary()
+            d.syslog = syslog?.drain() ?? []
+            d.alertsFile = alertFile?.summary
+            d.evidence = evidence?.summary
+            finished = d
+        }
+        evidence?.annotate(&summary.violations)
+        summary.alertsSuppressed = suppression?.suppressed ?? 0
+        summary.alertsRateLimited = rateLimit?.limited ?? 0
+        if let d = finished, !d.isEmpty { summary.delivery = d }
+    }
+
+    /// Closes the alerts file after the summary went in.
+    public func close() { alertFile?.close() }
+}

@@ -1,0 +1,163 @@
+import Synchronization
+import ZonesepCapture
+import ZonesepCore
+import ZonesepOutput
+
+/// `--evidence DIR`: the packets of every alerted flow, from its first, in a pcap file of their own whose
+/// SHA-256 is recorded when the file closes (証拠保全).
+///
+/// A stage in front of the outputs: an alert passing through opens its flow's file and goes on carrying
+/// the file's name; the closing `evidence` record follows it when the flow ends. The packets and ends
+/// come from each session's engine, through `tap(session:)`. The open files are the only per-flow state
+/// of the delivery, and they live here.
+public final class EvidenceSink: RecordSink {
+    struct FlowKey: Hashable {
+        var session: Int
+        var serial: UInt64
+    }
+    private struct Open {
+        var id: UInt64
+        var alert: Alert
+        var format: AlertFormat
+    }
+    /// `@unchecked`: the writer (a class of libpcap handles) is reached only under the lock.
+    private struct State: @unchecked Sendable {
+        let writer: EvidenceWriter
+        var open: [FlowKey: Open] = [:]
+        var keys: [UInt64: FlowKey] = [:]
+        /// Closed files by flow, for the summary's violations (and so the audit report).
+        var closed: [FlowKey: (file: String, sha256: String?)] = [:]
+        var nextID: UInt64 = 1
+    }
+    private let state: Mutex<State>
+    private let inner: RecordSink
+    public let directory: String
+    /// Closed files remembered for the summary, at most.
+    let closedLimit: Int
+
+    public init(writer: EvidenceWriter, inner: RecordSink, closedLimit: Int = ViolationCollector.defaultLimit) {
+        directory = writer.directory
+        state = Mutex(State(writer: writer))
+        self.inner = inner
+        self.closedLimit = closedLimit
+    }
+
+    @discardableResult
+    public func write(_ record: Record) -> Bool {
+        guard record.kind == .alert, let a = record.alert, let format = record.format else {
+            return inner.write(record)
+        }
+        let file: String? = state.withLock { s in
+            let name = DeliveryRecords(format: format).evidenceFileName(a)
+            let id = s.nextID
+            let (ok, closedEarly) = s.writer.open(
+                serial: id, name: name, startMicros: a.timestampMicros,
+                linkType: EvidenceWriter.dataLink(for: record.linkType),
+                now: a.timestampMicros)
+            for c in closedEarly { closedFile(c, at: a.timestampMicros, &s) }
+            guard ok else { return nil }
+            s.nextID &+= 1
+            let key = FlowKey(session: record.session, serial: a.flowSerial)
+            s.open[key] = Open(id: id, alert: a, format: format)
+            s.keys[id] = key
+            return name
+        }
+        return inner.write(
+            Record.alert(
+                a, format: format, session: record.session, linkType: record.linkType, evidence: file,
+                withEvidenceField: true))
+    }
+
+    public func advance(to now: Int64) { inner.advance(to: now) }
+
+    public func finish(at now: Int64) {
+        state.withLock { s in
+            for c in s.writer.closeAll(reason: .endOfRun) { closedFile(c, at: now, &s) }
+        }
+        inner.finish(at: now)
+    }
+
+    /// The engine side for session `session`: its flagged packets go into their files, its flow ends
+    /// close them.
+    public func tap(session: Int) -> EventSink { Tap(sink: self, session: session) }
+
+    private final class Tap: EventSink {
+        let sink: EvidenceSink
+        let session: Int
+        let interests: EventInterests = [.flaggedPackets, .violationEnds]
+        init(sink: EvidenceSink, session: Int) {
+            self.sink = sink
+            self.session = session
+        }
+        func consume(_ batch: EventBatch) { sink.consume(batch, session: session) }
+    }
+
+    private func consume(_ batch: EventBatch, session: Int) {
+        // Most batches of a busy sensor carry no packet of an alerted flow: no lock for them.
+        guard batch.events.contains(where: { $0.concernsViolation && $0.kind != .flowStarted }) else { return }
+        let link = EvidenceWriter.dataLink(for: batch.linkType)
+        state.withLock { s in
+            for e in batch.events where e.concernsViolation {
+                guard let open = s.open[FlowKey(session: session, serial: e.flow.serial)] else { continue }
+                switch e.kind {
+                case .flaggedPacket:
+                    guard let f = batch.frame(of: e) else { continue }
+                    if let c = s.writer.write(
+                        serial: open.id, timestampMicros: f.timestamp, bytes: f.bytes, wireLength: f.wireLength,
+                        linkType: link)
+                    {
+                        closedFile(c, at: f.timestamp, &s)
+                    }
+                case .flowEnded:
+                    let reason: EvidenceWriter.CloseReason = e.endReason == .endOfCapture ? .endOfRun : .flowEnd
+                    if let c = s.writer.close(serial: open.id, reason: reason) {
+                        closedFile(c, at: e.flow.lastSeen, &s)
+                    }
+                case .flowStarted:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// A file closed (flow end, packet cap, open-file limit, end of run): its `evidence` record goes out.
+    private func closedFile(_ c: EvidenceWriter.Closed, at now: Int64, _ s: inout State) {
+        guard let key = s.keys.removeValue(forKey: c.serial), let o = s.open.removeValue(forKey: key) else { return }
+        if s.closed.count < closedLimit { s.closed[key] = (c.file, c.sha256) }
+        let records = DeliveryRecords(format: o.format)
+        let e = DeliveryRecords.Evidence(
+            alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256 ?? "",
+            closed: c.reason.rawValue, timestampMicros: now)
+        inner.write(
+            Record(
+                kind: .evidence, timestampMicros: now, json: records.evidenceJSON(e), text: records.evidenceText(e),
+                syslog: { records.evidenceSyslog(e, formatter: $0) }))
+    }
+
+    /// What the summary says of the evidence directory.
+    public var summary: DeliverySummary.Evidence {
+        state.withLock { s in
+            var e = DeliverySummary.Evidence(directory: directory)
+            let st = s.writer.stats
+            e.files = st.files
+            e.packets = st.packets
+            e.bytes = st.bytes
+            e.removed = st.removed
+            e.skippedPackets = st.skippedPackets
+            e.errors = st.errors
+            return e
+        }
+    }
+
+    /// Each violating flow's evidence file and hash, when a single session wrote them all (serials name
+    /// flows only within a session).
+    public func annotate(_ violations: inout [Violation]) {
+        let byFlow = state.withLock { $0.closed }
+        guard Set(byFlow.keys.map(\.session)).count == 1, let session = byFlow.keys.first?.session else { return }
+        for i in violations.indices {
+            guard let e = byFlow[FlowKey(session: session, serial: violations[i].alert.flowSerial)] else { continue }
+            violations[i].evidenceFile = e.file
+            violations[i].evidenceSHA256 = e.sha256
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Synchronization
+import ZonesepOutput
+
+/// `--suppress-window`: folds alerts for the same rule, initiator, responder, port and protocol within a
+/// window of packet time into the first, and writes an `alert_update` with the count when the window
+/// closes. Wraps the sink the alerts would otherwise go to; every other record passes straight through.
+public final class SuppressingSink: RecordSink {
+    private struct State {
+        var suppressor: AlertSuppressor
+        /// The map of the latest alert: updates name zones with it.
+        var lastFormat: AlertFormat?
+    }
+    private let state: Mutex<State>
+    private let inner: RecordSink
+
+    public init(windowMicros: Int64, inner: RecordSink) {
+        state = Mutex(State(suppressor: AlertSuppressor(windowMicros: windowMicros)))
+        self.inner = inner
+    }
+
+    @discardableResult
+    public func write(_ record: Record) -> Bool {
+        guard record.kind == .alert, let a = record.alert else { return inner.write(record) }
+        // Under the lock from the fold to `opened`: another worker's alert for the same key waits.
+        return state.withLock { s in
+            for u in s.suppressor.closed(by: record.timestampMicros) { writeUpdate(u, s.lastFormat) }
+            if s.suppressor.fold(a) { return false }
+            s.lastFormat = record.format
+            guard inner.write(record) else { return false }
+            s.suppressor.opened(a)
+            return true
+        }
+    }
+
+    public func advance(to now: Int64) {
+        state.withLock { s in
+            for u in s.suppressor.closed(by: now) { writeUpdate(u, s.lastFormat) }
+        }
+        inner.advance(to: now)
+    }
+
+    public func finish(at now: Int64) {
+        state.withLock { s in
+            for u in s.suppressor.finish(at: now) { writeUpdate(u, s.lastFormat) }
+        }
+        inner.finish(at: now)
+    }
+
+    /// Alerts folded into an earlier one.
+    public var suppressed: UInt64 { state.withLock { $0.suppressor.suppressed } }
+
+    private func writeUpdate(_ u: AlertSuppressor.Update, _ format: AlertFormat?) {
+        guard let format else { return }
+        let records = DeliveryRecords(format: format)
+        inner.write(
+            Record(
+                kind: .alertUpdate, timestampMicros: u.closedMicros, json: records.updateJSON(u),
+                text: records.updateText(u), syslog: { records.updateSyslog(u, formatter: $0) }))
+    }
+}
+
+extension AlertSuppressor {
+    /// Every window that closed by packet time `now`, oldest first.
+    mutating func closed(by now: Int64) -> [Update] {
+        var out: [Update] = []
+        while let u = nextClosed(by: now) { out.append(u) }
+        return out
+    }
+}

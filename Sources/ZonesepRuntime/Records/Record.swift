@@ -1,0 +1,65 @@
+import ZonesepCore
+import ZonesepOutput
+
+/// One record on its way to the outputs: rendered once as JSON (the alerts file, `--output json`, the
+/// summary's readers) and as text, with its syslog form made only where a syslog output asks for it.
+///
+/// An alert keeps its `Alert` value beside the renderings: suppression and the rate limit decide on
+/// the alert, and evidence names its file after it.
+public struct Record: Sendable {
+    public enum Kind: Sendable { case alert, alertUpdate, evidence, stats, summary, notice }
+
+    public var kind: Kind
+    /// Packet time of the record (what the alerts file rotates by).
+    public var timestampMicros: Int64
+    public var json: String
+    public var text: String
+    /// The RFC 5424 message for a formatter; nil for records that do not go to syslog.
+    public var syslog: (@Sendable (SyslogFormatter) -> [UInt8])?
+    /// The alert itself, for `.alert` records.
+    public var alert: Alert?
+    /// The map the alert was judged with (to name its zones and declarations).
+    public var format: AlertFormat?
+    /// The session (capture worker) whose engine raised the alert: flow serials are per session.
+    public var session: Int
+    /// The link type of the capture the alert's flow was seen on (its evidence file's).
+    public var linkType: LinkType
+
+    public init(
+        kind: Kind, timestampMicros: Int64, json: String, text: String,
+        syslog: (@Sendable (SyslogFormatter) -> [UInt8])? = nil, alert: Alert? = nil, format: AlertFormat? = nil,
+        session: Int = 0, linkType: LinkType = .ethernet
+    ) {
+        self.kind = kind
+        self.timestampMicros = timestampMicros
+        self.json = json
+        self.text = text
+        self.syslog = syslog
+        self.alert = alert
+        self.format = format
+        self.session = session
+        self.linkType = linkType
+    }
+
+    /// The record of a new violating flow, with the name of its evidence file where one was opened.
+    public static func alert(
+        _ a: Alert, format: AlertFormat, session: Int, linkType: LinkType, evidence: String?,
+        withEvidenceField: Bool
+    ) -> Record {
+        let json =
+            withEvidenceField ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence) : format.json(a)
+        let text = format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
+        return Record(
+            kind: .alert, timestampMicros: a.timestampMicros, json: json, text: text,
+            syslog: { format.syslog(a, formatter: $0, evidence: evidence) }, alert: a, format: format,
+            session: session, linkType: linkType)
+    }
+}
+
+extension ReplaySummary {
+    /// The closing `summary` record (JSON) or tables (text); rendered only in the format asked for.
+    public func record(format: OutputFormat) -> Record {
+        let body = format == .json ? json() : text()
+        return Record(kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, json: body, text: body)
+    }
+}

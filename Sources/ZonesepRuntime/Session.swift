@@ -1,0 +1,47 @@
+import ZonesepCore
+import ZonesepOutput
+
+/// One engine and what listens to it: the run's delivery sinks and this session's own collector of
+/// violating flows for the summary. `replay` runs one session; `watch` one per capture worker.
+///
+/// Frames always go through the engine in batches: the sinks hear about them through events, so no
+/// output takes a frame off the batched path.
+public final class Session {
+    public private(set) var policy: Policy
+    public let verifier: Verifier
+    private let collector: ViolationCollector
+
+    /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
+    /// other; the collector of violations is added here.
+    public init(policy: Policy, maxFlows: Int, sinks: [EventSink]) {
+        self.policy = policy
+        let collector = ViolationCollector()
+        self.collector = collector
+        verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector]))
+    }
+
+    /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the
+    /// engine's prefetching to work (more are taken, one by one).
+    @inline(__always)
+    public func process(frames: UnsafeBufferPointer<Verifier.Frame>, linkType: LinkType) {
+        verifier.process(batch: frames, linkType: linkType)
+    }
+
+    /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and
+    /// every later alert use the new map.
+    public func replacePolicy(_ new: Policy) {
+        verifier.replacePolicy(new)
+        policy = new
+    }
+
+    /// Ends every flow and builds this session's summary (the delivery's counts are added by its owner).
+    public func finish(files: [ReplaySummary.FileResult]) -> ReplaySummary {
+        verifier.finish()
+        var summary = ReplaySummary(
+            policy: policy, counters: verifier.counters, matrix: verifier.matrix, files: files,
+            flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
+            flowCapacity: verifier.flows.capacity, violations: collector.inStartOrder)
+        summary.violationsOmitted = collector.omitted
+        return summary
+    }
+}

@@ -1,0 +1,32 @@
+import Synchronization
+import ZonesepOutput
+
+/// Standard output in the chosen format: alerts, updates, evidence records and the summary; `stats`
+/// records too with `--output json` (with text output they are notes on stderr). A lock keeps each line
+/// whole whichever capture worker wrote it.
+public final class StdoutSink: RecordSink {
+    public let format: OutputFormat
+    private let out: Mutex<LineWriter>
+
+    /// `flushEachLine`: a daemon's reader is waiting for every line; a replay's output is flushed at the end.
+    public init(format: OutputFormat, flushEachLine: Bool, fd: Int32 = 1) {
+        self.format = format
+        out = Mutex(LineWriter(fd: fd, flushEachLine: flushEachLine))
+    }
+
+    @discardableResult
+    public func write(_ record: Record) -> Bool {
+        if record.kind == .stats && format == .text {
+            Diagnostics.note(record.text)
+            return true
+        }
+        let line = format == .json ? record.json : record.text
+        out.withLock { o in
+            o.write(line: line)
+            if record.kind == .summary { o.flush() }
+        }
+        return true
+    }
+
+    public func finish(at now: Int64) { out.withLock { $0.flush() } }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import ZonesepOutput
+import ZonesepRuntime
+
+/// Where alerts go besides stdout, and what is folded or held back: `--syslog`, `--alerts`,
+/// `--suppress-window`, `--max-alert-rate`, `--evidence`. Shared by `replay` and `watch`.
+struct DeliveryOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also send every record as RFC 5424 syslog to URL: udp://host:port, tcp://host:port (RFC 6587 "
+                + "octet counting; reconnects with backoff) or unix:///dev/log (datagrams). Repeatable.",
+            valueName: "url"))
+    var syslog: [String] = []
+
+    @Option(name: .long, help: "Syslog facility: a name (local0 … local7, daemon, auth, …) or 0-23.")
+    var syslogFacility: String = "local0"
+
+    @Option(name: .long, help: "Syslog APP-NAME.")
+    var syslogAppName: String = "zonesep"
+
+    @Option(
+        name: .long,
+        help: "Messages queued per syslog destination while it is slow or away; beyond it they are dropped and counted."
+    )
+    var syslogQueue: Int = 10_000
+
+    @Option(
+        name: .long,
+        help:
+            "Seconds to wait at the end for queued syslog messages to be delivered; what is left is counted as dropped."
+    )
+    var syslogFlushTimeout: Double = 10
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also append every record to FILE as JSON Lines, flushed per line (watch: SIGHUP reopens it).",
+            valueName: "file"))
+    var alerts: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Rotate the --alerts file: size:N[K|M|G] (renamed FILE.1, FILE.2, …) or day (FILE.YYYYMMDD, by the "
+                + "UTC day of packet time).", valueName: "rule"))
+    var alertsRotate: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Fold alerts for the same rule, initiator, responder, port and protocol within this packet-time window "
+                + "into the first, which gets an alert_update record with the count when it closes: 0 (off), "
+                + "N s, N m, N h. Default: 1h for watch, 0 for replay (an audit lists every violating flow).",
+            valueName: "duration"))
+    var suppressWindow: String?
+
+    @Option(
+        name: .long,
+        help: "At most N alert records per second of packet time (0: no ceiling); the excess is counted in the summary."
+    )
+    var maxAlertRate: Int = 0
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Save the packets of every alert's flow, from its first, to DIR/<time>_<rule>_<flow id>.pcap and record "
+                + "its SHA-256 when it closes.", valueName: "dir"))
+    var evidence: String?
+
+    @Option(name: .long, help: "Packets saved per violating flow.")
+    var evidencePackets: Int = 100
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Disk budget of all evidence files, N[K|M|G]: the oldest are removed first, never those of flows that "
+                + "started within the last hour (0: no budget).", valueName: "bytes"))
+    var evidenceMaxBytes: String = "1G"
+
+    func validate() throws {
+        for url in syslog {
+            if case .failure(let e) = SyslogDestination.parse(url) { throw ValidationError(e.description) }
+        }
+        if SyslogFacility.parse(syslogFacility) == nil {
+            throw ValidationError(
+                "--syslog-facility: '\(syslogFacility)' is not a facility name (local0 … local7, "
+                    + "daemon, auth, …) or a number from 0 to 23")
+        }
+        if SyslogFormatter.headerField(syslogAppName, maxLength: 48) != syslogAppName {
+            throw ValidationError("--syslog-app-name: 1 to 48 printable ASCII characters, no spaces")
+        }
+        if syslogQueue < 1 { throw ValidationError("--syslog-queue must be at least 1") }
+        if !(syslogFlushTimeout >= 0) { throw ValidationError("--syslog-flush-timeout must be 0 or more seconds") }
+        if let r = alertsRotate {
+            if alerts == nil { throw ValidationError("--alerts-rotate needs --alerts FILE") }
+            if AlertFile.Rotation.parse(r) == nil {
+                throw ValidationError("--alerts-rotate: '\(r)' is neither size:N[K|M|G] (N > 0) nor day")
+            }
+        }
+        if let w = suppressWindow, DeliveryOptions.duration(w) == nil {
+            throw ValidationError("--suppress-window: '\(w)' is not a duration (0, 90s, 30m, 1h)")
+        }
+        if maxAlertRate < 0 { throw ValidationError("--max-alert-rate must be 0 (no ceiling) or more") }
+        if evidencePackets < 1 { throw ValidationError("--evidence-packets must be at least 1") }
+        if ByteSize.parse(evidenceMaxBytes) == nil {
+            throw ValidationError("--evidence-max-bytes: '\(evidenceMaxBytes)' is not a size (N, NK, NM or NG)")
+        }
+    }
+
+    /// A duration in µs: `0`, `N` or `Ns` seconds, `Nm`, `Nh`, `Nd`.
+    static func duration(_ text: String) -> Int64? {
+        guard let last = text.last else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        guard let n = Int64(digits), n >= 0, n <= Int64.max / 1_000_000 / unit else { return nil }
+        return n * unit * 1_000_000
+    }
+
+    /// The options as the runtime takes them, given the command's default suppression window (checked
+    /// by `validate`, so every value parses).
+    func config(defaultSuppressWindow: Int64) -> DeliveryConfig {
+        var c = DeliveryConfig()
+        c.syslog = syslog.compactMap { if case .success(let d) = SyslogDestination.parse($0) { d } else { nil } }
+        c.syslogFacility = SyslogFacility.parse(syslogFacility) ?? 16
+        c.syslogAppName = syslogAppName
+        c.syslogQueue = syslogQueue
+        c.syslogFlushTimeout = syslogFlushTimeout
+        c.alertsPath = alerts
+        c.alertsRotation = alertsRotate.flatMap(AlertFile.Rotation.parse) ?? .none
+        c.suppressWindowMicros = suppressWindow.flatMap(DeliveryOptions.duration) ?? defaultSuppressWindow
+        c.maxAlertRate = maxAlertRate
+        c.evidenceDirectory = evidence
+        c.evidencePackets = evidencePackets
+        c.evidenceMaxBytes = ByteSize.parse(evidenceMaxBytes) ?? 0
+        return c
+    }
+}

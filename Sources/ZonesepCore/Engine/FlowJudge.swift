@@ -73,7 +73,7 @@ public struct FlowJudge: Sendable {
     public func judge(
         _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64
     ) -> Judgement {
-        guard policy.mayViolate(zs, zr) else { return Judgement.none }
+        guard policy.mayViolate(zs, zr) else { return Judgement.allowed }
         let ports = o.proto == IPProtocolNumber.tcp || o.proto == IPProtocolNumber.udp
         let ends = FlowEnds(
             initiator: senderInitiates ? o.sender : o.receiver,

@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
         .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
-        .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime"]),
+        .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
         .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
     ]
 )

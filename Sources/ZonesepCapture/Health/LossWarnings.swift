@@ -63,12 +63,12 @@ public struct LossWarnings: Sendable {
     public mutating func observe(_ s: Sample) -> [String] {
         var out: [String] = []
         guard let p = previous else {
+            // The counts start at zero with the capture, so drops and evictions before this first look are
+            // told like later ones; a link already down is told as it is.
             previous = s
             linkSince = s.now
-            dropsReported = s.kernelDropped &+ s.interfaceDropped
-            evictionsReported = s.evicted
             if s.link != .up { out.append(linkText(s.link, after: nil)) }
-            return out
+            return out + losses(s)
         }
         previous = s
 
@@ -98,6 +98,12 @@ public struct LossWarnings: Sendable {
             linkTold = 0
         }
 
+        return out + losses(s)
+    }
+
+    /// Drops and evictions since the last warning of each, when its clock allows.
+    private mutating func losses(_ s: Sample) -> [String] {
+        var out: [String] = []
         let dropped = s.kernelDropped &+ s.interfaceDropped
         if dropped > dropsReported && lastDropWarning.map({ s.now - $0 >= dropEvery }) ?? true {
             let since = lastDropWarning.map { " in the last \(Self.seconds(s.now - $0))" } ?? ""

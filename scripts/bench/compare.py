@@ -5,7 +5,13 @@ the same order), then the median wall time of each and its ratio to the bare lib
 A run still going after TIMEOUT seconds is killed and counted as hung; the median is then over the runs
 that finished, and the line says how many hung.
 
-Usage: compare.py RUNS TIMEOUT NAME=COMMAND...   (run by /bin/sh, stdout and stderr to /dev/null)
+Beside the wall time, the CPU time (user + system, from wait4) of each run: on a machine other jobs keep
+busy, a run waits for a core for much of its wall time, and the CPU time says what the run itself cost.
+
+A NAME may end in @BASE to take its ratio to the command named BASE instead of the first (the pcapng
+rows: zonesep on the pcapng file against the bare loop on that same file).
+
+Usage: compare.py RUNS TIMEOUT NAME[@BASE]=COMMAND...   (run by /bin/sh, stdout and stderr to /dev/null)
 """
 
 import os
@@ -21,7 +27,16 @@ def main():
     runs = int(sys.argv[1])
     timeout = float(sys.argv[2])
     commands = [arg.split("=", 1) for arg in sys.argv[3:]]
+    bases = {}
+    for c in commands:
+        name, _, base = c[0].partition("@")
+        c[0] = name
+        bases[name] = base or commands[0][0].partition("@")[0]
+    for name, base in bases.items():
+        if base not in bases:
+            sys.exit(f"{name}: no command named {base} to compare with")
     times = {name: [] for name, _ in commands}
+    cpu = {name: [] for name, _ in commands}
     hung = {name: 0 for name, _ in commands}
     for _ in range(runs):
         for name, command in commands:
@@ -39,7 +54,7 @@ def main():
 
             timer = threading.Timer(timeout, kill)
             timer.start()
-            _, raw = os.waitpid(proc.pid, 0)
+            _, raw, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - start
             timer.cancel()
             proc.returncode = os.waitstatus_to_exitcode(raw)
@@ -48,19 +63,29 @@ def main():
                 continue
             status = proc.returncode
             times[name].append(elapsed)
+            cpu[name].append(usage.ru_utime + usage.ru_stime)
             # zonesep exits 1 when it found violations (the capture holds some on purpose).
             if status not in (0, 1):
                 sys.exit(f"{name} failed with status {status}: {command}")
-    base = statistics.median(times[commands[0][0]])
     width = max(len(name) for name, _ in commands)
-    print(f"{'':{width}}  median s  ratio   (min-max s, {runs} interleaved runs)")
+    print(f"{'':{width}}  median s  ratio   cpu s  ratio   (min-max wall s, {runs} interleaved runs)")
     for name, _ in commands:
         note = f"; {hung[name]} of {runs} runs hung, killed after {timeout:.0f} s" if hung[name] else ""
         if not times[name]:
-            print(f"{name:{width}}       n/a    n/a   (every run hung, killed after {timeout:.0f} s)")
+            print(f"{name:{width}}       n/a    n/a     n/a    n/a   (every run hung, killed after {timeout:.0f} s)")
             continue
         m = statistics.median(times[name])
-        print(f"{name:{width}}  {m:8.3f}  {m / base:5.2f}x  ({min(times[name]):.3f}-{max(times[name]):.3f}{note})")
+        c = statistics.median(cpu[name])
+        if not times[bases[name]]:
+            print(f"{name:{width}}  {m:8.3f}    n/a   {c:5.3f}    n/a   ({bases[name]} hung every run)")
+            continue
+        base = statistics.median(times[bases[name]])
+        base_cpu = statistics.median(cpu[bases[name]])
+        against = "" if bases[name] == commands[0][0] else f"; ratios to {bases[name]}"
+        print(
+            f"{name:{width}}  {m:8.3f}  {m / base:5.2f}x  {c:5.3f}  {c / base_cpu:5.2f}x"
+            f"  ({min(times[name]):.3f}-{max(times[name]):.3f}{note}{against})"
+        )
 
 
 if __name__ == "__main__":

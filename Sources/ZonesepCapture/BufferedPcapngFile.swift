@@ -352,8 +352,11 @@ public final class BufferedPcapngFile {
     /// The next packet from the blocks that lie whole in the buffer, skipping the others: `.frame`, or
     /// `.unhandled` at a block to leave to libpcap; nil when more bytes must be read first (or `.end` once
     /// the file ends exactly after a block).
+    ///
+    /// `swapped` is passed in (always `self.swapped`) so that `readBatch` can inline one copy of this for
+    /// each byte order and test the byte order once a batch rather than at every field.
     @inlinable @inline(__always)
-    func parse() -> ReadResult? {
+    func parse(swapped: Bool) -> ReadResult? {
         let p = position
         while true {
             let at = p.pointee.offset
@@ -451,7 +454,7 @@ public final class BufferedPcapngFile {
     public func next() -> ReadResult {
         // Every block this reader takes fits the buffer, so each refill makes progress until the end.
         while true {
-            if let r = parse() { return r }
+            if let r = parse(swapped: swapped) { return r }
             refill()
         }
     }
@@ -461,9 +464,14 @@ public final class BufferedPcapngFile {
     /// `next()` for the ending (`.end` or `.unhandled`).
     @inlinable
     public func readBatch(into frames: UnsafeMutableBufferPointer<Verifier.Frame>) -> Int {
+        swapped ? readBatch(into: frames, swapped: true) : readBatch(into: frames, swapped: false)
+    }
+
+    @inlinable @inline(__always)
+    func readBatch(into frames: UnsafeMutableBufferPointer<Verifier.Frame>, swapped: Bool) -> Int {
         var n = 0
         while n < frames.count {
-            guard let r = parse() else {
+            guard let r = parse(swapped: swapped) else {
                 // The next block crosses the end of the buffer: stop here, so the frames read so far stay
                 // valid; or read on when this batch has none yet.
                 if n > 0 { return n }

@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "zonesep", targets: ["zonesep"]),
         .library(name: "ZonesepCore", targets: ["ZonesepCore"]),
+        .library(name: "ZonesepFlowExport", targets: ["ZonesepFlowExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "ZonesepConfig", dependencies: ["ZonesepCore"]),
         // libpcap handles (files, and later interfaces): the only target that calls libpcap.
         .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore", "ZonesepCrypto"]),
+        // IPFIX, NetFlow v9/v5 and sFlow datagrams into flow records: no I/O.
+        .target(name: "ZonesepFlowExport", dependencies: ["ZonesepCore"]),
         // Alert and summary encoders (JSON Lines, text).
         .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL"]),
         // The run itself: the session around the engine, the sinks and delivery stages, live capture workers.
@@ -50,6 +53,9 @@ let package = Package(
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
         .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
         .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
+        .testTarget(
+            name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
     ]
 )

@@ -12,7 +12,12 @@ let package = Package(
     ],
     targets: [
         // Frames, the benchmark policy and the core-path driver, shared by the suite and core-profile.
-        .target(name: "BenchFixtures", dependencies: [.product(name: "ZonesepCore", package: "zonesep")]),
+        .target(
+            name: "BenchFixtures",
+            dependencies: [
+                .product(name: "ZonesepCore", package: "zonesep"),
+                .product(name: "ZonesepFlowExport", package: "zonesep"),
+            ]),
         // The core path alone in a plain process, for perf and callgrind.
         .executableTarget(name: "core-profile", dependencies: ["BenchFixtures"]),
         // Zone lookups alone, likewise.

@@ -1,0 +1,218 @@
+import ZonesepCore
+
+/// Templates and sequence state are scoped to an exporter's transport session (its address and port)
+/// and observation domain (RFC 7011 section 8; NetFlow v9 source id; NetFlow v5 engine; sFlow sub-agent).
+public struct SessionKey: Hashable, Sendable {
+    public var exporter: IPAddress
+    public var port: UInt16
+    public var domain: UInt32
+    public var input: FlowInputKind
+
+    @inlinable
+    public init(exporter: IPAddress, port: UInt16, domain: UInt32, input: FlowInputKind) {
+        self.exporter = exporter
+        self.port = port
+        self.domain = domain
+        self.input = input
+    }
+}
+
+/// What is remembered of one session between datagrams.
+struct SessionState {
+    var templates: [UInt16: Template] = [:]
+    var options = DomainOptions()
+    /// The sequence number the next datagram should carry, when known.
+    var expectedSequence: UInt32? = nil
+}
+
+/// Decodes flow export datagrams — IPFIX, NetFlow v9, NetFlow v5, sFlow v5, told apart by their version
+/// field — into `FlowRecord`s, keeping templates, options and sequence numbers per exporter session and
+/// counting everything per exporter. No I/O: the caller receives datagrams and passes them in.
+///
+/// Once a session's templates are known, decoding allocates nothing: records are decoded into one
+/// `FlowRecord` that is lent to the caller's closure for each record in turn.
+public struct FlowExportDecoder {
+    /// Bounds on what the decoder keeps, each with what it drops counted.
+    public struct Limits: Sendable {
+        /// Data sets held for a template not yet received, and their total bytes.
+        public var heldSets: Int = 256
+        public var heldBytes: Int = 1 << 20
+        /// A template not refreshed for this long (by the exporter's export time) is expired: RFC 7011
+        /// section 8.4 has UDP templates live only as long as they are resent. nil: never.
+        public var templateLifetimeMicros: Int64? = 30 * 60 * 1_000_000
+        /// Sessions (exporter, port, domain) and exporters remembered; datagrams of new ones beyond these
+        /// are counted in `rejectedDatagrams` and dropped.
+        public var sessions: Int = 16_384
+        public var exporters: Int = 4096
+
+        public init() {}
+    }
+
+    public let limits: Limits
+    var sessions: [SessionKey: SessionState] = [:]
+    /// Counts per exporter, keyed by the address the datagrams came from.
+    public internal(set) var stats: [IPAddress: ExporterStats] = [:]
+    /// Datagrams dropped because the exporter or session tables were full.
+    public internal(set) var rejectedDatagrams: UInt64 = 0
+    var held: HeldSets
+    /// The record lent to the caller, overwritten for every record.
+    @usableFromInline var record = FlowRecord()
+    /// The sFlow sampled header, decoded in place.
+    var packet = DecodedPacket()
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        self.held = HeldSets(maxSets: limits.heldSets, maxBytes: limits.heldBytes)
+    }
+
+    /// Data sets held for templates at this moment.
+    public var heldSetCount: Int { held.sets.count }
+
+    /// Decodes one UDP datagram from `exporter`:`port`, received at `receivedMicros` (packet time of a
+    /// capture, or the clock on arrival: only sFlow records, which carry no absolute time, use it), and
+    /// calls `body` once per flow record. Malformed input is counted in `stats[exporter]`, never fatal.
+    public mutating func decode(
+        _ datagram: UnsafeRawBufferPointer, exporter: IPAddress, port: UInt16, receivedMicros: Int64,
+        _ body: (borrowing FlowRecord) -> Void
+    ) {
+        guard var s = stats.removeValue(forKey: exporter) ?? newExporter() else {
+            rejectedDatagrams += 1
+            return
+        }
+        s.datagrams += 1
+        let c = ByteCursor(datagram)
+        switch (c.peekInteger(as: UInt16.self), c.peekInteger(as: UInt32.self)) {
+        case (10?, _): decodeIPFIX(c, exporter: exporter, port: port, stats: &s, body)
+        case (9?, _): decodeNetFlowV9(c, exporter: exporter, port: port, stats: &s, body)
+        case (5?, _): decodeNetFlowV5(c, exporter: exporter, port: port, stats: &s, body)
+        case (_, 5?): decodeSFlow(c, exporter: exporter, port: port, receivedMicros: receivedMicros, stats: &s, body)
+        case (nil, _): s.failures[.datagramTruncated] += 1
+        default: s.failures[.unknownVersion] += 1
+        }
+        stats[exporter] = s
+    }
+
+    private func newExporter() -> ExporterStats? {
+        stats.count < limits.exporters ? ExporterStats() : nil
+    }
+
+    /// The session's state, created on first use; nil when the session table is full.
+    mutating func withSession<T>(_ key: SessionKey, _ body: (inout SessionState) -> T) -> T? {
+        if sessions[key] == nil {
+            guard sessions.count < limits.sessions else { return nil }
+            sessions[key] = SessionState()
+        }
+        return body(&sessions[key, default: SessionState()])
+    }
+
+    /// Checks a datagram's sequence number against the one expected and records the next expected
+    /// (`next`, or unknown when nil); a jump ahead is a gap of `sequence - expected` units.
+    static func checkSequence(
+        _ sequence: UInt32, next: UInt32?, state: inout SessionState, countsRecords: Bool, stats s: inout ExporterStats
+    ) {
+        if let expected = state.expectedSequence, sequence != expected {
+            let ahead = sequence &- expected
+            if ahead < 1 << 31 {
+                s.sequenceGaps += 1
+                if countsRecords { s.missedRecords += UInt64(ahead) } else { s.missedDatagrams += UInt64(ahead) }
+            } else {
+                s.sequenceResets += 1
+            }
+        }
+        state.expectedSequence = next
+    }
+
+    /// The template `id` of `key`, dropped (and counted) when it has outlived the template lifetime.
+    mutating func template(_ id: UInt16, of key: SessionKey, at now: Int64, stats s: inout ExporterStats) -> Template? {
+        guard let t = sessions[key]?.templates[id] else { return nil }
+        if let lifetime = limits.templateLifetimeMicros, now &- t.refreshedMicros > lifetime {
+            sessions[key]?.templates[id] = nil
+            s.templatesExpired += 1
+            return nil
+        }
+        return t
+    }
+
+    /// Stores a template just received (a template with the same id replaces the old one, which is how
+    /// an exporter changes it mid-stream) and decodes any data held for it.
+    mutating func store(
+        _ template: Template, for key: SessionKey, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
+    ) {
+        s.templates += 1
+        guard sessions[key] != nil || sessions.count < limits.sessions else { return }
+        sessions[key, default: SessionState()].templates[template.id] = template
+        guard !held.sets.isEmpty else { return }
+        for h in held.take(session: key, templateID: template.id) {
+            s.setsReleased += 1
+            h.bytes.withUnsafeBytes { b in
+                _ = decodeDataSet(ByteCursor(b), template: template, key: key, clock: h.clock, stats: &s, body)
+            }
+        }
+    }
+
+    /// Withdraws one template, or with `id == nil` every template (or every options template) of `key`.
+    mutating func withdraw(_ id: UInt16?, options: Bool, for key: SessionKey, stats s: inout ExporterStats) {
+        guard var state = sessions[key] else { return }
+        if let id {
+            if state.templates.removeValue(forKey: id) != nil { s.templatesWithdrawn += 1 }
+        } else {
+            let before = state.templates.count
+            state.templates = state.templates.filter { $0.value.isOptions != options }
+            s.templatesWithdrawn += UInt64(before - state.templates.count)
+        }
+        sessions[key] = state
+    }
+
+    /// Keeps a data set whose template is unknown, counting what the bounded store had to let go.
+    mutating func holdDataSet(
+        _ body: ByteCursor, templateID: UInt16, key: SessionKey, clock: ExportClock, stats s: inout ExporterStats
+    ) {
+        let rest = UnsafeRawBufferPointer(rebasing: body.base[body.offset...])
+        let (kept, evicted) = held.hold(rest, session: key, templateID: templateID, clock: clock)
+        if kept { s.setsHeld += 1 } else { s.failures[.noTemplate] += 1 }
+        for e in evicted {
+            if e.exporter == key.exporter {
+                s.failures[.noTemplate] += 1
+            } else if var other = stats[e.exporter] {
+                other.failures[.noTemplate] += 1
+                stats[e.exporter] = other
+            }
+        }
+    }
+
+    /// Decodes the records of one data set (IPFIX or NetFlow v9) with `template`. Returns how many
+    /// records it held (for the IPFIX sequence number).
+    mutating func decodeDataSet(
+        _ set: ByteCursor, template: Template, key: SessionKey, clock: ExportClock, stats s: inout ExporterStats,
+        _ body: (borrowing FlowRecord) -> Void
+    ) -> UInt32 {
+        var c = set
+        var count: UInt32 = 0
+        var options = sessions[key]?.options ?? DomainOptions()
+        var clock = clock
+        if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
+        record.exporter = key.exporter
+        record.exporterPort = key.port
+        record.observationDomain = key.domain
+        record.input = key.input
+        if record.sampledPacket.ipVersion != 0 { record.sampledPacket.reset() }
+        let minimum = max(template.minimumRecordLength, 1)
+        while c.readableBytes >= minimum {
+            guard TemplateRecordDecoder.decode(&c, template: template, clock: clock, domain: &options, into: &record)
+            else {
+                s.failures[.recordTruncated] += 1
+                break
+            }
+            count &+= 1
+            if template.isOptions {
+                s.optionsRecords += 1
+                if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
+            } else {
+                s.records += 1
+                body(record)
+            }
+        }
+        if template.isOptions { sessions[key]?.options = options }
+        return count
+    }
+}

@@ -1,0 +1,117 @@
+/// Why (part of) an export datagram could not be decoded. Each is counted per exporter by name; none is
+/// fatal, and the rest of the datagram is read where its framing allows.
+public enum FlowExportFailure: UInt8, Sendable, CaseIterable {
+    /// Shorter than its protocol's header.
+    case datagramTruncated
+    /// A version field zonesep does not decode (not 5, 9, 10, or sFlow 5).
+    case unknownVersion
+    /// The header's length or record count disagrees with the datagram's size.
+    case lengthMismatch
+    /// A set (flowset) header that is cut short or claims more bytes than the message holds.
+    case setTruncated
+    /// A set id reserved by the protocol (IPFIX 0, 1 and 4-255; NetFlow v9 2-255).
+    case reservedSetID
+    /// A template or options template record cut short.
+    case templateTruncated
+    /// A template that cannot describe records: id below 256, a zero-length field, bad scope count.
+    case templateInvalid
+    /// A data record shorter than its template, or a variable-length field running past the set.
+    case recordTruncated
+    /// A data set whose template is unknown (dropped when it could not be held, or evicted while held).
+    case noTemplate
+    /// An sFlow sample or flow record cut short, or whose length runs past its container.
+    case sampleTruncated
+    /// An sFlow agent address type other than IPv4 (1) or IPv6 (2).
+    case badAddressType
+    /// A sampled header the packet decoder found malformed.
+    case sampledHeaderMalformed
+    /// A sampled header of a protocol other than Ethernet, IPv4 or IPv6.
+    case sampledHeaderUnsupported
+
+    /// The name summaries and stats use.
+    public var name: String {
+        switch self {
+        case .datagramTruncated: return "datagram-truncated"
+        case .unknownVersion: return "unknown-version"
+        case .lengthMismatch: return "length-mismatch"
+        case .setTruncated: return "set-truncated"
+        case .reservedSetID: return "reserved-set-id"
+        case .templateTruncated: return "template-truncated"
+        case .templateInvalid: return "template-invalid"
+        case .recordTruncated: return "record-truncated"
+        case .noTemplate: return "no-template"
+        case .sampleTruncated: return "sample-truncated"
+        case .badAddressType: return "bad-address-type"
+        case .sampledHeaderMalformed: return "sampled-header-malformed"
+        case .sampledHeaderUnsupported: return "sampled-header-unsupported"
+        }
+    }
+}
+
+/// What one exporter sent and how much of it could be read: the verdict is only as complete as this.
+public struct ExporterStats: Sendable, Equatable {
+    /// Datagrams received, of any version.
+    public var datagrams: UInt64 = 0
+    /// Flow records handed to the caller (sFlow: flow samples with a decodable IP header).
+    public var records: UInt64 = 0
+    /// Template and options template records received (refreshes included).
+    public var templates: UInt64 = 0
+    /// Templates withdrawn by the exporter, and templates expired for want of a refresh.
+    public var templatesWithdrawn: UInt64 = 0
+    public var templatesExpired: UInt64 = 0
+    /// Options data records read (sampling rate, system init time); never handed on as flows.
+    public var optionsRecords: UInt64 = 0
+    /// Data sets held because their template had not arrived yet, and those later decoded.
+    public var setsHeld: UInt64 = 0
+    public var setsReleased: UInt64 = 0
+    /// sFlow samples ignored on purpose: counter samples, and flow samples of a frame with no IP in it.
+    public var counterSamples: UInt64 = 0
+    public var sampledNotIP: UInt64 = 0
+    /// Sequence numbers that skipped ahead (each one a gap), and how much the gaps add up to: datagrams
+    /// for NetFlow v9 and sFlow, records for IPFIX and NetFlow v5, whose sequence counts records.
+    public var sequenceGaps: UInt64 = 0
+    public var missedDatagrams: UInt64 = 0
+    public var missedRecords: UInt64 = 0
+    /// Sequence numbers that went backwards (a restarted exporter, reordering): not counted as loss.
+    public var sequenceResets: UInt64 = 0
+    /// Failures by reason, indexed by `FlowExportFailure.rawValue`.
+    public var failures = FailureCounts()
+
+    public init() {}
+
+    /// All failures, whatever the reason.
+    public var totalFailures: UInt64 { failures.total }
+}
+
+/// A fixed array of counts, one per `FlowExportFailure`, so counting never allocates.
+public struct FailureCounts: Sendable, Equatable {
+    @usableFromInline var counts:
+        (
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
+        ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    public init() {}
+
+    public subscript(_ reason: FlowExportFailure) -> UInt64 {
+        get {
+            withUnsafeBytes(of: counts) { $0.load(fromByteOffset: Int(reason.rawValue) * 8, as: UInt64.self) }
+        }
+        set {
+            withUnsafeMutableBytes(of: &counts) {
+                $0.storeBytes(of: newValue, toByteOffset: Int(reason.rawValue) * 8, as: UInt64.self)
+            }
+        }
+    }
+
+    public var total: UInt64 { FlowExportFailure.allCases.reduce(0) { $0 + self[$1] } }
+
+    /// The non-zero counts, by name, in the enum's order.
+    public var nonZero: [(name: String, count: UInt64)] {
+        FlowExportFailure.allCases.compactMap { self[$0] == 0 ? nil : ($0.name, self[$0]) }
+    }
+
+    public static func == (a: FailureCounts, b: FailureCounts) -> Bool {
+        FlowExportFailure.allCases.allSatisfy { a[$0] == b[$0] }
+    }
+}

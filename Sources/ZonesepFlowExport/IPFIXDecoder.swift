@@ -1,0 +1,136 @@
+import ZonesepCore
+
+// IPFIX (RFC 7011), one message per UDP datagram:
+//
+//    0                   1                   2                   3
+//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//   +-------------------------------+-------------------------------+
+//   |       Version = 0x000a        |        Message Length         |
+//   +-------------------------------+-------------------------------+
+//   |                          Export Time (s)                      |
+//   +---------------------------------------------------------------+
+//   |        Sequence Number (data records sent, modulo 2^32)       |
+//   +---------------------------------------------------------------+
+//   |                     Observation Domain ID                     |
+//   +-------------------------------+-------------------------------+
+//   |     Set ID (2, 3, >= 256)     |          Set Length           |  then the set's records, padding
+//   +-------------------------------+-------------------------------+
+//
+//   Template record (set 2):  Template ID (>= 256) | Field Count, then per field:
+//   Options template (set 3): Template ID | Field Count | Scope Field Count, then per field:
+//   +-+-----------------------------+-------------------------------+
+//   |E|  Information Element id     |  Field Length (65535: varies) |
+//   +-+-----------------------------+-------------------------------+
+//   |          Enterprise Number (only when E is set)               |
+//   +---------------------------------------------------------------+
+//
+//   A template record with Field Count 0 withdraws template Template ID (2 or 3: all of that set's
+//   kind). A variable-length field starts with its length: one byte, or 255 and two bytes. RFC 5103
+//   biflows carry the reverse direction's counters as enterprise 29305 elements.
+
+extension FlowExportDecoder {
+    /// Decodes one IPFIX message.
+    mutating func decodeIPFIX(
+        _ datagram: ByteCursor, exporter: IPAddress, port: UInt16, stats s: inout ExporterStats,
+        _ body: (borrowing FlowRecord) -> Void
+    ) {
+        var c = datagram
+        guard c.readInteger(as: UInt16.self) != nil, let length = c.readInteger(as: UInt16.self),
+            let exportTime = c.readInteger(as: UInt32.self), let sequence = c.readInteger(as: UInt32.self),
+            let domain = c.readInteger(as: UInt32.self)
+        else { return s.failures[.datagramTruncated] += 1 }
+        guard length >= 16 else { return s.failures[.lengthMismatch] += 1 }
+        // A message longer than the datagram was cut on the way: read the sets that arrived whole.
+        if Int(length) != c.base.count { s.failures[.lengthMismatch] += 1 }
+        var whole = ByteCursor(c.base)
+        guard var sets = whole.readSlice(min(Int(length), c.base.count)) else { return }
+        sets.skip(16)
+
+        let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .ipfix)
+        guard withSession(key, { _ in () }) != nil else {
+            rejectedDatagrams += 1
+            return
+        }
+        let clock = ExportClock(exportMicros: Int64(exportTime) * 1_000_000)
+        var records: UInt32 = 0
+        var countKnown = true
+        while sets.readableBytes > 0 {
+            guard let setID = sets.readInteger(as: UInt16.self), let setLength = sets.readInteger(as: UInt16.self),
+                setLength >= 4, var set = sets.readSlice(Int(setLength) - 4)
+            else {
+                s.failures[.setTruncated] += 1
+                countKnown = false
+                break
+            }
+            switch setID {
+            case 2, 3:
+                decodeIPFIXTemplates(&set, options: setID == 3, key: key, clock: clock, stats: &s, body)
+            case 256...:
+                if let t = template(setID, of: key, at: clock.exportMicros, stats: &s) {
+                    records &+= decodeDataSet(set, template: t, key: key, clock: clock, stats: &s, body)
+                } else {
+                    holdDataSet(set, templateID: setID, key: key, clock: clock, stats: &s)
+                    countKnown = false
+                }
+            default:
+                s.failures[.reservedSetID] += 1
+            }
+        }
+        // The sequence number counts data records, so the next one is known only if every set was read.
+        _ = withSession(key) {
+            FlowExportDecoder.checkSequence(
+                sequence, next: countKnown ? sequence &+ records : nil, state: &$0, countsRecords: true, stats: &s)
+        }
+    }
+
+    /// Reads the template (or options template) records of one set, storing each and withdrawing those
+    /// with no fields. A malformed record ends the set: what follows it cannot be framed.
+    mutating func decodeIPFIXTemplates(
+        _ set: inout ByteCursor, options: Bool, key: SessionKey, clock: ExportClock, stats s: inout ExporterStats,
+        _ body: (borrowing FlowRecord) -> Void
+    ) {
+        // Fewer than 4 bytes left is padding.
+        while set.readableBytes >= 4 {
+            guard let id = set.readInteger(as: UInt16.self), let count = set.readInteger(as: UInt16.self) else {
+                return
+            }
+            if count == 0 {
+                if id >= 256 {
+                    withdraw(id, options: options, for: key, stats: &s)
+                } else if id == (options ? 3 : 2) {
+                    withdraw(nil, options: options, for: key, stats: &s)
+                } else {
+                    return s.failures[.templateInvalid] += 1
+                }
+                continue
+            }
+            var scopeCount: UInt16 = 0
+            if options {
+                guard let n = set.readInteger(as: UInt16.self) else { return s.failures[.templateTruncated] += 1 }
+                scopeCount = n
+            }
+            var fields: [TemplateField] = []
+            fields.reserveCapacity(Int(count))
+            var valid = id >= 256 && (!options || (scopeCount >= 1 && scopeCount <= count))
+            for _ in 0..<count {
+                guard let raw = set.readInteger(as: UInt16.self), let length = set.readInteger(as: UInt16.self) else {
+                    return s.failures[.templateTruncated] += 1
+                }
+                var enterprise: UInt32 = 0
+                if raw & 0x8000 != 0 {
+                    guard let e = set.readInteger(as: UInt32.self) else { return s.failures[.templateTruncated] += 1 }
+                    enterprise = e
+                }
+                if length == 0 { valid = false }
+                fields.append(TemplateField(kind: FieldKind(id: raw & 0x7fff, enterprise: enterprise), length: length))
+            }
+            guard valid else {
+                s.failures[.templateInvalid] += 1
+                continue
+            }
+            store(
+                Template(id: id, fields: fields, isOptions: options, refreshedMicros: clock.exportMicros), for: key,
+                stats: &s, body)
+        }
+    }
+}

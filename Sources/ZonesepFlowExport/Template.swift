@@ -1,0 +1,37 @@
+/// One field of a template: what it means and how many bytes it takes (`variableLength`: the record says).
+public struct TemplateField: Sendable, Equatable {
+    public var kind: FieldKind
+    public var length: UInt16
+
+    /// IPFIX's marker for a variable-length field (RFC 7011 section 7).
+    public static let variableLength: UInt16 = 0xffff
+
+    @inlinable
+    public init(kind: FieldKind, length: UInt16) {
+        self.kind = kind
+        self.length = length
+    }
+}
+
+/// A template as received, compiled for decoding: its fields in order and the shortest record it allows.
+public struct Template: Sendable, Equatable {
+    public var id: UInt16
+    public var fields: [TemplateField]
+    /// Options templates describe metadata records (sampling, system init time), never flows.
+    public var isOptions: Bool
+    /// The fewest bytes one record can take (each variable-length field at least its 1-byte length);
+    /// fewer bytes left in a set than this are padding.
+    public var minimumRecordLength: Int
+    /// Export time (µs) of the message that last carried this template, for expiry.
+    public var refreshedMicros: Int64
+
+    public init(id: UInt16, fields: [TemplateField], isOptions: Bool, refreshedMicros: Int64) {
+        self.id = id
+        self.fields = fields
+        self.isOptions = isOptions
+        self.refreshedMicros = refreshedMicros
+        var minimum = 0
+        for f in fields { minimum += f.length == TemplateField.variableLength ? 1 : Int(f.length) }
+        self.minimumRecordLength = minimum
+    }
+}

@@ -1,0 +1,280 @@
+import ZonesepCore
+
+/// What a datagram's header says about time, for turning a record's times into µs since the epoch.
+public struct ExportClock: Sendable {
+    /// The message's export time (IPFIX, NetFlow v9: whole seconds; v5: with nanoseconds), µs.
+    public var exportMicros: Int64
+    /// NetFlow v9 and v5: the exporter's uptime (ms) when the message left; uptime-based record times are
+    /// relative to it.
+    public var sysUptimeMillis: UInt32?
+    /// IPFIX: the exporter's systemInitTimeMilliseconds, from an options record (or the record itself).
+    public var systemInitMillis: Int64?
+
+    @inlinable
+    public init(exportMicros: Int64, sysUptimeMillis: UInt32? = nil, systemInitMillis: Int64? = nil) {
+        self.exportMicros = exportMicros
+        self.sysUptimeMillis = sysUptimeMillis
+        self.systemInitMillis = systemInitMillis
+    }
+
+    /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one (the
+    /// difference taken modulo 2^32, since a 32-bit uptime wraps after 49.7 days), else to the system
+    /// init time; nil when neither is known.
+    @inlinable
+    func micros(ofUptime ms: UInt32, systemInit: Int64?) -> Int64? {
+        if let now = sysUptimeMillis {
+            let before = Int64(Int32(bitPattern: now &- ms))
+            return exportMicros &- before &* 1000
+        }
+        guard let initMs = systemInit else { return nil }
+        var t = initMs &+ Int64(ms)
+        // A wrapped uptime puts the flow 49.7 days after the export: bring it back.
+        if t &- exportMicros / 1000 > Int64(Int32.max) { t &-= 1 << 32 }
+        return t &* 1000
+    }
+}
+
+/// Options values that apply to an exporter's observation domain rather than to one flow.
+public struct DomainOptions: Sendable, Equatable {
+    /// 1 in N packets metered, as the exporter's options records said; nil until one did.
+    public var samplingRate: UInt32?
+    public var systemInitMillis: Int64?
+
+    @inlinable public init() {}
+}
+
+/// Decodes one data record of a template (IPFIX or NetFlow v9, which share the field numbering) into a
+/// `FlowRecord`, or an options record into `DomainOptions`. Every field is read through a bounds-checked
+/// slice; a field of an unexpected size is skipped, never misread.
+public enum TemplateRecordDecoder {
+    /// Raw times found in one record, resolved once all its fields are read (a record may carry its own
+    /// system init time after its uptimes).
+    @usableFromInline
+    struct Times {
+        @usableFromInline var startUptime: UInt32? = nil
+        @usableFromInline var endUptime: UInt32? = nil
+        @usableFromInline var startAbsolute: Int64? = nil
+        @usableFromInline var endAbsolute: Int64? = nil
+        @usableFromInline var startDelta: Int64? = nil
+        @usableFromInline var endDelta: Int64? = nil
+        @usableFromInline var systemInit: Int64? = nil
+        @usableFromInline var interval: UInt64? = nil
+        @usableFromInline var space: UInt64 = 0
+        @usableFromInline var rate: UInt64? = nil
+        @inlinable init() {}
+    }
+
+    /// Reads one record of `template` from `c`. Returns false, with the cursor wherever it stopped, when
+    /// the record runs past the bytes (a truncated record); the record's fields are then meaningless.
+    @inlinable
+    public static func decode(
+        _ c: inout ByteCursor, template: borrowing Template, clock: ExportClock, domain: inout DomainOptions,
+        into r: inout FlowRecord
+    ) -> Bool {
+        r.resetFlowFields()
+        var t = Times()
+        for f in template.fields {
+            var length = Int(f.length)
+            if f.length == TemplateField.variableLength {
+                // RFC 7011 7: one length byte, or 255 and a two-byte length.
+                guard let first = c.readInteger(as: UInt8.self) else { return false }
+                if first < 255 {
+                    length = Int(first)
+                } else {
+                    guard let long = c.readInteger(as: UInt16.self) else { return false }
+                    length = Int(long)
+                }
+            }
+            guard let field = c.readSlice(length) else { return false }
+            if f.kind != .skip { apply(f.kind, field.base, &r, &t) }
+        }
+        if template.isOptions {
+            if let s = t.systemInit { domain.systemInitMillis = s }
+            if let rate = samplingRate(t) { domain.samplingRate = rate }
+            return true
+        }
+        resolveTimes(t, clock: clock, systemInit: t.systemInit ?? domain.systemInitMillis, into: &r)
+        r.samplingRate = samplingRate(t) ?? domain.samplingRate ?? 1
+        if !r.hasICMPType, r.proto == IPProtocolNumber.icmp || r.proto == IPProtocolNumber.icmpv6 {
+            // Exporters without an ICMP field (NetFlow tradition, softflowd, pmacct) put type << 8 | code
+            // in the destination port.
+            r.icmpType = UInt8(truncatingIfNeeded: r.dstPort >> 8)
+            r.icmpCode = UInt8(truncatingIfNeeded: r.dstPort)
+            r.hasICMPType = true
+        }
+        if r.hasICMPType {
+            r.srcPort = 0
+            r.dstPort = 0
+        }
+        return true
+    }
+
+    @inlinable
+    static func samplingRate(_ t: Times) -> UInt32? {
+        if let i = t.interval, i > 0 { return UInt32(clamping: (i + t.space) / i) }
+        if let n = t.rate { return UInt32(clamping: max(n, 1)) }
+        return nil
+    }
+
+    @inlinable
+    static func resolveTimes(_ t: Times, clock: ExportClock, systemInit: Int64?, into r: inout FlowRecord) {
+        var start: Int64? = t.startAbsolute
+        var end: Int64? = t.endAbsolute
+        var source = FlowTimeSource.record
+        if start == nil, let d = t.startDelta { start = clock.exportMicros &- d }
+        if end == nil, let d = t.endDelta { end = clock.exportMicros &- d }
+        if start == nil && end == nil {
+            source = .uptime
+            if let u = t.startUptime { start = clock.micros(ofUptime: u, systemInit: systemInit) }
+            if let u = t.endUptime { end = clock.micros(ofUptime: u, systemInit: systemInit) }
+        }
+        switch (start, end) {
+        case (let s?, let e?):
+            r.startMicros = s
+            r.endMicros = e
+        case (let s?, nil):
+            r.startMicros = s
+            r.endMicros = s
+        case (nil, let e?):
+            r.startMicros = e
+            r.endMicros = e
+        case (nil, nil):
+            r.startMicros = clock.exportMicros
+            r.endMicros = clock.exportMicros
+            source = .export
+        }
+        r.timeSource = source
+    }
+
+    /// Reads an unsigned integer of 1...8 bytes (IPFIX reduced-size encoding); nil for other sizes.
+    @inlinable
+    static func unsigned(_ b: UnsafeRawBufferPointer) -> UInt64? {
+        guard b.count >= 1, b.count <= 8 else { return nil }
+        var v: UInt64 = 0
+        for byte in b { v = v << 8 | UInt64(byte) }
+        return v
+    }
+
+    /// 64-bit NTP time (RFC 5905: seconds since 1900, then a binary fraction) in µs since 1970.
+    @inlinable
+    static func ntpMicros(_ b: UnsafeRawBufferPointer) -> Int64? {
+        guard b.count == 8, let v = unsigned(b) else { return nil }
+        let seconds = Int64(v >> 32) - 2_208_988_800
+        let fraction = Int64((v & 0xffff_ffff) &* 1_000_000 >> 32)
+        return seconds &* 1_000_000 &+ fraction
+    }
+
+    @inlinable
+    static func mac(_ b: UnsafeRawBufferPointer) -> MACAddress? {
+        guard b.count == 6, let v = unsigned(b) else { return nil }
+        return MACAddress(rawValue: v)
+    }
+
+    @inlinable
+    static func ipv6(_ b: UnsafeRawBufferPointer) -> IPAddress? {
+        guard b.count == 16 else { return nil }
+        var c = ByteCursor(b)
+        return c.readIPv6()
+    }
+
+    @inlinable
+    static func apply(_ kind: FieldKind, _ b: UnsafeRawBufferPointer, _ r: inout FlowRecord, _ t: inout Times) {
+        switch kind {
+        case .skip: return
+        case .octets: if let v = unsigned(b) { r.bytes = v }
+        case .packets: if let v = unsigned(b) { r.packets = v }
+        case .reverseOctets:
+            if let v = unsigned(b) {
+                r.reverseBytes = v
+                r.isBiflow = true
+            }
+        case .reversePackets:
+            if let v = unsigned(b) {
+                r.reversePackets = v
+                r.isBiflow = true
+            }
+        case .initiatorOctets: if let v = unsigned(b) { r.bytes = v; markInitiator(&r) }
+        case .responderOctets: if let v = unsigned(b) { r.reverseBytes = v; markInitiator(&r) }
+        case .initiatorPackets: if let v = unsigned(b) { r.packets = v; markInitiator(&r) }
+        case .responderPackets: if let v = unsigned(b) { r.reversePackets = v; markInitiator(&r) }
+        case .proto: if let v = unsigned(b) { r.proto = UInt8(truncatingIfNeeded: v) }
+        // tcpControlBits is 2 bytes since RFC 7125 (1 in NetFlow v9): the classic flags are the low byte.
+        case .tcpFlags: if let v = unsigned(b) { r.tcpFlags = UInt8(truncatingIfNeeded: v) }
+        case .reverseTCPFlags:
+            if let v = unsigned(b) {
+                r.reverseTCPFlags = UInt8(truncatingIfNeeded: v)
+                r.isBiflow = true
+            }
+        case .srcPort: if b.count == 2, let v = unsigned(b) { r.srcPort = UInt16(v) }
+        case .dstPort: if b.count == 2, let v = unsigned(b) { r.dstPort = UInt16(v) }
+        case .srcIPv4:
+            if b.count == 4, let v = unsigned(b) {
+                r.src = IPAddress(v4: UInt32(v))
+                r.ipVersion = 4
+            }
+        case .dstIPv4:
+            if b.count == 4, let v = unsigned(b) {
+                r.dst = IPAddress(v4: UInt32(v))
+                r.ipVersion = 4
+            }
+        case .srcIPv6:
+            if let a = ipv6(b) {
+                r.src = a
+                r.ipVersion = 6
+            }
+        case .dstIPv6:
+            if let a = ipv6(b) {
+                r.dst = a
+                r.ipVersion = 6
+            }
+        case .ipVersion:
+            if let v = unsigned(b), v == 4 || v == 6, r.ipVersion == 0 { r.ipVersion = UInt8(v) }
+        case .icmpTypeCode:
+            if b.count == 2, let v = unsigned(b) {
+                r.icmpType = UInt8(v >> 8)
+                r.icmpCode = UInt8(v & 0xff)
+                r.hasICMPType = true
+            }
+        case .icmpType:
+            if b.count == 1 {
+                r.icmpType = b[0]
+                r.hasICMPType = true
+            }
+        case .icmpCode: if b.count == 1 { r.icmpCode = b[0] }
+        case .srcMAC: if let m = mac(b) { r.srcMAC = m }
+        case .dstMAC: if let m = mac(b) { r.dstMAC = m }
+        // The MACs after the exporter forwarded the packet: used only when the record has no others.
+        case .postSrcMAC: if r.srcMAC == nil, let m = mac(b) { r.srcMAC = m }
+        case .postDstMAC: if r.dstMAC == nil, let m = mac(b) { r.dstMAC = m }
+        case .vlan, .dot1qVLAN:
+            if let v = unsigned(b), v != 0, r.vlanCount == 0 { r.addVLAN(UInt16(truncatingIfNeeded: v & 0xfff)) }
+        case .dot1qCustomerVLAN:
+            // A QinQ frame's inner tag: it follows the service tag.
+            if let v = unsigned(b), v != 0 { r.addVLAN(UInt16(truncatingIfNeeded: v & 0xfff)) }
+        case .postVLAN: return
+        case .startUptime: if b.count == 4, let v = unsigned(b) { t.startUptime = UInt32(v) }
+        case .endUptime: if b.count == 4, let v = unsigned(b) { t.endUptime = UInt32(v) }
+        case .startSeconds: if let v = unsigned(b) { t.startAbsolute = Int64(truncatingIfNeeded: v) &* 1_000_000 }
+        case .endSeconds: if let v = unsigned(b) { t.endAbsolute = Int64(truncatingIfNeeded: v) &* 1_000_000 }
+        case .startMillis: if let v = unsigned(b) { t.startAbsolute = Int64(truncatingIfNeeded: v) &* 1000 }
+        case .endMillis: if let v = unsigned(b) { t.endAbsolute = Int64(truncatingIfNeeded: v) &* 1000 }
+        case .startMicrosNTP, .startNanosNTP: if let v = ntpMicros(b) { t.startAbsolute = v }
+        case .endMicrosNTP, .endNanosNTP: if let v = ntpMicros(b) { t.endAbsolute = v }
+        case .startDeltaMicros: if let v = unsigned(b) { t.startDelta = Int64(truncatingIfNeeded: v) }
+        case .endDeltaMicros: if let v = unsigned(b) { t.endDelta = Int64(truncatingIfNeeded: v) }
+        case .systemInitMillis: if let v = unsigned(b) { t.systemInit = Int64(truncatingIfNeeded: v) }
+        case .samplingInterval, .samplerRandomInterval: if let v = unsigned(b) { t.rate = v }
+        case .samplingPacketInterval: if let v = unsigned(b) { t.interval = v }
+        case .samplingPacketSpace: if let v = unsigned(b) { t.space = v }
+        case .biflowDirection: if let v = unsigned(b) { r.biflowDirection = UInt8(truncatingIfNeeded: v) }
+        case .flowEndReason: if let v = unsigned(b) { r.endReason = UInt8(truncatingIfNeeded: v) }
+        }
+    }
+
+    /// Initiator and responder counters (RFC 5103-style, as firewalls export them) say `src` initiated.
+    @inlinable
+    static func markInitiator(_ r: inout FlowRecord) {
+        r.isBiflow = true
+        if r.biflowDirection == 0 { r.biflowDirection = 1 }
+    }
+}

@@ -34,7 +34,8 @@ public final class FlowExportRun {
         }
         var t: [UInt8] = []
         header(&t, sequence: 0)
-        var set = be16(ipfix ? 2 : 0) + be16(UInt16(8 + 4 * FlowExportRun.fields.count)) + be16(256)
+        var set =
+            be16(ipfix ? 2 : 0) + be16(UInt16(8 + 4 * FlowExportRun.fields.count)) + be16(256)
             + be16(UInt16(FlowExportRun.fields.count))
         for (id, length) in FlowExportRun.fields { set += be16(id) + be16(length) }
         t += set
@@ -51,7 +52,9 @@ public final class FlowExportRun {
                 b += be32(0x0a00_0000 | UInt32(truncatingIfNeeded: x & 0xffff))  // 10.0.x.x
                 b += be32(0xcb00_7100 | UInt32(truncatingIfNeeded: x >> 16 & 0xff))  // 203.0.113.x
                 b += be32(3_590_000) + be32(3_599_000)
-                b += be32(UInt32(truncatingIfNeeded: x >> 24 & 0xffff)) + be32(UInt32(truncatingIfNeeded: x >> 40 & 0xff))
+                b +=
+                    be32(UInt32(truncatingIfNeeded: x >> 24 & 0xffff))
+                    + be32(UInt32(truncatingIfNeeded: x >> 40 & 0xff))
                 b += be32(1) + be32(2) + [0, 1]
                 b += be16(UInt16(truncatingIfNeeded: 49152 | x >> 48)) + be16(443) + [6, 0x1b, 4, 0]
             }

@@ -2,6 +2,39 @@ import ZonesepCore
 
 /// The declaration sections: gateways, conduits, sanitisation paths and exceptions.
 extension ConfigChecker {
+    /// `[[routers]]`: a name and the MACs the device forwards under; a MAC belongs to one router.
+    mutating func checkRouters(_ root: TOMLTable) -> [Router] {
+        var names = NameRegistry()
+        var owners: [MACAddress: (router: String, line: Int)] = [:]
+        var out: [Router] = []
+        for item in tableArray(root, "routers") {
+            checkKeys(item.value, path: item.path, allowed: ["name", "macs"])
+            let name = self.name(item, registry: &names)
+            let errorsBefore = errorCount
+            let macs = self.macs(item.value, in: item.path, at: item.position)
+            var ok = macs != nil && errorCount == errorsBefore
+            var seen = Set<MACAddress>()
+            for m in macs ?? [] {
+                if !seen.insert(m.value).inserted {
+                    warning(m.position, m.path, "\(m.value) is listed twice in this router")
+                } else if let owner = owners[m.value] {
+                    error(
+                        m.position, m.path,
+                        "\(m.value) is already a MAC of router '\(VisibleText.escape(owner.router))' (line \(owner.line)); "
+                            + "a MAC belongs to one router")
+                    ok = false
+                } else {
+                    owners[m.value] = (name ?? item.path, m.position.line)
+                }
+            }
+            if ok, let name, let macs {
+                var unique = Set<MACAddress>()
+                out.append(Router(name: name, macs: macs.map(\.value).filter { unique.insert($0).inserted }))
+            }
+        }
+        return out
+    }
+
     mutating func checkGateways(_ root: TOMLTable) -> [Gateway] {
         var names = NameRegistry()
         var out: [Gateway] = []

@@ -141,4 +141,104 @@ extension ConfigChecker {
             error(e.keyPosition, join(path, e.key), message)
         }
     }
+
+    /// `vxlan_ports` / `geneve_ports`: UDP port numbers 1–65535 (repeats are warnings and dropped); nil
+    /// when the key is absent or wrong. An empty list turns the decoding of that tunnel off.
+    mutating func udpPorts(_ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition) -> [Located<UInt16>]? {
+        let p = join(path, key)
+        guard let v = t[key] else { return nil }
+        guard let items = v.array else {
+            typeError(v, p, expected: "an array of UDP port numbers like [4789]")
+            return nil
+        }
+        var out: [Located<UInt16>] = []
+        var ok = true
+        for (n, e) in items.enumerated() {
+            let ep = "\(p)[\(n)]"
+            guard let port = e.integer else {
+                typeError(e, ep, expected: "a UDP port number (an integer 1-65535)")
+                ok = false
+                continue
+            }
+            guard (1...65535).contains(port) else {
+                error(e.position, ep, "\(port) is not a UDP port number (1-65535)")
+                ok = false
+                continue
+            }
+            if out.contains(where: { $0.value == UInt16(port) }) {
+                warning(e.position, ep, "port \(port) is listed twice")
+                continue
+            }
+            out.append(Located(value: UInt16(port), position: e.position, path: ep))
+        }
+        return ok ? out : nil
+    }
+
+    /// A zone's `vlans`: VLAN ids 1–4094 (0 means untagged and 4095 is reserved); repeats are warnings.
+    mutating func vlans(_ t: TOMLTable, in path: String, at: TOMLPosition) -> [Located<UInt16>]? {
+        let p = join(path, "vlans")
+        guard let v = t["vlans"] else { return nil }
+        guard let items = v.array else {
+            typeError(v, p, expected: "an array of VLAN ids like [120, 121]")
+            return nil
+        }
+        if items.isEmpty {
+            error(v.position, p, "must list at least one VLAN id (1-4094), or leave the key out")
+            return nil
+        }
+        var out: [Located<UInt16>] = []
+        var ok = true
+        for (n, e) in items.enumerated() {
+            let ep = "\(p)[\(n)]"
+            guard let id = e.integer else {
+                typeError(e, ep, expected: "a VLAN id (an integer 1-4094)")
+                ok = false
+                continue
+            }
+            guard (1...4094).contains(id) else {
+                error(e.position, ep, "\(id) is not a VLAN id (1-4094; 0 is untagged and 4095 reserved)")
+                ok = false
+                continue
+            }
+            if out.contains(where: { $0.value == UInt16(id) }) {
+                warning(e.position, ep, "VLAN \(id) is listed twice")
+                continue
+            }
+            out.append(Located(value: UInt16(id), position: e.position, path: ep))
+        }
+        return ok ? out : nil
+    }
+
+    /// A router's `macs`: at least one, each `02:00:00:00:01:05` or with hyphens. The valid ones are
+    /// returned even when others are not, so that they are checked further; nil when the key is missing,
+    /// not an array, or empty.
+    mutating func macs(_ t: TOMLTable, in path: String, at: TOMLPosition) -> [Located<MACAddress>]? {
+        let p = join(path, "macs")
+        guard let v = t["macs"] else {
+            error(at, path, "missing required key 'macs' (a list like [\"00:1a:2b:3c:4d:5e\"])")
+            return nil
+        }
+        guard let items = v.array else {
+            typeError(v, p, expected: "an array of MAC addresses like [\"00:1a:2b:3c:4d:5e\"]")
+            return nil
+        }
+        if items.isEmpty {
+            error(v.position, p, "must list at least one MAC address")
+            return nil
+        }
+        var out: [Located<MACAddress>] = []
+        for (n, e) in items.enumerated() {
+            let ep = "\(p)[\(n)]"
+            guard let s = e.string else {
+                typeError(e, ep, expected: "a string like \"00:1a:2b:3c:4d:5e\"")
+                continue
+            }
+            guard let mac = parseMAC(s) else {
+                error(e.position, ep, "'\(s)' is not a MAC address like 00:1a:2b:3c:4d:5e")
+                continue
+            }
+            out.append(Located(value: mac, position: e.position, path: ep))
+        }
+        return out
+    }
 }

@@ -7,7 +7,9 @@ struct Located<Value> {
     var path: String
 }
 
-private let topLevelKeys = ["sensor", "internal", "zones", "gateways", "conduits", "sanitisation", "exceptions"]
+private let topLevelKeys = [
+    "sensor", "internal", "zones", "routers", "gateways", "conduits", "sanitisation", "exceptions",
+]
 
 /// The checks that turn a parsed zones.conf into a `PolicyConfig`, collecting every problem as a
 /// diagnostic rather than stopping at the first. The sensor, internal space and zones are here; the
@@ -26,11 +28,20 @@ struct ConfigChecker {
 
     mutating func check(_ root: TOMLTable) -> PolicyConfig {
         checkKeys(root, path: "", allowed: topLevelKeys)
-        let sensor = checkSensor(root)
+        let (sensor, tunnelPorts) = checkSensor(root)
         let errorsBefore = errorCount
         let internalNets = checkInternal(root)
         let internalComplete = errorCount == errorsBefore
         let (zones, zonesComplete) = checkZones(root)
+        let routers = checkRouters(root)
+        if routers.isEmpty, let z = zones.first(where: { !$0.vlans.isEmpty }) {
+            warning(
+                nil, "routers",
+                "zone '\(VisibleText.escape(z.id))' declares vlans but no [[routers]] are declared: on a mirror of a "
+                    + "routing switch every routed packet carries the switch's MAC, so each address it forwards "
+                    + "would look like a host on the wrong VLAN or in two zones; declare the routing switch's and "
+                    + "firewalls' MACs under [[routers]]")
+        }
         let gateways = checkGateways(root)
         // Where a zone or the internal space could not be read, an address's zone is not known: skip
         // what depends on it rather than report problems that are only echoes of those.
@@ -48,19 +59,38 @@ struct ConfigChecker {
         }
         return PolicyConfig(
             sensor: sensor, internal: internalNets, zones: zones, gateways: gateways, conduits: conduits,
-            sanitisation: sanitisation, exceptions: exceptions)
+            sanitisation: sanitisation, exceptions: exceptions, routers: routers, tunnelPorts: tunnelPorts)
     }
 
     // MARK: Sections
 
-    mutating func checkSensor(_ root: TOMLTable) -> String {
-        guard let v = root["sensor"] else { return "zonesep" }
-        guard let t = tableOf(v, path: "sensor") else { return "zonesep" }
-        checkKeys(t, path: "sensor", allowed: ["name"])
-        guard let name = nonEmptyString(t, "name", in: "sensor", at: v.position, required: false) else {
-            return "zonesep"
+    /// `[sensor]`: the name that tags every alert, and the UDP ports decoded as VXLAN and Geneve.
+    mutating func checkSensor(_ root: TOMLTable) -> (String, TunnelPorts) {
+        guard let v = root["sensor"] else { return ("zonesep", .standard) }
+        guard let t = tableOf(v, path: "sensor") else { return ("zonesep", .standard) }
+        checkKeys(t, path: "sensor", allowed: ["name", "vxlan_ports", "geneve_ports"])
+        let name = nonEmptyString(t, "name", in: "sensor", at: v.position, required: false)?.value ?? "zonesep"
+        let standard = TunnelPorts.standard
+        let vxlan = udpPorts(t, "vxlan_ports", in: "sensor", at: v.position)
+        let geneve = udpPorts(t, "geneve_ports", in: "sensor", at: v.position)
+        var both = Set((vxlan ?? []).map(\.value))
+        both.formIntersection((geneve ?? []).map(\.value))
+        for g in geneve ?? [] where both.contains(g.value) {
+            error(g.position, g.path, "UDP port \(g.value) is in both vxlan_ports and geneve_ports; a port carries one")
         }
-        return name.value
+        for (key, list) in [("vxlan_ports", vxlan), ("geneve_ports", geneve)] {
+            if let list, list.count > TunnelPorts.maximumPerKind,
+                let extra = list.dropFirst(TunnelPorts.maximumPerKind).first
+            {
+                error(
+                    extra.position, join("sensor", key),
+                    "\(list.count) ports are listed; at most \(TunnelPorts.maximumPerKind) are supported")
+            }
+        }
+        let ports = TunnelPorts(
+            vxlan: vxlan.map { $0.map(\.value) } ?? standard.vxlan,
+            geneve: geneve.map { $0.map(\.value) } ?? standard.geneve)
+        return (name, ports ?? standard)
     }
 
     mutating func checkInternal(_ root: TOMLTable) -> [IPPrefix] {
@@ -88,6 +118,8 @@ struct ConfigChecker {
         var complete = true
         // Every network seen so far, for "the same prefix in two zones".
         var owners: [PrefixKey: (zone: String, line: Int)] = [:]
+        // The zone that first listed each VLAN, for "one VLAN in zones of two kinds".
+        var vlanOwners: [UInt16: (zone: String, kind: ZoneKind)] = [:]
         let maxZones = Int(ZoneRef.external.rawValue)
         if all.entries.count > maxZones {
             error(v.position, "zones", "\(all.entries.count) zones are declared; at most \(maxZones) are supported")
@@ -111,7 +143,7 @@ struct ConfigChecker {
                 continue
             }
             let at = entry.value.position
-            checkKeys(t, path: path, allowed: ["kind", "label", "networks"])
+            checkKeys(t, path: path, allowed: ["kind", "label", "networks", "vlans"])
             var kind: ZoneKind?
             if let k = string(t, "kind", in: path, at: at, required: true, hint: " (mynumber, lgwan or internet)") {
                 kind = ZoneKind(rawValue: k.value)
@@ -121,6 +153,17 @@ struct ConfigChecker {
             }
             let label = nonEmptyString(t, "label", in: path, at: at, required: false)
             let networks = prefixes(t, "networks", in: path, at: at, required: true, noun: "network")
+            let vlans = self.vlans(t, in: path, at: at)
+            for vlan in vlans ?? [] {
+                if let other = vlanOwners[vlan.value], let k = kind, other.kind != k {
+                    warning(
+                        vlan.position, vlan.path,
+                        "VLAN \(vlan.value) is also listed by zone '\(VisibleText.escape(other.zone))' (\(other.kind.rawValue)); "
+                            + "one VLAN carrying two tiers is itself a breach of the separation")
+                } else if let k = kind {
+                    vlanOwners[vlan.value] = (id, k)
+                }
+            }
             for n in networks ?? [] {
                 let key = PrefixKey(n.value)
                 if let owner = owners[key], owner.zone != id {
@@ -133,11 +176,14 @@ struct ConfigChecker {
                     owners[key] = (id, n.position.line)
                 }
             }
-            guard ok, let kind, let networks else {
+            guard ok, let kind, let networks, t["vlans"] == nil || vlans != nil else {
                 complete = false
                 continue
             }
-            zones.append(Zone(id: id, kind: kind, label: label?.value, networks: networks.map(\.value)))
+            zones.append(
+                Zone(
+                    id: id, kind: kind, label: label?.value, networks: networks.map(\.value),
+                    vlans: (vlans ?? []).map(\.value)))
         }
         return (zones, complete)
     }

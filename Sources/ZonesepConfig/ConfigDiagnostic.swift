@@ -45,7 +45,8 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
         out += ": "
         if severity == .warning { out += "warning: " }
         if !keyPath.isEmpty { out += keyPath + ": " }
-        return out + message
+        // Messages quote what the file says; a control character there must not start a line of its own.
+        return VisibleText.escape(out + message)
     }
 }
 
@@ -63,4 +64,26 @@ public struct ConfigResult: Sendable {
     public var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// The first problems a person is shown: beyond this many, the rest are counted, not listed.
+    public static let shownLimit = 100
+
+    /// The diagnostics as lines for a person (control characters escaped), the first `limit` of them in
+    /// file order, then one line counting the rest: a file with 100,000 bad prefixes must not print
+    /// 100,000 lines.
+    public func lines(limit: Int = ConfigResult.shownLimit) -> [(severity: ConfigDiagnostic.Severity, text: String)] {
+        var out = diagnostics.prefix(limit).map { ($0.severity, $0.description) }
+        if diagnostics.count > limit {
+            let rest = diagnostics.dropFirst(limit)
+            let errors = rest.count { $0.severity == .error }
+            let warnings = rest.count - errors
+            var parts: [String] = []
+            if errors > 0 { parts.append("\(errors) more error\(errors == 1 ? "" : "s")") }
+            if warnings > 0 { parts.append("\(warnings) more warning\(warnings == 1 ? "" : "s")") }
+            let severity: ConfigDiagnostic.Severity = errors > 0 ? .error : .warning
+            let fileName = diagnostics.first.map { VisibleText.escape($0.fileName) } ?? ""
+            out.append((severity, "\(fileName): \(parts.joined(separator: " and ")) not shown"))
+        }
+        return out
+    }
 }

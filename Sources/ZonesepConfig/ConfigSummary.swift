@@ -4,10 +4,13 @@ import ZonesepCore
 ///
 /// ```
 /// sensor        core-switch-mirror
+/// tunnels       vxlan udp/4789, udp/8472; geneve udp/6081
 /// internal      10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
 /// zones         4
 ///   mynumber   mynumber  マイナンバー利用事務系  10.10.0.0/16, fd00:10::/48
-///   lgwan      lgwan     LGWAN接続系             10.20.0.0/16
+///   lgwan      lgwan     LGWAN接続系             10.20.0.0/16  vlans 120, 121
+/// routers       1
+///   core-switch  00:1a:2b:3c:4d:5e, 00:1a:2b:3c:4d:5f
 /// gateways      1
 /// conduits      1
 /// sanitisation  2
@@ -15,8 +18,15 @@ import ZonesepCore
 ///   web-conference  expires 2027-03-31  expired
 /// ```
 ///
-/// Columns are aligned by terminal width, so Japanese labels (two cells a character) line up too.
+/// Columns are aligned by terminal width, so Japanese labels (two cells a character) line up too. Names
+/// and labels are shown with control characters escaped (`VisibleText`), so none can forge a line; long
+/// lists are cut short with a count of the rest, so a prefecture's policy fits a screen.
 public enum ConfigSummary {
+    /// Items of one list shown before "… (N more)".
+    public static let listLimit = 8
+    /// Exceptions listed one a line before the rest are counted.
+    public static let exceptionLimit = 20
+
     /// - Parameter now: microseconds since the Unix epoch; when given, expired exceptions are marked.
     public static func render(_ config: PolicyConfig, now: Int64? = nil) -> String {
         var lines: [String] = []
@@ -24,29 +34,54 @@ public enum ConfigSummary {
         func head(_ name: String, _ value: String) {
             lines.append(padded(name, to: headWidth) + value)
         }
-        head("sensor", config.sensor)
-        head("internal", config.internal.map(\.description).joined(separator: ", "))
+        let show = VisibleText.escape
+        head("sensor", show(config.sensor))
+        let ports = { (p: [UInt16]) in p.isEmpty ? "off" : shortList(p.map { "udp/\($0)" }) }
+        head("tunnels", "vxlan " + ports(config.tunnelPorts.vxlan) + "; geneve " + ports(config.tunnelPorts.geneve))
+        head("internal", shortList(config.internal.map(\.description)))
         head("zones", "\(config.zones.count)")
-        let idWidth = config.zones.map { displayWidth($0.id) }.max() ?? 0
+        let idWidth = config.zones.map { displayWidth(show($0.id)) }.max() ?? 0
         let kindWidth = config.zones.map { displayWidth($0.kind.rawValue) }.max() ?? 0
-        let labelWidth = config.zones.map { displayWidth($0.label) }.max() ?? 0
+        let labelWidth = config.zones.map { displayWidth(show($0.label)) }.max() ?? 0
         for z in config.zones {
-            lines.append(
-                "  " + padded(z.id, to: idWidth + 2) + padded(z.kind.rawValue, to: kindWidth + 2)
-                    + padded(z.label, to: labelWidth + 2) + z.networks.map(\.description).joined(separator: ", "))
+            var line =
+                "  " + padded(show(z.id), to: idWidth + 2) + padded(z.kind.rawValue, to: kindWidth + 2)
+                + padded(show(z.label), to: labelWidth + 2) + shortList(z.networks.map(\.description))
+            if !z.vlans.isEmpty { line += "  vlans " + shortList(z.vlans.map(String.init)) }
+            lines.append(line)
+        }
+        if !config.routers.isEmpty || config.zones.contains(where: { !$0.vlans.isEmpty }) {
+            head("routers", "\(config.routers.count)")
+            let routerWidth = config.routers.prefix(listLimit).map { displayWidth(show($0.name)) }.max() ?? 0
+            for r in config.routers.prefix(listLimit) {
+                lines.append("  " + padded(show(r.name), to: routerWidth + 2) + shortList(r.macs.map(\.description)))
+            }
+            if config.routers.count > listLimit { lines.append("  … \(config.routers.count - listLimit) more") }
         }
         head("gateways", "\(config.gateways.count)")
         head("conduits", "\(config.conduits.count)")
         head("sanitisation", "\(config.sanitisation.count)")
         let expired = config.exceptions.filter { e in now.map { $0 >= e.expiresAtMicros } ?? false }
         head("exceptions", "\(config.exceptions.count)" + (expired.isEmpty ? "" : " (\(expired.count) expired)"))
-        let nameWidth = config.exceptions.map { displayWidth($0.name) }.max() ?? 0
-        for e in config.exceptions {
-            var line = "  " + padded(e.name, to: nameWidth + 2) + "expires " + e.expiresText
+        let shown = config.exceptions.prefix(exceptionLimit)
+        let nameWidth = shown.map { displayWidth(show($0.name)) }.max() ?? 0
+        for e in shown {
+            var line = "  " + padded(show(e.name), to: nameWidth + 2) + "expires " + e.expiresText
             if let now { line += now >= e.expiresAtMicros ? "  expired" : "" }
             lines.append(line)
         }
+        if config.exceptions.count > exceptionLimit {
+            let rest = config.exceptions.dropFirst(exceptionLimit)
+            let restExpired = rest.count { e in now.map { $0 >= e.expiresAtMicros } ?? false }
+            lines.append("  … \(rest.count) more" + (restExpired == 0 ? "" : " (\(restExpired) of them expired)"))
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The first `listLimit` items joined by commas, and how many more there are.
+    static func shortList(_ items: [String]) -> String {
+        let head = items.prefix(listLimit).joined(separator: ", ")
+        return items.count > listLimit ? head + ", … (\(items.count - listLimit) more)" : head
     }
 
     /// `text` followed by spaces to fill `width` terminal cells (at least one space after it).

@@ -9,15 +9,16 @@ enum PolicyLoading {
     /// keeps the running map).
     static func load(_ path: String, now: Int64?, refused: String = "nothing was started") -> PolicyConfig? {
         let result = ZonesConfigLoader.load(path: path, now: now)
-        for d in result.diagnostics {
-            if d.severity == .error {
-                Diagnostics.error(d.description)
+        // The first problems, then a count of the rest (a hostile or generated file can hold 100,000).
+        for line in result.lines() {
+            if line.severity == .error {
+                Diagnostics.error(line.text)
             } else {
-                Diagnostics.note(d.description)
+                Diagnostics.note(line.text)
             }
         }
         if result.hasErrors || result.config == nil {
-            Diagnostics.error("\(path): \(result.errors.count) error(s); \(refused)")
+            Diagnostics.error("\(VisibleText.escape(path)): \(result.errors.count) error(s); \(refused)")
             return nil
         }
         return result.config

@@ -11,12 +11,15 @@ final class ConfigSummaryTests: XCTestCase {
             expired,
             """
             sensor        core-switch-mirror
+            tunnels       vxlan udp/4789, udp/8472; geneve udp/6081
             internal      10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
             zones         4
               mynumber   mynumber  マイナンバー利用事務系  10.10.0.0/16, fd00:10::/48
-              lgwan      lgwan     LGWAN接続系             10.20.0.0/16
+              lgwan      lgwan     LGWAN接続系             10.20.0.0/16  vlans 120, 121
               lgwan-wan  lgwan     lgwan-wan               172.20.0.0/14
               internet   internet  インターネット接続系    10.30.0.0/16
+            routers       1
+              core-switch  00:1a:2b:3c:4d:5e, 00:1a:2b:3c:4d:5f
             gateways      1
             conduits      1
             sanitisation  2
@@ -36,6 +39,7 @@ final class ConfigSummaryTests: XCTestCase {
             ConfigSummary.render(config),
             """
             sensor        zonesep
+            tunnels       vxlan udp/4789, udp/8472; geneve udp/6081
             internal      10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
             zones         0
             gateways      0

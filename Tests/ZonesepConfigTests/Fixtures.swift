@@ -4,6 +4,8 @@ enum Fixtures {
     static let designExample = """
         [sensor]
         name = "core-switch-mirror"              # tags every alert
+        vxlan_ports = [4789, 8472]               # optional; UDP ports decoded as VXLAN (default shown)
+        geneve_ports = [6081]                    # optional; UDP ports decoded as Geneve (default shown)
 
         [internal]                               # optional; this is the default
         networks = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
@@ -17,6 +19,7 @@ enum Fixtures {
         kind = "lgwan"
         label = "LGWAN接続系"
         networks = ["10.20.0.0/16"]
+        vlans = [120, 121]                       # optional: the VLANs its hosts live on
 
         [zones.lgwan-wan]                        # the LGWAN beyond the town hall
         kind = "lgwan"
@@ -26,6 +29,10 @@ enum Fixtures {
         kind = "internet"
         label = "インターネット接続系"
         networks = ["10.30.0.0/16"]
+
+        [[routers]]                              # L3 devices forwarding between zones (optional)
+        name = "core-switch"
+        macs = ["00:1a:2b:3c:4d:5e", "00:1a:2b:3c:4d:5f"]
 
         [[gateways]]                             # the security cloud: sole Internet egress
         name = "security-cloud"

@@ -61,7 +61,7 @@ final class ZonesConfigLoaderTests: XCTestCase {
                 Zone(
                     id: "mynumber", kind: .mynumber, label: "マイナンバー利用事務系",
                     networks: [p("10.10.0.0/16"), p("fd00:10::/48")]),
-                Zone(id: "lgwan", kind: .lgwan, label: "LGWAN接続系", networks: [p("10.20.0.0/16")]),
+                Zone(id: "lgwan", kind: .lgwan, label: "LGWAN接続系", networks: [p("10.20.0.0/16")], vlans: [120, 121]),
                 Zone(id: "lgwan-wan", kind: .lgwan, label: "lgwan-wan", networks: [p("172.20.0.0/14")]),
                 Zone(id: "internet", kind: .internet, label: "インターネット接続系", networks: [p("10.30.0.0/16")]),
             ],
@@ -86,7 +86,13 @@ final class ZonesConfigLoaderTests: XCTestCase {
                     name: "web-conference", from: [p("10.30.0.0/16")], to: [p("198.51.100.0/24")],
                     ports: [.tcp(443...443), .udp(3478...3481)], approved: "CISO approval 2026-04-01 No.12",
                     expiresAtMicros: endOf20270331JST, expiresText: "2027-03-31")
-            ])
+            ],
+            routers: [
+                Router(
+                    name: "core-switch",
+                    macs: [MACAddress(rawValue: 0x001a_2b3c_4d5e), MACAddress(rawValue: 0x001a_2b3c_4d5f)])
+            ],
+            tunnelPorts: TunnelPorts(vxlan: [4789, 8472], geneve: [6081])!)
         XCTAssertEqual(r.config, expected)
         XCTAssertEqual(r.config?.conduits.first?.fromMAC?.description, "02:00:00:00:01:05")
     }
@@ -114,10 +120,10 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let r = load(Fixtures.designExample, now: endOf20270331JST)
         XCTAssertNotNil(r.config)
         let d = assertDiagnostic(
-            r, .warning, line: 56, keyPath: "exceptions[0].expires", "expired at the end of 2027-03-31 (JST)")
+            r, .warning, line: 63, keyPath: "exceptions[0].expires", "expired at the end of 2027-03-31 (JST)")
         XCTAssertEqual(
             d?.description,
-            "zones.conf:56: warning: exceptions[0].expires: exception 'web-conference' expired at the end of 2027-03-31 (JST); it no longer allows any flow"
+            "zones.conf:63: warning: exceptions[0].expires: exception 'web-conference' expired at the end of 2027-03-31 (JST); it no longer allows any flow"
         )
     }
 
@@ -201,7 +207,7 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let r = loadBase("[sensr]\nname = \"x\"\n")
         assertDiagnostic(
             r, .error, line: 10, keyPath: "sensr",
-            "unknown key 'sensr' (did you mean 'sensor'?); allowed keys: sensor, internal, zones, gateways, conduits, sanitisation, exceptions"
+            "unknown key 'sensr' (did you mean 'sensor'?); allowed keys: sensor, internal, zones, routers, gateways, conduits, sanitisation, exceptions"
         )
     }
 

@@ -92,6 +92,17 @@ public struct PolicyException: Sendable, Equatable {
     }
 }
 
+/// A layer-3 device forwarding between zones (a routing core switch, a firewall): frames from its MACs
+/// carry every tier's addresses, so the host rules exempt them.
+public struct Router: Sendable, Equatable {
+    public var name: String
+    public var macs: [MACAddress]
+    public init(name: String, macs: [MACAddress]) {
+        self.name = name
+        self.macs = macs
+    }
+}
+
 /// Everything zones.conf declares: the input to `ZoneMap` and `Policy` compilation.
 public struct PolicyConfig: Sendable, Equatable {
     public var sensor: String
@@ -101,6 +112,10 @@ public struct PolicyConfig: Sendable, Equatable {
     public var conduits: [Conduit]
     public var sanitisation: [SanitisationPath]
     public var exceptions: [PolicyException]
+    /// Declared routers, exempt from the host rules (`dual-homed-host`, `zone-vlan-mismatch`).
+    public var routers: [Router]
+    /// The UDP ports decoded as VXLAN and Geneve (`[sensor] vxlan_ports`, `geneve_ports`).
+    public var tunnelPorts: TunnelPorts
 
     /// RFC 1918 and IPv6 ULA: the internal space when zones.conf has no `[internal]`.
     public static let defaultInternal: [IPPrefix] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
@@ -109,7 +124,7 @@ public struct PolicyConfig: Sendable, Equatable {
     public init(
         sensor: String = "zonesep", internal: [IPPrefix] = PolicyConfig.defaultInternal, zones: [Zone],
         gateways: [Gateway] = [], conduits: [Conduit] = [], sanitisation: [SanitisationPath] = [],
-        exceptions: [PolicyException] = []
+        exceptions: [PolicyException] = [], routers: [Router] = [], tunnelPorts: TunnelPorts = .standard
     ) {
         self.sensor = sensor
         self.internal = `internal`
@@ -118,5 +133,7 @@ public struct PolicyConfig: Sendable, Equatable {
         self.conduits = conduits
         self.sanitisation = sanitisation
         self.exceptions = exceptions
+        self.routers = routers
+        self.tunnelPorts = tunnelPorts
     }
 }

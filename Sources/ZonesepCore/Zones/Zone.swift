@@ -15,12 +15,15 @@ public struct Zone: Sendable, Equatable {
     /// Human label (defaults to the id), used in messages and reports.
     public var label: String
     public var networks: [IPPrefix]
+    /// The VLAN ids (1–4094) its hosts live on; empty when the zone does not say (not checked then).
+    public var vlans: [UInt16]
 
-    public init(id: String, kind: ZoneKind, label: String? = nil, networks: [IPPrefix]) {
+    public init(id: String, kind: ZoneKind, label: String? = nil, networks: [IPPrefix], vlans: [UInt16] = []) {
         self.id = id
         self.kind = kind
         self.label = label ?? id
         self.networks = networks
+        self.vlans = vlans
     }
 }
 

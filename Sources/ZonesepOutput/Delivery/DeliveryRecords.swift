@@ -206,13 +206,24 @@ public struct DeliverySummary: Sendable {
         public init(directory: String) { self.directory = directory }
     }
 
+    /// The suppression windows' cap and what it closed early (only when suppression is on).
+    public struct Suppression: Sendable {
+        public var maxWindows: Int
+        public var evicted: UInt64
+        public init(maxWindows: Int, evicted: UInt64) {
+            self.maxWindows = maxWindows
+            self.evicted = evicted
+        }
+    }
+
     public var syslog: [Syslog] = []
     public var alertsFile: AlertsFile?
     public var evidence: Evidence?
+    public var suppression: Suppression?
 
     public init() {}
 
-    public var isEmpty: Bool { syslog.isEmpty && alertsFile == nil && evidence == nil }
+    public var isEmpty: Bool { syslog.isEmpty && alertsFile == nil && evidence == nil && suppression == nil }
 
     /// The summary's `delivery` object: only what was configured appears.
     public func json() -> String {
@@ -228,7 +239,9 @@ public struct DeliverySummary: Sendable {
                         x.add("dropped", s.stats.dropped)
                         x.add("dropped_queue_full", s.stats.droppedQueueFull)
                         x.add("dropped_undelivered", s.stats.droppedUndelivered)
+                        x.add("unacknowledged", s.stats.unacknowledged)
                         x.add("reconnects", s.stats.reconnects)
+                        x.add("resent", s.stats.resent)
                         return x.json
                     }))
         }
@@ -256,6 +269,12 @@ public struct DeliverySummary: Sendable {
             x.add("errors", e.errors)
             o.addRaw("evidence", x.json)
         }
+        if let s = suppression {
+            var x = JSONObject()
+            x.add("max_windows", s.maxWindows)
+            x.add("evicted", s.evicted)
+            o.addRaw("suppression", x.json)
+        }
         return o.json
     }
 
@@ -278,6 +297,9 @@ public struct DeliverySummary: Sendable {
             if e.incomplete > 0 { rows.append(["evidence files incomplete (no hash)", "\(e.incomplete)"]) }
             if e.notCreated > 0 { rows.append(["evidence files not created", "\(e.notCreated)"]) }
             if e.lostPackets > 0 { rows.append(["evidence packets lost (write errors)", "\(e.lostPackets)"]) }
+        }
+        if let s = suppression, s.evicted > 0 {
+            rows.append(["suppression windows closed early (cap \(s.maxWindows))", "\(s.evicted)"])
         }
         return rows
     }

@@ -1,0 +1,262 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The issue's hostile environment, through the command line: a full disk under the alerts file and the
+/// evidence directory, a flood of distinct violating flows against the suppression windows' cap, a
+/// syslog collector that accepts and never reads, and syslog over TLS to rsyslog's GnuTLS driver, trusted
+/// and not. In each, zonesep keeps judging, writes only whole records, never vouches for evidence it did
+/// not write, and counts what it lost.
+final class IntegrityTests: XCTestCase {
+    var root: URL!
+    var zonesep: URL!
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        root = try Harness.repositoryRoot()
+        zonesep = try Harness.zonesep()
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-integrity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    func replay(_ extra: [String], captures: String? = nil, timeout: TimeInterval = 120) throws -> ProcessOutcome {
+        try Harness.run(
+            zonesep,
+            ["replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json"] + extra
+                + [captures ?? root.appendingPathComponent("captures").path], timeout: timeout, in: root)
+    }
+
+    func records(_ outcome: ProcessOutcome) -> [[String: Any]] {
+        outcome.stdoutLines.compactMap { JSONLines.object($0) }
+    }
+
+    func sha256sum(_ path: String) throws -> String {
+        let out = try DeliveryTools.run(try DeliveryTools.require("sha256sum", package: "coreutils"), [path])
+        return String(out.stdoutText.prefix(64))
+    }
+
+    // MARK: - A full disk
+
+    /// The alerts file and the evidence directory on a tmpfs with room for four pages: the first records
+    /// and files go in, then the disk is full. The verdicts and stdout are those of a run without the
+    /// disk; the file holds whole lines only; every evidence record on stdout either carries the hash of
+    /// the file as it lies on disk or an error and no hash; the summary counts what was lost.
+    func testAFullDiskStopsNeitherTheVerdictsNorStdoutAndWhatWasLostIsCounted() throws {
+        let reference = records(try replay([]))
+        let disk = try TinyDisk(kilobytes: 64)
+        disk.fill()
+        disk.free(bytes: 16 << 10)
+        let alertsPath = disk.path + "/alerts.jsonl"
+        let evidenceDir = disk.path + "/evidence"
+        let outcome = try replay(["--alerts", alertsPath, "--evidence", evidenceDir, "--evidence-packets", "20"])
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let all = records(outcome)
+        XCTAssertEqual(all.count, outcome.stdoutLines.count, "every stdout line is a JSON object")
+        let alerts = all.filter { $0["event_type"] as? String == "alert" }
+        let expected = reference.filter { $0["event_type"] as? String == "alert" }
+        XCTAssertEqual(alerts.map { $0["flow_id"] as? String }, expected.map { $0["flow_id"] as? String })
+        XCTAssertEqual(alerts.count, 22)
+
+        // Evidence: hashed files are whole and hash as said; the others say why and carry no hash.
+        let evidence = all.filter { $0["event_type"] as? String == "evidence" }
+        var hashed = 0
+        var incomplete = 0
+        for e in evidence {
+            let file = try XCTUnwrap(e["file"] as? String)
+            if let h = e["sha256"] as? String {
+                hashed += 1
+                XCTAssertNil(e["error"], "\(e)")
+                XCTAssertEqual(try sha256sum(evidenceDir + "/" + file), h, file)
+                var st = stat()
+                XCTAssertEqual(stat(evidenceDir + "/" + file, &st), 0)
+                XCTAssertEqual(JSONLines.int(e["bytes"]), Int(st.st_size), file)
+                XCTAssertGreaterThan(st.st_size, 24, "not an empty file: \(file)")
+            } else {
+                incomplete += 1
+                XCTAssertTrue(JSONLines.isNull(e["sha256"]), "\(e)")
+                XCTAssertTrue((e["error"] as? String)?.contains("No space left on device") ?? false, "\(e)")
+            }
+        }
+        let notCreated = alerts.filter { $0["evidence_error"] != nil }
+        for a in notCreated {
+            XCTAssertTrue(JSONLines.isNull(a["evidence"]), "\(a)")
+            XCTAssertTrue((a["evidence_error"] as? String)?.contains("No space left on device") ?? false, "\(a)")
+        }
+        XCTAssertGreaterThan(hashed, 0, "some files fitted")
+        XCTAssertGreaterThan(incomplete + notCreated.count, 0, "and some did not")
+        let delivery = try XCTUnwrap(all.last?["delivery"] as? [String: Any])
+        let ev = try XCTUnwrap(delivery["evidence"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(ev["incomplete"]), incomplete)
+        XCTAssertEqual(JSONLines.int(ev["not_created"]), notCreated.count)
+
+        // The alerts file: whole lines only, each a record that stdout has too, and the rest counted.
+        let text = try String(contentsOfFile: alertsPath, encoding: .utf8)
+        XCTAssertTrue(text.isEmpty || text.hasSuffix("\n"))
+        let fileLines = text.split(separator: "\n")
+        for line in fileLines { XCTAssertNotNil(JSONLines.object(line), "a whole record: \(line.prefix(80))") }
+        let stdoutLines = Set(outcome.stdoutLines.dropLast().map(String.init))
+        XCTAssertTrue(fileLines.allSatisfy { stdoutLines.contains(String($0)) })
+        let file = try XCTUnwrap(delivery["alerts_file"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(file["lines"]), fileLines.count)
+        XCTAssertEqual(JSONLines.int(file["lost"]), all.count - 1 - fileLines.count, "every record not in the file")
+        XCTAssertGreaterThan(JSONLines.int(file["lost"]) ?? 0, 0)
+
+        // Each sink says so once, not once a record.
+        let full = outcome.stderrText.components(separatedBy: "No space left on device").count - 1
+        XCTAssertGreaterThanOrEqual(full, 2, outcome.stderrText)
+        XCTAssertLessThanOrEqual(full, 3, outcome.stderrText)
+    }
+
+    // MARK: - A flood of distinct violating flows
+
+    /// 5,000 LGWAN hosts each open one connection to the same Internet-zone server: 5,000 distinct
+    /// suppression keys, which kept 5,000 windows of an hour open. At a cap of 100, 4,900 are closed early
+    /// (counted), every flow still gets its alert, and none is folded.
+    func testAFloodOfDistinctViolatingFlowsKeepsTheWindowsWithinTheirCap() throws {
+        let pcap = scratch.appendingPathComponent("flood.pcap")
+        try FloodCapture.write(to: pcap, flows: 5000)
+        let outcome = try replay(
+            ["--suppress-window", "1h", "--max-suppress-windows", "100"], captures: pcap.path)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let all = records(outcome)
+        XCTAssertEqual(all.filter { $0["event_type"] as? String == "alert" }.count, 5000)
+        let summary = try XCTUnwrap(all.last)
+        let alerts = try XCTUnwrap(summary["alerts"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(alerts["total"]), 5000)
+        XCTAssertEqual(JSONLines.int(alerts["suppressed"]), 0)
+        let suppression = try XCTUnwrap((summary["delivery"] as? [String: Any])?["suppression"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(suppression["max_windows"]), 100)
+        XCTAssertEqual(JSONLines.int(suppression["evicted"]), 4900, "the cap held: at most 100 windows open")
+    }
+
+    // MARK: - A collector that never reads
+
+    /// The collector accepts and never reads, with a small receive window. The issue counted thousands of
+    /// messages as sent that sat in zonesep's own socket buffer, and exited 3 s past the flush timeout.
+    func testACollectorThatNeverReadsIsNotCountedAsHavingReceivedAndTheTimeoutIsKept() throws {
+        let (listener, port) = try StalledCollector.listen()
+        defer { close(listener) }
+        let started = Date()
+        let run = try Background(
+            zonesep,
+            [
+                "replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json",
+                "--syslog", "tcp://127.0.0.1:\(port)", "--syslog-flush-timeout", "2", "--evidence",
+                scratch.appendingPathComponent("evidence").path, root.appendingPathComponent("captures").path,
+            ], in: scratch)
+        defer { run.kill() }
+        let connection = try StalledCollector.accept(listener)
+        defer { close(connection) }
+        let outcome = try run.wait(timeout: 60)
+        let took = Date().timeIntervalSince(started)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        XCTAssertLessThan(took, 2 + 1 + 2, "the flush timeout (2 s) is kept within a second, plus the replay itself")
+        let all = records(outcome)
+        let written = all.filter { $0["event_type"] as? String != "summary" }.count
+        let s = try XCTUnwrap(((all.last?["delivery"] as? [String: Any])?["syslog"] as? [[String: Any]])?.first)
+        let sent = try XCTUnwrap(JSONLines.int(s["sent"]))
+        XCTAssertEqual(sent + (JSONLines.int(s["dropped_undelivered"]) ?? 0), written, "\(s)")
+        XCTAssertGreaterThan(JSONLines.int(s["unacknowledged"]) ?? 0, 0, "\(s)")
+        // What the collector's kernel acknowledged is what it holds; then the reset.
+        let received = try StalledCollector.framesUntilEnd(connection)
+        XCTAssertEqual(received, sent, "\(s)")
+    }
+}
+
+/// A capture of `flows` TCP SYNs, each from its own LGWAN address (10.20.x.y) to one Internet-zone
+/// server (10.30.7.8:445): each a sanitisation-bypass with a suppression key of its own.
+enum FloodCapture {
+    static func write(to url: URL, flows: Int) throws {
+        var out: [UInt8] = []
+        func le32(_ v: UInt32) { out += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func le16(_ v: UInt16) { out += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        le32(0xa1b2_c3d4)
+        le16(2)
+        le16(4)
+        le32(0)
+        le32(0)
+        le32(65535)
+        le32(1)
+        let t0: UInt32 = 1_795_132_800
+        for i in 0..<flows {
+            var frame: [UInt8] = [0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, UInt8(i >> 8 & 0xff), UInt8(i & 0xff)]
+            frame += [0x08, 0x00]
+            var ip: [UInt8] = [0x45, 0, 0, 40, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 0x40, 0, 64, 6, 0, 0]
+            ip += [10, 20, UInt8(1 + i / 250), UInt8(1 + i % 250), 10, 30, 7, 8]
+            var sum: UInt32 = 0
+            for j in stride(from: 0, to: 20, by: 2) { sum += UInt32(ip[j]) << 8 | UInt32(ip[j + 1]) }
+            while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+            let c = ~UInt16(sum)
+            ip[10] = UInt8(c >> 8)
+            ip[11] = UInt8(c & 0xff)
+            let sport = UInt16(40000 + i % 20000)
+            let tcp: [UInt8] = [
+                UInt8(sport >> 8), UInt8(sport & 0xff), 0x01, 0xbd, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff,
+                0, 0, 0, 0,
+            ]
+            frame += ip + tcp
+            le32(t0 + UInt32(i / 1000))
+            le32(UInt32(i % 1000) * 1000)
+            le32(UInt32(frame.count))
+            le32(UInt32(frame.count))
+            out += frame
+        }
+        try Data(out).write(to: url)
+    }
+}
+
+/// A TCP listener with a 4 KiB receive buffer whose connections are never read (until the end).
+enum StalledCollector {
+    static func listen() throws -> (Int32, UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
+        var size: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && Glibc.listen(fd, 4) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else { throw HarnessError("listen: \(String(cString: strerror(errno)))") }
+        return (fd, UInt16(bigEndian: a.sin_port))
+    }
+
+    static func accept(_ listener: Int32) throws -> Int32 {
+        var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 30_000) == 1 else { throw HarnessError("zonesep never connected") }
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { throw HarnessError("accept: \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
+    /// Reads to the end of the stream (EOF or the reset) and counts the whole octet-counted frames.
+    static func framesUntilEnd(_ fd: Int32) throws -> Int {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 5000) == 1 else { break }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        var count = 0
+        var at = 0
+        while let space = data[at...].firstIndex(of: 0x20),
+            let len = Int(String(decoding: data[at..<space], as: UTF8.self)), data.count >= space + 1 + len
+        {
+            count += 1
+            at = space + 1 + len
+        }
+        return count
+    }
+}

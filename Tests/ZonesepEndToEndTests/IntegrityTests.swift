@@ -18,7 +18,8 @@ final class IntegrityTests: XCTestCase {
     override func setUpWithError() throws {
         root = try Harness.repositoryRoot()
         zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-integrity-\(UUID().uuidString)")
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "zonesep-integrity-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
 
@@ -184,7 +185,9 @@ enum FloodCapture {
         le32(1)
         let t0: UInt32 = 1_795_132_800
         for i in 0..<flows {
-            var frame: [UInt8] = [0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, UInt8(i >> 8 & 0xff), UInt8(i & 0xff)]
+            var frame: [UInt8] = [
+                0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, UInt8(i >> 8 & 0xff), UInt8(i & 0xff),
+            ]
             frame += [0x08, 0x00]
             var ip: [UInt8] = [0x45, 0, 0, 40, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 0x40, 0, 64, 6, 0, 0]
             ip += [10, 20, UInt8(1 + i / 250), UInt8(1 + i % 250), 10, 30, 7, 8]

@@ -58,6 +58,9 @@ final class SyslogSenderTests: XCTestCase {
         sender.send(message(1))
         var (connection, peerPort) = try Sockets.accept(listener)
         XCTAssertEqual(try Sockets.frames(connection, count: 2), [message(0), message(1)])
+        // Both acknowledged (the sender counts them when it looks at its send queue, which it does while
+        // they are in flight) and out of the queue, before the collector goes.
+        XCTAssertTrue(waitFor { sender.currentStats.sent == 2 && sender.queued == 0 }, "\(sender.currentStats)")
 
         // The collector stops; wait until the sender's end has the FIN (CLOSE_WAIT), as it would after
         // a collector restart, so what follows does not depend on timing.
@@ -67,9 +70,6 @@ final class SyslogSenderTests: XCTestCase {
 
         for i in 2..<7 { sender.send(message(i)) }
         XCTAssertEqual(sender.currentStats.droppedQueueFull, 2)
-        // The first two were acknowledged before the collector left: the sender counts them when it
-        // looks at its send queue, which it does while they are in flight.
-        XCTAssertTrue(waitFor { sender.currentStats.sent == 2 }, "\(sender.currentStats)")
 
         (listener, _) = try Sockets.bind(type: SOCK_STREAM, port: port)
         defer { close(listener) }
@@ -141,6 +141,40 @@ final class SyslogSenderTests: XCTestCase {
         for (i, m) in received.enumerated() {
             XCTAssertEqual(m, Array("<134>1 - h zonesep 1 alert - \(10000 + i)".utf8) + body)
         }
+    }
+
+    /// A collector that stalls and then drops the connection: what its TCP stack had acknowledged counts
+    /// as sent, and everything after it is written again, in order, on the next connection.
+    func testWhatALostConnectionHadNotAcknowledgedIsWrittenAgain() throws {
+        let (listener, port) = try Sockets.bind(type: SOCK_STREAM, receiveBuffer: 4096)
+        defer { close(listener) }
+        let total = 3000
+        let sender = try SyslogSender(
+            destination: .tcp(host: "127.0.0.1", port: port), capacity: total,
+            backoff: .init(initial: 0.02, maximum: 0.1))
+        let body = [UInt8](repeating: 0x62, count: 400)
+        func message(_ i: Int) -> [UInt8] { Array("<134>1 - h zonesep 1 alert - \(10000 + i)".utf8) + body }
+        for i in 0..<total { sender.send(message(i)) }
+        let (first, _) = try Sockets.accept(listener)
+        var last = -1
+        while sender.queued != last {
+            last = sender.queued
+            usleep(200_000)
+        }
+        let acknowledged = Int(sender.currentStats.sent)
+        XCTAssertLessThan(acknowledged, 100)
+        XCTAssertEqual(sender.queued, total - acknowledged)
+        // Closing with unread data resets the connection: what it had buffered is gone with it.
+        close(first)
+        let (second, _) = try Sockets.accept(listener)
+        defer { close(second) }
+        let received = try Sockets.frames(second, count: total - acknowledged)
+        XCTAssertEqual(received, (acknowledged..<total).map(message))
+        let stats = sender.finish(timeout: 5)
+        XCTAssertEqual(stats.sent, UInt64(total))
+        XCTAssertEqual(stats.dropped, 0)
+        XCTAssertGreaterThan(stats.resent, 0)
+        XCTAssertEqual(stats.reconnects, 1)
     }
 
     func testAnUnknownHostIsRefusedAtTheStart() {

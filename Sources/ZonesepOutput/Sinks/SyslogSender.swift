@@ -176,16 +176,24 @@ public final class SyslogSender: @unchecked Sendable {
         return true
     }
 
-    /// Stops taking messages, gives the sender up to `timeout` seconds to deliver what is queued and have
-    /// it acknowledged (what remains then is counted as undelivered), and closes the connection.
-    public func finish(timeout: Double) -> Stats {
-        if finished { return currentStats }
-        finished = true
+    /// Stops taking messages and gives the sender up to `timeout` seconds from now to deliver what is
+    /// queued, without waiting: several destinations drain at once, then `finish` collects each.
+    public func requestFinish(timeout: Double) {
         lock.withLock {
+            if stopping { return }
             stopping = true
             deadline = ConditionLock.now() + max(0, timeout)
         }
         lock.broadcast()
+    }
+
+    /// Stops taking messages, gives the sender up to `timeout` seconds (or what `requestFinish` gave it)
+    /// to deliver what is queued and have it acknowledged (what remains then is counted as undelivered),
+    /// and closes the connection.
+    public func finish(timeout: Double) -> Stats {
+        if finished { return currentStats }
+        finished = true
+        requestFinish(timeout: timeout)
         thread.join()
         return currentStats
     }
@@ -225,6 +233,13 @@ public final class SyslogSender: @unchecked Sendable {
             switch next {
             case .tick:
                 confirmAcknowledged()
+                // A connection lost while messages wait for their acknowledgement: they go again now,
+                // not when the next alert comes.
+                if inFlightHead < inFlight.count && fd >= 0 && peerHasClosed() {
+                    connectionLost()
+                    report("connection closed by the collector; reconnecting")
+                    failing = true
+                }
                 continue
             case .stop:
                 drainAcknowledgements()

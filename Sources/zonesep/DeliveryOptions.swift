@@ -9,6 +9,7 @@ struct DeliveryOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Also send every record as RFC 5424 syslog to URL: udp://host:port, tcp://host:port (RFC 6587 "
+                + "octet counting; reconnects with backoff), tls://host:port (RFC 5425, with --syslog-ca) "
                 + "octet counting; reconnects with backoff) or unix:///dev/log (datagrams). Repeatable.",
             valueName: "url"))
     var syslog: [String] = []
@@ -31,6 +32,23 @@ struct DeliveryOptions: ParsableArguments {
             "Seconds to wait at the end for queued syslog messages to be delivered; what is left is counted as dropped."
     )
     var syslogFlushTimeout: Double = 10
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PEM file of the CA(s) whose signature a tls:// collector's certificate must bear (the system's store "
+                + "is not used); the certificate must also name the URL's host.", valueName: "file"))
+    var syslogCa: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PEM client certificate (chain) to present to a tls:// collector that asks for one; with --syslog-key.",
+            valueName: "file"))
+    var syslogCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM private key of --syslog-cert.", valueName: "file"))
+    var syslogKey: String?
 
     @Option(
         name: .long,
@@ -64,6 +82,13 @@ struct DeliveryOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "Suppression windows open at once, at most; beyond it the oldest closes early (its alert_update "
+                + "written then), and the windows closed so are counted."))
+    var maxSuppressWindows: Int = AlertSuppressor.defaultMaxWindows
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "Save the packets of every alert's flow, from its first, to DIR/<time>_<rule>_<flow id>.pcap and record "
                 + "its SHA-256 when it closes.", valueName: "dir"))
     var evidence: String?
@@ -91,6 +116,18 @@ struct DeliveryOptions: ParsableArguments {
             throw ValidationError("--syslog-app-name: 1 to 48 printable ASCII characters, no spaces")
         }
         if syslogQueue < 1 { throw ValidationError("--syslog-queue must be at least 1") }
+        let tls = syslog.contains { $0.lowercased().hasPrefix("tls:") }
+        if tls && syslogCa == nil {
+            throw ValidationError("--syslog tls://…: give the collector's CA with --syslog-ca FILE")
+        }
+        if !tls && (syslogCa != nil || syslogCert != nil || syslogKey != nil) {
+            throw ValidationError(
+                "--syslog-ca, --syslog-cert and --syslog-key are for tls:// destinations; none is given")
+        }
+        if (syslogCert == nil) != (syslogKey == nil) {
+            throw ValidationError("--syslog-cert and --syslog-key go together")
+        }
+        if maxSuppressWindows < 1 { throw ValidationError("--max-suppress-windows must be at least 1") }
         if !(syslogFlushTimeout >= 0) { throw ValidationError("--syslog-flush-timeout must be 0 or more seconds") }
         if let r = alertsRotate {
             if alerts == nil { throw ValidationError("--alerts-rotate needs --alerts FILE") }
@@ -126,10 +163,12 @@ struct DeliveryOptions: ParsableArguments {
         c.syslogAppName = syslogAppName
         c.syslogQueue = syslogQueue
         c.syslogFlushTimeout = syslogFlushTimeout
+        c.syslogTLS = syslogCa.map { SyslogTLSFiles(caFile: $0, certFile: syslogCert, keyFile: syslogKey) }
         c.alertsPath = alerts
         c.alertsRotation = alertsRotate.flatMap(AlertFile.Rotation.parse) ?? .none
         c.suppressWindowMicros = suppressWindow.flatMap(DeliveryOptions.duration) ?? defaultSuppressWindow
         c.maxAlertRate = maxAlertRate
+        c.suppressMaxWindows = maxSuppressWindows
         c.evidenceDirectory = evidence
         c.evidencePackets = evidencePackets
         c.evidenceMaxBytes = ByteSize.parse(evidenceMaxBytes) ?? 0

@@ -7,10 +7,14 @@ public struct DeliveryConfig: Sendable {
     public var syslogAppName = "zonesep"
     public var syslogQueue = 10_000
     public var syslogFlushTimeout: Double = 10
+    /// The CA, and the client certificate and key, of `tls://` destinations.
+    public var syslogTLS: SyslogTLSFiles?
     public var alertsPath: String?
     public var alertsRotation = AlertFile.Rotation.none
     /// 0: no folding.
     public var suppressWindowMicros: Int64 = 0
+    /// The most suppression windows open at once.
+    public var suppressMaxWindows = AlertSuppressor.defaultMaxWindows
     /// 0: no ceiling.
     public var maxAlertRate = 0
     public var evidenceDirectory: String?

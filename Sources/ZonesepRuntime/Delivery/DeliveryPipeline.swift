@@ -42,7 +42,8 @@ public final class DeliveryPipeline {
             do {
                 senders.append(
                     try SyslogSender(
-                        destination: destination, capacity: config.syslogQueue, onEvent: { Diagnostics.warning($0) }))
+                        destination: destination, capacity: config.syslogQueue,
+                        tls: destination.isTLS ? config.syslogTLS : nil, onEvent: { Diagnostics.warning($0) }))
             } catch {
                 throw DeliveryError(description: error.description)
             }
@@ -79,7 +80,9 @@ public final class DeliveryPipeline {
         if let r = rateLimit { head = r }
         suppression =
             config.suppressWindowMicros > 0
-            ? SuppressingSink(windowMicros: config.suppressWindowMicros, inner: head) : nil
+            ? SuppressingSink(
+                windowMicros: config.suppressWindowMicros, maxWindows: config.suppressMaxWindows, inner: head)
+            : nil
         if let s = suppression { head = s }
         self.head = head
     }
@@ -96,6 +99,22 @@ public final class DeliveryPipeline {
         alertFile?.write(record)
     }
 
+    /// The delivery counts so far, for watch's `stats` records: what each output delivered and lost, and
+    /// what the suppression cap closed early.
+    public func current() -> DeliverySummary {
+        var d = DeliverySummary()
+        d.syslog =
+            syslog?.senders.map {
+                DeliverySummary.Syslog(destination: $0.destination.description, stats: $0.currentStats)
+            } ?? []
+        d.alertsFile = alertFile?.summary
+        d.evidence = evidence?.summary
+        d.suppression = suppression.map {
+            DeliverySummary.Suppression(maxWindows: config.suppressMaxWindows, evicted: $0.evicted)
+        }
+        return d
+    }
+
     /// SIGHUP: reopens the alerts file (logrotate moved it away).
     public func reopenAlertFile() { alertFile?.reopen() }
 
@@ -109,6 +128,9 @@ public final class DeliveryPipeline {
             d.syslog = syslog?.drain() ?? []
             d.alertsFile = alertFile?.summary
             d.evidence = evidence?.summary
+            d.suppression = suppression.map {
+                DeliverySummary.Suppression(maxWindows: config.suppressMaxWindows, evicted: $0.evicted)
+            }
             finished = d
         }
         evidence?.annotate(&summary.violations)

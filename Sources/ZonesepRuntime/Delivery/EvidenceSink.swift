@@ -47,7 +47,7 @@ public final class EvidenceSink: RecordSink {
         guard record.kind == .alert, let a = record.alert, let format = record.format else {
             return inner.write(record)
         }
-        let file: String? = state.withLock { s in
+        let (file, failure): (String?, String?) = state.withLock { s in
             let name = DeliveryRecords(format: format).evidenceFileName(a)
             let id = s.nextID
             let (ok, closedEarly) = s.writer.open(
@@ -55,17 +55,17 @@ public final class EvidenceSink: RecordSink {
                 linkType: EvidenceWriter.dataLink(for: record.linkType),
                 now: a.timestampMicros)
             for c in closedEarly { closedFile(c, at: a.timestampMicros, &s) }
-            guard ok else { return nil }
+            guard ok else { return (nil, s.writer.lastOpenError) }
             s.nextID &+= 1
             let key = FlowKey(session: record.session, serial: a.flowSerial)
             s.open[key] = Open(id: id, alert: a, format: format)
             s.keys[id] = key
-            return name
+            return (name, nil)
         }
         return inner.write(
             Record.alert(
                 a, format: format, session: record.session, linkType: record.linkType, evidence: file,
-                withEvidenceField: true))
+                withEvidenceField: true, evidenceError: failure))
     }
 
     public func advance(to now: Int64) { inner.advance(to: now) }
@@ -126,8 +126,8 @@ public final class EvidenceSink: RecordSink {
         if s.closed.count < closedLimit { s.closed[key] = (c.file, c.sha256) }
         let records = DeliveryRecords(format: o.format)
         let e = DeliveryRecords.Evidence(
-            alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256 ?? "",
-            closed: c.reason.rawValue, timestampMicros: now)
+            alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256,
+            closed: c.reason.rawValue, timestampMicros: now, error: c.error)
         inner.write(
             Record(
                 kind: .evidence, timestampMicros: now, json: records.evidenceJSON(e), text: records.evidenceText(e),
@@ -145,6 +145,9 @@ public final class EvidenceSink: RecordSink {
             e.removed = st.removed
             e.skippedPackets = st.skippedPackets
             e.errors = st.errors
+            e.incomplete = st.incomplete
+            e.notCreated = st.notCreated
+            e.lostPackets = st.lostPackets
             return e
         }
     }

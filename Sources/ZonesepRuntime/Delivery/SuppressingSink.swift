@@ -13,8 +13,8 @@ public final class SuppressingSink: RecordSink {
     private let state: Mutex<State>
     private let inner: RecordSink
 
-    public init(windowMicros: Int64, inner: RecordSink) {
-        state = Mutex(State(suppressor: AlertSuppressor(windowMicros: windowMicros)))
+    public init(windowMicros: Int64, maxWindows: Int = AlertSuppressor.defaultMaxWindows, inner: RecordSink) {
+        state = Mutex(State(suppressor: AlertSuppressor(windowMicros: windowMicros, maxWindows: maxWindows)))
         self.inner = inner
     }
 
@@ -28,6 +28,8 @@ public final class SuppressingSink: RecordSink {
             s.lastFormat = record.format
             guard inner.write(record) else { return false }
             s.suppressor.opened(a)
+            // A window the cap closed early to make room reports what it folded now.
+            for u in s.suppressor.closed(by: Int64.min) { writeUpdate(u, s.lastFormat) }
             return true
         }
     }
@@ -48,6 +50,9 @@ public final class SuppressingSink: RecordSink {
 
     /// Alerts folded into an earlier one.
     public var suppressed: UInt64 { state.withLock { $0.suppressor.suppressed } }
+
+    /// Windows closed early to stay within the cap.
+    public var evicted: UInt64 { state.withLock { $0.suppressor.evicted } }
 
     private func writeUpdate(_ u: AlertSuppressor.Update, _ format: AlertFormat?) {
         guard let format else { return }

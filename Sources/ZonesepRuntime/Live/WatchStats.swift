@@ -10,6 +10,8 @@ public struct WatchStats {
     public var totals = WorkerSnapshot()
     /// Packets per worker: a fanout that leaves one worker idle, or overloads one, shows here.
     public var workerPackets: [UInt64]
+    /// The delivery counts so far (syslog, alerts file, evidence, suppression), when delivery is on.
+    public var delivery: DeliverySummary?
 
     public init(interface: String, snapshots: [WorkerSnapshot]) {
         self.interface = interface
@@ -49,6 +51,7 @@ public struct WatchStats {
         k.add("dropped", totals.kernel?.dropped)
         k.add("if_dropped", totals.kernel?.interfaceDropped)
         o.addRaw("kernel", k.json)
+        if let d = delivery, !d.isEmpty { o.addRaw("delivery", d.json()) }
         return o.json
     }
 

@@ -41,14 +41,19 @@ public struct Record: Sendable {
         self.linkType = linkType
     }
 
-    /// The record of a new violating flow, with the name of its evidence file where one was opened.
+    /// The record of a new violating flow, with the name of its evidence file where one was opened, or
+    /// why none could be (`evidenceError`: an I/O error such as a full disk).
     public static func alert(
         _ a: Alert, format: AlertFormat, session: Int, linkType: LinkType, evidence: String?,
-        withEvidenceField: Bool
+        withEvidenceField: Bool, evidenceError: String? = nil
     ) -> Record {
         let json =
-            withEvidenceField ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence) : format.json(a)
-        let text = format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
+            withEvidenceField
+            ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence, evidenceError: evidenceError)
+            : format.json(a)
+        let text =
+            format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
+            + (evidenceError.map { " evidence failed: \($0)" } ?? "")
         return Record(
             kind: .alert, timestampMicros: a.timestampMicros, json: json, text: text,
             syslog: { format.syslog(a, formatter: $0, evidence: evidence) }, alert: a, format: format,

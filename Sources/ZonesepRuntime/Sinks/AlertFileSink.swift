@@ -2,26 +2,26 @@ import Synchronization
 import ZonesepOutput
 
 /// `--alerts FILE`: every record as a JSON line (stats and the watch summary included), rotating by size
-/// or by the UTC day of packet time. A write failure is said once on stderr; alerts still go elsewhere.
+/// or by the UTC day of packet time. Records go in whole or not at all: an outage (a full disk) is said
+/// once on stderr, and so is its end, when a `sink_gap` record in the file counts what was lost; alerts
+/// still go to the other outputs meanwhile.
 public final class AlertFileSink: RecordSink {
     private struct State {
         var file: AlertFile
-        var reportedFailure = false
     }
     private let state: Mutex<State>
 
     public init(path: String, rotation: AlertFile.Rotation) throws(AlertFileError) {
-        state = Mutex(State(file: try AlertFile(path: path, rotation: rotation)))
+        let file = try AlertFile(path: path, rotation: rotation)
+        file.onEvent = { Diagnostics.warning("--alerts \($0)") }
+        state = Mutex(State(file: file))
     }
 
     @discardableResult
     public func write(_ record: Record) -> Bool {
         state.withLock { s in
+            if s.file.sensor == nil, let f = record.format { s.file.sensor = f.policy.config.sensor }
             s.file.write(line: record.json, timestampMicros: record.timestampMicros)
-            if !s.reportedFailure, let why = s.file.failure {
-                s.reportedFailure = true
-                Diagnostics.error("\(why); alerts still go to stdout")
-            }
         }
         return true
     }
@@ -39,7 +39,8 @@ public final class AlertFileSink: RecordSink {
     public var summary: DeliverySummary.AlertsFile {
         state.withLock { s in
             DeliverySummary.AlertsFile(
-                path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure)
+                path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
+                lost: s.file.lost, gaps: s.file.gaps)
         }
     }
 }

@@ -28,5 +28,14 @@ public final class StdoutSink: RecordSink {
         return true
     }
 
-    public func finish(at now: Int64) { out.withLock { $0.flush() } }
+    public func finish(at now: Int64) {
+        out.withLock { o in
+            o.flush()
+            if o.lostLines > 0 {
+                Diagnostics.error(
+                    "standard output: \(o.lostLines) lines could not be written (\(o.failure ?? "write error")); "
+                        + "each line written is whole")
+            }
+        }
+    }
 }

@@ -27,20 +27,32 @@ public final class SyslogSink: RecordSink {
 
     /// Gives every destination up to the flush timeout to deliver what is queued; what is left is
     /// counted as dropped, and said.
+    /// Every destination drains at once, and the whole takes at most the flush timeout.
     public func drain() -> [DeliverySummary.Syslog] {
-        senders.map { s in
-            if flushTimeout > 0 && !s.waitUntilEmpty(timeout: min(1, flushTimeout)) {
-                Diagnostics.note(
-                    "syslog \(s.destination): waiting up to \(flushTimeout) s for \(s.queued) queued messages")
-            }
-            let stats = s.finish(timeout: flushTimeout)
+        let start = SyslogSink.monotonicSeconds()
+        func left() -> Double { max(0, flushTimeout - (SyslogSink.monotonicSeconds() - start)) }
+        for s in senders where flushTimeout > 0 && !s.waitUntilEmpty(timeout: min(1, left())) {
+            Diagnostics.note(
+                "syslog \(s.destination): waiting up to \(flushTimeout) s for \(s.queued) queued messages")
+        }
+        let remaining = left()
+        for s in senders { s.requestFinish(timeout: remaining) }
+        return senders.map { s in
+            let stats = s.finish(timeout: remaining)
             if stats.dropped > 0 {
                 Diagnostics.warning(
                     "syslog \(s.destination): \(stats.dropped) messages dropped (\(stats.droppedQueueFull) with "
-                        + "the queue full, \(stats.droppedUndelivered) undelivered at the end); \(stats.sent) sent")
+                        + "the queue full, \(stats.droppedUndelivered) undelivered at the end, "
+                        + "\(stats.unacknowledged) of them never acknowledged); \(stats.sent) sent")
             }
             return DeliverySummary.Syslog(destination: s.destination.description, stats: stats)
         }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// This host's name for the HOSTNAME field.

@@ -190,7 +190,8 @@ final class WatchRunner {
     }
 
     private func writeStats(_ workers: [CaptureWorker], sensor: String) {
-        let stats = WatchStats(interface: settings.interface, snapshots: workers.map { $0.snapshot() })
+        var stats = WatchStats(interface: settings.interface, snapshots: workers.map { $0.snapshot() })
+        stats.delivery = delivery?.current()
         let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros())
         delivery?.writeAside(
             Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: stats.text()))

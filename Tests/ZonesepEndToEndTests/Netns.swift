@@ -139,6 +139,30 @@ final class TestNetwork {
         try ipRun(["-n", ns, "link", "set", "eth0", "up"])
     }
 
+    /// Takes the bridge away as a switch reset or a re-plugged vNIC would: the sensor's port goes with it,
+    /// and so does the sensor's interface (the other end of its veth).
+    func deleteBridge() throws {
+        try ipRun(["-n", bridgeNamespace, "link", "delete", "psensor"])
+        try ipRun(["-n", bridgeNamespace, "link", "delete", "br0"])
+    }
+
+    /// Builds the bridge again with every host's port, and a new sensor interface under the same name.
+    func recreateBridge() throws {
+        try ipRun([
+            "-n", bridgeNamespace, "link", "add", "br0", "type", "bridge", "ageing_time", "0", "stp_state", "0",
+        ])
+        try ipRun(["-n", bridgeNamespace, "link", "set", "br0", "up"])
+        for i in 0..<hosts.count {
+            try ipRun(["-n", bridgeNamespace, "link", "set", "p\(i)", "master", "br0", "up"])
+        }
+        try ipRun([
+            "-n", bridgeNamespace, "link", "add", "psensor", "type", "veth", "peer", "name", sensorInterface, "netns",
+            sensorNamespace,
+        ])
+        try ipRun(["-n", bridgeNamespace, "link", "set", "psensor", "master", "br0", "up"])
+        try ipRun(["-n", sensorNamespace, "link", "set", sensorInterface, "up"])
+    }
+
     func host(_ name: String) -> Host {
         guard let h = hosts[name] else { preconditionFailure("no host \(name) in the test network") }
         return h

@@ -17,6 +17,8 @@ public final class LineWriter {
     public private(set) var lostLines: UInt64 = 0
     /// The output ends inside a line that could not be taken back: the next write starts a new line.
     var endsMidLine = false
+    /// Lines handed to `write(line:)` (those lost included).
+    public private(set) var lines: UInt64 = 0
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, flushEachLine: Bool = false) {
         self.fd = fd
@@ -29,6 +31,7 @@ public final class LineWriter {
     public static let standardError = 2
 
     public func write(line: String) {
+        lines &+= 1
         buffer.append(contentsOf: line.utf8)
         buffer.append(0x0a)
         if flushEachLine || buffer.count >= limit { flush() }

@@ -139,6 +139,27 @@ public final class DeliveryPipeline {
         if let d = finished, !d.isEmpty { summary.delivery = d }
     }
 
+    /// Each output's counts now (evidence counts files: written whole, or failed; its skipped packets go
+    /// under dropped).
+    public func sinkCounts() -> [SinkCounts] {
+        var out = [stdout.counts]
+        if let f = alertFile { out.append(f.counts) }
+        for s in syslog?.senders ?? [] {
+            let st = s.currentStats
+            out.append(
+                SinkCounts(
+                    sink: "syslog", destination: s.destination.description, written: st.sent,
+                    dropped: st.droppedQueueFull, failed: st.droppedUndelivered))
+        }
+        if let e = evidence?.summary {
+            out.append(
+                SinkCounts(
+                    sink: "evidence", destination: e.directory, written: e.files, dropped: e.skippedPackets,
+                    failed: e.errors))
+        }
+        return out
+    }
+
     /// Closes the alerts file after the summary went in.
     public func close() { alertFile?.close() }
 }

@@ -7,17 +7,28 @@ import ZonesepOutput
     import Glibc
 #endif
 
-/// What a worker last published for the stats record: read by the control thread while it runs.
+/// What a worker last published for the stats record and the metrics: read by the control thread.
 public struct WorkerSnapshot: Sendable {
     public var packets: UInt64 = 0
     public var bytes: UInt64 = 0
     public var flows: UInt64 = 0
     public var flowsActive = 0
+    public var flowsEvicted: UInt64 = 0
+    public var flowCapacity = 0
     public var alerts: UInt64 = 0
+    /// Indexed by `RuleID.rawValue`.
+    public var alertsByRule: [UInt64] = []
     public var anomalies: UInt64 = 0
     public var lastPacketMicros: Int64?
+    /// Every handle this worker had, added up: counts survive a capture that was lost and reopened.
     public var kernel: KernelStats?
-    /// The worker has left its loop (stopped, or its capture failed).
+    /// The capture is open (false while the interface is gone or down and the worker waits for it).
+    public var capturing = true
+    /// Why it is not, while it is not.
+    public var captureError: String?
+    /// Captures handed over after the last one was lost (or, with --wait-for-interface, never opened).
+    public var captureRestarts: UInt64 = 0
+    /// The worker has left its loop (it was asked to stop).
     public var ended = false
 
     public init() {}
@@ -25,18 +36,35 @@ public struct WorkerSnapshot: Sendable {
 
 /// One capture thread: its own libpcap handle (a member of the fanout group when there are several) and
 /// its own session, so a flow's state never crosses threads. The control thread reaches it only through
-/// `post(policy:)`, `requestStop()` and `snapshot()`.
+/// `post(policy:)`, `post(capture:)`, `requestStop()` and `snapshot()`.
+///
+/// When the capture fails while running (the interface vanished or went down), the worker closes it and
+/// keeps its session — flows, suppression windows, everything — until the control thread hands it a new
+/// capture, opened when the interface is back under the same name.
 ///
 /// `@unchecked Sendable`: `capture` and `session` are used by the worker's thread alone from `start` until
 /// the control thread has joined it; everything shared is behind a Mutex or an Atomic.
 public final class CaptureWorker: @unchecked Sendable {
     private struct Commands {
         var policy: Policy?
+        var capture: HandOver?
         var stop = false
     }
 
-    public let capture: PcapLive
-    public let linkType: LinkType
+    /// A capture on its way from the control thread, which opened it, to the worker, which owns it from
+    /// then on (neither touches it while the other does).
+    public struct HandOver: @unchecked Sendable {
+        public var capture: PcapLive
+        public var linkType: LinkType
+
+        public init(capture: PcapLive, linkType: LinkType) {
+            self.capture = capture
+            self.linkType = linkType
+        }
+    }
+
+    private var capture: PcapLive?
+    private var linkType: LinkType?
     public let session: Session
     private let wakeup: Wakeup
     /// Wakes the control thread when this worker ends.
@@ -45,10 +73,13 @@ public final class CaptureWorker: @unchecked Sendable {
     private let generation = Atomic<UInt64>(0)
     private let commands = Mutex(Commands())
     private let published = Mutex(WorkerSnapshot())
-    /// Why the capture ended by itself; read after the join.
-    public private(set) var failure: PcapError?
     /// Frames waiting to go through the engine together.
     private let batcher = FrameBatcher()
+    /// Kernel counts of the handles closed so far, and the latest counts of the open one.
+    private var kernelBefore = KernelStats()
+    private var kernelNow = KernelStats()
+    private var captureError: String?
+    private var restarts: UInt64 = 0
 
     /// Packets read between two looks at the clock (to publish a snapshot) and at the wake-up pipe.
     public static let batch = 256
@@ -57,17 +88,27 @@ public final class CaptureWorker: @unchecked Sendable {
     /// At most this many frames already in the kernel ring are judged after a stop.
     public static let drainLimit = 1 << 20
 
-    public init(capture: PcapLive, linkType: LinkType, session: Session, wakeup: Wakeup, control: Wakeup) {
-        self.capture = capture
-        self.linkType = linkType
+    /// `capture` is nil when the interface was not there at start and the daemon was asked to wait for it.
+    public init(capture: HandOver?, session: Session, wakeup: Wakeup, control: Wakeup) {
+        self.capture = capture?.capture
+        self.linkType = capture?.linkType
         self.session = session
         self.wakeup = wakeup
         self.control = control
+        if capture == nil { captureError = "waiting for the interface" }
+        publish(ended: false)
     }
 
     /// Hands over a reloaded policy, taken between two packets.
     public func post(policy: Policy) {
         commands.withLock { $0.policy = policy }
+        generation.add(1, ordering: .releasing)
+        wakeup.wake()
+    }
+
+    /// Hands over a capture opened again after the last one was lost.
+    public func post(capture: HandOver) {
+        commands.withLock { $0.capture = capture }
         generation.add(1, ordering: .releasing)
         wakeup.wake()
     }
@@ -80,17 +121,25 @@ public final class CaptureWorker: @unchecked Sendable {
 
     public func snapshot() -> WorkerSnapshot { published.withLock { $0 } }
 
-    /// The worker's loop (the caller keeps the daemon's signals away from its thread): wait for packets or a command, judge every waiting packet, publish counts now and
-    /// then. On stop, what the kernel has already captured is still judged, so nothing seen is lost.
+    /// The worker's loop (the caller keeps the daemon's signals away from its thread): wait for packets or
+    /// a command, judge every waiting packet, publish counts now and then. On stop, what the kernel has
+    /// already captured is still judged, so nothing seen is lost.
     public func run() {
-        var fds = [
-            pollfd(fd: capture.selectableDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0),
-        ]
         var seen: UInt64 = 0
         var stopping = false
         var lastPublished = Monotonic.nowMicros()
         running: while true {
+            guard let capture, let linkType else {
+                if waitForCapture(&seen) {
+                    stopping = true
+                    break running
+                }
+                continue running
+            }
+            var fds = [
+                pollfd(fd: capture.selectableDescriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0),
+            ]
             _ = poll(&fds, 2, 200)
             if fds[1].revents != 0 { _ = wakeup.drain() }
             var n = 0
@@ -113,8 +162,10 @@ public final class CaptureWorker: @unchecked Sendable {
                 case .empty:
                     break reading
                 case .error(let e):
-                    failure = e
-                    break running
+                    batcher.flush(to: session, linkType: linkType)
+                    lose(e)
+                    publish(ended: false)
+                    continue running
                 }
             }
             batcher.flush(to: session, linkType: linkType)
@@ -124,23 +175,56 @@ public final class CaptureWorker: @unchecked Sendable {
                 lastPublished = now
             }
         }
-        batcher.flush(to: session, linkType: linkType)
+        if let linkType { batcher.flush(to: session, linkType: linkType) }
         if stopping { drain() }
         publish(ended: true)
         control.wake()
     }
 
-    /// Applies a pending policy; true when a stop was asked for.
+    /// The capture failed while running: close it now (a fanout group lives as long as any of its
+    /// sockets), keep its counts, and wait for the control thread to hand over a new one.
+    private func lose(_ error: PcapError) {
+        kernelBefore = kernelBefore + kernelNow
+        kernelNow = KernelStats()
+        capture = nil
+        captureError = error.message
+    }
+
+    /// While there is no capture: wait for a command (a new capture, a policy, the stop). True on stop.
+    private func waitForCapture(_ seen: inout UInt64) -> Bool {
+        var fds = [pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 1, Int32(CaptureWorker.publishEveryMicros / 1000))
+        if fds[0].revents != 0 { _ = wakeup.drain() }
+        let g = generation.load(ordering: .acquiring)
+        if g != seen {
+            seen = g
+            if applyCommands() { return true }
+        }
+        publish(ended: false)
+        return false
+    }
+
+    /// Applies a pending policy and a handed-over capture; true when a stop was asked for.
     private func applyCommands() -> Bool {
-        let (policy, stop) = commands.withLock { c -> (Policy?, Bool) in
-            defer { c.policy = nil }
-            return (c.policy, c.stop)
+        let (policy, handOver, stop) = commands.withLock { c -> (Policy?, HandOver?, Bool) in
+            defer {
+                c.policy = nil
+                c.capture = nil
+            }
+            return (c.policy, c.capture, c.stop)
         }
         if let policy { session.replacePolicy(policy) }
+        if let handOver {
+            capture = handOver.capture
+            linkType = handOver.linkType
+            captureError = nil
+            restarts &+= 1
+        }
         return stop
     }
 
     private func drain() {
+        guard let capture, let linkType else { return }
         var n = 0
         while n < CaptureWorker.drainLimit, case .frame(let f) = capture.next() {
             batcher.add(
@@ -152,15 +236,22 @@ public final class CaptureWorker: @unchecked Sendable {
 
     private func publish(ended: Bool) {
         let v = session.verifier
+        if let k = capture?.stats() { kernelNow = k }
         var s = WorkerSnapshot()
         s.packets = v.counters.packets
         s.bytes = v.counters.bytes
         s.flows = v.counters.flows
         s.flowsActive = v.activeFlows
+        s.flowsEvicted = v.flows.evictions
+        s.flowCapacity = v.flows.capacity
         s.alerts = v.counters.alerts
+        s.alertsByRule = v.counters.alertsByRule
         s.anomalies = v.counters.anomalyTotal
         s.lastPacketMicros = v.counters.lastPacketMicros
-        s.kernel = capture.stats()
+        s.kernel = kernelBefore + kernelNow
+        s.capturing = capture != nil
+        s.captureError = captureError
+        s.captureRestarts = restarts
         s.ended = ended
         published.withLock { $0 = s }
     }

@@ -12,16 +12,31 @@ public struct WatchStats {
     public var workerPackets: [UInt64]
     /// The delivery counts so far (syslog, alerts file, evidence, suppression), when delivery is on.
     public var delivery: DeliverySummary?
+    /// Each worker's capture: `up`, or `down` while it waits for the interface.
+    public var workerCapture: [String]
+    /// The interface as the kernel's flags show it (`up`, `no-carrier`, `down`, `missing`).
+    public var link: InterfaceState
 
-    public init(interface: String, snapshots: [WorkerSnapshot]) {
+    public init(interface: String, snapshots: [WorkerSnapshot], link: InterfaceState = .up) {
         self.interface = interface
+        self.link = link
         workers = snapshots.count
         workerPackets = snapshots.map(\.packets)
+        workerCapture = snapshots.map { $0.capturing ? "up" : "down" }
+        totals.capturing = snapshots.allSatisfy(\.capturing)
+        totals.alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
         for s in snapshots {
             totals.packets &+= s.packets
             totals.bytes &+= s.bytes
             totals.flows &+= s.flows
             totals.flowsActive += s.flowsActive
+            totals.flowsEvicted &+= s.flowsEvicted
+            totals.flowCapacity += s.flowCapacity
+            totals.captureRestarts &+= s.captureRestarts
+            if totals.captureError == nil { totals.captureError = s.captureError }
+            for (i, n) in s.alertsByRule.enumerated() where i < totals.alertsByRule.count {
+                totals.alertsByRule[i] &+= n
+            }
             totals.alerts &+= s.alerts
             totals.anomalies &+= s.anomalies
             if let t = s.lastPacketMicros { totals.lastPacketMicros = max(totals.lastPacketMicros ?? t, t) }
@@ -29,9 +44,17 @@ public struct WatchStats {
         }
     }
 
+    /// `up` when every worker captures, `down` when none does, else `partial`.
+    public var capture: String {
+        let up = workerCapture.filter { $0 == "up" }.count
+        return up == workers ? "up" : up == 0 ? "down" : "partial"
+    }
+
     /// `timestamp` is the latest packet time (null before the first packet), like every other record;
     /// `wall_time` says when the record was written.
-    public func json(sensor: String, wallMicros: Int64) -> String {
+    ///
+    /// `sinks`: each output's records written, dropped and failed so far.
+    public func json(sensor: String, wallMicros: Int64, sinks: [SinkCounts] = []) -> String {
         var o = JSONObject()
         o.add("timestamp", totals.lastPacketMicros.map(Timestamp.rfc3339))
         o.add("event_type", "stats")
@@ -44,6 +67,7 @@ public struct WatchStats {
         o.add("bytes", totals.bytes)
         o.add("flows", totals.flows)
         o.add("flows_active", totals.flowsActive)
+        o.add("flows_evicted", totals.flowsEvicted)
         o.add("alerts", totals.alerts)
         o.add("anomalies", totals.anomalies)
         var k = JSONObject()
@@ -52,6 +76,25 @@ public struct WatchStats {
         k.add("if_dropped", totals.kernel?.interfaceDropped)
         o.addRaw("kernel", k.json)
         if let d = delivery, !d.isEmpty { o.addRaw("delivery", d.json()) }
+        o.add("capture", capture)
+        o.addRaw("worker_capture", JSONObject.array(workerCapture.map { "\"\($0)\"" }))
+        o.add("capture_error", totals.capturing ? nil : totals.captureError)
+        o.add("capture_restarts", totals.captureRestarts)
+        o.add("link", link.rawValue)
+        if !sinks.isEmpty {
+            o.addRaw(
+                "sinks",
+                JSONObject.array(
+                    sinks.map {
+                        var s = JSONObject()
+                        s.add("sink", $0.sink)
+                        s.add("destination", $0.destination)
+                        s.add("written", $0.written)
+                        s.add("dropped", $0.dropped)
+                        s.add("failed", $0.failed)
+                        return s.json
+                    }))
+        }
         return o.json
     }
 
@@ -61,8 +104,12 @@ public struct WatchStats {
         let kernel =
             t.kernel.map { "kernel received \($0.received) dropped \($0.dropped) if_dropped \($0.interfaceDropped)" }
             ?? "kernel counts unavailable"
+        let capture =
+            self.capture == "up"
+            ? "" : "; capture \(self.capture) (\(t.captureError ?? "unknown")), link \(link.rawValue)"
         return "stats \(interface): packets \(t.packets) bytes \(t.bytes) flows \(t.flows) "
-            + "(active \(t.flowsActive)) alerts \(t.alerts) anomalies \(t.anomalies); \(kernel)"
+            + "(active \(t.flowsActive), evicted \(t.flowsEvicted)) alerts \(t.alerts) anomalies \(t.anomalies); "
+            + "\(kernel)\(capture)"
     }
 }
 

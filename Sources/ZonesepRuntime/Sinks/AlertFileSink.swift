@@ -35,6 +35,13 @@ public final class AlertFileSink: RecordSink {
 
     public func close() { state.withLock { $0.file.close() } }
 
+    /// Lines written, and records lost to write errors.
+    public var counts: SinkCounts {
+        state.withLock { s in
+            SinkCounts(sink: "alerts-file", destination: s.file.path, written: s.file.lines, failed: s.file.lost)
+        }
+    }
+
     /// What the summary says of the file.
     public var summary: DeliverySummary.AlertsFile {
         state.withLock { s in

@@ -38,4 +38,13 @@ public final class StdoutSink: RecordSink {
             }
         }
     }
+
+    /// Lines written and lines lost to write errors (a closed pipe, a full disk).
+    public var counts: SinkCounts {
+        out.withLock {
+            SinkCounts(
+                sink: "stdout", destination: "stdout", written: $0.lines - min($0.lines, $0.lostLines),
+                failed: $0.lostLines)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZonesepCapture
+import ZonesepOutput
 import ZonesepRuntime
 
 extension Zonesep {
@@ -42,6 +43,17 @@ extension Zonesep {
         @Option(name: .long, help: "Hard cap on flows held at once, shared among the workers.")
         var maxFlows: Int = 1 << 20
 
+        @Option(
+            name: .long,
+            help: "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9468; port 0 picks a free one)."
+        )
+        var metrics: String?
+
+        @Flag(
+            name: .long,
+            help: "Wait for an interface that is missing or down at start, instead of exiting with status 2.")
+        var waitForInterface = false
+
         func validate() throws {
             if interface.isEmpty { throw ValidationError("--interface must name an interface") }
             if !(64...262_144).contains(snaplen) { throw ValidationError("--snaplen must be between 64 and 262144") }
@@ -49,6 +61,9 @@ extension Zonesep {
             if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 or more seconds") }
             if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
             if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
+            if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
+                throw ValidationError(e.description)
+            }
             if let bpf, bpf.allSatisfy(\.isWhitespace) {
                 throw ValidationError("--bpf must not be empty (leave it out to capture everything)")
             }
@@ -64,6 +79,8 @@ extension Zonesep {
             settings.statsIntervalSeconds = statsInterval
             settings.workers = workers
             settings.maxFlows = maxFlows
+            settings.metrics = metrics.flatMap { try? MetricsAddress.parse($0).get() }
+            settings.waitForInterface = waitForInterface
             let status = WatchRunner(settings).run()
             if status != ExitStatus.clean { throw ExitCode(status) }
         }

@@ -20,6 +20,10 @@ struct WatchSettings {
     var workers = 1
     /// Across all workers: each gets an equal share of the flow table.
     var maxFlows = 1 << 20
+    /// `--metrics ADDR:PORT`: the Prometheus endpoint.
+    var metrics: MetricsAddress?
+    /// `--wait-for-interface`: an interface missing (or down) at start is waited for instead of an error.
+    var waitForInterface = false
 
     /// A daemon feeding a SIEM folds repeats for an hour by default (replay, an audit, folds nothing).
     static let suppressWindow: Int64 = 3_600_000_000
@@ -32,8 +36,24 @@ final class WatchRunner {
     let settings: WatchSettings
     /// The outputs, shared by every worker.
     private var delivery: DeliveryPipeline?
+    /// What the metrics endpoint shows, refreshed by the control loop once a second.
+    private let registry = MetricsRegistry()
+    private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+    private var health: LossWarnings
+    private var link = InterfaceState.up
+    /// Reopening lost captures: when to try next, and how long to wait after that if it fails.
+    private var retryAt: Int64 = 0
+    private var retryBackoff = WatchRunner.firstRetry
+    /// What reopening cannot fix (permission, a filter, a link type zonesep does not decode): ends the run.
+    private var captureFailure: PcapError?
 
-    init(_ settings: WatchSettings) { self.settings = settings }
+    static let firstRetry: Int64 = 500_000
+    static let lastRetry: Int64 = 10_000_000
+
+    init(_ settings: WatchSettings) {
+        self.settings = settings
+        health = LossWarnings(interface: settings.interface)
+    }
 
     /// Runs until SIGTERM or SIGINT (status 0) or until the capture fails (status 2, after the summary).
     func run() -> Int32 {
@@ -58,18 +78,27 @@ final class WatchRunner {
             return ExitStatus.usage
         }
         self.delivery = delivery
-        let captures: [PcapLive]
+        var captures: [PcapLive?]
         do {
             captures = try openCaptures()
         } catch {
             Diagnostics.error("\(error.source): \(error.message)")
             return ExitStatus.usage
         }
-        guard let linkType = captures[0].linkType else {
+        let dataLinkName = captures[0]?.dataLinkName ?? ""
+        if let first = captures[0], first.linkType == nil {
             Diagnostics.error(
-                "\(settings.interface): link type \(captures[0].dataLinkName) (\(captures[0].dataLink)) is not supported"
-            )
+                "\(settings.interface): link type \(first.dataLinkName) (\(first.dataLink)) is not supported")
             return ExitStatus.usage
+        }
+        var metrics: MetricsServer?
+        if let address = settings.metrics {
+            do {
+                metrics = try MetricsServer(address: address, registry: registry)
+            } catch {
+                Diagnostics.error(error.description)
+                return ExitStatus.usage
+            }
         }
         let flowsEach = max(1, settings.maxFlows / settings.workers)
         var workers: [CaptureWorker] = []
@@ -80,14 +109,26 @@ final class WatchRunner {
             }
             let session = Session(
                 policy: policy, maxFlows: flowsEach, sinks: delivery.eventSinks(session: workers.count))
-            workers.append(
-                CaptureWorker(capture: capture, linkType: linkType, session: session, wakeup: wakeup, control: control))
+            let handOver = capture.flatMap { c in c.linkType.map { CaptureWorker.HandOver(capture: c, linkType: $0) } }
+            workers.append(CaptureWorker(capture: handOver, session: session, wakeup: wakeup, control: control))
         }
+        // The workers own the handles now: one that fails must close, or its fanout group outlives it.
+        captures.removeAll()
 
         let filter = settings.capture.filter.map { ", filter \"\($0)\"" } ?? ""
+        let linkName = dataLinkName.isEmpty ? ", not there yet," : " (\(dataLinkName))"
         Diagnostics.note(
-            "watching \(settings.interface) (\(captures[0].dataLinkName)) with \(workers.count) worker(s)\(filter); "
+            "watching \(settings.interface)\(linkName) with \(workers.count) worker(s)\(filter); "
                 + "zones from \(settings.configPath); SIGHUP reloads it, SIGTERM or SIGINT stops")
+        if let metrics {
+            publishMetrics(workers.map { $0.snapshot() }, sensor: policy.config.sensor)
+            guard metrics.start() else {
+                Diagnostics.error("cannot start the metrics thread: \(String(cString: strerror(errno)))")
+                return ExitStatus.usage
+            }
+            Diagnostics.note(
+                "metrics at http://\(MetricsAddress(host: metrics.address.host, port: metrics.port))/metrics")
+        }
 
         var threads: [JoinableThread] = []
         var failed = false
@@ -108,13 +149,17 @@ final class WatchRunner {
 
         for worker in workers { worker.requestStop() }
         for thread in threads { thread.join() }
-        writeStats(workers, sensor: policy.config.sensor)
-        let captureFailure = workers.lazy.compactMap(\.failure).first
+        let last = workers.map { $0.snapshot() }
+        writeStats(last, sensor: policy.config.sensor)
+        publishMetrics(last, sensor: policy.config.sensor)
+        metrics?.stop()
         if let e = captureFailure { Diagnostics.error("\(e.source): the capture failed: \(e.message)") }
 
         var file = ReplaySummary.FileResult(path: settings.interface)
-        file.linkType = captures[0].dataLinkName
-        file.error = captureFailure.map { "capture failed: \($0.message)" }
+        file.linkType = dataLinkName
+        file.error =
+            captureFailure.map { "capture failed: \($0.message)" }
+            ?? last.first(where: { !$0.capturing }).map { "capture down at the end: \($0.captureError ?? "unknown")" }
         let parts = workers.map { $0.session.finish(files: []) }
         for p in parts {
             file.packets &+= p.counters.packets
@@ -132,16 +177,67 @@ final class WatchRunner {
 
     /// One handle per worker; with several, each joins the same fanout group (id from the pid, so two
     /// sensors on one host do not share packets) and all but the first drop what they queued before it.
-    private func openCaptures() throws(PcapError) -> [PcapLive] {
+    /// With `--wait-for-interface`, an interface that is missing or down gives no handles: they are opened
+    /// when it appears.
+    private func openCaptures() throws(PcapError) -> [PcapLive?] {
         var captures: [PcapLive] = []
-        for _ in 0..<settings.workers {
-            captures.append(try PcapLive(interface: settings.interface, options: settings.capture))
+        do {
+            for _ in 0..<settings.workers {
+                captures.append(try PcapLive(interface: settings.interface, options: settings.capture))
+            }
+        } catch  where settings.waitForInterface && (error.kind == .noSuchInterface || error.kind == .interfaceDown) {
+            let why = error.kind == .noSuchInterface ? "is not there" : "is down"
+            Diagnostics.note("\(settings.interface) \(why); waiting for it (--wait-for-interface)")
+            return Array(repeating: nil, count: settings.workers)
         }
         if captures.count > 1 {
-            let group = UInt16(truncatingIfNeeded: getpid())
-            for (i, c) in captures.enumerated() { try c.joinFanout(group: group, discardBacklog: i > 0) }
+            for (i, c) in captures.enumerated() { try c.joinFanout(group: Self.fanoutGroup, discardBacklog: i > 0) }
         }
         return captures
+    }
+
+    static var fanoutGroup: UInt16 { UInt16(truncatingIfNeeded: getpid()) }
+
+    /// Opens a capture for every worker that lost its own (or never had one), in worker order: when all
+    /// lost theirs, as when the interface vanished, the fanout group is built again in the order it had,
+    /// so each flow's packets go on to the worker that holds the flow. Retried with backoff (half a second
+    /// doubling to ten) while the interface is missing or down; what reopening cannot fix ends the run.
+    private func reopenCaptures(_ workers: [CaptureWorker], _ snapshots: [WorkerSnapshot], now: Int64) {
+        let waiting = snapshots.indices.filter { !snapshots[$0].capturing }
+        guard !waiting.isEmpty else {
+            retryBackoff = Self.firstRetry
+            return
+        }
+        guard now >= retryAt else { return }
+        let rebuilding = waiting.count == workers.count
+        var opened: [(Int, CaptureWorker.HandOver)] = []
+        do throws(PcapError) {
+            for i in waiting {
+                let capture = try PcapLive(interface: settings.interface, options: settings.capture)
+                guard let type = capture.linkType else {
+                    captureFailure = PcapError(
+                        call: "pcap_datalink", source: settings.interface,
+                        message: "the interface came back with link type \(capture.dataLinkName), "
+                            + "which zonesep does not decode")
+                    return
+                }
+                if workers.count > 1 {
+                    // The first member of a new group keeps what it queued; every other one drops it.
+                    try capture.joinFanout(group: Self.fanoutGroup, discardBacklog: !(rebuilding && i == waiting[0]))
+                }
+                opened.append((i, CaptureWorker.HandOver(capture: capture, linkType: type)))
+            }
+        } catch {
+            if error.kind == .permissionDenied || error.kind == .filter {
+                captureFailure = error
+                return
+            }
+            retryAt = now + retryBackoff
+            retryBackoff = min(retryBackoff * 2, Self.lastRetry)
+            return
+        }
+        for (i, handOver) in opened { workers[i].post(capture: handOver) }
+        retryBackoff = Self.firstRetry
     }
 
     /// The control loop: true when it ended because a worker's capture failed, false on a stop signal.
@@ -163,10 +259,14 @@ final class WatchRunner {
                     return false
                 }
             }
-            if workers.contains(where: { $0.snapshot().ended }) { return true }
+            let snapshots = workers.map { $0.snapshot() }
             let now = Monotonic.nowMicros()
+            reopenCaptures(workers, snapshots, now: now)
+            if captureFailure != nil { return true }
+            checkHealth(snapshots, now: now)
+            publishMetrics(snapshots, sensor: policy.config.sensor)
             if now >= nextStats {
-                writeStats(workers, sensor: policy.config.sensor)
+                writeStats(snapshots, sensor: policy.config.sensor)
                 nextStats = max(nextStats + interval, now)
             }
         }
@@ -178,10 +278,17 @@ final class WatchRunner {
         let path = settings.configPath
         Diagnostics.note("SIGHUP: reloading \(path)")
         delivery?.reopenAlertFile()  // logrotate moved it away
+        reloads.attempts &+= 1
+        reloads.lastWallMicros = WallClock.nowMicros()
         guard
             let config = PolicyLoading.load(
                 path, now: WallClock.nowMicros(), refused: "reload refused, the running zone map is kept")
-        else { return }
+        else {
+            reloads.failures &+= 1
+            reloads.lastSucceeded = false
+            return
+        }
+        reloads.lastSucceeded = true
         let new = Policy(config)
         for worker in workers { worker.post(policy: new) }
         policy = new
@@ -189,10 +296,31 @@ final class WatchRunner {
             "\(path): reloaded (\(config.zones.count) zones); flows are kept and each one's next verdict uses it")
     }
 
-    private func writeStats(_ workers: [CaptureWorker], sensor: String) {
-        var stats = WatchStats(interface: settings.interface, snapshots: workers.map { $0.snapshot() })
+    /// Warnings for what is being lost (drops, link, capture, evictions), rate-limited by LossWarnings.
+    private func checkHealth(_ snapshots: [WorkerSnapshot], now: Int64) {
+        link = InterfaceState.query(settings.interface)
+        let totals = WatchStats(interface: settings.interface, snapshots: snapshots, link: link).totals
+        let sample = LossWarnings.Sample(
+            now: now, kernelDropped: totals.kernel?.dropped ?? 0,
+            interfaceDropped: totals.kernel?.interfaceDropped ?? 0,
+            evicted: totals.flowsEvicted, flowCapacity: totals.flowCapacity, link: link,
+            capturing: snapshots.filter(\.capturing).count, workers: snapshots.count,
+            captureError: snapshots.lazy.compactMap(\.captureError).first)
+        for warning in health.observe(sample) { Diagnostics.warning(warning) }
+    }
+
+    private func publishMetrics(_ snapshots: [WorkerSnapshot], sensor: String) {
+        guard settings.metrics != nil else { return }
+        registry.publish(
+            WatchMetrics.families(
+                interface: settings.interface, sensor: sensor, version: Zonesep.version, workers: snapshots,
+                link: link, reloads: reloads, sinks: delivery?.sinkCounts() ?? []))
+    }
+
+    private func writeStats(_ snapshots: [WorkerSnapshot], sensor: String) {
+        var stats = WatchStats(interface: settings.interface, snapshots: snapshots, link: link)
         stats.delivery = delivery?.current()
-        let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros())
+        let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros(), sinks: delivery?.sinkCounts() ?? [])
         delivery?.writeAside(
             Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: stats.text()))
     }

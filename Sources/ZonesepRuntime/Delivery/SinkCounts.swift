@@ -1,0 +1,20 @@
+/// What one output has done so far, for the stats record and the metrics: records written, dropped
+/// before they could be (a full queue, a skipped packet) and failed (a write error, undelivered at the
+/// end). Read by the control thread once a second, from each output's own counts.
+public struct SinkCounts: Sendable, Equatable {
+    /// `stdout`, `alerts-file`, `syslog`, `evidence`.
+    public var sink: String
+    /// The syslog destination, the file or directory.
+    public var destination: String
+    public var written: UInt64 = 0
+    public var dropped: UInt64 = 0
+    public var failed: UInt64 = 0
+
+    public init(sink: String, destination: String, written: UInt64 = 0, dropped: UInt64 = 0, failed: UInt64 = 0) {
+        self.sink = sink
+        self.destination = destination
+        self.written = written
+        self.dropped = dropped
+        self.failed = failed
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `watch` as an operator leaves it running: the mirror port vanishing and coming back (a switch reset, a
+/// re-plugged vNIC), the kernel dropping packets, and a monitoring system scraping `/metrics` meanwhile.
+/// On network namespaces (TestNetwork); needs root, as the other live tests.
+final class WatchOperationsTests: XCTestCase {
+    var scratch: URL!
+    var network: TestNetwork?
+    var daemon: LiveDaemon?
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-ops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        daemon?.killIfRunning()
+        network?.tearDown()
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        super.tearDown()
+    }
+
+    private func makeNetwork() throws -> TestNetwork {
+        if let reason = TestNetwork.skipReason() { throw XCTSkip("live capture tests skipped: \(reason)") }
+        _ = try Tools.require("nc", package: "netcat-openbsd")
+        _ = try Tools.require("ping", package: "iputils-ping")
+        let net = try TestNetwork(hosts: [
+            (name: "mynumber", address: "10.10.0.2"), (name: "lgwan", address: "10.20.0.2"),
+            (name: "internet", address: "10.30.0.2"),
+        ])
+        network = net
+        return net
+    }
+
+    /// `zonesep watch` on the sensor's port, IPv4 only (so no background IPv6 or ARP traffic moves a count
+    /// between two looks), every record in the alerts file.
+    private func start(_ net: TestNetwork, _ extra: [String]) throws -> (LiveDaemon, EventFile) {
+        let config = scratch.appendingPathComponent("zones.conf")
+        try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
+        let alerts = scratch.appendingPathComponent("alerts.jsonl")
+        let (tool, args) = net.inNamespace(
+            net.sensorNamespace,
+            [
+                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
+                "--output", "json", "--alerts", alerts.path, "--suppress-window", "0", "--bpf", "ip",
+            ] + extra)
+        let d = try LiveDaemon(tool, args, scratch: scratch)
+        daemon = d
+        return (d, EventFile(url: alerts))
+    }
+
+    /// The port the daemon says its metrics are on.
+    private func metricsPort(_ d: LiveDaemon) throws -> Int {
+        try d.waitForStderr("metrics at http://127.0.0.1:")
+        let line = d.stderrText.split(separator: "\n").first { $0.contains("metrics at http://127.0.0.1:") } ?? ""
+        let port = line.split(separator: ":").last?.split(separator: "/").first.flatMap { Int($0) }
+        return try XCTUnwrap(port, "no port in \(line)")
+    }
+
+    /// One scrape from inside the sensor's namespace, checked by promtool; the samples by name and labels.
+    private func scrape(_ net: TestNetwork, port: Int) throws -> [String: Double] {
+        let curl = try Tools.require("curl", package: "curl")
+        let (tool, args) = net.inNamespace(
+            net.sensorNamespace, [curl.path, "-sS", "--max-time", "5", "http://127.0.0.1:\(port)/metrics"])
+        let answer = try Harness.run(tool, args, timeout: 10)
+        XCTAssertEqual(answer.status, 0, answer.brief)
+        if let promtool = Tools.find("promtool") {
+            let body = scratch.appendingPathComponent("scrape.txt")
+            try answer.stdout.write(to: body)
+            let check = try Harness.run(
+                URL(fileURLWithPath: "/bin/sh"), ["-c", "\(promtool.path) check metrics < \(body.path)"], timeout: 20)
+            XCTAssertEqual(check.status, 0, "promtool: \(check.stdoutText)\(check.stderrText)")
+        }
+        var samples: [String: Double] = [:]
+        for line in answer.stdoutLines where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+
+    private func sum(_ samples: [String: Double], _ name: String) -> Double {
+        samples.filter { $0.key == name || $0.key.hasPrefix(name + "{") }.values.reduce(0, +)
+    }
+
+    private func waitFor(timeout: TimeInterval = 10, _ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        XCTFail("timed out waiting for \(what); stderr:\n\(daemon?.stderrText ?? "")")
+        throw HarnessError("timed out waiting for \(what)")
+    }
+
+    /// One UDP datagram from a fixed source port, so the same flow can be continued later.
+    private func udp(_ net: TestNetwork, from host: String, to address: String, sourcePort: Int) throws {
+        let o = try net.run(
+            on: host, ["bash", "-c", "echo zonesep-test | nc -u -w 1 -p \(sourcePort) \(address) 5353"])
+        XCTAssertTrue(o.exitedNormally, o.brief)
+    }
+
+    // MARK: -
+
+    /// The bridge is deleted under a running sensor with two workers, then built again: the sensor says so,
+    /// shows it in stats and metrics, keeps its flows, and carries on when the interface is back.
+    func testTheBridgeDeletedAndRecreatedUnderWatch() throws {
+        let net = try makeNetwork()
+        let (m, l, i) = (net.host("mynumber").address, net.host("lgwan").address, net.host("internet").address)
+        let (d, file) = try start(net, ["--workers", "2", "--stats-interval", "1", "--metrics", "127.0.0.1:0"])
+        try d.waitForStderr("watching ")
+        let port = try metricsPort(d)
+
+        // Before: a mynumber host pings LGWAN, and an LGWAN host sends UDP to the Internet zone, where it is
+        // received (a port-unreachable error would go to the other worker: flows' ICMP errors are not this
+        // test's subject).
+        try net.spawn(on: "internet", ["nc", "-u", "-l", i, "5353"])
+        try waitFor("a UDP listener") {
+            !(try net.run(on: "internet", ["ss", "-lunH", "sport = :5353"]).stdoutText.isEmpty)
+        }
+        try net.ping(from: "mynumber", to: l)
+        try udp(net, from: "lgwan", to: i, sourcePort: 40001)
+        try waitFor("two alerts") { file.alerts().count == 2 }
+        let before = try scrape(net, port: port)
+        XCTAssertEqual(sum(before, "zonesep_capture_up"), 2)
+
+        try net.deleteBridge()
+        try d.waitForStderr("the interface is gone")
+        try d.waitForStderr("flows and state are kept, retrying until the interface is back")
+        try waitFor("a stats record with the capture down") {
+            file.records().contains { $0["event_type"] as? String == "stats" && $0["capture"] as? String == "down" }
+        }
+        let down = file.records().last { $0["event_type"] as? String == "stats" && $0["capture"] as? String == "down" }
+        XCTAssertEqual(down?["link"] as? String, "missing")
+        XCTAssertEqual(down?["worker_capture"] as? [String], ["down", "down"])
+        XCTAssertEqual(JSONLines.int(down?["flows_active"]), JSONLines.int(down?["flows"]), "no flow was dropped")
+        let sinks = down?["sinks"] as? [[String: Any]] ?? []
+        let alertsFile = sinks.first { $0["sink"] as? String == "alerts-file" }
+        XCTAssertGreaterThan(
+            JSONLines.int(alertsFile?["written"]) ?? 0, 2, "the stats record counts each output: \(sinks)")
+        XCTAssertEqual(JSONLines.int(alertsFile?["failed"]), 0)
+        let whileDown = try scrape(net, port: port)
+        XCTAssertEqual(sum(whileDown, "zonesep_capture_up"), 0)
+        XCTAssertEqual(whileDown["zonesep_link_state{state=\"missing\"}"], 1)
+
+        try net.recreateBridge()
+        try d.waitForStderr("capturing again")
+        try waitFor("both workers capturing in the metrics") {
+            let s = try scrape(net, port: port)
+            return sum(s, "zonesep_capture_up") == 2 && sum(s, "zonesep_capture_restarts_total") == 2
+        }
+
+        // After: the same UDP flow goes on (no new alert: the flow was kept), and a new flow alerts.
+        try udp(net, from: "lgwan", to: i, sourcePort: 40001)
+        try net.ping(from: "mynumber", to: i)
+        try waitFor("the alert after the interface came back") {
+            file.alerts().count == 3
+                || {
+                    print(
+                        "ALERTS",
+                        file.alerts().map {
+                            "\($0["proto"] ?? "") \($0["src_ip"] ?? ""):\($0["src_port"] ?? "") \($0["dest_ip"] ?? ""):\($0["dest_port"] ?? "")"
+                        });
+                    return false
+                }()
+        }
+        XCTAssertTrue(
+            file.alerts().last.map {
+                WatchTests.alert($0, rule: "mynumber-isolation", proto: "icmp", src: m, dest: i, port: nil)
+            } ?? false, "\(file.alerts())")
+
+        // Quiet now: the metrics settle, and the summary at the stop says the same.
+        var settled: [String: Double] = [:]
+        try waitFor("the metrics to settle") {
+            let a = try scrape(net, port: port)
+            usleep(1_200_000)
+            let b = try scrape(net, port: port)
+            settled = b
+            return sum(a, "zonesep_packets_total") == sum(b, "zonesep_packets_total")
+        }
+        d.signal(SIGTERM)
+        let outcome = d.waitForExit(timeout: 30)
+        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
+        let summary = try XCTUnwrap(file.records().last { $0["event_type"] as? String == "summary" })
+        XCTAssertEqual(sum(settled, "zonesep_packets_total"), Double(JSONLines.int(summary["packets"]) ?? -1))
+        XCTAssertEqual(sum(settled, "zonesep_bytes_total"), Double(JSONLines.int(summary["bytes"]) ?? -1))
+        XCTAssertEqual(sum(settled, "zonesep_flows_total"), Double(JSONLines.int(summary["flows"]) ?? -1))
+        let alerts = summary["alerts"] as? [String: Any]
+        XCTAssertEqual(sum(settled, "zonesep_alerts_total"), 3)
+        XCTAssertEqual(JSONLines.int(alerts?["total"]), 3)
+        XCTAssertEqual(
+            settled["zonesep_alerts_total{rule=\"mynumber-isolation\",severity=\"critical\"}"],
+            Double(JSONLines.int((alerts?["by_rule"] as? [String: Any])?["mynumber-isolation"]) ?? -1))
+        let fileSink = "sink=\"alerts-file\",destination=\"\(file.url.path)\""
+        XCTAssertGreaterThan(settled["zonesep_sink_records_written_total{\(fileSink)}"] ?? 0, 3, "\(settled.keys)")
+        XCTAssertEqual(settled["zonesep_sink_records_failed_total{\(fileSink)}"], 0)
+        // The UDP flow is one flow of two packets, from before the gap and after it.
+        let violations = summary["violations"] as? [[String: Any]] ?? []
+        let udpFlow =
+            violations.first { ($0["alert"] as? [String: Any])?["proto"] as? String == "udp" }
+            ?? violations.first {
+                $0["proto"] as? String == "udp"
+            }
+        XCTAssertEqual(JSONLines.int(udpFlow?["packets"]), 2, "the UDP flow went on across the gap: \(violations)")
+    }
+
+    /// An interface missing at start is an error (status 2), unless `--wait-for-interface` asks to wait.
+    func testAMissingInterfaceIsWaitedForOnlyWhenAsked() throws {
+        let net = try makeNetwork()
+        try net.deleteBridge()
+        let (refused, _) = try start(net, [])
+        let outcome = refused.waitForExit(timeout: 20)
+        XCTAssertEqual(outcome.status, 2, outcome.brief)
+        XCTAssertTrue(outcome.stderrText.contains("no such interface \"eth0\""), outcome.stderrText)
+
+        let (d, file) = try start(net, ["--wait-for-interface", "--stats-interval", "1"])
+        try d.waitForStderr("eth0 is not there; waiting for it (--wait-for-interface)")
+        try d.waitForStderr("watching eth0, not there yet,")
+        try net.recreateBridge()
+        try d.waitForStderr("capturing again")
+        try net.ping(from: "mynumber", to: net.host("lgwan").address)
+        try waitFor("the alert once the interface is there") { file.alerts().count == 1 }
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+    }
+
+    /// A ring too small for a burst, while the sensor is held still: the kernel drops, and the sensor says so
+    /// on stderr, in its stats and in its metrics.
+    func testKernelDropsAreWarnedAbout() throws {
+        let net = try makeNetwork()
+        let (d, file) = try start(
+            net, ["--buffer-size", "65536", "--stats-interval", "1", "--metrics", "127.0.0.1:0"])
+        try d.waitForStderr("watching ")
+        let port = try metricsPort(d)
+        try net.ping(from: "mynumber", to: net.host("lgwan").address)
+        try waitFor("the first alert") { file.alerts().count == 1 }
+
+        kill(d.process.processIdentifier, SIGSTOP)
+        let flood = try net.run(
+            on: "mynumber", ["ping", "-n", "-q", "-f", "-c", "3000", "-s", "1200", net.host("lgwan").address],
+            timeout: 30)
+        kill(d.process.processIdentifier, SIGCONT)
+        XCTAssertTrue(flood.exitedNormally, flood.brief)
+        try d.waitForStderr("the kernel dropped ")
+        XCTAssertTrue(d.stderrText.contains("give it a bigger --buffer-size or more --workers"), d.stderrText)
+        try waitFor("a stats record counting the drops") {
+            file.records().contains {
+                $0["event_type"] as? String == "stats"
+                    && (JSONLines.int(($0["kernel"] as? [String: Any])?["dropped"]) ?? 0) > 0
+            }
+        }
+        XCTAssertGreaterThan(sum(try scrape(net, port: port), "zonesep_kernel_dropped_packets_total"), 0)
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+    }
+
+    /// A flow table too small for the traffic: the sensor says it has started evicting, and counts it.
+    func testEvictionsAreWarnedAboutAndCounted() throws {
+        let net = try makeNetwork()
+        let (d, file) = try start(net, ["--max-flows", "2", "--stats-interval", "1", "--metrics", "127.0.0.1:0"])
+        try d.waitForStderr("watching ")
+        let port = try metricsPort(d)
+        try net.ping(from: "mynumber", to: net.host("lgwan").address)
+        try net.ping(from: "mynumber", to: net.host("internet").address)
+        try net.ping(from: "lgwan", to: net.host("internet").address)
+        try d.waitForStderr("the flow table is full (2 flows)")
+        try waitFor("a stats record with evictions") {
+            file.records().contains {
+                $0["event_type"] as? String == "stats" && (JSONLines.int($0["flows_evicted"]) ?? 0) > 0
+            }
+        }
+        try waitFor("evictions in the metrics") { sum(try scrape(net, port: port), "zonesep_flows_evicted_total") > 0 }
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+    }
+}

@@ -29,6 +29,10 @@ public final class EvidenceWriter {
         public var keepRecentMicros: Int64 = 3_600_000_000
         /// Files open at once; opening one more closes the oldest open one early.
         public var maxOpenFiles: Int = 256
+        /// Evidence files kept in the directory (closed and open): a flood of distinct violating flows makes
+        /// one each, and the writer remembers each. Beyond it the oldest go first, as for the byte budget;
+        /// when all are recent, new alerts get no file (counted in `skippedFiles`).
+        public var maxFiles: Int = EvidenceWriter.defaultMaxFiles
 
         public init(perFlowPackets: Int, maxBytes: UInt64) {
             self.perFlowPackets = perFlowPackets
@@ -69,6 +73,8 @@ public final class EvidenceWriter {
         public var notCreated: UInt64 = 0
         /// Packets of violating flows not written because their file had failed.
         public var lostPackets: UInt64 = 0
+        /// Alerts that got no file because `maxFiles` files of the last hour (or open) were there.
+        public var skippedFiles: UInt64 = 0
     }
 
     struct OpenFile {
@@ -83,6 +89,9 @@ public final class EvidenceWriter {
         /// The first write error: no more packets go in, and the file closes without a hash.
         var error: String?
     }
+
+    /// The default cap on evidence files.
+    public static let defaultMaxFiles = 65_536
 
     struct Stored {
         var name: String
@@ -100,6 +109,8 @@ public final class EvidenceWriter {
     var files: [UInt64: OpenFile] = [:]
     /// Closed (and earlier runs') files, by flow start then name: the order of deletion.
     var stored: [Stored] = []
+    /// `stored[..<storedHead]` are gone (deleted oldest first); compacted now and then.
+    var storedHead = 0
     /// The names in `stored`, so a new file can be checked against them without a scan.
     var storedNames: Set<String> = []
     var totalBytes: UInt64 = 0
@@ -108,6 +119,7 @@ public final class EvidenceWriter {
     /// Told about problems (a file that cannot be created, the budget spent): the caller reports them.
     public var onProblem: (String) -> Void = { _ in }
     var warnedBudget = false
+    var warnedFiles = false
     /// An outage of writes is going on (reported when it began; its end is reported too).
     var failing = false
     /// Why the last `open` returned false for an I/O error (nil: it did not, or for the budget).
@@ -158,13 +170,14 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
-        if storedNames.contains(name), let i = stored.firstIndex(where: { $0.name == name }) {
+        if storedNames.contains(name), let i = stored[storedHead...].firstIndex(where: { $0.name == name }) {
             // The same flow replayed again into the same directory: its file is replaced.
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
             storedNames.remove(name)
         }
         lastOpenError = nil
+        guard roomForAFile(now: now) else { return (false, closed) }
         guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
         guard
             let dead = pcap_open_dead_with_tstamp_precision(
@@ -309,19 +322,7 @@ public final class EvidenceWriter {
             totalBytes += n
             return true
         }
-        let cutoff = now &- limits.keepRecentMicros
-        while totalBytes + n > limits.maxBytes, let oldest = stored.first, oldest.start < cutoff {
-            stored.removeFirst()
-            storedNames.remove(oldest.name)
-            let path = directory + "/" + oldest.name
-            if unlink(path) == 0 || errno == ENOENT {
-                totalBytes -= min(totalBytes, oldest.size)
-                stats.removed &+= 1
-            } else {
-                stats.errors &+= 1
-                onProblem("evidence \(path): cannot be removed: \(String(cString: strerror(errno)))")
-            }
-        }
+        while totalBytes + n > limits.maxBytes, removeOldest(now: now) {}
         if totalBytes + n <= limits.maxBytes {
             totalBytes += n
             return true
@@ -335,8 +336,49 @@ public final class EvidenceWriter {
         return false
     }
 
+    /// Makes room for one more file under `maxFiles`, deleting the oldest closed files that are not recent;
+    /// false (counted, and said once) when it cannot.
+    func roomForAFile(now: Int64) -> Bool {
+        let cap = max(1, limits.maxFiles)
+        while stored.count - storedHead + files.count >= cap, removeOldest(now: now) {}
+        if stored.count - storedHead + files.count < cap { return true }
+        stats.skippedFiles &+= 1
+        if !warnedFiles {
+            warnedFiles = true
+            onProblem(
+                "evidence \(directory): \(cap) files of the last hour or still open are there (the file limit); "
+                    + "alerts get no evidence file until older ones can go")
+        }
+        return false
+    }
+
+    /// Deletes the oldest closed file if its flow started before the last `keepRecentMicros` of packet
+    /// time; false when there is none.
+    func removeOldest(now: Int64) -> Bool {
+        guard storedHead < stored.count, stored[storedHead].start < now &- limits.keepRecentMicros else {
+            return false
+        }
+        let oldest = stored[storedHead]
+        stored[storedHead].name = ""
+        storedHead += 1
+        if storedHead >= 1024 && storedHead * 2 >= stored.count {
+            stored.removeFirst(storedHead)
+            storedHead = 0
+        }
+        storedNames.remove(oldest.name)
+        let path = directory + "/" + oldest.name
+        if unlink(path) == 0 || errno == ENOENT {
+            totalBytes -= min(totalBytes, oldest.size)
+            stats.removed &+= 1
+        } else {
+            stats.errors &+= 1
+            onProblem("evidence \(path): cannot be removed: \(String(cString: strerror(errno)))")
+        }
+        return true
+    }
+
     func insertStored(_ s: Stored) {
-        var lo = 0
+        var lo = storedHead
         var hi = stored.count
         while lo < hi {
             let mid = (lo + hi) / 2

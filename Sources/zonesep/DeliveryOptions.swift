@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZonesepCapture
 import ZonesepOutput
 import ZonesepRuntime
 
@@ -103,6 +104,13 @@ struct DeliveryOptions: ParsableArguments {
                 + "started within the last hour (0: no budget).", valueName: "bytes"))
     var evidenceMaxBytes: String = "1G"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Evidence files kept in DIR, at most: the oldest are removed first, never those of flows that started "
+                + "within the last hour; beyond that, alerts get no file (counted)."))
+    var evidenceMaxFiles: Int = EvidenceWriter.defaultMaxFiles
+
     func validate() throws {
         for url in syslog {
             if case .failure(let e) = SyslogDestination.parse(url) { throw ValidationError(e.description) }
@@ -140,6 +148,7 @@ struct DeliveryOptions: ParsableArguments {
         }
         if maxAlertRate < 0 { throw ValidationError("--max-alert-rate must be 0 (no ceiling) or more") }
         if evidencePackets < 1 { throw ValidationError("--evidence-packets must be at least 1") }
+        if evidenceMaxFiles < 1 { throw ValidationError("--evidence-max-files must be at least 1") }
         if ByteSize.parse(evidenceMaxBytes) == nil {
             throw ValidationError("--evidence-max-bytes: '\(evidenceMaxBytes)' is not a size (N, NK, NM or NG)")
         }
@@ -172,6 +181,7 @@ struct DeliveryOptions: ParsableArguments {
         c.evidenceDirectory = evidence
         c.evidencePackets = evidencePackets
         c.evidenceMaxBytes = ByteSize.parse(evidenceMaxBytes) ?? 0
+        c.evidenceMaxFiles = evidenceMaxFiles
         return c
     }
 }

@@ -160,6 +160,57 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(w.stats.removed, 2)
     }
 
+    /// The file cap: the oldest go first, never one of the last hour; when all are recent, an alert gets no
+    /// file (counted, said once).
+    func testTheFileCapRemovesTheOldestButNeverTheLastHour() throws {
+        var limits = EvidenceWriter.Limits(perFlowPackets: 10, maxBytes: 0)
+        limits.maxFiles = 3
+        let w = try EvidenceWriter(directory: dir, limits: limits)
+        var problems: [String] = []
+        w.onProblem = { problems.append($0) }
+        func one(_ id: UInt64, at start: Int64) -> Bool {
+            let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
+            if ok { write(w, id, UInt8(id), 0, at: start) }
+            _ = w.close(serial: id, reason: .flowEnd)
+            return ok
+        }
+        XCTAssertTrue(one(1, at: t0))
+        XCTAssertTrue(one(2, at: t0 + 1))
+        XCTAssertTrue(one(3, at: t0 + 2))
+        XCTAssertFalse(one(4, at: t0 + 10), "three files of the last hour: no room")
+        XCTAssertFalse(one(5, at: t0 + 20))
+        XCTAssertEqual(w.stats.skippedFiles, 2)
+        XCTAssertEqual(problems.count, 1, "\(problems)")
+        XCTAssertTrue(one(6, at: t0 + 2 * hour), "an hour later the oldest can go")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
+            [name(t0 + 1, "f2"), name(t0 + 2, "f3"), name(t0 + 2 * hour, "f6")])
+        XCTAssertEqual(w.stats.removed, 1)
+    }
+
+    /// A flood of distinct violating flows, one a minute: at a cap of 100 files the directory and what the
+    /// writer remembers of it never hold more, and every file beyond is the oldest removed, counted.
+    func testAFloodOfViolatingFlowsKeepsTheFilesWithinTheCap() throws {
+        var limits = EvidenceWriter.Limits(perFlowPackets: 10, maxBytes: 0)
+        limits.maxFiles = 100
+        let w = try EvidenceWriter(directory: dir, limits: limits)
+        var most = 0
+        for i in 0..<1000 {
+            let start = t0 + Int64(i) * 60_000_000
+            let id = UInt64(i + 1)
+            XCTAssertTrue(
+                w.open(serial: id, name: name(start, "f\(i)"), startMicros: start, linkType: 1, now: start).ok)
+            write(w, id, UInt8(i & 0xff), 0, at: start)
+            _ = w.close(serial: id, reason: .flowEnd)
+            most = max(most, w.stored.count - w.storedHead, w.storedNames.count)
+        }
+        XCTAssertEqual(most, 100)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).count, 100)
+        XCTAssertEqual(w.stats.removed, 900)
+        XCTAssertEqual(w.stats.skippedFiles, 0)
+        XCTAssertLessThanOrEqual(w.stored.count, 100 + 1024, "the deleted front is compacted")
+    }
+
     func testEarlierRunsFilesCountAndOthersAreLeftAlone() throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let old = name(t0, "earlier")

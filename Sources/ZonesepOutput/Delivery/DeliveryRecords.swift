@@ -203,6 +203,8 @@ public struct DeliverySummary: Sendable {
         public var notCreated: UInt64 = 0
         /// Packets of violating flows not written because their file had failed.
         public var lostPackets: UInt64 = 0
+        /// Alerts that got no file because the file limit was taken by files of the last hour.
+        public var skippedFiles: UInt64 = 0
         public init(directory: String) { self.directory = directory }
     }
 
@@ -266,6 +268,7 @@ public struct DeliverySummary: Sendable {
             x.add("incomplete", e.incomplete)
             x.add("not_created", e.notCreated)
             x.add("lost_packets", e.lostPackets)
+            x.add("skipped_files", e.skippedFiles)
             x.add("errors", e.errors)
             o.addRaw("evidence", x.json)
         }
@@ -297,6 +300,7 @@ public struct DeliverySummary: Sendable {
             if e.incomplete > 0 { rows.append(["evidence files incomplete (no hash)", "\(e.incomplete)"]) }
             if e.notCreated > 0 { rows.append(["evidence files not created", "\(e.notCreated)"]) }
             if e.lostPackets > 0 { rows.append(["evidence packets lost (write errors)", "\(e.lostPackets)"]) }
+            if e.skippedFiles > 0 { rows.append(["evidence files skipped (file limit)", "\(e.skippedFiles)"]) }
         }
         if let s = suppression, s.evicted > 0 {
             rows.append(["suppression windows closed early (cap \(s.maxWindows))", "\(s.evicted)"])

@@ -1,3 +1,4 @@
+import ZonesepCapture
 import ZonesepOutput
 
 /// What the delivery options asked for, as plain values (the command line parses and checks them).
@@ -21,6 +22,8 @@ public struct DeliveryConfig: Sendable {
     public var evidencePackets = 100
     /// 0: no budget.
     public var evidenceMaxBytes: UInt64 = 0
+    /// The most evidence files kept in the directory.
+    public var evidenceMaxFiles = EvidenceWriter.defaultMaxFiles
 
     public init() {}
 

@@ -62,10 +62,10 @@ public final class DeliveryPipeline {
         var head: RecordSink = outputs.count == 1 ? stdout : RecordFanout(outputs)
         if let dir = config.evidenceDirectory {
             do {
-                let w = try EvidenceWriter(
-                    directory: dir,
-                    limits: EvidenceWriter.Limits(
-                        perFlowPackets: config.evidencePackets, maxBytes: config.evidenceMaxBytes))
+                var limits = EvidenceWriter.Limits(
+                    perFlowPackets: config.evidencePackets, maxBytes: config.evidenceMaxBytes)
+                limits.maxFiles = config.evidenceMaxFiles
+                let w = try EvidenceWriter(directory: dir, limits: limits)
                 w.onProblem = { Diagnostics.warning($0) }
                 let e = EvidenceSink(writer: w, inner: head)
                 evidence = e

@@ -148,6 +148,7 @@ public final class EvidenceSink: RecordSink {
             e.incomplete = st.incomplete
             e.notCreated = st.notCreated
             e.lostPackets = st.lostPackets
+            e.skippedFiles = st.skippedFiles
             return e
         }
     }

@@ -619,8 +619,8 @@ public final class SyslogSender: @unchecked Sendable {
         return .written
     }
 
-    /// Resolves afresh (the collector may have moved) and connects, giving each address 2 s. The socket
-    /// stays non-blocking, so that no write outlasts the drain deadline.
+    /// Resolves afresh (the collector may have moved) and connects, giving each address 2 s (less when
+    /// the drain deadline comes first). The socket stays non-blocking, so that no write outlasts it either.
     func connectTCP(host: String, port: UInt16) -> Result<Int32, SyslogSendError.Reason> {
         let addresses: [SocketAddress]
         switch SocketAddress.resolve(host: host, port: port, stream: true) {
@@ -639,7 +639,10 @@ public final class SyslogSender: @unchecked Sendable {
             var rc = address.withSockaddr { connect(s, $0, $1) }
             if rc < 0 && errno == EINPROGRESS {
                 var p = pollfd(fd: s, events: Int16(POLLOUT), revents: 0)
-                if poll(&p, 1, 2000) == 1 {
+                // 2 s an address, but never past the drain deadline.
+                let d = lock.withLock { deadline }
+                let ms = Int32(max(0, min(2.0, d - ConditionLock.now())) * 1000)
+                if ms > 0 && poll(&p, 1, ms) == 1 {
                     var err: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len)

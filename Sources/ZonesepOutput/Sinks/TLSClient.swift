@@ -116,7 +116,8 @@ final class TLSSession {
     /// closed the connection (close_notify, EOF or an error).
     func peerClosed() -> Bool {
         var scratch = [UInt8](repeating: 0, count: 4096)
-        while true {
+        // A few records at most: a collector that keeps talking must not keep the sender reading.
+        for _ in 0..<16 {
             ERR_clear_error()
             let n = scratch.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if n > 0 { continue }
@@ -125,6 +126,7 @@ final class TLSSession {
             default: return true
             }
         }
+        return false
     }
 
     /// Bytes handed to the socket so far, records and handshake included: the stream offset the

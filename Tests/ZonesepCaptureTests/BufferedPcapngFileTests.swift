@@ -527,4 +527,47 @@ final class BufferedPcapngFileTests: XCTestCase {
             XCTAssertGreaterThan(batches, packets / 64, name)
         }
     }
+
+    /// Hundreds of files corrupted at random (fixed seed) from one with every kind of block: whatever a
+    /// corruption does (a length, a type, an option, a timestamp, an interface id), the reader and libpcap
+    /// agree on every frame and on the ending.
+    func testRandomCorruptionsReadAsLibpcapReadsThem() throws {
+        for bigEndian in [false, true] {
+            var f = Pcapng(bigEndian: bigEndian)
+            f.shb(options: f.option(1, Array("corpus".utf8)) + f.option(0, []))
+            f.block(4, [0, 0, 0, 0])
+            f.idb(options: f.option(9, [9]) + f.option(14, f.value64(3)) + f.option(0, []))
+            f.epb(time: 1_795_132_800_000_000_001, caplen: 60)
+            f.idb(options: f.option(9, [0x80 | 20]))
+            f.epb(interface: 1, time: 5 << 20, caplen: 33, len: 90, options: f.option(1, Array("x".utf8)))
+            f.block(
+                5,
+                f.fields {
+                    $0.u32(0); $0.u64(0)
+                })
+            f.spb(len: 40, data: 40)
+            f.epb(interface: 0, time: 1_795_132_801_000_000_000, caplen: 14)
+            f.block(0x0000_0BAD, Array(repeating: 7, count: 21))
+            f.epb(interface: 1, time: 6 << 20, caplen: 0, len: 0)
+            let whole = f.data
+            let intact = try agree("intact.pcapng", whole, buffered: true)
+            XCTAssertEqual(intact.frames.count, 5)
+            var rng = CaptureTimelineTests.SplitMix64(state: bigEndian ? 2 : 1)
+            var differentEndings = Set<String>()
+            for i in 0..<150 {
+                var d = whole
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    let at = Int.random(in: 0..<d.count, using: &rng)
+                    d[at] = Bool.random(using: &rng) ? UInt8.random(in: 0...255, using: &rng) : d[at] ^ 0x80
+                }
+                if i % 5 == 0 { d = d.prefix(Int.random(in: 28..<d.count, using: &rng)) }
+                let path = dir.appendingPathComponent("corrupt-\(bigEndian)-\(i).pcapng").path
+                try d.write(to: URL(fileURLWithPath: path))
+                let r = agree(path: path, buffered: nil)
+                differentEndings.insert("\(r.frames.count) \(r.ending.prefix(6))")
+            }
+            // The corruptions reached many outcomes, not one.
+            XCTAssertGreaterThan(differentEndings.count, 5, "\(differentEndings)")
+        }
+    }
 }

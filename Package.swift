@@ -43,7 +43,8 @@ let package = Package(
         .executableTarget(
             name: "zonesep",
             dependencies: [
-                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto", "ZonesepRuntime",
+                "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto", "ZonesepFlowExport",
+                "ZonesepRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,7 +55,7 @@ let package = Package(
         .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
         .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
         .testTarget(
-            name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture"],
+            name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture", "ZonesepConfig"],
             exclude: ["Fixtures"]),
         .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
     ]

@@ -14,7 +14,7 @@ struct Zonesep: ParsableCommand {
         commandName: "zonesep",
         abstract: "Verify a municipality's three-tier network separation (三層の対策) from captured traffic.",
         version: version,
-        subcommands: [Check.self, Replay.self, Watch.self, Report.self]
+        subcommands: [Check.self, Replay.self, Watch.self, Collect.self, Report.self]
     )
 
     /// Exit statuses of DESIGN.md: usage errors are 2, like configuration and input errors.

@@ -1,0 +1,46 @@
+import ArgumentParser
+import ZonesepRuntime
+
+extension Zonesep {
+    /// `zonesep collect`: flow exports (IPFIX, NetFlow v9 and v5, sFlow) judged like captured packets.
+    struct Collect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Receive IPFIX, NetFlow v9/v5 and sFlow exports and alert on every flow that breaks the policy.",
+            discussion: """
+                Each --listen is a UDP address (udp://0.0.0.0:4739, udp://[::]:2055); the protocol of each \
+                datagram is told by its version field, so one port can take them all. Records are judged as \
+                captured flows are, once per flow however many records describe it; alerts carry `input` and \
+                `exporter`. SIGHUP reloads zones.conf; SIGTERM or SIGINT stops, writes the summary (with each \
+                exporter's counts) and exits 0. Needs no privilege above 1023. Exit status: 0 stopped by a \
+                signal, 2 usage or configuration error, or a port that cannot be bound.
+                """)
+
+        @Option(name: .long, help: "A UDP address to receive exports on, udp://ADDR:PORT (repeatable).")
+        var listen: [String] = []
+
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup(title: "Alert delivery") var deliveryOptions: DeliveryOptions
+
+        @Option(name: .long, help: "Hard cap on flows held at once.")
+        var maxFlows: Int = 1 << 20
+
+        func validate() throws {
+            if listen.isEmpty { throw ValidationError("--listen udp://ADDR:PORT is required") }
+            for l in listen where ListenAddress(l) == nil {
+                throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
+            }
+            if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+        }
+
+        func run() throws {
+            var settings = CollectSettings(configPath: configOptions.config)
+            settings.listen = listen.compactMap(ListenAddress.init)
+            settings.format = outputOptions.output
+            settings.delivery = deliveryOptions
+            settings.maxFlows = maxFlows
+            let status = CollectRunner(settings).run()
+            if status != ExitStatus.clean { throw ExitCode(status) }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import XCTest
+import ZonesepConfig
+import ZonesepCore
+import ZonesepFlowExport
+
+/// Records become flows judged by the demonstration's zones.conf: one verdict per flow however many
+/// records carry it, the initiator from what a record can show.
+final class ExportFlowTableTests: XCTestCase {
+    /// Keeps every event, as a sink of flow starts and ends would.
+    final class Recorder: EventSink {
+        let interests: EventInterests = [.flowStarts, .flowEnds]
+        var started: [FlowEntry] = []
+        var ended: [(FlowEntry, FlowEndReason)] = []
+        func consume(_ batch: EventBatch) {
+            for e in batch.events {
+                if e.kind == .flowStarted { started.append(e.flow) } else { ended.append((e.flow, e.endReason)) }
+            }
+        }
+    }
+
+    static let policy: Policy? = {
+        let path = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .appendingPathComponent("zones.conf").path
+        return ZonesConfigLoader.load(path: path, now: 1_781_481_600_000_000).config.map(Policy.init)
+    }()
+
+    func table() throws -> (ExportFlowTable, Recorder) {
+        let policy = try XCTUnwrap(Self.policy)
+        let r = Recorder()
+        return (ExportFlowTable(policy: policy, sink: r), r)
+    }
+
+    static func record(
+        _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, proto: UInt8 = 6, flags: UInt8 = 0x1b,
+        start: Int64 = 1_781_481_600_000_000, packets: UInt64 = 5
+    ) -> FlowRecord {
+        var r = FlowRecord()
+        r.src = IPAddress(src)!
+        r.dst = IPAddress(dst)!
+        r.ipVersion = r.src.isIPv4 ? 4 : 6
+        r.srcPort = sport
+        r.dstPort = dport
+        r.proto = proto
+        r.tcpFlags = flags
+        r.packets = packets
+        r.bytes = packets * 100
+        r.startMicros = start
+        r.endMicros = start + 1_000_000
+        r.exporter = IPAddress("192.0.2.1")!
+        return r
+    }
+
+    func testBothDirectionsAndRepeatedRecordsAreOneFlowWithOneVerdict() throws {
+        let (t, rec) = try table()
+        // V8: SMB from LGWAN to the Internet zone; the server's record first, as exporters often order them.
+        t.add(Self.record("10.30.7.8", 445, "10.20.3.4", 51512))
+        t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445))
+        // The same connection again at the next active timeout.
+        t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: 1_781_481_660_000_000))
+        t.flush()
+        XCTAssertEqual(rec.started.count, 1)
+        let f = try XCTUnwrap(rec.started.first)
+        XCTAssertEqual(f.verdict, .sanitisationBypass)
+        XCTAssertEqual(f.method, .inferred, "no SYN-only side: the ports decide")
+        let alert = try XCTUnwrap(Alert(flow: f))
+        XCTAssertEqual(alert.srcIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(alert.destPort, 445)
+        XCTAssertEqual(t.flows, 1)
+        XCTAssertEqual(t.violations[.sanitisationBypass], 1)
+        t.finish()
+        XCTAssertEqual(rec.ended.count, 1)
+        XCTAssertEqual(rec.ended.first?.0.packets, 15)
+    }
+
+    func testASideWithSYNAndNoACKIsTheInitiator() throws {
+        let (t, rec) = try table()
+        // Two high ports: only the flags can tell. The side that sent only a SYN initiated.
+        t.add(Self.record("10.30.7.8", 50000, "10.20.3.4", 51000, flags: 0x12))
+        t.add(Self.record("10.20.3.4", 51000, "10.30.7.8", 50000, flags: 0x02))
+        t.flush()
+        XCTAssertEqual(rec.started.count, 1)
+        // The first record did not show who initiated; the verdict came from it, by port rank and its own
+        // direction, which is what a record allows.
+        XCTAssertEqual(rec.started.first?.method, .firstPacket)
+        let (u, rec2) = try table()
+        u.add(Self.record("10.20.3.4", 51000, "10.30.7.8", 50000, flags: 0x02))
+        u.flush()
+        XCTAssertEqual(rec2.started.first?.method, .syn)
+        XCTAssertEqual(Alert(flow: try XCTUnwrap(rec2.started.first))?.srcIP, IPAddress("10.20.3.4"))
+    }
+
+    func testBiflowDirectionNamesTheInitiator() throws {
+        let (t, rec) = try table()
+        var r = Self.record("10.30.5.10", 25, "10.20.5.10", 50026)
+        r.isBiflow = true
+        r.biflowDirection = 2  // the reverse side (10.20.5.10) initiated
+        t.add(r)
+        t.flush()
+        let a = try XCTUnwrap(Alert(flow: try XCTUnwrap(rec.started.first)))
+        XCTAssertEqual(a.srcIP, IPAddress("10.20.5.10"))
+        XCTAssertEqual(a.destPort, 25)
+        XCTAssertEqual(a.rule, .sanitisationBypass, "V9: mail from LGWAN to the relay, against the path's direction")
+    }
+
+    func testICMPErrorsAndFragmentsAreCountedNotJudged() throws {
+        let (t, rec) = try table()
+        var unreachable = Self.record("10.30.1.5", 0, "10.10.2.21", 0, proto: 1)
+        unreachable.hasICMPType = true
+        unreachable.icmpType = 3
+        unreachable.icmpCode = 3
+        t.add(unreachable)
+        t.add(Self.record("10.20.3.4", 0, "10.30.6.5", 0, proto: 17))
+        t.flush()
+        XCTAssertTrue(rec.started.isEmpty)
+        XCTAssertEqual(t.skipped.icmpErrors, 1)
+        XCTAssertEqual(t.skipped.fragments, 1)
+        XCTAssertEqual(t.records, 2)
+    }
+
+    func testAFlowIdleForItsTimeoutStartsAgain() throws {
+        let (t, rec) = try table()
+        // V19: the unzoned router's DNS queries 300 s apart, beyond UDP's 120 s.
+        t.add(Self.record("192.168.11.2", 49500, "10.20.1.53", 53, proto: 17))
+        t.add(Self.record("192.168.11.2", 49500, "10.20.1.53", 53, proto: 17, start: 1_781_481_900_000_000))
+        t.flush()
+        XCTAssertEqual(rec.started.count, 2)
+        XCTAssertEqual(rec.ended.count, 1)
+        XCTAssertEqual(rec.ended.first?.1, .idle)
+        XCTAssertTrue(rec.started.allSatisfy { $0.verdict == .unzonedHost })
+    }
+
+    func testConduitMACsAreCheckedOnlyWhenTheRecordHasThem() throws {
+        // V1: the conduit from a replaced machine. Without MACs the conduit's addresses and port match and
+        // the flow is allowed; with the record's MACs the mismatch shows.
+        let (t, rec) = try table()
+        t.add(Self.record("10.10.1.5", 51445, "172.20.9.9", 443, flags: 0x02))
+        var withMACs = Self.record("10.10.1.5", 51446, "172.20.9.9", 443, flags: 0x02)
+        withMACs.srcMAC = MACAddress("02:00:5e:10:99:05")
+        withMACs.dstMAC = MACAddress("02:00:00:00:00:01")
+        t.add(withMACs)
+        t.flush()
+        XCTAssertEqual(rec.started.count, 2)
+        XCTAssertNil(rec.started[0].verdict)
+        XCTAssertFalse(rec.started[0].hasMACs)
+        XCTAssertEqual(rec.started[1].verdict, .conduitMACMismatch)
+        XCTAssertEqual(t.eventOrigins.count, 0, "origins are cleared with the batch")
+    }
+
+    func testTheFlowCapEvictsTheLeastRecentlySeen() throws {
+        let policy = try XCTUnwrap(Self.policy)
+        let rec = Recorder()
+        let t = ExportFlowTable(policy: policy, capacity: 2, sink: rec)
+        for (i, port) in [50001, 50002, 50003].enumerated() {
+            t.add(Self.record("10.30.8.15", UInt16(port), "10.30.1.1", 8080, start: 1_781_481_600_000_000 + Int64(i)))
+        }
+        t.flush()
+        XCTAssertEqual(t.evictions, 1)
+        XCTAssertEqual(t.activeFlows, 2)
+        XCTAssertEqual(rec.ended.first?.1, .evicted)
+        XCTAssertEqual(rec.ended.first?.0.key.portA, 8080)
+        XCTAssertEqual(rec.ended.first?.0.key.portB, 50001)
+    }
+}

@@ -280,4 +280,36 @@ final class WatchOperationsTests: XCTestCase {
         d.signal(SIGTERM)
         XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
     }
+
+    /// The link going down and up (the sensor's own interface taken down; then its cable, the far end, pulled):
+    /// said on stderr, shown in stats and metrics, and the capture goes on afterwards.
+    func testLinkDownAndUpAreSaid() throws {
+        let net = try makeNetwork()
+        let (d, file) = try start(net, ["--stats-interval", "1", "--metrics", "127.0.0.1:0"])
+        try d.waitForStderr("watching ")
+        let port = try metricsPort(d)
+        let ip = try Tools.require("ip", package: "iproute2")
+
+        try Tools.run(ip, ["-n", net.sensorNamespace, "link", "set", net.sensorInterface, "down"])
+        try d.waitForStderr("eth0: interface is administratively down")
+        try waitFor("the link down in the metrics") {
+            try scrape(net, port: port)["zonesep_link_state{state=\"down\"}"] == 1
+        }
+        try waitFor("a stats record with the link down") {
+            file.records().contains { $0["event_type"] as? String == "stats" && $0["link"] as? String == "down" }
+        }
+        try Tools.run(ip, ["-n", net.sensorNamespace, "link", "set", net.sensorInterface, "up"])
+        try d.waitForStderr("eth0: link up after")
+
+        try Tools.run(ip, ["-n", net.bridgeNamespace, "link", "set", "psensor", "down"])
+        try d.waitForStderr("eth0: link down (no carrier)")
+        try Tools.run(ip, ["-n", net.bridgeNamespace, "link", "set", "psensor", "up"])
+        try d.waitForStderr("eth0: link up after", count: 2)
+        try waitFor("the link up in the metrics") { try scrape(net, port: port)["zonesep_link_up"] == 1 }
+
+        try net.ping(from: "mynumber", to: net.host("lgwan").address)
+        try waitFor("an alert after the link came back") { file.alerts().count == 1 }
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+    }
 }

@@ -312,4 +312,35 @@ final class WatchOperationsTests: XCTestCase {
         d.signal(SIGTERM)
         XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
     }
+
+    /// Reloads of zones.conf, good and refused, as a monitoring system sees them.
+    func testReloadsShowInTheMetrics() throws {
+        let net = try makeNetwork()
+        let (d, _) = try start(net, ["--metrics", "127.0.0.1:0"])
+        try d.waitForStderr("watching ")
+        let port = try metricsPort(d)
+        let first = try scrape(net, port: port)
+        XCTAssertEqual(first["zonesep_config_reloads_total"], 0)
+        XCTAssertEqual(first["zonesep_config_last_reload_successful"], 1, "no reload asked for yet")
+        XCTAssertNil(first["zonesep_config_last_reload_timestamp_seconds"])
+
+        d.signal(SIGHUP)
+        try d.waitForStderr("reloaded (3 zones)")
+        try waitFor("one good reload") {
+            let s = try scrape(net, port: port)
+            return s["zonesep_config_reloads_total"] == 1 && s["zonesep_config_last_reload_successful"] == 1
+        }
+        let config = scratch.appendingPathComponent("zones.conf")
+        try WatchTests.zonesBroken.write(to: config, atomically: true, encoding: .utf8)
+        d.signal(SIGHUP)
+        try d.waitForStderr("reload refused")
+        try waitFor("a refused reload") {
+            let s = try scrape(net, port: port)
+            return s["zonesep_config_reloads_total"] == 2 && s["zonesep_config_reload_failures_total"] == 1
+                && s["zonesep_config_last_reload_successful"] == 0
+                && (s["zonesep_config_last_reload_timestamp_seconds"] ?? 0) > 1_700_000_000
+        }
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+    }
 }

@@ -113,6 +113,43 @@ final class IntegrityTests: XCTestCase {
         XCTAssertLessThanOrEqual(full, 3, outcome.stderrText)
     }
 
+    /// stdout redirected to a file on a full disk: the lines that went out are whole, and stderr says how
+    /// many did not, the summary's included.
+    func testStdoutOnAFullDiskKeepsWholeLinesAndSaysHowManyWereLost() throws {
+        let disk = try TinyDisk(kilobytes: 64)
+        disk.fill()
+        disk.free(bytes: 8 << 10)
+        // stdout on the full disk, stderr beside the test.
+        let stdoutPath = disk.path + "/out.jsonl"
+        let stderrURL = scratch.appendingPathComponent("stderr")
+        XCTAssertTrue(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
+        XCTAssertTrue(FileManager.default.createFile(atPath: stderrURL.path, contents: nil))
+        let p = Process()
+        p.executableURL = zonesep
+        p.arguments = [
+            "replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json",
+            root.appendingPathComponent("captures").path,
+        ]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        p.standardError = try FileHandle(forWritingTo: stderrURL)
+        try p.run()
+        p.waitUntilExit()
+        let stderrText = try String(contentsOf: stderrURL, encoding: .utf8)
+        XCTAssertEqual(p.terminationStatus, 1, stderrText)
+        let text = try String(contentsOfFile: stdoutPath, encoding: .utf8)
+        XCTAssertTrue(text.hasSuffix("\n"), "no cut line at the end")
+        let lines = text.split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 0)
+        XCTAssertLessThan(lines.count, 23, "22 alerts and the summary do not fit in 8 KiB")
+        for line in lines { XCTAssertNotNil(JSONLines.object(line), "a whole record: \(line.prefix(80))") }
+        let said = stderrText.split(separator: "\n").filter { $0.contains("lines could not be written") }
+        let counted = said.compactMap { line in
+            line.split(separator: " ").firstIndex(of: "lines").flatMap { i in Int(line.split(separator: " ")[i - 1]) }
+        }
+        XCTAssertEqual(counted.reduce(0, +), 23 - lines.count, stderrText)
+    }
+
     // MARK: - A flood of distinct violating flows
 
     /// 5,000 LGWAN hosts each open one connection to the same Internet-zone server: 5,000 distinct

@@ -7,6 +7,8 @@ import ZonesepOutput
 public final class StdoutSink: RecordSink {
     public let format: OutputFormat
     private let out: Mutex<LineWriter>
+    /// Lost lines already said on stderr.
+    private let reported = Mutex<UInt64>(0)
 
     /// `flushEachLine`: a daemon's reader is waiting for every line; a replay's output is flushed at the end.
     public init(format: OutputFormat, flushEachLine: Bool, fd: Int32 = 1) {
@@ -23,7 +25,10 @@ public final class StdoutSink: RecordSink {
         let line = format == .json ? record.json : record.text
         out.withLock { o in
             o.write(line: line)
-            if record.kind == .summary { o.flush() }
+            if record.kind == .summary {
+                o.flush()
+                reportLoss(o)
+            }
         }
         return true
     }
@@ -31,12 +36,21 @@ public final class StdoutSink: RecordSink {
     public func finish(at now: Int64) {
         out.withLock { o in
             o.flush()
-            if o.lostLines > 0 {
-                Diagnostics.error(
-                    "standard output: \(o.lostLines) lines could not be written (\(o.failure ?? "write error")); "
-                        + "each line written is whole")
-            }
+            reportLoss(o)
         }
+    }
+
+    /// Says on stderr how many lines a write error (a full disk, a closed pipe) took since last said.
+    private func reportLoss(_ o: LineWriter) {
+        let lost = o.lostLines
+        let new = reported.withLock { r in
+            defer { r = lost }
+            return lost - min(lost, r)
+        }
+        guard new > 0 else { return }
+        Diagnostics.error(
+            "standard output: \(new) lines could not be written (\(o.failure ?? "write error")); each line written is whole"
+        )
     }
 
     /// Lines written and lines lost to write errors (a closed pipe, a full disk).

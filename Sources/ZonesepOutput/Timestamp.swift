@@ -15,8 +15,36 @@ public enum Timestamp {
             days -= 1
         }
         let (y, m, d) = civil(fromDays: days)
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):"
-            + "\(pad(rem % 60, 2)).\(pad(frac, 6))Z"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):"
+                + "\(pad(rem % 60, 2)).\(pad(frac, 6))Z"
+        }
+        // Digit by digit into 27 bytes: every alert and record carries one, and interpolation cost more
+        // than the rest of an alert's fields together.
+        return String(unsafeUninitializedCapacity: 27) { b in
+            func put(_ v: Int64, _ width: Int, at start: Int) {
+                var v = v
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    b[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0)
+            b[4] = UInt8(ascii: "-")
+            put(m, 2, at: 5)
+            b[7] = UInt8(ascii: "-")
+            put(d, 2, at: 8)
+            b[10] = UInt8(ascii: "T")
+            put(rem / 3600, 2, at: 11)
+            b[13] = UInt8(ascii: ":")
+            put(rem / 60 % 60, 2, at: 14)
+            b[16] = UInt8(ascii: ":")
+            put(rem % 60, 2, at: 17)
+            b[19] = UInt8(ascii: ".")
+            put(frac, 6, at: 20)
+            b[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 
     /// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's civil_from_days).

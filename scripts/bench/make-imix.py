@@ -10,13 +10,17 @@ hold 60, 590 and 1514 bytes (IPv6 frames are at least 74: a 40-byte header and T
 are interleaved at random; each TCP flow starts with a SYN and its SYN-ACK. About 3 % of the flows break
 the separation (sanitisation bypass, security-cloud bypass, Mynumber isolation, unzoned host).
 
-Usage: make-imix.py OUTDIR [--packets N] [--flows N] [--seed N]
+Usage: make-imix.py OUTDIR [--packets N] [--flows N] [--seed N] [--min-packets N] [--name FILE]
+
+The churn capture of bench-compare is `--flows 600000 --min-packets 1 --name churn.pcap`: most flows a
+lone packet or two, as under a scan or a flood.
 """
 
 import argparse
 import os
 import random
 import struct
+import sys
 
 START_SECONDS = 1_795_132_800  # 2026-11-20T00:00:00Z
 SPACING_US = 60  # 1M packets span a minute: no flow goes idle
@@ -169,6 +173,8 @@ def main():
     ap.add_argument("--packets", type=int, default=1_000_000)
     ap.add_argument("--flows", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=20261120)
+    ap.add_argument("--min-packets", type=int, default=3, help="packets of the smallest flow (1: a scan's lone SYNs)")
+    ap.add_argument("--name", default="imix.pcap", help="the capture's file name in OUTDIR")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(args.outdir, exist_ok=True)
@@ -176,11 +182,14 @@ def main():
         f.write(zones_conf())
 
     flows = [Flow(rng, i) for i in range(args.flows)]
-    # Packets per flow: at least 3, the rest spread with a long tail (a few flows carry much of the traffic).
+    # Packets per flow: at least --min-packets, the rest spread with a long tail (a few flows carry much of
+    # the traffic).
     weights = [rng.paretovariate(1.2) for _ in flows]
     total_w = sum(weights)
-    spare = args.packets - 3 * len(flows)
-    counts = [3 + int(spare * w / total_w) for w in weights]
+    spare = args.packets - args.min_packets * len(flows)
+    if spare < 0:
+        sys.exit(f"{args.flows} flows of at least {args.min_packets} packets do not fit in {args.packets} packets")
+    counts = [args.min_packets + int(spare * w / total_w) for w in weights]
     for i in range(args.packets - sum(counts)):
         counts[i % len(counts)] += 1
     order = [i for i, n in enumerate(counts) for _ in range(n)]
@@ -188,7 +197,7 @@ def main():
 
     sizes = (60, 590, 1514)
     size_weights = (7, 4, 1)
-    path = os.path.join(args.outdir, "imix.pcap")
+    path = os.path.join(args.outdir, args.name)
     with open(path, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         chunk = bytearray()

@@ -3,10 +3,11 @@
 ///
 /// A value of its own, apart from the packet loop, so that every input (captured frames, flow exports)
 /// judges a flow by the same code.
-public struct FlowJudge: Sendable {
+public final class FlowJudge: Sendable {
     public let policy: Policy
 
-    @inlinable
+    /// A class, not a struct: the packet loop holds one, and copying a policy's many arrays for every new
+    /// flow cost about a thousand instructions.
     public init(policy: Policy) { self.policy = policy }
 
     /// What an input saw of a flow's first packet or record: its sender and receiver, and the hints the

@@ -4,7 +4,7 @@ import ZonesepOutput
 
 /// The periodic `stats` record of a live session: the workers' counts added up, with the kernel's
 /// received and dropped counts, so an operator sees when the sensor is losing packets.
-public struct WatchStats {
+public struct WatchStats: Sendable {
     public var interface: String
     public var workers: Int
     public var totals = WorkerSnapshot()

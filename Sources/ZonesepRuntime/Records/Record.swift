@@ -12,8 +12,11 @@ public struct Record: Sendable {
     public var kind: Kind
     /// Packet time of the record (what the alerts file rotates by).
     public var timestampMicros: Int64
-    public var json: String
-    public var text: String
+    /// The record as one JSON line, made when an output first asks for it.
+    public var json: String { rendering.json }
+    /// The record as one line of text, likewise.
+    public var text: String { rendering.text }
+    private var rendering: Rendering
     /// The RFC 5424 message for a formatter; nil for records that do not go to syslog.
     public var syslog: (@Sendable (SyslogFormatter) -> [UInt8])?
     /// The alert itself, for `.alert` records.
@@ -26,19 +29,49 @@ public struct Record: Sendable {
     public var linkType: LinkType
 
     public init(
-        kind: Kind, timestampMicros: Int64, json: String, text: String,
+        kind: Kind, timestampMicros: Int64, json: @autoclosure @escaping @Sendable () -> String,
+        text: @autoclosure @escaping @Sendable () -> String,
         syslog: (@Sendable (SyslogFormatter) -> [UInt8])? = nil, alert: Alert? = nil, format: AlertFormat? = nil,
         session: Int = 0, linkType: LinkType = .ethernet
     ) {
         self.kind = kind
         self.timestampMicros = timestampMicros
-        self.json = json
-        self.text = text
+        self.rendering = Rendering(json: json, text: text)
         self.syslog = syslog
         self.alert = alert
         self.format = format
         self.session = session
         self.linkType = linkType
+    }
+
+    /// Each form of a record rendered at most once, and only if some output wants it (stdout wants one of
+    /// JSON and text, the alerts file JSON): rendering is most of what an alert costs.
+    ///
+    /// `@unchecked Sendable`: a record goes down the chain of sinks on one thread at a time.
+    private final class Rendering: @unchecked Sendable {
+        private let makeJSON: @Sendable () -> String
+        private let makeText: @Sendable () -> String
+        private var jsonCache: String?
+        private var textCache: String?
+
+        init(json: @escaping @Sendable () -> String, text: @escaping @Sendable () -> String) {
+            makeJSON = json
+            makeText = text
+        }
+
+        var json: String {
+            if let j = jsonCache { return j }
+            let j = makeJSON()
+            jsonCache = j
+            return j
+        }
+
+        var text: String {
+            if let t = textCache { return t }
+            let t = makeText()
+            textCache = t
+            return t
+        }
     }
 
     /// The record of a new violating flow, with the name of its evidence file where one was opened, or
@@ -47,15 +80,13 @@ public struct Record: Sendable {
         _ a: Alert, format: AlertFormat, session: Int, linkType: LinkType, evidence: String?,
         withEvidenceField: Bool, evidenceError: String? = nil
     ) -> Record {
-        let json =
-            withEvidenceField
-            ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence, evidenceError: evidenceError)
-            : format.json(a)
-        let text =
-            format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
-            + (evidenceError.map { " evidence failed: \($0)" } ?? "")
-        return Record(
-            kind: .alert, timestampMicros: a.timestampMicros, json: json, text: text,
+        Record(
+            kind: .alert, timestampMicros: a.timestampMicros,
+            json: withEvidenceField
+                ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence, evidenceError: evidenceError)
+                : format.json(a),
+            text: format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
+                + (evidenceError.map { " evidence failed: \($0)" } ?? ""),
             syslog: { format.syslog(a, formatter: $0, evidence: evidence) }, alert: a, format: format,
             session: session, linkType: linkType)
     }
@@ -64,7 +95,6 @@ public struct Record: Sendable {
 extension ReplaySummary {
     /// The closing `summary` record (JSON) or tables (text); rendered only in the format asked for.
     public func record(format: OutputFormat) -> Record {
-        let body = format == .json ? json() : text()
-        return Record(kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, json: body, text: body)
+        Record(kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, json: json(), text: text())
     }
 }

@@ -321,7 +321,8 @@ final class WatchRunner {
         var stats = WatchStats(interface: settings.interface, snapshots: snapshots, link: link)
         stats.delivery = delivery?.current()
         let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros(), sinks: delivery?.sinkCounts() ?? [])
+        let text = stats.text()
         delivery?.writeAside(
-            Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: stats.text()))
+            Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: text))
     }
 }

@@ -15,10 +15,20 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         self.init(rawValue: v)
     }
 
+    /// `02:00:00:20:03:04`, written byte by byte: every alert carries two (mapping each byte through
+    /// `String(_:radix:)` and joining cost some 6,000 instructions an address).
     public var description: String {
-        (0..<6).reversed().map { i -> String in
-            let b = UInt8(truncatingIfNeeded: rawValue >> (UInt64(i) * 8))
-            return b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16)
-        }.joined(separator: ":")
+        String(unsafeUninitializedCapacity: 17) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { hex in
+                for i in 0..<6 {
+                    let b = Int(truncatingIfNeeded: rawValue >> (UInt64(5 - i) * 8) & 0xff)
+                    out[3 * i] = hex[b >> 4]
+                    out[3 * i + 1] = hex[b & 0xf]
+                    if i < 5 { out[3 * i + 2] = UInt8(ascii: ":") }
+                }
+            }
+            return 17
+        }
     }
 }

@@ -44,6 +44,20 @@ public struct Record: Sendable {
         self.linkType = linkType
     }
 
+    /// The same record with `jsonFields` (`,"key":value…`) added at the end of its JSON object and `text`
+    /// at the end of its line: what an input adds to the alerts it raises (flow exports: the exporter).
+    public func adding(jsonFields: String, text suffix: String) -> Record {
+        var r = self
+        let old = rendering
+        r.rendering = Rendering(
+            json: {
+                let j = old.json
+                return j.hasSuffix("}") ? String(j.dropLast()) + jsonFields + "}" : j
+            },
+            text: { old.text + suffix })
+        return r
+    }
+
     /// Each form of a record rendered at most once, and only if some output wants it (stdout wants one of
     /// JSON and text, the alerts file JSON): rendering is most of what an alert costs.
     ///

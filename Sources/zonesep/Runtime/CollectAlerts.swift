@@ -20,15 +20,16 @@ final class CollectAlerts: EventSink {
         guard let origins = table?.eventOrigins else { return }
         for (i, e) in batch.events.enumerated() where e.kind == .flowStarted && e.concernsViolation {
             guard let a = Alert(flow: e.flow), i < origins.count else { continue }
-            var r = Record.alert(
+            let r = Record.alert(
                 a, format: format(for: batch), session: 0, linkType: .ethernet, evidence: nil,
                 withEvidenceField: false)
             let o = origins[i]
             var extra = ",\"input\":\"\(o.input.name)\",\"exporter\":\"\(o.exporter)\""
             if !o.hadMACs { extra += ",\"mac_check\":\"not-in-record\"" }
-            if r.json.hasSuffix("}") { r.json = String(r.json.dropLast()) + extra + "}" }
-            r.text += " input \(o.input.name) exporter \(o.exporter)" + (o.hadMACs ? "" : " (no MACs in the record)")
-            head.write(r)
+            head.write(
+                r.adding(
+                    jsonFields: extra,
+                    text: " input \(o.input.name) exporter \(o.exporter)" + (o.hadMACs ? "" : " (no MACs in the record)")))
             head.advance(to: a.timestampMicros)
         }
     }

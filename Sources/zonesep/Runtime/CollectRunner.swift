@@ -100,10 +100,8 @@ final class CollectRunner {
         table.finish()
         delivery.head.finish(at: table.now)
         let summary = CollectSummary(table: table, decoder: decoder, sensor: policy.config.sensor)
-        delivery.writeAside(
-            Record(
-                kind: .summary, timestampMicros: table.now,
-                json: summary.json(), text: summary.text()))
+        let (json, text) = (summary.json(), summary.text())
+        delivery.writeAside(Record(kind: .summary, timestampMicros: table.now, json: json, text: text))
         _ = delivery.syslog?.drain()
         delivery.close()
         return ExitStatus.clean

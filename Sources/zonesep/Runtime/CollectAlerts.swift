@@ -29,7 +29,8 @@ final class CollectAlerts: EventSink {
             head.write(
                 r.adding(
                     jsonFields: extra,
-                    text: " input \(o.input.name) exporter \(o.exporter)" + (o.hadMACs ? "" : " (no MACs in the record)")))
+                    text: " input \(o.input.name) exporter \(o.exporter)"
+                        + (o.hadMACs ? "" : " (no MACs in the record)")))
             head.advance(to: a.timestampMicros)
         }
     }

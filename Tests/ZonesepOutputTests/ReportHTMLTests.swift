@@ -106,6 +106,17 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertEqual(HTMLEscape.text("a\u{1}b\tc"), "a\u{FFFD}b\tc")
     }
 
+    /// An evidence file without a hash (it could not be written whole) is named but not vouched for.
+    func testEvidenceWithoutAHashIsMarkedAsSuch() {
+        var r = ReportFixture.report()
+        r.violations[0].evidence = AuditReport.Evidence(path: "evidence/cut.pcap", sha256: nil)
+        r.violations[1].evidence = AuditReport.Evidence(path: "evidence/whole.pcap", sha256: "ab12")
+        let html = ReportHTML.render(r)
+        XCTAssertTrue(html.contains("evidence/cut.pcap"))
+        XCTAssertEqual(occurrences(of: "no hash: may be incomplete", in: html), 1)
+        XCTAssertTrue(html.contains("SHA-256 ab12"))
+    }
+
     /// Nothing to fetch: no external reference of any kind, and a policy that would block one anyway, with
     /// the one inline script pinned by its SHA-256.
     func testTheFileIsSelfContained() {

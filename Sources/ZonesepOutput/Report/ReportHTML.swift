@@ -294,7 +294,12 @@ public enum ReportHTML {
                 h += "<td class=\"num\">\(n(v.packets))</td><td class=\"num\">\(n(v.bytes))</td>"
                 if let ev = v.evidence {
                     h += "<td class=\"evidence\"><span class=\"mono\">\(e(ev.path))</span>"
-                    if let d = ev.sha256 { h += "<div class=\"flowid\">SHA-256 \(e(d))</div>" }
+                    // A file without a hash was not written whole (a full disk): the report does not vouch for it.
+                    if let d = ev.sha256 {
+                        h += "<div class=\"flowid\">SHA-256 \(e(d))</div>"
+                    } else {
+                        h += "<div class=\"sub\">ハッシュなし・不完全の可能性 (no hash: may be incomplete)</div>"
+                    }
                     h += "</td></tr>\n"
                 } else {
                     h += "<td class=\"evidence\"><span class=\"sub\">—</span></td></tr>\n"

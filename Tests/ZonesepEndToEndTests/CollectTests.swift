@@ -55,6 +55,13 @@ final class CollectTests: XCTestCase {
     /// Runs `zonesep collect` on a free loopback port, lets `export` send to that port, then stops the
     /// collector with SIGTERM and returns its alerts and summary.
     func collect(_ export: (UInt16) throws -> Void) throws -> (alerts: [[String: Any]], summary: [String: Any]) {
+        try collect(config: "zones.conf") { port, _ in try export(port) }
+    }
+
+    /// As `collect(_:)`, with another zones.conf, and the collector's process id for signals.
+    func collect(config: String, _ export: (UInt16, pid_t) throws -> Void) throws -> (
+        alerts: [[String: Any]], summary: [String: Any]
+    ) {
         let port = UInt16(20_000 + Int(getpid() % 10_000) + Int.random(in: 0..<10_000))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -66,7 +73,7 @@ final class CollectTests: XCTestCase {
         let p = Process()
         p.executableURL = try Harness.zonesep()
         p.arguments = [
-            "collect", "--config", "zones.conf", "--listen", "udp://127.0.0.1:\(port)", "--output", "json",
+            "collect", "--config", config, "--listen", "udp://127.0.0.1:\(port)", "--output", "json",
             "--suppress-window", "0",
         ]
         p.currentDirectoryURL = root
@@ -82,7 +89,7 @@ final class CollectTests: XCTestCase {
             usleep(50_000)
         }
         XCTAssertTrue(p.isRunning, String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
-        try export(port)
+        try export(port, p.processIdentifier)
         usleep(1_000_000)
         kill(p.processIdentifier, SIGTERM)
         let stopped = Date().addingTimeInterval(30)
@@ -167,6 +174,51 @@ final class CollectTests: XCTestCase {
         check(alerts, input: "ipfix", missing: [Self.qinq], macs: true)
         let v1 = alerts.first { $0["rule"] as? String == "conduit-mac-mismatch" }
         XCTAssertEqual(v1?["src_mac"] as? String, "02:00:5e:10:99:05")
+    }
+
+    func testPmacctNetFlowV9() throws {
+        let (alerts, _) = try collect {
+            try pmacctd(
+                $0, plugin: "nfprobe",
+                [
+                    "nfprobe_receiver[p]: 127.0.0.1:PORT", "nfprobe_version[p]: 9",
+                    "aggregate[p]: src_host, dst_host, src_port, dst_port, proto, tcpflags, src_mac, dst_mac, vlan",
+                ])
+        }
+        check(alerts, input: "netflow-v9", missing: [Self.qinq], macs: true)
+    }
+
+    /// SIGHUP reloads zones.conf between two exports: alerts after it carry the new sensor name.
+    func testReloadOnSIGHUP() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-reload-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let conf = dir.appendingPathComponent("zones.conf")
+        let original = try String(contentsOf: root.appendingPathComponent("zones.conf"), encoding: .utf8)
+        try original.write(to: conf, atomically: true, encoding: .utf8)
+        let (alerts, _) = try collect(config: conf.path) { port, collector in
+            try run(
+                "/usr/sbin/softflowd",
+                [
+                    "-r", captures[0], "-n", "127.0.0.1:\(port)", "-v", "10", "-A", "milli", "-c", "none", "-p",
+                    dir.appendingPathComponent("pid").path,
+                ])
+            usleep(500_000)
+            try original.replacingOccurrences(of: "name = \"midori-core-span\"", with: "name = \"reloaded\"")
+                .write(to: conf, atomically: true, encoding: .utf8)
+            kill(collector, SIGHUP)
+            usleep(1_000_000)
+            try run(
+                "/usr/sbin/softflowd",
+                [
+                    "-r", captures[2], "-n", "127.0.0.1:\(port)", "-v", "10", "-A", "milli", "-c", "none", "-p",
+                    dir.appendingPathComponent("pid").path,
+                ])
+        }
+        let sensors = alerts.map { $0["sensor"] as? String ?? "?" }
+        XCTAssertEqual(sensors.first, "midori-core-span")
+        XCTAssertEqual(sensors.last, "reloaded")
+        XCTAssertEqual(Set(sensors), ["midori-core-span", "reloaded"])
     }
 
     func testPmacctSFlow() throws {

@@ -115,10 +115,12 @@ let benchmarks: @Sendable () -> Void = {
     // Flow export decoding: IPFIX and NetFlow v9 data messages of 30 records each (softflowd's IPv4 template,
     // known before measuring), decoded into one reused record. One iteration = 1M records; throughput is in
     // M records/s. No allocation per record: the same static threshold of 0 as the core path.
-    for ipfix in [true, false] {
-        let fixture = Fixture { FlowExportRun(ipfix: ipfix) }
+    // With judging: each record also into collect's flow table (the benchmark town hall's 300 prefixes),
+    // the table warm (every flow known), as a collector's steady state.
+    for (ipfix, judged) in [(true, false), (false, false), (true, true)] {
+        let fixture = Fixture { FlowExportRun(ipfix: ipfix, judged: judged) }
         Benchmark(
-            "Flow export decoding, \(ipfix ? "IPFIX" : "NetFlow v9") (30 records a message)",
+            "Flow export \(judged ? "decoding and judging" : "decoding"), \(ipfix ? "IPFIX" : "NetFlow v9") (30 records a message)",
             configuration: .init(
                 thresholds: [
                     .mallocCountTotal: .init(absolute: [.p0: 0, .p25: 0, .p50: 0, .p75: 0, .p90: 0, .p99: 0, .p100: 0])
@@ -130,6 +132,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             precondition(run.decoder.stats.values.first?.totalFailures == 0)
             blackHole(run.sum)
+            blackHole(run.table?.flows)
         }
     }
 

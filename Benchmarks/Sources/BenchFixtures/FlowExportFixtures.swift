@@ -10,6 +10,8 @@ public final class FlowExportRun {
     public let recordsPerMessage = 30
     public var decoder = FlowExportDecoder()
     public var sum: UInt64 = 0
+    /// With judging: every record into the flow table of the benchmark town hall, as `collect` does.
+    public let table: ExportFlowTable?
 
     /// The fields of the benchmark template (IPFIX element ids, NetFlow v9 types), softflowd's IPv4 set.
     static let fields: [(UInt16, UInt16)] = [
@@ -17,7 +19,8 @@ public final class FlowExportRun {
         (4, 1), (6, 1), (60, 1), (5, 1),
     ]
 
-    public init(ipfix: Bool, messages count: Int = 1024) {
+    public init(ipfix: Bool, judged: Bool = false, messages count: Int = 1024) {
+        table = judged ? ExportFlowTable(policy: Policy(BenchPolicy.config()), sink: AlertsOnly()) : nil
         var r = SplitMix64(seed: 7)
         func header(_ b: inout [UInt8], sequence: UInt32) {
             if ipfix {
@@ -49,7 +52,7 @@ public final class FlowExportRun {
             b += be16(256) + be16(UInt16(setLength))
             for _ in 0..<30 {
                 let x = r.next()
-                b += be32(0x0a00_0000 | UInt32(truncatingIfNeeded: x & 0xffff))  // 10.0.x.x
+                b += be32(0x0a1e_0000 | UInt32(truncatingIfNeeded: x & 0x3fff))  // 10.30.0-63.x: internet
                 b += be32(0xcb00_7100 | UInt32(truncatingIfNeeded: x >> 16 & 0xff))  // 203.0.113.x
                 b += be32(3_590_000) + be32(3_599_000)
                 b +=
@@ -63,13 +66,20 @@ public final class FlowExportRun {
         }
         messages = out
         decode(template)
+        // One pass before measuring: the flow table holds every flow, as in a collector's steady state.
+        if table != nil { run(records: count * recordsPerMessage) }
     }
 
     func decode(_ bytes: [UInt8]) {
         var s: UInt64 = 0
         bytes.withUnsafeBytes { b in
-            decoder.decode(b, exporter: IPAddress(v4: 0xc000_0201), port: 4739, receivedMicros: 0) { r in
-                s &+= r.bytes &+ UInt64(r.dstPort)
+            if let table {
+                decoder.decode(b, exporter: IPAddress(v4: 0xc000_0201), port: 4739, receivedMicros: 0) { table.add($0) }
+                table.flush()
+            } else {
+                decoder.decode(b, exporter: IPAddress(v4: 0xc000_0201), port: 4739, receivedMicros: 0) { r in
+                    s &+= r.bytes &+ UInt64(r.dstPort)
+                }
             }
         }
         sum &+= s
@@ -89,3 +99,10 @@ public final class FlowExportRun {
 
 @inline(__always) func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
 @inline(__always) func be32(_ v: UInt32) -> [UInt8] { be16(UInt16(v >> 16)) + be16(UInt16(v & 0xffff)) }
+
+/// Takes the alerts' events and drops them: the benchmark measures decoding and judging, not output.
+final class AlertsOnly: EventSink {
+    let interests: EventInterests = [.violationStarts]
+    var alerts = 0
+    func consume(_ batch: EventBatch) { alerts &+= batch.events.count }
+}

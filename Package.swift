@@ -7,6 +7,11 @@ let package = Package(
         .executable(name: "zonesep", targets: ["zonesep"]),
         .library(name: "ZonesepCore", targets: ["ZonesepCore"]),
         .library(name: "ZonesepFlowExport", targets: ["ZonesepFlowExport"]),
+        // For the fuzzers (Fuzz/), which build as a package of their own.
+        .library(name: "ZonesepConfig", targets: ["ZonesepConfig"]),
+        .library(name: "ZonesepCapture", targets: ["ZonesepCapture"]),
+        .library(name: "ZonesepOutput", targets: ["ZonesepOutput"]),
+        .library(name: "ZonesepSavedRun", targets: ["ZonesepSavedRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -40,11 +45,13 @@ let package = Package(
         .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL"]),
         // The run itself: the session around the engine, the sinks and delivery stages, live capture workers.
         .target(name: "ZonesepRuntime", dependencies: ["ZonesepCore", "ZonesepCapture", "ZonesepOutput"]),
+        // A saved run (JSON Lines) read back into the report model.
+        .target(name: "ZonesepSavedRun", dependencies: ["ZonesepCore", "ZonesepOutput"]),
         .executableTarget(
             name: "zonesep",
             dependencies: [
                 "ZonesepCore", "ZonesepConfig", "ZonesepCapture", "ZonesepOutput", "ZonesepCrypto", "ZonesepFlowExport",
-                "ZonesepRuntime",
+                "ZonesepRuntime", "ZonesepSavedRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

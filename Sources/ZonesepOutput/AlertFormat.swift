@@ -15,9 +15,11 @@ public struct AlertFormat: Sendable {
     }
 
     /// The human message: both ends with their zones' labels, the service, and why it is a violation.
+    /// Names from zones.conf are shown with control characters escaped (`VisibleText`): a label holding a
+    /// newline cannot forge a line in the text output or a syslog message.
     public func message(_ a: Alert) -> String {
-        let from = "\(map.label(of: a.srcZone)) \(a.srcIP)"
-        let to = "\(map.label(of: a.destZone)) \(a.destIP)"
+        let from = "\(VisibleText.escape(map.label(of: a.srcZone))) \(a.srcIP)"
+        let to = "\(VisibleText.escape(map.label(of: a.destZone))) \(a.destIP)"
         let head = "\(from) → \(to) \(service(a))"
         switch a.rule {
         case .conduitMACMismatch:
@@ -29,7 +31,8 @@ public struct AlertFormat: Sendable {
                 if let m = conduit.toMAC { expected.append("responder \(m)") }
                 let seen = [a.srcMAC.map { "initiator \($0)" }, a.destMAC.map { "responder \($0)" }]
                     .compactMap { $0 }.joined(separator: ", ")
-                return "\(head) matches conduit '\(conduit.name)' but its MAC address differs (expected "
+                let name = VisibleText.escape(conduit.name)
+                return "\(head) matches conduit '\(name)' but its MAC address differs (expected "
                     + "\(expected.joined(separator: ", ")); seen \(seen))"
             }
             return "\(head) matches a conduit but its MAC address differs"

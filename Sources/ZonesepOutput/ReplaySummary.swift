@@ -158,7 +158,7 @@ public struct ReplaySummary: Sendable {
     /// The summary as aligned tables for a terminal.
     public func text() -> String {
         let map = policy.zoneMap
-        var out = "\nSummary (sensor \(policy.config.sensor))\n"
+        var out = "\nSummary (sensor \(VisibleText.escape(policy.config.sensor)))\n"
         var totals: [[String]] = [
             ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
             ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],
@@ -209,9 +209,11 @@ public struct ReplaySummary: Sendable {
     }
 }
 
-/// Column-aligned plain text tables (display width aware for Japanese labels).
+/// Column-aligned plain text tables (display width aware for Japanese labels). Every cell is shown with
+/// control characters escaped (`VisibleText`): a zone name or a file name cannot break a row or forge one.
 public enum TextTable {
     public static func render(_ rows: [[String]], header: Bool = false, rightAlign: Set<Int> = []) -> String {
+        let rows = rows.map { $0.map(VisibleText.escape) }
         guard let cols = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: cols)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }

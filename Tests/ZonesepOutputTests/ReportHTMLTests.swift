@@ -103,7 +103,7 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(html.contains("conf/&lt;img src=x onerror=alert(1)&gt;.conf"))
         XCTAssertTrue(html.contains("evidence/&lt;i&gt;x&lt;/i&gt;.pcap"))
         XCTAssertTrue(html.contains("captures/test &lt;1&gt;.pcap"))
-        XCTAssertEqual(HTMLEscape.text("a\u{1}b\tc"), "a\u{FFFD}b\tc")
+        XCTAssertEqual(HTMLEscape.text("a\u{1}b\tc\nd\u{202E}e"), "a\\u{1}b\tc\\nd\\u{202E}e")
     }
 
     /// An evidence file without a hash (it could not be written whole) is named but not vouched for.

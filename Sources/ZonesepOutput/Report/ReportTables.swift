@@ -220,10 +220,11 @@ public enum ReportMarkdown {
         return out
     }
 
-    /// A cell's text with the characters that would break a table row escaped.
+    /// A cell's text with the characters that would break a table row escaped; control characters are
+    /// shown as visible escapes first (`VisibleText`).
     static func cell(_ s: String) -> String {
         var out = ""
-        for c in s {
+        for c in VisibleText.escape(s) {
             switch c {
             case "|": out += "\\|"
             case "\\": out += "\\\\"

@@ -216,9 +216,10 @@ public enum HTMLEscape {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            // Controls other than tab and newline are not allowed in HTML text: show them, do not pass them.
-            case _ where (u.value < 0x20 && u != "\t" && u != "\n") || u.value == 0x7f:
-                out += "\u{FFFD}"
+            // Controls, line separators and bidi overrides: shown as visible escapes (`\n`, `\u{202E}`), so
+            // what the page shows is what the file holds. A tab stays whitespace.
+            case _ where u != "\t" && VisibleText.needsEscape(u):
+                out += VisibleText.escape(String(u))
             default: out.unicodeScalars.append(u)
             }
         }

@@ -52,7 +52,9 @@ public struct SyslogFormatter: Sendable {
         self.procID = SyslogFormatter.headerField(procID, maxLength: 128)
     }
 
-    /// One message, unframed (UDP and unix datagrams carry it as is; TCP adds octet counting).
+    /// One message, unframed (UDP and unix datagrams carry it as is; TCP adds octet counting). Control
+    /// characters in the text and the parameters are escaped (`VisibleText`): a collector that files each
+    /// message as one line gets one line.
     /// `timestampMicros` is packet time, so the SIEM files the alert under when the flow began.
     public func message(
         severity: SyslogSeverity, timestampMicros: Int64, msgID: String, params: [(String, String)],
@@ -66,7 +68,7 @@ public struct SyslogFormatter: Sendable {
         if !text.isEmpty {
             // MSG-UTF8: a byte order mark says the message is UTF-8 (the zone labels are Japanese).
             bytes += [0x20, 0xEF, 0xBB, 0xBF]
-            bytes += Array(text.utf8)
+            bytes += Array(VisibleText.escape(text).utf8)
         }
         return bytes
     }
@@ -77,7 +79,7 @@ public struct SyslogFormatter: Sendable {
         let valid = params.filter { isSDName($0.0) }
         if valid.isEmpty { return "-" }
         var s = "[" + id
-        for (name, value) in valid { s += " \(name)=\"\(escapeParamValue(value))\"" }
+        for (name, value) in valid { s += " \(name)=\"\(escapeParamValue(VisibleText.escape(value)))\"" }
         return s + "]"
     }
 

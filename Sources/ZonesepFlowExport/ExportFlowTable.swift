@@ -46,6 +46,8 @@ public final class ExportFlowTable {
     public private(set) var flows: UInt64 = 0
     public private(set) var evictions: UInt64 = 0
     public private(set) var skipped = Skipped()
+    /// Flows started, by the exporter of their first record.
+    public private(set) var flowsByExporter: [IPAddress: UInt64] = [:]
     /// Alerts (violating flows) by rule id raw value.
     public private(set) var violations: [RuleID: UInt64] = [:]
     /// The latest record time seen, µs.
@@ -156,6 +158,7 @@ public final class ExportFlowTable {
         e.serial = serial
         add(counts: r, fromA: fromA, to: &e)
         flows += 1
+        flowsByExporter[r.exporter, default: 0] += 1
         if let rule = judgement.rule { violations[rule, default: 0] += 1 }
 
         let origin = Origin(input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil)

@@ -159,6 +159,7 @@ final class CollectTests: XCTestCase {
         let exporters = summary["exporters"] as? [[String: Any]]
         XCTAssertEqual(exporters?.count, 1)
         XCTAssertGreaterThan(JSONLines.int(exporters?.first?["records"]) ?? 0, 50)
+        XCTAssertEqual(JSONLines.int(exporters?.first?["flows"]), JSONLines.int(summary["flows"]))
         XCTAssertEqual((exporters?.first?["decode_failures"] as? [String: Any])?.count, 0)
     }
 

@@ -216,15 +216,19 @@ struct CollectSummary {
         skipped.add("no_address", table.skipped.noAddress)
         o.addRaw("records_not_judged", skipped.json)
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
-        o.addRaw("exporters", JSONObject.array(exporters.map { Self.json($0.0, $0.1) }))
+        o.addRaw(
+            "exporters",
+            JSONObject.array(exporters.map { Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0) }))
         return o.json
     }
 
-    static func json(_ address: IPAddress, _ s: ExporterStats) -> String {
+    /// One exporter's counts: what it sent, the flows whose first record it sent, what could not be read.
+    static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64) -> String {
         var e = JSONObject()
         e.add("exporter", address.description)
         e.add("datagrams", s.datagrams)
         e.add("records", s.records)
+        e.add("flows", flows)
         e.add("templates", s.templates)
         e.add("templates_withdrawn", s.templatesWithdrawn)
         e.add("templates_expired", s.templatesExpired)
@@ -259,7 +263,8 @@ struct CollectSummary {
         }
         for (address, e) in exporters {
             var line =
-                "exporter \(address): \(e.datagrams) datagrams, \(e.records) records, \(e.templates) templates"
+                "exporter \(address): \(e.datagrams) datagrams, \(e.records) records, "
+                + "\(table.flowsByExporter[address] ?? 0) flows, \(e.templates) templates"
             if e.sequenceGaps > 0 {
                 line +=
                     ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"

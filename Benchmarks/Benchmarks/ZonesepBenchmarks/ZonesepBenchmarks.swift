@@ -51,6 +51,27 @@ let benchmarks: @Sendable () -> Void = {
             ])
     ) { benchmark in runCore(benchmark) }
 
+    // The same with a sink attached, asking for what a sensor's outputs ask for (alerts, the packets of
+    // alerted flows for evidence, violating flows' ends): the cost of the event interface on the fast path.
+    let coreWithSink = Fixture {
+        let run = CoreRun(frames: FrameSet.imix(flows: 20_000, packets: 1 << 18), sink: CountingSink())
+        run.run(run.frames.count)
+        return run
+    }
+    Benchmark(
+        "Core path, warm, with a sink (alerts, evidence packets, ends)",
+        configuration: .init(
+            thresholds: [
+                .mallocCountTotal: .init(absolute: [.p0: 0, .p25: 0, .p50: 0, .p75: 0, .p90: 0, .p99: 0, .p100: 0])
+            ])
+    ) { benchmark in
+        let run = coreWithSink.value
+        benchmark.startMeasurement()
+        run.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(run.alerts)
+    }
+
     Benchmark(
         "Core path, instructions (hardware counters)",
         configuration: .init(metrics: [.instructions, .throughput])

@@ -256,9 +256,10 @@ public final class CoreRun: @unchecked Sendable {
     /// iteration.
     private let batch: UnsafeMutableBufferPointer<Verifier.Frame>
 
-    public init(frames: FrameSet, flowCapacity: Int = 1 << 20) {
+    /// `sink`: what listens to the engine (nil: nothing, the engine's own work alone).
+    public init(frames: FrameSet, flowCapacity: Int = 1 << 20, sink: EventSink? = nil) {
         self.frames = frames
-        verifier = Verifier(policy: Policy(BenchPolicy.config()), flowCapacity: flowCapacity)
+        verifier = Verifier(policy: Policy(BenchPolicy.config()), flowCapacity: flowCapacity, sink: sink)
         batch = .allocate(capacity: Verifier.batchSize)
     }
 
@@ -287,6 +288,24 @@ public final class CoreRun: @unchecked Sendable {
                 }
                 left -= n
             }
+        }
+    }
+}
+
+/// A sink that asks for what a sensor's outputs ask for — alerts, the packets of alerted flows (evidence),
+/// the ends of violating flows (the summary) — and reads every event, as a cheap sink would: what it
+/// measures is the engine's side of the interface (making the events, handing over the batches).
+public final class CountingSink: EventSink {
+    public let interests: EventInterests = [.violationStarts, .flaggedPackets, .violationEnds]
+    public private(set) var events = 0
+    public private(set) var bytes = 0
+
+    public init() {}
+
+    public func consume(_ batch: EventBatch) {
+        for e in batch.events {
+            events &+= 1
+            if let f = batch.frame(of: e) { bytes &+= f.wireLength }
         }
     }
 }

@@ -1,0 +1,48 @@
+/// How the initiator of a flow was known (the `initiator` field of an alert).
+public enum InitiatorMethod: UInt8, Sendable {
+    case syn, synAck, inferred, firstPacket
+
+    public var name: String {
+        switch self {
+        case .syn: return "syn"
+        case .synAck: return "syn-ack"
+        case .inferred: return "inferred"
+        case .firstPacket: return "first-packet"
+        }
+    }
+}
+
+/// DESIGN.md's direction rules, applied to a flow's first packet.
+public enum InitiatorRule {
+    /// Well-known ports rank before registered before dynamic.
+    @inlinable
+    static func rank(_ port: UInt16) -> UInt8 { port < 1024 ? 0 : (port < 49152 ? 1 : 2) }
+
+    /// Whether the sender of the first packet is the initiator, and how that was decided.
+    @inlinable
+    public static func decide(
+        proto: UInt8, srcPort: UInt16, dstPort: UInt16, tcpFlags: UInt8, icmpType: UInt8, hasPorts: Bool
+    ) -> (senderInitiates: Bool, method: InitiatorMethod) {
+        switch proto {
+        case IPProtocolNumber.tcp where hasPorts:
+            let syn = tcpFlags & DecodedPacket.TCPFlag.syn != 0
+            let ack = tcpFlags & DecodedPacket.TCPFlag.ack != 0
+            if syn && !ack { return (true, .syn) }
+            if syn && ack { return (false, .synAck) }
+            let rs = rank(srcPort)
+            let rd = rank(dstPort)
+            if rs < rd { return (false, .inferred) }
+            if rd < rs { return (true, .inferred) }
+            return (true, .firstPacket)
+        case IPProtocolNumber.udp where hasPorts:
+            if rank(srcPort) < rank(dstPort) { return (false, .inferred) }
+            return (true, .firstPacket)
+        case IPProtocolNumber.icmp:
+            return (icmpType != 0, .firstPacket)  // echo reply seen first: its receiver asked
+        case IPProtocolNumber.icmpv6:
+            return (icmpType != 129, .firstPacket)
+        default:
+            return (true, .firstPacket)
+        }
+    }
+}

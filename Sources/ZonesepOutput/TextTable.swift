@@ -1,3 +1,5 @@
+import ZonesepCore
+
 /// Column-aligned plain text tables (display width aware for Japanese labels). Every cell is shown with
 /// control characters escaped (`VisibleText`): a zone name or a file name cannot break a row or forge one.
 public enum TextTable {

@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "zonesep", targets: ["zonesep"]),
         .library(name: "ZonesepCore", targets: ["ZonesepCore"]),
+        .library(name: "ZonesepConfig", targets: ["ZonesepConfig"]),
         .library(name: "ZonesepFlowExport", targets: ["ZonesepFlowExport"]),
         // For the fuzzers (Fuzz/), which build as a package of their own.
         .library(name: "ZonesepConfig", targets: ["ZonesepConfig"]),

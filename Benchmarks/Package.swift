@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 "BenchFixtures",
                 .product(name: "ZonesepCore", package: "zonesep"),
+                .product(name: "ZonesepConfig", package: "zonesep"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/ZonesepBenchmarks",

@@ -4,12 +4,44 @@ import ZonesepCore
 struct AddressSpace {
     let zones: [Zone]
     let internalSpace: [IPPrefix]
+    /// Every zone network, sorted by first address: the networks inside a prefix are one run of it.
     private let networks: [(prefix: IPPrefix, zone: Int)]
+    /// Each network's zone by its bits, and the network lengths in use, longest first: the networks
+    /// holding a prefix are found by one lookup per length, not by scanning them all (a prefecture's
+    /// policy asks this for tens of thousands of prefixes).
+    private let zoneOf: [PrefixKey: Int]
+    private let lengths: [Int]
 
     init(zones: [Zone], internal internalSpace: [IPPrefix]) {
         self.zones = zones
         self.internalSpace = internalSpace
         networks = zones.enumerated().flatMap { z in z.element.networks.map { ($0, z.offset) } }
+            .sorted { ($0.prefix.first, $0.prefix.length) < ($1.prefix.first, $1.prefix.length) }
+        var zoneOf: [PrefixKey: Int] = [:]
+        for n in networks where zoneOf[PrefixKey(n.prefix)] == nil { zoneOf[PrefixKey(n.prefix)] = n.zone }
+        self.zoneOf = zoneOf
+        lengths = Set(networks.map(\.prefix.length)).sorted(by: >)
+    }
+
+    /// The networks strictly inside `p`.
+    private func inside(_ p: IPPrefix) -> ArraySlice<(prefix: IPPrefix, zone: Int)> {
+        var lo = 0
+        var hi = networks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if networks[mid].prefix.first < p.first { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < networks.count && networks[end].prefix.first <= p.last { end += 1 }
+        return networks[lo..<end]
+    }
+
+    /// The zone of the most specific network holding all of `p`.
+    private func enclosing(_ p: IPPrefix) -> Int? {
+        for length in lengths where length <= p.length {
+            if let zone = zoneOf[PrefixKey(IPPrefix(address: p.address, length: length))] { return zone }
+        }
+        return nil
     }
 
     struct Reach {
@@ -25,13 +57,11 @@ struct AddressSpace {
         var r = Reach()
         // Networks inside p keep their own addresses; the rest of p goes to the most specific
         // network holding all of p, or else is unzoned or external.
-        let inner = networks.filter { $0.prefix.length > p.length && p.contains($0.prefix.address) }
+        let inner = inside(p).filter { $0.prefix.length > p.length }
         for n in inner { r.zones.insert(n.zone) }
-        if AddressSpace.covers(p, inner.map(\.prefix)) { return r }
-        let enclosing = networks.filter { $0.prefix.length <= p.length && $0.prefix.contains(p.address) }
-            .max { $0.prefix.length < $1.prefix.length }
-        if let enclosing {
-            r.zones.insert(enclosing.zone)
+        if !inner.isEmpty && AddressSpace.covers(p, inner.map(\.prefix)) { return r }
+        if let zone = enclosing(p) {
+            r.zones.insert(zone)
             return r
         }
         if !AddressSpace.covers(p, inner.map(\.prefix) + internalSpace) { r.external = true }

@@ -88,17 +88,41 @@ final class TableArrayBuilder {
 
 // MARK: - The parser
 
+/// The key path of a value being read, put together only when an inline table needs it: joining the
+/// arrays for every key of a large file cost more than reading the values.
+struct LazyPath {
+    let base: [String]
+    let keys: [(String, Int)]
+    var value: [String] { base + keys.map(\.0) }
+}
+
 struct TOMLParser {
     private let s: [Unicode.Scalar]
     private var i = 0
     /// Index of the first scalar of each line, for turning an index into line and column.
     private let lineStarts: [Int]
     private var depth = 0
+    /// The text's UTF-8 bytes and, for each scalar index, where its bytes start: text between two scalar
+    /// indices becomes a String by copying bytes, not by appending scalars one by one.
+    private let utf8: [UInt8]
+    private let byteOffsets: [Int32]
+    /// The line of the last position asked for: positions are asked for mostly in order.
+    private var lastLine = 0
 
     init(_ text: String) {
         s = Array(text.unicodeScalars)
+        utf8 = Array(text.utf8)
         var starts = [0]
-        for (k, u) in s.enumerated() where u == "\n" { starts.append(k + 1) }
+        var offsets = [Int32]()
+        offsets.reserveCapacity(s.count + 1)
+        var byte: Int32 = 0
+        for (k, u) in s.enumerated() {
+            offsets.append(byte)
+            byte &+= Int32(UTF8.width(u))
+            if u == "\n" { starts.append(k + 1) }
+        }
+        offsets.append(byte)
+        byteOffsets = offsets
         lineStarts = starts
     }
 
@@ -220,7 +244,7 @@ struct TOMLParser {
         }
         i += 1
         skipWhitespace()
-        let value = try value(path: table.path + keys.map(\.0))
+        let value = try value(path: LazyPath(base: table.path, keys: keys))
         try insert(keys, value, into: table)
     }
 
@@ -229,34 +253,37 @@ struct TOMLParser {
     ) throws(TOMLError) {
         var table = root
         for (n, (k, at)) in keys.enumerated() {
-            let path = table.path + [k]
+            // Built only for a message or a new table: most keys need neither.
+            let parent = table
+            let path = { parent.path + [k] }
             let slot = table.slots[k]
             if n == keys.count - 1 {
                 if let slot {
                     throw fail(
-                        "duplicate key '\(tomlKeyPath(path))' (first defined at line \(slot.keyPosition.line))", at: at,
-                        path: path)
+                        "duplicate key '\(tomlKeyPath(path()))' (first defined at line \(slot.keyPosition.line))",
+                        at: at,
+                        path: path())
                 }
                 table.add(k, at: position(at), .value(value))
                 return
             }
             switch slot?.item {
             case nil:
-                let sub = TableBuilder(origin: .dotted, position: position(at), path: path)
+                let sub = TableBuilder(origin: .dotted, position: position(at), path: path())
                 table.add(k, at: position(at), .table(sub))
                 table = sub
             case .table(let sub) where sub.origin == .dotted:
                 table = sub
             case .table(let sub):
                 throw fail(
-                    "dotted keys cannot add to the table [\(tomlKeyPath(path))] defined at line \(sub.position.line)",
-                    at: at, path: path)
+                    "dotted keys cannot add to the table [\(tomlKeyPath(path()))] defined at line \(sub.position.line)",
+                    at: at, path: path())
             case .tables(let array):
                 throw fail(
-                    "'\(tomlKeyPath(path))' is an array of tables (line \(array.position.line)); "
-                        + "dotted keys cannot add to it", at: at, path: path)
+                    "'\(tomlKeyPath(path()))' is an array of tables (line \(array.position.line)); "
+                        + "dotted keys cannot add to it", at: at, path: path())
             case .value(let v):
-                throw cannotExtend(v, path: path, at: at)
+                throw cannotExtend(v, path: path(), at: at)
             }
         }
     }
@@ -301,7 +328,7 @@ struct TOMLParser {
 
     // MARK: Values
 
-    private mutating func value(path: [String]) throws(TOMLError) -> TOMLValue {
+    private mutating func value(path: LazyPath) throws(TOMLError) -> TOMLValue {
         let start = i
         let at = position(i)
         guard let c = peek() else { throw fail("expected a value, found the end of the file") }
@@ -337,7 +364,7 @@ struct TOMLParser {
         }
     }
 
-    private mutating func array(path: [String]) throws(TOMLError) -> TOMLValue {
+    private mutating func array(path: LazyPath) throws(TOMLError) -> TOMLValue {
         let start = i
         try enterNesting()
         i += 1
@@ -361,7 +388,8 @@ struct TOMLParser {
         return TOMLValue(.array(items), at: position(start))
     }
 
-    private mutating func inlineTable(path: [String]) throws(TOMLError) -> TOMLValue {
+    private mutating func inlineTable(path lazyPath: LazyPath) throws(TOMLError) -> TOMLValue {
+        let path = lazyPath.value
         let start = i
         try enterNesting()
         i += 1
@@ -383,7 +411,7 @@ struct TOMLParser {
             }
             i += 1
             skipWhitespace()
-            let v = try value(path: path + keys.map(\.0))
+            let v = try value(path: LazyPath(base: path, keys: keys))
             try insert(keys, v, into: table)
             skipWhitespace()
             switch peek() {
@@ -416,6 +444,18 @@ struct TOMLParser {
     private mutating func basicString() throws(TOMLError) -> String {
         let start = i
         i += 1
+        // Most strings hold no escape: find the closing quote and copy the bytes between.
+        var j = i
+        while j < s.count {
+            let c = s[j]
+            if c == "\"" {
+                let text = self.text(i, j)
+                i = j + 1
+                return text
+            }
+            if c == "\\" || c.value < 0x20 || c.value == 0x7f { break }
+            j += 1
+        }
         var out = String.UnicodeScalarView()
         while true {
             guard let c = peek(), !isNewline(c) else {
@@ -775,7 +815,8 @@ struct TOMLParser {
 
     // MARK: Positions and messages
 
-    private func position(_ index: Int) -> TOMLPosition {
+    /// The place of `index`, for messages (no cache: a message is made once).
+    private func place(_ index: Int) -> TOMLPosition {
         var lo = 0
         var hi = lineStarts.count - 1
         while lo < hi {
@@ -785,14 +826,30 @@ struct TOMLParser {
         return TOMLPosition(line: lo + 1, column: index - lineStarts[lo] + 1)
     }
 
+    /// The place of `index`, trying the line of the last one first.
+    private mutating func position(_ index: Int) -> TOMLPosition {
+        var line = lastLine
+        if !(lineStarts[line] <= index && (line + 1 == lineStarts.count || index < lineStarts[line + 1])) {
+            var lo = 0
+            var hi = lineStarts.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if lineStarts[mid] <= index { lo = mid } else { hi = mid - 1 }
+            }
+            line = lo
+            lastLine = lo
+        }
+        return TOMLPosition(line: line + 1, column: index - lineStarts[line] + 1)
+    }
+
     private func text(_ from: Int, _ to: Int) -> String {
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: s[from..<min(to, s.count)])
-        return String(out)
+        let end = min(to, s.count)
+        guard from < end else { return "" }
+        return String(decoding: utf8[Int(byteOffsets[from])..<Int(byteOffsets[end])], as: UTF8.self)
     }
 
     private func fail(_ reason: String, at index: Int? = nil, path: [String]? = nil) -> TOMLError {
-        let p = position(index ?? i)
+        let p = place(index ?? i)
         return TOMLError(line: p.line, column: p.column, reason: reason, keyPath: path.map(tomlKeyPath))
     }
 

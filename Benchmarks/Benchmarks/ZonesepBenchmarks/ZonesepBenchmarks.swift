@@ -1,5 +1,6 @@
 import BenchFixtures
 import Benchmark
+import ZonesepConfig
 import ZonesepCore
 
 /// Built on first use, so a filtered run builds only the fixtures it needs, outside the measured region.
@@ -155,6 +156,27 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(run.sum)
             blackHole(run.table?.flows)
         }
+    }
+
+    // Loading zones.conf (TOML reading and every check, as `zonesep` does at start-up and on reload) of a
+    // prefecture's 10,000 declarations. One iteration = one load; MB/s = the size in the name × loads/s.
+    let zonesConf = Fixture { () -> String in
+        let text = PolicyFixture.zonesConf(declarations: 10_000)
+        let r = ZonesConfigLoader.load(text: text, fileName: "bench.conf")
+        precondition(r.config?.exceptions.count == 9_996, "\(r.diagnostics.prefix(3))")
+        return text
+    }
+    let megabytes = Double(zonesConf.value.utf8.count) / 1e6
+    Benchmark(
+        "zones.conf load, 10,000 declarations (\((megabytes * 100).rounded() / 100) MB)",
+        configuration: .init(metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .one)
+    ) { benchmark in
+        let text = zonesConf.value
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(ZonesConfigLoader.load(text: text, fileName: "bench.conf"))
+        }
+        benchmark.stopMeasurement()
     }
 
     // The memory of a full default-size table: 1,048,576 flows. One iteration fills a new table.

@@ -81,4 +81,38 @@ public enum PolicyFixture {
                 responderZone: policy.zoneMap.lookup(b), proto: proto, port: port)
         }
     }
+
+    /// The policy of `config(declarations:)` written out as zones.conf, as scripts/bench/make-policy.py
+    /// writes it: what `zonesep` reads at start-up and on every reload.
+    public static func zonesConf(declarations: Int) -> String {
+        let config = config(declarations: declarations)
+        func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+        var out = "[sensor]\nname = \"\(config.sensor)\"\n\n"
+        for z in config.zones {
+            out += "[zones.\(z.id)]\nkind = \"\(z.kind.rawValue)\"\nnetworks = [\n"
+            out += z.networks.map { "    \"\($0)\",\n" }.joined() + "]\n\n"
+        }
+        for g in config.gateways {
+            out += "[[gateways]]\nname = \"\(g.name)\"\naddresses = \(list(g.addresses.map(\.description)))\n\n"
+        }
+        for c in config.conduits {
+            let mac = c.fromMAC.map { ", mac = \"\($0)\"" } ?? ""
+            out +=
+                "[[conduits]]\nname = \"\(c.name)\"\nfrom = { addresses = \(list(c.from.map(\.description)))\(mac) }\n"
+            out +=
+                "to = { addresses = \(list(c.to.map(\.description))) }\nports = \(list(c.ports.map(\.description)))\n\n"
+        }
+        for s in config.sanitisation {
+            out += "[[sanitisation]]\nname = \"\(s.name)\"\nmethod = \"\(s.method.rawValue)\"\n"
+            out += "from = \(list(s.from.map(\.description)))\nto = \(list(s.to.map(\.description)))\n"
+            out += "ports = \(list(s.ports.map(\.description)))\n\n"
+        }
+        for (i, e) in config.exceptions.enumerated() {
+            out += "[[exceptions]]\nname = \"\(e.name)\"\nfrom = \(list(e.from.map(\.description)))\n"
+            out += "to = \(list(e.to.map(\.description)))\nports = \(list(e.ports.map(\.description)))\n"
+            out +=
+                "approved = \"\(e.approved)\"\nexpires = \(["2027-03-31", "2026-12-31", "2027-09-30T23:59:59+09:00"][i % 3])\n\n"
+        }
+        return out
+    }
 }

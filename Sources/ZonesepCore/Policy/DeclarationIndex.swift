@@ -107,7 +107,25 @@ struct DeclarationIndex: Sendable {
     /// within a bucket, and never about one above a member already accepted.
     @inlinable
     func first(_ from: IPAddress, _ to: IPAddress, where verify: (Int) -> Bool) -> Int {
-        var best = Int.max
+        firstTwo(from, to) { verify($0) ? .primary : .none }.primary
+    }
+
+    /// What a candidate is to the caller of `firstTwo`.
+    @usableFromInline
+    enum Match {
+        case none
+        /// What is looked for (the conduit that allows, the unexpired exception).
+        case primary
+        /// The fallback when there is no primary (the conduit with another MAC, the expired exception).
+        case secondary
+    }
+
+    /// The smallest primary member and, when there is none, the smallest secondary one (-1 for none), in
+    /// one pass over the candidates: a large policy's tables are read from memory once per flow, not twice.
+    @inlinable
+    func firstTwo(_ from: IPAddress, _ to: IPAddress, classify: (Int) -> Match) -> (primary: Int, secondary: Int) {
+        var primary = Int.max
+        var secondary = Int.max
         tables.withUnsafeBufferPointer { tables in
             slots.withUnsafeBufferPointer { slots in
                 members.withUnsafeBufferPointer { members in
@@ -122,11 +140,13 @@ struct DeclarationIndex: Sendable {
                                 let start = Int(slot.start)
                                 for k in start..<(start &+ Int(slot.count)) {
                                     let m = Int(members[k])
-                                    if m >= best { break }
-                                    if verify(m) {
-                                        best = m
-                                        break
+                                    if m >= primary { break }
+                                    switch classify(m) {
+                                    case .none: continue
+                                    case .primary: primary = m
+                                    case .secondary: secondary = min(secondary, m)
                                     }
+                                    if primary == m { break }
                                 }
                                 break
                             }
@@ -136,6 +156,7 @@ struct DeclarationIndex: Sendable {
                 }
             }
         }
-        return best == Int.max ? -1 : best
+        if primary != Int.max { return (primary, -1) }
+        return (-1, secondary == Int.max ? -1 : secondary)
     }
 }

@@ -164,11 +164,11 @@ public struct Policy: Sendable {
     /// when none does, the first whose addresses and port match but whose MAC differs; -1 for none.
     @usableFromInline
     func firstConduit(_ f: FlowEnds) -> (allows: Int, mismatched: Int) {
-        let allows = conduitIndex.first(f.initiator, f.responder) { i in
-            conduitRules[i].matches(f) && Policy.macsAgree(config.conduits[i], f)
+        let r = conduitIndex.firstTwo(f.initiator, f.responder) { i in
+            guard conduitRules[i].matches(f) else { return .none }
+            return Policy.macsAgree(config.conduits[i], f) ? .primary : .secondary
         }
-        if allows >= 0 { return (allows, -1) }
-        return (-1, conduitIndex.first(f.initiator, f.responder) { conduitRules[$0].matches(f) })
+        return (r.primary, r.secondary)
     }
 
     /// A MAC the conduit names and the link shows must be the same; one not shown cannot be checked.
@@ -194,14 +194,12 @@ public struct Policy: Sendable {
     /// none.
     @usableFromInline
     func firstException(_ f: FlowEnds, at time: Int64) -> (unexpired: Int, expired: Int) {
-        let unexpired = exceptionIndex.first(f.initiator, f.responder) { i in
-            time < config.exceptions[i].expiresAtMicros && exceptionRules[i].matches(f)
+        let r = exceptionIndex.firstTwo(f.initiator, f.responder) { i in
+            guard exceptionRules[i].matches(f) else { return .none }
+            return time < config.exceptions[i].expiresAtMicros ? .primary : .secondary
         }
-        if unexpired >= 0 { return (unexpired, -1) }
-        // Every exception naming the flow has expired by now.
-        return (-1, exceptionIndex.first(f.initiator, f.responder) { exceptionRules[$0].matches(f) })
+        return (r.primary, r.secondary)
     }
-
 }
 
 /// A conduit's, sanitisation path's or exception's initiator prefixes, responder prefixes and ports, in

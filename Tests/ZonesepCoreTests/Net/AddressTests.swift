@@ -65,6 +65,44 @@ final class AddressTests: XCTestCase {
         XCTAssertTrue(PortSpec.icmp.matches(proto: 58, port: nil))
         XCTAssertTrue(PortSpec.any.matches(proto: 47, port: nil))
     }
+
+    /// The dotted-quad fast path answers exactly as the general parser on every text, or leaves it to it.
+    func testDottedQuadFastPathAgreesWithTheGeneralParser() {
+        var state: UInt64 = 5
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let alphabet = Array("0123456789./:a ".utf8)
+        var fast = 0
+        for n in 0..<40_000 {
+            var bytes: [UInt8] = []
+            if n % 2 == 0 {
+                // Near-valid: four octets of 1-4 digits, maybe a slash and 0-3 digits.
+                for k in 0..<4 {
+                    if k > 0 { bytes.append(UInt8(ascii: ".")) }
+                    for _ in 0..<(1 + Int(next() % 4)) { bytes.append(UInt8(ascii: "0") + UInt8(next() % 10)) }
+                }
+                if next() % 2 == 0 {
+                    bytes.append(UInt8(ascii: "/"))
+                    for _ in 0..<Int(next() % 4) { bytes.append(UInt8(ascii: "0") + UInt8(next() % 10)) }
+                }
+                if next() % 8 == 0 { bytes[Int(next()) % bytes.count] = alphabet[Int(next()) % alphabet.count] }
+            } else {
+                for _ in 0..<Int(next() % 20) { bytes.append(alphabet[Int(next()) % alphabet.count]) }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let quick = IPPrefix.dottedQuad(text.utf8)
+            let general = IPPrefix.parsed(text)
+            if let quick {
+                fast += 1
+                XCTAssertEqual(quick, general, text)
+                XCTAssertEqual(quick.hadHostBits, general?.hadHostBits, text)
+            }
+            XCTAssertEqual(IPPrefix(text), general, text)
+        }
+        XCTAssertGreaterThan(fast, 1_000, "the fast path must take the common case")
+    }
 }
 
 /// The hand-written text forms against the obvious definitions, over many values.

@@ -39,6 +39,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "fuzz-flowexport",
+            dependencies: [
+                "FuzzSupport", .product(name: "ZonesepFlowExport", package: "zonesep"),
+                .product(name: "ZonesepCore", package: "zonesep"),
+            ]
+        ),
+        .executableTarget(
             name: "fuzz-savedrun",
             dependencies: [
                 "FuzzSupport", .product(name: "ZonesepSavedRun", package: "zonesep"),

@@ -10,6 +10,8 @@ pcap:     the classic pcap captures, whole up to 64 KiB (larger ones cut there: 
 pcapng:   the pcapng captures, the same way
 config:   zones.conf
 savedrun: Fuzz/seeds/savedrun/* (a saved run of the demonstration)
+flowexport: the datagrams of the real exporters' fixtures (Tests/ZonesepFlowExportTests/Fixtures), 8 to a
+          seed, in fuzz-flowexport's format (exporter u8 | length u16 LE | bytes)
 """
 import os
 import shutil
@@ -61,9 +63,27 @@ def packet_seeds(data, order):
     return seeds
 
 
+def flowexport_seeds(data, order):
+    """The UDP payloads of a loopback capture (Ethernet / IPv4 / UDP), 8 datagrams to a seed."""
+    seeds, current, count = [], bytearray(), 0
+    for _, frame in records(data, order):
+        if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+            continue
+        udp = 14 + (frame[14] & 0x0F) * 4
+        payload = frame[udp + 8 :]
+        current += bytes([0]) + struct.pack("<H", len(payload)) + payload
+        count += 1
+        if count == 8:
+            seeds.append(bytes(current))
+            current, count = bytearray(), 0
+    if current:
+        seeds.append(bytes(current))
+    return seeds
+
+
 def main():
     out = sys.argv[1]
-    for target in ("packet", "pcap", "pcapng", "config", "savedrun"):
+    for target in ("packet", "pcap", "pcapng", "config", "savedrun", "flowexport"):
         os.makedirs(os.path.join(out, target), exist_ok=True)
     for path in captures():
         with open(path, "rb") as f:
@@ -79,6 +99,15 @@ def main():
         elif data[:4] == b"\x0a\x0d\x0d\x0a":
             with open(os.path.join(out, "pcapng", base), "wb") as f:
                 f.write(data[:LIMIT])
+    fixtures = "Tests/ZonesepFlowExportTests/Fixtures"
+    for name in sorted(os.listdir(fixtures)):
+        with open(os.path.join(fixtures, name), "rb") as f:
+            data = f.read()
+        order = PCAP_MAGICS.get(data[:4])
+        if order:
+            for i, seed in enumerate(flowexport_seeds(data, order)):
+                with open(os.path.join(out, "flowexport", f"{name}.{i}"), "wb") as f:
+                    f.write(seed)
     shutil.copy("zones.conf", os.path.join(out, "config", "zones.conf"))
     seeds = "Fuzz/seeds/savedrun"
     for name in sorted(os.listdir(seeds)):

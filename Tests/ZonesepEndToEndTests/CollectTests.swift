@@ -237,3 +237,37 @@ final class CollectTests: XCTestCase {
         XCTAssertEqual(JSONLines.int((summary["records_not_judged"] as? [String: Any])?["icmp_errors"]), 2)
     }
 }
+
+/// The collector's systemd unit (scripts/zonesep-collect.service): systemd-analyze verifies it and rates its
+/// exposure; it holds no capability.
+final class CollectServiceUnitTests: XCTestCase {
+    func testUnitVerifiesAndIsLockedDown() throws {
+        guard let analyze = Tools.find("systemd-analyze") else {
+            throw XCTSkip("systemd-analyze is not installed (apt-get install systemd; scripts/test installs it)")
+        }
+        let root = try Harness.repositoryRoot()
+        let text = try String(
+            contentsOf: root.appendingPathComponent("scripts/zonesep-collect.service"), encoding: .utf8)
+        XCTAssertTrue(text.contains("/usr/local/bin/zonesep collect"))
+        XCTAssertTrue(text.contains("\nCapabilityBoundingSet=\n"), "no capability")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-unit-\(UUID())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let unit = scratch.appendingPathComponent("zonesep-collect.service")
+        try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: try Harness.zonesep().path)
+            .write(to: unit, atomically: true, encoding: .utf8)
+        let verify = try Harness.run(analyze, ["verify", unit.path], timeout: 60)
+        XCTAssertTrue(verify.exitedNormally && verify.status == 0, verify.brief)
+        XCTAssertEqual(
+            (verify.stderrText + verify.stdoutText).split(separator: "\n").filter { $0.contains("zonesep-collect") },
+            [], "systemd-analyze verify reports nothing about the unit")
+        let security = try Harness.run(analyze, ["security", "--offline=true", "--no-pager", unit.path], timeout: 60)
+        guard let line = security.stdoutLines.first(where: { $0.contains("Overall exposure level") }),
+            let number = line.split(separator: ":").last?.split(separator: " ").first, let exposure = Double(number)
+        else {
+            if security.stderrText.contains("unrecognized option") { throw XCTSkip("systemd-analyze has no --offline") }
+            return XCTFail("no exposure level: \(security.brief)")
+        }
+        XCTAssertLessThanOrEqual(exposure, 1.5, security.stdoutText)
+    }
+}

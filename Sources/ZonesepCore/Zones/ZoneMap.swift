@@ -82,13 +82,18 @@ public struct ZoneMap: Sendable {
         "::/128", "::1/128", "fe80::/10", "ff00::/8",
     ].compactMap { IPPrefix($0) }
 
+    /// Added to a zone prefix's length for its rank: above every `[internal]` prefix (at most 128).
+    static let zoneRank = 200
+
     public init(zones: [Zone], internal: [IPPrefix]) {
         self.zones = zones
-        // Rank decides who wins where prefixes nest: a longer prefix wins, and local ranges win over all.
+        // Rank decides who wins where prefixes nest: local ranges win over all; an address in a zone belongs
+        // to it even where a longer `[internal]` prefix covers it too (the internal space only decides
+        // between unzoned and external for addresses in no zone); among zones a longer prefix wins.
         var entries: [(prefix: IPPrefix, rank: Int, ref: ZoneRef)] = []
         for p in `internal` { entries.append((p, p.length, .unzoned)) }
         for (i, z) in zones.enumerated() {
-            for p in z.networks { entries.append((p, p.length, ZoneRef(zone: i))) }
+            for p in z.networks { entries.append((p, ZoneMap.zoneRank + p.length, ZoneRef(zone: i))) }
         }
         for p in ZoneMap.localPrefixes { entries.append((p, 1000 + p.length, .local)) }
         let (starts, classes) = ZoneMap.flatten(entries)

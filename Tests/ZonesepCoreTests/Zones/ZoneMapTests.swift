@@ -36,6 +36,24 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(map, "2001:db8::1"), "external")
     }
 
+    /// An address in a zone belongs to it even where a longer `[internal]` prefix covers it too: the internal
+    /// space decides only between unzoned and external for addresses in no zone.
+    func testAZoneWinsOverALongerInternalPrefix() {
+        let map = ZoneMap(
+            zones: [
+                zone("lgwan", .lgwan, ["10.20.0.0/16"]),
+                zone("host", .internet, ["10.20.5.7"]),
+                zone("dmz", .internet, ["198.51.100.0/24"]),
+            ],
+            internal: ["10.0.0.0/8", "10.20.5.0/24", "10.20.5.7/32", "198.51.100.128/25"].compactMap { IPPrefix($0) })
+        XCTAssertEqual(lookup(map, "10.20.5.6"), "lgwan", "internal /24 inside the lgwan /16")
+        XCTAssertEqual(lookup(map, "10.20.5.7"), "host", "the same prefix as internal: the zone")
+        XCTAssertEqual(lookup(map, "10.20.6.1"), "lgwan")
+        XCTAssertEqual(lookup(map, "198.51.100.200"), "dmz", "an internal prefix inside a public zone")
+        XCTAssertEqual(lookup(map, "10.21.0.1"), "unzoned")
+        XCTAssertEqual(lookup(map, "198.51.101.1"), "external")
+    }
+
     func testLocalAddressesWinOverEverything() {
         let map = ZoneMap(
             zones: [zone("everything", .internet, ["0.0.0.0/0"])], internal: PolicyConfig.defaultInternal)

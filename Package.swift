@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "ZonesepCryptoTests", dependencies: ["ZonesepCrypto"]),
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
-        .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto"]),
+        .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto", "ZonesepSavedRun"]),
         .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
         .testTarget(
             name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture", "ZonesepConfig"],

@@ -1,9 +1,14 @@
-import Foundation
 import ZonesepCore
-import ZonesepOutput
 
-/// A run saved as JSON Lines, read back into the report model. Alert records give each violating flow its
-/// zones, VLANs and initiator method; the closing summary record gives everything else.
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// A run saved as JSON Lines (what `replay --output json` writes), read back into the report model. Alert
+/// records give each violating flow its zones, VLANs and initiator method; the closing summary record gives
+/// everything else; evidence records give the SHA-256 of the files the alerts name.
 public enum SavedRun {
     /// Reads the run at `path` (`-` for standard input).
     public static func read(_ path: String, policy: Policy, provenance: AuditReport.Provenance)
@@ -20,46 +25,48 @@ public enum SavedRun {
         return try parse(data, name: path == "-" ? "<stdin>" : path, policy: policy, provenance: provenance)
     }
 
-    /// Reads a run held in memory; `name` is the file named in messages.
+    /// Reads a run held in memory; `name` is the file named in messages. Each line is decoded into the
+    /// records of `ZonesepOutput/Records`, which state the keys the writers write.
     public static func parse(_ data: Data, name: String, policy: Policy, provenance: AuditReport.Provenance)
         throws(ReportError) -> AuditReport
     {
-        var alerts: [(line: Int, object: [String: Any])] = []
+        let decoder = JSONDecoder()
+        var alerts: [SavedAlert] = []
         var evidenceDigests: [String: String] = [:]
-        var summary: (line: Int, object: [String: Any])?
+        var summary: (line: Int, record: SummaryRecord)?
         var lineNumber = 0
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             var line = raw
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let parsed: Any
-            do { parsed = try JSONSerialization.jsonObject(with: Data(line)) } catch {
-                throw ReportError("\(name):\(lineNumber): not a JSON record: \(error.localizedDescription)")
-            }
-            guard let object = parsed as? [String: Any] else {
-                throw ReportError("\(name):\(lineNumber): not a JSON object")
-            }
-            switch object["event_type"] as? String {
-            case "alert":
-                // Only what pairs it with its violation and what the report shows of it: a day's alerts add up.
-                alerts.append((lineNumber, object.filter { RecordReader.alertKeys.contains($0.key) }))
-            case "evidence":
-                // A closed evidence capture: its file's SHA-256, shown beside the alert that names the file.
-                if let file = object["file"] as? String, let digest = object["sha256"] as? String {
-                    evidenceDigests[file] = digest
+            let record: SavedRecord
+            let bytes = Data(line)
+            do { record = try decoder.decode(SavedRecord.self, from: bytes) } catch let error as DecodingError {
+                if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                    let key = try? decoder.decode(BadNumber.self, from: bytes).path
+                {
+                    throw ReportError("\(name):\(lineNumber): \(key): not a non-negative integer")
                 }
-            case "summary":
+                throw ReportError(error, file: name, line: lineNumber)
+            } catch {
+                throw ReportError("\(name):\(lineNumber): not a JSON record: \(error)")
+            }
+            switch record {
+            case .alert(let a):
+                // Only what pairs it with its violation and what the report shows of it: a day's alerts add up.
+                alerts.append(SavedAlert(line: lineNumber, a))
+            case .evidence(let e):
+                if let digest = e.sha256 { evidenceDigests[e.file] = digest }
+            case .summary(let s):
                 if let first = summary {
                     throw ReportError(
                         "\(name):\(lineNumber): a second summary record (the first is on line \(first.line)): "
                             + "give one run per file")
                 }
-                summary = (lineNumber, object)
-            case nil:
-                throw ReportError("\(name):\(lineNumber): no event_type: not a zonesep record")
-            default:
-                continue  // other record types (for example from a live run) say nothing the report shows
+                summary = (lineNumber, s)
+            case .other:
+                continue
             }
         }
         guard let summary else {
@@ -67,13 +74,81 @@ public enum SavedRun {
                 "\(name): no summary record: the file must hold a whole run of `zonesep replay --output json`, "
                     + "which ends with its summary")
         }
-        var reader = RecordReader(file: name, line: summary.line, policy: policy)
-        var report = try reader.report(summary.object, alerts: alerts, provenance: provenance)
+        let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
+        var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
         for i in report.violations.indices {
             if let e = report.violations[i].evidence, e.sha256 == nil {
                 report.violations[i].evidence?.sha256 = evidenceDigests[e.path]
             }
         }
         return report
+    }
+}
+
+/// The part of an alert record the report uses, with its line for messages.
+struct SavedAlert {
+    var line: Int
+    var key: String
+    var srcZone: String?
+    var destZone: String?
+    var initiator: String?
+    var vlan: [UInt64]?
+    var evidence: String?
+
+    init(line: Int, _ a: AlertRecord) {
+        self.line = line
+        key = SavedAlert.key(flowID: a.flowID ?? "", time: a.timestamp ?? "")
+        srcZone = a.srcZone
+        destZone = a.destZone
+        initiator = a.initiator
+        vlan = a.vlan
+        evidence = a.evidence
+    }
+
+    /// A violation's alert has the same flow id and first packet time.
+    static func key(flowID: String, time: String) -> String { "\(flowID)|\(time)" }
+}
+
+/// Finds the number JSONDecoder refused. For a number that does not fit the integer type asked for (-1, 1.5,
+/// 1e30 as a count) it says only "not valid JSON", with no key path: this reads the line again as plain JSON,
+/// every number as a count, and names the first that is not one (keys in sorted order). `path` is nil when
+/// every number is a count: the line was not valid JSON after all.
+struct BadNumber: Decodable {
+    var path: String?
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(stringValue: String) { self.stringValue = stringValue }
+        init(intValue: Int) {
+            self.stringValue = "Index \(intValue)"
+            self.intValue = intValue
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: Key.self) {
+            for key in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+                if let p = try object.decode(BadNumber.self, forKey: key).path {
+                    path = p
+                    return
+                }
+            }
+            path = nil
+        } else if var array = try? decoder.unkeyedContainer() {
+            while !array.isAtEnd {
+                if let p = try array.decode(BadNumber.self).path {
+                    path = p
+                    return
+                }
+            }
+            path = nil
+        } else {
+            let value = try decoder.singleValueContainer()
+            let fits =
+                value.decodeNil() || (try? value.decode(Bool.self)) != nil || (try? value.decode(String.self)) != nil
+                || (try? value.decode(UInt64.self)) != nil
+            path = fits ? nil : ReportError.path(decoder.codingPath)
+        }
     }
 }

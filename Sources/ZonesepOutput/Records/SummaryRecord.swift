@@ -1,0 +1,154 @@
+/// The `summary` record as `zonesep report` reads it back. The coding keys are the keys
+/// `ReplaySummary.json()` writes: this type states the record's schema for both directions, and
+/// `SavedRecordsTests` checks that what the writer writes decodes here with the same values.
+/// Times stay RFC 3339 text; `SavedRun` turns them into packet time and names the key of a bad one.
+public struct SummaryRecord: Decodable, Sendable, Equatable {
+    /// The last packet's time; null when the run saw no packet.
+    public var timestamp: String?
+    public var sensor: String
+    public var packets: UInt64
+    public var bytes: UInt64
+    public var ipPackets: UInt64
+    public var nonIPPackets: UInt64
+    public var flows: UInt64
+    public var flowTable: FlowTable
+    /// Optional on reading: the report shows the alerts of `violations`, not these counts.
+    public var alerts: Alerts?
+    /// Packets per anomaly kind (only the kinds seen).
+    public var anomalies: [String: UInt64]
+    public var matrix: Matrix
+    public var violations: [Violation]
+    public var violationsOmitted: UInt64?
+    public var files: [File]
+    /// Packets the capture dropped, when a live run knew it (a replay does not write it).
+    public var dropped: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
+        case ipPackets = "ip_packets"
+        case nonIPPackets = "non_ip_packets"
+        case flowTable = "flow_table"
+        case violationsOmitted = "violations_omitted"
+    }
+
+    public struct FlowTable: Decodable, Sendable, Equatable {
+        public var capacity: UInt64
+        public var activeAtEnd: UInt64
+        public var evicted: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case capacity, evicted
+            case activeAtEnd = "active_at_end"
+        }
+    }
+
+    public struct Alerts: Decodable, Sendable, Equatable {
+        public var total: UInt64
+        /// Alerts per rule name (only the rules that fired).
+        public var byRule: [String: UInt64]
+        public var suppressed: UInt64
+        public var rateLimited: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case total, suppressed
+            case byRule = "by_rule"
+            case rateLimited = "rate_limited"
+        }
+    }
+
+    /// The zone matrix's non-zero cells, zones by name.
+    public struct Matrix: Decodable, Sendable, Equatable {
+        public var packets: [PacketCell]
+        public var flows: [FlowCell]
+    }
+
+    public struct PacketCell: Decodable, Sendable, Equatable {
+        public var srcZone: String
+        public var destZone: String
+        public var packets: UInt64
+        public var bytes: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case packets, bytes
+            case srcZone = "src_zone"
+            case destZone = "dest_zone"
+        }
+    }
+
+    public struct FlowCell: Decodable, Sendable, Equatable {
+        public var srcZone: String
+        public var destZone: String
+        public var flows: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case flows
+            case srcZone = "src_zone"
+            case destZone = "dest_zone"
+        }
+    }
+
+    /// One violating flow with its totals.
+    public struct Violation: Decodable, Sendable, Equatable {
+        public var flowID: String
+        public var rule: String
+        public var proto: String
+        public var srcIP: String
+        public var srcPort: UInt64?
+        public var destIP: String
+        public var destPort: UInt64?
+        public var firstSeen: String
+        public var lastSeen: String
+        public var packets: UInt64
+        public var bytes: UInt64
+        public var end: String
+        public var evidence: EvidenceFile?
+
+        enum CodingKeys: String, CodingKey {
+            case rule, proto, packets, bytes, end, evidence
+            case flowID = "flow_id"
+            case srcIP = "src_ip"
+            case srcPort = "src_port"
+            case destIP = "dest_ip"
+            case destPort = "dest_port"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+        }
+    }
+
+    /// A violation's evidence file: an object with `path` and `sha256` as the writer writes it, or a bare
+    /// path as older runs wrote it.
+    public struct EvidenceFile: Decodable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String?
+
+        enum CodingKeys: String, CodingKey { case path, sha256 }
+
+        public init(from decoder: any Decoder) throws {
+            if let path = try? decoder.singleValueContainer().decode(String.self) {
+                self.path = path
+                self.sha256 = nil
+                return
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+        }
+    }
+
+    /// One input file: how much of it was read, and why it stopped if it did not end cleanly.
+    public struct File: Decodable, Sendable, Equatable {
+        public var path: String
+        public var linkType: String?
+        public var packets: UInt64
+        public var firstPacket: String?
+        public var lastPacket: String?
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case path, packets, error
+            case linkType = "link_type"
+            case firstPacket = "first_packet"
+            case lastPacket = "last_packet"
+        }
+    }
+}

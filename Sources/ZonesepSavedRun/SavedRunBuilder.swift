@@ -1,0 +1,145 @@
+import ZonesepCore
+import ZonesepOutput
+
+/// Turns decoded records into the report model, checking what types alone cannot (times, addresses, zones,
+/// rule ids) with messages that name the file, the line and the key.
+struct SavedRunBuilder {
+    let file: String
+    let line: Int
+    let policy: Policy
+    let zoneRefs: [String: ZoneRef]
+
+    init(file: String, line: Int, policy: Policy) {
+        self.file = file
+        self.line = line
+        self.policy = policy
+        var refs: [String: ZoneRef] = ["external": .external, "unzoned": .unzoned, "local": .local]
+        for (i, z) in policy.config.zones.enumerated() { refs[z.id] = ZoneRef(zone: i) }
+        zoneRefs = refs
+    }
+
+    func fail(_ key: String, _ what: String, line: Int? = nil) -> ReportError {
+        ReportError("\(file):\(line ?? self.line): \(key): \(what)")
+    }
+
+    func time(_ s: String, _ key: String) throws(ReportError) -> Int64 {
+        guard let t = ReportText.micros(rfc3339: s) else { throw fail(key, "'\(s)' is not an RFC 3339 time") }
+        return t
+    }
+
+    func ip(_ s: String, _ key: String) throws(ReportError) -> IPAddress {
+        guard let a = IPAddress(s) else { throw fail(key, "'\(s)' is not an IP address") }
+        return a
+    }
+
+    func port(_ n: UInt64?, _ key: String) throws(ReportError) -> UInt16? {
+        guard let n else { return nil }
+        guard n <= 65535 else { throw fail(key, "\(n) is not a port number") }
+        return UInt16(n)
+    }
+
+    func zone(_ name: String, _ key: String, line: Int? = nil) throws(ReportError) -> ZoneRef {
+        guard let z = zoneRefs[name] else {
+            throw fail(
+                key, "zone '\(name)' is not declared in this zones.conf: give the zones.conf the run used", line: line)
+        }
+        return z
+    }
+
+    func report(_ s: SummaryRecord, alerts: [SavedAlert], provenance: AuditReport.Provenance) throws(ReportError)
+        -> AuditReport
+    {
+        // Anomalies in DESIGN.md's order of kinds (a JSON object's order is not kept), unknown kinds last.
+        var anomalies: [AuditReport.AnomalyCount] = []
+        for k in DecodeAnomaly.allCases {
+            if let n = s.anomalies[k.name] { anomalies.append(.init(kind: k.name, packets: n)) }
+        }
+        let known = Set(DecodeAnomaly.allCases.map(\.name))
+        for k in s.anomalies.keys.sorted() where !known.contains(k) {
+            anomalies.append(.init(kind: k, packets: s.anomalies[k] ?? 0))
+        }
+        anomalies.removeAll { $0.packets == 0 }
+
+        var matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
+        for (i, c) in s.matrix.packets.enumerated() {
+            let at = "matrix.packets[\(i)]."
+            let x =
+                matrix.index(try zone(c.srcZone, at + "src_zone")) * matrix.side
+                + matrix.index(try zone(c.destZone, at + "dest_zone"))
+            matrix.packets[x] = c.packets
+            matrix.bytes[x] = c.bytes
+        }
+        for (i, c) in s.matrix.flows.enumerated() {
+            let at = "matrix.flows[\(i)]."
+            let x =
+                matrix.index(try zone(c.srcZone, at + "src_zone")) * matrix.side
+                + matrix.index(try zone(c.destZone, at + "dest_zone"))
+            matrix.flows[x] = c.flows
+        }
+
+        var files: [AuditReport.CaptureFile] = []
+        for (i, f) in s.files.enumerated() {
+            let at = "files[\(i)]."
+            files.append(
+                AuditReport.CaptureFile(
+                    path: f.path, linkType: f.linkType, packets: f.packets,
+                    firstPacketMicros: try f.firstPacket.map { t throws(ReportError) in
+                        try time(t, at + "first_packet")
+                    },
+                    lastPacketMicros: try f.lastPacket.map { t throws(ReportError) in try time(t, at + "last_packet") },
+                    error: f.error))
+        }
+
+        // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused
+        // later is another flow with the same Community ID but a later first packet).
+        var alertsByKey: [String: [SavedAlert]] = [:]
+        for a in alerts { alertsByKey[a.key, default: []].append(a) }
+        var violations: [AuditReport.ViolatingFlow] = []
+        for (i, v) in s.violations.enumerated() {
+            let at = "violations[\(i)]."
+            guard let rule = RuleID.allCases.first(where: { $0.name == v.rule }) else {
+                throw fail(at + "rule", "'\(v.rule)' is not a rule id")
+            }
+            var flow = AuditReport.ViolatingFlow(
+                number: i + 1, flowID: v.flowID, rule: rule, proto: v.proto,
+                srcIP: try ip(v.srcIP, at + "src_ip"), srcPort: try port(v.srcPort, at + "src_port"),
+                destIP: try ip(v.destIP, at + "dest_ip"), destPort: try port(v.destPort, at + "dest_port"),
+                srcZone: .external, destZone: .external, initiatorMethod: nil, vlan: [],
+                firstSeenMicros: try time(v.firstSeen, at + "first_seen"),
+                lastSeenMicros: try time(v.lastSeen, at + "last_seen"),
+                packets: v.packets, bytes: v.bytes, end: v.end,
+                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256) })
+            let key = SavedAlert.key(flowID: v.flowID, time: v.firstSeen)
+            if var queue = alertsByKey[key], !queue.isEmpty {
+                let a = queue.removeFirst()
+                alertsByKey[key] = queue
+                guard let src = a.srcZone else { throw fail("src_zone", "missing", line: a.line) }
+                guard let dest = a.destZone else { throw fail("dest_zone", "missing", line: a.line) }
+                flow.srcZone = try zone(src, "src_zone", line: a.line)
+                flow.destZone = try zone(dest, "dest_zone", line: a.line)
+                flow.initiatorMethod = a.initiator
+                for t in a.vlan ?? [] {
+                    guard t <= 4095 else { throw fail("vlan", "not a list of VLAN ids", line: a.line) }
+                    flow.vlan.append(UInt16(t))
+                }
+                if flow.evidence == nil, let file = a.evidence { flow.evidence = AuditReport.Evidence(path: file) }
+            } else {
+                // No alert record for it (the file was cut, or filtered): the zones follow from zones.conf.
+                flow.srcZone = policy.zoneMap.lookup(flow.srcIP)
+                flow.destZone = policy.zoneMap.lookup(flow.destIP)
+            }
+            violations.append(flow)
+        }
+
+        return AuditReport(
+            provenance: provenance, policy: policy, sensor: s.sensor,
+            totals: AuditReport.Totals(
+                packets: s.packets, bytes: s.bytes, ipPackets: s.ipPackets, nonIPPackets: s.nonIPPackets,
+                flows: s.flows),
+            files: files,
+            flowTable: AuditReport.FlowTableUse(
+                capacity: Int(clamping: s.flowTable.capacity), activeAtEnd: Int(clamping: s.flowTable.activeAtEnd),
+                evicted: s.flowTable.evicted),
+            droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import ZonesepCapture
+import ZonesepCrypto
+import ZonesepOutput
+import ZonesepSavedRun
+
+/// The report's file system side: the digest of zones.conf and writing the result.
+enum ReportFile {
+    static func provenance(configPath: String) throws(ReportError) -> AuditReport.Provenance {
+        AuditReport.Provenance(
+            zonesepVersion: Zonesep.version, libpcapVersion: PcapFile.libraryVersion, configPath: configPath,
+            configSHA256: try sha256(ofFile: configPath))
+    }
+
+    /// SHA-256 of a file, read in 64 KiB pieces.
+    static func sha256(ofFile path: String) throws(ReportError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ReportError("\(path): cannot be read to compute its SHA-256")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while true {
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 1 << 16) } catch {
+                throw ReportError("\(path): read error while computing its SHA-256: \(error.localizedDescription)")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            chunk.withUnsafeBytes { hasher.update($0) }
+        }
+        return SHA256.hex(hasher.finalize())
+    }
+
+    /// The directory must exist and be writable, and the path must not be a directory.
+    static func checkWritable(_ path: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw ValidationError("report file \(path) is a directory")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let parent = dir.isEmpty ? "." : dir
+        guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("report file \(path): directory \(parent) does not exist")
+        }
+        guard fm.isWritableFile(atPath: parent) else {
+            throw ValidationError("report file \(path): directory \(parent) is not writable")
+        }
+    }
+
+    /// Writes through a temporary file renamed into place, so a reader never sees half a report.
+    static func write(_ text: String, to path: String) throws(ReportError) {
+        if path == "-" {
+            let out = LineWriter(fd: 1)
+            out.write(line: String(text.dropLast(text.hasSuffix("\n") ? 1 : 0)))
+            out.flush()
+            if let failure = out.failure { throw ReportError("cannot write the report to standard output: \(failure)") }
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ReportError("cannot write the report to \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,10 +1,6 @@
+import Foundation
 import ZonesepCore
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import ZonesepOutput
 
 /// A run saved as JSON Lines (what `replay --output json` writes), read back into the report model. Alert
 /// records give each violating flow its zones, VLANs and initiator method; the closing summary record gives

@@ -68,6 +68,18 @@ struct DeliveryOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "Append a flow record (JSON Lines) for every flow when it ends, allowed or not (watch: SIGHUP reopens it).",
+            valueName: "file"))
+    var flows: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Rotate the --flows file, as --alerts-rotate does the alerts file.", valueName: "rule"))
+    var flowsRotate: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "Fold alerts for the same rule, initiator, responder, port and protocol within this packet-time window "
                 + "into the first, which gets an alert_update record with the count when it closes: 0 (off), "
                 + "N s, N m, N h. Default: 1h for watch, 0 for replay (an audit lists every violating flow).",
@@ -143,6 +155,13 @@ struct DeliveryOptions: ParsableArguments {
                 throw ValidationError("--alerts-rotate: '\(r)' is neither size:N[K|M|G] (N > 0) nor day")
             }
         }
+        if let r = flowsRotate {
+            if flows == nil { throw ValidationError("--flows-rotate needs --flows FILE") }
+            if AlertFile.Rotation.parse(r) == nil {
+                throw ValidationError("--flows-rotate: '\(r)' is neither size:N[K|M|G] (N > 0) nor day")
+            }
+        }
+        if let f = flows, f == alerts { throw ValidationError("--flows and --alerts must name different files") }
         if let w = suppressWindow, DeliveryOptions.duration(w) == nil {
             throw ValidationError("--suppress-window: '\(w)' is not a duration (0, 90s, 30m, 1h)")
         }
@@ -175,6 +194,8 @@ struct DeliveryOptions: ParsableArguments {
         c.syslogTLS = syslogCa.map { SyslogTLSFiles(caFile: $0, certFile: syslogCert, keyFile: syslogKey) }
         c.alertsPath = alerts
         c.alertsRotation = alertsRotate.flatMap(AlertFile.Rotation.parse) ?? .none
+        c.flowsPath = flows
+        c.flowsRotation = flowsRotate.flatMap(AlertFile.Rotation.parse) ?? .none
         c.suppressWindowMicros = suppressWindow.flatMap(DeliveryOptions.duration) ?? defaultSuppressWindow
         c.maxAlertRate = maxAlertRate
         c.suppressMaxWindows = maxSuppressWindows

@@ -58,6 +58,8 @@ public final class AlertFile {
 
     /// The `sink` value of this sink's `sink_gap` records.
     public static let sinkName = "alerts-file"
+    /// This file's `sink` value (`flows-file` for `--flows`, which uses the same writer).
+    public var sinkName = AlertFile.sinkName
 
     public init(path: String, rotation: Rotation = .none) throws(AlertFileError) {
         self.path = path
@@ -132,7 +134,7 @@ public final class AlertFile {
         var o = JSONObject()
         o.add("timestamp", Timestamp.rfc3339(micros))
         o.add("event_type", "sink_gap")
-        o.add("sink", AlertFile.sinkName)
+        o.add("sink", sinkName)
         o.add("lost", p.count)
         o.add("first_lost", Timestamp.rfc3339(p.first))
         o.add("last_lost", Timestamp.rfc3339(p.last))

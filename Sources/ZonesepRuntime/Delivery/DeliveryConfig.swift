@@ -12,6 +12,9 @@ public struct DeliveryConfig: Sendable {
     public var syslogTLS: SyslogTLSFiles?
     public var alertsPath: String?
     public var alertsRotation = AlertFile.Rotation.none
+    /// `--flows FILE`: every ended flow's record.
+    public var flowsPath: String?
+    public var flowsRotation = AlertFile.Rotation.none
     /// 0: no folding.
     public var suppressWindowMicros: Int64 = 0
     /// The most suppression windows open at once.
@@ -29,7 +32,7 @@ public struct DeliveryConfig: Sendable {
 
     /// Anything beyond plain alerts on stdout.
     public var isActive: Bool {
-        !syslog.isEmpty || alertsPath != nil || evidenceDirectory != nil || maxAlertRate > 0
+        !syslog.isEmpty || alertsPath != nil || flowsPath != nil || evidenceDirectory != nil || maxAlertRate > 0
             || suppressWindowMicros > 0
     }
 }

@@ -17,6 +17,8 @@ public final class DeliveryPipeline {
     public let config: DeliveryConfig
     public let stdout: StdoutSink
     public let alertFile: AlertFileSink?
+    /// `--flows FILE`: fed by engine events directly (every flow's end), beside the alert chain.
+    public let flowFile: FlowFileSink?
     public let syslog: SyslogSink?
     public let evidence: EvidenceSink?
     public let suppression: SuppressingSink?
@@ -36,6 +38,13 @@ public final class DeliveryPipeline {
             }
         } catch {
             throw DeliveryError(description: "--alerts \(error.description)")
+        }
+        do {
+            flowFile = try config.flowsPath.map { path throws(AlertFileError) in
+                try FlowFileSink(path: path, rotation: config.flowsRotation)
+            }
+        } catch {
+            throw DeliveryError(description: "--flows \(error.description)")
         }
         var senders: [SyslogSender] = []
         for destination in config.syslog {
@@ -90,7 +99,7 @@ public final class DeliveryPipeline {
     /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence.
     public func eventSinks(session: Int) -> [EventSink] {
         [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
-            + (evidence.map { [$0.tap(session: session)] } ?? [])
+            + (evidence.map { [$0.tap(session: session)] } ?? []) + (flowFile.map { [$0] } ?? [])
     }
 
     /// A record made outside the engine (watch's stats and summary): stdout and the alerts file.
@@ -115,8 +124,11 @@ public final class DeliveryPipeline {
         return d
     }
 
-    /// SIGHUP: reopens the alerts file (logrotate moved it away).
-    public func reopenAlertFile() { alertFile?.reopen() }
+    /// SIGHUP: reopens the alerts and flows files (logrotate moved them away).
+    public func reopenAlertFile() {
+        alertFile?.reopen()
+        flowFile?.reopen()
+    }
 
     /// The end of the run, after every session has ended its flows (packet time `now`: the last packet):
     /// the last windows and evidence files close, syslog gets its flush timeout, and the counts go into the
@@ -144,6 +156,7 @@ public final class DeliveryPipeline {
     public func sinkCounts() -> [SinkCounts] {
         var out = [stdout.counts]
         if let f = alertFile { out.append(f.counts) }
+        if let f = flowFile { out.append(f.counts) }
         for s in syslog?.senders ?? [] {
             let st = s.currentStats
             out.append(
@@ -161,5 +174,8 @@ public final class DeliveryPipeline {
     }
 
     /// Closes the alerts file after the summary went in.
-    public func close() { alertFile?.close() }
+    public func close() {
+        alertFile?.close()
+        flowFile?.close()
+    }
 }

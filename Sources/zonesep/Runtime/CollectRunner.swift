@@ -55,7 +55,9 @@ final class CollectRunner {
         defer { for fd in sockets { close(fd) } }
 
         let alerts = CollectAlerts(head: delivery.head)
-        let table = ExportFlowTable(policy: policy, capacity: settings.maxFlows, sink: alerts)
+        let table = ExportFlowTable(
+            policy: policy, capacity: settings.maxFlows,
+            sink: delivery.flowFile.map { SinkFanout([alerts, $0]) } ?? alerts)
         alerts.table = table
         var decoder = FlowExportDecoder()
         Diagnostics.note(

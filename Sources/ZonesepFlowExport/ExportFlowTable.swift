@@ -207,7 +207,9 @@ public final class ExportFlowTable {
         let e = entries[i]
         index[e.key.withoutVLANs] = nil
         free.append(i)
-        let wanted: EventInterests = e.rule != FlowEntry.noVerdict ? [.violationEnds, .flowEnds] : [.flowEnds]
+        let wanted: EventInterests =
+            e.rule != FlowEntry.noVerdict
+            ? [.violationEnds, .flowEnds] : e.declaration >= 0 ? [.declaredEnds, .flowEnds] : [.flowEnds]
         if !sink.interests.isDisjoint(with: wanted) {
             events.append(EngineEvent(kind: .flowEnded, flow: e, endReason: e.endReason(reason)))
             eventOrigins.append(origins[i])

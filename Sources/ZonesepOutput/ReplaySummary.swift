@@ -34,6 +34,8 @@ public struct ReplaySummary: Sendable {
     public var alertsRateLimited: UInt64 = 0
     /// Syslog, alerts file and evidence counts, when any of them was asked for.
     public var delivery: DeliverySummary?
+    /// Every declaration of the policy with what it allowed, in `Policy.declarations` order.
+    public var declarations: [DeclarationUse] = []
 
     public init(
         policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
@@ -139,6 +141,7 @@ public struct ReplaySummary: Sendable {
                     return x.json
                 }))
         o.add("violations_omitted", violationsOmitted)
+        o.addRaw("declarations", JSONObject.array(declarations.map { declarationJSON($0) }))
         o.addRaw(
             "files",
             JSONObject.array(
@@ -153,6 +156,43 @@ public struct ReplaySummary: Sendable {
                     return x.json
                 }))
         return o.json
+    }
+
+    /// One entry of `declarations`: an exception also has `expires`, `expiring`, `expired` and
+    /// `flows_after_expiry`.
+    func declarationJSON(_ d: DeclarationUse) -> String {
+        let last = counters.lastPacketMicros
+        var x = JSONObject()
+        x.add("type", d.kind.name)
+        x.add("name", d.name)
+        x.add("flows", d.flows)
+        x.add("packets", d.packets)
+        x.add("bytes", d.bytes)
+        x.add("first_seen", d.firstSeenMicros.map(Timestamp.rfc3339))
+        x.add("last_seen", d.lastSeenMicros.map(Timestamp.rfc3339))
+        x.add("unused", d.unused)
+        if d.kind == .exception {
+            x.add("expires", d.expiresAtMicros.map(Timestamp.rfc3339))
+            x.add("expiring", d.expiring(at: last))
+            x.add("expired", d.expired(at: last))
+            x.add("flows_after_expiry", d.flowsAfterExpiry)
+        }
+        return x.json
+    }
+
+    /// The declarations as text rows: type, name, flows, packets, bytes, last use, and a note for review.
+    public static func declarationRows(_ ds: [DeclarationUse], lastPacket: Int64?) -> [[String]] {
+        ds.map { d in
+            var notes: [String] = []
+            if d.unused { notes.append("unused") }
+            if d.expiring(at: lastPacket) { notes.append("expiring") }
+            if d.expired(at: lastPacket) { notes.append("expired") }
+            if d.flowsAfterExpiry > 0 { notes.append("\(d.flowsAfterExpiry) flows after expiry") }
+            return [
+                d.kind.name, d.name, "\(d.flows)", "\(d.packets)", "\(d.bytes)",
+                d.lastSeenMicros.map(Timestamp.rfc3339) ?? "-", notes.joined(separator: ", "),
+            ]
+        }
     }
 
     /// The summary as aligned tables for a terminal.
@@ -199,6 +239,15 @@ public struct ReplaySummary: Sendable {
         }
         out += TextTable.render(
             [["from", "to", "packets", "bytes", "flows", ""]] + rows, header: true, rightAlign: [2, 3, 4])
+
+        out += "\nDeclarations (flows each allowed; unused and expiring ones to review)\n"
+        out +=
+            declarations.isEmpty
+            ? "  none\n"
+            : TextTable.render(
+                [["type", "name", "flows", "packets", "bytes", "last used", "review"]]
+                    + ReplaySummary.declarationRows(declarations, lastPacket: counters.lastPacketMicros),
+                header: true, rightAlign: [2, 3, 4])
 
         out += "\nFiles\n"
         out += TextTable.render(

@@ -1,8 +1,8 @@
 import ZonesepCore
 import ZonesepOutput
 
-/// One engine and what listens to it: the run's delivery sinks and this session's own collector of
-/// violating flows for the summary. `replay` runs one session; `watch` one per capture worker.
+/// One engine and what listens to it: the run's delivery sinks and this session's own collectors for the
+/// summary: the violating flows, and what each declaration allowed. `replay` runs one session; `watch` one per capture worker.
 ///
 /// Frames always go through the engine in batches: the sinks hear about them through events, so no
 /// output takes a frame off the batched path.
@@ -10,14 +10,17 @@ public final class Session {
     public private(set) var policy: Policy
     public let verifier: Verifier
     private let collector: ViolationCollector
+    private let audit: DeclarationAudit
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
-    /// other; the collector of violations is added here.
+    /// other; the collectors of violations and of declarations' use are added here.
     public init(policy: Policy, maxFlows: Int, sinks: [EventSink]) {
         self.policy = policy
         let collector = ViolationCollector()
         self.collector = collector
-        verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector]))
+        let audit = DeclarationAudit(policy: policy)
+        self.audit = audit
+        verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit]))
     }
 
     /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the
@@ -42,6 +45,7 @@ public final class Session {
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity, violations: collector.inStartOrder)
         summary.violationsOmitted = collector.omitted
+        summary.declarations = audit.declarations(for: policy)
         return summary
     }
 }

@@ -140,6 +140,31 @@ struct SavedRunBuilder {
             flowTable: AuditReport.FlowTableUse(
                 capacity: Int(clamping: s.flowTable.capacity), activeAtEnd: Int(clamping: s.flowTable.activeAtEnd),
                 evicted: s.flowTable.evicted),
-            droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations)
+            droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations,
+            declarations: try declarations(s.declarations))
+    }
+
+    /// The summary's `declarations`, nil for a run saved before they were recorded.
+    func declarations(_ list: [SummaryRecord.DeclarationEntry]?) throws(ReportError) -> [DeclarationUse]? {
+        guard let list else { return nil }
+        var out: [DeclarationUse] = []
+        for (i, d) in list.enumerated() {
+            let at = "declarations[\(i)]."
+            guard let kind = DeclarationKind.allCases.first(where: { $0.name == d.type }) else {
+                throw fail(at + "type", "'\(d.type)' is not conduit, sanitisation, gateway or exception")
+            }
+            var first: Int64?
+            var last: Int64?
+            var expires: Int64?
+            if let t = d.firstSeen { first = try time(t, at + "first_seen") }
+            if let t = d.lastSeen { last = try time(t, at + "last_seen") }
+            if kind == .exception, let t = d.expires { expires = try time(t, at + "expires") }
+            out.append(
+                DeclarationUse(
+                    kind: kind, name: d.name, flows: d.flows, packets: d.packets, bytes: d.bytes,
+                    firstSeenMicros: first, lastSeenMicros: last, expiresAtMicros: expires,
+                    flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0))
+        }
+        return out
     }
 }

@@ -131,6 +131,18 @@ final class ReportBrowserTests: XCTestCase {
             dom.distance(from: dom.startIndex, to: dom.range(of: "id=\"matrix\"")?.lowerBound ?? dom.endIndex),
             "the verdict comes before everything else")
 
+        // What each declaration allowed: every one of zones.conf's eight, the expiring and the expired exception
+        // marked for review.
+        guard let dStart = dom.range(of: "<table class=\"grid\" id=\"declarations-table\""),
+            let dEnd = dom.range(of: "</table>", range: dStart.upperBound..<dom.endIndex)
+        else { return XCTFail("no declarations table in the DOM") }
+        let declarations = String(dom[dStart.lowerBound..<dEnd.upperBound])
+        XCTAssertEqual(occurrences(of: "<tr data-declaration=", in: declarations), 8)
+        XCTAssertEqual(occurrences(of: "data-declaration=\"exception\"", in: declarations), 3)
+        XCTAssertEqual(occurrences(of: "<span class=\"sub\">expiring</span>", in: declarations), 1)
+        XCTAssertEqual(occurrences(of: "<span class=\"sub\">expired</span>", in: declarations), 1)
+        XCTAssertTrue(declarations.contains("flows after expiry"), declarations)
+
         // The flow heat map, with the cells the policy restricts outlined and violations counted in them.
         guard let start = dom.range(of: "<table class=\"heatmap\" id=\"matrix-flows\""),
             let end = dom.range(of: "</table>", range: start.upperBound..<dom.endIndex)

@@ -13,7 +13,7 @@ final class ReportTablesTests: XCTestCase {
             tables.map(\.id),
             [
                 "scope", "verdict", "violations", "hosts", "matrix", "zones", "conduits", "sanitisation", "gateways",
-                "exceptions", "files", "limits", "anomalies",
+                "exceptions", "declarations", "files", "limits", "anomalies",
             ])
         for t in tables {
             for row in t.rows { XCTAssertEqual(row.count, t.header.count, "\(t.id): \(row)") }

@@ -47,6 +47,7 @@ public final class Verifier {
         var wantsViolationStarts = false
         var wantsAllEnds = false
         var wantsViolationEnds = false
+        var wantsDeclaredEnds = false
         /// The frames being processed (what `flaggedPacket` events index) and the index of the current one.
         var frames = UnsafeBufferPointer<Frame>(start: nil, count: 0)
         var frameIndex: Int32 = 0
@@ -112,6 +113,7 @@ public final class Verifier {
         state.pointee.wantsViolationStarts = wants.contains(.violationStarts) || wants.contains(.flowStarts)
         state.pointee.wantsAllEnds = wants.contains(.flowEnds)
         state.pointee.wantsViolationEnds = wants.contains(.violationEnds) || wants.contains(.flowEnds)
+        state.pointee.wantsDeclaredEnds = wants.contains(.declaredEnds) || wants.contains(.flowEnds)
         singleFrame = .allocate(capacity: 1)
         singleFrame.initialize(
             to: Frame(timestamp: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0), wireLength: 0))
@@ -598,7 +600,11 @@ public final class Verifier {
     }
     /// A flow leaves the table: an event, when the sink wants it.
     func endFlow(_ e: FlowEntry, _ reason: FlowEndReason) {
-        if e.rule != FlowEntry.noVerdict ? state.pointee.wantsViolationEnds : state.pointee.wantsAllEnds {
+        let wanted =
+            e.rule != FlowEntry.noVerdict
+            ? state.pointee.wantsViolationEnds
+            : state.pointee.wantsAllEnds || (e.declaration >= 0 && state.pointee.wantsDeclaredEnds)
+        if wanted {
             emit(EngineEvent(kind: .flowEnded, flow: e, endReason: reason))
         }
     }

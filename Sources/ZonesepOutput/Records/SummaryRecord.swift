@@ -19,12 +19,15 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var matrix: Matrix
     public var violations: [Violation]
     public var violationsOmitted: UInt64?
+    /// What each declaration allowed; absent from runs saved before it was recorded.
+    public var declarations: [DeclarationEntry]?
     public var files: [File]
     /// Packets the capture dropped, when a live run knew it (a replay does not write it).
     public var dropped: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
+        case declarations
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"
@@ -84,6 +87,26 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case flows
             case srcZone = "src_zone"
             case destZone = "dest_zone"
+        }
+    }
+
+    /// One entry of `declarations`: `expires` and `flows_after_expiry` for exceptions only.
+    public struct DeclarationEntry: Decodable, Sendable, Equatable {
+        public var type: String
+        public var name: String
+        public var flows: UInt64
+        public var packets: UInt64
+        public var bytes: UInt64
+        public var firstSeen: String?
+        public var lastSeen: String?
+        public var expires: String?
+        public var flowsAfterExpiry: UInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case type, name, flows, packets, bytes, expires
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+            case flowsAfterExpiry = "flows_after_expiry"
         }
     }
 

@@ -30,6 +30,6 @@ extension AuditReport {
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
                     bytes: v.bytes, end: v.end.name,
                     evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) })
-            })
+            }, declarations: s.declarations)
     }
 }

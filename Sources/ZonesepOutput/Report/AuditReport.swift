@@ -165,11 +165,14 @@ public struct AuditReport: Sendable {
     public var matrix: ZoneMatrix
     /// In the order the alerts were raised.
     public var violations: [ViolatingFlow]
+    /// What each declaration allowed, in `Policy.declarations` order; nil for a saved run from before
+    /// declarations were audited.
+    public var declarations: [DeclarationUse]?
 
     public init(
         provenance: Provenance, policy: Policy, sensor: String, totals: Totals, files: [CaptureFile],
         flowTable: FlowTableUse, droppedPackets: UInt64? = nil, anomalies: [AnomalyCount], matrix: ZoneMatrix,
-        violations: [ViolatingFlow]
+        violations: [ViolatingFlow], declarations: [DeclarationUse]? = nil
     ) {
         self.provenance = provenance
         self.policy = policy
@@ -181,6 +184,7 @@ public struct AuditReport: Sendable {
         self.anomalies = anomalies
         self.matrix = matrix
         self.violations = violations
+        self.declarations = declarations
     }
 }
 

@@ -430,7 +430,51 @@ public enum ReportHTML {
             }
             h += "</tbody>\n</table>\n"
         }
+        declarationUse(r, &h)
         h += "</section>\n"
+    }
+
+    /// What each declaration allowed in the run: unused ones and exceptions near or past expiry marked for
+    /// the review the policy asks for (対策基準: exceptions are withdrawn when no longer needed).
+    static func declarationUse(_ r: AuditReport, _ h: inout String) {
+        h += "<h3>宣言の利用状況<span class=\"en\">What each declaration allowed in this run</span></h3>\n"
+        guard let ds = r.declarations else {
+            h += "<p class=\"note\">記録なし <span class=\"en\">not recorded in this saved run</span></p>\n"
+            return
+        }
+        if ds.isEmpty {
+            h += "<p class=\"note\">宣言なし <span class=\"en\">no declarations</span></p>\n"
+            return
+        }
+        let last = r.lastPacketMicros
+        h += "<table class=\"grid\" id=\"declarations-table\">\n<thead><tr><th>種類 <span class=\"en\">type</span></th>"
+        h += "<th>名前 <span class=\"en\">name</span></th><th class=\"num\">フロー <span class=\"en\">flows</span></th>"
+        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
+        h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th>"
+        h += "<th>最初 <span class=\"en\">first use</span></th><th>最後 <span class=\"en\">last use</span></th>"
+        h += "<th>見直し <span class=\"en\">review</span></th></tr></thead>\n<tbody>\n"
+        for d in ds {
+            var badges: [String] = []
+            if d.unused { badges.append("<span class=\"badge warn\">未使用</span> <span class=\"sub\">unused</span>") }
+            if d.expiring(at: last) {
+                badges.append("<span class=\"badge warn\">期限間近</span> <span class=\"sub\">expiring</span>")
+            }
+            if d.expired(at: last) {
+                badges.append("<span class=\"badge bad\">期限切れ</span> <span class=\"sub\">expired</span>")
+            }
+            if d.flowsAfterExpiry > 0 {
+                badges.append("<span class=\"sub\">期限後の要求 \(n(d.flowsAfterExpiry)) flows after expiry</span>")
+            }
+            h += "<tr data-declaration=\"\(e(d.kind.name))\"><td>\(e(d.kind.name))</td><td>\(e(d.name))</td>"
+            h += "<td class=\"num\">\(n(d.flows))</td><td class=\"num\">\(n(d.packets))</td>"
+            h += "<td class=\"num\">\(n(d.bytes))</td>"
+            h += "<td>\(d.firstSeenMicros.map { e(ReportText.jst($0)) } ?? "-")</td>"
+            h += "<td>\(d.lastSeenMicros.map { e(ReportText.jst($0)) } ?? "-")</td>"
+            h += "<td>\(badges.joined(separator: " "))</td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n"
+        h += "<p class=\"note\">時刻は日本時間。期限間近: 最後のパケットから30日以内に期限。<span class=\"en\">Times in JST. "
+        h += "Expiring: expires within 30 days of the last packet.</span></p>\n"
     }
 
     // MARK: - Scope and limits

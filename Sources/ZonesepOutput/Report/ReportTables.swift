@@ -162,6 +162,19 @@ extension AuditReport {
                     ]
                 }))
 
+        if let ds = declarations {
+            out.append(
+                ReportTable(
+                    id: "declarations", title: "宣言の利用状況", titleEnglish: "What each declaration allowed",
+                    header: [
+                        "種類 type", "名前 name", "フロー flows", "パケット packets", "バイト bytes", "最初 first use",
+                        "最後 last use", "見直し review",
+                    ],
+                    rows: ReplaySummary.declarationRows(ds, lastPacket: lastPacketMicros).enumerated().map { i, row in
+                        [row[0], row[1], row[2], row[3], row[4], opt(ds[i].firstSeenMicros), opt(ds[i].lastSeenMicros)]
+                            + [row[6]]
+                    }, numeric: [2, 3, 4]))
+        }
         out.append(
             ReportTable(
                 id: "files", title: "取得ファイル", titleEnglish: "Capture files",

@@ -143,6 +143,9 @@ public enum SummaryMerge {
             total.flowCapacity += p.flowCapacity
             total.violations += p.violations
             total.violationsOmitted &+= p.violationsOmitted
+            if p.declarations.count == total.declarations.count {
+                for i in total.declarations.indices { total.declarations[i].add(p.declarations[i]) }
+            }
         }
         if parts.count > 1 {
             // Flow serials are per worker: order by when each flow began instead.

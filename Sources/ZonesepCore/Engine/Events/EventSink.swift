@@ -26,6 +26,9 @@ public struct EventInterests: OptionSet, Sendable {
     public static let violationEnds = EventInterests(rawValue: 8)
     /// Ends of every flow (flow records).
     public static let flowEnds = EventInterests(rawValue: 16)
+    /// Ends of flows that a declaration allowed (the audit of the policy's declarations): with flows
+    /// allowed without one (most), they cost nothing.
+    public static let declaredEnds = EventInterests(rawValue: 32)
 }
 
 /// A batch of events and what they refer to: the frames of the engine's current batch (for

@@ -1,0 +1,64 @@
+import ZonesepCore
+
+/// The sink behind the summary's `declarations`: credits each ended flow to the declaration that allowed
+/// it, and each violating flow that an expired exception would have allowed to that exception.
+///
+/// It asks only for the ends of flows a declaration allowed and of violating flows, so flows allowed
+/// without a declaration (most of them) cost it nothing. The expired exception is not kept in the flow
+/// entry (it must stay two cache lines): it is judged again here, once per violating flow, at the flow's
+/// first packet time.
+public final class DeclarationAudit: EventSink {
+    public let interests: EventInterests = [.declaredEnds, .violationEnds]
+    private var uses: [DeclarationUse] = []
+    private var epoch = -1
+
+    public init(policy: Policy) {
+        uses = policy.declarations.map(DeclarationUse.init)
+        epoch = 0
+    }
+
+    public func consume(_ batch: EventBatch) {
+        if batch.policyEpoch != epoch { remap(to: batch.policy, epoch: batch.policyEpoch) }
+        for e in batch.events where e.kind == .flowEnded {
+            let f = e.flow
+            if f.verdict == nil {
+                let i = Int(f.declaration)
+                if i >= 0 && i < uses.count { uses[i].credit(f) }
+            } else if let rule = f.verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
+                let x = batch.policy.judge(DeclarationAudit.ends(of: f), at: f.firstSeen).expiredException
+                if x >= 0 && x < uses.count { uses[x].flowsAfterExpiry &+= 1 }
+            }
+        }
+    }
+
+    /// Every declaration of `policy` (the one in force at the end), in `Policy.declarations` order, with
+    /// the counts of the declarations of the same kind and name.
+    public func declarations(for policy: Policy) -> [DeclarationUse] {
+        var old: [String: DeclarationUse] = [:]
+        for u in uses { old["\(u.kind.name)\u{0}\(u.name)"] = u }
+        return policy.declarations.map { d in
+            var u = DeclarationUse(d)
+            if let o = old["\(d.kind.name)\u{0}\(d.name)"] { u.add(o) }
+            return u
+        }
+    }
+
+    /// A reload swapped the policy: counts carry over to the declarations of the same kind and name.
+    private func remap(to policy: Policy, epoch: Int) {
+        uses = declarations(for: policy)
+        self.epoch = epoch
+    }
+
+    /// The flow's two ends as the policy judges them, initiator first.
+    static func ends(of f: FlowEntry) -> FlowEnds {
+        let k = f.key
+        let a = f.initiatorIsA
+        let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+        return FlowEnds(
+            initiator: a ? k.addressA : k.addressB, responder: a ? k.addressB : k.addressA,
+            initiatorZone: f.initiatorZone, responderZone: f.responderZone, proto: k.proto,
+            port: ports ? (a ? k.portB : k.portA) : nil,
+            initiatorMAC: f.hasMACs ? MACAddress(rawValue: a ? f.macA : f.macB) : nil,
+            responderMAC: f.hasMACs ? MACAddress(rawValue: a ? f.macB : f.macA) : nil)
+    }
+}

@@ -9,7 +9,6 @@ let package = Package(
         .library(name: "ZonesepConfig", targets: ["ZonesepConfig"]),
         .library(name: "ZonesepFlowExport", targets: ["ZonesepFlowExport"]),
         // For the fuzzers (Fuzz/), which build as a package of their own.
-        .library(name: "ZonesepConfig", targets: ["ZonesepConfig"]),
         .library(name: "ZonesepCapture", targets: ["ZonesepCapture"]),
         .library(name: "ZonesepOutput", targets: ["ZonesepOutput"]),
         .library(name: "ZonesepSavedRun", targets: ["ZonesepSavedRun"]),

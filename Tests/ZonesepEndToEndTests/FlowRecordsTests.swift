@@ -96,4 +96,49 @@ final class FlowRecordsTests: XCTestCase {
         XCTAssertEqual(conduit?["src_zone"] as? String, "mynumber")
         XCTAssertEqual(conduit?["dest_port"].flatMap(JSONLines.int), 443)
     }
+
+    /// `--flows-rotate size:N` rotates the flows file between whole records, like the alerts file: every
+    /// flow is in exactly one of the files. Misuse of the options is refused before anything is read.
+    func testFlowsFileRotatesBySizeAndOptionsAreChecked() throws {
+        let root = try Harness.repositoryRoot()
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("zonesep-flows-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        let flowsFile = dir.appendingPathComponent("flows.jsonl")
+        let zonesep = try Harness.zonesep()
+        let conf = root.appendingPathComponent("zones.conf").path
+        let captures = root.appendingPathComponent("captures").path
+        let outcome = try Harness.run(
+            zonesep,
+            [
+                "replay", "--config", conf, "--output", "json", "--flows", flowsFile.path, "--flows-rotate", "size:4K",
+                captures,
+            ], timeout: 120)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let summary = try XCTUnwrap(JSONLines.replay(outcome).summary)
+        let files = try fm.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("flows.jsonl") }
+        XCTAssertGreaterThan(files.count, 2, "53 records of about 600 bytes in files of 4 KiB: \(files)")
+        var total = 0
+        for f in files {
+            let data = try Data(contentsOf: dir.appendingPathComponent(f))
+            XCTAssertLessThanOrEqual(data.count, 4096, f)
+            XCTAssertEqual(data.last, 0x0a, "\(f) ends with a whole line")
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                XCTAssertEqual(JSONLines.object(line)?["event_type"] as? String, "flow", String(line))
+                total += 1
+            }
+        }
+        XCTAssertEqual(total, JSONLines.int(summary["flows"]))
+
+        let alone = try Harness.run(
+            zonesep, ["replay", "--config", conf, "--flows-rotate", "day", captures], timeout: 60)
+        XCTAssertEqual(alone.status, 2)
+        XCTAssertTrue(alone.stderrText.contains("--flows-rotate needs --flows FILE"), alone.stderrText)
+        let same = dir.appendingPathComponent("same.jsonl").path
+        let shared = try Harness.run(
+            zonesep, ["replay", "--config", conf, "--flows", same, "--alerts", same, captures], timeout: 60)
+        XCTAssertEqual(shared.status, 2)
+        XCTAssertTrue(shared.stderrText.contains("different files"), shared.stderrText)
+    }
 }

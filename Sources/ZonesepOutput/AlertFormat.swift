@@ -74,6 +74,7 @@ public struct AlertFormat: Sendable {
         o.add("dest_zone", map.name(of: a.destZone))
         o.add("initiator", a.initiator.name)
         o.addRaw("vlan", JSONObject.array(a.vlans.map { "\($0)" }))
+        if !a.tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(a.tunnels)) }
         o.add("src_mac", a.srcMAC?.description)
         o.add("dest_mac", a.destMAC?.description)
         o.add("flow_id", flowID(a))
@@ -85,7 +86,31 @@ public struct AlertFormat: Sendable {
     /// One line for a terminal: time, severity, rule, then the message.
     public func text(_ a: Alert) -> String {
         let vlan = a.vlans.isEmpty ? "" : " vlan " + a.vlans.map(String.init).joined(separator: "/")
+        let tunnel =
+            a.tunnels.isEmpty ? "" : " inside " + a.tunnels.map(AlertFormat.tunnelText).joined(separator: " > ")
         return "\(Timestamp.rfc3339(a.timestampMicros))  \(a.rule.severity.rawValue.uppercased())  "
-            + "\(a.rule.name)  \(message(a)) [initiator: \(a.initiator.name)\(vlan)]"
+            + "\(a.rule.name)  \(message(a)) [initiator: \(a.initiator.name)\(vlan)\(tunnel)]"
+    }
+
+    /// The alert's `tunnel` list: each layer outermost first, `{"type", "src", "dst", "id"}` (null where the
+    /// layer has no outer IP header or no identifier).
+    public static func tunnelJSON(_ layers: [TunnelLayer]) -> String {
+        JSONObject.array(
+            layers.map { l -> String in
+                var o = JSONObject()
+                o.add("type", l.type.name)
+                o.add("src", l.addresses?.src.description)
+                o.add("dst", l.addresses?.dst.description)
+                o.add("id", l.identifier)
+                return o.json
+            })
+    }
+
+    /// One layer for the text line: "vxlan 192.0.2.1→192.0.2.2 id 5001".
+    static func tunnelText(_ l: TunnelLayer) -> String {
+        var s = l.type.name
+        if let a = l.addresses { s += " \(a.src)→\(a.dst)" }
+        if let id = l.identifier { s += " id \(id)" }
+        return s
     }
 }

@@ -94,6 +94,7 @@ public struct ReplaySummary: Sendable {
         var anomalies = JSONObject()
         for k in DecodeAnomaly.allCases where counters.count(k) > 0 { anomalies.add(k.name, counters.count(k)) }
         o.addRaw("anomalies", anomalies.json)
+        o.addRaw("coverage", CoverageReport.json(counters))
         let cells = cells()
         let packetCells = cells.filter { $0.packets > 0 }.map { c -> String in
             var x = JSONObject()
@@ -213,6 +214,7 @@ public struct ReplaySummary: Sendable {
             totals.append(["last packet", Timestamp.rfc3339(b)])
         }
         out += TextTable.render(totals, rightAlign: [1])
+        out += "\n" + CoverageReport.textLine(counters)
 
         out += "\nViolating flows by rule\n"
         out += TextTable.render(

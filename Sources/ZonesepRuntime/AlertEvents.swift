@@ -13,6 +13,9 @@ public final class AlertEvents: EventSink {
     /// The renderer of the map the engine judges with, remade when a reload swaps the map.
     private var format: AlertFormat?
     private var formatEpoch = -1
+    /// The first packet of a violating flow decoded again for what the flow entry does not keep (its tunnel
+    /// layers, all its VLANs): only for alerts, so the packet path stays as it is.
+    private var packet = DecodedPacket()
 
     public init(head: RecordSink, session: Int, withEvidenceField: Bool) {
         self.head = head
@@ -22,7 +25,12 @@ public final class AlertEvents: EventSink {
 
     public func consume(_ batch: EventBatch) {
         for e in batch.events where e.kind == .flowStarted && e.concernsViolation {
-            guard let a = Alert(flow: e.flow) else { continue }
+            guard var a = Alert(flow: e.flow) else { continue }
+            if let frame = batch.frame(of: e) {
+                PacketDecoder.decode(
+                    frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &packet)
+                a = a.withPacket(packet)
+            }
             head.write(
                 Record.alert(
                     a, format: format(for: batch), session: session, linkType: batch.linkType, evidence: nil,

@@ -35,6 +35,13 @@ public struct DecodedPacket: Sendable {
     @inlinable public var vlan1: UInt16 { vlanCount > 1 ? vlanIDs[1] : 0 }
     /// The innermost own VLAN id (0 when untagged): the one a host's zone declares.
     @inlinable public var innermostVLAN: UInt16 { vlanCount > 0 ? vlanIDs[Int(vlanCount) &- 1] : 0 }
+    /// The own VLANs as a flow key packs them: the count, the outermost and the innermost id.
+    @inlinable
+    public var packedVLANs: UInt32 {
+        FlowKey.packVLANs(count: vlanCount, outer: vlan0, inner: vlanCount > 1 ? innermostVLAN : 0)
+    }
+    /// The virtual network id, when the packet lies inside VXLAN, Geneve or keyed GRE.
+    @inlinable public var virtualNetwork: UInt32? { hasVNI ? vni : nil }
     /// The own VLAN ids, outermost first (allocates: for alerts, not the packet path).
     public var vlans: [UInt16] { (0..<Int(vlanCount)).map { vlanIDs[$0] } }
 
@@ -153,7 +160,10 @@ public struct DecodedPacket: Sendable {
     /// `maximumDepth` were passed already.
     @inlinable
     public mutating func enterLayer() -> Bool {
-        guard depth < DecodedPacket.maximumDepth else { return markMalformed(.encapsulationTooDeep) }
+        guard depth < DecodedPacket.maximumDepth else {
+            clearNetworkLayer()  // the packet inside is not known: no outer one stands in for it
+            return markMalformed(.encapsulationTooDeep)
+        }
         depth &+= 1
         return true
     }

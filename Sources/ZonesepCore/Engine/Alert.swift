@@ -20,15 +20,33 @@ public struct Alert: Sendable, Equatable {
     public var flowSerial: UInt64
     public var icmpType: UInt8
     public var icmpCode: UInt8
+    /// The encapsulation layers of the flow's first packet, outermost first (empty for a plain frame); set
+    /// by whoever has that packet at hand (`withPacket(_:)`).
+    public var tunnels: [TunnelLayer] = []
+    /// The flow's own VLAN ids when its first packet was at hand (all of them, however many); else the key's.
+    public var vlanIDs: [UInt16]? = nil
+    /// The virtual network id the flow lies in (VXLAN, Geneve, keyed GRE).
+    public var virtualNetwork: UInt32?
 
     public var rule: RuleID { verdict.rule }
-    public var vlans: [UInt16] { Array([vlanOuter, vlanInner].prefix(Int(vlanCount))) }
+    public var vlans: [UInt16] {
+        vlanIDs ?? Array([vlanOuter, vlanInner].prefix(Int(min(vlanCount, 2))))
+    }
+
+    /// The alert with what only the flow's first packet shows: its tunnel layers and all its own VLANs.
+    public func withPacket(_ p: DecodedPacket) -> Alert {
+        var a = self
+        a.tunnels = Array(p.tunnels)
+        a.vlanIDs = p.vlans
+        return a
+    }
 
     /// Builds the alert for a flow entry whose verdict is set.
     public init?(flow e: FlowEntry) {
         guard let rule = e.verdict else { return nil }
         let k = e.key
-        let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+        let ports =
+            k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp || k.proto == IPProtocolNumber.sctp
         timestampMicros = e.firstSeen
         verdict = Verdict(rule: rule, conduit: Int(e.declaration))
         proto = k.proto
@@ -39,7 +57,8 @@ public struct Alert: Sendable, Equatable {
         srcZone = e.initiatorZone
         destZone = e.responderZone
         initiator = e.method
-        vlanCount = UInt8(k.vlans >> 24)
+        vlanCount = k.vlanCount
+        virtualNetwork = k.virtualNetwork
         vlanOuter = UInt16(k.vlans >> 12 & 0xfff)
         vlanInner = UInt16(k.vlans & 0xfff)
         if e.hasMACs {

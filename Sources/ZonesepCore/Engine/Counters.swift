@@ -7,6 +7,15 @@ public struct Counters: Sendable {
     public var flows: UInt64 = 0
     public var anomalies = [UInt64](repeating: 0, count: DecodeAnomaly.allCases.count)
     public var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
+    /// Frames with no IP inside (ARP, LLDP, ...), malformed ones, and those not verified by reason: with the
+    /// judged ones (the rest) every frame is counted once (DESIGN.md, "Coverage").
+    public var framesWithoutIP: UInt64 = 0
+    public var framesMalformed: UInt64 = 0
+    public var notVerifiedByReason = [UInt64](repeating: 0, count: NotVerifiedReason.allCases.count)
+    /// Not-verified frames by reason and value (which EtherType, GRE protocol, ...), for naming the top
+    /// ones; at most `maximumNotVerifiedValues` distinct, the rest counted by reason only.
+    public var notVerifiedValues: [NotVerifiedValue: UInt64] = [:]
+    public static let maximumNotVerifiedValues = 64
     /// First and last packet time seen (µs), or nil before the first packet.
     public var firstPacketMicros: Int64? = nil
     public var lastPacketMicros: Int64? = nil
@@ -18,6 +27,62 @@ public struct Counters: Sendable {
 
     public func count(_ a: DecodeAnomaly) -> UInt64 { anomalies[Int(a.rawValue)] }
     public func count(_ r: RuleID) -> UInt64 { alertsByRule[Int(r.rawValue)] }
+
+    public var framesNotVerified: UInt64 { notVerifiedByReason.reduce(0, +) }
+    /// Frames whose innermost IP packet was judged: every frame not counted otherwise.
+    public var framesJudged: UInt64 { packets &- framesWithoutIP &- framesMalformed &- framesNotVerified }
+    /// The share of frames verified (judged, or known to hold no IP), 1 with no frame at all.
+    public var verifiedShare: Double {
+        packets == 0 ? 1 : Double(framesJudged + framesWithoutIP) / Double(packets)
+    }
+
+    /// Counts a frame that took the general way by where it ended (the fast lane's are all judged).
+    @inlinable
+    public mutating func count(_ coverage: FrameCoverage) {
+        switch coverage {
+        case .judged: break
+        case .noIP: framesWithoutIP &+= 1
+        case .malformed: framesMalformed &+= 1
+        case .notVerified(let reason, let value):
+            notVerifiedByReason[Int(reason.rawValue)] &+= 1
+            let key = NotVerifiedValue(reason: reason, value: value)
+            if notVerifiedValues[key] != nil || notVerifiedValues.count < Counters.maximumNotVerifiedValues {
+                notVerifiedValues[key, default: 0] &+= 1
+            }
+        }
+    }
+
+    /// Adds another table's coverage counts (workers' summaries merged into one).
+    public mutating func addCoverage(of other: Counters) {
+        framesWithoutIP &+= other.framesWithoutIP
+        framesMalformed &+= other.framesMalformed
+        for i in notVerifiedByReason.indices { notVerifiedByReason[i] &+= other.notVerifiedByReason[i] }
+        for (key, n) in other.notVerifiedValues
+        where notVerifiedValues[key] != nil
+            || notVerifiedValues.count < Counters.maximumNotVerifiedValues
+        {
+            notVerifiedValues[key, default: 0] &+= n
+        }
+    }
+
+    /// The not-verified reasons with the most frames, most first (ties by reason and value), at most `limit`.
+    public func topNotVerified(_ limit: Int) -> [(FrameCoverage, UInt64)] {
+        notVerifiedValues.sorted {
+            $0.value != $1.value
+                ? $0.value > $1.value
+                : ($0.key.reason.rawValue, $0.key.value) < ($1.key.reason.rawValue, $1.key.value)
+        }.prefix(limit).map { (FrameCoverage.notVerified($0.key.reason, $0.key.value), $0.value) }
+    }
+}
+
+/// A not-verified reason with its value (the EtherType 0x894f, the GRE protocol 0x880b, ...).
+public struct NotVerifiedValue: Hashable, Sendable {
+    public var reason: NotVerifiedReason
+    public var value: UInt32
+    public init(reason: NotVerifiedReason, value: UInt32) {
+        self.reason = reason
+        self.value = value
+    }
 }
 
 /// Zone-to-zone counts: packets and bytes by (source, destination) of each IP packet, and flows by

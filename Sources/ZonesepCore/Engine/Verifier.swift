@@ -20,6 +20,8 @@ public final class Verifier {
         return m
     }
     private var _policy: Policy
+    /// The policy's VXLAN and Geneve ports, kept beside it so the packet loop reads them from here.
+    private var tunnelPorts: TunnelPorts
     /// The judge of new flows, over `_policy`.
     private var judge: FlowJudge
     /// Where events go; nil: nowhere (the counters, matrix and returned alerts still work).
@@ -100,6 +102,7 @@ public final class Verifier {
         policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(), sink: EventSink? = nil
     ) {
         self._policy = policy
+        self.tunnelPorts = policy.config.tunnelPorts
         self.judge = FlowJudge(policy: policy)
         self.sink = sink
         self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
@@ -183,6 +186,7 @@ public final class Verifier {
         }
         state.pointee.matrix = fresh
         _policy = new
+        tunnelPorts = new.config.tunnelPorts
         judge = FlowJudge(policy: new)
         state.pointee.policyEpoch &+= 1
         let map = new.zoneMap
@@ -201,10 +205,10 @@ public final class Verifier {
         state.pointee.frames = UnsafeBufferPointer(start: singleFrame, count: 1)
         state.pointee.linkType = linkType
         state.pointee.frameIndex = 0
-        PacketDecoder.decode(bytes, linkType: linkType, into: &single.pointee)
+        PacketDecoder.decode(bytes, linkType: linkType, tunnelPorts: tunnelPorts, into: &single.pointee)
         begin(timestamp: now, wireLength: wireLength)
         let raised = processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0)
-        let alert = raised ? Alert(flow: flows[state.pointee.alertIndex]) : nil
+        let alert = raised ? Alert(flow: flows[state.pointee.alertIndex])?.withPacket(single.pointee) : nil
         flushEvents()
         return alert
     }
@@ -292,10 +296,11 @@ public final class Verifier {
         }
         for k in 0..<min(lookahead, n) { prefetchFrame(k) }
         var frame = CommonFrame()
+        let ports = tunnelPorts
         for k in 0..<n {
             if k + lookahead < n { prefetchFrame(k + lookahead) }
             let lane = lanes + k
-            if ethernet && CommonFrameDecoder.decode(batch[k].bytes, into: &frame) {
+            if ethernet && CommonFrameDecoder.decode(batch[k].bytes, tunnelPorts: ports, into: &frame) {
                 let (key, fromA) = FlowKey.canonical(
                     src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort,
                     proto: frame.proto, vlans: frame.vlans)
@@ -305,7 +310,7 @@ public final class Verifier {
                 lane.pointee.tcpFlags = frame.tcpFlags
                 lane.pointee.hash = key.hashValue64
             } else {
-                PacketDecoder.decode(batch[k].bytes, linkType: linkType, into: &decoded[k])
+                PacketDecoder.decode(batch[k].bytes, linkType: linkType, tunnelPorts: ports, into: &decoded[k])
                 lane.pointee.common = false
                 lane.pointee.hash = Verifier.keyHash(decoded[k])
             }
@@ -317,7 +322,9 @@ public final class Verifier {
     /// processed the general way. Returns whether it raised an alert, as `processDecoded` does.
     @inline(never)
     private func generalWay(_ frame: Frame, _ k: Int, linkType: LinkType) -> Bool {
-        if lanes[k].common { PacketDecoder.decode(frame.bytes, linkType: linkType, into: &decoded[k]) }
+        if lanes[k].common {
+            PacketDecoder.decode(frame.bytes, linkType: linkType, tunnelPorts: tunnelPorts, into: &decoded[k])
+        }
         current.pointee = decoded + k
         return processDecoded(timestamp: frame.timestamp, wireLength: frame.wireLength, keyHash: lanes[k].hash)
     }
@@ -431,7 +438,7 @@ public final class Verifier {
     ) -> (key: FlowKey, fromA: Bool) {
         FlowKey.canonical(
             src: t.src, srcPort: t.srcPort, dst: t.dst, dstPort: t.dstPort, proto: t.proto,
-            vlans: FlowKey.packVLANs(count: p.vlanCount, outer: p.vlan0, inner: p.vlan1))
+            vlans: p.packedVLANs, vni: p.virtualNetwork)
     }
 
     /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed
@@ -460,6 +467,7 @@ public final class Verifier {
     /// Out of line: in a batch it is the rare way, and inlined it would crowd the loop around the fast lane.
     @inline(never)
     private func processDecoded(timestamp now: Int64, wireLength: Int, keyHash: UInt64) -> Bool {
+        state.pointee.counters.count(packet.coverage)
         switch packet.outcome {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1

@@ -128,6 +128,7 @@ public enum SummaryMerge {
             c.flows &+= p.counters.flows
             for i in c.anomalies.indices { c.anomalies[i] &+= p.counters.anomalies[i] }
             for i in c.alertsByRule.indices { c.alertsByRule[i] &+= p.counters.alertsByRule[i] }
+            c.addCoverage(of: p.counters)
             c.firstPacketMicros = earliest(c.firstPacketMicros, p.counters.firstPacketMicros)
             if let l = p.counters.lastPacketMicros { c.lastPacketMicros = max(c.lastPacketMicros ?? l, l) }
             total.counters = c

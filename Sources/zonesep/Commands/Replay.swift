@@ -90,6 +90,7 @@ struct ReplayRunner {
         delivery.finish(into: &summary)
         delivery.stdout.write(summary.record(format: delivery.stdout.format))
         delivery.close()
+        if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean

@@ -1,0 +1,99 @@
+import ZonesepCore
+
+/// What share of the frames was verified, and why the rest was not (DESIGN.md, "Coverage"): the summary's
+/// `coverage` object, its line in the text summary, and the warning on stderr. A verdict of "clean" covers
+/// only what was verified; these are the words that keep it from reading as an all-clear.
+public enum CoverageReport {
+    /// Above this share of frames not verified, stderr says so.
+    public static let warningThreshold = 0.01
+
+    /// Frames not verified, by reason with its value or by anomaly kind, most first (ties by label).
+    public static func reasons(_ c: Counters) -> [(label: String, frames: UInt64)] {
+        var out = c.topNotVerified(Counters.maximumNotVerifiedValues).map { ($0.0.description, $0.1) }
+        let listed = out.reduce(0) { $0 + $1.1 }
+        if c.framesNotVerified > listed { out.append(("other headers not opened", c.framesNotVerified - listed)) }
+        for kind in DecodeAnomaly.allCases where kind != .fragmentOrphan && kind != .captureTruncated {
+            if c.count(kind) > 0 { out.append(("malformed (\(kind.name))", c.count(kind))) }
+        }
+        return out.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    }
+
+    /// Frames not verified: malformed, or with a header zonesep does not open.
+    public static func unverified(_ c: Counters) -> UInt64 { c.framesMalformed + c.framesNotVerified }
+
+    /// The share verified as a percentage with two decimals ("99.75").
+    public static func percent(_ share: Double) -> String {
+        let hundredths = Int((share * 10_000).rounded(.down))
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    /// The summary's `coverage` object.
+    public static func json(_ c: Counters) -> String {
+        var o = JSONObject()
+        o.add("frames", c.packets)
+        o.add("judged", c.framesJudged)
+        o.add("no_ip", c.framesWithoutIP)
+        o.add("malformed", c.framesMalformed)
+        o.add("not_verified", c.framesNotVerified)
+        var byReason = JSONObject()
+        for r in NotVerifiedReason.allCases where c.notVerifiedByReason[Int(r.rawValue)] > 0 {
+            byReason.add(r.name, c.notVerifiedByReason[Int(r.rawValue)])
+        }
+        o.addRaw("not_verified_by_reason", byReason.json)
+        o.addRaw(
+            "unverified_reasons",
+            JSONObject.array(
+                reasons(c).map { r -> String in
+                    var x = JSONObject()
+                    x.add("reason", r.label)
+                    x.add("frames", r.frames)
+                    return x.json
+                }))
+        o.addRaw("verified_share", shareJSON(c.verifiedShare))
+        return o.json
+    }
+
+    /// The verified share with four decimals, as a JSON number (deterministic text, no float formatting).
+    static func shareJSON(_ share: Double) -> String {
+        let units = Int((share * 10_000).rounded(.down))
+        let fraction = String(units % 10_000)
+        return "\(units / 10_000).\(String(repeating: "0", count: 4 - fraction.count))\(fraction)"
+    }
+
+    /// The text summary's line.
+    public static func textLine(_ c: Counters) -> String {
+        var line =
+            "Coverage: \(percent(c.verifiedShare)) % of \(c.packets) frames verified "
+            + "(\(c.framesJudged) IP packets judged, \(c.framesWithoutIP) frames without IP)"
+        let missing = unverified(c)
+        if missing > 0 {
+            let top = reasons(c).prefix(5).map { "\($0.label): \($0.frames)" }.joined(separator: ", ")
+            line += "; NOT verified: \(missing) frames (\(top)). \"No violation\" covers only the verified frames."
+        }
+        return line + "\n"
+    }
+
+    /// The stderr warning when more than 1 % of the frames could not be verified, naming the top reasons.
+    public static func warning(_ c: Counters) -> String? {
+        let missing = unverified(c)
+        guard c.packets > 0, Double(missing) / Double(c.packets) > warningThreshold else { return nil }
+        let top = reasons(c).prefix(3).map { "\($0.label): \(frames($0.frames))" }.joined(separator: "; ")
+        return "\(grouped(missing)) of \(grouped(c.packets)) frames (\(percent(1 - c.verifiedShare)) %) could not be "
+            + "verified, so what zonesep reports covers only the rest. Top reasons: \(top)"
+    }
+
+    /// "1 frame", "1,204 frames".
+    static func frames(_ n: UInt64) -> String { n == 1 ? "1 frame" : "\(grouped(n)) frames" }
+
+    /// 1204 → "1,204".
+    static func grouped(_ n: UInt64) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return out
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import XCTest
+
+/// The captures of scripts/make-tunnel-captures.py replayed end to end against zones.conf: each
+/// encapsulation carries the same LGWAN → Internet-zone connection, and the alert must be the one a bare
+/// capture gives, with the tunnel it came through. The expected alerts are written here by hand.
+final class TunnelReplayTests: XCTestCase {
+    /// One expected alert: the fields that say which flow it is and how it was seen.
+    struct Expected: Equatable, CustomStringConvertible {
+        var rule = "sanitisation-bypass"
+        var src = "10.20.3.4"
+        var srcPort: Int? = 51512
+        var dest = "10.30.7.8"
+        var destPort: Int? = 445
+        var vlan: [Int] = [120]
+        var srcMAC: String? = "02:00:00:20:03:04"
+        /// Each layer as "type src dst id" ("-" for null).
+        var tunnel: [String] = []
+
+        var description: String {
+            "\(rule) \(src):\(srcPort.map(String.init) ?? "-") -> \(dest):\(destPort.map(String.init) ?? "-") "
+                + "vlan \(vlan) mac \(srcMAC ?? "-") tunnel \(tunnel)"
+        }
+
+        init(
+            rule: String = "sanitisation-bypass", src: String = "10.20.3.4", srcPort: Int? = 51512,
+            dest: String = "10.30.7.8", destPort: Int? = 445, vlan: [Int] = [120],
+            srcMAC: String? = "02:00:00:20:03:04", tunnel: [String] = []
+        ) {
+            self.rule = rule
+            self.src = src
+            self.srcPort = srcPort
+            self.dest = dest
+            self.destPort = destPort
+            self.vlan = vlan
+            self.srcMAC = srcMAC
+            self.tunnel = tunnel
+        }
+
+        init(_ o: [String: Any]) {
+            rule = o["rule"] as? String ?? "?"
+            src = o["src_ip"] as? String ?? "?"
+            srcPort = JSONLines.int(o["src_port"])
+            dest = o["dest_ip"] as? String ?? "?"
+            destPort = JSONLines.int(o["dest_port"])
+            vlan = (o["vlan"] as? [Any] ?? []).compactMap { JSONLines.int($0) }
+            srcMAC = o["src_mac"] as? String
+            tunnel = (o["tunnel"] as? [[String: Any]] ?? []).map { layer in
+                let id = JSONLines.int(layer["id"]).map(String.init) ?? "-"
+                return "\(layer["type"] as? String ?? "?") \(layer["src"] as? String ?? "-") "
+                    + "\(layer["dst"] as? String ?? "-") \(id)"
+            }
+        }
+    }
+
+    static let mirror = "192.168.255.1 192.168.255.2"
+
+    /// File → the alerts its replay must give, in order.
+    static let expected: [String: [Expected]] = [
+        "tunnel-vlan3.pcap": [Expected(vlan: [300, 20, 120])],
+        "tunnel-etag.pcap": [Expected()],
+        "tunnel-vntag.pcap": [Expected()],
+        "tunnel-mpls.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["mpls - - 2001"])],
+        "tunnel-mpls-pw.pcap": [Expected(tunnel: ["mpls - - 3001"])],
+        "tunnel-pppoe.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["pppoe - - 4660"])],
+        "tunnel-gre.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["gre \(mirror) -"])],
+        "tunnel-nvgre.pcap": [Expected(tunnel: ["gre \(mirror) 4096"])],
+        "tunnel-erspan-i.pcap": [Expected(tunnel: ["erspan-i \(mirror) -"])],
+        "tunnel-erspan-ii.pcap": [Expected(tunnel: ["erspan-ii \(mirror) 100"])],
+        "tunnel-erspan-iii.pcap": [Expected(tunnel: ["erspan-iii \(mirror) 200"])],
+        "tunnel-vxlan.pcap": [Expected(tunnel: ["vxlan \(mirror) 5001"])],
+        "tunnel-geneve.pcap": [Expected(tunnel: ["geneve \(mirror) 6001"])],
+        "tunnel-ipip.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["ipip \(mirror) -"])],
+        "tunnel-6in4.pcap": [
+            Expected(src: "fd00:20::3:4", dest: "fd00:30::7:8", vlan: [], srcMAC: nil, tunnel: ["ipip \(mirror) -"])
+        ],
+        "tunnel-ppp.pcap": [Expected(vlan: [], srcMAC: nil)],
+        "tunnel-chdlc.pcap": [Expected(vlan: [], srcMAC: nil)],
+        "tunnel-erspan-vxlan.pcap": [
+            Expected(tunnel: ["erspan-ii \(mirror) 100", "vxlan 10.20.0.11 10.20.0.12 5001"])
+        ],
+        // Two tenants reusing one address pair: two flows.
+        "tunnel-vxlan-tenants.pcap": [
+            Expected(tunnel: ["vxlan \(mirror) 100"]), Expected(tunnel: ["vxlan \(mirror) 200"]),
+        ],
+        // One connection mirrored by two sessions: one flow, seen first through session 1.
+        "tunnel-erspan-two-sessions.pcap": [Expected(tunnel: ["erspan-ii \(mirror) 1"])],
+        // The conduit's own MAC is allowed; another MAC behind the same address is not. The ERSPAN frames'
+        // outer MACs (the switch's) play no part.
+        "tunnel-conduit-mac.pcap": [
+            Expected(
+                rule: "conduit-mac-mismatch", src: "10.10.1.5", srcPort: 40002, dest: "172.20.9.9", destPort: 443,
+                vlan: [110], srcMAC: "02:00:5e:10:99:05", tunnel: ["erspan-ii \(mirror) 7"])
+        ],
+        "tunnel-coverage-mix.pcap": [],
+    ]
+
+    /// The captures, written by the script into a fresh directory.
+    static func captures() throws -> URL {
+        let root = try Harness.repositoryRoot()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-tunnels-\(UUID().uuidString)")
+        let python = URL(fileURLWithPath: "/usr/bin/python3")
+        let outcome = try Harness.run(
+            python, [root.appendingPathComponent("scripts/make-tunnel-captures.py").path, "--out", out.path],
+            timeout: 60)
+        guard outcome.exitedNormally, outcome.status == 0 else {
+            throw HarnessError("make-tunnel-captures.py: \(outcome.brief)")
+        }
+        return out
+    }
+
+    func replay(_ file: URL, _ extra: [String] = []) throws -> (
+        alerts: [[String: Any]], summary: [String: Any]?, outcome: ProcessOutcome
+    ) {
+        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let outcome = try Harness.run(
+            try Harness.zonesep(), ["replay", "--config", conf.path, "--output", "json"] + extra + [file.path],
+            timeout: 60)
+        XCTAssertTrue(outcome.exitedNormally && !outcome.timedOut, outcome.brief)
+        let (alerts, summary, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [], file.lastPathComponent)
+        return (alerts.map(\.object), summary, outcome)
+    }
+
+    func testEveryEncapsulationGivesTheBareCapturesAlertWithItsTunnel() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertEqual(Set(files), Set(Self.expected.keys), "the script's files and the expectations")
+        for name in files {
+            let (alerts, summary, outcome) = try replay(dir.appendingPathComponent(name))
+            let expected = Self.expected[name] ?? []
+            XCTAssertEqual(alerts.map(Expected.init), expected, name)
+            XCTAssertEqual(outcome.status, expected.isEmpty ? 0 : 1, "\(name): exit status")
+            // Nothing judged on the tunnel itself: no unzoned-host for the mirror's addresses.
+            for a in alerts { XCTAssertNotEqual(a["rule"] as? String, "unzoned-host", name) }
+            guard name != "tunnel-coverage-mix.pcap" else { continue }
+            let coverage = summary?["coverage"] as? [String: Any]
+            XCTAssertEqual(JSONLines.int(coverage?["frames"]), JSONLines.int(summary?["packets"]), name)
+            XCTAssertEqual(
+                JSONLines.int(coverage?["judged"]), JSONLines.int(summary?["packets"]), "\(name): all judged")
+            XCTAssertEqual((coverage?["verified_share"] as? NSNumber)?.doubleValue, 1.0, name)
+            XCTAssertFalse(outcome.stderrText.contains("could not be verified"), "\(name): \(outcome.stderrText)")
+        }
+    }
+
+    /// Two VXLAN tenants with the same addresses are two flows: the summary counts two violating flows, and
+    /// each alert names its own VNI.
+    func testOverlappingTenantsStayApart() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (alerts, summary, _) = try replay(dir.appendingPathComponent("tunnel-vxlan-tenants.pcap"))
+        XCTAssertEqual(alerts.count, 2)
+        XCTAssertEqual(JSONLines.int(summary?["flows"]), 2)
+        let vnis = alerts.compactMap { ($0["tunnel"] as? [[String: Any]])?.last.flatMap { JSONLines.int($0["id"]) } }
+        XCTAssertEqual(vnis, [100, 200])
+    }
+
+    /// A capture mixing what can be judged with what cannot: every frame counted once, the reasons named in
+    /// the summary, the text summary and on stderr.
+    func testCoverageOfAMixedCapture() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("tunnel-coverage-mix.pcap")
+        let (alerts, summary, outcome) = try replay(file)
+        XCTAssertEqual(alerts.count, 0)
+        let c = try XCTUnwrap(summary?["coverage"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(c["frames"]), 10)
+        XCTAssertEqual(JSONLines.int(c["judged"]), 3)
+        XCTAssertEqual(JSONLines.int(c["no_ip"]), 2)
+        XCTAssertEqual(JSONLines.int(c["malformed"]), 2)
+        XCTAssertEqual(JSONLines.int(c["not_verified"]), 3)
+        XCTAssertEqual((c["verified_share"] as? NSNumber)?.doubleValue, 0.5)
+        let byReason = try XCTUnwrap(c["not_verified_by_reason"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(byReason["gre-protocol"]), 2)
+        XCTAssertEqual(JSONLines.int(byReason["ethertype"]), 1)
+        let reasons = (c["unverified_reasons"] as? [[String: Any]] ?? []).map {
+            "\($0["reason"] as? String ?? "?"): \(JSONLines.int($0["frames"]) ?? -1)"
+        }
+        XCTAssertEqual(
+            reasons,
+            [
+                "GRE protocol 0x880b: 2", "EtherType 0x894f: 1", "malformed (encapsulation-too-deep): 1",
+                "malformed (vxlan-truncated): 1",
+            ])
+        let anomalies = summary?["anomalies"] as? [String: Any]
+        XCTAssertEqual(JSONLines.int(anomalies?["vxlan-truncated"]), 1)
+        XCTAssertEqual(JSONLines.int(anomalies?["encapsulation-too-deep"]), 1)
+        XCTAssertEqual(
+            outcome.stderrText.trimmingCharacters(in: .whitespacesAndNewlines),
+            "zonesep: warning: 5 of 10 frames (50.00 %) could not be verified, so what zonesep reports covers only "
+                + "the rest. Top reasons: GRE protocol 0x880b: 2 frames; EtherType 0x894f: 1 frame; "
+                + "malformed (encapsulation-too-deep): 1 frame")
+
+        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let text = try Harness.run(try Harness.zonesep(), ["replay", "--config", conf.path, file.path], timeout: 60)
+        XCTAssertTrue(
+            text.stdoutText.contains(
+                "Coverage: 50.00 % of 10 frames verified (3 IP packets judged, 2 frames without IP); NOT verified: "
+                    + "5 frames (GRE protocol 0x880b: 2, EtherType 0x894f: 1, malformed (encapsulation-too-deep): 1, "
+                    + "malformed (vxlan-truncated): 1)."), text.stdoutText)
+    }
+
+    /// The alert's text line names the tunnel.
+    func testTextAlertNamesTheTunnel() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let text = try Harness.run(
+            try Harness.zonesep(),
+            ["replay", "--config", conf.path, dir.appendingPathComponent("tunnel-erspan-vxlan.pcap").path], timeout: 60)
+        XCTAssertTrue(
+            text.stdoutText.contains(
+                "vlan 120 inside erspan-ii 192.168.255.1→192.168.255.2 id 100 > vxlan 10.20.0.11→10.20.0.12 id 5001]"),
+            text.stdoutText)
+    }
+}

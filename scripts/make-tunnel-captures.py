@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Writes captures of the demonstration town hall (zones.conf) as a mirror port hands them over wrapped:
+each encapsulation zonesep opens, carrying known violations, for the end-to-end tests.
+
+    python3 scripts/make-tunnel-captures.py --out DIR     # one classic pcap per case into DIR
+    python3 scripts/make-tunnel-captures.py --list        # prints each file and what it holds
+
+Python 3 standard library only, deterministic (fixed times, no randomness): a rerun is byte-identical.
+
+Every file but the special ones holds the same two flows, wrapped its own way:
+
+    10.20.3.4:51512 -> 10.30.7.8:445 tcp   LGWAN PC to an Internet-zone file share: sanitisation-bypass
+    10.20.3.4:53001 -> 10.20.1.53:53 udp   DNS inside the LGWAN zone: allowed, no alert
+
+The tunnels' outer addresses (192.168.255.x) lie in the internal space but in no zone: were zonesep to
+judge the tunnel instead of what it carries, it would raise unzoned-host alerts, which the tests would see.
+Tests/ZonesepEndToEndTests/TunnelReplayTests.swift holds the expected alerts by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import os
+import socket
+import struct
+
+JST = 9 * 3600
+T0 = (calendar.timegm((2026, 6, 15, 10, 0, 0)) - JST) * 1_000_000  # 2026-06-15 10:00 JST
+
+OUTER_A = "192.168.255.1"  # the core switch's mirror session source
+OUTER_B = "192.168.255.2"  # the sensor
+OUTER_C = "192.168.255.3"  # a second switch mirroring the same traffic
+SWITCH_MAC = "02:00:00:ff:00:01"
+SENSOR_MAC = "02:00:00:ff:00:02"
+PC_MAC = "02:00:00:20:03:04"
+SHARE_MAC = "02:00:00:30:07:08"
+DNS_MAC = "02:00:00:20:01:35"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Headers, with correct checksums.
+
+
+def csum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def addr(a: str) -> bytes:
+    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
+
+
+def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
+    if len(src) == 4:
+        return src + dst + struct.pack("!BBH", 0, proto, length)
+    return src + dst + struct.pack("!I3xB", length, proto)
+
+
+def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"") -> bytes:
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, 0) + payload
+    c = csum(pseudo(addr(src), addr(dst), 6, len(h)) + h)
+    return h[:16] + struct.pack("!H", c) + h[18:]
+
+
+def udp(src, dst, sport, dport, payload) -> bytes:
+    h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = csum(pseudo(addr(src), addr(dst), 17, len(h)) + h) or 0xFFFF
+    return h[:6] + struct.pack("!H", c) + h[8:]
+
+
+def ipv4(src, dst, proto, payload, ident=1) -> bytes:
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0x4000, 64, proto, 0, addr(src), addr(dst))
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+
+
+def ipv6(src, dst, nh, payload) -> bytes:
+    return struct.pack("!IHBB", 0x60000000, len(payload), nh, 64) + addr(src) + addr(dst) + payload
+
+
+def mac(m: str) -> bytes:
+    return bytes(int(x, 16) for x in m.split(":"))
+
+
+def ether(dst: str, src: str, ethertype: int, payload: bytes, tags=()) -> bytes:
+    out = mac(dst) + mac(src)
+    for tpid, vid in tags:
+        out += struct.pack("!HH", tpid, vid)
+    return out + struct.pack("!H", ethertype) + payload
+
+
+def gre(proto: int, payload: bytes, key=None, seq=None) -> bytes:
+    flags = (0x2000 if key is not None else 0) | (0x1000 if seq is not None else 0)
+    out = struct.pack("!HH", flags, proto)
+    if key is not None:
+        out += struct.pack("!I", key)
+    if seq is not None:
+        out += struct.pack("!I", seq)
+    return out + payload
+
+
+def erspan_ii(session: int, frame: bytes, seq=1) -> bytes:
+    header = struct.pack("!II", 1 << 28 | 120 << 16 | 3 << 11 | session, 0)
+    return gre(0x88BE, header + frame, seq=seq)
+
+
+def erspan_iii(session: int, frame: bytes, seq=1) -> bytes:
+    header = struct.pack("!III", 2 << 28 | session, 0x12345678, 1)  # FT 0 (Ethernet), O: a platform subheader
+    return gre(0x22EB, header + struct.pack("!II", 3 << 26, 0) + frame, seq=seq)
+
+
+def vxlan(vni: int, frame: bytes) -> bytes:
+    return struct.pack("!II", 0x08000000, vni << 8) + frame
+
+
+def geneve(vni: int, frame: bytes) -> bytes:
+    option = struct.pack("!HBB", 0x0102, 0x80, 1) + b"\x00\x00\x00\x07"  # class 0x0102, type 0x80, 4 bytes
+    return struct.pack("!BBHI", len(option) // 4, 0, 0x6558, vni << 8) + option + frame
+
+
+def mpls(labels, payload: bytes) -> bytes:
+    out = b""
+    for i, label in enumerate(labels):
+        out += struct.pack("!I", label << 12 | (0x100 if i == len(labels) - 1 else 0) | 64)
+    return out + payload
+
+
+def pppoe(session: int, proto: int, payload: bytes) -> bytes:
+    return struct.pack("!BBHHH", 0x11, 0, session, len(payload) + 2, proto) + payload
+
+
+def outer4(proto: int, payload: bytes, src=OUTER_A, dst=OUTER_B) -> bytes:
+    return ether(SENSOR_MAC, SWITCH_MAC, 0x0800, ipv4(src, dst, proto, payload))
+
+
+def outer_udp(dport: int, payload: bytes, sport=49152, src=OUTER_A, dst=OUTER_B) -> bytes:
+    return outer4(17, udp(src, dst, sport, dport, payload), src=src, dst=dst)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The two flows, as IP packets and as the host's own Ethernet frames (VLAN 120).
+
+PC, SHARE, DNS = "10.20.3.4", "10.30.7.8", "10.20.1.53"
+
+
+def flow_packets(src=PC, dst=SHARE, sport=51512, dport=445):
+    """(direction, IP packet) of a TCP handshake from src to dst, then a DNS query and answer."""
+    return [
+        ("out", ipv4(src, dst, 6, tcp(src, dst, sport, dport, 1000, 0, 0x02), 1)),
+        ("in", ipv4(dst, src, 6, tcp(dst, src, dport, sport, 5000, 1001, 0x12), 2)),
+        ("out", ipv4(src, dst, 6, tcp(src, dst, sport, dport, 1001, 5001, 0x10), 3)),
+        ("dns", ipv4(PC, DNS, 17, udp(PC, DNS, 53001, 53, b"\x12\x34\x01\x00" + bytes(8)), 4)),
+        ("dns-back", ipv4(DNS, PC, 17, udp(DNS, PC, 53, 53001, b"\x12\x34\x81\x80" + bytes(8)), 5)),
+    ]
+
+
+def host_frame(direction: str, packet: bytes, tags=((0x8100, 120),), pc_mac=PC_MAC) -> bytes:
+    ends = {"out": (SHARE_MAC, pc_mac), "in": (pc_mac, SHARE_MAC), "dns": (DNS_MAC, pc_mac), "dns-back": (pc_mac, DNS_MAC)}
+    dst, src = ends[direction]
+    return ether(dst, src, 0x0800, packet, tags=tags)
+
+
+def v6_packets():
+    a, b = "fd00:20::3:4", "fd00:30::7:8"
+    return [
+        ("out", ipv6(a, b, 6, tcp(a, b, 51512, 445, 1000, 0, 0x02))),
+        ("in", ipv6(b, a, 6, tcp(b, a, 445, 51512, 5000, 1001, 0x12))),
+        ("out", ipv6(a, b, 6, tcp(a, b, 51512, 445, 1001, 5001, 0x10))),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One file per encapsulation: (file name, link type, description, frames).
+
+EN10MB, PPP, C_HDLC = 1, 9, 104
+
+
+def wrapped(name, description, wrap, link=EN10MB, packets=None):
+    return (name, link, description, [wrap(d, p) for d, p in (packets or flow_packets())])
+
+
+CASES = [
+    wrapped(
+        "tunnel-vlan3.pcap", "three VLAN tags (300, 20, 120)",
+        lambda d, p: host_frame(d, p, tags=((0x88A8, 300), (0x9100, 20), (0x8100, 120))),
+    ),
+    wrapped(
+        "tunnel-etag.pcap", "802.1BR E-tag, then VLAN 120",
+        lambda d, p: host_frame(d, b"", tags=())[:12]
+        + struct.pack("!H", 0x893F) + bytes([0x20, 0x05, 0, 0x2A, 0, 0]) + struct.pack("!HHH", 0x8100, 120, 0x0800) + p,
+    ),
+    wrapped(
+        "tunnel-vntag.pcap", "Cisco VN-tag, then VLAN 120",
+        lambda d, p: host_frame(d, b"", tags=())[:12]
+        + struct.pack("!HI", 0x8926, 0x80110022) + struct.pack("!HHH", 0x8100, 120, 0x0800) + p,
+    ),
+    wrapped(
+        "tunnel-mpls.pcap", "MPLS labels 100 and 2001 on a carrier VLAN 999",
+        lambda d, p: ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 2001], p), tags=((0x8100, 999),)),
+    ),
+    wrapped(
+        "tunnel-mpls-pw.pcap", "MPLS labels 100 and 3001, control word, Ethernet pseudowire with VLAN 120",
+        lambda d, p: ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 3001], b"\0\0\0\0" + host_frame(d, p))),
+    ),
+    wrapped(
+        "tunnel-pppoe.pcap", "PPPoE session 0x1234 on VLAN 35",
+        lambda d, p: ether(SENSOR_MAC, SWITCH_MAC, 0x8864, pppoe(0x1234, 0x0021, p), tags=((0x8100, 35),)),
+    ),
+    wrapped("tunnel-gre.pcap", "GRE carrying IPv4", lambda d, p: outer4(47, gre(0x0800, p))),
+    wrapped(
+        "tunnel-nvgre.pcap", "GRE key 4096, transparent Ethernet with VLAN 120",
+        lambda d, p: outer4(47, gre(0x6558, host_frame(d, p), key=4096)),
+    ),
+    wrapped("tunnel-erspan-i.pcap", "ERSPAN type I", lambda d, p: outer4(47, gre(0x88BE, host_frame(d, p)))),
+    wrapped(
+        "tunnel-erspan-ii.pcap", "ERSPAN type II session 100, VLAN 120 inside",
+        lambda d, p: outer4(47, erspan_ii(100, host_frame(d, p))),
+    ),
+    wrapped(
+        "tunnel-erspan-iii.pcap", "ERSPAN type III session 200 with the platform subheader",
+        lambda d, p: outer4(47, erspan_iii(200, host_frame(d, p))),
+    ),
+    wrapped("tunnel-vxlan.pcap", "VXLAN VNI 5001", lambda d, p: outer_udp(4789, vxlan(5001, host_frame(d, p)))),
+    wrapped(
+        "tunnel-geneve.pcap", "Geneve VNI 6001 with an option", lambda d, p: outer_udp(6081, geneve(6001, host_frame(d, p)))
+    ),
+    wrapped("tunnel-ipip.pcap", "IPv4 in IPv4", lambda d, p: outer4(4, p)),
+    wrapped(
+        "tunnel-6in4.pcap", "IPv6 in IPv4 (the flow over IPv6)", lambda d, p: outer4(41, p), packets=v6_packets()
+    ),
+    wrapped("tunnel-ppp.pcap", "link type PPP", lambda d, p: b"\xff\x03\x00\x21" + p, link=PPP),
+    wrapped("tunnel-chdlc.pcap", "link type Cisco HDLC", lambda d, p: b"\x0f\x00\x08\x00" + p, link=C_HDLC),
+    wrapped(
+        "tunnel-erspan-vxlan.pcap", "VXLAN VNI 5001 between two hypervisors, mirrored by ERSPAN II session 100",
+        lambda d, p: outer4(
+            47, erspan_ii(100, outer_udp(4789, vxlan(5001, host_frame(d, p)), src="10.20.0.11", dst="10.20.0.12"))
+        ),
+    ),
+]
+
+
+def tenants():
+    """Two tenants' VXLAN segments reuse one address pair: two flows, two alerts (VNI 100 and 200)."""
+    frames = []
+    for vni in (100, 200):
+        frames += [outer_udp(4789, vxlan(vni, host_frame(d, p))) for d, p in flow_packets()[:3]]
+    return ("tunnel-vxlan-tenants.pcap", EN10MB, "VXLAN VNI 100 and 200, the same inner addresses", frames)
+
+
+def two_sessions():
+    """One connection mirrored by two switches (ERSPAN II sessions 1 and 2): one flow, one alert."""
+    frames = []
+    for d, p in flow_packets()[:3]:
+        frames.append(outer4(47, erspan_ii(1, host_frame(d, p))))
+        frames.append(outer4(47, erspan_iii(2, host_frame(d, p)), src=OUTER_C))
+    return ("tunnel-erspan-two-sessions.pcap", EN10MB, "one connection through ERSPAN sessions 1 and 2", frames)
+
+
+def conduit_mac():
+    """The conduit intermediate-server (10.10.1.5, MAC 02:00:0a:0a:01:05 -> 172.20.9.9 tcp/443) seen through
+    ERSPAN: from its own MAC (allowed), then from another (conduit-mac-mismatch). The mirror's outer MACs
+    are the switch's and must not count."""
+    frames = []
+    for pc_mac, sport in (("02:00:0a:0a:01:05", 40001), ("02:00:5e:10:99:05", 40002)):
+        for d, p in flow_packets(src="10.10.1.5", dst="172.20.9.9", sport=sport, dport=443)[:3]:
+            frames.append(outer4(47, erspan_ii(7, host_frame(d, p, tags=((0x8100, 110),), pc_mac=pc_mac))))
+    return ("tunnel-conduit-mac.pcap", EN10MB, "a conduit through ERSPAN, its own MAC then another", frames)
+
+
+def coverage_mix():
+    """Ten frames: what can be judged, what holds no IP, and what cannot be verified (by reason).
+
+    1-3  a TCP handshake inside the LGWAN zone, plain            judged (no alert: same zone)
+    4    ARP                                                      no IP
+    5-6  PPTP's enhanced GRE (protocol 0x880b) inside the LGWAN   not verified: GRE protocol 0x880b
+         zone (judged as the GRE packet it is; same zone)
+    7    NSH (EtherType 0x894f)                                   not verified: EtherType 0x894f
+    8    VXLAN cut after 4 bytes of its header                    malformed: vxlan-truncated
+    9    IP in IP nine deep                                       malformed: encapsulation-too-deep
+    10   VXLAN VNI 9 carrying ARP                                 no IP
+    """
+    a, b = "10.20.3.4", "10.20.9.9"
+    frames = [
+        ether("02:00:00:20:09:09", PC_MAC, 0x0800, ipv4(a, b, 6, tcp(a, b, 50000, 8080, 1, 0, 0x02))),
+        ether(PC_MAC, "02:00:00:20:09:09", 0x0800, ipv4(b, a, 6, tcp(b, a, 8080, 50000, 9, 2, 0x12))),
+        ether("02:00:00:20:09:09", PC_MAC, 0x0800, ipv4(a, b, 6, tcp(a, b, 50000, 8080, 2, 10, 0x10))),
+        ether("ff:ff:ff:ff:ff:ff", PC_MAC, 0x0806, bytes.fromhex("0001080006040001") + mac(PC_MAC) + addr(a) + bytes(6) + addr(b)),
+    ]
+    pptp = struct.pack("!HHHHI", 0x3001, 0x880B, 4, 7, 1) + b"\xff\x03\x00\x21"
+    frames += [ether("02:00:00:20:09:09", PC_MAC, 0x0800, ipv4(a, b, 47, pptp, 10 + i)) for i in range(2)]
+    frames.append(ether(SENSOR_MAC, SWITCH_MAC, 0x894F, bytes.fromhex("0006010300000000") + ipv4(a, b, 17, b"")))
+    frames.append(outer_udp(4789, b"\x08\x00\x00\x00"))
+    deep = ipv4(a, b, 6, tcp(a, b, 1, 2, 0, 0, 0x02))
+    for _ in range(9):
+        deep = ipv4(OUTER_A, OUTER_B, 4, deep)
+    frames.append(ether(SENSOR_MAC, SWITCH_MAC, 0x0800, deep))
+    arp = ether("ff:ff:ff:ff:ff:ff", PC_MAC, 0x0806, bytes.fromhex("0001080006040001") + mac(PC_MAC) + addr(a) + bytes(6) + addr(b))
+    frames.append(outer_udp(4789, vxlan(9, arp)))
+    return ("tunnel-coverage-mix.pcap", EN10MB, "judged, no-IP and unverifiable frames mixed", frames)
+
+
+def write_pcap(path: str, link: int, frames) -> None:
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link))
+        for i, frame in enumerate(frames):
+            t = T0 + i * 1000
+            f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(frame), len(frame)))
+            f.write(frame)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="directory to write the captures into")
+    parser.add_argument("--list", action="store_true", help="print each file and what it holds")
+    args = parser.parse_args()
+    cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix()]
+    if args.list or not args.out:
+        for name, link, description, frames in cases:
+            print(f"{name:34} link {link:3}  {len(frames):2} frames  {description}")
+        return
+    os.makedirs(args.out, exist_ok=True)
+    for name, link, _, frames in cases:
+        write_pcap(os.path.join(args.out, name), link, frames)
+
+
+if __name__ == "__main__":
+    main()

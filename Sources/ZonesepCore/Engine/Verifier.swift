@@ -208,7 +208,7 @@ public final class Verifier {
         PacketDecoder.decode(bytes, linkType: linkType, tunnelPorts: tunnelPorts, into: &single.pointee)
         begin(timestamp: now, wireLength: wireLength)
         let raised = processDecoded(timestamp: now, wireLength: wireLength, keyHash: 0)
-        let alert = raised ? Alert(flow: flows[state.pointee.alertIndex])?.withPacket(single.pointee) : nil
+        let alert = raised ? Alert(flow: flows[state.pointee.alertIndex]) : nil
         flushEvents()
         return alert
     }

@@ -131,7 +131,7 @@ struct SavedRunBuilder {
             violations.append(flow)
         }
 
-        return AuditReport(
+        var report = AuditReport(
             provenance: provenance, policy: policy, sensor: s.sensor,
             totals: AuditReport.Totals(
                 packets: s.packets, bytes: s.bytes, ipPackets: s.ipPackets, nonIPPackets: s.nonIPPackets,
@@ -142,6 +142,12 @@ struct SavedRunBuilder {
                 evicted: s.flowTable.evicted),
             droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations,
             declarations: try declarations(s.declarations))
+        if let c = s.coverage {
+            report.coverage = AuditReport.Coverage(
+                frames: c.frames, verified: c.judged &+ c.noIP,
+                reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) })
+        }
+        return report
     }
 
     /// The summary's `declarations`, nil for a run saved before they were recorded.

@@ -201,6 +201,34 @@ final class TunnelReplayTests: XCTestCase {
                     + "malformed (vxlan-truncated): 1)."), text.stdoutText)
     }
 
+    /// The audit report of a capture that could not all be verified never reads as an all-clear: its verdict
+    /// says how much was verified and why not the rest, whether written by the replay or from the saved run.
+    func testAuditReportVerdictSaysWhatWasVerified() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let html = dir.appendingPathComponent("report.html")
+        let saved = dir.appendingPathComponent("run.jsonl")
+        let again = dir.appendingPathComponent("again.html")
+        let run = try Harness.run(
+            try Harness.zonesep(),
+            [
+                "replay", "--config", conf.path, "--output", "json", "--report", html.path,
+                dir.appendingPathComponent("tunnel-coverage-mix.pcap").path,
+            ], timeout: 60)
+        XCTAssertEqual(run.status, 0, run.brief)
+        try run.stdout.write(to: saved)
+        let report = try Harness.run(
+            try Harness.zonesep(), ["report", saved.path, "--config", conf.path, "-o", again.path], timeout: 60)
+        XCTAssertEqual(report.status, 0, report.brief)
+        let first = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertEqual(first, try String(contentsOf: again, encoding: .utf8), "replay --report and report agree")
+        XCTAssertTrue(first.contains("違反なし — ただし検証できたのはフレームの 50.00 %"), first)
+        XCTAssertTrue(first.contains("Not verified: GRE protocol 0x880b: 2, EtherType 0x894f: 1"), first)
+        XCTAssertFalse(first.contains("違反は検出されませんでした"))
+        XCTAssertTrue(first.contains("data-limited=\"true\""))
+    }
+
     /// The alert's text line names the tunnel.
     func testTextAlertNamesTheTunnel() throws {
         let dir = try Self.captures()

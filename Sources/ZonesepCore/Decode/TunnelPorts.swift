@@ -11,8 +11,9 @@ public struct TunnelPorts: Sendable, Equatable {
         case vxlan, geneve
     }
 
-    @usableFromInline var vxlanPorts: InlineArray<8, UInt16>
-    @usableFromInline var genevePorts: InlineArray<8, UInt16>
+    // Vectors: eight ports of a kind in one value, no reference, no allocation.
+    @usableFromInline var vxlanPorts: SIMD8<UInt16>
+    @usableFromInline var genevePorts: SIMD8<UInt16>
     @usableFromInline var vxlanCount: UInt8
     @usableFromInline var geneveCount: UInt8
 
@@ -21,8 +22,8 @@ public struct TunnelPorts: Sendable, Equatable {
         guard vxlan.count <= Self.maximumPerKind, geneve.count <= Self.maximumPerKind,
             Set(vxlan).isDisjoint(with: geneve)
         else { return nil }
-        vxlanPorts = InlineArray(repeating: 0)
-        genevePorts = InlineArray(repeating: 0)
+        vxlanPorts = SIMD8(repeating: 0)
+        genevePorts = SIMD8(repeating: 0)
         for (i, port) in vxlan.enumerated() { vxlanPorts[i] = port }
         for (i, port) in geneve.enumerated() { genevePorts[i] = port }
         vxlanCount = UInt8(vxlan.count)
@@ -44,8 +45,8 @@ public struct TunnelPorts: Sendable, Equatable {
 
     @inlinable
     init(uninitialised: Void) {
-        vxlanPorts = InlineArray(repeating: 0)
-        genevePorts = InlineArray(repeating: 0)
+        vxlanPorts = SIMD8(repeating: 0)
+        genevePorts = SIMD8(repeating: 0)
         vxlanCount = 0
         geneveCount = 0
     }

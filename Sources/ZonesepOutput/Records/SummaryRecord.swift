@@ -24,14 +24,35 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var files: [File]
     /// Packets the capture dropped, when a live run knew it (a replay does not write it).
     public var dropped: UInt64?
+    /// What share of the frames was verified; absent from runs saved before zonesep counted it.
+    public var coverage: Coverage?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
-        case declarations
+        case declarations, coverage
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"
         case violationsOmitted = "violations_omitted"
+    }
+
+    /// The `coverage` object (`CoverageReport.json`): the counts the report's verdict needs.
+    public struct Coverage: Decodable, Sendable, Equatable {
+        public var frames: UInt64
+        public var judged: UInt64
+        public var noIP: UInt64
+        public var unverifiedReasons: [Reason]
+
+        public struct Reason: Decodable, Sendable, Equatable {
+            public var reason: String
+            public var frames: UInt64
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case frames, judged
+            case noIP = "no_ip"
+            case unverifiedReasons = "unverified_reasons"
+        }
     }
 
     public struct FlowTable: Decodable, Sendable, Equatable {

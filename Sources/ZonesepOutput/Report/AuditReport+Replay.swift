@@ -31,5 +31,8 @@ extension AuditReport {
                     bytes: v.bytes, end: v.end.name,
                     evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) })
             }, declarations: s.declarations)
+        coverage = Coverage(
+            frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
+            reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) })
     }
 }

@@ -168,6 +168,33 @@ public struct AuditReport: Sendable {
     /// What each declaration allowed, in `Policy.declarations` order; nil for a saved run from before
     /// declarations were audited.
     public var declarations: [DeclarationUse]?
+    /// What share of the frames was verified, and why the rest was not; nil for a saved run from before
+    /// zonesep counted it.
+    public var coverage: Coverage? = nil
+
+    /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
+    public struct Coverage: Sendable, Equatable {
+        public var frames: UInt64
+        public var verified: UInt64
+        /// Each reason with its frames, most first ("GRE protocol 0x880b", "malformed (ipv4-truncated)", ...).
+        public var reasons: [Reason]
+        public struct Reason: Sendable, Equatable {
+            public var label: String
+            public var frames: UInt64
+            public init(label: String, frames: UInt64) {
+                self.label = label
+                self.frames = frames
+            }
+        }
+        public init(frames: UInt64, verified: UInt64, reasons: [Reason]) {
+            self.frames = frames
+            self.verified = verified
+            self.reasons = reasons
+        }
+        public var unverified: UInt64 { frames >= verified ? frames - verified : 0 }
+        /// The verified share as a percentage with two decimals, rounded down ("97.50").
+        public var percent: String { CoverageReport.percent(frames == 0 ? 1 : Double(verified) / Double(frames)) }
+    }
 
     public init(
         provenance: Provenance, policy: Policy, sensor: String, totals: Totals, files: [CaptureFile],
@@ -206,7 +233,7 @@ extension AuditReport {
     /// Whether anything kept part of the traffic from being verified.
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
-            || totals.packets == 0 || !coverageGaps().isEmpty
+            || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
     }
 
     /// The matrix axis: declared zones, then external, unzoned, local.

@@ -90,6 +90,11 @@ public enum ReportHTML {
         h += "</dl>\n</header>\n"
     }
 
+    /// The top reasons frames were not verified, escaped: "GRE protocol 0x880b: 1,204, …".
+    static func coverageReasons(_ c: AuditReport.Coverage) -> String {
+        c.reasons.prefix(3).map { e($0.label) + ": " + n($0.frames) }.joined(separator: ", ")
+    }
+
     static func verdict(_ r: AuditReport, _ h: inout String) {
         let total = r.violations.count
         let state = total > 0 ? "violations" : "clean"
@@ -104,20 +109,34 @@ public enum ReportHTML {
             h += "<div class=\"verdict-text\"><p class=\"verdict-title\">分離違反あり — 違反フロー \(n(total)) 件</p>\n"
             h += "<p class=\"verdict-sub\">Separation violated: \(n(total)) violating "
             h += total == 1 ? "flow" : "flows"
-            h += " in the captured traffic.</p></div>\n"
+            h += " in the captured traffic.</p>"
+            if let c = r.coverage, c.unverified > 0 {
+                h += "\n<p class=\"verdict-sub\">検証できたのはフレームの \(c.percent) % — only \(c.percent) % of "
+                h += "\(n(c.frames)) frames could be verified; not verified: " + coverageReasons(c) + ".</p>"
+            }
+            h += "</div>\n"
         } else {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"clean\">"
             h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"\(r.isLimited ? "#c98a00" : "#2e7d32")\"/>"
             h += "<path d=\"M15 28L24 37L40 19\" "
             h += "stroke=\"#fff\" stroke-width=\"6\" fill=\"none\" stroke-linecap=\"round\" "
             h += "stroke-linejoin=\"round\"/></svg>\n"
-            h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反は検出されませんでした</p>\n"
+            if let c = r.coverage, c.unverified > 0 {
+                h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反なし — ただし検証できたのはフレームの "
+                h += "\(c.percent) %</p>\n"
+                h += "<p class=\"verdict-sub\">No violation in the frames that could be verified — only \(c.percent) % "
+                h += "of \(n(c.frames)) frames. Not verified: " + coverageReasons(c) + ".</p></div>\n"
+            } else {
+                h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反は検出されませんでした</p>\n"
+            }
             h +=
-                r.isLimited
-                ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
-                    + "it could (see the limits below).</p></div>\n"
-                : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
-                    + "separation policy.</p></div>\n"
+                r.coverage.map { $0.unverified > 0 } ?? false
+                ? ""
+                : r.isLimited
+                    ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
+                        + "it could (see the limits below).</p></div>\n"
+                    : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
+                        + "separation policy.</p></div>\n"
         }
         h += "<div class=\"tally\">\n"
         for s in Severity.allCases {

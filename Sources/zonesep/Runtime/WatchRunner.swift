@@ -170,6 +170,7 @@ final class WatchRunner {
             delivery.finish(into: &summary)
             delivery.stdout.write(summary.record(format: settings.format))
             delivery.alertFile?.write(summary.record(format: .json))
+            if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         }
         delivery.close()
         return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean

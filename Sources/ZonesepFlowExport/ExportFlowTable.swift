@@ -79,12 +79,12 @@ public final class ExportFlowTable {
             return skipped.icmpErrors += 1
         }
         now = max(now, r.endMicros)
-        if now - lastSweep >= 5_000_000 { sweep() }
+        if Self.elapsed(from: lastSweep, to: now) >= 5_000_000 { sweep() }
         let (key, fromA) = FlowKey.canonical(
             src: r.src, srcPort: ports ? r.srcPort : 0, dst: r.dst, dstPort: ports ? r.dstPort : 0, proto: r.proto,
             vlans: 0)
         if let i = index[key] {
-            if r.startMicros - entries[i].lastSeen <= timeouts.timeout(for: entries[i]) {
+            if Self.elapsed(from: entries[i].lastSeen, to: r.startMicros) <= timeouts.timeout(for: entries[i]) {
                 join(i, r, fromA: fromA)
                 return
             }
@@ -225,8 +225,17 @@ public final class ExportFlowTable {
     /// Ends the flows idle for their timeout at record time `now`.
     private func sweep() {
         lastSweep = now
-        let idle = index.values.filter { now - entries[$0].lastSeen > timeouts.timeout(for: entries[$0]) }
+        let idle = index.values.filter {
+            Self.elapsed(from: entries[$0].lastSeen, to: now) > timeouts.timeout(for: entries[$0])
+        }
         for i in idle.sorted(by: { entries[$0].serial < entries[$1].serial }) { end(i, reason: .idle) }
+    }
+
+    /// `to - from`, saturated: record times come from exporters and can be anything (a fuzzed datagram
+    /// overflowed the plain subtraction).
+    static func elapsed(from a: Int64, to b: Int64) -> Int64 {
+        let (d, overflow) = b.subtractingReportingOverflow(a)
+        return overflow ? (b > a ? .max : .min) : d
     }
 
     /// Hands the events gathered since the last call to the sink (call once per datagram).

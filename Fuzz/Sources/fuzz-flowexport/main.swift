@@ -16,7 +16,7 @@ final class Counter: EventSink {
     let interests: EventInterests = [.flowStarts, .flowEnds]
     var count = 0
     func consume(_ batch: EventBatch) {
-        for e in batch.events { count &+= Int(e.flow.packets &+ e.flow.bytes & 1) }
+        for e in batch.events { count &+= Int(truncatingIfNeeded: e.flow.packets &+ e.flow.bytes & 1) }
     }
 }
 

@@ -55,15 +55,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What several test targets share (a tiny tmpfs for full-disk tests); not a test target itself.
+        .target(name: "ZonesepTestSupport", path: "Tests/ZonesepTestSupport"),
         .testTarget(name: "ZonesepCoreTests", dependencies: ["ZonesepCore"]),
         .testTarget(name: "ZonesepCryptoTests", dependencies: ["ZonesepCrypto"]),
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
-        .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepCapture"]),
-        .testTarget(name: "ZonesepOutputTests", dependencies: ["ZonesepOutput", "ZonesepCrypto", "ZonesepSavedRun"]),
+        .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepTestSupport", "ZonesepCapture"]),
+        .testTarget(
+            name: "ZonesepOutputTests",
+            dependencies: ["ZonesepTestSupport", "ZonesepOutput", "ZonesepCrypto", "ZonesepSavedRun"]),
         .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
         .testTarget(
             name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture", "ZonesepConfig"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "ZonesepEndToEndTests", dependencies: ["zonesep"]),
+        .testTarget(name: "ZonesepEndToEndTests", dependencies: ["ZonesepTestSupport", "zonesep"]),
     ]
 )

@@ -1,14 +1,16 @@
 import Foundation
 import XCTest
 
+/// Shared by the test targets that need a full disk (capture, output, end to end).
+///
 /// A tmpfs of a few KiB mounted for one test: a real full disk (ENOSPC from the kernel, short writes at
 /// the edge) without touching any other file system. Mounting needs root, which CI has; elsewhere the
 /// test is skipped with a message saying so.
-final class TinyDisk {
-    let path: String
+public final class TinyDisk {
+    public let path: String
     private var mounted = false
 
-    init(kilobytes: Int = 64) throws {
+    public init(kilobytes: Int = 64) throws {
         guard geteuid() == 0 else {
             throw XCTSkip("mounting a tmpfs needs root (CI runs the suite as root); skipped")
         }
@@ -29,7 +31,7 @@ final class TinyDisk {
 
     /// Fills every free byte with a file of its own; returns its path (remove it to give the space back).
     @discardableResult
-    func fill(name: String = "filler") -> String {
+    public func fill(name: String = "filler") -> String {
         let file = path + "/" + name
         let fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         guard fd >= 0 else { return file }
@@ -42,10 +44,10 @@ final class TinyDisk {
     }
 
     /// Gives the filler's space back.
-    func free(name: String = "filler") { unlink(path + "/" + name) }
+    public func free(name: String = "filler") { unlink(path + "/" + name) }
 
     /// Gives `bytes` of the filler's space back (it shrinks by that much).
-    func free(bytes: Int, name: String = "filler") {
+    public func free(bytes: Int, name: String = "filler") {
         var st = stat()
         guard stat(path + "/" + name, &st) == 0 else { return }
         truncate(path + "/" + name, max(0, st.st_size - off_t(bytes)))

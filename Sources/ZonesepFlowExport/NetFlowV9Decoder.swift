@@ -114,7 +114,7 @@ extension FlowExportDecoder {
             guard let id = set.readInteger(as: UInt16.self), let scopeLength = set.readInteger(as: UInt16.self),
                 let optionLength = set.readInteger(as: UInt16.self)
             else { return }
-            guard scopeLength % 4 == 0, optionLength % 4 == 0, scopeLength + optionLength > 0 else {
+            guard scopeLength % 4 == 0, optionLength % 4 == 0, Int(scopeLength) + Int(optionLength) > 0 else {
                 return s.failures[.templateInvalid] += 1
             }
             let scopeCount = Int(scopeLength / 4)

@@ -131,6 +131,20 @@ final class NetFlowV9DecoderTests: XCTestCase {
         XCTAssertEqual(d.testStats.failures[.reservedSetID], 1)
     }
 
+    /// Found by fuzz-flowexport in CI: scope and option lengths that are each a multiple of 4 but whose sum
+    /// overflows 16 bits trapped; such a template is truncated (its fields are not there), not a crash.
+    func testOptionsTemplateLengthsThatOverflowSixteenBits() {
+        var d = FlowExportDecoder()
+        let huge = Export.set(1) { b in
+            b.u16(272)
+            b.u16(0xfffc)
+            b.u16(0xfffc)
+            Export.field(&b, 2, 4)
+        }
+        _ = d.records(Export.netflowV9(huge))
+        XCTAssertEqual(d.testStats.failures[.templateTruncated], 1)
+    }
+
     func testTruncationAtEveryOffset() {
         let full = Export.netflowV9(
             Self.template,

@@ -29,12 +29,6 @@ public struct DeliveryConfig: Sendable {
     public var evidenceMaxFiles = EvidenceWriter.defaultMaxFiles
 
     public init() {}
-
-    /// Anything beyond plain alerts on stdout.
-    public var isActive: Bool {
-        !syslog.isEmpty || alertsPath != nil || flowsPath != nil || evidenceDirectory != nil || maxAlertRate > 0
-            || suppressWindowMicros > 0
-    }
 }
 
 /// A delivery option that cannot be used (a file, directory or syslog host), with the option's name.

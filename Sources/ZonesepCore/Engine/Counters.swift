@@ -7,6 +7,12 @@ public struct Counters: Sendable {
     public var flows: UInt64 = 0
     public var anomalies = [UInt64](repeating: 0, count: DecodeAnomaly.allCases.count)
     public var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
+    /// Host rule findings by `HostRuleID.rawValue` (each raised once for the run).
+    public var hostFindingsByRule = [UInt64](repeating: 0, count: HostRuleID.allCases.count)
+    /// MACs pushed out of the full host table, and addresses not recorded because
+    /// their MAC already held the most a MAC may: host findings they would have shown can be missed.
+    public var hostMACsEvicted: UInt64 = 0
+    public var hostAddressesDropped: UInt64 = 0
     /// Frames with no IP inside (ARP, LLDP, ...), malformed ones, and those not verified by reason: with the
     /// judged ones (the rest) every frame is counted once (DESIGN.md, "Coverage").
     public var framesWithoutIP: UInt64 = 0
@@ -27,6 +33,9 @@ public struct Counters: Sendable {
 
     public func count(_ a: DecodeAnomaly) -> UInt64 { anomalies[Int(a.rawValue)] }
     public func count(_ r: RuleID) -> UInt64 { alertsByRule[Int(r.rawValue)] }
+    public func count(_ r: HostRuleID) -> UInt64 { hostFindingsByRule[Int(r.rawValue)] }
+    /// Host findings of every rule.
+    public var hostFindings: UInt64 { hostFindingsByRule.reduce(0, +) }
 
     public var framesNotVerified: UInt64 { notVerifiedByReason.reduce(0, +) }
     /// Frames whose innermost IP packet was judged: every frame not counted otherwise.

@@ -29,7 +29,7 @@ public final class ViolationCollector: EventSink {
                 } else {
                     omitted += 1
                 }
-            case .flaggedPacket:
+            case .flaggedPacket, .hostFinding:
                 continue
             }
         }

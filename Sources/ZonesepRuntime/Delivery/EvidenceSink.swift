@@ -113,7 +113,7 @@ public final class EvidenceSink: RecordSink {
                     if let c = s.writer.close(serial: open.id, reason: reason) {
                         closedFile(c, at: e.flow.lastSeen, &s)
                     }
-                case .flowStarted:
+                case .flowStarted, .hostFinding:
                     continue
                 }
             }

@@ -12,10 +12,17 @@ public struct EngineEvent: Sendable {
         case flaggedPacket
         /// A flow left the table: `flow` has its final counters, `endReason` why.
         case flowEnded
+        /// A host rule fired (`dual-homed-host`, `zone-vlan-mismatch`): `hostFinding` indexes the batch's
+        /// `hostFindings`, `frame` is the frame that completed it (-1 when it came from none); `flow` is
+        /// empty.
+        case hostFinding
     }
 
     public var kind: Kind
     public var endReason: FlowEndReason
+    /// For a `hostFinding` event, its index in `EventBatch.hostFindings`; -1 otherwise. (16 bits fit in the
+    /// hole before `frame`, so the event does not grow; a batch holds far fewer events than that.)
+    public var hostFinding: Int16 = -1
     /// The frame of the batch the event belongs to (flow starts and flagged packets), -1 for none (a flow
     /// that ended by idling out while another frame was being processed, or at the end of the run).
     public var frame: Int32
@@ -29,6 +36,21 @@ public struct EngineEvent: Sendable {
         self.endReason = endReason
     }
 
-    /// Whether this event reports a flow that broke a rule (its start, its packets or its end).
+    /// A host finding's event: `finding` indexes `EventBatch.hostFindings`, `frame` the frame that showed
+    /// it (or -1).
+    @inlinable
+    public init(hostFinding finding: Int, frame: Int32 = -1) {
+        self.kind = .hostFinding
+        self.flow = FlowEntry(
+            key: FlowKey(
+                addressA: IPAddress(rawValue: 0), addressB: IPAddress(rawValue: 0), portA: 0, portB: 0, proto: 0,
+                vlans: 0))
+        self.frame = frame
+        self.endReason = .idle
+        self.hostFinding = Int16(truncatingIfNeeded: finding)
+    }
+
+    /// Whether this event reports a flow that broke a rule (its start, its packets or its end). A host
+    /// finding's event does not (it has no flow): see `kind`.
     @inlinable public var concernsViolation: Bool { flow.rule != FlowEntry.noVerdict }
 }

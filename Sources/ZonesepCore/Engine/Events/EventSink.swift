@@ -29,6 +29,8 @@ public struct EventInterests: OptionSet, Sendable {
     /// Ends of flows that a declaration allowed (the audit of the policy's declarations): with flows
     /// allowed without one (most), they cost nothing.
     public static let declaredEnds = EventInterests(rawValue: 32)
+    /// Host rule findings (`dual-homed-host`, `zone-vlan-mismatch`): rare, one per finding for the run.
+    public static let hostFindings = EventInterests(rawValue: 64)
 }
 
 /// A batch of events and what they refer to: the frames of the engine's current batch (for
@@ -41,16 +43,26 @@ public struct EventBatch {
     /// Counts the engine's policy reloads: a sink that renders with the policy can keep its renderer
     /// while this stays the same.
     public let policyEpoch: Int
+    /// The host findings that this batch's `hostFinding` events index (empty in most batches).
+    public let hostFindings: [HostFinding]
 
     public init(
         events: UnsafeBufferPointer<EngineEvent>, frames: UnsafeBufferPointer<Verifier.Frame>, linkType: LinkType,
-        policy: Policy, policyEpoch: Int = 0
+        policy: Policy, policyEpoch: Int = 0, hostFindings: [HostFinding] = []
     ) {
         self.events = events
         self.frames = frames
         self.linkType = linkType
         self.policy = policy
         self.policyEpoch = policyEpoch
+        self.hostFindings = hostFindings
+    }
+
+    /// The host finding a `hostFinding` event refers to.
+    @inlinable
+    public func hostFinding(of event: EngineEvent) -> HostFinding? {
+        event.kind == .hostFinding && event.hostFinding >= 0 && Int(event.hostFinding) < hostFindings.count
+            ? hostFindings[Int(event.hostFinding)] : nil
     }
 
     /// The frame an event refers to, if it refers to one.

@@ -36,6 +36,13 @@ public struct ReplaySummary: Sendable {
     public var delivery: DeliverySummary?
     /// Every declaration of the policy with what it allowed, in `Policy.declarations` order.
     public var declarations: [DeclarationUse] = []
+    /// Every host rule's finding (a device in two tiers, a host on another zone's VLAN), in the order raised.
+    public var hostFindings: [HostFinding] = []
+    /// Findings left out of `hostFindings` past the collector's limit (their alerts were written as usual).
+    public var hostFindingsOmitted: UInt64 = 0
+
+    /// Alerts of every kind: one per violating flow and one per host finding.
+    public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
 
     public init(
         policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
@@ -83,9 +90,10 @@ public struct ReplaySummary: Sendable {
         ft.add("evicted", flowsEvicted)
         o.addRaw("flow_table", ft.json)
         var alerts = JSONObject()
-        alerts.add("total", counters.alerts)
+        alerts.add("total", alertsTotal)
         var byRule = JSONObject()
         for r in RuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
+        for r in HostRuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
         alerts.addRaw("by_rule", byRule.json)
         alerts.add("suppressed", alertsSuppressed)
         alerts.add("rate_limited", alertsRateLimited)
@@ -142,6 +150,8 @@ public struct ReplaySummary: Sendable {
                     return x.json
                 }))
         o.add("violations_omitted", violationsOmitted)
+        o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
+        o.add("host_findings_omitted", hostFindingsOmitted)
         o.addRaw("declarations", JSONObject.array(declarations.map { declarationJSON($0) }))
         o.addRaw(
             "files",
@@ -204,7 +214,7 @@ public struct ReplaySummary: Sendable {
             ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
             ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],
             ["flows", "\(counters.flows)"], ["flows evicted (table full)", "\(flowsEvicted)"],
-            ["violating flows", "\(counters.alerts)"],
+            ["violating flows", "\(counters.alerts)"], ["host findings", "\(counters.hostFindings)"],
         ]
         if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
         if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }
@@ -221,6 +231,22 @@ public struct ReplaySummary: Sendable {
             [["rule", "severity", "flows"]]
                 + RuleID.allCases.map { [$0.name, $0.severity.rawValue, "\(counters.count($0))"] },
             header: true, rightAlign: [2])
+
+        out += "\nHost findings (devices in two tiers, hosts on another zone's VLAN)\n"
+        out +=
+            hostFindings.isEmpty
+            ? "  none\n"
+            : TextTable.render(
+                [["rule", "severity", "MAC", "address", "zone", "vlan", "addresses seen"]]
+                    + hostFindings.map { f in
+                        [
+                            f.rule.name, f.severity.rawValue, f.mac.description, f.address.ip.description,
+                            VisibleText.escape(map.name(of: f.address.zone)),
+                            f.address.vlans.map(String.init).joined(separator: "/"),
+                            f.addresses.map { "\($0.ip) (\(VisibleText.escape(map.name(of: $0.zone))))" }
+                                .joined(separator: ", "),
+                        ]
+                    }, header: true)
 
         let anomalies = DecodeAnomaly.allCases.filter { counters.count($0) > 0 }
         out += "\nDecode anomalies\n"

@@ -1,11 +1,11 @@
 import ZonesepCore
 import ZonesepOutput
 
-/// The sink that turns a session's engine events into alert records: each new violating flow becomes an
-/// `alert` record for the delivery chain (suppression, rate limit, evidence, then the outputs), and the
+/// The sink that turns a session's engine events into alert records: each new violating flow, and each
+/// host rule's finding, becomes an `alert` record for the delivery chain (suppression, rate limit, evidence, then the outputs), and the
 /// chain is told how far packet time has come once a batch.
 public final class AlertEvents: EventSink {
-    public let interests: EventInterests = [.violationStarts]
+    public let interests: EventInterests = [.violationStarts, .hostFindings]
     private let head: RecordSink
     private let session: Int
     /// Whether alerts carry the `evidence` field (with `--evidence` and the other delivery options).
@@ -24,8 +24,14 @@ public final class AlertEvents: EventSink {
     }
 
     public func consume(_ batch: EventBatch) {
-        for e in batch.events where e.kind == .flowStarted && e.concernsViolation {
-            guard var a = Alert(flow: e.flow) else { continue }
+        for e in batch.events {
+            if e.kind == .hostFinding {
+                if let f = batch.hostFinding(of: e) {
+                    head.write(Record.hostAlert(f, format: format(for: batch), session: session))
+                }
+                continue
+            }
+            guard e.kind == .flowStarted && e.concernsViolation, var a = Alert(flow: e.flow) else { continue }
             if let frame = batch.frame(of: e) {
                 PacketDecoder.decode(
                     frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &packet)

@@ -2,7 +2,7 @@ import ZonesepCore
 import ZonesepOutput
 
 /// One engine and what listens to it: the run's delivery sinks and this session's own collectors for the
-/// summary: the violating flows, and what each declaration allowed. `replay` runs one session; `watch` one per capture worker.
+/// summary: the violating flows, the host findings, and what each declaration allowed. `replay` runs one session; `watch` one per capture worker.
 ///
 /// Frames always go through the engine in batches: the sinks hear about them through events, so no
 /// output takes a frame off the batched path.
@@ -11,6 +11,7 @@ public final class Session {
     public let verifier: Verifier
     private let collector: ViolationCollector
     private let audit: DeclarationAudit
+    private let hosts: HostFindingCollector
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
     /// other; the collectors of violations and of declarations' use are added here.
@@ -20,7 +21,10 @@ public final class Session {
         self.collector = collector
         let audit = DeclarationAudit(policy: policy)
         self.audit = audit
-        verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit]))
+        let hosts = HostFindingCollector()
+        self.hosts = hosts
+        verifier = Verifier(
+            policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit, hosts]))
     }
 
     /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the
@@ -46,6 +50,8 @@ public final class Session {
             flowCapacity: verifier.flows.capacity, violations: collector.inStartOrder)
         summary.violationsOmitted = collector.omitted
         summary.declarations = audit.declarations(for: policy)
+        summary.hostFindings = hosts.findings
+        summary.hostFindingsOmitted = hosts.omitted
         return summary
     }
 }

@@ -142,12 +142,59 @@ struct SavedRunBuilder {
                 evicted: s.flowTable.evicted),
             droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations,
             declarations: try declarations(s.declarations))
+        report.devices = try devices(s.hostFindings)
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,
                 reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) })
         }
         return report
+    }
+
+    func vlans(_ list: [UInt64], _ key: String) throws(ReportError) -> [UInt16] {
+        var out: [UInt16] = []
+        for t in list {
+            guard t >= 1 && t <= 4094 else { throw fail(key, "\(t) is not a VLAN id (1-4094)") }
+            out.append(UInt16(t))
+        }
+        return out
+    }
+
+    /// The summary's `host_findings`, nil for a run saved before host rules existed.
+    func devices(_ list: [SummaryRecord.HostFindingEntry]?) throws(ReportError) -> [AuditReport.Device]? {
+        guard let list else { return nil }
+        var out: [AuditReport.Device] = []
+        for (i, f) in list.enumerated() {
+            let at = "host_findings[\(i)]."
+            guard let rule = HostRuleID.allCases.first(where: { $0.name == f.rule }) else {
+                throw fail(at + "rule", "'\(f.rule)' is not a host rule id")
+            }
+            guard let severity = Severity(rawValue: f.severity) else {
+                throw fail(at + "severity", "'\(f.severity)' is not critical, high or medium")
+            }
+            guard let mac = MACAddress(f.srcMAC) else {
+                throw fail(at + "src_mac", "'\(f.srcMAC)' is not a MAC address")
+            }
+            var addresses: [AuditReport.Device.Address] = []
+            for (j, a) in f.addresses.enumerated() {
+                let here = at + "addresses[\(j)]."
+                addresses.append(
+                    AuditReport.Device.Address(
+                        ip: try ip(a.ip, here + "ip"), zone: try zone(a.zone, here + "zone"),
+                        vlan: try vlans(a.vlan, here + "vlan"),
+                        firstSeenMicros: try a.firstSeen.map { t throws(ReportError) in try time(t, here + "first_seen")
+                        },
+                        seenBy: a.seenBy))
+            }
+            out.append(
+                AuditReport.Device(
+                    number: i + 1, rule: rule, severity: severity,
+                    timestampMicros: try time(f.timestamp, at + "timestamp"),
+                    mac: mac.description, ip: try ip(f.srcIP, at + "src_ip"),
+                    zone: try zone(f.srcZone, at + "src_zone"),
+                    vlan: try vlans(f.vlan, at + "vlan"), addresses: addresses))
+        }
+        return out
     }
 
     /// The summary's `declarations`, nil for a run saved before they were recorded.

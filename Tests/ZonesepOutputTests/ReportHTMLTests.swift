@@ -38,7 +38,9 @@ final class ReportHTMLTests: XCTestCase {
         let clean = AuditReport(
             summary: ReportFixture.summary(policy: policy, frames: cleanFrames), provenance: ReportFixture.provenance)
         let cleanHTML = ReportHTML.render(clean)
-        XCTAssertTrue(cleanHTML.contains("data-verdict=\"clean\" data-violations=\"0\" data-limited=\"false\""))
+        XCTAssertTrue(
+            cleanHTML.contains(
+                "data-verdict=\"clean\" data-violations=\"0\" data-devices=\"0\" data-limited=\"false\""))
         XCTAssertTrue(cleanHTML.contains("違反は検出されませんでした"))
         XCTAssertFalse(cleanHTML.contains("<tr class=\"violation\""))
     }

@@ -1,8 +1,59 @@
 import ZonesepCore
 
-/// Folds repeated alerts into the first: an alert for the same (rule, initiator, responder, responder
-/// port, protocol) as one raised less than `window` earlier is not written again, only counted; when the
-/// window closes (or the run ends) an `alert_update` carries the count and the last time it was seen.
+/// What `--suppress-window` folds: an alert of a flow, or a host rule's finding, each with the key that makes
+/// two of them "the same alert again" and the packet time it was raised at.
+public protocol Suppressible: Sendable {
+    associatedtype SuppressionKey: Hashable & Sendable
+    var suppressionKey: SuppressionKey { get }
+    var timestampMicros: Int64 { get }
+}
+
+/// A flow alert's key: the same rule, initiator, responder, responder port and protocol.
+public struct FlowAlertKey: Hashable, Sendable {
+    public var rule: RuleID
+    public var initiator: IPAddress
+    public var responder: IPAddress
+    /// The responder's port; 0 for protocols without ports.
+    public var port: UInt16
+    public var proto: UInt8
+
+    public init(_ a: Alert) {
+        rule = a.rule
+        initiator = a.srcIP
+        responder = a.destIP
+        port = a.destPort ?? 0
+        proto = a.proto
+    }
+}
+
+extension Alert: Suppressible {
+    public var suppressionKey: FlowAlertKey { FlowAlertKey(self) }
+}
+
+/// A host finding's key, as DESIGN.md counts findings: per (rule, MAC) for `dual-homed-host`, per (rule,
+/// address, innermost VLAN) for `zone-vlan-mismatch`. The engine raises each once a run; the window folds
+/// the same finding raised again by another capture worker, or after the host table forgot the MAC.
+public enum HostFindingKey: Hashable, Sendable {
+    case device(HostRuleID, MACAddress)
+    case address(HostRuleID, IPAddress, UInt16?)
+}
+
+extension HostFinding: Suppressible {
+    public var suppressionKey: HostFindingKey {
+        switch rule {
+        case .dualHomedHost: return .device(rule, mac)
+        case .zoneVLANMismatch: return .address(rule, address.ip, address.innermostVLAN)
+        }
+    }
+}
+
+/// The suppressor of flow alerts (`--suppress-window`).
+public typealias AlertSuppressor = WindowedSuppressor<Alert>
+
+/// Folds repeated alerts into the first: an alert with the same key (for a flow: rule, initiator,
+/// responder, responder port, protocol) as one raised less than `window` earlier is not written again, only
+/// counted; when the window closes (or the run ends) an `alert_update` carries the count and the last time
+/// it was seen.
 ///
 /// Pure and in packet time: the same alerts in give the same folds out, whatever the wall clock says.
 /// Windows close in the order they opened; `nextClosed(by:)` costs one comparison when none is due.
@@ -11,28 +62,13 @@ import ZonesepCore
 /// for each. Opening one more closes the oldest early (counted in `evicted`); if it had folded alerts,
 /// its `alert_update` comes out then, so no count is lost, only the next alert of its key is written
 /// again rather than folded.
-public struct AlertSuppressor: Sendable {
-    public struct Key: Hashable, Sendable {
-        public var rule: RuleID
-        public var initiator: IPAddress
-        public var responder: IPAddress
-        /// The responder's port; 0 for protocols without ports.
-        public var port: UInt16
-        public var proto: UInt8
-
-        public init(_ a: Alert) {
-            rule = a.rule
-            initiator = a.srcIP
-            responder = a.destIP
-            port = a.destPort ?? 0
-            proto = a.proto
-        }
-    }
+public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
+    public typealias Key = Subject.SuppressionKey
 
     /// A closed window that folded at least one alert.
-    public struct Update: Sendable, Equatable {
-        /// The alert that was written (its flow id names the window).
-        public var first: Alert
+    public struct Update: Sendable {
+        /// The alert that was written (for a flow, its flow id names the window).
+        public var first: Subject
         /// Alerts folded into it, not counting the first.
         public var folded: UInt64
         /// The time of the last folded alert (its flow's first packet).
@@ -42,7 +78,7 @@ public struct AlertSuppressor: Sendable {
     }
 
     struct Window {
-        var first: Alert
+        var first: Subject
         var folded: UInt64 = 0
         var lastSeen: Int64
     }
@@ -51,7 +87,7 @@ public struct AlertSuppressor: Sendable {
     /// The most windows open at once.
     public let maxWindows: Int
     /// The default cap: 65,536 windows, about 40 MB (measured: 38 MB more resident with all of them open).
-    public static let defaultMaxWindows = 65_536
+    public static var defaultMaxWindows: Int { 65_536 }
     var open: [Key: Window] = [:]
     /// Updates of windows closed early to make room, waiting to be handed out by `nextClosed(by:)`.
     var early: [Update] = []
@@ -73,9 +109,9 @@ public struct AlertSuppressor: Sendable {
 
     /// Folds `alert` into an open window for its key and returns true, or returns false: the caller
     /// writes it and then calls `opened` (unless something else, the rate limit, holds it back).
-    public mutating func fold(_ alert: Alert) -> Bool {
+    public mutating func fold(_ alert: Subject) -> Bool {
         guard isEnabled else { return false }
-        let key = Key(alert)
+        let key = alert.suppressionKey
         guard var w = open[key], alert.timestampMicros < w.first.timestampMicros &+ windowMicros else {
             return false
         }
@@ -88,9 +124,9 @@ public struct AlertSuppressor: Sendable {
 
     /// Starts a window with `alert`, the one written. A window for the same key that had expired but was
     /// not yet collected is replaced; collect closed windows first with `nextClosed(by:)`.
-    public mutating func opened(_ alert: Alert) {
+    public mutating func opened(_ alert: Subject) {
         guard isEnabled else { return }
-        let key = Key(alert)
+        let key = alert.suppressionKey
         if open[key] == nil {
             while open.count >= maxWindows, evictOldest(at: alert.timestampMicros) {}
         }
@@ -170,6 +206,8 @@ public struct AlertSuppressor: Sendable {
         }
     }
 }
+
+extension WindowedSuppressor.Update: Equatable where Subject: Equatable {}
 
 /// A ceiling on alerts written per second of packet time (the clock second, UTC); the excess is counted.
 public struct AlertRateLimiter: Sendable {

@@ -66,6 +66,50 @@ public struct DeliveryRecords: Sendable {
             params: p, text: updateMessage(u))
     }
 
+    // MARK: alert_update of a host finding
+
+    /// A host finding raised again within the window (by another capture worker, or after the host table
+    /// had forgotten the MAC): the device, how many times more, and when last.
+    public func updateJSON(_ u: WindowedSuppressor<HostFinding>.Update) -> String {
+        let f = u.first
+        var o = JSONObject()
+        o.add("timestamp", Timestamp.rfc3339(u.closedMicros))
+        o.add("event_type", "alert_update")
+        o.add("rule", f.rule.name)
+        o.add("severity", f.severity.rawValue)
+        o.add("src_ip", f.address.ip.description)
+        o.add("src_mac", f.mac.description)
+        o.add("first_seen", Timestamp.rfc3339(f.timestampMicros))
+        o.add("last_seen", Timestamp.rfc3339(u.lastSeenMicros))
+        o.add("folded", u.folded)
+        o.add("sensor", format.policy.config.sensor)
+        o.add("message", updateMessage(u))
+        return o.json
+    }
+
+    public func updateMessage(_ u: WindowedSuppressor<HostFinding>.Update) -> String {
+        let more = u.folded == 1 ? "1 more time" : "\(u.folded) more times"
+        return "raised \(more) like the alert of \(Timestamp.rfc3339(u.first.timestampMicros)) "
+            + "(\(format.message(u.first))), the last at \(Timestamp.rfc3339(u.lastSeenMicros))"
+    }
+
+    public func updateText(_ u: WindowedSuppressor<HostFinding>.Update) -> String {
+        "\(Timestamp.rfc3339(u.closedMicros))  UPDATE  \(u.first.rule.name)  \(updateMessage(u))"
+    }
+
+    public func updateSyslog(_ u: WindowedSuppressor<HostFinding>.Update, formatter: SyslogFormatter) -> [UInt8] {
+        let f = u.first
+        let p: [(String, String)] = [
+            ("rule", f.rule.name), ("severity", f.severity.rawValue), ("src_ip", f.address.ip.description),
+            ("src_mac", f.mac.description), ("first_seen", Timestamp.rfc3339(f.timestampMicros)),
+            ("last_seen", Timestamp.rfc3339(u.lastSeenMicros)), ("folded", "\(u.folded)"),
+            ("sensor", format.policy.config.sensor),
+        ]
+        return formatter.message(
+            severity: SyslogSeverity(f.severity), timestampMicros: u.closedMicros, msgID: "alert_update",
+            params: p, text: updateMessage(u))
+    }
+
     // MARK: evidence
 
     /// A closed evidence capture: which alert, which file, how much, and its hash; or, for a file that

@@ -26,10 +26,15 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var dropped: UInt64?
     /// What share of the frames was verified; absent from runs saved before zonesep counted it.
     public var coverage: Coverage?
+    /// The host rules' findings; absent from runs saved before host rules existed.
+    public var hostFindings: [HostFindingEntry]?
+    public var hostFindingsOmitted: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
         case declarations, coverage
+        case hostFindings = "host_findings"
+        case hostFindingsOmitted = "host_findings_omitted"
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"
@@ -128,6 +133,41 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case firstSeen = "first_seen"
             case lastSeen = "last_seen"
             case flowsAfterExpiry = "flows_after_expiry"
+        }
+    }
+
+    /// One entry of `host_findings` (`AlertFormat.summaryJSON(_:)`): the host alert's fields without
+    /// `event_type`, `sensor` and `message`.
+    public struct HostFindingEntry: Decodable, Sendable, Equatable {
+        public var timestamp: String
+        public var rule: String
+        public var severity: String
+        public var srcIP: String
+        public var srcZone: String
+        public var vlan: [UInt64]
+        public var srcMAC: String
+        public var addresses: [HostAddressEntry]
+
+        enum CodingKeys: String, CodingKey {
+            case timestamp, rule, severity, vlan, addresses
+            case srcIP = "src_ip"
+            case srcZone = "src_zone"
+            case srcMAC = "src_mac"
+        }
+    }
+
+    /// One address of a host finding: `first_seen` and `seen_by` are optional on reading.
+    public struct HostAddressEntry: Decodable, Sendable, Equatable {
+        public var ip: String
+        public var zone: String
+        public var vlan: [UInt64]
+        public var firstSeen: String?
+        public var seenBy: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ip, zone, vlan
+            case firstSeen = "first_seen"
+            case seenBy = "seen_by"
         }
     }
 

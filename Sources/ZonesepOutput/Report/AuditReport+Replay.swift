@@ -31,6 +31,16 @@ extension AuditReport {
                     bytes: v.bytes, end: v.end.name,
                     evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) })
             }, declarations: s.declarations)
+        devices = s.hostFindings.enumerated().map { i, f in
+            Device(
+                number: i + 1, rule: f.rule, severity: f.severity, timestampMicros: f.timestampMicros,
+                mac: f.mac.description, ip: f.address.ip, zone: f.address.zone, vlan: f.address.vlans,
+                addresses: f.addresses.map {
+                    Device.Address(
+                        ip: $0.ip, zone: $0.zone, vlan: $0.vlans,
+                        firstSeenMicros: $0.firstSeenMicros, seenBy: $0.evidence.name)
+                })
+        }
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) })

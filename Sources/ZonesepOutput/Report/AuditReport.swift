@@ -141,6 +141,60 @@ public struct AuditReport: Sendable {
         public var service: String { destPort.map { "\(proto)/\($0)" } ?? proto }
     }
 
+    /// A host rule's finding: the device (its MAC), the address that completed the finding, and every
+    /// address seen for it with its zone and VLANs.
+    public struct Device: Sendable, Equatable {
+        public struct Address: Sendable, Equatable {
+            public var ip: IPAddress
+            public var zone: ZoneRef
+            public var vlan: [UInt16]
+            /// When the address was first seen on the device; nil where the record does not say.
+            public var firstSeenMicros: Int64?
+            /// What showed it: `ip` (an IP packet's source), `arp`, `nd`; nil where the record does not say.
+            public var seenBy: String?
+
+            public init(ip: IPAddress, zone: ZoneRef, vlan: [UInt16], firstSeenMicros: Int64?, seenBy: String?) {
+                self.ip = ip
+                self.zone = zone
+                self.vlan = vlan
+                self.firstSeenMicros = firstSeenMicros
+                self.seenBy = seenBy
+            }
+        }
+
+        /// Position in the run (1-based), in the order the findings were raised.
+        public var number: Int
+        public var rule: HostRuleID
+        public var severity: Severity
+        /// The packet that completed the finding.
+        public var timestampMicros: Int64
+        public var mac: String
+        public var ip: IPAddress
+        public var zone: ZoneRef
+        public var vlan: [UInt16]
+        public var addresses: [Address]
+
+        public init(
+            number: Int, rule: HostRuleID, severity: Severity, timestampMicros: Int64, mac: String, ip: IPAddress,
+            zone: ZoneRef, vlan: [UInt16], addresses: [Address]
+        ) {
+            self.number = number
+            self.rule = rule
+            self.severity = severity
+            self.timestampMicros = timestampMicros
+            self.mac = mac
+            self.ip = ip
+            self.zone = zone
+            self.vlan = vlan
+            self.addresses = addresses
+        }
+
+        /// When the device was first seen: its earliest address's first sighting, else the finding's time.
+        public var firstSeenMicros: Int64 {
+            addresses.compactMap(\.firstSeenMicros).min() ?? timestampMicros
+        }
+    }
+
     public struct AnomalyCount: Sendable, Equatable {
         public var kind: String
         public var packets: UInt64
@@ -171,6 +225,8 @@ public struct AuditReport: Sendable {
     /// What share of the frames was verified, and why the rest was not; nil for a saved run from before
     /// zonesep counted it.
     public var coverage: Coverage? = nil
+    /// The host rules' findings in the order raised; nil for a saved run from before host rules existed.
+    public var devices: [Device]? = nil
 
     /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
     public struct Coverage: Sendable, Equatable {
@@ -225,7 +281,16 @@ extension AuditReport {
     /// Violating flows of a rule, in the order they were raised.
     public func violations(of rule: RuleID) -> [ViolatingFlow] { violations.filter { $0.rule == rule } }
 
-    public func count(_ severity: Severity) -> Int { violations.filter { $0.rule.severity == severity }.count }
+    public func count(_ severity: Severity) -> Int {
+        violations.filter { $0.rule.severity == severity }.count
+            + (devices ?? []).filter { $0.severity == severity }.count
+    }
+
+    /// Host findings of a rule, in the order they were raised.
+    public func devices(of rule: HostRuleID) -> [Device] { (devices ?? []).filter { $0.rule == rule } }
+
+    /// Violating flows and host findings together: what makes the verdict "violations".
+    public var findingsTotal: Int { violations.count + (devices?.count ?? 0) }
 
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }

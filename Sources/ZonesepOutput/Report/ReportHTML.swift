@@ -16,6 +16,7 @@ public enum ReportHTML {
         matrix(r, &h)
         h += ReportTimeline.section(r)
         violations(r, &h)
+        devices(r, &h)
         hosts(r, &h)
         zoneMap(r, &h)
         scope(r, &h)
@@ -97,18 +98,25 @@ public enum ReportHTML {
 
     static func verdict(_ r: AuditReport, _ h: inout String) {
         let total = r.violations.count
-        let state = total > 0 ? "violations" : "clean"
+        let devices = r.devices?.count ?? 0
+        let state = total + devices > 0 ? "violations" : "clean"
         h += heading(1, "判定", "Verdict", id: "verdict")
-        let limitedClass = total == 0 && r.isLimited ? " limited" : ""
+        let limitedClass = total + devices == 0 && r.isLimited ? " limited" : ""
         h += "<section id=\"verdict\" class=\"verdict \(state)\(limitedClass)\" data-verdict=\"\(state)\" "
-        h += "data-violations=\"\(total)\" data-limited=\"\(r.isLimited)\">\n<div class=\"verdict-head\">\n"
-        if total > 0 {
+        h += "data-violations=\"\(total)\" data-devices=\"\(devices)\" data-limited=\"\(r.isLimited)\">\n"
+        h += "<div class=\"verdict-head\">\n"
+        if total + devices > 0 {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"violations\">"
             h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#b3261e\"/><path d=\"M17 17L37 37M37 17L17 37\" "
             h += "stroke=\"#fff\" stroke-width=\"6\" stroke-linecap=\"round\"/></svg>\n"
-            h += "<div class=\"verdict-text\"><p class=\"verdict-title\">分離違反あり — 違反フロー \(n(total)) 件</p>\n"
-            h += "<p class=\"verdict-sub\">Separation violated: \(n(total)) violating "
+            h += "<div class=\"verdict-text\"><p class=\"verdict-title\">分離違反あり — 違反フロー \(n(total)) 件"
+            if devices > 0 { h += "・違反機器 \(n(devices)) 件" }
+            h += "</p>\n<p class=\"verdict-sub\">Separation violated: \(n(total)) violating "
             h += total == 1 ? "flow" : "flows"
+            if devices > 0 {
+                h += " and \(n(devices)) device " + (devices == 1 ? "finding" : "findings")
+                h += " (a device in two tiers, a host on another zone's VLAN)"
+            }
             h += " in the captured traffic.</p>"
             if let c = r.coverage, c.unverified > 0 {
                 h += "\n<p class=\"verdict-sub\">検証できたのはフレームの \(c.percent) % — only \(c.percent) % of "
@@ -165,11 +173,29 @@ public enum ReportHTML {
             h += pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
+        for rule in HostRuleID.allCases {
+            let found = r.devices(of: rule)
+            var zones: [(String, Int)] = []
+            for d in found {
+                let key = Set(d.addresses.map { zoneName(r, $0.zone) }).sorted().joined(separator: " + ")
+                if let i = zones.firstIndex(where: { $0.0 == key }) { zones[i].1 += 1 } else { zones.append((key, 1)) }
+            }
+            let severity = Severity.allCases.first { s in found.contains { $0.severity == s } } ?? rule.baseSeverity
+            h += "<tr class=\"\(found.isEmpty ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
+            h += "data-count=\"\(found.count)\">"
+            h += "<td>\(severityChip(severity))</td>"
+            h += "<td>\(ReportText.ruleTitle(rule))<div class=\"en\">\(e(ReportText.ruleEnglish(rule))) · "
+            h += "<code>\(rule.name)</code></div></td>"
+            h += "<td class=\"num\"><b>\(n(found.count))</b><div class=\"sub\">機器 devices</div></td>"
+            h += "<td class=\"pairs\">"
+            h += zones.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
+            h += "</td></tr>\n"
+        }
         h += "</tbody>\n</table>\n"
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
             h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
-            h += "(\(limitSummary(r)); §8)</p>\n"
+            h += "(\(limitSummary(r)); §9)</p>\n"
         }
         h += "</section>\n"
     }
@@ -329,10 +355,64 @@ public enum ReportHTML {
         h += "</section>\n"
     }
 
+    /// The host rules' findings: each device with its addresses grouped by zone, when each was first seen
+    /// and what showed it, and the packet that completed the finding.
+    static func devices(_ r: AuditReport, _ h: inout String) {
+        h += "<section id=\"devices\">\n"
+        h += heading(
+            5, "二つの系にまたがる機器・VLAN違い", "Devices: dual-homed hosts and hosts on another zone's VLAN", id: "devices")
+        guard let devices = r.devices else {
+            h += "<p>この記録には機器の判定が含まれていません。<span class=\"en\">This saved run predates the host rules: "
+            h += "no device findings were recorded.</span></p>\n</section>\n"
+            return
+        }
+        if devices.isEmpty {
+            h += "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers or on another zone's "
+            h += "VLAN.</span></p>\n</section>\n"
+            return
+        }
+        h += "<p class=\"note\">MACアドレスごとの判定。宣言済みルータ（[[routers]]）は対象外。時刻はJST、初回は各アドレスを最初に見た時刻。"
+        h += "<span class=\"en\">Judged per MAC address; declared routers are exempt. Times are JST; each address "
+        h += "shows when it was first seen on the device and what showed it (ip, arp, nd).</span></p>\n"
+        h += "<table class=\"grid devices\" id=\"devices-table\">\n<thead><tr><th class=\"num\">No.</th>"
+        h += "<th>規則 <span class=\"en\">rule</span></th><th>機器 <span class=\"en\">device (MAC)</span></th>"
+        h += "<th>ゾーン別のアドレス <span class=\"en\">addresses by zone</span></th>"
+        h += "<th>初回 – 検出 <span class=\"en\">first seen – finding</span></th></tr></thead>\n<tbody>\n"
+        for d in devices {
+            h += "<tr class=\"device\" id=\"d\(d.number)\" data-rule=\"\(d.rule.name)\" data-mac=\"\(e(d.mac))\" "
+            h += "data-severity=\"\(d.severity.rawValue)\">"
+            h += "<td class=\"num\">\(d.number)</td>"
+            h += "<td>\(severityChip(d.severity)) \(ReportText.ruleTitle(d.rule))<div class=\"en\"><code>"
+            h += "\(d.rule.name)</code></div></td>"
+            h += "<td class=\"mono\">\(e(d.mac))</td><td>"
+            var zones: [ZoneRef] = []
+            for a in d.addresses where !zones.contains(a.zone) { zones.append(a.zone) }
+            for z in zones {
+                h += "<div class=\"device-zone\" data-zone=\"\(e(zoneName(r, z)))\">"
+                h += "\(e(ReportText.zoneLabel(z, r.policy.zoneMap)))<span class=\"zone\">\(e(zoneName(r, z)))</span>"
+                for a in d.addresses where a.zone == z {
+                    h += "<div class=\"sub\"><span class=\"mono\">\(e(a.ip.description))</span>"
+                    h +=
+                        a.vlan.isEmpty
+                        ? " · VLANなし untagged" : " · VLAN \(a.vlan.map(String.init).joined(separator: "/"))"
+                    if let t = a.firstSeenMicros { h += " · \(e(when(r, t)))" }
+                    if let by = a.seenBy { h += " · \(e(by))" }
+                    h += "</div>"
+                }
+                h += "</div>"
+            }
+            h += "</td><td>\(e(when(r, d.firstSeenMicros))) – \(e(when(r, d.timestampMicros)))"
+            h += "<div class=\"sub\">検出 finding: <span class=\"mono\">\(e(d.ip.description))</span>"
+            if !d.vlan.isEmpty { h += " VLAN \(d.vlan.map(String.init).joined(separator: "/"))" }
+            h += "</div></td></tr>\n"
+        }
+        h += "</tbody>\n</table>\n</section>\n"
+    }
+
     static func hosts(_ r: AuditReport, _ h: inout String) {
         let hosts = r.offendingHosts()
         h += "<section id=\"hosts\">\n"
-        h += heading(5, "違反の多いホスト", "Top offending hosts (initiators of violating flows)", id: "hosts")
+        h += heading(6, "違反の多いホスト", "Top offending hosts (initiators of violating flows)", id: "hosts")
         if hosts.isEmpty {
             h += "<p>該当なし。<span class=\"en\">None.</span></p>\n</section>\n"
             return
@@ -360,7 +440,7 @@ public enum ReportHTML {
     static func zoneMap(_ r: AuditReport, _ h: inout String) {
         let c = r.policy.config
         h += "<section id=\"zonemap\" class=\"zonemap\">\n"
-        h += heading(6, "ゾーン構成（zones.conf）", "Zone map and declared paths", id: "zonemap")
+        h += heading(7, "ゾーン構成（zones.conf）", "Zone map and declared paths", id: "zonemap")
         h += "<h3>ゾーン<span class=\"en\">Zones</span></h3>\n<table class=\"grid\" id=\"zones-table\">\n<thead><tr>"
         h += "<th>ゾーン <span class=\"en\">zone</span></th><th>種別 <span class=\"en\">kind</span></th>"
         h += "<th>名称 <span class=\"en\">label</span></th><th>ネットワーク <span class=\"en\">networks</span></th>"
@@ -501,7 +581,7 @@ public enum ReportHTML {
     static func scope(_ r: AuditReport, _ h: inout String) {
         let p = r.provenance
         h += "<section id=\"scope\" class=\"scope\">\n"
-        h += heading(7, "監査範囲", "Scope", id: "scope")
+        h += heading(8, "監査範囲", "Scope", id: "scope")
         h += "<table class=\"grid\" id=\"scope-table\">\n<tbody>\n"
         func row(_ ja: String, _ en: String, _ v: String) {
             h += "<tr><th>\(ja) <span class=\"en\">\(en)</span></th><td>\(v)</td></tr>\n"
@@ -548,7 +628,7 @@ public enum ReportHTML {
 
     static func limits(_ r: AuditReport, _ h: inout String) {
         h += "<section id=\"limits\">\n"
-        h += heading(8, "監査の制約と復号異常", "Limits of the audit and decode anomalies", id: "limits")
+        h += heading(9, "監査の制約と復号異常", "Limits of the audit and decode anomalies", id: "limits")
         h += "<table class=\"grid\" id=\"limits-table\">\n<tbody>\n"
         func row(_ ja: String, _ en: String, _ value: String, _ ok: Bool, _ note: String) {
             h += "<tr><th>\(ja) <span class=\"en\">\(en)</span></th><td class=\"num\">\(value)</td>"

@@ -80,6 +80,28 @@ extension AuditReport {
                 },
                 numeric: [0, 11, 12]))
 
+        if let devices {
+            // One row per address of each device, so a spreadsheet can filter by zone.
+            out.append(
+                ReportTable(
+                    id: "devices", title: "二つの系にまたがる機器・VLAN違い",
+                    titleEnglish: "Devices: dual-homed hosts and hosts on another zone's VLAN",
+                    header: [
+                        "No.", "規則 rule", "重大度 severity", "機器 MAC", "ゾーン zone", "アドレス address", "VLAN",
+                        "初回 first seen", "根拠 seen by", "検出 finding",
+                    ],
+                    rows: devices.flatMap { d in
+                        d.addresses.map { a in
+                            [
+                                "\(d.number)", d.rule.name, d.severity.rawValue, d.mac, zone(a.zone), a.ip.description,
+                                a.vlan.map(String.init).joined(separator: "/"), opt(a.firstSeenMicros),
+                                a.seenBy ?? "", time(d.timestampMicros),
+                            ]
+                        }
+                    },
+                    numeric: [0]))
+        }
+
         out.append(
             ReportTable(
                 id: "hosts", title: "違反フローを開始したホスト（上位）", titleEnglish: "Top offending hosts (initiators)",

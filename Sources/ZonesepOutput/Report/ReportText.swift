@@ -30,6 +30,20 @@ public enum ReportText {
         }
     }
 
+    public static func ruleTitle(_ r: HostRuleID) -> String {
+        switch r {
+        case .dualHomedHost: return "二つの系にまたがる機器"
+        case .zoneVLANMismatch: return "系のVLANと異なるVLAN上の端末"
+        }
+    }
+
+    public static func ruleEnglish(_ r: HostRuleID) -> String {
+        switch r {
+        case .dualHomedHost: return "One device (MAC address) with addresses in zones of different kinds"
+        case .zoneVLANMismatch: return "A host of a zone on a VLAN its zone does not list"
+        }
+    }
+
     public static func severityTitle(_ s: Severity) -> String {
         switch s {
         case .critical: return "重大"

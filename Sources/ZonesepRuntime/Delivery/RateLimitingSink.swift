@@ -1,8 +1,8 @@
 import Synchronization
 import ZonesepOutput
 
-/// `--max-alert-rate`: at most N alert records a second of packet time; the excess is counted for the
-/// summary and goes nowhere. Other records pass through.
+/// `--max-alert-rate`: at most N alert records (of flows and of hosts) a second of packet time; the
+/// excess is counted for the summary and goes nowhere. Other records pass through.
 public final class RateLimitingSink: RecordSink {
     private let limiter: Mutex<AlertRateLimiter>
     private let inner: RecordSink
@@ -14,8 +14,8 @@ public final class RateLimitingSink: RecordSink {
 
     @discardableResult
     public func write(_ record: Record) -> Bool {
-        if record.kind == .alert, let a = record.alert {
-            guard limiter.withLock({ $0.admit(at: a.timestampMicros) }) else { return false }
+        if record.kind == .alert, record.alert != nil || record.host != nil {
+            guard limiter.withLock({ $0.admit(at: record.timestampMicros) }) else { return false }
         }
         return inner.write(record)
     }

@@ -153,8 +153,32 @@ public enum SummaryMerge {
             total.violations.sort {
                 ($0.firstSeenMicros, $0.alert.flowSerial) < ($1.firstSeenMicros, $1.alert.flowSerial)
             }
+            mergeHostFindings(parts, into: &total)
         }
         return total
+    }
+
+    /// Each worker's host table raises its own findings: the same one (same rule and MAC, or rule, address
+    /// and VLAN) from two workers is one finding of the run, the earliest.
+    static func mergeHostFindings(_ parts: [ReplaySummary], into total: inout ReplaySummary) {
+        let all = parts.flatMap(\.hostFindings).enumerated().sorted {
+            ($0.element.timestampMicros, $0.offset) < ($1.element.timestampMicros, $1.offset)
+        }.map(\.element)
+        var seen = Set<HostFindingKey>()
+        total.hostFindings = all.filter { seen.insert($0.suppressionKey).inserted }
+        total.hostFindingsOmitted = parts.reduce(0) { $0 &+ $1.hostFindingsOmitted }
+        var byRule = [UInt64](repeating: 0, count: HostRuleID.allCases.count)
+        for f in total.hostFindings { byRule[Int(f.rule.rawValue)] &+= 1 }
+        // Findings past a worker's list limit are counted as each worker counted them.
+        for p in parts where p.hostFindingsOmitted > 0 {
+            let listed = p.hostFindings.reduce(into: [UInt64](repeating: 0, count: byRule.count)) {
+                $0[Int($1.rule.rawValue)] &+= 1
+            }
+            for i in byRule.indices where p.counters.hostFindingsByRule[i] > listed[i] {
+                byRule[i] &+= p.counters.hostFindingsByRule[i] - listed[i]
+            }
+        }
+        total.counters.hostFindingsByRule = byRule
     }
 
     private static func earliest(_ a: Int64?, _ b: Int64?) -> Int64? {

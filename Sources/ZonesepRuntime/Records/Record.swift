@@ -19,8 +19,11 @@ public struct Record: Sendable {
     private var rendering: Rendering
     /// The RFC 5424 message for a formatter; nil for records that do not go to syslog.
     public var syslog: (@Sendable (SyslogFormatter) -> [UInt8])?
-    /// The alert itself, for `.alert` records.
+    /// The alert itself, for `.alert` records of a flow.
     public var alert: Alert?
+    /// The host rule's finding, for `.alert` records of a device (`alert` is nil then): suppression and
+    /// the rate limit decide on it too.
+    public var host: HostFinding?
     /// The map the alert was judged with (to name its zones and declarations).
     public var format: AlertFormat?
     /// The session (capture worker) whose engine raised the alert: flow serials are per session.
@@ -86,6 +89,16 @@ public struct Record: Sendable {
             textCache = t
             return t
         }
+    }
+
+    /// The alert of a host rule's finding. It has no flow, so no evidence file: its proof is the
+    /// `addresses` list it carries.
+    public static func hostAlert(_ f: HostFinding, format: AlertFormat, session: Int) -> Record {
+        var r = Record(
+            kind: .alert, timestampMicros: f.timestampMicros, json: format.json(f), text: format.text(f),
+            syslog: { format.syslog(f, formatter: $0) }, format: format, session: session)
+        r.host = f
+        return r
     }
 
     /// The record of a new violating flow, with the name of its evidence file where one was opened, or

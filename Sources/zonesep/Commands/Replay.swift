@@ -93,7 +93,7 @@ struct ReplayRunner {
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
-        return summary.counters.alerts > 0 ? ExitStatus.violations : ExitStatus.clean
+        return summary.alertsTotal > 0 ? ExitStatus.violations : ExitStatus.clean
     }
 
     /// Replays the files as one timeline (overlapping files merged packet by packet, the others one after

@@ -1,0 +1,28 @@
+import ZonesepCore
+
+/// The sink behind the summary's `host_findings`: every host rule's finding in the order raised, for the
+/// summary, `zonesep report` and the audit report's section on devices.
+///
+/// The engine raises each finding once a run, so the list grows only with distinct findings; still, past
+/// `limit` it takes no more (it counts them), as the list of violating flows does.
+public final class HostFindingCollector: EventSink {
+    public static let defaultLimit = 10_000
+
+    public let interests: EventInterests = [.hostFindings]
+    public let limit: Int
+    public private(set) var findings: [HostFinding] = []
+    public private(set) var omitted: UInt64 = 0
+
+    public init(limit: Int = HostFindingCollector.defaultLimit) { self.limit = limit }
+
+    public func consume(_ batch: EventBatch) {
+        for e in batch.events where e.kind == .hostFinding {
+            guard let f = batch.hostFinding(of: e) else { continue }
+            if findings.count < limit {
+                findings.append(f)
+            } else {
+                omitted += 1
+            }
+        }
+    }
+}

@@ -12,7 +12,8 @@ final class ReportTablesTests: XCTestCase {
         XCTAssertEqual(
             tables.map(\.id),
             [
-                "scope", "verdict", "violations", "devices", "hosts", "matrix", "zones", "conduits", "sanitisation", "gateways",
+                "scope", "verdict", "violations", "devices", "hosts", "matrix", "zones", "conduits", "sanitisation",
+                "gateways",
                 "exceptions", "declarations", "files", "limits", "anomalies",
             ])
         for t in tables {

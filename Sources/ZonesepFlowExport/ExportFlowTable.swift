@@ -31,6 +31,13 @@ public final class ExportFlowTable {
     public private(set) var policyEpoch = 0
     public let capacity: Int
     public var timeouts = FlowTimeouts()
+    /// How long after its idle timeout a flow is still held for a record that arrives late. Exporters
+    /// send a record when its flow ends or at each active timeout (commonly 30 minutes), so a long flow's
+    /// next record starts where the last ended but arrives up to an active timeout later, after records of
+    /// other flows have moved record time on: ended at its plain idle timeout, such a flow would start
+    /// again and be judged (and alerted) twice. A record's own gap to the flow's last one is still held to
+    /// the idle timeout.
+    public var lateness: Int64 = 30 * 60 * 1_000_000
     let sink: EventSink
 
     var index: [FlowKey: Int] = [:]
@@ -226,7 +233,8 @@ public final class ExportFlowTable {
     private func sweep() {
         lastSweep = now
         let idle = index.values.filter {
-            Self.elapsed(from: entries[$0].lastSeen, to: now) > timeouts.timeout(for: entries[$0])
+            Self.elapsed(from: entries[$0].lastSeen, to: now)
+                > timeouts.timeout(for: entries[$0]).addingReportingOverflow(lateness).partialValue
         }
         for i in idle.sorted(by: { entries[$0].serial < entries[$1].serial }) { end(i, reason: .idle) }
     }

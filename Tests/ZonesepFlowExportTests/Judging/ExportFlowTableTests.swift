@@ -130,6 +130,35 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertTrue(rec.started.allSatisfy { $0.verdict == .unzonedHost })
     }
 
+    /// A long flow exported at each active timeout (30 minutes): its next record arrives after records of
+    /// other flows have moved record time past its idle timeout, and is still the same flow, alerted once.
+    func testALongFlowsNextRecordArrivingLateIsTheSameFlow() throws {
+        let (t, rec) = try table()
+        let t0: Int64 = 1_781_481_600_000_000
+        let minute: Int64 = 60_000_000
+        var first = Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: t0)
+        first.endMicros = t0 + 30 * minute
+        t.add(first)
+        // Another flow's record, ended 40 minutes in: its time is past the first flow's idle timeout.
+        var other = Self.record("10.20.3.4", 51600, "10.30.7.8", 443, start: t0 + 39 * minute)
+        other.endMicros = t0 + 40 * minute
+        t.add(other)
+        var second = Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: t0 + 30 * minute)
+        second.endMicros = t0 + 41 * minute
+        t.add(second)
+        t.flush()
+        XCTAssertEqual(rec.started.count, 2, "the SMB flow once, the other flow once")
+        XCTAssertEqual(t.violations[.sanitisationBypass], 2)
+        XCTAssertEqual(rec.ended.count, 0)
+        // Past the idle timeout and the lateness allowed, it ends.
+        var later = Self.record("10.20.3.4", 51700, "10.30.7.8", 443, start: t0 + 90 * minute)
+        later.endMicros = t0 + 90 * minute
+        t.add(later)
+        t.flush()
+        XCTAssertEqual(Set(rec.ended.map { max($0.0.key.portA, $0.0.key.portB) }), [51512, 51600])
+        XCTAssertEqual(t.activeFlows, 1)
+    }
+
     func testConduitMACsAreCheckedOnlyWhenTheRecordHasThem() throws {
         // V1: the conduit from a replaced machine. Without MACs the conduit's addresses and port match and
         // the flow is allowed; with the record's MACs the mismatch shows.

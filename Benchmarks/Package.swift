@@ -20,6 +20,8 @@ let package = Package(
             ]),
         // The core path alone in a plain process, for perf and callgrind.
         .executableTarget(name: "core-profile", dependencies: ["BenchFixtures"]),
+        // Flow-export decoding (and judging) alone, likewise.
+        .executableTarget(name: "flowexport-profile", dependencies: ["BenchFixtures"]),
         // Zone lookups alone, likewise.
         .executableTarget(
             name: "lookup-profile",

@@ -11,8 +11,7 @@ public final class AlertEvents: EventSink {
     /// Whether alerts carry the `evidence` field (with `--evidence` and the other delivery options).
     private let withEvidenceField: Bool
     /// The renderer of the map the engine judges with, remade when a reload swaps the map.
-    private var format: AlertFormat?
-    private var formatEpoch = -1
+    private var formats = AlertFormatCache()
     /// The first packet of a violating flow decoded again for what the flow entry does not keep (its tunnel
     /// layers, all its VLANs): only for alerts, so the packet path stays as it is.
     private var packet = DecodedPacket()
@@ -27,7 +26,7 @@ public final class AlertEvents: EventSink {
         for e in batch.events {
             if e.kind == .hostFinding {
                 if let f = batch.hostFinding(of: e) {
-                    head.write(Record.hostAlert(f, format: format(for: batch), session: session))
+                    head.write(Record.hostAlert(f, format: formats.format(for: batch), session: session))
                 }
                 continue
             }
@@ -39,17 +38,9 @@ public final class AlertEvents: EventSink {
             }
             head.write(
                 Record.alert(
-                    a, format: format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
+                    a, format: formats.format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
                     withEvidenceField: withEvidenceField))
         }
         if let last = batch.frames.last { head.advance(to: last.timestamp) }
-    }
-
-    private func format(for batch: EventBatch) -> AlertFormat {
-        if let format, formatEpoch == batch.policyEpoch { return format }
-        let f = AlertFormat(policy: batch.policy)
-        format = f
-        formatEpoch = batch.policyEpoch
-        return f
     }
 }

@@ -62,34 +62,62 @@ final class CollectTests: XCTestCase {
     func collect(config: String, _ export: (UInt16, pid_t) throws -> Void) throws -> (
         alerts: [[String: Any]], summary: [String: Any]
     ) {
+        let r = try collect(config: config, extra: []) { try export($0.port, $0.pid) }
+        return (r.alerts, r.summary)
+    }
+
+    /// A collector while it runs: its port, its process, what it has written so far.
+    struct Running {
+        var port: UInt16
+        var pid: pid_t
+        var stdoutURL: URL
+        var stderrURL: URL
+        var stderr: String { String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self) }
+        var records: [[String: Any]] {
+            String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self).split(separator: "\n")
+                .compactMap(JSONLines.object)
+        }
+    }
+
+    /// What a collector wrote: its alerts, its summary, and every record in order.
+    struct Collected {
+        var alerts: [[String: Any]]
+        var summary: [String: Any]
+        var records: [[String: Any]]
+        var stderr: String
+        var port: UInt16
+    }
+
+    /// Runs `zonesep collect` with `extra` options, lets `export` send to it, stops it with SIGTERM.
+    func collect(config: String = "zones.conf", extra: [String], _ export: (Running) throws -> Void) throws
+        -> Collected
+    {
         let port = UInt16(20_000 + Int(getpid() % 10_000) + Int.random(in: 0..<10_000))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout")
         let errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let p = Process()
         p.executableURL = try Harness.zonesep()
-        p.arguments = [
-            "collect", "--config", config, "--listen", "udp://127.0.0.1:\(port)", "--output", "json",
-            "--suppress-window", "0",
-        ]
+        p.arguments =
+            [
+                "collect", "--config", config, "--listen", "udp://127.0.0.1:\(port)", "--output", "json",
+                "--suppress-window", "0",
+            ] + extra
         p.currentDirectoryURL = root
         p.standardOutput = try FileHandle(forWritingTo: outURL)
         p.standardError = try FileHandle(forWritingTo: errURL)
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        let running = Running(port: port, pid: p.processIdentifier, stdoutURL: outURL, stderrURL: errURL)
         // Listening once it says so.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, p.isRunning,
-            !(String(data: (try? Data(contentsOf: errURL)) ?? Data(), encoding: .utf8) ?? "").contains("collecting")
-        {
-            usleep(50_000)
-        }
-        XCTAssertTrue(p.isRunning, String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
-        try export(port, p.processIdentifier)
+        while Date() < deadline, p.isRunning, !running.stderr.contains("collecting") { usleep(50_000) }
+        XCTAssertTrue(p.isRunning, running.stderr)
+        try export(running)
         usleep(1_000_000)
         kill(p.processIdentifier, SIGTERM)
         let stopped = Date().addingTimeInterval(30)
@@ -102,7 +130,9 @@ final class CollectTests: XCTestCase {
         XCTAssertEqual(objects.count, lines.count, "every stdout line is a JSON object")
         let summary = objects.last { $0["event_type"] as? String == "summary" } ?? [:]
         XCTAssertEqual(objects.last?["event_type"] as? String, "summary")
-        return (objects.filter { $0["event_type"] as? String == "alert" }, summary)
+        return Collected(
+            alerts: objects.filter { $0["event_type"] as? String == "alert" }, summary: summary, records: objects,
+            stderr: running.stderr, port: port)
     }
 
     func run(_ executable: String, _ arguments: [String]) throws {

@@ -203,8 +203,11 @@ public struct SyslogURLError: Error, Equatable, Sendable, CustomStringConvertibl
 
 extension AlertFormat {
     /// An alert's fields as RFC 5424 structured data parameters, in the JSON record's order; fields
-    /// without a value (ICMP ports, MACs on raw IP) are left out.
-    public func syslogParams(_ a: Alert, evidence: String? = nil) -> [(String, String)] {
+    /// without a value (ICMP ports, MACs on raw IP) are left out. `extra` goes last: what an input adds
+    /// (a flow export's `input` and `exporter`), as its JSON record has them last.
+    public func syslogParams(
+        _ a: Alert, evidence: String? = nil, extra: [(String, String)] = []
+    ) -> [(String, String)] {
         var p: [(String, String)] = [
             ("rule", a.rule.name), ("severity", a.rule.severity.rawValue), ("proto", ProtocolName.of(a.proto)),
             ("src_ip", a.srcIP.description),
@@ -221,13 +224,16 @@ extension AlertFormat {
         p.append(("flow_id", flowID(a)))
         p.append(("sensor", policy.config.sensor))
         if let evidence { p.append(("evidence", evidence)) }
+        p += extra
         return p
     }
 
     /// The alert as one RFC 5424 message: its fields in structured data, the human message as MSG.
-    public func syslog(_ a: Alert, formatter: SyslogFormatter, evidence: String? = nil) -> [UInt8] {
+    public func syslog(
+        _ a: Alert, formatter: SyslogFormatter, evidence: String? = nil, extra: [(String, String)] = []
+    ) -> [UInt8] {
         formatter.message(
             severity: SyslogSeverity(a.rule.severity), timestampMicros: a.timestampMicros, msgID: "alert",
-            params: syslogParams(a, evidence: evidence), text: message(a))
+            params: syslogParams(a, evidence: evidence, extra: extra), text: message(a))
     }
 }

@@ -1,3 +1,5 @@
+import ZonesepOutput
+
 /// What one output has done so far, for the stats record and the metrics: records written, dropped
 /// before they could be (a full queue, a skipped packet) and failed (a write error, undelivered at the
 /// end). Read by the control thread once a second, from each output's own counts.
@@ -16,5 +18,21 @@ public struct SinkCounts: Sendable, Equatable {
         self.written = written
         self.dropped = dropped
         self.failed = failed
+    }
+}
+
+extension SinkCounts {
+    /// The `sinks` array of a `stats` record (watch's and collect's).
+    public static func json(_ sinks: [SinkCounts]) -> String {
+        JSONObject.array(
+            sinks.map {
+                var s = JSONObject()
+                s.add("sink", $0.sink)
+                s.add("destination", $0.destination)
+                s.add("written", $0.written)
+                s.add("dropped", $0.dropped)
+                s.add("failed", $0.failed)
+                return s.json
+            })
     }
 }

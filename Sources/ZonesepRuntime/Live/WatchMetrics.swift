@@ -117,6 +117,15 @@ public enum WatchMetrics {
                     "zonesep_last_packet_timestamp_seconds", .gauge,
                     help: "Packet time of the latest packet judged (Unix time).", value: .number(Double(last) / 1e6)))
         }
+        out += sinkFamilies(sinks)
+        out += reloadFamilies(reloads)
+        return out
+    }
+
+    /// Each output's records written, dropped and failed (`watch` and `collect`).
+    public static func sinkFamilies(_ sinks: [SinkCounts]) -> [MetricFamily] {
+        typealias F = MetricFamily
+        var out: [F] = []
         for (name, help, value) in [
             ("written", "Records an output wrote (evidence: files written whole).", \SinkCounts.written),
             (
@@ -138,6 +147,13 @@ public enum WatchMetrics {
                             [.init("sink", $0.sink), .init("destination", $0.destination)], .count($0[keyPath: value]))
                     }))
         }
+        return out
+    }
+
+    /// SIGHUP reloads of zones.conf (`watch` and `collect`).
+    public static func reloadFamilies(_ reloads: Reloads) -> [MetricFamily] {
+        typealias F = MetricFamily
+        var out: [F] = []
         out.append(
             F(
                 "zonesep_config_reloads_total", .counter, help: "Reloads of zones.conf asked for (SIGHUP).",

@@ -81,20 +81,7 @@ public struct WatchStats: Sendable {
         o.add("capture_error", totals.capturing ? nil : totals.captureError)
         o.add("capture_restarts", totals.captureRestarts)
         o.add("link", link.rawValue)
-        if !sinks.isEmpty {
-            o.addRaw(
-                "sinks",
-                JSONObject.array(
-                    sinks.map {
-                        var s = JSONObject()
-                        s.add("sink", $0.sink)
-                        s.add("destination", $0.destination)
-                        s.add("written", $0.written)
-                        s.add("dropped", $0.dropped)
-                        s.add("failed", $0.failed)
-                        return s.json
-                    }))
-        }
+        if !sinks.isEmpty { o.addRaw("sinks", SinkCounts.json(sinks)) }
         return o.json
     }
 

@@ -47,9 +47,11 @@ public struct Record: Sendable {
         self.linkType = linkType
     }
 
-    /// The same record with `jsonFields` (`,"key":value…`) added at the end of its JSON object and `text`
-    /// at the end of its line: what an input adds to the alerts it raises (flow exports: the exporter).
-    public func adding(jsonFields: String, text suffix: String) -> Record {
+    /// The same record with `jsonFields` (`,"key":value…`) added at the end of its JSON object, `text`
+    /// at the end of its line and, for an alert, `syslogParams` at the end of its structured data: what an
+    /// input adds to the alerts it raises (flow exports: the input and the exporter). An alert's syslog
+    /// form is made again from the alert, without evidence (inputs that add fields keep none).
+    public func adding(jsonFields: String, text suffix: String, syslogParams: [(String, String)] = []) -> Record {
         var r = self
         let old = rendering
         r.rendering = Rendering(
@@ -58,6 +60,9 @@ public struct Record: Sendable {
                 return j.hasSuffix("}") ? String(j.dropLast()) + jsonFields + "}" : j
             },
             text: { old.text + suffix })
+        if !syslogParams.isEmpty, let a = alert, let format {
+            r.syslog = { format.syslog(a, formatter: $0, extra: syslogParams) }
+        }
         return r
     }
 

@@ -23,13 +23,20 @@ public final class FlowFileSink: EventSink {
         state = Mutex(State(file: file))
     }
 
-    public func consume(_ batch: EventBatch) {
+    public func consume(_ batch: EventBatch) { consume(batch, extraFields: nil) }
+
+    /// As `consume(_:)`, with `extraFields(i)` (`,"key":value…`) added at the end of the record of the
+    /// batch's event `i`: what an input adds (flow exports: the input and exporter of the flow's first
+    /// record).
+    public func consume(_ batch: EventBatch, extraFields: ((Int) -> String)?) {
         var lines: [(line: String, time: Int64)] = []
         var f: FlowRecordFormat?
-        for e in batch.events where e.kind == .flowEnded {
+        for (i, e) in batch.events.enumerated() where e.kind == .flowEnded {
             if f == nil { f = format(policy: batch.policy, epoch: batch.policyEpoch) }
             guard let f else { continue }
-            lines.append((f.json(e.flow, end: e.endReason), e.flow.lastSeen))
+            var line = f.json(e.flow, end: e.endReason)
+            if let extra = extraFields?(i), line.hasSuffix("}") { line = String(line.dropLast()) + extra + "}" }
+            lines.append((line, e.flow.lastSeen))
         }
         guard !lines.isEmpty else { return }
         let sensor = f?.policy.config.sensor

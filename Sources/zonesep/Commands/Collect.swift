@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZonesepOutput
 import ZonesepRuntime
 
 extension Zonesep {
@@ -25,12 +26,26 @@ extension Zonesep {
         @Option(name: .long, help: "Hard cap on flows held at once.")
         var maxFlows: Int = 1 << 20
 
+        @Option(
+            name: .long, help: "Seconds between stats records, with each exporter's counts (0: only the closing one).")
+        var statsInterval: Int = 60
+
+        @Option(
+            name: .long,
+            help: "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9469; port 0 picks a free one)."
+        )
+        var metrics: String?
+
         func validate() throws {
             if listen.isEmpty { throw ValidationError("--listen udp://ADDR:PORT is required") }
             for l in listen where ListenAddress(l) == nil {
                 throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
             }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+            if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 or more seconds") }
+            if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
+                throw ValidationError(e.description)
+            }
         }
 
         func run() throws {
@@ -39,6 +54,8 @@ extension Zonesep {
             settings.format = outputOptions.output
             settings.delivery = deliveryOptions
             settings.maxFlows = maxFlows
+            settings.statsIntervalSeconds = statsInterval
+            settings.metrics = metrics.flatMap { try? MetricsAddress.parse($0).get() }
             let status = CollectRunner(settings).run()
             if status != ExitStatus.clean { throw ExitCode(status) }
         }

@@ -5,14 +5,14 @@ import ZonesepRuntime
 
 /// Alert records of flows judged from export records: the alert a capture would give, plus the export it
 /// came from (`input`, `exporter`) and, where the record had no MAC addresses, `mac_check` saying that a
-/// conduit's MAC could not be checked.
+/// conduit's MAC could not be checked. The same fields go into the JSON record, the text line and the
+/// syslog message's structured data.
 final class CollectAlerts: EventSink {
     let interests: EventInterests = [.violationStarts]
     private let head: RecordSink
     /// The table whose events these are (for each event's origin).
     weak var table: ExportFlowTable?
-    private var format: AlertFormat?
-    private var formatEpoch = -1
+    private var formats = AlertFormatCache()
 
     init(head: RecordSink) { self.head = head }
 
@@ -21,25 +21,36 @@ final class CollectAlerts: EventSink {
         for (i, e) in batch.events.enumerated() where e.kind == .flowStarted && e.concernsViolation {
             guard let a = Alert(flow: e.flow), i < origins.count else { continue }
             let r = Record.alert(
-                a, format: format(for: batch), session: 0, linkType: .ethernet, evidence: nil,
+                a, format: formats.format(for: batch), session: 0, linkType: .ethernet, evidence: nil,
                 withEvidenceField: false)
             let o = origins[i]
-            var extra = ",\"input\":\"\(o.input.name)\",\"exporter\":\"\(o.exporter)\""
-            if !o.hadMACs { extra += ",\"mac_check\":\"not-in-record\"" }
+            var params = [("input", o.input.name), ("exporter", o.exporter.description)]
+            if !o.hadMACs { params.append(("mac_check", "not-in-record")) }
             head.write(
                 r.adding(
-                    jsonFields: extra,
+                    jsonFields: params.map { ",\"\($0.0)\":\"\($0.1)\"" }.joined(),
                     text: " input \(o.input.name) exporter \(o.exporter)"
-                        + (o.hadMACs ? "" : " (no MACs in the record)")))
+                        + (o.hadMACs ? "" : " (no MACs in the record)"),
+                    syslogParams: params))
             head.advance(to: a.timestampMicros)
         }
     }
+}
 
-    private func format(for batch: EventBatch) -> AlertFormat {
-        if let format, formatEpoch == batch.policyEpoch { return format }
-        let f = AlertFormat(policy: batch.policy)
-        format = f
-        formatEpoch = batch.policyEpoch
-        return f
+/// `--flows FILE` for collect: the flow records a capture would give, plus the `input` and `exporter` of
+/// each flow's first record.
+final class CollectFlows: EventSink {
+    let interests: EventInterests = [.flowEnds]
+    private let file: FlowFileSink
+    weak var table: ExportFlowTable?
+
+    init(file: FlowFileSink) { self.file = file }
+
+    func consume(_ batch: EventBatch) {
+        let origins = table?.eventOrigins ?? []
+        file.consume(batch) { i in
+            guard i < origins.count else { return "" }
+            return ",\"input\":\"\(origins[i].input.name)\",\"exporter\":\"\(origins[i].exporter)\""
+        }
     }
 }

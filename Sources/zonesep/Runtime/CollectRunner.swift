@@ -14,13 +14,22 @@ struct CollectSettings {
     var format: OutputFormat = .text
     var delivery: DeliveryOptions?
     var maxFlows = 1 << 20
+    /// 0: no periodic stats (the closing one is still written).
+    var statsIntervalSeconds = 60
+    /// `--metrics ADDR:PORT`: the Prometheus endpoint.
+    var metrics: MetricsAddress?
 }
 
 /// The collector's lifecycle: zones.conf, the outputs and every UDP socket are opened first; then one
-/// thread polls the sockets and the signal pipe, decodes each datagram, judges its records, and at the
-/// end writes the summary with each exporter's counts.
+/// thread polls the sockets and the signal pipe, decodes each datagram, judges its records, writes a
+/// stats record every `--stats-interval` and refreshes the metrics once a second, and at the end writes
+/// a last stats record and the summary with each exporter's counts.
 final class CollectRunner {
     let settings: CollectSettings
+    /// What the metrics endpoint shows.
+    private let registry = MetricsRegistry()
+    private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+
     init(_ settings: CollectSettings) { self.settings = settings }
 
     func run() -> Int32 {
@@ -53,23 +62,48 @@ final class CollectRunner {
             }
         }
         defer { for fd in sockets { close(fd) } }
+        var metrics: MetricsServer?
+        if let address = settings.metrics {
+            do {
+                metrics = try MetricsServer(address: address, registry: registry)
+            } catch {
+                Diagnostics.error(error.description)
+                return ExitStatus.usage
+            }
+        }
 
         let alerts = CollectAlerts(head: delivery.head)
+        let flows = delivery.flowFile.map(CollectFlows.init)
         let table = ExportFlowTable(
-            policy: policy, capacity: settings.maxFlows,
-            sink: delivery.flowFile.map { SinkFanout([alerts, $0]) } ?? alerts)
+            policy: policy, capacity: settings.maxFlows, sink: flows.map { SinkFanout([alerts, $0]) } ?? alerts)
         alerts.table = table
+        flows?.table = table
         var decoder = FlowExportDecoder()
         Diagnostics.note(
             "collecting flow exports on \(settings.listen.map(\.description).joined(separator: ", ")); "
                 + "zones from \(settings.configPath); SIGHUP reloads it, SIGTERM or SIGINT stops")
+        if let metrics {
+            publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+            guard metrics.start() else {
+                Diagnostics.error("cannot start the metrics thread: \(String(cString: strerror(errno)))")
+                return ExitStatus.usage
+            }
+            Diagnostics.note(
+                "metrics at http://\(MetricsAddress(host: metrics.address.host, port: metrics.port))/metrics")
+        }
+        let interval = Int64(settings.statsIntervalSeconds) * 1_000_000
+        var nextStats = interval > 0 ? Monotonic.nowMicros() + interval : Int64.max
+        var nextMetrics = Monotonic.nowMicros() + 1_000_000
 
         var fds = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         fds.append(pollfd(fd: control.readDescriptor, events: Int16(POLLIN), revents: 0))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var running = true
         while running {
-            let n = poll(&fds, nfds_t(fds.count), 1000)
+            // Woken by a datagram, a signal, or the next stats record or metrics refresh (at most 1 s).
+            let due = min(nextStats, settings.metrics == nil ? .max : nextMetrics)
+            let wait = due == .max ? 1000 : (due - Monotonic.nowMicros() + 999) / 1000
+            let n = poll(&fds, nfds_t(fds.count), Int32(clamping: max(0, min(wait, 1000))))
             if n < 0 && errno != EINTR {
                 Diagnostics.error("poll: \(String(cString: strerror(errno)))")
                 break
@@ -87,19 +121,37 @@ final class CollectRunner {
                     switch request {
                     case .reload:
                         delivery.reopenAlertFile()
+                        reloads.attempts &+= 1
+                        reloads.lastWallMicros = WallClock.nowMicros()
                         if let p = PolicyLoading.load(
                             settings.configPath, now: WallClock.nowMicros(), refused: "the running map is kept"
                         ).map(Policy.init) {
                             policy = p
                             table.replacePolicy(p)
+                            reloads.lastSucceeded = true
                             Diagnostics.note("reloaded \(settings.configPath)")
+                        } else {
+                            reloads.failures &+= 1
+                            reloads.lastSucceeded = false
                         }
                     case .stop: running = false
                     }
                 }
             }
+            let now = Monotonic.nowMicros()
+            if metrics != nil && now >= nextMetrics {
+                publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+                nextMetrics = now + 1_000_000
+            }
+            if now >= nextStats {
+                writeStats(table, decoder, delivery, sensor: policy.config.sensor)
+                nextStats = max(nextStats + interval, now)
+            }
         }
         table.finish()
+        writeStats(table, decoder, delivery, sensor: policy.config.sensor)
+        publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+        metrics?.stop()
         delivery.head.finish(at: table.now)
         let summary = CollectSummary(table: table, decoder: decoder, sensor: policy.config.sensor)
         let (json, text) = (summary.json(), summary.text())
@@ -107,6 +159,26 @@ final class CollectRunner {
         _ = delivery.syslog?.drain()
         delivery.close()
         return ExitStatus.clean
+    }
+
+    private func publishMetrics(
+        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline, sensor: String
+    ) {
+        guard settings.metrics != nil else { return }
+        registry.publish(
+            CollectMetrics.families(
+                sensor: sensor, version: Zonesep.version, table: table, decoder: decoder, reloads: reloads,
+                sinks: delivery.sinkCounts()))
+    }
+
+    private func writeStats(
+        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline, sensor: String
+    ) {
+        let stats = CollectStats(table: table, decoder: decoder, sensor: sensor, listen: settings.listen)
+        let json = stats.json(
+            wallMicros: WallClock.nowMicros(), delivery: delivery.current(), sinks: delivery.sinkCounts())
+        let text = stats.text()
+        delivery.writeAside(Record(kind: .stats, timestampMicros: table.now, json: json, text: text))
     }
 
     enum OpenResult {
@@ -189,93 +261,5 @@ final class CollectRunner {
                 (IPAddress(v4: UInt32(bigEndian: a.pointee.sin_addr.s_addr)), UInt16(bigEndian: a.pointee.sin_port))
             }
         }
-    }
-}
-
-/// The closing record of `collect`: flows, alerts by rule, records not judged by reason, and per exporter
-/// what it sent and what could not be read.
-struct CollectSummary {
-    let table: ExportFlowTable
-    let decoder: FlowExportDecoder
-    let sensor: String
-
-    var exporters: [(IPAddress, ExporterStats)] { decoder.stats.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
-
-    func json() -> String {
-        var o = JSONObject()
-        o.add("event_type", "summary")
-        o.add("input", "flow-export")
-        o.add("sensor", sensor)
-        o.add("records", table.records)
-        o.add("flows", table.flows)
-        o.add("flows_evicted", table.evictions)
-        var alerts = JSONObject()
-        for rule in RuleID.allCases { alerts.add(rule.name, table.violations[rule] ?? 0) }
-        o.addRaw("alerts", alerts.json)
-        var skipped = JSONObject()
-        skipped.add("icmp_errors", table.skipped.icmpErrors)
-        skipped.add("fragments", table.skipped.fragments)
-        skipped.add("no_address", table.skipped.noAddress)
-        o.addRaw("records_not_judged", skipped.json)
-        o.add("datagrams_rejected", decoder.rejectedDatagrams)
-        o.addRaw(
-            "exporters",
-            JSONObject.array(exporters.map { Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0) }))
-        return o.json
-    }
-
-    /// One exporter's counts: what it sent, the flows whose first record it sent, what could not be read.
-    static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64) -> String {
-        var e = JSONObject()
-        e.add("exporter", address.description)
-        e.add("datagrams", s.datagrams)
-        e.add("records", s.records)
-        e.add("flows", flows)
-        e.add("templates", s.templates)
-        e.add("templates_withdrawn", s.templatesWithdrawn)
-        e.add("templates_expired", s.templatesExpired)
-        e.add("options_records", s.optionsRecords)
-        e.add("sets_held", s.setsHeld)
-        e.add("sets_released", s.setsReleased)
-        e.add("counter_samples", s.counterSamples)
-        e.add("sampled_not_ip", s.sampledNotIP)
-        e.add("sequence_gaps", s.sequenceGaps)
-        e.add("missed_datagrams", s.missedDatagrams)
-        e.add("missed_records", s.missedRecords)
-        e.add("sequence_resets", s.sequenceResets)
-        var f = JSONObject()
-        for (name, count) in s.failures.nonZero { f.add(name, count) }
-        e.addRaw("decode_failures", f.json)
-        return e.json
-    }
-
-    func text() -> String {
-        var lines = [
-            "collected \(table.records) records into \(table.flows) flows, "
-                + "\(table.violations.values.reduce(0, +)) violating"
-        ]
-        for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
-            lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
-        }
-        let s = table.skipped
-        if s.icmpErrors + s.fragments + s.noAddress > 0 {
-            lines.append(
-                "not judged on their own: \(s.icmpErrors) ICMP error records, \(s.fragments) fragment records, "
-                    + "\(s.noAddress) without addresses")
-        }
-        for (address, e) in exporters {
-            var line =
-                "exporter \(address): \(e.datagrams) datagrams, \(e.records) records, "
-                + "\(table.flowsByExporter[address] ?? 0) flows, \(e.templates) templates"
-            if e.sequenceGaps > 0 {
-                line +=
-                    ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"
-            }
-            if e.totalFailures > 0 {
-                line += ", failures: " + e.failures.nonZero.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
-            }
-            lines.append(line)
-        }
-        return lines.joined(separator: "\n")
     }
 }

@@ -1,0 +1,129 @@
+import ZonesepCore
+import ZonesepFlowExport
+import ZonesepOutput
+import ZonesepRuntime
+
+/// The Prometheus metrics of `collect`, built by its one thread from the decoder's and the flow table's
+/// counts (the stats record's numbers) at most once a second and handed to the HTTP thread whole. The
+/// export's own health is labelled by exporter: what each sent, what could not be decoded and why, and
+/// how many of its datagrams never arrived.
+enum CollectMetrics {
+    static func families(
+        sensor: String, version: String, table: ExportFlowTable, decoder: FlowExportDecoder,
+        reloads: WatchMetrics.Reloads, sinks: [SinkCounts]
+    ) -> [MetricFamily] {
+        typealias F = MetricFamily
+        let exporters = CollectSummary.exporters(decoder)
+        func perExporter(_ name: String, _ help: String, _ value: (IPAddress, ExporterStats) -> UInt64) -> F {
+            F(
+                name, .counter, help: help,
+                samples: exporters.map { .init([.init("exporter", $0.0.description)], .count(value($0.0, $0.1))) })
+        }
+        var out: [F] = []
+        out.append(
+            F(
+                "zonesep_info", .gauge, help: "The collector: always 1, its labels name it.",
+                samples: [
+                    .init(
+                        [.init("sensor", sensor), .init("input", "flow-export"), .init("version", version)], .count(1))
+                ]))
+        out.append(
+            F(
+                "zonesep_start_time_seconds", .gauge, help: "When the collector started (Unix time).",
+                value: .number(Double(reloads.startedWallMicros) / 1e6)))
+        out.append(
+            perExporter("zonesep_export_datagrams_total", "Export datagrams received from the exporter.") {
+                $1.datagrams
+            })
+        out.append(
+            perExporter("zonesep_export_records_total", "Flow records (sFlow: flow samples) decoded.") { $1.records })
+        out.append(
+            perExporter("zonesep_export_flows_total", "Flows whose first record the exporter sent.") { a, _ in
+                table.flowsByExporter[a] ?? 0
+            })
+        out.append(
+            perExporter("zonesep_export_templates_total", "Templates and options templates received (refreshes too).") {
+                $1.templates
+            })
+        var failures = F(
+            "zonesep_export_decode_failures_total", .counter,
+            help: "Datagrams, sets or records that could not be decoded, by reason (never fatal).")
+        for (address, s) in exporters {
+            for reason in FlowExportFailure.allCases {
+                failures.add(
+                    [.init("exporter", address.description), .init("reason", reason.name)], .count(s.failures[reason]))
+            }
+        }
+        out.append(failures)
+        out.append(
+            perExporter(
+                "zonesep_export_sequence_gaps_total",
+                "Times the exporter's sequence number jumped ahead: export datagrams lost on the way."
+            ) { $1.sequenceGaps })
+        out.append(
+            perExporter(
+                "zonesep_export_missed_datagrams_total",
+                "Datagrams the gaps add up to (NetFlow v9 and sFlow, whose sequence counts datagrams)."
+            ) {
+                $1.missedDatagrams
+            })
+        out.append(
+            perExporter(
+                "zonesep_export_missed_records_total",
+                "Records the gaps add up to (IPFIX and NetFlow v5, whose sequence counts records)."
+            ) {
+                $1.missedRecords
+            })
+        out.append(
+            perExporter(
+                "zonesep_export_sequence_resets_total",
+                "Sequence numbers that went backwards (a restarted exporter): not counted as loss."
+            ) {
+                $1.sequenceResets
+            })
+        out.append(
+            F(
+                "zonesep_export_datagrams_rejected_total", .counter,
+                help: "Datagrams dropped because the exporter or session tables were full.",
+                value: .count(decoder.rejectedDatagrams)))
+        let s = table.skipped
+        out.append(
+            F(
+                "zonesep_records_not_judged_total", .counter,
+                help: "Records not judged on their own, by reason.",
+                samples: [("icmp-error", s.icmpErrors), ("fragment", s.fragments), ("no-address", s.noAddress)].map {
+                    .init([.init("reason", $0.0)], .count($0.1))
+                }))
+        out.append(F("zonesep_flows_total", .counter, help: "Flows started.", value: .count(table.flows)))
+        out.append(
+            F(
+                "zonesep_flows_active", .gauge, help: "Flows in the flow table now.",
+                value: .count(UInt64(table.activeFlows))))
+        out.append(
+            F(
+                "zonesep_flows_evicted_total", .counter,
+                help: "Flows pushed out of a full flow table (each is judged again as new if seen again).",
+                value: .count(table.evictions)))
+        out.append(
+            F(
+                "zonesep_flow_table_capacity", .gauge, help: "Flows the table holds at most (--max-flows).",
+                value: .count(UInt64(table.capacity))))
+        var alerts = F("zonesep_alerts_total", .counter, help: "Violating flows found, by rule and severity.")
+        for rule in RuleID.allCases {
+            alerts.add(
+                [.init("rule", rule.name), .init("severity", rule.severity.rawValue)],
+                .count(table.violations[rule] ?? 0))
+        }
+        out.append(alerts)
+        if table.records > 0 {
+            out.append(
+                F(
+                    "zonesep_last_record_timestamp_seconds", .gauge,
+                    help: "Record time of the latest flow record judged (Unix time).",
+                    value: .number(Double(table.now) / 1e6)))
+        }
+        out += WatchMetrics.sinkFamilies(sinks)
+        out += WatchMetrics.reloadFamilies(reloads)
+        return out
+    }
+}

@@ -1,0 +1,56 @@
+import ZonesepCore
+import ZonesepFlowExport
+import ZonesepOutput
+import ZonesepRuntime
+
+/// The periodic `stats` record of `collect`: the summary's counts as they stand, each exporter's among
+/// them, so that an exporter that stops sending, loses datagrams (sequence gaps) or sends what cannot be
+/// decoded shows while the collector runs, not only when it stops.
+struct CollectStats {
+    let table: ExportFlowTable
+    let decoder: FlowExportDecoder
+    let sensor: String
+    let listen: [ListenAddress]
+
+    /// `timestamp` is the latest record time (null before the first record), like every other record;
+    /// `wall_time` says when the record was written.
+    func json(wallMicros: Int64, delivery: DeliverySummary?, sinks: [SinkCounts]) -> String {
+        var o = JSONObject()
+        o.add("timestamp", table.records > 0 ? Timestamp.rfc3339(table.now) : nil)
+        o.add("event_type", "stats")
+        o.add("sensor", sensor)
+        o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        o.add("input", "flow-export")
+        o.addRaw("listen", JSONObject.array(listen.map { JSONObject.string($0.description) }))
+        o.add("records", table.records)
+        o.add("flows", table.flows)
+        o.add("flows_active", table.activeFlows)
+        o.add("flows_evicted", table.evictions)
+        o.add("alerts", table.violations.values.reduce(0, +))
+        o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
+        o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        o.addRaw(
+            "exporters",
+            JSONObject.array(
+                CollectSummary.exporters(decoder).map {
+                    CollectSummary.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0)
+                }))
+        if let d = delivery, !d.isEmpty { o.addRaw("delivery", d.json()) }
+        if !sinks.isEmpty { o.addRaw("sinks", SinkCounts.json(sinks)) }
+        return o.json
+    }
+
+    /// One line for stderr: the totals, and the exporters' losses added up (the JSON names each).
+    func text() -> String {
+        let exporters = CollectSummary.exporters(decoder).map(\.1)
+        let failures = exporters.reduce(0) { $0 + $1.totalFailures }
+        let gaps = exporters.reduce(0) { $0 + $1.sequenceGaps }
+        let missedDatagrams = exporters.reduce(0) { $0 + $1.missedDatagrams }
+        let missedRecords = exporters.reduce(0) { $0 + $1.missedRecords }
+        return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
+            + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)); "
+            + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
+            + "decode failures \(failures), sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
+            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams)"
+    }
+}

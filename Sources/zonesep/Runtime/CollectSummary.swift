@@ -1,0 +1,101 @@
+import ZonesepCore
+import ZonesepFlowExport
+import ZonesepOutput
+
+/// The closing record of `collect`: flows, alerts by rule, records not judged by reason, and per exporter
+/// what it sent and what could not be read.
+struct CollectSummary {
+    let table: ExportFlowTable
+    let decoder: FlowExportDecoder
+    let sensor: String
+
+    var exporters: [(IPAddress, ExporterStats)] { Self.exporters(decoder) }
+
+    /// Every exporter's counts, in address order.
+    static func exporters(_ decoder: FlowExportDecoder) -> [(IPAddress, ExporterStats)] {
+        decoder.stats.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Records not judged on their own, by reason.
+    static func skippedJSON(_ s: ExportFlowTable.Skipped) -> String {
+        var o = JSONObject()
+        o.add("icmp_errors", s.icmpErrors)
+        o.add("fragments", s.fragments)
+        o.add("no_address", s.noAddress)
+        return o.json
+    }
+
+    func json() -> String {
+        var o = JSONObject()
+        o.add("event_type", "summary")
+        o.add("input", "flow-export")
+        o.add("sensor", sensor)
+        o.add("records", table.records)
+        o.add("flows", table.flows)
+        o.add("flows_evicted", table.evictions)
+        var alerts = JSONObject()
+        for rule in RuleID.allCases { alerts.add(rule.name, table.violations[rule] ?? 0) }
+        o.addRaw("alerts", alerts.json)
+        o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
+        o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        o.addRaw(
+            "exporters",
+            JSONObject.array(exporters.map { Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0) }))
+        return o.json
+    }
+
+    /// One exporter's counts: what it sent, the flows whose first record it sent, what could not be read.
+    static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64) -> String {
+        var e = JSONObject()
+        e.add("exporter", address.description)
+        e.add("datagrams", s.datagrams)
+        e.add("records", s.records)
+        e.add("flows", flows)
+        e.add("templates", s.templates)
+        e.add("templates_withdrawn", s.templatesWithdrawn)
+        e.add("templates_expired", s.templatesExpired)
+        e.add("options_records", s.optionsRecords)
+        e.add("sets_held", s.setsHeld)
+        e.add("sets_released", s.setsReleased)
+        e.add("counter_samples", s.counterSamples)
+        e.add("sampled_not_ip", s.sampledNotIP)
+        e.add("sequence_gaps", s.sequenceGaps)
+        e.add("missed_datagrams", s.missedDatagrams)
+        e.add("missed_records", s.missedRecords)
+        e.add("sequence_resets", s.sequenceResets)
+        var f = JSONObject()
+        for (name, count) in s.failures.nonZero { f.add(name, count) }
+        e.addRaw("decode_failures", f.json)
+        return e.json
+    }
+
+    func text() -> String {
+        var lines = [
+            "collected \(table.records) records into \(table.flows) flows, "
+                + "\(table.violations.values.reduce(0, +)) violating"
+        ]
+        for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
+            lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
+        }
+        let s = table.skipped
+        if s.icmpErrors + s.fragments + s.noAddress > 0 {
+            lines.append(
+                "not judged on their own: \(s.icmpErrors) ICMP error records, \(s.fragments) fragment records, "
+                    + "\(s.noAddress) without addresses")
+        }
+        for (address, e) in exporters {
+            var line =
+                "exporter \(address): \(e.datagrams) datagrams, \(e.records) records, "
+                + "\(table.flowsByExporter[address] ?? 0) flows, \(e.templates) templates"
+            if e.sequenceGaps > 0 {
+                line +=
+                    ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"
+            }
+            if e.totalFailures > 0 {
+                line += ", failures: " + e.failures.nonZero.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

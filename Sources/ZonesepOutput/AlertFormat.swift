@@ -86,8 +86,7 @@ public struct AlertFormat: Sendable {
     /// One line for a terminal: time, severity, rule, then the message.
     public func text(_ a: Alert) -> String {
         let vlan = a.vlans.isEmpty ? "" : " vlan " + a.vlans.map(String.init).joined(separator: "/")
-        let tunnel =
-            a.tunnels.isEmpty ? "" : " inside " + a.tunnels.map(AlertFormat.tunnelText).joined(separator: " > ")
+        let tunnel = a.tunnels.isEmpty ? "" : " inside " + AlertFormat.tunnelLine(a.tunnels)
         return "\(Timestamp.rfc3339(a.timestampMicros))  \(a.rule.severity.rawValue.uppercased())  "
             + "\(a.rule.name)  \(message(a)) [initiator: \(a.initiator.name)\(vlan)\(tunnel)]"
     }
@@ -104,6 +103,11 @@ public struct AlertFormat: Sendable {
                 o.add("id", l.identifier)
                 return o.json
             })
+    }
+
+    /// The layers for a line of text, outermost first: "erspan-ii 192.0.2.1→192.0.2.2 id 100 > vxlan …".
+    public static func tunnelLine(_ layers: [TunnelLayer]) -> String {
+        layers.map(tunnelText).joined(separator: " > ")
     }
 
     /// One layer for the text line: "vxlan 192.0.2.1→192.0.2.2 id 5001".

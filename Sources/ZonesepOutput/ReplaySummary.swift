@@ -88,6 +88,7 @@ public struct ReplaySummary: Sendable {
         ft.add("capacity", flowCapacity)
         ft.add("active_at_end", flowsActive)
         ft.add("evicted", flowsEvicted)
+        ft.add("packets_after_close", counters.packetsAfterClose)
         o.addRaw("flow_table", ft.json)
         var alerts = JSONObject()
         alerts.add("total", alertsTotal)
@@ -216,6 +217,9 @@ public struct ReplaySummary: Sendable {
             ["flows", "\(counters.flows)"], ["flows evicted (table full)", "\(flowsEvicted)"],
             ["violating flows", "\(counters.alerts)"], ["host findings", "\(counters.hostFindings)"],
         ]
+        if counters.packetsAfterClose > 0 {
+            totals.append(["TCP packets after close (no new flow)", "\(counters.packetsAfterClose)"])
+        }
         if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
         if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }
         totals += delivery?.textRows() ?? []

@@ -229,6 +229,29 @@ final class TunnelReplayTests: XCTestCase {
         XCTAssertTrue(first.contains("data-limited=\"true\""))
     }
 
+    /// Flow records (`--flows`) carry the tunnel of a flow seen inside one, allowed flows included, as the
+    /// alert does; a flow of a plain capture has none.
+    func testFlowRecordsNameTheTunnel() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func records(_ name: String) throws -> [[String: Any]] {
+            let flows = dir.appendingPathComponent(name + ".flows")
+            _ = try replay(dir.appendingPathComponent(name), ["--flows", flows.path])
+            return try String(contentsOf: flows, encoding: .utf8).split(separator: "\n").compactMap(JSONLines.object)
+        }
+        let nested = try records("tunnel-erspan-vxlan.pcap")
+        XCTAssertEqual(nested.count, 2, "the TCP connection and the DNS exchange")
+        let layers = ["erspan-ii \(Self.mirror) 100", "vxlan 10.20.0.11 10.20.0.12 5001"]
+        for r in nested {
+            XCTAssertEqual(Expected(r).tunnel, layers, "\(r)")
+            XCTAssertEqual((r["vlan"] as? [Any])?.compactMap { JSONLines.int($0) }, [120])
+        }
+        XCTAssertEqual(nested.compactMap { $0["verdict"] as? String }, ["sanitisation-bypass"], "one flow allowed")
+        let mpls = try records("tunnel-mpls.pcap")
+        XCTAssertEqual(mpls.map { Expected($0).tunnel }, [["mpls - - 2001"], ["mpls - - 2001"]])
+        for r in try records("tunnel-vlan3.pcap") { XCTAssertNil(r["tunnel"], "no tunnel: \(r)") }
+    }
+
     /// The alert's text line names the tunnel.
     func testTextAlertNamesTheTunnel() throws {
         let dir = try Self.captures()

@@ -26,6 +26,22 @@ final class SyslogMessageTests: XCTestCase {
             m)
     }
 
+    /// A flow seen inside tunnels names them, outermost first, after `vlan`; a plain one has no `tunnel`.
+    func testAlertInsideTunnelsNamesThem() {
+        var a = OutputFixtures.alert(vlan: 120)
+        XCTAssertFalse(OutputFixtures.format.syslogParams(a).map(\.0).contains("tunnel"))
+        a.tunnels = [
+            TunnelLayer(type: .erspanII, src: IPAddress("192.168.255.1"), dst: IPAddress("192.168.255.2"), id: 100),
+            TunnelLayer(type: .vxlan, src: IPAddress("10.20.0.11"), dst: IPAddress("10.20.0.12"), id: 5001),
+            TunnelLayer(type: .mpls, id: 2001),
+        ]
+        let m = text(OutputFixtures.format.syslog(a, formatter: formatter))
+        XCTAssertTrue(
+            m.contains(
+                " vlan=\"120\" tunnel=\"erspan-ii 192.168.255.1→192.168.255.2 id 100 > "
+                    + "vxlan 10.20.0.11→10.20.0.12 id 5001 > mpls id 2001\" src_mac="), m)
+    }
+
     func testSeverityFollowsTheRule() {
         XCTAssertEqual(SyslogSeverity(.critical).rawValue, 2)
         XCTAssertEqual(SyslogSeverity(.high).rawValue, 3)

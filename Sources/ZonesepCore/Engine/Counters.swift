@@ -5,6 +5,9 @@ public struct Counters: Sendable {
     public var ipPackets: UInt64 = 0
     public var nonIPPackets: UInt64 = 0
     public var flows: UInt64 = 0
+    /// TCP packets without SYN of a connection that had closed and left the flow table (a late FIN, RST or
+    /// ACK): counted in the matrix, joined to no flow (see `ClosedConnections`).
+    public var packetsAfterClose: UInt64 = 0
     public var anomalies = [UInt64](repeating: 0, count: DecodeAnomaly.allCases.count)
     public var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
     /// Host rule findings by `HostRuleID.rawValue` (each raised once for the run).

@@ -46,6 +46,7 @@ public final class Verifier {
         /// What the sink wants, split into flags the per-packet code tests with one load each.
         var wantsFlaggedPackets = false
         var wantsAllStarts = false
+        var wantsTunnelStarts = false
         var wantsViolationStarts = false
         var wantsAllEnds = false
         var wantsViolationEnds = false
@@ -55,6 +56,8 @@ public final class Verifier {
         var frameIndex: Int32 = 0
         var linkType = LinkType.ethernet
         var policyEpoch = 0
+        /// Closed TCP connections that left the table, whose stragglers join no new flow.
+        var closed: ClosedConnections
     }
     private let state: UnsafeMutablePointer<State>
     /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy). Held
@@ -109,10 +112,14 @@ public final class Verifier {
         state = .allocate(capacity: 1)
         let matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
         let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
-        state.initialize(to: State(matrix: matrix, cells: Verifier.cells(for: matrix), events: events))
+        // An eighth of the flow cap, between 1,024 and 65,536 connections (4 MiB at most).
+        let closed = ClosedConnections(capacity: min(max(flowCapacity / 8, 1024), 1 << 16))
+        state.initialize(
+            to: State(matrix: matrix, cells: Verifier.cells(for: matrix), events: events, closed: closed))
         let wants = sink?.interests ?? []
         state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
         state.pointee.wantsAllStarts = wants.contains(.flowStarts)
+        state.pointee.wantsTunnelStarts = wants.contains(.tunnelStarts) || wants.contains(.flowStarts)
         state.pointee.wantsViolationStarts = wants.contains(.violationStarts) || wants.contains(.flowStarts)
         state.pointee.wantsAllEnds = wants.contains(.flowEnds)
         state.pointee.wantsViolationEnds = wants.contains(.violationEnds) || wants.contains(.flowEnds)
@@ -140,6 +147,7 @@ public final class Verifier {
     deinit {
         state.pointee.cells.deallocate()
         state.pointee.events.deallocate()
+        state.pointee.closed.deallocate()
         state.deinitialize(count: 1)
         singleFrame.deallocate()
         state.deallocate()
@@ -519,6 +527,15 @@ public final class Verifier {
         if let found = index {
             i = found
         } else {
+            if proto == IPProtocolNumber.tcp && !fromInner && packet.hasPorts
+                && packet.tcpFlags & DecodedPacket.TCPFlag.syn == 0
+                && state.pointee.closed.absorbs(key, hash: hash, now: now)
+            {
+                // A straggler of a connection that closed (a late FIN, RST or ACK): no new flow.
+                state.pointee.counters.packetsAfterClose &+= 1
+                countStrayIPPacket(wireLength)
+                return false
+            }
             i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
             raised = startFlow(i, now: now, fromA: fromA, fromInner: fromInner)
             if raised { state.pointee.alertIndex = i }
@@ -560,6 +577,7 @@ public final class Verifier {
         e.method = decision.method
         e.zoneA = fromA ? decision.senderZone : decision.receiverZone
         e.zoneB = fromA ? decision.receiverZone : decision.senderZone
+        e.inTunnel = !p.tunnels.isEmpty
         if let s = macs.0, let d = macs.1 {
             e.hasMACs = true
             e.macA = fromA ? s.rawValue : d.rawValue
@@ -582,7 +600,11 @@ public final class Verifier {
             state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
         }
         flows[i] = e
-        if raised ? state.pointee.wantsViolationStarts : state.pointee.wantsAllStarts {
+        let wanted =
+            raised
+            ? state.pointee.wantsViolationStarts
+            : state.pointee.wantsAllStarts || (e.inTunnel && state.pointee.wantsTunnelStarts)
+        if wanted {
             emit(EngineEvent(kind: .flowStarted, flow: e, frame: state.pointee.frameIndex))
         }
         return raised
@@ -606,8 +628,12 @@ public final class Verifier {
         let map = _policy.zoneMap
         addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)
     }
-    /// A flow leaves the table: an event, when the sink wants it.
+    /// A flow leaves the table: an event, when the sink wants it. A closed TCP connection is remembered, so
+    /// that its late packets start no new flow.
     func endFlow(_ e: FlowEntry, _ reason: FlowEndReason) {
+        if e.isClosed && e.key.proto == IPProtocolNumber.tcp {
+            state.pointee.closed.remember(e.key, hash: e.key.hashValue64, lastSeen: e.lastSeen)
+        }
         let wanted =
             e.rule != FlowEntry.noVerdict
             ? state.pointee.wantsViolationEnds

@@ -9,7 +9,7 @@ public struct FlowEntry: Sendable {
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// `method` in the low two bits, then `initiatorIsA` and `hasMACs`.
+    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs` and `inTunnel`.
     @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
@@ -33,6 +33,7 @@ public struct FlowEntry: Sendable {
 
     @usableFromInline static let initiatorIsAFlag: UInt8 = 0x04
     @usableFromInline static let hasMACsFlag: UInt8 = 0x08
+    @usableFromInline static let inTunnelFlag: UInt8 = 0x10
 
     /// True when endpoint A initiated the flow.
     @inlinable
@@ -47,6 +48,14 @@ public struct FlowEntry: Sendable {
     public var hasMACs: Bool {
         get { initiation & FlowEntry.hasMACsFlag != 0 }
         set { initiation = newValue ? initiation | FlowEntry.hasMACsFlag : initiation & ~FlowEntry.hasMACsFlag }
+    }
+
+    /// Whether the flow's first packet came inside a tunnel (its layers are the first packet's to decode
+    /// again: the entry has no room for them).
+    @inlinable
+    public var inTunnel: Bool {
+        get { initiation & FlowEntry.inTunnelFlag != 0 }
+        set { initiation = newValue ? initiation | FlowEntry.inTunnelFlag : initiation & ~FlowEntry.inTunnelFlag }
     }
 
     /// How the initiator was known.

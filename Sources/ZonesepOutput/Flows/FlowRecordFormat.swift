@@ -10,8 +10,9 @@ public struct FlowRecordFormat: Sendable {
 
     public init(policy: Policy) { self.policy = policy }
 
-    /// One JSON Lines record (no trailing newline) for a flow that ended for `end`.
-    public func json(_ e: FlowEntry, end: FlowEndReason) -> String {
+    /// One JSON Lines record (no trailing newline) for a flow that ended for `end`; `tunnels`, for a flow
+    /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`).
+    public func json(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = []) -> String {
         let map = policy.zoneMap
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
@@ -20,7 +21,8 @@ public struct FlowRecordFormat: Sendable {
         let dst = a ? k.addressB : k.addressA
         let srcPort: UInt16? = ports ? (a ? k.portA : k.portB) : nil
         let dstPort: UInt16? = ports ? (a ? k.portB : k.portA) : nil
-        let vlanCount = Int(k.vlans >> 24)
+        // The key keeps the outermost and innermost of the flow's own tags (and the VNI flag above the count).
+        let vlanCount = Int(k.vlanCount)
         let vlans = [UInt16(k.vlans >> 12 & 0xfff), UInt16(k.vlans & 0xfff)].prefix(vlanCount)
 
         var o = JSONObject()
@@ -35,6 +37,7 @@ public struct FlowRecordFormat: Sendable {
         o.add("dest_zone", map.name(of: e.responderZone))
         o.add("initiator", e.method.name)
         o.addRaw("vlan", JSONObject.array(vlans.map { "\($0)" }))
+        if !tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(tunnels)) }
         o.add("src_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB).description : nil)
         o.add("dest_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA).description : nil)
         o.add(

@@ -203,8 +203,10 @@ public struct SyslogURLError: Error, Equatable, Sendable, CustomStringConvertibl
 
 extension AlertFormat {
     /// An alert's fields as RFC 5424 structured data parameters, in the JSON record's order; fields
-    /// without a value (ICMP ports, MACs on raw IP) are left out. `extra` goes last: what an input adds
-    /// (a flow export's `input` and `exporter`), as its JSON record has them last.
+    /// without a value (ICMP ports, MACs on raw IP) are left out. Lists are flat text, as a parameter's value
+    /// is: `vlan` comma-separated, `tunnel` as the text line shows it (layers outermost first, " > " between).
+    /// `extra` goes last: what an input adds (a flow export's `input` and `exporter`), as its JSON record has
+    /// them last.
     public func syslogParams(
         _ a: Alert, evidence: String? = nil, extra: [(String, String)] = []
     ) -> [(String, String)] {
@@ -219,6 +221,7 @@ extension AlertFormat {
         p.append(("dest_zone", map.name(of: a.destZone)))
         p.append(("initiator", a.initiator.name))
         if !a.vlans.isEmpty { p.append(("vlan", a.vlans.map(String.init).joined(separator: ","))) }
+        if !a.tunnels.isEmpty { p.append(("tunnel", AlertFormat.tunnelLine(a.tunnels))) }
         if let m = a.srcMAC { p.append(("src_mac", m.description)) }
         if let m = a.destMAC { p.append(("dest_mac", m.description)) }
         p.append(("flow_id", flowID(a)))

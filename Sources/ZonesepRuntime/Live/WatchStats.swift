@@ -113,6 +113,7 @@ public enum SummaryMerge {
             c.ipPackets &+= p.counters.ipPackets
             c.nonIPPackets &+= p.counters.nonIPPackets
             c.flows &+= p.counters.flows
+            c.packetsAfterClose &+= p.counters.packetsAfterClose
             for i in c.anomalies.indices { c.anomalies[i] &+= p.counters.anomalies[i] }
             for i in c.alertsByRule.indices { c.alertsByRule[i] &+= p.counters.alertsByRule[i] }
             c.addCoverage(of: p.counters)

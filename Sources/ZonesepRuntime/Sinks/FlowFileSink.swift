@@ -8,9 +8,17 @@ import ZonesepOutput
 /// An event sink rather than a record sink: it needs every flow's end, which alerts never carry. Watch's
 /// sessions share one instance (one file), so the file is behind a lock.
 public final class FlowFileSink: EventSink {
-    public let interests: EventInterests = [.flowEnds]
+    public let interests: EventInterests = [.flowEnds, .tunnelStarts]
     private struct State {
         var file: AlertFile
+        /// The tunnel layers of each live flow that began inside a tunnel, taken from its first packet when
+        /// it started (the flow entry has no room for them), until the flow ends. Bounded by the flow tables.
+        var tunnels: [TunnelledFlow: [TunnelLayer]] = [:]
+    }
+    /// A flow of some session's table: its key and serial (serials alone repeat across watch's workers).
+    private struct TunnelledFlow: Hashable {
+        var key: FlowKey
+        var serial: UInt64
     }
     private let state: Mutex<State>
     /// The renderer of the map in force (remade when a reload swaps it), shared by the sessions.
@@ -29,17 +37,42 @@ public final class FlowFileSink: EventSink {
     /// batch's event `i`: what an input adds (flow exports: the input and exporter of the flow's first
     /// record).
     public func consume(_ batch: EventBatch, extraFields: ((Int) -> String)?) {
-        var lines: [(line: String, time: Int64)] = []
-        var f: FlowRecordFormat?
-        for (i, e) in batch.events.enumerated() where e.kind == .flowEnded {
-            if f == nil { f = format(policy: batch.policy, epoch: batch.policyEpoch) }
-            guard let f else { continue }
-            var line = f.json(e.flow, end: e.endReason)
-            if let extra = extraFields?(i), line.hasSuffix("}") { line = String(line.dropLast()) + extra + "}" }
-            lines.append((line, e.flow.lastSeen))
+        var started: [(TunnelledFlow, [TunnelLayer])] = []
+        var ended: [(event: Int, flow: FlowEntry, end: FlowEndReason)] = []
+        var packet: DecodedPacket?
+        for (i, e) in batch.events.enumerated() {
+            if e.kind == .flowStarted && e.flow.inTunnel, let frame = batch.frame(of: e) {
+                var p = packet ?? DecodedPacket()
+                PacketDecoder.decode(
+                    frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &p)
+                started.append((TunnelledFlow(key: e.flow.key, serial: e.flow.serial), Array(p.tunnels)))
+                packet = p
+            } else if e.kind == .flowEnded {
+                ended.append((i, e.flow, e.endReason))
+            }
         }
-        guard !lines.isEmpty else { return }
-        let sensor = f?.policy.config.sensor
+        guard !started.isEmpty || !ended.isEmpty else { return }
+        // Tunnels noted and taken under the lock only when some flow of the batch has one.
+        var layers = [[TunnelLayer]](repeating: [], count: ended.count)
+        if !started.isEmpty || ended.contains(where: { $0.flow.inTunnel }) {
+            state.withLock { s in
+                for (flow, l) in started { s.tunnels[flow] = l }
+                for (i, x) in ended.enumerated() where x.flow.inTunnel {
+                    let key = TunnelledFlow(key: x.flow.key, serial: x.flow.serial)
+                    layers[i] = s.tunnels.removeValue(forKey: key) ?? []
+                }
+            }
+        }
+        guard !ended.isEmpty else { return }
+        let f = format(policy: batch.policy, epoch: batch.policyEpoch)
+        let lines = ended.indices.map { i in
+            var line = f.json(ended[i].flow, end: ended[i].end, tunnels: layers[i])
+            if let extra = extraFields?(ended[i].event), line.hasSuffix("}") {
+                line = String(line.dropLast()) + extra + "}"
+            }
+            return (line: line, time: ended[i].flow.lastSeen)
+        }
+        let sensor = f.policy.config.sensor
         // Rendered outside the lock; written under it, so watch's sessions never interleave within a line.
         state.withLock { s in
             if s.file.sensor == nil { s.file.sensor = sensor }

@@ -31,6 +31,9 @@ public struct EventInterests: OptionSet, Sendable {
     public static let declaredEnds = EventInterests(rawValue: 32)
     /// Host rule findings (`dual-homed-host`, `zone-vlan-mismatch`): rare, one per finding for the run.
     public static let hostFindings = EventInterests(rawValue: 64)
+    /// Starts of flows whose first packet came inside a tunnel (flow records name the tunnel, which only
+    /// that packet shows): plain flows cost nothing.
+    public static let tunnelStarts = EventInterests(rawValue: 128)
 }
 
 /// A batch of events and what they refer to: the frames of the engine's current batch (for

@@ -16,6 +16,7 @@ public final class CaptureTimeline {
         public var packets: UInt64 = 0
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
+        public init() {}
     }
 
     /// What `next()` produced.

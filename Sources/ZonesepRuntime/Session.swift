@@ -1,3 +1,4 @@
+import ZonesepCapture
 import ZonesepCore
 import ZonesepOutput
 
@@ -36,6 +37,25 @@ public final class Session {
 
     /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and
     /// every later alert use the new map.
+    /// Counts every frame of `reader`, a file whose link type zonesep does not decode, as not verified.
+    public func countUndecodable(_ reader: CaptureFileReader) -> (stats: CaptureTimeline.FileStats, error: PcapError?) {
+        var stats = CaptureTimeline.FileStats()
+        while true {
+            switch reader.next() {
+            case .frame(let f):
+                verifier.countUndecodable(
+                    timestamp: f.timestampMicros, wireLength: f.wireLength, dataLink: reader.dataLink)
+                stats.packets += 1
+                if stats.firstPacketMicros == nil { stats.firstPacketMicros = f.timestampMicros }
+                stats.lastPacketMicros = f.timestampMicros
+            case .end:
+                return (stats, nil)
+            case .error(let e):
+                return (stats, e)
+            }
+        }
+    }
+
     public func replacePolicy(_ new: Policy) {
         verifier.replacePolicy(new)
         policy = new

@@ -221,6 +221,16 @@ public final class Verifier {
         return alert
     }
 
+    /// Counts a frame of a capture whose link type zonesep does not decode (`dataLink`, the file's DLT): a
+    /// frame not verified, by that reason, so that a run holding such a file never reads as all clear.
+    public func countUndecodable(timestamp now: Int64, wireLength: Int, dataLink: Int32) {
+        state.pointee.counters.packets &+= 1
+        state.pointee.counters.bytes &+= UInt64(wireLength)
+        if state.pointee.counters.firstPacketMicros == nil { state.pointee.counters.firstPacketMicros = now }
+        state.pointee.counters.lastPacketMicros = now
+        state.pointee.counters.count(.notVerified(.linkType, UInt32(bitPattern: dataLink)))
+    }
+
     /// One frame for `process(batch:linkType:each:)`.
     public struct Frame {
         public var timestamp: Int64

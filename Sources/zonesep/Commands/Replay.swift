@@ -106,10 +106,16 @@ struct ReplayRunner {
             case .opened(let i, let file):
                 results[i].linkType = file.dataLinkName
                 if file.linkType == nil {
-                    fail(
-                        &results[i],
-                        "\(file.path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported; file skipped"
-                    )
+                    // Its frames are read and counted as not verified: the summary must not call it clean.
+                    let (stats, error) = session.countUndecodable(file)
+                    results[i].packets = stats.packets
+                    results[i].firstPacketMicros = stats.firstPacketMicros
+                    results[i].lastPacketMicros = stats.lastPacketMicros
+                    var message =
+                        "\(file.path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported: "
+                        + "its \(stats.packets == 1 ? "1 frame is" : "\(stats.packets) frames are") counted as not verified"
+                    if let error { message += "; damaged after \(stats.packets) packets: \(error.message)" }
+                    fail(&results[i], message)
                 }
             case .failed(let i, let error):
                 fail(&results[i], "\(error.source): cannot be read: \(error.message)")

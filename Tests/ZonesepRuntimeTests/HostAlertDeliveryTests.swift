@@ -195,6 +195,22 @@ final class HostAlertDeliveryTests: XCTestCase {
         XCTAssertEqual(merged.alertsTotal, 3)
     }
 
+    /// `watch`'s stats record and metrics count each worker's findings, by rule.
+    func testStatsAndMetricsCountTheFindings() {
+        var a = WorkerSnapshot()
+        a.hostFindingsByRule = [2, 0]
+        var b = WorkerSnapshot()
+        b.hostFindingsByRule = [1, 3]
+        let stats = WatchStats(interface: "span0", snapshots: [a, b])
+        XCTAssertTrue(stats.json(sensor: "s", wallMicros: 0).contains("\"host_findings\":6"))
+        let text = PrometheusText.render(
+            WatchMetrics.families(
+                interface: "span0", sensor: "s", version: "test", workers: [a, b], link: .up,
+                reloads: .init(startedWallMicros: 0), sinks: []))
+        XCTAssertTrue(text.contains("zonesep_host_findings_total{rule=\"dual-homed-host\"} 3\n"), text)
+        XCTAssertTrue(text.contains("zonesep_host_findings_total{rule=\"zone-vlan-mismatch\"} 3\n"), text)
+    }
+
     func testTheSummaryListsTheFindingsAndCountsThemAsAlerts() throws {
         let collector = HostFindingCollector(limit: 1)
         Self.deliver([Self.dualHomed(), Self.mismatch()], to: collector)

@@ -18,6 +18,8 @@ public struct WorkerSnapshot: Sendable {
     public var alerts: UInt64 = 0
     /// Indexed by `RuleID.rawValue`.
     public var alertsByRule: [UInt64] = []
+    /// Host findings this worker raised, indexed by `HostRuleID.rawValue`.
+    public var hostFindingsByRule: [UInt64] = []
     public var anomalies: UInt64 = 0
     public var lastPacketMicros: Int64?
     /// Every handle this worker had, added up: counts survive a capture that was lost and reopened.
@@ -246,6 +248,7 @@ public final class CaptureWorker: @unchecked Sendable {
         s.flowCapacity = v.flows.capacity
         s.alerts = v.counters.alerts
         s.alertsByRule = v.counters.alertsByRule
+        s.hostFindingsByRule = v.counters.hostFindingsByRule
         s.anomalies = v.counters.anomalyTotal
         s.lastPacketMicros = v.counters.lastPacketMicros
         s.kernel = kernelBefore + kernelNow

@@ -82,6 +82,16 @@ public enum WatchMetrics {
             alerts.add([.init("rule", rule.name), .init("severity", rule.severity.rawValue)], .count(n))
         }
         out.append(alerts)
+        // Apart from zonesep_alerts_total: a dual-homed-host finding's severity depends on its zones.
+        var hosts = F(
+            "zonesep_host_findings_total", .counter,
+            help: "Host rule findings (a device in two tiers, a host on another zone's VLAN), by rule.")
+        for rule in HostRuleID.allCases {
+            let i = Int(rule.rawValue)
+            let n = workers.reduce(UInt64(0)) { $0 &+ (i < $1.hostFindingsByRule.count ? $1.hostFindingsByRule[i] : 0) }
+            hosts.add([.init("rule", rule.name)], .count(n))
+        }
+        out.append(hosts)
         out.append(
             F(
                 "zonesep_anomalies_total", .counter, help: "Malformed or truncated packets, counted and skipped.",

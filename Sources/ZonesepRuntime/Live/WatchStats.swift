@@ -25,6 +25,7 @@ public struct WatchStats: Sendable {
         workerCapture = snapshots.map { $0.capturing ? "up" : "down" }
         totals.capturing = snapshots.allSatisfy(\.capturing)
         totals.alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
+        totals.hostFindingsByRule = [UInt64](repeating: 0, count: HostRuleID.allCases.count)
         for s in snapshots {
             totals.packets &+= s.packets
             totals.bytes &+= s.bytes
@@ -38,6 +39,9 @@ public struct WatchStats: Sendable {
                 totals.alertsByRule[i] &+= n
             }
             totals.alerts &+= s.alerts
+            for (i, n) in s.hostFindingsByRule.enumerated() where i < totals.hostFindingsByRule.count {
+                totals.hostFindingsByRule[i] &+= n
+            }
             totals.anomalies &+= s.anomalies
             if let t = s.lastPacketMicros { totals.lastPacketMicros = max(totals.lastPacketMicros ?? t, t) }
             if let k = s.kernel { totals.kernel = (totals.kernel ?? KernelStats()) + k }
@@ -69,6 +73,7 @@ public struct WatchStats: Sendable {
         o.add("flows_active", totals.flowsActive)
         o.add("flows_evicted", totals.flowsEvicted)
         o.add("alerts", totals.alerts)
+        o.add("host_findings", totals.hostFindingsByRule.reduce(0, &+))
         o.add("anomalies", totals.anomalies)
         var k = JSONObject()
         k.add("received", totals.kernel?.received)

@@ -156,19 +156,37 @@ public final class PcapLive {
     // one line.
     static let solPacket: Int32 = 263  // SOL_PACKET
     static let packetFanout: Int32 = 18  // PACKET_FANOUT
-    static let fanoutHash: UInt32 = 0  // PACKET_FANOUT_HASH: by the flow hash, the same for both directions
+    static let fanoutCBPF: UInt32 = 6  // PACKET_FANOUT_CBPF: by a classic BPF program's result
     static let fanoutFlagDefrag: UInt32 = 0x8000  // PACKET_FANOUT_FLAG_DEFRAG: reassemble before hashing
+    static let packetFanoutData: Int32 = 22  // PACKET_FANOUT_DATA: the program
 
-    /// Joins this handle's socket to a Linux PACKET_FANOUT group in hash mode: the kernel then hands each
-    /// flow's packets, both directions, to one member of the group. Every member must use the same group.
+    /// `struct sock_fprog`: the program's length and its instructions.
+    struct SocketProgram {
+        var length: UInt16
+        var instructions: UnsafeMutablePointer<bpf_insn>?
+    }
+
+    /// Joins this handle's socket to a Linux PACKET_FANOUT group shared by `FanoutProgram`: the kernel then
+    /// hands each flow's packets, both directions, and the ICMP errors about it, to one member of the group.
+    /// Every member must use the same group; each installs the same program (the group keeps one).
     ///
     /// Packets queued before the join were seen by every member; `discardBacklog` drops them from this one
     /// (all but one member should, so no flow is judged twice).
     public func joinFanout(group: UInt16, discardBacklog: Bool) throws(PcapError) {
-        var value: UInt32 = UInt32(group) | ((PcapLive.fanoutHash | PcapLive.fanoutFlagDefrag) << 16)
-        let rc = setsockopt(
-            pcap_fileno(handle), PcapLive.solPacket, PcapLive.packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size)
-        )
+        var value: UInt32 = UInt32(group) | ((PcapLive.fanoutCBPF | PcapLive.fanoutFlagDefrag) << 16)
+        let fd = pcap_fileno(handle)
+        var rc = setsockopt(fd, PcapLive.solPacket, PcapLive.packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size))
+        var call = "setsockopt(PACKET_FANOUT)"
+        if rc == 0 {
+            var code = FanoutProgram.instructions.map { bpf_insn(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
+            rc = code.withUnsafeMutableBufferPointer { b in
+                var program = SocketProgram(length: UInt16(b.count), instructions: b.baseAddress)
+                return setsockopt(
+                    fd, PcapLive.solPacket, PcapLive.packetFanoutData, &program,
+                    socklen_t(MemoryLayout<SocketProgram>.size))
+            }
+            call = "setsockopt(PACKET_FANOUT_DATA)"
+        }
         if rc != 0 {
             let code = errno
             var message = "cannot join packet fanout group \(group): \(String(cString: strerror(code)))"
@@ -176,7 +194,7 @@ public final class PcapLive {
                 message += "; \(PcapLive.capabilityAdvice)"
             }
             throw PcapError(
-                call: "setsockopt(PACKET_FANOUT)", source: interface, message: message,
+                call: call, source: interface, message: message,
                 kind: code == EPERM || code == EACCES ? .permissionDenied : .other)
         }
         if discardBacklog {

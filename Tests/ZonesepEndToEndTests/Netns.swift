@@ -252,9 +252,10 @@ final class LiveDaemon {
     private let out: FileHandle
     private let err: FileHandle
 
-    init(_ executable: URL, _ arguments: [String], scratch: URL) throws {
-        stdoutURL = scratch.appendingPathComponent("watch.stdout")
-        stderrURL = scratch.appendingPathComponent("watch.stderr")
+    /// `name` names its output files in `scratch` (`watch.stdout`, `watch.stderr`).
+    init(_ executable: URL, _ arguments: [String], scratch: URL, name: String = "watch") throws {
+        stdoutURL = scratch.appendingPathComponent("\(name).stdout")
+        stderrURL = scratch.appendingPathComponent("\(name).stderr")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         out = try FileHandle(forWritingTo: stdoutURL)

@@ -347,6 +347,78 @@ final class WatchTests: XCTestCase {
         XCTAssertEqual(JSONLines.int((summary?["alerts"] as? [String: Any])?["total"]), 2 * flows)
     }
 
+    /// UDP datagrams to a closed port draw real ICMP port-unreachable errors (internet → lgwan) whose own
+    /// header hashes nothing like the datagram's: with two workers every error must still reach the worker
+    /// that holds its flow, so the alerts are exactly those of a replay of the same packets (captured beside
+    /// watch by tcpdump): one a flow, and each flow's ICMP error counted in it.
+    func testICMPErrorsReachTheWorkerOfTheirFlow() throws {
+        let net = try makeNetwork()
+        let tcpdump = try Tools.require("tcpdump", package: "tcpdump")
+        let (l, i) = (net.host("lgwan").address, net.host("internet").address)
+        // Every datagram gets its error: no rate limit on them in the internet host's namespace.
+        let (ip, unlimited) = net.inNamespace(
+            net.host("internet").namespace, ["sh", "-c", "echo 0 > /proc/sys/net/ipv4/icmp_ratelimit"])
+        try Tools.run(ip, unlimited)
+        let config = try writeConfig(Self.zonesV1)
+        let alertsURL = scratch.appendingPathComponent("alerts.jsonl")
+        let flowsURL = scratch.appendingPathComponent("flows.jsonl")
+        let pcap = scratch.appendingPathComponent("mirror.pcap")
+        let flows = 24
+        let (tool, args) = net.inNamespace(
+            net.sensorNamespace,
+            [
+                tcpdump.path, "-i", net.sensorInterface, "-n", "--immediate-mode", "-U", "-c", "\(2 * flows)", "-w",
+                pcap.path, "(udp or icmp) and host \(l) and host \(i)",
+            ])
+        // Each datagram and its error: tcpdump stops by itself after them.
+        let capture = try LiveDaemon(tool, args, scratch: scratch, name: "tcpdump")
+        defer { capture.killIfRunning() }
+        try capture.waitForStderr("listening on")
+        let daemon = try startWatch(
+            net, config: config, alerts: alertsURL,
+            ["--output", "json", "--workers", "2", "--stats-interval", "0", "--flows", flowsURL.path])
+        for _ in 0..<flows { try net.sendUDP(from: "lgwan", to: i, port: 9) }
+        XCTAssertTrue(waitForAlerts(file: alertsURL, count: flows) { _ in true }, daemon.stderrText)
+        usleep(300_000)  // the last errors reach both captures
+        daemon.signal(SIGTERM)
+        let outcome = daemon.waitForExit(timeout: 30)
+        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
+        let captured = capture.waitForExit(timeout: 10)
+        XCTAssertTrue(
+            capture.stderrText.contains("\(2 * flows) packets captured"),
+            "tcpdump: \(captured.brief) \(capture.stderrText)")
+
+        func key(_ a: [String: Any]) -> String {
+            "\(a["rule"] as? String ?? "?") \(a["proto"] as? String ?? "?") \(a["src_ip"] as? String ?? "?"):"
+                + "\(JSONLines.int(a["src_port"]) ?? -1) -> \(a["dest_ip"] as? String ?? "?"):"
+                + "\(JSONLines.int(a["dest_port"]) ?? -1) \(a["flow_id"] as? String ?? "?")"
+        }
+        let live = EventFile(url: alertsURL).alerts()
+        XCTAssertEqual(live.count, flows, "one alert a flow, none from an ICMP error judged apart from its flow")
+        XCTAssertEqual(Set(live.map(key)).count, flows)
+        for a in live {
+            XCTAssertTrue(Self.alert(a, rule: "sanitisation-bypass", proto: "udp", src: l, dest: i, port: 9), "\(a)")
+        }
+        // The replay of what tcpdump saw: the same alerts, and every error there was counted in its flow.
+        let replay = try Harness.run(
+            try Harness.zonesep(), ["replay", "--config", config.path, "--output", "json", pcap.path], timeout: 60)
+        let (replayed, summary, problems) = JSONLines.replay(replay)
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(live.map(key).sorted(), replayed.map { key($0.object) }.sorted(), "watch --workers 2 = replay")
+        XCTAssertEqual(JSONLines.int(summary?["flows"]), flows, "the errors started no flow of their own")
+        let errors = try Harness.run(tcpdump, ["-n", "-r", pcap.path, "icmp[0] == 3"], timeout: 20).stdoutLines.count
+        XCTAssertEqual(errors, flows, "real ICMP port-unreachable errors, one a datagram")
+        // Live, each flow's record holds its datagram and its error: the error reached the flow's worker.
+        let records = try String(contentsOf: flowsURL, encoding: .utf8).split(separator: "\n").compactMap(
+            JSONLines.object
+        ).filter { $0["proto"] as? String == "udp" }
+        XCTAssertEqual(records.count, flows)
+        for r in records {
+            XCTAssertEqual(JSONLines.int(r["packets_toserver"]), 1, "\(r)")
+            XCTAssertEqual(JSONLines.int(r["packets_toclient"]), 1, "the ICMP error joined the flow: \(r)")
+        }
+    }
+
     // MARK: - Unprivileged, as the systemd unit runs it
 
     func testAnUnprivilegedUserWithOnlyCapNetRawCanWatch() throws {

@@ -551,9 +551,10 @@ public final class Verifier {
             if raised { state.pointee.alertIndex = i }
         }
 
-        // Counters and TCP state; zones of this packet's own addresses for the packet matrix.
+        // Counters and TCP state; zones of this packet's own addresses for the packet matrix. An ICMP error
+        // goes back to the sender of the packet it quotes: it counts in the other direction from that packet.
         let e = flows.entries + i
-        count(e, now: now, fromA: fromA, wireLength: wireLength)
+        count(e, now: now, fromA: fromA != fromInner, wireLength: wireLength)
         if fromInner {
             let map = _policy.zoneMap
             addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)

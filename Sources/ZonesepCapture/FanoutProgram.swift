@@ -1,0 +1,239 @@
+/// The classic BPF program that shares a mirror port's frames among watch's workers (Linux
+/// PACKET_FANOUT_CBPF): the kernel runs it on each frame and hands the frame to member `result % members`.
+///
+/// The kernel's own hash (PACKET_FANOUT_HASH) is by each packet's own header, so an ICMP error
+/// (router → sender) and the flow it reports on (sender → receiver) could land on two workers and that
+/// flow be judged, and alerted, twice; and a VXLAN or Geneve tunnel's outer UDP source port differs by
+/// direction, so one inner connection could too. This program hashes what zonesep keys a flow by:
+///
+///     IPv4 / IPv6 (after up to three VLAN tags, or a PPPoE session header)
+///       TCP, SCTP              both addresses and both ports, each pair combined by XOR (the same
+///                              value for both directions)
+///       ICMP / ICMPv6 echo     both addresses and the echo identifier
+///       ICMP / ICMPv6 error    the quoted packet's addresses and ports, as above: the flow it reports on
+///       UDP, anything else     both addresses only (tunnels ride on UDP; fragments without ports)
+///     anything else            0: the first worker (ARP, LLDP, MPLS, ...)
+///
+/// then multiplies by an odd constant and folds the high half into the low one, so `% members` sees every
+/// bit. Every packet of a flow, and every ICMP error about it, gets the same value on every frame.
+///
+/// The packet data of a fanout program starts at the network header (the kernel took the Ethernet header
+/// and the outermost VLAN tag off); the EtherType comes from the ancillary load of `skb->protocol`.
+public enum FanoutProgram {
+    /// One classic BPF instruction (`struct sock_filter`).
+    public struct Instruction: Equatable, Sendable {
+        public var code: UInt16
+        public var jt: UInt8
+        public var jf: UInt8
+        public var k: UInt32
+    }
+
+    /// The program (at most a few hundred instructions; the kernel's limit is 4,096).
+    public static let instructions: [Instruction] = build()
+
+    // Opcodes (linux/filter.h, linux/bpf_common.h).
+    static let ld: UInt16 = 0x00, ldx: UInt16 = 0x01, st: UInt16 = 0x02, alu: UInt16 = 0x04
+    static let jmp: UInt16 = 0x05, ret: UInt16 = 0x06, misc: UInt16 = 0x07
+    static let w: UInt16 = 0x00, h: UInt16 = 0x08, b: UInt16 = 0x10
+    static let imm: UInt16 = 0x00, abs: UInt16 = 0x20, ind: UInt16 = 0x40, mem: UInt16 = 0x60
+    static let add: UInt16 = 0x00, mul: UInt16 = 0x20, and: UInt16 = 0x50, lsh: UInt16 = 0x60
+    static let rsh: UInt16 = 0x70, xor: UInt16 = 0xa0
+    static let ja: UInt16 = 0x00, jeq: UInt16 = 0x10
+    static let srcK: UInt16 = 0x00, srcX: UInt16 = 0x08, retA: UInt16 = 0x10
+    static let tax: UInt16 = 0x00, txa: UInt16 = 0x80
+    /// SKF_AD_OFF + SKF_AD_PROTOCOL: the frame's EtherType, in host order.
+    static let protocolAncillary = UInt32(bitPattern: -0x1000)
+
+    // Scratch memory: the hash so far, the network header's offset, and a temporary.
+    static let hash: UInt32 = 0, base: UInt32 = 1, temp: UInt32 = 2
+
+    /// A program with named jump targets, resolved when it is finished.
+    struct Assembler {
+        var code: [Instruction] = []
+        /// (instruction index, label of jt, label of jf) for conditional jumps; jt only for `ja`.
+        var jumps: [(Int, String, String?)] = []
+        var labels: [String: Int] = [:]
+
+        mutating func op(_ c: UInt16, _ k: UInt32 = 0) { code.append(Instruction(code: c, jt: 0, jf: 0, k: k)) }
+        mutating func label(_ name: String) { labels[name] = code.count }
+        /// if A == k goto yes else goto no (nil: the next instruction).
+        mutating func jumpIf(_ k: UInt32, _ yes: String, else no: String? = nil) {
+            jumps.append((code.count, yes, no))
+            op(jmp | jeq | srcK, k)
+        }
+        /// A = the 16 bits at X + `at` (the next protocol), X and `base` moved on by `by` bytes.
+        mutating func skip(etherTypeAt at: UInt32, by: UInt32) {
+            op(ld | h | ind, at)
+            op(st, temp)
+            op(misc | txa)
+            op(alu | add | srcK, by)
+            op(st, base)
+            op(misc | tax)
+            op(ld | mem, temp)
+        }
+        mutating func goto(_ target: String) {
+            jumps.append((code.count, target, nil))
+            op(jmp | ja)
+        }
+
+        /// The instructions with every jump resolved; nil (a bug, caught by the tests) when a target is
+        /// missing, behind the jump, or too far for a conditional jump's 8 bits.
+        func finished() -> [Instruction]? {
+            var out = code
+            for (at, yes, no) in jumps {
+                guard let y = labels[yes], y > at else { return nil }
+                if out[at].code == jmp | ja {
+                    out[at].k = UInt32(y - at - 1)
+                    continue
+                }
+                let n = no.flatMap { labels[$0] } ?? at + 1
+                guard n > at, y - at - 1 <= 255, n - at - 1 <= 255 else { return nil }
+                out[at].jt = UInt8(y - at - 1)
+                out[at].jf = UInt8(n - at - 1)
+            }
+            return out
+        }
+    }
+
+    static func build() -> [Instruction] {
+        var a = Assembler()
+        // Every scratch slot is written before any read (the kernel's checker insists).
+        a.op(ld | imm, 0)
+        a.op(st, hash)
+        a.op(st, base)
+        a.op(st, temp)
+        a.op(ldx | imm, 0)
+        a.op(ld | h | abs, protocolAncillary)
+        // The EtherType: IP straight away, or behind one or two more VLAN tags (the kernel took the outermost
+        // off), or a PPPoE session header.
+        for tag in 0..<2 {
+            a.jumpIf(0x0800, "ipv4")
+            a.jumpIf(0x86dd, "ipv6")
+            a.jumpIf(0x8864, "pppoe")
+            a.jumpIf(0x8100, "vlan\(tag)")
+            a.jumpIf(0x88a8, "vlan\(tag)")
+            a.jumpIf(0x9100, "vlan\(tag)", else: "other")
+            a.label("vlan\(tag)")
+            // A tag still in the data: TCI, then the next EtherType; the network header 4 bytes on.
+            a.skip(etherTypeAt: 2, by: 4)
+        }
+        a.jumpIf(0x0800, "ipv4")
+        a.jumpIf(0x86dd, "ipv6")
+        a.jumpIf(0x8864, "pppoe", else: "other")  // a fourth tag: not opened
+        a.label("pppoe")
+        // Version/type, code, session, length, then the PPP protocol: IPv4 0x0021, IPv6 0x0057.
+        a.skip(etherTypeAt: 6, by: 8)
+        a.jumpIf(0x0021, "ipv4")
+        a.jumpIf(0x0057, "ipv6", else: "other")
+
+        // X: the IPv4 header. `quoted`: the header an ICMP error carries (no ICMP inside it is opened).
+        func ip(quoted: Bool) {
+            let p = quoted ? "q" : ""
+            a.label(p + "ipv4")
+            a.op(misc | txa)
+            a.op(st, base)
+            a.op(ld | w | ind, 12)  // source
+            a.op(st, temp)
+            a.op(ld | w | ind, 16)  // destination
+            a.op(ldx | mem, temp)
+            a.op(alu | xor | srcX)
+            a.op(st, hash)  // a quoted header starts afresh: the error's own addresses do not count
+            a.op(ldx | mem, base)
+            a.op(ld | h | ind, 6)  // a later fragment has no ports
+            a.op(alu | and | srcK, 0x1fff)
+            a.jumpIf(0, p + "ipv4-whole", else: "finish")
+            a.label(p + "ipv4-whole")
+            a.op(ld | b | ind, 9)
+            a.op(st, temp)
+            // X: the transport header, after the header's own length.
+            a.op(ld | b | ind, 0)
+            a.op(alu | and | srcK, 0x0f)
+            a.op(alu | lsh | srcK, 2)
+            a.op(alu | add | srcX)
+            a.op(misc | tax)
+            a.op(ld | mem, temp)
+            a.jumpIf(6, "ports")
+            a.jumpIf(132, "ports")
+            if quoted {
+                a.goto("finish")
+            } else {
+                a.jumpIf(1, "icmp4", else: "finish")
+            }
+
+            a.label(p + "ipv6")
+            a.op(misc | txa)
+            a.op(st, base)
+            a.op(ld | w | ind, 8)
+            for word in 1..<8 {
+                a.op(st, temp)
+                a.op(ld | w | ind, UInt32(8 + 4 * word))
+                a.op(ldx | mem, temp)
+                a.op(alu | xor | srcX)
+                a.op(ldx | mem, base)
+            }
+            a.op(st, hash)
+            a.op(ld | b | ind, 6)  // next header: ports only straight after the fixed header
+            a.op(st, temp)
+            a.op(misc | txa)
+            a.op(alu | add | srcK, 40)
+            a.op(misc | tax)
+            a.op(ld | mem, temp)
+            a.jumpIf(6, "ports")
+            a.jumpIf(132, "ports")
+            if quoted {
+                a.goto("finish")
+            } else {
+                a.jumpIf(58, "icmp6", else: "finish")
+            }
+        }
+
+        ip(quoted: false)
+
+        // X: the ICMP header. Echo: the identifier; an error: the packet it quotes, 8 bytes on.
+        for (name, echo, errors, quoted) in [
+            ("icmp4", [0, 8], [3, 4, 5, 11, 12], "qipv4"), ("icmp6", [128, 129], [1, 2, 3, 4], "qipv6"),
+        ] {
+            a.label(name)
+            a.op(ld | b | ind, 0)
+            for t in echo { a.jumpIf(UInt32(t), name + "-echo") }
+            for t in errors.dropLast() { a.jumpIf(UInt32(t), name + "-error") }
+            a.jumpIf(UInt32(errors.last ?? 0), name + "-error", else: "finish")
+            a.label(name + "-echo")
+            a.op(ld | h | ind, 4)
+            a.op(ldx | mem, hash)
+            a.op(alu | xor | srcX)
+            a.op(st, hash)
+            a.goto("finish")
+            a.label(name + "-error")
+            a.op(misc | txa)
+            a.op(alu | add | srcK, 8)
+            a.op(misc | tax)
+            a.goto(quoted)
+        }
+
+        ip(quoted: true)
+
+        // X: a TCP or SCTP header: source port XOR destination port into the hash.
+        a.label("ports")
+        a.op(ld | h | ind, 0)
+        a.op(st, temp)
+        a.op(ld | h | ind, 2)
+        a.op(ldx | mem, temp)
+        a.op(alu | xor | srcX)
+        a.op(ldx | mem, hash)
+        a.op(alu | xor | srcX)
+        a.op(st, hash)
+
+        a.label("finish")
+        a.op(ld | mem, hash)
+        a.op(alu | mul | srcK, 0x9E37_79B1)
+        a.op(st, hash)
+        a.op(alu | rsh | srcK, 16)
+        a.op(ldx | mem, hash)
+        a.op(alu | xor | srcX)
+        a.op(ret | retA)
+        a.label("other")
+        a.op(ret | srcK, 0)
+        return a.finished() ?? [Instruction(code: ret | srcK, jt: 0, jf: 0, k: 0)]
+    }
+}

@@ -17,8 +17,9 @@
 /// then multiplies by an odd constant and folds the high half into the low one, so `% members` sees every
 /// bit. Every packet of a flow, and every ICMP error about it, gets the same value on every frame.
 ///
-/// The packet data of a fanout program starts at the network header (the kernel took the Ethernet header
-/// and the outermost VLAN tag off); the EtherType comes from the ancillary load of `skb->protocol`.
+/// The packet data of a fanout program starts at the network header for a received frame (the kernel took
+/// the Ethernet header and the outermost VLAN tag off), at the Ethernet header for one the sensor's own
+/// host sends; the EtherType comes from the ancillary load of `skb->protocol`.
 public enum FanoutProgram {
     /// One classic BPF instruction (`struct sock_filter`).
     public struct Instruction: Equatable, Sendable {
@@ -43,6 +44,9 @@ public enum FanoutProgram {
     static let tax: UInt16 = 0x00, txa: UInt16 = 0x80
     /// SKF_AD_OFF + SKF_AD_PROTOCOL: the frame's EtherType, in host order.
     static let protocolAncillary = UInt32(bitPattern: -0x1000)
+    /// SKF_AD_OFF + SKF_AD_PKTTYPE (`PACKET_OUTGOING` is 4) and + SKF_AD_HATYPE (`ARPHRD_ETHER` is 1).
+    static let packetTypeAncillary = UInt32(bitPattern: -0x1000 + 4)
+    static let hardwareTypeAncillary = UInt32(bitPattern: -0x1000 + 28)
 
     // Scratch memory: the hash so far, the network header's offset, and a temporary.
     static let hash: UInt32 = 0, base: UInt32 = 1, temp: UInt32 = 2
@@ -102,7 +106,18 @@ public enum FanoutProgram {
         a.op(st, hash)
         a.op(st, base)
         a.op(st, temp)
+        // A frame the sensor's host sends itself starts at its Ethernet header, not at the network header.
         a.op(ldx | imm, 0)
+        a.op(ld | w | abs, packetTypeAncillary)
+        a.jumpIf(4, "outgoing", else: "start")
+        a.label("outgoing")
+        a.op(ld | w | abs, hardwareTypeAncillary)
+        a.jumpIf(1, "ethernet", else: "start")
+        a.label("ethernet")
+        a.op(ldx | imm, 14)
+        a.label("start")
+        a.op(misc | txa)
+        a.op(st, base)
         a.op(ld | h | abs, protocolAncillary)
         // The EtherType: IP straight away, or behind one or two more VLAN tags (the kernel took the outermost
         // off), or a PPPoE session header.

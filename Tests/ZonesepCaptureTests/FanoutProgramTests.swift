@@ -9,7 +9,8 @@ final class FanoutProgramTests: XCTestCase {
     typealias I = FanoutProgram.Instruction
 
     /// The program's result for a frame whose network layer is `data` and whose EtherType is `proto`.
-    static func run(_ program: [I], _ data: [UInt8], proto: UInt16) -> UInt32 {
+    /// `outgoing`: a frame the host sends, whose data starts at its Ethernet header (`PACKET_OUTGOING`).
+    static func run(_ program: [I], _ data: [UInt8], proto: UInt16, outgoing: Bool = false) -> UInt32 {
         var a: UInt32 = 0
         var x: UInt32 = 0
         var m = [UInt32?](repeating: nil, count: 16)
@@ -25,11 +26,14 @@ final class FanoutProgramTests: XCTestCase {
             switch (i.code & 0x07, i.code & 0xe0) {
             case (0x00, 0x00): a = i.k
             case (0x00, 0x20):
-                guard i.k == UInt32(bitPattern: -0x1000) else {
-                    XCTFail("absolute load other than the EtherType")
+                switch Int32(bitPattern: i.k) {
+                case -0x1000: a = UInt32(proto)
+                case -0x1000 + 4: a = outgoing ? 4 : 0
+                case -0x1000 + 28: a = 1  // ARPHRD_ETHER
+                default:
+                    XCTFail("absolute load other than the ancillary EtherType, packet type, hardware type")
                     return 0
                 }
-                a = UInt32(proto)
             case (0x00, 0x40):
                 guard let v = load(Int(x &+ i.k), size) else { return 0 }
                 a = v
@@ -78,8 +82,8 @@ final class FanoutProgramTests: XCTestCase {
         return 0
     }
 
-    static func run(_ data: [UInt8], proto: UInt16 = 0x0800) -> UInt32 {
-        run(FanoutProgram.instructions, data, proto: proto)
+    static func run(_ data: [UInt8], proto: UInt16 = 0x0800, outgoing: Bool = false) -> UInt32 {
+        run(FanoutProgram.instructions, data, proto: proto, outgoing: outgoing)
     }
 
     // Packets, as the kernel hands them over (from the network header).
@@ -178,6 +182,11 @@ final class FanoutProgramTests: XCTestCase {
         XCTAssertEqual(Self.run([0, 20, 0x81, 0x00, 0, 120, 0x08, 0x00] + p, proto: 0x88a8), bare)
         XCTAssertEqual(Self.run([0x11, 0, 0x12, 0x34, 0, UInt8(p.count + 2), 0x00, 0x21] + p, proto: 0x8864), bare)
         XCTAssertEqual(Self.run([0, 1, 8, 0, 6, 4, 0, 1], proto: 0x0806), 0, "ARP")
+        // A frame the sensor's own host sends is seen from its Ethernet header on.
+        let ethernet: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]
+        XCTAssertEqual(Self.run(ethernet + p, outgoing: true), bare)
+        let reply = Self.tcp("10.30.7.8", 445, "10.20.3.4", 51512)
+        XCTAssertEqual(Self.run(ethernet + reply, outgoing: true), bare, "a reply the sensor's host sends")
         XCTAssertEqual(Self.run(Array(p.prefix(10))), 0, "a header cut short ends the program with 0")
     }
 }

@@ -37,7 +37,9 @@ extension Zonesep {
         @Option(name: .long, help: "Seconds between stats records (0: only the closing one).")
         var statsInterval: Int = 60
 
-        @Option(name: .long, help: "Capture threads sharing the interface through PACKET_FANOUT (hash).")
+        @Option(
+            name: .long,
+            help: "Capture threads sharing the interface through PACKET_FANOUT, by flow (ICMP errors with their flow).")
         var workers: Int = 1
 
         @Option(name: .long, help: "Hard cap on flows held at once, shared among the workers.")

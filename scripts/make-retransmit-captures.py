@@ -117,6 +117,30 @@ def syn_retransmitted():
     ]
 
 
+def udp_frame(sport: int) -> bytes:
+    """A DNS query from the PC to the LGWAN zone's resolver 10.20.1.53 (allowed: no alert), from `sport`."""
+    dns, payload = "10.20.1.53", b"\x12\x34\x01\x00" + bytes(8)
+    h = struct.pack("!HHHH", sport, 53, 8 + len(payload), 0) + payload
+    c = csum(addr(PC) + addr(dns) + struct.pack("!BBH", 0, 17, len(h)) + h) or 0xFFFF
+    datagram = h[:6] + struct.pack("!H", c) + h[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(datagram), 7, 0x4000, 64, 17, 0, addr(PC), addr(dns))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + datagram
+    return mac("02:00:00:20:01:35") + mac(PC_MAC) + struct.pack("!HHH", 0x8100, 120, 0x0800) + ip
+
+
+def syn_retransmitted_busy():
+    """As `syn_retransmitted`, with 100 DNS queries of 100 other flows between each SYN and the next, so the
+    retransmissions and the SYN-ACK reach zonesep in other batches of frames than the first SYN. One alert."""
+    c = Connection()
+    frames = [(T0, c.out(C, 0, SYN, 100))]
+    for k in range(1, 3):
+        frames += [(T0 + k * SECOND - 200_000 + i * 1_000, udp_frame(40000 + 100 * k + i)) for i in range(100)]
+        frames.append((T0 + k * SECOND, c.out(C, 0, SYN, 100 + k * 1000)))
+    frames.append((T0 + 2 * SECOND + 1_000, c.back(S, C + 1, SYN | ACK, 900, 2100)))
+    frames.append((T0 + 2 * SECOND + 2_000, c.out(C + 1, S + 1, ACK, 2101, 900)))
+    return frames
+
+
 def syn_ack_retransmitted():
     """The SYN-ACK is lost before the client: the client's SYN again, the server's SYN-ACK again, then the
     handshake ends. One flow, one alert (initiator syn)."""
@@ -168,6 +192,7 @@ def reused_and_forgotten():
 
 CASES = [
     ("retransmit-syn.pcap", "the SYN sent three times before the SYN-ACK", syn_retransmitted),
+    ("retransmit-syn-busy.pcap", "the SYN sent three times, 100 other flows between each", syn_retransmitted_busy),
     ("retransmit-syn-ack.pcap", "SYN and SYN-ACK both sent twice", syn_ack_retransmitted),
     ("retransmit-late-fin.pcap", "FIN retransmitted 18 and 29 s after the close, each ACKed", late_fin),
     ("retransmit-late-rst.pcap", "RST sent again 20 s later, and data answered by a RST at 25 s", late_rst),

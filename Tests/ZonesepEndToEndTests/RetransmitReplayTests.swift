@@ -17,6 +17,8 @@ final class RetransmitReplayTests: XCTestCase {
 
     static let expected: [String: Expected] = [
         "retransmit-syn.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 0, frames: 6),
+        "retransmit-syn-busy.pcap": Expected(
+            alerts: ["0.000000 syn"], flows: 201, packetsAfterClose: 0, frames: 205),
         "retransmit-syn-ack.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 0, frames: 5),
         "retransmit-late-fin.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 4, frames: 12),
         "retransmit-late-rst.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 3, frames: 9),

@@ -19,60 +19,8 @@ public struct IPAddress: Hashable, Comparable, Sendable {
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail).
     public init?(_ text: some StringProtocol) {
-        let s = String(text)
-        if s.contains(":") {
-            guard let v = IPAddress.parseV6(s) else { return nil }
-            self.init(v6: v)
-        } else {
-            guard let v = IPAddress.parseV4(s) else { return nil }
-            self.init(v4: v)
-        }
-    }
-
-    static func parseV4(_ s: String) -> UInt32? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var v: UInt32 = 0
-        for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt32(p), n <= 255
-            else { return nil }
-            v = v << 8 | n
-        }
-        return v
-    }
-
-    static func parseV6(_ s: String) -> UInt128? {
-        if s.hasPrefix(":") && !s.hasPrefix("::") { return nil }
-        if s.hasSuffix(":") && !s.hasSuffix("::") { return nil }
-        let halves = s.split(separator: "::", omittingEmptySubsequences: false)
-        guard halves.count <= 2 else { return nil }
-        func groups(_ part: Substring) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var out: [UInt16] = []
-            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (i, f) in fields.enumerated() {
-                if i == fields.count - 1, f.contains(".") {
-                    guard let v4 = parseV4(String(f)) else { return nil }
-                    out.append(UInt16(v4 >> 16))
-                    out.append(UInt16(v4 & 0xffff))
-                } else {
-                    guard !f.isEmpty, f.count <= 4, let g = UInt16(f, radix: 16) else { return nil }
-                    out.append(g)
-                }
-            }
-            return out
-        }
-        var all: [UInt16]
-        if halves.count == 2 {
-            guard let a = groups(halves[0]), let b = groups(halves[1]), a.count + b.count <= 7 else { return nil }
-            all = a + Array(repeating: 0, count: 8 - a.count - b.count) + b
-        } else {
-            guard let a = groups(halves[0]), a.count == 8 else { return nil }
-            all = a
-        }
-        var v: UInt128 = 0
-        for g in all { v = v << 16 | UInt128(g) }
-        return v
+        guard let a = withUTF8Bytes(text, { AddressText.address($0, 0, $0.count) }) else { return nil }
+        self = a
     }
 }
 

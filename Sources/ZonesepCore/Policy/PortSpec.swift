@@ -34,6 +34,12 @@ public enum PortSpec: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the zones.conf text, or returns why it is not a port spec.
     public static func parse(_ text: String) -> Result<PortSpec, PortSpecError> {
+        if let spec = withUTF8Bytes(text, common) { return .success(spec) }
+        return general(text)
+    }
+
+    /// Any spelling, and the reason when it is not a port spec.
+    static func general(_ text: String) -> Result<PortSpec, PortSpecError> {
         let t = text.lowercased()
         if t == "any" { return .success(.any) }
         if t == "icmp" { return .success(.icmp) }
@@ -68,6 +74,46 @@ public enum PortSpec: Hashable, Sendable, CustomStringConvertible {
             return .failure(PortSpecError(text: text, reason: "'\(parts[1])' is not a port range N-M"))
         }
         return .success(parts[0] == "tcp" ? .tcp(lo...hi) : .udp(lo...hi))
+    }
+
+    /// The usual spellings (`tcp/443`, `udp/3478-3481`, `any`, `icmp`, lower case) read from the bytes,
+    /// or nil to leave the text to the general reading, which also words what is wrong: a large policy
+    /// lists thousands of ports, and lower-casing and splitting each cost more than judging it.
+    static func common(_ b: UnsafeBufferPointer<UInt8>) -> PortSpec? {
+        func word(_ w: StaticString) -> Bool {
+            w.utf8CodeUnitCount == b.count && (0..<b.count).allSatisfy { w.utf8Start[$0] == b[$0] }
+        }
+        if word("any") { return .any }
+        if word("icmp") { return .icmp }
+        guard b.count > 4, b[3] == UInt8(ascii: "/") else { return nil }
+        let isTCP = b[0] == UInt8(ascii: "t") && b[1] == UInt8(ascii: "c") && b[2] == UInt8(ascii: "p")
+        let isUDP = b[0] == UInt8(ascii: "u") && b[1] == UInt8(ascii: "d") && b[2] == UInt8(ascii: "p")
+        guard isTCP || isUDP else { return nil }
+        // One or two numbers of at most five digits, each at most 65535, the second not below the first.
+        var ports: (UInt32, UInt32) = (0, 0)
+        var digits = 0
+        var second = false
+        for k in 4..<b.count {
+            let c = b[k]
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                guard digits < 5 else { return nil }
+                if second {
+                    ports.1 = ports.1 * 10 + UInt32(c &- UInt8(ascii: "0"))
+                } else {
+                    ports.0 = ports.0 * 10 + UInt32(c &- UInt8(ascii: "0"))
+                }
+                digits += 1
+            } else if c == UInt8(ascii: "-"), !second, digits > 0 {
+                second = true
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        if !second { ports.1 = ports.0 }
+        guard digits > 0, ports.0 <= 65535, ports.1 <= 65535, ports.0 <= ports.1 else { return nil }
+        let range = UInt16(ports.0)...UInt16(ports.1)
+        return isTCP ? .tcp(range) : .udp(range)
     }
 
     public var description: String {

@@ -33,15 +33,21 @@ final class TableBuilder {
     }
 
     struct Slot {
+        var key: String
         var keyPosition: TOMLPosition
         var item: Item
     }
 
+    /// Tables with more keys than this also get a dictionary from key to slot; smaller ones (nearly every
+    /// table of zones.conf) are searched in order, which costs less than hashing the key.
+    static let indexedAbove = 12
+
     var origin: Origin
     var position: TOMLPosition
     let path: [String]
-    private(set) var order: [String] = []
-    private(set) var slots: [String: Slot] = [:]
+    /// The keys in the order the file wrote them.
+    private(set) var slots: [Slot] = []
+    private var index: [String: Int] = [:]
 
     init(origin: Origin, position: TOMLPosition, path: [String]) {
         self.origin = origin
@@ -49,16 +55,28 @@ final class TableBuilder {
         self.path = path
     }
 
+    subscript(key: String) -> Slot? {
+        if slots.count > TableBuilder.indexedAbove { return index[key].map { slots[$0] } }
+        for slot in slots where slot.key == key { return slot }
+        return nil
+    }
+
     func add(_ key: String, at position: TOMLPosition, _ item: Item) {
-        order.append(key)
-        slots[key] = Slot(keyPosition: position, item: item)
+        if slots.isEmpty { slots.reserveCapacity(8) }
+        slots.append(Slot(key: key, keyPosition: position, item: item))
+        if slots.count > TableBuilder.indexedAbove {
+            if index.isEmpty {
+                for (n, slot) in slots.enumerated() { index[slot.key] = n }
+            } else {
+                index[key] = slots.count - 1
+            }
+        }
     }
 
     func build() -> TOMLTable {
         var entries: [TOMLTable.Entry] = []
-        entries.reserveCapacity(order.count)
-        for key in order {
-            guard let slot = slots[key] else { continue }
+        entries.reserveCapacity(slots.count)
+        for slot in slots {
             let value: TOMLValue
             switch slot.item {
             case .value(let v):
@@ -66,10 +84,12 @@ final class TableBuilder {
             case .table(let t):
                 value = TOMLValue(.table(t.build()), at: t.position)
             case .tables(let a):
-                value = TOMLValue(
-                    .array(a.tables.map { TOMLValue(.table($0.build()), at: $0.position) }), at: a.position)
+                var tables: [TOMLValue] = []
+                tables.reserveCapacity(a.tables.count)
+                for t in a.tables { tables.append(TOMLValue(.table(t.build()), at: t.position)) }
+                value = TOMLValue(.array(tables), at: a.position)
             }
-            entries.append(TOMLTable.Entry(key: key, keyPosition: slot.keyPosition, value: value))
+            entries.append(TOMLTable.Entry(key: slot.key, keyPosition: slot.keyPosition, value: value))
         }
         return TOMLTable(entries: entries)
     }
@@ -88,59 +108,95 @@ final class TableArrayBuilder {
 
 // MARK: - The parser
 
+/// A simple or dotted key: its parts, each with the byte index it starts at. The first part is held
+/// apart so that a simple key, nearly every key of a file, needs no array.
+struct KeyParts {
+    var first: (String, Int)
+    var rest: [(String, Int)] = []
+
+    var count: Int { rest.count + 1 }
+    subscript(n: Int) -> (String, Int) { n == 0 ? first : rest[n - 1] }
+    var names: [String] { [first.0] + rest.map(\.0) }
+}
+
 /// The key path of a value being read, put together only when an inline table needs it: joining the
 /// arrays for every key of a large file cost more than reading the values.
 struct LazyPath {
     let base: [String]
-    let keys: [(String, Int)]
-    var value: [String] { base + keys.map(\.0) }
+    let keys: KeyParts
+    var value: [String] { base + keys.names }
 }
 
+/// Bytes the grammar names.
+private enum Byte {
+    static let tab = UInt8(ascii: "\t")
+    static let newline = UInt8(ascii: "\n")
+    static let carriageReturn = UInt8(ascii: "\r")
+    static let space = UInt8(ascii: " ")
+    static let quote = UInt8(ascii: "\"")
+    static let apostrophe = UInt8(ascii: "'")
+    static let backslash = UInt8(ascii: "\\")
+    static let hash = UInt8(ascii: "#")
+    static let dot = UInt8(ascii: ".")
+    static let comma = UInt8(ascii: ",")
+    static let equals = UInt8(ascii: "=")
+    static let openBracket = UInt8(ascii: "[")
+    static let closeBracket = UInt8(ascii: "]")
+    static let openBrace = UInt8(ascii: "{")
+    static let closeBrace = UInt8(ascii: "}")
+    static let plus = UInt8(ascii: "+")
+    static let minus = UInt8(ascii: "-")
+    static let colon = UInt8(ascii: ":")
+    static let delete: UInt8 = 0x7f
+}
+
+/// Reads the document's UTF-8 bytes. The text came as a `String`, so the bytes are valid UTF-8: the
+/// grammar is ASCII, and a multi-byte character can only sit inside a string, a comment or a quoted key,
+/// whose bytes are copied as they are. Columns count Unicode scalars and are worked out only for the
+/// positions that are kept (values, keys, messages).
 struct TOMLParser {
-    private let s: [Unicode.Scalar]
+    private let b: [UInt8]
     private var i = 0
-    /// Index of the first scalar of each line, for turning an index into line and column.
+    /// Byte index of the first byte of each line.
     private let lineStarts: [Int]
     private var depth = 0
-    /// The text's UTF-8 bytes and, for each scalar index, where its bytes start: text between two scalar
-    /// indices becomes a String by copying bytes, not by appending scalars one by one.
-    private let utf8: [UInt8]
-    private let byteOffsets: [Int32]
     /// The line of the last position asked for: positions are asked for mostly in order.
     private var lastLine = 0
+    /// The byte index and column of the last position asked for.
+    private var lastIndex = 0
+    private var lastColumn = 1
+    /// Array elements being read, innermost array last: each array is then made at its final size.
+    private var elements: [TOMLValue] = []
+    /// The key path of the last table header, reused while headers repeat it (`[[exceptions]]`).
+    private var lastHeaderPath: [String] = []
+    /// The bytes of a string with escapes, while it is being unescaped.
+    private var scratch: [UInt8] = []
 
     init(_ text: String) {
-        s = Array(text.unicodeScalars)
-        utf8 = Array(text.utf8)
+        b = Array(text.utf8)
         var starts = [0]
-        var offsets = [Int32]()
-        offsets.reserveCapacity(s.count + 1)
-        var byte: Int32 = 0
-        for (k, u) in s.enumerated() {
-            offsets.append(byte)
-            byte &+= Int32(UTF8.width(u))
-            if u == "\n" { starts.append(k + 1) }
+        starts.reserveCapacity(b.count / 24 + 1)
+        b.withUnsafeBufferPointer { bytes in
+            for k in 0..<bytes.count where bytes[k] == Byte.newline { starts.append(k + 1) }
         }
-        offsets.append(byte)
-        byteOffsets = offsets
         lineStarts = starts
     }
 
     // MARK: Document structure
 
     mutating func document() throws(TOMLError) -> TOMLTable {
-        if peek() == "\u{FEFF}" { i += 1 }
+        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
         let root = TableBuilder(origin: .header, position: TOMLPosition(line: 1, column: 1), path: [])
         var current = root
         while true {
             skipWhitespace()
             guard let c = peek() else { break }
             switch c {
-            case "#":
+            case Byte.hash:
                 try skipComment()
-            case "\n", "\r":
+            case Byte.newline, Byte.carriageReturn:
                 try newline()
-            case "[":
+            case Byte.openBracket:
                 current = try header(root: root)
                 try endOfLine(after: "the table header")
             default:
@@ -155,30 +211,40 @@ struct TOMLParser {
     private mutating func header(root: TableBuilder) throws(TOMLError) -> TableBuilder {
         let start = i
         i += 1
-        let isArray = peek() == "["
+        let isArray = peek() == Byte.openBracket
         if isArray { i += 1 }
         let keys = try key()
-        guard peek() == "]" else {
-            throw fail("expected ']' to close the table header, found \(describe(peek()))")
+        guard peek() == Byte.closeBracket else {
+            throw fail("expected ']' to close the table header, found \(describe(i))")
         }
         i += 1
         if isArray {
-            guard peek() == "]" else {
-                throw fail("expected ']]' to close the array-of-tables header, found \(describe(peek()))")
+            guard peek() == Byte.closeBracket else {
+                throw fail("expected ']]' to close the array-of-tables header, found \(describe(i))")
             }
             i += 1
         }
         let headerPosition = position(start)
+        // The same header again (`[[exceptions]]` after `[[exceptions]]`) shares the path array of the last.
+        var samePath = lastHeaderPath.count == keys.count
+        if samePath {
+            for n in 0..<keys.count where lastHeaderPath[n] != keys[n].0 {
+                samePath = false
+                break
+            }
+        }
+        if !samePath { lastHeaderPath = keys.names }
+        let fullPath = lastHeaderPath
         var table = root
-        var path: [String] = []
-        for (n, (k, at)) in keys.enumerated() {
-            path.append(k)
+        for n in 0..<keys.count {
+            let (k, at) = keys[n]
             let isLast = n == keys.count - 1
-            let slot = table.slots[k]
+            let slot = table[k]
             if !isLast {
                 switch slot?.item {
                 case nil:
-                    let sub = TableBuilder(origin: .implicit, position: headerPosition, path: path)
+                    let sub = TableBuilder(
+                        origin: .implicit, position: headerPosition, path: Array(fullPath.prefix(n + 1)))
                     table.add(k, at: position(at), .table(sub))
                     table = sub
                 case .table(let sub):
@@ -187,14 +253,13 @@ struct TOMLParser {
                     guard let last = array.tables.last else { throw fail("internal: empty array of tables", at: at) }
                     table = last
                 case .value(let v):
-                    throw cannotExtend(v, path: path, at: at)
+                    throw cannotExtend(v, path: Array(fullPath.prefix(n + 1)), at: at)
                 }
                 continue
             }
-            let name = tomlKeyPath(path)
             switch slot?.item {
             case nil:
-                let sub = TableBuilder(origin: .header, position: headerPosition, path: path)
+                let sub = TableBuilder(origin: .header, position: headerPosition, path: fullPath)
                 if isArray {
                     table.add(k, at: position(at), .tables(TableArrayBuilder(position: headerPosition, first: sub)))
                 } else {
@@ -202,10 +267,11 @@ struct TOMLParser {
                 }
                 return sub
             case .table(let sub):
+                let name = tomlKeyPath(fullPath)
                 if isArray {
                     throw fail(
                         "[[\(name)]] conflicts with the table [\(name)] at line \(sub.position.line)", at: start,
-                        path: path)
+                        path: fullPath)
                 }
                 switch sub.origin {
                 case .implicit:
@@ -214,23 +280,25 @@ struct TOMLParser {
                     return sub
                 case .header:
                     throw fail(
-                        "table [\(name)] is defined twice (first at line \(sub.position.line))", at: start, path: path)
+                        "table [\(name)] is defined twice (first at line \(sub.position.line))", at: start,
+                        path: fullPath)
                 case .dotted:
                     throw fail(
                         "table [\(name)] was already defined with dotted keys at line \(sub.position.line)",
-                        at: start, path: path)
+                        at: start, path: fullPath)
                 }
             case .tables(let array):
                 guard isArray else {
+                    let name = tomlKeyPath(fullPath)
                     throw fail(
                         "[\(name)] is already an array of tables (first [[\(name)]] at line \(array.position.line))",
-                        at: start, path: path)
+                        at: start, path: fullPath)
                 }
-                let sub = TableBuilder(origin: .header, position: headerPosition, path: path)
+                let sub = TableBuilder(origin: .header, position: headerPosition, path: fullPath)
                 array.tables.append(sub)
                 return sub
             case .value(let v):
-                throw cannotExtend(v, path: path, at: at)
+                throw cannotExtend(v, path: fullPath, at: at)
             }
         }
         throw fail("expected a key in the table header", at: start)
@@ -239,8 +307,8 @@ struct TOMLParser {
     /// `key = value`, the key possibly dotted, into `table`.
     private mutating func keyValue(into table: TableBuilder) throws(TOMLError) {
         let keys = try key()
-        guard peek() == "=" else {
-            throw fail("expected '=' after the key '\(tomlKeyPath(keys.map(\.0)))', found \(describe(peek()))")
+        guard peek() == Byte.equals else {
+            throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
         }
         i += 1
         skipWhitespace()
@@ -248,15 +316,14 @@ struct TOMLParser {
         try insert(keys, value, into: table)
     }
 
-    private mutating func insert(
-        _ keys: [(String, Int)], _ value: TOMLValue, into root: TableBuilder
-    ) throws(TOMLError) {
+    private mutating func insert(_ keys: KeyParts, _ value: TOMLValue, into root: TableBuilder) throws(TOMLError) {
         var table = root
-        for (n, (k, at)) in keys.enumerated() {
+        for n in 0..<keys.count {
+            let (k, at) = keys[n]
             // Built only for a message or a new table: most keys need neither.
             let parent = table
             let path = { parent.path + [k] }
-            let slot = table.slots[k]
+            let slot = table[k]
             if n == keys.count - 1 {
                 if let slot {
                     throw fail(
@@ -304,55 +371,65 @@ struct TOMLParser {
 
     // MARK: Keys
 
-    /// A simple or dotted key; each part with the index it starts at.
-    private mutating func key() throws(TOMLError) -> [(String, Int)] {
-        var parts: [(String, Int)] = []
+    /// A simple or dotted key; each part with the byte index it starts at.
+    private mutating func key() throws(TOMLError) -> KeyParts {
+        var parts = KeyParts(first: try keyPart())
         while true {
             skipWhitespace()
-            let start = i
-            guard let c = peek() else { throw fail("expected a key, found the end of the file") }
-            if c == "\"" || c == "'" {
-                if peek(1) == c && peek(2) == c { throw fail("a key cannot be a multi-line string") }
-                parts.append((c == "\"" ? try basicString() : try literalString(), start))
-            } else if isBareKeyScalar(c) {
-                while let u = peek(), isBareKeyScalar(u) { i += 1 }
-                parts.append((text(start, i), start))
-            } else {
-                throw fail("expected a key, found \(describe(c))")
-            }
-            skipWhitespace()
-            guard peek() == "." else { return parts }
+            guard peek() == Byte.dot else { return parts }
             i += 1
+            parts.rest.append(try keyPart())
         }
+    }
+
+    /// One part of a key: bare, or a one-line basic or literal string.
+    private mutating func keyPart() throws(TOMLError) -> (String, Int) {
+        skipWhitespace()
+        let start = i
+        guard let c = peek() else { throw fail("expected a key, found the end of the file") }
+        if c == Byte.quote || c == Byte.apostrophe {
+            if peek(1) == c && peek(2) == c { throw fail("a key cannot be a multi-line string") }
+            return (c == Byte.quote ? try basicString() : try literalString(), start)
+        }
+        guard isBareKeyByte(c) else { throw fail("expected a key, found \(describe(i))") }
+        while let u = peek(), isBareKeyByte(u) { i += 1 }
+        return (text(start, i), start)
     }
 
     // MARK: Values
 
     private mutating func value(path: LazyPath) throws(TOMLError) -> TOMLValue {
         let start = i
-        let at = position(i)
         guard let c = peek() else { throw fail("expected a value, found the end of the file") }
         switch c {
-        case "\"":
-            let str = peek(1) == "\"" && peek(2) == "\"" ? try multilineString(quote: "\"") : try basicString()
+        case Byte.quote:
+            let at = position(i)
+            let str =
+                peek(1) == Byte.quote && peek(2) == Byte.quote
+                ? try multilineString(quote: Byte.quote) : try basicString()
             return TOMLValue(.string(str), at: at)
-        case "'":
-            let str = peek(1) == "'" && peek(2) == "'" ? try multilineString(quote: "'") : try literalString()
+        case Byte.apostrophe:
+            let at = position(i)
+            let str =
+                peek(1) == Byte.apostrophe && peek(2) == Byte.apostrophe
+                ? try multilineString(quote: Byte.apostrophe) : try literalString()
             return TOMLValue(.string(str), at: at)
-        case "[":
+        case Byte.openBracket:
             return try array(path: path)
-        case "{":
+        case Byte.openBrace:
             return try inlineTable(path: path)
-        case "0"..."9", "+", "-":
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), Byte.plus, Byte.minus:
+            let at = position(i)
             return TOMLValue(try numberOrDate(), at: at)
-        case "\n", "\r", "#":
+        case Byte.newline, Byte.carriageReturn, Byte.hash:
             throw fail("expected a value, found the end of the line")
         default:
-            guard isBareKeyScalar(c) else {
+            guard isBareKeyByte(c) else {
                 throw fail(
-                    "expected a value (string, number, boolean, date, array or inline table), found \(describe(c))")
+                    "expected a value (string, number, boolean, date, array or inline table), found \(describe(i))")
             }
-            while let u = peek(), isBareKeyScalar(u) { i += 1 }
+            let at = position(i)
+            while let u = peek(), isBareKeyByte(u) { i += 1 }
             switch text(start, i) {
             case "true": return TOMLValue(.boolean(true), at: at)
             case "false": return TOMLValue(.boolean(false), at: at)
@@ -368,24 +445,27 @@ struct TOMLParser {
         let start = i
         try enterNesting()
         i += 1
-        var items: [TOMLValue] = []
+        // This array's elements go on the shared stack above `mark` and leave it as one array.
+        let mark = elements.count
+        defer { elements.removeSubrange(mark...) }
         while true {
             try skipBlankLines()
-            if peek() == "]" { break }
+            if peek() == Byte.closeBracket { break }
             if atEnd { throw fail("the array opened at line \(position(start).line) has no closing ']'") }
-            items.append(try value(path: path))
+            let v = try value(path: path)
+            elements.append(v)
             try skipBlankLines()
-            if peek() == "," {
+            if peek() == Byte.comma {
                 i += 1
                 continue
             }
-            if peek() == "]" { break }
+            if peek() == Byte.closeBracket { break }
             if atEnd { throw fail("the array opened at line \(position(start).line) has no closing ']'") }
-            throw fail("expected ',' or ']' in the array, found \(describe(peek()))")
+            throw fail("expected ',' or ']' in the array, found \(describe(i))")
         }
         i += 1
         depth -= 1
-        return TOMLValue(.array(items), at: position(start))
+        return TOMLValue(.array(Array(elements[mark...])), at: position(start))
     }
 
     private mutating func inlineTable(path lazyPath: LazyPath) throws(TOMLError) -> TOMLValue {
@@ -395,19 +475,19 @@ struct TOMLParser {
         i += 1
         let table = TableBuilder(origin: .header, position: position(start), path: path)
         skipWhitespace()
-        if peek() == "}" {
+        if peek() == Byte.closeBrace {
             i += 1
             depth -= 1
             return TOMLValue(.table(table.build()), at: position(start))
         }
         while true {
             skipWhitespace()
-            if isNewline(peek()) || atEnd {
+            if atEnd || isNewline(peek()) {
                 throw fail("an inline table must end on the line it starts on, with '}' (TOML 1.0)")
             }
             let keys = try key()
-            guard peek() == "=" else {
-                throw fail("expected '=' after the key '\(tomlKeyPath(keys.map(\.0)))', found \(describe(peek()))")
+            guard peek() == Byte.equals else {
+                throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
             }
             i += 1
             skipWhitespace()
@@ -415,18 +495,18 @@ struct TOMLParser {
             try insert(keys, v, into: table)
             skipWhitespace()
             switch peek() {
-            case ",":
+            case Byte.comma:
                 i += 1
                 skipWhitespace()
-                if peek() == "}" { throw fail("a trailing comma is not allowed in an inline table") }
-            case "}":
+                if peek() == Byte.closeBrace { throw fail("a trailing comma is not allowed in an inline table") }
+            case Byte.closeBrace:
                 i += 1
                 depth -= 1
                 return TOMLValue(.table(table.build()), at: position(start))
-            case let c where isNewline(c) || c == nil:
+            case let c where c == nil || isNewline(c):
                 throw fail("an inline table must end on the line it starts on, with '}' (TOML 1.0)")
-            case let c:
-                throw fail("expected ',' or '}' in the inline table, found \(describe(c))")
+            default:
+                throw fail("expected ',' or '}' in the inline table, found \(describe(i))")
             }
         }
     }
@@ -446,30 +526,32 @@ struct TOMLParser {
         i += 1
         // Most strings hold no escape: find the closing quote and copy the bytes between.
         var j = i
-        while j < s.count {
-            let c = s[j]
-            if c == "\"" {
+        while j < b.count {
+            let c = b[j]
+            if c == Byte.quote {
                 let text = self.text(i, j)
                 i = j + 1
                 return text
             }
-            if c == "\\" || c.value < 0x20 || c.value == 0x7f { break }
+            if c == Byte.backslash || isControl(c) { break }
             j += 1
         }
-        var out = String.UnicodeScalarView()
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: b[i..<j])
+        i = j
         while true {
             guard let c = peek(), !isNewline(c) else {
                 throw fail("the string has no closing '\"' on its line (use \"\"\" for a multi-line string)", at: start)
             }
             switch c {
-            case "\"":
+            case Byte.quote:
                 i += 1
-                return String(out)
-            case "\\":
-                out.append(try escape())
+                return String(decoding: scratch, as: UTF8.self)
+            case Byte.backslash:
+                appendUTF8(try escape())
             default:
-                try checkTextScalar(c, in: "a string")
-                out.append(c)
+                try checkText(c, in: "a string")
+                scratch.append(c)
                 i += 1
             }
         }
@@ -479,30 +561,34 @@ struct TOMLParser {
     private mutating func literalString() throws(TOMLError) -> String {
         let start = i
         i += 1
-        var out = String.UnicodeScalarView()
+        var j = i
         while true {
-            guard let c = peek(), !isNewline(c) else {
+            guard j < b.count, !isNewline(b[j]) else {
                 throw fail("the literal string has no closing \"'\" on its line (use ''' for multi-line)", at: start)
             }
-            i += 1
-            if c == "'" { return String(out) }
-            try checkTextScalar(c, in: "a literal string", at: i - 1)
-            out.append(c)
+            let c = b[j]
+            if c == Byte.apostrophe {
+                let text = self.text(i, j)
+                i = j + 1
+                return text
+            }
+            try checkText(c, in: "a literal string", at: j)
+            j += 1
         }
     }
 
     /// `"""..."""` (escapes, line-ending backslash) or `'''...'''` (as written).
-    private mutating func multilineString(quote: Unicode.Scalar) throws(TOMLError) -> String {
+    private mutating func multilineString(quote: UInt8) throws(TOMLError) -> String {
         let start = i
-        let isBasic = quote == "\""
+        let isBasic = quote == Byte.quote
         i += 3
         // A newline right after the opening delimiter is trimmed.
-        if peek() == "\n" {
+        if peek() == Byte.newline {
             i += 1
-        } else if peek() == "\r" && peek(1) == "\n" {
+        } else if peek() == Byte.carriageReturn && peek(1) == Byte.newline {
             i += 2
         }
-        var out = String.UnicodeScalarView()
+        scratch.removeAll(keepingCapacity: true)
         while true {
             guard let c = peek() else {
                 let closing = isBasic ? "\"\"\"" : "'''"
@@ -513,39 +599,53 @@ struct TOMLParser {
                 while peek(run) == quote { run += 1 }
                 if run >= 3 {
                     if run > 5 { throw fail("too many quotes at the end of a multi-line string", at: i + 5) }
-                    for _ in 0..<(run - 3) { out.append(quote) }
+                    for _ in 0..<(run - 3) { scratch.append(quote) }
                     i += run
-                    return String(out)
+                    return String(decoding: scratch, as: UTF8.self)
                 }
-                for _ in 0..<run { out.append(quote) }
+                for _ in 0..<run { scratch.append(quote) }
                 i += run
                 continue
             }
             switch c {
-            case "\n":
-                out.append("\n")
+            case Byte.newline:
+                scratch.append(Byte.newline)
                 i += 1
-            case "\r":
-                guard peek(1) == "\n" else { throw fail("a carriage return must be followed by a line feed") }
-                out.append("\n")
+            case Byte.carriageReturn:
+                guard peek(1) == Byte.newline else { throw fail("a carriage return must be followed by a line feed") }
+                scratch.append(Byte.newline)
                 i += 2
-            case "\\" where isBasic:
+            case Byte.backslash where isBasic:
                 // A backslash at the end of a line joins it to the next, eating the whitespace between.
                 var j = i + 1
-                while j < s.count && (s[j] == " " || s[j] == "\t") { j += 1 }
-                if j < s.count && (s[j] == "\n" || (s[j] == "\r" && j + 1 < s.count && s[j + 1] == "\n")) {
+                while j < b.count && (b[j] == Byte.space || b[j] == Byte.tab) { j += 1 }
+                if j < b.count
+                    && (b[j] == Byte.newline
+                        || (b[j] == Byte.carriageReturn && j + 1 < b.count && b[j + 1] == Byte.newline))
+                {
                     i = j
-                    while let u = peek(), u == " " || u == "\t" || u == "\n" || (u == "\r" && peek(1) == "\n") {
+                    while let u = peek(),
+                        u == Byte.space || u == Byte.tab || u == Byte.newline
+                            || (u == Byte.carriageReturn && peek(1) == Byte.newline)
+                    {
                         i += 1
                     }
                 } else {
-                    out.append(try escape())
+                    appendUTF8(try escape())
                 }
             default:
-                try checkTextScalar(c, in: "a string")
-                out.append(c)
+                try checkText(c, in: "a string")
+                scratch.append(c)
                 i += 1
             }
+        }
+    }
+
+    private mutating func appendUTF8(_ u: Unicode.Scalar) {
+        if u.isASCII {
+            scratch.append(UInt8(u.value))
+        } else {
+            scratch.append(contentsOf: String(u).utf8)
         }
     }
 
@@ -554,56 +654,77 @@ struct TOMLParser {
         let start = i
         i += 1
         guard let c = peek() else { throw fail("the string ends in the middle of an escape", at: start) }
-        i += 1
         switch c {
-        case "b": return "\u{08}"
-        case "t": return "\t"
-        case "n": return "\n"
-        case "f": return "\u{0C}"
-        case "r": return "\r"
-        case "\"": return "\""
-        case "\\": return "\\"
-        case "u", "U":
-            let count = c == "u" ? 4 : 8
-            var hex = ""
+        case UInt8(ascii: "b"): i += 1; return "\u{08}"
+        case UInt8(ascii: "t"): i += 1; return "\t"
+        case UInt8(ascii: "n"): i += 1; return "\n"
+        case UInt8(ascii: "f"): i += 1; return "\u{0C}"
+        case UInt8(ascii: "r"): i += 1; return "\r"
+        case Byte.quote: i += 1; return "\""
+        case Byte.backslash: i += 1; return "\\"
+        case UInt8(ascii: "u"), UInt8(ascii: "U"):
+            i += 1
+            let letter = c == UInt8(ascii: "u") ? "u" : "U"
+            let count = c == UInt8(ascii: "u") ? 4 : 8
+            var v: UInt32 = 0
             for _ in 0..<count {
-                guard let h = peek(), h.properties.isASCIIHexDigit else {
-                    throw fail("\\\(c) must be followed by \(count) hexadecimal digits", at: start)
+                guard let h = peek(), let d = hexValue(h) else {
+                    throw fail("\\\(letter) must be followed by \(count) hexadecimal digits", at: start)
                 }
-                hex.unicodeScalars.append(h)
+                v = v << 4 | d
                 i += 1
             }
-            guard let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) else {
-                throw fail("\\\(c)\(hex) is not a Unicode scalar value", at: start)
+            guard let scalar = Unicode.Scalar(v) else {
+                throw fail("\\\(letter)\(text(start + 2, i)) is not a Unicode scalar value", at: start)
             }
             return scalar
         default:
             throw fail(
-                "invalid escape \\\(String(c)) (allowed: \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX \\UXXXXXXXX)", at: start)
+                "invalid escape \\\(scalarText(i)) (allowed: \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX \\UXXXXXXXX)",
+                at: start)
         }
     }
 
-    private func checkTextScalar(_ c: Unicode.Scalar, in what: String, at index: Int? = nil) throws(TOMLError) {
-        if (c.value < 0x20 && c != "\t") || c.value == 0x7f {
-            throw fail("control character \(describe(c)) is not allowed in \(what); write it as an escape", at: index)
+    /// Control characters other than tab are not allowed in strings and comments.
+    private func isControl(_ c: UInt8) -> Bool {
+        (c < 0x20 && c != Byte.tab) || c == Byte.delete
+    }
+
+    private func checkText(_ c: UInt8, in what: String, at index: Int? = nil) throws(TOMLError) {
+        if isControl(c) {
+            throw fail(
+                "control character \(describe(index ?? i)) is not allowed in \(what); write it as an escape", at: index)
         }
     }
 
     // MARK: Numbers, dates and times
 
     private mutating func numberOrDate() throws(TOMLError) -> TOMLValue.Content {
-        if digitsAhead(4) && peek(4) == "-" { return try dateOrDateTime() }
-        if digitsAhead(2) && peek(2) == ":" {
+        if digitsAhead(4) && peek(4) == Byte.minus { return try dateOrDateTime() }
+        if digitsAhead(2) && peek(2) == Byte.colon {
             let start = i
             return .time(try time(start: start))
         }
         let start = i
-        while let u = peek(), isBareKeyScalar(u) || u == "+" || u == "." { i += 1 }
+        while let u = peek(), isBareKeyByte(u) || u == Byte.plus || u == Byte.dot { i += 1 }
+        // The usual small decimal integer (a port, a VLAN id) without the general reading's substrings.
+        if i - start <= 18, let v = plainDecimal(start, i) { return .integer(v) }
         let token = text(start, i)
         guard let content = TOMLParser.number(token) else {
             throw fail("'\(token)' is not a valid number", at: start)
         }
         return content
+    }
+
+    /// Digits only, no leading zero (unless it is `0` alone): the integers `number` would read the same.
+    private func plainDecimal(_ from: Int, _ to: Int) -> Int64? {
+        guard to > from, to - from == 1 || b[from] != UInt8(ascii: "0") else { return nil }
+        var v: Int64 = 0
+        for k in from..<to {
+            guard let d = asciiDigit(b[k]) else { return nil }
+            v = v * 10 + Int64(d)
+        }
+        return v
     }
 
     /// A TOML integer or float, or nil. Handles signs, `0x`/`0o`/`0b`, underscores between digits,
@@ -668,7 +789,7 @@ struct TOMLParser {
 
     private mutating func dateOrDateTime() throws(TOMLError) -> TOMLValue.Content {
         let start = i
-        guard let y = digits(4), take("-"), let m = digits(2), take("-"), let d = digits(2) else {
+        guard let y = digits(4), take(Byte.minus), let m = digits(2), take(Byte.minus), let d = digits(2) else {
             throw fail("expected a date like 2027-03-31", at: start)
         }
         guard (1...12).contains(m), d >= 1, d <= TOMLDate.daysIn(month: m, year: y) else {
@@ -677,8 +798,8 @@ struct TOMLParser {
         let date = TOMLDate(year: y, month: m, day: d)
         let hasTime: Bool
         switch peek() {
-        case "T", "t": hasTime = true
-        case " ": hasTime = digitsAhead(2, from: i + 1) && peek(3) == ":"
+        case UInt8(ascii: "T"), UInt8(ascii: "t"): hasTime = true
+        case Byte.space: hasTime = digitsAhead(2, from: i + 1) && peek(3) == Byte.colon
         default: hasTime = false
         }
         guard hasTime else { return .date(date) }
@@ -686,13 +807,13 @@ struct TOMLParser {
         let t = try time(start: start)
         var offset: Int?
         switch peek() {
-        case "Z", "z":
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             i += 1
             offset = 0
-        case "+", "-":
-            let sign = peek() == "-" ? -1 : 1
+        case Byte.plus, Byte.minus:
+            let sign = peek() == Byte.minus ? -1 : 1
             i += 1
-            guard let oh = digits(2), take(":"), let om = digits(2), oh < 24, om < 60 else {
+            guard let oh = digits(2), take(Byte.colon), let om = digits(2), oh < 24, om < 60 else {
                 throw fail("expected a UTC offset like +09:00 after the time", at: start)
             }
             offset = sign * (oh * 60 + om)
@@ -703,14 +824,14 @@ struct TOMLParser {
     }
 
     private mutating func time(start: Int) throws(TOMLError) -> TOMLTime {
-        guard let h = digits(2), take(":"), let m = digits(2) else {
+        guard let h = digits(2), take(Byte.colon), let m = digits(2) else {
             throw fail("expected a time like 07:32:00", at: start)
         }
-        guard take(":"), let sec = digits(2) else {
+        guard take(Byte.colon), let sec = digits(2) else {
             throw fail("expected seconds in the time (07:32:00; TOML 1.0 requires them)", at: start)
         }
         var nanos = 0
-        if peek() == "." {
+        if peek() == Byte.dot {
             i += 1
             var n = 0
             var count = 0
@@ -735,7 +856,7 @@ struct TOMLParser {
         guard digitsAhead(n) else { return nil }
         var v = 0
         for _ in 0..<n {
-            v = v * 10 + (asciiDigit(s[i]) ?? 0)
+            v = v * 10 + (asciiDigit(b[i]) ?? 0)
             i += 1
         }
         return v
@@ -743,32 +864,42 @@ struct TOMLParser {
 
     private func digitsAhead(_ n: Int, from: Int? = nil) -> Bool {
         let base = from ?? i
-        guard base + n <= s.count else { return false }
-        return (base..<(base + n)).allSatisfy { asciiDigit(s[$0]) != nil }
+        guard base + n <= b.count else { return false }
+        for k in base..<(base + n) where asciiDigit(b[k]) == nil { return false }
+        return true
     }
 
-    private mutating func take(_ u: Unicode.Scalar) -> Bool {
+    private mutating func take(_ u: UInt8) -> Bool {
         guard peek() == u else { return false }
         i += 1
         return true
     }
 
-    private func asciiDigit(_ u: Unicode.Scalar) -> Int? {
-        u.value >= 48 && u.value <= 57 ? Int(u.value - 48) : nil
+    private func asciiDigit(_ u: UInt8) -> Int? {
+        u >= 48 && u <= 57 ? Int(u - 48) : nil
+    }
+
+    private func hexValue(_ u: UInt8) -> UInt32? {
+        switch u {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(u - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(u - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(u - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
     }
 
     // MARK: Whitespace, comments, line ends
 
-    private var atEnd: Bool { i >= s.count }
+    private var atEnd: Bool { i >= b.count }
 
-    private func peek(_ k: Int = 0) -> Unicode.Scalar? {
-        i + k < s.count ? s[i + k] : nil
+    private func peek(_ k: Int = 0) -> UInt8? {
+        i + k < b.count ? b[i + k] : nil
     }
 
-    private func isNewline(_ u: Unicode.Scalar?) -> Bool { u == "\n" || u == "\r" }
+    private func isNewline(_ u: UInt8?) -> Bool { u == Byte.newline || u == Byte.carriageReturn }
 
     private mutating func skipWhitespace() {
-        while let u = peek(), u == " " || u == "\t" { i += 1 }
+        while i < b.count, b[i] == Byte.space || b[i] == Byte.tab { i += 1 }
     }
 
     /// Whitespace, comments and newlines: what may sit between array elements.
@@ -776,8 +907,8 @@ struct TOMLParser {
         while true {
             skipWhitespace()
             switch peek() {
-            case "#": try skipComment()
-            case "\n", "\r": try newline()
+            case Byte.hash: try skipComment()
+            case Byte.newline, Byte.carriageReturn: try newline()
             default: return
             }
         }
@@ -785,17 +916,17 @@ struct TOMLParser {
 
     private mutating func skipComment() throws(TOMLError) {
         i += 1
-        while let u = peek(), u != "\n" {
-            if u == "\r" && peek(1) == "\n" { return }
-            try checkTextScalar(u, in: "a comment")
+        while let u = peek(), u != Byte.newline {
+            if u == Byte.carriageReturn && peek(1) == Byte.newline { return }
+            try checkText(u, in: "a comment")
             i += 1
         }
     }
 
     private mutating func newline() throws(TOMLError) {
-        if peek() == "\n" {
+        if peek() == Byte.newline {
             i += 1
-        } else if peek() == "\r" && peek(1) == "\n" {
+        } else if peek() == Byte.carriageReturn && peek(1) == Byte.newline {
             i += 2
         } else {
             throw fail("a carriage return must be followed by a line feed")
@@ -805,59 +936,99 @@ struct TOMLParser {
     /// After a key/value pair or a header only whitespace and a comment may follow on the line.
     private mutating func endOfLine(after what: String) throws(TOMLError) {
         skipWhitespace()
-        if peek() == "#" { try skipComment() }
+        if peek() == Byte.hash { try skipComment() }
         if atEnd { return }
         guard isNewline(peek()) else {
-            throw fail("expected the end of the line after \(what), found \(describe(peek()))")
+            throw fail("expected the end of the line after \(what), found \(describe(i))")
         }
         try newline()
     }
 
     // MARK: Positions and messages
 
-    /// The place of `index`, for messages (no cache: a message is made once).
-    private func place(_ index: Int) -> TOMLPosition {
+    /// The line (0-based) holding byte `index`.
+    private func line(of index: Int, near guess: Int) -> Int {
+        if lineStarts[guess] <= index && (guess + 1 == lineStarts.count || index < lineStarts[guess + 1]) {
+            return guess
+        }
         var lo = 0
         var hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= index { lo = mid } else { hi = mid - 1 }
         }
-        return TOMLPosition(line: lo + 1, column: index - lineStarts[lo] + 1)
+        return lo
     }
 
-    /// The place of `index`, trying the line of the last one first.
-    private mutating func position(_ index: Int) -> TOMLPosition {
-        var line = lastLine
-        if !(lineStarts[line] <= index && (line + 1 == lineStarts.count || index < lineStarts[line + 1])) {
-            var lo = 0
-            var hi = lineStarts.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if lineStarts[mid] <= index { lo = mid } else { hi = mid - 1 }
-            }
-            line = lo
-            lastLine = lo
+    /// Columns from byte `from` (column `column`) to byte `index` on the same line, counted in Unicode
+    /// scalars (bytes that do not continue a multi-byte character).
+    private func column(from: Int, column: Int, to index: Int) -> Int {
+        var column = column
+        var k = from
+        while k < index {
+            if b[k] & 0xC0 != 0x80 { column += 1 }
+            k += 1
         }
-        return TOMLPosition(line: line + 1, column: index - lineStarts[line] + 1)
+        return column
+    }
+
+    /// The place of `index`, for messages.
+    private func place(_ index: Int) -> TOMLPosition {
+        let line = line(of: index, near: 0)
+        return TOMLPosition(line: line + 1, column: column(from: lineStarts[line], column: 1, to: index))
+    }
+
+    /// The place of `index`, going on from the last one asked for when it is further along the same
+    /// line: positions are asked for mostly in order, and a line may hold a long array.
+    private mutating func position(_ index: Int) -> TOMLPosition {
+        let line = line(of: index, near: lastLine)
+        if line != lastLine || index < lastIndex {
+            lastLine = line
+            lastIndex = lineStarts[line]
+            lastColumn = 1
+        }
+        lastColumn = column(from: lastIndex, column: lastColumn, to: index)
+        lastIndex = index
+        return TOMLPosition(line: line + 1, column: lastColumn)
     }
 
     private func text(_ from: Int, _ to: Int) -> String {
-        let end = min(to, s.count)
+        let end = min(to, b.count)
         guard from < end else { return "" }
-        return String(decoding: utf8[Int(byteOffsets[from])..<Int(byteOffsets[end])], as: UTF8.self)
+        return b.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[from..<end]), as: UTF8.self)
+        }
+    }
+
+    /// The character starting at byte `index`, as text.
+    private func scalarText(_ index: Int) -> String {
+        guard index < b.count else { return "" }
+        var end = index + 1
+        while end < b.count && b[end] & 0xC0 == 0x80 { end += 1 }
+        return text(index, end)
     }
 
     private func fail(_ reason: String, at index: Int? = nil, path: [String]? = nil) -> TOMLError {
-        let p = place(index ?? i)
+        let p = place(min(index ?? i, b.count))
         return TOMLError(line: p.line, column: p.column, reason: reason, keyPath: path.map(tomlKeyPath))
     }
 
-    private func describe(_ u: Unicode.Scalar?) -> String {
-        guard let u else { return "the end of the file" }
-        if u == "\n" || u == "\r" { return "the end of the line" }
-        if u.value < 0x20 || u.value == 0x7f { return "U+" + pad(Int(u.value), 4, radix: 16) }
-        return "'\(u)'"
+    /// The character at byte `index` for a message: quoted, or named when it cannot be shown.
+    private func describe(_ index: Int) -> String {
+        guard index < b.count else { return "the end of the file" }
+        let u = b[index]
+        if u == Byte.newline || u == Byte.carriageReturn { return "the end of the line" }
+        if u < 0x20 || u == Byte.delete { return "U+" + pad(Int(u), 4, radix: 16) }
+        return "'\(scalarText(index))'"
+    }
+}
+
+func isBareKeyByte(_ u: UInt8) -> Bool {
+    switch u {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+        return true
+    default: return false
     }
 }
 

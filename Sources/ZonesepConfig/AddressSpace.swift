@@ -69,6 +69,20 @@ struct AddressSpace {
         return r
     }
 
+    /// Whether `reach(p).zones` holds a zone of `kind`, without building the set: every prefix of every
+    /// exception is asked this.
+    func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool {
+        var inner = 0
+        for n in inside(p) where n.prefix.length > p.length {
+            if zones[n.zone].kind == kind { return true }
+            inner += 1
+        }
+        if inner > 0 && AddressSpace.covers(p, inside(p).filter { $0.prefix.length > p.length }.map(\.prefix)) {
+            return false
+        }
+        return enclosing(p).map { zones[$0].kind == kind } ?? false
+    }
+
     func kinds(_ prefixes: [IPPrefix]) -> Set<ZoneKind> {
         var out: Set<ZoneKind> = []
         for p in prefixes { for z in reach(p).zones { out.insert(zones[z].kind) } }

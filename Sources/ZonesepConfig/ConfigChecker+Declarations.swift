@@ -24,7 +24,7 @@ extension ConfigChecker {
                             + "a MAC belongs to one router")
                     ok = false
                 } else {
-                    owners[m.value] = (name ?? item.path, m.position.line)
+                    owners[m.value] = (name ?? item.path.description, m.position.line)
                 }
             }
             if ok, let name, let macs {
@@ -159,7 +159,7 @@ extension ConfigChecker {
         var out: [PolicyException] = []
         for item in tableArray(root, "exceptions") {
             let t = item.value
-            checkKeys(t, path: item.path, allowed: ["name", "from", "to", "ports", "approved", "expires"])
+            checkKeys(t, path: item.path, allowed: Self.exceptionKeys)
             let name = self.name(item, registry: &names)
             let from = prefixes(t, "from", in: item.path, at: item.position, required: true, noun: "address or network")
             let to = prefixes(t, "to", in: item.path, at: item.position, required: true, noun: "address or network")
@@ -169,12 +169,11 @@ extension ConfigChecker {
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(t, in: item.path, at: item.position)
             if let space {
-                for p in (from ?? []) + (to ?? [])
-                where space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
-                    warning(
-                        p.position, p.path,
-                        "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "
-                            + "conduit can), so this part of exception \(quoted(name, or: item.path)) has no effect")
+                for p in from ?? [] where space.reaches(p.value, kind: .mynumber) {
+                    mynumberWarning(p, exception: quoted(name, or: item.path))
+                }
+                for p in to ?? [] where space.reaches(p.value, kind: .mynumber) {
+                    mynumberWarning(p, exception: quoted(name, or: item.path))
                 }
             }
             if let expiry, let now, now >= expiry.value.micros {
@@ -195,6 +194,15 @@ extension ConfigChecker {
         return out
     }
 
+    private mutating func mynumberWarning(_ p: Located<IPPrefix>, exception: String) {
+        warning(
+            p.position, p.path,
+            "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "
+                + "conduit can), so this part of exception \(exception) has no effect")
+    }
+
+    static let exceptionKeys = ["name", "from", "to", "ports", "approved", "expires"]
+
     struct Expiry {
         var micros: Int64
         var text: String
@@ -203,7 +211,7 @@ extension ConfigChecker {
     }
 
     /// `expires`: a local date (valid through that day, JST), a local date-time (JST) or an offset date-time.
-    mutating func expires(_ t: TOMLTable, in path: String, at: TOMLPosition) -> Located<Expiry>? {
+    mutating func expires(_ t: TOMLTable, in path: ConfigPath, at: TOMLPosition) -> Located<Expiry>? {
         let p = join(path, "expires")
         guard let v = t["expires"] else {
             error(at, path, "missing required key 'expires' (a date like 2027-03-31, the last day it applies)")

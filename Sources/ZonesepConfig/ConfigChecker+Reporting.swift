@@ -3,30 +3,30 @@ import ZonesepCore
 /// Diagnostics and the spelling of places in them.
 extension ConfigChecker {
 
-    mutating func typeError(_ v: TOMLValue, _ path: String, expected: String) {
+    mutating func typeError(_ v: TOMLValue, _ path: ConfigPath, expected: String) {
         error(v.position, path, "expected \(expected), found \(article(v.typeName))")
     }
 
-    mutating func error(_ at: TOMLPosition?, _ path: String, _ message: String) {
+    mutating func error(_ at: TOMLPosition?, _ path: ConfigPath, _ message: String) {
         diagnostics.append(
             ConfigDiagnostic(
-                severity: .error, fileName: fileName, line: at?.line, column: at?.column, keyPath: path,
+                severity: .error, fileName: fileName, line: at?.line, column: at?.column, keyPath: path.description,
                 message: message))
     }
 
-    mutating func warning(_ at: TOMLPosition?, _ path: String, _ message: String) {
+    mutating func warning(_ at: TOMLPosition?, _ path: ConfigPath, _ message: String) {
         diagnostics.append(
             ConfigDiagnostic(
-                severity: .warning, fileName: fileName, line: at?.line, column: at?.column, keyPath: path,
+                severity: .warning, fileName: fileName, line: at?.line, column: at?.column, keyPath: path.description,
                 message: message))
     }
 
     /// `'name'`, or the entry's key path when it has no usable name.
-    func quoted(_ name: String?, or path: String) -> String {
-        name.map { "'\($0)'" } ?? path
+    func quoted(_ name: String?, or path: ConfigPath) -> String {
+        name.map { "'\($0)'" } ?? path.description
     }
 
-    func join(_ path: String, _ key: String) -> String {
-        path.isEmpty ? tomlKeyText(key) : path + "." + tomlKeyText(key)
+    func join(_ path: ConfigPath, _ key: String) -> ConfigPath {
+        path.key(key)
     }
 }

@@ -6,12 +6,12 @@ extension ConfigChecker {
     mutating func tableArray(_ root: TOMLTable, _ key: String) -> [Located<TOMLTable>] {
         guard let v = root[key] else { return [] }
         guard let items = v.array else {
-            typeError(v, key, expected: "an array of tables, written [[\(key)]]")
+            typeError(v, ConfigPath(key), expected: "an array of tables, written [[\(key)]]")
             return []
         }
         var out: [Located<TOMLTable>] = []
         for (n, e) in items.enumerated() {
-            let path = "\(key)[\(n)]"
+            let path = ConfigPath(key).index(n)
             if let t = e.table {
                 out.append(Located(value: t, position: e.position, path: path))
             } else {
@@ -24,7 +24,7 @@ extension ConfigChecker {
     /// A list of CIDR prefixes or single addresses. Host bits set and repeats are warnings (repeats are
     /// dropped); nil when the key is missing, not an array, or empty.
     mutating func prefixes(
-        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, noun: String
+        _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, noun: String
     ) -> [Located<IPPrefix>]? {
         let p = join(path, key)
         guard let v = t[key] else {
@@ -40,9 +40,21 @@ extension ConfigChecker {
             return nil
         }
         var out: [Located<IPPrefix>] = []
+        out.reserveCapacity(items.count)
+        // Where each prefix was first listed, for repeats: searched in order while the list is short (a
+        // declaration lists a few), hashed once it is long (a zone may list hundreds).
         var seen: [PrefixKey: Int] = [:]
+        var firstIndex: [Int] = []
+        func earlier(_ key: PrefixKey) -> Int? {
+            if out.count <= 16 {
+                for (k, q) in out.enumerated() where PrefixKey(q.value) == key { return firstIndex[k] }
+                return nil
+            }
+            if seen.isEmpty { for (k, q) in out.enumerated() { seen[PrefixKey(q.value)] = firstIndex[k] } }
+            return seen[key]
+        }
         for (n, e) in items.enumerated() {
-            let ep = "\(p)[\(n)]"
+            let ep = p.index(n)
             guard let s = e.string else {
                 typeError(e, ep, expected: "a string like \"10.0.0.0/8\"")
                 continue
@@ -55,18 +67,19 @@ extension ConfigChecker {
             if parsed.hadHostBits {
                 warning(e.position, ep, "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
             }
-            if let first = seen[PrefixKey(prefix)] {
+            if let first = earlier(PrefixKey(prefix)) {
                 warning(e.position, ep, "\(prefix) is listed twice (also \(p)[\(first)])")
                 continue
             }
-            seen[PrefixKey(prefix)] = n
+            if !seen.isEmpty { seen[PrefixKey(prefix)] = n }
             out.append(Located(value: prefix, position: e.position, path: ep))
+            firstIndex.append(n)
         }
         return out
     }
 
     mutating func ports(
-        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool
+        _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool
     ) -> [PortSpec]? {
         let p = join(path, key)
         guard let v = t[key] else {
@@ -84,7 +97,7 @@ extension ConfigChecker {
         var out: [PortSpec] = []
         var ok = true
         for (n, e) in items.enumerated() {
-            let ep = "\(p)[\(n)]"
+            let ep = p.index(n)
             guard let s = e.string else {
                 typeError(e, ep, expected: "a string like \"tcp/443\"")
                 ok = false
@@ -101,7 +114,7 @@ extension ConfigChecker {
     }
 
     mutating func string(
-        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, hint: String = ""
+        _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, hint: String = ""
     ) -> Located<String>? {
         let p = join(path, key)
         guard let v = t[key] else {
@@ -116,7 +129,7 @@ extension ConfigChecker {
     }
 
     mutating func nonEmptyString(
-        _ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition, required: Bool, hint: String = ""
+        _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, hint: String = ""
     ) -> Located<String>? {
         guard let s = string(t, key, in: path, at: at, required: required, hint: hint) else { return nil }
         if s.value.allSatisfy(\.isWhitespace) {
@@ -126,14 +139,14 @@ extension ConfigChecker {
         return s
     }
 
-    mutating func tableOf(_ v: TOMLValue, path: String, expected: String? = nil) -> TOMLTable? {
+    mutating func tableOf(_ v: TOMLValue, path: ConfigPath, expected: String? = nil) -> TOMLTable? {
         if let t = v.table { return t }
         typeError(v, path, expected: expected ?? "a table [\(path)]")
         return nil
     }
 
     /// Unknown keys, each an error listing the allowed ones (and the nearest, for a likely typo).
-    mutating func checkKeys(_ t: TOMLTable, path: String, allowed: [String]) {
+    mutating func checkKeys(_ t: TOMLTable, path: ConfigPath, allowed: [String]) {
         for e in t.entries where !allowed.contains(e.key) {
             var message = "unknown key '\(e.key)'"
             if let near = nearest(e.key, among: allowed) { message += " (did you mean '\(near)'?)" }
@@ -144,7 +157,7 @@ extension ConfigChecker {
 
     /// `vxlan_ports` / `geneve_ports`: UDP port numbers 1–65535 (repeats are warnings and dropped); nil
     /// when the key is absent or wrong. An empty list turns the decoding of that tunnel off.
-    mutating func udpPorts(_ t: TOMLTable, _ key: String, in path: String, at: TOMLPosition) -> [Located<UInt16>]? {
+    mutating func udpPorts(_ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition) -> [Located<UInt16>]? {
         let p = join(path, key)
         guard let v = t[key] else { return nil }
         guard let items = v.array else {
@@ -154,7 +167,7 @@ extension ConfigChecker {
         var out: [Located<UInt16>] = []
         var ok = true
         for (n, e) in items.enumerated() {
-            let ep = "\(p)[\(n)]"
+            let ep = p.index(n)
             guard let port = e.integer else {
                 typeError(e, ep, expected: "a UDP port number (an integer 1-65535)")
                 ok = false
@@ -175,7 +188,7 @@ extension ConfigChecker {
     }
 
     /// A zone's `vlans`: VLAN ids 1–4094 (0 means untagged and 4095 is reserved); repeats are warnings.
-    mutating func vlans(_ t: TOMLTable, in path: String, at: TOMLPosition) -> [Located<UInt16>]? {
+    mutating func vlans(_ t: TOMLTable, in path: ConfigPath, at: TOMLPosition) -> [Located<UInt16>]? {
         let p = join(path, "vlans")
         guard let v = t["vlans"] else { return nil }
         guard let items = v.array else {
@@ -189,7 +202,7 @@ extension ConfigChecker {
         var out: [Located<UInt16>] = []
         var ok = true
         for (n, e) in items.enumerated() {
-            let ep = "\(p)[\(n)]"
+            let ep = p.index(n)
             guard let id = e.integer else {
                 typeError(e, ep, expected: "a VLAN id (an integer 1-4094)")
                 ok = false
@@ -212,7 +225,7 @@ extension ConfigChecker {
     /// A router's `macs`: at least one, each `02:00:00:00:01:05` or with hyphens. The valid ones are
     /// returned even when others are not, so that they are checked further; nil when the key is missing,
     /// not an array, or empty.
-    mutating func macs(_ t: TOMLTable, in path: String, at: TOMLPosition) -> [Located<MACAddress>]? {
+    mutating func macs(_ t: TOMLTable, in path: ConfigPath, at: TOMLPosition) -> [Located<MACAddress>]? {
         let p = join(path, "macs")
         guard let v = t["macs"] else {
             error(at, path, "missing required key 'macs' (a list like [\"00:1a:2b:3c:4d:5e\"])")
@@ -228,7 +241,7 @@ extension ConfigChecker {
         }
         var out: [Located<MACAddress>] = []
         for (n, e) in items.enumerated() {
-            let ep = "\(p)[\(n)]"
+            let ep = p.index(n)
             guard let s = e.string else {
                 typeError(e, ep, expected: "a string like \"00:1a:2b:3c:4d:5e\"")
                 continue

@@ -4,7 +4,7 @@ import ZonesepCore
 struct Located<Value> {
     var value: Value
     var position: TOMLPosition
-    var path: String
+    var path: ConfigPath
 }
 
 private let topLevelKeys = [
@@ -127,7 +127,7 @@ struct ConfigChecker {
         }
         for entry in all.entries {
             let id = entry.key
-            let path = join("zones", id)
+            let path = ConfigPath("zones").key(id)
             var ok = true
             if id.isEmpty {
                 error(entry.keyPosition, path, "a zone id cannot be empty")
@@ -190,7 +190,7 @@ struct ConfigChecker {
 }
 
 struct NameRegistry {
-    var seen: [String: (path: String, line: Int)] = [:]
+    var seen: [String: (path: ConfigPath, line: Int)] = [:]
 }
 
 /// A prefix by its bits only (`IPPrefix` equality also compares `hadHostBits`).

@@ -43,7 +43,25 @@ public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else {
+            return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        }
+        // Written in one go: a large policy spells an expiry date for each of its exceptions.
+        return String(unsafeUninitializedCapacity: 10) { out in
+            func digits(_ value: Int, count: Int, endingAt last: Int) {
+                var v = value
+                for k in stride(from: last, to: last - count, by: -1) {
+                    out[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            digits(year, count: 4, endingAt: 3)
+            digits(month, count: 2, endingAt: 6)
+            digits(day, count: 2, endingAt: 9)
+            out[4] = UInt8(ascii: "-")
+            out[7] = UInt8(ascii: "-")
+            return 10
+        }
     }
 
     static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
@@ -272,7 +290,27 @@ func isBareKeyScalar(_ u: Unicode.Scalar) -> Bool {
     }
 }
 
+/// `n` in `radix` (upper-case letters), zero-padded to `width`; written digit by digit, since a large
+/// policy's expiry dates are spelled ten thousand times.
 func pad(_ n: Int, _ width: Int, radix: Int = 10) -> String {
-    let s = String(n, radix: radix, uppercase: true)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    guard n >= 0, (2...16).contains(radix) else {
+        let s = String(n, radix: radix, uppercase: true)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    var count = 1
+    var rest = n / radix
+    while rest > 0 {
+        count += 1
+        rest /= radix
+    }
+    let total = max(count, width)
+    return String(unsafeUninitializedCapacity: total) { out in
+        var v = n
+        for k in stride(from: total - 1, through: 0, by: -1) {
+            let d = UInt8(v % radix)
+            v /= radix
+            out[k] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "A") + d - 10
+        }
+        return total
+    }
 }

@@ -33,20 +33,23 @@ final class TableBuilder {
     }
 
     struct Slot {
-        var key: String
         var keyPosition: TOMLPosition
         var item: Item
     }
 
-    /// Tables with more keys than this also get a dictionary from key to slot; smaller ones (nearly every
-    /// table of zones.conf) are searched in order, which costs less than hashing the key.
+    /// Tables with more keys than this also get a dictionary from key to entry; smaller ones (nearly
+    /// every table of zones.conf) are searched in order, which costs less than hashing the key.
     static let indexedAbove = 12
 
     var origin: Origin
     var position: TOMLPosition
     let path: [String]
-    /// The keys in the order the file wrote them.
-    private(set) var slots: [Slot] = []
+    /// The keys in the order the file wrote them, values in place: a table with no sub-table (an entry
+    /// of `[[exceptions]]`) becomes its `TOMLTable` without a copy. A sub-table's entry holds an empty
+    /// table until `build`, which puts the built one there.
+    private var entries: [TOMLTable.Entry] = []
+    /// The entries that are tables still being built, by entry index.
+    private var children: [(entry: Int, item: Item)] = []
     private var index: [String: Int] = [:]
 
     init(origin: Origin, position: TOMLPosition, path: [String]) {
@@ -56,42 +59,58 @@ final class TableBuilder {
     }
 
     subscript(key: String) -> Slot? {
-        if slots.count > TableBuilder.indexedAbove { return index[key].map { slots[$0] } }
-        for slot in slots where slot.key == key { return slot }
-        return nil
+        let found: Int?
+        if entries.count > TableBuilder.indexedAbove {
+            found = index[key]
+        } else {
+            found = entries.firstIndex { $0.key == key }
+        }
+        guard let n = found else { return nil }
+        for child in children where child.entry == n {
+            return Slot(keyPosition: entries[n].keyPosition, item: child.item)
+        }
+        return Slot(keyPosition: entries[n].keyPosition, item: .value(entries[n].value))
     }
 
     func add(_ key: String, at position: TOMLPosition, _ item: Item) {
-        if slots.isEmpty { slots.reserveCapacity(8) }
-        slots.append(Slot(key: key, keyPosition: position, item: item))
-        if slots.count > TableBuilder.indexedAbove {
+        if entries.isEmpty { entries.reserveCapacity(8) }
+        let value: TOMLValue
+        switch item {
+        case .value(let v):
+            value = v
+        case .table(let t):
+            children.append((entries.count, item))
+            value = TOMLValue(.table(TOMLTable()), at: t.position)
+        case .tables(let a):
+            children.append((entries.count, item))
+            value = TOMLValue(.array([]), at: a.position)
+        }
+        entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
+        if entries.count > TableBuilder.indexedAbove {
             if index.isEmpty {
-                for (n, slot) in slots.enumerated() { index[slot.key] = n }
+                for (n, e) in entries.enumerated() { index[e.key] = n }
             } else {
-                index[key] = slots.count - 1
+                index[key] = entries.count - 1
             }
         }
     }
 
     func build() -> TOMLTable {
-        var entries: [TOMLTable.Entry] = []
-        entries.reserveCapacity(slots.count)
-        for slot in slots {
-            let value: TOMLValue
-            switch slot.item {
-            case .value(let v):
-                value = v
+        var out = entries
+        for child in children {
+            switch child.item {
+            case .value:
+                break
             case .table(let t):
-                value = TOMLValue(.table(t.build()), at: t.position)
+                out[child.entry].value = TOMLValue(.table(t.build()), at: t.position)
             case .tables(let a):
                 var tables: [TOMLValue] = []
                 tables.reserveCapacity(a.tables.count)
                 for t in a.tables { tables.append(TOMLValue(.table(t.build()), at: t.position)) }
-                value = TOMLValue(.array(tables), at: a.position)
+                out[child.entry].value = TOMLValue(.array(tables), at: a.position)
             }
-            entries.append(TOMLTable.Entry(key: slot.key, keyPosition: slot.keyPosition, value: value))
         }
-        return TOMLTable(entries: entries)
+        return TOMLTable(entries: out)
     }
 }
 
@@ -948,8 +967,11 @@ struct TOMLParser {
 
     /// The line (0-based) holding byte `index`.
     private func line(of index: Int, near guess: Int) -> Int {
-        if lineStarts[guess] <= index && (guess + 1 == lineStarts.count || index < lineStarts[guess + 1]) {
-            return guess
+        // Positions are asked for in order, mostly on the same line or a few lines on.
+        var line = guess
+        while line < min(guess + 4, lineStarts.count) && lineStarts[line] <= index {
+            if line + 1 == lineStarts.count || index < lineStarts[line + 1] { return line }
+            line += 1
         }
         var lo = 0
         var hi = lineStarts.count - 1

@@ -18,9 +18,14 @@ public struct IPAddress: Hashable, Comparable, Sendable {
     @inlinable public static func < (a: IPAddress, b: IPAddress) -> Bool { a.rawValue < b.rawValue }
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail).
-    public init?(_ text: some StringProtocol) {
+    public init?(_ text: String) {
         guard let a = withUTF8Bytes(text, { AddressText.address($0, 0, $0.count) }) else { return nil }
         self = a
+    }
+
+    /// The same from a substring.
+    public init?(_ text: some StringProtocol) {
+        self.init(String(text))
     }
 }
 

@@ -31,10 +31,15 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     public private(set) var hadHostBits = false
 
     /// Parses `a.b.c.d/n`, `x::y/n`, or a single address (a host prefix).
-    public init?(_ text: some StringProtocol) {
+    public init?(_ text: String) {
         guard let (address, length) = withUTF8Bytes(text, AddressText.prefix) else { return nil }
         self.init(address: address, length: length)
         hadHostBits = self.address != address
+    }
+
+    /// The same from a substring.
+    public init?(_ text: some StringProtocol) {
+        self.init(String(text))
     }
 
     public var description: String {

@@ -15,8 +15,9 @@ public final class Session {
     private let hosts: HostFindingCollector
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
-    /// other; the collectors of violations and of declarations' use are added here.
-    public init(policy: Policy, maxFlows: Int, sinks: [EventSink]) {
+    /// other; the collectors of violations and of declarations' use are added here. `hostTable`: the one
+    /// the sessions of one sensor share (frames of one MAC reach several workers), else one of its own.
+    public init(policy: Policy, maxFlows: Int, sinks: [EventSink], hostTable: HostTable? = nil) {
         self.policy = policy
         let collector = ViolationCollector()
         self.collector = collector
@@ -25,7 +26,8 @@ public final class Session {
         let hosts = HostFindingCollector()
         self.hosts = hosts
         verifier = Verifier(
-            policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit, hosts]))
+            policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit, hosts]),
+            hostTable: hostTable)
     }
 
     /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the

@@ -37,6 +37,8 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case geneveTruncated
     case geneveBadVersion
     case sctpTruncated
+    case arpTruncated
+    case neighborAdvertisementTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -76,6 +78,8 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .geneveTruncated: return "geneve-truncated"
         case .geneveBadVersion: return "geneve-bad-version"
         case .sctpTruncated: return "sctp-truncated"
+        case .arpTruncated: return "arp-truncated"
+        case .neighborAdvertisementTruncated: return "nd-advertisement-truncated"
         }
     }
 

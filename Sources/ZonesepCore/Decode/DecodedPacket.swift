@@ -45,6 +45,10 @@ public struct DecodedPacket: Sendable {
     /// The own VLAN ids, outermost first (allocates: for alerts, not the packet path).
     public var vlans: [UInt16] { (0..<Int(vlanCount)).map { vlanIDs[$0] } }
 
+    /// The MAC-to-address binding an ARP packet or an IPv6 neighbour advertisement announces (for the host
+    /// table), nil for every other frame.
+    public var resolution: AddressResolution? = nil
+
     // Encapsulation.
     /// The layers the packet was found inside, outermost first (empty for a plain frame).
     public var tunnels = TunnelLayers()
@@ -115,6 +119,7 @@ public struct DecodedPacket: Sendable {
         hasVNI = false
         notVerified = nil
         notVerifiedValue = 0
+        resolution = nil
         clearNetworkLayer()
     }
 

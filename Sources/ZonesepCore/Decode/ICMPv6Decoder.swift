@@ -14,7 +14,8 @@
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
 // The quoted packet's extension headers are walked as the outer packet's are; when the quoted packet
-// cannot be read `hasInner` stays false, which is not an anomaly.
+// cannot be read `hasInner` stays false, which is not an anomaly. A neighbour advertisement (136) goes on to
+// `NeighborAdvertisementDecoder` for its target address.
 
 /// Decodes an ICMPv6 header and the packet quoted by an error message.
 public enum ICMPv6Decoder {
@@ -34,6 +35,7 @@ public enum ICMPv6Decoder {
             return p.markMalformed(.icmpv6Truncated)
         }
         if isError(type) { decodeInner(c, into: &p) }
+        if type == NeighborAdvertisementDecoder.type { return NeighborAdvertisementDecoder.decode(c, into: &p) }
         return true
     }
 

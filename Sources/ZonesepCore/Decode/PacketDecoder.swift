@@ -14,11 +14,12 @@
 //              ├─ 0x8847 0x8848 MPLS labels ─ nibble: 4/6 IP, 0 CW Ethernet │ │
 //              ├─ 0x8864 PPPoE session ─ PPP protocol: 0x0021, 0x0057, MPLS ◄─┘
 //              ├─ 0x0800 IPv4, 0x86dd IPv6 ◄────────────────────────────────┘
-//              └─ other: no IP (ARP, LLDP, ...) or not verified
+//              ├─ 0x0806 ARP: the sender's MAC and address (no IP)
+//              └─ other: no IP (LLDP, ...) or not verified
 //
 //   IP protocol ─┬─ 6 TCP, 17 UDP, 132 SCTP: ports ─ UDP to a VXLAN port: VXLAN ─ Ethernet
 //                │                                   UDP to a Geneve port: Geneve ─ Ethernet, IPv4, IPv6
-//                ├─ 1 ICMP, 58 ICMPv6: type, code, echo id, quoted packet
+//                ├─ 1 ICMP, 58 ICMPv6: type, code, echo id, quoted packet; 136 the advertised target
 //                ├─ 4 IPv4, 41 IPv6: IP in IP
 //                ├─ 47 GRE ─ protocol type: IPv4, IPv6, MPLS, 0x6558 Ethernet, 0x88be ERSPAN I/II,
 //                │                          0x22eb ERSPAN III ─ Ethernet (or IP); other: not verified
@@ -135,6 +136,9 @@ public enum PacketDecoder {
             return .mpls
         case EtherType.pppoeSession:
             return PPPoEDecoder.decode(&c, into: &p)
+        case EtherType.arp:
+            ARPDecoder.decode(&c, into: &p)
+            return .done
         default:
             p.outcome = .notIP
             if !EtherType.carriesNoIP(type) { p.markNotVerified(.etherType, UInt32(type)) }

@@ -9,7 +9,16 @@
 public final class Verifier {
     public var policy: Policy { _policy }
     public let flows: FlowTable
-    public var counters: Counters { state.pointee.counters }
+    /// MAC → addresses, behind the host rules: the verifier's own, or one shared by several workers.
+    public let hostTable: HostTable
+    /// The counters, with the host table's evictions and dropped addresses (a shared table's: every worker
+    /// reports the same ones).
+    public var counters: Counters {
+        var c = state.pointee.counters
+        c.hostMACsEvicted = hostTable.macsEvicted
+        c.hostAddressesDropped = hostTable.addressesDropped
+        return c
+    }
     public var matrix: ZoneMatrix {
         var m = state.pointee.matrix
         let cells = state.pointee.cells
@@ -58,6 +67,12 @@ public final class Verifier {
         var policyEpoch = 0
         /// Closed TCP connections that left the table, whose stragglers join no new flow.
         var closed: ClosedConnections
+        /// The policy's routers, zone kinds and VLANs, for the host table.
+        var hostRules: HostRules
+        var hostSeen = HostSeenCache()
+        var wantsHostFindings = false
+        /// Host findings of the queued events (`EngineEvent.hostFinding` indexes it); empty almost always.
+        var hostFindings: [HostFinding] = []
     }
     private let state: UnsafeMutablePointer<State>
     /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy). Held
@@ -76,6 +91,7 @@ public final class Verifier {
         var common = false
         var fromA = false
         var tcpFlags: UInt8 = 0
+        var srcMAC: UInt64 = 0
         var hash: UInt64 = 0
         /// The entry `touchEntry` found for `hash` (-1: none), most likely this frame's flow.
         var candidate: Int32 = -1
@@ -100,22 +116,28 @@ public final class Verifier {
     /// 4 and 8 in `core-profile`, and 8 about 10 % faster than asking for the whole batch at once.
     static let lookahead = 16
 
-    /// `sink` receives the events it asks for (its `interests`, read once here).
+    /// `sink` receives the events it asks for (its `interests`, read once here). `hostTable`: one shared
+    /// with other verifiers (the workers of one sensor), else a table of the default size of its own.
     public init(
-        policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(), sink: EventSink? = nil
+        policy: Policy, flowCapacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(), sink: EventSink? = nil,
+        hostTable: HostTable? = nil
     ) {
         self._policy = policy
         self.tunnelPorts = policy.config.tunnelPorts
         self.judge = FlowJudge(policy: policy)
         self.sink = sink
         self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
+        self.hostTable = hostTable ?? HostTable()
         state = .allocate(capacity: 1)
         let matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
         let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
         // An eighth of the flow cap, between 1,024 and 65,536 connections (4 MiB at most).
         let closed = ClosedConnections(capacity: min(max(flowCapacity / 8, 1024), 1 << 16))
         state.initialize(
-            to: State(matrix: matrix, cells: Verifier.cells(for: matrix), events: events, closed: closed))
+            to: State(
+                matrix: matrix, cells: Verifier.cells(for: matrix), events: events, closed: closed,
+                hostRules: HostRules(policy.config)))
+        state.pointee.hostFindings.reserveCapacity(16)
         let wants = sink?.interests ?? []
         state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
         state.pointee.wantsAllStarts = wants.contains(.flowStarts)
@@ -124,6 +146,7 @@ public final class Verifier {
         state.pointee.wantsAllEnds = wants.contains(.flowEnds)
         state.pointee.wantsViolationEnds = wants.contains(.violationEnds) || wants.contains(.flowEnds)
         state.pointee.wantsDeclaredEnds = wants.contains(.declaredEnds) || wants.contains(.flowEnds)
+        state.pointee.wantsHostFindings = wants.contains(.hostFindings)
         singleFrame = .allocate(capacity: 1)
         singleFrame.initialize(
             to: Frame(timestamp: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0), wireLength: 0))
@@ -148,6 +171,7 @@ public final class Verifier {
         state.pointee.cells.deallocate()
         state.pointee.events.deallocate()
         state.pointee.closed.deallocate()
+        state.pointee.hostSeen.deallocate()
         state.deinitialize(count: 1)
         singleFrame.deallocate()
         state.deallocate()
@@ -198,9 +222,16 @@ public final class Verifier {
         judge = FlowJudge(policy: new)
         state.pointee.policyEpoch &+= 1
         let map = new.zoneMap
+        // Host observations are judged anew under the new zones, VLANs and routers: the table's addresses
+        // take their new zones, and nothing is taken as already seen.
+        state.pointee.hostRules = HostRules(new.config)
+        hostTable.rezone(map, rules: state.pointee.hostRules)
+        state.pointee.hostSeen.clear()
+        let seenFlags = FlowEntry.hostSeenAFlag | FlowEntry.hostSeenBFlag
         flows.updateEach { e in
             e.zoneA = map.lookup(e.key.addressA)
             e.zoneB = map.lookup(e.key.addressB)
+            e.initiation &= ~seenFlags
         }
     }
 
@@ -326,6 +357,7 @@ public final class Verifier {
                 lane.pointee.key = key
                 lane.pointee.fromA = fromA
                 lane.pointee.tcpFlags = frame.tcpFlags
+                lane.pointee.srcMAC = frame.srcMAC
                 lane.pointee.hash = key.hashValue64
             } else {
                 PacketDecoder.decode(batch[k].bytes, linkType: linkType, tunnelPorts: ports, into: &decoded[k])
@@ -371,7 +403,66 @@ public final class Verifier {
             from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
             bytes: wireLength)
         if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
+        noteSender(e, fromA: fromA, mac: lane.pointee.srcMAC, now: now)
         return true
+    }
+
+    /// The host table hears of a packet's sender (its MAC, its address in flow entry `e`, the flow's
+    /// VLANs) unless the entry says it already has: one load and a compare for nearly every packet.
+    @inline(__always)
+    private func noteSender(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
+        let flag = fromA ? FlowEntry.hostSeenAFlag : FlowEntry.hostSeenBFlag
+        let known = fromA ? e.pointee.macA : e.pointee.macB
+        if e.pointee.initiation & flag == 0 || known != mac { noteNewSender(e, fromA: fromA, mac: mac, now: now) }
+    }
+
+    /// `noteSender`'s rare case: the direction not yet seen, or seen from another MAC.
+    @inline(never)
+    private func noteNewSender(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
+        let k = e.pointee.key
+        observeHost(
+            mac: mac, address: fromA ? k.addressA : k.addressB, zone: fromA ? e.pointee.zoneA : e.pointee.zoneB,
+            vlans: k.vlans, evidence: .ipSource, now: now)
+        // The entry vouches only for its own MAC of that side (the one alerts show).
+        if e.pointee.hasMACs && mac == (fromA ? e.pointee.macA : e.pointee.macB) {
+            e.pointee.initiation |= fromA ? FlowEntry.hostSeenAFlag : FlowEntry.hostSeenBFlag
+        }
+    }
+
+    /// Passes an observation to the host table unless this verifier already did, and queues the findings
+    /// it completes. Only IP sources are held to `vlans`.
+    @inline(never)
+    private func observeHost(
+        mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, evidence: HostEvidence, now: Int64
+    ) {
+        let vlans = vlans & 0x0fff_ffff
+        if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans) { return }
+        let findings = hostTable.observe(
+            HostTable.Observation(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now),
+            rules: state.pointee.hostRules, checksVLAN: evidence == .ipSource)
+        for f in findings {
+            state.pointee.counters.hostFindingsByRule[Int(f.rule.rawValue)] &+= 1
+            guard state.pointee.wantsHostFindings else { continue }
+            if state.pointee.eventCount == Verifier.eventCapacity { flushEvents() }
+            state.pointee.hostFindings.append(f)
+            emit(EngineEvent(hostFinding: state.pointee.hostFindings.count - 1, frame: state.pointee.frameIndex))
+        }
+    }
+
+    /// The host table hears of an ARP sender or a neighbour advertisement's target, and of the source of an
+    /// IP packet that joined no flow (malformed transport, orphan fragment, an ICMP error's sender).
+    private func observeFrame(now: Int64, sourceToo: Bool) {
+        let p = packet
+        if let r = p.resolution {
+            observeHost(
+                mac: r.mac.rawValue, address: r.address, zone: _policy.zoneMap.lookup(r.address),
+                vlans: p.packedVLANs, evidence: r.evidence, now: now)
+        }
+        if sourceToo, p.ipVersion != 0, let mac = p.srcMAC {
+            observeHost(
+                mac: mac.rawValue, address: p.src, zone: _policy.zoneMap.lookup(p.src), vlans: p.packedVLANs,
+                evidence: .ipSource, now: now)
+        }
     }
 
     /// Whether a packet of protocol `proto` with `tcpFlags` (0 when it has none to go on) ends flow `i`
@@ -416,11 +507,14 @@ public final class Verifier {
         let count = state.pointee.eventCount
         guard count > 0 else { return }
         state.pointee.eventCount = 0
+        let findings = state.pointee.hostFindings
+        if !findings.isEmpty { state.pointee.hostFindings.removeAll(keepingCapacity: true) }
         guard let sink else { return }
         sink.consume(
             EventBatch(
                 events: UnsafeBufferPointer(start: state.pointee.events, count: count), frames: state.pointee.frames,
-                linkType: state.pointee.linkType, policy: _policy, policyEpoch: state.pointee.policyEpoch))
+                linkType: state.pointee.linkType, policy: _policy, policyEpoch: state.pointee.policyEpoch,
+                hostFindings: findings))
     }
 
     /// The TCP state machine: RST closes the flow, FIN marks its sender's side.
@@ -489,12 +583,14 @@ public final class Verifier {
         switch packet.outcome {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1
+            if packet.resolution != nil { observeFrame(now: now, sourceToo: false) }
             return false
         case .malformed:
             if let a = packet.anomaly { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
             if packet.ipVersion != 0 {  // addresses were read: an IP packet for the matrix, as tcpdump counts
                 state.pointee.counters.ipPackets &+= 1
                 countStrayIPPacket(wireLength)
+                observeFrame(now: now, sourceToo: true)
             }
             return false
         case .ip, .ipFragment:
@@ -510,6 +606,7 @@ public final class Verifier {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 countStrayIPPacket(wireLength)
+                observeFrame(now: now, sourceToo: true)
                 return false
             }
             (tuple.proto, tuple.srcPort, tuple.dstPort) = datagram
@@ -558,11 +655,15 @@ public final class Verifier {
         if fromInner {
             let map = _policy.zoneMap
             addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)
+            // The flow is the quoted packet's: its entry says nothing of this packet's own sender.
+            observeFrame(now: now, sourceToo: true)
         } else {
             addPacket(
                 from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
                 bytes: wireLength)
             if proto == IPProtocolNumber.tcp && packet.hasPorts { applyTCPFlags(e, packet.tcpFlags, fromA: fromA) }
+            if packet.resolution != nil { observeFrame(now: now, sourceToo: false) }
+            if let mac = packet.srcMAC { noteSender(e, fromA: fromA, mac: mac.rawValue, now: now) }
         }
         return raised
     }

@@ -9,7 +9,7 @@ public struct FlowEntry: Sendable {
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs` and `inTunnel`.
+    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs`, `inTunnel` and the two host-table bits.
     @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
@@ -34,6 +34,10 @@ public struct FlowEntry: Sendable {
     @usableFromInline static let initiatorIsAFlag: UInt8 = 0x04
     @usableFromInline static let hasMACsFlag: UInt8 = 0x08
     @usableFromInline static let inTunnelFlag: UInt8 = 0x10
+    /// Set once the host table has seen endpoint A's address (resp. B's), with this flow's VLANs, from
+    /// `macA` (resp. `macB`): a packet from that side and that MAC then has nothing new to tell it.
+    @usableFromInline static let hostSeenAFlag: UInt8 = 0x20
+    @usableFromInline static let hostSeenBFlag: UInt8 = 0x40
 
     /// True when endpoint A initiated the flow.
     @inlinable

@@ -121,6 +121,9 @@ public enum SummaryMerge {
             c.packetsAfterClose &+= p.counters.packetsAfterClose
             for i in c.anomalies.indices { c.anomalies[i] &+= p.counters.anomalies[i] }
             for i in c.alertsByRule.indices { c.alertsByRule[i] &+= p.counters.alertsByRule[i] }
+            // Each host finding is raised by one worker (their table is shared); the table's evictions
+            // and dropped addresses are the shared table's, the same in every part: not added.
+            for i in c.hostFindingsByRule.indices { c.hostFindingsByRule[i] &+= p.counters.hostFindingsByRule[i] }
             c.addCoverage(of: p.counters)
             c.firstPacketMicros = earliest(c.firstPacketMicros, p.counters.firstPacketMicros)
             if let l = p.counters.lastPacketMicros { c.lastPacketMicros = max(c.lastPacketMicros ?? l, l) }

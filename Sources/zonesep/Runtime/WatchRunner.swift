@@ -101,6 +101,9 @@ final class WatchRunner {
             }
         }
         let flowsEach = max(1, settings.maxFlows / settings.workers)
+        // One host table for every worker: the kernel spreads frames by flow, so one device's frames reach
+        // several workers, and each host finding must be raised once, as a replay raises it.
+        let hostTable = HostTable()
         var workers: [CaptureWorker] = []
         for capture in captures {
             guard let wakeup = Wakeup() else {
@@ -108,7 +111,8 @@ final class WatchRunner {
                 return ExitStatus.usage
             }
             let session = Session(
-                policy: policy, maxFlows: flowsEach, sinks: delivery.eventSinks(session: workers.count))
+                policy: policy, maxFlows: flowsEach, sinks: delivery.eventSinks(session: workers.count),
+                hostTable: hostTable)
             let handOver = capture.flatMap { c in c.linkType.map { CaptureWorker.HandOver(capture: c, linkType: $0) } }
             workers.append(CaptureWorker(capture: handOver, session: session, wakeup: wakeup, control: control))
         }

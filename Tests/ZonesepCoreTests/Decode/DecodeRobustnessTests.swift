@@ -38,6 +38,14 @@ final class DecodeRobustnessTests: XCTestCase {
         (.icmpTruncated, .ipv4, Build.ipv4(proto: 1, [8, 0, 0])),
         (.icmpv6Truncated, .ipv6, Build.ipv6(next: 58, [128])),
         (.unknownAddressFamily, .null, Build.be32(0x1234_5678) + tcp4),
+        (
+            .arpTruncated, .ethernet,
+            Build.ethernet(type: 0x0806, Array(Build.arp(senderIP: "10.0.0.1", targetIP: "10.0.0.2").prefix(27)))
+        ),
+        (
+            .neighborAdvertisementTruncated, .ipv6,
+            Build.ipv6(next: 58, Array(Build.neighborAdvertisement(target: "fd00::1").prefix(23)))
+        ),
     ]
 
     func testEveryDecoderAnomalyIsReachable() {

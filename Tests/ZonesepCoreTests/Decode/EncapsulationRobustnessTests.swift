@@ -217,11 +217,13 @@ final class EncapsulationRobustnessTests: XCTestCase {
         XCTAssertEqual(nsh.coverage.description, "EtherType 0x894f")
         let macsec = decode(B.hostFrame().prefix(12) + B.be16(0x88e5) + [0x2c, 0, 0, 0, 0, 1])
         XCTAssertFalse(macsec.coverage.isVerified)
-        for noIP: UInt16 in [0x0806, 0x88cc, 0x8809, 0x888e, 38] {
+        for noIP: UInt16 in [0x88cc, 0x8809, 0x888e, 38] {
             XCTAssertEqual(decode(B.ethernet(type: noIP, [0, 0, 0, 0])).coverage, .noIP, "\(noIP)")
         }
+        let arp = B.arp(senderIP: "10.20.0.5", targetIP: "10.20.0.1")
+        XCTAssertEqual(decode(B.ethernet(type: 0x0806, arp)).coverage, .noIP)
         // Inside a tunnel too.
-        let arpInVXLAN = decode(B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.ethernet(type: 0x0806, [0, 1]))))
+        let arpInVXLAN = decode(B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.ethernet(type: 0x0806, arp))))
         XCTAssertEqual(arpInVXLAN.coverage, .noIP)
         XCTAssertEqual(arpInVXLAN.tunnels.count, 1)
     }

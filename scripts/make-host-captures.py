@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Writes captures of devices standing in two tiers and hosts on the wrong VLAN, for the host rules
+(dual-homed-host, zone-vlan-mismatch), with the zones.conf they are judged by.
+
+    python3 scripts/make-host-captures.py --out DIR     # one classic pcap per case, and DIR/zones-hosts.conf
+    python3 scripts/make-host-captures.py --list        # prints each file and what it holds
+
+Python 3 standard library only, deterministic (fixed times, no randomness): a rerun is byte-identical. The
+headers come from scripts/make-tunnel-captures.py. VLANs as in the demonstration: 110 mynumber, 120 LGWAN,
+130 Internet zone; the core switch (02:00:00:ff:00:01) routes between them. The expected findings are
+written by hand in Tests/ZonesepCoreTests/Engine/Hosts/HostCaptureTests.swift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import struct
+
+_spec = importlib.util.spec_from_file_location(
+    "tunnel_captures", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-tunnel-captures.py")
+)
+tc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tc)
+
+ether, ipv4, ipv6, tcp, udp, mac, addr = tc.ether, tc.ipv4, tc.ipv6, tc.tcp, tc.udp, tc.mac, tc.addr
+EN10MB = tc.EN10MB
+Q = 0x8100
+CORE = "02:00:00:ff:00:01"  # the core switch, declared as a router
+DNS_MAC = "02:00:00:20:01:35"
+
+ZONES_CONF = """\
+# The zones of scripts/make-host-captures.py's captures: the demonstration's tiers with their VLANs.
+[sensor]
+name = "host-rules-test"
+
+[zones.mynumber]
+kind = "mynumber"
+networks = ["10.10.0.0/16", "fd00:10::/48"]
+vlans = [110]
+
+[zones.lgwan]
+kind = "lgwan"
+networks = ["10.20.0.0/16", "fd00:20::/48"]
+vlans = [120, 121]
+
+[zones.lgwan-wan]
+kind = "lgwan"
+networks = ["172.20.0.0/14"]
+
+[zones.internet]
+kind = "internet"
+networks = ["10.30.0.0/16", "fd00:30::/48"]
+vlans = [130]
+
+[[routers]]
+name = "core-switch"
+macs = ["02:00:00:ff:00:01"]
+"""
+
+
+def tagged(dst, src, payload, vlan=None, ethertype=0x0800):
+    return ether(dst, src, ethertype, payload, tags=((Q, vlan),) if vlan is not None else ())
+
+
+def syn(src, dst, sport, dport, ident=1):
+    return ipv4(src, dst, 6, tcp(src, dst, sport, dport, 1000, 0, 0x02), ident)
+
+
+def dgram(src, dst, sport, dport, ident=1):
+    return ipv4(src, dst, 17, udp(src, dst, sport, dport, b"\x00" * 8), ident)
+
+
+def arp(op, sender_mac, sender_ip, target_mac, target_ip):
+    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac(sender_mac) + addr(sender_ip) + mac(target_mac) + addr(target_ip)
+
+
+def icmp6(src, dst, body):
+    h = bytes(body)
+    c = tc.csum(tc.pseudo(addr(src), addr(dst), 58, len(h)) + h)
+    return h[:2] + struct.pack("!H", c) + h[4:]
+
+
+def neighbor_advertisement(src_mac, target, vlan):
+    body = bytes([136, 0, 0, 0, 0x60, 0, 0, 0]) + addr(target) + bytes([2, 1]) + mac(src_mac)
+    packet = ipv6("fe80::66", "ff02::1", 58, icmp6("fe80::66", "ff02::1", body))
+    return tagged("33:33:00:00:00:01", src_mac, packet, vlan, ethertype=0x86DD)
+
+
+def dual_homed():
+    """A PC with two network cards: its MAC sends from an LGWAN and an Internet-zone address."""
+    pc = "02:00:00:20:03:04"
+    return ("host-dual-homed.pcap", "one MAC from 10.20.3.4 (VLAN 120) and 10.30.3.4 (VLAN 130)", [
+        tagged(DNS_MAC, pc, dgram("10.20.3.4", "10.20.1.53", 53001, 53), 120),
+        tagged(pc, DNS_MAC, dgram("10.20.1.53", "10.20.3.4", 53, 53001), 120),
+        tagged("02:00:00:30:07:08", pc, syn("10.30.3.4", "10.30.7.8", 51000, 443), 130),
+        tagged("02:00:00:30:07:08", pc, syn("10.30.3.4", "10.30.7.8", 51001, 443), 130),
+    ])
+
+
+def mynumber_bridge():
+    """A device bridging the mynumber zone and the LGWAN zone: critical."""
+    m = "02:00:00:10:00:99"
+    return ("host-mynumber-bridge.pcap", "one MAC from 10.10.2.9 (VLAN 110) and 10.20.2.9 (VLAN 120)", [
+        tagged("02:00:00:10:00:01", m, syn("10.10.2.9", "10.10.0.1", 40000, 445), 110),
+        tagged("02:00:00:20:00:01", m, syn("10.20.2.9", "10.20.0.1", 40001, 445), 120),
+    ])
+
+
+def routed():
+    """The core switch forwards every zone's packets under its own MAC, each on its zone's VLAN, and the
+    proxy's answers from the outside: with the switch declared a router, nothing."""
+    return ("host-router.pcap", "the core switch's MAC as source for every tier and an external address", [
+        tagged("02:00:00:10:00:05", CORE, syn("10.20.3.4", "10.10.0.5", 40010, 443), 110),
+        tagged("02:00:00:20:03:04", CORE, syn("10.10.0.5", "10.20.3.4", 40011, 443), 120),
+        tagged("02:00:00:30:07:08", CORE, syn("10.20.3.4", "10.30.7.8", 40012, 443), 130),
+        tagged("02:00:00:30:07:08", CORE, syn("203.0.113.10", "10.30.7.8", 8080, 40013), 130),
+    ])
+
+
+def arp_two_tiers():
+    """ARP from one MAC for two tiers: a gratuitous ARP for an LGWAN address, a reply for an Internet one."""
+    m = "02:00:00:77:00:01"
+    return ("host-arp.pcap", "gratuitous ARP for 10.20.7.1 and a reply for 10.30.7.1 from one MAC", [
+        tagged("ff:ff:ff:ff:ff:ff", m, arp(1, m, "10.20.7.1", "00:00:00:00:00:00", "10.20.7.1"), 120, 0x0806),
+        tagged("02:00:00:30:00:01", m, arp(2, m, "10.30.7.1", "02:00:00:30:00:01", "10.30.0.1"), 130, 0x0806),
+    ])
+
+
+def nd_two_tiers():
+    """IPv6 neighbour advertisements from one MAC for an LGWAN and an Internet-zone address."""
+    m = "02:00:00:66:00:01"
+    return ("host-nd.pcap", "neighbour advertisements for fd00:20::66 and fd00:30::66 from one MAC", [
+        neighbor_advertisement(m, "fd00:20::66", 120),
+        neighbor_advertisement(m, "fd00:30::66", 130),
+    ])
+
+
+def wrong_vlan():
+    """An LGWAN host on the Internet zone's VLAN (one-way syslog, three times), then on its own VLAN."""
+    h = "02:00:00:20:08:08"
+    return ("host-wrong-vlan.pcap", "10.20.8.8 on VLAN 130 (three datagrams), then on VLAN 120", [
+        tagged("02:00:00:20:01:60", h, dgram("10.20.8.8", "10.20.1.60", 514, 514, i), 130) for i in (1, 2, 3)
+    ] + [tagged("02:00:00:20:01:60", h, dgram("10.20.8.8", "10.20.1.60", 515, 514, 4), 120)])
+
+
+def untagged():
+    """A mirror that strips tags: an LGWAN and an Internet-zone host, untagged, each with its own MAC."""
+    return ("host-untagged.pcap", "untagged frames of two hosts in two zones", [
+        tagged("02:00:00:20:01:35", "02:00:00:20:09:01", dgram("10.20.9.1", "10.20.1.53", 53002, 53)),
+        tagged("02:00:00:30:09:02", "02:00:00:30:09:01", dgram("10.30.9.1", "10.30.9.2", 53003, 53)),
+    ])
+
+
+def tunnel_vlan():
+    """ERSPAN II from the switch (outer frame on VLAN 999) carrying an LGWAN host's frame on VLAN 130: the
+    inner VLAN is the host's."""
+    h = "02:00:00:20:08:09"
+    inner = tagged("02:00:00:20:01:60", h, dgram("10.20.8.9", "10.20.1.60", 514, 514), 130)
+    outer = ipv4(tc.OUTER_A, tc.OUTER_B, 47, tc.erspan_ii(100, inner))
+    return ("host-tunnel-vlan.pcap", "ERSPAN II, outer VLAN 999, inner 10.20.8.9 on VLAN 130", [
+        tagged(tc.SENSOR_MAC, tc.SWITCH_MAC, outer, 999)
+    ])
+
+
+CASES = [dual_homed(), mynumber_bridge(), routed(), arp_two_tiers(), nd_two_tiers(), wrong_vlan(), untagged(), tunnel_vlan()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="directory to write the captures and zones-hosts.conf into")
+    parser.add_argument("--list", action="store_true", help="print each file and what it holds")
+    args = parser.parse_args()
+    if args.list or not args.out:
+        for name, description, frames in CASES:
+            print(f"{name:28} {len(frames):2} frames  {description}")
+        return
+    os.makedirs(args.out, exist_ok=True)
+    for name, _, frames in CASES:
+        tc.write_pcap(os.path.join(args.out, name), EN10MB, frames)
+    with open(os.path.join(args.out, "zones-hosts.conf"), "w") as f:
+        f.write(ZONES_CONF)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,8 +28,6 @@ public struct CommonFrame: Sendable {
     public var tcpFlags: UInt8 = 0
     /// The VLAN tag packed as in `FlowKey.vlans` (0 untagged).
     public var vlans: UInt32 = 0
-    /// The Ethernet source MAC in the low 48 bits (for the host table).
-    public var srcMAC: UInt64 = 0
 
     @inlinable public init() {}
 }
@@ -56,7 +54,6 @@ public enum CommonFrameDecoder {
 
         let count = b.count
         guard count >= 14 + 20 else { return false }  // no IP header of either kind fits in less
-        f.srcMAC = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 6, as: UInt64.self)) >> 16
         var l3 = 14
         var type = be16(12)
         f.vlans = 0

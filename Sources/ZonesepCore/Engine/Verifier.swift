@@ -91,7 +91,6 @@ public final class Verifier {
         var common = false
         var fromA = false
         var tcpFlags: UInt8 = 0
-        var srcMAC: UInt64 = 0
         var hash: UInt64 = 0
         /// The entry `touchEntry` found for `hash` (-1: none), most likely this frame's flow.
         var candidate: Int32 = -1
@@ -227,11 +226,11 @@ public final class Verifier {
         state.pointee.hostRules = HostRules(new.config)
         hostTable.rezone(map, rules: state.pointee.hostRules)
         state.pointee.hostSeen.clear()
-        let seenFlags = FlowEntry.hostSeenAFlag | FlowEntry.hostSeenBFlag
         flows.updateEach { e in
             e.zoneA = map.lookup(e.key.addressA)
             e.zoneB = map.lookup(e.key.addressB)
-            e.initiation &= ~seenFlags
+            e.macA &= ~FlowEntry.hostSeen
+            e.macB &= ~FlowEntry.hostSeen
         }
     }
 
@@ -304,7 +303,13 @@ public final class Verifier {
             let wireLength = batch[k].wireLength
             state.pointee.frameIndex = Int32(truncatingIfNeeded: k)
             begin(timestamp: now, wireLength: wireLength)
-            if lanes[k].common && fastLane(lanes + k, timestamp: now, wireLength: wireLength) { continue }
+            if lanes[k].common
+                && fastLane(
+                    lanes + k, frame: batch[k].bytes.baseAddress.unsafelyUnwrapped, timestamp: now,
+                    wireLength: wireLength)
+            {
+                continue
+            }
             if generalWay(batch[k], k, linkType: linkType), let a = Alert(flow: flows[state.pointee.alertIndex]) {
                 alert(k, a)
             }
@@ -357,7 +362,6 @@ public final class Verifier {
                 lane.pointee.key = key
                 lane.pointee.fromA = fromA
                 lane.pointee.tcpFlags = frame.tcpFlags
-                lane.pointee.srcMAC = frame.srcMAC
                 lane.pointee.hash = key.hashValue64
             } else {
                 PacketDecoder.decode(batch[k].bytes, linkType: linkType, tunnelPorts: ports, into: &decoded[k])
@@ -383,7 +387,9 @@ public final class Verifier {
     /// and flow updates as `processDecoded`, without the full decode. Returns false, having changed
     /// nothing, when the frame needs the general way (a new flow, an expired one, a SYN on a closed one).
     @inline(__always)
-    private func fastLane(_ lane: UnsafeMutablePointer<Lane>, timestamp now: Int64, wireLength: Int) -> Bool {
+    private func fastLane(
+        _ lane: UnsafeMutablePointer<Lane>, frame: UnsafeRawPointer, timestamp now: Int64, wireLength: Int
+    ) -> Bool {
         let i: Int
         let candidate = Int(lane.pointee.candidate)
         if flows.holds(candidate, lane.pointee.key) {
@@ -403,30 +409,43 @@ public final class Verifier {
             from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
             bytes: wireLength)
         if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
-        noteSender(e, fromA: fromA, mac: lane.pointee.srcMAC, now: now)
+        // A common frame is Ethernet: its source MAC is bytes 6-11 (the header is in the cache by now).
+        noteSender(
+            e, fromA: fromA, mac: UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: 6, as: UInt64.self)) >> 16,
+            now: now)
         return true
     }
 
     /// The host table hears of a packet's sender (its MAC, its address in flow entry `e`, the flow's
-    /// VLANs) unless the entry says it already has: one load and a compare for nearly every packet.
+    /// VLANs) unless the entry says it already has: the side's MAC field holds `FlowEntry.hostSeen` above
+    /// the MAC once it was passed on, so one load and one compare decide for nearly every packet.
     @inline(__always)
     private func noteSender(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
-        let flag = fromA ? FlowEntry.hostSeenAFlag : FlowEntry.hostSeenBFlag
-        let known = fromA ? e.pointee.macA : e.pointee.macB
-        if e.pointee.initiation & flag == 0 || known != mac { noteNewSender(e, fromA: fromA, mac: mac, now: now) }
+        // macB is the word after macA: the side's field by address arithmetic, not a branch on a coin toss.
+        let field = Verifier.macField(e, fromA: fromA)
+        if field.pointee != mac | FlowEntry.hostSeen { noteNewSender(e, field, fromA: fromA, mac: mac, now: now) }
     }
 
-    /// `noteSender`'s rare case: the direction not yet seen, or seen from another MAC.
+    /// The MAC field (`macA` or `macB`) of the side `fromA` says.
+    @inline(__always)
+    static func macField(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool) -> UnsafeMutablePointer<UInt64> {
+        let a = UnsafeMutableRawPointer(e) + MemoryLayout<FlowEntry>.offset(of: \FlowEntry.macA).unsafelyUnwrapped
+        return (a + 8 &* Int(1 &- Branchless.bit(fromA))).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// `noteSender`'s rare case: the side not yet passed on, or a packet from another MAC than its own.
     @inline(never)
-    private func noteNewSender(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
+    private func noteNewSender(
+        _ e: UnsafeMutablePointer<FlowEntry>, _ field: UnsafeMutablePointer<UInt64>, fromA: Bool, mac: UInt64,
+        now: Int64
+    ) {
         let k = e.pointee.key
         observeHost(
             mac: mac, address: fromA ? k.addressA : k.addressB, zone: fromA ? e.pointee.zoneA : e.pointee.zoneB,
             vlans: k.vlans, evidence: .ipSource, now: now)
-        // The entry vouches only for its own MAC of that side (the one alerts show).
-        if e.pointee.hasMACs && mac == (fromA ? e.pointee.macA : e.pointee.macB) {
-            e.pointee.initiation |= fromA ? FlowEntry.hostSeenAFlag : FlowEntry.hostSeenBFlag
-        }
+        // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
+        // (the seen-cache answers it).
+        if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
     }
 
     /// Passes an observation to the host table unless this verifier already did, and queues the findings

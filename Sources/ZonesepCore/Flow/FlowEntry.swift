@@ -9,7 +9,7 @@ public struct FlowEntry: Sendable {
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs`, `inTunnel` and the two host-table bits.
+    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs` and `inTunnel`.
     @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
@@ -27,17 +27,19 @@ public struct FlowEntry: Sendable {
     /// Serial number in order of creation: unique within a run, stable across identical runs.
     public var serial: UInt64 = 0
     public var firstSeen: Int64 = 0
-    /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none).
+    /// MACs as seen on the wire for endpoint A and B (0 with `hasMACs` false when the link has none), in
+    /// the low 48 bits; bit 63 is the engine's `hostSeen` mark. Read them through `MACAddress(rawValue:)`,
+    /// which keeps the 48 bits. `macB` must follow `macA` (the verifier picks a side's by its offset).
     public var macA: UInt64 = 0
     public var macB: UInt64 = 0
+
+    /// Set above a side's MAC once the host table has seen that side's address, with this flow's VLANs,
+    /// from that MAC: a later packet of that side from the same MAC has nothing new to tell it.
+    public static let hostSeen: UInt64 = 1 << 63
 
     @usableFromInline static let initiatorIsAFlag: UInt8 = 0x04
     @usableFromInline static let hasMACsFlag: UInt8 = 0x08
     @usableFromInline static let inTunnelFlag: UInt8 = 0x10
-    /// Set once the host table has seen endpoint A's address (resp. B's), with this flow's VLANs, from
-    /// `macA` (resp. `macB`): a packet from that side and that MAC then has nothing new to tell it.
-    @usableFromInline static let hostSeenAFlag: UInt8 = 0x20
-    @usableFromInline static let hostSeenBFlag: UInt8 = 0x40
 
     /// True when endpoint A initiated the flow.
     @inlinable

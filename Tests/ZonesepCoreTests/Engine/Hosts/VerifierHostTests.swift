@@ -1,0 +1,128 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// The verifier's side of the host rules: which packets reach the host table, through the fast lane and the
+/// general way, and what the flow entries keep of it.
+final class VerifierHostTests: XCTestCase {
+    typealias F = EngineFrames
+    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
+    static let policy = Policy(
+        PolicyConfig(
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16"), vlans: [110]),
+                Zone(id: "lgwan", kind: .lgwan, networks: p("10.20.0.0/16"), vlans: [120]),
+                Zone(id: "internet", kind: .internet, networks: p("10.30.0.0/16"), vlans: [130]),
+            ]))
+
+    final class Sink: EventSink {
+        let interests: EventInterests = [.hostFindings]
+        var findings: [HostFinding] = []
+        func consume(_ batch: EventBatch) {
+            findings += batch.events.compactMap { batch.hostFinding(of: $0) }
+        }
+    }
+
+    /// Feeds frames in batches of `batch` (1: through `process(timestamp:)`), returns the findings.
+    func run(_ frames: [[UInt8]], batch: Int, verifier: Verifier? = nil, sink: Sink = Sink()) -> [HostFinding] {
+        let v = verifier ?? Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
+        let t0: Int64 = 1_800_000_000_000_000
+        if batch == 1 {
+            for (i, f) in frames.enumerated() {
+                _ = f.withUnsafeBytes {
+                    v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
+                }
+            }
+            return sink.findings
+        }
+        var i = 0
+        while i < frames.count {
+            let chunk = Array(frames[i..<min(i + batch, frames.count)])
+            let buffers = chunk.map { f -> UnsafeMutableRawBufferPointer in
+                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 16)
+                m.copyBytes(from: f)
+                return m
+            }
+            let batchFrames = buffers.enumerated().map {
+                Verifier.Frame(
+                    timestamp: t0 + Int64(i + $0.offset), bytes: UnsafeRawBufferPointer($0.element),
+                    wireLength: $0.element.count)
+            }
+            batchFrames.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
+            buffers.forEach { $0.deallocate() }
+            i += chunk.count
+        }
+        return sink.findings
+    }
+
+    /// A flow of a known MAC, then the same flow's packets from another MAC that also sends from the
+    /// Internet zone: the second MAC is found though its LGWAN packets took the fast lane of a known flow.
+    func testAnotherMACOnAKnownFlowIsSeen() {
+        let x = "02:00:00:00:00:0a"
+        let y = "02:00:00:00:00:0b"
+        var frames: [[UInt8]] = []
+        for _ in 0..<3 {
+            frames.append(F.tcpFrame("10.20.3.4", 5000, "10.20.9.9", 445, flags: 0x10, vlans: [120], srcMAC: x))
+        }
+        frames.append(F.tcpFrame("10.20.3.4", 5000, "10.20.9.9", 445, flags: 0x10, vlans: [120], srcMAC: y))
+        frames.append(F.tcpFrame("10.30.3.4", 5001, "10.30.9.9", 445, flags: 0x02, vlans: [130], srcMAC: y))
+        for batch in [1, 2, 64] {
+            let found = run(frames, batch: batch)
+            XCTAssertEqual(found.map(\.rule), [.dualHomedHost], "batch \(batch)")
+            XCTAssertEqual(found.first?.mac, MACAddress(y), "batch \(batch)")
+            XCTAssertEqual(found.first?.addresses.map(\.ip.description), ["10.20.3.4", "10.30.3.4"])
+        }
+    }
+
+    /// Both sides of a flow are sources: the responder's address is recorded from its own packets.
+    func testTheResponderSideIsSeenToo() {
+        let pc = "02:00:00:00:00:0c"
+        let frames = [
+            F.tcpFrame("10.30.3.4", 5000, "10.20.9.9", 445, flags: 0x02, srcMAC: "02:00:00:00:00:0d", dstMAC: pc),
+            F.tcpFrame("10.20.9.9", 445, "10.30.3.4", 5000, flags: 0x12, srcMAC: pc, dstMAC: "02:00:00:00:00:0d"),
+            F.tcpFrame("10.20.9.9", 445, "10.30.3.4", 5000, flags: 0x10, srcMAC: pc, dstMAC: "02:00:00:00:00:0d"),
+            F.udpFrame("10.30.7.7", 53, "10.30.3.4", 53),  // 02:00:00:00:00:01: one tier only
+        ]
+        let pcFrame = F.tcpFrame("10.30.8.8", 6000, "10.30.9.9", 80, flags: 0x02, srcMAC: pc)
+        for batch in [1, 64] {
+            let found = run(frames + [pcFrame], batch: batch)
+            XCTAssertEqual(found.map(\.mac), [MACAddress(pc)!], "batch \(batch)")
+        }
+    }
+
+    /// The mark kept in the flow entry's MAC fields never shows in alerts.
+    func testAlertsKeepTheirMACs() throws {
+        let v = Verifier(policy: Self.policy, flowCapacity: 64)
+        let frame = F.tcpFrame("10.20.3.4", 5000, "10.30.9.9", 445, flags: 0x02, srcMAC: "02:00:00:00:00:0a")
+        let alert = try XCTUnwrap(
+            frame.withUnsafeBytes { v.process(timestamp: 1, bytes: $0, wireLength: frame.count, linkType: .ethernet) })
+        XCTAssertEqual(alert.srcMAC, MACAddress("02:00:00:00:00:0a"))
+        let e = try XCTUnwrap((0..<v.flows.capacity).lazy.map { v.flows[$0] }.first { $0.serial == alert.flowSerial })
+        XCTAssertEqual(e.macA & FlowEntry.hostSeen | e.macB & FlowEntry.hostSeen, FlowEntry.hostSeen)
+        XCTAssertEqual(Alert(flow: e)?.srcMAC, MACAddress("02:00:00:00:00:0a"))
+    }
+
+    /// ICMP errors: the flow is the quoted packet's, but the error's own sender is a source too.
+    func testICMPErrorSenderIsSeen() {
+        let r = "02:00:00:00:00:0e"
+        let quoted = F.ipv4("10.20.3.4", "10.30.9.9", proto: 17, F.udp(5000, 53))
+        let frames = [
+            F.ethernet(F.ipv4("10.20.0.1", "10.20.3.4", proto: 1, F.icmpError(quoting: quoted)), src: r),
+            F.ethernet(F.ipv4("10.30.0.1", "10.30.3.4", proto: 1, F.icmpError(quoting: quoted)), src: r),
+        ]
+        XCTAssertEqual(run(frames, batch: 64).map(\.mac), [MACAddress(r)!])
+    }
+
+    /// No host findings asked for: counted all the same, no event.
+    func testCountedWithoutInterest() {
+        let v = Verifier(policy: Self.policy, flowCapacity: 64)
+        let frames = [
+            F.tcpFrame("10.20.3.4", 5000, "10.20.9.9", 445, flags: 0x02, vlans: [130]),
+            F.tcpFrame("10.10.3.4", 5000, "10.10.9.9", 445, flags: 0x02, vlans: [110]),
+        ]
+        XCTAssertEqual(run(frames, batch: 64, verifier: v), [])
+        XCTAssertEqual(v.counters.count(.zoneVLANMismatch), 1)
+        XCTAssertEqual(v.counters.count(.dualHomedHost), 1)
+        XCTAssertEqual(v.counters.hostFindings, 2)
+    }
+}

@@ -27,6 +27,7 @@ SECOND = 1_000_000
 
 PC, SHARE = "10.20.3.4", "10.30.7.8"
 PC_MAC, SHARE_MAC = "02:00:00:20:03:04", "02:00:00:30:07:08"
+CORE_MAC = "02:00:00:00:00:01"  # the demonstration's core switch, a declared router
 SPORT, DPORT = 51512, 445
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
@@ -82,7 +83,9 @@ class Connection:
         return self.frame(PC, SHARE, PC_MAC, SHARE_MAC, SPORT, DPORT, seq, ack, flags, tsval, tsecr, payload)
 
     def back(self, seq, ack, flags, tsval, tsecr=0, payload=b""):
-        return self.frame(SHARE, PC, SHARE_MAC, PC_MAC, DPORT, SPORT, seq, ack, flags, tsval, tsecr, payload)
+        # Routed from the Internet zone's VLAN onto the PC's by the core switch, under its own MAC (the
+        # demonstration's router): the share itself never sends on VLAN 120.
+        return self.frame(SHARE, PC, CORE_MAC, PC_MAC, DPORT, SPORT, seq, ack, flags, tsval, tsecr, payload)
 
 
 C, S = 1000, 5000  # the two initial sequence numbers

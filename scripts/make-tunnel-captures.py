@@ -36,6 +36,7 @@ SENSOR_MAC = "02:00:00:ff:00:02"
 PC_MAC = "02:00:00:20:03:04"
 SHARE_MAC = "02:00:00:30:07:08"
 DNS_MAC = "02:00:00:20:01:35"
+CORE_MAC = "02:00:00:00:00:01"  # the demonstration's core switch (zones.conf [[routers]])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -159,7 +160,9 @@ def flow_packets(src=PC, dst=SHARE, sport=51512, dport=445):
 
 
 def host_frame(direction: str, packet: bytes, tags=((0x8100, 120),), pc_mac=PC_MAC) -> bytes:
-    ends = {"out": (SHARE_MAC, pc_mac), "in": (pc_mac, SHARE_MAC), "dns": (DNS_MAC, pc_mac), "dns-back": (pc_mac, DNS_MAC)}
+    # The share's answers reach the PC's VLAN routed by the core switch, under its MAC (a declared router):
+    # the share itself is on the Internet zone's VLAN, not on 120.
+    ends = {"out": (SHARE_MAC, pc_mac), "in": (pc_mac, CORE_MAC), "dns": (DNS_MAC, pc_mac), "dns-back": (pc_mac, DNS_MAC)}
     dst, src = ends[direction]
     return ether(dst, src, 0x0800, packet, tags=tags)
 

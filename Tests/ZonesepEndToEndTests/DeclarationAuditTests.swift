@@ -17,6 +17,12 @@ final class DeclarationAuditTests: XCTestCase {
         kind = "internet"
         networks = ["10.30.0.0/16"]
 
+        # Every frame below carries the one MAC pair: the core switch's (the replies from outside come
+        # through it), declared so the host rules leave it alone.
+        [[routers]]
+        name = "core"
+        macs = ["02:00:00:00:00:01"]
+
         [[gateways]]
         name = "cloud"
         addresses = ["203.0.113.10"]

@@ -51,8 +51,10 @@ enum ReportFixture {
         return [UInt8(a >> 24), UInt8(a >> 16 & 0xff), UInt8(a >> 8 & 0xff), UInt8(a & 0xff)]
     }
 
+    /// Each address has a MAC of its own (02:00 and the IPv4 address), as a host would: one MAC for every
+    /// address would be a device in every tier, a host finding.
     static func frame(_ src: String, _ dst: String, proto: UInt8, _ l4: [UInt8]) -> [UInt8] {
-        let mac: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]
+        let mac: [UInt8] = [2, 0] + v4(dst) + [2, 0] + v4(src)
         let ip = [0x45, 0] + be16(UInt16(20 + l4.count)) + [0, 1, 0, 0, 64, proto, 0, 0] + v4(src) + v4(dst)
         return mac + be16(0x0800) + ip + l4
     }

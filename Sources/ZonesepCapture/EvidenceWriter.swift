@@ -17,10 +17,18 @@ import ZonesepCrypto
 /// skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
 /// the flow's start first) are ever counted or deleted.
 ///
-/// A file is hashed only when it holds every packet given to it: each packet is flushed and checked, and
-/// at the close the size on disk must be what was written. A file that failed (a full disk, an I/O error)
-/// is cut back to its last whole packet and closed with an `error` and no hash; its later packets are
-/// counted as lost. The first failure of an outage, and the first success after it, are reported once.
+/// The file header comes from libpcap (written once per link type into memory, so the files are what
+/// `pcap_dump` writes); the records are written by the writer itself. A file's header is written when it
+/// is opened (a full disk shows there), its packets are gathered in a buffer of its own and written in one
+/// `write(2)` when the buffer holds `bufferBytes` or the file closes, and hashed as they go out: one
+/// system call for dozens of packets, and no reading back to hash (a flush and a read a packet were
+/// most of what evidence cost).
+///
+/// A file is hashed only when it holds every packet given to it: every write is checked, and at the close
+/// the size on disk must be what was written. A file that failed (a full disk, an I/O error) is cut back
+/// to its last whole packet and closed with an `error` and no hash; the packets that did not reach the
+/// disk, and its later ones, are counted as lost. The first failure of an outage, and the first success
+/// after it, are reported once.
 public final class EvidenceWriter {
     public struct Limits: Sendable {
         public var perFlowPackets: Int
@@ -77,18 +85,40 @@ public final class EvidenceWriter {
         public var skippedFiles: UInt64 = 0
     }
 
-    struct OpenFile {
-        var dead: OpaquePointer
-        var dumper: OpaquePointer
-        var name: String
-        var linkType: Int32
-        var start: Int64
+    /// A file being written. A class: it holds its hasher, which cannot be copied.
+    final class OpenFile {
+        let fd: Int32
+        let name: String
+        let linkType: Int32
+        let start: Int64
+        /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
-        var bytes: UInt64 = 0
-        var order: UInt64
+        var bytes: UInt64
+        let order: UInt64
         /// The first write error: no more packets go in, and the file closes without a hash.
         var error: String?
+        /// Whole records not written yet, `pendingPackets` of them.
+        var pending: [UInt8] = []
+        var pendingPackets: UInt64 = 0
+        /// What is on disk so far.
+        var packetsOnDisk: UInt64 = 0
+        var bytesOnDisk: UInt64
+        /// SHA-256 of the bytes on disk, in the order they were written.
+        var hasher = SHA256()
+
+        init(fd: Int32, name: String, linkType: Int32, start: Int64, headerBytes: UInt64, order: UInt64) {
+            self.fd = fd
+            self.name = name
+            self.linkType = linkType
+            self.start = start
+            self.bytes = headerBytes
+            self.bytesOnDisk = headerBytes
+            self.order = order
+        }
     }
+
+    /// A file's records are written out when this many bytes wait (and at its close).
+    public static let bufferBytes = 64 * 1024
 
     /// The default cap on evidence files.
     public static let defaultMaxFiles = 65_536
@@ -124,6 +154,8 @@ public final class EvidenceWriter {
     var failing = false
     /// Why the last `open` returned false for an I/O error (nil: it did not, or for the budget).
     public private(set) var lastOpenError: String?
+    /// The pcap file header libpcap writes for each link type, made once.
+    var headers: [Int32: [UInt8]] = [:]
 
     /// The DLT to write a capture of decoder link type `t` with. Raw IP is LINKTYPE_RAW (101) in files but
     /// DLT_RAW (12 on Linux) in libpcap's API, which refuses 101 in `pcap_dump_open` and writes 12 as 101.
@@ -179,29 +211,25 @@ public final class EvidenceWriter {
         lastOpenError = nil
         guard roomForAFile(now: now) else { return (false, closed) }
         guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
-        guard
-            let dead = pcap_open_dead_with_tstamp_precision(
-                linkType, EvidenceWriter.snapLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO))
-        else {
+        guard let header = header(linkType: linkType) else {
             totalBytes -= EvidenceWriter.fileHeaderBytes
             return (false, closed)
         }
         let path = directory + "/" + name
-        guard let dumper = pcap_dump_open(dead, path) else {
-            let why = String(cString: pcap_geterr(dead))
+        // As libpcap's pcap_dump_open makes it (fopen "wb").
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            let why = "\(path): \(String(cString: strerror(errno)))"
             stats.errors &+= 1
             stats.notCreated &+= 1
             lastOpenError = "cannot be created: " + why
             onProblem("evidence \(path): cannot be created: \(why)")
-            pcap_close(dead)
             totalBytes -= EvidenceWriter.fileHeaderBytes
             return (false, closed)
         }
-        // The header sits in stdio's buffer until flushed: a full disk shows here, not in pcap_dump_open.
-        if pcap_dump_flush(dumper) != 0 {
-            let why = String(cString: strerror(errno))
-            pcap_dump_close(dumper)
-            pcap_close(dead)
+        // The header goes out now: a full disk shows here, before the alert names the file.
+        if let why = EvidenceWriter.writeAll(fd, header) {
+            Glibc.close(fd)
             unlink(path)
             totalBytes -= EvidenceWriter.fileHeaderBytes
             stats.errors &+= 1
@@ -211,12 +239,56 @@ public final class EvidenceWriter {
             return (false, closed)
         }
         opened &+= 1
-        files[serial] = OpenFile(
-            dead: dead, dumper: dumper, name: name, linkType: linkType, start: startMicros,
-            bytes: EvidenceWriter.fileHeaderBytes, order: opened)
+        let f = OpenFile(
+            fd: fd, name: name, linkType: linkType, start: startMicros, headerBytes: UInt64(header.count),
+            order: opened)
+        header.withUnsafeBytes { f.hasher.update($0) }
+        files[serial] = f
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
         return (true, closed)
+    }
+
+    /// The file header of link type `linkType`, as libpcap writes it (into memory, once per link type).
+    func header(linkType: Int32) -> [UInt8]? {
+        if let h = headers[linkType] { return h }
+        guard
+            let dead = pcap_open_dead_with_tstamp_precision(
+                linkType, EvidenceWriter.snapLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO))
+        else { return nil }
+        defer { pcap_close(dead) }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var size = 0
+        guard let stream = open_memstream(&buffer, &size) else { return nil }
+        guard let dumper = pcap_dump_fopen(dead, stream) else {
+            fclose(stream)
+            free(buffer)
+            return nil
+        }
+        pcap_dump_close(dumper)  // closes the stream: `buffer` and `size` now hold the header
+        defer { free(buffer) }
+        guard let buffer, UInt64(size) == EvidenceWriter.fileHeaderBytes else { return nil }
+        let h = Array(UnsafeRawBufferPointer(start: buffer, count: size).bindMemory(to: UInt8.self))
+        headers[linkType] = h
+        return h
+    }
+
+    /// Writes all of `bytes` to `fd`; nil when done, else why not (what did get out stays on disk).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return nil }
+            var done = 0
+            while done < b.count {
+                let n = Glibc.write(fd, base + done, b.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                if n == 0 { return "nothing could be written" }
+                done += n
+            }
+            return nil
+        }
     }
 
     /// Appends one packet of flow `serial`; returns the file when this packet reached the per-flow cap
@@ -224,7 +296,7 @@ public final class EvidenceWriter {
     public func write(
         serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
     ) -> Closed? {
-        guard var f = files[serial] else { return nil }
+        guard let f = files[serial] else { return nil }
         if f.error != nil {
             stats.lostPackets &+= 1
             return nil
@@ -235,44 +307,97 @@ public final class EvidenceWriter {
             stats.skippedPackets &+= 1
             return nil
         }
-        var header = pcap_pkthdr()
+        // pcap's record header as pcap_dump writes it: seconds and microseconds as 32-bit values, the
+        // captured and the original length, in the host's byte order.
         let secs = timestampMicros >= 0 ? timestampMicros / 1_000_000 : (timestampMicros - 999_999) / 1_000_000
-        header.ts.tv_sec = Int(secs)
-        header.ts.tv_usec = Int(timestampMicros - secs * 1_000_000)
-        header.caplen = UInt32(caplen)
-        header.len = UInt32(clamping: max(wireLength, caplen))
-        pcap_dump(
-            UnsafeMutablePointer<UInt8>(f.dumper), &header, base.assumingMemoryBound(to: UInt8.self))
-        if pcap_dump_flush(f.dumper) != 0 {
-            let why = String(cString: strerror(errno))
-            totalBytes -= min(totalBytes, need)
-            f.error = "write failed after \(f.packets) packets: \(why)"
-            stats.lostPackets &+= 1
-            files[serial] = f
-            outage("evidence \(directory)/\(f.name): \(why)")
-            return nil
-        }
-        if failing {
-            failing = false
-            onProblem("evidence \(directory): writing again; \(stats.incomplete) files incomplete so far")
-        }
+        let record: (Int32, Int32, UInt32, UInt32) = (
+            Int32(truncatingIfNeeded: secs), Int32(truncatingIfNeeded: timestampMicros - secs * 1_000_000),
+            UInt32(caplen), UInt32(clamping: max(wireLength, caplen))
+        )
+        withUnsafeBytes(of: record) { f.pending.append(contentsOf: $0) }
+        f.pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: caplen))
+        f.pendingPackets &+= 1
         f.packets &+= 1
         f.bytes &+= need
         stats.packets &+= 1
         stats.bytes &+= need
-        files[serial] = f
-        if f.packets >= UInt64(max(1, limits.perFlowPackets)) { return close(serial: serial, reason: .packetCap) }
+        if f.pending.count >= EvidenceWriter.bufferBytes { flush(f) }
+        if f.error == nil && f.packets >= UInt64(max(1, limits.perFlowPackets)) {
+            return close(serial: serial, reason: .packetCap)
+        }
         return nil
     }
 
-    /// Closes the file of flow `serial` (if one is open) and hashes it, if it holds every packet written.
+    /// Writes a file's waiting records. When only part of them gets out, the file is cut back to its last
+    /// whole packet, and the packets that did not reach the disk are no longer counted as written.
+    func flush(_ f: OpenFile) {
+        guard f.error == nil, !f.pending.isEmpty else { return }
+        var done = 0
+        var failure: String?
+        f.pending.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return }
+            while done < b.count {
+                let n = Glibc.write(f.fd, base + done, b.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                if n == 0 {
+                    failure = "nothing could be written"
+                    return
+                }
+                done += n
+            }
+        }
+        guard let why = failure else {
+            f.pending.withUnsafeBytes { f.hasher.update($0) }
+            f.packetsOnDisk &+= f.pendingPackets
+            f.bytesOnDisk &+= UInt64(f.pending.count)
+            f.pending.removeAll(keepingCapacity: false)
+            f.pendingPackets = 0
+            if failing {
+                failing = false
+                onProblem("evidence \(directory): writing again; \(stats.incomplete) files incomplete so far")
+            }
+            return
+        }
+        // The whole records among the `done` bytes that got out.
+        var whole = 0
+        var wholePackets: UInt64 = 0
+        f.pending.withUnsafeBytes { b in
+            while whole + 16 <= done {
+                let caplen = Int(b.loadUnaligned(fromByteOffset: whole + 8, as: UInt32.self))
+                guard whole + 16 + caplen <= done else { break }
+                whole += 16 + caplen
+                wholePackets &+= 1
+            }
+        }
+        _ = ftruncate(f.fd, off_t(f.bytesOnDisk + UInt64(whole)))
+        let lostPackets = f.pendingPackets - wholePackets
+        let lostBytes = UInt64(f.pending.count - whole)
+        f.packetsOnDisk &+= wholePackets
+        f.bytesOnDisk &+= UInt64(whole)
+        f.packets -= lostPackets
+        f.bytes -= lostBytes
+        stats.packets -= min(stats.packets, lostPackets)
+        stats.bytes -= min(stats.bytes, lostBytes)
+        stats.lostPackets &+= lostPackets
+        totalBytes -= min(totalBytes, lostBytes)
+        f.pending = []
+        f.pendingPackets = 0
+        f.error = "write failed after \(f.packets) packets: \(why)"
+        outage("evidence \(directory)/\(f.name): \(why)")
+    }
+
+    /// Closes the file of flow `serial` (if one is open); its hash is that of every byte written, given
+    /// only when the file holds them all.
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
-        guard var f = files.removeValue(forKey: serial) else { return nil }
-        if f.error == nil && pcap_dump_flush(f.dumper) != 0 {
+        guard let f = files.removeValue(forKey: serial) else { return nil }
+        flush(f)
+        if Glibc.close(f.fd) != 0 && f.error == nil {
             f.error = "write failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
-        pcap_dump_close(f.dumper)
-        pcap_close(f.dead)
         let path = directory + "/" + f.name
         var st = stat()
         var size = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
@@ -280,7 +405,7 @@ public final class EvidenceWriter {
             f.error = "the file holds \(size) bytes of the \(f.bytes) written"
         }
         if f.error != nil && size > f.bytes && truncate(path, off_t(f.bytes)) == 0 {
-            // What a failed write left after the last whole packet (stdio may write it at the close).
+            // More than the whole packets (a write that failed part-way and could not be cut back).
             size = f.bytes
         }
         if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
@@ -292,14 +417,11 @@ public final class EvidenceWriter {
                 serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: nil, reason: reason,
                 error: error)
         }
-        let digest = EvidenceWriter.sha256(ofFile: path)
-        if digest == nil {
-            stats.errors &+= 1
-            onProblem("evidence \(path): cannot be read back to hash it")
-        }
+        var hasher = SHA256()
+        swap(&hasher, &f.hasher)
+        let digest = SHA256.hex(hasher.finalize())
         return Closed(
-            serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason,
-            error: digest == nil ? "cannot be read back to hash it" : nil)
+            serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil)
     }
 
     /// The first failure of an outage goes to `onProblem`; the rest are only counted.

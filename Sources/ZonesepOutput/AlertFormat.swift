@@ -1,12 +1,19 @@
 import ZonesepCore
 
 /// Renders alerts as DESIGN.md's JSON record, as a line for a person, and as the human message both carry.
+///
+/// A scan or a flood raises an alert for every new flow, so the JSON record and the message are written
+/// straight into bytes, with each zone's name and label prepared once per map (`ZoneTexts`).
+///
+/// The policy and the prepared names live in one object: a record's renderings each hold the format, and a
+/// copy of a policy is a score of reference counts.
 public struct AlertFormat: Sendable {
-    public let policy: Policy
+    let texts: ZoneTexts
+    public var policy: Policy { texts.policy }
 
-    public init(policy: Policy) { self.policy = policy }
+    public init(policy: Policy) { texts = ZoneTexts(policy: policy) }
 
-    var map: ZoneMap { policy.zoneMap }
+    var map: ZoneMap { texts.policy.zoneMap }
 
     /// `tcp/445`, `udp/53`, `icmp`: the responder's service as the rules name it.
     public func service(_ a: Alert) -> String {
@@ -18,37 +25,64 @@ public struct AlertFormat: Sendable {
     /// Names from zones.conf are shown with control characters escaped (`VisibleText`): a label holding a
     /// newline cannot forge a line in the text output or a syslog message.
     public func message(_ a: Alert) -> String {
-        let from = "\(VisibleText.escape(map.label(of: a.srcZone))) \(a.srcIP)"
-        let to = "\(VisibleText.escape(map.label(of: a.destZone))) \(a.destIP)"
-        let head = "\(from) → \(to) \(service(a))"
+        var out: [UInt8] = []
+        out.reserveCapacity(192)
+        appendMessage(a, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `message(a)` to `out`.
+    public func appendMessage(_ a: Alert, to out: inout [UInt8]) {
+        texts.appendLabel(a.srcZone, to: &out)
+        out.append(UInt8(ascii: " "))
+        a.srcIP.append(to: &out)
+        out.append(contentsOf: [UInt8(ascii: " "), 0xE2, 0x86, 0x92, UInt8(ascii: " ")])  // " → "
+        texts.appendLabel(a.destZone, to: &out)
+        out.append(UInt8(ascii: " "))
+        a.destIP.append(to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: ProtocolName.of(a.proto).utf8)
+        if let port = a.destPort {
+            out.append(UInt8(ascii: "/"))
+            JSONObject.appendInteger(port, to: &out)
+        }
+        func tail(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
         switch a.rule {
         case .conduitMACMismatch:
-            let c = a.verdict.conduit
-            if c >= 0 && c < policy.config.conduits.count {
-                let conduit = policy.config.conduits[c]
-                var expected: [String] = []
-                if let m = conduit.fromMAC { expected.append("initiator \(m)") }
-                if let m = conduit.toMAC { expected.append("responder \(m)") }
-                let seen = [a.srcMAC.map { "initiator \($0)" }, a.destMAC.map { "responder \($0)" }]
-                    .compactMap { $0 }.joined(separator: ", ")
-                let name = VisibleText.escape(conduit.name)
-                return "\(head) matches conduit '\(name)' but its MAC address differs (expected "
-                    + "\(expected.joined(separator: ", ")); seen \(seen))"
-            }
-            return "\(head) matches a conduit but its MAC address differs"
+            out.append(contentsOf: conduitMismatchTail(a).utf8)
         case .mynumberIsolation:
-            return "\(head): no conduit allows this flow to or from the mynumber zone"
+            tail(": no conduit allows this flow to or from the mynumber zone")
         case .sanitisationBypass:
-            return "\(head) matches no sanitisation path"
+            tail(" matches no sanitisation path")
         case .lgwanExternal:
-            return "\(head): the LGWAN zone must not reach an external address"
+            tail(": the LGWAN zone must not reach an external address")
         case .securityCloudBypass:
-            return "\(head) bypasses the security cloud (no gateway, no valid exception)"
+            tail(" bypasses the security cloud (no gateway, no valid exception)")
         case .unzonedHost:
-            let who = [a.srcZone == .unzoned ? "\(a.srcIP)" : nil, a.destZone == .unzoned ? "\(a.destIP)" : nil]
-                .compactMap { $0 }.joined(separator: " and ")
-            return "\(head): \(who) belongs to no zone"
+            tail(": ")
+            if a.srcZone == .unzoned { a.srcIP.append(to: &out) }
+            if a.srcZone == .unzoned && a.destZone == .unzoned { tail(" and ") }
+            if a.destZone == .unzoned { a.destIP.append(to: &out) }
+            tail(" belongs to no zone")
         }
+    }
+
+    /// What a `conduit-mac-mismatch` message says after its head: the conduit, and the MACs it expected
+    /// and saw.
+    func conduitMismatchTail(_ a: Alert) -> String {
+        let c = a.verdict.conduit
+        guard c >= 0 && c < policy.config.conduits.count else {
+            return " matches a conduit but its MAC address differs"
+        }
+        let conduit = policy.config.conduits[c]
+        var expected: [String] = []
+        if let m = conduit.fromMAC { expected.append("initiator \(m)") }
+        if let m = conduit.toMAC { expected.append("responder \(m)") }
+        let seen = [a.srcMAC.map { "initiator \($0)" }, a.destMAC.map { "responder \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        let name = VisibleText.escape(conduit.name)
+        return " matches conduit '\(name)' but its MAC address differs (expected "
+            + "\(expected.joined(separator: ", ")); seen \(seen))"
     }
 
     /// Community ID v1 of the alert's flow.
@@ -58,29 +92,67 @@ public struct AlertFormat: Sendable {
             icmpType: a.icmpType, icmpCode: a.icmpCode)
     }
 
+    /// Appends the alert's Community ID to `out` as a JSON string.
+    public func appendFlowID(_ a: Alert, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        CommunityID.append(
+            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+            icmpType: a.icmpType, icmpCode: a.icmpCode, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
     /// One JSON Lines record (no trailing newline), fields in DESIGN.md's order.
     public func json(_ a: Alert) -> String {
-        var o = JSONObject()
-        o.add("timestamp", Timestamp.rfc3339(a.timestampMicros))
-        o.add("event_type", "alert")
-        o.add("rule", a.rule.name)
-        o.add("severity", a.rule.severity.rawValue)
-        o.add("proto", ProtocolName.of(a.proto))
-        o.add("src_ip", a.srcIP.description)
-        o.add("src_port", a.srcPort)
-        o.add("dest_ip", a.destIP.description)
-        o.add("dest_port", a.destPort)
-        o.add("src_zone", map.name(of: a.srcZone))
-        o.add("dest_zone", map.name(of: a.destZone))
-        o.add("initiator", a.initiator.name)
-        o.addRaw("vlan", JSONObject.array(a.vlans.map { "\($0)" }))
-        if !a.tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(a.tunnels)) }
-        o.add("src_mac", a.srcMAC?.description)
-        o.add("dest_mac", a.destMAC?.description)
-        o.add("flow_id", flowID(a))
-        o.add("sensor", policy.config.sensor)
-        o.add("message", message(a))
-        return o.json
+        var j = openJSON(a)
+        j.raw("}")
+        return j.string
+    }
+
+    /// The alert record without its closing brace, for a stage that adds fields at its end (evidence).
+    public func openJSON(_ a: Alert) -> JSONBytes {
+        var j = JSONBytes(capacity: 768)
+        j.raw("{\"timestamp\":")
+        j.timestamp(a.timestampMicros)
+        j.raw(",\"event_type\":\"alert\",\"rule\":")
+        j.string(a.rule.name)
+        j.raw(",\"severity\":")
+        j.string(a.rule.severity.rawValue)
+        j.raw(",\"proto\":")
+        j.string(ProtocolName.of(a.proto))
+        j.raw(",\"src_ip\":")
+        j.address(a.srcIP)
+        j.raw(",\"src_port\":")
+        j.integer(a.srcPort)
+        j.raw(",\"dest_ip\":")
+        j.address(a.destIP)
+        j.raw(",\"dest_port\":")
+        j.integer(a.destPort)
+        j.raw(",\"src_zone\":")
+        texts.appendNameJSON(a.srcZone, to: &j.bytes)
+        j.raw(",\"dest_zone\":")
+        texts.appendNameJSON(a.destZone, to: &j.bytes)
+        j.raw(",\"initiator\":")
+        j.string(a.initiator.name)
+        j.raw(",\"vlan\":")
+        j.integers(a.vlans)
+        if !a.tunnels.isEmpty {
+            j.raw(",\"tunnel\":")
+            j.bytes.append(contentsOf: AlertFormat.tunnelJSON(a.tunnels).utf8)
+        }
+        j.raw(",\"src_mac\":")
+        j.mac(a.srcMAC)
+        j.raw(",\"dest_mac\":")
+        j.mac(a.destMAC)
+        j.raw(",\"flow_id\":")
+        appendFlowID(a, to: &j.bytes)
+        j.raw(",\"sensor\":")
+        j.raw(texts.sensorJSON)
+        j.raw(",\"message\":")
+        var message: [UInt8] = []
+        message.reserveCapacity(192)
+        appendMessage(a, to: &message)
+        message.withUnsafeBufferPointer { j.string(utf8: $0) }
+        return j
     }
 
     /// One line for a terminal: time, severity, rule, then the message.

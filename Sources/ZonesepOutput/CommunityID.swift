@@ -4,24 +4,66 @@ import ZonesepCrypto
 /// Community ID v1 (corelight/community-id-spec): the flow hash Zeek and Suricata also write, so a SIEM
 /// can join zonesep's alerts with theirs.
 public enum CommunityID {
-    /// ICMP message types and the type a reply would have: such a flow is two-way and ordered like ports.
-    static let icmpv4Pairs: [UInt8: UInt8] = [8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17]
-    static let icmpv6Pairs: [UInt8: UInt8] = [
-        128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 144: 145, 145: 144,
-    ]
+    /// The reply type of an ICMP message type that has one (such a flow is two-way and ordered like
+    /// ports), else nil.
+    @inlinable
+    static func icmpv4Reply(_ t: UInt8) -> UInt8? {
+        switch t {
+        case 8: return 0
+        case 0: return 8
+        case 13: return 14
+        case 14: return 13
+        case 15: return 16
+        case 16: return 15
+        case 10: return 9
+        case 9: return 10
+        case 17: return 18
+        case 18: return 17
+        default: return nil
+        }
+    }
+
+    @inlinable
+    static func icmpv6Reply(_ t: UInt8) -> UInt8? {
+        switch t {
+        case 128: return 129
+        case 129: return 128
+        case 133: return 134
+        case 134: return 133
+        case 135: return 136
+        case 136: return 135
+        case 130: return 131
+        case 131: return 130
+        case 144: return 145
+        case 145: return 144
+        default: return nil
+        }
+    }
 
     /// The `1:<base64>` id of a flow, given as seen from its initiator.
     public static func compute(
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
         icmpCode: UInt8, seed: UInt16 = 0
     ) -> String {
+        var out: [UInt8] = []
+        append(
+            src: src, dst: dst, proto: proto, srcPort: srcPort, dstPort: dstPort, icmpType: icmpType,
+            icmpCode: icmpCode, seed: seed, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the `1:<base64>` id to `out`: the hashed tuple is laid out in a buffer on the stack and
+    /// encoded straight into the record (building it in arrays cost more than the hash itself).
+    public static func append(
+        src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
+        icmpCode: UInt8, seed: UInt16 = 0, to out: inout [UInt8]
+    ) {
         var sp: UInt16 = srcPort ?? 0
         var dp: UInt16 = dstPort ?? 0
         var oneWay = false
         if proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6 {
-            let pairs = proto == IPProtocolNumber.icmp ? icmpv4Pairs : icmpv6Pairs
             sp = UInt16(icmpType)
-            if let reply = pairs[icmpType] {
+            if let reply = proto == IPProtocolNumber.icmp ? icmpv4Reply(icmpType) : icmpv6Reply(icmpType) {
                 dp = UInt16(reply)
             } else {
                 dp = UInt16(icmpCode)
@@ -34,16 +76,42 @@ public enum CommunityID {
             swap(&a, &b)
             swap(&sp, &dp)
         }
-        func bytes(_ x: IPAddress) -> [UInt8] {
-            if x.isIPv4 { return (0..<4).reversed().map { UInt8(truncatingIfNeeded: x.v4 >> (UInt32($0) * 8)) } }
-            return (0..<16).reversed().map { UInt8(truncatingIfNeeded: x.rawValue >> (UInt128($0) * 8)) }
-        }
-        var input: [UInt8] = [UInt8(seed >> 8), UInt8(seed & 0xff)]
-        input += bytes(a) + bytes(b) + [proto, 0]
         let hasPorts =
             proto == IPProtocolNumber.tcp || proto == IPProtocolNumber.udp || proto == IPProtocolNumber.icmp
             || proto == IPProtocolNumber.icmpv6 || proto == 132
-        if hasPorts { input += [UInt8(sp >> 8), UInt8(sp & 0xff), UInt8(dp >> 8), UInt8(dp & 0xff)] }
-        return "1:" + Base64.encode(SHA1.digest(input))
+        // seed (2) + two addresses (up to 32) + protocol and padding (2) + ports (4): at most 40 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { input in
+            var n = 0
+            func put(_ v: UInt8) {
+                input[n] = v
+                n += 1
+            }
+            func put(_ x: IPAddress) {
+                let count = x.isIPv4 ? 4 : 16
+                for i in stride(from: count - 1, through: 0, by: -1) {
+                    put(UInt8(truncatingIfNeeded: x.rawValue >> UInt128(i * 8)))
+                }
+            }
+            put(UInt8(seed >> 8))
+            put(UInt8(seed & 0xff))
+            put(a)
+            put(b)
+            put(proto)
+            put(0)
+            if hasPorts {
+                put(UInt8(sp >> 8))
+                put(UInt8(sp & 0xff))
+                put(UInt8(dp >> 8))
+                put(UInt8(dp & 0xff))
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA1.byteCount) { digest in
+                SHA1.digest(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]),
+                    into: UnsafeMutableRawBufferPointer(digest))
+                out.append(UInt8(ascii: "1"))
+                out.append(UInt8(ascii: ":"))
+                Base64.append(UnsafeRawBufferPointer(digest), to: &out)
+            }
+        }
     }
 }

@@ -92,18 +92,20 @@ public struct JSONObject {
         var s = s
         // Over the contiguous UTF-8 with plain indices: the string's own iterator and a state machine cost
         // some 30 instructions a byte, and every alert's message passes through here.
-        return s.withUTF8 { b in
-            var i = 0
-            while i < b.count {
-                let c = b[i]
-                if c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f { return true }
-                if c == 0xe2 && i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xa8 || b[i + 2] == 0xa9) {
-                    return true
-                }
-                i += 1
+        return s.withUTF8 { needsEscaping($0) }
+    }
+
+    static func needsEscaping(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f { return true }
+            if c == 0xe2 && i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xa8 || b[i + 2] == 0xa9) {
+                return true
             }
-            return false
+            i += 1
         }
+        return false
     }
 
     static func appendString(_ s: String, to out: inout [UInt8]) {

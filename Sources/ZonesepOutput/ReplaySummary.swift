@@ -124,33 +124,9 @@ public struct ReplaySummary: Sendable {
         m.addRaw("packets", JSONObject.array(packetCells))
         m.addRaw("flows", JSONObject.array(flowCells))
         o.addRaw("matrix", m.json)
-        let format = AlertFormat(policy: policy)
-        o.addRaw(
-            "violations",
-            JSONObject.array(
-                violations.map { v in
-                    var x = JSONObject()
-                    x.add("flow_id", format.flowID(v.alert))
-                    x.add("rule", v.alert.rule.name)
-                    x.add("proto", ProtocolName.of(v.alert.proto))
-                    x.add("src_ip", v.alert.srcIP.description)
-                    x.add("src_port", v.alert.srcPort)
-                    x.add("dest_ip", v.alert.destIP.description)
-                    x.add("dest_port", v.alert.destPort)
-                    x.add("first_seen", Timestamp.rfc3339(v.firstSeenMicros))
-                    x.add("last_seen", Timestamp.rfc3339(v.lastSeenMicros))
-                    x.add("packets", v.packets)
-                    x.add("bytes", v.bytes)
-                    x.add("end", v.end.name)
-                    if let file = v.evidenceFile {
-                        var e = JSONObject()
-                        e.add("path", file)
-                        e.add("sha256", v.evidenceSHA256)
-                        x.addRaw("evidence", e.json)
-                    }
-                    return x.json
-                }))
+        o.addRaw("violations", violationsJSON())
         o.add("violations_omitted", violationsOmitted)
+        let format = AlertFormat(policy: policy)
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
         o.add("host_findings_omitted", hostFindingsOmitted)
         o.addRaw("declarations", JSONObject.array(declarations.map { declarationJSON($0) }))
@@ -168,6 +144,50 @@ public struct ReplaySummary: Sendable {
                     return x.json
                 }))
         return o.json
+    }
+
+    /// The `violations` array, written straight into bytes: a scan leaves tens of thousands of entries.
+    func violationsJSON() -> String {
+        let format = AlertFormat(policy: policy)
+        var j = JSONBytes(capacity: 64 + violations.count * 400)
+        j.raw("[")
+        for (i, v) in violations.enumerated() {
+            let a = v.alert
+            j.raw(i == 0 ? "{\"flow_id\":" : ",{\"flow_id\":")
+            format.appendFlowID(a, to: &j.bytes)
+            j.raw(",\"rule\":")
+            j.string(a.rule.name)
+            j.raw(",\"proto\":")
+            j.string(ProtocolName.of(a.proto))
+            j.raw(",\"src_ip\":")
+            j.address(a.srcIP)
+            j.raw(",\"src_port\":")
+            j.integer(a.srcPort)
+            j.raw(",\"dest_ip\":")
+            j.address(a.destIP)
+            j.raw(",\"dest_port\":")
+            j.integer(a.destPort)
+            j.raw(",\"first_seen\":")
+            j.timestamp(v.firstSeenMicros)
+            j.raw(",\"last_seen\":")
+            j.timestamp(v.lastSeenMicros)
+            j.raw(",\"packets\":")
+            j.integer(v.packets)
+            j.raw(",\"bytes\":")
+            j.integer(v.bytes)
+            j.raw(",\"end\":")
+            j.string(v.end.name)
+            if let file = v.evidenceFile {
+                j.raw(",\"evidence\":{\"path\":")
+                j.string(file)
+                j.raw(",\"sha256\":")
+                j.string(v.evidenceSHA256)
+                j.raw("}")
+            }
+            j.raw("}")
+        }
+        j.raw("]")
+        return j.string
     }
 
     /// One entry of `declarations`: an exception also has `expires`, `expiring`, `expired` and

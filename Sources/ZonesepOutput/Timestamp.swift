@@ -47,6 +47,51 @@ public enum Timestamp {
         }
     }
 
+    /// Appends `rfc3339(micros)` to `out`; years 0-9999 digit by digit, with no `String` made.
+    public static func append(_ micros: Int64, to out: inout [UInt8]) {
+        var secs = micros / 1_000_000
+        var frac = micros % 1_000_000
+        if frac < 0 {
+            frac += 1_000_000
+            secs -= 1
+        }
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civil(fromDays: days)
+        guard (0...9999).contains(y) else {
+            out.append(contentsOf: rfc3339(micros).utf8)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
+            func put(_ v: Int64, _ width: Int, at start: Int) {
+                var v = v
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    b[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0)
+            b[4] = UInt8(ascii: "-")
+            put(m, 2, at: 5)
+            b[7] = UInt8(ascii: "-")
+            put(d, 2, at: 8)
+            b[10] = UInt8(ascii: "T")
+            put(rem / 3600, 2, at: 11)
+            b[13] = UInt8(ascii: ":")
+            put(rem / 60 % 60, 2, at: 14)
+            b[16] = UInt8(ascii: ":")
+            put(rem % 60, 2, at: 17)
+            b[19] = UInt8(ascii: ".")
+            put(frac, 6, at: 20)
+            b[26] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
+    }
+
     /// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's civil_from_days).
     public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468

@@ -1,3 +1,4 @@
+import CPcap
 import Foundation
 import XCTest
 
@@ -249,5 +250,53 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertThrowsError(
             try EvidenceWriter(directory: dir + "/a/b", limits: .init(perFlowPackets: 1, maxBytes: 0))
         ) { XCTAssertTrue("\($0)".contains("cannot create"), "\($0)") }
+    }
+
+    /// The writer writes its own records (buffered, hashed as they go out): its files must be byte for
+    /// byte what libpcap's `pcap_dump` writes for the same packets, for Ethernet and raw IP, with
+    /// timestamps before 1970 and past 2038, snapped lengths and packets longer than the snapshot length.
+    func testFilesAreWhatLibpcapsDumperWrites() throws {
+        let cases: [(link: Int32, times: [Int64])] = [
+            (1, [t0, t0 + 1, t0 + 999_999, -1, -1_000_001, 3_000_000_000_000_000]),
+            (EvidenceWriter.dataLink(for: .raw), [t0, t0 + 5]),
+        ]
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        for (k, c) in cases.enumerated() {
+            let id = UInt64(k + 1)
+            let file = name(t0 + Int64(k), "dump\(k)")
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0, linkType: c.link, now: t0).ok)
+            let reference = dir + "/reference\(k).pcap"
+            let dead = try XCTUnwrap(
+                pcap_open_dead_with_tstamp_precision(c.link, 262_144, UInt32(PCAP_TSTAMP_PRECISION_MICRO)))
+            let dumper = try XCTUnwrap(pcap_dump_open(dead, reference))
+            var packets: [(Int64, [UInt8], Int)] = []
+            for (n, t) in c.times.enumerated() {
+                packets.append((t, frame(UInt8(k), UInt8(n), length: 60 + n * 100), 1514))
+            }
+            packets.append((t0 + 9, [UInt8](repeating: 0xab, count: 262_144 + 10), 262_144 + 10))  // over the snaplen
+            packets.append((t0 + 10, [UInt8](repeating: 0xcd, count: 70_000), 70_000))  // over the buffer
+            for (t, bytes, wire) in packets {
+                bytes.withUnsafeBytes {
+                    XCTAssertNil(w.write(serial: id, timestampMicros: t, bytes: $0, wireLength: wire, linkType: c.link))
+                }
+                let secs = t >= 0 ? t / 1_000_000 : (t - 999_999) / 1_000_000
+                var h = pcap_pkthdr()
+                h.ts.tv_sec = Int(secs)
+                h.ts.tv_usec = Int(t - secs * 1_000_000)
+                h.caplen = UInt32(min(bytes.count, 262_144))
+                h.len = UInt32(wire)
+                bytes.withUnsafeBufferPointer { pcap_dump(UnsafeMutablePointer<UInt8>(dumper), &h, $0.baseAddress) }
+            }
+            pcap_dump_close(dumper)
+            pcap_close(dead)
+            let closed = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
+            XCTAssertNil(closed.error)
+            let ours = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+            let theirs = try Data(contentsOf: URL(fileURLWithPath: reference))
+            XCTAssertEqual(ours, theirs, "link type \(c.link)")
+            XCTAssertEqual(closed.bytes, UInt64(theirs.count))
+            XCTAssertEqual(closed.packets, UInt64(packets.count))
+            XCTAssertEqual(closed.sha256, try sha256sum(file))
+        }
     }
 }

@@ -29,6 +29,25 @@ public struct IPAddress: Hashable, Comparable, Sendable {
     }
 }
 
+extension IPAddress {
+    /// Appends the address's text (`description`) to `out`: IPv4 digit by digit, with no `String` made;
+    /// records write two addresses each.
+    public func append(to out: inout [UInt8]) {
+        guard isIPv4 else {
+            out.append(contentsOf: description.utf8)
+            return
+        }
+        let v = v4
+        for shift in stride(from: 24, through: 0, by: -8) {
+            let octet = Int(v >> UInt32(shift) & 0xff)
+            if octet >= 100 { out.append(UInt8(ascii: "0") &+ UInt8(octet / 100)) }
+            if octet >= 10 { out.append(UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)) }
+            out.append(UInt8(ascii: "0") &+ UInt8(octet % 10))
+            if shift > 0 { out.append(UInt8(ascii: ".")) }
+        }
+    }
+}
+
 extension IPAddress: CustomStringConvertible {
     /// Dotted quad for IPv4; RFC 5952 text (lower case, longest zero run compressed) for IPv6.
     public var description: String {

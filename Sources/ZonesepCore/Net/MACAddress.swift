@@ -15,6 +15,19 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         self.init(rawValue: v)
     }
 
+    /// Appends `description` to `out`, with no `String` made.
+    public func append(to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { hex in
+            for i in 0..<6 {
+                let b = Int(truncatingIfNeeded: rawValue >> (UInt64(5 - i) * 8) & 0xff)
+                out.append(hex[b >> 4])
+                out.append(hex[b & 0xf])
+                if i < 5 { out.append(UInt8(ascii: ":")) }
+            }
+        }
+    }
+
     /// `02:00:00:20:03:04`, written byte by byte: every alert carries two (mapping each byte through
     /// `String(_:radix:)` and joining cost some 6,000 instructions an address).
     public var description: String {

@@ -7,7 +7,8 @@
 public enum VisibleText {
     /// `text` with control and layout characters escaped; the same string when there are none.
     public static func escape(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var t = text
+        guard t.withUTF8({ mayNeedEscape($0) }), text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for u in text.unicodeScalars {
             guard needsEscape(u) else {
@@ -24,6 +25,27 @@ public enum VisibleText {
             out.append(contentsOf: escaped.unicodeScalars)
         }
         return String(out)
+    }
+
+    /// Whether UTF-8 `b` may hold a character `needsEscape` names, by its bytes (C0 and DEL; C2 80-9F,
+    /// the C1 controls; D8 9C; E2 80 and E2 81, the block of the separators and direction controls): one
+    /// pass with no decoding, so the text of every alert is checked cheaply. False means none is there.
+    @inlinable
+    public static func mayNeedEscape(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x20 || c == 0x7F { return true }
+            if c == 0xC2 || c == 0xD8 || c == 0xE2 {
+                let next: UInt8 = i + 1 < n ? b[i + 1] : 0
+                if c == 0xC2 && next >= 0x80 && next <= 0x9F { return true }
+                if c == 0xD8 && next == 0x9C { return true }
+                if c == 0xE2 && (next == 0x80 || next == 0x81) { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// C0 and C1 controls and DEL; the Unicode line and paragraph separators; the bidirectional

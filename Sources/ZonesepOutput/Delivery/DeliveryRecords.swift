@@ -10,11 +10,15 @@ public struct DeliveryRecords: Sendable {
     /// The alert record with its evidence file name added last (null when no file could be kept), and
     /// `evidence_error` when the file could not be made for an I/O error (a full disk).
     public func alertJSON(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> String {
-        var json = format.json(a)
-        json.removeLast()
-        json += ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null")
-        if let e = evidenceError { json += ",\"evidence_error\":" + JSONObject.string(e) }
-        return json + "}"
+        var j = format.openJSON(a)
+        j.raw(",\"evidence\":")
+        j.string(evidence)
+        if let e = evidenceError {
+            j.raw(",\"evidence_error\":")
+            j.string(e)
+        }
+        j.raw("}")
+        return j.string
     }
 
     // MARK: alert_update

@@ -6,14 +6,15 @@ import ZonesepCore
 /// The fields are the alert's flow fields, initiator first, then the flow's life and both directions'
 /// counters, its verdict and the declaration that allowed it.
 public struct FlowRecordFormat: Sendable {
-    public let policy: Policy
+    let texts: ZoneTexts
+    public var policy: Policy { texts.policy }
 
-    public init(policy: Policy) { self.policy = policy }
+    public init(policy: Policy) { texts = ZoneTexts(policy: policy) }
 
     /// One JSON Lines record (no trailing newline) for a flow that ended for `end`; `tunnels`, for a flow
-    /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`).
+    /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`). Written straight
+    /// into bytes like an alert: a sensor writes one for every flow.
     public func json(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = []) -> String {
-        let map = policy.zoneMap
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
         let a = e.initiatorIsA
@@ -23,46 +24,74 @@ public struct FlowRecordFormat: Sendable {
         let dstPort: UInt16? = ports ? (a ? k.portB : k.portA) : nil
         // The key keeps the outermost and innermost of the flow's own tags (and the VNI flag above the count).
         let vlanCount = Int(k.vlanCount)
-        let vlans = [UInt16(k.vlans >> 12 & 0xfff), UInt16(k.vlans & 0xfff)].prefix(vlanCount)
 
-        var o = JSONObject()
-        o.add("timestamp", Timestamp.rfc3339(e.lastSeen))
-        o.add("event_type", "flow")
-        o.add("proto", ProtocolName.of(k.proto))
-        o.add("src_ip", src.description)
-        o.add("src_port", srcPort)
-        o.add("dest_ip", dst.description)
-        o.add("dest_port", dstPort)
-        o.add("src_zone", map.name(of: e.initiatorZone))
-        o.add("dest_zone", map.name(of: e.responderZone))
-        o.add("initiator", e.method.name)
-        o.addRaw("vlan", JSONObject.array(vlans.map { "\($0)" }))
-        if !tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(tunnels)) }
-        o.add("src_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB).description : nil)
-        o.add("dest_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA).description : nil)
-        o.add(
-            "flow_id",
-            CommunityID.compute(
-                src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
-                icmpCode: e.icmpCode))
-        o.add("sensor", policy.config.sensor)
-        o.add("start", Timestamp.rfc3339(e.firstSeen))
-        o.add("end", Timestamp.rfc3339(e.lastSeen))
-        o.add("end_reason", end.name)
-        o.add("packets_toserver", a ? e.packetsAB : e.packetsBA)
-        o.add("packets_toclient", a ? e.packetsBA : e.packetsAB)
-        o.add("bytes_toserver", a ? e.bytesAB : e.bytesBA)
-        o.add("bytes_toclient", a ? e.bytesBA : e.bytesAB)
-        o.add("verdict", e.verdict?.name)
-        if let d = allowedBy(e) {
-            var x = JSONObject()
-            x.add("type", d.kind.name)
-            x.add("name", d.name)
-            o.addRaw("allowed_by", x.json)
-        } else {
-            o.addRaw("allowed_by", "null")
+        var j = JSONBytes(capacity: 768)
+        j.raw("{\"timestamp\":")
+        j.timestamp(e.lastSeen)
+        j.raw(",\"event_type\":\"flow\",\"proto\":")
+        j.string(ProtocolName.of(k.proto))
+        j.raw(",\"src_ip\":")
+        j.address(src)
+        j.raw(",\"src_port\":")
+        j.integer(srcPort)
+        j.raw(",\"dest_ip\":")
+        j.address(dst)
+        j.raw(",\"dest_port\":")
+        j.integer(dstPort)
+        j.raw(",\"src_zone\":")
+        texts.appendNameJSON(e.initiatorZone, to: &j.bytes)
+        j.raw(",\"dest_zone\":")
+        texts.appendNameJSON(e.responderZone, to: &j.bytes)
+        j.raw(",\"initiator\":")
+        j.string(e.method.name)
+        j.raw(",\"vlan\":[")
+        if vlanCount >= 1 { j.integer(UInt16(k.vlans >> 12 & 0xfff)) }
+        if vlanCount >= 2 {
+            j.raw(",")
+            j.integer(UInt16(k.vlans & 0xfff))
         }
-        return o.json
+        j.raw("]")
+        if !tunnels.isEmpty {
+            j.raw(",\"tunnel\":")
+            j.bytes.append(contentsOf: AlertFormat.tunnelJSON(tunnels).utf8)
+        }
+        j.raw(",\"src_mac\":")
+        j.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB) : nil)
+        j.raw(",\"dest_mac\":")
+        j.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA) : nil)
+        j.raw(",\"flow_id\":\"")
+        CommunityID.append(
+            src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
+            icmpCode: e.icmpCode, to: &j.bytes)
+        j.raw("\",\"sensor\":")
+        j.raw(texts.sensorJSON)
+        j.raw(",\"start\":")
+        j.timestamp(e.firstSeen)
+        j.raw(",\"end\":")
+        j.timestamp(e.lastSeen)
+        j.raw(",\"end_reason\":")
+        j.string(end.name)
+        j.raw(",\"packets_toserver\":")
+        j.integer(a ? e.packetsAB : e.packetsBA)
+        j.raw(",\"packets_toclient\":")
+        j.integer(a ? e.packetsBA : e.packetsAB)
+        j.raw(",\"bytes_toserver\":")
+        j.integer(a ? e.bytesAB : e.bytesBA)
+        j.raw(",\"bytes_toclient\":")
+        j.integer(a ? e.bytesBA : e.bytesAB)
+        j.raw(",\"verdict\":")
+        j.string(e.verdict?.name)
+        j.raw(",\"allowed_by\":")
+        if let d = allowedBy(e) {
+            j.raw("{\"type\":")
+            j.string(d.kind.name)
+            j.raw(",\"name\":")
+            j.string(d.name)
+            j.raw("}}")
+        } else {
+            j.raw("null}")
+        }
+        return j.string
     }
 
     /// The declaration that allowed the flow, if one was needed (a `conduit-mac-mismatch` names a conduit

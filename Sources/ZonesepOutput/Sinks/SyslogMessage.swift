@@ -60,15 +60,23 @@ public struct SyslogFormatter: Sendable {
         severity: SyslogSeverity, timestampMicros: Int64, msgID: String, params: [(String, String)],
         text: String
     ) -> [UInt8] {
-        let pri = facility * 8 + severity.rawValue
-        var s = "<\(pri)>1 \(Timestamp.rfc3339(timestampMicros)) \(hostname) \(appName) \(procID) "
-        s += SyslogFormatter.headerField(msgID, maxLength: 32) + " "
-        s += SyslogFormatter.structuredData(id: SyslogFormatter.sdID, params: params)
-        var bytes = Array(s.utf8)
+        // Written into bytes: an alert's message went through a dozen interpolated strings before.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(640)
+        bytes.append(UInt8(ascii: "<"))
+        JSONObject.appendInteger(facility * 8 + severity.rawValue, to: &bytes)
+        bytes.append(contentsOf: [UInt8(ascii: ">"), UInt8(ascii: "1"), UInt8(ascii: " ")])
+        Timestamp.append(timestampMicros, to: &bytes)
+        for field in [hostname, appName, procID, SyslogFormatter.headerField(msgID, maxLength: 32)] {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: field.utf8)
+        }
+        bytes.append(UInt8(ascii: " "))
+        SyslogFormatter.appendStructuredData(id: SyslogFormatter.sdID, params: params, to: &bytes)
         if !text.isEmpty {
             // MSG-UTF8: a byte order mark says the message is UTF-8 (the zone labels are Japanese).
             bytes += [0x20, 0xEF, 0xBB, 0xBF]
-            bytes += Array(VisibleText.escape(text).utf8)
+            bytes.append(contentsOf: VisibleText.escape(text).utf8)
         }
         return bytes
     }
@@ -76,11 +84,36 @@ public struct SyslogFormatter: Sendable {
     /// `[ID name="value" ...]`, or `-` when there are no parameters. Names that are not valid SD-NAMEs
     /// are dropped rather than sent malformed.
     public static func structuredData(id: String, params: [(String, String)]) -> String {
-        let valid = params.filter { isSDName($0.0) }
-        if valid.isEmpty { return "-" }
-        var s = "[" + id
-        for (name, value) in valid { s += " \(name)=\"\(escapeParamValue(VisibleText.escape(value)))\"" }
-        return s + "]"
+        var out: [UInt8] = []
+        appendStructuredData(id: id, params: params, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `structuredData(id:params:)` to `out`.
+    static func appendStructuredData(id: String, params: [(String, String)], to out: inout [UInt8]) {
+        var any = false
+        for (name, value) in params where isSDName(name) {
+            if !any {
+                out.append(UInt8(ascii: "["))
+                out.append(contentsOf: id.utf8)
+                any = true
+            }
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
+            var v = value
+            // Printable ASCII without `"`, `\` or `]` (addresses, ports, ids) goes as it is.
+            let plain = v.withUTF8 { b in
+                b.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x5D }
+            }
+            if plain {
+                out.append(contentsOf: value.utf8)
+            } else {
+                out.append(contentsOf: escapeParamValue(VisibleText.escape(value)).utf8)
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        if any { out.append(UInt8(ascii: "]")) } else { out.append(UInt8(ascii: "-")) }
     }
 
     /// PARAM-VALUE escaping (RFC 5424 §6.3.3): `"`, `\` and `]` get a backslash; everything else, UTF-8
@@ -96,9 +129,11 @@ public struct SyslogFormatter: Sendable {
 
     /// SD-NAME: 1 to 32 printable US-ASCII characters except `=`, space, `]` and `"`.
     public static func isSDName(_ name: String) -> Bool {
-        let u = Array(name.utf8)
-        return !u.isEmpty && u.count <= 32
-            && u.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x3D && $0 != 0x5D && $0 != 0x22 }
+        var name = name
+        return name.withUTF8 { u in
+            !u.isEmpty && u.count <= 32
+                && u.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x3D && $0 != 0x5D && $0 != 0x22 }
+        }
     }
 
     /// A header field (HOSTNAME, APP-NAME, PROCID, MSGID): printable US-ASCII only, at most `maxLength`

@@ -1,0 +1,379 @@
+import XCTest
+import ZonesepCore
+import ZonesepCrypto
+
+@testable import ZonesepOutput
+
+/// The records written straight into bytes (alerts, flow records, the summary's violations, syslog
+/// messages, Community IDs) against the way they were written before, through `JSONObject` and
+/// interpolated strings (kept here as the reference): byte for byte the same, on thousands of random
+/// alerts and flows over an ordinary and a hostile policy (quotes, newlines, escapes and bidi controls in
+/// labels, ids, conduit and sensor names).
+final class RendererEquivalenceTests: XCTestCase {
+    static let hostile = Policy(
+        PolicyConfig(
+            sensor: "sensor \"one\"\n\u{2028}",
+            zones: [
+                Zone(
+                    id: "my\"number", kind: .mynumber, label: "マイナンバー\u{202E}系\\",
+                    networks: OutputFixtures.p("10.10.0.0/16", "fd00:10::/32")),
+                Zone(
+                    id: "lgwan", kind: .lgwan, label: "LGWAN\n\u{0085}x\u{061C}",
+                    networks: OutputFixtures.p("10.20.0.0/16")),
+                Zone(
+                    id: "internet\r\n", kind: .internet, label: "net\u{1B}[31m\u{200E}red\u{2066}",
+                    networks: OutputFixtures.p("10.30.0.0/16")),
+            ],
+            conduits: [
+                Conduit(
+                    name: "relay \"a\"\n", from: OutputFixtures.p("10.10.0.0/16"),
+                    fromMAC: MACAddress(rawValue: 0x0200_0000_00aa), to: OutputFixtures.p("10.20.0.0/16"), ports: [.any]
+                )
+            ]))
+
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// An address in one of the zones, outside them, local, or IPv6.
+    static func address(_ r: inout Random) -> IPAddress {
+        switch r.below(7) {
+        case 0: return IPAddress(v4: 0x0a0a_0000 | UInt32(r.below(65536)))
+        case 1: return IPAddress(v4: 0x0a14_0000 | UInt32(r.below(65536)))
+        case 2: return IPAddress(v4: 0x0a1e_0000 | UInt32(r.below(65536)))
+        case 3: return IPAddress(v4: UInt32(truncatingIfNeeded: r.next()))
+        case 4: return IPAddress(v6: 0xfd00_0010 << 96 | UInt128(r.next()))
+        case 5: return IPAddress(v6: UInt128(r.next()) << 64 | UInt128(r.below(3)))
+        default: return IPAddress(v4: 0x0a63_0000 | UInt32(r.below(256)))
+        }
+    }
+
+    static func flow(_ r: inout Random, policy: Policy) -> FlowEntry {
+        let protos: [UInt8] = [6, 17, 1, 58, 132, 47, 200]
+        let proto = protos[r.below(protos.count)]
+        let vlanCount = r.below(3)
+        let key = FlowKey(
+            addressA: address(&r), addressB: address(&r), portA: UInt16(r.below(65536)),
+            portB: UInt16([0, 53, 443, 445, 65535][r.below(5)]), proto: proto,
+            vlans: FlowKey.packVLANs(
+                count: UInt8(vlanCount), outer: UInt16(r.below(4096)), inner: UInt16(r.below(4096))))
+        var e = FlowEntry(key: key)
+        e.serial = UInt64(r.below(1 << 20))
+        e.firstSeen = OutputFixtures.t0 + Int64(r.below(1 << 30)) - (r.below(20) == 0 ? 1 << 62 : 0)
+        e.lastSeen = e.firstSeen + Int64(r.below(1 << 20))
+        e.initiatorIsA = r.below(2) == 0
+        e.method = [.syn, .synAck, .inferred, .firstPacket][r.below(4)]
+        e.zoneA = policy.zoneMap.lookup(key.addressA)
+        e.zoneB = policy.zoneMap.lookup(key.addressB)
+        if r.below(10) == 0 { e.zoneA = ZoneRef(zone: 7) }  // a zone the map does not have
+        e.hasMACs = r.below(3) > 0
+        e.macA = r.next() & 0xffff_ffff_ffff
+        e.macB = r.next() & 0xffff_ffff_ffff
+        e.icmpType = UInt8([0, 8, 3, 128, 129, 135, 11][r.below(7)])
+        e.icmpCode = UInt8(r.below(4))
+        e.packetsAB = r.next() % 1000
+        e.packetsBA = r.next() % 1000
+        e.bytesAB = r.next()
+        e.bytesBA = r.next() % 100_000
+        let rules = RuleID.allCases
+        e.rule = r.below(5) == 0 ? FlowEntry.noVerdict : rules[r.below(rules.count)].rawValue
+        e.declaration = Int16(r.below(4)) - 1
+        return e
+    }
+
+    static func alert(_ r: inout Random, policy: Policy) -> Alert {
+        var e = flow(&r, policy: policy)
+        if e.rule == FlowEntry.noVerdict { e.rule = RuleID.unzonedHost.rawValue }
+        var a = Alert(flow: e)!
+        if r.below(8) == 0 {
+            a.tunnels = [TunnelLayer(type: .vxlan, src: address(&r), dst: address(&r), id: UInt32(r.below(5000)))]
+        }
+        if r.below(8) == 0 { a.vlanIDs = (0..<r.below(9)).map { _ in UInt16(r.below(4096)) } }
+        return a
+    }
+
+    func testAlertsMatchTheReference() {
+        for policy in [OutputFixtures.policy, Self.hostile] {
+            let format = AlertFormat(policy: policy)
+            var r = Random(state: 7)
+            for i in 0..<3000 {
+                let a = Self.alert(&r, policy: policy)
+                XCTAssertEqual(format.message(a), Reference.message(format, a), "alert \(i)")
+                XCTAssertEqual(format.json(a), Reference.json(format, a), "alert \(i)")
+                XCTAssertEqual(format.flowID(a), Reference.flowID(a), "alert \(i)")
+                let records = DeliveryRecords(format: format)
+                XCTAssertEqual(
+                    records.alertJSON(
+                        a, evidence: i % 3 == 0 ? nil : "f\"\(i).pcap", evidenceError: i % 5 == 0 ? "disk\nfull" : nil),
+                    Reference.alertJSON(
+                        format, a, evidence: i % 3 == 0 ? nil : "f\"\(i).pcap",
+                        evidenceError: i % 5 == 0 ? "disk\nfull" : nil))
+                let formatter = SyslogFormatter(facility: 16, appName: "zone sep", hostname: "host", procID: "42")
+                XCTAssertEqual(
+                    format.syslog(a, formatter: formatter, evidence: i % 2 == 0 ? nil : "e]\(i)"),
+                    Reference.syslog(formatter, format, a, evidence: i % 2 == 0 ? nil : "e]\(i)"), "alert \(i)")
+            }
+        }
+    }
+
+    func testFlowRecordsMatchTheReference() {
+        for policy in [OutputFixtures.policy, Self.hostile] {
+            let format = FlowRecordFormat(policy: policy)
+            var r = Random(state: 11)
+            for i in 0..<3000 {
+                let e = Self.flow(&r, policy: policy)
+                let end: FlowEndReason = [.idle, .closed, .evicted, .endOfCapture][i % 4]
+                let tunnels =
+                    i % 7 == 0
+                    ? [
+                        TunnelLayer(type: .geneve, src: Self.address(&r), dst: Self.address(&r), id: 7),
+                        TunnelLayer(type: .mpls),
+                    ]
+                    : []
+                XCTAssertEqual(
+                    format.json(e, end: end, tunnels: tunnels),
+                    Reference.flowJSON(format, e, end: end, tunnels: tunnels),
+                    "flow \(i)")
+            }
+        }
+    }
+
+    func testSummaryViolationsMatchTheReference() {
+        for policy in [OutputFixtures.policy, Self.hostile] {
+            var r = Random(state: 13)
+            var violations: [Violation] = []
+            for i in 0..<500 {
+                let e = Self.flow(&r, policy: policy)
+                var v = Violation(alert: Self.alert(&r, policy: policy), flow: e, end: .idle)
+                if i % 3 == 0 {
+                    v.evidenceFile = "ev\"\(i)\n.pcap"
+                    v.evidenceSHA256 = i % 2 == 0 ? nil : "ab\(i)"
+                }
+                violations.append(v)
+            }
+            let summary = ReplaySummary(
+                policy: policy, counters: Counters(), matrix: ZoneMatrix(zoneCount: policy.config.zones.count),
+                files: [], flowsActive: 0, flowsEvicted: 0, flowCapacity: 1, violations: violations)
+            XCTAssertEqual(summary.violationsJSON(), Reference.violationsJSON(policy, violations))
+            XCTAssertEqual(
+                ReplaySummary(
+                    policy: policy, counters: Counters(), matrix: ZoneMatrix(zoneCount: 3), files: [], flowsActive: 0,
+                    flowsEvicted: 0, flowCapacity: 1
+                ).violationsJSON(), "[]")
+        }
+    }
+
+    /// The old renderers, as they were before the byte writers.
+    enum Reference {
+        static func message(_ f: AlertFormat, _ a: Alert) -> String {
+            let map = f.policy.zoneMap
+            let from = "\(VisibleText.escape(map.label(of: a.srcZone))) \(a.srcIP)"
+            let to = "\(VisibleText.escape(map.label(of: a.destZone))) \(a.destIP)"
+            let p = ProtocolName.of(a.proto)
+            let head = "\(from) → \(to) \(a.destPort.map { "\(p)/\($0)" } ?? p)"
+            switch a.rule {
+            case .conduitMACMismatch:
+                let c = a.verdict.conduit
+                if c >= 0 && c < f.policy.config.conduits.count {
+                    let conduit = f.policy.config.conduits[c]
+                    var expected: [String] = []
+                    if let m = conduit.fromMAC { expected.append("initiator \(m)") }
+                    if let m = conduit.toMAC { expected.append("responder \(m)") }
+                    let seen = [a.srcMAC.map { "initiator \($0)" }, a.destMAC.map { "responder \($0)" }]
+                        .compactMap { $0 }.joined(separator: ", ")
+                    let name = VisibleText.escape(conduit.name)
+                    return "\(head) matches conduit '\(name)' but its MAC address differs (expected "
+                        + "\(expected.joined(separator: ", ")); seen \(seen))"
+                }
+                return "\(head) matches a conduit but its MAC address differs"
+            case .mynumberIsolation: return "\(head): no conduit allows this flow to or from the mynumber zone"
+            case .sanitisationBypass: return "\(head) matches no sanitisation path"
+            case .lgwanExternal: return "\(head): the LGWAN zone must not reach an external address"
+            case .securityCloudBypass: return "\(head) bypasses the security cloud (no gateway, no valid exception)"
+            case .unzonedHost:
+                let who = [a.srcZone == .unzoned ? "\(a.srcIP)" : nil, a.destZone == .unzoned ? "\(a.destIP)" : nil]
+                    .compactMap { $0 }.joined(separator: " and ")
+                return "\(head): \(who) belongs to no zone"
+            }
+        }
+
+        static func flowID(_ a: Alert) -> String {
+            communityID(
+                src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+                icmpType: a.icmpType, icmpCode: a.icmpCode)
+        }
+
+        static func communityID(
+            src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
+            icmpCode: UInt8
+        ) -> String {
+            let v4: [UInt8: UInt8] = [8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17]
+            let v6: [UInt8: UInt8] = [
+                128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 144: 145, 145: 144,
+            ]
+            var sp: UInt16 = srcPort ?? 0
+            var dp: UInt16 = dstPort ?? 0
+            var oneWay = false
+            if proto == 1 || proto == 58 {
+                sp = UInt16(icmpType)
+                if let reply = (proto == 1 ? v4 : v6)[icmpType] {
+                    dp = UInt16(reply)
+                } else {
+                    dp = UInt16(icmpCode)
+                    oneWay = true
+                }
+            }
+            var a = src
+            var b = dst
+            if !oneWay && (b.rawValue < a.rawValue || (a == b && dp < sp)) {
+                swap(&a, &b)
+                swap(&sp, &dp)
+            }
+            func bytes(_ x: IPAddress) -> [UInt8] {
+                if x.isIPv4 { return (0..<4).reversed().map { UInt8(truncatingIfNeeded: x.v4 >> (UInt32($0) * 8)) } }
+                return (0..<16).reversed().map { UInt8(truncatingIfNeeded: x.rawValue >> (UInt128($0) * 8)) }
+            }
+            var input: [UInt8] = [0, 0]
+            input += bytes(a) + bytes(b) + [proto, 0]
+            if [6, 17, 1, 58, 132].contains(proto) {
+                input += [UInt8(sp >> 8), UInt8(sp & 0xff), UInt8(dp >> 8), UInt8(dp & 0xff)]
+            }
+            return "1:" + Base64.encode(SHA1.digest(input))
+        }
+
+        static func json(_ f: AlertFormat, _ a: Alert) -> String {
+            let map = f.policy.zoneMap
+            var o = JSONObject()
+            o.add("timestamp", Timestamp.rfc3339(a.timestampMicros))
+            o.add("event_type", "alert")
+            o.add("rule", a.rule.name)
+            o.add("severity", a.rule.severity.rawValue)
+            o.add("proto", ProtocolName.of(a.proto))
+            o.add("src_ip", a.srcIP.description)
+            o.add("src_port", a.srcPort)
+            o.add("dest_ip", a.destIP.description)
+            o.add("dest_port", a.destPort)
+            o.add("src_zone", map.name(of: a.srcZone))
+            o.add("dest_zone", map.name(of: a.destZone))
+            o.add("initiator", a.initiator.name)
+            o.addRaw("vlan", JSONObject.array(a.vlans.map { "\($0)" }))
+            if !a.tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(a.tunnels)) }
+            o.add("src_mac", a.srcMAC?.description)
+            o.add("dest_mac", a.destMAC?.description)
+            o.add("flow_id", flowID(a))
+            o.add("sensor", f.policy.config.sensor)
+            o.add("message", message(f, a))
+            return o.json
+        }
+
+        static func alertJSON(_ f: AlertFormat, _ a: Alert, evidence: String?, evidenceError: String?) -> String {
+            var json = self.json(f, a)
+            json.removeLast()
+            json += ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null")
+            if let e = evidenceError { json += ",\"evidence_error\":" + JSONObject.string(e) }
+            return json + "}"
+        }
+
+        static func syslog(_ formatter: SyslogFormatter, _ f: AlertFormat, _ a: Alert, evidence: String?) -> [UInt8] {
+            let pri = formatter.facility * 8 + SyslogSeverity(a.rule.severity).rawValue
+            var s =
+                "<\(pri)>1 \(Timestamp.rfc3339(a.timestampMicros)) \(formatter.hostname) \(formatter.appName) "
+                + "\(formatter.procID) alert "
+            let params = f.syslogParams(a, evidence: evidence).filter { SyslogFormatter.isSDName($0.0) }
+            if params.isEmpty {
+                s += "-"
+            } else {
+                s += "[" + SyslogFormatter.sdID
+                for (name, value) in params {
+                    s += " \(name)=\"\(SyslogFormatter.escapeParamValue(VisibleText.escape(value)))\""
+                }
+                s += "]"
+            }
+            return Array(s.utf8) + [0x20, 0xEF, 0xBB, 0xBF] + Array(VisibleText.escape(message(f, a)).utf8)
+        }
+
+        static func flowJSON(_ f: FlowRecordFormat, _ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer])
+            -> String
+        {
+            let map = f.policy.zoneMap
+            let k = e.key
+            let ports = k.proto == 6 || k.proto == 17
+            let a = e.initiatorIsA
+            let src = a ? k.addressA : k.addressB
+            let dst = a ? k.addressB : k.addressA
+            let srcPort: UInt16? = ports ? (a ? k.portA : k.portB) : nil
+            let dstPort: UInt16? = ports ? (a ? k.portB : k.portA) : nil
+            let vlanCount = Int(k.vlanCount)
+            let vlans = [UInt16(k.vlans >> 12 & 0xfff), UInt16(k.vlans & 0xfff)].prefix(vlanCount)
+            var o = JSONObject()
+            o.add("timestamp", Timestamp.rfc3339(e.lastSeen))
+            o.add("event_type", "flow")
+            o.add("proto", ProtocolName.of(k.proto))
+            o.add("src_ip", src.description)
+            o.add("src_port", srcPort)
+            o.add("dest_ip", dst.description)
+            o.add("dest_port", dstPort)
+            o.add("src_zone", map.name(of: e.initiatorZone))
+            o.add("dest_zone", map.name(of: e.responderZone))
+            o.add("initiator", e.method.name)
+            o.addRaw("vlan", JSONObject.array(vlans.map { "\($0)" }))
+            if !tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(tunnels)) }
+            o.add("src_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB).description : nil)
+            o.add("dest_mac", e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA).description : nil)
+            o.add(
+                "flow_id",
+                communityID(
+                    src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
+                    icmpCode: e.icmpCode))
+            o.add("sensor", f.policy.config.sensor)
+            o.add("start", Timestamp.rfc3339(e.firstSeen))
+            o.add("end", Timestamp.rfc3339(e.lastSeen))
+            o.add("end_reason", end.name)
+            o.add("packets_toserver", a ? e.packetsAB : e.packetsBA)
+            o.add("packets_toclient", a ? e.packetsBA : e.packetsAB)
+            o.add("bytes_toserver", a ? e.bytesAB : e.bytesBA)
+            o.add("bytes_toclient", a ? e.bytesBA : e.bytesAB)
+            o.add("verdict", e.verdict?.name)
+            if let d = f.allowedBy(e) {
+                var x = JSONObject()
+                x.add("type", d.kind.name)
+                x.add("name", d.name)
+                o.addRaw("allowed_by", x.json)
+            } else {
+                o.addRaw("allowed_by", "null")
+            }
+            return o.json
+        }
+
+        static func violationsJSON(_ policy: Policy, _ violations: [Violation]) -> String {
+            JSONObject.array(
+                violations.map { v in
+                    var x = JSONObject()
+                    x.add("flow_id", flowID(v.alert))
+                    x.add("rule", v.alert.rule.name)
+                    x.add("proto", ProtocolName.of(v.alert.proto))
+                    x.add("src_ip", v.alert.srcIP.description)
+                    x.add("src_port", v.alert.srcPort)
+                    x.add("dest_ip", v.alert.destIP.description)
+                    x.add("dest_port", v.alert.destPort)
+                    x.add("first_seen", Timestamp.rfc3339(v.firstSeenMicros))
+                    x.add("last_seen", Timestamp.rfc3339(v.lastSeenMicros))
+                    x.add("packets", v.packets)
+                    x.add("bytes", v.bytes)
+                    x.add("end", v.end.name)
+                    if let file = v.evidenceFile {
+                        var e = JSONObject()
+                        e.add("path", file)
+                        e.add("sha256", v.evidenceSHA256)
+                        x.addRaw("evidence", e.json)
+                    }
+                    return x.json
+                })
+        }
+    }
+}

@@ -107,6 +107,41 @@ public final class AlertFile {
         lose(at: timestampMicros, why: "write: " + WholeLines.errorText(outcome.error ?? EIO))
     }
 
+    /// Several records in one `write(2)` where nothing has to come between them (no `sink_gap` record due,
+    /// no rotation within them, the file open and ending on a whole line): a sensor's flow records come by
+    /// the hundred at a time, and a write each was most of what they cost. Otherwise, and for the records
+    /// after a write that failed part-way (whose whole lines stay), one by one as `write(line:)` writes them.
+    public func write(lines batch: [(line: String, timestampMicros: Int64)]) {
+        guard batch.count > 1, pending == nil, fd >= 0, !endsMidLine, let first = batch.first else {
+            for l in batch { write(line: l.line, timestampMicros: l.timestampMicros) }
+            return
+        }
+        var bytes: [UInt8] = []
+        for l in batch {
+            bytes.append(contentsOf: l.line.utf8)
+            bytes.append(0x0a)
+        }
+        let fits: Bool
+        switch rotation {
+        case .none: fits = true
+        case .size(let limit): fits = size + UInt64(bytes.count) <= limit
+        case .day:
+            let d = AlertFile.day(of: first.timestampMicros)
+            fits = size > 0 && day == d && batch.allSatisfy { AlertFile.day(of: $0.timestampMicros) == d }
+        }
+        guard fits else {
+            for l in batch { write(line: l.line, timestampMicros: l.timestampMicros) }
+            return
+        }
+        let outcome = bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
+        size += UInt64(outcome.kept)
+        let written = outcome.error == nil ? batch.count : bytes[..<outcome.kept].lazy.filter { $0 == 0x0a }.count
+        lines += UInt64(written)
+        guard outcome.error != nil else { return }
+        if outcome.kept > 0 { endsMidLine = outcome.endsMidLine }
+        for l in batch[written...] { write(line: l.line, timestampMicros: l.timestampMicros) }
+    }
+
     /// One record not written: counted, and the outage reported when it begins.
     func lose(at micros: Int64, why: String) {
         lost &+= 1

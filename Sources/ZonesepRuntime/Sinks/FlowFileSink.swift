@@ -70,13 +70,13 @@ public final class FlowFileSink: EventSink {
             if let extra = extraFields?(ended[i].event), line.hasSuffix("}") {
                 line = String(line.dropLast()) + extra + "}"
             }
-            return (line: line, time: ended[i].flow.lastSeen)
+            return (line: line, timestampMicros: ended[i].flow.lastSeen)
         }
         let sensor = f.policy.config.sensor
         // Rendered outside the lock; written under it, so watch's sessions never interleave within a line.
         state.withLock { s in
             if s.file.sensor == nil { s.file.sensor = sensor }
-            for l in lines { s.file.write(line: l.line, timestampMicros: l.time) }
+            s.file.write(lines: lines)
         }
     }
 

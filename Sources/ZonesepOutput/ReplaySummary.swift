@@ -90,6 +90,11 @@ public struct ReplaySummary: Sendable {
         ft.add("evicted", flowsEvicted)
         ft.add("packets_after_close", counters.packetsAfterClose)
         o.addRaw("flow_table", ft.json)
+        // The host rules' MAC table: what its bounds cost (findings that may have been missed).
+        var ht = JSONObject()
+        ht.add("macs_evicted", counters.hostMACsEvicted)
+        ht.add("addresses_dropped", counters.hostAddressesDropped)
+        o.addRaw("host_table", ht.json)
         var alerts = JSONObject()
         alerts.add("total", alertsTotal)
         var byRule = JSONObject()
@@ -239,6 +244,12 @@ public struct ReplaySummary: Sendable {
         ]
         if counters.packetsAfterClose > 0 {
             totals.append(["TCP packets after close (no new flow)", "\(counters.packetsAfterClose)"])
+        }
+        if counters.hostMACsEvicted > 0 {
+            totals.append(["MACs evicted (host table full)", "\(counters.hostMACsEvicted)"])
+        }
+        if counters.hostAddressesDropped > 0 {
+            totals.append(["addresses not kept (host table: per MAC)", "\(counters.hostAddressesDropped)"])
         }
         if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
         if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }

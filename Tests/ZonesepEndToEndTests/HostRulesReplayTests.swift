@@ -28,6 +28,9 @@ final class HostRulesReplayTests: XCTestCase {
             let (alerts, summary, _) = JSONLines.replay(outcome)
             XCTAssertEqual(alerts.filter { $0.object["flow_id"] != nil }.count, 0, name)
             XCTAssertNotNil(summary, name)
+            let table = summary?["host_table"] as? [String: Any]
+            XCTAssertEqual(JSONLines.int(table?["macs_evicted"]), 0, name)
+            XCTAssertEqual(JSONLines.int(table?["addresses_dropped"]), 0, name)
         }
     }
 }

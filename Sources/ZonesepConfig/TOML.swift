@@ -230,7 +230,8 @@ public struct TOMLTable: Sendable, Equatable {
 
     /// The value under `key`, or nil (tables in zones.conf are small, so a scan is fine).
     public subscript(key: String) -> TOMLValue? {
-        entry(key)?.value
+        for n in entries.indices where entries[n].key == key { return entries[n].value }
+        return nil
     }
 
     public func entry(_ key: String) -> Entry? {

@@ -72,6 +72,21 @@ final class TableBuilder {
         return Slot(keyPosition: entries[n].keyPosition, item: .value(entries[n].value))
     }
 
+    /// A plain value: the entry itself, with no sub-table to build.
+    func addValue(_ key: String, at position: TOMLPosition, _ value: TOMLValue) {
+        if entries.isEmpty { entries.reserveCapacity(8) }
+        entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
+        if entries.count > TableBuilder.indexedAbove { indexLast() }
+    }
+
+    private func indexLast() {
+        if index.isEmpty {
+            for (n, e) in entries.enumerated() { index[e.key] = n }
+        } else {
+            index[entries[entries.count - 1].key] = entries.count - 1
+        }
+    }
+
     func add(_ key: String, at position: TOMLPosition, _ item: Item) {
         if entries.isEmpty { entries.reserveCapacity(8) }
         let value: TOMLValue
@@ -86,13 +101,7 @@ final class TableBuilder {
             value = TOMLValue(.array([]), at: a.position)
         }
         entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
-        if entries.count > TableBuilder.indexedAbove {
-            if index.isEmpty {
-                for (n, e) in entries.enumerated() { index[e.key] = n }
-            } else {
-                index[key] = entries.count - 1
-            }
-        }
+        if entries.count > TableBuilder.indexedAbove { indexLast() }
     }
 
     func build() -> TOMLTable {
@@ -350,7 +359,7 @@ struct TOMLParser {
                         at: at,
                         path: path())
                 }
-                table.add(k, at: position(at), .value(value))
+                table.addValue(k, at: position(at), value)
                 return
             }
             switch slot?.item {
@@ -484,7 +493,12 @@ struct TOMLParser {
         }
         i += 1
         depth -= 1
-        return TOMLValue(.array(Array(elements[mark...])), at: position(start))
+        // Copied into an array of its own size: `Array(elements[mark...])` would share the stack's buffer
+        // when the slice is all of it, and the stack would then grow a new one for every array.
+        var items: [TOMLValue] = []
+        items.reserveCapacity(elements.count - mark)
+        items.append(contentsOf: elements[mark...])
+        return TOMLValue(.array(items), at: position(start))
     }
 
     private mutating func inlineTable(path lazyPath: LazyPath) throws(TOMLError) -> TOMLValue {

@@ -475,4 +475,21 @@ final class TOMLReaderTests: XCTestCase {
         XCTAssertEqual(e.description, "3:7: boom")
         XCTAssertEqual(tomlKeyPath(["zones", "lgwan-wan", "第一", "a.b", ""]), #"zones.lgwan-wan."第一"."a.b"."""#)
     }
+
+    /// Each array value owns a buffer of its own size: the reader gathers elements on one shared stack,
+    /// and an array that kept that stack's buffer (as a slice converted whole would) held the capacity
+    /// of the longest array read before it, for every one of a large policy's lists.
+    func testArraysAreSizedToTheirElements() throws {
+        var text = "big = [" + (0..<2_000).map(String.init).joined(separator: ", ") + "]\n"
+        for n in 0..<50 { text += "[[t]]\nname = \"t\(n)\"\nfrom = [\"10.0.0.\(n)\", \"10.0.1.\(n)\"]\n" }
+        let doc = parse(text)
+        XCTAssertEqual(doc["big"]?.array?.count, 2_000)
+        let tables = try XCTUnwrap(doc["t"]?.array)
+        XCTAssertEqual(tables.count, 50)
+        for t in tables {
+            let from = try XCTUnwrap(t.table?["from"]?.array)
+            XCTAssertEqual(from.count, 2)
+            XCTAssertLessThan(from.capacity, 64, "an array of two holds a buffer for \(from.capacity)")
+        }
+    }
 }

@@ -6,7 +6,10 @@ import ZonesepCore
 ///
 /// Flows are keyed like the packet path's (both directions one key) but without VLANs, which two exporters
 /// of one flow may not both report; they end when no record has extended them for the protocol's idle
-/// timeout, in record time.
+/// timeout (and `lateness` more), in record time. They live in the packet path's `FlowTable` (open
+/// addressing, a hard cap, an incremental idle sweep, eviction of the least recently seen of a small
+/// window), so that a record of a known flow costs a probe and a few additions, allocates nothing, and
+/// pays no exclusivity check: the mutable counts sit behind a pointer, as the packet path's do.
 public final class ExportFlowTable {
     /// Where a flow's first record came from, for the alert's `input` and `exporter`.
     public struct Origin: Sendable {
@@ -14,6 +17,8 @@ public final class ExportFlowTable {
         public var exporter: IPAddress
         /// Whether the record carried MAC addresses: conduit MAC checks were possible.
         public var hadMACs: Bool
+        /// The VLANs of the flow's first record, packed as `FlowKey.vlans` (the table's keys have none).
+        var vlans: UInt32 = 0
     }
 
     /// Records that were not judged on their own, by reason.
@@ -30,44 +35,84 @@ public final class ExportFlowTable {
     public private(set) var judge: FlowJudge
     public private(set) var policyEpoch = 0
     public let capacity: Int
-    public var timeouts = FlowTimeouts()
+    /// The idle timeouts a record's gap to its flow's last record is held to.
+    public let timeouts: FlowTimeouts
     /// How long after its idle timeout a flow is still held for a record that arrives late. Exporters
     /// send a record when its flow ends or at each active timeout (commonly 30 minutes), so a long flow's
     /// next record starts where the last ended but arrives up to an active timeout later, after records of
     /// other flows have moved record time on: ended at its plain idle timeout, such a flow would start
     /// again and be judged (and alerted) twice. A record's own gap to the flow's last one is still held to
     /// the idle timeout.
-    public var lateness: Int64 = 30 * 60 * 1_000_000
+    public let lateness: Int64
     let sink: EventSink
 
-    var index: [FlowKey: Int] = [:]
-    var entries: [FlowEntry] = []
-    var origins: [Origin] = []
-    var free: [Int] = []
-    var serial: UInt64 = 0
+    /// The flows, keyed without VLANs; the sweep and eviction use `timeouts` plus `lateness`.
+    let table: FlowTable
+    /// Where each entry's flow came from, by entry index.
+    let origins: UnsafeMutablePointer<Origin>
+
+    /// What changes per record, behind a pointer: a class's stored properties would cost a dynamic
+    /// exclusivity check at every access.
+    struct Counts {
+        var records: UInt64 = 0
+        var serial: UInt64 = 0
+        var now: Int64 = 0
+        var skipped = Skipped()
+    }
+    let m: UnsafeMutablePointer<Counts>
+
     var events: [EngineEvent] = []
     /// The origin of each event of the batch being handed to the sink (same order).
     public private(set) var eventOrigins: [Origin] = []
 
-    public private(set) var records: UInt64 = 0
+    public var records: UInt64 { m.pointee.records }
     public private(set) var flows: UInt64 = 0
-    public private(set) var evictions: UInt64 = 0
-    public private(set) var skipped = Skipped()
+    public var evictions: UInt64 { table.evictions }
+    public var skipped: Skipped { m.pointee.skipped }
     /// Flows started, by the exporter of their first record.
     public private(set) var flowsByExporter: [IPAddress: UInt64] = [:]
-    /// Alerts (violating flows) by rule id raw value.
+    /// Alerts (violating flows) by rule.
     public private(set) var violations: [RuleID: UInt64] = [:]
     /// The latest record time seen, µs.
-    public private(set) var now: Int64 = 0
-    private var lastSweep: Int64 = 0
+    public var now: Int64 { m.pointee.now }
 
-    public init(policy: Policy, capacity: Int = 1 << 20, sink: EventSink) {
+    /// Record times are clamped to this (and to 0 below): an exporter's times can be anything, and the
+    /// flow table's idle arithmetic must not overflow. 2^62 µs is beyond the year 100,000.
+    static let latestTime: Int64 = 1 << 62
+
+    public init(
+        policy: Policy, capacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(),
+        lateness: Int64 = 30 * 60 * 1_000_000, sink: EventSink
+    ) {
         self.judge = FlowJudge(policy: policy)
         self.capacity = max(1, capacity)
+        self.timeouts = timeouts
+        self.lateness = max(0, min(lateness, Self.latestTime))
         self.sink = sink
+        var late = timeouts
+        late.tcp = Self.saturated(timeouts.tcp, plus: self.lateness)
+        late.tcpClosed = Self.saturated(timeouts.tcpClosed, plus: self.lateness)
+        late.udp = Self.saturated(timeouts.udp, plus: self.lateness)
+        late.icmp = Self.saturated(timeouts.icmp, plus: self.lateness)
+        late.other = Self.saturated(timeouts.other, plus: self.lateness)
+        table = FlowTable(capacity: self.capacity, timeouts: late)
+        origins = .allocate(capacity: self.capacity)
+        m = .allocate(capacity: 1)
+        m.initialize(to: Counts())
     }
 
-    public var activeFlows: Int { index.count }
+    deinit {
+        origins.deallocate()
+        m.deinitialize(count: 1)
+        m.deallocate()
+    }
+
+    static func saturated(_ a: Int64, plus b: Int64) -> Int64 {
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : s
+    }
+
+    public var activeFlows: Int { table.count }
 
     /// Swaps in a reloaded policy: flows already judged keep their verdict, new ones use the new map.
     public func replacePolicy(_ policy: Policy) {
@@ -77,27 +122,35 @@ public final class ExportFlowTable {
     }
 
     /// Adds one record: joins the flow it belongs to, or starts (and judges) a new one.
-    public func add(_ r: FlowRecord) {
-        records += 1
-        guard r.ipVersion != 0 else { return skipped.noAddress += 1 }
-        let ports = r.proto == IPProtocolNumber.tcp || r.proto == IPProtocolNumber.udp
-        if ports && r.srcPort == 0 && r.dstPort == 0 { return skipped.fragments += 1 }
-        if r.hasICMPType && ExportFlowTable.isICMPError(proto: r.proto, type: r.icmpType) {
-            return skipped.icmpErrors += 1
+    public func add(_ record: FlowRecord) {
+        m.pointee.records &+= 1
+        guard record.ipVersion != 0 else { return m.pointee.skipped.noAddress += 1 }
+        let ports = record.proto == IPProtocolNumber.tcp || record.proto == IPProtocolNumber.udp
+        if ports && record.srcPort == 0 && record.dstPort == 0 { return m.pointee.skipped.fragments += 1 }
+        if record.hasICMPType && ExportFlowTable.isICMPError(proto: record.proto, type: record.icmpType) {
+            return m.pointee.skipped.icmpErrors += 1
         }
-        now = max(now, r.endMicros)
-        if Self.elapsed(from: lastSweep, to: now) >= 5_000_000 { sweep() }
+        let first = min(max(record.startMicros, 0), Self.latestTime)
+        let last = max(min(max(record.endMicros, 0), Self.latestTime), first)
+        if last > m.pointee.now { m.pointee.now = last }
         let (key, fromA) = FlowKey.canonical(
-            src: r.src, srcPort: ports ? r.srcPort : 0, dst: r.dst, dstPort: ports ? r.dstPort : 0, proto: r.proto,
-            vlans: 0)
-        if let i = index[key] {
-            if Self.elapsed(from: entries[i].lastSeen, to: r.startMicros) <= timeouts.timeout(for: entries[i]) {
-                join(i, r, fromA: fromA)
+            src: record.src, srcPort: ports ? record.srcPort : 0, dst: record.dst,
+            dstPort: ports ? record.dstPort : 0, proto: record.proto, vlans: 0)
+        let hash = key.hashValue64
+        if let i = table.find(key, hash: hash) {
+            let e = table.entries + i
+            if Self.elapsed(from: e.pointee.lastSeen, to: first)
+                <= timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
+            {
+                join(i, record, fromA: fromA, start: first, end: last)
+                sweep()
                 return
             }
             end(i, reason: .idle)
+            table.remove(at: i)
         }
-        start(key: key, fromA: fromA, r)
+        start(key: key, hash: hash, fromA: fromA, record, start: first, end: last)
+        sweep()
     }
 
     /// ICMP and ICMPv6 error messages (unreachable, time exceeded, parameter problem, and the like).
@@ -130,8 +183,7 @@ public final class ExportFlowTable {
         return (d.senderInitiates, d.method)
     }
 
-    private func start(key: FlowKey, fromA: Bool, _ r: FlowRecord) {
-        if index.count >= capacity { evictOldest() }
+    private func start(key: FlowKey, hash: UInt64, fromA: Bool, _ r: FlowRecord, start: Int64, end: Int64) {
         let ports = key.proto == IPProtocolNumber.tcp || key.proto == IPProtocolNumber.udp
         let (srcInitiates, method) = ExportFlowTable.initiator(r, hasPorts: ports)
         let map = judge.policy.zoneMap
@@ -141,11 +193,12 @@ public final class ExportFlowTable {
             sender: r.src, receiver: r.dst, proto: r.proto, senderPort: r.srcPort, receiverPort: r.dstPort,
             hasPorts: ports, tcpFlags: 0, icmpType: r.hasICMPType ? r.icmpType : 0xff, senderMAC: r.srcMAC,
             receiverMAC: r.dstMAC)
-        let judgement = judge.judge(
-            o, senderInitiates: srcInitiates, senderZone: zs, receiverZone: zd, at: r.startMicros)
+        let judgement = judge.judge(o, senderInitiates: srcInitiates, senderZone: zs, receiverZone: zd, at: start)
 
+        let i = table.insert(key, hash: hash, now: end) { evicted, reason in
+            ended(evicted, reason: reason)
+        }
         var e = FlowEntry(key: key)
-        e.key.vlans = FlowKey.packVLANs(count: r.vlanCount, outer: r.vlan0, inner: r.vlanCount > 1 ? r.vlan1 : r.vlan0)
         e.initiatorIsA = srcInitiates == fromA
         e.method = method
         e.zoneA = fromA ? zs : zd
@@ -154,89 +207,77 @@ public final class ExportFlowTable {
         e.declaration = Int16(judgement.declaration)
         e.icmpType = r.hasICMPType ? r.icmpType : 0
         e.icmpCode = r.hasICMPType ? r.icmpCode : 0
-        e.firstSeen = r.startMicros
-        e.lastSeen = r.endMicros
+        e.firstSeen = start
+        e.lastSeen = end
         if let s = r.srcMAC, let d = r.dstMAC {
             e.hasMACs = true
             e.macA = fromA ? s.rawValue : d.rawValue
             e.macB = fromA ? d.rawValue : s.rawValue
         }
-        serial += 1
-        e.serial = serial
-        add(counts: r, fromA: fromA, to: &e)
+        m.pointee.serial += 1
+        e.serial = m.pointee.serial
+        Self.add(counts: r, fromA: fromA, to: &e)
+        table.entries[i] = e
         flows += 1
         flowsByExporter[r.exporter, default: 0] += 1
         if let rule = judgement.rule { violations[rule, default: 0] += 1 }
 
-        let origin = Origin(input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil)
-        let slot: Int
-        if let f = free.popLast() {
-            slot = f
-            entries[f] = e
-            origins[f] = origin
-        } else {
-            slot = entries.count
-            entries.append(e)
-            origins.append(origin)
-        }
-        index[key] = slot
+        let origin = Origin(
+            input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil,
+            vlans: FlowKey.packVLANs(count: r.vlanCount, outer: r.vlan0, inner: r.vlanCount > 1 ? r.vlan1 : r.vlan0))
+        (origins + i).initialize(to: origin)
         let wanted: EventInterests = judgement.rule != nil ? [.violationStarts, .flowStarts] : [.flowStarts]
         if !sink.interests.isDisjoint(with: wanted) {
+            e.key.vlans = origin.vlans
             events.append(EngineEvent(kind: .flowStarted, flow: e))
             eventOrigins.append(origin)
         }
     }
 
-    private func join(_ i: Int, _ r: FlowRecord, fromA: Bool) {
-        add(counts: r, fromA: fromA, to: &entries[i])
-        entries[i].lastSeen = max(entries[i].lastSeen, r.endMicros)
-        entries[i].firstSeen = min(entries[i].firstSeen, r.startMicros)
+    private func join(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
+        let e = table.entries + i
+        Self.add(counts: r, fromA: fromA, to: &e.pointee)
+        if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
+        if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         // A record that ends the flow (FIN or RST seen, RFC 5102 end reason 3) shortens its idle timeout.
-        if r.endReason == 3 { entries[i].tcpState |= FlowEntry.reset }
+        if r.endReason == 3 { e.pointee.tcpState |= FlowEntry.reset }
     }
 
-    private func add(counts r: FlowRecord, fromA: Bool, to e: inout FlowEntry) {
+    private static func add(counts r: FlowRecord, fromA: Bool, to e: inout FlowEntry) {
         let rate = UInt64(max(r.samplingRate, 1))
-        if fromA {
-            e.packetsAB &+= r.packets &* rate
-            e.bytesAB &+= r.bytes &* rate
-            e.packetsBA &+= r.reversePackets &* rate
-            e.bytesBA &+= r.reverseBytes &* rate
-        } else {
-            e.packetsBA &+= r.packets &* rate
-            e.bytesBA &+= r.bytes &* rate
-            e.packetsAB &+= r.reversePackets &* rate
-            e.bytesAB &+= r.reverseBytes &* rate
-        }
+        let forward = (r.packets &* rate, r.bytes &* rate)
+        let reverse = (r.reversePackets &* rate, r.reverseBytes &* rate)
+        let (ab, ba) = fromA ? (forward, reverse) : (reverse, forward)
+        e.packetsAB &+= ab.0
+        e.bytesAB &+= ab.1
+        e.packetsBA &+= ba.0
+        e.bytesBA &+= ba.1
     }
 
+    /// The end of the flow at entry `i` (still in the table), told to the sink with its origin.
     private func end(_ i: Int, reason: FlowEndReason) {
-        let e = entries[i]
-        index[e.key.withoutVLANs] = nil
-        free.append(i)
+        var e = table.entries[i]
+        let origin = origins[i]
+        e.key.vlans = origin.vlans
         let wanted: EventInterests =
             e.rule != FlowEntry.noVerdict
             ? [.violationEnds, .flowEnds] : e.declaration >= 0 ? [.declaredEnds, .flowEnds] : [.flowEnds]
         if !sink.interests.isDisjoint(with: wanted) {
             events.append(EngineEvent(kind: .flowEnded, flow: e, endReason: e.endReason(reason)))
-            eventOrigins.append(origins[i])
+            eventOrigins.append(origin)
         }
     }
 
-    private func evictOldest() {
-        guard let (_, i) = index.min(by: { entries[$0.value].lastSeen < entries[$1.value].lastSeen }) else { return }
-        evictions += 1
-        end(i, reason: .evicted)
+    /// A flow the table ends itself (idle in the sweep, or evicted), before it removes it.
+    private func ended(_ e: FlowEntry, reason: FlowEndReason) {
+        guard let i = table.find(e.key, hash: e.key.hashValue64) else { return }
+        end(i, reason: reason)
     }
 
-    /// Ends the flows idle for their timeout at record time `now`.
+    /// Ends the flows idle for their timeout and the lateness at record time `now`, a few entries a
+    /// record (the table skips the checks while no flow can be idle).
     private func sweep() {
-        lastSweep = now
-        let idle = index.values.filter {
-            Self.elapsed(from: entries[$0].lastSeen, to: now)
-                > timeouts.timeout(for: entries[$0]).addingReportingOverflow(lateness).partialValue
-        }
-        for i in idle.sorted(by: { entries[$0].serial < entries[$1].serial }) { end(i, reason: .idle) }
+        table.sweep(now: m.pointee.now, budget: 4) { e, reason in ended(e, reason: reason) }
     }
 
     /// `to - from`, saturated: record times come from exporters and can be anything (a fuzzed datagram
@@ -261,16 +302,13 @@ public final class ExportFlowTable {
 
     /// Ends every flow (the collector stops), in the order they started.
     public func finish() {
-        for i in index.values.sorted(by: { entries[$0].serial < entries[$1].serial }) { end(i, reason: .endOfCapture) }
+        var live: [(serial: UInt64, key: FlowKey)] = []
+        table.forEach { live.append(($0.serial, $0.key)) }
+        for (_, key) in live.sorted(by: { $0.serial < $1.serial }) {
+            guard let i = table.find(key, hash: key.hashValue64) else { continue }
+            end(i, reason: .endOfCapture)
+            table.remove(at: i)
+        }
         flush()
-    }
-}
-
-extension FlowKey {
-    /// The key the table indexes by: both directions, no VLANs.
-    var withoutVLANs: FlowKey {
-        var k = self
-        k.vlans = 0
-        return k
     }
 }

@@ -191,6 +191,11 @@ public struct FlowExportDecoder {
         var options = sessions[key]?.options ?? DomainOptions()
         var clock = clock
         if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
+        // The lent record is a local for the loop: lending a stored property of `self` to `body` made the
+        // compiler copy the whole record (its sampled packet included) for every record.
+        var record = FlowRecord.placeholder
+        swap(&record, &self.record)
+        defer { swap(&record, &self.record) }
         record.exporter = key.exporter
         record.exporterPort = key.port
         record.observationDomain = key.domain

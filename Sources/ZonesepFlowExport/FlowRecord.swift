@@ -99,6 +99,9 @@ public struct FlowRecord: Sendable {
 
     @inlinable public init() {}
 
+    /// An empty record to swap in while the decoder lends its own (see `decodeDataSet`).
+    static let placeholder = FlowRecord()
+
     /// Clears the per-record fields before a record is decoded into this value; the exporter fields, set
     /// once per datagram, stay.
     @inlinable

@@ -9,7 +9,10 @@
 public final class FlowTable {
     public let capacity: Int
     public let timeouts: FlowTimeouts
-    let entries: UnsafeMutablePointer<FlowEntry>
+    /// The entries, for a caller that reads and writes an entry in place by index (the flow-export table:
+    /// the subscript's accessors, called across modules, allocate a coroutine frame per use). Only indices
+    /// that `find` or `insert` returned are valid, until `remove`.
+    public let entries: UnsafeMutablePointer<FlowEntry>
     /// The index size at the cap: twice the capacity, rounded up to a power of two.
     let maximumSlotCount: Int
     private let freeList: UnsafeMutablePointer<UInt32>

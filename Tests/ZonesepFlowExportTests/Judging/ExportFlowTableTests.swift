@@ -190,4 +190,39 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.ended.first?.0.key.portA, 8080)
         XCTAssertEqual(rec.ended.first?.0.key.portB, 50001)
     }
+
+    /// Record times from a hostile exporter (the extremes, a start after the end) are clamped into the
+    /// flow table's range instead of overflowing its idle arithmetic, and each flow still ends once.
+    func testExtremeRecordTimesAreClampedAndFlowsEndOnce() throws {
+        let (t, rec) = try table()
+        let times: [(Int64, Int64)] = [(.min, .max), (.max, .min), (.max, .max), (.min, .min), (0, -1)]
+        for (i, (start, end)) in times.enumerated() {
+            var r = Self.record("10.30.8.15", UInt16(50_000 + i), "10.30.1.1", 8080)
+            r.startMicros = start
+            r.endMicros = end
+            t.add(r)
+            t.add(r)  // joins, or ends the flow and starts it again: never traps
+        }
+        t.finish()
+        XCTAssertEqual(rec.started.count, rec.ended.count)
+        XCTAssertEqual(t.activeFlows, 0)
+        XCTAssertGreaterThanOrEqual(rec.started.count, times.count)
+    }
+
+    /// The sweep runs a few entries a record: with many flows, every idle one is still ended in time.
+    func testTheIncrementalSweepEndsEveryIdleFlow() throws {
+        let (t, rec) = try table()
+        let t0: Int64 = 1_781_481_600_000_000
+        for i in 0..<2000 {
+            t.add(Self.record("10.30.8.15", UInt16(10_000 + i), "10.30.1.1", 8080, proto: 17, start: t0))
+        }
+        // An hour on (past UDP's 120 s and the 30 minutes' lateness), one flow keeps sending.
+        for k in 0..<600 {
+            t.add(Self.record("10.30.8.16", 9999, "10.30.1.1", 8080, proto: 17, start: t0 + 3_600_000_000 + Int64(k)))
+        }
+        t.flush()
+        XCTAssertEqual(rec.ended.count, 2000)
+        XCTAssertTrue(rec.ended.allSatisfy { $0.1 == .idle })
+        XCTAssertEqual(t.activeFlows, 1)
+    }
 }

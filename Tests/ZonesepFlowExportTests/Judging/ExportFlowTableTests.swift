@@ -139,9 +139,10 @@ final class ExportFlowTableTests: XCTestCase {
         var first = Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: t0)
         first.endMicros = t0 + 30 * minute
         t.add(first)
-        // Another flow's record, ended 40 minutes in: its time is past the first flow's idle timeout.
-        var other = Self.record("10.20.3.4", 51600, "10.30.7.8", 443, start: t0 + 39 * minute)
-        other.endMicros = t0 + 40 * minute
+        // Another flow's record, ended 45 minutes in: its time is 15 minutes past the first flow's last,
+        // beyond TCP's idle timeout of 10.
+        var other = Self.record("10.20.3.4", 51600, "10.30.7.8", 443, start: t0 + 44 * minute)
+        other.endMicros = t0 + 45 * minute
         t.add(other)
         var second = Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: t0 + 30 * minute)
         second.endMicros = t0 + 41 * minute

@@ -121,9 +121,8 @@ public enum SummaryMerge {
             c.packetsAfterClose &+= p.counters.packetsAfterClose
             for i in c.anomalies.indices { c.anomalies[i] &+= p.counters.anomalies[i] }
             for i in c.alertsByRule.indices { c.alertsByRule[i] &+= p.counters.alertsByRule[i] }
-            // Each host finding is raised by one worker (their table is shared); the table's evictions
-            // and dropped addresses are the shared table's, the same in every part: not added.
-            for i in c.hostFindingsByRule.indices { c.hostFindingsByRule[i] &+= p.counters.hostFindingsByRule[i] }
+            // Host findings are counted by `mergeHostFindings`; the host table's evictions and dropped
+            // addresses are the shared table's, the same in every part: not added.
             c.addCoverage(of: p.counters)
             c.firstPacketMicros = earliest(c.firstPacketMicros, p.counters.firstPacketMicros)
             if let l = p.counters.lastPacketMicros { c.lastPacketMicros = max(c.lastPacketMicros ?? l, l) }
@@ -154,8 +153,9 @@ public enum SummaryMerge {
         return total
     }
 
-    /// Each worker's host table raises its own findings: the same one (same rule and MAC, or rule, address
-    /// and VLAN) from two workers is one finding of the run, the earliest.
+    /// `watch`'s workers share one host table, so each finding comes from one worker; the same one (same
+    /// rule and MAC, or rule, address and VLAN) in two parts (sessions with tables of their own) would still
+    /// be one finding of the run, the earliest.
     static func mergeHostFindings(_ parts: [ReplaySummary], into total: inout ReplaySummary) {
         let all = parts.flatMap(\.hostFindings).enumerated().sorted {
             ($0.element.timestampMicros, $0.offset) < ($1.element.timestampMicros, $1.offset)

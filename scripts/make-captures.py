@@ -22,7 +22,8 @@ are real enough (DNS, SMTP, HTTP, TLS records, RDP X.224, SMB2, STUN, NTP, DHCP,
 decodes every frame without a malformed-packet report.
 
 The flows, and the verdict zonesep must give each, are in FLOWS below and in captures/README.md, which this
-script writes too. Tests/ZonesepEndToEndTests/DemoReplayTests.swift holds the same expectations by hand.
+script writes too; the devices that the host rules (dual-homed-host, zone-vlan-mismatch) must flag are in
+HOST_FINDINGS. Tests/ZonesepEndToEndTests/DemoReplayTests.swift holds the same expectations by hand.
 """
 
 from __future__ import annotations
@@ -1031,6 +1032,154 @@ def violations():
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Devices: the host rules (dual-homed-host, zone-vlan-mismatch). They judge the device behind the addresses, so
+# every flow below is allowed on its own (same zone) and only the host rules can see what is wrong.
+
+
+@dataclass
+class HostFinding:
+    """One expected host alert: the MAC, the address (with its zone and VLANs) that completed the finding, at
+    which packet, and every address the MAC was seen with by then (first seen first)."""
+
+    ref: str
+    what: str
+    rule: str
+    severity: str
+    mac: str
+    when: str  # JST time of the packet that completed the finding
+    ip: str
+    zone: str
+    vlan: list
+    addresses: list  # [(ip, zone, [vlan ids])]
+    why: str
+
+
+HOST_FINDINGS: list[HostFinding] = []
+# Devices that must raise no host alert, and why (for the README's table).
+HOST_QUIET: list[tuple[str, str, str]] = []
+
+TWO_NIC_MAC = "02:00:0a:14:03:21"  # 職員の私物 PC, two network cards (LGWAN and Internet VLANs)
+BRIDGE_MAC = "02:00:0a:0a:02:1f"  # 住民課の端末に USB LAN アダプタ: Mynumber and LGWAN at once
+ROGUE_AP_MAC = "02:00:c0:a8:0b:63"  # 持ち込み無線ルータ (bridge mode) on two VLANs
+MOVED_PC_MAC = "02:00:0a:1e:08:28"  # インターネット系端末 plugged into an LGWAN information outlet
+BRANCH_PC_MAC = "02:00:0a:14:28:15"  # 支所の端末 on the branch switch's Internet VLAN
+
+
+def arp_frame(ts, op: int, smac: str, sip: str, tmac: str, tip: str, dst: str, vlan=()):
+    body = struct.pack("!HHBBH", 1, ETH_IPV4, 6, 4, op) + mac(smac) + addr(sip) + mac(tmac) + addr(tip)
+    emit(ts, ether(dst, smac, ETH_ARP, body, vlan))
+
+
+def hosts():
+    def finding(**kw):
+        HOST_FINDINGS.append(HostFinding(**kw))
+
+    # H1: a PC with two network cards, one on the LGWAN VLAN and one on the Internet VLAN. Each card talks only
+    # inside its own zone (both flows allowed): only the MAC behind both addresses shows the breach.
+    t = at("08:48:00.000")
+    u = Udp("10.20.3.33", 51033, "10.20.1.53", 53, vlan=(120,), cli_mac=TWO_NIC_MAC)
+    u.send(t, True, dns_query(0x6101, "portal.lgwan.example"))
+    u.send(t + ms(1.1), False, dns_answer(0x6101, "portal.lgwan.example", "172.22.10.80"))
+    expect(ref="H1a", what="二枚NICのPC: LGWAN側 DNS", proto="udp", src="10.20.3.33", sport=51033, dst="10.20.1.53",
+           dport=53, src_zone="lgwan", dst_zone="lgwan", initiator="first-packet", vlan=[120],
+           why="same zone (the device is H1's)")
+    t = at("08:52:10.000")
+    c = Tcp("10.30.3.33", 50833, "10.30.1.1", 8080, vlan=(130,), cli_mac=TWO_NIC_MAC)
+    t = c.handshake(t)
+    t = c.exchange(t, http_request("GET", "http://www.example.com/", "www.example.com"), http_response(700))
+    c.close(t)
+    expect(ref="H1b", what="二枚NICのPC: インターネット側 proxy", proto="tcp", src="10.30.3.33", sport=50833,
+           dst="10.30.1.1", dport=8080, src_zone="internet", dst_zone="internet", initiator="syn", vlan=[130],
+           why="same zone (the device is H1's)")
+    finding(ref="H1", what="二枚NICのPC (LGWAN + インターネット)", rule="dual-homed-host", severity="high",
+            mac=TWO_NIC_MAC, when="08:52:10.000", ip="10.30.3.33", zone="internet", vlan=[130],
+            addresses=[("10.20.3.33", "lgwan", [120]), ("10.30.3.33", "internet", [130])],
+            why="one MAC is the source of packets from an lgwan and an internet address")
+
+    # H2: a Mynumber-zone PC with a USB network adapter on the LGWAN: first an unsolicited IPv6 neighbour
+    # advertisement and HTTPS to the resident-records server (Mynumber side), then DNS on the LGWAN side.
+    t = at("09:11:00.000")
+    me, allnodes = addr("fd00:10::2:31"), addr("ff02::1")
+    na = icmp6_message(me, allnodes, 136, 0, struct.pack("!I", 0x20000000) + me + bytes([2, 1]) + mac(BRIDGE_MAC))
+    emit(t, ether("33:33:00:00:00:01", BRIDGE_MAC, ETH_IPV6, ipv6_packet(me, allnodes, ICMP6, na, hlim=255), (110,)))
+    t = at("09:11:05.000")
+    c = Tcp("10.10.2.31", 50431, "10.10.1.10", 443, vlan=(110,), cli_mac=BRIDGE_MAC)
+    t = c.handshake(t)
+    t = c.exchange(t, tls_records(300), tls_records(900))
+    c.close(t)
+    expect(ref="H2a", what="USB LAN アダプタの端末: マイナンバー側 https", proto="tcp", src="10.10.2.31", sport=50431,
+           dst="10.10.1.10", dport=443, src_zone="mynumber", dst_zone="mynumber", initiator="syn", vlan=[110],
+           why="same zone (the device is H2's)")
+    t = at("09:11:40.000")
+    u = Udp("10.20.3.31", 51031, "10.20.1.53", 53, vlan=(120,), cli_mac=BRIDGE_MAC)
+    u.send(t, True, dns_query(0x6102, "portal.lgwan.example"))
+    u.send(t + ms(1.3), False, dns_answer(0x6102, "portal.lgwan.example", "172.22.10.80"))
+    expect(ref="H2b", what="USB LAN アダプタの端末: LGWAN側 DNS", proto="udp", src="10.20.3.31", sport=51031,
+           dst="10.20.1.53", dport=53, src_zone="lgwan", dst_zone="lgwan", initiator="first-packet", vlan=[120],
+           why="same zone (the device is H2's)")
+    finding(ref="H2", what="USB LAN アダプタでマイナンバー系とLGWAN系をまたぐ端末", rule="dual-homed-host",
+            severity="critical", mac=BRIDGE_MAC, when="09:11:40.000", ip="10.20.3.31", zone="lgwan", vlan=[120],
+            addresses=[("fd00:10::2:31", "mynumber", [110]), ("10.10.2.31", "mynumber", [110]),
+                       ("10.20.3.31", "lgwan", [120])],
+            why="one of the zones is mynumber: critical (the IPv6 address came from a neighbour advertisement)")
+
+    # H3: a Wi-Fi router in bridge mode plugged into both floors' outlets: no IP packet of its own, only ARP: a
+    # gratuitous ARP for an LGWAN address, then the reply to an Internet-zone PC's request for another address.
+    arp_frame(at("09:12:00.000"), 1, ROGUE_AP_MAC, "10.20.3.50", "00:00:00:00:00:00", "10.20.3.50",
+              "ff:ff:ff:ff:ff:ff", (120,))
+    arp_frame(at("09:12:20.000"), 1, HOSTS["10.30.8.15"], "10.30.8.15", "00:00:00:00:00:00", "10.30.3.50",
+              "ff:ff:ff:ff:ff:ff", (130,))
+    arp_frame(at("09:12:20.001"), 2, ROGUE_AP_MAC, "10.30.3.50", HOSTS["10.30.8.15"], "10.30.8.15",
+              HOSTS["10.30.8.15"], (130,))
+    finding(ref="H3", what="持ち込み無線ルータ: ARP で二つの系のアドレスを名乗る", rule="dual-homed-host",
+            severity="high", mac=ROGUE_AP_MAC, when="09:12:20.001", ip="10.30.3.50", zone="internet", vlan=[130],
+            addresses=[("10.20.3.50", "lgwan", [120]), ("10.30.3.50", "internet", [130])],
+            why="gratuitous ARP for 10.20.3.50, then an ARP reply for 10.30.3.50, from one MAC")
+
+    # H4: an Internet-zone PC plugged into an LGWAN outlet (VLAN 120): its DNS query and the retry (one flow,
+    # one alert per address and VLAN). Moved to an access port the mirror delivers untagged: not checked.
+    t = at("09:13:00.000")
+    u = Udp("10.30.8.40", 55053, "10.30.1.53", 53, vlan=(120,), cli_mac=MOVED_PC_MAC)
+    u.send(t, True, dns_query(0x6103, "www.example.com"))
+    u.send(t + ms(1000), True, dns_query(0x6103, "www.example.com"))
+    expect(ref="H4a", what="インターネット系端末が LGWAN の VLAN 120 で DNS (再送1回)", proto="udp", src="10.30.8.40",
+           sport=55053, dst="10.30.1.53", dport=53, src_zone="internet", dst_zone="internet",
+           initiator="first-packet", vlan=[120], why="same zone (the host is H4's)")
+    finding(ref="H4", what="インターネット系端末が LGWAN の VLAN に接続", rule="zone-vlan-mismatch", severity="high",
+            mac=MOVED_PC_MAC, when="09:13:00.000", ip="10.30.8.40", zone="internet", vlan=[120],
+            addresses=[("10.30.8.40", "internet", [120])],
+            why="internet declares vlans [130]; the retry on the same VLAN raises nothing more")
+    t = at("09:21:00.000")
+    c = Tcp("10.30.8.40", 50840, "10.30.1.1", 8080, cli_mac=MOVED_PC_MAC)
+    t = c.handshake(t)
+    t = c.exchange(t, http_request("GET", "http://www.example.com/", "www.example.com"), http_response(500))
+    c.close(t)
+    expect(ref="H4b", what="同じ端末, 正しいポートから (タグなし)", proto="tcp", src="10.30.8.40", sport=50840,
+           dst="10.30.1.1", dport=8080, src_zone="internet", dst_zone="internet", initiator="syn",
+           why="same zone; untagged frames are not checked against vlans")
+    HOST_QUIET.append(("U1", "10.30.8.40 untagged (H4b); 10.10.2.21 untagged in V2, V4-V6 and on VLAN 110 elsewhere",
+                       "untagged frames are not checked against vlans (a mirror that strips tags cannot show them)"))
+
+    # H5: a branch-office PC on the branch switch's Internet VLAN: QinQ, S-tag 1000, C-tag 130. The innermost
+    # tag is the one checked (V10's frame, C-tag 120, is in the LGWAN's VLAN).
+    t = at("09:14:00.000")
+    u = Udp("10.20.40.21", 51021, "10.20.1.53", 53, vlan=(1000, 130), cli_mac=BRANCH_PC_MAC)
+    u.send(t, True, dns_query(0x6104, "portal.lgwan.example"))
+    expect(ref="H5a", what="支所の端末が支所スイッチのインターネット VLAN から DNS (QinQ 1000/130)", proto="udp",
+           src="10.20.40.21", sport=51021, dst="10.20.1.53", dport=53, src_zone="lgwan", dst_zone="lgwan",
+           initiator="first-packet", vlan=[1000, 130], why="same zone (the host is H5's)")
+    finding(ref="H5", what="支所の LGWAN 端末がインターネット VLAN 130 に (QinQ)", rule="zone-vlan-mismatch",
+            severity="high", mac=BRANCH_PC_MAC, when="09:14:00.000", ip="10.20.40.21", zone="lgwan",
+            vlan=[1000, 130], addresses=[("10.20.40.21", "lgwan", [1000, 130])],
+            why="lgwan declares vlans [120]; the innermost tag, 130, is checked")
+    HOST_QUIET.append(("R1", f"the core switch {ROUTER}: the source of every routed packet (mynumber, lgwan, "
+                       "lgwan-wan, internet, external addresses), ARP and DHCP for 10.20.0.1",
+                       "declared under [[routers]]: exempt from both host rules"))
+    HOST_QUIET.append(("Q1", "支所スイッチ 10.20.40.5 over QinQ 1000/120 (V10)",
+                       "the innermost VLAN, 120, is lgwan's"))
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Files.
 
 FILES = [
@@ -1090,6 +1239,7 @@ def build():
     noise()
     allowed()
     violations()
+    hosts()  # last: the frames made before keep their random bytes
     FRAMES.sort(key=lambda fr: fr.ts)  # stable: equal stamps keep the order they were made in
     stamps = [fr.ts for fr in FRAMES]
     assert len(set(stamps)) == len(stamps), "two frames share a timestamp: make the order explicit"
@@ -1117,6 +1267,18 @@ def table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def host_table() -> str:
+    rows = ["| ref | device | MAC | rule | severity | completed by (JST) | addresses (zone, vlan) | why |",
+            "|---|---|---|---|---|---|---|---|"]
+    for h in HOST_FINDINGS:
+        addrs = "; ".join(f"{ip} ({zone}, {','.join(map(str, vlan)) or '-'})" for ip, zone, vlan in h.addresses)
+        ends = f"{h.when} {h.ip} ({h.zone}, vlan {','.join(map(str, h.vlan)) or '-'})"
+        rows.append(f"| {h.ref} | {h.what} | {h.mac} | **{h.rule}** | {h.severity} | {ends} | {addrs} | {h.why} |")
+    for ref, what, why in HOST_QUIET:
+        rows.append(f"| {ref} | {what} | | none | | | | {why} |")
+    return "\n".join(rows) + "\n"
+
+
 README = """# Demonstration captures
 
 Generated by `python3 scripts/make-captures.py` (deterministic; rerun it after changing it and commit the
@@ -1130,13 +1292,21 @@ The file names are the sensor's UTC clock (tcpdump -G), so they do not sort in t
 directory must read them by their first packet's time. `span-0015.pcap` was taken with a snaplen of 256:
 longer frames are cut (caplen < len), and the summary's bytes count `len`.
 
-Expected: {alerts} alerts ({by_rule}), exit status 1.
+Expected: {alerts} alerts ({by_rule}), exit status 1: {flow_alerts} for flows and {host_alerts} for devices (the
+host rules; `zones.conf` declares each zone's VLANs and the core switch under `[[routers]]`).
 `Tests/ZonesepEndToEndTests/DemoReplayTests.swift` checks exactly these, and `MatrixVersusTcpdumpTests.swift`
 checks the zone matrix against tcpdump.
 
 ## Flows
 
-{table}"""
+{table}
+## Devices (host rules)
+
+One alert per finding for the whole run, raised at the packet that completed it (JST), with every address the MAC
+was seen with by then (first seen first). The flows of these devices are in the table above (H1a-H5a): each is
+allowed on its own.
+
+{hosts}"""
 
 
 def main():
@@ -1148,7 +1318,7 @@ def main():
 
     per_file = build()
     if args.table:
-        sys.stdout.write(table())
+        sys.stdout.write(table() + "\n" + host_table())
         return
     os.makedirs(args.out, exist_ok=True)
     lines = []
@@ -1166,10 +1336,14 @@ def main():
     for f in FLOWS:
         if f.verdict not in ("allowed", "none"):
             counts[f.verdict] = counts.get(f.verdict, 0) + 1
+    flow_alerts = sum(counts.values())
+    for h in HOST_FINDINGS:
+        counts[h.rule] = counts.get(h.rule, 0) + 1
     by_rule = ", ".join(f"{k} {v}" for k, v in counts.items())
     with open(os.path.join(args.out, "README.md"), "w", encoding="utf-8") as f:
         f.write(README.format(files="\n".join(lines) + "\n", alerts=sum(counts.values()), by_rule=by_rule,
-                              table=table()))
+                              flow_alerts=flow_alerts, host_alerts=len(HOST_FINDINGS), table=table(),
+                              hosts=host_table()))
 
 
 if __name__ == "__main__":

@@ -45,9 +45,11 @@ final class CollectTests: XCTestCase {
         let replay = try Harness.run(
             try Harness.zonesep(), ["replay", "--config", "zones.conf", "--output", "json", "captures"], timeout: 120,
             in: root)
-        let parsed = JSONLines.replay(replay)
-        XCTAssertEqual(parsed.alerts.count, 22, replay.brief)
-        replayAlerts = Set(parsed.alerts.map { Key($0.object) })
+        // The flows' alerts: the demonstration's 5 host-rule alerts judge devices by their MAC, which a flow
+        // export does not carry, so collect has nothing to compare them with.
+        let flows = JSONLines.replay(replay).alerts.filter { $0.object["addresses"] == nil }
+        XCTAssertEqual(flows.count, 22, replay.brief)
+        replayAlerts = Set(flows.map { Key($0.object) })
     }
 
     var captures: [String] { ["captures/span-2330.pcap", "captures/span-0000.pcapng", "captures/span-0015.pcap"] }

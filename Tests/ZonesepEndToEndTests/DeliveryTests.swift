@@ -16,8 +16,10 @@ final class DeliveryTests: XCTestCase {
 
     static let syslogSeverity = [
         "conduit-mac-mismatch": 2, "mynumber-isolation": 2, "sanitisation-bypass": 3, "lgwan-external": 3,
-        "security-cloud-bypass": 4, "unzoned-host": 4,
+        "security-cloud-bypass": 4, "unzoned-host": 4, "zone-vlan-mismatch": 3,
     ]
+    /// `dual-homed-host` is critical or high by the zones it spans: its syslog severity follows the alert's.
+    static let severityByName = ["critical": 2, "high": 3, "medium": 4]
 
     override func setUpWithError() throws {
         root = try Harness.repositoryRoot()
@@ -68,7 +70,7 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(outcome.status, 1, outcome.brief)
         let all = records(outcome)
         let alerts = all.filter { $0["event_type"] as? String == "alert" }
-        XCTAssertEqual(alerts.count, 22)
+        XCTAssertEqual(alerts.count, 27, "22 flows' alerts and 5 host findings")
         XCTAssertEqual(Set(all.compactMap { $0["event_type"] as? String }), ["alert", "summary"])
 
         for input in ["udp", "tcp"] {
@@ -89,25 +91,41 @@ final class DeliveryTests: XCTestCase {
                 XCTAssertEqual(r.msgID, "alert", context)
                 XCTAssertEqual(r.appName, "zonesep-e2e", context)
                 XCTAssertEqual(r.facility, 19, context)
-                XCTAssertEqual(r.severity, Self.syslogSeverity[r.data["rule"] as? String ?? ""], context)
+                let rule = r.data["rule"] as? String ?? ""
+                XCTAssertEqual(
+                    r.severity,
+                    rule == "dual-homed-host"
+                        ? Self.severityByName[r.data["severity"] as? String ?? ""] : Self.syslogSeverity[rule],
+                    context)
                 XCTAssertEqual(r.data["sensor"] as? String, "midori-core-span", context)
                 guard let alert = byFlow[Self.identity(r.data)]?.first else { continue }
                 XCTAssertEqual(r.data["src_zone"] as? String, alert["src_zone"] as? String, context)
                 XCTAssertEqual(r.data["severity"] as? String, alert["severity"] as? String, context)
                 let message = try XCTUnwrap(alert["message"] as? String)
                 XCTAssertTrue(r.raw.hasSuffix("\u{FEFF}" + message), "MSG is the human message: \(context)")
+                // A host alert's structured data names the device and every address seen for it, as rsyslog
+                // parsed it: "ip zone vlan" entries in the order of the record's `addresses`.
+                if let addresses = alert["addresses"] as? [[String: Any]] {
+                    XCTAssertEqual(r.data["src_mac"] as? String, alert["src_mac"] as? String, context)
+                    let list = addresses.map { a in
+                        let vlan = (a["vlan"] as? [Any] ?? []).compactMap { JSONLines.int($0) }
+                        return "\(a["ip"] ?? "") \(a["zone"] ?? "")"
+                            + (vlan.isEmpty ? "" : " " + vlan.map(String.init).joined(separator: "/"))
+                    }
+                    XCTAssertEqual(r.data["addresses"] as? String, list.joined(separator: "; "), context)
+                }
             }
         }
         let syslog = try XCTUnwrap((all.last?["delivery"] as? [String: Any])?["syslog"] as? [[String: Any]])
         XCTAssertEqual(syslog.count, 2)
         for s in syslog {
-            XCTAssertEqual(JSONLines.int(s["sent"]), 22, "\(s)")
+            XCTAssertEqual(JSONLines.int(s["sent"]), 27, "\(s)")
             XCTAssertEqual(JSONLines.int(s["dropped"]), 0, "\(s)")
         }
     }
 
     /// The TCP collector is down while the replay runs: five messages fit the queue (`--syslog-queue 5`) and
-    /// the other seventeen are dropped and counted. The replay then waits for the queue (it says so on
+    /// the other twenty-two are dropped and counted. The replay then waits for the queue (it says so on
     /// stderr); only then is the collector started, so what was queued and what was dropped do not depend on
     /// timing. The sender reconnects with backoff and the five queued alerts arrive, in order.
     func testQueuedAlertsArriveWhenTheTCPCollectorComesBackAndTheRestAreCounted() throws {
@@ -126,7 +144,7 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(outcome.status, 1, outcome.brief)
         let all = records(outcome)
         let alerts = all.filter { $0["event_type"] as? String == "alert" }
-        XCTAssertEqual(alerts.count, 22)
+        XCTAssertEqual(alerts.count, 27)
 
         let received = try c.waitFor(5, in: "tcp")
         XCTAssertEqual(received.map { Self.identity($0.data) }, alerts.prefix(5).map { Self.identity($0) })
@@ -135,12 +153,12 @@ final class DeliveryTests: XCTestCase {
 
         let s = try XCTUnwrap(((all.last?["delivery"] as? [String: Any])?["syslog"] as? [[String: Any]])?.first)
         XCTAssertEqual(JSONLines.int(s["sent"]), 5, "\(s)")
-        XCTAssertEqual(JSONLines.int(s["dropped_queue_full"]), 17, "\(s)")
+        XCTAssertEqual(JSONLines.int(s["dropped_queue_full"]), 22, "\(s)")
         XCTAssertEqual(JSONLines.int(s["dropped_undelivered"]), 0, "\(s)")
-        XCTAssertEqual(JSONLines.int(s["dropped"]), 17, "\(s)")
+        XCTAssertEqual(JSONLines.int(s["dropped"]), 22, "\(s)")
         XCTAssertEqual(JSONLines.int(s["reconnects"]), 1, "\(s)")
         XCTAssertTrue(outcome.stderrText.contains("queue full (5 messages)"), outcome.stderrText)
-        XCTAssertTrue(outcome.stderrText.contains("17 messages dropped"), outcome.stderrText)
+        XCTAssertTrue(outcome.stderrText.contains("22 messages dropped"), outcome.stderrText)
     }
 
     func testUnixDatagramSocketCollector() throws {
@@ -161,7 +179,7 @@ final class DeliveryTests: XCTestCase {
 
     /// With a window of one hour, the second flow of V16 (same ports 45 s later) and of V19 (300 s later)
     /// fold into the first; each first alert gets an alert_update with the count; the summary still counts
-    /// every violating flow.
+    /// every violating flow. The 5 host findings are raised once each in a replay: none folds.
     func testSuppressionFoldsRepeatsAndTheAlertsFileHasEveryRecord() throws {
         let file = scratch.appendingPathComponent("alerts.jsonl").path
         let outcome = try replay(["--suppress-window", "1h", "--alerts", file, "--alerts-rotate", "size:4K"])
@@ -169,7 +187,7 @@ final class DeliveryTests: XCTestCase {
         let all = records(outcome)
         let alerts = all.filter { $0["event_type"] as? String == "alert" }
         let updates = all.filter { $0["event_type"] as? String == "alert_update" }
-        XCTAssertEqual(alerts.count, 20)
+        XCTAssertEqual(alerts.count, 25, "20 flows' alerts written and 5 host findings")
         XCTAssertEqual(updates.count, 2)
         for u in updates {
             XCTAssertEqual(JSONLines.int(u["folded"]), 1, "\(u)")
@@ -179,7 +197,7 @@ final class DeliveryTests: XCTestCase {
         }
         XCTAssertEqual(Set(updates.compactMap { $0["rule"] as? String }), ["security-cloud-bypass", "unzoned-host"])
         let summary = try XCTUnwrap(all.last?["alerts"] as? [String: Any])
-        XCTAssertEqual(JSONLines.int(summary["total"]), 22)
+        XCTAssertEqual(JSONLines.int(summary["total"]), 27)
         XCTAssertEqual(JSONLines.int(summary["suppressed"]), 2)
         XCTAssertEqual(JSONLines.int(summary["rate_limited"]), 0)
 
@@ -264,7 +282,11 @@ final class DeliveryTests: XCTestCase {
         let outcome = try replay(["--evidence", dir.path])
         XCTAssertEqual(outcome.status, 1, outcome.brief)
         let all = records(outcome)
-        let alerts = all.filter { $0["event_type"] as? String == "alert" }
+        // Evidence is kept per flow: the 5 host findings' alerts name no file (their proof is `addresses`).
+        let hostAlerts = all.filter { $0["event_type"] as? String == "alert" && $0["addresses"] != nil }
+        XCTAssertEqual(hostAlerts.count, 5)
+        XCTAssertTrue(hostAlerts.allSatisfy { $0["evidence"] == nil }, "\(hostAlerts)")
+        let alerts = all.filter { $0["event_type"] as? String == "alert" && $0["addresses"] == nil }
         let evidence = all.filter { $0["event_type"] as? String == "evidence" }
         XCTAssertEqual(alerts.count, 22)
         XCTAssertEqual(evidence.count, 22)

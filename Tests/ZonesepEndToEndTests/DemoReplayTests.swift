@@ -94,18 +94,106 @@ final class DemoReplayTests: XCTestCase {
         a("unzoned-host", "tcp", "10.20.3.4", 50880, "10.99.0.60", 80, "lgwan", "unzoned", "inferred"),
     ]
 
+    /// A host rule's alert (no flow): the device, the address that completed the finding and every address
+    /// seen for the MAC by then, each with its zone and VLANs.
+    struct HostAlert: Hashable, CustomStringConvertible {
+        struct Address: Hashable {
+            var ip: String
+            var zone: String
+            var vlan: [Int]
+        }
+        var rule: String
+        var severity: String
+        var timestamp: String
+        var mac: String
+        var ip: String
+        var zone: String
+        var vlan: [Int]
+        var addresses: [Address]
+
+        var description: String {
+            "\(rule) \(severity) \(timestamp) \(mac) \(ip) \(zone) vlan\(vlan) addresses "
+                + addresses.map { "\($0.ip)/\($0.zone)/\($0.vlan)" }.joined(separator: ", ")
+        }
+    }
+
+    static func h(
+        _ rule: String, _ severity: String, _ timestamp: String, _ mac: String, _ ip: String, _ zone: String,
+        _ vlan: [Int], _ addresses: [(String, String, [Int])]
+    ) -> HostAlert {
+        HostAlert(
+            rule: rule, severity: severity, timestamp: timestamp, mac: mac, ip: ip, zone: zone, vlan: vlan,
+            addresses: addresses.map { HostAlert.Address(ip: $0.0, zone: $0.1, vlan: $0.2) })
+    }
+
+    /// The devices the host rules must flag (captures/README.md, "Devices"), each once, at the packet that
+    /// completed the finding (UTC; the table gives JST). The core switch 02:00:00:00:00:01 forwards every
+    /// zone's packets but is declared under [[routers]]; untagged frames (H4b, V2...) are not checked; V10's
+    /// QinQ frame has the LGWAN's VLAN innermost: none of them may raise a host alert.
+    static let expectedHostAlerts: [HostAlert] = [
+        // H1: a PC with two network cards, LGWAN (VLAN 120) then Internet (VLAN 130): each flow allowed alone.
+        h(
+            "dual-homed-host", "high", "2026-06-14T23:52:10.000000Z", "02:00:0a:14:03:21", "10.30.3.33", "internet",
+            [130], [("10.20.3.33", "lgwan", [120]), ("10.30.3.33", "internet", [130])]),
+        // H2: a Mynumber-zone PC with a USB adapter on the LGWAN: critical. Its IPv6 address is known from an
+        // unsolicited neighbour advertisement.
+        h(
+            "dual-homed-host", "critical", "2026-06-15T00:11:40.000000Z", "02:00:0a:0a:02:1f", "10.20.3.31", "lgwan",
+            [120],
+            [
+                ("fd00:10::2:31", "mynumber", [110]), ("10.10.2.31", "mynumber", [110]),
+                ("10.20.3.31", "lgwan", [120]),
+            ]),
+        // H3: a bridging Wi-Fi router seen only in ARP: a gratuitous ARP (LGWAN), then a reply (Internet).
+        h(
+            "dual-homed-host", "high", "2026-06-15T00:12:20.001000Z", "02:00:c0:a8:0b:63", "10.30.3.50", "internet",
+            [130], [("10.20.3.50", "lgwan", [120]), ("10.30.3.50", "internet", [130])]),
+        // H4: an Internet-zone PC on the LGWAN's VLAN 120; its retry a second later raises nothing more.
+        h(
+            "zone-vlan-mismatch", "high", "2026-06-15T00:13:00.000000Z", "02:00:0a:1e:08:28", "10.30.8.40",
+            "internet", [120], [("10.30.8.40", "internet", [120])]),
+        // H5: a branch LGWAN PC over QinQ whose innermost tag is the Internet VLAN 130.
+        h(
+            "zone-vlan-mismatch", "high", "2026-06-15T00:14:00.000000Z", "02:00:0a:14:28:15", "10.20.40.21",
+            "lgwan", [1000, 130], [("10.20.40.21", "lgwan", [1000, 130])]),
+    ]
+
+    static let hostAlertKeys = [
+        "timestamp", "event_type", "rule", "severity", "src_ip", "src_zone", "vlan", "src_mac", "sensor", "message",
+        "addresses",
+    ]
+    static let hostRules: Set<String> = ["dual-homed-host", "zone-vlan-mismatch"]
+
+    static func hostAlert(from object: [String: Any]) -> HostAlert? {
+        guard let rule = object["rule"] as? String, let severity = object["severity"] as? String,
+            let timestamp = object["timestamp"] as? String, let mac = object["src_mac"] as? String,
+            let ip = object["src_ip"] as? String, let zone = object["src_zone"] as? String,
+            let vlan = object["vlan"] as? [Any], let list = object["addresses"] as? [[String: Any]]
+        else { return nil }
+        var addresses: [HostAlert.Address] = []
+        for a in list {
+            guard let ip = a["ip"] as? String, let zone = a["zone"] as? String, let vlan = a["vlan"] as? [Any] else {
+                return nil
+            }
+            addresses.append(HostAlert.Address(ip: ip, zone: zone, vlan: vlan.compactMap { JSONLines.int($0) }))
+        }
+        return HostAlert(
+            rule: rule, severity: severity, timestamp: timestamp, mac: mac.lowercased(), ip: ip, zone: zone,
+            vlan: vlan.compactMap { JSONLines.int($0) }, addresses: addresses)
+    }
+
     /// Flows between declared zones, by (initiator zone, responder zone): allowed and violating alike.
     static let expectedFlowMatrix: [String: Int] = [
-        "mynumber>mynumber": 3,  // A1, A2 (IPv6), DNS
+        "mynumber>mynumber": 4,  // A1, A2 (IPv6), DNS, H2a
         "mynumber>lgwan-wan": 4,  // A3, A4 (conduit), V1, V6
         "mynumber>internet": 2,  // V2, V4
         "mynumber>lgwan": 1,  // V7
-        "lgwan>lgwan": 1,  // DNS
+        "lgwan>lgwan": 4,  // DNS, H1a, H2b, H5a
         "lgwan>lgwan-wan": 2,  // DNS forwarding, A12
         "lgwan-wan>lgwan": 1,  // A12b
         "lgwan>internet": 6,  // A5, A6, V8, V9, V10, V11
         "internet>lgwan": 2,  // A7, A8
-        "internet>internet": 1,  // A13
+        "internet>internet": 4,  // A13, H1b, H4a, H4b
     ]
 
     static let alertKeys = [
@@ -169,7 +257,17 @@ final class DemoReplayTests: XCTestCase {
         XCTAssertEqual(problems, [], "stdout must be JSON Lines: alerts, then one summary")
 
         var actual: [Alert] = []
+        var hosts: [HostAlert] = []
         for (line, object) in records {
+            if let rule = object["rule"] as? String, Self.hostRules.contains(rule) {
+                guard let host = Self.hostAlert(from: object) else {
+                    XCTFail("host alert without the expected fields: \(line)")
+                    continue
+                }
+                hosts.append(host)
+                checkHostAlertRecord(line, object)
+                continue
+            }
             guard let alert = Self.alert(from: object) else {
                 XCTFail("alert without the expected fields: \(line)")
                 continue
@@ -182,6 +280,10 @@ final class DemoReplayTests: XCTestCase {
             missing.isEmpty && unexpected.isEmpty,
             "alerts differ from the table\nmissing:\n  " + missing.map(\.description).joined(separator: "\n  ")
                 + "\nunexpected:\n  " + unexpected.map(\.description).joined(separator: "\n  "))
+
+        XCTAssertEqual(
+            hosts.map(\.description), Self.expectedHostAlerts.map(\.description),
+            "host alerts differ from the table (in the order of their packets)")
 
         // V1: src_mac is the initiator's MAC as seen in the frame: the replaced machine's.
         if let v1 = records.first(where: { ($0.object["rule"] as? String) == "conduit-mac-mismatch" }) {
@@ -226,15 +328,39 @@ final class DemoReplayTests: XCTestCase {
         }
     }
 
+    func checkHostAlertRecord(_ line: Substring, _ object: [String: Any]) {
+        let context = String(line.prefix(400))
+        XCTAssertEqual(Set(object.keys), Set(Self.hostAlertKeys), "host alert fields: \(context)")
+        var cursor = line.startIndex
+        for key in Self.hostAlertKeys {
+            guard let found = line.range(of: "\"\(key)\":", range: cursor..<line.endIndex) else {
+                XCTFail("field \(key) missing or out of order: \(context)")
+                break
+            }
+            cursor = found.upperBound
+        }
+        XCTAssertEqual(object["sensor"] as? String, "midori-core-span", context)
+        let message = object["message"] as? String ?? ""
+        XCTAssertTrue(message.contains(object["src_ip"] as? String ?? "?"), "the message names the address: \(context)")
+        XCTAssertTrue(message.contains(object["src_mac"] as? String ?? "?"), "the message names the MAC: \(context)")
+    }
+
     func checkSummary(_ summary: [String: Any]) {
         for key in ["packets", "bytes", "flows"] {
             XCTAssertGreaterThan(JSONLines.int(summary[key]) ?? 0, 0, "summary.\(key)")
         }
         XCTAssertNotNil(summary["anomalies"] as? [String: Any], "summary.anomalies must be an object")
         let alerts = summary["alerts"] as? [String: Any]
-        XCTAssertEqual(JSONLines.int(alerts?["total"]), Self.expectedAlerts.count, "summary.alerts.total")
+        XCTAssertEqual(
+            JSONLines.int(alerts?["total"]), Self.expectedAlerts.count + Self.expectedHostAlerts.count,
+            "summary.alerts.total counts flow and host alerts")
         var expectedByRule: [String: Int] = [:]
         for alert in Self.expectedAlerts { expectedByRule[alert.rule, default: 0] += 1 }
+        for alert in Self.expectedHostAlerts { expectedByRule[alert.rule, default: 0] += 1 }
+        // The summary's host_findings: the same devices, read back by `zonesep report`.
+        let findings = (summary["host_findings"] as? [[String: Any]] ?? []).compactMap(Self.hostAlert(from:))
+        XCTAssertEqual(
+            findings.map(\.description), Self.expectedHostAlerts.map(\.description), "summary.host_findings")
         var byRule: [String: Int] = [:]
         for (rule, n) in alerts?["by_rule"] as? [String: Any] ?? [:] {
             if let n = JSONLines.int(n), n != 0 { byRule[rule] = n }
@@ -272,10 +398,14 @@ final class DemoReplayTests: XCTestCase {
         XCTAssertEqual(files.count, 3)
         let outcome = try replay(files)
         XCTAssertEqual(outcome.status, 1, outcome.brief)
-        let actual = JSONLines.replay(outcome).alerts.compactMap { Self.alert(from: $0.object) }
+        let records = JSONLines.replay(outcome).alerts
+        let actual = records.compactMap { Self.alert(from: $0.object) }
         let (missing, unexpected) = Self.difference(expected: Self.expectedAlerts, actual: actual)
         XCTAssertEqual(missing, [], "missing")
         XCTAssertEqual(unexpected, [], "unexpected")
+        XCTAssertEqual(
+            records.compactMap { Self.hostAlert(from: $0.object) }.map(\.description),
+            Self.expectedHostAlerts.map(\.description))
     }
 
     func testTextOutput() throws {
@@ -283,6 +413,55 @@ final class DemoReplayTests: XCTestCase {
         XCTAssertTrue(outcome.exitedNormally && !outcome.timedOut, outcome.brief)
         XCTAssertEqual(outcome.status, 1, outcome.brief)
         XCTAssertFalse(outcome.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        // H2's line: the device, its addresses with their zones' labels, and the completing frame's VLAN.
+        XCTAssertTrue(
+            outcome.stdoutText.contains(
+                "2026-06-15T00:11:40.000000Z  CRITICAL  dual-homed-host  MAC 02:00:0a:0a:02:1f sends as "
+                    + "マイナンバー利用事務系 fd00:10::2:31, 10.10.2.31 and LGWAN接続系 10.20.3.31: one device stands in zones "
+                    + "of different kinds, one of them the mynumber zone (not a declared router) [vlan 120, 3 addresses "
+                    + "seen]"), outcome.stdoutText)
+        XCTAssertTrue(outcome.stdoutText.contains("\nHost findings"), "the summary's table of host findings")
+    }
+
+    /// The core switch 02:00:00:00:00:01 is the source of every routed packet: declared under [[routers]] it
+    /// raises nothing; with the block taken out of zones.conf, `check` warns and the switch is a
+    /// dual-homed-host, beside the five devices of the table. Its finding is complete at 08:30:06.0012 JST,
+    /// when it forwards the security cloud DNS's answer (N8: external) after LGWAN addresses (N1, N6, N7), and
+    /// before it forwards any Mynumber packet (N9's answer, 08:30:07): high, and one finding per MAC for the run.
+    func testTheCoreSwitchIsExemptOnlyWhenDeclared() throws {
+        let text = try String(contentsOf: root.appendingPathComponent("zones.conf"), encoding: .utf8)
+        // zones.conf without its [[routers]] table (the three lines from `[[routers]]` to its `macs`).
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try XCTUnwrap(lines.firstIndex(of: "[[routers]]"))
+        let end = try XCTUnwrap(lines[start...].firstIndex { $0.hasPrefix("macs = ") })
+        XCTAssertEqual(end - start, 2)
+        lines.removeSubrange(start...end)
+        let withoutRouters = lines.joined(separator: "\n")
+        XCTAssertFalse(withoutRouters.contains("[[routers]]"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-norouter-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let conf = dir.appendingPathComponent("zones.conf")
+        try Data(withoutRouters.utf8).write(to: conf)
+
+        let check = try Harness.run(zonesep, ["check", "--config", conf.path], timeout: 60, in: root)
+        XCTAssertEqual(check.status, 0, "a warning, not an error: \(check.brief)")
+        XCTAssertTrue(check.stderrText.contains("no [[routers]] are declared"), check.stderrText)
+
+        let outcome = try Harness.run(
+            zonesep, ["replay", "--config", conf.path, "--output", "json", capturesDir], timeout: 120, in: root)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let records = JSONLines.replay(outcome).alerts.map(\.object)
+        let router = records.filter {
+            ($0["rule"] as? String) == "dual-homed-host" && ($0["src_mac"] as? String) == "02:00:00:00:00:01"
+        }
+        XCTAssertEqual(router.count, 1, "one finding per MAC for the run")
+        XCTAssertEqual(router.first?["severity"] as? String, "high", "no Mynumber address yet when it completed")
+        XCTAssertEqual(router.first?["timestamp"] as? String, "2026-06-14T23:30:06.001200Z")
+        XCTAssertEqual(router.first?["src_ip"] as? String, "203.0.113.11")
+        XCTAssertEqual(router.first?["src_zone"] as? String, "external")
+        let devices = Set(records.compactMap(Self.hostAlert(from:)).map(\.mac))
+        XCTAssertTrue(devices.isSuperset(of: Self.expectedHostAlerts.map(\.mac)), "\(devices)")
     }
 
     func testCheckAcceptsTheShippedZonesConf() throws {

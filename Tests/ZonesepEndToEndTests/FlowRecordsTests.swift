@@ -77,15 +77,20 @@ final class FlowRecordsTests: XCTestCase {
         for r in records {
             byFlow[(r["flow_id"] as? String ?? "") + "@" + (r["start"] as? String ?? ""), default: []].append(r)
         }
-        XCTAssertEqual(alerts.count, 22)
-        for (line, a) in alerts {
+        // A host finding's alert concerns a device, not a flow: it has no flow_id and no flow record of its own.
+        let hostAlerts = alerts.filter { $0.object["addresses"] != nil }
+        XCTAssertEqual(hostAlerts.count, 5)
+        XCTAssertTrue(hostAlerts.allSatisfy { $0.object["flow_id"] == nil })
+        let flowAlerts = alerts.filter { $0.object["addresses"] == nil }
+        XCTAssertEqual(flowAlerts.count, 22)
+        for (line, a) in flowAlerts {
             let key = (a["flow_id"] as? String ?? "") + "@" + (a["timestamp"] as? String ?? "")
             let matches = byFlow[key] ?? []
             XCTAssertEqual(matches.count, 1, "one record for the alert's flow: \(line)")
             XCTAssertEqual(matches.first?["verdict"] as? String, a["rule"] as? String, String(line))
             XCTAssertEqual(matches.first?["src_ip"] as? String, a["src_ip"] as? String, String(line))
         }
-        XCTAssertEqual(records.filter { !JSONLines.isNull($0["verdict"]) }.count, alerts.count)
+        XCTAssertEqual(records.filter { !JSONLines.isNull($0["verdict"]) }.count, flowAlerts.count)
 
         // Allowed flows name what allowed them: the demonstration's conduit, sanitisation path and gateway.
         let allowedTypes = Set(records.compactMap { ($0["allowed_by"] as? [String: Any])?["type"] as? String })

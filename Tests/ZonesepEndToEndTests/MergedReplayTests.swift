@@ -127,6 +127,7 @@ final class MergedReplayTests: XCTestCase {
         XCTAssertEqual(s.records, w.records)
         XCTAssertEqual(s.summary, w.summary)
         XCTAssertEqual(s.files.count, 6)
-        XCTAssertEqual(s.files.compactMap { JSONLines.int($0["packets"]) }, [100, 100, 100, 100, 100, 42])
+        // The demonstration's 580 frames (350 + 139 + 91, captures/README.md).
+        XCTAssertEqual(s.files.compactMap { JSONLines.int($0["packets"]) }, [100, 100, 100, 100, 100, 80])
     }
 }

@@ -169,6 +169,56 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(occurrences(of: "class=\"tl-flow\"", in: dom), 22, "timeline bars")
     }
 
+    /// Section 5 in Chromium: every device the host rules flagged in the demonstration (captures/README.md,
+    /// "Devices"), with its addresses grouped by zone; the verdict counts them beside the flows.
+    func testReportShowsEveryFlaggedDeviceWithItsAddressesByZone() throws {
+        let report = scratch.appendingPathComponent("report.html")
+        _ = try replayDemo(report: report)
+        let (dom, stderr, _) = try load(report, name: "devices")
+        XCTAssertEqual(consoleLines(stderr), [], "console messages")
+        guard let verdict = dom.range(of: "<section id=\"verdict\"[^>]*>", options: .regularExpression) else {
+            return XCTFail("no verdict element in the DOM")
+        }
+        XCTAssertTrue(dom[verdict].contains("data-devices=\"5\""), String(dom[verdict]))
+        XCTAssertTrue(dom[verdict.upperBound...].prefix(1500).contains("分離違反あり — 違反フロー 22 件・違反機器 5 件"))
+        XCTAssertTrue(dom.contains("data-rule=\"dual-homed-host\" data-count=\"3\""))
+        XCTAssertTrue(dom.contains("data-rule=\"zone-vlan-mismatch\" data-count=\"2\""))
+
+        guard let start = dom.range(of: "<section id=\"devices\">"),
+            let end = dom.range(of: "</section>", range: start.upperBound..<dom.endIndex)
+        else { return XCTFail("no devices section in the DOM") }
+        let section = String(dom[start.lowerBound..<end.upperBound])
+        XCTAssertTrue(section.contains("5. 二つの系にまたがる機器・VLAN違い"), section)
+        // The devices in the order their findings were raised, each with its rule and severity.
+        let rows = section.matches(
+            of: /<tr class="device" id="d(\d+)" data-rule="([a-z-]+)" data-mac="([0-9a-f:]+)" data-severity="([a-z]+)">/
+        )
+        .map { "\($0.1) \($0.2) \($0.3) \($0.4)" }
+        XCTAssertEqual(
+            rows,
+            [
+                "1 dual-homed-host 02:00:0a:14:03:21 high", "2 dual-homed-host 02:00:0a:0a:02:1f critical",
+                "3 dual-homed-host 02:00:c0:a8:0b:63 high", "4 zone-vlan-mismatch 02:00:0a:1e:08:28 high",
+                "5 zone-vlan-mismatch 02:00:0a:14:28:15 high",
+            ])
+        // The Mynumber PC on the LGWAN: its two Mynumber addresses under one zone, the LGWAN one under another.
+        guard let d2 = section.range(of: "id=\"d2\""),
+            let d2End = section.range(of: "</tr>", range: d2.upperBound..<section.endIndex)
+        else { return XCTFail("no row d2") }
+        let row = String(section[d2.upperBound..<d2End.lowerBound])
+        XCTAssertEqual(occurrences(of: "class=\"device-zone\"", in: row), 2, row)
+        XCTAssertTrue(
+            row.contains(
+                "<div class=\"device-zone\" data-zone=\"mynumber\">マイナンバー利用事務系<span class=\"zone\">mynumber</span>"
+                    + "<div class=\"sub\"><span class=\"mono\">fd00:10::2:31</span> · VLAN 110 · 09:11:00 · nd</div>"
+                    + "<div class=\"sub\"><span class=\"mono\">10.10.2.31</span> · VLAN 110 · 09:11:05 · ip</div></div>"
+            ),
+            row)
+        XCTAssertTrue(row.contains("09:11:00 – 09:11:40"), "first seen – the finding: \(row)")
+        // The router's MAC, present in nearly every routed frame, is nowhere in the section.
+        XCTAssertFalse(section.contains("02:00:00:00:00:01"))
+    }
+
     func testFirstPageScreenshot() throws {
         let report = scratch.appendingPathComponent("report.html")
         _ = try replayDemo(report: report)

@@ -28,6 +28,9 @@ public struct CommonFrame: Sendable {
     public var tcpFlags: UInt8 = 0
     /// The VLAN tag packed as in `FlowKey.vlans` (0 untagged).
     public var vlans: UInt32 = 0
+    /// The VXLAN network id of a frame `CommonTunnelDecoder` took out of a tunnel (nil: none valid).
+    /// `CommonFrameDecoder` neither sets nor reads it: a plain frame has none.
+    public var vni: UInt32? = nil
 
     @inlinable public init() {}
 }

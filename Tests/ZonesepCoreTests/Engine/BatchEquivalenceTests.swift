@@ -32,7 +32,7 @@ final class BatchEquivalenceTests: XCTestCase {
 
     /// A random stream: TCP flows opened, used, closed by FIN or RST and reopened by SYN; UDP; ICMP echo and
     /// errors; VLANs; IPv4 options; fragments; non-IP and malformed frames; idle gaps past the timeouts
-    /// and packet time stepping back. Few enough hosts that flows repeat, enough to overflow a small cap.
+    /// and packet time stepping back; ERSPAN and VXLAN around any of these. Few enough hosts that flows repeat, enough to overflow a small cap.
     static func stream(count: Int, seed: UInt64) -> [(time: Int64, frame: [UInt8])] {
         var r = SplitMix64(seed: seed)
         func pick(_ n: Int) -> Int { Int.random(in: 0..<n, using: &r) }
@@ -51,7 +51,7 @@ final class BatchEquivalenceTests: XCTestCase {
             let sport = UInt16(40000 + pick(6))
             let dport: UInt16 = [22, 443, 445, 53, 3389][pick(5)]
             let vlans: [UInt16] = pick(10) == 0 ? [UInt16(1 + pick(3))] : (pick(40) == 0 ? [5, 6] : [])
-            let frame: [UInt8]
+            var frame: [UInt8]
             switch pick(20) {
             case 0..<11:
                 let flags: UInt8 = [0x02, 0x12, 0x10, 0x18, 0x10, 0x11, 0x04, 0x10][pick(8)]
@@ -75,6 +75,16 @@ final class BatchEquivalenceTests: XCTestCase {
             default:  // cut short somewhere
                 let whole = F.tcpFrame(a, sport, b, dport, flags: 0x10, vlans: vlans)
                 frame = Array(whole.prefix(pick(whole.count)))
+            }
+            // Some frames arrive through a mirror's or a virtual network's tunnel: the same flows by ERSPAN,
+            // and VXLAN segments that keep them apart (two VNIs, and none valid), now and then cut short.
+            switch pick(16) {
+            case 0: frame = F.erspanII(frame, session: UInt16(1 + pick(2)))
+            case 1: frame = F.vxlan(frame, vni: [nil, 5001, 5002][pick(3)])
+            case 2:
+                let wrapped = pick(2) == 0 ? F.erspanII(frame) : F.vxlan(frame, vni: 5001)
+                frame = Array(wrapped.prefix(pick(wrapped.count)))
+            default: break
             }
             out.append((t, frame))
         }

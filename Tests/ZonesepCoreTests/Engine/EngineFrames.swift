@@ -54,4 +54,19 @@ enum EngineFrames {
     static func udpFrame(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16) -> [UInt8] {
         ethernet(ipv4(src, dst, proto: 17, udp(sport, dport)))
     }
+
+    /// `frame` as a mirror sends it: in ERSPAN type II (GRE with a sequence number, session `session`)
+    /// from 192.0.2.1 to the sensor 192.0.2.100.
+    static func erspanII(_ frame: [UInt8], session: UInt16 = 7) -> [UInt8] {
+        let gre: [UInt8] = [0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1]
+        let erspan = be16(0x1000) + be16(session & 0x3ff) + [0, 0, 0, 0]
+        return ethernet(ipv4("192.0.2.1", "192.0.2.100", proto: 47, gre + erspan + frame))
+    }
+
+    /// `frame` in VXLAN between two VTEPs, the VNI valid when given.
+    static func vxlan(_ frame: [UInt8], vni: UInt32?) -> [UInt8] {
+        let header: [UInt8] =
+            [vni == nil ? 0 : 0x08, 0, 0, 0] + be16(UInt16((vni ?? 0) >> 8)) + [UInt8((vni ?? 0) & 0xff), 0]
+        return ethernet(ipv4("192.0.2.1", "192.0.2.2", proto: 17, udp(61000, 4789, payload: header + frame)))
+    }
 }

@@ -1,0 +1,189 @@
+import XCTest
+import ZonesepCore
+
+/// The fast lane's tunnel decoder against the full one: it accepts one ERSPAN I/II or VXLAN tunnel around a
+/// common frame, refuses every other shape, and on every frame it accepts — valid, cut short or corrupted —
+/// reaches exactly PacketDecoder's innermost tuple, own VLANs and VNI.
+final class CommonTunnelDecoderTests: XCTestCase {
+    typealias B = Build
+
+    func tunnel(_ bytes: [UInt8], _ ports: TunnelPorts = .standard) -> CommonFrame? {
+        var f = CommonFrame()
+        return bytes.withUnsafeBytes { CommonTunnelDecoder.decode($0, tunnelPorts: ports, into: &f) } ? f : nil
+    }
+
+    /// Holds an accepted frame to PacketDecoder's reading of it: the flow key the fast lane builds from
+    /// the frame must be the one the general way builds from the decoded packet.
+    func assertAgrees(
+        _ bytes: [UInt8], _ f: CommonFrame, _ what: String, ports: TunnelPorts = .standard, line: UInt = #line
+    ) {
+        var p = DecodedPacket()
+        bytes.withUnsafeBytes { PacketDecoder.decode($0, linkType: .ethernet, tunnelPorts: ports, into: &p) }
+        XCTAssertEqual(p.outcome, .ip, what, line: line)
+        XCTAssertNil(p.notVerified, what, line: line)
+        XCTAssertTrue(p.hasPorts, what, line: line)
+        XCTAssertFalse(p.hasInner || p.isFragment, what, line: line)
+        XCTAssertEqual(p.tunnels.count, 1, what, line: line)
+        XCTAssertEqual(p.proto == 6 ? p.tcpFlags : 0, f.tcpFlags, what, line: line)
+        let full = FlowKey.canonical(
+            src: p.src, srcPort: p.srcPort, dst: p.dst, dstPort: p.dstPort, proto: p.proto, vlans: p.packedVLANs,
+            vni: p.virtualNetwork)
+        let fast = FlowKey.canonical(
+            src: f.src, srcPort: f.srcPort, dst: f.dst, dstPort: f.dstPort, proto: f.proto, vlans: f.vlans, vni: f.vni)
+        XCTAssertEqual(full.key, fast.key, what, line: line)
+        XCTAssertEqual(full.fromA, fast.fromA, what, line: line)
+        XCTAssertEqual(full.key.hashValue64, fast.key.hashValue64, what, line: line)
+    }
+
+    static let tcp4 = B.ethernet(type: 0x0800, B.ipv4(proto: 6, B.tcp(src: 40000, dst: 445, flags: 0x18, [1, 2])))
+    static let udp6 = B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 546, dst: 547)))
+
+    static var acceptedShapes: [(String, [UInt8])] {
+        [
+            ("ERSPAN I", B.outer(proto: 47, B.erspanI(tcp4))),
+            ("ERSPAN II", B.outer(proto: 47, B.erspanII(session: 7, tcp4))),
+            (
+                "ERSPAN II, VLAN inside",
+                B.outer(proto: 47, B.erspanII(session: 7, vlan: 100, B.hostFrame(tags: [(0x8100, 100)])))
+            ),
+            ("ERSPAN II, IPv6 inside", B.outer(proto: 47, B.erspanII(session: 1, udp6))),
+            (
+                "ERSPAN II, outer total 0",
+                B.ethernet(type: 0x0800, B.ipv4(proto: 47, totalLength: 0, B.erspanII(session: 1, tcp4)))
+            ),
+            ("VXLAN", B.outerUDP(dst: 4789, B.vxlan(vni: 5001, tcp4))),
+            ("VXLAN on 8472", B.outerUDP(dst: 8472, B.vxlan(vni: 5, B.hostFrame()))),
+            ("VXLAN without a valid VNI", B.outerUDP(dst: 4789, B.vxlan(vni: 9, valid: false, tcp4))),
+            ("VXLAN, IPv6 in a VLAN inside", B.outerUDP(dst: 4789, B.vxlan(vni: 3, B.hostFrame(tags: [(0x8100, 12)])))),
+            (
+                "VXLAN, outer VLAN",
+                B.ethernet(
+                    tags: [(0x8100, 30)], type: 0x0800,
+                    B.ipv4(proto: 17, B.udp(src: 1, dst: 4789, B.vxlan(vni: 8, tcp4))))
+            ),
+            ("VXLAN, padded outer frame", B.outerUDP(dst: 4789, B.vxlan(vni: 2, tcp4)) + [0, 0, 0, 0]),
+        ]
+    }
+
+    static var refusedShapes: [(String, [UInt8])] {
+        [
+            ("plain TCP", tcp4),
+            ("plain UDP", B.ethernet(type: 0x0800, B.ipv4(proto: 17, B.udp()))),
+            ("GRE with a key, Ethernet", B.outer(proto: 47, B.gre(type: 0x6558, key: 5, tcp4))),
+            ("GRE, IPv4", B.outer(proto: 47, B.gre(type: 0x0800, B.hostPacket))),
+            ("ERSPAN II version 2", B.outer(proto: 47, B.erspanII(session: 1, version: 2, tcp4))),
+            (
+                "ERSPAN II with a GRE checksum",
+                B.outer(
+                    proto: 47, B.gre(type: 0x88be, checksum: true, sequence: 1, B.be32(0x1000_0001) + B.be32(0) + tcp4))
+            ),
+            ("ERSPAN III", B.outer(proto: 47, B.erspanIII(session: 1, tcp4))),
+            ("Geneve", B.outerUDP(dst: 6081, B.geneve(vni: 5, tcp4))),
+            (
+                "VXLAN over IPv6",
+                B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 50000, dst: 4789, B.vxlan(vni: 5, tcp4))))
+            ),
+            ("VXLAN in VXLAN", B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.outerUDP(dst: 4789, B.vxlan(vni: 2, tcp4))))),
+            (
+                "ERSPAN in VXLAN",
+                B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.outer(proto: 47, B.erspanII(session: 1, tcp4))))
+            ),
+            (
+                "VXLAN, QinQ inside",
+                B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.hostFrame(tags: [(0x88a8, 1), (0x8100, 2)])))
+            ),
+            (
+                "VXLAN, ICMP inside",
+                B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.ethernet(type: 0x0800, B.ipv4(proto: 1, B.icmp(type: 8)))))
+            ),
+            (
+                "VXLAN, ARP inside",
+                B.outerUDP(dst: 4789, B.vxlan(vni: 1, B.ethernet(type: 0x0806, [UInt8](repeating: 0, count: 28))))
+            ),
+            ("VXLAN, UDP length 4", B.outer(proto: 17, B.udp(src: 1, dst: 4789, length: 4, B.vxlan(vni: 1, tcp4)))),
+            (
+                "VXLAN, outer fragment",
+                B.ethernet(
+                    type: 0x0800, B.ipv4(proto: 17, moreFragments: true, B.udp(dst: 4789, B.vxlan(vni: 1, tcp4))))
+            ),
+            (
+                "VXLAN, outer IPv4 options",
+                B.ethernet(
+                    type: 0x0800, B.ipv4(proto: 17, options: [1, 1, 1, 0], B.udp(dst: 4789, B.vxlan(vni: 1, tcp4))))
+            ),
+            (
+                "ERSPAN II, outer total cuts the inner frame",
+                B.ethernet(
+                    type: 0x0800, B.ipv4(proto: 47, totalLength: 20 + 16 + 14 + 20 + 10, B.erspanII(session: 1, tcp4)))
+            ),
+        ]
+    }
+
+    func testAcceptsTheCommonTunnelsWithPacketDecodersKey() {
+        for (name, bytes) in Self.acceptedShapes {
+            guard let f = tunnel(bytes) else {
+                XCTFail("\(name) refused")
+                continue
+            }
+            assertAgrees(bytes, f, name)
+        }
+        // The VNI is read (and is part of the key); the ERSPAN session and the outer headers are not.
+        XCTAssertEqual(tunnel(B.outerUDP(dst: 4789, B.vxlan(vni: 5001, Self.tcp4)))?.vni, 5001)
+        XCTAssertNil(tunnel(B.outerUDP(dst: 4789, B.vxlan(vni: 5001, valid: false, Self.tcp4)))?.vni)
+        XCTAssertEqual(
+            tunnel(B.outer(proto: 47, B.erspanII(session: 7, vlan: 100, B.hostFrame(tags: [(0x8100, 100)]))))?.vlans,
+            FlowKey.packVLANs(count: 1, outer: 100, inner: 0))
+    }
+
+    func testRefusesEveryOtherShape() {
+        for (name, bytes) in Self.refusedShapes { XCTAssertNil(tunnel(bytes), name) }
+    }
+
+    /// The VXLAN ports are the configured ones.
+    func testVXLANOnTheConfiguredPortsOnly() throws {
+        let ports = try XCTUnwrap(TunnelPorts(vxlan: [9999], geneve: []))
+        let on9999 = B.outerUDP(dst: 9999, B.vxlan(vni: 5, Self.tcp4))
+        let f = try XCTUnwrap(tunnel(on9999, ports))
+        assertAgrees(on9999, f, "9999", ports: ports)
+        XCTAssertNil(tunnel(on9999, .standard))
+        XCTAssertNil(tunnel(B.outerUDP(dst: 4789, B.vxlan(vni: 5, Self.tcp4)), ports))
+    }
+
+    /// Every prefix and thousands of corruptions of each shape: whatever it accepts, PacketDecoder reads the
+    /// same way. Also counts acceptances, so a decoder that refused everything would fail.
+    func testAgreesWithPacketDecoderOnCutAndCorruptedFrames() {
+        var accepted = 0
+        var refused = 0
+        var r = SplitMix64(seed: 0x7e_c0de)
+        for (name, bytes) in Self.acceptedShapes + Self.refusedShapes {
+            for cut in 0...bytes.count {
+                let prefix = Array(bytes.prefix(cut))
+                if let f = tunnel(prefix) {
+                    assertAgrees(prefix, f, "\(name) cut to \(cut)")
+                    accepted += 1
+                } else {
+                    refused += 1
+                }
+            }
+            for i in 0..<600 {
+                var corrupted = bytes
+                for _ in 0..<(1 + Int.random(in: 0..<3, using: &r)) {
+                    // Mostly the outer and inner header bytes that decide acceptance, sometimes anywhere.
+                    let at =
+                        Bool.random(using: &r)
+                        ? Int.random(in: 0..<min(bytes.count, 112), using: &r)
+                        : Int.random(in: 0..<bytes.count, using: &r)
+                    corrupted[at] = UInt8(truncatingIfNeeded: r.next())
+                }
+                if let f = tunnel(corrupted) {
+                    assertAgrees(corrupted, f, "\(name) corruption \(i): \(corrupted)")
+                    accepted += 1
+                } else {
+                    refused += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(accepted, 3_000)
+        XCTAssertGreaterThan(refused, 3_000)
+    }
+}

@@ -28,6 +28,16 @@ public enum CommonTunnelDecoder {
     public static func decode(
         _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame
     ) -> Bool {
+        var inner = 0
+        return decode(b, tunnelPorts: tunnelPorts, into: &f, innerEthernet: &inner)
+    }
+
+    /// As `decode(_:tunnelPorts:into:)`, with `innerEthernet` set to where the inner frame's Ethernet header
+    /// starts in `b` (its source MAC is the sender's, as `PacketDecoder` reads it).
+    @inlinable
+    public static func decode(
+        _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame, innerEthernet: inout Int
+    ) -> Bool {
         @inline(__always) func be16(_ at: Int) -> UInt16 {
             UInt16(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt16.self))
         }
@@ -76,6 +86,7 @@ public enum CommonTunnelDecoder {
         } else {
             return false
         }
+        innerEthernet = inner
         return CommonFrameDecoder.decode(
             UnsafeRawBufferPointer(rebasing: b[inner..<end]), tunnelPorts: tunnelPorts, into: &f)
     }

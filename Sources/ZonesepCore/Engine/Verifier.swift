@@ -91,6 +91,8 @@ public final class Verifier {
         var common = false
         var fromA = false
         var tcpFlags: UInt8 = 0
+        /// Where the Ethernet header of the tuple starts: 0, or past the outer headers of a tunnel.
+        var ethernet: UInt16 = 0
         var hash: UInt64 = 0
         /// The entry `touchEntry` found for `hash` (-1: none), most likely this frame's flow.
         var candidate: Int32 = -1
@@ -363,6 +365,7 @@ public final class Verifier {
                 lane.pointee.key = key
                 lane.pointee.fromA = fromA
                 lane.pointee.tcpFlags = frame.tcpFlags
+                lane.pointee.ethernet = 0
                 lane.pointee.hash = key.hashValue64
             } else {
                 readOtherTuple(batch[k].bytes, k, linkType: linkType, tunnelPorts: ports)
@@ -381,7 +384,10 @@ public final class Verifier {
     ) {
         let lane = lanes + k
         var frame = CommonFrame()
-        if linkType == .ethernet && CommonTunnelDecoder.decode(bytes, tunnelPorts: ports, into: &frame) {
+        var inner = 0
+        if linkType == .ethernet
+            && CommonTunnelDecoder.decode(bytes, tunnelPorts: ports, into: &frame, innerEthernet: &inner)
+        {
             let (key, fromA) = FlowKey.canonical(
                 src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort, proto: frame.proto,
                 vlans: frame.vlans, vni: frame.vni)
@@ -389,6 +395,7 @@ public final class Verifier {
             lane.pointee.key = key
             lane.pointee.fromA = fromA
             lane.pointee.tcpFlags = frame.tcpFlags
+            lane.pointee.ethernet = UInt16(truncatingIfNeeded: inner)
             lane.pointee.hash = key.hashValue64
         } else {
             PacketDecoder.decode(bytes, linkType: linkType, tunnelPorts: ports, into: &decoded[k])
@@ -434,10 +441,10 @@ public final class Verifier {
             from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
             bytes: wireLength)
         if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
-        // A common frame is Ethernet: its source MAC is bytes 6-11 (the header is in the cache by now).
-        noteSender(
-            e, fromA: fromA, mac: UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: 6, as: UInt64.self)) >> 16,
-            now: now)
+        // A common frame is Ethernet: its source MAC is bytes 6-11 of its Ethernet header (the innermost one
+        // inside a tunnel, as the general way reads it; in the cache by now).
+        let mac = frame.loadUnaligned(fromByteOffset: Int(lane.pointee.ethernet) &+ 6, as: UInt64.self)
+        noteSender(e, fromA: fromA, mac: UInt64(bigEndian: mac) >> 16, now: now)
         return true
     }
 

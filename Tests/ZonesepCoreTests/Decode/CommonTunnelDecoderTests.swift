@@ -33,6 +33,18 @@ final class CommonTunnelDecoderTests: XCTestCase {
         XCTAssertEqual(full.key, fast.key, what, line: line)
         XCTAssertEqual(full.fromA, fast.fromA, what, line: line)
         XCTAssertEqual(full.key.hashValue64, fast.key.hashValue64, what, line: line)
+        // The sender's MAC the fast lane reads at the inner Ethernet header is the one the full decode keeps.
+        var again = CommonFrame()
+        var inner = -1
+        let accepted = bytes.withUnsafeBytes {
+            CommonTunnelDecoder.decode($0, tunnelPorts: ports, into: &again, innerEthernet: &inner)
+        }
+        XCTAssertTrue(accepted, what, line: line)
+        XCTAssertTrue(inner >= 0 && inner + 12 <= bytes.count, what, line: line)
+        if inner >= 0 && inner + 12 <= bytes.count {
+            let mac = bytes[(inner + 6)..<(inner + 12)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            XCTAssertEqual(p.srcMAC?.rawValue, mac, what, line: line)
+        }
     }
 
     static let tcp4 = B.ethernet(type: 0x0800, B.ipv4(proto: 6, B.tcp(src: 40000, dst: 445, flags: 0x18, [1, 2])))

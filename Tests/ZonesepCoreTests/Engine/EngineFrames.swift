@@ -55,18 +55,25 @@ enum EngineFrames {
         ethernet(ipv4(src, dst, proto: 17, udp(sport, dport)))
     }
 
+    /// The outer Ethernet header's MACs of a tunnel: the mirror's or the VTEP's, never a host's.
+    static let mirrorMAC = "02:00:c0:00:02:01"
+    static let sensorMAC = "02:00:c0:00:02:64"
+
     /// `frame` as a mirror sends it: in ERSPAN type II (GRE with a sequence number, session `session`)
     /// from 192.0.2.1 to the sensor 192.0.2.100.
     static func erspanII(_ frame: [UInt8], session: UInt16 = 7) -> [UInt8] {
         let gre: [UInt8] = [0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1]
         let erspan = be16(0x1000) + be16(session & 0x3ff) + [0, 0, 0, 0]
-        return ethernet(ipv4("192.0.2.1", "192.0.2.100", proto: 47, gre + erspan + frame))
+        return ethernet(
+            ipv4("192.0.2.1", "192.0.2.100", proto: 47, gre + erspan + frame), src: mirrorMAC, dst: sensorMAC)
     }
 
     /// `frame` in VXLAN between two VTEPs, the VNI valid when given.
     static func vxlan(_ frame: [UInt8], vni: UInt32?) -> [UInt8] {
         let header: [UInt8] =
             [vni == nil ? 0 : 0x08, 0, 0, 0] + be16(UInt16((vni ?? 0) >> 8)) + [UInt8((vni ?? 0) & 0xff), 0]
-        return ethernet(ipv4("192.0.2.1", "192.0.2.2", proto: 17, udp(61000, 4789, payload: header + frame)))
+        return ethernet(
+            ipv4("192.0.2.1", "192.0.2.2", proto: 17, udp(61000, 4789, payload: header + frame)), src: mirrorMAC,
+            dst: sensorMAC)
     }
 }

@@ -24,7 +24,7 @@
 public enum CommonTunnelDecoder {
     /// Decodes the inner common frame of an ERSPAN I/II or VXLAN frame into `f` (with `f.vni`, the VXLAN
     /// VNI when its I flag is set) and returns true; false (with `f` undefined) for any other frame. Never traps.
-    @inlinable
+    @inlinable @inline(__always)
     public static func decode(
         _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame
     ) -> Bool {
@@ -34,7 +34,7 @@ public enum CommonTunnelDecoder {
 
     /// As `decode(_:tunnelPorts:into:)`, with `innerEthernet` set to where the inner frame's Ethernet header
     /// starts in `b` (its source MAC is the sender's, as `PacketDecoder` reads it).
-    @inlinable
+    @inlinable @inline(__always)
     public static func decode(
         _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame, innerEthernet: inout Int
     ) -> Bool {

@@ -88,11 +88,13 @@ public final class Verifier {
     /// `decoded` is filled only if the fast lane passes it on), and its key hash for prefetching.
     private let lanes: UnsafeMutablePointer<Lane>
     private struct Lane {
-        var common = false
+        /// 0: not a common frame. Else 1 + where the Ethernet header of its tuple starts (0 for a plain
+        /// frame, past the outer headers inside a tunnel): for a plain frame one byte stored, as the flag
+        /// it replaced (a field of its own cost plain frames about 20 instructions more by callgrind).
+        var commonAt: UInt8 = 0
+        var common: Bool { commonAt != 0 }
         var fromA = false
         var tcpFlags: UInt8 = 0
-        /// Where the Ethernet header of the tuple starts: 0, or past the outer headers of a tunnel.
-        var ethernet: UInt16 = 0
         var hash: UInt64 = 0
         /// The entry `touchEntry` found for `hash` (-1: none), most likely this frame's flow.
         var candidate: Int32 = -1
@@ -361,11 +363,10 @@ public final class Verifier {
                 let (key, fromA) = FlowKey.canonical(
                     src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort,
                     proto: frame.proto, vlans: frame.vlans)
-                lane.pointee.common = true
+                lane.pointee.commonAt = 1
                 lane.pointee.key = key
                 lane.pointee.fromA = fromA
                 lane.pointee.tcpFlags = frame.tcpFlags
-                lane.pointee.ethernet = 0
                 lane.pointee.hash = key.hashValue64
             } else {
                 readOtherTuple(batch[k].bytes, k, linkType: linkType, tunnelPorts: ports)
@@ -391,15 +392,14 @@ public final class Verifier {
             let (key, fromA) = FlowKey.canonical(
                 src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort, proto: frame.proto,
                 vlans: frame.vlans, vni: frame.vni)
-            lane.pointee.common = true
+            lane.pointee.commonAt = UInt8(truncatingIfNeeded: 1 &+ inner)  // at most 55
             lane.pointee.key = key
             lane.pointee.fromA = fromA
             lane.pointee.tcpFlags = frame.tcpFlags
-            lane.pointee.ethernet = UInt16(truncatingIfNeeded: inner)
             lane.pointee.hash = key.hashValue64
         } else {
             PacketDecoder.decode(bytes, linkType: linkType, tunnelPorts: ports, into: &decoded[k])
-            lane.pointee.common = false
+            lane.pointee.commonAt = 0
             lane.pointee.hash = Verifier.keyHash(decoded[k])
         }
     }
@@ -443,7 +443,7 @@ public final class Verifier {
         if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
         // A common frame is Ethernet: its source MAC is bytes 6-11 of its Ethernet header (the innermost one
         // inside a tunnel, as the general way reads it; in the cache by now).
-        let mac = frame.loadUnaligned(fromByteOffset: Int(lane.pointee.ethernet) &+ 6, as: UInt64.self)
+        let mac = frame.loadUnaligned(fromByteOffset: Int(lane.pointee.commonAt) &+ 5, as: UInt64.self)
         noteSender(e, fromA: fromA, mac: UInt64(bigEndian: mac) >> 16, now: now)
         return true
     }

@@ -2,71 +2,55 @@
 public enum Timestamp {
     /// RFC 3339 in UTC with microseconds: `2026-11-21T00:12:03.512004Z`.
     public static func rfc3339(_ micros: Int64) -> String {
-        var secs = micros / 1_000_000
-        var frac = micros % 1_000_000
-        if frac < 0 {
-            frac += 1_000_000
-            secs -= 1
-        }
-        var days = secs / 86_400
-        var rem = secs % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let (y, m, d) = civil(fromDays: days)
-        guard (0...9999).contains(y) else {
-            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):"
-                + "\(pad(rem % 60, 2)).\(pad(frac, 6))Z"
+        let f = Fields(micros)
+        guard (0...9999).contains(f.year) else {
+            return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.second / 3600, 2)):"
+                + "\(pad(f.second / 60 % 60, 2)):\(pad(f.second % 60, 2)).\(pad(f.micros, 6))Z"
         }
         // Digit by digit into 27 bytes: every alert and record carries one, and interpolation cost more
         // than the rest of an alert's fields together.
-        return String(unsafeUninitializedCapacity: 27) { b in
-            func put(_ v: Int64, _ width: Int, at start: Int) {
-                var v = v
-                for i in stride(from: start + width - 1, through: start, by: -1) {
-                    b[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                    v /= 10
-                }
-            }
-            put(y, 4, at: 0)
-            b[4] = UInt8(ascii: "-")
-            put(m, 2, at: 5)
-            b[7] = UInt8(ascii: "-")
-            put(d, 2, at: 8)
-            b[10] = UInt8(ascii: "T")
-            put(rem / 3600, 2, at: 11)
-            b[13] = UInt8(ascii: ":")
-            put(rem / 60 % 60, 2, at: 14)
-            b[16] = UInt8(ascii: ":")
-            put(rem % 60, 2, at: 17)
-            b[19] = UInt8(ascii: ".")
-            put(frac, 6, at: 20)
-            b[26] = UInt8(ascii: "Z")
-            return 27
-        }
+        return String(unsafeUninitializedCapacity: 27) { f.write(into: $0) }
     }
 
     /// Appends `rfc3339(micros)` to `out`; years 0-9999 digit by digit, with no `String` made.
     public static func append(_ micros: Int64, to out: inout [UInt8]) {
-        var secs = micros / 1_000_000
-        var frac = micros % 1_000_000
-        if frac < 0 {
-            frac += 1_000_000
-            secs -= 1
-        }
-        var days = secs / 86_400
-        var rem = secs % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let (y, m, d) = civil(fromDays: days)
-        guard (0...9999).contains(y) else {
+        let f = Fields(micros)
+        guard (0...9999).contains(f.year) else {
             out.append(contentsOf: rfc3339(micros).utf8)
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
+            _ = f.write(into: b)
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
+    }
+
+    /// A packet time split into its calendar fields in UTC (floor division: times before 1970 count back).
+    struct Fields {
+        var year: Int64, month: Int64, day: Int64
+        /// Seconds into the day, and microseconds into the second.
+        var second: Int64, micros: Int64
+
+        init(_ t: Int64) {
+            var secs = t / 1_000_000
+            var frac = t % 1_000_000
+            if frac < 0 {
+                frac += 1_000_000
+                secs -= 1
+            }
+            var days = secs / 86_400
+            var rem = secs % 86_400
+            if rem < 0 {
+                rem += 86_400
+                days -= 1
+            }
+            (year, month, day) = Timestamp.civil(fromDays: days)
+            second = rem
+            micros = frac
+        }
+
+        /// Writes the 27 bytes of a year 0-9999 time into `b` and returns 27.
+        func write(into b: UnsafeMutableBufferPointer<UInt8>) -> Int {
             func put(_ v: Int64, _ width: Int, at start: Int) {
                 var v = v
                 for i in stride(from: start + width - 1, through: start, by: -1) {
@@ -74,21 +58,21 @@ public enum Timestamp {
                     v /= 10
                 }
             }
-            put(y, 4, at: 0)
+            put(year, 4, at: 0)
             b[4] = UInt8(ascii: "-")
-            put(m, 2, at: 5)
+            put(month, 2, at: 5)
             b[7] = UInt8(ascii: "-")
-            put(d, 2, at: 8)
+            put(day, 2, at: 8)
             b[10] = UInt8(ascii: "T")
-            put(rem / 3600, 2, at: 11)
+            put(second / 3600, 2, at: 11)
             b[13] = UInt8(ascii: ":")
-            put(rem / 60 % 60, 2, at: 14)
+            put(second / 60 % 60, 2, at: 14)
             b[16] = UInt8(ascii: ":")
-            put(rem % 60, 2, at: 17)
+            put(second % 60, 2, at: 17)
             b[19] = UInt8(ascii: ".")
-            put(frac, 6, at: 20)
+            put(micros, 6, at: 20)
             b[26] = UInt8(ascii: "Z")
-            out.append(contentsOf: UnsafeBufferPointer(b))
+            return 27
         }
     }
 

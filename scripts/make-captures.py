@@ -32,10 +32,10 @@ import argparse
 import calendar
 import os
 import random
-import socket
 import struct
 import sys
 from dataclasses import dataclass, field
+from packetkit import addr, csum, pseudo
 
 SEED = 20260615
 
@@ -59,25 +59,6 @@ def ms(x: float) -> int:
 
 # ---------------------------------------------------------------------------------------------------------
 # Checksums and headers.
-
-
-def csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def addr(a: str) -> bytes:
-    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
-
-
-def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
-    if len(src) == 4:
-        return src + dst + struct.pack("!BBH", 0, proto, length)
-    return src + dst + struct.pack("!I3xB", length, proto)
 
 
 def l4_checksum(src: bytes, dst: bytes, proto: int, segment: bytes, offset: int, zero_is_ffff=False) -> bytes:

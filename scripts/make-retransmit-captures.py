@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import calendar
 import os
-import socket
 import struct
+from packetkit import addr, csum
 
 JST = 9 * 3600
 T0 = (calendar.timegm((2026, 6, 15, 10, 0, 0)) - JST) * 1_000_000  # 2026-06-15 10:00 JST
@@ -30,19 +30,6 @@ PC_MAC, SHARE_MAC = "02:00:00:20:03:04", "02:00:00:30:07:08"
 CORE_MAC = "02:00:00:00:00:01"  # the demonstration's core switch, a declared router
 SPORT, DPORT = 51512, 445
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-def csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def addr(a: str) -> bytes:
-    return socket.inet_aton(a)
 
 
 def tcp(src, dst, sport, dport, seq, ack, flags, tsval, tsecr, payload=b"") -> bytes:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import calendar
 import os
-import socket
 import struct
+from packetkit import addr, csum, pseudo
 
 JST = 9 * 3600
 T0 = (calendar.timegm((2026, 6, 15, 10, 0, 0)) - JST) * 1_000_000  # 2026-06-15 10:00 JST
@@ -41,25 +41,6 @@ CORE_MAC = "02:00:00:00:00:01"  # the demonstration's core switch (zones.conf [[
 
 # ---------------------------------------------------------------------------------------------------------
 # Headers, with correct checksums.
-
-
-def csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def addr(a: str) -> bytes:
-    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
-
-
-def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
-    if len(src) == 4:
-        return src + dst + struct.pack("!BBH", 0, proto, length)
-    return src + dst + struct.pack("!I3xB", length, proto)
 
 
 def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"") -> bytes:

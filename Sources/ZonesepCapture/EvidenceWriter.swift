@@ -309,9 +309,13 @@ public final class EvidenceWriter {
         }
         // pcap's record header as pcap_dump writes it: seconds and microseconds as 32-bit values, the
         // captured and the original length, in the host's byte order.
-        let secs = timestampMicros >= 0 ? timestampMicros / 1_000_000 : (timestampMicros - 999_999) / 1_000_000
+        // Floor division by remainder: no subtraction or product that could overflow on a crafted packet
+        // time near Int64.min.
+        let (q, r) = timestampMicros.quotientAndRemainder(dividingBy: 1_000_000)
+        let secs = r < 0 ? q - 1 : q
+        let micros = r < 0 ? r + 1_000_000 : r
         let record: (Int32, Int32, UInt32, UInt32) = (
-            Int32(truncatingIfNeeded: secs), Int32(truncatingIfNeeded: timestampMicros - secs * 1_000_000),
+            Int32(truncatingIfNeeded: secs), Int32(truncatingIfNeeded: micros),
             UInt32(caplen), UInt32(clamping: max(wireLength, caplen))
         )
         withUnsafeBytes(of: record) { f.pending.append(contentsOf: $0) }

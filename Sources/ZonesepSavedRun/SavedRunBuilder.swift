@@ -154,7 +154,8 @@ struct SavedRunBuilder {
     func vlans(_ list: [UInt64], _ key: String) throws(ReportError) -> [UInt16] {
         var out: [UInt16] = []
         for t in list {
-            guard t >= 1 && t <= 4094 else { throw fail(key, "\(t) is not a VLAN id (1-4094)") }
+            // 0 (a priority tag) and 4095 can stand in an address's tag list, as in a flow alert's `vlan`.
+            guard t <= 4095 else { throw fail(key, "\(t) is not a VLAN id (0-4095)") }
             out.append(UInt16(t))
         }
         return out

@@ -6,6 +6,21 @@ import XCTest
 /// `--alerts FILE` on a real file system: appending, size and day rotation without losing a line, and
 /// reopening after the file was moved away.
 final class AlertFileTests: XCTestCase {
+    /// Packet times come from files: a crafted one near Int64.min must give its floor day and second, not
+    /// trap (the subtraction the floor division once used overflowed there).
+    func testExtremePacketTimesFloorWithoutTrapping() {
+        XCTAssertEqual(AlertFile.day(of: Int64.min), -106_751_992)
+        XCTAssertEqual(AlertFile.day(of: -1), -1)
+        XCTAssertEqual(AlertFile.day(of: 0), 0)
+        XCTAssertEqual(AlertFile.day(of: 86_400_000_000 - 1), 0)
+        XCTAssertEqual(AlertFile.day(of: Int64.max), 106_751_991)
+        var limiter = AlertRateLimiter(maxPerSecond: 1)
+        XCTAssertTrue(limiter.admit(at: Int64.min))
+        // Int64.min lies 224,192 µs into its second; the next second starts 775,808 µs later.
+        XCTAssertFalse(limiter.admit(at: Int64.min + 775_807), "the same (floor) second")
+        XCTAssertTrue(limiter.admit(at: Int64.min + 775_808))
+    }
+
     var dir: URL!
     var path: String { dir.appendingPathComponent("alerts.jsonl").path }
     let day: Int64 = 86_400_000_000

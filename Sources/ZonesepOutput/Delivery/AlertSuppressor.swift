@@ -222,7 +222,9 @@ public struct AlertRateLimiter: Sendable {
     /// True when an alert at `micros` may be written; false (and counted) beyond the ceiling.
     public mutating func admit(at micros: Int64) -> Bool {
         guard maxPerSecond > 0 else { return true }
-        let s = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        // Floor division without a subtraction that could overflow on a crafted packet time near Int64.min.
+        let (q, r) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        let s = r < 0 ? q - 1 : q
         if s != second {
             second = s
             inSecond = 0

@@ -265,8 +265,11 @@ public final class AlertFile {
     }
 
     static func day(of micros: Int64) -> Int64 {
-        let s = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        return s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        // Floor divisions without a subtraction that could overflow on a crafted packet time near Int64.min.
+        let (q, r) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        let s = r < 0 ? q - 1 : q
+        let (d, rd) = s.quotientAndRemainder(dividingBy: 86_400)
+        return rd < 0 ? d - 1 : d
     }
 
     /// `YYYYMMDD` of a day count.

@@ -42,7 +42,9 @@ extension Zonesep {
                 throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
             }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
-            if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 or more seconds") }
+            if statsInterval < 0 || statsInterval > 31_622_400 {
+                throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
+            }
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
                 throw ValidationError(e.description)
             }

@@ -60,7 +60,9 @@ extension Zonesep {
             if interface.isEmpty { throw ValidationError("--interface must name an interface") }
             if !(64...262_144).contains(snaplen) { throw ValidationError("--snaplen must be between 64 and 262144") }
             if bufferSize < 1 << 16 { throw ValidationError("--buffer-size must be at least 65536 bytes") }
-            if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 or more seconds") }
+            if statsInterval < 0 || statsInterval > 31_622_400 {
+                throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
+            }
             if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
             if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {

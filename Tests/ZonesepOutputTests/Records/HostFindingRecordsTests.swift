@@ -158,8 +158,10 @@ final class HostFindingRecordsTests: XCTestCase {
             message("\"src_mac\":\"02:00:0a:1e:08:28\"", "\"src_mac\":\"02:00\""),
             "run.jsonl:1: host_findings[1].src_mac: '02:00' is not a MAC address")
         XCTAssertEqual(
-            message("\"vlan\":[110]", "\"vlan\":[4095]"),
-            "run.jsonl:1: host_findings[0].addresses[0].vlan: 4095 is not a VLAN id (1-4094)")
+            message("\"vlan\":[110]", "\"vlan\":[4096]"),
+            "run.jsonl:1: host_findings[0].addresses[0].vlan: 4096 is not a VLAN id (0-4095)")
+        // A priority tag (0) is a tag a host sends; a saved run that lists one is read.
+        XCTAssertEqual(message("\"vlan\":[110]", "\"vlan\":[0]"), "no error")
         XCTAssertEqual(
             message("\"zone\":\"mynumber\"", "\"zone\":\"branch\""),
             "run.jsonl:1: host_findings[0].addresses[0].zone: zone 'branch' is not declared in this zones.conf: "

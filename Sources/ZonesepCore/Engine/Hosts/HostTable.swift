@@ -45,12 +45,14 @@ public final class HostTable: @unchecked Sendable {
             self.time = time
         }
 
-        /// The innermost VLAN id, nil for an untagged frame.
+        /// The innermost VLAN id, nil for an untagged frame, and for a priority tag (id 0: 802.1p priority
+        /// only, the frame belongs to no VLAN — IP phones send them — so it is not checked against `vlans`).
         @inlinable
         public var innermostVLAN: UInt16? {
             let count = vlans >> 24 & 0x0f
             if count == 0 { return nil }
-            return UInt16(truncatingIfNeeded: count == 1 ? vlans >> 12 & 0xfff : vlans & 0xfff)
+            let id = UInt16(truncatingIfNeeded: count == 1 ? vlans >> 12 & 0xfff : vlans & 0xfff)
+            return id == 0 ? nil : id
         }
     }
 

@@ -16,9 +16,13 @@ final class VerifierHostTests: XCTestCase {
             ]))
 
     final class Sink: EventSink {
-        let interests: EventInterests = [.hostFindings]
+        let interests: EventInterests
         var findings: [HostFinding] = []
+        /// Every event's kind, whatever was asked for.
+        var kinds: [EngineEvent.Kind] = []
+        init(interests: EventInterests = [.hostFindings]) { self.interests = interests }
         func consume(_ batch: EventBatch) {
+            kinds += batch.events.map(\.kind)
             findings += batch.events.compactMap { batch.hostFinding(of: $0) }
         }
     }
@@ -113,14 +117,29 @@ final class VerifierHostTests: XCTestCase {
         XCTAssertEqual(run(frames, batch: 64).map(\.mac), [MACAddress(r)!])
     }
 
-    /// No host findings asked for: counted all the same, no event.
+    /// A priority tag (VLAN id 0, 802.1p only, as IP phones send) puts the frame in no VLAN: not checked
+    /// against the zone's `vlans`, like an untagged frame; a real tag of another zone's VLAN still is.
+    func testPriorityTaggedFramesAreNotChecked() {
+        let frames = [
+            F.tcpFrame("10.20.3.4", 5000, "10.20.9.9", 445, flags: 0x02, vlans: [0]),
+            F.tcpFrame("10.20.3.5", 5000, "10.20.9.9", 445, flags: 0x02, vlans: [0, 0]),
+            F.tcpFrame("10.20.3.6", 5000, "10.20.9.9", 445, flags: 0x02, vlans: [130]),
+        ]
+        let findings = run(frames, batch: 64)
+        XCTAssertEqual(findings.map(\.rule), [.zoneVLANMismatch])
+        XCTAssertEqual(findings.first?.address.ip, IPAddress("10.20.3.6"))
+    }
+
+    /// No host findings asked for (a sink that wants only flow starts): counted all the same, no event.
     func testCountedWithoutInterest() {
-        let v = Verifier(policy: Self.policy, flowCapacity: 64)
+        let sink = Sink(interests: [.flowStarts])
+        let v = Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
         let frames = [
             F.tcpFrame("10.20.3.4", 5000, "10.20.9.9", 445, flags: 0x02, vlans: [130]),
             F.tcpFrame("10.10.3.4", 5000, "10.10.9.9", 445, flags: 0x02, vlans: [110]),
         ]
-        XCTAssertEqual(run(frames, batch: 64, verifier: v), [])
+        XCTAssertEqual(run(frames, batch: 64, verifier: v, sink: sink), [])
+        XCTAssertEqual(sink.kinds, [.flowStarted, .flowStarted], "the sink hears what it asked for, and only that")
         XCTAssertEqual(v.counters.count(.zoneVLANMismatch), 1)
         XCTAssertEqual(v.counters.count(.dualHomedHost), 1)
         XCTAssertEqual(v.counters.hostFindings, 2)

@@ -94,6 +94,7 @@ public struct ReplaySummary: Sendable {
         var ht = JSONObject()
         ht.add("macs_evicted", counters.hostMACsEvicted)
         ht.add("addresses_dropped", counters.hostAddressesDropped)
+        ht.add("findings_forgotten", counters.hostFindingsForgotten)
         o.addRaw("host_table", ht.json)
         var alerts = JSONObject()
         alerts.add("total", alertsTotal)
@@ -241,6 +242,9 @@ public struct ReplaySummary: Sendable {
         }
         if counters.hostAddressesDropped > 0 {
             totals.append(["addresses not kept (host table: per MAC)", "\(counters.hostAddressesDropped)"])
+        }
+        if counters.hostFindingsForgotten > 0 {
+            totals.append(["host findings forgotten (may be raised again)", "\(counters.hostFindingsForgotten)"])
         }
         if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
         if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }

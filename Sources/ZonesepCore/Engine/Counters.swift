@@ -16,6 +16,9 @@ public struct Counters: Sendable {
     /// their MAC already held the most a MAC may: host findings they would have shown can be missed.
     public var hostMACsEvicted: UInt64 = 0
     public var hostAddressesDropped: UInt64 = 0
+    /// Host findings the table stopped remembering as raised (its memory of findings was full): such a
+    /// finding can be raised again.
+    public var hostFindingsForgotten: UInt64 = 0
     /// Frames with no IP inside (ARP, LLDP, ...), malformed ones, and those not verified by reason: with the
     /// judged ones (the rest) every frame is counted once (DESIGN.md, "Coverage").
     public var framesWithoutIP: UInt64 = 0

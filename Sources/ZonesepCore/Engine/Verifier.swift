@@ -17,6 +17,7 @@ public final class Verifier {
         var c = state.pointee.counters
         c.hostMACsEvicted = hostTable.macsEvicted
         c.hostAddressesDropped = hostTable.addressesDropped
+        c.hostFindingsForgotten = hostTable.findingsForgotten
         return c
     }
     public var matrix: ZoneMatrix {

@@ -20,6 +20,10 @@ struct ClosedConnections {
     struct Slot {
         var key: FlowKey
         var until: Int64
+        /// Renewals never reach past this (five memories after the close): traffic that keeps coming on a
+        /// closed connection's tuple without a SYN (picked up mid-stream, or going on after a forged RST) is
+        /// a flow again after it, judged and recorded, rather than absorbed for ever.
+        var limit: Int64
     }
 
     private let slots: UnsafeMutablePointer<Slot>
@@ -68,6 +72,7 @@ struct ClosedConnections {
         let s = slot(hash)
         s.pointee.key = key
         s.pointee.until = lastSeen &+ memory
+        s.pointee.limit = lastSeen &+ 5 &* memory
     }
 
     /// Whether a packet at `now` of the flow `key` belongs to a connection remembered here; if so its memory is
@@ -76,7 +81,7 @@ struct ClosedConnections {
     func absorbs(_ key: FlowKey, hash: UInt64, now: Int64) -> Bool {
         let s = slot(hash)
         guard s.pointee.until != 0, now <= s.pointee.until, s.pointee.key == key else { return false }
-        s.pointee.until = now &+ memory
+        s.pointee.until = min(now &+ memory, s.pointee.limit)
         return true
     }
 }

@@ -23,6 +23,18 @@ final class ClosedConnectionsTests: XCTestCase {
         XCTAssertFalse(c.absorbs(k, hash: k.hashValue64, now: 1291), "forgotten 100 after the last straggler")
     }
 
+    /// Renewal has a ceiling: five memories after the close, whatever keeps coming is a flow again.
+    func testRenewalStopsFiveMemoriesAfterTheClose() {
+        let c = ClosedConnections(capacity: 1024, memory: 100)
+        defer { c.deallocate() }
+        let k = key(3)
+        c.remember(k, hash: k.hashValue64, lastSeen: 1000)
+        for t in stride(from: 1050, through: 1500, by: 50) {
+            XCTAssertTrue(c.absorbs(k, hash: k.hashValue64, now: Int64(t)), "\(t)")
+        }
+        XCTAssertFalse(c.absorbs(k, hash: k.hashValue64, now: 1510), "past 1000 + 5 × 100, though renewed at 1500")
+    }
+
     /// Direct-mapped: with more closed connections than slots, the newest win and the memory stays its size;
     /// an older one that lost its slot is simply forgotten (a new flow, as before this memory existed).
     func testBoundedNewestWin() {

@@ -19,9 +19,13 @@ public final class HostTable: @unchecked Sendable {
     public struct Limits: Sendable, Equatable {
         public var macs: Int
         public var addressesPerMAC: Int
-        public init(macs: Int = 16_384, addressesPerMAC: Int = 16) {
+        /// Findings remembered per rule so that each is raised once; past it the memory starts again (and a
+        /// finding may be raised a second time) rather than grow with a flood of spoofed sources.
+        public var findings: Int
+        public init(macs: Int = 16_384, addressesPerMAC: Int = 16, findings: Int = 65_536) {
             self.macs = max(1, macs)
             self.addressesPerMAC = max(1, min(addressesPerMAC, 255))
+            self.findings = max(1, findings)
         }
     }
 
@@ -88,6 +92,8 @@ public final class HostTable: @unchecked Sendable {
     public var macsEvicted: UInt64 { storage.withLock { $0.macsEvicted } }
     /// Addresses not kept because their MAC already held `addressesPerMAC`.
     public var addressesDropped: UInt64 { storage.withLock { $0.addressesDropped } }
+    /// Findings no longer remembered as raised because a rule's memory held `limits.findings`.
+    public var findingsForgotten: UInt64 { storage.withLock { $0.findingsForgotten } }
     /// MACs in the table now.
     public var count: Int { storage.withLock { $0.count } }
 
@@ -119,8 +125,12 @@ private struct Storage {
     var nextVictim = 0
     var macsEvicted: UInt64 = 0
     var addressesDropped: UInt64 = 0
+    /// The findings raised, per rule, so each is raised once: at most `findingLimit` each, then forgotten
+    /// all at once (counted) and begun again.
     var reportedDualHomed = Set<UInt64>()
     var reportedVLAN = Set<VLANKey>()
+    let findingLimit: Int
+    var findingsForgotten: UInt64 = 0
 
     struct VLANKey: Hashable {
         var address: IPAddress
@@ -129,6 +139,7 @@ private struct Storage {
 
     init(limits: HostTable.Limits) {
         capacity = limits.macs
+        findingLimit = limits.findings
         perMAC = limits.addressesPerMAC
         var n = 1
         while n < 2 * capacity { n <<= 1 }
@@ -246,15 +257,22 @@ private struct Storage {
         var findings: [HostFinding] = []
         let classes = entries[id].classes
         if classes.nonzeroBitCount >= 2 && !reportedDualHomed.contains(o.mac) {
+            if reportedDualHomed.count >= findingLimit {
+                findingsForgotten &+= UInt64(reportedDualHomed.count)
+                reportedDualHomed.removeAll(keepingCapacity: true)
+            }
             reportedDualHomed.insert(o.mac)
             findings.append(
                 finding(
                     .dualHomedHost, classes & HostRules.mynumberClass != 0 ? .critical : .high, o, seen, id,
                     kept: kept))
         }
-        if vlanMismatch, let vlan = o.innermostVLAN,
-            reportedVLAN.insert(VLANKey(address: o.address, vlan: vlan)).inserted
-        {
+        if vlanMismatch, let vlan = o.innermostVLAN, !reportedVLAN.contains(VLANKey(address: o.address, vlan: vlan)) {
+            if reportedVLAN.count >= findingLimit {
+                findingsForgotten &+= UInt64(reportedVLAN.count)
+                reportedVLAN.removeAll(keepingCapacity: true)
+            }
+            reportedVLAN.insert(VLANKey(address: o.address, vlan: vlan))
             findings.append(finding(.zoneVLANMismatch, .high, o, seen, id, kept: kept))
         }
         return findings

@@ -100,6 +100,32 @@ final class HostTableTests: XCTestCase {
         XCTAssertEqual(observe(t, 0x0208, "10.20.3.8", vlans: [30], evidence: .arp), [])
     }
 
+    /// A priority tag (VLAN 0) is no VLAN: not held to `vlans`, like an untagged frame.
+    func testPriorityTagIsNotChecked() {
+        let t = HostTable()
+        XCTAssertEqual(observe(t, 0x0210, "10.20.3.4", vlans: [0]), [])
+        XCTAssertEqual(observe(t, 0x0210, "10.20.3.4", vlans: [100, 0]), [], "Q-in-Q with a priority tag inside")
+    }
+
+    /// The memory of raised findings is bounded per rule: when full it starts again, counting what it
+    /// forgot, and a forgotten finding can be raised a second time (rather than memory growing with a flood
+    /// of spoofed sources on a wrong VLAN).
+    func testFindingMemoryIsBoundedAndCounted() {
+        let t = HostTable(limits: HostTable.Limits(findings: 2))
+        XCTAssertEqual(observe(t, 0x0211, "10.20.3.1", vlans: [30]).count, 1)
+        XCTAssertEqual(observe(t, 0x0211, "10.20.3.2", vlans: [30]).count, 1)
+        XCTAssertEqual(observe(t, 0x0211, "10.20.3.1", vlans: [30]).count, 0, "still remembered")
+        XCTAssertEqual(t.findingsForgotten, 0)
+        XCTAssertEqual(observe(t, 0x0211, "10.20.3.3", vlans: [30]).count, 1)
+        XCTAssertEqual(t.findingsForgotten, 2, "full at 2: both forgotten to make room")
+        XCTAssertEqual(observe(t, 0x0211, "10.20.3.1", vlans: [30]).count, 1, "forgotten, raised again")
+        // Dual-homed MACs likewise.
+        XCTAssertEqual(observe(t, 0x0301, "10.10.0.1").count + observe(t, 0x0301, "10.30.0.1").count, 1)
+        XCTAssertEqual(observe(t, 0x0302, "10.10.0.2").count + observe(t, 0x0302, "10.30.0.2").count, 1)
+        XCTAssertEqual(observe(t, 0x0303, "10.10.0.3").count + observe(t, 0x0303, "10.30.0.3").count, 1)
+        XCTAssertEqual(t.findingsForgotten, 4)
+    }
+
     func testCapsEvictTheOldestAndCount() throws {
         let t = HostTable(limits: .init(macs: 4, addressesPerMAC: 2))
         for m in 1...4 { _ = observe(t, UInt64(0x0200 + m), "10.20.0.\(m)") }

@@ -3,3 +3,18 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+// SHA-1 of a short message through libcrypto's block function, without the EVP layer: the Community ID
+// hashes at most 40 bytes for every alert and flow record, and EVP's context allocation, provider lookup
+// and locking cost some ten times the hash itself. The low-level SHA1_* functions are marked deprecated
+// in OpenSSL 3 (in favour of EVP) but remain part of its API; the pragma keeps that note out of the build.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#include <openssl/sha.h>
+static inline int zonesep_sha1(const void *message, size_t count, unsigned char *digest) {
+    SHA_CTX context;
+    if (SHA1_Init(&context) != 1) return 0;
+    if (count > 0 && SHA1_Update(&context, message, count) != 1) return 0;
+    return SHA1_Final(digest, &context);
+}
+#pragma clang diagnostic pop

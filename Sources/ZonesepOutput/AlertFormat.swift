@@ -32,16 +32,21 @@ public struct AlertFormat: Sendable {
     }
 
     /// Appends `message(a)` to `out`.
-    public func appendMessage(_ a: Alert, to out: inout [UInt8]) {
-        texts.appendLabel(a.srcZone, to: &out)
+    public func appendMessage(_ a: Alert, to out: inout [UInt8]) { appendMessage(a, to: &out, json: false) }
+
+    /// Appends `message(a)` to `out`, with `json` as it stands inside a JSON string (escaped): the labels
+    /// come escaped from `ZoneTexts` and every other part is plain ASCII or a fixed arrow, so the message
+    /// of a JSON record is written once, with no second pass to escape it.
+    func appendMessage(_ a: Alert, to out: inout [UInt8], json: Bool) {
+        if json { texts.appendLabelJSON(a.srcZone, to: &out) } else { texts.appendLabel(a.srcZone, to: &out) }
         out.append(UInt8(ascii: " "))
         a.srcIP.append(to: &out)
         out.append(contentsOf: [UInt8(ascii: " "), 0xE2, 0x86, 0x92, UInt8(ascii: " ")])  // " → "
-        texts.appendLabel(a.destZone, to: &out)
+        if json { texts.appendLabelJSON(a.destZone, to: &out) } else { texts.appendLabel(a.destZone, to: &out) }
         out.append(UInt8(ascii: " "))
         a.destIP.append(to: &out)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: ProtocolName.of(a.proto).utf8)
+        ProtocolName.append(a.proto, to: &out)
         if let port = a.destPort {
             out.append(UInt8(ascii: "/"))
             JSONObject.appendInteger(port, to: &out)
@@ -49,7 +54,12 @@ public struct AlertFormat: Sendable {
         func tail(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
         switch a.rule {
         case .conduitMACMismatch:
-            out.append(contentsOf: conduitMismatchTail(a).utf8)
+            // The conduit's name comes from zones.conf: the one part that may need escaping.
+            if json {
+                JSONObject.appendStringContent(conduitMismatchTail(a), to: &out)
+            } else {
+                out.append(contentsOf: conduitMismatchTail(a).utf8)
+            }
         case .mynumberIsolation:
             tail(": no conduit allows this flow to or from the mynumber zone")
         case .sanitisationBypass:
@@ -102,10 +112,14 @@ public struct AlertFormat: Sendable {
     }
 
     /// One JSON Lines record (no trailing newline), fields in DESIGN.md's order.
-    public func json(_ a: Alert) -> String {
+    public func json(_ a: Alert) -> String { String(decoding: jsonBytes(a), as: UTF8.self) }
+
+    /// `json(a)` as its UTF-8 bytes, for the outputs, which write bytes: no `String` is made (making one
+    /// validates every byte again).
+    public func jsonBytes(_ a: Alert) -> [UInt8] {
         var j = openJSON(a)
         j.raw("}")
-        return j.string
+        return j.bytes
     }
 
     /// The alert record without its closing brace, for a stage that adds fields at its end (evidence).
@@ -114,16 +128,16 @@ public struct AlertFormat: Sendable {
         j.raw("{\"timestamp\":")
         j.timestamp(a.timestampMicros)
         j.raw(",\"event_type\":\"alert\",\"rule\":")
-        j.string(a.rule.name)
+        ZoneTexts.appendName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &j.bytes)
         j.raw(",\"severity\":")
-        j.string(a.rule.severity.rawValue)
+        ZoneTexts.appendName(texts.severityJSON, a.rule.rawValue, a.rule.severity.rawValue, to: &j.bytes)
         j.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
         j.raw(",\"src_zone\":")
         texts.appendNameJSON(a.srcZone, to: &j.bytes)
         j.raw(",\"dest_zone\":")
         texts.appendNameJSON(a.destZone, to: &j.bytes)
         j.raw(",\"initiator\":")
-        j.string(a.initiator.name)
+        ZoneTexts.appendName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &j.bytes)
         j.raw(",\"vlan\":")
         j.integers(a.vlans)
         if !a.tunnels.isEmpty {
@@ -138,11 +152,9 @@ public struct AlertFormat: Sendable {
         appendFlowID(a, to: &j.bytes)
         j.raw(",\"sensor\":")
         j.raw(texts.sensorJSON)
-        j.raw(",\"message\":")
-        var message: [UInt8] = []
-        message.reserveCapacity(192)
-        appendMessage(a, to: &message)
-        message.withUnsafeBufferPointer { j.string(utf8: $0) }
+        j.raw(",\"message\":\"")
+        appendMessage(a, to: &j.bytes, json: true)
+        j.raw("\"")
         return j
     }
 

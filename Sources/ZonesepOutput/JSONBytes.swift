@@ -12,6 +12,15 @@ public struct JSONBytes {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes into `out`'s bytes, after what they hold: `body` renders with this writer, and the bytes go
+    /// back to `out` without a copy (a batch of records rendered into one buffer).
+    public static func appending(to out: inout [UInt8], _ body: (inout JSONBytes) -> Void) {
+        var j = JSONBytes(capacity: 0)
+        swap(&j.bytes, &out)
+        body(&j)
+        swap(&j.bytes, &out)
+    }
+
     /// The record as a `String`.
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -19,6 +28,15 @@ public struct JSONBytes {
     @inline(__always)
     public mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends again the bytes at `range` of what is written (a time the record carries twice).
+    public mutating func repeatBytes(_ range: Range<Int>) {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count) { t in
+            bytes.withUnsafeBufferPointer { b in _ = t.initialize(from: b[range]) }
+            bytes.append(contentsOf: UnsafeBufferPointer(t))
+        }
     }
 
     /// Bytes that are already JSON (a cached, escaped name).
@@ -74,9 +92,9 @@ public struct JSONBytes {
     public mutating func fiveTuple(
         proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?
     ) {
-        raw(",\"proto\":")
-        string(ProtocolName.of(proto))
-        raw(",\"src_ip\":")
+        raw(",\"proto\":\"")
+        ProtocolName.append(proto, to: &bytes)
+        raw("\",\"src_ip\":")
         address(src)
         raw(",\"src_port\":")
         integer(srcPort)

@@ -110,11 +110,16 @@ public struct JSONObject {
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        appendStringContent(s, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// What `appendString` writes between the quotes: the text, escaped where it needs it.
+    static func appendStringContent(_ s: String, to out: inout [UInt8]) {
         // Most strings (addresses, ids, labels) need no escaping: append them whole.
         if !needsEscaping(s) {
             var s = s
             s.withUTF8 { out.append(contentsOf: $0) }
-            out.append(UInt8(ascii: "\""))
             return
         }
         var escaped = ""
@@ -132,6 +137,6 @@ public struct JSONObject {
             }
         }
         out.append(contentsOf: escaped.utf8)
-        out.append(UInt8(ascii: "\""))
     }
+
 }

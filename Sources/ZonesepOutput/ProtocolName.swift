@@ -21,4 +21,16 @@ public enum ProtocolName {
         default: return "ip-proto-\(proto)"
         }
     }
+
+    /// Appends `of(proto)` to `out`: the common names as literals, with no `String` made.
+    static func append(_ proto: UInt8, to out: inout [UInt8]) {
+        func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
+        switch proto {
+        case IPProtocolNumber.tcp: put("tcp")
+        case IPProtocolNumber.udp: put("udp")
+        case IPProtocolNumber.icmp: put("icmp")
+        case IPProtocolNumber.icmpv6: put("icmpv6")
+        default: out.append(contentsOf: of(proto).utf8)
+        }
+    }
 }

@@ -8,9 +8,17 @@ final class ZoneTexts: Sendable {
     /// Indexed by `slot(_:)`: the declared zones in order, then external, unzoned and local.
     let nameJSON: [[UInt8]]
     let label: [[UInt8]]
+    /// Each label as it stands inside a JSON string (the message of a JSON record): `label` JSON-escaped.
+    let labelJSON: [[UInt8]]
     /// The sensor name as a JSON string.
     let sensorJSON: [UInt8]
     let zoneCount: Int
+    /// The names of rules, their severities, initiator methods and flow end reasons as JSON strings, by raw
+    /// value: made once here rather than checked for escaping in every record.
+    let ruleJSON: [[UInt8]]
+    let severityJSON: [[UInt8]]
+    let initiatorJSON: [[UInt8]]
+    let endReasonJSON: [[UInt8]]
 
     init(policy: Policy) {
         self.policy = policy
@@ -23,6 +31,22 @@ final class ZoneTexts: Sendable {
             return b
         }
         label = refs.map { Array(VisibleText.escape(map.label(of: $0)).utf8) }
+        labelJSON = refs.map { r in
+            var b: [UInt8] = []
+            JSONObject.appendStringContent(VisibleText.escape(map.label(of: r)), to: &b)
+            return b
+        }
+        func quoted(_ names: [String]) -> [[UInt8]] {
+            names.map { n in
+                var b: [UInt8] = []
+                JSONObject.appendString(n, to: &b)
+                return b
+            }
+        }
+        ruleJSON = quoted(RuleID.allCases.map(\.name))
+        severityJSON = quoted(RuleID.allCases.map(\.severity.rawValue))
+        initiatorJSON = quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name))
+        endReasonJSON = quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name))
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s
@@ -40,6 +64,38 @@ final class ZoneTexts: Sendable {
             out.append(contentsOf: nameJSON[i])
         } else {
             JSONObject.appendString(policy.zoneMap.name(of: ref), to: &out)
+        }
+    }
+
+    /// The cases of an enum whose raw values count up from 0, in order.
+    static func cases<T>(_ make: (UInt8) -> T?) -> [T] {
+        var out: [T] = []
+        var raw: UInt8 = 0
+        while let c = make(raw) {
+            out.append(c)
+            if raw == UInt8.max { break }
+            raw += 1
+        }
+        return out
+    }
+
+    /// `table[raw]` (a name by raw value), or `name` escaped on the spot for a raw value past the table.
+    @inline(__always)
+    static func appendName(_ table: [[UInt8]], _ raw: UInt8, _ name: @autoclosure () -> String, to out: inout [UInt8]) {
+        let i = Int(raw)
+        if i < table.count {
+            out.append(contentsOf: table[i])
+        } else {
+            JSONObject.appendString(name(), to: &out)
+        }
+    }
+
+    /// The label of `ref` as it stands inside a JSON string.
+    func appendLabelJSON(_ ref: ZoneRef, to out: inout [UInt8]) {
+        if let i = slot(ref) {
+            out.append(contentsOf: labelJSON[i])
+        } else {
+            JSONObject.appendStringContent(VisibleText.escape(policy.zoneMap.label(of: ref)), to: &out)
         }
     }
 

@@ -38,12 +38,26 @@ extension IPAddress {
             return
         }
         let v = v4
-        for shift in stride(from: 24, through: 0, by: -8) {
-            let octet = Int(v >> UInt32(shift) & 0xff)
-            if octet >= 100 { out.append(UInt8(ascii: "0") &+ UInt8(octet / 100)) }
-            if octet >= 10 { out.append(UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)) }
-            out.append(UInt8(ascii: "0") &+ UInt8(octet % 10))
-            if shift > 0 { out.append(UInt8(ascii: ".")) }
+        out.appendStaged(maxCount: 15) { b in
+            var n = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int(v >> UInt32(shift) & 0xff)
+                if octet >= 100 {
+                    b[n] = UInt8(ascii: "0") &+ UInt8(octet / 100)
+                    n += 1
+                }
+                if octet >= 10 {
+                    b[n] = UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)
+                    n += 1
+                }
+                b[n] = UInt8(ascii: "0") &+ UInt8(octet % 10)
+                n += 1
+                if shift > 0 {
+                    b[n] = UInt8(ascii: ".")
+                    n += 1
+                }
+            }
+            return n
         }
     }
 }

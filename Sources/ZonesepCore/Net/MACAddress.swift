@@ -18,13 +18,17 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     /// Appends `description` to `out`, with no `String` made.
     public func append(to out: inout [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { hex in
-            for i in 0..<6 {
-                let b = Int(truncatingIfNeeded: rawValue >> (UInt64(5 - i) * 8) & 0xff)
-                out.append(hex[b >> 4])
-                out.append(hex[b & 0xf])
-                if i < 5 { out.append(UInt8(ascii: ":")) }
+        let raw = rawValue
+        out.appendStaged(maxCount: 17) { o in
+            digits.withUTF8Buffer { hex in
+                for i in 0..<6 {
+                    let b = Int(truncatingIfNeeded: raw >> (UInt64(5 - i) * 8) & 0xff)
+                    o[3 * i] = hex[b >> 4]
+                    o[3 * i + 1] = hex[b & 0xf]
+                    if i < 5 { o[3 * i + 2] = UInt8(ascii: ":") }
+                }
             }
+            return 17
         }
     }
 

@@ -10,6 +10,11 @@ public struct DeliveryRecords: Sendable {
     /// The alert record with its evidence file name added last (null when no file could be kept), and
     /// `evidence_error` when the file could not be made for an I/O error (a full disk).
     public func alertJSON(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> String {
+        String(decoding: alertJSONBytes(a, evidence: evidence, evidenceError: evidenceError), as: UTF8.self)
+    }
+
+    /// `alertJSON` as its UTF-8 bytes, for the outputs.
+    public func alertJSONBytes(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> [UInt8] {
         var j = format.openJSON(a)
         j.raw(",\"evidence\":")
         j.string(evidence)
@@ -18,7 +23,7 @@ public struct DeliveryRecords: Sendable {
             j.string(e)
         }
         j.raw("}")
-        return j.string
+        return j.bytes
     }
 
     // MARK: alert_update

@@ -12,9 +12,21 @@ public struct FlowRecordFormat: Sendable {
     public init(policy: Policy) { texts = ZoneTexts(policy: policy) }
 
     /// One JSON Lines record (no trailing newline) for a flow that ended for `end`; `tunnels`, for a flow
-    /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`). Written straight
-    /// into bytes like an alert: a sensor writes one for every flow.
+    /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`).
     public func json(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = []) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(768)
+        append(e, end: end, tunnels: tunnels, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `json(e, end:, tunnels:)` to `out`: a sensor writes one for every flow, so a batch of them is
+    /// rendered into the file writer's buffer, with no `String` and no allocation of its own.
+    public func append(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = [], to out: inout [UInt8]) {
+        JSONBytes.appending(to: &out) { j in render(e, end: end, tunnels: tunnels, into: &j) }
+    }
+
+    func render(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer], into j: inout JSONBytes) {
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
         let a = e.initiatorIsA
@@ -25,9 +37,11 @@ public struct FlowRecordFormat: Sendable {
         // The key keeps the outermost and innermost of the flow's own tags (and the VNI flag above the count).
         let vlanCount = Int(k.vlanCount)
 
-        var j = JSONBytes(capacity: 768)
         j.raw("{\"timestamp\":")
+        // The record's time is the flow's end: rendered once, copied for `end`.
+        let timeStart = j.bytes.count + 1
         j.timestamp(e.lastSeen)
+        let timeEnd = j.bytes.count - 1
         j.raw(",\"event_type\":\"flow\"")
         j.fiveTuple(proto: k.proto, src: src, srcPort: srcPort, dest: dst, destPort: dstPort)
         j.raw(",\"src_zone\":")
@@ -35,7 +49,7 @@ public struct FlowRecordFormat: Sendable {
         j.raw(",\"dest_zone\":")
         texts.appendNameJSON(e.responderZone, to: &j.bytes)
         j.raw(",\"initiator\":")
-        j.string(e.method.name)
+        ZoneTexts.appendName(texts.initiatorJSON, e.method.rawValue, e.method.name, to: &j.bytes)
         j.raw(",\"vlan\":[")
         if vlanCount >= 1 { j.integer(UInt16(k.vlans >> 12 & 0xfff)) }
         if vlanCount >= 2 {
@@ -59,10 +73,10 @@ public struct FlowRecordFormat: Sendable {
         j.raw(texts.sensorJSON)
         j.raw(",\"start\":")
         j.timestamp(e.firstSeen)
-        j.raw(",\"end\":")
-        j.timestamp(e.lastSeen)
-        j.raw(",\"end_reason\":")
-        j.string(end.name)
+        j.raw(",\"end\":\"")
+        j.repeatBytes(timeStart..<timeEnd)
+        j.raw("\",\"end_reason\":")
+        ZoneTexts.appendName(texts.endReasonJSON, end.rawValue, end.name, to: &j.bytes)
         j.raw(",\"packets_toserver\":")
         j.integer(a ? e.packetsAB : e.packetsBA)
         j.raw(",\"packets_toclient\":")
@@ -72,7 +86,11 @@ public struct FlowRecordFormat: Sendable {
         j.raw(",\"bytes_toclient\":")
         j.integer(a ? e.bytesBA : e.bytesAB)
         j.raw(",\"verdict\":")
-        j.string(e.verdict?.name)
+        if let v = e.verdict {
+            ZoneTexts.appendName(texts.ruleJSON, v.rawValue, v.name, to: &j.bytes)
+        } else {
+            j.raw("null")
+        }
         j.raw(",\"allowed_by\":")
         if let d = allowedBy(e) {
             j.raw("{\"type\":")
@@ -83,7 +101,6 @@ public struct FlowRecordFormat: Sendable {
         } else {
             j.raw("null}")
         }
-        return j.string
     }
 
     /// The declaration that allowed the flow, if one was needed (a `conduit-mac-mismatch` names a conduit

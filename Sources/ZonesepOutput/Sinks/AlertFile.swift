@@ -55,6 +55,9 @@ public final class AlertFile {
     /// The file ends inside a line (a cut write that could not be taken back, or an earlier run's): the
     /// next write starts with a newline.
     var endsMidLine = false
+    /// The bytes of the line being written (with a `sink_gap` record before it when one is due), kept
+    /// between lines so that a line costs no allocation.
+    var scratch: [UInt8] = []
 
     /// The `sink` value of this sink's `sink_gap` records.
     public static let sinkName = "alerts-file"
@@ -72,18 +75,29 @@ public final class AlertFile {
     /// Appends one line (a newline is added), whole or not at all. `timestampMicros` is the record's
     /// packet time, for day rotation and for the `sink_gap` record that may precede it.
     public func write(line: String, timestampMicros: Int64) {
+        var line = line
+        line.withUTF8 { write(line: $0, timestampMicros: timestampMicros) }
+    }
+
+    public func write(line: [UInt8], timestampMicros: Int64) {
+        line.withUnsafeBufferPointer { write(line: $0, timestampMicros: timestampMicros) }
+    }
+
+    /// As `write(line:timestampMicros:)`, the line given as its UTF-8 bytes (a rendered record). The
+    /// bytes go out through a buffer the file keeps, so a line costs no allocation.
+    public func write(line: UnsafeBufferPointer<UInt8>, timestampMicros: Int64) {
         let lineDay = AlertFile.day(of: timestampMicros)
-        var bytes: [UInt8] = []
+        scratch.removeAll(keepingCapacity: true)
         if let p = pending {
-            bytes = Array(gapRecord(p, at: timestampMicros).utf8)
-            bytes.append(0x0a)
+            scratch.append(contentsOf: gapRecord(p, at: timestampMicros).utf8)
+            scratch.append(0x0a)
         }
-        bytes.append(contentsOf: line.utf8)
-        bytes.append(0x0a)
+        scratch.append(contentsOf: line)
+        scratch.append(0x0a)
         switch rotation {
         case .none: break
         case .size(let limit):
-            if size > 0 && size + UInt64(bytes.count) > limit { rotate(suffix: nil) }
+            if size > 0 && size + UInt64(scratch.count) > limit { rotate(suffix: nil) }
         case .day:
             if let d = day, lineDay > d, size > 0 { rotate(suffix: AlertFile.dayName(d)) }
         }
@@ -92,10 +106,10 @@ public final class AlertFile {
             lose(at: timestampMicros, why: why)
             return
         }
-        if endsMidLine { bytes.insert(0x0a, at: 0) }
+        if endsMidLine { scratch.insert(0x0a, at: 0) }
         // The gap record and the record go in together or not at all: a gap record written alone, on a disk
         // with room for it but not for the record, would only start another outage.
-        let outcome = bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0, allOrNothing: true) }
+        let outcome = scratch.withUnsafeBytes { WholeLines.write(fd: fd, $0, allOrNothing: true) }
         size += UInt64(outcome.kept)
         if outcome.error == nil {
             endsMidLine = false
@@ -112,34 +126,41 @@ public final class AlertFile {
     /// the hundred at a time, and a write each was most of what they cost. Otherwise, and for the records
     /// after a write that failed part-way (whose whole lines stay), one by one as `write(line:)` writes them.
     public func write(lines batch: [(line: String, timestampMicros: Int64)]) {
-        guard batch.count > 1, pending == nil, fd >= 0, !endsMidLine, let first = batch.first else {
-            for l in batch { write(line: l.line, timestampMicros: l.timestampMicros) }
+        var lines = LineBatch()
+        for l in batch { lines.append(line: l.line, timestampMicros: l.timestampMicros) }
+        write(lines)
+    }
+
+    /// As `write(lines:)`, for lines rendered straight into the batch's bytes.
+    public func write(_ batch: LineBatch) {
+        guard batch.count > 1, pending == nil, fd >= 0, !endsMidLine else {
+            batch.forEachLine { write(line: $0, timestampMicros: $1) }
             return
-        }
-        var bytes: [UInt8] = []
-        for l in batch {
-            bytes.append(contentsOf: l.line.utf8)
-            bytes.append(0x0a)
         }
         let fits: Bool
         switch rotation {
         case .none: fits = true
-        case .size(let limit): fits = size + UInt64(bytes.count) <= limit
+        case .size(let limit): fits = size + UInt64(batch.bytes.count) <= limit
         case .day:
-            let d = AlertFile.day(of: first.timestampMicros)
-            fits = size > 0 && day == d && batch.allSatisfy { AlertFile.day(of: $0.timestampMicros) == d }
+            let d = AlertFile.day(of: batch.timestamps[0])
+            fits = size > 0 && day == d && batch.timestamps.allSatisfy { AlertFile.day(of: $0) == d }
         }
         guard fits else {
-            for l in batch { write(line: l.line, timestampMicros: l.timestampMicros) }
+            batch.forEachLine { write(line: $0, timestampMicros: $1) }
             return
         }
-        let outcome = bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
+        let outcome = batch.bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
         size += UInt64(outcome.kept)
-        let written = outcome.error == nil ? batch.count : bytes[..<outcome.kept].lazy.filter { $0 == 0x0a }.count
+        guard outcome.error != nil else {
+            lines += UInt64(batch.count)
+            return
+        }
+        // Whole lines written stay: the first line not (wholly) written is the first whose end lies past
+        // what was kept.
+        let written = batch.ends.firstIndex { $0 > outcome.kept } ?? batch.count
         lines += UInt64(written)
-        guard outcome.error != nil else { return }
         if outcome.kept > 0 { endsMidLine = outcome.endsMidLine }
-        for l in batch[written...] { write(line: l.line, timestampMicros: l.timestampMicros) }
+        batch.forEachLine(from: written) { write(line: $0, timestampMicros: $1) }
     }
 
     /// One record not written: counted, and the outage reported when it begins.

@@ -31,11 +31,19 @@ public final class LineWriter {
     public static let standardError = 2
 
     public func write(line: String) {
+        var line = line
+        line.withUTF8 { write(line: $0) }
+    }
+
+    /// A line given as its UTF-8 bytes (a rendered record): copied into the buffer, with no `String` made.
+    public func write(line: UnsafeBufferPointer<UInt8>) {
         lines &+= 1
-        buffer.append(contentsOf: line.utf8)
+        buffer.append(contentsOf: line)
         buffer.append(0x0a)
         if flushEachLine || buffer.count >= limit { flush() }
     }
+
+    public func write(line: [UInt8]) { line.withUnsafeBufferPointer { write(line: $0) } }
 
     /// Writes the buffered lines; a line the output could not take whole is taken back and, with every
     /// line after it, counted in `lostLines`.

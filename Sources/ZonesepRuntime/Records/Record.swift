@@ -13,7 +13,9 @@ public struct Record: Sendable {
     /// Packet time of the record (what the alerts file rotates by).
     public var timestampMicros: Int64
     /// The record as one JSON line, made when an output first asks for it.
-    public var json: String { rendering.json }
+    public var json: String { String(decoding: rendering.json, as: UTF8.self) }
+    /// The same line as UTF-8 bytes, which is what the outputs write: no `String` is made on their way.
+    public var jsonBytes: [UInt8] { rendering.json }
     /// The record as one line of text, likewise.
     public var text: String { rendering.text }
     private var rendering: Rendering
@@ -39,7 +41,24 @@ public struct Record: Sendable {
     ) {
         self.kind = kind
         self.timestampMicros = timestampMicros
-        self.rendering = Rendering(json: json, text: text)
+        self.rendering = Rendering(json: { Array(json().utf8) }, text: text)
+        self.syslog = syslog
+        self.alert = alert
+        self.format = format
+        self.session = session
+        self.linkType = linkType
+    }
+
+    /// A record whose JSON line is rendered as bytes (an alert's): no `String` is made for it.
+    public init(
+        kind: Kind, timestampMicros: Int64, jsonBytes: @escaping @Sendable () -> [UInt8],
+        text: @escaping @Sendable () -> String,
+        syslog: (@Sendable (SyslogFormatter) -> [UInt8])? = nil, alert: Alert? = nil, format: AlertFormat? = nil,
+        session: Int = 0, linkType: LinkType = .ethernet
+    ) {
+        self.kind = kind
+        self.timestampMicros = timestampMicros
+        self.rendering = Rendering(json: jsonBytes, text: text)
         self.syslog = syslog
         self.alert = alert
         self.format = format
@@ -56,8 +75,12 @@ public struct Record: Sendable {
         let old = rendering
         r.rendering = Rendering(
             json: {
-                let j = old.json
-                return j.hasSuffix("}") ? String(j.dropLast()) + jsonFields + "}" : j
+                var j = old.json
+                guard j.last == UInt8(ascii: "}") else { return j }
+                j.removeLast()
+                j.append(contentsOf: jsonFields.utf8)
+                j.append(UInt8(ascii: "}"))
+                return j
             },
             text: { old.text + suffix })
         if !syslogParams.isEmpty, let a = alert, let format {
@@ -71,17 +94,17 @@ public struct Record: Sendable {
     ///
     /// `@unchecked Sendable`: a record goes down the chain of sinks on one thread at a time.
     private final class Rendering: @unchecked Sendable {
-        private let makeJSON: @Sendable () -> String
+        private let makeJSON: @Sendable () -> [UInt8]
         private let makeText: @Sendable () -> String
-        private var jsonCache: String?
+        private var jsonCache: [UInt8]?
         private var textCache: String?
 
-        init(json: @escaping @Sendable () -> String, text: @escaping @Sendable () -> String) {
+        init(json: @escaping @Sendable () -> [UInt8], text: @escaping @Sendable () -> String) {
             makeJSON = json
             makeText = text
         }
 
-        var json: String {
+        var json: [UInt8] {
             if let j = jsonCache { return j }
             let j = makeJSON()
             jsonCache = j
@@ -100,7 +123,8 @@ public struct Record: Sendable {
     /// `addresses` list it carries.
     public static func hostAlert(_ f: HostFinding, format: AlertFormat, session: Int) -> Record {
         var r = Record(
-            kind: .alert, timestampMicros: f.timestampMicros, json: format.json(f), text: format.text(f),
+            kind: .alert, timestampMicros: f.timestampMicros, jsonBytes: { Array(format.json(f).utf8) },
+            text: { format.text(f) },
             syslog: { format.syslog(f, formatter: $0) }, format: format, session: session)
         r.host = f
         return r
@@ -114,11 +138,16 @@ public struct Record: Sendable {
     ) -> Record {
         Record(
             kind: .alert, timestampMicros: a.timestampMicros,
-            json: withEvidenceField
-                ? DeliveryRecords(format: format).alertJSON(a, evidence: evidence, evidenceError: evidenceError)
-                : format.json(a),
-            text: format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
-                + (evidenceError.map { " evidence failed: \($0)" } ?? ""),
+            jsonBytes: {
+                withEvidenceField
+                    ? DeliveryRecords(format: format).alertJSONBytes(
+                        a, evidence: evidence, evidenceError: evidenceError)
+                    : format.jsonBytes(a)
+            },
+            text: {
+                format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
+                    + (evidenceError.map { " evidence failed: \($0)" } ?? "")
+            },
             syslog: { format.syslog(a, formatter: $0, evidence: evidence) }, alert: a, format: format,
             session: session, linkType: linkType)
     }

@@ -19,9 +19,10 @@ public final class AlertFileSink: RecordSink {
 
     @discardableResult
     public func write(_ record: Record) -> Bool {
+        let line = record.jsonBytes
         state.withLock { s in
             if s.file.sensor == nil, let f = record.format { s.file.sensor = f.policy.config.sensor }
-            s.file.write(line: record.json, timestampMicros: record.timestampMicros)
+            s.file.write(line: line, timestampMicros: record.timestampMicros)
         }
         return true
     }

@@ -37,10 +37,13 @@ public final class FlowFileSink: EventSink {
     /// batch's event `i`: what an input adds (flow exports: the input and exporter of the flow's first
     /// record).
     public func consume(_ batch: EventBatch, extraFields: ((Int) -> String)?) {
+        // The events are read where they are (a flow entry is large: copying each out cost more than
+        // rendering parts of it).
         var started: [(TunnelledFlow, [TunnelLayer])] = []
-        var ended: [(event: Int, flow: FlowEntry, end: FlowEndReason)] = []
+        var endedCount = 0
+        var endedInTunnel = false
         var packet: DecodedPacket?
-        for (i, e) in batch.events.enumerated() {
+        for e in batch.events {
             if e.kind == .flowStarted && e.flow.inTunnel, let frame = batch.frame(of: e) {
                 var p = packet ?? DecodedPacket()
                 PacketDecoder.decode(
@@ -48,35 +51,42 @@ public final class FlowFileSink: EventSink {
                 started.append((TunnelledFlow(key: e.flow.key, serial: e.flow.serial), Array(p.tunnels)))
                 packet = p
             } else if e.kind == .flowEnded {
-                ended.append((i, e.flow, e.endReason))
+                endedCount += 1
+                if e.flow.inTunnel { endedInTunnel = true }
             }
         }
-        guard !started.isEmpty || !ended.isEmpty else { return }
-        // Tunnels noted and taken under the lock only when some flow of the batch has one.
-        var layers = [[TunnelLayer]](repeating: [], count: ended.count)
-        if !started.isEmpty || ended.contains(where: { $0.flow.inTunnel }) {
+        guard !started.isEmpty || endedCount > 0 else { return }
+        // Tunnels noted and taken under the lock only when some flow of the batch has one: the layers of
+        // each ended flow that has them, by event index.
+        var layers: [Int: [TunnelLayer]] = [:]
+        if !started.isEmpty || endedInTunnel {
             state.withLock { s in
                 for (flow, l) in started { s.tunnels[flow] = l }
-                for (i, x) in ended.enumerated() where x.flow.inTunnel {
-                    let key = TunnelledFlow(key: x.flow.key, serial: x.flow.serial)
-                    layers[i] = s.tunnels.removeValue(forKey: key) ?? []
+                guard endedInTunnel else { return }
+                for (i, e) in batch.events.enumerated() where e.kind == .flowEnded && e.flow.inTunnel {
+                    layers[i] = s.tunnels.removeValue(forKey: TunnelledFlow(key: e.flow.key, serial: e.flow.serial))
                 }
             }
         }
-        guard !ended.isEmpty else { return }
+        guard endedCount > 0 else { return }
         let f = format(policy: batch.policy, epoch: batch.policyEpoch)
-        let lines = ended.indices.map { i in
-            var line = f.json(ended[i].flow, end: ended[i].end, tunnels: layers[i])
-            if let extra = extraFields?(ended[i].event), line.hasSuffix("}") {
-                line = String(line.dropLast()) + extra + "}"
+        // Every record of the batch rendered into one buffer, outside the lock; written under it, so watch's
+        // sessions never interleave within a line.
+        var lines = LineBatch(capacity: endedCount * 640)
+        let events = batch.events
+        for i in events.indices where events[i].kind == .flowEnded {
+            f.append(events[i].flow, end: events[i].endReason, tunnels: layers[i] ?? [], to: &lines.bytes)
+            if let extra = extraFields?(i), lines.bytes.last == UInt8(ascii: "}") {
+                lines.bytes.removeLast()
+                lines.bytes.append(contentsOf: extra.utf8)
+                lines.bytes.append(UInt8(ascii: "}"))
             }
-            return (line: line, timestampMicros: ended[i].flow.lastSeen)
+            lines.endLine(timestampMicros: events[i].flow.lastSeen)
         }
         let sensor = f.policy.config.sensor
-        // Rendered outside the lock; written under it, so watch's sessions never interleave within a line.
         state.withLock { s in
             if s.file.sensor == nil { s.file.sensor = sensor }
-            s.file.write(lines: lines)
+            s.file.write(lines)
         }
     }
 

@@ -22,9 +22,11 @@ public final class StdoutSink: RecordSink {
             Diagnostics.note(record.text)
             return true
         }
-        let line = format == .json ? record.json : record.text
+        // JSON goes out as the record's bytes (no `String` made of them); text as its line.
+        let json = format == .json ? record.jsonBytes : nil
+        let text = format == .json ? nil : record.text
         out.withLock { o in
-            o.write(line: line)
+            if let json { o.write(line: json) } else if let text { o.write(line: text) }
             if record.kind == .summary {
                 o.flush()
                 reportLoss(o)

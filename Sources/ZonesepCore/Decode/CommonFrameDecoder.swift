@@ -9,13 +9,15 @@
 //   IPv6: 0 version 6     4 payload length  6 next header           8 src       24 dst
 //   TCP:  0 src port  2 dst port  12 data offset (>= 5) + flags      UDP: 0 src  2 dst  4 length (>= 8)
 //
-// `PacketDecoder` handles every frame; this decoder accepts only the shape above and returns false for
-// anything else (options, extension headers, fragments, ICMP, a second tag, any malformation), so the
-// verifier's fast lane can skip the full `DecodedPacket` for packets of flows it already knows. A UDP
-// datagram to a VXLAN or Geneve port is refused too: its tuple is the tunnel's, not a flow's (GRE and IP
-// in IP are neither TCP nor UDP, so they never get this far). For each
-// frame it accepts, `PacketDecoder` reaches the same tuple with outcome `.ip`: a differential test holds
-// the two to that.
+// `PacketDecoder` handles every frame; this decoder accepts only the shape above and refuses anything
+// else (options, extension headers, fragments, ICMP, a second tag, any malformation), so the verifier's
+// fast lane can skip the full `DecodedPacket` for packets of flows it already knows. A UDP datagram to a
+// VXLAN or Geneve port is refused too: its tuple is the tunnel's, not a flow's (GRE and IP in IP are
+// neither TCP nor UDP, so they never get this far). When the refused frame is IPv4 (no options, not a
+// fragment) carrying GRE or UDP to a tunnel port, `read` says where the datagram's payload lies, so
+// `CommonTunnelDecoder` goes on from there instead of reading the outer headers again. For each frame it
+// accepts, `PacketDecoder` reaches the same tuple with outcome `.ip`: a differential test holds the two
+// to that.
 
 /// The tuple of a common frame.
 public struct CommonFrame: Sendable {
@@ -35,12 +37,50 @@ public struct CommonFrame: Sendable {
     @inlinable public init() {}
 }
 
+/// What `CommonFrameDecoder.read` made of a frame: a common frame (its tuple decoded), the outer headers of
+/// a tunnel the fast lane may open (where the IPv4 payload lies and what it is), or anything else. One
+/// word, so the plain frame's test is one compare, as the `Bool` it replaced.
+@frozen
+public struct CommonFrameShape: Equatable, Sendable {
+    /// 0: other, 1: common, else `Tunnel` in bits 0-7, the payload's start in bits 8-23, its end above.
+    public let rawValue: UInt64
+
+    /// What an IPv4 datagram the fast lane may open carries.
+    public enum Tunnel: UInt8, Sendable {
+        case gre = 2
+        case vxlan = 3
+        case geneve = 4
+    }
+
+    @inlinable init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    /// Neither a common frame nor the outside of a tunnel: `PacketDecoder`'s.
+    public static let other = CommonFrameShape(rawValue: 0)
+    /// A common frame, its tuple decoded.
+    public static let common = CommonFrameShape(rawValue: 1)
+
+    /// An IPv4 datagram (no options, not a fragment) of `tunnel`, its payload `b[start..<end]`.
+    @inlinable @inline(__always)
+    static func tunnel(_ tunnel: Tunnel, start: Int, end: Int) -> CommonFrameShape {
+        CommonFrameShape(
+            rawValue: UInt64(tunnel.rawValue) | UInt64(truncatingIfNeeded: start) << 8
+                | UInt64(truncatingIfNeeded: end) << 24)
+    }
+
+    /// The tunnel the datagram carries, nil for a common frame or another.
+    @inlinable public var tunnel: Tunnel? { Tunnel(rawValue: UInt8(truncatingIfNeeded: rawValue)) }
+    /// Where the tunnel's header starts (the outer IPv4 payload).
+    @inlinable public var payloadStart: Int { Int(truncatingIfNeeded: rawValue >> 8 & 0xffff) }
+    /// Where the outer IPv4 datagram ends: its total length, or what was captured.
+    @inlinable public var payloadEnd: Int { Int(truncatingIfNeeded: rawValue >> 24) }
+}
+
 public enum CommonFrameDecoder {
     /// Decodes an Ethernet frame of the common shape into `f` and returns true; false (with `f` undefined)
     /// for any other frame, which then goes to `PacketDecoder`. UDP tunnels on the standard ports. Never traps.
     @inlinable @inline(__always)
     public static func decode(_ b: UnsafeRawBufferPointer, into f: inout CommonFrame) -> Bool {
-        decode(b, tunnelPorts: .standard, into: &f)
+        read(b, tunnelPorts: .standard, into: &f) == .common
     }
 
     /// As `decode(_:into:)`, refusing UDP datagrams to the VXLAN and Geneve ports of `tunnelPorts`.
@@ -48,6 +88,15 @@ public enum CommonFrameDecoder {
     public static func decode(
         _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame
     ) -> Bool {
+        read(b, tunnelPorts: tunnelPorts, into: &f) == .common
+    }
+
+    /// As `decode(_:tunnelPorts:into:)`, saying also where a refused IPv4 frame's GRE or VXLAN/Geneve
+    /// payload lies (`f` then undefined as on any refusal), for `CommonTunnelDecoder`. Never traps.
+    @inlinable @inline(__always)
+    public static func read(
+        _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame
+    ) -> CommonFrameShape {
         @inline(__always) func be16(_ at: Int) -> UInt16 {
             UInt16(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt16.self))
         }
@@ -56,7 +105,7 @@ public enum CommonFrameDecoder {
         }
 
         let count = b.count
-        guard count >= 14 + 20 else { return false }  // no IP header of either kind fits in less
+        guard count >= 14 + 20 else { return .other }  // no IP header of either kind fits in less
         var l3 = 14
         var type = be16(12)
         f.vlans = 0
@@ -70,16 +119,16 @@ public enum CommonFrameDecoder {
         let l4: Int
         let l4Length: Int
         if type == EtherType.ipv4 {
-            guard captured >= 20, b.load(fromByteOffset: l3, as: UInt8.self) == 0x45 else { return false }
+            guard captured >= 20, b.load(fromByteOffset: l3, as: UInt8.self) == 0x45 else { return .other }
             let total = Int(be16(l3 &+ 2))
-            guard total >= 20 || total == 0, be16(l3 &+ 6) & 0x3fff == 0 else { return false }
+            guard total >= 20 || total == 0, be16(l3 &+ 6) & 0x3fff == 0 else { return .other }
             f.proto = b.load(fromByteOffset: l3 &+ 9, as: UInt8.self)
             f.src = IPAddress(v4: be32(l3 &+ 12))
             f.dst = IPAddress(v4: be32(l3 &+ 16))
             l4 = l3 &+ 20
             l4Length = (total == 0 ? captured : min(total, captured)) &- 20
         } else if type == EtherType.ipv6 {
-            guard captured >= 40, b.load(fromByteOffset: l3, as: UInt8.self) >> 4 == 6 else { return false }
+            guard captured >= 40, b.load(fromByteOffset: l3, as: UInt8.self) >> 4 == 6 else { return .other }
             let payloadLength = Int(be16(l3 &+ 4))
             f.proto = b.load(fromByteOffset: l3 &+ 6, as: UInt8.self)
             f.src = IPAddress(v6: UInt128(bigEndian: b.loadUnaligned(fromByteOffset: l3 &+ 8, as: UInt128.self)))
@@ -87,24 +136,29 @@ public enum CommonFrameDecoder {
             l4 = l3 &+ 40
             l4Length = payloadLength == 0 ? captured &- 40 : min(payloadLength, captured &- 40)
         } else {
-            return false
+            return .other
         }
         if f.proto == IPProtocolNumber.tcp {
-            guard l4Length >= TCPDecoder.requiredLength else { return false }
+            guard l4Length >= TCPDecoder.requiredLength else { return .other }
             let offsetAndFlags = be16(l4 &+ 12)
-            guard offsetAndFlags >> 12 >= 5 else { return false }
+            guard offsetAndFlags >> 12 >= 5 else { return .other }
             f.tcpFlags = UInt8(truncatingIfNeeded: offsetAndFlags)
         } else if f.proto == IPProtocolNumber.udp {
-            guard l4Length >= UDPDecoder.headerLength else { return false }
+            guard l4Length >= UDPDecoder.headerLength else { return .other }
             let length = be16(l4 &+ 4)
-            guard length >= 8 || (length == 0 && type == EtherType.ipv6) else { return false }
+            guard length >= 8 || (length == 0 && type == EtherType.ipv6) else { return .other }
             f.tcpFlags = 0
         } else {
-            return false
+            // GRE: an ERSPAN mirror's or a keyed tunnel's outside; refused either way.
+            guard f.proto == IPProtocolNumber.gre, type == EtherType.ipv4 else { return .other }
+            return .tunnel(.gre, start: l4, end: l4 &+ l4Length)
         }
         let ports = be32(l4)
         f.srcPort = UInt16(truncatingIfNeeded: ports >> 16)
         f.dstPort = UInt16(truncatingIfNeeded: ports)
-        return f.proto == IPProtocolNumber.tcp || tunnelPorts.kind(ofDestination: f.dstPort) == nil
+        if f.proto == IPProtocolNumber.tcp { return .common }
+        guard let kind = tunnelPorts.kind(ofDestination: f.dstPort) else { return .common }
+        guard type == EtherType.ipv4 else { return .other }
+        return .tunnel(kind == .vxlan ? .vxlan : .geneve, start: l4, end: l4 &+ l4Length)
     }
 }

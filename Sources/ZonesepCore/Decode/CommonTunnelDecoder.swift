@@ -18,7 +18,8 @@
 // other shape (GRE with a key or checksum, ERSPAN III, Geneve, IPv6 outside, a second tunnel inside, and
 // every malformation) returns false and takes `PacketDecoder`. For each frame it accepts, `PacketDecoder`
 // reaches the same innermost tuple, own VLANs and VNI with outcome `.ip` after one tunnel: a differential
-// test holds the two to that. Plain frames never get here (`CommonFrameDecoder` takes them first).
+// test holds the two to that. The outer headers are `CommonFrameDecoder.read`'s: it refuses the frame and
+// says where the tunnel's header starts, and this decoder goes on from there.
 
 /// Recognises one ERSPAN I/II or VXLAN tunnel around a common frame.
 public enum CommonTunnelDecoder {
@@ -38,6 +39,17 @@ public enum CommonTunnelDecoder {
     public static func decode(
         _ b: UnsafeRawBufferPointer, tunnelPorts: TunnelPorts, into f: inout CommonFrame, innerEthernet: inout Int
     ) -> Bool {
+        let outer = CommonFrameDecoder.read(b, tunnelPorts: tunnelPorts, into: &f)
+        return decode(b, outer: outer, tunnelPorts: tunnelPorts, into: &f, innerEthernet: &innerEthernet)
+    }
+
+    /// Goes on from `outer`, what `CommonFrameDecoder.read` made of `b`: false unless it found the outside
+    /// of a tunnel, else as `decode(_:tunnelPorts:into:innerEthernet:)`.
+    @inlinable @inline(__always)
+    public static func decode(
+        _ b: UnsafeRawBufferPointer, outer: CommonFrameShape, tunnelPorts: TunnelPorts, into f: inout CommonFrame,
+        innerEthernet: inout Int
+    ) -> Bool {
         @inline(__always) func be16(_ at: Int) -> UInt16 {
             UInt16(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt16.self))
         }
@@ -45,24 +57,12 @@ public enum CommonTunnelDecoder {
             UInt32(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
         }
 
-        let count = b.count
-        guard count >= 14 + 20 + 8 else { return false }  // outer headers and the shortest tunnel header
-        var l3 = 14
-        var type = be16(12)
-        if type != EtherType.ipv4 && VLANDecoder.isTag(type) {
-            type = UInt16(truncatingIfNeeded: be32(14))
-            l3 = 18
-        }
-        guard type == EtherType.ipv4, b.load(fromByteOffset: l3, as: UInt8.self) == 0x45 else { return false }
-        let total = Int(be16(l3 &+ 2))
-        guard total >= 20 || total == 0, be16(l3 &+ 6) & 0x3fff == 0 else { return false }
-        let captured = count &- l3
-        // Where the outer datagram ends: as IPv4Decoder bounds its payload.
-        let end = l3 &+ (total == 0 ? captured : min(total, captured))
-        let l4 = l3 &+ 20
-        let proto = b.load(fromByteOffset: l3 &+ 9, as: UInt8.self)
+        guard let tunnel = outer.tunnel else { return false }
+        let l4 = outer.payloadStart
+        let end = outer.payloadEnd  // within `b`: `read` bounded it by what was captured
         let inner: Int
-        if proto == IPProtocolNumber.gre {
+        switch tunnel {
+        case .gre:
             guard end &- l4 >= 4 else { return false }
             let header = be32(l4)
             if header == UInt32(GREDecoder.erspan) {  // no flags: ERSPAN type I, the frame right after
@@ -76,18 +76,17 @@ public enum CommonTunnelDecoder {
                 return false
             }
             f.vni = nil
-        } else if proto == IPProtocolNumber.udp {
-            guard end &- l4 >= UDPDecoder.headerLength &+ VXLANDecoder.headerLength,
-                tunnelPorts.kind(ofDestination: be16(l4 &+ 2)) == .vxlan, be16(l4 &+ 4) >= 8
-            else { return false }
+        case .vxlan:
+            // `read` checked the UDP header (8 bytes or more, length >= 8) and the port.
+            guard end &- l4 >= UDPDecoder.headerLength &+ VXLANDecoder.headerLength else { return false }
             let flags = b.load(fromByteOffset: l4 &+ 8, as: UInt8.self)
             f.vni = flags & 0x08 != 0 ? be32(l4 &+ 12) >> 8 : nil
             inner = l4 &+ UDPDecoder.headerLength &+ VXLANDecoder.headerLength
-        } else {
+        case .geneve:
             return false
         }
         innerEthernet = inner
-        return CommonFrameDecoder.decode(
-            UnsafeRawBufferPointer(rebasing: b[inner..<end]), tunnelPorts: tunnelPorts, into: &f)
+        return CommonFrameDecoder.read(
+            UnsafeRawBufferPointer(rebasing: b[inner..<end]), tunnelPorts: tunnelPorts, into: &f) == .common
     }
 }

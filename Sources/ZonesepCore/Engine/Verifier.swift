@@ -360,7 +360,8 @@ public final class Verifier {
         for k in 0..<n {
             if k + lookahead < n { prefetchFrame(k + lookahead) }
             let lane = lanes + k
-            if ethernet && CommonFrameDecoder.decode(batch[k].bytes, tunnelPorts: ports, into: &frame) {
+            let shape = ethernet ? CommonFrameDecoder.read(batch[k].bytes, tunnelPorts: ports, into: &frame) : .other
+            if shape == .common {
                 let (key, fromA) = FlowKey.canonical(
                     src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort,
                     proto: frame.proto, vlans: frame.vlans)
@@ -370,26 +371,26 @@ public final class Verifier {
                 lane.pointee.tcpFlags = frame.tcpFlags
                 lane.pointee.hash = key.hashValue64
             } else {
-                readOtherTuple(batch[k].bytes, k, linkType: linkType, tunnelPorts: ports)
+                readOtherTuple(batch[k].bytes, k, shape, linkType: linkType, tunnelPorts: ports)
             }
             if lane.pointee.hash != 0 { flows.touchIndex(hash: lane.pointee.hash) }
         }
     }
 
     /// The first pass for a frame that is not a plain common frame: one ERSPAN I/II or VXLAN tunnel around a
-    /// common frame (`CommonTunnelDecoder`) still gets its tuple for the fast lane, with the tunnel's VNI;
-    /// any other frame is decoded in full. Out of line, so the loop around the plain frame's decoder stays as
-    /// it was (with the tunnel decoder in it, plain frames cost about 30 instructions more by callgrind).
+    /// common frame (`CommonTunnelDecoder`, from where `shape`, the plain decoder's reading, says the tunnel
+    /// starts) still gets its tuple for the fast lane, with the tunnel's VNI; any other frame is decoded in
+    /// full. Out of line, so the loop around the plain frame's decoder stays as it was (with the tunnel
+    /// decoder in it, plain frames cost about 30 instructions more by callgrind).
     @inline(never)
     private func readOtherTuple(
-        _ bytes: UnsafeRawBufferPointer, _ k: Int, linkType: LinkType, tunnelPorts ports: TunnelPorts
+        _ bytes: UnsafeRawBufferPointer, _ k: Int, _ shape: CommonFrameShape, linkType: LinkType,
+        tunnelPorts ports: TunnelPorts
     ) {
         let lane = lanes + k
         var frame = CommonFrame()
         var inner = 0
-        if linkType == .ethernet
-            && CommonTunnelDecoder.decode(bytes, tunnelPorts: ports, into: &frame, innerEthernet: &inner)
-        {
+        if CommonTunnelDecoder.decode(bytes, outer: shape, tunnelPorts: ports, into: &frame, innerEthernet: &inner) {
             let (key, fromA) = FlowKey.canonical(
                 src: frame.src, srcPort: frame.srcPort, dst: frame.dst, dstPort: frame.dstPort, proto: frame.proto,
                 vlans: frame.vlans, vni: frame.vni)

@@ -73,7 +73,7 @@ public struct FlowKey: Hashable, Sendable {
     /// A 64-bit hash of every field: each word times its own odd constant (independent multiplies, so
     /// they overlap in the CPU), folded, then one finishing mix so the low bits that pick a slot depend on
     /// all of them. No per-process seed, so runs repeat.
-    @inlinable
+    @inlinable @inline(__always)
     public var hashValue64: UInt64 {
         let a = addressA.rawValue
         let b = addressB.rawValue

@@ -105,6 +105,55 @@ final class CommonFrameDecoderTests: XCTestCase {
         XCTAssertTrue(common(B.outer(proto: 6, B.tcp(src: 1, dst: 4789, flags: 2)), .standard))
     }
 
+    /// `read` names the outside of each tunnel the fast lane may open (IPv4, no options, not a fragment,
+    /// carrying GRE or UDP to a VXLAN or Geneve port) and where its header starts and the datagram ends,
+    /// so `CommonTunnelDecoder` need not read the outer headers again; any other refused frame is `.other`.
+    func testReadSaysWhereATunnelStarts() {
+        func read(_ bytes: [UInt8]) -> CommonFrameShape {
+            var f = CommonFrame()
+            return bytes.withUnsafeBytes { CommonFrameDecoder.read($0, tunnelPorts: .standard, into: &f) }
+        }
+        let erspan = B.outer(proto: 47, B.erspanII(session: 1, B.hostFrame()))
+        XCTAssertEqual(read(erspan).tunnel, .gre)
+        XCTAssertEqual(read(erspan).payloadStart, 34)
+        XCTAssertEqual(read(erspan).payloadEnd, erspan.count)
+        let vxlan = B.outerUDP(dst: 4789, B.vxlan(vni: 5, B.hostFrame()))
+        XCTAssertEqual(read(vxlan).tunnel, .vxlan)
+        XCTAssertEqual(read(vxlan).payloadStart, 34)
+        XCTAssertEqual(read(vxlan).payloadEnd, vxlan.count)
+        // Padding past the outer datagram's total length is not the tunnel's.
+        XCTAssertEqual(read(vxlan + [0, 0, 0, 0]).payloadEnd, vxlan.count)
+        let tagged = B.ethernet(
+            tags: [(0x8100, 30)], type: 0x0800, B.ipv4(proto: 17, B.udp(src: 1, dst: 8472, B.vxlan(vni: 8, [1]))))
+        XCTAssertEqual(read(tagged).tunnel, .vxlan)
+        XCTAssertEqual(read(tagged).payloadStart, 38)
+        XCTAssertEqual(read(tagged).payloadEnd, tagged.count)
+        XCTAssertEqual(read(B.outerUDP(dst: 6081, B.geneve(vni: 5, B.hostFrame()))).tunnel, .geneve)
+        // Cut short, the datagram ends where the capture does.
+        XCTAssertEqual(read(Array(erspan.prefix(40))).payloadEnd, 40)
+        XCTAssertEqual(read(Array(erspan.prefix(40))).tunnel, .gre)
+        for (name, bytes) in [
+            ("VXLAN over IPv6", B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(dst: 4789, B.vxlan(vni: 5, [1]))))),
+            ("GRE over IPv6", B.ethernet(type: 0x86dd, B.ipv6(next: 47, B.erspanI(B.hostFrame())))),
+            ("GRE, outer options", B.ethernet(type: 0x0800, B.ipv4(proto: 47, options: [1, 1, 1, 0], [0, 0, 8, 0]))),
+            ("GRE, outer fragment", B.ethernet(type: 0x0800, B.ipv4(proto: 47, moreFragments: true, [0, 0, 8, 0]))),
+            ("IP in IP", B.outer(proto: 4, B.hostPacket)),
+            ("UDP to 53", B.outerUDP(dst: 53, [1, 2, 3])),
+        ] {
+            XCTAssertEqual(read(bytes), bytes == B.outerUDP(dst: 53, [1, 2, 3]) ? .common : .other, name)
+        }
+        // On every prefix of a tunnel, a tunnel's payload lies within what was captured.
+        for bytes in [erspan, vxlan, tagged] {
+            for cut in 0...bytes.count {
+                let shape = read(Array(bytes.prefix(cut)))
+                if shape.tunnel != nil {
+                    XCTAssertTrue(shape.payloadStart >= 34 && shape.payloadStart <= shape.payloadEnd, "cut \(cut)")
+                    XCTAssertTrue(shape.payloadEnd <= cut, "cut \(cut)")
+                }
+            }
+        }
+    }
+
     /// Every prefix and thousands of corruptions of the common shapes: whatever it accepts, PacketDecoder
     /// reads the same way. Also counts acceptances, so a decoder that refused everything would fail.
     func testAgreesWithPacketDecoderOnCutAndCorruptedFrames() {

@@ -52,11 +52,26 @@ public enum CommunityID {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the `1:<base64>` id to `out`: the hashed tuple is laid out in a buffer on the stack and
-    /// encoded straight into the record (building it in arrays cost more than the hash itself).
+    /// Appends the `1:<base64>` id to `out`.
     public static func append(
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
         icmpCode: UInt8, seed: UInt16 = 0, to out: inout [UInt8]
+    ) {
+        withDigest(
+            src: src, dst: dst, proto: proto, srcPort: srcPort, dstPort: dstPort, icmpType: icmpType,
+            icmpCode: icmpCode, seed: seed
+        ) { digest in
+            out.append(UInt8(ascii: "1"))
+            out.append(UInt8(ascii: ":"))
+            Base64.append(digest, to: &out)
+        }
+    }
+
+    /// The flow's SHA-1 digest (20 bytes) handed to `body`: the hashed tuple is laid out in a buffer on the
+    /// stack (building it in arrays cost more than the hash itself), and so is the digest.
+    static func withDigest(
+        src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
+        icmpCode: UInt8, seed: UInt16 = 0, _ body: (UnsafeRawBufferPointer) -> Void
     ) {
         var sp: UInt16 = srcPort ?? 0
         var dp: UInt16 = dstPort ?? 0
@@ -87,9 +102,17 @@ public enum CommunityID {
                 n += 1
             }
             func put(_ x: IPAddress) {
-                let count = x.isIPv4 ? 4 : 16
-                for i in stride(from: count - 1, through: 0, by: -1) {
-                    put(UInt8(truncatingIfNeeded: x.rawValue >> UInt128(i * 8)))
+                if x.isIPv4 {
+                    let v = x.v4
+                    put(UInt8(truncatingIfNeeded: v >> 24))
+                    put(UInt8(truncatingIfNeeded: v >> 16))
+                    put(UInt8(truncatingIfNeeded: v >> 8))
+                    put(UInt8(truncatingIfNeeded: v))
+                    return
+                }
+                var big = x.rawValue.bigEndian
+                withUnsafeBytes(of: &big) { raw in
+                    for byte in raw { put(byte) }
                 }
             }
             put(UInt8(seed >> 8))
@@ -108,9 +131,7 @@ public enum CommunityID {
                 SHA1.digest(
                     UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]),
                     into: UnsafeMutableRawBufferPointer(digest))
-                out.append(UInt8(ascii: "1"))
-                out.append(UInt8(ascii: ":"))
-                Base64.append(UnsafeRawBufferPointer(digest), to: &out)
+                body(UnsafeRawBufferPointer(digest))
             }
         }
     }

@@ -19,6 +19,8 @@ final class ZoneTexts: Sendable {
     let severityJSON: [[UInt8]]
     let initiatorJSON: [[UInt8]]
     let endReasonJSON: [[UInt8]]
+    /// Each declaration as a flow record's `allowed_by` object, by index in `policy.declarations`.
+    let allowedByJSON: [[UInt8]]
 
     init(policy: Policy) {
         self.policy = policy
@@ -47,6 +49,14 @@ final class ZoneTexts: Sendable {
         severityJSON = quoted(RuleID.allCases.map(\.severity.rawValue))
         initiatorJSON = quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name))
         endReasonJSON = quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name))
+        allowedByJSON = policy.declarations.map { d in
+            var b = Array("{\"type\":".utf8)
+            JSONObject.appendString(d.kind.name, to: &b)
+            b.append(contentsOf: ",\"name\":".utf8)
+            JSONObject.appendString(d.name, to: &b)
+            b.append(UInt8(ascii: "}"))
+            return b
+        }
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s
@@ -57,6 +67,31 @@ final class ZoneTexts: Sendable {
     func slot(_ ref: ZoneRef) -> Int? {
         if ref.isZone { return ref.zoneIndex < zoneCount ? ref.zoneIndex : nil }
         return zoneCount + Int(ref.rawValue) - 0xfffd  // external, unzoned, local
+    }
+
+    /// The name of `ref` as a JSON string, into a record writer.
+    func writeNameJSON(_ ref: ZoneRef, to w: inout RecordWriter) {
+        if let i = slot(ref) {
+            w.bytes(nameJSON[i])
+        } else {
+            var b: [UInt8] = []
+            JSONObject.appendString(policy.zoneMap.name(of: ref), to: &b)
+            w.bytes(b)
+        }
+    }
+
+    /// `table[raw]` into a record writer, or `name` escaped on the spot for a raw value past the table.
+    @inline(__always)
+    static func writeName(_ table: [[UInt8]], _ raw: UInt8, _ name: @autoclosure () -> String, to w: inout RecordWriter)
+    {
+        let i = Int(raw)
+        if i < table.count {
+            w.bytes(table[i])
+        } else {
+            var b: [UInt8] = []
+            JSONObject.appendString(name(), to: &b)
+            w.bytes(b)
+        }
     }
 
     func appendNameJSON(_ ref: ZoneRef, to out: inout [UInt8]) {

@@ -21,8 +21,7 @@ public enum Base64 {
     }
 
     /// Writes the `(bytes.count + 2) / 3 * 4` characters of `bytes` into `b`, which holds that many.
-    @inline(__always)
-    static func encode(_ bytes: UnsafeRawBufferPointer, into b: UnsafeMutableBufferPointer<UInt8>) {
+    public static func encode(_ bytes: UnsafeRawBufferPointer, into b: UnsafeMutableBufferPointer<UInt8>) {
         alphabet.withUTF8Buffer { abc in
             let n = bytes.count
             var i = 0

@@ -23,10 +23,10 @@ public struct FlowRecordFormat: Sendable {
     /// Appends `json(e, end:, tunnels:)` to `out`: a sensor writes one for every flow, so a batch of them is
     /// rendered into the file writer's buffer, with no `String` and no allocation of its own.
     public func append(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = [], to out: inout [UInt8]) {
-        JSONBytes.appending(to: &out) { j in render(e, end: end, tunnels: tunnels, into: &j) }
+        RecordWriter.writing(into: &out) { w in render(e, end: end, tunnels: tunnels, into: &w) }
     }
 
-    func render(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer], into j: inout JSONBytes) {
+    func render(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer], into w: inout RecordWriter) {
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
         let a = e.initiatorIsA
@@ -37,69 +37,83 @@ public struct FlowRecordFormat: Sendable {
         // The key keeps the outermost and innermost of the flow's own tags (and the VNI flag above the count).
         let vlanCount = Int(k.vlanCount)
 
-        j.raw("{\"timestamp\":")
-        // The record's time is the flow's end: rendered once, copied for `end`.
-        let timeStart = j.bytes.count + 1
-        j.timestamp(e.lastSeen)
-        let timeEnd = j.bytes.count - 1
-        j.raw(",\"event_type\":\"flow\"")
-        j.fiveTuple(proto: k.proto, src: src, srcPort: srcPort, dest: dst, destPort: dstPort)
-        j.raw(",\"src_zone\":")
-        texts.appendNameJSON(e.initiatorZone, to: &j.bytes)
-        j.raw(",\"dest_zone\":")
-        texts.appendNameJSON(e.responderZone, to: &j.bytes)
-        j.raw(",\"initiator\":")
-        ZoneTexts.appendName(texts.initiatorJSON, e.method.rawValue, e.method.name, to: &j.bytes)
-        j.raw(",\"vlan\":[")
-        if vlanCount >= 1 { j.integer(UInt16(k.vlans >> 12 & 0xfff)) }
+        w.literal("{\"timestamp\":")
+        // The record's time is the flow's end, which `end` repeats: formatted once.
+        w.timestamp(e.lastSeen, remember: true)
+        w.literal(",\"event_type\":\"flow\",\"proto\":")
+        switch k.proto {
+        case IPProtocolNumber.tcp: w.literal("\"tcp\"")
+        case IPProtocolNumber.udp: w.literal("\"udp\"")
+        case IPProtocolNumber.icmp: w.literal("\"icmp\"")
+        case IPProtocolNumber.icmpv6: w.literal("\"icmpv6\"")
+        default:
+            w.byte(UInt8(ascii: "\""))
+            w.bytes(Array(ProtocolName.of(k.proto).utf8))
+            w.byte(UInt8(ascii: "\""))
+        }
+        w.literal(",\"src_ip\":")
+        w.address(src)
+        w.literal(",\"src_port\":")
+        w.integer(srcPort)
+        w.literal(",\"dest_ip\":")
+        w.address(dst)
+        w.literal(",\"dest_port\":")
+        w.integer(dstPort)
+        w.literal(",\"src_zone\":")
+        texts.writeNameJSON(e.initiatorZone, to: &w)
+        w.literal(",\"dest_zone\":")
+        texts.writeNameJSON(e.responderZone, to: &w)
+        w.literal(",\"initiator\":")
+        ZoneTexts.writeName(texts.initiatorJSON, e.method.rawValue, e.method.name, to: &w)
+        w.literal(",\"vlan\":[")
+        if vlanCount >= 1 { w.integer(UInt64(k.vlans >> 12 & 0xfff)) }
         if vlanCount >= 2 {
-            j.raw(",")
-            j.integer(UInt16(k.vlans & 0xfff))
+            w.byte(UInt8(ascii: ","))
+            w.integer(UInt64(k.vlans & 0xfff))
         }
-        j.raw("]")
+        w.byte(UInt8(ascii: "]"))
         if !tunnels.isEmpty {
-            j.raw(",\"tunnel\":")
-            j.bytes.append(contentsOf: AlertFormat.tunnelJSON(tunnels).utf8)
+            w.literal(",\"tunnel\":")
+            w.bytes(Array(AlertFormat.tunnelJSON(tunnels).utf8))
         }
-        j.raw(",\"src_mac\":")
-        j.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB) : nil)
-        j.raw(",\"dest_mac\":")
-        j.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA) : nil)
-        j.raw(",\"flow_id\":\"")
-        CommunityID.append(
+        w.literal(",\"src_mac\":")
+        w.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB) : nil)
+        w.literal(",\"dest_mac\":")
+        w.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA) : nil)
+        w.literal(",\"flow_id\":")
+        CommunityID.withDigest(
             src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
-            icmpCode: e.icmpCode, to: &j.bytes)
-        j.raw("\",\"sensor\":")
-        j.raw(texts.sensorJSON)
-        j.raw(",\"start\":")
-        j.timestamp(e.firstSeen)
-        j.raw(",\"end\":\"")
-        j.repeatBytes(timeStart..<timeEnd)
-        j.raw("\",\"end_reason\":")
-        ZoneTexts.appendName(texts.endReasonJSON, end.rawValue, end.name, to: &j.bytes)
-        j.raw(",\"packets_toserver\":")
-        j.integer(a ? e.packetsAB : e.packetsBA)
-        j.raw(",\"packets_toclient\":")
-        j.integer(a ? e.packetsBA : e.packetsAB)
-        j.raw(",\"bytes_toserver\":")
-        j.integer(a ? e.bytesAB : e.bytesBA)
-        j.raw(",\"bytes_toclient\":")
-        j.integer(a ? e.bytesBA : e.bytesAB)
-        j.raw(",\"verdict\":")
+            icmpCode: e.icmpCode
+        ) { w.communityID($0) }
+        w.literal(",\"sensor\":")
+        w.bytes(texts.sensorJSON)
+        w.literal(",\"start\":")
+        w.timestamp(e.firstSeen)
+        w.literal(",\"end\":")
+        w.timestamp(again: e.lastSeen)
+        w.literal(",\"end_reason\":")
+        ZoneTexts.writeName(texts.endReasonJSON, end.rawValue, end.name, to: &w)
+        w.literal(",\"packets_toserver\":")
+        w.integer(a ? e.packetsAB : e.packetsBA)
+        w.literal(",\"packets_toclient\":")
+        w.integer(a ? e.packetsBA : e.packetsAB)
+        w.literal(",\"bytes_toserver\":")
+        w.integer(a ? e.bytesAB : e.bytesBA)
+        w.literal(",\"bytes_toclient\":")
+        w.integer(a ? e.bytesBA : e.bytesAB)
+        w.literal(",\"verdict\":")
         if let v = e.verdict {
-            ZoneTexts.appendName(texts.ruleJSON, v.rawValue, v.name, to: &j.bytes)
+            ZoneTexts.writeName(texts.ruleJSON, v.rawValue, v.name, to: &w)
         } else {
-            j.raw("null")
+            w.literal("null")
         }
-        j.raw(",\"allowed_by\":")
-        if let d = allowedBy(e) {
-            j.raw("{\"type\":")
-            j.string(d.kind.name)
-            j.raw(",\"name\":")
-            j.string(d.name)
-            j.raw("}}")
+        w.literal(",\"allowed_by\":")
+        let d = Int(e.declaration)
+        if e.verdict == nil, d >= 0, d < texts.allowedByJSON.count {
+            w.bytes(texts.allowedByJSON[d])
+            w.byte(UInt8(ascii: "}"))
         } else {
-            j.raw("null}")
+            w.literal("null}")
         }
     }
 

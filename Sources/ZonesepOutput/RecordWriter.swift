@@ -1,0 +1,285 @@
+import ZonesepCore
+
+/// Writes one record through a buffer on the stack and appends it to its destination in one piece: the
+/// fixed parts (keys, punctuation, numbers, times, addresses, the Community ID) are stored byte by byte
+/// through a pointer, checked against the buffer's end once a field, where an `Array.append` a piece cost
+/// a uniqueness and a capacity check each (most of what a flow record cost). Longer parts (names from
+/// zones.conf) are copied in whole; one that does not fit goes to the destination directly.
+///
+/// Made only by `RecordWriter.writing(into:_:)`, which flushes what is written when the body returns.
+struct RecordWriter {
+    /// 1 KiB: `withUnsafeTemporaryAllocation` takes a larger buffer from the heap, an allocation a record.
+    static let capacity = 1024
+    private var p: UnsafeMutablePointer<UInt8>
+    private let start: UnsafeMutablePointer<UInt8>
+    private let end: UnsafeMutablePointer<UInt8>
+    private let out: UnsafeMutablePointer<[UInt8]>
+    /// Where the last timestamp written digit by digit begins in the buffer (nil after a flush).
+    private var lastTimestamp: UnsafeMutablePointer<UInt8>?
+    private var lastTimestampMicros: Int64 = 0
+
+    private init(buffer: UnsafeMutablePointer<UInt8>, out: UnsafeMutablePointer<[UInt8]>) {
+        p = buffer
+        start = buffer
+        end = buffer + RecordWriter.capacity
+        self.out = out
+    }
+
+    /// Runs `body` with a writer whose bytes are appended to `out` at the end.
+    static func writing(into out: inout [UInt8], _ body: (inout RecordWriter) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            withUnsafeMutablePointer(to: &out) { o in
+                var w = RecordWriter(buffer: base, out: o)
+                body(&w)
+                w.flush()
+            }
+        }
+    }
+
+    /// Moves what the buffer holds to the destination.
+    mutating func flush() {
+        if p > start { out.pointee.append(contentsOf: UnsafeBufferPointer(start: start, count: p - start)) }
+        p = start
+        lastTimestamp = nil
+    }
+
+    /// The time `micros` again, when it is the one last written and still in the buffer (a flow record
+    /// carries its end twice): copied, not formatted again.
+    mutating func timestamp(again micros: Int64) {
+        guard lastTimestamp != nil, lastTimestampMicros == micros else { return timestamp(micros) }
+        reserve(29)
+        // `reserve` may have flushed the buffer, and the time with it.
+        guard let from = lastTimestamp else { return timestamp(micros) }
+        p.update(from: from, count: 29)
+        p += 29
+    }
+
+    /// Room for `n` more bytes (`n` at most `capacity`).
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if end - p < n { flush() }
+    }
+
+    /// ASCII literal: keys with their quotes and colon, punctuation.
+    @inline(__always)
+    mutating func literal(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        reserve(n)
+        p.update(from: s.utf8Start, count: n)
+        p += n
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        p.pointee = b
+        p += 1
+    }
+
+    /// Bytes that are already JSON (a name quoted and escaped once per map).
+    mutating func bytes(_ b: [UInt8]) {
+        b.withUnsafeBufferPointer { bytes($0) }
+    }
+
+    mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let base = b.baseAddress else { return }
+        if b.count > RecordWriter.capacity {
+            flush()
+            out.pointee.append(contentsOf: b)
+            return
+        }
+        reserve(b.count)
+        p.update(from: base, count: b.count)
+        p += b.count
+    }
+
+    /// A decimal number.
+    mutating func integer(_ v: UInt64) {
+        reserve(20)
+        var digits = 1
+        var x = v
+        while x >= 10 {
+            x /= 10
+            digits += 1
+        }
+        x = v
+        var i = digits
+        repeat {
+            i -= 1
+            p[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        } while i > 0
+        p += digits
+    }
+
+    /// A number, or `null`.
+    @inline(__always)
+    mutating func integer(_ v: UInt16?) {
+        if let v { integer(UInt64(v)) } else { literal("null") }
+    }
+
+    /// Two decimal digits of `v` (0-99) at `q`.
+    @inline(__always)
+    private static func two(_ v: UInt32, at q: UnsafeMutablePointer<UInt8>) {
+        q[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10)
+        q[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+    }
+
+    /// A packet time as an RFC 3339 JSON string (`Timestamp.rfc3339`), its quotes included; with
+    /// `remember`, kept for `timestamp(again:)`.
+    mutating func timestamp(_ micros: Int64, remember: Bool = false) {
+        let f = Timestamp.Fields(micros)
+        guard (0...9999).contains(f.year) else {
+            byte(UInt8(ascii: "\""))
+            bytes(Array(Timestamp.rfc3339(micros).utf8))
+            byte(UInt8(ascii: "\""))
+            return
+        }
+        reserve(29)
+        if remember {
+            lastTimestamp = p
+            lastTimestampMicros = micros
+        }
+        p[0] = UInt8(ascii: "\"")
+        let year = UInt32(truncatingIfNeeded: f.year)
+        RecordWriter.two(year / 100, at: p + 1)
+        RecordWriter.two(year % 100, at: p + 3)
+        p[5] = UInt8(ascii: "-")
+        RecordWriter.two(UInt32(truncatingIfNeeded: f.month), at: p + 6)
+        p[8] = UInt8(ascii: "-")
+        RecordWriter.two(UInt32(truncatingIfNeeded: f.day), at: p + 9)
+        p[11] = UInt8(ascii: "T")
+        let second = UInt32(truncatingIfNeeded: f.second)
+        RecordWriter.two(second / 3600, at: p + 12)
+        p[14] = UInt8(ascii: ":")
+        RecordWriter.two(second / 60 % 60, at: p + 15)
+        p[17] = UInt8(ascii: ":")
+        RecordWriter.two(second % 60, at: p + 18)
+        p[20] = UInt8(ascii: ".")
+        let us = UInt32(truncatingIfNeeded: f.micros)
+        RecordWriter.two(us / 10000, at: p + 21)
+        RecordWriter.two(us / 100 % 100, at: p + 23)
+        RecordWriter.two(us % 100, at: p + 25)
+        p[27] = UInt8(ascii: "Z")
+        p[28] = UInt8(ascii: "\"")
+        p += 29
+    }
+
+    /// An address as a JSON string, its quotes included: `IPAddress.description`'s text (dotted quad;
+    /// RFC 5952 for IPv6, lower case, the longest run of two or more zero groups compressed, the first
+    /// of equal runs).
+    mutating func address(_ a: IPAddress) {
+        reserve(41)
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+        if a.isIPv4 {
+            let v = a.v4
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = UInt32(v >> UInt32(shift) & 0xff)
+                if octet >= 100 {
+                    p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet / 100)
+                    p += 1
+                }
+                if octet >= 10 {
+                    p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet / 10 % 10)
+                    p += 1
+                }
+                p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet % 10)
+                p += 1
+                if shift > 0 {
+                    p.pointee = UInt8(ascii: ".")
+                    p += 1
+                }
+            }
+        } else {
+            writeIPv6(a.rawValue)
+        }
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+    }
+
+    /// The RFC 5952 text of an IPv6 address (at most 39 bytes; room already reserved).
+    private mutating func writeIPv6(_ raw: UInt128) {
+        var groups: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &groups) { g in
+            let g16 = g.bindMemory(to: UInt16.self)
+            for i in 0..<8 { g16[i] = UInt16(truncatingIfNeeded: raw >> UInt128((7 - i) * 16)) }
+            var bestStart = -1
+            var bestLen = 0
+            var i = 0
+            while i < 8 {
+                if g16[i] == 0 {
+                    var j = i
+                    while j < 8 && g16[j] == 0 { j += 1 }
+                    if j - i > bestLen && j - i >= 2 {
+                        bestStart = i
+                        bestLen = j - i
+                    }
+                    i = j
+                } else {
+                    i += 1
+                }
+            }
+            i = 0
+            while i < 8 {
+                if i == bestStart {
+                    p[0] = UInt8(ascii: ":")
+                    p[1] = UInt8(ascii: ":")
+                    p += 2
+                    i += bestLen
+                    continue
+                }
+                if i > 0 && i != bestStart + bestLen {
+                    p.pointee = UInt8(ascii: ":")
+                    p += 1
+                }
+                writeHex(g16[i])
+                i += 1
+            }
+        }
+    }
+
+    /// A group in lower-case hex without leading zeros.
+    @inline(__always)
+    private mutating func writeHex(_ v: UInt16) {
+        var shift = 12
+        while shift > 0 && v >> UInt16(shift) == 0 { shift -= 4 }
+        while shift >= 0 {
+            let d = UInt8(truncatingIfNeeded: v >> UInt16(shift) & 0xf)
+            p.pointee = d < 10 ? UInt8(ascii: "0") &+ d : UInt8(ascii: "a") &+ (d &- 10)
+            p += 1
+            shift -= 4
+        }
+    }
+
+    /// A MAC address as a JSON string (`02:00:00:20:03:04`), or `null`.
+    mutating func mac(_ m: MACAddress?) {
+        guard let m else { return literal("null") }
+        reserve(19)
+        p[0] = UInt8(ascii: "\"")
+        let raw = m.rawValue
+        for i in 0..<6 {
+            let b = UInt8(truncatingIfNeeded: raw >> (UInt64(5 - i) * 8))
+            let hi = b >> 4
+            let lo = b & 0xf
+            p[1 + 3 * i] = hi < 10 ? UInt8(ascii: "0") &+ hi : UInt8(ascii: "a") &+ (hi &- 10)
+            p[2 + 3 * i] = lo < 10 ? UInt8(ascii: "0") &+ lo : UInt8(ascii: "a") &+ (lo &- 10)
+            p[3 + 3 * i] = UInt8(ascii: ":")
+        }
+        p[18] = UInt8(ascii: "\"")
+        p += 19
+    }
+
+    /// The flow's Community ID as a JSON string: `"1:` and the digest in base64 (28 characters).
+    mutating func communityID(_ digest: UnsafeRawBufferPointer) {
+        reserve(33)
+        p[0] = UInt8(ascii: "\"")
+        p[1] = UInt8(ascii: "1")
+        p[2] = UInt8(ascii: ":")
+        let n = (digest.count + 2) / 3 * 4
+        Base64.encode(digest, into: UnsafeMutableBufferPointer(start: p + 3, count: n))
+        p[3 + n] = UInt8(ascii: "\"")
+        p += 4 + n
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -410,8 +411,8 @@ final class Collector {
     init(directory: URL, udp: Bool, tcp: Bool, unix: Bool) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        udpPort = udp ? try Collector.freePort(SOCK_DGRAM) : nil
-        tcpPort = tcp ? try Collector.freePort(SOCK_STREAM) : nil
+        udpPort = udp ? try Loopback.freePort(SOCK_DGRAM) : nil
+        tcpPort = tcp ? try Loopback.freePort(SOCK_STREAM) : nil
         unixSocket = unix ? directory.appendingPathComponent("log").path : nil
         let d = directory.path
         var conf = """
@@ -521,24 +522,6 @@ final class Collector {
         }
         return got
     }
-
-    /// A port that was free a moment ago (bound to 0, read back, released).
-    static func freePort(_ type: __socket_type) throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(type.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
-            }
-        }
-        guard ok else { throw HarnessError("bind: \(String(cString: strerror(errno)))") }
-        return UInt16(bigEndian: a.sin_port)
-    }
 }
 
 /// A zonesep run in the background, its output in files, so the test can act when stderr says something.
@@ -587,23 +570,5 @@ final class Background {
 
     func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-    }
-}
-
-/// A /proc file read to its end: procfs reports a size of 0, and a reader that trusts it (Foundation's
-/// `String(contentsOfFile:)`) may stop after the first page, missing sockets further down the table.
-enum ProcFile {
-    static func read(_ path: String) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,0 +1,33 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Why a shared test harness could not be set up (a tool missing, a socket refused, a daemon not listening).
+public struct TestSupportFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Loopback sockets for the receiving ends the tests start (rsyslogd and others).
+public enum Loopback {
+    /// A 127.0.0.1 port of `type` (`SOCK_STREAM`, `SOCK_DGRAM`) that was free a moment ago: bound to 0, read
+    /// back, released, for a daemon that is told its port in its configuration.
+    public static func freePort(_ type: __socket_type) throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportFailure("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else { throw TestSupportFailure("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
+        return UInt16(bigEndian: a.sin_port)
+    }
+}

@@ -27,6 +27,12 @@ struct SavedRunBuilder {
         return t
     }
 
+    /// An optional time: nil stays nil, a present one must be RFC 3339.
+    func timeIfPresent(_ s: String?, _ key: String) throws(ReportError) -> Int64? {
+        guard let s else { return nil }
+        return try time(s, key)
+    }
+
     func ip(_ s: String, _ key: String) throws(ReportError) -> IPAddress {
         guard let a = IPAddress(s) else { throw fail(key, "'\(s)' is not an IP address") }
         return a
@@ -46,6 +52,23 @@ struct SavedRunBuilder {
         return z
     }
 
+    /// Every entry of one of the summary's lists with the key path its messages name (`violations[3].`)
+    /// and its number from 1, turned into the report's value by `body`.
+    func entries<Entry, Value>(
+        _ list: [Entry], _ name: String, _ body: (_ at: String, _ number: Int, Entry) throws(ReportError) -> Value
+    ) throws(ReportError) -> [Value] {
+        var out: [Value] = []
+        out.reserveCapacity(list.count)
+        for (i, e) in list.enumerated() { out.append(try body("\(name)[\(i)].", i + 1, e)) }
+        return out
+    }
+
+    /// A zone matrix cell's index from its `src_zone` and `dest_zone` (the packet and the flow cells alike).
+    func cell(_ matrix: ZoneMatrix, _ srcZone: String, _ destZone: String, _ at: String) throws(ReportError) -> Int {
+        matrix.index(try zone(srcZone, at + "src_zone")) * matrix.side
+            + matrix.index(try zone(destZone, at + "dest_zone"))
+    }
+
     func report(_ s: SummaryRecord, alerts: [SavedAlert], provenance: AuditReport.Provenance) throws(ReportError)
         -> AuditReport
     {
@@ -61,47 +84,35 @@ struct SavedRunBuilder {
         anomalies.removeAll { $0.packets == 0 }
 
         var matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
-        for (i, c) in s.matrix.packets.enumerated() {
-            let at = "matrix.packets[\(i)]."
-            let x =
-                matrix.index(try zone(c.srcZone, at + "src_zone")) * matrix.side
-                + matrix.index(try zone(c.destZone, at + "dest_zone"))
+        let packetCells = try entries(s.matrix.packets, "matrix.packets") { at, _, c throws(ReportError) in
+            (try cell(matrix, c.srcZone, c.destZone, at), c)
+        }
+        for (x, c) in packetCells {
             matrix.packets[x] = c.packets
             matrix.bytes[x] = c.bytes
         }
-        for (i, c) in s.matrix.flows.enumerated() {
-            let at = "matrix.flows[\(i)]."
-            let x =
-                matrix.index(try zone(c.srcZone, at + "src_zone")) * matrix.side
-                + matrix.index(try zone(c.destZone, at + "dest_zone"))
-            matrix.flows[x] = c.flows
+        let flowCells = try entries(s.matrix.flows, "matrix.flows") { at, _, c throws(ReportError) in
+            (try cell(matrix, c.srcZone, c.destZone, at), c.flows)
         }
+        for (x, flows) in flowCells { matrix.flows[x] = flows }
 
-        var files: [AuditReport.CaptureFile] = []
-        for (i, f) in s.files.enumerated() {
-            let at = "files[\(i)]."
-            files.append(
-                AuditReport.CaptureFile(
-                    path: f.path, linkType: f.linkType, packets: f.packets,
-                    firstPacketMicros: try f.firstPacket.map { t throws(ReportError) in
-                        try time(t, at + "first_packet")
-                    },
-                    lastPacketMicros: try f.lastPacket.map { t throws(ReportError) in try time(t, at + "last_packet") },
-                    error: f.error))
+        let files = try entries(s.files, "files") { at, _, f throws(ReportError) in
+            AuditReport.CaptureFile(
+                path: f.path, linkType: f.linkType, packets: f.packets,
+                firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
+                lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused
         // later is another flow with the same Community ID but a later first packet).
         var alertsByKey: [String: [SavedAlert]] = [:]
         for a in alerts { alertsByKey[a.key, default: []].append(a) }
-        var violations: [AuditReport.ViolatingFlow] = []
-        for (i, v) in s.violations.enumerated() {
-            let at = "violations[\(i)]."
+        let violations = try entries(s.violations, "violations") { at, number, v throws(ReportError) in
             guard let rule = RuleID.allCases.first(where: { $0.name == v.rule }) else {
                 throw fail(at + "rule", "'\(v.rule)' is not a rule id")
             }
             var flow = AuditReport.ViolatingFlow(
-                number: i + 1, flowID: v.flowID, rule: rule, proto: v.proto,
+                number: number, flowID: v.flowID, rule: rule, proto: v.proto,
                 srcIP: try ip(v.srcIP, at + "src_ip"), srcPort: try port(v.srcPort, at + "src_port"),
                 destIP: try ip(v.destIP, at + "dest_ip"), destPort: try port(v.destPort, at + "dest_port"),
                 srcZone: .external, destZone: .external, initiatorMethod: nil, vlan: [],
@@ -128,7 +139,7 @@ struct SavedRunBuilder {
                 flow.srcZone = policy.zoneMap.lookup(flow.srcIP)
                 flow.destZone = policy.zoneMap.lookup(flow.destIP)
             }
-            violations.append(flow)
+            return flow
         }
 
         var report = AuditReport(
@@ -164,9 +175,7 @@ struct SavedRunBuilder {
     /// The summary's `host_findings`, nil for a run saved before host rules existed.
     func devices(_ list: [SummaryRecord.HostFindingEntry]?) throws(ReportError) -> [AuditReport.Device]? {
         guard let list else { return nil }
-        var out: [AuditReport.Device] = []
-        for (i, f) in list.enumerated() {
-            let at = "host_findings[\(i)]."
+        return try entries(list, "host_findings") { at, number, f throws(ReportError) in
             guard let rule = HostRuleID.allCases.first(where: { $0.name == f.rule }) else {
                 throw fail(at + "rule", "'\(f.rule)' is not a host rule id")
             }
@@ -176,49 +185,34 @@ struct SavedRunBuilder {
             guard let mac = MACAddress(f.srcMAC) else {
                 throw fail(at + "src_mac", "'\(f.srcMAC)' is not a MAC address")
             }
-            var addresses: [AuditReport.Device.Address] = []
-            for (j, a) in f.addresses.enumerated() {
-                let here = at + "addresses[\(j)]."
-                addresses.append(
-                    AuditReport.Device.Address(
-                        ip: try ip(a.ip, here + "ip"), zone: try zone(a.zone, here + "zone"),
-                        vlan: try vlans(a.vlan, here + "vlan"),
-                        firstSeenMicros: try a.firstSeen.map { t throws(ReportError) in try time(t, here + "first_seen")
-                        },
-                        seenBy: a.seenBy))
+            let addresses = try entries(f.addresses, at + "addresses") { here, _, a throws(ReportError) in
+                AuditReport.Device.Address(
+                    ip: try ip(a.ip, here + "ip"), zone: try zone(a.zone, here + "zone"),
+                    vlan: try vlans(a.vlan, here + "vlan"),
+                    firstSeenMicros: try timeIfPresent(a.firstSeen, here + "first_seen"), seenBy: a.seenBy)
             }
-            out.append(
-                AuditReport.Device(
-                    number: i + 1, rule: rule, severity: severity,
-                    timestampMicros: try time(f.timestamp, at + "timestamp"),
-                    mac: mac.description, ip: try ip(f.srcIP, at + "src_ip"),
-                    zone: try zone(f.srcZone, at + "src_zone"),
-                    vlan: try vlans(f.vlan, at + "vlan"), addresses: addresses))
+            return AuditReport.Device(
+                number: number, rule: rule, severity: severity,
+                timestampMicros: try time(f.timestamp, at + "timestamp"),
+                mac: mac.description, ip: try ip(f.srcIP, at + "src_ip"),
+                zone: try zone(f.srcZone, at + "src_zone"),
+                vlan: try vlans(f.vlan, at + "vlan"), addresses: addresses)
         }
-        return out
     }
 
     /// The summary's `declarations`, nil for a run saved before they were recorded.
     func declarations(_ list: [SummaryRecord.DeclarationEntry]?) throws(ReportError) -> [DeclarationUse]? {
         guard let list else { return nil }
-        var out: [DeclarationUse] = []
-        for (i, d) in list.enumerated() {
-            let at = "declarations[\(i)]."
+        return try entries(list, "declarations") { at, _, d throws(ReportError) in
             guard let kind = DeclarationKind.allCases.first(where: { $0.name == d.type }) else {
                 throw fail(at + "type", "'\(d.type)' is not conduit, sanitisation, gateway or exception")
             }
-            var first: Int64?
-            var last: Int64?
-            var expires: Int64?
-            if let t = d.firstSeen { first = try time(t, at + "first_seen") }
-            if let t = d.lastSeen { last = try time(t, at + "last_seen") }
-            if kind == .exception, let t = d.expires { expires = try time(t, at + "expires") }
-            out.append(
-                DeclarationUse(
-                    kind: kind, name: d.name, flows: d.flows, packets: d.packets, bytes: d.bytes,
-                    firstSeenMicros: first, lastSeenMicros: last, expiresAtMicros: expires,
-                    flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0))
+            return DeclarationUse(
+                kind: kind, name: d.name, flows: d.flows, packets: d.packets, bytes: d.bytes,
+                firstSeenMicros: try timeIfPresent(d.firstSeen, at + "first_seen"),
+                lastSeenMicros: try timeIfPresent(d.lastSeen, at + "last_seen"),
+                expiresAtMicros: try kind == .exception ? timeIfPresent(d.expires, at + "expires") : nil,
+                flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0)
         }
-        return out
     }
 }

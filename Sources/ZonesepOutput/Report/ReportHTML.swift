@@ -53,6 +53,24 @@ public enum ReportHTML {
         "<span class=\"sev \(s.rawValue)\">\(ReportText.severityTitle(s)) \(s.rawValue)</span>"
     }
 
+    /// A column heading, Japanese with its English beside it; `num` right-aligns a column of counts.
+    static func th(_ ja: String, _ en: String? = nil, num: Bool = false) -> String {
+        "<th\(num ? " class=\"num\"" : "")>\(ja)\(en.map { " <span class=\"en\">\($0)</span>" } ?? "")</th>"
+    }
+
+    /// Opens a table and writes its heading row: `attributes` go on `<table>`, the body's rows follow, then
+    /// `tableEnd`. Every table of the report with a heading row starts here, so they all have one shape.
+    static func tableStart(_ attributes: String, _ columns: [String], _ h: inout String) {
+        h += "<table \(attributes)>\n<thead><tr>"
+        for c in columns { h += c }
+        h += "</tr></thead>\n<tbody>\n"
+    }
+
+    static let tableEnd = "</tbody>\n</table>\n"
+
+    /// What an empty list (no conduits, no anomalies, …) shows under its heading.
+    static let none = "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+
     // MARK: - Head
 
     static func head(_ r: AuditReport, _ h: inout String) {
@@ -153,9 +171,12 @@ public enum ReportHTML {
         }
         h += "</div>\n</div>\n"
 
-        h += "<table class=\"rules\" id=\"verdict-rules\">\n<thead><tr><th>重大度 <span class=\"en\">severity</span></th>"
-        h += "<th>規則 <span class=\"en\">rule</span></th><th class=\"num\">違反フロー <span class=\"en\">flows</span></th>"
-        h += "<th>どこで <span class=\"en\">where (initiator → responder)</span></th></tr></thead>\n<tbody>\n"
+        tableStart(
+            "class=\"rules\" id=\"verdict-rules\"",
+            [
+                th("重大度", "severity"), th("規則", "rule"), th("違反フロー", "flows", num: true),
+                th("どこで", "where (initiator → responder)"),
+            ], &h)
         for rule in RuleID.allCases {
             let flows = r.violations(of: rule)
             var pairs: [(String, Int)] = []
@@ -191,7 +212,7 @@ public enum ReportHTML {
             h += zones.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
             h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
@@ -288,7 +309,7 @@ public enum ReportHTML {
             }
             h += "</tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
     }
 
     // MARK: - Violations and hosts
@@ -309,13 +330,13 @@ public enum ReportHTML {
             h += "<h3 id=\"rule-\(rule.name)\">\(severityChip(rule.severity)) \(ReportText.ruleTitle(rule)) "
             h += "<code>\(rule.name)</code> — \(n(flows.count)) 件<span class=\"en\">\(e(ReportText.ruleEnglish(rule)))"
             h += "</span></h3>\n"
-            h += "<table class=\"grid violations\" data-rule=\"\(rule.name)\">\n<thead><tr>"
-            h += "<th class=\"num\">No.</th><th>開始側 → 応答側 <span class=\"en\">initiator → responder</span></th>"
-            h += "<th>サービス <span class=\"en\">service</span></th>"
-            h += "<th>初回 – 最終 <span class=\"en\">first – last seen</span></th>"
-            h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
-            h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th>"
-            h += "<th>証拠 <span class=\"en\">evidence</span></th></tr></thead>\n<tbody>\n"
+            tableStart(
+                "class=\"grid violations\" data-rule=\"\(rule.name)\"",
+                [
+                    th("No.", num: true), th("開始側 → 応答側", "initiator → responder"), th("サービス", "service"),
+                    th("初回 – 最終", "first – last seen"), th("パケット", "packets", num: true),
+                    th("バイト", "bytes", num: true), th("証拠", "evidence"),
+                ], &h)
             for v in flows {
                 h += "<tr class=\"violation\" id=\"v\(v.number)\" data-flow-id=\"\(e(v.flowID))\" "
                 h += "data-rule=\"\(rule.name)\">"
@@ -350,7 +371,7 @@ public enum ReportHTML {
                     h += "<td class=\"evidence\"><span class=\"sub\">—</span></td></tr>\n"
                 }
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
         h += "</section>\n"
     }
@@ -374,10 +395,12 @@ public enum ReportHTML {
         h += "<p class=\"note\">MACアドレスごとの判定。宣言済みルータ（[[routers]]）は対象外。時刻はJST、初回は各アドレスを最初に見た時刻。"
         h += "<span class=\"en\">Judged per MAC address; declared routers are exempt. Times are JST; each address "
         h += "shows when it was first seen on the device and what showed it (ip, arp, nd).</span></p>\n"
-        h += "<table class=\"grid devices\" id=\"devices-table\">\n<thead><tr><th class=\"num\">No.</th>"
-        h += "<th>規則 <span class=\"en\">rule</span></th><th>機器 <span class=\"en\">device (MAC)</span></th>"
-        h += "<th>ゾーン別のアドレス <span class=\"en\">addresses by zone</span></th>"
-        h += "<th>初回 – 検出 <span class=\"en\">first seen – finding</span></th></tr></thead>\n<tbody>\n"
+        tableStart(
+            "class=\"grid devices\" id=\"devices-table\"",
+            [
+                th("No.", num: true), th("規則", "rule"), th("機器", "device (MAC)"),
+                th("ゾーン別のアドレス", "addresses by zone"), th("初回 – 検出", "first seen – finding"),
+            ], &h)
         for d in devices {
             h += "<tr class=\"device\" id=\"d\(d.number)\" data-rule=\"\(d.rule.name)\" data-mac=\"\(e(d.mac))\" "
             h += "data-severity=\"\(d.severity.rawValue)\">"
@@ -406,7 +429,7 @@ public enum ReportHTML {
             if !d.vlan.isEmpty { h += " VLAN \(d.vlan.map(String.init).joined(separator: "/"))" }
             h += "</div></td></tr>\n"
         }
-        h += "</tbody>\n</table>\n</section>\n"
+        h += tableEnd + "</section>\n"
     }
 
     static func hosts(_ r: AuditReport, _ h: inout String) {
@@ -417,12 +440,13 @@ public enum ReportHTML {
             h += "<p>該当なし。<span class=\"en\">None.</span></p>\n</section>\n"
             return
         }
-        h += "<table class=\"grid\" id=\"hosts-table\">\n<thead><tr><th>ホスト <span class=\"en\">host</span></th>"
-        h += "<th>ゾーン <span class=\"en\">zone</span></th><th class=\"num\">違反フロー <span class=\"en\">flows</span></th>"
-        h += "<th class=\"num\">相手 <span class=\"en\">responders</span></th>"
-        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
-        h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th><th>規則 <span class=\"en\">rules</span></th>"
-        h += "</tr></thead>\n<tbody>\n"
+        tableStart(
+            "class=\"grid\" id=\"hosts-table\"",
+            [
+                th("ホスト", "host"), th("ゾーン", "zone"), th("違反フロー", "flows", num: true),
+                th("相手", "responders", num: true), th("パケット", "packets", num: true),
+                th("バイト", "bytes", num: true), th("規則", "rules"),
+            ], &h)
         for x in hosts {
             h += "<tr><td class=\"mono\">\(e(x.address.description))</td>"
             h += "<td>\(e(ReportText.zoneLabel(x.zone, r.policy.zoneMap)))<span class=\"zone\">"
@@ -432,7 +456,7 @@ public enum ReportHTML {
             h += x.rules.map { "<code>\($0.name)</code>" }.joined(separator: " ")
             h += "</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n</section>\n"
+        h += tableEnd + "</section>\n"
     }
 
     // MARK: - Zone map
@@ -441,16 +465,16 @@ public enum ReportHTML {
         let c = r.policy.config
         h += "<section id=\"zonemap\" class=\"zonemap\">\n"
         h += heading(7, "ゾーン構成（zones.conf）", "Zone map and declared paths", id: "zonemap")
-        h += "<h3>ゾーン<span class=\"en\">Zones</span></h3>\n<table class=\"grid\" id=\"zones-table\">\n<thead><tr>"
-        h += "<th>ゾーン <span class=\"en\">zone</span></th><th>種別 <span class=\"en\">kind</span></th>"
-        h += "<th>名称 <span class=\"en\">label</span></th><th>ネットワーク <span class=\"en\">networks</span></th>"
-        h += "</tr></thead>\n<tbody>\n"
+        h += "<h3>ゾーン<span class=\"en\">Zones</span></h3>\n"
+        tableStart(
+            "class=\"grid\" id=\"zones-table\"",
+            [th("ゾーン", "zone"), th("種別", "kind"), th("名称", "label"), th("ネットワーク", "networks")], &h)
         for z in c.zones {
             h += "<tr><td><code>\(e(z.id))</code></td><td><span class=\"kind \(z.kind.rawValue)\">"
             h += "\(ReportText.kindTitle(z.kind))</span> <span class=\"sub\">\(z.kind.rawValue)</span></td>"
             h += "<td>\(e(z.label))</td><td class=\"mono\">\(e(ReportText.prefixes(z.networks)))</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
         h += "<p class=\"note\">内部アドレス空間（どのゾーンにも属さなければ未登録ホスト）<span class=\"en\">internal space "
         h +=
             "(an address here in no zone is unzoned)</span>: <span class=\"mono\">\(e(ReportText.prefixes(c.internal)))"
@@ -458,11 +482,11 @@ public enum ReportHTML {
 
         h += "<h3>連携経路<span class=\"en\">Conduits (the only links out of a mynumber zone)</span></h3>\n"
         if c.conduits.isEmpty {
-            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+            h += none
         } else {
-            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
-            h += "<th>開始側 <span class=\"en\">from</span></th><th>応答側 <span class=\"en\">to</span></th>"
-            h += "<th>ポート <span class=\"en\">ports</span></th></tr></thead>\n<tbody>\n"
+            tableStart(
+                "class=\"grid\"", [th("名前", "name"), th("開始側", "from"), th("応答側", "to"), th("ポート", "ports")],
+                &h)
             for x in c.conduits {
                 h += "<tr><td>\(e(x.name))</td><td class=\"mono\">\(e(ReportText.prefixes(x.from)))"
                 if let m = x.fromMAC { h += "<div class=\"sub\">MAC \(e(m.description))</div>" }
@@ -470,17 +494,17 @@ public enum ReportHTML {
                 if let m = x.toMAC { h += "<div class=\"sub\">MAC \(e(m.description))</div>" }
                 h += "</td><td class=\"mono\">\(e(ReportText.ports(x.ports)))</td></tr>\n"
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
 
         h += "<h3>無害化経路<span class=\"en\">Sanitisation paths (LGWAN ↔ Internet)</span></h3>\n"
         if c.sanitisation.isEmpty {
-            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+            h += none
         } else {
-            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
-            h += "<th>方式 <span class=\"en\">method</span></th><th>開始側 <span class=\"en\">from</span></th>"
-            h += "<th>応答側 <span class=\"en\">to</span></th><th>ポート <span class=\"en\">ports</span></th>"
-            h += "</tr></thead>\n<tbody>\n"
+            tableStart(
+                "class=\"grid\"",
+                [th("名前", "name"), th("方式", "method"), th("開始側", "from"), th("応答側", "to"), th("ポート", "ports")],
+                &h)
             for x in c.sanitisation {
                 h += "<tr><td>\(e(x.name))</td><td>\(ReportText.methodTitle(x.method)) "
                 h += "<span class=\"sub\">\(x.method.rawValue)</span></td>"
@@ -488,7 +512,7 @@ public enum ReportHTML {
                 h += "<td class=\"mono\">\(e(ReportText.prefixes(x.to)))</td>"
                 h += "<td class=\"mono\">\(e(ReportText.ports(x.ports)))</td></tr>\n"
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
 
         h += "<h3>自治体情報セキュリティクラウド<span class=\"en\">Gateways (the security cloud)</span></h3>\n"
@@ -496,25 +520,25 @@ public enum ReportHTML {
             h += "<p class=\"note\">宣言なし: security-cloud-bypass は検査されません。<span class=\"en\">None declared: "
             h += "security-cloud-bypass is not checked.</span></p>\n"
         } else {
-            h += "<table class=\"grid\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
-            h += "<th>アドレス <span class=\"en\">addresses</span></th></tr></thead>\n<tbody>\n"
+            tableStart("class=\"grid\"", [th("名前", "name"), th("アドレス", "addresses")], &h)
             for g in c.gateways {
                 h += "<tr><td>\(e(g.name))</td><td class=\"mono\">\(e(ReportText.prefixes(g.addresses)))</td></tr>\n"
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
 
         h += "<h3>例外措置<span class=\"en\">Exceptions approved by the CISO</span></h3>\n"
         if c.exceptions.isEmpty {
-            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+            h += none
         } else {
             h += "<p class=\"note\">状態は取得期間（最後のパケットの時刻）に対するもの。"
             h += "<span class=\"en\">Status as of the capture (its last packet), not of today.</span></p>\n"
-            h += "<table class=\"grid\" id=\"exceptions-table\">\n<thead><tr><th>名前 <span class=\"en\">name</span></th>"
-            h += "<th>開始側 <span class=\"en\">from</span></th><th>応答側 <span class=\"en\">to</span></th>"
-            h += "<th>ポート <span class=\"en\">ports</span></th><th>承認 <span class=\"en\">approved</span></th>"
-            h += "<th>期限 <span class=\"en\">expires</span></th><th>状態 <span class=\"en\">status</span></th>"
-            h += "</tr></thead>\n<tbody>\n"
+            tableStart(
+                "class=\"grid\" id=\"exceptions-table\"",
+                [
+                    th("名前", "name"), th("開始側", "from"), th("応答側", "to"), th("ポート", "ports"),
+                    th("承認", "approved"), th("期限", "expires"), th("状態", "status"),
+                ], &h)
             for x in c.exceptions {
                 let st = r.status(of: x)
                 let (ja, en) = ReportText.exceptionStatus(st)
@@ -527,7 +551,7 @@ public enum ReportHTML {
                 h += "</div></td><td><span class=\"badge \(cls)\">\(ja)</span> <span class=\"sub\">\(en)</span></td>"
                 h += "</tr>\n"
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
         declarationUse(r, &h)
         h += "</section>\n"
@@ -546,12 +570,13 @@ public enum ReportHTML {
             return
         }
         let last = r.lastPacketMicros
-        h += "<table class=\"grid\" id=\"declarations-table\">\n<thead><tr><th>種類 <span class=\"en\">type</span></th>"
-        h += "<th>名前 <span class=\"en\">name</span></th><th class=\"num\">フロー <span class=\"en\">flows</span></th>"
-        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
-        h += "<th class=\"num\">バイト <span class=\"en\">bytes</span></th>"
-        h += "<th>最初 <span class=\"en\">first use</span></th><th>最後 <span class=\"en\">last use</span></th>"
-        h += "<th>見直し <span class=\"en\">review</span></th></tr></thead>\n<tbody>\n"
+        tableStart(
+            "class=\"grid\" id=\"declarations-table\"",
+            [
+                th("種類", "type"), th("名前", "name"), th("フロー", "flows", num: true),
+                th("パケット", "packets", num: true), th("バイト", "bytes", num: true), th("最初", "first use"),
+                th("最後", "last use"), th("見直し", "review"),
+            ], &h)
         for d in ds {
             var badges: [String] = []
             if d.unused { badges.append("<span class=\"badge warn\">未使用</span> <span class=\"sub\">unused</span>") }
@@ -571,7 +596,7 @@ public enum ReportHTML {
             h += "<td>\(d.lastSeenMicros.map { e(ReportText.jst($0)) } ?? "-")</td>"
             h += "<td>\(badges.joined(separator: " "))</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
         h += "<p class=\"note\">時刻は日本時間。期限間近: 最後のパケットから30日以内に期限。<span class=\"en\">Times in JST. "
         h += "Expiring: expires within 30 days of the last packet.</span></p>\n"
     }
@@ -600,14 +625,15 @@ public enum ReportHTML {
         row("zones.conf", "SHA-256", "<span class=\"mono\" id=\"config-sha256\">\(e(p.configSHA256))</span>")
         row("zonesep", "version", e(p.zonesepVersion))
         row("libpcap", "version", e(p.libpcapVersion))
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
 
         h += "<h3>取得ファイル<span class=\"en\">Capture files, in replay order</span></h3>\n"
-        h += "<table class=\"grid\" id=\"files-table\">\n<thead><tr><th>ファイル <span class=\"en\">file</span></th>"
-        h += "<th>リンク種別 <span class=\"en\">link type</span></th>"
-        h += "<th class=\"num\">パケット <span class=\"en\">packets</span></th>"
-        h += "<th>期間 (JST) <span class=\"en\">time span</span></th><th>状態 <span class=\"en\">status</span></th>"
-        h += "</tr></thead>\n<tbody>\n"
+        tableStart(
+            "class=\"grid\" id=\"files-table\"",
+            [
+                th("ファイル", "file"), th("リンク種別", "link type"), th("パケット", "packets", num: true),
+                th("期間 (JST)", "time span"), th("状態", "status"),
+            ], &h)
         for f in r.files {
             h += "<tr><td class=\"mono\">\(e(f.path))</td><td>\(e(f.linkType ?? "—"))</td>"
             h += "<td class=\"num\">\(n(f.packets))</td><td>"
@@ -623,7 +649,7 @@ public enum ReportHTML {
             h += "</td></tr>\n"
         }
         if r.files.isEmpty { h += "<tr><td colspan=\"5\">なし <span class=\"en\">none</span></td></tr>\n" }
-        h += "</tbody>\n</table>\n</section>\n"
+        h += tableEnd + "</section>\n"
     }
 
     static func limits(_ r: AuditReport, _ h: inout String) {
@@ -662,18 +688,18 @@ public enum ReportHTML {
         row(
             "復号異常のパケット", "malformed packets (skipped)", n(anomalyTotal), anomalyTotal == 0,
             "<span class=\"sub\">counted by kind below; a malformed packet is not part of any flow</span>")
-        h += "</tbody>\n</table>\n"
+        h += tableEnd
         h += "<h3>復号異常<span class=\"en\">Decode anomalies by kind</span></h3>\n"
         if r.anomalies.isEmpty {
-            h += "<p class=\"note\">なし <span class=\"en\">none</span></p>\n"
+            h += none
         } else {
-            h += "<table class=\"grid\" id=\"anomalies-table\" style=\"width:auto\">\n<thead><tr><th>種類 "
-            h += "<span class=\"en\">kind</span></th><th class=\"num\">パケット <span class=\"en\">packets</span></th>"
-            h += "</tr></thead>\n<tbody>\n"
+            tableStart(
+                "class=\"grid\" id=\"anomalies-table\" style=\"width:auto\"",
+                [th("種類", "kind"), th("パケット", "packets", num: true)], &h)
             for a in r.anomalies {
                 h += "<tr><td><code>\(e(a.kind))</code></td><td class=\"num\">\(n(a.packets))</td></tr>\n"
             }
-            h += "</tbody>\n</table>\n"
+            h += tableEnd
         }
         h += "</section>\n"
     }

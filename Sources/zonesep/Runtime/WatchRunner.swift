@@ -57,26 +57,13 @@ final class WatchRunner {
 
     /// Runs until SIGTERM or SIGINT (status 0) or until the capture fails (status 2, after the summary).
     func run() -> Int32 {
-        guard var policy = PolicyLoading.load(settings.configPath, now: WallClock.nowMicros()).map(Policy.init)
+        guard
+            let start = DaemonStart(
+                configPath: settings.configPath, delivery: settings.delivery, format: settings.format)
         else { return ExitStatus.usage }
-        guard let control = Wakeup() else {
-            Diagnostics.error("cannot create a pipe: \(String(cString: strerror(errno)))")
-            return ExitStatus.usage
-        }
-        // Before any worker thread exists, so a stop is never handled by the default action.
-        DaemonSignals.install(control)
-
-        let delivery: DeliveryPipeline
-        do {
-            var config = DeliveryConfig()
-            config.suppressWindowMicros = WatchSettings.suppressWindow
-            delivery = try DeliveryPipeline(
-                settings.delivery?.config(defaultSuppressWindow: WatchSettings.suppressWindow) ?? config,
-                stdout: StdoutSink(format: settings.format, flushEachLine: true))
-        } catch {
-            Diagnostics.error(error.description)
-            return ExitStatus.usage
-        }
+        var policy = start.policy
+        let control = start.control
+        let delivery = start.delivery
         self.delivery = delivery
         var captures: [PcapLive?]
         do {

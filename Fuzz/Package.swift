@@ -8,12 +8,14 @@ let package = Package(
     name: "zonesep-fuzz",
     dependencies: [.package(name: "zonesep", path: "..")],
     targets: [
-        // What the targets share: the demonstration policy, inputs as in-memory files.
+        // What the targets share: the demonstration policy, inputs as in-memory files, the capture files'
+        // reading loop.
         .target(
             name: "FuzzSupport",
             dependencies: [
                 .product(name: "ZonesepCore", package: "zonesep"),
                 .product(name: "ZonesepConfig", package: "zonesep"),
+                .product(name: "ZonesepCapture", package: "zonesep"),
             ]
         ),
         .executableTarget(
@@ -25,11 +27,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-pcap",
-            dependencies: ["FuzzSupport", .product(name: "ZonesepCapture", package: "zonesep")]
+            dependencies: ["FuzzSupport"]
         ),
         .executableTarget(
             name: "fuzz-pcapng",
-            dependencies: ["FuzzSupport", .product(name: "ZonesepCapture", package: "zonesep")]
+            dependencies: ["FuzzSupport"]
         ),
         .executableTarget(
             name: "fuzz-config",

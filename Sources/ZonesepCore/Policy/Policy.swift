@@ -11,8 +11,10 @@ public struct Verdict: Sendable, Equatable {
 
 /// zones.conf compiled for matching: the zone map plus the declarations, immutable once built.
 ///
-/// A judgement is taken once per flow, at its first packet, and only for flows that cross tiers.
-public struct Policy: Sendable {
+/// A judgement is taken once per flow, at its first packet, and only for flows that cross tiers. A class:
+/// as a struct its many arrays were copied (a memcpy and a reference count each) into every call that
+/// judged a new flow, about 180 instructions a flow; immutable, so sharing one is safe.
+public final class Policy: Sendable {
     public let config: PolicyConfig
     public let zoneMap: ZoneMap
     @usableFromInline let kinds: [ZoneKind]

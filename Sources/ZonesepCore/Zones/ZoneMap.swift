@@ -6,8 +6,9 @@
 /// so are IPv6 addresses in the block the IPv6 zones share, by the 48 bits after it, when every range
 /// boundary inside it falls on those bits (a town hall's /48s to /64s under its allocation do, and so do
 /// /48s scattered over fd00::/8). Narrow keys keep a large table in cache. Everything else is in a
-/// `RangeTree` of 128-bit keys. The map is immutable: a reload builds a new one and swaps it whole.
-public struct ZoneMap: Sendable {
+/// `RangeTree` of 128-bit keys. The map is immutable: a reload builds a new one and swaps it whole. A class,
+/// so that a lookup through a policy reads the tables in place rather than copying the map first.
+public final class ZoneMap: Sendable {
     public let zones: [Zone]
     /// The IPv4-mapped block ::ffff:0:0/96, keyed by the IPv4 address itself.
     @usableFromInline let v4: Block

@@ -17,17 +17,33 @@ static inline __attribute__((always_inline)) void zonesep_prefetch_for_write(con
     __builtin_prefetch(address, 1, 3);
 }
 
-/// Asks the kernel to back the whole 4 KiB pages inside [address, address + length) with transparent huge
-/// pages (needed when THP is in "madvise" mode, as on Debian). Returns madvise's result; failure is harmless.
-static inline int zonesep_advise_huge_pages(void *address, size_t length) {
-    uintptr_t start = ((uintptr_t)address + 4095) & ~(uintptr_t)4095;
-    uintptr_t end = ((uintptr_t)address + length) & ~(uintptr_t)4095;
-    if (end <= start) return 0;
+/// Zeroed memory for `length` bytes straight from the kernel (release it with zonesep_unmap and the same
+/// length): its pages are touched only as they are used. From 2 MiB up it is aligned to 2 MiB and backed by
+/// transparent huge pages, two megabytes a page fault instead of four kilobytes (mmap alone aligns to 4 KiB,
+/// and the unaligned ends of a region never get huge pages). NULL when out of memory.
+static inline void *zonesep_map_zeroed(size_t length) {
+    const size_t huge = (size_t)2 << 20;
+    length = (length + 4095) & ~(size_t)4095;
+    if (length == 0) length = 4096;
+    size_t span = length >= huge ? length + huge : length;
+    void *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (length < huge) return p;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+    size_t head = start - (uintptr_t)p;
+    if (head > 0) munmap(p, head);
+    size_t tail = span - head - length;
+    if (tail > 0) munmap((void *)(start + length), tail);
 #ifdef MADV_HUGEPAGE
-    return madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-    return 0;
+    madvise((void *)start, length, MADV_HUGEPAGE);
 #endif
+    return (void *)start;
+}
+
+/// Returns memory of zonesep_map_zeroed to the kernel.
+static inline void zonesep_unmap(void *p, size_t length) {
+    length = (length + 4095) & ~(size_t)4095;
+    munmap(p, length == 0 ? 4096 : length);
 }
 
 #endif

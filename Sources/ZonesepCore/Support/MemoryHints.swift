@@ -14,10 +14,19 @@ public enum Prefetch {
     public static func write(_ address: UnsafeRawPointer) { zonesep_prefetch_for_write(address) }
 }
 
-/// Transparent huge pages for a large buffer that fills as it is used (the flow table's entries): one
-/// page fault per 2 MiB instead of per 4 KiB, which on a virtual machine is most of the cost of a new page.
-enum HugePages {
-    static func advise(_ address: UnsafeMutableRawPointer, bytes: Int) {
-        _ = zonesep_advise_huge_pages(address, bytes)
+/// Zeroed memory for a large table that is cleared when made (the flow table's entries and index, the host
+/// table): pages come from the kernel already zero, on huge pages, touched only when used. Release with
+/// `free` and the same count.
+enum ZeroedMemory {
+    static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let bytes = max(1, count) * MemoryLayout<T>.stride
+        guard let raw = zonesep_map_zeroed(bytes) else {
+            preconditionFailure("out of memory: \(bytes) bytes for a table")
+        }
+        return raw.bindMemory(to: T.self, capacity: max(1, count))
+    }
+
+    static func free<T>(_ p: UnsafeMutablePointer<T>, count: Int) {
+        zonesep_unmap(UnsafeMutableRawPointer(p), max(1, count) * MemoryLayout<T>.stride)
     }
 }

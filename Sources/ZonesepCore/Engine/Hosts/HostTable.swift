@@ -144,19 +144,18 @@ private struct Storage {
         var n = 1
         while n < 2 * capacity { n <<= 1 }
         slotMask = n - 1
-        slots = .allocate(capacity: n)
-        slots.initialize(repeating: 0, count: n)
-        entries = .allocate(capacity: capacity)
-        entries.initialize(repeating: Entry(), count: capacity)
-        addresses = .allocate(capacity: capacity * perMAC)
-        addresses.initialize(
-            repeating: HostAddress(ip: IPAddress(rawValue: 0), zone: .local), count: capacity * perMAC)
+        // Zeroed memory from the kernel, on huge pages (about 11 MB at the default size): an empty slot and
+        // an empty entry are zero, and addresses are read only below their entry's count. Written out up
+        // front, every page faulted in before the first packet.
+        slots = ZeroedMemory.allocate(Int32.self, count: n)
+        entries = ZeroedMemory.allocate(Entry.self, count: capacity)
+        addresses = ZeroedMemory.allocate(HostAddress.self, count: capacity * perMAC)
     }
 
     func deallocate() {
-        slots.deallocate()
-        entries.deallocate()
-        addresses.deallocate()
+        ZeroedMemory.free(slots, count: slotMask + 1)
+        ZeroedMemory.free(entries, count: capacity)
+        ZeroedMemory.free(addresses, count: capacity * perMAC)
     }
 
     func home(_ mac: UInt64) -> Int {

@@ -74,7 +74,11 @@ public final class Verifier {
         var wantsHostFindings = false
         /// Host findings of the queued events (`EngineEvent.hostFinding` indexes it); empty almost always.
         var hostFindings: [HostFinding] = []
+        /// The zones of IPv4 addresses judged lately (see `zone(of:)`), `zoneCacheSize` words.
+        var zoneCache: UnsafeMutablePointer<UInt64>
     }
+    /// Words of the zone cache: 8 KiB, beside the flow table's lines in the L1 and L2 caches.
+    static let zoneCacheSize = 1024
     private let state: UnsafeMutablePointer<State>
     /// The frame being processed: `single` for `process`, or one of `decoded` in a batch (no copy). Held
     /// through a pointer, like `state`: as a stored `var` each packet paid a dynamic exclusivity check.
@@ -137,10 +141,12 @@ public final class Verifier {
         let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
         // An eighth of the flow cap, between 1,024 and 65,536 connections (4 MiB at most).
         let closed = ClosedConnections(capacity: min(max(flowCapacity / 8, 1024), 1 << 16))
+        let zoneCache = UnsafeMutablePointer<UInt64>.allocate(capacity: Verifier.zoneCacheSize)
+        zoneCache.initialize(repeating: 0, count: Verifier.zoneCacheSize)
         state.initialize(
             to: State(
                 matrix: matrix, cells: Verifier.cells(for: matrix), events: events, closed: closed,
-                hostRules: HostRules(policy.config)))
+                hostRules: HostRules(policy.config), zoneCache: zoneCache))
         state.pointee.hostFindings.reserveCapacity(16)
         let wants = sink?.interests ?? []
         state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
@@ -176,6 +182,7 @@ public final class Verifier {
         state.pointee.events.deallocate()
         state.pointee.closed.deallocate()
         state.pointee.hostSeen.deallocate()
+        state.pointee.zoneCache.deallocate()
         state.deinitialize(count: 1)
         singleFrame.deallocate()
         state.deallocate()
@@ -224,6 +231,7 @@ public final class Verifier {
         _policy = new
         tunnelPorts = new.config.tunnelPorts
         judge = FlowJudge(policy: new)
+        state.pointee.zoneCache.update(repeating: 0, count: Verifier.zoneCacheSize)
         state.pointee.policyEpoch &+= 1
         let map = new.zoneMap
         // Host observations are judged anew under the new zones, VLANs and routers: the table's addresses
@@ -410,6 +418,14 @@ public final class Verifier {
     /// processed the general way. Returns whether it raised an alert, as `processDecoded` does.
     @inline(never)
     private func generalWay(_ frame: Frame, _ k: Int, linkType: LinkType) -> Bool {
+        // A common frame of no flow in the table starts one without the full decode. (Probing again for it,
+        // in slots still in the cache, costs less than the fast lane marking the miss: a store there cost
+        // the core path 12 instructions a packet.)
+        if lanes[k].common && flows.find(lanes[k].key, hash: lanes[k].hash) == nil {
+            return newFlowLane(
+                lanes + k, frame: frame.bytes.baseAddress.unsafelyUnwrapped, timestamp: frame.timestamp,
+                wireLength: frame.wireLength)
+        }
         if lanes[k].common {
             PacketDecoder.decode(frame.bytes, linkType: linkType, tunnelPorts: tunnelPorts, into: &decoded[k])
         }
@@ -448,6 +464,49 @@ public final class Verifier {
         let mac = frame.loadUnaligned(fromByteOffset: Int(lane.pointee.commonAt) &+ 5, as: UInt64.self)
         noteSender(e, fromA: fromA, mac: UInt64(bigEndian: mac) >> 16, now: now)
         return true
+    }
+
+    /// A common frame whose key the fast lane found in no entry: a new flow, started from what the first
+    /// pass read (the tuple, TCP flags, and the MACs of its Ethernet header) with exactly the outcome of
+    /// `processDecoded` on the fully decoded frame, without decoding it again.
+    /// A common frame is TCP or UDP, not a fragment, with ports and no address resolution: the general
+    /// way's other cases cannot arise. Returns whether the flow violates, as `processDecoded` does.
+    private func newFlowLane(
+        _ lane: UnsafeMutablePointer<Lane>, frame: UnsafeRawPointer, timestamp now: Int64, wireLength: Int
+    ) -> Bool {
+        state.pointee.counters.ipPackets &+= 1
+        let key = lane.pointee.key
+        let hash = lane.pointee.hash
+        let fromA = lane.pointee.fromA
+        let flags = lane.pointee.tcpFlags
+        let proto = key.proto
+        if proto == IPProtocolNumber.tcp && flags & DecodedPacket.TCPFlag.syn == 0
+            && state.pointee.closed.absorbs(key, hash: hash, now: now)
+        {
+            state.pointee.counters.packetsAfterClose &+= 1
+            let map = _policy.zoneMap
+            let (a, b) = (map.lookup(key.addressA), map.lookup(key.addressB))
+            addPacket(from: fromA ? a : b, to: fromA ? b : a, bytes: wireLength)
+            return false
+        }
+        // The (innermost) Ethernet header: destination MAC, then source MAC.
+        let ethernet = Int(lane.pointee.commonAt) &- 1
+        let dst = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernet, as: UInt64.self)) >> 16
+        let src = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernet &+ 6, as: UInt64.self)) >> 16
+        let i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
+        let first = FirstPacket(
+            hasPorts: true, tcpFlags: flags, icmpType: 0, icmpCode: 0, srcMAC: MACAddress(rawValue: src),
+            dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0, quoted: false)
+        let raised = startFlow(i, now: now, fromA: fromA, first: first)
+        if raised { state.pointee.alertIndex = i }
+        let e = flows.entries + i
+        count(e, now: now, fromA: fromA, wireLength: wireLength)
+        addPacket(
+            from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
+            bytes: wireLength)
+        if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
+        noteSender(e, fromA: fromA, mac: src, now: now)
+        return raised
     }
 
     /// The host table hears of a packet's sender (its MAC, its address in flow entry `e`, the flow's
@@ -697,7 +756,17 @@ public final class Verifier {
                 return false
             }
             i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
-            raised = startFlow(i, now: now, fromA: fromA, fromInner: fromInner)
+            // An ICMP error's inner packet was sent by its source: no flags, echo type or MACs to go on.
+            let p = packet
+            let first =
+                fromInner
+                ? FirstPacket(
+                    hasPorts: p.innerHasPorts, tcpFlags: 0, icmpType: 0xff, icmpCode: 0, srcMAC: nil, dstMAC: nil,
+                    inTunnel: !p.tunnels.isEmpty, quoted: true)
+                : FirstPacket(
+                    hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, icmpType: p.icmpType, icmpCode: p.icmpCode,
+                    srcMAC: p.srcMAC, dstMAC: p.dstMAC, inTunnel: !p.tunnels.isEmpty, quoted: false)
+            raised = startFlow(i, now: now, fromA: fromA, first: first)
             if raised { state.pointee.alertIndex = i }
         }
 
@@ -721,58 +790,93 @@ public final class Verifier {
         return raised
     }
 
+    /// What `startFlow` needs of a flow's first packet, whichever way it was read (decoded in full, or the
+    /// first pass's tuple of a common frame).
+    struct FirstPacket {
+        var hasPorts: Bool
+        /// 0 when there are none to go on (an ICMP error's quoted packet).
+        var tcpFlags: UInt8
+        /// 0xff when there is none to go on.
+        var icmpType: UInt8
+        var icmpCode: UInt8
+        var srcMAC: MACAddress?
+        var dstMAC: MACAddress?
+        var inTunnel: Bool
+        /// The flow is that of the packet an ICMP error quotes.
+        var quoted: Bool
+    }
+
     /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict (by `judge`).
-    /// Returns whether the flow violates (its alert is built from the entry).
-    func startFlow(_ i: Int, now: Int64, fromA: Bool, fromInner: Bool) -> Bool {
-        let p = packet
-        var e = flows[i]
-        let macs = !fromInner ? (p.srcMAC, p.dstMAC) : (nil, nil)
-        // An ICMP error's inner packet was sent by its source: no flags or echo type to go on.
+    /// Returns whether the flow violates (its alert is built from the entry). Writes the entry in place: a
+    /// copy out and back cost two 128-byte copies a new flow.
+    func startFlow(_ i: Int, now: Int64, fromA: Bool, first p: FirstPacket) -> Bool {
+        let e = flows.entries + i
+        let key = e.pointee.key
         let o = FlowJudge.Observation(
-            sender: fromA ? e.key.addressA : e.key.addressB, receiver: fromA ? e.key.addressB : e.key.addressA,
-            proto: e.key.proto, senderPort: fromA ? e.key.portA : e.key.portB,
-            receiverPort: fromA ? e.key.portB : e.key.portA, hasPorts: fromInner ? p.innerHasPorts : p.hasPorts,
-            tcpFlags: fromInner ? 0 : p.tcpFlags, icmpType: fromInner ? 0xff : p.icmpType, senderMAC: macs.0,
-            receiverMAC: macs.1)
-        let decision = judge.decide(o, at: now)
-        e.serial = state.pointee.nextSerial
+            sender: fromA ? key.addressA : key.addressB, receiver: fromA ? key.addressB : key.addressA,
+            proto: key.proto, senderPort: fromA ? key.portA : key.portB, receiverPort: fromA ? key.portB : key.portA,
+            hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, icmpType: p.icmpType, senderMAC: p.srcMAC,
+            receiverMAC: p.dstMAC)
+        // What `FlowJudge.decide` does, with the zones through the cache.
+        let (senderInitiates, method) = InitiatorRule.decide(
+            proto: o.proto, srcPort: o.senderPort, dstPort: o.receiverPort, tcpFlags: o.tcpFlags,
+            icmpType: o.icmpType, hasPorts: o.hasPorts)
+        let zoneA = zone(of: key.addressA)
+        let zoneB = zone(of: key.addressB)
+        let j = judge.judge(
+            o, senderInitiates: senderInitiates, senderZone: fromA ? zoneA : zoneB,
+            receiverZone: fromA ? zoneB : zoneA, at: now)
+        e.pointee.serial = state.pointee.nextSerial
         state.pointee.nextSerial &+= 1
-        e.firstSeen = now
-        e.initiatorIsA = decision.senderInitiates == fromA
-        e.method = decision.method
-        e.zoneA = fromA ? decision.senderZone : decision.receiverZone
-        e.zoneB = fromA ? decision.receiverZone : decision.senderZone
-        e.inTunnel = !p.tunnels.isEmpty
-        if let s = macs.0, let d = macs.1 {
-            e.hasMACs = true
-            e.macA = fromA ? s.rawValue : d.rawValue
-            e.macB = fromA ? d.rawValue : s.rawValue
+        e.pointee.firstSeen = now
+        e.pointee.initiatorIsA = senderInitiates == fromA
+        e.pointee.method = method
+        e.pointee.zoneA = zoneA
+        e.pointee.zoneB = zoneB
+        e.pointee.inTunnel = p.inTunnel
+        if let s = p.srcMAC, let d = p.dstMAC {
+            e.pointee.hasMACs = true
+            e.pointee.macA = fromA ? s.rawValue : d.rawValue
+            e.pointee.macB = fromA ? d.rawValue : s.rawValue
         }
-        let proto = e.key.proto
-        if !fromInner && (proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6) {
+        let proto = key.proto
+        if !p.quoted && (proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6) {
             // Community ID orders ICMP by the initiator's message type.
-            e.icmpType = p.icmpType
-            e.icmpCode = p.icmpCode
+            e.pointee.icmpType = p.icmpType
+            e.pointee.icmpCode = p.icmpCode
         }
         state.pointee.counters.flows &+= 1
-        state.pointee.matrix.addFlow(from: e.initiatorZone, to: e.responderZone)
+        state.pointee.matrix.addFlow(from: e.pointee.initiatorZone, to: e.pointee.responderZone)
 
-        let j = decision.judgement
-        e.declaration = Int16(clamping: j.declaration)
+        e.pointee.declaration = Int16(clamping: j.declaration)
         let raised = j.rule != nil
         if let rule = j.rule {
-            e.rule = rule.rawValue
+            e.pointee.rule = rule.rawValue
             state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
         }
-        flows[i] = e
         let wanted =
             raised
             ? state.pointee.wantsViolationStarts
-            : state.pointee.wantsAllStarts || (e.inTunnel && state.pointee.wantsTunnelStarts)
+            : state.pointee.wantsAllStarts || (p.inTunnel && state.pointee.wantsTunnelStarts)
         if wanted {
-            emit(EngineEvent(kind: .flowStarted, flow: e, frame: state.pointee.frameIndex))
+            emit(EngineEvent(kind: .flowStarted, flow: e.pointee, frame: state.pointee.frameIndex))
         }
         return raised
+    }
+
+    /// The zone of `address`, through a direct-mapped cache of IPv4 addresses met lately: the servers a
+    /// town's hosts talk to recur in flow after flow, and a hit costs a tenth of the map's lookup (the
+    /// cache is emptied when the policy changes). A word holds the address, the zone and a valid bit.
+    @inline(__always)
+    private func zone(of address: IPAddress) -> ZoneRef {
+        guard address.isIPv4 else { return _policy.zoneMap.lookup(address) }
+        let v4 = address.v4
+        let slot = state.pointee.zoneCache + Int(truncatingIfNeeded: (v4 &* 0x9E37_79B1) >> 22)
+        let word = slot.pointee
+        if word >> 32 == UInt64(v4) && word & 1 != 0 { return ZoneRef(rawValue: UInt16(truncatingIfNeeded: word >> 1)) }
+        let zone = _policy.zoneMap.lookup(address)
+        slot.pointee = UInt64(v4) << 32 | UInt64(zone.rawValue) << 1 | 1
+        return zone
     }
 
     /// Counts a packet of `bytes` in the matrix cell (`a`, `b`).

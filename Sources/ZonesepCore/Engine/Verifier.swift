@@ -493,7 +493,8 @@ public final class Verifier {
         let ethernet = Int(lane.pointee.commonAt) &- 1
         let dst = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernet, as: UInt64.self)) >> 16
         let src = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernet &+ 6, as: UInt64.self)) >> 16
-        let i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
+        // unowned(unsafe), as in `begin`: the closure lives only for the call.
+        let i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
         let first = FirstPacket(
             hasPorts: true, tcpFlags: flags, icmpType: 0, icmpCode: 0, srcMAC: MACAddress(rawValue: src),
             dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0, quoted: false)
@@ -755,7 +756,7 @@ public final class Verifier {
                 countStrayIPPacket(wireLength)
                 return false
             }
-            i = flows.insert(key, hash: hash, now: now, evicted: endFlow)
+            i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
             // An ICMP error's inner packet was sent by its source: no flags, echo type or MACs to go on.
             let p = packet
             let first =

@@ -115,8 +115,15 @@ private struct Storage {
     let capacity: Int
     let perMAC: Int
     let slotMask: Int
-    /// Entry id + 1 per slot, 0 for an empty one (linear probing, backward-shift deletion).
-    let slots: UnsafeMutablePointer<Int32>
+    /// Per slot the MAC and its entry id + 1, 0 for an empty one (linear probing, backward-shift deletion).
+    /// The MAC beside the id: a probe and a deletion's shifting compare and rehash MACs without reading the
+    /// entries (a cache miss each under a scan's stream of new MACs).
+    let slots: UnsafeMutablePointer<Slot>
+
+    struct Slot {
+        var mac: UInt64 = 0
+        var id: Int32 = 0
+    }
     let entries: UnsafeMutablePointer<Entry>
     let addresses: UnsafeMutablePointer<HostAddress>
     /// Entries handed out so far (up to `capacity`), then the next to evict: ids are reused in the order
@@ -147,7 +154,7 @@ private struct Storage {
         // Zeroed memory from the kernel, on huge pages (about 11 MB at the default size): an empty slot and
         // an empty entry are zero, and addresses are read only below their entry's count. Written out up
         // front, every page faulted in before the first packet.
-        slots = ZeroedMemory.allocate(Int32.self, count: n)
+        slots = ZeroedMemory.allocate(Slot.self, count: n)
         entries = ZeroedMemory.allocate(Entry.self, count: capacity)
         addresses = ZeroedMemory.allocate(HostAddress.self, count: capacity * perMAC)
     }
@@ -165,9 +172,8 @@ private struct Storage {
     /// The entry id of `mac`, if held.
     func find(_ mac: UInt64) -> Int? {
         var s = home(mac)
-        while slots[s] != 0 {
-            let id = Int(slots[s]) - 1
-            if entries[id].mac == mac { return id }
+        while slots[s].id != 0 {
+            if slots[s].mac == mac { return Int(slots[s].id) - 1 }
             s = (s + 1) & slotMask
         }
         return nil
@@ -180,9 +186,8 @@ private struct Storage {
     /// The entry of `mac`, inserted (evicting the oldest when full) if new.
     mutating func entry(for mac: UInt64) -> Int {
         var s = home(mac)
-        while slots[s] != 0 {
-            let id = Int(slots[s]) - 1
-            if entries[id].mac == mac { return id }
+        while slots[s].id != 0 {
+            if slots[s].mac == mac { return Int(slots[s].id) - 1 }
             s = (s + 1) & slotMask
         }
         let id: Int
@@ -195,22 +200,22 @@ private struct Storage {
             removeSlot(of: entries[id].mac)
             macsEvicted &+= 1
             s = home(mac)  // the removal may have moved slots: probe again for a free one
-            while slots[s] != 0 { s = (s + 1) & slotMask }
+            while slots[s].id != 0 { s = (s + 1) & slotMask }
         }
         entries[id] = Entry(mac: mac)
-        slots[s] = Int32(id + 1)
+        slots[s] = Slot(mac: mac, id: Int32(id + 1))
         return id
     }
 
     /// Empties the slot of `mac` and shifts back the entries after it that probed past it.
     mutating func removeSlot(of mac: UInt64) {
         var s = home(mac)
-        while slots[s] != 0 && entries[Int(slots[s]) - 1].mac != mac { s = (s + 1) & slotMask }
-        guard slots[s] != 0 else { return }
+        while slots[s].id != 0 && slots[s].mac != mac { s = (s + 1) & slotMask }
+        guard slots[s].id != 0 else { return }
         var hole = s
         var next = (s + 1) & slotMask
-        while slots[next] != 0 {
-            let h = home(entries[Int(slots[next]) - 1].mac)
+        while slots[next].id != 0 {
+            let h = home(slots[next].mac)
             // The entry at `next` may fill the hole when its home is not in (hole, next], cyclically.
             let distanceToHole = (hole - h) & slotMask
             let distanceToNext = (next - h) & slotMask
@@ -220,7 +225,7 @@ private struct Storage {
             }
             next = (next + 1) & slotMask
         }
-        slots[hole] = 0
+        slots[hole] = Slot()
     }
 
     mutating func record(_ o: HostTable.Observation, classBit: UInt8, vlanMismatch: Bool) -> [HostFinding] {

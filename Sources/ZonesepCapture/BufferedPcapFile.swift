@@ -69,15 +69,7 @@ public final class BufferedPcapFile {
     /// Opens `path` when it is a classic pcap file this reader handles; nil otherwise (pcapng, another
     /// version or link type, a file that cannot be opened): libpcap then reads it, and reports why.
     public init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            return nil
-        }
-        // Sequential: ask the kernel for a larger read-ahead.
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        guard let fd = Self.openSequential(path) else { return nil }
         var header = [UInt8](repeating: 0, count: 24)
         guard header.withUnsafeMutableBytes({ Self.readFully(fd, into: $0.baseAddress!, count: 24) }) == 24 else {
             close(fd)
@@ -139,6 +131,21 @@ public final class BufferedPcapFile {
 
     /// libpcap's name for the link type (`EN10MB`, `LINUX_SLL`, ...).
     public var dataLinkName: String { ZonesepCapture.dataLinkName(dataLink) }
+
+    /// Opens `path` for reading from start to end, when it is a regular file (a pipe or a device goes to
+    /// libpcap, which reads those), with the kernel's read-ahead raised; nil when it cannot be opened.
+    /// Shared with `BufferedPcapngFile`.
+    static func openSequential(_ path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        return fd
+    }
 
     /// Reads until `count` bytes or the end of the file; returns how many arrived, or -1 on an error.
     static func readFully(_ fd: Int32, into at: UnsafeMutableRawPointer, count: Int) -> Int {

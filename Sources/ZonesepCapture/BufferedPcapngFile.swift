@@ -131,15 +131,7 @@ public final class BufferedPcapngFile {
     /// version or link type, damage before the first packet, a file that cannot be opened): libpcap then
     /// reads it, and reports why.
     public init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            return nil
-        }
-        // Sequential: ask the kernel for a larger read-ahead.
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        guard let fd = BufferedPcapFile.openSequential(path) else { return nil }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
         let position = UnsafeMutablePointer<Position>.allocate(capacity: 1)
         position.initialize(to: Position())

@@ -105,6 +105,21 @@ public struct FlowExportDecoder {
         return body(&sessions[key, default: SessionState()])
     }
 
+    /// A datagram's session for NetFlow v5, v9 and sFlow, which check the sequence number as soon as the
+    /// header is read (`next`: what the exporter's following datagram should carry). false when the session
+    /// table is full: the datagram is counted in `rejectedDatagrams` and dropped.
+    mutating func admit(
+        _ key: SessionKey, sequence: UInt32, next: UInt32?, countsRecords: Bool, stats s: inout ExporterStats
+    ) -> Bool {
+        let opened =
+            withSession(key) {
+                FlowExportDecoder.checkSequence(
+                    sequence, next: next, state: &$0, countsRecords: countsRecords, stats: &s)
+            } != nil
+        if !opened { rejectedDatagrams += 1 }
+        return opened
+    }
+
     /// Checks a datagram's sequence number against the one expected and records the next expected
     /// (`next`, or unknown when nil); a jump ahead is a gap of `sequence - expected` units.
     static func checkSequence(

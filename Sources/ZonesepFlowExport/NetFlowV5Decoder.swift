@@ -48,15 +48,7 @@ extension FlowExportDecoder {
         }
         let domain = UInt32(engineType) << 8 | UInt32(engineID)
         let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .netflowV5)
-        guard
-            withSession(
-                key,
-                {
-                    FlowExportDecoder.checkSequence(
-                        sequence, next: sequence &+ UInt32(count), state: &$0, countsRecords: true, stats: &s)
-                }) != nil
-        else {
-            rejectedDatagrams += 1
+        guard admit(key, sequence: sequence, next: sequence &+ UInt32(count), countsRecords: true, stats: &s) else {
             return
         }
         let clock = ExportClock(

@@ -39,17 +39,7 @@ extension FlowExportDecoder {
         else { return s.failures[.datagramTruncated] += 1 }
 
         let key = SessionKey(exporter: exporter, port: port, domain: sourceID, input: .netflowV9)
-        guard
-            withSession(
-                key,
-                {
-                    FlowExportDecoder.checkSequence(
-                        sequence, next: sequence &+ 1, state: &$0, countsRecords: false, stats: &s)
-                }) != nil
-        else {
-            rejectedDatagrams += 1
-            return
-        }
+        guard admit(key, sequence: sequence, next: sequence &+ 1, countsRecords: false, stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(unixSecs) * 1_000_000, sysUptimeMillis: uptime)
         // Fewer than a flowset header's 4 bytes at the end is padding of the datagram itself.
         while c.readableBytes >= 4 {

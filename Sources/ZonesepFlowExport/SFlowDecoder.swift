@@ -59,17 +59,7 @@ extension FlowExportDecoder {
         else { return s.failures[.datagramTruncated] += 1 }
 
         let key = SessionKey(exporter: exporter, port: port, domain: subAgent, input: .sflow)
-        guard
-            withSession(
-                key,
-                {
-                    FlowExportDecoder.checkSequence(
-                        sequence, next: sequence &+ 1, state: &$0, countsRecords: false, stats: &s)
-                }) != nil
-        else {
-            rejectedDatagrams += 1
-            return
-        }
+        guard admit(key, sequence: sequence, next: sequence &+ 1, countsRecords: false, stats: &s) else { return }
         record.input = .sflow
         record.exporter = agent
         record.exporterPort = port

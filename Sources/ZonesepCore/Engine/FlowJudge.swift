@@ -74,6 +74,16 @@ public final class FlowJudge: Sendable {
     public func judge(
         _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64
     ) -> Judgement {
+        FlowJudge.judge(o, senderInitiates: senderInitiates, senderZone: zs, receiverZone: zr, at: time, by: policy)
+    }
+
+    /// `judge` by `policy` given by the caller: the packet loop holds its policy without reference counting
+    /// (see `Verifier.zone(of:)`), where reaching it through a judge cost a retain and a release a flow.
+    @inline(__always)
+    static func judge(
+        _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64,
+        by policy: Policy
+    ) -> Judgement {
         guard policy.mayViolate(zs, zr) else { return Judgement.allowed }
         let ports = o.proto == IPProtocolNumber.tcp || o.proto == IPProtocolNumber.udp
         let ends = FlowEnds(

@@ -32,8 +32,6 @@ public final class Verifier {
     private var _policy: Policy
     /// The policy's VXLAN and Geneve ports, kept beside it so the packet loop reads them from here.
     private var tunnelPorts: TunnelPorts
-    /// The judge of new flows, over `_policy`.
-    private var judge: FlowJudge
     /// Where events go; nil: nowhere (the counters, matrix and returned alerts still work).
     private let sink: EventSink?
     /// Everything the per-packet path mutates, behind a pointer: a class's stored properties get a dynamic
@@ -70,6 +68,12 @@ public final class Verifier {
         var closed: ClosedConnections
         /// The policy's routers, zone kinds and VLANs, for the host table.
         var hostRules: HostRules
+        /// `hostRules`, the policy and its zone map without reference counting, for the new-flow path (a
+        /// retain and a release each time cost about 40 instructions). `hostRules` and the verifier's
+        /// `_policy` keep them alive; set again with them on a reload.
+        var hostRulesRef: Unmanaged<HostRules>
+        var policyRef: Unmanaged<Policy>
+        var zoneMapRef: Unmanaged<ZoneMap>
         var hostSeen = HostSeenCache()
         var wantsHostFindings = false
         /// Host findings of the queued events (`EngineEvent.hostFinding` indexes it); empty almost always.
@@ -132,7 +136,6 @@ public final class Verifier {
     ) {
         self._policy = policy
         self.tunnelPorts = policy.config.tunnelPorts
-        self.judge = FlowJudge(policy: policy)
         self.sink = sink
         self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
         self.hostTable = hostTable ?? HostTable()
@@ -141,12 +144,14 @@ public final class Verifier {
         let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
         // An eighth of the flow cap, between 1,024 and 65,536 connections (4 MiB at most).
         let closed = ClosedConnections(capacity: min(max(flowCapacity / 8, 1024), 1 << 16))
+        let hostRules = HostRules(policy.config)
         let zoneCache = UnsafeMutablePointer<UInt64>.allocate(capacity: Verifier.zoneCacheSize)
         zoneCache.initialize(repeating: 0, count: Verifier.zoneCacheSize)
         state.initialize(
             to: State(
                 matrix: matrix, cells: Verifier.cells(for: matrix), events: events, closed: closed,
-                hostRules: HostRules(policy.config), zoneCache: zoneCache))
+                hostRules: hostRules, hostRulesRef: .passUnretained(hostRules), policyRef: .passUnretained(policy),
+                zoneMapRef: .passUnretained(policy.zoneMap), zoneCache: zoneCache))
         state.pointee.hostFindings.reserveCapacity(16)
         let wants = sink?.interests ?? []
         state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
@@ -230,13 +235,15 @@ public final class Verifier {
         state.pointee.matrix = fresh
         _policy = new
         tunnelPorts = new.config.tunnelPorts
-        judge = FlowJudge(policy: new)
         state.pointee.zoneCache.update(repeating: 0, count: Verifier.zoneCacheSize)
         state.pointee.policyEpoch &+= 1
         let map = new.zoneMap
         // Host observations are judged anew under the new zones, VLANs and routers: the table's addresses
         // take their new zones, and nothing is taken as already seen.
         state.pointee.hostRules = HostRules(new.config)
+        state.pointee.hostRulesRef = .passUnretained(state.pointee.hostRules)
+        state.pointee.policyRef = .passUnretained(new)
+        state.pointee.zoneMapRef = .passUnretained(new.zoneMap)
         hostTable.rezone(map, rules: state.pointee.hostRules)
         state.pointee.hostSeen.clear()
         flows.updateEach { e in
@@ -550,9 +557,11 @@ public final class Verifier {
     ) {
         let vlans = vlans & 0x0fff_ffff
         if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans) { return }
-        let findings = hostTable.observe(
-            HostTable.Observation(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now),
-            rules: state.pointee.hostRules, checksVLAN: evidence == .ipSource)
+        let o = HostTable.Observation(
+            mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now)
+        let findings = state.pointee.hostRulesRef._withUnsafeGuaranteedRef {
+            hostTable.observe(o, rules: $0, checksVLAN: evidence == .ipSource)
+        }
         for f in findings {
             state.pointee.counters.hostFindingsByRule[Int(f.rule.rawValue)] &+= 1
             guard state.pointee.wantsHostFindings else { continue }
@@ -824,9 +833,11 @@ public final class Verifier {
             icmpType: o.icmpType, hasPorts: o.hasPorts)
         let zoneA = zone(of: key.addressA)
         let zoneB = zone(of: key.addressB)
-        let j = judge.judge(
-            o, senderInitiates: senderInitiates, senderZone: fromA ? zoneA : zoneB,
-            receiverZone: fromA ? zoneB : zoneA, at: now)
+        let j = state.pointee.policyRef._withUnsafeGuaranteedRef {
+            FlowJudge.judge(
+                o, senderInitiates: senderInitiates, senderZone: fromA ? zoneA : zoneB,
+                receiverZone: fromA ? zoneB : zoneA, at: now, by: $0)
+        }
         e.pointee.serial = state.pointee.nextSerial
         state.pointee.nextSerial &+= 1
         e.pointee.firstSeen = now
@@ -870,12 +881,12 @@ public final class Verifier {
     /// cache is emptied when the policy changes). A word holds the address, the zone and a valid bit.
     @inline(__always)
     private func zone(of address: IPAddress) -> ZoneRef {
-        guard address.isIPv4 else { return _policy.zoneMap.lookup(address) }
+        guard address.isIPv4 else { return state.pointee.zoneMapRef._withUnsafeGuaranteedRef { $0.lookup(address) } }
         let v4 = address.v4
         let slot = state.pointee.zoneCache + Int(truncatingIfNeeded: (v4 &* 0x9E37_79B1) >> 22)
         let word = slot.pointee
         if word >> 32 == UInt64(v4) && word & 1 != 0 { return ZoneRef(rawValue: UInt16(truncatingIfNeeded: word >> 1)) }
-        let zone = _policy.zoneMap.lookup(address)
+        let zone = state.pointee.zoneMapRef._withUnsafeGuaranteedRef { $0.lookup(address) }
         slot.pointee = UInt64(v4) << 32 | UInt64(zone.rawValue) << 1 | 1
         return zone
     }

@@ -117,45 +117,117 @@ public struct AlertFormat: Sendable {
     /// `json(a)` as its UTF-8 bytes, for the outputs, which write bytes: no `String` is made (making one
     /// validates every byte again).
     public func jsonBytes(_ a: Alert) -> [UInt8] {
-        var j = openJSON(a)
-        j.raw("}")
-        return j.bytes
+        var out: [UInt8] = []
+        RecordWriter.writing(into: &out) { w in
+            write(a, into: &w)
+            w.byte(UInt8(ascii: "}"))
+        }
+        return out
     }
 
     /// The alert record without its closing brace, for a stage that adds fields at its end (evidence).
     public func openJSON(_ a: Alert) -> JSONBytes {
         var j = JSONBytes(capacity: 768)
-        j.raw("{\"timestamp\":")
-        j.timestamp(a.timestampMicros)
-        j.raw(",\"event_type\":\"alert\",\"rule\":")
-        ZoneTexts.appendName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &j.bytes)
-        j.raw(",\"severity\":")
-        ZoneTexts.appendName(texts.severityJSON, a.rule.rawValue, a.rule.severity.rawValue, to: &j.bytes)
-        j.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
-        j.raw(",\"src_zone\":")
-        texts.appendNameJSON(a.srcZone, to: &j.bytes)
-        j.raw(",\"dest_zone\":")
-        texts.appendNameJSON(a.destZone, to: &j.bytes)
-        j.raw(",\"initiator\":")
-        ZoneTexts.appendName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &j.bytes)
-        j.raw(",\"vlan\":")
-        j.integers(a.vlans)
-        if !a.tunnels.isEmpty {
-            j.raw(",\"tunnel\":")
-            j.bytes.append(contentsOf: AlertFormat.tunnelJSON(a.tunnels).utf8)
-        }
-        j.raw(",\"src_mac\":")
-        j.mac(a.srcMAC)
-        j.raw(",\"dest_mac\":")
-        j.mac(a.destMAC)
-        j.raw(",\"flow_id\":")
-        appendFlowID(a, to: &j.bytes)
-        j.raw(",\"sensor\":")
-        j.raw(texts.sensorJSON)
-        j.raw(",\"message\":\"")
-        appendMessage(a, to: &j.bytes, json: true)
-        j.raw("\"")
+        RecordWriter.writing(into: &j.bytes) { w in write(a, into: &w) }
         return j
+    }
+
+    /// The alert record, without its closing brace, through a record writer: every field but the names
+    /// from zones.conf (made once per map) is written byte by byte into a buffer on the stack.
+    func write(_ a: Alert, into w: inout RecordWriter) {
+        w.literal("{\"timestamp\":")
+        w.timestamp(a.timestampMicros)
+        w.literal(",\"event_type\":\"alert\",\"rule\":")
+        ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
+        w.literal(",\"severity\":")
+        ZoneTexts.writeName(texts.severityJSON, a.rule.rawValue, a.rule.severity.rawValue, to: &w)
+        w.literal(",\"proto\":\"")
+        w.protocolName(a.proto)
+        w.literal("\",\"src_ip\":")
+        w.address(a.srcIP)
+        w.literal(",\"src_port\":")
+        w.integer(a.srcPort)
+        w.literal(",\"dest_ip\":")
+        w.address(a.destIP)
+        w.literal(",\"dest_port\":")
+        w.integer(a.destPort)
+        w.literal(",\"src_zone\":")
+        texts.writeNameJSON(a.srcZone, to: &w)
+        w.literal(",\"dest_zone\":")
+        texts.writeNameJSON(a.destZone, to: &w)
+        w.literal(",\"initiator\":")
+        ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
+        w.literal(",\"vlan\":[")
+        if let ids = a.vlanIDs {
+            for (i, v) in ids.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.integer(UInt64(v))
+            }
+        } else {
+            if a.vlanCount >= 1 { w.integer(UInt64(a.vlanOuter)) }
+            if a.vlanCount >= 2 {
+                w.byte(UInt8(ascii: ","))
+                w.integer(UInt64(a.vlanInner))
+            }
+        }
+        w.byte(UInt8(ascii: "]"))
+        if !a.tunnels.isEmpty {
+            w.literal(",\"tunnel\":")
+            w.bytes(Array(AlertFormat.tunnelJSON(a.tunnels).utf8))
+        }
+        w.literal(",\"src_mac\":")
+        w.mac(a.srcMAC)
+        w.literal(",\"dest_mac\":")
+        w.mac(a.destMAC)
+        w.literal(",\"flow_id\":")
+        CommunityID.withDigest(
+            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+            icmpType: a.icmpType, icmpCode: a.icmpCode
+        ) { w.communityID($0) }
+        w.literal(",\"sensor\":")
+        w.bytes(texts.sensorJSON)
+        w.literal(",\"message\":\"")
+        writeMessageJSON(a, into: &w)
+        w.byte(UInt8(ascii: "\""))
+    }
+
+    /// `message(a)` as it stands inside a JSON string, through a record writer (`appendMessage` with
+    /// `json`).
+    func writeMessageJSON(_ a: Alert, into w: inout RecordWriter) {
+        texts.writeLabelJSON(a.srcZone, to: &w)
+        w.byte(UInt8(ascii: " "))
+        w.addressText(a.srcIP)
+        w.literal(" \u{2192} ")
+        texts.writeLabelJSON(a.destZone, to: &w)
+        w.byte(UInt8(ascii: " "))
+        w.addressText(a.destIP)
+        w.byte(UInt8(ascii: " "))
+        w.protocolName(a.proto)
+        if let port = a.destPort {
+            w.byte(UInt8(ascii: "/"))
+            w.integer(UInt64(port))
+        }
+        switch a.rule {
+        case .conduitMACMismatch:
+            // The conduit's name comes from zones.conf: the one part that may need escaping.
+            var b: [UInt8] = []
+            JSONObject.appendStringContent(conduitMismatchTail(a), to: &b)
+            w.bytes(b)
+        case .mynumberIsolation:
+            w.literal(": no conduit allows this flow to or from the mynumber zone")
+        case .sanitisationBypass:
+            w.literal(" matches no sanitisation path")
+        case .lgwanExternal:
+            w.literal(": the LGWAN zone must not reach an external address")
+        case .securityCloudBypass:
+            w.literal(" bypasses the security cloud (no gateway, no valid exception)")
+        case .unzonedHost:
+            w.literal(": ")
+            if a.srcZone == .unzoned { w.addressText(a.srcIP) }
+            if a.srcZone == .unzoned && a.destZone == .unzoned { w.literal(" and ") }
+            if a.destZone == .unzoned { w.addressText(a.destIP) }
+            w.literal(" belongs to no zone")
+        }
     }
 
     /// One line for a terminal: time, severity, rule, then the message.

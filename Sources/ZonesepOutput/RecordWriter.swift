@@ -94,6 +94,17 @@ struct RecordWriter {
         p += b.count
     }
 
+    /// `ProtocolName.of(proto)`, without quotes.
+    mutating func protocolName(_ proto: UInt8) {
+        switch proto {
+        case IPProtocolNumber.tcp: literal("tcp")
+        case IPProtocolNumber.udp: literal("udp")
+        case IPProtocolNumber.icmp: literal("icmp")
+        case IPProtocolNumber.icmpv6: literal("icmpv6")
+        default: bytes(Array(ProtocolName.of(proto).utf8))
+        }
+    }
+
     /// A decimal number.
     mutating func integer(_ v: UInt64) {
         reserve(20)
@@ -173,6 +184,19 @@ struct RecordWriter {
         reserve(41)
         p.pointee = UInt8(ascii: "\"")
         p += 1
+        writeAddress(a)
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+    }
+
+    /// The address's text alone, without quotes (inside a message).
+    mutating func addressText(_ a: IPAddress) {
+        reserve(39)
+        writeAddress(a)
+    }
+
+    /// The text of `a` (at most 39 bytes; room already reserved).
+    private mutating func writeAddress(_ a: IPAddress) {
         if a.isIPv4 {
             let v = a.v4
             for shift in stride(from: 24, through: 0, by: -8) {
@@ -195,8 +219,6 @@ struct RecordWriter {
         } else {
             writeIPv6(a.rawValue)
         }
-        p.pointee = UInt8(ascii: "\"")
-        p += 1
     }
 
     /// The RFC 5952 text of an IPv6 address (at most 39 bytes; room already reserved).

@@ -69,6 +69,17 @@ final class ZoneTexts: Sendable {
         return zoneCount + Int(ref.rawValue) - 0xfffd  // external, unzoned, local
     }
 
+    /// The label of `ref` as it stands inside a JSON string, into a record writer.
+    func writeLabelJSON(_ ref: ZoneRef, to w: inout RecordWriter) {
+        if let i = slot(ref) {
+            w.bytes(labelJSON[i])
+        } else {
+            var b: [UInt8] = []
+            JSONObject.appendStringContent(VisibleText.escape(policy.zoneMap.label(of: ref)), to: &b)
+            w.bytes(b)
+        }
+    }
+
     /// The name of `ref` as a JSON string, into a record writer.
     func writeNameJSON(_ ref: ZoneRef, to w: inout RecordWriter) {
         if let i = slot(ref) {

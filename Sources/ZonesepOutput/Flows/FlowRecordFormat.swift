@@ -40,18 +40,9 @@ public struct FlowRecordFormat: Sendable {
         w.literal("{\"timestamp\":")
         // The record's time is the flow's end, which `end` repeats: formatted once.
         w.timestamp(e.lastSeen, remember: true)
-        w.literal(",\"event_type\":\"flow\",\"proto\":")
-        switch k.proto {
-        case IPProtocolNumber.tcp: w.literal("\"tcp\"")
-        case IPProtocolNumber.udp: w.literal("\"udp\"")
-        case IPProtocolNumber.icmp: w.literal("\"icmp\"")
-        case IPProtocolNumber.icmpv6: w.literal("\"icmpv6\"")
-        default:
-            w.byte(UInt8(ascii: "\""))
-            w.bytes(Array(ProtocolName.of(k.proto).utf8))
-            w.byte(UInt8(ascii: "\""))
-        }
-        w.literal(",\"src_ip\":")
+        w.literal(",\"event_type\":\"flow\",\"proto\":\"")
+        w.protocolName(k.proto)
+        w.literal("\",\"src_ip\":")
         w.address(src)
         w.literal(",\"src_port\":")
         w.integer(srcPort)

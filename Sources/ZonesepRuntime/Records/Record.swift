@@ -19,8 +19,17 @@ public struct Record: Sendable {
     /// The record as one line of text, likewise.
     public var text: String { rendering.text }
     private var rendering: Rendering
-    /// The RFC 5424 message for a formatter; nil for records that do not go to syslog.
-    public var syslog: (@Sendable (SyslogFormatter) -> [UInt8])?
+    /// The RFC 5424 message for a formatter; nil for records that do not go to syslog. An alert's is made
+    /// from the alert when a syslog output asks for it (no closure is made per alert otherwise).
+    public var syslog: (@Sendable (SyslogFormatter) -> [UInt8])? {
+        get { syslogOfAlert ? rendering.alertSyslog : syslogMaker }
+        set {
+            syslogOfAlert = false
+            syslogMaker = newValue
+        }
+    }
+    private var syslogMaker: (@Sendable (SyslogFormatter) -> [UInt8])?
+    private var syslogOfAlert = false
     /// The alert itself, for `.alert` records of a flow.
     public var alert: Alert?
     /// The host rule's finding, for `.alert` records of a device (`alert` is nil then): suppression and
@@ -42,7 +51,7 @@ public struct Record: Sendable {
         self.kind = kind
         self.timestampMicros = timestampMicros
         self.rendering = Rendering(json: { Array(json().utf8) }, text: text)
-        self.syslog = syslog
+        self.syslogMaker = syslog
         self.alert = alert
         self.format = format
         self.session = session
@@ -59,9 +68,21 @@ public struct Record: Sendable {
         self.kind = kind
         self.timestampMicros = timestampMicros
         self.rendering = Rendering(json: jsonBytes, text: text)
-        self.syslog = syslog
+        self.syslogMaker = syslog
         self.alert = alert
         self.format = format
+        self.session = session
+        self.linkType = linkType
+    }
+
+    /// An alert record rendered from the alert itself: one object holds it for all three forms.
+    private init(alert source: Rendering.AlertSource, session: Int, linkType: LinkType) {
+        kind = .alert
+        timestampMicros = source.alert.timestampMicros
+        rendering = Rendering(alert: source)
+        syslogOfAlert = true
+        alert = source.alert
+        format = source.format
         self.session = session
         self.linkType = linkType
     }
@@ -73,6 +94,8 @@ public struct Record: Sendable {
     public func adding(jsonFields: String, text suffix: String, syslogParams: [(String, String)] = []) -> Record {
         var r = self
         let old = rendering
+        // The syslog form stays the record's own (made from the alert the old rendering holds).
+        r.syslog = syslog
         r.rendering = Rendering(
             json: {
                 var j = old.json
@@ -94,28 +117,66 @@ public struct Record: Sendable {
     ///
     /// `@unchecked Sendable`: a record goes down the chain of sinks on one thread at a time.
     private final class Rendering: @unchecked Sendable {
-        private let makeJSON: @Sendable () -> [UInt8]
-        private let makeText: @Sendable () -> String
+        /// What an alert's three forms are made from.
+        struct AlertSource {
+            var alert: Alert
+            var format: AlertFormat
+            var evidence: String?
+            var evidenceError: String?
+            var withEvidenceField: Bool
+        }
+        private let makeJSON: (@Sendable () -> [UInt8])?
+        private let makeText: (@Sendable () -> String)?
+        private let source: AlertSource?
         private var jsonCache: [UInt8]?
         private var textCache: String?
 
         init(json: @escaping @Sendable () -> [UInt8], text: @escaping @Sendable () -> String) {
             makeJSON = json
             makeText = text
+            source = nil
+        }
+
+        init(alert: AlertSource) {
+            makeJSON = nil
+            makeText = nil
+            source = alert
         }
 
         var json: [UInt8] {
             if let j = jsonCache { return j }
-            let j = makeJSON()
+            let j: [UInt8]
+            if let s = source {
+                j =
+                    s.withEvidenceField
+                    ? DeliveryRecords(format: s.format).alertJSONBytes(
+                        s.alert, evidence: s.evidence, evidenceError: s.evidenceError)
+                    : s.format.jsonBytes(s.alert)
+            } else {
+                j = makeJSON?() ?? []
+            }
             jsonCache = j
             return j
         }
 
         var text: String {
             if let t = textCache { return t }
-            let t = makeText()
+            let t: String
+            if let s = source {
+                t =
+                    s.format.text(s.alert) + (s.evidence.map { " evidence \($0)" } ?? "")
+                    + (s.evidenceError.map { " evidence failed: \($0)" } ?? "")
+            } else {
+                t = makeText?() ?? ""
+            }
             textCache = t
             return t
+        }
+
+        /// The alert's syslog message maker (nil for other records).
+        var alertSyslog: (@Sendable (SyslogFormatter) -> [UInt8])? {
+            guard let s = source else { return nil }
+            return { s.format.syslog(s.alert, formatter: $0, evidence: s.evidence) }
         }
     }
 
@@ -137,18 +198,9 @@ public struct Record: Sendable {
         withEvidenceField: Bool, evidenceError: String? = nil
     ) -> Record {
         Record(
-            kind: .alert, timestampMicros: a.timestampMicros,
-            jsonBytes: {
-                withEvidenceField
-                    ? DeliveryRecords(format: format).alertJSONBytes(
-                        a, evidence: evidence, evidenceError: evidenceError)
-                    : format.jsonBytes(a)
-            },
-            text: {
-                format.text(a) + (evidence.map { " evidence \($0)" } ?? "")
-                    + (evidenceError.map { " evidence failed: \($0)" } ?? "")
-            },
-            syslog: { format.syslog(a, formatter: $0, evidence: evidence) }, alert: a, format: format,
+            alert: Rendering.AlertSource(
+                alert: a, format: format, evidence: evidence, evidenceError: evidenceError,
+                withEvidenceField: withEvidenceField),
             session: session, linkType: linkType)
     }
 }

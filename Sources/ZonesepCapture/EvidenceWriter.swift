@@ -119,6 +119,8 @@ public final class EvidenceWriter {
 
     /// A file's records are written out when this many bytes wait (and at its close).
     public static let bufferBytes = 64 * 1024
+    /// What a file's buffer starts with: most evidence files are a few KiB.
+    static let initialBufferBytes = 8 * 1024
 
     /// The default cap on evidence files.
     public static let defaultMaxFiles = 65_536
@@ -202,7 +204,7 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
-        if storedNames.contains(name), let i = stored[storedHead...].firstIndex(where: { $0.name == name }) {
+        if storedNames.contains(name), let i = storedIndex(start: startMicros, name: name) {
             // The same flow replayed again into the same directory: its file is replaced.
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
@@ -216,8 +218,12 @@ public final class EvidenceWriter {
             return (false, closed)
         }
         let path = directory + "/" + name
-        // As libpcap's pcap_dump_open makes it (fopen "wb").
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        // Created as libpcap's pcap_dump_open makes it (fopen "wb"), but without O_TRUNC: a file of that
+        // name left by an earlier run (the same flow replayed again) is written over in place and cut to
+        // its new length when it closes. Truncating it to 0 bytes here made ext4 free its blocks and
+        // allocate them again, and force a write-back at the close (auto_da_alloc): most of the kernel
+        // time of a replay into the same directory again.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
             let why = "\(path): \(String(cString: strerror(errno)))"
             stats.errors &+= 1
@@ -307,6 +313,8 @@ public final class EvidenceWriter {
             stats.skippedPackets &+= 1
             return nil
         }
+        // Room for a typical file's packets at once, rather than growing the buffer a dozen times.
+        if f.pending.capacity == 0 { f.pending.reserveCapacity(EvidenceWriter.initialBufferBytes) }
         // pcap's record header as pcap_dump writes it: seconds and microseconds as 32-bit values, the
         // captured and the original length, in the host's byte order.
         // Floor division by remainder: no subtraction or product that could overflow on a crafted packet
@@ -399,18 +407,17 @@ public final class EvidenceWriter {
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
         guard let f = files.removeValue(forKey: serial) else { return nil }
         flush(f)
+        // The size of the file this writer wrote (the descriptor's, not whatever the name leads to now).
+        // More than was written: the rest of an earlier run's file of the same name, or the part of a
+        // write that failed part-way and could not be cut back. Either is cut off.
+        var st = stat()
+        var size = fstat(f.fd, &st) == 0 ? UInt64(st.st_size) : 0
+        if size > f.bytes && ftruncate(f.fd, off_t(f.bytes)) == 0 { size = f.bytes }
         if Glibc.close(f.fd) != 0 && f.error == nil {
             f.error = "write failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
-        let path = directory + "/" + f.name
-        var st = stat()
-        var size = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
         if f.error == nil && size != f.bytes {
             f.error = "the file holds \(size) bytes of the \(f.bytes) written"
-        }
-        if f.error != nil && size > f.bytes && truncate(path, off_t(f.bytes)) == 0 {
-            // More than the whole packets (a write that failed part-way and could not be cut back).
-            size = f.bytes
         }
         if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
         insertStored(Stored(name: f.name, start: f.start, size: size))
@@ -503,32 +510,51 @@ public final class EvidenceWriter {
         return true
     }
 
-    func insertStored(_ s: Stored) {
+    /// Where a file of flow start `start` and name `name` goes in `stored` (the first place not before it).
+    func storedLowerBound(start: Int64, name: String) -> Int {
         var lo = storedHead
         var hi = stored.count
         while lo < hi {
             let mid = (lo + hi) / 2
             let m = stored[mid]
-            if (m.start, m.name) < (s.start, s.name) { lo = mid + 1 } else { hi = mid }
+            if (m.start, m.name) < (start, name) { lo = mid + 1 } else { hi = mid }
         }
-        stored.insert(s, at: lo)
+        return lo
+    }
+
+    func insertStored(_ s: Stored) {
+        stored.insert(s, at: storedLowerBound(start: s.start, name: s.name))
         storedNames.insert(s.name)
     }
 
-    /// Takes stock of the evidence files already in the directory (an earlier run's).
+    /// The index in `stored` of the file named `name`: found by its flow start (a replay into the same
+    /// directory again replaces every file, and a scan of all of them for each made that quadratic).
+    func storedIndex(start: Int64, name: String) -> Int? {
+        let i = storedLowerBound(start: start, name: name)
+        if i < stored.count && stored[i].name == name { return i }
+        return stored[storedHead...].firstIndex { $0.name == name }
+    }
+
+    /// Takes stock of the evidence files already in the directory (an earlier run's), sorted once at the
+    /// end (inserting each in order moved half the list for each file of a full directory).
     func scan() {
         guard let d = opendir(directory) else { return }
         defer { closedir(d) }
+        let dfd = dirfd(d)
+        var found: [Stored] = []
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard let start = EvidenceWriter.startMicros(ofName: name) else { continue }
             var st = stat()
-            guard stat(directory + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
-            insertStored(Stored(name: name, start: start, size: UInt64(st.st_size)))
+            guard fstatat(dfd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            found.append(Stored(name: name, start: start, size: UInt64(st.st_size)))
             totalBytes += UInt64(st.st_size)
         }
+        found.sort { ($0.start, $0.name) < ($1.start, $1.name) }
+        stored += found
+        for s in found { storedNames.insert(s.name) }
     }
 
     /// The flow start encoded at the front of an evidence file name, `YYYYMMDDTHHMMSS.ffffffZ_…pcap`.

@@ -230,6 +230,62 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(names, [name(t0 + 2 * hour, "new"), "notes.txt"])
     }
 
+    /// What libpcap's `pcap_dump` writes for `packets` (time, bytes, original length) on Ethernet.
+    func dumped(_ packets: [(Int64, [UInt8], Int)]) throws -> Data {
+        let reference = dir + "/reference-\(UUID().uuidString).pcap"
+        defer { unlink(reference) }
+        let dead = try XCTUnwrap(pcap_open_dead_with_tstamp_precision(1, 262_144, UInt32(PCAP_TSTAMP_PRECISION_MICRO)))
+        defer { pcap_close(dead) }
+        let dumper = try XCTUnwrap(pcap_dump_open(dead, reference))
+        for (t, bytes, wire) in packets {
+            var h = pcap_pkthdr()
+            h.ts.tv_sec = Int(t / 1_000_000)
+            h.ts.tv_usec = Int(t % 1_000_000)
+            h.caplen = UInt32(bytes.count)
+            h.len = UInt32(wire)
+            bytes.withUnsafeBufferPointer { pcap_dump(UnsafeMutablePointer<UInt8>(dumper), &h, $0.baseAddress) }
+        }
+        pcap_dump_close(dumper)
+        return try Data(contentsOf: URL(fileURLWithPath: reference))
+    }
+
+    /// A replay into the same directory again makes files of the same names: each is written over in
+    /// place (not truncated to 0 bytes first, which cost ext4 a forced write-back at every close) and cut
+    /// to its new length when it closes. Whether the old file was longer or shorter, the new one is byte
+    /// for byte what pcap_dump writes, its hash is sha256sum's, and the budget counts its new size.
+    func testAFileOfAnEarlierRunIsReplacedWhole() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let long = name(t0, "long")
+        let short = name(t0 + 1, "short")
+        try Data(repeating: 0xa5, count: 10_000).write(to: URL(fileURLWithPath: dir + "/" + long))
+        try Data(repeating: 0x5a, count: 10).write(to: URL(fileURLWithPath: dir + "/" + short))
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertEqual(w.bytesOnDisk, 10_010)
+        var sizes: UInt64 = 0
+        for (k, file) in [long, short].enumerated() {
+            let id = UInt64(k + 1)
+            let start = t0 + Int64(k)
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: start, linkType: 1, now: start).ok)
+            var packets: [(Int64, [UInt8], Int)] = []
+            for n in 0..<3 as Range<UInt8> {
+                let t = start + Int64(n) * 1000
+                write(w, id, UInt8(k), n, at: t)
+                packets.append((t, frame(UInt8(k), n), 1514))
+            }
+            let c = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
+            XCTAssertNil(c.error, file)
+            let ours = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+            XCTAssertEqual(ours, try dumped(packets), file)
+            XCTAssertEqual(c.bytes, UInt64(ours.count))
+            XCTAssertEqual(c.sha256, try sha256sum(file))
+            XCTAssertEqual(try readBack(file).map(\.bytes), packets.map(\.1))
+            sizes += c.bytes
+        }
+        XCTAssertEqual(w.bytesOnDisk, sizes, "the budget counts the new files, not the old ones")
+        let again = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertEqual(again.bytesOnDisk, sizes)
+    }
+
     func testNamesCarryTheFlowStart() {
         XCTAssertEqual(EvidenceWriter.startMicros(ofName: "20261120T000000.000000Z_x.pcap"), t0)
         XCTAssertEqual(

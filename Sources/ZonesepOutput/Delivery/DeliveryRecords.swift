@@ -135,11 +135,14 @@ public struct DeliveryRecords: Sendable {
         /// Packet time of the closing.
         public var timestampMicros: Int64
         public var error: String?
+        /// The alert's Community ID when the caller has it already (`format.flowID(alert)`).
+        public var flowID: String?
 
         public init(
             alert: Alert, file: String, packets: UInt64, bytes: UInt64, sha256: String?, closed: String,
-            timestampMicros: Int64, error: String? = nil
+            timestampMicros: Int64, error: String? = nil, flowID: String? = nil
         ) {
+            self.flowID = flowID
             self.alert = alert
             self.file = file
             self.packets = packets
@@ -156,7 +159,7 @@ public struct DeliveryRecords: Sendable {
         o.add("timestamp", Timestamp.rfc3339(e.timestampMicros))
         o.add("event_type", "evidence")
         o.add("rule", e.alert.rule.name)
-        o.add("flow_id", format.flowID(e.alert))
+        o.add("flow_id", e.flowID ?? format.flowID(e.alert))
         o.add("file", e.file)
         o.add("packets", e.packets)
         o.add("bytes", e.bytes)
@@ -176,7 +179,7 @@ public struct DeliveryRecords: Sendable {
     /// Severity 6 (info) for a whole file; 3 (err) for one that could not be written whole.
     public func evidenceSyslog(_ e: Evidence, formatter: SyslogFormatter) -> [UInt8] {
         var params: [(String, String)] = [
-            ("rule", e.alert.rule.name), ("flow_id", format.flowID(e.alert)), ("file", e.file),
+            ("rule", e.alert.rule.name), ("flow_id", e.flowID ?? format.flowID(e.alert)), ("file", e.file),
             ("packets", "\(e.packets)"), ("bytes", "\(e.bytes)"),
         ]
         if let h = e.sha256 { params.append(("sha256", h)) }
@@ -192,20 +195,32 @@ public struct DeliveryRecords: Sendable {
 
     /// The evidence file name for an alert: flow start time, rule and flow id, safe in any file system
     /// (the Community ID's base64 becomes base64url without padding: no `/`, `+` or `=`).
-    public func evidenceFileName(_ a: Alert) -> String {
-        let t = Timestamp.rfc3339(a.timestampMicros).filter { $0 != "-" && $0 != ":" }
-        var id = format.flowID(a)
-        if id.hasPrefix("1:") { id.removeFirst(2) }
-        let safe = String(
-            id.compactMap { c -> Character? in
-                switch c {
-                case "/": return "_"
-                case "+": return "-"
-                case "=": return nil
-                default: return c
-                }
-            })
-        return "\(t)_\(a.rule.name)_\(safe).pcap"
+    public func evidenceFileName(_ a: Alert) -> String { evidenceFileName(a, flowID: format.flowID(a)) }
+
+    /// `evidenceFileName(a)` for the alert's Community ID `flowID` (`format.flowID(a)`), which the
+    /// evidence sink computes once for the name and the closing record. Written byte by byte: every
+    /// violating flow makes one, and the `String` filters cost more than the file's hash.
+    public func evidenceFileName(_ a: Alert, flowID: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + a.rule.name.utf8.count)
+        var time: [UInt8] = []
+        Timestamp.append(a.timestampMicros, to: &time)
+        for b in time where b != UInt8(ascii: "-") && b != UInt8(ascii: ":") { out.append(b) }
+        out.append(UInt8(ascii: "_"))
+        out.append(contentsOf: a.rule.name.utf8)
+        out.append(UInt8(ascii: "_"))
+        var id = Substring(flowID).utf8
+        if id.starts(with: "1:".utf8) { id = id.dropFirst(2) }
+        for b in id {
+            switch b {
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "="): continue
+            default: out.append(b)
+            }
+        }
+        out.append(contentsOf: ".pcap".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -16,15 +16,19 @@ public final class EvidenceSink: RecordSink {
         var serial: UInt64
     }
     private struct Open {
-        var id: UInt64
+        var key: FlowKey
         var alert: Alert
         var format: AlertFormat
+        /// The alert's Community ID, computed once for the file's name and its closing record.
+        var flowID: String
     }
     /// `@unchecked`: the writer (a class of libpcap handles) is reached only under the lock.
     private struct State: @unchecked Sendable {
         let writer: EvidenceWriter
-        var open: [FlowKey: Open] = [:]
-        var keys: [UInt64: FlowKey] = [:]
+        /// The file of each flow being written, looked up for every packet of a flagged flow.
+        var ids: [FlowKey: UInt64] = [:]
+        /// What the closing record of each open file needs, by file.
+        var open: [UInt64: Open] = [:]
         /// Closed files by flow, for the summary's violations (and so the audit report).
         var closed: [FlowKey: (file: String, sha256: String?)] = [:]
         var nextID: UInt64 = 1
@@ -48,7 +52,8 @@ public final class EvidenceSink: RecordSink {
             return inner.write(record)
         }
         let (file, failure): (String?, String?) = state.withLock { s in
-            let name = DeliveryRecords(format: format).evidenceFileName(a)
+            let flowID = format.flowID(a)
+            let name = DeliveryRecords(format: format).evidenceFileName(a, flowID: flowID)
             let id = s.nextID
             let (ok, closedEarly) = s.writer.open(
                 serial: id, name: name, startMicros: a.timestampMicros,
@@ -58,8 +63,8 @@ public final class EvidenceSink: RecordSink {
             guard ok else { return (nil, s.writer.lastOpenError) }
             s.nextID &+= 1
             let key = FlowKey(session: record.session, serial: a.flowSerial)
-            s.open[key] = Open(id: id, alert: a, format: format)
-            s.keys[id] = key
+            s.ids[key] = id
+            s.open[id] = Open(key: key, alert: a, format: format, flowID: flowID)
             return (name, nil)
         }
         return inner.write(
@@ -98,19 +103,19 @@ public final class EvidenceSink: RecordSink {
         let link = EvidenceWriter.dataLink(for: batch.linkType)
         state.withLock { s in
             for e in batch.events where e.concernsViolation {
-                guard let open = s.open[FlowKey(session: session, serial: e.flow.serial)] else { continue }
+                guard let id = s.ids[FlowKey(session: session, serial: e.flow.serial)] else { continue }
                 switch e.kind {
                 case .flaggedPacket:
                     guard let f = batch.frame(of: e) else { continue }
                     if let c = s.writer.write(
-                        serial: open.id, timestampMicros: f.timestamp, bytes: f.bytes, wireLength: f.wireLength,
+                        serial: id, timestampMicros: f.timestamp, bytes: f.bytes, wireLength: f.wireLength,
                         linkType: link)
                     {
                         closedFile(c, at: f.timestamp, &s)
                     }
                 case .flowEnded:
                     let reason: EvidenceWriter.CloseReason = e.endReason == .endOfCapture ? .endOfRun : .flowEnd
-                    if let c = s.writer.close(serial: open.id, reason: reason) {
+                    if let c = s.writer.close(serial: id, reason: reason) {
                         closedFile(c, at: e.flow.lastSeen, &s)
                     }
                 case .flowStarted, .hostFinding:
@@ -122,12 +127,13 @@ public final class EvidenceSink: RecordSink {
 
     /// A file closed (flow end, packet cap, open-file limit, end of run): its `evidence` record goes out.
     private func closedFile(_ c: EvidenceWriter.Closed, at now: Int64, _ s: inout State) {
-        guard let key = s.keys.removeValue(forKey: c.serial), let o = s.open.removeValue(forKey: key) else { return }
-        if s.closed.count < closedLimit { s.closed[key] = (c.file, c.sha256) }
+        guard let o = s.open.removeValue(forKey: c.serial) else { return }
+        if s.ids[o.key] == c.serial { s.ids.removeValue(forKey: o.key) }
+        if s.closed.count < closedLimit { s.closed[o.key] = (c.file, c.sha256) }
         let records = DeliveryRecords(format: o.format)
         let e = DeliveryRecords.Evidence(
             alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256,
-            closed: c.reason.rawValue, timestampMicros: now, error: c.error)
+            closed: c.reason.rawValue, timestampMicros: now, error: c.error, flowID: o.flowID)
         inner.write(
             Record(
                 kind: .evidence, timestampMicros: now, json: records.evidenceJSON(e), text: records.evidenceText(e),

@@ -187,18 +187,18 @@ public struct AlertFormat: Sendable {
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)
         w.literal(",\"message\":\"")
-        writeMessageJSON(a, into: &w)
+        writeMessage(a, into: &w, json: true)
         w.byte(UInt8(ascii: "\""))
     }
 
-    /// `message(a)` as it stands inside a JSON string, through a record writer (`appendMessage` with
-    /// `json`).
-    func writeMessageJSON(_ a: Alert, into w: inout RecordWriter) {
-        texts.writeLabelJSON(a.srcZone, to: &w)
+    /// `message(a)` through a record writer; with `json` as it stands inside a JSON string (as
+    /// `appendMessage` writes it).
+    func writeMessage(_ a: Alert, into w: inout RecordWriter, json: Bool = false) {
+        if json { texts.writeLabelJSON(a.srcZone, to: &w) } else { texts.writeLabel(a.srcZone, to: &w) }
         w.byte(UInt8(ascii: " "))
         w.addressText(a.srcIP)
         w.literal(" \u{2192} ")
-        texts.writeLabelJSON(a.destZone, to: &w)
+        if json { texts.writeLabelJSON(a.destZone, to: &w) } else { texts.writeLabel(a.destZone, to: &w) }
         w.byte(UInt8(ascii: " "))
         w.addressText(a.destIP)
         w.byte(UInt8(ascii: " "))
@@ -211,7 +211,11 @@ public struct AlertFormat: Sendable {
         case .conduitMACMismatch:
             // The conduit's name comes from zones.conf: the one part that may need escaping.
             var b: [UInt8] = []
-            JSONObject.appendStringContent(conduitMismatchTail(a), to: &b)
+            if json {
+                JSONObject.appendStringContent(conduitMismatchTail(a), to: &b)
+            } else {
+                b = Array(conduitMismatchTail(a).utf8)
+            }
             w.bytes(b)
         case .mynumberIsolation:
             w.literal(": no conduit allows this flow to or from the mynumber zone")

@@ -94,6 +94,21 @@ struct RecordWriter {
         p += b.count
     }
 
+    /// A string's UTF-8 bytes as they are (text checked or escaped already).
+    mutating func text(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes($0) }
+    }
+
+    /// A MAC address's text alone, without quotes.
+    mutating func macText(_ m: MACAddress) {
+        mac(m)
+        // Written quoted: the closing quote is taken back and the text moved over the opening one.
+        p -= 1
+        (p - 18).update(from: p - 17, count: 17)
+        p -= 1
+    }
+
     /// `ProtocolName.of(proto)`, without quotes.
     mutating func protocolName(_ proto: UInt8) {
         switch proto {
@@ -147,6 +162,21 @@ struct RecordWriter {
             byte(UInt8(ascii: "\""))
             return
         }
+        writeTimestamp(f, micros: micros, remember: remember)
+    }
+
+    /// The time's text alone, without quotes (a syslog header's TIMESTAMP).
+    mutating func timestampText(_ micros: Int64) {
+        let f = Timestamp.Fields(micros)
+        guard (0...9999).contains(f.year) else { return bytes(Array(Timestamp.rfc3339(micros).utf8)) }
+        writeTimestamp(f, micros: micros, remember: false)
+        // Written quoted: the closing quote is taken back and the text moved over the opening one.
+        p -= 1
+        (p - 28).update(from: p - 27, count: 27)
+        p -= 1
+    }
+
+    private mutating func writeTimestamp(_ f: Timestamp.Fields, micros: Int64, remember: Bool) {
         reserve(29)
         if remember {
             lastTimestamp = p
@@ -291,6 +321,16 @@ struct RecordWriter {
         }
         p[18] = UInt8(ascii: "\"")
         p += 19
+    }
+
+    /// The Community ID's text alone (`1:` and the base64), without quotes.
+    mutating func communityIDText(_ digest: UnsafeRawBufferPointer) {
+        communityID(digest)
+        // Written quoted: the closing quote is taken back and the text moved over the opening one.
+        let n = 2 + (digest.count + 2) / 3 * 4
+        p -= 1
+        (p - n - 1).update(from: p - n, count: n)
+        p -= 1
     }
 
     /// The flow's Community ID as a JSON string: `"1:` and the digest in base64 (28 characters).

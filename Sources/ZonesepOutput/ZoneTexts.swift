@@ -12,6 +12,9 @@ final class ZoneTexts: Sendable {
     let labelJSON: [[UInt8]]
     /// The sensor name as a JSON string.
     let sensorJSON: [UInt8]
+    /// Each zone's name and the sensor name as a syslog PARAM-VALUE (escaped as `SyslogFormatter` does).
+    let nameParam: [[UInt8]]
+    let sensorParam: [UInt8]
     let zoneCount: Int
     /// The names of rules, their severities, initiator methods and flow end reasons as JSON strings, by raw
     /// value: made once here rather than checked for escaping in every record.
@@ -60,6 +63,8 @@ final class ZoneTexts: Sendable {
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s
+        nameParam = refs.map { ZoneTexts.paramValue(map.name(of: $0)) }
+        sensorParam = ZoneTexts.paramValue(policy.config.sensor)
     }
 
     /// Where `ref`'s texts are, or nil for a zone index the map does not have (named on the slow path).
@@ -67,6 +72,15 @@ final class ZoneTexts: Sendable {
     func slot(_ ref: ZoneRef) -> Int? {
         if ref.isZone { return ref.zoneIndex < zoneCount ? ref.zoneIndex : nil }
         return zoneCount + Int(ref.rawValue) - 0xfffd  // external, unzoned, local
+    }
+
+    /// The label of `ref` as a message shows it, into a record writer.
+    func writeLabel(_ ref: ZoneRef, to w: inout RecordWriter) {
+        if let i = slot(ref) {
+            w.bytes(label[i])
+        } else {
+            w.bytes(Array(VisibleText.escape(policy.zoneMap.label(of: ref)).utf8))
+        }
     }
 
     /// The label of `ref` as it stands inside a JSON string, into a record writer.
@@ -77,6 +91,27 @@ final class ZoneTexts: Sendable {
             var b: [UInt8] = []
             JSONObject.appendStringContent(VisibleText.escape(policy.zoneMap.label(of: ref)), to: &b)
             w.bytes(b)
+        }
+    }
+
+    /// A syslog PARAM-VALUE as `SyslogFormatter.appendStructuredData` writes it: printable ASCII without
+    /// `"`, `\\` or `]` as it is, anything else made visible and escaped.
+    static func paramValue(_ value: String) -> [UInt8] {
+        var v = value
+        let plain = v.withUTF8 { b in
+            b.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x5D }
+        }
+        return Array((plain ? value : SyslogFormatter.escapeParamValue(VisibleText.escape(value))).utf8)
+    }
+
+    static func writeParamValue(_ value: String, to w: inout RecordWriter) { w.bytes(paramValue(value)) }
+
+    /// The name of `ref` as a syslog PARAM-VALUE, into a record writer.
+    func writeNameParam(_ ref: ZoneRef, to w: inout RecordWriter) {
+        if let i = slot(ref) {
+            w.bytes(nameParam[i])
+        } else {
+            w.bytes(ZoneTexts.paramValue(policy.zoneMap.name(of: ref)))
         }
     }
 

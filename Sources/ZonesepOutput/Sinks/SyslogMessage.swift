@@ -267,11 +267,97 @@ extension AlertFormat {
     }
 
     /// The alert as one RFC 5424 message: its fields in structured data, the human message as MSG.
+    /// `formatter.message(…, params: syslogParams(a, …), text: message(a))` byte for byte, written
+    /// through a record writer: the parameters that come from zones.conf (zone names, the sensor) are
+    /// escaped once per map, and the others are ASCII that needs none. The message needs no escaping
+    /// either: its labels are escaped already and the rest is ASCII and an arrow.
     public func syslog(
         _ a: Alert, formatter: SyslogFormatter, evidence: String? = nil, extra: [(String, String)] = []
     ) -> [UInt8] {
-        formatter.message(
-            severity: SyslogSeverity(a.rule.severity), timestampMicros: a.timestampMicros, msgID: "alert",
-            params: syslogParams(a, evidence: evidence, extra: extra), text: message(a))
+        let pri = formatter.facility * 8 + SyslogSeverity(a.rule.severity).rawValue
+        guard pri >= 0 else {
+            return formatter.message(
+                severity: SyslogSeverity(a.rule.severity), timestampMicros: a.timestampMicros, msgID: "alert",
+                params: syslogParams(a, evidence: evidence, extra: extra), text: message(a))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(640)
+        RecordWriter.writing(into: &out) { w in
+            w.byte(UInt8(ascii: "<"))
+            w.integer(UInt64(pri))
+            w.literal(">1 ")
+            w.timestampText(a.timestampMicros)
+            w.byte(UInt8(ascii: " "))
+            w.text(formatter.hostname)
+            w.byte(UInt8(ascii: " "))
+            w.text(formatter.appName)
+            w.byte(UInt8(ascii: " "))
+            w.text(formatter.procID)
+            w.literal(" alert [zonesep@32473 rule=\"")
+            w.text(a.rule.name)
+            w.literal("\" severity=\"")
+            w.text(a.rule.severity.rawValue)
+            w.literal("\" proto=\"")
+            w.protocolName(a.proto)
+            w.literal("\" src_ip=\"")
+            w.addressText(a.srcIP)
+            if let port = a.srcPort {
+                w.literal("\" src_port=\"")
+                w.integer(UInt64(port))
+            }
+            w.literal("\" dest_ip=\"")
+            w.addressText(a.destIP)
+            if let port = a.destPort {
+                w.literal("\" dest_port=\"")
+                w.integer(UInt64(port))
+            }
+            w.literal("\" src_zone=\"")
+            texts.writeNameParam(a.srcZone, to: &w)
+            w.literal("\" dest_zone=\"")
+            texts.writeNameParam(a.destZone, to: &w)
+            w.literal("\" initiator=\"")
+            w.text(a.initiator.name)
+            let vlans = a.vlans
+            if !vlans.isEmpty {
+                w.literal("\" vlan=\"")
+                for (i, v) in vlans.enumerated() {
+                    if i > 0 { w.byte(UInt8(ascii: ",")) }
+                    w.integer(UInt64(v))
+                }
+            }
+            if !a.tunnels.isEmpty {
+                w.literal("\" tunnel=\"")
+                ZoneTexts.writeParamValue(AlertFormat.tunnelLine(a.tunnels), to: &w)
+            }
+            if let m = a.srcMAC {
+                w.literal("\" src_mac=\"")
+                w.macText(m)
+            }
+            if let m = a.destMAC {
+                w.literal("\" dest_mac=\"")
+                w.macText(m)
+            }
+            w.literal("\" flow_id=\"")
+            CommunityID.withDigest(
+                src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+                icmpType: a.icmpType, icmpCode: a.icmpCode
+            ) { w.communityIDText($0) }
+            w.literal("\" sensor=\"")
+            w.bytes(texts.sensorParam)
+            if let evidence {
+                w.literal("\" evidence=\"")
+                ZoneTexts.writeParamValue(evidence, to: &w)
+            }
+            for (name, value) in extra where SyslogFormatter.isSDName(name) {
+                w.literal("\" ")
+                w.text(name)
+                w.literal("=\"")
+                ZoneTexts.writeParamValue(value, to: &w)
+            }
+            // MSG-UTF8: a byte order mark says the message is UTF-8 (the zone labels are Japanese).
+            w.literal("\"] \u{FEFF}")
+            writeMessage(a, into: &w)
+        }
+        return out
     }
 }

@@ -112,4 +112,41 @@ final class EvidenceFullDiskTests: XCTestCase {
         XCTAssertEqual(problems.count, 2, "\(problems)")
         XCTAssertTrue(problems.last?.contains("writing again") ?? false, "\(problems)")
     }
+
+    /// An earlier run's file of the same name is written over in place: on a full disk the new packets
+    /// fill its old blocks, then a write fails. The file is cut back to the new packets that got out
+    /// whole (none of the old file's bytes stay after them) and closed without a hash.
+    func testAReplacedFileOnAFullDiskKeepsOnlyWholeNewPacketsAndGetsNoHash() throws {
+        let disk = try TinyDisk(kilobytes: 60)
+        let dir = disk.path + "/evidence"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = name(0)
+        let old = [UInt8](repeating: 0xa5, count: 20_000)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + file, contents: Data(old)))
+        disk.fill()
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok, "the header fits")
+        var given: [[UInt8]] = []
+        for n in 0..<30 {
+            let bytes = frame(0, n, length: 1400)
+            given.append(bytes)
+            _ = bytes.withUnsafeBytes {
+                w.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 1400, linkType: 1)
+            }
+        }
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertNil(c.sha256, "30 packets of 1,416 bytes do not fit in the old file's 20,000 bytes")
+        let error = try XCTUnwrap(c.error)
+        XCTAssertTrue(error.contains("No space left on device"), error)
+        let back = try XCTUnwrap(readBack(dir + "/" + file))
+        XCTAssertTrue(back.clean, "cut back to its last whole packet")
+        XCTAssertGreaterThan(back.packets.count, 5, "the old file's blocks took the first packets")
+        XCTAssertEqual(back.packets, Array(given.prefix(back.packets.count)))
+        XCTAssertEqual(back.packets.count, Int(c.packets))
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: dir + "/" + file)[.size] as? Int)
+        XCTAssertEqual(size, 24 + back.packets.count * (16 + 1400), "nothing of the old file after the packets")
+        XCTAssertEqual(UInt64(size), c.bytes)
+        XCTAssertEqual(w.stats.incomplete, 1)
+        XCTAssertEqual(w.stats.lostPackets, UInt64(30 - back.packets.count))
+    }
 }

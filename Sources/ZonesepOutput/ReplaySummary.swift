@@ -157,31 +157,53 @@ public struct ReplaySummary: Sendable {
         let format = AlertFormat(policy: policy)
         var j = JSONBytes(capacity: 64 + violations.count * 400)
         j.raw("[")
+        // Each violation through a record writer, like the alert it repeats: a scan lists thousands.
+        let texts = format.texts
         for (i, v) in violations.enumerated() {
-            let a = v.alert
-            j.raw(i == 0 ? "{\"flow_id\":" : ",{\"flow_id\":")
-            format.appendFlowID(a, to: &j.bytes)
-            j.raw(",\"rule\":")
-            j.string(a.rule.name)
-            j.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
-            j.raw(",\"first_seen\":")
-            j.timestamp(v.firstSeenMicros)
-            j.raw(",\"last_seen\":")
-            j.timestamp(v.lastSeenMicros)
-            j.raw(",\"packets\":")
-            j.integer(v.packets)
-            j.raw(",\"bytes\":")
-            j.integer(v.bytes)
-            j.raw(",\"end\":")
-            j.string(v.end.name)
-            if let file = v.evidenceFile {
-                j.raw(",\"evidence\":{\"path\":")
-                j.string(file)
-                j.raw(",\"sha256\":")
-                j.string(v.evidenceSHA256)
-                j.raw("}")
+            RecordWriter.writing(into: &j.bytes) { w in
+                let a = v.alert
+                if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
+                CommunityID.withDigest(
+                    src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+                    icmpType: a.icmpType, icmpCode: a.icmpCode
+                ) { w.communityID($0) }
+                w.literal(",\"rule\":")
+                ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
+                w.literal(",\"proto\":\"")
+                w.protocolName(a.proto)
+                w.literal("\",\"src_ip\":")
+                w.address(a.srcIP)
+                w.literal(",\"src_port\":")
+                w.integer(a.srcPort)
+                w.literal(",\"dest_ip\":")
+                w.address(a.destIP)
+                w.literal(",\"dest_port\":")
+                w.integer(a.destPort)
+                w.literal(",\"first_seen\":")
+                w.timestamp(v.firstSeenMicros)
+                w.literal(",\"last_seen\":")
+                w.timestamp(v.lastSeenMicros)
+                w.literal(",\"packets\":")
+                w.integer(v.packets)
+                w.literal(",\"bytes\":")
+                w.integer(v.bytes)
+                w.literal(",\"end\":")
+                ZoneTexts.writeName(texts.endReasonJSON, v.end.rawValue, v.end.name, to: &w)
+                if let file = v.evidenceFile {
+                    var b: [UInt8] = []
+                    JSONObject.appendString(file, to: &b)
+                    b.append(contentsOf: ",\"sha256\":".utf8)
+                    if let sha = v.evidenceSHA256 {
+                        JSONObject.appendString(sha, to: &b)
+                    } else {
+                        b.append(contentsOf: "null".utf8)
+                    }
+                    w.literal(",\"evidence\":{\"path\":")
+                    w.bytes(b)
+                    w.byte(UInt8(ascii: "}"))
+                }
+                w.byte(UInt8(ascii: "}"))
             }
-            j.raw("}")
         }
         j.raw("]")
         return j.string

@@ -204,11 +204,15 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
+        let path = directory + "/" + name
         if storedNames.contains(name), let i = storedIndex(start: startMicros, name: name) {
-            // The same flow replayed again into the same directory: its file is replaced.
+            // The same flow replayed again into the same directory: its file is replaced. The old one is
+            // unlinked first, so a run killed while writing the new one leaves only new packets behind,
+            // never new packets followed by the old file's tail (which would pass for one file).
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
             storedNames.remove(name)
+            unlink(path)
         }
         lastOpenError = nil
         guard roomForAFile(now: now) else { return (false, closed) }
@@ -217,13 +221,11 @@ public final class EvidenceWriter {
             totalBytes -= EvidenceWriter.fileHeaderBytes
             return (false, closed)
         }
-        let path = directory + "/" + name
-        // Created as libpcap's pcap_dump_open makes it (fopen "wb"), but without O_TRUNC: a file of that
-        // name left by an earlier run (the same flow replayed again) is written over in place and cut to
-        // its new length when it closes. Truncating it to 0 bytes here made ext4 free its blocks and
-        // allocate them again, and force a write-back at the close (auto_da_alloc): most of the kernel
-        // time of a replay into the same directory again.
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        // Created as libpcap's pcap_dump_open makes it (fopen "wb"). An earlier run's file of that name was
+        // unlinked above rather than truncated here: truncating a file to 0 bytes makes ext4 force a
+        // write-back at its close (auto_da_alloc), which was most of the kernel time of a replay into the
+        // same directory again. Anything else of that name (made since the scan) is truncated.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
             let why = "\(path): \(String(cString: strerror(errno)))"
             stats.errors &+= 1

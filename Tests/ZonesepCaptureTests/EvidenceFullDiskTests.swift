@@ -113,8 +113,8 @@ final class EvidenceFullDiskTests: XCTestCase {
         XCTAssertTrue(problems.last?.contains("writing again") ?? false, "\(problems)")
     }
 
-    /// An earlier run's file of the same name is written over in place: on a full disk the new packets
-    /// fill its old blocks, then a write fails. The file is cut back to the new packets that got out
+    /// An earlier run's file of the same name is removed and made anew: on a full disk the new packets
+    /// fill the blocks it freed, then a write fails. The file is cut back to the new packets that got out
     /// whole (none of the old file's bytes stay after them) and closed without a hash.
     func testAReplacedFileOnAFullDiskKeepsOnlyWholeNewPacketsAndGetsNoHash() throws {
         let disk = try TinyDisk(kilobytes: 60)

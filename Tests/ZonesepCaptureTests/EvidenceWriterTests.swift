@@ -266,6 +266,9 @@ final class EvidenceWriterTests: XCTestCase {
             let id = UInt64(k + 1)
             let start = t0 + Int64(k)
             XCTAssertTrue(w.open(serial: id, name: file, startMicros: start, linkType: 1, now: start).ok)
+            // While the new file is open (a run killed now leaves this), nothing of the old one is there.
+            let open = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+            XCTAssertEqual(open, try dumped([]).prefix(24), "only the new header while open: \(file)")
             var packets: [(Int64, [UInt8], Int)] = []
             for n in 0..<3 as Range<UInt8> {
                 let t = start + Int64(n) * 1000

@@ -301,7 +301,7 @@ public final class Verifier {
     /// a large value on every packet.
     ///
     /// A first pass reads each frame's tuple (`CommonFrameDecoder` where it can, `CommonTunnelDecoder` for
-    /// one ERSPAN or VXLAN tunnel around such a frame, else `PacketDecoder`) and
+    /// one ERSPAN I/II, Ethernet-in-GRE, VXLAN or Geneve tunnel around such a frame, else `PacketDecoder`) and
     /// touches the flow-table memory the frame will need (its index slot, then its entry), so the batch's
     /// cache misses overlap instead of stalling one packet after another. A common frame of a flow already
     /// in the table then takes the fast lane; everything else is decoded in full and goes the general way.
@@ -392,10 +392,10 @@ public final class Verifier {
         }
     }
 
-    /// The first pass for a frame that is not a plain common frame: one ERSPAN I/II or VXLAN tunnel around a
-    /// common frame (`CommonTunnelDecoder`, from where `shape`, the plain decoder's reading, says the tunnel
-    /// starts) still gets its tuple for the fast lane, with the tunnel's VNI; any other frame is decoded in
-    /// full. Out of line, so the loop around the plain frame's decoder stays as it was (with the tunnel
+    /// The first pass for a frame that is not a plain common frame: one ERSPAN I/II, Ethernet-in-GRE, VXLAN or
+    /// Geneve tunnel around a common frame (`CommonTunnelDecoder`, from where `shape`, the plain decoder's
+    /// reading, says the tunnel starts) still gets its tuple for the fast lane, with the tunnel's VNI; any
+    /// other frame is decoded in full. Out of line, so the loop around the plain frame's decoder stays as it was (with the tunnel
     /// decoder in it, plain frames cost about 30 instructions more by callgrind).
     @inline(never)
     private func readOtherTuple(

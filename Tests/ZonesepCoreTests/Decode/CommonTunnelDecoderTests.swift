@@ -1,8 +1,8 @@
 import XCTest
 import ZonesepCore
 
-/// The fast lane's tunnel decoder against the full one: it accepts one ERSPAN I/II or VXLAN tunnel around a
-/// common frame, refuses every other shape, and on every frame it accepts — valid, cut short or corrupted —
+/// The fast lane's tunnel decoder against the full one: it accepts one ERSPAN I/II, Ethernet-in-GRE (keyed
+/// or not), VXLAN or Geneve (no options) tunnel around a common frame, refuses every other shape, and on every frame it accepts — valid, cut short or corrupted —
 /// reaches exactly PacketDecoder's innermost tuple, own VLANs and VNI.
 final class CommonTunnelDecoderTests: XCTestCase {
     typealias B = Build
@@ -74,6 +74,18 @@ final class CommonTunnelDecoderTests: XCTestCase {
                     B.ipv4(proto: 17, B.udp(src: 1, dst: 4789, B.vxlan(vni: 8, tcp4))))
             ),
             ("VXLAN, padded outer frame", B.outerUDP(dst: 4789, B.vxlan(vni: 2, tcp4)) + [0, 0, 0, 0]),
+            ("GRE with a key, Ethernet", B.outer(proto: 47, B.gre(type: 0x6558, key: 5, tcp4))),
+            (
+                "GRE with a key and a sequence number",
+                B.outer(proto: 47, B.gre(type: 0x6558, key: 7, sequence: 3, udp6))
+            ),
+            (
+                "GRE with a key, VLAN inside",
+                B.outer(proto: 47, B.gre(type: 0x6558, key: 0xffff_ffff, B.hostFrame(tags: [(0x8100, 120)])))
+            ),
+            ("GRE, Ethernet, no key", B.outer(proto: 47, B.gre(type: 0x6558, tcp4))),
+            ("Geneve", B.outerUDP(dst: 6081, B.geneve(vni: 5, tcp4))),
+            ("Geneve, VLAN inside", B.outerUDP(dst: 6081, B.geneve(vni: 0xff_ffff, B.hostFrame(tags: [(0x88a8, 9)])))),
         ]
     }
 
@@ -81,8 +93,11 @@ final class CommonTunnelDecoderTests: XCTestCase {
         [
             ("plain TCP", tcp4),
             ("plain UDP", B.ethernet(type: 0x0800, B.ipv4(proto: 17, B.udp()))),
-            ("GRE with a key, Ethernet", B.outer(proto: 47, B.gre(type: 0x6558, key: 5, tcp4))),
             ("GRE, IPv4", B.outer(proto: 47, B.gre(type: 0x0800, B.hostPacket))),
+            ("GRE with a key, IPv4", B.outer(proto: 47, B.gre(type: 0x0800, key: 5, B.hostPacket))),
+            ("GRE with a key and a checksum", B.outer(proto: 47, B.gre(type: 0x6558, checksum: true, key: 5, tcp4))),
+            ("GRE with a key, version 1", B.outer(proto: 47, B.gre(type: 0x6558, key: 5, version: 1, tcp4))),
+            ("GRE with a key, MPLS", B.outer(proto: 47, B.gre(type: 0x8847, key: 5, B.be32(0x0000_0140) + tcp4))),
             ("ERSPAN II version 2", B.outer(proto: 47, B.erspanII(session: 1, version: 2, tcp4))),
             (
                 "ERSPAN II with a GRE checksum",
@@ -90,7 +105,13 @@ final class CommonTunnelDecoderTests: XCTestCase {
                     proto: 47, B.gre(type: 0x88be, checksum: true, sequence: 1, B.be32(0x1000_0001) + B.be32(0) + tcp4))
             ),
             ("ERSPAN III", B.outer(proto: 47, B.erspanIII(session: 1, tcp4))),
-            ("Geneve", B.outerUDP(dst: 6081, B.geneve(vni: 5, tcp4))),
+            ("Geneve with options", B.outerUDP(dst: 6081, B.geneve(vni: 5, options: [0, 1, 2, 1, 0, 0, 0, 0], tcp4))),
+            ("Geneve carrying IPv4", B.outerUDP(dst: 6081, B.geneve(vni: 5, type: 0x0800, B.hostPacket))),
+            ("Geneve version 1", B.outerUDP(dst: 6081, B.geneve(vni: 5, version: 1, tcp4))),
+            (
+                "Geneve in GRE",
+                B.outer(proto: 47, B.gre(type: 0x6558, key: 1, B.outerUDP(dst: 6081, B.geneve(vni: 2, tcp4))))
+            ),
             (
                 "VXLAN over IPv6",
                 B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 50000, dst: 4789, B.vxlan(vni: 5, tcp4))))
@@ -142,6 +163,10 @@ final class CommonTunnelDecoderTests: XCTestCase {
         // The VNI is read (and is part of the key); the ERSPAN session and the outer headers are not.
         XCTAssertEqual(tunnel(B.outerUDP(dst: 4789, B.vxlan(vni: 5001, Self.tcp4)))?.vni, 5001)
         XCTAssertNil(tunnel(B.outerUDP(dst: 4789, B.vxlan(vni: 5001, valid: false, Self.tcp4)))?.vni)
+        XCTAssertEqual(tunnel(B.outer(proto: 47, B.gre(type: 0x6558, key: 0xdead_beef, Self.tcp4)))?.vni, 0xdead_beef)
+        XCTAssertEqual(tunnel(B.outer(proto: 47, B.gre(type: 0x6558, key: 9, sequence: 1, Self.tcp4)))?.vni, 9)
+        XCTAssertNil(tunnel(B.outer(proto: 47, B.gre(type: 0x6558, Self.tcp4)))?.vni)
+        XCTAssertEqual(tunnel(B.outerUDP(dst: 6081, B.geneve(vni: 0xabcdef, Self.tcp4)))?.vni, 0xabcdef)
         XCTAssertEqual(
             tunnel(B.outer(proto: 47, B.erspanII(session: 7, vlan: 100, B.hostFrame(tags: [(0x8100, 100)]))))?.vlans,
             FlowKey.packVLANs(count: 1, outer: 100, inner: 0))

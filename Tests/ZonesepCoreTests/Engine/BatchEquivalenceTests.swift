@@ -77,12 +77,18 @@ final class BatchEquivalenceTests: XCTestCase {
                 frame = Array(whole.prefix(pick(whole.count)))
             }
             // Some frames arrive through a mirror's or a virtual network's tunnel: the same flows by ERSPAN,
-            // and VXLAN segments that keep them apart (two VNIs, and none valid), now and then cut short.
+            // and VXLAN, keyed GRE and Geneve segments that keep them apart (two VNIs, and VXLAN's none
+            // valid), now and then cut short.
             switch pick(16) {
             case 0: frame = F.erspanII(frame, session: UInt16(1 + pick(2)))
             case 1: frame = F.vxlan(frame, vni: [nil, 5001, 5002][pick(3)])
             case 2:
                 let wrapped = pick(2) == 0 ? F.erspanII(frame) : F.vxlan(frame, vni: 5001)
+                frame = Array(wrapped.prefix(pick(wrapped.count)))
+            case 3: frame = F.keyedGRE(frame, key: [5001, 0x0100_0000][pick(2)])
+            case 4: frame = F.geneve(frame, vni: [5001, 5002][pick(2)])
+            case 5:
+                let wrapped = pick(2) == 0 ? F.keyedGRE(frame, key: 5001) : F.geneve(frame, vni: 5001)
                 frame = Array(wrapped.prefix(pick(wrapped.count)))
             default: break
             }

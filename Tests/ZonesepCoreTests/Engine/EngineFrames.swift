@@ -68,6 +68,20 @@ enum EngineFrames {
             ipv4("192.0.2.1", "192.0.2.100", proto: 47, gre + erspan + frame), src: mirrorMAC, dst: sensorMAC)
     }
 
+    /// `frame` bridged in GRE (0x6558) with `key`, the virtual network, as NVGRE sends it.
+    static func keyedGRE(_ frame: [UInt8], key: UInt32) -> [UInt8] {
+        let gre: [UInt8] = [0x20, 0x00, 0x65, 0x58] + be16(UInt16(key >> 16)) + be16(UInt16(key & 0xffff))
+        return ethernet(ipv4("192.0.2.1", "192.0.2.2", proto: 47, gre + frame), src: mirrorMAC, dst: sensorMAC)
+    }
+
+    /// `frame` in Geneve (no options, an Ethernet payload) to port 6081 with `vni`.
+    static func geneve(_ frame: [UInt8], vni: UInt32) -> [UInt8] {
+        let header: [UInt8] = [0, 0, 0x65, 0x58] + be16(UInt16(vni >> 8)) + [UInt8(vni & 0xff), 0]
+        return ethernet(
+            ipv4("192.0.2.1", "192.0.2.2", proto: 17, udp(61000, 6081, payload: header + frame)), src: mirrorMAC,
+            dst: sensorMAC)
+    }
+
     /// `frame` in VXLAN between two VTEPs, the VNI valid when given.
     static func vxlan(_ frame: [UInt8], vni: UInt32?) -> [UInt8] {
         let header: [UInt8] =

@@ -433,11 +433,16 @@ public final class Verifier {
                 lanes + k, frame: frame.bytes.baseAddress.unsafelyUnwrapped, timestamp: frame.timestamp,
                 wireLength: frame.wireLength)
         }
+        // The fast lane's hash is of the fast lane's key; after the full decode the key is hashed again (a
+        // rare frame: an expired flow, a SYN on a closed one), so that a disagreement between the decoders
+        // could only miscount, never file an entry under a hash that is not its key's.
+        var hash = lanes[k].hash
         if lanes[k].common {
             PacketDecoder.decode(frame.bytes, linkType: linkType, tunnelPorts: tunnelPorts, into: &decoded[k])
+            hash = 0
         }
         current.pointee = decoded + k
-        return processDecoded(timestamp: frame.timestamp, wireLength: frame.wireLength, keyHash: lanes[k].hash)
+        return processDecoded(timestamp: frame.timestamp, wireLength: frame.wireLength, keyHash: hash)
     }
 
     /// A common frame of a flow in the table that neither expired nor is being reopened: the same counts

@@ -157,7 +157,10 @@ extension ConfigChecker {
     mutating func checkExceptions(_ root: TOMLTable, space: AddressSpace?) -> [PolicyException] {
         var names = NameRegistry()
         var out: [PolicyException] = []
-        for item in tableArray(root, "exceptions") {
+        let items = tableArray(root, "exceptions")
+        names.seen.reserveCapacity(items.count)
+        out.reserveCapacity(items.count)
+        for item in items {
             let t = item.value
             checkKeys(t, path: item.path, allowed: Self.exceptionKeys)
             let name = self.name(item, registry: &names)

@@ -44,23 +44,36 @@ extension ConfigChecker {
         // Where each prefix was first listed, for repeats: searched in order while the list is short (a
         // declaration lists a few), hashed once it is long (a zone may list hundreds).
         var seen: [PrefixKey: Int] = [:]
+        // The list index of each kept prefix, written out only once an entry has been left out (until
+        // then the two are the same, and a declaration's short list needs no array for it).
         var firstIndex: [Int] = []
+        var leftOut = false
+        func listIndex(_ k: Int) -> Int { leftOut ? firstIndex[k] : k }
+        func leaveOut() {
+            if !leftOut {
+                leftOut = true
+                firstIndex.reserveCapacity(items.count)
+                firstIndex.append(contentsOf: 0..<out.count)
+            }
+        }
         func earlier(_ key: PrefixKey) -> Int? {
             if out.count <= 16 {
-                for (k, q) in out.enumerated() where PrefixKey(q.value) == key { return firstIndex[k] }
+                for (k, q) in out.enumerated() where PrefixKey(q.value) == key { return listIndex(k) }
                 return nil
             }
-            if seen.isEmpty { for (k, q) in out.enumerated() { seen[PrefixKey(q.value)] = firstIndex[k] } }
+            if seen.isEmpty { for (k, q) in out.enumerated() { seen[PrefixKey(q.value)] = listIndex(k) } }
             return seen[key]
         }
         for (n, e) in items.enumerated() {
             let ep = p.index(n)
             guard let s = e.string else {
                 typeError(e, ep, expected: "a string like \"10.0.0.0/8\"")
+                leaveOut()
                 continue
             }
             guard let parsed = IPPrefix(s) else {
                 error(e.position, ep, "'\(s)' is not an IPv4 or IPv6 \(noun)")
+                leaveOut()
                 continue
             }
             let prefix = IPPrefix(address: parsed.address, length: parsed.length)
@@ -69,11 +82,12 @@ extension ConfigChecker {
             }
             if let first = earlier(PrefixKey(prefix)) {
                 warning(e.position, ep, "\(prefix) is listed twice (also \(p)[\(first)])")
+                leaveOut()
                 continue
             }
             if !seen.isEmpty { seen[PrefixKey(prefix)] = n }
             out.append(Located(value: prefix, position: e.position, path: ep))
-            firstIndex.append(n)
+            if leftOut { firstIndex.append(n) }
         }
         return out
     }
@@ -132,11 +146,21 @@ extension ConfigChecker {
         _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, hint: String = ""
     ) -> Located<String>? {
         guard let s = string(t, key, in: path, at: at, required: required, hint: hint) else { return nil }
-        if s.value.allSatisfy(\.isWhitespace) {
+        if ConfigChecker.isBlank(s.value) {
             error(s.position, s.path, "must not be empty")
             return nil
         }
         return s
+    }
+
+    /// Whether every character of `s` is whitespace. A byte below 0x80 that is not ASCII whitespace
+    /// starts a character of its own that is not whitespace, so most names are decided by their first
+    /// byte without walking their characters (every name and approval is asked this).
+    static func isBlank(_ s: String) -> Bool {
+        for b in s.utf8 {
+            if b < 0x80 && !(b == 0x20 || (0x09...0x0d).contains(b)) { return false }
+        }
+        return s.allSatisfy(\.isWhitespace)
     }
 
     mutating func tableOf(_ v: TOMLValue, path: ConfigPath, expected: String? = nil) -> TOMLTable? {

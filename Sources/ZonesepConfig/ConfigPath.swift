@@ -2,54 +2,63 @@
 /// when a diagnostic needs it: a prefecture's policy holds tens of thousands of values, and building the
 /// text of each one's path cost more than checking the values.
 ///
-/// The path is text already spelled plus up to four steps (keys and indices) not yet spelled; a fifth
-/// step spells the first four.
+/// The path is text already spelled plus the steps (keys and indices) not yet spelled, each a node
+/// pointing at the one before: extending a path allocates one node, and copying a path (every located
+/// value carries one) is one reference count, not a copy of each step's text.
 struct ConfigPath: CustomStringConvertible, ExpressibleByStringLiteral {
     enum Step {
         case key(String)
         case index(Int)
     }
 
-    private var spelled: String
-    private var steps: (Step?, Step?, Step?, Step?) = (nil, nil, nil, nil)
-    private var count = 0
+    private final class Node {
+        let parent: Node?
+        let step: Step
+
+        init(parent: Node?, step: Step) {
+            self.parent = parent
+            self.step = step
+        }
+    }
+
+    private let spelled: String
+    private let last: Node?
 
     /// A path already spelled in TOML (`zones`, `sensor.vxlan_ports`), or empty for the document itself.
     init(_ spelled: String) {
         self.spelled = spelled
+        last = nil
     }
 
     init(stringLiteral spelled: String) {
+        self.init(spelled)
+    }
+
+    private init(spelled: String, last: Node) {
         self.spelled = spelled
+        self.last = last
     }
 
     /// The path of `key` inside this one.
-    func key(_ key: String) -> ConfigPath { appending(.key(key)) }
+    func key(_ key: String) -> ConfigPath { ConfigPath(spelled: spelled, last: Node(parent: last, step: .key(key))) }
 
     /// The path of element `n` of the array at this path.
-    func index(_ n: Int) -> ConfigPath { appending(.index(n)) }
+    func index(_ n: Int) -> ConfigPath { ConfigPath(spelled: spelled, last: Node(parent: last, step: .index(n))) }
 
-    private func appending(_ step: Step) -> ConfigPath {
-        var p = count < 4 ? self : ConfigPath(description)
-        switch p.count {
-        case 0: p.steps.0 = step
-        case 1: p.steps.1 = step
-        case 2: p.steps.2 = step
-        default: p.steps.3 = step
-        }
-        p.count += 1
-        return p
-    }
-
-    var isEmpty: Bool { spelled.isEmpty && count == 0 }
+    var isEmpty: Bool { spelled.isEmpty && last == nil }
 
     var description: String {
+        var steps: [Step] = []
+        var node = last
+        while let n = node {
+            steps.append(n.step)
+            node = n.parent
+        }
         var out = spelled
-        for step in [steps.0, steps.1, steps.2, steps.3].prefix(count) {
+        for step in steps.reversed() {
             switch step {
-            case .key(let k)?: out += (out.isEmpty ? "" : ".") + tomlKeyText(k)
-            case .index(let n)?: out += "[\(n)]"
-            case nil: break
+            case .key(let k): out += (out.isEmpty ? "" : ".") + tomlKeyText(k)
+            case .index(let n): out += "[\(n)]"
             }
         }
         return out

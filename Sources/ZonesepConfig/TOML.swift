@@ -125,6 +125,47 @@ public struct TOMLDateTime: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        let d = date
+        let t = time
+        let off = offsetMinutes ?? 0
+        guard (0...9999).contains(d.year), (0...99).contains(d.month), (0...99).contains(d.day),
+            (0...99).contains(t.hour), (0...99).contains(t.minute), (0...99).contains(t.second), t.nanosecond == 0,
+            abs(off) < 100 * 60
+        else { return spelledPiecewise }
+        // Written in one go, as the date is: a large policy's expiries are mostly date-times like these.
+        let count = offsetMinutes == nil ? 19 : off == 0 ? 20 : 25
+        return String(unsafeUninitializedCapacity: count) { out in
+            func digits(_ value: Int, count: Int, endingAt last: Int) {
+                var v = value
+                for k in stride(from: last, to: last - count, by: -1) {
+                    out[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            digits(d.year, count: 4, endingAt: 3)
+            out[4] = UInt8(ascii: "-")
+            digits(d.month, count: 2, endingAt: 6)
+            out[7] = UInt8(ascii: "-")
+            digits(d.day, count: 2, endingAt: 9)
+            out[10] = UInt8(ascii: "T")
+            digits(t.hour, count: 2, endingAt: 12)
+            out[13] = UInt8(ascii: ":")
+            digits(t.minute, count: 2, endingAt: 15)
+            out[16] = UInt8(ascii: ":")
+            digits(t.second, count: 2, endingAt: 18)
+            if count == 20 { out[19] = UInt8(ascii: "Z") }
+            if count == 25 {
+                out[19] = off < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+                digits(abs(off) / 60, count: 2, endingAt: 21)
+                out[22] = UInt8(ascii: ":")
+                digits(abs(off) % 60, count: 2, endingAt: 24)
+            }
+            return count
+        }
+    }
+
+    /// The same text put together from its parts: for a fraction of a second and out-of-range fields.
+    var spelledPiecewise: String {
         var s = date.description + "T" + time.description
         if let off = offsetMinutes {
             if off == 0 {

@@ -119,6 +119,11 @@ public struct JSONBytes {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// A packet time as an RFC 3339 JSON string, or `null`.
+    public mutating func optionalTimestamp(_ micros: Int64?) {
+        if let micros { timestamp(micros) } else { raw("null") }
+    }
+
     /// VLAN ids as a JSON array of numbers.
     public mutating func integers(_ values: [UInt16]) {
         bytes.append(UInt8(ascii: "["))

@@ -17,7 +17,7 @@ final class ConfigPathTests: XCTestCase {
         XCTAssertFalse(ConfigPath("").key("a").isEmpty)
     }
 
-    /// Past four unspelled steps the path spells what it has and goes on: any depth reads the same.
+    /// Any depth of steps reads as the eager spelling would.
     func testAnyDepthMatchesTheEagerSpelling() {
         var lazy = ConfigPath("a")
         var eager = "a"
@@ -32,5 +32,36 @@ final class ConfigPathTests: XCTestCase {
             }
             XCTAssertEqual(lazy.description, eager, "after \(n + 1) steps")
         }
+    }
+
+    /// Paths sharing a parent keep their own steps: extending one never changes another.
+    func testBranchesFromOneParentStayApart() {
+        let parent = ConfigPath("exceptions").index(3)
+        let from = parent.key("from")
+        let to = parent.key("to")
+        let first = from.index(0)
+        let second = from.index(1)
+        XCTAssertEqual(parent.description, "exceptions[3]")
+        XCTAssertEqual(from.description, "exceptions[3].from")
+        XCTAssertEqual(to.description, "exceptions[3].to")
+        XCTAssertEqual(first.description, "exceptions[3].from[0]")
+        XCTAssertEqual(second.description, "exceptions[3].from[1]")
+        let spelled: ConfigPath = "sensor.vxlan_ports"
+        XCTAssertEqual(spelled.index(2).description, "sensor.vxlan_ports[2]")
+        XCTAssertEqual(spelled.description, "sensor.vxlan_ports")
+    }
+
+    /// The blank test's shortcut over ASCII bytes agrees with `Character.isWhitespace` on every ASCII
+    /// character, alone and around others.
+    func testBlankAgreesWithCharacterWhitespace() {
+        for b in UInt8(0)...UInt8(0x7f) {
+            let c = Character(Unicode.Scalar(b))
+            XCTAssertEqual(ConfigChecker.isBlank(String(c)), c.isWhitespace, "byte \(b)")
+            XCTAssertEqual(ConfigChecker.isBlank(" \u{3000}" + String(c)), c.isWhitespace, "byte \(b) after blanks")
+        }
+        XCTAssertTrue(ConfigChecker.isBlank(""))
+        XCTAssertTrue(ConfigChecker.isBlank("\u{3000}\u{00a0} \r\n"))
+        XCTAssertFalse(ConfigChecker.isBlank("\u{3000}名"))
+        XCTAssertFalse(ConfigChecker.isBlank(" e\u{301}"))
     }
 }

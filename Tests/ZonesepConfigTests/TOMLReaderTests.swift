@@ -209,6 +209,33 @@ final class TOMLReaderTests: XCTestCase {
             .description, "0001-01-01T00:00:00-01:30")
     }
 
+    /// The date-time written in one go reads as the one put together from its parts, with and without
+    /// an offset, at the edges of each field and past them.
+    func testDateTimeSpellingMatchesThePiecewiseOne() {
+        let dates = [
+            TOMLDate(year: 0, month: 1, day: 1), TOMLDate(year: 2027, month: 12, day: 31),
+            TOMLDate(year: 9999, month: 9, day: 9), TOMLDate(year: 10000, month: 1, day: 1),
+        ]
+        let times = [
+            TOMLTime(hour: 0, minute: 0, second: 0), TOMLTime(hour: 23, minute: 59, second: 60),
+            TOMLTime(hour: 7, minute: 5, second: 3, nanosecond: 120_000_000), TOMLTime(hour: 100, minute: 0, second: 0),
+        ]
+        let offsets: [Int?] = [nil, 0, 540, -90, -1, 5999, 6000, -6000]
+        for d in dates {
+            for t in times {
+                for o in offsets {
+                    let dt = TOMLDateTime(date: d, time: t, offsetMinutes: o)
+                    XCTAssertEqual(dt.description, dt.spelledPiecewise, "\(d) \(t) \(String(describing: o))")
+                }
+            }
+        }
+        XCTAssertEqual(
+            TOMLDateTime(
+                date: TOMLDate(year: 2027, month: 9, day: 30), time: TOMLTime(hour: 23, minute: 59, second: 59),
+                offsetMinutes: 540
+            ).description, "2027-09-30T23:59:59+09:00")
+    }
+
     // MARK: Structure
 
     func testPositionsAreLineAndColumnInScalars() {

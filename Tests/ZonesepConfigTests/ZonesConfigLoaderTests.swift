@@ -371,6 +371,36 @@ final class ZonesConfigLoaderTests: XCTestCase {
         XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.0.0/16")])
     }
 
+    /// A repeat names the list index of the first listing, counted in the file's list even after
+    /// entries that were left out (not strings, not prefixes, earlier repeats), in short and long lists.
+    func testRepeatNamesTheFirstListIndexAfterLeftOutEntries() {
+        let r = loadBase(
+            "[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"no\", 7, \"10.40.0.0/16\", \"10.40.0.0/16\", "
+                + "\"10.41.0.0/16\", \"10.40.0.0/16\", \"10.41.0.0/16\"]\n")
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "zones.extra.networks[3]",
+            "10.40.0.0/16 is listed twice (also zones.extra.networks[2])")
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "zones.extra.networks[5]",
+            "10.40.0.0/16 is listed twice (also zones.extra.networks[2])")
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "zones.extra.networks[6]",
+            "10.41.0.0/16 is listed twice (also zones.extra.networks[4])")
+        let many = (0..<20).map { "\"10.4\($0 % 10).0.0/16\"" }
+        let long = loadBase(
+            "[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"x\", " + many.joined(separator: ", ") + "]\n")
+        for k in 11...20 {
+            assertDiagnostic(
+                long, .warning, line: 12, keyPath: "zones.extra.networks[\(k)]",
+                "10.4\((k - 1) % 10).0.0/16 is listed twice (also zones.extra.networks[\(k - 10)])")
+        }
+        let clean = loadBase(
+            "[zones.extra]\nkind = \"lgwan\"\nnetworks = [" + many.joined(separator: ", ") + "]\n")
+        assertDiagnostic(
+            clean, .warning, line: 12, keyPath: "zones.extra.networks[19]",
+            "10.49.0.0/16 is listed twice (also zones.extra.networks[9])")
+    }
+
     func testReservedZoneIds() {
         for id in ["external", "unzoned", "local", "External"] {
             let r = loadBase("[zones.\(id)]\nkind = \"lgwan\"\nnetworks = [\"10.40.0.0/16\"]\n")

@@ -11,6 +11,10 @@ struct AddressSpace {
     /// policy asks this for tens of thousands of prefixes).
     private let zoneOf: [PrefixKey: Int]
     private let lengths: [Int]
+    /// The addresses some zone network holds, as sorted disjoint ranges: a prefix starting outside them
+    /// (an external address, as half of an exception's are) has no enclosing network, found by one
+    /// binary search instead of a lookup per length.
+    private let covered: [(first: UInt128, last: UInt128)]
 
     init(zones: [Zone], internal internalSpace: [IPPrefix]) {
         self.zones = zones
@@ -21,6 +25,26 @@ struct AddressSpace {
         for n in networks where zoneOf[PrefixKey(n.prefix)] == nil { zoneOf[PrefixKey(n.prefix)] = n.zone }
         self.zoneOf = zoneOf
         lengths = Set(networks.map(\.prefix.length)).sorted(by: >)
+        var covered: [(first: UInt128, last: UInt128)] = []
+        for n in networks {
+            if let end = covered.last?.last, n.prefix.first <= end {
+                covered[covered.count - 1].last = max(end, n.prefix.last)
+            } else {
+                covered.append((n.prefix.first, n.prefix.last))
+            }
+        }
+        self.covered = covered
+    }
+
+    /// Whether some zone network holds `address`.
+    private func isCovered(_ address: UInt128) -> Bool {
+        var lo = 0
+        var hi = covered.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if covered[mid].first <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && address <= covered[lo - 1].last
     }
 
     /// The networks strictly inside `p`.
@@ -38,6 +62,8 @@ struct AddressSpace {
 
     /// The zone of the most specific network holding all of `p`.
     private func enclosing(_ p: IPPrefix) -> Int? {
+        // A network holding all of p holds its first address.
+        guard isCovered(p.first) else { return nil }
         for length in lengths where length <= p.length {
             if let zone = zoneOf[PrefixKey(IPPrefix(address: p.address, length: length))] { return zone }
         }

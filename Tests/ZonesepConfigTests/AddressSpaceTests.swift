@@ -1,0 +1,45 @@
+import XCTest
+import ZonesepCore
+
+@testable import ZonesepConfig
+
+/// The zone an address falls in is that of the most specific network holding it, whatever shortcut the
+/// lookup takes: checked against a scan of every network for addresses inside, between, at the edges of
+/// and outside the networks, IPv4 and IPv6.
+final class AddressSpaceTests: XCTestCase {
+    private func p(_ s: String) -> IPPrefix { IPPrefix(s)! }
+
+    func testAHostFallsInTheMostSpecificNetworkHoldingIt() {
+        let zones = [
+            Zone(id: "my", kind: .mynumber, networks: [p("10.10.0.0/24"), p("10.10.2.0/23"), p("fd00:10::/48")]),
+            Zone(id: "lg", kind: .lgwan, networks: [p("10.0.0.0/8"), p("10.10.1.0/24"), p("fd00:20::/48")]),
+            Zone(
+                id: "net", kind: .internet, networks: [p("10.10.2.128/25"), p("192.0.2.0/24"), p("fd00:10:0:5::/64")]),
+        ]
+        let space = AddressSpace(zones: zones, internal: [p("10.0.0.0/8"), p("fd00::/8")])
+        let all = zones.enumerated().flatMap { z in z.element.networks.map { ($0, z.offset) } }
+        func expected(_ host: IPPrefix) -> Int? {
+            all.filter { $0.0.contains(host.address) }.max { $0.0.length < $1.0.length }?.1
+        }
+        var hosts = [
+            "10.10.0.0", "10.10.0.255", "10.10.1.0", "10.10.1.255", "10.10.2.0", "10.10.2.127", "10.10.2.128",
+            "10.10.3.255", "10.10.4.0", "9.255.255.255", "10.0.0.0", "10.255.255.255", "11.0.0.0", "192.0.2.1",
+            "192.0.3.0", "198.18.0.1", "0.0.0.0", "255.255.255.255", "fd00:10::1", "fd00:10:0:5::9",
+            "fd00:10:0:6::", "fd00:10:ffff:ffff:ffff:ffff:ffff:ffff", "fd00:11::", "fd00:20::", "fd00:1f:ffff::",
+            "::", "2001:db8::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ]
+        var x: UInt32 = 12345
+        for _ in 0..<500 {
+            x = x &* 1_103_515_245 &+ 12345
+            hosts.append("10.10.\((x >> 8) % 6).\((x >> 16) % 256)")
+        }
+        for h in hosts {
+            let host = p(h)
+            let want = expected(host)
+            XCTAssertEqual(space.reach(host).zones, want.map { [$0] } ?? [], h)
+            for kind in [ZoneKind.mynumber, .lgwan, .internet] {
+                XCTAssertEqual(space.reaches(host, kind: kind), want.map { zones[$0].kind == kind } ?? false, h)
+            }
+        }
+    }
+}

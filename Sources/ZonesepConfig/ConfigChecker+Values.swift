@@ -95,32 +95,34 @@ extension ConfigChecker {
     mutating func ports(
         _ t: TOMLTable, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool
     ) -> [PortSpec]? {
-        let p = join(path, key)
+        // The key paths are spelled only for a diagnostic: a policy lists ports in every declaration.
         guard let v = t[key] else {
             if required { error(at, path, "missing required key '\(key)' (like [\"tcp/443\"])") }
             return nil
         }
         guard let items = v.array else {
-            typeError(v, p, expected: "an array of ports like [\"tcp/443\", \"udp/53\"]")
+            typeError(v, join(path, key), expected: "an array of ports like [\"tcp/443\", \"udp/53\"]")
             return nil
         }
         if items.isEmpty {
-            error(v.position, p, "must list at least one port (tcp/N, udp/N, tcp/N-M, udp/N-M, icmp or any)")
+            error(
+                v.position, join(path, key), "must list at least one port (tcp/N, udp/N, tcp/N-M, udp/N-M, icmp or any)"
+            )
             return nil
         }
         var out: [PortSpec] = []
+        out.reserveCapacity(items.count)
         var ok = true
         for (n, e) in items.enumerated() {
-            let ep = p.index(n)
             guard let s = e.string else {
-                typeError(e, ep, expected: "a string like \"tcp/443\"")
+                typeError(e, join(path, key).index(n), expected: "a string like \"tcp/443\"")
                 ok = false
                 continue
             }
             switch PortSpec.parse(s) {
             case .success(let spec): out.append(spec)
             case .failure(let why):
-                error(e.position, ep, "'\(s)' is not a port: \(why.reason)")
+                error(e.position, join(path, key).index(n), "'\(s)' is not a port: \(why.reason)")
                 ok = false
             }
         }

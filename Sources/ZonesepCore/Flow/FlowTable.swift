@@ -9,6 +9,9 @@
 public final class FlowTable {
     public let capacity: Int
     public let timeouts: FlowTimeouts
+    /// The largest `--max-flows` (2^28 flows, 32 GiB of entries): entry ids are 32-bit, and past 2^62 the
+    /// index's doubling overflowed and never ended. The commands refuse more with a message.
+    public static let maximumCapacity = 1 << 28
     /// The entries, for a caller that reads and writes an entry in place by index (the flow-export table:
     /// the subscript's accessors, called across modules, allocate a coroutine frame per use). Only indices
     /// that `find` or `insert` returned are valid, until `remove`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZonesepCore
 import ZonesepOutput
 import ZonesepRuntime
 
@@ -42,6 +43,9 @@ extension Zonesep {
                 throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
             }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+            if maxFlows > FlowTable.maximumCapacity {
+                throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
+            }
             if statsInterval < 0 || statsInterval > 31_622_400 {
                 throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
             }

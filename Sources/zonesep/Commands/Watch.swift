@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZonesepCapture
+import ZonesepCore
 import ZonesepOutput
 import ZonesepRuntime
 
@@ -65,6 +66,9 @@ extension Zonesep {
             }
             if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
             if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
+            if maxFlows > FlowTable.maximumCapacity {
+                throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
+            }
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
                 throw ValidationError(e.description)
             }

@@ -145,6 +145,12 @@ public final class EvidenceWriter {
     var storedHead = 0
     /// The names in `stored`, so a new file can be checked against them without a scan.
     var storedNames: Set<String> = []
+    /// The names of the files this writer made that are still there (open or closed): another flow whose
+    /// file would have the same name (the same start and Community ID, as the same 5-tuple on two VLANs)
+    /// gets none, rather than two writers sharing one file, or a later one replacing a file whose hash
+    /// was already given, each vouching for bytes the other then overwrote. (An earlier run's file of the
+    /// same name is replaced.)
+    var namesThisRun: Set<String> = []
     var totalBytes: UInt64 = 0
     var opened: UInt64 = 0
     public private(set) var stats = Stats()
@@ -205,6 +211,11 @@ public final class EvidenceWriter {
             closed.append(c)
         }
         let path = directory + "/" + name
+        if namesThisRun.contains(name) {
+            lastOpenError = "\(path) was made for another flow of the same start and Community ID"
+            stats.notCreated &+= 1
+            return (false, closed)
+        }
         if storedNames.contains(name), let i = storedIndex(start: startMicros, name: name) {
             // The same flow replayed again into the same directory: its file is replaced. The old one is
             // unlinked first, so a run killed while writing the new one leaves only new packets behind,
@@ -252,6 +263,7 @@ public final class EvidenceWriter {
             order: opened)
         header.withUnsafeBytes { f.hasher.update($0) }
         files[serial] = f
+        namesThisRun.insert(name)
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
         return (true, closed)
@@ -410,11 +422,12 @@ public final class EvidenceWriter {
         guard let f = files.removeValue(forKey: serial) else { return nil }
         flush(f)
         // The size of the file this writer wrote (the descriptor's, not whatever the name leads to now).
-        // More than was written: the rest of an earlier run's file of the same name, or the part of a
-        // write that failed part-way and could not be cut back. Either is cut off.
+        // More than was written after a failed write: the part of it that got out and could not be cut
+        // back, cut off now. More without a failure: something else wrote to the file, which then gets
+        // no hash (an earlier run's file of the same name was unlinked at the open).
         var st = stat()
         var size = fstat(f.fd, &st) == 0 ? UInt64(st.st_size) : 0
-        if size > f.bytes && ftruncate(f.fd, off_t(f.bytes)) == 0 { size = f.bytes }
+        if f.error != nil && size > f.bytes && ftruncate(f.fd, off_t(f.bytes)) == 0 { size = f.bytes }
         if Glibc.close(f.fd) != 0 && f.error == nil {
             f.error = "write failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
@@ -503,6 +516,7 @@ public final class EvidenceWriter {
         storedNames.remove(oldest.name)
         let path = directory + "/" + oldest.name
         if unlink(path) == 0 || errno == ENOENT {
+            namesThisRun.remove(oldest.name)
             totalBytes -= min(totalBytes, oldest.size)
             stats.removed &+= 1
         } else {

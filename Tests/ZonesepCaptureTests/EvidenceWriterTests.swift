@@ -289,6 +289,54 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(again.bytesOnDisk, sizes)
     }
 
+    /// Two flows whose files would have the same name (the same start and Community ID: the same 5-tuple on
+    /// two VLANs) cannot share one file, at once or one after the other in a run: the second gets none and
+    /// says why, and the first is hashed as it lies on disk and stays so. Two writers of one file each
+    /// vouched for bytes the other then wrote over, and a later one replaced a file whose hash was given.
+    /// The next run (a replay into the same directory again) replaces it.
+    func testAnotherFlowOfAFilesNameGetsNoFileInTheSameRun() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        let file = name(t0, "same")
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertFalse(w.open(serial: 2, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(
+            w.lastOpenError?.contains("was made for another flow") == true, "\(w.lastOpenError ?? "nil")")
+        for n in 0..<3 as Range<UInt8> { write(w, 1, 1, n, at: t0 + Int64(n)) }
+        write(w, 2, 2, 0, at: t0 + 5)
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertNil(w.close(serial: 2, reason: .flowEnd))
+        XCTAssertEqual(c.packets, 3)
+        // Closed, it is not replaced later in the run either.
+        XCTAssertFalse(w.open(serial: 3, name: file, startMicros: t0, linkType: 1, now: t0 + 10).ok)
+        write(w, 3, 3, 0, at: t0 + 10)
+        XCTAssertNil(w.close(serial: 3, reason: .flowEnd))
+        XCTAssertEqual(c.sha256, try sha256sum(file))
+        XCTAssertEqual(try readBack(file).map(\.bytes), (0..<3 as Range<UInt8>).map { frame(1, $0) })
+        let next = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(next.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        write(next, 1, 4, 0, at: t0)
+        let again = try XCTUnwrap(next.close(serial: 1, reason: .flowEnd))
+        XCTAssertEqual(again.sha256, try sha256sum(file))
+        XCTAssertEqual(try readBack(file).map(\.bytes), [frame(4, 0)])
+    }
+
+    /// Bytes in the file that this writer did not write (another process writing to it) are not cut off
+    /// and hashed away: the file closes with an error and no hash.
+    func testBytesWrittenByAnotherMeanNoHash() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        let file = name(t0, "shared")
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        write(w, 1, 1, 0, at: t0)
+        let other = open(dir + "/" + file, O_WRONLY | O_APPEND)
+        XCTAssertGreaterThanOrEqual(other, 0)
+        XCTAssertEqual(
+            [UInt8](repeating: 0xee, count: 500).withUnsafeBytes { Glibc.write(other, $0.baseAddress, 500) }, 500)
+        Glibc.close(other)
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertNil(c.sha256)
+        XCTAssertTrue(c.error?.contains("the file holds") == true, "\(c.error ?? "nil")")
+    }
+
     func testNamesCarryTheFlowStart() {
         XCTAssertEqual(EvidenceWriter.startMicros(ofName: "20261120T000000.000000Z_x.pcap"), t0)
         XCTAssertEqual(

@@ -21,8 +21,10 @@ public final class FlowFileSink: EventSink {
         var serial: UInt64
     }
     private let state: Mutex<State>
-    /// The renderer of the map in force (remade when a reload swaps it), shared by the sessions.
-    private let format = Mutex<(epoch: Int, format: FlowRecordFormat?)>((-1, nil))
+    /// The renderer of the map of the last batch (remade when a batch comes with another), shared by the
+    /// sessions. Known by the map itself, not the batch's epoch: workers count their reloads apart (one
+    /// that missed one of two quick reloads numbers the second as another's first).
+    private let format = Mutex<FlowRecordFormat?>(nil)
 
     public init(path: String, rotation: AlertFile.Rotation) throws(AlertFileError) {
         let file = try AlertFile(path: path, rotation: rotation)
@@ -69,7 +71,7 @@ public final class FlowFileSink: EventSink {
             }
         }
         guard endedCount > 0 else { return }
-        let f = format(policy: batch.policy, epoch: batch.policyEpoch)
+        let f = format(policy: batch.policy)
         // Every record of the batch rendered into one buffer, outside the lock; written under it, so watch's
         // sessions never interleave within a line.
         var lines = LineBatch(capacity: endedCount * 640)
@@ -90,11 +92,11 @@ public final class FlowFileSink: EventSink {
         }
     }
 
-    private func format(policy: Policy, epoch: Int) -> FlowRecordFormat {
+    private func format(policy: Policy) -> FlowRecordFormat {
         format.withLock { c in
-            if c.epoch == epoch, let f = c.format { return f }
+            if let f = c, f.policy === policy { return f }
             let f = FlowRecordFormat(policy: policy)
-            c = (epoch, f)
+            c = f
             return f
         }
     }

@@ -216,22 +216,33 @@ public final class EvidenceWriter {
             stats.notCreated &+= 1
             return (false, closed)
         }
+        // The same flow replayed again into the same directory: its file is replaced. It leaves the budget
+        // while the new one is weighed, and comes back if the new one is refused.
+        var replaced: Stored?
         if storedNames.contains(name), let i = storedIndex(start: startMicros, name: name) {
-            // The same flow replayed again into the same directory: its file is replaced. The old one is
-            // unlinked first, so a run killed while writing the new one leaves only new packets behind,
-            // never new packets followed by the old file's tail (which would pass for one file).
+            replaced = stored[i]
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
             storedNames.remove(name)
-            unlink(path)
         }
-        lastOpenError = nil
-        guard roomForAFile(now: now) else { return (false, closed) }
-        guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return (false, closed) }
-        guard let header = header(linkType: linkType) else {
-            totalBytes -= EvidenceWriter.fileHeaderBytes
+        let refused = { [self] in
+            if let r = replaced {
+                totalBytes += r.size
+                insertStored(r)
+            }
             return (false, closed)
         }
+        lastOpenError = nil
+        guard roomForAFile(now: now) else { return refused() }
+        guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return refused() }
+        guard let header = header(linkType: linkType) else {
+            totalBytes -= EvidenceWriter.fileHeaderBytes
+            return refused()
+        }
+        // The old file is unlinked before the new one is made, so a run killed while writing the new one
+        // leaves only new packets behind, never new packets followed by the old file's tail (which would
+        // pass for one file).
+        if replaced != nil { unlink(path) }
         // Created as libpcap's pcap_dump_open makes it (fopen "wb"). An earlier run's file of that name was
         // unlinked above rather than truncated here: truncating a file to 0 bytes makes ext4 force a
         // write-back at its close (auto_da_alloc), which was most of the kernel time of a replay into the

@@ -337,6 +337,26 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertTrue(c.error?.contains("the file holds") == true, "\(c.error ?? "nil")")
     }
 
+    /// A replacement refused by the limits (here the file limit, every file recent) leaves the earlier
+    /// run's file as it was, on disk and in the budget: it is removed only once the new one is made.
+    func testARefusedReplacementKeepsTheEarlierFile() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let earlier = name(t0, "earlier")
+        let other = name(t0 + 1, "other")
+        let old = Data(repeating: 0xa5, count: 1_000)
+        try old.write(to: URL(fileURLWithPath: dir + "/" + earlier))
+        try Data(repeating: 0x5a, count: 10).write(to: URL(fileURLWithPath: dir + "/" + other))
+        var limits = EvidenceWriter.Limits(perFlowPackets: 100, maxBytes: 0)
+        limits.maxFiles = 1
+        let w = try EvidenceWriter(directory: dir, limits: limits)
+        XCTAssertFalse(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertEqual(w.stats.skippedFiles, 1)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + earlier)), old)
+        XCTAssertEqual(w.bytesOnDisk, 1_010, "still counted")
+        XCTAssertFalse(w.open(serial: 2, name: earlier, startMicros: t0, linkType: 1, now: t0).ok, "and again")
+        XCTAssertEqual(w.bytesOnDisk, 1_010)
+    }
+
     func testNamesCarryTheFlowStart() {
         XCTAssertEqual(EvidenceWriter.startMicros(ofName: "20261120T000000.000000Z_x.pcap"), t0)
         XCTAssertEqual(

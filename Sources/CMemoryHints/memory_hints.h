@@ -26,7 +26,9 @@ static inline void *zonesep_map_zeroed(size_t length) {
     length = (length + 4095) & ~(size_t)4095;
     if (length == 0) length = 4096;
     size_t span = length >= huge ? length + huge : length;
-    void *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // MAP_NORESERVE: a table is sized for its cap but filled only as flows come; charging the whole cap
+    // against the kernel's overcommit limit at the start refused a --max-flows the machine could hold.
+    void *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return NULL;
     if (length < huge) return p;
     uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);

@@ -27,4 +27,24 @@ final class MaxFlowsOptionTests: XCTestCase {
             }
         }
     }
+
+    /// The largest cap allowed is a table mapped for it but filled only as flows come: a replay with it runs
+    /// (it trapped in the table's mmap, the whole cap charged against the overcommit limit) or, where the
+    /// system refuses that much address space, is refused with a message, never a trap.
+    func testTheLargestCapRunsOrIsRefusedWithAMessage() throws {
+        let zonesep = try Harness.zonesep()
+        let root = try Harness.repositoryRoot()
+        let config = root.appendingPathComponent("zones.conf").path
+        let capture = root.appendingPathComponent("captures/span-0015.pcap").path
+        let outcome = try Harness.run(
+            zonesep, ["replay", "--config", config, "--max-flows", "268435456", capture], timeout: 60)
+        XCTAssertFalse(outcome.timedOut)
+        XCTAssertTrue(outcome.exitedNormally, outcome.brief)
+        if outcome.status == 2 {
+            XCTAssertTrue(outcome.stderrText.contains("mmap failed"), outcome.brief)
+        } else {
+            XCTAssertEqual(outcome.status, 1, "span-0015 holds violations: \(outcome.brief)")
+            XCTAssertTrue(outcome.stderrText.isEmpty || !outcome.stderrText.contains("Fatal"), outcome.brief)
+        }
+    }
 }

@@ -59,6 +59,21 @@ public final class FlowTable {
     /// The shortest idle timeout of any flow.
     let shortestTimeout: Int64
 
+    /// The address space a table of `capacity` flows maps at its largest (entries and the fully grown
+    /// index), in bytes.
+    public static func mappedBytes(capacity: Int) -> (entries: Int, index: Int) {
+        let cap = min(max(capacity, 1), maximumCapacity)
+        var slotCount = 16
+        while slotCount < cap * 2 { slotCount <<= 1 }
+        return (cap * MemoryLayout<FlowEntry>.stride, slotCount * MemoryLayout<UInt64>.stride)
+    }
+
+    /// Whether `tables` tables of `capacity` flows can be mapped now (see `mappedBytes`).
+    public static func canMap(capacity: Int, tables: Int = 1) -> Bool {
+        let (entries, index) = mappedBytes(capacity: capacity)
+        return ZeroedMemory.canMap(Array(repeating: [entries, index], count: max(1, tables)).flatMap { $0 })
+    }
+
     public init(capacity: Int, timeouts: FlowTimeouts = FlowTimeouts()) {
         let cap = max(capacity, 1)
         self.capacity = cap

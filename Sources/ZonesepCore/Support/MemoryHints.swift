@@ -26,6 +26,18 @@ enum ZeroedMemory {
         return raw.bindMemory(to: T.self, capacity: max(1, count))
     }
 
+    /// Whether regions of these sizes can be mapped now (each mapped and given back): a command asks before
+    /// it builds a table, so that a cap the system refuses is a message, not a trap in `allocate`.
+    static func canMap(_ sizes: [Int]) -> Bool {
+        var mapped: [(UnsafeMutableRawPointer, Int)] = []
+        defer { for (p, n) in mapped { zonesep_unmap(p, n) } }
+        for n in sizes {
+            guard let p = zonesep_map_zeroed(max(1, n)) else { return false }
+            mapped.append((p, max(1, n)))
+        }
+        return true
+    }
+
     static func free<T>(_ p: UnsafeMutablePointer<T>, count: Int) {
         zonesep_unmap(UnsafeMutableRawPointer(p), max(1, count) * MemoryLayout<T>.stride)
     }

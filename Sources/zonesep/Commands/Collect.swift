@@ -43,9 +43,7 @@ extension Zonesep {
                 throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
             }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
-            if maxFlows > FlowTable.maximumCapacity {
-                throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
-            }
+            try MaxFlowsCheck.validate(maxFlows)
             if statsInterval < 0 || statsInterval > 31_622_400 {
                 throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
             }

@@ -36,9 +36,7 @@ extension Zonesep {
         func validate() throws {
             if inputs.isEmpty { throw ValidationError("name at least one capture file or directory") }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
-            if maxFlows > FlowTable.maximumCapacity {
-                throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
-            }
+            try MaxFlowsCheck.validate(maxFlows)
         }
 
         func run() throws {

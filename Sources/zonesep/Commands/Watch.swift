@@ -66,9 +66,7 @@ extension Zonesep {
             }
             if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
             if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
-            if maxFlows > FlowTable.maximumCapacity {
-                throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
-            }
+            try MaxFlowsCheck.validate(maxFlows, tables: workers)
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
                 throw ValidationError(e.description)
             }

@@ -87,23 +87,6 @@ public struct JSONBytes {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// `,"proto":…,"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…`: the five fields every flow-shaped
-    /// record (alert, flow record, the summary's violations) carries in this order; ports `null` for ICMP.
-    public mutating func fiveTuple(
-        proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?
-    ) {
-        raw(",\"proto\":\"")
-        ProtocolName.append(proto, to: &bytes)
-        raw("\",\"src_ip\":")
-        address(src)
-        raw(",\"src_port\":")
-        integer(srcPort)
-        raw(",\"dest_ip\":")
-        address(dest)
-        raw(",\"dest_port\":")
-        integer(destPort)
-    }
-
     /// A MAC address as a JSON string, or `null`.
     public mutating func mac(_ m: MACAddress?) {
         guard let m else { return raw("null") }

@@ -207,6 +207,21 @@ struct RecordWriter {
         p += 29
     }
 
+    /// `,"proto":…,"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…`: the five fields every flow-shaped
+    /// record (alert, flow record, the summary's violations) carries in this order; ports `null` for ICMP.
+    mutating func fiveTuple(proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?) {
+        literal(",\"proto\":\"")
+        protocolName(proto)
+        literal("\",\"src_ip\":")
+        address(src)
+        literal(",\"src_port\":")
+        integer(srcPort)
+        literal(",\"dest_ip\":")
+        address(dest)
+        literal(",\"dest_port\":")
+        integer(destPort)
+    }
+
     /// An address as a JSON string, its quotes included: `IPAddress.description`'s text (dotted quad;
     /// RFC 5952 for IPv6, lower case, the longest run of two or more zero groups compressed, the first
     /// of equal runs).
@@ -257,23 +272,8 @@ struct RecordWriter {
         withUnsafeMutableBytes(of: &groups) { g in
             let g16 = g.bindMemory(to: UInt16.self)
             for i in 0..<8 { g16[i] = UInt16(truncatingIfNeeded: raw >> UInt128((7 - i) * 16)) }
-            var bestStart = -1
-            var bestLen = 0
+            let (bestStart, bestLen) = IPAddress.zeroRunToCompress { g16[$0] }
             var i = 0
-            while i < 8 {
-                if g16[i] == 0 {
-                    var j = i
-                    while j < 8 && g16[j] == 0 { j += 1 }
-                    if j - i > bestLen && j - i >= 2 {
-                        bestStart = i
-                        bestLen = j - i
-                    }
-                    i = j
-                } else {
-                    i += 1
-                }
-            }
-            i = 0
             while i < 8 {
                 if i == bestStart {
                     p[0] = UInt8(ascii: ":")

@@ -92,13 +92,27 @@ extension IPAddress: CustomStringConvertible {
         }
         var groups: [UInt16] = []
         for i in (0..<8).reversed() { groups.append(UInt16(truncatingIfNeeded: rawValue >> (UInt128(i) * 16))) }
+        let (bestStart, bestLen) = IPAddress.zeroRunToCompress { groups[$0] }
+        func hex(_ g: UInt16) -> String { String(g, radix: 16) }
+        if bestStart < 0 { return groups.map(hex).joined(separator: ":") }
+        let head = groups[..<bestStart].map(hex).joined(separator: ":")
+        let tail = groups[(bestStart + bestLen)...].map(hex).joined(separator: ":")
+        return head + "::" + tail
+    }
+}
+
+extension IPAddress {
+    /// The run of zero groups an IPv6 address writes as `::` (RFC 5952): the longest of two or more, the
+    /// first of equal ones; start -1 when there is none. `group(i)` is the i-th of the eight 16-bit groups.
+    @inlinable
+    public static func zeroRunToCompress(_ group: (Int) -> UInt16) -> (start: Int, length: Int) {
         var bestStart = -1
         var bestLen = 0
         var i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
+                while j < 8 && group(j) == 0 { j += 1 }
                 if j - i > bestLen && j - i >= 2 {
                     bestStart = i
                     bestLen = j - i
@@ -108,10 +122,6 @@ extension IPAddress: CustomStringConvertible {
                 i += 1
             }
         }
-        func hex(_ g: UInt16) -> String { String(g, radix: 16) }
-        if bestStart < 0 { return groups.map(hex).joined(separator: ":") }
-        let head = groups[..<bestStart].map(hex).joined(separator: ":")
-        let tail = groups[(bestStart + bestLen)...].map(hex).joined(separator: ":")
-        return head + "::" + tail
+        return (bestStart, bestLen)
     }
 }

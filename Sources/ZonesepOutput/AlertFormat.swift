@@ -155,17 +155,10 @@ public struct AlertFormat: Sendable {
                 w.integer(UInt64(v))
             }
         } else {
-            if a.vlanCount >= 1 { w.integer(UInt64(a.vlanOuter)) }
-            if a.vlanCount >= 2 {
-                w.byte(UInt8(ascii: ","))
-                w.integer(UInt64(a.vlanInner))
-            }
+            w.vlanPair(count: Int(a.vlanCount), outer: UInt64(a.vlanOuter), inner: UInt64(a.vlanInner))
         }
         w.byte(UInt8(ascii: "]"))
-        if !a.tunnels.isEmpty {
-            w.literal(",\"tunnel\":")
-            w.bytes(Array(AlertFormat.tunnelJSON(a.tunnels).utf8))
-        }
+        w.tunnels(a.tunnels)
         w.literal(",\"src_mac\":")
         w.mac(a.srcMAC)
         w.literal(",\"dest_mac\":")

@@ -207,6 +207,22 @@ struct RecordWriter {
         p += 29
     }
 
+    /// The VLAN ids a flow key keeps, outermost first: `count` is 0, 1 or 2 (the outermost and the innermost).
+    mutating func vlanPair(count: Int, outer: UInt64, inner: UInt64) {
+        if count >= 1 { integer(outer) }
+        if count >= 2 {
+            byte(UInt8(ascii: ","))
+            integer(inner)
+        }
+    }
+
+    /// `,"tunnel":[…]` (see `AlertFormat.tunnelJSON`), nothing when the flow was seen bare.
+    mutating func tunnels(_ layers: [TunnelLayer]) {
+        guard !layers.isEmpty else { return }
+        literal(",\"tunnel\":")
+        bytes(Array(AlertFormat.tunnelJSON(layers).utf8))
+    }
+
     /// `,"proto":…,"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…`: the five fields every flow-shaped
     /// record (alert, flow record, the summary's violations) carries in this order; ports `null` for ICMP.
     mutating func fiveTuple(proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?) {

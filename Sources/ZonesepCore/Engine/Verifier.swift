@@ -465,16 +465,12 @@ public final class Verifier {
         if startsAnew(i, proto: proto, tcpFlags: flags, now: now) { return false }
         state.pointee.counters.ipPackets &+= 1
         let fromA = lane.pointee.fromA
-        let e = flows.entries + i
-        count(e, now: now, fromA: fromA, wireLength: wireLength)
-        addPacket(
-            from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
-            bytes: wireLength)
-        if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
         // A common frame is Ethernet: its source MAC is bytes 6-11 of its Ethernet header (the innermost one
         // inside a tunnel, as the general way reads it; in the cache by now).
         let mac = frame.loadUnaligned(fromByteOffset: Int(lane.pointee.commonAt) &+ 5, as: UInt64.self)
-        noteSender(e, fromA: fromA, mac: UInt64(bigEndian: mac) >> 16, now: now)
+        countCommonFrame(
+            flows.entries + i, fromA: fromA, proto: proto, tcpFlags: flags, senderMAC: UInt64(bigEndian: mac) >> 16,
+            now: now, wireLength: wireLength)
         return true
     }
 
@@ -496,9 +492,9 @@ public final class Verifier {
             && state.pointee.closed.absorbs(key, hash: hash, now: now)
         {
             state.pointee.counters.packetsAfterClose &+= 1
-            let map = _policy.zoneMap
-            let (a, b) = (map.lookup(key.addressA), map.lookup(key.addressB))
-            addPacket(from: fromA ? a : b, to: fromA ? b : a, bytes: wireLength)
+            countStrayIPPacket(
+                from: fromA ? key.addressA : key.addressB, to: fromA ? key.addressB : key.addressA,
+                wireLength: wireLength)
             return false
         }
         // The (innermost) Ethernet header: destination MAC, then source MAC.
@@ -512,14 +508,25 @@ public final class Verifier {
             dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0, quoted: false)
         let raised = startFlow(i, now: now, fromA: fromA, first: first)
         if raised { state.pointee.alertIndex = i }
-        let e = flows.entries + i
+        countCommonFrame(
+            flows.entries + i, fromA: fromA, proto: proto, tcpFlags: flags, senderMAC: src, now: now,
+            wireLength: wireLength)
+        return raised
+    }
+
+    /// What a common frame does to its flow `e` (known or just started): its counts, the matrix, the TCP
+    /// state and the host table's note of its sender. One body for the fast lane and the new-flow lane.
+    @inline(__always)
+    private func countCommonFrame(
+        _ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, proto: UInt8, tcpFlags flags: UInt8, senderMAC: UInt64,
+        now: Int64, wireLength: Int
+    ) {
         count(e, now: now, fromA: fromA, wireLength: wireLength)
         addPacket(
             from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
             bytes: wireLength)
         if proto == IPProtocolNumber.tcp { applyTCPFlags(e, flags, fromA: fromA) }
-        noteSender(e, fromA: fromA, mac: src, now: now)
-        return raised
+        noteSender(e, fromA: fromA, mac: senderMAC, now: now)
     }
 
     /// The host table hears of a packet's sender (its MAC, its address in flow entry `e`, the flow's
@@ -911,8 +918,13 @@ public final class Verifier {
 
     /// An IP packet that joined no flow (malformed transport, orphan fragment) still counts in the matrix.
     func countStrayIPPacket(_ wireLength: Int) {
+        countStrayIPPacket(from: packet.src, to: packet.dst, wireLength: wireLength)
+    }
+
+    /// The matrix's count of a packet from `src` to `dst` that belongs to no flow.
+    func countStrayIPPacket(from src: IPAddress, to dst: IPAddress, wireLength: Int) {
         let map = _policy.zoneMap
-        addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)
+        addPacket(from: map.lookup(src), to: map.lookup(dst), bytes: wireLength)
     }
     /// A flow leaves the table: an event, when the sink wants it. A closed TCP connection is remembered, so
     /// that its late packets start no new flow.

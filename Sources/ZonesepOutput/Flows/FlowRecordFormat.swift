@@ -49,16 +49,9 @@ public struct FlowRecordFormat: Sendable {
         w.literal(",\"initiator\":")
         ZoneTexts.writeName(texts.initiatorJSON, e.method.rawValue, e.method.name, to: &w)
         w.literal(",\"vlan\":[")
-        if vlanCount >= 1 { w.integer(UInt64(k.vlans >> 12 & 0xfff)) }
-        if vlanCount >= 2 {
-            w.byte(UInt8(ascii: ","))
-            w.integer(UInt64(k.vlans & 0xfff))
-        }
+        w.vlanPair(count: vlanCount, outer: UInt64(k.vlans >> 12 & 0xfff), inner: UInt64(k.vlans & 0xfff))
         w.byte(UInt8(ascii: "]"))
-        if !tunnels.isEmpty {
-            w.literal(",\"tunnel\":")
-            w.bytes(Array(AlertFormat.tunnelJSON(tunnels).utf8))
-        }
+        w.tunnels(tunnels)
         w.literal(",\"src_mac\":")
         w.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB) : nil)
         w.literal(",\"dest_mac\":")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import ZonesepCore
 
 /// The capture files named on a command line, expanded and put in replay order.
 public enum CaptureSet {
@@ -18,23 +19,22 @@ public enum CaptureSet {
         var problems: [Problem] = []
         let fm = FileManager.default
         for arg in arguments {
-            var isDir: ObjCBool = false
+            var isDir = false
             guard fm.fileExists(atPath: arg, isDirectory: &isDir) else {
                 problems.append(Problem(path: arg, reason: "no such file or directory"))
                 continue
             }
-            if !isDir.boolValue {
+            if !isDir {
                 files.append(arg)
                 continue
             }
-            guard let walker = fm.enumerator(atPath: arg) else {
+            guard let walked = try? fm.subpathsOfDirectory(atPath: arg) else {
                 problems.append(Problem(path: arg, reason: "directory cannot be read"))
                 continue
             }
             var found: [String] = []
-            while let rel = walker.nextObject() as? String {
-                let ext = (rel as NSString).pathExtension.lowercased()
-                if captureExtensions.contains(ext) { found.append((arg as NSString).appendingPathComponent(rel)) }
+            for rel in walked where captureExtensions.contains(PathText.pathExtension(rel).lowercased()) {
+                found.append(PathText.appending(rel, to: arg))
             }
             if found.isEmpty { problems.append(Problem(path: arg, reason: "directory holds no capture files")) }
             files += found.sorted()

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ZonesepCore
 
 /// Reads zones.conf (DESIGN.md, "zones.conf") into a `PolicyConfig`, reporting every problem it finds.
@@ -41,11 +41,11 @@ public enum ZonesConfigLoader {
                 config: nil, diagnostics: [ConfigDiagnostic(severity: .error, fileName: path, message: message)])
         }
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return failure("cannot read the configuration: no such file")
         }
-        if isDirectory.boolValue { return failure("cannot read the configuration: it is a directory") }
+        if isDirectory { return failure("cannot read the configuration: it is a directory") }
         guard fm.isReadableFile(atPath: path), let data = fm.contents(atPath: path) else {
             return failure("cannot read the configuration: permission denied or I/O error")
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ZonesepCore
 import ZonesepOutput
 
@@ -11,12 +11,8 @@ public enum SavedRun {
         throws(ReportError) -> AuditReport
     {
         let data: Data
-        do {
-            data =
-                path == "-"
-                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ReportError("\(path): cannot be read: \(error.localizedDescription)")
+        do { data = Data(path == "-" ? try WholeFile.read(fd: 0) : try WholeFile.read(path: path)) } catch {
+            throw ReportError("\(path): cannot be read: \(error)")
         }
         return try parse(data, name: path == "-" ? "<stdin>" : path, policy: policy, provenance: provenance)
     }

@@ -8,6 +8,7 @@ extension Zonesep {
     /// `zonesep check`: validate zones.conf and show the zone map it describes.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate zones.conf and print a summary of the zone map.",
             discussion: "Every problem is reported with the file, line and key. Exits non-zero on errors.")
 

@@ -7,6 +7,7 @@ extension Zonesep {
     /// `zonesep collect`: flow exports (IPFIX, NetFlow v9 and v5, sFlow) judged like captured packets.
     struct Collect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "collect",
             abstract: "Receive IPFIX, NetFlow v9/v5 and sFlow exports and alert on every flow that breaks the policy.",
             discussion: """
                 Each --listen is a UDP address (udp://0.0.0.0:4739, udp://[::]:2055); the protocol of each \

@@ -8,6 +8,7 @@ extension Zonesep {
     /// `zonesep replay`: verify capture files against the policy, as an audit does.
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Replay pcap/pcapng files and report every flow that breaks the separation policy.",
             discussion: """
                 Files are read in the order of their first packet, and files whose packets overlap in time are \

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ZonesepCore
 import ZonesepOutput
 import ZonesepRuntime
@@ -10,6 +10,7 @@ extension Zonesep {
     /// writes, for a run made earlier or elsewhere.
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Write the audit report of a saved run (the JSON Lines of `replay --output json`).",
             discussion: """
                 Give the zones.conf the run was made with: the report shows its zone map and digest. \

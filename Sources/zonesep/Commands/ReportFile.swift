@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ZonesepCapture
+import ZonesepCore
 import ZonesepCrypto
 import ZonesepOutput
 import ZonesepSavedRun
@@ -15,18 +16,9 @@ enum ReportFile {
 
     /// SHA-256 of a file, read in 64 KiB pieces.
     static func sha256(ofFile path: String) throws(ReportError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReportError("\(path): cannot be read to compute its SHA-256")
-        }
-        defer { try? handle.close() }
         var hasher = SHA256()
-        while true {
-            let chunk: Data?
-            do { chunk = try handle.read(upToCount: 1 << 16) } catch {
-                throw ReportError("\(path): read error while computing its SHA-256: \(error.localizedDescription)")
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            chunk.withUnsafeBytes { hasher.update($0) }
+        do { try WholeFile.forEachPiece(path: path) { hasher.update($0) } } catch {
+            throw ReportError("\(path): cannot be read to compute its SHA-256: \(error)")
         }
         return SHA256.hex(hasher.finalize())
     }
@@ -34,13 +26,13 @@ enum ReportFile {
     /// The directory must exist and be writable, and the path must not be a directory.
     static func checkWritable(_ path: String) throws {
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        var isDir = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir), isDir {
             throw ValidationError("report file \(path) is a directory")
         }
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         let parent = dir.isEmpty ? "." : dir
-        guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+        guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir else {
             throw ValidationError("report file \(path): directory \(parent) does not exist")
         }
         guard fm.isWritableFile(atPath: parent) else {
@@ -58,9 +50,9 @@ enum ReportFile {
             return
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try WholeFile.writeAtomically(Array(text.utf8), to: path)
         } catch {
-            throw ReportError("cannot write the report to \(path): \(error.localizedDescription)")
+            throw ReportError("cannot write the report to \(path): \(error)")
         }
     }
 }

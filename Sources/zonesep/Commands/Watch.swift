@@ -8,6 +8,7 @@ extension Zonesep {
     /// `zonesep watch`: the live sensor on a switch mirror (SPAN) port.
     struct Watch: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "watch",
             abstract: "Watch an interface (a switch mirror port) and alert on every flow that breaks the policy.",
             discussion: """
                 Alerts are written as replay writes them, as each flow's first packet is seen. SIGHUP reloads \

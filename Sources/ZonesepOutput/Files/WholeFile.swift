@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A file read or written whole through the system calls themselves: the report command's inputs and its
+/// output. A failure names the call and the system's reason, as the sinks' messages do.
+public enum WholeFile {
+    /// Why a file could not be read or written: the call that failed and the system's text for `errno`.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var call: String
+        public var reason: String
+        public var description: String { "\(call): \(reason)" }
+        init(_ call: String, _ code: Int32) {
+            self.call = call
+            reason = String(cString: strerror(code))
+        }
+    }
+
+    /// Every byte of the file at `path`.
+    public static func read(path: String) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure("open", errno) }
+        defer { close(fd) }
+        return try read(fd: fd)
+    }
+
+    /// Every byte left on `fd` (standard input: until its end).
+    public static func read(fd: Int32) throws(Failure) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure("read", errno)
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Calls `body` with each piece of the file at `path` in turn, 64 KiB at most (a digest of a file of
+    /// any size).
+    public static func forEachPiece(path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure("open", errno) }
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure("read", errno)
+            }
+            if n == 0 { return }
+            chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, flushed to disk, and renames it into place: a
+    /// reader sees the old file or the whole new one, never half of it.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure("open \(temporary)", errno) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let code = n < 0 ? errno : ENOSPC
+                close(fd)
+                unlink(temporary)
+                throw Failure("write \(temporary)", code)
+            }
+            written += n
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw Failure("fsync \(temporary)", code)
+        }
+        if close(fd) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw Failure("close \(temporary)", code)
+        }
+        if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw Failure("rename \(temporary) to \(path)", code)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+
+@testable import ZonesepCapture
+
+/// Expanding the command line's capture arguments: directories walked recursively for capture files only,
+/// sorted by path; files named explicitly kept whatever their name; what cannot be used said.
+final class CaptureSetTests: XCTestCase {
+    private var root: String = ""
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "captureset-\(UUID().uuidString)"
+        let fm = FileManager.default
+        for dir in ["caps/b", "caps/a/deeper", "empty", "other"] {
+            try fm.createDirectory(atPath: root + "/" + dir, withIntermediateDirectories: true)
+        }
+        for file in [
+            "caps/z.pcap", "caps/b/two.PCAPNG", "caps/a/deeper/one.cap", "caps/a/notes.txt", "caps/a/.pcap",
+            "caps/a/x.dmp", "caps/b/y.ntar", "other/readme.md", "named.bin",
+        ] {
+            XCTAssertTrue(fm.createFile(atPath: root + "/" + file, contents: Data()))
+        }
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func testDirectoriesGiveTheirCaptureFilesSortedAndFilesStayAsNamed() {
+        let (files, problems) = CaptureSet.expand([root + "/caps", root + "/named.bin"])
+        XCTAssertEqual(
+            files,
+            [
+                root + "/caps/a/deeper/one.cap", root + "/caps/a/x.dmp", root + "/caps/b/two.PCAPNG",
+                root + "/caps/b/y.ntar", root + "/caps/z.pcap", root + "/named.bin",
+            ])
+        XCTAssertTrue(problems.isEmpty, "\(problems)")
+        // A trailing slash does not double the separator.
+        XCTAssertEqual(
+            CaptureSet.expand([root + "/caps/b/"]).files, [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
+    }
+
+    func testWhatCannotBeUsedIsSaid() {
+        let (files, problems) = CaptureSet.expand([root + "/missing.pcap", root + "/empty", root + "/other"])
+        XCTAssertEqual(files, [])
+        XCTAssertEqual(
+            problems.map(\.description),
+            [
+                root + "/missing.pcap: no such file or directory", root + "/empty: directory holds no capture files",
+                root + "/other: directory holds no capture files",
+            ])
+    }
+}

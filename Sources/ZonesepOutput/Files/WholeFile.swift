@@ -27,16 +27,8 @@ public enum WholeFile {
     /// Every byte left on `fd` (standard input: until its end).
     public static func read(fd: Int32) throws(Failure) -> [UInt8] {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure("read", errno)
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
+        try forEachPiece(fd: fd) { bytes.append(contentsOf: $0) }
+        return bytes
     }
 
     /// Calls `body` with each piece of the file at `path` in turn, 64 KiB at most (a digest of a file of
@@ -45,6 +37,11 @@ public enum WholeFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure("open", errno) }
         defer { close(fd) }
+        try forEachPiece(fd: fd, body)
+    }
+
+    /// The pieces left on `fd`, in order, until its end.
+    static func forEachPiece(fd: Int32, _ body: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

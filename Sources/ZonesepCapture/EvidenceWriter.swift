@@ -410,7 +410,10 @@ public final class EvidenceWriter {
                 wholePackets &+= 1
             }
         }
-        _ = ftruncate(f.fd, off_t(f.bytesOnDisk + UInt64(whole)))
+        var cut = ""
+        if ftruncate(f.fd, off_t(f.bytesOnDisk + UInt64(whole))) != 0 {
+            cut = "; ftruncate failed too: \(String(cString: strerror(errno))) (the file ends in part of a packet)"
+        }
         let lostPackets = f.pendingPackets - wholePackets
         let lostBytes = UInt64(f.pending.count - whole)
         f.packetsOnDisk &+= wholePackets
@@ -423,7 +426,7 @@ public final class EvidenceWriter {
         totalBytes -= min(totalBytes, lostBytes)
         f.pending = []
         f.pendingPackets = 0
-        f.error = "write failed after \(f.packets) packets: \(why)"
+        f.error = "write failed after \(f.packets) packets: \(why)\(cut)"
         outage("evidence \(directory)/\(f.name): \(why)")
     }
 
@@ -436,11 +439,25 @@ public final class EvidenceWriter {
         // More than was written after a failed write: the part of it that got out and could not be cut
         // back, cut off now. More without a failure: something else wrote to the file, which then gets
         // no hash (an earlier run's file of the same name was unlinked at the open).
+        // Each failing call is named: a file whose size could not be read, or that could not be cut back or
+        // closed, gets no hash, and the message says which step failed and why.
         var st = stat()
-        var size = fstat(f.fd, &st) == 0 ? UInt64(st.st_size) : 0
-        if f.error != nil && size > f.bytes && ftruncate(f.fd, off_t(f.bytes)) == 0 { size = f.bytes }
+        var size = f.bytes
+        if fstat(f.fd, &st) == 0 {
+            size = UInt64(st.st_size)
+        } else if f.error == nil {
+            f.error = "fstat failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+        }
+        if f.error != nil && size > f.bytes {
+            if ftruncate(f.fd, off_t(f.bytes)) == 0 {
+                size = f.bytes
+            } else {
+                let why = String(cString: strerror(errno))
+                f.error = (f.error ?? "") + "; ftruncate failed: \(why) (the file ends in part of a packet)"
+            }
+        }
         if Glibc.close(f.fd) != 0 && f.error == nil {
-            f.error = "write failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+            f.error = "close failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
         if f.error == nil && size != f.bytes {
             f.error = "the file holds \(size) bytes of the \(f.bytes) written"

@@ -87,7 +87,8 @@ final class EvidenceFullDiskTests: XCTestCase {
         }
         for c in incomplete {
             let error = try XCTUnwrap(c.error, c.file)
-            XCTAssertTrue(error.contains("No space left on device"), error)
+            // The failing call is named, with the system's reason and the packets the file keeps.
+            XCTAssertTrue(error.hasPrefix("write failed after \(c.packets) packets: No space left on device"), error)
             // What is left is the packets written whole, and it says how many.
             let back = readBack(dir + "/" + c.file)
             XCTAssertEqual(back?.packets.count ?? 0, Int(c.packets), c.file)

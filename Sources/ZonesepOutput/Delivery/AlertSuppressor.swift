@@ -75,12 +75,27 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         public var lastSeenMicros: Int64
         /// When the window closed: its end, or the end of the run if that came first.
         public var closedMicros: Int64
+
+        @usableFromInline
+        init(first: Subject, folded: UInt64, lastSeenMicros: Int64, closedMicros: Int64) {
+            self.first = first
+            self.folded = folded
+            self.lastSeenMicros = lastSeenMicros
+            self.closedMicros = closedMicros
+        }
     }
 
-    struct Window {
-        var first: Subject
-        var folded: UInt64 = 0
-        var lastSeen: Int64
+    @usableFromInline
+    struct Window: Sendable {
+        @usableFromInline var first: Subject
+        @usableFromInline var folded: UInt64 = 0
+        @usableFromInline var lastSeen: Int64
+
+        @usableFromInline
+        init(first: Subject, lastSeen: Int64) {
+            self.first = first
+            self.lastSeen = lastSeen
+        }
     }
 
     public let windowMicros: Int64
@@ -88,16 +103,18 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
     public let maxWindows: Int
     /// The default cap: 65,536 windows, about 40 MB (measured: 38 MB more resident with all of them open).
     public static var defaultMaxWindows: Int { 65_536 }
-    var open: [Key: Window] = [:]
+    @usableFromInline var open: [Key: Window] = [:]
     /// Updates of windows closed early to make room, waiting to be handed out by `nextClosed(by:)`.
-    var early: [Update] = []
+    @usableFromInline var early: [Update] = []
     /// Windows closed early to stay within `maxWindows`.
-    public private(set) var evicted: UInt64 = 0
+    @usableFromInline var _evicted: UInt64 = 0
+    public var evicted: UInt64 { _evicted }
     /// Keys by opening order, with the time each closes; an entry whose window was replaced is skipped.
-    var closing: [(key: Key, first: Int64)] = []
-    var closingHead = 0
+    @usableFromInline var closing: [(key: Key, first: Int64)] = []
+    @usableFromInline var closingHead = 0
     /// Alerts folded so far.
-    public private(set) var suppressed: UInt64 = 0
+    @usableFromInline var _suppressed: UInt64 = 0
+    public var suppressed: UInt64 { _suppressed }
 
     /// `windowMicros` of 0 (or less) folds nothing.
     public init(windowMicros: Int64, maxWindows: Int = AlertSuppressor.defaultMaxWindows) {
@@ -105,10 +122,12 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         self.maxWindows = max(1, maxWindows)
     }
 
+    @inlinable
     public var isEnabled: Bool { windowMicros > 0 }
 
     /// Folds `alert` into an open window for its key and returns true, or returns false: the caller
     /// writes it and then calls `opened` (unless something else, the rate limit, holds it back).
+    @inlinable
     public mutating func fold(_ alert: Subject) -> Bool {
         guard isEnabled else { return false }
         let key = alert.suppressionKey
@@ -118,12 +137,13 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         w.folded &+= 1
         w.lastSeen = max(w.lastSeen, alert.timestampMicros)
         open[key] = w
-        suppressed &+= 1
+        _suppressed &+= 1
         return true
     }
 
     /// Starts a window with `alert`, the one written. A window for the same key that had expired but was
     /// not yet collected is replaced; collect closed windows first with `nextClosed(by:)`.
+    @inlinable
     public mutating func opened(_ alert: Subject) {
         guard isEnabled else { return }
         let key = alert.suppressionKey
@@ -136,13 +156,14 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
 
     /// Closes the oldest open window at `now`, keeping its update (if it folded anything) for
     /// `nextClosed`; false when there is none.
+    @inlinable
     mutating func evictOldest(at now: Int64) -> Bool {
         while closingHead < closing.count {
             let (key, first) = closing[closingHead]
             closingHead += 1
             guard let w = open[key], w.first.timestampMicros == first else { continue }
             open[key] = nil
-            evicted &+= 1
+            _evicted &+= 1
             if w.folded > 0 {
                 early.append(
                     Update(
@@ -157,6 +178,7 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
 
     /// The next window whose end is at or before `now` and that folded something; nil when none is due.
     /// Windows that folded nothing close silently.
+    @inlinable
     public mutating func nextClosed(by now: Int64) -> Update? {
         if !early.isEmpty { return early.removeFirst() }
         while closingHead < closing.count {
@@ -175,6 +197,7 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
     }
 
     /// Closes every window at the end of a run (`now`: the last packet time), in the order they opened.
+    @inlinable
     public mutating func finish(at now: Int64) -> [Update] {
         var out = early
         early.removeAll()
@@ -196,9 +219,11 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
     }
 
     /// Windows still open.
+    @inlinable
     public var openWindows: Int { open.count }
 
     /// Drops the consumed front of `closing` now and then, so a long watch does not keep every key.
+    @inlinable
     mutating func compact() {
         if closingHead >= 4096 && closingHead * 2 >= closing.count {
             closing.removeFirst(closingHead)

@@ -73,9 +73,15 @@ public struct ReplaySummary: Sendable {
     }
 
     /// The `summary` JSON record.
-    public func json() -> String {
+    public func json() -> String { String(decoding: jsonBytes(), as: UTF8.self) }
+
+    /// The `summary` JSON record as its UTF-8 bytes, built in one buffer: after a scan it holds tens of
+    /// thousands of violations (megabytes), which go into it where they are written, with no `String`
+    /// made of them and no copy of the whole on its way to the output.
+    public func jsonBytes() -> [UInt8] {
         let map = policy.zoneMap
         var o = JSONObject()
+        o.bytes.reserveCapacity(16_384 + violations.count * 512 + declarations.count * 256)
         o.add("timestamp", counters.lastPacketMicros.map(Timestamp.rfc3339))
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
@@ -130,7 +136,8 @@ public struct ReplaySummary: Sendable {
         m.addRaw("packets", JSONObject.array(packetCells))
         m.addRaw("flows", JSONObject.array(flowCells))
         o.addRaw("matrix", m.json)
-        o.addRaw("violations", violationsJSON())
+        o.key("violations")
+        appendViolations(to: &o.bytes)
         o.add("violations_omitted", violationsOmitted)
         let format = AlertFormat(policy: policy)
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
@@ -149,18 +156,27 @@ public struct ReplaySummary: Sendable {
                     x.add("error", f.error)
                     return x.json
                 }))
-        return o.json
+        o.bytes.append(UInt8(ascii: "}"))
+        return o.bytes
     }
 
     /// The `violations` array, written straight into bytes: a scan leaves tens of thousands of entries.
     func violationsJSON() -> String {
+        var out: [UInt8] = []
+        appendViolations(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the `violations` array to `out`.
+    func appendViolations(to out: inout [UInt8]) {
         let format = AlertFormat(policy: policy)
-        var j = JSONBytes(capacity: 64 + violations.count * 400)
-        j.raw("[")
+        out.reserveCapacity(out.count + 64 + violations.count * 400)
+        out.append(UInt8(ascii: "["))
         // Each violation through a record writer, like the alert it repeats: a scan lists thousands.
         let texts = format.texts
+        var clock = TimestampCache()
         for (i, v) in violations.enumerated() {
-            RecordWriter.writing(into: &j.bytes) { w in
+            RecordWriter.writing(into: &out, clock: &clock) { w in
                 let a = v.alert
                 if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
                 CommunityID.withDigest(
@@ -196,8 +212,7 @@ public struct ReplaySummary: Sendable {
                 w.byte(UInt8(ascii: "}"))
             }
         }
-        j.raw("]")
-        return j.string
+        out.append(UInt8(ascii: "]"))
     }
 
     /// The `declarations` array, written straight into bytes: a prefecture's policy declares ten thousand

@@ -37,6 +37,21 @@ public final class LineWriter {
 
     /// A line given as its UTF-8 bytes (a rendered record): copied into the buffer, with no `String` made.
     public func write(line: UnsafeBufferPointer<UInt8>) {
+        // A line larger than the buffer (a summary after a scan: megabytes) goes out from where it lies,
+        // after the lines before it: copied into the buffer it would only grow it, page by page.
+        if line.count >= limit {
+            flush()
+            if !endsMidLine {
+                lines &+= 1
+                let outcome = WholeLines.write(fd: fd, line: UnsafeRawBufferPointer(line))
+                if let e = outcome.error {
+                    if failure == nil { failure = WholeLines.errorText(e) }
+                    lostLines &+= 1
+                    endsMidLine = outcome.endsMidLine
+                }
+                return
+            }
+        }
         lines &+= 1
         buffer.append(contentsOf: line)
         buffer.append(0x0a)
@@ -44,6 +59,15 @@ public final class LineWriter {
     }
 
     public func write(line: [UInt8]) { line.withUnsafeBufferPointer { write(line: $0) } }
+
+    /// A line that `render` appends to the buffer itself (without its newline): rendered in place, with
+    /// no array of its own and no copy.
+    public func writeLine(_ render: (inout [UInt8]) -> Void) {
+        lines &+= 1
+        render(&buffer)
+        buffer.append(0x0a)
+        if flushEachLine || buffer.count >= limit { flush() }
+    }
 
     /// Writes the buffered lines; a line the output could not take whole is taken back and, with every
     /// line after it, counted in `lostLines`.

@@ -34,6 +34,42 @@ enum WholeLines {
         return Outcome(kept: offset, error: nil, endsMidLine: false)
     }
 
+    /// One line written from where it lies, its newline after it (`line` holds none): a line larger than
+    /// a writer's buffer (a summary of megabytes) is not copied into it. The same guarantee as `write`:
+    /// on an error the bytes of the line that went out are taken back, or the output ends inside a line.
+    /// `kept` counts the newline.
+    static func write(fd: Int32, line: UnsafeRawBufferPointer) -> Outcome {
+        var newline = UInt8(0x0a)
+        let total = line.count + 1
+        var offset = 0
+        while offset < total {
+            let n = withUnsafeMutablePointer(to: &newline) { nl -> Int in
+                guard offset < line.count, let base = line.baseAddress else { return Glibc.write(fd, nl, 1) }
+                var parts = (
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: base + offset), iov_len: line.count - offset),
+                    iovec(iov_base: UnsafeMutableRawPointer(nl), iov_len: 1)
+                )
+                return withUnsafeMutablePointer(to: &parts) {
+                    $0.withMemoryRebound(to: iovec.self, capacity: 2) { writev(fd, $0, 2) }
+                }
+            }
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                return takeBackLine(fd: fd, written: offset, error: e)
+            }
+            if n == 0 { return takeBackLine(fd: fd, written: offset, error: EIO) }
+            offset += n
+        }
+        return Outcome(kept: total, error: nil, endsMidLine: false)
+    }
+
+    /// After a failed write of part of one line (`written` bytes of it, its newline not among them).
+    static func takeBackLine(fd: Int32, written: Int, error: Int32) -> Outcome {
+        if written == 0 || truncate(fd: fd, by: written) { return Outcome(kept: 0, error: error, endsMidLine: false) }
+        return Outcome(kept: written, error: error, endsMidLine: true)
+    }
+
     /// After a failed write of which `written` bytes went out: truncates the file back to the end of the
     /// last whole line (or to where the write began), when the output is a regular file and those bytes
     /// are its last.
@@ -44,16 +80,21 @@ enum WholeLines {
         while whole > 0 && bytes[whole - 1] != 0x0a { whole -= 1 }
         let partial = written - whole
         if partial == 0 { return Outcome(kept: written, error: error, endsMidLine: false) }
+        if truncate(fd: fd, by: partial) { return Outcome(kept: whole, error: error, endsMidLine: false) }
+        return Outcome(kept: written, error: error, endsMidLine: bytes[written - 1] != 0x0a)
+    }
+
+    /// Takes the last `partial` bytes written back off the file, when it is a regular file and they are
+    /// its last; false when that cannot be done (a pipe, a failing truncate).
+    static func truncate(fd: Int32, by partial: Int) -> Bool {
         var st = stat()
         let position = lseek(fd, 0, SEEK_CUR)
-        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, position >= partial, st.st_size == position {
-            let end = position - off_t(partial)
-            if ftruncate(fd, end) == 0 {
-                _ = lseek(fd, end, SEEK_SET)
-                return Outcome(kept: whole, error: error, endsMidLine: false)
-            }
-        }
-        return Outcome(kept: written, error: error, endsMidLine: bytes[written - 1] != 0x0a)
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, position >= partial, st.st_size == position
+        else { return false }
+        let end = position - off_t(partial)
+        guard ftruncate(fd, end) == 0 else { return false }
+        _ = lseek(fd, end, SEEK_SET)
+        return true
     }
 
     /// Whether the file at `path` ends inside a line (its last byte is not a newline): a run that died

@@ -208,6 +208,8 @@ public struct Record: Sendable {
 extension ReplaySummary {
     /// The closing `summary` record (JSON) or tables (text); rendered only in the format asked for.
     public func record(format: OutputFormat) -> Record {
-        Record(kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, json: json(), text: text())
+        Record(
+            kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, jsonBytes: { jsonBytes() },
+            text: { text() })
     }
 }

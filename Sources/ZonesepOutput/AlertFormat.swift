@@ -118,11 +118,24 @@ public struct AlertFormat: Sendable {
     /// validates every byte again).
     public func jsonBytes(_ a: Alert) -> [UInt8] {
         var out: [UInt8] = []
+        appendJSON(a, to: &out)
+        return out
+    }
+
+    /// Appends `json(a)` to `out`: an output's own buffer, where a replay's alerts are written in place.
+    public func appendJSON(_ a: Alert, to out: inout [UInt8]) {
         RecordWriter.writing(into: &out) { w in
             write(a, into: &w)
             w.byte(UInt8(ascii: "}"))
         }
-        return out
+    }
+
+    /// `appendJSON(a, to:)` with the time written through `clock` (a session's alerts share it).
+    public func appendJSON(_ a: Alert, to out: inout [UInt8], clock: inout TimestampCache) {
+        RecordWriter.writing(into: &out, clock: &clock) { w in
+            write(a, into: &w)
+            w.byte(UInt8(ascii: "}"))
+        }
     }
 
     /// The alert record without its closing brace, for a stage that adds fields at its end (evidence).

@@ -67,6 +67,17 @@ public enum CommunityID {
         }
     }
 
+    /// Stores the address's bytes in network order at `p`; returns how many (4 or 16).
+    @inline(__always)
+    static func store(_ x: IPAddress, at p: UnsafeMutableRawPointer) -> Int {
+        if x.isIPv4 {
+            p.storeBytes(of: x.v4.bigEndian, as: UInt32.self)
+            return 4
+        }
+        p.storeBytes(of: x.rawValue.bigEndian, as: UInt128.self)
+        return 16
+    }
+
     /// The flow's SHA-1 digest (20 bytes) handed to `body`: the hashed tuple is laid out in a buffer on the
     /// stack (building it in arrays cost more than the hash itself), and so is the digest.
     static func withDigest(
@@ -94,42 +105,27 @@ public enum CommunityID {
         let hasPorts =
             proto == IPProtocolNumber.tcp || proto == IPProtocolNumber.udp || proto == IPProtocolNumber.icmp
             || proto == IPProtocolNumber.icmpv6 || proto == 132
-        // seed (2) + two addresses (up to 32) + protocol and padding (2) + ports (4): at most 40 bytes.
+        // seed (2) + two addresses (up to 32) + protocol and padding (2) + ports (4): at most 40 bytes,
+        // stored through a raw pointer a field at a time (byte by byte through a nested function, the
+        // tuple cost about 450 instructions, a third of the hash).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { input in
-            var n = 0
-            func put(_ v: UInt8) {
-                input[n] = v
-                n += 1
-            }
-            func put(_ x: IPAddress) {
-                if x.isIPv4 {
-                    let v = x.v4
-                    put(UInt8(truncatingIfNeeded: v >> 24))
-                    put(UInt8(truncatingIfNeeded: v >> 16))
-                    put(UInt8(truncatingIfNeeded: v >> 8))
-                    put(UInt8(truncatingIfNeeded: v))
-                    return
-                }
-                var big = x.rawValue.bigEndian
-                withUnsafeBytes(of: &big) { raw in
-                    for byte in raw { put(byte) }
-                }
-            }
-            put(UInt8(seed >> 8))
-            put(UInt8(seed & 0xff))
-            put(a)
-            put(b)
-            put(proto)
-            put(0)
+            guard let base = input.baseAddress else { return }
+            let raw = UnsafeMutableRawPointer(base)
+            raw.storeBytes(of: seed.bigEndian, as: UInt16.self)
+            var n = 2
+            n += store(a, at: raw + n)
+            n += store(b, at: raw + n)
+            raw.storeBytes(of: proto, toByteOffset: n, as: UInt8.self)
+            raw.storeBytes(of: 0, toByteOffset: n + 1, as: UInt8.self)
+            n += 2
             if hasPorts {
-                put(UInt8(sp >> 8))
-                put(UInt8(sp & 0xff))
-                put(UInt8(dp >> 8))
-                put(UInt8(dp & 0xff))
+                raw.storeBytes(of: sp.bigEndian, toByteOffset: n, as: UInt16.self)
+                raw.storeBytes(of: dp.bigEndian, toByteOffset: n + 2, as: UInt16.self)
+                n += 4
             }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA1.byteCount) { digest in
                 SHA1.digest(
-                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]),
+                    UnsafeRawBufferPointer(start: raw, count: n),
                     into: UnsafeMutableRawBufferPointer(digest))
                 body(UnsafeRawBufferPointer(digest))
             }

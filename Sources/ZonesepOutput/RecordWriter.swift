@@ -17,12 +17,18 @@ struct RecordWriter {
     /// Where the last timestamp written digit by digit begins in the buffer (nil after a flush).
     private var lastTimestamp: UnsafeMutablePointer<UInt8>?
     private var lastTimestampMicros: Int64 = 0
+    /// The caller's cache of the last day's text, kept across records (nil: none).
+    private let clock: UnsafeMutablePointer<TimestampCache>?
 
-    private init(buffer: UnsafeMutablePointer<UInt8>, out: UnsafeMutablePointer<[UInt8]>) {
+    private init(
+        buffer: UnsafeMutablePointer<UInt8>, out: UnsafeMutablePointer<[UInt8]>,
+        clock: UnsafeMutablePointer<TimestampCache>?
+    ) {
         p = buffer
         start = buffer
         end = buffer + RecordWriter.capacity
         self.out = out
+        self.clock = clock
     }
 
     /// Runs `body` with a writer whose bytes are appended to `out` at the end.
@@ -30,9 +36,24 @@ struct RecordWriter {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             guard let base = buffer.baseAddress else { return }
             withUnsafeMutablePointer(to: &out) { o in
-                var w = RecordWriter(buffer: base, out: o)
+                var w = RecordWriter(buffer: base, out: o, clock: nil)
                 body(&w)
                 w.flush()
+            }
+        }
+    }
+
+    /// `writing(into:_:)` with times written through `clock`, the text of the last day written
+    /// (the records of a day share it).
+    static func writing(into out: inout [UInt8], clock: inout TimestampCache, _ body: (inout RecordWriter) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            withUnsafeMutablePointer(to: &out) { o in
+                withUnsafeMutablePointer(to: &clock) { c in
+                    var w = RecordWriter(buffer: base, out: o, clock: c)
+                    body(&w)
+                    w.flush()
+                }
             }
         }
     }
@@ -155,7 +176,36 @@ struct RecordWriter {
     /// A packet time as an RFC 3339 JSON string (`Timestamp.rfc3339`), its quotes included; with
     /// `remember`, kept for `timestamp(again:)`.
     mutating func timestamp(_ micros: Int64, remember: Bool = false) {
-        let f = Timestamp.Fields(micros)
+        if let clock {
+            let (day, second, us) = TimestampCache.split(micros)
+            if clock.pointee.day == day {
+                reserve(29)
+                if remember {
+                    lastTimestamp = p
+                    lastTimestampMicros = micros
+                }
+                let date = clock.pointee.date
+                let raw = UnsafeMutableRawPointer(p)
+                raw.storeBytes(of: date.0, as: UInt64.self)
+                raw.storeBytes(of: date.1, toByteOffset: 8, as: UInt32.self)
+                writeTimeOfDay(UInt32(truncatingIfNeeded: second), micros: UInt32(truncatingIfNeeded: us))
+                return
+            }
+            let f = Timestamp.Fields(micros)
+            guard (0...9999).contains(f.year) else { return timestamp(micros, remember: remember, fields: f) }
+            writeTimestamp(f, micros: micros, remember: remember)
+            clock.pointee.day = day
+            let raw = UnsafeRawPointer(p - 29)
+            clock.pointee.date = (
+                raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            )
+            return
+        }
+        timestamp(micros, remember: remember, fields: Timestamp.Fields(micros))
+    }
+
+    /// `timestamp(_:remember:)` of a time split into its fields already.
+    private mutating func timestamp(_ micros: Int64, remember: Bool, fields f: Timestamp.Fields) {
         guard (0...9999).contains(f.year) else {
             byte(UInt8(ascii: "\""))
             bytes(Array(Timestamp.rfc3339(micros).utf8))
@@ -191,14 +241,19 @@ struct RecordWriter {
         p[8] = UInt8(ascii: "-")
         RecordWriter.two(UInt32(truncatingIfNeeded: f.day), at: p + 9)
         p[11] = UInt8(ascii: "T")
-        let second = UInt32(truncatingIfNeeded: f.second)
+        writeTimeOfDay(UInt32(truncatingIfNeeded: f.second), micros: UInt32(truncatingIfNeeded: f.micros))
+    }
+
+    /// The rest of a time from its 13th byte (room for 29 reserved at `p`, the date written):
+    /// `HH:MM:SS.ffffffZ` and the closing quote; `p` is moved past it all.
+    @inline(__always)
+    private mutating func writeTimeOfDay(_ second: UInt32, micros us: UInt32) {
         RecordWriter.two(second / 3600, at: p + 12)
         p[14] = UInt8(ascii: ":")
         RecordWriter.two(second / 60 % 60, at: p + 15)
         p[17] = UInt8(ascii: ":")
         RecordWriter.two(second % 60, at: p + 18)
         p[20] = UInt8(ascii: ".")
-        let us = UInt32(truncatingIfNeeded: f.micros)
         RecordWriter.two(us / 10000, at: p + 21)
         RecordWriter.two(us / 100 % 100, at: p + 23)
         RecordWriter.two(us % 100, at: p + 25)
@@ -259,26 +314,39 @@ struct RecordWriter {
     /// The text of `a` (at most 39 bytes; room already reserved).
     private mutating func writeAddress(_ a: IPAddress) {
         if a.isIPv4 {
+            // Unrolled: through a stride loop an address cost about 200 instructions, and a flow record,
+            // an alert and its message write two each.
             let v = a.v4
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let octet = UInt32(v >> UInt32(shift) & 0xff)
-                if octet >= 100 {
-                    p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet / 100)
-                    p += 1
-                }
-                if octet >= 10 {
-                    p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet / 10 % 10)
-                    p += 1
-                }
-                p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: octet % 10)
-                p += 1
-                if shift > 0 {
-                    p.pointee = UInt8(ascii: ".")
-                    p += 1
-                }
-            }
+            writeOctet(v >> 24)
+            p.pointee = UInt8(ascii: ".")
+            writeOctet(v >> 16 & 0xff, at: 1)
+            p.pointee = UInt8(ascii: ".")
+            writeOctet(v >> 8 & 0xff, at: 1)
+            p.pointee = UInt8(ascii: ".")
+            writeOctet(v & 0xff, at: 1)
         } else {
             writeIPv6(a.rawValue)
+        }
+    }
+
+    /// The decimal text of `v` (0-255) at `p + skip`, `p` left just after it.
+    @inline(__always)
+    private mutating func writeOctet(_ v: UInt32, at skip: Int = 0) {
+        p += skip
+        if v >= 100 {
+            let h = v / 100
+            let r = v &- h &* 100
+            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: h)
+            p[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r / 10)
+            p[2] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r % 10)
+            p += 3
+        } else if v >= 10 {
+            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10)
+            p[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            p += 2
+        } else {
+            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v)
+            p += 1
         }
     }
 

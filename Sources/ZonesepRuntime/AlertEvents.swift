@@ -4,6 +4,9 @@ import ZonesepOutput
 /// The sink that turns a session's engine events into alert records: each new violating flow, and each
 /// host rule's finding, becomes an `alert` record for the delivery chain (suppression, rate limit, evidence, then the outputs), and the
 /// chain is told how far packet time has come once a batch.
+///
+/// Its state (the renderer, the decoded packet, the last second's text) is used by the session's thread
+/// alone, within `consume`: not checked for exclusive access at run time (three checks an alert).
 public final class AlertEvents: EventSink {
     public let interests: EventInterests = [.violationStarts, .hostFindings]
     private let head: RecordSink
@@ -11,15 +14,25 @@ public final class AlertEvents: EventSink {
     /// Whether alerts carry the `evidence` field (with `--evidence` and the other delivery options).
     private let withEvidenceField: Bool
     /// The renderer of the map the engine judges with, remade when a reload swaps the map.
-    private var formats = AlertFormatCache()
+    @exclusivity(unchecked) private var formats = AlertFormatCache()
     /// The first packet of a violating flow decoded again for what the flow entry does not keep (its tunnel
     /// layers, all its VLANs): only for alerts, so the packet path stays as it is.
-    private var packet = DecodedPacket()
+    @exclusivity(unchecked) private var packet = DecodedPacket()
+    /// Standard output in JSON when it is the chain's only sink (a replay with no delivery option): each
+    /// alert is written straight into its buffer, with no record made (which cost as much as rendering it).
+    private let directJSON: StdoutSink?
+    /// The date of the last alert written directly (a flood raises thousands a day).
+    @exclusivity(unchecked) private var clock = TimestampCache()
 
     public init(head: RecordSink, session: Int, withEvidenceField: Bool) {
         self.head = head
         self.session = session
         self.withEvidenceField = withEvidenceField
+        if let out = head as? StdoutSink, out.format == .json, !withEvidenceField {
+            directJSON = out
+        } else {
+            directJSON = nil
+        }
     }
 
     public func consume(_ batch: EventBatch) {
@@ -31,10 +44,16 @@ public final class AlertEvents: EventSink {
                 continue
             }
             guard e.kind == .flowStarted && e.concernsViolation, var a = Alert(flow: e.flow) else { continue }
-            if let frame = batch.frame(of: e) {
+            // The key keeps a flow's outermost and innermost VLAN: the packet adds to it only for a flow
+            // inside a tunnel or one with more than two tags (decoding it again cost a fifth of the alert).
+            if e.flow.inTunnel || e.flow.key.vlanCount > 2, let frame = batch.frame(of: e) {
                 PacketDecoder.decode(
                     frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &packet)
                 a = a.withPacket(packet)
+            }
+            if let out = directJSON {
+                out.writeAlertJSON(a, format: formats.format(for: batch), clock: &clock)
+                continue
             }
             head.write(
                 Record.alert(

@@ -26,6 +26,14 @@ public struct FlowRecordFormat: Sendable {
         RecordWriter.writing(into: &out) { w in render(e, end: end, tunnels: tunnels, into: &w) }
     }
 
+    /// `append(_:end:tunnels:to:)` with its times written through `clock` (a batch's records share it).
+    public func append(
+        _ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer] = [], to out: inout [UInt8],
+        clock: inout TimestampCache
+    ) {
+        RecordWriter.writing(into: &out, clock: &clock) { w in render(e, end: end, tunnels: tunnels, into: &w) }
+    }
+
     func render(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer], into w: inout RecordWriter) {
         let k = e.key
         let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp

@@ -76,8 +76,10 @@ public final class FlowFileSink: EventSink {
         // sessions never interleave within a line.
         var lines = LineBatch(capacity: endedCount * 640)
         let events = batch.events
+        var clock = TimestampCache()
         for i in events.indices where events[i].kind == .flowEnded {
-            f.append(events[i].flow, end: events[i].endReason, tunnels: layers[i] ?? [], to: &lines.bytes)
+            f.append(
+                events[i].flow, end: events[i].endReason, tunnels: layers[i] ?? [], to: &lines.bytes, clock: &clock)
             if let extra = extraFields?(i), lines.bytes.last == UInt8(ascii: "}") {
                 lines.bytes.removeLast()
                 lines.bytes.append(contentsOf: extra.utf8)

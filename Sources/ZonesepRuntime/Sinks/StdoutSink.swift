@@ -1,4 +1,5 @@
 import Synchronization
+import ZonesepCore
 import ZonesepOutput
 
 /// Standard output in the chosen format: alerts, updates, evidence records and the summary; `stats`
@@ -33,6 +34,13 @@ public final class StdoutSink: RecordSink {
             }
         }
         return true
+    }
+
+    /// An alert's JSON line rendered straight into the output's buffer, for a caller that knows stdout is
+    /// the alert's only output and JSON its format (`AlertEvents`, a replay with no delivery option): no
+    /// record, no array of its own, no copy. The same bytes as `write` of the alert's record.
+    public func writeAlertJSON(_ a: Alert, format: AlertFormat, clock: inout TimestampCache) {
+        out.withLock { o in o.writeLine { format.appendJSON(a, to: &$0, clock: &clock) } }
     }
 
     public func finish(at now: Int64) {

@@ -111,6 +111,14 @@ public struct AlertFormat: Sendable {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// The alert's Community ID as a JSON string, through a record writer.
+    func writeFlowID(_ a: Alert, into w: inout RecordWriter) {
+        CommunityID.withDigest(
+            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+            icmpType: a.icmpType, icmpCode: a.icmpCode
+        ) { w.communityID($0) }
+    }
+
     /// One JSON Lines record (no trailing newline), fields in DESIGN.md's order.
     public func json(_ a: Alert) -> String { String(decoding: jsonBytes(a), as: UTF8.self) }
 

@@ -121,6 +121,22 @@ struct RecordWriter {
         s.withUTF8 { bytes($0) }
     }
 
+    /// A JSON string of `s`, escaped as `JSONObject` escapes it (text from outside: a file name, an error).
+    mutating func jsonString(_ s: String) {
+        var s = s
+        s.withUTF8 { b in
+            if !JSONObject.needsEscaping(b) {
+                byte(UInt8(ascii: "\""))
+                bytes(b)
+                byte(UInt8(ascii: "\""))
+            } else {
+                var escaped: [UInt8] = []
+                JSONObject.appendString(String(decoding: b, as: UTF8.self), to: &escaped)
+                bytes(escaped)
+            }
+        }
+    }
+
     /// A MAC address's text alone, without quotes.
     mutating func macText(_ m: MACAddress) {
         mac(m)

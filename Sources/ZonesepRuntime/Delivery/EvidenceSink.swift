@@ -136,7 +136,8 @@ public final class EvidenceSink: RecordSink {
             closed: c.reason.rawValue, timestampMicros: now, error: c.error, flowID: o.flowID)
         inner.write(
             Record(
-                kind: .evidence, timestampMicros: now, json: records.evidenceJSON(e), text: records.evidenceText(e),
+                kind: .evidence, timestampMicros: now, jsonBytes: { records.evidenceJSONBytes(e) },
+                text: { records.evidenceText(e) },
                 syslog: { records.evidenceSyslog(e, formatter: $0) }))
     }
 

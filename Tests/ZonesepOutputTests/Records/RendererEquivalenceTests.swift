@@ -121,6 +121,38 @@ final class RendererEquivalenceTests: XCTestCase {
         }
     }
 
+    /// Evidence records (written through a record writer) against the `JSONObject` record and the
+    /// formatter's syslog message of before: files, hashes, errors and flow ids of every shape, hostile
+    /// text included.
+    func testEvidenceRecordsMatchTheReference() {
+        let files = ["20260615T001700.000000Z_unzoned-host_gSduT-xSKzi.pcap", "f\"1\n.pcap", "a]b\\c\u{202E}.pcap", ""]
+        let errors: [String?] = [nil, "No space left on device", "disk\nfull \"x\"]\u{2028}", ""]
+        for policy in [OutputFixtures.policy, Self.hostile] {
+            let format = AlertFormat(policy: policy)
+            let records = DeliveryRecords(format: format)
+            var r = Random(state: 11)
+            for i in 0..<2000 {
+                let a = Self.alert(&r, policy: policy)
+                let sha = r.below(3) == 0 ? nil : String(repeating: "ab", count: 32)
+                let e = DeliveryRecords.Evidence(
+                    alert: a, file: files[r.below(files.count)], packets: r.next() >> r.below(64),
+                    bytes: r.next() >> r.below(64), sha256: sha,
+                    closed: ["flow-end", "packet-cap", "end-of-run"][r.below(3)],
+                    timestampMicros: Int64(bitPattern: r.next() << 11) >> r.below(40),
+                    error: errors[r.below(errors.count)],
+                    flowID: r.below(2) == 0 ? nil : format.flowID(a))
+                XCTAssertEqual(records.evidenceJSON(e), Reference.evidenceJSON(format, e), "record \(i)")
+                for facility in [16, 23, 0] {
+                    let formatter = SyslogFormatter(
+                        facility: facility, appName: "zone sep", hostname: "host", procID: "42")
+                    XCTAssertEqual(
+                        records.evidenceSyslog(e, formatter: formatter),
+                        records.evidenceSyslogByFormatter(e, formatter: formatter), "record \(i)")
+                }
+            }
+        }
+    }
+
     func testFlowRecordsMatchTheReference() {
         for policy in [OutputFixtures.policy, Self.hostile] {
             let format = FlowRecordFormat(policy: policy)
@@ -277,6 +309,22 @@ final class RendererEquivalenceTests: XCTestCase {
             json += ",\"evidence\":" + (evidence.map(JSONObject.string) ?? "null")
             if let e = evidenceError { json += ",\"evidence_error\":" + JSONObject.string(e) }
             return json + "}"
+        }
+
+        static func evidenceJSON(_ f: AlertFormat, _ e: DeliveryRecords.Evidence) -> String {
+            var o = JSONObject()
+            o.add("timestamp", Timestamp.rfc3339(e.timestampMicros))
+            o.add("event_type", "evidence")
+            o.add("rule", e.alert.rule.name)
+            o.add("flow_id", e.flowID ?? f.flowID(e.alert))
+            o.add("file", e.file)
+            o.add("packets", e.packets)
+            o.add("bytes", e.bytes)
+            o.add("sha256", e.sha256)
+            o.add("closed", e.closed)
+            if let error = e.error { o.add("error", error) }
+            o.add("sensor", f.policy.config.sensor)
+            return o.json
         }
 
         static func syslog(_ formatter: SyslogFormatter, _ f: AlertFormat, _ a: Alert, evidence: String?) -> [UInt8] {

@@ -78,8 +78,10 @@ public final class FlowFileSink: EventSink {
         let events = batch.events
         var clock = TimestampCache()
         for i in events.indices where events[i].kind == .flowEnded {
+            // Most batches have no flow in a tunnel: no lookup (a hash) for each of their records.
             f.append(
-                events[i].flow, end: events[i].endReason, tunnels: layers[i] ?? [], to: &lines.bytes, clock: &clock)
+                events[i].flow, end: events[i].endReason, tunnels: layers.isEmpty ? [] : layers[i] ?? [],
+                to: &lines.bytes, clock: &clock)
             if let extra = extraFields?(i), lines.bytes.last == UInt8(ascii: "}") {
                 lines.bytes.removeLast()
                 lines.bytes.append(contentsOf: extra.utf8)

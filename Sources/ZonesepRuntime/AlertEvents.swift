@@ -36,17 +36,20 @@ public final class AlertEvents: EventSink {
     }
 
     public func consume(_ batch: EventBatch) {
-        for e in batch.events {
-            if e.kind == .hostFinding {
-                if let f = batch.hostFinding(of: e) {
+        // Events are read where they lie: `for e in` copied each one, its flow entry and all.
+        let events = batch.events
+        for i in events.indices {
+            if events[i].kind == .hostFinding {
+                if let f = batch.hostFinding(of: events[i]) {
                     head.write(Record.hostAlert(f, format: formats.format(for: batch), session: session))
                 }
                 continue
             }
-            guard e.kind == .flowStarted && e.concernsViolation, var a = Alert(flow: e.flow) else { continue }
+            guard events[i].kind == .flowStarted && events[i].concernsViolation, var a = Alert(flow: events[i].flow)
+            else { continue }
             // The key keeps a flow's outermost and innermost VLAN: the packet adds to it only for a flow
             // inside a tunnel or one with more than two tags (decoding it again cost a fifth of the alert).
-            if e.flow.inTunnel || e.flow.key.vlanCount > 2, let frame = batch.frame(of: e) {
+            if events[i].flow.inTunnel || events[i].flow.key.vlanCount > 2, let frame = batch.frame(of: events[i]) {
                 PacketDecoder.decode(
                     frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &packet)
                 a = a.withPacket(packet)

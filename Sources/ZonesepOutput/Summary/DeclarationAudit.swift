@@ -24,12 +24,15 @@ public final class DeclarationAudit: EventSink {
         var uses = self.uses
         self.uses = []
         defer { self.uses = uses }
-        for e in batch.events where e.kind == .flowEnded {
-            let f = e.flow
-            if f.verdict == nil {
-                let i = Int(f.declaration)
-                if i >= 0 && i < uses.count { uses[i].credit(f) }
-            } else if let rule = f.verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
+        // Events are read where they lie: `for e in` copied each one, its flow entry and all.
+        let events = batch.events
+        for k in events.indices where events[k].kind == .flowEnded {
+            let verdict = events[k].flow.verdict
+            if verdict == nil {
+                let i = Int(events[k].flow.declaration)
+                if i >= 0 && i < uses.count { uses[i].credit(events[k].flow) }
+            } else if let rule = verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
+                let f = events[k].flow
                 let x = batch.policy.judge(DeclarationAudit.ends(of: f), at: f.firstSeen).expiredException
                 if x >= 0 && x < uses.count { uses[x].flowsAfterExpiry &+= 1 }
             }

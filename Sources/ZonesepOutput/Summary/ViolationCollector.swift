@@ -28,14 +28,17 @@ public final class ViolationCollector: EventSink {
             self.open = open
             self.violations = violations
         }
-        for e in batch.events where e.concernsViolation {
-            switch e.kind {
+        // Events are read where they lie (`for e in` copied each, a flow entry and all, most of them of
+        // allowed flows).
+        let events = batch.events
+        for i in events.indices where events[i].concernsViolation {
+            switch events[i].kind {
             case .flowStarted:
-                if let a = Alert(flow: e.flow) { open[e.flow.serial] = a }
+                if let a = Alert(flow: events[i].flow) { open[events[i].flow.serial] = a }
             case .flowEnded:
-                guard let a = open.removeValue(forKey: e.flow.serial) else { continue }
+                guard let a = open.removeValue(forKey: events[i].flow.serial) else { continue }
                 if violations.count < limit {
-                    violations.append(Violation(alert: a, flow: e.flow, end: e.endReason))
+                    violations.append(Violation(alert: a, flow: events[i].flow, end: events[i].endReason))
                 } else {
                     omitted += 1
                 }

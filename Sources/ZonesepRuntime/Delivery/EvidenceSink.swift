@@ -99,14 +99,17 @@ public final class EvidenceSink: RecordSink {
 
     private func consume(_ batch: EventBatch, session: Int) {
         // Most batches of a busy sensor carry no packet of an alerted flow: no lock for them.
-        guard batch.events.contains(where: { $0.concernsViolation && $0.kind != .flowStarted }) else { return }
+        // Events are read where they lie: `for e in` copied each one, its flow entry and all.
+        let events = batch.events
+        guard events.indices.contains(where: { events[$0].concernsViolation && events[$0].kind != .flowStarted })
+        else { return }
         let link = EvidenceWriter.dataLink(for: batch.linkType)
         state.withLock { s in
-            for e in batch.events where e.concernsViolation {
-                guard let id = s.ids[FlowKey(session: session, serial: e.flow.serial)] else { continue }
-                switch e.kind {
+            for i in events.indices where events[i].concernsViolation {
+                guard let id = s.ids[FlowKey(session: session, serial: events[i].flow.serial)] else { continue }
+                switch events[i].kind {
                 case .flaggedPacket:
-                    guard let f = batch.frame(of: e) else { continue }
+                    guard let f = batch.frame(of: events[i]) else { continue }
                     if let c = s.writer.write(
                         serial: id, timestampMicros: f.timestamp, bytes: f.bytes, wireLength: f.wireLength,
                         linkType: link)
@@ -114,9 +117,10 @@ public final class EvidenceSink: RecordSink {
                         closedFile(c, at: f.timestamp, &s)
                     }
                 case .flowEnded:
-                    let reason: EvidenceWriter.CloseReason = e.endReason == .endOfCapture ? .endOfRun : .flowEnd
+                    let reason: EvidenceWriter.CloseReason =
+                        events[i].endReason == .endOfCapture ? .endOfRun : .flowEnd
                     if let c = s.writer.close(serial: id, reason: reason) {
-                        closedFile(c, at: e.flow.lastSeen, &s)
+                        closedFile(c, at: events[i].flow.lastSeen, &s)
                     }
                 case .flowStarted, .hostFinding:
                     continue

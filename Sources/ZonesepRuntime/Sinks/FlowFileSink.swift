@@ -45,16 +45,19 @@ public final class FlowFileSink: EventSink {
         var endedCount = 0
         var endedInTunnel = false
         var packet: DecodedPacket?
-        for e in batch.events {
-            if e.kind == .flowStarted && e.flow.inTunnel, let frame = batch.frame(of: e) {
+        let events = batch.events
+        for i in events.indices {
+            let kind = events[i].kind
+            if kind == .flowStarted && events[i].flow.inTunnel, let frame = batch.frame(of: events[i]) {
                 var p = packet ?? DecodedPacket()
                 PacketDecoder.decode(
                     frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &p)
-                started.append((TunnelledFlow(key: e.flow.key, serial: e.flow.serial), Array(p.tunnels)))
+                started.append(
+                    (TunnelledFlow(key: events[i].flow.key, serial: events[i].flow.serial), Array(p.tunnels)))
                 packet = p
-            } else if e.kind == .flowEnded {
+            } else if kind == .flowEnded {
                 endedCount += 1
-                if e.flow.inTunnel { endedInTunnel = true }
+                if events[i].flow.inTunnel { endedInTunnel = true }
             }
         }
         guard !started.isEmpty || endedCount > 0 else { return }
@@ -75,7 +78,6 @@ public final class FlowFileSink: EventSink {
         // Every record of the batch rendered into one buffer, outside the lock; written under it, so watch's
         // sessions never interleave within a line.
         var lines = LineBatch(capacity: endedCount * 640)
-        let events = batch.events
         var clock = TimestampCache()
         for i in events.indices where events[i].kind == .flowEnded {
             // Most batches have no flow in a tunnel: no lookup (a hash) for each of their records.

@@ -162,15 +162,18 @@ extension ConfigChecker {
         out.reserveCapacity(items.count)
         for item in items {
             let t = item.value
-            checkKeys(t, path: item.path, allowed: Self.exceptionKeys)
-            let name = self.name(item, registry: &names)
-            let from = prefixes(t, "from", in: item.path, at: item.position, required: true, noun: "address or network")
-            let to = prefixes(t, "to", in: item.path, at: item.position, required: true, noun: "address or network")
-            let ports = self.ports(t, "ports", in: item.path, at: item.position, required: true)
+            // By the place of each key in `exceptionKeys`.
+            let f = fields(t, path: item.path, allowed: Self.exceptionKeys)
+            let name = self.name(f.value(0, in: t), of: item, registry: &names)
+            let from = prefixes(
+                f.value(1, in: t), "from", in: item.path, at: item.position, required: true, noun: "address or network")
+            let to = prefixes(
+                f.value(2, in: t), "to", in: item.path, at: item.position, required: true, noun: "address or network")
+            let ports = self.ports(f.value(3, in: t), "ports", in: item.path, at: item.position, required: true)
             let approved = nonEmptyString(
-                t, "approved", in: item.path, at: item.position, required: true,
+                f.value(4, in: t), "approved", in: item.path, at: item.position, required: true,
                 hint: " (who approved the exception, and the reference)")
-            let expiry = expires(t, in: item.path, at: item.position)
+            let expiry = expires(f.value(5, in: t), in: item.path, at: item.position)
             if let space {
                 for p in from ?? [] where space.reaches(p.value, kind: .mynumber) {
                     mynumberWarning(p, exception: quoted(name, or: item.path))
@@ -214,9 +217,9 @@ extension ConfigChecker {
     }
 
     /// `expires`: a local date (valid through that day, JST), a local date-time (JST) or an offset date-time.
-    mutating func expires(_ t: TOMLTable, in path: ConfigPath, at: TOMLPosition) -> Located<Expiry>? {
+    mutating func expires(_ given: TOMLValue?, in path: ConfigPath, at: TOMLPosition) -> Located<Expiry>? {
         let p = join(path, "expires")
-        guard let v = t["expires"] else {
+        guard let v = given else {
             error(at, path, "missing required key 'expires' (a date like 2027-03-31, the last day it applies)")
             return nil
         }
@@ -276,14 +279,20 @@ extension ConfigChecker {
 
     /// The `name` of an entry of an array of tables, checked to be unique in its section.
     mutating func name(_ item: Located<TOMLTable>, registry: inout NameRegistry) -> String? {
-        guard let n = nonEmptyString(item.value, "name", in: item.path, at: item.position, required: true) else {
+        name(item.value["name"], of: item, registry: &registry)
+    }
+
+    /// The same with the entry's `name` value already found (nil when absent).
+    mutating func name(_ given: TOMLValue?, of item: Located<TOMLTable>, registry: inout NameRegistry) -> String? {
+        guard let n = nonEmptyString(given, "name", in: item.path, at: item.position, required: true) else {
             return nil
         }
-        if let first = registry.seen[n.value] {
+        // One hash of the name for the usual new one; a repeat puts the first one back.
+        if let first = registry.seen.updateValue((item.path, n.position.line), forKey: n.value) {
+            registry.seen[n.value] = first
             error(n.position, n.path, "the name '\(n.value)' is already used by \(first.path) (line \(first.line))")
             return nil
         }
-        registry.seen[n.value] = (item.path, n.position.line)
         return n.value
     }
 }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A TOML 1.0 reader that keeps every value's line and column.
 ///
 /// It reads the whole document into `TOMLTable`, or throws the first `TOMLError`: a syntax error, or a
@@ -7,7 +15,14 @@ public enum TOMLReader {
     public static let maximumNesting = 64
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
-        var parser = TOMLParser(text)
+        var parser = TOMLParser(utf8: Array(text.utf8))
+        return try parser.document()
+    }
+
+    /// The same, from bytes the caller has already checked to be UTF-8 (`UTF8Text.isValid`): a file
+    /// read from disk is not copied into a `String` and back.
+    static func parse(utf8 bytes: [UInt8]) throws(TOMLError) -> TOMLTable {
+        var parser = TOMLParser(utf8: bytes)
         return try parser.document()
     }
 }
@@ -58,10 +73,20 @@ final class TableBuilder {
         self.path = path
     }
 
-    subscript(key: String) -> Slot? {
+    /// Some key of this table was written in quotes, so may hold characters beyond ASCII.
+    private var quotedKeys = false
+
+    /// The slot under `key`; `bare` says the key was written bare (ASCII letters, digits, `_`, `-`).
+    subscript(key: String, bare bare: Bool) -> Slot? {
         let found: Int?
         if entries.count > TableBuilder.indexedAbove {
             found = index[key]
+        } else if bare && !quotedKeys {
+            // Two ASCII keys of different lengths differ; `==` on two short strings that differ takes
+            // the standard library's slow comparison, and every key read is compared with the table's.
+            // (Beyond ASCII a shorter string can be canonically equal to a longer one.)
+            let count = key.utf8.count
+            found = entries.firstIndex { $0.key.utf8.count == count && $0.key == key }
         } else {
             found = entries.firstIndex { $0.key == key }
         }
@@ -73,8 +98,9 @@ final class TableBuilder {
     }
 
     /// A plain value: the entry itself, with no sub-table to build.
-    func addValue(_ key: String, at position: TOMLPosition, _ value: TOMLValue) {
+    func addValue(_ key: String, bare: Bool, at position: TOMLPosition, _ value: TOMLValue) {
         if entries.isEmpty { entries.reserveCapacity(8) }
+        if !bare { quotedKeys = true }
         entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
         if entries.count > TableBuilder.indexedAbove { indexLast() }
     }
@@ -87,8 +113,9 @@ final class TableBuilder {
         }
     }
 
-    func add(_ key: String, at position: TOMLPosition, _ item: Item) {
+    func add(_ key: String, bare: Bool, at position: TOMLPosition, _ item: Item) {
         if entries.isEmpty { entries.reserveCapacity(8) }
+        if !bare { quotedKeys = true }
         let value: TOMLValue
         switch item {
         case .value(let v):
@@ -193,19 +220,31 @@ struct TOMLParser {
     /// The byte index and column of the last position asked for.
     private var lastIndex = 0
     private var lastColumn = 1
-    /// Array elements being read, innermost array last: each array is then made at its final size.
-    private var elements: [TOMLValue] = []
+    /// Bare keys already made into strings, by a hash of their bytes: a policy repeats the same few
+    /// keys (`name`, `from`, `to`, ...) tens of thousands of times, and making each one again costs
+    /// more than finding it here.
+    private var keyCache = [(bytes: UInt64, count: Int, key: String)](repeating: (0, -1, ""), count: 64)
     /// The key path of the last table header, reused while headers repeat it (`[[exceptions]]`).
     private var lastHeaderPath: [String] = []
     /// The bytes of a string with escapes, while it is being unescaped.
     private var scratch: [UInt8] = []
 
-    init(_ text: String) {
-        b = Array(text.utf8)
+    /// `bytes` must be valid UTF-8 (a `String`'s, or checked by `UTF8Text.isValid`).
+    init(utf8 bytes: [UInt8]) {
+        b = bytes
         var starts = [0]
         starts.reserveCapacity(b.count / 24 + 1)
         b.withUnsafeBufferPointer { bytes in
-            for k in 0..<bytes.count where bytes[k] == Byte.newline { starts.append(k + 1) }
+            guard var at = bytes.baseAddress else { return }
+            let base = at
+            var left = bytes.count
+            // memchr reads a word at a time; the file is mostly short lines.
+            while left > 0, let nl = memchr(at, Int32(Byte.newline), left) {
+                let k = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nl))
+                starts.append(k + 1)
+                at = base + k + 1
+                left = bytes.count - k - 1
+            }
         }
         lineStarts = starts
     }
@@ -267,13 +306,13 @@ struct TOMLParser {
         for n in 0..<keys.count {
             let (k, at) = keys[n]
             let isLast = n == keys.count - 1
-            let slot = table[k]
+            let slot = table[k, bare: isBareKey(at)]
             if !isLast {
                 switch slot?.item {
                 case nil:
                     let sub = TableBuilder(
                         origin: .implicit, position: headerPosition, path: Array(fullPath.prefix(n + 1)))
-                    table.add(k, at: position(at), .table(sub))
+                    table.add(k, bare: isBareKey(at), at: position(at), .table(sub))
                     table = sub
                 case .table(let sub):
                     table = sub
@@ -289,9 +328,11 @@ struct TOMLParser {
             case nil:
                 let sub = TableBuilder(origin: .header, position: headerPosition, path: fullPath)
                 if isArray {
-                    table.add(k, at: position(at), .tables(TableArrayBuilder(position: headerPosition, first: sub)))
+                    table.add(
+                        k, bare: isBareKey(at), at: position(at),
+                        .tables(TableArrayBuilder(position: headerPosition, first: sub)))
                 } else {
-                    table.add(k, at: position(at), .table(sub))
+                    table.add(k, bare: isBareKey(at), at: position(at), .table(sub))
                 }
                 return sub
             case .table(let sub):
@@ -351,7 +392,7 @@ struct TOMLParser {
             // Built only for a message or a new table: most keys need neither.
             let parent = table
             let path = { parent.path + [k] }
-            let slot = table[k]
+            let slot = table[k, bare: isBareKey(at)]
             if n == keys.count - 1 {
                 if let slot {
                     throw fail(
@@ -359,13 +400,13 @@ struct TOMLParser {
                         at: at,
                         path: path())
                 }
-                table.addValue(k, at: position(at), value)
+                table.addValue(k, bare: isBareKey(at), at: position(at), value)
                 return
             }
             switch slot?.item {
             case nil:
                 let sub = TableBuilder(origin: .dotted, position: position(at), path: path())
-                table.add(k, at: position(at), .table(sub))
+                table.add(k, bare: isBareKey(at), at: position(at), .table(sub))
                 table = sub
             case .table(let sub) where sub.origin == .dotted:
                 table = sub
@@ -421,7 +462,28 @@ struct TOMLParser {
         }
         guard isBareKeyByte(c) else { throw fail("expected a key, found \(describe(i))") }
         while let u = peek(), isBareKeyByte(u) { i += 1 }
-        return (text(start, i), start)
+        return (bareKey(start, i), start)
+    }
+
+    /// Whether the key part starting at byte `at` was written bare rather than quoted.
+    private func isBareKey(_ at: Int) -> Bool {
+        at < b.count && b[at] != Byte.quote && b[at] != Byte.apostrophe
+    }
+
+    /// The bare key in bytes `from..<to`, from `keyCache` when it was read before. Keys of up to eight
+    /// bytes are cached (their bytes are the cache's tag); longer ones are made each time.
+    private mutating func bareKey(_ from: Int, _ to: Int) -> String {
+        let count = to - from
+        guard count <= 8 else { return text(from, to) }
+        var bytes: UInt64 = 0
+        for k in from..<to { bytes = bytes << 8 | UInt64(b[k]) }
+        var h = bytes &* 0x9e37_79b9_7f4a_7c15
+        h = (h ^ h >> 29) &* 0xbf58_476d_1ce4_e5b9
+        let slot = Int(truncatingIfNeeded: h >> 58)
+        if keyCache[slot].bytes == bytes && keyCache[slot].count == count { return keyCache[slot].key }
+        let key = text(from, to)
+        keyCache[slot] = (bytes, count, key)
+        return key
     }
 
     // MARK: Values
@@ -473,15 +535,16 @@ struct TOMLParser {
         let start = i
         try enterNesting()
         i += 1
-        // This array's elements go on the shared stack above `mark` and leave it as one array.
-        let mark = elements.count
-        defer { elements.removeSubrange(mark...) }
+        // Each array owns a buffer near its own size (sharing one stack's buffer made every list of a
+        // policy hold the longest one's capacity): sized by the commas on the line, a guess that is
+        // right for the usual one-line list, and grown by appending otherwise.
+        var items: [TOMLValue] = []
+        items.reserveCapacity(elementsGuess(from: i))
         while true {
             try skipBlankLines()
             if peek() == Byte.closeBracket { break }
             if atEnd { throw fail("the array opened at line \(position(start).line) has no closing ']'") }
-            let v = try value(path: path)
-            elements.append(v)
+            items.append(try value(path: path))
             try skipBlankLines()
             if peek() == Byte.comma {
                 i += 1
@@ -493,12 +556,19 @@ struct TOMLParser {
         }
         i += 1
         depth -= 1
-        // Copied into an array of its own size: `Array(elements[mark...])` would share the stack's buffer
-        // when the slice is all of it, and the stack would then grow a new one for every array.
-        var items: [TOMLValue] = []
-        items.reserveCapacity(elements.count - mark)
-        items.append(contentsOf: elements[mark...])
         return TOMLValue(.array(items), at: position(start))
+    }
+
+    /// A capacity for the array whose elements start at byte `from`: one for each ten bytes up to the
+    /// next `]` (an address in quotes with its comma takes more), at most 64. Only a capacity, so a `]`
+    /// inside a string or a nested array does no harm.
+    private func elementsGuess(from: Int) -> Int {
+        b.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress, from < bytes.count else { return 1 }
+            let window = min(bytes.count - from, 640)
+            guard let close = memchr(base + from, Int32(Byte.closeBracket), window) else { return 64 }
+            return UnsafeRawPointer(base + from).distance(to: UnsafeRawPointer(close)) / 10 + 1
+        }
     }
 
     private mutating func inlineTable(path lazyPath: LazyPath) throws(TOMLError) -> TOMLValue {

@@ -14,9 +14,14 @@ public enum ZonesConfigLoader {
     /// - Parameter now: microseconds since the Unix epoch; when given, exceptions that have expired by
     ///   then are reported as warnings.
     public static func load(text: String, fileName: String, now: Int64? = nil) -> ConfigResult {
+        load(utf8: Array(text.utf8), fileName: fileName, now: now)
+    }
+
+    /// The same for bytes known to be UTF-8 (a `String`'s, or checked by `UTF8Text.isValid`).
+    static func load(utf8 bytes: [UInt8], fileName: String, now: Int64?) -> ConfigResult {
         let document: TOMLTable
         do {
-            document = try TOMLReader.parse(text)
+            document = try TOMLReader.parse(utf8: bytes)
         } catch {
             let d = ConfigDiagnostic(
                 severity: .error, fileName: fileName, line: error.line, column: error.column,
@@ -49,9 +54,10 @@ public enum ZonesConfigLoader {
         guard fm.isReadableFile(atPath: path), let data = fm.contents(atPath: path) else {
             return failure("cannot read the configuration: permission denied or I/O error")
         }
-        guard let text = String(validating: Array(data), as: UTF8.self) else {
+        let bytes = Array(data)
+        guard UTF8Text.isValid(bytes) else {
             return failure("the configuration is not valid UTF-8 text")
         }
-        return load(text: text, fileName: path, now: now)
+        return load(utf8: bytes, fileName: path, now: now)
     }
 }

@@ -520,3 +520,43 @@ final class TOMLReaderTests: XCTestCase {
         }
     }
 }
+
+extension TOMLReaderTests {
+    /// Many short keys (the reader keeps recent ones to reuse) all read back, each under its own name,
+    /// and a repeat among them is still a duplicate.
+    func testManyShortKeysStayApart() throws {
+        var text = ""
+        var names: [String] = []
+        for n in 0..<300 {
+            let name = n % 2 == 0 ? "k\(n)" : "key-\(n)_x"
+            names.append(name)
+            text += "\(name) = \(n)\n"
+        }
+        let doc = parse(text)
+        XCTAssertEqual(doc.keys, names)
+        for (n, name) in names.enumerated() { XCTAssertEqual(doc[name]?.integer, Int64(n), name) }
+        assertError("[t]\nab = 1\nba = 2\nab = 3\n", line: 4, reason: "duplicate key 't.ab' (first defined at line 2)")
+        assertError("[t]\nfrom = 1\nname = 2\nto = 3\nname = 4\n", line: 5, reason: "duplicate key 't.name' (first defined at line 3)")
+    }
+
+    /// A quoted key that Swift's string equality takes as the same as a bare one (the Kelvin sign and
+    /// K) is a duplicate in either order: the shortcut for bare keys does not change which keys collide.
+    func testCanonicallyEqualKeysCollideInEitherOrder() {
+        assertError("K = 1\n\"\u{212A}\" = 2\n", line: 2, reason: "duplicate key")
+        assertError("\"\u{212A}\" = 1\nK = 2\n", line: 2, reason: "duplicate key")
+        assertError("\"\u{212A}\" = 1\nabc = 1\nK = 2\n", line: 3, reason: "duplicate key")
+    }
+
+    /// Arrays read at their size guess, and past it: one-line lists of every length and a long one
+    /// written over many lines keep every element in order.
+    func testArraysOfEveryLengthKeepTheirElements() throws {
+        for count in [0, 1, 2, 3, 7, 70, 700] {
+            let items = (0..<count).map { "\"10.0.\($0 / 256).\($0 % 256)\"" }
+            for separator in [", ", ",\n  "] {
+                let doc = parse("a = [" + items.joined(separator: separator) + "]\n")
+                let values = try XCTUnwrap(doc["a"]?.array).map { $0.string ?? "" }
+                XCTAssertEqual(values, items.map { String($0.dropFirst().dropLast()) }, "\(count)")
+            }
+        }
+    }
+}

@@ -41,8 +41,12 @@ struct DeclarationIndex: Sendable {
     /// `sides[i]` are declaration i's initiator and responder prefixes; an empty list matches nothing.
     init(_ sides: [(from: [IPPrefix], to: [IPPrefix])]) {
         let any = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
-        // (from length, to length) → entries (masked from, masked to, member).
-        var byLengths: [Int: [(from: UInt128, to: UInt128, member: Int32)]] = [:]
+        // One list of entries (masked from, masked to, member) per pair of lengths, in member order; a
+        // policy has few pairs, so they are found by a scan rather than hashed.
+        var lengthPairs: [Int] = []
+        var entries: [[Entry]] = []
+        var lastPair = -1
+        var lastList = -1
         for (i, s) in sides.enumerated() where !s.from.isEmpty && !s.to.isEmpty {
             var from = s.from
             var to = s.to
@@ -51,38 +55,27 @@ struct DeclarationIndex: Sendable {
             }
             for f in from {
                 for t in to {
-                    byLengths[f.length << 8 | t.length, default: []].append((f.first, t.first, Int32(i)))
+                    let pair = f.length << 8 | t.length
+                    if pair != lastPair {
+                        if let k = lengthPairs.firstIndex(of: pair) {
+                            lastList = k
+                        } else {
+                            lengthPairs.append(pair)
+                            entries.append([])
+                            lastList = entries.count - 1
+                        }
+                        lastPair = pair
+                    }
+                    entries[lastList].append(Entry(from: f.first, to: t.first, member: Int32(i)))
                 }
             }
         }
         var tables: [Table] = []
         var slots: [Slot] = []
         var members: [Int32] = []
-        for lengths in byLengths.keys.sorted() {
-            var entries = byLengths[lengths]!
-            entries.sort { ($0.from, $0.to, $0.member) < ($1.from, $1.to, $1.member) }
-            // Buckets: runs of equal keys, members deduplicated (a prefix written twice).
-            var buckets: [Slot] = []
-            for e in entries {
-                if let last = buckets.last, last.from == e.from, last.to == e.to {
-                    if members.last != e.member {
-                        members.append(e.member)
-                        buckets[buckets.count - 1].count += 1
-                    }
-                } else {
-                    buckets.append(Slot(from: e.from, to: e.to, start: Int32(members.count), count: 1))
-                    members.append(e.member)
-                }
-            }
-            var size = 4
-            while size < buckets.count * 2 { size <<= 1 }
+        for (k, lengths) in lengthPairs.enumerated().sorted(by: { $0.element < $1.element }) {
             let base = slots.count
-            slots.append(contentsOf: repeatElement(Slot(), count: size))
-            for b in buckets {
-                var s = DeclarationIndex.hash(b.from, b.to) & (size - 1)
-                while slots[base + s].count != 0 { s = (s + 1) & (size - 1) }
-                slots[base + s] = b
-            }
+            let size = DeclarationIndex.build(entries[k], slots: &slots, members: &members)
             tables.append(
                 Table(
                     fromMask: IPPrefix.mask(lengths >> 8), toMask: IPPrefix.mask(lengths & 0xff), base: base,
@@ -91,6 +84,72 @@ struct DeclarationIndex: Sendable {
         self.tables = tables
         self.slots = slots
         self.members = members
+    }
+
+    struct Entry {
+        var from: UInt128
+        var to: UInt128
+        var member: Int32
+    }
+
+    /// Appends one table for `entries` (in member order) to `slots` and its buckets' members to `members`,
+    /// and returns its size. Buckets are found by hashing, not by sorting the entries: members reach each
+    /// bucket in ascending order, a member repeated in a bucket (a prefix written twice) is kept once.
+    private static func build(_ entries: [Entry], slots: inout [Slot], members: inout [Int32]) -> Int {
+        // Buckets in order of first appearance, found through an open-addressed table of bucket numbers.
+        var finder = 4
+        while finder < entries.count * 2 { finder <<= 1 }
+        var bucketAt = [Int32](repeating: -1, count: finder)
+        var buckets: [Slot] = []
+        var lastMember: [Int32] = []
+        var entryBucket = [Int32](repeating: -1, count: entries.count)
+        for (n, e) in entries.enumerated() {
+            var s = hash(e.from, e.to) & (finder - 1)
+            var b = -1
+            while true {
+                let at = Int(bucketAt[s])
+                if at < 0 {
+                    b = buckets.count
+                    bucketAt[s] = Int32(b)
+                    buckets.append(Slot(from: e.from, to: e.to, start: 0, count: 0))
+                    lastMember.append(-1)
+                    break
+                }
+                if buckets[at].from == e.from && buckets[at].to == e.to {
+                    b = at
+                    break
+                }
+                s = (s + 1) & (finder - 1)
+            }
+            if lastMember[b] != e.member {
+                lastMember[b] = e.member
+                buckets[b].count += 1
+                entryBucket[n] = Int32(b)
+            }
+        }
+        // Each bucket's run of `members`, filled in entry (so member) order.
+        var next = Int32(members.count)
+        for b in buckets.indices {
+            buckets[b].start = next
+            next += buckets[b].count
+        }
+        members.append(contentsOf: repeatElement(0, count: Int(next) - members.count))
+        var filled = [Int32](repeating: 0, count: buckets.count)
+        for (n, e) in entries.enumerated() where entryBucket[n] >= 0 {
+            let b = Int(entryBucket[n])
+            members[Int(buckets[b].start + filled[b])] = e.member
+            filled[b] += 1
+        }
+        var size = 4
+        while size < buckets.count * 2 { size <<= 1 }
+        let base = slots.count
+        slots.append(contentsOf: repeatElement(Slot(), count: size))
+        for b in buckets {
+            var s = hash(b.from, b.to) & (size - 1)
+            while slots[base + s].count != 0 { s = (s + 1) & (size - 1) }
+            slots[base + s] = b
+        }
+        return size
     }
 
     @inlinable

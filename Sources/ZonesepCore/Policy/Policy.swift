@@ -30,10 +30,13 @@ public final class Policy: Sendable {
     @usableFromInline let conduitIndex: DeclarationIndex
     @usableFromInline let sanitisationRules: [CompiledRule]
     @usableFromInline let sanitisationIndex: DeclarationIndex
-    @usableFromInline let gatewayAddresses: [PrefixSet]
+    /// Each gateway's addresses, as its span of `ranges`.
+    @usableFromInline let gatewayAddresses: [Range<Int>]
     @usableFromInline let gatewayIndex: DeclarationIndex
     @usableFromInline let exceptionRules: [CompiledRule]
     @usableFromInline let exceptionIndex: DeclarationIndex
+    /// The merged address ranges of every declaration's prefix lists, end to end.
+    @usableFromInline let ranges: PrefixRanges
 
     /// The most declarations a policy may hold: a declaration's index fits an `Int16` in the flow entry.
     /// zones.conf loading refuses more.
@@ -58,15 +61,25 @@ public final class Policy: Sendable {
             d.append(Declaration(kind: .exception, name: e.name, index: i, expiresAtMicros: e.expiresAtMicros))
         }
         declarations = d
-        conduitRules = config.conduits.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        var ranges = PrefixRanges()
+        conduitRules = config.conduits.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges) }
         conduitIndex = DeclarationIndex(config.conduits.map { ($0.from, $0.to) })
-        sanitisationRules = config.sanitisation.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        sanitisationRules = config.sanitisation.map {
+            CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges)
+        }
         sanitisationIndex = DeclarationIndex(config.sanitisation.map { ($0.from, $0.to) })
         let anywhere = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
-        gatewayAddresses = config.gateways.map { PrefixSet($0.addresses) }
+        gatewayAddresses = config.gateways.map { ranges.append($0.addresses) }
         gatewayIndex = DeclarationIndex(config.gateways.map { (anywhere, $0.addresses) })
-        exceptionRules = config.exceptions.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports) }
+        var exceptionRules: [CompiledRule] = []
+        exceptionRules.reserveCapacity(config.exceptions.count)
+        for e in config.exceptions {
+            exceptionRules.append(CompiledRule(from: e.from, to: e.to, ports: e.ports, into: &ranges))
+        }
+        self.exceptionRules = exceptionRules
         exceptionIndex = DeclarationIndex(config.exceptions.map { ($0.from, $0.to) })
+        ranges.finish()
+        self.ranges = ranges
     }
 
     @inlinable
@@ -167,7 +180,7 @@ public final class Policy: Sendable {
     @usableFromInline
     func firstConduit(_ f: FlowEnds) -> (allows: Int, mismatched: Int) {
         let r = conduitIndex.firstTwo(f.initiator, f.responder) { i in
-            guard conduitRules[i].matches(f) else { return .none }
+            guard conduitRules[i].matches(f, ranges) else { return .none }
             return Policy.macsAgree(config.conduits[i], f) ? .primary : .secondary
         }
         return (r.primary, r.secondary)
@@ -183,13 +196,13 @@ public final class Policy: Sendable {
     /// The first sanitisation path that allows the flow in its direction, or -1.
     @usableFromInline
     func firstSanitisation(_ f: FlowEnds) -> Int {
-        sanitisationIndex.first(f.initiator, f.responder) { sanitisationRules[$0].matches(f) }
+        sanitisationIndex.first(f.initiator, f.responder) { sanitisationRules[$0].matches(f, ranges) }
     }
 
     /// The first gateway holding `outside`, or -1.
     @usableFromInline
     func firstGateway(_ outside: IPAddress) -> Int {
-        gatewayIndex.first(IPAddress(rawValue: 0), outside) { gatewayAddresses[$0].contains(outside) }
+        gatewayIndex.first(IPAddress(rawValue: 0), outside) { ranges.contains(outside, in: gatewayAddresses[$0]) }
     }
 
     /// The first unexpired exception naming the flow, and when there is none the first expired one; -1 for
@@ -197,7 +210,7 @@ public final class Policy: Sendable {
     @usableFromInline
     func firstException(_ f: FlowEnds, at time: Int64) -> (unexpired: Int, expired: Int) {
         let r = exceptionIndex.firstTwo(f.initiator, f.responder) { i in
-            guard exceptionRules[i].matches(f) else { return .none }
+            guard exceptionRules[i].matches(f, ranges) else { return .none }
             return time < config.exceptions[i].expiresAtMicros ? .primary : .secondary
         }
         return (r.primary, r.secondary)
@@ -205,23 +218,23 @@ public final class Policy: Sendable {
 }
 
 /// A conduit's, sanitisation path's or exception's initiator prefixes, responder prefixes and ports, in
-/// the form a candidate is verified against.
+/// the form a candidate is verified against: the prefixes as spans of the policy's `PrefixRanges`.
 @usableFromInline
 struct CompiledRule: Sendable {
-    @usableFromInline let from: PrefixSet
-    @usableFromInline let to: PrefixSet
+    @usableFromInline let from: Range<Int>
+    @usableFromInline let to: Range<Int>
     @usableFromInline let ports: [PortSpec]
 
-    init(from: [IPPrefix], to: [IPPrefix], ports: [PortSpec]) {
-        self.from = PrefixSet(from)
-        self.to = PrefixSet(to)
+    init(from: [IPPrefix], to: [IPPrefix], ports: [PortSpec], into ranges: inout PrefixRanges) {
+        self.from = ranges.append(from)
+        self.to = ranges.append(to)
         self.ports = ports
     }
 
     /// Whether the flow's initiator, responder, protocol and responder port all match.
     @inlinable
-    func matches(_ f: FlowEnds) -> Bool {
-        guard from.contains(f.initiator) && to.contains(f.responder) else { return false }
+    func matches(_ f: FlowEnds, _ ranges: PrefixRanges) -> Bool {
+        guard ranges.contains(f.initiator, in: from) && ranges.contains(f.responder, in: to) else { return false }
         for p in ports where p.matches(proto: f.proto, port: f.port) { return true }
         return false
     }

@@ -218,7 +218,8 @@ extension ConfigChecker {
 
     /// `expires`: a local date (valid through that day, JST), a local date-time (JST) or an offset date-time.
     mutating func expires(_ given: TOMLValue?, in path: ConfigPath, at: TOMLPosition) -> Located<Expiry>? {
-        let p = join(path, "expires")
+        // Spelled only for a diagnostic.
+        var p: ConfigPath { join(path, "expires") }
         guard let v = given else {
             error(at, path, "missing required key 'expires' (a date like 2027-03-31, the last day it applies)")
             return nil
@@ -228,11 +229,13 @@ extension ConfigChecker {
         case .date(let d):
             let micros = ((d.daysSinceEpoch + 1) * 86_400 - jst) * 1_000_000
             return Located(
-                value: Expiry(micros: micros, text: d.description, isEndOfDay: true), position: v.position, path: p)
+                value: Expiry(micros: micros, text: d.description, isEndOfDay: true), position: v.position, in: path,
+                key: "expires")
         case .dateTime(let dt):
             let micros = dt.epochMicros(localOffsetMinutes: ZonesConfigLoader.japanOffsetMinutes)
             return Located(
-                value: Expiry(micros: micros, text: dt.description, isEndOfDay: false), position: v.position, path: p)
+                value: Expiry(micros: micros, text: dt.description, isEndOfDay: false), position: v.position, in: path,
+                key: "expires")
         case .string(let s):
             error(
                 v.position, p,

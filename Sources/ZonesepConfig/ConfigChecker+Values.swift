@@ -33,7 +33,8 @@ extension ConfigChecker {
     mutating func prefixes(
         _ given: TOMLValue?, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, noun: String
     ) -> [Located<IPPrefix>]? {
-        let p = join(path, key)
+        // Spelled only for a diagnostic.
+        var p: ConfigPath { join(path, key) }
         guard let v = given else {
             if required { error(at, path, "missing required key '\(key)' (a list of \(noun)s)") }
             return nil
@@ -71,29 +72,31 @@ extension ConfigChecker {
             if seen.isEmpty { for (k, q) in out.enumerated() { seen[PrefixKey(q.value)] = listIndex(k) } }
             return seen[key]
         }
-        for (n, e) in items.enumerated() {
-            let ep = p.index(n)
-            guard let s = e.string else {
-                typeError(e, ep, expected: "a string like \"10.0.0.0/8\"")
+        for n in items.indices {
+            // Read in place rather than as a copy of each element (a value of any type, so not a plain copy).
+            let position = items[n].position
+            guard let s = items[n].string else {
+                typeError(items[n], p.index(n), expected: "a string like \"10.0.0.0/8\"")
                 leaveOut()
                 continue
             }
             guard let parsed = IPPrefix(s) else {
-                error(e.position, ep, "'\(s)' is not an IPv4 or IPv6 \(noun)")
+                error(position, p.index(n), "'\(s)' is not an IPv4 or IPv6 \(noun)")
                 leaveOut()
                 continue
             }
             let prefix = IPPrefix(address: parsed.address, length: parsed.length)
             if parsed.hadHostBits {
-                warning(e.position, ep, "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
+                warning(
+                    position, p.index(n), "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
             }
             if let first = earlier(PrefixKey(prefix)) {
-                warning(e.position, ep, "\(prefix) is listed twice (also \(p)[\(first)])")
+                warning(position, p.index(n), "\(prefix) is listed twice (also \(p)[\(first)])")
                 leaveOut()
                 continue
             }
             if !seen.isEmpty { seen[PrefixKey(prefix)] = n }
-            out.append(Located(value: prefix, position: e.position, path: ep))
+            out.append(Located(value: prefix, position: position, in: path, key: key, index: n))
             if leftOut { firstIndex.append(n) }
         }
         return out
@@ -153,16 +156,15 @@ extension ConfigChecker {
     mutating func string(
         _ given: TOMLValue?, _ key: String, in path: ConfigPath, at: TOMLPosition, required: Bool, hint: String = ""
     ) -> Located<String>? {
-        let p = join(path, key)
         guard let v = given else {
             if required { error(at, path, "missing required key '\(key)'\(hint)") }
             return nil
         }
         guard let s = v.string else {
-            typeError(v, p, expected: "a string")
+            typeError(v, join(path, key), expected: "a string")
             return nil
         }
-        return Located(value: s, position: v.position, path: p)
+        return Located(value: s, position: v.position, in: path, key: key)
     }
 
     mutating func nonEmptyString(

@@ -4,7 +4,34 @@ import ZonesepCore
 struct Located<Value> {
     var value: Value
     var position: TOMLPosition
-    var path: ConfigPath
+    /// The path of the value is `base`, then `key` when not empty, then `[index]` when not negative: the
+    /// path itself is made only when asked for (a diagnostic), not for each of a policy's tens of
+    /// thousands of values.
+    private var base: ConfigPath
+    private var key: String
+    private var index: Int
+
+    init(value: Value, position: TOMLPosition, path: ConfigPath) {
+        self.value = value
+        self.position = position
+        base = path
+        key = ""
+        index = -1
+    }
+
+    /// The value under `key` of the table at `table`, or element `index` of that list.
+    init(value: Value, position: TOMLPosition, in table: ConfigPath, key: String, index: Int = -1) {
+        self.value = value
+        self.position = position
+        base = table
+        self.key = key
+        self.index = index
+    }
+
+    var path: ConfigPath {
+        let keyed = key.isEmpty ? base : base.key(key)
+        return index < 0 ? keyed : keyed.index(index)
+    }
 }
 
 private let topLevelKeys = [

@@ -56,16 +56,18 @@ final class TableBuilder {
     /// every table of zones.conf) are searched in order, which costs less than hashing the key.
     static let indexedAbove = 12
 
-    var origin: Origin
-    var position: TOMLPosition
+    // A builder is reached only from the parser, one access at a time: the dynamic exclusivity checks of
+    // a class's stored properties (two runtime calls an access, for every key read) are left out.
+    @exclusivity(unchecked) var origin: Origin
+    @exclusivity(unchecked) var position: TOMLPosition
     let path: [String]
     /// The keys in the order the file wrote them, values in place: a table with no sub-table (an entry
     /// of `[[exceptions]]`) becomes its `TOMLTable` without a copy. A sub-table's entry holds an empty
     /// table until `build`, which puts the built one there.
-    private var entries: [TOMLTable.Entry] = []
+    @exclusivity(unchecked) private var entries: [TOMLTable.Entry] = []
     /// The entries that are tables still being built, by entry index.
-    private var children: [(entry: Int, item: Item)] = []
-    private var index: [String: Int] = [:]
+    @exclusivity(unchecked) private var children: [(entry: Int, item: Item)] = []
+    @exclusivity(unchecked) private var index: [String: Int] = [:]
 
     init(origin: Origin, position: TOMLPosition, path: [String]) {
         self.origin = origin
@@ -74,7 +76,7 @@ final class TableBuilder {
     }
 
     /// Some key of this table was written in quotes, so may hold characters beyond ASCII.
-    private var quotedKeys = false
+    @exclusivity(unchecked) private var quotedKeys = false
 
     /// The slot under `key`; `bare` says the key was written bare (ASCII letters, digits, `_`, `-`).
     subscript(key: String, bare bare: Bool) -> Slot? {
@@ -153,7 +155,7 @@ final class TableBuilder {
 /// The tables of an `[[array]]`, in order; `[[x]]` appends, `[x.y]` goes into the last one.
 final class TableArrayBuilder {
     let position: TOMLPosition
-    var tables: [TableBuilder]
+    @exclusivity(unchecked) var tables: [TableBuilder]
 
     init(position: TOMLPosition, first: TableBuilder) {
         self.position = position
@@ -214,6 +216,8 @@ struct TOMLParser {
     private var i = 0
     /// Byte index of the first byte of each line.
     private let lineStarts: [Int]
+    /// Whether each line is all ASCII, where a column is the byte offset: nearly every line of a policy.
+    private let asciiLine: [Bool]
     private var depth = 0
     /// The line of the last position asked for: positions are asked for mostly in order.
     private var lastLine = 0
@@ -247,6 +251,34 @@ struct TOMLParser {
             }
         }
         lineStarts = starts
+        asciiLine = TOMLParser.asciiLines(b, lineStarts: starts)
+    }
+
+    /// For each line, whether it holds only ASCII bytes; the bytes are read eight at a time.
+    private static func asciiLines(_ b: [UInt8], lineStarts: [Int]) -> [Bool] {
+        var ascii = [Bool](repeating: true, count: lineStarts.count)
+        b.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var k = 0
+            var line = 0
+            while k < bytes.count {
+                if k + 8 <= bytes.count
+                    && UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    k += 8
+                    continue
+                }
+                if bytes[k] < 0x80 {
+                    k += 1
+                    continue
+                }
+                // The line of byte k (lines are met in order), then on to the next line.
+                while line + 1 < lineStarts.count && lineStarts[line + 1] <= k { line += 1 }
+                ascii[line] = false
+                k = line + 1 < lineStarts.count ? lineStarts[line + 1] : bytes.count
+            }
+        }
+        return ascii
     }
 
     // MARK: Document structure
@@ -1088,6 +1120,12 @@ struct TOMLParser {
     /// line: positions are asked for mostly in order, and a line may hold a long array.
     private mutating func position(_ index: Int) -> TOMLPosition {
         let line = line(of: index, near: lastLine)
+        if asciiLine[line] {
+            lastLine = line
+            lastIndex = index
+            lastColumn = index - lineStarts[line] + 1
+            return TOMLPosition(line: line + 1, column: lastColumn)
+        }
         if line != lastLine || index < lastIndex {
             lastLine = line
             lastIndex = lineStarts[line]

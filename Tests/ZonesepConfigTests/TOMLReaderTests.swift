@@ -536,7 +536,9 @@ extension TOMLReaderTests {
         XCTAssertEqual(doc.keys, names)
         for (n, name) in names.enumerated() { XCTAssertEqual(doc[name]?.integer, Int64(n), name) }
         assertError("[t]\nab = 1\nba = 2\nab = 3\n", line: 4, reason: "duplicate key 't.ab' (first defined at line 2)")
-        assertError("[t]\nfrom = 1\nname = 2\nto = 3\nname = 4\n", line: 5, reason: "duplicate key 't.name' (first defined at line 3)")
+        assertError(
+            "[t]\nfrom = 1\nname = 2\nto = 3\nname = 4\n", line: 5,
+            reason: "duplicate key 't.name' (first defined at line 3)")
     }
 
     /// A quoted key that Swift's string equality takes as the same as a bare one (the Kelvin sign and

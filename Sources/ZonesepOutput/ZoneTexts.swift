@@ -22,8 +22,6 @@ final class ZoneTexts: Sendable {
     let severityJSON: [[UInt8]]
     let initiatorJSON: [[UInt8]]
     let endReasonJSON: [[UInt8]]
-    /// Each declaration as a flow record's `allowed_by` object, by index in `policy.declarations`.
-    let allowedByJSON: [[UInt8]]
 
     init(policy: Policy) {
         self.policy = policy
@@ -52,14 +50,6 @@ final class ZoneTexts: Sendable {
         severityJSON = quoted(RuleID.allCases.map(\.severity.rawValue))
         initiatorJSON = quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name))
         endReasonJSON = quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name))
-        allowedByJSON = policy.declarations.map { d in
-            var b = Array("{\"type\":".utf8)
-            JSONObject.appendString(d.kind.name, to: &b)
-            b.append(contentsOf: ",\"name\":".utf8)
-            JSONObject.appendString(d.name, to: &b)
-            b.append(UInt8(ascii: "}"))
-            return b
-        }
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s

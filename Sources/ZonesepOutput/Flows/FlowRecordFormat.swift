@@ -7,9 +7,23 @@ import ZonesepCore
 /// counters, its verdict and the declaration that allowed it.
 public struct FlowRecordFormat: Sendable {
     let texts: ZoneTexts
+    /// Each declaration as a flow record's `allowed_by` object, by index in `policy.declarations`. Made
+    /// here, by the only record that names declarations, not in `ZoneTexts`: alerts and the summary make
+    /// those too, and a policy of 10,000 declarations spelled all of them three times a replay for nothing.
+    let allowedByJSON: [[UInt8]]
     public var policy: Policy { texts.policy }
 
-    public init(policy: Policy) { texts = ZoneTexts(policy: policy) }
+    public init(policy: Policy) {
+        texts = ZoneTexts(policy: policy)
+        allowedByJSON = policy.declarations.map { d in
+            var b = Array("{\"type\":".utf8)
+            JSONObject.appendString(d.kind.name, to: &b)
+            b.append(contentsOf: ",\"name\":".utf8)
+            JSONObject.appendString(d.name, to: &b)
+            b.append(UInt8(ascii: "}"))
+            return b
+        }
+    }
 
     /// One JSON Lines record (no trailing newline) for a flow that ended for `end`; `tunnels`, for a flow
     /// seen inside encapsulation, are its first packet's layers (the alert's `tunnel`).
@@ -93,8 +107,8 @@ public struct FlowRecordFormat: Sendable {
         }
         w.literal(",\"allowed_by\":")
         let d = Int(e.declaration)
-        if e.verdict == nil, d >= 0, d < texts.allowedByJSON.count {
-            w.bytes(texts.allowedByJSON[d])
+        if e.verdict == nil, d >= 0, d < allowedByJSON.count {
+            w.bytes(allowedByJSON[d])
             w.byte(UInt8(ascii: "}"))
         } else {
             w.literal("null}")

@@ -9,7 +9,7 @@ struct AddressSpace {
     /// Each network's zone by its bits, and the network lengths in use, longest first: the networks
     /// holding a prefix are found by one lookup per length, not by scanning them all (a prefecture's
     /// policy asks this for tens of thousands of prefixes).
-    private let zoneOf: [PrefixKey: Int]
+    private let zoneOf: PrefixTable
     private let lengths: [Int]
     /// The addresses some zone network holds, as sorted disjoint ranges: a prefix starting outside them
     /// (an external address, as half of an exception's are) has no enclosing network, found by one
@@ -21,8 +21,10 @@ struct AddressSpace {
         self.internalSpace = internalSpace
         networks = zones.enumerated().flatMap { z in z.element.networks.map { ($0, z.offset) } }
             .sorted { ($0.prefix.first, $0.prefix.length) < ($1.prefix.first, $1.prefix.length) }
-        var zoneOf: [PrefixKey: Int] = [:]
-        for n in networks where zoneOf[PrefixKey(n.prefix)] == nil { zoneOf[PrefixKey(n.prefix)] = n.zone }
+        var zoneOf = PrefixTable(capacity: networks.count)
+        for n in networks where zoneOf[n.prefix.first, n.prefix.length] == nil {
+            zoneOf.insert(n.prefix.first, n.prefix.length, n.zone)
+        }
         self.zoneOf = zoneOf
         lengths = Set(networks.map(\.prefix.length)).sorted(by: >)
         var covered: [(first: UInt128, last: UInt128)] = []
@@ -65,7 +67,7 @@ struct AddressSpace {
         // A network holding all of p holds its first address.
         guard isCovered(p.first) else { return nil }
         for length in lengths where length <= p.length {
-            if let zone = zoneOf[PrefixKey(IPPrefix(address: p.address, length: length))] { return zone }
+            if let zone = zoneOf[IPPrefix(address: p.address, length: length).first, length] { return zone }
         }
         return nil
     }
@@ -98,6 +100,11 @@ struct AddressSpace {
     /// Whether `reach(p).zones` holds a zone of `kind`, without building the set: every prefix of every
     /// exception is asked this.
     func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool {
+        // No network is longer than p (nearly every address and small network a policy names): none lies
+        // strictly inside it, and the search for them is skipped.
+        guard let longest = lengths.first, p.length < longest else {
+            return enclosing(p).map { zones[$0].kind == kind } ?? false
+        }
         var inner = 0
         for n in inside(p) where n.prefix.length > p.length {
             if zones[n.zone].kind == kind { return true }
@@ -151,5 +158,50 @@ struct AddressSpace {
             if hi >= next { next = hi + 1 }
         }
         return false
+    }
+}
+
+/// Zone networks by their bits (first address and length), in an open-addressed table with a
+/// multiplicative hash: a dictionary's keyed hash cost more than the rest of the lookup, asked once per
+/// network length for every prefix of a policy.
+struct PrefixTable {
+    private var firsts: [UInt128]
+    private var lengths: [Int]
+    /// The zone index, or -1 for a free slot.
+    private var zones: [Int]
+    private let mask: Int
+
+    init(capacity: Int) {
+        var size = 8
+        while size < capacity * 2 { size <<= 1 }
+        firsts = Array(repeating: 0, count: size)
+        lengths = Array(repeating: 0, count: size)
+        zones = Array(repeating: -1, count: size)
+        mask = size - 1
+    }
+
+    private func slot(_ first: UInt128, _ length: Int) -> Int {
+        let a = UInt64(truncatingIfNeeded: first) ^ UInt64(truncatingIfNeeded: first >> 64)
+        var h = (a ^ UInt64(length)) &* 0x9e37_79b9_7f4a_7c15
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    subscript(first: UInt128, length: Int) -> Int? {
+        var s = slot(first, length)
+        while zones[s] >= 0 {
+            if firsts[s] == first && lengths[s] == length { return zones[s] }
+            s = (s + 1) & mask
+        }
+        return nil
+    }
+
+    /// Adds a key not yet in the table.
+    mutating func insert(_ first: UInt128, _ length: Int, _ zone: Int) {
+        var s = slot(first, length)
+        while zones[s] >= 0 { s = (s + 1) & mask }
+        firsts[s] = first
+        lengths[s] = length
+        zones[s] = zone
     }
 }

@@ -62,23 +62,26 @@ public final class Policy: Sendable {
         }
         declarations = d
         var ranges = PrefixRanges()
-        conduitRules = config.conduits.map { CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges) }
+        var scratch: [(first: UInt128, last: UInt128)] = []
+        conduitRules = config.conduits.map {
+            CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges, scratch: &scratch)
+        }
         conduitIndex = DeclarationIndex(config.conduits.map { ($0.from, $0.to) })
         sanitisationRules = config.sanitisation.map {
-            CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges)
+            CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges, scratch: &scratch)
         }
         sanitisationIndex = DeclarationIndex(config.sanitisation.map { ($0.from, $0.to) })
         let anywhere = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
-        gatewayAddresses = config.gateways.map { ranges.append($0.addresses) }
+        gatewayAddresses = config.gateways.map { ranges.append($0.addresses, scratch: &scratch) }
         gatewayIndex = DeclarationIndex(config.gateways.map { (anywhere, $0.addresses) })
         var exceptionRules: [CompiledRule] = []
         exceptionRules.reserveCapacity(config.exceptions.count)
         for e in config.exceptions {
-            exceptionRules.append(CompiledRule(from: e.from, to: e.to, ports: e.ports, into: &ranges))
+            exceptionRules.append(
+                CompiledRule(from: e.from, to: e.to, ports: e.ports, into: &ranges, scratch: &scratch))
         }
         self.exceptionRules = exceptionRules
         exceptionIndex = DeclarationIndex(config.exceptions.map { ($0.from, $0.to) })
-        ranges.finish()
         self.ranges = ranges
     }
 
@@ -225,9 +228,12 @@ struct CompiledRule: Sendable {
     @usableFromInline let to: Range<Int>
     @usableFromInline let ports: [PortSpec]
 
-    init(from: [IPPrefix], to: [IPPrefix], ports: [PortSpec], into ranges: inout PrefixRanges) {
-        self.from = ranges.append(from)
-        self.to = ranges.append(to)
+    init(
+        from: [IPPrefix], to: [IPPrefix], ports: [PortSpec], into ranges: inout PrefixRanges,
+        scratch: inout [(first: UInt128, last: UInt128)]
+    ) {
+        self.from = ranges.append(from, scratch: &scratch)
+        self.to = ranges.append(to, scratch: &scratch)
         self.ports = ports
     }
 

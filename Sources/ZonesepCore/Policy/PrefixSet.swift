@@ -27,13 +27,18 @@ struct PrefixSet: Sendable {
 struct PrefixRanges: Sendable {
     @usableFromInline var firsts: [UInt128] = []
     @usableFromInline var lasts: [UInt128] = []
-    /// A list's ranges before they are sorted, reused from list to list.
-    private var scratch: [(first: UInt128, last: UInt128)] = []
 
     init() {}
 
     /// Appends the merged ranges of `prefixes` and returns where they are.
     mutating func append(_ prefixes: [IPPrefix]) -> Range<Int> {
+        var scratch: [(first: UInt128, last: UInt128)] = []
+        return append(prefixes, scratch: &scratch)
+    }
+
+    /// The same, sorting a list of several prefixes in `scratch` (reused from list to list, so compiling a
+    /// policy allocates no buffer per declaration).
+    mutating func append(_ prefixes: [IPPrefix], scratch: inout [(first: UInt128, last: UInt128)]) -> Range<Int> {
         let start = firsts.count
         if prefixes.count == 1 {
             firsts.append(prefixes[0].first)
@@ -54,11 +59,6 @@ struct PrefixRanges: Sendable {
             }
         }
         return start..<firsts.count
-    }
-
-    /// Frees the list buffer `append` reuses, once every list is in.
-    mutating func finish() {
-        scratch = []
     }
 
     /// Whether one of the ranges `span` holds `a`.

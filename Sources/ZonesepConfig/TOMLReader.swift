@@ -659,17 +659,23 @@ struct TOMLParser {
     private mutating func basicString() throws(TOMLError) -> String {
         let start = i
         i += 1
-        // Most strings hold no escape: find the closing quote and copy the bytes between.
-        var j = i
-        while j < b.count {
-            let c = b[j]
-            if c == Byte.quote {
-                let text = self.text(i, j)
-                i = j + 1
-                return text
+        // Most strings hold no escape: find the closing quote and copy the bytes between. The scan reads
+        // the buffer directly (every address, name and port of a policy is such a string).
+        let from = i
+        let (j, closed) = b.withUnsafeBufferPointer { bytes -> (Int, Bool) in
+            var j = from
+            while j < bytes.count {
+                let c = bytes[j]
+                if c == Byte.quote { return (j, true) }
+                if c == Byte.backslash || c < 0x20 || c == Byte.delete { return (j, false) }
+                j += 1
             }
-            if c == Byte.backslash || isControl(c) { break }
-            j += 1
+            return (j, false)
+        }
+        if closed {
+            let text = self.text(i, j)
+            i = j + 1
+            return text
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: b[i..<j])

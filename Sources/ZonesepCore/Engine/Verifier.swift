@@ -78,6 +78,8 @@ public final class Verifier {
         var wantsHostFindings = false
         /// Host findings of the queued events (`EngineEvent.hostFinding` indexes it); empty almost always.
         var hostFindings: [HostFinding] = []
+        /// What the host table's last observation raised, until `queueHostFindings` takes it.
+        var newHostFindings: [HostFinding] = []
         /// The zones of IPv4 addresses judged lately (see `zone(of:)`), `zoneCacheSize` words.
         var zoneCache: UnsafeMutablePointer<UInt64>
     }
@@ -138,7 +140,8 @@ public final class Verifier {
         self.tunnelPorts = policy.config.tunnelPorts
         self.sink = sink
         self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
-        self.hostTable = hostTable ?? HostTable()
+        // A table of its own is reached by this verifier alone: no lock.
+        self.hostTable = hostTable ?? HostTable(limits: HostTable.Limits(), exclusive: true)
         state = .allocate(capacity: 1)
         let matrix = ZoneMatrix(zoneCount: policy.config.zones.count)
         let events = UnsafeMutablePointer<EngineEvent>.allocate(capacity: Verifier.eventCapacity)
@@ -153,6 +156,7 @@ public final class Verifier {
                 hostRules: hostRules, hostRulesRef: .passUnretained(hostRules), policyRef: .passUnretained(policy),
                 zoneMapRef: .passUnretained(policy.zoneMap), zoneCache: zoneCache))
         state.pointee.hostFindings.reserveCapacity(16)
+        state.pointee.newHostFindings.reserveCapacity(2)
         let wants = sink?.interests ?? []
         state.pointee.wantsFlaggedPackets = wants.contains(.flaggedPackets)
         state.pointee.wantsAllStarts = wants.contains(.flowStarts)
@@ -546,14 +550,15 @@ public final class Verifier {
         return (a + 8 &* Int(1 &- Branchless.bit(fromA))).assumingMemoryBound(to: UInt64.self)
     }
 
-    /// `noteSender`'s rare case: the side not yet passed on, or a packet from another MAC than its own.
+    /// `noteSender`'s rare case: the side not yet passed on, or a packet from another MAC than its own
+    /// (nearly once per new flow).
     @inline(never)
     private func noteNewSender(
         _ e: UnsafeMutablePointer<FlowEntry>, _ field: UnsafeMutablePointer<UInt64>, fromA: Bool, mac: UInt64,
         now: Int64
     ) {
         let k = e.pointee.key
-        observeHost(
+        passToHostTable(
             mac: mac, address: fromA ? k.addressA : k.addressB, zone: fromA ? e.pointee.zoneA : e.pointee.zoneB,
             vlans: k.vlans, evidence: .ipSource, now: now)
         // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
@@ -561,26 +566,44 @@ public final class Verifier {
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
     }
 
-    /// Passes an observation to the host table unless this verifier already did, and queues the findings
-    /// it completes. Only IP sources are held to `vlans`.
+    /// `passToHostTable` out of line, for the frames that join no flow (ARP, neighbour advertisements,
+    /// stray IP packets).
     @inline(never)
     private func observeHost(
+        mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, evidence: HostEvidence, now: Int64
+    ) {
+        passToHostTable(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, now: now)
+    }
+
+    /// Passes an observation to the host table unless this verifier already did, and queues the findings
+    /// it completes. Only IP sources are held to `vlans`.
+    @inline(__always)
+    private func passToHostTable(
         mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, evidence: HostEvidence, now: Int64
     ) {
         let vlans = vlans & 0x0fff_ffff
         if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans) { return }
         let o = HostTable.Observation(
             mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now)
-        let findings = state.pointee.hostRulesRef._withUnsafeGuaranteedRef {
-            hostTable.observe(o, rules: $0, checksVLAN: evidence == .ipSource)
+        let raised = state.pointee.hostRulesRef._withUnsafeGuaranteedRef {
+            hostTable.observe(o, rules: $0, checksVLAN: evidence == .ipSource, into: &state.pointee.newHostFindings)
         }
-        for f in findings {
+        if raised { queueHostFindings() }
+    }
+
+    /// Counts the findings the last observation raised and queues them for the sink (when it wants them).
+    @inline(never)
+    private func queueHostFindings() {
+        for i in state.pointee.newHostFindings.indices {
+            let f = state.pointee.newHostFindings[i]
             state.pointee.counters.hostFindingsByRule[Int(f.rule.rawValue)] &+= 1
             guard state.pointee.wantsHostFindings else { continue }
             if state.pointee.eventCount == Verifier.eventCapacity { flushEvents() }
             state.pointee.hostFindings.append(f)
             emit(EngineEvent(hostFinding: state.pointee.hostFindings.count - 1, frame: state.pointee.frameIndex))
         }
+        // Its buffer kept, not shared: the next finding appends without allocating.
+        state.pointee.newHostFindings.removeAll(keepingCapacity: true)
     }
 
     /// The host table hears of an ARP sender or a neighbour advertisement's target, and of the source of an

@@ -24,6 +24,7 @@ struct HostSeenCache {
     func clear() { slots.update(repeating: Slot(), count: HostSeenCache.slotCount) }
 
     /// Whether the triple is known; if not, it is remembered (in place of whatever shared its slot).
+    @inline(__always)
     func checkAndInsert(mac: UInt64, address: IPAddress, vlans: UInt32) -> Bool {
         let a = address.rawValue
         let h =

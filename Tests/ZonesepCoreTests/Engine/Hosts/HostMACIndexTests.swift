@@ -1,0 +1,71 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// The host table's MAC index on its own: what it finds after every insertion and deletion, probes that
+/// wrap past the last slot, and deletions that shift slots back.
+final class HostMACIndexTests: XCTestCase {
+    /// SplitMix64: the same sequence on every machine.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// A small index under a long stream of inserts and deletes agrees with a dictionary after every step.
+    func testAgreesWithADictionaryUnderChurn() {
+        let index = HostMACIndex(entries: 8)
+        defer { index.deallocate() }
+        XCTAssertEqual(index.mask + 1, 32, "four slots an entry, a power of two")
+        var model: [UInt64: Int] = [:]
+        var rng = Random(state: 11)
+        // MACs from a small pool, so the same ones come back after their deletion, and clusters form.
+        var pool = (0..<30).map { _ in rng.next() & HostMACIndex.macMask | 1 }
+        // And some whose home is one of the last two slots, whose probes run on past the end.
+        var candidate: UInt64 = 0x02_00_00_00_00_00
+        while pool.count < 40 {
+            candidate += 1
+            if index.home(candidate) >= index.mask - 1 { pool.append(candidate) }
+        }
+        var wrapped = false
+        for step in 0..<20_000 {
+            let mac = pool[Int(rng.next() % UInt64(pool.count))]
+            if let id = model[mac] {
+                XCTAssertEqual(index.probe(mac).id, id)
+                index.remove(mac)
+                model[mac] = nil
+            } else if model.count < 8 {
+                let p = index.probe(mac)
+                XCTAssertEqual(p.id, -1)
+                XCTAssertEqual(index.slots[p.slot], 0)
+                if p.slot < index.home(mac) { wrapped = true }
+                let id = Int(rng.next() % 0xffff)
+                index.set(p.slot, mac: mac, id: id)
+                model[mac] = id
+            }
+            let wrong = pool.filter { index.find($0) != model[$0] }
+            let filled = (0...index.mask).filter { index.slots[$0] != 0 }.count
+            guard wrong.isEmpty, filled == model.count else {
+                return XCTFail("step \(step): \(wrong.count) MACs found wrongly, \(filled) slots for \(model.count)")
+            }
+        }
+        XCTAssertTrue(wrapped, "some probe ran past the last slot to the first")
+    }
+
+    /// The largest id, and a MAC with every bit set, survive packing beside each other.
+    func testPacksTheLargestIdAndMAC() {
+        let index = HostMACIndex(entries: 4)
+        defer { index.deallocate() }
+        let mac = HostMACIndex.macMask
+        index.set(index.probe(mac).slot, mac: mac, id: HostMACIndex.maxEntries - 1)
+        XCTAssertEqual(index.find(mac), HostMACIndex.maxEntries - 1)
+        XCTAssertNil(index.find(mac - 1))
+        index.remove(mac)
+        XCTAssertNil(index.find(mac))
+    }
+}

@@ -42,6 +42,14 @@ static inline void *zonesep_map_zeroed(size_t length) {
     return (void *)start;
 }
 
+/// Keeps the first `length` bytes of a region of zonesep_map_zeroed on small pages (a table that usually
+/// stays small would otherwise fault in a whole huge page for its first few kilobytes).
+static inline void zonesep_small_pages(void *p, size_t length) {
+#ifdef MADV_NOHUGEPAGE
+    madvise(p, (length + 4095) & ~(size_t)4095, MADV_NOHUGEPAGE);
+#endif
+}
+
 /// Returns memory of zonesep_map_zeroed to the kernel.
 static inline void zonesep_unmap(void *p, size_t length) {
     length = (length + 4095) & ~(size_t)4095;

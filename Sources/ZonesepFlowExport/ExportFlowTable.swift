@@ -240,7 +240,10 @@ public final class ExportFlowTable {
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         // A record that ends the flow (FIN or RST seen, RFC 5102 end reason 3) shortens its idle timeout.
-        if r.endReason == 3 { e.pointee.tcpState |= FlowEntry.reset }
+        if r.endReason == 3 {
+            e.pointee.tcpState |= FlowEntry.reset
+            table.timeoutShortened(e)
+        }
     }
 
     private static func add(counts r: FlowRecord, fromA: Bool, to e: inout FlowEntry) {

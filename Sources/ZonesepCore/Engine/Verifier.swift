@@ -677,8 +677,16 @@ public final class Verifier {
     /// The TCP state machine: RST closes the flow, FIN marks its sender's side.
     @inline(__always)
     private func applyTCPFlags(_ e: UnsafeMutablePointer<FlowEntry>, _ flags: UInt8, fromA: Bool) {
+        if flags & (DecodedPacket.TCPFlag.rst | DecodedPacket.TCPFlag.fin) != 0 { endTCPSide(e, flags, fromA: fromA) }
+    }
+
+    /// A FIN or RST: the flow's state, and the flow table told once the flow is closed (its timeout, now
+    /// the closed one, may end it before any other).
+    @inline(never)
+    private func endTCPSide(_ e: UnsafeMutablePointer<FlowEntry>, _ flags: UInt8, fromA: Bool) {
         if flags & DecodedPacket.TCPFlag.rst != 0 { e.pointee.tcpState |= FlowEntry.reset }
         if flags & DecodedPacket.TCPFlag.fin != 0 { e.pointee.tcpState |= fromA ? FlowEntry.finA : FlowEntry.finB }
+        if e.pointee.isClosed { flows.timeoutShortened(e) }
     }
 
     /// The flow tuple a decoded IP packet names by its own headers: its own, or for an ICMP error the

@@ -2,10 +2,11 @@
 ///
 /// Entries live in one dense buffer of `capacity` slots, reserved once (pages are touched only as flows
 /// take them); the index is a power-of-two array of (hash tag, entry+1) pairs probed linearly, at most half
-/// full, with backward-shift deletion so no tombstones build up. The index starts small and doubles as the
-/// table fills, up to its size at the cap: a town hall's few thousand flows then probe an index that fits
-/// in the CPU cache rather than one sized for a million. Nothing allocates once the table has reached its
-/// working size; under a flood of new flows the oldest of a small window is evicted and counted.
+/// full, with backward-shift deletion so no tombstones build up. The index starts small and doubles in
+/// place as the table fills, up to its size at the cap: a town hall's few thousand flows then probe an
+/// index that fits in the CPU cache rather than one sized for a million. Nothing allocates once the table
+/// has reached its working size; under a flood of new flows the oldest of a small window is evicted and
+/// counted.
 public final class FlowTable {
     public let capacity: Int
     public let timeouts: FlowTimeouts
@@ -30,7 +31,8 @@ public final class FlowTable {
     /// exclusivity check (see `Verifier`).
     struct Bookkeeping {
         /// High 32 bits: the key hash's low 32 bits (so a slot knows its home without rehashing the key).
-        /// Low 32 bits: entry index + 1 (0 = empty).
+        /// Low 32 bits: entry index + 1 (0 = empty). Mapped once at its size at the cap, and used from the
+        /// start: the index grows in place.
         var slots: UnsafeMutablePointer<UInt64>
         var slotMask: Int
         var freeCount = 0
@@ -38,16 +40,22 @@ public final class FlowTable {
         var highWater = 0
         /// Round-robin cursor of the idle sweep.
         var sweepCursor = 0
-        /// No entry's `lastSeen` is below this: the least packet time the sweep has seen since its last full
-        /// round of checks, and the least `lastSeen` that round met. While `now` is within the shortest
-        /// timeout of it no flow can be idle, and the sweep skips its checks.
-        var lastSeenFloor = Int64.max
+        /// No flow can be idle at a packet time up to this: no entry's deadline (`lastSeen` plus its own
+        /// timeout) is below it. Renewed by each full round of checks, and lowered by whatever brings a
+        /// deadline closer since (a new flow, a TCP flow closing, a packet time earlier than `latest`).
+        /// While `now` is at most this the sweep skips its checks: with a deadline per flow rather than
+        /// the shortest timeout for all, a minute of new TCP and UDP flows is never checked.
+        var quietUntil = Int64.max
         /// The same bound being gathered by the current round of checks, and the entries it has checked.
-        var roundFloor = Int64.max
+        var roundQuietUntil = Int64.max
         var roundChecked = 0
+        /// The latest packet time noted: a `lastSeen` written at it or later never brings a deadline closer.
+        var latest = Int64.min
         var count = 0
         var evictions: UInt64 = 0
         var expirations: UInt64 = 0
+        /// Members whose new probe in `growIndex` wrapped past the end (what the tests reach).
+        var wrappedProbes = 0
     }
     private let m: UnsafeMutablePointer<Bookkeeping>
 
@@ -87,7 +95,11 @@ public final class FlowTable {
         // On page (and from 2 MiB on huge-page) boundaries: each 128-byte entry is exactly two cache lines.
         // Entries stay uninitialised (untouched pages cost no memory) until a flow takes them.
         entries = ZeroedMemory.allocate(FlowEntry.self, count: cap)
-        let slots = ZeroedMemory.allocate(UInt64.self, count: slotCount)
+        // The whole index at the cap, of which the first `slotCount` slots are used: each doubling then
+        // zeroes only the new half, where a region mapped anew per doubling touched twice the final index
+        // (a first touch, slow on a virtual machine, was a twelfth of a flood's time). Small pages for
+        // its first 2 MiB: a town hall's index would fault in a whole huge page for a few kilobytes.
+        let slots = ZeroedMemory.allocate(UInt64.self, count: maximumSlotCount, smallPagesFirst: 2 << 20)
         m = .allocate(capacity: 1)
         m.initialize(to: Bookkeeping(slots: slots, slotMask: mask))
         // Like the entries, initialised only up to `highWater` (every reader stops there): a million
@@ -99,7 +111,7 @@ public final class FlowTable {
     deinit {
         if m.pointee.highWater > 0 { entries.deinitialize(count: m.pointee.highWater) }
         ZeroedMemory.free(entries, count: capacity)
-        ZeroedMemory.free(m.pointee.slots, count: m.pointee.slotMask + 1)
+        ZeroedMemory.free(m.pointee.slots, count: maximumSlotCount)
         inUse.deallocate()
         freeList.deallocate()
         m.deinitialize(count: 1)
@@ -173,27 +185,42 @@ public final class FlowTable {
         @inline(__always) _modify { yield &entries[index] }
     }
 
-    /// Doubles the index (while below its size at the cap) and re-places every slot from its stored hash.
+    /// Doubles the index in place (while below its size at the cap): the new half is still zero.
+    ///
+    /// Each slot of the old half is taken out in turn and probed anew from its home in the doubled index,
+    /// starting just after the first empty slot: every slot between a member's old home and its old place
+    /// was then already taken out and placed, so its new probe never steps over a slot still to be taken
+    /// out (which would leave a hole in it). Until the pass wraps to slot 0 no probe wraps past the end
+    /// (the new half then holds only the members of slots already passed, each at most one half above
+    /// its old place); after, a probe that wraps meets only slots already passed and the one just emptied.
     func growIndex() {
         let oldCount = m.pointee.slotMask + 1
-        let newCount = oldCount * 2
-        let old = m.pointee.slots
-        // Zeroed by the kernel, on huge pages: clearing the largest index (16 MiB at a million flows) a page
-        // at a time was a quarter of a flood's page faults.
-        m.pointee.slots = ZeroedMemory.allocate(UInt64.self, count: newCount)
-        m.pointee.slotMask = newCount - 1
-        for j in 0..<oldCount where old[j] != 0 {
-            var i = home(old[j])
-            while m.pointee.slots[i] != 0 { i = (i + 1) & m.pointee.slotMask }
-            m.pointee.slots[i] = old[j]
+        let slots = m.pointee.slots
+        let oldMask = oldCount - 1
+        let newMask = oldCount * 2 - 1
+        m.pointee.slotMask = newMask
+        var start = 0
+        while slots[start] != 0 { start += 1 }  // at most half full: there is an empty slot
+        for step in 1...oldCount {
+            let j = (start + step) & oldMask
+            let s = slots[j]
+            if s == 0 { continue }
+            slots[j] = 0
+            let home = Int(truncatingIfNeeded: s >> 32) & newMask
+            var i = home
+            while slots[i] != 0 { i = (i + 1) & newMask }
+            slots[i] = s
+            if i < home { m.pointee.wrappedProbes += 1 }
         }
-        ZeroedMemory.free(old, count: oldCount)
     }
 
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
     /// passed to `evicted` before its slot is reused.
+    ///
+    /// The new flow's deadline is `now` plus its protocol's timeout: its `lastSeen` must be `now`.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
-        noteTime(now)
+        if now > m.pointee.latest { m.pointee.latest = now }
+        lowerQuietUntil(FlowTable.deadline(now, timeouts.timeout(proto: key.proto, closed: false)))
         if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
         let e: Int
         if m.pointee.freeCount > 0 {
@@ -255,37 +282,68 @@ public final class FlowTable {
             && idle > timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
     }
 
-    /// Folds a packet time that may become some entry's `lastSeen` into the sweep's bounds.
+    /// `lastSeen + timeout`, the packet time after which a flow is idle; saturated.
+    @inline(__always)
+    static func deadline(_ lastSeen: Int64, _ timeout: Int64) -> Int64 {
+        let (d, overflow) = lastSeen.addingReportingOverflow(timeout)
+        return overflow ? (d < 0 ? .max : .min) : d
+    }
+
+    /// The deadline of the flow in `e`.
+    @inline(__always)
+    func deadline(_ e: UnsafePointer<FlowEntry>) -> Int64 {
+        FlowTable.deadline(e.pointee.lastSeen, timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed))
+    }
+
+    /// Folds a deadline that may be below every other into the sweep's bounds.
+    @inline(__always)
+    func lowerQuietUntil(_ deadline: Int64) {
+        if deadline < m.pointee.quietUntil { m.pointee.quietUntil = deadline }
+        if deadline < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = deadline }
+    }
+
+    /// A packet time that may become some entry's `lastSeen`: one earlier than the latest can bring that
+    /// entry's deadline closer, to no less than it plus the shortest timeout.
     @inline(__always)
     func noteTime(_ now: Int64) {
-        if now < m.pointee.lastSeenFloor { m.pointee.lastSeenFloor = now }
-        if now < m.pointee.roundFloor { m.pointee.roundFloor = now }
+        if now >= m.pointee.latest {
+            m.pointee.latest = now
+        } else {
+            lowerQuietUntil(FlowTable.deadline(now, shortestTimeout))
+        }
+    }
+
+    /// Tells the sweep that the flow in `e` (an entry of this table) has a shorter timeout now: a TCP flow
+    /// closed by FIN or RST. Its deadline may be below every other.
+    @inline(never)  // once a FIN or RST
+    public func timeoutShortened(_ e: UnsafePointer<FlowEntry>) {
+        lowerQuietUntil(deadline(e))
     }
 
     /// Expires idle flows among the next `budget` entries of the round-robin sweep.
     ///
-    /// Every `lastSeen` the caller writes must be a `now` it passed here (or to `insert`) first: that is
-    /// what lets the sweep skip its checks while no flow can have been idle for the shortest timeout.
+    /// Every `lastSeen` the caller writes must be a `now` it passed here first, the `now` of the `insert`
+    /// of a new flow, or later than the entry's own; and a flow's timeout may shrink only with a call to
+    /// `timeoutShortened`. That is what lets the sweep skip its checks while no flow can be idle.
     @inline(__always)
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
         let highWater = m.pointee.highWater
         guard highWater > 0 else { return }
         noteTime(now)
         let steps = min(budget, highWater)
-        let age = now.subtractingReportingOverflow(m.pointee.lastSeenFloor)
-        if !age.overflow && age.partialValue <= shortestTimeout {
+        if now <= m.pointee.quietUntil {
             // Nothing can be idle: the cursor moves on as if each entry had been checked, and the next round
             // of checks starts afresh (a round must check entries one after another to cover them all).
             let next = m.pointee.sweepCursor + steps
             m.pointee.sweepCursor = next >= highWater ? next - highWater : next
             m.pointee.roundChecked = 0
-            m.pointee.roundFloor = now
+            m.pointee.roundQuietUntil = .max
             return
         }
         checkIdle(now: now, steps: steps, ended: ended)
     }
 
-    /// The checking half of `sweep`: `steps` entries from the cursor, and the floor renewed after each full
+    /// The checking half of `sweep`: `steps` entries from the cursor, and the bound renewed after each full
     /// round.
     @inline(never)  // rare beside the skip in `sweep`, which is inlined into the packet loop
     func checkIdle(now: Int64, steps: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
@@ -297,18 +355,24 @@ public final class FlowTable {
                     ended(entries[e], entries[e].endReason(.idle))
                     m.pointee.expirations += 1
                     remove(at: e)
-                } else if entries[e].lastSeen < m.pointee.roundFloor {
-                    m.pointee.roundFloor = entries[e].lastSeen
+                } else {
+                    let d = deadline(entries + e)
+                    if d < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = d }
                 }
             }
             m.pointee.roundChecked += 1
-            if m.pointee.roundChecked >= m.pointee.highWater {
-                // Every entry was checked since the round began, and every later `lastSeen` is a `now`
-                // folded into `roundFloor`: it bounds them all.
-                m.pointee.lastSeenFloor = m.pointee.roundFloor
-                m.pointee.roundFloor = now
-                m.pointee.roundChecked = 0
-            }
+            completeRoundIfDone()
+        }
+    }
+
+    /// Ends a round of checks once it has covered every entry: each was checked since the round began, and
+    /// every deadline brought closer since was folded into `roundQuietUntil`, which then bounds them all.
+    @inline(__always)
+    func completeRoundIfDone() {
+        if m.pointee.roundChecked >= m.pointee.highWater {
+            m.pointee.quietUntil = m.pointee.roundQuietUntil
+            m.pointee.roundQuietUntil = .max
+            m.pointee.roundChecked = 0
         }
     }
 
@@ -328,9 +392,14 @@ public final class FlowTable {
                     oldestSeen = entries[i].lastSeen
                     oldest = i
                 }
+                // The window's entries count as checked in the sweep's round: the cursor passes them.
+                let d = deadline(entries + i)
+                if d < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = d }
             }
             i = i + 1 == m.pointee.highWater ? 0 : i + 1
             scanned += 1
+            m.pointee.roundChecked += 1
+            completeRoundIfDone()
         }
         m.pointee.sweepCursor = i
         if isExpired(oldest, now: now) {
@@ -350,7 +419,10 @@ public final class FlowTable {
 
     /// Lets `body` change every live flow in place (a new zone map's zones after a policy reload).
     public func updateEach(_ body: (inout FlowEntry) -> Void) {
-        for i in 0..<m.pointee.highWater where inUse[i] { body(&entries[i]) }
+        for i in 0..<m.pointee.highWater where inUse[i] {
+            body(&entries[i])
+            lowerQuietUntil(deadline(entries + i))  // whatever `body` changed
+        }
     }
 
     /// Removes every flow, handing each to `ended` (the end of a replay).
@@ -368,6 +440,26 @@ public final class FlowTable {
         }
         m.pointee.slots.update(repeating: 0, count: m.pointee.slotMask + 1)
         m.pointee.count = 0
+    }
+
+    /// For tests: makes the next `sweep` check its entries whatever its bound says, as a table without the
+    /// bound would (the bound must never change which flows end, nor when).
+    func checkNextSweep() {
+        m.pointee.quietUntil = .min
+    }
+
+    /// For tests: the sweep's bound (a sweep at a packet time up to it skips its checks).
+    var quietBound: Int64 { m.pointee.quietUntil }
+
+    /// For tests: the index's size.
+    var indexSlots: Int { m.pointee.slotMask + 1 }
+
+    /// For tests: the index's size, its occupied slots (one per flow when the index is sound), and the
+    /// probes of `growIndex` that wrapped past the end so far.
+    var indexShape: (slots: Int, occupied: Int, wrapped: Int) {
+        let n = m.pointee.slotMask + 1
+        let occupied = (0..<n).reduce(0) { $0 + (m.pointee.slots[$1] != 0 ? 1 : 0) }
+        return (n, occupied, m.pointee.wrappedProbes)
     }
 
     /// Bytes reserved for `capacity` flows (entries, bookkeeping, and the index at its largest): the most

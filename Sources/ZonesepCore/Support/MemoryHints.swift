@@ -26,6 +26,15 @@ enum ZeroedMemory {
         return raw.bindMemory(to: T.self, capacity: max(1, count))
     }
 
+    /// The same, with the first `smallPagesFirst` bytes on small pages: a table that grows in place from a
+    /// few kilobytes faults in only those until it is large.
+    static func allocate<T>(_ type: T.Type, count: Int, smallPagesFirst: Int) -> UnsafeMutablePointer<T> {
+        let p = allocate(type, count: count)
+        let bytes = max(1, count) * MemoryLayout<T>.stride
+        if bytes >= 2 << 20 { zonesep_small_pages(p, min(bytes, smallPagesFirst)) }
+        return p
+    }
+
     /// Whether regions of these sizes can be mapped now (each mapped and given back): a command asks before
     /// it builds a table, so that a cap the system refuses is a message, not a trap in `allocate`.
     static func canMap(_ sizes: [Int]) -> Bool {

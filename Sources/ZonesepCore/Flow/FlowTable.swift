@@ -21,6 +21,9 @@ public final class FlowTable {
     let maximumSlotCount: Int
     private let freeList: UnsafeMutablePointer<UInt32>
     private let inUse: UnsafeMutablePointer<Bool>
+    /// The timeout of a new flow by IP protocol number: `insert` folds each new flow's deadline into the
+    /// sweep's bound, and a load is cheaper than the protocol switch on a flood of new flows.
+    private let newFlowTimeouts: UnsafeMutablePointer<Int64>
 
     /// Flows in the table, and flows that left it full (evicted) or idle.
     public var count: Int { m.pointee.count }
@@ -106,6 +109,8 @@ public final class FlowTable {
         // flags written up front were a megabyte of page faults before the first packet.
         inUse = .allocate(capacity: cap)
         freeList = .allocate(capacity: cap)
+        newFlowTimeouts = .allocate(capacity: 256)
+        for proto in 0..<256 { newFlowTimeouts[proto] = max(0, timeouts.timeout(proto: UInt8(proto), closed: false)) }
     }
 
     deinit {
@@ -114,6 +119,7 @@ public final class FlowTable {
         ZeroedMemory.free(m.pointee.slots, count: maximumSlotCount)
         inUse.deallocate()
         freeList.deallocate()
+        newFlowTimeouts.deallocate()
         m.deinitialize(count: 1)
         m.deallocate()
     }
@@ -219,8 +225,9 @@ public final class FlowTable {
     ///
     /// The new flow's deadline is `now` plus its protocol's timeout: its `lastSeen` must be `now`.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
-        if now > m.pointee.latest { m.pointee.latest = now }
-        lowerQuietUntil(FlowTable.deadline(now, timeouts.timeout(proto: key.proto, closed: false)))
+        // Wrapping: past Int64.max the sum turns negative, a bound lower than need be (the timeouts here
+        // are not negative), never a higher one.
+        lowerQuietUntil(now &+ newFlowTimeouts[Int(key.proto)])
         if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
         let e: Int
         if m.pointee.freeCount > 0 {
@@ -309,8 +316,15 @@ public final class FlowTable {
         if now >= m.pointee.latest {
             m.pointee.latest = now
         } else {
-            lowerQuietUntil(FlowTable.deadline(now, shortestTimeout))
+            steppedBack(now)
         }
+    }
+
+    /// `noteTime`'s rare way, out of line: the packet loop that inlines the sweep stays small enough for the
+    /// compiler to inline the fast lane into it too.
+    @inline(never)
+    func steppedBack(_ now: Int64) {
+        lowerQuietUntil(FlowTable.deadline(now, shortestTimeout))
     }
 
     /// Tells the sweep that the flow in `e` (an entry of this table) has a shorter timeout now: a TCP flow
@@ -392,16 +406,17 @@ public final class FlowTable {
                     oldestSeen = entries[i].lastSeen
                     oldest = i
                 }
-                // The window's entries count as checked in the sweep's round: the cursor passes them.
-                let d = deadline(entries + i)
-                if d < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = d }
             }
             i = i + 1 == m.pointee.highWater ? 0 : i + 1
             scanned += 1
-            m.pointee.roundChecked += 1
-            completeRoundIfDone()
         }
         m.pointee.sweepCursor = i
+        // The cursor passed the window's entries: they count as checked in the sweep's round, none of them
+        // idle before the least `lastSeen` among them plus the shortest timeout.
+        let bound = FlowTable.deadline(oldestSeen, shortestTimeout)
+        if bound < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = bound }
+        m.pointee.roundChecked += scanned
+        completeRoundIfDone()
         if isExpired(oldest, now: now) {
             m.pointee.expirations += 1
             evicted(entries[oldest], entries[oldest].endReason(.idle))

@@ -1,5 +1,8 @@
-import FoundationEssentials
 import ZonesepCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The capture files named on a command line, expanded and put in replay order.
 public enum CaptureSet {
@@ -13,33 +16,63 @@ public enum CaptureSet {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Expands directories (recursively, capture files only, sorted by path) and keeps files as given.
+    /// Expands directories (recursively, capture files only, sorted by path) and keeps files as given. A
+    /// directory, or a directory within one, that cannot be read is a problem naming it and the reason; the
+    /// rest of the tree is still taken.
     public static func expand(_ arguments: [String]) -> (files: [String], problems: [Problem]) {
         var files: [String] = []
         var problems: [Problem] = []
-        let fm = FileManager.default
         for arg in arguments {
-            var isDir = false
-            guard fm.fileExists(atPath: arg, isDirectory: &isDir) else {
-                problems.append(Problem(path: arg, reason: "no such file or directory"))
+            var st = stat()
+            guard stat(arg, &st) == 0 else {
+                let code = errno
+                problems.append(
+                    Problem(
+                        path: arg,
+                        reason: code == ENOENT
+                            ? "no such file or directory" : "cannot be read: \(String(cString: strerror(code)))"))
                 continue
             }
-            if !isDir {
+            if st.st_mode & S_IFMT != S_IFDIR {
                 files.append(arg)
                 continue
             }
-            guard let walked = try? fm.subpathsOfDirectory(atPath: arg) else {
-                problems.append(Problem(path: arg, reason: "directory cannot be read"))
-                continue
-            }
             var found: [String] = []
-            for rel in walked where captureExtensions.contains(PathText.pathExtension(rel).lowercased()) {
-                found.append(PathText.appending(rel, to: arg))
-            }
+            walk(arg, into: &found, problems: &problems)
             if found.isEmpty { problems.append(Problem(path: arg, reason: "directory holds no capture files")) }
             files += found.sorted()
         }
         return (files, problems)
+    }
+
+    /// The capture files under `directory`, at any depth. Symbolic links to directories are not followed
+    /// (a link back up the tree would never end); links to files are taken like files.
+    static func walk(_ directory: String, into found: inout [String], problems: inout [Problem]) {
+        guard let dir = opendir(directory) else {
+            problems.append(
+                Problem(path: directory, reason: "directory cannot be read: \(String(cString: strerror(errno)))"))
+            return
+        }
+        defer { closedir(dir) }
+        var subdirectories: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let path = PathText.appending(name, to: directory)
+            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+            if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                var st = stat()
+                isDirectory = lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+            }
+            if isDirectory {
+                subdirectories.append(path)
+            } else if captureExtensions.contains(PathText.pathExtension(name).lowercased()) {
+                found.append(path)
+            }
+        }
+        for sub in subdirectories { walk(sub, into: &found, problems: &problems) }
     }
 
     /// A file with the time of its first packet (nil when it has none or cannot be opened).

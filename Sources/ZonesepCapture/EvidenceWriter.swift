@@ -443,12 +443,17 @@ public final class EvidenceWriter {
         // closed, gets no hash, and the message says which step failed and why.
         var st = stat()
         var size = f.bytes
+        var sizeKnown = true
         if fstat(f.fd, &st) == 0 {
             size = UInt64(st.st_size)
-        } else if f.error == nil {
-            f.error = "fstat failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+        } else {
+            sizeKnown = false
+            let why = "fstat failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+            f.error = f.error.map { $0 + "; " + why } ?? why
         }
-        if f.error != nil && size > f.bytes {
+        // A file that failed is cut back to what was written whole when its size says it holds more, or
+        // when its size could not be read.
+        if f.error != nil && (size > f.bytes || !sizeKnown) {
             if ftruncate(f.fd, off_t(f.bytes)) == 0 {
                 size = f.bytes
             } else {

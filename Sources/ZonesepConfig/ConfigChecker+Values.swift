@@ -220,7 +220,7 @@ extension ConfigChecker {
     mutating func fields(_ t: TOMLTable, path: ConfigPath, allowed: [String]) -> Fields {
         var out = Fields()
         for (n, e) in t.entries.enumerated() {
-            if n < allowed.count && e.key == allowed[n] {
+            if n < allowed.count && n < Fields.capacity && e.key == allowed[n] {
                 out.at[n] = Int32(n)
             } else if let k = allowed.firstIndex(of: e.key) {
                 if k < Fields.capacity { out.at[k] = Int32(n) }

@@ -40,6 +40,34 @@ final class CaptureSetTests: XCTestCase {
             CaptureSet.expand([root + "/caps/b/"]).files, [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
     }
 
+    /// A link back up the tree is not followed (the walk ends, each file once); a link to a capture file is
+    /// taken like the file.
+    func testLinksToDirectoriesAreNotFollowedAndLinksToFilesAreTaken() throws {
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: root + "/caps/b/up", withDestinationPath: "..")
+        try fm.createSymbolicLink(atPath: root + "/caps/link.pcap", withDestinationPath: "z.pcap")
+        let (files, problems) = CaptureSet.expand([root + "/caps"])
+        XCTAssertEqual(
+            files,
+            [
+                root + "/caps/a/deeper/one.cap", root + "/caps/a/x.dmp", root + "/caps/b/two.PCAPNG",
+                root + "/caps/b/y.ntar", root + "/caps/link.pcap", root + "/caps/z.pcap",
+            ])
+        XCTAssertTrue(problems.isEmpty, "\(problems)")
+    }
+
+    /// A directory of the tree that cannot be opened is a problem naming it and the system's reason (as root,
+    /// as the tests run, no permission stops `opendir`: a directory removed under the walk stands in).
+    func testADirectoryThatCannotBeOpenedIsNamedWithItsReason() {
+        var found: [String] = []
+        var problems: [CaptureSet.Problem] = []
+        CaptureSet.walk(root + "/gone", into: &found, problems: &problems)
+        CaptureSet.walk(root + "/caps/b", into: &found, problems: &problems)
+        XCTAssertEqual(
+            problems.map(\.description), [root + "/gone: directory cannot be read: No such file or directory"])
+        XCTAssertEqual(found.sorted(), [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
+    }
+
     func testWhatCannotBeUsedIsSaid() {
         let (files, problems) = CaptureSet.expand([root + "/missing.pcap", root + "/empty", root + "/other"])
         XCTAssertEqual(files, [])

@@ -341,9 +341,11 @@ public final class FlowTable {
     /// `timeoutShortened`. That is what lets the sweep skip its checks while no flow can be idle.
     @inline(__always)
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+        // Noted even while the table is empty: the first packet's time is the `latest` an earlier packet
+        // after it is a step back from (without it, that step back went unseen and the bound stayed high).
+        noteTime(now)
         let highWater = m.pointee.highWater
         guard highWater > 0 else { return }
-        noteTime(now)
         let steps = min(budget, highWater)
         if now <= m.pointee.quietUntil {
             // Nothing can be idle: the cursor moves on as if each entry had been checked, and the next round

@@ -17,7 +17,7 @@ public final class LineWriter {
     public private(set) var lostLines: UInt64 = 0
     /// The output ends inside a line that could not be taken back: the next write starts a new line.
     var endsMidLine = false
-    /// Lines handed to `write(line:)` (those lost included).
+    /// Lines handed to `write(line:)` or rendered by `writeLine` (those lost included).
     public private(set) var lines: UInt64 = 0
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, flushEachLine: Bool = false) {

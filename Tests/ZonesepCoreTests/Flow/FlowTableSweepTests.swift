@@ -65,6 +65,31 @@ final class FlowTableSweepTests: XCTestCase {
     /// (as the verifier does), packet time stepping back now and then, and a cap that evicts: the same
     /// operations on two tables, one told before every sweep to check whatever its bound says, must end
     /// the same flows at the same packet times in the same order.
+    /// The capture's second packet is earlier than its first (files merged, a sensor's clock stepped back)
+    /// and belongs to the first flow: the flow's deadline is then the earlier time's, and the sweep must not
+    /// skip past it. Before, the first packet's time went unnoted (the table was empty at its sweep), the
+    /// step back unseen, and the flow ended a second late.
+    func testAStepBackRightAfterTheFirstFlowIsSeen() {
+        let timeouts = FlowTimeouts()
+        let t = FlowTable(capacity: 8, timeouts: timeouts)
+        let udp = key(1, proto: IPProtocolNumber.udp)
+        var ended: [Int64] = []
+        var now: Int64 = 0
+        let sweep = { (at: Int64) in
+            now = at
+            t.sweep(now: at, budget: 8) { _, _ in ended.append(now) }
+        }
+        let second: Int64 = 1_000_000
+        sweep(10 * second)
+        start(t, udp, now: 10 * second)
+        sweep(9 * second)
+        t[t.find(udp, hash: udp.hashValue64)!].lastSeen = 9 * second
+        sweep(9 * second + timeouts.udp)
+        XCTAssertEqual(ended, [], "exactly at its timeout the flow is still there")
+        sweep(9 * second + timeouts.udp + 1)
+        XCTAssertEqual(ended, [9 * second + timeouts.udp + 1], "the flow ends by its own last packet's time")
+    }
+
     func testSkippingSweepEndsFlowsExactlyAsACheckingSweep() {
         // Many new flows, TCP flows closing often (a closed flow always about to end); then few new flows
         // and closing rarely, so that the sweep skips most of the time and a flow that closes is often the

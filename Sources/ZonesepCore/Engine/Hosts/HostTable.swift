@@ -17,11 +17,12 @@ import Synchronization
 /// `zone-vlan-mismatch`, are remembered apart, so an eviction never raises a finding twice.
 public final class HostTable: @unchecked Sendable {
     public struct Limits: Sendable, Equatable {
-        public var macs: Int
-        public var addressesPerMAC: Int
+        // Set only through `init`, which keeps them within what the table's layout can hold.
+        public private(set) var macs: Int
+        public private(set) var addressesPerMAC: Int
         /// Findings remembered per rule so that each is raised once; past it the memory starts again (and a
         /// finding may be raised a second time) rather than grow with a flood of spoofed sources.
-        public var findings: Int
+        public private(set) var findings: Int
         /// `macs` is at most 65,535 (`HostMACIndex` keeps an entry's id in 16 bits beside its MAC).
         public init(macs: Int = 16_384, addressesPerMAC: Int = 16, findings: Int = 65_536) {
             self.macs = max(1, min(macs, HostMACIndex.maxEntries))

@@ -211,16 +211,7 @@ public struct DeliveryRecords: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         RecordWriter.writing(into: &out) { w in
-            w.byte(UInt8(ascii: "<"))
-            w.integer(UInt64(pri))
-            w.literal(">1 ")
-            w.timestampText(e.timestampMicros)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.hostname)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.appName)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.procID)
+            w.syslogHeader(pri: pri, timestampMicros: e.timestampMicros, formatter: formatter)
             w.literal(" evidence [zonesep@32473 rule=\"")
             w.text(e.alert.rule.name)
             w.literal("\" flow_id=\"")

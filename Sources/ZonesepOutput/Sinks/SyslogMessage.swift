@@ -283,16 +283,7 @@ extension AlertFormat {
         var out: [UInt8] = []
         out.reserveCapacity(640)
         RecordWriter.writing(into: &out) { w in
-            w.byte(UInt8(ascii: "<"))
-            w.integer(UInt64(pri))
-            w.literal(">1 ")
-            w.timestampText(a.timestampMicros)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.hostname)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.appName)
-            w.byte(UInt8(ascii: " "))
-            w.text(formatter.procID)
+            w.syslogHeader(pri: pri, timestampMicros: a.timestampMicros, formatter: formatter)
             w.literal(" alert [zonesep@32473 rule=\"")
             w.text(a.rule.name)
             w.literal("\" severity=\"")
@@ -359,5 +350,22 @@ extension AlertFormat {
             writeMessage(a, into: &w)
         }
         return out
+    }
+}
+
+extension RecordWriter {
+    /// An RFC 5424 header as `SyslogFormatter.message` writes it, up to the PROCID: `<PRI>1 TIMESTAMP
+    /// HOSTNAME APP-NAME PROCID` (`pri` not negative); the message id and what follows are the caller's.
+    mutating func syslogHeader(pri: Int, timestampMicros: Int64, formatter: SyslogFormatter) {
+        byte(UInt8(ascii: "<"))
+        integer(UInt64(pri))
+        literal(">1 ")
+        timestampText(timestampMicros)
+        byte(UInt8(ascii: " "))
+        text(formatter.hostname)
+        byte(UInt8(ascii: " "))
+        text(formatter.appName)
+        byte(UInt8(ascii: " "))
+        text(formatter.procID)
     }
 }

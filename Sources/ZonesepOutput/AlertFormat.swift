@@ -113,10 +113,7 @@ public struct AlertFormat: Sendable {
 
     /// The alert's Community ID as a JSON string, through a record writer.
     func writeFlowID(_ a: Alert, into w: inout RecordWriter) {
-        CommunityID.withDigest(
-            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode
-        ) { w.communityID($0) }
+        CommunityID.withDigest(of: a) { w.communityID($0) }
     }
 
     /// One JSON Lines record (no trailing newline), fields in DESIGN.md's order.
@@ -185,10 +182,7 @@ public struct AlertFormat: Sendable {
         w.literal(",\"dest_mac\":")
         w.mac(a.destMAC)
         w.literal(",\"flow_id\":")
-        CommunityID.withDigest(
-            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode
-        ) { w.communityID($0) }
+        writeFlowID(a, into: &w)
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)
         w.literal(",\"message\":\"")

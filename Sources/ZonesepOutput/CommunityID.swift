@@ -78,6 +78,14 @@ public enum CommunityID {
         return 16
     }
 
+    /// The digest of an alert's flow (its addresses, protocol, ports, ICMP type and code): what the alert,
+    /// its syslog message, its evidence record and the summary's violation each carry as `flow_id`.
+    static func withDigest(of a: Alert, _ body: (UnsafeRawBufferPointer) -> Void) {
+        withDigest(
+            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
+            icmpType: a.icmpType, icmpCode: a.icmpCode, body)
+    }
+
     /// The flow's SHA-1 digest (20 bytes) handed to `body`: the hashed tuple is laid out in a buffer on the
     /// stack (building it in arrays cost more than the hash itself), and so is the digest.
     static func withDigest(

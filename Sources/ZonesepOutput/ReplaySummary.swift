@@ -179,10 +179,7 @@ public struct ReplaySummary: Sendable {
             RecordWriter.writing(into: &out, clock: &clock) { w in
                 let a = v.alert
                 if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
-                CommunityID.withDigest(
-                    src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-                    icmpType: a.icmpType, icmpCode: a.icmpCode
-                ) { w.communityID($0) }
+                CommunityID.withDigest(of: a) { w.communityID($0) }
                 w.literal(",\"rule\":")
                 ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
                 w.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
@@ -197,16 +194,10 @@ public struct ReplaySummary: Sendable {
                 w.literal(",\"end\":")
                 ZoneTexts.writeName(texts.endReasonJSON, v.end.rawValue, v.end.name, to: &w)
                 if let file = v.evidenceFile {
-                    var b: [UInt8] = []
-                    JSONObject.appendString(file, to: &b)
-                    b.append(contentsOf: ",\"sha256\":".utf8)
-                    if let sha = v.evidenceSHA256 {
-                        JSONObject.appendString(sha, to: &b)
-                    } else {
-                        b.append(contentsOf: "null".utf8)
-                    }
                     w.literal(",\"evidence\":{\"path\":")
-                    w.bytes(b)
+                    w.jsonString(file)
+                    w.literal(",\"sha256\":")
+                    if let sha = v.evidenceSHA256 { w.jsonString(sha) } else { w.literal("null") }
                     w.byte(UInt8(ascii: "}"))
                 }
                 w.byte(UInt8(ascii: "}"))

@@ -218,10 +218,7 @@ public struct DeliveryRecords: Sendable {
             if let id = e.flowID {
                 ZoneTexts.writeParamValue(id, to: &w)
             } else {
-                CommunityID.withDigest(
-                    src: e.alert.srcIP, dst: e.alert.destIP, proto: e.alert.proto, srcPort: e.alert.srcPort,
-                    dstPort: e.alert.destPort, icmpType: e.alert.icmpType, icmpCode: e.alert.icmpCode
-                ) { w.communityIDText($0) }
+                CommunityID.withDigest(of: e.alert) { w.communityIDText($0) }
             }
             w.literal("\" file=\"")
             ZoneTexts.writeParamValue(e.file, to: &w)

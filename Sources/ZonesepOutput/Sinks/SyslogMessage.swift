@@ -329,10 +329,7 @@ extension AlertFormat {
                 w.macText(m)
             }
             w.literal("\" flow_id=\"")
-            CommunityID.withDigest(
-                src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-                icmpType: a.icmpType, icmpCode: a.icmpCode
-            ) { w.communityIDText($0) }
+            CommunityID.withDigest(of: a) { w.communityIDText($0) }
             w.literal("\" sensor=\"")
             w.bytes(texts.sensorParam)
             if let evidence {

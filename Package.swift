@@ -31,6 +31,8 @@ let package = Package(
         ),
         // Memory hints (one header, no library): the CPU's prefetch and the kernel's huge pages.
         .systemLibrary(name: "CMemoryHints"),
+        // sendmmsg(2) and the socket error queue (one header, no library): syslog's UDP datagrams.
+        .systemLibrary(name: "CDatagrams"),
         // Decoding, zone lookup, flow table and policy: pure Swift, no I/O, no Foundation.
         .target(name: "ZonesepCore", dependencies: ["CMemoryHints"]),
         // SHA-256 and SHA-1 from libcrypto behind small Swift types; Core stays free of any linked library.
@@ -42,7 +44,7 @@ let package = Package(
         // IPFIX, NetFlow v9/v5 and sFlow datagrams into flow records: no I/O.
         .target(name: "ZonesepFlowExport", dependencies: ["ZonesepCore"]),
         // Alert and summary encoders (JSON Lines, text).
-        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL"]),
+        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL", "CDatagrams"]),
         // The run itself: the session around the engine, the sinks and delivery stages, live capture workers.
         .target(name: "ZonesepRuntime", dependencies: ["ZonesepCore", "ZonesepCapture", "ZonesepOutput"]),
         // A saved run (JSON Lines) read back into the report model.

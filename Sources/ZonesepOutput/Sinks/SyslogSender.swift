@@ -2,8 +2,14 @@
     import Glibc
 #endif
 
-/// Sends syslog messages to one destination from a background thread, so the packet path only ever
-/// appends to a bounded queue: a slow or absent collector costs queued messages, never packets.
+/// Sends syslog messages to one destination without ever holding up the packet path.
+///
+/// Over UDP the datagrams leave from the caller's thread (`DatagramBatch`): what `enqueue` gathers goes
+/// out at `flush` (the end of a batch of packets) in one non-blocking `sendmmsg`, and a datagram the kernel
+/// refuses (a full send buffer, an ICMP unreachable the collector's host answered an earlier one with) is
+/// counted as undelivered with its reason, reported once. Streams and unix sockets have a background
+/// thread and a bounded queue instead, woken once a batch: a slow or absent collector costs queued
+/// messages, never packets.
 ///
 /// Over TCP a message counts as sent only once the collector's TCP stack has acknowledged its last byte:
 /// written messages wait in flight until the socket's send queue (Linux `SIOCOUTQ`) shows them gone. A
@@ -13,7 +19,7 @@
 /// is dropped and counted. Writes never block past the drain deadline: at the end, what is still queued or
 /// unacknowledged is counted as undelivered, and the connection is reset so that the collector does not
 /// receive later what was counted so. A unix datagram socket that is missing or refuses is retried the
-/// same way. UDP has no such signal: a datagram the network loses is lost.
+/// same way. UDP has no such signal: a datagram the network loses silently is lost.
 ///
 /// `tls://` is the same stream inside TLS (RFC 5425): the collector's certificate must chain to the
 /// given CA and name the host; until a handshake succeeds nothing is sent, the failure is reported once,
@@ -26,7 +32,8 @@ public final class SyslogSender: @unchecked Sendable {
         public var sent: UInt64 = 0
         /// Refused because the queue was full (the collector away, or slower than the alerts).
         public var droppedQueueFull: UInt64 = 0
-        /// Given up: a UDP send that failed, or still queued or unacknowledged when the drain deadline passed.
+        /// Given up: a UDP datagram the kernel refused, or still queued or unacknowledged when the drain
+        /// deadline passed.
         public var droppedUndelivered: UInt64 = 0
         /// Of `droppedUndelivered`: written to the connection but never acknowledged by the collector.
         public var unacknowledged: UInt64 = 0
@@ -67,13 +74,18 @@ public final class SyslogSender: @unchecked Sendable {
     var deadline = Double.infinity
     var stats = Stats()
     var warnedFull = false
+    /// Messages queued since the thread was last woken (it is woken once a batch, at `flush`).
+    var unwoken = 0
+    /// UDP: the datagrams of the current batch and the socket they leave by (no thread).
+    let datagrams: DatagramBatch?
+    /// UDP: datagrams refused by the kernel, by reason, each reason said once when it first comes.
+    var refusals: [(errno: Int32, count: UInt64)] = []
 
     // The sender thread's own.
     let thread = BackgroundThread()
     var fd: Int32 = -1
     var backoff: Double
     var failing = false
-    var udpAddress: SocketAddress?
     var finished = false
     /// The TLS layer of the current connection (`tls://`).
     var tls: TLSSession?
@@ -114,9 +126,10 @@ public final class SyslogSender: @unchecked Sendable {
         switch destination {
         case .udp(let host, let port):
             switch SocketAddress.resolve(host: host, port: port, stream: false) {
-            case .success(let a): udpAddress = a.first
+            case .success(let a): datagrams = DatagramBatch(address: a[0])
             case .failure(let why): throw SyslogSendError(destination: destination, reason: why.description)
             }
+            return
         case .tcp(let host, let port), .tls(let host, let port):
             if case .failure(let why) = SocketAddress.resolve(host: host, port: port, stream: true) {
                 throw SyslogSendError(destination: destination, reason: why.description)
@@ -126,6 +139,7 @@ public final class SyslogSender: @unchecked Sendable {
                 throw SyslogSendError(destination: destination, reason: "socket path longer than 107 bytes")
             }
         }
+        datagrams = nil
         guard thread.start({ [self] in run() }) else {
             throw SyslogSendError(destination: destination, reason: "cannot start a sender thread")
         }
@@ -135,10 +149,25 @@ public final class SyslogSender: @unchecked Sendable {
         if !finished { _ = finish(timeout: 0) }
     }
 
-    /// Queues one message (unframed RFC 5424); never blocks. When the queue is full the message is
-    /// dropped and counted, and the first drop of an outage is reported.
+    /// Queues one message (unframed RFC 5424) and sends it on at once; never blocks. When the queue is
+    /// full the message is dropped and counted, and the first drop of an outage is reported.
     public func send(_ message: [UInt8]) {
+        enqueue(message)
+        flush()
+    }
+
+    /// Queues one message for the next `flush` (the end of the batch of packets that raised it); never
+    /// blocks. A datagram waits in the batch (sent at once when the batch is full); a stream's message
+    /// waits in the queue, its thread woken at the flush (or as soon as the queue is half full).
+    public func enqueue(_ message: [UInt8]) {
         lock.lock()
+        if let datagrams, !stopping {
+            datagrams.append(message)
+            let new = datagrams.isFull ? sendDatagrams(datagrams) : []
+            lock.unlock()
+            reportRefusals(new)
+            return
+        }
         if count >= capacity || stopping {
             stats.droppedQueueFull &+= 1
             let first = !warnedFull
@@ -153,19 +182,82 @@ public final class SyslogSender: @unchecked Sendable {
         }
         ring[(head + count) % ring.count] = message
         count += 1
+        unwoken += 1
+        let wake = count >= capacity / 2
+        if wake { unwoken = 0 }
         lock.unlock()
-        lock.broadcast()
+        if wake { lock.broadcast() }
+    }
+
+    /// Sends what was queued since the last flush: the datagrams in one `sendmmsg`, or the stream's
+    /// thread woken once for all of its messages.
+    public func flush() {
+        lock.lock()
+        if let datagrams {
+            let new = sendDatagrams(datagrams)
+            lock.unlock()
+            reportRefusals(new)
+            return
+        }
+        let wake = unwoken > 0
+        unwoken = 0
+        lock.unlock()
+        if wake { lock.broadcast() }
+    }
+
+    /// Sends the batch's datagrams (the lock held) and counts them; the reasons refused for the first time.
+    func sendDatagrams(_ batch: DatagramBatch) -> [Int32] {
+        guard batch.count > 0 else { return [] }
+        let outcome = batch.flush()
+        stats.sent &+= UInt64(outcome.sent)
+        var new: [Int32] = []
+        for (e, n) in outcome.refused {
+            stats.droppedUndelivered &+= UInt64(n)
+            if let i = refusals.firstIndex(where: { $0.errno == e }) {
+                refusals[i].count &+= UInt64(n)
+            } else {
+                refusals.append((e, UInt64(n)))
+                new.append(e)
+            }
+        }
+        return new
+    }
+
+    /// Says on stderr (once a reason) why the kernel refused datagrams.
+    func reportRefusals(_ reasons: [Int32]) {
+        for e in reasons {
+            report(
+                "datagrams refused by the kernel: \(SyslogSender.refusalText(e)); each one is counted as undelivered")
+        }
+    }
+
+    /// A refusal's errno in words, with what it means for a syslog collector.
+    static func refusalText(_ e: Int32) -> String {
+        let text = String(cString: strerror(e))
+        switch e {
+        case ECONNREFUSED: return text + " (the collector's host answered an earlier datagram: port unreachable)"
+        case EHOSTUNREACH, ENETUNREACH: return text + " (no route, or an ICMP unreachable for an earlier datagram)"
+        case EAGAIN, ENOBUFS: return text + " (the socket's send buffer was full)"
+        default: return text
+        }
+    }
+
+    /// UDP: the datagrams refused so far, by reason (`strerror` text), in the order the reasons came.
+    public var refusedByReason: [(reason: String, count: UInt64)] {
+        lock.withLock { refusals.map { (String(cString: strerror($0.errno)), $0.count) } }
     }
 
     /// The counts so far.
     public var currentStats: Stats { lock.withLock { stats } }
 
-    /// Messages not yet delivered: queued, or written and waiting for the collector's acknowledgement.
-    public var queued: Int { lock.withLock { count + unconfirmed } }
+    /// Messages not yet delivered: queued (UDP: waiting for the end of the batch), or written and waiting
+    /// for the collector's acknowledgement.
+    public var queued: Int { lock.withLock { count + unconfirmed + (datagrams?.count ?? 0) } }
 
     /// Waits up to `timeout` seconds for every message to be delivered (queued and unacknowledged ones),
     /// still taking messages; true when they were.
     public func waitUntilEmpty(timeout: Double) -> Bool {
+        flush()
         let deadline = ConditionLock.now() + timeout
         lock.lock()
         defer { lock.unlock() }
@@ -179,10 +271,12 @@ public final class SyslogSender: @unchecked Sendable {
     /// Stops taking messages and gives the sender up to `timeout` seconds from now to deliver what is
     /// queued, without waiting: several destinations drain at once, then `finish` collects each.
     public func requestFinish(timeout: Double) {
+        flush()
         lock.withLock {
             if stopping { return }
             stopping = true
             deadline = ConditionLock.now() + max(0, timeout)
+            datagrams?.close()
         }
         lock.broadcast()
     }
@@ -437,15 +531,7 @@ public final class SyslogSender: @unchecked Sendable {
     func deliver(_ message: [UInt8]) -> Outcome {
         switch destination {
         case .udp:
-            guard let address = udpAddress else { return .lost }
-            if fd < 0 {
-                fd = socket(address.family, Int32(SOCK_DGRAM.rawValue), 0)
-                if fd < 0 { return .lost }
-            }
-            let n = message.withUnsafeBytes { m in
-                address.withSockaddr { sendto(fd, m.baseAddress, m.count, 0, $0, $1) }
-            }
-            return n == message.count ? .sent : .lost
+            return .lost  // datagrams go through `DatagramBatch`, never through the thread
         case .unix(let path):
             if fd < 0 {
                 fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)

@@ -96,10 +96,12 @@ public final class DeliveryPipeline {
         self.head = head
     }
 
-    /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence.
+    /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence,
+    /// and last the end of each batch for syslog (what the batch's records queued leaves then).
     public func eventSinks(session: Int) -> [EventSink] {
         [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
             + (evidence.map { [$0.tap(session: session)] } ?? []) + (flowFile.map { [$0] } ?? [])
+            + (syslog.map { [SyslogBatchEnd($0)] } ?? [])
     }
 
     /// A record made outside the engine (watch's stats and summary): stdout and the alerts file.

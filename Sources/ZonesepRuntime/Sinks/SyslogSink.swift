@@ -4,8 +4,10 @@ import ZonesepOutput
     import Glibc
 #endif
 
-/// `--syslog URL` (repeatable): alerts, updates and evidence records as RFC 5424 messages, each queued
-/// to every destination's own sender thread, so a slow collector never holds up the packet path.
+/// `--syslog URL` (repeatable): alerts, updates and evidence records as RFC 5424 messages to every
+/// destination. What a batch of packets raises is queued and leaves at the batch's end (`endOfBatch`): a
+/// UDP destination's datagrams in one system call from the engine's thread, a stream's messages by its own
+/// sender thread, woken once; a slow collector never holds up the packet path.
 public final class SyslogSink: RecordSink {
     public let senders: [SyslogSender]
     public let formatter: SyslogFormatter
@@ -21,14 +23,23 @@ public final class SyslogSink: RecordSink {
     public func write(_ record: Record) -> Bool {
         guard let make = record.syslog else { return true }
         let message = make(formatter)
-        for s in senders { s.send(message) }
+        for s in senders { s.enqueue(message) }
         return true
     }
+
+    /// The end of a batch of packets (or of export datagrams): what it queued leaves now.
+    public func endOfBatch() {
+        for s in senders { s.flush() }
+    }
+
+    /// The end of the run: the last records (suppression's updates) leave before the drain.
+    public func finish(at now: Int64) { endOfBatch() }
 
     /// Gives every destination up to the flush timeout to deliver what is queued; what is left is
     /// counted as dropped, and said.
     /// Every destination drains at once, and the whole takes at most the flush timeout.
     public func drain() -> [DeliverySummary.Syslog] {
+        endOfBatch()
         let start = SyslogSink.monotonicSeconds()
         func left() -> Double { max(0, flushTimeout - (SyslogSink.monotonicSeconds() - start)) }
         for s in senders where flushTimeout > 0 && !s.waitUntilEmpty(timeout: min(1, left())) {
@@ -39,7 +50,12 @@ public final class SyslogSink: RecordSink {
         for s in senders { s.requestFinish(timeout: remaining) }
         return senders.map { s in
             let stats = s.finish(timeout: remaining)
-            if stats.dropped > 0 {
+            let refused = s.refusedByReason
+            if !refused.isEmpty {
+                Diagnostics.warning(
+                    "syslog \(s.destination): \(stats.droppedUndelivered) datagrams refused by the kernel ("
+                        + refused.map { "\($0.count) \($0.reason)" }.joined(separator: ", ") + "); \(stats.sent) sent")
+            } else if stats.dropped > 0 {
                 Diagnostics.warning(
                     "syslog \(s.destination): \(stats.dropped) messages dropped (\(stats.droppedQueueFull) with "
                         + "the queue full, \(stats.droppedUndelivered) undelivered at the end, "

@@ -105,6 +105,8 @@ final class CollectRunner {
                     table.flush()
                 }
             }
+            // The alerts of the datagrams just read go to syslog together.
+            delivery.syslog?.endOfBatch()
             if fds[sockets.count].revents & Int16(POLLIN) != 0 {
                 for request in DaemonSignals.requests(control.drain()) {
                     switch request {

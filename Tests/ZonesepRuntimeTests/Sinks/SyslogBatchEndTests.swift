@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+import ZonesepCore
+import ZonesepOutput
+
+@testable import ZonesepRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The demonstration's captures through a session whose delivery sends syslog over UDP to a real socket:
+/// each batch's messages (alerts, evidence records) are on the wire when the batch ends, not held until
+/// the end of the run, and they are the records of the alerts file, in its order.
+final class SyslogBatchEndTests: XCTestCase {
+    func testEachBatchsMessagesLeaveAtItsEnd() throws {
+        let receiver = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(receiver, 0)
+        defer { close(receiver) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(receiver, $0, len) == 0 && getsockname(receiver, $0, &len) == 0
+            }
+        }
+        XCTAssertTrue(bound)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-syslog-batch-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = DeliveryConfig()
+        c.syslog = [.udp(host: "127.0.0.1", port: UInt16(bigEndian: a.sin_port))]
+        c.alertsPath = dir.appendingPathComponent("alerts.jsonl").path
+        c.evidenceDirectory = dir.appendingPathComponent("evidence").path
+        try FileManager.default.createDirectory(atPath: c.evidenceDirectory!, withIntermediateDirectories: true)
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let pipeline = try DeliveryPipeline(c, stdout: StdoutSink(format: .json, flushEachLine: false, fd: devnull))
+        let session = Session(
+            policy: try SinkCombinationTests.policy(), maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: 0))
+
+        func records() throws -> [Substring] {
+            try String(contentsOfFile: c.alertsPath!, encoding: .utf8).split(separator: "\n")
+        }
+        var arrived: [String] = []
+        func receive() {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(receiver, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n < 0 { return }
+                arrived.append(String(decoding: buffer[0..<n], as: UTF8.self))
+            }
+        }
+        let (frames, linkType) = try SinkCombinationTests.frames()
+        var batchesWithRecords = 0
+        for start in stride(from: 0, to: frames.count, by: 7) {
+            let part = frames[start..<min(start + 7, frames.count)]
+            let copies = part.map { f -> UnsafeMutableRawBufferPointer in
+                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(f.bytes.count, 1), alignment: 64)
+                m.copyBytes(from: f.bytes)
+                return m
+            }
+            let batch = zip(part, copies).map { f, m in
+                Verifier.Frame(
+                    timestamp: f.time, bytes: UnsafeRawBufferPointer(rebasing: m[0..<f.bytes.count]),
+                    wireLength: f.wireLength)
+            }
+            let before = arrived.count
+            batch.withUnsafeBufferPointer { session.process(frames: $0, linkType: linkType) }
+            copies.forEach { $0.deallocate() }
+            receive()
+            XCTAssertEqual(arrived.count, try records().count, "after the batch at frame \(start)")
+            if arrived.count > before { batchesWithRecords += 1 }
+        }
+        var summary = session.finish(files: [])
+        pipeline.finish(into: &summary)
+        pipeline.close()
+        receive()
+        XCTAssertGreaterThan(batchesWithRecords, 5, "records came in many batches, each sent at its end")
+        let lines = try records()
+        XCTAssertEqual(arrived.count, lines.count)
+        XCTAssertEqual(summary.delivery?.syslog.first?.stats.sent, UInt64(lines.count))
+        // The same records in the same order: each message's MSGID and flow id are its record's.
+        for (message, line) in zip(arrived, lines) {
+            let type = try XCTUnwrap(
+                line.range(of: "\"event_type\":\"").map { line[$0.upperBound...].prefix { $0 != "\"" } })
+            XCTAssertEqual(message.split(separator: " ")[5], type, message)
+            if let id = line.range(of: "\"flow_id\":\"").map({ line[$0.upperBound...].prefix { $0 != "\"" } }) {
+                XCTAssertTrue(message.contains("flow_id=\"\(id)\""), "\(message)\n\(line)")
+            }
+        }
+    }
+}

@@ -20,9 +20,9 @@ import ZonesepCrypto
 /// The file header comes from libpcap (written once per link type into memory, so the files are what
 /// `pcap_dump` writes); the records are written by the writer itself. A file's header is written when it
 /// is opened (a full disk shows there), its packets are gathered in a buffer of its own and written in one
-/// `write(2)` when the buffer holds `bufferBytes` or the file closes, and hashed as they go out: one
-/// system call for dozens of packets, and no reading back to hash (a flush and a read a packet were
-/// most of what evidence cost).
+/// `write(2)` when the next record would take the buffer past `bufferBytes` or the file closes, and hashed
+/// as they go out: one system call for dozens of packets, and no reading back to hash (a flush and a read
+/// a packet were most of what evidence cost).
 ///
 /// A file is hashed only when it holds every packet given to it: every write is checked, and at the close
 /// the size on disk must be what was written. A file that failed (a full disk, an I/O error) is cut back
@@ -86,20 +86,21 @@ public final class EvidenceWriter {
     }
 
     /// A file being written. A class: it holds its hasher, which cannot be copied.
+    /// What each packet touches comes first, so that it shares the object's first cache lines.
     final class OpenFile {
-        let fd: Int32
-        let name: String
-        let linkType: Int32
-        let start: Int64
+        /// Whole records not written yet, `pendingPackets` of them (memory from the first one on).
+        var pending = RecordBuffer()
+        var pendingPackets: UInt64 = 0
+        /// The first write error: no more packets go in, and the file closes without a hash.
+        var error: String?
         /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
         var bytes: UInt64
+        let linkType: Int32
+        let fd: Int32
+        let name: String
+        let start: Int64
         let order: UInt64
-        /// The first write error: no more packets go in, and the file closes without a hash.
-        var error: String?
-        /// Whole records not written yet, `pendingPackets` of them.
-        var pending: [UInt8] = []
-        var pendingPackets: UInt64 = 0
         /// What is on disk so far.
         var packetsOnDisk: UInt64 = 0
         var bytesOnDisk: UInt64
@@ -115,11 +116,13 @@ public final class EvidenceWriter {
             self.bytesOnDisk = headerBytes
             self.order = order
         }
+
+        deinit { pending.release() }
     }
 
-    /// A file's records are written out when this many bytes wait (and at its close).
+    /// A file's records are written out before they would take more than this many bytes (and at its close).
     public static let bufferBytes = 64 * 1024
-    /// What a file's buffer starts with: most evidence files are a few KiB.
+    /// What a new buffer starts with: most evidence files are a few KiB.
     static let initialBufferBytes = 8 * 1024
 
     /// The default cap on evidence files.
@@ -338,8 +341,19 @@ public final class EvidenceWriter {
             stats.skippedPackets &+= 1
             return nil
         }
+        // What waits goes out before this record would take the buffer past `bufferBytes` (once it held
+        // that much, buffers grew to twice that).
+        if !f.pending.isEmpty && f.pending.count + Int(need) > EvidenceWriter.bufferBytes {
+            flush(f)
+            if f.error != nil {
+                // Not added: it leaves the budget and is lost with the file's later packets.
+                totalBytes -= min(totalBytes, need)
+                stats.lostPackets &+= 1
+                return nil
+            }
+        }
         // Room for a typical file's packets at once, rather than growing the buffer a dozen times.
-        if f.pending.capacity == 0 { f.pending.reserveCapacity(EvidenceWriter.initialBufferBytes) }
+        if f.pending.capacity == 0 { f.pending = RecordBuffer(capacity: EvidenceWriter.initialBufferBytes) }
         // pcap's record header as pcap_dump writes it: seconds and microseconds as 32-bit values, the
         // captured and the original length, in the host's byte order.
         // Floor division by remainder: no subtraction or product that could overflow on a crafted packet
@@ -351,8 +365,7 @@ public final class EvidenceWriter {
             Int32(truncatingIfNeeded: secs), Int32(truncatingIfNeeded: micros),
             UInt32(caplen), UInt32(clamping: max(wireLength, caplen))
         )
-        withUnsafeBytes(of: record) { f.pending.append(contentsOf: $0) }
-        f.pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: caplen))
+        f.pending.append(header: record, packet: UnsafeRawBufferPointer(start: base, count: caplen))
         f.pendingPackets &+= 1
         f.packets &+= 1
         f.bytes &+= need
@@ -371,27 +384,27 @@ public final class EvidenceWriter {
         guard f.error == nil, !f.pending.isEmpty else { return }
         var done = 0
         var failure: String?
-        f.pending.withUnsafeBytes { b in
-            guard let base = b.baseAddress else { return }
-            while done < b.count {
-                let n = Glibc.write(f.fd, base + done, b.count - done)
+        let out = f.pending.bytes
+        if let base = out.baseAddress {
+            writing: while done < out.count {
+                let n = Glibc.write(f.fd, base + done, out.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = String(cString: strerror(errno))
-                    return
+                    break writing
                 }
                 if n == 0 {
                     failure = "nothing could be written"
-                    return
+                    break writing
                 }
                 done += n
             }
         }
         guard let why = failure else {
-            f.pending.withUnsafeBytes { f.hasher.update($0) }
+            f.hasher.update(f.pending.bytes)
             f.packetsOnDisk &+= f.pendingPackets
             f.bytesOnDisk &+= UInt64(f.pending.count)
-            f.pending.removeAll(keepingCapacity: false)
+            f.pending.removeAll()
             f.pendingPackets = 0
             if failing {
                 failing = false
@@ -402,7 +415,8 @@ public final class EvidenceWriter {
         // The whole records among the `done` bytes that got out.
         var whole = 0
         var wholePackets: UInt64 = 0
-        f.pending.withUnsafeBytes { b in
+        do {
+            let b = f.pending.bytes
             while whole + 16 <= done {
                 let caplen = Int(b.loadUnaligned(fromByteOffset: whole + 8, as: UInt32.self))
                 guard whole + 16 + caplen <= done else { break }
@@ -424,7 +438,7 @@ public final class EvidenceWriter {
         stats.bytes -= min(stats.bytes, lostBytes)
         stats.lostPackets &+= lostPackets
         totalBytes -= min(totalBytes, lostBytes)
-        f.pending = []
+        f.pending.removeAll()
         f.pendingPackets = 0
         f.error = "write failed after \(f.packets) packets: \(why)\(cut)"
         outage("evidence \(directory)/\(f.name): \(why)")
@@ -435,6 +449,7 @@ public final class EvidenceWriter {
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
         guard let f = files.removeValue(forKey: serial) else { return nil }
         flush(f)
+        f.pending.release()
         // The size of the file this writer wrote (the descriptor's, not whatever the name leads to now).
         // More than was written after a failed write: the part of it that got out and could not be cut
         // back, cut off now. More without a failure: something else wrote to the file, which then gets

@@ -150,4 +150,39 @@ final class EvidenceFullDiskTests: XCTestCase {
         XCTAssertEqual(w.stats.incomplete, 1)
         XCTAssertEqual(w.stats.lostPackets, UInt64(30 - back.packets.count))
     }
+
+    /// A long flow on a full disk: the disk fills while the records waiting before the next one go out.
+    /// The file is cut back to its last whole packet and gets no hash; that packet and the later ones are
+    /// lost, and the budget counts what is on disk.
+    func testALongFlowCutWhileItsBufferGoesOut() throws {
+        let disk = try TinyDisk(kilobytes: 60)
+        let dir = disk.path + "/evidence"
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 1_000, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0).ok)
+        var given: [[UInt8]] = []
+        // 100 packets of 1,416 bytes on disk: the first 46 wait until the 47th would pass 64 KiB, and
+        // do not fit in the 60 KiB.
+        for n in 0..<100 {
+            let bytes = frame(0, n, length: 1400)
+            given.append(bytes)
+            _ = bytes.withUnsafeBytes {
+                w.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 1400, linkType: 1)
+            }
+        }
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertNil(c.sha256)
+        let error = try XCTUnwrap(c.error)
+        XCTAssertTrue(error.hasPrefix("write failed after \(c.packets) packets: No space left on device"), error)
+        let back = try XCTUnwrap(readBack(dir + "/" + c.file))
+        XCTAssertTrue(back.clean, "cut back to its last whole packet")
+        XCTAssertGreaterThan(back.packets.count, 10)
+        XCTAssertLessThan(back.packets.count, 46)
+        XCTAssertEqual(back.packets, Array(given.prefix(back.packets.count)))
+        XCTAssertEqual(back.packets.count, Int(c.packets))
+        XCTAssertEqual(c.bytes, UInt64(24 + back.packets.count * (16 + 1400)))
+        XCTAssertEqual(w.stats.lostPackets, UInt64(100 - back.packets.count))
+        XCTAssertEqual(w.stats.packets, UInt64(back.packets.count))
+        XCTAssertEqual(w.bytesOnDisk, c.bytes, "the budget holds what is on disk, no more")
+        XCTAssertEqual(w.stats.incomplete, 1)
+    }
 }

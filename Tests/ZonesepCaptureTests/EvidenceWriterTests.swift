@@ -320,6 +320,29 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(try readBack(file).map(\.bytes), [frame(4, 0)])
     }
 
+    /// A long flow's records go out before they would take its buffer past `bufferBytes`: the buffer does
+    /// not grow beyond it, and the file is whole and hashed.
+    func testALongFlowsBufferStaysWithinItsSize() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 1_000, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "long"), startMicros: t0, linkType: 1, now: t0).ok)
+        var given: [[UInt8]] = []
+        for n in 0..<200 {
+            let bytes = frame(1, UInt8(n & 0xff), length: 1_400)
+            given.append(bytes)
+            _ = bytes.withUnsafeBytes {
+                w.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 1_400, linkType: 1)
+            }
+            let pending = try XCTUnwrap(w.files[1]).pending
+            XCTAssertLessThanOrEqual(pending.count, EvidenceWriter.bufferBytes, "after packet \(n)")
+            XCTAssertLessThanOrEqual(pending.capacity, EvidenceWriter.bufferBytes, "after packet \(n)")
+        }
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertEqual(c.bytes, UInt64(24 + 200 * (16 + 1_400)))
+        XCTAssertEqual(try readBack(c.file).map(\.bytes), given)
+        XCTAssertEqual(c.sha256, try sha256sum(c.file))
+        XCTAssertEqual(w.bytesOnDisk, c.bytes)
+    }
+
     /// Bytes in the file that this writer did not write (another process writing to it) are not cut off
     /// and hashed away: the file closes with an error and no hash.
     func testBytesWrittenByAnotherMeanNoHash() throws {

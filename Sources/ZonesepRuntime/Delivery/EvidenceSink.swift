@@ -26,7 +26,7 @@ public final class EvidenceSink: RecordSink {
     private struct State: @unchecked Sendable {
         let writer: EvidenceWriter
         /// The file of each flow being written, looked up for every packet of a flagged flow.
-        var ids: [FlowKey: UInt64] = [:]
+        var ids = FlowFileTable()
         /// What the closing record of each open file needs, by file.
         var open: [UInt64: Open] = [:]
         /// Closed files by flow, for the summary's violations (and so the audit report).
@@ -63,7 +63,7 @@ public final class EvidenceSink: RecordSink {
             guard ok else { return (nil, s.writer.lastOpenError) }
             s.nextID &+= 1
             let key = FlowKey(session: record.session, serial: a.flowSerial)
-            s.ids[key] = id
+            s.ids.set(session: key.session, serial: key.serial, file: id)
             s.open[id] = Open(key: key, alert: a, format: format, flowID: flowID)
             return (name, nil)
         }
@@ -106,7 +106,7 @@ public final class EvidenceSink: RecordSink {
         let link = EvidenceWriter.dataLink(for: batch.linkType)
         state.withLock { s in
             for i in events.indices where events[i].concernsViolation {
-                guard let id = s.ids[FlowKey(session: session, serial: events[i].flow.serial)] else { continue }
+                guard let id = s.ids.file(session: session, serial: events[i].flow.serial) else { continue }
                 switch events[i].kind {
                 case .flaggedPacket:
                     guard let f = batch.frame(of: events[i]) else { continue }
@@ -132,7 +132,9 @@ public final class EvidenceSink: RecordSink {
     /// A file closed (flow end, packet cap, open-file limit, end of run): its `evidence` record goes out.
     private func closedFile(_ c: EvidenceWriter.Closed, at now: Int64, _ s: inout State) {
         guard let o = s.open.removeValue(forKey: c.serial) else { return }
-        if s.ids[o.key] == c.serial { s.ids.removeValue(forKey: o.key) }
+        if s.ids.file(session: o.key.session, serial: o.key.serial) == c.serial {
+            s.ids.remove(session: o.key.session, serial: o.key.serial)
+        }
         if s.closed.count < closedLimit { s.closed[o.key] = (c.file, c.sha256) }
         let records = DeliveryRecords(format: o.format)
         let e = DeliveryRecords.Evidence(

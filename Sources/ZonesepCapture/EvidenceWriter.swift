@@ -167,6 +167,11 @@ public final class EvidenceWriter {
     public private(set) var lastOpenError: String?
     /// The pcap file header libpcap writes for each link type, made once.
     var headers: [Int32: [UInt8]] = [:]
+    /// `directory/` as C bytes, each file's name written after it to open, replace or remove the file: no
+    /// `String` put together and converted per file (the message of a failure still builds one).
+    var pathBytes: [CChar] = []
+    /// The length of `directory/` in `pathBytes`.
+    var pathPrefix = 0
 
     /// The DLT to write a capture of decoder link type `t` with. Raw IP is LINKTYPE_RAW (101) in files but
     /// DLT_RAW (12 on Linux) in libpcap's API, which refuses 101 in `pcap_dump_open` and writes 12 as 101.
@@ -187,6 +192,8 @@ public final class EvidenceWriter {
         if access(self.directory, W_OK) != 0 {
             throw EvidenceError(path: directory, reason: "cannot write: \(String(cString: strerror(errno)))")
         }
+        pathBytes = (self.directory + "/").utf8.map { CChar(bitPattern: $0) }
+        pathPrefix = pathBytes.count
         scan()
     }
 
@@ -213,9 +220,8 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
-        let path = directory + "/" + name
         if namesThisRun.contains(name) {
-            lastOpenError = "\(path) was made for another flow of the same start and Community ID"
+            lastOpenError = "\(directory)/\(name) was made for another flow of the same start and Community ID"
             stats.notCreated &+= 1
             return (false, closed)
         }
@@ -245,13 +251,14 @@ public final class EvidenceWriter {
         // The old file is unlinked before the new one is made, so a run killed while writing the new one
         // leaves only new packets behind, never new packets followed by the old file's tail (which would
         // pass for one file).
-        if replaced != nil { unlink(path) }
+        if replaced != nil { _ = withPath(name) { unlink($0) } }
         // Created as libpcap's pcap_dump_open makes it (fopen "wb"). An earlier run's file of that name was
         // unlinked above rather than truncated here: truncating a file to 0 bytes makes ext4 force a
         // write-back at its close (auto_da_alloc), which was most of the kernel time of a replay into the
         // same directory again. Anything else of that name (made since the scan) is truncated.
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        let fd = withPath(name) { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
         guard fd >= 0 else {
+            let path = directory + "/" + name
             let why = "\(path): \(String(cString: strerror(errno)))"
             stats.errors &+= 1
             stats.notCreated &+= 1
@@ -263,12 +270,12 @@ public final class EvidenceWriter {
         // The header goes out now: a full disk shows here, before the alert names the file.
         if let why = EvidenceWriter.writeAll(fd, header) {
             Glibc.close(fd)
-            unlink(path)
+            _ = withPath(name) { unlink($0) }
             totalBytes -= EvidenceWriter.fileHeaderBytes
             stats.errors &+= 1
             stats.notCreated &+= 1
             lastOpenError = "cannot be written: " + why
-            outage("evidence \(path): cannot be written: \(why)")
+            outage("evidence \(directory)/\(name): cannot be written: \(why)")
             return (false, closed)
         }
         opened &+= 1
@@ -281,6 +288,20 @@ public final class EvidenceWriter {
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
         return (true, closed)
+    }
+
+    /// Calls `body` with the path of the file named `name` in the directory, as a C string (valid in `body`);
+    /// `errno` is left as `body` left it.
+    func withPath<R>(_ name: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
+        // Worked on out of the property: an append to it is an access check each.
+        var path: [CChar] = []
+        swap(&path, &pathBytes)
+        defer { swap(&path, &pathBytes) }
+        path.removeLast(path.count - pathPrefix)
+        var name = name
+        name.withUTF8 { u in u.withMemoryRebound(to: CChar.self) { path.append(contentsOf: $0) } }
+        path.append(0)
+        return body(path)
     }
 
     /// The file header of link type `linkType`, as libpcap writes it (into memory, once per link type).
@@ -562,14 +583,13 @@ public final class EvidenceWriter {
             storedHead = 0
         }
         storedNames.remove(oldest.name)
-        let path = directory + "/" + oldest.name
-        if unlink(path) == 0 || errno == ENOENT {
+        if withPath(oldest.name, { unlink($0) }) == 0 || errno == ENOENT {
             namesThisRun.remove(oldest.name)
             totalBytes -= min(totalBytes, oldest.size)
             stats.removed &+= 1
         } else {
             stats.errors &+= 1
-            onProblem("evidence \(path): cannot be removed: \(String(cString: strerror(errno)))")
+            onProblem("evidence \(directory)/\(oldest.name): cannot be removed: \(String(cString: strerror(errno)))")
         }
         return true
     }

@@ -65,6 +65,7 @@ final class SyslogDatagramTests: XCTestCase {
     func testACollectorThatIsNotListeningIsCountedWithItsReason() throws {
         let (closed, port) = try Sockets.bind(type: SOCK_DGRAM)
         close(closed)
+        try Self.skipUnlessTheKernelAnswersPortUnreachable(port)
         let events = EventLog()
         let sender = try SyslogSender(
             destination: .udp(host: "127.0.0.1", port: port), capacity: 10, onEvent: { events.add($0) })
@@ -117,6 +118,31 @@ final class SyslogDatagramTests: XCTestCase {
         XCTAssertLessThan(arrived.count, 400, "a 4 KiB buffer holds a few datagrams, not 400")
         XCTAssertEqual(arrived, Array(all.prefix(arrived.count)))
         XCTAssertEqual(try Self.receiveDrops(port: port), 400 - arrived.count, "the receiver's kernel counted the rest")
+    }
+
+    /// The kernel's ICMP answers share a machine-wide budget (`net.ipv4.icmp_msgs_per_sec`) and the
+    /// kernel's own ICMP sockets: when other work has spent them, no port unreachable comes back and there
+    /// is nothing to count. A plain connected socket tells (its error flag within 2 s of one datagram).
+    static func skipUnlessTheKernelAnswersPortUnreachable(_ port: UInt16) throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw Sockets.fail("socket") }
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let rc = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard rc == 0, send(fd, "probe", 5, 0) == 5 else { throw Sockets.fail("probe 127.0.0.1:\(port)") }
+        var p = pollfd(fd: fd, events: 0, revents: 0)
+        if poll(&p, 1, 2000) != 1 {
+            throw XCTSkip(
+                "the kernel sent no ICMP port unreachable for 127.0.0.1:\(port) within 2 s (its ICMP budget or "
+                    + "sockets spent by other work: see Icmp OutRateLimitGlobal and OutErrors in /proc/net/snmp)")
+        }
     }
 
     /// The `drops` column of the receiving socket's line in /proc/net/udp.

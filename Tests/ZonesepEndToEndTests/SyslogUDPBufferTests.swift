@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Syslog over UDP when the socket's send buffer is full. On plain loopback it never fills (the kernel
+/// hands each datagram to the receiver at once), so the replay runs in a network namespace whose loopback
+/// has a token bucket (`tc … tbf rate 8kbit`) that holds datagrams in its queue, charged to the sender's
+/// buffer: a few thousand alerts fill it (a collector listens there, reading what gets through). zonesep must not wait for room: what the kernel refuses
+/// (`EAGAIN`, or `ENOBUFS` if the queue drops first) is counted as undelivered, with the reason on stderr,
+/// and every alert is either sent or counted.
+final class SyslogUDPBufferTests: XCTestCase {
+    func testAFullSendBufferIsCountedNotWaitedFor() throws {
+        if let why = TestNetwork.skipReason() { throw XCTSkip(why) }
+        let ip = try Tools.require("ip", package: "iproute2")
+        let tc = try Tools.require("tc", package: "iproute2")
+        let root = try Harness.repositoryRoot()
+        let zonesep = try Harness.zonesep()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-udpbuf-\(getpid())")
+        try? FileManager.default.removeItem(at: scratch)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let capture = scratch.appendingPathComponent("syns.pcap")
+        try Self.synCapture(flows: 6000).write(to: capture)
+
+        let ns = "zsq\(getpid())"
+        _ = try? Tools.run(ip, ["netns", "delete", ns])
+        try Tools.run(ip, ["netns", "add", ns])
+        defer { _ = try? Tools.run(ip, ["netns", "delete", ns]) }
+        try Tools.run(ip, ["-n", ns, "link", "set", "lo", "up"])
+        try Tools.run(
+            tc,
+            ["-n", ns, "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "8kbit", "burst", "1600", "limit", "64mb"])
+        // The bucket goes before the namespace: deleting a namespace does not drop what its loopback still
+        // holds, which would drain at 1 KB/s for half an hour in the background.
+        defer { _ = try? Tools.run(tc, ["-n", ns, "qdisc", "del", "dev", "lo", "root"]) }
+        // A collector listens, so that the datagrams the bucket lets through raise no ICMP port unreachable:
+        // those would wait behind the datagrams in the bucket, charged to the kernel's own ICMP sockets,
+        // which every namespace of the machine shares.
+        let collector = Process()
+        collector.executableURL = ip
+        collector.arguments = ["netns", "exec", ns, "nc", "-u", "-l", "-k", "127.0.0.1", "5514"]
+        collector.standardInput = FileHandle.nullDevice
+        collector.standardOutput = FileHandle.nullDevice
+        collector.standardError = FileHandle.nullDevice
+        try collector.run()
+        defer {
+            collector.terminate()
+            collector.waitUntilExit()
+        }
+        var listening = false
+        for _ in 0..<250 where !listening {
+            let ss = try Tools.run(ip, ["netns", "exec", ns, "ss", "-ulnH", "sport = :5514"])
+            listening = !ss.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            if !listening { usleep(20_000) }
+        }
+        XCTAssertTrue(listening, "nc listens on 127.0.0.1:5514 in \(ns)")
+
+        let outcome = try Harness.run(
+            ip,
+            [
+                "netns", "exec", ns, zonesep.path, "replay", "--config", root.appendingPathComponent("zones.conf").path,
+                "--output", "json", "--syslog", "udp://127.0.0.1:5514", capture.path,
+            ], timeout: 120)
+        XCTAssertFalse(outcome.timedOut, outcome.brief)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let records = outcome.stdoutLines.compactMap { JSONLines.object($0) }
+        let alerts = records.filter { $0["event_type"] as? String == "alert" }.count
+        XCTAssertGreaterThanOrEqual(alerts, 6000, "one alert a flow")
+        let summary = try XCTUnwrap(records.last { $0["event_type"] as? String == "summary" })
+        let syslog = try XCTUnwrap(
+            ((summary["delivery"] as? [String: Any])?["syslog"] as? [[String: Any]])?.first, "\(summary)")
+        let sent = try XCTUnwrap(JSONLines.int(syslog["sent"]))
+        let undelivered = try XCTUnwrap(JSONLines.int(syslog["dropped_undelivered"]))
+        XCTAssertEqual(sent + undelivered, alerts, "every alert sent or counted: \(syslog)")
+        XCTAssertGreaterThan(sent, 0, "the buffer took some")
+        XCTAssertGreaterThan(undelivered, 0, "the full buffer refused the rest: \(syslog)")
+        XCTAssertEqual(JSONLines.int(syslog["dropped_queue_full"]), 0)
+        let said = outcome.stderrText
+        XCTAssertTrue(
+            said.contains(String(cString: strerror(EAGAIN))) || said.contains(String(cString: strerror(ENOBUFS))),
+            said)
+        XCTAssertTrue(said.contains("\(undelivered) datagrams refused by the kernel"), said)
+    }
+
+    /// A capture of `flows` TCP SYNs from the mynumber zone to the LGWAN mail server's port 445, each from
+    /// its own port: one mynumber-isolation alert each.
+    static func synCapture(flows: Int) -> Data {
+        var d = Data()
+        func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        func le16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        le32(0xa1b2_c3d4)
+        le16(2)
+        le16(4)
+        le32(0)
+        le32(0)
+        le32(65535)
+        le32(1)  // Ethernet
+        for i in 0..<flows {
+            let src: [UInt8] = [10, 10, UInt8(1 + i / 250), UInt8(1 + i % 250)]
+            let dst: [UInt8] = [10, 20, 5, 10]
+            var ipHeader: [UInt8] = [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0] + src + dst
+            var sum: UInt32 = 0
+            for k in stride(from: 0, to: 20, by: 2) { sum += UInt32(ipHeader[k]) << 8 | UInt32(ipHeader[k + 1]) }
+            while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+            let check = ~UInt16(sum)
+            ipHeader[10] = UInt8(check >> 8)
+            ipHeader[11] = UInt8(check & 0xff)
+            let port = UInt16(20000 + i % 40000)
+            let tcp: [UInt8] = [
+                UInt8(port >> 8), UInt8(port & 0xff), 0x01, 0xbd, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0,
+                0, 0,
+            ]
+            let frame: [UInt8] =
+                [0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0x0a, 0x0a, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 0x08, 0x00]
+                + ipHeader + tcp
+            le32(UInt32(1_781_481_600 + i / 1000))
+            le32(UInt32(i % 1000) * 1000)
+            le32(UInt32(frame.count))
+            le32(UInt32(frame.count))
+            d.append(contentsOf: frame)
+        }
+        return d
+    }
+}

@@ -75,6 +75,9 @@ public final class Verifier {
         var policyRef: Unmanaged<Policy>
         var zoneMapRef: Unmanaged<ZoneMap>
         var hostSeen = HostSeenCache()
+        /// The MACs whose host-index slots `touchHost` asked for lately, newest first (0: none): each one's
+        /// entry is asked for four calls later.
+        var pendingHostMACs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var wantsHostFindings = false
         /// Host findings of the queued events (`EngineEvent.hostFinding` indexes it); empty almost always.
         var hostFindings: [HostFinding] = []
@@ -318,8 +321,12 @@ public final class Verifier {
         readTuples(batch, count: n, linkType: linkType)
         // The entries, `lookahead` frames ahead (see `readTuples`).
         let lookahead = Verifier.lookahead
-        func touchEntry(_ k: Int) {
-            lanes[k].candidate = lanes[k].hash != 0 ? flows.touchEntry(hash: lanes[k].hash) : -1
+        @inline(__always) func touchEntry(_ k: Int) {
+            let candidate = lanes[k].hash != 0 ? flows.touchEntry(hash: lanes[k].hash) : -1
+            lanes[k].candidate = candidate
+            // No entry named: most likely a new flow (under a scan, nearly every frame). One test here; the
+            // rest out of line.
+            if candidate < 0 { touchHost(lanes + k, batch) }
         }
         for k in 0..<min(lookahead, n) { touchEntry(k) }
         for k in 0..<n {
@@ -341,6 +348,39 @@ public final class Verifier {
         }
         flushEvents()
         if batch.count > n { processOneByOne(batch, from: n, linkType: linkType, alert: alert) }
+    }
+
+    /// A frame whose index slots named no entry, `lookahead` frames before it is worked on: if common, most
+    /// likely a new flow, whose sender the host table will hear of (`noteNewSender`). Under a scan each
+    /// such observation missed the cache three times in a row (the seen-cache slot, the index slot of a
+    /// MAC as random as a hash, the MAC's entry): the first two are asked for now, and the entry of the MAC
+    /// of the fourth such frame before, whose index slot has had time to arrive. Hints only: a wrong guess
+    /// costs a wasted line, never an outcome.
+    @inline(never)
+    private func touchHost(_ lane: UnsafeMutablePointer<Lane>, _ batch: UnsafeBufferPointer<Frame>) {
+        guard lane.pointee.common else { return }
+        let frame = batch[lane - lanes].bytes.baseAddress.unsafelyUnwrapped
+        let sender = Verifier.newSender(
+            key: lane.pointee.key, fromA: lane.pointee.fromA, frame: frame,
+            ethernetAt: Int(lane.pointee.commonAt) &- 1)
+        state.pointee.hostSeen.prefetch(mac: sender.mac, address: sender.address, vlans: sender.vlans)
+        hostTable.prefetchSlot(mac: sender.mac)
+        // Four calls later: at one the slot had often not arrived (a batch's first `lookahead` frames are
+        // touched one after another).
+        let (a, b, c, oldest) = state.pointee.pendingHostMACs
+        hostTable.prefetchEntry(mac: oldest)
+        state.pointee.pendingHostMACs = (sender.mac, a, b, c)
+    }
+
+    /// What the first frame of a new flow makes the host table hear (`newFlowLane`, then `noteNewSender`):
+    /// the source MAC of its (innermost) Ethernet header at `ethernetAt`, its source address, and the flow's
+    /// VLANs as the observation keeps them.
+    @inline(__always)
+    static func newSender(
+        key: FlowKey, fromA: Bool, frame: UnsafeRawPointer, ethernetAt: Int
+    ) -> (mac: UInt64, address: IPAddress, vlans: UInt32) {
+        let mac = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernetAt &+ 6, as: UInt64.self)) >> 16
+        return (mac, fromA ? key.addressA : key.addressB, key.vlans & 0x0fff_ffff)
     }
 
     /// Frames past the batch size (a caller that ignored it), one at a time.
@@ -982,4 +1022,10 @@ public final class Verifier {
 
     /// Flows currently in the table.
     public var activeFlows: Int { flows.count }
+
+    /// For tests: whether this verifier's seen-cache holds the triple (what `touchHost` asks for ahead).
+    func seenCacheHolds(mac: UInt64, address: IPAddress, vlans: UInt32) -> Bool {
+        let s = state.pointee.hostSeen.slots[HostSeenCache.slotIndex(mac: mac, address: address, vlans: vlans)]
+        return s.used && s.mac == mac && s.address == address && s.vlans == vlans
+    }
 }

@@ -82,6 +82,14 @@ struct HostMACIndex {
         slots[hole] = 0
     }
 
+    /// The entry id in `mac`'s home slot when that slot holds `mac`, else -1 (a hint for prefetching: a MAC
+    /// past its home, or absent, gives -1).
+    @inline(__always)
+    func idAtHome(_ mac: UInt64) -> Int {
+        let v = slots[home(mac)]
+        return v != 0 && v & HostMACIndex.macMask == mac ? Int(truncatingIfNeeded: v >> 48) &- 1 : -1
+    }
+
     /// Asks for the line of `mac`'s home slot, to be written soon (the next eviction's).
     @inline(__always)
     func prefetch(_ mac: UInt64) { Prefetch.write(slots + home(mac)) }

@@ -23,14 +23,26 @@ struct HostSeenCache {
 
     func clear() { slots.update(repeating: Slot(), count: HostSeenCache.slotCount) }
 
-    /// Whether the triple is known; if not, it is remembered (in place of whatever shared its slot).
+    /// The slot the triple maps to (one of `slotCount`).
     @inline(__always)
-    func checkAndInsert(mac: UInt64, address: IPAddress, vlans: UInt32) -> Bool {
+    static func slotIndex(mac: UInt64, address: IPAddress, vlans: UInt32) -> Int {
         let a = address.rawValue
         let h =
             (UInt64(truncatingIfNeeded: a) ^ UInt64(truncatingIfNeeded: a >> 64)) &* 0x9e37_79b9_7f4a_7c15
             ^ (mac ^ UInt64(vlans) << 48) &* 0xc2b2_ae3d_27d4_eb4f
-        let s = slots + Int(truncatingIfNeeded: h >> 52)  // 12 bits: `slotCount`
+        return Int(truncatingIfNeeded: h >> 52)  // 12 bits: `slotCount`
+    }
+
+    /// Asks for the triple's slot ahead of `checkAndInsert` (a new MAC's slot is a miss in these 128 KiB).
+    @inline(__always)
+    func prefetch(mac: UInt64, address: IPAddress, vlans: UInt32) {
+        Prefetch.write(slots + HostSeenCache.slotIndex(mac: mac, address: address, vlans: vlans))
+    }
+
+    /// Whether the triple is known; if not, it is remembered (in place of whatever shared its slot).
+    @inline(__always)
+    func checkAndInsert(mac: UInt64, address: IPAddress, vlans: UInt32) -> Bool {
+        let s = slots + HostSeenCache.slotIndex(mac: mac, address: address, vlans: vlans)
         if s.pointee.used && s.pointee.mac == mac && s.pointee.address == address && s.pointee.vlans == vlans {
             return true
         }

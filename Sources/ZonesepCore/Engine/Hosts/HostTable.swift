@@ -68,6 +68,9 @@ public final class HostTable: @unchecked Sendable {
     private let lock = Mutex<Void>(())
     /// Only one verifier uses the table (`Verifier` makes one of its own): no lock is taken.
     private let exclusive: Bool
+    /// The storage's index and entries (both fixed at init), for the prefetches, which take no lock.
+    private let index: HostMACIndex
+    private let entries: UnsafeMutablePointer<HostTableStorage.Entry>
 
     /// A table that several verifiers may share (the workers of `watch --workers N`): each observation
     /// takes a lock.
@@ -82,6 +85,8 @@ public final class HostTable: @unchecked Sendable {
         self.exclusive = exclusive
         storage = .allocate(capacity: 1)
         storage.initialize(to: HostTableStorage(limits: limits))
+        index = storage.pointee.index
+        entries = storage.pointee.entries
     }
 
     deinit {
@@ -95,6 +100,24 @@ public final class HostTable: @unchecked Sendable {
     private func withStorage<R>(_ body: (UnsafeMutablePointer<HostTableStorage>) -> R) -> R {
         if exclusive { return body(storage) }
         return lock.withLock { _ in body(storage) }
+    }
+
+    /// Asks for the index slot where the probe for `mac` starts, ahead of an observation of it: under a scan
+    /// nearly every new flow brings a MAC whose slot, as random as a hash, misses the cache. Only the
+    /// address is computed (from fields fixed at init), so it needs no lock.
+    @inline(__always)
+    func prefetchSlot(mac: UInt64) {
+        index.prefetch(mac & HostMACIndex.macMask)
+    }
+
+    /// After `prefetchSlot(mac:)` brought the slot in: asks for the entry of `mac` when that slot names it
+    /// (the probe of a MAC already held nearly always ends there). A table of one verifier only: a shared
+    /// table's slots may be written by another thread meanwhile.
+    @inline(__always)
+    func prefetchEntry(mac: UInt64) {
+        guard exclusive else { return }
+        let id = index.idAtHome(mac & HostMACIndex.macMask)
+        if id >= 0 { Prefetch.write(entries + id) }
     }
 
     /// Records `o` and returns the findings it completes (usually none). `rules` are the policy's: a

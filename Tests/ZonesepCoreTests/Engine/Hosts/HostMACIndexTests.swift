@@ -68,4 +68,34 @@ final class HostMACIndexTests: XCTestCase {
         index.remove(mac)
         XCTAssertNil(index.find(mac))
     }
+
+    /// `idAtHome` (the host table's prefetch hint) names the entry of a MAC in its home slot, and -1 for a
+    /// MAC that is absent, one that probed past its home, and MAC 0 (never held) whatever its home holds.
+    func testIdAtHome() {
+        let index = HostMACIndex(entries: 8)
+        defer { index.deallocate() }
+        let a: UInt64 = 0x02_00_00_00_00_0a
+        XCTAssertNotEqual(index.home(a), index.home(0), "MAC 0's home is slot 0, kept apart below")
+        index.set(index.probe(a).slot, mac: a, id: 5)
+        XCTAssertEqual(index.idAtHome(a), 5)
+        // A MAC of the same home lands in the next slot: not at home.
+        var b: UInt64 = 0x02_00_00_00_01_00
+        while index.home(b) != index.home(a) { b += 1 }
+        let pb = index.probe(b)
+        XCTAssertNotEqual(pb.slot, index.home(b))
+        index.set(pb.slot, mac: b, id: 0xfffe)
+        XCTAssertEqual(index.idAtHome(b), -1)
+        XCTAssertEqual(index.find(b), 0xfffe)
+        XCTAssertEqual(index.idAtHome(0x02_00_00_00_00_0c), -1, "absent")
+        // Once `a` is gone, `b` shifts back to its home and is named there.
+        index.remove(a)
+        XCTAssertEqual(index.idAtHome(a), -1)
+        XCTAssertEqual(index.idAtHome(b), 0xfffe)
+        // MAC 0 (the verifier's "none") against its home slot holding another MAC, with entry id 0.
+        var z: UInt64 = 1
+        while index.home(z) != index.home(0) || index.home(z) == index.home(b) { z += 1 }
+        index.set(index.probe(z).slot, mac: z, id: 0)
+        XCTAssertEqual(index.idAtHome(z), 0)
+        XCTAssertEqual(index.idAtHome(0), -1)
+    }
 }

@@ -59,6 +59,68 @@ final class VerifierHostTests: XCTestCase {
         return sink.findings
     }
 
+    /// What the batch loop predicts a new flow's first frame will tell the host table (`Verifier.newSender`,
+    /// whose seen-cache slot and host-index slot it asks for ahead) is what that frame does tell it: the
+    /// source MAC of the innermost Ethernet header, the source address (either side of the flow key), and
+    /// the flow's VLANs without the virtual-network flag. (Only frames the batch's first pass reads as
+    /// common, plain or in one tunnel, reach it: a double-tagged frame goes the general way.)
+    func testNewSenderIsWhatTheHostTableHears() throws {
+        let frames: [(String, [UInt8])] = [
+            (
+                "source is side A",
+                F.tcpFrame("10.20.3.4", 5000, "10.30.9.9", 445, flags: 0x02, srcMAC: "02:00:00:00:01:01")
+            ),
+            (
+                "source is side B",
+                F.tcpFrame("10.30.9.9", 445, "10.20.3.4", 5000, flags: 0x12, srcMAC: "02:00:00:00:01:02")
+            ),
+            (
+                "a VLAN tag",
+                F.tcpFrame(
+                    "10.20.3.5", 5000, "10.20.9.9", 80, flags: 0x02, vlans: [120], srcMAC: "02:00:00:00:01:03",
+                    dstMAC: "02:00:00:00:01:99")
+            ),
+            (
+                "inside VXLAN",
+                F.vxlan(
+                    F.tcpFrame("10.30.3.6", 5000, "10.20.9.9", 80, flags: 0x02, srcMAC: "02:00:00:00:01:04"), vni: 42)
+            ),
+            (
+                "inside ERSPAN, tagged",
+                F.erspanII(
+                    F.tcpFrame(
+                        "10.20.3.7", 6000, "10.20.3.1", 22, flags: 0x02, vlans: [120], srcMAC: "02:00:00:00:01:05"))
+            ),
+        ]
+        for (name, frame) in frames {
+            let sender: (mac: UInt64, address: IPAddress, vlans: UInt32) = try frame.withUnsafeBytes { b in
+                var f = CommonFrame()
+                var ethernetAt = 0
+                if CommonFrameDecoder.read(b, tunnelPorts: .standard, into: &f) != .common {
+                    XCTAssertTrue(
+                        CommonTunnelDecoder.decode(b, tunnelPorts: .standard, into: &f, innerEthernet: &ethernetAt),
+                        name)
+                }
+                let (key, fromA) = FlowKey.canonical(
+                    src: f.src, srcPort: f.srcPort, dst: f.dst, dstPort: f.dstPort, proto: f.proto, vlans: f.vlans,
+                    vni: f.vni)
+                return Verifier.newSender(
+                    key: key, fromA: fromA, frame: try XCTUnwrap(b.baseAddress), ethernetAt: ethernetAt)
+            }
+            let v = Verifier(policy: Self.policy, flowCapacity: 64)
+            _ = run([frame], batch: 64, verifier: v)
+            XCTAssertEqual(v.activeFlows, 1, name)
+            XCTAssertTrue(
+                v.seenCacheHolds(mac: sender.mac, address: sender.address, vlans: sender.vlans),
+                "\(name): the observation made is the one predicted")
+            let held = v.hostTable.addresses(of: MACAddress(rawValue: sender.mac))
+            XCTAssertEqual(held.map(\.ip), [sender.address], name)
+            XCTAssertEqual(
+                held.map { UInt32($0.vlanCount) << 24 | UInt32($0.vlanOuter) << 12 | UInt32($0.vlanInner) },
+                [sender.vlans], name)
+        }
+    }
+
     /// A flow of a known MAC, then the same flow's packets from another MAC that also sends from the
     /// Internet zone: the second MAC is found though its LGWAN packets took the fast lane of a known flow.
     func testAnotherMACOnAKnownFlowIsSeen() {

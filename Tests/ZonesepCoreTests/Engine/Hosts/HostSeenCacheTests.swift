@@ -1,0 +1,50 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// The verifier's seen-cache: what it answers, and that the slot its prefetch names is the one its check
+/// reads and fills.
+final class HostSeenCacheTests: XCTestCase {
+    func address(_ s: String) -> IPAddress { IPAddress(s)! }
+
+    /// A triple is new once, then known; another triple in the same slot pushes it out.
+    func testKnownAfterItsFirstCheck() {
+        let cache = HostSeenCache()
+        defer { cache.deallocate() }
+        let a = address("10.20.3.4")
+        XCTAssertFalse(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078))
+        XCTAssertTrue(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078))
+        // Each field counts: another MAC, address or VLAN set is another triple.
+        XCTAssertFalse(cache.checkAndInsert(mac: 0x02_00_00_00_00_0b, address: a, vlans: 0x0100_0078))
+        XCTAssertFalse(
+            cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: address("10.20.3.5"), vlans: 0x0100_0078))
+        XCTAssertFalse(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0082))
+        // A triple sharing the first one's slot replaces it.
+        let home = HostSeenCache.slotIndex(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078)
+        var other: UInt64 = 0x02_00_00_00_10_00
+        while HostSeenCache.slotIndex(mac: other, address: a, vlans: 0x0100_0078) != home { other += 1 }
+        XCTAssertTrue(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078))
+        XCTAssertFalse(cache.checkAndInsert(mac: other, address: a, vlans: 0x0100_0078))
+        XCTAssertFalse(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078))
+    }
+
+    /// `slotIndex` (what `prefetch` asks for) is the slot `checkAndInsert` fills, for IPv4 and IPv6
+    /// addresses, with and without VLANs; and the slots spread over the whole cache.
+    func testPrefetchNamesTheSlotTheCheckFills() {
+        let cache = HostSeenCache()
+        defer { cache.deallocate() }
+        var used = Set<Int>()
+        for i in 0..<2_000 {
+            let mac = 0x02_00_00_00_00_00 | UInt64(i) &* 0x1_0001
+            let ip = i % 2 == 0 ? address("10.20.\(i / 256).\(i % 256)") : address("2001:db8::\(i)")
+            let vlans: UInt32 = i % 3 == 0 ? 0 : 0x0100_0000 | UInt32(i % 4095)
+            _ = cache.checkAndInsert(mac: mac, address: ip, vlans: vlans)
+            let slot = HostSeenCache.slotIndex(mac: mac, address: ip, vlans: vlans)
+            XCTAssertTrue((0..<HostSeenCache.slotCount).contains(slot))
+            let s = cache.slots[slot]
+            XCTAssertTrue(s.used && s.mac == mac && s.address == ip && s.vlans == vlans, "triple \(i)")
+            used.insert(slot)
+        }
+        XCTAssertGreaterThan(used.count, 1_500, "2,000 triples in 4,096 slots, few sharing one")
+    }
+}

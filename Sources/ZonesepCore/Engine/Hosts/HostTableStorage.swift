@@ -141,8 +141,10 @@ struct HostTableStorage {
             macsEvicted &+= 1
             slot = index.freeSlot(for: o.mac)
             // The next eviction's slot line, on its way while the packets in between are worked on (a new
-            // MAC's slot is as random as a hash; the oldest MAC is known now).
+            // MAC's slot is as random as a hash; the oldest MAC is known now). And the entry after that: new
+            // MACs come a few flows apart, too slowly for the CPU to see the walk through the entries.
             index.prefetch(entries[nextVictim].mac)
+            Prefetch.read(entries + (nextVictim &+ 1 == capacity ? 0 : nextVictim &+ 1))
         }
         index.set(slot, mac: o.mac, id: id)
         entries[id] = Entry(mac: o.mac, count: 1, classes: classBit, first: StoredHostAddress(o))

@@ -33,9 +33,6 @@ final class SyslogUDPBufferTests: XCTestCase {
         try Tools.run(
             tc,
             ["-n", ns, "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "8kbit", "burst", "1600", "limit", "64mb"])
-        // The bucket goes before the namespace: deleting a namespace does not drop what its loopback still
-        // holds, which would drain at 1 KB/s for half an hour in the background.
-        defer { _ = try? Tools.run(tc, ["-n", ns, "qdisc", "del", "dev", "lo", "root"]) }
         // A collector listens, so that the datagrams the bucket lets through raise no ICMP port unreachable:
         // those would wait behind the datagrams in the bucket, charged to the kernel's own ICMP sockets,
         // which every namespace of the machine shares.
@@ -50,6 +47,10 @@ final class SyslogUDPBufferTests: XCTestCase {
             collector.terminate()
             collector.waitUntilExit()
         }
+        // The bucket goes first (defers run last to first): before the collector stops, so that nothing it
+        // still lets through meets a closed port, and before the namespace, whose deletion does not drop what
+        // its loopback still holds (that would drain at 1 KB/s for half an hour in the background).
+        defer { _ = try? Tools.run(tc, ["-n", ns, "qdisc", "del", "dev", "lo", "root"]) }
         var listening = false
         for _ in 0..<250 where !listening {
             let ss = try Tools.run(ip, ["netns", "exec", ns, "ss", "-ulnH", "sport = :5514"])

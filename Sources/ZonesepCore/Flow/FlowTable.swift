@@ -168,11 +168,14 @@ public final class FlowTable {
         let first = 0 &- UInt64(Branchless.bit(s0 & 0xffff_ffff_0000_0000 == t))
         let second = 0 &- UInt64(Branchless.bit(s1 & 0xffff_ffff_0000_0000 == t)) & ~first
         let e = Int(truncatingIfNeeded: (s0 & first | s1 & second) & 0xffff_ffff) &- 1
-        let raw = UnsafeRawPointer(entries + e)  // the line before the entries when e is -1: a harmless hint
+        // Clamped to the first entry when e is -1 (no slot matched): a pointer before an allocation is
+        // undefined even when only prefetched, and the wasted hint costs no branch.
+        let p = max(e, 0)
+        let raw = UnsafeRawPointer(entries + p)
         Prefetch.write(raw)
         Prefetch.write(raw + FlowTable.hotBytes - 1)
         // And its flag, which `holds` reads first: a megabyte at the default cap, a miss under churn.
-        Prefetch.read(inUse + e)
+        Prefetch.read(inUse + p)
         return Int32(truncatingIfNeeded: e)
     }
 

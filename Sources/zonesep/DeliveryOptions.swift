@@ -10,8 +10,8 @@ struct DeliveryOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Also send every record as RFC 5424 syslog to URL: udp://host:port, tcp://host:port (RFC 6587 "
-                + "octet counting; reconnects with backoff), tls://host:port (RFC 5425, with --syslog-ca) "
-                + "octet counting; reconnects with backoff) or unix:///dev/log (datagrams). Repeatable.",
+                + "octet counting; reconnects with backoff), tls://host:port (RFC 5425 with --syslog-ca; "
+                + "likewise) or unix:///dev/log (datagrams). Repeatable.",
             valueName: "url"))
     var syslog: [String] = []
 
@@ -23,8 +23,10 @@ struct DeliveryOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Messages queued per syslog destination while it is slow or away; beyond it they are dropped and counted."
-    )
+        help: ArgumentHelp(
+            "Messages queued per TCP, TLS or unix syslog destination while it is slow or away; beyond it they are "
+                + "dropped and counted. UDP has no queue: its datagrams are sent at the end of each batch of packets."
+        ))
     var syslogQueue: Int = 10_000
 
     @Option(

@@ -5,9 +5,8 @@
 /// Sends syslog messages to one destination without ever holding up the packet path.
 ///
 /// Over UDP the datagrams leave from the caller's thread (`DatagramBatch`): what `enqueue` gathers goes
-/// out at `flush` (the end of a batch of packets) in one non-blocking `sendmmsg`, and a datagram the kernel
-/// refuses (a full send buffer, an ICMP unreachable the collector's host answered an earlier one with) is
-/// counted as undelivered with its reason, reported once. Streams and unix sockets have a background
+/// out at `flush` (the end of a batch of packets) in one non-blocking `sendmmsg`, and a datagram this host's
+/// kernel refuses (a full send buffer, no route) is counted as undelivered with its reason, reported once. Streams and unix sockets have a background
 /// thread and a bounded queue instead, woken once a batch: a slow or absent collector costs queued
 /// messages, never packets.
 ///
@@ -235,8 +234,8 @@ public final class SyslogSender: @unchecked Sendable {
     static func refusalText(_ e: Int32) -> String {
         let text = String(cString: strerror(e))
         switch e {
-        case ECONNREFUSED: return text + " (the collector's host answered an earlier datagram: port unreachable)"
-        case EHOSTUNREACH, ENETUNREACH: return text + " (no route, or an ICMP unreachable for an earlier datagram)"
+        case EHOSTUNREACH, ENETUNREACH: return text + " (no route to the collector from this host)"
+        case EMSGSIZE: return text + " (a message longer than a datagram can carry)"
         case EAGAIN, ENOBUFS: return text + " (the socket's send buffer was full)"
         default: return text
         }

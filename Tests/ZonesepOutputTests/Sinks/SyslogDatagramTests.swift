@@ -9,8 +9,8 @@ import XCTest
 #endif
 
 /// UDP syslog against a real UDP socket on loopback: a batch's datagrams leave together at its flush,
-/// whole and in order; a collector that is not listening and one that never reads are counted, never
-/// block and never crash.
+/// whole and in order; a collector that is not listening and one that never reads never block, never
+/// crash and cost no later datagram.
 final class SyslogDatagramTests: XCTestCase {
     /// Messages as the formatter renders alerts: structured data, escapes, a UTF-8 text after its BOM.
     static func messages(_ n: Int, textBytes: Int = 0) -> [[UInt8]] {
@@ -59,13 +59,14 @@ final class SyslogDatagramTests: XCTestCase {
         XCTAssertTrue(sender.refusedByReason.isEmpty)
     }
 
-    /// Nobody listens on the port: the kernel hears ICMP port unreachable for a datagram and refuses the
-    /// next send with ECONNREFUSED. Those are counted as undelivered under that reason (said once), the
-    /// others as sent; nothing blocks. Once a receiver listens again, the next batch reaches it.
-    func testACollectorThatIsNotListeningIsCountedWithItsReason() throws {
+    /// Nobody listens on the port, and the collector's host (this one) answers every datagram with ICMP port
+    /// unreachable. UDP has no acknowledgement: all are taken by the kernel and counted as sent, nothing is
+    /// refused and nothing blocks. Once a receiver listens, the next batch reaches it whole: no port
+    /// unreachable about an earlier datagram costs a later one (as it would on a connected socket, where it
+    /// fails the next send).
+    func testACollectorThatIsNotListeningCostsNoLaterDatagram() throws {
         let (closed, port) = try Sockets.bind(type: SOCK_DGRAM)
         close(closed)
-        try Self.skipUnlessTheKernelAnswersPortUnreachable(port)
         let events = EventLog()
         let sender = try SyslogSender(
             destination: .udp(host: "127.0.0.1", port: port), capacity: 10, onEvent: { events.add($0) })
@@ -73,14 +74,13 @@ final class SyslogDatagramTests: XCTestCase {
         for batch in 0..<10 {
             for m in all[(batch * 10)..<(batch * 10 + 10)] { sender.enqueue(m) }
             sender.flush()
+            usleep(1000)  // time for the port unreachables to come back before the next batch
         }
         let before = sender.currentStats
-        XCTAssertEqual(before.sent + before.droppedUndelivered, 100, "each datagram sent or counted")
-        XCTAssertGreaterThan(before.droppedUndelivered, 0, "refusals counted")
-        XCTAssertEqual(sender.refusedByReason.map(\.reason), [String(cString: strerror(ECONNREFUSED))])
-        XCTAssertEqual(sender.refusedByReason.first?.count, before.droppedUndelivered)
-        let said = events.all.filter { $0.contains("Connection refused") }
-        XCTAssertEqual(said.count, 1, "the reason said once: \(events.all)")
+        XCTAssertEqual(before.sent, 100)
+        XCTAssertEqual(before.droppedUndelivered, 0)
+        XCTAssertTrue(sender.refusedByReason.isEmpty, "\(sender.refusedByReason)")
+        XCTAssertEqual(events.all.filter { $0.contains("refused") }, [])
 
         let (fd, again) = try Sockets.bind(type: SOCK_DGRAM, port: port)
         defer { close(fd) }
@@ -89,12 +89,9 @@ final class SyslogDatagramTests: XCTestCase {
         for m in next { sender.enqueue(m) }
         sender.flush()
         let stats = sender.finish(timeout: 5)
-        let arrived = Self.waiting(fd)
-        // A refusal still pending from the last datagram of the outage may cost the first one.
-        XCTAssertEqual(UInt64(arrived.count), stats.sent - before.sent)
-        XCTAssertGreaterThanOrEqual(arrived.count, 9)
-        XCTAssertEqual(Array(next.suffix(arrived.count)), arrived)
-        XCTAssertEqual(stats.sent + stats.droppedUndelivered, 110)
+        XCTAssertEqual(Self.waiting(fd), next, "every datagram after the outage arrives, in order")
+        XCTAssertEqual(stats.sent, 110)
+        XCTAssertEqual(stats.dropped, 0)
     }
 
     /// A receiver that never reads, with a small receive buffer. On loopback the sender's kernel hands each
@@ -118,31 +115,6 @@ final class SyslogDatagramTests: XCTestCase {
         XCTAssertLessThan(arrived.count, 400, "a 4 KiB buffer holds a few datagrams, not 400")
         XCTAssertEqual(arrived, Array(all.prefix(arrived.count)))
         XCTAssertEqual(try Self.receiveDrops(port: port), 400 - arrived.count, "the receiver's kernel counted the rest")
-    }
-
-    /// The kernel's ICMP answers share a machine-wide budget (`net.ipv4.icmp_msgs_per_sec`) and the
-    /// kernel's own ICMP sockets: when other work has spent them, no port unreachable comes back and there
-    /// is nothing to count. A plain connected socket tells (its error flag within 2 s of one datagram).
-    static func skipUnlessTheKernelAnswersPortUnreachable(_ port: UInt16) throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw Sockets.fail("socket") }
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let rc = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard rc == 0, send(fd, "probe", 5, 0) == 5 else { throw Sockets.fail("probe 127.0.0.1:\(port)") }
-        var p = pollfd(fd: fd, events: 0, revents: 0)
-        if poll(&p, 1, 2000) != 1 {
-            throw XCTSkip(
-                "the kernel sent no ICMP port unreachable for 127.0.0.1:\(port) within 2 s (its ICMP budget or "
-                    + "sockets spent by other work: see Icmp OutRateLimitGlobal and OutErrors in /proc/net/snmp)")
-        }
     }
 
     /// The `drops` column of the receiving socket's line in /proc/net/udp.
@@ -170,6 +142,8 @@ final class DatagramLayoutTests: XCTestCase {
     func testTheHeadersMessageHeaderIsTheKernels() {
         XCTAssertEqual(MemoryLayout<zonesep_msghdr>.size, MemoryLayout<msghdr>.size)
         XCTAssertEqual(MemoryLayout<zonesep_msghdr>.stride, MemoryLayout<msghdr>.stride)
+        XCTAssertEqual(
+            MemoryLayout<zonesep_msghdr>.offset(of: \.msg_namelen), MemoryLayout<msghdr>.offset(of: \.msg_namelen))
         XCTAssertEqual(MemoryLayout<zonesep_msghdr>.offset(of: \.msg_iov), MemoryLayout<msghdr>.offset(of: \.msg_iov))
         XCTAssertEqual(
             MemoryLayout<zonesep_msghdr>.offset(of: \.msg_iovlen), MemoryLayout<msghdr>.offset(of: \.msg_iovlen))
@@ -179,6 +153,5 @@ final class DatagramLayoutTests: XCTestCase {
             MemoryLayout<zonesep_msghdr>.offset(of: \.msg_controllen),
             MemoryLayout<msghdr>.offset(of: \.msg_controllen))
         XCTAssertEqual(MemoryLayout<zonesep_mmsghdr>.size, MemoryLayout<msghdr>.size + 8)
-        XCTAssertEqual(MemoryLayout<zonesep_cmsghdr>.size, MemoryLayout<cmsghdr>.size)
     }
 }

@@ -85,13 +85,17 @@ final class TestNetwork {
         return nil
     }
 
-    /// Deletes `zsw<pid>-…` namespaces whose test process no longer exists.
+    /// Deletes `zsw<pid>-…` namespaces whose test process no longer exists. A root qdisc on a namespace's
+    /// loopback (the syslog buffer test's token bucket) is removed first, which drops what it still holds:
+    /// deleting the namespace alone would leave that to drain at the bucket's rate.
     static func removeLeftovers(_ ip: URL) {
         guard let list = try? Tools.run(ip, ["netns", "list"]) else { return }
+        let tc = Tools.find("tc")
         for line in list.stdoutLines {
             let name = String(line.split(separator: " ").first ?? "")
             guard name.hasPrefix("zsw"), let pid = Int32(name.dropFirst(3).prefix { $0.isNumber }) else { continue }
             if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                if let tc { _ = try? Tools.run(tc, ["-n", name, "qdisc", "del", "dev", "lo", "root"]) }
                 _ = try? Tools.run(ip, ["netns", "delete", name])
             }
         }

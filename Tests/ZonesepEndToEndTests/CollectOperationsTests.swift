@@ -179,21 +179,30 @@ extension CollectTests {
     }
 
     /// Syslog messages of collect's alerts carry the input and the exporter (and that MACs were not in the
-    /// record) in their structured data, as rsyslog parses it.
+    /// record) in their structured data, as rsyslog parses it. They arrive while collect runs (it sends what
+    /// each wake-up raised), not only at the stop, whose last drain would deliver them too.
     func testSyslogMessagesNameTheInputAndTheExporter() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-syslog-\(UUID())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let c = try Collector(directory: scratch, udp: true, tcp: true, unix: false)
         try c.start()
         defer { c.stop() }
+        var beforeTheStop: [String: Int] = [:]
         let run = try collect(extra: [
             "--syslog", "udp://127.0.0.1:\(c.udpPort!)", "--syslog", "tcp://127.0.0.1:\(c.tcpPort!)",
-        ]) {
-            try softflowd($0.port, ["-v", "10", "-A", "milli"])
+        ]) { running in
+            try softflowd(running.port, ["-v", "10", "-A", "milli"])
+            // Every alert written, then received by rsyslog, before SIGTERM (each wait bounded).
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, running.records.filter({ $0["event_type"] as? String == "alert" }).count < 18 {
+                usleep(50_000)
+            }
+            for input in ["udp", "tcp"] { beforeTheStop[input] = try c.waitFor(18, in: input).count }
         }
         // Fewer than the replay's 22: softflowd cannot show V1's MACs, sends nothing of the QinQ frame, and
         // joins two connections on one port pair, and two DNS queries 300 s apart, into one record each.
         XCTAssertEqual(run.alerts.count, 18)
+        XCTAssertEqual(beforeTheStop, ["udp": 18, "tcp": 18], "syslog messages received while collect ran")
         for input in ["udp", "tcp"] {
             let received = try c.waitFor(run.alerts.count, in: input)
             XCTAssertEqual(received.count, run.alerts.count, input)

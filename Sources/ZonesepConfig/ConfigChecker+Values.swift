@@ -80,13 +80,20 @@ extension ConfigChecker {
                 leaveOut()
                 continue
             }
-            guard let parsed = IPPrefix(s) else {
+            // The usual IPv4 text straight from its bytes; IPv6 and mistakes by the general reading.
+            let prefix: IPPrefix
+            let hadHostBits: Bool
+            if let v4 = IPv4PrefixText.parse(s) {
+                (prefix, hadHostBits) = v4
+            } else if let parsed = IPPrefix(s) {
+                prefix = IPPrefix(address: parsed.address, length: parsed.length)
+                hadHostBits = parsed.hadHostBits
+            } else {
                 error(position, p.index(n), "'\(s)' is not an IPv4 or IPv6 \(noun)")
                 leaveOut()
                 continue
             }
-            let prefix = IPPrefix(address: parsed.address, length: parsed.length)
-            if parsed.hadHostBits {
+            if hadHostBits {
                 warning(
                     position, p.index(n), "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
             }

@@ -162,24 +162,26 @@ extension ConfigChecker {
         out.reserveCapacity(items.count)
         for item in items {
             let t = item.value
+            // Made once: each use of `item.path` puts the path together again.
+            let path = item.path
             // By the place of each key in `exceptionKeys`.
-            let f = fields(t, path: item.path, allowed: Self.exceptionKeys)
-            let name = self.name(f.value(0, in: t), of: item, registry: &names)
+            let f = fields(t, path: path, allowed: Self.exceptionKeys)
+            let name = self.name(f.value(0, in: t), in: path, at: item.position, registry: &names)
             let from = prefixes(
-                f.value(1, in: t), "from", in: item.path, at: item.position, required: true, noun: "address or network")
+                f.value(1, in: t), "from", in: path, at: item.position, required: true, noun: "address or network")
             let to = prefixes(
-                f.value(2, in: t), "to", in: item.path, at: item.position, required: true, noun: "address or network")
-            let ports = self.ports(f.value(3, in: t), "ports", in: item.path, at: item.position, required: true)
+                f.value(2, in: t), "to", in: path, at: item.position, required: true, noun: "address or network")
+            let ports = self.ports(f.value(3, in: t), "ports", in: path, at: item.position, required: true)
             let approved = nonEmptyString(
-                f.value(4, in: t), "approved", in: item.path, at: item.position, required: true,
+                f.value(4, in: t), "approved", in: path, at: item.position, required: true,
                 hint: " (who approved the exception, and the reference)")
-            let expiry = expires(f.value(5, in: t), in: item.path, at: item.position)
+            let expiry = expires(f.value(5, in: t), in: path, at: item.position)
             if let space {
                 for p in from ?? [] where space.reaches(p.value, kind: .mynumber) {
-                    mynumberWarning(p, exception: quoted(name, or: item.path))
+                    mynumberWarning(p, exception: quoted(name, or: path))
                 }
                 for p in to ?? [] where space.reaches(p.value, kind: .mynumber) {
-                    mynumberWarning(p, exception: quoted(name, or: item.path))
+                    mynumberWarning(p, exception: quoted(name, or: path))
                 }
             }
             if let expiry, let now, now >= expiry.value.micros {
@@ -188,7 +190,7 @@ extension ConfigChecker {
                     ? "at the end of \(expiry.value.text) (JST)" : "at \(expiry.value.text)"
                 warning(
                     expiry.position, expiry.path,
-                    "exception \(quoted(name, or: item.path)) expired \(when); it no longer allows any flow")
+                    "exception \(quoted(name, or: path)) expired \(when); it no longer allows any flow")
             }
             if let name, let from, let to, let ports, let approved, let expiry {
                 out.append(
@@ -287,11 +289,18 @@ extension ConfigChecker {
 
     /// The same with the entry's `name` value already found (nil when absent).
     mutating func name(_ given: TOMLValue?, of item: Located<TOMLTable>, registry: inout NameRegistry) -> String? {
-        guard let n = nonEmptyString(given, "name", in: item.path, at: item.position, required: true) else {
+        name(given, in: item.path, at: item.position, registry: &registry)
+    }
+
+    /// The same for the entry at `path`, which starts at `position`.
+    mutating func name(
+        _ given: TOMLValue?, in path: ConfigPath, at position: TOMLPosition, registry: inout NameRegistry
+    ) -> String? {
+        guard let n = nonEmptyString(given, "name", in: path, at: position, required: true) else {
             return nil
         }
         // One hash of the name for the usual new one; a repeat puts the first one back.
-        if let first = registry.seen.updateValue((item.path, n.position.line), forKey: n.value) {
+        if let first = registry.seen.updateValue((path, n.position.line), forKey: n.value) {
             registry.seen[n.value] = first
             error(n.position, n.path, "the name '\(n.value)' is already used by \(first.path) (line \(first.line))")
             return nil

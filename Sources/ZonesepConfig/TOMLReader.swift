@@ -100,7 +100,8 @@ final class TableBuilder {
     }
 
     /// A plain value: the entry itself, with no sub-table to build.
-    func addValue(_ key: String, bare: Bool, at position: TOMLPosition, _ value: TOMLValue) {
+    /// `value` is consumed: moved into the entry, not copied and then destroyed by the caller.
+    func addValue(_ key: String, bare: Bool, at position: TOMLPosition, _ value: consuming TOMLValue) {
         if entries.isEmpty { entries.reserveCapacity(8) }
         if !bare { quotedKeys = true }
         entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
@@ -414,10 +415,12 @@ struct TOMLParser {
         i += 1
         skipWhitespace()
         let value = try value(path: LazyPath(base: table.path, keys: keys))
-        try insert(keys, value, into: table)
+        try insert(keys, consume value, into: table)
     }
 
-    private mutating func insert(_ keys: KeyParts, _ value: TOMLValue, into root: TableBuilder) throws(TOMLError) {
+    private mutating func insert(
+        _ keys: KeyParts, _ value: consuming TOMLValue, into root: TableBuilder
+    ) throws(TOMLError) {
         var table = root
         for n in 0..<keys.count {
             let (k, at) = keys[n]
@@ -432,8 +435,7 @@ struct TOMLParser {
                         at: at,
                         path: path())
                 }
-                table.addValue(k, bare: isBareKey(at), at: position(at), value)
-                return
+                break
             }
             switch slot?.item {
             case nil:
@@ -454,6 +456,8 @@ struct TOMLParser {
                 throw cannotExtend(v, path: path(), at: at)
             }
         }
+        let (k, at) = keys[keys.count - 1]
+        table.addValue(k, bare: isBareKey(at), at: position(at), value)
     }
 
     private func cannotExtend(_ v: TOMLValue, path: [String], at: Int) -> TOMLError {

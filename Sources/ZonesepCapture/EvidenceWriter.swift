@@ -98,7 +98,9 @@ public final class EvidenceWriter {
         var bytes: UInt64
         let linkType: Int32
         let fd: Int32
-        let name: String
+        /// The file's name, hashed once for the name sets.
+        let key: NameKey
+        var name: String { key.name }
         let start: Int64
         let order: UInt64
         /// What is on disk so far.
@@ -107,9 +109,9 @@ public final class EvidenceWriter {
         /// SHA-256 of the bytes on disk, in the order they were written.
         var hasher = SHA256()
 
-        init(fd: Int32, name: String, linkType: Int32, start: Int64, headerBytes: UInt64, order: UInt64) {
+        init(fd: Int32, key: NameKey, linkType: Int32, start: Int64, headerBytes: UInt64, order: UInt64) {
             self.fd = fd
-            self.name = name
+            self.key = key
             self.linkType = linkType
             self.start = start
             self.bytes = headerBytes
@@ -134,6 +136,22 @@ public final class EvidenceWriter {
         var size: UInt64
     }
 
+    /// A file's name as a key of the name sets, hashed once when made: a name is looked up and inserted
+    /// four times a file, and hashing its 70-odd bytes each time cost more than the lookups.
+    struct NameKey: Hashable {
+        let name: String
+        let hash: Int
+
+        init(_ name: String) {
+            self.name = name
+            hash = name.hashValue
+        }
+
+        static func == (a: NameKey, b: NameKey) -> Bool { a.hash == b.hash && a.name == b.name }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
+
     /// pcap's file header and per-record header, for the budget arithmetic.
     static let fileHeaderBytes: UInt64 = 24
     static let recordHeaderBytes: UInt64 = 16
@@ -147,13 +165,13 @@ public final class EvidenceWriter {
     /// `stored[..<storedHead]` are gone (deleted oldest first); compacted now and then.
     var storedHead = 0
     /// The names in `stored`, so a new file can be checked against them without a scan.
-    var storedNames: Set<String> = []
+    var storedNames: Set<NameKey> = []
     /// The names of the files this writer made that are still there (open or closed): another flow whose
     /// file would have the same name (the same start and Community ID, as the same 5-tuple on two VLANs)
     /// gets none, rather than two writers sharing one file, or a later one replacing a file whose hash
     /// was already given, each vouching for bytes the other then overwrote. (An earlier run's file of the
     /// same name is replaced.)
-    var namesThisRun: Set<String> = []
+    var namesThisRun: Set<NameKey> = []
     var totalBytes: UInt64 = 0
     var opened: UInt64 = 0
     public private(set) var stats = Stats()
@@ -220,7 +238,8 @@ public final class EvidenceWriter {
         {
             closed.append(c)
         }
-        if namesThisRun.contains(name) {
+        let key = NameKey(name)
+        if namesThisRun.contains(key) {
             lastOpenError = "\(directory)/\(name) was made for another flow of the same start and Community ID"
             stats.notCreated &+= 1
             return (false, closed)
@@ -228,16 +247,16 @@ public final class EvidenceWriter {
         // The same flow replayed again into the same directory: its file is replaced. It leaves the budget
         // while the new one is weighed, and comes back if the new one is refused.
         var replaced: Stored?
-        if storedNames.contains(name), let i = storedIndex(start: startMicros, name: name) {
+        if storedNames.contains(key), let i = storedIndex(start: startMicros, name: name) {
             replaced = stored[i]
             totalBytes -= min(totalBytes, stored[i].size)
             stored.remove(at: i)
-            storedNames.remove(name)
+            storedNames.remove(key)
         }
         let refused = { [self] in
             if let r = replaced {
                 totalBytes += r.size
-                insertStored(r)
+                insertStored(r, key: key)
             }
             return (false, closed)
         }
@@ -280,11 +299,11 @@ public final class EvidenceWriter {
         }
         opened &+= 1
         let f = OpenFile(
-            fd: fd, name: name, linkType: linkType, start: startMicros, headerBytes: UInt64(header.count),
+            fd: fd, key: key, linkType: linkType, start: startMicros, headerBytes: UInt64(header.count),
             order: opened)
         header.withUnsafeBytes { f.hasher.update($0) }
         files[serial] = f
-        namesThisRun.insert(name)
+        namesThisRun.insert(key)
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
         return (true, closed)
@@ -504,7 +523,7 @@ public final class EvidenceWriter {
             f.error = "the file holds \(size) bytes of the \(f.bytes) written"
         }
         if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
-        insertStored(Stored(name: f.name, start: f.start, size: size))
+        insertStored(Stored(name: f.name, start: f.start, size: size), key: f.key)
         if let error = f.error {
             stats.errors &+= 1
             stats.incomplete &+= 1
@@ -582,9 +601,10 @@ public final class EvidenceWriter {
             stored.removeFirst(storedHead)
             storedHead = 0
         }
-        storedNames.remove(oldest.name)
+        let key = NameKey(oldest.name)
+        storedNames.remove(key)
         if withPath(oldest.name, { unlink($0) }) == 0 || errno == ENOENT {
-            namesThisRun.remove(oldest.name)
+            namesThisRun.remove(key)
             totalBytes -= min(totalBytes, oldest.size)
             stats.removed &+= 1
         } else {
@@ -606,9 +626,10 @@ public final class EvidenceWriter {
         return lo
     }
 
-    func insertStored(_ s: Stored) {
+    /// `key`: the name's key, when the caller has it (`NameKey(s.name)`).
+    func insertStored(_ s: Stored, key: NameKey? = nil) {
         stored.insert(s, at: storedLowerBound(start: s.start, name: s.name))
-        storedNames.insert(s.name)
+        storedNames.insert(key ?? NameKey(s.name))
     }
 
     /// The index in `stored` of the file named `name`: found by its flow start (a replay into the same
@@ -638,7 +659,7 @@ public final class EvidenceWriter {
         }
         found.sort { ($0.start, $0.name) < ($1.start, $1.name) }
         stored += found
-        for s in found { storedNames.insert(s.name) }
+        for s in found { storedNames.insert(NameKey(s.name)) }
     }
 
     /// The flow start encoded at the front of an evidence file name, `YYYYMMDDTHHMMSS.ffffffZ_…pcap`.

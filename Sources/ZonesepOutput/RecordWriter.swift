@@ -121,6 +121,18 @@ struct RecordWriter {
         s.withUTF8 { bytes($0) }
     }
 
+    /// `VisibleText.escape(s)`: the text's own bytes when none of them may start a character to escape
+    /// (the common case: a file name, a hash), with no `String` made of it.
+    mutating func visibleText(_ s: String) {
+        var s = s
+        let plain = s.withUTF8 { b in
+            guard !VisibleText.mayNeedEscape(b) else { return false }
+            bytes(b)
+            return true
+        }
+        if !plain { text(VisibleText.escape(s)) }
+    }
+
     /// A JSON string of `s`, escaped as `JSONObject` escapes it (text from outside: a file name, an error).
     mutating func jsonString(_ s: String) {
         var s = s

@@ -94,7 +94,18 @@ final class ZoneTexts: Sendable {
         return Array((plain ? value : SyslogFormatter.escapeParamValue(VisibleText.escape(value))).utf8)
     }
 
-    static func writeParamValue(_ value: String, to w: inout RecordWriter) { w.bytes(paramValue(value)) }
+    /// `paramValue(value)` into a record writer: a plain value's bytes go straight in, with no array made.
+    static func writeParamValue(_ value: String, to w: inout RecordWriter) {
+        var v = value
+        let plain = v.withUTF8 { b in
+            guard b.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x5D }) else {
+                return false
+            }
+            w.bytes(b)
+            return true
+        }
+        if !plain { w.bytes(paramValue(value)) }
+    }
 
     /// The name of `ref` as a syslog PARAM-VALUE, into a record writer.
     func writeNameParam(_ ref: ZoneRef, to w: inout RecordWriter) {

@@ -14,16 +14,21 @@ public struct DeliveryRecords: Sendable {
     }
 
     /// `alertJSON` as its UTF-8 bytes, for the outputs.
+    /// Written in one pass of a record writer, the file name with the rest of the record.
     public func alertJSONBytes(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> [UInt8] {
-        var j = format.openJSON(a)
-        j.raw(",\"evidence\":")
-        j.string(evidence)
-        if let e = evidenceError {
-            j.raw(",\"evidence_error\":")
-            j.string(e)
+        var out: [UInt8] = []
+        out.reserveCapacity(768)
+        RecordWriter.writing(into: &out) { w in
+            format.write(a, into: &w)
+            w.literal(",\"evidence\":")
+            if let evidence { w.jsonString(evidence) } else { w.literal("null") }
+            if let e = evidenceError {
+                w.literal(",\"evidence_error\":")
+                w.jsonString(e)
+            }
+            w.byte(UInt8(ascii: "}"))
         }
-        j.raw("}")
-        return j.bytes
+        return out
     }
 
     // MARK: alert_update
@@ -242,16 +247,16 @@ public struct DeliveryRecords: Sendable {
             w.literal("\"] \u{FEFF}evidence for ")
             format.writeMessage(e.alert, into: &w)
             w.literal(": ")
-            w.text(VisibleText.escape(e.file))
+            w.visibleText(e.file)
             w.literal(", ")
             w.integer(e.packets)
             w.literal(" packets, ")
             if let h = e.sha256 {
                 w.literal("sha256 ")
-                w.text(VisibleText.escape(h))
+                w.visibleText(h)
             } else {
                 w.literal("incomplete, no hash: ")
-                w.text(VisibleText.escape(e.error ?? ""))
+                w.visibleText(e.error ?? "")
             }
         }
         return out
@@ -284,20 +289,36 @@ public struct DeliveryRecords: Sendable {
     public func evidenceFileName(_ a: Alert, flowID: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(64 + a.rule.name.utf8.count)
-        var time: [UInt8] = []
-        Timestamp.append(a.timestampMicros, to: &time)
-        for b in time where b != UInt8(ascii: "-") && b != UInt8(ascii: ":") { out.append(b) }
+        let f = Timestamp.Fields(a.timestampMicros)
+        if (0...9999).contains(f.year) {
+            // The RFC 3339 time written on the stack, copied without its `-` and `:` (at 4, 7, 13 and 16):
+            // no array of its own, no pass testing every byte.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
+                _ = f.write(into: b)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<4]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[5..<7]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[8..<13]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[14..<16]))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[17..<27]))
+            }
+        } else {
+            for b in Timestamp.rfc3339(a.timestampMicros).utf8 where b != UInt8(ascii: "-") && b != UInt8(ascii: ":") {
+                out.append(b)
+            }
+        }
         out.append(UInt8(ascii: "_"))
         out.append(contentsOf: a.rule.name.utf8)
         out.append(UInt8(ascii: "_"))
-        var id = Substring(flowID).utf8
-        if id.starts(with: "1:".utf8) { id = id.dropFirst(2) }
-        for b in id {
-            switch b {
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
-            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
-            case UInt8(ascii: "="): continue
-            default: out.append(b)
+        var id = flowID
+        id.withUTF8 { u in
+            let start = u.count >= 2 && u[0] == UInt8(ascii: "1") && u[1] == UInt8(ascii: ":") ? 2 : 0
+            for b in u[start...] {
+                switch b {
+                case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+                case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+                case UInt8(ascii: "="): continue
+                default: out.append(b)
+                }
             }
         }
         out.append(contentsOf: ".pcap".utf8)

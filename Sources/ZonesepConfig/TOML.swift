@@ -3,13 +3,25 @@
 
 /// A place in the source text: 1-based line, and 1-based column counted in Unicode scalars
 /// (so `ネットワーク` is six columns, not eighteen bytes).
+///
+/// Held in 32 bits each (a file of more than 2^31 lines is not read): every value and key of a document
+/// carries one, and a document of ten thousand declarations holds a hundred thousand values.
 public struct TOMLPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
+    private var storedLine: Int32
+    private var storedColumn: Int32
+
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
 
     public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
     }
 
     public static func < (a: TOMLPosition, b: TOMLPosition) -> Bool {
@@ -19,16 +31,31 @@ public struct TOMLPosition: Sendable, Hashable, Comparable, CustomStringConverti
     public var description: String { "\(line):\(column)" }
 }
 
-/// A calendar date as TOML writes it (`2027-03-31`), already checked to exist.
+/// A calendar date as TOML writes it (`2027-03-31`), already checked to exist. The fields are held in
+/// 32 bits (TOML's are four and two digits), so that a value of the document stays small: every value
+/// is as large as its largest case, the date-time.
 public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
-    public var year: Int
-    public var month: Int
-    public var day: Int
+    private var storedYear: Int32
+    private var storedMonth: Int32
+    private var storedDay: Int32
+
+    public var year: Int {
+        get { Int(storedYear) }
+        set { storedYear = Int32(clamping: newValue) }
+    }
+    public var month: Int {
+        get { Int(storedMonth) }
+        set { storedMonth = Int32(clamping: newValue) }
+    }
+    public var day: Int {
+        get { Int(storedDay) }
+        set { storedDay = Int32(clamping: newValue) }
+    }
 
     public init(year: Int, month: Int, day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
+        storedYear = Int32(clamping: year)
+        storedMonth = Int32(clamping: month)
+        storedDay = Int32(clamping: day)
     }
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
@@ -75,18 +102,36 @@ public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A time of day (`07:32:00.999`), with the fraction kept to nanoseconds.
+/// A time of day (`07:32:00.999`), with the fraction kept to nanoseconds; held in 32 bits a field, as
+/// `TOMLDate` is.
 public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
-    public var hour: Int
-    public var minute: Int
-    public var second: Int
-    public var nanosecond: Int
+    private var storedHour: Int32
+    private var storedMinute: Int32
+    private var storedSecond: Int32
+    private var storedNanosecond: Int32
+
+    public var hour: Int {
+        get { Int(storedHour) }
+        set { storedHour = Int32(clamping: newValue) }
+    }
+    public var minute: Int {
+        get { Int(storedMinute) }
+        set { storedMinute = Int32(clamping: newValue) }
+    }
+    public var second: Int {
+        get { Int(storedSecond) }
+        set { storedSecond = Int32(clamping: newValue) }
+    }
+    public var nanosecond: Int {
+        get { Int(storedNanosecond) }
+        set { storedNanosecond = Int32(clamping: newValue) }
+    }
 
     public init(hour: Int, minute: Int, second: Int, nanosecond: Int = 0) {
-        self.hour = hour
-        self.minute = minute
-        self.second = second
-        self.nanosecond = nanosecond
+        storedHour = Int32(clamping: hour)
+        storedMinute = Int32(clamping: minute)
+        storedSecond = Int32(clamping: second)
+        storedNanosecond = Int32(clamping: nanosecond)
     }
 
     /// Seconds since midnight (a leap second 60 counts as the next second).
@@ -108,13 +153,18 @@ public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
 public struct TOMLDateTime: Sendable, Hashable, CustomStringConvertible {
     public var date: TOMLDate
     public var time: TOMLTime
+    private var storedOffset: Int32?
+
     /// Minutes east of UTC (`+09:00` is 540, `Z` is 0); nil for a local date-time.
-    public var offsetMinutes: Int?
+    public var offsetMinutes: Int? {
+        get { storedOffset.map(Int.init) }
+        set { storedOffset = newValue.map { Int32(clamping: $0) } }
+    }
 
     public init(date: TOMLDate, time: TOMLTime, offsetMinutes: Int? = nil) {
         self.date = date
         self.time = time
-        self.offsetMinutes = offsetMinutes
+        storedOffset = offsetMinutes.map { Int32(clamping: $0) }
     }
 
     /// Microseconds since the Unix epoch, reading a local date-time at `localOffsetMinutes`.

@@ -519,6 +519,30 @@ final class TOMLReaderTests: XCTestCase {
             XCTAssertLessThan(from.capacity, 64, "an array of two holds a buffer for \(from.capacity)")
         }
     }
+
+    /// A value is as large as its largest case, the date-time: with its fields in 64-bit integers a value
+    /// took 88 bytes and a table entry 120, for each of a large policy's hundred thousand values.
+    func testValuesStaySmall() {
+        XCTAssertLessThanOrEqual(MemoryLayout<TOMLValue>.stride, 48)
+        XCTAssertLessThanOrEqual(MemoryLayout<TOMLTable.Entry>.stride, 72)
+        XCTAssertEqual(MemoryLayout<TOMLPosition>.size, 8)
+    }
+
+    /// The fields held in 32 bits read back as written, at the edges of what the reader makes and beyond.
+    func testDateAndTimeFieldsReadBack() {
+        let date = TOMLDate(year: 10_000, month: 12, day: 31)
+        XCTAssertEqual([date.year, date.month, date.day], [10_000, 12, 31])
+        let time = TOMLTime(hour: 100, minute: 59, second: 60, nanosecond: 999_999_999)
+        XCTAssertEqual([time.hour, time.minute, time.second, time.nanosecond], [100, 59, 60, 999_999_999])
+        for offset in [nil, 0, -720, 840] as [Int?] {
+            XCTAssertEqual(TOMLDateTime(date: date, time: time, offsetMinutes: offset).offsetMinutes, offset)
+        }
+        var p = TOMLPosition(line: 1, column: 1)
+        p.line = 123_456
+        p.column = 789
+        XCTAssertEqual(p, TOMLPosition(line: 123_456, column: 789))
+        XCTAssertEqual(p.description, "123456:789")
+    }
 }
 
 extension TOMLReaderTests {

@@ -595,15 +595,24 @@ struct TOMLParser {
         return TOMLValue(.array(items), at: position(start))
     }
 
-    /// A capacity for the array whose elements start at byte `from`: one for each ten bytes up to the
-    /// next `]` (an address in quotes with its comma takes more), at most 64. Only a capacity, so a `]`
-    /// inside a string or a nested array does no harm.
+    /// A capacity for the array whose elements start at byte `from`: one more than the commas up to the
+    /// next `]` within 640 bytes (64 when there is none). Only a capacity, so a `]` or `,` inside a
+    /// string or a nested array does no harm.
     private func elementsGuess(from: Int) -> Int {
         b.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress, from < bytes.count else { return 1 }
             let window = min(bytes.count - from, 640)
             guard let close = memchr(base + from, Int32(Byte.closeBracket), window) else { return 64 }
-            return UnsafeRawPointer(base + from).distance(to: UnsafeRawPointer(close)) / 10 + 1
+            // Exact for a one-line list of plain values (a guess of one element for each ten bytes left
+            // 36,000 of a large policy's 83,000 places empty).
+            let end = UnsafeRawPointer(close)
+            var at = UnsafeRawPointer(base + from)
+            var count = 1
+            while at < end, let comma = memchr(at, Int32(Byte.comma), at.distance(to: end)) {
+                count += 1
+                at = UnsafeRawPointer(comma) + 1
+            }
+            return count
         }
     }
 

@@ -31,13 +31,13 @@ public struct TOMLPosition: Sendable, Hashable, Comparable, CustomStringConverti
     public var description: String { "\(line):\(column)" }
 }
 
-/// A calendar date as TOML writes it (`2027-03-31`), already checked to exist. The fields are held in
-/// 32 bits (TOML's are four and two digits), so that a value of the document stays small: every value
-/// is as large as its largest case, the date-time.
+/// A calendar date as TOML writes it (`2027-03-31`), already checked to exist. The year is held in 32
+/// bits and the month and day in 16 (TOML writes four and two digits), so that a value of the document
+/// stays small: every value is as large as its largest case, the date-time.
 public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
     private var storedYear: Int32
-    private var storedMonth: Int32
-    private var storedDay: Int32
+    private var storedMonth: Int16
+    private var storedDay: Int16
 
     public var year: Int {
         get { Int(storedYear) }
@@ -45,17 +45,17 @@ public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
     }
     public var month: Int {
         get { Int(storedMonth) }
-        set { storedMonth = Int32(clamping: newValue) }
+        set { storedMonth = Int16(clamping: newValue) }
     }
     public var day: Int {
         get { Int(storedDay) }
-        set { storedDay = Int32(clamping: newValue) }
+        set { storedDay = Int16(clamping: newValue) }
     }
 
     public init(year: Int, month: Int, day: Int) {
         storedYear = Int32(clamping: year)
-        storedMonth = Int32(clamping: month)
-        storedDay = Int32(clamping: day)
+        storedMonth = Int16(clamping: month)
+        storedDay = Int16(clamping: day)
     }
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
@@ -102,25 +102,26 @@ public struct TOMLDate: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A time of day (`07:32:00.999`), with the fraction kept to nanoseconds; held in 32 bits a field, as
-/// `TOMLDate` is.
+/// A time of day (`07:32:00.999`), with the fraction kept to nanoseconds; the fields held in 16 bits and
+/// the fraction in 32, as small as `TOMLDate`'s.
 public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
-    private var storedHour: Int32
-    private var storedMinute: Int32
-    private var storedSecond: Int32
+    // The 32-bit field first, so that the three 16-bit ones pack after it.
     private var storedNanosecond: Int32
+    private var storedHour: Int16
+    private var storedMinute: Int16
+    private var storedSecond: Int16
 
     public var hour: Int {
         get { Int(storedHour) }
-        set { storedHour = Int32(clamping: newValue) }
+        set { storedHour = Int16(clamping: newValue) }
     }
     public var minute: Int {
         get { Int(storedMinute) }
-        set { storedMinute = Int32(clamping: newValue) }
+        set { storedMinute = Int16(clamping: newValue) }
     }
     public var second: Int {
         get { Int(storedSecond) }
-        set { storedSecond = Int32(clamping: newValue) }
+        set { storedSecond = Int16(clamping: newValue) }
     }
     public var nanosecond: Int {
         get { Int(storedNanosecond) }
@@ -128,9 +129,9 @@ public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(hour: Int, minute: Int, second: Int, nanosecond: Int = 0) {
-        storedHour = Int32(clamping: hour)
-        storedMinute = Int32(clamping: minute)
-        storedSecond = Int32(clamping: second)
+        storedHour = Int16(clamping: hour)
+        storedMinute = Int16(clamping: minute)
+        storedSecond = Int16(clamping: second)
         storedNanosecond = Int32(clamping: nanosecond)
     }
 
@@ -153,18 +154,18 @@ public struct TOMLTime: Sendable, Hashable, CustomStringConvertible {
 public struct TOMLDateTime: Sendable, Hashable, CustomStringConvertible {
     public var date: TOMLDate
     public var time: TOMLTime
-    private var storedOffset: Int32?
+    private var storedOffset: Int16?
 
     /// Minutes east of UTC (`+09:00` is 540, `Z` is 0); nil for a local date-time.
     public var offsetMinutes: Int? {
         get { storedOffset.map(Int.init) }
-        set { storedOffset = newValue.map { Int32(clamping: $0) } }
+        set { storedOffset = newValue.map { Int16(clamping: $0) } }
     }
 
     public init(date: TOMLDate, time: TOMLTime, offsetMinutes: Int? = nil) {
         self.date = date
         self.time = time
-        storedOffset = offsetMinutes.map { Int32(clamping: $0) }
+        storedOffset = offsetMinutes.map { Int16(clamping: $0) }
     }
 
     /// Microseconds since the Unix epoch, reading a local date-time at `localOffsetMinutes`.

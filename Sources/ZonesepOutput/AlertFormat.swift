@@ -152,7 +152,8 @@ public struct AlertFormat: Sendable {
 
     /// The alert record, without its closing brace, through a record writer: every field but the names
     /// from zones.conf (made once per map) is written byte by byte into a buffer on the stack.
-    func write(_ a: Alert, into w: inout RecordWriter) {
+    /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), not hashed again.
+    func write(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil) {
         w.literal("{\"timestamp\":")
         w.timestamp(a.timestampMicros)
         w.literal(",\"event_type\":\"alert\",\"rule\":")
@@ -182,7 +183,7 @@ public struct AlertFormat: Sendable {
         w.literal(",\"dest_mac\":")
         w.mac(a.destMAC)
         w.literal(",\"flow_id\":")
-        writeFlowID(a, into: &w)
+        if let id { w.jsonString(id) } else { writeFlowID(a, into: &w) }
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)
         w.literal(",\"message\":\"")

@@ -14,12 +14,15 @@ public struct DeliveryRecords: Sendable {
     }
 
     /// `alertJSON` as its UTF-8 bytes, for the outputs.
-    /// Written in one pass of a record writer, the file name with the rest of the record.
-    public func alertJSONBytes(_ a: Alert, evidence: String?, evidenceError: String? = nil) -> [UInt8] {
+    /// Written in one pass of a record writer, the file name with the rest of the record; `flowID`: the
+    /// alert's Community ID when the caller has it already (the evidence sink names the file with it).
+    public func alertJSONBytes(_ a: Alert, evidence: String?, evidenceError: String? = nil, flowID: String? = nil)
+        -> [UInt8]
+    {
         var out: [UInt8] = []
         out.reserveCapacity(768)
         RecordWriter.writing(into: &out) { w in
-            format.write(a, into: &w)
+            format.write(a, into: &w, flowID: flowID)
             w.literal(",\"evidence\":")
             if let evidence { w.jsonString(evidence) } else { w.literal("null") }
             if let e = evidenceError {

@@ -271,8 +271,10 @@ extension AlertFormat {
     /// through a record writer: the parameters that come from zones.conf (zone names, the sensor) are
     /// escaped once per map, and the others are ASCII that needs none. The message needs no escaping
     /// either: its labels are escaped already and the rest is ASCII and an arrow.
+    /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), not hashed again.
     public func syslog(
-        _ a: Alert, formatter: SyslogFormatter, evidence: String? = nil, extra: [(String, String)] = []
+        _ a: Alert, formatter: SyslogFormatter, evidence: String? = nil, extra: [(String, String)] = [],
+        flowID id: String? = nil
     ) -> [UInt8] {
         let pri = formatter.facility * 8 + SyslogSeverity(a.rule.severity).rawValue
         guard pri >= 0 else {
@@ -329,7 +331,11 @@ extension AlertFormat {
                 w.macText(m)
             }
             w.literal("\" flow_id=\"")
-            CommunityID.withDigest(of: a) { w.communityIDText($0) }
+            if let id {
+                ZoneTexts.writeParamValue(id, to: &w)
+            } else {
+                CommunityID.withDigest(of: a) { w.communityIDText($0) }
+            }
             w.literal("\" sensor=\"")
             w.bytes(texts.sensorParam)
             if let evidence {

@@ -51,8 +51,9 @@ public final class EvidenceSink: RecordSink {
         guard record.kind == .alert, let a = record.alert, let format = record.format else {
             return inner.write(record)
         }
+        // The Community ID is hashed once here: the file's name, the alert's forms and the closing record.
+        let flowID = format.flowID(a)
         let (file, failure): (String?, String?) = state.withLock { s in
-            let flowID = format.flowID(a)
             let name = DeliveryRecords(format: format).evidenceFileName(a, flowID: flowID)
             let id = s.nextID
             let (ok, closedEarly) = s.writer.open(
@@ -70,7 +71,7 @@ public final class EvidenceSink: RecordSink {
         return inner.write(
             Record.alert(
                 a, format: format, session: record.session, linkType: record.linkType, evidence: file,
-                withEvidenceField: true, evidenceError: failure))
+                withEvidenceField: true, evidenceError: failure, flowID: flowID))
     }
 
     public func advance(to now: Int64) { inner.advance(to: now) }

@@ -124,6 +124,8 @@ public struct Record: Sendable {
             var evidence: String?
             var evidenceError: String?
             var withEvidenceField: Bool
+            /// The alert's Community ID where the evidence stage computed it (not hashed again).
+            var flowID: String?
         }
         private let makeJSON: (@Sendable () -> [UInt8])?
         private let makeText: (@Sendable () -> String)?
@@ -150,7 +152,7 @@ public struct Record: Sendable {
                 j =
                     s.withEvidenceField
                     ? DeliveryRecords(format: s.format).alertJSONBytes(
-                        s.alert, evidence: s.evidence, evidenceError: s.evidenceError)
+                        s.alert, evidence: s.evidence, evidenceError: s.evidenceError, flowID: s.flowID)
                     : s.format.jsonBytes(s.alert)
             } else {
                 j = makeJSON?() ?? []
@@ -176,7 +178,7 @@ public struct Record: Sendable {
         /// The alert's syslog message maker (nil for other records).
         var alertSyslog: (@Sendable (SyslogFormatter) -> [UInt8])? {
             guard let s = source else { return nil }
-            return { s.format.syslog(s.alert, formatter: $0, evidence: s.evidence) }
+            return { s.format.syslog(s.alert, formatter: $0, evidence: s.evidence, flowID: s.flowID) }
         }
     }
 
@@ -192,15 +194,16 @@ public struct Record: Sendable {
     }
 
     /// The record of a new violating flow, with the name of its evidence file where one was opened, or
-    /// why none could be (`evidenceError`: an I/O error such as a full disk).
+    /// why none could be (`evidenceError`: an I/O error such as a full disk). `flowID`: the alert's
+    /// Community ID when the caller computed it (`format.flowID(a)`), which its forms then write as is.
     public static func alert(
         _ a: Alert, format: AlertFormat, session: Int, linkType: LinkType, evidence: String?,
-        withEvidenceField: Bool, evidenceError: String? = nil
+        withEvidenceField: Bool, evidenceError: String? = nil, flowID: String? = nil
     ) -> Record {
         Record(
             alert: Rendering.AlertSource(
                 alert: a, format: format, evidence: evidence, evidenceError: evidenceError,
-                withEvidenceField: withEvidenceField),
+                withEvidenceField: withEvidenceField, flowID: flowID),
             session: session, linkType: linkType)
     }
 }

@@ -67,4 +67,25 @@ final class EvidenceRecordsTests: XCTestCase {
                 records.evidenceSyslog(computed, formatter: formatter), "record \(i)")
         }
     }
+
+    /// The alert's JSON record and syslog message with the Community ID the evidence sink computed once
+    /// (so not hashed again for each form): the same bytes as with the ID computed from the alert.
+    func testAlertFormsWithTheFlowIDGivenAreTheSame() {
+        let format = AlertFormat(policy: R.hostile)
+        let records = DeliveryRecords(format: format)
+        let formatter = SyslogFormatter(facility: 16, appName: "zonesep", hostname: "host", procID: "1")
+        var r = R.Random(state: 23)
+        for i in 0..<500 {
+            let a = R.alert(&r, policy: R.hostile)
+            let id = format.flowID(a)
+            let evidence = i % 4 == 0 ? nil : "f\"\(i).pcap"
+            let error = i % 5 == 0 ? "disk\nfull" : nil
+            let given = records.alertJSONBytes(a, evidence: evidence, evidenceError: error, flowID: id)
+            XCTAssertEqual(given, records.alertJSONBytes(a, evidence: evidence, evidenceError: error), "alert \(i)")
+            XCTAssertTrue(String(decoding: given, as: UTF8.self).contains("\"flow_id\":\"\(id)\""), "alert \(i)")
+            let message = format.syslog(a, formatter: formatter, evidence: evidence, flowID: id)
+            XCTAssertEqual(message, format.syslog(a, formatter: formatter, evidence: evidence), "alert \(i)")
+            XCTAssertTrue(String(decoding: message, as: UTF8.self).contains("flow_id=\"\(id)\""), "alert \(i)")
+        }
+    }
 }

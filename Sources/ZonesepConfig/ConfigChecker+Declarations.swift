@@ -177,11 +177,12 @@ extension ConfigChecker {
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(f.value(5, in: t), in: path, at: item.position)
             if let space {
-                for p in from ?? [] where space.reaches(p.value, kind: .mynumber) {
-                    mynumberWarning(p, exception: quoted(name, or: path))
-                }
-                for p in to ?? [] where space.reaches(p.value, kind: .mynumber) {
-                    mynumberWarning(p, exception: quoted(name, or: path))
+                // By index: a loop over the located prefixes copied each one (its key and path counted).
+                for side in 0..<2 {
+                    guard let list = side == 0 ? from : to else { continue }
+                    for k in list.indices where space.reaches(list[k].value, kind: .mynumber) {
+                        mynumberWarning(list[k], exception: quoted(name, or: path))
+                    }
                 }
             }
             if let expiry, let now, now >= expiry.value.micros {

@@ -522,6 +522,30 @@ final class ZonesConfigLoaderTests: XCTestCase {
         XCTAssertEqual(r.warnings.count, 1)
     }
 
+    /// Either side, any place in its list: each prefix in a mynumber zone gets its own warning.
+    func testExceptionNamingAMynumberZoneOnEitherSide() {
+        let r = loadBase(
+            """
+            [[exceptions]]
+            name = "e"
+            from = ["10.30.1.1", "10.10.2.7"]
+            to = ["10.30.1.2", "10.10.2.0/25"]
+            ports = ["any"]
+            approved = "No.1"
+            expires = 2030-01-01
+
+            """)
+        XCTAssertEqual(r.errors, [])
+        assertDiagnostic(
+            r, .warning, line: 12, keyPath: "exceptions[0].from[1]",
+            "10.10.2.7 lies in a mynumber zone; an exception never allows a mynumber flow (only a conduit can), "
+                + "so this part of exception 'e' has no effect")
+        assertDiagnostic(
+            r, .warning, line: 13, keyPath: "exceptions[0].to[1]",
+            "10.10.2.0/25 lies in a mynumber zone; an exception never allows a mynumber flow")
+        XCTAssertEqual(r.warnings.count, 2)
+    }
+
     func testConduitWithoutAMynumberSideIsAWarning() {
         let r = loadBase(conduit(from: "{ addresses = [\"10.20.1.1\"] }", to: "{ addresses = [\"10.20.2.2\"] }"))
         assertDiagnostic(

@@ -34,6 +34,22 @@ public enum VisibleText {
     public static func mayNeedEscape(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = b.count
+        // Eight bytes at a time while all are printable ASCII (0x20-0x7E), as a file name or a hash is: a
+        // word holding a byte below 0x20, DEL or one of 0x80 and up is left to the byte loop below, from
+        // its first byte (no multi-byte character can start in a word of ASCII skipped before it).
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high: UInt64 = 0x8080_8080_8080_8080
+            while n - i >= 8 {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let below20 = (x &- ones &* 0x20) & ~x & high
+                let d = x ^ (ones &* 0x7F)
+                let del = (d &- ones) & ~d & high
+                if (x & high) | below20 | del != 0 { break }
+                i += 8
+            }
+        }
         while i < n {
             let c = b[i]
             if c < 0x20 || c == 0x7F { return true }

@@ -310,12 +310,21 @@ extension AlertFormat {
             texts.writeNameParam(a.destZone, to: &w)
             w.literal("\" initiator=\"")
             w.text(a.initiator.name)
-            let vlans = a.vlans
-            if !vlans.isEmpty {
+            // The flow key's VLANs read where they are (`a.vlans` made an array of them for every alert).
+            if let ids = a.vlanIDs {
+                if !ids.isEmpty {
+                    w.literal("\" vlan=\"")
+                    for (i, v) in ids.enumerated() {
+                        if i > 0 { w.byte(UInt8(ascii: ",")) }
+                        w.integer(UInt64(v))
+                    }
+                }
+            } else if a.vlanCount > 0 {
                 w.literal("\" vlan=\"")
-                for (i, v) in vlans.enumerated() {
-                    if i > 0 { w.byte(UInt8(ascii: ",")) }
-                    w.integer(UInt64(v))
+                w.integer(UInt64(a.vlanOuter))
+                if a.vlanCount > 1 {
+                    w.byte(UInt8(ascii: ","))
+                    w.integer(UInt64(a.vlanInner))
                 }
             }
             if !a.tunnels.isEmpty {

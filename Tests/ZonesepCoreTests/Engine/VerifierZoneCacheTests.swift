@@ -15,24 +15,7 @@ final class VerifierZoneCacheTests: XCTestCase {
                 "10.\(i % 2 == 0 ? 20 : 30).\(i / 256 % 256).\(i % 256)", UInt16(1024 + i % 60_000), "10.10.0.1", 443,
                 flags: 0x02)
         }
-        let t0: Int64 = 1_800_000_000_000_000
-        var i = 0
-        while i < frames.count {
-            let chunk = frames[i..<min(i + Verifier.batchSize, frames.count)]
-            let buffers = chunk.map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 64)
-                m.copyBytes(from: f)
-                return m
-            }
-            let batch = buffers.enumerated().map {
-                Verifier.Frame(
-                    timestamp: t0 + Int64(i + $0.offset), bytes: UnsafeRawBufferPointer($0.element),
-                    wireLength: $0.element.count)
-            }
-            batch.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
-            buffers.forEach { $0.deallocate() }
-            i += chunk.count
-        }
+        v.process(frames, inBatchesOf: Verifier.batchSize, from: 1_800_000_000_000_000)
     }
 
     func testCachedZonesAreTheMapsInTheirOwnWord() {

@@ -39,23 +39,7 @@ final class VerifierHostTests: XCTestCase {
             }
             return sink.findings
         }
-        var i = 0
-        while i < frames.count {
-            let chunk = Array(frames[i..<min(i + batch, frames.count)])
-            let buffers = chunk.map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 16)
-                m.copyBytes(from: f)
-                return m
-            }
-            let batchFrames = buffers.enumerated().map {
-                Verifier.Frame(
-                    timestamp: t0 + Int64(i + $0.offset), bytes: UnsafeRawBufferPointer($0.element),
-                    wireLength: $0.element.count)
-            }
-            batchFrames.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
-            buffers.forEach { $0.deallocate() }
-            i += chunk.count
-        }
+        v.process(frames, inBatchesOf: batch, from: t0)
         return sink.findings
     }
 

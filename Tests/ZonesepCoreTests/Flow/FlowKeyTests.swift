@@ -7,7 +7,7 @@ final class FlowKeyTests: XCTestCase {
     /// port) pair — on random endpoints, on equal addresses and on equal ports, and both directions of a
     /// flow give one key.
     func testCanonicalOrderAgreesWithTheDefinition() {
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         var swapped = 0
         for i in 0..<20_000 {
             let six = i % 3 == 0

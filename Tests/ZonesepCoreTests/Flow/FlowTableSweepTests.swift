@@ -134,7 +134,7 @@ final class FlowTableSweepTests: XCTestCase {
         timeouts.other = 15_000
         let skipping = FlowTable(capacity: capacity, timeouts: timeouts)
         let checking = FlowTable(capacity: capacity, timeouts: timeouts)
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var live: [FlowKey] = []
         var position: [FlowKey: Int] = [:]
         var kinds: [String: Int] = [:]

@@ -68,7 +68,7 @@ final class FlowTableTests: XCTestCase {
 
     /// A small, half-full index has long probe runs: every removal order must keep the rest reachable.
     func testRemovalInAnyOrderKeepsTheRestReachable() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<200 {
             let t = FlowTable(capacity: 8)
             let keys = (0..<8).map { _ in key(UInt32(truncatingIfNeeded: rng.next()) & 0xffff) }

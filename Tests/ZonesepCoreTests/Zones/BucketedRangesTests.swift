@@ -9,7 +9,7 @@ final class BucketedRangesTests: XCTestCase {
     }
 
     /// Checks every start, the key just below each, 0, the top of the key space and random keys.
-    func check(_ starts: [UInt64], keyBits: Int, _ rng: inout SplitMix, _ what: String) -> BucketedRanges {
+    func check(_ starts: [UInt64], keyBits: Int, _ rng: inout SplitMix64, _ what: String) -> BucketedRanges {
         // Neighbours always differ, so a range taken for the one beside it shows; the top code is among them.
         let classes = starts.indices.map { $0 % 7 == 6 ? ZoneRef.local : ZoneRef(zone: $0 % 7) }
         let ranges = BucketedRanges(keyBits: keyBits, starts: starts, classes: classes)
@@ -31,7 +31,7 @@ final class BucketedRangesTests: XCTestCase {
     /// crowded under a few values of the top bits, both in one table, and bunched in ever narrower spans
     /// (tables within tables, down to bisection); a single range; the top of the key space as a boundary.
     func testAgreesWithTheDefinition() {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for keyBits in [32, 48] {
             let top: UInt64 = (1 << keyBits) - 1
             for round in 0..<24 {
@@ -64,7 +64,7 @@ final class BucketedRangesTests: XCTestCase {
     /// at its bottom, the same again over a span 128 times narrower, seven times over, then 20 consecutive
     /// keys, crowd one bucket at every depth.
     func testBisectionBelowTheGreatestDepth() {
-        var rng = SplitMix(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let base: UInt64 = 1 << 40
         var starts = Set<UInt64>([0])
         var width: UInt64 = 1 << 46

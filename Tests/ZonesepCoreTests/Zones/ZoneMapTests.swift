@@ -111,7 +111,7 @@ final class ZoneMapTests: XCTestCase {
 
     /// Every table agrees with a brute-force longest-prefix match on random tables mixing IPv4 and IPv6.
     func testMixedTablesAgreeWithBruteForce() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for round in 0..<10 {
             var zones: [Zone] = []
             var seen = Set<IPPrefix>()  // zones.conf refuses a prefix declared twice
@@ -160,7 +160,7 @@ final class ZoneMapTests: XCTestCase {
     /// the map back to the 128-bit tree. Lookups inside and outside the block (and in the internal space
     /// around it) agree with brute force in every case.
     func testIPv6BlockAgreesWithBruteForce() {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for round in 0..<9 {
             let allocation = round % 3 != 1
             let block = allocation ? UInt128(0x2001_0db8) << 96 : UInt128(0xfd) << 120
@@ -211,7 +211,7 @@ final class ZoneMapTests: XCTestCase {
 
     /// The flattened ranges agree with a brute-force longest-prefix match on random tables.
     func testAgreesWithBruteForceLongestPrefixMatch() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20 {
             var zones: [Zone] = []
             var seen = Set<IPPrefix>()
@@ -238,18 +238,5 @@ final class ZoneMapTests: XCTestCase {
                 XCTAssertEqual(map.lookup(a), best.ref, "\(a)")
             }
         }
-    }
-}
-
-/// A small deterministic generator for tests (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

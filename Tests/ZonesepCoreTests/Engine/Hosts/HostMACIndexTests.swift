@@ -5,25 +5,13 @@ import XCTest
 /// The host table's MAC index on its own: what it finds after every insertion and deletion, probes that
 /// wrap past the last slot, and deletions that shift slots back.
 final class HostMACIndexTests: XCTestCase {
-    /// SplitMix64: the same sequence on every machine.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A small index under a long stream of inserts and deletes agrees with a dictionary after every step.
     func testAgreesWithADictionaryUnderChurn() {
         let index = HostMACIndex(entries: 8)
         defer { index.deallocate() }
         XCTAssertEqual(index.mask + 1, 32, "four slots an entry, a power of two")
         var model: [UInt64: Int] = [:]
-        var rng = Random(state: 11)
+        var rng = SplitMix64(seed: 11)
         // MACs from a small pool, so the same ones come back after their deletion, and clusters form.
         var pool = (0..<30).map { _ in rng.next() & HostMACIndex.macMask | 1 }
         // And some whose home is one of the last two slots, whose probes run on past the end.

@@ -6,7 +6,6 @@ import XCTest
 /// came, arrays of addresses) under streams of MAC churn: every finding, every counter and every MAC's
 /// addresses must agree, for the shared (locked) table and a verifier's own (unlocked) one.
 final class HostTableChurnTests: XCTestCase {
-    typealias Random = HostMACIndexTests.Random
     static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
     static let router: UInt64 = 0x02_00_00_00_fe_01
     static let config = PolicyConfig(
@@ -116,7 +115,7 @@ final class HostTableChurnTests: XCTestCase {
         line: UInt = #line
     ) {
         var model = Model(limits: limits, rules: rules)
-        var rng = Random(state: seed)
+        var rng = SplitMix64(seed: seed)
         var macs = (0..<macCount).map { UInt64(0x02_00_00_00_00_00) | UInt64($0 + 1) << 8 | UInt64($0 % 7) }
         macs += [Self.router, 0x01_00_5e_00_00_01]
         var raised = 0

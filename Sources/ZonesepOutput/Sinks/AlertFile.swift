@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// `--alerts FILE`: alert records appended one line at a time (flushed per line, for `tail -f` and log
-/// shippers), rotated by size or by day, and reopened on request after logrotate has moved the file.
+/// `--alerts FILE`: alert records appended as lines (one by one, or a batch's together: the same bytes
+/// either way), rotated by size or by day, and reopened on request after logrotate has moved the file.
 ///
 /// Rotation happens between two lines: the file is renamed (`FILE.N`, or `FILE.YYYYMMDD` for the day its
 /// lines belong to) and a new one created, so no line is ever split or lost. Days are taken from packet
@@ -121,10 +121,16 @@ public final class AlertFile {
         lose(at: timestampMicros, why: "write: " + WholeLines.errorText(outcome.error ?? EIO))
     }
 
-    /// Several records in one `write(2)` where nothing has to come between them (no `sink_gap` record due,
-    /// no rotation within them, the file open and ending on a whole line): a sensor's flow records come by
-    /// the hundred at a time, and a write each was most of what they cost. Otherwise, and for the records
-    /// after a write that failed part-way (whose whole lines stay), one by one as `write(line:)` writes them.
+    /// Several records in as few `write(2)`s as the file allows, with what writing them one by one by
+    /// `write(line:)` would leave: the same bytes in the same files, the same records counted as lost. A
+    /// sensor's records come by the dozen a batch (alerts, evidence records, flow records by the hundred),
+    /// and a write each was most of what they cost.
+    ///
+    /// The lines go out in runs of those that nothing has to come between: a run ends before a line that
+    /// rotates the file. A line is written alone (as `write(line:)` writes it) when a `sink_gap` record is
+    /// due before it, the file is not open, or the file ends inside a line. When a run's write fails, its
+    /// whole lines stay (`WholeLines` cuts the one it broke back off), that line is lost as its own write
+    /// would have been, and the lines after it go on one by one.
     public func write(lines batch: [(line: String, timestampMicros: Int64)]) {
         var lines = LineBatch()
         for l in batch { lines.append(line: l.line, timestampMicros: l.timestampMicros) }
@@ -133,34 +139,62 @@ public final class AlertFile {
 
     /// As `write(lines:)`, for lines rendered straight into the batch's bytes.
     public func write(_ batch: LineBatch) {
-        guard batch.count > 1, pending == nil, fd >= 0, !endsMidLine else {
-            batch.forEachLine { write(line: $0, timestampMicros: $1) }
-            return
+        var next = 0
+        while next < batch.count {
+            guard pending == nil, fd >= 0, !endsMidLine else {
+                batch.forEachLine(from: next, count: 1) { write(line: $0, timestampMicros: $1) }
+                next += 1
+                continue
+            }
+            let first = next
+            let start = batch.start(of: first)
+            // The lines up to the first that rotates the file, with the day each sets as `write(line:)` would
+            // (only the first of a run can: after it the file holds a line, and a later day rotates).
+            var end = first
+            while end < batch.count {
+                // The file's size before this line, and the line's with its newline.
+                let ahead = size + UInt64(batch.start(of: end) - start)
+                let length = UInt64(batch.ends[end] - batch.start(of: end))
+                let lineDay = AlertFile.day(of: batch.timestamps[end])
+                var rotates = false
+                switch rotation {
+                case .none: break
+                case .size(let limit): rotates = ahead > 0 && ahead + length > limit
+                case .day: rotates = day.map { lineDay > $0 && ahead > 0 } ?? false
+                }
+                if rotates { break }
+                if rotation == .day && (day == nil || lineDay > day! || ahead == 0) { day = lineDay }
+                end += 1
+            }
+            if end == first {
+                // This line rotates the file: written alone, after the rotation.
+                batch.forEachLine(from: first, count: 1) { write(line: $0, timestampMicros: $1) }
+                next += 1
+                continue
+            }
+            let stop = batch.ends[end - 1]
+            let outcome = batch.bytes.withUnsafeBytes {
+                WholeLines.write(fd: fd, UnsafeRawBufferPointer(rebasing: $0[start..<stop]))
+            }
+            size += UInt64(outcome.kept)
+            guard let error = outcome.error else {
+                lines += UInt64(end - first)
+                next = end
+                continue
+            }
+            // Whole lines written stay: the first line not (wholly) written is the first whose end lies past
+            // what was kept. It is lost, as its own write would have lost it; the file may end inside it only
+            // where the cut could not be taken back.
+            let broken = (first..<end).first { batch.ends[$0] - start > outcome.kept } ?? end
+            lines += UInt64(broken - first)
+            endsMidLine = outcome.endsMidLine
+            guard broken < end else {
+                next = end
+                continue
+            }
+            lose(at: batch.timestamps[broken], why: "write: " + WholeLines.errorText(error))
+            next = broken + 1
         }
-        let fits: Bool
-        switch rotation {
-        case .none: fits = true
-        case .size(let limit): fits = size + UInt64(batch.bytes.count) <= limit
-        case .day:
-            let d = AlertFile.day(of: batch.timestamps[0])
-            fits = size > 0 && day == d && batch.timestamps.allSatisfy { AlertFile.day(of: $0) == d }
-        }
-        guard fits else {
-            batch.forEachLine { write(line: $0, timestampMicros: $1) }
-            return
-        }
-        let outcome = batch.bytes.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
-        size += UInt64(outcome.kept)
-        guard outcome.error != nil else {
-            lines += UInt64(batch.count)
-            return
-        }
-        // Whole lines written stay: the first line not (wholly) written is the first whose end lies past
-        // what was kept.
-        let written = batch.ends.firstIndex { $0 > outcome.kept } ?? batch.count
-        lines += UInt64(written)
-        if outcome.kept > 0 { endsMidLine = outcome.endsMidLine }
-        batch.forEachLine(from: written) { write(line: $0, timestampMicros: $1) }
     }
 
     /// One record not written: counted, and the outage reported when it begins.

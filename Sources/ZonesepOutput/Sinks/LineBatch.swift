@@ -36,14 +36,25 @@ public struct LineBatch: Sendable {
         timestamps.removeAll(keepingCapacity: true)
     }
 
-    /// Each line from the `first`th on, without its newline, with its packet time.
+    /// Where line `i` begins in `bytes`.
+    @inlinable
+    public func start(of i: Int) -> Int { i == 0 ? 0 : ends[i - 1] }
+
+    /// Appends a rendered line (without its newline) and ends it.
+    public mutating func append(line: [UInt8], timestampMicros: Int64) {
+        bytes.append(contentsOf: line)
+        endLine(timestampMicros: timestampMicros)
+    }
+
+    /// Each line from the `first`th on (`count` of them, or all the rest), without its newline, with its
+    /// packet time.
     public func forEachLine(
-        from first: Int = 0, _ body: (UnsafeBufferPointer<UInt8>, Int64) throws -> Void
+        from first: Int = 0, count: Int? = nil, _ body: (UnsafeBufferPointer<UInt8>, Int64) throws -> Void
     ) rethrows {
+        let last = count.map { min(first + $0, ends.count) } ?? ends.count
         try bytes.withUnsafeBufferPointer { b in
-            for i in first..<ends.count {
-                let start = i == 0 ? 0 : ends[i - 1]
-                try body(UnsafeBufferPointer(rebasing: b[start..<(ends[i] - 1)]), timestamps[i])
+            for i in first..<last {
+                try body(UnsafeBufferPointer(rebasing: b[start(of: i)..<(ends[i] - 1)]), timestamps[i])
             }
         }
     }

@@ -97,17 +97,27 @@ public final class DeliveryPipeline {
     }
 
     /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence,
-    /// and last the end of each batch for syslog (what the batch's records queued leaves then).
+    /// and last the end of each batch for syslog and then the alerts file (what the batch's records queued
+    /// leaves then).
     public func eventSinks(session: Int) -> [EventSink] {
         [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
             + (evidence.map { [$0.tap(session: session)] } ?? []) + (flowFile.map { [$0] } ?? [])
-            + (syslog.map { [SyslogBatchEnd($0)] } ?? [])
+            + (syslog.map { [SyslogBatchEnd($0)] } ?? []) + (alertFile.map { [AlertFileBatchEnd($0)] } ?? [])
     }
 
-    /// A record made outside the engine (watch's stats and summary): stdout and the alerts file.
+    /// The end of a batch of records raised outside an engine session (collect's datagrams of one poll):
+    /// syslog's queued messages leave, then the alerts file's lines are written.
+    public func endOfBatch() {
+        syslog?.endOfBatch()
+        alertFile?.flush()
+    }
+
+    /// A record made outside the engine (watch's stats and summary): stdout and the alerts file, written
+    /// at once.
     public func writeAside(_ record: Record) {
         stdout.write(record)
         alertFile?.write(record)
+        alertFile?.flush()
     }
 
     /// The delivery counts so far, for watch's `stats` records: what each output delivered and lost, and

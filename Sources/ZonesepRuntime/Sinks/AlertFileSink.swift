@@ -5,9 +5,23 @@ import ZonesepOutput
 /// or by the UTC day of packet time. Records go in whole or not at all: an outage (a full disk) is said
 /// once on stderr, and so is its end, when a `sink_gap` record in the file counts what was lost; alerts
 /// still go to the other outputs meanwhile.
+///
+/// The records of an engine batch are gathered and written together when the batch ends (`flush()`, by
+/// `AlertFileBatchEnd`), before a reopen, and at the end of the run: a sensor's batch raises dozens
+/// (alerts, evidence records), and a `write(2)` each was most of what they cost. `AlertFile` writes the
+/// gathered lines with what writing them one by one would leave (the same bytes in the same files, the
+/// same records counted as lost).
 public final class AlertFileSink: RecordSink {
     private struct State {
         var file: AlertFile
+        /// The records written since the last flush, rendered; the buffer is kept between batches.
+        var waiting = LineBatch()
+
+        mutating func flush() {
+            guard !waiting.isEmpty else { return }
+            file.write(waiting)
+            waiting.removeAll()
+        }
     }
     private let state: Mutex<State>
 
@@ -17,36 +31,57 @@ public final class AlertFileSink: RecordSink {
         state = Mutex(State(file: file))
     }
 
+    /// Takes the record for the next flush.
     @discardableResult
     public func write(_ record: Record) -> Bool {
         let line = record.jsonBytes
         state.withLock { s in
-            if s.file.sensor == nil, let f = record.format { s.file.sensor = f.policy.config.sensor }
-            s.file.write(line: line, timestampMicros: record.timestampMicros)
+            if s.file.sensor == nil, let f = record.format {
+                // A `sink_gap` record before the records already waiting would not have named the sensor
+                // had each been written when it came: they go first (once a run: the sensor stays set).
+                s.flush()
+                s.file.sensor = f.policy.config.sensor
+            }
+            s.waiting.append(line: line, timestampMicros: record.timestampMicros)
         }
         return true
     }
 
+    /// Writes the records waiting: at the end of each engine batch, and after a record made outside one.
+    public func flush() { state.withLock { $0.flush() } }
+
+    /// The end of the run: the records its last stages gave (suppression's updates, the last evidence
+    /// files) are written.
+    public func finish(at now: Int64) { flush() }
+
     /// SIGHUP: logrotate moved the file away.
     public func reopen() {
         state.withLock { s in
+            s.flush()  // the records before the signal belong to the file logrotate moved away
             if let why = s.file.reopen() { Diagnostics.error(why) }
         }
     }
 
-    public func close() { state.withLock { $0.file.close() } }
-
-    /// Lines written, and records lost to write errors.
-    public var counts: SinkCounts {
+    public func close() {
         state.withLock { s in
-            SinkCounts(sink: "alerts-file", destination: s.file.path, written: s.file.lines, failed: s.file.lost)
+            s.flush()
+            s.file.close()
         }
     }
 
-    /// What the summary says of the file.
+    /// Lines written, and records lost to write errors (the records waiting written first).
+    public var counts: SinkCounts {
+        state.withLock { s in
+            s.flush()
+            return SinkCounts(sink: "alerts-file", destination: s.file.path, written: s.file.lines, failed: s.file.lost)
+        }
+    }
+
+    /// What the summary says of the file (the records waiting written first).
     public var summary: DeliverySummary.AlertsFile {
         state.withLock { s in
-            DeliverySummary.AlertsFile(
+            s.flush()
+            return DeliverySummary.AlertsFile(
                 path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
                 lost: s.file.lost, gaps: s.file.gaps)
         }

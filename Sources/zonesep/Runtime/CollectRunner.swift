@@ -105,8 +105,8 @@ final class CollectRunner {
                     table.flush()
                 }
             }
-            // The alerts of the datagrams just read go to syslog together.
-            delivery.syslog?.endOfBatch()
+            // The alerts of the datagrams just read go to syslog together, then into the alerts file.
+            delivery.endOfBatch()
             if fds[sockets.count].revents & Int16(POLLIN) != 0 {
                 for request in DaemonSignals.requests(control.drain()) {
                     switch request {

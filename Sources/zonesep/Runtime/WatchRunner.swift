@@ -161,6 +161,7 @@ final class WatchRunner {
             delivery.finish(into: &summary)
             delivery.stdout.write(summary.record(format: settings.format))
             delivery.alertFile?.write(summary.record(format: .json))
+            delivery.alertFile?.flush()
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         }
         delivery.close()

@@ -121,9 +121,13 @@ public struct AlertFormat: Sendable {
 
     /// `json(a)` as its UTF-8 bytes, for the outputs, which write bytes: no `String` is made (making one
     /// validates every byte again).
-    public func jsonBytes(_ a: Alert) -> [UInt8] {
+    /// `flowID`: the alert's Community ID when the caller has it already, not hashed again.
+    public func jsonBytes(_ a: Alert, flowID: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
-        appendJSON(a, to: &out)
+        RecordWriter.writing(into: &out) { w in
+            write(a, into: &w, flowID: flowID)
+            w.byte(UInt8(ascii: "}"))
+        }
         return out
     }
 
@@ -135,10 +139,13 @@ public struct AlertFormat: Sendable {
         }
     }
 
-    /// `appendJSON(a, to:)` with the time written through `clock` (a session's alerts share it).
-    public func appendJSON(_ a: Alert, to out: inout [UInt8], clock: inout TimestampCache) {
+    /// `appendJSON(a, to:)` with the time written through `clock` (a session's alerts share it); `flowID`:
+    /// the digest of the alert's Community ID when the caller has it (`EventBatch.flowID(of:)`).
+    public func appendJSON(
+        _ a: Alert, to out: inout [UInt8], clock: inout TimestampCache, flowID digest: FlowIDDigest? = nil
+    ) {
         RecordWriter.writing(into: &out, clock: &clock) { w in
-            write(a, into: &w)
+            write(a, into: &w, digest: digest)
             w.byte(UInt8(ascii: "}"))
         }
     }
@@ -152,8 +159,9 @@ public struct AlertFormat: Sendable {
 
     /// The alert record, without its closing brace, through a record writer: every field but the names
     /// from zones.conf (made once per map) is written byte by byte into a buffer on the stack.
-    /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), not hashed again.
-    func write(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil) {
+    /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), or `digest`, its
+    /// hash: not hashed again.
+    func write(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil, digest: FlowIDDigest? = nil) {
         w.literal("{\"timestamp\":")
         w.timestamp(a.timestampMicros)
         w.literal(",\"event_type\":\"alert\",\"rule\":")
@@ -183,7 +191,13 @@ public struct AlertFormat: Sendable {
         w.literal(",\"dest_mac\":")
         w.mac(a.destMAC)
         w.literal(",\"flow_id\":")
-        if let id { w.jsonString(id) } else { writeFlowID(a, into: &w) }
+        if let id {
+            w.jsonString(id)
+        } else if let digest {
+            digest.withUnsafeBytes { w.communityID($0) }
+        } else {
+            writeFlowID(a, into: &w)
+        }
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)
         w.literal(",\"message\":\"")

@@ -86,6 +86,36 @@ public enum CommunityID {
             icmpType: a.icmpType, icmpCode: a.icmpCode, body)
     }
 
+    /// The digest of an alert's flow, as a value to carry (`withDigest(of:_:)` hands it over in place).
+    public static func digest(of a: Alert) -> FlowIDDigest {
+        var d = FlowIDDigest()
+        withDigest(of: a) { bytes in d = FlowIDDigest { $0.copyMemory(from: bytes) } }
+        return d
+    }
+
+    /// The digest of a flow entry's flow, seen from its initiator as its alert is (`Alert(flow:)`): the
+    /// same bytes as `digest(of: Alert(flow: e))`, for flows with no verdict too.
+    public static func digest(of e: FlowEntry) -> FlowIDDigest {
+        let k = e.key
+        let ports =
+            k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp || k.proto == IPProtocolNumber.sctp
+        var d = FlowIDDigest()
+        withDigest(
+            src: e.initiatorIsA ? k.addressA : k.addressB, dst: e.initiatorIsA ? k.addressB : k.addressA,
+            proto: k.proto, srcPort: ports ? (e.initiatorIsA ? k.portA : k.portB) : nil,
+            dstPort: ports ? (e.initiatorIsA ? k.portB : k.portA) : nil, icmpType: e.icmpType, icmpCode: e.icmpCode
+        ) { bytes in d = FlowIDDigest { $0.copyMemory(from: bytes) } }
+        return d
+    }
+
+    /// The `1:<base64>` id of a digest.
+    public static func text(_ d: FlowIDDigest) -> String {
+        var out: [UInt8] = [UInt8(ascii: "1"), UInt8(ascii: ":")]
+        out.reserveCapacity(30)
+        d.withUnsafeBytes { Base64.append($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The flow's SHA-1 digest (20 bytes) handed to `body`: the hashed tuple is laid out in a buffer on the
     /// stack (building it in arrays cost more than the hash itself), and so is the digest.
     static func withDigest(

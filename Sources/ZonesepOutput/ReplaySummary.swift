@@ -179,7 +179,11 @@ public struct ReplaySummary: Sendable {
             RecordWriter.writing(into: &out, clock: &clock) { w in
                 let a = v.alert
                 if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
-                CommunityID.withDigest(of: a) { w.communityID($0) }
+                if let d = v.flowID {
+                    d.withUnsafeBytes { w.communityID($0) }
+                } else {
+                    CommunityID.withDigest(of: a) { w.communityID($0) }
+                }
                 w.literal(",\"rule\":")
                 ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
                 w.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)

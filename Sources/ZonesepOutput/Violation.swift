@@ -14,9 +14,16 @@ public struct Violation: Sendable {
     /// where `--evidence` wrote one.
     public var evidenceFile: String?
     public var evidenceSHA256: String?
+    /// The digest of the alert's Community ID where a sink before the collector hashed it (the alert's
+    /// outputs); nil: the summary hashes it when it writes the violation.
+    public var flowID: FlowIDDigest?
 
-    public init(alert: Alert, flow: FlowEntry, end: FlowEndReason) {
+    /// The violation's Community ID as text (`1:<base64>`).
+    public var flowIDText: String { flowID.map(CommunityID.text) ?? CommunityID.text(CommunityID.digest(of: alert)) }
+
+    public init(alert: Alert, flow: FlowEntry, end: FlowEndReason, flowID: FlowIDDigest? = nil) {
         self.alert = alert
+        self.flowID = flowID
         self.firstSeenMicros = flow.firstSeen
         self.lastSeenMicros = flow.lastSeen
         self.packets = flow.packets

@@ -23,6 +23,9 @@ public final class AlertEvents: EventSink {
     private let directJSON: StdoutSink?
     /// The date of the last alert written directly (a flood raises thousands a day).
     @exclusivity(unchecked) private var clock = TimestampCache()
+    /// Whether the chain's outputs print the alert's Community ID (all but text on standard output): the
+    /// record then carries it, hashed once in the batch for them and for the summary's violation.
+    private let chainWritesFlowID: Bool
 
     public init(head: RecordSink, session: Int, withEvidenceField: Bool) {
         self.head = head
@@ -33,6 +36,7 @@ public final class AlertEvents: EventSink {
         } else {
             directJSON = nil
         }
+        chainWritesFlowID = (head as? StdoutSink)?.format != .text
     }
 
     public func consume(_ batch: EventBatch) {
@@ -55,13 +59,14 @@ public final class AlertEvents: EventSink {
                 a = a.withPacket(packet)
             }
             if let out = directJSON {
-                out.writeAlertJSON(a, format: formats.format(for: batch), clock: &clock)
+                out.writeAlertJSON(a, format: formats.format(for: batch), flowID: batch.flowID(of: i), clock: &clock)
                 continue
             }
             head.write(
                 Record.alert(
                     a, format: formats.format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
-                    withEvidenceField: withEvidenceField))
+                    withEvidenceField: withEvidenceField,
+                    flowID: chainWritesFlowID ? CommunityID.text(batch.flowID(of: i)) : nil))
         }
         if let last = batch.frames.last { head.advance(to: last.timestamp) }
     }

@@ -3,7 +3,6 @@ import ZonesepCore
 extension AuditReport {
     /// The report of a run that just ended: the summary holds every violating flow with its alert.
     public init(summary s: ReplaySummary, provenance: Provenance) {
-        let format = AlertFormat(policy: s.policy)
         let c = s.counters
         self.init(
             provenance: provenance, policy: s.policy, sensor: s.policy.config.sensor,
@@ -24,7 +23,7 @@ extension AuditReport {
             violations: s.violations.enumerated().map { i, v in
                 let a = v.alert
                 return ViolatingFlow(
-                    number: i + 1, flowID: format.flowID(a), rule: a.rule, proto: ProtocolName.of(a.proto),
+                    number: i + 1, flowID: v.flowIDText, rule: a.rule, proto: ProtocolName.of(a.proto),
                     srcIP: a.srcIP, srcPort: a.srcPort, destIP: a.destIP, destPort: a.destPort, srcZone: a.srcZone,
                     destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,

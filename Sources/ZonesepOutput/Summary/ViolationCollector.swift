@@ -10,8 +10,9 @@ public final class ViolationCollector: EventSink {
 
     public let interests: EventInterests = [.violationStarts, .violationEnds]
     public let limit: Int
-    /// Violating flows still in the table, by serial.
-    private var open: [UInt64: Alert] = [:]
+    /// Violating flows still in the table, by serial, with their Community ID digest where a sink before
+    /// this one hashed it (the alert's outputs: `EventBatch.knownFlowID`).
+    private var open: [UInt64: (alert: Alert, flowID: FlowIDDigest?)] = [:]
     public private(set) var violations: [Violation] = []
     public private(set) var omitted: UInt64 = 0
 
@@ -34,11 +35,14 @@ public final class ViolationCollector: EventSink {
         for i in events.indices where events[i].concernsViolation {
             switch events[i].kind {
             case .flowStarted:
-                if let a = Alert(flow: events[i].flow) { open[events[i].flow.serial] = a }
+                if let a = Alert(flow: events[i].flow) {
+                    open[events[i].flow.serial] = (a, batch.knownFlowID(of: i))
+                }
             case .flowEnded:
-                guard let a = open.removeValue(forKey: events[i].flow.serial) else { continue }
+                guard let o = open.removeValue(forKey: events[i].flow.serial) else { continue }
                 if violations.count < limit {
-                    violations.append(Violation(alert: a, flow: events[i].flow, end: events[i].endReason))
+                    violations.append(
+                        Violation(alert: o.alert, flow: events[i].flow, end: events[i].endReason, flowID: o.flowID))
                 } else {
                     omitted += 1
                 }

@@ -51,8 +51,9 @@ public final class EvidenceSink: RecordSink {
         guard record.kind == .alert, let a = record.alert, let format = record.format else {
             return inner.write(record)
         }
-        // The Community ID is hashed once here: the file's name, the alert's forms and the closing record.
-        let flowID = format.flowID(a)
+        // The Community ID is hashed once for the file's name, the alert's forms and the closing record:
+        // where the record came with it (hashed once per event for every sink), not at all.
+        let flowID = record.flowID ?? format.flowID(a)
         let (file, failure): (String?, String?) = state.withLock { s in
             let name = DeliveryRecords(format: format).evidenceFileName(a, flowID: flowID)
             let id = s.nextID

@@ -41,6 +41,9 @@ public struct Record: Sendable {
     public var session: Int
     /// The link type of the capture the alert's flow was seen on (its evidence file's).
     public var linkType: LinkType
+    /// The alert's Community ID where whoever made the record had it (hashed once for every output and
+    /// stage: the evidence file's name, the JSON line, the syslog message); nil: each form hashes it.
+    public var flowID: String? { rendering.flowID }
 
     public init(
         kind: Kind, timestampMicros: Int64, json: @autoclosure @escaping @Sendable () -> String,
@@ -124,7 +127,8 @@ public struct Record: Sendable {
             var evidence: String?
             var evidenceError: String?
             var withEvidenceField: Bool
-            /// The alert's Community ID where the evidence stage computed it (not hashed again).
+            /// The alert's Community ID where the record's maker or the evidence stage computed it (not
+            /// hashed again).
             var flowID: String?
         }
         private let makeJSON: (@Sendable () -> [UInt8])?
@@ -153,7 +157,7 @@ public struct Record: Sendable {
                     s.withEvidenceField
                     ? DeliveryRecords(format: s.format).alertJSONBytes(
                         s.alert, evidence: s.evidence, evidenceError: s.evidenceError, flowID: s.flowID)
-                    : s.format.jsonBytes(s.alert)
+                    : s.format.jsonBytes(s.alert, flowID: s.flowID)
             } else {
                 j = makeJSON?() ?? []
             }
@@ -176,6 +180,8 @@ public struct Record: Sendable {
         }
 
         /// The alert's syslog message maker (nil for other records).
+        var flowID: String? { source?.flowID }
+
         var alertSyslog: (@Sendable (SyslogFormatter) -> [UInt8])? {
             guard let s = source else { return nil }
             return { s.format.syslog(s.alert, formatter: $0, evidence: s.evidence, flowID: s.flowID) }

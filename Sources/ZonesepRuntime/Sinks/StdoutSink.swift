@@ -38,9 +38,12 @@ public final class StdoutSink: RecordSink {
 
     /// An alert's JSON line rendered straight into the output's buffer, for a caller that knows stdout is
     /// the alert's only output and JSON its format (`AlertEvents`, a replay with no delivery option): no
-    /// record, no array of its own, no copy. The same bytes as `write` of the alert's record.
-    public func writeAlertJSON(_ a: Alert, format: AlertFormat, clock: inout TimestampCache) {
-        out.withLock { o in o.writeLine { format.appendJSON(a, to: &$0, clock: &clock) } }
+    /// record, no array of its own, no copy. The same bytes as `write` of the alert's record. `flowID`: the
+    /// digest of the alert's Community ID when the caller has it (the batch's, shared with the summary).
+    public func writeAlertJSON(
+        _ a: Alert, format: AlertFormat, flowID: FlowIDDigest? = nil, clock: inout TimestampCache
+    ) {
+        out.withLock { o in o.writeLine { format.appendJSON(a, to: &$0, clock: &clock, flowID: flowID) } }
     }
 
     public func finish(at now: Int64) {

@@ -48,10 +48,13 @@ public struct EventBatch {
     public let policyEpoch: Int
     /// The host findings that this batch's `hostFinding` events index (empty in most batches).
     public let hostFindings: [HostFinding]
+    /// Values of this batch's events that one sink computes for all (a flow's Community ID), indexed like
+    /// `events`; nil: none kept, each sink computes its own.
+    public let memo: EventMemo?
 
     public init(
         events: UnsafeBufferPointer<EngineEvent>, frames: UnsafeBufferPointer<Verifier.Frame>, linkType: LinkType,
-        policy: Policy, policyEpoch: Int = 0, hostFindings: [HostFinding] = []
+        policy: Policy, policyEpoch: Int = 0, hostFindings: [HostFinding] = [], memo: EventMemo? = nil
     ) {
         self.events = events
         self.frames = frames
@@ -59,6 +62,7 @@ public struct EventBatch {
         self.policy = policy
         self.policyEpoch = policyEpoch
         self.hostFindings = hostFindings
+        self.memo = memo
     }
 
     /// The host finding a `hostFinding` event refers to.

@@ -178,8 +178,15 @@ struct DeliveryOptions: ParsableArguments {
     /// A duration in µs: `0`, `N` or `Ns` seconds, `Nm`, `Nh`, `Nd`.
     static func duration(_ text: String) -> Int64? {
         guard let last = text.last else { return nil }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        let suffix: Int64? =
+            switch last {
+            case "s": 1
+            case "m": 60
+            case "h": 3600
+            case "d": 86_400
+            default: nil
+            }
+        let (digits, unit) = suffix.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
         guard let n = Int64(digits), n >= 0, n <= Int64.max / 1_000_000 / unit else { return nil }
         return n * unit * 1_000_000
     }

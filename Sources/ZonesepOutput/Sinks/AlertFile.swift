@@ -354,10 +354,16 @@ public struct AlertFileError: Error, Sendable, CustomStringConvertible {
 public enum ByteSize {
     public static func parse(_ text: String) -> UInt64? {
         guard let last = text.last else { return nil }
-        let units: [Character: UInt64] = [
-            "K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30,
-        ]
-        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        // A switch, not a dictionary: every run parses --evidence-max-bytes, and a [Character: UInt64]
+        // costs start-up a conformance scan to build.
+        let suffix: UInt64? =
+            switch last {
+            case "K", "k": 1 << 10
+            case "M", "m": 1 << 20
+            case "G", "g": 1 << 30
+            default: nil
+            }
+        let (digits, unit) = suffix.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
         guard let n = UInt64(digits) else { return nil }
         let (v, overflow) = n.multipliedReportingOverflow(by: unit)
         return overflow ? nil : v

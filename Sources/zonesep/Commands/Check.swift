@@ -12,14 +12,15 @@ extension Zonesep {
             abstract: "Validate zones.conf and print a summary of the zone map.",
             discussion: "Every problem is reported with the file, line and key. Exits non-zero on errors.")
 
-        @OptionGroup var configOptions: ConfigOptions
+        @Option(name: .long, help: SharedOptionHelp.config)
+        var config: String = SharedOptionHelp.defaultConfig
 
         func run() throws {
-            guard let config = PolicyLoading.load(configOptions.config, now: WallClock.nowMicros()) else {
+            guard let policyConfig = PolicyLoading.load(config, now: WallClock.nowMicros()) else {
                 throw ExitCode(ExitStatus.usage)
             }
             let out = LineWriter(fd: 1)
-            out.write(line: PolicyLoading.summary(config, now: WallClock.nowMicros()))
+            out.write(line: PolicyLoading.summary(policyConfig, now: WallClock.nowMicros()))
             out.flush()
         }
     }

@@ -21,8 +21,12 @@ extension Zonesep {
         @Option(name: .long, help: "A UDP address to receive exports on, udp://ADDR:PORT (repeatable).")
         var listen: [String] = []
 
-        @OptionGroup var configOptions: ConfigOptions
-        @OptionGroup var outputOptions: OutputOptions
+        @Option(name: .long, help: SharedOptionHelp.config)
+        var config: String = SharedOptionHelp.defaultConfig
+
+        @Option(name: .long, help: SharedOptionHelp.output)
+        var output: OutputFormat = .text
+
         @OptionGroup(title: "Alert delivery") var deliveryOptions: DeliveryOptions
 
         @Option(name: .long, help: "Hard cap on flows held at once.")
@@ -54,9 +58,9 @@ extension Zonesep {
         }
 
         func run() throws {
-            var settings = CollectSettings(configPath: configOptions.config)
+            var settings = CollectSettings(configPath: config)
             settings.listen = listen.compactMap(ListenAddress.init)
-            settings.format = outputOptions.output
+            settings.format = output
             settings.delivery = deliveryOptions
             settings.maxFlows = maxFlows
             settings.statsIntervalSeconds = statsInterval

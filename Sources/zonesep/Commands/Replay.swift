@@ -16,10 +16,19 @@ extension Zonesep {
                 Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error.
                 """)
 
-        @OptionGroup var configOptions: ConfigOptions
-        @OptionGroup var outputOptions: OutputOptions
+        @Option(name: .long, help: SharedOptionHelp.config)
+        var config: String = SharedOptionHelp.defaultConfig
+
+        @Option(name: .long, help: SharedOptionHelp.output)
+        var output: OutputFormat = .text
+
         @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
-        @OptionGroup var reportOptions: ReportOptions
+
+        @Option(name: .long, help: "Also write the audit report of the run to this file.")
+        var report: String?
+
+        @Option(name: .long, help: "html (default): the whole report, self-contained; md or csv: its tables alone.")
+        var reportFormat: ReportFormat?
 
         @Option(name: .long, help: "Hard cap on flows held at once; beyond it the oldest are evicted and counted.")
         var maxFlows: Int = 1 << 20
@@ -34,22 +43,26 @@ extension Zonesep {
         @Argument(help: "Capture files (pcap or pcapng), or directories of them.")
         var inputs: [String] = []
 
+        /// `--report` and `--report-format`.
+        var reportOptions: ReportOptions { ReportOptions(report: report, reportFormat: reportFormat) }
+
         func validate() throws {
+            try reportOptions.validate()
             if inputs.isEmpty { throw ValidationError("name at least one capture file or directory") }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
             try MaxFlowsCheck.validate(maxFlows)
         }
 
         func run() throws {
-            guard let config = PolicyLoading.load(configOptions.config, now: nil) else {
+            guard let policyConfig = PolicyLoading.load(config, now: nil) else {
                 throw ExitCode(ExitStatus.usage)
             }
-            let policy = Policy(config)
+            let policy = Policy(policyConfig)
             let delivery: DeliveryPipeline
             do {
                 delivery = try DeliveryPipeline(
                     deliveryOptions.config(defaultSuppressWindow: 0),
-                    stdout: StdoutSink(format: outputOptions.output, flushEachLine: false))
+                    stdout: StdoutSink(format: output, flushEachLine: false))
             } catch {
                 Diagnostics.error(error.description)
                 throw ExitCode(ExitStatus.usage)
@@ -57,7 +70,7 @@ extension Zonesep {
             var runner = ReplayRunner(policy: policy, delivery: delivery, maxFlows: maxFlows)
             runner.readerMode = reader
             var status = runner.run(inputs)
-            if !reportOptions.write(runner.summary, configPath: configOptions.config) { status = ExitStatus.usage }
+            if !reportOptions.write(runner.summary, configPath: config) { status = ExitStatus.usage }
             if status != ExitStatus.clean { throw ExitCode(status) }
         }
     }
@@ -141,4 +154,4 @@ struct ReplayRunner {
     }
 }
 
-extension CaptureFileReader.Mode: ExpressibleByArgument {}
+extension CaptureFileReader.Mode: ArgumentChoices {}

@@ -18,7 +18,8 @@ extension Zonesep {
                 Exit status: 0 report written, 2 usage, configuration or input error.
                 """)
 
-        @OptionGroup var configOptions: ConfigOptions
+        @Option(name: .long, help: SharedOptionHelp.config)
+        var config: String = SharedOptionHelp.defaultConfig
 
         @Argument(help: "The saved run: alert records and the closing summary record (- for standard input).")
         var savedRun: String
@@ -34,12 +35,12 @@ extension Zonesep {
         }
 
         func run() throws {
-            guard let config = PolicyLoading.load(configOptions.config, now: nil) else {
+            guard let policyConfig = PolicyLoading.load(config, now: nil) else {
                 throw ExitCode(ExitStatus.usage)
             }
             do {
-                let provenance = try ReportFile.provenance(configPath: configOptions.config)
-                let report = try SavedRun.read(savedRun, policy: Policy(config), provenance: provenance)
+                let provenance = try ReportFile.provenance(configPath: config)
+                let report = try SavedRun.read(savedRun, policy: Policy(policyConfig), provenance: provenance)
                 try ReportFile.write(reportFormat.render(report), to: output)
             } catch {
                 Diagnostics.error(error.message)
@@ -49,14 +50,12 @@ extension Zonesep {
     }
 }
 
-extension ReportFormat: ExpressibleByArgument {}
+extension ReportFormat: ArgumentChoices {}
 
-/// `--report FILE [--report-format F]` of `replay`: the audit report of the run, beside its alerts.
-struct ReportOptions: ParsableArguments {
-    @Option(name: .long, help: "Also write the audit report of the run to this file.")
+/// `--report FILE [--report-format F]` of `replay`: the audit report of the run, beside its alerts. (The
+/// options are `replay`'s own: see `SharedOptionHelp` for why they are not an `@OptionGroup`.)
+struct ReportOptions {
     var report: String?
-
-    @Option(name: .long, help: "html (default): the whole report, self-contained; md or csv: its tables alone.")
     var reportFormat: ReportFormat?
 
     /// Fails before the replay starts, not after an hour of it, when the report could not be written.

@@ -20,7 +20,8 @@ extension Zonesep {
         @Option(name: [.short, .long], help: "The interface to capture on (the mirror port).")
         var interface: String
 
-        @OptionGroup var configOptions: ConfigOptions
+        @Option(name: .long, help: SharedOptionHelp.config)
+        var config: String = SharedOptionHelp.defaultConfig
 
         @Option(name: .long, help: "A BPF filter in tcpdump syntax, applied in the kernel (e.g. \"not port 22\").")
         var bpf: String?
@@ -33,7 +34,9 @@ extension Zonesep {
         @Option(name: .long, help: "Kernel ring buffer per worker, in bytes.")
         var bufferSize: Int = 32 << 20
 
-        @OptionGroup var outputOptions: OutputOptions
+        @Option(name: .long, help: SharedOptionHelp.output)
+        var output: OutputFormat = .text
+
         @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
 
         @Option(name: .long, help: "Seconds between stats records (0: only the closing one).")
@@ -77,11 +80,11 @@ extension Zonesep {
         }
 
         func run() throws {
-            var settings = WatchSettings(interface: interface, configPath: configOptions.config)
+            var settings = WatchSettings(interface: interface, configPath: config)
             settings.capture.snapLength = snaplen
             settings.capture.bufferSize = bufferSize
             settings.capture.filter = bpf
-            settings.format = outputOptions.output
+            settings.format = output
             settings.delivery = deliveryOptions
             settings.statsIntervalSeconds = statsInterval
             settings.workers = workers

@@ -14,6 +14,9 @@ public final class FlowFileSink: EventSink {
         /// The tunnel layers of each live flow that began inside a tunnel, taken from its first packet when
         /// it started (the flow entry has no room for them), until the flow ends. Bounded by the flow tables.
         var tunnels: [TunnelledFlow: [TunnelLayer]] = [:]
+        /// The buffer the last batch's records were rendered into, for the next batch: a new one each batch
+        /// (hundreds of KiB at the end of a run) touched fresh memory again, a page fault every 4 KiB.
+        var spare = LineBatch()
     }
     /// A flow of some session's table: its key and serial (serials alone repeat across watch's workers).
     private struct TunnelledFlow: Hashable {
@@ -77,7 +80,12 @@ public final class FlowFileSink: EventSink {
         let f = format(policy: batch.policy)
         // Every record of the batch rendered into one buffer, outside the lock; written under it, so watch's
         // sessions never interleave within a line.
-        var lines = LineBatch(capacity: endedCount * 640)
+        var lines = state.withLock { s in
+            var b = LineBatch()
+            swap(&b, &s.spare)
+            return b
+        }
+        lines.bytes.reserveCapacity(endedCount * 640)
         var clock = TimestampCache()
         for i in events.indices where events[i].kind == .flowEnded {
             // Most batches have no flow in a tunnel: no lookup (a hash) for each of their records.
@@ -95,6 +103,8 @@ public final class FlowFileSink: EventSink {
         state.withLock { s in
             if s.file.sensor == nil { s.file.sensor = sensor }
             s.file.write(lines)
+            lines.removeAll()
+            s.spare = lines
         }
     }
 

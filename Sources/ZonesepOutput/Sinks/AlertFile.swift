@@ -123,8 +123,8 @@ public final class AlertFile {
 
     /// Several records in as few `write(2)`s as the file allows, with what writing them one by one by
     /// `write(line:)` would leave: the same bytes in the same files, the same records counted as lost. A
-    /// sensor's records come by the dozen a batch (alerts, evidence records, flow records by the hundred),
-    /// and a write each was most of what they cost.
+    /// sensor's records come by the dozen a batch (alerts, evidence records, flow records by the hundred):
+    /// one system call for them rather than one each.
     ///
     /// The lines go out in runs of those that nothing has to come between: a run ends before a line that
     /// rotates the file. A line is written alone (as `write(line:)` writes it) when a `sink_gap` record is

@@ -7,8 +7,8 @@ import ZonesepOutput
 /// still go to the other outputs meanwhile.
 ///
 /// The records of an engine batch are gathered and written together when the batch ends (`flush()`, by
-/// `AlertFileBatchEnd`), before a reopen, and at the end of the run: a sensor's batch raises dozens
-/// (alerts, evidence records), and a `write(2)` each was most of what they cost. `AlertFile` writes the
+/// `AlertFileBatchEnd`), before a reopen, and at the end of the run: one `write(2)` a batch rather than
+/// one a record (a sensor's batch raises dozens: alerts, evidence records). `AlertFile` writes the
 /// gathered lines with what writing them one by one would leave (the same bytes in the same files, the
 /// same records counted as lost).
 public final class AlertFileSink: RecordSink {

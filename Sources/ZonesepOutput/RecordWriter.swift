@@ -207,11 +207,34 @@ struct RecordWriter {
         if let v { integer(UInt64(v)) } else { literal("null") }
     }
 
-    /// Two decimal digits of `v` (0-99) at `q`.
+    /// Two decimal digits of `v` (0-99) at `q`, copied from a table of the hundred pairs (the binary's
+    /// constant data: no division, no array to make or check).
     @inline(__always)
     private static func two(_ v: UInt32, at q: UnsafeMutablePointer<UInt8>) {
-        q[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10)
-        q[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+        let pair = UnsafeRawPointer(RecordWriter.decimalPairs.utf8Start) + Int(min(v, 99)) &* 2
+        UnsafeMutableRawPointer(q).copyMemory(from: pair, byteCount: 2)
+    }
+
+    /// "00", "01", … "99", one after another.
+    @inline(__always)
+    private static var decimalPairs: StaticString {
+        """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
+    }
+
+    /// The two lowercase hex digits of each byte value, one after another ("00" … "ff").
+    @inline(__always)
+    private static var hexPairs: StaticString {
+        """
+        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f\
+        303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\
+        606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f\
+        909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\
+        c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef\
+        f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff
+        """
     }
 
     /// A packet time as an RFC 3339 JSON string (`Timestamp.rfc3339`), its quotes included; with
@@ -436,12 +459,10 @@ struct RecordWriter {
         reserve(19)
         p[0] = UInt8(ascii: "\"")
         let raw = m.rawValue
+        let hex = UnsafeRawPointer(RecordWriter.hexPairs.utf8Start)
         for i in 0..<6 {
-            let b = UInt8(truncatingIfNeeded: raw >> (UInt64(5 - i) * 8))
-            let hi = b >> 4
-            let lo = b & 0xf
-            p[1 + 3 * i] = hi < 10 ? UInt8(ascii: "0") &+ hi : UInt8(ascii: "a") &+ (hi &- 10)
-            p[2 + 3 * i] = lo < 10 ? UInt8(ascii: "0") &+ lo : UInt8(ascii: "a") &+ (lo &- 10)
+            let b = Int(truncatingIfNeeded: raw >> (UInt64(5 - i) * 8) & 0xff)
+            UnsafeMutableRawPointer(p + 1 + 3 * i).copyMemory(from: hex + b &* 2, byteCount: 2)
             p[3 + 3 * i] = UInt8(ascii: ":")
         }
         p[18] = UInt8(ascii: "\"")

@@ -21,6 +21,37 @@ extension CollectTests {
         return out
     }
 
+    /// The alerts file of a running collector holds the alerts of the datagrams read so far: they are
+    /// written at the end of each poll's datagrams (as syslog's messages leave), not held until it stops.
+    func testTheAlertsFileHasEachPollsAlertsWhileTheCollectorRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-alerts-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let alertsFile = dir.appendingPathComponent("alerts.jsonl")
+        var inTheFile: [[String: Any]] = []
+        var onStdout = 0
+        let run = try collect(extra: ["--alerts", alertsFile.path]) { c in
+            try softflowd(c.port, ["-v", "10", "-A", "milli"])
+            // Standard output, written line by line, has every alert once its count stops growing.
+            var last = -1
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                usleep(500_000)
+                let n = c.records.filter { $0["event_type"] as? String == "alert" }.count
+                if n > 0 && n == last { break }
+                last = n
+            }
+            onStdout = last
+            // Read while the collector still runs (no stats record is due: the interval is a minute).
+            inTheFile = String(decoding: (try? Data(contentsOf: alertsFile)) ?? Data(), as: UTF8.self)
+                .split(separator: "\n").compactMap(JSONLines.object)
+                .filter { $0["event_type"] as? String == "alert" }
+        }
+        XCTAssertGreaterThan(onStdout, 0)
+        XCTAssertEqual(inTheFile.count, onStdout, "the file had every alert stdout had before the collector stopped")
+        XCTAssertEqual(Set(inTheFile.map { Key($0) }), Set(run.alerts.map { Key($0) }))
+    }
+
     func testStatsAndMetricsCountEachExporterAndAgreeWithTheSummary() throws {
         let curl = try XCTUnwrap(Tools.find("curl"), "curl is not installed")
         var scrape = ""

@@ -11,11 +11,18 @@ public final class DeclarationAudit: EventSink {
     public let interests: EventInterests = [.declaredEnds, .violationEnds]
     private var uses: [DeclarationUse] = []
     private var epoch = -1
+    /// Whether the policy in force declares exceptions (each has an expiry): without any, no violating
+    /// flow can be one an expired exception would have allowed, and none is judged again (a scan's
+    /// thousands, about 300 instructions each).
+    private var exceptionsExpire = false
 
     public init(policy: Policy) {
         uses = policy.declarations.map(DeclarationUse.init)
         epoch = 0
+        exceptionsExpire = DeclarationAudit.expires(policy)
     }
+
+    static func expires(_ policy: Policy) -> Bool { !policy.config.exceptions.isEmpty }
 
     public func consume(_ batch: EventBatch) {
         if batch.policyEpoch != epoch { remap(to: batch.policy, epoch: batch.policyEpoch) }
@@ -31,7 +38,7 @@ public final class DeclarationAudit: EventSink {
             if verdict == nil {
                 let i = Int(events[k].flow.declaration)
                 if i >= 0 && i < uses.count { uses[i].credit(events[k].flow) }
-            } else if let rule = verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
+            } else if exceptionsExpire, let rule = verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
                 let f = events[k].flow
                 let x = batch.policy.judge(DeclarationAudit.ends(of: f), at: f.firstSeen).expiredException
                 if x >= 0 && x < uses.count { uses[x].flowsAfterExpiry &+= 1 }
@@ -63,6 +70,7 @@ public final class DeclarationAudit: EventSink {
     private func remap(to policy: Policy, epoch: Int) {
         uses = declarations(for: policy)
         self.epoch = epoch
+        exceptionsExpire = DeclarationAudit.expires(policy)
     }
 
     /// The flow's two ends as the policy judges them, initiator first.

@@ -18,6 +18,13 @@ public final class Policy: Sendable {
     public let config: PolicyConfig
     public let zoneMap: ZoneMap
     @usableFromInline let kinds: [ZoneKind]
+    /// Each zone's class for `pairs` (its kind's position in `ZoneKind.allCases`).
+    @usableFromInline let zoneClasses: [UInt8]
+    /// What the rules make of a flow between two classes of address, by `class(initiator) * 6 +
+    /// class(responder)` (classes: the three kinds, then external, unzoned, local), worked out once from
+    /// the rules as `mayViolate` and `judge` state them: per new flow a load instead of their chains of
+    /// comparisons (about 50 instructions a flow).
+    @usableFromInline let pairs: [PairRule]
     /// Every conduit, sanitisation path, gateway and exception, in that order (file order within each).
     public let declarations: [Declaration]
     /// Where each kind starts in `declarations`.
@@ -46,6 +53,8 @@ public final class Policy: Sendable {
         self.config = config
         self.zoneMap = ZoneMap(zones: config.zones, internal: config.internal)
         self.kinds = config.zones.map(\.kind)
+        self.zoneClasses = config.zones.map { UInt8(ZoneKind.allCases.firstIndex(of: $0.kind) ?? 0) }
+        self.pairs = Policy.pairRules(hasConduits: !config.conduits.isEmpty, hasGateways: !config.gateways.isEmpty)
         var d: [Declaration] = []
         d.reserveCapacity(
             config.conduits.count + config.sanitisation.count + config.gateways.count + config.exceptions.count)
@@ -88,15 +97,76 @@ public final class Policy: Sendable {
     @inlinable
     func kind(_ ref: ZoneRef) -> ZoneKind? { ref.isZone ? kinds[ref.zoneIndex] : nil }
 
+    /// The class of `ref` for `pairs`: its zone's kind, or external (3), unzoned (4), local (5).
+    @inlinable
+    func pairClass(_ ref: ZoneRef) -> Int {
+        ref.isZone ? Int(zoneClasses[ref.zoneIndex]) : 3 &+ Int(ref.rawValue &- ZoneRef.external.rawValue)
+    }
+
+    /// The rules' part for a flow from `a` to `b`.
+    @inlinable
+    func pair(_ a: ZoneRef, _ b: ZoneRef) -> PairRule { pairs[pairClass(a) &* 6 &+ pairClass(b)] }
+
     /// Whether a flow between these two classes could break a rule at all; most flows stop here.
     @inlinable
-    public func mayViolate(_ a: ZoneRef, _ b: ZoneRef) -> Bool {
-        if a == .local || b == .local { return false }
-        if a == .unzoned || b == .unzoned { return true }
-        let ka = kind(a)
-        let kb = kind(b)
-        if ka == kb { return !config.conduits.isEmpty }  // same kind (or both external): only a conduit's MAC
-        return true
+    public func mayViolate(_ a: ZoneRef, _ b: ZoneRef) -> Bool { pair(a, b).mayViolate }
+
+    /// What `judge` does with a flow between two classes of address once its conduits are known, and
+    /// whether the flow could break a rule at all (`mayViolate`).
+    @usableFromInline
+    struct PairRule: Sendable {
+        @usableFromInline
+        enum Check: UInt8, Sendable {
+            /// A local address: allowed before any declaration is looked at.
+            case local
+            /// Allowed unless a conduit's MAC differs.
+            case none
+            case mynumber, sanitisation, lgwanExternal, gateway, unzoned
+        }
+        @usableFromInline let check: Check
+        @usableFromInline let mayViolate: Bool
+    }
+
+    /// `pairs`, from the rules as written: `mayViolate`'s and `judge`'s conditions, for every pair of
+    /// classes (a zone stands for its kind; the conditions look at nothing else of it).
+    static func pairRules(hasConduits: Bool, hasGateways: Bool) -> [PairRule] {
+        let kinds = ZoneKind.allCases
+        var out: [PairRule] = []
+        for a in 0..<6 {
+            for b in 0..<6 {
+                let ki: ZoneKind? = a < 3 ? kinds[a] : nil
+                let kr: ZoneKind? = b < 3 ? kinds[b] : nil
+                let (external, unzoned, local) = (3, 4, 5)
+                let may: Bool
+                if a == local || b == local {
+                    may = false
+                } else if a == unzoned || b == unzoned {
+                    may = true
+                } else if ki == kr {
+                    may = hasConduits  // same kind (or both external): only a conduit's MAC
+                } else {
+                    may = true
+                }
+                let check: PairRule.Check
+                if a == local || b == local {
+                    check = .local
+                } else if (ki == .mynumber) != (kr == .mynumber) {
+                    check = .mynumber
+                } else if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
+                    check = .sanitisation
+                } else if (ki == .lgwan && b == external) || (a == external && kr == .lgwan) {
+                    check = .lgwanExternal
+                } else if hasGateways && ((ki == .internet && b == external) || (a == external && kr == .internet)) {
+                    check = .gateway
+                } else if a == unzoned || b == unzoned {
+                    check = .unzoned
+                } else {
+                    check = .none
+                }
+                out.append(PairRule(check: check, mayViolate: may))
+            }
+        }
+        return out
     }
 
     /// Whether the separation model restricts traffic between these two classes at all (before any
@@ -124,11 +194,9 @@ public final class Policy: Sendable {
     /// The first rule of DESIGN.md's table that this flow breaks at packet time `time` (µs), or the
     /// declaration that allowed it; see `Judgement`.
     public func judge(_ f: FlowEnds, at time: Int64) -> Judgement {
-        let zi = f.initiatorZone
-        let zr = f.responderZone
-        if zi == .local || zr == .local { return .allowed }
-        let ki = kind(zi)
-        let kr = kind(zr)
+        // Which of the rules below applies to the pair of zones is worked out once per policy (`pairs`).
+        let check = pair(f.initiatorZone, f.responderZone).check
+        if check == .local { return .allowed }
 
         // Conduits: a full match allows a mynumber flow; an address/port match with another MAC is spoofing.
         let conduit = firstConduit(f)
@@ -136,33 +204,28 @@ public final class Policy: Sendable {
             return Judgement(rule: .conduitMACMismatch, declaration: conduit.mismatched)
         }
 
-        if (ki == .mynumber) != (kr == .mynumber) {
+        switch check {
+        case .local, .none:
+            return .allowed
+        case .mynumber:
+            // One end in the mynumber zone, the other not.
             return conduit.allows >= 0
                 ? Judgement(rule: nil, declaration: conduit.allows) : Judgement(rule: .mynumberIsolation)
-        }
-
-        if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
+        case .sanitisation:
+            // LGWAN and Internet zones, either way.
             let s = firstSanitisation(f)
             if s >= 0 { return Judgement(rule: nil, declaration: sanitisationBase + s) }
             return byException(f, at: time, else: .sanitisationBypass)
-        }
-
-        if (ki == .lgwan && zr == .external) || (zi == .external && kr == .lgwan) {
+        case .lgwanExternal:
             return byException(f, at: time, else: .lgwanExternal)
-        }
-
-        if !config.gateways.isEmpty
-            && ((ki == .internet && zr == .external) || (zi == .external && kr == .internet))
-        {
-            let g = firstGateway(zr == .external ? f.responder : f.initiator)
+        case .gateway:
+            // The Internet zone and an external address, with gateways declared.
+            let g = firstGateway(f.responderZone == .external ? f.responder : f.initiator)
             if g >= 0 { return Judgement(rule: nil, declaration: gatewayBase + g) }
             return byException(f, at: time, else: .securityCloudBypass)
-        }
-
-        if zi == .unzoned || zr == .unzoned {
+        case .unzoned:
             return byException(f, at: time, else: .unzonedHost)
         }
-        return .allowed
     }
 
     /// Allowed by the first unexpired exception naming this flow, else `rule` with the first expired one

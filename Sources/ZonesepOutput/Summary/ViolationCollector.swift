@@ -10,24 +10,87 @@ public final class ViolationCollector: EventSink {
 
     public let interests: EventInterests = [.violationStarts, .violationEnds]
     public let limit: Int
-    /// Violating flows still in the table, by serial, with their Community ID digest where a sink before
-    /// this one hashed it (the alert's outputs: `EventBatch.knownFlowID`).
-    private var open: [UInt64: (alert: Alert, flowID: FlowIDDigest?)] = [:]
+    /// Violating flows still in the table, in the order they started (so by serial: the engine numbers
+    /// flows as they start), each with its Community ID digest where a sink before this one hashed it
+    /// (`EventBatch.knownFlowID`). A flow's end finds its entry by binary search and leaves a hole, which
+    /// goes when holes are half the list: a dictionary by serial cost three SipHash hashes and two
+    /// copies of the alert a flow, a scan's thousands.
+    private var open = Open()
+    /// Holes in `open`: entries whose flow has ended.
+    private var ended = 0
     public private(set) var violations: [Violation] = []
     public private(set) var omitted: UInt64 = 0
+
+    /// Side by side and plain values only (the flow entry at its start, of which the alert is made at its
+    /// end): the search reads bare serials, and adding, ending and clearing entries copies bytes, where
+    /// keeping the alert (with its arrays) cost a retain and a release at every move.
+    private struct Open {
+        var serials: [UInt64] = []
+        var isOpen: [Bool] = []
+        var starts: [FlowEntry] = []
+        var flowIDs: [FlowIDDigest?] = []
+
+        var count: Int { serials.count }
+
+        mutating func insert(_ start: FlowEntry, _ flowID: FlowIDDigest?, at k: Int) {
+            serials.insert(start.serial, at: k)
+            isOpen.insert(true, at: k)
+            starts.insert(start, at: k)
+            flowIDs.insert(flowID, at: k)
+        }
+
+        mutating func append(_ start: FlowEntry, _ flowID: FlowIDDigest?) {
+            serials.append(start.serial)
+            isOpen.append(true)
+            starts.append(start)
+            flowIDs.append(flowID)
+        }
+
+        /// Drops the entries of ended flows.
+        mutating func compact() {
+            var kept = 0
+            for k in serials.indices where isOpen[k] {
+                if kept != k {
+                    serials[kept] = serials[k]
+                    starts[kept] = starts[k]
+                    flowIDs[kept] = flowIDs[k]
+                }
+                kept += 1
+            }
+            serials.removeLast(serials.count - kept)
+            starts.removeLast(starts.count - kept)
+            flowIDs.removeLast(flowIDs.count - kept)
+            isOpen = Array(repeating: true, count: kept)
+        }
+
+        /// The first index whose serial is not below `serial`.
+        func position(of serial: UInt64) -> Int {
+            serials.withUnsafeBufferPointer { list in
+                var low = 0
+                var high = list.count
+                while low < high {
+                    let mid = (low &+ high) >> 1
+                    if list[mid] < serial { low = mid &+ 1 } else { high = mid }
+                }
+                return low
+            }
+        }
+    }
 
     public init(limit: Int = ViolationCollector.defaultLimit) { self.limit = limit }
 
     public func consume(_ batch: EventBatch) {
-        // The tables are taken out of the object for the batch: touched in place, each access to a class's
+        // The lists are taken out of the object for the batch: touched in place, each access to a class's
         // property is checked for exclusivity at run time (some 80 instructions), several an event.
         var open = self.open
         var violations = self.violations
-        self.open = [:]
+        var ended = self.ended
+        self.open = Open()
         self.violations = []
         defer {
             self.open = open
             self.violations = violations
+            self.ended = ended
         }
         // Events are read where they lie (`for e in` copied each, a flow entry and all, most of them of
         // allowed flows).
@@ -35,22 +98,38 @@ public final class ViolationCollector: EventSink {
         for i in events.indices where events[i].concernsViolation {
             switch events[i].kind {
             case .flowStarted:
-                if let a = Alert(flow: events[i].flow) {
-                    open[events[i].flow.serial] = (a, batch.knownFlowID(of: i))
+                guard events[i].flow.verdict != nil else { continue }  // what `Alert(flow:)` asks
+                let serial = events[i].flow.serial
+                if let last = open.serials.last, last >= serial {
+                    // Not in serial order (no engine does this): kept in order all the same.
+                    open.insert(events[i].flow, batch.knownFlowID(of: i), at: open.position(of: serial))
+                } else {
+                    open.append(events[i].flow, batch.knownFlowID(of: i))
                 }
             case .flowEnded:
-                guard let o = open.removeValue(forKey: events[i].flow.serial) else { continue }
-                if violations.count < limit {
+                let serial = events[i].flow.serial
+                let k = open.position(of: serial)
+                guard k < open.count, open.serials[k] == serial, open.isOpen[k] else { continue }
+                open.isOpen[k] = false
+                ended += 1
+                if violations.count < limit, let a = Alert(flow: open.starts[k]) {
                     violations.append(
-                        Violation(alert: o.alert, flow: events[i].flow, end: events[i].endReason, flowID: o.flowID))
+                        Violation(alert: a, flow: events[i].flow, end: events[i].endReason, flowID: open.flowIDs[k]))
                 } else {
                     omitted += 1
+                }
+                if ended > 32 && ended * 2 > open.count {
+                    open.compact()
+                    ended = 0
                 }
             case .flaggedPacket, .hostFinding:
                 continue
             }
         }
     }
+
+    /// Violating flows that have started and not ended.
+    public var openCount: Int { open.count - ended }
 
     /// The violations in the order their flows started (a run's flows all end before its summary).
     public var inStartOrder: [Violation] { violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial } }

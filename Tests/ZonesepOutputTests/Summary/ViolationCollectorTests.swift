@@ -1,0 +1,141 @@
+import XCTest
+import ZonesepCore
+
+@testable import ZonesepOutput
+
+/// The violation collector keeps its open flows in start order and finds each flow's end by binary
+/// search, leaving holes it clears now and then. Whatever the order flows end in, it must collect what
+/// a plain table by serial collects: the same violations (alert, counters, end, flow id) in the same
+/// order, the same count left out past the limit.
+final class ViolationCollectorTests: XCTestCase {
+    static let policy = Policy(
+        PolicyConfig(
+            sensor: "collector",
+            zones: [Zone(id: "mynumber", kind: .mynumber, label: "m", networks: [IPPrefix("10.10.0.0/16")!])]))
+
+    /// A violating flow numbered `serial`, with `packets` packets.
+    static func flow(_ serial: UInt64, packets: UInt64 = 1) -> FlowEntry {
+        var e = FlowEntry(
+            key: FlowKey(
+                addressA: IPAddress(rawValue: 0x0a0a_0000 | UInt128(serial & 0xffff)),
+                addressB: IPAddress(rawValue: 0xc000_0200 | UInt128(serial & 0xff)), portA: UInt16(serial & 0xffff),
+                portB: 443, proto: 6, vlans: 0))
+        e.serial = serial
+        e.rule = RuleID.mynumberIsolation.rawValue
+        e.firstSeen = Int64(serial) * 1000
+        e.lastSeen = e.firstSeen + Int64(packets)
+        e.packetsAB = packets
+        return e
+    }
+
+    /// The collector as it was: a dictionary by serial.
+    struct Reference {
+        var open: [UInt64: Alert] = [:]
+        var violations: [Violation] = []
+        var omitted: UInt64 = 0
+        let limit: Int
+
+        mutating func apply(_ e: EngineEvent) {
+            guard e.concernsViolation else { return }
+            switch e.kind {
+            case .flowStarted: open[e.flow.serial] = Alert(flow: e.flow)
+            case .flowEnded:
+                guard let a = open.removeValue(forKey: e.flow.serial) else { return }
+                if violations.count < limit {
+                    violations.append(Violation(alert: a, flow: e.flow, end: e.endReason))
+                } else {
+                    omitted += 1
+                }
+            default: return
+            }
+        }
+    }
+
+    func feed(_ events: [EngineEvent], to sink: EventSink, batch: Int, memo: EventMemo? = nil) {
+        var i = 0
+        while i < events.count {
+            let chunk = Array(events[i..<min(i + batch, events.count)])
+            memo?.reset()
+            chunk.withUnsafeBufferPointer {
+                sink.consume(
+                    EventBatch(
+                        events: $0, frames: UnsafeBufferPointer(start: nil, count: 0), linkType: .ethernet,
+                        policy: Self.policy, memo: memo))
+            }
+            i += chunk.count
+        }
+    }
+
+    func testAnyOrderOfEndsCollectsWhatATableBySerialCollects() {
+        var random = SystemRandomNumberGenerator()
+        for (count, limit, batch) in [(0, 10, 7), (1, 10, 1), (40, 100, 5), (3_000, 100_000, 512), (3_000, 1_000, 64)] {
+            // Starts in serial order (with allowed flows' serials skipped), ends shuffled and interleaved
+            // with later starts; an eighth never end; an end of a flow that never started is ignored.
+            let serials = (0..<count).map { UInt64($0 * 3 + 1) }
+            var events: [EngineEvent] = []
+            var pending: [UInt64] = []
+            for s in serials {
+                events.append(EngineEvent(kind: .flowStarted, flow: Self.flow(s)))
+                pending.append(s)
+                while pending.count > 20 || (!pending.isEmpty && Bool.random(using: &random)) {
+                    let k = Int.random(in: 0..<pending.count, using: &random)
+                    let s = pending.remove(at: k)
+                    if s % 8 != 0 {
+                        events.append(
+                            EngineEvent(kind: .flowEnded, flow: Self.flow(s, packets: s % 5 + 1), endReason: .idle))
+                    }
+                }
+            }
+            events.append(EngineEvent(kind: .flowEnded, flow: Self.flow(2), endReason: .closed))
+            for s in pending.shuffled(using: &random) {
+                events.append(EngineEvent(kind: .flowEnded, flow: Self.flow(s), endReason: .endOfCapture))
+            }
+            let collector = ViolationCollector(limit: limit)
+            feed(events, to: collector, batch: batch)
+            var reference = Reference(limit: limit)
+            events.forEach { reference.apply($0) }
+            let what = "\(count) flows, limit \(limit), batches of \(batch)"
+            XCTAssertEqual(collector.violations.map(\.alert), reference.violations.map(\.alert), what)
+            XCTAssertEqual(collector.violations.map(\.packets), reference.violations.map(\.packets), what)
+            XCTAssertEqual(collector.violations.map(\.end), reference.violations.map(\.end), what)
+            XCTAssertEqual(collector.omitted, reference.omitted, what)
+            XCTAssertEqual(collector.openCount, reference.open.count, what)
+            XCTAssertEqual(
+                collector.inStartOrder.map(\.alert.flowSerial), reference.violations.map(\.alert.flowSerial).sorted(),
+                what)
+        }
+    }
+
+    /// A start out of serial order (no engine makes one) is still found at its end.
+    func testAStartOutOfOrderIsFoundAtItsEnd() {
+        let collector = ViolationCollector()
+        let events =
+            [9, 4, 7].map { EngineEvent(kind: .flowStarted, flow: Self.flow($0)) }
+            + [4, 9, 7].map { EngineEvent(kind: .flowEnded, flow: Self.flow($0), endReason: .idle) }
+        feed(events, to: collector, batch: 2)
+        XCTAssertEqual(collector.violations.map(\.alert.flowSerial), [4, 9, 7])
+        XCTAssertEqual(collector.openCount, 0)
+    }
+
+    /// The flow id a sink before the collector left in the batch goes with the violation; none when none.
+    func testTheBatchsFlowIDGoesWithTheViolation() {
+        let collector = ViolationCollector()
+        let memo = EventMemo(capacity: 4)
+        let d = FlowIDDigest(head: 7, middle: 8, tail: 9)
+        let start = [
+            EngineEvent(kind: .flowStarted, flow: Self.flow(1)), EngineEvent(kind: .flowStarted, flow: Self.flow(2)),
+        ]
+        memo.reset()
+        memo.setFlowID(d, of: 1)
+        start.withUnsafeBufferPointer {
+            collector.consume(
+                EventBatch(
+                    events: $0, frames: UnsafeBufferPointer(start: nil, count: 0), linkType: .ethernet,
+                    policy: Self.policy, memo: memo))
+        }
+        feed(
+            [1, 2].map { EngineEvent(kind: .flowEnded, flow: Self.flow($0), endReason: .idle) }, to: collector, batch: 2
+        )
+        XCTAssertEqual(collector.violations.map(\.flowID), [nil, d])
+    }
+}

@@ -31,12 +31,16 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        // OpenSSL 3, as Debian's libssl-dev installs it: libcrypto's digests (and libssl for TLS).
+        // OpenSSL 3, as Debian's libssl-dev installs it: libcrypto's digests, linked; libssl's declarations for
+        // TLS, whose library CLibSSL loads when a tls:// destination is first set up.
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "openssl",
+            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libssl's functions that TLS syslog calls, forwarded to libssl.so.3 loaded on demand (dlopen). DWARF 4
+        // like the Swift code's: valgrind (callgrind, which the benchmarks use) cannot read clang's DWARF 5.
+        .target(name: "CLibSSL", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // Memory hints (one header, no library): the CPU's prefetch and the kernel's huge pages.
         .systemLibrary(name: "CMemoryHints"),
         // sendmmsg(2) and the socket error queue (one header, no library): syslog's UDP datagrams.
@@ -52,7 +56,8 @@ let package = Package(
         // IPFIX, NetFlow v9/v5 and sFlow datagrams into flow records: no I/O.
         .target(name: "ZonesepFlowExport", dependencies: ["ZonesepCore"]),
         // Alert and summary encoders (JSON Lines, text).
-        .target(name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL", "CDatagrams"]),
+        .target(
+            name: "ZonesepOutput", dependencies: ["ZonesepCore", "ZonesepCrypto", "COpenSSL", "CLibSSL", "CDatagrams"]),
         // The run itself: the session around the engine, the sinks and delivery stages, live capture workers.
         .target(name: "ZonesepRuntime", dependencies: ["ZonesepCore", "ZonesepCapture", "ZonesepOutput"]),
         // A saved run (JSON Lines) read back into the report model.

@@ -1,4 +1,5 @@
-// OpenSSL 3 (Debian's libssl-dev): libcrypto for digests, libssl for TLS.
+// OpenSSL 3 (Debian's libssl-dev): libcrypto for digests, libssl's declarations for TLS. Only libcrypto is
+// linked: libssl is loaded when TLS is first used (Sources/CLibSSL).
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>

@@ -20,6 +20,15 @@ final class ExecutableLinkageTests: XCTestCase {
         }
     }
 
+    /// libssl serves only `tls://` syslog: it is loaded when such a destination is set up (CLibSSL, whose
+    /// forwarding `SyslogTLSTests` and `SyslogTLSEndToEndTests` exercise), not bound at every start (its 667
+    /// symbols cost 0.6 M instructions). libcrypto, which every alert's Community ID uses, stays linked.
+    func testLibsslIsNotLoadedAtStart() throws {
+        let libraries = try Self.libraries(of: try Harness.zonesep())
+        XCTAssertTrue(libraries.contains("libcrypto.so.3"), "ldd's output is not what this test reads: \(libraries)")
+        XCTAssertFalse(libraries.contains("libssl.so.3"), "zonesep links libssl again: \(libraries)")
+    }
+
     /// The suite's own build links the Swift runtime dynamically (libswiftCore.so brings libstdc++.so with
     /// it), so this links a program statically the way Package.swift links zonesep, and one without the
     /// package's search directory, which must load libstdc++.so (else the check proves nothing). A zonesep

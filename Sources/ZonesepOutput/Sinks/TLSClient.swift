@@ -1,3 +1,4 @@
+import CLibSSL
 import COpenSSL
 
 #if canImport(Glibc)
@@ -25,6 +26,12 @@ final class TLSClientContext: @unchecked Sendable {
     let ctx: OpaquePointer
 
     init(_ files: SyslogTLSFiles) throws(TLSError) {
+        // libssl is loaded here, for the first tls:// destination, not at every start (CLibSSL).
+        var loadError: UnsafePointer<CChar>?
+        guard zonesep_libssl_load(&loadError) == 1 else {
+            let reason = loadError.map { String(cString: $0) } ?? "no reason given"
+            throw TLSError("cannot load libssl for tls:// (\(reason))")
+        }
         guard let c = SSL_CTX_new(TLS_client_method()) else {
             throw TLSError("cannot create a TLS context", queue: true)
         }

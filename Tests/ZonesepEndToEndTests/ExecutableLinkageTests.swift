@@ -26,7 +26,10 @@ final class ExecutableLinkageTests: XCTestCase {
     func testLibsslIsNotLoadedAtStart() throws {
         let libraries = try Self.libraries(of: try Harness.zonesep())
         XCTAssertTrue(libraries.contains("libcrypto.so.3"), "ldd's output is not what this test reads: \(libraries)")
-        XCTAssertFalse(libraries.contains("libssl.so.3"), "zonesep links libssl again: \(libraries)")
+        XCTAssertFalse(
+            libraries.contains("libssl.so.3"),
+            "zonesep links libssl again (or objects built before COpenSSL stopped linking it are left: delete "
+                + ".build/*/debug/Zonesep*.build and rebuild): \(libraries)")
     }
 
     /// The suite's own build links the Swift runtime dynamically (libswiftCore.so brings libstdc++.so with

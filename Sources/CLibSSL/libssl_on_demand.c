@@ -4,6 +4,9 @@
 // TLS syslog uses it. The prototypes come from <openssl/ssl.h>, so a definition here that does not match
 // OpenSSL's declaration does not compile. Hidden: libssl's own calls to these functions must not come back
 // here.
+// (stdio.h first: <openssl/ssl.h> includes it, and inside the hidden region snprintf would be declared hidden
+// too, a symbol the link then looks for in this file.)
+#include <stdio.h>
 #pragma GCC visibility push(hidden)
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -16,9 +19,43 @@
 
 static void *handle;
 
+// Every function below, with the slot its address is kept in. All of them are looked up when libssl is
+// loaded, and a library that lacks any is refused: a missing SSL_CTX_set_verify or SSL_set1_host answered
+// with "nothing done" would turn the collector's certificate and host name checks off without a word.
+#define FUNCTIONS(X)                                                                                     \
+    X(TLS_client_method) X(SSL_CTX_new) X(SSL_CTX_ctrl) X(SSL_CTX_load_verify_locations)                 \
+    X(SSL_CTX_set_verify) X(SSL_CTX_use_certificate_chain_file) X(SSL_CTX_use_PrivateKey_file)           \
+    X(SSL_CTX_check_private_key) X(SSL_CTX_free) X(SSL_new) X(SSL_set_fd) X(SSL_get0_param)              \
+    X(SSL_set1_host) X(SSL_ctrl) X(SSL_free) X(SSL_connect) X(SSL_write) X(SSL_read) X(SSL_get_error)     \
+    X(SSL_get_wbio) X(SSL_shutdown) X(SSL_get_verify_result)
+
+#define SLOT(name) static void *slot_##name;
+FUNCTIONS(SLOT)
+#undef SLOT
+
+static char missing[160];
+
+// Looks up every function in `opened`; on the first that is absent, names it in `missing` and returns 0.
+static int resolve_all(void *opened) {
+#define LOOK_UP(name)                                                                                    \
+    void *address_##name = dlsym(opened, #name);                                                         \
+    if (address_##name == NULL) {                                                                        \
+        snprintf(missing, sizeof missing, "libssl.so.3 has no %s: not the OpenSSL 3 library zonesep needs", \
+                 #name);                                                                                 \
+        return 0;                                                                                        \
+    }
+    FUNCTIONS(LOOK_UP)
+#undef LOOK_UP
+#define STORE(name) __atomic_store_n(&slot_##name, address_##name, __ATOMIC_RELEASE);
+    FUNCTIONS(STORE)
+#undef STORE
+    return 1;
+}
+
 int zonesep_libssl_load(const char **error) {
     if (__atomic_load_n(&handle, __ATOMIC_ACQUIRE) != NULL) return 1;
-    // Two threads racing here both open it: dlopen counts references and returns the same handle.
+    // Two threads racing here both open it: dlopen counts references and returns the same handle, and both
+    // store the same addresses.
     void *opened = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
     if (opened == NULL) {
         if (error != NULL) {
@@ -27,32 +64,28 @@ int zonesep_libssl_load(const char **error) {
         }
         return 0;
     }
+    if (!resolve_all(opened)) {
+        dlclose(opened);
+        if (error != NULL) *error = missing;
+        return 0;
+    }
     __atomic_store_n(&handle, opened, __ATOMIC_RELEASE);
     return 1;
 }
 
-// The address of a libssl function, or NULL when libssl is not loaded (TLSClient loads it before calling
-// any of these). Each function keeps its address once found; a race only looks it up twice.
-static void *resolve(const char *name, void **slot) {
-    void *address = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (address != NULL) return address;
-    if (!zonesep_libssl_load(NULL)) return NULL;
-    address = dlsym(handle, name);
-    __atomic_store_n(slot, address, __ATOMIC_RELEASE);
-    return address;
-}
+// The address of a libssl function, or NULL when libssl is not loaded (TLSClient loads it, which finds
+// every function, before calling any of these).
+static void *resolve(void **slot) { return __atomic_load_n(slot, __ATOMIC_ACQUIRE); }
 
 // A function returning a value (0 or NULL when libssl could not be loaded), and one returning nothing.
 #define FORWARD(type, name, parameters, arguments)                                 \
     type name parameters {                                                       \
-        static void *slot;                                                       \
-        type(*function) parameters = (type(*) parameters)resolve(#name, &slot);  \
+        type(*function) parameters = (type(*) parameters)resolve(&slot_##name);  \
         return function != NULL ? function arguments : (type)0;                  \
     }
 #define FORWARD_VOID(name, parameters, arguments)                                \
     void name parameters {                                                       \
-        static void *slot;                                                       \
-        void(*function) parameters = (void(*) parameters)resolve(#name, &slot);  \
+        void(*function) parameters = (void(*) parameters)resolve(&slot_##name);  \
         if (function != NULL) function arguments;                                \
     }
 

@@ -73,7 +73,7 @@ let package = Package(
         ),
         // What several test targets share (a tiny tmpfs for full-disk tests); not a test target itself.
         .target(name: "ZonesepTestSupport", path: "Tests/ZonesepTestSupport"),
-        .testTarget(name: "ZonesepCoreTests", dependencies: ["ZonesepCore"]),
+        .testTarget(name: "ZonesepCoreTests", dependencies: ["ZonesepTestSupport", "ZonesepCore"]),
         .testTarget(name: "ZonesepCryptoTests", dependencies: ["ZonesepCrypto"]),
         .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepTestSupport", "ZonesepCapture"]),

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepCapture
 
@@ -552,7 +553,7 @@ final class BufferedPcapngFileTests: XCTestCase {
             let whole = f.data
             let intact = try agree("intact.pcapng", whole, buffered: true)
             XCTAssertEqual(intact.frames.count, 5)
-            var rng = CaptureTimelineTests.SplitMix64(state: bigEndian ? 2 : 1)
+            var rng = SplitMix64(seed: bigEndian ? 2 : 1)
             var differentEndings = Set<String>()
             for i in 0..<150 {
                 var d = whole

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepCapture
 
@@ -89,25 +90,13 @@ final class CaptureTimelineTests: XCTestCase {
         }
     }
 
-    /// A fixed-seed generator (SplitMix64), so every run of the suite splits the same way.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Files split at random from one timeline with ties (their first packets too, for some seeds): the
     /// merge is a stable sort by time, then file order (first packet, then the order they were named in),
     /// then order within the file; the same through libpcap alone; each file's numbers its own.
     func testOverlappingFilesMergeInTimestampOrderWithTiesInFileOrder() throws {
         var tiedFirstPackets = 0
         for seed: UInt64 in 1...6 {
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix64(seed: seed)
             var t: Int64 = 1_795_132_800_000_000
             var files: [[Packet]] = [[], [], []]
             for _ in 0..<3000 {

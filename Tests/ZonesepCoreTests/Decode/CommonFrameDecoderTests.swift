@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 /// The fast lane's decoder against the full one: it accepts the common shapes, refuses every other, and
 /// on every frame it accepts — valid, cut short or corrupted — reaches exactly PacketDecoder's tuple.

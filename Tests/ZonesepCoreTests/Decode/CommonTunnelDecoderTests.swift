@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 /// The fast lane's tunnel decoder against the full one: it accepts one ERSPAN I/II, Ethernet-in-GRE (keyed
 /// or not), VXLAN or Geneve (no options) tunnel around a common frame, refuses every other shape, and on every frame it accepts — valid, cut short or corrupted —

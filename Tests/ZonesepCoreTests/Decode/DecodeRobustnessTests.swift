@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 /// Anomaly coverage, every-prefix truncation and random bytes: the decoder's "never traps, never lies".
 final class DecodeRobustnessTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 /// Tunnels nested in every order: cuts at every offset, nesting past the limit, every tunnel anomaly,
 /// random corruption. The decoder never traps, never invents, and ends each frame in one coverage class.

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepCore
 

@@ -53,23 +53,7 @@ final class SinkCombinationTests: XCTestCase {
             try DeliveryPipeline($0, stdout: StdoutSink(format: .json, flushEachLine: false, fd: devnull))
         }
         let session = Session(policy: policy, maxFlows: 1 << 16, sinks: pipeline?.eventSinks(session: 0) ?? [])
-        var i = 0
-        while i < frames.count {
-            let n = min(batch, frames.count - i)
-            let copies = frames[i..<(i + n)].map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(f.bytes.count, 1), alignment: 64)
-                m.copyBytes(from: f.bytes)
-                return m
-            }
-            let batchFrames = zip(frames[i..<(i + n)], copies).map { f, m in
-                Verifier.Frame(
-                    timestamp: f.time, bytes: UnsafeRawBufferPointer(rebasing: m[0..<f.bytes.count]),
-                    wireLength: f.wireLength)
-            }
-            batchFrames.withUnsafeBufferPointer { session.process(frames: $0, linkType: linkType) }
-            copies.forEach { $0.deallocate() }
-            i += n
-        }
+        session.process(frames, inBatchesOf: batch, linkType: linkType) { _ in }
         var summary = session.finish(files: [])
         pipeline?.finish(into: &summary)
         pipeline?.close()

@@ -40,20 +40,7 @@ final class AlertFileBatchEndTests: XCTestCase {
         let (frames, linkType) = try SinkCombinationTests.frames()
         var batchesWithRecords = 0
         var seen = 0
-        for start in stride(from: 0, to: frames.count, by: 7) {
-            let part = frames[start..<min(start + 7, frames.count)]
-            let copies = part.map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(f.bytes.count, 1), alignment: 64)
-                m.copyBytes(from: f.bytes)
-                return m
-            }
-            let batch = zip(part, copies).map { f, m in
-                Verifier.Frame(
-                    timestamp: f.time, bytes: UnsafeRawBufferPointer(rebasing: m[0..<f.bytes.count]),
-                    wireLength: f.wireLength)
-            }
-            batch.withUnsafeBufferPointer { session.process(frames: $0, linkType: linkType) }
-            copies.forEach { $0.deallocate() }
+        try session.process(frames, inBatchesOf: 7, linkType: linkType) { start in
             // Read between batches, as `tail -f` would: everything stdout got is in the file already.
             let file = try lines(c.alertsPath!)
             XCTAssertEqual(file, try lines(stdoutPath), "after the batch at frame \(start)")

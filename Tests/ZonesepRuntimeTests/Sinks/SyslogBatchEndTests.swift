@@ -57,24 +57,12 @@ final class SyslogBatchEndTests: XCTestCase {
         }
         let (frames, linkType) = try SinkCombinationTests.frames()
         var batchesWithRecords = 0
-        for start in stride(from: 0, to: frames.count, by: 7) {
-            let part = frames[start..<min(start + 7, frames.count)]
-            let copies = part.map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(f.bytes.count, 1), alignment: 64)
-                m.copyBytes(from: f.bytes)
-                return m
-            }
-            let batch = zip(part, copies).map { f, m in
-                Verifier.Frame(
-                    timestamp: f.time, bytes: UnsafeRawBufferPointer(rebasing: m[0..<f.bytes.count]),
-                    wireLength: f.wireLength)
-            }
-            let before = arrived.count
-            batch.withUnsafeBufferPointer { session.process(frames: $0, linkType: linkType) }
-            copies.forEach { $0.deallocate() }
+        var before = 0
+        try session.process(frames, inBatchesOf: 7, linkType: linkType) { start in
             receive()
             XCTAssertEqual(arrived.count, try records().count, "after the batch at frame \(start)")
             if arrived.count > before { batchesWithRecords += 1 }
+            before = arrived.count
         }
         var summary = session.finish(files: [])
         pipeline.finish(into: &summary)

@@ -11,6 +11,17 @@ final class FlowFileTableTests: XCTestCase {
         var serial: UInt64
     }
 
+    /// Marsaglia's xorshift64, fixed seeds: both workloads draw the same sequence on every run.
+    struct XorShift64 {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+    }
+
     /// Every key of the model is found with its file, and keys not in it are not.
     func check(_ table: FlowFileTable, _ model: [Key: UInt64], absent: [Key], _ step: Int) {
         XCTAssertEqual(table.count, model.count, "count at step \(step)")
@@ -26,20 +37,14 @@ final class FlowFileTableTests: XCTestCase {
         // Keys close together and three sessions: long probe runs (the table grows to 1,024 slots).
         var table = FlowFileTable(minimumCapacity: 4)
         var model: [Key: UInt64] = [:]
-        var seed: UInt64 = 0x2545_f491_4f6c_dd1d
-        func next() -> UInt64 {
-            seed ^= seed << 13
-            seed ^= seed >> 7
-            seed ^= seed << 17
-            return seed
-        }
+        var random = XorShift64(state: 0x2545_f491_4f6c_dd1d)
         var nextFile: UInt64 = 1
         let keys = (0..<3).flatMap { session in (0..<200 as Range<UInt64>).map { Key(session: session, serial: $0 * 7) }
         }
         for step in 0..<40_000 {
-            let k = keys[Int(next() % UInt64(keys.count))]
+            let k = keys[Int(random.next() % UInt64(keys.count))]
             // Grow to about 150 entries, then hold there: as many removals as inserts.
-            if model.count < 150 || next() % 2 == 0 {
+            if model.count < 150 || random.next() % 2 == 0 {
                 table.set(session: k.session, serial: k.serial, file: nextFile)
                 model[k] = nextFile
                 nextFile += 1
@@ -65,13 +70,7 @@ final class FlowFileTableTests: XCTestCase {
         let size = table.slots.count
         XCTAssertEqual(size, 32)
         var model: [Key: UInt64] = [:]
-        var seed: UInt64 = 0x9e37_79b9_7f4a_7c15
-        func next() -> UInt64 {
-            seed ^= seed << 13
-            seed ^= seed >> 7
-            seed ^= seed << 17
-            return seed
-        }
+        var random = XorShift64(state: 0x9e37_79b9_7f4a_7c15)
         let keys = (0..<2).flatMap { session in
             (1...24 as ClosedRange<UInt64>).map { Key(session: session, serial: $0) }
         }
@@ -79,9 +78,9 @@ final class FlowFileTableTests: XCTestCase {
         var movesAcrossTheEnd = 0
         var mismatches = 0
         for step in 0..<30_000 {
-            let k = keys[Int(next() % UInt64(keys.count))]
+            let k = keys[Int(random.next() % UInt64(keys.count))]
             // Between 10 and 14 entries: never more than half of the 32 slots, so the table does not grow.
-            if model.count < 10 || (model.count < 14 && next() % 2 == 0) {
+            if model.count < 10 || (model.count < 14 && random.next() % 2 == 0) {
                 table.set(session: k.session, serial: k.serial, file: nextFile)
                 model[k] = nextFile
                 nextFile += 1

@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "ZonesepTestSupport", path: "Tests/ZonesepTestSupport"),
         .testTarget(name: "ZonesepCoreTests", dependencies: ["ZonesepTestSupport", "ZonesepCore"]),
         .testTarget(name: "ZonesepCryptoTests", dependencies: ["ZonesepCrypto"]),
-        .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepConfig"]),
+        .testTarget(name: "ZonesepConfigTests", dependencies: ["ZonesepTestSupport", "ZonesepConfig"]),
         .testTarget(name: "ZonesepCaptureTests", dependencies: ["ZonesepTestSupport", "ZonesepCapture"]),
         .testTarget(
             name: "ZonesepOutputTests",

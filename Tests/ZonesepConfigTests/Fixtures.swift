@@ -1,3 +1,5 @@
+import ZonesepTestSupport
+
 /// Texts shared by the loader and summary tests.
 enum Fixtures {
     /// The complete example of DESIGN.md ("zones.conf"), verbatim.
@@ -68,16 +70,5 @@ enum Fixtures {
         """
 
     /// Three zones, one of each kind, on lines 1-9; tests append from line 10.
-    static let base = """
-        [zones.mynumber]
-        kind = "mynumber"
-        networks = ["10.10.0.0/16"]
-        [zones.lgwan]
-        kind = "lgwan"
-        networks = ["10.20.0.0/16"]
-        [zones.internet]
-        kind = "internet"
-        networks = ["10.30.0.0/16"]
-
-        """
+    static let base = ZonesText.threeZones()
 }

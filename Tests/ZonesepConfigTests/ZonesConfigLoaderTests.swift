@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepConfig
 
@@ -139,22 +140,12 @@ final class ZonesConfigLoaderTests: XCTestCase {
     // MARK: Diagnostic rendering
 
     func testDescriptionIsCompilerStyle() {
-        let text = """
-            [sensor]
-            name = "s"
-
-            [zones.mynumber]
-            kind = "mynumber"
-            networks = ["10.10.0.0/16"]
-
-            [zones.internet]
-            kind = "internet"
-            networks = ["10.30.0.0/16"]
-
-            [zones.lgwan]
-            kind = "lgwan"
-            networks = ["10.20.0.0/16", "10.21.0.0/16", "10.20.0.0/33"]
-            """
+        // Line 14 is the lgwan zone's networks, whose third (column 45) is no network.
+        let text = [
+            ZonesText.sensor("s") + ZonesText.zone("mynumber", "10.10.0.0/16"),
+            ZonesText.zone("internet", "10.30.0.0/16"),
+            ZonesText.zone("lgwan", "10.20.0.0/16", "10.21.0.0/16", "10.20.0.0/33"),
+        ].joined(separator: "\n")
         let r = load(text)
         XCTAssertEqual(
             r.diagnostics.map(\.description),

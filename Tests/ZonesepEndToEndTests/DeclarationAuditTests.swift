@@ -1,65 +1,58 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// The audit of the policy's own declarations on a capture written here: an exception used by three flows,
 /// one never used, one expiring within 30 days of the last packet, one already expired that two flows still
 /// ask for, and a gateway; the summary's counts, and the same in `zonesep report` of the saved run.
 final class DeclarationAuditTests: XCTestCase {
-    static let zonesConf = """
-        [sensor]
-        name = "declaration-audit"
+    static let zonesConf =
+        ZonesText.sensor("declaration-audit") + ZonesText.zone("lgwan", "10.20.0.0/16") + "\n"
+        + ZonesText.zone("internet", "10.30.0.0/16") + """
 
-        [zones.lgwan]
-        kind = "lgwan"
-        networks = ["10.20.0.0/16"]
+            # Every frame below carries the one MAC pair: the core switch's (the replies from outside come
+            # through it), declared so the host rules leave it alone.
+            [[routers]]
+            name = "core"
+            macs = ["02:00:00:00:00:01"]
 
-        [zones.internet]
-        kind = "internet"
-        networks = ["10.30.0.0/16"]
+            [[gateways]]
+            name = "cloud"
+            addresses = ["203.0.113.10"]
 
-        # Every frame below carries the one MAC pair: the core switch's (the replies from outside come
-        # through it), declared so the host rules leave it alone.
-        [[routers]]
-        name = "core"
-        macs = ["02:00:00:00:00:01"]
+            [[exceptions]]
+            name = "used"
+            from = ["10.30.0.0/16"]
+            to = ["198.51.100.0/24"]
+            ports = ["udp/3478"]
+            approved = "No.1"
+            expires = 2027-03-31
 
-        [[gateways]]
-        name = "cloud"
-        addresses = ["203.0.113.10"]
+            [[exceptions]]
+            name = "unused"
+            from = ["10.30.0.0/16"]
+            to = ["192.0.2.0/24"]
+            ports = ["tcp/22"]
+            approved = "No.2"
+            expires = 2027-03-31
 
-        [[exceptions]]
-        name = "used"
-        from = ["10.30.0.0/16"]
-        to = ["198.51.100.0/24"]
-        ports = ["udp/3478"]
-        approved = "No.1"
-        expires = 2027-03-31
+            [[exceptions]]
+            name = "expiring"
+            from = ["10.30.0.0/16"]
+            to = ["198.51.100.77"]
+            ports = ["udp/5000"]
+            approved = "No.3"
+            expires = 2026-07-01
 
-        [[exceptions]]
-        name = "unused"
-        from = ["10.30.0.0/16"]
-        to = ["192.0.2.0/24"]
-        ports = ["tcp/22"]
-        approved = "No.2"
-        expires = 2027-03-31
+            [[exceptions]]
+            name = "expired"
+            from = ["10.30.0.0/16"]
+            to = ["198.51.100.88"]
+            ports = ["udp/6000"]
+            approved = "No.4"
+            expires = 2026-06-01
 
-        [[exceptions]]
-        name = "expiring"
-        from = ["10.30.0.0/16"]
-        to = ["198.51.100.77"]
-        ports = ["udp/5000"]
-        approved = "No.3"
-        expires = 2026-07-01
-
-        [[exceptions]]
-        name = "expired"
-        from = ["10.30.0.0/16"]
-        to = ["198.51.100.88"]
-        ports = ["udp/6000"]
-        approved = "No.4"
-        expires = 2026-06-01
-
-        """
+            """
 
     /// An Ethernet/IPv4/UDP frame with `payload` bytes of payload.
     static func udp(_ src: [UInt8], _ sport: UInt16, _ dst: [UInt8], _ dport: UInt16, payload: Int) -> [UInt8] {

@@ -9,19 +9,12 @@ import XCTest
 /// operator installs them: checked by systemd's own analyser, run for real under a systemd booted in a
 /// namespace (scripts/check-service), and rotated by logrotate while the sensor writes.
 final class ServiceUnitTests: XCTestCase {
-    var scratch: URL!
-    var network: TestNetwork?
-    var daemon: LiveDaemon?
+    var live: LiveTestState!
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-unit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { live = try LiveTestState("unit") }
 
     override func tearDown() {
-        daemon?.killIfRunning()
-        network?.tearDown()
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        live?.tearDown()
         super.tearDown()
     }
 
@@ -40,7 +33,7 @@ final class ServiceUnitTests: XCTestCase {
     private func unitForVerify() throws -> URL {
         let text = try String(contentsOf: try script("zonesep.service"), encoding: .utf8)
         XCTAssertTrue(text.contains("/usr/local/bin/zonesep watch"), "the unit runs the installed binary")
-        let url = scratch.appendingPathComponent("zonesep.service")
+        let url = live.scratch.appendingPathComponent("zonesep.service")
         try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: try Harness.zonesep().path)
             .write(to: url, atomically: true, encoding: .utf8)
         return url
@@ -114,11 +107,11 @@ final class ServiceUnitTests: XCTestCase {
         let net = try TestNetwork(hosts: [
             (name: "lgwan", address: "10.20.0.2"), (name: "internet", address: "10.30.0.2"),
         ])
-        network = net
+        live.network = net
         try net.listenTCP(on: "internet", port: 445)
-        let config = scratch.appendingPathComponent("zones.conf")
+        let config = live.scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
-        let logs = scratch.appendingPathComponent("log", isDirectory: true)
+        let logs = live.scratch.appendingPathComponent("log", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let alertsURL = logs.appendingPathComponent("alerts.jsonl")
         let (tool, args) = net.inNamespace(
@@ -127,8 +120,8 @@ final class ServiceUnitTests: XCTestCase {
                 try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--stats-interval", "0", "--alerts", alertsURL.path, "--suppress-window", "0",
             ])
-        let d = try LiveDaemon(tool, args, scratch: scratch)
-        daemon = d
+        let d = try LiveDaemon(tool, args, scratch: live.scratch)
+        live.daemon = d
         try d.waitForStderr("watching ")
         let internet = net.host("internet").address
         for _ in 0..<2 { try net.connectTCP(from: "lgwan", to: internet, port: 445) }
@@ -137,14 +130,14 @@ final class ServiceUnitTests: XCTestCase {
         let snippet = try String(contentsOf: try script("zonesep.logrotate"), encoding: .utf8)
         XCTAssertTrue(snippet.contains("/var/log/zonesep/*.jsonl {"))
         XCTAssertTrue(snippet.contains("systemctl reload zonesep.service"))
-        let conf = scratch.appendingPathComponent("logrotate.conf")
+        let conf = live.scratch.appendingPathComponent("logrotate.conf")
         try snippet.replacingOccurrences(of: "/var/log/zonesep", with: logs.path)
             .replacingOccurrences(
                 of: "systemctl reload zonesep.service", with: "kill -HUP \(d.process.processIdentifier)"
             )
             .write(to: conf, atomically: true, encoding: .utf8)
         let rotate = try Harness.run(
-            logrotate, ["--force", "--state", scratch.appendingPathComponent("logrotate.state").path, conf.path],
+            logrotate, ["--force", "--state", live.scratch.appendingPathComponent("logrotate.state").path, conf.path],
             timeout: 30)
         XCTAssertTrue(rotate.exitedNormally && rotate.status == 0, rotate.brief)
         try d.waitForStderr("reloaded")

@@ -9,48 +9,35 @@ import XCTest
 /// re-plugged vNIC), the kernel dropping packets, and a monitoring system scraping `/metrics` meanwhile.
 /// On network namespaces (TestNetwork); needs root, as the other live tests.
 final class WatchOperationsTests: XCTestCase {
-    var scratch: URL!
-    var network: TestNetwork?
-    var daemon: LiveDaemon?
+    var live: LiveTestState!
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-ops-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { live = try LiveTestState("ops") }
 
     override func tearDown() {
-        daemon?.killIfRunning()
-        network?.tearDown()
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        live?.tearDown()
         super.tearDown()
     }
 
     private func makeNetwork() throws -> TestNetwork {
-        if let reason = TestNetwork.skipReason() { throw XCTSkip("live capture tests skipped: \(reason)") }
-        _ = try Tools.require("nc", package: "netcat-openbsd")
-        _ = try Tools.require("ping", package: "iputils-ping")
-        let net = try TestNetwork(hosts: [
-            (name: "mynumber", address: "10.10.0.2"), (name: "lgwan", address: "10.20.0.2"),
-            (name: "internet", address: "10.30.0.2"),
-        ])
-        network = net
+        let net = try TestNetwork.threeZones()
+        live.network = net
         return net
     }
 
     /// `zonesep watch` on the sensor's port, IPv4 only (so no background IPv6 or ARP traffic moves a count
     /// between two looks), every record in the alerts file.
     private func start(_ net: TestNetwork, _ extra: [String]) throws -> (LiveDaemon, EventFile) {
-        let config = scratch.appendingPathComponent("zones.conf")
+        let config = live.scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
-        let alerts = scratch.appendingPathComponent("alerts.jsonl")
+        let alerts = live.scratch.appendingPathComponent("alerts.jsonl")
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
                 try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--alerts", alerts.path, "--suppress-window", "0", "--bpf", "ip",
             ] + extra)
-        let d = try LiveDaemon(tool, args, scratch: scratch)
-        daemon = d
+        let d = try LiveDaemon(tool, args, scratch: live.scratch)
+        live.daemon = d
         return (d, EventFile(url: alerts))
     }
 
@@ -70,7 +57,7 @@ final class WatchOperationsTests: XCTestCase {
         let answer = try Harness.run(tool, args, timeout: 10)
         XCTAssertEqual(answer.status, 0, answer.brief)
         if let promtool = Tools.find("promtool") {
-            let body = scratch.appendingPathComponent("scrape.txt")
+            let body = live.scratch.appendingPathComponent("scrape.txt")
             try answer.stdout.write(to: body)
             let check = try Harness.run(
                 URL(fileURLWithPath: "/bin/sh"), ["-c", "\(promtool.path) check metrics < \(body.path)"], timeout: 20)
@@ -96,7 +83,7 @@ final class WatchOperationsTests: XCTestCase {
             if try condition() { return }
             usleep(100_000)
         }
-        XCTFail("timed out waiting for \(what); stderr:\n\(daemon?.stderrText ?? "")")
+        XCTFail("timed out waiting for \(what); stderr:\n\(live.daemon?.stderrText ?? "")")
         throw HarnessError("timed out waiting for \(what)")
     }
 
@@ -330,7 +317,7 @@ final class WatchOperationsTests: XCTestCase {
             let s = try scrape(net, port: port)
             return s["zonesep_config_reloads_total"] == 1 && s["zonesep_config_last_reload_successful"] == 1
         }
-        let config = scratch.appendingPathComponent("zones.conf")
+        let config = live.scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesBroken.write(to: config, atomically: true, encoding: .utf8)
         d.signal(SIGHUP)
         try d.waitForStderr("reload refused")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -14,57 +15,31 @@ final class WatchTests: XCTestCase {
     var daemons: [LiveDaemon] = []
 
     /// Three zones, one host each, and one declared path: mail text from the Internet zone's relay to LGWAN's.
-    static let zonesV1 = """
-        [sensor]
-        name = "watch-test"
-
-        [zones.mynumber]
-        kind = "mynumber"
-        networks = ["10.10.0.0/16"]
-
-        [zones.lgwan]
-        kind = "lgwan"
-        networks = ["10.20.0.0/16"]
-
-        [zones.internet]
-        kind = "internet"
-        networks = ["10.30.0.0/16"]
-
-        [[sanitisation]]
-        name = "mail-text-relay"
-        method = "mail-text"
-        from = ["10.30.0.2"]
-        to = ["10.20.0.2"]
-        ports = ["tcp/25"]
-
-        """
+    static let zonesV1 = zones(
+        internet: "internet",
+        path: (name: "mail-text-relay", method: "mail-text", from: "10.30.0.2", to: "10.20.0.2", port: "tcp/25"))
 
     /// The reloaded map: the Internet zone renamed `inet` (so alerts show which map judged them), the mail
     /// path gone, and a file-sanitiser path from LGWAN to the Internet zone on tcp/445 instead.
-    static let zonesV2 = """
-        [sensor]
-        name = "watch-test"
+    static let zonesV2 = zones(
+        internet: "inet",
+        path: (name: "file-sanitiser", method: "file-sanitiser", from: "10.20.0.2", to: "10.30.0.2", port: "tcp/445"))
 
-        [zones.mynumber]
-        kind = "mynumber"
-        networks = ["10.10.0.0/16"]
+    /// The three hosts' zones (the Internet zone under the id `internet`) and one sanitisation path.
+    static func zones(
+        internet: String, path: (name: String, method: String, from: String, to: String, port: String)
+    ) -> String {
+        ZonesText.sensor("watch-test") + ZonesText.threeZones(internet: internet) + """
 
-        [zones.lgwan]
-        kind = "lgwan"
-        networks = ["10.20.0.0/16"]
+            [[sanitisation]]
+            name = "\(path.name)"
+            method = "\(path.method)"
+            from = ["\(path.from)"]
+            to = ["\(path.to)"]
+            ports = ["\(path.port)"]
 
-        [zones.inet]
-        kind = "internet"
-        networks = ["10.30.0.0/16"]
-
-        [[sanitisation]]
-        name = "file-sanitiser"
-        method = "file-sanitiser"
-        from = ["10.20.0.2"]
-        to = ["10.30.0.2"]
-        ports = ["tcp/445"]
-
-        """
+            """
+    }
 
     /// V2 with a network that is not one.
     static let zonesBroken =
@@ -96,13 +71,7 @@ final class WatchTests: XCTestCase {
     }
 
     func makeNetwork() throws -> TestNetwork {
-        if let reason = TestNetwork.skipReason() { throw XCTSkip("live capture tests skipped: \(reason)") }
-        _ = try Tools.require("nc", package: "netcat-openbsd")
-        _ = try Tools.require("ping", package: "iputils-ping")
-        let net = try TestNetwork(hosts: [
-            (name: "mynumber", address: "10.10.0.2"), (name: "lgwan", address: "10.20.0.2"),
-            (name: "internet", address: "10.30.0.2"),
-        ])
+        let net = try TestNetwork.threeZones()
         network = net
         return net
     }

@@ -78,18 +78,10 @@ public final class PcapFile {
 
     /// Reads the next frame.
     public func next() -> ReadResult {
-        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
-        var data: UnsafePointer<UInt8>? = nil
-        let rc = pcap_next_ex(handle, &header, &data)
-        switch rc {
-        case 1:
-            guard let h = header, let d = data else { return .end }
-            return .frame(CapturedFrame(header: h, data: d))
-        case PCAP_ERROR_BREAK:
-            return .end
-        default:
-            return .error(
-                PcapError(call: "pcap_next_ex", source: path, message: String(cString: pcap_geterr(handle))))
+        switch PcapNext.read(handle, source: path) {
+        case .frame(let f): return .frame(f)
+        case .nothing: return .end
+        case .error(let e): return .error(e)
         }
     }
 

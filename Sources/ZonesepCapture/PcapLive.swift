@@ -123,18 +123,10 @@ public final class PcapLive {
 
     /// Reads the next waiting frame without blocking.
     public func next() -> ReadResult {
-        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
-        var data: UnsafePointer<UInt8>? = nil
-        let rc = pcap_next_ex(handle, &header, &data)
-        switch rc {
-        case 1:
-            guard let h = header, let d = data else { return .empty }
-            return .frame(CapturedFrame(header: h, data: d))
-        case 0, PCAP_ERROR_BREAK:
-            return .empty
-        default:
-            return .error(
-                PcapError(call: "pcap_next_ex", source: interface, message: String(cString: pcap_geterr(handle))))
+        switch PcapNext.read(handle, source: interface) {
+        case .frame(let f): return .frame(f)
+        case .nothing: return .empty
+        case .error(let e): return .error(e)
         }
     }
 

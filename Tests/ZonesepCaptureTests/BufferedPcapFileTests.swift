@@ -61,6 +61,43 @@ final class BufferedPcapFileTests: XCTestCase {
         }
     }
 
+    /// Writes `whole` (holding `count` frames) as `name`, and a copy cut 100 bytes short (one frame fewer) as
+    /// `big-cut.…`, and reads each a batch of 64 at a time as a replay does, then to its ending with `next()`:
+    /// the reader must start buffered, read in more than `count / 64` batches (the whole file's count for both), and equal libpcap's reading.
+    /// Each batch's frames are copied only once the batch is complete: each must still hold its own bytes.
+    static func checkBatches(
+        of whole: Data, frames count: Int, named name: String, in dir: URL, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
+        let cut = name.replacingOccurrences(of: "big.", with: "big-cut.")
+        for (name, data, frames) in [(name, whole, count), (cut, whole.prefix(whole.count - 100), count - 1)] {
+            let path = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            let expected = libpcap(path)
+            XCTAssertEqual(expected.frames.count, frames, name, file: file, line: line)
+            let reader = try CaptureFileReader(path: path)
+            XCTAssertTrue(reader.isBuffered, name, file: file, line: line)
+            let batch = UnsafeMutableBufferPointer<Verifier.Frame>.allocate(capacity: 64)
+            defer { batch.deallocate() }
+            var got = Reading()
+            var batches = 0
+            while true {
+                let n = reader.readBatch(into: batch)
+                if n == 0 { break }
+                batches += 1
+                for f in batch[0..<n] {
+                    got.frames.append(
+                        .init(timestampMicros: f.timestamp, wireLength: f.wireLength, bytes: Array(f.bytes)))
+                }
+            }
+            let rest = read(reader.next)
+            got.frames += rest.frames
+            got.ending = rest.ending
+            XCTAssertEqual(got, expected, name, file: file, line: line)
+            XCTAssertGreaterThan(batches, count / 64, name, file: file, line: line)
+        }
+    }
+
     static var repositoryRoot: URL {
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
@@ -193,34 +230,8 @@ final class BufferedPcapFileTests: XCTestCase {
             total += 16 + size
             i += 1
         }
-        let whole = pcap(snaplen: 262_144, records: records)
-        for (name, data) in [("big.pcap", whole), ("big-cut.pcap", whole.prefix(whole.count - 100))] {
-            let path = dir.appendingPathComponent(name).path
-            try data.write(to: URL(fileURLWithPath: path))
-            let expected = Self.libpcap(path)
-            XCTAssertEqual(expected.frames.count, records.count - (name == "big.pcap" ? 0 : 1))
-            let reader = try CaptureFileReader(path: path)
-            XCTAssertTrue(reader.isBuffered)
-            let frames = UnsafeMutableBufferPointer<Verifier.Frame>.allocate(capacity: 64)
-            defer { frames.deallocate() }
-            var got = Reading()
-            var batches = 0
-            while true {
-                let n = reader.readBatch(into: frames)
-                if n == 0 { break }
-                batches += 1
-                // Copied only once the batch is complete: each frame must still hold its own bytes.
-                for f in frames[0..<n] {
-                    got.frames.append(
-                        .init(timestampMicros: f.timestamp, wireLength: f.wireLength, bytes: Array(f.bytes)))
-                }
-            }
-            let rest = Self.read(reader.next)
-            got.frames += rest.frames
-            got.ending = rest.ending
-            XCTAssertEqual(got, expected, name)
-            XCTAssertGreaterThan(batches, records.count / 64, name)
-        }
+        try Self.checkBatches(
+            of: pcap(snaplen: 262_144, records: records), frames: records.count, named: "big.pcap", in: dir)
     }
 
     func testDamagedFilesEndWithLibpcapsErrorAfterTheSameFrames() throws {

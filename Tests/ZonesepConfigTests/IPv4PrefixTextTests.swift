@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepConfig
 
@@ -45,13 +46,8 @@ final class IPv4PrefixTextTests: XCTestCase {
     }
 
     func testGeneratedAndMutatedTexts() {
-        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            x ^= x << 13
-            x ^= x >> 7
-            x ^= x << 17
-            return Int(x >> 33)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Int { Int(rng.next() >> 33) }
         let alphabet = Array("0123456789./:a 9".utf8)
         var validCount = 0
         for _ in 0..<40_000 {

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepConfig
 
@@ -6,11 +7,8 @@ final class UTF8TextTests: XCTestCase {
     /// The word-at-a-time check agrees with the standard library's on random bytes: mostly ASCII with
     /// runs of high bytes (valid characters, broken ones, stray continuations) at every alignment.
     func testAgreesWithTheStandardLibrary() {
-        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
-        func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 33
-        }
+        var rng = SplitMix64(seed: 0x9e37_79b9_7f4a_7c15)
+        func next() -> UInt64 { rng.next() >> 33 }
         let pieces: [[UInt8]] = [
             Array("第一".utf8), Array("é".utf8), Array("🙂".utf8), [0xC3], [0x80], [0xE3, 0x81], [0xF4, 0x90, 0x80, 0x80],
             [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xFF],

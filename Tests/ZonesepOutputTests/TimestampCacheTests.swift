@@ -1,5 +1,6 @@
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepOutput
 
@@ -58,18 +59,16 @@ final class TimestampCacheTests: XCTestCase {
         var times: [Int64] = []
         var t = at(2026, 12, 31, 23, 58, 0)
         // A flood: many records a second, across minutes, the day and the year.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         for _ in 0..<20_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            t += Int64(state >> 44)  // up to about a second apart
+            t += Int64(rng.next() >> 44)  // up to about a second apart
             times.append(t)
         }
         var clock = TimestampCache()
         XCTAssertEqual(viaCache(times, &clock), expected(times))
         var shuffled = times
         for i in shuffled.indices.reversed() {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            shuffled.swapAt(i, Int(state >> 33) % (i + 1))
+            shuffled.swapAt(i, Int(rng.next() >> 33) % (i + 1))
         }
         XCTAssertEqual(viaCache(shuffled, &clock), expected(shuffled))
     }

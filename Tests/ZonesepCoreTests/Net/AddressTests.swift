@@ -72,11 +72,8 @@ final class AddressTests: XCTestCase {
     /// near-valid IPv4 and IPv6 text and on noise, except where that reading was lax: a `+` or `-` sign
     /// before a hex group (`Int(_:radix:)` takes one) and an IPv4 tail that is not the last two groups.
     func testByteReaderAgreesWithTheStringReading() {
-        var state: UInt64 = 5
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(state >> 33)
-        }
+        var rng = SplitMix64(seed: 5)
+        func next() -> Int { Int(rng.next() >> 33) }
         let alphabet = Array("0123456789abcdefABCDEF./:+- ".utf8)
         var accepted = (v4: 0, v6: 0)
         for n in 0..<60_000 {
@@ -123,11 +120,8 @@ final class AddressTests: XCTestCase {
 
     /// IPv6 text against the C library's `inet_pton`, an independent reader, on the same kinds of text.
     func testIPv6ReaderAgreesWithInetPton() {
-        var state: UInt64 = 11
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(state >> 33)
-        }
+        var rng = SplitMix64(seed: 11)
+        func next() -> Int { Int(rng.next() >> 33) }
         let hex = Array("0123456789abcdefABCDEF".utf8)
         var accepted = 0
         for _ in 0..<30_000 {
@@ -157,11 +151,8 @@ final class AddressTests: XCTestCase {
 
     /// The usual port spellings read from bytes give what the general reading gives; the rest go to it.
     func testPortFastPathAgreesWithTheGeneralReading() {
-        var state: UInt64 = 3
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(state >> 33)
-        }
+        var rng = SplitMix64(seed: 3)
+        func next() -> Int { Int(rng.next() >> 33) }
         let alphabet = Array("0123456789-/tcpudanyimTCP ".utf8)
         var fast = 0
         for n in 0..<40_000 {

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepCore
 
@@ -6,19 +7,8 @@ import XCTest
 /// whose prefixes crowd around a few addresses (so declarations overlap, nest and repeat), random flows
 /// among the same addresses, at times around the exceptions' expiries.
 final class PolicyIndexTests: XCTestCase {
-    /// A fixed-seed generator, so a failure reproduces.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
-    }
+    /// The shared fixed-seed generator (so a failure reproduces), with the two draws these tests make.
+    typealias Random = SplitMix64
 
     static let now: Int64 = 1_795_219_200_000_000
     /// The neighbourhoods everything is drawn from: zones, external blocks, IPv6.
@@ -118,7 +108,7 @@ final class PolicyIndexTests: XCTestCase {
     }
 
     func check(seed: UInt64, policies: Int, declarations: Int, flows: Int) {
-        var r = Random(state: seed)
+        var r = Random(seed: seed)
         var judged = [String: Int]()
         for n in 0..<policies {
             let config = Self.policy(&r, declarations: declarations)
@@ -158,7 +148,7 @@ final class PolicyIndexTests: XCTestCase {
     }
 
     func testRulesAgreeToo() {
-        var r = Random(state: 3)
+        var r = Random(seed: 3)
         var rules = Set<RuleID>()
         for _ in 0..<200 {
             let config = Self.policy(&r, declarations: 8)
@@ -185,4 +175,11 @@ final class PolicyIndexTests: XCTestCase {
         }
         XCTAssertFalse(PrefixSet([]).contains(IPAddress("10.0.0.1")!))
     }
+}
+
+extension SplitMix64 {
+    /// A number below `n`.
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// One of `xs`.
+    mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepCore
 
@@ -44,11 +45,8 @@ final class VisibleTextTests: XCTestCase {
             [0x00], [0x1F], [0x0A], [0x7F], [0xC2, 0x85], [0xC2, 0xA0], [0xD8, 0x9C], [0xE2, 0x80, 0xA8],
             [0xE2, 0x81, 0xA6], [0xE3, 0x83, 0x9E], [0x20], [0x7E], [0x80], [0xFF],
         ]
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Int { Int(truncatingIfNeeded: rng.next() >> 33) }
         var flagged = 0
         var plain = 0
         for length in 0..<40 {

@@ -31,7 +31,7 @@ final class EvidenceRecordsTests: XCTestCase {
         for policy in [OutputFixtures.policy, R.hostile] {
             let format = AlertFormat(policy: policy)
             let records = DeliveryRecords(format: format)
-            var r = R.Random(state: 17)
+            var r = R.Random(seed: 17)
             for i in 0..<3000 {
                 let a = R.alert(&r, policy: policy)
                 let name = records.evidenceFileName(a, flowID: format.flowID(a))
@@ -48,7 +48,7 @@ final class EvidenceRecordsTests: XCTestCase {
         let format = AlertFormat(policy: R.hostile)
         let records = DeliveryRecords(format: format)
         let formatter = SyslogFormatter(facility: 16, appName: "zonesep", hostname: "host", procID: "1")
-        var r = R.Random(state: 19)
+        var r = R.Random(seed: 19)
         for i in 0..<500 {
             let a = R.alert(&r, policy: R.hostile)
             let hashed = i % 3 != 0
@@ -74,7 +74,7 @@ final class EvidenceRecordsTests: XCTestCase {
         let format = AlertFormat(policy: R.hostile)
         let records = DeliveryRecords(format: format)
         let formatter = SyslogFormatter(facility: 16, appName: "zonesep", hostname: "host", procID: "1")
-        var r = R.Random(state: 23)
+        var r = R.Random(seed: 23)
         for i in 0..<500 {
             let a = R.alert(&r, policy: R.hostile)
             let id = format.flowID(a)

@@ -12,7 +12,7 @@ final class FlowRecordRoundTripTests: XCTestCase {
 
     /// Renders 2,000 random flows into one batch, as `FlowFileSink` does.
     func batch(_ format: FlowRecordFormat, seed: UInt64) -> (LineBatch, [(FlowEntry, FlowEndReason, [TunnelLayer])]) {
-        var r = Gen.Random(state: seed)
+        var r = Gen.Random(seed: seed)
         var lines = LineBatch()
         var flows: [(FlowEntry, FlowEndReason, [TunnelLayer])] = []
         for i in 0..<2000 {

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepOutput
 
@@ -18,9 +19,9 @@ final class RecordWriterNumberTests: XCTestCase {
             p *= 10
             values += [p - 1, p, p + 1, p &* 5 &+ 7]
         }
-        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         for _ in 0..<5000 {
-            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let x = rng.next()
             values.append(x >> (x % 64))
         }
         for v in values { XCTAssertEqual(written(v), String(v), "\(v)") }

@@ -31,11 +31,11 @@ final class AlertFileBatchTests: XCTestCase {
     /// Records of varied lengths (one longer than the smallest size limit) over three UTC days, with
     /// late ones (an earlier day than the file's) among them.
     func records() -> [(line: String, timestampMicros: Int64)] {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         var out: [(String, Int64)] = []
         var time = t0 + day - 40_000_000
         for n in 0..<160 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let state = rng.next()
             let padding = n == 77 ? 400 : Int(state >> 58)
             time += Int64(state >> 40 & 0xff_ffff) * 1000
             // Every ninth record is late: before the previous record's day began.

@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "ZonesepOutputTests",
             dependencies: ["ZonesepTestSupport", "ZonesepOutput", "ZonesepCrypto", "ZonesepSavedRun"]),
-        .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepRuntime", "ZonesepConfig"]),
+        .testTarget(name: "ZonesepRuntimeTests", dependencies: ["ZonesepTestSupport", "ZonesepRuntime", "ZonesepConfig"]),
         .testTarget(
             name: "ZonesepFlowExportTests", dependencies: ["ZonesepFlowExport", "ZonesepCapture", "ZonesepConfig"],
             exclude: ["Fixtures"]),

@@ -57,28 +57,10 @@ final class DeclarationAuditTests: XCTestCase {
     /// An Ethernet/IPv4/UDP frame with `payload` bytes of payload.
     static func udp(_ src: [UInt8], _ sport: UInt16, _ dst: [UInt8], _ dport: UInt16, payload: Int) -> [UInt8] {
         func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
-        let total = UInt16(20 + 8 + payload)
-        var ip: [UInt8] = [0x45, 0] + be16(total) + [0, 1, 0x40, 0, 64, 17, 0, 0] + src + dst
-        var sum: UInt32 = 0
-        for i in stride(from: 0, to: 20, by: 2) { sum += UInt32(ip[i]) << 8 | UInt32(ip[i + 1]) }
-        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-        ip[10...11] = ArraySlice(be16(~UInt16(sum)))
+        let ip = PcapBytes.ipv4(17, id: 1, src, dst, payload: 8 + payload)
         let udp = be16(sport) + be16(dport) + be16(UInt16(8 + payload)) + [0, 0]
         let eth: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
         return eth + ip + udp + [UInt8](repeating: 0x61, count: payload)
-    }
-
-    /// A classic pcap file (microsecond stamps, Ethernet) of `frames` at `times` (µs since the epoch).
-    static func pcap(_ frames: [(time: Int64, bytes: [UInt8])]) -> Data {
-        func le32(_ v: UInt32) -> [UInt8] {
-            [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
-        }
-        var d = le32(0xa1b2_c3d4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(65535) + le32(1)
-        for f in frames {
-            d += le32(UInt32(f.time / 1_000_000)) + le32(UInt32(f.time % 1_000_000))
-            d += le32(UInt32(f.bytes.count)) + le32(UInt32(f.bytes.count)) + f.bytes
-        }
-        return Data(d)
     }
 
     func testUsedUnusedExpiringAndExpiredDeclarationsAreCounted() throws {
@@ -103,7 +85,9 @@ final class DeclarationAuditTests: XCTestCase {
         }
         frames.append(Self.udp(host, 40030, [203, 0, 113, 10], 53, payload: 30))  // the gateway
         let capture = dir.appendingPathComponent("decl.pcap")
-        try Self.pcap(frames.enumerated().map { (t0 + Int64($0.offset) * 1_000_000, $0.element) }).write(to: capture)
+        var pcap = PcapBytes()
+        for (i, frame) in frames.enumerated() { pcap.append(frame, micros: t0 + Int64(i) * 1_000_000) }
+        try pcap.data.write(to: capture)
 
         let zonesep = try Harness.zonesep()
         let outcome = try Harness.run(

@@ -217,64 +217,29 @@ final class IntegrityTests: XCTestCase {
 /// server (10.30.7.8:445): each a sanitisation-bypass with a suppression key of its own.
 enum FloodCapture {
     static func write(to url: URL, flows: Int) throws {
-        var out: [UInt8] = []
-        func le32(_ v: UInt32) { out += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        func le16(_ v: UInt16) { out += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        le32(0xa1b2_c3d4)
-        le16(2)
-        le16(4)
-        le32(0)
-        le32(0)
-        le32(65535)
-        le32(1)
-        let t0: UInt32 = 1_795_132_800
+        var pcap = PcapBytes()
+        let t0: Int64 = 1_795_132_800_000_000
         for i in 0..<flows {
-            var frame: [UInt8] = [
-                0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, UInt8(i >> 8 & 0xff), UInt8(i & 0xff),
-            ]
-            frame += [0x08, 0x00]
-            var ip: [UInt8] = [0x45, 0, 0, 40, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 0x40, 0, 64, 6, 0, 0]
-            ip += [10, 20, UInt8(1 + i / 250), UInt8(1 + i % 250), 10, 30, 7, 8]
-            var sum: UInt32 = 0
-            for j in stride(from: 0, to: 20, by: 2) { sum += UInt32(ip[j]) << 8 | UInt32(ip[j + 1]) }
-            while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-            let c = ~UInt16(sum)
-            ip[10] = UInt8(c >> 8)
-            ip[11] = UInt8(c & 0xff)
-            let sport = UInt16(40000 + i % 20000)
-            let tcp: [UInt8] = [
-                UInt8(sport >> 8), UInt8(sport & 0xff), 0x01, 0xbd, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff,
-                0, 0, 0, 0,
-            ]
-            frame += ip + tcp
-            le32(t0 + UInt32(i / 1000))
-            le32(UInt32(i % 1000) * 1000)
-            le32(UInt32(frame.count))
-            le32(UInt32(frame.count))
-            out += frame
+            let mac: [UInt8] = [0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, UInt8(i >> 8 & 0xff), UInt8(i & 0xff)]
+            let ip = PcapBytes.ipv4(
+                6, id: UInt16(i & 0xffff), [10, 20, UInt8(1 + i / 250), UInt8(1 + i % 250)], [10, 30, 7, 8],
+                payload: 20)
+            let frame = mac + [0x08, 0x00] + ip + PcapBytes.tcpSYN(UInt16(40000 + i % 20000), 445)
+            pcap.append(frame, micros: t0 + Int64(i / 1000) * 1_000_000 + Int64(i % 1000) * 1000)
         }
-        try Data(out).write(to: url)
+        try pcap.data.write(to: url)
     }
 }
 
 /// A TCP listener with a 4 KiB receive buffer whose connections are never read (until the end).
 enum StalledCollector {
     static func listen() throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
-        var size: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && Glibc.listen(fd, 4) == 0 && getsockname(fd, $0, &len) == 0
-            }
+        let (fd, port) = try Loopback.bound(SOCK_STREAM, receiveBuffer: 4096)
+        guard Glibc.listen(fd, 4) == 0 else {
+            close(fd)
+            throw HarnessError("listen: \(String(cString: strerror(errno)))")
         }
-        guard ok else { throw HarnessError("listen: \(String(cString: strerror(errno)))") }
-        return (fd, UInt16(bigEndian: a.sin_port))
+        return (fd, port)
     }
 
     static func accept(_ listener: Int32) throws -> Int32 {

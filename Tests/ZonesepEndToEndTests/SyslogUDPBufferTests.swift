@@ -90,40 +90,15 @@ final class SyslogUDPBufferTests: XCTestCase {
     /// A capture of `flows` TCP SYNs from the mynumber zone to the LGWAN mail server's port 445, each from
     /// its own port: one mynumber-isolation alert each.
     static func synCapture(flows: Int) -> Data {
-        var d = Data()
-        func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func le16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        le32(0xa1b2_c3d4)
-        le16(2)
-        le16(4)
-        le32(0)
-        le32(0)
-        le32(65535)
-        le32(1)  // Ethernet
+        var pcap = PcapBytes()
         for i in 0..<flows {
             let src: [UInt8] = [10, 10, UInt8(1 + i / 250), UInt8(1 + i % 250)]
-            let dst: [UInt8] = [10, 20, 5, 10]
-            var ipHeader: [UInt8] = [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0] + src + dst
-            var sum: UInt32 = 0
-            for k in stride(from: 0, to: 20, by: 2) { sum += UInt32(ipHeader[k]) << 8 | UInt32(ipHeader[k + 1]) }
-            while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-            let check = ~UInt16(sum)
-            ipHeader[10] = UInt8(check >> 8)
-            ipHeader[11] = UInt8(check & 0xff)
-            let port = UInt16(20000 + i % 40000)
-            let tcp: [UInt8] = [
-                UInt8(port >> 8), UInt8(port & 0xff), 0x01, 0xbd, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0,
-                0, 0,
-            ]
+            let ip = PcapBytes.ipv4(6, id: 0, src, [10, 20, 5, 10], payload: 20)
             let frame: [UInt8] =
                 [0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0x0a, 0x0a, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 0x08, 0x00]
-                + ipHeader + tcp
-            le32(UInt32(1_781_481_600 + i / 1000))
-            le32(UInt32(i % 1000) * 1000)
-            le32(UInt32(frame.count))
-            le32(UInt32(frame.count))
-            d.append(contentsOf: frame)
+                + ip + PcapBytes.tcpSYN(UInt16(20000 + i % 40000), 445)
+            pcap.append(frame, micros: Int64(1_781_481_600 + i / 1000) * 1_000_000 + Int64(i % 1000) * 1000)
         }
-        return d
+        return pcap.data
     }
 }

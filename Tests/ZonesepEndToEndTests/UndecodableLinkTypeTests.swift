@@ -19,25 +19,12 @@ final class UndecodableLinkTypeTests: XCTestCase {
 
     /// A classic pcap of `link` holding `frames` frames of 60 bytes, one a second from `start` (seconds).
     func writePcap(_ name: String, link: UInt32, frames: Int, start: UInt32) throws -> URL {
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        u32(0xa1b2_c3d4)
-        u16(2)
-        u16(4)
-        u32(0)
-        u32(0)
-        u32(65535)
-        u32(link)
+        var pcap = PcapBytes(linkType: link)
         for i in 0..<frames {
-            u32(start + UInt32(i))
-            u32(0)
-            u32(60)
-            u32(60)
-            d.append(Data(repeating: UInt8(i), count: 60))
+            pcap.append([UInt8](repeating: UInt8(i), count: 60), micros: Int64(start + UInt32(i)) * 1_000_000)
         }
         let url = scratch.appendingPathComponent(name)
-        try d.write(to: url)
+        try pcap.data.write(to: url)
         return url
     }
 

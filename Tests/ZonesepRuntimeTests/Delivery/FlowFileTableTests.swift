@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
@@ -9,17 +10,6 @@ final class FlowFileTableTests: XCTestCase {
     struct Key: Hashable {
         var session: Int
         var serial: UInt64
-    }
-
-    /// Marsaglia's xorshift64, fixed seeds: both workloads draw the same sequence on every run.
-    struct XorShift64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
     }
 
     /// Every key of the model is found with its file, and keys not in it are not.
@@ -37,7 +27,7 @@ final class FlowFileTableTests: XCTestCase {
         // Keys close together and three sessions: long probe runs (the table grows to 1,024 slots).
         var table = FlowFileTable(minimumCapacity: 4)
         var model: [Key: UInt64] = [:]
-        var random = XorShift64(state: 0x2545_f491_4f6c_dd1d)
+        var random = SplitMix64(seed: 0x2545_f491_4f6c_dd1d)
         var nextFile: UInt64 = 1
         let keys = (0..<3).flatMap { session in (0..<200 as Range<UInt64>).map { Key(session: session, serial: $0 * 7) }
         }
@@ -70,7 +60,7 @@ final class FlowFileTableTests: XCTestCase {
         let size = table.slots.count
         XCTAssertEqual(size, 32)
         var model: [Key: UInt64] = [:]
-        var random = XorShift64(state: 0x9e37_79b9_7f4a_7c15)
+        var random = SplitMix64(seed: 0x9e37_79b9_7f4a_7c15)
         let keys = (0..<2).flatMap { session in
             (1...24 as ClosedRange<UInt64>).map { Key(session: session, serial: $0) }
         }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ZonesepCore
 import ZonesepOutput
+import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
@@ -14,26 +15,15 @@ import ZonesepOutput
 /// the end of the run, and they are the records of the alerts file, in its order.
 final class SyslogBatchEndTests: XCTestCase {
     func testEachBatchsMessagesLeaveAtItsEnd() throws {
-        let receiver = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        XCTAssertGreaterThanOrEqual(receiver, 0)
+        let (receiver, port) = try Loopback.bound(SOCK_DGRAM)
         defer { close(receiver) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(receiver, $0, len) == 0 && getsockname(receiver, $0, &len) == 0
-            }
-        }
-        XCTAssertTrue(bound)
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-syslog-batch-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var c = DeliveryConfig()
-        c.syslog = [.udp(host: "127.0.0.1", port: UInt16(bigEndian: a.sin_port))]
+        c.syslog = [.udp(host: "127.0.0.1", port: port)]
         c.alertsPath = dir.appendingPathComponent("alerts.jsonl").path
         c.evidenceDirectory = dir.appendingPathComponent("evidence").path
         try FileManager.default.createDirectory(atPath: c.evidenceDirectory!, withIntermediateDirectories: true)

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A classic pcap file built in memory (little-endian, version 2.4, microsecond stamps, snapshot length
+/// 65535), and the IPv4 and TCP headers of the frames in it: for the end-to-end tests that write the capture
+/// they replay, so that each says only what its frames are.
+struct PcapBytes {
+    private(set) var bytes: [UInt8] = []
+
+    /// The file header, for frames of `linkType` (1: Ethernet).
+    init(linkType: UInt32 = 1) {
+        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, linkType] { le32(v) }
+    }
+
+    /// One record holding all of `frame` (captured length = length on the wire), at `micros` µs since the
+    /// epoch.
+    mutating func append(_ frame: [UInt8], micros: Int64) {
+        le32(UInt32(micros / 1_000_000))
+        le32(UInt32(micros % 1_000_000))
+        le32(UInt32(frame.count))
+        le32(UInt32(frame.count))
+        bytes += frame
+    }
+
+    var data: Data { Data(bytes) }
+
+    private mutating func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+
+    /// A 20-byte IPv4 header (don't fragment, TTL 64) of `proto` from `src` to `dst` with `payload` bytes
+    /// after it, checksum filled in.
+    static func ipv4(_ proto: UInt8, id: UInt16, _ src: [UInt8], _ dst: [UInt8], payload: Int) -> [UInt8] {
+        let total = 20 + payload
+        var h: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), UInt8(id >> 8), UInt8(id & 0xff)]
+        h += [0x40, 0, 64, proto, 0, 0] + src + dst
+        var sum: UInt32 = 0
+        for i in stride(from: 0, to: 20, by: 2) { sum += UInt32(h[i]) << 8 | UInt32(h[i + 1]) }
+        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+        let check = ~UInt16(sum)
+        h[10] = UInt8(check >> 8)
+        h[11] = UInt8(check & 0xff)
+        return h
+    }
+
+    /// A 20-byte TCP SYN header (sequence 1, window 65535, no options; checksum left zero, which the
+    /// verifier does not check) from `sport` to `dport`.
+    static func tcpSYN(_ sport: UInt16, _ dport: UInt16) -> [UInt8] {
+        [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff), 0, 0, 0, 1, 0, 0, 0, 0]
+            + [0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]
+    }
+}

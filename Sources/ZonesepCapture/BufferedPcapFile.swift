@@ -163,21 +163,24 @@ public final class BufferedPcapFile {
         return got
     }
 
-    /// Moves the unread bytes to the front of the buffer and fills the rest from the file. Every frame
-    /// handed out before is invalid afterwards.
-    @usableFromInline
-    func refill() {
-        let p = position
+    /// Moves the unread bytes to the front of `buffer` (`size` bytes) and fills the rest from `fd`. Every
+    /// frame handed out before is invalid afterwards. Shared with `BufferedPcapngFile`.
+    static func refill<P: BufferedReadPosition>(
+        fd: Int32, buffer: UnsafeMutableRawPointer, size: Int, position p: UnsafeMutablePointer<P>
+    ) {
         let left = p.pointee.end - p.pointee.offset
         if left > 0 && p.pointee.offset > 0 { buffer.copyMemory(from: buffer + p.pointee.offset, byteCount: left) }
         p.pointee.offset = 0
         p.pointee.end = left
-        let n = Self.readFully(fd, into: buffer + left, count: Self.bufferSize - left)
+        let n = readFully(fd, into: buffer + left, count: size - left)
         if n > 0 { p.pointee.end += n }
         // A short read is the end of the file; a failed one ends this reader too (libpcap, taking over,
         // reads it again and reports the error in its own words).
-        if n < Self.bufferSize - left { p.pointee.atEndOfFile = true }
+        if n < size - left { p.pointee.atEndOfFile = true }
     }
+
+    @usableFromInline
+    func refill() { Self.refill(fd: fd, buffer: buffer, size: Self.bufferSize, position: position) }
 
     /// The record at the current offset if it lies wholly in the buffer: `.frame`, or `.unhandled` when it
     /// is one to leave to libpcap; nil when more bytes must be read first (or the buffer is empty: `.end`
@@ -246,3 +249,15 @@ public final class BufferedPcapFile {
         return n
     }
 }
+
+/// Where a buffered reader stands in its buffer, the part `BufferedPcapFile.refill` moves and fills: the
+/// classic and the pcapng reader keep their own `Position` (pcapng's also holds the interfaces).
+@usableFromInline protocol BufferedReadPosition {
+    /// Offset in the buffer of the next unread byte, and of the end of the bytes read so far.
+    var offset: Int { get set }
+    var end: Int { get set }
+    /// `read` returned short (or failed): the bytes in the buffer are all there will be.
+    var atEndOfFile: Bool { get set }
+}
+
+extension BufferedPcapFile.Position: BufferedReadPosition {}

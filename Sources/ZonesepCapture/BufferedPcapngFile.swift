@@ -252,18 +252,10 @@ public final class BufferedPcapngFile {
         }
     }
 
-    /// Moves the unread bytes to the front of the buffer and fills the rest from the file. Every frame
-    /// handed out before is invalid afterwards.
+    /// Moves the unread bytes to the front of the buffer and fills the rest from the file (as the classic
+    /// reader does). Every frame handed out before is invalid afterwards.
     static func refill(fd: Int32, buffer: UnsafeMutableRawPointer, position p: UnsafeMutablePointer<Position>) {
-        let left = p.pointee.end - p.pointee.offset
-        if left > 0 && p.pointee.offset > 0 { buffer.copyMemory(from: buffer + p.pointee.offset, byteCount: left) }
-        p.pointee.offset = 0
-        p.pointee.end = left
-        let n = BufferedPcapFile.readFully(fd, into: buffer + left, count: bufferSize - left)
-        if n > 0 { p.pointee.end += n }
-        // A short read is the end of the file; a failed one ends this reader too (libpcap, taking over,
-        // reads it again and reports the error in its own words).
-        if n < bufferSize - left { p.pointee.atEndOfFile = true }
+        BufferedPcapFile.refill(fd: fd, buffer: buffer, size: bufferSize, position: p)
     }
 
     @usableFromInline
@@ -477,3 +469,5 @@ public final class BufferedPcapngFile {
         return n
     }
 }
+
+extension BufferedPcapngFile.Position: BufferedReadPosition {}

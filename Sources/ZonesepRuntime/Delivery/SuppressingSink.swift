@@ -26,30 +26,24 @@ public final class SuppressingSink: RecordSink {
 
     @discardableResult
     public func write(_ record: Record) -> Bool {
-        if record.kind == .alert, let f = record.host { return write(host: f, record) }
+        if record.kind == .alert, let f = record.host { return write(f, record, in: \.hosts) }
         guard record.kind == .alert, let a = record.alert else { return inner.write(record) }
-        // Under the lock from the fold to `opened`: another worker's alert for the same key waits.
-        return state.withLock { s in
-            for u in s.suppressor.closed(by: record.timestampMicros) { writeUpdate(u, s.lastFormat) }
-            if s.suppressor.fold(a) { return false }
-            s.lastFormat = record.format
-            guard inner.write(record) else { return false }
-            s.suppressor.opened(a)
-            // A window the cap closed early to make room reports what it folded now.
-            for u in s.suppressor.closed(by: Int64.min) { writeUpdate(u, s.lastFormat) }
-            return true
-        }
+        return write(a, record, in: \.suppressor)
     }
 
-    /// A host finding: folded when the same one (same key) was written less than a window ago.
-    private func write(host f: HostFinding, _ record: Record) -> Bool {
+    /// A flow alert or a host finding: folded when one with the same key was written less than a window ago.
+    /// Under the lock from the fold to `opened`: another worker's alert for the same key waits.
+    private func write<S: UpdateRecording>(
+        _ subject: S, _ record: Record, in windows: WritableKeyPath<State, WindowedSuppressor<S>>
+    ) -> Bool {
         state.withLock { s in
-            for u in s.hosts.closed(by: record.timestampMicros) { writeUpdate(u, s.lastFormat) }
-            if s.hosts.fold(f) { return false }
+            for u in s[keyPath: windows].closed(by: record.timestampMicros) { writeUpdate(u, s.lastFormat) }
+            if s[keyPath: windows].fold(subject) { return false }
             s.lastFormat = record.format
             guard inner.write(record) else { return false }
-            s.hosts.opened(f)
-            for u in s.hosts.closed(by: Int64.min) { writeUpdate(u, s.lastFormat) }
+            s[keyPath: windows].opened(subject)
+            // A window the cap closed early to make room reports what it folded now.
+            for u in s[keyPath: windows].closed(by: Int64.min) { writeUpdate(u, s.lastFormat) }
             return true
         }
     }
@@ -76,22 +70,31 @@ public final class SuppressingSink: RecordSink {
     /// Windows closed early to stay within the cap.
     public var evicted: UInt64 { state.withLock { $0.suppressor.evicted &+ $0.hosts.evicted } }
 
-    private func writeUpdate(_ u: AlertSuppressor.Update, _ format: AlertFormat?) {
+    private func writeUpdate<S: UpdateRecording>(_ u: WindowedSuppressor<S>.Update, _ format: AlertFormat?) {
         guard let format else { return }
-        let records = DeliveryRecords(format: format)
-        inner.write(
-            Record(
-                kind: .alertUpdate, timestampMicros: u.closedMicros, json: records.updateJSON(u),
-                text: records.updateText(u), syslog: { records.updateSyslog(u, formatter: $0) }))
+        inner.write(S.updateRecord(u, DeliveryRecords(format: format)))
     }
+}
 
-    private func writeUpdate(_ u: WindowedSuppressor<HostFinding>.Update, _ format: AlertFormat?) {
-        guard let format else { return }
-        let records = DeliveryRecords(format: format)
-        inner.write(
-            Record(
-                kind: .alertUpdate, timestampMicros: u.closedMicros, json: records.updateJSON(u),
-                text: records.updateText(u), syslog: { records.updateSyslog(u, formatter: $0) }))
+/// What a closed window writes: an `alert_update` in the records of its subject's kind (flow alerts and
+/// host findings name different fields).
+protocol UpdateRecording: Suppressible {
+    static func updateRecord(_ u: WindowedSuppressor<Self>.Update, _ records: DeliveryRecords) -> Record
+}
+
+extension Alert: UpdateRecording {
+    static func updateRecord(_ u: WindowedSuppressor<Alert>.Update, _ records: DeliveryRecords) -> Record {
+        Record(
+            kind: .alertUpdate, timestampMicros: u.closedMicros, json: records.updateJSON(u),
+            text: records.updateText(u), syslog: { records.updateSyslog(u, formatter: $0) })
+    }
+}
+
+extension HostFinding: UpdateRecording {
+    static func updateRecord(_ u: WindowedSuppressor<HostFinding>.Update, _ records: DeliveryRecords) -> Record {
+        Record(
+            kind: .alertUpdate, timestampMicros: u.closedMicros, json: records.updateJSON(u),
+            text: records.updateText(u), syslog: { records.updateSyslog(u, formatter: $0) })
     }
 }
 

@@ -24,6 +24,19 @@ enum PolicyLoading {
         return result.config
     }
 
+    /// A SIGHUP reload of `path` by `watch` or `collect`, counted in `reloads` (the `zonesep_config_*`
+    /// metrics): the new map, or nil when it was refused (stderr says why, then `refused`).
+    static func reload(_ path: String, counting reloads: inout WatchMetrics.Reloads, refused: String)
+        -> PolicyConfig?
+    {
+        reloads.attempts &+= 1
+        reloads.lastWallMicros = WallClock.nowMicros()
+        let config = load(path, now: WallClock.nowMicros(), refused: refused)
+        reloads.lastSucceeded = config != nil
+        if config == nil { reloads.failures &+= 1 }
+        return config
+    }
+
     static func summary(_ config: PolicyConfig, now: Int64) -> String {
         ConfigSummary.render(config, now: now)
     }

@@ -112,18 +112,12 @@ final class CollectRunner {
                     switch request {
                     case .reload:
                         delivery.reopenAlertFile()
-                        reloads.attempts &+= 1
-                        reloads.lastWallMicros = WallClock.nowMicros()
-                        if let p = PolicyLoading.load(
-                            settings.configPath, now: WallClock.nowMicros(), refused: "the running map is kept"
+                        if let p = PolicyLoading.reload(
+                            settings.configPath, counting: &reloads, refused: "the running map is kept"
                         ).map(Policy.init) {
                             policy = p
                             table.replacePolicy(p)
-                            reloads.lastSucceeded = true
                             Diagnostics.note("reloaded \(settings.configPath)")
-                        } else {
-                            reloads.failures &+= 1
-                            reloads.lastSucceeded = false
                         }
                     case .stop: running = false
                     }

@@ -271,17 +271,10 @@ final class WatchRunner {
         let path = settings.configPath
         Diagnostics.note("SIGHUP: reloading \(path)")
         delivery?.reopenAlertFile()  // logrotate moved it away
-        reloads.attempts &+= 1
-        reloads.lastWallMicros = WallClock.nowMicros()
         guard
-            let config = PolicyLoading.load(
-                path, now: WallClock.nowMicros(), refused: "reload refused, the running zone map is kept")
-        else {
-            reloads.failures &+= 1
-            reloads.lastSucceeded = false
-            return
-        }
-        reloads.lastSucceeded = true
+            let config = PolicyLoading.reload(
+                path, counting: &reloads, refused: "reload refused, the running zone map is kept")
+        else { return }
         let new = Policy(config)
         for worker in workers { worker.post(policy: new) }
         policy = new

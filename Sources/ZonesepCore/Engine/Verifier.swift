@@ -1047,20 +1047,40 @@ public final class Verifier {
         if e.isClosed && e.key.proto == IPProtocolNumber.tcp {
             state.pointee.closed.remember(e.key, hash: e.key.hashValue64, lastSeen: e.lastSeen)
         }
-        let wanted =
-            e.rule != FlowEntry.noVerdict
-            ? state.pointee.wantsViolationEnds
-            : state.pointee.wantsAllEnds || (e.declaration >= 0 && state.pointee.wantsDeclaredEnds)
-        if wanted {
+        if wantsEnd(rule: e.rule, declaration: e.declaration) {
             emit(EngineEvent(kind: .flowEnded, flow: e, endReason: reason))
         }
     }
 
-    /// Ends every flow still in the table (the end of a replay), each with a `flowEnded` event, and hands
-    /// the last events to the sink.
+    /// `endFlow` for an entry read where it lies (`finish`): a flow whose end no sink wants is neither
+    /// copied nor read past its first cache line.
+    @inline(__always)
+    private func endFlow(in e: UnsafePointer<FlowEntry>, _ reason: FlowEndReason) {
+        if e.pointee.isClosed && e.pointee.key.proto == IPProtocolNumber.tcp {
+            let key = e.pointee.key
+            state.pointee.closed.remember(key, hash: key.hashValue64, lastSeen: e.pointee.lastSeen)
+        }
+        if wantsEnd(rule: e.pointee.rule, declaration: e.pointee.declaration) {
+            emit(EngineEvent(kind: .flowEnded, flow: e.pointee, endReason: reason))
+        }
+    }
+
+    /// Whether the sink wants the end of a flow with verdict `rule` (`FlowEntry.rule`) and `declaration`.
+    @inline(__always)
+    private func wantsEnd(rule: UInt8, declaration: Int16) -> Bool {
+        rule != FlowEntry.noVerdict
+            ? state.pointee.wantsViolationEnds
+            : state.pointee.wantsAllEnds || (declaration >= 0 && state.pointee.wantsDeclaredEnds)
+    }
+
+    /// Ends every flow still in the table (the end of a replay), each with a `flowEnded` event when the sink
+    /// wants it, and hands the last events to the sink.
     public func finish() {
         state.pointee.frames = UnsafeBufferPointer(start: nil, count: 0)
-        flows.drain(endFlow)
+        // Reached through an unretained reference: `self` outlives the call, and an unowned(unsafe) capture
+        // still cost a retain and a release a flow here.
+        let me = Unmanaged.passUnretained(self)
+        flows.drain { e, reason in me._withUnsafeGuaranteedRef { $0.endFlow(in: e, reason) } }
         flushEvents()
     }
 

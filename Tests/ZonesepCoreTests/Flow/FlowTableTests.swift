@@ -160,6 +160,45 @@ final class FlowTableTests: XCTestCase {
         XCTAssertEqual(t.count, 0)
     }
 
+    /// `drain` hands every live flow once, where it lies and in entry order, with its end reason (a closed TCP
+    /// flow ended by closing), none that was removed; and leaves the table empty, with the entries free in
+    /// the order removing each in turn would leave them.
+    func testDrainHandsEveryLiveFlowOnceInEntryOrder() {
+        let t = FlowTable(capacity: 5000)
+        var ids: [Int] = []
+        for n in 0..<5000 {
+            let k = key(UInt32(n))
+            ids.append(t.insert(k, hash: k.hashValue64, now: Int64(n)) { _, _ in XCTFail("no eviction") })
+            t[ids[n]].lastSeen = Int64(n)
+        }
+        for n in stride(from: 0, to: 5000, by: 3) { t.remove(at: ids[n]) }
+        t[ids[4]].tcpState = FlowEntry.reset
+        var seen: [(port: UInt32, reason: FlowEndReason, lastSeen: Int64)] = []
+        var entryOrder: [Int] = []
+        t.drain { e, reason in
+            seen.append((e.pointee.key.addressA.v4 & 0xffff, reason, e.pointee.lastSeen))
+            entryOrder.append(e - UnsafePointer(t.entries))
+        }
+        let live = (0..<5000).filter { $0 % 3 != 0 }
+        XCTAssertEqual(seen.map(\.port), live.map { UInt32($0) })
+        XCTAssertEqual(seen.map(\.lastSeen), live.map { Int64($0) }, "each flow's own entry")
+        XCTAssertEqual(entryOrder, entryOrder.sorted())
+        XCTAssertEqual(seen.filter { $0.reason == .closed }.map(\.port), [4])
+        XCTAssertEqual(Set(seen.map(\.reason)), [.closed, .endOfCapture])
+        XCTAssertEqual(t.count, 0)
+        XCTAssertEqual(t.indexShape.occupied, 0)
+        for n in 0..<5000 {
+            let k = key(UInt32(n))
+            XCTAssertNil(t.find(k, hash: k.hashValue64), "flow \(n) after the drain")
+        }
+        // The entries are free again, the last drained first: a new flow takes the highest live entry.
+        let k = key(9000)
+        XCTAssertEqual(t.insert(k, hash: k.hashValue64, now: 0) { _, _ in XCTFail("no eviction") }, ids[4999])
+        var again = 0
+        t.drain { _, _ in again += 1 }
+        XCTAssertEqual(again, 1)
+    }
+
     /// An entry is two cache lines, and the prefetch covers the fields every packet touches.
     func testHotBytesCoverThePerPacketFields() {
         XCTAssertEqual(MemoryLayout<FlowEntry>.stride, 128)

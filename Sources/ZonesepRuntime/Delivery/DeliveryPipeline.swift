@@ -179,8 +179,8 @@ public final class DeliveryPipeline {
         if let e = evidence?.summary {
             out.append(
                 SinkCounts(
-                    sink: "evidence", destination: e.directory, written: e.files, dropped: e.skippedPackets,
-                    failed: e.errors))
+                    sink: "evidence", destination: e.directory, written: e.stats.files,
+                    dropped: e.stats.skippedPackets, failed: e.stats.errors))
         }
         return out
     }

@@ -151,21 +151,7 @@ public final class EvidenceSink: RecordSink {
 
     /// What the summary says of the evidence directory.
     public var summary: DeliverySummary.Evidence {
-        state.withLock { s in
-            var e = DeliverySummary.Evidence(directory: directory)
-            let st = s.writer.stats
-            e.files = st.files
-            e.packets = st.packets
-            e.bytes = st.bytes
-            e.removed = st.removed
-            e.skippedPackets = st.skippedPackets
-            e.errors = st.errors
-            e.incomplete = st.incomplete
-            e.notCreated = st.notCreated
-            e.lostPackets = st.lostPackets
-            e.skippedFiles = st.skippedFiles
-            return e
-        }
+        state.withLock { s in DeliverySummary.Evidence(directory: directory, stats: s.writer.stats) }
     }
 
     /// Each violating flow's evidence file and hash, when a single session wrote them all (serials name

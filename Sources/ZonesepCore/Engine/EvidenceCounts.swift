@@ -1,0 +1,23 @@
+/// What the evidence writer counted in a run: kept here, beside the engine's counters, so that the writer
+/// (ZonesepCapture) and the summary that reports it (ZonesepOutput) share one list of counters.
+public struct EvidenceCounts: Sendable, Equatable {
+    public var files: UInt64 = 0
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    /// Older evidence files deleted to stay within the disk budget.
+    public var removed: UInt64 = 0
+    /// Packets of violating flows not written because the budget was spent on files too recent to delete.
+    public var skippedPackets: UInt64 = 0
+    /// I/O errors: files that could not be created, written whole, hashed or removed.
+    public var errors: UInt64 = 0
+    /// Files closed incomplete (an error, no hash), and alerts that got no file for an I/O error.
+    public var incomplete: UInt64 = 0
+    /// Alerts that got no file because it could not be created or its header written.
+    public var notCreated: UInt64 = 0
+    /// Packets of violating flows not written because their file had failed.
+    public var lostPackets: UInt64 = 0
+    /// Alerts that got no file because the file limit was taken by files of the last hour (or open).
+    public var skippedFiles: UInt64 = 0
+
+    public init() {}
+}

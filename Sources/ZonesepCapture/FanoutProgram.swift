@@ -144,6 +144,17 @@ public enum FanoutProgram {
         // X: the IPv4 header. `quoted`: the header an ICMP error carries (no ICMP inside it is opened).
         func ip(quoted: Bool) {
             let p = quoted ? "q" : ""
+            // A: the transport protocol, X: its header. Ports of TCP and SCTP; an ICMP error's quoted header
+            // unless this header is itself a quoted one.
+            func transport(icmp: UInt32, _ icmpLabel: String) {
+                a.jumpIf(6, "ports")
+                a.jumpIf(132, "ports")
+                if quoted {
+                    a.goto("finish")
+                } else {
+                    a.jumpIf(icmp, icmpLabel, else: "finish")
+                }
+            }
             a.label(p + "ipv4")
             a.op(misc | txa)
             a.op(st, base)
@@ -167,13 +178,7 @@ public enum FanoutProgram {
             a.op(alu | add | srcX)
             a.op(misc | tax)
             a.op(ld | mem, temp)
-            a.jumpIf(6, "ports")
-            a.jumpIf(132, "ports")
-            if quoted {
-                a.goto("finish")
-            } else {
-                a.jumpIf(1, "icmp4", else: "finish")
-            }
+            transport(icmp: 1, "icmp4")
 
             a.label(p + "ipv6")
             a.op(misc | txa)
@@ -193,13 +198,7 @@ public enum FanoutProgram {
             a.op(alu | add | srcK, 40)
             a.op(misc | tax)
             a.op(ld | mem, temp)
-            a.jumpIf(6, "ports")
-            a.jumpIf(132, "ports")
-            if quoted {
-                a.goto("finish")
-            } else {
-                a.jumpIf(58, "icmp6", else: "finish")
-            }
+            transport(icmp: 58, "icmp6")
         }
 
         ip(quoted: false)

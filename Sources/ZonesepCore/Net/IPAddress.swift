@@ -38,27 +38,32 @@ extension IPAddress {
             return
         }
         let v = v4
-        out.appendStaged(maxCount: 15) { b in
-            var n = 0
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let octet = Int(v >> UInt32(shift) & 0xff)
-                if octet >= 100 {
-                    b[n] = UInt8(ascii: "0") &+ UInt8(octet / 100)
-                    n += 1
-                }
-                if octet >= 10 {
-                    b[n] = UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)
-                    n += 1
-                }
-                b[n] = UInt8(ascii: "0") &+ UInt8(octet % 10)
+        out.appendStaged(maxCount: 15) { IPAddress.writeDottedQuad(v, to: $0) }
+    }
+
+    /// Writes `v` as a dotted quad at `out` (15 bytes at most) and returns how many bytes it took: digit by
+    /// digit, as interpolating four integers cost about a thousand instructions an address.
+    @inlinable @inline(__always)
+    static func writeDottedQuad(_ v: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        for shift in stride(from: 24, through: 0, by: -8) {
+            let octet = Int(v >> UInt32(shift) & 0xff)
+            if octet >= 100 {
+                out[n] = UInt8(ascii: "0") &+ UInt8(octet / 100)
                 n += 1
-                if shift > 0 {
-                    b[n] = UInt8(ascii: ".")
-                    n += 1
-                }
             }
-            return n
+            if octet >= 10 {
+                out[n] = UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)
+                n += 1
+            }
+            out[n] = UInt8(ascii: "0") &+ UInt8(octet % 10)
+            n += 1
+            if shift > 0 {
+                out[n] = UInt8(ascii: ".")
+                n += 1
+            }
         }
+        return n
     }
 }
 
@@ -66,28 +71,10 @@ extension IPAddress: CustomStringConvertible {
     /// Dotted quad for IPv4; RFC 5952 text (lower case, longest zero run compressed) for IPv6.
     public var description: String {
         if isIPv4 {
-            // Digit by digit: interpolating four integers cost about a thousand instructions an address.
             let v = v4
             return String(unsafeUninitializedCapacity: 15) { out in
-                var n = 0
-                for shift in stride(from: 24, through: 0, by: -8) {
-                    let octet = Int(v >> UInt32(shift) & 0xff)
-                    if octet >= 100 {
-                        out[n] = UInt8(ascii: "0") &+ UInt8(octet / 100)
-                        n += 1
-                    }
-                    if octet >= 10 {
-                        out[n] = UInt8(ascii: "0") &+ UInt8(octet / 10 % 10)
-                        n += 1
-                    }
-                    out[n] = UInt8(ascii: "0") &+ UInt8(octet % 10)
-                    n += 1
-                    if shift > 0 {
-                        out[n] = UInt8(ascii: ".")
-                        n += 1
-                    }
-                }
-                return n
+                guard let base = out.baseAddress else { return 0 }
+                return IPAddress.writeDottedQuad(v, to: base)
             }
         }
         var groups: [UInt16] = []

@@ -158,36 +158,12 @@ final class CommonFrameDecoderTests: XCTestCase {
     /// Every prefix and thousands of corruptions of the common shapes: whatever it accepts, PacketDecoder
     /// reads the same way. Also counts acceptances, so a decoder that refused everything would fail.
     func testAgreesWithPacketDecoderOnCutAndCorruptedFrames() {
-        var accepted = 0
-        var refused = 0
-        var r = SplitMix64(seed: 0x5eed_c0de)
-        for (name, bytes) in Self.commonShapes + Self.otherShapes {
-            for cut in 0...bytes.count {
-                let prefix = Array(bytes.prefix(cut))
-                if let f = common(prefix) {
-                    assertAgrees(prefix, f, "\(name) cut to \(cut)")
-                    accepted += 1
-                } else {
-                    refused += 1
-                }
-            }
-            for i in 0..<400 {
-                var corrupted = bytes
-                for _ in 0..<(1 + Int.random(in: 0..<3, using: &r)) {
-                    // Mostly the header bytes that decide acceptance, sometimes anywhere.
-                    let at =
-                        Bool.random(using: &r)
-                        ? Int.random(in: 0..<min(bytes.count, 58), using: &r)
-                        : Int.random(in: 0..<bytes.count, using: &r)
-                    corrupted[at] = UInt8(truncatingIfNeeded: r.next())
-                }
-                if let f = common(corrupted) {
-                    assertAgrees(corrupted, f, "\(name) corruption \(i): \(corrupted)")
-                    accepted += 1
-                } else {
-                    refused += 1
-                }
-            }
+        let (accepted, refused) = cutAndCorrupted(
+            Self.commonShapes + Self.otherShapes, corruptions: 400, headerBytes: 58, seed: 0x5eed_c0de
+        ) { frame, what in
+            guard let f = common(frame) else { return false }
+            assertAgrees(frame, f, what)
+            return true
         }
         XCTAssertGreaterThan(accepted, 2_000)
         XCTAssertGreaterThan(refused, 2_000)

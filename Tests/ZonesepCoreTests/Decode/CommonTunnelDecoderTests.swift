@@ -190,36 +190,12 @@ final class CommonTunnelDecoderTests: XCTestCase {
     /// Every prefix and thousands of corruptions of each shape: whatever it accepts, PacketDecoder reads the
     /// same way. Also counts acceptances, so a decoder that refused everything would fail.
     func testAgreesWithPacketDecoderOnCutAndCorruptedFrames() {
-        var accepted = 0
-        var refused = 0
-        var r = SplitMix64(seed: 0x7e_c0de)
-        for (name, bytes) in Self.acceptedShapes + Self.refusedShapes {
-            for cut in 0...bytes.count {
-                let prefix = Array(bytes.prefix(cut))
-                if let f = tunnel(prefix) {
-                    assertAgrees(prefix, f, "\(name) cut to \(cut)")
-                    accepted += 1
-                } else {
-                    refused += 1
-                }
-            }
-            for i in 0..<600 {
-                var corrupted = bytes
-                for _ in 0..<(1 + Int.random(in: 0..<3, using: &r)) {
-                    // Mostly the outer and inner header bytes that decide acceptance, sometimes anywhere.
-                    let at =
-                        Bool.random(using: &r)
-                        ? Int.random(in: 0..<min(bytes.count, 112), using: &r)
-                        : Int.random(in: 0..<bytes.count, using: &r)
-                    corrupted[at] = UInt8(truncatingIfNeeded: r.next())
-                }
-                if let f = tunnel(corrupted) {
-                    assertAgrees(corrupted, f, "\(name) corruption \(i): \(corrupted)")
-                    accepted += 1
-                } else {
-                    refused += 1
-                }
-            }
+        let (accepted, refused) = cutAndCorrupted(
+            Self.acceptedShapes + Self.refusedShapes, corruptions: 600, headerBytes: 112, seed: 0x7e_c0de
+        ) { frame, what in
+            guard let f = tunnel(frame) else { return false }
+            assertAgrees(frame, f, what)
+            return true
         }
         XCTAssertGreaterThan(accepted, 3_000)
         XCTAssertGreaterThan(refused, 3_000)

@@ -84,15 +84,19 @@ public final class FlowJudge: Sendable {
         _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64,
         by policy: Policy
     ) -> Judgement {
-        guard policy.mayViolate(zs, zr) else { return Judgement.allowed }
+        let initiatorZone = senderInitiates ? zs : zr
+        let responderZone = senderInitiates ? zr : zs
+        // One look-up of the pair's rules for both questions (`mayViolate` is the same either way round).
+        let rules = policy.pair(initiatorZone, responderZone)
+        guard rules.mayViolate else { return Judgement.allowed }
         let ports = o.proto == IPProtocolNumber.tcp || o.proto == IPProtocolNumber.udp
         let ends = FlowEnds(
             initiator: senderInitiates ? o.sender : o.receiver,
             responder: senderInitiates ? o.receiver : o.sender,
-            initiatorZone: senderInitiates ? zs : zr, responderZone: senderInitiates ? zr : zs, proto: o.proto,
+            initiatorZone: initiatorZone, responderZone: responderZone, proto: o.proto,
             port: ports ? (senderInitiates ? o.receiverPort : o.senderPort) : nil,
             initiatorMAC: senderInitiates ? o.senderMAC : o.receiverMAC,
             responderMAC: senderInitiates ? o.receiverMAC : o.senderMAC)
-        return policy.judge(ends, at: time)
+        return policy.judge(ends, rules.check, at: time)
     }
 }

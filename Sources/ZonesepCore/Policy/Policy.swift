@@ -195,7 +195,13 @@ public final class Policy: Sendable {
     /// declaration that allowed it; see `Judgement`.
     public func judge(_ f: FlowEnds, at time: Int64) -> Judgement {
         // Which of the rules below applies to the pair of zones is worked out once per policy (`pairs`).
-        let check = pair(f.initiatorZone, f.responderZone).check
+        judge(f, pair(f.initiatorZone, f.responderZone).check, at: time)
+    }
+
+    /// `judge` with `check`, the rules' part for the flow's pair of zones (`pair(f.initiatorZone,
+    /// f.responderZone).check`), already looked up: a new flow's judge has it from its `mayViolate` test.
+    @usableFromInline
+    func judge(_ f: FlowEnds, _ check: PairRule.Check, at time: Int64) -> Judgement {
         if check == .local { return .allowed }
 
         // Conduits: a full match allows a mynumber flow; an address/port match with another MAC is spoofing.

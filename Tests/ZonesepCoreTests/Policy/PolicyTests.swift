@@ -137,6 +137,54 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(rule("192.168.9.9", "239.255.255.250", 17, 1900), "allowed")
     }
 
+    /// A new flow's judge looks its pair of zones up once, initiator first, for both `mayViolate` and the
+    /// rules: `mayViolate` must not depend on the order, and the judgement must be what `Policy.judge`
+    /// gives after `mayViolate` in the sender's order, for addresses of every class, whichever end initiates.
+    func testFlowJudgeAgreesWithPolicyJudgeEitherWayRound() {
+        let refs = (0..<5).map { ZoneRef(zone: $0) } + [.external, .unzoned, .local]
+        let bare = Policy(PolicyConfig(sensor: "bare", zones: policy.config.zones))
+        for p in [policy, bare] {
+            for a in refs {
+                for b in refs { XCTAssertEqual(p.mayViolate(a, b), p.mayViolate(b, a), "\(a) \(b)") }
+            }
+        }
+        let addresses = [
+            "10.10.1.5", "10.10.7.7", "10.20.5.10", "10.20.9.9", "172.20.9.9", "10.30.5.10", "10.30.6.3", "10.30.9.9",
+            "10.11.0.1", "203.0.113.10", "198.51.100.7", "192.0.2.9", "8.8.8.8", "10.99.0.9", "192.168.1.1",
+            "255.255.255.255",
+        ].map { IPAddress($0)! }
+        var judged = Set<String>()
+        for p in [policy, bare] {
+            for mac in [MACAddress("02:00:00:00:01:05"), MACAddress("02:00:00:00:09:09")] {
+                for a in addresses {
+                    for b in addresses {
+                        for (proto, port) in [(UInt8(6), UInt16(443)), (6, 25), (17, 3478), (6, 3389)] {
+                            for senderInitiates in [true, false] {
+                                let o = FlowJudge.Observation(
+                                    sender: a, receiver: b, proto: proto, senderPort: senderInitiates ? 40000 : port,
+                                    receiverPort: senderInitiates ? port : 40000, hasPorts: true,
+                                    senderMAC: senderInitiates ? mac : nil, receiverMAC: senderInitiates ? nil : mac)
+                                let zs = p.zoneMap.lookup(a)
+                                let zr = p.zoneMap.lookup(b)
+                                let ends = FlowEnds(
+                                    initiator: senderInitiates ? a : b, responder: senderInitiates ? b : a,
+                                    initiatorZone: senderInitiates ? zs : zr, responderZone: senderInitiates ? zr : zs,
+                                    proto: proto, port: port, initiatorMAC: mac)
+                                let expected = p.mayViolate(zs, zr) ? p.judge(ends, at: now) : Judgement.allowed
+                                let got = FlowJudge.judge(
+                                    o, senderInitiates: senderInitiates, senderZone: zs, receiverZone: zr, at: now,
+                                    by: p)
+                                XCTAssertEqual(got, expected, "\(a) -> \(b) \(proto)/\(port) \(senderInitiates)")
+                                judged.insert(got.rule?.name ?? "allowed")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(judged.count, RuleID.allCases.count + 1, "every rule and allowed: \(judged.sorted())")
+    }
+
     func testRestrictedCells() {
         let z = { (i: Int) in ZoneRef(zone: i) }
         XCTAssertTrue(policy.restricts(z(0), z(1)), "mynumber-lgwan")

@@ -120,7 +120,7 @@ final class DeliveryStageTests: XCTestCase {
         XCTAssertEqual(files.count, 1)
         let hash = try XCTUnwrap(EvidenceWriter.sha256(ofFile: dir.appendingPathComponent(files[0]).path))
         XCTAssertTrue(record.contains(hash), "the record carries the file's own SHA-256")
-        XCTAssertEqual(evidence.summary.packets, 3)
+        XCTAssertEqual(evidence.summary.stats.packets, 3)
     }
 }
 

@@ -25,12 +25,14 @@ struct PcapBytes {
 
     private mutating func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 
-    /// A 20-byte IPv4 header (don't fragment, TTL 64) of `proto` from `src` to `dst` with `payload` bytes
-    /// after it, checksum filled in.
-    static func ipv4(_ proto: UInt8, id: UInt16, _ src: [UInt8], _ dst: [UInt8], payload: Int) -> [UInt8] {
+    /// A 20-byte IPv4 header (TTL 64; by default don't fragment) of `proto` from `src` to `dst` with
+    /// `payload` bytes after it, checksum filled in.
+    static func ipv4(
+        _ proto: UInt8, id: UInt16, _ src: [UInt8], _ dst: [UInt8], payload: Int, flagsOffset: UInt16 = 0x4000
+    ) -> [UInt8] {
         let total = 20 + payload
         var h: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), UInt8(id >> 8), UInt8(id & 0xff)]
-        h += [0x40, 0, 64, proto, 0, 0] + src + dst
+        h += [UInt8(flagsOffset >> 8), UInt8(flagsOffset & 0xff), 64, proto, 0, 0] + src + dst
         var sum: UInt32 = 0
         for i in stride(from: 0, to: 20, by: 2) { sum += UInt32(h[i]) << 8 | UInt32(h[i + 1]) }
         while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }

@@ -12,6 +12,9 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
     case erspanFrameType
     /// A capture's link type zonesep does not decode; counted by whoever reads the file, never by the decoder.
     case linkType
+    /// A later IPv4 or IPv6 fragment whose first fragment was not seen: its ports, and so its flow, are not
+    /// known. Counted by the verifier (the decoder cannot tell), with the IP version as the value.
+    case fragmentOrphan
 
     /// The reason's name in the summary's `coverage` object.
     public var name: String {
@@ -22,6 +25,7 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
         case .mplsPayload: return "mpls-payload"
         case .erspanFrameType: return "erspan-frame-type"
         case .linkType: return "link-type"
+        case .fragmentOrphan: return "fragment-orphan"
         }
     }
 }
@@ -35,7 +39,8 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
     /// Malformed or truncated, or encapsulated too deep: not verified.
     case malformed(DecodeAnomaly)
     /// Not verified: a header of kind `reason` with value `value` (the EtherType, GRE or PPP protocol,
-    /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open.
+    /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open, or a later fragment
+    /// whose first was not seen (value: the IP version).
     case notVerified(NotVerifiedReason, UInt32)
 
     /// Whether the frame counts as verified (judged, or known to hold no IP).
@@ -60,6 +65,7 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
             case .mplsPayload: return "MPLS payload starting " + hex(value, 1)
             case .erspanFrameType: return "ERSPAN frame type \(value)"
             case .linkType: return "link type \(value)"
+            case .fragmentOrphan: return "IPv\(value) fragment without its first fragment"
             }
         }
     }

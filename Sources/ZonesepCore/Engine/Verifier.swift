@@ -833,6 +833,8 @@ public final class Verifier {
         if !fromInner && packet.isNonFirstFragment {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
+                // Without ports it joins no flow and is judged by nothing: not verified (still in the matrix).
+                state.pointee.counters.count(.notVerified(.fragmentOrphan, UInt32(packet.ipVersion)))
                 countStrayIPPacket(wireLength)
                 observeFrame(now: now, sourceToo: true)
                 return false

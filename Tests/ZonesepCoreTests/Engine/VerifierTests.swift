@@ -138,6 +138,12 @@ final class VerifierTests: XCTestCase {
             F.ipv4("10.20.3.5", "10.30.7.8", proto: 17, [1, 2, 3, 4, 5, 6, 7, 8], id: 5, flagsOffset: 3))
         XCTAssertNil(feed(orphan, at: 0.002))
         XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
+        // Without ports it is judged by nothing: not verified, for a reason of its own (the joined ones are).
+        XCTAssertEqual(verifier.counters.notVerifiedByReason[Int(NotVerifiedReason.fragmentOrphan.rawValue)], 1)
+        XCTAssertEqual(verifier.counters.framesNotVerified, 1)
+        XCTAssertEqual(verifier.counters.framesJudged, 2)
+        XCTAssertEqual(
+            verifier.counters.topNotVerified(4).map { "\($0.0)" }, ["IPv4 fragment without its first fragment"])
         // The orphan still counts in the packet matrix, as tcpdump would count it.
         let m = verifier.matrix
         XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 2))], 3)

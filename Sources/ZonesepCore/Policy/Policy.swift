@@ -122,6 +122,9 @@ public final class Policy: Sendable {
             /// Allowed unless a conduit's MAC differs.
             case none
             case mynumber, sanitisation, lgwanExternal, gateway, unzoned
+            /// A mynumber zone and an unzoned address: `mynumber` unless a conduit allows the flow, and then
+            /// still `unzoned`, the next rule it breaks (with no exception asked: none opens a mynumber flow).
+            case mynumberUnzoned
         }
         @usableFromInline let check: Check
         @usableFromInline let mayViolate: Bool
@@ -151,7 +154,7 @@ public final class Policy: Sendable {
                 if a == local || b == local {
                     check = .local
                 } else if (ki == .mynumber) != (kr == .mynumber) {
-                    check = .mynumber
+                    check = a == unzoned || b == unzoned ? .mynumberUnzoned : .mynumber
                 } else if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
                     check = .sanitisation
                 } else if (ki == .lgwan && b == external) || (a == external && kr == .lgwan) {
@@ -217,6 +220,10 @@ public final class Policy: Sendable {
             // One end in the mynumber zone, the other not.
             return conduit.allows >= 0
                 ? Judgement(rule: nil, declaration: conduit.allows) : Judgement(rule: .mynumberIsolation)
+        case .mynumberUnzoned:
+            // A conduit lets the mynumber zone talk to a device that has no zone, so nothing vouches for
+            // where else that device reaches: it is the next rule, unzoned-host, until it is given a zone.
+            return Judgement(rule: conduit.allows >= 0 ? .unzonedHost : .mynumberIsolation)
         case .sanitisation:
             // LGWAN and Internet zones, either way.
             let s = firstSanitisation(f)

@@ -130,6 +130,50 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(rule("8.8.8.8", "8.8.4.4"), "allowed", "external to external is transit")
     }
 
+    /// A conduit to a device in no zone lets the mynumber zone talk to it, and the flow goes on down the
+    /// rules to `unzoned-host` (as `check` warns), which no exception waives; without the conduit, or the
+    /// other way round, it is `mynumber-isolation`.
+    func testAConduitToAnUnzonedDeviceIsStillUnzonedHost() {
+        let policy = Policy(
+            PolicyConfig(
+                zones: [
+                    Zone(id: "mynumber", kind: .mynumber, networks: Self.p("10.10.0.0/16", "fd00:10::/48")),
+                    Zone(id: "lgwan", kind: .lgwan, networks: Self.p("10.20.0.0/16")),
+                ],
+                conduits: [
+                    Conduit(
+                        name: "to-unzoned", from: Self.p("10.10.1.1", "fd00:10::1"),
+                        to: Self.p("10.99.1.1", "fd00:99::1"),
+                        toMAC: MACAddress("02:00:00:00:99:01"), ports: [.tcp(443...443)]),
+                    Conduit(
+                        name: "to-lgwan", from: Self.p("10.10.1.1"), to: Self.p("10.20.1.1"), ports: [.tcp(443...443)]),
+                ],
+                exceptions: [
+                    PolicyException(
+                        name: "waiver", from: Self.p("10.10.0.0/16", "10.20.0.0/16"), to: Self.p("10.99.1.1"),
+                        ports: [.any], approved: "No.1", expiresAtMicros: Self.expiry, expiresText: "2027-03-31")
+                ]))
+        func judge(_ from: String, _ to: String, port: UInt16 = 443, toMAC: String? = nil) -> String {
+            let a = IPAddress(from)!
+            let b = IPAddress(to)!
+            let f = FlowEnds(
+                initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
+                responderZone: policy.zoneMap.lookup(b), proto: 6, port: port,
+                responderMAC: toMAC.flatMap { MACAddress($0) })
+            let j = policy.judge(f, at: now)
+            XCTAssertEqual(j, ReferenceJudge(policy.config).judge(f, at: now), "\(from) → \(to)")
+            return j.rule?.name ?? "allowed by \(j.declaration)"
+        }
+        XCTAssertEqual(judge("10.10.1.1", "10.99.1.1"), "unzoned-host", "the conduit's flow")
+        XCTAssertEqual(judge("fd00:10::1", "fd00:99::1"), "unzoned-host", "IPv6")
+        XCTAssertEqual(judge("10.10.1.1", "10.99.1.1", toMAC: "02:00:00:00:99:01"), "unzoned-host", "its MAC")
+        XCTAssertEqual(judge("10.10.1.1", "10.99.1.1", toMAC: "02:00:00:00:99:02"), "conduit-mac-mismatch")
+        XCTAssertEqual(judge("10.10.1.1", "10.99.1.1", port: 80), "mynumber-isolation", "no conduit")
+        XCTAssertEqual(judge("10.99.1.1", "10.10.1.1"), "mynumber-isolation", "the other way")
+        XCTAssertEqual(judge("10.10.1.1", "10.20.1.1"), "allowed by 1", "a zoned peer")
+        XCTAssertEqual(judge("10.20.1.1", "10.99.1.1"), "allowed by 2", "the exception, with no mynumber end")
+    }
+
     func testLocalAddressesNeverAlert() {
         XCTAssertEqual(rule("10.10.3.3", "255.255.255.255", 17, 67), "allowed")
         XCTAssertEqual(rule("10.10.3.3", "224.0.0.251", 17, 5353), "allowed")

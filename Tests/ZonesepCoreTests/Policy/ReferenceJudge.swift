@@ -63,8 +63,12 @@ struct ReferenceJudge {
             if mismatched < 0 { mismatched = i }
         }
         if allowing < 0 && mismatched >= 0 { return Judgement(rule: .conduitMACMismatch, declaration: mismatched) }
+        let unzoned = f.initiatorZone == .unzoned || f.responderZone == .unzoned
         if (ki == .mynumber) != (kr == .mynumber) {
-            return allowing >= 0 ? Judgement(rule: nil, declaration: allowing) : Judgement(rule: .mynumberIsolation)
+            if allowing < 0 { return Judgement(rule: .mynumberIsolation) }
+            // Allowed by the conduit, the flow goes on down the rules: with an unzoned end it breaks
+            // unzoned-host, and no exception waives a mynumber flow.
+            return unzoned ? Judgement(rule: .unzonedHost) : Judgement(rule: nil, declaration: allowing)
         }
         let external = { (z: ZoneRef) in z == .external }
         if (ki == .lgwan && kr == .internet) || (ki == .internet && kr == .lgwan) {
@@ -86,7 +90,7 @@ struct ReferenceJudge {
             }
             return exception(f, time, .securityCloudBypass)
         }
-        if f.initiatorZone == .unzoned || f.responderZone == .unzoned { return exception(f, time, .unzonedHost) }
+        if unzoned { return exception(f, time, .unzonedHost) }
         return .allowed
     }
 }

@@ -5,9 +5,10 @@ import Synchronization
 #endif
 
 /// The `/metrics` endpoint: a small HTTP/1.1 listener on a thread of its own, answering each scrape with
-/// what the registry holds now, then closing the connection. A Prometheus server or a Zabbix agent asks a
-/// few times a minute, so connections are taken one at a time; one that sends no complete request within
-/// `requestTimeout` is dropped, so a stuck client never holds the next scrape for long.
+/// what the registry holds now, then closing the connection. One poll loop serves up to `maxConnections`
+/// connections at once (no thread per client) and answers each as soon as its request is complete, so a
+/// silent or slow client never holds another's scrape; one that sends no complete request within
+/// `requestTimeout`, or does not take its answer within `answerTimeout`, is dropped.
 ///
 /// It listens from `init` (a port in use or an address that does not resolve is an error before the
 /// sensor starts) and answers from `start()` until `stop()`.
@@ -28,8 +29,12 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Milliseconds a client has to send its request line and headers.
     static let requestTimeout: Int32 = 2000
+    /// Milliseconds a client has to take its answer once the request is complete.
+    static let answerTimeout: Int64 = 5000
     /// A request larger than this is refused (a scrape's is a few hundred bytes).
     static let maxRequest = 8192
+    /// Connections served at once; more wait in the kernel's queue until one of these ends.
+    static let maxConnections = 64
 
     public init(address: MetricsAddress, registry: MetricsRegistry) throws(MetricsServerError) {
         self.address = address
@@ -54,7 +59,7 @@ public final class MetricsServer: @unchecked Sendable {
             close(fd)
             throw MetricsServerError("--metrics \(address): cannot listen there: \(why)")
         }
-        guard listen(fd, 16) == 0 else {
+        guard listen(fd, 64) == 0 else {
             let why = Self.errorText()
             close(fd)
             throw MetricsServerError("--metrics \(address): listen: \(why)")
@@ -78,6 +83,8 @@ public final class MetricsServer: @unchecked Sendable {
             throw MetricsServerError("--metrics \(address): pipe: \(why)")
         }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        // The loop accepts until the queue is empty: a blocking accept would hang it on a client gone meanwhile.
+        _ = fcntl(fd, F_SETFL, O_NONBLOCK)
         _ = fcntl(pipeEnds[1], F_SETFL, O_NONBLOCK)
         self.listener = fd
         self.port = port
@@ -108,98 +115,95 @@ public final class MetricsServer: @unchecked Sendable {
     public var requestsServed: UInt64 { served.load(ordering: .relaxed) }
 
     private func run() {
-        var fds = [
-            pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0),
-        ]
+        var connections: [MetricsConnection] = []
+        var fds: [pollfd] = []
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        defer { for connection in connections { close(connection.fd) } }
         while true {
-            let n = poll(&fds, 2, -1)
+            fds.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0))
+            // At the cap the listener is left out: new clients wait in the kernel's queue.
+            let accepting = connections.count < Self.maxConnections
+            fds.append(pollfd(fd: listener, events: accepting ? Int16(POLLIN) : 0, revents: 0))
+            for connection in connections {
+                fds.append(pollfd(fd: connection.fd, events: connection.events, revents: 0))
+            }
+            var timeout: Int32 = -1
+            if let next = connections.lazy.map(\.deadline).min() {
+                timeout = Int32(clamping: max(0, next - Self.monotonicMillis()))
+            }
+            let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno == EINTR { continue }
-            if n < 0 || fds[1].revents != 0 { return }
-            guard fds[0].revents != 0 else { continue }
-            let client = accept(listener, nil, nil)
-            if client < 0 { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            serve(client)
-            close(client)
+            if n < 0 || fds[0].revents != 0 { return }
+            let now = Self.monotonicMillis()
+            for i in connections.indices.reversed() {
+                var step = MetricsConnection.Step.open
+                if fds[i + 2].revents != 0 { step = advance(&connections[i], buffer: &buffer, now: now) }
+                if step == .open && now >= connections[i].deadline { step = .done }
+                if step == .done {
+                    close(connections[i].fd)
+                    connections.remove(at: i)
+                }
+            }
+            if fds[1].revents != 0 {
+                while connections.count < Self.maxConnections {
+                    let client = accept(listener, nil, nil)
+                    if client < 0 { break }
+                    _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(client, F_SETFL, O_NONBLOCK)
+                    connections.append(MetricsConnection(fd: client, deadline: now + Int64(Self.requestTimeout)))
+                }
+            }
         }
     }
 
-    private func serve(_ client: Int32) {
-        guard let request = readRequest(client) else { return }
-        served.add(1, ordering: .relaxed)
+    /// Moves one connection along as far as its socket allows: reads, and once the request is complete,
+    /// answers it.
+    private func advance(_ connection: inout MetricsConnection, buffer: inout [UInt8], now: Int64)
+        -> MetricsConnection.Step
+    {
+        if connection.isAnswering { return connection.send() }
+        switch connection.receive(into: &buffer, maxRequest: Self.maxRequest) {
+        case .open: return .open
+        case .done: return .done
+        case .requestComplete:
+            served.add(1, ordering: .relaxed)
+            let answer = answer(to: String(decoding: connection.request, as: UTF8.self))
+            return connection.answer(answer, deadline: now + Self.answerTimeout)
+        }
+    }
+
+    /// The whole HTTP answer to a request's line and headers.
+    private func answer(to request: String) -> [UInt8] {
         let line = request.split(separator: "\r\n", maxSplits: 1).first ?? ""
         let parts = line.split(separator: " ")
         guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
-            return respond(client, status: "400 Bad Request", body: "not an HTTP/1.x request\n")
+            return response(status: "400 Bad Request", body: "not an HTTP/1.x request\n")
         }
         let method = parts[0]
         let path = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard method == "GET" || method == "HEAD" else {
-            return respond(
-                client, status: "405 Method Not Allowed", body: "GET /metrics\n", extra: "Allow: GET, HEAD\r\n")
+            return response(status: "405 Method Not Allowed", body: "GET /metrics\n", extra: "Allow: GET, HEAD\r\n")
         }
         guard path == "/metrics" else {
-            return respond(client, status: "404 Not Found", body: "zonesep serves its metrics at /metrics\n")
+            return response(status: "404 Not Found", body: "zonesep serves its metrics at /metrics\n")
         }
-        respond(
-            client, status: "200 OK", body: registry.render(), contentType: PrometheusText.contentType,
+        return response(
+            status: "200 OK", body: registry.render(), contentType: PrometheusText.contentType,
             headOnly: method == "HEAD")
     }
 
-    /// The request line and headers, or nil when the client closed, stalled or sent too much.
-    private func readRequest(_ client: Int32) -> String? {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
-        var fds = [
-            pollfd(fd: client, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0),
-        ]
-        let deadline = Self.monotonicMillis() + Int64(Self.requestTimeout)
-        while data.count < Self.maxRequest {
-            let left = deadline - Self.monotonicMillis()
-            if left <= 0 { return nil }
-            let n = poll(&fds, 2, Int32(left))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 || fds[1].revents != 0 { return nil }
-            let got = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if got <= 0 { return nil }
-            data.append(contentsOf: buffer[0..<got])
-            if Self.headerEnd(data) { return String(decoding: data, as: UTF8.self) }
-        }
-        return nil
-    }
-
-    static func headerEnd(_ data: [UInt8]) -> Bool {
-        guard data.count >= 4 else { return false }
-        for i in 0...(data.count - 4) where data[i] == 13 && data[i + 1] == 10 && data[i + 2] == 13 && data[i + 3] == 10
-        {
-            return true
-        }
-        return false
-    }
-
-    private func respond(
-        _ client: Int32, status: String, body: String, contentType: String = "text/plain; charset=utf-8",
-        extra: String = "", headOnly: Bool = false
-    ) {
+    private func response(
+        status: String, body: String, contentType: String = "text/plain; charset=utf-8", extra: String = "",
+        headOnly: Bool = false
+    ) -> [UInt8] {
         let bodyBytes = Array(body.utf8)
         let head =
             "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bodyBytes.count)\r\n"
             + "\(extra)Connection: close\r\n\r\n"
         var bytes = Array(head.utf8)
         if !headOnly { bytes += bodyBytes }
-        var sent = 0
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { send(client, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            sent += n
-        }
+        return bytes
     }
 
     static func monotonicMillis() -> Int64 {

@@ -74,26 +74,99 @@ final class MetricsServerTests: XCTestCase {
         XCTAssertTrue(head.stdout.hasSuffix("\r\n\r\n"), "HEAD has no body")
     }
 
-    /// A client that connects and says nothing is dropped after the request timeout; the next scrape is answered.
+    /// Clients that connect and say nothing do not hold the scrape behind them: the server answers each
+    /// connection as soon as its request is complete. A serial server would make this scrape wait the
+    /// request timeout once per silent client (8 s here), past curl's 3 s limit.
     func testASilentClientDoesNotBlockTheNextScrape() throws {
         let registry = MetricsRegistry()
         registry.publish(PrometheusTextTests.sample)
         let server = try serve(registry)
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(silent) }
+        var silent: [Int32] = []
+        defer { for fd in silent { close(fd) } }
+        for _ in 0..<4 { silent.append(try Self.connectLoopback(server.port)) }
+        let scrape = try curl([
+            "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(server.port)/metrics",
+        ])
+        XCTAssertEqual(scrape.status, 0, "the scrape waited behind the silent clients: \(scrape.stderr)")
+        XCTAssertEqual(scrape.stdout, "200", scrape.stderr)
+        XCTAssertEqual(server.requestsServed, 1, "the silent connections were not counted as requests")
+        // Each silent client is dropped once its own request timeout has passed: the server closes it.
+        for fd in silent {
+            let (text, closed) = Self.receiveAll(fd, seconds: 6)
+            XCTAssertTrue(closed, "the server closed the silent connection")
+            XCTAssertEqual(text, "", "with no answer")
+        }
+    }
+
+    /// A request sent in pieces is answered once complete, while other scrapes are answered in between.
+    func testARequestInPiecesIsAnsweredWhenComplete() throws {
+        let registry = MetricsRegistry()
+        registry.publish(PrometheusTextTests.sample)
+        let server = try serve(registry)
+        let slow = try Self.connectLoopback(server.port)
+        defer { close(slow) }
+        Self.sendText(slow, "GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        let scrape = try curl(["--max-time", "3", "http://127.0.0.1:\(server.port)/metrics"])
+        XCTAssertEqual(scrape.stdout, PrometheusText.render(PrometheusTextTests.sample), scrape.stderr)
+        Self.sendText(slow, "\r\n")
+        let (answer, _) = Self.receiveAll(slow, seconds: 3)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), answer)
+        XCTAssertTrue(answer.hasSuffix(PrometheusText.render(PrometheusTextTests.sample)), answer)
+        XCTAssertEqual(server.requestsServed, 2)
+    }
+
+    /// More clients than the cap: the ones past it wait in the kernel's queue, and are answered once the
+    /// connections ahead of them finish (here, once the silent ones time out).
+    func testClientsPastTheCapWaitTheirTurn() throws {
+        let registry = MetricsRegistry()
+        registry.publish(PrometheusTextTests.sample)
+        let server = try serve(registry)
+        var silent: [Int32] = []
+        defer { for fd in silent { close(fd) } }
+        for _ in 0..<MetricsServer.maxConnections { silent.append(try Self.connectLoopback(server.port)) }
+        let late = try Self.connectLoopback(server.port)
+        defer { close(late) }
+        Self.sendText(late, "GET /metrics HTTP/1.0\r\n\r\n")
+        let (answer, _) = Self.receiveAll(late, seconds: 8)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "answered after the silent ones were dropped")
+        XCTAssertEqual(server.requestsServed, 1)
+    }
+
+    static func connectLoopback(_ port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = server.port.bigEndian
+        sin.sin_port = port.bigEndian
         sin.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         let rc = withUnsafePointer(to: &sin) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        XCTAssertEqual(rc, 0)
-        let scrape = try curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(server.port)/metrics"])
-        XCTAssertEqual(scrape.stdout, "200", scrape.stderr)
-        XCTAssertEqual(server.requestsServed, 1, "the silent connection was not counted as a request")
+        guard rc == 0 else {
+            close(fd)
+            throw XCTSkip("cannot connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+        }
+        return fd
+    }
+
+    static func sendText(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        XCTAssertEqual(bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }, bytes.count)
+    }
+
+    /// What the server sends, read until it closes (`closed`) or the time limit passes.
+    static func receiveAll(_ fd: Int32, seconds: Int) -> (String, closed: Bool) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var got = 0
+        repeat {
+            got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if got > 0 { data += buffer[0..<got] }
+        } while got > 0 || (got < 0 && errno == EINTR)
+        return (String(decoding: data, as: UTF8.self), got == 0)
     }
 
     func testStopClosesThePort() throws {

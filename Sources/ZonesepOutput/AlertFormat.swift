@@ -175,16 +175,7 @@ public struct AlertFormat: Sendable {
         texts.writeNameJSON(a.destZone, to: &w)
         w.literal(",\"initiator\":")
         ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
-        w.literal(",\"vlan\":[")
-        if let ids = a.vlanIDs {
-            for (i, v) in ids.enumerated() {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                w.integer(UInt64(v))
-            }
-        } else {
-            w.vlanPair(count: Int(a.vlanCount), outer: UInt64(a.vlanOuter), inner: UInt64(a.vlanInner))
-        }
-        w.byte(UInt8(ascii: "]"))
+        w.vlanList(of: a)
         w.tunnels(a.tunnels)
         w.literal(",\"src_mac\":")
         w.mac(a.srcMAC)

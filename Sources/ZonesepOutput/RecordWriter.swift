@@ -354,6 +354,21 @@ struct RecordWriter {
         }
     }
 
+    /// `,"vlan":[…]`: an alert's VLAN ids, outermost first, read where they are (the first packet's, else the
+    /// flow key's), as the alert record and the summary's violations write them.
+    mutating func vlanList(of a: Alert) {
+        literal(",\"vlan\":[")
+        if let ids = a.vlanIDs {
+            for (i, v) in ids.enumerated() {
+                if i > 0 { byte(UInt8(ascii: ",")) }
+                integer(UInt64(v))
+            }
+        } else {
+            vlanPair(count: Int(a.vlanCount), outer: UInt64(a.vlanOuter), inner: UInt64(a.vlanInner))
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
     /// `,"tunnel":[…]` (see `AlertFormat.tunnelJSON`), nothing when the flow was seen bare.
     mutating func tunnels(_ layers: [TunnelLayer]) {
         guard !layers.isEmpty else { return }

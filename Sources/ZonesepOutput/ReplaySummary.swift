@@ -187,6 +187,11 @@ public struct ReplaySummary: Sendable {
                 w.literal(",\"rule\":")
                 ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
                 w.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
+                // The alert's initiator method and VLANs: a flow folded by suppression has no alert record, and
+                // `zonesep report` reads them from here.
+                w.literal(",\"initiator\":")
+                ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
+                w.vlanList(of: a)
                 w.literal(",\"first_seen\":")
                 w.timestamp(v.firstSeenMicros)
                 w.literal(",\"last_seen\":")

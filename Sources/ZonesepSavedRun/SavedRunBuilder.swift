@@ -120,6 +120,10 @@ struct SavedRunBuilder {
                 lastSeenMicros: try time(v.lastSeen, at + "last_seen"),
                 packets: v.packets, bytes: v.bytes, end: v.end,
                 evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256) })
+            if let tags = v.vlan {
+                flow.initiatorMethod = v.initiator
+                flow.vlan = try vlans(tags, at + "vlan")
+            }
             let key = SavedAlert.key(flowID: v.flowID, time: v.firstSeen)
             if var queue = alertsByKey[key], !queue.isEmpty {
                 let a = queue.removeFirst()
@@ -128,14 +132,18 @@ struct SavedRunBuilder {
                 guard let dest = a.destZone else { throw fail("dest_zone", "missing", line: a.line) }
                 flow.srcZone = try zone(src, "src_zone", line: a.line)
                 flow.destZone = try zone(dest, "dest_zone", line: a.line)
-                flow.initiatorMethod = a.initiator
-                for t in a.vlan ?? [] {
-                    guard t <= 4095 else { throw fail("vlan", "not a list of VLAN ids", line: a.line) }
-                    flow.vlan.append(UInt16(t))
+                if v.vlan == nil {
+                    // A run saved before the summary's violations had them: the alert's.
+                    flow.initiatorMethod = a.initiator
+                    for t in a.vlan ?? [] {
+                        guard t <= 4095 else { throw fail("vlan", "not a list of VLAN ids", line: a.line) }
+                        flow.vlan.append(UInt16(t))
+                    }
                 }
                 if flow.evidence == nil, let file = a.evidence { flow.evidence = AuditReport.Evidence(path: file) }
             } else {
-                // No alert record for it (the file was cut, or filtered): the zones follow from zones.conf.
+                // No alert record for it (folded by suppression, or the file was cut or filtered): the zones
+                // follow from zones.conf.
                 flow.srcZone = policy.zoneMap.lookup(flow.srcIP)
                 flow.destZone = policy.zoneMap.lookup(flow.destIP)
             }

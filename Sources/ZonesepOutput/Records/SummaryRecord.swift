@@ -180,6 +180,10 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var srcPort: UInt64?
         public var destIP: String
         public var destPort: UInt64?
+        /// How the initiator was decided, and the VLAN ids outermost first, as in the flow's alert; absent
+        /// from runs saved before the summary carried them (the alert record gives them there).
+        public var initiator: String?
+        public var vlan: [UInt64]?
         public var firstSeen: String
         public var lastSeen: String
         public var packets: UInt64
@@ -188,7 +192,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var evidence: EvidenceFile?
 
         enum CodingKeys: String, CodingKey {
-            case rule, proto, packets, bytes, end, evidence
+            case rule, proto, initiator, vlan, packets, bytes, end, evidence
             case flowID = "flow_id"
             case srcIP = "src_ip"
             case srcPort = "src_port"

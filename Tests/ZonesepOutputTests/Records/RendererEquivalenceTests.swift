@@ -409,6 +409,8 @@ final class RendererEquivalenceTests: XCTestCase {
                     x.add("src_port", v.alert.srcPort)
                     x.add("dest_ip", v.alert.destIP.description)
                     x.add("dest_port", v.alert.destPort)
+                    x.add("initiator", v.alert.initiator.name)
+                    x.addRaw("vlan", "[" + v.alert.vlans.map(String.init).joined(separator: ",") + "]")
                     x.add("first_seen", Timestamp.rfc3339(v.firstSeenMicros))
                     x.add("last_seen", Timestamp.rfc3339(v.lastSeenMicros))
                     x.add("packets", v.packets)

@@ -101,6 +101,14 @@ struct ReplayRunner {
         let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
         var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
         replay(timeline, into: &results)
+        // An argument that gave no file to read (missing, unreadable, an empty directory, a subdirectory
+        // that cannot be listed) is listed after the files read, with its reason: the summary and the
+        // report must name it, as they name a file that could not be read.
+        results += problems.map { p in
+            var unusable = ReplaySummary.FileResult(path: p.path)
+            unusable.error = p.description
+            return unusable
+        }
         var summary = session.finish(files: results)
         delivery.finish(into: &summary)
         delivery.stdout.write(summary.record(format: delivery.stdout.format))

@@ -151,6 +151,36 @@ final class IntegrityTests: XCTestCase {
         XCTAssertEqual(counted.reduce(0, +), 28 - lines.count, "27 alerts and the summary: \(stderrText)")
     }
 
+    /// The `--flows` file on a full disk: the records that did not fit are counted in the summary's
+    /// `delivery.flows_file`, as the alerts file's are (they used to be counted nowhere but on stderr).
+    func testFlowRecordsLostOnAFullDiskAreCountedInTheSummary() throws {
+        let disk = try TinyDisk(kilobytes: 64)
+        disk.fill()
+        disk.free(bytes: 16 << 10)
+        let flowsPath = disk.path + "/flows.jsonl"
+        let outcome = try replay(["--flows", flowsPath])
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let summary = try XCTUnwrap(records(outcome).last)
+        XCTAssertEqual(summary["event_type"] as? String, "summary")
+        let flows = try XCTUnwrap(JSONLines.int(summary["flows"]))
+        XCTAssertEqual(flows, 61)
+        let text = try String(contentsOfFile: flowsPath, encoding: .utf8)
+        XCTAssertTrue(text.isEmpty || text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n")
+        let flowLines = lines.compactMap { JSONLines.object($0) }.filter { $0["event_type"] as? String == "flow" }
+        let file = try XCTUnwrap(
+            (summary["delivery"] as? [String: Any])?["flows_file"] as? [String: Any], "\(summary["delivery"] ?? "none")"
+        )
+        XCTAssertEqual(file["path"] as? String, flowsPath)
+        XCTAssertEqual(JSONLines.int(file["lines"]), lines.count)
+        XCTAssertEqual(JSONLines.int(file["lost"]), flows - flowLines.count, "every flow record not in the file")
+        XCTAssertGreaterThan(JSONLines.int(file["lost"]) ?? 0, 0, "16 KiB holds fewer than 61 flow records")
+        XCTAssertGreaterThan(flowLines.count, 0, "and some")
+        XCTAssertTrue((file["error"] as? String)?.contains("No space left on device") ?? false, "\(file)")
+        XCTAssertEqual(JSONLines.int(file["rotations"]), 0)
+        XCTAssertEqual(JSONLines.int(file["gaps"]), 0, "the disk stayed full")
+    }
+
     // MARK: - A flood of distinct violating flows
 
     /// 5,000 LGWAN hosts each open one connection to the same Internet-zone server: 5,000 distinct

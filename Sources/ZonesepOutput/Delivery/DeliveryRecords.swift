@@ -381,12 +381,16 @@ public struct DeliverySummary: Sendable {
 
     public var syslog: [Syslog] = []
     public var alertsFile: AlertsFile?
+    /// `--flows FILE`: the same counts as the alerts file's (a flow record lost to a full disk shows here).
+    public var flowsFile: AlertsFile?
     public var evidence: Evidence?
     public var suppression: Suppression?
 
     public init() {}
 
-    public var isEmpty: Bool { syslog.isEmpty && alertsFile == nil && evidence == nil && suppression == nil }
+    public var isEmpty: Bool {
+        syslog.isEmpty && alertsFile == nil && flowsFile == nil && evidence == nil && suppression == nil
+    }
 
     /// The summary's `delivery` object: only what was configured appears.
     public func json() -> String {
@@ -408,16 +412,8 @@ public struct DeliverySummary: Sendable {
                         return x.json
                     }))
         }
-        if let f = alertsFile {
-            var x = JSONObject()
-            x.add("path", f.path)
-            x.add("lines", f.lines)
-            x.add("rotations", f.rotations)
-            x.add("lost", f.lost)
-            x.add("gaps", f.gaps)
-            x.add("error", f.error)
-            o.addRaw("alerts_file", x.json)
-        }
+        if let f = alertsFile { o.addRaw("alerts_file", Self.fileJSON(f)) }
+        if let f = flowsFile { o.addRaw("flows_file", Self.fileJSON(f)) }
         if let evidence {
             let e = evidence.stats
             var x = JSONObject()
@@ -443,6 +439,18 @@ public struct DeliverySummary: Sendable {
         return o.json
     }
 
+    /// The object of `alerts_file` and `flows_file`.
+    static func fileJSON(_ f: AlertsFile) -> String {
+        var x = JSONObject()
+        x.add("path", f.path)
+        x.add("lines", f.lines)
+        x.add("rotations", f.rotations)
+        x.add("lost", f.lost)
+        x.add("gaps", f.gaps)
+        x.add("error", f.error)
+        return x.json
+    }
+
     /// Rows for the text summary's totals.
     public func textRows() -> [[String]] {
         var rows: [[String]] = []
@@ -453,6 +461,10 @@ public struct DeliverySummary: Sendable {
         if let f = alertsFile {
             rows.append(["alert file lines (\(f.path))", "\(f.lines)"])
             if f.lost > 0 { rows.append(["alert file records lost (\(f.path))", "\(f.lost)"]) }
+        }
+        if let f = flowsFile {
+            rows.append(["flow file lines (\(f.path))", "\(f.lines)"])
+            if f.lost > 0 { rows.append(["flow file records lost (\(f.path))", "\(f.lost)"]) }
         }
         if let e = evidence?.stats {
             rows.append(["evidence files", "\(e.files)"])

@@ -129,6 +129,7 @@ public final class DeliveryPipeline {
                 DeliverySummary.Syslog(destination: $0.destination.description, stats: $0.currentStats)
             } ?? []
         d.alertsFile = alertFile?.summary
+        d.flowsFile = flowFile?.summary
         d.evidence = evidence?.summary
         d.suppression = suppression.map {
             DeliverySummary.Suppression(maxWindows: config.suppressMaxWindows, evicted: $0.evicted)
@@ -151,6 +152,7 @@ public final class DeliveryPipeline {
             var d = DeliverySummary()
             d.syslog = syslog?.drain() ?? []
             d.alertsFile = alertFile?.summary
+            d.flowsFile = flowFile?.summary
             d.evidence = evidence?.summary
             d.suppression = suppression.map {
                 DeliverySummary.Suppression(maxWindows: config.suppressMaxWindows, evicted: $0.evicted)

@@ -126,6 +126,15 @@ public final class FlowFileSink: EventSink {
 
     public func close() { state.withLock { $0.file.close() } }
 
+    /// What the summary says of the file: as the alerts file's.
+    public var summary: DeliverySummary.AlertsFile {
+        state.withLock { s in
+            DeliverySummary.AlertsFile(
+                path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
+                lost: s.file.lost, gaps: s.file.gaps)
+        }
+    }
+
     /// Lines written, and records lost to write errors.
     public var counts: SinkCounts {
         state.withLock { s in

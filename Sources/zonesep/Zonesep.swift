@@ -19,6 +19,10 @@ struct Zonesep: ParsableCommand {
 
     /// Exit statuses of DESIGN.md: usage errors are 2, like configuration and input errors.
     static func main() {
+        // A reader that closes stdout early (`| head -1`) makes the next write fail with EPIPE, counted and
+        // said on stderr like a full disk, instead of killing zonesep with the report, the alerts and
+        // flows files and the evidence unfinished. Sockets (syslog over TCP and TLS) likewise.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

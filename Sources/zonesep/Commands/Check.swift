@@ -22,6 +22,10 @@ extension Zonesep {
             let out = LineWriter(fd: 1)
             out.write(line: PolicyLoading.summary(policyConfig, now: WallClock.nowMicros()))
             out.flush()
+            // The verdict on the file stands (the exit status); the reader is told its copy is short.
+            if let failure = out.failure {
+                Diagnostics.error("standard output: the summary could not be written whole (\(failure))")
+            }
         }
     }
 }

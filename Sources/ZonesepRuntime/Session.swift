@@ -13,6 +13,7 @@ public final class Session {
     private let collector: ViolationCollector
     private let audit: DeclarationAudit
     private let hosts: HostFindingCollector
+    private let judgedZones: JudgedZonesSink
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
     /// other; the collectors of violations and of declarations' use are added here. `hostTable`: the one
@@ -25,9 +26,9 @@ public final class Session {
         self.audit = audit
         let hosts = HostFindingCollector()
         self.hosts = hosts
-        verifier = Verifier(
-            policy: policy, flowCapacity: maxFlows, sink: SinkFanout(sinks + [collector, audit, hosts]),
-            hostTable: hostTable)
+        let judgedZones = JudgedZonesSink(SinkFanout(sinks + [collector, audit, hosts]))
+        self.judgedZones = judgedZones
+        verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: judgedZones, hostTable: hostTable)
     }
 
     /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the
@@ -37,8 +38,6 @@ public final class Session {
         verifier.process(batch: frames, linkType: linkType)
     }
 
-    /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and
-    /// every later alert use the new map.
     /// Counts every frame of `reader`, a file whose link type zonesep does not decode, as not verified.
     public func countUndecodable(_ reader: CaptureFileReader) -> (stats: CaptureTimeline.FileStats, error: PcapError?) {
         var stats = CaptureTimeline.FileStats()
@@ -58,8 +57,14 @@ public final class Session {
         }
     }
 
+    /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and
+    /// every later alert use the new map. A flow judged before keeps its verdict, and its record the zones
+    /// it was judged with (see `JudgedZonesSink`; give `new` the old map's zones with
+    /// `PolicyConfig.keepingRetiredZones`).
     public func replacePolicy(_ new: Policy) {
-        verifier.replacePolicy(new)
+        let before = judgedZones.judgedZones(of: verifier.flows)
+        verifier.replacePolicy(new)  // hands on the events made under the old map first
+        judgedZones.reloaded(before, from: policy, to: new, flows: verifier.flows)
         policy = new
     }
 

@@ -275,7 +275,8 @@ final class WatchRunner {
             let config = PolicyLoading.reload(
                 path, counting: &reloads, refused: "reload refused, the running zone map is kept")
         else { return }
-        let new = Policy(config)
+        // Zones renamed or removed stay known by their old ids: what was judged under them keeps its names.
+        let new = Policy(config.keepingRetiredZones(of: policy.config))
         for worker in workers { worker.post(policy: new) }
         policy = new
         Diagnostics.note(

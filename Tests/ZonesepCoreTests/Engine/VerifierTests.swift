@@ -231,4 +231,32 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 0))], 1, "old flow kept")
         XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 1))], 1, "new flow")
     }
+
+    /// A reload that renames `lgwan` and removes `internet`: with the old map's zones kept by id
+    /// (`keepingRetiredZones`), the matrix keeps the flow counted before under its old zones; no address
+    /// falls in a retired zone; a later reload that declares the id again gives it its new networks.
+    func testAReloadKeepsTheCellsOfRenamedAndRemovedZones() throws {
+        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0))
+        let renamed = PolicyConfig(zones: [
+            Zone(id: "mynumber", kind: .mynumber, networks: Self.p("10.10.0.0/16")),
+            Zone(id: "lgwan2", kind: .lgwan, networks: Self.p("10.20.0.0/16")),
+        ])
+        let new = Policy(renamed.keepingRetiredZones(of: verifier.policy.config))
+        XCTAssertEqual(new.config.zones.map(\.id), ["mynumber", "lgwan2", "lgwan", "internet"])
+        XCTAssertEqual(new.config.zones.map(\.networks.count), [1, 1, 0, 0])
+        XCTAssertEqual(new.zoneMap.lookup(IPAddress("10.20.3.4")!), ZoneRef(zone: 1))
+        XCTAssertFalse(new.zoneMap.lookup(IPAddress("10.30.7.8")!).isZone, "nothing falls in a retired zone")
+        verifier.replacePolicy(new)
+        feed(F.tcpFrame("10.20.3.4", 51513, "10.10.7.8", 445, flags: 0x02), at: 1)
+        let m = verifier.matrix
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 2)) * m.side + m.index(ZoneRef(zone: 3))], 1, "lgwan→internet")
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 0))], 1, "lgwan2→mynumber")
+        XCTAssertEqual(m.flows.reduce(0, +), 2)
+
+        let again = PolicyConfig(zones: [
+            Zone(id: "internet", kind: .internet, networks: Self.p("10.30.0.0/16"))
+        ]).keepingRetiredZones(of: new.config)
+        XCTAssertEqual(again.zones.map(\.id), ["internet", "mynumber", "lgwan2", "lgwan"])
+        XCTAssertEqual(again.zones.map(\.networks.count), [1, 0, 0, 0])
+    }
 }

@@ -1,0 +1,15 @@
+extension PolicyConfig {
+    /// This configuration as the reload of `old`: each zone of `old` it no longer declares (renamed or
+    /// removed) is kept after its own zones, with no networks and no VLANs. No address falls in such a zone
+    /// and no rule looks at it; it is there so that what was judged under the old map (the matrix's cells,
+    /// the zones of flows still open) keeps its name, since a zone is known across a reload by its id.
+    public func keepingRetiredZones(of old: PolicyConfig) -> PolicyConfig {
+        var out = self
+        var declared = Set(zones.map(\.id))
+        for z in old.zones where !declared.contains(z.id) && out.zones.count < Int(ZoneRef.external.rawValue) {
+            out.zones.append(Zone(id: z.id, kind: z.kind, label: z.label, networks: []))
+            declared.insert(z.id)
+        }
+        return out
+    }
+}

@@ -10,7 +10,9 @@
 ///       TCP, SCTP              both addresses and both ports, each pair combined by XOR (the same
 ///                              value for both directions)
 ///       ICMP / ICMPv6 echo     both addresses and the echo identifier
-///       ICMP / ICMPv6 error    the quoted packet's addresses and ports, as above: the flow it reports on
+///       ICMP / ICMPv6 error    the quoted packet's addresses and ports, as above: the flow it reports on;
+///                              but an error not sent to the quoted packet's source is a flow of its own
+///                              (DecodedPacket.travelsWithQuotedFlow): both its own addresses
 ///       UDP, anything else     both addresses only (tunnels ride on UDP; fragments without ports)
 ///     anything else            0: the first worker (ARP, LLDP, MPLS, ...)
 ///
@@ -48,8 +50,9 @@ public enum FanoutProgram {
     static let packetTypeAncillary = UInt32(bitPattern: -0x1000 + 4)
     static let hardwareTypeAncillary = UInt32(bitPattern: -0x1000 + 28)
 
-    // Scratch memory: the hash so far, the network header's offset, and a temporary.
-    static let hash: UInt32 = 0, base: UInt32 = 1, temp: UInt32 = 2
+    // Scratch memory: the hash so far, the network header's offset, a temporary, and an ICMP error's own
+    // destination address (one word for IPv4, four for IPv6) to compare with the quoted source.
+    static let hash: UInt32 = 0, base: UInt32 = 1, temp: UInt32 = 2, errorTo: UInt32 = 3
 
     /// A program with named jump targets, resolved when it is finished.
     struct Assembler {
@@ -64,6 +67,11 @@ public enum FanoutProgram {
         mutating func jumpIf(_ k: UInt32, _ yes: String, else no: String? = nil) {
             jumps.append((code.count, yes, no))
             op(jmp | jeq | srcK, k)
+        }
+        /// if A == X goto yes else goto no (nil: the next instruction).
+        mutating func jumpIfX(_ yes: String, else no: String? = nil) {
+            jumps.append((code.count, yes, no))
+            op(jmp | jeq | srcX)
         }
         /// A = the 16 bits at X + `at` (the next protocol), X and `base` moved on by `by` bytes.
         mutating func skip(etherTypeAt at: UInt32, by: UInt32) {
@@ -140,24 +148,37 @@ public enum FanoutProgram {
         a.skip(etherTypeAt: 6, by: 8)
         a.jumpIf(0x0021, "ipv4")
         a.jumpIf(0x0057, "ipv6", else: "other")
+        // Here rather than at the end, within a conditional jump's reach (255 instructions) of the above.
+        a.label("other")
+        a.op(ret | srcK, 0)
 
         // X: the IPv4 header. `quoted`: the header an ICMP error carries (no ICMP inside it is opened).
         func ip(quoted: Bool) {
             let p = quoted ? "q" : ""
             // A: the transport protocol, X: its header. Ports of TCP and SCTP; an ICMP error's quoted header
             // unless this header is itself a quoted one.
+            let ports = "ports", finish = "finish"
             func transport(icmp: UInt32, _ icmpLabel: String) {
-                a.jumpIf(6, "ports")
-                a.jumpIf(132, "ports")
+                a.jumpIf(6, ports)
+                a.jumpIf(132, ports)
                 if quoted {
-                    a.goto("finish")
+                    a.goto(finish)
                 } else {
-                    a.jumpIf(icmp, icmpLabel, else: "finish")
+                    a.jumpIf(icmp, icmpLabel, else: finish)
                 }
             }
             a.label(p + "ipv4")
             a.op(misc | txa)
             a.op(st, base)
+            if quoted {
+                // Quoting a packet its receiver did not send: hashed as the error's own flow (`hash` still
+                // holds its addresses).
+                a.op(ld | w | ind, 12)
+                a.op(ldx | mem, errorTo)
+                a.jumpIfX("qipv4-ours", else: "finish")
+                a.label("qipv4-ours")
+                a.op(ldx | mem, base)
+            }
             a.op(ld | w | ind, 12)  // source
             a.op(st, temp)
             a.op(ld | w | ind, 16)  // destination
@@ -167,7 +188,7 @@ public enum FanoutProgram {
             a.op(ldx | mem, base)
             a.op(ld | h | ind, 6)  // a later fragment has no ports
             a.op(alu | and | srcK, 0x1fff)
-            a.jumpIf(0, p + "ipv4-whole", else: "finish")
+            a.jumpIf(0, p + "ipv4-whole", else: finish)
             a.label(p + "ipv4-whole")
             a.op(ld | b | ind, 9)
             a.op(st, temp)
@@ -183,6 +204,15 @@ public enum FanoutProgram {
             a.label(p + "ipv6")
             a.op(misc | txa)
             a.op(st, base)
+            if quoted {
+                for word in 0..<4 {
+                    a.op(ld | w | ind, UInt32(8 + 4 * word))
+                    a.op(ldx | mem, errorTo + UInt32(word))
+                    a.jumpIfX("qipv6-ours\(word)", else: "finish")
+                    a.label("qipv6-ours\(word)")
+                    a.op(ldx | mem, base)
+                }
+            }
             a.op(ld | w | ind, 8)
             for word in 1..<8 {
                 a.op(st, temp)
@@ -203,9 +233,11 @@ public enum FanoutProgram {
 
         ip(quoted: false)
 
-        // X: the ICMP header. Echo: the identifier; an error: the packet it quotes, 8 bytes on.
-        for (name, echo, errors, quoted) in [
-            ("icmp4", [0, 8], [3, 4, 5, 11, 12], "qipv4"), ("icmp6", [128, 129], [1, 2, 3, 4], "qipv6"),
+        // X: the ICMP header. Echo: the identifier; an error: the packet it quotes, 8 bytes on, once its own
+        // destination is kept in `errorTo` (at 16 in an IPv4 header, 24 to 39 in an IPv6 one).
+        for (name, echo, errors, quoted, destination) in [
+            ("icmp4", [0, 8], [3, 4, 5, 11, 12], "qipv4", [16]),
+            ("icmp6", [128, 129], [1, 2, 3, 4], "qipv6", [24, 28, 32, 36]),
         ] {
             a.label(name)
             a.op(ld | b | ind, 0)
@@ -220,6 +252,13 @@ public enum FanoutProgram {
             a.goto("finish")
             a.label(name + "-error")
             a.op(misc | txa)
+            a.op(st, temp)
+            a.op(ldx | mem, base)
+            for (word, at) in destination.enumerated() {
+                a.op(ld | w | ind, UInt32(at))
+                a.op(st, errorTo + UInt32(word))
+            }
+            a.op(ld | mem, temp)
             a.op(alu | add | srcK, 8)
             a.op(misc | tax)
             a.goto(quoted)
@@ -246,8 +285,6 @@ public enum FanoutProgram {
         a.op(ldx | mem, hash)
         a.op(alu | xor | srcX)
         a.op(ret | retA)
-        a.label("other")
-        a.op(ret | srcK, 0)
         return a.finished() ?? [Instruction(code: ret | srcK, jt: 0, jf: 0, k: 0)]
     }
 }

@@ -98,6 +98,12 @@ public struct DecodedPacket: Sendable {
     public var innerDstPort: UInt16 = 0
     public var innerHasPorts = false
 
+    /// Whether this ICMP error travels with the flow it quotes: it goes back to the quoted packet's source
+    /// (from its destination or from a router on its path, whose address cannot be foreseen). An error
+    /// addressed to anyone else does not report on its receiver's own packet: it is judged as a flow of
+    /// its own, by its own addresses, so a forged error between zones is not hidden in an allowed flow.
+    @inlinable public var travelsWithQuotedFlow: Bool { hasInner && innerSrc == dst }
+
     @inlinable public init() {}
 
     /// Encapsulation layers decoded before `encapsulationTooDeep`.

@@ -752,14 +752,14 @@ public final class Verifier {
         if e.pointee.isClosed { flows.timeoutShortened(e) }
     }
 
-    /// The flow tuple a decoded IP packet names by its own headers: its own, or for an ICMP error the
-    /// packet it reports on; an ICMP echo's identifier stands for both ports. (A later fragment has no
-    /// ports of its own: the fragment table supplies them.)
+    /// The flow tuple a decoded IP packet names by its own headers: its own, or for an ICMP error sent to
+    /// the quoted packet's source the packet it reports on; an ICMP echo's identifier stands for both
+    /// ports. (A later fragment has no ports of its own: the fragment table supplies them.)
     @inline(__always)
     static func ownTuple(_ p: DecodedPacket) -> (
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16
     ) {
-        if p.hasInner {
+        if p.travelsWithQuotedFlow {
             return p.innerHasPorts
                 ? (p.innerSrc, p.innerDst, p.innerProto, p.innerSrcPort, p.innerDstPort)
                 : (p.innerSrc, p.innerDst, p.innerProto, 0, 0)
@@ -828,7 +828,7 @@ public final class Verifier {
 
         // The tuple the packet belongs to (`ownTuple`), a later fragment's ports from the fragment table.
         var tuple = Verifier.ownTuple(packet)
-        let fromInner = packet.hasInner
+        let fromInner = packet.travelsWithQuotedFlow
         var fromFragmentTable = false
         if !fromInner && packet.isNonFirstFragment {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {

@@ -109,6 +109,30 @@ final class VerifierTests: XCTestCase {
         XCTAssertNil(a.srcMAC, "the frame's MACs are not the quoted hosts'")
     }
 
+    func testICMPErrorQuotingAnotherHostsPacketIsAFlowOfItsOwn() throws {
+        // An internet host sends a port unreachable to an lgwan host, quoting a packet between two other
+        // hosts: not an error about the lgwan host's own packet, so judged by its own addresses.
+        let unrelated = F.ipv4("10.10.5.5", "10.10.6.6", proto: 17, F.udp(40000, 53))
+        let forged = F.ethernet(F.ipv4("10.30.9.9", "10.20.3.4", proto: 1, F.icmpError(quoting: unrelated)))
+        let a = try XCTUnwrap(feed(forged, at: 0))
+        XCTAssertEqual(a.rule, .sanitisationBypass)
+        XCTAssertEqual(a.proto, IPProtocolNumber.icmp)
+        XCTAssertEqual(a.srcIP, IPAddress("10.30.9.9"))
+        XCTAssertEqual(a.destIP, IPAddress("10.20.3.4"))
+        XCTAssertEqual(a.srcZone, ZoneRef(zone: 2))
+        XCTAssertEqual(a.destZone, ZoneRef(zone: 1))
+        XCTAssertEqual(a.srcMAC, MACAddress("02:00:00:00:00:01"), "its own frame's MACs")
+        XCTAssertEqual(verifier.counters.flows, 1)
+        XCTAssertEqual(verifier.counters.count(.mynumberIsolation), 0, "the quoted mynumber pair is not a flow")
+        // A second such error between the same two hosts joins that flow: one alert.
+        let again = F.ipv4("10.10.7.7", "10.10.6.6", proto: 17, F.udp(40001, 53))
+        XCTAssertNil(feed(F.ethernet(F.ipv4("10.30.9.9", "10.20.3.4", proto: 1, F.icmpError(quoting: again))), at: 1))
+        XCTAssertEqual(verifier.counters.flows, 1)
+        let m = verifier.matrix
+        XCTAssertEqual(m.flows[m.index(ZoneRef(zone: 2)) * m.side + m.index(ZoneRef(zone: 1))], 1)
+        XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 2)) * m.side + m.index(ZoneRef(zone: 1))], 2)
+    }
+
     func testEchoReplySeenFirst() throws {
         let reply = F.ethernet(F.ipv4("10.30.7.8", "10.20.3.4", proto: 1, F.icmpEcho(type: 0, id: 77)))
         let a = try XCTUnwrap(feed(reply, at: 0))

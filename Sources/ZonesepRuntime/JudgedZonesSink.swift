@@ -32,13 +32,7 @@ final class JudgedZonesSink: EventSink {
     func reloaded(_ before: [UInt64: (ZoneRef, ZoneRef)], from old: Policy, to new: Policy, flows: FlowTable) {
         judged.removeAll()
         guard !before.isEmpty else { return }
-        var index: [String: Int] = [:]
-        for (i, z) in new.config.zones.enumerated() where index[z.id] == nil { index[z.id] = i }
-        func carried(_ r: ZoneRef) -> ZoneRef? {
-            guard r.isZone else { return r }
-            guard r.zoneIndex < old.config.zones.count else { return nil }
-            return index[old.config.zones[r.zoneIndex].id].map { ZoneRef(zone: $0) }
-        }
+        let carried = ZoneRenumbering(from: old.config, to: new.config)
         flows.forEach { e in
             guard let (a, b) = before[e.serial], let za = carried(a), let zb = carried(b) else { return }
             if za != e.zoneA || zb != e.zoneB { judged[e.serial] = (za, zb) }

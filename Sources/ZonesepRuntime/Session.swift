@@ -58,13 +58,14 @@ public final class Session {
     }
 
     /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and
-    /// every later alert use the new map. A flow judged before keeps its verdict, and its record the zones
-    /// it was judged with (see `JudgedZonesSink`; give `new` the old map's zones with
-    /// `PolicyConfig.keepingRetiredZones`).
+    /// every later alert use the new map. A flow judged before keeps its verdict and its record the zones
+    /// it was judged with (`JudgedZonesSink`), a host finding in the summary the zones it was raised with;
+    /// give `new` the old map's zones with `PolicyConfig.keepingRetiredZones`.
     public func replacePolicy(_ new: Policy) {
         let before = judgedZones.judgedZones(of: verifier.flows)
         verifier.replacePolicy(new)  // hands on the events made under the old map first
         judgedZones.reloaded(before, from: policy, to: new, flows: verifier.flows)
+        hosts.reloaded(from: policy, to: new)
         policy = new
     }
 

@@ -93,5 +93,19 @@ final class ReloadHistoryTests: XCTestCase {
         for c in cells { fromMatrix[Self.zones(c)] = (c["flows"] as? NSNumber)?.intValue }
         XCTAssertEqual(counted, fromMatrix)
         XCTAssertNotNil(fromMatrix["mynumber→lgwan-wan"], "the removed zone's cells before the reload are kept")
+
+        // Host findings raised before the reload name the zones they were raised with, in the summary too.
+        func findingsBefore(_ run: Run) -> [String] {
+            (run.summary["host_findings"] as? [[String: Any]] ?? []).filter {
+                ($0["timestamp"] as? String ?? "") < "2026-06-15T00:00:00"
+            }.map { f in
+                let addresses = (f["addresses"] as? [[String: Any]] ?? []).map {
+                    "\($0["ip"] ?? "") \($0["zone"] ?? "")"
+                }
+                return "\(f["rule"] ?? "") \(f["src_ip"] ?? "") \(f["src_zone"] ?? "") \(addresses)"
+            }
+        }
+        XCTAssertGreaterThan(findingsBefore(reference).count, 0, "the demonstration's host findings")
+        XCTAssertEqual(findingsBefore(reloaded), findingsBefore(reference))
     }
 }

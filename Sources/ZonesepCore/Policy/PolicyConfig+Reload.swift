@@ -13,3 +13,21 @@ extension PolicyConfig {
         return out
     }
 }
+
+/// Zone refs of one configuration as refs of its reload, by zone id: what was noted under the old map
+/// (a finding's zones, a flow's judged zones) named as before under the new one. The classes (`external`,
+/// `unzoned`, `local`) stay; a zone the new configuration lacks has none (nil).
+public struct ZoneRenumbering: Sendable {
+    private let refs: [ZoneRef?]
+
+    public init(from old: PolicyConfig, to new: PolicyConfig) {
+        var index: [String: Int] = [:]
+        for (i, z) in new.zones.enumerated() where index[z.id] == nil { index[z.id] = i }
+        refs = old.zones.map { index[$0.id].map { ZoneRef(zone: $0) } }
+    }
+
+    public func callAsFunction(_ r: ZoneRef) -> ZoneRef? {
+        guard r.isZone else { return r }
+        return r.zoneIndex < refs.count ? refs[r.zoneIndex] : nil
+    }
+}

@@ -15,6 +15,19 @@ public final class HostFindingCollector: EventSink {
 
     public init(limit: Int = HostFindingCollector.defaultLimit) { self.limit = limit }
 
+    /// After a reload: the findings' zones as refs of the new policy, so that the summary, written with
+    /// it, names the zones each finding was raised with (a zone the new policy lacks keeps its old ref).
+    public func reloaded(from old: Policy, to new: Policy) {
+        guard !findings.isEmpty else { return }
+        let carried = ZoneRenumbering(from: old.config, to: new.config)
+        for i in findings.indices {
+            findings[i].address.zone = carried(findings[i].address.zone) ?? findings[i].address.zone
+            for j in findings[i].addresses.indices {
+                findings[i].addresses[j].zone = carried(findings[i].addresses[j].zone) ?? findings[i].addresses[j].zone
+            }
+        }
+    }
+
     public func consume(_ batch: EventBatch) {
         for e in batch.events where e.kind == .hostFinding {
             guard let f = batch.hostFinding(of: e) else { continue }

@@ -114,9 +114,17 @@ public final class ExportFlowTable {
 
     public var activeFlows: Int { table.count }
 
-    /// Swaps in a reloaded policy: flows already judged keep their verdict, new ones use the new map.
+    /// Swaps in a reloaded policy: flows already judged keep their verdict and the zones they were judged
+    /// with (the same zone ids, as refs of the new map: see `PolicyConfig.keepingRetiredZones`; a zone it
+    /// lacks, where the address falls now), new ones use the new map.
     public func replacePolicy(_ policy: Policy) {
         flush()
+        let carried = ZoneRenumbering(from: judge.policy.config, to: policy.config)
+        let map = policy.zoneMap
+        table.updateEach { e in
+            e.zoneA = carried(e.zoneA) ?? map.lookup(e.key.addressA)
+            e.zoneB = carried(e.zoneB) ?? map.lookup(e.key.addressB)
+        }
         judge = FlowJudge(policy: policy)
         policyEpoch += 1
     }

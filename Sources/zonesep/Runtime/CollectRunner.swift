@@ -112,9 +112,10 @@ final class CollectRunner {
                     switch request {
                     case .reload:
                         delivery.reopenAlertFile()
+                        // Zones renamed or removed keep their old ids for the flows judged under them.
                         if let p = PolicyLoading.reload(
                             settings.configPath, counting: &reloads, refused: "the running map is kept"
-                        ).map(Policy.init) {
+                        ).map({ Policy($0.keepingRetiredZones(of: policy.config)) }) {
                             policy = p
                             table.replacePolicy(p)
                             Diagnostics.note("reloaded \(settings.configPath)")

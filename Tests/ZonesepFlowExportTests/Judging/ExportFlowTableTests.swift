@@ -226,4 +226,32 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertTrue(rec.ended.allSatisfy { $0.1 == .idle })
         XCTAssertEqual(t.activeFlows, 1)
     }
+
+    /// A reload that renames `lgwan` and removes `lgwan-wan` (moving `internet` up): a flow judged before
+    /// it ends named by the zones it was judged with, as a flow sink names them with the batch's policy.
+    func testAFlowJudgedBeforeAReloadKeepsItsZones() throws {
+        let old = try XCTUnwrap(Self.policy)
+        final class Names: EventSink {
+            let interests: EventInterests = [.flowEnds]
+            var ended: [String] = []
+            func consume(_ batch: EventBatch) {
+                let map = batch.policy.zoneMap
+                for e in batch.events where e.kind == .flowEnded {
+                    ended.append("\(map.name(of: e.flow.initiatorZone))→\(map.name(of: e.flow.responderZone))")
+                }
+            }
+        }
+        let names = Names()
+        let t = ExportFlowTable(policy: old, sink: names)
+        t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445))
+        var edited = old.config
+        edited.zones = edited.zones.compactMap { z in
+            z.id == "lgwan-wan"
+                ? nil : z.id == "lgwan" ? Zone(id: "lgwan-honcho", kind: z.kind, networks: z.networks) : z
+        }
+        t.replacePolicy(Policy(edited.keepingRetiredZones(of: old.config)))
+        t.add(Self.record("10.20.3.5", 51513, "10.30.7.8", 445))
+        t.finish()
+        XCTAssertEqual(names.ended.sorted(), ["lgwan-honcho→internet", "lgwan→internet"])
+    }
 }

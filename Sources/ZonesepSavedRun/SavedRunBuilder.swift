@@ -132,13 +132,15 @@ struct SavedRunBuilder {
                 guard let dest = a.destZone else { throw fail("dest_zone", "missing", line: a.line) }
                 flow.srcZone = try zone(src, "src_zone", line: a.line)
                 flow.destZone = try zone(dest, "dest_zone", line: a.line)
+                var alertVLANs: [UInt16] = []
+                for t in a.vlan ?? [] {
+                    guard t <= 4095 else { throw fail("vlan", "not a list of VLAN ids", line: a.line) }
+                    alertVLANs.append(UInt16(t))
+                }
                 if v.vlan == nil {
                     // A run saved before the summary's violations had them: the alert's.
                     flow.initiatorMethod = a.initiator
-                    for t in a.vlan ?? [] {
-                        guard t <= 4095 else { throw fail("vlan", "not a list of VLAN ids", line: a.line) }
-                        flow.vlan.append(UInt16(t))
-                    }
+                    flow.vlan = alertVLANs
                 }
                 if flow.evidence == nil, let file = a.evidence { flow.evidence = AuditReport.Evidence(path: file) }
             } else {

@@ -129,10 +129,9 @@ final class FlowIDOnceTests: XCTestCase {
 
     /// The `flow_id` of each entry of the summary's `violations`, in order.
     static func summaryFlowIDs(_ s: ReplaySummary) -> [String] {
-        let json = String(decoding: s.jsonBytes(), as: UTF8.self)
-        guard let v = json.range(of: "\"violations\":[") else { return [] }
-        let list = json[v.upperBound...].prefix { $0 != "]" }
-        return list.components(separatedBy: "{\"flow_id\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        let json = try? JSONSerialization.jsonObject(with: Data(s.jsonBytes())) as? [String: Any]
+        let violations = json?["violations"] as? [[String: Any]] ?? []
+        return violations.map { $0["flow_id"] as? String ?? "" }
     }
 
     var expected: [String] { Self.flows.map(\.reference) }

@@ -4,8 +4,9 @@ import ZonesepCore
 struct AddressSpace {
     let zones: [Zone]
     let internalSpace: [IPPrefix]
-    /// Every zone network, sorted by first address: the networks inside a prefix are one run of it.
-    private let networks: [(prefix: IPPrefix, zone: Int)]
+    /// Every zone network, sorted by first address: the networks inside a prefix are one run of it (with
+    /// the length of the network as declared, for a part of one around the IPv4-mapped block).
+    private let networks: [(prefix: IPPrefix, zone: Int, declared: Int)]
     /// Each network's zone by its bits, and the network lengths in use, longest first: the networks
     /// holding a prefix are found by one lookup per length, not by scanning them all (a prefecture's
     /// policy asks this for tens of thousands of prefixes).
@@ -19,8 +20,25 @@ struct AddressSpace {
     init(zones: [Zone], internal internalSpace: [IPPrefix]) {
         self.zones = zones
         self.internalSpace = internalSpace
-        networks = zones.enumerated().flatMap { z in z.element.networks.map { ($0, z.offset) } }
-            .sorted { ($0.prefix.first, $0.prefix.length) < ($1.prefix.first, $1.prefix.length) }
+        // An IPv6 network around the IPv4-mapped block enters as its parts outside the block (it holds no
+        // IPv4 address); where two zones' parts are the same prefix, the longer declared network's comes
+        // first and wins, as in the zone map.
+        var networks: [(prefix: IPPrefix, zone: Int, declared: Int)] = []
+        for (i, z) in zones.enumerated() {
+            for n in z.networks {
+                guard n.coversIPv4Block else {
+                    networks.append((n, i, n.length))
+                    continue
+                }
+                for q in n.matchedParts { networks.append((q, i, n.length)) }
+            }
+        }
+        networks.sort {
+            if $0.prefix.first != $1.prefix.first { return $0.prefix.first < $1.prefix.first }
+            if $0.prefix.length != $1.prefix.length { return $0.prefix.length < $1.prefix.length }
+            return $0.declared > $1.declared
+        }
+        self.networks = networks
         var zoneOf = PrefixTable(capacity: networks.count)
         for n in networks where zoneOf[n.prefix.first, n.prefix.length] == nil {
             zoneOf.insert(n.prefix.first, n.prefix.length, n.zone)
@@ -50,7 +68,7 @@ struct AddressSpace {
     }
 
     /// The networks strictly inside `p`.
-    private func inside(_ p: IPPrefix) -> ArraySlice<(prefix: IPPrefix, zone: Int)> {
+    private func inside(_ p: IPPrefix) -> ArraySlice<(prefix: IPPrefix, zone: Int, declared: Int)> {
         var lo = 0
         var hi = networks.count
         while lo < hi {
@@ -82,6 +100,20 @@ struct AddressSpace {
     }
 
     func reach(_ p: IPPrefix) -> Reach {
+        // An IPv6 prefix around the IPv4-mapped block reaches what its parts outside the block reach.
+        guard p.coversIPv4Block else { return reach(part: p) }
+        var r = Reach()
+        for q in p.matchedParts {
+            let s = reach(part: q)
+            r.zones.formUnion(s.zones)
+            r.external = r.external || s.external
+            r.unzoned = r.unzoned || s.unzoned
+        }
+        return r
+    }
+
+    /// `reach` of a prefix that is not around the IPv4-mapped block.
+    private func reach(part p: IPPrefix) -> Reach {
         var r = Reach()
         // Networks inside p keep their own addresses; the rest of p goes to the most specific
         // network holding all of p, or else is unzoned or external.
@@ -100,6 +132,12 @@ struct AddressSpace {
     /// Whether `reach(p).zones` holds a zone of `kind`, without building the set: every prefix of every
     /// exception is asked this.
     func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool {
+        guard p.coversIPv4Block else { return reaches(part: p, kind: kind) }
+        return p.matchedParts.contains { reaches(part: $0, kind: kind) }
+    }
+
+    /// `reaches` for a prefix that is not around the IPv4-mapped block.
+    private func reaches(part p: IPPrefix, kind: ZoneKind) -> Bool {
         // No network is longer than p (nearly every address and small network a policy names): none lies
         // strictly inside it, and the search for them is skipped.
         guard let longest = lengths.first, p.length < longest else {

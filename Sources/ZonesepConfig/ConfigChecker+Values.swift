@@ -101,6 +101,14 @@ extension ConfigChecker {
                 warning(
                     position, p.index(n), "'\(s)' has host bits set beyond the prefix length; it is read as \(prefix)")
             }
+            // ::/0 is the usual "every IPv6 address"; a longer prefix around the IPv4-mapped block was most
+            // likely meant to hold IPv4 addresses, which it does not.
+            if prefix.coversIPv4Block && prefix.length > 0 {
+                warning(
+                    position, p.index(n),
+                    "\(prefix) is an IPv6 prefix around the IPv4-mapped block ::ffff:0:0/96 and matches IPv6 "
+                        + "addresses only, no IPv4 address; name IPv4 addresses by IPv4 prefixes (such as 0.0.0.0/0)")
+            }
             if let first = earlier(PrefixKey(prefix)) {
                 warning(position, p.index(n), "\(prefix) is listed twice (also \(p)[\(first)])")
                 leaveOut()

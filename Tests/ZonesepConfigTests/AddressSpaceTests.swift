@@ -42,4 +42,39 @@ final class AddressSpaceTests: XCTestCase {
             }
         }
     }
+
+    /// An IPv6 network or prefix around the IPv4-mapped block holds no IPv4 address: an IPv4 prefix is not in
+    /// a `::/0` zone, and `::/0` in a declaration reaches the IPv6 zones and external IPv6 space only.
+    func testIPv6PrefixesAroundTheIPv4BlockReachNoIPv4Zone() {
+        for wide in ["::/0", "::/64"] {
+            let zones = [
+                Zone(id: "my", kind: .mynumber, networks: [p("10.10.0.0/16"), p("fd00:10::/48")]),
+                Zone(id: "inet6", kind: .internet, networks: [p(wide)]),
+            ]
+            let space = AddressSpace(zones: zones, internal: PolicyConfig.defaultInternal)
+            XCTAssertEqual(space.reach(p("8.8.8.8")).zones, [], wide)
+            XCTAssertTrue(space.reach(p("8.8.8.8")).external, wide)
+            XCTAssertEqual(space.reach(p("10.99.0.0/16")).zones, [], wide)
+            XCTAssertTrue(space.reach(p("10.99.0.0/16")).unzoned, wide)
+            XCTAssertFalse(space.reaches(p("10.99.1.1"), kind: .internet), wide)
+            XCTAssertEqual(space.reach(p("::1:2:3:4")).zones, [1], wide)
+            XCTAssertEqual(space.describe([p("10.10.1.1"), p("10.99.1.1")]), "my (mynumber), unzoned", wide)
+            // The wide prefix itself, named in a declaration: the IPv6 zones inside it, never the IPv4 ones.
+            XCTAssertTrue(space.reaches(p(wide), kind: .internet), wide)
+            XCTAssertTrue(space.reaches(p("::/0"), kind: .mynumber), "\(wide): fd00:10::/48")
+            XCTAssertFalse(space.reaches(p("::/64"), kind: .mynumber), wide)
+            XCTAssertEqual(space.reach(p("::/64")).zones, [1], wide)
+        }
+        // No zone in IPv6 at all: ::/0 reaches no zone, only external and (fc00::/7) unzoned addresses.
+        let v4Only = AddressSpace(
+            zones: [Zone(id: "my", kind: .mynumber, networks: [p("10.10.0.0/16"), p("0.0.0.0/1")])],
+            internal: PolicyConfig.defaultInternal)
+        let r = v4Only.reach(p("::/0"))
+        XCTAssertEqual(r.zones, [])
+        XCTAssertTrue(r.external)
+        XCTAssertTrue(r.unzoned)
+        XCTAssertFalse(v4Only.reaches(p("::/0"), kind: .mynumber))
+        XCTAssertTrue(v4Only.reaches(p("0.0.0.0/0"), kind: .mynumber))
+        XCTAssertEqual(v4Only.describe([p("::/64")]), "external")
+    }
 }

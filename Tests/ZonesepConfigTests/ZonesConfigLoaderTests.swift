@@ -333,6 +333,31 @@ final class ZonesConfigLoaderTests: XCTestCase {
         XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.1.1/32"), p("fd00:40::/48"), p("fd00:41::1/128")])
     }
 
+    /// An IPv6 prefix around the IPv4-mapped block holds no IPv4 address: `::/0` (every IPv6 address) is
+    /// taken quietly, a longer one (most likely meant for IPv4) is a warning, and neither reaches the IPv4
+    /// mynumber zone (no "lies in a mynumber zone" warning). An IPv4-mapped prefix is the IPv4 one.
+    func testIPv6PrefixesAroundTheIPv4Block() {
+        assertClean(loadBase("[zones.inet6]\nkind = \"internet\"\nnetworks = [\"::/0\"]\n"))
+        let z = loadBase("[zones.inet6]\nkind = \"internet\"\nnetworks = [\"::/64\"]\n")
+        let d = assertDiagnostic(
+            z, .warning, line: 12, keyPath: "zones.inet6.networks[0]",
+            "::/64 is an IPv6 prefix around the IPv4-mapped block ::ffff:0:0/96 and matches IPv6 addresses only")
+        XCTAssertEqual(z.diagnostics.count, 1, z.diagnostics.map(\.description).joined(separator: "\n"))
+        XCTAssertEqual(
+            d?.description,
+            "zones.conf:12: warning: zones.inet6.networks[0]: ::/64 is an IPv6 prefix around the IPv4-mapped block "
+                + "::ffff:0:0/96 and matches IPv6 addresses only, no IPv4 address; name IPv4 addresses by IPv4 "
+                + "prefixes (such as 0.0.0.0/0)")
+        let e = loadBase(
+            "[[exceptions]]\nname = \"v6\"\nfrom = [\"10.20.0.0/16\"]\nto = [\"::/0\", \"::/80\"]\n"
+                + "ports = [\"tcp/443\"]\napproved = \"No.1\"\nexpires = 2030-01-01\n", now: endOf20270331JST)
+        assertDiagnostic(e, .warning, line: 13, keyPath: "exceptions[0].to[1]", "::/80 is an IPv6 prefix around")
+        XCTAssertEqual(e.diagnostics.count, 1, e.diagnostics.map(\.description).joined(separator: "\n"))
+        let mapped = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"::ffff:10.40.0.0/112\"]\n")
+        assertClean(mapped)
+        XCTAssertEqual(mapped.config?.zones.last?.networks, [p("10.40.0.0/16")])
+    }
+
     func testHostBitsAreAWarning() {
         let r = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"10.40.2.3/16\"]\n")
         assertDiagnostic(

@@ -42,6 +42,12 @@ struct PcapBytes {
         return h
     }
 
+    /// A 40-byte IPv6 header (hop limit 64) of `next` from `src` to `dst` (16 bytes each) with `payload`
+    /// bytes after it.
+    static func ipv6(_ next: UInt8, _ src: [UInt8], _ dst: [UInt8], payload: Int) -> [UInt8] {
+        [0x60, 0, 0, 0, UInt8(payload >> 8), UInt8(payload & 0xff), next, 64] + src + dst
+    }
+
     /// A 20-byte TCP SYN header (sequence 1, window 65535, no options; checksum left zero, which the
     /// verifier does not check) from `sport` to `dport`.
     static func tcpSYN(_ sport: UInt16, _ dport: UInt16) -> [UInt8] {

@@ -7,6 +7,10 @@
 /// file order, which the caller verifies against the whole declaration. The answer is the smallest member
 /// that verifies, over all tables: the same as scanning the list in order. A policy has few distinct pairs
 /// of lengths, so a lookup probes a few tables whatever the number of declarations.
+///
+/// Buckets are found by bits alone, so an IPv6 prefix around the IPv4-mapped block (`::/0`) puts IPv4
+/// flows among the candidates; the verification, against `PrefixRanges` that leave the block out, turns
+/// them away (entering such a prefix as its 96 parts would add a table per length to every lookup).
 @usableFromInline
 struct DeclarationIndex: Sendable {
     /// One hash table: the masks of its pair of lengths and its slots in `slots`.

@@ -40,13 +40,20 @@ struct PrefixRanges: Sendable {
     /// policy allocates no buffer per declaration).
     mutating func append(_ prefixes: [IPPrefix], scratch: inout [(first: UInt128, last: UInt128)]) -> Range<Int> {
         let start = firsts.count
-        if prefixes.count == 1 {
+        if prefixes.count == 1 && !prefixes[0].coversIPv4Block {
             firsts.append(prefixes[0].first)
             lasts.append(prefixes[0].last)
             return start..<firsts.count
         }
         scratch.removeAll(keepingCapacity: true)
-        for p in prefixes { scratch.append((p.first, p.last)) }
+        for p in prefixes {
+            // An IPv6 prefix around the IPv4-mapped block holds no IPv4 address: its parts outside the block.
+            guard p.coversIPv4Block else {
+                scratch.append((p.first, p.last))
+                continue
+            }
+            for q in p.matchedParts { scratch.append((q.first, q.last)) }
+        }
         scratch.sort { $0.first < $1.first }
         for r in scratch {
             // Prefixes nest or are disjoint: a later one either lies inside the last range, touches its end,

@@ -2,7 +2,8 @@
 ///
 /// CIDR prefixes either nest or are disjoint, so the most specific prefix at each point can be laid out as
 /// non-overlapping ranges once, at load; a lookup then finds the range holding the address, with no
-/// allocation. IPv4 addresses (the IPv4-mapped block) are keyed by their 32 bits in a `BucketedRanges`, and
+/// allocation. An IPv6 prefix around the IPv4-mapped block enters as its parts outside the block
+/// (`IPPrefix.matchedParts`), so that it takes no IPv4 address. IPv4 addresses (the IPv4-mapped block) are keyed by their 32 bits in a `BucketedRanges`, and
 /// so are IPv6 addresses in the block the IPv6 zones share, by the 48 bits after it, when every range
 /// boundary inside it falls on those bits (a town hall's /48s to /64s under its allocation do, and so do
 /// /48s scattered over fd00::/8). Narrow keys keep a large table in cache. Everything else is in a
@@ -91,10 +92,16 @@ public final class ZoneMap: Sendable {
         // Rank decides who wins where prefixes nest: local ranges win over all; an address in a zone belongs
         // to it even where a longer `[internal]` prefix covers it too (the internal space only decides
         // between unzoned and external for addresses in no zone); among zones a longer prefix wins.
+        // An IPv6 prefix around the IPv4-mapped block enters as its parts outside it, at its own rank: it
+        // holds no IPv4 address.
         var entries: [(prefix: IPPrefix, rank: Int, ref: ZoneRef)] = []
-        for p in `internal` { entries.append((p, p.length, .unzoned)) }
+        func enter(_ p: IPPrefix, rank: Int, _ ref: ZoneRef) {
+            guard p.coversIPv4Block else { return entries.append((p, rank, ref)) }
+            for q in p.matchedParts { entries.append((q, rank, ref)) }
+        }
+        for p in `internal` { enter(p, rank: p.length, .unzoned) }
         for (i, z) in zones.enumerated() {
-            for p in z.networks { entries.append((p, ZoneMap.zoneRank + p.length, ZoneRef(zone: i))) }
+            for p in z.networks { enter(p, rank: ZoneMap.zoneRank + p.length, ZoneRef(zone: i)) }
         }
         for p in ZoneMap.localPrefixes { entries.append((p, 1000 + p.length, .local)) }
         let (starts, classes) = ZoneMap.flatten(entries)

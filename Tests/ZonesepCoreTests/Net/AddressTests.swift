@@ -46,6 +46,50 @@ final class AddressTests: XCTestCase {
         XCTAssertEqual(IPPrefix("0.0.0.0/0")?.contains(IPAddress("2001:db8::1")!), false)
     }
 
+    /// An IPv6 prefix wide enough to take in the IPv4-mapped block, where IPv4 addresses are kept, holds
+    /// none of them; its parts (what the tables compile) are exactly the rest of it. A prefix written inside
+    /// the block is the IPv4 prefix it spells.
+    func testIPv6PrefixesHoldNoIPv4Address() throws {
+        let v4 = ["8.8.8.8", "10.0.0.1", "0.0.0.0", "255.255.255.255"].map { IPAddress($0)! }
+        for text in ["::/0", "::/1", "::/64", "::/80", "::ffff:0:0/95", "::fffe:0:0/80"] {
+            let p = try XCTUnwrap(IPPrefix(text))
+            XCTAssertTrue(p.coversIPv4Block, text)
+            for a in v4 { XCTAssertFalse(p.contains(a), "\(text) holds \(a)") }
+            XCTAssertTrue(p.contains(IPAddress(rawValue: p.first)), text)
+            // From ::/80 in, the block is the prefix's top: its last address is 255.255.255.255.
+            XCTAssertEqual(p.contains(IPAddress(rawValue: p.last)), p.length < 80, text)
+            XCTAssertTrue(p.contains(IPAddress(rawValue: IPAddress.v4MappedPrefix - 1)), text)
+            // The parts: disjoint, outside the block, inside the prefix, and together all of it but the block.
+            let parts = p.matchedParts.sorted { $0.first < $1.first }
+            XCTAssertEqual(parts.count, 96 - p.length, text)
+            var size: UInt128 = 0
+            for (k, q) in parts.enumerated() {
+                XCTAssertFalse(q.coversIPv4Block || q.isIPv4, "\(text): \(q)")
+                XCTAssertTrue(p.first <= q.first && q.last <= p.last, "\(text): \(q)")
+                if k > 0 { XCTAssertLessThan(parts[k - 1].last, q.first, "\(text): \(q)") }
+                for a in [q.first, q.last] { XCTAssertTrue(p.contains(IPAddress(rawValue: a)), "\(text): \(q)") }
+                size &+= q.last &- q.first &+ 1
+            }
+            XCTAssertEqual(size, (p.last &- p.first) &- (1 << 32) &+ 1, "\(text): all but the block's 2^32")
+        }
+        for text in ["fd00::/8", "2001:db8::/32", "::1/128", "::/96", "::ffff:0:0/96", "10.0.0.0/8"] {
+            let p = try XCTUnwrap(IPPrefix(text))
+            XCTAssertFalse(p.coversIPv4Block, text)
+            XCTAssertEqual(p.matchedParts, [p], text)
+        }
+        XCTAssertTrue(IPPrefix("::/0")!.contains(IPAddress("2001:db8::1")!))
+        XCTAssertTrue(IPPrefix("::/64")!.contains(IPAddress("::1:2:3:4")!))
+        XCTAssertFalse(IPPrefix("::/96")!.contains(IPAddress("10.0.0.1")!), "IPv4-compatible, not mapped")
+        // Written inside the block: the IPv4 prefix it spells.
+        let mapped = try XCTUnwrap(IPPrefix("::ffff:10.0.0.0/104"))
+        XCTAssertEqual(mapped, IPPrefix("10.0.0.0/8"))
+        XCTAssertEqual(mapped.description, "10.0.0.0/8")
+        XCTAssertTrue(mapped.contains(IPAddress("10.200.0.1")!))
+        XCTAssertFalse(mapped.contains(IPAddress("fd00::1")!))
+        XCTAssertEqual(IPPrefix("::ffff:0:0/96"), IPPrefix("0.0.0.0/0"))
+        XCTAssertEqual(IPPrefix("::ffff:10.0.0.1"), IPPrefix("10.0.0.1"))
+    }
+
     func testMAC() {
         XCTAssertEqual(MACAddress("02:00:00:00:01:05")?.rawValue, 0x0200_0000_0105)
         XCTAssertEqual(MACAddress("02-00-00-00-01-0A")?.description, "02:00:00:00:01:0a")

@@ -17,6 +17,9 @@ final class PolicyIndexTests: XCTestCase {
         "192.168.1.1", "203.0.113.10", "198.51.100.7", "8.8.8.8", "fd00:10::5", "fd00:20::9", "2001:db8::1",
     ].compactMap { IPAddress($0) }
 
+    /// Prefixes that take in every address of a family, or (the IPv6 ones) the IPv4-mapped block's bits.
+    static let wide = ["::/0", "0.0.0.0/0", "::/64", "::/80"].compactMap { IPPrefix($0) }
+
     /// An address near a seed: the same, or with some low bits changed.
     static func address(_ r: inout Random) -> IPAddress {
         let seed = r.pick(seeds)
@@ -30,7 +33,7 @@ final class PolicyIndexTests: XCTestCase {
         let a = address(&r)
         let lengths = a.isIPv4 ? [32, 32, 32, 28, 24, 24, 16, 16, 8, r.int(33)] : [128, 128, 64, 48, r.int(129)]
         let l = r.pick(lengths)
-        if r.int(60) == 0 { return IPPrefix(address: IPAddress(rawValue: 0), length: 0) }
+        if r.int(60) == 0 { return r.pick(wide) }
         return IPPrefix(address: a, length: a.isIPv4 ? 96 + l : l)
     }
 
@@ -164,7 +167,13 @@ final class PolicyIndexTests: XCTestCase {
     func testPrefixSetMergesNestedAndAdjacentRanges() {
         let set = PrefixSet(
             ["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16", "::/0"].compactMap(IPPrefix.init))
-        XCTAssertEqual(set.firsts.count, 1, "::/0 holds everything")
+        XCTAssertEqual(set.firsts.count, 4, "::/0 holds every IPv6 address, around the IPv4 ranges")
+        for (a, inside) in [("10.0.1.255", true), ("10.0.2.0", false), ("2001:db8::1", true), ("::", true)] {
+            XCTAssertEqual(set.contains(IPAddress(a)!), inside, a)
+        }
+        let all = PrefixSet(["0.0.0.0/0", "::/0"].compactMap(IPPrefix.init))
+        XCTAssertEqual(all.firsts.count, 1, "both families: everything")
+        XCTAssertTrue(all.contains(IPAddress("8.8.8.8")!))
         let v4 = PrefixSet(["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16"].compactMap(IPPrefix.init))
         XCTAssertEqual(v4.firsts.count, 2)
         for (a, inside) in [
@@ -174,6 +183,81 @@ final class PolicyIndexTests: XCTestCase {
             XCTAssertEqual(v4.contains(IPAddress(a)!), inside, a)
         }
         XCTAssertFalse(PrefixSet([]).contains(IPAddress("10.0.0.1")!))
+    }
+}
+
+/// IPv6 prefixes around the IPv4-mapped block in every kind of declaration: an IPv4 flow matches none of
+/// them, an IPv6 flow matches as before. The declaration index finds IPv4 flows among the candidates by
+/// their bits; the ranges each candidate is verified against must turn them away.
+final class DeclarationFamilyTests: XCTestCase {
+    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
+    static let expiry: Int64 = 1_806_505_200_000_000
+
+    func flow(_ policy: Policy, _ from: String, _ to: String, port: UInt16 = 443) -> FlowEnds {
+        let a = IPAddress(from)!
+        let b = IPAddress(to)!
+        return FlowEnds(
+            initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
+            responderZone: policy.zoneMap.lookup(b), proto: 6, port: port)
+    }
+
+    func testIPv6PrefixesAroundTheIPv4BlockMatchNoIPv4Flow() {
+        for wide in ["::/0", "::/64", "::/80"] {
+            // Each declaration is alone with its pair of lengths, and a second one with many prefixes on
+            // one side (entered in the index under the other side only, the rest left to verification).
+            let many = [wide] + (0..<20).map { "2001:db8:\($0)::/48" }
+            let config = PolicyConfig(
+                zones: [
+                    Zone(id: "my", kind: .mynumber, networks: Self.p("10.10.0.0/16", "fd00:10::/48")),
+                    Zone(id: "lg", kind: .lgwan, networks: Self.p("10.20.0.0/16", "fd00:20::/48")),
+                    Zone(id: "inet", kind: .internet, networks: Self.p("10.30.0.0/16", "fd00:30::/48")),
+                ],
+                gateways: [
+                    Gateway(name: "g", addresses: Self.p(wide)),
+                    Gateway(name: "g2", addresses: many.compactMap { IPPrefix($0) }),
+                ],
+                conduits: [
+                    Conduit(name: "c", from: Self.p("10.10.1.1", "fd00:10::1"), to: Self.p(wide), ports: [.any]),
+                    Conduit(
+                        name: "c2", from: Self.p("10.10.1.2", "fd00:10::2"), to: many.compactMap { IPPrefix($0) },
+                        ports: [.any]),
+                ],
+                sanitisation: [
+                    SanitisationPath(
+                        name: "s", method: .fileSanitiser, from: Self.p(wide), to: Self.p(wide), ports: [.any])
+                ],
+                exceptions: [
+                    PolicyException(
+                        name: "e", from: Self.p(wide), to: Self.p(wide), ports: [.any], approved: "No.1",
+                        expiresAtMicros: Self.expiry, expiresText: "2027-03-31")
+                ])
+            let policy = Policy(config)
+            let reference = ReferenceJudge(config)
+            let now = Self.expiry - 1
+            // IPv4: nothing of theirs matches, whatever the zones.
+            for (from, to) in [
+                ("10.10.1.1", "10.20.1.1"), ("10.10.1.2", "10.20.1.1"), ("10.20.1.1", "10.30.1.1"),
+                ("10.30.1.1", "10.20.1.1"), ("10.20.1.1", "8.8.8.8"), ("10.30.1.1", "8.8.8.8"),
+                ("8.8.8.8", "10.30.1.1"), ("10.30.1.1", "10.99.1.1"),
+            ] {
+                let f = flow(policy, from, to)
+                XCTAssertEqual(policy.firstConduit(f).allows, -1, "\(wide): \(from) → \(to)")
+                XCTAssertEqual(policy.firstSanitisation(f), -1, "\(wide): \(from) → \(to)")
+                XCTAssertEqual(policy.firstGateway(f.responder), -1, "\(wide): \(to)")
+                XCTAssertEqual(policy.firstGateway(f.initiator), -1, "\(wide): \(from)")
+                XCTAssertEqual(policy.firstException(f, at: now).unexpired, -1, "\(wide): \(from) → \(to)")
+                XCTAssertNotNil(policy.judge(f, at: now).rule, "\(wide): \(from) → \(to)")
+                XCTAssertEqual(policy.judge(f, at: now), reference.judge(f, at: now), "\(wide): \(from) → \(to)")
+            }
+            // IPv6 inside the wide prefix: each kind matches.
+            let v6 = wide == "::/80" ? "::fffe:0:5" : "::1:0:0:5"
+            let f = flow(policy, "fd00:10::1", v6)
+            XCTAssertEqual(policy.firstConduit(f).allows, 0, wide)
+            XCTAssertEqual(policy.firstConduit(flow(policy, "fd00:10::2", v6)).allows, 1, wide)
+            XCTAssertEqual(policy.firstSanitisation(flow(policy, v6, v6)), 0, wide)
+            XCTAssertEqual(policy.firstGateway(IPAddress(v6)!), 0, wide)
+            XCTAssertEqual(policy.firstException(flow(policy, v6, v6), at: now).unexpired, 0, wide)
+        }
     }
 }
 

@@ -110,6 +110,86 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(host, "2001:db8::2"), "external")
     }
 
+    /// An IPv6 zone or internal prefix around the IPv4-mapped block (`::/0`, `::/64`, `::/80`) takes IPv6
+    /// addresses only: an IPv4 address stays in its IPv4 zone, unzoned or external.
+    func testIPv6PrefixesTakeNoIPv4Address() {
+        for wide in ["::/0", "::/64", "::/80"] {
+            let map = ZoneMap(
+                zones: [
+                    zone("lgwan", .lgwan, ["10.20.0.0/16", "fd00:20::/48"]),
+                    zone("inet6", .internet, [wide]),
+                    zone("dmz", .internet, ["::ffff:198.51.100.0/120"]),
+                ], internal: PolicyConfig.defaultInternal)
+            XCTAssertEqual(lookup(map, "8.8.8.8"), "external", wide)
+            XCTAssertEqual(lookup(map, "0.0.0.1"), "external", wide)
+            XCTAssertEqual(lookup(map, "10.99.1.1"), "unzoned", wide)
+            XCTAssertEqual(lookup(map, "10.20.1.1"), "lgwan", wide)
+            XCTAssertEqual(lookup(map, "198.51.100.7"), "dmz", "\(wide): an IPv4-mapped prefix is IPv4")
+            XCTAssertEqual(lookup(map, "::ffff:8.8.8.8"), "external", wide)
+            XCTAssertEqual(lookup(map, "::2:3:4"), "inet6", wide)
+            XCTAssertEqual(lookup(map, "::fffe:ffff:ffff"), "inet6", wide)
+            XCTAssertEqual(lookup(map, "fd00:20::1"), "lgwan", wide)
+            XCTAssertEqual(lookup(map, "2001:db8::1"), wide == "::/0" ? "inet6" : "external", wide)
+        }
+        // As the internal space: IPv4 addresses in no zone are external, not unzoned.
+        let open = ZoneMap(zones: [zone("lgwan", .lgwan, ["10.20.0.0/16"])], internal: [IPPrefix("::/0")!])
+        XCTAssertEqual(lookup(open, "10.99.1.1"), "external")
+        XCTAssertEqual(lookup(open, "2001:db8::1"), "unzoned")
+        XCTAssertEqual(lookup(open, "10.20.1.1"), "lgwan")
+    }
+
+    /// IPv6 prefixes around the IPv4-mapped block, nested in each other, IPv4 prefixes and IPv6 ones near
+    /// the block, against a brute-force longest-prefix match by `IPPrefix.contains`.
+    func testPrefixesAroundTheIPv4BlockAgreeWithBruteForce() {
+        var rng = SplitMix64(seed: 5)
+        let block = IPAddress.v4MappedPrefix
+        for round in 0..<20 {
+            var zones: [Zone] = []
+            var seen = Set<IPPrefix>()
+            for z in 0..<6 {
+                var nets: [IPPrefix] = []
+                for _ in 0..<(3 + round) {
+                    let p: IPPrefix
+                    switch rng.next() % 4 {
+                    case 0: p = IPPrefix(address: IPAddress(rawValue: block), length: Int(rng.next() % 96))
+                    case 1:
+                        let a = IPAddress(v4: UInt32(truncatingIfNeeded: rng.next()))
+                        p = IPPrefix(address: a, length: 96 + Int(rng.next() % 33))
+                    case 2:
+                        let a = IPAddress(rawValue: block ^ UInt128(rng.next()) << UInt128(rng.next() % 64))
+                        p = IPPrefix(address: a, length: 64 + Int(rng.next() % 65))
+                    default:
+                        let a = IPAddress(rawValue: UInt128(rng.next()) << 64 | UInt128(rng.next()))
+                        p = IPPrefix(address: a, length: Int(rng.next() % 129))
+                    }
+                    if seen.insert(p).inserted { nets.append(p) }
+                }
+                zones.append(Zone(id: "z\(z)", kind: .lgwan, networks: nets))
+            }
+            let wide = IPPrefix(address: IPAddress(rawValue: block), length: Int(rng.next() % 96))
+            let internalSpace = [wide, IPPrefix("10.0.0.0/8")!]
+            let map = ZoneMap(zones: zones, internal: internalSpace)
+            let all = zones.enumerated().flatMap { i, z in z.networks.map { ($0, i) } }
+            for i in 0..<2000 {
+                let (p, _) = all[Int(rng.next() % UInt64(all.count))]
+                let pick = UInt128(rng.next()) << 64 | UInt128(rng.next())
+                let a: IPAddress
+                switch i % 5 {
+                case 0: a = IPAddress(rawValue: p.first)
+                case 1: a = IPAddress(rawValue: p.last)
+                case 2: a = IPAddress(rawValue: p.first | (pick & (p.last ^ p.first)))
+                case 3: a = IPAddress(v4: UInt32(truncatingIfNeeded: pick))
+                default: a = IPAddress(rawValue: block ^ (pick >> (32 + rng.next() % 96)))  // near the block
+                }
+                var best: (len: Int, ref: ZoneRef) = (-1, .external)
+                for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
+                if best.len < 0 && internalSpace.contains(where: { $0.contains(a) }) { best = (0, .unzoned) }
+                for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }
+                XCTAssertEqual(map.lookup(a), best.ref, "round \(round): \(a)")
+            }
+        }
+    }
+
     /// Every table agrees with a brute-force longest-prefix match on random tables mixing IPv4 and IPv6.
     func testMixedTablesAgreeWithBruteForce() {
         var rng = SplitMix64(seed: 7)

@@ -34,7 +34,11 @@ public enum CaptureSet {
                 continue
             }
             if st.st_mode & S_IFMT != S_IFDIR {
-                files.append(arg)
+                if let kind = notAFile(st.st_mode) {
+                    problems.append(Problem(path: arg, reason: refusal(kind)))
+                } else {
+                    files.append(arg)
+                }
                 continue
             }
             var found: [String] = []
@@ -43,6 +47,28 @@ public enum CaptureSet {
             files += found.sorted()
         }
         return (files, problems)
+    }
+
+    /// What a path that is neither a directory nor a regular file is (`/dev/stdin` or `<(…)` on a pipe),
+    /// or nil for a regular file. Such an input is refused rather than read: each capture is read more
+    /// than once (its first packet to put the files in time order, then the replay, and libpcap reads a
+    /// file from its start again where zonesep's own reader hands over), which a pipe cannot give; and an
+    /// audit names its files so that its findings can be checked against them later, which `/dev/fd/63`
+    /// does not do.
+    static func notAFile(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return "a pipe"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
+        }
+    }
+
+    static func refusal(_ kind: String) -> String {
+        "is \(kind), not a file: zonesep reads a capture more than once (to order the files by their first "
+            + "packet, then to replay them); save it to a file and give that"
     }
 
     /// The capture files under `directory`, at any depth. Symbolic links to directories are not followed
@@ -61,15 +87,23 @@ public enum CaptureSet {
             }
             if name == "." || name == ".." { continue }
             let path = PathText.appending(name, to: directory)
-            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
-            if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+            let type = Int32(entry.pointee.d_type)
+            var isDirectory = type == Int32(DT_DIR)
+            if type == Int32(DT_UNKNOWN) {
                 var st = stat()
                 isDirectory = lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
             }
             if isDirectory {
                 subdirectories.append(path)
             } else if captureExtensions.contains(PathText.pathExtension(name).lowercased()) {
-                found.append(path)
+                // A pipe or device named like a capture is refused, as on the command line (a link is
+                // judged by what it leads to).
+                var st = stat()
+                if type != Int32(DT_REG), stat(path, &st) == 0, let kind = notAFile(st.st_mode) {
+                    problems.append(Problem(path: path, reason: refusal(kind)))
+                } else {
+                    found.append(path)
+                }
             }
         }
         for sub in subdirectories { walk(sub, into: &found, problems: &problems) }

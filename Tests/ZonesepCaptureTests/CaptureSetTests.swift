@@ -78,4 +78,22 @@ final class CaptureSetTests: XCTestCase {
                 root + "/other: directory holds no capture files",
             ])
     }
+
+    /// A pipe (named, or `/dev/stdin` on one) or a device is refused by name with the reason, not read: a
+    /// capture is read more than once. A pipe named like a capture in a directory likewise.
+    func testPipesAndDevicesAreRefusedByName() {
+        XCTAssertEqual(mkfifo(root + "/fifo.pcap", 0o600), 0)
+        XCTAssertEqual(mkfifo(root + "/caps/b/fifo.pcapng", 0o600), 0)
+        let (files, problems) = CaptureSet.expand([root + "/fifo.pcap", "/dev/zero", root + "/caps/b"])
+        XCTAssertEqual(files, [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
+        let why =
+            "not a file: zonesep reads a capture more than once (to order the files by their first packet, then to "
+            + "replay them); save it to a file and give that"
+        XCTAssertEqual(
+            problems.map(\.description),
+            [
+                root + "/fifo.pcap: is a pipe, " + why, "/dev/zero: is a character device, " + why,
+                root + "/caps/b/fifo.pcapng: is a pipe, " + why,
+            ])
+    }
 }

@@ -116,4 +116,46 @@ final class UnusableInputTests: XCTestCase {
         }
         try assertNamed(locked.path, reason: "directory cannot be read", inputs: [tree.path], runAs: runAs)
     }
+
+    // MARK: - A pipe as input
+
+    /// A named pipe is refused by name before it is opened (it used to be opened to peek at its first
+    /// packet, which blocks until some writer comes, and then read again from a start no longer there).
+    func testANamedPipeIsRefusedByName() throws {
+        let fifo = scratch.appendingPathComponent("capture.pcap").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        try assertNamed(fifo, reason: "is a pipe, not a file", inputs: [fifo, clean])
+    }
+
+    /// `/dev/stdin` on a pipe holding a whole capture (`cat x.pcap | zonesep replay … /dev/stdin`): refused
+    /// with that reason, not "unknown file format" after the first read took the file's start away.
+    func testStandardInputOnAPipeIsRefusedWithTheReason() throws {
+        // span-0015.pcap (13,744 bytes) fits in the pipe's buffer: written whole before zonesep starts.
+        let capture = try Data(contentsOf: root.appendingPathComponent("captures/span-0015.pcap"))
+        let input = Pipe()
+        input.fileHandleForWriting.write(capture)
+        try input.fileHandleForWriting.close()
+        let errURL = scratch.appendingPathComponent("stderr")
+        let outURL = scratch.appendingPathComponent("stdout")
+        for url in [errURL, outURL] { XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil)) }
+        let p = Process()
+        p.executableURL = zonesep
+        p.arguments = [
+            "replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json", "/dev/stdin",
+        ]
+        p.standardInput = input.fileHandleForReading
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        p.waitUntilExit()
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(p.terminationStatus, 2, stderr)
+        XCTAssertTrue(stderr.contains("/dev/stdin: is a pipe, not a file"), stderr)
+        XCTAssertFalse(stderr.contains("unknown file format"), stderr)
+        let summary = try XCTUnwrap(
+            String(contentsOf: outURL, encoding: .utf8).split(separator: "\n").last.flatMap { JSONLines.object($0) })
+        let files = try XCTUnwrap(summary["files"] as? [[String: Any]])
+        XCTAssertEqual(files.map { $0["path"] as? String }, ["/dev/stdin"])
+        XCTAssertTrue((files.first?["error"] as? String)?.contains("save it to a file and give that") ?? false)
+    }
 }

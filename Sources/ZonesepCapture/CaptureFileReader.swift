@@ -53,6 +53,10 @@ public final class CaptureFileReader {
         }
     }
 
+    /// A classic pcap file (read by zonesep's buffered reader, which takes every such file libpcap takes;
+    /// false for pcapng and for files read by libpcap alone). Its times are 32-bit seconds since 1970.
+    public var isClassicPcap: Bool { buffered != nil }
+
     /// Whether frames currently come from the buffered reader rather than libpcap.
     public var isBuffered: Bool { readsBuffered }
 

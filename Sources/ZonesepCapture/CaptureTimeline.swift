@@ -13,7 +13,12 @@ import ZonesepCore
 public final class CaptureTimeline {
     /// What a file contributed: counted here because a merged batch mixes files.
     public struct FileStats: Sendable {
+        /// Every frame read from the file, those of `unwritableTimes` included.
         public var packets: UInt64 = 0
+        /// Frames taken out because their time cannot be written (`PacketTime`), and their wire bytes: not
+        /// judged, never in the timeline; the session counts them as malformed.
+        public var unwritableTimes: UInt64 = 0
+        public var unwritableTimeBytes: UInt64 = 0
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
         public init() {}
@@ -45,11 +50,15 @@ public final class CaptureTimeline {
         var stats = FileStats()
         /// libpcap's error where the file is damaged.
         var error: PcapError?
+        /// Whether the file's times can fall outside `PacketTime`: a classic pcap file's cannot (32-bit
+        /// seconds), so its frames skip the check.
+        let checksTimes: Bool
 
         init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
             self.index = index
             self.reader = reader
             self.linkType = linkType
+            checksTimes = !reader.isClassicPcap
             frames = .allocate(capacity: Verifier.batchSize)
         }
 
@@ -179,21 +188,46 @@ public final class CaptureTimeline {
         }
     }
 
-    /// Reads the next batch of `s`; false when it has no more (its end or an error).
+    /// Reads the next batch of `s`; false when it has no more (its end or an error). Frames whose time
+    /// cannot be written are taken out and counted (`FileStats.unwritableTimes`); a batch of nothing else is
+    /// followed by the next.
     func refill(_ s: Stream) -> Bool {
-        s.cursor = 0
-        s.count = s.reader.readBatch(into: s.frames)
-        if s.count > 0 { return true }
-        switch s.reader.next() {
-        case .frame(let f):
-            s.frames[0] = Verifier.Frame(f)
-            s.count = 1
-            return true
-        case .end:
-            return false
-        case .error(let e):
-            s.error = e
-            return false
+        while true {
+            s.cursor = 0
+            s.count = s.reader.readBatch(into: s.frames)
+            if s.count == 0 {
+                switch s.reader.next() {
+                case .frame(let f):
+                    s.frames[0] = Verifier.Frame(f)
+                    s.count = 1
+                case .end:
+                    return false
+                case .error(let e):
+                    s.error = e
+                    return false
+                }
+            }
+            if s.checksTimes { dropUnwritableTimes(s) }
+            if s.count > 0 { return true }
         }
+    }
+
+    /// Takes the frames whose time cannot be written out of `s`'s batch, keeping the others' order.
+    func dropUnwritableTimes(_ s: Stream) {
+        var kept = 0
+        while kept < s.count && PacketTime.isWritable(s.frames[kept].timestamp) { kept += 1 }
+        guard kept < s.count else { return }
+        for k in kept..<s.count {
+            let f = s.frames[k]
+            if PacketTime.isWritable(f.timestamp) {
+                s.frames[kept] = f
+                kept += 1
+            } else {
+                s.stats.packets += 1
+                s.stats.unwritableTimes += 1
+                s.stats.unwritableTimeBytes += UInt64(f.wireLength)
+            }
+        }
+        s.count = kept
     }
 }

@@ -47,6 +47,8 @@ public final class Session {
                 verifier.countUndecodable(
                     timestamp: f.timestampMicros, wireLength: f.wireLength, dataLink: reader.dataLink)
                 stats.packets += 1
+                // A time no record can hold is not the file's first or last (the frame is counted all the same).
+                guard PacketTime.isWritable(f.timestampMicros) else { continue }
                 if stats.firstPacketMicros == nil { stats.firstPacketMicros = f.timestampMicros }
                 stats.lastPacketMicros = f.timestampMicros
             case .end:
@@ -55,6 +57,11 @@ public final class Session {
                 return (stats, e)
             }
         }
+    }
+
+    /// Counts the frames of a file that its reader took out for their times (`FileStats.unwritableTimes`).
+    public func countUnwritableTimes(_ stats: CaptureTimeline.FileStats) {
+        verifier.countUnwritableTimes(frames: stats.unwritableTimes, bytes: stats.unwritableTimeBytes)
     }
 
     /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and

@@ -1,5 +1,6 @@
 import Glibc
 import XCTest
+import ZonesepCore
 import ZonesepTestSupport
 
 @testable import ZonesepOutput
@@ -50,5 +51,20 @@ final class TimestampTests: XCTestCase {
         var bytes: [UInt8] = []
         Timestamp.append(t, to: &bytes)
         XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "10000-01-01T00:00:00.000001Z")
+    }
+
+    /// `PacketTime`'s bounds are exactly the first and last instants with a four-digit year: a capture
+    /// reader takes out every packet beyond them, so every time written is RFC 3339 and reads back.
+    func testPacketTimeBoundsAreTheFourDigitYears() {
+        XCTAssertEqual(Timestamp.rfc3339(PacketTime.earliest), "0000-01-01T00:00:00.000000Z")
+        XCTAssertEqual(Timestamp.rfc3339(PacketTime.latest), "9999-12-31T23:59:59.999999Z")
+        XCTAssertEqual(Timestamp.rfc3339(PacketTime.latest + 1), "10000-01-01T00:00:00.000000Z")
+        for t in [PacketTime.earliest, 0, 1_795_132_800_000_000, PacketTime.latest] {
+            XCTAssertTrue(PacketTime.isWritable(t), "\(t)")
+            XCTAssertEqual(ReportText.micros(rfc3339: Timestamp.rfc3339(t)), t)
+        }
+        for t in [PacketTime.earliest - 1, PacketTime.latest + 1, Int64.min, Int64.max] {
+            XCTAssertFalse(PacketTime.isWritable(t), "\(t)")
+        }
     }
 }

@@ -39,6 +39,9 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case sctpTruncated
     case arpTruncated
     case neighborAdvertisementTruncated
+    /// A packet time no RFC 3339 text can hold (before year 0000 or after 9999, see `PacketTime`): counted
+    /// by the capture reader, never by the decoder; the packet is not judged.
+    case timestampOutOfRange
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -80,6 +83,7 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .sctpTruncated: return "sctp-truncated"
         case .arpTruncated: return "arp-truncated"
         case .neighborAdvertisementTruncated: return "nd-advertisement-truncated"
+        case .timestampOutOfRange: return "timestamp-out-of-range"
         }
     }
 

@@ -301,9 +301,21 @@ public final class Verifier {
     public func countUndecodable(timestamp now: Int64, wireLength: Int, dataLink: Int32) {
         state.pointee.counters.packets &+= 1
         state.pointee.counters.bytes &+= UInt64(wireLength)
-        if state.pointee.counters.firstPacketMicros == nil { state.pointee.counters.firstPacketMicros = now }
-        state.pointee.counters.lastPacketMicros = now
+        if PacketTime.isWritable(now) {
+            if state.pointee.counters.firstPacketMicros == nil { state.pointee.counters.firstPacketMicros = now }
+            state.pointee.counters.lastPacketMicros = now
+        }
         state.pointee.counters.count(.notVerified(.linkType, UInt32(bitPattern: dataLink)))
+    }
+
+    /// Counts frames that a capture reader took out because their time cannot be written (`PacketTime`):
+    /// malformed, `timestampOutOfRange`, not judged; their times are not the capture's first or last.
+    public func countUnwritableTimes(frames: UInt64, bytes: UInt64) {
+        guard frames > 0 else { return }
+        state.pointee.counters.packets &+= frames
+        state.pointee.counters.bytes &+= bytes
+        state.pointee.counters.framesMalformed &+= frames
+        state.pointee.counters.anomalies[Int(DecodeAnomaly.timestampOutOfRange.rawValue)] &+= frames
     }
 
     /// One frame for `process(batch:linkType:each:)`.

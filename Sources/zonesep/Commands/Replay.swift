@@ -143,6 +143,13 @@ struct ReplayRunner {
             case .failed(let i, let error):
                 fail(&results[i], "\(error.source): cannot be read: \(error.message)")
             case .ended(let i, let stats, let error):
+                if stats.unwritableTimes > 0 {
+                    session.countUnwritableTimes(stats)
+                    Diagnostics.warning(
+                        "\(results[i].path): \(stats.unwritableTimes) of \(stats.packets) packets have times outside "
+                            + "years 0000-9999, which no RFC 3339 time can hold: counted as malformed "
+                            + "(timestamp-out-of-range) and not judged")
+                }
                 results[i].packets = stats.packets
                 results[i].firstPacketMicros = stats.firstPacketMicros
                 results[i].lastPacketMicros = stats.lastPacketMicros

@@ -5,7 +5,7 @@ import ZonesepTestSupport
 /// Anomaly coverage, every-prefix truncation and random bytes: the decoder's "never traps, never lies".
 final class DecodeRobustnessTests: XCTestCase {
     /// Kinds that other stages record (the fragment table, the capture reader), never the decoder.
-    static let notFromTheDecoder: Set<DecodeAnomaly> = [.fragmentOrphan, .captureTruncated]
+    static let notFromTheDecoder: Set<DecodeAnomaly> = [.fragmentOrphan, .captureTruncated, .timestampOutOfRange]
 
     /// Kinds only a tunnel reaches: `TunnelDecoderTests` reaches each of them.
     static let tunnelAnomalies: Set<DecodeAnomaly> = [

@@ -64,21 +64,7 @@ extension AlertFormat {
     }
 
     /// One JSON Lines record (no trailing newline), fields in the order of a flow alert's that it has.
-    public func json(_ f: HostFinding) -> String {
-        var o = JSONObject()
-        o.add("timestamp", Timestamp.rfc3339(f.timestampMicros))
-        o.add("event_type", "alert")
-        o.add("rule", f.rule.name)
-        o.add("severity", f.severity.rawValue)
-        o.add("src_ip", f.address.ip.description)
-        o.add("src_zone", map.name(of: f.address.zone))
-        o.addRaw("vlan", JSONObject.array(f.address.vlans.map { "\($0)" }))
-        o.add("src_mac", f.mac.description)
-        o.add("sensor", policy.config.sensor)
-        o.add("message", message(f))
-        o.addRaw("addresses", Self.hostAddressesJSON(f, map: map))
-        return o.json
-    }
+    public func json(_ f: HostFinding) -> String { object(f, asRecord: true).json }
 
     /// One line for a terminal: time, severity, rule, the message, then the VLANs and how many addresses.
     public func text(_ f: HostFinding) -> String {
@@ -116,16 +102,25 @@ extension AlertFormat {
 
     /// The finding as the summary's `host_findings` lists it: the alert's fields without the record's own
     /// (`event_type`, `sensor`, `message`).
-    public func summaryJSON(_ f: HostFinding) -> String {
+    public func summaryJSON(_ f: HostFinding) -> String { object(f, asRecord: false).json }
+
+    /// The finding's fields in their order; `asRecord` adds the record's own (`event_type`, `sensor`,
+    /// `message`) where an alert record has them.
+    private func object(_ f: HostFinding, asRecord: Bool) -> JSONObject {
         var o = JSONObject()
         o.add("timestamp", Timestamp.rfc3339(f.timestampMicros))
+        if asRecord { o.add("event_type", "alert") }
         o.add("rule", f.rule.name)
         o.add("severity", f.severity.rawValue)
         o.add("src_ip", f.address.ip.description)
         o.add("src_zone", map.name(of: f.address.zone))
         o.addRaw("vlan", JSONObject.array(f.address.vlans.map { "\($0)" }))
         o.add("src_mac", f.mac.description)
+        if asRecord {
+            o.add("sensor", policy.config.sensor)
+            o.add("message", message(f))
+        }
         o.addRaw("addresses", Self.hostAddressesJSON(f, map: map))
-        return o.json
+        return o
     }
 }

@@ -132,17 +132,21 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(w.stats.skippedPackets, 1)
     }
 
+    /// Flow `id`'s file, started at `start` with one packet and closed at once; false when it could not be
+    /// opened (the budget or the file cap).
+    func oneFile(_ w: EvidenceWriter, _ id: UInt64, at start: Int64) -> Bool {
+        let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
+        if ok { write(w, id, UInt8(id), 0, at: start) }
+        _ = w.close(serial: id, reason: .flowEnd)
+        return ok
+    }
+
     /// Budget for about three files of one packet: the oldest goes first, but never one whose flow started
     /// within the last hour; when only recent files remain, packets are skipped instead.
     func testBudgetRemovesTheOldestButNeverTheLastHour() throws {
         let perFile: UInt64 = 24 + 16 + 60
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 3 * perFile))
-        func one(_ id: UInt64, at start: Int64) -> Bool {
-            let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
-            if ok { write(w, id, UInt8(id), 0, at: start) }
-            _ = w.close(serial: id, reason: .flowEnd)
-            return ok
-        }
+        func one(_ id: UInt64, at start: Int64) -> Bool { oneFile(w, id, at: start) }
         XCTAssertTrue(one(1, at: t0))
         XCTAssertTrue(one(2, at: t0 + 10))
         XCTAssertTrue(one(3, at: t0 + 2 * hour))
@@ -169,12 +173,7 @@ final class EvidenceWriterTests: XCTestCase {
         let w = try EvidenceWriter(directory: dir, limits: limits)
         var problems: [String] = []
         w.onProblem = { problems.append($0) }
-        func one(_ id: UInt64, at start: Int64) -> Bool {
-            let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
-            if ok { write(w, id, UInt8(id), 0, at: start) }
-            _ = w.close(serial: id, reason: .flowEnd)
-            return ok
-        }
+        func one(_ id: UInt64, at start: Int64) -> Bool { oneFile(w, id, at: start) }
         XCTAssertTrue(one(1, at: t0))
         XCTAssertTrue(one(2, at: t0 + 1))
         XCTAssertTrue(one(3, at: t0 + 2))

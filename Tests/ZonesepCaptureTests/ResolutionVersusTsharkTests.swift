@@ -27,19 +27,11 @@ final class ResolutionVersusTsharkTests: XCTestCase {
 
     /// tshark's binding of each frame that has one: "mac address".
     static func theirs(_ file: URL) throws -> [Int: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        process.arguments =
+        let text = try TunnelCorpusVersusTsharkTests.runTshark(
             ["-n", "-r", file.path, "-Y", "arp or icmpv6.type == 136", "-T", "fields", "-E", "occurrence=l"]
-            + fields.flatMap { ["-e", $0] }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+                + fields.flatMap { ["-e", $0] })
         var result: [Int: String] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard c.count == fields.count, let number = Int(c[0]) else { continue }
             if ["1", "2"].contains(c[1]) && c[2] == "6" && c[3] == "4" && c[4] == "0x0800" && !c[5].isEmpty {

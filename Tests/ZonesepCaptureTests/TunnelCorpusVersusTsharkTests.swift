@@ -77,6 +77,20 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
         throw NSError(domain: "tshark is not installed (scripts/test installs it)", code: 1)
     }
 
+    /// What tshark writes on standard output when run with `arguments` (its standard error is dropped).
+    static func runTshark(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try tshark())
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static let fields = [
         "frame.number", "frame.protocols", "ip.src", "ip.dst", "ip.proto", "ipv6.src", "ipv6.dst", "tcp.srcport",
         "tcp.dstport", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport",
@@ -84,22 +98,13 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
 
     /// tshark's innermost packet of each frame, as zonesep would reach it; nil where it found no IP.
     static func tsharkTuples(_ file: URL) throws -> [Int: Tuple] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try tshark())
-        process.arguments =
+        let text = try runTshark(
             [
                 "-n", "-r", file.path, "-d", "udp.port==8472,vxlan", "-T", "fields", "-E", "occurrence=a", "-E",
                 "aggregator=,",
-            ]
-            + fields.flatMap { ["-e", $0] }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+            ] + fields.flatMap { ["-e", $0] })
         var result: [Int: Tuple] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map {
                 $0.split(separator: ",").map(String.init)
             }

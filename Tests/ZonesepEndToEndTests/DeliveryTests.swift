@@ -231,8 +231,8 @@ final class DeliveryTests: XCTestCase {
     }
 
     func frames(_ path: String) throws -> [Frame] {
-        let tshark = try DeliveryTools.require("tshark", package: "tshark")
-        let out = try DeliveryTools.run(
+        let tshark = try Tools.require("tshark", package: "tshark")
+        let out = try Tools.run(
             tshark,
             [
                 "-r", path, "-n", "-o", "frame.generate_md5_hash:TRUE", "-o", "ip.defragment:FALSE", "-T", "fields",
@@ -271,7 +271,7 @@ final class DeliveryTests: XCTestCase {
     }
 
     func sha256sum(_ path: String) throws -> String {
-        let out = try DeliveryTools.run(try DeliveryTools.require("sha256sum", package: "coreutils"), [path])
+        let out = try Tools.run(try Tools.require("sha256sum", package: "coreutils"), [path], timeout: 30)
         return String(out.stdoutText.prefix(64))
     }
 
@@ -364,26 +364,6 @@ final class DeliveryTests: XCTestCase {
     }
 }
 
-/// The system tools these tests use (rsyslogd, tshark, sha256sum), which scripts/test installs.
-enum DeliveryTools {
-    static func require(_ name: String, package: String) throws -> URL {
-        for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]
-        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return URL(fileURLWithPath: "\(dir)/\(name)")
-        }
-        throw HarnessError("\(name) is not installed: apt-get install \(package) (scripts/test installs it)")
-    }
-
-    /// Runs a tool; throws with its stderr unless it exits 0.
-    static func run(_ tool: URL, _ arguments: [String], timeout: TimeInterval = 30) throws -> ProcessOutcome {
-        let outcome = try Harness.run(tool, arguments, timeout: timeout)
-        guard outcome.exitedNormally, outcome.status == 0, !outcome.timedOut else {
-            throw HarnessError("\(tool.lastPathComponent) \(arguments.joined(separator: " ")): \(outcome.brief)")
-        }
-        return outcome
-    }
-}
-
 /// An rsyslogd of the test's own: UDP and TCP inputs on free loopback ports and a unix socket in its
 /// directory, each writing what it receives to a file of its own (`udp.log`, `tcp.log`, `unix.log`) with
 /// the fields rsyslog parsed out of the RFC 5424 message and the structured data as JSON (mmpstrucdata).
@@ -448,7 +428,7 @@ final class Collector {
     /// Starts rsyslogd in the foreground and waits until every input listens. `wrap` turns the command into
     /// one that runs it elsewhere (`ip netns exec NS …`, which execs it: the pid stays rsyslogd's).
     func start(wrap: (([String]) -> (URL, [String]))? = nil) throws {
-        let rsyslogd = try DeliveryTools.require("rsyslogd", package: "rsyslog")
+        let rsyslogd = try Tools.require("rsyslogd", package: "rsyslog")
         let command = [
             rsyslogd.path, "-n", "-f", directory.appendingPathComponent("rsyslog.conf").path, "-i",
             directory.appendingPathComponent("rsyslogd.pid").path,

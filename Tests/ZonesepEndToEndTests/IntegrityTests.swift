@@ -38,7 +38,7 @@ final class IntegrityTests: XCTestCase {
     }
 
     func sha256sum(_ path: String) throws -> String {
-        let out = try DeliveryTools.run(try DeliveryTools.require("sha256sum", package: "coreutils"), [path])
+        let out = try Tools.run(try Tools.require("sha256sum", package: "coreutils"), [path], timeout: 30)
         return String(out.stdoutText.prefix(64))
     }
 

@@ -100,21 +100,17 @@ struct AddressSpace {
     }
 
     func reach(_ p: IPPrefix) -> Reach {
+        var r = Reach()
         // An IPv6 prefix around the IPv4-mapped block reaches what its parts outside the block reach.
-        guard p.coversIPv4Block else { return reach(part: p) }
-        var r = Reach()
-        for q in p.matchedParts {
-            let s = reach(part: q)
-            r.zones.formUnion(s.zones)
-            r.external = r.external || s.external
-            r.unzoned = r.unzoned || s.unzoned
+        if p.coversIPv4Block {
+            for q in p.matchedParts {
+                let s = reach(q)
+                r.zones.formUnion(s.zones)
+                r.external = r.external || s.external
+                r.unzoned = r.unzoned || s.unzoned
+            }
+            return r
         }
-        return r
-    }
-
-    /// `reach` of a prefix that is not around the IPv4-mapped block.
-    private func reach(part p: IPPrefix) -> Reach {
-        var r = Reach()
         // Networks inside p keep their own addresses; the rest of p goes to the most specific
         // network holding all of p, or else is unzoned or external.
         let inner = inside(p).filter { $0.prefix.length > p.length }
@@ -132,12 +128,8 @@ struct AddressSpace {
     /// Whether `reach(p).zones` holds a zone of `kind`, without building the set: every prefix of every
     /// exception is asked this.
     func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool {
-        guard p.coversIPv4Block else { return reaches(part: p, kind: kind) }
-        return p.matchedParts.contains { reaches(part: $0, kind: kind) }
-    }
-
-    /// `reaches` for a prefix that is not around the IPv4-mapped block.
-    private func reaches(part p: IPPrefix, kind: ZoneKind) -> Bool {
+        // An IPv6 prefix around the IPv4-mapped block: what its parts outside the block reach.
+        if p.coversIPv4Block { return p.matchedParts.contains { reaches($0, kind: kind) } }
         // No network is longer than p (nearly every address and small network a policy names): none lies
         // strictly inside it, and the search for them is skipped.
         guard let longest = lengths.first, p.length < longest else {

@@ -214,13 +214,18 @@ public final class CaptureTimeline {
 
     /// Takes the frames whose time cannot be written out of `s`'s batch, keeping the others' order.
     func dropUnwritableTimes(_ s: Stream) {
+        // First one pass with no branch per frame: the farthest time from `PacketTime.earliest` (unsigned, so
+        // a time before it is far too); within the span, the batch is kept as it is.
+        let frames = s.frames
+        let n = s.count
+        var farthest: UInt64 = 0
+        for k in 0..<n { farthest = max(farthest, UInt64(bitPattern: frames[k].timestamp &- PacketTime.earliest)) }
+        guard farthest > UInt64(bitPattern: PacketTime.latest &- PacketTime.earliest) else { return }
         var kept = 0
-        while kept < s.count && PacketTime.isWritable(s.frames[kept].timestamp) { kept += 1 }
-        guard kept < s.count else { return }
-        for k in kept..<s.count {
-            let f = s.frames[k]
+        for k in 0..<n {
+            let f = frames[k]
             if PacketTime.isWritable(f.timestamp) {
-                s.frames[kept] = f
+                frames[kept] = f
                 kept += 1
             } else {
                 s.stats.packets += 1

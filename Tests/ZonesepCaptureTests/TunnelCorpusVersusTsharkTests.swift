@@ -33,7 +33,7 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
     /// Layers tshark names that zonesep looks through to an inner packet.
     static let passedThrough: Set<String> = [
         "eth", "ethertype", "vlan", "ieee8021ad", "etag", "vntag", "mpls", "pwethcw", "pwethnocw", "pwethheuristic",
-        "pppoes", "ppp", "chdlc", "gre", "erspan", "vxlan", "geneve", "null", "loop", "sll", "raw",
+        "pppoes", "ppp", "chdlc", "gre", "erspan", "vxlan", "geneve", "null", "loop", "sll", "raw", "llc",
     ]
     /// Layers after which the packet outside is no longer the one judged (a tunnel's payload begins).
     static let tunnelPayloads: Set<String> = ["eth", "erspan", "vxlan", "geneve", "mpls", "pppoes"]

@@ -42,6 +42,7 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     /// A packet time no RFC 3339 text can hold (before year 0000 or after 9999, see `PacketTime`): counted
     /// by the capture reader, never by the decoder; the packet is not judged.
     case timestampOutOfRange
+    case llcTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -84,6 +85,7 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .arpTruncated: return "arp-truncated"
         case .neighborAdvertisementTruncated: return "nd-advertisement-truncated"
         case .timestampOutOfRange: return "timestamp-out-of-range"
+        case .llcTruncated: return "llc-truncated"
         }
     }
 

@@ -12,7 +12,8 @@
 //   |      EtherType / Length       |  payload (VLAN tag, IP, ...)
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
-// An EtherType of 1500 or less is an 802.3 length (LLC frames: STP, ...), which is not IP.
+// An EtherType of 1500 or less is an 802.3 length: an LLC header follows (LLCSNAPDecoder), which holds IP
+// only as SNAP with an EtherType (STP, CDP and other LLC frames hold none).
 // Frames shorter than 60 bytes are padded on the wire; the IP total length bounds the payload.
 
 /// EtherType values (IEEE registry) the decoders name.
@@ -36,6 +37,8 @@ public enum EtherType {
     public static let vnTag: UInt16 = 0x8926
     /// Not an EtherType on the wire: what link decoders return for a frame that carries neither IPv4 nor IPv6.
     public static let none: UInt16 = 0
+    /// The largest 802.3 length: a type field up to this is a length, and an LLC header follows.
+    public static let maximumLength: UInt16 = 1500
 }
 
 /// Decodes the 14-byte Ethernet II header.

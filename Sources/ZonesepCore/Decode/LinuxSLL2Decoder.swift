@@ -37,6 +37,6 @@ public enum LinuxSLL2Decoder {
         if hatype == ARPHRDType.ethernet && addressLength == 6 {
             p.srcMAC = MACAddress(rawValue: address >> 16)
         }
-        return hatype == ARPHRDType.netlink ? EtherType.none : proto
+        return ARPHRDType.etherType(ofCooked: proto, hatype: hatype)
     }
 }

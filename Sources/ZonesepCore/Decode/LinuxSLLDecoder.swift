@@ -15,12 +15,25 @@
 //
 // Packet type: 0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 sent by us. The destination MAC
 // is not recorded. The protocol is an EtherType for the link types that carry IP (a VLAN TPID when
-// libpcap re-inserted the tag); for ARPHRD_NETLINK it is a netlink family, never IP.
+// libpcap re-inserted the tag), or up to 1500 a Linux pseudo-type (4: an LLC frame follows); for
+// ARPHRD_NETLINK it is a netlink family, never IP.
 
 /// ARPHRD_* values (linux/if_arp.h) the cooked decoders look at.
 public enum ARPHRDType {
     public static let ethernet: UInt16 = 1
     public static let netlink: UInt16 = 824
+
+    /// The EtherType to go on with for a cooked header's protocol. Values up to 1500 are not lengths there
+    /// but Linux pseudo-types (linux/if_ether.h): ETH_P_802_2 (4) says an LLC header follows, handed on as
+    /// an 802.3 length would be; any other (raw 802.3, CAN, ...) holds no IP.
+    @inlinable
+    static func etherType(ofCooked proto: UInt16, hatype: UInt16) -> UInt16 {
+        if hatype == netlink { return EtherType.none }
+        return proto > EtherType.maximumLength || proto == llcPseudoType ? proto : EtherType.none
+    }
+
+    /// ETH_P_802_2: the frame is an 802.2 LLC frame.
+    public static let llcPseudoType: UInt16 = 4
 }
 
 /// Decodes the 16-byte Linux cooked header (v1).
@@ -44,6 +57,6 @@ public enum LinuxSLLDecoder {
         if hatype == ARPHRDType.ethernet && addressLength == 6 {
             p.srcMAC = MACAddress(rawValue: address >> 16)
         }
-        return hatype == ARPHRDType.netlink ? EtherType.none : proto
+        return ARPHRDType.etherType(ofCooked: proto, hatype: hatype)
     }
 }

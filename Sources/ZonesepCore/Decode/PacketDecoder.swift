@@ -15,6 +15,7 @@
 //              ├─ 0x8864 PPPoE session ─ PPP protocol: 0x0021, 0x0057, MPLS ◄─┘
 //              ├─ 0x0800 IPv4, 0x86dd IPv6 ◄────────────────────────────────┘
 //              ├─ 0x0806 ARP: the sender's MAC and address (no IP)
+//              ├─ ≤ 1500 (802.3 length) LLC ─ SNAP, OUI 0 or 0xf8: EtherType; other LLC: no IP
 //              └─ other: no IP (LLDP, ...) or not verified
 //
 //   IP protocol ─┬─ 6 TCP, 17 UDP, 132 SCTP: ports ─ UDP to a VXLAN port: VXLAN ─ Ethernet
@@ -25,7 +26,7 @@
 //                │                          0x22eb ERSPAN III ─ Ethernet (or IP); other: not verified
 //                └─ other (ESP, OSPF, ...): no ports
 //
-// Every tunnel, E-tag and VN-tag counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
+// Every tunnel, E-tag, VN-tag and SNAP header counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
 // `encapsulationTooDeep`. Entering a tunnel records it and clears the outer packet's fields, so what is
 // left at the end is the innermost packet (DecodedPacket).
 //
@@ -139,6 +140,8 @@ public enum PacketDecoder {
         case EtherType.arp:
             ARPDecoder.decode(&c, into: &p)
             return .done
+        case 1...EtherType.maximumLength:  // 0: EtherType.none, a link decoder's "no IP"
+            return LLCSNAPDecoder.decode(&c, into: &p)
         default:
             p.outcome = .notIP
             if !EtherType.carriesNoIP(type) { p.markNotVerified(.etherType, UInt32(type)) }

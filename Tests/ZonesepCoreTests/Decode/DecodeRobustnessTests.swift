@@ -43,6 +43,7 @@ final class DecodeRobustnessTests: XCTestCase {
             .arpTruncated, .ethernet,
             Build.ethernet(type: 0x0806, Array(Build.arp(senderIP: "10.0.0.1", targetIP: "10.0.0.2").prefix(27)))
         ),
+        (.llcTruncated, .ethernet, Build.ethernet(type: 46, [0xaa, 0xaa, 0x03, 0, 0])),
         (
             .neighborAdvertisementTruncated, .ipv6,
             Build.ipv6(next: 58, Array(Build.neighborAdvertisement(target: "fd00::1").prefix(23)))
@@ -109,6 +110,11 @@ final class DecodeRobustnessTests: XCTestCase {
             (
                 "eth-v4-later-fragment", .ethernet,
                 Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, fragmentOffset: 3, [1, 2, 3, 4]))
+            ),
+            (
+                "eth-snap-tcp4", .ethernet,
+                Build.ethernet(
+                    type: 48, [0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00] + Build.ipv4(proto: 6, Build.tcp(flags: 2)))
             ),
             ("eth-arp", .ethernet, Build.ethernet(type: 0x0806, [UInt8](repeating: 1, count: 28))),
             (

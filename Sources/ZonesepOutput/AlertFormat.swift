@@ -92,7 +92,7 @@ public struct AlertFormat: Sendable {
             .compactMap { $0 }.joined(separator: ", ")
         let name = VisibleText.escape(conduit.name)
         return " matches conduit '\(name)' but its MAC address differs (expected "
-            + "\(expected.joined(separator: ", ")); seen \(seen))"
+            + "\(expected.joined(separator: ", ")); seen \(seen.isEmpty ? "no MAC" : seen))"
     }
 
     /// Community ID v1 of the alert's flow.

@@ -64,13 +64,8 @@ public struct Alert: Sendable, Equatable {
         virtualNetwork = k.virtualNetwork
         vlanOuter = UInt16(k.vlans >> 12 & 0xfff)
         vlanInner = UInt16(k.vlans & 0xfff)
-        if e.hasMACs {
-            srcMAC = MACAddress(rawValue: e.initiatorIsA ? e.macA : e.macB)
-            destMAC = MACAddress(rawValue: e.initiatorIsA ? e.macB : e.macA)
-        } else {
-            srcMAC = nil
-            destMAC = nil
-        }
+        srcMAC = e.mac(ofA: e.initiatorIsA)
+        destMAC = e.mac(ofA: !e.initiatorIsA)
         flowSerial = e.serial
         icmpType = e.icmpType
         icmpCode = e.icmpCode

@@ -970,6 +970,8 @@ public final class Verifier {
             e.pointee.hasMACs = true
             e.pointee.macA = fromA ? s.rawValue : d.rawValue
             e.pointee.macB = fromA ? d.rawValue : s.rawValue
+        } else if let s = p.srcMAC {
+            e.pointee.setMAC(s, ofA: fromA)  // a cooked capture: the sender's only, on its own side
         }
         let proto = key.proto
         if !p.quoted && (proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6) {

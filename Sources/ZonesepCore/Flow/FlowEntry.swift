@@ -9,7 +9,8 @@ public struct FlowEntry: Sendable {
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs` and `inTunnel`.
+    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs`, `inTunnel` and whether `macA`, `macB`
+    /// alone is known.
     @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
@@ -40,6 +41,9 @@ public struct FlowEntry: Sendable {
     @usableFromInline static let initiatorIsAFlag: UInt8 = 0x04
     @usableFromInline static let hasMACsFlag: UInt8 = 0x08
     @usableFromInline static let inTunnelFlag: UInt8 = 0x10
+    /// Only one side's MAC is known (a Linux cooked capture shows the sender's alone): A's, or B's.
+    @usableFromInline static let macAKnownFlag: UInt8 = 0x20
+    @usableFromInline static let macBKnownFlag: UInt8 = 0x40
 
     /// True when endpoint A initiated the flow.
     @inlinable
@@ -54,6 +58,21 @@ public struct FlowEntry: Sendable {
     public var hasMACs: Bool {
         get { initiation & FlowEntry.hasMACsFlag != 0 }
         set { initiation = newValue ? initiation | FlowEntry.hasMACsFlag : initiation & ~FlowEntry.hasMACsFlag }
+    }
+
+    /// Records the MAC of one side only (the other's is not known): `macA` when `a`, else `macB`.
+    @inlinable
+    public mutating func setMAC(_ mac: MACAddress, ofA a: Bool) {
+        if a { macA = mac.rawValue } else { macB = mac.rawValue }
+        initiation |= a ? FlowEntry.macAKnownFlag : FlowEntry.macBKnownFlag
+    }
+
+    /// Side A's MAC (`a`) or B's, as the capture showed it; nil where it did not (a link without MACs, a
+    /// packet inside IP tunnels, the receiver of a Linux cooked capture's packet).
+    @inlinable
+    public func mac(ofA a: Bool) -> MACAddress? {
+        let known = hasMACs || initiation & (a ? FlowEntry.macAKnownFlag : FlowEntry.macBKnownFlag) != 0
+        return known ? MACAddress(rawValue: a ? macA : macB) : nil
     }
 
     /// Whether the flow's first packet came inside a tunnel (its layers are the first packet's to decode

@@ -75,9 +75,9 @@ public struct FlowRecordFormat: Sendable {
         w.byte(UInt8(ascii: "]"))
         w.tunnels(tunnels)
         w.literal(",\"src_mac\":")
-        w.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macA : e.macB) : nil)
+        w.mac(e.mac(ofA: a))
         w.literal(",\"dest_mac\":")
-        w.mac(e.hasMACs ? MACAddress(rawValue: a ? e.macB : e.macA) : nil)
+        w.mac(e.mac(ofA: !a))
         w.literal(",\"flow_id\":")
         CommunityID.withDigest(
             src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,

@@ -82,7 +82,6 @@ public final class DeclarationAudit: EventSink {
             initiator: a ? k.addressA : k.addressB, responder: a ? k.addressB : k.addressA,
             initiatorZone: f.initiatorZone, responderZone: f.responderZone, proto: k.proto,
             port: ports ? (a ? k.portB : k.portA) : nil,
-            initiatorMAC: f.hasMACs ? MACAddress(rawValue: a ? f.macA : f.macB) : nil,
-            responderMAC: f.hasMACs ? MACAddress(rawValue: a ? f.macB : f.macA) : nil)
+            initiatorMAC: f.mac(ofA: a), responderMAC: f.mac(ofA: !a))
     }
 }

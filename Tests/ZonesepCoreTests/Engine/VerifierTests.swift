@@ -86,6 +86,34 @@ final class VerifierTests: XCTestCase {
                     dstMAC: "02:00:00:00:01:05"), at: 2))
     }
 
+    /// A Linux cooked capture shows only the sender's MAC: the flow keeps it on its own side, and the
+    /// conduit-mac-mismatch alert it caused shows it.
+    func testCookedCaptureKeepsTheSendersMACOnItsSide() throws {
+        func cooked(_ mac: [UInt8], _ ip: [UInt8], at seconds: Double) -> Alert? {
+            let frame = Build.sll(address: mac, proto: 0x0800, ip)
+            return frame.withUnsafeBytes {
+                verifier.process(
+                    timestamp: t0 + Int64(seconds * 1_000_000), bytes: $0, wireLength: frame.count,
+                    linkType: .linuxSLL)
+            }
+        }
+        let syn = F.ipv4("10.10.1.5", "10.20.9.9", proto: 6, F.tcp(40001, 443, flags: 0x02))
+        let a = try XCTUnwrap(cooked([2, 0, 0, 0, 0x0b, 0xad], syn, at: 0))
+        XCTAssertEqual(a.rule, .conduitMACMismatch)
+        XCTAssertEqual(a.srcMAC, MACAddress("02:00:00:00:0b:ad"), "the initiator's MAC, which caused the alert")
+        XCTAssertNil(a.destMAC, "the capture does not show the receiver's")
+        // A SYN-ACK seen first: the sender is the responder, whose MAC goes on the responder's side.
+        let synAck = F.ipv4("10.20.9.9", "10.10.1.5", proto: 6, F.tcp(443, 40002, flags: 0x12))
+        XCTAssertNil(cooked([2, 0, 0, 0, 9, 9], synAck, at: 1), "the initiator's MAC is unknown: not a mismatch")
+        var sides: [String] = []
+        verifier.flows.forEach { e in
+            let initiator = e.mac(ofA: e.initiatorIsA).map { "\($0)" } ?? "-"
+            let responder = e.mac(ofA: !e.initiatorIsA).map { "\($0)" } ?? "-"
+            sides.append("\(e.key.portA == 443 ? e.key.portB : e.key.portA) \(initiator) \(responder)")
+        }
+        XCTAssertEqual(Set(sides), ["40001 02:00:00:00:0b:ad -", "40002 - 02:00:00:00:09:09"])
+    }
+
     func testICMPErrorTravelsWithTheFlowItReportsOn() throws {
         let query = F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, F.udp(40000, 53))
         let a = try XCTUnwrap(feed(F.ethernet(query), at: 0))

@@ -220,7 +220,7 @@ final class RendererEquivalenceTests: XCTestCase {
                         .compactMap { $0 }.joined(separator: ", ")
                     let name = VisibleText.escape(conduit.name)
                     return "\(head) matches conduit '\(name)' but its MAC address differs (expected "
-                        + "\(expected.joined(separator: ", ")); seen \(seen))"
+                        + "\(expected.joined(separator: ", ")); seen \(seen.isEmpty ? "no MAC" : seen))"
                 }
                 return "\(head) matches a conduit but its MAC address differs"
             case .mynumberIsolation: return "\(head): no conduit allows this flow to or from the mynumber zone"

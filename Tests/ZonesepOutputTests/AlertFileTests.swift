@@ -103,6 +103,27 @@ final class AlertFileTests: XCTestCase {
         XCTAssertEqual(try lines("alerts.jsonl"), [record(5, at: t0 + 3 * day)])
     }
 
+    /// `--alerts /dev/null` (or a FIFO) with rotation: the device is written into and never renamed. A
+    /// rename would move the machine's `/dev/null` and leave a regular file in its place.
+    func testADeviceIsNeverRotated() throws {
+        let node = dir.appendingPathComponent("null").path
+        let nullDevice: dev_t = 1 << 8 | 3  // major 1, minor 3, as Linux encodes small numbers
+        guard mknod(node, S_IFCHR | 0o666, nullDevice) == 0 else {
+            throw XCTSkip("mknod of a null device refused here: \(String(cString: strerror(errno)))")
+        }
+        for rotation in [AlertFile.Rotation.size(100), .day] {
+            let f = try AlertFile(path: node, rotation: rotation)
+            for i in 0..<20 { f.write(line: record(i, at: t0 + Int64(i) * day), timestampMicros: t0 + Int64(i) * day) }
+            XCTAssertEqual(f.lines, 20, "\(rotation)")
+            XCTAssertEqual(f.rotations, 0, "\(rotation)")
+            XCTAssertNil(f.failure, "\(rotation)")
+            var st = stat()
+            XCTAssertEqual(stat(node, &st), 0)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "still the device after \(rotation)")
+            XCTAssertEqual(try files(), ["null"], "nothing renamed beside it")
+        }
+    }
+
     func testDayRotationResumesWithTheDayOfTheLastLineInTheFile() throws {
         do {
             let f = try AlertFile(path: path, rotation: .day)

@@ -56,21 +56,19 @@ public enum WholeFile {
 
     /// Writes `bytes` to a temporary file beside `path`, flushed to disk, and renames it into place: a
     /// reader sees the old file or the whole new one, never half of it.
+    ///
+    /// A `path` that names something other than a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
+    /// written into as it is: renamed over, the device or pipe would be replaced by a file, and run as
+    /// root that turns `/dev/null` into a regular file for the whole machine.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
+        if isOtherThanRegularFile(path) { return try writeInPlace(bytes, to: path) }
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure("open \(temporary)", errno) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                let code = n < 0 ? errno : ENOSPC
-                close(fd)
-                unlink(temporary)
-                throw Failure("write \(temporary)", code)
-            }
-            written += n
+        if let code = writeAll(bytes, fd) {
+            close(fd)
+            unlink(temporary)
+            throw Failure("write \(temporary)", code)
         }
         if fsync(fd) != 0 {
             let code = errno
@@ -88,5 +86,34 @@ public enum WholeFile {
             unlink(temporary)
             throw Failure("rename \(temporary) to \(path)", code)
         }
+    }
+
+    /// Whether `path` exists (followed through symbolic links) and is not a regular file.
+    public static func isOtherThanRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+    }
+
+    /// `bytes` written into the device or pipe at `path`, opened as it is (no creation, no truncation).
+    static func writeInPlace(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure("open \(path)", errno) }
+        if let code = writeAll(bytes, fd) {
+            close(fd)
+            throw Failure("write \(path)", code)
+        }
+        if close(fd) != 0 { throw Failure("close \(path)", errno) }
+    }
+
+    /// Writes every byte to `fd`; the error code when that fails (ENOSPC for a write that took nothing).
+    static func writeAll(_ bytes: [UInt8], _ fd: Int32) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return n < 0 ? errno : ENOSPC }
+            written += n
+        }
+        return nil
     }
 }

@@ -37,6 +37,8 @@ public final class AlertFile {
     var size: UInt64 = 0
     /// Days since the epoch of the lines in the current file (nil: none yet).
     var day: Int64?
+    /// The path opened to a regular file (not `/dev/null`, a FIFO or a terminal): only that is rotated.
+    var regularFile = true
     /// The first error (open, write, rename), for the caller to report once.
     public private(set) var failure: String?
     /// Records written (`sink_gap` records not counted).
@@ -254,7 +256,9 @@ public final class AlertFile {
         if f < 0 { return note("cannot open: \(String(cString: strerror(errno)))") }
         fd = f
         var st = stat()
-        size = fstat(f, &st) == 0 ? UInt64(st.st_size) : 0
+        let known = fstat(f, &st) == 0
+        size = known ? UInt64(st.st_size) : 0
+        regularFile = !known || st.st_mode & S_IFMT == S_IFREG
         endsMidLine = WholeLines.endsMidLine(path: path)
         day = size > 0 && rotation == .day ? lastLineDay() : nil
         return nil
@@ -281,7 +285,10 @@ public final class AlertFile {
     }
 
     /// Renames the current file out of the way and opens a new one; on failure keeps writing where it was.
+    /// A path that is not a regular file (`/dev/null`, a FIFO) is never rotated: renaming it would move
+    /// the device or pipe itself, and the new "file" would be a regular file in its place.
     func rotate(suffix: String?) {
+        guard regularFile else { return }
         close()
         let target = suffix.map { freeName("\(path).\($0)", numbered: false) } ?? freeName(path, numbered: true)
         if rename(path, target) != 0 {

@@ -41,6 +41,39 @@ final class WholeFileTests: XCTestCase {
         XCTAssertEqual(pieces, 3)  // 64 KiB, 64 KiB, the rest
     }
 
+    /// `zonesep report -o /dev/null` as root: the device stays a device. Renaming the temporary file over
+    /// it made the machine's `/dev/null` a regular file.
+    func testADeviceIsWrittenIntoNotReplaced() throws {
+        let node = directory + "/null"
+        let nullDevice: dev_t = 1 << 8 | 3  // major 1, minor 3, as Linux encodes small numbers
+        guard mknod(node, S_IFCHR | 0o666, nullDevice) == 0 else {
+            throw XCTSkip("mknod of a null device refused here: \(String(cString: strerror(errno)))")
+        }
+        try WholeFile.writeAtomically(Array("report".utf8), to: node)
+        var st = stat()
+        XCTAssertEqual(stat(node, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "still a character device")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["null"])
+    }
+
+    /// A FIFO (a reader waiting on `report -o FIFO`) gets the bytes, and stays a FIFO.
+    func testAFIFOGetsTheBytesAndStaysAFIFO() throws {
+        let fifo = directory + "/fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // The reader first (non-blocking), so that the writer's open does not wait for one.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(reader, 0)
+        defer { close(reader) }
+        let bytes = Array("<html>the report</html>\n".utf8)
+        try WholeFile.writeAtomically(bytes, to: fifo)
+        var got = [UInt8](repeating: 0, count: 4096)
+        let n = got.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+        XCTAssertEqual(Array(got.prefix(max(n, 0))), bytes)
+        var st = stat()
+        XCTAssertEqual(stat(fifo, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
+    }
+
     func testReadFromAPipeUntilItsEnd() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)

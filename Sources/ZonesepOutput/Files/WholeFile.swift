@@ -60,8 +60,11 @@ public enum WholeFile {
     /// A `path` that names something other than a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
     /// written into as it is: renamed over, the device or pipe would be replaced by a file, and run as
     /// root that turns `/dev/null` into a regular file for the whole machine.
+    ///
+    /// A symbolic link is followed: the file it leads to is replaced, and the link stays.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
         if isOtherThanRegularFile(path) { return try writeInPlace(bytes, to: path) }
+        let path = destination(of: path)
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure("open \(temporary)", errno) }
@@ -86,6 +89,15 @@ public enum WholeFile {
             unlink(temporary)
             throw Failure("rename \(temporary) to \(path)", code)
         }
+    }
+
+    /// The file a write to `path` replaces: the end of its chain of symbolic links when it is one whose
+    /// target exists, else `path` itself.
+    public static func destination(of path: String) -> String {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFLNK, let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Whether `path` exists (followed through symbolic links) and is not a regular file.

@@ -23,14 +23,19 @@ enum ReportFile {
         return SHA256.hex(hasher.finalize())
     }
 
-    /// The directory must exist and be writable, and the path must not be a directory.
+    /// The directory must exist and be writable, and the path must not be a directory; a device or a pipe
+    /// (written into as it is) must be writable itself.
     static func checkWritable(_ path: String) throws {
         let fm = FileManager.default
         var isDir = false
         if fm.fileExists(atPath: path, isDirectory: &isDir), isDir {
             throw ValidationError("report file \(path) is a directory")
         }
-        let dir = PathText.parent(path)
+        if WholeFile.isOtherThanRegularFile(path) {
+            guard fm.isWritableFile(atPath: path) else { throw ValidationError("report file \(path) is not writable") }
+            return
+        }
+        let dir = PathText.parent(WholeFile.destination(of: path))
         let parent = dir.isEmpty ? "." : dir
         guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir else {
             throw ValidationError("report file \(path): directory \(parent) does not exist")

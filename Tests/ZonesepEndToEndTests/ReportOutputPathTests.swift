@@ -88,6 +88,21 @@ final class ReportOutputPathTests: XCTestCase {
         XCTAssertEqual(fileType("/dev/null"), S_IFCHR, "/dev/null is still the device")
     }
 
+    /// `-o /dev/stdout >> log.html`: the report is appended to the file the shell opened.
+    func testStandardOutputRedirectedToAFileIsAppendedTo() throws {
+        let log = scratch.appendingPathComponent("log.html").path
+        try "earlier\n".write(toFile: log, atomically: false, encoding: .utf8)
+        let out = try Harness.run(
+            URL(fileURLWithPath: "/bin/sh"),
+            [
+                "-c", "\"$0\" report \"$1\" --config \"$2\" -o /dev/stdout >> \"$3\"", zonesep.path, saved.path,
+                root.appendingPathComponent("zones.conf").path, log,
+            ], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.brief)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("earlier\n<!DOCTYPE html>"), String(text.prefix(80)))
+    }
+
     /// A link to a report replaces the report it names; the link stays a link.
     func testASymbolicLinkLeadsToTheFileItNames() throws {
         let real = scratch.appendingPathComponent("real.html").path

@@ -57,13 +57,13 @@ public enum WholeFile {
     /// Writes `bytes` to a temporary file beside `path`, flushed to disk, and renames it into place: a
     /// reader sees the old file or the whole new one, never half of it.
     ///
-    /// A `path` that names something other than a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
-    /// written into as it is: renamed over, the device or pipe would be replaced by a file, and run as
-    /// root that turns `/dev/null` into a regular file for the whole machine.
+    /// A path that `writesInPlace` (`/dev/null`, `/dev/stdout`, a FIFO) is written into as it is: renamed
+    /// over, the device or pipe would be replaced by a file, and run as root that turns `/dev/null` into a
+    /// regular file for the whole machine.
     ///
-    /// A symbolic link is followed: the file it leads to is replaced, and the link stays.
+    /// A symbolic link to an existing file is followed: that file is replaced, and the link stays.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
-        if isOtherThanRegularFile(path) { return try writeInPlace(bytes, to: path) }
+        if writesInPlace(path) { return try writeInPlace(bytes, to: path) }
         let path = destination(of: path)
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -100,15 +100,43 @@ public enum WholeFile {
         return String(cString: real)
     }
 
-    /// Whether `path` exists (followed through symbolic links) and is not a regular file.
-    public static func isOtherThanRegularFile(_ path: String) -> Bool {
+    /// Whether a write to `path` goes into what is there rather than replacing it: one that exists and is
+    /// not a regular file (a device, a FIFO), or one that leads through `/proc` (`/dev/stdout` and
+    /// `/dev/fd/N` lead through `/proc/self/fd` to whatever the shell redirected, which may be a regular
+    /// file given with `>>`).
+    public static func writesInPlace(_ path: String) -> Bool {
         var st = stat()
-        return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+        if stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG { return true }
+        return leadsThroughProc(path)
     }
 
-    /// `bytes` written into the device or pipe at `path`, opened as it is (no creation, no truncation).
+    /// Whether `path`, its directories resolved and its symbolic links followed one by one, reaches `/proc`.
+    static func leadsThroughProc(_ path: String) -> Bool {
+        var p = path
+        for _ in 0..<40 {  // the kernel's own limit of links followed
+            let slash = p.lastIndex(of: "/")
+            let dir = slash.map { $0 == p.startIndex ? "/" : String(p[..<$0]) } ?? "."
+            let name = slash.map { String(p[p.index(after: $0)...]) } ?? p
+            guard let real = realpath(dir, nil) else { return false }
+            let resolvedDir = String(cString: real)
+            free(real)
+            p = (resolvedDir == "/" ? "" : resolvedDir) + "/" + name
+            if p.hasPrefix("/proc/") { return true }
+            var st = stat()
+            guard lstat(p, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return false }
+            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(p, &target, target.count - 1)
+            guard n > 0 else { return false }
+            let link = String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            p = link.hasPrefix("/") ? link : (resolvedDir == "/" ? "" : resolvedDir) + "/" + link
+        }
+        return false
+    }
+
+    /// `bytes` written into the device, pipe or open file at `path`, opened as it is: not created, not
+    /// truncated, and appended to (a file redirected with `>>` keeps what it held).
     static func writeInPlace(_ bytes: [UInt8], to path: String) throws(Failure) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw Failure("open \(path)", errno) }
         if let code = writeAll(bytes, fd) {
             close(fd)

@@ -23,15 +23,15 @@ enum ReportFile {
         return SHA256.hex(hasher.finalize())
     }
 
-    /// The directory must exist and be writable, and the path must not be a directory; a device or a pipe
-    /// (written into as it is) must be writable itself.
+    /// The directory must exist and be writable, and the path must not be a directory; a path written into
+    /// as it is (a device, a pipe, `/dev/stdout`) must be writable itself.
     static func checkWritable(_ path: String) throws {
         let fm = FileManager.default
         var isDir = false
         if fm.fileExists(atPath: path, isDirectory: &isDir), isDir {
             throw ValidationError("report file \(path) is a directory")
         }
-        if WholeFile.isOtherThanRegularFile(path) {
+        if WholeFile.writesInPlace(path) {
             guard fm.isWritableFile(atPath: path) else { throw ValidationError("report file \(path) is not writable") }
             return
         }

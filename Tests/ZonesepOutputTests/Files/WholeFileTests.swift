@@ -74,6 +74,26 @@ final class WholeFileTests: XCTestCase {
         XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
     }
 
+    /// `-o /dev/stdout` with stdout redirected to a file (`>> log.html`): the path leads through
+    /// `/proc/self/fd`, and the open file is appended to, not replaced by a new one.
+    func testAFileReachedThroughProcIsAppendedTo() throws {
+        let path = directory + "/log.html"
+        try WholeFile.writeAtomically(Array("earlier\n".utf8), to: path)
+        let fd = open(path, O_WRONLY | O_APPEND)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var before = stat()
+        XCTAssertEqual(stat(path, &before), 0)
+        XCTAssertTrue(WholeFile.writesInPlace("/proc/self/fd/\(fd)"))
+        XCTAssertTrue(WholeFile.writesInPlace("/dev/stdout"))
+        XCTAssertFalse(WholeFile.writesInPlace(directory + "/new.html"), "a new file is written atomically")
+        try WholeFile.writeAtomically(Array("report\n".utf8), to: "/proc/self/fd/\(fd)")
+        XCTAssertEqual(try WholeFile.read(path: path), Array("earlier\nreport\n".utf8))
+        var after = stat()
+        XCTAssertEqual(stat(path, &after), 0)
+        XCTAssertEqual(after.st_ino, before.st_ino, "the same file, not a new one renamed into place")
+    }
+
     func testReadFromAPipeUntilItsEnd() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)

@@ -109,6 +109,9 @@ public enum CaptureSet {
         for sub in subdirectories { walk(sub, into: &found, problems: &problems) }
     }
 
+    /// Packets read at most, looking for a file's first time (`inTimeOrder`).
+    static let firstTimeSearchLimit = 10_000
+
     /// A file with the time of its first packet (nil when it has none or cannot be opened).
     public struct Entry: Sendable {
         public var path: String
@@ -117,12 +120,21 @@ public enum CaptureSet {
 
     /// Orders files by the time of their first packet (ties and empty or unreadable files by path), so the
     /// flow table sees one timeline across files that were rotated by time.
+    ///
+    /// The first packet whose time the timeline keeps: one outside `PacketTime` (a damaged pcapng
+    /// timestamp) is taken out and not replayed, and placing the file by it moved every other packet of the
+    /// file before or after the rest of the run. A file that starts with more such packets than
+    /// `firstTimeSearchLimit` is placed as one without packets.
     public static func inTimeOrder(_ files: [String]) -> [Entry] {
         let entries = files.map { path -> Entry in
-            guard let f = try? PcapFile(path: path), case .frame(let frame) = f.next() else {
-                return Entry(path: path, firstPacketMicros: nil)
+            guard let f = try? PcapFile(path: path) else { return Entry(path: path, firstPacketMicros: nil) }
+            for _ in 0..<firstTimeSearchLimit {
+                guard case .frame(let frame) = f.next() else { break }
+                if PacketTime.isWritable(frame.timestampMicros) {
+                    return Entry(path: path, firstPacketMicros: frame.timestampMicros)
+                }
             }
-            return Entry(path: path, firstPacketMicros: frame.timestampMicros)
+            return Entry(path: path, firstPacketMicros: nil)
         }
         return entries.enumerated().sorted { l, r in
             switch (l.element.firstPacketMicros, r.element.firstPacketMicros) {

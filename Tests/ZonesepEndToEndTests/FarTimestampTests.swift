@@ -31,6 +31,36 @@ final class FarTimestampTests: XCTestCase {
             + PcapBytes.tcpSYN(sport, 445)
     }
 
+    /// A file whose first packet has a far time is placed by its first packet that is kept: placed by the
+    /// far time, its packets of 2026 were replayed after a later file's, and their flow's alert came after
+    /// the run's end.
+    func testAFileIsPlacedByItsFirstKeptTime() throws {
+        let t0: UInt64 = 1_795_132_800  // 2026-11-20T00:00:00Z
+        var a = PcapngBytes(secondsResolution: true)
+        for (i, s) in [1 << 40, t0 + 100, t0 + 101].enumerated() { a.append(Self.syn(UInt16(41000 + i)), timestamp: s) }
+        var b = PcapngBytes(secondsResolution: true)
+        b.append(Self.syn(42000), timestamp: t0 + 200)
+        let fileA = scratch.appendingPathComponent("a.pcapng")
+        let fileB = scratch.appendingPathComponent("b.pcapng")
+        try a.data.write(to: fileA)
+        try b.data.write(to: fileB)
+        let conf = root.appendingPathComponent("zones.conf").path
+
+        let outcome = try Harness.run(
+            zonesep, ["replay", "--config", conf, "--output", "json", fileB.path, fileA.path], timeout: 60)
+        XCTAssertEqual(outcome.status, 1, outcome.brief)
+        let (alerts, summary, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(
+            alerts.compactMap { $0.object["timestamp"] as? String },
+            ["2026-11-20T00:01:40.000000Z", "2026-11-20T00:01:41.000000Z", "2026-11-20T00:03:20.000000Z"],
+            "alerts in packet time order")
+        let s = try XCTUnwrap(summary)
+        XCTAssertEqual(
+            (s["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String }, [fileA.path, fileB.path])
+        XCTAssertEqual(s["timestamp"] as? String, "2026-11-20T00:03:20.000000Z")
+    }
+
     func testTimesPastWhatRFC3339HoldsAreCountedNotJudgedAndTheRunGivesItsReport() throws {
         // Two flows at 2026-11-20T00:00:00Z and one second later, and between them a packet of each far time.
         let seconds: [UInt64] = [1_795_132_800, 1 << 40, 9_300_000_000_000, 1_795_132_801]

@@ -124,6 +124,20 @@ final class AlertFileTests: XCTestCase {
         }
     }
 
+    /// `--alerts /dev/stdout` with stdout redirected to a file: the path leads through `/proc`, and rotating
+    /// it would rename `/dev/stdout` itself. Lines go to the open file, unrotated.
+    func testAPathThroughProcIsNeverRotated() throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let f = try AlertFile(path: "/proc/self/fd/\(fd)", rotation: .size(100))
+        for i in 0..<20 { f.write(line: record(i, at: t0 + Int64(i)), timestampMicros: t0 + Int64(i)) }
+        XCTAssertEqual(f.rotations, 0)
+        XCTAssertNil(f.failure)
+        XCTAssertEqual(try lines("alerts.jsonl").count, 20)
+        XCTAssertEqual(try files(), ["alerts.jsonl"])
+    }
+
     func testDayRotationResumesWithTheDayOfTheLastLineInTheFile() throws {
         do {
             let f = try AlertFile(path: path, rotation: .day)

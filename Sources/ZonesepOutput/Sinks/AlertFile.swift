@@ -37,7 +37,8 @@ public final class AlertFile {
     var size: UInt64 = 0
     /// Days since the epoch of the lines in the current file (nil: none yet).
     var day: Int64?
-    /// The path opened to a regular file (not `/dev/null`, a FIFO or a terminal): only that is rotated.
+    /// The path names a file of its own, not one `WholeFile.writesInPlace` (`/dev/null`, a FIFO,
+    /// `/dev/stdout`, whose rename would move the device, the pipe or the link itself): only that is rotated.
     var regularFile = true
     /// The first error (open, write, rename), for the caller to report once.
     public private(set) var failure: String?
@@ -256,9 +257,8 @@ public final class AlertFile {
         if f < 0 { return note("cannot open: \(String(cString: strerror(errno)))") }
         fd = f
         var st = stat()
-        let known = fstat(f, &st) == 0
-        size = known ? UInt64(st.st_size) : 0
-        regularFile = !known || st.st_mode & S_IFMT == S_IFREG
+        size = fstat(f, &st) == 0 ? UInt64(st.st_size) : 0
+        regularFile = !WholeFile.writesInPlace(path)
         endsMidLine = WholeLines.endsMidLine(path: path)
         day = size > 0 && rotation == .day ? lastLineDay() : nil
         return nil

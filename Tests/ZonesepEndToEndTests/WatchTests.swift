@@ -86,7 +86,8 @@ final class WatchTests: XCTestCase {
     /// Starts `zonesep watch` on the sensor's bridge port (prefixed by `runAs`, e.g. setpriv) and waits until
     /// its capture is open.
     func startWatch(
-        _ net: TestNetwork, config: URL, alerts: URL, _ extra: [String] = [], runAs: [String] = []
+        _ net: TestNetwork, config: URL, alerts: URL, _ extra: [String] = [], runAs: [String] = [],
+        suppressWindow: String = "0"
     ) throws -> LiveDaemon {
         let zonesep = try Harness.zonesep()
         let (tool, args) = net.inNamespace(
@@ -94,9 +95,9 @@ final class WatchTests: XCTestCase {
             runAs + [
                 zonesep.path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--alerts", alerts.path,
-                // These tests count one alert per flow: repeats of a flow's key must not fold (watch's default
-                // window is an hour; DeliveryTests cover suppression).
-                "--suppress-window", "0",
+                // Most of these tests count one alert per flow: repeats of a flow's key must not fold (watch's
+                // default window is an hour; DeliveryTests cover suppression).
+                "--suppress-window", suppressWindow,
             ] + extra)
         let daemon = try LiveDaemon(tool, args, scratch: scratch)
         daemons.append(daemon)
@@ -255,6 +256,60 @@ final class WatchTests: XCTestCase {
         print(
             "watch: first packet → alert in the file: "
                 + latencies.map { String(format: "%.1f ms", $0 * 1000) }.joined(separator: ", "))
+    }
+
+    /// A suppression window opened before a reload and closed after it: the reload reorders the zones (the
+    /// same zone index then means another zone) and renames the Internet zone, and the `alert_update` still
+    /// names lgwan and internet, as the alert it counts did. The flows after the reload fold into it.
+    func testAnAlertUpdateAcrossAReloadNamesTheZonesOfItsAlert() throws {
+        let net = try makeNetwork()
+        let (m, l, i) = (net.host("mynumber").address, net.host("lgwan").address, net.host("internet").address)
+        let config = try writeConfig(ZonesText.sensor("watch-test") + ZonesText.threeZones())
+        let alertsURL = scratch.appendingPathComponent("alerts.jsonl")
+        let file = EventFile(url: alertsURL)
+        try net.listenTCP(on: "internet", port: 445)
+        let daemon = try startWatch(
+            net, config: config, alerts: alertsURL, ["--output", "json", "--stats-interval", "0"], suppressWindow: "1h")
+
+        try net.connectTCP(from: "lgwan", to: i, port: 445)
+        guard
+            let (first, _) = file.waitForAlert({
+                Self.alert($0, rule: "sanitisation-bypass", proto: "tcp", src: l, dest: i, port: 445)
+            })
+        else { return XCTFail("no alert for lgwan → internet tcp/445; stderr:\n\(daemon.stderrText)") }
+        try net.connectTCP(from: "lgwan", to: i, port: 445)
+
+        // The same three zones listed the other way round, the Internet zone now `inet`.
+        _ = try writeConfig(
+            ZonesText.sensor("watch-test") + ZonesText.zone("inet", kind: "internet", "10.30.0.0/16")
+                + ZonesText.zone("lgwan", "10.20.0.0/16") + ZonesText.zone("mynumber", "10.10.0.0/16"))
+        daemon.signal(SIGHUP)
+        try daemon.waitForStderr("reloaded")
+        try net.connectTCP(from: "lgwan", to: i, port: 445)
+        // An alert written under the new map, before the window closes.
+        try net.ping(from: "mynumber", to: i)
+        guard
+            waitForAlert(
+                file: alertsURL,
+                {
+                    Self.alert(
+                        $0, rule: "mynumber-isolation", proto: "icmp", src: m, dest: i, port: nil, destZone: "inet")
+                }) != nil
+        else { return XCTFail("the reloaded map judges no ping; stderr:\n\(daemon.stderrText)") }
+
+        // Stop: the window closes at the end of the run, with the two flows folded into it.
+        daemon.signal(SIGTERM)
+        let outcome = daemon.waitForExit(timeout: 30)
+        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
+        let updates = file.records().filter { $0["event_type"] as? String == "alert_update" }
+        XCTAssertEqual(updates.count, 1, "\(updates)")
+        let update = try XCTUnwrap(updates.first)
+        XCTAssertEqual(update["rule"] as? String, "sanitisation-bypass")
+        XCTAssertEqual(update["first_seen"] as? String, first["timestamp"] as? String)
+        XCTAssertEqual(JSONLines.int(update["folded"]), 2)
+        let message = try XCTUnwrap(first["message"] as? String)
+        XCTAssertEqual(message, "lgwan \(l) → internet \(i) tcp/445 matches no sanitisation path")
+        XCTAssertTrue((update["message"] as? String ?? "").contains("(\(message))"), "\(update)")
     }
 
     func waitForAlert(file: URL, _ match: ([String: Any]) -> Bool) -> ([String: Any], Date)? {

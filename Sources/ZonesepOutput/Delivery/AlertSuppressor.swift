@@ -75,13 +75,17 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         public var lastSeenMicros: Int64
         /// When the window closed: its end, or the end of the run if that came first.
         public var closedMicros: Int64
+        /// The map `first` was written with (`opened(_:format:)`): a reload since may have renumbered,
+        /// renamed or relabelled its zones and declarations, and the update names them as the alert did.
+        public var format: AlertFormat?
 
         @usableFromInline
-        init(first: Subject, folded: UInt64, lastSeenMicros: Int64, closedMicros: Int64) {
-            self.first = first
-            self.folded = folded
-            self.lastSeenMicros = lastSeenMicros
+        init(_ w: Window, closedMicros: Int64) {
+            first = w.first
+            folded = w.folded
+            lastSeenMicros = w.lastSeen
             self.closedMicros = closedMicros
+            format = w.format
         }
     }
 
@@ -90,11 +94,14 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         @usableFromInline var first: Subject
         @usableFromInline var folded: UInt64 = 0
         @usableFromInline var lastSeen: Int64
+        /// One reference, taken when the window opens: folding an alert into it costs nothing more.
+        @usableFromInline var format: AlertFormat?
 
         @usableFromInline
-        init(first: Subject, lastSeen: Int64) {
+        init(first: Subject, lastSeen: Int64, format: AlertFormat?) {
             self.first = first
             self.lastSeen = lastSeen
+            self.format = format
         }
     }
 
@@ -141,16 +148,17 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
         return true
     }
 
-    /// Starts a window with `alert`, the one written. A window for the same key that had expired but was
-    /// not yet collected is replaced; collect closed windows first with `nextClosed(by:)`.
+    /// Starts a window with `alert`, the one written with `format` (its update is rendered with it). A
+    /// window for the same key that had expired but was not yet collected is replaced; collect closed
+    /// windows first with `nextClosed(by:)`.
     @inlinable
-    public mutating func opened(_ alert: Subject) {
+    public mutating func opened(_ alert: Subject, format: AlertFormat? = nil) {
         guard isEnabled else { return }
         let key = alert.suppressionKey
         if open[key] == nil {
             while open.count >= maxWindows, evictOldest(at: alert.timestampMicros) {}
         }
-        open[key] = Window(first: alert, lastSeen: alert.timestampMicros)
+        open[key] = Window(first: alert, lastSeen: alert.timestampMicros, format: format)
         closing.append((key, alert.timestampMicros))
     }
 
@@ -166,9 +174,7 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
             _evicted &+= 1
             if w.folded > 0 {
                 early.append(
-                    Update(
-                        first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen,
-                        closedMicros: max(w.lastSeen, min(now, first &+ windowMicros))))
+                    Update(w, closedMicros: max(w.lastSeen, min(now, first &+ windowMicros))))
             }
             compact()
             return true
@@ -190,7 +196,7 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
             guard let w = open[key], w.first.timestampMicros == first else { continue }
             open[key] = nil
             if w.folded > 0 {
-                return Update(first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen, closedMicros: end)
+                return Update(w, closedMicros: end)
             }
         }
         return nil
@@ -207,10 +213,7 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
             guard let w = open[key], w.first.timestampMicros == first else { continue }
             open[key] = nil
             if w.folded > 0 {
-                out.append(
-                    Update(
-                        first: w.first, folded: w.folded, lastSeenMicros: w.lastSeen,
-                        closedMicros: min(now, first &+ windowMicros)))
+                out.append(Update(w, closedMicros: min(now, first &+ windowMicros)))
             }
         }
         closing.removeAll()
@@ -232,7 +235,13 @@ public struct WindowedSuppressor<Subject: Suppressible>: Sendable {
     }
 }
 
-extension WindowedSuppressor.Update: Equatable where Subject: Equatable {}
+extension WindowedSuppressor.Update: Equatable where Subject: Equatable {
+    /// The same fold, written with the same map (the same policy object).
+    public static func == (a: Self, b: Self) -> Bool {
+        a.first == b.first && a.folded == b.folded && a.lastSeenMicros == b.lastSeenMicros
+            && a.closedMicros == b.closedMicros && a.format?.policy === b.format?.policy
+    }
+}
 
 /// A ceiling on alerts written per second of packet time (the clock second, UTC); the excess is counted.
 public struct AlertRateLimiter: Sendable {

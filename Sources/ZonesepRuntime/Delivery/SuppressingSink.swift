@@ -5,13 +5,16 @@ import ZonesepOutput
 /// `--suppress-window`: folds alerts for the same rule, initiator, responder, port and protocol (a host
 /// finding: the same rule and MAC, or rule, address and VLAN) within a window of packet time into the
 /// first, and writes an `alert_update` with the count when the window closes. Wraps the sink the alerts would otherwise go to; every other record passes straight through.
+///
+/// Each window keeps the map its first alert was written with (`Record.format`), and its update is
+/// rendered with that map: a `SIGHUP` reload in the window may renumber, rename or relabel zones and
+/// declarations, and the update must name them as the alert it counts did. The key has no zone in it, so
+/// the same flows before and after a reload fold into one window.
 public final class SuppressingSink: RecordSink {
     private struct State {
         var suppressor: AlertSuppressor
         /// Host findings, keyed per (rule, MAC) or (rule, address, VLAN), in windows of the same length.
         var hosts: WindowedSuppressor<HostFinding>
-        /// The map of the latest alert: updates name zones with it.
-        var lastFormat: AlertFormat?
     }
     private let state: Mutex<State>
     private let inner: RecordSink
@@ -37,29 +40,28 @@ public final class SuppressingSink: RecordSink {
         _ subject: S, _ record: Record, in windows: WritableKeyPath<State, WindowedSuppressor<S>>
     ) -> Bool {
         state.withLock { s in
-            for u in s[keyPath: windows].closed(by: record.timestampMicros) { writeUpdate(u, s.lastFormat) }
+            for u in s[keyPath: windows].closed(by: record.timestampMicros) { writeUpdate(u) }
             if s[keyPath: windows].fold(subject) { return false }
-            s.lastFormat = record.format
             guard inner.write(record) else { return false }
-            s[keyPath: windows].opened(subject)
+            s[keyPath: windows].opened(subject, format: record.format)
             // A window the cap closed early to make room reports what it folded now.
-            for u in s[keyPath: windows].closed(by: Int64.min) { writeUpdate(u, s.lastFormat) }
+            for u in s[keyPath: windows].closed(by: Int64.min) { writeUpdate(u) }
             return true
         }
     }
 
     public func advance(to now: Int64) {
         state.withLock { s in
-            for u in s.suppressor.closed(by: now) { writeUpdate(u, s.lastFormat) }
-            for u in s.hosts.closed(by: now) { writeUpdate(u, s.lastFormat) }
+            for u in s.suppressor.closed(by: now) { writeUpdate(u) }
+            for u in s.hosts.closed(by: now) { writeUpdate(u) }
         }
         inner.advance(to: now)
     }
 
     public func finish(at now: Int64) {
         state.withLock { s in
-            for u in s.suppressor.finish(at: now) { writeUpdate(u, s.lastFormat) }
-            for u in s.hosts.finish(at: now) { writeUpdate(u, s.lastFormat) }
+            for u in s.suppressor.finish(at: now) { writeUpdate(u) }
+            for u in s.hosts.finish(at: now) { writeUpdate(u) }
         }
         inner.finish(at: now)
     }
@@ -70,8 +72,9 @@ public final class SuppressingSink: RecordSink {
     /// Windows closed early to stay within the cap.
     public var evicted: UInt64 { state.withLock { $0.suppressor.evicted &+ $0.hosts.evicted } }
 
-    private func writeUpdate<S: UpdateRecording>(_ u: WindowedSuppressor<S>.Update, _ format: AlertFormat?) {
-        guard let format else { return }
+    /// The update in the map its first alert was written with (a record with no map names nothing: none).
+    private func writeUpdate<S: UpdateRecording>(_ u: WindowedSuppressor<S>.Update) {
+        guard let format = u.format else { return }
         inner.write(S.updateRecord(u, DeliveryRecords(format: format)))
     }
 }

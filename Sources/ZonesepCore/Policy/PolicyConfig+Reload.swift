@@ -3,6 +3,8 @@ extension PolicyConfig {
     /// removed) is kept after its own zones, with no networks and no VLANs. No address falls in such a zone
     /// and no rule looks at it; it is there so that what was judged under the old map (the matrix's cells,
     /// the zones of flows still open) keeps its name, since a zone is known across a reload by its id.
+    /// None is ever dropped within a run: every worker's state may still name one, and the workers share one
+    /// zone list (the bound this sets is in docs/operations.md, on `SIGHUP`).
     public func keepingRetiredZones(of old: PolicyConfig) -> PolicyConfig {
         var out = self
         var declared = Set(zones.map(\.id))

@@ -76,9 +76,10 @@ public final class ExportFlowTable {
     /// The latest record time seen, µs.
     public var now: Int64 { m.pointee.now }
 
-    /// Record times are clamped to this (and to 0 below): an exporter's times can be anything, and the
-    /// flow table's idle arithmetic must not overflow. 2^62 µs is beyond the year 100,000.
-    static let latestTime: Int64 = 1 << 62
+    /// Record times are clamped to this (and to 0 below): the flow table's idle arithmetic must not
+    /// overflow, and no record may carry a time past 9999. The decoder hands on no record past it
+    /// (`timestamp-out-of-range`); the clamp keeps a caller that does not from writing one.
+    static let latestTime: Int64 = PacketTime.latest
 
     public init(
         policy: Policy, capacity: Int = 1 << 20, timeouts: FlowTimeouts = FlowTimeouts(),

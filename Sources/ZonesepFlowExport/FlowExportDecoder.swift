@@ -227,9 +227,11 @@ public struct FlowExportDecoder {
             if template.isOptions {
                 s.optionsRecords += 1
                 if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
-            } else {
+            } else if record.timesAreWritable {
                 s.records += 1
                 body(record)
+            } else {
+                s.failures[.timestampOutOfRange] += 1
             }
         }
         if template.isOptions { sessions[key]?.options = options }

@@ -27,6 +27,9 @@ public enum FlowExportFailure: UInt8, Sendable, CaseIterable {
     case sampledHeaderMalformed
     /// A sampled header of a protocol other than Ethernet, IPv4 or IPv6.
     case sampledHeaderUnsupported
+    /// A flow record whose start or end no RFC 3339 text can hold (before year 0000 or after 9999, see
+    /// `PacketTime`), or that overflowed 64 bits in µs: not handed on, so never judged at an invented time.
+    case timestampOutOfRange
 
     /// The name summaries and stats use.
     public var name: String {
@@ -44,6 +47,7 @@ public enum FlowExportFailure: UInt8, Sendable, CaseIterable {
         case .badAddressType: return "bad-address-type"
         case .sampledHeaderMalformed: return "sampled-header-malformed"
         case .sampledHeaderUnsupported: return "sampled-header-unsupported"
+        case .timestampOutOfRange: return "timestamp-out-of-range"
         }
     }
 }

@@ -63,6 +63,11 @@ extension FlowExportDecoder {
             guard var r = c.readSlice(FlowExportDecoder.v5RecordLength) else { break }
             decodeV5Record(&r, clock: clock, into: &record)
             record.samplingRate = max(interval, 1)
+            // The header's times keep every record within 1969-2106; checked as every decoder does.
+            guard record.timesAreWritable else {
+                s.failures[.timestampOutOfRange] += 1
+                continue
+            }
             s.records += 1
             body(record)
         }

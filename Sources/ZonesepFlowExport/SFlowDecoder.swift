@@ -141,6 +141,8 @@ extension FlowExportDecoder {
         record.startMicros = receivedMicros
         record.endMicros = receivedMicros
         record.timeSource = .arrival
+        // Timed by its arrival: only a caller's clock outside what RFC 3339 holds can refuse it.
+        guard record.timesAreWritable else { return s.failures[.timestampOutOfRange] += 1 }
         s.records += 1
         body(record)
     }

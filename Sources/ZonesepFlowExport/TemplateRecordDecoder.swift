@@ -19,18 +19,19 @@ public struct ExportClock: Sendable {
 
     /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one (the
     /// difference taken modulo 2^32, since a 32-bit uptime wraps after 49.7 days), else to the system
-    /// init time; nil when neither is known.
+    /// init time; nil when neither is known. Saturated (`RecordTime`): a far system init time gives a time
+    /// the decoder refuses, not one wrapped back into range.
     @inlinable
     func micros(ofUptime ms: UInt32, systemInit: Int64?) -> Int64? {
         if let now = sysUptimeMillis {
             let before = Int64(Int32(bitPattern: now &- ms))
-            return exportMicros &- before &* 1000
+            return RecordTime.difference(exportMicros, before * 1000)
         }
         guard let initMs = systemInit else { return nil }
-        var t = initMs &+ Int64(ms)
+        var t = RecordTime.sum(initMs, Int64(ms))
         // A wrapped uptime puts the flow 49.7 days after the export: bring it back.
-        if t &- exportMicros / 1000 > Int64(Int32.max) { t &-= 1 << 32 }
-        return t &* 1000
+        if RecordTime.difference(t, exportMicros / 1000) > Int64(Int32.max) { t -= 1 << 32 }
+        return RecordTime.product(t, 1000)
     }
 }
 
@@ -121,8 +122,8 @@ public enum TemplateRecordDecoder {
         var start: Int64? = t.startAbsolute
         var end: Int64? = t.endAbsolute
         var source = FlowTimeSource.record
-        if start == nil, let d = t.startDelta { start = clock.exportMicros &- d }
-        if end == nil, let d = t.endDelta { end = clock.exportMicros &- d }
+        if start == nil, let d = t.startDelta { start = RecordTime.difference(clock.exportMicros, d) }
+        if end == nil, let d = t.endDelta { end = RecordTime.difference(clock.exportMicros, d) }
         if start == nil && end == nil {
             source = .uptime
             if let u = t.startUptime { start = clock.micros(ofUptime: u, systemInit: systemInit) }
@@ -264,15 +265,17 @@ public enum TemplateRecordDecoder {
         case .postVLAN: return
         case .startUptime: if b.count == 4, let v = unsigned(b) { t.startUptime = UInt32(v) }
         case .endUptime: if b.count == 4, let v = unsigned(b) { t.endUptime = UInt32(v) }
-        case .startSeconds: if let v = unsigned(b) { t.startAbsolute = Int64(truncatingIfNeeded: v) &* 1_000_000 }
-        case .endSeconds: if let v = unsigned(b) { t.endAbsolute = Int64(truncatingIfNeeded: v) &* 1_000_000 }
-        case .startMillis: if let v = unsigned(b) { t.startAbsolute = Int64(truncatingIfNeeded: v) &* 1000 }
-        case .endMillis: if let v = unsigned(b) { t.endAbsolute = Int64(truncatingIfNeeded: v) &* 1000 }
+        // Unsigned 64-bit values: one past Int64 or µs that overflow saturate (`RecordTime`), and the record
+        // is then refused as `timestamp-out-of-range` rather than judged at a time wrapped into 1970.
+        case .startSeconds: if let v = unsigned(b) { t.startAbsolute = RecordTime.micros(v, unit: 1_000_000) }
+        case .endSeconds: if let v = unsigned(b) { t.endAbsolute = RecordTime.micros(v, unit: 1_000_000) }
+        case .startMillis: if let v = unsigned(b) { t.startAbsolute = RecordTime.micros(v, unit: 1000) }
+        case .endMillis: if let v = unsigned(b) { t.endAbsolute = RecordTime.micros(v, unit: 1000) }
         case .startMicrosNTP, .startNanosNTP: if let v = ntpMicros(b) { t.startAbsolute = v }
         case .endMicrosNTP, .endNanosNTP: if let v = ntpMicros(b) { t.endAbsolute = v }
-        case .startDeltaMicros: if let v = unsigned(b) { t.startDelta = Int64(truncatingIfNeeded: v) }
-        case .endDeltaMicros: if let v = unsigned(b) { t.endDelta = Int64(truncatingIfNeeded: v) }
-        case .systemInitMillis: if let v = unsigned(b) { t.systemInit = Int64(truncatingIfNeeded: v) }
+        case .startDeltaMicros: if let v = unsigned(b) { t.startDelta = Int64(clamping: v) }
+        case .endDeltaMicros: if let v = unsigned(b) { t.endDelta = Int64(clamping: v) }
+        case .systemInitMillis: if let v = unsigned(b) { t.systemInit = Int64(clamping: v) }
         case .samplingInterval, .samplerRandomInterval: if let v = unsigned(b) { t.rate = v }
         case .samplingPacketInterval: if let v = unsigned(b) { t.interval = v }
         case .samplingPacketSpace: if let v = unsigned(b) { t.space = v }

@@ -117,7 +117,7 @@ extension CollectTests {
             XCTAssertEqual(m[metric + label].map { Int($0) }, JSONLines.int(e[field]), metric)
         }
         let failures = m.filter { $0.key.hasPrefix("zonesep_export_decode_failures_total{exporter=\"127.0.0.1\"") }
-        XCTAssertEqual(failures.count, 13, "one series per reason")
+        XCTAssertEqual(failures.count, 14, "one series per reason")
         XCTAssertEqual(failures.values.reduce(0, +), 0)
         XCTAssertNotNil(m["zonesep_export_decode_failures_total{exporter=\"127.0.0.1\",reason=\"no-template\"}"])
         XCTAssertEqual(m["zonesep_flows_total"].map { Int($0) }, JSONLines.int(run.summary["flows"]))

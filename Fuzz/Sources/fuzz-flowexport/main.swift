@@ -43,7 +43,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         decoder.decode(
             bytes, exporter: IPAddress(v4: 0xc000_0200 | UInt32(exporter & 3)), port: 4739 + UInt16(exporter >> 6),
             receivedMicros: time
-        ) { table.add($0) }
+        ) {
+            // No record reaches the table with a time no RFC 3339 text can hold (`timestamp-out-of-range`).
+            precondition($0.timesAreWritable, "a record time outside the years 0000-9999 was handed on")
+            table.add($0)
+        }
         table.flush()
         at += 3 + length
     }

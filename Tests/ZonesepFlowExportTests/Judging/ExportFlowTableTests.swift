@@ -193,7 +193,9 @@ final class ExportFlowTableTests: XCTestCase {
     }
 
     /// Record times from a hostile exporter (the extremes, a start after the end) are clamped into the
-    /// flow table's range instead of overflowing its idle arithmetic, and each flow still ends once.
+    /// flow table's range instead of overflowing its idle arithmetic, and each flow still ends once. The
+    /// decoder refuses such records (`timestamp-out-of-range`); a caller that does not still gets no time
+    /// past 9999 from the table (it clamped to 2^62 µs, the year 148,000, which no record can write).
     func testExtremeRecordTimesAreClampedAndFlowsEndOnce() throws {
         let (t, rec) = try table()
         let times: [(Int64, Int64)] = [(.min, .max), (.max, .min), (.max, .max), (.min, .min), (0, -1)]
@@ -208,6 +210,11 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.started.count, rec.ended.count)
         XCTAssertEqual(t.activeFlows, 0)
         XCTAssertGreaterThanOrEqual(rec.started.count, times.count)
+        for e in rec.started + rec.ended.map(\.0) {
+            XCTAssertTrue(PacketTime.isWritable(e.firstSeen), "first seen \(e.firstSeen)")
+            XCTAssertTrue(PacketTime.isWritable(e.lastSeen), "last seen \(e.lastSeen)")
+        }
+        XCTAssertTrue(PacketTime.isWritable(t.now), "now \(t.now)")
     }
 
     /// The sweep runs a few entries a record: with many flows, every idle one is still ended in time.

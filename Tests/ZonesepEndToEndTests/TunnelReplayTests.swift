@@ -227,6 +227,16 @@ final class TunnelReplayTests: XCTestCase {
         XCTAssertTrue(first.contains("Not verified: GRE protocol 0x880b: 2, EtherType 0x894f: 1"), first)
         XCTAssertFalse(first.contains("違反は検出されませんでした"))
         XCTAssertTrue(first.contains("data-limited=\"true\""))
+        // The limits line and §9 name the unverified frames as what limits the audit, not an empty reason.
+        XCTAssertTrue(first.contains("(検証できなかったフレーム 5 / 10 frames not verified; §9)"), first)
+        XCTAssertFalse(first.contains("(; §9)"))
+        XCTAssertTrue(first.contains("50.00 % of 10 frames verified; not verified: GRE protocol 0x880b: 2"), first)
+        let md = try Harness.run(
+            try Harness.zonesep(),
+            ["report", saved.path, "--config", conf.path, "--report-format", "md"], timeout: 60)
+        XCTAssertEqual(md.status, 0, md.brief)
+        XCTAssertTrue(md.stdoutText.contains("| 検証できなかったフレーム frames not verified | 5 |"), md.stdoutText)
+        XCTAssertTrue(md.stdoutText.contains("| 検証できなかった理由 not verified: GRE protocol 0x880b | 2 |"))
     }
 
     /// Flow records (`--flows`) carry the tunnel of a flow seen inside one, allowed flows included, as the

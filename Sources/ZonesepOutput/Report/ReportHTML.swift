@@ -216,7 +216,8 @@ public enum ReportHTML {
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
             h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
-            h += "(\(limitSummary(r)); §9)</p>\n"
+            let why = limitSummary(r)
+            h += "(\(why.isEmpty ? "" : why + "; ")§9)</p>\n"
         }
         h += "</section>\n"
     }
@@ -229,6 +230,9 @@ public enum ReportHTML {
         if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
         let gaps = r.coverageGaps()
         if !gaps.isEmpty { parts.append("取得の空白 \(gaps.count) gaps in coverage") }
+        if let c = r.coverage, c.unverified > 0 {
+            parts.append("検証できなかったフレーム \(n(c.unverified)) / \(n(c.frames)) frames not verified")
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -684,6 +688,15 @@ public enum ReportHTML {
             "取得の空白（1分超）", "gaps in coverage over 1 min", n(gaps.count), gaps.isEmpty,
             gaps.map { "<div>\(e(ReportText.jst($0.fromMicros))) – \(e(ReportText.jst($0.toMicros))) JST</div>" }
                 .joined())
+        if let c = r.coverage {
+            row(
+                "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,
+                "<span class=\"sub\">\(c.percent) % of \(n(c.frames)) frames verified"
+                    + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c)) + "</span>")
+        } else {
+            h += "<tr><th>検証できなかったフレーム <span class=\"en\">frames not verified</span></th>"
+            h += "<td class=\"num\">—</td><td><span class=\"sub\">not recorded in this saved run</span></td></tr>\n"
+        }
         let anomalyTotal = r.anomalies.reduce(0) { $0 &+ $1.packets }
         row(
             "復号異常のパケット", "malformed packets (skipped)", n(anomalyTotal), anomalyTotal == 0,

@@ -222,7 +222,9 @@ extension AuditReport {
                     ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
                     ["取りこぼしたパケット dropped packets", droppedPackets.map { "\($0)" } ?? "unknown"],
                     ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
+                    ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
                 ]
+                    + (coverage?.reasons ?? []).map { ["検証できなかった理由 not verified: \($0.label)", "\($0.frames)"] }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     },

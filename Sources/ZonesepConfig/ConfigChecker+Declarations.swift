@@ -236,6 +236,16 @@ extension ConfigChecker {
                 key: "expires")
         case .dateTime(let dt):
             let micros = dt.epochMicros(localOffsetMinutes: ZonesConfigLoader.japanOffsetMinutes)
+            // Records carry the expiry in UTC with a four-digit year: one past 9999 would make the saved run
+            // unreadable to `zonesep report` (and to any RFC 3339 reader).
+            guard PacketTime.isWritable(micros) else {
+                let side = micros < PacketTime.earliest ? "before 0000-01-01T00:00:00Z" : "after 9999-12-31T23:59:59Z"
+                error(
+                    v.position, p,
+                    "'\(dt)' is \(side) in UTC (\(dt.offsetMinutes == nil ? "read as JST, " : "")outside the years "
+                        + "0000-9999 that records can carry); give an expiry within them")
+                return nil
+            }
             return Located(
                 value: Expiry(micros: micros, text: dt.description, isEndOfDay: false), position: v.position, in: path,
                 key: "expires")

@@ -546,7 +546,7 @@ struct TOMLParser {
             return try inlineTable(path: path)
         case UInt8(ascii: "0")...UInt8(ascii: "9"), Byte.plus, Byte.minus:
             let at = position(i)
-            return TOMLValue(try numberOrDate(), at: at)
+            return TOMLValue(try numberOrDate(path: path), at: at)
         case Byte.newline, Byte.carriageReturn, Byte.hash:
             throw fail("expected a value, found the end of the line")
         default:
@@ -853,7 +853,7 @@ struct TOMLParser {
 
     // MARK: Numbers, dates and times
 
-    private mutating func numberOrDate() throws(TOMLError) -> TOMLValue.Content {
+    private mutating func numberOrDate(path: LazyPath) throws(TOMLError) -> TOMLValue.Content {
         if digitsAhead(4) && peek(4) == Byte.minus { return try dateOrDateTime() }
         if digitsAhead(2) && peek(2) == Byte.colon {
             let start = i
@@ -865,9 +865,27 @@ struct TOMLParser {
         if i - start <= 18, let v = plainDecimal(start, i) { return .integer(v) }
         let token = text(start, i)
         guard let content = TOMLParser.number(token) else {
+            // TOML 1.0: an integer that cannot be held without loss is an error; say so, not "invalid".
+            if TOMLParser.isIntegerOutOfRange(token) {
+                throw fail(
+                    "'\(token)' is out of range for a 64-bit integer (-9223372036854775808 to "
+                        + "9223372036854775807)", at: start, path: path.value)
+            }
             throw fail("'\(token)' is not a valid number", at: start)
         }
         return content
+    }
+
+    /// Whether `token`, which `number` refused, is written as a TOML integer (decimal, or `0x`/`0o`/`0b`
+    /// without a sign) and was refused only for not fitting in 64 bits.
+    static func isIntegerOutOfRange(_ token: String) -> Bool {
+        var body = Substring(token)
+        if let f = body.first, f == "+" || f == "-" { body = body.dropFirst() }
+        for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where body.hasPrefix(prefix) {
+            return body.count == token.count && underscoresBetweenDigits(body.dropFirst(2), radix: radix)
+        }
+        return body.allSatisfy { $0 == "_" || ("0"..."9").contains($0) } && underscoresBetweenDigits(body, radix: 10)
+            && (body.count == 1 || body.first != "0")
     }
 
     /// Digits only, no leading zero (unless it is `0` alone): the integers `number` would read the same.

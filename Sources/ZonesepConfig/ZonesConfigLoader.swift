@@ -55,8 +55,9 @@ public enum ZonesConfigLoader {
             return failure("cannot read the configuration: permission denied or I/O error")
         }
         let bytes = Array(data)
-        guard UTF8Text.isValid(bytes) else {
-            return failure("the configuration is not valid UTF-8 text")
+        if let bad = UTF8Text.firstInvalidByte(bytes) {
+            return ConfigResult(
+                config: nil, diagnostics: [InvalidUTF8.diagnostic(bytes, badByte: bad, fileName: path)])
         }
         return load(utf8: bytes, fileName: path, now: now)
     }

@@ -448,9 +448,23 @@ final class TOMLReaderTests: XCTestCase {
         assertError("a = 1.\n", line: 1, reason: "is not a valid number")
         assertError("a = .5\n", line: 1, reason: "expected a value")
         assertError("a = 1e\n", line: 1, reason: "is not a valid number")
-        assertError("a = 9223372036854775808\n", line: 1, reason: "is not a valid number")
         assertError("a = +0x10\n", line: 1, reason: "is not a valid number")
         assertError("a = 0xG\n", line: 1, reason: "is not a valid number")
+        // TOML 1.0 refuses an integer that does not fit in 64 bits: the message says that, and names the key.
+        assertError(
+            "[sensor]\nvxlan_ports = [4789, 99999999999999999999999]\n", line: 2, column: 22,
+            reason: "'99999999999999999999999' is out of range for a 64-bit integer", keyPath: "sensor.vxlan_ports")
+        for token in [
+            "9223372036854775808", "-9223372036854775809", "10_000_000_000_000_000_000", "0xffff_ffff_ffff_ffff_f",
+        ] {
+            assertError(
+                "a = \(token)\n", line: 1, column: 5, reason: "is out of range for a 64-bit integer", keyPath: "a")
+        }
+        XCTAssertEqual(try TOMLReader.parse("a = -9223372036854775808\n")["a"]?.integer, Int64.min)
+        // Written wrong as well as too long: still a bad number, not a range error.
+        for token in ["099999999999999999999", "1__00000000000000000000", "+0x1ffffffffffffffff"] {
+            assertError("a = \(token)\n", line: 1, reason: "'\(token)' is not a valid number")
+        }
     }
 
     func testDateErrors() {

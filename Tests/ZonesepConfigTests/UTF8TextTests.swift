@@ -26,6 +26,13 @@ final class UTF8TextTests: XCTestCase {
             let expected = String(validating: bytes, as: UTF8.self) != nil
             if !expected { invalid += 1 }
             XCTAssertEqual(UTF8Text.isValid(bytes), expected, "\(bytes)")
+            // The byte named in the diagnostic: everything before it is UTF-8, and no character starts there.
+            if let bad = UTF8Text.firstInvalidByte(bytes) {
+                XCTAssertNotNil(String(validating: bytes[..<bad], as: UTF8.self), "\(bytes) before \(bad)")
+                for end in (bad + 1)...min(bad + 4, bytes.count) {
+                    XCTAssertNil(String(validating: bytes[..<end], as: UTF8.self), "\(bytes) up to \(end)")
+                }
+            }
         }
         XCTAssertGreaterThan(invalid, 1_000)
         XCTAssertTrue(UTF8Text.isValid([]))

@@ -726,6 +726,25 @@ final class ZonesConfigLoaderTests: XCTestCase {
         assertDiagnostic(n, .error, line: 15, keyPath: "exceptions[0].approved", "expected a string, found an integer")
     }
 
+    /// An expiry whose UTC instant leaves the years 0000-9999 was accepted, then written as `10000-01-01T…Z` in
+    /// the summary, which `zonesep report` refused: the saved run could not be read back.
+    func testExpiryOutsideTheYears0000To9999InUTCIsRefused() {
+        let late = loadBase(exception("approved = \"ok\"\nexpires = 9999-12-31T23:59:59-23:59\n"))
+        assertDiagnostic(
+            late, .error, line: 16, keyPath: "exceptions[0].expires",
+            "'9999-12-31T23:59:59-23:59' is after 9999-12-31T23:59:59Z in UTC (outside the years 0000-9999")
+        XCTAssertNil(late.config)
+        let early = loadBase(exception("approved = \"ok\"\nexpires = 0000-01-01T08:59:59\n"))
+        assertDiagnostic(
+            early, .error, line: 16, keyPath: "exceptions[0].expires",
+            "'0000-01-01T08:59:59' is before 0000-01-01T00:00:00Z in UTC (read as JST, outside the years 0000-9999")
+        // The edges themselves are kept.
+        for edge in ["9999-12-31T23:59:59.999999Z", "9999-12-31", "0000-01-01T09:00:00", "0000-01-01T00:00:00+00:00"] {
+            let r = loadBase(exception("approved = \"ok\"\nexpires = \(edge)\n"))
+            XCTAssertEqual(r.config?.exceptions.count, 1, "\(edge): \(r.diagnostics)")
+        }
+    }
+
     func testExceptionExpiresWrongType() {
         let s = loadBase(exception("approved = \"ok\"\nexpires = \"2027-03-31\"\n"))
         assertDiagnostic(
@@ -832,8 +851,52 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let binary = dir + "/binary.conf"
         try Data([0x5b, 0xff, 0xfe, 0x5d]).write(to: URL(fileURLWithPath: binary))
         XCTAssertEqual(
-            ZonesConfigLoader.load(path: binary).diagnostics.first?.message, "the configuration is not valid UTF-8 text"
-        )
+            ZonesConfigLoader.load(path: binary).diagnostics.map(\.description),
+            [
+                "\(binary):1:2: the byte 0xFF is not valid UTF-8: zones.conf must be UTF-8 text (save it as UTF-8, "
+                    + "not Shift_JIS or another encoding)"
+            ])
+    }
+
+    /// A file with one label saved in Shift_JIS: the diagnostic names the line, the column and the key whose
+    /// string holds the bad byte, not only the file.
+    func testInvalidUTF8NamesTheLineColumnAndKey() throws {
+        let dir = NSTemporaryDirectory() + "zonesep-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func diagnostics(_ bytes: [UInt8]) throws -> [ConfigDiagnostic] {
+            let file = dir + "/zones.conf"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            return ZonesConfigLoader.load(path: file).diagnostics
+        }
+        // 「第一」 in Shift_JIS (0x91 0xE6 0x88 0xEA) after a label in UTF-8 on the same line.
+        let label = Array("[zones.x]\nkind = \"lgwan\"\nlabel = \"接続系 ".utf8) + [0x91, 0xE6, 0x88, 0xEA]
+        let shiftJIS = try diagnostics(Array(Fixtures.base.utf8) + label + Array("\"\n".utf8))
+        XCTAssertEqual(shiftJIS.count, 1, "\(shiftJIS)")
+        XCTAssertEqual(shiftJIS.first?.line, 12)
+        XCTAssertEqual(shiftJIS.first?.column, 14, "after `label = \"接続系 `, counted in characters")
+        XCTAssertEqual(shiftJIS.first?.keyPath, "zones.x.label")
+        XCTAssertTrue(
+            shiftJIS.first?.description.hasSuffix(
+                "zones.conf:12: zones.x.label: the byte 0x91 at column 14 is not valid UTF-8: zones.conf must be "
+                    + "UTF-8 text (save it as UTF-8, not Shift_JIS or another encoding)") ?? false,
+            shiftJIS.first?.description ?? "")
+        // In a quoted key of a table header, in an array of tables.
+        let key = try diagnostics(
+            Array((Fixtures.base + "[[exceptions]]\nname = \"e\"\n[zones.\"").utf8) + [0xFF] + Array("\"]\n".utf8))
+        XCTAssertEqual(key.first?.line, 12)
+        XCTAssertEqual(key.first?.keyPath, "zones.\"\u{FFFD}\"")
+        let inArray = try diagnostics(
+            Array(
+                (Fixtures.base + "[[exceptions]]\nname = \"e\"\n[[exceptions]]\nname = \"f\"\nfrom = [\"a\", \"").utf8)
+                + [0xC3, 0x28] + Array("\"]\n".utf8))
+        XCTAssertEqual(inArray.first?.keyPath, "exceptions[1].from[1]")
+        // In a comment: the line and column, and no key.
+        let comment = try diagnostics(Array((Fixtures.base + "# note ").utf8) + [0xE3, 0x81] + Array("\n".utf8))
+        XCTAssertEqual(
+            comment.map(\.description).first?.contains("zones.conf:10:8: the byte 0xE3 is not valid"), true,
+            "\(comment)")
+        XCTAssertEqual(comment.first?.keyPath, "")
     }
 }
 

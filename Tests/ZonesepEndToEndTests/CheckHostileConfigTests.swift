@@ -23,6 +23,43 @@ final class CheckHostileConfigTests: XCTestCase {
         return try Harness.run(try Harness.zonesep(), ["check", "--config", file.path], timeout: 120)
     }
 
+    /// `check` on a label in Shift_JIS, an integer past 64 bits and an expiry past 9999 in UTC: each message
+    /// names the file, the line and the key, and says what is wrong. The first two named only the file, or
+    /// called the number invalid; the expiry was accepted and made the saved run unreadable to `report`.
+    func testBadBytesHugeIntegersAndFarExpiriesAreNamedByLineAndKey() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let zones = Self.zones.replacingOccurrences(of: "NETWORKS", with: "\"10.20.0.0/16\"")
+        func check(_ bytes: [UInt8]) throws -> ProcessOutcome {
+            let file = dir.appendingPathComponent("zones.conf")
+            try Data(bytes).write(to: file)
+            return try Harness.run(try Harness.zonesep(), ["check", "--config", file.path], timeout: 120)
+        }
+        let file = dir.appendingPathComponent("zones.conf").path
+        let cases: [([UInt8], String)] = [
+            (
+                Array("[sensor]\nname = \"".utf8) + [0x91, 0xE6] + Array("\"\n".utf8) + Array(zones.utf8),
+                "\(file):2: sensor.name: the byte 0x91 at column 9 is not valid UTF-8"
+            ),
+            (
+                Array("[sensor]\nname = \"s\"\nvxlan_ports = [99999999999999999999999]\n\(zones)".utf8),
+                "\(file):3: sensor.vxlan_ports: '99999999999999999999999' is out of range for a 64-bit integer"
+            ),
+            (
+                Array(
+                    (zones + "[[exceptions]]\nname = \"e\"\nfrom = [\"10.20.0.0/16\"]\nto = [\"198.51.100.1\"]\n"
+                        + "ports = [\"tcp/443\"]\napproved = \"x\"\nexpires = 9999-12-31T23:59:59-23:59\n").utf8),
+                "\(file):14: exceptions[0].expires: '9999-12-31T23:59:59-23:59' is after 9999-12-31T23:59:59Z in UTC"
+            ),
+        ]
+        for (bytes, message) in cases {
+            let outcome = try check(bytes)
+            XCTAssertEqual(outcome.status, 2, outcome.brief)
+            XCTAssertTrue(outcome.stderrText.contains("zonesep: error: " + message), outcome.stderrText)
+        }
+    }
+
     func testALabelWithANewlineCannotInjectALine() throws {
         let outcome = try check(Self.zones.replacingOccurrences(of: "NETWORKS", with: "\"10.20.0.0/16\""))
         XCTAssertEqual(outcome.status, 0, outcome.brief)

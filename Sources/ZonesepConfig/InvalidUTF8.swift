@@ -1,0 +1,45 @@
+/// The diagnostic for a zones.conf that is not UTF-8: the line and column of the first bad byte, and the
+/// key whose string (or quoted name) holds it, so that the one label saved in Shift_JIS can be found.
+enum InvalidUTF8 {
+    static func diagnostic(_ bytes: [UInt8], badByte offset: Int, fileName: String) -> ConfigDiagnostic {
+        let at = UTF8Text.position(of: offset, in: bytes)
+        let byte = "0x" + pad(Int(bytes[offset]), 2, radix: 16)
+        let key = keyPath(holding: at, in: bytes)
+        let message =
+            "the byte \(byte)\(key == nil ? "" : " at column \(at.column)") is not valid UTF-8: zones.conf "
+            + "must be UTF-8 text (save it as UTF-8, not Shift_JIS or another encoding)"
+        return ConfigDiagnostic(
+            severity: .error, fileName: fileName, line: at.line, column: at.column, keyPath: key ?? "",
+            message: message)
+    }
+
+    /// Reads the file again with each bad sequence replaced by U+FFFD, and names the string value or key
+    /// that starts last at or before `at` and holds a U+FFFD; nil when the bad byte is elsewhere (a
+    /// comment) or the file does not parse.
+    static func keyPath(holding at: TOMLPosition, in bytes: [UInt8]) -> String? {
+        guard let document = try? TOMLReader.parse(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        var best: (position: TOMLPosition, path: String)?
+        func consider(_ position: TOMLPosition, _ path: String) {
+            if position <= at && position >= (best?.position ?? TOMLPosition(line: 0, column: 0)) {
+                best = (position, path)
+            }
+        }
+        func walk(_ table: TOMLTable, _ path: String) {
+            for e in table.entries {
+                let p = path.isEmpty ? tomlKeyText(e.key) : path + "." + tomlKeyText(e.key)
+                if e.key.unicodeScalars.contains("\u{FFFD}") { consider(e.keyPosition, p) }
+                walk(e.value, p)
+            }
+        }
+        func walk(_ value: TOMLValue, _ path: String) {
+            switch value.content {
+            case .string(let s) where s.unicodeScalars.contains("\u{FFFD}"): consider(value.position, path)
+            case .array(let a): for (i, v) in a.enumerated() { walk(v, path + "[\(i)]") }
+            case .table(let t): walk(t, path)
+            default: break
+            }
+        }
+        walk(document, "")
+        return best?.path
+    }
+}

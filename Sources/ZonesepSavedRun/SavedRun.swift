@@ -57,6 +57,12 @@ public enum SavedRun {
                             + "give one run per file")
                 }
                 summary = (lineNumber, s)
+            case .flowExportSummary:
+                throw ReportError(
+                    "\(name):\(lineNumber): this is the summary of a `zonesep collect` run (\"input\":\"flow-export\"): "
+                        + "the audit report is built from captured packets (capture files and their time spans, packet "
+                        + "counts, how many frames were verified, the zone matrix), which flow exports do not give; "
+                        + "replay the captures with --report, or use the collect run's alerts and --flows records")
             case .other:
                 continue
             }

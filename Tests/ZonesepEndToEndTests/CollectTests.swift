@@ -88,6 +88,8 @@ final class CollectTests: XCTestCase {
         var records: [[String: Any]]
         var stderr: String
         var port: UInt16
+        /// Standard output as written: the JSON Lines a `zonesep report` would be given.
+        var stdout = Data()
     }
 
     /// Runs `zonesep collect` with `extra` options, lets `export` send to it, stops it with SIGTERM.
@@ -127,14 +129,15 @@ final class CollectTests: XCTestCase {
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
-        let lines = String(decoding: try Data(contentsOf: outURL), as: UTF8.self).split(separator: "\n")
+        let stdout = try Data(contentsOf: outURL)
+        let lines = String(decoding: stdout, as: UTF8.self).split(separator: "\n")
         let objects = lines.compactMap(JSONLines.object)
         XCTAssertEqual(objects.count, lines.count, "every stdout line is a JSON object")
         let summary = objects.last { $0["event_type"] as? String == "summary" } ?? [:]
         XCTAssertEqual(objects.last?["event_type"] as? String, "summary")
         return Collected(
             alerts: objects.filter { $0["event_type"] as? String == "alert" }, summary: summary, records: objects,
-            stderr: running.stderr, port: port)
+            stderr: running.stderr, port: port, stdout: stdout)
     }
 
     func run(_ executable: String, _ arguments: [String]) throws {

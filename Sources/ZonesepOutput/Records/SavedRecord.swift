@@ -3,10 +3,15 @@ public enum SavedRecord: Decodable, Sendable, Equatable {
     case alert(AlertRecord)
     case evidence(EvidenceRecord)
     case summary(SummaryRecord)
+    /// The summary of a `collect` run (`"input":"flow-export"`): it has no packets, files or matrix to report.
+    case flowExportSummary
     /// Another zonesep record (for example `alert_update` or a live run's `stats`): nothing the report shows.
     case other(String)
 
-    enum Kind: String, CodingKey { case eventType = "event_type" }
+    enum Kind: String, CodingKey {
+        case eventType = "event_type"
+        case input
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Kind.self)
@@ -17,6 +22,8 @@ public enum SavedRecord: Decodable, Sendable, Equatable {
         switch type {
         case "alert": self = .alert(try AlertRecord(from: decoder))
         case "evidence": self = .evidence(try EvidenceRecord(from: decoder))
+        case "summary" where (try? c.decodeIfPresent(String.self, forKey: .input)) == "flow-export":
+            self = .flowExportSummary
         case "summary": self = .summary(try SummaryRecord(from: decoder))
         default: self = .other(type)
         }

@@ -15,6 +15,9 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
     /// A later IPv4 or IPv6 fragment whose first fragment was not seen: its ports, and so its flow, are not
     /// known. Counted by the verifier (the decoder cannot tell), with the IP version as the value.
     case fragmentOrphan
+    /// An MPLS payload starting with nibble 0 that reads as a sane Ethernet frame neither after a control
+    /// word nor without one (value 0), or as well both ways (value 1): which it is cannot be told.
+    case mplsPseudowire
 
     /// The reason's name in the summary's `coverage` object.
     public var name: String {
@@ -26,6 +29,7 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
         case .erspanFrameType: return "erspan-frame-type"
         case .linkType: return "link-type"
         case .fragmentOrphan: return "fragment-orphan"
+        case .mplsPseudowire: return "mpls-pseudowire"
         }
     }
 }
@@ -39,8 +43,8 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
     /// Malformed or truncated, or encapsulated too deep: not verified.
     case malformed(DecodeAnomaly)
     /// Not verified: a header of kind `reason` with value `value` (the EtherType, GRE or PPP protocol,
-    /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open, or a later fragment
-    /// whose first was not seen (value: the IP version).
+    /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open, a later fragment
+    /// whose first was not seen (value: the IP version), or an MPLS pseudowire read neither or both ways.
     case notVerified(NotVerifiedReason, UInt32)
 
     /// Whether the frame counts as verified (judged, or known to hold no IP).
@@ -66,6 +70,10 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
             case .erspanFrameType: return "ERSPAN frame type \(value)"
             case .linkType: return "link type \(value)"
             case .fragmentOrphan: return "IPv\(value) fragment without its first fragment"
+            case .mplsPseudowire:
+                return value == 0
+                    ? "MPLS pseudowire: Ethernet neither with nor without a control word"
+                    : "MPLS pseudowire: Ethernet both with and without a control word"
             }
         }
     }

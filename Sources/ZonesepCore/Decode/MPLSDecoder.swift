@@ -9,11 +9,19 @@
 //   |   ... more entries until S (bottom of stack) is set
 //
 // The stack does not say what it carries; after the bottom entry the first nibble does (RFC 4385):
-// 4 IPv4, 6 IPv6, 0 a pseudowire control word, then (4 bytes on) an Ethernet frame, 1 the associated
-// channel (OAM: no IP). Another nibble is not verified. The bottom label (a VPN or service label) is the
-// layer's id for the alert; it is not part of a flow (labels change hop by hop).
+// 4 IPv4, 6 IPv6, 1 the associated channel (OAM: no IP), 0 an Ethernet pseudowire (RFC 4448) after a
+// control word. Another nibble is not verified. The bottom label (a VPN or service label) is the layer's id
+// for the alert; it is not part of a flow (labels change hop by hop).
 //
 //   Control word:  |0 0 0 0| Flags |FRG|  Length   |        Sequence number        |
+//
+// The control word is optional (RFC 4448), and an Ethernet pseudowire without one whose destination MAC
+// starts with 0x0_ (00:… vendor OUIs, every 02:… MAC) starts with nibble 0 as well. As Wireshark does, the
+// Ethernet header is read both ways and the saner reading wins; a control word must also have its flags
+// and fragment bits clear and a length of 0 or one that fits (RFC 4385). A reading is sane when its source
+// MAC is unicast and its EtherType (after any VLAN tags) is one a frame carries, most of all when an IPv4,
+// IPv6 or ARP header with the right version or hardware type follows. When neither reading is sane, or
+// both are equally, the frame is not verified (`mplsPseudowire`): it is never judged 4 bytes off.
 
 /// Decodes an MPLS label stack and chooses its payload.
 public enum MPLSDecoder {
@@ -42,11 +50,7 @@ public enum MPLSDecoder {
         case 4: return .ipv4
         case 6: return .ipv6
         case 0:
-            guard c.skip(controlWordLength) else {
-                p.markMalformed(.mplsTruncated)
-                return .done
-            }
-            return .ethernet
+            return pseudowire(&c, into: &p)
         case 1:
             p.outcome = .notIP
             return .done
@@ -54,6 +58,86 @@ public enum MPLSDecoder {
             p.outcome = .notIP
             p.markNotVerified(.mplsPayload, UInt32(first >> 4))
             return .done
+        }
+    }
+
+    /// An Ethernet pseudowire, with or without a control word: `.ethernet` with `c` at the frame chosen by
+    /// the saner reading, or `.done` when none can be chosen (not verified) or the bytes run out.
+    @inlinable
+    static func pseudowire(_ c: inout ByteCursor, into p: inout DecodedPacket) -> NextLayer {
+        guard let word = c.peekInteger(as: UInt32.self) else {
+            p.markMalformed(.mplsTruncated)
+            return .done
+        }
+        let plain = ethernetScore(c, at: 0)
+        guard c.readableBytes >= controlWordLength + EthernetDecoder.headerLength else {
+            // No Ethernet header fits after a control word: without one, or cut short.
+            if plain > 0 { return .ethernet }
+            p.markMalformed(.linkTruncated)
+            return .done
+        }
+        let length = Int(word >> 16 & 0x3f)
+        let controlWord =
+            word & 0x0fc0_0000 == 0
+            && (length == 0
+                || (length >= controlWordLength + EthernetDecoder.headerLength && length <= c.readableBytes))
+        let afterWord = controlWord ? ethernetScore(c, at: controlWordLength) : 0
+        if afterWord > plain {
+            _ = c.skip(controlWordLength)
+            return .ethernet
+        }
+        if plain > afterWord { return .ethernet }
+        p.outcome = .notIP
+        p.markNotVerified(.mplsPseudowire, plain == 0 ? 0 : 1)
+        return .done
+    }
+
+    /// How sane an Ethernet header at `offset` looks: 0 not (too short, a group source MAC, an EtherType
+    /// no frame carries, a contradicting header after it), 1 plausible (a known EtherType, an LLC header,
+    /// or the bytes run out after the EtherType), 2 sane (an IPv4, IPv6 or ARP header of the right version
+    /// or hardware type follows).
+    @inlinable
+    static func ethernetScore(_ c: ByteCursor, at offset: Int) -> Int {
+        guard let source = c.peekInteger(at: offset &+ 6, as: UInt8.self),
+            var type = c.peekInteger(at: offset &+ 12, as: UInt16.self), source & 1 == 0
+        else { return 0 }
+        var at = offset &+ EthernetDecoder.headerLength
+        var tags = 0
+        while type == EtherType.vlan || type == EtherType.qinq || type == EtherType.qinqLegacy {
+            guard tags < 8 else { return 0 }
+            guard let next = c.peekInteger(at: at &+ 2, as: UInt16.self) else { return 1 }
+            type = next
+            at &+= 4
+            tags &+= 1
+        }
+        switch type {
+        case EtherType.ipv4:
+            guard let first = c.peekInteger(at: at, as: UInt8.self) else { return 1 }
+            return first >> 4 == 4 && first & 0x0f >= 5 ? 2 : 0
+        case EtherType.ipv6:
+            guard let first = c.peekInteger(at: at, as: UInt8.self) else { return 1 }
+            return first >> 4 == 6 ? 2 : 0
+        case EtherType.arp:
+            guard let hardware = c.peekInteger(at: at, as: UInt16.self) else { return 1 }
+            return hardware == 1 ? 2 : 0
+        case 0...2:
+            return 0
+        case 3...EtherType.maximumLength:
+            // An LLC header: DSAP and SSAP of a protocol seen in frames (SNAP, STP, IS-IS, NetBIOS, IPX),
+            // the same apart from the individual/group and command/response bits.
+            guard let saps = c.peekInteger(at: at, as: UInt16.self) else { return 1 }
+            let dsap = UInt8(truncatingIfNeeded: saps >> 8) & 0xfe
+            let ssap = UInt8(truncatingIfNeeded: saps) & 0xfe
+            guard dsap == ssap else { return 0 }
+            switch dsap {
+            case 0xaa, 0x42, 0xfe, 0xf0, 0xe0: return 1
+            default: return 0
+            }
+        case EtherType.mplsUnicast, EtherType.mplsMulticast, EtherType.pppoeDiscovery, EtherType.pppoeSession,
+            EtherType.eTag, EtherType.vnTag:
+            return 1
+        default:
+            return EtherType.carriesNoIP(type) ? 1 : 0
         }
     }
 }

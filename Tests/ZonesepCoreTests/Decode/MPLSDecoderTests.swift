@@ -28,6 +28,70 @@ final class MPLSDecoderTests: XCTestCase {
         XCTAssertEqual(p.vlans, [7])
     }
 
+    /// RFC 4448 makes the control word optional, and a frame whose destination MAC starts with 0x0_ (the
+    /// locally administered 02:..., most vendor OUIs, Cisco's HSRP 00:00:0c:07:ac:...) starts with nibble 0
+    /// as a control word does. Read 4 bytes on, its MACs and tags were garbage (or an untagged frame "no IP").
+    func testEthernetPseudowireWithoutAControlWord() {
+        let tagged = decode(Build.ethernet(type: 0x8847, Build.mpls([20, 30], Build.hostFrame(tags: [(0x8100, 120)]))))
+        assertHostSYN(tagged)
+        XCTAssertEqual(tagged.vlans, [120])
+        XCTAssertEqual(tagged.tunnels.map(\.type), [.mpls])
+
+        let intel = Build.ethernet(dst: 0x00_1b_21_30_07_08, src: 0x00_1b_21_20_03_04, type: 0x0800, Build.hostPacket)
+        let untagged = decode(Build.ethernet(type: 0x8847, Build.mpls([30], intel)))
+        XCTAssertEqual(untagged.coverage, .judged)
+        XCTAssertEqual(untagged.srcPort, 51512)
+        XCTAssertEqual(untagged.srcMAC, MACAddress(rawValue: 0x00_1b_21_20_03_04))
+        XCTAssertEqual(untagged.vlans, [])
+
+        // The first 16 bits are zero, as a control word's: only the Ethernet header read each way tells.
+        for tags in [[], [(tpid: UInt16(0x8100), vid: UInt16(120))]] {
+            let hsrp = Build.ethernet(
+                dst: 0x00_00_0c_07_ac_01, src: 0x02_00_00_20_03_04, tags: tags, type: 0x0800, Build.hostPacket)
+            let p = decode(Build.ethernet(type: 0x8847, Build.mpls([30], hsrp)))
+            XCTAssertEqual(p.coverage, .judged, "\(tags)")
+            XCTAssertEqual(p.dstMAC, MACAddress(rawValue: 0x00_00_0c_07_ac_01), "\(tags)")
+            XCTAssertEqual(p.vlans, tags.map(\.vid))
+            assertConsistent(p)
+        }
+    }
+
+    /// A control word is still taken when the frame after it is the sane reading, with vendor MACs too, and
+    /// with a sequence number or the length RFC 4385 sets for a short packet.
+    func testControlWordBeforeVendorMACs() {
+        let intel = Build.ethernet(dst: 0x00_1b_21_30_07_08, src: 0x00_1b_21_20_03_04, type: 0x0800, Build.hostPacket)
+        for word: [UInt8] in [[0, 0, 0, 0], [0, 0, 0x12, 0x34], [0, UInt8(4 + intel.count), 0, 1]] {
+            let p = decode(Build.ethernet(type: 0x8847, Build.mpls([30], word + intel)))
+            XCTAssertEqual(p.coverage, .judged, "\(word)")
+            XCTAssertEqual(p.srcMAC, MACAddress(rawValue: 0x00_1b_21_20_03_04), "\(word)")
+        }
+    }
+
+    /// What reads as Ethernet neither way, or as well both ways, is not verified under its own reason: never
+    /// "no IP", never judged 4 bytes off.
+    func testUndecidablePseudowireIsNotVerified() {
+        // A control word, then no Ethernet header either way (an ATM or TDM pseudowire, say).
+        let neither = decode(
+            Build.ethernet(type: 0x8847, Build.mpls([30], [0, 0, 0, 1] + Array(repeating: 0x11, count: 60))))
+        XCTAssertEqual(neither.outcome, .notIP)
+        XCTAssertEqual(neither.coverage, .notVerified(.mplsPseudowire, 0))
+        XCTAssertEqual(
+            "\(neither.coverage)", "MPLS pseudowire: Ethernet neither with nor without a control word")
+        assertConsistent(neither)
+        // A source MAC xx:xx:08:00:45:xx makes the frame read without the control word an IPv4 frame too.
+        let both = decode(
+            Build.ethernet(
+                type: 0x8847,
+                Build.mpls(
+                    [30],
+                    [0, 0, 0, 0]
+                        + Build.ethernet(
+                            dst: 0x02_00_00_30_07_08, src: 0x02_00_08_00_45_00, type: 0x0800, Build.hostPacket))))
+        XCTAssertEqual(both.coverage, .notVerified(.mplsPseudowire, 1))
+        XCTAssertEqual(both.ipVersion, 0)
+        assertConsistent(both)
+    }
+
     func testOtherPayloads() {
         // The associated channel (OAM): no IP inside.
         let ach = decode(Build.ethernet(type: 0x8847, Build.mpls([13], [0x10, 0, 0, 0x21, 1, 2, 3, 4])))

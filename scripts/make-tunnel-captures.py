@@ -31,6 +31,7 @@ T0 = (calendar.timegm((2026, 6, 15, 10, 0, 0)) - JST) * 1_000_000  # 2026-06-15 
 OUTER_A = "192.168.255.1"  # the core switch's mirror session source
 OUTER_B = "192.168.255.2"  # the sensor
 OUTER_C = "192.168.255.3"  # a second switch mirroring the same traffic
+OUTER6_A, OUTER6_B = "fd00:ff::1", "fd00:ff::2"  # the same session over IPv6 (internal, in no zone)
 SWITCH_MAC = "02:00:00:ff:00:01"
 SENSOR_MAC = "02:00:00:ff:00:02"
 PC_MAC = "02:00:00:20:03:04"
@@ -62,6 +63,30 @@ def ipv4(src, dst, proto, payload, ident=1) -> bytes:
 
 def ipv6(src, dst, nh, payload) -> bytes:
     return struct.pack("!IHBB", 0x60000000, len(payload), nh, 64) + addr(src) + addr(dst) + payload
+
+
+def ipv4_fragments(src, dst, proto, payload, ident, mtu=1500) -> list:
+    """The datagram as a router fragments it for `mtu`: pieces of a multiple of 8 bytes, MF on all but the last."""
+    size = (mtu - 20) // 8 * 8
+    out = []
+    for at in range(0, len(payload), size):
+        piece = payload[at : at + size]
+        more = 0x2000 if at + size < len(payload) else 0
+        fields = (0x45, 0, 20 + len(piece), ident, more | at // 8, 64, proto, 0, addr(src), addr(dst))
+        h = struct.pack("!BBHHHBBH4s4s", *fields)
+        out.append(h[:10] + struct.pack("!H", csum(h)) + h[12:] + piece)
+    return out
+
+
+def ipv6_fragments(src, dst, nh, payload, ident, mtu=1500) -> list:
+    """The datagram fragmented at its source for `mtu` (RFC 8200): a fragment header before each piece."""
+    size = (mtu - 40 - 8) // 8 * 8
+    out = []
+    for at in range(0, len(payload), size):
+        piece = payload[at : at + size]
+        more = 1 if at + size < len(payload) else 0
+        out.append(ipv6(src, dst, 44, struct.pack("!BBHI", nh, 0, at | more, ident) + piece))
+    return out
 
 
 def mac(m: str) -> bytes:
@@ -287,6 +312,69 @@ def coverage_mix():
     return ("tunnel-coverage-mix.pcap", EN10MB, "judged, no-IP and unverifiable frames mixed", frames)
 
 
+def pseudowires():
+    """Ethernet pseudowires without a control word (RFC 4448 makes it optional), whose frames start with
+    nibble 0 as a control word does: the demonstration's 02:... MACs with VLAN 120 (label 3002), and vendor
+    MACs (Intel 00:1b:21) untagged (label 3003). Then the conduit terminal's own MAC on VLAN 110 (label
+    3004): allowed, no conduit-mac-mismatch."""
+    TERMINAL = "02:00:0a:0a:01:05"  # the conduit's registered MAC
+    tagged = [
+        ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 3002], host_frame(d, p))) for d, p in flow_packets()
+    ]
+    def vendor(frame):  # the same frame between Intel NICs: 02:00:00:xx:xx:xx -> 00:1b:21:xx:xx:xx
+        return b"\x00\x1b\x21" + frame[3:6] + b"\x00\x1b\x21" + frame[9:]
+
+    untagged = [
+        ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 3003], vendor(host_frame(d, p, tags=()))))
+        for d, p in flow_packets()
+    ]
+    conduit = [
+        ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 3004], host_frame(d, p, tags=((0x8100, 110),), pc_mac=TERMINAL)))
+        for d, p in flow_packets(src="10.10.1.5", dst="172.20.9.9", sport=40001, dport=443)[:3]
+    ]
+    return [
+        ("tunnel-mpls-pw-nocw.pcap", EN10MB, "MPLS labels 100, 3002: Ethernet pseudowire, no control word", tagged),
+        ("tunnel-mpls-pw-nocw-vendor.pcap", EN10MB, "the same untagged, Intel MACs 00:1b:21:..., label 3003", untagged),
+        ("tunnel-mpls-pw-nocw-conduit.pcap", EN10MB, "the conduit terminal, pseudowire without control word", conduit),
+    ]
+
+
+def data_segments(count=2):
+    """(direction, IP packet): full-size TCP segments of the LGWAN PC's connection to the share, after its
+    handshake (1518-byte frames with VLAN 120)."""
+    return [
+        ("out", ipv4(PC, SHARE, 6, tcp(PC, SHARE, 51512, 445, 1001 + i * 1460, 5001, 0x18, b"AB"[i : i + 1] * 1460), 10 + i))
+        for i in range(count)
+    ]
+
+
+def fragmented_mirror():
+    """ERSPAN II of full-size frames: the outer datagram (1534 bytes) is fragmented at MTU 1500, over IPv4
+    (ids 200...) and over IPv6 (fd00:ff::1 -> fd00:ff::2, a fragment header). The later fragments hold the
+    rest of the mirrored frame: they count with its flow, not as fragments without their first."""
+    v4, v6 = [], []
+    for i, (d, p) in enumerate(flow_packets() + data_segments()):
+        inner = erspan_ii(100, host_frame(d, p), seq=i)
+        v4 += [ether(SENSOR_MAC, SWITCH_MAC, 0x0800, f) for f in ipv4_fragments(OUTER_A, OUTER_B, 47, inner, 200 + i)]
+        v6 += [ether(SENSOR_MAC, SWITCH_MAC, 0x86DD, f) for f in ipv6_fragments(OUTER6_A, OUTER6_B, 47, inner, 300 + i)]
+    return [
+        ("tunnel-erspan-fragmented.pcap", EN10MB, "ERSPAN II, outer IPv4 fragmented at MTU 1500", v4),
+        ("tunnel-erspan-fragmented-v6.pcap", EN10MB, "ERSPAN II over IPv6, outer datagram fragmented", v6),
+    ]
+
+
+def tenant_fragments():
+    """Two VXLAN tenants reuse addresses and the IP id: VNI 10 carries a whole fragmented UDP datagram
+    (10.20.3.4:40000 -> 10.30.7.8:9999, id 777), VNI 20 only its later fragments (the first was lost). VNI
+    20's fragments must not take VNI 10's ports: they are fragments without their first."""
+    datagram = udp(PC, SHARE, 40000, 9999, bytes(3000))
+    pieces = ipv4_fragments(PC, SHARE, 17, datagram, 777, mtu=1420)
+    frames = []
+    for vni, kept in ((10, pieces), (20, pieces[1:])):
+        frames += [outer_udp(4789, vxlan(vni, ether(SHARE_MAC, PC_MAC, 0x0800, f, tags=((0x8100, 120),)))) for f in kept]
+    return ("tunnel-vxlan-tenant-fragments.pcap", EN10MB, "VNI 10 a whole fragmented datagram, VNI 20 its tails", frames)
+
+
 def write_pcap(path: str, link: int, frames) -> None:
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link))
@@ -301,7 +389,8 @@ def main() -> None:
     parser.add_argument("--out", help="directory to write the captures into")
     parser.add_argument("--list", action="store_true", help="print each file and what it holds")
     args = parser.parse_args()
-    cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix()]
+    cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix(), tenant_fragments()]
+    cases += pseudowires() + fragmented_mirror()
     if args.list or not args.out:
         for name, link, description, frames in cases:
             print(f"{name:34} link {link:3}  {len(frames):2} frames  {description}")

@@ -76,6 +76,22 @@ public struct DecodedPacket: Sendable {
     public var isFragment = false
     /// A fragment other than the first (offset > 0): ports come from the first fragment's flow.
     public var isNonFirstFragment = false
+    /// What, besides addresses and id, tells one datagram's fragments from another's: what tells flows
+    /// apart (two tenants may reuse both), the VLANs as `packedVLANs` packs them with `FlowKey.vniFlag`, and
+    /// the VNI below them.
+    @inlinable
+    public var fragmentContext: UInt64 {
+        UInt64(packedVLANs | (hasVNI ? FlowKey.vniFlag : 0)) << 32 | UInt64(vni)
+    }
+
+    // A tunnel entered from the first fragment of its outer datagram: the later fragments (which hold no
+    // tunnel header) belong to the packet inside, so the verifier remembers the datagram by these.
+    /// 1 + the index in `tunnels` of that tunnel (the innermost such), 0 when none was.
+    public var fragmentedTunnel: UInt8 = 0
+    /// The outer datagram's fragment identification.
+    public var tunnelFragmentID: UInt32 = 0
+    /// The outer datagram's `fragmentContext`, as it was before the tunnel was entered.
+    public var tunnelFragmentContext: UInt64 = 0
 
     // Transport layer: TCP, UDP or SCTP ports (valid when `hasPorts`).
     public var hasPorts = false
@@ -126,6 +142,7 @@ public struct DecodedPacket: Sendable {
         notVerified = nil
         notVerifiedValue = 0
         resolution = nil
+        fragmentedTunnel = 0
         clearNetworkLayer()
     }
 
@@ -180,12 +197,18 @@ public struct DecodedPacket: Sendable {
     }
 
     /// Enters a tunnel of `type` with identifier `id`: counts the layer, records it with the outer IP
-    /// header's addresses (when one was read), and clears the outer packet's network, transport, VLAN and MAC
-    /// fields for the inner packet. Returns false with `encapsulationTooDeep` recorded past the limit.
+    /// header's addresses (when one was read) and, when that header is a first fragment, its datagram
+    /// (`fragmentedTunnel`), and clears the outer packet's network, transport, VLAN and MAC fields for the
+    /// inner packet. Returns false with `encapsulationTooDeep` recorded past the limit.
     @inlinable
     public mutating func enterTunnel(_ type: TunnelType, id: UInt32? = nil) -> Bool {
         guard enterLayer() else { return false }
         let outer = ipVersion != 0
+        if isFragment {  // a first fragment: a later one would not have reached its tunnel header
+            tunnelFragmentID = fragmentID
+            tunnelFragmentContext = fragmentContext
+            fragmentedTunnel = UInt8(truncatingIfNeeded: tunnels.count) &+ 1
+        }
         tunnels.append(TunnelLayer(type: type, src: outer ? src : nil, dst: outer ? dst : nil, id: id))
         clearNetworkLayer()
         vlanCount = 0

@@ -824,9 +824,11 @@ public final class Verifier {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1
             if packet.resolution != nil { observeFrame(now: now, sourceToo: false) }
+            if packet.fragmentedTunnel != 0 { recordTunnelDatagram(packet.coverage, now: now) }
             return false
         case .malformed:
             if let a = packet.anomaly { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
+            if packet.fragmentedTunnel != 0 { recordTunnelDatagram(packet.coverage, now: now) }
             if packet.ipVersion != 0 {  // addresses were read: an IP packet for the matrix, as tcpdump counts
                 state.pointee.counters.ipPackets &+= 1
                 countStrayIPPacket(wireLength)
@@ -844,9 +846,15 @@ public final class Verifier {
         var fromFragmentTable = false
         if !fromInner && packet.isNonFirstFragment {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
+                if let d = state.pointee.fragments.lookupTunnel(packet, at: now) {
+                    countTunnelFragment(d, now: now, wireLength: wireLength)
+                    return false
+                }
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 // Without ports it joins no flow and is judged by nothing: not verified (still in the matrix).
-                state.pointee.counters.count(.notVerified(.fragmentOrphan, UInt32(packet.ipVersion)))
+                let orphan = FrameCoverage.notVerified(.fragmentOrphan, UInt32(packet.ipVersion))
+                state.pointee.counters.count(orphan)
+                if packet.fragmentedTunnel != 0 { recordTunnelDatagram(orphan, now: now) }
                 countStrayIPPacket(wireLength)
                 observeFrame(now: now, sourceToo: true)
                 return false
@@ -859,6 +867,9 @@ public final class Verifier {
         }
         let proto = tuple.proto
         let (key, fromA) = Verifier.flowKey(tuple, of: packet)
+        if packet.fragmentedTunnel != 0 {
+            recordTunnelDatagram(packet.coverage, flow: key, fromA: fromA != fromInner, now: now)
+        }
         // `keyHash` is the hash of the same key, unless the fragment table supplied the ports.
         let hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
         var raised = false
@@ -918,6 +929,41 @@ public final class Verifier {
             if let mac = packet.srcMAC { noteSender(e, fromA: fromA, mac: mac.rawValue, now: now) }
         }
         return raised
+    }
+
+    /// Remembers what the inner packet of a tunnel entered from the first fragment of its outer datagram
+    /// came to (`coverage`; `flow`, the direction `fromA`, when it was judged as one), for the datagram's
+    /// later fragments. Out of line: tunnels are rarely fragmented.
+    @inline(never)
+    private func recordTunnelDatagram(_ coverage: FrameCoverage, flow: FlowKey? = nil, fromA: Bool = false, now: Int64)
+    {
+        state.pointee.fragments.recordTunnel(
+            packet, FragmentTable.TunnelDatagram(coverage: coverage, flow: flow, fromA: fromA), at: now)
+    }
+
+    /// A later fragment of a tunnel datagram whose first fragment was decoded: it holds the rest of that
+    /// fragment's inner packet, so it counts as that frame did, in its flow and matrix cell when it was
+    /// judged (the outer header's addresses are the tunnel's, not the town hall's); the flow's verdict and
+    /// the host table are not touched.
+    @inline(never)
+    private func countTunnelFragment(_ d: FragmentTable.TunnelDatagram, now: Int64, wireLength: Int) {
+        if d.coverage != .judged {
+            state.pointee.counters.count(d.coverage)
+            if case .malformed(let a) = d.coverage { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
+        }
+        guard let key = d.flow else { return }
+        let fromA = d.fromA
+        if let i = flows.find(key, hash: key.hashValue64), !flows.isExpired(i, now: now) {
+            let e = flows.entries + i
+            count(e, now: now, fromA: fromA, wireLength: wireLength)
+            addPacket(
+                from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
+                bytes: wireLength)
+        } else {  // the flow has left the table, or its packet was a straggler of a closed one
+            countStrayIPPacket(
+                from: fromA ? key.addressA : key.addressB, to: fromA ? key.addressB : key.addressA,
+                wireLength: wireLength)
+        }
     }
 
     /// What `startFlow` needs of a flow's first packet, whichever way it was read (decoded in full, or the

@@ -201,6 +201,88 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 2))], 3)
     }
 
+    /// A fragment table keyed by addresses and id alone gave a later fragment on another VLAN, or in another
+    /// tenant's VXLAN segment, the ports of this one's first fragment; fragments are told apart as flows are.
+    func testLaterFragmentsOfAnotherVLANOrVirtualNetworkAreOrphans() throws {
+        let udp = F.udp(40000, 2049, payload: Array(repeating: 7, count: 16))
+        func first(vlans: [UInt16]) -> [UInt8] {
+            F.ethernet(F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, udp, id: 99, flagsOffset: 0x2000), vlans: vlans)
+        }
+        func later(vlans: [UInt16]) -> [UInt8] {
+            F.ethernet(
+                F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, Array(repeating: 7, count: 16), id: 99, flagsOffset: 3),
+                vlans: vlans)
+        }
+        XCTAssertNotNil(feed(first(vlans: [120]), at: 0))
+        XCTAssertNil(feed(later(vlans: [121]), at: 0.001))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1, "another VLAN")
+        XCTAssertNil(feed(later(vlans: [120]), at: 0.002))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1, "its own VLAN")
+
+        XCTAssertNotNil(feed(F.vxlan(first(vlans: []), vni: 10), at: 1))
+        XCTAssertNil(feed(F.vxlan(later(vlans: []), vni: 20), at: 1.001))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 2, "another VNI")
+        XCTAssertNil(feed(F.vxlan(later(vlans: []), vni: 10), at: 1.002))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 2, "its own VNI")
+        XCTAssertEqual(verifier.counters.flows, 2)
+        var packets: [UInt64] = []
+        verifier.flows.forEach { packets.append($0.packets) }
+        XCTAssertEqual(packets.sorted(), [2, 2])
+    }
+
+    /// `frame` (an Ethernet frame with an IPv4 header of 20 bytes) as a router fragments its datagram after
+    /// `size` bytes of payload: the first fragment (MF set) and the later one.
+    static func splitOuter(_ frame: [UInt8], after size: Int) -> (first: [UInt8], later: [UInt8]) {
+        let ethernet = Array(frame.prefix(14))
+        let header = Array(frame[14..<34])
+        let payload = Array(frame[34...])
+        func ip(_ piece: ArraySlice<UInt8>, flagsOffset: UInt16) -> [UInt8] {
+            var h = header
+            h.replaceSubrange(2..<4, with: F.be16(UInt16(20 + piece.count)))
+            h.replaceSubrange(6..<8, with: F.be16(flagsOffset))
+            return ethernet + h + piece
+        }
+        return (ip(payload[..<size], flagsOffset: 0x2000), ip(payload[size...], flagsOffset: UInt16(size / 8)))
+    }
+
+    /// A mirror's outer datagram fragmented: its later fragment holds no tunnel header, only the rest of the
+    /// mirrored frame, so it counts as that frame did (in its flow, its matrix cell, judged), not as a
+    /// fragment without its first between the mirror's (unzoned) addresses.
+    func testLaterFragmentsOfATunnelDatagramCountWithItsInnerPacket() throws {
+        let syn = F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [120])
+        let mirrored = F.erspanII(syn + Array(repeating: 0x41, count: 1400))
+        let (first, later) = Self.splitOuter(mirrored, after: 96)
+        let a = try XCTUnwrap(feed(first, at: 0))
+        XCTAssertEqual(a.rule, .sanitisationBypass)
+        XCTAssertNil(feed(later, at: 0.001))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 0)
+        XCTAssertEqual(verifier.counters.framesJudged, 2)
+        XCTAssertEqual(verifier.counters.flows, 1)
+        var packets: UInt64 = 0
+        verifier.flows.forEach { packets += $0.packets }
+        XCTAssertEqual(packets, 2)
+        let m = verifier.matrix
+        XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 2))], 2)
+        XCTAssertEqual(m.packets.reduce(0, +), 2, "nothing between the mirror's addresses")
+
+        // Another datagram's later fragment (id 2) between the same addresses is an orphan still.
+        let (_, stray) = Self.splitOuter(F.erspanII(syn), after: 16)
+        var other = stray
+        other.replaceSubrange(18..<20, with: F.be16(2))
+        XCTAssertNil(feed(other, at: 0.002))
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
+
+        // A mirrored frame without IP (a long LLC frame): its later fragment holds no IP either.
+        let llc = F.ethernet([0xf0, 0xf0, 0x03] + Array(repeating: 0, count: 1400), type: 1403)
+        var (noIPFirst, noIPLater) = Self.splitOuter(F.erspanII(llc), after: 64)
+        noIPFirst.replaceSubrange(18..<20, with: F.be16(3))
+        noIPLater.replaceSubrange(18..<20, with: F.be16(3))
+        XCTAssertNil(feed(noIPFirst, at: 0.003))
+        XCTAssertNil(feed(noIPLater, at: 0.004))
+        XCTAssertEqual(verifier.counters.framesWithoutIP, 2)
+        XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
+    }
+
     func testVLANsSeparateFlows() {
         XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [120]), at: 0))
         XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, vlans: [121]), at: 0))

@@ -8,7 +8,8 @@
 Python 3 standard library only, deterministic (fixed times, no randomness): a rerun is byte-identical. The
 headers come from scripts/make-tunnel-captures.py. VLANs as in the demonstration: 110 mynumber, 120 LGWAN,
 130 Internet zone; the core switch (02:00:00:ff:00:01) routes between them. The expected findings are
-written by hand in Tests/ZonesepCoreTests/Engine/Hosts/HostCaptureTests.swift.
+written by hand in Tests/ZonesepRuntimeTests/HostRulesCaptureTests.swift. Frames are 1 ms apart, except
+after a `Pause` in a case's list (a connection that must leave the flow table before its straggler comes).
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ vlans = [130]
 name = "core-switch"
 macs = ["02:00:00:ff:00:01"]
 """
+
+
+class Pause:
+    """Not a frame: the frames after it come `seconds` later than they would have."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
 
 
 def tagged(dst, src, payload, vlan=None, ethertype=0x0800):
@@ -145,6 +153,51 @@ def wrong_vlan():
     ] + [tagged("02:00:00:20:01:60", h, dgram("10.20.8.8", "10.20.1.60", 515, 514, 4), 120)])
 
 
+def mynumber_pc_on_lgwan_vlan(resolution_first):
+    """A mynumber PC plugged into the LGWAN VLAN: it ARPs for its gateway, as every IPv4 host does before
+    it sends, and sends a DNS query. The ARP does not vouch for the VLAN: either order is one finding."""
+    pc = "02:00:00:10:02:02"
+    frames = [
+        tagged("ff:ff:ff:ff:ff:ff", pc, arp(1, pc, "10.10.2.2", "00:00:00:00:00:00", "10.10.2.1"), 120, 0x0806),
+        tagged(DNS_MAC, pc, dgram("10.10.2.2", "10.10.1.53", 53010, 53), 120),
+    ]
+    if resolution_first:
+        return ("host-arp-then-ip.pcap", "10.10.2.2 (mynumber) ARPs on VLAN 120, then a datagram on VLAN 120", frames)
+    return ("host-ip-then-arp.pcap", "10.10.2.2 (mynumber): a datagram on VLAN 120, then ARP on VLAN 120", frames[::-1])
+
+
+def mynumber_pc6_on_lgwan_vlan():
+    """The IPv6 form: the PC's neighbour advertisement for its address, then its traffic, on VLAN 120."""
+    pc = "02:00:00:10:02:06"
+    src, dst = "fd00:10::2:6", "fd00:10::53"
+    return ("host-na-then-ip.pcap", "fd00:10::2:6 (mynumber) advertised, then a datagram, on VLAN 120", [
+        neighbor_advertisement(pc, src, 120),
+        tagged(DNS_MAC, pc, ipv6(src, dst, 17, udp(src, dst, 53011, 53, b"\x00" * 8)), 120, 0x86DD),
+    ])
+
+
+def straggler():
+    """A closed connection's late RST, 20 s on (its flow has left the table: the RST joins no flow), from a
+    MAC that then sends from an Internet-zone address: the straggler's source is seen all the same."""
+    pc, server, other = "02:00:00:20:01:07", "02:00:00:20:01:53", "02:00:00:20:01:77"
+    c, s = "10.20.1.7", "10.20.1.53"
+
+    def seg(src_mac, dst_mac, src, dst, sport, dport, flags):
+        return tagged(dst_mac, src_mac, ipv4(src, dst, 6, tcp(src, dst, sport, dport, 1000, 0, flags)), 120)
+
+    return ("host-straggler.pcap", "a closed connection of 10.20.1.7, its RST 20 s later from another MAC, "
+            "then that MAC from 10.30.7.7", [
+        seg(pc, server, c, s, 40010, 80, 0x02),
+        seg(server, pc, s, c, 80, 40010, 0x12),
+        seg(pc, server, c, s, 40010, 80, 0x11),
+        seg(server, pc, s, c, 80, 40010, 0x11),
+        seg(pc, server, c, s, 40010, 80, 0x10),
+        Pause(20),
+        seg(other, server, c, s, 40010, 80, 0x04),
+        tagged("02:00:00:30:01:53", other, dgram("10.30.7.7", "10.30.1.53", 40011, 53), 130),
+    ])
+
+
 def untagged():
     """A mirror that strips tags: an LGWAN and an Internet-zone host, untagged, each with its own MAC."""
     return ("host-untagged.pcap", "untagged frames of two hosts in two zones", [
@@ -164,7 +217,25 @@ def tunnel_vlan():
     ])
 
 
-CASES = [dual_homed(), mynumber_bridge(), routed(), arp_two_tiers(), nd_two_tiers(), wrong_vlan(), untagged(), tunnel_vlan()]
+CASES = [
+    dual_homed(), mynumber_bridge(), routed(), arp_two_tiers(), nd_two_tiers(), wrong_vlan(), untagged(), tunnel_vlan(),
+    mynumber_pc_on_lgwan_vlan(True), mynumber_pc_on_lgwan_vlan(False), mynumber_pc6_on_lgwan_vlan(), straggler(),
+]
+
+
+def write_pcap(path, frames):
+    """Classic pcap, microseconds: frame i at T0 + i ms, plus every `Pause` before it."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, EN10MB))
+        t, i = tc.T0, 0
+        for frame in frames:
+            if isinstance(frame, Pause):
+                t += frame.seconds * 1_000_000
+                continue
+            at = t + i * 1000
+            f.write(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame), len(frame)))
+            f.write(frame)
+            i += 1
 
 
 def main() -> None:
@@ -174,11 +245,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.list or not args.out:
         for name, description, frames in CASES:
-            print(f"{name:28} {len(frames):2} frames  {description}")
+            count = sum(1 for f in frames if not isinstance(f, Pause))
+            print(f"{name:28} {count:2} frames  {description}")
         return
     os.makedirs(args.out, exist_ok=True)
     for name, _, frames in CASES:
-        tc.write_pcap(os.path.join(args.out, name), EN10MB, frames)
+        write_pcap(os.path.join(args.out, name), frames)
     with open(os.path.join(args.out, "zones-hosts.conf"), "w") as f:
         f.write(ZONES_CONF)
 

@@ -19,6 +19,8 @@ final class HostRulesReplayTests: XCTestCase {
         // Every flow in these captures stays within one zone: any exit status 1 is the host rules'.
         for (name, status) in [
             ("host-wrong-vlan.pcap", 1), ("host-arp.pcap", 1), ("host-dual-homed.pcap", 1), ("host-untagged.pcap", 0),
+            ("host-arp-then-ip.pcap", 1), ("host-ip-then-arp.pcap", 1), ("host-na-then-ip.pcap", 1),
+            ("host-straggler.pcap", 1),
         ] {
             let outcome = try Harness.run(
                 try Harness.zonesep(),
@@ -32,5 +34,56 @@ final class HostRulesReplayTests: XCTestCase {
             XCTAssertEqual(JSONLines.int(table?["macs_evicted"]), 0, name)
             XCTAssertEqual(JSONLines.int(table?["addresses_dropped"]), 0, name)
         }
+    }
+
+    /// The findings of the summary of `zonesep replay` on `file`, each as rule, severity, MAC, address, zone
+    /// and VLANs; and the summary.
+    func findings(_ file: URL, config: String) throws -> ([String], [String: Any]?) {
+        let outcome = try Harness.run(
+            try Harness.zonesep(), ["replay", "--config", config, "--output", "json", file.path], timeout: 60)
+        XCTAssertTrue(outcome.exitedNormally, outcome.brief)
+        let (_, summary, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [], file.lastPathComponent)
+        let list = summary?["host_findings"] as? [[String: Any]] ?? []
+        return (
+            list.map { f in
+                let vlans = (f["vlan"] as? [Any] ?? []).compactMap { JSONLines.int($0) }
+                return [f["rule"], f["severity"], f["src_mac"], f["src_ip"], f["src_zone"]].map { "\($0 ?? "nil")" }
+                    .joined(separator: " ") + " \(vlans)"
+            }, summary
+        )
+    }
+
+    /// A mynumber PC on the LGWAN VLAN raises `zone-vlan-mismatch` whether its ARP (or, in IPv6, its
+    /// neighbour advertisement) comes before its IP packets or after: a resolution, which is not held to
+    /// the zone's VLANs, does not stand for the IP packet that is. And a closed connection's late RST, which
+    /// joins no flow, still shows its sender: with that MAC's Internet-zone datagram, `dual-homed-host`.
+    func testFindingsDoNotDependOnWhatCameFirst() throws {
+        let root = try Harness.repositoryRoot()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "zonesep-hostorder-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let made = try Harness.run(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            [root.appendingPathComponent("scripts/make-host-captures.py").path, "--out", out.path], timeout: 60)
+        XCTAssertEqual(made.status, 0, made.brief)
+        let conf = out.appendingPathComponent("zones-hosts.conf").path
+        func run(_ name: String) throws -> ([String], [String: Any]?) {
+            try findings(out.appendingPathComponent(name), config: conf)
+        }
+        let mismatch = ["zone-vlan-mismatch high 02:00:00:10:02:02 10.10.2.2 mynumber [120]"]
+        XCTAssertEqual(try run("host-arp-then-ip.pcap").0, mismatch)
+        XCTAssertEqual(try run("host-ip-then-arp.pcap").0, mismatch)
+        XCTAssertEqual(
+            try run("host-na-then-ip.pcap").0, ["zone-vlan-mismatch high 02:00:00:10:02:06 fd00:10::2:6 mynumber [120]"]
+        )
+        let (straggler, summary) = try run("host-straggler.pcap")
+        XCTAssertEqual(straggler, ["dual-homed-host high 02:00:00:20:01:77 10.30.7.7 internet [130]"])
+        // The RST was a straggler (it joined no flow), not a packet of a flow of its own.
+        let table = summary?["flow_table"] as? [String: Any]
+        XCTAssertEqual(JSONLines.int(table?["packets_after_close"]), 1)
+        XCTAssertEqual(JSONLines.int(summary?["flows"]), 2)
+        let addresses = (summary?["host_findings"] as? [[String: Any]])?.first?["addresses"] as? [[String: Any]]
+        XCTAssertEqual(addresses?.map { "\($0["ip"] ?? "") \($0["seen_by"] ?? "")" }, ["10.20.1.7 ip", "10.30.7.7 ip"])
     }
 }

@@ -41,7 +41,8 @@ final class HostRulesCaptureTests: XCTestCase {
             self.frame = frame
         }
 
-        init(_ f: HostFinding, policy: Policy) {
+        /// `times`: the capture's frame times, for captures whose frames are not all 1 ms apart (a `Pause`).
+        init(_ f: HostFinding, policy: Policy, times: [Int64] = []) {
             func zone(_ z: ZoneRef) -> String {
                 z.isZone ? policy.config.zones[z.zoneIndex].id : z == .external ? "external" : "other"
             }
@@ -53,7 +54,9 @@ final class HostRulesCaptureTests: XCTestCase {
             addresses = f.addresses.map {
                 "\($0.ip) \(zone($0.zone)) \($0.vlans) \($0.evidence.name)"
             }
-            frame = Int((f.timestampMicros - HostRulesCaptureTests.t0) / 1000) + 1
+            frame =
+                times.firstIndex(of: f.timestampMicros).map { $0 + 1 }
+                ?? Int((f.timestampMicros - HostRulesCaptureTests.t0) / 1000) + 1
         }
     }
 
@@ -89,6 +92,28 @@ final class HostRulesCaptureTests: XCTestCase {
             Seen(
                 "zone-vlan-mismatch", "high", "02:00:00:20:08:09", "10.20.8.9", vlan: [130],
                 ["10.20.8.9 lgwan [130] ip"], frame: 1)
+        ],
+        // The ARP first or the IP packet first: one finding (its evidence is what showed the address first).
+        "host-arp-then-ip.pcap": [
+            Seen(
+                "zone-vlan-mismatch", "high", "02:00:00:10:02:02", "10.10.2.2", vlan: [120],
+                ["10.10.2.2 mynumber [120] arp"], frame: 2)
+        ],
+        "host-ip-then-arp.pcap": [
+            Seen(
+                "zone-vlan-mismatch", "high", "02:00:00:10:02:02", "10.10.2.2", vlan: [120],
+                ["10.10.2.2 mynumber [120] ip"], frame: 1)
+        ],
+        "host-na-then-ip.pcap": [
+            Seen(
+                "zone-vlan-mismatch", "high", "02:00:00:10:02:06", "fd00:10::2:6", vlan: [120],
+                ["fd00:10::2:6 mynumber [120] nd"], frame: 2)
+        ],
+        // Frame 6 is a straggler of the closed connection (it joins no flow): its sender is seen all the same.
+        "host-straggler.pcap": [
+            Seen(
+                "dual-homed-host", "high", "02:00:00:20:01:77", "10.30.7.7", vlan: [130],
+                ["10.20.1.7 lgwan [120] ip", "10.30.7.7 internet [130] ip"], frame: 7)
         ],
     ]
 
@@ -163,7 +188,8 @@ final class HostRulesCaptureTests: XCTestCase {
         for name in files.sorted() {
             let frames = try Self.frames(dir.appendingPathComponent(name))
             let (findings, sessions, sink) = Self.run(frames, policy: policy)
-            XCTAssertEqual(findings.map { Seen($0, policy: policy) }, Self.expected[name], name)
+            XCTAssertEqual(
+                findings.map { Seen($0, policy: policy, times: frames.map(\.time)) }, Self.expected[name], name)
             // The event points at the frame that completed the finding (a batch of one: frame 0).
             XCTAssertEqual(sink.frames, findings.map { _ in 0 }, name)
             let summary = sessions[0].finish(files: [])
@@ -177,21 +203,50 @@ final class HostRulesCaptureTests: XCTestCase {
         let dir = try Self.captures()
         defer { try? FileManager.default.removeItem(at: dir) }
         let policy = try Self.policy(dir)
-        let frames = try Self.frames(dir.appendingPathComponent("host-dual-homed.pcap"))
-        let sink = FindingSink()
-        let session = Session(policy: policy, maxFlows: 1024, sinks: [sink])
-        let copies = frames.map { f -> UnsafeMutableRawBufferPointer in
-            let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.bytes.count, alignment: 16)
-            m.copyBytes(from: f.bytes)
-            return m
+        for name in [
+            "host-dual-homed.pcap", "host-arp-then-ip.pcap", "host-ip-then-arp.pcap", "host-na-then-ip.pcap",
+            "host-straggler.pcap",
+        ] {
+            let frames = try Self.frames(dir.appendingPathComponent(name))
+            let sink = FindingSink()
+            let session = Session(policy: policy, maxFlows: 1024, sinks: [sink])
+            let copies = frames.map { f -> UnsafeMutableRawBufferPointer in
+                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.bytes.count, alignment: 16)
+                m.copyBytes(from: f.bytes)
+                return m
+            }
+            defer { copies.forEach { $0.deallocate() } }
+            let batch = zip(frames, copies).map {
+                Verifier.Frame(timestamp: $0.0.time, bytes: UnsafeRawBufferPointer($0.1), wireLength: $0.1.count)
+            }
+            batch.withUnsafeBufferPointer { session.process(frames: $0, linkType: .ethernet) }
+            let expected = try XCTUnwrap(Self.expected[name])
+            XCTAssertEqual(
+                sink.findings.map { Seen($0, policy: policy, times: frames.map(\.time)) }, expected, name)
+            XCTAssertEqual(sink.frames, expected.map { Int32($0.frame - 1) }, name)
         }
-        defer { copies.forEach { $0.deallocate() } }
-        let batch = zip(frames, copies).map {
-            Verifier.Frame(timestamp: $0.0.time, bytes: UnsafeRawBufferPointer($0.1), wireLength: $0.1.count)
+    }
+
+    /// Whether a host's ARP (or neighbour advertisement) comes before its IP packets or after, it gets the
+    /// same findings: the ARP is not held to the zone's VLANs, and must not stand in for the packet that is.
+    /// (Only the address's first sighting, its time and what showed it, follows the order.)
+    func testResolutionAndIPInEitherOrder() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let policy = try Self.policy(dir)
+        let arpFirst = try Self.frames(dir.appendingPathComponent("host-arp-then-ip.pcap"))
+        let ipFirst = try Self.frames(dir.appendingPathComponent("host-ip-then-arp.pcap"))
+        XCTAssertEqual(arpFirst.map(\.bytes), ipFirst.map(\.bytes).reversed())
+        let naFirst = try Self.frames(dir.appendingPathComponent("host-na-then-ip.pcap"))
+        let naAfter = zip([naFirst[1], naFirst[0]], naFirst).map { (time: $0.1.time, bytes: $0.0.bytes) }
+        func key(_ f: HostFinding) -> String {
+            "\(f.rule.name) \(f.severity) \(f.mac) \(f.address.ip) \(f.address.vlans)"
         }
-        batch.withUnsafeBufferPointer { session.process(frames: $0, linkType: .ethernet) }
-        XCTAssertEqual(sink.findings.map { Seen($0, policy: policy) }, Self.expected["host-dual-homed.pcap"])
-        XCTAssertEqual(sink.frames, [2])
+        for (a, b) in [(arpFirst, ipFirst), (naFirst, naAfter)] {
+            let one = Self.run(a, policy: policy).findings.map(key)
+            XCTAssertEqual(one.count, 1)
+            XCTAssertEqual(Self.run(b, policy: policy).findings.map(key), one)
+        }
     }
 
     /// The core switch undeclared: it stands in every tier, the mynumber zone among them, and forwards each

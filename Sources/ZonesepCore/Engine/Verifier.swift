@@ -406,6 +406,16 @@ public final class Verifier {
         state.pointee.pendingHostMACs = (sender.mac, a, b, c)
     }
 
+    /// A common frame that joined no flow, as a closed connection's straggler: the host table hears of its
+    /// sender as `processDecoded` makes it hear of the same frame decoded in full. Out of line: rare.
+    @inline(never)
+    private func observeStraggler(key: FlowKey, fromA: Bool, frame: UnsafeRawPointer, ethernetAt: Int, now: Int64) {
+        let s = Verifier.newSender(key: key, fromA: fromA, frame: frame, ethernetAt: ethernetAt)
+        observeHost(
+            mac: s.mac, address: s.address, zone: _policy.zoneMap.lookup(s.address), vlans: s.vlans,
+            evidence: .ipSource, now: now)
+    }
+
     /// What the first frame of a new flow makes the host table hear (`newFlowLane`, then `noteNewSender`):
     /// the source MAC of its (innermost) Ethernet header at `ethernetAt`, its source address, and the flow's
     /// VLANs as the observation keeps them.
@@ -573,6 +583,8 @@ public final class Verifier {
             countStrayIPPacket(
                 from: fromA ? key.addressA : key.addressB, to: fromA ? key.addressB : key.addressA,
                 wireLength: wireLength)
+            observeStraggler(
+                key: key, fromA: fromA, frame: frame, ethernetAt: Int(lane.pointee.commonAt) &- 1, now: now)
             return false
         }
         // The (innermost) Ethernet header: destination MAC, then source MAC.
@@ -649,18 +661,22 @@ public final class Verifier {
         passToHostTable(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, now: now)
     }
 
-    /// Passes an observation to the host table unless this verifier already did, and queues the findings
-    /// it completes. Only IP sources are held to `vlans`.
+    /// Passes an observation to the host table unless this verifier already did (an ARP or neighbour
+    /// advertisement does not count as having passed on the IP source of the same triple: see
+    /// `HostSeenCache`), and queues the findings it completes. Only IP sources are held to `vlans`.
     @inline(__always)
     private func passToHostTable(
         mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, evidence: HostEvidence, now: Int64
     ) {
         let vlans = vlans & 0x0fff_ffff
-        if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans) { return }
+        let checksVLAN = evidence == .ipSource
+        if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans, checksVLAN: checksVLAN) {
+            return
+        }
         let o = HostTable.Observation(
             mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now)
         let raised = state.pointee.hostRulesRef._withUnsafeGuaranteedRef {
-            hostTable.observe(o, rules: $0, checksVLAN: evidence == .ipSource, into: &state.pointee.newHostFindings)
+            hostTable.observe(o, rules: $0, checksVLAN: checksVLAN, into: &state.pointee.newHostFindings)
         }
         if raised { queueHostFindings() }
     }
@@ -681,7 +697,8 @@ public final class Verifier {
     }
 
     /// The host table hears of an ARP sender or a neighbour advertisement's target, and of the source of an
-    /// IP packet that joined no flow (malformed transport, orphan fragment, an ICMP error's sender).
+    /// IP packet that joined no flow (malformed transport, orphan fragment, a closed connection's
+    /// straggler, an ICMP error's sender).
     private func observeFrame(now: Int64, sourceToo: Bool) {
         let p = packet
         if let r = p.resolution {
@@ -891,9 +908,11 @@ public final class Verifier {
                 && packet.tcpFlags & DecodedPacket.TCPFlag.syn == 0
                 && state.pointee.closed.absorbs(key, hash: hash, now: now)
             {
-                // A straggler of a connection that closed (a late FIN, RST or ACK): no new flow.
+                // A straggler of a connection that closed (a late FIN, RST or ACK): no new flow, but its
+                // sender is seen like any IP packet's.
                 state.pointee.counters.packetsAfterClose &+= 1
                 countStrayIPPacket(wireLength)
+                observeFrame(now: now, sourceToo: true)
                 return false
             }
             i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
@@ -1157,9 +1176,10 @@ public final class Verifier {
         return ZoneRef(rawValue: UInt16(truncatingIfNeeded: word >> 1))
     }
 
-    /// For tests: whether this verifier's seen-cache holds the triple (what `touchNewFlow` asks for ahead).
+    /// For tests: whether this verifier's seen-cache holds the triple (what `touchNewFlow` asks for ahead)
+    /// as an IP packet's source.
     func seenCacheHolds(mac: UInt64, address: IPAddress, vlans: UInt32) -> Bool {
         let s = state.pointee.hostSeen.slots[HostSeenCache.slotIndex(mac: mac, address: address, vlans: vlans)]
-        return s.used && s.mac == mac && s.address == address && s.vlans == vlans
+        return s.used && s.checkedVLAN && s.mac == mac && s.address == address && s.vlans == vlans
     }
 }

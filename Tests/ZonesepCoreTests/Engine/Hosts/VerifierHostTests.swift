@@ -10,7 +10,7 @@ final class VerifierHostTests: XCTestCase {
     static let policy = Policy(
         PolicyConfig(
             zones: [
-                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16"), vlans: [110]),
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16", "fd00:10::/48"), vlans: [110]),
                 Zone(id: "lgwan", kind: .lgwan, networks: p("10.20.0.0/16"), vlans: [120]),
                 Zone(id: "internet", kind: .internet, networks: p("10.30.0.0/16"), vlans: [130]),
             ]))
@@ -41,6 +41,102 @@ final class VerifierHostTests: XCTestCase {
         }
         v.process(frames, inBatchesOf: batch, from: t0)
         return sink.findings
+    }
+
+    /// Feeds frames with their own times (microseconds) in batches of `batch` (1: through
+    /// `process(timestamp:)`, the general way for every frame), returns the findings.
+    func run(timed frames: [(time: Int64, bytes: [UInt8])], batch: Int) -> [HostFinding] {
+        let sink = Sink()
+        let v = Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
+        var i = 0
+        while i < frames.count {
+            let chunk = Array(frames[i..<min(i + batch, frames.count)])
+            let buffers = chunk.map { f -> UnsafeMutableRawBufferPointer in
+                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.bytes.count, alignment: 16)
+                m.copyBytes(from: f.bytes)
+                return m
+            }
+            defer { buffers.forEach { $0.deallocate() } }
+            if batch == 1 {
+                _ = v.process(
+                    timestamp: chunk[0].time, bytes: UnsafeRawBufferPointer(buffers[0]), wireLength: buffers[0].count,
+                    linkType: .ethernet)
+            } else {
+                let frames = zip(chunk, buffers).map {
+                    Verifier.Frame(timestamp: $0.0.time, bytes: UnsafeRawBufferPointer($0.1), wireLength: $0.1.count)
+                }
+                frames.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
+            }
+            i += chunk.count
+        }
+        return sink.findings
+    }
+
+    /// A mynumber host on the LGWAN VLAN that announces its address (ARP, or an IPv6 neighbour
+    /// advertisement) on that VLAN before its first IP packet: the announcement is not held to the zone's
+    /// VLANs, and must not make the IP packet, which is, look like a repeat. Either order, one finding.
+    func testTheVLANIsCheckedWhicheverSightingCameFirst() {
+        let pc: UInt64 = 0x02_00_00_10_02_02
+        let pcText = "02:00:00:10:02:02"
+        let tag = [(tpid: UInt16(0x8100), vid: UInt16(120))]
+        let arp = Build.ethernet(
+            dst: 0xff_ff_ff_ff_ff_ff, src: pc, tags: tag, type: 0x0806,
+            Build.arp(operation: 1, senderMAC: pc, senderIP: "10.10.2.2", targetIP: "10.10.2.1"))
+        let ip4 = F.tcpFrame("10.10.2.2", 40004, "10.10.1.53", 445, flags: 0x02, vlans: [120], srcMAC: pcText)
+        let na = Build.ethernet(
+            dst: 0x33_33_00_00_00_01, src: pc, tags: tag, type: 0x86dd,
+            Build.ipv6(
+                src: "fe80::2", dst: "ff02::1", next: 58,
+                Build.neighborAdvertisement(target: "fd00:10::2:2", optionMAC: pc)))
+        let ip6 = Build.ethernet(
+            src: pc, tags: tag, type: 0x86dd,
+            Build.ipv6(src: "fd00:10::2:2", dst: "fd00:10::53", next: 17, Build.udp(src: 40005, dst: 53, [1, 2, 3, 4])))
+        for (name, announce, ip, address) in [("ARP", arp, ip4, "10.10.2.2"), ("NA", na, ip6, "fd00:10::2:2")] {
+            for batch in [1, 64] {
+                for (order, frames) in [("first", [announce, ip]), ("after", [ip, announce])] {
+                    let found = run(frames, batch: batch)
+                    let what = "\(name) \(order), batch \(batch)"
+                    XCTAssertEqual(found.map(\.rule), [.zoneVLANMismatch], what)
+                    XCTAssertEqual(found.first?.mac, MACAddress(rawValue: pc), what)
+                    XCTAssertEqual(found.first?.address.ip, IPAddress(address), what)
+                    XCTAssertEqual(found.first?.address.vlans, [120], what)
+                }
+            }
+        }
+    }
+
+    /// A closed connection's late packet (a straggler: it joins no flow) still shows its sender. Here a
+    /// RST from another MAC than the connection's, 20 s after the close, then an Internet-zone datagram
+    /// from that MAC: `dual-homed-host`, by the general way and by the batch lanes, whichever comes first.
+    func testAStragglersSenderIsSeen() {
+        let pc = "02:00:00:20:01:07"
+        let server = "02:00:00:20:01:53"
+        let other = "02:00:00:20:01:77"
+        let t0: Int64 = 1_800_000_000_000_000
+        func seg(_ mac: String, _ fromPC: Bool, _ flags: UInt8, vlans: [UInt16] = [120]) -> [UInt8] {
+            fromPC
+                ? F.tcpFrame("10.20.1.7", 40010, "10.20.1.53", 80, flags: flags, vlans: vlans, srcMAC: mac)
+                : F.tcpFrame("10.20.1.53", 80, "10.20.1.7", 40010, flags: flags, vlans: vlans, srcMAC: mac)
+        }
+        let close = [seg(pc, true, 0x02), seg(server, false, 0x12), seg(pc, true, 0x11), seg(server, false, 0x11)]
+        let udp = F.ethernet(
+            F.ipv4("10.30.7.7", "10.30.1.53", proto: 17, F.udp(40011, 53)), src: other, vlans: [130])
+        // The straggler first, then the datagram; and the other way round.
+        for (order, late) in [
+            ("straggler first", [seg(other, true, 0x04), udp]), ("datagram first", [udp, seg(other, true, 0x10)]),
+        ] {
+            let frames =
+                close.enumerated().map { (time: t0 + Int64($0.offset) * 1000, bytes: $0.element) }
+                + late.enumerated().map { (time: t0 + 20_000_000 + Int64($0.offset) * 1000, bytes: $0.element) }
+            for batch in [1, 64] {
+                let found = run(timed: frames, batch: batch)
+                XCTAssertEqual(found.map(\.rule), [.dualHomedHost], "\(order), batch \(batch)")
+                XCTAssertEqual(found.first?.mac, MACAddress(other), "\(order), batch \(batch)")
+                XCTAssertEqual(
+                    Set(found.first?.addresses.map(\.ip.description) ?? []), ["10.20.1.7", "10.30.7.7"],
+                    "\(order), batch \(batch)")
+            }
+        }
     }
 
     /// What the batch loop predicts a new flow's first frame will tell the host table (`Verifier.newSender`,

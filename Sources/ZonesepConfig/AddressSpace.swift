@@ -125,25 +125,62 @@ struct AddressSpace {
         return r
     }
 
-    /// Whether `reach(p).zones` holds a zone of `kind`, without building the set: every prefix of every
-    /// exception is asked this.
-    func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool {
+    /// Whether `reach(p).zones` holds a zone of `kind`, without building the set.
+    func reaches(_ p: IPPrefix, kind: ZoneKind) -> Bool { classes(p).contains(Classes(AddressClass(kind))) }
+
+    /// The classes of address (zone kinds, unzoned, external) that some address of `p` belongs to, as
+    /// `reach` finds them but without building its set of zones: every prefix of every exception is asked
+    /// this. The internal space's part of `p` that zones nested in `p` fill is not unzoned.
+    func classes(_ p: IPPrefix) -> Classes {
         // An IPv6 prefix around the IPv4-mapped block: what its parts outside the block reach.
-        if p.coversIPv4Block { return p.matchedParts.contains { reaches($0, kind: kind) } }
-        // No network is longer than p (nearly every address and small network a policy names): none lies
-        // strictly inside it, and the search for them is skipped.
-        guard let longest = lengths.first, p.length < longest else {
-            return enclosing(p).map { zones[$0].kind == kind } ?? false
+        if p.coversIPv4Block { return p.matchedParts.reduce(into: []) { $0.formUnion(classes($1)) } }
+        var out: Classes = []
+        // Networks strictly inside p keep their own addresses. None is longer than p for nearly every address
+        // and small network a policy names, and the search for them is skipped.
+        var inner: [IPPrefix] = []
+        if let longest = lengths.first, p.length < longest {
+            for n in inside(p) where n.prefix.length > p.length {
+                out.insert(Classes(AddressClass(zones[n.zone].kind)))
+                inner.append(n.prefix)
+            }
+            if !inner.isEmpty && AddressSpace.covers(p, inner) { return out }
         }
-        var inner = 0
-        for n in inside(p) where n.prefix.length > p.length {
-            if zones[n.zone].kind == kind { return true }
-            inner += 1
+        // The rest of p goes to the most specific network holding all of p, or else is unzoned or external.
+        if let zone = enclosing(p) { return out.union(Classes(AddressClass(zones[zone].kind))) }
+        if !AddressSpace.covers(p, inner.isEmpty ? internalSpace : inner + internalSpace) { out.insert(.external) }
+        for q in internalSpace where AddressSpace.overlaps(q, p) {
+            // The smaller of the two is their common part.
+            if inner.isEmpty || !AddressSpace.covers(q.length > p.length ? q : p, inner) {
+                out.insert(.unzoned)
+                break
+            }
         }
-        if inner > 0 && AddressSpace.covers(p, inside(p).filter { $0.prefix.length > p.length }.map(\.prefix)) {
-            return false
+        return out
+    }
+
+    /// A set of `AddressClass`es in one byte.
+    struct Classes: OptionSet, Hashable {
+        let rawValue: UInt8
+        static let mynumber = Classes(.mynumber)
+        static let lgwan = Classes(.lgwan)
+        static let internet = Classes(.internet)
+        static let external = Classes(.external)
+        static let unzoned = Classes(.unzoned)
+
+        init(rawValue: UInt8) { self.rawValue = rawValue }
+        init(_ c: AddressClass) {
+            switch c {
+            case .mynumber: rawValue = 1
+            case .lgwan: rawValue = 2
+            case .internet: rawValue = 4
+            case .external: rawValue = 8
+            case .unzoned: rawValue = 16
+            case .local: rawValue = 32
+            }
         }
-        return enclosing(p).map { zones[$0].kind == kind } ?? false
+
+        /// The members, in `AddressClass.allCases` order.
+        var members: [AddressClass] { AddressClass.allCases.filter { contains(Classes($0)) } }
     }
 
     func kinds(_ prefixes: [IPPrefix]) -> Set<ZoneKind> {

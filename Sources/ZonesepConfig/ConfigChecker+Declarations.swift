@@ -154,7 +154,9 @@ extension ConfigChecker {
         return out
     }
 
-    mutating func checkExceptions(_ root: TOMLTable, space: AddressSpace?) -> [PolicyException] {
+    mutating func checkExceptions(
+        _ root: TOMLTable, space: AddressSpace?, gatewaysDeclared: Bool
+    ) -> [PolicyException] {
         var names = NameRegistry()
         var out: [PolicyException] = []
         let items = tableArray(root, "exceptions")
@@ -177,13 +179,9 @@ extension ConfigChecker {
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(f.value(5, in: t), in: path, at: item.position)
             if let space {
-                // By index: a loop over the located prefixes copied each one (its key and path counted).
-                for side in 0..<2 {
-                    guard let list = side == 0 ? from : to else { continue }
-                    for k in list.indices where space.reaches(list[k].value, kind: .mynumber) {
-                        mynumberWarning(list[k], exception: quoted(name, or: path))
-                    }
-                }
+                checkReach(
+                    from: from, to: to, anyPort: ports?.contains(.any) ?? false, space: space,
+                    gatewaysDeclared: gatewaysDeclared, exception: quoted(name, or: path), at: item.position, path)
             }
             if let expiry, let now, now >= expiry.value.micros {
                 let when =
@@ -201,13 +199,6 @@ extension ConfigChecker {
             }
         }
         return out
-    }
-
-    private mutating func mynumberWarning(_ p: Located<IPPrefix>, exception: String) {
-        warning(
-            p.position, p.path,
-            "\(p.value) lies in a mynumber zone; an exception never allows a mynumber flow (only a "
-                + "conduit can), so this part of exception \(exception) has no effect")
     }
 
     static let exceptionKeys = ["name", "from", "to", "ports", "approved", "expires"]

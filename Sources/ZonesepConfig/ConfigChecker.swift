@@ -75,7 +75,7 @@ struct ConfigChecker {
         let space = zonesComplete && internalComplete ? AddressSpace(zones: zones, internal: internalNets) : nil
         let conduits = checkConduits(root, space: space)
         let sanitisation = checkSanitisation(root, space: space)
-        let exceptions = checkExceptions(root, space: space)
+        let exceptions = checkExceptions(root, space: space, gatewaysDeclared: !gateways.isEmpty)
         let declared = conduits.count + sanitisation.count + gateways.count + exceptions.count
         if declared > Policy.maxDeclarations {
             // A flow entry names the declaration that allowed it in 16 bits.

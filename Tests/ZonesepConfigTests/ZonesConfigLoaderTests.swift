@@ -349,8 +349,9 @@ final class ZonesConfigLoaderTests: XCTestCase {
                 + "::ffff:0:0/96 and matches IPv6 addresses only, no IPv4 address; name IPv4 addresses by IPv4 "
                 + "prefixes (such as 0.0.0.0/0)")
         let e = loadBase(
-            "[[exceptions]]\nname = \"v6\"\nfrom = [\"10.20.0.0/16\"]\nto = [\"::/0\", \"::/80\"]\n"
+            "[[exceptions]]\nname = \"v6\"\nfrom = [\"10.20.0.0/16\", \"fd00:20::/48\"]\nto = [\"::/0\", \"::/80\"]\n"
                 + "ports = [\"tcp/443\"]\napproved = \"No.1\"\nexpires = 2030-01-01\n", now: endOf20270331JST)
+        // (An IPv6 initiator too: from IPv4 addresses only, it could allow no flow, and `check` would say so.)
         assertDiagnostic(e, .warning, line: 13, keyPath: "exceptions[0].to[1]", "::/80 is an IPv6 prefix around")
         XCTAssertEqual(e.diagnostics.count, 1, e.diagnostics.map(\.description).joined(separator: "\n"))
         let mapped = loadBase("[zones.extra]\nkind = \"lgwan\"\nnetworks = [\"::ffff:10.40.0.0/112\"]\n")
@@ -535,7 +536,9 @@ final class ZonesConfigLoaderTests: XCTestCase {
         assertDiagnostic(
             r, .warning, line: 12, keyPath: "exceptions[0].from[0]",
             "an exception never allows a mynumber flow (only a conduit can)")
-        XCTAssertEqual(r.warnings.count, 1)
+        // All of it is in the mynumber zone, so the whole exception can allow nothing.
+        assertDiagnostic(r, .warning, line: 10, keyPath: "exceptions[0]", "exception 'e' can never allow a flow")
+        XCTAssertEqual(r.warnings.count, 2)
     }
 
     /// Either side, any place in its list: each prefix in a mynumber zone gets its own warning.
@@ -559,7 +562,9 @@ final class ZonesConfigLoaderTests: XCTestCase {
         assertDiagnostic(
             r, .warning, line: 13, keyPath: "exceptions[0].to[1]",
             "10.10.2.0/25 lies in a mynumber zone; an exception never allows a mynumber flow")
-        XCTAssertEqual(r.warnings.count, 2)
+        // What is left is internet to internet, which breaks no rule: the whole exception allows nothing.
+        assertDiagnostic(r, .warning, line: 10, keyPath: "exceptions[0]", "exception 'e' can never allow a flow")
+        XCTAssertEqual(r.warnings.count, 3)
     }
 
     func testConduitWithoutAMynumberSideIsAWarning() {

@@ -173,11 +173,13 @@ final class CollectRunner {
     }
 
     /// A non-blocking UDP socket bound to `l`, with a large receive buffer (exporters send in bursts).
+    ///
+    /// No SO_REUSEADDR: on Linux it lets two UDP sockets share a port, and the last bound then takes every
+    /// datagram, so a second collector (or one started beside rsyslog) would blind the first without a word.
+    /// UDP has no TIME_WAIT for it to work around.
     static func open(_ l: ListenAddress) -> OpenResult {
         let fd = socket(l.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return .failure("socket: \(String(cString: strerror(errno)))") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var size: Int32 = 8 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         var result: Int32
@@ -203,9 +205,11 @@ final class CollectRunner {
             }
         }
         guard result == 0 else {
-            let message = String(cString: strerror(errno))
+            let code = errno
+            var message = "cannot listen there: \(String(cString: strerror(code)))"
+            if code == EADDRINUSE { message += " (another program, or another zonesep collect, holds this UDP port)" }
             close(fd)
-            return .failure("bind: \(message)")
+            return .failure(message)
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         return .success(fd)

@@ -29,6 +29,8 @@ final class CollectRunner {
     /// What the metrics endpoint shows.
     private let registry = MetricsRegistry()
     private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+    /// USR1, USR2 and ALRM already said to be ignored.
+    private var ignoredSignals = DaemonSignals.IgnoredNotes()
 
     init(_ settings: CollectSettings) { self.settings = settings }
 
@@ -121,6 +123,7 @@ final class CollectRunner {
                             Diagnostics.note("reloaded \(settings.configPath)")
                         }
                     case .stop: running = false
+                    case .ignored(let signal): ignoredSignals.note(signal)
                     }
                 }
             }

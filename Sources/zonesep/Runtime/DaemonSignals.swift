@@ -16,7 +16,9 @@ private func recordSignal(_ signal: Int32) {
 }
 
 /// The daemon's signals turned into bytes on a pipe (the self-pipe trick), so the control loop handles
-/// them in ordinary code between two polls: SIGHUP reloads, SIGTERM and SIGINT stop.
+/// them in ordinary code between two polls: SIGHUP reloads, SIGTERM and SIGINT stop. SIGUSR1, SIGUSR2 and
+/// SIGALRM, whose default action would kill the daemon without its summary or evidence hashes (operators
+/// send USR1/USR2 to many daemons to dump stats or reopen logs), are ignored, and the first of each said.
 ///
 /// A handler rather than a blocked signal with signalfd: the runtime may own threads that did not block
 /// it, and a stop must never fall through to the default action and lose the summary.
@@ -24,9 +26,13 @@ enum DaemonSignals {
     enum Request: Equatable {
         case reload
         case stop(Int32)
+        /// A signal that means nothing to zonesep.
+        case ignored(Int32)
     }
 
-    static let handled: [Int32] = [SIGHUP, SIGTERM, SIGINT]
+    /// Signals zonesep ignores (rather than die of their default action).
+    static let ignored: [Int32] = [SIGUSR1, SIGUSR2, SIGALRM]
+    static let handled: [Int32] = [SIGHUP, SIGTERM, SIGINT] + ignored
 
     /// Installs the handlers writing to `wakeup`, and ignores SIGPIPE (a closed stdout is a write error,
     /// not a reason to die with alerts unwritten).
@@ -55,7 +61,34 @@ enum DaemonSignals {
             let s = Int32(b)
             if s == SIGHUP { return .reload }
             if s == SIGTERM || s == SIGINT { return .stop(s) }
+            if ignored.contains(s) { return .ignored(s) }
             return nil
+        }
+    }
+
+    /// The name of one of the handled signals, as `kill -l` spells it with its prefix.
+    static func name(_ s: Int32) -> String {
+        switch s {
+        case SIGHUP: return "SIGHUP"
+        case SIGTERM: return "SIGTERM"
+        case SIGINT: return "SIGINT"
+        case SIGUSR1: return "SIGUSR1"
+        case SIGUSR2: return "SIGUSR2"
+        case SIGALRM: return "SIGALRM"
+        default: return "signal \(s)"
+        }
+    }
+
+    /// Says on stderr, once per signal, that an ignored signal came: an operator who sent it expecting a
+    /// stats dump or a log reopen learns it did nothing, without a flood when something sends it in a loop.
+    struct IgnoredNotes {
+        private var said: Set<Int32> = []
+
+        mutating func note(_ s: Int32) {
+            guard said.insert(s).inserted else { return }
+            Diagnostics.note(
+                "\(DaemonSignals.name(s)) ignored: SIGHUP reloads zones.conf, SIGTERM or SIGINT stops "
+                    + "(further \(DaemonSignals.name(s)) are ignored without a word)")
         }
     }
 }

@@ -46,6 +46,8 @@ final class WatchRunner {
     private var retryBackoff = WatchRunner.firstRetry
     /// What reopening cannot fix (permission, a filter, a link type zonesep does not decode): ends the run.
     private var captureFailure: PcapError?
+    /// USR1, USR2 and ALRM already said to be ignored.
+    private var ignoredSignals = DaemonSignals.IgnoredNotes()
 
     static let firstRetry: Int64 = 500_000
     static let lastRetry: Int64 = 10_000_000
@@ -250,6 +252,8 @@ final class WatchRunner {
                         "\(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping; judging what was captured, then the summary"
                     )
                     return false
+                case .ignored(let signal):
+                    ignoredSignals.note(signal)
                 }
             }
             let snapshots = workers.map { $0.snapshot() }

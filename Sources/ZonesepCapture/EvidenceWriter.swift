@@ -520,6 +520,7 @@ public final class EvidenceWriter {
         var hasher = SHA256()
         swap(&hasher, &f.hasher)
         let digest = SHA256.hex(hasher.finalize())
+        stats.hashed &+= 1
         return Closed(
             serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil)
     }

@@ -1,7 +1,10 @@
 /// What the evidence writer counted in a run: kept here, beside the engine's counters, so that the writer
 /// (ZonesepCapture) and the summary that reports it (ZonesepOutput) share one list of counters.
 public struct EvidenceCounts: Sendable, Equatable {
+    /// Files created; each is, at any moment, hashed, incomplete or still open.
     public var files: UInt64 = 0
+    /// Files closed whole, with their SHA-256 (an `evidence` record vouches for each).
+    public var hashed: UInt64 = 0
     public var packets: UInt64 = 0
     public var bytes: UInt64 = 0
     /// Older evidence files deleted to stay within the disk budget.

@@ -363,9 +363,12 @@ public struct DeliverySummary: Sendable {
     public struct Evidence: Sendable {
         public var directory: String
         public var stats: EvidenceCounts
-        public init(directory: String, stats: EvidenceCounts = EvidenceCounts()) {
+        /// Files still being written: neither hashed nor incomplete yet (0 once the run has ended).
+        public var open: UInt64
+        public init(directory: String, stats: EvidenceCounts = EvidenceCounts(), open: UInt64 = 0) {
             self.directory = directory
             self.stats = stats
+            self.open = open
         }
     }
 
@@ -419,6 +422,8 @@ public struct DeliverySummary: Sendable {
             var x = JSONObject()
             x.add("directory", evidence.directory)
             x.add("files", e.files)
+            x.add("hashed", e.hashed)
+            x.add("open", evidence.open)
             x.add("packets", e.packets)
             x.add("bytes", e.bytes)
             x.add("removed", e.removed)
@@ -468,6 +473,7 @@ public struct DeliverySummary: Sendable {
         }
         if let e = evidence?.stats {
             rows.append(["evidence files", "\(e.files)"])
+            rows.append(["evidence files hashed", "\(e.hashed)"])
             rows.append(["evidence packets", "\(e.packets)"])
             if e.removed > 0 { rows.append(["evidence files removed (budget)", "\(e.removed)"]) }
             if e.skippedPackets > 0 { rows.append(["evidence packets skipped (budget)", "\(e.skippedPackets)"]) }

@@ -165,8 +165,10 @@ public final class DeliveryPipeline {
         if let d = finished, !d.isEmpty { summary.delivery = d }
     }
 
-    /// Each output's counts now (evidence counts files: written whole, or failed; its skipped packets go
-    /// under dropped).
+    /// Each output's counts now. Evidence counts files: written once closed whole with their SHA-256,
+    /// failed once closed incomplete or never created (an alert that got no file for an error or a name
+    /// taken); a file still open is neither, so a dashboard never shows as safe what is not hashed yet.
+    /// Its skipped packets go under dropped.
     public func sinkCounts() -> [SinkCounts] {
         var out = [stdout.counts]
         if let f = alertFile { out.append(f.counts) }
@@ -181,8 +183,8 @@ public final class DeliveryPipeline {
         if let e = evidence?.summary {
             out.append(
                 SinkCounts(
-                    sink: "evidence", destination: e.directory, written: e.stats.files,
-                    dropped: e.stats.skippedPackets, failed: e.stats.errors))
+                    sink: "evidence", destination: e.directory, written: e.stats.hashed,
+                    dropped: e.stats.skippedPackets, failed: e.stats.incomplete &+ e.stats.notCreated))
         }
         return out
     }

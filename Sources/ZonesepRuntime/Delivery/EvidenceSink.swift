@@ -151,7 +151,10 @@ public final class EvidenceSink: RecordSink {
 
     /// What the summary says of the evidence directory.
     public var summary: DeliverySummary.Evidence {
-        state.withLock { s in DeliverySummary.Evidence(directory: directory, stats: s.writer.stats) }
+        state.withLock { s in
+            DeliverySummary.Evidence(
+                directory: directory, stats: s.writer.stats, open: UInt64(s.writer.openFiles))
+        }
     }
 
     /// Each violating flow's evidence file and hash, when a single session wrote them all (serials name

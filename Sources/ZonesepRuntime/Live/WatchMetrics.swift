@@ -137,7 +137,10 @@ public enum WatchMetrics {
         typealias F = MetricFamily
         var out: [F] = []
         for (name, help, value) in [
-            ("written", "Records an output wrote (evidence: files written whole).", \SinkCounts.written),
+            (
+                "written", "Records an output wrote (evidence: files closed whole, with their SHA-256).",
+                \SinkCounts.written
+            ),
             (
                 "dropped",
                 "Records an output dropped before it could write them (a full syslog queue; evidence: "
@@ -146,7 +149,7 @@ public enum WatchMetrics {
             (
                 "failed",
                 "Records an output could not write (a write error, undelivered at the end; evidence: "
-                    + "files not written whole).", \SinkCounts.failed
+                    + "files closed incomplete, and alerts whose file could not be made).", \SinkCounts.failed
             ),
         ] {
             out.append(

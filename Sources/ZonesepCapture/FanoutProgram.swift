@@ -4,20 +4,23 @@
 /// The kernel's own hash (PACKET_FANOUT_HASH) is by each packet's own header, so an ICMP error
 /// (router → sender) and the flow it reports on (sender → receiver) could land on two workers and that
 /// flow be judged, and alerted, twice; and a VXLAN or Geneve tunnel's outer UDP source port differs by
-/// direction, so one inner connection could too. This program hashes what zonesep keys a flow by:
+/// direction, so one inner connection could too. This program hashes by host pair:
 ///
 ///     IPv4 / IPv6 (after up to three VLAN tags, or a PPPoE session header)
-///       TCP, SCTP              both addresses and both ports, each pair combined by XOR (the same
-///                              value for both directions)
-///       ICMP / ICMPv6 echo     both addresses and the echo identifier
-///       ICMP / ICMPv6 error    the quoted packet's addresses and ports, as above: the flow it reports on;
-///                              but an error not sent to the quoted packet's source is a flow of its own
-///                              (DecodedPacket.travelsWithQuotedFlow): both its own addresses
-///       UDP, anything else     both addresses only (tunnels ride on UDP; fragments without ports)
+///       ICMP / ICMPv6 error    (unfragmented or a first fragment; ICMPv6 behind up to four extension
+///                              headers) the quoted packet's two addresses: the flow it reports on; but an error
+///                              not sent to the quoted packet's source is a flow of its own
+///                              (DecodedPacket.travelsWithQuotedFlow): its own two addresses
+///       anything else          its two addresses, combined by XOR (the same value for both directions)
 ///     anything else            0: the first worker (ARP, LLDP, MPLS, ...)
 ///
-/// then multiplies by an odd constant and folds the high half into the low one, so `% members` sees every
-/// bit. Every packet of a flow, and every ICMP error about it, gets the same value on every frame.
+/// then mixes that value (MurmurHash3's finaliser), so `% members` sees every bit.
+///
+/// Never by ports or an echo identifier: a later IP fragment has neither, and the kernel must not put
+/// fragments together for us (PACKET_FANOUT_FLAG_DEFRAG drops those that never make a whole datagram,
+/// lost or overlapping ones, and hands over a datagram that never crossed the wire). By addresses alone,
+/// a flow's unfragmented packets, first fragments and later fragments, IPv4 or IPv6, all get the same
+/// value, as does every ICMP error about it; the price is balance by host pair, not by connection.
 ///
 /// The packet data of a fanout program starts at the network header for a received frame (the kernel took
 /// the Ethernet header and the outermost VLAN tag off), at the Ethernet header for one the sensor's own
@@ -53,6 +56,9 @@ public enum FanoutProgram {
     // Scratch memory: the hash so far, the network header's offset, a temporary, and an ICMP error's own
     // destination address (one word for IPv4, four for IPv6) to compare with the quoted source.
     static let hash: UInt32 = 0, base: UInt32 = 1, temp: UInt32 = 2, errorTo: UInt32 = 3
+
+    /// IPv6 extension headers looked through for an ICMPv6 error (the program cannot loop).
+    static let extensionHeaders = 4
 
     /// A program with named jump targets, resolved when it is finished.
     struct Assembler {
@@ -152,21 +158,9 @@ public enum FanoutProgram {
         a.label("other")
         a.op(ret | srcK, 0)
 
-        // X: the IPv4 header. `quoted`: the header an ICMP error carries (no ICMP inside it is opened).
+        // X: the IP header. `quoted`: the header an ICMP error carries (no ICMP inside it is opened).
         func ip(quoted: Bool) {
             let p = quoted ? "q" : ""
-            // A: the transport protocol, X: its header. Ports of TCP and SCTP; an ICMP error's quoted header
-            // unless this header is itself a quoted one.
-            let ports = "ports", finish = "finish"
-            func transport(icmp: UInt32, _ icmpLabel: String) {
-                a.jumpIf(6, ports)
-                a.jumpIf(132, ports)
-                if quoted {
-                    a.goto(finish)
-                } else {
-                    a.jumpIf(icmp, icmpLabel, else: finish)
-                }
-            }
             a.label(p + "ipv4")
             a.op(misc | txa)
             a.op(st, base)
@@ -185,21 +179,26 @@ public enum FanoutProgram {
             a.op(ldx | mem, temp)
             a.op(alu | xor | srcX)
             a.op(st, hash)  // a quoted header starts afresh: the error's own addresses do not count
-            a.op(ldx | mem, base)
-            a.op(ld | h | ind, 6)  // a later fragment has no ports
-            a.op(alu | and | srcK, 0x1fff)
-            a.jumpIf(0, p + "ipv4-whole", else: finish)
-            a.label(p + "ipv4-whole")
-            a.op(ld | b | ind, 9)
-            a.op(st, temp)
-            // X: the transport header, after the header's own length.
-            a.op(ld | b | ind, 0)
-            a.op(alu | and | srcK, 0x0f)
-            a.op(alu | lsh | srcK, 2)
-            a.op(alu | add | srcX)
-            a.op(misc | tax)
-            a.op(ld | mem, temp)
-            transport(icmp: 1, "icmp4")
+            if quoted {
+                a.goto("finish")
+            } else {
+                // An ICMP header only in a datagram's first fragment (or an unfragmented one).
+                a.op(ldx | mem, base)
+                a.op(ld | h | ind, 6)
+                a.op(alu | and | srcK, 0x1fff)
+                a.jumpIf(0, "ipv4-first", else: "finish")
+                a.label("ipv4-first")
+                a.op(ld | b | ind, 9)
+                a.op(st, temp)
+                // X: the ICMP header, after the header's own length.
+                a.op(ld | b | ind, 0)
+                a.op(alu | and | srcK, 0x0f)
+                a.op(alu | lsh | srcK, 2)
+                a.op(alu | add | srcX)
+                a.op(misc | tax)
+                a.op(ld | mem, temp)
+                a.jumpIf(1, "icmp4", else: "finish")
+            }
 
             a.label(p + "ipv6")
             a.op(misc | txa)
@@ -222,34 +221,64 @@ public enum FanoutProgram {
                 a.op(ldx | mem, base)
             }
             a.op(st, hash)
-            a.op(ld | b | ind, 6)  // next header: ports only straight after the fixed header
-            a.op(st, temp)
-            a.op(misc | txa)
-            a.op(alu | add | srcK, 40)
-            a.op(misc | tax)
-            a.op(ld | mem, temp)
-            transport(icmp: 58, "icmp6")
+            if quoted {
+                a.goto("finish")
+            } else {
+                // A: the next header, X: where it starts. ICMPv6 behind up to four extension headers, as the
+                // decoder finds it: hop-by-hop, routing or destination options (8 bytes a unit after the
+                // first 8), or a fragment header of a first fragment (a later one holds no ICMPv6 header).
+                a.op(ld | b | ind, 6)
+                a.op(st, temp)
+                a.op(misc | txa)
+                a.op(alu | add | srcK, 40)
+                a.op(misc | tax)
+                a.op(ld | mem, temp)
+                for step in 0..<FanoutProgram.extensionHeaders {
+                    let (options, fragment) = ("v6options\(step)", "v6fragment\(step)")
+                    a.jumpIf(58, "icmp6")
+                    a.jumpIf(44, fragment)
+                    a.jumpIf(0, options)
+                    a.jumpIf(43, options)
+                    a.jumpIf(60, options, else: "finish")
+                    a.label(fragment)
+                    a.op(ld | h | ind, 2)
+                    a.op(alu | and | srcK, 0xfff8)
+                    a.jumpIf(0, fragment + "-first", else: "finish")
+                    a.label(fragment + "-first")
+                    a.op(ld | b | ind, 0)
+                    a.op(st, temp)
+                    a.op(misc | txa)
+                    a.op(alu | add | srcK, 8)
+                    a.op(misc | tax)
+                    a.op(ld | mem, temp)
+                    a.goto("v6next\(step)")
+                    a.label(options)
+                    a.op(ld | b | ind, 0)
+                    a.op(st, temp)
+                    a.op(ld | b | ind, 1)
+                    a.op(alu | lsh | srcK, 3)
+                    a.op(alu | add | srcK, 8)
+                    a.op(alu | add | srcX)
+                    a.op(misc | tax)
+                    a.op(ld | mem, temp)
+                    a.label("v6next\(step)")
+                }
+                a.jumpIf(58, "icmp6", else: "finish")
+            }
         }
 
         ip(quoted: false)
 
-        // X: the ICMP header. Echo: the identifier; an error: the packet it quotes, 8 bytes on, once its own
-        // destination is kept in `errorTo` (at 16 in an IPv4 header, 24 to 39 in an IPv6 one).
-        for (name, echo, errors, quoted, destination) in [
-            ("icmp4", [0, 8], [3, 4, 5, 11, 12], "qipv4", [16]),
-            ("icmp6", [128, 129], [1, 2, 3, 4], "qipv6", [24, 28, 32, 36]),
+        // X: the ICMP header. An error: the packet it quotes, 8 bytes on, once its own destination is kept in
+        // `errorTo` (at 16 in an IPv4 header, 24 to 39 in an IPv6 one); anything else keeps its addresses.
+        for (name, errors, quoted, destination) in [
+            ("icmp4", [3, 4, 5, 11, 12], "qipv4", [16]),
+            ("icmp6", [1, 2, 3, 4], "qipv6", [24, 28, 32, 36]),
         ] {
             a.label(name)
             a.op(ld | b | ind, 0)
-            for t in echo { a.jumpIf(UInt32(t), name + "-echo") }
             for t in errors.dropLast() { a.jumpIf(UInt32(t), name + "-error") }
             a.jumpIf(UInt32(errors.last ?? 0), name + "-error", else: "finish")
-            a.label(name + "-echo")
-            a.op(ld | h | ind, 4)
-            a.op(ldx | mem, hash)
-            a.op(alu | xor | srcX)
-            a.op(st, hash)
-            a.goto("finish")
             a.label(name + "-error")
             a.op(misc | txa)
             a.op(st, temp)
@@ -266,24 +295,17 @@ public enum FanoutProgram {
 
         ip(quoted: true)
 
-        // X: a TCP or SCTP header: source port XOR destination port into the hash.
-        a.label("ports")
-        a.op(ld | h | ind, 0)
-        a.op(st, temp)
-        a.op(ld | h | ind, 2)
-        a.op(ldx | mem, temp)
-        a.op(alu | xor | srcX)
-        a.op(ldx | mem, hash)
-        a.op(alu | xor | srcX)
-        a.op(st, hash)
-
+        // MurmurHash3's 32-bit finaliser: addresses of one site differ in a few middle bits, whose XOR alone
+        // (or one multiply) can leave the low bits `% members` reads the same for every pair.
         a.label("finish")
         a.op(ld | mem, hash)
-        a.op(alu | mul | srcK, 0x9E37_79B1)
-        a.op(st, hash)
-        a.op(alu | rsh | srcK, 16)
-        a.op(ldx | mem, hash)
-        a.op(alu | xor | srcX)
+        for (shift, multiplier) in [(16, 0x85EB_CA6B), (13, 0xC2B2_AE35), (16, 0)] as [(UInt32, UInt32)] {
+            a.op(st, temp)
+            a.op(alu | rsh | srcK, shift)
+            a.op(ldx | mem, temp)
+            a.op(alu | xor | srcX)
+            if multiplier != 0 { a.op(alu | mul | srcK, multiplier) }
+        }
         a.op(ret | retA)
         return a.finished() ?? [Instruction(code: ret | srcK, jt: 0, jf: 0, k: 0)]
     }

@@ -149,7 +149,6 @@ public final class PcapLive {
     static let solPacket: Int32 = 263  // SOL_PACKET
     static let packetFanout: Int32 = 18  // PACKET_FANOUT
     static let fanoutCBPF: UInt32 = 6  // PACKET_FANOUT_CBPF: by a classic BPF program's result
-    static let fanoutFlagDefrag: UInt32 = 0x8000  // PACKET_FANOUT_FLAG_DEFRAG: reassemble before hashing
     static let packetFanoutData: Int32 = 22  // PACKET_FANOUT_DATA: the program
 
     /// `struct sock_fprog`: the program's length and its instructions.
@@ -165,7 +164,10 @@ public final class PcapLive {
     /// Packets queued before the join were seen by every member; `discardBacklog` drops them from this one
     /// (all but one member should, so no flow is judged twice).
     public func joinFanout(group: UInt16, discardBacklog: Bool) throws(PcapError) {
-        var value: UInt32 = UInt32(group) | ((PcapLive.fanoutCBPF | PcapLive.fanoutFlagDefrag) << 16)
+        // No PACKET_FANOUT_FLAG_DEFRAG: the kernel would drop fragments that never make a whole datagram
+        // (a lost or overlapping one) and hand over the datagram it built instead of the frames on the wire;
+        // the program sends every fragment of a flow to one member without it.
+        var value: UInt32 = UInt32(group) | (PcapLive.fanoutCBPF << 16)
         let fd = pcap_fileno(handle)
         var rc = setsockopt(fd, PcapLive.solPacket, PcapLive.packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size))
         var call = "setsockopt(PACKET_FANOUT)"

@@ -159,6 +159,20 @@ final class FanoutProgramTests: XCTestCase {
         let v6 = Self.ipv6(4, 8, next: 17, Self.ports(40001, 5353, 4))
         let v6error = Self.ipv6(8, 4, next: 58, [1, 4, 0, 0, 0, 0, 0, 0] + v6)
         XCTAssertEqual(Self.run(v6error, proto: 0x86dd), Self.run(v6, proto: 0x86dd))
+        // Behind extension headers, as the decoder reads them: a router's (9) error behind a hop-by-hop header
+        // (8 bytes) and destination options (16), or in the first fragment of a fragmented error.
+        let error: [UInt8] = [1, 4, 0, 0, 0, 0, 0, 0] + v6
+        let options: [UInt8] = [60, 0, 1, 4, 0, 0, 0, 0] + [58, 1, 1, 12] + [UInt8](repeating: 0, count: 12)
+        let behindOptions = Self.ipv6(9, 4, next: 0, options + error)
+        XCTAssertEqual(Self.run(behindOptions, proto: 0x86dd), Self.run(v6, proto: 0x86dd))
+        let first = Self.ipv6(9, 4, next: 44, Self.fragmentHeader(next: 58, offset: 0, more: true) + error)
+        XCTAssertEqual(Self.run(first, proto: 0x86dd), Self.run(v6, proto: 0x86dd))
+        // Its later fragment has no ICMPv6 header: by its own addresses, whatever its bytes look like.
+        let later = Self.ipv6(9, 4, next: 44, Self.fragmentHeader(next: 58, offset: 1, more: false) + error)
+        XCTAssertEqual(
+            Self.run(later, proto: 0x86dd),
+            Self.run(Self.ipv6(9, 4, next: 58, [135, 0, 0, 0, 0, 0, 0, 0]), proto: 0x86dd))
+        XCTAssertNotEqual(Self.run(later, proto: 0x86dd), Self.run(v6, proto: 0x86dd))
     }
 
     /// An ICMP error sent to anyone but the quoted packet's source is a flow of its own (the verifier judges
@@ -178,16 +192,76 @@ final class FanoutProgramTests: XCTestCase {
         XCTAssertNotEqual(Self.run(v6forged, proto: 0x86dd), Self.run(v6, proto: 0x86dd))
     }
 
-    /// UDP is shared by its addresses (a VXLAN tunnel's outer source port differs by direction); TCP flows
-    /// between one pair of hosts spread over the workers by their ports.
-    func testUDPByAddressesTCPByPortsToo() {
+    /// Shared by host pair: every connection between two hosts, whatever its ports or protocol, goes to one
+    /// worker (a later fragment names neither, so nothing finer can keep a flow's fragments with it; a VXLAN
+    /// tunnel's outer source port differs by direction too); different pairs spread over the workers.
+    func testSharedByHostPair() {
+        let pair = Self.run(Self.tcp("10.20.3.4", 40000, "10.30.7.8", 445))
+        for port in 1..<64 {
+            XCTAssertEqual(Self.run(Self.tcp("10.20.3.4", UInt16(40000 + port), "10.30.7.8", 445)), pair)
+        }
+        XCTAssertEqual(Self.run(Self.udp("10.30.7.8", 5353, "10.20.3.4", 40001)), pair)
+        XCTAssertEqual(Self.run(Self.echo("10.20.3.4", "10.30.7.8", type: 8, id: 77)), pair)
         XCTAssertEqual(
             Self.run(Self.udp("10.20.0.11", 50001, "10.20.0.12", 4789)),
             Self.run(Self.udp("10.20.0.12", 61234, "10.20.0.11", 4789)))
-        let members = Set((0..<64).map { Self.run(Self.tcp("10.20.3.4", UInt16(40000 + $0), "10.30.7.8", 445)) % 2 })
-        XCTAssertEqual(members, [0, 1], "64 connections of one host pair use both of two workers")
-        let later = Self.ipv4("10.20.3.4", "10.30.7.8", proto: 17, [1, 2, 3, 4], fragment: 0x00b9)
-        XCTAssertEqual(Self.run(later), Self.run(Self.udp("10.20.3.4", 1, "10.30.7.8", 2)), "a later fragment")
+        let members = Set((0..<64).map { Self.run(Self.tcp("10.20.3.\($0)", 40000, "10.30.7.8", 445)) % 2 })
+        XCTAssertEqual(members, [0, 1], "64 host pairs use both of two workers")
+        // Sites whose hosts differ only in a middle octet (WatchTests' three zones) spread too: their XORs
+        // share every low bit, which the mixing must not leave to decide.
+        let sites = [("10.10.0.2", "10.20.0.2"), ("10.10.0.2", "10.30.0.2"), ("10.20.0.2", "10.30.0.2")]
+        XCTAssertEqual(Set(sites.map { Self.run(Self.tcp($0.0, 1, $0.1, 2)) % 2 }), [0, 1])
+    }
+
+    /// An IPv6 fragment header: the next header, the offset in 8-byte units, more fragments or not.
+    static func fragmentHeader(next: UInt8, offset: UInt16, more: Bool) -> [UInt8] {
+        let v = offset << 3 | (more ? 1 : 0)
+        return [next, 0, UInt8(v >> 8), UInt8(v & 0xff), 0, 0, 0x12, 0x34]
+    }
+
+    /// Every fragment goes where the rest of its flow does, with no reassembly by the kernel first: a first
+    /// fragment (ports, more fragments), a later one (no ports; a lone or overlapping one too), the flow's
+    /// unfragmented packets, both directions, IPv4 and IPv6; a big ping's fragments; an ICMP error quoting
+    /// a first fragment.
+    func testEveryFragmentGoesWhereItsFlowDoes() {
+        let (l, i) = ("10.20.3.4", "10.30.7.8")
+        let flow = Self.run(Self.tcp(l, 51512, i, 445))
+        let body = [UInt8](repeating: 0x41, count: 16)
+        let first = Self.ipv4(l, i, proto: 6, Self.ports(51512, 445), fragment: 0x2000)
+        let v4: [(String, [UInt8])] = [
+            ("first fragment", first),
+            ("later fragment", Self.ipv4(l, i, proto: 6, body, fragment: 0x00b9)),
+            ("overlapping fragment", Self.ipv4(l, i, proto: 6, body, fragment: 0x0001)),
+            ("reply", Self.tcp(i, 445, l, 51512)),
+            ("reply's first fragment", Self.ipv4(i, l, proto: 6, Self.ports(445, 51512), fragment: 0x2000)),
+            ("reply's later fragment", Self.ipv4(i, l, proto: 6, body, fragment: 0x20b9)),
+            ("echo request", Self.echo(l, i, type: 8, id: 77)),
+            ("echo's first fragment", Self.ipv4(l, i, proto: 1, [8, 0, 0, 0, 0, 77, 0, 1] + body, fragment: 0x2000)),
+            ("echo's later fragment", Self.ipv4(l, i, proto: 1, body, fragment: 0x00b9)),
+            ("error quoting a first fragment", Self.icmpError(from: "10.0.0.1", type: 11, quoting: first)),
+        ]
+        for (name, p) in v4 { XCTAssertEqual(Self.run(p), flow, name) }
+        XCTAssertNotEqual(flow, 0)
+
+        let v6 = Self.run(Self.ipv6(4, 8, next: 6, Self.ports(51512, 445)), proto: 0x86dd)
+        let v6first = Self.ipv6(
+            4, 8, next: 44, Self.fragmentHeader(next: 6, offset: 0, more: true) + Self.ports(51512, 445))
+        let v6packets: [(String, [UInt8])] = [
+            ("first fragment", v6first),
+            (
+                "later fragment",
+                Self.ipv6(4, 8, next: 44, Self.fragmentHeader(next: 6, offset: 185, more: false) + body)
+            ),
+            ("reply", Self.ipv6(8, 4, next: 6, Self.ports(445, 51512))),
+            (
+                "reply's later fragment",
+                Self.ipv6(8, 4, next: 44, Self.fragmentHeader(next: 6, offset: 1, more: true) + body)
+            ),
+            ("echo request", Self.ipv6(4, 8, next: 58, [128, 0, 0, 0, 0, 77, 0, 1])),
+            ("error quoting a first fragment", Self.ipv6(8, 4, next: 58, [1, 4, 0, 0, 0, 0, 0, 0] + v6first)),
+        ]
+        for (name, p) in v6packets { XCTAssertEqual(Self.run(p, proto: 0x86dd), v6, "IPv6 \(name)") }
+        XCTAssertNotEqual(v6, 0)
     }
 
     /// The same packet behind VLAN tags still in the data, or in a PPPoE session, hashes as if bare; what is

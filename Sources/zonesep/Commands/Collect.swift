@@ -47,6 +47,7 @@ extension Zonesep {
             for l in listen where ListenAddress(l) == nil {
                 throw ValidationError("--listen \(l): expected udp://ADDRESS:PORT (an IPv6 address in brackets)")
             }
+            if let conflict = ListenAddress.firstConflict(listen) { throw ValidationError(conflict) }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
             try MaxFlowsCheck.validate(maxFlows)
             if statsInterval < 0 || statsInterval > 31_622_400 {

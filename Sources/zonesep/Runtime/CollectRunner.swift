@@ -180,11 +180,23 @@ final class CollectRunner {
     /// No SO_REUSEADDR: on Linux it lets two UDP sockets share a port, and the last bound then takes every
     /// datagram, so a second collector (or one started beside rsyslog) would blind the first without a word.
     /// UDP has no TIME_WAIT for it to work around.
+    ///
+    /// IPV6_V6ONLY on an IPv6 socket: `[::]:P` takes IPv6 only, so `0.0.0.0:P` can sit beside it (dual-stack,
+    /// it would hold IPv4 port P as well and the pair would clash).
     static func open(_ l: ListenAddress) -> OpenResult {
         let fd = socket(l.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return .failure("socket: \(String(cString: strerror(errno)))") }
         var size: Int32 = 8 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        if l.isIPv6 && !l.isIPv4Mapped {
+            var one: Int32 = 1
+            guard setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
+            else {
+                let message = String(cString: strerror(errno))
+                close(fd)
+                return .failure("IPV6_V6ONLY: \(message)")
+            }
+        }
         var result: Int32
         if l.isIPv6 {
             var a = sockaddr_in6()

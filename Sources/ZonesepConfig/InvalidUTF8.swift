@@ -4,7 +4,7 @@ enum InvalidUTF8 {
     static func diagnostic(_ bytes: [UInt8], badByte offset: Int, fileName: String) -> ConfigDiagnostic {
         let at = UTF8Text.position(of: offset, in: bytes)
         let byte = "0x" + pad(Int(bytes[offset]), 2, radix: 16)
-        let key = keyPath(holding: at, in: bytes)
+        let key = keyPath(holding: offset, at: at, in: bytes)
         let message =
             "the byte \(byte)\(key == nil ? "" : " at column \(at.column)") is not valid UTF-8: zones.conf "
             + "must be UTF-8 text (save it as UTF-8, not Shift_JIS or another encoding)"
@@ -14,10 +14,13 @@ enum InvalidUTF8 {
     }
 
     /// Reads the file again with each bad sequence replaced by U+FFFD, and names the string value or key
-    /// that starts last at or before `at` and holds a U+FFFD; nil when the bad byte is elsewhere (a
+    /// that starts last at or before `at` (byte `offset`) and holds a U+FFFD, if its quotes enclose that
+    /// byte: a string before it may hold a U+FFFD of its own. Nil when the bad byte is elsewhere (a
     /// comment) or the file does not parse.
-    static func keyPath(holding at: TOMLPosition, in bytes: [UInt8]) -> String? {
-        guard let document = try? TOMLReader.parse(String(decoding: bytes, as: UTF8.self)) else { return nil }
+    static func keyPath(holding offset: Int, at: TOMLPosition, in bytes: [UInt8]) -> String? {
+        // Up to the first bad byte the text is the file's bytes, so `offset` and `at` hold in it too.
+        let text = Array(String(decoding: bytes, as: UTF8.self).utf8)
+        guard let document = try? TOMLReader.parse(utf8: text) else { return nil }
         var best: (position: TOMLPosition, path: String)?
         func consider(_ position: TOMLPosition, _ path: String) {
             if position <= at && position >= (best?.position ?? TOMLPosition(line: 0, column: 0)) {
@@ -40,6 +43,9 @@ enum InvalidUTF8 {
             }
         }
         walk(document, "")
-        return best?.path
+        guard let best, TOMLReader.stringSpan(at: best.position, in: text)?.contains(offset) == true else {
+            return nil
+        }
+        return best.path
     }
 }

@@ -25,6 +25,14 @@ public enum TOMLReader {
         var parser = TOMLParser(utf8: bytes)
         return try parser.document()
     }
+
+    /// The bytes of the string or quoted key that opens at `position` in `bytes` (valid UTF-8), from its
+    /// opening quote to past its closing one; nil when none opens and closes there. A message about a
+    /// byte of the file can then tell whether that value's text holds it.
+    static func stringSpan(at position: TOMLPosition, in bytes: [UInt8]) -> Range<Int>? {
+        var parser = TOMLParser(utf8: bytes)
+        return parser.stringSpan(at: position)
+    }
 }
 
 // MARK: - The table tree while it is being built
@@ -1151,6 +1159,33 @@ struct TOMLParser {
     private func place(_ index: Int) -> TOMLPosition {
         let line = line(of: index, near: 0)
         return TOMLPosition(line: line + 1, column: column(from: lineStarts[line], column: 1, to: index))
+    }
+
+    /// The bytes of the string that opens at `position`, read as `value` reads it; nil when there is none.
+    mutating func stringSpan(at position: TOMLPosition) -> Range<Int>? {
+        guard position.line >= 1 && position.line <= lineStarts.count && position.column >= 1 else { return nil }
+        // Step to the column'th character of the line, as `column(from:column:to:)` counts them.
+        var k = lineStarts[position.line - 1]
+        var column = 1
+        while column < position.column && k < b.count && b[k] != Byte.newline {
+            k += 1
+            if k < b.count && b[k] & 0xC0 != 0x80 { column += 1 }
+        }
+        guard column == position.column, k < b.count, b[k] == Byte.quote || b[k] == Byte.apostrophe else {
+            return nil
+        }
+        let quote = b[k]
+        i = k
+        do {
+            if peek(1) == quote && peek(2) == quote {
+                _ = try multilineString(quote: quote)
+            } else {
+                _ = quote == Byte.quote ? try basicString() : try literalString()
+            }
+        } catch {
+            return nil
+        }
+        return k..<i
     }
 
     /// The place of `index`, going on from the last one asked for when it is further along the same

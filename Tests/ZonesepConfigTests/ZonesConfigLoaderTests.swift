@@ -866,14 +866,6 @@ final class ZonesConfigLoaderTests: XCTestCase {
     /// A file with one label saved in Shift_JIS: the diagnostic names the line, the column and the key whose
     /// string holds the bad byte, not only the file.
     func testInvalidUTF8NamesTheLineColumnAndKey() throws {
-        let dir = NSTemporaryDirectory() + "zonesep-config-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        func diagnostics(_ bytes: [UInt8]) throws -> [ConfigDiagnostic] {
-            let file = dir + "/zones.conf"
-            try Data(bytes).write(to: URL(fileURLWithPath: file))
-            return ZonesConfigLoader.load(path: file).diagnostics
-        }
         // 「第一」 in Shift_JIS (0x91 0xE6 0x88 0xEA) after a label in UTF-8 on the same line.
         let label = Array("[zones.x]\nkind = \"lgwan\"\nlabel = \"接続系 ".utf8) + [0x91, 0xE6, 0x88, 0xEA]
         let shiftJIS = try diagnostics(Array(Fixtures.base.utf8) + label + Array("\"\n".utf8))
@@ -902,6 +894,45 @@ final class ZonesConfigLoaderTests: XCTestCase {
             comment.map(\.description).first?.contains("zones.conf:10:8: the byte 0xE3 is not valid"), true,
             "\(comment)")
         XCTAssertEqual(comment.first?.keyPath, "")
+    }
+
+    /// A string that holds a real U+FFFD (written as such, or as the escape `\uFFFD`) is not named when the
+    /// bad byte comes after its closing quote, in a comment: only a string whose quotes enclose the byte is.
+    func testInvalidUTF8InACommentAfterAStringHoldingAReplacementCharacterNamesNoKey() throws {
+        let zone = Fixtures.base + "[zones.x]\nkind = \"lgwan\"\n"
+        // U+FFFD written out (bytes EF BF BD) in the label, and 「第一」 in Shift_JIS in the next line's comment.
+        let written = try diagnostics(
+            Array((zone + "label = \"接続系 \u{FFFD}\"\n# 第一 ").utf8) + [0x91, 0xE6, 0x88, 0xEA] + Array("\n".utf8))
+        XCTAssertEqual(written.count, 1, "\(written)")
+        XCTAssertEqual(written.first?.keyPath, "")
+        XCTAssertEqual(written.first?.line, 13)
+        XCTAssertEqual(written.first?.column, 6, "after `# 第一 `, counted in characters")
+        XCTAssertEqual(
+            written.map(\.description).first?.contains("zones.conf:13:6: the byte 0x91 is not valid UTF-8"), true,
+            "\(written)")
+        // The escape, and the bad byte in a comment on the same line.
+        let escaped = try diagnostics(Array((zone + "label = \"\\uFFFD\" # ").utf8) + [0xFF] + Array("\n".utf8))
+        XCTAssertEqual(escaped.first?.keyPath, "")
+        XCTAssertEqual(escaped.first?.line, 12)
+        XCTAssertEqual(escaped.first?.column, 20, "after `label = \"\\uFFFD\" # `")
+        // The same string with the bad byte inside its quotes is still named.
+        let inside = try diagnostics(Array((zone + "label = \"\\uFFFD ").utf8) + [0xFF] + Array("\"\n".utf8))
+        XCTAssertEqual(inside.first?.keyPath, "zones.x.label")
+        // A multi-line string holding a U+FFFD on one line and the bad byte two lines on.
+        let multiLine = try diagnostics(
+            Array((zone + "label = \"\"\"\n\u{FFFD}\n").utf8) + [0xFF] + Array("\n\"\"\"\n".utf8))
+        XCTAssertEqual(multiLine.first?.line, 14)
+        XCTAssertEqual(multiLine.first?.keyPath, "zones.x.label")
+    }
+
+    /// The diagnostics of a zones.conf on disk holding `bytes`: the UTF-8 check runs only on a file read.
+    private func diagnostics(_ bytes: [UInt8]) throws -> [ConfigDiagnostic] {
+        let dir = NSTemporaryDirectory() + "zonesep-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/zones.conf"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return ZonesConfigLoader.load(path: file).diagnostics
     }
 }
 

@@ -115,12 +115,14 @@ extension ConfigChecker {
                     case .conduitOnly:
                         reasons.append("\(pair): a mynumber flow, which only a conduit allows")
                     case .nothingToWaive:
+                        // "An exception can waive": with conduits declared, conduit-mac-mismatch still judges
+                        // two zones of one kind, and no exception waives it.
                         if Policy.exceptionReach(from: a, to: b, gatewaysDeclared: true) != .nothingToWaive {
                             reasons.append(
                                 "\(pair): no [[gateways]] are declared, so security-cloud-bypass is off and "
-                                    + "these flows break no rule")
+                                    + "these flows break no rule an exception can waive")
                         } else {
-                            reasons.append("\(pair): these flows break no rule")
+                            reasons.append("\(pair): these flows break no rule an exception can waive")
                         }
                     case .waives:
                         break

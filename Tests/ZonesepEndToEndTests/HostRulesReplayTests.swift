@@ -6,16 +6,22 @@ import XCTest
 /// whose devices each stay in one tier exits 0. (How findings are written is the output's business: here
 /// only the status and the absence of flow alerts.)
 final class HostRulesReplayTests: XCTestCase {
-    func testAHostFindingAloneFailsTheReplay() throws {
+    /// Runs scripts/make-host-captures.py into a fresh directory, removed when the test ends; returns the
+    /// directory and the zones.conf it wrote.
+    private func hostCaptures() throws -> (out: URL, conf: String) {
         let root = try Harness.repositoryRoot()
         let out = FileManager.default.temporaryDirectory.appendingPathComponent(
             "zonesep-hostrules-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         let made = try Harness.run(
             URL(fileURLWithPath: "/usr/bin/python3"),
             [root.appendingPathComponent("scripts/make-host-captures.py").path, "--out", out.path], timeout: 60)
         XCTAssertEqual(made.status, 0, made.brief)
-        let conf = out.appendingPathComponent("zones-hosts.conf").path
+        return (out, out.appendingPathComponent("zones-hosts.conf").path)
+    }
+
+    func testAHostFindingAloneFailsTheReplay() throws {
+        let (out, conf) = try hostCaptures()
         // Every flow in these captures stays within one zone: any exit status 1 is the host rules'.
         for (name, status) in [
             ("host-wrong-vlan.pcap", 1), ("host-arp.pcap", 1), ("host-dual-homed.pcap", 1), ("host-untagged.pcap", 0),
@@ -59,15 +65,7 @@ final class HostRulesReplayTests: XCTestCase {
     /// the zone's VLANs, does not stand for the IP packet that is. And a closed connection's late RST, which
     /// joins no flow, still shows its sender: with that MAC's Internet-zone datagram, `dual-homed-host`.
     func testFindingsDoNotDependOnWhatCameFirst() throws {
-        let root = try Harness.repositoryRoot()
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "zonesep-hostorder-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let made = try Harness.run(
-            URL(fileURLWithPath: "/usr/bin/python3"),
-            [root.appendingPathComponent("scripts/make-host-captures.py").path, "--out", out.path], timeout: 60)
-        XCTAssertEqual(made.status, 0, made.brief)
-        let conf = out.appendingPathComponent("zones-hosts.conf").path
+        let (out, conf) = try hostCaptures()
         func run(_ name: String) throws -> ([String], [String: Any]?) {
             try findings(out.appendingPathComponent(name), config: conf)
         }

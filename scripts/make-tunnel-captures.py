@@ -363,6 +363,25 @@ def fragmented_mirror():
     ]
 
 
+def fragmented_unjudged_mirror():
+    """ERSPAN II of full-size frames that cannot be judged, the outer IPv4 datagram fragmented at MTU 1500
+    (ids 400...): a long LLC frame (no IP), NSH (EtherType 0x894f, not verified), and an IPv4 packet from the
+    PC to the share whose total length is shorter than its header (malformed, its addresses read). Each
+    later fragment counts as its first fragment's frame did, so the summary's totals still add up."""
+    bad = bytearray(ipv4(PC, SHARE, 17, udp(PC, SHARE, 40000, 9999, bytes(1472))))
+    bad[2:4] = struct.pack("!H", 10)
+    frames = [
+        ether(SHARE_MAC, PC_MAC, 1500, bytes([0xF0, 0xF0, 0x03]) + bytes(1497)),
+        ether(SHARE_MAC, PC_MAC, 0x894F, bytes(1500)),
+        ether(SHARE_MAC, PC_MAC, 0x0800, bytes(bad), tags=((0x8100, 120),)),
+    ]
+    out = []
+    for i, frame in enumerate(frames):
+        inner = erspan_ii(100, frame, seq=i)
+        out += [ether(SENSOR_MAC, SWITCH_MAC, 0x0800, f) for f in ipv4_fragments(OUTER_A, OUTER_B, 47, inner, 400 + i)]
+    return ("tunnel-erspan-fragmented-unjudged.pcap", EN10MB, "ERSPAN II fragmented: no IP, NSH, malformed", out)
+
+
 def tenant_fragments():
     """Two VXLAN tenants reuse addresses and the IP id: VNI 10 carries a whole fragmented UDP datagram
     (10.20.3.4:40000 -> 10.30.7.8:9999, id 777), VNI 20 only its later fragments (the first was lost). VNI
@@ -389,7 +408,7 @@ def main() -> None:
     parser.add_argument("--out", help="directory to write the captures into")
     parser.add_argument("--list", action="store_true", help="print each file and what it holds")
     args = parser.parse_args()
-    cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix(), tenant_fragments()]
+    cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix(), tenant_fragments(), fragmented_unjudged_mirror()]
     cases += pseudowires() + fragmented_mirror()
     if args.list or not args.out:
         for name, link, description, frames in cases:

@@ -104,6 +104,7 @@ final class TunnelReplayTests: XCTestCase {
         // The mirror's outer datagrams fragmented: the later fragments count with the mirrored flow.
         "tunnel-erspan-fragmented.pcap": [Expected(tunnel: ["erspan-ii \(mirror) 100"])],
         "tunnel-erspan-fragmented-v6.pcap": [Expected(tunnel: ["erspan-ii fd00:ff::1 fd00:ff::2 100"])],
+        "tunnel-erspan-fragmented-unjudged.pcap": [],
         // VNI 20's later fragments do not take the ports of VNI 10's datagram: one flow, VNI 10's.
         "tunnel-vxlan-tenant-fragments.pcap": [
             Expected(srcPort: 40000, destPort: 9999, tunnel: ["vxlan \(mirror) 10"])
@@ -111,7 +112,9 @@ final class TunnelReplayTests: XCTestCase {
     ]
 
     /// Files whose frames are not all judged on purpose (their coverage is checked by a test of their own).
-    static let partlyVerified: Set<String> = ["tunnel-coverage-mix.pcap", "tunnel-vxlan-tenant-fragments.pcap"]
+    static let partlyVerified: Set<String> = [
+        "tunnel-coverage-mix.pcap", "tunnel-vxlan-tenant-fragments.pcap", "tunnel-erspan-fragmented-unjudged.pcap",
+    ]
 
     /// The captures, written by the script into a fresh directory.
     static func captures() throws -> URL {
@@ -194,6 +197,9 @@ final class TunnelReplayTests: XCTestCase {
                     + "\(JSONLines.int($0["packets"]) ?? -1)"
             }
             XCTAssertEqual(cells, ["lgwan>lgwan: 2", "lgwan>internet: 6", "internet>lgwan: 1"], name)
+            XCTAssertEqual(JSONLines.int(summary?["ip_packets"]), 9, name)
+            XCTAssertEqual(JSONLines.int(summary?["non_ip_packets"]), 0, name)
+            XCTAssertEqual(JSONLines.int((summary?["coverage"] as? [String: Any])?["judged"]), 9, name)
             // The connection: SYN, ACK and two full-size segments of two fragments each, one way; SYN-ACK back.
             let records = try String(contentsOf: flows, encoding: .utf8).split(separator: "\n")
                 .compactMap(JSONLines.object)
@@ -202,6 +208,35 @@ final class TunnelReplayTests: XCTestCase {
             XCTAssertEqual(JSONLines.int(tcp["packets_toclient"]), 1, name)
             XCTAssertEqual(records.count, 2, "\(name): the connection and the DNS exchange only")
         }
+    }
+
+    /// A mirror of frames that cannot be judged, its outer datagrams fragmented: each later fragment counts
+    /// as its first fragment's frame did (no IP, not verified, malformed in the matrix by its inner
+    /// addresses), so the coverage classes add up to the frames and the matrix to `ip_packets`.
+    func testFragmentedMirrorOfUnjudgedFramesKeepsTheTotals() throws {
+        let dir = try Self.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (alerts, summary, _) = try replay(dir.appendingPathComponent("tunnel-erspan-fragmented-unjudged.pcap"))
+        XCTAssertEqual(alerts.count, 0)
+        XCTAssertEqual(JSONLines.int(summary?["packets"]), 6)
+        XCTAssertEqual(JSONLines.int(summary?["ip_packets"]), 2, "the malformed IPv4 packet's two fragments")
+        XCTAssertEqual(JSONLines.int(summary?["non_ip_packets"]), 4, "the LLC and NSH frames' fragments")
+        let c = try XCTUnwrap(summary?["coverage"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(c["frames"]), 6)
+        XCTAssertEqual(JSONLines.int(c["judged"]), 0)
+        XCTAssertEqual(JSONLines.int(c["no_ip"]), 2)
+        XCTAssertEqual(JSONLines.int(c["malformed"]), 2)
+        XCTAssertEqual(JSONLines.int(c["not_verified"]), 2)
+        XCTAssertEqual(JSONLines.int((c["not_verified_by_reason"] as? [String: Any])?["ethertype"]), 2)
+        let anomalies = try XCTUnwrap(summary?["anomalies"] as? [String: Any])
+        XCTAssertEqual(anomalies.count, 1, "\(anomalies)")
+        XCTAssertEqual(JSONLines.int(anomalies["ipv4-bad-total-length"]), 2)
+        let matrix = try XCTUnwrap(summary?["matrix"] as? [String: Any])
+        let cells = (matrix["packets"] as? [[String: Any]] ?? []).map {
+            "\($0["src_zone"] as? String ?? "?")>\($0["dest_zone"] as? String ?? "?"): "
+                + "\(JSONLines.int($0["packets"]) ?? -1)"
+        }
+        XCTAssertEqual(cells, ["lgwan>internet: 2"], "every IP packet in the matrix by its inner addresses")
     }
 
     /// Two VXLAN tenants reuse addresses and the IP id. VNI 20 carries only later fragments: they are

@@ -24,13 +24,31 @@ struct FragmentTable {
         var id: UInt32 = 0
         var used = false
         var seen: Int64 = 0
-        var datagram = TunnelDatagram(coverage: .judged, flow: nil, fromA: false)
+        var datagram = TunnelDatagram(
+            coverage: .judged, counted: .neither, anomaly: nil, src: IPAddress(rawValue: 0),
+            dst: IPAddress(rawValue: 0), flow: nil, fromA: false)
     }
 
-    /// What the inner packet of a fragmented tunnel datagram came to: its frame's coverage, and the flow it
-    /// belongs to (with the direction it went) when it was judged as one.
+    /// What the inner packet of a fragmented tunnel datagram came to, all that its frame counted, so that
+    /// each later fragment counts the same: the summary's totals then still add up.
     struct TunnelDatagram {
+        /// Which of the summary's totals the frame counted in.
+        enum Counted: UInt8 {
+            /// `ip_packets`, and the zone matrix by `src` and `dst`.
+            case ip
+            /// `non_ip_packets`.
+            case nonIP
+            /// Neither: malformed before its IP addresses were read.
+            case neither
+        }
         var coverage: FrameCoverage
+        var counted: Counted
+        /// The anomaly the frame counted, if any (malformed, `fragment-orphan`).
+        var anomaly: DecodeAnomaly?
+        /// The inner packet's own addresses, which chose its zone-matrix cell (with `counted == .ip`).
+        var src: IPAddress
+        var dst: IPAddress
+        /// The flow it joined (with the direction it went in it), when it was judged as one.
         var flow: FlowKey?
         var fromA: Bool
     }

@@ -841,11 +841,14 @@ public final class Verifier {
         case .notIP:
             state.pointee.counters.nonIPPackets &+= 1
             if packet.resolution != nil { observeFrame(now: now, sourceToo: false) }
-            if packet.fragmentedTunnel != 0 { recordTunnelDatagram(packet.coverage, now: now) }
+            if packet.fragmentedTunnel != 0 { recordTunnelDatagram(packet.coverage, .nonIP, now: now) }
             return false
         case .malformed:
             if let a = packet.anomaly { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
-            if packet.fragmentedTunnel != 0 { recordTunnelDatagram(packet.coverage, now: now) }
+            if packet.fragmentedTunnel != 0 {
+                recordTunnelDatagram(
+                    packet.coverage, packet.ipVersion != 0 ? .ip : .neither, anomaly: packet.anomaly, now: now)
+            }
             if packet.ipVersion != 0 {  // addresses were read: an IP packet for the matrix, as tcpdump counts
                 state.pointee.counters.ipPackets &+= 1
                 countStrayIPPacket(wireLength)
@@ -855,7 +858,6 @@ public final class Verifier {
         case .ip, .ipFragment:
             break
         }
-        state.pointee.counters.ipPackets &+= 1
 
         // The tuple the packet belongs to (`ownTuple`), a later fragment's ports from the fragment table.
         var tuple = Verifier.ownTuple(packet)
@@ -867,11 +869,14 @@ public final class Verifier {
                     countTunnelFragment(d, now: now, wireLength: wireLength)
                     return false
                 }
+                state.pointee.counters.ipPackets &+= 1
                 state.pointee.counters.anomalies[Int(DecodeAnomaly.fragmentOrphan.rawValue)] &+= 1
                 // Without ports it joins no flow and is judged by nothing: not verified (still in the matrix).
                 let orphan = FrameCoverage.notVerified(.fragmentOrphan, UInt32(packet.ipVersion))
                 state.pointee.counters.count(orphan)
-                if packet.fragmentedTunnel != 0 { recordTunnelDatagram(orphan, now: now) }
+                if packet.fragmentedTunnel != 0 {
+                    recordTunnelDatagram(orphan, .ip, anomaly: .fragmentOrphan, now: now)
+                }
                 countStrayIPPacket(wireLength)
                 observeFrame(now: now, sourceToo: true)
                 return false
@@ -879,13 +884,15 @@ public final class Verifier {
             (tuple.proto, tuple.srcPort, tuple.dstPort) = datagram
             fromFragmentTable = true
         }
+        // Not before: a later fragment of a tunnel datagram counts as its first fragment's frame did.
+        state.pointee.counters.ipPackets &+= 1
         if packet.isFragment && !packet.isNonFirstFragment {
             state.pointee.fragments.record(packet, srcPort: tuple.srcPort, dstPort: tuple.dstPort, at: now)
         }
         let proto = tuple.proto
         let (key, fromA) = Verifier.flowKey(tuple, of: packet)
         if packet.fragmentedTunnel != 0 {
-            recordTunnelDatagram(packet.coverage, flow: key, fromA: fromA != fromInner, now: now)
+            recordTunnelDatagram(packet.coverage, .ip, flow: key, fromA: fromA != fromInner, now: now)
         }
         // `keyHash` is the hash of the same key, unless the fragment table supplied the ports.
         let hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
@@ -951,38 +958,42 @@ public final class Verifier {
     }
 
     /// Remembers what the inner packet of a tunnel entered from the first fragment of its outer datagram
-    /// came to (`coverage`; `flow`, the direction `fromA`, when it was judged as one), for the datagram's
-    /// later fragments. Out of line: tunnels are rarely fragmented.
+    /// came to (`coverage`, the totals it `counted` in, its `anomaly`; `flow`, the direction `fromA`, when it
+    /// was judged as one), for the datagram's later fragments. Out of line: tunnels are rarely fragmented.
     @inline(never)
-    private func recordTunnelDatagram(_ coverage: FrameCoverage, flow: FlowKey? = nil, fromA: Bool = false, now: Int64)
-    {
-        state.pointee.fragments.recordTunnel(
-            packet, FragmentTable.TunnelDatagram(coverage: coverage, flow: flow, fromA: fromA), at: now)
+    private func recordTunnelDatagram(
+        _ coverage: FrameCoverage, _ counted: FragmentTable.TunnelDatagram.Counted, anomaly: DecodeAnomaly? = nil,
+        flow: FlowKey? = nil, fromA: Bool = false, now: Int64
+    ) {
+        let d = FragmentTable.TunnelDatagram(
+            coverage: coverage, counted: counted, anomaly: anomaly, src: packet.src, dst: packet.dst, flow: flow,
+            fromA: fromA)
+        state.pointee.fragments.recordTunnel(packet, d, at: now)
     }
 
     /// A later fragment of a tunnel datagram whose first fragment was decoded: it holds the rest of that
-    /// fragment's inner packet, so it counts as that frame did, in its flow and matrix cell when it was
-    /// judged (the outer header's addresses are the tunnel's, not the town hall's); the flow's verdict and
-    /// the host table are not touched.
+    /// fragment's inner packet, so it counts as that frame did (IP or not, coverage, anomaly, matrix cell by
+    /// the inner addresses, not the tunnel's), and in its flow when it was judged as one; the flow's verdict
+    /// and the host table are not touched.
     @inline(never)
     private func countTunnelFragment(_ d: FragmentTable.TunnelDatagram, now: Int64, wireLength: Int) {
-        if d.coverage != .judged {
-            state.pointee.counters.count(d.coverage)
-            if case .malformed(let a) = d.coverage { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
+        state.pointee.counters.count(d.coverage)
+        if let a = d.anomaly { state.pointee.counters.anomalies[Int(a.rawValue)] &+= 1 }
+        switch d.counted {
+        case .nonIP:
+            state.pointee.counters.nonIPPackets &+= 1
+            return
+        case .neither:
+            return
+        case .ip:
+            state.pointee.counters.ipPackets &+= 1
         }
-        guard let key = d.flow else { return }
-        let fromA = d.fromA
-        if let i = flows.find(key, hash: key.hashValue64), !flows.isExpired(i, now: now) {
-            let e = flows.entries + i
-            count(e, now: now, fromA: fromA, wireLength: wireLength)
-            addPacket(
-                from: fromA ? e.pointee.zoneA : e.pointee.zoneB, to: fromA ? e.pointee.zoneB : e.pointee.zoneA,
-                bytes: wireLength)
-        } else {  // the flow has left the table, or its packet was a straggler of a closed one
-            countStrayIPPacket(
-                from: fromA ? key.addressA : key.addressB, to: fromA ? key.addressB : key.addressA,
-                wireLength: wireLength)
+        // The flow may have left the table, or its packet was a straggler of a closed one: the matrix still.
+        if let key = d.flow, let i = flows.find(key, hash: key.hashValue64), !flows.isExpired(i, now: now) {
+            count(flows.entries + i, now: now, fromA: d.fromA, wireLength: wireLength)
         }
+        let map = _policy.zoneMap
+        addPacket(from: map.lookup(d.src), to: map.lookup(d.dst), bytes: wireLength)
     }
 
     /// What `startFlow` needs of a flow's first packet, whichever way it was read (decoded in full, or the

@@ -281,6 +281,52 @@ final class VerifierTests: XCTestCase {
         XCTAssertNil(feed(noIPLater, at: 0.004))
         XCTAssertEqual(verifier.counters.framesWithoutIP, 2)
         XCTAssertEqual(verifier.counters.count(.fragmentOrphan), 1)
+        // The summary's totals: both datagrams' later fragments count where their first did.
+        XCTAssertEqual(verifier.counters.ipPackets, 3, "the two judged fragments and the orphan")
+        XCTAssertEqual(verifier.counters.nonIPPackets, 2, "the LLC frame's two fragments")
+        XCTAssertEqual(verifier.counters.framesJudged, 2)
+        XCTAssertEqual(verifier.matrix.packets.reduce(0, +), verifier.counters.ipPackets)
+    }
+
+    /// The later fragment of a tunnel datagram whose inner packet was malformed, not verified or a fragment
+    /// without its first counts as that frame did: in `ip_packets` and the matrix (by the inner addresses)
+    /// only when the frame was, with the same coverage class and anomaly. Before, every such later fragment
+    /// counted as an IP packet of no matrix cell, so the summary's totals no longer added up.
+    func testLaterFragmentsOfATunnelDatagramCountAsItsUnjudgedInnerPacketDid() throws {
+        let padding = [UInt8](repeating: 0x41, count: 1400)
+        var badTotal = F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, F.udp(40000, 53) + padding)
+        badTotal.replaceSubrange(2..<4, with: F.be16(10))  // shorter than its header: malformed, addresses read
+        let inner: [(String, [UInt8])] = [
+            ("malformed with addresses", F.ethernet(badTotal)),
+            ("malformed before its addresses", F.ethernet([0x65] + padding)),
+            ("not verified (EtherType 0x88b5)", F.ethernet(padding, type: 0x88b5)),
+            (
+                "a fragment without its first",
+                F.ethernet(F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, padding, id: 77, flagsOffset: 3))
+            ),
+        ]
+        for (n, (name, frame)) in inner.enumerated() {
+            var (first, later) = Self.splitOuter(F.erspanII(frame), after: 96)
+            first.replaceSubrange(18..<20, with: F.be16(UInt16(10 + n)))
+            later.replaceSubrange(18..<20, with: F.be16(UInt16(10 + n)))
+            XCTAssertNil(feed(first, at: Double(n)), name)
+            XCTAssertNil(feed(later, at: Double(n) + 0.001), name)
+        }
+        let c = verifier.counters
+        XCTAssertEqual(c.packets, 8)
+        XCTAssertEqual(c.ipPackets, 4, "the malformed packet with addresses and the orphan, twice each")
+        XCTAssertEqual(c.nonIPPackets, 2, "the frame of an EtherType not opened, twice")
+        XCTAssertEqual(c.framesMalformed, 4)
+        XCTAssertEqual(c.count(.ipv4BadTotalLength), 2)
+        XCTAssertEqual(c.count(.ipv4BadVersion), 2)
+        XCTAssertEqual(c.notVerifiedByReason[Int(NotVerifiedReason.etherType.rawValue)], 2)
+        XCTAssertEqual(c.notVerifiedByReason[Int(NotVerifiedReason.fragmentOrphan.rawValue)], 2)
+        XCTAssertEqual(c.count(.fragmentOrphan), 2)
+        XCTAssertEqual(c.framesJudged, 0)
+        XCTAssertEqual(c.flows, 0)
+        let m = verifier.matrix
+        XCTAssertEqual(m.packets[m.index(ZoneRef(zone: 1)) * m.side + m.index(ZoneRef(zone: 2))], 4)
+        XCTAssertEqual(m.packets.reduce(0, +), c.ipPackets, "every IP packet in the matrix, none besides")
     }
 
     func testVLANsSeparateFlows() {

@@ -23,6 +23,9 @@ struct Zonesep: ParsableCommand {
         // said on stderr like a full disk, instead of killing zonesep with the report, the alerts and
         // flows files and the evidence unfinished. Sockets (syslog over TCP and TLS) likewise.
         signal(SIGPIPE, SIG_IGN)
+        // A file grown past the process's size limit (`ulimit -f`, systemd's LimitFSIZE=): the write fails
+        // with EFBIG, counted like a full disk, instead of SIGXFSZ ending the run with nothing finished.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -34,8 +34,8 @@ enum DaemonSignals {
     static let ignored: [Int32] = [SIGUSR1, SIGUSR2, SIGALRM]
     static let handled: [Int32] = [SIGHUP, SIGTERM, SIGINT] + ignored
 
-    /// Installs the handlers writing to `wakeup`, and ignores SIGPIPE (a closed stdout is a write error,
-    /// not a reason to die with alerts unwritten).
+    /// Installs the handlers writing to `wakeup`, and ignores SIGPIPE and SIGXFSZ (a closed stdout, or a
+    /// file past the size limit, is a write error, not a reason to die with alerts unwritten).
     static func install(_ wakeup: Wakeup) {
         signalPipeDescriptor = wakeup.writeDescriptor
         var action = sigaction()
@@ -44,6 +44,7 @@ enum DaemonSignals {
         action.sa_flags = SA_RESTART
         for s in handled { sigaction(s, &action, nil) }
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
     }
 
     /// Keeps the handled signals away from the calling thread (capture workers), so they reach the control

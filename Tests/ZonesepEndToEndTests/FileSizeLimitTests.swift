@@ -39,8 +39,8 @@ final class FileSizeLimitTests: XCTestCase {
         XCTAssertEqual(run.status, 1, run.brief)
         XCTAssertTrue(run.stdoutLines.last?.contains("\"event_type\":\"summary\"") ?? false, run.brief)
         for (option, file) in [("--alerts", alerts), ("--flows", flows)] {
-            XCTAssertTrue(
-                run.stderrText.contains("\(option) \(file.path): write: File too large"), "\(option): \(run.stderrText)")
+            let said = "\(option) \(file.path): write: File too large"
+            XCTAssertTrue(run.stderrText.contains(said), "\(option): \(run.stderrText)")
             // Cut at the limit, between two lines: every line in the file is a whole JSON object.
             let data = try Data(contentsOf: file)
             XCTAssertLessThanOrEqual(data.count, limit)

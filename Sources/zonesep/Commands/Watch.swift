@@ -44,7 +44,9 @@ extension Zonesep {
 
         @Option(
             name: .long,
-            help: "Capture threads sharing the interface through PACKET_FANOUT, by host pair (fragments and ICMP errors with their flow).")
+            help:
+                "Capture threads sharing the interface through PACKET_FANOUT, by host pair (fragments and ICMP errors with their flow)."
+        )
         var workers: Int = 1
 
         @Option(name: .long, help: "Hard cap on flows held at once, shared among the workers.")

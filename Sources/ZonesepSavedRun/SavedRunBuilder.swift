@@ -167,9 +167,20 @@ struct SavedRunBuilder {
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,
-                reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) })
+                reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) },
+                tunnels: tunnels(c.unopenedTunnels ?? [:]))
         }
         return report
+    }
+
+    /// The saved `unopened_tunnels` in the order a replay lists them (known kinds first, then by name).
+    func tunnels(_ saved: [String: UInt64]) -> [AuditReport.Coverage.Tunnel] {
+        let order = UnopenedTunnel.allCases.map(\.name)
+        return saved.filter { $0.value > 0 }.sorted {
+            let a = order.firstIndex(of: $0.key) ?? order.count
+            let b = order.firstIndex(of: $1.key) ?? order.count
+            return a != b ? a < b : $0.key < $1.key
+        }.map { .init(name: $0.key, flows: $0.value) }
     }
 
     func vlans(_ list: [UInt64], _ key: String) throws(ReportError) -> [UInt16] {

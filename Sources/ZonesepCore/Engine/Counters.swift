@@ -28,6 +28,9 @@ public struct Counters: Sendable {
     /// ones; at most `maximumNotVerifiedValues` distinct, the rest counted by reason only.
     public var notVerifiedValues: [NotVerifiedValue: UInt64] = [:]
     public static let maximumNotVerifiedValues = 64
+    /// Flows on the port of a UDP tunnel zonesep does not open, by `UnopenedTunnel.rawValue`: judged as
+    /// the outer flow, their frames count as judged, but what they carry was never looked at.
+    public var unopenedTunnelFlows = [UInt64](repeating: 0, count: UnopenedTunnel.allCases.count)
     /// First and last packet time seen (µs), or nil before the first packet.
     public var firstPacketMicros: Int64? = nil
     public var lastPacketMicros: Int64? = nil
@@ -44,6 +47,8 @@ public struct Counters: Sendable {
     public var hostFindings: UInt64 { hostFindingsByRule.reduce(0, +) }
 
     public var framesNotVerified: UInt64 { notVerifiedByReason.reduce(0, +) }
+    /// Flows on ports of tunnels zonesep does not open, of every kind.
+    public var unopenedTunnelFlowsTotal: UInt64 { unopenedTunnelFlows.reduce(0, +) }
     /// Frames whose innermost IP packet was judged: every frame not counted otherwise.
     public var framesJudged: UInt64 { packets &- framesWithoutIP &- framesMalformed &- framesNotVerified }
     /// The share of frames verified (judged, or known to hold no IP), 1 with no frame at all.
@@ -72,6 +77,7 @@ public struct Counters: Sendable {
         framesWithoutIP &+= other.framesWithoutIP
         framesMalformed &+= other.framesMalformed
         for i in notVerifiedByReason.indices { notVerifiedByReason[i] &+= other.notVerifiedByReason[i] }
+        for i in unopenedTunnelFlows.indices { unopenedTunnelFlows[i] &+= other.unopenedTunnelFlows[i] }
         for (key, n) in other.notVerifiedValues
         where notVerifiedValues[key] != nil
             || notVerifiedValues.count < Counters.maximumNotVerifiedValues

@@ -47,6 +47,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var judged: UInt64
         public var noIP: UInt64
         public var unverifiedReasons: [Reason]
+        /// Flows on ports of tunnels zonesep does not open, by kind; absent from runs saved before it counted them.
+        public var unopenedTunnels: [String: UInt64]?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -57,6 +59,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case frames, judged
             case noIP = "no_ip"
             case unverifiedReasons = "unverified_reasons"
+            case unopenedTunnels = "unopened_tunnels"
         }
     }
 

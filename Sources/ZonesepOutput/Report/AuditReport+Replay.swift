@@ -42,6 +42,7 @@ extension AuditReport {
         }
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
-            reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) })
+            reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },
+            tunnels: CoverageReport.unopenedTunnels(c).map { Coverage.Tunnel(name: $0.kind.name, flows: $0.flows) })
     }
 }

@@ -242,11 +242,25 @@ public struct AuditReport: Sendable {
                 self.frames = frames
             }
         }
-        public init(frames: UInt64, verified: UInt64, reasons: [Reason]) {
+        /// Flows on ports of tunnels zonesep does not open, by kind name ("l2tp", "gtp-u", ...), only kinds
+        /// seen, in `UnopenedTunnel` order: judged as outer flows, what they carry was not verified.
+        public var tunnels: [Tunnel] = []
+        public struct Tunnel: Sendable, Equatable {
+            public var name: String
+            public var flows: UInt64
+            public init(name: String, flows: UInt64) {
+                self.name = name
+                self.flows = flows
+            }
+        }
+        public init(frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = []) {
             self.frames = frames
             self.verified = verified
             self.reasons = reasons
+            self.tunnels = tunnels
         }
+        /// Flows on ports of tunnels zonesep does not open, of every kind.
+        public var tunnelFlows: UInt64 { tunnels.reduce(0) { $0 &+ $1.flows } }
         public var unverified: UInt64 { frames >= verified ? frames - verified : 0 }
         /// The verified share as a percentage with two decimals, rounded down ("97.50").
         public var percent: String { CoverageReport.percent(frames == 0 ? 1 : Double(verified) / Double(frames)) }
@@ -299,6 +313,7 @@ extension AuditReport {
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
+            || (coverage?.tunnelFlows ?? 0) > 0
     }
 
     /// The matrix axis: declared zones, then external, unzoned, local.

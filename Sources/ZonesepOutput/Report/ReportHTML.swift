@@ -233,6 +233,9 @@ public enum ReportHTML {
         if let c = r.coverage, c.unverified > 0 {
             parts.append("検証できなかったフレーム \(n(c.unverified)) / \(n(c.frames)) frames not verified")
         }
+        if let c = r.coverage, c.tunnelFlows > 0 {
+            parts.append("開かれないトンネルのフロー \(n(c.tunnelFlows)) flows in tunnels not opened")
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -693,6 +696,12 @@ public enum ReportHTML {
                 "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,
                 "<span class=\"sub\">\(c.percent) % of \(n(c.frames)) frames verified"
                     + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c)) + "</span>")
+            if c.tunnelFlows > 0 {
+                row(
+                    "開かれないトンネルのフロー", "flows in tunnels not opened", n(c.tunnelFlows), false,
+                    "<span class=\"sub\">\(e(CoverageReport.tunnelList(c.tunnels.map { ($0.name, $0.flows) }))): "
+                        + "judged as the outer UDP flow; the traffic inside them was not verified</span>")
+            }
         } else {
             h += "<tr><th>検証できなかったフレーム <span class=\"en\">frames not verified</span></th>"
             h += "<td class=\"num\">—</td><td><span class=\"sub\">not recorded in this saved run</span></td></tr>\n"

@@ -225,6 +225,9 @@ extension AuditReport {
                     ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
                 ]
                     + (coverage?.reasons ?? []).map { ["検証できなかった理由 not verified: \($0.label)", "\($0.frames)"] }
+                    + (coverage?.tunnels ?? []).map {
+                        ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
+                    }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     },

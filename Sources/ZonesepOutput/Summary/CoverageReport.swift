@@ -51,7 +51,40 @@ public enum CoverageReport {
                     return x.json
                 }))
         o.addRaw("verified_share", shareJSON(c.verifiedShare))
+        var tunnels = JSONObject()
+        for (kind, flows) in unopenedTunnels(c) { tunnels.add(kind.name, flows) }
+        o.addRaw("unopened_tunnels", tunnels.json)
         return o.json
+    }
+
+    /// Flows on ports of tunnels zonesep does not open, by kind, only the kinds seen.
+    public static func unopenedTunnels(_ c: Counters) -> [(kind: UnopenedTunnel, flows: UInt64)] {
+        UnopenedTunnel.allCases.compactMap { k in
+            let n = c.unopenedTunnelFlows[k.rawValue]
+            return n > 0 ? (k, n) : nil
+        }
+    }
+
+    /// "L2TP udp/1701: 2, GTP-U udp/2152: 1": the kinds of `unopenedTunnels` for a person to read.
+    public static func tunnelList(_ kinds: [(name: String, flows: UInt64)]) -> String {
+        kinds.map { "\(label($0.name)): \(grouped($0.flows))" }.joined(separator: ", ")
+    }
+
+    /// A kind's name as written for a person ("vxlan-gpe" → "VXLAN-GPE udp/4790"); a name this version does
+    /// not know (from a saved run) as is.
+    public static func label(_ name: String) -> String {
+        guard let k = UnopenedTunnel.allCases.first(where: { $0.name == name }) else { return name }
+        return "\(k.title) udp/\(k.port)"
+    }
+
+    /// The stderr warning when flows ran on ports of tunnels zonesep does not open (any at all: what they
+    /// carry is never judged, however few frames they are).
+    public static func tunnelWarning(_ c: Counters) -> String? {
+        let kinds = unopenedTunnels(c)
+        guard !kinds.isEmpty else { return nil }
+        let n = c.unopenedTunnelFlowsTotal
+        return "\(grouped(n)) \(n == 1 ? "flow" : "flows") on ports of tunnels zonesep does not open "
+            + "(\(tunnelList(kinds.map { ($0.kind.name, $0.flows) }))): the traffic inside them was not verified"
     }
 
     /// The verified share with four decimals, as a JSON number (deterministic text, no float formatting).
@@ -71,6 +104,7 @@ public enum CoverageReport {
             let top = reasons(c).prefix(5).map { "\($0.label): \($0.frames)" }.joined(separator: ", ")
             line += "; NOT verified: \(missing) frames (\(top)). \"No violation\" covers only the verified frames."
         }
+        if let tunnels = tunnelWarning(c) { line += "; " + tunnels + "." }
         return line + "\n"
     }
 

@@ -114,6 +114,7 @@ struct ReplayRunner {
         delivery.stdout.write(summary.record(format: delivery.stdout.format))
         delivery.close()
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
+        if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.alertsTotal > 0 ? ExitStatus.violations : ExitStatus.clean

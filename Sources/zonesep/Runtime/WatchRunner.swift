@@ -165,6 +165,7 @@ final class WatchRunner {
             delivery.alertFile?.write(summary.record(format: .json))
             delivery.alertFile?.flush()
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
+            if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
         }
         delivery.close()
         return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean

@@ -1,0 +1,87 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE) are judged as the
+/// outer flow and their frames count as judged, but they are counted apart, once a flow, whichever side the
+/// tunnel's port is on, one frame at a time or in a batch (the fast lane of known flows).
+final class UnopenedTunnelCountTests: XCTestCase {
+    typealias F = EngineFrames
+    let t0: Int64 = 1_795_219_200_000_000
+
+    /// Two packets each way per flow: L2TP to 1701, GTP-U from 2152, Teredo to 3544, VXLAN-GPE to 4790, two
+    /// L2TP flows in all, and DNS to 53 (not a tunnel).
+    var frames: [[UInt8]] {
+        let flows: [(String, UInt16, String, UInt16)] = [
+            ("10.20.3.4", 40001, "10.20.9.9", 1701),
+            ("10.20.3.5", 2152, "10.20.9.9", 40002),
+            ("10.20.3.4", 40003, "10.20.9.9", 3544),
+            ("10.20.3.4", 40004, "10.20.9.9", 4790),
+            ("10.20.3.6", 1701, "10.20.9.9", 1701),
+            ("10.20.3.4", 40005, "10.20.9.9", 53),
+        ]
+        return flows.flatMap { s, sp, d, dp in
+            [
+                F.udpFrame(s, sp, d, dp), F.udpFrame(d, dp, s, sp), F.udpFrame(s, sp, d, dp),
+                F.udpFrame(d, dp, s, sp),
+            ]
+        }
+    }
+
+    func verifier() -> Verifier {
+        Verifier(
+            policy: Policy(
+                PolicyConfig(
+                    sensor: "test",
+                    zones: [Zone(id: "lgwan", kind: .lgwan, networks: [IPPrefix("10.20.0.0/16")!])])),
+            flowCapacity: 64)
+    }
+
+    func assertCounted(_ c: Counters, _ what: String) {
+        XCTAssertEqual(c.flows, 6, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tp.rawValue], 2, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlanGPE.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 5, "\(what): DNS to 53 is not a tunnel")
+        XCTAssertEqual(c.framesJudged, 24, "\(what): the outer flows are judged")
+        XCTAssertEqual(c.framesNotVerified, 0, what)
+    }
+
+    func testFlowsOnTunnelPortsAreCountedOnceEach() {
+        let v = verifier()
+        for (i, f) in frames.enumerated() {
+            f.withUnsafeBytes {
+                _ = v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
+            }
+        }
+        assertCounted(v.counters, "one frame at a time")
+    }
+
+    func testABatchCountsTheSame() {
+        let v = verifier()
+        let all = frames
+        let buffers = all.map { f -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 8)
+            b.copyBytes(from: f)
+            return b
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let batch = zip(all, buffers).enumerated().map { i, fb in
+            Verifier.Frame(
+                timestamp: t0 + Int64(i), bytes: UnsafeRawBufferPointer(fb.1), wireLength: fb.0.count)
+        }
+        batch.withUnsafeBufferPointer { b in v.process(batch: b, linkType: .ethernet) { _, _ in } }
+        assertCounted(v.counters, "in a batch")
+    }
+
+    func testWorkersCountsAreAdded() {
+        var a = Counters()
+        var b = Counters()
+        a.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 2
+        b.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 3
+        b.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue] = 1
+        a.addCoverage(of: b)
+        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0])
+    }
+}

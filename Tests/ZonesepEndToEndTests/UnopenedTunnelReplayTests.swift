@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+
+/// UDP tunnels zonesep does not open (VXLAN-GPE, L2TP, ...) are judged as their outer flow, so their frames
+/// count as judged; what they carry was never looked at. A run with such flows must say so: the summary's
+/// `coverage.unopened_tunnels`, the text summary, a warning on stderr, and the audit report's limits, the
+/// same from `replay --report` as from `report` on the saved run.
+final class UnopenedTunnelReplayTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-unop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        super.tearDown()
+    }
+
+    /// tcpdump's NSH over VXLAN-GPE (one datagram to udp/4790) and L2TP control messages (three flows on
+    /// udp/1701).
+    func testTunnelsNotOpenedAreNamedInSummaryStderrAndReport() throws {
+        let root = try Harness.repositoryRoot()
+        let corpus = root.appendingPathComponent("Tests/Corpus/tcpdump")
+        let cases: [(file: String, kind: String, flows: Int, line: String)] = [
+            (
+                "nsh-over-vxlan-gpe.pcap", "vxlan-gpe", 1,
+                "1 flow on ports of tunnels zonesep does not open (VXLAN-GPE udp/4790: 1): the traffic inside them "
+                    + "was not verified"
+            ),
+            (
+                "l2tp-avp-overflow.pcap", "l2tp", 3,
+                "3 flows on ports of tunnels zonesep does not open (L2TP udp/1701: 3): the traffic inside them was "
+                    + "not verified"
+            ),
+        ]
+        for c in cases {
+            let capture = corpus.appendingPathComponent(c.file)
+            let live = scratch.appendingPathComponent(c.file + ".md")
+            let outcome = try Harness.run(
+                try Harness.zonesep(),
+                [
+                    "replay", "--config", "zones.conf", "--output", "json", "--report", live.path,
+                    "--report-format", "md", capture.path,
+                ], timeout: 60, in: root)
+            XCTAssertTrue(outcome.exitedNormally, outcome.brief)
+            let (_, summary, problems) = JSONLines.replay(outcome)
+            XCTAssertEqual(problems, [], c.file)
+            let coverage = try XCTUnwrap(summary?["coverage"] as? [String: Any], c.file)
+            let tunnels = try XCTUnwrap(coverage["unopened_tunnels"] as? [String: Any], c.file)
+            XCTAssertEqual(tunnels.count, 1, "\(c.file): \(tunnels)")
+            XCTAssertEqual(JSONLines.int(tunnels[c.kind]), c.flows, c.file)
+            XCTAssertTrue(outcome.stderrText.contains("zonesep: warning: " + c.line + "\n"), outcome.stderrText)
+
+            let text = try Harness.run(
+                try Harness.zonesep(), ["replay", "--config", "zones.conf", capture.path], timeout: 60, in: root)
+            XCTAssertTrue(text.stdoutText.contains("; " + c.line + ".\n"), text.stdoutText)
+
+            // The report lists the limit, and `report` on the saved run gives the same report.
+            let page = try String(contentsOf: live, encoding: .utf8)
+            XCTAssertTrue(
+                page.contains("flows in tunnels not opened: \(c.kind.uppercased()) udp/"), "\(c.file): \(page)")
+            let saved = scratch.appendingPathComponent(c.file + ".jsonl")
+            try outcome.stdout.write(to: saved)
+            let again = scratch.appendingPathComponent(c.file + ".again.md")
+            let report = try Harness.run(
+                try Harness.zonesep(),
+                ["report", saved.path, "--config", "zones.conf", "-o", again.path, "--report-format", "md"],
+                timeout: 60, in: root)
+            XCTAssertEqual(report.status, 0, report.brief)
+            XCTAssertEqual(
+                try Data(contentsOf: again), try Data(contentsOf: live), "\(c.file): report ≠ replay --report")
+        }
+    }
+
+    /// The HTML verdict of a clean run through an unopened tunnel is "limited", not a plain all-clear; a run
+    /// saved before zonesep counted these flows (no `unopened_tunnels`) still loads, without the limit.
+    func testCleanVerdictIsLimitedAndOlderRunsStillLoad() throws {
+        let root = try Harness.repositoryRoot()
+        let capture = root.appendingPathComponent("Tests/Corpus/tcpdump/nsh-over-vxlan-gpe.pcap")
+        let html = scratch.appendingPathComponent("live.html")
+        let outcome = try Harness.run(
+            try Harness.zonesep(),
+            ["replay", "--config", "zones.conf", "--output", "json", "--report", html.path, capture.path],
+            timeout: 60, in: root)
+        XCTAssertEqual(outcome.status, 0, outcome.brief)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("data-verdict=\"clean\""), "nothing violated")
+        XCTAssertTrue(page.contains("data-limited=\"true\""), "the inside of the tunnel was not verified")
+        XCTAssertTrue(page.contains("flows in tunnels not opened"), "the limits name it")
+
+        let older = outcome.stdoutText.replacingOccurrences(
+            of: ",\"unopened_tunnels\":{\"vxlan-gpe\":1}", with: "")
+        XCTAssertNotEqual(older, outcome.stdoutText, "the field was in the saved run")
+        let saved = scratch.appendingPathComponent("older.jsonl")
+        try Data(older.utf8).write(to: saved)
+        let again = scratch.appendingPathComponent("older.html")
+        let report = try Harness.run(
+            try Harness.zonesep(), ["report", saved.path, "--config", "zones.conf", "-o", again.path], timeout: 60,
+            in: root)
+        XCTAssertEqual(report.status, 0, report.brief)
+        let olderPage = try String(contentsOf: again, encoding: .utf8)
+        XCTAssertFalse(olderPage.contains("flows in tunnels not opened"))
+        XCTAssertTrue(olderPage.contains("data-limited=\"false\""), "nothing else limited this run")
+    }
+}

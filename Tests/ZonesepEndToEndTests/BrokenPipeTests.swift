@@ -10,23 +10,7 @@ import XCTest
 /// lost lines are counted on stderr as on a full disk, the other outputs are finished and the exit status
 /// is the documented one. Here the pipe's read end is closed before zonesep starts, so the first write
 /// already fails, whatever the timing.
-final class BrokenPipeTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-pipe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class BrokenPipeTests: ScratchDirectoryTestCase {
     /// Runs zonesep with stdout a pipe nobody reads any more, stderr to a file; the exit status, or the
     /// signal that ended it, and stderr.
     func runWithClosedStdout(_ arguments: [String]) throws -> (status: Int32, exited: Bool, stderr: String) {

@@ -7,23 +7,7 @@ import XCTest
 /// `zonesep report` then refused the run's own output. Now such a packet is counted as malformed
 /// (`timestamp-out-of-range`) and not judged, every time written has four-digit years, and the saved run
 /// gives its report.
-final class FarTimestampTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-farts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class FarTimestampTests: ScratchDirectoryTestCase {
     /// An LGWAN host's SYN to an Internet-zone server (sanitisation-bypass under the shipped zones.conf).
     static func syn(_ sport: UInt16) -> [UInt8] {
         let mac: [UInt8] = [0x02, 0, 0, 0x30, 0x07, 0x08, 0x02, 0, 0, 0x20, 0x01, 0x01]

@@ -7,24 +7,12 @@ import XCTest
 /// are said on stderr, and the run ends with its summary and a documented status. Run under `prlimit`
 /// (util-linux), which sets the limit for the command alone, with stdout a pipe (which has no size) into
 /// `cat`: bash's `pipefail` then gives zonesep's own status, 128 + 25 had SIGXFSZ ended it.
-final class FileSizeLimitTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
-
+final class FileSizeLimitTests: ScratchDirectoryTestCase {
     override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
             throw XCTSkip("prlimit (util-linux) is not installed")
         }
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-fsize-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
+        try super.setUpWithError()
     }
 
     func testAFileSizeLimitIsAWriteErrorNotTheEndOfTheRun() throws {

@@ -11,21 +11,7 @@ import ZonesepTestSupport
 /// syslog collector that accepts and never reads, and syslog over TLS to rsyslog's GnuTLS driver, trusted
 /// and not. In each, zonesep keeps judging, writes only whole records, never vouches for evidence it did
 /// not write, and counts what it lost.
-final class IntegrityTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "zonesep-integrity-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
-
+final class IntegrityTests: ScratchDirectoryTestCase {
     func replay(_ extra: [String], captures: String? = nil, timeout: TimeInterval = 120) throws -> ProcessOutcome {
         try Harness.run(
             zonesep,

@@ -4,21 +4,9 @@ import XCTest
 /// A Linux cooked capture (`tcpdump -i any`) records the sender's MAC only. When that MAC breaks a
 /// conduit, the alert and the flow record show it as the initiator's (`src_mac`), the receiver's stays
 /// null, and the message names the MAC it saw.
-final class CookedCaptureMACTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-sll-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class CookedCaptureMACTests: ScratchDirectoryTestCase {
     func testConduitMACMismatchInACookedCaptureShowsTheSendersMAC() throws {
-        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let conf = root.appendingPathComponent("zones.conf")
         // zones.conf's conduit 'intermediate-server': 10.10.1.5 (MAC 02:00:0a:0a:01:05) → 172.20.9.9 tcp/443.
         // SLL v1 header: packet type 4 (sent by us), ARPHRD_ETHER, address length 6, the address, IPv4.
         let header: [UInt8] = [0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0x0b, 0xad, 0, 0, 0x08, 0x00]
@@ -30,7 +18,7 @@ final class CookedCaptureMACTests: XCTestCase {
         let flowsFile = scratch.appendingPathComponent("flows.jsonl")
 
         let outcome = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             ["replay", "--config", conf.path, "--output", "json", "--flows", flowsFile.path, capture.path],
             timeout: 60)
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)

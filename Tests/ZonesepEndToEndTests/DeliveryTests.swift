@@ -9,10 +9,7 @@ import ZonesepTestSupport
 /// Alert delivery end to end with real receivers: rsyslogd (UDP, TCP and a unix socket of its own, parsing
 /// RFC 5424 and its structured data) and evidence files read back with tshark and checked with sha256sum,
 /// all from a replay of the demonstration captures.
-final class DeliveryTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
+final class DeliveryTests: ScratchDirectoryTestCase {
     var collectors: [Collector] = []
 
     static let syslogSeverity = [
@@ -22,16 +19,10 @@ final class DeliveryTests: XCTestCase {
     /// `dual-homed-host` is critical or high by the zones it spans: its syslog severity follows the alert's.
     static let severityByName = ["critical": 2, "high": 3, "medium": 4]
 
-    override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-delivery-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
+    /// The collectors write into the scratch directory: they stop before it is removed.
+    override func tearDown() {
         for c in collectors { c.stop() }
-        try? FileManager.default.removeItem(at: scratch)
+        super.tearDown()
     }
 
     func replay(_ extra: [String]) throws -> ProcessOutcome {

@@ -4,19 +4,7 @@ import XCTest
 /// An ICMP error travels with the flow it quotes only when it is sent to the quoted packet's source (from
 /// the quoted destination or a router on the path). One sent to anyone else quotes a packet its receiver
 /// never sent: it is judged as a flow of its own, so a forged error between two zones is flagged.
-final class ICMPErrorReplayTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-icmperr-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class ICMPErrorReplayTests: ScratchDirectoryTestCase {
     static let ethernet: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]
 
     static func udp(_ src: [UInt8], _ sport: UInt16, _ dst: [UInt8], _ dport: UInt16, id: UInt16) -> [UInt8] {
@@ -31,7 +19,7 @@ final class ICMPErrorReplayTests: XCTestCase {
     }
 
     func testAnErrorQuotingAnotherHostsPacketIsJudgedOnItsOwn() throws {
-        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let conf = root.appendingPathComponent("zones.conf")
         let lgwanHost: [UInt8] = [10, 20, 3, 4]
         let datagram = Self.udp(lgwanHost, 40000, [10, 20, 5, 5], 5353, id: 1)
         let frames = [
@@ -52,7 +40,7 @@ final class ICMPErrorReplayTests: XCTestCase {
         let flowsFile = scratch.appendingPathComponent("flows.jsonl")
 
         let outcome = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             ["replay", "--config", conf.path, "--output", "json", "--flows", flowsFile.path, capture.path],
             timeout: 60)
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)

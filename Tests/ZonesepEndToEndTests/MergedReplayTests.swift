@@ -5,19 +5,8 @@ import XCTest
 /// packet by packet in timestamp order, so every alert, flow count and matrix cell is the original's, and
 /// only the per-file results in the summary tell the files apart. Files of successive periods replay one
 /// after the other, as before.
-final class MergedReplayTests: XCTestCase {
+final class MergedReplayTests: ScratchDirectoryTestCase {
     static let timeout: TimeInterval = 120
-
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("merged-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     /// Runs one of Wireshark's tools (editcap, mergecap), throwing with its message when it fails.
     static func tool(_ name: String, _ args: [String]) throws {
@@ -65,10 +54,9 @@ final class MergedReplayTests: XCTestCase {
     }
 
     func replay(_ inputs: [String], reader: String = "auto") throws -> ProcessOutcome {
-        let root = try Harness.repositoryRoot()
         let args = ["replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json"]
         let outcome = try Harness.run(
-            try Harness.zonesep(), args + ["--reader", reader] + inputs, timeout: Self.timeout)
+            zonesep, args + ["--reader", reader] + inputs, timeout: Self.timeout)
         XCTAssertFalse(outcome.timedOut, "replay timed out")
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)
         return outcome
@@ -87,7 +75,7 @@ final class MergedReplayTests: XCTestCase {
     }
 
     func testOverlappingCapturesReplayAsTheCaptureTheyWereSplitFrom() throws {
-        let (original, a, b, counts) = try Self.splitDemo(into: dir)
+        let (original, a, b, counts) = try Self.splitDemo(into: scratch)
         XCTAssertGreaterThan(counts.0, 200)
         XCTAssertGreaterThan(counts.1, 200)
         let whole = try replay([original])
@@ -114,9 +102,9 @@ final class MergedReplayTests: XCTestCase {
     }
 
     func testSuccessivePeriodsReplayOneAfterTheOther() throws {
-        let (original, _, _, _) = try Self.splitDemo(into: dir)
+        let (original, _, _, _) = try Self.splitDemo(into: scratch)
         // editcap -c: files of 100 packets each, successive in time.
-        let chunks = dir.appendingPathComponent("chunks")
+        let chunks = scratch.appendingPathComponent("chunks")
         try FileManager.default.createDirectory(at: chunks, withIntermediateDirectories: true)
         try Self.tool(
             "editcap", ["-F", "pcapng", "-c", "100", original, chunks.appendingPathComponent("part.pcapng").path])

@@ -5,19 +5,7 @@ import XCTest
 /// capture of them alone must not read as an all-clear. They count as not verified (reason
 /// `fragment-orphan`) in the JSON summary, the text summary's coverage line and the audit report's verdict,
 /// and still in the zone matrix, as tcpdump counts them.
-final class OrphanFragmentReplayTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-orph-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class OrphanFragmentReplayTests: ScratchDirectoryTestCase {
     static let ethernetIPv4: [UInt8] = [2, 0, 0, 0x30, 7, 8, 2, 0, 0, 0x20, 3, 4, 0x08, 0x00]
     static let ethernetIPv6: [UInt8] = [2, 0, 0, 0x30, 7, 8, 2, 0, 0, 0x20, 3, 4, 0x86, 0xdd]
 
@@ -43,11 +31,11 @@ final class OrphanFragmentReplayTests: XCTestCase {
     }
 
     func testOrphanFragmentsAreNotVerified() throws {
-        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let conf = root.appendingPathComponent("zones.conf")
         let capture = try writeOrphans()
         let html = scratch.appendingPathComponent("report.html")
         let outcome = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             ["replay", "--config", conf.path, "--output", "json", "--report", html.path, capture.path], timeout: 60)
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)
         XCTAssertEqual(outcome.status, 0, "nothing was judged, so nothing violated: \(outcome.brief)")
@@ -82,7 +70,7 @@ final class OrphanFragmentReplayTests: XCTestCase {
         XCTAssertFalse(report.contains("every flow in the captured traffic kept to the separation policy"), report)
 
         // The text summary hedges its verdict the same way.
-        let text = try Harness.run(try Harness.zonesep(), ["replay", "--config", conf.path, capture.path], timeout: 60)
+        let text = try Harness.run(zonesep, ["replay", "--config", conf.path, capture.path], timeout: 60)
         XCTAssertTrue(
             text.stdoutText.contains(
                 "Coverage: 0.00 % of 4 frames verified (0 IP packets judged, 0 frames without IP); NOT verified: 4 "

@@ -4,20 +4,7 @@ import XCTest
 /// The audit report of the demonstration captures as a reader gets it: written by the real binary, opened in
 /// headless Chromium (Debian's package), its DOM read back and its first page photographed. Also: `report`
 /// from the saved JSON Lines gives the same bytes, and the committed sample is the one the binary writes.
-final class ReportBrowserTests: XCTestCase {
-    var scratch: URL!
-    var root: URL!
-
-    override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-    }
-
+final class ReportBrowserTests: ScratchDirectoryTestCase {
     // MARK: - Helpers
 
     /// Debian's chromium; CI installs it through scripts/test.
@@ -87,7 +74,7 @@ final class ReportBrowserTests: XCTestCase {
     /// `zonesep replay --output json --report FILE` on the demonstration, from the repository root.
     func replayDemo(report: URL, format: String = "html", options: [String] = []) throws -> ProcessOutcome {
         let outcome = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             [
                 "replay", "--config", "zones.conf", "--output", "json", "--report", report.path, "--report-format",
                 format,
@@ -272,7 +259,7 @@ final class ReportBrowserTests: XCTestCase {
             try outcome.stdout.write(to: saved)
             let again = scratch.appendingPathComponent("again.\(format)")
             let report = try Harness.run(
-                try Harness.zonesep(),
+                zonesep,
                 ["report", saved.path, "--config", "zones.conf", "-o", again.path, "--report-format", format],
                 timeout: 60, in: root)
             XCTAssertEqual(report.status, 0, report.brief, file: file, line: line)
@@ -284,7 +271,7 @@ final class ReportBrowserTests: XCTestCase {
         let saved = scratch.appendingPathComponent("run-html.jsonl")
         let out = try Harness.run(
             URL(fileURLWithPath: "/bin/sh"),
-            ["-c", "\"$0\" report - --config zones.conf < \"$1\"", try Harness.zonesep().path, saved.path],
+            ["-c", "\"$0\" report - --config zones.conf < \"$1\"", zonesep.path, saved.path],
             timeout: 60, in: root)
         XCTAssertEqual(out.status, 0, out.brief, file: file, line: line)
         XCTAssertEqual(
@@ -306,7 +293,7 @@ final class ReportBrowserTests: XCTestCase {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: saved)
         let out = scratch.appendingPathComponent("with-evidence.html")
         let run = try Harness.run(
-            try Harness.zonesep(), ["report", saved.path, "--config", "zones.conf", "-o", out.path], timeout: 60,
+            zonesep, ["report", saved.path, "--config", "zones.conf", "-o", out.path], timeout: 60,
             in: root)
         XCTAssertEqual(run.status, 0, run.brief)
         let html = try String(contentsOf: out, encoding: .utf8)
@@ -316,7 +303,6 @@ final class ReportBrowserTests: XCTestCase {
     }
 
     func testReportCommandNamesTheBadLineAndAMissingSummary() throws {
-        let zonesep = try Harness.zonesep()
         func report(_ text: String, _ file: String) throws -> ProcessOutcome {
             let path = scratch.appendingPathComponent(file)
             try Data(text.utf8).write(to: path)

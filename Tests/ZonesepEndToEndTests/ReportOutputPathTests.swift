@@ -8,19 +8,12 @@ import XCTest
 /// Where `zonesep report -o PATH` and `replay --report PATH` put the report when PATH is not a plain file: a
 /// device or a pipe is written into (renamed over, `/dev/null` became a regular file for the whole machine),
 /// and a symbolic link leads to the file it names, which is replaced while the link stays.
-final class ReportOutputPathTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
+final class ReportOutputPathTests: ScratchDirectoryTestCase {
     /// The demonstration's run saved as JSON Lines, the input of `zonesep report`.
     var saved: URL!
 
     override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "zonesep-reportpath-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try super.setUpWithError()
         chmod(scratch.path, 0o755)
         let run = try Harness.run(
             zonesep, ["replay", "--config", "zones.conf", "--output", "json", "captures/"], timeout: 60, in: root)
@@ -28,11 +21,6 @@ final class ReportOutputPathTests: XCTestCase {
         saved = scratch.appendingPathComponent("run.jsonl")
         try run.stdout.write(to: saved)
         chmod(saved.path, 0o644)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
     }
 
     func report(to path: String, runAs: [String] = []) throws -> ProcessOutcome {

@@ -3,21 +3,9 @@ import XCTest
 
 /// IPv4 inside 802.3 LLC/SNAP frames is judged as in Ethernet II frames: five SYNs lgwan → internet on
 /// TCP 445 are five violating flows, not "5 frames without IP"; an STP frame beside them still holds no IP.
-final class SNAPReplayTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-snap-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class SNAPReplayTests: ScratchDirectoryTestCase {
     func testIPInSNAPIsJudged() throws {
-        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let conf = root.appendingPathComponent("zones.conf")
         let macs: [UInt8] = [2, 0, 0, 0x30, 7, 8, 2, 0, 0, 0x20, 3, 4]
         var pcap = PcapBytes()
         for i in 0..<5 {
@@ -31,7 +19,7 @@ final class SNAPReplayTests: XCTestCase {
         try pcap.data.write(to: capture)
 
         let outcome = try Harness.run(
-            try Harness.zonesep(), ["replay", "--config", conf.path, "--output", "json", capture.path], timeout: 60)
+            zonesep, ["replay", "--config", conf.path, "--output", "json", capture.path], timeout: 60)
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)
         XCTAssertEqual(outcome.status, 1, outcome.brief)
         let (alerts, summary, problems) = JSONLines.replay(outcome)

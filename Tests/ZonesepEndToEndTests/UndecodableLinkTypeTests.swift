@@ -4,19 +4,7 @@ import XCTest
 /// A capture whose link type zonesep does not decode is not an all-clear: its frames are read and counted
 /// as not verified (reason: the link type), beside the frames of the files it could read, in the summary,
 /// on stderr and in the audit report's verdict.
-final class UndecodableLinkTypeTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-dlt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class UndecodableLinkTypeTests: ScratchDirectoryTestCase {
     /// A classic pcap of `link` holding `frames` frames of 60 bytes, one a second from `start` (seconds).
     func writePcap(_ name: String, link: UInt32, frames: Int, start: UInt32) throws -> URL {
         var pcap = PcapBytes(linkType: link)
@@ -29,13 +17,13 @@ final class UndecodableLinkTypeTests: XCTestCase {
     }
 
     func testFramesOfAnUndecodableLinkTypeAreCountedAsNotVerified() throws {
-        let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
+        let conf = root.appendingPathComponent("zones.conf")
         // LINKTYPE_USER0 (147): a private encapsulation no decoder knows. Ethernet frames of zeroes and ones
         // hold no IP (EtherType 0x0000 / 0x0101 are not IP): they show the readable file is counted too.
         let user = try writePcap("user0.pcap", link: 147, frames: 3, start: 1_800_000_000)
         let plain = try writePcap("plain.pcap", link: 1, frames: 1, start: 1_800_000_100)
         let outcome = try Harness.run(
-            try Harness.zonesep(), ["replay", "--config", conf.path, "--output", "json", user.path, plain.path],
+            zonesep, ["replay", "--config", conf.path, "--output", "json", user.path, plain.path],
             timeout: 60)
         XCTAssertTrue(outcome.exitedNormally, outcome.brief)
         XCTAssertEqual(outcome.status, 2, "a file zonesep cannot read is an input problem: \(outcome.brief)")
@@ -66,7 +54,7 @@ final class UndecodableLinkTypeTests: XCTestCase {
         // The audit report's verdict says how little was verified.
         let html = scratch.appendingPathComponent("report.html")
         _ = try Harness.run(
-            try Harness.zonesep(), ["replay", "--config", conf.path, "--report", html.path, user.path], timeout: 60)
+            zonesep, ["replay", "--config", conf.path, "--report", html.path, user.path], timeout: 60)
         let report = try String(contentsOf: html, encoding: .utf8)
         XCTAssertTrue(report.contains("違反なし — ただし検証できたのはフレームの 0.00 %"), report)
         XCTAssertTrue(report.contains("link type 147: 3"), report)

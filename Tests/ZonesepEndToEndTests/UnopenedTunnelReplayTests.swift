@@ -5,23 +5,10 @@ import XCTest
 /// count as judged; what they carry was never looked at. A run with such flows must say so: the summary's
 /// `coverage.unopened_tunnels`, the text summary, a warning on stderr, and the audit report's limits, the
 /// same from `replay --report` as from `report` on the saved run.
-final class UnopenedTunnelReplayTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-unop-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
-    }
-
+final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
     /// tcpdump's NSH over VXLAN-GPE (one datagram to udp/4790) and L2TP control messages (three flows on
     /// udp/1701).
     func testTunnelsNotOpenedAreNamedInSummaryStderrAndReport() throws {
-        let root = try Harness.repositoryRoot()
         let corpus = root.appendingPathComponent("Tests/Corpus/tcpdump")
         let cases: [(file: String, kind: String, flows: Int, line: String)] = [
             (
@@ -39,7 +26,7 @@ final class UnopenedTunnelReplayTests: XCTestCase {
             let capture = corpus.appendingPathComponent(c.file)
             let live = scratch.appendingPathComponent(c.file + ".md")
             let outcome = try Harness.run(
-                try Harness.zonesep(),
+                zonesep,
                 [
                     "replay", "--config", "zones.conf", "--output", "json", "--report", live.path,
                     "--report-format", "md", capture.path,
@@ -54,7 +41,7 @@ final class UnopenedTunnelReplayTests: XCTestCase {
             XCTAssertTrue(outcome.stderrText.contains("zonesep: warning: " + c.line + "\n"), outcome.stderrText)
 
             let text = try Harness.run(
-                try Harness.zonesep(), ["replay", "--config", "zones.conf", capture.path], timeout: 60, in: root)
+                zonesep, ["replay", "--config", "zones.conf", capture.path], timeout: 60, in: root)
             XCTAssertTrue(text.stdoutText.contains("; " + c.line + ".\n"), text.stdoutText)
 
             // The report lists the limit, and `report` on the saved run gives the same report.
@@ -65,7 +52,7 @@ final class UnopenedTunnelReplayTests: XCTestCase {
             try outcome.stdout.write(to: saved)
             let again = scratch.appendingPathComponent(c.file + ".again.md")
             let report = try Harness.run(
-                try Harness.zonesep(),
+                zonesep,
                 ["report", saved.path, "--config", "zones.conf", "-o", again.path, "--report-format", "md"],
                 timeout: 60, in: root)
             XCTAssertEqual(report.status, 0, report.brief)
@@ -77,11 +64,10 @@ final class UnopenedTunnelReplayTests: XCTestCase {
     /// The HTML verdict of a clean run through an unopened tunnel is "limited", not a plain all-clear; a run
     /// saved before zonesep counted these flows (no `unopened_tunnels`) still loads, without the limit.
     func testCleanVerdictIsLimitedAndOlderRunsStillLoad() throws {
-        let root = try Harness.repositoryRoot()
         let capture = root.appendingPathComponent("Tests/Corpus/tcpdump/nsh-over-vxlan-gpe.pcap")
         let html = scratch.appendingPathComponent("live.html")
         let outcome = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             ["replay", "--config", "zones.conf", "--output", "json", "--report", html.path, capture.path],
             timeout: 60, in: root)
         XCTAssertEqual(outcome.status, 0, outcome.brief)
@@ -97,7 +83,7 @@ final class UnopenedTunnelReplayTests: XCTestCase {
         try Data(older.utf8).write(to: saved)
         let again = scratch.appendingPathComponent("older.html")
         let report = try Harness.run(
-            try Harness.zonesep(), ["report", saved.path, "--config", "zones.conf", "-o", again.path], timeout: 60,
+            zonesep, ["report", saved.path, "--config", "zones.conf", "-o", again.path], timeout: 60,
             in: root)
         XCTAssertEqual(report.status, 0, report.brief)
         let olderPage = try String(contentsOf: again, encoding: .utf8)

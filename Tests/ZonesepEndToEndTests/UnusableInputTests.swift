@@ -9,24 +9,13 @@ import XCTest
 /// subdirectory that cannot be listed — is an input problem like a file that cannot be read: named in the
 /// summary's `files` with its reason (JSON and text), named in the audit report, whose verdict is hedged,
 /// and exit status 2. It used to reach stderr only, and the report gave the plain all-clear.
-final class UnusableInputTests: XCTestCase {
-    var root: URL!
-    var zonesep: URL!
-    var scratch: URL!
+final class UnusableInputTests: ScratchDirectoryTestCase {
     /// A capture with no violation under the demonstration's zones.conf (a clean verdict, were it alone).
     var clean: String!
 
     override func setUpWithError() throws {
-        root = try Harness.repositoryRoot()
-        zonesep = try Harness.zonesep()
+        try super.setUpWithError()
         clean = try Harness.corpusDirectory().appendingPathComponent("dhcpv6-domain-list.pcap").path
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-unusable-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
-        super.tearDown()
     }
 
     func replay(_ output: String, _ inputs: [String], report: URL? = nil, runAs: [String] = []) throws

@@ -9,22 +9,16 @@ import ZonesepTestSupport
 /// `zonesep watch` delivering to a real rsyslogd over TCP while the collector stops and starts again in the
 /// middle of the run, and reopening its alerts file on SIGHUP after it was moved away, on real traffic
 /// between network namespaces (TestNetwork). Needs root, like WatchTests; elsewhere it says so and skips.
-final class WatchDeliveryTests: XCTestCase {
-    var scratch: URL!
+final class WatchDeliveryTests: ScratchDirectoryTestCase {
     var network: TestNetwork?
     var daemon: LiveDaemon?
     var collector: Collector?
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-wdeliv-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
+    /// The daemon and the collector write into the scratch directory: they end before it is removed.
     override func tearDown() {
         daemon?.killIfRunning()
         collector?.stop()
         network?.tearDown()
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
         super.tearDown()
     }
 
@@ -97,7 +91,7 @@ final class WatchDeliveryTests: XCTestCase {
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
-                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
+                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--stats-interval", "0", "--alerts", alertsURL.path, "--suppress-window", "0",
                 "--syslog", "tcp://127.0.0.1:\(port)", "--syslog-queue", "3",
             ])

@@ -11,8 +11,7 @@ import ZonesepTestSupport
 /// fragments together before the fanout (a first fragment whose rest never came, overlapping fragments
 /// — an evasion — would vanish, and a complete train would reach the sensor as one datagram that never
 /// crossed the wire), and every fragment must reach the worker of the rest of its flow.
-final class WatchFragmentTests: XCTestCase {
-    var scratch: URL!
+final class WatchFragmentTests: ScratchDirectoryTestCase {
     var network: TestNetwork?
     var daemon: LiveDaemon?
 
@@ -31,16 +30,11 @@ final class WatchFragmentTests: XCTestCase {
 
             """
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-frag-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
+    /// The daemon writes into the scratch directory: it ends before the directory is removed.
     override func tearDown() {
         daemon?.killIfRunning()
         network?.tearDown()
         network = nil
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
         super.tearDown()
     }
 
@@ -238,7 +232,7 @@ final class WatchFragmentTests: XCTestCase {
         try pcap.data.write(to: pcapURL)
         let replayEvidence = scratch.appendingPathComponent("evidence-replay")
         let replay = try Harness.run(
-            try Harness.zonesep(),
+            zonesep,
             [
                 "replay", "--config", configURL.path, "--output", "json", "--evidence", replayEvidence.path,
                 pcapURL.path,
@@ -268,7 +262,7 @@ final class WatchFragmentTests: XCTestCase {
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
-                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", configURL.path,
+                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", configURL.path,
                 "--alerts", alertsURL.path, "--suppress-window", "0", "--output", "json", "--workers", "3",
                 "--stats-interval", "0", "--evidence", liveEvidence.path,
                 // Only the frames sent here, not the hosts' own IPv6 chatter (router solicitations, MLD).

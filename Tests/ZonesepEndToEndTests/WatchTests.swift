@@ -9,8 +9,7 @@ import ZonesepTestSupport
 /// `zonesep watch` on real traffic: a bridge between network namespaces (TestNetwork), hosts in three zones
 /// sending real TCP, UDP and ICMP, and the daemon capturing on a bridge port with libpcap. Needs root (CI runs
 /// as root); elsewhere the tests that need namespaces say so and skip.
-final class WatchTests: XCTestCase {
-    var scratch: URL!
+final class WatchTests: ScratchDirectoryTestCase {
     var network: TestNetwork?
     var daemons: [LiveDaemon] = []
 
@@ -55,18 +54,17 @@ final class WatchTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-watch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try super.setUpWithError()
         // The unprivileged run writes its alerts file here.
         chmod(scratch.path, 0o777)
     }
 
+    /// The daemons write into the scratch directory: they end before it is removed.
     override func tearDown() {
         for d in daemons { d.killIfRunning() }
         daemons.removeAll()
         network?.tearDown()
         network = nil
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
         super.tearDown()
     }
 
@@ -89,7 +87,6 @@ final class WatchTests: XCTestCase {
         _ net: TestNetwork, config: URL, alerts: URL, _ extra: [String] = [], runAs: [String] = [],
         suppressWindow: String = "0"
     ) throws -> LiveDaemon {
-        let zonesep = try Harness.zonesep()
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             runAs + [
@@ -432,7 +429,7 @@ final class WatchTests: XCTestCase {
         }
         // The replay of what tcpdump saw: the same alerts, and every error there was counted in its flow.
         let replay = try Harness.run(
-            try Harness.zonesep(), ["replay", "--config", config.path, "--output", "json", pcap.path], timeout: 60)
+            zonesep, ["replay", "--config", config.path, "--output", "json", pcap.path], timeout: 60)
         let (replayed, summary, problems) = JSONLines.replay(replay)
         XCTAssertEqual(problems, [])
         XCTAssertEqual(live.map(key).sorted(), replayed.map { key($0.object) }.sorted(), "watch --workers 2 = replay")
@@ -455,7 +452,6 @@ final class WatchTests: XCTestCase {
     func testAnUnprivilegedUserWithOnlyCapNetRawCanWatch() throws {
         let net = try makeNetwork()
         guard let setpriv = Tools.find("setpriv") else { throw XCTSkip("setpriv (util-linux) is not installed") }
-        let zonesep = try Harness.zonesep()
         let user = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
         let probe = try Harness.run(setpriv, user + [zonesep.path, "--version"], timeout: 20)
         guard probe.exitedNormally && probe.status == 0 else {
@@ -539,7 +535,6 @@ final class WatchTests: XCTestCase {
     // MARK: - Clear errors
 
     func testMissingInterfaceBadFilterAndBadUsageAreClearErrors() throws {
-        let zonesep = try Harness.zonesep()
         let config = try writeConfig(Self.zonesV1)
         let missing = try Harness.run(
             zonesep, ["watch", "--interface", "zsw-nosuch0", "--config", config.path], timeout: 30)
@@ -581,7 +576,6 @@ final class WatchTests: XCTestCase {
     // MARK: - The systemd unit
 
     func testSystemdUnitRunsWatchUnprivileged() throws {
-        let root = try Harness.repositoryRoot()
         let unitURL = root.appendingPathComponent("scripts/zonesep.service")
         let text = try String(contentsOf: unitURL, encoding: .utf8)
         var sections: [String: [String: [String]]] = [:]
@@ -609,7 +603,7 @@ final class WatchTests: XCTestCase {
         XCTAssertEqual(Array(exec.prefix(2)), ["/usr/local/bin/zonesep", "watch"])
         XCTAssertTrue(exec.joined(separator: " ").contains("--config /etc/zonesep/zones.conf"))
         // Every option the unit passes is one `zonesep watch` takes.
-        let help = try Harness.run(try Harness.zonesep(), ["watch", "--help"], timeout: 30).stdoutText
+        let help = try Harness.run(zonesep, ["watch", "--help"], timeout: 30).stdoutText
         for option in exec where option.hasPrefix("--") {
             XCTAssertTrue(help.contains(option + " "), "zonesep watch has no option \(option)")
         }
@@ -620,7 +614,7 @@ final class WatchTests: XCTestCase {
         }
         // systemd-analyze verify wants the ExecStart binary to exist: point it at the one just built.
         let copy = scratch.appendingPathComponent("zonesep.service")
-        try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: try Harness.zonesep().path)
+        try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: zonesep.path)
             .write(to: copy, atomically: true, encoding: .utf8)
         let verify = try Harness.run(analyze, ["verify", copy.path], timeout: 60)
         XCTAssertTrue(verify.exitedNormally && verify.status == 0, verify.brief)

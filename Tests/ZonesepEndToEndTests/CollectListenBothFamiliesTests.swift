@@ -10,18 +10,9 @@ import ZonesepTestSupport
 /// families on one port. A dual-stack `[::]` socket also held IPv4 port P, so the pair clashed and collect
 /// blamed "another program"; and a `--listen` given twice, or a wildcard beside an address of its family,
 /// must be refused with a message naming both values rather than that one.
-final class CollectListenBothFamiliesTests: XCTestCase {
-    var live: LiveTestState!
-
-    override func setUpWithError() throws { live = try LiveTestState("collect-listen") }
-
-    override func tearDown() {
-        live?.tearDown()
-        super.tearDown()
-    }
-
+final class CollectListenBothFamiliesTests: LiveTestCase {
     func arguments(_ listens: [String]) throws -> [String] {
-        ["collect", "--config", try Harness.repositoryRoot().appendingPathComponent("zones.conf").path]
+        ["collect", "--config", root.appendingPathComponent("zones.conf").path]
             + listens.flatMap { ["--listen", $0] } + ["--output", "json", "--stats-interval", "0"]
     }
 
@@ -70,8 +61,8 @@ final class CollectListenBothFamiliesTests: XCTestCase {
             ["udp://0.0.0.0:\(port)", "udp://[::]:\(port)"], ["udp://[::]:\(port)", "udp://0.0.0.0:\(port)"],
         ].enumerated() {
             let daemon = try LiveDaemon(
-                try Harness.zonesep(), try arguments(listens), scratch: live.scratch, name: "collect\(index)")
-            live.daemon = daemon
+                zonesep, try arguments(listens), scratch: scratch, name: "collect\(index)")
+            self.daemon = daemon
             try daemon.waitForStderr("collecting")
             try send(2, to: "127.0.0.1", port: port)
             try send(3, to: "::1", port: port)
@@ -92,7 +83,7 @@ final class CollectListenBothFamiliesTests: XCTestCase {
     func expectRefused(_ listens: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line)
         throws
     {
-        let outcome = try Harness.run(try Harness.zonesep(), try arguments(listens), timeout: 10)
+        let outcome = try Harness.run(zonesep, try arguments(listens), timeout: 10)
         XCTAssertFalse(outcome.timedOut, "\(listens) started: \(outcome.brief)", file: file, line: line)
         XCTAssertTrue(outcome.exitedNormally && outcome.status == 2, outcome.brief, file: file, line: line)
         XCTAssertTrue(outcome.stderrText.contains(message), outcome.stderrText, file: file, line: line)

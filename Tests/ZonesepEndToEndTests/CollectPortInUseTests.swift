@@ -10,26 +10,17 @@ import ZonesepTestSupport
 /// the address and the reason on stderr), not share the port. On Linux two sockets sharing a UDP port
 /// (both with SO_REUSEADDR) get the datagrams one of them only, so a second collector, or one started
 /// beside rsyslog, would silently blind the first.
-final class CollectPortInUseTests: XCTestCase {
-    var live: LiveTestState!
-
-    override func setUpWithError() throws { live = try LiveTestState("collect-port") }
-
-    override func tearDown() {
-        live?.tearDown()
-        super.tearDown()
-    }
-
+final class CollectPortInUseTests: LiveTestCase {
     func arguments(_ port: UInt16) throws -> [String] {
         [
-            "collect", "--config", try Harness.repositoryRoot().appendingPathComponent("zones.conf").path, "--listen",
+            "collect", "--config", root.appendingPathComponent("zones.conf").path, "--listen",
             "udp://127.0.0.1:\(port)", "--output", "json", "--stats-interval", "0",
         ]
     }
 
     /// Runs a second collector on `port` and checks it stops at once with status 2, naming the address.
     func expectRefused(_ port: UInt16, file: StaticString = #filePath, line: UInt = #line) throws {
-        let outcome = try Harness.run(try Harness.zonesep(), try arguments(port), timeout: 10)
+        let outcome = try Harness.run(zonesep, try arguments(port), timeout: 10)
         XCTAssertFalse(outcome.timedOut, "it started on a port already held: \(outcome.brief)", file: file, line: line)
         XCTAssertTrue(outcome.exitedNormally && outcome.status == 2, outcome.brief, file: file, line: line)
         XCTAssertTrue(
@@ -41,8 +32,8 @@ final class CollectPortInUseTests: XCTestCase {
 
     func testASecondCollectorOnTheSamePortIsRefusedAndTheFirstKeepsItsDatagrams() throws {
         let port = try Loopback.freePort(SOCK_DGRAM)
-        let first = try LiveDaemon(try Harness.zonesep(), try arguments(port), scratch: live.scratch, name: "first")
-        live.daemon = first
+        let first = try LiveDaemon(zonesep, try arguments(port), scratch: scratch, name: "first")
+        daemon = first
         try first.waitForStderr("collecting")
         try expectRefused(port)
 

@@ -8,18 +8,9 @@ import XCTest
 /// The systemd unit (scripts/zonesep.service) and the logrotate snippet (scripts/zonesep.logrotate) as an
 /// operator installs them: checked by systemd's own analyser, run for real under a systemd booted in a
 /// namespace (scripts/check-service), and rotated by logrotate while the sensor writes.
-final class ServiceUnitTests: XCTestCase {
-    var live: LiveTestState!
-
-    override func setUpWithError() throws { live = try LiveTestState("unit") }
-
-    override func tearDown() {
-        live?.tearDown()
-        super.tearDown()
-    }
-
+final class ServiceUnitTests: LiveTestCase {
     private func script(_ name: String) throws -> URL {
-        try Harness.repositoryRoot().appendingPathComponent("scripts/\(name)")
+        root.appendingPathComponent("scripts/\(name)")
     }
 
     private func systemdAnalyze() throws -> URL {
@@ -33,8 +24,8 @@ final class ServiceUnitTests: XCTestCase {
     private func unitForVerify() throws -> URL {
         let text = try String(contentsOf: try script("zonesep.service"), encoding: .utf8)
         XCTAssertTrue(text.contains("/usr/local/bin/zonesep watch"), "the unit runs the installed binary")
-        let url = live.scratch.appendingPathComponent("zonesep.service")
-        try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: try Harness.zonesep().path)
+        let url = scratch.appendingPathComponent("zonesep.service")
+        try text.replacingOccurrences(of: "/usr/local/bin/zonesep", with: zonesep.path)
             .write(to: url, atomically: true, encoding: .utf8)
         return url
     }
@@ -87,7 +78,7 @@ final class ServiceUnitTests: XCTestCase {
     /// let the sensor capture, alert, write evidence and syslog, reload and stop (scripts/check-service).
     func testUnitRunsTheSensorUnderSystemd() throws {
         let outcome = try Harness.run(
-            try script("check-service"), [try Harness.zonesep().path], timeout: 120)
+            try script("check-service"), [zonesep.path], timeout: 120)
         if outcome.exitedNormally && outcome.status == 77 {
             throw XCTSkip(outcome.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -107,21 +98,21 @@ final class ServiceUnitTests: XCTestCase {
         let net = try TestNetwork(hosts: [
             (name: "lgwan", address: "10.20.0.2"), (name: "internet", address: "10.30.0.2"),
         ])
-        live.network = net
+        network = net
         try net.listenTCP(on: "internet", port: 445)
-        let config = live.scratch.appendingPathComponent("zones.conf")
+        let config = scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
-        let logs = live.scratch.appendingPathComponent("log", isDirectory: true)
+        let logs = scratch.appendingPathComponent("log", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let alertsURL = logs.appendingPathComponent("alerts.jsonl")
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
-                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
+                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--stats-interval", "0", "--alerts", alertsURL.path, "--suppress-window", "0",
             ])
-        let d = try LiveDaemon(tool, args, scratch: live.scratch)
-        live.daemon = d
+        let d = try LiveDaemon(tool, args, scratch: scratch)
+        daemon = d
         try d.waitForStderr("watching ")
         let internet = net.host("internet").address
         for _ in 0..<2 { try net.connectTCP(from: "lgwan", to: internet, port: 445) }
@@ -130,14 +121,14 @@ final class ServiceUnitTests: XCTestCase {
         let snippet = try String(contentsOf: try script("zonesep.logrotate"), encoding: .utf8)
         XCTAssertTrue(snippet.contains("/var/log/zonesep/*.jsonl {"))
         XCTAssertTrue(snippet.contains("systemctl reload zonesep.service"))
-        let conf = live.scratch.appendingPathComponent("logrotate.conf")
+        let conf = scratch.appendingPathComponent("logrotate.conf")
         try snippet.replacingOccurrences(of: "/var/log/zonesep", with: logs.path)
             .replacingOccurrences(
                 of: "systemctl reload zonesep.service", with: "kill -HUP \(d.process.processIdentifier)"
             )
             .write(to: conf, atomically: true, encoding: .utf8)
         let rotate = try Harness.run(
-            logrotate, ["--force", "--state", live.scratch.appendingPathComponent("logrotate.state").path, conf.path],
+            logrotate, ["--force", "--state", scratch.appendingPathComponent("logrotate.state").path, conf.path],
             timeout: 30)
         XCTAssertTrue(rotate.exitedNormally && rotate.status == 0, rotate.brief)
         try d.waitForStderr("reloaded")

@@ -9,16 +9,7 @@ import ZonesepTestSupport
 /// SIGUSR1, SIGUSR2 and SIGALRM, whose default action is to terminate, sent to a running `watch` and
 /// `collect`: they are ignored (the first of each named on stderr), the run goes on, and SIGTERM then
 /// ends it as usual, with the summary and, for `watch`, the open evidence file closed and hashed.
-final class StraySignalTests: XCTestCase {
-    var live: LiveTestState!
-
-    override func setUpWithError() throws { live = try LiveTestState("stray-signals") }
-
-    override func tearDown() {
-        live?.tearDown()
-        super.tearDown()
-    }
-
+final class StraySignalTests: LiveTestCase {
     static let stray: [(signal: Int32, name: String)] = [
         (SIGUSR1, "SIGUSR1"), (SIGUSR2, "SIGUSR2"), (SIGALRM, "SIGALRM"),
     ]
@@ -45,15 +36,15 @@ final class StraySignalTests: XCTestCase {
     }
 
     func testCollectIgnoresThemAndStopsOnSIGTERMWithItsSummary() throws {
-        let config = try Harness.repositoryRoot().appendingPathComponent("zones.conf").path
+        let config = root.appendingPathComponent("zones.conf").path
         let d = try LiveDaemon(
-            try Harness.zonesep(),
+            zonesep,
             [
                 "collect", "--config", config, "--listen", "udp://127.0.0.1:\(try Loopback.freePort(SOCK_DGRAM))",
                 "--output", "json",
                 "--stats-interval", "0",
-            ], scratch: live.scratch, name: "collect")
-        live.daemon = d
+            ], scratch: scratch, name: "collect")
+        daemon = d
         try d.waitForStderr("collecting")
         try sendStraySignals(d)
         d.signal(SIGTERM)
@@ -64,20 +55,20 @@ final class StraySignalTests: XCTestCase {
 
     func testWatchIgnoresThemAndStillHashesItsEvidenceOnSIGTERM() throws {
         let net = try TestNetwork.threeZones()
-        live.network = net
-        let config = live.scratch.appendingPathComponent("zones.conf")
+        network = net
+        let config = scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
-        let alerts = EventFile(url: live.scratch.appendingPathComponent("alerts.jsonl"))
-        let evidence = live.scratch.appendingPathComponent("evidence")
+        let alerts = EventFile(url: scratch.appendingPathComponent("alerts.jsonl"))
+        let evidence = scratch.appendingPathComponent("evidence")
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
-                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
+                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--alerts", alerts.url.path, "--evidence", evidence.path, "--workers", "2",
                 "--bpf", "ip",
             ])
-        let d = try LiveDaemon(tool, args, scratch: live.scratch)
-        live.daemon = d
+        let d = try LiveDaemon(tool, args, scratch: scratch)
+        daemon = d
         try d.waitForStderr("watching ")
 
         // A forbidden ping: its alert names an evidence file, which stays open (the ICMP flow has not ended).

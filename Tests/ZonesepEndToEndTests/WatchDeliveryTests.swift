@@ -9,16 +9,14 @@ import ZonesepTestSupport
 /// `zonesep watch` delivering to a real rsyslogd over TCP while the collector stops and starts again in the
 /// middle of the run, and reopening its alerts file on SIGHUP after it was moved away, on real traffic
 /// between network namespaces (TestNetwork). Needs root, like WatchTests; elsewhere it says so and skips.
-final class WatchDeliveryTests: ScratchDirectoryTestCase {
-    var network: TestNetwork?
-    var daemon: LiveDaemon?
+final class WatchDeliveryTests: LiveTestCase {
     var collector: Collector?
 
-    /// The daemon and the collector write into the scratch directory: they end before it is removed.
+    /// The collector, in the network's namespace and writing into the scratch directory, stops after the
+    /// daemon and before the network and the directory go.
     override func tearDown() {
         daemon?.killIfRunning()
         collector?.stop()
-        network?.tearDown()
         super.tearDown()
     }
 

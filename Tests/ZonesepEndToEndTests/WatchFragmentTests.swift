@@ -11,10 +11,7 @@ import ZonesepTestSupport
 /// fragments together before the fanout (a first fragment whose rest never came, overlapping fragments
 /// — an evasion — would vanish, and a complete train would reach the sensor as one datagram that never
 /// crossed the wire), and every fragment must reach the worker of the rest of its flow.
-final class WatchFragmentTests: ScratchDirectoryTestCase {
-    var network: TestNetwork?
-    var daemon: LiveDaemon?
-
+final class WatchFragmentTests: LiveTestCase {
     static let config =
         ZonesText.sensor("fragment-test")
             + """
@@ -29,14 +26,6 @@ final class WatchFragmentTests: ScratchDirectoryTestCase {
             networks = ["10.30.0.0/16", "fd00:30::/48"]
 
             """
-
-    /// The daemon writes into the scratch directory: it ends before the directory is removed.
-    override func tearDown() {
-        daemon?.killIfRunning()
-        network?.tearDown()
-        network = nil
-        super.tearDown()
-    }
 
     // MARK: - The frames
 

@@ -8,36 +8,27 @@ import XCTest
 /// `watch` as an operator leaves it running: the mirror port vanishing and coming back (a switch reset, a
 /// re-plugged vNIC), the kernel dropping packets, and a monitoring system scraping `/metrics` meanwhile.
 /// On network namespaces (TestNetwork); needs root, as the other live tests.
-final class WatchOperationsTests: XCTestCase {
-    var live: LiveTestState!
-
-    override func setUpWithError() throws { live = try LiveTestState("ops") }
-
-    override func tearDown() {
-        live?.tearDown()
-        super.tearDown()
-    }
-
+final class WatchOperationsTests: LiveTestCase {
     private func makeNetwork() throws -> TestNetwork {
         let net = try TestNetwork.threeZones()
-        live.network = net
+        network = net
         return net
     }
 
     /// `zonesep watch` on the sensor's port, IPv4 only (so no background IPv6 or ARP traffic moves a count
     /// between two looks), every record in the alerts file.
     private func start(_ net: TestNetwork, _ extra: [String]) throws -> (LiveDaemon, EventFile) {
-        let config = live.scratch.appendingPathComponent("zones.conf")
+        let config = scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesV1.write(to: config, atomically: true, encoding: .utf8)
-        let alerts = live.scratch.appendingPathComponent("alerts.jsonl")
+        let alerts = scratch.appendingPathComponent("alerts.jsonl")
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [
-                try Harness.zonesep().path, "watch", "--interface", net.sensorInterface, "--config", config.path,
+                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", config.path,
                 "--output", "json", "--alerts", alerts.path, "--suppress-window", "0", "--bpf", "ip",
             ] + extra)
-        let d = try LiveDaemon(tool, args, scratch: live.scratch)
-        live.daemon = d
+        let d = try LiveDaemon(tool, args, scratch: scratch)
+        daemon = d
         return (d, EventFile(url: alerts))
     }
 
@@ -57,7 +48,7 @@ final class WatchOperationsTests: XCTestCase {
         let answer = try Harness.run(tool, args, timeout: 10)
         XCTAssertEqual(answer.status, 0, answer.brief)
         if let promtool = Tools.find("promtool") {
-            let body = live.scratch.appendingPathComponent("scrape.txt")
+            let body = scratch.appendingPathComponent("scrape.txt")
             try answer.stdout.write(to: body)
             let check = try Harness.run(
                 URL(fileURLWithPath: "/bin/sh"), ["-c", "\(promtool.path) check metrics < \(body.path)"], timeout: 20)
@@ -83,7 +74,7 @@ final class WatchOperationsTests: XCTestCase {
             if try condition() { return }
             usleep(100_000)
         }
-        XCTFail("timed out waiting for \(what); stderr:\n\(live.daemon?.stderrText ?? "")")
+        XCTFail("timed out waiting for \(what); stderr:\n\(daemon?.stderrText ?? "")")
         throw HarnessError("timed out waiting for \(what)")
     }
 
@@ -101,7 +92,7 @@ final class WatchOperationsTests: XCTestCase {
     func testTheBridgeDeletedAndRecreatedUnderWatch() throws {
         let net = try makeNetwork()
         let (m, l, i) = (net.host("mynumber").address, net.host("lgwan").address, net.host("internet").address)
-        let flows = live.scratch.appendingPathComponent("flows.jsonl")
+        let flows = scratch.appendingPathComponent("flows.jsonl")
         let (d, file) = try start(
             net, ["--workers", "2", "--stats-interval", "1", "--metrics", "127.0.0.1:0", "--flows", flows.path])
         try d.waitForStderr("watching ")
@@ -315,7 +306,7 @@ final class WatchOperationsTests: XCTestCase {
             let s = try scrape(net, port: port)
             return s["zonesep_config_reloads_total"] == 1 && s["zonesep_config_last_reload_successful"] == 1
         }
-        let config = live.scratch.appendingPathComponent("zones.conf")
+        let config = scratch.appendingPathComponent("zones.conf")
         try WatchTests.zonesBroken.write(to: config, atomically: true, encoding: .utf8)
         d.signal(SIGHUP)
         try d.waitForStderr("reload refused")

@@ -1,24 +1,18 @@
 import Foundation
 import XCTest
 
-/// What a live test builds and must take down however it ends: its scratch directory, its network and its
-/// daemon. One class so that the tests on network namespaces set up and clean up the same way.
-final class LiveTestState {
-    let scratch: URL
+/// A test on network namespaces: ScratchDirectoryTestCase's scratch directory, and the network and the daemon
+/// it builds, taken down however the test ends: the daemon first, then the network, then the directory it
+/// wrote into.
+class LiveTestCase: ScratchDirectoryTestCase {
     var network: TestNetwork?
     var daemon: LiveDaemon?
 
-    /// Makes an empty scratch directory named `zonesep-<name>-<uuid>` under the temporary directory.
-    init(_ name: String) throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    /// Kills the daemon if a failed test left it running, then removes the network and the scratch directory.
-    func tearDown() {
+    override func tearDown() {
         daemon?.killIfRunning()
         network?.tearDown()
-        try? FileManager.default.removeItem(at: scratch)
+        network = nil
+        super.tearDown()
     }
 }
 

@@ -1,13 +1,14 @@
 import Foundation
 import XCTest
 import ZonesepCore
+import ZonesepTestSupport
 
 @testable import ZonesepCapture
 
 /// The buffered reader must hand over exactly what libpcap does: the same frames (time, captured
 /// bytes, wire length) and the same ending (end of file, or libpcap's own error after the same frames),
 /// on every capture of the repository and the corpus and on files damaged in every way we could think of.
-final class BufferedPcapFileTests: XCTestCase {
+final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
     /// Everything one reader produced from a file.
     struct Reading: Equatable, CustomStringConvertible {
         var frames: [Frame] = []
@@ -132,17 +133,6 @@ final class BufferedPcapFileTests: XCTestCase {
     }
 
     // MARK: - Files built byte by byte
-
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("buffered-pcap-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     /// A classic pcap file: header fields, then records of (seconds, fraction, caplen, len, data length).
     func pcap(

@@ -9,19 +9,8 @@ import ZonesepTestSupport
 /// wire length) and the same ending — on every pcapng file of the repository and the corpus, on files
 /// written by Wireshark's own tools, and on files built block by block to reach every branch: both byte
 /// orders, every timestamp resolution and offset, several interfaces, skipped blocks and damage.
-final class BufferedPcapngFileTests: XCTestCase {
+final class BufferedPcapngFileTests: TemporaryDirectoryTestCase {
     typealias Reading = BufferedPcapFileTests.Reading
-
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("buffered-pcapng-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     /// Checks that the reader and libpcap agree on `path`, in both modes; returns the reading.
     @discardableResult

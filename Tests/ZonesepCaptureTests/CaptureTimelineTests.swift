@@ -8,18 +8,7 @@ import ZonesepTestSupport
 /// The timeline of a replay: overlapping files merged packet by packet in timestamp order (ties in file
 /// order), the others one after the other, each file's packets in its own order; batches of one link type;
 /// every file's count, times and ending its own; the same through the buffered readers as through libpcap.
-final class CaptureTimelineTests: XCTestCase {
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("timeline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
-
+final class CaptureTimelineTests: TemporaryDirectoryTestCase {
     /// A packet of a test file: its time and a tag in its bytes saying which file and which packet it is.
     struct Packet: Equatable, CustomStringConvertible {
         var micros: Int64

@@ -2,24 +2,14 @@ import Foundation
 import XCTest
 import ZonesepCapture
 import ZonesepCore
+import ZonesepTestSupport
 
 /// 802.3 frames, written here and read back with libpcap, decoded by PacketDecoder and by tshark: IPv4 and
 /// IPv6 inside LLC/SNAP (RFC 1042 and 802.1H OUIs, plain, VLAN-tagged, on Linux cooked v1 and v2 as
 /// ETH_P_802_2) give the same innermost addresses, protocol and ports; STP, CDP and IP under another OUI
 /// give no IP packet in either.
-final class LLCSNAPVersusTsharkTests: XCTestCase {
+final class LLCSNAPVersusTsharkTests: TemporaryDirectoryTestCase {
     typealias T = TunnelCorpusVersusTsharkTests
-
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-snap-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
     static let macs: [UInt8] = [2, 0, 0, 0x30, 7, 8, 2, 0, 0, 0x20, 3, 4]

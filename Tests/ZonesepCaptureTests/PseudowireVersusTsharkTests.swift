@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ZonesepCapture
 import ZonesepCore
+import ZonesepTestSupport
 
 /// Ethernet pseudowires over MPLS with and without a control word (RFC 4448 makes it optional), written
 /// here and read back with libpcap, decoded by PacketDecoder and by tshark: the same inner MACs, VLAN ids,
@@ -9,20 +10,9 @@ import ZonesepCore
 /// HSRP 00:00:0c:07:ac:01). zonesep is told nothing; tshark is told which label carries a control word
 /// (`-d mpls.label==…`), as an operator knows it, since its own guess without the vendor database is no
 /// better than a coin toss for locally administered MACs.
-final class PseudowireVersusTsharkTests: XCTestCase {
+final class PseudowireVersusTsharkTests: TemporaryDirectoryTestCase {
     typealias T = TunnelCorpusVersusTsharkTests
     typealias S = LLCSNAPVersusTsharkTests
-
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-pw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     static func mac(_ v: UInt64) -> [UInt8] { (0..<6).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
 

@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepOutput
 
 /// `--alerts FILE` on a real file system: appending, size and day rotation without losing a line, and
 /// reopening after the file was moved away.
-final class AlertFileTests: XCTestCase {
+final class AlertFileTests: TemporaryDirectoryTestCase {
     /// Packet times come from files: a crafted one near Int64.min must give its floor day and second, not
     /// trap (the subtraction the floor division once used overflowed there).
     func testExtremePacketTimesFloorWithoutTrapping() {
@@ -21,17 +22,9 @@ final class AlertFileTests: XCTestCase {
         XCTAssertTrue(limiter.admit(at: Int64.min + 775_808))
     }
 
-    var dir: URL!
     var path: String { dir.appendingPathComponent("alerts.jsonl").path }
     let day: Int64 = 86_400_000_000
     let t0 = OutputFixtures.t0
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-alertfile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     func lines(_ name: String) throws -> [String] {
         try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)

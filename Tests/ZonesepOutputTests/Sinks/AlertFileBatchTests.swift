@@ -7,18 +7,9 @@ import ZonesepTestSupport
 /// A batch of records written together (`AlertFile.write(_: LineBatch)`, what the alerts file does at the
 /// end of each engine batch) leaves what writing them one by one leaves: the same bytes in the same files
 /// across size and day rotations, and on a full disk the same records kept, lost, counted and said.
-final class AlertFileBatchTests: XCTestCase {
+final class AlertFileBatchTests: TemporaryDirectoryTestCase {
     let t0 = OutputFixtures.t0
     let day: Int64 = 86_400_000_000
-    var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
-
     /// Every file of `path`'s directory, by name, with its bytes.
     func contents(_ path: String) throws -> [String: Data] {
         var out: [String: Data] = [:]

@@ -166,12 +166,15 @@ public enum TemplateRecordDecoder {
         }
     }
 
-    /// 64-bit NTP time (RFC 5905: seconds since 1900, then a binary fraction) in µs since 1970.
+    /// 64-bit NTP time (RFC 5905: seconds since 1900, then a binary fraction) in µs since 1970. The
+    /// fraction is rounded to the nearest µs: RFC 7011 6.1.9 has exporters of microseconds clear its
+    /// low 11 bits, which leaves it just under the µs they meant.
     @inlinable
     static func ntpMicros(_ b: UnsafeRawBufferPointer) -> Int64? {
         guard b.count == 8, let v = unsigned(b) else { return nil }
         let seconds = Int64(v >> 32) - 2_208_988_800
-        let fraction = Int64((v & 0xffff_ffff) &* 1_000_000 >> 32)
+        // Parenthesised: `>>` binds tighter than `&*` (at most 2^52, no overflow).
+        let fraction = Int64(((v & 0xffff_ffff) * 1_000_000 + (1 << 31)) >> 32)
         return seconds &* 1_000_000 &+ fraction
     }
 

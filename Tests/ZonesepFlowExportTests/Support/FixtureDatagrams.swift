@@ -20,8 +20,11 @@ enum Fixtures {
 
     /// The UDP datagrams of a capture of Ethernet (as Linux's loopback is captured) / IPv4 / UDP frames,
     /// read through libpcap.
-    static func datagrams(_ name: String) throws -> [CapturedDatagram] {
-        let file = try PcapFile(path: path(name))
+    static func datagrams(_ name: String) throws -> [CapturedDatagram] { try datagrams(atPath: path(name)) }
+
+    /// The same, of a capture anywhere (a test's own).
+    static func datagrams(atPath path: String) throws -> [CapturedDatagram] {
+        let file = try PcapFile(path: path)
         var out: [CapturedDatagram] = []
         while case .frame(let f) = file.next() {
             let b = Array(f.bytes)

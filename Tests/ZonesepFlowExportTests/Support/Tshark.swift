@@ -68,7 +68,8 @@ enum Tshark {
         }
         var start: Int64? = nil
         var end: Int64? = nil
-        if times, let tree = f["cflow.timedelta_tree"] as? [String: Any] {
+        // Milliseconds and uptimes come in a tree with the duration; NTP-format times (IEs 154-157) do not.
+        if times, let tree = f["cflow.timedelta_tree"] as? [String: Any] ?? (f["cflow.abstimestart"] != nil ? f : nil) {
             if let s = string(tree["cflow.abstimestart"]), let e = string(tree["cflow.abstimeend"]) {
                 start = absoluteMicros(s)
                 end = absoluteMicros(e)
@@ -85,7 +86,8 @@ enum Tshark {
             start: start, end: end)
     }
 
-    /// "Jun 14, 2026 23:30:00.500000000 UTC" in µs since the epoch.
+    /// "Jun 14, 2026 23:30:00.500000000 UTC" in µs since the epoch, rounded to the nearest µs: tshark
+    /// prints an NTP-format time's fraction truncated to ns (0.25 s as .249999999), zonesep rounds it to µs.
     static func absoluteMicros(_ text: String) -> Int64? {
         let words = text.split(separator: " ")
         guard words.count == 5, let dot = words[3].firstIndex(of: ".") else { return nil }
@@ -94,8 +96,8 @@ enum Tshark {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "MMM d, yyyy HH:mm:ss"
         guard let date = f.date(from: "\(words[0]) \(words[1]) \(words[2]) \(words[3][..<dot])") else { return nil }
-        let fraction = String(words[3][words[3].index(after: dot)...]).padding(toLength: 6, withPad: "0", startingAt: 0)
-        return Int64(date.timeIntervalSince1970) * 1_000_000 + (Int64(fraction.prefix(6)) ?? 0)
+        let fraction = String(words[3][words[3].index(after: dot)...]).padding(toLength: 9, withPad: "0", startingAt: 0)
+        return Int64(date.timeIntervalSince1970) * 1_000_000 + ((Int64(fraction.prefix(9)) ?? 0) + 500) / 1000
     }
 
     /// A relative (sysUpTime) time in seconds, placed through the header's uptime and export time as RFC 3954

@@ -27,7 +27,7 @@ public final class ExportFlowTable {
         public var icmpErrors: UInt64 = 0
         /// TCP or UDP records with both ports 0: non-first fragments, whose ports are in another record.
         public var fragments: UInt64 = 0
-        /// Records without addresses.
+        /// Records without addresses, or whose addresses are both unspecified (0.0.0.0, `::`).
         public var noAddress: UInt64 = 0
         public init() {}
     }
@@ -133,7 +133,9 @@ public final class ExportFlowTable {
     /// Adds one record: joins the flow it belongs to, or starts (and judges) a new one.
     public func add(_ record: FlowRecord) {
         m.pointee.records &+= 1
-        guard record.ipVersion != 0 else { return m.pointee.skipped.noAddress += 1 }
+        guard record.ipVersion != 0, !Self.unspecified(record.src) || !Self.unspecified(record.dst) else {
+            return m.pointee.skipped.noAddress += 1
+        }
         let ports = record.proto == IPProtocolNumber.tcp || record.proto == IPProtocolNumber.udp
         if ports && record.srcPort == 0 && record.dstPort == 0 { return m.pointee.skipped.fragments += 1 }
         if record.hasICMPType && ExportFlowTable.isICMPError(proto: record.proto, type: record.icmpType) {
@@ -160,6 +162,12 @@ public final class ExportFlowTable {
         }
         start(key: key, hash: hash, fromA: fromA, record, start: first, end: last)
         sweep()
+    }
+
+    /// 0.0.0.0 or `::`: a record whose ends are both unspecified names no host (a zero-filled field of
+    /// the family it is not), and judged it would be `local` to `local`, never a violation.
+    static func unspecified(_ a: IPAddress) -> Bool {
+        a.rawValue == 0 || a.rawValue == IPAddress.v4MappedPrefix
     }
 
     /// ICMP and ICMPv6 error messages (unreachable, time exceeded, parameter problem, and the like).

@@ -65,6 +65,19 @@ public enum TemplateRecordDecoder {
         @inlinable init() {}
     }
 
+    /// The addresses found in one record, each family apart: a template may carry both (one template for
+    /// both families, the unused one zero-filled), and the family is chosen once all fields are read.
+    @usableFromInline
+    struct Addresses {
+        @usableFromInline var src4: IPAddress? = nil
+        @usableFromInline var dst4: IPAddress? = nil
+        @usableFromInline var src6: IPAddress? = nil
+        @usableFromInline var dst6: IPAddress? = nil
+        /// ipVersion (IE 60) when the record says 4 or 6, else 0.
+        @usableFromInline var version: UInt8 = 0
+        @inlinable init() {}
+    }
+
     /// Reads one record of `template` from `c`. Returns false, with the cursor wherever it stopped, when
     /// the record runs past the bytes (a truncated record); the record's fields are then meaningless.
     @inlinable
@@ -74,6 +87,7 @@ public enum TemplateRecordDecoder {
     ) -> Bool {
         r.resetFlowFields()
         var t = Times()
+        var a = Addresses()
         for f in template.fields {
             var length = Int(f.length)
             if f.length == TemplateField.variableLength {
@@ -87,13 +101,14 @@ public enum TemplateRecordDecoder {
                 }
             }
             guard let field = c.readSlice(length) else { return false }
-            if f.kind != .skip { apply(f.kind, field.base, &r, &t) }
+            if f.kind != .skip { apply(f.kind, field.base, &r, &t, &a) }
         }
         if template.isOptions {
             if let s = t.systemInit { domain.systemInitMillis = s }
             if let rate = samplingRate(t) { domain.samplingRate = rate }
             return true
         }
+        resolveAddresses(a, into: &r)
         resolveTimes(t, clock: clock, systemInit: t.systemInit ?? domain.systemInitMillis, into: &r)
         r.samplingRate = samplingRate(t) ?? domain.samplingRate ?? 1
         if !r.hasICMPType, r.proto == IPProtocolNumber.icmp || r.proto == IPProtocolNumber.icmpv6 {
@@ -115,6 +130,31 @@ public enum TemplateRecordDecoder {
         if let i = t.interval, i > 0 { return UInt32(clamping: (i + t.space) / i) }
         if let n = t.rate { return UInt32(clamping: max(n, 1)) }
         return nil
+    }
+
+    /// The record's family: the one ipVersion names when the template has both, else the one whose
+    /// addresses are not unspecified (IPv4 when both name addresses), else the only one the template has.
+    /// A record of no address at all leaves `ipVersion` 0.
+    @inlinable
+    static func resolveAddresses(_ a: Addresses, into r: inout FlowRecord) {
+        let has4 = a.src4 != nil || a.dst4 != nil
+        let has6 = a.src6 != nil || a.dst6 != nil
+        guard has4 || has6 else { return }
+        let v4Zero = IPAddress(v4: 0)
+        let v6Zero = IPAddress(v6: 0)
+        let use6: Bool
+        if has4 != has6 {
+            use6 = has6
+        } else if a.version != 0 {
+            use6 = a.version == 6
+        } else {
+            let named4 = (a.src4 ?? v4Zero) != v4Zero || (a.dst4 ?? v4Zero) != v4Zero
+            let named6 = (a.src6 ?? v6Zero) != v6Zero || (a.dst6 ?? v6Zero) != v6Zero
+            use6 = named6 && !named4
+        }
+        r.src = use6 ? a.src6 ?? v6Zero : a.src4 ?? v4Zero
+        r.dst = use6 ? a.dst6 ?? v6Zero : a.dst4 ?? v4Zero
+        r.ipVersion = use6 ? 6 : 4
     }
 
     @inlinable
@@ -192,7 +232,9 @@ public enum TemplateRecordDecoder {
     }
 
     @inlinable
-    static func apply(_ kind: FieldKind, _ b: UnsafeRawBufferPointer, _ r: inout FlowRecord, _ t: inout Times) {
+    static func apply(
+        _ kind: FieldKind, _ b: UnsafeRawBufferPointer, _ r: inout FlowRecord, _ t: inout Times, _ a: inout Addresses
+    ) {
         switch kind {
         case .skip: return
         case .octets: if let v = unsigned(b) { r.bytes = v }
@@ -221,28 +263,11 @@ public enum TemplateRecordDecoder {
             }
         case .srcPort: if b.count == 2, let v = unsigned(b) { r.srcPort = UInt16(v) }
         case .dstPort: if b.count == 2, let v = unsigned(b) { r.dstPort = UInt16(v) }
-        case .srcIPv4:
-            if b.count == 4, let v = unsigned(b) {
-                r.src = IPAddress(v4: UInt32(v))
-                r.ipVersion = 4
-            }
-        case .dstIPv4:
-            if b.count == 4, let v = unsigned(b) {
-                r.dst = IPAddress(v4: UInt32(v))
-                r.ipVersion = 4
-            }
-        case .srcIPv6:
-            if let a = ipv6(b) {
-                r.src = a
-                r.ipVersion = 6
-            }
-        case .dstIPv6:
-            if let a = ipv6(b) {
-                r.dst = a
-                r.ipVersion = 6
-            }
-        case .ipVersion:
-            if let v = unsigned(b), v == 4 || v == 6, r.ipVersion == 0 { r.ipVersion = UInt8(v) }
+        case .srcIPv4: if b.count == 4, let v = unsigned(b) { a.src4 = IPAddress(v4: UInt32(v)) }
+        case .dstIPv4: if b.count == 4, let v = unsigned(b) { a.dst4 = IPAddress(v4: UInt32(v)) }
+        case .srcIPv6: if let v = ipv6(b) { a.src6 = v }
+        case .dstIPv6: if let v = ipv6(b) { a.dst6 = v }
+        case .ipVersion: if let v = unsigned(b), v == 4 || v == 6 { a.version = UInt8(v) }
         case .icmpTypeCode:
             if b.count == 2, let v = unsigned(b) {
                 r.icmpType = UInt8(v >> 8)

@@ -136,7 +136,7 @@ public final class ExportFlowTable {
         guard record.ipVersion != 0, !Self.unspecified(record.src) || !Self.unspecified(record.dst) else {
             return m.pointee.skipped.noAddress += 1
         }
-        let ports = record.proto == IPProtocolNumber.tcp || record.proto == IPProtocolNumber.udp
+        let ports = IPProtocolNumber.hasPorts(record.proto)
         if ports && record.srcPort == 0 && record.dstPort == 0 { return m.pointee.skipped.fragments += 1 }
         if record.hasICMPType && ExportFlowTable.isICMPError(proto: record.proto, type: record.icmpType) {
             return m.pointee.skipped.icmpErrors += 1
@@ -201,7 +201,7 @@ public final class ExportFlowTable {
     }
 
     private func start(key: FlowKey, hash: UInt64, fromA: Bool, _ r: FlowRecord, start: Int64, end: Int64) {
-        let ports = key.proto == IPProtocolNumber.tcp || key.proto == IPProtocolNumber.udp
+        let ports = IPProtocolNumber.hasPorts(key.proto)
         let (srcInitiates, method) = ExportFlowTable.initiator(r, hasPorts: ports)
         let map = judge.policy.zoneMap
         let zs = map.lookup(r.src)

@@ -97,8 +97,7 @@ public enum CommunityID {
     /// same bytes as `digest(of: Alert(flow: e))`, for flows with no verdict too.
     public static func digest(of e: FlowEntry) -> FlowIDDigest {
         let k = e.key
-        let ports =
-            k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp || k.proto == IPProtocolNumber.sctp
+        let ports = IPProtocolNumber.hasPorts(k.proto)
         var d = FlowIDDigest()
         withDigest(
             src: e.initiatorIsA ? k.addressA : k.addressB, dst: e.initiatorIsA ? k.addressB : k.addressA,
@@ -140,9 +139,9 @@ public enum CommunityID {
             swap(&a, &b)
             swap(&sp, &dp)
         }
+        // The Community ID hashes ICMP's type and code in the ports' place.
         let hasPorts =
-            proto == IPProtocolNumber.tcp || proto == IPProtocolNumber.udp || proto == IPProtocolNumber.icmp
-            || proto == IPProtocolNumber.icmpv6 || proto == 132
+            IPProtocolNumber.hasPorts(proto) || proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6
         // seed (2) + two addresses (up to 32) + protocol and padding (2) + ports (4): at most 40 bytes,
         // stored through a raw pointer a field at a time (byte by byte through a nested function, the
         // tuple cost about 450 instructions, a third of the hash).

@@ -75,10 +75,10 @@ public enum ICMPDecoder {
         if fragment & IPv4Decoder.fragmentOffsetMask == 0 { decodeInnerPorts(&c, into: &p) }
     }
 
-    /// Reads the ports of a quoted TCP or UDP header (its first 4 bytes), when they were quoted.
+    /// Reads the ports of a quoted TCP, UDP or SCTP header (its first 4 bytes), when they were quoted.
     @inlinable
     static func decodeInnerPorts(_ c: inout ByteCursor, into p: inout DecodedPacket) {
-        guard p.innerProto == IPProtocolNumber.tcp || p.innerProto == IPProtocolNumber.udp,
+        guard IPProtocolNumber.hasPorts(p.innerProto),
             let ports = c.readInteger(as: UInt32.self)
         else { return }
         p.innerSrcPort = UInt16(truncatingIfNeeded: ports >> 16)

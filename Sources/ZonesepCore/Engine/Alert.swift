@@ -48,8 +48,7 @@ public struct Alert: Sendable, Equatable {
     public init?(flow e: FlowEntry) {
         guard let rule = e.verdict else { return nil }
         let k = e.key
-        let ports =
-            k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp || k.proto == IPProtocolNumber.sctp
+        let ports = IPProtocolNumber.hasPorts(k.proto)
         timestampMicros = e.firstSeen
         verdict = Verdict(rule: rule, conduit: Int(e.declaration))
         proto = k.proto

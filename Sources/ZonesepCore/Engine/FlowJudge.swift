@@ -89,7 +89,7 @@ public final class FlowJudge: Sendable {
         // One look-up of the pair's rules for both questions (`mayViolate` is the same either way round).
         let rules = policy.pair(initiatorZone, responderZone)
         guard rules.mayViolate else { return Judgement.allowed }
-        let ports = o.proto == IPProtocolNumber.tcp || o.proto == IPProtocolNumber.udp
+        let ports = IPProtocolNumber.hasPorts(o.proto)
         let ends = FlowEnds(
             initiator: senderInitiates ? o.sender : o.receiver,
             responder: senderInitiates ? o.receiver : o.sender,

@@ -10,6 +10,11 @@ public enum IPProtocolNumber {
     public static let gre: UInt8 = 47
     public static let icmpv6: UInt8 = 58
     public static let sctp: UInt8 = 132
+
+    /// TCP, UDP and SCTP: the protocols whose flows are told apart by ports, in flow keys, alerts, flow
+    /// records and the policy's checks alike (one test, so that no place forgets SCTP).
+    @inlinable
+    public static func hasPorts(_ proto: UInt8) -> Bool { proto == tcp || proto == udp || proto == sctp }
 }
 
 /// One entry of a `ports` list: `tcp/N`, `udp/N`, `tcp/N-M`, `udp/N-M`, `icmp` or `any`.

@@ -50,7 +50,7 @@ public struct FlowRecordFormat: Sendable {
 
     func render(_ e: FlowEntry, end: FlowEndReason, tunnels: [TunnelLayer], into w: inout RecordWriter) {
         let k = e.key
-        let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+        let ports = IPProtocolNumber.hasPorts(k.proto)
         let a = e.initiatorIsA
         let src = a ? k.addressA : k.addressB
         let dst = a ? k.addressB : k.addressA

@@ -77,7 +77,7 @@ public final class DeclarationAudit: EventSink {
     static func ends(of f: FlowEntry) -> FlowEnds {
         let k = f.key
         let a = f.initiatorIsA
-        let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+        let ports = IPProtocolNumber.hasPorts(k.proto)
         return FlowEnds(
             initiator: a ? k.addressA : k.addressB, responder: a ? k.addressB : k.addressA,
             initiatorZone: f.initiatorZone, responderZone: f.responderZone, proto: k.proto,

@@ -142,6 +142,21 @@ final class TransportDecoderTests: XCTestCase {
         assertConsistent(p)
     }
 
+    func testICMPUnreachableQuotesSCTP() {
+        // SCTP's common header starts with the ports, as TCP's and UDP's do: the error travels with the
+        // association's flow, whose key has them (it used to be keyed without ports, a flow of its own).
+        let sctp: [UInt8] = [0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0]  // 2905 -> 2905, verification tag 0
+        let quoted = Build.ipv4(src: "10.20.3.4", dst: "10.30.7.8", proto: 132, totalLength: 80, sctp)
+        let p = decode(
+            Build.ipv4(src: "10.30.0.1", dst: "10.20.3.4", proto: 1, Build.icmp(type: 3, code: 13, quoted)), .ipv4)
+        XCTAssertEqual(p.outcome, .ip)
+        XCTAssertEqual(p.innerProto, 132)
+        XCTAssertTrue(p.innerHasPorts)
+        XCTAssertEqual(p.innerSrcPort, 2905)
+        XCTAssertEqual(p.innerDstPort, 2905)
+        assertConsistent(p)
+    }
+
     func testICMPErrorsQuoteUDPWithOptions() {
         for type: UInt8 in [3, 4, 5, 11, 12] {
             let quoted = Build.ipv4(

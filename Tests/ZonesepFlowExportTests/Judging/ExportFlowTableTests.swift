@@ -118,6 +118,19 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(t.records, 2)
     }
 
+    /// SCTP flows have ports, as in a capture: two associations between the same hosts are two flows, and
+    /// each keeps its ports (they were keyed without them, as one flow with ports 0).
+    func testSCTPAssociationsAreToldApartByTheirPorts() throws {
+        let (t, rec) = try table()
+        t.add(Self.record("10.10.2.21", 2905, "10.30.1.5", 2905, proto: 132, flags: 0))
+        t.add(Self.record("10.10.2.21", 3868, "10.30.1.5", 3868, proto: 132, flags: 0))
+        t.add(Self.record("10.30.1.5", 3868, "10.10.2.21", 3868, proto: 132, flags: 0))
+        t.flush()
+        XCTAssertEqual(rec.started.count, 2)
+        XCTAssertEqual(rec.started.map { Alert(flow: $0)?.srcPort }, [2905, 3868])
+        XCTAssertEqual(t.violations[.mynumberIsolation], 2)
+    }
+
     func testAFlowIdleForItsTimeoutStartsAgain() throws {
         let (t, rec) = try table()
         // V19: the unzoned router's DNS queries 300 s apart, beyond UDP's 120 s.

@@ -50,7 +50,7 @@ let package = Package(
         // SHA-256 and SHA-1 from libcrypto behind small Swift types; Core stays free of any linked library.
         .target(name: "ZonesepCrypto", dependencies: ["COpenSSL"]),
         // zones.conf: a TOML reader that keeps line numbers, and the checks that turn it into a policy.
-        .target(name: "ZonesepConfig", dependencies: ["ZonesepCore"]),
+        .target(name: "ZonesepConfig", dependencies: ["ZonesepCore", "ZonesepCrypto"]),
         // libpcap handles (files, and later interfaces): the only target that calls libpcap.
         .target(name: "ZonesepCapture", dependencies: ["CPcap", "ZonesepCore", "ZonesepCrypto"]),
         // IPFIX, NetFlow v9/v5 and sFlow datagrams into flow records: no I/O.

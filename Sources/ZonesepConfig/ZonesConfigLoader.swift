@@ -1,5 +1,6 @@
 import FoundationEssentials
 import ZonesepCore
+import ZonesepCrypto
 
 /// Reads zones.conf (DESIGN.md, "zones.conf") into a `PolicyConfig`, reporting every problem it finds.
 public enum ZonesConfigLoader {
@@ -59,6 +60,9 @@ public enum ZonesConfigLoader {
             return ConfigResult(
                 config: nil, diagnostics: [InvalidUTF8.diagnostic(bytes, badByte: bad, fileName: path)])
         }
-        return load(utf8: bytes, fileName: path, now: now)
+        var result = load(utf8: bytes, fileName: path, now: now)
+        // The digest of the very bytes judged with (not of the file read again later, which may have changed).
+        result.config?.sourceSHA256 = SHA256.hex(SHA256.digest(bytes))
+        return result
     }
 }

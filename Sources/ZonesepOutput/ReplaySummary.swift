@@ -85,6 +85,7 @@ public struct ReplaySummary: Sendable {
         o.add("timestamp", counters.lastPacketMicros.map(Timestamp.rfc3339))
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
+        o.add("config_sha256", policy.config.sourceSHA256)
         o.add("packets", counters.packets)
         o.add("bytes", counters.bytes)
         o.add("ip_packets", counters.ipPackets)

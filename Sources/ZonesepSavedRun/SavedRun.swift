@@ -72,6 +72,18 @@ public enum SavedRun {
                 "\(name): no summary record: the file must hold a whole run of `zonesep replay --output json`, "
                     + "which ends with its summary")
         }
+        var provenance = provenance
+        if let recorded = summary.record.configSHA256 {
+            // A report shows the zone map, the declarations and the digest of the zones.conf it is given: with
+            // any other file than the run's it would vouch for a policy the run was not judged by.
+            guard recorded == provenance.configSHA256 else {
+                throw ReportError(
+                    "\(name):\(summary.line): the run was judged with a zones.conf whose SHA-256 is \(recorded), but "
+                        + "\(provenance.configPath) has \(provenance.configSHA256): give the zones.conf of that run")
+            }
+        } else {
+            provenance.configFromRun = false
+        }
         let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
         for i in report.violations.indices {

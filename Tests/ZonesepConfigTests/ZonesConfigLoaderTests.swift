@@ -820,6 +820,19 @@ final class ZonesConfigLoaderTests: XCTestCase {
 
     // MARK: Files
 
+    /// A policy read from a file carries the SHA-256 of the bytes it was read from (the summary records it);
+    /// one read from text carries none. The expected digest is sha256sum's of the same text.
+    func testAFileGivesItsDigest() throws {
+        let path = NSTemporaryDirectory() + "zonesep-digest-\(UUID().uuidString).conf"
+        let text = "[zones.lgwan]\nkind = \"lgwan\"\nlabel = \"LGWAN\"\nnetworks = [\"10.20.0.0/16\"]\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = ZonesConfigLoader.load(path: path)
+        XCTAssertEqual(
+            try XCTUnwrap(r.config).sourceSHA256, "c599f462e42155bbeacbb8b0a03139f8b836033cba381352e08dff1d7498fec5")
+        XCTAssertNil(ZonesConfigLoader.load(text: text, fileName: "z.conf").config?.sourceSHA256)
+    }
+
     func testMissingFileIsADiagnostic() {
         let path = NSTemporaryDirectory() + "zonesep-no-such-\(UUID().uuidString).conf"
         let r = ZonesConfigLoader.load(path: path)

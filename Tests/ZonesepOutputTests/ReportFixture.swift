@@ -12,7 +12,7 @@ enum ReportFixture {
 
     /// `label` and `sensor` let a test put hostile text into every place zones.conf feeds the report.
     static func policy(label: String = "LGWAN接続系", sensor: String = "test-span") -> Policy {
-        Policy(
+        var config =
             PolicyConfig(
                 sensor: sensor,
                 zones: [
@@ -39,7 +39,10 @@ enum ReportFixture {
                     PolicyException(
                         name: "etax-direct", from: p("10.30.8.0/24"), to: p("192.0.2.80"), ports: [.tcp(443...443)],
                         approved: "CISO承認 第3号", expiresAtMicros: t0 - 3_600_000_000, expiresText: "2026-06-14"),
-                ]))
+                ])
+        // As if read from the file `provenance` names: a saved run's report is then checked against it.
+        config.sourceSHA256 = provenance.configSHA256
+        return Policy(config)
     }
 
     // MARK: Frames

@@ -116,6 +116,9 @@ public struct PolicyConfig: Sendable, Equatable {
     public var routers: [Router]
     /// The UDP ports decoded as VXLAN and Geneve (`[sensor] vxlan_ports`, `geneve_ports`).
     public var tunnelPorts: TunnelPorts
+    /// SHA-256 (lower-case hex) of the zones.conf bytes this policy was read from; nil when it was not
+    /// read from a file. The summary records it, so that a report made later is made with the same file.
+    public var sourceSHA256: String?
 
     /// RFC 1918 and IPv6 ULA: the internal space when zones.conf has no `[internal]`.
     public static let defaultInternal: [IPPrefix] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]

@@ -6,6 +6,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     /// The last packet's time; null when the run saw no packet.
     public var timestamp: String?
     public var sensor: String
+    /// SHA-256 of the zones.conf the run was judged with; absent from runs saved before it was recorded.
+    public var configSHA256: String?
     public var packets: UInt64
     public var bytes: UInt64
     public var ipPackets: UInt64
@@ -35,6 +37,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case declarations, coverage
         case hostFindings = "host_findings"
         case hostFindingsOmitted = "host_findings_omitted"
+        case configSHA256 = "config_sha256"
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"

@@ -14,14 +14,25 @@ public struct AuditReport: Sendable {
         public var configPath: String
         /// SHA-256 of zones.conf's bytes, lower-case hex.
         public var configSHA256: String
+        /// Whether the run itself recorded that digest (its summary's `config_sha256`), so that the zone map
+        /// shown is known to be the one it was judged with; false for a run saved before zonesep recorded it.
+        public var configFromRun: Bool
 
-        public init(zonesepVersion: String, libpcapVersion: String, configPath: String, configSHA256: String) {
+        public init(
+            zonesepVersion: String, libpcapVersion: String, configPath: String, configSHA256: String,
+            configFromRun: Bool = true
+        ) {
             self.zonesepVersion = zonesepVersion
             self.libpcapVersion = libpcapVersion
             self.configPath = configPath
             self.configSHA256 = configSHA256
+            self.configFromRun = configFromRun
         }
     }
+
+    /// Said beside the digest when the saved run did not record which zones.conf it was judged with.
+    public static let configNotFromRun =
+        "(the run did not record its zones.conf: not checked to be the one it was judged with)"
 
     /// One input file, as the summary's `files` lists it.
     public struct CaptureFile: Sendable, Equatable {

@@ -6,6 +6,9 @@ import ZonesepCrypto
 ///
 /// Every string that comes from zones.conf, the capture or the command line passes through `HTMLEscape`.
 public enum ReportHTML {
+    /// `AuditReport.configNotFromRun`, marked as a limit of the report.
+    static let configNotFromRun =
+        "<strong>" + AuditReport.configNotFromRun + "</strong>"
     public static func render(_ r: AuditReport) -> String {
         var h = ""
         h.reserveCapacity(64 * 1024 + r.violations.count * 1200)
@@ -105,7 +108,8 @@ public enum ReportHTML {
         fact(
             "zones.conf", "SHA-256",
             "<code title=\"\(e(r.provenance.configSHA256))\">"
-                + e(String(r.provenance.configSHA256.prefix(16))) + "…</code>")
+                + e(String(r.provenance.configSHA256.prefix(16))) + "…</code>"
+                + (r.provenance.configFromRun ? "" : " " + ReportHTML.configNotFromRun))
         h += "</dl>\n</header>\n"
     }
 
@@ -629,7 +633,10 @@ public enum ReportHTML {
         row("バイト", "bytes", n(r.totals.bytes))
         row("フロー", "flows", n(r.totals.flows))
         row("zones.conf", "path", "<span class=\"mono\">\(e(p.configPath))</span>")
-        row("zones.conf", "SHA-256", "<span class=\"mono\" id=\"config-sha256\">\(e(p.configSHA256))</span>")
+        row(
+            "zones.conf", "SHA-256",
+            "<span class=\"mono\" id=\"config-sha256\">\(e(p.configSHA256))</span>"
+                + (p.configFromRun ? "" : " " + ReportHTML.configNotFromRun))
         row("zonesep", "version", e(p.zonesepVersion))
         row("libpcap", "version", e(p.libpcapVersion))
         h += tableEnd

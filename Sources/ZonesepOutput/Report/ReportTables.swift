@@ -45,7 +45,10 @@ extension AuditReport {
                     ["IPパケット IP packets", "\(totals.ipPackets)"],
                     ["フロー flows", "\(totals.flows)"],
                     ["zones.conf", provenance.configPath],
-                    ["zones.conf SHA-256", provenance.configSHA256],
+                    [
+                        "zones.conf SHA-256",
+                        provenance.configSHA256 + (provenance.configFromRun ? "" : " " + AuditReport.configNotFromRun),
+                    ],
                     ["zonesep", provenance.zonesepVersion],
                     ["libpcap", provenance.libpcapVersion],
                 ]))

@@ -41,6 +41,12 @@ extension Zonesep {
             do {
                 let provenance = try ReportFile.provenance(configPath: config)
                 let report = try SavedRun.read(savedRun, policy: Policy(policyConfig), provenance: provenance)
+                if !report.provenance.configFromRun {
+                    Diagnostics.note(
+                        "\(VisibleText.escape(savedRun)): the run does not record which zones.conf it was judged with "
+                            + "(saved by an older zonesep): the report cannot check that \(VisibleText.escape(config)) is that file"
+                    )
+                }
                 try ReportFile.write(reportFormat.render(report), to: output)
             } catch {
                 Diagnostics.error(error.message)
@@ -68,7 +74,8 @@ struct ReportOptions {
     func write(_ summary: ReplaySummary?, configPath: String) -> Bool {
         guard let report, let summary else { return true }
         do {
-            let provenance = try ReportFile.provenance(configPath: configPath)
+            let provenance = try ReportFile.provenance(
+                configPath: configPath, judgedSHA256: summary.policy.config.sourceSHA256)
             let format = reportFormat ?? .html
             try ReportFile.write(format.render(AuditReport(summary: summary, provenance: provenance)), to: report)
             return true

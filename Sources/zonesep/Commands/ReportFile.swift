@@ -8,10 +8,16 @@ import ZonesepSavedRun
 
 /// The report's file system side: the digest of zones.conf and writing the result.
 enum ReportFile {
-    static func provenance(configPath: String) throws(ReportError) -> AuditReport.Provenance {
-        AuditReport.Provenance(
+    /// `judgedSHA256`: the digest of the bytes the run was judged with (`PolicyConfig.sourceSHA256`), which
+    /// a report written by the run itself shows rather than the file's digest now.
+    static func provenance(configPath: String, judgedSHA256: String? = nil) throws(ReportError)
+        -> AuditReport.Provenance
+    {
+        let digest: String
+        if let judgedSHA256 { digest = judgedSHA256 } else { digest = try sha256(ofFile: configPath) }
+        return AuditReport.Provenance(
             zonesepVersion: Zonesep.version, libpcapVersion: PcapFile.libraryVersion, configPath: configPath,
-            configSHA256: try sha256(ofFile: configPath))
+            configSHA256: digest)
     }
 
     /// SHA-256 of a file, read in 64 KiB pieces.

@@ -25,6 +25,8 @@ final class SavedRecordsTests: XCTestCase {
         let c = s.counters
         XCTAssertEqual(r.timestamp, c.lastPacketMicros.map(Timestamp.rfc3339))
         XCTAssertEqual(r.sensor, "test-span")
+        XCTAssertEqual(r.configSHA256, s.policy.config.sourceSHA256)
+        XCTAssertNotNil(r.configSHA256)
         XCTAssertEqual(
             [r.packets, r.bytes, r.ipPackets, r.nonIPPackets, r.flows],
             [c.packets, c.bytes, c.ipPackets, c.nonIPPackets, c.flows])
@@ -132,6 +134,32 @@ final class SavedRecordsTests: XCTestCase {
         for f in [ReportFormat.html, .md, .csv] {
             XCTAssertEqual(f.render(read), f.render(live), "\(f)")
         }
+    }
+
+    /// A report checks the zones.conf it is given against the digest the run recorded: another file is
+    /// refused (naming the summary's line and both digests), and a run that recorded none is read with
+    /// the report saying so.
+    func testTheZonesConfMustBeTheRunsOwn() throws {
+        let s = ReportFixture.summary(policy: policy)
+        let data = Data((s.json() + "\n").utf8)
+        var other = ReportFixture.provenance
+        other.configSHA256 = String(repeating: "ab", count: 32)
+        XCTAssertThrowsError(try SavedRun.parse(data, name: "run.jsonl", policy: policy, provenance: other)) { error in
+            let message = (error as? ReportError)?.message ?? ""
+            XCTAssertTrue(
+                message.hasPrefix("run.jsonl:1: the run was judged with a zones.conf whose SHA-256 is "), message)
+            XCTAssertTrue(message.contains(other.configSHA256), message)
+        }
+        let own = try SavedRun.parse(data, name: "run.jsonl", policy: policy, provenance: ReportFixture.provenance)
+        XCTAssertTrue(own.provenance.configFromRun)
+        let unrecorded = s.json().replacingOccurrences(
+            of: "\"config_sha256\":\"\(ReportFixture.provenance.configSHA256)\",", with: "")
+        XCTAssertNotEqual(unrecorded, s.json())
+        let old = try SavedRun.parse(
+            Data((unrecorded + "\n").utf8), name: "run.jsonl", policy: policy, provenance: ReportFixture.provenance)
+        XCTAssertFalse(old.provenance.configFromRun)
+        XCTAssertTrue(ReportFormat.html.render(old).contains(AuditReport.configNotFromRun))
+        XCTAssertFalse(ReportFormat.html.render(own).contains(AuditReport.configNotFromRun))
     }
 
     func testBadRecordsAreNamedByFileLineAndKey() throws {

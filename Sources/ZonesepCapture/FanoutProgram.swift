@@ -14,7 +14,9 @@
 ///       anything else          its two addresses, combined by XOR (the same value for both directions)
 ///     anything else            0: the first worker (ARP, LLDP, MPLS, ...)
 ///
-/// then mixes that value (MurmurHash3's finaliser), so `% members` sees every bit.
+/// then mixes that value (MurmurHash3's finaliser), so `% members` sees every bit. The worker then joins
+/// an error to the quoted flow only if it knows that flow; an error about a packet never seen is judged
+/// there by its own addresses (the one way the program cannot match a replay: docs/operations.md).
 ///
 /// Never by ports or an echo identifier: a later IP fragment has neither, and the kernel must not put
 /// fragments together for us (PACKET_FANOUT_FLAG_DEFRAG drops those that never make a whole datagram,

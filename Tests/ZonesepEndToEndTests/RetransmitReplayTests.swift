@@ -79,6 +79,15 @@ final class RetransmitReplayTests: XCTestCase {
             XCTAssertEqual(JSONLines.int(summary?["flows"]), expected.flows, name)
             let table = summary?["flow_table"] as? [String: Any]
             XCTAssertEqual(JSONLines.int(table?["packets_after_close"]), expected.packetsAfterClose, name)
+            // No rule judged them: coverage counts them as not verified, not as judged.
+            let coverage = summary?["coverage"] as? [String: Any]
+            XCTAssertEqual(JSONLines.int(coverage?["judged"]), expected.frames - expected.packetsAfterClose, name)
+            XCTAssertEqual(JSONLines.int(coverage?["not_verified"]), expected.packetsAfterClose, name)
+            let reasons = coverage?["not_verified_by_reason"] as? [String: Any]
+            XCTAssertEqual(
+                JSONLines.int(reasons?["after-close"]),
+                expected.packetsAfterClose > 0 ? expected.packetsAfterClose : nil,
+                name)
             // Every packet is in the zone matrix, whether or not it joined a flow.
             let cells = (summary?["matrix"] as? [String: Any])?["packets"] as? [[String: Any]] ?? []
             XCTAssertEqual(cells.compactMap { JSONLines.int($0["packets"]) }.reduce(0, +), expected.frames, name)
@@ -93,7 +102,8 @@ final class RetransmitReplayTests: XCTestCase {
         }
     }
 
-    /// The text summary names the packets that came after a close.
+    /// The text summary names the packets that came after a close, and its coverage line counts them as
+    /// not verified, by a reason of their own.
     func testTextSummaryCountsPacketsAfterClose() throws {
         let dir = try Self.captures()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -105,6 +115,11 @@ final class RetransmitReplayTests: XCTestCase {
         XCTAssertTrue(
             text.stdoutText.range(of: #"TCP packets after close \(no new flow\) +4"#, options: .regularExpression)
                 != nil,
+            text.stdoutText)
+        XCTAssertTrue(
+            text.stdoutText.contains(
+                "(8 IP packets judged, 0 frames without IP); NOT verified: 4 frames "
+                    + "(packet of a TCP connection already closed: 4)"),
             text.stdoutText)
     }
 }

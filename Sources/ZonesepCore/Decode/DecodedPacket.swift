@@ -113,11 +113,14 @@ public struct DecodedPacket: Sendable {
     public var innerSrcPort: UInt16 = 0
     public var innerDstPort: UInt16 = 0
     public var innerHasPorts = false
+    /// The identifier of a quoted ICMP or ICMPv6 echo (0 for anything else), which keys the echo's flow.
+    public var innerEchoID: UInt16 = 0
 
     /// Whether this ICMP error travels with the flow it quotes: it goes back to the quoted packet's source
     /// (from its destination or from a router on its path, whose address cannot be foreseen). An error
     /// addressed to anyone else does not report on its receiver's own packet: it is judged as a flow of
     /// its own, by its own addresses, so a forged error between zones is not hidden in an allowed flow.
+    /// (One that travels with a flow the verifier does not know is judged by its own addresses too.)
     @inlinable public var travelsWithQuotedFlow: Bool { hasInner && innerSrc == dst }
 
     @inlinable public init() {}
@@ -171,6 +174,7 @@ public struct DecodedPacket: Sendable {
         innerSrcPort = 0
         innerDstPort = 0
         innerHasPorts = false
+        innerEchoID = 0
     }
 
     /// Where the frame ended, for the summary's coverage.

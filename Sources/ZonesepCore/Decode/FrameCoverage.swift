@@ -18,6 +18,9 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
     /// An MPLS payload starting with nibble 0 that reads as a sane Ethernet frame neither after a control
     /// word nor without one (value 0), or as well both ways (value 1): which it is cannot be told.
     case mplsPseudowire
+    /// A packet of a TCP connection that closed and left the flow table (a late FIN, RST or ACK, or an ICMP
+    /// error quoting one): it joins no flow and no rule judges it. Counted by the verifier, value 0.
+    case afterClose
 
     /// The reason's name in the summary's `coverage` object.
     public var name: String {
@@ -30,6 +33,7 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
         case .linkType: return "link-type"
         case .fragmentOrphan: return "fragment-orphan"
         case .mplsPseudowire: return "mpls-pseudowire"
+        case .afterClose: return "after-close"
         }
     }
 }
@@ -44,7 +48,8 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
     case malformed(DecodeAnomaly)
     /// Not verified: a header of kind `reason` with value `value` (the EtherType, GRE or PPP protocol,
     /// MPLS first nibble, ERSPAN frame type, link type) that zonesep does not open, a later fragment
-    /// whose first was not seen (value: the IP version), or an MPLS pseudowire read neither or both ways.
+    /// whose first was not seen (value: the IP version), an MPLS pseudowire read neither or both ways, or a
+    /// packet of a TCP connection that had closed (value 0).
     case notVerified(NotVerifiedReason, UInt32)
 
     /// Whether the frame counts as verified (judged, or known to hold no IP).
@@ -74,6 +79,7 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
                 return value == 0
                     ? "MPLS pseudowire: Ethernet neither with nor without a control word"
                     : "MPLS pseudowire: Ethernet both with and without a control word"
+            case .afterClose: return "packet of a TCP connection already closed"
             }
         }
     }

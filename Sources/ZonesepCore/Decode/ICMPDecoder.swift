@@ -75,14 +75,29 @@ public enum ICMPDecoder {
         if fragment & IPv4Decoder.fragmentOffsetMask == 0 { decodeInnerPorts(&c, into: &p) }
     }
 
-    /// Reads the ports of a quoted TCP, UDP or SCTP header (its first 4 bytes), when they were quoted.
+    /// Reads the ports of a quoted TCP, UDP or SCTP header (its first 4 bytes), when they were quoted, or the
+    /// identifier of a quoted echo: an echo's flow is keyed by it, and an error about a ping joins that flow.
     @inlinable
     static func decodeInnerPorts(_ c: inout ByteCursor, into p: inout DecodedPacket) {
-        guard IPProtocolNumber.hasPorts(p.innerProto),
-            let ports = c.readInteger(as: UInt32.self)
+        if IPProtocolNumber.hasPorts(p.innerProto) {
+            guard let ports = c.readInteger(as: UInt32.self) else { return }
+            p.innerSrcPort = UInt16(truncatingIfNeeded: ports >> 16)
+            p.innerDstPort = UInt16(truncatingIfNeeded: ports)
+            p.innerHasPorts = true
+        } else if p.innerProto == IPProtocolNumber.icmp {
+            decodeInnerEcho(c, into: &p, echoRequest: echoRequest, echoReply: echoReply)
+        } else if p.innerProto == IPProtocolNumber.icmpv6 {
+            decodeInnerEcho(c, into: &p, echoRequest: ICMPv6Decoder.echoRequest, echoReply: ICMPv6Decoder.echoReply)
+        }
+    }
+
+    /// The identifier of a quoted echo request or reply (type, code, checksum, then the identifier), when
+    /// quoted that far.
+    @inlinable
+    static func decodeInnerEcho(_ c: ByteCursor, into p: inout DecodedPacket, echoRequest: UInt8, echoReply: UInt8) {
+        guard let type = c.peekInteger(at: 0, as: UInt8.self), type == echoRequest || type == echoReply,
+            let id = c.peekInteger(at: 4, as: UInt16.self)
         else { return }
-        p.innerSrcPort = UInt16(truncatingIfNeeded: ports >> 16)
-        p.innerDstPort = UInt16(truncatingIfNeeded: ports)
-        p.innerHasPorts = true
+        p.innerEchoID = id
     }
 }

@@ -580,6 +580,7 @@ public final class Verifier {
             && state.pointee.closed.absorbs(key, hash: hash, now: now)
         {
             state.pointee.counters.packetsAfterClose &+= 1
+            state.pointee.counters.count(.notVerified(.afterClose, 0))
             countStrayIPPacket(
                 from: fromA ? key.addressA : key.addressB, to: fromA ? key.addressB : key.addressA,
                 wireLength: wireLength)
@@ -595,7 +596,7 @@ public final class Verifier {
         let i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
         let first = FirstPacket(
             hasPorts: true, tcpFlags: flags, icmpType: 0, icmpCode: 0, srcMAC: MACAddress(rawValue: src),
-            dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0, quoted: false)
+            dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0)
         let raised = startFlow(i, now: now, fromA: fromA, first: first)
         if raised { state.pointee.alertIndex = i }
         countCommonFrame(
@@ -782,8 +783,9 @@ public final class Verifier {
     }
 
     /// The flow tuple a decoded IP packet names by its own headers: its own, or for an ICMP error sent to
-    /// the quoted packet's source the packet it reports on; an ICMP echo's identifier stands for both
-    /// ports. (A later fragment has no ports of its own: the fragment table supplies them.)
+    /// the quoted packet's source the packet it reports on (the flow it joins if that flow is known); an
+    /// ICMP echo's identifier, quoted or not, stands for both ports. (A later fragment has no ports of its
+    /// own: the fragment table supplies them.)
     @inline(__always)
     static func ownTuple(_ p: DecodedPacket) -> (
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16
@@ -791,8 +793,16 @@ public final class Verifier {
         if p.travelsWithQuotedFlow {
             return p.innerHasPorts
                 ? (p.innerSrc, p.innerDst, p.innerProto, p.innerSrcPort, p.innerDstPort)
-                : (p.innerSrc, p.innerDst, p.innerProto, 0, 0)
+                : (p.innerSrc, p.innerDst, p.innerProto, p.innerEchoID, p.innerEchoID)
         }
+        return addressedTuple(p)
+    }
+
+    /// The flow tuple of a packet by its own addresses, protocol and ports (an echo's identifier for both).
+    @inline(__always)
+    static func addressedTuple(_ p: DecodedPacket) -> (
+        src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16
+    ) {
         if p.hasPorts { return (p.src, p.dst, p.proto, p.srcPort, p.dstPort) }
         if p.proto == IPProtocolNumber.icmp || p.proto == IPProtocolNumber.icmpv6 {
             return (p.src, p.dst, p.proto, p.icmpEchoID, p.icmpEchoID)
@@ -861,7 +871,7 @@ public final class Verifier {
 
         // The tuple the packet belongs to (`ownTuple`), a later fragment's ports from the fragment table.
         var tuple = Verifier.ownTuple(packet)
-        let fromInner = packet.travelsWithQuotedFlow
+        var fromInner = packet.travelsWithQuotedFlow
         var fromFragmentTable = false
         if !fromInner && packet.isNonFirstFragment {
             guard let datagram = state.pointee.fragments.lookup(packet, at: now) else {
@@ -886,19 +896,31 @@ public final class Verifier {
         }
         // Not before: a later fragment of a tunnel datagram counts as its first fragment's frame did.
         state.pointee.counters.ipPackets &+= 1
+        var (key, fromA) = Verifier.flowKey(tuple, of: packet)
+        // `keyHash` is the hash of the same key, unless the fragment table supplied the ports.
+        var hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
+        var index = flows.find(key, hash: hash)
+        // An ICMP error joins the flow it quotes only when that flow is known: in the table (not idle past its
+        // timeout), or a connection closed a short while ago, whose straggler it is. A quote alone is no
+        // evidence of a flow: made up, it would invent one and hide the error's own traffic, so the error is
+        // then judged by its own addresses, as one sent to a third party is.
+        if fromInner && (index.map { flows.isExpired($0, now: now) } ?? true) {
+            if tuple.proto == IPProtocolNumber.tcp && state.pointee.closed.absorbs(key, hash: hash, now: now) {
+                countAfterClose(wireLength: wireLength, now: now)
+                return false
+            }
+            fromInner = false
+            tuple = Verifier.addressedTuple(packet)
+            (key, fromA) = Verifier.flowKey(tuple, of: packet)
+            hash = key.hashValue64
+            index = flows.find(key, hash: hash)
+        }
         if packet.isFragment && !packet.isNonFirstFragment {
             state.pointee.fragments.record(packet, srcPort: tuple.srcPort, dstPort: tuple.dstPort, at: now)
         }
         let proto = tuple.proto
-        let (key, fromA) = Verifier.flowKey(tuple, of: packet)
-        if packet.fragmentedTunnel != 0 {
-            recordTunnelDatagram(packet.coverage, .ip, flow: key, fromA: fromA != fromInner, now: now)
-        }
-        // `keyHash` is the hash of the same key, unless the fragment table supplied the ports.
-        let hash = keyHash != 0 && !fromFragmentTable ? keyHash : key.hashValue64
         var raised = false
 
-        var index = flows.find(key, hash: hash)
         if let i = index {
             // An ICMP error's quoted packet carries no flags of this packet's own.
             if startsAnew(i, proto: proto, tcpFlags: fromInner ? 0 : packet.tcpFlags, now: now) {
@@ -911,30 +933,24 @@ public final class Verifier {
         if let found = index {
             i = found
         } else {
-            if proto == IPProtocolNumber.tcp && !fromInner && packet.hasPorts
-                && packet.tcpFlags & DecodedPacket.TCPFlag.syn == 0
+            if proto == IPProtocolNumber.tcp && packet.hasPorts && packet.tcpFlags & DecodedPacket.TCPFlag.syn == 0
                 && state.pointee.closed.absorbs(key, hash: hash, now: now)
             {
-                // A straggler of a connection that closed (a late FIN, RST or ACK): no new flow, but its
-                // sender is seen like any IP packet's.
-                state.pointee.counters.packetsAfterClose &+= 1
-                countStrayIPPacket(wireLength)
-                observeFrame(now: now, sourceToo: true)
+                // A straggler of a connection that closed (a late FIN, RST or ACK): no new flow.
+                countAfterClose(wireLength: wireLength, now: now)
                 return false
             }
+            // Never an ICMP error's quoted packet (`fromInner` joins only a flow in the table): the packet's own.
             i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
-            // An ICMP error's inner packet was sent by its source: no flags, echo type or MACs to go on.
             let p = packet
-            let first =
-                fromInner
-                ? FirstPacket(
-                    hasPorts: p.innerHasPorts, tcpFlags: 0, icmpType: 0xff, icmpCode: 0, srcMAC: nil, dstMAC: nil,
-                    inTunnel: !p.tunnels.isEmpty, quoted: true)
-                : FirstPacket(
-                    hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, icmpType: p.icmpType, icmpCode: p.icmpCode,
-                    srcMAC: p.srcMAC, dstMAC: p.dstMAC, inTunnel: !p.tunnels.isEmpty, quoted: false)
+            let first = FirstPacket(
+                hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, icmpType: p.icmpType, icmpCode: p.icmpCode,
+                srcMAC: p.srcMAC, dstMAC: p.dstMAC, inTunnel: !p.tunnels.isEmpty)
             raised = startFlow(i, now: now, fromA: fromA, first: first)
             if raised { state.pointee.alertIndex = i }
+        }
+        if packet.fragmentedTunnel != 0 {
+            recordTunnelDatagram(packet.coverage, .ip, flow: key, fromA: fromA != fromInner, now: now)
         }
 
         // Counters and TCP state; zones of this packet's own addresses for the packet matrix. An ICMP error
@@ -955,6 +971,19 @@ public final class Verifier {
             if let mac = packet.srcMAC { noteSender(e, fromA: fromA, mac: mac.rawValue, now: now) }
         }
         return raised
+    }
+
+    /// A packet that belongs to a connection that closed and left the table (a TCP straggler without SYN,
+    /// or an ICMP error quoting one): no flow, no rule judged it, so not verified (`after-close`); it still
+    /// counts in the matrix, and its sender is seen like any IP packet's.
+    @inline(never)
+    private func countAfterClose(wireLength: Int, now: Int64) {
+        state.pointee.counters.packetsAfterClose &+= 1
+        let coverage = FrameCoverage.notVerified(.afterClose, 0)
+        state.pointee.counters.count(coverage)
+        if packet.fragmentedTunnel != 0 { recordTunnelDatagram(coverage, .ip, now: now) }
+        countStrayIPPacket(wireLength)
+        observeFrame(now: now, sourceToo: true)
     }
 
     /// Remembers what the inner packet of a tunnel entered from the first fragment of its outer datagram
@@ -1000,16 +1029,12 @@ public final class Verifier {
     /// first pass's tuple of a common frame).
     struct FirstPacket {
         var hasPorts: Bool
-        /// 0 when there are none to go on (an ICMP error's quoted packet).
         var tcpFlags: UInt8
-        /// 0xff when there is none to go on.
         var icmpType: UInt8
         var icmpCode: UInt8
         var srcMAC: MACAddress?
         var dstMAC: MACAddress?
         var inTunnel: Bool
-        /// The flow is that of the packet an ICMP error quotes.
-        var quoted: Bool
     }
 
     /// Fills in a new flow from its first packet: initiator, zones, MACs, and the verdict (by `judge`).
@@ -1050,7 +1075,7 @@ public final class Verifier {
             e.pointee.setMAC(s, ofA: fromA)  // a cooked capture: the sender's only, on its own side
         }
         let proto = key.proto
-        if !p.quoted && (proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6) {
+        if proto == IPProtocolNumber.icmp || proto == IPProtocolNumber.icmpv6 {
             // Community ID orders ICMP by the initiator's message type.
             e.pointee.icmpType = p.icmpType
             e.pointee.icmpCode = p.icmpCode

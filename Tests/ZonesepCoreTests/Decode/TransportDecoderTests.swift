@@ -187,13 +187,29 @@ final class TransportDecoderTests: XCTestCase {
         let f = decode(Build.ipv4(proto: 1, Build.icmp(type: 3, code: 4, fragment)), .ipv4)
         XCTAssertTrue(f.hasInner)
         XCTAssertFalse(f.innerHasPorts)
-        // A quoted echo request: ICMP, no ports.
+        // A quoted echo request: ICMP, no ports, but its identifier, which keys the echo's flow.
         let echo = Build.ipv4(proto: 1, Build.icmp(type: 8, id: 3))
         let e = decode(Build.ipv4(proto: 1, Build.icmp(type: 11, echo)), .ipv4)
         XCTAssertTrue(e.hasInner)
         XCTAssertEqual(e.innerProto, 1)
         XCTAssertFalse(e.innerHasPorts)
+        XCTAssertEqual(e.innerEchoID, 3)
+        XCTAssertEqual(e.icmpEchoID, 0, "the error's own header has no identifier")
         assertConsistent(e)
+    }
+
+    /// Only an echo request or reply has an identifier: any other quoted ICMP message keys with 0, as its
+    /// own flow does; an echo quoted too short to hold one has none.
+    func testICMPErrorQuotingOtherICMPHasNoEchoIdentifier() {
+        for type: UInt8 in [0, 8, 13, 3] {
+            let quoted = Build.ipv4(proto: 1, Build.icmp(type: type, id: 0x5151))
+            let p = decode(Build.ipv4(proto: 1, Build.icmp(type: 3, code: 1, quoted)), .ipv4)
+            XCTAssertEqual(p.innerEchoID, type == 0 || type == 8 ? 0x5151 : 0, "quoted type \(type)")
+        }
+        let cut = Array(Build.ipv4(proto: 1, Build.icmp(type: 8, id: 0x5151)).prefix(25))
+        let p = decode(Build.ipv4(proto: 1, Build.icmp(type: 11, cut)), .ipv4)
+        XCTAssertTrue(p.hasInner)
+        XCTAssertEqual(p.innerEchoID, 0)
     }
 
     func testICMPErrorUnreadableInnerIsNotAnAnomaly() {
@@ -277,6 +293,21 @@ final class TransportDecoderTests: XCTestCase {
             XCTAssertEqual(p.innerDstPort, 22)
             XCTAssertEqual(p.icmpEchoID, 0)
         }
+    }
+
+    func testICMPv6ErrorQuotingAnEchoHasItsIdentifier() {
+        for type: UInt8 in [128, 129] {
+            let quoted = Build.ipv6(next: 58, Build.icmp(type: type, id: 4321, seq: 1))
+            let p = decode(Build.ipv6(next: 58, Build.icmp(type: 3, quoted)), .ipv6)
+            XCTAssertTrue(p.hasInner, "type \(type)")
+            XCTAssertEqual(p.innerProto, 58)
+            XCTAssertFalse(p.innerHasPorts)
+            XCTAssertEqual(p.innerEchoID, 4321, "type \(type)")
+            assertConsistent(p)
+        }
+        // An ICMPv4 echo type (8) inside ICMPv6 is no echo there.
+        let other = Build.ipv6(next: 58, Build.icmp(type: 8, id: 4321))
+        XCTAssertEqual(decode(Build.ipv6(next: 58, Build.icmp(type: 1, other)), .ipv6).innerEchoID, 0)
     }
 
     func testICMPv6ErrorQuotingAFragment() {

@@ -126,15 +126,17 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(packets, 2)
     }
 
-    func testICMPErrorForAnUnseenFlowStandsForThatFlow() throws {
+    func testICMPErrorForAnUnseenFlowIsJudgedByItsOwnAddresses() throws {
         let query = F.ipv4("10.20.3.4", "10.30.7.8", proto: 17, F.udp(40000, 53))
-        // A router (an unzoned address) reports on it; the flow is the quoted one, not router ↔ host.
-        let err = F.ethernet(F.ipv4("10.99.0.1", "10.20.3.4", proto: 1, F.icmpError(quoting: query, type: 11, code: 0)))
+        // A router reports on a datagram never seen: the quote is no evidence of a flow, so the error is
+        // judged as router ↔ host (more in VerifierQuotedFlowTests).
+        let err = F.ethernet(F.ipv4("10.30.0.1", "10.20.3.4", proto: 1, F.icmpError(quoting: query, type: 11, code: 0)))
         let a = try XCTUnwrap(feed(err, at: 0))
         XCTAssertEqual(a.rule, .sanitisationBypass)
-        XCTAssertEqual(a.srcIP, IPAddress("10.20.3.4"))
-        XCTAssertEqual(a.destPort, 53)
-        XCTAssertNil(a.srcMAC, "the frame's MACs are not the quoted hosts'")
+        XCTAssertEqual(a.proto, IPProtocolNumber.icmp)
+        XCTAssertEqual(a.srcIP, IPAddress("10.30.0.1"))
+        XCTAssertNil(a.destPort)
+        XCTAssertEqual(a.srcMAC, MACAddress("02:00:00:00:00:01"), "its own frame's MACs")
     }
 
     func testICMPErrorQuotingAnotherHostsPacketIsAFlowOfItsOwn() throws {

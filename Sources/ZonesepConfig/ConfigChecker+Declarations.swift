@@ -35,7 +35,7 @@ extension ConfigChecker {
         return out
     }
 
-    mutating func checkGateways(_ root: TOMLTable) -> [Gateway] {
+    mutating func checkGateways(_ root: TOMLTable, space: AddressSpace?) -> [Gateway] {
         var names = NameRegistry()
         var out: [Gateway] = []
         for item in tableArray(root, "gateways") {
@@ -43,6 +43,20 @@ extension ConfigChecker {
             let name = self.name(item, registry: &names)
             let addresses = prefixes(
                 item.value, "addresses", in: item.path, at: item.position, required: true, noun: "address or network")
+            // security-cloud-bypass asks whether an external responder is a gateway: an address inside a
+            // zone or the internal space is never asked, and a gateway there allows nothing.
+            for p in addresses ?? [] {
+                guard let reach = space?.reach(p.value), !reach.external else { continue }
+                let where_ =
+                    reach.zones.isEmpty
+                    ? "is in the internal space but in no zone (flows to it are unzoned-host)"
+                    : "lies in \(space!.describe([p.value]))"
+                warning(
+                    p.position, p.path,
+                    "\(p.value) \(where_); gateway \(quoted(name, or: item.path)) never takes effect there: the "
+                        + "security-cloud rule looks only at external addresses (in no zone and outside the internal "
+                        + "space)")
+            }
             if let name, let addresses {
                 out.append(Gateway(name: name, addresses: addresses.map(\.value)))
             }
@@ -59,6 +73,7 @@ extension ConfigChecker {
             let from = endpoint(item, "from")
             let to = endpoint(item, "to")
             let ports = self.ports(item.value, "ports", in: item.path, at: item.position, required: true)
+            if let from, let to { differentFamilies(from.addresses, to.addresses, "conduit", name, item) }
             if let space {
                 var touchesMynumber = false
                 for side in [from, to] {
@@ -132,6 +147,7 @@ extension ConfigChecker {
                     ports = method.defaultPorts
                 }
             }
+            if let from, let to { differentFamilies(from, to, "sanitisation path", name, item) }
             if let space, let from, let to {
                 let a = space.kinds(from.map(\.value))
                 let b = space.kinds(to.map(\.value))
@@ -152,6 +168,22 @@ extension ConfigChecker {
             }
         }
         return out
+    }
+
+    /// Warns about a declaration whose `from` and `to` share no address family: a flow's two ends are of
+    /// one, so it can never match.
+    mutating func differentFamilies(
+        _ from: [Located<IPPrefix>], _ to: [Located<IPPrefix>], _ noun: String, _ name: String?,
+        _ item: Located<TOMLTable>
+    ) {
+        let a = Set(from.map(\.value.isIPv4))
+        let b = Set(to.map(\.value.isIPv4))
+        guard !a.isEmpty, !b.isEmpty, a.isDisjoint(with: b) else { return }
+        warning(
+            item.position, item.path,
+            "\(noun) \(quoted(name, or: item.path)) can never allow a flow: its 'from' addresses are "
+                + "\(a.contains(true) ? "IPv4" : "IPv6") and its 'to' addresses \(b.contains(true) ? "IPv4" : "IPv6"), "
+                + "and a flow's two ends are of one family")
     }
 
     mutating func checkExceptions(

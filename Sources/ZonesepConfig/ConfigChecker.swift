@@ -69,10 +69,10 @@ struct ConfigChecker {
                     + "would look like a host on the wrong VLAN or in two zones; declare the routing switch's and "
                     + "firewalls' MACs under [[routers]]")
         }
-        let gateways = checkGateways(root)
         // Where a zone or the internal space could not be read, an address's zone is not known: skip
         // what depends on it rather than report problems that are only echoes of those.
         let space = zonesComplete && internalComplete ? AddressSpace(zones: zones, internal: internalNets) : nil
+        let gateways = checkGateways(root, space: space)
         let conduits = checkConduits(root, space: space)
         let sanitisation = checkSanitisation(root, space: space)
         let exceptions = checkExceptions(root, space: space, gatewaysDeclared: !gateways.isEmpty)

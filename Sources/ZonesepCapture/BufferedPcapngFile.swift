@@ -401,8 +401,9 @@ public final class BufferedPcapngFile {
         let p = position
         switch type {
         case Self.simplePacket:
-            // Interface 0; no timestamp (libpcap reports time 0 shifted by the interface's offset); the
-            // captured length is the original length cut to the snapshot length.
+            // Interface 0; no timestamp (libpcap reports time 0 shifted by the interface's offset, and the
+            // timeline takes time 0 out as `PacketTime.missing`); the captured length is the original length
+            // cut to the snapshot length.
             guard length >= 16, p.pointee.interfaceCount > 0 else { return .unhandled }
             let len = Self.u32(h, 8, swapped)
             let caplen = min(len, snapshot)

@@ -23,6 +23,8 @@ public final class CaptureFileReader {
     /// applied).
     @usableFromInline var readsBuffered: Bool
     @usableFromInline var pcap: PcapFile?
+    /// A pcapng file, whichever reader reads it: a packet at time 0 there has no time (`PacketTime.missing`).
+    public let isPcapng: Bool
 
     /// Opens `path`; throws libpcap's error when libpcap cannot open it either.
     public init(path: String, mode: Mode = .auto) throws(PcapError) {
@@ -51,6 +53,7 @@ public final class CaptureFileReader {
             dataLinkName = p.dataLinkName
             linkType = p.linkType
         }
+        isPcapng = bufferedNG != nil || (buffered == nil && CaptureMagic.isPcapng(path: path))
     }
 
     /// A classic pcap file (read by zonesep's buffered reader, which takes every such file libpcap takes;
@@ -91,7 +94,15 @@ public final class CaptureFileReader {
             }
         }
         guard let p = pcap else { return .end }
-        return p.next()
+        return explained(p.next())
+    }
+
+    /// libpcap's result, its error reworded where the file holds a pcapng section in another byte order
+    /// (`PcapngSectionOrder`), which libpcap calls a damaged block.
+    @inlinable @inline(__always)
+    func explained(_ result: PcapFile.ReadResult) -> PcapFile.ReadResult {
+        guard case .error(let e) = result else { return result }
+        return .error(PcapngSectionOrder.explain(e, path: path))
     }
 
     /// Reopens the file with libpcap and skips the frames already delivered, so libpcap reads on from the
@@ -109,9 +120,9 @@ public final class CaptureFileReader {
         for _ in 0..<delivered {
             switch p.next() {
             case .frame: continue
-            case let other: return other
+            case let other: return explained(other)
             }
         }
-        return p.next()
+        return explained(p.next())
     }
 }

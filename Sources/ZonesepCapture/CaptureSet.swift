@@ -6,7 +6,8 @@ import ZonesepCore
 
 /// The capture files named on a command line, expanded and put in replay order.
 public enum CaptureSet {
-    /// File name endings taken from a directory (a file named explicitly is read whatever its name).
+    /// File name endings taken from a directory whatever their first bytes, so that the reader names what is
+    /// wrong with a damaged or empty one (any other file is taken when its first bytes are a capture's).
     public static let captureExtensions: Set<String> = ["pcap", "pcapng", "cap", "dmp", "ntar"]
 
     /// An argument that could not be used, with the reason.
@@ -18,10 +19,12 @@ public enum CaptureSet {
 
     /// Expands directories (recursively, capture files only, sorted by path) and keeps files as given. A
     /// directory, or a directory within one, that cannot be read is a problem naming it and the reason; the
-    /// rest of the tree is still taken.
-    public static func expand(_ arguments: [String]) -> (files: [String], problems: [Problem]) {
+    /// rest of the tree is still taken. A compressed file of a directory is a problem too (a capture not
+    /// read); any other file of a directory that is not a capture is skipped, with the reason.
+    public static func expand(_ arguments: [String]) -> (files: [String], problems: [Problem], skipped: [Problem]) {
         var files: [String] = []
         var problems: [Problem] = []
+        var skipped: [Problem] = []
         for arg in arguments {
             var st = stat()
             guard stat(arg, &st) == 0 else {
@@ -42,11 +45,13 @@ public enum CaptureSet {
                 continue
             }
             var found: [String] = []
-            walk(arg, into: &found, problems: &problems)
+            var passed: [Problem] = []
+            walk(arg, into: &found, problems: &problems, skipped: &passed)
             if found.isEmpty { problems.append(Problem(path: arg, reason: "directory holds no capture files")) }
             files += found.sorted()
+            skipped += passed.sorted { $0.path < $1.path }
         }
-        return (files, problems)
+        return (files, problems, skipped)
     }
 
     /// What a path that is neither a directory nor a regular file is (`/dev/stdin` or `<(…)` on a pipe),
@@ -71,9 +76,12 @@ public enum CaptureSet {
             + "packet, then to replay them); save it to a file and give that"
     }
 
-    /// The capture files under `directory`, at any depth. Symbolic links to directories are not followed
-    /// (a link back up the tree would never end); links to files are taken like files.
-    static func walk(_ directory: String, into found: inout [String], problems: inout [Problem]) {
+    /// The capture files under `directory`, at any depth: a file named like a capture, or whose first bytes
+    /// are a pcap or pcapng magic. Symbolic links to directories are not followed (a link back up the tree
+    /// would never end); links to files are taken like files.
+    static func walk(
+        _ directory: String, into found: inout [String], problems: inout [Problem], skipped: inout [Problem]
+    ) {
         guard let dir = opendir(directory) else {
             problems.append(
                 Problem(path: directory, reason: "directory cannot be read: \(String(cString: strerror(errno)))"))
@@ -95,18 +103,36 @@ public enum CaptureSet {
             }
             if isDirectory {
                 subdirectories.append(path)
-            } else if captureExtensions.contains(PathText.pathExtension(name).lowercased()) {
-                // A pipe or device named like a capture is refused, as on the command line (a link is
-                // judged by what it leads to).
-                var st = stat()
-                if type != Int32(DT_REG), stat(path, &st) == 0, let kind = notAFile(st.st_mode) {
-                    problems.append(Problem(path: path, reason: refusal(kind)))
-                } else {
-                    found.append(path)
-                }
+                continue
+            }
+            let namedLikeCapture = captureExtensions.contains(PathText.pathExtension(name).lowercased())
+            // A pipe or device is never opened (a link is judged by what it leads to); one named like a
+            // capture is refused, as on the command line.
+            var st = stat()
+            if type != Int32(DT_REG), stat(path, &st) == 0, let kind = notAFile(st.st_mode) {
+                if namedLikeCapture { problems.append(Problem(path: path, reason: refusal(kind))) }
+                continue
+            }
+            switch CaptureMagic.of(path: path) {
+            case .capture:
+                found.append(path)
+            case .compressed(let format):
+                problems.append(
+                    Problem(
+                        path: path,
+                        reason: "compressed (\(format)): decompress it first; zonesep reads pcap and pcapng files"))
+            case _ where namedLikeCapture:
+                // Its reader says what is wrong with it (empty, damaged, cannot be opened).
+                found.append(path)
+            case .unreadable(let reason):
+                problems.append(Problem(path: path, reason: "cannot be read to see whether it is a capture: \(reason)"))
+            case .tooShort:
+                skipped.append(Problem(path: path, reason: "not a capture file (shorter than a capture file header)"))
+            case .other:
+                skipped.append(Problem(path: path, reason: "not a capture file (no pcap or pcapng header)"))
             }
         }
-        for sub in subdirectories { walk(sub, into: &found, problems: &problems) }
+        for sub in subdirectories { walk(sub, into: &found, problems: &problems, skipped: &skipped) }
     }
 
     /// Packets read at most, looking for a file's first time (`inTimeOrder`).
@@ -122,16 +148,18 @@ public enum CaptureSet {
     /// flow table sees one timeline across files that were rotated by time.
     ///
     /// The first packet whose time the timeline keeps: one outside `PacketTime` (a damaged pcapng
-    /// timestamp) is taken out and not replayed, and placing the file by it moved every other packet of the
+    /// timestamp) or with none (a Simple Packet Block) is taken out and not replayed, and placing the file by it moved every other packet of the
     /// file before or after the rest of the run. A file that starts with more such packets than
     /// `firstTimeSearchLimit` is placed as one without packets.
     public static func inTimeOrder(_ files: [String]) -> [Entry] {
         let entries = files.map { path -> Entry in
             guard let f = try? PcapFile(path: path) else { return Entry(path: path, firstPacketMicros: nil) }
+            let pcapng = CaptureMagic.isPcapng(path: path)
             for _ in 0..<firstTimeSearchLimit {
                 guard case .frame(let frame) = f.next() else { break }
-                if PacketTime.isWritable(frame.timestampMicros) {
-                    return Entry(path: path, firstPacketMicros: frame.timestampMicros)
+                let t = frame.timestampMicros
+                if PacketTime.isWritable(t) && !(pcapng && t == PacketTime.missing) {
+                    return Entry(path: path, firstPacketMicros: t)
                 }
             }
             return Entry(path: path, firstPacketMicros: nil)

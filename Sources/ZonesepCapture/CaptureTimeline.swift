@@ -13,12 +13,16 @@ import ZonesepCore
 public final class CaptureTimeline {
     /// What a file contributed: counted here because a merged batch mixes files.
     public struct FileStats: Sendable {
-        /// Every frame read from the file, those of `unwritableTimes` included.
+        /// Every frame read from the file, those of `unwritableTimes` and `missingTimes` included.
         public var packets: UInt64 = 0
         /// Frames taken out because their time cannot be written (`PacketTime`), and their wire bytes: not
         /// judged, never in the timeline; the session counts them as malformed.
         public var unwritableTimes: UInt64 = 0
         public var unwritableTimeBytes: UInt64 = 0
+        /// Frames taken out because they have no time (`PacketTime.missing`, a pcapng Simple Packet Block),
+        /// and their wire bytes: not judged, never in the timeline; the session counts them as not verified.
+        public var missingTimes: UInt64 = 0
+        public var missingTimeBytes: UInt64 = 0
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
         public init() {}
@@ -51,14 +55,17 @@ public final class CaptureTimeline {
         /// libpcap's error where the file is damaged.
         var error: PcapError?
         /// Whether the file's times can fall outside `PacketTime`: a classic pcap file's cannot (32-bit
-        /// seconds), so its frames skip the check.
+        /// seconds), so its frames skip the check when zonesep's own reader reads it.
         let checksTimes: Bool
+        /// Whether time 0 means no time (`PacketTime.missing`): in a pcapng file, whichever reader reads it.
+        let checksMissing: Bool
 
         init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
             self.index = index
             self.reader = reader
             self.linkType = linkType
             checksTimes = !reader.isClassicPcap
+            checksMissing = reader.isPcapng
             frames = .allocate(capacity: Verifier.batchSize)
         }
 
@@ -189,8 +196,8 @@ public final class CaptureTimeline {
     }
 
     /// Reads the next batch of `s`; false when it has no more (its end or an error). Frames whose time
-    /// cannot be written are taken out and counted (`FileStats.unwritableTimes`); a batch of nothing else is
-    /// followed by the next.
+    /// cannot be written, or that have none, are taken out and counted (`FileStats.unwritableTimes`,
+    /// `missingTimes`); a batch of nothing else is followed by the next.
     func refill(_ s: Stream) -> Bool {
         while true {
             s.cursor = 0
@@ -212,19 +219,29 @@ public final class CaptureTimeline {
         }
     }
 
-    /// Takes the frames whose time cannot be written out of `s`'s batch, keeping the others' order.
+    /// Takes the frames whose time cannot be written, or that have none, out of `s`'s batch, keeping the
+    /// others' order.
     func dropUnwritableTimes(_ s: Stream) {
         // First one pass with no branch per frame: the farthest time from `PacketTime.earliest` (unsigned, so
-        // a time before it is far too); within the span, the batch is kept as it is.
+        // a time before it is far too), and whether any time is missing; otherwise the batch is kept as it is.
         let frames = s.frames
         let n = s.count
         var farthest: UInt64 = 0
-        for k in 0..<n { farthest = max(farthest, UInt64(bitPattern: frames[k].timestamp &- PacketTime.earliest)) }
-        guard farthest > UInt64(bitPattern: PacketTime.latest &- PacketTime.earliest) else { return }
+        var missing = false
+        for k in 0..<n {
+            farthest = max(farthest, UInt64(bitPattern: frames[k].timestamp &- PacketTime.earliest))
+            missing = missing || frames[k].timestamp == PacketTime.missing
+        }
+        missing = missing && s.checksMissing
+        guard farthest > UInt64(bitPattern: PacketTime.latest &- PacketTime.earliest) || missing else { return }
         var kept = 0
         for k in 0..<n {
             let f = frames[k]
-            if PacketTime.isWritable(f.timestamp) {
+            if f.timestamp == PacketTime.missing && s.checksMissing {
+                s.stats.packets += 1
+                s.stats.missingTimes += 1
+                s.stats.missingTimeBytes += UInt64(f.wireLength)
+            } else if PacketTime.isWritable(f.timestamp) {
                 frames[kept] = f
                 kept += 1
             } else {

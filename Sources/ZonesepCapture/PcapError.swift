@@ -11,6 +11,8 @@ public struct PcapError: Error, CustomStringConvertible, Sendable {
         case interfaceDown
         /// The BPF expression does not compile.
         case filter
+        /// A valid pcapng file that libpcap cannot read on: a section in another byte order than the first.
+        case sectionInOtherByteOrder
     }
 
     /// The libpcap function that reported the error, e.g. `pcap_open_offline`.

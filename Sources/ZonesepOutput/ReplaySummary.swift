@@ -11,6 +11,8 @@ public struct ReplaySummary: Sendable {
         public var lastPacketMicros: Int64?
         /// nil when the file was read to its end; otherwise the reason, as on stderr.
         public var error: String?
+        /// Why a file of a directory was not read as a capture (it is none); nil for a file read.
+        public var skipped: String?
 
         public init(path: String) { self.path = path }
     }
@@ -155,6 +157,7 @@ public struct ReplaySummary: Sendable {
                     x.add("first_packet", f.firstPacketMicros.map(Timestamp.rfc3339))
                     x.add("last_packet", f.lastPacketMicros.map(Timestamp.rfc3339))
                     x.add("error", f.error)
+                    x.add("skipped", f.skipped)
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))
@@ -379,7 +382,12 @@ public struct ReplaySummary: Sendable {
         out += "\nFiles\n"
         out += TextTable.render(
             [["file", "link type", "packets", "status"]]
-                + files.map { [$0.path, $0.linkType ?? "-", "\($0.packets)", $0.error ?? "ok"] },
+                + files.map {
+                    [
+                        $0.path, $0.linkType ?? "-", "\($0.packets)",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? "ok",
+                    ]
+                },
             header: true, rightAlign: [2])
         return out
     }

@@ -48,7 +48,9 @@ public final class Session {
                     timestamp: f.timestampMicros, wireLength: f.wireLength, dataLink: reader.dataLink)
                 stats.packets += 1
                 // A time no record can hold is not the file's first or last (the frame is counted all the same).
-                guard PacketTime.isWritable(f.timestampMicros) else { continue }
+                guard PacketTime.isWritable(f.timestampMicros),
+                    !reader.isPcapng || f.timestampMicros != PacketTime.missing
+                else { continue }
                 if stats.firstPacketMicros == nil { stats.firstPacketMicros = f.timestampMicros }
                 stats.lastPacketMicros = f.timestampMicros
             case .end:
@@ -59,9 +61,11 @@ public final class Session {
         }
     }
 
-    /// Counts the frames of a file that its reader took out for their times (`FileStats.unwritableTimes`).
-    public func countUnwritableTimes(_ stats: CaptureTimeline.FileStats) {
+    /// Counts the frames of a file that its reader took out for their times (`FileStats.unwritableTimes`,
+    /// `FileStats.missingTimes`).
+    public func countTimesTakenOut(_ stats: CaptureTimeline.FileStats) {
         verifier.countUnwritableTimes(frames: stats.unwritableTimes, bytes: stats.unwritableTimeBytes)
+        verifier.countMissingTimes(frames: stats.missingTimes, bytes: stats.missingTimeBytes)
     }
 
     /// Swaps in a reloaded policy between two batches: flows are kept, and each one's next verdict and

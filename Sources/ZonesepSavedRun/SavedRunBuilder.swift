@@ -100,7 +100,8 @@ struct SavedRunBuilder {
             AuditReport.CaptureFile(
                 path: f.path, linkType: f.linkType, packets: f.packets,
                 firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
-                lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error)
+                lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error,
+                skipped: f.skipped)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused

@@ -27,7 +27,7 @@ final class CaptureSetTests: XCTestCase {
     }
 
     func testDirectoriesGiveTheirCaptureFilesSortedAndFilesStayAsNamed() {
-        let (files, problems) = CaptureSet.expand([root + "/caps", root + "/named.bin"])
+        let (files, problems, _) = CaptureSet.expand([root + "/caps", root + "/named.bin"])
         XCTAssertEqual(
             files,
             [
@@ -46,7 +46,7 @@ final class CaptureSetTests: XCTestCase {
         let fm = FileManager.default
         try fm.createSymbolicLink(atPath: root + "/caps/b/up", withDestinationPath: "..")
         try fm.createSymbolicLink(atPath: root + "/caps/link.pcap", withDestinationPath: "z.pcap")
-        let (files, problems) = CaptureSet.expand([root + "/caps"])
+        let (files, problems, _) = CaptureSet.expand([root + "/caps"])
         XCTAssertEqual(
             files,
             [
@@ -61,15 +61,16 @@ final class CaptureSetTests: XCTestCase {
     func testADirectoryThatCannotBeOpenedIsNamedWithItsReason() {
         var found: [String] = []
         var problems: [CaptureSet.Problem] = []
-        CaptureSet.walk(root + "/gone", into: &found, problems: &problems)
-        CaptureSet.walk(root + "/caps/b", into: &found, problems: &problems)
+        var skipped: [CaptureSet.Problem] = []
+        CaptureSet.walk(root + "/gone", into: &found, problems: &problems, skipped: &skipped)
+        CaptureSet.walk(root + "/caps/b", into: &found, problems: &problems, skipped: &skipped)
         XCTAssertEqual(
             problems.map(\.description), [root + "/gone: directory cannot be read: No such file or directory"])
         XCTAssertEqual(found.sorted(), [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
     }
 
     func testWhatCannotBeUsedIsSaid() {
-        let (files, problems) = CaptureSet.expand([root + "/missing.pcap", root + "/empty", root + "/other"])
+        let (files, problems, _) = CaptureSet.expand([root + "/missing.pcap", root + "/empty", root + "/other"])
         XCTAssertEqual(files, [])
         XCTAssertEqual(
             problems.map(\.description),
@@ -84,7 +85,7 @@ final class CaptureSetTests: XCTestCase {
     func testPipesAndDevicesAreRefusedByName() {
         XCTAssertEqual(mkfifo(root + "/fifo.pcap", 0o600), 0)
         XCTAssertEqual(mkfifo(root + "/caps/b/fifo.pcapng", 0o600), 0)
-        let (files, problems) = CaptureSet.expand([root + "/fifo.pcap", "/dev/zero", root + "/caps/b"])
+        let (files, problems, _) = CaptureSet.expand([root + "/fifo.pcap", "/dev/zero", root + "/caps/b"])
         XCTAssertEqual(files, [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
         let why =
             "not a file: zonesep reads a capture more than once (to order the files by their first packet, then to "
@@ -94,6 +95,43 @@ final class CaptureSetTests: XCTestCase {
             [
                 root + "/fifo.pcap: is a pipe, " + why, "/dev/zero: is a character device, " + why,
                 root + "/caps/b/fifo.pcapng: is a pipe, " + why,
+            ])
+    }
+
+    /// tcpdump `-C` names its files `capture.pcap`, `capture.pcap1`, … (with `-W`, `capture.pcap0`, …): a
+    /// file of a directory is taken by its first bytes (any pcap or pcapng magic, either byte order), not
+    /// only by its name. A compressed file is a problem (a capture not read); any other file is skipped with
+    /// its reason, never passed over without a word.
+    func testFilesAreTakenByTheirFirstBytesAndTheRestAreNamed() throws {
+        let dir = root + "/rotated"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let contents: [(String, [UInt8])] = [
+            ("capture.pcap", [0xd4, 0xc3, 0xb2, 0xa1, 2, 0]),
+            ("capture.pcap1", [0xa1, 0xb2, 0xc3, 0xd4, 0, 2]),
+            ("capture.pcap0", [0x4d, 0x3c, 0xb2, 0xa1, 2, 0]),
+            ("dump.pcapng.3", [0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0]),
+            ("old.pcap.gz", [0x1f, 0x8b, 8, 0, 0, 0]),
+            ("old.pcapng.zst", [0x28, 0xb5, 0x2f, 0xfd, 0, 0]),
+            ("notes.txt", Array("hello, world".utf8)),
+            ("tiny", [0xd4]),
+        ]
+        for (name, bytes) in contents {
+            XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes)))
+        }
+        let (files, problems, skipped) = CaptureSet.expand([dir])
+        XCTAssertEqual(
+            files, ["capture.pcap", "capture.pcap0", "capture.pcap1", "dump.pcapng.3"].map { dir + "/" + $0 })
+        XCTAssertEqual(
+            problems.map(\.description).sorted(),
+            [
+                dir + "/old.pcap.gz: compressed (gzip): decompress it first; zonesep reads pcap and pcapng files",
+                dir + "/old.pcapng.zst: compressed (zstd): decompress it first; zonesep reads pcap and pcapng files",
+            ])
+        XCTAssertEqual(
+            skipped.map(\.description),
+            [
+                dir + "/notes.txt: not a capture file (no pcap or pcapng header)",
+                dir + "/tiny: not a capture file (shorter than a capture file header)",
             ])
     }
 }

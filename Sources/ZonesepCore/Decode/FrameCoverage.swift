@@ -21,6 +21,9 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
     /// A packet of a TCP connection that closed and left the flow table (a late FIN, RST or ACK, or an ICMP
     /// error quoting one): it joins no flow and no rule judges it. Counted by the verifier, value 0.
     case afterClose
+    /// A pcapng packet with no time (`PacketTime.missing`: a Simple Packet Block): a time-dependent rule
+    /// cannot be judged. Counted by the capture timeline, never by the decoder.
+    case noTimestamp
 
     /// The reason's name in the summary's `coverage` object.
     public var name: String {
@@ -34,6 +37,7 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
         case .fragmentOrphan: return "fragment-orphan"
         case .mplsPseudowire: return "mpls-pseudowire"
         case .afterClose: return "after-close"
+        case .noTimestamp: return "no-timestamp"
         }
     }
 }
@@ -80,6 +84,7 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
                     ? "MPLS pseudowire: Ethernet neither with nor without a control word"
                     : "MPLS pseudowire: Ethernet both with and without a control word"
             case .afterClose: return "packet of a TCP connection already closed"
+            case .noTimestamp: return "no timestamp (pcapng Simple Packet Block)"
             }
         }
     }

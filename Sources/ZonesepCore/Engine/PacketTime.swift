@@ -9,6 +9,11 @@ public enum PacketTime {
     /// 9999-12-31T23:59:59.999999Z, in µs since the epoch.
     public static let latest: Int64 = 253_402_300_800_000_000 - 1
 
+    /// The time of a pcapng packet that has none: a Simple Packet Block carries no timestamp, and libpcap
+    /// gives it time 0 (the epoch). A pcapng packet at exactly this time is not judged (`noTimestamp`): an
+    /// exception's expiry, or the capture's first and last packet, would otherwise be taken at 1970.
+    public static let missing: Int64 = 0
+
     /// Whether `micros` can be written as an RFC 3339 time (one subtraction and one comparison).
     @inlinable @inline(__always)
     public static func isWritable(_ micros: Int64) -> Bool {

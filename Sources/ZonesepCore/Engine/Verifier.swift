@@ -318,6 +318,15 @@ public final class Verifier {
         state.pointee.counters.anomalies[Int(DecodeAnomaly.timestampOutOfRange.rawValue)] &+= frames
     }
 
+    /// Counts frames that a capture reader took out because they have no time (`PacketTime.missing`): not
+    /// verified, `noTimestamp`, not judged; their times are not the capture's first or last.
+    public func countMissingTimes(frames: UInt64, bytes: UInt64) {
+        guard frames > 0 else { return }
+        state.pointee.counters.packets &+= frames
+        state.pointee.counters.bytes &+= bytes
+        for _ in 0..<frames { state.pointee.counters.count(.notVerified(.noTimestamp, 0)) }
+    }
+
     /// One frame for `process(batch:linkType:each:)`.
     public struct Frame {
         public var timestamp: Int64

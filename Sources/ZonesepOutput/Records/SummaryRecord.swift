@@ -237,9 +237,11 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var firstPacket: String?
         public var lastPacket: String?
         public var error: String?
+        /// Absent from runs saved before directories listed the files they skip.
+        public var skipped: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, packets, error
+            case path, packets, error, skipped
             case linkType = "link_type"
             case firstPacket = "first_packet"
             case lastPacket = "last_packet"

@@ -43,10 +43,12 @@ public struct AuditReport: Sendable {
         public var lastPacketMicros: Int64?
         /// Why the file was not read to its end; nil when it was.
         public var error: String?
+        /// Why a file of a directory was not read as a capture (it is none); nil for a capture.
+        public var skipped: String?
 
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
-            error: String?
+            error: String?, skipped: String? = nil
         ) {
             self.path = path
             self.linkType = linkType
@@ -54,6 +56,7 @@ public struct AuditReport: Sendable {
             self.firstPacketMicros = firstPacketMicros
             self.lastPacketMicros = lastPacketMicros
             self.error = error
+            self.skipped = skipped
         }
     }
 

@@ -659,6 +659,7 @@ public enum ReportHTML {
             h += "</td><td>"
             h +=
                 f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
+                ?? f.skipped.map { "<span class=\"badge\">対象外 skipped</span> \(e($0))" }
                 ?? "<span class=\"badge good\">ok</span>"
             h += "</td></tr>\n"
         }

@@ -210,7 +210,7 @@ extension AuditReport {
                     [
                         $0.path, $0.linkType ?? "", "\($0.packets)", opt($0.firstPacketMicros),
                         opt($0.lastPacketMicros),
-                        $0.error ?? "ok",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? "ok",
                     ]
                 },
                 numeric: [2]))

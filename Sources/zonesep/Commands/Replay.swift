@@ -93,11 +93,12 @@ struct ReplayRunner {
     }
 
     mutating func run(_ inputs: [String]) -> Int32 {
-        let (paths, problems) = CaptureSet.expand(inputs)
+        let (paths, problems, skipped) = CaptureSet.expand(inputs)
         for p in problems {
             Diagnostics.error(p.description)
             inputFailed = true
         }
+        for s in skipped { Diagnostics.warning("\(s.path): skipped: \(s.reason)") }
         let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
         var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
         replay(timeline, into: &results)
@@ -108,6 +109,12 @@ struct ReplayRunner {
             var unusable = ReplaySummary.FileResult(path: p.path)
             unusable.error = p.description
             return unusable
+        }
+        // A file of a directory that is no capture is listed too, so that nothing in it goes unaccounted.
+        results += skipped.map { s in
+            var passed = ReplaySummary.FileResult(path: s.path)
+            passed.skipped = s.reason
+            return passed
         }
         var summary = session.finish(files: results)
         delivery.finish(into: &summary)
@@ -144,8 +151,14 @@ struct ReplayRunner {
             case .failed(let i, let error):
                 fail(&results[i], "\(error.source): cannot be read: \(error.message)")
             case .ended(let i, let stats, let error):
+                if stats.unwritableTimes > 0 || stats.missingTimes > 0 { session.countTimesTakenOut(stats) }
+                if stats.missingTimes > 0 {
+                    Diagnostics.warning(
+                        "\(results[i].path): \(stats.missingTimes) of \(stats.packets) packets have no timestamp "
+                            + "(pcapng Simple Packet Blocks, which libpcap dates 1970-01-01): counted as not "
+                            + "verified (no-timestamp) and not judged, since an exception's expiry depends on the time")
+                }
                 if stats.unwritableTimes > 0 {
-                    session.countUnwritableTimes(stats)
                     Diagnostics.warning(
                         "\(results[i].path): \(stats.unwritableTimes) of \(stats.packets) packets have times outside "
                             + "years 0000-9999, which no RFC 3339 time can hold: counted as malformed "
@@ -155,7 +168,9 @@ struct ReplayRunner {
                 results[i].firstPacketMicros = stats.firstPacketMicros
                 results[i].lastPacketMicros = stats.lastPacketMicros
                 if let e = error {
-                    fail(&results[i], "\(results[i].path): damaged after \(stats.packets) packets: \(e.message)")
+                    // A section libpcap cannot read is no damage: the file is valid, its reader stops there.
+                    let what = e.kind == .sectionInOtherByteOrder ? "read up to" : "damaged after"
+                    fail(&results[i], "\(results[i].path): \(what) \(stats.packets) packets: \(e.message)")
                 }
             case .end:
                 return

@@ -102,7 +102,8 @@ enum Harness {
                 + "the zone-matrix test counts packets with it; install it (apt-get install tcpdump)")
     }
 
-    /// The capture files of a directory, as `zonesep replay DIR` takes them (*.pcap, *.pcapng, *.cap), by name.
+    /// The files of a directory named *.pcap, *.pcapng or *.cap, by name (`zonesep replay DIR` takes these and
+    /// any other file whose first bytes are a capture's).
     static func captureFiles(in directory: URL) throws -> [URL] {
         try FileManager.default.contentsOfDirectory(
             at: directory.resolvingSymlinksInPath(), includingPropertiesForKeys: nil

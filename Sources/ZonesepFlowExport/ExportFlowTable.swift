@@ -29,10 +29,17 @@ public final class ExportFlowTable {
         public var fragments: UInt64 = 0
         /// Records without addresses, or whose addresses are both unspecified (0.0.0.0, `::`).
         public var noAddress: UInt64 = 0
+        /// TCP, UDP and SCTP records (and ICMP records with no type) of a template without port fields
+        /// whose verdict depends on the ports or the direction, which the record does not tell
+        /// (see `portlessJudgement`).
+        public var noPorts: UInt64 = 0
         public init() {}
     }
 
     public private(set) var judge: FlowJudge
+    /// For records without ports: one port of each span of TCP and of UDP ports over which no declaration's
+    /// ports change (see `portlessJudgement`).
+    var portCandidates: (tcp: [UInt16], udp: [UInt16]) = ([0], [0])
     public private(set) var policyEpoch = 0
     public let capacity: Int
     /// The idle timeouts a record's gap to its flow's last record is held to.
@@ -86,6 +93,7 @@ public final class ExportFlowTable {
         lateness: Int64 = 30 * 60 * 1_000_000, sink: EventSink
     ) {
         self.judge = FlowJudge(policy: policy)
+        self.portCandidates = Self.portCandidates(policy.config)
         self.capacity = max(1, capacity)
         self.timeouts = timeouts
         self.lateness = max(0, min(lateness, Self.latestTime))
@@ -127,6 +135,7 @@ public final class ExportFlowTable {
             e.zoneB = carried(e.zoneB) ?? map.lookup(e.key.addressB)
         }
         judge = FlowJudge(policy: policy)
+        portCandidates = Self.portCandidates(policy.config)
         policyEpoch += 1
     }
 
@@ -137,7 +146,13 @@ public final class ExportFlowTable {
             return m.pointee.skipped.noAddress += 1
         }
         let ports = IPProtocolNumber.hasPorts(record.proto)
-        if ports && record.srcPort == 0 && record.dstPort == 0 { return m.pointee.skipped.fragments += 1 }
+        // A template with no port field: TCP, UDP and SCTP records without their ports, ICMP records without
+        // their type (an error among them, which would travel with the flow it quotes).
+        let isICMP = record.proto == IPProtocolNumber.icmp || record.proto == IPProtocolNumber.icmpv6
+        let portless = !record.hasPortFields && (ports || (isICMP && !record.hasICMPType))
+        if ports && !portless && record.srcPort == 0 && record.dstPort == 0 {
+            return m.pointee.skipped.fragments += 1
+        }
         if record.hasICMPType && ExportFlowTable.isICMPError(proto: record.proto, type: record.icmpType) {
             return m.pointee.skipped.icmpErrors += 1
         }
@@ -160,8 +175,83 @@ public final class ExportFlowTable {
             end(i, reason: .idle)
             table.remove(at: i)
         }
-        start(key: key, hash: hash, fromA: fromA, record, start: first, end: last)
+        if portless {
+            guard let judgement = portlessJudgement(record, at: first) else {
+                m.pointee.skipped.noPorts += 1
+                return sweep()
+            }
+            start(key: key, hash: hash, fromA: fromA, record, start: first, end: last, judged: judgement)
+        } else {
+            start(key: key, hash: hash, fromA: fromA, record, start: first, end: last)
+        }
         sweep()
+    }
+
+    /// The verdict of a TCP, UDP or SCTP record whose template has no ports (or an ICMP record with no
+    /// type), when it is the same whatever the ports and whichever side initiated; else nil (the record is
+    /// counted as `noPorts`). A verdict depends on the port only through declarations' port ranges, so
+    /// judging one port of each span between their bounds, both ways round, covers every port: a pair with
+    /// no declaration for it (a Mynumber host and the Internet, LGWAN and an external address) is judged,
+    /// one a port-specific declaration could allow is not.
+    func portlessJudgement(_ r: FlowRecord, at time: Int64) -> Judgement? {
+        let map = judge.policy.zoneMap
+        let zs = map.lookup(r.src)
+        let zd = map.lookup(r.dst)
+        let (srcInitiates, _) = ExportFlowTable.initiator(r, hasPorts: false)
+        var found: Judgement? = nil
+        /// Whether `proto` at each candidate port (nil: none), both ways round, agrees with what was found.
+        func agrees(_ proto: UInt8, _ ports: [UInt16?]) -> Bool {
+            for initiates in [srcInitiates, !srcInitiates] {
+                for port in ports {
+                    let o = FlowJudge.Observation(
+                        sender: r.src, receiver: r.dst, proto: proto, senderPort: port ?? 0, receiverPort: port ?? 0,
+                        hasPorts: port != nil, tcpFlags: 0, icmpType: 0xff, senderMAC: r.srcMAC,
+                        receiverMAC: r.dstMAC)
+                    let j = judge.judge(o, senderInitiates: initiates, senderZone: zs, receiverZone: zd, at: time)
+                    guard let f = found else {
+                        found = j
+                        continue
+                    }
+                    if j.rule != f.rule || (j.rule == nil && j.declaration != f.declaration) { return false }
+                }
+            }
+            return true
+        }
+        let tcp = portCandidates.tcp.map { Optional($0) }
+        let udp = portCandidates.udp.map { Optional($0) }
+        switch r.proto {
+        case IPProtocolNumber.tcp: guard agrees(r.proto, tcp) else { return nil }
+        case IPProtocolNumber.udp: guard agrees(r.proto, udp) else { return nil }
+        case IPProtocolNumber.sctp: guard agrees(r.proto, [0]) else { return nil }
+        default:
+            // ICMP of unknown type: echo either way, or an error that would share its quoted flow's verdict.
+            guard
+                agrees(r.proto, [nil]) && agrees(IPProtocolNumber.tcp, tcp) && agrees(IPProtocolNumber.udp, udp)
+                    && agrees(IPProtocolNumber.sctp, [0])
+            else { return nil }
+        }
+        return found
+    }
+
+    /// One port of each span of `config`'s TCP and UDP ports over which no declaration's port ranges
+    /// change: 0, each range's first port and the port after its last.
+    static func portCandidates(_ config: PolicyConfig) -> (tcp: [UInt16], udp: [UInt16]) {
+        var tcp: Set<UInt16> = [0]
+        var udp: Set<UInt16> = [0]
+        let specs =
+            config.conduits.flatMap(\.ports) + config.sanitisation.flatMap(\.ports) + config.exceptions.flatMap(\.ports)
+        for spec in specs {
+            switch spec {
+            case .tcp(let r):
+                tcp.insert(r.lowerBound)
+                if r.upperBound < .max { tcp.insert(r.upperBound + 1) }
+            case .udp(let r):
+                udp.insert(r.lowerBound)
+                if r.upperBound < .max { udp.insert(r.upperBound + 1) }
+            case .icmp, .any: continue
+            }
+        }
+        return (tcp.sorted(), udp.sorted())
     }
 
     /// 0.0.0.0 or `::`: a record whose ends are both unspecified names no host (a zero-filled field of
@@ -200,17 +290,25 @@ public final class ExportFlowTable {
         return (d.senderInitiates, d.method)
     }
 
-    private func start(key: FlowKey, hash: UInt64, fromA: Bool, _ r: FlowRecord, start: Int64, end: Int64) {
-        let ports = IPProtocolNumber.hasPorts(key.proto)
+    /// Starts (and judges, unless `judged` gives the verdict) the flow of record `r`.
+    private func start(
+        key: FlowKey, hash: UInt64, fromA: Bool, _ r: FlowRecord, start: Int64, end: Int64, judged: Judgement? = nil
+    ) {
+        let ports = IPProtocolNumber.hasPorts(key.proto) && r.hasPortFields
         let (srcInitiates, method) = ExportFlowTable.initiator(r, hasPorts: ports)
         let map = judge.policy.zoneMap
         let zs = map.lookup(r.src)
         let zd = map.lookup(r.dst)
-        let o = FlowJudge.Observation(
-            sender: r.src, receiver: r.dst, proto: r.proto, senderPort: r.srcPort, receiverPort: r.dstPort,
-            hasPorts: ports, tcpFlags: 0, icmpType: r.hasICMPType ? r.icmpType : 0xff, senderMAC: r.srcMAC,
-            receiverMAC: r.dstMAC)
-        let judgement = judge.judge(o, senderInitiates: srcInitiates, senderZone: zs, receiverZone: zd, at: start)
+        let judgement: Judgement
+        if let judged {
+            judgement = judged
+        } else {
+            let o = FlowJudge.Observation(
+                sender: r.src, receiver: r.dst, proto: r.proto, senderPort: r.srcPort, receiverPort: r.dstPort,
+                hasPorts: ports, tcpFlags: 0, icmpType: r.hasICMPType ? r.icmpType : 0xff, senderMAC: r.srcMAC,
+                receiverMAC: r.dstMAC)
+            judgement = judge.judge(o, senderInitiates: srcInitiates, senderZone: zs, receiverZone: zd, at: start)
+        }
 
         let i = table.insert(key, hash: hash, now: end) { evicted, reason in
             ended(evicted, reason: reason)

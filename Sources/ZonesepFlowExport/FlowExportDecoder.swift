@@ -17,6 +17,16 @@ public struct SessionKey: Hashable, Sendable {
     }
 }
 
+/// A flow template of one session that has no port field, for the warning that names it.
+public struct PortlessTemplate: Hashable, Sendable, CustomStringConvertible {
+    public var session: SessionKey
+    public var templateID: UInt16
+
+    public var description: String {
+        "exporter \(session.exporter) (\(session.input.name), domain \(session.domain)) template \(templateID)"
+    }
+}
+
 /// What is remembered of one session between datagrams.
 struct SessionState {
     var templates: [UInt16: Template] = [:]
@@ -63,6 +73,17 @@ public struct FlowExportDecoder {
     public init(limits: Limits = Limits()) {
         self.limits = limits
         self.held = HeldSets(maxSets: limits.heldSets, maxBytes: limits.heldBytes)
+    }
+
+    /// Flow templates without port fields, each once, until the caller takes them (`takePortlessTemplates`)
+    /// to warn about: their TCP, UDP and SCTP records cannot be judged like flows whose ports are known.
+    public private(set) var portlessTemplates: [PortlessTemplate] = []
+    var portlessTemplatesSeen: Set<PortlessTemplate> = []
+
+    /// The templates without ports found since the last call.
+    public mutating func takePortlessTemplates() -> [PortlessTemplate] {
+        defer { portlessTemplates.removeAll() }
+        return portlessTemplates
     }
 
     /// Data sets held for templates at this moment.
@@ -155,6 +176,12 @@ public struct FlowExportDecoder {
     ) {
         s.templates += 1
         guard sessions[key] != nil || sessions.count < limits.sessions else { return }
+        if !template.isOptions && template.hasAddressFields && !template.hasPortFields
+            && portlessTemplatesSeen.count < limits.sessions
+            && portlessTemplatesSeen.insert(PortlessTemplate(session: key, templateID: template.id)).inserted
+        {
+            portlessTemplates.append(PortlessTemplate(session: key, templateID: template.id))
+        }
         sessions[key, default: SessionState()].templates[template.id] = template
         guard !held.sets.isEmpty else { return }
         for h in held.take(session: key, templateID: template.id) {
@@ -229,6 +256,7 @@ public struct FlowExportDecoder {
                 if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
             } else if record.timesAreWritable {
                 s.records += 1
+                if !template.hasPortFields && IPProtocolNumber.hasPorts(record.proto) { s.recordsWithoutPorts += 1 }
                 body(record)
             } else {
                 s.failures[.timestampOutOfRange] += 1

@@ -58,6 +58,9 @@ public struct ExporterStats: Sendable, Equatable {
     public var datagrams: UInt64 = 0
     /// Flow records handed to the caller (sFlow: flow samples with a decodable IP header).
     public var records: UInt64 = 0
+    /// Of those, TCP, UDP and SCTP records of a template without port fields (an export aggregated by
+    /// addresses): judged only where no port could change the verdict.
+    public var recordsWithoutPorts: UInt64 = 0
     /// Template and options template records received (refreshes included).
     public var templates: UInt64 = 0
     /// Templates withdrawn by the exporter, and templates expired for want of a refresh.

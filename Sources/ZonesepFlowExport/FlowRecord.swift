@@ -48,9 +48,12 @@ public struct FlowRecord: Sendable {
     public var src = IPAddress(rawValue: 0)
     public var dst = IPAddress(rawValue: 0)
     public var proto: UInt8 = 0
-    /// TCP and UDP ports (0 when the record has none: ICMP, other protocols).
+    /// TCP, UDP and SCTP ports (0 when the record has none: ICMP, other protocols).
     public var srcPort: UInt16 = 0
     public var dstPort: UInt16 = 0
+    /// false when the record's template has no port field at all (an export aggregated by addresses):
+    /// ports of 0 then mean "not exported", not a non-first fragment.
+    public var hasPortFields = true
     /// ICMP and ICMPv6 type and code, valid when `hasICMPType`.
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
@@ -112,6 +115,7 @@ public struct FlowRecord: Sendable {
         proto = 0
         srcPort = 0
         dstPort = 0
+        hasPortFields = true
         icmpType = 0
         icmpCode = 0
         hasICMPType = false

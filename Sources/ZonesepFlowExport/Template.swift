@@ -24,6 +24,12 @@ public struct Template: Sendable, Equatable {
     public var minimumRecordLength: Int
     /// Export time (µs) of the message that last carried this template, for expiry.
     public var refreshedMicros: Int64
+    /// Whether the template has a port field: an exporter aggregating by addresses alone (pmacct's
+    /// `aggregate: src_host, dst_host, proto`) sends TCP and UDP records without ports, which are not
+    /// non-first fragments and cannot be judged like a flow whose ports are known.
+    public var hasPortFields: Bool
+    /// Whether it has an address field of either family (a flow template, not one of metadata).
+    public var hasAddressFields: Bool
 
     public init(id: UInt16, fields: [TemplateField], isOptions: Bool, refreshedMicros: Int64) {
         self.id = id
@@ -33,5 +39,9 @@ public struct Template: Sendable, Equatable {
         var minimum = 0
         for f in fields { minimum += f.length == TemplateField.variableLength ? 1 : Int(f.length) }
         self.minimumRecordLength = minimum
+        hasPortFields = fields.contains { $0.kind == .srcPort || $0.kind == .dstPort }
+        hasAddressFields = fields.contains {
+            $0.kind == .srcIPv4 || $0.kind == .dstIPv4 || $0.kind == .srcIPv6 || $0.kind == .dstIPv6
+        }
     }
 }

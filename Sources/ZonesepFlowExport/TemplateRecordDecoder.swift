@@ -86,6 +86,7 @@ public enum TemplateRecordDecoder {
         into r: inout FlowRecord
     ) -> Bool {
         r.resetFlowFields()
+        r.hasPortFields = template.hasPortFields
         var t = Times()
         var a = Addresses()
         for f in template.fields {
@@ -111,9 +112,11 @@ public enum TemplateRecordDecoder {
         resolveAddresses(a, into: &r)
         resolveTimes(t, clock: clock, systemInit: t.systemInit ?? domain.systemInitMillis, into: &r)
         r.samplingRate = samplingRate(t) ?? domain.samplingRate ?? 1
-        if !r.hasICMPType, r.proto == IPProtocolNumber.icmp || r.proto == IPProtocolNumber.icmpv6 {
+        if !r.hasICMPType, template.hasPortFields,
+            r.proto == IPProtocolNumber.icmp || r.proto == IPProtocolNumber.icmpv6
+        {
             // Exporters without an ICMP field (NetFlow tradition, softflowd, pmacct) put type << 8 | code
-            // in the destination port.
+            // in the destination port; a template with neither leaves the type unknown.
             r.icmpType = UInt8(truncatingIfNeeded: r.dstPort >> 8)
             r.icmpCode = UInt8(truncatingIfNeeded: r.dstPort)
             r.hasICMPType = true

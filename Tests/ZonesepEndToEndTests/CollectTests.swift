@@ -224,6 +224,42 @@ final class CollectTests: XCTestCase {
         check(alerts, input: "netflow-v9", missing: [Self.qinq], macs: true)
     }
 
+    /// pmacct aggregating by addresses alone: its templates have no port field, so no record is a fragment
+    /// (they were all counted as `fragments`, and not judged). Each exporter template is named in a warning;
+    /// a record is judged where no port or direction could change its verdict, and every such alert is one
+    /// the replay raises for the same pair of addresses; the others are counted as `no_ports`.
+    func testPmacctAggregatedByAddressesOnly() throws {
+        let c = try collect(extra: []) {
+            try pmacctd(
+                $0.port, plugin: "nfprobe",
+                [
+                    "nfprobe_receiver[p]: 127.0.0.1:PORT", "nfprobe_version[p]: 10",
+                    "aggregate[p]: src_host, dst_host, proto",
+                ])
+        }
+        let skipped = try XCTUnwrap(c.summary["records_not_judged"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(skipped["fragments"]), 0, "\(skipped)")
+        XCTAssertGreaterThan(JSONLines.int(skipped["no_ports"]) ?? 0, 0, "\(skipped)")
+        let exporter = (c.summary["exporters"] as? [[String: Any]])?.first
+        XCTAssertGreaterThan(
+            JSONLines.int(exporter?["records_without_ports"]) ?? 0, 50, "\(String(describing: exporter))")
+        XCTAssertTrue(
+            c.stderr.contains("warning: exporter 127.0.0.1 (ipfix, domain 0) template ")
+                && c.stderr.contains("no port fields"), c.stderr)
+        // The review's case: a Mynumber PC to the Internet, a pair no declaration allows on any port.
+        XCTAssertTrue(
+            c.alerts.contains {
+                $0["rule"] as? String == "mynumber-isolation" && $0["src_ip"] as? String == "10.10.2.21"
+                    && $0["dest_ip"] as? String == "203.0.113.10"
+            }, "\(c.alerts)")
+        let replayPairs = Set(replayAlerts.map { "\($0.rule) \([$0.src, $0.dst].sorted())" })
+        for a in c.alerts.map(Key.init) {
+            XCTAssertTrue(
+                replayPairs.contains("\(a.rule) \([a.src, a.dst].sorted())"), "not raised by the replay: \(a)")
+        }
+        XCTAssertGreaterThanOrEqual(c.alerts.count, 6)
+    }
+
     /// SIGHUP reloads zones.conf between two exports: alerts after it carry the new sensor name.
     func testReloadOnSIGHUP() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-reload-\(UUID())")

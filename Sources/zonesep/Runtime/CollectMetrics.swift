@@ -91,9 +91,10 @@ enum CollectMetrics {
             F(
                 "zonesep_records_not_judged_total", .counter,
                 help: "Records not judged on their own, by reason.",
-                samples: [("icmp-error", s.icmpErrors), ("fragment", s.fragments), ("no-address", s.noAddress)].map {
-                    .init([.init("reason", $0.0)], .count($0.1))
-                }))
+                samples: [
+                    ("icmp-error", s.icmpErrors), ("fragment", s.fragments), ("no-address", s.noAddress),
+                    ("no-ports", s.noPorts),
+                ].map { .init([.init("reason", $0.0)], .count($0.1)) }))
         out.append(F("zonesep_flows_total", .counter, help: "Flows started.", value: .count(table.flows)))
         out.append(
             F(

@@ -105,6 +105,9 @@ final class CollectRunner {
                         table.add($0)
                     }
                     table.flush()
+                    if !decoder.portlessTemplates.isEmpty {
+                        for t in decoder.takePortlessTemplates() { CollectRunner.warnPortless(t) }
+                    }
                 }
             }
             // The alerts of the datagrams just read go to syslog together, then into the alerts file.
@@ -148,6 +151,15 @@ final class CollectRunner {
         _ = delivery.syslog?.drain()
         delivery.close()
         return ExitStatus.clean
+    }
+
+    /// Once per template: an export aggregated by addresses leaves most of its flows unverified, which
+    /// the operator must hear of while it runs, not only from the summary's counts.
+    static func warnPortless(_ t: PortlessTemplate) {
+        Diagnostics.warning(
+            "\(t): no port fields (an export aggregated by addresses): its TCP, UDP and SCTP records are judged "
+                + "only where no port or direction could change the verdict, the others are counted as "
+                + "records_not_judged no_ports")
     }
 
     private func publishMetrics(

@@ -22,6 +22,7 @@ struct CollectSummary {
         o.add("icmp_errors", s.icmpErrors)
         o.add("fragments", s.fragments)
         o.add("no_address", s.noAddress)
+        o.add("no_ports", s.noPorts)
         return o.json
     }
 
@@ -50,6 +51,7 @@ struct CollectSummary {
         e.add("exporter", address.description)
         e.add("datagrams", s.datagrams)
         e.add("records", s.records)
+        e.add("records_without_ports", s.recordsWithoutPorts)
         e.add("flows", flows)
         e.add("templates", s.templates)
         e.add("templates_withdrawn", s.templatesWithdrawn)
@@ -78,15 +80,18 @@ struct CollectSummary {
             lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
         }
         let s = table.skipped
-        if s.icmpErrors + s.fragments + s.noAddress > 0 {
+        if s.icmpErrors + s.fragments + s.noAddress + s.noPorts > 0 {
             lines.append(
                 "not judged on their own: \(s.icmpErrors) ICMP error records, \(s.fragments) fragment records, "
-                    + "\(s.noAddress) without addresses")
+                    + "\(s.noAddress) without addresses, \(s.noPorts) without ports whose verdict depends on them")
         }
         for (address, e) in exporters {
             var line =
                 "exporter \(address): \(e.datagrams) datagrams, \(e.records) records, "
                 + "\(table.flowsByExporter[address] ?? 0) flows, \(e.templates) templates"
+            if e.recordsWithoutPorts > 0 {
+                line += ", \(e.recordsWithoutPorts) records without ports (a template with no port field)"
+            }
             if e.sequenceGaps > 0 {
                 line +=
                     ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"

@@ -131,6 +131,31 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(t.violations[.mynumberIsolation], 2)
     }
 
+    /// Records of a template without port fields (an export aggregated by addresses): not fragments; judged
+    /// where every port and either direction give the same verdict, else counted as `noPorts`.
+    func testRecordsWithoutPortFieldsAreJudgedOnlyWhereNoPortCouldMatter() throws {
+        let (t, rec) = try table()
+        func portless(_ src: String, _ dst: String, proto: UInt8 = 6) -> FlowRecord {
+            var r = Self.record(src, 0, dst, 0, proto: proto, flags: 0)
+            r.hasPortFields = false
+            return r
+        }
+        // A Mynumber PC and the Internet: no declaration for the pair, a violation on any port.
+        t.add(portless("10.10.2.21", "203.0.113.10"))
+        // The mail relay to the LGWAN mail server: allowed on tcp/25 that way, a bypass otherwise.
+        t.add(portless("10.30.5.10", "10.20.5.10"))
+        // Two LGWAN hosts: allowed whatever the ports.
+        t.add(portless("10.20.3.4", "10.20.1.53", proto: 17))
+        // ICMP of unknown type between a Mynumber host and the Internet: no flow of the pair is allowed.
+        t.add(portless("10.30.1.5", "10.10.2.21", proto: 1))
+        t.flush()
+        XCTAssertEqual(t.skipped.fragments, 0)
+        XCTAssertEqual(t.skipped.noPorts, 1)
+        XCTAssertEqual(rec.started.count, 3)
+        XCTAssertEqual(t.violations[.mynumberIsolation], 2)
+        XCTAssertEqual(rec.started.map(\.verdict), [.mynumberIsolation, nil, .mynumberIsolation])
+    }
+
     func testAFlowIdleForItsTimeoutStartsAgain() throws {
         let (t, rec) = try table()
         // V19: the unzoned router's DNS queries 300 s apart, beyond UDP's 120 s.

@@ -44,7 +44,7 @@ final class FlowRecordRoundTripTests: XCTestCase {
                     texts[i], format.json(e, end: end, tunnels: tunnels), "flow \(i): batch and json() differ")
                 let k = e.key
                 let a = e.initiatorIsA
-                let ports = k.proto == IPProtocolNumber.tcp || k.proto == IPProtocolNumber.udp
+                let ports = IPProtocolNumber.hasPorts(k.proto)
                 let (src, dst) = a ? (k.addressA, k.addressB) : (k.addressB, k.addressA)
                 let (sp, dp) = a ? (k.portA, k.portB) : (k.portB, k.portA)
                 XCTAssertEqual(d.eventType, "flow")

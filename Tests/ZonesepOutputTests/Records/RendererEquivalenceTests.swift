@@ -350,7 +350,7 @@ final class RendererEquivalenceTests: XCTestCase {
         {
             let map = f.policy.zoneMap
             let k = e.key
-            let ports = k.proto == 6 || k.proto == 17
+            let ports = k.proto == 6 || k.proto == 17 || k.proto == 132  // TCP, UDP, SCTP
             let a = e.initiatorIsA
             let src = a ? k.addressA : k.addressB
             let dst = a ? k.addressB : k.addressA

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import os
+import socket
 import struct
 from packetkit import addr, csum, pseudo
 
@@ -110,14 +111,37 @@ def gre(proto: int, payload: bytes, key=None, seq=None) -> bytes:
     return out + payload
 
 
-def erspan_ii(session: int, frame: bytes, seq=1) -> bytes:
-    header = struct.pack("!II", 1 << 28 | 120 << 16 | 3 << 11 | session, 0)
+def erspan_ii(session: int, frame: bytes, seq=1, vlan=120, en=3) -> bytes:
+    """En 3: the frame keeps its tag; En 2: the switch took it off and put it in the VLAN field."""
+    header = struct.pack("!II", 1 << 28 | vlan << 16 | en << 11 | session, 0)
     return gre(0x88BE, header + frame, seq=seq)
 
 
 def erspan_iii(session: int, frame: bytes, seq=1) -> bytes:
     header = struct.pack("!III", 2 << 28 | session, 0x12345678, 1)  # FT 0 (Ethernet), O: a platform subheader
     return gre(0x22EB, header + struct.pack("!II", 3 << 26, 0) + frame, seq=seq)
+
+
+def etherip(frame: bytes) -> bytes:
+    """EtherIP (RFC 3378, IP protocol 97): version 3, then the bridged frame."""
+    return struct.pack("!H", 3 << 12) + frame
+
+
+def l2tpv3(session: int, frame: bytes) -> bytes:
+    """L2TPv3 over IP (RFC 3931, IP protocol 115): the session id, no cookie, then the frame."""
+    return struct.pack("!I", session) + frame
+
+
+def ah(next_header: int, payload: bytes, spi=0x1001, seq=1) -> bytes:
+    """An IP Authentication Header (RFC 4302) with a 96-bit ICV (zeros: nothing checks it)."""
+    return struct.pack("!BBHII", next_header, 4, 0, spi, seq) + bytes(12) + payload
+
+
+def ah_transport(packet: bytes) -> bytes:
+    """An IPv4 packet (no options) with an Authentication Header between its header and its payload."""
+    ident = struct.unpack("!H", packet[4:6])[0]
+    src, dst = socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20])
+    return ipv4(src, dst, 51, ah(packet[9], packet[20:]), ident)
 
 
 def vxlan(vni: int, frame: bytes) -> bytes:
@@ -240,6 +264,21 @@ CASES = [
     wrapped("tunnel-ipip.pcap", "IPv4 in IPv4", lambda d, p: outer4(4, p)),
     wrapped(
         "tunnel-6in4.pcap", "IPv6 in IPv4 (the flow over IPv6)", lambda d, p: outer4(41, p), packets=v6_packets()
+    ),
+    wrapped(
+        "tunnel-etherip.pcap", "EtherIP (IP protocol 97) between two sites, VLAN 120 inside",
+        lambda d, p: outer4(97, etherip(host_frame(d, p))),
+    ),
+    wrapped("tunnel-mpls-in-ip.pcap", "MPLS label 2002 in IP (protocol 137)", lambda d, p: outer4(137, mpls([2002], p))),
+    wrapped("tunnel-mpls-in-udp.pcap", "MPLS label 2003 in UDP to 6635", lambda d, p: outer_udp(6635, mpls([2003], p))),
+    wrapped(
+        "tunnel-ah.pcap", "the hosts' own packets signed with AH (IPv4 transport mode), VLAN 120",
+        lambda d, p: host_frame(d, ah_transport(p)),
+    ),
+    wrapped("tunnel-ah-tunnel.pcap", "AH tunnel mode over IPv4 (next header 4)", lambda d, p: outer4(51, ah(4, p))),
+    wrapped(
+        "tunnel-erspan-ii-en2.pcap", "ERSPAN II session 100, En 2: VLAN 120 in the header, the frame untagged",
+        lambda d, p: outer4(47, erspan_ii(100, host_frame(d, p, tags=()), vlan=120, en=2)),
     ),
     wrapped("tunnel-ppp.pcap", "link type PPP", lambda d, p: b"\xff\x03\x00\x21" + p, link=PPP),
     wrapped("tunnel-chdlc.pcap", "link type Cisco HDLC", lambda d, p: b"\x0f\x00\x08\x00" + p, link=C_HDLC),
@@ -394,6 +433,23 @@ def tenant_fragments():
     return ("tunnel-vxlan-tenant-fragments.pcap", EN10MB, "VNI 10 a whole fragmented datagram, VNI 20 its tails", frames)
 
 
+def erspan_vlan_mismatch():
+    """The LGWAN PC's DNS query mirrored by ERSPAN II with En 2 and VLAN 110 (the Mynumber zone's) in the
+    header, the frame untagged: the PC is on VLAN 110, which its zone does not list (zone-vlan-mismatch)."""
+    d, p = flow_packets()[3]
+    frames = [outer4(47, erspan_ii(100, host_frame(d, p, tags=()), vlan=110, en=2))]
+    return ("tunnel-erspan-ii-en2-vlan110.pcap", EN10MB, "ERSPAN II En 2, VLAN 110: the LGWAN PC's DNS query", frames)
+
+
+def l2tpv3_over_ip():
+    """L2TPv3 over IP (protocol 115, session 0x1001) between two LGWAN routers, carrying the two flows: not
+    opened (its cookie and sublayer are per session), so the outer flow is judged and counted as unopened."""
+    frames = [
+        outer4(115, l2tpv3(0x1001, host_frame(d, p)), src="10.20.0.11", dst="10.20.0.12") for d, p in flow_packets()
+    ]
+    return ("tunnel-l2tpv3-ip.pcap", EN10MB, "L2TPv3 over IP between two LGWAN routers (not opened)", frames)
+
+
 def write_pcap(path: str, link: int, frames) -> None:
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link))
@@ -409,7 +465,7 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print each file and what it holds")
     args = parser.parse_args()
     cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix(), tenant_fragments(), fragmented_unjudged_mirror()]
-    cases += pseudowires() + fragmented_mirror()
+    cases += pseudowires() + fragmented_mirror() + [erspan_vlan_mismatch(), l2tpv3_over_ip()]
     if args.list or not args.out:
         for name, link, description, frames in cases:
             print(f"{name:34} link {link:3}  {len(frames):2} frames  {description}")

@@ -74,6 +74,20 @@ final class TunnelReplayTests: XCTestCase {
         "tunnel-6in4.pcap": [
             Expected(src: "fd00:20::3:4", dest: "fd00:30::7:8", vlan: [], srcMAC: nil, tunnel: ["ipip \(mirror) -"])
         ],
+        "tunnel-etherip.pcap": [Expected(tunnel: ["etherip \(mirror) -"])],
+        "tunnel-mpls-in-ip.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["mpls \(mirror) 2002"])],
+        "tunnel-mpls-in-udp.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["mpls \(mirror) 2003"])],
+        // AH over IPv4 is walked: transport mode keeps the flow's ports, tunnel mode is judged inside.
+        "tunnel-ah.pcap": [Expected()],
+        "tunnel-ah-tunnel.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["ipip \(mirror) -"])],
+        // ERSPAN II with En 2: the VLAN the switch took off the frame, from the header.
+        "tunnel-erspan-ii-en2.pcap": [Expected(tunnel: ["erspan-ii \(mirror) 100"])],
+        "tunnel-erspan-ii-en2-vlan110.pcap": [
+            Expected(rule: "zone-vlan-mismatch", srcPort: nil, dest: "?", destPort: nil, vlan: [110])
+        ],
+        // Not opened: the outer flow between two LGWAN routers is judged (allowed), and counted apart
+        // (UnopenedTunnelReplayTests).
+        "tunnel-l2tpv3-ip.pcap": [],
         "tunnel-ppp.pcap": [Expected(vlan: [], srcMAC: nil)],
         "tunnel-chdlc.pcap": [Expected(vlan: [], srcMAC: nil)],
         "tunnel-erspan-vxlan.pcap": [
@@ -364,12 +378,19 @@ final class TunnelReplayTests: XCTestCase {
         let dir = try Self.captures()
         defer { try? FileManager.default.removeItem(at: dir) }
         let conf = try Harness.repositoryRoot().appendingPathComponent("zones.conf")
-        let text = try Harness.run(
-            try Harness.zonesep(),
-            ["replay", "--config", conf.path, dir.appendingPathComponent("tunnel-erspan-vxlan.pcap").path], timeout: 60)
-        XCTAssertTrue(
-            text.stdoutText.contains(
-                "vlan 120 inside erspan-ii 192.168.255.1→192.168.255.2 id 100 > vxlan 10.20.0.11→10.20.0.12 id 5001]"),
-            text.stdoutText)
+        let cases = [
+            (
+                "tunnel-erspan-vxlan.pcap",
+                "vlan 120 inside erspan-ii 192.168.255.1→192.168.255.2 id 100 > vxlan 10.20.0.11→10.20.0.12 id 5001]"
+            ),
+            ("tunnel-etherip.pcap", "vlan 120 inside etherip 192.168.255.1→192.168.255.2]"),
+            ("tunnel-mpls-in-udp.pcap", "[initiator: syn inside mpls 192.168.255.1→192.168.255.2 id 2003]"),
+        ]
+        for (file, line) in cases {
+            let text = try Harness.run(
+                try Harness.zonesep(), ["replay", "--config", conf.path, dir.appendingPathComponent(file).path],
+                timeout: 60)
+            XCTAssertTrue(text.stdoutText.contains(line), "\(file): \(text.stdoutText)")
+        }
     }
 }

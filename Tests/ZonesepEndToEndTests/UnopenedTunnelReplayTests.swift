@@ -61,6 +61,36 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
         }
     }
 
+    /// L2TPv3 straight over IP (protocol 115) between two LGWAN routers, carrying an LGWAN PC's SMB connection
+    /// to the Internet zone (scripts/make-tunnel-captures.py): not opened, so no alert, every frame judged
+    /// (the outer flow, allowed), and yet never a plain clean run: counted as `l2tpv3-ip`, warned about, and
+    /// a limit of the audit report.
+    func testL2TPv3OverIPIsCountedAsNotOpened() throws {
+        let dir = try TunnelReplayTests.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("tunnel-l2tpv3-ip.pcap")
+        let html = scratch.appendingPathComponent("l2tpv3.html")
+        let outcome = try Harness.run(
+            zonesep,
+            ["replay", "--config", "zones.conf", "--output", "json", "--report", html.path, capture.path],
+            timeout: 60, in: root)
+        XCTAssertEqual(outcome.status, 0, outcome.brief)
+        let (alerts, summary, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(alerts.count, 0)
+        let coverage = try XCTUnwrap(summary?["coverage"] as? [String: Any])
+        XCTAssertEqual(JSONLines.int(coverage["judged"]), 5, "the outer flow's frames are judged")
+        XCTAssertEqual(coverage["unopened_tunnels"] as? [String: Int], ["l2tpv3-ip": 1])
+        let line =
+            "1 flow on ports of tunnels zonesep does not open (L2TPv3 ip/115: 1): the traffic inside them was not "
+            + "verified"
+        XCTAssertTrue(outcome.stderrText.contains("zonesep: warning: " + line + "\n"), outcome.stderrText)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("data-verdict=\"clean\""), "nothing violated")
+        XCTAssertTrue(page.contains("data-limited=\"true\""), "the inside of the tunnel was not verified")
+        XCTAssertTrue(page.contains("L2TPv3 ip/115"), "the limits name it")
+    }
+
     /// The HTML verdict of a clean run through an unopened tunnel is "limited", not a plain all-clear; a run
     /// saved before zonesep counted these flows (no `unopened_tunnels`) still loads, without the limit.
     func testCleanVerdictIsLimitedAndOlderRunsStillLoad() throws {

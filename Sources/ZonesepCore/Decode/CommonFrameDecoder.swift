@@ -12,8 +12,8 @@
 // `PacketDecoder` handles every frame; this decoder accepts only the shape above and refuses anything
 // else (options, extension headers, fragments, ICMP, a second tag, any malformation), so the verifier's
 // fast lane can skip the full `DecodedPacket` for packets of flows it already knows. A UDP datagram to a
-// VXLAN or Geneve port is refused too: its tuple is the tunnel's, not a flow's (GRE and IP in IP are
-// neither TCP nor UDP, so they never get this far). When the refused frame is IPv4 (no options, not a
+// VXLAN or Geneve port, or to MPLS-in-UDP's 6635, is refused too: its tuple is the tunnel's, not a flow's
+// (GRE, EtherIP, MPLS in IP and IP in IP are neither TCP nor UDP, so they never get this far). When the refused frame is IPv4 (no options, not a
 // fragment) carrying GRE or UDP to a tunnel port, `read` says where the datagram's payload lies, so
 // `CommonTunnelDecoder` goes on from there instead of reading the outer headers again. For each frame it
 // accepts, `PacketDecoder` reaches the same tuple with outcome `.ip`: a differential test holds the two
@@ -157,7 +157,9 @@ public enum CommonFrameDecoder {
         f.srcPort = UInt16(truncatingIfNeeded: ports >> 16)
         f.dstPort = UInt16(truncatingIfNeeded: ports)
         if f.proto == IPProtocolNumber.tcp { return .common }
-        guard let kind = tunnelPorts.kind(ofDestination: f.dstPort) else { return .common }
+        guard let kind = tunnelPorts.kind(ofDestination: f.dstPort) else {
+            return f.dstPort == MPLSInUDPDecoder.port ? .other : .common
+        }
         guard type == EtherType.ipv4 else { return .other }
         return .tunnel(kind == .vxlan ? .vxlan : .geneve, start: l4, end: l4 &+ l4Length)
     }

@@ -14,7 +14,7 @@
 //
 //   GRE:    0 flags+version (exactly one of the words above: no checksum, no routing, version 0)
 //           2 protocol type  4 key (0x2000, 0x3000: the VNI, 32 bits)  then the sequence number if 0x1000
-//   ERSPAN II: 0 version (high nibble, 1) ... 8 bytes
+//   ERSPAN II: 0 version (high nibble, 1), VLAN; En 1 or 2: the VLAN is an untagged frame's own ... 8 bytes
 //   UDP:    2 dst port (one of `TunnelPorts`' ports)  4 length (>= 8)
 //   VXLAN:  0 flags (I = 0x08: the VNI is valid)  4 VNI (24 bits)
 //   Geneve: 0 version 0 and option length 0 (the whole byte 0)  2 protocol type 0x6558  4 VNI (24 bits)
@@ -68,6 +68,7 @@ public enum CommonTunnelDecoder {
         let l4 = outer.payloadStart
         let end = outer.payloadEnd  // within `b`: `read` bounded it by what was captured
         let inner: Int
+        var removedTag: UInt32 = 0  // an ERSPAN II header's VLAN the frame's tag was moved to, packed
         switch tunnel {
         case .gre:
             guard end &- l4 >= 4 else { return false }
@@ -82,6 +83,9 @@ public enum CommonTunnelDecoder {
                 else { return false }
                 inner = l4 &+ 8 &+ ERSPANDecoder.typeIILength
                 f.vni = nil
+                if let vlan = ERSPANDecoder.removedTag(be32(l4 &+ 8)) {
+                    removedTag = FlowKey.packVLANs(count: 1, outer: vlan, inner: 0)
+                }
             } else if header == UInt32(GREDecoder.erspan) || header == UInt32(GREDecoder.transparentEthernet) {
                 inner = l4 &+ 4  // no flags: ERSPAN type I or a bridged frame, right after
                 f.vni = nil
@@ -109,7 +113,12 @@ public enum CommonTunnelDecoder {
             inner = l4 &+ UDPDecoder.headerLength &+ GeneveDecoder.headerLength
         }
         innerEthernet = inner
-        return CommonFrameDecoder.read(
-            UnsafeRawBufferPointer(rebasing: b[inner..<end]), tunnelPorts: tunnelPorts, into: &f) == .common
+        guard
+            CommonFrameDecoder.read(
+                UnsafeRawBufferPointer(rebasing: b[inner..<end]), tunnelPorts: tunnelPorts, into: &f) == .common
+        else { return false }
+        // ERSPAN II with En 1 or 2: the header holds the tag the switch took off an untagged frame.
+        if removedTag != 0 && f.vlans == 0 { f.vlans = removedTag }
+        return true
     }
 }

@@ -43,6 +43,10 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     /// by the capture reader, never by the decoder; the packet is not judged.
     case timestampOutOfRange
     case llcTruncated
+    case etheripTruncated
+    case etheripBadVersion
+    /// An IPv4 packet that ends inside an Authentication Header (IPv6's is `ipv6ExtensionTruncated`).
+    case ahTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -86,6 +90,9 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .neighborAdvertisementTruncated: return "nd-advertisement-truncated"
         case .timestampOutOfRange: return "timestamp-out-of-range"
         case .llcTruncated: return "llc-truncated"
+        case .etheripTruncated: return "etherip-truncated"
+        case .etheripBadVersion: return "etherip-bad-version"
+        case .ahTruncated: return "ah-truncated"
         }
     }
 

@@ -27,8 +27,14 @@
 //
 // FT, the frame type, is 0 for an Ethernet frame and 2 for
 // an IP packet without its link header; other frame types are not verified. The session id is the layer's
-// id for the alert and never splits a flow: one connection mirrored by two sessions is one flow. The VLAN
-// field is the source port's VLAN, not necessarily a tag the frame carried, and is not used.
+// id for the alert and never splits a flow: one connection mirrored by two sessions is one flow.
+//
+// The VLAN field is the frame's original VLAN. Type II's En says how the source port carried it: 0
+// untagged (the field is then the port's VLAN), 1 ISL and 2 802.1Q (the switch took the tag off the
+// frame and put its id here), 3 the tag kept in the frame (the field undefined). With En 1 or 2 and an
+// untagged mirrored frame, the field is the frame's own tag: it becomes the frame's outermost own VLAN,
+// as if the tag were still in it (a tag the frame does carry wins). Type III has BSO in En's place and
+// nothing that says whether the tag was kept: its VLAN field is not used, nor type II's with En 0 or 3.
 
 /// Decodes an ERSPAN header (after GRE) and enters its tunnel layer.
 public enum ERSPANDecoder {
@@ -44,7 +50,14 @@ public enum ERSPANDecoder {
         case .erspanII:
             guard let word = c.readInteger(as: UInt64.self) else { return truncated(&p) }
             guard word >> 60 == 1 else { return badVersion(&p) }
-            guard p.enterTunnel(.erspanII, id: UInt32(truncatingIfNeeded: word >> 32) & 0x3ff) else { return .done }
+            let first = UInt32(truncatingIfNeeded: word >> 32)
+            guard p.enterTunnel(.erspanII, id: first & 0x3ff) else { return .done }
+            if let vlan = removedTag(first), let type = c.peekInteger(at: 12, as: UInt16.self),
+                !VLANDecoder.isTag(type)
+            {
+                p.vlanIDs[0] = vlan
+                p.vlanCount = 1
+            }
             return .ethernet
         case .erspanIII:
             guard let word = c.readInteger(as: UInt64.self), let last = c.readInteger(as: UInt32.self) else {
@@ -68,6 +81,15 @@ public enum ERSPANDecoder {
             guard p.enterTunnel(.erspanI) else { return .done }
             return .ethernet
         }
+    }
+
+    /// The VLAN id the switch took off the mirrored frame, from a type II header's first word: its VLAN
+    /// field when En is 1 (ISL) or 2 (802.1Q), nil otherwise.
+    @inlinable @inline(__always)
+    public static func removedTag(_ first: UInt32) -> UInt16? {
+        let encapsulation = first >> 11 & 0x3
+        guard encapsulation == 1 || encapsulation == 2 else { return nil }
+        return UInt16(truncatingIfNeeded: first >> 16) & 0x0fff
     }
 
     @inlinable

@@ -19,12 +19,15 @@
 //              └─ other: no IP (LLDP, ...) or not verified
 //
 //   IP protocol ─┬─ 6 TCP, 17 UDP, 132 SCTP: ports ─ UDP to a VXLAN port: VXLAN ─ Ethernet
-//                │                                   UDP to a Geneve port: Geneve ─ Ethernet, IPv4, IPv6
+//   (after IPv4  │                                   UDP to a Geneve port: Geneve ─ Ethernet, IPv4, IPv6
+//    AH headers) │                                   UDP to 6635: MPLS in UDP ─ MPLS labels
 //                ├─ 1 ICMP, 58 ICMPv6: type, code, echo id, quoted packet; 136 the advertised target
 //                ├─ 4 IPv4, 41 IPv6: IP in IP
 //                ├─ 47 GRE ─ protocol type: IPv4, IPv6, MPLS, 0x6558 Ethernet, 0x88be ERSPAN I/II,
 //                │                          0x22eb ERSPAN III ─ Ethernet (or IP); other: not verified
-//                └─ other (ESP, OSPF, ...): no ports
+//                ├─ 97 EtherIP ─ Ethernet
+//                ├─ 137 MPLS in IP ─ MPLS labels
+//                └─ other (ESP, OSPF, L2TPv3, ...): no ports
 //
 // Every tunnel, E-tag, VN-tag and SNAP header counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
 // `encapsulationTooDeep`. Entering a tunnel records it and clears the outer packet's fields, so what is
@@ -149,12 +152,18 @@ public enum PacketDecoder {
         }
     }
 
-    /// IP protocol → transport header (the end), or a tunnel: IP in IP, GRE, VXLAN or Geneve by UDP port.
-    /// `c` is the IP payload; `p.proto` the protocol after any IPv6 extension headers.
+    /// IP protocol → transport header (the end), or a tunnel: IP in IP, GRE, EtherIP, MPLS in IP, VXLAN,
+    /// Geneve or MPLS by UDP port. `c` is the IP payload; `p.proto` the protocol after any IPv6 extension
+    /// headers (IPv4's Authentication Headers are walked here).
     @inlinable
     public static func afterIPProtocol(
         _ c: inout ByteCursor, tunnelPorts: TunnelPorts, into p: inout DecodedPacket
     ) -> NextLayer {
+        // IPv4's Authentication Headers (IPv6's are walked with its extension headers): signed, not
+        // encrypted, so the protocol after them is the packet's.
+        if p.proto == IPProtocolNumber.ah && p.ipVersion == 4 {
+            guard AuthenticationHeaderDecoder.decode(&c, into: &p) else { return .done }
+        }
         switch p.proto {
         case IPProtocolNumber.tcp:
             if TCPDecoder.decode(&c, into: &p) { p.outcome = .ip }
@@ -165,6 +174,7 @@ public enum PacketDecoder {
             case .vxlan?: return VXLANDecoder.decode(&c, into: &p)
             case .geneve?: return GeneveDecoder.decode(&c, into: &p)
             case nil:
+                if p.dstPort == MPLSInUDPDecoder.port { return MPLSInUDPDecoder.decode(&c, into: &p) }
                 p.outcome = .ip
                 return .done
             }
@@ -183,6 +193,10 @@ public enum PacketDecoder {
             return p.enterTunnel(.ipip) ? .ipv6 : .done
         case IPProtocolNumber.gre:
             return GREDecoder.decode(&c, into: &p)
+        case IPProtocolNumber.etherIP:
+            return EtherIPDecoder.decode(&c, into: &p)
+        case IPProtocolNumber.mplsInIP:
+            return MPLSInIPDecoder.decode(&c, into: &p)
         default:
             p.outcome = .ip
             return .done

@@ -1,6 +1,6 @@
 /// The kind of one encapsulation layer a packet was found inside (the `type` of an alert's `tunnel`).
 public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case gre, erspanI, erspanII, erspanIII, vxlan, geneve, mpls, pppoe, ipip
+    case gre, erspanI, erspanII, erspanIII, vxlan, geneve, mpls, pppoe, ipip, etherIP
 
     /// The name in an alert's `tunnel` list.
     public var name: String {
@@ -14,6 +14,7 @@ public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .mpls: return "mpls"
         case .pppoe: return "pppoe"
         case .ipip: return "ipip"
+        case .etherIP: return "etherip"
         }
     }
 

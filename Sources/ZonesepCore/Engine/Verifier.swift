@@ -1090,8 +1090,8 @@ public final class Verifier {
             e.pointee.icmpCode = p.icmpCode
         }
         state.pointee.counters.flows &+= 1
-        if proto == IPProtocolNumber.udp && p.hasPorts,
-            let tunnel = UnopenedTunnel.of(senderPort: o.senderPort, receiverPort: o.receiverPort)
+        if let tunnel = UnopenedTunnel.of(
+            proto: proto, hasPorts: p.hasPorts, senderPort: o.senderPort, receiverPort: o.receiverPort)
         {
             // Once a flow, never a packet: the fast lane of known flows does not pay for it.
             state.pointee.counters.unopenedTunnelFlows[tunnel.rawValue] &+= 1

@@ -8,8 +8,16 @@ public enum IPProtocolNumber {
     /// IPv6 in IP (RFC 4213, 6in4).
     public static let ipv6InIP: UInt8 = 41
     public static let gre: UInt8 = 47
+    /// IP Authentication Header (RFC 4302): walked like an IPv6 extension header, over IPv4 too.
+    public static let ah: UInt8 = 51
     public static let icmpv6: UInt8 = 58
+    /// EtherIP (RFC 3378): an Ethernet frame in IP.
+    public static let etherIP: UInt8 = 97
+    /// L2TPv3 straight over IP (RFC 3931): not opened, counted as an unopened tunnel.
+    public static let l2tpv3: UInt8 = 115
     public static let sctp: UInt8 = 132
+    /// MPLS in IP (RFC 4023): a label stack straight after the IP header.
+    public static let mplsInIP: UInt8 = 137
 
     /// TCP, UDP and SCTP: the protocols whose flows are told apart by ports, in flow keys, alerts, flow
     /// records and the policy's checks alike (one test, so that no place forgets SCTP).

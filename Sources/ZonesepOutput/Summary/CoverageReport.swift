@@ -70,11 +70,12 @@ public enum CoverageReport {
         kinds.map { "\(label($0.name)): \(grouped($0.flows))" }.joined(separator: ", ")
     }
 
-    /// A kind's name as written for a person ("vxlan-gpe" → "VXLAN-GPE udp/4790"); a name this version does
+    /// A kind's name as written for a person ("vxlan-gpe" → "VXLAN-GPE udp/4790", "l2tpv3-ip" → "L2TPv3
+    /// ip/115"); a name this version does
     /// not know (from a saved run) as is.
     public static func label(_ name: String) -> String {
         guard let k = UnopenedTunnel.allCases.first(where: { $0.name == name }) else { return name }
-        return "\(k.title) udp/\(k.port)"
+        return "\(k.title) \(k.carrier)"
     }
 
     /// The stderr warning when flows ran on ports of tunnels zonesep does not open (any at all: what they

@@ -62,10 +62,16 @@ final class CommonFrameDecoderTests: XCTestCase {
             ("total length 12", B.ethernet(type: 0x0800, B.ipv4(proto: 6, totalLength: 12, B.tcp(flags: 2)))),
             ("TCP cut at 13 bytes", B.ethernet(type: 0x0800, Array(B.ipv4(proto: 6, B.tcp(flags: 2)).prefix(33)))),
             ("IPv4 version 7", B.ethernet(type: 0x0800, B.ipv4(proto: 6, version: 7, B.tcp(flags: 2)))),
-            // A tunnel's outer tuple is never a flow's: VXLAN and Geneve are UDP, GRE and IP in IP are not.
+            // A tunnel's outer tuple is never a flow's: VXLAN, Geneve and MPLS in UDP are UDP, GRE and IP in IP
+            // are not.
             ("VXLAN", B.outerUDP(dst: 4789, B.vxlan(vni: 5, B.hostFrame()))),
             ("VXLAN on 8472", B.outerUDP(dst: 8472, B.vxlan(vni: 5, B.hostFrame()))),
             ("Geneve", B.outerUDP(dst: 6081, B.geneve(vni: 5, B.hostFrame()))),
+            ("MPLS in UDP", B.outerUDP(dst: 6635, B.mpls([2003], B.hostPacket))),
+            (
+                "MPLS in UDP over IPv6",
+                B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 50000, dst: 6635, B.mpls([7], B.hostPacket))))
+            ),
             (
                 "VXLAN over IPv6 in a VLAN",
                 B.ethernet(
@@ -74,6 +80,9 @@ final class CommonFrameDecoderTests: XCTestCase {
             ),
             ("ERSPAN II", B.outer(proto: 47, B.erspanII(session: 1, B.hostFrame()))),
             ("IP in IP", B.outer(proto: 4, B.hostPacket)),
+            ("EtherIP", B.outer(proto: 97, B.etherIP(B.hostFrame()))),
+            ("MPLS in IP", B.outer(proto: 137, B.mpls([2002], B.hostPacket))),
+            ("AH", B.outer(proto: 51, B.authenticationHeader(next: 6) + B.tcp(flags: 2))),
             ("SCTP", B.outer(proto: 132, B.sctp(src: 1, dst: 2))),
         ]
     }
@@ -139,6 +148,9 @@ final class CommonFrameDecoderTests: XCTestCase {
             ("GRE, outer options", B.ethernet(type: 0x0800, B.ipv4(proto: 47, options: [1, 1, 1, 0], [0, 0, 8, 0]))),
             ("GRE, outer fragment", B.ethernet(type: 0x0800, B.ipv4(proto: 47, moreFragments: true, [0, 0, 8, 0]))),
             ("IP in IP", B.outer(proto: 4, B.hostPacket)),
+            ("EtherIP", B.outer(proto: 97, B.etherIP(B.hostFrame()))),
+            ("MPLS in IP", B.outer(proto: 137, B.mpls([2002], B.hostPacket))),
+            ("AH", B.outer(proto: 51, B.authenticationHeader(next: 6) + B.tcp(flags: 2))),
             ("UDP to 53", B.outerUDP(dst: 53, [1, 2, 3])),
         ] {
             XCTAssertEqual(read(bytes), bytes == B.outerUDP(dst: 53, [1, 2, 3]) ? .common : .other, name)

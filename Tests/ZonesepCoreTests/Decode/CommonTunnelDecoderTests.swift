@@ -60,6 +60,13 @@ final class CommonTunnelDecoderTests: XCTestCase {
                 B.outer(proto: 47, B.erspanII(session: 7, vlan: 100, B.hostFrame(tags: [(0x8100, 100)])))
             ),
             ("ERSPAN II, IPv6 inside", B.outer(proto: 47, B.erspanII(session: 1, udp6))),
+            // En 2 (802.1Q) and 1 (ISL): the switch took the frame's tag off into the header's VLAN field.
+            ("ERSPAN II, En 2, tag in the header", B.outer(proto: 47, B.erspanII(session: 7, vlan: 110, en: 2, tcp4))),
+            ("ERSPAN II, En 1, VLAN 0", B.outer(proto: 47, B.erspanII(session: 7, vlan: 0, en: 1, udp6))),
+            (
+                "ERSPAN II, En 2, the frame's own tag",
+                B.outer(proto: 47, B.erspanII(session: 7, vlan: 5, en: 2, B.hostFrame(tags: [(0x8100, 120)])))
+            ),
             (
                 "ERSPAN II, outer total 0",
                 B.ethernet(type: 0x0800, B.ipv4(proto: 47, totalLength: 0, B.erspanII(session: 1, tcp4)))
@@ -171,6 +178,12 @@ final class CommonTunnelDecoderTests: XCTestCase {
         XCTAssertEqual(
             tunnel(B.outer(proto: 47, B.erspanII(session: 7, vlan: 100, B.hostFrame(tags: [(0x8100, 100)]))))?.vlans,
             FlowKey.packVLANs(count: 1, outer: 100, inner: 0))
+        XCTAssertEqual(
+            tunnel(B.outer(proto: 47, B.erspanII(session: 7, vlan: 110, en: 2, B.hostFrame())))?.vlans,
+            FlowKey.packVLANs(count: 1, outer: 110, inner: 0), "En 2: the header's VLAN is the frame's")
+        XCTAssertEqual(
+            tunnel(B.outer(proto: 47, B.erspanII(session: 7, vlan: 110, en: 3, B.hostFrame())))?.vlans, 0,
+            "En 3: the frame keeps its tag, and has none")
     }
 
     func testRefusesEveryOtherShape() {

@@ -11,7 +11,7 @@ final class DecodeRobustnessTests: XCTestCase {
     static let tunnelAnomalies: Set<DecodeAnomaly> = [
         .encapsulationTooDeep, .eTagTruncated, .vnTagTruncated, .mplsTruncated, .pppoeTruncated, .pppoeBadHeader,
         .pppTruncated, .greTruncated, .greBadVersion, .erspanTruncated, .erspanBadVersion, .vxlanTruncated,
-        .geneveTruncated, .geneveBadVersion, .sctpTruncated,
+        .geneveTruncated, .geneveBadVersion, .sctpTruncated, .etheripTruncated, .etheripBadVersion,
     ]
 
     static let tcp4 = Build.ipv4(proto: 6, Build.tcp(flags: 2))
@@ -44,6 +44,7 @@ final class DecodeRobustnessTests: XCTestCase {
             Build.ethernet(type: 0x0806, Array(Build.arp(senderIP: "10.0.0.1", targetIP: "10.0.0.2").prefix(27)))
         ),
         (.llcTruncated, .ethernet, Build.ethernet(type: 46, [0xaa, 0xaa, 0x03, 0, 0])),
+        (.ahTruncated, .ipv4, Build.ipv4(proto: 51, Array(Build.authenticationHeader(next: 6).prefix(20)))),
         (
             .neighborAdvertisementTruncated, .ipv6,
             Build.ipv6(next: 58, Array(Build.neighborAdvertisement(target: "fd00::1").prefix(23)))

@@ -19,6 +19,47 @@ final class ERSPANDecoderTests: XCTestCase {
         XCTAssertFalse(p.hasVNI, "a session never splits a flow")
     }
 
+    /// En 2 (802.1Q) or 1 (ISL): the switch took the frame's tag off and put its VLAN in the header. It is the
+    /// untagged frame's own outermost tag; a tag the frame still carries wins, and with En 0 or 3 the field
+    /// (the port's VLAN, or undefined) is not used.
+    func testTypeIITagTakenOffTheFrame() {
+        for en: UInt8 in [1, 2] {
+            let p = decode(Build.outer(proto: 47, Build.erspanII(session: 100, vlan: 110, en: en, Build.hostFrame())))
+            assertHostSYN(p, "En \(en)")
+            assertOuter(p.tunnels[0], .erspanII, id: 100)
+            XCTAssertEqual(p.vlans, [110], "En \(en): the header's VLAN is the frame's")
+        }
+        let kept = decode(
+            Build.outer(proto: 47, Build.erspanII(session: 1, vlan: 110, en: 2, Build.hostFrame(tags: [(0x8100, 120)])))
+        )
+        XCTAssertEqual(kept.vlans, [120], "the frame's own tag, not the header's as well")
+        let qinq = decode(
+            Build.outer(
+                proto: 47,
+                Build.erspanII(session: 1, vlan: 5, en: 2, Build.hostFrame(tags: [(0x88a8, 1000), (0x8100, 120)]))))
+        XCTAssertEqual(qinq.vlans, [1000, 120])
+        for en: UInt8 in [0, 3] {
+            let p = decode(Build.outer(proto: 47, Build.erspanII(session: 1, vlan: 110, en: en, Build.hostFrame())))
+            assertHostSYN(p)
+            XCTAssertEqual(p.vlans, [], "En \(en): the VLAN field is not the frame's tag")
+        }
+        // Inside VXLAN inside the mirror, the header's VLAN is the outer frame's, not the tenant's.
+        let nested = decode(
+            Build.outer(
+                proto: 47,
+                Build.erspanII(
+                    session: 1, vlan: 110, en: 2, Build.outerUDP(dst: 4789, Build.vxlan(vni: 7, Build.hostFrame())))))
+        assertHostSYN(nested)
+        XCTAssertEqual(nested.vlans, [], "a tunnel's own frame starts without the mirror's VLAN")
+        // A reused value: the next frame has no VLAN left from this one.
+        var p = DecodedPacket()
+        Build.outer(proto: 47, Build.erspanII(session: 1, vlan: 110, en: 2, Build.hostFrame())).withUnsafeBytes {
+            PacketDecoder.decode($0, linkType: .ethernet, into: &p)
+        }
+        Build.hostFrame().withUnsafeBytes { PacketDecoder.decode($0, linkType: .ethernet, into: &p) }
+        XCTAssertEqual(p.vlans, [])
+    }
+
     func testTypeIIIWithAndWithoutThePlatformSubheader() {
         let plain = decode(Build.outer(proto: 47, Build.erspanIII(session: 17, Build.hostFrame())))
         assertHostSYN(plain)

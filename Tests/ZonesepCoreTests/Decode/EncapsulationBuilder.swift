@@ -22,9 +22,13 @@ extension Build {
     /// ERSPAN type I: GRE 0x88be without a sequence number, and the frame straight after.
     static func erspanI(_ frame: [UInt8]) -> [UInt8] { gre(type: 0x88be, frame) }
 
-    /// ERSPAN type II in GRE with a sequence number: version 1, VLAN, COS 0, En 3, session.
-    static func erspanII(session: UInt16, vlan: UInt16 = 0, version: UInt8 = 1, _ frame: [UInt8]) -> [UInt8] {
-        let word0 = UInt32(version) << 28 | UInt32(vlan & 0xfff) << 16 | 3 << 11 | UInt32(session & 0x3ff)
+    /// ERSPAN type II in GRE with a sequence number: version 1, VLAN, COS 0, En (3: the tag kept in the
+    /// frame, 2: taken off it into the VLAN field), session.
+    static func erspanII(
+        session: UInt16, vlan: UInt16 = 0, en: UInt8 = 3, version: UInt8 = 1, _ frame: [UInt8]
+    ) -> [UInt8] {
+        let word0 =
+            UInt32(version) << 28 | UInt32(vlan & 0xfff) << 16 | UInt32(en & 3) << 11 | UInt32(session & 0x3ff)
         return gre(type: 0x88be, sequence: 7, be32(word0) + be32(42) + frame)
     }
 
@@ -36,6 +40,9 @@ extension Build {
         let word2 = UInt32(0x1234) << 16 | UInt32(frameType & 0x1f) << 10 | (platform == nil ? 0 : 1)
         return gre(type: 0x22eb, sequence: 9, be32(word0) + be32(0xdead_beef) + be32(word2) + (platform ?? []) + frame)
     }
+
+    /// EtherIP (RFC 3378): version 3 and the reserved bits, then the frame.
+    static func etherIP(version: UInt8 = 3, _ frame: [UInt8]) -> [UInt8] { [version << 4, 0] + frame }
 
     static func vxlan(vni: UInt32, valid: Bool = true, _ frame: [UInt8]) -> [UInt8] {
         [valid ? 0x08 : 0x00, 0, 0, 0] + be32(vni << 8) + frame

@@ -32,6 +32,11 @@ final class EncapsulationRobustnessTests: XCTestCase {
             ("vxlan", .ethernet, B.outerUDP(dst: 4789, B.vxlan(vni: 7, tagged))),
             ("geneve", .ethernet, B.outerUDP(dst: 6081, B.geneve(vni: 7, options: [0, 1, 2, 1, 0, 0, 0, 0], host))),
             ("ipip", .ethernet, B.outer(proto: 4, B.hostPacket)),
+            ("etherip", .ethernet, B.outer(proto: 97, B.etherIP(tagged))),
+            ("mpls in ip", .ethernet, B.outer(proto: 137, B.mpls([16, 17], B.hostPacket))),
+            ("mpls in udp", .ethernet, B.outerUDP(dst: 6635, B.mpls([18], B.hostPacket))),
+            ("ah tunnel mode", .ethernet, B.outer(proto: 51, B.authenticationHeader(next: 4) + B.hostPacket)),
+            ("erspan ii, tag taken off", .ethernet, B.outer(proto: 47, B.erspanII(session: 9, vlan: 120, en: 2, host))),
             ("ppp link", .ppp, [0xff, 0x03, 0x00, 0x21] + B.hostPacket),
             ("chdlc link", .ciscoHDLC, [0x0f, 0x00, 0x08, 0x00] + B.hostPacket),
             (
@@ -167,6 +172,8 @@ final class EncapsulationRobustnessTests: XCTestCase {
         (.geneveTruncated, .ethernet, B.outerUDP(dst: 6081, Array(B.geneve(vni: 1, type: 0x0800, []).prefix(4)))),
         (.geneveBadVersion, .ethernet, B.outerUDP(dst: 6081, B.geneve(vni: 1, version: 2, B.hostFrame()))),
         (.sctpTruncated, .ethernet, B.outer(proto: 132, [0, 1, 0, 2])),
+        (.etheripTruncated, .ethernet, B.outer(proto: 97, [0x30])),
+        (.etheripBadVersion, .ethernet, B.outer(proto: 97, B.etherIP(version: 2, B.hostFrame()))),
         (
             .encapsulationTooDeep, .ethernet,
             B.ethernet(type: 0x893f, (0..<9).reduce(B.hostPacket) { inner, _ in B.eTag(type: 0x893f, inner) })

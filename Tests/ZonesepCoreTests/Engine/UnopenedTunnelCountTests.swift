@@ -2,9 +2,10 @@ import XCTest
 
 @testable import ZonesepCore
 
-/// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE) are judged as the
-/// outer flow and their frames count as judged, but they are counted apart, once a flow, whichever side the
-/// tunnel's port is on, one frame at a time or in a batch (the fast lane of known flows).
+/// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE), and L2TPv3 over
+/// IP (protocol 115), are judged as the outer flow and their frames count as judged, but they are counted
+/// apart, once a flow, whichever side the tunnel's port is on, one frame at a time or in a batch (the fast
+/// lane of known flows).
 final class UnopenedTunnelCountTests: XCTestCase {
     typealias F = EngineFrames
     let t0: Int64 = 1_795_219_200_000_000
@@ -20,12 +21,18 @@ final class UnopenedTunnelCountTests: XCTestCase {
             ("10.20.3.6", 1701, "10.20.9.9", 1701),
             ("10.20.3.4", 40005, "10.20.9.9", 53),
         ]
-        return flows.flatMap { s, sp, d, dp in
+        let udp = flows.flatMap { s, sp, d, dp in
             [
                 F.udpFrame(s, sp, d, dp), F.udpFrame(d, dp, s, sp), F.udpFrame(s, sp, d, dp),
                 F.udpFrame(d, dp, s, sp),
             ]
         }
+        // L2TPv3 straight over IP (protocol 115, session 0x1001) between two LGWAN routers, both ways.
+        let l2tpv3 = [("10.20.0.11", "10.20.0.12"), ("10.20.0.12", "10.20.0.11")].map { s, d in
+            F.ethernet(
+                F.ipv4(s, d, proto: 115, [0, 0, 0x10, 0x01] + F.tcpFrame("10.20.3.4", 1, "10.30.7.8", 445, flags: 2)))
+        }
+        return udp + l2tpv3 + l2tpv3
     }
 
     func verifier() -> Verifier {
@@ -38,13 +45,14 @@ final class UnopenedTunnelCountTests: XCTestCase {
     }
 
     func assertCounted(_ c: Counters, _ what: String) {
-        XCTAssertEqual(c.flows, 6, what)
+        XCTAssertEqual(c.flows, 7, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tp.rawValue], 2, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlanGPE.rawValue], 1, what)
-        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 5, "\(what): DNS to 53 is not a tunnel")
-        XCTAssertEqual(c.framesJudged, 24, "\(what): the outer flows are judged")
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tpv3IP.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 6, "\(what): DNS to 53 is not a tunnel")
+        XCTAssertEqual(c.framesJudged, 28, "\(what): the outer flows are judged")
         XCTAssertEqual(c.framesNotVerified, 0, what)
     }
 
@@ -82,6 +90,6 @@ final class UnopenedTunnelCountTests: XCTestCase {
         b.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 3
         b.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue] = 1
         a.addCoverage(of: b)
-        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0])
+        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0])
     }
 }

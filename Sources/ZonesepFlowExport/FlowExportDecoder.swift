@@ -1,7 +1,9 @@
 import ZonesepCore
 
-/// Templates and sequence state are scoped to an exporter's transport session (its address and port)
-/// and observation domain (RFC 7011 section 8; NetFlow v9 source id; NetFlow v5 engine; sFlow sub-agent).
+/// Templates and sequence state are scoped to an exporter and its observation domain. IPFIX over UDP
+/// scopes them to the transport session, the exporter's address and port (RFC 7011 section 8); NetFlow v9
+/// to the address and source id only (RFC 3954 section 5.1: an exporter may send from several ports), and
+/// v5 likewise to the address and engine (`port` 0); sFlow to the address, port and sub-agent.
 public struct SessionKey: Hashable, Sendable {
     public var exporter: IPAddress
     public var port: UInt16
@@ -31,8 +33,7 @@ public struct PortlessTemplate: Hashable, Sendable, CustomStringConvertible {
 struct SessionState {
     var templates: [UInt16: Template] = [:]
     var options = DomainOptions()
-    /// The sequence number the next datagram should carry, when known.
-    var expectedSequence: UInt32? = nil
+    var sequence = SequenceTracker()
 }
 
 /// Decodes flow export datagrams — IPFIX, NetFlow v9, NetFlow v5, sFlow v5, told apart by their version
@@ -50,6 +51,12 @@ public struct FlowExportDecoder {
         /// A template not refreshed for this long (by the exporter's export time) is expired: RFC 7011
         /// section 8.4 has UDP templates live only as long as they are resent. nil: never.
         public var templateLifetimeMicros: Int64? = 30 * 60 * 1_000_000
+        /// A data set waits this long (by arrival) for its template, as long as a template lives unrefreshed;
+        /// then it is given up and counted as `noTemplate`. nil: until the end of the run.
+        public var heldSetLifetimeMicros: Int64? = 30 * 60 * 1_000_000
+        /// A sequence gap stays open this long (by arrival) for a late datagram to fill it before it is
+        /// counted as loss (see `SequenceTracker` for the window in sequence numbers).
+        public var lateArrivalMicros: Int64 = 2_000_000
         /// Sessions (exporter, port, domain) and exporters remembered; datagrams of new ones beyond these
         /// are counted in `rejectedDatagrams` and dropped.
         public var sessions: Int = 16_384
@@ -65,6 +72,10 @@ public struct FlowExportDecoder {
     /// Datagrams dropped because the exporter or session tables were full.
     public internal(set) var rejectedDatagrams: UInt64 = 0
     var held: HeldSets
+    /// Sessions with sequence gaps still open, and when the oldest of each was opened.
+    var openGaps: [SessionKey: Int64] = [:]
+    /// When the datagram being decoded arrived.
+    var arrivalMicros: Int64 = 0
     /// The record lent to the caller, overwritten for every record.
     @usableFromInline var record = FlowRecord()
     /// The sFlow sampled header, decoded in place.
@@ -89,6 +100,47 @@ public struct FlowExportDecoder {
     /// Data sets held for templates at this moment.
     public var heldSetCount: Int { held.sets.count }
 
+    /// Data sets held for templates at this moment, by exporter.
+    public var heldSetsByExporter: [IPAddress: Int] {
+        held.sets.reduce(into: [:]) { $0[$1.session.exporter, default: 0] += 1 }
+    }
+
+    /// Gives up what has waited too long at `nowMicros` (arrival time): held data sets past
+    /// `heldSetLifetimeMicros`, counted as `noTemplate`, and sequence gaps past `lateArrivalMicros`,
+    /// counted as loss. `decode` does it for every datagram; a collector calls it as time passes too, so
+    /// that an exporter gone quiet has its counts settled.
+    public mutating func settle(nowMicros: Int64) {
+        if let lifetime = limits.heldSetLifetimeMicros, let first = held.sets.first,
+            nowMicros &- first.receivedMicros > lifetime
+        {
+            for key in held.expire(receivedBefore: nowMicros &- lifetime) {
+                stats[key.exporter]?.failures[.noTemplate] += 1
+            }
+        }
+        guard !openGaps.isEmpty else { return }
+        for (key, oldest) in openGaps where nowMicros &- oldest >= limits.lateArrivalMicros {
+            settleGaps(key, all: false, nowMicros: nowMicros)
+        }
+    }
+
+    /// The end of a run: every data set still waiting for its template is counted as `noTemplate`, and
+    /// every open sequence gap as loss, so that nothing received or missed goes uncounted.
+    public mutating func finish() {
+        for h in held.takeAll() { stats[h.session.exporter]?.failures[.noTemplate] += 1 }
+        for key in openGaps.keys { settleGaps(key, all: true, nowMicros: arrivalMicros) }
+    }
+
+    /// Counts the gaps of `key` that can no longer be filled (all of them with `all`).
+    private mutating func settleGaps(_ key: SessionKey, all: Bool, nowMicros: Int64) {
+        guard sessions[key] != nil, var s = stats[key.exporter] else {
+            openGaps[key] = nil
+            return
+        }
+        sessions[key]?.sequence.confirm(all: all, now: nowMicros, lateMicros: limits.lateArrivalMicros, stats: &s)
+        openGaps[key] = sessions[key]?.sequence.oldestPendingMicros
+        stats[key.exporter] = s
+    }
+
     /// Decodes one UDP datagram from `exporter`:`port`, received at `receivedMicros` (packet time of a
     /// capture, or the clock on arrival: only sFlow records, which carry no absolute time, use it), and
     /// calls `body` once per flow record. Malformed input is counted in `stats[exporter]`, never fatal.
@@ -96,6 +148,8 @@ public struct FlowExportDecoder {
         _ datagram: UnsafeRawBufferPointer, exporter: IPAddress, port: UInt16, receivedMicros: Int64,
         _ body: (borrowing FlowRecord) -> Void
     ) {
+        arrivalMicros = receivedMicros
+        if !held.sets.isEmpty || !openGaps.isEmpty { settle(nowMicros: receivedMicros) }
         guard var s = stats.removeValue(forKey: exporter) ?? newExporter() else {
             rejectedDatagrams += 1
             return
@@ -127,35 +181,22 @@ public struct FlowExportDecoder {
     }
 
     /// A datagram's session for NetFlow v5, v9 and sFlow, which check the sequence number as soon as the
-    /// header is read (`next`: what the exporter's following datagram should carry). false when the session
-    /// table is full: the datagram is counted in `rejectedDatagrams` and dropped.
-    mutating func admit(
-        _ key: SessionKey, sequence: UInt32, next: UInt32?, countsRecords: Bool, stats s: inout ExporterStats
-    ) -> Bool {
-        let opened =
-            withSession(key) {
-                FlowExportDecoder.checkSequence(
-                    sequence, next: next, state: &$0, countsRecords: countsRecords, stats: &s)
-            } != nil
-        if !opened { rejectedDatagrams += 1 }
-        return opened
+    /// header is read. false when the session table is full: the datagram is counted in
+    /// `rejectedDatagrams` and dropped.
+    mutating func admit(_ key: SessionKey, _ mark: SequenceMark, stats s: inout ExporterStats) -> Bool {
+        guard withSession(key, { _ in () }) != nil else {
+            rejectedDatagrams += 1
+            return false
+        }
+        checkSequence(key, mark, stats: &s)
+        return true
     }
 
-    /// Checks a datagram's sequence number against the one expected and records the next expected
-    /// (`next`, or unknown when nil); a jump ahead is a gap of `sequence - expected` units.
-    static func checkSequence(
-        _ sequence: UInt32, next: UInt32?, state: inout SessionState, countsRecords: Bool, stats s: inout ExporterStats
-    ) {
-        if let expected = state.expectedSequence, sequence != expected {
-            let ahead = sequence &- expected
-            if ahead < 1 << 31 {
-                s.sequenceGaps += 1
-                if countsRecords { s.missedRecords += UInt64(ahead) } else { s.missedDatagrams += UInt64(ahead) }
-            } else {
-                s.sequenceResets += 1
-            }
-        }
-        state.expectedSequence = next
+    /// Checks a datagram's place in its (open) session's sequence; see `SequenceTracker`.
+    mutating func checkSequence(_ key: SessionKey, _ mark: SequenceMark, stats s: inout ExporterStats) {
+        sessions[key]?.sequence.check(mark, now: arrivalMicros, lateMicros: limits.lateArrivalMicros, stats: &s)
+        let open = sessions[key]?.sequence.oldestPendingMicros
+        if open != nil || !openGaps.isEmpty { openGaps[key] = open }
     }
 
     /// The template `id` of `key`, dropped (and counted) when it has outlived the template lifetime.
@@ -187,7 +228,8 @@ public struct FlowExportDecoder {
         for h in held.take(session: key, templateID: template.id) {
             s.setsReleased += 1
             h.bytes.withUnsafeBytes { b in
-                _ = decodeDataSet(ByteCursor(b), template: template, key: key, clock: h.clock, stats: &s, body)
+                _ = decodeDataSet(
+                    ByteCursor(b), template: template, key: key, port: h.port, clock: h.clock, stats: &s, body)
             }
         }
     }
@@ -205,12 +247,15 @@ public struct FlowExportDecoder {
         sessions[key] = state
     }
 
-    /// Keeps a data set whose template is unknown, counting what the bounded store had to let go.
+    /// Keeps a data set whose template is unknown (or withdrawn: a redefinition may follow), counting what
+    /// the bounded store had to let go. `port`: the datagram's source port, for its records.
     mutating func holdDataSet(
-        _ body: ByteCursor, templateID: UInt16, key: SessionKey, clock: ExportClock, stats s: inout ExporterStats
+        _ body: ByteCursor, templateID: UInt16, key: SessionKey, port: UInt16, clock: ExportClock,
+        stats s: inout ExporterStats
     ) {
         let rest = UnsafeRawBufferPointer(rebasing: body.base[body.offset...])
-        let (kept, evicted) = held.hold(rest, session: key, templateID: templateID, clock: clock)
+        let (kept, evicted) = held.hold(
+            rest, session: key, templateID: templateID, clock: clock, port: port, receivedMicros: arrivalMicros)
         if kept { s.setsHeld += 1 } else { s.failures[.noTemplate] += 1 }
         for e in evicted {
             if e.exporter == key.exporter {
@@ -222,11 +267,11 @@ public struct FlowExportDecoder {
         }
     }
 
-    /// Decodes the records of one data set (IPFIX or NetFlow v9) with `template`. Returns how many
-    /// records it held (for the IPFIX sequence number).
+    /// Decodes the records of one data set (IPFIX or NetFlow v9) with `template`; `port` is the source port
+    /// of the datagram that carried it. Returns how many records it held (for the IPFIX sequence number).
     mutating func decodeDataSet(
-        _ set: ByteCursor, template: Template, key: SessionKey, clock: ExportClock, stats s: inout ExporterStats,
-        _ body: (borrowing FlowRecord) -> Void
+        _ set: ByteCursor, template: Template, key: SessionKey, port: UInt16, clock: ExportClock,
+        stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
     ) -> UInt32 {
         var c = set
         var count: UInt32 = 0
@@ -239,7 +284,7 @@ public struct FlowExportDecoder {
         swap(&record, &self.record)
         defer { swap(&record, &self.record) }
         record.exporter = key.exporter
-        record.exporterPort = key.port
+        record.exporterPort = port
         record.observationDomain = key.domain
         record.input = key.input
         if record.sampledPacket.ipVersion != 0 { record.sampledPacket.reset() }

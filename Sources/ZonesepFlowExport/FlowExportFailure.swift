@@ -74,12 +74,15 @@ public struct ExporterStats: Sendable, Equatable {
     /// sFlow samples ignored on purpose: counter samples, and flow samples of a frame with no IP in it.
     public var counterSamples: UInt64 = 0
     public var sampledNotIP: UInt64 = 0
-    /// Sequence numbers that skipped ahead (each one a gap), and how much the gaps add up to: datagrams
-    /// for NetFlow v9 and sFlow, records for IPFIX and NetFlow v5, whose sequence counts records.
+    /// Sequence numbers that skipped ahead (each one a gap no late datagram filled), and how much the gaps
+    /// add up to: datagrams for NetFlow v9 and sFlow, records for IPFIX and NetFlow v5, whose sequence
+    /// counts records. A gap is counted once it can no longer be filled (`SequenceTracker`).
     public var sequenceGaps: UInt64 = 0
     public var missedDatagrams: UInt64 = 0
     public var missedRecords: UInt64 = 0
-    /// Sequence numbers that went backwards (a restarted exporter, reordering): not counted as loss.
+    /// Datagrams that arrived after a later one (reordered on the way): what they carried is not loss.
+    public var lateDatagrams: UInt64 = 0
+    /// Sequence numbers that went far backwards (a restarted exporter): not counted as loss.
     public var sequenceResets: UInt64 = 0
     /// Failures by reason, indexed by `FlowExportFailure.rawValue`.
     public var failures = FailureCounts()

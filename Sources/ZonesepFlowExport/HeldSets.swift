@@ -1,11 +1,15 @@
 /// Data sets that arrived before their template (a collector started after the exporter sent it, or a
-/// datagram reordered ahead of it), kept until the template comes. Bounded by count and bytes; the oldest
-/// is evicted first and counted as `noTemplate` by its exporter, so nothing is dropped silently.
+/// datagram reordered ahead of it), kept until the template comes. Bounded by count, bytes and age (the
+/// decoder expires them, and takes them all at the end); every set let go is counted as `noTemplate` by
+/// its exporter, so nothing is dropped silently. Kept in arrival order.
 struct HeldSets {
     struct Held {
         var session: SessionKey
         var templateID: UInt16
         var clock: ExportClock
+        /// The source port of the datagram that carried it, and when it arrived.
+        var port: UInt16
+        var receivedMicros: Int64
         var bytes: [UInt8]
     }
 
@@ -23,7 +27,8 @@ struct HeldSets {
     /// make room; returns whether it was kept (a set larger than the whole budget is not) and the sessions
     /// whose sets were evicted (one entry per set).
     mutating func hold(
-        _ body: UnsafeRawBufferPointer, session: SessionKey, templateID: UInt16, clock: ExportClock
+        _ body: UnsafeRawBufferPointer, session: SessionKey, templateID: UInt16, clock: ExportClock, port: UInt16,
+        receivedMicros: Int64
     ) -> (held: Bool, evicted: [SessionKey]) {
         guard maxSets > 0, body.count <= maxBytes else { return (false, []) }
         var evicted: [SessionKey] = []
@@ -32,7 +37,10 @@ struct HeldSets {
             totalBytes -= old.bytes.count
             evicted.append(old.session)
         }
-        sets.append(Held(session: session, templateID: templateID, clock: clock, bytes: Array(body)))
+        sets.append(
+            Held(
+                session: session, templateID: templateID, clock: clock, port: port, receivedMicros: receivedMicros,
+                bytes: Array(body)))
         totalBytes += body.count
         return (true, evicted)
     }
@@ -48,5 +56,25 @@ struct HeldSets {
         sets = kept
         totalBytes = kept.reduce(0) { $0 + $1.bytes.count }
         return taken
+    }
+
+    /// Removes the sets that arrived before `cutoff` (the oldest, since sets are kept in arrival order);
+    /// returns their sessions, one entry per set.
+    mutating func expire(receivedBefore cutoff: Int64) -> [SessionKey] {
+        let n = sets.prefix { $0.receivedMicros < cutoff }.count
+        guard n > 0 else { return [] }
+        let gone = sets[..<n].map(\.session)
+        sets.removeFirst(n)
+        totalBytes = sets.reduce(0) { $0 + $1.bytes.count }
+        return gone
+    }
+
+    /// Removes and returns every set held.
+    mutating func takeAll() -> [Held] {
+        defer {
+            sets = []
+            totalBytes = 0
+        }
+        return sets
     }
 }

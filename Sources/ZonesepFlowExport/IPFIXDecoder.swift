@@ -52,14 +52,20 @@ extension FlowExportDecoder {
             return
         }
         let clock = ExportClock(exportMicros: Int64(exportTime) * 1_000_000)
+        // What the sequence number will be checked with: the data records read (all, and flow records
+        // alone), and for the sets that could not be read (held, cut short) at least 1 record a set and at
+        // most 1 a byte.
         var records: UInt32 = 0
-        var countKnown = true
+        var flows: UInt32 = 0
+        var unknownLow: UInt32 = 0
+        var unknownHigh: UInt32 = 0
         while sets.readableBytes > 0 {
+            let left = UInt32(sets.readableBytes)
             guard let setID = sets.readInteger(as: UInt16.self), let setLength = sets.readInteger(as: UInt16.self),
                 setLength >= 4, var set = sets.readSlice(Int(setLength) - 4)
             else {
                 s.failures[.setTruncated] += 1
-                countKnown = false
+                unknownHigh &+= left
                 break
             }
             switch setID {
@@ -67,20 +73,24 @@ extension FlowExportDecoder {
                 decodeIPFIXTemplates(&set, options: setID == 3, key: key, clock: clock, stats: &s, body)
             case 256...:
                 if let t = template(setID, of: key, at: clock.exportMicros, stats: &s) {
-                    records &+= decodeDataSet(set, template: t, key: key, clock: clock, stats: &s, body)
+                    let n = decodeDataSet(set, template: t, key: key, port: port, clock: clock, stats: &s, body)
+                    records &+= n
+                    if !t.isOptions { flows &+= n }
                 } else {
-                    holdDataSet(set, templateID: setID, key: key, clock: clock, stats: &s)
-                    countKnown = false
+                    holdDataSet(set, templateID: setID, key: key, port: port, clock: clock, stats: &s)
+                    unknownLow &+= 1
+                    unknownHigh &+= UInt32(setLength)
                 }
             default:
                 s.failures[.reservedSetID] += 1
             }
         }
-        // The sequence number counts data records, so the next one is known only if every set was read.
-        _ = withSession(key) {
-            FlowExportDecoder.checkSequence(
-                sequence, next: countKnown ? sequence &+ records : nil, state: &$0, countsRecords: true, stats: &s)
-        }
+        checkSequence(
+            key,
+            SequenceMark(
+                sequence: sequence, low: records &+ unknownLow, high: records &+ unknownHigh,
+                flowsLow: flows &+ unknownLow, flowsHigh: flows &+ unknownHigh, countsRecords: true),
+            stats: &s)
     }
 
     /// Reads the template (or options template) records of one set, storing each and withdrawing those

@@ -47,10 +47,9 @@ extension FlowExportDecoder {
             s.failures[.lengthMismatch] += 1
         }
         let domain = UInt32(engineType) << 8 | UInt32(engineID)
-        let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .netflowV5)
-        guard admit(key, sequence: sequence, next: sequence &+ UInt32(count), countsRecords: true, stats: &s) else {
-            return
-        }
+        // As NetFlow v9's source id (RFC 3954 section 5.1): the address and engine, not the port.
+        let key = SessionKey(exporter: exporter, port: 0, domain: domain, input: .netflowV5)
+        guard admit(key, .records(sequence, UInt32(count)), stats: &s) else { return }
         let clock = ExportClock(
             exportMicros: Int64(unixSecs) * 1_000_000 + Int64(unixNsecs / 1000), sysUptimeMillis: uptime)
         let interval = UInt32(sampling & 0x3fff)

@@ -38,8 +38,10 @@ extension FlowExportDecoder {
             let sequence = c.readInteger(as: UInt32.self), let sourceID = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
 
-        let key = SessionKey(exporter: exporter, port: port, domain: sourceID, input: .netflowV9)
-        guard admit(key, sequence: sequence, next: sequence &+ 1, countsRecords: false, stats: &s) else { return }
+        // RFC 3954 section 5.1: the source address and Source ID name the exporter's stream, whatever port
+        // each packet leaves from.
+        let key = SessionKey(exporter: exporter, port: 0, domain: sourceID, input: .netflowV9)
+        guard admit(key, .datagram(sequence), stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(unixSecs) * 1_000_000, sysUptimeMillis: uptime)
         // Fewer than a flowset header's 4 bytes at the end is padding of the datagram itself.
         while c.readableBytes >= 4 {
@@ -54,9 +56,9 @@ extension FlowExportDecoder {
             case 1: decodeV9OptionsTemplates(&set, key: key, clock: clock, stats: &s, body)
             case 256...:
                 if let t = template(setID, of: key, at: clock.exportMicros, stats: &s) {
-                    _ = decodeDataSet(set, template: t, key: key, clock: clock, stats: &s, body)
+                    _ = decodeDataSet(set, template: t, key: key, port: port, clock: clock, stats: &s, body)
                 } else {
-                    holdDataSet(set, templateID: setID, key: key, clock: clock, stats: &s)
+                    holdDataSet(set, templateID: setID, key: key, port: port, clock: clock, stats: &s)
                 }
             default:
                 s.failures[.reservedSetID] += 1

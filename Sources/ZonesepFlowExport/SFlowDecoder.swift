@@ -59,7 +59,7 @@ extension FlowExportDecoder {
         else { return s.failures[.datagramTruncated] += 1 }
 
         let key = SessionKey(exporter: exporter, port: port, domain: subAgent, input: .sflow)
-        guard admit(key, sequence: sequence, next: sequence &+ 1, countsRecords: false, stats: &s) else { return }
+        guard admit(key, .datagram(sequence), stats: &s) else { return }
         record.input = .sflow
         record.exporter = agent
         record.exporterPort = port

@@ -45,6 +45,23 @@ enum CollectMetrics {
             perExporter("zonesep_export_templates_total", "Templates and options templates received (refreshes too).") {
                 $1.templates
             })
+        out.append(
+            perExporter(
+                "zonesep_export_sets_held_total",
+                "Data sets held because their template had not arrived (each is later released or counted as no-template)."
+            ) { $1.setsHeld })
+        out.append(
+            perExporter(
+                "zonesep_export_sets_released_total", "Held data sets decoded once their template arrived."
+            ) { $1.setsReleased })
+        let pending = decoder.heldSetsByExporter
+        out.append(
+            F(
+                "zonesep_export_sets_pending", .gauge,
+                help: "Data sets waiting for their template now (counted as no-template if it never comes).",
+                samples: exporters.map {
+                    .init([.init("exporter", $0.0.description)], .count(UInt64(pending[$0.0] ?? 0)))
+                }))
         var failures = F(
             "zonesep_export_decode_failures_total", .counter,
             help: "Datagrams, sets or records that could not be decoded, by reason (never fatal).")
@@ -76,8 +93,15 @@ enum CollectMetrics {
             })
         out.append(
             perExporter(
+                "zonesep_export_late_datagrams_total",
+                "Datagrams that arrived after a later one (reordered): what they carried is not counted as missed."
+            ) {
+                $1.lateDatagrams
+            })
+        out.append(
+            perExporter(
                 "zonesep_export_sequence_resets_total",
-                "Sequence numbers that went backwards (a restarted exporter): not counted as loss."
+                "Sequence numbers that went far backwards (a restarted exporter): not counted as loss."
             ) {
                 $1.sequenceResets
             })

@@ -130,6 +130,8 @@ final class CollectRunner {
                     }
                 }
             }
+            // Held sets and sequence gaps age by the clock, even for an exporter that has gone quiet.
+            decoder.settle(nowMicros: WallClock.nowMicros())
             let now = Monotonic.nowMicros()
             if metrics != nil && now >= nextMetrics {
                 publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
@@ -141,6 +143,8 @@ final class CollectRunner {
             }
         }
         table.finish()
+        decoder.finish()
+        CollectRunner.warnUndecoded(decoder)
         writeStats(table, decoder, delivery, sensor: policy.config.sensor)
         publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
         metrics?.stop()
@@ -160,6 +164,17 @@ final class CollectRunner {
             "\(t): no port fields (an export aggregated by addresses): its TCP, UDP and SCTP records are judged "
                 + "only where no port or direction could change the verdict, the others are counted as "
                 + "records_not_judged no_ports")
+    }
+
+    /// Says on stderr, per exporter, how many data sets were never decoded for want of their template
+    /// (still held at the end, held too long, or evicted): their records were never judged.
+    static func warnUndecoded(_ decoder: FlowExportDecoder) {
+        for (address, s) in CollectSummary.exporters(decoder) where s.failures[.noTemplate] > 0 {
+            let n = s.failures[.noTemplate]
+            Diagnostics.warning(
+                "exporter \(address): \(n == 1 ? "1 data set" : "\(n) data sets") never decoded (no-template): "
+                    + "the template never came, and the records in them were not judged")
+        }
     }
 
     private func publishMetrics(

@@ -29,11 +29,13 @@ struct CollectStats {
         o.add("alerts", table.violations.values.reduce(0, +))
         o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        let pending = decoder.heldSetsByExporter
         o.addRaw(
             "exporters",
             JSONObject.array(
                 CollectSummary.exporters(decoder).map {
-                    CollectSummary.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0)
+                    CollectSummary.json(
+                        $0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0, pending: pending[$0.0] ?? 0)
                 }))
         if let d = delivery, !d.isEmpty { o.addRaw("delivery", d.json()) }
         if !sinks.isEmpty { o.addRaw("sinks", SinkCounts.json(sinks)) }
@@ -50,7 +52,8 @@ struct CollectStats {
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
             + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
-            + "decode failures \(failures), sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
+            + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
+            + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
             + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams)"
     }
 }

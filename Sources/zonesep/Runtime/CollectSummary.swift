@@ -39,14 +39,19 @@ struct CollectSummary {
         o.addRaw("alerts", alerts.json)
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        let pending = decoder.heldSetsByExporter
         o.addRaw(
             "exporters",
-            JSONObject.array(exporters.map { Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0) }))
+            JSONObject.array(
+                exporters.map {
+                    Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0, pending: pending[$0.0] ?? 0)
+                }))
         return o.json
     }
 
-    /// One exporter's counts: what it sent, the flows whose first record it sent, what could not be read.
-    static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64) -> String {
+    /// One exporter's counts: what it sent, the flows whose first record it sent, the data sets waiting
+    /// for their template now (`pending`), what could not be read.
+    static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64, pending: Int) -> String {
         var e = JSONObject()
         e.add("exporter", address.description)
         e.add("datagrams", s.datagrams)
@@ -59,11 +64,13 @@ struct CollectSummary {
         e.add("options_records", s.optionsRecords)
         e.add("sets_held", s.setsHeld)
         e.add("sets_released", s.setsReleased)
+        e.add("sets_pending", pending)
         e.add("counter_samples", s.counterSamples)
         e.add("sampled_not_ip", s.sampledNotIP)
         e.add("sequence_gaps", s.sequenceGaps)
         e.add("missed_datagrams", s.missedDatagrams)
         e.add("missed_records", s.missedRecords)
+        e.add("late_datagrams", s.lateDatagrams)
         e.add("sequence_resets", s.sequenceResets)
         var f = JSONObject()
         for (name, count) in s.failures.nonZero { f.add(name, count) }
@@ -78,6 +85,14 @@ struct CollectSummary {
         ]
         for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
             lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
+        }
+        // Records in data sets whose template never came were never judged: a clean count above is not
+        // a clean export unless this is 0.
+        let undecoded = exporters.reduce(0) { $0 + $1.1.failures[.noTemplate] }
+        if undecoded > 0 {
+            lines.append(
+                "\(undecoded == 1 ? "1 data set" : "\(undecoded) data sets") never decoded (no-template): "
+                    + "the template never came, and the records in them were not judged")
         }
         let s = table.skipped
         if s.icmpErrors + s.fragments + s.noAddress + s.noPorts > 0 {

@@ -301,6 +301,7 @@ public struct FlowExportDecoder {
                 if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
             } else if record.timesAreWritable {
                 s.records += 1
+                s.noteSampling(record.samplingRate)
                 if !template.hasPortFields && IPProtocolNumber.hasPorts(record.proto) { s.recordsWithoutPorts += 1 }
                 body(record)
             } else {

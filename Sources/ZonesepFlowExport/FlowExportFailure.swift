@@ -86,8 +86,20 @@ public struct ExporterStats: Sendable, Equatable {
     public var sequenceResets: UInt64 = 0
     /// Failures by reason, indexed by `FlowExportFailure.rawValue`.
     public var failures = FailureCounts()
+    /// Records of packets sampled 1 in N with N > 1, and the largest N seen (1 while every packet was
+    /// metered): a flow none of whose packets was sampled is in no record, so it was never verified.
+    public var sampledRecords: UInt64 = 0
+    public var samplingRate: UInt32 = 1
 
     public init() {}
+
+    /// Counts a record's sampling rate (1 in `rate` packets metered).
+    @inlinable
+    public mutating func noteSampling(_ rate: UInt32) {
+        guard rate > 1 else { return }
+        sampledRecords += 1
+        if rate > samplingRate { samplingRate = rate }
+    }
 
     /// All failures, whatever the reason.
     public var totalFailures: UInt64 { failures.total }

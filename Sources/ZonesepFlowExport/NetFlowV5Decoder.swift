@@ -68,6 +68,7 @@ extension FlowExportDecoder {
                 continue
             }
             s.records += 1
+            s.noteSampling(record.samplingRate)
             body(record)
         }
     }

@@ -144,6 +144,7 @@ extension FlowExportDecoder {
         // Timed by its arrival: only a caller's clock outside what RFC 3339 holds can refuse it.
         guard record.timesAreWritable else { return s.failures[.timestampOutOfRange] += 1 }
         s.records += 1
+        s.noteSampling(record.samplingRate)
         body(record)
     }
 

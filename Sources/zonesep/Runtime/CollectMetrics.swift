@@ -107,6 +107,18 @@ enum CollectMetrics {
             })
         out.append(
             F(
+                "zonesep_export_sampling_rate", .gauge,
+                help: "The largest 1-in-N packet sampling the exporter reported (1: every packet metered); "
+                    + "flows with no sampled packet are not verified.",
+                samples: exporters.map {
+                    .init([.init("exporter", $0.0.description)], .count(UInt64($0.1.samplingRate)))
+                }))
+        out.append(
+            perExporter(
+                "zonesep_export_sampled_records_total", "Records of packets sampled 1 in N with N > 1."
+            ) { $1.sampledRecords })
+        out.append(
+            F(
                 "zonesep_export_datagrams_rejected_total", .counter,
                 help: "Datagrams dropped because the exporter or session tables were full.",
                 value: .count(decoder.rejectedDatagrams)))

@@ -49,11 +49,17 @@ struct CollectStats {
         let gaps = exporters.reduce(0) { $0 + $1.sequenceGaps }
         let missedDatagrams = exporters.reduce(0) { $0 + $1.missedDatagrams }
         let missedRecords = exporters.reduce(0) { $0 + $1.missedRecords }
+        let sampling = exporters.filter { $0.samplingRate > 1 }
+        let sampled =
+            sampling.isEmpty
+            ? ""
+            : "; \(sampling.count) exporters sampling (up to 1 in \(sampling.map(\.samplingRate).max() ?? 1) "
+                + "packets: flows with no sampled packet not verified)"
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
             + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
-            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams)"
+            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams)\(sampled)"
     }
 }

@@ -72,6 +72,8 @@ struct CollectSummary {
         e.add("missed_records", s.missedRecords)
         e.add("late_datagrams", s.lateDatagrams)
         e.add("sequence_resets", s.sequenceResets)
+        e.add("sampling_rate", UInt64(s.samplingRate))
+        e.add("sampled_records", s.sampledRecords)
         var f = JSONObject()
         for (name, count) in s.failures.nonZero { f.add(name, count) }
         e.addRaw("decode_failures", f.json)
@@ -115,6 +117,11 @@ struct CollectSummary {
                 line += ", failures: " + e.failures.nonZero.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
             }
             lines.append(line)
+            if e.samplingRate > 1 {
+                lines.append(
+                    "  samples 1 in \(e.samplingRate) packets (\(e.sampledRecords) sampled records): "
+                        + "flows with no sampled packet were not verified")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -68,6 +68,10 @@ public final class ExportFlowTable {
     }
     let m: UnsafeMutablePointer<Counts>
 
+    /// The records of the datagram being read (`hold`), judged in start order at `flush`; and the order.
+    var held: [FlowRecord] = []
+    var heldOrder: [Int] = []
+
     var events: [EngineEvent] = []
     /// The origin of each event of the batch being handed to the sink (same order).
     public private(set) var eventOrigins: [Origin] = []
@@ -405,8 +409,38 @@ public final class ExportFlowTable {
         return overflow ? (b > a ? .max : .min) : d
     }
 
-    /// Hands the events gathered since the last call to the sink (call once per datagram).
+    /// Keeps a record of the datagram being read until `flush`, which adds the datagram's records in the
+    /// order their flows started (records that started together keep their order). An exporter lists a
+    /// datagram's records in its own order (hash order, the responder's record first), and for a flow whose
+    /// initiator neither flags nor ports tell (UDP between two ports of one rank: NTP, IKE, SIP, STUN),
+    /// the direction is that of its first record: the one that started first, not the one listed first.
+    public func hold(_ record: borrowing FlowRecord) {
+        held.append(copy record)
+    }
+
+    /// Adds the records held since the last call, in start order (stable).
+    func addHeld() {
+        guard !held.isEmpty else { return }
+        var sorted = true
+        for i in 1..<held.count where held[i].startMicros < held[i - 1].startMicros {
+            sorted = false
+            break
+        }
+        if sorted {
+            for r in held { add(r) }
+        } else {
+            heldOrder.removeAll(keepingCapacity: true)
+            heldOrder.append(contentsOf: held.indices)
+            heldOrder.sort { (held[$0].startMicros, $0) < (held[$1].startMicros, $1) }
+            for i in heldOrder { add(held[i]) }
+        }
+        held.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds the records held (`hold`), then hands the events gathered since the last call to the sink
+    /// (call once per datagram).
     public func flush() {
+        addHeld()
         guard !events.isEmpty else { return }
         events.withUnsafeBufferPointer { ev in
             let batch = EventBatch(
@@ -420,6 +454,7 @@ public final class ExportFlowTable {
 
     /// Ends every flow (the collector stops), in the order they started.
     public func finish() {
+        addHeld()
         var live: [(serial: UInt64, key: FlowKey)] = []
         table.forEach { live.append(($0.serial, $0.key)) }
         for (_, key) in live.sorted(by: { $0.serial < $1.serial }) {

@@ -101,8 +101,9 @@ final class CollectRunner {
             }
             for i in 0..<sockets.count where fds[i].revents & Int16(POLLIN) != 0 {
                 CollectRunner.drain(sockets[i], buffer: &buffer) { bytes, address, port in
+                    // Held and judged at the flush in the order the datagram's flows started.
                     decoder.decode(bytes, exporter: address, port: port, receivedMicros: WallClock.nowMicros()) {
-                        table.add($0)
+                        table.hold($0)
                     }
                     table.flush()
                     if !decoder.portlessTemplates.isEmpty {

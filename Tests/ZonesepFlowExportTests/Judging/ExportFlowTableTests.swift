@@ -156,6 +156,24 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.started.map(\.verdict), [.mynumberIsolation, nil, .mynumberIsolation])
     }
 
+    /// A datagram's records, held until the flush, are judged in the order their flows started; records
+    /// that started together keep the order they were listed in.
+    func testHeldRecordsAreJudgedInStartOrder() throws {
+        let (t, rec) = try table()
+        let t0: Int64 = 1_781_481_600_000_000
+        // NTP between an Internet-zone server and an external one, the reply listed first but 5 ms later.
+        t.hold(Self.record("10.30.1.1", 123, "192.0.2.123", 123, proto: 17, start: t0 + 5000))
+        t.hold(Self.record("192.0.2.123", 123, "10.30.1.1", 123, proto: 17, start: t0))
+        // Two records starting together: the one listed first gives the direction.
+        t.hold(Self.record("10.30.1.2", 123, "192.0.2.124", 123, proto: 17, start: t0 + 9000))
+        t.hold(Self.record("192.0.2.124", 123, "10.30.1.2", 123, proto: 17, start: t0 + 9000))
+        XCTAssertEqual(t.records, 0, "held, not yet added")
+        t.flush()
+        XCTAssertEqual(t.records, 4)
+        let starts = rec.started.compactMap { Alert(flow: $0) }
+        XCTAssertEqual(starts.map(\.srcIP), [IPAddress("192.0.2.123")!, IPAddress("10.30.1.2")!])
+    }
+
     func testAFlowIdleForItsTimeoutStartsAgain() throws {
         let (t, rec) = try table()
         // V19: the unzoned router's DNS queries 300 s apart, beyond UDP's 120 s.

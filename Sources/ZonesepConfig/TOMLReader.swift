@@ -239,6 +239,8 @@ struct TOMLParser {
     private var keyCache = [(bytes: UInt64, count: Int, key: String)](repeating: (0, -1, ""), count: 64)
     /// The key path of the last table header, reused while headers repeat it (`[[exceptions]]`).
     private var lastHeaderPath: [String] = []
+    /// The document's table, for spelling a value's key path with the indices of arrays of tables.
+    private var rootTable: TableBuilder?
     /// The bytes of a string with escapes, while it is being unescaped.
     private var scratch: [UInt8] = []
 
@@ -295,6 +297,7 @@ struct TOMLParser {
     mutating func document() throws(TOMLError) -> TOMLTable {
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
         let root = TableBuilder(origin: .header, position: TOMLPosition(line: 1, column: 1), path: [])
+        rootTable = root
         var current = root
         while true {
             skipWhitespace()
@@ -441,7 +444,7 @@ struct TOMLParser {
                     throw fail(
                         "duplicate key '\(tomlKeyPath(path()))' (first defined at line \(slot.keyPosition.line))",
                         at: at,
-                        path: path())
+                        valuePath: path())
                 }
                 break
             }
@@ -455,31 +458,29 @@ struct TOMLParser {
             case .table(let sub):
                 throw fail(
                     "dotted keys cannot add to the table [\(tomlKeyPath(path()))] defined at line \(sub.position.line)",
-                    at: at, path: path())
+                    at: at, valuePath: path())
             case .tables(let array):
                 throw fail(
                     "'\(tomlKeyPath(path()))' is an array of tables (line \(array.position.line)); "
-                        + "dotted keys cannot add to it", at: at, path: path())
+                        + "dotted keys cannot add to it", at: at, valuePath: path())
             case .value(let v):
-                throw cannotExtend(v, path: path(), at: at)
+                throw cannotExtend(v, path: path(), at: at, spelled: true)
             }
         }
         let (k, at) = keys[keys.count - 1]
         table.addValue(k, bare: isBareKey(at), at: position(at), value)
     }
 
-    private func cannotExtend(_ v: TOMLValue, path: [String], at: Int) -> TOMLError {
+    /// `spelled`: the path is a value's, named with the indices of the arrays of tables it is in.
+    private func cannotExtend(_ v: TOMLValue, path: [String], at: Int, spelled: Bool = false) -> TOMLError {
         let name = tomlKeyPath(path)
+        let reason: String
         switch v.content {
-        case .table:
-            return fail(
-                "'\(name)' is an inline table (line \(v.position.line)), which cannot be extended", at: at, path: path)
-        case .array:
-            return fail(
-                "'\(name)' is a static array (line \(v.position.line)), which cannot be extended", at: at, path: path)
-        default:
-            return fail("'\(name)' already holds \(article(v.typeName)) (line \(v.position.line))", at: at, path: path)
+        case .table: reason = "'\(name)' is an inline table (line \(v.position.line)), which cannot be extended"
+        case .array: reason = "'\(name)' is a static array (line \(v.position.line)), which cannot be extended"
+        default: reason = "'\(name)' already holds \(article(v.typeName)) (line \(v.position.line))"
         }
+        return spelled ? fail(reason, at: at, valuePath: path) : fail(reason, at: at, path: path)
     }
 
     // MARK: Keys
@@ -588,7 +589,11 @@ struct TOMLParser {
             try skipBlankLines()
             if peek() == Byte.closeBracket { break }
             if atEnd { throw fail("the array opened at line \(position(start).line) has no closing ']'") }
-            items.append(try value(path: path))
+            do {
+                items.append(try value(path: path))
+            } catch {
+                throw inElement(error, items.count, of: path)
+            }
             try skipBlankLines()
             if peek() == Byte.comma {
                 i += 1
@@ -862,10 +867,10 @@ struct TOMLParser {
     // MARK: Numbers, dates and times
 
     private mutating func numberOrDate(path: LazyPath) throws(TOMLError) -> TOMLValue.Content {
-        if digitsAhead(4) && peek(4) == Byte.minus { return try dateOrDateTime() }
+        if digitsAhead(4) && peek(4) == Byte.minus { return try dateOrDateTime(path: path) }
         if digitsAhead(2) && peek(2) == Byte.colon {
             let start = i
-            return .time(try time(start: start))
+            return .time(try time(start: start, path: path))
         }
         let start = i
         while let u = peek(), isBareKeyByte(u) || u == Byte.plus || u == Byte.dot { i += 1 }
@@ -877,9 +882,9 @@ struct TOMLParser {
             if TOMLParser.isIntegerOutOfRange(token) {
                 throw fail(
                     "'\(token)' is out of range for a 64-bit integer (-9223372036854775808 to "
-                        + "9223372036854775807)", at: start, path: path.value)
+                        + "9223372036854775807)", at: start, valuePath: path.value)
             }
-            throw fail("'\(token)' is not a valid number", at: start)
+            throw fail("'\(token)' is not a valid number", at: start, valuePath: path.value)
         }
         return content
     }
@@ -967,13 +972,14 @@ struct TOMLParser {
         return true
     }
 
-    private mutating func dateOrDateTime() throws(TOMLError) -> TOMLValue.Content {
+    /// A date or date-time; a mistake in it names `path`, the key it was written for.
+    private mutating func dateOrDateTime(path: LazyPath) throws(TOMLError) -> TOMLValue.Content {
         let start = i
         guard let y = digits(4), take(Byte.minus), let m = digits(2), take(Byte.minus), let d = digits(2) else {
-            throw fail("expected a date like 2027-03-31", at: start)
+            throw fail("expected a date like 2027-03-31", at: start, valuePath: path.value)
         }
         guard (1...12).contains(m), d >= 1, d <= TOMLDate.daysIn(month: m, year: y) else {
-            throw fail("'\(text(start, i))' is not a valid date", at: start)
+            throw fail("'\(text(start, i))' is not a valid date", at: start, valuePath: path.value)
         }
         let date = TOMLDate(year: y, month: m, day: d)
         let hasTime: Bool
@@ -984,7 +990,7 @@ struct TOMLParser {
         }
         guard hasTime else { return .date(date) }
         i += 1
-        let t = try time(start: start)
+        let t = try time(start: start, path: path)
         var offset: Int?
         switch peek() {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
@@ -994,7 +1000,7 @@ struct TOMLParser {
             let sign = peek() == Byte.minus ? -1 : 1
             i += 1
             guard let oh = digits(2), take(Byte.colon), let om = digits(2), oh < 24, om < 60 else {
-                throw fail("expected a UTC offset like +09:00 after the time", at: start)
+                throw fail("expected a UTC offset like +09:00 after the time", at: start, valuePath: path.value)
             }
             offset = sign * (oh * 60 + om)
         default:
@@ -1003,12 +1009,13 @@ struct TOMLParser {
         return .dateTime(TOMLDateTime(date: date, time: t, offsetMinutes: offset))
     }
 
-    private mutating func time(start: Int) throws(TOMLError) -> TOMLTime {
+    private mutating func time(start: Int, path: LazyPath) throws(TOMLError) -> TOMLTime {
         guard let h = digits(2), take(Byte.colon), let m = digits(2) else {
-            throw fail("expected a time like 07:32:00", at: start)
+            throw fail("expected a time like 07:32:00", at: start, valuePath: path.value)
         }
         guard take(Byte.colon), let sec = digits(2) else {
-            throw fail("expected seconds in the time (07:32:00; TOML 1.0 requires them)", at: start)
+            throw fail(
+                "expected seconds in the time (07:32:00; TOML 1.0 requires them)", at: start, valuePath: path.value)
         }
         var nanos = 0
         if peek() == Byte.dot {
@@ -1022,12 +1029,14 @@ struct TOMLParser {
                 }
                 i += 1
             }
-            guard count > 0 else { throw fail("expected digits after the '.' in the time", at: start) }
+            guard count > 0 else {
+                throw fail("expected digits after the '.' in the time", at: start, valuePath: path.value)
+            }
             for _ in count..<9 { n *= 10 }
             nanos = n
         }
         guard h < 24, m < 60, sec <= 60 else {
-            throw fail("'\(text(start, i))' is not a valid time", at: start)
+            throw fail("'\(text(start, i))' is not a valid time", at: start, valuePath: path.value)
         }
         return TOMLTime(hour: h, minute: m, second: sec, nanosecond: nanos)
     }
@@ -1227,6 +1236,46 @@ struct TOMLParser {
     private func fail(_ reason: String, at index: Int? = nil, path: [String]? = nil) -> TOMLError {
         let p = place(min(index ?? i, b.count))
         return TOMLError(line: p.line, column: p.column, reason: reason, keyPath: path.map(tomlKeyPath))
+    }
+
+    /// `fail` about a value (or key) at `valuePath`, named as a checker's diagnostic names it:
+    /// `exceptions[3].expires`, not `exceptions.expires`, which does not say which exception.
+    private func fail(_ reason: String, at index: Int? = nil, valuePath: [String]) -> TOMLError {
+        let p = place(min(index ?? i, b.count))
+        return TOMLError(line: p.line, column: p.column, reason: reason, keyPath: spelled(valuePath))
+    }
+
+    /// `path` with the index of the entry of each array of tables it passes through. Read in order, the
+    /// entry a value goes into is always the last of each (`[[x]]` appends; `[x.y]` goes into the last).
+    private func spelled(_ path: [String]) -> String {
+        var out = ""
+        var table = rootTable
+        for k in path {
+            out += (out.isEmpty ? "" : ".") + tomlKeyText(k)
+            switch table?[k, bare: false]?.item {
+            case .table(let sub):
+                table = sub
+            case .tables(let array):
+                out += "[\(array.tables.count - 1)]"
+                table = array.tables.last
+            default:
+                table = nil
+            }
+        }
+        return out
+    }
+
+    /// `error`, thrown while reading element `n` of the array at `path`, with `[n]` after the array's
+    /// key in its key path (`ports[2]`; inside an inline table of the array, `from[0].addresses`).
+    private func inElement(_ error: TOMLError, _ n: Int, of path: LazyPath) -> TOMLError {
+        guard let inner = error.keyPath else { return error }
+        let outer = spelled(path.value)
+        guard inner.hasPrefix(outer) else { return error }
+        let rest = inner.dropFirst(outer.count)
+        guard rest.isEmpty || rest.first == "." || rest.first == "[" else { return error }
+        var out = error
+        out.keyPath = outer + "[\(n)]" + rest
+        return out
     }
 
     /// The character at byte `index` for a message: quoted, or named when it cannot be shown.

@@ -453,7 +453,7 @@ final class TOMLReaderTests: XCTestCase {
         // TOML 1.0 refuses an integer that does not fit in 64 bits: the message says that, and names the key.
         assertError(
             "[sensor]\nvxlan_ports = [4789, 99999999999999999999999]\n", line: 2, column: 22,
-            reason: "'99999999999999999999999' is out of range for a 64-bit integer", keyPath: "sensor.vxlan_ports")
+            reason: "'99999999999999999999999' is out of range for a 64-bit integer", keyPath: "sensor.vxlan_ports[1]")
         for token in [
             "9223372036854775808", "-9223372036854775809", "10_000_000_000_000_000_000", "0xffff_ffff_ffff_ffff_f",
         ] {
@@ -475,6 +475,44 @@ final class TOMLReaderTests: XCTestCase {
         assertError("t = 07:32\n", line: 1, reason: "expected seconds")
         assertError("d = 2027-03-31T07:32:00+9:00\n", line: 1, reason: "expected a UTC offset")
         assertError("d = 2027-03-31 x\n", line: 1, reason: "expected the end of the line after the value, found 'x'")
+    }
+
+    /// A date, time or offset that cannot be read names its key as the checker's diagnostics do, with the
+    /// entry of an array of tables and the element of a list: `exceptions[1].expires`, not no key at all.
+    func testDateErrorsNameTheKey() {
+        let two = "[[exceptions]]\nname = \"a\"\nexpires = 2027-01-01\n[[exceptions]]\nname = \"b\"\n"
+        assertError(
+            two + "expires = 2027-02-30\n", line: 6, column: 11, reason: "'2027-02-30' is not a valid date",
+            keyPath: "exceptions[1].expires")
+        assertError(
+            two + "expires = 2027-3-31\n", line: 6, reason: "expected a date like 2027-03-31",
+            keyPath: "exceptions[1].expires")
+        assertError(
+            two + "expires = 2027-03-31T25:00:00\n", line: 6, reason: "is not a valid time",
+            keyPath: "exceptions[1].expires")
+        assertError(
+            two + "expires = 2027-03-31T07:32\n", line: 6, reason: "expected seconds", keyPath: "exceptions[1].expires")
+        assertError(
+            two + "expires = 2027-03-31T07:32:00.\n", line: 6, reason: "expected digits after the '.'",
+            keyPath: "exceptions[1].expires")
+        assertError(
+            two + "expires = 2027-03-31T07:32:00+9:00\n", line: 6, reason: "expected a UTC offset",
+            keyPath: "exceptions[1].expires")
+        assertError("t = 25:00:00\n", line: 1, reason: "is not a valid time", keyPath: "t")
+        assertError("[x]\nn = 012\n", line: 2, reason: "'012' is not a valid number", keyPath: "x.n")
+        // In a list, in an inline table, in an inline table in a list, in a list in a list.
+        assertError("d = [2027-01-01, 2027-02-30]\n", line: 1, reason: "is not a valid date", keyPath: "d[1]")
+        assertError(
+            "[[c]]\n[[c]]\nto = { on = 2027-02-30 }\n", line: 3, reason: "is not a valid date", keyPath: "c[1].to.on")
+        assertError(
+            "e = [{ a = 1 }, { on = 2027-02-30 }]\n", line: 1, reason: "is not a valid date", keyPath: "e[1].on")
+        assertError("m = [[1], [2, 2027-02-30]]\n", line: 1, reason: "is not a valid date", keyPath: "m[1][1]")
+        // A sub-table of the last entry of an array of tables.
+        assertError(
+            "[[a]]\n[[a]]\n[a.b]\nd = 2027-02-30\n", line: 4, reason: "is not a valid date", keyPath: "a[1].b.d")
+        // The same key again inside an entry names that entry.
+        assertError(
+            "[[e]]\nn = 1\n[[e]]\nn = 1\nn = 2\n", line: 5, reason: "duplicate key 'e.n'", keyPath: "e[1].n")
     }
 
     func testStructureErrors() {

@@ -44,7 +44,7 @@ final class CheckHostileConfigTests: XCTestCase {
             ),
             (
                 Array("[sensor]\nname = \"s\"\nvxlan_ports = [99999999999999999999999]\n\(zones)".utf8),
-                "\(file):3: sensor.vxlan_ports: '99999999999999999999999' is out of range for a 64-bit integer"
+                "\(file):3: sensor.vxlan_ports[0]: '99999999999999999999999' is out of range for a 64-bit integer"
             ),
             (
                 Array(

@@ -97,6 +97,26 @@ struct AddressSpace {
         var external = false
         /// Some address of the prefix is in no zone but inside the internal space.
         var unzoned = false
+        /// Some address of the prefix is local (broadcast, multicast, loopback, link-local, unspecified):
+        /// the rules allow every flow with such an end before any declaration is looked at.
+        var local = false
+
+        /// All of the prefix is in one zone.
+        var isOneZone: Bool { zones.count == 1 && !external && !unzoned && !local }
+    }
+
+    /// The local ranges, which win over every zone and the internal space (as in `ZoneMap`).
+    static let localPrefixes = ZoneMap.localPrefixes
+
+    /// The local ranges inside `p`, or nil when a local range holds all of `p`. An array only when
+    /// some range is inside `p`, which few prefixes of a policy reach.
+    private static func localParts(of p: IPPrefix) -> [IPPrefix]? {
+        var parts: [IPPrefix] = []
+        for q in localPrefixes where overlaps(q, p) {
+            if q.length <= p.length { return nil }
+            parts.append(q)
+        }
+        return parts
     }
 
     func reach(_ p: IPPrefix) -> Reach {
@@ -108,19 +128,27 @@ struct AddressSpace {
                 r.zones.formUnion(s.zones)
                 r.external = r.external || s.external
                 r.unzoned = r.unzoned || s.unzoned
+                r.local = r.local || s.local
             }
             return r
         }
+        // Local ranges keep their addresses whatever zone or internal prefix holds them.
+        guard let local = AddressSpace.localParts(of: p) else {
+            r.local = true
+            return r
+        }
+        r.local = !local.isEmpty
         // Networks inside p keep their own addresses; the rest of p goes to the most specific
         // network holding all of p, or else is unzoned or external.
         let inner = inside(p).filter { $0.prefix.length > p.length }
         for n in inner { r.zones.insert(n.zone) }
-        if !inner.isEmpty && AddressSpace.covers(p, inner.map(\.prefix)) { return r }
+        let filled = inner.map(\.prefix) + local
+        if !filled.isEmpty && AddressSpace.covers(p, filled) { return r }
         if let zone = enclosing(p) {
             r.zones.insert(zone)
             return r
         }
-        if !AddressSpace.covers(p, inner.map(\.prefix) + internalSpace) { r.external = true }
+        if !AddressSpace.covers(p, filled + internalSpace) { r.external = true }
         if internalSpace.contains(where: { AddressSpace.overlaps($0, p) }) { r.unzoned = true }
         return r
     }
@@ -134,17 +162,18 @@ struct AddressSpace {
     func classes(_ p: IPPrefix) -> Classes {
         // An IPv6 prefix around the IPv4-mapped block: what its parts outside the block reach.
         if p.coversIPv4Block { return p.matchedParts.reduce(into: []) { $0.formUnion(classes($1)) } }
-        var out: Classes = []
+        // Local ranges keep their addresses whatever zone or internal prefix holds them.
+        guard var inner = AddressSpace.localParts(of: p) else { return .local }
+        var out: Classes = inner.isEmpty ? [] : .local
         // Networks strictly inside p keep their own addresses. None is longer than p for nearly every address
         // and small network a policy names, and the search for them is skipped.
-        var inner: [IPPrefix] = []
         if let longest = lengths.first, p.length < longest {
             for n in inside(p) where n.prefix.length > p.length {
                 out.insert(Classes(AddressClass(zones[n.zone].kind)))
                 inner.append(n.prefix)
             }
-            if !inner.isEmpty && AddressSpace.covers(p, inner) { return out }
         }
+        if !inner.isEmpty && AddressSpace.covers(p, inner) { return out }
         // The rest of p goes to the most specific network holding all of p, or else is unzoned or external.
         if let zone = enclosing(p) { return out.union(Classes(AddressClass(zones[zone].kind))) }
         if !AddressSpace.covers(p, inner.isEmpty ? internalSpace : inner + internalSpace) { out.insert(.external) }
@@ -166,6 +195,7 @@ struct AddressSpace {
         static let internet = Classes(.internet)
         static let external = Classes(.external)
         static let unzoned = Classes(.unzoned)
+        static let local = Classes(.local)
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
         init(_ c: AddressClass) {
@@ -194,15 +224,18 @@ struct AddressSpace {
         var ids: Set<Int> = []
         var external = false
         var unzoned = false
+        var local = false
         for p in prefixes {
             let r = reach(p)
             ids.formUnion(r.zones)
             external = external || r.external
             unzoned = unzoned || r.unzoned
+            local = local || r.local
         }
         var parts = ids.sorted().map { "\(zones[$0].id) (\(zones[$0].kind.rawValue))" }
         if unzoned { parts.append("unzoned") }
         if external { parts.append("external") }
+        if local { parts.append("local") }
         return parts.joined(separator: ", ")
     }
 

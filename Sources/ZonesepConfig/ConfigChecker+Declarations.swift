@@ -41,19 +41,26 @@ extension ConfigChecker {
         for item in tableArray(root, "gateways") {
             checkKeys(item.value, path: item.path, allowed: ["name", "addresses"])
             let name = self.name(item, registry: &names)
+            let shown = quoted(name ?? writtenName(item.value["name"]), or: item.path)
             let addresses = prefixes(
                 item.value, "addresses", in: item.path, at: item.position, required: true, noun: "address or network")
             // security-cloud-bypass asks whether an external responder is a gateway: an address inside a
-            // zone or the internal space is never asked, and a gateway there allows nothing.
+            // zone, the internal space or a local range is never asked, and a gateway there allows nothing.
             for p in addresses ?? [] {
-                guard let reach = space?.reach(p.value), !reach.external else { continue }
-                let where_ =
-                    reach.zones.isEmpty
-                    ? "is in the internal space but in no zone (flows to it are unzoned-host)"
-                    : "lies in \(space!.describe([p.value]))"
+                guard let space, case let reach = space.reach(p.value), !reach.external else { continue }
+                let where_: String
+                if reach.isOneZone {
+                    where_ = "lies in \(space.describe([p.value]))"
+                } else if reach.zones.isEmpty && !reach.local {
+                    where_ = "is in the internal space but in no zone (flows to it are unzoned-host)"
+                } else if reach.zones.isEmpty && !reach.unzoned {
+                    where_ = "is \(Self.localText)"
+                } else {
+                    where_ = "reaches no external address (only \(space.describe([p.value])))"
+                }
                 warning(
                     p.position, p.path,
-                    "\(p.value) \(where_); gateway \(quoted(name, or: item.path)) never takes effect there: the "
+                    "\(p.value) \(where_); gateway \(shown) never takes effect there: the "
                         + "security-cloud rule looks only at external addresses (in no zone and outside the internal "
                         + "space)")
             }
@@ -70,41 +77,25 @@ extension ConfigChecker {
         for item in tableArray(root, "conduits") {
             checkKeys(item.value, path: item.path, allowed: ["name", "from", "to", "ports"])
             let name = self.name(item, registry: &names)
+            let shown = quoted(name ?? writtenName(item.value["name"]), or: item.path)
             let from = endpoint(item, "from")
             let to = endpoint(item, "to")
             let ports = self.ports(item.value, "ports", in: item.path, at: item.position, required: true)
-            if let from, let to { differentFamilies(from.addresses, to.addresses, "conduit", name, item) }
+            if let from, let to { differentFamilies(from.addresses, to.addresses, "conduit", shown, item) }
             if let space {
                 var touchesMynumber = false
                 for side in [from, to] {
                     for p in side?.addresses ?? [] {
-                        let reach = space.reach(p.value)
-                        for z in reach.zones where space.zones[z].kind == .internet {
-                            error(
-                                p.position, p.path,
-                                "\(p.value) lies in the internet zone '\(space.zones[z].id)'; a conduit towards the "
-                                    + "internet zone or an external address is a configuration error")
+                        conduitAddress(p, space: space, conduit: shown)
+                        if space.reach(p.value).zones.contains(where: { space.zones[$0].kind == .mynumber }) {
+                            touchesMynumber = true
                         }
-                        if reach.external {
-                            error(
-                                p.position, p.path,
-                                "\(p.value) is an external address (in no zone and outside the internal space); a "
-                                    + "conduit towards the internet zone or an external address is a configuration "
-                                    + "error")
-                        }
-                        if reach.unzoned && reach.zones.isEmpty {
-                            warning(
-                                p.position, p.path,
-                                "\(p.value) is in the internal space but in no zone; flows to it will still be "
-                                    + "reported as unzoned-host until it is given a zone")
-                        }
-                        if reach.zones.contains(where: { space.zones[$0].kind == .mynumber }) { touchesMynumber = true }
                     }
                 }
                 if !touchesMynumber, from != nil, to != nil {
                     warning(
                         item.position, item.path,
-                        "conduit \(quoted(name, or: item.path)) has neither side in a mynumber zone; conduits exist to let a "
+                        "conduit \(shown) has neither side in a mynumber zone; conduits exist to let a "
                             + "mynumber zone talk, and other zones do not need them")
                 }
             }
@@ -118,6 +109,60 @@ extension ConfigChecker {
         return out
     }
 
+    /// "local (broadcast, ...)": what a message says of an address the rules never judge.
+    static let localText =
+        "local (broadcast, multicast, loopback, link-local or unspecified), and the rules allow every flow with a "
+        + "local end before any declaration is looked at"
+
+    /// One address or network of a conduit: refused where any of it is in an internet zone or external
+    /// (saying whether all of it is, or which part), else warned about where part of it can never use the
+    /// conduit (in no zone, or local). One diagnostic a prefix: a warning beside the error would contradict it.
+    mutating func conduitAddress(_ p: Located<IPPrefix>, space: AddressSpace, conduit: String) {
+        let reach = space.reach(p.value)
+        let internet = reach.zones.sorted().filter { space.zones[$0].kind == .internet }
+        let refused = "a conduit towards the internet zone or an external address is a configuration error"
+        if reach.isOneZone, let z = internet.first {
+            error(p.position, p.path, "\(p.value) lies in the internet zone '\(space.zones[z].id)'; \(refused)")
+            return
+        }
+        if reach.external && reach.zones.isEmpty && !reach.unzoned && !reach.local {
+            error(
+                p.position, p.path,
+                "\(p.value) is an external address (in no zone and outside the internal space); \(refused)")
+            return
+        }
+        if !internet.isEmpty || reach.external {
+            var what: [String] = []
+            if !internet.isEmpty {
+                let ids = internet.map { "'\(space.zones[$0].id)'" }
+                let list = ids.count == 1 ? ids[0] : ids.dropLast().joined(separator: ", ") + " and " + ids.last!
+                what.append("overlaps the internet zone\(ids.count == 1 ? "" : "s") \(list)")
+            }
+            if reach.external { what.append("reaches external addresses") }
+            error(
+                p.position, p.path,
+                "\(p.value) \(what.joined(separator: " and ")) (all it reaches: \(space.describe([p.value]))); "
+                    + "\(refused): name only the addresses the link is meant for")
+            return
+        }
+        if reach.unzoned && reach.zones.isEmpty && !reach.local {
+            warning(
+                p.position, p.path,
+                "\(p.value) is in the internal space but in no zone; flows to it will still be reported as "
+                    + "unzoned-host until it is given a zone")
+        } else if reach.unzoned {
+            warning(
+                p.position, p.path,
+                "\(p.value) reaches addresses in the internal space that are in no zone (all it reaches: "
+                    + "\(space.describe([p.value]))); flows to them will still be reported as unzoned-host until "
+                    + "they are given a zone")
+        } else if reach.local && reach.zones.isEmpty {
+            warning(
+                p.position, p.path,
+                "\(p.value) is \(Self.localText), so this part of conduit \(conduit) never takes effect")
+        }
+    }
+
     mutating func checkSanitisation(_ root: TOMLTable, space: AddressSpace?) -> [SanitisationPath] {
         var names = NameRegistry()
         var out: [SanitisationPath] = []
@@ -125,6 +170,7 @@ extension ConfigChecker {
             let t = item.value
             checkKeys(t, path: item.path, allowed: ["name", "method", "from", "to", "ports"])
             let name = self.name(item, registry: &names)
+            let shown = quoted(name ?? writtenName(t["name"]), or: item.path)
             var method: SanitisationMethod?
             let methods = SanitisationMethod.allCases.map(\.rawValue).joined(separator: ", ")
             if let m = string(t, "method", in: item.path, at: item.position, required: true, hint: " (\(methods))") {
@@ -147,7 +193,7 @@ extension ConfigChecker {
                     ports = method.defaultPorts
                 }
             }
-            if let from, let to { differentFamilies(from, to, "sanitisation path", name, item) }
+            if let from, let to { differentFamilies(from, to, "sanitisation path", shown, item) }
             if let space, let from, let to {
                 let a = space.kinds(from.map(\.value))
                 let b = space.kinds(to.map(\.value))
@@ -156,7 +202,7 @@ extension ConfigChecker {
                 if !connects {
                     warning(
                         item.position, item.path,
-                        "sanitisation path \(quoted(name, or: item.path)) does not connect an lgwan zone with an internet zone "
+                        "sanitisation path \(shown) does not connect an lgwan zone with an internet zone "
                             + "(from: \(space.describe(from.map(\.value))); to: \(space.describe(to.map(\.value)))), "
                             + "so no flow the policy checks can use it")
                 }
@@ -173,7 +219,7 @@ extension ConfigChecker {
     /// Warns about a declaration whose `from` and `to` share no address family: a flow's two ends are of
     /// one, so it can never match.
     mutating func differentFamilies(
-        _ from: [Located<IPPrefix>], _ to: [Located<IPPrefix>], _ noun: String, _ name: String?,
+        _ from: [Located<IPPrefix>], _ to: [Located<IPPrefix>], _ noun: String, _ shown: String,
         _ item: Located<TOMLTable>
     ) {
         let a = Set(from.map(\.value.isIPv4))
@@ -181,7 +227,7 @@ extension ConfigChecker {
         guard !a.isEmpty, !b.isEmpty, a.isDisjoint(with: b) else { return }
         warning(
             item.position, item.path,
-            "\(noun) \(quoted(name, or: item.path)) can never allow a flow: its 'from' addresses are "
+            "\(noun) \(shown) can never allow a flow: its 'from' addresses are "
                 + "\(a.contains(true) ? "IPv4" : "IPv6") and its 'to' addresses \(b.contains(true) ? "IPv4" : "IPv6"), "
                 + "and a flow's two ends are of one family")
     }
@@ -201,6 +247,8 @@ extension ConfigChecker {
             // By the place of each key in `exceptionKeys`.
             let f = fields(t, path: path, allowed: Self.exceptionKeys)
             let name = self.name(f.value(0, in: t), in: path, at: item.position, registry: &names)
+            // As messages name it: a repeated name (refused above) still names its own declaration.
+            let shown = quoted(name ?? writtenName(f.value(0, in: t)), or: path)
             let from = prefixes(
                 f.value(1, in: t), "from", in: path, at: item.position, required: true, noun: "address or network")
             let to = prefixes(
@@ -213,15 +261,17 @@ extension ConfigChecker {
             if let space {
                 checkReach(
                     from: from, to: to, anyPort: ports?.contains(.any) ?? false, space: space,
-                    gatewaysDeclared: gatewaysDeclared, exception: quoted(name, or: path), at: item.position, path)
+                    gatewaysDeclared: gatewaysDeclared, exception: shown, at: item.position, path)
             }
             if let expiry, let now, now >= expiry.value.micros {
+                // A date and a date-time without an offset are Japan Standard Time; an offset says its own.
                 let when =
                     expiry.value.isEndOfDay
-                    ? "at the end of \(expiry.value.text) (JST)" : "at \(expiry.value.text)"
+                    ? "at the end of \(expiry.value.text) (JST)"
+                    : "at \(expiry.value.text)\(expiry.value.isLocal ? " (JST)" : "")"
                 warning(
                     expiry.position, expiry.path,
-                    "exception \(quoted(name, or: path)) expired \(when); it no longer allows any flow")
+                    "exception \(shown) expired \(when); it no longer allows any flow")
             }
             if let name, let from, let to, let ports, let approved, let expiry {
                 out.append(
@@ -240,6 +290,8 @@ extension ConfigChecker {
         var text: String
         /// A bare date: valid through the end of that day.
         var isEndOfDay: Bool
+        /// Written without an offset (a date, or a local date-time): read as Japan Standard Time.
+        var isLocal: Bool
     }
 
     /// `expires`: a local date (valid through that day, JST), a local date-time (JST) or an offset date-time.
@@ -255,7 +307,8 @@ extension ConfigChecker {
         case .date(let d):
             let micros = ((d.daysSinceEpoch + 1) * 86_400 - jst) * 1_000_000
             return Located(
-                value: Expiry(micros: micros, text: d.description, isEndOfDay: true), position: v.position, in: path,
+                value: Expiry(micros: micros, text: d.description, isEndOfDay: true, isLocal: true),
+                position: v.position, in: path,
                 key: "expires")
         case .dateTime(let dt):
             let micros = dt.epochMicros(localOffsetMinutes: ZonesConfigLoader.japanOffsetMinutes)
@@ -270,7 +323,9 @@ extension ConfigChecker {
                 return nil
             }
             return Located(
-                value: Expiry(micros: micros, text: dt.description, isEndOfDay: false), position: v.position, in: path,
+                value: Expiry(
+                    micros: micros, text: dt.description, isEndOfDay: false, isLocal: dt.offsetMinutes == nil),
+                position: v.position, in: path,
                 key: "expires")
         case .string(let s):
             error(
@@ -314,6 +369,12 @@ extension ConfigChecker {
         }
         guard let addresses, macOK else { return nil }
         return (addresses, mac)
+    }
+
+    /// The name an entry is written with, for messages about it, even when `name` refused it (a repeat).
+    func writtenName(_ given: TOMLValue?) -> String? {
+        guard let s = given?.string, !ConfigChecker.isBlank(s) else { return nil }
+        return s
     }
 
     /// The `name` of an entry of an array of tables, checked to be unique in its section.

@@ -112,8 +112,19 @@ extension ConfigChecker {
                 for b in reached[1, family].members where seen.insert("\(a.name) \(b.name)").inserted {
                     let pair = "\(a.name) → \(b.name)"
                     switch Policy.exceptionReach(from: a, to: b, gatewaysDeclared: gatewaysDeclared) {
+                    case .conduitOnly where a == .unzoned || b == .unzoned:
+                        // A conduit lets the flow past mynumber-isolation, and it then breaks unzoned-host,
+                        // which no exception waives with a mynumber zone at the other end (docs/rules.md).
+                        reasons.append(
+                            "\(pair): mynumber-isolation unless a conduit allows the flow, and then unzoned-host, "
+                                + "which no exception waives with a mynumber zone at the other end (give the device "
+                                + "a zone)")
                     case .conduitOnly:
                         reasons.append("\(pair): a mynumber flow, which only a conduit allows")
+                    case .nothingToWaive where a == .local || b == .local:
+                        reasons.append(
+                            "\(pair): a local address (broadcast, multicast, loopback, link-local or unspecified) "
+                                + "at one end, and the rules allow such flows before any declaration is looked at")
                     case .nothingToWaive:
                         // "An exception can waive": with conduits declared, conduit-mac-mismatch still judges
                         // two zones of one kind, and no exception waives it.

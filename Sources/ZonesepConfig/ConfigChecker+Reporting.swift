@@ -21,9 +21,9 @@ extension ConfigChecker {
                 message: message))
     }
 
-    /// `'name'`, or the entry's key path when it has no usable name.
+    /// `'name'`, or "at" and the entry's key path when it has no usable name (`conduit at conduits[2]`).
     func quoted(_ name: String?, or path: ConfigPath) -> String {
-        name.map { "'\($0)'" } ?? path.description
+        name.map { "'\($0)'" } ?? "at \(path)"
     }
 
     func join(_ path: ConfigPath, _ key: String) -> ConfigPath {

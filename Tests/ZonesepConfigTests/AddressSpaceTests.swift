@@ -75,6 +75,34 @@ final class AddressSpaceTests: XCTestCase {
         XCTAssertTrue(r.unzoned)
         XCTAssertFalse(v4Only.reaches(p("::/0"), kind: .mynumber))
         XCTAssertTrue(v4Only.reaches(p("0.0.0.0/0"), kind: .mynumber))
-        XCTAssertEqual(v4Only.describe([p("::/64")]), "external")
+        // ::/64 holds :: and ::1 (unspecified, loopback), which are local.
+        XCTAssertEqual(v4Only.describe([p("::/64")]), "external, local")
+    }
+
+    /// Broadcast, multicast, loopback, link-local and unspecified addresses are local whatever zone or
+    /// internal prefix holds them, as in the zone map a run uses: a multicast group is not external.
+    func testLocalRangesAreLocal() {
+        let space = AddressSpace(
+            zones: [
+                Zone(id: "my", kind: .mynumber, networks: [p("10.10.0.0/16")]),
+                Zone(id: "odd", kind: .lgwan, networks: [p("169.254.0.0/16")]),
+            ],
+            internal: PolicyConfig.defaultInternal)
+        for local in [
+            "224.0.0.0/4", "239.1.2.3", "255.255.255.255", "127.0.0.0/8", "169.254.1.1", "ff02::1", "fe80::/10",
+        ] {
+            let r = space.reach(p(local))
+            XCTAssertTrue(r.local && r.zones.isEmpty && !r.external && !r.unzoned, local)
+            XCTAssertEqual(space.classes(p(local)), .local, local)
+            XCTAssertEqual(space.describe([p(local)]), "local", local)
+        }
+        // Part local, part external: both.
+        let r = space.reach(p("192.0.0.0/2"))
+        XCTAssertTrue(r.local && r.external && r.unzoned, "\(r)")
+        XCTAssertEqual(space.classes(p("192.0.0.0/2")), [.local, .external, .unzoned])
+        XCTAssertEqual(space.describe([p("240.0.0.0/4")]), "external, local")
+        // A prefix with no local address is unchanged.
+        XCTAssertFalse(space.reach(p("198.51.100.0/24")).local)
+        XCTAssertEqual(space.classes(p("10.10.1.0/24")), .mynumber)
     }
 }

@@ -46,7 +46,7 @@ final class ExceptionReachCheckTests: XCTestCase {
         XCTAssertEqual(
             overlap?.message,
             "0.0.0.0/0 overlaps a mynumber zone and reaches more (mynumber (mynumber), lgwan (lgwan), internet "
-                + "(internet), unzoned, external); an exception never allows a mynumber flow (only a conduit can), "
+                + "(internet), unzoned, external, local); an exception never allows a mynumber flow (only a conduit can), "
                 + "so the part of exception 'e1' inside the mynumber zone has no effect, but "
                 + "the rest of it does allow the flows it names")
         let catchAll = to.first { $0.message.contains("catch-all") }
@@ -99,6 +99,8 @@ final class ExceptionReachCheckTests: XCTestCase {
             + exception("no-gateway", from: "\"10.30.0.0/16\"", to: "\"198.51.100.0/24\"")
             + exception("families", from: "\"10.20.0.0/16\"", to: "\"2001:db8::/32\"")
             + exception("mynumber", from: "\"10.10.2.0/24\"", to: "\"10.30.1.1\"")
+            + exception("mynumber-unzoned", from: "\"10.10.1.9\"", to: "\"192.168.5.5\"")
+            + exception("multicast", from: "\"10.20.1.1\"", to: "\"239.1.2.3\"")
         let r = load(text)
         XCTAssertEqual(r.errors, [])
         let expected = [
@@ -113,6 +115,15 @@ final class ExceptionReachCheckTests: XCTestCase {
                 + "(IPv4 and IPv6), and a flow's two ends are of one",
             "exception 'mynumber' can never allow a flow: every flow it names is mynumber → internet: a mynumber "
                 + "flow, which only a conduit allows",
+            // A conduit may allow this one past mynumber-isolation: what the exception cannot waive then is
+            // unzoned-host (docs/rules.md), and the reason says so rather than "only a conduit allows".
+            "exception 'mynumber-unzoned' can never allow a flow: every flow it names is mynumber → unzoned: "
+                + "mynumber-isolation unless a conduit allows the flow, and then unzoned-host, which no exception "
+                + "waives with a mynumber zone at the other end (give the device a zone)",
+            // A multicast group is local, not external: lgwan-external never judges it.
+            "exception 'multicast' can never allow a flow: every flow it names is lgwan → local: a local address "
+                + "(broadcast, multicast, loopback, link-local or unspecified) at one end, and the rules allow such "
+                + "flows before any declaration is looked at",
         ]
         for (i, message) in expected.enumerated() {
             let w = warnings(r, "exceptions[\(i)]")
@@ -125,7 +136,8 @@ final class ExceptionReachCheckTests: XCTestCase {
         }
         // And the mynumber prefix itself, as before.
         XCTAssertEqual(warnings(r, "exceptions[4].from[0]").count, 1)
-        XCTAssertEqual(r.warnings.count, 6, r.diagnostics.map(\.description).joined(separator: "\n"))
+        XCTAssertEqual(warnings(r, "exceptions[5].from[0]").count, 1)
+        XCTAssertEqual(r.warnings.count, 9, r.diagnostics.map(\.description).joined(separator: "\n"))
     }
 
     /// Exceptions that do allow flows stay quiet: the repository's zones.conf (whose exceptions

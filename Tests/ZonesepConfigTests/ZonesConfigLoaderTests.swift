@@ -498,10 +498,64 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let f = loadBase(conduit(from: "{ addresses = [\"10.30.7.0/24\"] }", to: "{ addresses = [\"10.10.1.5\"] }"))
         assertDiagnostic(
             f, .error, line: 12, keyPath: "conduits[0].from.addresses[0]", "lies in the internet zone 'internet'")
-        // A network wider than the zones reaches the internet zone inside it.
+        // A network wider than the zones reaches the internet zone inside it: it overlaps it, and does not
+        // lie in it.
         let w = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.0.0.0/8\"] }"))
         assertDiagnostic(
-            w, .error, line: 13, keyPath: "conduits[0].to.addresses[0]", "10.0.0.0/8 lies in the internet zone")
+            w, .error, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "10.0.0.0/8 overlaps the internet zone 'internet' (all it reaches: mynumber (mynumber), lgwan (lgwan), "
+                + "internet (internet), unzoned); a conduit towards the internet zone or an external address is a "
+                + "configuration error: name only the addresses the link is meant for")
+        XCTAssertFalse(w.diagnostics.contains { $0.message.contains("lies in") }, "\(w.diagnostics)")
+        XCTAssertEqual(w.diagnostics.count, 1, "\(w.diagnostics)")
+    }
+
+    /// The review's cases: a prefix that reaches the Internet in part is refused once, saying it reaches or
+    /// overlaps, with no warning beside the error that calls it "in the internal space"; one that is all
+    /// local (multicast) is not external, and is a warning that the conduit never takes effect there.
+    func testConduitPrefixesThatOnlyPartlyReachTheInternet() {
+        let any = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"0.0.0.0/0\"] }"))
+        assertDiagnostic(
+            any, .error, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "0.0.0.0/0 overlaps the internet zone 'internet' and reaches external addresses (all it reaches: "
+                + "mynumber (mynumber), lgwan (lgwan), internet (internet), unzoned, external, local); a conduit")
+        XCTAssertEqual(any.diagnostics.count, 1, "\(any.diagnostics)")
+        // ::/0: external, unzoned (fc00::/7) and local; one error, and no warning that it is unzoned.
+        let v6 = load(
+            ZonesText.threeZones() + ZonesText.zone("my6", kind: "mynumber", "fd00:10::/48")
+                + conduit(from: "{ addresses = [\"fd00:10::5\"] }", to: "{ addresses = [\"::/0\"] }"))
+        let at = v6.diagnostics.filter { $0.keyPath == "conduits[0].to.addresses[0]" }
+        XCTAssertEqual(at.map(\.severity), [.error], "\(v6.diagnostics)")
+        XCTAssertEqual(
+            at.first?.message,
+            "::/0 reaches external addresses (all it reaches: my6 (mynumber), unzoned, external, local); a conduit "
+                + "towards the internet zone or an external address is a configuration error: name only the "
+                + "addresses the link is meant for")
+        // Multicast is local: the rules allow it before any declaration, so the conduit does nothing there.
+        let m = loadBase(
+            conduit(
+                from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"224.0.0.0/4\"] }",
+                ports: "[\"udp/5353\"]"))
+        XCTAssertEqual(m.errors, [])
+        assertDiagnostic(
+            m, .warning, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "224.0.0.0/4 is local (broadcast, multicast, loopback, link-local or unspecified), and the rules allow "
+                + "every flow with a local end before any declaration is looked at, so this part of conduit 'c' "
+                + "never takes effect")
+        XCTAssertEqual(m.diagnostics.count, 1, "\(m.diagnostics)")
+        // Local and external together (224.0.0.0/3 also holds 240.0.0.0/4): still refused, for its external part.
+        let mixed = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"224.0.0.0/3\"] }"))
+        assertDiagnostic(
+            mixed, .error, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "224.0.0.0/3 reaches external addresses (all it reaches: external, local)")
+        // In a zone in part and unzoned in part, with no internet zone or external address: a warning about the
+        // part in no zone (it said nothing before).
+        let part = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"10.20.0.0/15\"] }"))
+        XCTAssertEqual(part.errors, [])
+        assertDiagnostic(
+            part, .warning, line: 13, keyPath: "conduits[0].to.addresses[0]",
+            "10.20.0.0/15 reaches addresses in the internal space that are in no zone (all it reaches: lgwan "
+                + "(lgwan), unzoned); flows to them will still be reported as unzoned-host")
     }
 
     func testConduitTowardsAnExternalAddressIsAnError() {
@@ -511,7 +565,7 @@ final class ZonesConfigLoaderTests: XCTestCase {
             "198.51.100.7 is an external address (in no zone and outside the internal space); a conduit towards the internet zone or an external address is a configuration error"
         )
         let all = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"0.0.0.0/0\"] }"))
-        XCTAssertEqual(all.errors.filter { $0.keyPath == "conduits[0].to.addresses[0]" }.count, 2)
+        XCTAssertEqual(all.errors.filter { $0.keyPath == "conduits[0].to.addresses[0]" }.count, 1)
         // An internal address in no zone is not external: no error, but a warning that it has no zone.
         let u = loadBase(conduit(from: "{ addresses = [\"10.10.1.5\"] }", to: "{ addresses = [\"192.168.1.1\"] }"))
         XCTAssertEqual(u.errors, [])
@@ -707,6 +761,44 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let plus = loadBase(exception("approved = \"ok\"\nexpires = 2027-03-31 17:30:00.25+09:00\n"))
         XCTAssertEqual(plus.config?.exceptions.first?.expiresAtMicros, 1_806_481_800_250_000)
         XCTAssertEqual(plus.config?.exceptions.first?.expiresText, "2027-03-31T17:30:00.25+09:00")
+    }
+
+    /// A local date-time is Japan Standard Time, and the warning says so as the date form does: without
+    /// it a reader could take 20:00 for UTC.
+    func testExpiredExceptionWithALocalTimeSaysJST() {
+        let r = loadBase(exception("approved = \"ok\"\nexpires = 2026-06-14T20:00:00\n"), now: 1_806_481_800_000_000)
+        assertDiagnostic(
+            r, .warning, line: 16, keyPath: "exceptions[0].expires",
+            "exception 'e' expired at 2026-06-14T20:00:00 (JST); it no longer allows any flow")
+    }
+
+    /// A date that does not exist is named by its key, as every other mistake in a declaration is.
+    func testAnImpossibleExpiryNamesItsKey() {
+        let r = loadBase(
+            exception("approved = \"ok\"\nexpires = 2027-01-01\n")
+                + exception("approved = \"ok\"\nexpires = 2027-02-30\n"))
+        let d = assertDiagnostic(
+            r, .error, line: 23, keyPath: "exceptions[1].expires", "'2027-02-30' is not a valid date")
+        XCTAssertEqual(d?.description, "zones.conf:23: exceptions[1].expires: '2027-02-30' is not a valid date")
+        let offset = loadBase(exception("approved = \"ok\"\nexpires = 2027-01-01T00:00:00+24:00\n"))
+        assertDiagnostic(offset, .error, line: 16, keyPath: "exceptions[0].expires", "expected a UTC offset")
+    }
+
+    /// Two exceptions with one name: the second is refused, and the warnings about it call it by that name,
+    /// not by its key path ("exception exceptions[1]").
+    func testARepeatedNameStillNamesItsDeclaration() {
+        let body =
+            "from = [\"10.30.1.1\"]\nto = [\"8.8.8.8\"]\nports = [\"tcp/1\"]\napproved = \"x\"\n"
+            + "expires = 2027-01-01\n"
+        let never = "[[exceptions]]\nname = \"e\"\n" + body
+        let r = loadBase(never + never)
+        assertDiagnostic(r, .error, line: 18, keyPath: "exceptions[1].name", "the name 'e' is already used")
+        assertDiagnostic(r, .warning, line: 17, keyPath: "exceptions[1]", "exception 'e' can never allow a flow")
+        XCTAssertFalse(r.diagnostics.contains { $0.message.contains("exception exceptions[") }, "\(r.diagnostics)")
+        // Without any name, the key path says which one.
+        let nameless = loadBase("[[exceptions]]\n" + body)
+        assertDiagnostic(
+            nameless, .warning, line: 10, keyPath: "exceptions[0]", "exception at exceptions[0] can never allow a flow")
     }
 
     func testExpiredExceptionWithATimeNamesTheInstant() {

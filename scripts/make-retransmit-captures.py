@@ -180,12 +180,38 @@ def reused_and_forgotten():
     return frames
 
 
+def syn_after_rst():
+    """The share refuses the connection with a RST; the PC sends the same SYN (the same initial sequence
+    number) again 0.5 s and 1.5 s later, each refused too, as Windows does before it reports "connection
+    refused". One connect(): one flow of 3 + 3 packets, one alert (initiator syn)."""
+    c = Connection()
+    frames = []
+    for t in (T0, T0 + SECOND // 2, T0 + 3 * SECOND // 2):
+        frames.append((t, c.out(C, 0, SYN, 100)))
+        frames.append((t + 1_000, c.back(0, C + 1, RST | ACK, 900, 100)))
+    return frames
+
+
+def new_syn_after_rst():
+    """As `syn_after_rst`, but the SYN 0.5 s after the RST has another initial sequence number: a new
+    connection on the same ports (a second flow, a second alert)."""
+    c = Connection()
+    return [
+        (T0, c.out(C, 0, SYN, 100)),
+        (T0 + 1_000, c.back(0, C + 1, RST | ACK, 900, 100)),
+        (T0 + SECOND // 2, c.out(C + 100_000, 0, SYN, 600)),
+        (T0 + SECOND // 2 + 1_000, c.back(0, C + 100_001, RST | ACK, 1400, 600)),
+    ]
+
+
 CASES = [
     ("retransmit-syn.pcap", "the SYN sent three times before the SYN-ACK", syn_retransmitted),
     ("retransmit-syn-busy.pcap", "the SYN sent three times, 100 other flows between each", syn_retransmitted_busy),
     ("retransmit-syn-ack.pcap", "SYN and SYN-ACK both sent twice", syn_ack_retransmitted),
     ("retransmit-late-fin.pcap", "FIN retransmitted 18 and 29 s after the close, each ACKed", late_fin),
     ("retransmit-late-rst.pcap", "RST sent again 20 s later, and data answered by a RST at 25 s", late_rst),
+    ("retransmit-syn-after-rst.pcap", "the same SYN refused by a RST three times", syn_after_rst),
+    ("retransmit-new-syn-after-rst.pcap", "a SYN refused, then a SYN of another ISN", new_syn_after_rst),
     ("retransmit-reused.pcap", "the ports reused by a SYN 30 s after the close; an ACK 10 min later", reused_and_forgotten),
 ]
 
@@ -205,7 +231,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.list or not args.out:
         for name, description, build in CASES:
-            print(f"{name:28} {len(build()):2} frames  {description}")
+            print(f"{name:34} {len(build()):3} frames  {description}")
         return
     os.makedirs(args.out, exist_ok=True)
     for name, _, build in CASES:

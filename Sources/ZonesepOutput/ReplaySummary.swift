@@ -309,6 +309,9 @@ public struct ReplaySummary: Sendable {
         if counters.packetsAfterClose > 0 {
             totals.append(["TCP packets after close (no new flow)", "\(counters.packetsAfterClose)"])
         }
+        if counters.tcpFlagsUnknown > 0 {
+            totals.append(["TCP packets judged without flags (header cut)", "\(counters.tcpFlagsUnknown)"])
+        }
         if counters.hostMACsEvicted > 0 {
             totals.append(["MACs evicted (host table full)", "\(counters.hostMACsEvicted)"])
         }

@@ -206,7 +206,8 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
                 var b = theirs[number]
                 // tshark's protocol for IPv6 is the transport's; without one, take ours.
                 if b?.proto == nil, a != nil { b?.proto = a?.proto }
-                // Ports are compared where both read them (a cut transport header has none in ours).
+                // Ports are compared where both read them (a transport header cut before its ports has none in
+                // ours).
                 if a?.ports == nil { b?.ports = nil }
                 if a == b {
                     if a != nil { compared += 1 }

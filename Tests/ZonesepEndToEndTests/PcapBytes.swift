@@ -21,6 +21,16 @@ struct PcapBytes {
         bytes += frame
     }
 
+    /// One record holding `frame` of a packet `wireLength` bytes long on the wire: a frame the capture cut
+    /// short (its snap length), as libpcap hands it over.
+    mutating func append(_ frame: [UInt8], micros: Int64, wireLength: Int) {
+        le32(UInt32(micros / 1_000_000))
+        le32(UInt32(micros % 1_000_000))
+        le32(UInt32(frame.count))
+        le32(UInt32(wireLength))
+        bytes += frame
+    }
+
     var data: Data { Data(bytes) }
 
     private mutating func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }

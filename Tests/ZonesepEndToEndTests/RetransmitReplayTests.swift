@@ -22,6 +22,10 @@ final class RetransmitReplayTests: XCTestCase {
         "retransmit-syn-ack.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 0, frames: 5),
         "retransmit-late-fin.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 4, frames: 12),
         "retransmit-late-rst.pcap": Expected(alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 3, frames: 9),
+        "retransmit-syn-after-rst.pcap": Expected(
+            alerts: ["0.000000 syn"], flows: 1, packetsAfterClose: 0, frames: 6),
+        "retransmit-new-syn-after-rst.pcap": Expected(
+            alerts: ["0.000000 syn", "0.500000 syn"], flows: 2, packetsAfterClose: 0, frames: 4),
         "retransmit-reused.pcap": Expected(
             alerts: ["0.000000 syn", "30.000000 syn", "630.000000 inferred"], flows: 3, packetsAfterClose: 0,
             frames: 17),
@@ -99,6 +103,12 @@ final class RetransmitReplayTests: XCTestCase {
                 (JSONLines.int($0["packets_toserver"]) ?? 0) + (JSONLines.int($0["packets_toclient"]) ?? 0)
             }
             XCTAssertEqual(packets.reduce(0, +), expected.frames - expected.packetsAfterClose, name)
+            if name == "retransmit-syn-after-rst.pcap" {
+                // The three SYNs and the three RSTs in one flow, closed by the last RST.
+                XCTAssertEqual(JSONLines.int(records.first?["packets_toserver"]), 3, name)
+                XCTAssertEqual(JSONLines.int(records.first?["packets_toclient"]), 3, name)
+                XCTAssertEqual(records.first?["end_reason"] as? String, "closed", name)
+            }
         }
     }
 

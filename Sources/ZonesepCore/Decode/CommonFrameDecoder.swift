@@ -163,4 +163,16 @@ public enum CommonFrameDecoder {
         guard type == EtherType.ipv4 else { return .other }
         return .tunnel(kind == .vxlan ? .vxlan : .geneve, start: l4, end: l4 &+ l4Length)
     }
+
+    /// The TCP sequence number of a common TCP frame whose Ethernet header starts at `ethernetAt` of `frame`
+    /// (`tagged`: with its one VLAN tag): where `read` found the TCP header, past an IPv4 header of 20 bytes
+    /// or an IPv6 header of 40, as the version nibble says. Only for a frame `read` accepted as common TCP,
+    /// which holds at least 14 bytes of TCP header. For a new flow's SYN: no packet pays for it.
+    @inlinable
+    public static func tcpSequence(_ frame: UnsafeRawPointer, ethernetAt: Int, tagged: Bool) -> UInt32 {
+        let l3 = ethernetAt &+ (tagged ? 18 : 14)
+        let ipv4 = frame.load(fromByteOffset: l3, as: UInt8.self) >> 4 == 4
+        let l4 = l3 &+ (ipv4 ? 20 : 40)
+        return UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: l4 &+ 4, as: UInt32.self))
+    }
 }

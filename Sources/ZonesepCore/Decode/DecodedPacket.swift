@@ -99,6 +99,12 @@ public struct DecodedPacket: Sendable {
     public var dstPort: UInt16 = 0
     /// TCP flags byte 13 (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).
     public var tcpFlags: UInt8 = 0
+    /// A TCP header cut after its ports but before its flags: `tcpFlags` (0) says nothing, so the packet is
+    /// judged on its ports with the initiator by port rank, and changes no TCP state.
+    public var tcpFlagsCut = false
+    /// The TCP sequence number (0 when `tcpFlagsCut`): a SYN's is the initial one, which tells a retried
+    /// connection attempt from a new one.
+    public var tcpSequence: UInt32 = 0
 
     // ICMP / ICMPv6.
     public var icmpType: UInt8 = 0
@@ -164,6 +170,8 @@ public struct DecodedPacket: Sendable {
         srcPort = 0
         dstPort = 0
         tcpFlags = 0
+        tcpFlagsCut = false
+        tcpSequence = 0
         icmpType = 0
         icmpCode = 0
         icmpEchoID = 0

@@ -8,6 +8,9 @@ public struct Counters: Sendable {
     /// TCP packets without SYN of a connection that had closed and left the flow table (a late FIN, RST or
     /// ACK): counted in the matrix, joined to no flow (see `ClosedConnections`).
     public var packetsAfterClose: UInt64 = 0
+    /// TCP packets whose header was cut after the ports, before the flags (a snap length that short, an
+    /// RFC 1858 tiny first fragment): judged on their ports, initiator by port rank, flags not seen.
+    public var tcpFlagsUnknown: UInt64 = 0
     public var anomalies = [UInt64](repeating: 0, count: DecodeAnomaly.allCases.count)
     public var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
     /// Host rule findings by `HostRuleID.rawValue` (each raised once for the run).
@@ -76,6 +79,7 @@ public struct Counters: Sendable {
     public mutating func addCoverage(of other: Counters) {
         framesWithoutIP &+= other.framesWithoutIP
         framesMalformed &+= other.framesMalformed
+        tcpFlagsUnknown &+= other.tcpFlagsUnknown
         for i in notVerifiedByReason.indices { notVerifiedByReason[i] &+= other.notVerifiedByReason[i] }
         for i in unopenedTunnelFlows.indices { unopenedTunnelFlows[i] &+= other.unopenedTunnelFlows[i] }
         for (key, n) in other.notVerifiedValues

@@ -603,9 +603,13 @@ public final class Verifier {
         let src = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: ethernet &+ 6, as: UInt64.self)) >> 16
         // unowned(unsafe), as in `begin`: the closure lives only for the call.
         let i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
+        // A SYN's initial sequence number, for telling a retried SYN from a new connection (`synTag`).
+        let sequence =
+            flags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn
+            ? CommonFrameDecoder.tcpSequence(frame, ethernetAt: ethernet, tagged: key.vlanCount > 0) : 0
         let first = FirstPacket(
-            hasPorts: true, tcpFlags: flags, icmpType: 0, icmpCode: 0, srcMAC: MACAddress(rawValue: src),
-            dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0)
+            hasPorts: true, tcpFlags: flags, tcpSequence: sequence, icmpType: 0, icmpCode: 0,
+            srcMAC: MACAddress(rawValue: src), dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0)
         let raised = startFlow(i, now: now, fromA: fromA, first: first)
         if raised { state.pointee.alertIndex = i }
         countCommonFrame(
@@ -730,6 +734,18 @@ public final class Verifier {
         flows.isExpired(i, now: now)
             || (proto == IPProtocolNumber.tcp && flows.entries[i].isClosed
                 && tcpFlags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn)
+    }
+
+    /// Whether the SYN being processed, which `startsAnew` would take for a new connection on the closed
+    /// flow `i`, is that flow's own first SYN sent again: from its initiator, with the same initial sequence
+    /// number (`FlowEntry.synTag`), before the closed flow's timeout. Windows answers a RST to its SYN by
+    /// sending the same SYN twice more: one `connect()`, one flow, one alert.
+    @inline(never)
+    private func retriesFirstSYN(_ i: Int, fromA: Bool, now: Int64) -> Bool {
+        let e = flows.entries + i
+        return !flows.isExpired(i, now: now) && e.pointee.key.proto == IPProtocolNumber.tcp
+            && e.pointee.method == .syn && e.pointee.initiatorIsA == fromA
+            && e.pointee.synTag == FlowEntry.synTag(packet.tcpSequence)
     }
 
     /// Counts a packet of `wireLength` bytes in flow entry `e`, in its direction, at `now`, and makes the flow the
@@ -877,6 +893,7 @@ public final class Verifier {
         case .ip, .ipFragment:
             break
         }
+        if packet.tcpFlagsCut { state.pointee.counters.tcpFlagsUnknown &+= 1 }
 
         // The tuple the packet belongs to (`ownTuple`), a later fragment's ports from the fragment table.
         var tuple = Verifier.ownTuple(packet)
@@ -933,9 +950,13 @@ public final class Verifier {
         if let i = index {
             // An ICMP error's quoted packet carries no flags of this packet's own.
             if startsAnew(i, proto: proto, tcpFlags: fromInner ? 0 : packet.tcpFlags, now: now) {
-                endFlow(flows[i], flows[i].endReason(.idle))
-                flows.remove(at: i)
-                index = nil
+                if !fromInner && retriesFirstSYN(i, fromA: fromA, now: now) {
+                    flows.entries[i].tcpState = 0  // the attempt goes on: open again, with the open timeout
+                } else {
+                    endFlow(flows[i], flows[i].endReason(.idle))
+                    flows.remove(at: i)
+                    index = nil
+                }
             }
         }
         let i: Int
@@ -953,8 +974,8 @@ public final class Verifier {
             i = flows.insert(key, hash: hash, now: now) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
             let p = packet
             let first = FirstPacket(
-                hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, icmpType: p.icmpType, icmpCode: p.icmpCode,
-                srcMAC: p.srcMAC, dstMAC: p.dstMAC, inTunnel: !p.tunnels.isEmpty)
+                hasPorts: p.hasPorts, tcpFlags: p.tcpFlags, tcpSequence: p.tcpSequence, icmpType: p.icmpType,
+                icmpCode: p.icmpCode, srcMAC: p.srcMAC, dstMAC: p.dstMAC, inTunnel: !p.tunnels.isEmpty)
             raised = startFlow(i, now: now, fromA: fromA, first: first)
             if raised { state.pointee.alertIndex = i }
         }
@@ -1039,6 +1060,8 @@ public final class Verifier {
     struct FirstPacket {
         var hasPorts: Bool
         var tcpFlags: UInt8
+        /// The TCP sequence number (kept for a SYN: its initial one).
+        var tcpSequence: UInt32
         var icmpType: UInt8
         var icmpCode: UInt8
         var srcMAC: MACAddress?
@@ -1088,6 +1111,8 @@ public final class Verifier {
             // Community ID orders ICMP by the initiator's message type.
             e.pointee.icmpType = p.icmpType
             e.pointee.icmpCode = p.icmpCode
+        } else if proto == IPProtocolNumber.tcp && method == .syn {
+            e.pointee.synTag = FlowEntry.synTag(p.tcpSequence)
         }
         state.pointee.counters.flows &+= 1
         if let tunnel = UnopenedTunnel.of(

@@ -18,7 +18,8 @@ public struct FlowEntry: Sendable {
     /// Index into `Policy.declarations`: the conduit a `conduit-mac-mismatch` verdict concerns, or the
     /// declaration that allowed the flow; -1 for none.
     public var declaration: Int16 = -1
-    /// ICMP type and code of the first packet (for the Community ID of ICMP flows).
+    /// ICMP type and code of the first packet (for the Community ID of ICMP flows). A TCP flow, which has
+    /// neither, keeps its `synTag` here.
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
     public var packetsAB: UInt64 = 0
@@ -97,6 +98,25 @@ public struct FlowEntry: Sendable {
 
     @inlinable
     public init(key: FlowKey) { self.key = key }
+
+    /// A TCP flow that began with a SYN: 16 bits of its initial sequence number (`synTag(_:)`), in the ICMP
+    /// fields TCP does not use, so the entry stays 128 bytes. A SYN with the same tag from the initiator
+    /// while the flow lies closed in the table is the same connection attempt retried (Windows sends its
+    /// SYN again after a RST), not a new connection. A new connection on the same addresses and ports
+    /// within the closed flow's 10 s matches by chance once in 65,536 (initial sequence numbers are random,
+    /// RFC 6528), and then only joins a flow of the same tuple, judged the same way.
+    @inlinable
+    public var synTag: UInt16 {
+        get { UInt16(icmpType) << 8 | UInt16(icmpCode) }
+        set {
+            icmpType = UInt8(truncatingIfNeeded: newValue >> 8)
+            icmpCode = UInt8(truncatingIfNeeded: newValue)
+        }
+    }
+
+    /// The 16-bit tag of initial sequence number `isn`: both halves folded, so every bit counts.
+    @inlinable
+    public static func synTag(_ isn: UInt32) -> UInt16 { UInt16(truncatingIfNeeded: isn ^ isn >> 16) }
 
     /// Closed by RST, or by FIN from both sides.
     @inlinable

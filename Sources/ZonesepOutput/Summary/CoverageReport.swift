@@ -54,6 +54,8 @@ public enum CoverageReport {
         var tunnels = JSONObject()
         for (kind, flows) in unopenedTunnels(c) { tunnels.add(kind.name, flows) }
         o.addRaw("unopened_tunnels", tunnels.json)
+        // Judged, and counted so above: what their cut headers left unseen is said here.
+        o.add("tcp_flags_unknown", c.tcpFlagsUnknown)
         return o.json
     }
 

@@ -92,10 +92,12 @@ final class IPv4DecoderTests: XCTestCase {
     }
 
     func testTotalLengthBoundsTheTransport() {
-        // Total length says 20 + 10: the TCP header is cut at 10 bytes even though 20 follow.
+        // Total length says 20 + 10: the TCP header is cut at 10 bytes (past the ports, before the flags)
+        // even though 20 follow.
         let cut = decode(Build.ipv4(proto: 6, totalLength: 30, Build.tcp(flags: 0x02)), .ipv4)
-        XCTAssertEqual(cut.outcome, .malformed)
-        XCTAssertEqual(cut.anomaly, .tcpTruncated)
+        XCTAssertEqual(cut.outcome, .ip)
+        XCTAssertTrue(cut.tcpFlagsCut)
+        XCTAssertEqual(cut.tcpFlags, 0)
         XCTAssertEqual(cut.ipVersion, 4)
         XCTAssertEqual(cut.src, Build.address("10.20.3.4"))
         assertConsistent(cut)
@@ -158,6 +160,8 @@ final class IPv4DecoderTests: XCTestCase {
             XCTAssertEqual(p.dst, Build.address("10.30.7.8"))
         }
         XCTAssertEqual(decode(Array(packet.prefix(28)), .ipv4).anomaly, .tcpTruncated)
+        XCTAssertEqual(decode(Array(packet.prefix(31)), .ipv4).anomaly, .tcpTruncated)
+        XCTAssertTrue(decode(Array(packet.prefix(32)), .ipv4).tcpFlagsCut, "past the options: the ports")
     }
 
     func testBadVersion() {

@@ -27,12 +27,22 @@ final class TransportDecoderTests: XCTestCase {
         XCTAssertEqual(p.dstPort, 3389)
     }
 
-    func testTCPNeedsFourteenBytes() {
+    func testTCPNeedsFourBytesAndFourteenForItsFlags() {
         let segment = Build.tcp(src: 8080, dst: 60000, flags: Flag.syn | Flag.ack)
-        for length in 0..<14 {
+        for length in 0..<4 {
             let p = decode(Build.ipv4(proto: 6, Array(segment.prefix(length))), .ipv4)
             XCTAssertEqual(p.outcome, .malformed)
             XCTAssertEqual(p.anomaly, .tcpTruncated, "length \(length)")
+            assertConsistent(p)
+        }
+        // The ports without the flags (a snap length that short, a tiny first fragment): judged on the ports.
+        for length in 4..<14 {
+            let p = decode(Build.ipv4(proto: 6, Array(segment.prefix(length))), .ipv4)
+            XCTAssertEqual(p.outcome, .ip, "length \(length)")
+            XCTAssertEqual(p.srcPort, 8080)
+            XCTAssertEqual(p.dstPort, 60000)
+            XCTAssertTrue(p.tcpFlagsCut, "length \(length)")
+            XCTAssertEqual(p.tcpFlags, 0, "length \(length)")
             assertConsistent(p)
         }
         for length in 14...20 {
@@ -41,7 +51,17 @@ final class TransportDecoderTests: XCTestCase {
             XCTAssertEqual(p.srcPort, 8080)
             XCTAssertEqual(p.dstPort, 60000)
             XCTAssertEqual(p.tcpFlags, Flag.syn | Flag.ack)
+            XCTAssertFalse(p.tcpFlagsCut)
         }
+        // Byte 12 alone still holds the data offset, which can be wrong.
+        let bad = Build.tcp(flags: Flag.syn, dataOffset: 3)
+        XCTAssertEqual(decode(Build.ipv4(proto: 6, Array(bad.prefix(13))), .ipv4).anomaly, .tcpBadHeaderLength)
+    }
+
+    func testTCPSequenceNumber() {
+        var segment = Build.tcp(src: 50000, dst: 445, flags: Flag.syn)
+        segment.replaceSubrange(4..<8, with: [0xde, 0xad, 0xbe, 0xef])
+        XCTAssertEqual(decode(Build.ipv4(proto: 6, segment), .ipv4).tcpSequence, 0xdead_beef)
     }
 
     func testTCPBadDataOffset() {

@@ -29,8 +29,9 @@ enum EngineFrames {
             + payload
     }
 
-    static func tcp(_ sport: UInt16, _ dport: UInt16, flags: UInt8) -> [UInt8] {
-        be16(sport) + be16(dport) + [0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags] + be16(65535) + [0, 0, 0, 0]
+    static func tcp(_ sport: UInt16, _ dport: UInt16, flags: UInt8, sequence: UInt32 = 1) -> [UInt8] {
+        be16(sport) + be16(dport) + be16(UInt16(sequence >> 16)) + be16(UInt16(sequence & 0xffff))
+            + [0, 0, 0, 0, 0x50, flags] + be16(65535) + [0, 0, 0, 0]
     }
 
     static func udp(_ sport: UInt16, _ dport: UInt16, payload: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
@@ -45,10 +46,12 @@ enum EngineFrames {
     }
 
     static func tcpFrame(
-        _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, flags: UInt8, vlans: [UInt16] = [],
-        srcMAC: String = "02:00:00:00:00:01", dstMAC: String = "02:00:00:00:00:02"
+        _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, flags: UInt8, sequence: UInt32 = 1,
+        vlans: [UInt16] = [], srcMAC: String = "02:00:00:00:00:01", dstMAC: String = "02:00:00:00:00:02"
     ) -> [UInt8] {
-        ethernet(ipv4(src, dst, proto: 6, tcp(sport, dport, flags: flags)), src: srcMAC, dst: dstMAC, vlans: vlans)
+        ethernet(
+            ipv4(src, dst, proto: 6, tcp(sport, dport, flags: flags, sequence: sequence)), src: srcMAC, dst: dstMAC,
+            vlans: vlans)
     }
 
     static func udpFrame(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16) -> [UInt8] {

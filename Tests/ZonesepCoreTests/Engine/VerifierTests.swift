@@ -344,8 +344,58 @@ final class VerifierTests: XCTestCase {
         XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x11), at: 1))
         XCTAssertNil(feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x11), at: 1.1))
         XCTAssertNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x10), at: 1.2), "last ACK")
-        XCTAssertNotNil(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 2), "port reuse")
+        // A new connection: a new initial sequence number.
+        XCTAssertNotNil(
+            feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, sequence: 0x5eed), at: 2), "port reuse")
         XCTAssertEqual(verifier.counters.flows, 2)
+    }
+
+    /// Windows answers a RST to its SYN by sending the same SYN (the same initial sequence number) again,
+    /// twice: one connect(), one flow. Another initial sequence number, the SYN from the other side, or the
+    /// same SYN after the closed flow's 10 s is a new connection.
+    func testSYNRetriedAfterARSTJoinsItsFlow() throws {
+        let isn: UInt32 = 0x1234_5678
+        func syn(at t: Double, _ sequence: UInt32 = isn) -> Alert? {
+            feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, sequence: sequence), at: t)
+        }
+        func rst(at t: Double) -> Alert? { feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x14), at: t) }
+        XCTAssertNotNil(syn(at: 0))
+        XCTAssertNil(rst(at: 0.001))
+        XCTAssertNil(syn(at: 0.5), "the same SYN again")
+        XCTAssertNil(rst(at: 0.501))
+        XCTAssertNil(syn(at: 1.5), "and once more")
+        XCTAssertNil(rst(at: 1.501))
+        XCTAssertEqual(verifier.counters.flows, 1)
+        var flows: [FlowEntry] = []
+        verifier.flows.forEach { flows.append($0) }
+        XCTAssertEqual(flows.map(\.packetsAB) + flows.map(\.packetsBA), [3, 3])
+        XCTAssertTrue(flows.first?.isClosed ?? false, "closed again by the last RST")
+        // The responder's SYN with that number is no retry of the initiator's.
+        XCTAssertNotNil(
+            feed(F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x02, sequence: isn), at: 1.6), "from B")
+        XCTAssertNil(rst(at: 1.601))
+        XCTAssertNotNil(syn(at: 2, isn &+ 1), "another initial sequence number")
+        XCTAssertNil(rst(at: 2.001))
+        XCTAssertNotNil(syn(at: 12.002), "past the closed flow's 10 s")
+        XCTAssertEqual(verifier.counters.flows, 4)
+    }
+
+    /// A TCP header cut after the ports (an RFC 1858 tiny first fragment: 8 bytes of TCP) is judged on its
+    /// ports with the initiator by rank, and its later fragment joins it.
+    func testTCPHeaderWithoutFlagsIsJudgedOnItsPorts() throws {
+        let segment = F.tcp(45678, 443, flags: 0x02)
+        let first = F.ipv4("10.10.1.90", "10.30.1.90", proto: 6, Array(segment.prefix(8)), id: 777, flagsOffset: 0x2000)
+        let rest = F.ipv4("10.10.1.90", "10.30.1.90", proto: 6, Array(segment.suffix(12)), id: 777, flagsOffset: 1)
+        let a = try XCTUnwrap(feed(F.ethernet(first), at: 0))
+        XCTAssertEqual(a.rule, .mynumberIsolation)
+        XCTAssertEqual(a.initiator, .inferred)
+        XCTAssertEqual(a.srcPort, 45678)
+        XCTAssertNil(feed(F.ethernet(rest), at: 0.001))
+        let c = verifier.counters
+        XCTAssertEqual(c.flows, 1)
+        XCTAssertEqual(c.framesJudged, 2)
+        XCTAssertEqual(c.anomalyTotal, 0)
+        XCTAssertEqual(c.tcpFlagsUnknown, 1)
     }
 
     func testFlowsEndWithTheirReason() {

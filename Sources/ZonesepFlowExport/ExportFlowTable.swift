@@ -84,6 +84,9 @@ public final class ExportFlowTable {
     public private(set) var flowsByExporter: [IPAddress: UInt64] = [:]
     /// Alerts (violating flows) by rule.
     public private(set) var violations: [RuleID: UInt64] = [:]
+    /// Flows that ended allowed by a conduit naming a MAC that no record of the flow carried for that side
+    /// (`Policy.conduitMACUnverified`): allowed, MAC not verified.
+    public private(set) var conduitMACNotVerified: UInt64 = 0
     /// The latest record time seen, µs.
     public var now: Int64 { m.pointee.now }
 
@@ -363,6 +366,50 @@ public final class ExportFlowTable {
             e.pointee.tcpState |= FlowEntry.reset
             table.timeoutShortened(e)
         }
+        // A conduit's MAC that the first record did not carry is checked by the first record that does.
+        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict
+            && (r.srcMAC != nil || r.dstMAC != nil)
+        {
+            checkLateMAC(i, r, fromA: fromA)
+        }
+    }
+
+    /// A record with MACs of a flow a conduit allowed although the MAC it names for a side was in no record
+    /// so far: the record's MACs are kept for the sides not yet known, and the flow judged again with them
+    /// (at its start, as before). A MAC the conduit does not name raises `conduit-mac-mismatch` now, dated
+    /// by this record's end, with this record's `input` and `exporter`.
+    private func checkLateMAC(_ i: Int, _ r: FlowRecord, fromA: Bool) {
+        let e = table.entries + i
+        let policy = judge.policy
+        guard policy.conduitMACUnverified(e.pointee) else { return }
+        let a = e.pointee.mac(ofA: true)
+        let b = e.pointee.mac(ofA: false)
+        let newA = a ?? (fromA ? r.srcMAC : r.dstMAC)
+        let newB = b ?? (fromA ? r.dstMAC : r.srcMAC)
+        if let x = newA, let y = newB {
+            e.pointee.hasMACs = true
+            e.pointee.macA = x.rawValue
+            e.pointee.macB = y.rawValue
+        } else if let x = newA {
+            e.pointee.setMAC(x, ofA: true)
+        } else if let y = newB {
+            e.pointee.setMAC(y, ofA: false)
+        }
+        let j = policy.judge(FlowEnds(of: e.pointee), at: e.pointee.firstSeen)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        guard let rule = j.rule else { return }
+        e.pointee.rule = rule.rawValue
+        e.pointee.lateMACCheck = true  // the verdict is late: its alert is dated `lastSeen`
+        violations[rule, default: 0] += 1
+        if !sink.interests.isDisjoint(with: [.violationStarts, .flowStarts]) {
+            let origin = Origin(
+                input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil,
+                vlans: origins[i].vlans)
+            var started = e.pointee
+            started.key.vlans = origin.vlans
+            events.append(EngineEvent(kind: .flowStarted, flow: started))
+            eventOrigins.append(origin)
+        }
     }
 
     private static func add(counts r: FlowRecord, fromA: Bool, to e: inout FlowEntry) {
@@ -380,6 +427,7 @@ public final class ExportFlowTable {
     private func end(_ i: Int, reason: FlowEndReason) {
         var e = table.entries[i]
         let origin = origins[i]
+        if e.declaration >= 0 && judge.policy.conduitMACUnverified(e) { conduitMACNotVerified += 1 }
         e.key.vlans = origin.vlans
         let wanted: EventInterests =
             e.rule != FlowEntry.noVerdict

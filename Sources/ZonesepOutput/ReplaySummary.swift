@@ -243,6 +243,10 @@ public struct ReplaySummary: Sendable {
             j.optionalTimestamp(d.lastSeenMicros)
             j.raw(",\"unused\":")
             j.bool(d.unused)
+            if d.kind == .conduit {
+                j.raw(",\"mac_not_verified\":")
+                j.integer(d.macNotVerified)
+            }
             if d.kind == .exception {
                 j.raw(",\"expires\":")
                 j.optionalTimestamp(d.expiresAtMicros)
@@ -272,6 +276,7 @@ public struct ReplaySummary: Sendable {
         x.add("first_seen", d.firstSeenMicros.map(Timestamp.rfc3339))
         x.add("last_seen", d.lastSeenMicros.map(Timestamp.rfc3339))
         x.add("unused", d.unused)
+        if d.kind == .conduit { x.add("mac_not_verified", d.macNotVerified) }
         if d.kind == .exception {
             x.add("expires", d.expiresAtMicros.map(Timestamp.rfc3339))
             x.add("expiring", d.expiring(at: last))
@@ -289,6 +294,7 @@ public struct ReplaySummary: Sendable {
             if d.expiring(at: lastPacket) { notes.append("expiring") }
             if d.expired(at: lastPacket) { notes.append("expired") }
             if d.flowsAfterExpiry > 0 { notes.append("\(d.flowsAfterExpiry) flows after expiry") }
+            if d.macNotVerified > 0 { notes.append("MAC not verified: \(d.macNotVerified)") }
             return [
                 d.kind.name, d.name, "\(d.flows)", "\(d.packets)", "\(d.bytes)",
                 d.lastSeenMicros.map(Timestamp.rfc3339) ?? "-", notes.joined(separator: ", "),
@@ -330,6 +336,7 @@ public struct ReplaySummary: Sendable {
         }
         out += TextTable.render(totals, rightAlign: [1])
         out += "\n" + CoverageReport.textLine(counters)
+        if let line = ConduitMACReport.textLine(declarations) { out += line }
 
         out += "\nViolating flows by rule\n"
         out += TextTable.render(

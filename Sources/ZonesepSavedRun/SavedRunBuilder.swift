@@ -234,7 +234,8 @@ struct SavedRunBuilder {
                 firstSeenMicros: try timeIfPresent(d.firstSeen, at + "first_seen"),
                 lastSeenMicros: try timeIfPresent(d.lastSeen, at + "last_seen"),
                 expiresAtMicros: try kind == .exception ? timeIfPresent(d.expires, at + "expires") : nil,
-                flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0)
+                flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0,
+                macNotVerified: kind == .conduit ? d.macNotVerified ?? 0 : 0)
         }
     }
 }

@@ -89,6 +89,10 @@ extension CollectTests {
         XCTAssertEqual(last["exporters"] as? NSArray, run.summary["exporters"] as? NSArray)
         XCTAssertEqual(JSONLines.int(last["flows"]), JSONLines.int(run.summary["flows"]))
         XCTAssertEqual(JSONLines.int(last["alerts"]), run.alerts.count)
+        // softflowd sends no MACs: the conduit's three flows of the demonstration (its two own, and V1's from
+        // another MAC, which replay flags) were allowed with their MAC not verified.
+        XCTAssertEqual(JSONLines.int(run.summary["conduit_mac_not_verified"]), 3)
+        XCTAssertEqual(JSONLines.int(last["conduit_mac_not_verified"]), 3)
         XCTAssertEqual(last["timestamp"] as? String, "2026-06-15T00:29:00.000000Z", "the latest record time")
         XCTAssertTrue(JSONLines.isNull(stats.first?["timestamp"]) || stats.first?["timestamp"] is String)
         XCTAssertNotNil(last["wall_time"] as? String)
@@ -124,6 +128,8 @@ extension CollectTests {
         XCTAssertEqual(
             m.filter { $0.key.hasPrefix("zonesep_alerts_total{") }.values.reduce(0, +), Double(run.alerts.count))
         XCTAssertEqual(m["zonesep_records_not_judged_total{reason=\"icmp-error\"}"], 1)
+        // Counted as flows end: the scrape comes while they are still open.
+        XCTAssertNotNil(m["zonesep_conduit_mac_not_verified_total"])
         XCTAssertEqual(m["zonesep_last_record_timestamp_seconds"], 1_781_483_340)
         XCTAssertEqual(
             m["zonesep_info{sensor=\"midori-core-span\",input=\"flow-export\",version=\"\(try version())\"}"], 1)
@@ -152,7 +158,12 @@ extension CollectTests {
         XCTAssertEqual(flows.count, JSONLines.int(run.summary["flows"]))
         XCTAssertGreaterThan(flows.count, 40)
         for f in flows {
-            XCTAssertEqual(Set(f.keys), Set(FlowRecordsTests.flowKeys + ["input", "exporter"]), "\(f)")
+            // A flow the conduit 'intermediate-server' allowed never had its MAC checked: softflowd sends none.
+            let conduit = (f["allowed_by"] as? [String: Any])?["name"] as? String == "intermediate-server"
+            XCTAssertEqual(
+                Set(f.keys), Set(FlowRecordsTests.flowKeys + ["input", "exporter"] + (conduit ? ["mac_check"] : [])),
+                "\(f)")
+            if conduit { XCTAssertEqual(f["mac_check"] as? String, "not-in-record", "\(f)") }
             XCTAssertEqual(f["event_type"] as? String, "flow")
             XCTAssertEqual(f["input"] as? String, "ipfix")
             XCTAssertEqual(f["exporter"] as? String, "127.0.0.1")
@@ -198,9 +209,11 @@ extension CollectTests {
                 (JSONLines.int(r["bytes_" + toClient]) ?? 0) - (JSONLines.int(f["bytes_toclient"]) ?? 0),
                 packets[1] * header, "IP bytes, not frame bytes: \(f)")
             if r["verdict"] as? String == "conduit-mac-mismatch" {
-                // V1's MACs are not in softflowd's records: the conduit's addresses and port allow it.
+                // V1's MACs are not in softflowd's records: the conduit's addresses and port allow it, and
+                // the record says its MAC was not verified (REVIEW-72 F12).
                 XCTAssertTrue(JSONLines.isNull(f["verdict"]), "\(f)")
                 XCTAssertEqual((f["allowed_by"] as? [String: Any])?["type"] as? String, "conduit", "\(f)")
+                XCTAssertEqual(f["mac_check"] as? String, "not-in-record", "\(f)")
             } else {
                 XCTAssertEqual(f["verdict"] as? String, r["verdict"] as? String, "\(f)")
             }

@@ -1,6 +1,7 @@
 /// A violating flow, as values: the output module turns it into JSON, text or syslog.
 public struct Alert: Sendable, Equatable {
-    /// The flow's first packet time, µs since the Unix epoch (UTC).
+    /// The flow's first packet time, µs since the Unix epoch (UTC); for a verdict reached at a later packet
+    /// (a conduit's MAC first shown then), that packet's time.
     public var timestampMicros: Int64
     public var verdict: Verdict
     public var proto: UInt8
@@ -49,7 +50,7 @@ public struct Alert: Sendable, Equatable {
         guard let rule = e.verdict else { return nil }
         let k = e.key
         let ports = IPProtocolNumber.hasPorts(k.proto)
-        timestampMicros = e.firstSeen
+        timestampMicros = e.verdictIsLate ? e.lastSeen : e.firstSeen
         verdict = Verdict(rule: rule, conduit: Int(e.declaration))
         proto = k.proto
         srcIP = e.initiatorIsA ? k.addressA : k.addressB

@@ -276,6 +276,8 @@ public final class Verifier {
             e.zoneB = map.lookup(e.key.addressB)
             e.macA &= ~FlowEntry.hostSeen
             e.macB &= ~FlowEntry.hostSeen
+            // Its declaration index is the old policy's: a pending conduit MAC check is not made under the new.
+            if e.rule == FlowEntry.noVerdict { e.lateMACCheck = false }
         }
     }
 
@@ -664,6 +666,44 @@ public final class Verifier {
         // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
         // (the seen-cache answers it).
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
+        // A side whose MAC the first packet did not show comes here with every packet: one bit decides
+        // whether a conduit still waits for it.
+        if e.pointee.lateMACCheck && e.pointee.rule == FlowEntry.noVerdict {
+            checkLateMAC(e, fromA: fromA, mac: mac, now: now)
+        }
+    }
+
+    /// A flow a conduit allowed although its first packet did not show a MAC the conduit names: marked, so
+    /// that the first packet showing that side's MAC checks it (`checkLateMAC`). Out of line: declared flows.
+    @inline(never)
+    private func markUncheckedMAC(_ e: UnsafeMutablePointer<FlowEntry>) {
+        let unchecked = state.pointee.policyRef._withUnsafeGuaranteedRef { $0.conduitMACUnverified(e.pointee) }
+        if unchecked { e.pointee.lateMACCheck = true }
+    }
+
+    /// The first packet of side `fromA` that shows its MAC, in a flow allowed by a conduit whose MAC for a
+    /// side was not seen: the MAC is kept in the entry and the flow judged again with it (at its first
+    /// packet's time, as before). A MAC the conduit does not name raises `conduit-mac-mismatch` now, dated
+    /// by this packet; the rest of the flow's packets are flagged from this one on.
+    @inline(never)
+    private func checkLateMAC(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
+        guard e.pointee.mac(ofA: fromA) == nil else { return }
+        e.pointee.setMAC(MACAddress(rawValue: mac), ofA: fromA)
+        let j = _policy.judge(FlowEnds(of: e.pointee), at: e.pointee.firstSeen)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        guard let rule = j.rule else {
+            e.pointee.lateMACCheck = _policy.conduitMACUnverified(e.pointee)
+            return
+        }
+        e.pointee.rule = rule.rawValue  // `lateMACCheck` stays: the verdict is late
+        state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
+        if state.pointee.wantsViolationStarts {
+            emit(EngineEvent(kind: .flowStarted, flow: e.pointee, frame: state.pointee.frameIndex))
+        }
+        // `count` ran before the verdict: this packet, which shows the MAC, is the evidence's first.
+        if state.pointee.wantsFlaggedPackets {
+            emit(EngineEvent(kind: .flaggedPacket, flow: e.pointee, frame: state.pointee.frameIndex))
+        }
     }
 
     /// `passToHostTable` out of line, for the frames that join no flow (ARP, neighbour advertisements,
@@ -1124,6 +1164,8 @@ public final class Verifier {
         addFlow(from: e.pointee.initiatorZone, to: e.pointee.responderZone)
 
         e.pointee.declaration = Int16(clamping: j.declaration)
+        // Only a flow a declaration allowed can owe a conduit's MAC check (most flows need none).
+        if j.declaration >= 0 && j.rule == nil { markUncheckedMAC(e) }
         let raised = j.rule != nil
         if let rule = j.rule {
             e.pointee.rule = rule.rawValue

@@ -9,8 +9,8 @@ public struct FlowEntry: Sendable {
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
-    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs`, `inTunnel` and whether `macA`, `macB`
-    /// alone is known.
+    /// `method` in the low two bits, then `initiatorIsA`, `hasMACs`, `inTunnel`, whether `macA`, `macB`
+    /// alone is known, and `lateMACCheck`.
     @usableFromInline var initiation: UInt8 = FlowEntry.initiatorIsAFlag | InitiatorMethod.firstPacket.rawValue
     public var lastSeen: Int64 = 0
     public var zoneA = ZoneRef.external
@@ -45,6 +45,8 @@ public struct FlowEntry: Sendable {
     /// Only one side's MAC is known (a Linux cooked capture shows the sender's alone): A's, or B's.
     @usableFromInline static let macAKnownFlag: UInt8 = 0x20
     @usableFromInline static let macBKnownFlag: UInt8 = 0x40
+    /// See `lateMACCheck`.
+    @usableFromInline static let lateMACCheckFlag: UInt8 = 0x80
 
     /// True when endpoint A initiated the flow.
     @inlinable
@@ -83,6 +85,23 @@ public struct FlowEntry: Sendable {
         get { initiation & FlowEntry.inTunnelFlag != 0 }
         set { initiation = newValue ? initiation | FlowEntry.inTunnelFlag : initiation & ~FlowEntry.inTunnelFlag }
     }
+
+    /// The conduit MAC check that the first packet could not make. Without a verdict: the flow was allowed
+    /// by a conduit naming a MAC for a side the first packet did not show, and the first packet of that
+    /// side that shows its MAC checks it (`Verifier`). With a verdict: that check found the MAC differs, so
+    /// the verdict came at a later packet than the first (its alert is dated then, at `lastSeen`).
+    @inlinable
+    public var lateMACCheck: Bool {
+        get { initiation & FlowEntry.lateMACCheckFlag != 0 }
+        set {
+            initiation =
+                newValue ? initiation | FlowEntry.lateMACCheckFlag : initiation & ~FlowEntry.lateMACCheckFlag
+        }
+    }
+
+    /// Whether the verdict was reached after the flow's first packet (see `lateMACCheck`).
+    @inlinable
+    public var verdictIsLate: Bool { lateMACCheck && rule != FlowEntry.noVerdict }
 
     /// How the initiator was known.
     @inlinable

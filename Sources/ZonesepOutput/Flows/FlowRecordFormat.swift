@@ -12,9 +12,14 @@ public struct FlowRecordFormat: Sendable {
     /// those too, and a policy of 10,000 declarations spelled all of them three times a replay for nothing.
     let allowedByJSON: [[UInt8]]
     public var policy: Policy { texts.policy }
+    /// The `mac_check` field (with its comma) of a flow a conduit allowed without its MAC verified: what the
+    /// input failed to show (`not-seen` for a capture, `not-in-record` for a flow export).
+    let macCheckJSON: [UInt8]
 
-    public init(policy: Policy) {
+    /// `macCheck`: the value of `mac_check` for a flow whose conduit's MAC was not verified (`MACCheck`).
+    public init(policy: Policy, macCheck: MACCheck = .notSeen) {
         texts = ZoneTexts(policy: policy)
+        macCheckJSON = Array(",\"mac_check\":\"\(macCheck.rawValue)\"".utf8)
         allowedByJSON = policy.declarations.map { d in
             var b = Array("{\"type\":".utf8)
             JSONObject.appendString(d.kind.name, to: &b)
@@ -109,6 +114,7 @@ public struct FlowRecordFormat: Sendable {
         let d = Int(e.declaration)
         if e.verdict == nil, d >= 0, d < allowedByJSON.count {
             w.bytes(allowedByJSON[d])
+            if policy.conduitMACUnverified(e) { w.bytes(macCheckJSON) }
             w.byte(UInt8(ascii: "}"))
         } else {
             w.literal("null}")
@@ -122,4 +128,12 @@ public struct FlowRecordFormat: Sendable {
         guard e.verdict == nil, i >= 0, i < policy.declarations.count else { return nil }
         return policy.declarations[i]
     }
+}
+
+/// What a flow record's `mac_check` says of a flow allowed by a conduit whose MAC it could not verify: the
+/// capture did not show that side's MAC, or no record of the export carried it (the word collect's alerts
+/// use for a record without MACs).
+public enum MACCheck: String, Sendable {
+    case notSeen = "not-seen"
+    case notInRecord = "not-in-record"
 }

@@ -122,7 +122,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         }
     }
 
-    /// One entry of `declarations`: `expires` and `flows_after_expiry` for exceptions only.
+    /// One entry of `declarations`: `expires` and `flows_after_expiry` for exceptions only, `mac_not_verified`
+    /// for conduits only.
     public struct DeclarationEntry: Decodable, Sendable, Equatable {
         public var type: String
         public var name: String
@@ -133,12 +134,16 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var lastSeen: String?
         public var expires: String?
         public var flowsAfterExpiry: UInt64?
+        /// Conduits: flows allowed with the MAC it names not verified; absent from runs saved before it was
+        /// counted.
+        public var macNotVerified: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case type, name, flows, packets, bytes, expires
             case firstSeen = "first_seen"
             case lastSeen = "last_seen"
             case flowsAfterExpiry = "flows_after_expiry"
+            case macNotVerified = "mac_not_verified"
         }
     }
 

@@ -327,8 +327,12 @@ extension AuditReport {
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
-            || (coverage?.tunnelFlows ?? 0) > 0
+            || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0
     }
+
+    /// Flows conduits allowed without their MAC being verified (the capture did not show it): 0 for a saved
+    /// run from before they were counted.
+    public var conduitMACNotVerified: UInt64 { ConduitMACReport.total(declarations ?? []) }
 
     /// The matrix axis: declared zones, then external, unzoned, local.
     public var matrixAxis: [ZoneRef] { (0..<matrix.side).map { matrix.ref($0) } }

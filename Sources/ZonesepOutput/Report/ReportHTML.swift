@@ -240,6 +240,9 @@ public enum ReportHTML {
         if let c = r.coverage, c.tunnelFlows > 0 {
             parts.append("開かれないトンネルのフロー \(n(c.tunnelFlows)) flows in tunnels not opened")
         }
+        if r.conduitMACNotVerified > 0 {
+            parts.append("MAC未検証のコンジット通信 \(n(r.conduitMACNotVerified)) conduit flows, MAC not verified")
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -713,6 +716,15 @@ public enum ReportHTML {
         } else {
             h += "<tr><th>検証できなかったフレーム <span class=\"en\">frames not verified</span></th>"
             h += "<td class=\"num\">—</td><td><span class=\"sub\">not recorded in this saved run</span></td></tr>\n"
+        }
+        if r.conduitMACNotVerified > 0 {
+            let each = (r.declarations ?? []).filter { $0.macNotVerified > 0 }
+                .map { "\(e($0.name)): \(n($0.macNotVerified))" }.joined(separator: ", ")
+            row(
+                "MAC未検証のコンジット通信", "conduit flows, MAC not verified", n(r.conduitMACNotVerified), false,
+                "<span class=\"sub\">\(each): allowed by a conduit that names a MAC the capture did not show for "
+                    + "that side; a device using the conduit's addresses from another MAC would not have been told "
+                    + "apart</span>")
         }
         let anomalyTotal = r.anomalies.reduce(0) { $0 &+ $1.packets }
         row(

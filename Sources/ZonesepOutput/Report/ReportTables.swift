@@ -231,6 +231,9 @@ extension AuditReport {
                     + (coverage?.tunnels ?? []).map {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
                     }
+                    + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
+                        ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
+                    }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     },

@@ -37,7 +37,10 @@ public final class DeclarationAudit: EventSink {
             let verdict = events[k].flow.verdict
             if verdict == nil {
                 let i = Int(events[k].flow.declaration)
-                if i >= 0 && i < uses.count { uses[i].credit(events[k].flow) }
+                if i >= 0 && i < uses.count {
+                    uses[i].credit(events[k].flow)
+                    if batch.policy.conduitMACUnverified(events[k].flow) { uses[i].macNotVerified &+= 1 }
+                }
             } else if exceptionsExpire, let rule = verdict, rule != .mynumberIsolation, rule != .conduitMACMismatch {
                 let f = events[k].flow
                 let x = batch.policy.judge(DeclarationAudit.ends(of: f), at: f.firstSeen).expiredException

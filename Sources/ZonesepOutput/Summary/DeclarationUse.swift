@@ -19,6 +19,9 @@ public struct DeclarationUse: Sendable, Equatable {
     /// Exceptions: violating flows it would have allowed had it not expired (the first such exception in file
     /// order is credited).
     public var flowsAfterExpiry: UInt64 = 0
+    /// Conduits: flows it allowed although it names a MAC for a side whose MAC the flow never showed
+    /// (`Policy.conduitMACUnverified`): allowed, MAC not verified.
+    public var macNotVerified: UInt64 = 0
 
     /// How far ahead of the run's last packet an exception's expiry makes it `expiring`.
     public static let expiringWindowMicros: Int64 = 30 * 86_400 * 1_000_000
@@ -26,7 +29,7 @@ public struct DeclarationUse: Sendable, Equatable {
     public init(
         kind: DeclarationKind, name: String, flows: UInt64 = 0, packets: UInt64 = 0, bytes: UInt64 = 0,
         firstSeenMicros: Int64? = nil, lastSeenMicros: Int64? = nil, expiresAtMicros: Int64? = nil,
-        flowsAfterExpiry: UInt64 = 0
+        flowsAfterExpiry: UInt64 = 0, macNotVerified: UInt64 = 0
     ) {
         self.kind = kind
         self.name = name
@@ -37,6 +40,7 @@ public struct DeclarationUse: Sendable, Equatable {
         self.lastSeenMicros = lastSeenMicros
         self.expiresAtMicros = expiresAtMicros
         self.flowsAfterExpiry = flowsAfterExpiry
+        self.macNotVerified = macNotVerified
     }
 
     public init(_ d: Declaration) {
@@ -75,5 +79,6 @@ public struct DeclarationUse: Sendable, Equatable {
         if let a = o.firstSeenMicros { firstSeenMicros = min(firstSeenMicros ?? a, a) }
         if let b = o.lastSeenMicros { lastSeenMicros = max(lastSeenMicros ?? b, b) }
         flowsAfterExpiry &+= o.flowsAfterExpiry
+        macNotVerified &+= o.macNotVerified
     }
 }

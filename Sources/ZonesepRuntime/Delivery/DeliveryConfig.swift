@@ -15,6 +15,8 @@ public struct DeliveryConfig: Sendable {
     /// `--flows FILE`: every ended flow's record.
     public var flowsPath: String?
     public var flowsRotation = AlertFile.Rotation.none
+    /// What a flow record's `mac_check` says of a flow a conduit allowed without its MAC verified.
+    public var flowsMACCheck = MACCheck.notSeen
     /// 0: no folding.
     public var suppressWindowMicros: Int64 = 0
     /// The most suppression windows open at once.

@@ -41,7 +41,7 @@ public final class DeliveryPipeline {
         }
         do {
             flowFile = try config.flowsPath.map { path throws(AlertFileError) in
-                try FlowFileSink(path: path, rotation: config.flowsRotation)
+                try FlowFileSink(path: path, rotation: config.flowsRotation, macCheck: config.flowsMACCheck)
             }
         } catch {
             throw DeliveryError(description: "--flows \(error.description)")

@@ -29,7 +29,11 @@ public final class FlowFileSink: EventSink {
     /// that missed one of two quick reloads numbers the second as another's first).
     private let format = Mutex<FlowRecordFormat?>(nil)
 
-    public init(path: String, rotation: AlertFile.Rotation) throws(AlertFileError) {
+    /// What `mac_check` says of a flow a conduit allowed without its MAC verified (collect: `not-in-record`).
+    private let macCheck: MACCheck
+
+    public init(path: String, rotation: AlertFile.Rotation, macCheck: MACCheck = .notSeen) throws(AlertFileError) {
+        self.macCheck = macCheck
         let file = try AlertFile(path: path, rotation: rotation)
         file.onEvent = { Diagnostics.warning("--flows \($0)") }
         file.sinkName = "flows-file"
@@ -51,7 +55,11 @@ public final class FlowFileSink: EventSink {
         let events = batch.events
         for i in events.indices {
             let kind = events[i].kind
-            if kind == .flowStarted && events[i].flow.inTunnel, let frame = batch.frame(of: events[i]) {
+            // A verdict reached later (`verdictIsLate`) points at a later packet, not the one that has the
+            // flow's tunnel layers.
+            if kind == .flowStarted && events[i].flow.inTunnel && !events[i].flow.verdictIsLate,
+                let frame = batch.frame(of: events[i])
+            {
                 var p = packet ?? DecodedPacket()
                 PacketDecoder.decode(
                     frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &p)
@@ -111,7 +119,7 @@ public final class FlowFileSink: EventSink {
     private func format(policy: Policy) -> FlowRecordFormat {
         format.withLock { c in
             if let f = c, f.policy === policy { return f }
-            let f = FlowRecordFormat(policy: policy)
+            let f = FlowRecordFormat(policy: policy, macCheck: macCheck)
             c = f
             return f
         }

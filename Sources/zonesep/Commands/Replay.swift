@@ -122,6 +122,7 @@ struct ReplayRunner {
         delivery.close()
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+        if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.alertsTotal > 0 ? ExitStatus.violations : ExitStatus.clean

@@ -152,6 +152,11 @@ enum CollectMetrics {
                 .count(table.violations[rule] ?? 0))
         }
         out.append(alerts)
+        out.append(
+            F(
+                "zonesep_conduit_mac_not_verified_total", .counter,
+                help: "Flows that ended allowed by a conduit whose MAC was in no record of the flow (not verified).",
+                value: .count(table.conduitMACNotVerified)))
         if table.records > 0 {
             out.append(
                 F(

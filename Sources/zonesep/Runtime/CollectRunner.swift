@@ -37,7 +37,8 @@ final class CollectRunner {
     func run() -> Int32 {
         guard
             let start = DaemonStart(
-                configPath: settings.configPath, delivery: settings.delivery, format: settings.format)
+                configPath: settings.configPath, delivery: settings.delivery, format: settings.format,
+                flowsMACCheck: .notInRecord)
         else { return ExitStatus.usage }
         var policy = start.policy
         let control = start.control

@@ -27,6 +27,7 @@ struct CollectStats {
         o.add("flows_active", table.activeFlows)
         o.add("flows_evicted", table.evictions)
         o.add("alerts", table.violations.values.reduce(0, +))
+        o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
         let pending = decoder.heldSetsByExporter
@@ -56,7 +57,8 @@ struct CollectStats {
             : "; \(sampling.count) exporters sampling (up to 1 in \(sampling.map(\.samplingRate).max() ?? 1) "
                 + "packets: flows with no sampled packet not verified)"
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
-            + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)); "
+            + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)) "
+            + "conduit MAC not verified \(table.conduitMACNotVerified); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "

@@ -37,6 +37,7 @@ struct CollectSummary {
         var alerts = JSONObject()
         for rule in RuleID.allCases { alerts.add(rule.name, table.violations[rule] ?? 0) }
         o.addRaw("alerts", alerts.json)
+        o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
         let pending = decoder.heldSetsByExporter
@@ -95,6 +96,12 @@ struct CollectSummary {
             lines.append(
                 "\(undecoded == 1 ? "1 data set" : "\(undecoded) data sets") never decoded (no-template): "
                     + "the template never came, and the records in them were not judged")
+        }
+        if table.conduitMACNotVerified > 0 {
+            lines.append(
+                "MAC not verified: \(table.conduitMACNotVerified) flows allowed by conduits that name a MAC no record "
+                    + "of the flow carried for that side (a device using the conduit's addresses from another MAC "
+                    + "would not have been told apart)")
         }
         let s = table.skipped
         if s.icmpErrors + s.fragments + s.noAddress + s.noPorts > 0 {

@@ -16,7 +16,12 @@ struct DaemonStart {
 
     /// nil when one of them could not be opened: stderr says why, and the daemon exits with
     /// `ExitStatus.usage`.
-    init?(configPath: String, delivery options: DeliveryOptions?, format: OutputFormat) {
+    /// `flowsMACCheck`: what a `--flows` record's `mac_check` says where a conduit's MAC went unverified
+    /// (collect: `not-in-record`).
+    init?(
+        configPath: String, delivery options: DeliveryOptions?, format: OutputFormat,
+        flowsMACCheck: MACCheck = .notSeen
+    ) {
         guard let policy = PolicyLoading.load(configPath, now: WallClock.nowMicros()).map(Policy.init) else {
             return nil
         }
@@ -28,9 +33,9 @@ struct DaemonStart {
         do {
             var config = DeliveryConfig()
             config.suppressWindowMicros = WatchSettings.suppressWindow
-            delivery = try DeliveryPipeline(
-                options?.config(defaultSuppressWindow: WatchSettings.suppressWindow) ?? config,
-                stdout: StdoutSink(format: format, flushEachLine: true))
+            var chosen = options?.config(defaultSuppressWindow: WatchSettings.suppressWindow) ?? config
+            chosen.flowsMACCheck = flowsMACCheck
+            delivery = try DeliveryPipeline(chosen, stdout: StdoutSink(format: format, flushEachLine: true))
         } catch {
             Diagnostics.error(error.description)
             return nil

@@ -166,6 +166,7 @@ final class WatchRunner {
             delivery.alertFile?.flush()
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+            if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         }
         delivery.close()
         return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean

@@ -395,6 +395,13 @@ final class RendererEquivalenceTests: XCTestCase {
             } else {
                 o.addRaw("allowed_by", "null")
             }
+            // A conduit that names a MAC the flow did not show for that side: allowed, MAC not verified.
+            if let d = f.allowedBy(e), d.kind == .conduit {
+                let c = f.policy.config.conduits[d.index]
+                if (c.fromMAC != nil && e.mac(ofA: a) == nil) || (c.toMAC != nil && e.mac(ofA: !a) == nil) {
+                    o.add("mac_check", "not-seen")
+                }
+            }
             return o.json
         }
 

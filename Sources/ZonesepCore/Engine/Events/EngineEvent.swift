@@ -6,7 +6,9 @@
 public struct EngineEvent: Sendable {
     public enum Kind: UInt8, Sendable {
         /// A new flow was judged: `flow.verdict` is its rule (nil: allowed), `flow.declaration` the
-        /// declaration that allowed it or that a `conduit-mac-mismatch` concerns.
+        /// declaration that allowed it or that a `conduit-mac-mismatch` concerns. Also, once, for a flow
+        /// allowed at its start whose conduit's MAC a later packet showed to differ (`flow.verdictIsLate`):
+        /// `frame` is that packet, which dates its alert.
         case flowStarted
         /// A packet of a flow with a verdict (for evidence): `frame` indexes the batch's frames.
         case flaggedPacket

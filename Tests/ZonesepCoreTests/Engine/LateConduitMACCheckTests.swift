@@ -1,0 +1,122 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// A conduit's MAC that a flow's first packet did not show (a raw-IP frame, an ICMP error's quoted packet) is
+/// checked by the first later packet of that side that shows it, one frame at a time (the full decode) or in
+/// a batch (the fast lane of known flows): a MAC the conduit does not name raises `conduit-mac-mismatch` at
+/// that packet, with a `flowStarted` event dated by it and that packet flagged; the registered MAC lifts the
+/// mark and the flow stays allowed by the conduit.
+final class LateConduitMACCheckTests: XCTestCase {
+    typealias F = EngineFrames
+    let t0: Int64 = 1_781_431_200_000_000
+    static let registered = "02:00:0a:0a:01:05"
+    static let rogue = "02:00:5e:00:00:99"
+
+    func verifier(_ sink: EventSink) -> Verifier {
+        func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
+        let config = PolicyConfig(
+            sensor: "test",
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16")),
+                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
+            ],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
+                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
+            ])
+        return Verifier(policy: Policy(config), flowCapacity: 64, sink: sink)
+    }
+
+    /// The SYN without a link header (LINKTYPE_RAW), at t0.
+    var rawSYN: [UInt8] { F.ipv4("10.10.1.5", "172.20.9.9", proto: 6, F.tcp(46000, 443, flags: 0x02)) }
+
+    /// The SPAN port's frames of the same connection from `mac`: SYN, SYN-ACK, ACK, 1 ms apart from t0 + 1 ms.
+    func ethernetFrames(from mac: String) -> [[UInt8]] {
+        [
+            F.tcpFrame("10.10.1.5", 46000, "172.20.9.9", 443, flags: 0x02, srcMAC: mac),
+            F.tcpFrame("172.20.9.9", 443, "10.10.1.5", 46000, flags: 0x12, dstMAC: mac),
+            F.tcpFrame("10.10.1.5", 46000, "172.20.9.9", 443, flags: 0x10, srcMAC: mac),
+        ]
+    }
+
+    /// Replays the raw SYN, then `frames` one at a time or as one batch; returns the verifier.
+    func run(_ frames: [[UInt8]], batched: Bool, sink: EventSink) -> Verifier {
+        let v = verifier(sink)
+        rawSYN.withUnsafeBytes { _ = v.process(timestamp: t0, bytes: $0, wireLength: rawSYN.count, linkType: .raw) }
+        if !batched {
+            for (i, f) in frames.enumerated() {
+                f.withUnsafeBytes {
+                    _ = v.process(
+                        timestamp: t0 + Int64(i + 1) * 1000, bytes: $0, wireLength: f.count, linkType: .ethernet)
+                }
+            }
+        } else {
+            let buffers = frames.map { f -> UnsafeMutableRawBufferPointer in
+                let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 8)
+                b.copyBytes(from: f)
+                return b
+            }
+            defer { buffers.forEach { $0.deallocate() } }
+            let batch = zip(frames, buffers).enumerated().map { i, fb in
+                Verifier.Frame(
+                    timestamp: t0 + Int64(i + 1) * 1000, bytes: UnsafeRawBufferPointer(fb.1), wireLength: fb.0.count)
+            }
+            batch.withUnsafeBufferPointer { b in v.process(batch: b, linkType: .ethernet) { _, _ in } }
+        }
+        v.finish()
+        return v
+    }
+
+    func testAWrongMACShownLaterRaisesTheMismatchAtThatPacket() {
+        for batched in [false, true] {
+            let sink = RecordingSink([.violationStarts, .flaggedPackets, .declaredEnds, .violationEnds])
+            var late: [FlowEntry] = []
+            sink.each = { e, _ in if e.kind == .flowStarted { late.append(e.flow) } }
+            let v = run(ethernetFrames(from: Self.rogue), batched: batched, sink: sink)
+            let what = batched ? "in a batch" : "one frame at a time"
+            XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what)
+            XCTAssertEqual(late.count, 1, what)
+            let e = late.first
+            XCTAssertEqual(e?.verdict, .conduitMACMismatch, what)
+            XCTAssertEqual(e?.declaration, 0, "\(what): the conduit it concerns")
+            XCTAssertEqual(e?.firstSeen, t0, what)
+            XCTAssertEqual(e.map { Alert(flow: $0)?.timestampMicros }, t0 + 1000, "\(what): the alert's time")
+            XCTAssertEqual(e.flatMap { Alert(flow: $0)?.srcMAC }, MACAddress(Self.rogue), what)
+            let starts = sink.seen.filter { $0.kind == .flowStarted }
+            XCTAssertEqual(starts.map(\.frameTime), [t0 + 1000], "\(what): the event points at that packet")
+            let flagged = sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime)
+            XCTAssertEqual(flagged, [t0 + 1000, t0 + 2000, t0 + 3000], "\(what): that packet is the first flagged")
+            let ends = sink.seen.filter { $0.kind == .flowEnded }
+            XCTAssertEqual(ends.map(\.rule), [RuleID.conduitMACMismatch.rawValue], "\(what): ends as a violation")
+        }
+    }
+
+    func testTheRegisteredMACShownLaterVerifiesTheFlow() {
+        for batched in [false, true] {
+            let sink = RecordingSink([.violationStarts, .declaredEnds])
+            var ended: [FlowEntry] = []
+            sink.each = { e, _ in if e.kind == .flowEnded { ended.append(e.flow) } }
+            let v = run(ethernetFrames(from: Self.registered), batched: batched, sink: sink)
+            let what = batched ? "in a batch" : "one frame at a time"
+            XCTAssertEqual(v.counters.alerts, 0, what)
+            XCTAssertEqual(ended.count, 1, what)
+            let e = ended.first
+            XCTAssertEqual(e?.declaration, 0, "\(what): allowed by the conduit")
+            XCTAssertEqual(e?.lateMACCheck, false, "\(what): nothing left to check")
+            XCTAssertEqual(e.map { v.policy.conduitMACUnverified($0) }, false, what)
+        }
+    }
+
+    func testAFlowWhoseMACNeverShowsStaysAllowedAndUnverified() {
+        let sink = RecordingSink([.violationStarts, .declaredEnds])
+        var ended: [FlowEntry] = []
+        sink.each = { e, _ in if e.kind == .flowEnded { ended.append(e.flow) } }
+        let v = run([], batched: false, sink: sink)
+        XCTAssertEqual(v.counters.alerts, 0)
+        XCTAssertEqual(ended.count, 1)
+        XCTAssertEqual(ended.first?.declaration, 0)
+        XCTAssertEqual(ended.first.map { v.policy.conduitMACUnverified($0) }, true)
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// A conduit that names a MAC cannot check it at a flow's first packet when that packet shows no MAC (a
-/// raw-IP capture merged with the SPAN capture, a bare-IP tunnel, a quoted packet). The first later packet
+/// raw-IP capture merged with the SPAN capture, a bare-IP tunnel, a cooked capture's other side). The first later packet
 /// of that side that shows its MAC checks it: a MAC the conduit does not name raises `conduit-mac-mismatch`
 /// then. A flow whose MAC never shows is "allowed, MAC not verified": its flow record says
 /// `"mac_check":"not-seen"`, its conduit's `mac_not_verified` counts it, and stderr, the text summary and the

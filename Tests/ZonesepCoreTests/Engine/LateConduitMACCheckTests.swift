@@ -2,7 +2,7 @@ import XCTest
 
 @testable import ZonesepCore
 
-/// A conduit's MAC that a flow's first packet did not show (a raw-IP frame, an ICMP error's quoted packet) is
+/// A conduit's MAC that a flow's first packet did not show (a raw-IP frame, a bare-IP tunnel) is
 /// checked by the first later packet of that side that shows it, one frame at a time (the full decode) or in
 /// a batch (the fast lane of known flows): a MAC the conduit does not name raises `conduit-mac-mismatch` at
 /// that packet, with a `flowStarted` event dated by it and that packet flagged; the registered MAC lifts the

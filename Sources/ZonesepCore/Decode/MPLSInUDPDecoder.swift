@@ -14,7 +14,7 @@
 // The source port is a hash of the inner flow (as VXLAN's), so the outer datagram is never a flow of its
 // own. Only the destination port says MPLS-in-UDP; a VXLAN or Geneve port configured as 6635 takes
 // precedence. The stack and what it carries are `MPLSDecoder`'s; its layer (`mpls`) gets the outer
-// addresses. (Port 6636, MPLS-in-UDP over DTLS, is encrypted and stays an ordinary UDP flow.)
+// addresses. (Port 6636, MPLS-in-UDP over DTLS, is encrypted: an ordinary UDP flow, counted as an unopened tunnel.)
 
 /// Decodes the MPLS label stack of a UDP datagram to `port`.
 public enum MPLSInUDPDecoder {

@@ -9,6 +9,11 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     /// L2TPv3 straight over IP (RFC 3931): its cookie and sublayer are set per session, not said in the
     /// packet, so where the frame inside starts cannot be read from the packet alone.
     case l2tpv3IP
+    /// CAPWAP data (RFC 5415): a wireless LAN controller's tunnel to its access points, carrying every
+    /// client's frames, often behind DTLS.
+    case capwap
+    /// MPLS in UDP over DTLS (RFC 7510): encrypted, unlike MPLS in UDP on 6635, which is opened.
+    case mplsUDPDTLS
 
     /// The IANA port the tunnel's endpoints listen on (UDP), or its IP protocol number (`l2tpv3IP`).
     public var port: UInt16 {
@@ -18,6 +23,8 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .teredo: return 3544
         case .vxlanGPE: return 4790
         case .l2tpv3IP: return UInt16(IPProtocolNumber.l2tpv3)
+        case .capwap: return 5247
+        case .mplsUDPDTLS: return 6636
         }
     }
 
@@ -32,6 +39,8 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .teredo: return "teredo"
         case .vxlanGPE: return "vxlan-gpe"
         case .l2tpv3IP: return "l2tpv3-ip"
+        case .capwap: return "capwap"
+        case .mplsUDPDTLS: return "mpls-udp-dtls"
         }
     }
 
@@ -43,6 +52,8 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .teredo: return "Teredo"
         case .vxlanGPE: return "VXLAN-GPE"
         case .l2tpv3IP: return "L2TPv3"
+        case .capwap: return "CAPWAP"
+        case .mplsUDPDTLS: return "MPLS-in-UDP-DTLS"
         }
     }
 
@@ -72,6 +83,8 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case 2152: return .gtpU
         case 3544: return .teredo
         case 4790: return .vxlanGPE
+        case 5247: return .capwap
+        case 6636: return .mplsUDPDTLS
         default: return nil
         }
     }

@@ -2,7 +2,8 @@ import XCTest
 
 @testable import ZonesepCore
 
-/// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE), and L2TPv3 over
+/// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE, CAPWAP data, MPLS
+/// in UDP over DTLS), and L2TPv3 over
 /// IP (protocol 115), are judged as the outer flow and their frames count as judged, but they are counted
 /// apart, once a flow, whichever side the tunnel's port is on, one frame at a time or in a batch (the fast
 /// lane of known flows).
@@ -11,7 +12,8 @@ final class UnopenedTunnelCountTests: XCTestCase {
     let t0: Int64 = 1_795_219_200_000_000
 
     /// Two packets each way per flow: L2TP to 1701, GTP-U from 2152, Teredo to 3544, VXLAN-GPE to 4790, two
-    /// L2TP flows in all, and DNS to 53 (not a tunnel).
+    /// L2TP flows in all, CAPWAP data from an access point to its controller's 5247, MPLS in UDP over DTLS
+    /// from 6636, and DNS to 53 (not a tunnel).
     var frames: [[UInt8]] {
         let flows: [(String, UInt16, String, UInt16)] = [
             ("10.20.3.4", 40001, "10.20.9.9", 1701),
@@ -19,6 +21,8 @@ final class UnopenedTunnelCountTests: XCTestCase {
             ("10.20.3.4", 40003, "10.20.9.9", 3544),
             ("10.20.3.4", 40004, "10.20.9.9", 4790),
             ("10.20.3.6", 1701, "10.20.9.9", 1701),
+            ("10.20.0.11", 40006, "10.20.0.12", 5247),
+            ("10.20.0.13", 6636, "10.20.0.14", 40007),
             ("10.20.3.4", 40005, "10.20.9.9", 53),
         ]
         let udp = flows.flatMap { s, sp, d, dp in
@@ -45,14 +49,16 @@ final class UnopenedTunnelCountTests: XCTestCase {
     }
 
     func assertCounted(_ c: Counters, _ what: String) {
-        XCTAssertEqual(c.flows, 7, what)
+        XCTAssertEqual(c.flows, 9, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tp.rawValue], 2, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlanGPE.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tpv3IP.rawValue], 1, what)
-        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 6, "\(what): DNS to 53 is not a tunnel")
-        XCTAssertEqual(c.framesJudged, 28, "\(what): the outer flows are judged")
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.capwap.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.mplsUDPDTLS.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 8, "\(what): DNS to 53 is not a tunnel")
+        XCTAssertEqual(c.framesJudged, 36, "\(what): the outer flows are judged")
         XCTAssertEqual(c.framesNotVerified, 0, what)
     }
 
@@ -90,6 +96,6 @@ final class UnopenedTunnelCountTests: XCTestCase {
         b.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 3
         b.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue] = 1
         a.addCoverage(of: b)
-        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0])
+        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0, 0, 0])
     }
 }

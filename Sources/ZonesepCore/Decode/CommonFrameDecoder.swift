@@ -118,6 +118,8 @@ public enum CommonFrameDecoder {
         let captured = count &- l3
         let l4: Int
         let l4Length: Int
+        // UDP length 0 is allowed where the IP header gave no length either (IPv6, or IPv4 total length 0).
+        var lengthFromCapture = true
         if type == EtherType.ipv4 {
             guard captured >= 20, b.load(fromByteOffset: l3, as: UInt8.self) == 0x45 else { return .other }
             let total = Int(be16(l3 &+ 2))
@@ -127,6 +129,7 @@ public enum CommonFrameDecoder {
             f.dst = IPAddress(v4: be32(l3 &+ 16))
             l4 = l3 &+ 20
             l4Length = (total == 0 ? captured : min(total, captured)) &- 20
+            lengthFromCapture = total == 0
         } else if type == EtherType.ipv6 {
             guard captured >= 40, b.load(fromByteOffset: l3, as: UInt8.self) >> 4 == 6 else { return .other }
             let payloadLength = Int(be16(l3 &+ 4))
@@ -146,7 +149,7 @@ public enum CommonFrameDecoder {
         } else if f.proto == IPProtocolNumber.udp {
             guard l4Length >= UDPDecoder.headerLength else { return .other }
             let length = be16(l4 &+ 4)
-            guard length >= 8 || (length == 0 && type == EtherType.ipv6) else { return .other }
+            guard length >= 8 || (length == 0 && lengthFromCapture) else { return .other }
             f.tcpFlags = 0
         } else {
             // GRE: an ERSPAN mirror's or a keyed tunnel's outside; refused either way.

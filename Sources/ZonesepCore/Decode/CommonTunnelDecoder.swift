@@ -99,7 +99,7 @@ public enum CommonTunnelDecoder {
                 return false
             }
         case .vxlan:
-            // `read` checked the UDP header (8 bytes or more, length >= 8) and the port.
+            // `read` checked the UDP header (8 bytes or more, length >= 8 or 0 in a datagram of IPv4 length 0) and the port.
             guard end &- l4 >= UDPDecoder.headerLength &+ VXLANDecoder.headerLength else { return false }
             let flags = b.load(fromByteOffset: l4 &+ 8, as: UInt8.self)
             f.vni = flags & 0x08 != 0 ? be32(l4 &+ 12) >> 8 : nil

@@ -70,6 +70,9 @@ public struct DecodedPacket: Sendable {
     public var dst = IPAddress(rawValue: 0)
     /// The transport protocol (after IPv6 extension headers).
     public var proto: UInt8 = 0
+    /// The IPv4 header's total length was 0, as segmentation offload (BIG TCP) leaves it: the datagram is
+    /// what was captured, so a UDP length of 0 inside it is accepted too, as in an IPv6 jumbogram.
+    public var ipv4LengthZero = false
     /// Fragment identification (IPv4 16-bit id or IPv6 32-bit id), valid when `isFragment`.
     public var fragmentID: UInt32 = 0
     /// Part of a fragmented datagram (first or not).
@@ -163,6 +166,7 @@ public struct DecodedPacket: Sendable {
         src = IPAddress(rawValue: 0)
         dst = IPAddress(rawValue: 0)
         proto = 0
+        ipv4LengthZero = false
         fragmentID = 0
         isFragment = false
         isNonFirstFragment = false

@@ -65,6 +65,7 @@ public enum IPv4Decoder {
         }
         // The datagram's bytes in this capture: its total length, or what was captured when that is less
         // (snaplen) or when the length is 0 (segmentation offload).
+        p.ipv4LengthZero = total == 0
         let end = total == 0 ? captured : min(total, captured)
         guard c.skip(headerLength), let payload = c.readSlice(end &- headerLength) else {
             p.markMalformed(.ipv4Truncated)

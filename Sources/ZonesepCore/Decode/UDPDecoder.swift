@@ -8,7 +8,8 @@
 //   |            Length             |           Checksum            |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
-// Length covers header and data, so it is at least 8; over IPv6 it is 0 in a jumbogram (RFC 2675).
+// Length covers header and data, so it is at least 8; over IPv6 it is 0 in a jumbogram (RFC 2675), and
+// over IPv4 whose total length is 0 too (Linux BIG TCP's segmentation offload, as in a VXLAN tunnel).
 // A length beyond the captured bytes is a snaplen cut, not an anomaly.
 
 /// Decodes a UDP header.
@@ -21,7 +22,9 @@ public enum UDPDecoder {
     public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> Bool {
         guard let header = c.readInteger(as: UInt64.self) else { return p.markMalformed(.udpTruncated) }
         let length = UInt16(truncatingIfNeeded: header >> 16)
-        guard length >= 8 || (length == 0 && p.ipVersion == 6) else { return p.markMalformed(.udpBadLength) }
+        guard length >= 8 || (length == 0 && (p.ipVersion == 6 || p.ipv4LengthZero)) else {
+            return p.markMalformed(.udpBadLength)
+        }
         p.srcPort = UInt16(truncatingIfNeeded: header >> 48)
         p.dstPort = UInt16(truncatingIfNeeded: header >> 32)
         p.hasPorts = true

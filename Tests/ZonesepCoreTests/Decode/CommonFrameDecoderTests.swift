@@ -39,6 +39,10 @@ final class CommonFrameDecoderTests: XCTestCase {
             ("tcp6", B.ethernet(type: 0x86dd, B.ipv6(next: 6, B.tcp(src: 443, dst: 50000, flags: 0x12)))),
             ("udp6", B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(src: 546, dst: 547)))),
             ("udp6 length 0 (jumbogram)", B.ethernet(type: 0x86dd, B.ipv6(next: 17, B.udp(length: 0)))),
+            (
+                "udp4 length 0 in total length 0 (BIG TCP)",
+                B.ethernet(type: 0x0800, B.ipv4(proto: 17, totalLength: 0, B.udp(length: 0)))
+            ),
             ("tcp6 in a VLAN", B.ethernet(tags: [(0x8100, 4095)], type: 0x86dd, B.ipv6(next: 6, B.tcp(flags: 4)))),
         ]
     }

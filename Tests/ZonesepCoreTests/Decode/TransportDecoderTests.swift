@@ -104,6 +104,13 @@ final class TransportDecoderTests: XCTestCase {
         XCTAssertEqual(jumbo.outcome, .ip)
         XCTAssertEqual(jumbo.srcPort, 5)
         XCTAssertEqual(decode(Build.ipv6(next: 17, Build.udp(length: 7)), .ipv6).anomaly, .udpBadLength)
+        // Zero over IPv4 whose total length is 0 too: BIG TCP's offload (tcpdump's bigtcp-ipv4-vxlan-ipv4.pcap).
+        let offload = decode(Build.ipv4(proto: 17, totalLength: 0, Build.udp(src: 5, dst: 6, length: 0)), .ipv4)
+        XCTAssertEqual(offload.outcome, .ip)
+        XCTAssertEqual(offload.dstPort, 6)
+        assertConsistent(offload)
+        XCTAssertEqual(
+            decode(Build.ipv4(proto: 17, totalLength: 0, Build.udp(length: 7)), .ipv4).anomaly, .udpBadLength)
     }
 
     func testUDPTruncated() {

@@ -40,11 +40,11 @@ public struct AlertFormat: Sendable {
     func appendMessage(_ a: Alert, to out: inout [UInt8], json: Bool) {
         if json { texts.appendLabelJSON(a.srcZone, to: &out) } else { texts.appendLabel(a.srcZone, to: &out) }
         out.append(UInt8(ascii: " "))
-        a.srcIP.append(to: &out)
+        a.srcIP.append(to: &out, mappedIPv6: a.mappedIPv6)
         out.append(contentsOf: [UInt8(ascii: " "), 0xE2, 0x86, 0x92, UInt8(ascii: " ")])  // " → "
         if json { texts.appendLabelJSON(a.destZone, to: &out) } else { texts.appendLabel(a.destZone, to: &out) }
         out.append(UInt8(ascii: " "))
-        a.destIP.append(to: &out)
+        a.destIP.append(to: &out, mappedIPv6: a.mappedIPv6)
         out.append(UInt8(ascii: " "))
         ProtocolName.append(a.proto, to: &out)
         if let port = a.destPort {
@@ -70,9 +70,9 @@ public struct AlertFormat: Sendable {
             tail(" bypasses the security cloud (no gateway, no valid exception)")
         case .unzonedHost:
             tail(": ")
-            if a.srcZone == .unzoned { a.srcIP.append(to: &out) }
+            if a.srcZone == .unzoned { a.srcIP.append(to: &out, mappedIPv6: a.mappedIPv6) }
             if a.srcZone == .unzoned && a.destZone == .unzoned { tail(" and ") }
-            if a.destZone == .unzoned { a.destIP.append(to: &out) }
+            if a.destZone == .unzoned { a.destIP.append(to: &out, mappedIPv6: a.mappedIPv6) }
             tail(" belongs to no zone")
         }
     }
@@ -99,7 +99,7 @@ public struct AlertFormat: Sendable {
     public func flowID(_ a: Alert) -> String {
         CommunityID.compute(
             src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode)
+            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6)
     }
 
     /// Appends the alert's Community ID to `out` as a JSON string.
@@ -107,7 +107,7 @@ public struct AlertFormat: Sendable {
         out.append(UInt8(ascii: "\""))
         CommunityID.append(
             src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode, to: &out)
+            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6, to: &out)
         out.append(UInt8(ascii: "\""))
     }
 
@@ -168,7 +168,9 @@ public struct AlertFormat: Sendable {
         ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
         w.literal(",\"severity\":")
         ZoneTexts.writeName(texts.severityJSON, a.rule.rawValue, a.rule.severity.rawValue, to: &w)
-        w.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
+        w.fiveTuple(
+            proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort,
+            mappedIPv6: a.mappedIPv6)
         w.literal(",\"src_zone\":")
         texts.writeNameJSON(a.srcZone, to: &w)
         w.literal(",\"dest_zone\":")
@@ -201,11 +203,11 @@ public struct AlertFormat: Sendable {
     func writeMessage(_ a: Alert, into w: inout RecordWriter, json: Bool = false) {
         if json { texts.writeLabelJSON(a.srcZone, to: &w) } else { texts.writeLabel(a.srcZone, to: &w) }
         w.byte(UInt8(ascii: " "))
-        w.addressText(a.srcIP)
+        w.addressText(a.srcIP, mappedIPv6: a.mappedIPv6)
         w.literal(" \u{2192} ")
         if json { texts.writeLabelJSON(a.destZone, to: &w) } else { texts.writeLabel(a.destZone, to: &w) }
         w.byte(UInt8(ascii: " "))
-        w.addressText(a.destIP)
+        w.addressText(a.destIP, mappedIPv6: a.mappedIPv6)
         w.byte(UInt8(ascii: " "))
         w.protocolName(a.proto)
         if let port = a.destPort {
@@ -232,9 +234,9 @@ public struct AlertFormat: Sendable {
             w.literal(" bypasses the security cloud (no gateway, no valid exception)")
         case .unzonedHost:
             w.literal(": ")
-            if a.srcZone == .unzoned { w.addressText(a.srcIP) }
+            if a.srcZone == .unzoned { w.addressText(a.srcIP, mappedIPv6: a.mappedIPv6) }
             if a.srcZone == .unzoned && a.destZone == .unzoned { w.literal(" and ") }
-            if a.destZone == .unzoned { w.addressText(a.destIP) }
+            if a.destZone == .unzoned { w.addressText(a.destIP, mappedIPv6: a.mappedIPv6) }
             w.literal(" belongs to no zone")
         }
     }

@@ -40,26 +40,27 @@ public enum CommunityID {
         }
     }
 
-    /// The `1:<base64>` id of a flow, given as seen from its initiator.
+    /// The `1:<base64>` id of a flow, given as seen from its initiator; `mappedIPv6`: the flow is IPv6, so an
+    /// IPv4-mapped address is hashed as the 16 bytes on the wire.
     public static func compute(
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
-        icmpCode: UInt8, seed: UInt16 = 0
+        icmpCode: UInt8, seed: UInt16 = 0, mappedIPv6: Bool = false
     ) -> String {
         var out: [UInt8] = []
         append(
             src: src, dst: dst, proto: proto, srcPort: srcPort, dstPort: dstPort, icmpType: icmpType,
-            icmpCode: icmpCode, seed: seed, to: &out)
+            icmpCode: icmpCode, seed: seed, mappedIPv6: mappedIPv6, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends the `1:<base64>` id to `out`.
     public static func append(
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
-        icmpCode: UInt8, seed: UInt16 = 0, to out: inout [UInt8]
+        icmpCode: UInt8, seed: UInt16 = 0, mappedIPv6: Bool = false, to out: inout [UInt8]
     ) {
         withDigest(
             src: src, dst: dst, proto: proto, srcPort: srcPort, dstPort: dstPort, icmpType: icmpType,
-            icmpCode: icmpCode, seed: seed
+            icmpCode: icmpCode, seed: seed, mappedIPv6: mappedIPv6
         ) { digest in
             out.append(UInt8(ascii: "1"))
             out.append(UInt8(ascii: ":"))
@@ -67,10 +68,11 @@ public enum CommunityID {
         }
     }
 
-    /// Stores the address's bytes in network order at `p`; returns how many (4 or 16).
+    /// Stores the address's bytes in network order at `p`; returns how many (4 or 16: an IPv6 packet's
+    /// IPv4-mapped address, `mappedIPv6`, is 16 bytes on the wire).
     @inline(__always)
-    static func store(_ x: IPAddress, at p: UnsafeMutableRawPointer) -> Int {
-        if x.isIPv4 {
+    static func store(_ x: IPAddress, mappedIPv6: Bool, at p: UnsafeMutableRawPointer) -> Int {
+        if x.isIPv4 && !mappedIPv6 {
             p.storeBytes(of: x.v4.bigEndian, as: UInt32.self)
             return 4
         }
@@ -83,7 +85,7 @@ public enum CommunityID {
     static func withDigest(of a: Alert, _ body: (UnsafeRawBufferPointer) -> Void) {
         withDigest(
             src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode, body)
+            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6, body)
     }
 
     /// The digest of an alert's flow, as a value to carry (`withDigest(of:_:)` hands it over in place).
@@ -102,7 +104,8 @@ public enum CommunityID {
         withDigest(
             src: e.initiatorIsA ? k.addressA : k.addressB, dst: e.initiatorIsA ? k.addressB : k.addressA,
             proto: k.proto, srcPort: ports ? (e.initiatorIsA ? k.portA : k.portB) : nil,
-            dstPort: ports ? (e.initiatorIsA ? k.portB : k.portA) : nil, icmpType: e.icmpType, icmpCode: e.icmpCode
+            dstPort: ports ? (e.initiatorIsA ? k.portB : k.portA) : nil, icmpType: e.icmpType, icmpCode: e.icmpCode,
+            mappedIPv6: k.mappedIPv6
         ) { bytes in d = FlowIDDigest { $0.copyMemory(from: bytes) } }
         return d
     }
@@ -119,7 +122,7 @@ public enum CommunityID {
     /// stack (building it in arrays cost more than the hash itself), and so is the digest.
     static func withDigest(
         src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
-        icmpCode: UInt8, seed: UInt16 = 0, _ body: (UnsafeRawBufferPointer) -> Void
+        icmpCode: UInt8, seed: UInt16 = 0, mappedIPv6: Bool, _ body: (UnsafeRawBufferPointer) -> Void
     ) {
         var sp: UInt16 = srcPort ?? 0
         var dp: UInt16 = dstPort ?? 0
@@ -150,8 +153,8 @@ public enum CommunityID {
             let raw = UnsafeMutableRawPointer(base)
             raw.storeBytes(of: seed.bigEndian, as: UInt16.self)
             var n = 2
-            n += store(a, at: raw + n)
-            n += store(b, at: raw + n)
+            n += store(a, mappedIPv6: mappedIPv6, at: raw + n)
+            n += store(b, mappedIPv6: mappedIPv6, at: raw + n)
             raw.storeBytes(of: proto, toByteOffset: n, as: UInt8.self)
             raw.storeBytes(of: 0, toByteOffset: n + 1, as: UInt8.self)
             n += 2

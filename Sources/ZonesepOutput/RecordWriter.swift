@@ -378,15 +378,17 @@ struct RecordWriter {
 
     /// `,"proto":…,"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…`: the five fields every flow-shaped
     /// record (alert, flow record, the summary's violations) carries in this order; ports `null` for ICMP.
-    mutating func fiveTuple(proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?) {
+    mutating func fiveTuple(
+        proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?, mappedIPv6: Bool = false
+    ) {
         literal(",\"proto\":\"")
         protocolName(proto)
         literal("\",\"src_ip\":")
-        address(src)
+        address(src, mappedIPv6: mappedIPv6)
         literal(",\"src_port\":")
         integer(srcPort)
         literal(",\"dest_ip\":")
-        address(dest)
+        address(dest, mappedIPv6: mappedIPv6)
         literal(",\"dest_port\":")
         integer(destPort)
     }
@@ -394,24 +396,32 @@ struct RecordWriter {
     /// An address as a JSON string, its quotes included: `IPAddress.description`'s text (dotted quad;
     /// RFC 5952 for IPv6, lower case, the longest run of two or more zero groups compressed, the first
     /// of equal runs).
-    mutating func address(_ a: IPAddress) {
+    /// `mappedIPv6`: the address is an IPv6 packet's, so one in the IPv4-mapped block is written
+    /// `::ffff:a.b.c.d` (`IPAddress.description(mappedIPv6:)`).
+    mutating func address(_ a: IPAddress, mappedIPv6: Bool = false) {
         reserve(41)
         p.pointee = UInt8(ascii: "\"")
         p += 1
-        writeAddress(a)
+        writeAddress(a, mappedIPv6: mappedIPv6)
         p.pointee = UInt8(ascii: "\"")
         p += 1
     }
 
     /// The address's text alone, without quotes (inside a message).
-    mutating func addressText(_ a: IPAddress) {
+    mutating func addressText(_ a: IPAddress, mappedIPv6: Bool = false) {
         reserve(39)
-        writeAddress(a)
+        writeAddress(a, mappedIPv6: mappedIPv6)
     }
 
     /// The text of `a` (at most 39 bytes; room already reserved).
-    private mutating func writeAddress(_ a: IPAddress) {
+    private mutating func writeAddress(_ a: IPAddress, mappedIPv6: Bool) {
         if a.isIPv4 {
+            if mappedIPv6 {  // "::ffff:" and a dotted quad: 22 bytes at most
+                for c in "::ffff:".utf8 {
+                    p.pointee = c
+                    p += 1
+                }
+            }
             // Each octet copied with its dot from a table (`octets`): divided out digit by digit an
             // address cost about 100 instructions, and an alert writes four, its summary entry two more.
             // The last octet's copy puts its dot past the text, in the room reserved, where the next

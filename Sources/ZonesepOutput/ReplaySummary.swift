@@ -190,7 +190,9 @@ public struct ReplaySummary: Sendable {
                 }
                 w.literal(",\"rule\":")
                 ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
-                w.fiveTuple(proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort)
+                w.fiveTuple(
+                    proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort,
+                    mappedIPv6: a.mappedIPv6)
                 // The alert's initiator method and VLANs: a flow folded by suppression has no alert record, and
                 // `zonesep report` reads them from here.
                 w.literal(",\"initiator\":")

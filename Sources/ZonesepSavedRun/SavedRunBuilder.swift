@@ -120,7 +120,9 @@ struct SavedRunBuilder {
                 firstSeenMicros: try time(v.firstSeen, at + "first_seen"),
                 lastSeenMicros: try time(v.lastSeen, at + "last_seen"),
                 packets: v.packets, bytes: v.bytes, end: v.end,
-                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256) })
+                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256) },
+                // IPv6 text (`::ffff:a.b.c.d` parses as the IPv4 address it maps): an IPv6 flow, written so.
+                mappedIPv6: v.srcIP.contains(":") || v.destIP.contains(":"))
             if let tags = v.vlan {
                 flow.initiatorMethod = v.initiator
                 flow.vlan = try vlans(tags, at + "vlan")

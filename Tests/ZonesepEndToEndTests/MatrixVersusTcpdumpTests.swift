@@ -5,6 +5,8 @@ import XCTest
 /// `(ip or ip6) and src net A and dst net B`, VLAN-tagged (802.1Q, and QinQ) included, with their wire lengths.
 ///
 /// zones.conf keeps every zone's networks disjoint, so a BPF `net` filter is exactly zone membership.
+/// (An IPv6 packet with IPv4-mapped addresses counts in its IPv4 zones' cell, which `net` does not match: the
+/// demonstration captures hold none, and output.md says so.)
 final class MatrixVersusTcpdumpTests: XCTestCase {
     struct Cell: Equatable, CustomStringConvertible {
         var packets = 0

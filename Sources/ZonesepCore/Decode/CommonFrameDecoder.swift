@@ -10,7 +10,8 @@
 //   TCP:  0 src port  2 dst port  12 data offset (>= 5) + flags      UDP: 0 src  2 dst  4 length (>= 8)
 //
 // `PacketDecoder` handles every frame; this decoder accepts only the shape above and refuses anything
-// else (options, extension headers, fragments, ICMP, a second tag, any malformation), so the verifier's
+// else (options, extension headers, fragments, ICMP, a second tag, IPv4-mapped IPv6 addresses, any
+// malformation), so the verifier's
 // fast lane can skip the full `DecodedPacket` for packets of flows it already knows. A UDP datagram to a
 // VXLAN or Geneve port, or to MPLS-in-UDP's 6635, is refused too: its tuple is the tunnel's, not a flow's
 // (GRE, EtherIP, MPLS in IP and IP in IP are neither TCP nor UDP, so they never get this far). When the refused frame is IPv4 (no options, not a
@@ -136,6 +137,8 @@ public enum CommonFrameDecoder {
             f.proto = b.load(fromByteOffset: l3 &+ 6, as: UInt8.self)
             f.src = IPAddress(v6: UInt128(bigEndian: b.loadUnaligned(fromByteOffset: l3 &+ 8, as: UInt128.self)))
             f.dst = IPAddress(v6: UInt128(bigEndian: b.loadUnaligned(fromByteOffset: l3 &+ 24, as: UInt128.self)))
+            // An IPv4-mapped address marks the flow key (`FlowKey.mappedIPv6Flag`): `PacketDecoder`'s.
+            guard !f.src.isIPv4 && !f.dst.isIPv4 else { return .other }
             l4 = l3 &+ 40
             l4Length = payloadLength == 0 ? captured &- 40 : min(payloadLength, captured &- 40)
         } else {

@@ -28,6 +28,9 @@ public struct Alert: Sendable, Equatable {
     public var vlanIDs: [UInt16]? = nil
     /// The virtual network id the flow lies in (VXLAN, Geneve, keyed GRE).
     public var virtualNetwork: UInt32?
+    /// The flow is IPv6 with an IPv4-mapped address (::ffff:a.b.c.d): classified as IPv4, but written and
+    /// hashed as the IPv6 address on the wire.
+    public var mappedIPv6 = false
 
     public var rule: RuleID { verdict.rule }
     public var vlans: [UInt16] {
@@ -62,6 +65,7 @@ public struct Alert: Sendable, Equatable {
         initiator = e.method
         vlanCount = k.vlanCount
         virtualNetwork = k.virtualNetwork
+        mappedIPv6 = k.mappedIPv6
         vlanOuter = UInt16(k.vlans >> 12 & 0xfff)
         vlanInner = UInt16(k.vlans & 0xfff)
         srcMAC = e.mac(ofA: e.initiatorIsA)

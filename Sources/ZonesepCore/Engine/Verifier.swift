@@ -875,14 +875,17 @@ public final class Verifier {
         return (p.src, p.dst, p.proto, 0, 0)
     }
 
-    /// The canonical flow key of `tuple` on the VLANs of packet `p`, and whether its source is endpoint A.
+    /// The canonical flow key of `tuple` on the VLANs of packet `p`, and whether its source is endpoint A. An
+    /// IPv6 packet with an IPv4-mapped address is marked (`FlowKey.mappedIPv6Flag`): no IPv4 packet joins it.
+    /// (An ICMPv6 error quotes IPv6, an ICMP error IPv4: the quoted tuple is of `p`'s own version.)
     @inline(__always)
     static func flowKey(
         _ t: (src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16, dstPort: UInt16), of p: DecodedPacket
     ) -> (key: FlowKey, fromA: Bool) {
-        FlowKey.canonical(
+        let mapped = p.ipVersion == 6 && (t.src.isIPv4 || t.dst.isIPv4)
+        return FlowKey.canonical(
             src: t.src, srcPort: t.srcPort, dst: t.dst, dstPort: t.dstPort, proto: t.proto,
-            vlans: p.packedVLANs, vni: p.virtualNetwork)
+            vlans: p.packedVLANs | (mapped ? FlowKey.mappedIPv6Flag : 0), vni: p.virtualNetwork)
     }
 
     /// The hash of the flow key of a decoded packet, for prefetching and then for the lookup itself (hashed

@@ -10,8 +10,8 @@ public struct FlowKey: Hashable, Sendable {
     // the rest of the first 48.
     public var addressA: IPAddress
     public var addressB: IPAddress
-    /// `vniFlag` when `vni` is valid, the tag count in bits 24-27, then the outermost and innermost 12-bit
-    /// VLAN ids (see `packVLANs`).
+    /// `vniFlag` when `vni` is valid, `mappedIPv6Flag`, the tag count in bits 24-27, then the outermost and
+    /// innermost 12-bit VLAN ids (see `packVLANs`).
     public var vlans: UInt32
     /// The virtual network id (VXLAN / Geneve 24 bits, a GRE key 32), valid with `vniFlag` in `vlans`.
     public var vni: UInt32
@@ -21,6 +21,9 @@ public struct FlowKey: Hashable, Sendable {
 
     /// Set in `vlans` when the flow lies inside a virtual network.
     public static let vniFlag: UInt32 = 0x8000_0000
+    /// Set in `vlans` when the flow's packets are IPv6 and an address is IPv4-mapped (::ffff:a.b.c.d): such an
+    /// address is classified as its IPv4 address, but the flow is not the IPv4 one (records, Community ID).
+    public static let mappedIPv6Flag: UInt32 = 0x4000_0000
 
     @inlinable
     public init(
@@ -38,6 +41,8 @@ public struct FlowKey: Hashable, Sendable {
 
     /// The virtual network id, for a flow inside VXLAN, Geneve or keyed GRE.
     @inlinable public var virtualNetwork: UInt32? { vlans & FlowKey.vniFlag != 0 ? vni : nil }
+    /// Whether the flow is IPv6 with an IPv4-mapped address (`mappedIPv6Flag`): written and hashed as IPv6.
+    @inlinable public var mappedIPv6: Bool { vlans & FlowKey.mappedIPv6Flag != 0 }
     /// How many own VLAN tags the flow's packets carry (0...8).
     @inlinable public var vlanCount: UInt8 { UInt8(truncatingIfNeeded: vlans >> 24) & 0x0f }
 

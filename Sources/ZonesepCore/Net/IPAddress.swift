@@ -41,6 +41,18 @@ extension IPAddress {
         out.appendStaged(maxCount: 15) { IPAddress.writeDottedQuad(v, to: $0) }
     }
 
+    /// `append(to:)`, or for an address of an IPv6 packet (`mappedIPv6`) in the IPv4-mapped block, its IPv6
+    /// text `::ffff:a.b.c.d` (RFC 5952 §5): the address on the wire, not the IPv4 one it is classified as.
+    public func append(to out: inout [UInt8], mappedIPv6: Bool) {
+        if mappedIPv6 && isIPv4 { out.append(contentsOf: "::ffff:".utf8) }
+        append(to: &out)
+    }
+
+    /// `description`, or `::ffff:a.b.c.d` for an IPv4-mapped address of an IPv6 packet (`mappedIPv6`).
+    public func description(mappedIPv6: Bool) -> String {
+        mappedIPv6 && isIPv4 ? "::ffff:" + description : description
+    }
+
     /// Writes `v` as a dotted quad at `out` (15 bytes at most) and returns how many bytes it took: digit by
     /// digit, as interpolating four integers cost about a thousand instructions an address.
     @inlinable @inline(__always)

@@ -44,8 +44,8 @@ public struct DeliveryRecords: Sendable {
         o.add("rule", a.rule.name)
         o.add("severity", a.rule.severity.rawValue)
         o.add("proto", ProtocolName.of(a.proto))
-        o.add("src_ip", a.srcIP.description)
-        o.add("dest_ip", a.destIP.description)
+        o.add("src_ip", a.srcIP.description(mappedIPv6: a.mappedIPv6))
+        o.add("dest_ip", a.destIP.description(mappedIPv6: a.mappedIPv6))
         o.add("dest_port", a.destPort)
         o.add("flow_id", format.flowID(a))
         o.add("first_seen", Timestamp.rfc3339(a.timestampMicros))
@@ -70,7 +70,8 @@ public struct DeliveryRecords: Sendable {
         let a = u.first
         var p: [(String, String)] = [
             ("rule", a.rule.name), ("severity", a.rule.severity.rawValue), ("proto", ProtocolName.of(a.proto)),
-            ("src_ip", a.srcIP.description), ("dest_ip", a.destIP.description),
+            ("src_ip", a.srcIP.description(mappedIPv6: a.mappedIPv6)),
+            ("dest_ip", a.destIP.description(mappedIPv6: a.mappedIPv6)),
         ]
         if let port = a.destPort { p.append(("dest_port", "\(port)")) }
         p += [

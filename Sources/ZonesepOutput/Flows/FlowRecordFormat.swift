@@ -68,7 +68,8 @@ public struct FlowRecordFormat: Sendable {
         // The record's time is the flow's end, which `end` repeats: formatted once.
         w.timestamp(e.lastSeen, remember: true)
         w.literal(",\"event_type\":\"flow\"")
-        w.fiveTuple(proto: k.proto, src: src, srcPort: srcPort, dest: dst, destPort: dstPort)
+        w.fiveTuple(
+            proto: k.proto, src: src, srcPort: srcPort, dest: dst, destPort: dstPort, mappedIPv6: k.mappedIPv6)
         w.literal(",\"src_zone\":")
         texts.writeNameJSON(e.initiatorZone, to: &w)
         w.literal(",\"dest_zone\":")
@@ -86,7 +87,7 @@ public struct FlowRecordFormat: Sendable {
         w.literal(",\"flow_id\":")
         CommunityID.withDigest(
             src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
-            icmpCode: e.icmpCode
+            icmpCode: e.icmpCode, mappedIPv6: k.mappedIPv6
         ) { w.communityID($0) }
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)

@@ -28,7 +28,8 @@ extension AuditReport {
                     destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
                     bytes: v.bytes, end: v.end.name,
-                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) })
+                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) },
+                    mappedIPv6: a.mappedIPv6)
             }, declarations: s.declarations)
         devices = s.hostFindings.enumerated().map { i, f in
             Device(

@@ -124,13 +124,19 @@ public struct AuditReport: Sendable {
         /// Why the flow ended: idle, closed, evicted, end-of-capture.
         public var end: String
         public var evidence: Evidence?
+        /// The flow is IPv6 with an IPv4-mapped address: shown `::ffff:a.b.c.d`, as its alert writes it.
+        public var mappedIPv6: Bool
+        /// The initiator's and responder's address and port as the report shows them (`ReportText.endpoint`).
+        public var srcEndpoint: String { ReportText.endpoint(srcIP, srcPort, mappedIPv6: mappedIPv6) }
+        public var destEndpoint: String { ReportText.endpoint(destIP, destPort, mappedIPv6: mappedIPv6) }
 
         public init(
             number: Int, flowID: String, rule: RuleID, proto: String, srcIP: IPAddress, srcPort: UInt16?,
             destIP: IPAddress, destPort: UInt16?, srcZone: ZoneRef, destZone: ZoneRef, initiatorMethod: String?,
             vlan: [UInt16], firstSeenMicros: Int64, lastSeenMicros: Int64, packets: UInt64, bytes: UInt64,
-            end: String, evidence: Evidence? = nil
+            end: String, evidence: Evidence? = nil, mappedIPv6: Bool = false
         ) {
+            self.mappedIPv6 = mappedIPv6
             self.number = number
             self.flowID = flowID
             self.rule = rule

@@ -74,8 +74,8 @@ extension AuditReport {
                 rows: RuleID.allCases.flatMap { violations(of: $0) }.map { v in
                     [
                         "\(v.number)", v.rule.name, v.rule.severity.rawValue,
-                        ReportText.endpoint(v.srcIP, v.srcPort), zone(v.srcZone),
-                        ReportText.endpoint(v.destIP, v.destPort), zone(v.destZone), v.service,
+                        v.srcEndpoint, zone(v.srcZone),
+                        v.destEndpoint, zone(v.destZone), v.service,
                         v.vlan.map(String.init).joined(separator: "/"), time(v.firstSeenMicros),
                         time(v.lastSeenMicros), "\(v.packets)", "\(v.bytes)", v.end, v.flowID,
                         v.evidence?.path ?? "",

@@ -205,10 +205,12 @@ public enum ReportText {
         return m == 0 ? "\(h) h" : "\(h) h \(m) min"
     }
 
-    /// An address with its port, IPv6 in brackets: `10.20.3.4:51512`, `[fd00:20::3:4]:50600`.
-    public static func endpoint(_ ip: IPAddress, _ port: UInt16?) -> String {
-        guard let port else { return ip.description }
-        return ip.isIPv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)"
+    /// An address with its port, IPv6 in brackets: `10.20.3.4:51512`, `[fd00:20::3:4]:50600`; `mappedIPv6`:
+    /// of an IPv6 flow, so an IPv4-mapped address is `[::ffff:10.20.3.4]:51512`.
+    public static func endpoint(_ ip: IPAddress, _ port: UInt16?, mappedIPv6: Bool = false) -> String {
+        let text = ip.description(mappedIPv6: mappedIPv6)
+        guard let port else { return text }
+        return ip.isIPv4 && !mappedIPv6 ? "\(text):\(port)" : "[\(text)]:\(port)"
     }
 
     public static func prefixes(_ p: [IPPrefix]) -> String { p.map(\.description).joined(separator: ", ") }

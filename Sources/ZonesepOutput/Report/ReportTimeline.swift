@@ -106,7 +106,7 @@ enum ReportTimeline {
                 s += "<rect class=\"tl-flow\" data-flow=\"\(v.number)\" x=\"\(f(xa))\" y=\"\(y)\" width=\"\(f(w))\" "
                 s += "height=\"14\" rx=\"1.5\" fill=\"\(color)\" fill-opacity=\"0.85\" stroke=\"#ffffff\" "
                 s += "stroke-width=\"0.6\"><title>No.\(v.number) \(rule.name): "
-                s += "\(e(ReportText.endpoint(v.srcIP, v.srcPort))) → \(e(ReportText.endpoint(v.destIP, v.destPort))) "
+                s += "\(e(v.srcEndpoint)) → \(e(v.destEndpoint)) "
                 s += "\(e(ReportText.jstClock(v.firstSeenMicros)))–\(e(ReportText.jstClock(v.lastSeenMicros)))"
                 s += "</title></rect>\n"
             }

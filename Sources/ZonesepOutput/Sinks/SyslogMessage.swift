@@ -247,10 +247,10 @@ extension AlertFormat {
     ) -> [(String, String)] {
         var p: [(String, String)] = [
             ("rule", a.rule.name), ("severity", a.rule.severity.rawValue), ("proto", ProtocolName.of(a.proto)),
-            ("src_ip", a.srcIP.description),
+            ("src_ip", a.srcIP.description(mappedIPv6: a.mappedIPv6)),
         ]
         if let port = a.srcPort { p.append(("src_port", "\(port)")) }
-        p.append(("dest_ip", a.destIP.description))
+        p.append(("dest_ip", a.destIP.description(mappedIPv6: a.mappedIPv6)))
         if let port = a.destPort { p.append(("dest_port", "\(port)")) }
         p.append(("src_zone", map.name(of: a.srcZone)))
         p.append(("dest_zone", map.name(of: a.destZone)))
@@ -293,13 +293,13 @@ extension AlertFormat {
             w.literal("\" proto=\"")
             w.protocolName(a.proto)
             w.literal("\" src_ip=\"")
-            w.addressText(a.srcIP)
+            w.addressText(a.srcIP, mappedIPv6: a.mappedIPv6)
             if let port = a.srcPort {
                 w.literal("\" src_port=\"")
                 w.integer(UInt64(port))
             }
             w.literal("\" dest_ip=\"")
-            w.addressText(a.destIP)
+            w.addressText(a.destIP, mappedIPv6: a.mappedIPv6)
             if let port = a.destPort {
                 w.literal("\" dest_port=\"")
                 w.integer(UInt64(port))

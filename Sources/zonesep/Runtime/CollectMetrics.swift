@@ -10,7 +10,7 @@ import ZonesepRuntime
 enum CollectMetrics {
     static func families(
         sensor: String, version: String, table: ExportFlowTable, decoder: FlowExportDecoder,
-        reloads: WatchMetrics.Reloads, sinks: [SinkCounts]
+        reloads: WatchMetrics.Reloads, sinks: [SinkCounts], held: CollectSummary.HeldAlerts = .init()
     ) -> [MetricFamily] {
         typealias F = MetricFamily
         let exporters = CollectSummary.exporters(decoder)
@@ -157,6 +157,17 @@ enum CollectMetrics {
                 "zonesep_conduit_mac_not_verified_total", .counter,
                 help: "Flows that ended allowed by a conduit whose MAC was in no record of the flow (not verified).",
                 value: .count(table.conduitMACNotVerified)))
+        out.append(
+            F(
+                "zonesep_alerts_suppressed_total", .counter,
+                help:
+                    "Alerts folded into an earlier one's window by --suppress-window (counted in zonesep_alerts_total).",
+                value: .count(held.suppressed)))
+        out.append(
+            F(
+                "zonesep_alerts_rate_limited_total", .counter,
+                help: "Alerts not written because of --max-alert-rate (counted in zonesep_alerts_total).",
+                value: .count(held.rateLimited)))
         if table.records > 0 {
             out.append(
                 F(

@@ -151,7 +151,8 @@ final class CollectRunner {
         publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
         metrics?.stop()
         delivery.head.finish(at: table.now)
-        let summary = CollectSummary(table: table, decoder: decoder, sensor: policy.config.sensor)
+        let summary = CollectSummary(
+            table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery))
         let (json, text) = (summary.json(), summary.text())
         delivery.writeAside(Record(kind: .summary, timestampMicros: table.now, json: json, text: text))
         _ = delivery.syslog?.drain()
@@ -186,13 +187,15 @@ final class CollectRunner {
         registry.publish(
             CollectMetrics.families(
                 sensor: sensor, version: Zonesep.version, table: table, decoder: decoder, reloads: reloads,
-                sinks: delivery.sinkCounts()))
+                sinks: delivery.sinkCounts(), held: CollectSummary.HeldAlerts(delivery)))
     }
 
     private func writeStats(
         _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline, sensor: String
     ) {
-        let stats = CollectStats(table: table, decoder: decoder, sensor: sensor, listen: settings.listen)
+        let stats = CollectStats(
+            table: table, decoder: decoder, sensor: sensor, listen: settings.listen,
+            held: CollectSummary.HeldAlerts(delivery))
         let json = stats.json(
             wallMicros: WallClock.nowMicros(), delivery: delivery.current(), sinks: delivery.sinkCounts())
         let text = stats.text()

@@ -11,6 +11,7 @@ struct CollectStats {
     let decoder: FlowExportDecoder
     let sensor: String
     let listen: [ListenAddress]
+    var held = CollectSummary.HeldAlerts()
 
     /// `timestamp` is the latest record time (null before the first record), like every other record;
     /// `wall_time` says when the record was written.
@@ -27,6 +28,10 @@ struct CollectStats {
         o.add("flows_active", table.activeFlows)
         o.add("flows_evicted", table.evictions)
         o.add("alerts", table.violations.values.reduce(0, +))
+        // Of those, alerts not written as records of their own (the summary's alerts.suppressed and
+        // alerts.rate_limited).
+        o.add("alerts_suppressed", held.suppressed)
+        o.add("alerts_rate_limited", held.rateLimited)
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
@@ -58,6 +63,7 @@ struct CollectStats {
                 + "packets: flows with no sampled packet not verified)"
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
             + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)) "
+            + "(suppressed \(held.suppressed), rate-limited \(held.rateLimited)) "
             + "conduit MAC not verified \(table.conduitMACNotVerified); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "

@@ -1,6 +1,7 @@
 import ZonesepCore
 import ZonesepFlowExport
 import ZonesepOutput
+import ZonesepRuntime
 
 /// The closing record of `collect`: flows, alerts by rule, records not judged by reason, and per exporter
 /// what it sent and what could not be read.
@@ -8,6 +9,39 @@ struct CollectSummary {
     let table: ExportFlowTable
     let decoder: FlowExportDecoder
     let sensor: String
+    /// Alerts not written as records of their own: folded by `--suppress-window`, held back by
+    /// `--max-alert-rate` (the rule counts still include them).
+    var held = HeldAlerts()
+
+    /// Alerts raised but not written on their own, so that the alerts a SIEM received can be reconciled
+    /// with the violating flows counted.
+    struct HeldAlerts {
+        var suppressed: UInt64 = 0
+        var rateLimited: UInt64 = 0
+
+        init(suppressed: UInt64 = 0, rateLimited: UInt64 = 0) {
+            self.suppressed = suppressed
+            self.rateLimited = rateLimited
+        }
+
+        init(_ delivery: DeliveryPipeline) {
+            suppressed = delivery.suppression?.suppressed ?? 0
+            rateLimited = delivery.rateLimit?.limited ?? 0
+        }
+    }
+
+    /// The `alerts` object, shaped as replay's: the total, the count by rule (every rule, 0 included),
+    /// and those not written on their own.
+    static func alertsJSON(_ table: ExportFlowTable, _ held: HeldAlerts) -> String {
+        var alerts = JSONObject()
+        alerts.add("total", table.violations.values.reduce(0, +))
+        var byRule = JSONObject()
+        for rule in RuleID.allCases { byRule.add(rule.name, table.violations[rule] ?? 0) }
+        alerts.addRaw("by_rule", byRule.json)
+        alerts.add("suppressed", held.suppressed)
+        alerts.add("rate_limited", held.rateLimited)
+        return alerts.json
+    }
 
     var exporters: [(IPAddress, ExporterStats)] { Self.exporters(decoder) }
 
@@ -34,9 +68,7 @@ struct CollectSummary {
         o.add("records", table.records)
         o.add("flows", table.flows)
         o.add("flows_evicted", table.evictions)
-        var alerts = JSONObject()
-        for rule in RuleID.allCases { alerts.add(rule.name, table.violations[rule] ?? 0) }
-        o.addRaw("alerts", alerts.json)
+        o.addRaw("alerts", Self.alertsJSON(table, held))
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
@@ -88,6 +120,11 @@ struct CollectSummary {
         ]
         for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
             lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
+        }
+        if held.suppressed + held.rateLimited > 0 {
+            lines.append(
+                "alerts not written on their own: \(held.suppressed) folded by --suppress-window, "
+                    + "\(held.rateLimited) over --max-alert-rate")
         }
         // Records in data sets whose template never came were never judged: a clean count above is not
         // a clean export unless this is 0.

@@ -34,6 +34,17 @@ struct SessionState {
     var templates: [UInt16: Template] = [:]
     var options = DomainOptions()
     var sequence = SequenceTracker()
+    /// When its last datagram arrived: a session idle past `Limits.sessionIdleMicros` is forgotten.
+    var lastArrivalMicros: Int64 = 0
+}
+
+/// A template in the order the decoder's store last looked at it, for evicting the least recently used
+/// when the store is full (`serial` tells a template re-stored under the same id from the one queued).
+struct TemplateUse {
+    var key: SessionKey
+    var id: UInt16
+    var serial: UInt64
+    var used: UInt64
 }
 
 /// Decodes flow export datagrams — IPFIX, NetFlow v9, NetFlow v5, sFlow v5, told apart by their version
@@ -61,6 +72,18 @@ public struct FlowExportDecoder {
         /// are counted in `rejectedDatagrams` and dropped.
         public var sessions: Int = 16_384
         public var exporters: Int = 4096
+        /// A session that sent nothing for this long (by arrival) is forgotten with its templates and
+        /// sequence state, so that exporters restarting from new source ports do not fill the table for
+        /// good. Longer than a template lives unrefreshed, so no template still in force goes with it.
+        public var sessionIdleMicros: Int64 = 60 * 60 * 1_000_000
+        /// Templates (and options templates) kept per session and in all; past either, the least recently
+        /// stored or used is evicted and counted (`templatesEvicted`). RFC 7011 allows 65,280 ids a session,
+        /// which no exporter uses: each costs memory in proportion to its fields.
+        public var templatesPerSession: Int = 1024
+        public var templates: Int = 65_536
+        /// Fields a template may have: more is counted as `templateInvalid` and not kept (IANA defines
+        /// fewer than 600 information elements, and exporters send tens).
+        public var fieldsPerTemplate: Int = 512
 
         public init() {}
     }
@@ -71,6 +94,18 @@ public struct FlowExportDecoder {
     public internal(set) var stats: [IPAddress: ExporterStats] = [:]
     /// Datagrams dropped because the exporter or session tables were full.
     public internal(set) var rejectedDatagrams: UInt64 = 0
+    /// Datagrams rejected since the last `takeRejections`, by exporter (at most `Self.rejectionNotes`
+    /// exporters named), for the caller to say on stderr which exporters go unverified.
+    public private(set) var rejections: [IPAddress: UInt64] = [:]
+    public private(set) var rejectionsUnnamed: UInt64 = 0
+    static let rejectionNotes = 16
+    /// Templates kept in all sessions, the store's use order (stale entries are skipped), and its clock.
+    public private(set) var templateCount = 0
+    var templateUses: [TemplateUse] = []
+    var templateUsesHead = 0
+    var templateTick: UInt64 = 0
+    /// When sessions were last swept for idleness (arrival time).
+    var sessionsSweptMicros: Int64 = 0
     var held: HeldSets
     /// Sessions with sequence gaps still open, and when the oldest of each was opened.
     var openGaps: [SessionKey: Int64] = [:]
@@ -110,6 +145,7 @@ public struct FlowExportDecoder {
     /// counted as loss. `decode` does it for every datagram; a collector calls it as time passes too, so
     /// that an exporter gone quiet has its counts settled.
     public mutating func settle(nowMicros: Int64) {
+        if nowMicros &- sessionsSweptMicros >= 60_000_000 { forgetIdleSessions(nowMicros: nowMicros) }
         if let lifetime = limits.heldSetLifetimeMicros, let first = held.sets.first,
             nowMicros &- first.receivedMicros > lifetime
         {
@@ -149,9 +185,12 @@ public struct FlowExportDecoder {
         _ body: (borrowing FlowRecord) -> Void
     ) {
         arrivalMicros = receivedMicros
-        if !held.sets.isEmpty || !openGaps.isEmpty { settle(nowMicros: receivedMicros) }
+        if !held.sets.isEmpty || !openGaps.isEmpty || receivedMicros &- sessionsSweptMicros >= 60_000_000 {
+            settle(nowMicros: receivedMicros)
+        }
         guard var s = stats.removeValue(forKey: exporter) ?? newExporter() else {
             rejectedDatagrams += 1
+            noteRejection(exporter)
             return
         }
         s.datagrams += 1
@@ -171,25 +210,67 @@ public struct FlowExportDecoder {
         stats.count < limits.exporters ? ExporterStats() : nil
     }
 
-    /// The session's state, created on first use; nil when the session table is full.
+    /// The session's state, created on first use (idle sessions are forgotten first when the table is
+    /// full); nil when the table is still full. Marks the session as active now.
     mutating func withSession<T>(_ key: SessionKey, _ body: (inout SessionState) -> T) -> T? {
         if sessions[key] == nil {
+            // A full table is swept again at most once a second, so a flood of new sessions costs little.
+            if sessions.count >= limits.sessions && arrivalMicros &- sessionsSweptMicros >= 1_000_000 {
+                forgetIdleSessions(nowMicros: arrivalMicros)
+            }
             guard sessions.count < limits.sessions else { return nil }
             sessions[key] = SessionState()
         }
+        sessions[key]?.lastArrivalMicros = arrivalMicros
         return body(&sessions[key, default: SessionState()])
     }
 
-    /// A datagram's session for NetFlow v5, v9 and sFlow, which check the sequence number as soon as the
-    /// header is read. false when the session table is full: the datagram is counted in
-    /// `rejectedDatagrams` and dropped.
-    mutating func admit(_ key: SessionKey, _ mark: SequenceMark, stats s: inout ExporterStats) -> Bool {
+    /// The session of a datagram about to be decoded; false when the session table is full: the datagram
+    /// is counted (in all, and against its exporter) and dropped.
+    mutating func open(_ key: SessionKey, stats s: inout ExporterStats) -> Bool {
         guard withSession(key, { _ in () }) != nil else {
             rejectedDatagrams += 1
+            s.datagramsRejected += 1
+            noteRejection(key.exporter)
             return false
         }
+        return true
+    }
+
+    /// A datagram's session for NetFlow v5, v9 and sFlow, which check the sequence number as soon as the
+    /// header is read; false when the session table is full (see `open`).
+    mutating func admit(_ key: SessionKey, _ mark: SequenceMark, stats s: inout ExporterStats) -> Bool {
+        guard open(key, stats: &s) else { return false }
         checkSequence(key, mark, stats: &s)
         return true
+    }
+
+    private mutating func noteRejection(_ exporter: IPAddress) {
+        if rejections[exporter] != nil || rejections.count < Self.rejectionNotes {
+            rejections[exporter, default: 0] += 1
+        } else {
+            rejectionsUnnamed += 1
+        }
+    }
+
+    /// The datagrams rejected since the last call, by exporter, and those of exporters not named.
+    public mutating func takeRejections() -> (byExporter: [IPAddress: UInt64], unnamed: UInt64) {
+        defer {
+            rejections.removeAll()
+            rejectionsUnnamed = 0
+        }
+        return (rejections, rejectionsUnnamed)
+    }
+
+    /// Forgets the sessions that sent nothing for `sessionIdleMicros`, with their templates.
+    mutating func forgetIdleSessions(nowMicros: Int64) {
+        sessionsSweptMicros = nowMicros
+        let idle = sessions.filter { nowMicros &- $0.value.lastArrivalMicros > limits.sessionIdleMicros }
+        for (key, state) in idle {
+            templateCount -= state.templates.count
+            sessions[key] = nil
+            openGaps[key] = nil
+        }
     }
 
     /// Checks a datagram's place in its (open) session's sequence; see `SequenceTracker`.
@@ -204,9 +285,12 @@ public struct FlowExportDecoder {
         guard let t = sessions[key]?.templates[id] else { return nil }
         if let lifetime = limits.templateLifetimeMicros, now &- t.refreshedMicros > lifetime {
             sessions[key]?.templates[id] = nil
+            templateCount -= 1
             s.templatesExpired += 1
             return nil
         }
+        templateTick &+= 1
+        sessions[key]?.templates[id]?.lastUsed = templateTick
         return t
     }
 
@@ -215,6 +299,12 @@ public struct FlowExportDecoder {
     mutating func store(
         _ template: Template, for key: SessionKey, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
     ) {
+        guard template.fields.count <= limits.fieldsPerTemplate else {
+            // Not kept; nor is an earlier template of that id, which no longer describes the data.
+            s.failures[.templateInvalid] += 1
+            if sessions[key]?.templates.removeValue(forKey: template.id) != nil { templateCount -= 1 }
+            return
+        }
         s.templates += 1
         guard sessions[key] != nil || sessions.count < limits.sessions else { return }
         if !template.isOptions && template.hasAddressFields && !template.hasPortFields
@@ -223,7 +313,7 @@ public struct FlowExportDecoder {
         {
             portlessTemplates.append(PortlessTemplate(session: key, templateID: template.id))
         }
-        sessions[key, default: SessionState()].templates[template.id] = template
+        keep(template, for: key, stats: &s)
         guard !held.sets.isEmpty else { return }
         for h in held.take(session: key, templateID: template.id) {
             s.setsReleased += 1
@@ -234,15 +324,69 @@ public struct FlowExportDecoder {
         }
     }
 
+    /// Puts `template` in the store, evicting the least recently stored or used template of the session,
+    /// then of all sessions, where either is over its bound.
+    private mutating func keep(_ template: Template, for key: SessionKey, stats s: inout ExporterStats) {
+        templateTick &+= 1
+        var t = template
+        t.lastUsed = templateTick
+        if let old = sessions[key]?.templates[t.id] {
+            // A refresh or a redefinition: the same place in the store.
+            t.serial = old.serial
+            sessions[key]?.templates[t.id] = t
+            return
+        }
+        if let state = sessions[key], state.templates.count >= limits.templatesPerSession,
+            let oldest = state.templates.min(by: { $0.value.lastUsed < $1.value.lastUsed })
+        {
+            sessions[key]?.templates[oldest.key] = nil
+            templateCount -= 1
+            s.templatesEvicted += 1
+        }
+        t.serial = templateTick
+        sessions[key, default: SessionState()].templates[t.id] = t
+        templateCount += 1
+        templateUses.append(TemplateUse(key: key, id: t.id, serial: t.serial, used: t.lastUsed))
+        while templateCount > limits.templates, templateUsesHead < templateUses.count {
+            let u = templateUses[templateUsesHead]
+            templateUsesHead += 1
+            // Gone (withdrawn, expired, evicted, its session forgotten) or stored anew since: nothing to do.
+            guard let current = sessions[u.key]?.templates[u.id], current.serial == u.serial else { continue }
+            if current.lastUsed > u.used {
+                // Used since it was queued: its turn comes again after those queued before that use.
+                templateUses.append(TemplateUse(key: u.key, id: u.id, serial: u.serial, used: current.lastUsed))
+                continue
+            }
+            sessions[u.key]?.templates[u.id] = nil
+            templateCount -= 1
+            if u.key.exporter == key.exporter {
+                s.templatesEvicted += 1
+            } else {
+                stats[u.key.exporter]?.templatesEvicted += 1
+            }
+        }
+        // Entries of templates long gone are dropped once they outnumber the templates kept.
+        if templateUses.count - templateUsesHead > 2 * max(templateCount, 1024) || templateUsesHead > 1 << 16 {
+            templateUses = templateUses[templateUsesHead...].filter {
+                sessions[$0.key]?.templates[$0.id]?.serial == $0.serial
+            }
+            templateUsesHead = 0
+        }
+    }
+
     /// Withdraws one template, or with `id == nil` every template (or every options template) of `key`.
     mutating func withdraw(_ id: UInt16?, options: Bool, for key: SessionKey, stats s: inout ExporterStats) {
         guard var state = sessions[key] else { return }
         if let id {
-            if state.templates.removeValue(forKey: id) != nil { s.templatesWithdrawn += 1 }
+            if state.templates.removeValue(forKey: id) != nil {
+                s.templatesWithdrawn += 1
+                templateCount -= 1
+            }
         } else {
             let before = state.templates.count
             state.templates = state.templates.filter { $0.value.isOptions != options }
             s.templatesWithdrawn += UInt64(before - state.templates.count)
+            templateCount -= before - state.templates.count
         }
         sessions[key] = state
     }

@@ -66,6 +66,12 @@ public struct ExporterStats: Sendable, Equatable {
     /// Templates withdrawn by the exporter, and templates expired for want of a refresh.
     public var templatesWithdrawn: UInt64 = 0
     public var templatesExpired: UInt64 = 0
+    /// Templates evicted, the least recently used first, because the session (or all sessions together)
+    /// held as many as the decoder keeps: data for them is held and counted as `noTemplate` if the
+    /// template does not come again.
+    public var templatesEvicted: UInt64 = 0
+    /// Datagrams dropped because they began a new session while the session table was full.
+    public var datagramsRejected: UInt64 = 0
     /// Options data records read (sampling rate, system init time); never handed on as flows.
     public var optionsRecords: UInt64 = 0
     /// Data sets held because their template had not arrived yet, and those later decoded.

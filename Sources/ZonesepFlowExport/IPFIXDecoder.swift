@@ -47,10 +47,7 @@ extension FlowExportDecoder {
         sets.skip(16)
 
         let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .ipfix)
-        guard withSession(key, { _ in () }) != nil else {
-            rejectedDatagrams += 1
-            return
-        }
+        guard open(key, stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(exportTime) * 1_000_000)
         // What the sequence number will be checked with: the data records read (all, and flow records
         // alone), and for the sets that could not be read (held, cut short) at least 1 record a set and at

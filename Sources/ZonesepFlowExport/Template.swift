@@ -30,6 +30,10 @@ public struct Template: Sendable, Equatable {
     public var hasPortFields: Bool
     /// Whether it has an address field of either family (a flow template, not one of metadata).
     public var hasAddressFields: Bool
+    /// Which storing of a template this is (unique in the decoder), and the decoder's tick when it was last
+    /// stored or used: the bounded template store evicts the least recently used first.
+    var serial: UInt64 = 0
+    var lastUsed: UInt64 = 0
 
     public init(id: UInt16, fields: [TemplateField], isOptions: Bool, refreshedMicros: Int64) {
         self.id = id

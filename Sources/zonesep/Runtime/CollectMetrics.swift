@@ -47,6 +47,11 @@ enum CollectMetrics {
             })
         out.append(
             perExporter(
+                "zonesep_export_templates_evicted_total",
+                "Templates evicted, least recently used first, because the template store was full."
+            ) { $1.templatesEvicted })
+        out.append(
+            perExporter(
                 "zonesep_export_sets_held_total",
                 "Data sets held because their template had not arrived (each is later released or counted as no-template)."
             ) { $1.setsHeld })

@@ -86,6 +86,7 @@ final class CollectRunner {
         let interval = Int64(settings.statsIntervalSeconds) * 1_000_000
         var nextStats = interval > 0 ? Monotonic.nowMicros() + interval : Int64.max
         var nextMetrics = Monotonic.nowMicros() + 1_000_000
+        var nextRejectionNote = Monotonic.nowMicros()
 
         var fds = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         fds.append(pollfd(fd: control.readDescriptor, events: Int16(POLLIN), revents: 0))
@@ -135,6 +136,10 @@ final class CollectRunner {
             // Held sets and sequence gaps age by the clock, even for an exporter that has gone quiet.
             decoder.settle(nowMicros: WallClock.nowMicros())
             let now = Monotonic.nowMicros()
+            if now >= nextRejectionNote {
+                CollectRunner.warnRejected(&decoder)
+                nextRejectionNote = now + 10_000_000
+            }
             if metrics != nil && now >= nextMetrics {
                 publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
                 nextMetrics = now + 1_000_000
@@ -146,6 +151,7 @@ final class CollectRunner {
         }
         table.finish()
         decoder.finish()
+        CollectRunner.warnRejected(&decoder)
         CollectRunner.warnUndecoded(decoder)
         writeStats(table, decoder, delivery, sensor: policy.config.sensor)
         publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
@@ -167,6 +173,24 @@ final class CollectRunner {
             "\(t): no port fields (an export aggregated by addresses): its TCP, UDP and SCTP records are judged "
                 + "only where no port or direction could change the verdict, the others are counted as "
                 + "records_not_judged no_ports")
+    }
+
+    /// Says on stderr (at most every 10 seconds) which exporters had datagrams rejected for a full session
+    /// or exporter table since the last time: what they send goes unverified until idle sessions are forgotten.
+    static func warnRejected(_ decoder: inout FlowExportDecoder) {
+        let (byExporter, unnamed) = decoder.takeRejections()
+        let limits = decoder.limits
+        let full =
+            "the session table is full (\(limits.sessions) sessions, each forgotten after "
+            + "\(limits.sessionIdleMicros / 60_000_000) minutes idle) or the exporter table "
+            + "(\(limits.exporters) exporters)"
+        for (address, n) in byExporter.sorted(by: { $0.key < $1.key }) {
+            Diagnostics.warning(
+                "exporter \(address): \(n == 1 ? "1 datagram" : "\(n) datagrams") rejected and not judged: \(full)")
+        }
+        if unnamed > 0 {
+            Diagnostics.warning("\(unnamed) more datagrams of other exporters rejected and not judged: \(full)")
+        }
     }
 
     /// Says on stderr, per exporter, how many data sets were never decoded for want of their template

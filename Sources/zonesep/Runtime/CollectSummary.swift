@@ -94,6 +94,7 @@ struct CollectSummary {
         e.add("templates", s.templates)
         e.add("templates_withdrawn", s.templatesWithdrawn)
         e.add("templates_expired", s.templatesExpired)
+        e.add("templates_evicted", s.templatesEvicted)
         e.add("options_records", s.optionsRecords)
         e.add("sets_held", s.setsHeld)
         e.add("sets_released", s.setsReleased)
@@ -107,6 +108,7 @@ struct CollectSummary {
         e.add("sequence_resets", s.sequenceResets)
         e.add("sampling_rate", UInt64(s.samplingRate))
         e.add("sampled_records", s.sampledRecords)
+        e.add("datagrams_rejected", s.datagramsRejected)
         var f = JSONObject()
         for (name, count) in s.failures.nonZero { f.add(name, count) }
         e.addRaw("decode_failures", f.json)
@@ -156,6 +158,12 @@ struct CollectSummary {
             if e.sequenceGaps > 0 {
                 line +=
                     ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"
+            }
+            if e.templatesEvicted > 0 {
+                line += ", \(e.templatesEvicted) templates evicted (the template store was full)"
+            }
+            if e.datagramsRejected > 0 {
+                line += ", \(e.datagramsRejected) datagrams rejected (the session table was full)"
             }
             if e.totalFailures > 0 {
                 line += ", failures: " + e.failures.nonZero.map { "\($0.name) \($0.count)" }.joined(separator: ", ")

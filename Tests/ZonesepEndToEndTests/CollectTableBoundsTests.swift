@@ -25,8 +25,8 @@ extension CollectTests {
         let fill = (1...16_384).map { Self.be([(10, 2), (16, 2), (Self.farT0, 4), (0, 4), (UInt64($0), 4)]) }
         let template = Self.timesTemplate(256, (152, 153), setID: 2)
         let violating = Self.exportSet(256, Self.timesRecord(host: 1, Self.farT0ms, Self.farT0ms + 5))
-        let last = Self.be([(10, 2), (UInt64(16 + template.count + violating.count), 2), (Self.farT0, 4), (0, 4)])
-            + Self.be([(20_000, 4)]) + template + violating
+        let length = UInt64(16 + template.count + violating.count)
+        let last = Self.be([(10, 2), (length, 2), (Self.farT0, 4), (0, 4), (20_000, 4)]) + template + violating
         let run = try collect(extra: []) { c in
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(fd) }

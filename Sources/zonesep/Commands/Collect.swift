@@ -33,6 +33,11 @@ extension Zonesep {
         var maxFlows: Int = 1 << 20
 
         @Option(
+            name: .long,
+            help: "Receive buffer asked for each listening socket, in bytes (net.core.rmem_max caps what is granted).")
+        var bufferSize: Int = 8 << 20
+
+        @Option(
             name: .long, help: "Seconds between stats records, with each exporter's counts (0: only the closing one).")
         var statsInterval: Int = 60
 
@@ -49,6 +54,9 @@ extension Zonesep {
             }
             if let conflict = ListenAddress.firstConflict(listen) { throw ValidationError(conflict) }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+            if bufferSize < 4096 || bufferSize > Int(Int32.max) / 2 {
+                throw ValidationError("--buffer-size must be 4096 to \(Int32.max / 2) bytes, not \(bufferSize)")
+            }
             try MaxFlowsCheck.validate(maxFlows)
             if statsInterval < 0 || statsInterval > 31_622_400 {
                 throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
@@ -64,6 +72,7 @@ extension Zonesep {
             settings.format = output
             settings.delivery = deliveryOptions
             settings.maxFlows = maxFlows
+            settings.bufferSize = bufferSize
             settings.statsIntervalSeconds = statsInterval
             settings.metrics = metrics.flatMap { try? MetricsAddress.parse($0).get() }
             let status = CollectRunner(settings).run()

@@ -10,7 +10,8 @@ import ZonesepRuntime
 enum CollectMetrics {
     static func families(
         sensor: String, version: String, table: ExportFlowTable, decoder: FlowExportDecoder,
-        reloads: WatchMetrics.Reloads, sinks: [SinkCounts], held: CollectSummary.HeldAlerts = .init()
+        reloads: WatchMetrics.Reloads, sinks: [SinkCounts], held: CollectSummary.HeldAlerts = .init(),
+        sockets: [ListenSocket] = []
     ) -> [MetricFamily] {
         typealias F = MetricFamily
         let exporters = CollectSummary.exporters(decoder)
@@ -122,6 +123,20 @@ enum CollectMetrics {
             perExporter(
                 "zonesep_export_sampled_records_total", "Records of packets sampled 1 in N with N > 1."
             ) { $1.sampledRecords })
+        out.append(
+            F(
+                "zonesep_export_socket_dropped_datagrams_total", .counter,
+                help: "Datagrams the kernel dropped because the listening socket's receive buffer was full.",
+                samples: sockets.filter(\.countsDrops).map {
+                    .init([.init("listen", $0.address.description)], .count($0.dropped))
+                }))
+        out.append(
+            F(
+                "zonesep_export_socket_receive_buffer_bytes", .gauge,
+                help: "The receive buffer the kernel granted the listening socket (net.core.rmem_max caps it).",
+                samples: sockets.map {
+                    .init([.init("listen", $0.address.description)], .count(UInt64($0.receiveBuffer)))
+                }))
         out.append(
             F(
                 "zonesep_export_datagrams_rejected_total", .counter,

@@ -18,6 +18,8 @@ struct CollectSettings {
     var statsIntervalSeconds = 60
     /// `--metrics ADDR:PORT`: the Prometheus endpoint.
     var metrics: MetricsAddress?
+    /// `--buffer-size`: the receive buffer asked for each socket.
+    var bufferSize = 8 << 20
 }
 
 /// The collector's lifecycle: zones.conf, the outputs and every UDP socket are opened first; then one
@@ -43,17 +45,25 @@ final class CollectRunner {
         var policy = start.policy
         let control = start.control
         let delivery = start.delivery
-        var sockets: [Int32] = []
+        var sockets: [ListenSocket] = []
         for l in settings.listen {
-            switch CollectRunner.open(l) {
-            case .success(let fd): sockets.append(fd)
+            switch ListenSocket.open(l, bufferSize: settings.bufferSize) {
+            case .success(let s): sockets.append(s)
             case .failure(let message):
                 Diagnostics.error("--listen \(l.description): \(message)")
-                for fd in sockets { close(fd) }
+                for s in sockets { close(s.fd) }
                 return ExitStatus.usage
             }
         }
-        defer { for fd in sockets { close(fd) } }
+        defer { for s in sockets { close(s.fd) } }
+        for s in sockets {
+            if let w = s.shortBufferWarning { Diagnostics.warning(w) }
+            if !s.countsDrops {
+                Diagnostics.warning(
+                    "--listen \(s.address): SO_RXQ_OVFL refused: datagrams the kernel drops are not counted")
+            }
+        }
+        var dropsSaid = sockets.map(\.dropped)
         var metrics: MetricsServer?
         if let address = settings.metrics {
             do {
@@ -75,7 +85,7 @@ final class CollectRunner {
             "collecting flow exports on \(settings.listen.map(\.description).joined(separator: ", ")); "
                 + "zones from \(settings.configPath); SIGHUP reloads it, SIGTERM or SIGINT stops")
         if let metrics {
-            publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+            publishMetrics(table, decoder, delivery, sockets, sensor: policy.config.sensor)
             guard metrics.start() else {
                 Diagnostics.error("cannot start the metrics thread: \(String(cString: strerror(errno)))")
                 return ExitStatus.usage
@@ -88,7 +98,7 @@ final class CollectRunner {
         var nextMetrics = Monotonic.nowMicros() + 1_000_000
         var nextRejectionNote = Monotonic.nowMicros()
 
-        var fds = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         fds.append(pollfd(fd: control.readDescriptor, events: Int16(POLLIN), revents: 0))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var running = true
@@ -102,7 +112,7 @@ final class CollectRunner {
                 break
             }
             for i in 0..<sockets.count where fds[i].revents & Int16(POLLIN) != 0 {
-                CollectRunner.drain(sockets[i], buffer: &buffer) { bytes, address, port in
+                sockets[i].drain(buffer: &buffer) { bytes, address, port in
                     // Held and judged at the flush in the order the datagram's flows started.
                     decoder.decode(bytes, exporter: address, port: port, receivedMicros: WallClock.nowMicros()) {
                         table.hold($0)
@@ -138,14 +148,15 @@ final class CollectRunner {
             let now = Monotonic.nowMicros()
             if now >= nextRejectionNote {
                 CollectRunner.warnRejected(&decoder)
+                CollectRunner.warnDropped(sockets, said: &dropsSaid)
                 nextRejectionNote = now + 10_000_000
             }
             if metrics != nil && now >= nextMetrics {
-                publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+                publishMetrics(table, decoder, delivery, sockets, sensor: policy.config.sensor)
                 nextMetrics = now + 1_000_000
             }
             if now >= nextStats {
-                writeStats(table, decoder, delivery, sensor: policy.config.sensor)
+                writeStats(table, decoder, delivery, sockets, sensor: policy.config.sensor)
                 nextStats = max(nextStats + interval, now)
             }
         }
@@ -153,12 +164,14 @@ final class CollectRunner {
         decoder.finish()
         CollectRunner.warnRejected(&decoder)
         CollectRunner.warnUndecoded(decoder)
-        writeStats(table, decoder, delivery, sensor: policy.config.sensor)
-        publishMetrics(table, decoder, delivery, sensor: policy.config.sensor)
+        CollectRunner.warnDropped(sockets, said: &dropsSaid)
+        writeStats(table, decoder, delivery, sockets, sensor: policy.config.sensor)
+        publishMetrics(table, decoder, delivery, sockets, sensor: policy.config.sensor)
         metrics?.stop()
         delivery.head.finish(at: table.now)
         let summary = CollectSummary(
-            table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery))
+            table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery),
+            sockets: sockets)
         let (json, text) = (summary.json(), summary.text())
         delivery.writeAside(Record(kind: .summary, timestampMicros: table.now, json: json, text: text))
         _ = delivery.syslog?.drain()
@@ -173,6 +186,19 @@ final class CollectRunner {
             "\(t): no port fields (an export aggregated by addresses): its TCP, UDP and SCTP records are judged "
                 + "only where no port or direction could change the verdict, the others are counted as "
                 + "records_not_judged no_ports")
+    }
+
+    /// Says on stderr (at most every 10 seconds) what each socket's kernel buffer dropped since the last
+    /// time: those datagrams never reached the decoder, and no sequence number of a template-only
+    /// datagram shows their loss.
+    static func warnDropped(_ sockets: [ListenSocket], said: inout [UInt64]) {
+        for (i, s) in sockets.enumerated() where s.dropped > said[i] {
+            Diagnostics.warning(
+                "--listen \(s.address): the kernel dropped \(s.dropped - said[i]) datagrams "
+                    + "(\(s.dropped) since the start): the socket's receive buffer (\(s.receiveBuffer) bytes) "
+                    + "overflowed and their records were not judged; raise --buffer-size and net.core.rmem_max")
+            said[i] = s.dropped
+        }
     }
 
     /// Says on stderr (at most every 10 seconds) which exporters had datagrams rejected for a full session
@@ -205,122 +231,26 @@ final class CollectRunner {
     }
 
     private func publishMetrics(
-        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline, sensor: String
+        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline,
+        _ sockets: [ListenSocket], sensor: String
     ) {
         guard settings.metrics != nil else { return }
         registry.publish(
             CollectMetrics.families(
                 sensor: sensor, version: Zonesep.version, table: table, decoder: decoder, reloads: reloads,
-                sinks: delivery.sinkCounts(), held: CollectSummary.HeldAlerts(delivery)))
+                sinks: delivery.sinkCounts(), held: CollectSummary.HeldAlerts(delivery), sockets: sockets))
     }
 
     private func writeStats(
-        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline, sensor: String
+        _ table: ExportFlowTable, _ decoder: FlowExportDecoder, _ delivery: DeliveryPipeline,
+        _ sockets: [ListenSocket], sensor: String
     ) {
         let stats = CollectStats(
             table: table, decoder: decoder, sensor: sensor, listen: settings.listen,
-            held: CollectSummary.HeldAlerts(delivery))
+            held: CollectSummary.HeldAlerts(delivery), sockets: sockets)
         let json = stats.json(
             wallMicros: WallClock.nowMicros(), delivery: delivery.current(), sinks: delivery.sinkCounts())
         let text = stats.text()
         delivery.writeAside(Record(kind: .stats, timestampMicros: table.now, json: json, text: text))
-    }
-
-    enum OpenResult {
-        case success(Int32)
-        case failure(String)
-    }
-
-    /// A non-blocking UDP socket bound to `l`, with a large receive buffer (exporters send in bursts).
-    ///
-    /// No SO_REUSEADDR: on Linux it lets two UDP sockets share a port, and the last bound then takes every
-    /// datagram, so a second collector (or one started beside rsyslog) would blind the first without a word.
-    /// UDP has no TIME_WAIT for it to work around.
-    ///
-    /// IPV6_V6ONLY on an IPv6 socket: `[::]:P` takes IPv6 only, so `0.0.0.0:P` can sit beside it (dual-stack,
-    /// it would hold IPv4 port P as well and the pair would clash).
-    static func open(_ l: ListenAddress) -> OpenResult {
-        let fd = socket(l.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return .failure("socket: \(String(cString: strerror(errno)))") }
-        var size: Int32 = 8 << 20
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        if l.isIPv6 && !l.isIPv4Mapped {
-            var one: Int32 = 1
-            guard setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
-            else {
-                let message = String(cString: strerror(errno))
-                close(fd)
-                return .failure("IPV6_V6ONLY: \(message)")
-            }
-        }
-        var result: Int32
-        if l.isIPv6 {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = l.port.bigEndian
-            inet_pton(AF_INET6, l.host, &a.sin6_addr)
-            result = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        } else {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = l.port.bigEndian
-            inet_pton(AF_INET, l.host, &a.sin_addr)
-            result = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            var message = "cannot listen there: \(String(cString: strerror(code)))"
-            if code == EADDRINUSE { message += " (another program, or another zonesep collect, holds this UDP port)" }
-            close(fd)
-            return .failure(message)
-        }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        return .success(fd)
-    }
-
-    /// Reads what the socket holds (at most 4096 datagrams, so a flood cannot starve the signal pipe).
-    static func drain(
-        _ fd: Int32, buffer: inout [UInt8], _ body: (UnsafeRawBufferPointer, IPAddress, UInt16) -> Void
-    ) {
-        for _ in 0..<4096 {
-            var from = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = buffer.withUnsafeMutableBytes { b in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(fd, b.baseAddress, b.count, 0, $0, &length)
-                    }
-                }
-            }
-            guard n >= 0 else { return }
-            let (address, port) = CollectRunner.source(from)
-            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<n]), address, port) }
-        }
-    }
-
-    /// The sender's address and port (an IPv4-mapped IPv6 address is the IPv4 address).
-    static func source(_ s: sockaddr_storage) -> (IPAddress, UInt16) {
-        var s = s
-        let family = Int32(s.ss_family)
-        return withUnsafePointer(to: &s) { p in
-            if family == AF_INET6 {
-                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
-                    var v: UInt128 = 0
-                    withUnsafeBytes(of: a.pointee.sin6_addr) { for b in $0 { v = v << 8 | UInt128(b) } }
-                    return (IPAddress(v6: v), UInt16(bigEndian: a.pointee.sin6_port))
-                }
-            }
-            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
-                (IPAddress(v4: UInt32(bigEndian: a.pointee.sin_addr.s_addr)), UInt16(bigEndian: a.pointee.sin_port))
-            }
-        }
     }
 }

@@ -12,6 +12,7 @@ struct CollectStats {
     let sensor: String
     let listen: [ListenAddress]
     var held = CollectSummary.HeldAlerts()
+    var sockets: [ListenSocket] = []
 
     /// `timestamp` is the latest record time (null before the first record), like every other record;
     /// `wall_time` says when the record was written.
@@ -35,6 +36,7 @@ struct CollectStats {
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        o.addRaw("sockets", JSONObject.array(sockets.map(\.json)))
         let pending = decoder.heldSetsByExporter
         o.addRaw(
             "exporters",
@@ -68,6 +70,7 @@ struct CollectStats {
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
-            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams)\(sampled)"
+            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams), "
+            + "dropped by the kernel \(sockets.reduce(0) { $0 + $1.dropped })\(sampled)"
     }
 }

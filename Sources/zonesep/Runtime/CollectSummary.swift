@@ -12,6 +12,8 @@ struct CollectSummary {
     /// Alerts not written as records of their own: folded by `--suppress-window`, held back by
     /// `--max-alert-rate` (the rule counts still include them).
     var held = HeldAlerts()
+    /// The listening sockets, with what the kernel dropped from each.
+    var sockets: [ListenSocket] = []
 
     /// Alerts raised but not written on their own, so that the alerts a SIEM received can be reconciled
     /// with the violating flows counted.
@@ -72,6 +74,7 @@ struct CollectSummary {
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
+        o.addRaw("sockets", JSONObject.array(sockets.map(\.json)))
         let pending = decoder.heldSetsByExporter
         o.addRaw(
             "exporters",
@@ -141,6 +144,11 @@ struct CollectSummary {
                 "MAC not verified: \(table.conduitMACNotVerified) flows allowed by conduits that name a MAC no record "
                     + "of the flow carried for that side (a device using the conduit's addresses from another MAC "
                     + "would not have been told apart)")
+        }
+        for socket in sockets where socket.dropped > 0 {
+            lines.append(
+                "\(socket.address): the kernel dropped \(socket.dropped) datagrams (the socket's receive buffer, "
+                    + "\(socket.receiveBuffer) bytes, overflowed): their records were not judged")
         }
         let s = table.skipped
         if s.icmpErrors + s.fragments + s.noAddress + s.noPorts > 0 {

@@ -17,14 +17,22 @@ public struct ExportClock: Sendable {
         self.systemInitMillis = systemInitMillis
     }
 
-    /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one (the
-    /// difference taken modulo 2^32, since a 32-bit uptime wraps after 49.7 days), else to the system
-    /// init time; nil when neither is known. Saturated (`RecordTime`): a far system init time gives a time
-    /// the decoder refuses, not one wrapped back into range.
+    /// How far after its own datagram's export a record's uptime time may lie (exporters read their uptime
+    /// for the header and for the records at slightly different moments); further is refused.
+    public static let afterExportToleranceMillis: Int64 = 1000
+
+    /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one, else to the
+    /// system init time; nil when neither is known. Against the header, the 32-bit difference is read as
+    /// up to 2^31 ms (24.8 days) before the export, which also takes an uptime that wrapped after 49.7
+    /// days; a time after the export by more than `afterExportToleranceMillis` is impossible (the record
+    /// would describe packets not yet seen) and comes out as `Int64.max`, which the decoder refuses
+    /// (`timestamp-out-of-range`) rather than move record time ahead for every exporter. Saturated
+    /// (`RecordTime`): a far system init time gives a time the decoder refuses, not one wrapped back.
     @inlinable
     func micros(ofUptime ms: UInt32, systemInit: Int64?) -> Int64? {
         if let now = sysUptimeMillis {
             let before = Int64(Int32(bitPattern: now &- ms))
+            if before < -Self.afterExportToleranceMillis { return .max }
             return RecordTime.difference(exportMicros, before * 1000)
         }
         guard let initMs = systemInit else { return nil }

@@ -48,6 +48,38 @@ enum CollectMetrics {
             })
         out.append(
             perExporter(
+                "zonesep_export_records_without_ports_total",
+                "TCP, UDP and SCTP records of a template without port fields (judged only where no port matters)."
+            ) { $1.recordsWithoutPorts })
+        out.append(
+            perExporter("zonesep_export_templates_withdrawn_total", "Templates the exporter withdrew.") {
+                $1.templatesWithdrawn
+            })
+        out.append(
+            perExporter(
+                "zonesep_export_templates_expired_total",
+                "Templates expired because the exporter did not resend them within 30 minutes of its export time."
+            ) { $1.templatesExpired })
+        out.append(
+            perExporter(
+                "zonesep_export_options_records_total", "Options data records read (sampling, system init time)."
+            ) { $1.optionsRecords })
+        out.append(
+            perExporter(
+                "zonesep_export_sflow_stats_samples_total",
+                "sFlow counter samples (interface statistics), ignored on purpose."
+            ) { $1.counterSamples })
+        out.append(
+            perExporter(
+                "zonesep_export_sampled_not_ip_total", "sFlow flow samples of a frame with no IP in it (not judged)."
+            ) { $1.sampledNotIP })
+        out.append(
+            perExporter(
+                "zonesep_export_session_rejected_datagrams_total",
+                "The exporter's datagrams dropped because they began a session while the session table was full."
+            ) { $1.datagramsRejected })
+        out.append(
+            perExporter(
                 "zonesep_export_templates_evicted_total",
                 "Templates evicted, least recently used first, because the template store was full."
             ) { $1.templatesEvicted })

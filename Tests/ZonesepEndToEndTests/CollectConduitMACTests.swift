@@ -103,7 +103,9 @@ extension CollectTests {
             XCTAssertEqual(JSONLines.int(record["conduit_mac_not_verified"]), 1, "\(name): port 51002 only")
         }
         XCTAssertEqual(
-            JSONLines.int((run.summary["alerts"] as? [String: Any])?["conduit-mac-mismatch"]), 1, "\(run.summary)")
+            JSONLines.int(
+                ((run.summary["alerts"] as? [String: Any])?["by_rule"] as? [String: Any])?["conduit-mac-mismatch"]),
+            1, "\(run.summary)")
 
         let flows = try String(contentsOf: flowsFile, encoding: .utf8).split(separator: "\n").compactMap(
             JSONLines.object)

@@ -114,7 +114,7 @@ extension CollectTests {
         // Every count of the summary's exporter has its series, named after it (flow-exports.md: "--metrics
         // serves the same counts").
         let names = [
-            "sets_pending": "zonesep_export_sets_pending",
+            "sets_pending": "zonesep_export_sets_pending", "sampling_rate": "zonesep_export_sampling_rate",
             "datagrams_rejected": "zonesep_export_session_rejected_datagrams_total",
             // promtool refuses a counter whose name says "counter".
             "counter_samples": "zonesep_export_sflow_stats_samples_total",

@@ -53,7 +53,7 @@ extension CollectTests {
         XCTAssertEqual((stats?["sockets"] as? NSArray), run.summary["sockets"] as? NSArray)
         let series = "zonesep_export_socket_dropped_datagrams_total{listen=\"udp://127.0.0.1:\(run.port)\"}"
         XCTAssertEqual(Self.samples(scrape)[series].map { Int($0) }, dropped, scrape)
-        XCTAssertTrue(run.stderr.contains("the kernel dropped"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("--listen udp://127.0.0.1:\(run.port): the kernel dropped"), run.stderr)
         XCTAssertFalse(run.stderr.contains("net.core.rmem_max caps it"), "4 KiB was granted whole: \(run.stderr)")
     }
 
@@ -67,7 +67,7 @@ extension CollectTests {
         let run = try collect(extra: ["--buffer-size", "\(maximum * 2)"]) { _ in }
         XCTAssertTrue(
             run.stderr.contains(
-                "the kernel gave the socket a receive buffer of \(maximum) bytes, not the \(maximum * 2) asked for: "
+                "--listen udp://127.0.0.1:\(run.port): the kernel gave the socket a receive buffer of \(maximum) bytes, not the \(maximum * 2) asked for: "
                     + "net.core.rmem_max caps it"), run.stderr)
         let socket = (run.summary["sockets"] as? [[String: Any]])?.first
         XCTAssertEqual(JSONLines.int(socket?["receive_buffer"]), maximum)

@@ -60,7 +60,8 @@ final class CollectRunner {
             if let w = s.shortBufferWarning { Diagnostics.warning(w) }
             if !s.countsDrops {
                 Diagnostics.warning(
-                    "--listen \(s.address): SO_RXQ_OVFL refused: datagrams the kernel drops are not counted")
+                    "--listen \(s.address.description): SO_RXQ_OVFL refused: "
+                        + "datagrams the kernel drops are not counted")
             }
         }
         var dropsSaid = sockets.map(\.dropped)
@@ -194,7 +195,7 @@ final class CollectRunner {
     static func warnDropped(_ sockets: [ListenSocket], said: inout [UInt64]) {
         for (i, s) in sockets.enumerated() where s.dropped > said[i] {
             Diagnostics.warning(
-                "--listen \(s.address): the kernel dropped \(s.dropped - said[i]) datagrams "
+                "--listen \(s.address.description): the kernel dropped \(s.dropped - said[i]) datagrams "
                     + "(\(s.dropped) since the start): the socket's receive buffer (\(s.receiveBuffer) bytes) "
                     + "overflowed and their records were not judged; raise --buffer-size and net.core.rmem_max")
             said[i] = s.dropped

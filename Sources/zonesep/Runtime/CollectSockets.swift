@@ -93,8 +93,8 @@ struct ListenSocket {
     /// What to say at start when the kernel granted less than was asked for (nil when it granted it all).
     var shortBufferWarning: String? {
         guard receiveBuffer < requestedBuffer else { return nil }
-        return "--listen \(address): the kernel gave the socket a receive buffer of \(receiveBuffer) bytes, "
-            + "not the \(requestedBuffer) asked for: net.core.rmem_max caps it (raise it, e.g. "
+        return "--listen \(address.description): the kernel gave the socket a receive buffer of "
+            + "\(receiveBuffer) bytes, not the \(requestedBuffer) asked for: net.core.rmem_max caps it (raise it, e.g. "
             + "sysctl -w net.core.rmem_max=\(requestedBuffer)); a burst that overflows it is dropped by the kernel "
             + "(counted as the listen address's dropped_datagrams)"
     }

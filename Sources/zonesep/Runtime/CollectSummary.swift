@@ -147,7 +147,7 @@ struct CollectSummary {
         }
         for socket in sockets where socket.dropped > 0 {
             lines.append(
-                "\(socket.address): the kernel dropped \(socket.dropped) datagrams (the socket's receive buffer, "
+                "\(socket.address.description): the kernel dropped \(socket.dropped) datagrams (the socket's receive buffer, "
                     + "\(socket.receiveBuffer) bytes, overflowed): their records were not judged")
         }
         let s = table.skipped

@@ -43,10 +43,15 @@ public final class BufferedPcapFile {
         @usableFromInline var atEndOfFile = false
         /// Records handed out so far.
         @usableFromInline var delivered = 0
+        /// The record left to libpcap is longer than the snapshot length (libpcap cuts it to that).
+        @usableFromInline var longerThanSnapshot = false
     }
     @usableFromInline let position: UnsafeMutablePointer<Position>
     /// Records handed out so far.
     public var frames: Int { position.pointee.delivered }
+    /// The snapshot length, when the record this reader stopped at is longer: libpcap, which reads on from
+    /// there, cuts such records to it, so the file is why their frames end early.
+    public var snapshotCutting: UInt32? { position.pointee.longerThanSnapshot ? snapshot : nil }
 
     /// The buffer: at least one record of the largest size libpcap accepts, and small enough that what was
     /// just read is still in the CPU's cache when it is parsed.
@@ -206,7 +211,10 @@ public final class BufferedPcapFile {
             len = len.byteSwapped
         }
         // libpcap truncates a record longer than the snapshot length, and fails one beyond its maximum.
-        guard caplen <= snapshot else { return .unhandled }
+        guard caplen <= snapshot else {
+            p.pointee.longerThanSnapshot = true
+            return .unhandled
+        }
         guard Int(caplen) <= left &- 16 else { return p.pointee.atEndOfFile ? .unhandled : nil }
         p.pointee.offset = at &+ 16 &+ Int(caplen)
         p.pointee.delivered &+= 1

@@ -101,6 +101,8 @@ public final class BufferedPcapngFile {
         @usableFromInline var atEndOfFile = false
         /// Packets handed out so far.
         @usableFromInline var delivered = 0
+        /// The block left to libpcap holds a packet longer than the snapshot length (libpcap cuts it to that).
+        @usableFromInline var longerThanSnapshot = false
         /// The section's interfaces, in the order of their description blocks (the EPB's interface id).
         @usableFromInline var interfaces: UnsafeMutablePointer<Interface>? = nil
         @usableFromInline var interfaceCount = 0
@@ -109,6 +111,9 @@ public final class BufferedPcapngFile {
     @usableFromInline let position: UnsafeMutablePointer<Position>
     /// Packets handed out so far.
     public var frames: Int { position.pointee.delivered }
+    /// The snapshot length, when the packet this reader stopped at is longer: libpcap, which reads on from
+    /// there, cuts such packets to it, so the file is why their frames end early.
+    public var snapshotCutting: UInt32? { position.pointee.longerThanSnapshot ? snapshot : nil }
 
     /// Large enough for every block libpcap accepts with a packet of up to its maximum snapshot length and
     /// generous options; a larger block (a huge comment, name table or custom block) goes to libpcap.
@@ -381,6 +386,7 @@ public final class BufferedPcapngFile {
             }
             // libpcap fails a packet of an unknown interface, and cuts (or fails) one beyond the snapshot.
             guard Int(id) < p.pointee.interfaceCount, caplen <= snapshot, Int(caplen) <= total &- 32 else {
+                p.pointee.longerThanSnapshot = Int(id) < p.pointee.interfaceCount && caplen > snapshot
                 return .unhandled
             }
             let ts = p.pointee.interfaces.unsafelyUnwrapped[Int(id)].micros(UInt64(high) << 32 | UInt64(low))

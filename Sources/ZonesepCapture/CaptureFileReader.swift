@@ -25,6 +25,9 @@ public final class CaptureFileReader {
     @usableFromInline var pcap: PcapFile?
     /// A pcapng file, whichever reader reads it: a packet at time 0 there has no time (`PacketTime.missing`).
     public let isPcapng: Bool
+    /// The first record longer than the file's snapshot length, which libpcap cut to it, and that length
+    /// (`PcapFile.firstCutRecord`): the buffered reader leaves every such record to libpcap.
+    public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)? { pcap?.firstCutRecord }
 
     /// Opens `path`; throws libpcap's error when libpcap cannot open it either.
     public init(path: String, mode: Mode = .auto) throws(PcapError) {

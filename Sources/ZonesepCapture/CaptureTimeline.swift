@@ -25,6 +25,9 @@ public final class CaptureTimeline {
         public var missingTimeBytes: UInt64 = 0
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
+        /// From the reader: the first record longer than the file's snapshot length, which libpcap cut to
+        /// it, and that length (`CaptureFileReader.recordsCutToSnapshot`).
+        public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)?
         public init() {}
     }
 
@@ -117,6 +120,7 @@ public final class CaptureTimeline {
             while i < open.count {
                 if open[i].cursor == open[i].count && !refill(open[i]) {
                     let s = open.remove(at: i)
+                    s.stats.recordsCutToSnapshot = s.reader.recordsCutToSnapshot
                     queued.append(.ended(s.index, s.stats, s.error))
                 } else {
                     i += 1

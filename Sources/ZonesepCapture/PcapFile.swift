@@ -1,6 +1,12 @@
 import CPcap
 import ZonesepCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One captured frame as libpcap hands it over: valid until the next read from the same handle.
 public struct CapturedFrame {
     /// Packet time in µs since the Unix epoch (files are opened with microsecond precision).
@@ -47,6 +53,16 @@ public final class PcapFile {
     public let dataLink: Int32
     /// The decoder's link type, or nil when zonesep does not decode this one.
     public let linkType: LinkType?
+    /// A classic pcap file's stream and the size of its record headers (16, or 24 in libpcap's modified
+    /// format), to see records cut to the snapshot length; nil for pcapng (libpcap fails such a packet).
+    let classic: (file: UnsafeMutablePointer<FILE>, recordHeader: Int64)?
+    /// Frames read so far.
+    var framesRead = 0
+    /// The first record longer than the file's snapshot length (its number, from 1) and that length:
+    /// libpcap cuts such a record to it and reads on, so whatever lay past it was never read and the file,
+    /// not the traffic, is why its frame ends early. Seen as the stream moving past more bytes than the
+    /// record header and the bytes handed over.
+    public private(set) var firstCutRecord: (firstRecord: Int, snapshot: UInt32)? = nil
 
     public init(path: String) throws(PcapError) {
         self.path = path
@@ -61,6 +77,19 @@ public final class PcapFile {
         handle = h
         dataLink = pcap_datalink(h)
         linkType = LinkType(dlt: dataLink)
+        classic = PcapFile.classicStream(h)
+    }
+
+    /// The stream of a classic pcap file libpcap reads, with its record header size; nil for pcapng.
+    static func classicStream(_ h: OpaquePointer) -> (file: UnsafeMutablePointer<FILE>, recordHeader: Int64)? {
+        guard let file = pcap_file(h) else { return nil }
+        var magic: UInt32 = 0
+        guard pread(fileno(file), &magic, 4, 0) == 4 else { return nil }
+        switch magic {
+        case 0xa1b2_c3d4, 0xa1b2_3c4d, 0xd4c3_b2a1, 0x4d3c_b2a1: return (file, 16)
+        case 0xa1b2_cd34, 0x34cd_b2a1: return (file, 24)
+        default: return nil
+        }
     }
 
     deinit { pcap_close(handle) }
@@ -78,8 +107,16 @@ public final class PcapFile {
 
     /// Reads the next frame.
     public func next() -> ReadResult {
+        let before = classic.map { ftello($0.file) } ?? 0
         switch PcapNext.read(handle, source: path) {
-        case .frame(let f): return .frame(f)
+        case .frame(let f):
+            framesRead += 1
+            if let c = classic, firstCutRecord == nil,
+                ftello(c.file) - before > c.recordHeader + Int64(f.bytes.count)
+            {
+                firstCutRecord = (framesRead, UInt32(clamping: pcap_snapshot(handle)))
+            }
+            return .frame(f)
         case .nothing: return .end
         case .error(let e): return .error(e)
         }

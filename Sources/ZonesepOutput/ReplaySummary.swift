@@ -13,6 +13,9 @@ public struct ReplaySummary: Sendable {
         public var error: String?
         /// Why a file of a directory was not read as a capture (it is none); nil for a file read.
         public var skipped: String?
+        /// What the file itself did to its frames, though it was read to its end (records longer than its
+        /// snapshot length, cut to it); nil when nothing.
+        public var note: String?
 
         public init(path: String) { self.path = path }
     }
@@ -158,6 +161,7 @@ public struct ReplaySummary: Sendable {
                     x.add("last_packet", f.lastPacketMicros.map(Timestamp.rfc3339))
                     x.add("error", f.error)
                     x.add("skipped", f.skipped)
+                    x.add("note", f.note)
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))
@@ -397,7 +401,7 @@ public struct ReplaySummary: Sendable {
                 + files.map {
                     [
                         $0.path, $0.linkType ?? "-", "\($0.packets)",
-                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? "ok",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
             header: true, rightAlign: [2])

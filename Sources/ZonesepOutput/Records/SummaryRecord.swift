@@ -244,9 +244,11 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var error: String?
         /// Absent from runs saved before directories listed the files they skip.
         public var skipped: String?
+        /// Absent from runs saved before the summary noted records cut to the snapshot length.
+        public var note: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, packets, error, skipped
+            case path, packets, error, skipped, note
             case linkType = "link_type"
             case firstPacket = "first_packet"
             case lastPacket = "last_packet"

@@ -101,11 +101,12 @@ public final class CaptureFileReader {
     }
 
     /// libpcap's result, its error reworded where the file holds a pcapng section in another byte order
-    /// (`PcapngSectionOrder`), which libpcap calls a damaged block.
+    /// (`PcapngSectionOrder`), which libpcap calls a damaged block, or interfaces of different link types or
+    /// snapshot lengths (`PcapngInterfaceMix`).
     @inlinable @inline(__always)
     func explained(_ result: PcapFile.ReadResult) -> PcapFile.ReadResult {
         guard case .error(let e) = result else { return result }
-        return .error(PcapngSectionOrder.explain(e, path: path))
+        return .error(PcapngInterfaceMix.explain(PcapngSectionOrder.explain(e, path: path)))
     }
 
     /// Reopens the file with libpcap and skips the frames already delivered, so libpcap reads on from the

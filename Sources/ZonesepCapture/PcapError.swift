@@ -13,6 +13,9 @@ public struct PcapError: Error, CustomStringConvertible, Sendable {
         case filter
         /// A valid pcapng file that libpcap cannot read on: a section in another byte order than the first.
         case sectionInOtherByteOrder
+        /// A valid pcapng file that libpcap cannot read on: an interface of another link type or snapshot
+        /// length than the first.
+        case interfacesLibpcapCannotMix
     }
 
     /// The libpcap function that reported the error, e.g. `pcap_open_offline`.

@@ -40,11 +40,16 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
         }
     }
 
-    /// libpcap's reading of `path` (or its open error).
+    /// libpcap's reading of `path` (or its open error), its refusal of an interface of another link type or
+    /// snapshot length worded as the reader words it (`PcapngInterfaceMix`).
     static func libpcap(_ path: String) -> Reading {
         do {
             let f = try PcapFile(path: path)
-            return read(f.next)
+            return read {
+                let r = f.next()
+                guard case .error(let e) = r else { return r }
+                return .error(PcapngInterfaceMix.explain(e))
+            }
         } catch {
             return Reading(ending: "open: \(error.description)")
         }

@@ -177,8 +177,10 @@ struct ReplayRunner {
                     results[i].note = note
                 }
                 if let e = error {
-                    // A section libpcap cannot read is no damage: the file is valid, its reader stops there.
-                    let what = e.kind == .sectionInOtherByteOrder ? "read up to" : "damaged after"
+                    // A section or interface libpcap cannot read is no damage: the file is valid, its reader
+                    // stops there.
+                    let valid = e.kind == .sectionInOtherByteOrder || e.kind == .interfacesLibpcapCannotMix
+                    let what = valid ? "read up to" : "damaged after"
                     fail(&results[i], "\(results[i].path): \(what) \(stats.packets) packets: \(e.message)")
                 }
             case .end:

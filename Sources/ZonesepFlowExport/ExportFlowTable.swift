@@ -15,10 +15,15 @@ public final class ExportFlowTable {
     public struct Origin: Sendable {
         public var input: FlowInputKind
         public var exporter: IPAddress
-        /// Whether the record carried MAC addresses: conduit MAC checks were possible.
-        public var hadMACs: Bool
+        /// Whether an alert raised from this record says `"mac_check":"not-in-record"`: the record carried
+        /// no MAC at all, or (a `conduit-mac-mismatch`) the flow has no MAC for a side its conduit names.
+        public var macNotInRecord: Bool
         /// The VLANs of the flow's first record, packed as `FlowKey.vlans` (the table's keys have none).
         var vlans: UInt32 = 0
+        /// The exporter (`exporterID`) whose records count A's and B's packets and bytes: the first to report
+        /// packets that way (0: none yet). Several routers on one path report the same packets.
+        var countedByAB: UInt32 = 0
+        var countedByBA: UInt32 = 0
     }
 
     /// Records that were not judged on their own, by reason.
@@ -65,12 +70,18 @@ public final class ExportFlowTable {
         var serial: UInt64 = 0
         var now: Int64 = 0
         var skipped = Skipped()
+        /// The last exporter looked up in `exporterIDs`, and its id (0: none): a datagram's records share one.
+        var lastExporter = IPAddress(rawValue: 0)
+        var lastExporterID: UInt32 = 0
     }
     let m: UnsafeMutablePointer<Counts>
 
     /// The records of the datagram being read (`hold`), judged in start order at `flush`; and the order.
     var held: [FlowRecord] = []
     var heldOrder: [Int] = []
+
+    /// A small number for each exporter address seen, for `Origin.countedByAB` and `countedByBA`.
+    var exporterIDs: [IPAddress: UInt32] = [:]
 
     var events: [EngineEvent] = []
     /// The origin of each event of the batch being handed to the sink (same order).
@@ -331,22 +342,26 @@ public final class ExportFlowTable {
         e.icmpCode = r.hasICMPType ? r.icmpCode : 0
         e.firstSeen = start
         e.lastSeen = end
+        // Each side's MAC on its own: many switch templates carry the ingress source MAC alone.
         if let s = r.srcMAC, let d = r.dstMAC {
             e.hasMACs = true
             e.macA = fromA ? s.rawValue : d.rawValue
             e.macB = fromA ? d.rawValue : s.rawValue
+        } else if let s = r.srcMAC {
+            e.setMAC(s, ofA: fromA)
+        } else if let d = r.dstMAC {
+            e.setMAC(d, ofA: !fromA)
         }
         m.pointee.serial += 1
         e.serial = m.pointee.serial
-        Self.add(counts: r, fromA: fromA, to: &e)
+        var origin = Origin(
+            input: r.input, exporter: r.exporter, macNotInRecord: macNotInRecord(e, r),
+            vlans: FlowKey.packVLANs(count: r.vlanCount, outer: r.vlan0, inner: r.vlanCount > 1 ? r.vlan1 : r.vlan0))
+        Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e, origin: &origin)
         table.entries[i] = e
         flows += 1
         flowsByExporter[r.exporter, default: 0] += 1
         if let rule = judgement.rule { violations[rule, default: 0] += 1 }
-
-        let origin = Origin(
-            input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil,
-            vlans: FlowKey.packVLANs(count: r.vlanCount, outer: r.vlan0, inner: r.vlanCount > 1 ? r.vlan1 : r.vlan0))
         (origins + i).initialize(to: origin)
         let wanted: EventInterests = judgement.rule != nil ? [.violationStarts, .flowStarts] : [.flowStarts]
         if !sink.interests.isDisjoint(with: wanted) {
@@ -358,7 +373,7 @@ public final class ExportFlowTable {
 
     private func join(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
         let e = table.entries + i
-        Self.add(counts: r, fromA: fromA, to: &e.pointee)
+        Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e.pointee, origin: &origins[i])
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         // A record that ends the flow (FIN or RST seen, RFC 5102 end reason 3) shortens its idle timeout.
@@ -403,7 +418,7 @@ public final class ExportFlowTable {
         violations[rule, default: 0] += 1
         if !sink.interests.isDisjoint(with: [.violationStarts, .flowStarts]) {
             let origin = Origin(
-                input: r.input, exporter: r.exporter, hadMACs: r.srcMAC != nil && r.dstMAC != nil,
+                input: r.input, exporter: r.exporter, macNotInRecord: macNotInRecord(e.pointee, r),
                 vlans: origins[i].vlans)
             var started = e.pointee
             started.key.vlans = origin.vlans
@@ -412,15 +427,66 @@ public final class ExportFlowTable {
         }
     }
 
-    private static func add(counts r: FlowRecord, fromA: Bool, to e: inout FlowEntry) {
+    /// See `Origin.macNotInRecord`: whether an alert of flow `e` raised from record `r` says its MAC check
+    /// could not be made.
+    func macNotInRecord(_ e: FlowEntry, _ r: FlowRecord) -> Bool {
+        guard e.rule == RuleID.conduitMACMismatch.rawValue else { return r.srcMAC == nil && r.dstMAC == nil }
+        return judge.policy.conduitMACUnverified(
+            declaration: Int(e.declaration), initiatorMAC: e.mac(ofA: e.initiatorIsA),
+            responderMAC: e.mac(ofA: !e.initiatorIsA))
+    }
+
+    /// The small number of exporter address `a` (from 1), given on first sight.
+    func exporterID(_ a: IPAddress) -> UInt32 {
+        if m.pointee.lastExporterID != 0 && m.pointee.lastExporter == a { return m.pointee.lastExporterID }
+        let id: UInt32
+        if let known = exporterIDs[a] {
+            id = known
+        } else {
+            id = UInt32(truncatingIfNeeded: exporterIDs.count + 1)
+            exporterIDs[a] = id
+        }
+        m.pointee.lastExporter = a
+        m.pointee.lastExporterID = id
+        return id
+    }
+
+    /// Adds record `r`'s packets and bytes (from exporter `id`) to its flow. Each direction counts only the
+    /// records of the first exporter that reported packets that way (`Origin.countedByAB`): routers along
+    /// one path report the same packets, and summed they would multiply the flow; a direction routed
+    /// through another exporter is still counted by the one that saw it. Totals (packetTotalCount and the
+    /// like: all the flow's packets so far) replace a smaller count rather than add to it.
+    private static func add(
+        counts r: FlowRecord, by id: UInt32, fromA: Bool, to e: inout FlowEntry, origin o: inout Origin
+    ) {
         let rate = UInt64(max(r.samplingRate, 1))
         let forward = (r.packets &* rate, r.bytes &* rate)
         let reverse = (r.reversePackets &* rate, r.reverseBytes &* rate)
         let (ab, ba) = fromA ? (forward, reverse) : (reverse, forward)
-        e.packetsAB &+= ab.0
-        e.bytesAB &+= ab.1
-        e.packetsBA &+= ba.0
-        e.bytesBA &+= ba.1
+        if ab != (0, 0) {
+            if o.countedByAB == 0 { o.countedByAB = id }
+            if o.countedByAB == id {
+                add(ab, to: &e.packetsAB, &e.bytesAB, totals: r.countsAreTotals)
+            }
+        }
+        if ba != (0, 0) {
+            if o.countedByBA == 0 { o.countedByBA = id }
+            if o.countedByBA == id {
+                add(ba, to: &e.packetsBA, &e.bytesBA, totals: r.countsAreTotals)
+            }
+        }
+    }
+
+    private static func add(
+        _ c: (packets: UInt64, bytes: UInt64), to packets: inout UInt64, _ bytes: inout UInt64, totals: Bool
+    ) {
+        if totals {
+            packets = max(packets, c.packets)
+            bytes = max(bytes, c.bytes)
+        } else {
+            packets &+= c.packets
+            bytes &+= c.bytes
+        }
     }
 
     /// The end of the flow at entry `i` (still in the table), told to the sink with its origin.

@@ -4,6 +4,7 @@
 public enum FieldKind: UInt8, Sendable {
     case skip
     case octets, packets, reverseOctets, reversePackets
+    case totalOctets, totalPackets, reverseTotalOctets, reverseTotalPackets
     case initiatorOctets, responderOctets, initiatorPackets, responderPackets
     case proto, tcpFlags, reverseTCPFlags, srcPort, dstPort
     case srcIPv4, dstIPv4, srcIPv6, dstIPv6, ipVersion
@@ -24,8 +25,10 @@ public enum FieldKind: UInt8, Sendable {
     public init(id: UInt16, enterprise: UInt32 = 0) {
         if enterprise == FieldKind.reverseEnterprise {
             switch id {
-            case 1, 85: self = .reverseOctets
-            case 2, 86: self = .reversePackets
+            case 1: self = .reverseOctets
+            case 2: self = .reversePackets
+            case 85: self = .reverseTotalOctets
+            case 86: self = .reverseTotalPackets
             case 6: self = .reverseTCPFlags
             default: self = .skip
             }
@@ -36,8 +39,10 @@ public enum FieldKind: UInt8, Sendable {
             return
         }
         switch id {
-        case 1, 85: self = .octets  // octetDeltaCount, octetTotalCount
-        case 2, 86: self = .packets  // packetDeltaCount, packetTotalCount
+        case 1: self = .octets  // octetDeltaCount
+        case 2: self = .packets  // packetDeltaCount
+        case 85: self = .totalOctets  // octetTotalCount: all the flow's so far, repeated by each record
+        case 86: self = .totalPackets  // packetTotalCount
         case 4: self = .proto
         case 6: self = .tcpFlags
         case 7: self = .srcPort

@@ -72,6 +72,9 @@ public struct FlowRecord: Sendable {
     /// Counts from `dst` to `src` (RFC 5103 reverse elements, or responder counts).
     public var reversePackets: UInt64 = 0
     public var reverseBytes: UInt64 = 0
+    /// The counts are totals (IPFIX packetTotalCount, octetTotalCount: the flow's packets since the
+    /// exporter began metering it), not this record's share: a later record repeats them.
+    public var countsAreTotals = false
     /// The record describes both directions (RFC 5103 reverse elements, initiator/responder counts).
     public var isBiflow = false
     /// RFC 5103 biflowDirection (0 arbitrary, 1 `src` initiated, 2 `dst` initiated, 3 perimeter), or
@@ -125,6 +128,7 @@ public struct FlowRecord: Sendable {
         bytes = 0
         reversePackets = 0
         reverseBytes = 0
+        countsAreTotals = false
         isBiflow = false
         biflowDirection = 0
         startMicros = 0

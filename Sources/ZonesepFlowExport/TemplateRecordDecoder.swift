@@ -73,6 +73,19 @@ public enum TemplateRecordDecoder {
         @inlinable init() {}
     }
 
+    /// Total counts found in one record (IPFIX octetTotalCount, packetTotalCount and their reverse), used
+    /// only when the record has no delta counts: a total repeats the packets of the flow's earlier records.
+    @usableFromInline
+    struct Totals {
+        @usableFromInline var packets: UInt64? = nil
+        @usableFromInline var bytes: UInt64? = nil
+        @usableFromInline var reversePackets: UInt64? = nil
+        @usableFromInline var reverseBytes: UInt64? = nil
+        /// A delta count (packetDeltaCount and the like) was read: the totals are not needed.
+        @usableFromInline var sawDelta = false
+        @inlinable init() {}
+    }
+
     /// The addresses found in one record, each family apart: a template may carry both (one template for
     /// both families, the unused one zero-filled), and the family is chosen once all fields are read.
     @usableFromInline
@@ -97,6 +110,7 @@ public enum TemplateRecordDecoder {
         r.hasPortFields = template.hasPortFields
         var t = Times()
         var a = Addresses()
+        var n = Totals()
         for f in template.fields {
             var length = Int(f.length)
             if f.length == TemplateField.variableLength {
@@ -110,7 +124,7 @@ public enum TemplateRecordDecoder {
                 }
             }
             guard let field = c.readSlice(length) else { return false }
-            if f.kind != .skip { apply(f.kind, field.base, &r, &t, &a) }
+            if f.kind != .skip { apply(f.kind, field.base, &r, &t, &a, &n) }
         }
         if template.isOptions {
             if let s = t.systemInit { domain.systemInitMillis = s }
@@ -118,6 +132,7 @@ public enum TemplateRecordDecoder {
             return true
         }
         resolveAddresses(a, into: &r)
+        if !n.sawDelta { resolveTotals(n, into: &r) }
         resolveTimes(t, clock: clock, systemInit: t.systemInit ?? domain.systemInitMillis, into: &r)
         r.samplingRate = samplingRate(t) ?? domain.samplingRate ?? 1
         if !r.hasICMPType, template.hasPortFields,
@@ -166,6 +181,17 @@ public enum TemplateRecordDecoder {
         r.src = use6 ? a.src6 ?? v6Zero : a.src4 ?? v4Zero
         r.dst = use6 ? a.dst6 ?? v6Zero : a.dst4 ?? v4Zero
         r.ipVersion = use6 ? 6 : 4
+    }
+
+    /// A record with total counts and no delta counts: its counts are the totals (`countsAreTotals`).
+    @inlinable
+    static func resolveTotals(_ n: Totals, into r: inout FlowRecord) {
+        if let v = n.packets { r.packets = v }
+        if let v = n.bytes { r.bytes = v }
+        if let v = n.reversePackets { r.reversePackets = v }
+        if let v = n.reverseBytes { r.reverseBytes = v }
+        if n.reversePackets != nil || n.reverseBytes != nil { r.isBiflow = true }
+        r.countsAreTotals = n.packets != nil || n.bytes != nil || n.reversePackets != nil || n.reverseBytes != nil
     }
 
     @inlinable
@@ -244,26 +270,41 @@ public enum TemplateRecordDecoder {
 
     @inlinable
     static func apply(
-        _ kind: FieldKind, _ b: UnsafeRawBufferPointer, _ r: inout FlowRecord, _ t: inout Times, _ a: inout Addresses
+        _ kind: FieldKind, _ b: UnsafeRawBufferPointer, _ r: inout FlowRecord, _ t: inout Times, _ a: inout Addresses,
+        _ n: inout Totals
     ) {
         switch kind {
         case .skip: return
-        case .octets: if let v = unsigned(b) { r.bytes = v }
-        case .packets: if let v = unsigned(b) { r.packets = v }
+        case .octets:
+            if let v = unsigned(b) {
+                r.bytes = v
+                n.sawDelta = true
+            }
+        case .packets:
+            if let v = unsigned(b) {
+                r.packets = v
+                n.sawDelta = true
+            }
         case .reverseOctets:
             if let v = unsigned(b) {
                 r.reverseBytes = v
                 r.isBiflow = true
+                n.sawDelta = true
             }
         case .reversePackets:
             if let v = unsigned(b) {
                 r.reversePackets = v
                 r.isBiflow = true
+                n.sawDelta = true
             }
-        case .initiatorOctets: if let v = unsigned(b) { r.bytes = v; markInitiator(&r) }
-        case .responderOctets: if let v = unsigned(b) { r.reverseBytes = v; markInitiator(&r) }
-        case .initiatorPackets: if let v = unsigned(b) { r.packets = v; markInitiator(&r) }
-        case .responderPackets: if let v = unsigned(b) { r.reversePackets = v; markInitiator(&r) }
+        case .totalOctets: if let v = unsigned(b) { n.bytes = v }
+        case .totalPackets: if let v = unsigned(b) { n.packets = v }
+        case .reverseTotalOctets: if let v = unsigned(b) { n.reverseBytes = v }
+        case .reverseTotalPackets: if let v = unsigned(b) { n.reversePackets = v }
+        case .initiatorOctets: if let v = unsigned(b) { r.bytes = v; markInitiator(&r); n.sawDelta = true }
+        case .responderOctets: if let v = unsigned(b) { r.reverseBytes = v; markInitiator(&r); n.sawDelta = true }
+        case .initiatorPackets: if let v = unsigned(b) { r.packets = v; markInitiator(&r); n.sawDelta = true }
+        case .responderPackets: if let v = unsigned(b) { r.reversePackets = v; markInitiator(&r); n.sawDelta = true }
         case .proto: if let v = unsigned(b) { r.proto = UInt8(truncatingIfNeeded: v) }
         // tcpControlBits is 2 bytes since RFC 7125 (1 in NetFlow v9): the classic flags are the low byte.
         case .tcpFlags: if let v = unsigned(b) { r.tcpFlags = UInt8(truncatingIfNeeded: v) }

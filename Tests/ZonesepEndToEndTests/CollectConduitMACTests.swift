@@ -120,4 +120,56 @@ extension CollectTests {
         XCTAssertEqual((byPort[51002]?["allowed_by"] as? [String: Any])?["name"] as? String, "intermediate-server")
         XCTAssertEqual(byPort[51002]?["mac_check"] as? String, "not-in-record")
     }
+
+    /// REVIEW-72 F20: a switch template with the ingress source MAC alone (sourceMacAddress, no
+    /// destinationMacAddress). The rogue MAC the record carried is the alert's `src_mac` and is named in its
+    /// message, with no `mac_check` (the MAC the conduit names was in the record); the flow records keep it.
+    func testARecordWithTheSourceMACAloneShowsTheMACItCarried() throws {
+        let secs = Self.farT0
+        let fields: [(UInt64, UInt64)] = [
+            (8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (6, 1), (152, 8), (153, 8), (56, 6),
+        ]
+        let template = Self.exportSet(
+            2, Self.be([(256, 2), (UInt64(fields.count), 2)] + fields.flatMap { [($0.0, 2), ($0.1, 2)] }))
+        let start = (secs - 60) * 1000
+        let sources: [(port: UInt64, mac: UInt64)] = [(51000, 0x0200_0a0a_0105), (51001, 0x0200_5e10_9905)]
+        var records: [UInt8] = []
+        for (i, f) in sources.enumerated() {
+            let t = start + UInt64(i) * 1000
+            records += Self.be([
+                (0x0a0a_0105, 4), (0xac14_0909, 4), (f.port, 2), (443, 2), (6, 1), (0x02, 1), (t, 8), (t + 10, 8),
+                (f.mac, 6),
+            ])
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-smac-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let flowsFile = dir.appendingPathComponent("flows.jsonl")
+        let run = try collect(extra: ["--flows", flowsFile.path, "--stats-interval", "0"]) { c in
+            try Self.send(
+                Self.ipfixMessage(exportTime: secs, sequence: 0, template, Self.exportSet(256, records)),
+                from: "127.0.0.1", to: c.port)
+        }
+        XCTAssertEqual(run.alerts.count, 1, "\(run.alerts)")
+        let a = try XCTUnwrap(run.alerts.first)
+        XCTAssertEqual(a["rule"] as? String, "conduit-mac-mismatch")
+        XCTAssertEqual(JSONLines.int(a["src_port"]), 51001)
+        XCTAssertEqual(a["src_mac"] as? String, "02:00:5e:10:99:05", "the MAC the record carried")
+        XCTAssertTrue(a["dest_mac"] is NSNull, "\(a)")
+        XCTAssertNil(a["mac_check"], "the MAC the conduit names was in the record")
+        let message = try XCTUnwrap(a["message"] as? String)
+        XCTAssertTrue(message.contains("seen initiator 02:00:5e:10:99:05"), message)
+
+        let flows = try String(contentsOf: flowsFile, encoding: .utf8).split(separator: "\n").compactMap(
+            JSONLines.object)
+        let byPort = Dictionary(uniqueKeysWithValues: flows.map { (JSONLines.int($0["src_port"]) ?? 0, $0) })
+        XCTAssertEqual(byPort[51000]?["src_mac"] as? String, "02:00:0a:0a:01:05", "verified: \(flows)")
+        XCTAssertNil(byPort[51000]?["mac_check"], "verified: \(flows)")
+        XCTAssertEqual(
+            (byPort[51000]?["allowed_by"] as? [String: Any])?["name"] as? String,
+            "intermediate-server")
+        XCTAssertEqual(byPort[51001]?["src_mac"] as? String, "02:00:5e:10:99:05", "\(flows)")
+        XCTAssertEqual(byPort[51001]?["verdict"] as? String, "conduit-mac-mismatch")
+        XCTAssertEqual(JSONLines.int(run.summary["conduit_mac_not_verified"]), 0, "\(run.summary)")
+    }
 }

@@ -4,9 +4,9 @@ import ZonesepOutput
 import ZonesepRuntime
 
 /// Alert records of flows judged from export records: the alert a capture would give, plus the export it
-/// came from (`input`, `exporter`) and, where the record had no MAC addresses, `mac_check` saying that a
-/// conduit's MAC could not be checked. The same fields go into the JSON record, the text line and the
-/// syslog message's structured data.
+/// came from (`input`, `exporter`) and, where the record had no MAC addresses (a `conduit-mac-mismatch`:
+/// none for a side the conduit names), `mac_check` saying that MAC could not be checked. The same fields go
+/// into the JSON record, the text line and the syslog message's structured data.
 final class CollectAlerts: EventSink {
     let interests: EventInterests = [.violationStarts]
     private let head: RecordSink
@@ -25,12 +25,17 @@ final class CollectAlerts: EventSink {
                 withEvidenceField: false)
             let o = origins[i]
             var params = [("input", o.input.name), ("exporter", o.exporter.description)]
-            if !o.hadMACs { params.append(("mac_check", "not-in-record")) }
+            if o.macNotInRecord { params.append(("mac_check", "not-in-record")) }
+            let macNote =
+                !o.macNotInRecord
+                ? ""
+                : a.rule == .conduitMACMismatch
+                    ? " (a MAC the conduit names not in the record)"
+                    : " (no MACs in the record)"
             head.write(
                 r.adding(
                     jsonFields: params.map { ",\"\($0.0)\":\"\($0.1)\"" }.joined(),
-                    text: " input \(o.input.name) exporter \(o.exporter)"
-                        + (o.hadMACs ? "" : " (no MACs in the record)"),
+                    text: " input \(o.input.name) exporter \(o.exporter)\(macNote)",
                     syslogParams: params))
             head.advance(to: a.timestampMicros)
         }

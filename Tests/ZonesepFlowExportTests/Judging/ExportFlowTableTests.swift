@@ -317,4 +317,26 @@ final class ExportFlowTableTests: XCTestCase {
         t.finish()
         XCTAssertEqual(names.ended.sorted(), ["lgwan-honcho→internet", "lgwan→internet"])
     }
+
+    /// Each direction counts the first exporter that reported packets that way (REVIEW-72 F22): a second
+    /// router's record of the same packets joins the flow but adds nothing, and a direction only the second
+    /// router saw (asymmetric routing) is still counted.
+    func testEachDirectionCountsTheFirstExporterThatReportedIt() throws {
+        let (t, rec) = try table()
+        var forward = Self.record("10.20.3.4", 51512, "10.30.7.8", 445, packets: 3)
+        t.add(forward)
+        forward.exporter = IPAddress("192.0.2.2")!
+        forward.endMicros += 5_000_000
+        t.add(forward)
+        var reverse = Self.record("10.30.7.8", 445, "10.20.3.4", 51512, packets: 2)
+        reverse.exporter = IPAddress("192.0.2.2")!
+        t.add(reverse)
+        t.finish()
+        let f = try XCTUnwrap(rec.ended.first?.0)
+        XCTAssertEqual(rec.ended.count, 1)
+        XCTAssertEqual(f.initiatorIsA ? f.packetsAB : f.packetsBA, 3, "the first router's, not 6")
+        XCTAssertEqual(f.initiatorIsA ? f.bytesAB : f.bytesBA, 300)
+        XCTAssertEqual(f.initiatorIsA ? f.packetsBA : f.packetsAB, 2, "the reverse, from the router that saw it")
+        XCTAssertEqual(f.lastSeen, 1_781_481_606_000_000, "the second router's record still joins the flow")
+    }
 }

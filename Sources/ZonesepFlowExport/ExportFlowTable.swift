@@ -32,6 +32,10 @@ public final class ExportFlowTable {
         public var icmpErrors: UInt64 = 0
         /// TCP or UDP records with both ports 0: non-first fragments, whose ports are in another record.
         public var fragments: UInt64 = 0
+        /// ICMP biflow records whose forward direction carried no packet and whose ICMP type reads 0: the
+        /// type is unknown (softflowd -b sends an ICMP error so, its type lost), and an error would travel
+        /// with the flow it quotes.
+        public var icmpTypeUnknown: UInt64 = 0
         /// Records without addresses, or whose addresses are both unspecified (0.0.0.0, `::`).
         public var noAddress: UInt64 = 0
         /// TCP, UDP and SCTP records (and ICMP records with no type) of a template without port fields
@@ -173,6 +177,13 @@ public final class ExportFlowTable {
         }
         if record.hasICMPType && ExportFlowTable.isICMPError(proto: record.proto, type: record.icmpType) {
             return m.pointee.skipped.icmpErrors += 1
+        }
+        // A biflow's forward ICMP type describes no packet when that direction had none: softflowd -b
+        // writes 0 there (and in the reverse type) for a flow seen only the other way, an ICMP error's.
+        if isICMP && record.isBiflow && record.packets == 0 && record.hasICMPType && record.icmpType == 0
+            && record.icmpCode == 0
+        {
+            return m.pointee.skipped.icmpTypeUnknown += 1
         }
         let first = min(max(record.startMicros, 0), Self.latestTime)
         let last = max(min(max(record.endMicros, 0), Self.latestTime), first)

@@ -180,8 +180,8 @@ enum CollectMetrics {
                 "zonesep_records_not_judged_total", .counter,
                 help: "Records not judged on their own, by reason.",
                 samples: [
-                    ("icmp-error", s.icmpErrors), ("fragment", s.fragments), ("no-address", s.noAddress),
-                    ("no-ports", s.noPorts),
+                    ("icmp-error", s.icmpErrors), ("icmp-type-unknown", s.icmpTypeUnknown),
+                    ("fragment", s.fragments), ("no-address", s.noAddress), ("no-ports", s.noPorts),
                 ].map { .init([.init("reason", $0.0)], .count($0.1)) }))
         out.append(F("zonesep_flows_total", .counter, help: "Flows started.", value: .count(table.flows)))
         out.append(

@@ -56,6 +56,7 @@ struct CollectSummary {
     static func skippedJSON(_ s: ExportFlowTable.Skipped) -> String {
         var o = JSONObject()
         o.add("icmp_errors", s.icmpErrors)
+        o.add("icmp_type_unknown", s.icmpTypeUnknown)
         o.add("fragments", s.fragments)
         o.add("no_address", s.noAddress)
         o.add("no_ports", s.noPorts)
@@ -151,9 +152,10 @@ struct CollectSummary {
                     + "\(socket.receiveBuffer) bytes, overflowed): their records were not judged")
         }
         let s = table.skipped
-        if s.icmpErrors + s.fragments + s.noAddress + s.noPorts > 0 {
+        if s.icmpErrors + s.icmpTypeUnknown + s.fragments + s.noAddress + s.noPorts > 0 {
             lines.append(
-                "not judged on their own: \(s.icmpErrors) ICMP error records, \(s.fragments) fragment records, "
+                "not judged on their own: \(s.icmpErrors) ICMP error records, "
+                    + "\(s.icmpTypeUnknown) ICMP records of unknown type, \(s.fragments) fragment records, "
                     + "\(s.noAddress) without addresses, \(s.noPorts) without ports whose verdict depends on them")
         }
         for (address, e) in exporters {

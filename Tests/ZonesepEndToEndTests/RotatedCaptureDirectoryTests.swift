@@ -57,7 +57,9 @@ final class RotatedCaptureDirectoryTests: ScratchDirectoryTestCase {
         XCTAssertTrue(files.allSatisfy { JSONLines.isNull($0["error"]) }, "\(files)")
         XCTAssertEqual(files[2]["skipped"] as? String, "not a capture file (no pcap or pcapng header)")
         XCTAssertTrue(
-            run.stderrText.contains(dir.appendingPathComponent("README.txt").path + ": skipped: not a capture file"),
+            run.stderrText.contains(
+                "1 file(s) in the directories given are not captures and were skipped (each is in the summary's "
+                    + "files with the reason): " + dir.appendingPathComponent("README.txt").path),
             run.stderrText)
     }
 

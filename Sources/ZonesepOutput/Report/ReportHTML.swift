@@ -102,7 +102,8 @@ public enum ReportHTML {
         }
         fact("センサー", "sensor", e(r.sensor))
         fact("取得期間", "capture", e(span(r)))
-        fact("ファイル", "files", n(r.files.count))
+        // The capture files, not the other files of a directory, which the files table lists as skipped.
+        fact("ファイル", "files", n(r.files.count { $0.skipped == nil }))
         fact("パケット", "packets", n(r.totals.packets))
         fact("フロー", "flows", n(r.totals.flows))
         fact(

@@ -92,13 +92,23 @@ struct ReplayRunner {
         session = Session(policy: policy, maxFlows: maxFlows, sinks: delivery.eventSinks(session: 0))
     }
 
+    /// One line for the files of the directories given that are not captures (a README, a saved report
+    /// beside the captures): named, up to a few, while the summary's `files` gives each with its reason.
+    static func skippedLine(_ skipped: [CaptureSet.Problem]) -> String {
+        let shown = 5
+        var names = skipped.prefix(shown).map { VisibleText.escape($0.path) }.joined(separator: ", ")
+        if skipped.count > shown { names += " and \(skipped.count - shown) more" }
+        return "\(skipped.count) file(s) in the directories given are not captures and were skipped "
+            + "(each is in the summary's files with the reason): \(names)"
+    }
+
     mutating func run(_ inputs: [String]) -> Int32 {
         let (paths, problems, skipped) = CaptureSet.expand(inputs)
         for p in problems {
             Diagnostics.error(p.description)
             inputFailed = true
         }
-        for s in skipped { Diagnostics.warning("\(s.path): skipped: \(s.reason)") }
+        if !skipped.isEmpty { Diagnostics.warning(Self.skippedLine(skipped)) }
         let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
         var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
         replay(timeline, into: &results)

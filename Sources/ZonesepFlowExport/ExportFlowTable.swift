@@ -88,8 +88,12 @@ public final class ExportFlowTable {
     var exporterIDs: [IPAddress: UInt32] = [:]
 
     var events: [EngineEvent] = []
+    /// The host findings this batch's `hostFinding` events index.
+    var hostFindings: [HostFinding] = []
+    /// The host rules' table, fed by records that carry a source MAC (`ExportHosts`).
+    public let hosts: ExportHosts
     /// The origin of each event of the batch being handed to the sink (same order).
-    public private(set) var eventOrigins: [Origin] = []
+    public internal(set) var eventOrigins: [Origin] = []
 
     public var records: UInt64 { m.pointee.records }
     public private(set) var flows: UInt64 = 0
@@ -115,6 +119,7 @@ public final class ExportFlowTable {
         lateness: Int64 = 30 * 60 * 1_000_000, sink: EventSink
     ) {
         self.judge = FlowJudge(policy: policy)
+        self.hosts = ExportHosts(policy: policy)
         self.portCandidates = Self.portCandidates(policy.config)
         self.capacity = max(1, capacity)
         self.timeouts = timeouts
@@ -157,6 +162,7 @@ public final class ExportFlowTable {
             e.zoneB = carried(e.zoneB) ?? map.lookup(e.key.addressB)
         }
         judge = FlowJudge(policy: policy)
+        hosts.replacePolicy(policy)
         portCandidates = Self.portCandidates(policy.config)
         policyEpoch += 1
     }
@@ -167,6 +173,9 @@ public final class ExportFlowTable {
         guard record.ipVersion != 0, !Self.unspecified(record.src) || !Self.unspecified(record.dst) else {
             return m.pointee.skipped.noAddress += 1
         }
+        // Every record with addresses tells the host rules of its sender, judged or not (a fragment's or an
+        // ICMP error's sender is a host all the same, as in a capture).
+        observeSender(record)
         let ports = IPProtocolNumber.hasPorts(record.proto)
         // A template with no port field: TCP, UDP and SCTP records without their ports, ICMP records without
         // their type (an error among them, which would travel with the flow it quotes).
@@ -570,10 +579,11 @@ public final class ExportFlowTable {
         events.withUnsafeBufferPointer { ev in
             let batch = EventBatch(
                 events: ev, frames: UnsafeBufferPointer(start: nil, count: 0), linkType: .ethernet,
-                policy: judge.policy, policyEpoch: policyEpoch)
+                policy: judge.policy, policyEpoch: policyEpoch, hostFindings: hostFindings)
             sink.consume(batch)
         }
         events.removeAll(keepingCapacity: true)
+        hostFindings.removeAll(keepingCapacity: true)
         eventOrigins.removeAll(keepingCapacity: true)
     }
 

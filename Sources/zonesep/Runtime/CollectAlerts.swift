@@ -7,8 +7,10 @@ import ZonesepRuntime
 /// came from (`input`, `exporter`) and, where the record had no MAC addresses (a `conduit-mac-mismatch`:
 /// none for a side the conduit names), `mac_check` saying that MAC could not be checked. The same fields go
 /// into the JSON record, the text line and the syslog message's structured data.
+/// Host rules' findings (from records that carry MACs) become the host alerts of replay and watch, with
+/// the `input` and `exporter` of the record that completed them.
 final class CollectAlerts: EventSink {
-    let interests: EventInterests = [.violationStarts]
+    let interests: EventInterests = [.violationStarts, .hostFindings]
     private let head: RecordSink
     /// The table whose events these are (for each event's origin).
     weak var table: ExportFlowTable?
@@ -18,7 +20,18 @@ final class CollectAlerts: EventSink {
 
     func consume(_ batch: EventBatch) {
         guard let origins = table?.eventOrigins else { return }
-        for (i, e) in batch.events.enumerated() where e.kind == .flowStarted && e.concernsViolation {
+        for (i, e) in batch.events.enumerated() {
+            if e.kind == .hostFinding, let f = batch.hostFinding(of: e), i < origins.count {
+                let o = origins[i]
+                let r = Record.hostAlert(f, format: formats.format(for: batch), session: 0)
+                head.write(
+                    r.adding(
+                        jsonFields: ",\"input\":\"\(o.input.name)\",\"exporter\":\"\(o.exporter)\"",
+                        text: " input \(o.input.name) exporter \(o.exporter)"))
+                head.advance(to: f.timestampMicros)
+                continue
+            }
+            guard e.kind == .flowStarted && e.concernsViolation else { continue }
             guard let a = Alert(flow: e.flow), i < origins.count else { continue }
             let r = Record.alert(
                 a, format: formats.format(for: batch), session: 0, linkType: .ethernet, evidence: nil,

@@ -220,6 +220,12 @@ enum CollectMetrics {
                 "zonesep_alerts_rate_limited_total", .counter,
                 help: "Alerts not written because of --max-alert-rate (counted in zonesep_alerts_total).",
                 value: .count(held.rateLimited)))
+        // As watch's: apart from zonesep_alerts_total, a dual-homed-host finding's severity depends on its zones.
+        var hosts = F(
+            "zonesep_host_findings_total", .counter,
+            help: "Host rule findings (a device in two tiers, a host on another zone's VLAN), by rule.")
+        for rule in HostRuleID.allCases { hosts.add([.init("rule", rule.name)], .count(table.hosts.count(rule))) }
+        out.append(hosts)
         if table.records > 0 {
             out.append(
                 F(

@@ -77,8 +77,11 @@ final class CollectRunner {
 
         let alerts = CollectAlerts(head: delivery.head)
         let flows = delivery.flowFile.map(CollectFlows.init)
+        // The host findings for the summary, as replay's and watch's.
+        let hostFindings = HostFindingCollector()
         let table = ExportFlowTable(
-            policy: policy, capacity: settings.maxFlows, sink: flows.map { SinkFanout([alerts, $0]) } ?? alerts)
+            policy: policy, capacity: settings.maxFlows,
+            sink: SinkFanout([alerts, hostFindings] + (flows.map { [$0] } ?? [])))
         alerts.table = table
         flows?.table = table
         var decoder = FlowExportDecoder()
@@ -135,6 +138,7 @@ final class CollectRunner {
                         if let p = PolicyLoading.reload(
                             settings.configPath, counting: &reloads, refused: "the running map is kept"
                         ).map({ Policy($0.keepingRetiredZones(of: policy.config)) }) {
+                            hostFindings.reloaded(from: policy, to: p)
                             policy = p
                             table.replacePolicy(p)
                             Diagnostics.note("reloaded \(settings.configPath)")
@@ -172,7 +176,7 @@ final class CollectRunner {
         delivery.head.finish(at: table.now)
         let summary = CollectSummary(
             table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery),
-            sockets: sockets)
+            sockets: sockets, policy: policy, hostFindings: hostFindings)
         let (json, text) = (summary.json(), summary.text())
         delivery.writeAside(Record(kind: .summary, timestampMicros: table.now, json: json, text: text))
         _ = delivery.syslog?.drain()

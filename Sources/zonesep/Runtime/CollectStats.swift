@@ -34,6 +34,7 @@ struct CollectStats {
         o.add("alerts_suppressed", held.suppressed)
         o.add("alerts_rate_limited", held.rateLimited)
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
+        o.add("host_findings", table.hosts.findings)
         o.addRaw("records_not_judged", CollectSummary.skippedJSON(table.skipped))
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
         o.addRaw("sockets", JSONObject.array(sockets.map(\.json)))
@@ -66,7 +67,8 @@ struct CollectStats {
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
             + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)) "
             + "(suppressed \(held.suppressed), rate-limited \(held.rateLimited)) "
-            + "conduit MAC not verified \(table.conduitMACNotVerified); "
+            + "conduit MAC not verified \(table.conduitMACNotVerified) "
+            + "host findings \(table.hosts.findings); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "

@@ -4,7 +4,7 @@ import ZonesepOutput
 import ZonesepRuntime
 
 /// The closing record of `collect`: flows, alerts by rule, records not judged by reason, and per exporter
-/// what it sent and what could not be read.
+/// what it sent and what could not be read; the host rules' findings as replay's summary lists them.
 struct CollectSummary {
     let table: ExportFlowTable
     let decoder: FlowExportDecoder
@@ -14,6 +14,9 @@ struct CollectSummary {
     var held = HeldAlerts()
     /// The listening sockets, with what the kernel dropped from each.
     var sockets: [ListenSocket] = []
+    /// The policy in force, to name the findings' zones.
+    let policy: Policy
+    let hostFindings: HostFindingCollector
 
     /// Alerts raised but not written on their own, so that the alerts a SIEM received can be reconciled
     /// with the violating flows counted.
@@ -32,13 +35,14 @@ struct CollectSummary {
         }
     }
 
-    /// The `alerts` object, shaped as replay's: the total, the count by rule (every rule, 0 included),
-    /// and those not written on their own.
+    /// The `alerts` object, shaped as replay's: the total, the count by rule (every rule, 0 included, the
+    /// host rules' among them, as replay's total counts their findings), and those not written on their own.
     static func alertsJSON(_ table: ExportFlowTable, _ held: HeldAlerts) -> String {
         var alerts = JSONObject()
-        alerts.add("total", table.violations.values.reduce(0, +))
+        alerts.add("total", table.violations.values.reduce(0, +) + table.hosts.findings)
         var byRule = JSONObject()
         for rule in RuleID.allCases { byRule.add(rule.name, table.violations[rule] ?? 0) }
+        for rule in HostRuleID.allCases { byRule.add(rule.name, table.hosts.count(rule)) }
         alerts.addRaw("by_rule", byRule.json)
         alerts.add("suppressed", held.suppressed)
         alerts.add("rate_limited", held.rateLimited)
@@ -74,6 +78,10 @@ struct CollectSummary {
         o.addRaw("alerts", Self.alertsJSON(table, held))
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
+        o.addRaw("host_table", Self.hostTableJSON(table.hosts))
+        let format = AlertFormat(policy: policy)
+        o.addRaw("host_findings", JSONObject.array(hostFindings.findings.map { format.summaryJSON($0) }))
+        o.add("host_findings_omitted", hostFindings.omitted)
         o.add("datagrams_rejected", decoder.rejectedDatagrams)
         o.addRaw("sockets", JSONObject.array(sockets.map(\.json)))
         let pending = decoder.heldSetsByExporter
@@ -83,6 +91,17 @@ struct CollectSummary {
                 exporters.map {
                     Self.json($0.0, $0.1, flows: table.flowsByExporter[$0.0] ?? 0, pending: pending[$0.0] ?? 0)
                 }))
+        return o.json
+    }
+
+    /// The host rules' table: how many records fed it (those with a source MAC; the others tell the host
+    /// rules nothing), and what its bounds cost, as replay's `host_table`.
+    static func hostTableJSON(_ h: ExportHosts) -> String {
+        var o = JSONObject()
+        o.add("records_with_mac", h.observations)
+        o.add("macs_evicted", h.table.macsEvicted)
+        o.add("addresses_dropped", h.table.addressesDropped)
+        o.add("findings_forgotten", h.table.findingsForgotten)
         return o.json
     }
 
@@ -131,6 +150,13 @@ struct CollectSummary {
             lines.append(
                 "alerts not written on their own: \(held.suppressed) folded by --suppress-window, "
                     + "\(held.rateLimited) over --max-alert-rate")
+        }
+        let hosts = table.hosts
+        lines.append(
+            "host findings: \(hosts.findings) (from \(hosts.observations) records with a source MAC; "
+                + "records without one tell the host rules nothing)")
+        for rule in HostRuleID.allCases where hosts.count(rule) > 0 {
+            lines.append("  \(rule.name): \(hosts.count(rule))")
         }
         // Records in data sets whose template never came were never judged: a clean count above is not
         // a clean export unless this is 0.

@@ -124,6 +124,9 @@ public struct FlowExportDecoder {
     /// Flow templates without port fields, each once, until the caller takes them (`takePortlessTemplates`)
     /// to warn about: their TCP, UDP and SCTP records cannot be judged like flows whose ports are known.
     public private(set) var portlessTemplates: [PortlessTemplate] = []
+    /// Exporters whose clock strayed past `clockOffsetWarningMicros`, until the caller takes them
+    /// (`takeSkewedExporters`).
+    public internal(set) var skewedExporters: [SkewedExporter] = []
     var portlessTemplatesSeen: Set<PortlessTemplate> = []
 
     /// The templates without ports found since the last call.

@@ -96,6 +96,11 @@ public struct ExporterStats: Sendable, Equatable {
     /// metered): a flow none of whose packets was sampled is in no record, so it was never verified.
     public var sampledRecords: UInt64 = 0
     public var samplingRate: UInt32 = 1
+    /// The exporter's clock against the collector's: the latest datagram's export time (its header's)
+    /// minus its arrival, µs; nil until a datagram with an export time came (sFlow carries none).
+    public var clockOffsetMicros: Int64? = nil
+    /// Whether the offset was once past `FlowExportDecoder.clockOffsetWarningMicros` (said once).
+    public var clockOffsetWarned = false
 
     public init() {}
 
@@ -105,6 +110,14 @@ public struct ExporterStats: Sendable, Equatable {
         guard rate > 1 else { return }
         sampledRecords += 1
         if rate > samplingRate { samplingRate = rate }
+    }
+
+    /// `clockOffsetMicros` in whole seconds, rounded (export times are whole seconds).
+    public var clockOffsetSeconds: Int64? { clockOffsetMicros.map(Self.seconds) }
+
+    /// µs to whole seconds, rounded half away from zero.
+    public static func seconds(_ micros: Int64) -> Int64 {
+        micros >= 0 ? (micros &+ 500_000) / 1_000_000 : -((500_000 &- micros) / 1_000_000)
     }
 
     /// All failures, whatever the reason.

@@ -40,6 +40,7 @@ extension FlowExportDecoder {
             let domain = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
         guard length >= 16 else { return s.failures[.lengthMismatch] += 1 }
+        noteExportTime(Int64(exportTime) * 1_000_000, exporter: exporter, input: .ipfix, stats: &s)
         // A message longer than the datagram was cut on the way: read the sets that arrived whole.
         if Int(length) != c.base.count { s.failures[.lengthMismatch] += 1 }
         var whole = ByteCursor(c.base)

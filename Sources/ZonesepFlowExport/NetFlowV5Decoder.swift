@@ -41,6 +41,8 @@ extension FlowExportDecoder {
             let engineType = c.readInteger(as: UInt8.self), let engineID = c.readInteger(as: UInt8.self),
             let sampling = c.readInteger(as: UInt16.self)
         else { return s.failures[.datagramTruncated] += 1 }
+        noteExportTime(
+            Int64(unixSecs) * 1_000_000 + Int64(unixNsecs / 1000), exporter: exporter, input: .netflowV5, stats: &s)
         // Only whole records are read: a count the datagram cannot hold is a mismatch.
         let whole = c.readableBytes / FlowExportDecoder.v5RecordLength
         if Int(count) != whole || c.readableBytes % FlowExportDecoder.v5RecordLength != 0 {

@@ -37,6 +37,7 @@ extension FlowExportDecoder {
             let uptime = c.readInteger(as: UInt32.self), let unixSecs = c.readInteger(as: UInt32.self),
             let sequence = c.readInteger(as: UInt32.self), let sourceID = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
+        noteExportTime(Int64(unixSecs) * 1_000_000, exporter: exporter, input: .netflowV9, stats: &s)
 
         // RFC 3954 section 5.1: the source address and Source ID name the exporter's stream, whatever port
         // each packet leaves from.

@@ -115,6 +115,7 @@ extension CollectTests {
         // serves the same counts").
         let names = [
             "sets_pending": "zonesep_export_sets_pending", "sampling_rate": "zonesep_export_sampling_rate",
+            "clock_offset_seconds": "zonesep_export_clock_offset_seconds",
             "datagrams_rejected": "zonesep_export_session_rejected_datagrams_total",
             // promtool refuses a counter whose name says "counter".
             "counter_samples": "zonesep_export_sflow_stats_samples_total",

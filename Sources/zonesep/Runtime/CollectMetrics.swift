@@ -152,6 +152,14 @@ enum CollectMetrics {
                     .init([.init("exporter", $0.0.description)], .count(UInt64($0.1.samplingRate)))
                 }))
         out.append(
+            F(
+                "zonesep_export_clock_offset_seconds", .gauge,
+                help: "The exporter's latest export time minus the datagram's arrival, in whole seconds (absent "
+                    + "for sFlow, which carries none): record times, and so verdicts, follow the exporter's clock.",
+                samples: exporters.compactMap { e in
+                    e.1.clockOffsetSeconds.map { .init([.init("exporter", e.0.description)], .number(Double($0))) }
+                }))
+        out.append(
             perExporter(
                 "zonesep_export_sampled_records_total", "Records of packets sampled 1 in N with N > 1."
             ) { $1.sampledRecords })

@@ -125,6 +125,9 @@ final class CollectRunner {
                     if !decoder.portlessTemplates.isEmpty {
                         for t in decoder.takePortlessTemplates() { CollectRunner.warnPortless(t) }
                     }
+                    if !decoder.skewedExporters.isEmpty {
+                        for e in decoder.takeSkewedExporters() { CollectRunner.warnSkewed(e) }
+                    }
                 }
             }
             // The alerts of the datagrams just read go to syslog together, then into the alerts file.
@@ -182,6 +185,21 @@ final class CollectRunner {
         _ = delivery.syslog?.drain()
         delivery.close()
         return ExitStatus.clean
+    }
+
+    /// Once per exporter: a clock far from the collector's moves every record time of that exporter, which
+    /// the verdicts follow (an expired exception still allowing, one long flow alerted once per record).
+    static func warnSkewed(_ e: SkewedExporter) {
+        let seconds = ExporterStats.seconds(e.offsetMicros)
+        Diagnostics.warning(
+            "\(e): export time \(Timestamp.rfc3339(e.exportMicros)), \(clockNote(offsetSeconds: seconds))")
+    }
+
+    /// How far an exporter's clock is off, and what follows from it.
+    static func clockNote(offsetSeconds s: Int64) -> String {
+        "clock \(s.magnitude) s \(s < 0 ? "behind" : "ahead of") arrival (clock_offset_seconds \(s), more than "
+            + "\(FlowExportDecoder.clockOffsetWarningMicros / 1_000_000) s off): its record times, by which its flows "
+            + "are judged (exception expiry) and joined, follow that clock; set it right (NTP)"
     }
 
     /// Once per template: an export aggregated by addresses leaves most of its flows unverified, which

@@ -131,6 +131,7 @@ struct CollectSummary {
         e.add("sequence_resets", s.sequenceResets)
         e.add("sampling_rate", UInt64(s.samplingRate))
         e.add("sampled_records", s.sampledRecords)
+        e.add("clock_offset_seconds", s.clockOffsetSeconds)
         e.add("datagrams_rejected", s.datagramsRejected)
         var f = JSONObject()
         for (name, count) in s.failures.nonZero { f.add(name, count) }
@@ -209,6 +210,9 @@ struct CollectSummary {
                 lines.append(
                     "  samples 1 in \(e.samplingRate) packets (\(e.sampledRecords) sampled records): "
                         + "flows with no sampled packet were not verified")
+            }
+            if let offset = e.clockOffsetSeconds, e.clockOffsetWarned {
+                lines.append("  " + CollectRunner.clockNote(offsetSeconds: offset))
             }
         }
         return lines.joined(separator: "\n")

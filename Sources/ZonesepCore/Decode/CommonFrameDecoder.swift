@@ -170,12 +170,16 @@ public enum CommonFrameDecoder {
         return .tunnel(kind == .vxlan ? .vxlan : .geneve, start: l4, end: l4 &+ l4Length)
     }
 
-    /// The TCP sequence number of a common TCP frame whose Ethernet header starts at `ethernetAt` of `frame`
-    /// (`tagged`: with its one VLAN tag): where `read` found the TCP header, past an IPv4 header of 20 bytes
-    /// or an IPv6 header of 40, as the version nibble says. Only for a frame `read` accepted as common TCP,
-    /// which holds at least 14 bytes of TCP header. For a new flow's SYN: no packet pays for it.
+    /// The TCP sequence number of a common TCP frame whose Ethernet header starts at `ethernetAt` of `frame`:
+    /// where `read` found the TCP header, past the frame's own VLAN tag if it has one, then an IPv4 header of
+    /// 20 bytes or an IPv6 header of 40, as the version nibble says. Only for a frame `read` accepted as
+    /// common TCP, which holds at least 14 bytes of TCP header. For a new flow's SYN: no packet pays for it.
+    /// The tag is the frame's, not the flow key's: a key can hold a VLAN the frame does not carry (the one
+    /// an ERSPAN II header gives a mirrored frame whose tag the switch removed).
     @inlinable
-    public static func tcpSequence(_ frame: UnsafeRawPointer, ethernetAt: Int, tagged: Bool) -> UInt32 {
+    public static func tcpSequence(_ frame: UnsafeRawPointer, ethernetAt: Int) -> UInt32 {
+        let type = UInt16(bigEndian: frame.loadUnaligned(fromByteOffset: ethernetAt &+ 12, as: UInt16.self))
+        let tagged = type != EtherType.ipv4 && type != EtherType.ipv6
         let l3 = ethernetAt &+ (tagged ? 18 : 14)
         let ipv4 = frame.load(fromByteOffset: l3, as: UInt8.self) >> 4 == 4
         let l4 = l3 &+ (ipv4 ? 20 : 40)

@@ -608,7 +608,7 @@ public final class Verifier {
         // A SYN's initial sequence number, for telling a retried SYN from a new connection (`synTag`).
         let sequence =
             flags & (DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.ack) == DecodedPacket.TCPFlag.syn
-            ? CommonFrameDecoder.tcpSequence(frame, ethernetAt: ethernet, tagged: key.vlanCount > 0) : 0
+            ? CommonFrameDecoder.tcpSequence(frame, ethernetAt: ethernet) : 0
         let first = FirstPacket(
             hasPorts: true, tcpFlags: flags, tcpSequence: sequence, icmpType: 0, icmpCode: 0,
             srcMAC: MACAddress(rawValue: src), dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0)

@@ -380,6 +380,40 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(verifier.counters.flows, 4)
     }
 
+    /// The same retry mirrored in ERSPAN type II by a switch that moved the frame's tag into the ERSPAN header
+    /// (En 2), in one batch (the new-flow lane): the flow's key holds that VLAN while the mirrored frame
+    /// carries no tag, and the SYN's sequence number must be read from the frame as it is. Each frame ends
+    /// with bytes of its own past the IP datagram (padding, as on a wire): read past a tag that is not
+    /// there, the number came from them, and the retry made a second flow.
+    func testSYNRetriedAfterARSTJoinsItsFlowInsideERSPANWithTheTagMoved() throws {
+        func mirrored(_ frame: [UInt8], trailer: UInt8) -> [UInt8] {
+            let padded = frame + [UInt8](repeating: trailer, count: 24)
+            return F.ethernet(
+                F.ipv4("192.0.2.1", "192.0.2.100", proto: 47, Build.erspanII(session: 5, vlan: 120, en: 2, padded)),
+                src: F.mirrorMAC, dst: F.sensorMAC)
+        }
+        let syn = F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, sequence: 0x1234_5678)
+        let rst = F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x14)
+        let frames = [
+            (0.0, mirrored(syn, trailer: 0x11)), (0.001, mirrored(rst, trailer: 0x22)),
+            (0.5, mirrored(syn, trailer: 0x33)), (0.501, mirrored(rst, trailer: 0x44)),
+        ]
+        let buffers = frames.map { f -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.1.count, alignment: 16)
+            b.copyBytes(from: f.1)
+            return b
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let batch = zip(frames, buffers).map {
+            Verifier.Frame(
+                timestamp: t0 + Int64($0.0 * 1_000_000), bytes: UnsafeRawBufferPointer($1), wireLength: $0.1.count)
+        }
+        var alerts: [Alert] = []
+        batch.withUnsafeBufferPointer { v in verifier.process(batch: v, linkType: .ethernet) { alerts.append($1) } }
+        XCTAssertEqual(alerts.map(\.vlans), [[120]], "one alert, with the header's VLAN as the frame's")
+        XCTAssertEqual(verifier.counters.flows, 1)
+    }
+
     /// A TCP header cut after the ports (an RFC 1858 tiny first fragment: 8 bytes of TCP) is judged on its
     /// ports with the initiator by rank, and its later fragment joins it.
     func testTCPHeaderWithoutFlagsIsJudgedOnItsPorts() throws {

@@ -14,6 +14,33 @@ class LiveTestCase: ScratchDirectoryTestCase {
         network = nil
         super.tearDown()
     }
+
+    /// Sends `frames` as they are from `host`'s eth0 (its link to the mirrored switch), with python's raw
+    /// packet socket: frames no host's stack would send (fragments, forged ICMP errors) reach the sensor.
+    func sendRaw(_ frames: [[UInt8]], from host: String, on net: TestNetwork) throws {
+        let python = try Tools.require("python3", package: "python3")
+        let send = """
+            import socket, sys
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind(("eth0", 0))
+            for h in sys.argv[1:]:
+                s.send(bytes.fromhex(h))
+            """
+        let hex = frames.map { $0.map { String(format: "%02x", $0) }.joined() }
+        let sent = try net.run(on: host, [python.path, "-c", send] + hex)
+        XCTAssertTrue(sent.exitedNormally && sent.status == 0, sent.brief)
+    }
+
+    /// Waits (10 s at most) for `count` alerts in `file`, half a second more for the frames after the last
+    /// alert's, then stops `watch` with SIGTERM and checks that it exited 0 (its summary written).
+    func stop(_ watch: LiveDaemon, after count: Int, alertsIn file: EventFile) {
+        let deadline = Date().addingTimeInterval(10)
+        while file.alerts().count < count && Date() < deadline { usleep(10_000) }
+        usleep(500_000)
+        watch.signal(SIGTERM)
+        let outcome = watch.waitForExit(timeout: 30)
+        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
+    }
 }
 
 extension TestNetwork {

@@ -59,7 +59,7 @@ final class WatchQuotedFlowTests: LiveTestCase {
     }
 
     func testWorkersJudgeICMPErrorsAsAReplayDoes() throws {
-        let python = try Tools.require("python3", package: "python3")
+        _ = try Tools.require("python3", package: "python3")
         let net = try TestNetwork.threeZones()
         network = net
         let frames = Self.frames()
@@ -98,23 +98,9 @@ final class WatchQuotedFlowTests: LiveTestCase {
         let watch = try LiveDaemon(tool, args, scratch: scratch)
         daemon = watch
         try watch.waitForStderr("watching ")
-        let send = """
-            import socket, sys
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-            s.bind(("eth0", 0))
-            for h in sys.argv[1:]:
-                s.send(bytes.fromhex(h))
-            """
-        let hex = frames.map { $0.map { String(format: "%02x", $0) }.joined() }
-        let sent = try net.run(on: "mynumber", [python.path, "-c", send] + hex)
-        XCTAssertTrue(sent.exitedNormally && sent.status == 0, sent.brief)
+        try sendRaw(frames, from: "mynumber", on: net)
         let file = EventFile(url: alertsURL)
-        let deadline = Date().addingTimeInterval(10)
-        while file.alerts().count < expected.count && Date() < deadline { usleep(10_000) }
-        usleep(500_000)  // the frames after the last alert's
-        watch.signal(SIGTERM)
-        let outcome = watch.waitForExit(timeout: 30)
-        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
+        stop(watch, after: expected.count, alertsIn: file)
 
         let live = file.alerts()
         let summary = file.records().last

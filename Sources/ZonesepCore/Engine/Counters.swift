@@ -6,7 +6,8 @@ public struct Counters: Sendable {
     public var nonIPPackets: UInt64 = 0
     public var flows: UInt64 = 0
     /// TCP packets without SYN of a connection that had closed and left the flow table (a late FIN, RST or
-    /// ACK): counted in the matrix, joined to no flow (see `ClosedConnections`).
+    /// ACK), and ICMP errors quoting such a connection: counted in the matrix, joined to no flow (see
+    /// `ClosedConnections`).
     public var packetsAfterClose: UInt64 = 0
     /// TCP packets whose header was cut after the ports, before the flags (a snap length that short, an
     /// RFC 1858 tiny first fragment): judged on their ports, initiator by port rank, flags not seen.

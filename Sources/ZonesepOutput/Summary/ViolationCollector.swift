@@ -101,7 +101,7 @@ public final class ViolationCollector: EventSink {
                 guard events[i].flow.verdict != nil else { continue }  // what `Alert(flow:)` asks
                 let serial = events[i].flow.serial
                 if let last = open.serials.last, last >= serial {
-                    // Not in serial order (no engine does this): kept in order all the same.
+                    // Not in serial order (a conduit MAC checked late gives an older flow its verdict): kept in order.
                     open.insert(events[i].flow, batch.knownFlowID(of: i), at: open.position(of: serial))
                 } else {
                     open.append(events[i].flow, batch.knownFlowID(of: i))

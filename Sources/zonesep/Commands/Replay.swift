@@ -12,7 +12,7 @@ extension Zonesep {
             abstract: "Replay pcap/pcapng files and report every flow that breaks the separation policy.",
             discussion: """
                 Files are read in the order of their first packet, and files whose packets overlap in time are \
-                merged packet by packet in timestamp order; a directory means the capture files in it. \
+                merged packet by packet in timestamp order; a directory means every capture file under it, known by its first bytes. \
                 Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error.
                 """)
 

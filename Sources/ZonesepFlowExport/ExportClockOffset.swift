@@ -20,12 +20,13 @@ extension FlowExportDecoder {
     /// exceptions judged as still valid, a long flow's records too far apart to join.
     public static let clockOffsetWarningMicros: Int64 = 5 * 60 * 1_000_000
 
-    /// Keeps the offset of a datagram's export time (`exportMicros`, its header's) from its arrival, and
+    /// Keeps the offset of a datagram's export time (`exportMicros`, its header's) from its arrival by the
+    /// wall clock (both clocks' time since the epoch), and
     /// queues the exporter for a warning the first time the offset passes `clockOffsetWarningMicros`.
     mutating func noteExportTime(
         _ exportMicros: Int64, exporter: IPAddress, input: FlowInputKind, stats s: inout ExporterStats
     ) {
-        let offset = exportMicros &- arrivalMicros
+        let offset = exportMicros &- arrivalWallMicros
         s.clockOffsetMicros = offset
         guard !s.clockOffsetWarned, offset.magnitude > UInt64(Self.clockOffsetWarningMicros) else { return }
         s.clockOffsetWarned = true

@@ -34,7 +34,8 @@ struct SessionState {
     var templates: [UInt16: Template] = [:]
     var options = DomainOptions()
     var sequence = SequenceTracker()
-    /// When its last datagram arrived: a session idle past `Limits.sessionIdleMicros` is forgotten.
+    /// When its last datagram arrived (monotonic): a session idle past `Limits.sessionIdleMicros` is
+    /// forgotten.
     var lastArrivalMicros: Int64 = 0
 }
 
@@ -62,18 +63,18 @@ public struct FlowExportDecoder {
         /// A template not refreshed for this long (by the exporter's export time) is expired: RFC 7011
         /// section 8.4 has UDP templates live only as long as they are resent. nil: never.
         public var templateLifetimeMicros: Int64? = 30 * 60 * 1_000_000
-        /// A data set waits this long (by arrival) for its template, as long as a template lives unrefreshed;
-        /// then it is given up and counted as `noTemplate`. nil: until the end of the run.
+        /// A data set waits this long (by arrival, monotonic) for its template, as long as a template lives
+        /// unrefreshed; then it is given up and counted as `noTemplate`. nil: until the end of the run.
         public var heldSetLifetimeMicros: Int64? = 30 * 60 * 1_000_000
-        /// A sequence gap stays open this long (by arrival) for a late datagram to fill it before it is
-        /// counted as loss (see `SequenceTracker` for the window in sequence numbers).
+        /// A sequence gap stays open this long (by arrival, monotonic) for a late datagram to fill it before it
+        /// is counted as loss (see `SequenceTracker` for the window in sequence numbers).
         public var lateArrivalMicros: Int64 = 2_000_000
         /// Sessions (exporter, port, domain) and exporters remembered; datagrams of new ones beyond these
         /// are counted in `rejectedDatagrams` and dropped.
         public var sessions: Int = 16_384
         public var exporters: Int = 4096
-        /// A session that sent nothing for this long (by arrival) is forgotten with its templates and
-        /// sequence state, so that exporters restarting from new source ports do not fill the table for
+        /// A session that sent nothing for this long (by arrival, monotonic) is forgotten with its templates
+        /// and sequence state, so that exporters restarting from new source ports do not fill the table for
         /// good. Longer than a template lives unrefreshed, so no template still in force goes with it.
         public var sessionIdleMicros: Int64 = 60 * 60 * 1_000_000
         /// Templates (and options templates) kept per session and in all; past either, the least recently
@@ -104,13 +105,16 @@ public struct FlowExportDecoder {
     var templateUses: [TemplateUse] = []
     var templateUsesHead = 0
     var templateTick: UInt64 = 0
-    /// When sessions were last swept for idleness (arrival time).
+    /// When sessions were last swept for idleness (monotonic arrival time).
     var sessionsSweptMicros: Int64 = 0
     var held: HeldSets
     /// Sessions with sequence gaps still open, and when the oldest of each was opened.
     var openGaps: [SessionKey: Int64] = [:]
-    /// When the datagram being decoded arrived.
+    /// When the datagram being decoded arrived, by the monotonic clock: what held sets, sequence gaps and
+    /// sessions age by, so that a step of the wall clock (NTP, a VM resumed) expires or keeps nothing.
     var arrivalMicros: Int64 = 0
+    /// The same moment by the wall clock: what an exporter's clock is measured against, and sFlow timed by.
+    var arrivalWallMicros: Int64 = 0
     /// The record lent to the caller, overwritten for every record.
     @usableFromInline var record = FlowRecord()
     /// The sFlow sampled header, decoded in place.
@@ -143,11 +147,11 @@ public struct FlowExportDecoder {
         held.sets.reduce(into: [:]) { $0[$1.session.exporter, default: 0] += 1 }
     }
 
-    /// Gives up what has waited too long at `nowMicros` (arrival time): held data sets past
-    /// `heldSetLifetimeMicros`, counted as `noTemplate`, and sequence gaps past `lateArrivalMicros`,
-    /// counted as loss. `decode` does it for every datagram; a collector calls it as time passes too, so
-    /// that an exporter gone quiet has its counts settled.
-    public mutating func settle(nowMicros: Int64) {
+    /// Gives up what has waited too long at `monotonicMicros` (the clock of `decode`'s `monotonicMicros`):
+    /// held data sets past `heldSetLifetimeMicros`, counted as `noTemplate`, and sequence gaps past
+    /// `lateArrivalMicros`, counted as loss. `decode` does it for every datagram; a collector calls it as
+    /// time passes too, so that an exporter gone quiet has its counts settled.
+    public mutating func settle(monotonicMicros nowMicros: Int64) {
         if nowMicros &- sessionsSweptMicros >= 60_000_000 { forgetIdleSessions(nowMicros: nowMicros) }
         if let lifetime = limits.heldSetLifetimeMicros, let first = held.sets.first,
             nowMicros &- first.receivedMicros > lifetime
@@ -180,16 +184,19 @@ public struct FlowExportDecoder {
         stats[key.exporter] = s
     }
 
-    /// Decodes one UDP datagram from `exporter`:`port`, received at `receivedMicros` (packet time of a
-    /// capture, or the clock on arrival: only sFlow records, which carry no absolute time, use it), and
-    /// calls `body` once per flow record. Malformed input is counted in `stats[exporter]`, never fatal.
+    /// Decodes one UDP datagram from `exporter`:`port`, received at `wallMicros` by the wall clock (what the
+    /// exporter's clock offset is measured against, and sFlow records, which carry no absolute time, are
+    /// timed by) and at `monotonicMicros` by a clock that never steps (what held sets, sequence gaps and
+    /// idle sessions age by), and calls `body` once per flow record. Malformed input is counted in
+    /// `stats[exporter]`, never fatal.
     public mutating func decode(
-        _ datagram: UnsafeRawBufferPointer, exporter: IPAddress, port: UInt16, receivedMicros: Int64,
-        _ body: (borrowing FlowRecord) -> Void
+        _ datagram: UnsafeRawBufferPointer, exporter: IPAddress, port: UInt16, wallMicros: Int64,
+        monotonicMicros: Int64, _ body: (borrowing FlowRecord) -> Void
     ) {
-        arrivalMicros = receivedMicros
-        if !held.sets.isEmpty || !openGaps.isEmpty || receivedMicros &- sessionsSweptMicros >= 60_000_000 {
-            settle(nowMicros: receivedMicros)
+        arrivalMicros = monotonicMicros
+        arrivalWallMicros = wallMicros
+        if !held.sets.isEmpty || !openGaps.isEmpty || monotonicMicros &- sessionsSweptMicros >= 60_000_000 {
+            settle(monotonicMicros: monotonicMicros)
         }
         guard var s = stats.removeValue(forKey: exporter) ?? newExporter() else {
             rejectedDatagrams += 1
@@ -202,11 +209,21 @@ public struct FlowExportDecoder {
         case (10?, _): decodeIPFIX(c, exporter: exporter, port: port, stats: &s, body)
         case (9?, _): decodeNetFlowV9(c, exporter: exporter, port: port, stats: &s, body)
         case (5?, _): decodeNetFlowV5(c, exporter: exporter, port: port, stats: &s, body)
-        case (_, 5?): decodeSFlow(c, exporter: exporter, port: port, receivedMicros: receivedMicros, stats: &s, body)
+        case (_, 5?): decodeSFlow(c, exporter: exporter, port: port, receivedMicros: wallMicros, stats: &s, body)
         case (nil, _): s.failures[.datagramTruncated] += 1
         default: s.failures[.unknownVersion] += 1
         }
         stats[exporter] = s
+    }
+
+    /// `decode` with one time for both clocks: a capture's packet time, which is what a replayed export has.
+    @inlinable
+    public mutating func decode(
+        _ datagram: UnsafeRawBufferPointer, exporter: IPAddress, port: UInt16, receivedMicros: Int64,
+        _ body: (borrowing FlowRecord) -> Void
+    ) {
+        decode(
+            datagram, exporter: exporter, port: port, wallMicros: receivedMicros, monotonicMicros: receivedMicros, body)
     }
 
     private func newExporter() -> ExporterStats? {

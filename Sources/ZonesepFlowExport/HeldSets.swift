@@ -1,13 +1,14 @@
 /// Data sets that arrived before their template (a collector started after the exporter sent it, or a
 /// datagram reordered ahead of it), kept until the template comes. Bounded by count, bytes and age (the
 /// decoder expires them, and takes them all at the end); every set let go is counted as `noTemplate` by
-/// its exporter, so nothing is dropped silently. Kept in arrival order.
+/// its exporter, so nothing is dropped silently. Kept in arrival order; arrival times are the monotonic
+/// clock's, which never go back, so the sets past an age are always a prefix (`expire`).
 struct HeldSets {
     struct Held {
         var session: SessionKey
         var templateID: UInt16
         var clock: ExportClock
-        /// The source port of the datagram that carried it, and when it arrived.
+        /// The source port of the datagram that carried it, and when it arrived (monotonic).
         var port: UInt16
         var receivedMicros: Int64
         var bytes: [UInt8]

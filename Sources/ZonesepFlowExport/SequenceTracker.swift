@@ -74,7 +74,7 @@ struct SequenceTracker {
     private var window: UInt32 { Self.windowDatagrams &* largest }
     private var resetThreshold: UInt32 { Self.resetDatagrams &* largest }
 
-    /// Checks one datagram (arrived at `now`), counting in `s` what is known lost, late or restarted.
+    /// Checks one datagram (arrived at `now`, monotonic), counting in `s` what is known lost, late or restarted.
     mutating func check(_ m: SequenceMark, now: Int64, lateMicros: Int64, stats s: inout ExporterStats) {
         countsRecords = m.countsRecords
         // A UDP datagram holds fewer than 2^16 records, so the windows cannot overflow.

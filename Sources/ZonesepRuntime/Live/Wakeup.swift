@@ -46,12 +46,3 @@ public final class Wakeup: Sendable {
         }
     }
 }
-
-/// The monotonic clock in µs: when to report stats and publish snapshots, never what is judged.
-public enum Monotonic {
-    public static func nowMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
-    }
-}

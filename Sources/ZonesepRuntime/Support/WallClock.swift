@@ -2,8 +2,9 @@
     import Glibc
 #endif
 
-/// The wall clock, used only to warn about exceptions that have already expired when zones.conf is
-/// checked or loaded; verdicts always use packet time.
+/// The wall clock, used only for what must be said in calendar time: exceptions already expired when
+/// zones.conf is loaded, the stats records' time, an exporter's clock offset and sFlow samples' arrival.
+/// It can step, so nothing waits by it (`Monotonic`); verdicts always use packet time.
 public enum WallClock {
     public static func nowMicros() -> Int64 {
         var ts = timespec()

@@ -118,9 +118,10 @@ final class CollectRunner {
             for i in 0..<sockets.count where fds[i].revents & Int16(POLLIN) != 0 {
                 sockets[i].drain(buffer: &buffer) { bytes, address, port in
                     // Held and judged at the flush in the order the datagram's flows started.
-                    decoder.decode(bytes, exporter: address, port: port, receivedMicros: WallClock.nowMicros()) {
-                        table.hold($0)
-                    }
+                    decoder.decode(
+                        bytes, exporter: address, port: port, wallMicros: WallClock.nowMicros(),
+                        monotonicMicros: Monotonic.nowMicros()
+                    ) { table.hold($0) }
                     table.flush()
                     if !decoder.portlessTemplates.isEmpty {
                         for t in decoder.takePortlessTemplates() { CollectRunner.warnPortless(t) }
@@ -151,9 +152,9 @@ final class CollectRunner {
                     }
                 }
             }
-            // Held sets and sequence gaps age by the clock, even for an exporter that has gone quiet.
-            decoder.settle(nowMicros: WallClock.nowMicros())
+            // Held sets and sequence gaps age by the monotonic clock, even for an exporter that has gone quiet.
             let now = Monotonic.nowMicros()
+            decoder.settle(monotonicMicros: now)
             if now >= nextRejectionNote {
                 CollectRunner.warnRejected(&decoder)
                 CollectRunner.warnDropped(sockets, said: &dropsSaid)

@@ -48,7 +48,7 @@ final class HeldSetAccountingTests: XCTestCase {
         _ = d.records(Export.ipfix(IPFIXDecoderTests.template256), receivedMicros: 31 * minute)
         XCTAssertEqual(d.heldSetCount, 1, "the first set waited 31 minutes")
         XCTAssertEqual(d.testStats.failures[.noTemplate], 1)
-        d.settle(nowMicros: 60 * minute)
+        d.settle(monotonicMicros: 60 * minute)
         XCTAssertEqual(d.heldSetCount, 0)
         XCTAssertEqual(d.testStats.failures[.noTemplate], 2)
         XCTAssertEqual(d.testStats.setsHeld, 2)

@@ -265,7 +265,7 @@ final class IPFIXDecoderTests: XCTestCase {
         XCTAssertEqual(d.testStats.sequenceGaps, 0)
         _ = d.records(Export.ipfix(sequence: 1010, Export.set(256) { Self.record256(&$0) }))
         XCTAssertEqual(d.testStats.sequenceGaps, 0, "a late datagram may still fill the gap")
-        d.settle(nowMicros: 2_000_000)
+        d.settle(monotonicMicros: 2_000_000)
         XCTAssertEqual(d.testStats.sequenceGaps, 1, "none did within 2 s")
         XCTAssertEqual(d.testStats.missedRecords, 7)
         // A restarted exporter: far backwards, a reset and not loss.

@@ -69,7 +69,7 @@ final class NetFlowV5DecoderTests: XCTestCase {
         XCTAssertEqual(d.testStats.sequenceGaps, 0)
         _ = d.records(Self.packet(sequence: 30))
         // A gap is counted once no late datagram can fill it any more: 2 s on.
-        d.settle(nowMicros: 2_000_000)
+        d.settle(monotonicMicros: 2_000_000)
         XCTAssertEqual(d.testStats.sequenceGaps, 1)
         XCTAssertEqual(d.testStats.missedRecords, 26)
         _ = d.records(Self.packet(sequence: 500, engine: (1, 3)))

@@ -107,7 +107,7 @@ final class NetFlowV9DecoderTests: XCTestCase {
         XCTAssertEqual(d.records(Export.netflowV9(sequence: 6, Self.template)).count, 1)
         XCTAssertEqual(d.testStats.setsReleased, 1)
         _ = d.records(Export.netflowV9(sequence: 9, Self.data))
-        d.settle(nowMicros: 2_000_000)  // no late datagram filled the gap
+        d.settle(monotonicMicros: 2_000_000)  // no late datagram filled the gap
         XCTAssertEqual(d.testStats.sequenceGaps, 1)
         XCTAssertEqual(d.testStats.missedDatagrams, 2)
         // Another source id is another stream.

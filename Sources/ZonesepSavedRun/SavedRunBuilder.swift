@@ -101,7 +101,7 @@ struct SavedRunBuilder {
                 path: f.path, linkType: f.linkType, packets: f.packets,
                 firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
                 lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error,
-                skipped: f.skipped)
+                skipped: f.skipped, note: f.note)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused
@@ -171,7 +171,7 @@ struct SavedRunBuilder {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,
                 reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) },
-                tunnels: tunnels(c.unopenedTunnels ?? [:]))
+                tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0)
         }
         return report
     }

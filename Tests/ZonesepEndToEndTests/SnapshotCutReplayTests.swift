@@ -50,4 +50,24 @@ final class SnapshotCutReplayTests: ScratchDirectoryTestCase {
         let text = try Harness.run(zonesep, ["replay", "--config", conf.path, cut.path], timeout: 60)
         XCTAssertTrue(text.stdoutText.contains("ok; " + expected), text.stdoutText)
     }
+
+    /// The audit report names the file and what it cut, in the files table and as a limit, from
+    /// `replay --report` and from the saved run alike; the file read whole is `ok`.
+    func testTheReportNamesTheFileThatCutItsRecords() throws {
+        let cut = try write("snapover.pcap", snaplen: 40, hosts: [1, 2])
+        let whole = try write("whole.pcap", snaplen: 65535, hosts: [3])
+        let html = try reportBothWays([cut.path, whole.path])
+        let note =
+            "records longer than the file&#39;s snapshot length of 40 bytes (the first is record 1) were cut to it "
+            + "by libpcap: what lies past that length was not read"
+        XCTAssertTrue(html.contains("<span class=\"badge warn\">切り詰め cut</span> " + note))
+        XCTAssertTrue(html.contains("<div class=\"mono\">\(cut.path): \(note)</div>"), "the limits name it")
+        XCTAssertTrue(html.contains("記録を切り詰めたファイル 1 files that cut their records"), "and the first page")
+        XCTAssertTrue(html.contains("data-limited=\"true\""))
+        let files = try XCTUnwrap(html.range(of: "id=\"files-table\"")).upperBound
+        XCTAssertEqual(html[files...].components(separatedBy: "<span class=\"badge good\">ok</span>").count - 1, 1)
+
+        let csv = try reportBothWays([cut.path, whole.path], format: "csv")
+        XCTAssertTrue(csv.contains("ok; " + note.replacingOccurrences(of: "&#39;", with: "'")), csv)
+    }
 }

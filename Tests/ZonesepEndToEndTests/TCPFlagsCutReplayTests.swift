@@ -101,7 +101,9 @@ final class TCPFlagsCutReplayTests: ScratchDirectoryTestCase {
             + [0x08, 0, 0, 0, 0x00, 0x13, 0x89, 0] + inner
     }
 
-    func testFramesCutAfterThePortsAreJudged() throws {
+    /// Four SYNs the snap length cut inside the TCP header: three after their ports (two of them in VXLAN),
+    /// one 2 bytes in, before its ports.
+    func writeCutCapture() throws -> URL {
         var pcap = PcapBytes()
         // (source port, in VXLAN, bytes of the TCP header kept)
         let cuts: [(UInt16, Bool, Int)] = [(51000, true, 4), (51001, true, 8), (51002, false, 8), (51003, false, 2)]
@@ -112,6 +114,11 @@ final class TCPFlagsCutReplayTests: ScratchDirectoryTestCase {
         }
         let capture = scratch.appendingPathComponent("cut.pcap")
         try pcap.data.write(to: capture)
+        return capture
+    }
+
+    func testFramesCutAfterThePortsAreJudged() throws {
+        let capture = try writeCutCapture()
         let (alerts, summary, _) = try replay(capture, flows: scratch.appendingPathComponent("flows.jsonl"))
         XCTAssertEqual(
             alerts.map(Self.line),
@@ -127,5 +134,30 @@ final class TCPFlagsCutReplayTests: ScratchDirectoryTestCase {
         // Two bytes hold no port: that frame is still unreadable.
         XCTAssertEqual(JSONLines.int(coverage["malformed"]), 1)
         XCTAssertEqual(JSONLines.int((summary["anomalies"] as? [String: Any])?["tcp-truncated"]), 1)
+    }
+
+    /// The audit report says so too (REVIEW-82 L1): a row of the limits, its count, and a limit named on the
+    /// first page, from `replay --report` and from the saved run alike.
+    func testTheReportSaysWhichPacketsWereJudgedWithoutTheirFlags() throws {
+        let capture = try writeCutCapture()
+        let html = try reportBothWays([capture.path])
+        XCTAssertTrue(html.contains("data-limited=\"true\""), "judged without flags is a limit")
+        XCTAssertTrue(html.contains("フラグなしで判定したTCPパケット 3 TCP packets judged without their flags"))
+        let row = try XCTUnwrap(
+            html.range(
+                of: "<tr><th>フラグなしで判定したTCPパケット <span class=\"en\">TCP packets judged without their flags</span>"
+                    + "</th><td class=\"num\">3</td>"),
+            "the limits table has the row with its count")
+        XCTAssertTrue(html[row.upperBound...].prefix(400).contains("initiator from the port rank"))
+        let md = try reportBothWays([capture.path], format: "md")
+        XCTAssertTrue(md.contains("| フラグなしで判定したTCPパケット TCP packets judged without their flags | 3 |"), md)
+
+        // A capture whose flags were all there has no such row.
+        var pcap = PcapBytes()
+        let whole = Self.lgwanSYN(sport: 51000, vxlan: false)
+        pcap.append(whole, micros: Self.t0)
+        let plain = scratch.appendingPathComponent("whole.pcap")
+        try pcap.data.write(to: plain)
+        XCTAssertFalse(try reportBothWays([plain.path]).contains("without their flags"))
     }
 }

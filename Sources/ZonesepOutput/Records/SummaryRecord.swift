@@ -52,6 +52,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var unverifiedReasons: [Reason]
         /// Flows on ports of tunnels zonesep does not open, by kind; absent from runs saved before it counted them.
         public var unopenedTunnels: [String: UInt64]?
+        /// TCP packets judged without their flags; absent from runs saved before it was counted.
+        public var tcpFlagsUnknown: UInt64?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -63,6 +65,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case noIP = "no_ip"
             case unverifiedReasons = "unverified_reasons"
             case unopenedTunnels = "unopened_tunnels"
+            case tcpFlagsUnknown = "tcp_flags_unknown"
         }
     }
 

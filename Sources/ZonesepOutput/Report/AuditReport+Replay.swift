@@ -12,7 +12,7 @@ extension AuditReport {
             files: s.files.map {
                 CaptureFile(
                     path: $0.path, linkType: $0.linkType, packets: $0.packets, firstPacketMicros: $0.firstPacketMicros,
-                    lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped)
+                    lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note)
             },
             flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
             droppedPackets: nil,
@@ -44,6 +44,7 @@ extension AuditReport {
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },
-            tunnels: CoverageReport.unopenedTunnels(c).map { Coverage.Tunnel(name: $0.kind.name, flows: $0.flows) })
+            tunnels: CoverageReport.unopenedTunnels(c).map { Coverage.Tunnel(name: $0.kind.name, flows: $0.flows) },
+            flagsUnknown: c.tcpFlagsUnknown)
     }
 }

@@ -45,10 +45,13 @@ public struct AuditReport: Sendable {
         public var error: String?
         /// Why a file of a directory was not read as a capture (it is none); nil for a capture.
         public var skipped: String?
+        /// What the file itself did to its frames though it was read to its end (records cut to its snapshot
+        /// length): the summary's `note`; nil when nothing, and for a saved run from before it was noted.
+        public var note: String?
 
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
-            error: String?, skipped: String? = nil
+            error: String?, skipped: String? = nil, note: String? = nil
         ) {
             self.path = path
             self.linkType = linkType
@@ -57,6 +60,7 @@ public struct AuditReport: Sendable {
             self.lastPacketMicros = lastPacketMicros
             self.error = error
             self.skipped = skipped
+            self.note = note
         }
     }
 
@@ -273,11 +277,17 @@ public struct AuditReport: Sendable {
                 self.flows = flows
             }
         }
-        public init(frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = []) {
+        /// TCP packets judged on their ports without their flags (the header was cut after the ports): their
+        /// flows' initiator was taken from the port rank, not from a SYN. 0 for a saved run from before.
+        public var flagsUnknown: UInt64 = 0
+        public init(
+            frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0
+        ) {
             self.frames = frames
             self.verified = verified
             self.reasons = reasons
             self.tunnels = tunnels
+            self.flagsUnknown = flagsUnknown
         }
         /// Flows on ports of tunnels zonesep does not open, of every kind.
         public var tunnelFlows: UInt64 { tunnels.reduce(0) { $0 &+ $1.flows } }
@@ -329,11 +339,16 @@ extension AuditReport {
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }
 
+    /// Files read to their end that cut their own records (to their snapshot length): what lay past the
+    /// cut was never read.
+    public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }
+
     /// Whether anything kept part of the traffic from being verified.
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
-            || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0
+            || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
+            || (coverage?.flagsUnknown ?? 0) > 0
     }
 
     /// Flows conduits allowed without their MAC being verified (the capture did not show it): 0 for a saved

@@ -241,6 +241,12 @@ public enum ReportHTML {
         if let c = r.coverage, c.tunnelFlows > 0 {
             parts.append("開かれないトンネルのフロー \(n(c.tunnelFlows)) flows in tunnels not opened")
         }
+        if let c = r.coverage, c.flagsUnknown > 0 {
+            parts.append("フラグなしで判定したTCPパケット \(n(c.flagsUnknown)) TCP packets judged without their flags")
+        }
+        if !r.notedFiles.isEmpty {
+            parts.append("記録を切り詰めたファイル \(r.notedFiles.count) files that cut their records")
+        }
         if r.conduitMACNotVerified > 0 {
             parts.append("MAC未検証のコンジット通信 \(n(r.conduitMACNotVerified)) conduit flows, MAC not verified")
         }
@@ -664,6 +670,7 @@ public enum ReportHTML {
             h +=
                 f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
                 ?? f.skipped.map { "<span class=\"badge\">対象外 skipped</span> \(e($0))" }
+                ?? f.note.map { "<span class=\"badge warn\">切り詰め cut</span> \(e($0))" }
                 ?? "<span class=\"badge good\">ok</span>"
             h += "</td></tr>\n"
         }
@@ -685,6 +692,14 @@ public enum ReportHTML {
             unreadable.isEmpty
                 ? "<span class=\"sub\">all files were read to their end</span>"
                 : unreadable.map { "<div class=\"mono\">\(e($0.error ?? $0.path))</div>" }.joined())
+        let noted = r.notedFiles
+        if !noted.isEmpty {
+            row(
+                "記録を切り詰めたファイル", "files that cut their records", n(noted.count), false,
+                noted.map { "<div class=\"mono\">\(e($0.path)): \(e($0.note ?? ""))</div>" }.joined()
+                    + "<span class=\"sub\">read to their end, but the frames so cut are counted by what was left "
+                    + "of them</span>")
+        }
         row(
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,
             "<span class=\"sub\">flow table capacity \(n(r.flowTable.capacity)); an evicted flow seen again is judged "
@@ -712,7 +727,15 @@ public enum ReportHTML {
                 row(
                     "開かれないトンネルのフロー", "flows in tunnels not opened", n(c.tunnelFlows), false,
                     "<span class=\"sub\">\(e(CoverageReport.tunnelList(c.tunnels.map { ($0.name, $0.flows) }))): "
-                        + "judged as the outer UDP flow; the traffic inside them was not verified</span>")
+                        + "judged as the outer flow; the traffic inside them was not verified</span>")
+            }
+            if c.flagsUnknown > 0 {
+                row(
+                    "フラグなしで判定したTCPパケット", "TCP packets judged without their flags", n(c.flagsUnknown), false,
+                    "<span class=\"sub\">their TCP header was cut after its ports (a short snap length, an 8-byte "
+                        + "first fragment): judged on their ports without their SYN, FIN and RST, so a flow one of "
+                        + "them started took its initiator from the port rank (the better-ranked port as the "
+                        + "responder), not from a SYN</span>")
             }
         } else {
             h += "<tr><th>検証できなかったフレーム <span class=\"en\">frames not verified</span></th>"

@@ -210,11 +210,12 @@ extension AuditReport {
                     [
                         $0.path, $0.linkType ?? "", "\($0.packets)", opt($0.firstPacketMicros),
                         opt($0.lastPacketMicros),
-                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? "ok",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
                 numeric: [2]))
 
+        let flagsUnknown = coverage?.flagsUnknown ?? 0
         out.append(
             ReportTable(
                 id: "limits", title: "監査の制約", titleEnglish: "Limits of the audit",
@@ -231,6 +232,9 @@ extension AuditReport {
                     + (coverage?.tunnels ?? []).map {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
                     }
+                    + (flagsUnknown > 0
+                        ? [["フラグなしで判定したTCPパケット TCP packets judged without their flags", "\(flagsUnknown)"]] : [])
+                    + notedFiles.map { ["記録を切り詰めたファイル file that cut its records: " + $0.path, $0.note ?? ""] }
                     + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
                         ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
                     }

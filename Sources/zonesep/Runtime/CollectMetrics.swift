@@ -221,12 +221,15 @@ enum CollectMetrics {
             F(
                 "zonesep_alerts_suppressed_total", .counter,
                 help:
-                    "Alerts folded into an earlier one's window by --suppress-window (counted in zonesep_alerts_total).",
+                    "Alerts folded into an earlier one's window by --suppress-window "
+                    + "(counted in zonesep_alerts_total or zonesep_host_findings_total).",
                 value: .count(held.suppressed)))
         out.append(
             F(
                 "zonesep_alerts_rate_limited_total", .counter,
-                help: "Alerts not written because of --max-alert-rate (counted in zonesep_alerts_total).",
+                help:
+                    "Alerts not written because of --max-alert-rate "
+                    + "(counted in zonesep_alerts_total or zonesep_host_findings_total).",
                 value: .count(held.rateLimited)))
         // As watch's: apart from zonesep_alerts_total, a dual-homed-host finding's severity depends on its zones.
         var hosts = F(

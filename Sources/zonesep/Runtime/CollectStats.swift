@@ -28,9 +28,10 @@ struct CollectStats {
         o.add("flows", table.flows)
         o.add("flows_active", table.activeFlows)
         o.add("flows_evicted", table.evictions)
+        // Violating flows, as watch's `alerts` and zonesep_alerts_total count them: host findings apart.
         o.add("alerts", table.violations.values.reduce(0, +))
-        // Of those, alerts not written as records of their own (the summary's alerts.suppressed and
-        // alerts.rate_limited).
+        // Of the alerts of both (`alerts` + `host_findings`, the summary's alerts.total), those not written as
+        // records of their own: the summary's alerts.suppressed and alerts.rate_limited.
         o.add("alerts_suppressed", held.suppressed)
         o.add("alerts_rate_limited", held.rateLimited)
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
@@ -66,9 +67,9 @@ struct CollectStats {
                 + "packets: flows with no sampled packet not verified)"
         return "stats collect: records \(table.records) flows \(table.flows) (active \(table.activeFlows), "
             + "evicted \(table.evictions)) alerts \(table.violations.values.reduce(0, +)) "
-            + "(suppressed \(held.suppressed), rate-limited \(held.rateLimited)) "
-            + "conduit MAC not verified \(table.conduitMACNotVerified) "
-            + "host findings \(table.hosts.findings); "
+            + "host findings \(table.hosts.findings) "
+            + "(of both: suppressed \(held.suppressed), rate-limited \(held.rateLimited)) "
+            + "conduit MAC not verified \(table.conduitMACNotVerified); "
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "

@@ -53,17 +53,7 @@ final class LateConduitMACCheckTests: XCTestCase {
                 }
             }
         } else {
-            let buffers = frames.map { f -> UnsafeMutableRawBufferPointer in
-                let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 8)
-                b.copyBytes(from: f)
-                return b
-            }
-            defer { buffers.forEach { $0.deallocate() } }
-            let batch = zip(frames, buffers).enumerated().map { i, fb in
-                Verifier.Frame(
-                    timestamp: t0 + Int64(i + 1) * 1000, bytes: UnsafeRawBufferPointer(fb.1), wireLength: fb.0.count)
-            }
-            batch.withUnsafeBufferPointer { b in v.process(batch: b, linkType: .ethernet) { _, _ in } }
+            v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset + 1) * 1000, bytes: $0.element) })
         }
         v.finish()
         return v

@@ -74,18 +74,7 @@ final class UnopenedTunnelCountTests: XCTestCase {
 
     func testABatchCountsTheSame() {
         let v = verifier()
-        let all = frames
-        let buffers = all.map { f -> UnsafeMutableRawBufferPointer in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.count, alignment: 8)
-            b.copyBytes(from: f)
-            return b
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        let batch = zip(all, buffers).enumerated().map { i, fb in
-            Verifier.Frame(
-                timestamp: t0 + Int64(i), bytes: UnsafeRawBufferPointer(fb.1), wireLength: fb.0.count)
-        }
-        batch.withUnsafeBufferPointer { b in v.process(batch: b, linkType: .ethernet) { _, _ in } }
+        v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) })
         assertCounted(v.counters, "in a batch")
     }
 

@@ -5,21 +5,7 @@ import XCTest
 /// A closed connection's straggler joins no flow and no rule judges it: coverage counts it as not verified
 /// (`after-close`), not as judged (REVIEW-73 finding 4), whichever way the frame went through the engine
 /// (decoded in full, or the batch's new-flow lane for a common frame).
-final class VerifierAfterCloseCoverageTests: XCTestCase {
-    typealias F = EngineFrames
-
-    let t0: Int64 = 1_795_219_200_000_000
-
-    static func policy() -> Policy {
-        Policy(
-            PolicyConfig(
-                sensor: "test",
-                zones: [
-                    Zone(id: "lgwan", kind: .lgwan, networks: [IPPrefix("10.20.0.0/16")!]),
-                    Zone(id: "internet", kind: .internet, networks: [IPPrefix("10.30.0.0/16")!]),
-                ]))
-    }
-
+final class VerifierAfterCloseCoverageTests: VerifierTestCase {
     /// A connection opened and closed by FIN from both sides, then (past its 10 s in the table) a late
     /// ACK at 20 s and a late RST at 21 s.
     static func frames() -> [(seconds: Double, frame: [UInt8])] {
@@ -51,32 +37,12 @@ final class VerifierAfterCloseCoverageTests: XCTestCase {
     }
 
     func testStragglersAreNotVerifiedOneFrameAtATime() {
-        let v = Verifier(policy: Self.policy(), flowCapacity: 64)
-        for (seconds, frame) in Self.frames() {
-            _ = frame.withUnsafeBytes {
-                v.process(
-                    timestamp: t0 + Int64(seconds * 1_000_000), bytes: $0, wireLength: frame.count,
-                    linkType: .ethernet)
-            }
-        }
-        check(v, "one at a time")
+        for (seconds, frame) in Self.frames() { feed(frame, at: seconds) }
+        check(verifier, "one at a time")
     }
 
     func testStragglersAreNotVerifiedInABatch() {
-        let v = Verifier(policy: Self.policy(), flowCapacity: 64)
-        let all = Self.frames()
-        let buffers = all.map { f -> UnsafeMutableRawBufferPointer in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.frame.count, alignment: 16)
-            b.copyBytes(from: f.frame)
-            return b
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        let batch = zip(all, buffers).map {
-            Verifier.Frame(
-                timestamp: t0 + Int64($0.seconds * 1_000_000), bytes: UnsafeRawBufferPointer($1),
-                wireLength: $0.frame.count)
-        }
-        batch.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
-        check(v, "in a batch")
+        feedBatch(Self.frames())
+        check(verifier, "in a batch")
     }
 }

@@ -6,34 +6,7 @@ import XCTest
 /// (in the table, or a connection closed a short while ago); otherwise it is judged by its own addresses,
 /// so a made-up quote neither invents a flow nor hides the error's own traffic. A quoted echo is keyed by
 /// its identifier, as the echo's own flow is, so an error about a ping joins that ping's flow.
-final class VerifierQuotedFlowTests: XCTestCase {
-    typealias F = EngineFrames
-    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
-
-    let t0: Int64 = 1_795_219_200_000_000
-    var verifier: Verifier!
-
-    override func setUp() {
-        verifier = Verifier(
-            policy: Policy(
-                PolicyConfig(
-                    sensor: "test",
-                    zones: [
-                        Zone(id: "mynumber", kind: .mynumber, networks: Self.p("10.10.0.0/16")),
-                        Zone(id: "lgwan", kind: .lgwan, networks: Self.p("10.20.0.0/16", "fd00:20::/48")),
-                        Zone(id: "internet", kind: .internet, networks: Self.p("10.30.0.0/16", "fd00:30::/48")),
-                    ],
-                    gateways: [Gateway(name: "cloud", addresses: Self.p("203.0.113.10"))])), flowCapacity: 64)
-    }
-
-    @discardableResult
-    func feed(_ frame: [UInt8], at seconds: Double) -> Alert? {
-        frame.withUnsafeBytes {
-            verifier.process(
-                timestamp: t0 + Int64(seconds * 1_000_000), bytes: $0, wireLength: frame.count, linkType: .ethernet)
-        }
-    }
-
+final class VerifierQuotedFlowTests: VerifierTestCase {
     /// An ICMP error of `type`/`code` from `src` to `dst` whose body is all of `quoted` (not cut to 28 bytes).
     static func error(_ src: String, _ dst: String, type: UInt8 = 3, code: UInt8 = 3, quoting quoted: [UInt8])
         -> [UInt8]

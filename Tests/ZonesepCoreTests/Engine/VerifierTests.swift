@@ -4,39 +4,7 @@ import XCTest
 
 /// The whole per-packet path driven with frames: initiator, one verdict per flow, ICMP errors,
 /// fragments, VLANs, TCP close and reuse, idle timeouts, and the zone matrix.
-final class VerifierTests: XCTestCase {
-    typealias F = EngineFrames
-    static func p(_ s: String...) -> [IPPrefix] { s.compactMap { IPPrefix($0) } }
-
-    let t0: Int64 = 1_795_219_200_000_000
-    var verifier: Verifier!
-
-    override func setUp() {
-        verifier = Verifier(
-            policy: Policy(
-                PolicyConfig(
-                    sensor: "test",
-                    zones: [
-                        Zone(id: "mynumber", kind: .mynumber, networks: Self.p("10.10.0.0/16")),
-                        Zone(id: "lgwan", kind: .lgwan, networks: Self.p("10.20.0.0/16")),
-                        Zone(id: "internet", kind: .internet, networks: Self.p("10.30.0.0/16")),
-                    ],
-                    gateways: [Gateway(name: "cloud", addresses: Self.p("203.0.113.10"))],
-                    conduits: [
-                        Conduit(
-                            name: "c", from: Self.p("10.10.1.5"), fromMAC: MACAddress("02:00:00:00:01:05"),
-                            to: Self.p("10.20.9.9"), ports: [.tcp(443...443)])
-                    ])), flowCapacity: 64)
-    }
-
-    @discardableResult
-    func feed(_ frame: [UInt8], at seconds: Double) -> Alert? {
-        frame.withUnsafeBytes {
-            verifier.process(
-                timestamp: t0 + Int64(seconds * 1_000_000), bytes: $0, wireLength: frame.count, linkType: .ethernet)
-        }
-    }
-
+final class VerifierTests: VerifierTestCase {
     func testHandshakeAlertsOnceWithTheSYNSenderAsInitiator() throws {
         let a = try XCTUnwrap(feed(F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02), at: 0))
         XCTAssertEqual(a.rule, .sanitisationBypass)
@@ -394,22 +362,10 @@ final class VerifierTests: XCTestCase {
         }
         let syn = F.tcpFrame("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x02, sequence: 0x1234_5678)
         let rst = F.tcpFrame("10.30.7.8", 445, "10.20.3.4", 51512, flags: 0x14)
-        let frames = [
+        let alerts = feedBatch([
             (0.0, mirrored(syn, trailer: 0x11)), (0.001, mirrored(rst, trailer: 0x22)),
             (0.5, mirrored(syn, trailer: 0x33)), (0.501, mirrored(rst, trailer: 0x44)),
-        ]
-        let buffers = frames.map { f -> UnsafeMutableRawBufferPointer in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: f.1.count, alignment: 16)
-            b.copyBytes(from: f.1)
-            return b
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        let batch = zip(frames, buffers).map {
-            Verifier.Frame(
-                timestamp: t0 + Int64($0.0 * 1_000_000), bytes: UnsafeRawBufferPointer($1), wireLength: $0.1.count)
-        }
-        var alerts: [Alert] = []
-        batch.withUnsafeBufferPointer { v in verifier.process(batch: v, linkType: .ethernet) { alerts.append($1) } }
+        ])
         XCTAssertEqual(alerts.map(\.vlans), [[120]], "one alert, with the header's VLAN as the frame's")
         XCTAssertEqual(verifier.counters.flows, 1)
     }

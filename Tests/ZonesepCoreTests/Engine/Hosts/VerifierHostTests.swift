@@ -27,48 +27,29 @@ final class VerifierHostTests: XCTestCase {
         }
     }
 
-    /// Feeds frames in batches of `batch` (1: through `process(timestamp:)`), returns the findings.
+    /// Feeds frames in batches of `batch` (1: through `process(timestamp:)`), the i-th at t0 + i µs, returns
+    /// the findings.
     func run(_ frames: [[UInt8]], batch: Int, verifier: Verifier? = nil, sink: Sink = Sink()) -> [HostFinding] {
-        let v = verifier ?? Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
         let t0: Int64 = 1_800_000_000_000_000
-        if batch == 1 {
-            for (i, f) in frames.enumerated() {
-                _ = f.withUnsafeBytes {
-                    v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
-                }
-            }
-            return sink.findings
-        }
-        v.process(frames, inBatchesOf: batch, from: t0)
-        return sink.findings
+        let timed = frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) }
+        return run(timed: timed, batch: batch, verifier: verifier, sink: sink)
     }
 
     /// Feeds frames with their own times (microseconds) in batches of `batch` (1: through
     /// `process(timestamp:)`, the general way for every frame), returns the findings.
-    func run(timed frames: [(time: Int64, bytes: [UInt8])], batch: Int) -> [HostFinding] {
-        let sink = Sink()
-        let v = Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
-        var i = 0
-        while i < frames.count {
-            let chunk = Array(frames[i..<min(i + batch, frames.count)])
-            let buffers = chunk.map { f -> UnsafeMutableRawBufferPointer in
-                let m = UnsafeMutableRawBufferPointer.allocate(byteCount: f.bytes.count, alignment: 16)
-                m.copyBytes(from: f.bytes)
-                return m
-            }
-            defer { buffers.forEach { $0.deallocate() } }
-            if batch == 1 {
-                _ = v.process(
-                    timestamp: chunk[0].time, bytes: UnsafeRawBufferPointer(buffers[0]), wireLength: buffers[0].count,
-                    linkType: .ethernet)
-            } else {
-                let frames = zip(chunk, buffers).map {
-                    Verifier.Frame(timestamp: $0.0.time, bytes: UnsafeRawBufferPointer($0.1), wireLength: $0.1.count)
+    func run(
+        timed frames: [(time: Int64, bytes: [UInt8])], batch: Int, verifier: Verifier? = nil, sink: Sink = Sink()
+    ) -> [HostFinding] {
+        let v = verifier ?? Verifier(policy: Self.policy, flowCapacity: 64, sink: sink)
+        if batch == 1 {
+            for f in frames {
+                _ = f.bytes.withUnsafeBytes {
+                    v.process(timestamp: f.time, bytes: $0, wireLength: f.bytes.count, linkType: .ethernet)
                 }
-                frames.withUnsafeBufferPointer { v.process(batch: $0, linkType: .ethernet) }
             }
-            i += chunk.count
+            return sink.findings
         }
+        v.process(timed: frames, inBatchesOf: batch)
         return sink.findings
     }
 

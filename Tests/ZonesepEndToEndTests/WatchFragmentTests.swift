@@ -12,21 +12,6 @@ import ZonesepTestSupport
 /// — an evasion — would vanish, and a complete train would reach the sensor as one datagram that never
 /// crossed the wire), and every fragment must reach the worker of the rest of its flow.
 final class WatchFragmentTests: LiveTestCase {
-    static let config =
-        ZonesText.sensor("fragment-test")
-            + """
-            [zones.mynumber]
-            kind = "mynumber"
-            networks = ["10.10.0.0/16", "fd00:10::/48"]
-            [zones.lgwan]
-            kind = "lgwan"
-            networks = ["10.20.0.0/16", "fd00:20::/48"]
-            [zones.internet]
-            kind = "internet"
-            networks = ["10.30.0.0/16", "fd00:30::/48"]
-
-            """
-
     // MARK: - The frames
 
     /// Ethernet between a client's MAC (02:00:00:00:77:10 in the mynumber zone, :20 in LGWAN: a MAC in two
@@ -164,33 +149,6 @@ final class WatchFragmentTests: LiveTestCase {
         return out
     }
 
-    static func key(_ a: [String: Any]) -> String {
-        "\(a["rule"] as? String ?? "?") \(a["proto"] as? String ?? "?") \(a["src_ip"] as? String ?? "?"):"
-            + "\(JSONLines.int(a["src_port"]) ?? -1) -> \(a["dest_ip"] as? String ?? "?"):"
-            + "\(JSONLines.int(a["dest_port"]) ?? -1)"
-    }
-
-    /// What must be the same in watch's summary and the replay's: totals, coverage, anomalies, the matrix.
-    static func totals(_ s: [String: Any]?) -> [String] {
-        var out: [String] = []
-        for k in ["packets", "bytes", "ip_packets", "flows"] { out.append("\(k) \(JSONLines.int(s?[k]) ?? -1)") }
-        let coverage = s?["coverage"] as? [String: Any] ?? [:]
-        for k in ["frames", "judged", "not_verified"] {
-            out.append("coverage.\(k) \(JSONLines.int(coverage[k]) ?? -1)")
-        }
-        out.append("not_verified_by_reason \(coverage["not_verified_by_reason"] as? [String: Any] ?? [:])")
-        let anomalies = (s?["anomalies"] as? [String: Any] ?? [:]).mapValues { JSONLines.int($0) ?? -1 }
-        out.append("anomalies \(anomalies.sorted { $0.key < $1.key })")
-        let matrix = s?["matrix"] as? [String: Any] ?? [:]
-        for table in ["packets", "flows"] {
-            let cells = (matrix[table] as? [[String: Any]] ?? []).map { c in
-                c.keys.sorted().map { "\($0)=\(c[$0].map { "\($0)" } ?? "")" }.joined(separator: ",")
-            }
-            out += cells.sorted().map { "matrix.\(table) \($0)" }
-        }
-        return out
-    }
-
     /// Each alert's key and the frames of its evidence file.
     static func evidence(_ alerts: [[String: Any]], in dir: URL) throws -> [String: [[UInt8]]] {
         var out: [String: [[UInt8]]] = [:]
@@ -207,27 +165,14 @@ final class WatchFragmentTests: LiveTestCase {
     // MARK: - The test
 
     func testWorkersSeeFragmentsAsTheyCrossedTheWire() throws {
-        _ = try Tools.require("python3", package: "python3")
-        let net = try TestNetwork.threeZones()
-        network = net
+        let (net, configURL) = try threeZonesWithConfig()
         let frames = Self.frames()
-        let configURL = scratch.appendingPathComponent("zones.conf")
-        try Self.config.write(to: configURL, atomically: true, encoding: .utf8)
 
         // The replay of the frames: what watch must match.
-        var pcap = PcapBytes()
-        for (i, f) in frames.enumerated() { pcap.append(f, micros: 1_781_480_460_000_000 + Int64(i) * 1000) }
-        let pcapURL = scratch.appendingPathComponent("fragments.pcap")
-        try pcap.data.write(to: pcapURL)
         let replayEvidence = scratch.appendingPathComponent("evidence-replay")
-        let replay = try Harness.run(
-            zonesep,
-            [
-                "replay", "--config", configURL.path, "--output", "json", "--evidence", replayEvidence.path,
-                pcapURL.path,
-            ],
-            timeout: 60)
-        let (replayed, replaySummary, problems) = JSONLines.replay(replay)
+        let outcome = try replay(
+            frames, savedAs: "fragments.pcap", config: configURL, ["--evidence", replayEvidence.path])
+        let (replayed, replaySummary, problems) = JSONLines.replay(outcome)
         // JSONLines.replay reads alerts and the summary; the evidence records are expected here.
         XCTAssertEqual(problems.filter { !$0.contains(#""event_type":"evidence""#) }, [])
         let expected = replayed.map(\.object).filter { $0["event_type"] as? String == "alert" }
@@ -246,33 +191,11 @@ final class WatchFragmentTests: LiveTestCase {
         XCTAssertEqual(JSONLines.int(replaySummary?["packets"]), frames.count)
 
         // watch with three workers, the same frames sent raw into the bridge.
-        let alertsURL = scratch.appendingPathComponent("alerts.jsonl")
         let liveEvidence = scratch.appendingPathComponent("evidence-watch")
-        let (tool, args) = net.inNamespace(
-            net.sensorNamespace,
-            [
-                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", configURL.path,
-                "--alerts", alertsURL.path, "--suppress-window", "0", "--output", "json", "--workers", "3",
-                "--stats-interval", "0", "--evidence", liveEvidence.path,
-                // Only the frames sent here, not the hosts' own IPv6 chatter (router solicitations, MLD).
-                "--bpf", "ether host 02:00:00:00:77:30",
-            ])
-        let watch = try LiveDaemon(tool, args, scratch: scratch)
-        daemon = watch
-        try watch.waitForStderr("watching ")
-        try sendRaw(frames, from: "mynumber", on: net)
-        let file = EventFile(url: alertsURL)
-        stop(watch, after: expected.count, alertsIn: file)
-
-        let live = file.alerts()
-        let summary = file.records().last
-        XCTAssertEqual(summary?["event_type"] as? String, "summary")
-        XCTAssertEqual(live.map(Self.key).sorted(), expected.map(Self.key).sorted(), "watch --workers 3 = replay")
-        XCTAssertEqual(Self.totals(summary), Self.totals(replaySummary), "packets, coverage, anomalies and matrix")
-        let workers = (file.records().last { $0["event_type"] as? String == "stats" }?["worker_packets"] as? [Any])?
-            .compactMap(JSONLines.int)
+        let (live, workers) = try watchMatchesReplay(
+            frames, on: net, config: configURL, ["--evidence", liveEvidence.path], replayAlerts: expected,
+            replaySummary: replaySummary)
         XCTAssertEqual(workers?.count, 3)
-        XCTAssertEqual(workers?.reduce(0, +), frames.count, "every frame, each taken by one worker: \(workers ?? [])")
 
         // Evidence: the frames on the wire, not a datagram the kernel built.
         let liveFiles = try Self.evidence(live, in: liveEvidence)

@@ -59,24 +59,14 @@ final class WatchQuotedFlowTests: LiveTestCase {
     }
 
     func testWorkersJudgeICMPErrorsAsAReplayDoes() throws {
-        _ = try Tools.require("python3", package: "python3")
-        let net = try TestNetwork.threeZones()
-        network = net
+        let (net, configURL) = try threeZonesWithConfig()
         let frames = Self.frames()
-        let configURL = scratch.appendingPathComponent("zones.conf")
-        try WatchFragmentTests.config.write(to: configURL, atomically: true, encoding: .utf8)
-
-        var pcap = PcapBytes()
-        for (i, f) in frames.enumerated() { pcap.append(f, micros: 1_781_480_460_000_000 + Int64(i) * 1000) }
-        let pcapURL = scratch.appendingPathComponent("errors.pcap")
-        try pcap.data.write(to: pcapURL)
-        let replay = try Harness.run(
-            zonesep, ["replay", "--config", configURL.path, "--output", "json", pcapURL.path], timeout: 60)
-        let (replayed, replaySummary, problems) = JSONLines.replay(replay)
+        let outcome = try replay(frames, savedAs: "errors.pcap", config: configURL)
+        let (replayed, replaySummary, problems) = JSONLines.replay(outcome)
         XCTAssertEqual(problems, [])
         let expected = replayed.map(\.object)
         XCTAssertEqual(
-            Set(expected.map(W.key)),
+            Set(expected.map(Self.key)),
             [
                 "sanitisation-bypass icmp 10.20.6.1:-1 -> 10.30.6.1:-1",
                 "sanitisation-bypass icmpv6 fd00:20::6:1:-1 -> fd00:30::6:1:-1",
@@ -84,32 +74,11 @@ final class WatchQuotedFlowTests: LiveTestCase {
                 "sanitisation-bypass icmp 10.30.6.3:-1 -> 10.20.6.3:-1",
                 "sanitisation-bypass udp 10.20.6.5:50000 -> 10.30.6.5:53",
             ])
-        XCTAssertEqual(expected.count, 5, "one alert a flow: \(expected.map(W.key))")
+        XCTAssertEqual(expected.count, 5, "one alert a flow: \(expected.map(Self.key))")
         XCTAssertEqual(JSONLines.int(replaySummary?["flows"]), 5)
 
-        let alertsURL = scratch.appendingPathComponent("alerts.jsonl")
-        let (tool, args) = net.inNamespace(
-            net.sensorNamespace,
-            [
-                zonesep.path, "watch", "--interface", net.sensorInterface, "--config", configURL.path,
-                "--alerts", alertsURL.path, "--suppress-window", "0", "--output", "json", "--workers", "3",
-                "--stats-interval", "0", "--bpf", "ether host 02:00:00:00:77:30",
-            ])
-        let watch = try LiveDaemon(tool, args, scratch: scratch)
-        daemon = watch
-        try watch.waitForStderr("watching ")
-        try sendRaw(frames, from: "mynumber", on: net)
-        let file = EventFile(url: alertsURL)
-        stop(watch, after: expected.count, alertsIn: file)
-
-        let live = file.alerts()
-        let summary = file.records().last
-        XCTAssertEqual(summary?["event_type"] as? String, "summary")
-        XCTAssertEqual(live.map(W.key).sorted(), expected.map(W.key).sorted(), "watch --workers 3 = replay")
-        XCTAssertEqual(W.totals(summary), W.totals(replaySummary), "packets, coverage, anomalies and matrix")
-        let workers = (file.records().last { $0["event_type"] as? String == "stats" }?["worker_packets"] as? [Any])?
-            .compactMap(JSONLines.int)
-        XCTAssertEqual(workers?.reduce(0, +), frames.count, "every frame, each taken by one worker: \(workers ?? [])")
+        let (_, workers) = try watchMatchesReplay(
+            frames, on: net, config: configURL, replayAlerts: expected, replaySummary: replaySummary)
         XCTAssertEqual(workers?.filter { $0 > 0 }.count ?? 0 > 1, true, "the pairs spread: \(workers ?? [])")
     }
 }

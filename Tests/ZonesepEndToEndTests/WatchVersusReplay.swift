@@ -8,19 +8,9 @@ import ZonesepTestSupport
 extension LiveTestCase {
     /// The zones of `TestNetwork.threeZones`, each with an IPv6 network too (`fd00:NN::/48`).
     static let threeZonesConfig =
-        ZonesText.sensor("worker-test")
-            + """
-            [zones.mynumber]
-            kind = "mynumber"
-            networks = ["10.10.0.0/16", "fd00:10::/48"]
-            [zones.lgwan]
-            kind = "lgwan"
-            networks = ["10.20.0.0/16", "fd00:20::/48"]
-            [zones.internet]
-            kind = "internet"
-            networks = ["10.30.0.0/16", "fd00:30::/48"]
-
-            """
+        ZonesText.sensor("worker-test") + ZonesText.zone("mynumber", "10.10.0.0/16", "fd00:10::/48")
+        + ZonesText.zone("lgwan", "10.20.0.0/16", "fd00:20::/48")
+        + ZonesText.zone("internet", "10.30.0.0/16", "fd00:30::/48") + "\n"
 
     /// An alert as "rule proto src:port -> dest:port" (-1 for no port), to compare watch's with the replay's.
     static func key(_ a: [String: Any]) -> String {

@@ -79,13 +79,8 @@ final class PseudowireVersusTsharkTests: TemporaryDirectoryTestCase {
         var seen: [Seen] = []
         while case .frame(let f) = pcap.next() {
             PacketDecoder.decode(f.bytes, linkType: .ethernet, into: &p)
-            var tuple: T.Tuple? = nil
-            if p.ipVersion != 0 {
-                tuple = T.Tuple(src: p.src.description, dst: p.dst.description, proto: p.proto)
-                if p.hasPorts { tuple?.ports = (p.srcPort, p.dstPort) }
-            }
             seen.append(
-                Seen(tuple: tuple, srcMAC: p.srcMAC?.description, dstMAC: p.dstMAC?.description, vlans: p.vlans))
+                Seen(tuple: T.Tuple(p), srcMAC: p.srcMAC?.description, dstMAC: p.dstMAC?.description, vlans: p.vlans))
         }
         return seen
     }

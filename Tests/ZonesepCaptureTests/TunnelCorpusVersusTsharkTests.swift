@@ -180,11 +180,8 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
         while case .frame(let f) = pcap.next() {
             number += 1
             PacketDecoder.decode(f.bytes, linkType: link, into: &p)
-            guard p.ipVersion != 0 else { continue }
+            guard let t = Tuple(p) else { continue }
             if !p.tunnels.isEmpty { tunnelled.insert(number) }
-            func text(_ a: IPAddress) -> String { a.description }
-            var t = Tuple(src: text(p.src), dst: text(p.dst), proto: p.proto)
-            if p.hasPorts { t.ports = (p.srcPort, p.dstPort) }
             result[number] = t
         }
         return (result, tunnelled, number, link)
@@ -228,5 +225,14 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
         // Frames compared, and of them those zonesep found inside a tunnel (ERSPAN, VXLAN, GRE, MPLS, ...).
         XCTAssertGreaterThanOrEqual(compared, 240)
         XCTAssertGreaterThanOrEqual(tunnelled, 38)
+    }
+}
+
+extension TunnelCorpusVersusTsharkTests.Tuple {
+    /// The innermost IP packet PacketDecoder found in a frame; nil where it found none.
+    init?(_ p: DecodedPacket) {
+        guard p.ipVersion != 0 else { return nil }
+        self.init(src: p.src.description, dst: p.dst.description, proto: p.proto)
+        if p.hasPorts { ports = (p.srcPort, p.dstPort) }
     }
 }

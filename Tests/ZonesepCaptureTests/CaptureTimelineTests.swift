@@ -21,18 +21,15 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
     /// Writes a classic pcap file (µs) of `packets`, each 20 bytes carrying its file and number.
     @discardableResult
     func write(_ name: String, _ packets: [Packet], linkType: UInt32 = 1) throws -> String {
-        var d = Data()
-        func u32(_ v: UInt32) { d.append(contentsOf: withUnsafeBytes(of: v.littleEndian, Array.init)) }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, linkType] { u32(v) }
+        var pcap = PcapBytes(linkType: linkType)
         for p in packets {
-            u32(UInt32(p.micros / 1_000_000))
-            u32(UInt32(p.micros % 1_000_000))
-            u32(20)
-            u32(20)
-            for v in [UInt32(p.file), UInt32(p.number), 0, 0, 0] { u32(v) }
+            let frame = [UInt32(p.file), UInt32(p.number), 0, 0, 0].flatMap {
+                withUnsafeBytes(of: $0.littleEndian, Array.init)
+            }
+            pcap.append(frame, micros: p.micros)
         }
         let path = dir.appendingPathComponent(name).path
-        try d.write(to: URL(fileURLWithPath: path))
+        try pcap.data.write(to: URL(fileURLWithPath: path))
         return path
     }
 

@@ -35,15 +35,14 @@ final class CutTCPVersusTsharkTests: TemporaryDirectoryTestCase {
     /// A classic pcap whose records keep `kept` bytes of each of `frames` (the length on the wire is the
     /// whole frame's).
     func write(_ name: String, _ frames: [(frame: [UInt8], kept: Int)]) throws -> URL {
-        var d: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d += $0 } }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, 1] { u32(v) }
+        var pcap = PcapBytes()
         for (i, f) in frames.enumerated() {
-            for v: UInt32 in [1_800_000_000 + UInt32(i), 0, UInt32(f.kept), UInt32(f.frame.count)] { u32(v) }
-            d += f.frame.prefix(f.kept)
+            pcap.append(
+                Array(f.frame.prefix(f.kept)), micros: (1_800_000_000 + Int64(i)) * 1_000_000,
+                wireLength: f.frame.count)
         }
         let url = dir.appendingPathComponent(name)
-        try Data(d).write(to: url)
+        try pcap.data.write(to: url)
         return url
     }
 

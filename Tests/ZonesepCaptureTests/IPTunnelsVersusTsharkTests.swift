@@ -194,15 +194,10 @@ final class IPTunnelsVersusTsharkTests: TemporaryDirectoryTestCase {
                     type: 0x0800, Self.ipv4(proto: 47, Self.erspanII(vlan: 110, en: 3, Self.hostFrame(tcp4))))
             ),
         ]
-        var d: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d += $0 } }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, 1] { u32(v) }
-        for (i, (_, f)) in frames.enumerated() {
-            for v: UInt32 in [1_800_000_000 + UInt32(i), 0, UInt32(f.count), UInt32(f.count)] { u32(v) }
-            d += f
-        }
+        var pcap = PcapBytes()
+        for (i, (_, f)) in frames.enumerated() { pcap.append(f, micros: (1_800_000_000 + Int64(i)) * 1_000_000) }
         let file = dir.appendingPathComponent("ip-tunnels.pcap")
-        try Data(d).write(to: file)
+        try pcap.data.write(to: file)
 
         let ours = try ours(file)
         let theirs = try tshark(file)

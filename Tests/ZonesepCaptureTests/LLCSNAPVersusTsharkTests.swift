@@ -40,15 +40,10 @@ final class LLCSNAPVersusTsharkTests: TemporaryDirectoryTestCase {
 
     /// A classic pcap of `linkType` holding `frames`.
     func write(_ name: String, linkType: UInt32, _ frames: [[UInt8]]) throws -> URL {
-        var d: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d += $0 } }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, linkType] { u32(v) }
-        for (i, f) in frames.enumerated() {
-            for v: UInt32 in [1_800_000_000 + UInt32(i), 0, UInt32(f.count), UInt32(f.count)] { u32(v) }
-            d += f
-        }
+        var pcap = PcapBytes(linkType: linkType)
+        for (i, f) in frames.enumerated() { pcap.append(f, micros: (1_800_000_000 + Int64(i)) * 1_000_000) }
         let url = dir.appendingPathComponent(name)
-        try Data(d).write(to: url)
+        try pcap.data.write(to: url)
         return url
     }
 

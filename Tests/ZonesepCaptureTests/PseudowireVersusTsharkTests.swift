@@ -107,15 +107,10 @@ final class PseudowireVersusTsharkTests: TemporaryDirectoryTestCase {
             Self.pseudowire(Self.frame(dst: hsrp, src: host, type: 0x0800, S.tcp4), controlWord: [0, 58, 0, 7]),
             Self.pseudowire(Self.frame(dst: vmware, src: host, type: 0x86dd, S.udp6), controlWord: [0, 0, 0, 9]),
         ]
-        var d: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d += $0 } }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, 1] { u32(v) }
-        for (i, f) in frames.enumerated() {
-            for v: UInt32 in [1_800_000_000 + UInt32(i), 0, UInt32(f.count), UInt32(f.count)] { u32(v) }
-            d += f
-        }
+        var pcap = PcapBytes()
+        for (i, f) in frames.enumerated() { pcap.append(f, micros: (1_800_000_000 + Int64(i)) * 1_000_000) }
         let file = dir.appendingPathComponent("pseudowires.pcap")
-        try Data(d).write(to: file)
+        try pcap.data.write(to: file)
 
         let ours = try ours(file)
         let theirs = try tshark(file)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A conduit that names a MAC cannot check it at a flow's first packet when that packet shows no MAC (a
 /// raw-IP capture merged with the SPAN capture, a bare-IP tunnel, a cooked capture's other side). The first later packet

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A Linux cooked capture (`tcpdump -i any`) records the sender's MAC only. When that MAC breaks a
 /// conduit, the alert and the flow record show it as the initiator's (`src_mac`), the receiver's stays

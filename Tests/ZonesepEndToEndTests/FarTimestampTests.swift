@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// Packet times no RFC 3339 text can hold. A pcapng interface with a resolution of one second takes 64-bit
 /// timestamps: 2^40 s is the year 36812, and 9.3 × 10^12 s, times 10^6 in 64 bits as libpcap computes it,

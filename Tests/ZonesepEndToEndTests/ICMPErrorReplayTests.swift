@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// An ICMP error travels with the flow it quotes only when it is sent to the quoted packet's source (from
 /// the quoted destination or a router on the path) and that flow is known. One sent to anyone else quotes a

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// Later fragments whose first fragment was never captured have no ports, so no flow and no verdict: a
 /// capture of them alone must not read as an all-clear. They count as not verified (reason

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A directory of captures rotated by `tcpdump -C` (`capture.pcap`, `capture.pcap1`, …) is read whole: the
 /// files after the first used to be passed over for their names, without a word, and a run whose

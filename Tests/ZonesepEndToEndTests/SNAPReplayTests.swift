@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// IPv4 inside 802.3 LLC/SNAP frames is judged as in Ethernet II frames: five SYNs lgwan → internet on
 /// TCP 445 are five violating flows, not "5 frames without IP"; an STP frame beside them still holds no IP.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A pcapng Simple Packet Block has no timestamp; libpcap, and zonesep's own reader after it, give it time 0.
 /// Judged at 1970-01-01, it was allowed by an exception that had expired, and the file's last packet became

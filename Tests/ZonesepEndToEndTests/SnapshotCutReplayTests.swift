@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A classic pcap file whose records are longer than the snapshot length its header gives: libpcap, the
 /// reader of record, cuts each to that length, so their TCP headers are lost and the frames are counted
@@ -10,19 +11,16 @@ final class SnapshotCutReplayTests: ScratchDirectoryTestCase {
     /// (Ethernet, VLAN 120, IPv4 10.20.3.x → 10.30.7.8, TCP to 445), whatever `snaplen` says: cut to 40
     /// bytes, 2 bytes of the TCP header are left, not even its ports.
     func write(_ name: String, snaplen: UInt32, hosts: [UInt8]) throws -> URL {
-        var d: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d += $0 } }
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, snaplen, 1] { u32(v) }
+        var pcap = PcapBytes(snapLength: snaplen)
         for (i, host) in hosts.enumerated() {
             let frame =
                 [2, 0, 0, 0x30, 7, 8, 2, 0, 0, 0x20, 3, host, 0x81, 0x00, 0, 120, 0x08, 0x00]
                 + PcapBytes.ipv4(6, id: 1, [10, 20, 3, host], [10, 30, 7, 8], payload: 20)
                 + PcapBytes.tcpSYN(51000, 445) + [0, 0, 0, 0]
-            for v: UInt32 in [1_781_485_200 + UInt32(i), 0, UInt32(frame.count), UInt32(frame.count)] { u32(v) }
-            d += frame
+            pcap.append(frame, micros: (1_781_485_200 + Int64(i)) * 1_000_000)
         }
         let url = scratch.appendingPathComponent(name)
-        try Data(d).write(to: url)
+        try pcap.data.write(to: url)
         return url
     }
 

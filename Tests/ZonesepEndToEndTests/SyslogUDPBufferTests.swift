@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc

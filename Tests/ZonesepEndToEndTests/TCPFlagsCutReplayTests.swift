@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A TCP header that holds its ports but not its flags names its flow as well as a whole one: a SYN sent in
 /// 8-byte fragments (RFC 1858's "tiny fragment", legal and reassembled by the receiver), or a frame the snap

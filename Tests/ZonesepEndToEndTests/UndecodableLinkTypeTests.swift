@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 /// A capture whose link type zonesep does not decode is not an all-clear: its frames are read and counted
 /// as not verified (reason: the link type), beside the frames of the files it could read, in the summary,

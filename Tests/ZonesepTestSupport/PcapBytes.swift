@@ -1,19 +1,19 @@
 import Foundation
 
-/// A classic pcap file built in memory (little-endian, version 2.4, microsecond stamps, snapshot length
-/// 65535), and the IPv4 and TCP headers of the frames in it: for the end-to-end tests that write the capture
-/// they replay, so that each says only what its frames are.
-struct PcapBytes {
-    private(set) var bytes: [UInt8] = []
+/// A classic pcap file built in memory (little-endian, version 2.4, microsecond stamps), and the IPv4 and TCP
+/// headers of the frames in it: for the tests that write the capture they read or replay, so that each says
+/// only what its frames are.
+public struct PcapBytes {
+    public private(set) var bytes: [UInt8] = []
 
-    /// The file header, for frames of `linkType` (1: Ethernet).
-    init(linkType: UInt32 = 1) {
-        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, linkType] { le32(v) }
+    /// The file header, for frames of `linkType` (1: Ethernet) cut to `snapLength` bytes by whoever reads them.
+    public init(linkType: UInt32 = 1, snapLength: UInt32 = 65535) {
+        for v: UInt32 in [0xa1b2_c3d4, 0x0004_0002, 0, 0, snapLength, linkType] { le32(v) }
     }
 
     /// One record holding all of `frame` (captured length = length on the wire), at `micros` µs since the
     /// epoch.
-    mutating func append(_ frame: [UInt8], micros: Int64) {
+    public mutating func append(_ frame: [UInt8], micros: Int64) {
         le32(UInt32(micros / 1_000_000))
         le32(UInt32(micros % 1_000_000))
         le32(UInt32(frame.count))
@@ -23,7 +23,7 @@ struct PcapBytes {
 
     /// One record holding `frame` of a packet `wireLength` bytes long on the wire: a frame the capture cut
     /// short (its snap length), as libpcap hands it over.
-    mutating func append(_ frame: [UInt8], micros: Int64, wireLength: Int) {
+    public mutating func append(_ frame: [UInt8], micros: Int64, wireLength: Int) {
         le32(UInt32(micros / 1_000_000))
         le32(UInt32(micros % 1_000_000))
         le32(UInt32(frame.count))
@@ -31,13 +31,13 @@ struct PcapBytes {
         bytes += frame
     }
 
-    var data: Data { Data(bytes) }
+    public var data: Data { Data(bytes) }
 
     private mutating func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 
     /// A 20-byte IPv4 header (TTL 64; by default don't fragment) of `proto` from `src` to `dst` with
     /// `payload` bytes after it, checksum filled in.
-    static func ipv4(
+    public static func ipv4(
         _ proto: UInt8, id: UInt16, _ src: [UInt8], _ dst: [UInt8], payload: Int, flagsOffset: UInt16 = 0x4000
     ) -> [UInt8] {
         let total = 20 + payload
@@ -54,13 +54,13 @@ struct PcapBytes {
 
     /// A 40-byte IPv6 header (hop limit 64) of `next` from `src` to `dst` (16 bytes each) with `payload`
     /// bytes after it.
-    static func ipv6(_ next: UInt8, _ src: [UInt8], _ dst: [UInt8], payload: Int) -> [UInt8] {
+    public static func ipv6(_ next: UInt8, _ src: [UInt8], _ dst: [UInt8], payload: Int) -> [UInt8] {
         [0x60, 0, 0, 0, UInt8(payload >> 8), UInt8(payload & 0xff), next, 64] + src + dst
     }
 
     /// A 20-byte TCP SYN header (sequence 1, window 65535, no options; checksum left zero, which the
     /// verifier does not check) from `sport` to `dport`.
-    static func tcpSYN(_ sport: UInt16, _ dport: UInt16) -> [UInt8] {
+    public static func tcpSYN(_ sport: UInt16, _ dport: UInt16) -> [UInt8] {
         [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff), 0, 0, 0, 1, 0, 0, 0, 0]
             + [0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]
     }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ZonesepCore
 import ZonesepOutput
+import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
@@ -13,22 +14,12 @@ import ZonesepOutput
 /// records say: `written` is the files closed whole with a SHA-256, `failed` the files closed incomplete
 /// (and alerts whose file could not be made), and a file still open is in neither. Checked after every
 /// batch of the demonstration's captures, with one open file tampered with so that it closes incomplete.
-final class EvidenceSinkCountsTests: XCTestCase {
+final class EvidenceSinkCountsTests: StdoutFileTestCase {
     func testWrittenCountsOnlyFilesClosedWholeAndHashed() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-evidence-counts-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         var c = DeliveryConfig()
         let evidenceDir = dir.appendingPathComponent("evidence").path
         c.evidenceDirectory = evidenceDir
-        try FileManager.default.createDirectory(atPath: evidenceDir, withIntermediateDirectories: true)
-        let stdoutPath = dir.appendingPathComponent("stdout.jsonl").path
-        let out = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        XCTAssertGreaterThanOrEqual(out, 0)
-        defer { close(out) }
-        let pipeline = try DeliveryPipeline(c, stdout: StdoutSink(format: .json, flushEachLine: true, fd: out))
-        let session = Session(
-            policy: try SinkCombinationTests.policy(), maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: 0))
+        let (pipeline, session) = try deliver(c)
 
         /// The records on stdout so far: the evidence files alerts named, and the closing records.
         func records() throws -> (named: [String], hashed: Int, incomplete: [String]) {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ZonesepCore
 import ZonesepOutput
+import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
@@ -13,26 +14,15 @@ import ZonesepOutput
 /// records, and no syslog, whose batch end would come first): the file's records are gathered during a
 /// batch and written when it ends, so a reader of the file sees each batch's records before the next
 /// batch begins, the same records stdout got, in its order.
-final class AlertFileBatchEndTests: XCTestCase {
+final class AlertFileBatchEndTests: StdoutFileTestCase {
     func testEachBatchsRecordsAreInTheFileWhenItEnds() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-file-batch-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         var c = DeliveryConfig()
         c.alertsPath = dir.appendingPathComponent("alerts.jsonl").path
         // Suppression's windows still open at the end give `alert_update` records then.
         c.suppressWindowMicros = 3_600_000_000
         c.evidenceDirectory = dir.appendingPathComponent("evidence").path
-        try FileManager.default.createDirectory(atPath: c.evidenceDirectory!, withIntermediateDirectories: true)
-        // Standard output, line by line into a file of its own: what entered the outputs so far.
-        let stdoutPath = dir.appendingPathComponent("stdout.jsonl").path
-        let out = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        XCTAssertGreaterThanOrEqual(out, 0)
-        defer { close(out) }
-        let pipeline = try DeliveryPipeline(c, stdout: StdoutSink(format: .json, flushEachLine: true, fd: out))
-        let session = Session(
-            policy: try SinkCombinationTests.policy(), maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: 0))
+        // Standard output, line by line into a file of its own (`stdoutPath`): what entered the outputs so far.
+        let (pipeline, session) = try deliver(c)
 
         func lines(_ path: String) throws -> [Substring] {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -26,17 +27,7 @@ extension CollectTests {
             }
         }
         XCTAssertEqual(bound, 0, "bind \(source): \(String(cString: strerror(errno)))")
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let sent = datagram.withUnsafeBytes { b in
-            withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
+        let sent = Loopback.send(datagram, from: fd, to: port)
         XCTAssertEqual(sent, datagram.count, "sendto: \(String(cString: strerror(errno)))")
         usleep(50_000)
     }

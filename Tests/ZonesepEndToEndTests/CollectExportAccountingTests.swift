@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -38,10 +39,6 @@ extension CollectTests {
     static func send(_ datagrams: [(source: Int, bytes: [UInt8])], to port: UInt16) throws {
         var sockets: [Int: Int32] = [:]
         defer { for fd in sockets.values { close(fd) } }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         for (source, d) in datagrams {
             if sockets[source] == nil {
                 let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -49,13 +46,7 @@ extension CollectTests {
                 sockets[source] = fd
             }
             let fd = sockets[source] ?? -1
-            let sent = d.withUnsafeBytes { b in
-                withUnsafePointer(to: &a) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
+            let sent = Loopback.send(d, from: fd, to: port)
             XCTAssertEqual(sent, d.count, "sendto: \(String(cString: strerror(errno)))")
             usleep(20_000)
         }

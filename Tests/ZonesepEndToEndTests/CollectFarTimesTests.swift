@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -58,18 +59,8 @@ extension CollectTests {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
         defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         for d in datagrams {
-            let sent = d.withUnsafeBytes { b in
-                withUnsafePointer(to: &a) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
+            let sent = Loopback.send(d, from: fd, to: port)
             XCTAssertEqual(sent, d.count, "sendto: \(String(cString: strerror(errno)))")
             usleep(20_000)
         }

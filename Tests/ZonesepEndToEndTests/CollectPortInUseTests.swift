@@ -40,17 +40,9 @@ final class CollectPortInUseTests: LiveTestCase {
         // The first collector still receives everything sent to the port.
         let (fd, _) = try Loopback.bound(SOCK_DGRAM)
         defer { close(fd) }
-        var to = sockaddr_in()
-        to.sin_family = sa_family_t(AF_INET)
-        to.sin_port = port.bigEndian
-        to.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         for _ in 0..<3 {
             let junk: [UInt8] = [0, 99, 0, 0]
-            let sent = withUnsafePointer(to: &to) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, junk, junk.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            let sent = Loopback.send(junk, from: fd, to: port)
             XCTAssertEqual(sent, junk.count)
         }
         usleep(500_000)

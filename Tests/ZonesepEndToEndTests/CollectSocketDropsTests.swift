@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -20,19 +21,7 @@ extension CollectTests {
         let run = try collect(extra: ["--buffer-size", "4096", "--metrics", "127.0.0.1:0"]) { c in
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(fd) }
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = c.port.bigEndian
-            a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-            func send(_ d: [UInt8]) {
-                _ = d.withUnsafeBytes { b in
-                    withUnsafePointer(to: &a) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                        }
-                    }
-                }
-            }
+            func send(_ d: [UInt8]) { Loopback.send(d, from: fd, to: c.port) }
             for d in burst { send(d) }
             // The kernel tells its count with the next datagram the socket receives.
             usleep(300_000)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -30,18 +31,8 @@ extension CollectTests {
         let run = try collect(extra: []) { c in
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(fd) }
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = c.port.bigEndian
-            a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
             for (i, d) in (fill + [last]).enumerated() {
-                _ = d.withUnsafeBytes { b in
-                    withUnsafePointer(to: &a) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                        }
-                    }
-                }
+                Loopback.send(d, from: fd, to: c.port)
                 if i % 200 == 0 { usleep(5_000) }  // no burst for the socket buffer to drop
             }
         }

@@ -38,6 +38,23 @@ public enum Loopback {
         return (fd, UInt16(bigEndian: a.sin_port))
     }
 
+    /// Sends `datagram` from the UDP socket `fd` to 127.0.0.1:`port`: what `sendto` returns (the bytes sent,
+    /// or -1 with `errno` set).
+    @discardableResult
+    public static func send(_ datagram: [UInt8], from fd: Int32, to port: UInt16) -> Int {
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return datagram.withUnsafeBytes { b in
+            withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
     /// A 127.0.0.1 port of `type` that was free a moment ago: bound to 0, read back, released, for a daemon
     /// that is told its port in its configuration.
     public static func freePort(_ type: __socket_type) throws -> UInt16 {

@@ -138,6 +138,18 @@ final class ZoneMapTests: XCTestCase {
         XCTAssertEqual(lookup(open, "10.20.1.1"), "lgwan")
     }
 
+    /// What a brute-force match says of `a`, the reference the random tables are checked against: the zone of
+    /// the longest of `all` (prefix, zone index) holding it, else unzoned inside `internalSpace`, else
+    /// external; a local address is local whatever else holds it.
+    static func bruteForce(_ a: IPAddress, _ all: [(IPPrefix, Int)], internal internalSpace: [IPPrefix] = []) -> ZoneRef
+    {
+        if ZoneMap.localPrefixes.contains(where: { $0.contains(a) }) { return .local }
+        var best: (len: Int, ref: ZoneRef) = (-1, .external)
+        for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
+        if best.len < 0 && internalSpace.contains(where: { $0.contains(a) }) { return .unzoned }
+        return best.ref
+    }
+
     /// IPv6 prefixes around the IPv4-mapped block, nested in each other, IPv4 prefixes and IPv6 ones near
     /// the block, against a brute-force longest-prefix match by `IPPrefix.contains`.
     func testPrefixesAroundTheIPv4BlockAgreeWithBruteForce() {
@@ -181,11 +193,7 @@ final class ZoneMapTests: XCTestCase {
                 case 3: a = IPAddress(v4: UInt32(truncatingIfNeeded: pick))
                 default: a = IPAddress(rawValue: block ^ (pick >> (32 + rng.next() % 96)))  // near the block
                 }
-                var best: (len: Int, ref: ZoneRef) = (-1, .external)
-                for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
-                if best.len < 0 && internalSpace.contains(where: { $0.contains(a) }) { best = (0, .unzoned) }
-                for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }
-                XCTAssertEqual(map.lookup(a), best.ref, "round \(round): \(a)")
+                XCTAssertEqual(map.lookup(a), Self.bruteForce(a, all, internal: internalSpace), "round \(round): \(a)")
             }
         }
     }
@@ -228,10 +236,7 @@ final class ZoneMapTests: XCTestCase {
                         ? IPAddress(v4: UInt32(truncatingIfNeeded: pick))
                         : IPAddress(v6: UInt128(pick) << 64 | UInt128(pick))
                 }
-                var best: (len: Int, ref: ZoneRef) = (-1, .external)
-                for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
-                for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }
-                XCTAssertEqual(map.lookup(a), best.ref, "round \(round): \(a)")
+                XCTAssertEqual(map.lookup(a), Self.bruteForce(a, all), "round \(round): \(a)")
             }
         }
     }
@@ -279,13 +284,8 @@ final class ZoneMapTests: XCTestCase {
                 case 3: a = IPAddress(rawValue: block | (pick >> (allocation ? 32 : 8)))  // anywhere in the block
                 default: a = IPAddress(rawValue: block ^ (pick >> (allocation ? 30 : 6)))  // around it
                 }
-                var best: (len: Int, ref: ZoneRef) = (-1, .external)
-                for (q, z) in all where q.contains(a) && q.length > best.len { best = (q.length, ZoneRef(zone: z)) }
-                if best.len < 0 && (internalSpace.contains(a) || IPPrefix("fc00::/7")!.contains(a)) {
-                    best = (0, .unzoned)
-                }
-                for q in ZoneMap.localPrefixes where q.contains(a) { best = (1000, .local) }
-                XCTAssertEqual(map.lookup(a), best.ref, "round \(round): \(a)")
+                let expected = Self.bruteForce(a, all, internal: [internalSpace, IPPrefix("fc00::/7")!])
+                XCTAssertEqual(map.lookup(a), expected, "round \(round): \(a)")
             }
         }
     }

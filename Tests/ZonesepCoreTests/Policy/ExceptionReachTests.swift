@@ -33,11 +33,7 @@ final class ExceptionReachTests: XCTestCase {
     }
 
     func judge(_ policy: Policy, _ a: AddressClass, _ b: AddressClass) -> Judgement {
-        let (i, r) = (IPAddress(Self.hosts[a]!.0)!, IPAddress(Self.hosts[b]!.1)!)
-        let f = FlowEnds(
-            initiator: i, responder: r, initiatorZone: policy.zoneMap.lookup(i),
-            responderZone: policy.zoneMap.lookup(r), proto: 6, port: 443)
-        return policy.judge(f, at: 1_795_219_200_000_000)
+        policy.judge(policy.ends(Self.hosts[a]!.0, Self.hosts[b]!.1), at: 1_795_219_200_000_000)
     }
 
     func testTheReachOfAnExceptionIsWhatJudgeDoesWithIt() {

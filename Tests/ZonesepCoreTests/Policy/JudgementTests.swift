@@ -54,12 +54,7 @@ final class JudgementTests: XCTestCase {
         _ from: String, _ to: String, _ proto: UInt8 = 6, _ port: UInt16? = 443, fromMAC: String? = nil,
         at time: Int64? = nil
     ) -> (rule: String, by: String, expired: String) {
-        let a = IPAddress(from)!
-        let b = IPAddress(to)!
-        let f = FlowEnds(
-            initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
-            responderZone: policy.zoneMap.lookup(b), proto: proto, port: port,
-            initiatorMAC: fromMAC.flatMap { MACAddress($0) })
+        let f = policy.ends(from, to, proto: proto, port: port, fromMAC: fromMAC)
         let j = policy.judge(f, at: time ?? now)
         XCTAssertEqual(j, ReferenceJudge(policy.config).judge(f, at: time ?? now), "\(from) → \(to)")
         XCTAssertEqual(policy.verdict(f, at: time ?? now)?.rule, j.rule)

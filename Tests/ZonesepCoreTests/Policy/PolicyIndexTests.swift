@@ -194,11 +194,7 @@ final class DeclarationFamilyTests: XCTestCase {
     static let expiry: Int64 = 1_806_505_200_000_000
 
     func flow(_ policy: Policy, _ from: String, _ to: String, port: UInt16 = 443) -> FlowEnds {
-        let a = IPAddress(from)!
-        let b = IPAddress(to)!
-        return FlowEnds(
-            initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
-            responderZone: policy.zoneMap.lookup(b), proto: 6, port: port)
+        policy.ends(from, to, port: port)
     }
 
     func testIPv6PrefixesAroundTheIPv4BlockMatchNoIPv4Flow() {

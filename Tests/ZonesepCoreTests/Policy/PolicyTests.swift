@@ -48,12 +48,7 @@ final class PolicyTests: XCTestCase {
         _ from: String, _ to: String, _ proto: UInt8 = 6, _ port: UInt16? = 443, fromMAC: String? = nil,
         at time: Int64? = nil
     ) -> String {
-        let a = IPAddress(from)!
-        let b = IPAddress(to)!
-        let f = FlowEnds(
-            initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
-            responderZone: policy.zoneMap.lookup(b), proto: proto, port: port,
-            initiatorMAC: fromMAC.flatMap { MACAddress($0) })
+        let f = policy.ends(from, to, proto: proto, port: port, fromMAC: fromMAC)
         return policy.verdict(f, at: time ?? now)?.rule.name ?? "allowed"
     }
 
@@ -154,12 +149,7 @@ final class PolicyTests: XCTestCase {
                         ports: [.any], approved: "No.1", expiresAtMicros: Self.expiry, expiresText: "2027-03-31")
                 ]))
         func judge(_ from: String, _ to: String, port: UInt16 = 443, toMAC: String? = nil) -> String {
-            let a = IPAddress(from)!
-            let b = IPAddress(to)!
-            let f = FlowEnds(
-                initiator: a, responder: b, initiatorZone: policy.zoneMap.lookup(a),
-                responderZone: policy.zoneMap.lookup(b), proto: 6, port: port,
-                responderMAC: toMAC.flatMap { MACAddress($0) })
+            let f = policy.ends(from, to, port: port, toMAC: toMAC)
             let j = policy.judge(f, at: now)
             XCTAssertEqual(j, ReferenceJudge(policy.config).judge(f, at: now), "\(from) → \(to)")
             return j.rule?.name ?? "allowed by \(j.declaration)"

@@ -60,18 +60,19 @@ public struct Counters: Sendable {
         packets == 0 ? 1 : Double(framesJudged + framesWithoutIP) / Double(packets)
     }
 
-    /// Counts a frame that took the general way by where it ended (the fast lane's are all judged).
+    /// Counts a frame (or `frames` alike: a reader's batch taken out at once) that took the general way by
+    /// where it ended (the fast lane's are all judged).
     @inlinable
-    public mutating func count(_ coverage: FrameCoverage) {
+    public mutating func count(_ coverage: FrameCoverage, frames: UInt64 = 1) {
         switch coverage {
         case .judged: break
-        case .noIP: framesWithoutIP &+= 1
-        case .malformed: framesMalformed &+= 1
+        case .noIP: framesWithoutIP &+= frames
+        case .malformed: framesMalformed &+= frames
         case .notVerified(let reason, let value):
-            notVerifiedByReason[Int(reason.rawValue)] &+= 1
+            notVerifiedByReason[Int(reason.rawValue)] &+= frames
             let key = NotVerifiedValue(reason: reason, value: value)
             if notVerifiedValues[key] != nil || notVerifiedValues.count < Counters.maximumNotVerifiedValues {
-                notVerifiedValues[key, default: 0] &+= 1
+                notVerifiedValues[key, default: 0] &+= frames
             }
         }
     }

@@ -326,7 +326,7 @@ public final class Verifier {
         guard frames > 0 else { return }
         state.pointee.counters.packets &+= frames
         state.pointee.counters.bytes &+= bytes
-        for _ in 0..<frames { state.pointee.counters.count(.notVerified(.noTimestamp, 0)) }
+        state.pointee.counters.count(.notVerified(.noTimestamp, 0), frames: frames)
     }
 
     /// One frame for `process(batch:linkType:each:)`.

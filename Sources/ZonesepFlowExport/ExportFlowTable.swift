@@ -104,7 +104,7 @@ public final class ExportFlowTable {
     /// Alerts (violating flows) by rule.
     public private(set) var violations: [RuleID: UInt64] = [:]
     /// Flows that ended allowed by a conduit naming a MAC that no record of the flow carried for that side
-    /// (`Policy.conduitMACUnverified`): allowed, MAC not verified.
+    /// (`Policy.conduitMACUnverified`, under the policy that judged the flow): allowed, MAC not verified.
     public private(set) var conduitMACNotVerified: UInt64 = 0
     /// The latest record time seen, µs.
     public var now: Int64 { m.pointee.now }
@@ -152,14 +152,19 @@ public final class ExportFlowTable {
 
     /// Swaps in a reloaded policy: flows already judged keep their verdict and the zones they were judged
     /// with (the same zone ids, as refs of the new map: see `PolicyConfig.keepingRetiredZones`; a zone it
-    /// lacks, where the address falls now), new ones use the new map.
+    /// lacks, where the address falls now), new ones use the new map. Each keeps the declaration that
+    /// allowed it, by kind and name, and a later record's MACs check its conduit's MAC only where the new
+    /// policy allows it by the same conduit (`FlowEntry.carry`), as in `watch`.
     public func replacePolicy(_ policy: Policy) {
         flush()
-        let carried = ZoneRenumbering(from: judge.policy.config, to: policy.config)
+        let old = judge.policy
+        let carried = ZoneRenumbering(from: old.config, to: policy.config)
+        let renumbered = DeclarationRenumbering(from: old, to: policy)
         let map = policy.zoneMap
         table.updateEach { e in
             e.zoneA = carried(e.zoneA) ?? map.lookup(e.key.addressA)
             e.zoneB = carried(e.zoneB) ?? map.lookup(e.key.addressB)
+            e.carry(across: renumbered, from: old, to: policy)
         }
         judge = FlowJudge(policy: policy)
         hosts.replacePolicy(policy)
@@ -401,9 +406,10 @@ public final class ExportFlowTable {
             e.pointee.tcpState |= FlowEntry.reset
             table.timeoutShortened(e)
         }
-        // A conduit's MAC that the first record did not carry is checked by the first record that does.
+        // A conduit's MAC that the first record did not carry is checked by the first record that does
+        // (not a flow a reload left `judgedBeforeReload`: the policy in force did not judge it).
         if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict
-            && (r.srcMAC != nil || r.dstMAC != nil)
+            && (r.srcMAC != nil || r.dstMAC != nil) && !e.pointee.judgedBeforeReload
         {
             checkLateMAC(i, r, fromA: fromA)
         }
@@ -513,7 +519,8 @@ public final class ExportFlowTable {
     private func end(_ i: Int, reason: FlowEndReason) {
         var e = table.entries[i]
         let origin = origins[i]
-        if e.declaration >= 0 && judge.policy.conduitMACUnverified(e) { conduitMACNotVerified += 1 }
+        // Also a flow judged before a reload that removed its conduit (its declaration is then -1).
+        if judge.policy.conduitMACUnverified(e) { conduitMACNotVerified += 1 }
         e.key.vlans = origin.vlans
         let wanted: EventInterests =
             e.rule != FlowEntry.noVerdict

@@ -109,3 +109,53 @@ final class ReloadHistoryTests: XCTestCase {
         XCTAssertEqual(findingsBefore(reloaded), findingsBefore(reference))
     }
 }
+
+extension ReloadHistoryTests {
+    /// A reload that moves every declaration (a conduit first, the sanitisation paths and exceptions in
+    /// reverse order): a flow judged before it is named in its record by the declaration that allowed it,
+    /// with that declaration's `mac_check`, and credited to it in the summary's `declarations`, as in a run
+    /// without the reload (REVIEW-82 M2: its index into the old policy's declarations was read under the new).
+    func testAReloadThatMovesDeclarationsNamesAndCreditsTheOnesThatAllowed() throws {
+        let first = try SinkCombinationTests.policy()
+        var edited = first.config
+        edited.conduits.insert(
+            Conduit(
+                name: "spare-link", from: [IPPrefix("10.10.250.1")!], fromMAC: MACAddress("02:00:0a:0a:fa:01"),
+                to: [IPPrefix("172.20.250.1")!], ports: [.tcp(443...443)]), at: 0)
+        edited.sanitisation.reverse()
+        edited.exceptions.reverse()
+        let second = Policy(edited.keepingRetiredZones(of: first.config))
+        XCTAssertNotEqual(second.declarations.map(\.name), first.declarations.map(\.name))
+        let reloaded = try run(reloadingTo: second, first: first)
+        let reference = try run(reloadingTo: nil, first: first)
+
+        func allowed(_ r: [String: Any]) -> String {
+            let a = r["allowed_by"] as? [String: Any]
+            return "\(a?["type"] ?? "-") \(a?["name"] ?? "-") \(a?["mac_check"] ?? "-")"
+        }
+        let before = Dictionary(
+            reference.records.filter { ($0["start"] as? String ?? "") < "2026-06-15T00:00:00" }.map {
+                (Self.key($0), allowed($0))
+            }, uniquingKeysWith: { a, _ in a })
+        var spanning = 0
+        for r in reloaded.records {
+            guard let was = before[Self.key(r)] else { continue }
+            XCTAssertEqual(allowed(r), was, "\(r)")
+            if (r["end"] as? String ?? "") >= "2026-06-15T00:00:00" && r["allowed_by"] is [String: Any] {
+                spanning += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(spanning, 1, "a flow allowed by a declaration open across the reload")
+
+        func credits(_ run: Run) -> [String] {
+            (run.summary["declarations"] as? [[String: Any]] ?? []).map {
+                "\($0["type"] ?? "") \($0["name"] ?? ""): \($0["flows"] ?? "") flows, \($0["packets"] ?? "") packets, "
+                    + "MAC not verified \($0["mac_not_verified"] ?? "-")"
+            }.sorted()
+        }
+        XCTAssertTrue(credits(reference).contains { !$0.contains(": 0 flows") }, "\(credits(reference))")
+        XCTAssertEqual(
+            credits(reloaded).filter { !$0.hasPrefix("conduit spare-link") }, credits(reference),
+            "the same flows credited to each declaration")
+    }
+}

@@ -225,7 +225,7 @@ public final class Verifier {
     /// Swaps in a new policy between two packets. Flows keep their state and verdict; new flows are judged
     /// by it. The matrix is re-indexed by zone id, so counts for zones in both maps carry over, and each
     /// live flow's zones are looked up again in the new map (an index into the old map's zones would name
-    /// another zone, or none, in the new one).
+    /// another zone, or none, in the new one), and its declaration in the new policy (`FlowEntry.carry`).
     public func replacePolicy(_ new: Policy) {
         flushEvents()  // events made under the old map are read with it
         let old = matrix
@@ -258,6 +258,8 @@ public final class Verifier {
             fresh.flows[i] = 0
         }
         state.pointee.matrix = fresh
+        let judgedBy = _policy
+        let renumbered = DeclarationRenumbering(from: judgedBy, to: new)
         _policy = new
         tunnelPorts = new.config.tunnelPorts
         state.pointee.zoneCache.update(repeating: 0, count: Verifier.zoneCacheSize)
@@ -276,8 +278,8 @@ public final class Verifier {
             e.zoneB = map.lookup(e.key.addressB)
             e.macA &= ~FlowEntry.hostSeen
             e.macB &= ~FlowEntry.hostSeen
-            // Its declaration index is the old policy's: a pending conduit MAC check is not made under the new.
-            if e.rule == FlowEntry.noVerdict { e.lateMACCheck = false }
+            // Its declaration renumbered; a pending MAC check kept only where the new policy agrees.
+            e.carry(across: renumbered, from: judgedBy, to: new)
         }
     }
 
@@ -668,7 +670,7 @@ public final class Verifier {
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
         // A side whose MAC the first packet did not show comes here with every packet: one bit decides
         // whether a conduit still waits for it.
-        if e.pointee.lateMACCheck && e.pointee.rule == FlowEntry.noVerdict {
+        if e.pointee.lateMACCheck && e.pointee.rule == FlowEntry.noVerdict && !e.pointee.judgedBeforeReload {
             checkLateMAC(e, fromA: fromA, mac: mac, now: now)
         }
     }

@@ -5,7 +5,8 @@ public struct FlowEntry: Sendable {
     // three one-byte fields in the key's last 3 bytes and two in the hole after the zones (a test holds the
     // layout to it): the initiator's side, how it was known and whether MACs were seen share one byte.
     public var key: FlowKey
-    /// Flags of the state machine: FIN from A, FIN from B, RST seen.
+    /// Flags of the state machine: FIN from A, FIN from B, RST seen; and `judgedBeforeReload` (a spare bit
+    /// here keeps the entry at 128 bytes).
     public var tcpState: UInt8 = 0
     /// `RuleID.rawValue` of the verdict, or `FlowEntry.noVerdict`.
     public var rule: UInt8 = FlowEntry.noVerdict
@@ -89,13 +90,26 @@ public struct FlowEntry: Sendable {
     /// The conduit MAC check that the first packet could not make. Without a verdict: the flow was allowed
     /// by a conduit naming a MAC for a side the first packet did not show, and the first packet of that
     /// side that shows its MAC checks it (`Verifier`). With a verdict: that check found the MAC differs, so
-    /// the verdict came at a later packet than the first (its alert is dated then, at `lastSeen`).
+    /// the verdict came at a later packet than the first (its alert is dated then, at `lastSeen`). After a
+    /// reload, see `judgedBeforeReload`.
     @inlinable
     public var lateMACCheck: Bool {
         get { initiation & FlowEntry.lateMACCheckFlag != 0 }
         set {
             initiation =
                 newValue ? initiation | FlowEntry.lateMACCheckFlag : initiation & ~FlowEntry.lateMACCheckFlag
+        }
+    }
+
+    /// A flow judged under a policy that a reload has since replaced, which does not judge it alike
+    /// (`carry(across:from:to:)`): its `lateMACCheck` then says, without a verdict, whether that policy left
+    /// the MAC of the conduit allowing it unverified, and no later packet or record checks it.
+    @inlinable
+    public var judgedBeforeReload: Bool {
+        get { tcpState & FlowEntry.judgedBeforeReloadFlag != 0 }
+        set {
+            tcpState =
+                newValue ? tcpState | FlowEntry.judgedBeforeReloadFlag : tcpState & ~FlowEntry.judgedBeforeReloadFlag
         }
     }
 
@@ -114,6 +128,8 @@ public struct FlowEntry: Sendable {
     public static let finA: UInt8 = 1
     public static let finB: UInt8 = 2
     public static let reset: UInt8 = 4
+    /// In `tcpState`, for any protocol: see `judgedBeforeReload`.
+    @usableFromInline static let judgedBeforeReloadFlag: UInt8 = 8
 
     @inlinable
     public init(key: FlowKey) { self.key = key }

@@ -2,8 +2,10 @@ extension Policy {
     /// Whether flow `e` was allowed by a conduit whose MAC binding was never checked: the conduit names a
     /// MAC for a side whose MAC the flow's judging packet or record did not show (`macsAgree` lets an
     /// unseen MAC agree). Such a flow is "allowed, MAC not verified", and says so in its record and counts.
+    /// A flow judged before a reload has the answer of the policy that allowed it (`FlowEntry.carry`).
     public func conduitMACUnverified(_ e: FlowEntry) -> Bool {
         guard e.rule == FlowEntry.noVerdict else { return false }
+        if e.judgedBeforeReload { return e.lateMACCheck }
         return conduitMACUnverified(
             declaration: Int(e.declaration), initiatorMAC: e.mac(ofA: e.initiatorIsA),
             responderMAC: e.mac(ofA: !e.initiatorIsA))

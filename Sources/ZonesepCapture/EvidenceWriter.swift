@@ -10,8 +10,8 @@ import ZonesepCrypto
 /// its own written with libpcap's dumper in the link type of the capture they came from.
 ///
 /// A file holds at most `perFlowPackets` packets and is closed when its flow ends, when the cap is
-/// reached, or at the end of the run; closing reports its SHA-256, computed from the file as it lies on
-/// disk, so it can later be shown to be untouched. All evidence files together stay within `maxBytes`:
+/// reached, or at the end of the run; closing reports the SHA-256 of the bytes written to it, so that
+/// `sha256sum` can later show the file untouched. All evidence files together stay within `maxBytes`:
 /// the oldest (by flow start) are deleted first, but never a file whose flow started within the last
 /// `keepRecentMicros` of packet time, nor one still being written; when nothing can go, new packets are
 /// skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
@@ -25,10 +25,14 @@ import ZonesepCrypto
 /// a packet were most of what evidence cost).
 ///
 /// A file is hashed only when it holds every packet given to it: every write is checked, and at the close
-/// the size on disk must be what was written. A file that failed (a full disk, an I/O error) is cut back
-/// to its last whole packet and closed with an `error` and no hash; the packets that did not reach the
-/// disk, and its later ones, are counted as lost. The first failure of an outage, and the first success
-/// after it, are reported once.
+/// the file must still be at its name (not removed, moved or replaced) and its size what was written. A
+/// file that failed (a full disk, an I/O error) is cut back to its last whole packet and closed with an
+/// `error` and no hash; the packets that did not reach the disk, and its later ones up to the cap, are
+/// counted as lost. An earlier run's file of the same name is replaced only by a whole file: the new one
+/// is written under a temporary name and renamed over it when it closes whole. Each cause of an outage
+/// (the system's reason) is reported once, and the first success after it with what the outage cost:
+/// files that cannot be created and writes that fail are two outages (with inodes exhausted, the files
+/// already open are still written to), each ended only by a success of its own kind.
 public final class EvidenceWriter {
     public struct Limits: Sendable {
         public var perFlowPackets: Int
@@ -79,6 +83,9 @@ public final class EvidenceWriter {
         var pendingPackets: UInt64 = 0
         /// The first write error: no more packets go in, and the file closes without a hash.
         var error: String?
+        /// Packets given to the file that did not reach it (its write failed): with `packets`, what the
+        /// per-flow cap counts, so a failed file is closed where a whole one would have been.
+        var lost: UInt64 = 0
         /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
         var bytes: UInt64
@@ -94,10 +101,19 @@ public final class EvidenceWriter {
         var bytesOnDisk: UInt64
         /// SHA-256 of the bytes on disk, in the order they were written.
         var hasher = SHA256()
+        /// The earlier run's file of this name, which this one replaces once whole: until then it is
+        /// written under `temporaryName`, and the earlier file stays.
+        let replacing: Stored?
+        /// The name it is written under.
+        var nameOnDisk: String { replacing == nil ? key.name : EvidenceWriter.temporaryName(key.name) }
 
-        init(fd: Int32, key: NameKey, linkType: Int32, start: Int64, headerBytes: UInt64, order: UInt64) {
+        init(
+            fd: Int32, key: NameKey, linkType: Int32, start: Int64, headerBytes: UInt64, order: UInt64,
+            replacing: Stored?
+        ) {
             self.fd = fd
             self.key = key
+            self.replacing = replacing
             self.linkType = linkType
             self.start = start
             self.bytes = headerBytes
@@ -115,6 +131,12 @@ public final class EvidenceWriter {
 
     /// The default cap on evidence files.
     public static let defaultMaxFiles = 65_536
+
+    /// What a file replacing an earlier run's is written under until it is whole: not an evidence name (so
+    /// it is never counted, hashed or named by a record); a run killed meanwhile leaves it, and the next
+    /// run's scan removes it.
+    public static func temporaryName(_ name: String) -> String { name + temporarySuffix }
+    static let temporarySuffix = ".partial"
 
     struct Stored {
         var name: String
@@ -165,8 +187,16 @@ public final class EvidenceWriter {
     public var onProblem: (String) -> Void = { _ in }
     var warnedBudget = false
     var warnedFiles = false
-    /// An outage of writes is going on (reported when it began; its end is reported too).
-    var failing = false
+    /// The outages going on: files cannot be created, writes fail (each cause said when first met; the
+    /// end is said too).
+    var creating: Outage?
+    var writing: Outage?
+    /// Files found removed, moved or replaced at their close (the first said, the count at the end).
+    var filesGone: UInt64 = 0
+    /// Times the directory was made again after it was removed while running.
+    var directoryRemade: UInt64 = 0
+    /// The end-of-run counts were said (they are said once).
+    var saidEnd = false
     /// Why the last `open` returned false for an I/O error (nil: it did not, or for the budget).
     public private(set) var lastOpenError: String?
     /// The pcap file header libpcap writes for each link type, made once.
@@ -231,7 +261,7 @@ public final class EvidenceWriter {
             return (false, closed)
         }
         // The same flow replayed again into the same directory: its file is replaced. It leaves the budget
-        // while the new one is weighed, and comes back if the new one is refused.
+        // while the new one is weighed, and comes back if the new one is refused or not written whole.
         var replaced: Stored?
         if storedNames.contains(key), let i = storedIndex(start: startMicros, name: name) {
             replaced = stored[i]
@@ -253,46 +283,88 @@ public final class EvidenceWriter {
             totalBytes -= EvidenceWriter.fileHeaderBytes
             return refused()
         }
-        // The old file is unlinked before the new one is made, so a run killed while writing the new one
-        // leaves only new packets behind, never new packets followed by the old file's tail (which would
-        // pass for one file).
-        if replaced != nil { _ = withPath(name) { unlink($0) } }
-        // Created as libpcap's pcap_dump_open makes it (fopen "wb"). An earlier run's file of that name was
-        // unlinked above rather than truncated here: truncating a file to 0 bytes makes ext4 force a
-        // write-back at its close (auto_da_alloc), which was most of the kernel time of a replay into the
-        // same directory again. Anything else of that name (made since the scan) is truncated.
-        let fd = withPath(name) { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
+        // An earlier run's file stays whole under its name until the new one is: the new one is written
+        // under a temporary name and renamed over it at a whole close (a full disk, a failed write or a kill
+        // leaves the earlier file, never a cut-short one in its place). Files of new names, nearly all of
+        // them, are written under their own name: no rename, no extra system call.
+        // Created as libpcap's pcap_dump_open makes it (fopen "wb"). Anything else of that name (made since
+        // the scan, or a temporary left by a killed run) is truncated.
+        var onDisk = replaced == nil ? name : EvidenceWriter.temporaryName(name)
+        var fd = withPath(onDisk) { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
+        var err = errno
+        if fd < 0 && err == ENOENT && remakeDirectory() {
+            // The earlier file went with the old directory.
+            replaced = nil
+            onDisk = name
+            fd = withPath(onDisk) { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
+            err = errno
+        }
+        let kept = replaced == nil ? "" : " (the earlier run's file of that name is kept)"
         guard fd >= 0 else {
-            let path = directory + "/" + name
-            let why = "\(path): \(String(cString: strerror(errno)))"
+            let why = String(cString: strerror(err))
             stats.errors &+= 1
             stats.notCreated &+= 1
-            lastOpenError = "cannot be created: " + why
-            onProblem("evidence \(path): cannot be created: \(why)")
+            lastOpenError = "cannot be created: \(directory)/\(onDisk): \(why)\(kept)"
             totalBytes -= EvidenceWriter.fileHeaderBytes
-            return (false, closed)
+            failed(
+                &creating, cause: why, notCreated: 1, "evidence \(directory)/\(onDisk): cannot be created: \(why)",
+                consequence: "alerts get no evidence file until one can be created again")
+            return refused()
+        }
+        if let o = creating {
+            creating = nil
+            onProblem("evidence \(directory): files can be created again; \(o.cost)")
         }
         // The header goes out now: a full disk shows here, before the alert names the file.
         if let why = EvidenceWriter.writeAll(fd, header) {
             Glibc.close(fd)
-            _ = withPath(name) { unlink($0) }
+            _ = withPath(onDisk) { unlink($0) }
             totalBytes -= EvidenceWriter.fileHeaderBytes
             stats.errors &+= 1
             stats.notCreated &+= 1
-            lastOpenError = "cannot be written: " + why
-            outage("evidence \(directory)/\(name): cannot be written: \(why)")
-            return (false, closed)
+            lastOpenError = "cannot be written: \(why)\(kept)"
+            failed(
+                &writing, cause: why, notCreated: 1, "evidence \(directory)/\(onDisk): cannot be written: \(why)",
+                consequence: EvidenceWriter.writesFail)
+            return refused()
         }
         opened &+= 1
         let f = OpenFile(
             fd: fd, key: key, linkType: linkType, start: startMicros, headerBytes: UInt64(header.count),
-            order: opened)
+            order: opened, replacing: replaced)
         header.withUnsafeBytes { f.hasher.update($0) }
         files[serial] = f
         namesThisRun.insert(key)
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
         return (true, closed)
+    }
+
+    /// The directory was removed while zonesep wrote into it (by hand, or a cleanup job): it is made again
+    /// as at the start (not its parents), so later alerts get their files, and said once. What the budget
+    /// counted of the old directory's closed files leaves it; false when it cannot be made.
+    func remakeDirectory() -> Bool {
+        guard mkdir(directory, 0o750) == 0 else { return false }
+        for s in stored[storedHead...] { totalBytes -= min(totalBytes, s.size) }
+        stored.removeAll()
+        storedHead = 0
+        storedNames.removeAll()
+        directoryRemade &+= 1
+        if directoryRemade == 1 {
+            onProblem(
+                "evidence \(directory): the directory was removed while zonesep was writing into it; made it "
+                    + "again (the files that were open in it get no hash)")
+        }
+        return true
+    }
+
+    /// An earlier run's file that was to be replaced is counted again (the new one was not written whole),
+    /// if it is still there.
+    func keepAgain(_ r: Stored, key: NameKey) {
+        var st = stat()
+        guard withPath(r.name, { stat($0, &st) }) == 0 else { return }
+        totalBytes += UInt64(st.st_size)
+        insertStored(Stored(name: r.name, start: r.start, size: UInt64(st.st_size)), key: key)
     }
 
     /// Calls `body` with the path of the file named `name` in the directory, as a C string (valid in `body`);
@@ -357,10 +429,7 @@ public final class EvidenceWriter {
         serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
     ) -> Closed? {
         guard let f = files[serial] else { return nil }
-        if f.error != nil {
-            stats.lostPackets &+= 1
-            return nil
-        }
+        if f.error != nil { return lose(serial, f) }
         let caplen = min(bytes.count, Int(EvidenceWriter.snapLength))
         let need = EvidenceWriter.recordHeaderBytes + UInt64(caplen)
         guard linkType == f.linkType, reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
@@ -374,8 +443,7 @@ public final class EvidenceWriter {
             if f.error != nil {
                 // Not added: it leaves the budget and is lost with the file's later packets.
                 totalBytes -= min(totalBytes, need)
-                stats.lostPackets &+= 1
-                return nil
+                return lose(serial, f)
             }
         }
         // Room for a typical file's packets at once, rather than growing the buffer a dozen times.
@@ -398,10 +466,22 @@ public final class EvidenceWriter {
         stats.packets &+= 1
         stats.bytes &+= need
         if f.pending.count >= EvidenceWriter.bufferBytes { flush(f) }
-        if f.error == nil && f.packets >= UInt64(max(1, limits.perFlowPackets)) {
+        if f.packets &+ f.lost >= UInt64(max(1, limits.perFlowPackets)) {
             return close(serial: serial, reason: .packetCap)
         }
         return nil
+    }
+
+    /// A packet of a file that failed: lost, as far as the cap would have let it in. The file closes where
+    /// a whole one would have (`packet-cap`), giving back its descriptor: a long flow's later packets are
+    /// neither counted nor held for.
+    func lose(_ serial: UInt64, _ f: OpenFile) -> Closed? {
+        let cap = UInt64(max(1, limits.perFlowPackets))
+        if f.packets &+ f.lost < cap {
+            f.lost &+= 1
+            stats.lostPackets &+= 1
+        }
+        return f.packets &+ f.lost >= cap ? close(serial: serial, reason: .packetCap) : nil
     }
 
     /// Writes a file's waiting records. When only part of them gets out, the file is cut back to its last
@@ -432,9 +512,9 @@ public final class EvidenceWriter {
             f.bytesOnDisk &+= UInt64(f.pending.count)
             f.pending.removeAll()
             f.pendingPackets = 0
-            if failing {
-                failing = false
-                onProblem("evidence \(directory): writing again; \(stats.incomplete) files incomplete so far")
+            if let o = writing {
+                writing = nil
+                onProblem("evidence \(directory): writing again; \(o.cost)")
             }
             return
         }
@@ -463,15 +543,18 @@ public final class EvidenceWriter {
         stats.packets -= min(stats.packets, lostPackets)
         stats.bytes -= min(stats.bytes, lostBytes)
         stats.lostPackets &+= lostPackets
+        f.lost &+= lostPackets
         totalBytes -= min(totalBytes, lostBytes)
         f.pending.removeAll()
         f.pendingPackets = 0
         f.error = "write failed after \(f.packets) packets: \(why)\(cut)"
-        outage("evidence \(directory)/\(f.name): \(why)")
+        failed(
+            &writing, cause: why, failedFiles: 1, "evidence \(directory)/\(f.nameOnDisk): \(why)",
+            consequence: EvidenceWriter.writesFail)
     }
 
     /// Closes the file of flow `serial` (if one is open); its hash is that of every byte written, given
-    /// only when the file holds them all.
+    /// only when the file holds them all, at its name.
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
         guard let f = files.removeValue(forKey: serial) else { return nil }
         flush(f)
@@ -479,14 +562,16 @@ public final class EvidenceWriter {
         // The size of the file this writer wrote (the descriptor's, not whatever the name leads to now).
         // More than was written after a failed write: the part of it that got out and could not be cut
         // back, cut off now. More without a failure: something else wrote to the file, which then gets
-        // no hash (an earlier run's file of the same name was unlinked at the open).
+        // no hash.
         // Each failing call is named: a file whose size could not be read, or that could not be cut back or
         // closed, gets no hash, and the message says which step failed and why.
         var st = stat()
         var size = f.bytes
         var sizeKnown = true
+        var gone: String?
         if fstat(f.fd, &st) == 0 {
             size = UInt64(st.st_size)
+            gone = whereabouts(f, st)
         } else {
             sizeKnown = false
             let why = "fstat failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
@@ -494,7 +579,7 @@ public final class EvidenceWriter {
         }
         // A file that failed is cut back to what was written whole when its size says it holds more, or
         // when its size could not be read.
-        if f.error != nil && (size > f.bytes || !sizeKnown) {
+        if gone == nil && f.error != nil && (size > f.bytes || !sizeKnown) {
             if ftruncate(f.fd, off_t(f.bytes)) == 0 {
                 size = f.bytes
             } else {
@@ -505,8 +590,27 @@ public final class EvidenceWriter {
         if Glibc.close(f.fd) != 0 && f.error == nil {
             f.error = "close failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
+        if let gone {
+            filesGone &+= 1
+            if filesGone == 1 {
+                onProblem(
+                    "evidence \(directory)/\(f.nameOnDisk): \(gone); a file removed, moved or replaced while it is "
+                        + "written gets no hash (counted incomplete); the number is said at the end of the run")
+            }
+            return notKept(f, serial: serial, reason: reason, why: gone + (f.error.map { "; " + $0 } ?? ""))
+        }
         if f.error == nil && size != f.bytes {
             f.error = "the file holds \(size) bytes of the \(f.bytes) written"
+        }
+        // A replacement that is not whole is deleted, and the earlier run's file stays in its place.
+        if f.replacing != nil {
+            if f.error == nil, let why = renameIntoPlace(f) { f.error = why }
+            if let error = f.error {
+                _ = withPath(f.nameOnDisk) { unlink($0) }
+                return notKept(
+                    f, serial: serial, reason: reason,
+                    why: error + "; this run's file was deleted and the earlier run's file of that name kept")
+            }
         }
         if size != f.bytes { totalBytes = totalBytes - min(totalBytes, f.bytes) + size }
         insertStored(Stored(name: f.name, start: f.start, size: size), key: f.key)
@@ -525,12 +629,100 @@ public final class EvidenceWriter {
             serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil)
     }
 
-    /// The first failure of an outage goes to `onProblem`; the rest are only counted.
-    func outage(_ what: String) {
-        if failing { return }
-        failing = true
-        onProblem(
-            "\(what); evidence files are closed without a hash (marked incomplete) until writing works again")
+    /// Why the file written is no longer at its name (nil when it is): removed (no link left), moved, or
+    /// replaced by another. An unlinked file keeps its size, so the size check alone passed it; one `stat`
+    /// a file, of a name in a directory just written to.
+    func whereabouts(_ f: OpenFile, _ st: stat) -> String? {
+        if st.st_nlink == 0 { return "removed while it was being written, after \(f.packets) packets" }
+        var there = stat()
+        guard withPath(f.nameOnDisk, { stat($0, &there) }) == 0 else {
+            return "no longer at its name after \(f.packets) packets (moved or removed while it was being "
+                + "written): \(String(cString: strerror(errno)))"
+        }
+        guard there.st_dev == st.st_dev && there.st_ino == st.st_ino else {
+            return "its name leads to another file after \(f.packets) packets (moved or replaced while it was "
+                + "being written)"
+        }
+        return nil
+    }
+
+    /// Renames a whole replacement over the earlier run's file; nil when done, else why not.
+    func renameIntoPlace(_ f: OpenFile) -> String? {
+        if rename(directory + "/" + f.nameOnDisk, directory + "/" + f.name) == 0 { return nil }
+        return "cannot be renamed over the earlier run's file: \(String(cString: strerror(errno)))"
+    }
+
+    /// This run's file is not in the directory (removed, moved or replaced while written, or a replacement
+    /// deleted as not whole): counted incomplete, its packets lost and its bytes out of the budget, and its
+    /// record says it holds nothing. An earlier run's file it was to replace is counted again.
+    func notKept(_ f: OpenFile, serial: UInt64, reason: CloseReason, why: String) -> Closed {
+        totalBytes -= min(totalBytes, f.bytes)
+        stats.packets -= min(stats.packets, f.packets)
+        stats.bytes -= min(stats.bytes, f.bytes)
+        stats.lostPackets &+= f.packets
+        stats.errors &+= 1
+        stats.incomplete &+= 1
+        if let r = f.replacing { keepAgain(r, key: f.key) }
+        return Closed(serial: serial, file: f.name, packets: 0, bytes: 0, sha256: nil, reason: reason, error: why)
+    }
+
+    /// An outage: from the first failed create (or write) to the first create (or write of packets) that
+    /// works again. Each cause (the system's reason) is said once, when first met; the rest are counted,
+    /// and said with its cost.
+    struct Outage {
+        /// What the outage means, said with each cause.
+        let consequence: String
+        var causes: [(cause: String, count: UInt64)] = []
+        /// Alerts that got no file, and files cut short, since it began.
+        var notCreated: UInt64 = 0
+        var failedFiles: UInt64 = 0
+
+        var cost: String {
+            let list = causes.map { "\($0.cause) \($0.count) times" }.joined(separator: ", ")
+            let cut = failedFiles > 0 ? " and \(failedFiles) files were cut short (no hash)" : ""
+            return "since the first failure \(notCreated) alerts got no file\(cut); failures: \(list)"
+        }
+    }
+
+    /// A create or a write failed for `cause`: said when the outage begins, and when it brings a cause not
+    /// met yet in it (a full disk, then a removed directory); otherwise only counted.
+    func failed(
+        _ outage: inout Outage?, cause: String, notCreated: UInt64 = 0, failedFiles: UInt64 = 0, _ what: String,
+        consequence: String
+    ) {
+        var o = outage ?? Outage(consequence: consequence)
+        o.notCreated &+= notCreated
+        o.failedFiles &+= failedFiles
+        if let i = o.causes.firstIndex(where: { $0.cause == cause }) {
+            o.causes[i].count &+= 1
+            outage = o
+            return
+        }
+        o.causes.append((cause, 1))
+        outage = o
+        onProblem("\(what); \(o.consequence); later failures of this cause are counted and said when it ends")
+    }
+
+    static let writesFail =
+        "until writing works again, evidence files close without a hash (marked incomplete) and alerts may get none"
+
+    /// Says once, at the end of the run, what was only counted: an outage still going on, the files found
+    /// removed or moved at their close, the times the directory was made again.
+    public func sayWhatWasCounted() {
+        guard !saidEnd else { return }
+        saidEnd = true
+        if let o = creating {
+            onProblem("evidence \(directory): files still cannot be created at the end of the run; \(o.cost)")
+        }
+        if let o = writing { onProblem("evidence \(directory): writes still fail at the end of the run; \(o.cost)") }
+        if filesGone > 1 {
+            onProblem(
+                "evidence \(directory): \(filesGone) files were removed, moved or replaced while they were being "
+                    + "written (no hash, counted incomplete)")
+        }
+        if directoryRemade > 1 {
+            onProblem("evidence \(directory): the directory was removed and made again \(directoryRemade) times")
+        }
     }
 
     /// Closes every open file, in the order of their flows.
@@ -628,7 +820,9 @@ public final class EvidenceWriter {
     }
 
     /// Takes stock of the evidence files already in the directory (an earlier run's), sorted once at the
-    /// end (inserting each in order moved half the list for each file of a full directory).
+    /// end (inserting each in order moved half the list for each file of a full directory). A replacement
+    /// left by a killed run (`temporaryName`) is removed: no record names it, and the file it was to
+    /// replace is there whole.
     func scan() {
         guard let d = opendir(directory) else { return }
         defer { closedir(d) }
@@ -638,7 +832,15 @@ public final class EvidenceWriter {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard let start = EvidenceWriter.startMicros(ofName: name) else { continue }
+            guard let start = EvidenceWriter.startMicros(ofName: name) else {
+                let suffix = EvidenceWriter.temporarySuffix
+                if name.hasSuffix(suffix),
+                    EvidenceWriter.startMicros(ofName: String(name.dropLast(suffix.count))) != nil
+                {
+                    unlinkat(dfd, name, 0)
+                }
+                continue
+            }
             var st = stat()
             guard fstatat(dfd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
             found.append(Stored(name: name, start: start, size: UInt64(st.st_size)))

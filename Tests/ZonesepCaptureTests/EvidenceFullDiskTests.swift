@@ -114,41 +114,93 @@ final class EvidenceFullDiskTests: XCTestCase {
         XCTAssertTrue(problems.last?.contains("writing again") ?? false, "\(problems)")
     }
 
-    /// An earlier run's file of the same name is removed and made anew: on a full disk the new packets
-    /// fill the blocks it freed, then a write fails. The file is cut back to the new packets that got out
-    /// whole (none of the old file's bytes stay after them) and closed without a hash.
-    func testAReplacedFileOnAFullDiskKeepsOnlyWholeNewPacketsAndGetsNoHash() throws {
+    /// The same flow replayed into the same directory on a full disk: the earlier run's file, whole and
+    /// hashed, must stay until the new one is whole. It used to be unlinked at the open, and the new one,
+    /// cut short by the full disk, was left in its place. Now the new one is written under a temporary
+    /// name: when its header cannot be written the alert gets no file, and when its packets cannot, the
+    /// temporary is deleted. Either way the earlier file is there, byte for byte, and counted again.
+    func testAReplacementOnAFullDiskKeepsTheEarlierWholeFile() throws {
         let disk = try TinyDisk(kilobytes: 60)
         let dir = disk.path + "/evidence"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let file = name(0)
-        let old = [UInt8](repeating: 0xa5, count: 20_000)
-        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + file, contents: Data(old)))
-        disk.fill()
-        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok, "the header fits")
-        var given: [[UInt8]] = []
-        for n in 0..<30 {
-            let bytes = frame(0, n, length: 1400)
-            given.append(bytes)
-            _ = bytes.withUnsafeBytes {
-                w.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 1400, linkType: 1)
+        let first = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(first.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        for n in 0..<9 {
+            _ = frame(0, n, length: 600).withUnsafeBytes {
+                first.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 600, linkType: 1)
             }
         }
-        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
-        XCTAssertNil(c.sha256, "30 packets of 1,416 bytes do not fit in the old file's 20,000 bytes")
+        let whole = try XCTUnwrap(first.close(serial: 1, reason: .flowEnd))
+        let hash = try XCTUnwrap(whole.sha256)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+
+        // The disk full to the last byte: not even the header of the new one fits.
+        disk.fill()
+        let second = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertFalse(second.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        let why = try XCTUnwrap(second.lastOpenError)
+        XCTAssertTrue(why.contains("No space left on device"), why)
+        XCTAssertTrue(why.hasSuffix("(the earlier run's file of that name is kept)"), why)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), before)
+        XCTAssertEqual(second.bytesOnDisk, UInt64(before.count), "the earlier file is counted again")
+
+        // Room for the header and a packet or two, not for the flow's nine packets.
+        disk.free(bytes: 4096)
+        let third = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(third.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        for n in 0..<9 {
+            _ = frame(0, n, length: 600).withUnsafeBytes {
+                third.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 600, linkType: 1)
+            }
+        }
+        let c = try XCTUnwrap(third.close(serial: 1, reason: .flowEnd))
+        XCTAssertNil(c.sha256)
         let error = try XCTUnwrap(c.error)
         XCTAssertTrue(error.contains("No space left on device"), error)
-        let back = try XCTUnwrap(readBack(dir + "/" + file))
-        XCTAssertTrue(back.clean, "cut back to its last whole packet")
-        XCTAssertGreaterThan(back.packets.count, 5, "the old file's blocks took the first packets")
-        XCTAssertEqual(back.packets, Array(given.prefix(back.packets.count)))
-        XCTAssertEqual(back.packets.count, Int(c.packets))
-        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: dir + "/" + file)[.size] as? Int)
-        XCTAssertEqual(size, 24 + back.packets.count * (16 + 1400), "nothing of the old file after the packets")
-        XCTAssertEqual(UInt64(size), c.bytes)
-        XCTAssertEqual(w.stats.incomplete, 1)
-        XCTAssertEqual(w.stats.lostPackets, UInt64(30 - back.packets.count))
+        XCTAssertTrue(
+            error.hasSuffix("this run's file was deleted and the earlier run's file of that name kept"), error)
+        XCTAssertEqual(c.packets, 0, "this run's packets of the flow are not on disk")
+        XCTAssertEqual(c.bytes, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), before)
+        XCTAssertEqual(try sha256sum(dir + "/" + file), hash, "the earlier run's record still holds")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [file], "no temporary left")
+        XCTAssertEqual(third.stats.incomplete, 1)
+        XCTAssertEqual(third.stats.lostPackets, 9)
+        XCTAssertEqual(third.stats.packets, 0)
+        XCTAssertEqual(third.bytesOnDisk, UInt64(before.count))
+    }
+
+    /// A flow longer than the cap whose file fails part-way: its packets are lost only up to the cap (as
+    /// many as a whole file would have held), and the file closes at the cap as a whole one would have
+    /// (`packet-cap`), giving back its descriptor. The flow's later packets used to be counted lost too,
+    /// and the file held open until the flow ended.
+    func testAFailedFileLosesPacketsOnlyUpToTheCapAndClosesThere() throws {
+        let disk = try TinyDisk(kilobytes: 60)
+        let dir = disk.path + "/evidence"
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0).ok)
+        var closed: [EvidenceWriter.Closed] = []
+        // 150 packets of 1,416 bytes on disk: the first 46 wait until the 47th would pass 64 KiB, and do
+        // not fit in the 60 KiB.
+        for n in 0..<150 {
+            let c = frame(0, n, length: 1400).withUnsafeBytes {
+                w.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 1400, linkType: 1)
+            }
+            if let c {
+                closed.append(c)
+                XCTAssertEqual(n, 99, "closed at the cap")
+                XCTAssertEqual(w.openFiles, 0)
+            }
+        }
+        XCTAssertNil(w.close(serial: 1, reason: .flowEnd), "already closed")
+        let c = try XCTUnwrap(closed.first)
+        XCTAssertEqual(closed.count, 1)
+        XCTAssertEqual(c.reason, .packetCap)
+        XCTAssertNil(c.sha256)
+        XCTAssertGreaterThan(c.packets, 10)
+        XCTAssertLessThan(c.packets, 46)
+        XCTAssertEqual(w.stats.lostPackets, 100 - c.packets)
+        XCTAssertEqual(w.stats.packets, c.packets)
     }
 
     /// A long flow on a full disk: the disk fills while the records waiting before the next one go out.

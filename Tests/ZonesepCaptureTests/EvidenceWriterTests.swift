@@ -248,16 +248,18 @@ final class EvidenceWriterTests: XCTestCase {
         return try Data(contentsOf: URL(fileURLWithPath: reference))
     }
 
-    /// A replay into the same directory again makes files of the same names: each is written over in
-    /// place (not truncated to 0 bytes first, which cost ext4 a forced write-back at every close) and cut
-    /// to its new length when it closes. Whether the old file was longer or shorter, the new one is byte
-    /// for byte what pcap_dump writes, its hash is sha256sum's, and the budget counts its new size.
+    /// A replay into the same directory again makes files of the same names: each new one is written under
+    /// a temporary name and renamed over the earlier one when it closes whole, so until then (a run killed
+    /// meanwhile leaves this) the earlier file is whole under its name. Whether the old file was longer or
+    /// shorter, the new one is byte for byte what pcap_dump writes, its hash is sha256sum's, and the budget
+    /// counts its new size. A temporary a killed run left is removed by the next run's scan.
     func testAFileOfAnEarlierRunIsReplacedWhole() throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let long = name(t0, "long")
         let short = name(t0 + 1, "short")
         try Data(repeating: 0xa5, count: 10_000).write(to: URL(fileURLWithPath: dir + "/" + long))
         try Data(repeating: 0x5a, count: 10).write(to: URL(fileURLWithPath: dir + "/" + short))
+        let olds = [long: Data(repeating: 0xa5, count: 10_000), short: Data(repeating: 0x5a, count: 10)]
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         XCTAssertEqual(w.bytesOnDisk, 10_010)
         var sizes: UInt64 = 0
@@ -265,9 +267,11 @@ final class EvidenceWriterTests: XCTestCase {
             let id = UInt64(k + 1)
             let start = t0 + Int64(k)
             XCTAssertTrue(w.open(serial: id, name: file, startMicros: start, linkType: 1, now: start).ok)
-            // While the new file is open (a run killed now leaves this), nothing of the old one is there.
+            // While the new file is open (a run killed now leaves this), the old one is whole at its name.
             let open = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
-            XCTAssertEqual(open, try dumped([]).prefix(24), "only the new header while open: \(file)")
+            XCTAssertEqual(open, olds[file], "the earlier file while the new one is open: \(file)")
+            let partial = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + EvidenceWriter.temporaryName(file)))
+            XCTAssertEqual(partial, try dumped([]).prefix(24), "the new header under the temporary name: \(file)")
             var packets: [(Int64, [UInt8], Int)] = []
             for n in 0..<3 as Range<UInt8> {
                 let t = start + Int64(n) * 1000
@@ -284,8 +288,15 @@ final class EvidenceWriterTests: XCTestCase {
             sizes += c.bytes
         }
         XCTAssertEqual(w.bytesOnDisk, sizes, "the budget counts the new files, not the old ones")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), [long, short])
+        // A killed run's temporary is removed by the next scan; a file merely named alike is left alone.
+        let leftover = EvidenceWriter.temporaryName(long)
+        try Data(repeating: 0x11, count: 100).write(to: URL(fileURLWithPath: dir + "/" + leftover))
+        try Data(repeating: 0x22, count: 100).write(to: URL(fileURLWithPath: dir + "/notes.pcap.partial"))
         let again = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         XCTAssertEqual(again.bytesOnDisk, sizes)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), [long, short, "notes.pcap.partial"])
     }
 
     /// Two flows whose files would have the same name (the same start and Community ID: the same 5-tuple on
@@ -357,6 +368,136 @@ final class EvidenceWriterTests: XCTestCase {
         let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
         XCTAssertNil(c.sha256)
         XCTAssertTrue(c.error?.contains("the file holds") == true, "\(c.error ?? "nil")")
+    }
+
+    /// A file removed while it is written (by hand on a full disk, or a cleanup job) keeps its size on the
+    /// open descriptor, and used to be hashed and counted whole though it is on no disk. Now it gets no
+    /// hash and holds nothing by its record; its packets count as lost and its bytes leave the budget. The
+    /// first such file is said, and the count at the end of the run.
+    func testAFileRemovedWhileItIsWrittenGetsNoHash() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        var problems: [String] = []
+        w.onProblem = { problems.append($0) }
+        for id in 1...2 as ClosedRange<UInt64> {
+            let file = name(t0 + Int64(id), "removed\(id)")
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0 + Int64(id), linkType: 1, now: t0).ok)
+            for n in 0..<3 as Range<UInt8> { write(w, id, UInt8(id), n, at: t0 + Int64(n)) }
+            XCTAssertEqual(unlink(dir + "/" + file), 0)
+            let c = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
+            XCTAssertNil(c.sha256, "a file not on disk is never vouched for")
+            let error = try XCTUnwrap(c.error)
+            XCTAssertTrue(error.hasPrefix("removed while it was being written, after 3 packets"), error)
+            XCTAssertEqual(c.packets, 0)
+            XCTAssertEqual(c.bytes, 0)
+        }
+        XCTAssertEqual(w.stats.hashed, 0)
+        XCTAssertEqual(w.stats.incomplete, 2)
+        XCTAssertEqual(w.stats.files, 2)
+        XCTAssertEqual(w.stats.lostPackets, 6)
+        XCTAssertEqual(w.stats.packets, 0)
+        XCTAssertEqual(w.stats.bytes, 0)
+        XCTAssertEqual(w.bytesOnDisk, 0)
+        XCTAssertEqual(problems.count, 1, "\(problems)")
+        XCTAssertTrue(problems.first?.contains("removed while it was being written") == true, "\(problems)")
+        w.sayWhatWasCounted()
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+        XCTAssertTrue(problems.last?.contains("2 files were removed, moved or replaced") == true, "\(problems)")
+    }
+
+    /// A file moved away while it is written, and one whose name then leads to another file: neither is
+    /// what the name holds, and neither gets a hash.
+    func testAFileMovedOrReplacedWhileItIsWrittenGetsNoHash() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        let moved = name(t0, "moved")
+        let replaced = name(t0 + 1, "replaced")
+        XCTAssertTrue(w.open(serial: 1, name: moved, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 2, name: replaced, startMicros: t0 + 1, linkType: 1, now: t0).ok)
+        write(w, 1, 1, 0, at: t0)
+        write(w, 2, 2, 0, at: t0)
+        XCTAssertEqual(rename(dir + "/" + moved, dir + "/elsewhere.pcap"), 0)
+        XCTAssertEqual(rename(dir + "/" + replaced, dir + "/aside.pcap"), 0)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + replaced, contents: Data(count: 24)))
+        let a = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        let b = try XCTUnwrap(w.close(serial: 2, reason: .flowEnd))
+        XCTAssertNil(a.sha256)
+        XCTAssertTrue(a.error?.hasPrefix("no longer at its name after 1 packets") == true, "\(a.error ?? "nil")")
+        XCTAssertNil(b.sha256)
+        XCTAssertTrue(
+            b.error?.hasPrefix("its name leads to another file after 1 packets") == true, "\(b.error ?? "nil")")
+        XCTAssertEqual(w.stats.incomplete, 2)
+        XCTAssertEqual(w.stats.hashed, 0)
+    }
+
+    /// The evidence directory removed while the run goes on: the files open in it get no hash, and the
+    /// directory is made again (said once) so later alerts get their files, whole and hashed.
+    func testARemovedDirectoryIsMadeAgainAndItsOpenFilesGetNoHash() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        var problems: [String] = []
+        w.onProblem = { problems.append($0) }
+        let earlier = name(t0, "closed-before")
+        XCTAssertTrue(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0).ok)
+        write(w, 1, 1, 0, at: t0)
+        XCTAssertNotNil(try XCTUnwrap(w.close(serial: 1, reason: .flowEnd)).sha256)
+        for id in 2...3 as ClosedRange<UInt64> {
+            let start = t0 + Int64(id)
+            XCTAssertTrue(
+                w.open(serial: id, name: name(start, "open\(id)"), startMicros: start, linkType: 1, now: t0).ok)
+            write(w, id, UInt8(id), 0, at: start)
+        }
+        try FileManager.default.removeItem(atPath: dir)
+        let later = name(t0 + 10, "later")
+        XCTAssertTrue(w.open(serial: 4, name: later, startMicros: t0 + 10, linkType: 1, now: t0 + 10).ok)
+        XCTAssertEqual(w.bytesOnDisk, 2 * (24 + 76) + 24, "the removed directory's closed file left the budget")
+        write(w, 4, 4, 0, at: t0 + 10)
+        for c in w.closeAll(reason: .endOfRun) {
+            if c.file == later {
+                XCTAssertEqual(c.sha256, try sha256sum(later))
+                XCTAssertEqual(try readBack(later).map(\.bytes), [frame(4, 0)])
+            } else {
+                XCTAssertNil(c.sha256, c.file)
+                XCTAssertTrue(c.error?.hasPrefix("removed while it was being written") == true, "\(c.error ?? "nil")")
+            }
+        }
+        XCTAssertEqual(w.stats.hashed, 2)
+        XCTAssertEqual(w.stats.incomplete, 2)
+        XCTAssertEqual(w.stats.notCreated, 0)
+        XCTAssertEqual(w.bytesOnDisk, 24 + 76)
+        XCTAssertEqual(problems.filter { $0.contains("made it again") }.count, 1, "\(problems)")
+        XCTAssertEqual(problems.filter { $0.contains("removed while it was being written") }.count, 1, "\(problems)")
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+    }
+
+    /// Files that cannot be created (here the directory and its parent removed, so it cannot be made
+    /// again) are said once for their cause, not once an alert; when a file can be made again, one line
+    /// says how many alerts got none. It used to say "0 files incomplete so far" after a total loss.
+    func testFilesThatCannotBeCreatedAreSaidOnceAndCountedWhenWritingWorksAgain() throws {
+        let parent = dir + "/sub"
+        let evidence = parent + "/evidence"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let w = try EvidenceWriter(directory: evidence, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        var problems: [String] = []
+        w.onProblem = { problems.append($0) }
+        try FileManager.default.removeItem(atPath: parent)
+        for id in 1...3 as ClosedRange<UInt64> {
+            let start = t0 + Int64(id)
+            XCTAssertFalse(w.open(serial: id, name: name(start, "x"), startMicros: start, linkType: 1, now: t0).ok)
+            let why = try XCTUnwrap(w.lastOpenError)
+            XCTAssertEqual(why, "cannot be created: \(evidence)/\(name(start, "x")): No such file or directory")
+        }
+        XCTAssertEqual(problems.count, 1, "one line for one cause: \(problems)")
+        XCTAssertEqual(
+            problems.first?.components(separatedBy: evidence + "/").count, 2, "the path once: \(problems)")
+        XCTAssertEqual(w.stats.notCreated, 3)
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        XCTAssertTrue(w.open(serial: 4, name: name(t0 + 4, "x"), startMicros: t0 + 4, linkType: 1, now: t0).ok)
+        write(w, 4, 4, 0, at: t0 + 4)
+        XCTAssertNotNil(try XCTUnwrap(w.close(serial: 4, reason: .flowEnd)).sha256)
+        XCTAssertEqual(problems.count, 3, "\(problems)")
+        XCTAssertTrue(problems[1].contains("made it again"), problems[1])
+        XCTAssertTrue(
+            problems[2].contains("files can be created again; since the first failure 3 alerts got no file;"),
+            problems[2])
+        XCTAssertTrue(problems[2].contains("No such file or directory 3 times"), problems[2])
     }
 
     /// A replacement refused by the limits (here the file limit, every file recent) leaves the earlier

@@ -10,7 +10,9 @@ public final class TinyDisk {
     public let path: String
     private var mounted = false
 
-    public init(kilobytes: Int = 64) throws {
+    /// `inodes`: at most that many files and directories (the root included), for a disk whose inodes run
+    /// out before its space.
+    public init(kilobytes: Int = 64, inodes: Int? = nil) throws {
         guard geteuid() == 0 else {
             throw XCTSkip("mounting a tmpfs needs root (CI runs the suite as root); skipped")
         }
@@ -20,7 +22,9 @@ public final class TinyDisk {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/mount")
-        p.arguments = ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path]
+        p.arguments = [
+            "-t", "tmpfs", "-o", "size=\(kilobytes)k" + (inodes.map { ",nr_inodes=\($0)" } ?? ""), "tmpfs", path,
+        ]
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {

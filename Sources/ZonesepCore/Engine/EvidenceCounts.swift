@@ -13,11 +13,13 @@ public struct EvidenceCounts: Sendable, Equatable {
     public var skippedPackets: UInt64 = 0
     /// I/O errors: files that could not be created, written whole, hashed or removed.
     public var errors: UInt64 = 0
-    /// Files closed incomplete (an error, no hash), and alerts that got no file for an I/O error.
+    /// Files closed incomplete (an error, no hash): cut short, removed or moved while written, or a
+    /// replacement of an earlier run's file deleted as not whole.
     public var incomplete: UInt64 = 0
     /// Alerts that got no file because it could not be created or its header written.
     public var notCreated: UInt64 = 0
-    /// Packets of violating flows not written because their file had failed.
+    /// Packets of violating flows lost to a file that failed (up to the per-flow cap), or that was not in
+    /// the directory at its close.
     public var lostPackets: UInt64 = 0
     /// Alerts that got no file because the file limit was taken by files of the last hour (or open).
     public var skippedFiles: UInt64 = 0

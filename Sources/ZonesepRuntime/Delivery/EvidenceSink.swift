@@ -80,6 +80,7 @@ public final class EvidenceSink: RecordSink {
     public func finish(at now: Int64) {
         state.withLock { s in
             for c in s.writer.closeAll(reason: .endOfRun) { closedFile(c, at: now, &s) }
+            s.writer.sayWhatWasCounted()
         }
         inner.finish(at: now)
     }

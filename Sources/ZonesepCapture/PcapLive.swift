@@ -157,13 +157,14 @@ public final class PcapLive {
         var instructions: UnsafeMutablePointer<bpf_insn>?
     }
 
-    /// Joins this handle's socket to a Linux PACKET_FANOUT group shared by `FanoutProgram`: the kernel then
-    /// hands each flow's packets, both directions, and the ICMP errors about it, to one member of the group.
-    /// Every member must use the same group; each installs the same program (the group keeps one).
+    /// Joins this handle's socket to a Linux PACKET_FANOUT group shared by `FanoutProgram` (built for the
+    /// UDP tunnels on `tunnelPorts`): the kernel then hands each flow's packets, both directions, whatever
+    /// tunnels brought them, and the ICMP errors about it, to one member of the group. Every member must use
+    /// the same group; each installs the same program (the group keeps one).
     ///
     /// Packets queued before the join were seen by every member; `discardBacklog` drops them from this one
     /// (all but one member should, so no flow is judged twice).
-    public func joinFanout(group: UInt16, discardBacklog: Bool) throws(PcapError) {
+    public func joinFanout(group: UInt16, discardBacklog: Bool, tunnelPorts: TunnelPorts) throws(PcapError) {
         // No PACKET_FANOUT_FLAG_DEFRAG: the kernel would drop fragments that never make a whole datagram
         // (a lost or overlapping one) and hand over the datagram it built instead of the frames on the wire;
         // the program sends every fragment of a flow to one member without it.
@@ -172,13 +173,7 @@ public final class PcapLive {
         var rc = setsockopt(fd, PcapLive.solPacket, PcapLive.packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size))
         var call = "setsockopt(PACKET_FANOUT)"
         if rc == 0 {
-            var code = FanoutProgram.instructions.map { bpf_insn(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k) }
-            rc = code.withUnsafeMutableBufferPointer { b in
-                var program = SocketProgram(length: UInt16(b.count), instructions: b.baseAddress)
-                return setsockopt(
-                    fd, PcapLive.solPacket, PcapLive.packetFanoutData, &program,
-                    socklen_t(MemoryLayout<SocketProgram>.size))
-            }
+            rc = installFanoutProgram(tunnelPorts)
             call = "setsockopt(PACKET_FANOUT_DATA)"
         }
         if rc != 0 {
@@ -191,9 +186,37 @@ public final class PcapLive {
                 call: call, source: interface, message: message,
                 kind: code == EPERM || code == EACCES ? .permissionDenied : .other)
         }
+        fanoutPorts = tunnelPorts
         if discardBacklog {
             var n = 0
             while n < 1 << 20, case .frame = next() { n += 1 }
+        }
+    }
+
+    /// The tunnel ports of the fanout program this handle installed; nil when it is in no fanout group.
+    public private(set) var fanoutPorts: TunnelPorts?
+
+    /// After a reload that changed `vxlan_ports` or `geneve_ports`: replaces the group's program (one for
+    /// the whole group, whichever member sets it) so that frames to the new ports are shared by their
+    /// inner hosts as the verifier now opens them. Nothing for a handle in no group; false when the kernel
+    /// refuses (the old program stays).
+    public func updateFanoutProgram(tunnelPorts: TunnelPorts) -> Bool {
+        guard let old = fanoutPorts else { return true }
+        if old == tunnelPorts { return true }
+        guard installFanoutProgram(tunnelPorts) == 0 else { return false }
+        fanoutPorts = tunnelPorts
+        return true
+    }
+
+    private func installFanoutProgram(_ tunnelPorts: TunnelPorts) -> Int32 {
+        var code = FanoutProgram.instructions(for: tunnelPorts).map {
+            bpf_insn(code: $0.code, jt: $0.jt, jf: $0.jf, k: $0.k)
+        }
+        return code.withUnsafeMutableBufferPointer { b in
+            var program = SocketProgram(length: UInt16(b.count), instructions: b.baseAddress)
+            return setsockopt(
+                pcap_fileno(handle), PcapLive.solPacket, PcapLive.packetFanoutData, &program,
+                socklen_t(MemoryLayout<SocketProgram>.size))
         }
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepCore
 
 @testable import ZonesepCapture
 
@@ -11,6 +12,19 @@ final class FanoutProgramTests: XCTestCase {
     /// The program's result for a frame whose network layer is `data` and whose EtherType is `proto`.
     /// `outgoing`: a frame the host sends, whose data starts at its Ethernet header (`PACKET_OUTGOING`).
     static func run(_ program: [I], _ data: [UInt8], proto: UInt16, outgoing: Bool = false) -> UInt32 {
+        execute(program, data, proto: proto, outgoing: outgoing).result
+    }
+
+    /// The program's result and how many instructions it ran to get there.
+    static func execute(_ program: [I], _ data: [UInt8], proto: UInt16, outgoing: Bool = false) -> (
+        result: UInt32, steps: Int
+    ) {
+        var steps = 0
+        let result = interpret(program, data, proto: proto, outgoing: outgoing, steps: &steps)
+        return (result, steps)
+    }
+
+    static func interpret(_ program: [I], _ data: [UInt8], proto: UInt16, outgoing: Bool, steps: inout Int) -> UInt32 {
         var a: UInt32 = 0
         var x: UInt32 = 0
         var m = [UInt32?](repeating: nil, count: 16)
@@ -22,6 +36,7 @@ final class FanoutProgramTests: XCTestCase {
         while pc < program.count {
             let i = program[pc]
             pc += 1
+            steps += 1
             let size = [0x00: 4, 0x08: 2, 0x10: 1][Int(i.code & 0x18)] ?? 4
             switch (i.code & 0x07, i.code & 0xe0) {
             case (0x00, 0x00): a = i.k
@@ -83,7 +98,7 @@ final class FanoutProgramTests: XCTestCase {
     }
 
     static func run(_ data: [UInt8], proto: UInt16 = 0x0800, outgoing: Bool = false) -> UInt32 {
-        run(FanoutProgram.instructions, data, proto: proto, outgoing: outgoing)
+        run(FanoutProgram.standard, data, proto: proto, outgoing: outgoing)
     }
 
     // Packets, as the kernel hands them over (from the network header).
@@ -127,7 +142,7 @@ final class FanoutProgramTests: XCTestCase {
     }
 
     func testAProgramTheKernelTakes() {
-        let p = FanoutProgram.instructions
+        let p = FanoutProgram.standard
         XCTAssertGreaterThan(p.count, 50, "assembled (a failed assembly is one `ret 0`)")
         XCTAssertLessThanOrEqual(p.count, 4096)
         XCTAssertEqual(p.last.map { $0.code & 0x07 }, 0x06, "ends with a return")

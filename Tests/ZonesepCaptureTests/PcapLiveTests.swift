@@ -1,4 +1,5 @@
 import XCTest
+import ZonesepCore
 
 @testable import ZonesepCapture
 
@@ -59,8 +60,12 @@ final class PcapLiveTests: XCTestCase {
         guard case .empty = a.next() else { return XCTFail("a non-blocking read with nothing waiting must be empty") }
         XCTAssertEqual(a.stats(), KernelStats())
         let group = UInt16(truncatingIfNeeded: getpid() &+ 7)
-        XCTAssertNoThrow(try a.joinFanout(group: group, discardBacklog: false))
-        XCTAssertNoThrow(try b.joinFanout(group: group, discardBacklog: true))
+        XCTAssertNoThrow(try a.joinFanout(group: group, discardBacklog: false, tunnelPorts: .standard))
+        XCTAssertNoThrow(try b.joinFanout(group: group, discardBacklog: true, tunnelPorts: .standard))
+        // A reload's new tunnel ports: the kernel takes the group's new program from any member.
+        let ports = TunnelPorts(vxlan: [4789, 8472, 14789], geneve: [6081])
+        XCTAssertTrue(b.updateFanoutProgram(tunnelPorts: ports ?? .standard))
+        XCTAssertEqual(b.fanoutPorts, ports)
     }
 
     func testKernelStatsAddUp() {

@@ -64,14 +64,14 @@ extension LiveTestCase {
             zonesep, ["replay", "--config", config.path, "--output", "json"] + extra + [pcapURL.path], timeout: 60)
     }
 
-    /// Runs `zonesep watch --workers 3` (with `extra` arguments) on the sensor's port, sends `frames` raw from
-    /// the mynumber host, stops it once it has written the replay's alerts, and checks that its alerts and
-    /// summary totals are the replay's and that every frame went to one worker. Returns watch's alerts and
-    /// its packets by worker.
+    /// Runs `zonesep watch --workers 3` (with `extra` arguments) on the sensor's port, calls `beforeSending`
+    /// with it once it watches (a reload, say), sends `frames` raw from the mynumber host, stops it once it
+    /// has written the replay's alerts, and checks that its alerts and summary totals are the replay's and
+    /// that every frame went to one worker. Returns watch's alerts and its packets by worker.
     func watchMatchesReplay(
         _ frames: [[UInt8]], on net: TestNetwork, config: URL, _ extra: [String] = [],
         replayAlerts expected: [[String: Any]], replaySummary: [String: Any]?,
-        file: StaticString = #filePath, line: UInt = #line
+        beforeSending: (LiveDaemon) throws -> Void = { _ in }, file: StaticString = #filePath, line: UInt = #line
     ) throws -> (alerts: [[String: Any]], workers: [Int]?) {
         let alertsURL = scratch.appendingPathComponent("alerts.jsonl")
         let (tool, args) = net.inNamespace(
@@ -87,6 +87,7 @@ extension LiveTestCase {
         let watch = try LiveDaemon(tool, args, scratch: scratch)
         daemon = watch
         try watch.waitForStderr("watching ")
+        try beforeSending(watch)
         try sendRaw(frames, from: "mynumber", on: net)
         let events = EventFile(url: alertsURL)
         stop(watch, after: expected.count, alertsIn: events)

@@ -215,7 +215,13 @@ public final class CaptureWorker: @unchecked Sendable {
             }
             return (c.policy, c.capture, c.stop)
         }
-        if let policy { session.replacePolicy(policy) }
+        if let policy {
+            session.replacePolicy(policy)
+            // New VXLAN or Geneve ports: the fanout program must open what the verifier now opens. Every
+            // member sets the same program (the group keeps one); a refusal keeps the old one, as a
+            // replacement that cannot be made would.
+            _ = capture?.updateFanoutProgram(tunnelPorts: policy.config.tunnelPorts)
+        }
         if let handOver {
             capture = handOver.capture
             linkType = handOver.linkType

@@ -45,7 +45,7 @@ extension Zonesep {
         @Option(
             name: .long,
             help:
-                "Capture threads sharing the interface through PACKET_FANOUT, by host pair (fragments and ICMP errors with their flow)."
+                "Capture threads sharing the interface through PACKET_FANOUT, by the innermost host pair (through tunnels; fragments and ICMP errors with their flow)."
         )
         var workers: Int = 1
 

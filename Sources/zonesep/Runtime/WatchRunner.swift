@@ -69,7 +69,7 @@ final class WatchRunner {
         self.delivery = delivery
         var captures: [PcapLive?]
         do {
-            captures = try openCaptures()
+            captures = try openCaptures(tunnelPorts: policy.config.tunnelPorts)
         } catch {
             Diagnostics.error("\(error.source): \(error.message)")
             return ExitStatus.usage
@@ -176,7 +176,7 @@ final class WatchRunner {
     /// sensors on one host do not share packets) and all but the first drop what they queued before it.
     /// With `--wait-for-interface`, an interface that is missing or down gives no handles: they are opened
     /// when it appears.
-    private func openCaptures() throws(PcapError) -> [PcapLive?] {
+    private func openCaptures(tunnelPorts: TunnelPorts) throws(PcapError) -> [PcapLive?] {
         var captures: [PcapLive] = []
         do {
             for _ in 0..<settings.workers {
@@ -188,7 +188,9 @@ final class WatchRunner {
             return Array(repeating: nil, count: settings.workers)
         }
         if captures.count > 1 {
-            for (i, c) in captures.enumerated() { try c.joinFanout(group: Self.fanoutGroup, discardBacklog: i > 0) }
+            for (i, c) in captures.enumerated() {
+                try c.joinFanout(group: Self.fanoutGroup, discardBacklog: i > 0, tunnelPorts: tunnelPorts)
+            }
         }
         return captures
     }
@@ -199,7 +201,9 @@ final class WatchRunner {
     /// lost theirs, as when the interface vanished, the fanout group is built again in the order it had,
     /// so each flow's packets go on to the worker that holds the flow. Retried with backoff (half a second
     /// doubling to ten) while the interface is missing or down; what reopening cannot fix ends the run.
-    private func reopenCaptures(_ workers: [CaptureWorker], _ snapshots: [WorkerSnapshot], now: Int64) {
+    private func reopenCaptures(
+        _ workers: [CaptureWorker], _ snapshots: [WorkerSnapshot], now: Int64, tunnelPorts: TunnelPorts
+    ) {
         let waiting = snapshots.indices.filter { !snapshots[$0].capturing }
         guard !waiting.isEmpty else {
             retryBackoff = Self.firstRetry
@@ -220,7 +224,9 @@ final class WatchRunner {
                 }
                 if workers.count > 1 {
                     // The first member of a new group keeps what it queued; every other one drops it.
-                    try capture.joinFanout(group: Self.fanoutGroup, discardBacklog: !(rebuilding && i == waiting[0]))
+                    try capture.joinFanout(
+                        group: Self.fanoutGroup, discardBacklog: !(rebuilding && i == waiting[0]),
+                        tunnelPorts: tunnelPorts)
                 }
                 opened.append((i, CaptureWorker.HandOver(capture: capture, linkType: type)))
             }
@@ -260,7 +266,7 @@ final class WatchRunner {
             }
             let snapshots = workers.map { $0.snapshot() }
             let now = Monotonic.nowMicros()
-            reopenCaptures(workers, snapshots, now: now)
+            reopenCaptures(workers, snapshots, now: now, tunnelPorts: policy.config.tunnelPorts)
             if captureFailure != nil { return true }
             checkHealth(snapshots, now: now)
             publishMetrics(snapshots, sensor: policy.config.sensor)

@@ -16,16 +16,15 @@ enum SharedOptionHelp {
 extension OutputFormat: ArgumentChoices {}
 
 /// `--max-flows` as replay, collect and watch check it: within what a flow table can hold, and a cap whose
-/// tables (`tables` of `maxFlows / tables` flows) the system will map, so that a cap too large for this
+/// tables (`tables` of `maxFlows` flows: one a watch worker) the system will map, so that a cap too large for this
 /// machine is a message rather than a trap when the table is built.
 enum MaxFlowsCheck {
     static func validate(_ maxFlows: Int, tables: Int = 1) throws {
         if maxFlows > FlowTable.maximumCapacity {
             throw ValidationError("--max-flows must be at most \(FlowTable.maximumCapacity), not \(maxFlows)")
         }
-        let each = max(1, maxFlows / max(1, tables))
-        if !FlowTable.canMap(capacity: each, tables: tables) {
-            let (entries, index) = FlowTable.mappedBytes(capacity: each)
+        if !FlowTable.canMap(capacity: maxFlows, tables: tables) {
+            let (entries, index) = FlowTable.mappedBytes(capacity: maxFlows)
             let total = (entries + index) * max(1, tables)
             throw ValidationError(
                 "--max-flows \(maxFlows): the system refuses the \(total / (1 << 20)) MiB of address space "

@@ -119,7 +119,7 @@ public struct LossWarnings: Sendable {
             let n = s.evicted - evictionsReported
             out.append(
                 first
-                    ? "the flow table is full (\(s.flowCapacity) flows): \(n) least recently seen flows evicted; "
+                    ? "\(Self.fullTable(s)): \(n) least recently seen flows evicted; "
                         + "a flow seen again after its eviction is judged as new; raise --max-flows"
                     : "the flow table evicted \(n) more flows in the last \(Self.seconds(s.now - (lastEvictionWarning ?? 0))) "
                         + "(\(s.evicted) since the start)")
@@ -127,6 +127,14 @@ public struct LossWarnings: Sendable {
             lastEvictionWarning = s.now
         }
         return out
+    }
+
+    /// Which table is full: with several workers, one of theirs (each holds `--max-flows`; `flowCapacity`
+    /// adds them up).
+    static func fullTable(_ s: Sample) -> String {
+        s.workers > 1
+            ? "a worker's flow table is full (\(s.flowCapacity / s.workers) flows, each of \(s.workers) workers)"
+            : "the flow table is full (\(s.flowCapacity) flows)"
     }
 
     private mutating func tellLinkChange(_ text: String, now: Int64, into out: inout [String]) {

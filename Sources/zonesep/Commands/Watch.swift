@@ -49,7 +49,7 @@ extension Zonesep {
         )
         var workers: Int = 1
 
-        @Option(name: .long, help: "Hard cap on flows held at once, shared among the workers.")
+        @Option(name: .long, help: "Hard cap on flows held at once by each worker.")
         var maxFlows: Int = 1 << 20
 
         @Option(
@@ -71,7 +71,7 @@ extension Zonesep {
                 throw ValidationError("--stats-interval must be 0 to 31622400 seconds (a year), not \(statsInterval)")
             }
             if !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
-            if maxFlows < workers { throw ValidationError("--max-flows must be at least --workers") }
+            if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
             try MaxFlowsCheck.validate(maxFlows, tables: workers)
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
                 throw ValidationError(e.description)

@@ -18,7 +18,8 @@ struct WatchSettings {
     /// 0: no periodic stats (the closing one is still written).
     var statsIntervalSeconds = 60
     var workers = 1
-    /// Across all workers: each gets an equal share of the flow table.
+    /// Each worker's flow table: a worker holds a subset of the flows, so it never evicts a flow that a
+    /// replay with the same cap would keep (a share of the cap would evict a busy host pair's flows early).
     var maxFlows = 1 << 20
     /// `--metrics ADDR:PORT`: the Prometheus endpoint.
     var metrics: MetricsAddress?
@@ -89,7 +90,6 @@ final class WatchRunner {
                 return ExitStatus.usage
             }
         }
-        let flowsEach = max(1, settings.maxFlows / settings.workers)
         // One host table for every worker: the kernel spreads frames by flow, so one device's frames reach
         // several workers, and each host finding must be raised once, as a replay raises it.
         let hostTable = HostTable()
@@ -100,7 +100,7 @@ final class WatchRunner {
                 return ExitStatus.usage
             }
             let session = Session(
-                policy: policy, maxFlows: flowsEach, sinks: delivery.eventSinks(session: workers.count),
+                policy: policy, maxFlows: settings.maxFlows, sinks: delivery.eventSinks(session: workers.count),
                 hostTable: hostTable)
             let handOver = capture.flatMap { c in c.linkType.map { CaptureWorker.HandOver(capture: c, linkType: $0) } }
             workers.append(CaptureWorker(capture: handOver, session: session, wakeup: wakeup, control: control))

@@ -86,5 +86,13 @@ final class LossWarningsTests: XCTestCase {
         XCTAssertEqual(
             w.observe(.init(now: 601 * second, evicted: 900, flowCapacity: 1000)),
             ["the flow table evicted 895 more flows in the last 600 s (900 since the start)"])
+        // watch --workers 4: the capacity is the four tables' sum, and the one that filled holds a quarter.
+        var four = LossWarnings(interface: "eth1")
+        XCTAssertEqual(
+            four.observe(.init(now: second, evicted: 3, flowCapacity: 256, workers: 4)),
+            [
+                "a worker's flow table is full (64 flows, each of 4 workers): 3 least recently seen flows evicted; "
+                    + "a flow seen again after its eviction is judged as new; raise --max-flows"
+            ])
     }
 }

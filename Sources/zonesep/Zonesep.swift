@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZonesepOutput
 import ZonesepRuntime
 
 #if canImport(Glibc)
@@ -26,6 +27,8 @@ struct Zonesep: ParsableCommand {
         // A file grown past the process's size limit (`ulimit -f`, systemd's LimitFSIZE=): the write fails
         // with EFBIG, counted like a full disk, instead of SIGXFSZ ending the run with nothing finished.
         signal(SIGXFSZ, SIG_IGN)
+        // A cut line an append-only file would not let go of: said when it happens, counted at the end.
+        TornLines.report { Diagnostics.error($0) }
         do {
             var command = try parseAsRoot()
             try command.run()

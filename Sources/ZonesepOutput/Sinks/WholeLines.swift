@@ -5,7 +5,8 @@
 /// Writes lines to a file descriptor so that a reader never finds one cut: when a write fails part-way
 /// (a full disk, an I/O error), the bytes of the line it cut are taken back by truncating the file to
 /// where that line began. Where that cannot be done (a pipe, a truncate that fails too), the caller is
-/// told the output ends inside a line, and starts its next write with a newline.
+/// told the output ends inside a line, and starts its next write with a newline; a regular file that keeps
+/// a cut line is said through `TornLines`.
 enum WholeLines {
     struct Outcome {
         /// Bytes of `bytes` that stay written: whole lines only, unless `endsMidLine`.
@@ -92,7 +93,12 @@ enum WholeLines {
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, position >= partial, st.st_size == position
         else { return false }
         let end = position - off_t(partial)
-        guard ftruncate(fd, end) == 0 else { return false }
+        guard ftruncate(fd, end) == 0 else {
+            // A regular file that keeps the cut line: the caller's next line starts after a newline, but a
+            // reader meets half a record here, which must not go unsaid.
+            TornLines.record(fd: fd, offset: end, error: errno)
+            return false
+        }
         _ = lseek(fd, end, SEEK_SET)
         return true
     }

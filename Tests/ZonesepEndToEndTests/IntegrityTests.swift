@@ -95,12 +95,19 @@ final class IntegrityTests: ScratchDirectoryTestCase {
         XCTAssertGreaterThan(JSONLines.int(file["lost"]) ?? 0, 0)
 
         // Each sink says so once, not once a record (the evidence outage's end, and the end of the run, say
-        // what it cost, naming the cause again).
+        // what it cost, naming the cause again); the closing line then gives every output's totals.
+        let closing = outcome.stderrText.split(separator: "\n").filter { $0.contains("records lost on the way out") }
         let full = outcome.stderrText.split(separator: "\n").filter {
             $0.contains("No space left on device") && !$0.contains("since the first failure")
+                && !$0.contains("records lost on the way out")
         }.count
         XCTAssertGreaterThanOrEqual(full, 2, outcome.stderrText)
         XCTAssertLessThanOrEqual(full, 3, outcome.stderrText)
+        XCTAssertEqual(closing.count, 1, outcome.stderrText)
+        let lost = JSONLines.int(file["lost"]) ?? 0
+        XCTAssertTrue(
+            closing.first?.contains("--alerts \(alertsPath): \(lost) of \(lost + fileLines.count) records") ?? false,
+            outcome.stderrText)
     }
 
     /// Inodes run out under the evidence directory (a tmpfs of eight inodes, as the review's 64-inode

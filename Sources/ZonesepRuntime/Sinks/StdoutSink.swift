@@ -8,8 +8,6 @@ import ZonesepOutput
 public final class StdoutSink: RecordSink {
     public let format: OutputFormat
     private let out: Mutex<LineWriter>
-    /// Lost lines already said on stderr.
-    private let reported = Mutex<UInt64>(0)
 
     /// `flushEachLine`: a daemon's reader is waiting for every line; a replay's output is flushed at the end.
     public init(format: OutputFormat, flushEachLine: Bool, fd: Int32 = 1) {
@@ -28,12 +26,20 @@ public final class StdoutSink: RecordSink {
         let text = format == .json ? nil : record.text
         out.withLock { o in
             if let json { o.write(line: json) } else if let text { o.write(line: text) }
-            if record.kind == .summary {
-                o.flush()
-                reportLoss(o)
-            }
+            if record.kind == .summary { o.flush() }
         }
         return true
+    }
+
+    /// Writes the summary and flushes; false when it could not be written whole (a full disk, a closed
+    /// pipe): the run's closing lines on stderr say so, and a daemon's exit status.
+    public func writeSummary(_ record: Record) -> Bool {
+        let before = out.withLock { o in
+            o.flush()  // the lines before it are not the summary's to answer for
+            return o.lostLines
+        }
+        write(record)
+        return out.withLock { $0.lostLines } == before
     }
 
     /// An alert's JSON line rendered straight into the output's buffer, for a caller that knows stdout is
@@ -46,25 +52,12 @@ public final class StdoutSink: RecordSink {
         out.withLock { o in o.writeLine { format.appendJSON(a, to: &$0, clock: &clock, flowID: flowID) } }
     }
 
-    public func finish(at now: Int64) {
-        out.withLock { o in
-            o.flush()
-            reportLoss(o)
-        }
-    }
+    /// Flushes what is buffered; the lines it could not write are said by the run's closing lines
+    /// (`DeliveryPipeline.closingLosses`), once, with the total.
+    public func finish(at now: Int64) { out.withLock { $0.flush() } }
 
-    /// Says on stderr how many lines a write error (a full disk, a closed pipe) took since last said.
-    private func reportLoss(_ o: LineWriter) {
-        let lost = o.lostLines
-        let new = reported.withLock { r in
-            defer { r = lost }
-            return lost - min(lost, r)
-        }
-        guard new > 0 else { return }
-        Diagnostics.error(
-            "standard output: \(new) lines could not be written (\(o.failure ?? "write error")); each line written is whole"
-        )
-    }
+    /// The first write error (errno text), if any.
+    public var failure: String? { out.withLock { $0.failure } }
 
     /// Lines written and lines lost to write errors (a closed pipe, a full disk).
     public var counts: SinkCounts {

@@ -128,8 +128,9 @@ struct ReplayRunner {
         }
         var summary = session.finish(files: results)
         delivery.finish(into: &summary)
-        delivery.stdout.write(summary.record(format: delivery.stdout.format))
+        let written = delivery.writeSummary(summary.record(format: delivery.stdout.format), alertsFileToo: false)
         delivery.close()
+        for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }

@@ -182,10 +182,13 @@ final class CollectRunner {
             table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery),
             sockets: sockets, policy: policy, hostFindings: hostFindings)
         let (json, text) = (summary.json(), summary.text())
-        delivery.writeAside(Record(kind: .summary, timestampMicros: table.now, json: json, text: text))
+        let written = delivery.writeSummary(
+            Record(kind: .summary, timestampMicros: table.now, json: json, text: text), alertsFileToo: true)
         _ = delivery.syslog?.drain()
         delivery.close()
-        return ExitStatus.clean
+        for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }
+        // Status 0 says the summary was written: when it reached no output, its counts were said only above.
+        return written.reached ? ExitStatus.clean : ExitStatus.usage
     }
 
     /// Once per exporter: a clock far from the collector's moves every record time of that exporter, which

@@ -58,7 +58,8 @@ final class WatchRunner {
         health = LossWarnings(interface: settings.interface)
     }
 
-    /// Runs until SIGTERM or SIGINT (status 0) or until the capture fails (status 2, after the summary).
+    /// Runs until SIGTERM or SIGINT (status 0) or until the capture fails (status 2, after the summary);
+    /// status 2 too when the summary reached no output (a full disk under stdout and the alerts file).
     func run() -> Int32 {
         guard
             let start = DaemonStart(
@@ -159,17 +160,19 @@ final class WatchRunner {
             if let f = p.counters.firstPacketMicros { file.firstPacketMicros = min(file.firstPacketMicros ?? f, f) }
             if let l = p.counters.lastPacketMicros { file.lastPacketMicros = max(file.lastPacketMicros ?? l, l) }
         }
+        var written = DeliveryPipeline.SummaryOutcome(stdout: true)
         if var summary = SummaryMerge.merge(parts, files: [file]) {
             delivery.finish(into: &summary)
-            delivery.stdout.write(summary.record(format: settings.format))
-            delivery.alertFile?.write(summary.record(format: .json))
-            delivery.alertFile?.flush()
+            written = delivery.writeSummary(
+                summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         }
         delivery.close()
-        return failed || captureFailure != nil ? ExitStatus.usage : ExitStatus.clean
+        for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }
+        // Status 0 says the summary was written: when it reached no output, its counts were said only above.
+        return failed || captureFailure != nil || !written.reached ? ExitStatus.usage : ExitStatus.clean
     }
 
     /// One handle per worker; with several, each joins the same fanout group (id from the pid, so two

@@ -142,6 +142,22 @@ public final class CaptureTimeline {
         }
     }
 
+    /// Stops the timeline where it is (a replay interrupted by a signal): each open file ends with what
+    /// was handed out of it (its `.ended` event comes next, then `.end`), and no other file is opened.
+    /// Returns the files so cut, and those never opened, for the caller to say they were not read to
+    /// their end.
+    public func stop() -> (cut: [Int], unread: [Int]) {
+        let cut = open.map(\.index)
+        for s in open {
+            s.stats.recordsCutToSnapshot = s.reader.recordsCutToSnapshot
+            queued.append(.ended(s.index, s.stats, nil))
+        }
+        open.removeAll()
+        let unread = Array(nextEntry..<entries.count)
+        nextEntry = entries.count
+        return (cut, unread)
+    }
+
     /// The run of the only open file's batch up to the first packet of the next file to open: the file's
     /// own frames, uncopied.
     func alone(_ s: Stream) -> Event {

@@ -46,6 +46,10 @@ public struct ReplaySummary: Sendable {
     /// Findings left out of `hostFindings` past the collector's limit (their alerts were written as usual).
     public var hostFindingsOmitted: UInt64 = 0
 
+    /// A signal stopped the run before its inputs were read to their end (`replay` on Ctrl-C or SIGTERM):
+    /// the summary is of what was read until then.
+    public var interrupted = false
+
     /// Alerts of every kind: one per violating flow and one per host finding.
     public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
 
@@ -91,6 +95,7 @@ public struct ReplaySummary: Sendable {
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
         o.add("config_sha256", policy.config.sourceSHA256)
+        if interrupted { o.add("interrupted", true) }
         o.add("packets", counters.packets)
         o.add("bytes", counters.bytes)
         o.add("ip_packets", counters.ipPackets)
@@ -218,6 +223,11 @@ public struct ReplaySummary: Sendable {
                     w.literal(",\"sha256\":")
                     if let sha = v.evidenceSHA256 { w.jsonString(sha) } else { w.literal("null") }
                     w.byte(UInt8(ascii: "}"))
+                } else if let why = v.evidenceError {
+                    // The flow's evidence was lost, not left unasked: the report must say so.
+                    w.literal(",\"evidence\":{\"path\":null,\"sha256\":null,\"error\":")
+                    w.jsonString(why)
+                    w.byte(UInt8(ascii: "}"))
                 }
                 w.byte(UInt8(ascii: "}"))
             }
@@ -312,6 +322,7 @@ public struct ReplaySummary: Sendable {
     public func text() -> String {
         let map = policy.zoneMap
         var out = "\nSummary (sensor \(VisibleText.escape(policy.config.sensor)))\n"
+        if interrupted { out += "INTERRUPTED: stopped by a signal; the counts are of what was read until then\n" }
         var totals: [[String]] = [
             ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
             ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],

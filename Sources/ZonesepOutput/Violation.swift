@@ -14,6 +14,9 @@ public struct Violation: Sendable {
     /// where `--evidence` wrote one.
     public var evidenceFile: String?
     public var evidenceSHA256: String?
+    /// Why `--evidence` made no file for the flow, whose alert went out with `"evidence":null` (a full
+    /// disk, the evidence limits); nil when it made one, and when the alert never reached the evidence stage.
+    public var evidenceError: String?
     /// The digest of the alert's Community ID where a sink before the collector hashed it (the alert's
     /// outputs); nil: the summary hashes it when it writes the violation.
     public var flowID: FlowIDDigest?

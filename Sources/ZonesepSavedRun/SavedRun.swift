@@ -87,8 +87,8 @@ public enum SavedRun {
         let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
         for i in report.violations.indices {
-            if let e = report.violations[i].evidence, e.sha256 == nil {
-                report.violations[i].evidence?.sha256 = evidenceDigests[e.path]
+            if let e = report.violations[i].evidence, e.sha256 == nil, let path = e.path {
+                report.violations[i].evidence?.sha256 = evidenceDigests[path]
             }
         }
         return report
@@ -104,6 +104,8 @@ struct SavedAlert {
     var initiator: String?
     var vlan: [UInt64]?
     var evidence: String?
+    /// Why the alert got no evidence file (its `evidence_error`).
+    var evidenceError: String?
 
     init(line: Int, _ a: AlertRecord) {
         self.line = line
@@ -113,6 +115,7 @@ struct SavedAlert {
         initiator = a.initiator
         vlan = a.vlan
         evidence = a.evidence
+        evidenceError = a.evidenceError
     }
 
     /// A violation's alert has the same flow id and first packet time.

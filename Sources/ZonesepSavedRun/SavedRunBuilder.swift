@@ -120,7 +120,7 @@ struct SavedRunBuilder {
                 firstSeenMicros: try time(v.firstSeen, at + "first_seen"),
                 lastSeenMicros: try time(v.lastSeen, at + "last_seen"),
                 packets: v.packets, bytes: v.bytes, end: v.end,
-                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256) },
+                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256, error: $0.error) },
                 // IPv6 text (`::ffff:a.b.c.d` parses as the IPv4 address it maps): an IPv6 flow, written so.
                 mappedIPv6: v.srcIP.contains(":") || v.destIP.contains(":"))
             if let tags = v.vlan {
@@ -146,6 +146,10 @@ struct SavedRunBuilder {
                     flow.vlan = alertVLANs
                 }
                 if flow.evidence == nil, let file = a.evidence { flow.evidence = AuditReport.Evidence(path: file) }
+                if flow.evidence == nil, let why = a.evidenceError {
+                    // A run saved before the summary said it: the alert's own word that its file was lost.
+                    flow.evidence = AuditReport.Evidence(path: nil, error: why)
+                }
             } else {
                 // No alert record for it (folded by suppression, or the file was cut or filtered): the zones
                 // follow from zones.conf.
@@ -167,6 +171,12 @@ struct SavedRunBuilder {
             droppedPackets: s.dropped, anomalies: anomalies, matrix: matrix, violations: violations,
             declarations: try declarations(s.declarations))
         report.devices = try devices(s.hostFindings)
+        report.evidenceLosses = s.delivery?.evidence.map {
+            AuditReport.EvidenceLosses(
+                directory: $0.directory ?? "", incomplete: $0.incomplete ?? 0, notCreated: $0.notCreated ?? 0,
+                skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0)
+        }
+        report.interrupted = s.interrupted ?? false
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,

@@ -31,10 +31,15 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     /// The host rules' findings; absent from runs saved before host rules existed.
     public var hostFindings: [HostFindingEntry]?
     public var hostFindingsOmitted: UInt64?
+    /// What delivery could not do; absent without a delivery option.
+    public var delivery: Delivery?
+    /// The run was stopped by a signal before its inputs were read to their end (`replay` on Ctrl-C);
+    /// absent from runs saved before it was recorded, and from runs that were not cut short.
+    public var interrupted: Bool?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
-        case declarations, coverage
+        case declarations, coverage, delivery, interrupted
         case hostFindings = "host_findings"
         case hostFindingsOmitted = "host_findings_omitted"
         case configSHA256 = "config_sha256"
@@ -218,22 +223,48 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     }
 
     /// A violation's evidence file: an object with `path` and `sha256` as the writer writes it, or a bare
-    /// path as older runs wrote it.
+    /// path as older runs wrote it. A flow whose alert got no file has `path` null and `error` saying why.
     public struct EvidenceFile: Decodable, Sendable, Equatable {
-        public var path: String
+        public var path: String?
         public var sha256: String?
+        public var error: String?
 
-        enum CodingKeys: String, CodingKey { case path, sha256 }
+        enum CodingKeys: String, CodingKey { case path, sha256, error }
 
         public init(from decoder: any Decoder) throws {
             if let path = try? decoder.singleValueContainer().decode(String.self) {
                 self.path = path
                 self.sha256 = nil
+                self.error = nil
                 return
             }
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            path = try c.decode(String.self, forKey: .path)
+            path = try c.decodeIfPresent(String.self, forKey: .path)
             sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+            error = try c.decodeIfPresent(String.self, forKey: .error)
+        }
+    }
+
+    /// The part of `delivery` the report shows: what `--evidence` could not keep. Every count optional, so
+    /// that a run saved by an older version still reads.
+    public struct Delivery: Decodable, Sendable, Equatable {
+        public var evidence: EvidenceCounts?
+
+        public struct EvidenceCounts: Decodable, Sendable, Equatable {
+            public var directory: String?
+            public var files: UInt64?
+            public var hashed: UInt64?
+            public var incomplete: UInt64?
+            public var notCreated: UInt64?
+            public var lostPackets: UInt64?
+            public var skippedFiles: UInt64?
+
+            enum CodingKeys: String, CodingKey {
+                case directory, files, hashed, incomplete
+                case notCreated = "not_created"
+                case lostPackets = "lost_packets"
+                case skippedFiles = "skipped_files"
+            }
         }
     }
 

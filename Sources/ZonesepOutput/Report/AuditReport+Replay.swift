@@ -28,7 +28,8 @@ extension AuditReport {
                     destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
                     bytes: v.bytes, end: v.end.name,
-                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) },
+                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) }
+                        ?? v.evidenceError.map { Evidence(path: nil, error: $0) },
                     mappedIPv6: a.mappedIPv6)
             }, declarations: s.declarations)
         devices = s.hostFindings.enumerated().map { i, f in
@@ -41,6 +42,12 @@ extension AuditReport {
                         firstSeenMicros: $0.firstSeenMicros, seenBy: $0.evidence.name)
                 })
         }
+        evidenceLosses = s.delivery?.evidence.map {
+            EvidenceLosses(
+                directory: $0.directory, incomplete: $0.stats.incomplete, notCreated: $0.stats.notCreated,
+                skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets)
+        }
+        interrupted = s.interrupted
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },

@@ -93,15 +93,55 @@ public struct AuditReport: Sendable {
         }
     }
 
-    /// The packets of a violating flow written to a file (by the evidence sink, where one ran).
+    /// The packets of a violating flow written to a file (by the evidence sink, where one ran), or why none
+    /// could be kept.
     public struct Evidence: Sendable, Equatable {
-        public var path: String
+        /// nil when no file was made for the flow (`error` says why).
+        public var path: String?
+        /// nil for a file that could not be written whole: nothing vouches for it.
         public var sha256: String?
+        /// Why no file was made; nil for a file.
+        public var error: String?
 
-        public init(path: String, sha256: String? = nil) {
+        public init(path: String?, sha256: String? = nil, error: String? = nil) {
             self.path = path
             self.sha256 = sha256
+            self.error = error
         }
+
+        /// Whole (with its hash), incomplete (a file without a hash) or missing (no file).
+        public enum State: Sendable, Equatable {
+            case whole, incomplete, missing
+        }
+
+        public var state: State { path == nil ? .missing : sha256 == nil ? .incomplete : .whole }
+    }
+
+    /// What `--evidence` could not keep over the whole run (the summary's `delivery.evidence`), for the
+    /// limits of the audit; nil when the run wrote no evidence, or its saved run does not say.
+    public struct EvidenceLosses: Sendable, Equatable {
+        public var directory: String
+        /// Files closed without a hash (cut short by a write error).
+        public var incomplete: UInt64
+        /// Alerts that got no file (it could not be created), and those the file limit left without one.
+        public var notCreated: UInt64
+        public var skippedFiles: UInt64
+        /// Packets of flows whose file had failed.
+        public var lostPackets: UInt64
+
+        public init(
+            directory: String, incomplete: UInt64, notCreated: UInt64, skippedFiles: UInt64, lostPackets: UInt64
+        ) {
+            self.directory = directory
+            self.incomplete = incomplete
+            self.notCreated = notCreated
+            self.skippedFiles = skippedFiles
+            self.lostPackets = lostPackets
+        }
+
+        /// Alerts left without a file, for either reason.
+        public var withoutFile: UInt64 { notCreated &+ skippedFiles }
+        public var isEmpty: Bool { incomplete == 0 && withoutFile == 0 && lostPackets == 0 }
     }
 
     /// A violating flow with its totals: one alert of the run.
@@ -251,6 +291,11 @@ public struct AuditReport: Sendable {
     public var coverage: Coverage? = nil
     /// The host rules' findings in the order raised; nil for a saved run from before host rules existed.
     public var devices: [Device]? = nil
+    /// What `--evidence` could not keep; nil without evidence.
+    public var evidenceLosses: EvidenceLosses? = nil
+    /// The run was stopped by a signal before its inputs were read to their end: the report covers what
+    /// was read until then.
+    public var interrupted = false
 
     /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
     public struct Coverage: Sendable, Equatable {
@@ -343,12 +388,17 @@ extension AuditReport {
     /// cut was never read.
     public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }
 
+    /// Violating flows whose evidence file is incomplete (no hash) or missing, in the order raised.
+    public var violationsWithEvidenceLost: [ViolatingFlow] {
+        violations.filter { $0.evidence.map { $0.state != .whole } ?? false }
+    }
+
     /// Whether anything kept part of the traffic from being verified.
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
-            || (coverage?.flagsUnknown ?? 0) > 0
+            || (coverage?.flagsUnknown ?? 0) > 0 || interrupted
     }
 
     /// Flows conduits allowed without their MAC being verified (the capture did not show it): 0 for a saved

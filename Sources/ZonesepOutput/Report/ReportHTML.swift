@@ -218,6 +218,13 @@ public enum ReportHTML {
             h += "</td></tr>\n"
         }
         h += tableEnd
+        let evidenceLost = r.violationsWithEvidenceLost.count
+        if evidenceLost > 0 {
+            h += "<p class=\"limits-note\"><b>証拠の一部が失われました</b> — 違反フロー \(n(evidenceLost)) 件の証拠ファイルが"
+            h += "不完全または作成されていません。<span class=\"en\">The evidence of \(n(evidenceLost)) violating "
+            h += evidenceLost == 1 ? "flow is" : "flows is"
+            h += " incomplete or missing</span> (§9)</p>\n"
+        }
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
             h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
@@ -229,6 +236,7 @@ public enum ReportHTML {
 
     static func limitSummary(_ r: AuditReport) -> String {
         var parts: [String] = []
+        if r.interrupted { parts.append("中断 interrupted") }
         if r.files.isEmpty || r.totals.packets == 0 { parts.append("パケットなし no packets") }
         if !r.unreadableFiles.isEmpty { parts.append("読めないファイル \(r.unreadableFiles.count) unreadable files") }
         if r.flowTable.evicted > 0 { parts.append("追い出されたフロー \(n(r.flowTable.evicted)) evicted flows") }
@@ -379,15 +387,19 @@ public enum ReportHTML {
                 if let m = v.initiatorMethod { h += " · \(e(m))" }
                 h += "</div></td>"
                 h += "<td class=\"num\">\(n(v.packets))</td><td class=\"num\">\(n(v.bytes))</td>"
-                if let ev = v.evidence {
-                    h += "<td class=\"evidence\"><span class=\"mono\">\(e(ev.path))</span>"
+                if let ev = v.evidence, let path = ev.path {
+                    h += "<td class=\"evidence\"><span class=\"mono\">\(e(path))</span>"
                     // A file without a hash was not written whole (a full disk): the report does not vouch for it.
                     if let d = ev.sha256 {
                         h += "<div class=\"flowid\">SHA-256 \(e(d))</div>"
                     } else {
-                        h += "<div class=\"sub\">ハッシュなし・不完全の可能性 (no hash: may be incomplete)</div>"
+                        h += "<div class=\"sub\">ハッシュなし・不完全の可能性 (\(ReportText.noHash))</div>"
                     }
                     h += "</td></tr>\n"
+                } else if let ev = v.evidence {
+                    // Asked for and lost (a full disk, the evidence limits): not the same as never asked for.
+                    h += "<td class=\"evidence\"><span class=\"badge bad\">証拠なし no file</span>"
+                    h += "<div class=\"sub\">\(e(ev.error ?? ""))</div></td></tr>\n"
                 } else {
                     h += "<td class=\"evidence\"><span class=\"sub\">—</span></td></tr>\n"
                 }
@@ -750,6 +762,10 @@ public enum ReportHTML {
                     + "that side; a device using the conduit's addresses from another MAC would not have been told "
                     + "apart</span>")
         }
+        evidenceLimits(r, row)
+        if r.interrupted {
+            row("中断", "interrupted", "—", false, "<span class=\"sub\">\(e(AuditReport.interruptedNote))</span>")
+        }
         let anomalyTotal = r.anomalies.reduce(0) { $0 &+ $1.packets }
         row(
             "復号異常のパケット", "malformed packets (skipped)", n(anomalyTotal), anomalyTotal == 0,
@@ -768,6 +784,30 @@ public enum ReportHTML {
             h += tableEnd
         }
         h += "</section>\n"
+    }
+
+    /// The limits row of evidence: files incomplete, alerts without a file and why, and the violating flows
+    /// concerned; only for a run that kept evidence, or lost some.
+    static func evidenceLimits(_ r: AuditReport, _ row: (String, String, String, Bool, String) -> Void) {
+        let lost = r.violationsWithEvidenceLost
+        guard r.evidenceLosses != nil || !lost.isEmpty else { return }
+        let c = r.evidenceLossCounts
+        let ok = c.incomplete == 0 && c.withoutFile == 0 && (c.lostPackets ?? 0) == 0
+        var note = "<span class=\"sub\">\(n(c.incomplete)) files incomplete (no hash), "
+        note += "\(n(c.withoutFile)) alerts without a file"
+        if let p = c.lostPackets { note += ", \(n(p)) packets lost" }
+        note += "</span>"
+        for m in r.evidenceMissingReasons() {
+            note += "<div class=\"sub\">no file (\(n(m.flows))): \(e(m.reason))</div>"
+        }
+        if !lost.isEmpty {
+            let shown = 50
+            note += "<div>violating flows: "
+            note += lost.prefix(shown).map { "<a href=\"#v\($0.number)\">No. \($0.number)</a>" }.joined(separator: ", ")
+            if lost.count > shown { note += " and \(n(lost.count - shown)) more" }
+            note += "</div>"
+        }
+        row("証拠保全の欠け", "evidence incomplete or missing", n(c.incomplete &+ c.withoutFile), ok, note)
     }
 
     static func footer(_ r: AuditReport, _ h: inout String) {

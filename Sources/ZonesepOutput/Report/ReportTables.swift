@@ -69,7 +69,7 @@ extension AuditReport {
                     "No.", "規則 rule", "重大度 severity", "開始側 initiator", "開始側ゾーン initiator zone",
                     "応答側 responder", "応答側ゾーン responder zone", "サービス service", "VLAN",
                     "初回 first seen", "最終 last seen", "パケット packets", "バイト bytes", "終了 end",
-                    "flow_id", "証拠 evidence",
+                    "flow_id", "証拠 evidence", "SHA-256", "証拠の状態 evidence status",
                 ],
                 rows: RuleID.allCases.flatMap { violations(of: $0) }.map { v in
                     [
@@ -78,7 +78,7 @@ extension AuditReport {
                         v.destEndpoint, zone(v.destZone), v.service,
                         v.vlan.map(String.init).joined(separator: "/"), time(v.firstSeenMicros),
                         time(v.lastSeenMicros), "\(v.packets)", "\(v.bytes)", v.end, v.flowID,
-                        v.evidence?.path ?? "",
+                        v.evidence?.path ?? "", v.evidence?.sha256 ?? "", ReportText.evidenceStatus(v.evidence),
                     ]
                 },
                 numeric: [0, 11, 12]))
@@ -240,7 +240,7 @@ extension AuditReport {
                     }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
-                    },
+                    } + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : []),
                 numeric: []))
 
         out.append(
@@ -249,6 +249,43 @@ extension AuditReport {
                 header: ["種類 kind", "パケット packets"], rows: anomalies.map { [$0.kind, "\($0.packets)"] },
                 numeric: [1]))
         return out
+    }
+}
+
+extension AuditReport {
+    /// Said where a run was stopped by a signal before its inputs were read to their end.
+    public static let interruptedNote =
+        "stopped by a signal before the inputs were read to their end: the report covers what was read until then"
+
+    /// Why violating flows got no evidence file, each reason with its flows, in the order first seen.
+    public func evidenceMissingReasons() -> [(reason: String, flows: Int)] {
+        var out: [(reason: String, flows: Int)] = []
+        for v in violations {
+            guard let e = v.evidence, e.state == .missing else { continue }
+            let why = e.error ?? ""
+            if let i = out.firstIndex(where: { $0.reason == why }) { out[i].flows += 1 } else { out.append((why, 1)) }
+        }
+        return out
+    }
+
+    /// Evidence files incomplete and alerts without one: the run's counts where it recorded them, else
+    /// the violating flows' own.
+    public var evidenceLossCounts: (incomplete: UInt64, withoutFile: UInt64, lostPackets: UInt64?) {
+        if let l = evidenceLosses { return (l.incomplete, l.withoutFile, l.lostPackets) }
+        let lost = violationsWithEvidenceLost
+        let incomplete = lost.count { $0.evidence?.state == .incomplete }
+        return (UInt64(incomplete), UInt64(lost.count - incomplete), nil)
+    }
+
+    /// The limits rows of evidence (md and csv): only for a run that kept evidence, or lost some.
+    func evidenceLimitRows() -> [[String]] {
+        guard evidenceLosses != nil || !violationsWithEvidenceLost.isEmpty else { return [] }
+        let c = evidenceLossCounts
+        return [
+            ["不完全な証拠ファイル evidence files incomplete (no hash)", "\(c.incomplete)"],
+            ["証拠ファイルのない警報 alerts without an evidence file", "\(c.withoutFile)"],
+        ] + (c.lostPackets.map { [["失われた証拠パケット evidence packets lost", "\($0)"]] } ?? [])
+            + evidenceMissingReasons().map { ["証拠ファイルがない理由 no evidence file: " + $0.reason, "\($0.flows)"] }
     }
 }
 

@@ -213,6 +213,20 @@ public enum ReportText {
         return ip.isIPv4 && !mappedIPv6 ? "\(text):\(port)" : "[\(text)]:\(port)"
     }
 
+    /// Said of a file without a hash, in every format: nothing vouches for it.
+    public static let noHash = "no hash: may be incomplete"
+
+    /// A violating flow's evidence as the md and csv tables state it: `whole`, `no hash: may be incomplete`,
+    /// or `no file: <why>`; empty when the run kept no evidence for it (none asked, or folded).
+    public static func evidenceStatus(_ e: AuditReport.Evidence?) -> String {
+        guard let e else { return "" }
+        switch e.state {
+        case .whole: return "whole"
+        case .incomplete: return noHash
+        case .missing: return "no file: " + (e.error ?? "")
+        }
+    }
+
     public static func prefixes(_ p: [IPPrefix]) -> String { p.map(\.description).joined(separator: ", ") }
 
     public static func ports(_ p: [PortSpec]) -> String {

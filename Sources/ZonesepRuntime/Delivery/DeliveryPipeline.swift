@@ -21,6 +21,10 @@ public final class DeliveryPipeline {
     public let flowFile: FlowFileSink?
     public let syslog: SyslogSink?
     public let evidence: EvidenceSink?
+    /// Behind the evidence stage: which alerts got no file, and why, for the summary's violations.
+    let evidenceOutcomes: EvidenceOutcomes?
+    /// Sessions given engine-side sinks (`eventSinks(session:)`): flow serials name flows within one.
+    private var sessions = Set<Int>()
     public let suppression: SuppressingSink?
     public let rateLimit: RateLimitingSink?
     /// Where alert records enter.
@@ -76,7 +80,9 @@ public final class DeliveryPipeline {
                 limits.maxFiles = config.evidenceMaxFiles
                 let w = try EvidenceWriter(directory: dir, limits: limits)
                 w.onProblem = { Diagnostics.warning($0) }
-                let e = EvidenceSink(writer: w, inner: head)
+                let outcomes = EvidenceOutcomes(inner: head)
+                evidenceOutcomes = outcomes
+                let e = EvidenceSink(writer: w, inner: outcomes)
                 evidence = e
                 head = e
             } catch {
@@ -84,6 +90,7 @@ public final class DeliveryPipeline {
             }
         } else {
             evidence = nil
+            evidenceOutcomes = nil
         }
         rateLimit = config.maxAlertRate > 0 ? RateLimitingSink(maxPerSecond: config.maxAlertRate, inner: head) : nil
         if let r = rateLimit { head = r }
@@ -100,7 +107,8 @@ public final class DeliveryPipeline {
     /// and last the end of each batch for syslog and then the alerts file (what the batch's records queued
     /// leaves then).
     public func eventSinks(session: Int) -> [EventSink] {
-        [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
+        sessions.insert(session)
+        return [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
             + (evidence.map { [$0.tap(session: session)] } ?? []) + (flowFile.map { [$0] } ?? [])
             + (syslog.map { [SyslogBatchEnd($0)] } ?? []) + (alertFile.map { [AlertFileBatchEnd($0)] } ?? [])
     }
@@ -160,6 +168,7 @@ public final class DeliveryPipeline {
             finished = d
         }
         evidence?.annotate(&summary.violations)
+        evidenceOutcomes?.annotate(&summary.violations, sessions: sessions.count)
         summary.alertsSuppressed = suppression?.suppressed ?? 0
         summary.alertsRateLimited = rateLimit?.limited ?? 0
         if let d = finished, !d.isEmpty { summary.delivery = d }

@@ -44,6 +44,11 @@ public struct Record: Sendable {
     /// The alert's Community ID where whoever made the record had it (hashed once for every output and
     /// stage: the evidence file's name, the JSON line, the syslog message); nil: each form hashes it.
     public var flowID: String? { rendering.flowID }
+    /// Why an alert that went through the evidence stage got no file (the alert's `evidence_error`); nil
+    /// for one that got a file, and for every other record.
+    public var evidenceError: String? { rendering.evidenceError }
+    /// Whether the alert went through the evidence stage and got no file (`"evidence":null`).
+    public var evidenceMissing: Bool { rendering.evidenceMissing }
 
     public init(
         kind: Kind, timestampMicros: Int64, json: @autoclosure @escaping @Sendable () -> String,
@@ -181,6 +186,10 @@ public struct Record: Sendable {
 
         /// The alert's syslog message maker (nil for other records).
         var flowID: String? { source?.flowID }
+
+        var evidenceError: String? { source?.evidenceError }
+
+        var evidenceMissing: Bool { source.map { $0.withEvidenceField && $0.evidence == nil } ?? false }
 
         var alertSyslog: (@Sendable (SyslogFormatter) -> [UInt8])? {
             guard let s = source else { return nil }

@@ -13,7 +13,8 @@ extension Zonesep {
             discussion: """
                 Files are read in the order of their first packet, and files whose packets overlap in time are \
                 merged packet by packet in timestamp order; a directory means every capture file under it, known by its first bytes. \
-                Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error.
+                Exit status: 0 no violation, 1 violations found, 2 usage, configuration or input error; \
+                130 or 143 when Ctrl-C (SIGINT) or SIGTERM stopped it, after the summary of what was read.
                 """)
 
         @Option(name: .long, help: SharedOptionHelp.config)
@@ -69,8 +70,11 @@ extension Zonesep {
             }
             var runner = ReplayRunner(policy: policy, delivery: delivery, maxFlows: maxFlows)
             runner.readerMode = reader
+            ReplayInterrupt.install()
             var status = runner.run(inputs)
             if !reportOptions.write(runner.summary, configPath: config) { status = ExitStatus.usage }
+            // Stopped by a signal: the status says so whatever was found (the summary is of part of the input).
+            if let signal = runner.interruptedBy { status = ReplayInterrupt.status(signal) }
             if status != ExitStatus.clean { throw ExitCode(status) }
         }
     }
@@ -86,6 +90,8 @@ struct ReplayRunner {
     var readerMode = CaptureFileReader.Mode.auto
     /// The run's summary once `run` has returned (for the audit report).
     var summary: ReplaySummary?
+    /// The signal (SIGINT, SIGTERM) that stopped the reading, if one did.
+    var interruptedBy: Int32?
 
     init(policy: Policy, delivery: DeliveryPipeline, maxFlows: Int) {
         self.delivery = delivery
@@ -127,6 +133,7 @@ struct ReplayRunner {
             return passed
         }
         var summary = session.finish(files: results)
+        summary.interrupted = interruptedBy != nil
         delivery.finish(into: &summary)
         let written = delivery.writeSummary(summary.record(format: delivery.stdout.format), alertsFileToo: false)
         delivery.close()
@@ -143,6 +150,9 @@ struct ReplayRunner {
     /// the other); a file that cannot be opened, or breaks off, is reported and the replay goes on.
     mutating func replay(_ timeline: CaptureTimeline, into results: inout [ReplaySummary.FileResult]) {
         while true {
+            if interruptedBy == nil, let signal = ReplayInterrupt.requested {
+                interrupt(timeline, signal, &results)
+            }
             switch timeline.next() {
             case .frames(let frames, let linkType):
                 session.process(frames: frames, linkType: linkType)
@@ -198,6 +208,23 @@ struct ReplayRunner {
                 return
             }
         }
+    }
+
+    /// A signal asked to stop: the timeline stops where it is (the files it was reading end with what was
+    /// read of them), and every file not read to its end says so; the flows end and the summary follows.
+    mutating func interrupt(
+        _ timeline: CaptureTimeline, _ signal: Int32, _ results: inout [ReplaySummary.FileResult]
+    ) {
+        interruptedBy = signal
+        let name = ReplayInterrupt.name(signal)
+        let (cut, unread) = timeline.stop()
+        // The `.ended` events of the files cut come next and set their counts; the reason is theirs already.
+        for i in cut { results[i].error = "not read to its end: the replay was stopped by \(name)" }
+        for i in unread { results[i].error = "not read: the replay was stopped by \(name)" }
+        Diagnostics.note(
+            "\(name): stopping; the flows read so far end, then the evidence hashes and the summary, marked "
+                + "interrupted (\(cut.count + unread.count) of \(results.count) files not read to their end; "
+                + "a second \(name) ends zonesep at once)")
     }
 
     mutating func fail(_ result: inout ReplaySummary.FileResult, _ message: String) {

@@ -1,0 +1,56 @@
+import Synchronization
+import ZonesepCore
+import ZonesepOutput
+
+/// Behind the evidence stage: remembers which alerts got no evidence file, and why, so that the summary's
+/// violations (and the audit report) can tell a flow whose evidence was lost from one never asked for.
+///
+/// A stage of its own rather than a field of the evidence stage: it sees each alert as the outputs get it,
+/// `evidence: null` with its `evidence_error`, which is exactly what a saved run's alert record says.
+public final class EvidenceOutcomes: RecordSink {
+    struct FlowKey: Hashable {
+        var session: Int
+        var serial: UInt64
+    }
+    private let inner: RecordSink
+    private let missing = Mutex<[FlowKey: String]>([:])
+    /// Flows remembered, at most (as many as the summary keeps violating flows).
+    let limit: Int
+
+    /// Said of an alert that got no file without an I/O error: the evidence budget or file limit was spent.
+    public static let limitsReason =
+        "no file was made: the evidence limits (--evidence-max-bytes, --evidence-max-files) were reached"
+
+    public init(inner: RecordSink, limit: Int = ViolationCollector.defaultLimit) {
+        self.inner = inner
+        self.limit = limit
+    }
+
+    @discardableResult
+    public func write(_ record: Record) -> Bool {
+        if record.kind == .alert, let a = record.alert, record.evidenceMissing {
+            let why = record.evidenceError ?? EvidenceOutcomes.limitsReason
+            missing.withLock { m in
+                if m.count < limit { m[FlowKey(session: record.session, serial: a.flowSerial)] = why }
+            }
+        }
+        return inner.write(record)
+    }
+
+    public func advance(to now: Int64) { inner.advance(to: now) }
+
+    public func finish(at now: Int64) { inner.finish(at: now) }
+
+    /// Gives each violating flow whose alert got no file the reason (`Violation.evidenceError`). Only for a
+    /// run of one session: flow serials name flows within a session, and the summary's violations do not
+    /// say which session raised them.
+    public func annotate(_ violations: inout [Violation], sessions: Int) {
+        guard sessions == 1 else { return }
+        let byFlow = missing.withLock { $0 }
+        guard let session = byFlow.keys.first?.session else { return }
+        for i in violations.indices where violations[i].evidenceFile == nil {
+            let key = FlowKey(session: session, serial: violations[i].alert.flowSerial)
+            if let why = byFlow[key] { violations[i].evidenceError = why }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+import ZonesepTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `replay` stopped by Ctrl-C (SIGINT) or SIGTERM part-way through a long capture: it never loses what it
+/// had already found. The reading stops, the flows end, every evidence file is closed with its record and
+/// hash, and the summary and the report of what was read are written, marked interrupted; the exit status
+/// is 128 + the signal, as documented.
+final class ReplayInterruptTests: ScratchDirectoryTestCase {
+    /// A capture of `flows` violating flows (mynumber → internet, TCP SYN then one more packet each), a
+    /// millisecond apart.
+    func writeCapture(flows: Int) throws -> URL {
+        var pcap = PcapBytes()
+        let mac: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]
+        let t0: Int64 = 1_781_479_800_000_000
+        for i in 0..<flows {
+            let src: [UInt8] = [10, 10, UInt8(1 + i / 60_000), UInt8(1 + (i / 250) % 240)]
+            let sport = UInt16(1024 + i % 250 * 100 + i / 60_000)
+            let syn =
+                mac + PcapBytes.ipv4(6, id: UInt16(i & 0xffff), src, [10, 30, 0, 9], payload: 20)
+                + PcapBytes.tcpSYN(sport, 443)
+            pcap.append(syn, micros: t0 + Int64(i) * 1000)
+            pcap.append(syn, micros: t0 + Int64(i) * 1000 + 500)
+        }
+        let url = scratch.appendingPathComponent("long.pcap")
+        try pcap.data.write(to: url)
+        return url
+    }
+
+    func interrupt(with signal: Int32, name: String) throws {
+        let capture = try writeCapture(flows: 60_000)
+        let evidence = scratch.appendingPathComponent("evidence")
+        let report = scratch.appendingPathComponent("report.csv")
+        let d = try LiveDaemon(
+            zonesep,
+            [
+                "replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json",
+                "--evidence", evidence.path, "--report", report.path, "--report-format", "csv", capture.path,
+            ], scratch: scratch, name: "replay")
+        defer { d.killIfRunning() }
+        // Some evidence files are made: the replay is well under way (60,000 flows take it many seconds).
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+            (try? FileManager.default.contentsOfDirectory(atPath: evidence.path).count) ?? 0 < 100
+        {
+            usleep(20_000)
+        }
+        d.signal(signal)
+        let outcome = d.waitForExit(timeout: 60)
+        XCTAssertTrue(outcome.exitedNormally, "not killed by \(name): \(outcome.brief)")
+        XCTAssertEqual(outcome.status, 128 + signal, d.stderrText)
+        XCTAssertTrue(d.stderrText.contains("\(name): stopping"), d.stderrText)
+
+        let records = try String(contentsOf: d.stdoutURL, encoding: .utf8).split(separator: "\n").compactMap {
+            JSONLines.object($0)
+        }
+        let summary = try XCTUnwrap(records.last)
+        XCTAssertEqual(summary["event_type"] as? String, "summary")
+        XCTAssertEqual(summary["interrupted"] as? Bool, true)
+        let alerts = records.filter { $0["event_type"] as? String == "alert" }
+        XCTAssertGreaterThan(alerts.count, 0)
+        XCTAssertLessThan(alerts.count, 60_000, "stopped part-way")
+        XCTAssertEqual(JSONLines.int((summary["alerts"] as? [String: Any])?["total"]), alerts.count)
+        let files = try XCTUnwrap(summary["files"] as? [[String: Any]])
+        XCTAssertEqual(files.first?["error"] as? String, "not read to its end: the replay was stopped by \(name)")
+
+        // Every evidence file on disk has its record, whole and hashed: nothing found was left unsaid.
+        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: evidence.path))
+        let evidenceRecords = records.filter { $0["event_type"] as? String == "evidence" }
+        XCTAssertEqual(Set(evidenceRecords.compactMap { $0["file"] as? String }), onDisk)
+        XCTAssertEqual(onDisk.count, alerts.count)
+        XCTAssertTrue(evidenceRecords.allSatisfy { $0["sha256"] is String }, "every file hashed")
+
+        let csv = try String(contentsOf: report, encoding: .utf8)
+        XCTAssertTrue(csv.contains("中断 interrupted,"), "the report says it covers part of the input")
+    }
+
+    func testCtrlCStopsTheReplayWithItsSummaryEvidenceAndReport() throws {
+        try interrupt(with: SIGINT, name: "SIGINT")
+    }
+
+    func testSIGTERMStopsTheReplayLikewise() throws {
+        try interrupt(with: SIGTERM, name: "SIGTERM")
+    }
+}

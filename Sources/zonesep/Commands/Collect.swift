@@ -15,7 +15,7 @@ extension Zonesep {
                 captured flows are, once per flow however many records describe it; alerts carry `input` and \
                 `exporter`. SIGHUP reloads zones.conf; SIGTERM or SIGINT stops, writes the summary (with each \
                 exporter's counts) and exits 0. Needs no privilege above 1023. Exit status: 0 stopped by a \
-                signal, 2 usage or configuration error, or a port that cannot be bound.
+                signal, 2 usage or configuration error, a port that cannot be bound, or a summary that reached no output.
                 """)
 
         @Option(name: .long, help: "A UDP address to receive exports on, udp://ADDR:PORT (repeatable).")

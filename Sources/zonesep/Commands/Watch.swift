@@ -14,7 +14,8 @@ extension Zonesep {
                 Alerts are written as replay writes them, as each flow's first packet is seen. SIGHUP reloads \
                 zones.conf (a map with errors is refused and the running one kept); SIGTERM or SIGINT stops, \
                 writes the summary and exits 0. Capturing needs CAP_NET_RAW (nothing more, also for \
-                promiscuous mode and --workers). Exit status: 0 stopped by a signal, 2 usage, configuration or capture error.
+                promiscuous mode and --workers). Exit status: 0 stopped by a signal, 2 usage, configuration or capture error, \
+                or a summary that reached no output.
                 """)
 
         @Option(name: [.short, .long], help: "The interface to capture on (the mirror port).")

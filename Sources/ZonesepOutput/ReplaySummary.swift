@@ -335,6 +335,7 @@ public struct ReplaySummary: Sendable {
         if counters.tcpFlagsUnknown > 0 {
             totals.append(["TCP packets judged without flags (header cut)", "\(counters.tcpFlagsUnknown)"])
         }
+        totals += PacketTimeReport.totals(counters)
         if counters.hostMACsEvicted > 0 {
             totals.append(["MACs evicted (host table full)", "\(counters.hostMACsEvicted)"])
         }

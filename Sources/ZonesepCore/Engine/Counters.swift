@@ -35,6 +35,14 @@ public struct Counters: Sendable {
     /// Flows on the port of a UDP tunnel zonesep does not open, by `UnopenedTunnel.rawValue`: judged as
     /// the outer flow, their frames count as judged, but what they carry was never looked at.
     public var unopenedTunnelFlows = [UInt64](repeating: 0, count: UnopenedTunnel.allCases.count)
+    /// Packets stamped earlier than their flow's latest packet (files merged, a second interface's clock, a
+    /// capture's queues out of order): counted in their flow, whose last packet time did not go back.
+    public var timesBackInFlow: UInt64 = 0
+    /// Packets stamped more than the shortest idle timeout ahead of the run's clock whose next packet came
+    /// back to it (`FlowTable.sweep`): judged at their own time, but no other flow was ended at it. The first
+    /// such time (µs), for finding it.
+    public var timeJumpsIgnored: UInt64 = 0
+    public var firstTimeJumpIgnoredMicros: Int64? = nil
     /// First and last packet time seen (µs), or nil before the first packet.
     public var firstPacketMicros: Int64? = nil
     public var lastPacketMicros: Int64? = nil
@@ -82,6 +90,11 @@ public struct Counters: Sendable {
         framesWithoutIP &+= other.framesWithoutIP
         framesMalformed &+= other.framesMalformed
         tcpFlagsUnknown &+= other.tcpFlagsUnknown
+        timesBackInFlow &+= other.timesBackInFlow
+        timeJumpsIgnored &+= other.timeJumpsIgnored
+        if let t = other.firstTimeJumpIgnoredMicros {
+            firstTimeJumpIgnoredMicros = min(firstTimeJumpIgnoredMicros ?? t, t)
+        }
         for i in notVerifiedByReason.indices { notVerifiedByReason[i] &+= other.notVerifiedByReason[i] }
         for i in unopenedTunnelFlows.indices { unopenedTunnelFlows[i] &+= other.unopenedTunnelFlows[i] }
         for (key, n) in other.notVerifiedValues

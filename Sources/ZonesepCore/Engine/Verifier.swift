@@ -18,6 +18,8 @@ public final class Verifier {
         c.hostMACsEvicted = hostTable.macsEvicted
         c.hostAddressesDropped = hostTable.addressesDropped
         c.hostFindingsForgotten = hostTable.findingsForgotten
+        c.timeJumpsIgnored = flows.timeJumpsIgnored
+        c.firstTimeJumpIgnoredMicros = flows.firstTimeJumpIgnored
         return c
     }
     public var matrix: ZoneMatrix {
@@ -150,7 +152,8 @@ public final class Verifier {
         self._policy = policy
         self.tunnelPorts = policy.config.tunnelPorts
         self.sink = sink
-        self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts)
+        // A lone packet stamped far ahead must not end every open flow as idle (`FlowTable.sweep`).
+        self.flows = FlowTable(capacity: flowCapacity, timeouts: timeouts, holdsTimeJumps: true)
         // A table of its own is reached by this verifier alone: no lock.
         self.hostTable = hostTable ?? HostTable(limits: HostTable.Limits(), exclusive: true)
         state = .allocate(capacity: 1)
@@ -792,10 +795,17 @@ public final class Verifier {
 
     /// Counts a packet of `wireLength` bytes in flow entry `e`, in its direction, at `now`, and makes the flow the
     /// last one seen. Field by field: a copy of the whole entry would cost a memcpy a packet.
+    ///
+    /// `lastSeen` never goes back: a packet stamped before the flow's latest one (merged files, a second
+    /// interface's clock) moved it back, and the flow's next packet then found it idle and started another
+    /// (a second alert), its record ending before it began. Such packets are counted instead, without a
+    /// branch (a max and a compare).
     @inline(__always)
     private func count(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64, fromA: Bool, wireLength: Int) {
         let n = UInt64(wireLength)
-        e.pointee.lastSeen = now
+        let last = e.pointee.lastSeen
+        e.pointee.lastSeen = max(last, now)
+        state.pointee.counters.timesBackInFlow &+= UInt64(Branchless.bit(now < last))
         // Both directions' counts, one of them by zero: the direction alternates unpredictably, and a
         // branch on it mispredicted every other packet.
         let a = UInt64(Branchless.bit(fromA))

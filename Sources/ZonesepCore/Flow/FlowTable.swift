@@ -29,6 +29,10 @@ public final class FlowTable {
     public var count: Int { m.pointee.count }
     public var evictions: UInt64 { m.pointee.evictions }
     public var expirations: UInt64 { m.pointee.expirations }
+    /// Packet times more than `jumpLimit` ahead of the table's clock that the next packet did not follow
+    /// (see `sweep`), and the first of them: times the sweep was not run at.
+    public var timeJumpsIgnored: UInt64 { m.pointee.jumpsIgnored }
+    public var firstTimeJumpIgnored: Int64? { m.pointee.firstJumpIgnored }
 
     /// The table's mutable bookkeeping, behind a pointer so that the per-packet path pays no dynamic
     /// exclusivity check (see `Verifier`).
@@ -53,7 +57,19 @@ public final class FlowTable {
         var roundQuietUntil = Int64.max
         var roundChecked = 0
         /// The latest packet time noted: a `lastSeen` written at it or later never brings a deadline closer.
+        /// With `holdsTimeJumps`, the table's clock: a time more than `jumpLimit` ahead of it is noted only
+        /// once the next packet follows it.
         var latest = Int64.min
+        /// What `sweep` compares each packet time with: `quietUntil`, or `latest` plus `jumpLimit` when that
+        /// is lower, so that a time jumping ahead takes the out-of-line way (`passGate`) and the common one
+        /// checks nothing more. `Int64.min` while a jump is held: the next packet settles it.
+        var gate = Int64.min
+        /// The last packet's time was more than `jumpLimit` ahead of `latest`, and the sweep did not run at
+        /// it (`heldTime`); the next packet says whether the clock really moved.
+        var heldJump = false
+        var heldTime: Int64 = 0
+        var jumpsIgnored: UInt64 = 0
+        var firstJumpIgnored: Int64? = nil
         var count = 0
         var evictions: UInt64 = 0
         var expirations: UInt64 = 0
@@ -69,6 +85,10 @@ public final class FlowTable {
 
     /// The shortest idle timeout of any flow.
     let shortestTimeout: Int64
+    /// How far ahead of the table's clock a packet time may be and still be swept at at once: the shortest
+    /// timeout (a step no longer than it ends no flow that had a packet at the clock's time), or, for a
+    /// table that does not hold jumps, no limit.
+    let jumpLimit: Int64
 
     /// The address space a table of `capacity` flows maps at its largest (entries and the fully grown
     /// index), in bytes.
@@ -85,11 +105,15 @@ public final class FlowTable {
         return ZeroedMemory.canMap(Array(repeating: [entries, index], count: max(1, tables)).flatMap { $0 })
     }
 
-    public init(capacity: Int, timeouts: FlowTimeouts = FlowTimeouts()) {
+    /// `holdsTimeJumps`: a packet time more than the shortest timeout ahead of the latest one is not swept
+    /// at until the next packet's time is past that limit too (see `sweep`): one packet stamped an hour
+    /// ahead (a timestamp glitch, a sensor whose clock is off) ended every open flow as idle.
+    public init(capacity: Int, timeouts: FlowTimeouts = FlowTimeouts(), holdsTimeJumps: Bool = false) {
         let cap = max(capacity, 1)
         self.capacity = cap
         self.timeouts = timeouts
         shortestTimeout = min(timeouts.tcp, timeouts.tcpClosed, timeouts.udp, timeouts.icmp, timeouts.other)
+        jumpLimit = holdsTimeJumps ? max(shortestTimeout, 0) : .max
         var slotCount = 16
         while slotCount < cap * 2 { slotCount <<= 1 }
         maximumSlotCount = slotCount
@@ -228,12 +252,13 @@ public final class FlowTable {
     /// Inserts a new flow for `key` (not present). When the table is full an entry is evicted first and
     /// passed to `evicted` before its slot is reused.
     ///
-    /// The new flow's deadline is `now` plus its protocol's timeout: its `lastSeen` must be `now`.
+    /// The new flow's deadline is `now` plus its protocol's timeout: its `lastSeen` is set to `now`.
     public func insert(_ key: FlowKey, hash: UInt64, now: Int64, evicted: (FlowEntry, FlowEndReason) -> Void) -> Int {
         // Wrapping: past Int64.max the sum turns negative, a bound lower than need be (the timeouts here
         // are not negative), never a higher one.
         lowerQuietUntil(now &+ newFlowTimeouts[Int(key.proto)])
-        if m.pointee.count >= capacity { evictOne(now: now, evicted: evicted) }
+        // A held jump's time is not one to call flows idle at: the table's clock is.
+        if m.pointee.count >= capacity { evictOne(now: m.pointee.heldJump ? m.pointee.latest : now, evicted: evicted) }
         let e: Int
         if m.pointee.freeCount > 0 {
             m.pointee.freeCount -= 1
@@ -244,6 +269,8 @@ public final class FlowTable {
             (entries + e).initialize(to: FlowEntry(key: key))
             m.pointee.highWater += 1
         }
+        // The flow's `lastSeen` only moves forward from here (`Verifier.count`): it starts at its first packet.
+        entries[e].lastSeen = now
         inUse[e] = true
         if (m.pointee.count + 1) * 2 > m.pointee.slotMask + 1 && m.pointee.slotMask + 1 < maximumSlotCount {
             growIndex()
@@ -312,6 +339,14 @@ public final class FlowTable {
     func lowerQuietUntil(_ deadline: Int64) {
         if deadline < m.pointee.quietUntil { m.pointee.quietUntil = deadline }
         if deadline < m.pointee.roundQuietUntil { m.pointee.roundQuietUntil = deadline }
+        if deadline < m.pointee.gate { m.pointee.gate = deadline }
+    }
+
+    /// Sets `gate` from `quietUntil` and the clock (see `gate`).
+    @inline(__always)
+    func renewGate() {
+        let (cap, overflow) = m.pointee.latest.addingReportingOverflow(jumpLimit)
+        m.pointee.gate = m.pointee.heldJump ? .min : min(m.pointee.quietUntil, overflow ? .max : cap)
     }
 
     /// A packet time that may become some entry's `lastSeen`: one earlier than the latest can bring that
@@ -344,24 +379,57 @@ public final class FlowTable {
     /// Every `lastSeen` the caller writes must be a `now` it passed here first, the `now` of the `insert`
     /// of a new flow, or later than the entry's own; and a flow's timeout may shrink only with a call to
     /// `timeoutShortened`. That is what lets the sweep skip its checks while no flow can be idle.
+    ///
+    /// In a table that holds time jumps, a `now` more than `jumpLimit` ahead of the clock is not swept at:
+    /// if the next `now` is past that limit too, the clock moved (a gap in the capture) and the sweep goes
+    /// on from there, one packet later; if not, the jump was a lone packet's, counted in `timeJumpsIgnored`.
     @inline(__always)
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+        // One comparison for nearly every packet: no flow can be idle, and the time did not jump.
+        guard now <= m.pointee.gate else { return passGate(now: now, budget: budget, ended: ended) }
         // Noted even while the table is empty: the first packet's time is the `latest` an earlier packet
         // after it is a step back from (without it, that step back went unseen and the bound stayed high).
         noteTime(now)
+        skipChecks(budget: budget)
+    }
+
+    /// The sweep of a packet whose time no flow can be idle at: the cursor moves on as if each entry had
+    /// been checked, and the next round of checks starts afresh (a round must check entries one after
+    /// another to cover them all).
+    @inline(__always)
+    func skipChecks(budget: Int) {
         let highWater = m.pointee.highWater
-        guard highWater > 0 else { return }
-        let steps = min(budget, highWater)
-        if now <= m.pointee.quietUntil {
-            // Nothing can be idle: the cursor moves on as if each entry had been checked, and the next round
-            // of checks starts afresh (a round must check entries one after another to cover them all).
-            let next = m.pointee.sweepCursor + steps
-            m.pointee.sweepCursor = next >= highWater ? next - highWater : next
-            m.pointee.roundChecked = 0
-            m.pointee.roundQuietUntil = .max
+        let next = m.pointee.sweepCursor + min(budget, highWater)
+        m.pointee.sweepCursor = next >= highWater ? next - highWater : next
+        m.pointee.roundChecked = 0
+        m.pointee.roundQuietUntil = .max
+    }
+
+    /// `sweep` past its gate: a time jumping ahead is held or settled, the gate renewed, and the entries
+    /// checked when some flow can be idle. Out of line: the packet loop stays small.
+    @inline(never)
+    func passGate(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+        let latest = m.pointee.latest
+        let (step, overflow) = now.subtractingReportingOverflow(latest)
+        // Past the limit (a step too large for 64 bits is past any); never for a table that holds no jumps.
+        let ahead = jumpLimit != .max && latest != .min && now > latest && (overflow || step > jumpLimit)
+        if m.pointee.heldJump {
+            m.pointee.heldJump = false
+            if !ahead {
+                // The time came back: the held one was a lone packet's.
+                m.pointee.jumpsIgnored += 1
+                if m.pointee.firstJumpIgnored == nil { m.pointee.firstJumpIgnored = m.pointee.heldTime }
+            }
+        } else if ahead {
+            m.pointee.heldJump = true
+            m.pointee.heldTime = now
+            m.pointee.gate = .min
             return
         }
-        checkIdle(now: now, steps: steps, ended: ended)
+        noteTime(now)
+        renewGate()
+        if now <= m.pointee.quietUntil || m.pointee.highWater == 0 { return skipChecks(budget: budget) }
+        checkIdle(now: now, steps: min(budget, m.pointee.highWater), ended: ended)
     }
 
     /// The checking half of `sweep`: `steps` entries from the cursor, and the bound renewed after each full
@@ -394,6 +462,7 @@ public final class FlowTable {
             m.pointee.quietUntil = m.pointee.roundQuietUntil
             m.pointee.roundQuietUntil = .max
             m.pointee.roundChecked = 0
+            renewGate()
         }
     }
 
@@ -473,10 +542,14 @@ public final class FlowTable {
     /// bound would (the bound must never change which flows end, nor when).
     func checkNextSweep() {
         m.pointee.quietUntil = .min
+        m.pointee.gate = .min
     }
 
-    /// For tests: the sweep's bound (a sweep at a packet time up to it skips its checks).
+    /// For tests: the sweep's bound (no flow can be idle at a packet time up to it).
     var quietBound: Int64 { m.pointee.quietUntil }
+
+    /// For tests: the sweep's gate (a sweep at a packet time up to it skips its checks).
+    var gateBound: Int64 { m.pointee.gate }
 
     /// For tests: the index's size.
     var indexSlots: Int { m.pointee.slotMask + 1 }

@@ -140,6 +140,7 @@ struct ReplayRunner {
         for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+        if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }

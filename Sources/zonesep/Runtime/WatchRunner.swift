@@ -167,6 +167,7 @@ final class WatchRunner {
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+            if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         }
         delivery.close()

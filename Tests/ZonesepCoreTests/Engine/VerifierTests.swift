@@ -403,7 +403,9 @@ final class VerifierTests: VerifierTestCase {
         feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x02), at: 12)  // sweeps past the linger
         XCTAssertEqual(ended.map(\.0), [51512])
         XCTAssertEqual(ended.map(\.1), [.closed])
-        feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x10), at: 700)  // 51513 idle, 51514 anew
+        feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x10), at: 700)  // 51514 anew
+        // The next packet shows that the clock did move on past the jump (`FlowTable.sweep`): 51513 idle.
+        feed(F.tcpFrame("10.20.3.4", 51514, "10.30.7.8", 445, flags: 0x10), at: 700.1)
         verifier.finish()
         XCTAssertEqual(ended.map(\.0).sorted(), [51512, 51513, 51514, 51514])
         XCTAssertEqual(ended.filter { $0.0 == 51513 }.map(\.1), [.idle])

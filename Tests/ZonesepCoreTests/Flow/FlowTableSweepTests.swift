@@ -91,6 +91,59 @@ final class FlowTableSweepTests: XCTestCase {
         XCTAssertEqual(ended, [9 * second + timeouts.udp + 1], "the flow ends by its own last packet's time")
     }
 
+    /// A table that holds time jumps (the verifier's) does not sweep at a time more than the shortest timeout
+    /// ahead of its clock until the next time is past that too: one packet stamped an hour ahead ended every
+    /// open flow as idle. A gap the next packet confirms still ends the flows, one packet later.
+    func testAHoldingTableSweepsAtAJumpOnlyOnceTheNextTimeFollowsIt() {
+        let t = FlowTable(capacity: 8, timeouts: FlowTimeouts(), holdsTimeJumps: true)
+        let udp = key(1, proto: IPProtocolNumber.udp)
+        var ended: [FlowKey] = []
+        let sweep = { (at: Int64) in t.sweep(now: at, budget: 8) { e, _ in ended.append(e.key) } }
+        let second: Int64 = 1_000_000
+        sweep(0)
+        start(t, udp, now: 0)
+        sweep(second)
+        sweep(3_600 * second)
+        XCTAssertEqual(ended, [], "a time an hour ahead is held")
+        sweep(2 * second)
+        XCTAssertEqual(ended, [], "and the next time came back: it was a lone packet's")
+        XCTAssertEqual(t.timeJumpsIgnored, 1)
+        XCTAssertEqual(t.firstTimeJumpIgnored, 3_600 * second)
+        sweep(12 * second)
+        sweep(3_600 * second)
+        XCTAssertEqual(ended, [])
+        sweep(3_601 * second)
+        XCTAssertEqual(ended, [udp], "the next time followed: the clock moved, and the flow is idle")
+        XCTAssertEqual(t.timeJumpsIgnored, 1)
+        XCTAssertEqual(t.expirations, 1)
+    }
+
+    /// A table that holds no jumps (the flow-export table's, whose record time is its own clock) sweeps at
+    /// every time it is given.
+    func testATableThatHoldsNoJumpsSweepsAtOnce() {
+        let t = FlowTable(capacity: 8, timeouts: FlowTimeouts())
+        let udp = key(1, proto: IPProtocolNumber.udp)
+        var ended: [FlowKey] = []
+        t.sweep(now: 0, budget: 8) { e, _ in ended.append(e.key) }
+        start(t, udp, now: 0)
+        t.sweep(now: 3_600_000_000, budget: 8) { e, _ in ended.append(e.key) }
+        XCTAssertEqual(ended, [udp])
+        XCTAssertEqual(t.timeJumpsIgnored, 0)
+    }
+
+    /// The same comparison for a table that holds time jumps: its gate (the bound, or the clock plus the
+    /// shortest timeout) must skip only sweeps that would have ended nothing.
+    func testAHoldingSkippingSweepEndsFlowsExactlyAsACheckingSweep() {
+        for seed in [11, 12, 13] as [UInt64] {
+            let (ends, kinds, skipped) = compareWithCheckingSweep(
+                capacity: seed == 12 ? 64 : 4096, seed: seed, newPercent: 35, closingPerMille: 20, packets: 60_000,
+                holdsTimeJumps: true)
+            XCTAssertGreaterThan(ends, 200, "run \(seed)")
+            XCTAssertGreaterThan(kinds["idle-udp", default: 0], 0, "run \(seed)")
+            XCTAssertGreaterThan(skipped, 1000, "run \(seed)")
+        }
+    }
+
     func testSkippingSweepEndsFlowsExactlyAsACheckingSweep() {
         // Many new flows, TCP flows closing often (a closed flow always about to end); then few new flows
         // and closing rarely, so that the sweep skips most of the time and a flow that closes is often the
@@ -125,7 +178,8 @@ final class FlowTableSweepTests: XCTestCase {
     /// Runs the traffic; returns the number of flows ended, how many of each kind, and the sweeps that
     /// skipped their checks.
     func compareWithCheckingSweep(
-        capacity: Int, seed: UInt64, newPercent: UInt64, closingPerMille: UInt64, packets: Int
+        capacity: Int, seed: UInt64, newPercent: UInt64, closingPerMille: UInt64, packets: Int,
+        holdsTimeJumps: Bool = false
     ) -> (Int, [String: Int], Int) {
         var timeouts = FlowTimeouts()
         timeouts.tcp = 60_000
@@ -133,8 +187,8 @@ final class FlowTableSweepTests: XCTestCase {
         timeouts.udp = 12_000
         timeouts.icmp = 6_000
         timeouts.other = 15_000
-        let skipping = FlowTable(capacity: capacity, timeouts: timeouts)
-        let checking = FlowTable(capacity: capacity, timeouts: timeouts)
+        let skipping = FlowTable(capacity: capacity, timeouts: timeouts, holdsTimeJumps: holdsTimeJumps)
+        let checking = FlowTable(capacity: capacity, timeouts: timeouts, holdsTimeJumps: holdsTimeJumps)
         var rng = SplitMix64(seed: seed)
         var live: [FlowKey] = []
         var position: [FlowKey: Int] = [:]
@@ -183,7 +237,7 @@ final class FlowTableSweepTests: XCTestCase {
             }
             var a: [End] = []
             var b: [End] = []
-            if now <= skipping.quietBound { skipped += 1 }
+            if now <= skipping.gateBound { skipped += 1 }
             skipping.sweep(now: now, budget: 2) { e, r in a.append(End(key: e.key, reason: r, at: now)) }
             checking.checkNextSweep()
             checking.sweep(now: now, budget: 2) { e, r in b.append(End(key: e.key, reason: r, at: now)) }

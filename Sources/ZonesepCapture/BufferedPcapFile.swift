@@ -13,7 +13,7 @@ import ZonesepCore
 // of a 16-byte header and `caplen` bytes, in the byte order the magic number reveals:
 //
 //   file header:   magic u32 | major u16 | minor u16 | thiszone i32 | sigfigs u32 | snaplen u32 | linktype u32
-//   record header: ts_sec i32 | ts_usec (or ts_nsec) i32 | caplen u32 | len u32
+//   record header: ts_sec u32 | ts_usec (or ts_nsec) i32 | caplen u32 | len u32
 
 /// A classic pcap file read with large `read(2)`s into one buffer and parsed in place: no stdio, no
 /// callback per packet, and records parsed straight after the kernel copied them, while still in the CPU's
@@ -218,10 +218,11 @@ public final class BufferedPcapFile {
         guard Int(caplen) <= left &- 16 else { return p.pointee.atEndOfFile ? .unhandled : nil }
         p.pointee.offset = at &+ 16 &+ Int(caplen)
         p.pointee.delivered &+= 1
-        // libpcap's file timestamps are signed 32-bit fields; nanoseconds are cut to microseconds.
+        // Seconds are unsigned, as the format and tshark read them (libpcap 1.10's signed field dates
+        // 2038-2106 in 1901-1969); the fraction is libpcap's signed field, nanoseconds cut to microseconds.
         var micros = Int64(Int32(bitPattern: frac))
         if nanoseconds { micros /= 1000 }
-        let ts = Int64(Int32(bitPattern: sec)) &* 1_000_000 &+ micros
+        let ts = Int64(sec) &* 1_000_000 &+ micros
         return .frame(
             CapturedFrame(
                 timestampMicros: ts, bytes: UnsafeRawBufferPointer(start: h + 16, count: Int(caplen)),

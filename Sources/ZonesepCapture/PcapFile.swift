@@ -23,10 +23,14 @@ public struct CapturedFrame {
     }
 
     /// The frame libpcap's `pcap_next_ex` handed over (handles opened with microsecond precision).
-    init(header h: UnsafeMutablePointer<pcap_pkthdr>, data: UnsafePointer<UInt8>) {
+    /// `unsignedSeconds` for a classic pcap file: libpcap 1.10 takes its 32-bit seconds as signed, so
+    /// 2038-01-19 onward came back as 1901-1969; the format and tshark read them unsigned, as zonesep does.
+    init(header h: UnsafeMutablePointer<pcap_pkthdr>, data: UnsafePointer<UInt8>, unsignedSeconds: Bool) {
         let caplen = Int(h.pointee.caplen)
+        let sec = Int64(h.pointee.ts.tv_sec)
         self.init(
-            timestampMicros: Int64(h.pointee.ts.tv_sec) &* 1_000_000 &+ Int64(h.pointee.ts.tv_usec),
+            timestampMicros: (unsignedSeconds ? Int64(UInt32(truncatingIfNeeded: sec)) : sec) &* 1_000_000
+                &+ Int64(h.pointee.ts.tv_usec),
             bytes: UnsafeRawBufferPointer(start: data, count: caplen), wireLength: max(Int(h.pointee.len), caplen))
     }
 }
@@ -108,7 +112,7 @@ public final class PcapFile {
     /// Reads the next frame.
     public func next() -> ReadResult {
         let before = classic.map { ftello($0.file) } ?? 0
-        switch PcapNext.read(handle, source: path) {
+        switch PcapNext.read(handle, source: path, unsignedSeconds: classic != nil) {
         case .frame(let f):
             framesRead += 1
             if let c = classic, firstCutRecord == nil,

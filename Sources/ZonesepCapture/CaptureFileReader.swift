@@ -106,7 +106,7 @@ public final class CaptureFileReader {
     @inlinable @inline(__always)
     func explained(_ result: PcapFile.ReadResult) -> PcapFile.ReadResult {
         guard case .error(let e) = result else { return result }
-        return .error(PcapngInterfaceMix.explain(PcapngSectionOrder.explain(e, path: path)))
+        return .error(PcapngInterfaceMix.explain(PcapngSectionOrder.explain(e, path: path), path: path))
     }
 
     /// Reopens the file with libpcap and skips the frames already delivered, so libpcap reads on from the

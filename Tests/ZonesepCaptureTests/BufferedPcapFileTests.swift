@@ -48,7 +48,7 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
             return read {
                 let r = f.next()
                 guard case .error(let e) = r else { return r }
-                return .error(PcapngInterfaceMix.explain(e))
+                return .error(PcapngInterfaceMix.explain(e, path: path))
             }
         } catch {
             return Reading(ending: "open: \(error.description)")

@@ -135,6 +135,52 @@ public enum CaptureSet {
         for sub in subdirectories { walk(sub, into: &found, problems: &problems, skipped: &skipped) }
     }
 
+    /// The files once each, by identity (device and inode, through symbolic links), and the others as
+    /// duplicates naming the one read: a file reached twice (two arguments, a directory and a file in it, a
+    /// link beside its target, as a rotation script's `current.pcap`) was merged with itself packet by
+    /// packet, doubling every count. Of one file's paths the first that is no symbolic link is read (the
+    /// first path when all are links); a file whose identity cannot be had is kept, for its reader to name.
+    public static func readOnce(_ files: [String]) -> (files: [String], duplicates: [Problem]) {
+        struct Identity: Hashable {
+            var device: UInt64
+            var inode: UInt64
+        }
+        var identities: [Identity?] = []
+        var chosen: [Identity: Int] = [:]
+        for (i, path) in files.enumerated() {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                identities.append(nil)
+                continue
+            }
+            let id = Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+            identities.append(id)
+            if let j = chosen[id] {
+                if isLink(files[j]) && !isLink(path) { chosen[id] = i }
+            } else {
+                chosen[id] = i
+            }
+        }
+        var kept: [String] = []
+        var duplicates: [Problem] = []
+        for (i, path) in files.enumerated() {
+            guard let id = identities[i], let j = chosen[id], j != i else {
+                kept.append(path)
+                continue
+            }
+            let reason =
+                files[j] == path
+                ? "named more than once, read once" : "the same file as \(files[j]), which is read"
+            duplicates.append(Problem(path: path, reason: reason))
+        }
+        return (kept, duplicates)
+    }
+
+    static func isLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
+    }
+
     /// Packets read at most, looking for a file's first time (`inTimeOrder`).
     static let firstTimeSearchLimit = 10_000
 

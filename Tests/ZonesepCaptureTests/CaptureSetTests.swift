@@ -134,4 +134,35 @@ final class CaptureSetTests: XCTestCase {
                 dir + "/tiny: not a capture file (shorter than a capture file header)",
             ])
     }
+
+    /// A file reached twice (a link beside its target, a hard link, a path named twice, a directory and a file
+    /// in it) is read once: the first path that is no symbolic link, the others named as duplicates of it;
+    /// a path whose file cannot be found is kept for its reader to name.
+    func testAFileReachedTwiceIsReadOnce() throws {
+        let fm = FileManager.default
+        let caps = root + "/caps"
+        try fm.createSymbolicLink(atPath: caps + "/current.pcap", withDestinationPath: "z.pcap")
+        try fm.linkItem(atPath: caps + "/b/y.ntar", toPath: caps + "/b/y-hard.ntar")
+        let (expanded, problems, _) = CaptureSet.expand([caps, caps + "/z.pcap", root + "/named.bin"])
+        XCTAssertTrue(problems.isEmpty, "\(problems)")
+        let given = expanded + [root + "/gone.pcap", root + "/named.bin"]
+        let (files, duplicates) = CaptureSet.readOnce(given)
+        XCTAssertEqual(
+            files,
+            [
+                caps + "/a/deeper/one.cap", caps + "/a/x.dmp", caps + "/b/two.PCAPNG", caps + "/b/y-hard.ntar",
+                caps + "/z.pcap", root + "/named.bin", root + "/gone.pcap",
+            ])
+        XCTAssertEqual(
+            duplicates.map(\.description),
+            [
+                caps + "/b/y.ntar: the same file as \(caps)/b/y-hard.ntar, which is read",
+                caps + "/current.pcap: the same file as \(caps)/z.pcap, which is read",
+                caps + "/z.pcap: named more than once, read once",
+                root + "/named.bin: named more than once, read once",
+            ])
+        // Files that are not the same stay, in their order.
+        XCTAssertEqual(CaptureSet.readOnce(files).files, files)
+        XCTAssertEqual(CaptureSet.readOnce(files).duplicates.count, 0)
+    }
 }

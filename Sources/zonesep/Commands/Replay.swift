@@ -108,13 +108,27 @@ struct ReplayRunner {
             + "(each is in the summary's files with the reason): \(names)"
     }
 
+    /// One line for the files reached more than once (two arguments, a directory and a file in it, a
+    /// symbolic link beside its target), each read once: named, up to a few, with the file read instead.
+    static func duplicatesLine(_ duplicates: [CaptureSet.Problem]) -> String {
+        let shown = 5
+        var names = duplicates.prefix(shown).map { VisibleText.escape("\($0.path) (\($0.reason))") }
+            .joined(separator: ", ")
+        if duplicates.count > shown { names += " and \(duplicates.count - shown) more" }
+        return "\(duplicates.count) input(s) are a file given already and were not read again (each is in the "
+            + "summary's files with the reason): " + names
+    }
+
     mutating func run(_ inputs: [String]) -> Int32 {
-        let (paths, problems, skipped) = CaptureSet.expand(inputs)
+        let (expanded, problems, nonCaptures) = CaptureSet.expand(inputs)
         for p in problems {
             Diagnostics.error(p.description)
             inputFailed = true
         }
-        if !skipped.isEmpty { Diagnostics.warning(Self.skippedLine(skipped)) }
+        if !nonCaptures.isEmpty { Diagnostics.warning(Self.skippedLine(nonCaptures)) }
+        let (paths, duplicates) = CaptureSet.readOnce(expanded)
+        if !duplicates.isEmpty { Diagnostics.warning(Self.duplicatesLine(duplicates)) }
+        let skipped = duplicates + nonCaptures
         let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: readerMode)
         var results = timeline.entries.map { ReplaySummary.FileResult(path: $0.path) }
         replay(timeline, into: &results)
@@ -126,7 +140,8 @@ struct ReplayRunner {
             unusable.error = p.description
             return unusable
         }
-        // A file of a directory that is no capture is listed too, so that nothing in it goes unaccounted.
+        // A file read once though reached twice, and a file of a directory that is no capture, are listed
+        // too, so that nothing given goes unaccounted.
         results += skipped.map { s in
             var passed = ReplaySummary.FileResult(path: s.path)
             passed.skipped = s.reason

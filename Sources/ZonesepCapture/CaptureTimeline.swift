@@ -25,6 +25,14 @@ public final class CaptureTimeline {
         public var missingTimeBytes: UInt64 = 0
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
+        /// Frames stamped earlier than the frame before them in the file, and the largest such step back
+        /// (µs): the merge by time takes each file to be in time order, so a run must say when one is not.
+        public var stepsBack: UInt64 = 0
+        public var largestStepBackMicros: Int64 = 0
+        /// Frames stamped before `CaptureTimeline.plausibleSince`, and the earliest such time: a sensor
+        /// whose clock was never set (1970) is judged then, when an exception since expired still allowed.
+        public var beforePlausible: UInt64 = 0
+        public var earliestBeforePlausible: Int64?
         /// From the reader: the first record longer than the file's snapshot length, which libpcap cut to
         /// it, and that length (`CaptureFileReader.recordsCutToSnapshot`).
         public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)?
@@ -62,6 +70,8 @@ public final class CaptureTimeline {
         let checksTimes: Bool
         /// Whether time 0 means no time (`PacketTime.missing`): in a pcapng file, whichever reader reads it.
         let checksMissing: Bool
+        /// The time of the file's frame read last (of those kept), for `FileStats.stepsBack`.
+        var previous = Int64.min
 
         init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
             self.index = index
@@ -77,6 +87,10 @@ public final class CaptureTimeline {
         /// The next frame's time; only while `cursor < count`.
         var head: Int64 { frames[cursor].timestamp }
     }
+
+    /// 2000-01-01T00:00:00Z: earlier packet times are taken for a clock that was not set (a sensor that
+    /// booted at 1970) and named; no capture an audit replays today was taken before it.
+    public static let plausibleSince: Int64 = 946_684_800_000_000
 
     public let entries: [CaptureSet.Entry]
     let mode: CaptureFileReader.Mode
@@ -235,8 +249,30 @@ public final class CaptureTimeline {
                 }
             }
             if s.checksTimes { dropUnwritableTimes(s) }
-            if s.count > 0 { return true }
+            if s.count > 0 {
+                checkTimes(s)
+                return true
+            }
         }
+    }
+
+    /// Counts the frames of `s`'s batch stamped before the frame before them in the file, or before
+    /// `plausibleSince` (`FileStats`): one pass whose branches are almost never taken.
+    func checkTimes(_ s: Stream) {
+        var previous = s.previous
+        for k in 0..<s.count {
+            let t = s.frames[k].timestamp
+            if t < previous {
+                s.stats.stepsBack += 1
+                s.stats.largestStepBackMicros = max(s.stats.largestStepBackMicros, previous &- t)
+            }
+            if t < Self.plausibleSince {
+                s.stats.beforePlausible += 1
+                s.stats.earliestBeforePlausible = min(s.stats.earliestBeforePlausible ?? t, t)
+            }
+            previous = t
+        }
+        s.previous = previous
     }
 
     /// Takes the frames whose time cannot be written, or that have none, out of `s`'s batch, keeping the

@@ -180,4 +180,41 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(r.packets.filter { $0.file == 1 }, b)
         XCTAssertEqual(r.packets.map(\.micros), r.packets.map(\.micros).sorted())
     }
+
+    /// Each file's steps back in time (a frame stamped before the frame read just before it in the same
+    /// file, across batches too) and frames stamped before 2000 are counted in its own statistics, in file
+    /// order whatever the merge did; a file in order, stamped now, has none.
+    func testStepsBackAndImplausibleTimesAreCountedPerFile() throws {
+        let base: Int64 = 5_000_000  // 1970-01-01T00:00:05Z
+        var a = (0..<200).map { Packet(micros: base + Int64($0) * 1000, file: 0, number: $0) }
+        // One step back at the first batch's boundary (frame 64 follows frame 63), one of 0.3 s at 150.
+        a[64].micros = a[63].micros - 10
+        a[150].micros = a[149].micros - 300_000
+        let now: Int64 = 1_781_485_200_000_000
+        let b = (0..<100).map { Packet(micros: now + Int64($0) * 1000, file: 1, number: $0) }
+        let c = (0..<100).map { Packet(micros: base + 50_000 + Int64($0) * 500, file: 2, number: $0) }
+        let paths = [try write("a.pcap", a), try write("b.pcap", b), try write("c.pcap", c)]
+        for mode in CaptureFileReader.Mode.allCases {
+            let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: mode)
+            var stats: [String: CaptureTimeline.FileStats] = [:]
+            reading: while true {
+                switch timeline.next() {
+                case .ended(let i, let s, _): stats[timeline.entries[i].path] = s
+                case .end: break reading
+                default: continue
+                }
+            }
+            let (sa, sb, sc) = (stats[paths[0]], stats[paths[1]], stats[paths[2]])
+            XCTAssertEqual(sa?.stepsBack, 2, "\(mode)")
+            XCTAssertEqual(sa?.largestStepBackMicros, 300_000, "\(mode)")
+            XCTAssertEqual(sa?.beforePlausible, 200, "\(mode)")
+            XCTAssertEqual(sa?.earliestBeforePlausible, a[150].micros, "\(mode): the step back goes below the first")
+            // Merged with `a` packet by packet, and in order of its own.
+            XCTAssertEqual(sc?.stepsBack, 0, "\(mode)")
+            XCTAssertEqual(sc?.beforePlausible, 100, "\(mode)")
+            XCTAssertEqual(sb?.stepsBack, 0, "\(mode)")
+            XCTAssertEqual(sb?.beforePlausible, 0, "\(mode)")
+            XCTAssertNil(sb?.earliestBeforePlausible, "\(mode)")
+        }
+    }
 }

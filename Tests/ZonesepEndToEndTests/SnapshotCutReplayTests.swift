@@ -58,9 +58,9 @@ final class SnapshotCutReplayTests: ScratchDirectoryTestCase {
         let note =
             "records longer than the file&#39;s snapshot length of 40 bytes (the first is record 1) were cut to it "
             + "by libpcap: what lies past that length was not read"
-        XCTAssertTrue(html.contains("<span class=\"badge warn\">切り詰め cut</span> " + note))
+        XCTAssertTrue(html.contains("<span class=\"badge warn\">注記 note</span> " + note))
         XCTAssertTrue(html.contains("<div class=\"mono\">\(cut.path): \(note)</div>"), "the limits name it")
-        XCTAssertTrue(html.contains("記録を切り詰めたファイル 1 files that cut their records"), "and the first page")
+        XCTAssertTrue(html.contains("注記のあるファイル 1 files with a note"), "and the first page")
         XCTAssertTrue(html.contains("data-limited=\"true\""))
         let files = try XCTUnwrap(html.range(of: "id=\"files-table\"")).upperBound
         XCTAssertEqual(html[files...].components(separatedBy: "<span class=\"badge good\">ok</span>").count - 1, 1)

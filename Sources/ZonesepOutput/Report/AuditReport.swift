@@ -384,8 +384,8 @@ extension AuditReport {
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }
 
-    /// Files read to their end that cut their own records (to their snapshot length): what lay past the
-    /// cut was never read.
+    /// Files read to their end with a note on what they did to their own frames (records cut to their
+    /// snapshot length, times that go backwards, times before 2000): each limits what the run can say.
     public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }
 
     /// Violating flows whose evidence file is incomplete (no hash) or missing, in the order raised.

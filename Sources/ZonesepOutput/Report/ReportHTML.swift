@@ -253,7 +253,7 @@ public enum ReportHTML {
             parts.append("フラグなしで判定したTCPパケット \(n(c.flagsUnknown)) TCP packets judged without their flags")
         }
         if !r.notedFiles.isEmpty {
-            parts.append("記録を切り詰めたファイル \(r.notedFiles.count) files that cut their records")
+            parts.append("注記のあるファイル \(r.notedFiles.count) files with a note")
         }
         if r.conduitMACNotVerified > 0 {
             parts.append("MAC未検証のコンジット通信 \(n(r.conduitMACNotVerified)) conduit flows, MAC not verified")
@@ -682,7 +682,7 @@ public enum ReportHTML {
             h +=
                 f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
                 ?? f.skipped.map { "<span class=\"badge\">対象外 skipped</span> \(e($0))" }
-                ?? f.note.map { "<span class=\"badge warn\">切り詰め cut</span> \(e($0))" }
+                ?? f.note.map { "<span class=\"badge warn\">注記 note</span> \(e($0))" }
                 ?? "<span class=\"badge good\">ok</span>"
             h += "</td></tr>\n"
         }
@@ -707,10 +707,11 @@ public enum ReportHTML {
         let noted = r.notedFiles
         if !noted.isEmpty {
             row(
-                "記録を切り詰めたファイル", "files that cut their records", n(noted.count), false,
+                "注記のあるファイル", "files with a note", n(noted.count), false,
                 noted.map { "<div class=\"mono\">\(e($0.path)): \(e($0.note ?? ""))</div>" }.joined()
-                    + "<span class=\"sub\">read to their end, but the frames so cut are counted by what was left "
-                    + "of them</span>")
+                    + "<span class=\"sub\">read to their end, but each note says what the file did to its own "
+                    + "frames: records cut to its snapshot length (counted by what was left of them), times that go "
+                    + "backwards, or times before 2000</span>")
         }
         row(
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,

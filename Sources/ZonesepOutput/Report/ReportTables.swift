@@ -234,7 +234,7 @@ extension AuditReport {
                     }
                     + (flagsUnknown > 0
                         ? [["フラグなしで判定したTCPパケット TCP packets judged without their flags", "\(flagsUnknown)"]] : [])
-                    + notedFiles.map { ["記録を切り詰めたファイル file that cut its records: " + $0.path, $0.note ?? ""] }
+                    + notedFiles.map { ["注記のあるファイル file with a note: " + $0.path, $0.note ?? ""] }
                     + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
                         ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
                     }

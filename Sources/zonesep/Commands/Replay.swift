@@ -205,14 +205,10 @@ struct ReplayRunner {
                 results[i].packets = stats.packets
                 results[i].firstPacketMicros = stats.firstPacketMicros
                 results[i].lastPacketMicros = stats.lastPacketMicros
-                if let cut = stats.recordsCutToSnapshot {
-                    // The file's doing, not the traffic's: say so where the unverified frames are counted.
-                    let note =
-                        "records longer than the file's snapshot length of \(cut.snapshot) bytes (the first is "
-                        + "record \(cut.firstRecord)) were cut to it by libpcap: what lies past that length was not read"
-                    Diagnostics.warning("\(results[i].path): \(note)")
-                    results[i].note = note
-                }
+                // The file's doing, not the traffic's: said on stderr and beside the file's counts.
+                let notes = ReplayFileNotes.notes(stats)
+                for note in notes { Diagnostics.warning("\(results[i].path): \(note)") }
+                if !notes.isEmpty { results[i].note = notes.joined(separator: "; ") }
                 if let e = error {
                     // A section or interface libpcap cannot read is no damage: the file is valid, its reader
                     // stops there.

@@ -70,6 +70,9 @@ public final class EvidenceWriter {
         public var reason: CloseReason
         /// Why the file is incomplete (or could not be hashed); nil for a whole, hashed file.
         public var error: String?
+        /// Packets of the flow left out of the file for their link type (`Stats.otherLinkTypePackets`): the
+        /// file is whole as written, but it is not all of the flow.
+        public var leftOut: UInt64 = 0
     }
 
     /// What this writer counted; the summary reports the same struct.
@@ -86,6 +89,8 @@ public final class EvidenceWriter {
         /// Packets given to the file that did not reach it (its write failed): with `packets`, what the
         /// per-flow cap counts, so a failed file is closed where a whole one would have been.
         var lost: UInt64 = 0
+        /// Packets of the flow in another link type than the file's, left out (`Closed.leftOut`).
+        var leftOut: UInt64 = 0
         /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
         var bytes: UInt64
@@ -187,6 +192,7 @@ public final class EvidenceWriter {
     public var onProblem: (String) -> Void = { _ in }
     var warnedBudget = false
     var warnedFiles = false
+    var warnedLinkType = false
     /// The outages going on: files cannot be created, writes fail (each cause said when first met; the
     /// end is said too).
     var creating: Outage?
@@ -424,15 +430,20 @@ public final class EvidenceWriter {
     }
 
     /// Appends one packet of flow `serial`; returns the file when this packet reached the per-flow cap
-    /// (and so closed it). A packet of another link type than the file's cannot go in it and is skipped.
+    /// (and so closed it). A packet of another link type than the file's cannot go in it: it is left out,
+    /// counted, and said once.
     public func write(
         serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
     ) -> Closed? {
         guard let f = files[serial] else { return nil }
         if f.error != nil { return lose(serial, f) }
+        guard linkType == f.linkType else {
+            leaveOut(f, linkType: linkType)
+            return nil
+        }
         let caplen = min(bytes.count, Int(EvidenceWriter.snapLength))
         let need = EvidenceWriter.recordHeaderBytes + UInt64(caplen)
-        guard linkType == f.linkType, reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
+        guard reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
             stats.skippedPackets &+= 1
             return nil
         }
@@ -619,14 +630,15 @@ public final class EvidenceWriter {
             stats.incomplete &+= 1
             return Closed(
                 serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: nil, reason: reason,
-                error: error)
+                error: error, leftOut: f.leftOut)
         }
         var hasher = SHA256()
         swap(&hasher, &f.hasher)
         let digest = SHA256.hex(hasher.finalize())
         stats.hashed &+= 1
         return Closed(
-            serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil)
+            serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil,
+            leftOut: f.leftOut)
     }
 
     /// Why the file written is no longer at its name (nil when it is): removed (no link left), moved, or
@@ -663,7 +675,9 @@ public final class EvidenceWriter {
         stats.errors &+= 1
         stats.incomplete &+= 1
         if let r = f.replacing { keepAgain(r, key: f.key) }
-        return Closed(serial: serial, file: f.name, packets: 0, bytes: 0, sha256: nil, reason: reason, error: why)
+        return Closed(
+            serial: serial, file: f.name, packets: 0, bytes: 0, sha256: nil, reason: reason, error: why,
+            leftOut: f.leftOut)
     }
 
     /// An outage: from the first failed create (or write) to the first create (or write of packets) that
@@ -705,6 +719,21 @@ public final class EvidenceWriter {
 
     static let writesFail =
         "until writing works again, evidence files close without a hash (marked incomplete) and alerts may get none"
+
+    /// A packet of file `f`'s flow in another link type than the file's (two captures of different link
+    /// types merged): a pcap file holds one, so the packet is left out. Not the budget's doing: counted
+    /// apart, in the file's record too, and said once.
+    func leaveOut(_ f: OpenFile, linkType: Int32) {
+        f.leftOut &+= 1
+        stats.otherLinkTypePackets &+= 1
+        guard !warnedLinkType else { return }
+        warnedLinkType = true
+        onProblem(
+            "evidence \(directory): \(f.name) holds link type \(f.linkType) and a packet of its flow came in link "
+                + "type \(linkType) (captures of different link types merged): a pcap file holds one link type, so "
+                + "such packets are left out of their files, counted in the file's evidence record (left_out) and "
+                + "in the summary (other_link_type_packets)")
+    }
 
     /// Says once, at the end of the run, what was only counted: an outage still going on, the files found
     /// removed or moved at their close, the times the directory was made again.

@@ -122,14 +122,24 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(try readBack(closed.file).count, 3)
     }
 
-    func testAPacketOfAnotherLinkTypeIsSkipped() throws {
+    /// A pcap file holds one link type: a packet of another (captures of two link types merged) is left
+    /// out, counted apart from the budget's skipped packets, in the file's `Closed` too, and said once.
+    func testAPacketOfAnotherLinkTypeIsLeftOutCountedAndSaidOnce() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 0))
+        var said: [String] = []
+        w.onProblem = { said.append($0) }
         _ = w.open(serial: 1, name: name(t0, "lt"), startMicros: t0, linkType: 1, now: t0)
         write(w, 1, 1, 0, at: t0)
         write(w, 1, 1, 1, at: t0, linkType: 113)
+        write(w, 1, 1, 2, at: t0, linkType: 113)
         let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
         XCTAssertEqual(c.packets, 1)
-        XCTAssertEqual(w.stats.skippedPackets, 1)
+        XCTAssertEqual(c.leftOut, 2)
+        XCTAssertNotNil(c.sha256)
+        XCTAssertEqual(w.stats.otherLinkTypePackets, 2)
+        XCTAssertEqual(w.stats.skippedPackets, 0)
+        XCTAssertEqual(said.count, 1)
+        XCTAssertTrue(said.first?.contains("link type 113") ?? false, "\(said)")
     }
 
     /// Flow `id`'s file, started at `start` with one packet and closed at once; false when it could not be

@@ -11,6 +11,10 @@ public struct EvidenceCounts: Sendable, Equatable {
     public var removed: UInt64 = 0
     /// Packets of violating flows not written because the budget was spent on files too recent to delete.
     public var skippedPackets: UInt64 = 0
+    /// Packets of violating flows left out of their files because they came in another link type than the
+    /// file's first packet (captures of different link types merged): a pcap file holds one link type. Each
+    /// file's `evidence` record counts its own.
+    public var otherLinkTypePackets: UInt64 = 0
     /// I/O errors: files that could not be created, written whole, hashed or removed.
     public var errors: UInt64 = 0
     /// Files closed incomplete (an error, no hash): cut short, removed or moved while written, or a

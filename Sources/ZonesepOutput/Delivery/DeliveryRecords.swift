@@ -146,12 +146,16 @@ public struct DeliveryRecords: Sendable {
         public var error: String?
         /// The alert's Community ID when the caller has it already (`format.flowID(alert)`).
         public var flowID: String?
+        /// Packets of the flow left out of the file for their link type (the file holds one): the record
+        /// says so when there are any, so a hash is not taken for all of the flow.
+        public var leftOut: UInt64
 
         public init(
             alert: Alert, file: String, packets: UInt64, bytes: UInt64, sha256: String?, closed: String,
-            timestampMicros: Int64, error: String? = nil, flowID: String? = nil
+            timestampMicros: Int64, error: String? = nil, flowID: String? = nil, leftOut: UInt64 = 0
         ) {
             self.flowID = flowID
+            self.leftOut = leftOut
             self.alert = alert
             self.file = file
             self.packets = packets
@@ -195,6 +199,10 @@ public struct DeliveryRecords: Sendable {
                 w.literal(",\"error\":")
                 w.jsonString(error)
             }
+            if e.leftOut > 0 {
+                w.literal(",\"left_out\":")
+                w.integer(e.leftOut)
+            }
             w.literal(",\"sensor\":")
             w.bytes(format.texts.sensorJSON)
             w.byte(UInt8(ascii: "}"))
@@ -204,8 +212,9 @@ public struct DeliveryRecords: Sendable {
 
     public func evidenceText(_ e: Evidence) -> String {
         let what = e.sha256.map { "sha256 \($0)" } ?? "INCOMPLETE, no hash: \(e.error ?? "")"
+        let leftOut = e.leftOut > 0 ? "; \(e.leftOut) packets of the flow left out (another link type)" : ""
         return "\(Timestamp.rfc3339(e.timestampMicros))  EVIDENCE  \(e.alert.rule.name)  \(e.file): \(e.packets) "
-            + "packets, \(e.bytes) bytes, \(what) (\(e.closed))"
+            + "packets, \(e.bytes) bytes, \(what) (\(e.closed))\(leftOut)"
     }
 
     /// Severity 6 (info) for a whole file; 3 (err) for one that could not be written whole.
@@ -245,6 +254,10 @@ public struct DeliveryRecords: Sendable {
                 w.literal("\" error=\"")
                 ZoneTexts.writeParamValue(error, to: &w)
             }
+            if e.leftOut > 0 {
+                w.literal("\" left_out=\"")
+                w.integer(e.leftOut)
+            }
             w.literal("\" sensor=\"")
             w.bytes(format.texts.sensorParam)
             // MSG-UTF8: a byte order mark says the message is UTF-8 (the zone labels are Japanese).
@@ -275,6 +288,7 @@ public struct DeliveryRecords: Sendable {
         if let h = e.sha256 { params.append(("sha256", h)) }
         params.append(("closed", e.closed))
         if let error = e.error { params.append(("error", error)) }
+        if e.leftOut > 0 { params.append(("left_out", "\(e.leftOut)")) }
         params.append(("sensor", format.policy.config.sensor))
         let what = e.sha256.map { "sha256 \($0)" } ?? "incomplete, no hash: \(e.error ?? "")"
         return formatter.message(
@@ -429,6 +443,7 @@ public struct DeliverySummary: Sendable {
             x.add("bytes", e.bytes)
             x.add("removed", e.removed)
             x.add("skipped_packets", e.skippedPackets)
+            x.add("other_link_type_packets", e.otherLinkTypePackets)
             x.add("incomplete", e.incomplete)
             x.add("not_created", e.notCreated)
             x.add("lost_packets", e.lostPackets)
@@ -478,6 +493,9 @@ public struct DeliverySummary: Sendable {
             rows.append(["evidence packets", "\(e.packets)"])
             if e.removed > 0 { rows.append(["evidence files removed (budget)", "\(e.removed)"]) }
             if e.skippedPackets > 0 { rows.append(["evidence packets skipped (budget)", "\(e.skippedPackets)"]) }
+            if e.otherLinkTypePackets > 0 {
+                rows.append(["evidence packets left out (another link type)", "\(e.otherLinkTypePackets)"])
+            }
             if e.incomplete > 0 { rows.append(["evidence files incomplete (no hash)", "\(e.incomplete)"]) }
             if e.notCreated > 0 { rows.append(["evidence files not created", "\(e.notCreated)"]) }
             if e.lostPackets > 0 { rows.append(["evidence packets lost (write errors)", "\(e.lostPackets)"]) }

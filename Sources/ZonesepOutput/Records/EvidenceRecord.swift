@@ -15,10 +15,13 @@ public struct EvidenceRecord: Decodable, Sendable, Equatable {
     /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`, `open-file-limit`.
     public var closed: String?
     public var error: String?
+    /// Packets of the flow left out of the file for their link type; absent when none were.
+    public var leftOut: UInt64?
     public var sensor: String?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, rule, file, packets, bytes, sha256, closed, error, sensor
         case flowID = "flow_id"
+        case leftOut = "left_out"
     }
 }

@@ -142,7 +142,7 @@ public final class EvidenceSink: RecordSink {
         let records = DeliveryRecords(format: o.format)
         let e = DeliveryRecords.Evidence(
             alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256,
-            closed: c.reason.rawValue, timestampMicros: now, error: c.error, flowID: o.flowID)
+            closed: c.reason.rawValue, timestampMicros: now, error: c.error, flowID: o.flowID, leftOut: c.leftOut)
         inner.write(
             Record(
                 kind: .evidence, timestampMicros: now, jsonBytes: { records.evidenceJSONBytes(e) },

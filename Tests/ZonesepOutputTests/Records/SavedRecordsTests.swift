@@ -119,6 +119,12 @@ final class SavedRecordsTests: XCTestCase {
             file: "e.pcap", packets: 3, bytes: 180, sha256: String(repeating: "ef", count: 32), closed: "flow-end",
             error: nil, sensor: "test-span")
         XCTAssertEqual(try decode(delivery.evidenceJSON(e)), .evidence(expected))
+        // Packets left out for their link type are in the record, and read back.
+        var partial = e
+        partial.leftOut = 2
+        var expectedPartial = expected
+        expectedPartial.leftOut = 2
+        XCTAssertEqual(try decode(delivery.evidenceJSON(partial)), .evidence(expectedPartial))
     }
 
     /// The report read back from the run's records renders byte for byte as the report of the run itself.

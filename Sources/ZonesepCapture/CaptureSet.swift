@@ -14,14 +14,53 @@ public enum CaptureSet {
     public struct Problem: Sendable, CustomStringConvertible {
         public var path: String
         public var reason: String
+        /// A skipped path that is one of the run's own outputs (`OwnOutput`), not a file that is no capture.
+        public var isOwnOutput = false
         public var description: String { "\(path): \(reason)" }
+    }
+
+    /// A path the run itself writes (its `--evidence` directory, its alerts file), which a directory walk
+    /// leaves out: a replay of `captures/` with `--evidence captures/ev` read its own evidence back, counting
+    /// packets twice and reading files it was rewriting.
+    public struct OwnOutput: Sendable {
+        public var path: String
+        /// How the skipped list names it: `--evidence directory`, `--alerts file`.
+        public var role: String
+        public init(path: String, role: String) {
+            self.path = path
+            self.role = role
+        }
+    }
+
+    /// The device and inode of each own output that exists, with its role.
+    struct OwnOutputs {
+        var entries: [(device: UInt64, inode: UInt64, role: String)] = []
+
+        init(_ own: [OwnOutput]) {
+            for o in own {
+                if let id = FileIdentity(of: o.path).inode { entries.append((id.device, id.inode, o.role)) }
+            }
+        }
+
+        /// The role of the directory entry `path` (inode `inode` as `readdir` gives it), when it is an own
+        /// output: the inode first, without a system call, then the device by `lstat`.
+        func role(of path: String, inode: UInt64) -> String? {
+            guard entries.contains(where: { $0.inode == inode }) else { return nil }
+            var st = stat()
+            guard lstat(path, &st) == 0 else { return nil }
+            return entries.first { $0.inode == UInt64(st.st_ino) && $0.device == UInt64(st.st_dev) }?.role
+        }
     }
 
     /// Expands directories (recursively, capture files only, sorted by path) and keeps files as given. A
     /// directory, or a directory within one, that cannot be read is a problem naming it and the reason; the
     /// rest of the tree is still taken. A compressed file of a directory is a problem too (a capture not
-    /// read); any other file of a directory that is not a capture is skipped, with the reason.
-    public static func expand(_ arguments: [String]) -> (files: [String], problems: [Problem], skipped: [Problem]) {
+    /// read); any other file of a directory that is not a capture is skipped, with the reason, and so is
+    /// an output of the run itself (`own`) met in a directory.
+    public static func expand(_ arguments: [String], leavingOut own: [OwnOutput] = [])
+        -> (files: [String], problems: [Problem], skipped: [Problem])
+    {
+        let own = OwnOutputs(own)
         var files: [String] = []
         var problems: [Problem] = []
         var skipped: [Problem] = []
@@ -46,7 +85,7 @@ public enum CaptureSet {
             }
             var found: [String] = []
             var passed: [Problem] = []
-            walk(arg, into: &found, problems: &problems, skipped: &passed)
+            walk(arg, leavingOut: own, into: &found, problems: &problems, skipped: &passed)
             if found.isEmpty { problems.append(Problem(path: arg, reason: "directory holds no capture files")) }
             files += found.sorted()
             skipped += passed.sorted { $0.path < $1.path }
@@ -80,7 +119,8 @@ public enum CaptureSet {
     /// are a pcap or pcapng magic. Symbolic links to directories are not followed (a link back up the tree
     /// would never end); links to files are taken like files.
     static func walk(
-        _ directory: String, into found: inout [String], problems: inout [Problem], skipped: inout [Problem]
+        _ directory: String, leavingOut own: OwnOutputs = OwnOutputs([]), into found: inout [String],
+        problems: inout [Problem], skipped: inout [Problem]
     ) {
         guard let dir = opendir(directory) else {
             problems.append(
@@ -95,6 +135,11 @@ public enum CaptureSet {
             }
             if name == "." || name == ".." { continue }
             let path = PathText.appending(name, to: directory)
+            if !own.entries.isEmpty, let role = own.role(of: path, inode: UInt64(entry.pointee.d_ino)) {
+                skipped.append(
+                    Problem(path: path, reason: "this run's own \(role), not read as a capture", isOwnOutput: true))
+                continue
+            }
             let type = Int32(entry.pointee.d_type)
             var isDirectory = type == Int32(DT_DIR)
             if type == Int32(DT_UNKNOWN) {
@@ -132,7 +177,9 @@ public enum CaptureSet {
                 skipped.append(Problem(path: path, reason: "not a capture file (no pcap or pcapng header)"))
             }
         }
-        for sub in subdirectories { walk(sub, into: &found, problems: &problems, skipped: &skipped) }
+        for sub in subdirectories {
+            walk(sub, leavingOut: own, into: &found, problems: &problems, skipped: &skipped)
+        }
     }
 
     /// The files once each, by identity (device and inode, through symbolic links), and the others as

@@ -165,4 +165,33 @@ final class CaptureSetTests: XCTestCase {
         XCTAssertEqual(CaptureSet.readOnce(files).files, files)
         XCTAssertEqual(CaptureSet.readOnce(files).duplicates.count, 0)
     }
+
+    /// The run's own outputs met in a directory given (its evidence directory, however spelled, and its
+    /// alerts file) are left out and listed as skipped with their role: a replay with `--evidence caps/ev`
+    /// read the evidence of the run before back as captures.
+    func testTheRunsOwnOutputsAreLeftOutOfTheWalk() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/caps/ev", withIntermediateDirectories: true)
+        XCTAssertTrue(fm.createFile(atPath: root + "/caps/ev/20260615T001500.000000Z_r_x.pcap", contents: Data()))
+        XCTAssertTrue(fm.createFile(atPath: root + "/caps/a.jsonl", contents: Data("{}\n".utf8)))
+        let own = [
+            CaptureSet.OwnOutput(path: root + "/caps/b/../ev/", role: "--evidence directory"),
+            CaptureSet.OwnOutput(path: root + "/caps/a.jsonl", role: "--alerts file"),
+            CaptureSet.OwnOutput(path: root + "/caps/report.html", role: "--report file"),  // not there yet
+        ]
+        let (files, problems, skipped) = CaptureSet.expand([root + "/caps"], leavingOut: own)
+        XCTAssertEqual(
+            files,
+            [
+                root + "/caps/a/deeper/one.cap", root + "/caps/a/x.dmp", root + "/caps/b/two.PCAPNG",
+                root + "/caps/b/y.ntar", root + "/caps/z.pcap",
+            ])
+        XCTAssertTrue(problems.isEmpty, "\(problems)")
+        XCTAssertEqual(
+            skipped.filter(\.isOwnOutput).map(\.description),
+            [
+                root + "/caps/a.jsonl: this run's own --alerts file, not read as a capture",
+                root + "/caps/ev: this run's own --evidence directory, not read as a capture",
+            ])
+    }
 }

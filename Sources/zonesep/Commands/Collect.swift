@@ -64,6 +64,10 @@ extension Zonesep {
             if let metrics, case .failure(let e) = MetricsAddress.parse(metrics) {
                 throw ValidationError(e.description)
             }
+            var paths = OutputPaths()
+            paths.add(deliveryOptions)
+            paths.addConfig(config)
+            try paths.check()
         }
 
         func run() throws {

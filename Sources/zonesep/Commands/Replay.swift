@@ -44,6 +44,18 @@ extension Zonesep {
         @Argument(help: "Capture files (pcap or pcapng), or directories of them.")
         var inputs: [String] = []
 
+        /// What this run writes while it reads, which a directory given as input must not be read for (its
+        /// evidence, read back, counted every packet twice). Not the report: it is written after the walk,
+        /// which meets only an earlier one, skipped as no capture (and one that holds a capture is refused).
+        var ownOutputs: [CaptureSet.OwnOutput] {
+            let d = deliveryOptions
+            return [
+                d.evidence.map { CaptureSet.OwnOutput(path: $0, role: "--evidence directory") },
+                d.alerts.map { CaptureSet.OwnOutput(path: $0, role: "--alerts file") },
+                d.flows.map { CaptureSet.OwnOutput(path: $0, role: "--flows file") },
+            ].compactMap { $0 }
+        }
+
         /// `--report` and `--report-format`.
         var reportOptions: ReportOptions { ReportOptions(report: report, reportFormat: reportFormat) }
 
@@ -52,6 +64,12 @@ extension Zonesep {
             if inputs.isEmpty { throw ValidationError("name at least one capture file or directory") }
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
             try MaxFlowsCheck.validate(maxFlows)
+            var paths = OutputPaths()
+            paths.add(deliveryOptions)
+            if let report { paths.outputs.append(OutputPaths.Output(option: "--report", path: report)) }
+            paths.addConfig(config)
+            paths.addCaptures(inputs)
+            try paths.check()
         }
 
         func run() throws {
@@ -71,7 +89,7 @@ extension Zonesep {
             var runner = ReplayRunner(policy: policy, delivery: delivery, maxFlows: maxFlows)
             runner.readerMode = reader
             ReplayInterrupt.install()
-            var status = runner.run(inputs)
+            var status = runner.run(inputs, leavingOut: ownOutputs)
             if !reportOptions.write(runner.summary, configPath: config) { status = ExitStatus.usage }
             // Stopped by a signal: the status says so whatever was found (the summary is of part of the input).
             if let signal = runner.interruptedBy { status = ReplayInterrupt.status(signal) }
@@ -100,7 +118,8 @@ struct ReplayRunner {
 
     /// One line for the files of the directories given that are not captures (a README, a saved report
     /// beside the captures): named, up to a few, while the summary's `files` gives each with its reason.
-    static func skippedLine(_ skipped: [CaptureSet.Problem]) -> String {
+    static func skippedLine(_ skipped: [CaptureSet.Problem]) -> String? {
+        guard !skipped.isEmpty else { return nil }
         let shown = 5
         var names = skipped.prefix(shown).map { VisibleText.escape($0.path) }.joined(separator: ", ")
         if skipped.count > shown { names += " and \(skipped.count - shown) more" }
@@ -119,13 +138,21 @@ struct ReplayRunner {
             + "summary's files with the reason): " + names
     }
 
-    mutating func run(_ inputs: [String]) -> Int32 {
-        let (expanded, problems, nonCaptures) = CaptureSet.expand(inputs)
+    /// One line for the run's own outputs met in the directories given, which are not read (the summary's
+    /// `files` lists them too, with the same reason).
+    static func ownOutputsLine(_ own: [CaptureSet.Problem]) -> String? {
+        guard !own.isEmpty else { return nil }
+        return own.map { "\(VisibleText.escape($0.path)): \($0.reason)" }.joined(separator: "; ")
+    }
+
+    mutating func run(_ inputs: [String], leavingOut own: [CaptureSet.OwnOutput] = []) -> Int32 {
+        let (expanded, problems, nonCaptures) = CaptureSet.expand(inputs, leavingOut: own)
         for p in problems {
             Diagnostics.error(p.description)
             inputFailed = true
         }
-        if !nonCaptures.isEmpty { Diagnostics.warning(Self.skippedLine(nonCaptures)) }
+        if let line = Self.ownOutputsLine(nonCaptures.filter(\.isOwnOutput)) { Diagnostics.note(line) }
+        if let line = Self.skippedLine(nonCaptures.filter { !$0.isOwnOutput }) { Diagnostics.warning(line) }
         let (paths, duplicates) = CaptureSet.readOnce(expanded)
         if !duplicates.isEmpty { Diagnostics.warning(Self.duplicatesLine(duplicates)) }
         let skipped = duplicates + nonCaptures

@@ -80,6 +80,10 @@ extension Zonesep {
             if let bpf, bpf.allSatisfy(\.isWhitespace) {
                 throw ValidationError("--bpf must not be empty (leave it out to capture everything)")
             }
+            var paths = OutputPaths()
+            paths.add(deliveryOptions)
+            paths.addConfig(config)
+            try paths.check()
         }
 
         func run() throws {

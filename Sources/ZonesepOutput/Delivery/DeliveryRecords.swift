@@ -364,14 +364,22 @@ public struct DeliverySummary: Sendable {
         public var lost: UInt64
         /// `sink_gap` records written once writing worked again.
         public var gaps: UInt64
-        public init(path: String, lines: UInt64, rotations: UInt64, error: String?, lost: UInt64 = 0, gaps: UInt64 = 0)
-        {
+        /// Rotations that failed (the file grew past its limit meanwhile).
+        public var rotationFailures: UInt64
+        /// Times the file was found removed while being written, and made again.
+        public var recreated: UInt64
+        public init(
+            path: String, lines: UInt64, rotations: UInt64, error: String?, lost: UInt64 = 0, gaps: UInt64 = 0,
+            rotationFailures: UInt64 = 0, recreated: UInt64 = 0
+        ) {
             self.path = path
             self.lines = lines
             self.rotations = rotations
             self.error = error
             self.lost = lost
             self.gaps = gaps
+            self.rotationFailures = rotationFailures
+            self.recreated = recreated
         }
     }
 
@@ -466,6 +474,8 @@ public struct DeliverySummary: Sendable {
         x.add("path", f.path)
         x.add("lines", f.lines)
         x.add("rotations", f.rotations)
+        x.add("rotation_failures", f.rotationFailures)
+        x.add("recreated", f.recreated)
         x.add("lost", f.lost)
         x.add("gaps", f.gaps)
         x.add("error", f.error)

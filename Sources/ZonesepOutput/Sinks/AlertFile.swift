@@ -13,6 +13,11 @@
 /// taken back; the records that could not be written are counted, the outage is reported once through
 /// `onEvent`, and the first record that goes in again is preceded by a `sink_gap` record saying how many
 /// were lost, on a line of its own.
+///
+/// Nothing here waits for another process to open a FIFO: with no reader the open fails at once, records
+/// are counted as lost, and the open is tried again for each record. A file removed while open is found
+/// before the next write (its link count is 0) and made again at its path, rather than writing on into a
+/// file no one can read.
 public final class AlertFile {
     public enum Rotation: Equatable, Sendable {
         case none
@@ -45,6 +50,21 @@ public final class AlertFile {
     /// Records written (`sink_gap` records not counted).
     public private(set) var lines: UInt64 = 0
     public private(set) var rotations: UInt64 = 0
+    /// Rotations that failed (a rename refused): the file then grows past its limit. The first of a run of
+    /// failures is said through `onEvent`; rotation is tried again no sooner than `rotationRetryNanos`
+    /// later, or at `reopen()`, not before every line.
+    public private(set) var rotationFailures: UInt64 = 0
+    /// Times the file was found removed while open and made again at its path.
+    public private(set) var recreated: UInt64 = 0
+    /// A rotation failed and none has succeeded since: said once, when it begins.
+    var rotationFailing = false
+    /// While rotation fails: the monotonic time (ns) before which it is not tried again.
+    var rotationRetryAt: UInt64?
+    var rotationRetryNanos: UInt64 = 60_000_000_000
+    /// The last open failed because the path is a FIFO no process has open for reading.
+    var lastOpenFoundNoReader = false
+    /// That has been said already (at start or at a reopen): the outage it begins is not said again.
+    var noReaderSaid = false
     /// Records that could not be written, over the whole run.
     public private(set) var lost: UInt64 = 0
     /// `sink_gap` records written.
@@ -67,10 +87,19 @@ public final class AlertFile {
     /// This file's `sink` value (`flows-file` for `--flows`, which uses the same writer).
     public var sinkName = AlertFile.sinkName
 
-    public init(path: String, rotation: Rotation = .none) throws(AlertFileError) {
+    /// `onEvent` is given here too so that a FIFO without a reader at start is said then, not at the first
+    /// record lost; the run goes on (a collector that starts after zonesep is the ordinary case).
+    public init(path: String, rotation: Rotation = .none, onEvent: @escaping (String) -> Void = { _ in })
+        throws(AlertFileError)
+    {
         self.path = path
         self.rotation = rotation
-        if let why = open() { throw AlertFileError(path: path, reason: why) }
+        self.onEvent = onEvent
+        if let why = open() {
+            guard lastOpenFoundNoReader else { throw AlertFileError(path: path, reason: why) }
+            noReaderSaid = true
+            onEvent("\(path): \(why)\(AlertFile.noReaderSaid)")
+        }
     }
 
     deinit { close() }
@@ -89,6 +118,12 @@ public final class AlertFile {
     /// As `write(line:timestampMicros:)`, the line given as its UTF-8 bytes (a rendered record). The
     /// bytes go out through a buffer the file keeps, so a line costs no allocation.
     public func write(line: UnsafeBufferPointer<UInt8>, timestampMicros: Int64) {
+        reopenIfRemoved()
+        writeOne(line: line, timestampMicros: timestampMicros)
+    }
+
+    /// `write(line:timestampMicros:)` without the check for a removed file (done once for a batch).
+    func writeOne(line: UnsafeBufferPointer<UInt8>, timestampMicros: Int64) {
         let lineDay = AlertFile.day(of: timestampMicros)
         scratch.removeAll(keepingCapacity: true)
         if let p = pending {
@@ -100,15 +135,16 @@ public final class AlertFile {
         switch rotation {
         case .none: break
         case .size(let limit):
-            if size > 0 && size + UInt64(scratch.count) > limit { rotate(suffix: nil) }
+            if size > 0 && size + UInt64(scratch.count) > limit && !rotationHeldBack { rotate(suffix: nil) }
         case .day:
-            if let d = day, lineDay > d, size > 0 { rotate(suffix: AlertFile.dayName(d)) }
+            if let d = day, lineDay > d, size > 0, !rotationHeldBack { rotate(suffix: AlertFile.dayName(d)) }
         }
         if rotation == .day && (day == nil || lineDay > day! || size == 0) { day = lineDay }
         if fd < 0, let why = open() {
             lose(at: timestampMicros, why: why)
             return
         }
+        noReaderSaid = false
         if endsMidLine { scratch.insert(0x0a, at: 0) }
         // The gap record and the record go in together or not at all: a gap record written alone, on a disk
         // with room for it but not for the record, would only start another outage.
@@ -142,13 +178,16 @@ public final class AlertFile {
 
     /// As `write(lines:)`, for lines rendered straight into the batch's bytes.
     public func write(_ batch: LineBatch) {
+        reopenIfRemoved()
         var next = 0
         while next < batch.count {
             guard pending == nil, fd >= 0, !endsMidLine else {
-                batch.forEachLine(from: next, count: 1) { write(line: $0, timestampMicros: $1) }
+                batch.forEachLine(from: next, count: 1) { writeOne(line: $0, timestampMicros: $1) }
                 next += 1
                 continue
             }
+            // While rotation fails, no line rotates the file (each would be written alone, to try it again).
+            let heldBack = rotationHeldBack
             let first = next
             let start = batch.start(of: first)
             // The lines up to the first that rotates the file, with the day each sets as `write(line:)` would
@@ -162,8 +201,8 @@ public final class AlertFile {
                 var rotates = false
                 switch rotation {
                 case .none: break
-                case .size(let limit): rotates = ahead > 0 && ahead + length > limit
-                case .day: rotates = day.map { lineDay > $0 && ahead > 0 } ?? false
+                case .size(let limit): rotates = ahead > 0 && ahead + length > limit && !heldBack
+                case .day: rotates = day.map { lineDay > $0 && ahead > 0 } ?? false && !heldBack
                 }
                 if rotates { break }
                 if rotation == .day && (day == nil || lineDay > day! || ahead == 0) { day = lineDay }
@@ -171,7 +210,7 @@ public final class AlertFile {
             }
             if end == first {
                 // This line rotates the file: written alone, after the rotation.
-                batch.forEachLine(from: first, count: 1) { write(line: $0, timestampMicros: $1) }
+                batch.forEachLine(from: first, count: 1) { writeOne(line: $0, timestampMicros: $1) }
                 next += 1
                 continue
             }
@@ -209,7 +248,10 @@ public final class AlertFile {
             pending = p
         } else {
             pending = (1, micros, micros, why)
-            onEvent("\(path): \(why); records are counted as lost until it can be written again")
+            // A FIFO without a reader said at start or at the reopen is not said again for its first record.
+            if !(noReaderSaid && why == AlertFile.noReader) {
+                onEvent("\(path): \(why); records are counted as lost until it can be written again")
+            }
         }
         note(why)
     }
@@ -241,7 +283,27 @@ public final class AlertFile {
     @discardableResult
     public func reopen() -> String? {
         close()
-        return open()
+        rotationRetryAt = nil  // a failed rotation is tried again now (the operator may have fixed its cause)
+        guard let why = open() else { return nil }
+        guard lastOpenFoundNoReader else { return "\(path): \(why)" }
+        noReaderSaid = true
+        return "\(path): \(why)\(AlertFile.noReaderSaid)"
+    }
+
+    /// A file removed while open (its link count 0: deleted by hand, or by a cleanup job on a full disk)
+    /// would take every later record to a file no one can read, and free no space: said, and made again at
+    /// its path. One `fstat` a batch. Not a file renamed (logrotate's move waits for `SIGHUP`), nor a
+    /// device or FIFO.
+    func reopenIfRemoved() {
+        guard fd >= 0, regularFile else { return }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_nlink == 0 else { return }
+        recreated &+= 1
+        close()
+        let why = open()
+        onEvent(
+            "\(path): the file was removed while being written; "
+                + (why.map { "it cannot be made again: \($0)" } ?? "made again at its path"))
     }
 
     public func close() {
@@ -251,15 +313,37 @@ public final class AlertFile {
         }
     }
 
-    /// Opens (creating) the path for appending, and learns the size and the day of its last line.
+    /// Why a FIFO cannot be opened for writing: no process has it open for reading (ENXIO).
+    static let noReader = "no process has this FIFO open for reading"
+    /// What is said of it at start and at a reopen.
+    static let noReaderSaid = "; records are counted as lost until one opens it (tried again at each record)"
+
+    /// Opens (creating) the path for appending, and learns the size and the day of its last line. Returns
+    /// why it could not (also kept in `failure`).
+    ///
+    /// `O_NONBLOCK` so that a FIFO with no reader fails at once (ENXIO) instead of blocking the run: at
+    /// start, or in `watch` after `SIGHUP`, where it held the engine and `SIGTERM` until a reader came. It is
+    /// cleared once open: a write then waits for a slow reader rather than cutting a line it cannot take back.
     func open() -> String? {
-        let f = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        if f < 0 { return note("cannot open: \(String(cString: strerror(errno)))") }
+        let f = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o640)
+        lastOpenFoundNoReader = f < 0 && errno == ENXIO
+        if lastOpenFoundNoReader {
+            note(AlertFile.noReader)
+            return AlertFile.noReader
+        }
+        if f < 0 {
+            let why = "cannot open: \(String(cString: strerror(errno)))"
+            note(why)
+            return why
+        }
+        let flags = fcntl(f, F_GETFL)
+        if flags >= 0 { _ = fcntl(f, F_SETFL, flags & ~O_NONBLOCK) }
         fd = f
         var st = stat()
-        size = fstat(f, &st) == 0 ? UInt64(st.st_size) : 0
+        let isFile = fstat(f, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
+        size = isFile ? UInt64(st.st_size) : 0
         regularFile = !WholeFile.writesInPlace(path)
-        endsMidLine = WholeLines.endsMidLine(path: path)
+        endsMidLine = isFile && WholeLines.endsMidLine(path: path)
         day = size > 0 && rotation == .day ? lastLineDay() : nil
         return nil
     }
@@ -287,16 +371,46 @@ public final class AlertFile {
     /// Renames the current file out of the way and opens a new one; on failure keeps writing where it was.
     /// A path that is not a regular file (`/dev/null`, a FIFO) is never rotated: renaming it would move
     /// the device or pipe itself, and the new "file" would be a regular file in its place.
+    ///
+    /// A rename refused (a directory that takes no new names, a name too long) is said once through
+    /// `onEvent` and counted; rotation is then held back for `rotationRetryNanos` (or until `reopen()`), so
+    /// that every line does not close, rename and reopen the file again.
     func rotate(suffix: String?) {
         guard regularFile else { return }
         close()
         let target = suffix.map { freeName("\(path).\($0)", numbered: false) } ?? freeName(path, numbered: true)
         if rename(path, target) != 0 {
-            note("cannot rotate to \(target): \(String(cString: strerror(errno)))")
+            let why = "cannot rotate to \(target): \(String(cString: strerror(errno)))"
+            note(why)
+            rotationFailures &+= 1
+            if !rotationFailing {
+                rotationFailing = true
+                onEvent(
+                    "\(path): \(why); the file grows past its limit until a rotation succeeds "
+                        + "(tried again once a minute, and at SIGHUP)")
+            }
+            rotationRetryAt = AlertFile.monotonicNanos() &+ rotationRetryNanos
         } else {
             rotations += 1
+            rotationRetryAt = nil
+            if rotationFailing {
+                rotationFailing = false
+                onEvent("\(path): rotated again, to \(target)")
+            }
         }
         _ = open()
+    }
+
+    /// Whether a rotation due now waits: a recent one failed.
+    var rotationHeldBack: Bool {
+        guard let at = rotationRetryAt else { return false }
+        return AlertFile.monotonicNanos() < at
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     /// `base` itself if free (for day names), else `base.1`, `base.2`, …: for size rotation the number

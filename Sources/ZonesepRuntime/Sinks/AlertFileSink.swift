@@ -26,8 +26,7 @@ public final class AlertFileSink: RecordSink {
     private let state: Mutex<State>
 
     public init(path: String, rotation: AlertFile.Rotation) throws(AlertFileError) {
-        let file = try AlertFile(path: path, rotation: rotation)
-        file.onEvent = { Diagnostics.warning("--alerts \($0)") }
+        let file = try AlertFile(path: path, rotation: rotation, onEvent: { Diagnostics.warning("--alerts \($0)") })
         state = Mutex(State(file: file))
     }
 
@@ -83,7 +82,8 @@ public final class AlertFileSink: RecordSink {
             s.flush()
             return DeliverySummary.AlertsFile(
                 path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
-                lost: s.file.lost, gaps: s.file.gaps)
+                lost: s.file.lost, gaps: s.file.gaps, rotationFailures: s.file.rotationFailures,
+                recreated: s.file.recreated)
         }
     }
 }

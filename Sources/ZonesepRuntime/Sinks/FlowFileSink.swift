@@ -34,8 +34,7 @@ public final class FlowFileSink: EventSink {
 
     public init(path: String, rotation: AlertFile.Rotation, macCheck: MACCheck = .notSeen) throws(AlertFileError) {
         self.macCheck = macCheck
-        let file = try AlertFile(path: path, rotation: rotation)
-        file.onEvent = { Diagnostics.warning("--flows \($0)") }
+        let file = try AlertFile(path: path, rotation: rotation, onEvent: { Diagnostics.warning("--flows \($0)") })
         file.sinkName = "flows-file"
         state = Mutex(State(file: file))
     }
@@ -139,7 +138,8 @@ public final class FlowFileSink: EventSink {
         state.withLock { s in
             DeliverySummary.AlertsFile(
                 path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
-                lost: s.file.lost, gaps: s.file.gaps)
+                lost: s.file.lost, gaps: s.file.gaps, rotationFailures: s.file.rotationFailures,
+                recreated: s.file.recreated)
         }
     }
 

@@ -88,12 +88,38 @@ final class AlertFileTests: TemporaryDirectoryTestCase {
         f.write(line: record(1, at: t0 + 10), timestampMicros: t0 + 10)  // 2026-11-20
         f.write(line: record(2, at: t0 + day - 1), timestampMicros: t0 + day - 1)
         f.write(line: record(3, at: t0 + day), timestampMicros: t0 + day)  // 2026-11-21
-        f.write(line: record(4, at: t0 + day - 5), timestampMicros: t0 + day - 5)  // late: stays
+        // Late (a flow that idled out after midnight): to its own day's file, not the next day's.
+        f.write(line: record(4, at: t0 + day - 5), timestampMicros: t0 + day - 5)
         f.write(line: record(5, at: t0 + 3 * day), timestampMicros: t0 + 3 * day)  // 2026-11-23
-        XCTAssertEqual(try files(), ["alerts.jsonl", "alerts.jsonl.20261120", "alerts.jsonl.20261121"])
-        XCTAssertEqual(try lines("alerts.jsonl.20261120").count, 2)
-        XCTAssertEqual(try lines("alerts.jsonl.20261121").count, 2)
+        // Late by two days, to a day that had no file: one is made for it.
+        f.write(line: record(6, at: t0 + 2 * day + 7), timestampMicros: t0 + 2 * day + 7)
+        XCTAssertEqual(
+            try files(),
+            ["alerts.jsonl", "alerts.jsonl.20261120", "alerts.jsonl.20261121", "alerts.jsonl.20261122"])
+        XCTAssertEqual(
+            try lines("alerts.jsonl.20261120"),
+            [record(1, at: t0 + 10), record(2, at: t0 + day - 1), record(4, at: t0 + day - 5)])
+        XCTAssertEqual(try lines("alerts.jsonl.20261121"), [record(3, at: t0 + day)])
+        XCTAssertEqual(try lines("alerts.jsonl.20261122"), [record(6, at: t0 + 2 * day + 7)])
         XCTAssertEqual(try lines("alerts.jsonl"), [record(5, at: t0 + 3 * day)])
+        XCTAssertEqual(f.lines, 6)
+        XCTAssertEqual(f.earlierDayLines, 2)
+    }
+
+    /// The batch writer sends a late line to its day's file as the line writer does, and keeps the lines
+    /// around it in their files and order.
+    func testABatchSendsALateLineToItsDaysFile() throws {
+        let f = try AlertFile(path: path, rotation: .day)
+        let times = [t0 + 10, t0 + day + 1, t0 + day - 3, t0 + day + 2, t0 + day - 2, t0 + day + 3]
+        f.write(lines: times.enumerated().map { (record($0.offset, at: $0.element), $0.element) })
+        XCTAssertEqual(try files(), ["alerts.jsonl", "alerts.jsonl.20261120"])
+        XCTAssertEqual(
+            try lines("alerts.jsonl.20261120"),
+            [record(0, at: t0 + 10), record(2, at: t0 + day - 3), record(4, at: t0 + day - 2)])
+        XCTAssertEqual(
+            try lines("alerts.jsonl"),
+            [record(1, at: t0 + day + 1), record(3, at: t0 + day + 2), record(5, at: t0 + day + 3)])
+        XCTAssertEqual(f.lines, 6)
     }
 
     /// `--alerts /dev/null` (or a FIFO) with rotation: the device is written into and never renamed. A

@@ -729,8 +729,8 @@ public final class EvidenceWriter {
         guard !warnedLinkType else { return }
         warnedLinkType = true
         onProblem(
-            "evidence \(directory): \(f.name) holds link type \(f.linkType) and a packet of its flow came in link "
-                + "type \(linkType) (captures of different link types merged): a pcap file holds one link type, so "
+            "evidence \(directory): \(f.name) holds link type \(dataLinkName(f.linkType)) and a packet of its flow "
+                + "came in link type \(dataLinkName(linkType)) (captures of different link types merged): a pcap file holds one link type, so "
                 + "such packets are left out of their files, counted in the file's evidence record (left_out) and "
                 + "in the summary (other_link_type_packets)")
     }

@@ -139,7 +139,9 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(w.stats.otherLinkTypePackets, 2)
         XCTAssertEqual(w.stats.skippedPackets, 0)
         XCTAssertEqual(said.count, 1)
-        XCTAssertTrue(said.first?.contains("link type 113") ?? false, "\(said)")
+        // Named as libpcap names them (113 is DLT_LINUX_SLL), as the pcapng messages name link types.
+        XCTAssertTrue(said.first?.contains("link type EN10MB") ?? false, "\(said)")
+        XCTAssertTrue(said.first?.contains("link type LINUX_SLL") ?? false, "\(said)")
     }
 
     /// Flow `id`'s file, started at `start` with one packet and closed at once; false when it could not be

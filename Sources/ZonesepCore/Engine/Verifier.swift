@@ -1006,7 +1006,9 @@ public final class Verifier {
             // An ICMP error's quoted packet carries no flags of this packet's own.
             if startsAnew(i, proto: proto, tcpFlags: fromInner ? 0 : packet.tcpFlags, now: now) {
                 if !fromInner && retriesFirstSYN(i, fromA: fromA, now: now) {
-                    flows.entries[i].tcpState = 0  // the attempt goes on: open again, with the open timeout
+                    // The attempt goes on: open again, with the open timeout. A flow judged before a reload stays
+                    // so (the flag shares the byte): its retry is no cause to judge it under the new policy.
+                    flows.entries[i].tcpState &= FlowEntry.judgedBeforeReloadFlag
                 } else {
                     endFlow(flows[i], flows[i].endReason(.idle))
                     flows.remove(at: i)

@@ -118,4 +118,25 @@ final class VerifierReloadDeclarationTests: XCTestCase {
         XCTAssertNil(ends.ended[46000]?.verdict)
         XCTAssertEqual(ends.ended[46000]?.macUnverified, true)
     }
+
+    /// A SYN retried after a RST (Windows sends it again) joins the flow and opens it anew; the flow stays
+    /// judged before the reload, so a rogue MAC after the retry is not checked under the new policy, which
+    /// would judge it `mynumber-isolation` (REVIEW-95 F7: the retry cleared the mark with the TCP flags).
+    func testASYNRetriedAfterAReloadLeavesTheFlowJudgedBeforeIt() {
+        var moved = Self.reordered
+        moved.conduits[1].ports = [.tcp(8443...8443)]
+        let ends = Ends()
+        let v = Verifier(policy: Policy(Self.old), flowCapacity: 64, sink: ends.sink)
+        let syn = F.ipv4("10.10.1.5", "172.20.9.9", proto: 6, F.tcp(46000, 443, flags: 0x02))
+        feed(v, syn, at: 0, linkType: .raw)
+        feed(v, F.ipv4("172.20.9.9", "10.10.1.5", proto: 6, F.tcp(443, 46000, flags: 0x14)), at: 1, linkType: .raw)
+        v.replacePolicy(Policy(moved))
+        feed(v, syn, at: 2, linkType: .raw)
+        feed(v, F.tcpFrame("10.10.1.5", 46000, "172.20.9.9", 443, flags: 0x10, srcMAC: "02:00:5e:00:00:99"), at: 3)
+        v.finish()
+        XCTAssertEqual(v.counters.alerts, 0)
+        XCTAssertEqual(ends.ended.count, 1, "the retry joined the flow")
+        XCTAssertNil(ends.ended[46000]?.verdict)
+        XCTAssertEqual(ends.ended[46000]?.allowedBy, "conduit intermediate-server")
+    }
 }

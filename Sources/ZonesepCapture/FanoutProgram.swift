@@ -122,6 +122,12 @@ public enum FanoutProgram {
 
         mutating func op(_ c: UInt16, _ k: UInt32 = 0) { code.append(Instruction(code: c, jt: 0, jf: 0, k: k)) }
         mutating func label(_ name: String) { labels[name] = code.count }
+        /// X += `k`, through A (classic BPF adds to A only): past a header of `k` bytes.
+        mutating func advanceX(by k: UInt32) {
+            op(misc | txa)
+            op(alu | add | srcK, k)
+            op(misc | tax)
+        }
         /// if A == k goto yes else goto no (nil: the next instruction).
         mutating func jumpIf(_ k: UInt32, _ yes: String, else no: String? = nil) {
             conditional(jmp | jeq | srcK, k, yes, no)
@@ -307,9 +313,7 @@ public enum FanoutProgram {
         // fragment (a later one holds no header of the next layer: by its own addresses).
         a.op(ld | b | ind, 6)
         a.op(st, temp)
-        a.op(misc | txa)
-        a.op(alu | add | srcK, 40)
-        a.op(misc | tax)
+        a.advanceX(by: 40)
         a.op(ld | mem, temp)
         a.jumpIf(6, "finish")  // TCP: nothing more to look into
         for step in 0..<extensionHeaders {
@@ -327,9 +331,7 @@ public enum FanoutProgram {
             a.label(fragment + "-first")
             a.op(ld | b | ind, 0)
             a.op(st, temp)
-            a.op(misc | txa)
-            a.op(alu | add | srcK, 8)
-            a.op(misc | tax)
+            a.advanceX(by: 8)
             a.op(ld | mem, temp)
             a.goto(here("v6next\(step)"))
             for (name, unit) in [(options, UInt32(3)), (ah, UInt32(2))] {
@@ -399,9 +401,7 @@ public enum FanoutProgram {
         a.jumpIf(137, inner("mpls"))
         a.jumpIf(97, here("etherip"), else: "finish")
         a.label(here("etherip"))
-        a.op(misc | txa)  // 2 bytes (the version), then the bridged frame
-        a.op(alu | add | srcK, 2)
-        a.op(misc | tax)
+        a.advanceX(by: 2)  // 2 bytes (the version), then the bridged frame
         a.goto(inner("ether"))
 
         // UDP: a tunnel by its destination port, as the verifier reads it (the configured VXLAN and Geneve
@@ -412,14 +412,10 @@ public enum FanoutProgram {
         for port in ports.geneve { a.jumpIf(UInt32(port), here("geneve")) }
         a.jumpIf(6635, here("mpls-udp"), else: "finish")
         a.label(here("vxlan"))
-        a.op(misc | txa)  // UDP and VXLAN headers, then the frame
-        a.op(alu | add | srcK, 16)
-        a.op(misc | tax)
+        a.advanceX(by: 16)  // UDP and VXLAN headers, then the frame
         a.goto(inner("ether"))
         a.label(here("mpls-udp"))
-        a.op(misc | txa)
-        a.op(alu | add | srcK, 8)
-        a.op(misc | tax)
+        a.advanceX(by: 8)
         a.goto(inner("mpls"))
         a.label(here("geneve"))
         // UDP and Geneve headers and the options (4 bytes a unit), then the protocol type's payload.
@@ -478,9 +474,7 @@ public enum FanoutProgram {
         a.op(alu | and | srcK, 0x10)
         a.op(ldx | mem, payload)
         a.jumpIf(0, inner("ether"))
-        a.op(misc | txa)
-        a.op(alu | add | srcK, 8)
-        a.op(misc | tax)
+        a.advanceX(by: 8)
         a.goto(inner("ether"))
         // ERSPAN type III: 12 bytes, 8 more with the platform subheader (O); frame type 0 Ethernet, 2 IP.
         a.label(here("erspan3"))

@@ -73,6 +73,12 @@ public final class EvidenceWriter {
         /// Packets of the flow left out of the file for their link type (`Stats.otherLinkTypePackets`): the
         /// file is whole as written, but it is not all of the flow.
         public var leftOut: UInt64 = 0
+        /// Packets of the flow the byte budget kept out of the file (`Stats.skippedPackets`): a file whose
+        /// hash vouches only for what it holds, not for all of the flow.
+        public var skipped: UInt64 = 0
+        /// This run's file is not there but the earlier run's file of its name was kept in its place (whole,
+        /// vouched for by that run's record): not a file to distrust, and not one missing.
+        public var keptEarlier = false
     }
 
     /// What this writer counted; the summary reports the same struct.
@@ -91,6 +97,8 @@ public final class EvidenceWriter {
         var lost: UInt64 = 0
         /// Packets of the flow in another link type than the file's, left out (`Closed.leftOut`).
         var leftOut: UInt64 = 0
+        /// Packets of the flow the budget kept out (`Closed.skipped`).
+        var skipped: UInt64 = 0
         /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
         var bytes: UInt64
@@ -205,6 +213,9 @@ public final class EvidenceWriter {
     var saidEnd = false
     /// Why the last `open` returned false for an I/O error (nil: it did not, or for the budget).
     public private(set) var lastOpenError: String?
+    /// Whether the last `open` refused (limits, I/O) kept an earlier run's file of the name in its place: the
+    /// flow's evidence is that file, not none.
+    public private(set) var lastOpenKeptEarlier = false
     /// The pcap file header libpcap writes for each link type, made once.
     var headers: [Int32: [UInt8]] = [:]
     /// `directory/` as C bytes, each file's name written after it to open, replace or remove the file: no
@@ -254,6 +265,7 @@ public final class EvidenceWriter {
         ok: Bool, closed: [Closed]
     ) {
         var closed: [Closed] = []
+        lastOpenKeptEarlier = false
         while files.count >= max(1, limits.maxOpenFiles),
             let oldest = files.min(by: { $0.value.order < $1.value.order })?.key,
             let c = close(serial: oldest, reason: .openFileLimit)
@@ -279,12 +291,18 @@ public final class EvidenceWriter {
             if let r = replaced {
                 totalBytes += r.size
                 insertStored(r, key: key)
+                lastOpenKeptEarlier = true
             }
             return (false, closed)
         }
         lastOpenError = nil
         guard roomForAFile(now: now) else { return refused() }
-        guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else { return refused() }
+        guard reserve(EvidenceWriter.fileHeaderBytes, now: now) else {
+            // The byte budget refused the alert a file: counted with the file limit's, so the summary and
+            // the report say every alert left without one.
+            stats.skippedFiles &+= 1
+            return refused()
+        }
         guard let header = header(linkType: linkType) else {
             totalBytes -= EvidenceWriter.fileHeaderBytes
             return refused()
@@ -445,6 +463,7 @@ public final class EvidenceWriter {
         let need = EvidenceWriter.recordHeaderBytes + UInt64(caplen)
         guard reserve(need, now: timestampMicros), let base = bytes.baseAddress else {
             stats.skippedPackets &+= 1
+            f.skipped &+= 1
             return nil
         }
         // What waits goes out before this record would take the buffer past `bufferBytes` (once it held
@@ -630,7 +649,7 @@ public final class EvidenceWriter {
             stats.incomplete &+= 1
             return Closed(
                 serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: nil, reason: reason,
-                error: error, leftOut: f.leftOut)
+                error: error, leftOut: f.leftOut, skipped: f.skipped)
         }
         var hasher = SHA256()
         swap(&hasher, &f.hasher)
@@ -638,7 +657,7 @@ public final class EvidenceWriter {
         stats.hashed &+= 1
         return Closed(
             serial: serial, file: f.name, packets: f.packets, bytes: size, sha256: digest, reason: reason, error: nil,
-            leftOut: f.leftOut)
+            leftOut: f.leftOut, skipped: f.skipped)
     }
 
     /// Why the file written is no longer at its name (nil when it is): removed (no link left), moved, or
@@ -677,7 +696,7 @@ public final class EvidenceWriter {
         if let r = f.replacing { keepAgain(r, key: f.key) }
         return Closed(
             serial: serial, file: f.name, packets: 0, bytes: 0, sha256: nil, reason: reason, error: why,
-            leftOut: f.leftOut)
+            leftOut: f.leftOut, skipped: f.skipped, keptEarlier: f.replacing != nil)
     }
 
     /// An outage: from the first failed create (or write) to the first create (or write of packets) that

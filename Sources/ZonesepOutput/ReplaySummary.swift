@@ -222,6 +222,15 @@ public struct ReplaySummary: Sendable {
                     w.jsonString(file)
                     w.literal(",\"sha256\":")
                     if let sha = v.evidenceSHA256 { w.jsonString(sha) } else { w.literal("null") }
+                    if v.evidenceLeftOut > 0 {
+                        w.literal(",\"left_out\":")
+                        w.integer(v.evidenceLeftOut)
+                    }
+                    if let why = v.evidenceError {
+                        // This run's file was not kept and the earlier run's of that name is there: said so.
+                        w.literal(",\"error\":")
+                        w.jsonString(why)
+                    }
                     w.byte(UInt8(ascii: "}"))
                 } else if let why = v.evidenceError {
                     // The flow's evidence was lost, not left unasked: the report must say so.

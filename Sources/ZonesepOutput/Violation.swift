@@ -17,6 +17,9 @@ public struct Violation: Sendable {
     /// Why `--evidence` made no file for the flow, whose alert went out with `"evidence":null` (a full
     /// disk, the evidence limits); nil when it made one, and when the alert never reached the evidence stage.
     public var evidenceError: String?
+    /// Packets of the flow left out of its file (the byte budget, another link type): the file's hash vouches
+    /// for less than all of the flow, and the report must not call it whole.
+    public var evidenceLeftOut: UInt64 = 0
     /// The digest of the alert's Community ID where a sink before the collector hashed it (the alert's
     /// outputs); nil: the summary hashes it when it writes the violation.
     public var flowID: FlowIDDigest?

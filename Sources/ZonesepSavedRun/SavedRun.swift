@@ -87,7 +87,7 @@ public enum SavedRun {
         let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
         for i in report.violations.indices {
-            if let e = report.violations[i].evidence, e.sha256 == nil, let path = e.path {
+            if let e = report.violations[i].evidence, e.sha256 == nil, e.error == nil, let path = e.path {
                 report.violations[i].evidence?.sha256 = evidenceDigests[path]
             }
         }

@@ -120,7 +120,9 @@ struct SavedRunBuilder {
                 firstSeenMicros: try time(v.firstSeen, at + "first_seen"),
                 lastSeenMicros: try time(v.lastSeen, at + "last_seen"),
                 packets: v.packets, bytes: v.bytes, end: v.end,
-                evidence: v.evidence.map { AuditReport.Evidence(path: $0.path, sha256: $0.sha256, error: $0.error) },
+                evidence: v.evidence.map {
+                    AuditReport.Evidence(path: $0.path, sha256: $0.sha256, error: $0.error, leftOut: $0.leftOut ?? 0)
+                },
                 // IPv6 text (`::ffff:a.b.c.d` parses as the IPv4 address it maps): an IPv6 flow, written so.
                 mappedIPv6: v.srcIP.contains(":") || v.destIP.contains(":"))
             if let tags = v.vlan {
@@ -174,7 +176,8 @@ struct SavedRunBuilder {
         report.evidenceLosses = s.delivery?.evidence.map {
             AuditReport.EvidenceLosses(
                 directory: $0.directory ?? "", incomplete: $0.incomplete ?? 0, notCreated: $0.notCreated ?? 0,
-                skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0)
+                skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0,
+                skippedPackets: $0.skippedPackets ?? 0, otherLinkTypePackets: $0.otherLinkTypePackets ?? 0)
         }
         report.interrupted = s.interrupted ?? false
         if let c = s.coverage {

@@ -50,7 +50,8 @@ final class EvidenceLinkTypeTests: ScratchDirectoryTestCase {
             zonesep,
             [
                 "replay", "--config", root.appendingPathComponent("zones.conf").path, "--output", "json",
-                "--evidence", evidence.path, captures.appendingPathComponent("eth.pcap").path,
+                "--evidence", evidence.path, "--report", scratch.appendingPathComponent("r.md").path,
+                "--report-format", "md", captures.appendingPathComponent("eth.pcap").path,
                 captures.appendingPathComponent("sll.pcap").path,
             ], timeout: 60, in: scratch)
         XCTAssertEqual(outcome.status, 1, outcome.stderrText)
@@ -69,5 +70,11 @@ final class EvidenceLinkTypeTests: ScratchDirectoryTestCase {
         XCTAssertEqual(violation["packets"] as? Int, 5)
         let said = outcome.stderrText.split(separator: "\n").filter { $0.contains("link type") }
         XCTAssertEqual(said.count, 1, outcome.stderrText)
+        // The report does not call the file whole: it is not all of the flow, and the limits count the rest.
+        let md = try String(contentsOf: scratch.appendingPathComponent("r.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("| partial: 2 packets left out (budget / another link type) |"), md)
+        XCTAssertFalse(md.contains("| whole |"), md)
+        XCTAssertTrue(
+            md.contains("| ファイルから漏れた証拠パケット evidence packets left out (budget / another link type) | 2 |"), md)
     }
 }

@@ -109,4 +109,39 @@ final class EvidenceLossReportTests: ScratchDirectoryTestCase {
         XCTAssertTrue(html.contains("evidence incomplete or missing"))
         XCTAssertTrue(html.contains("証拠の一部が失われました"))
     }
+
+    /// A flow replayed again into the same directory while the disk is full: this run's replacement is not
+    /// kept and the earlier run's whole file stays at its name. The report says that file was kept, not
+    /// "no hash: may be incomplete" (nor "no file").
+    func testAFailedReplacementIsReportedAsTheEarlierRunsFileKept() throws {
+        let disk = try TinyDisk(kilobytes: 64)
+        let t0: Int64 = 1_781_496_000_000_000
+        var pcap = PcapBytes()
+        for flow in 0..<3 {
+            for k in 0..<30 {
+                let udp: [UInt8] = [0x9c, 0x40, 0x13, 0x88, 0x01, 0x98, 0, 0] + [UInt8](repeating: 0x61, count: 400)
+                let ip = PcapBytes.ipv4(
+                    17, id: UInt16(k), [10, 10, 3, UInt8(10 + flow)], [10, 30, 3, 10], payload: udp.count)
+                pcap.append(
+                    [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00] + ip + udp,
+                    micros: t0 + Int64(flow) * 1_000_000 + Int64(k) * 1000)
+            }
+        }
+        let input = scratch.appendingPathComponent("three.pcap")
+        try pcap.data.write(to: input)
+        let evidence = disk.path + "/evidence"
+        let first = try Harness.run(
+            zonesep, ["replay", "--config", "zones.conf", "--output", "json", "--evidence", evidence, input.path],
+            timeout: 60, in: root)
+        XCTAssertEqual(first.status, 1, first.stderrText)
+        disk.fill()
+        disk.free(bytes: 8 << 10)
+        let md = try reportBothWays(["--evidence", evidence, input.path], format: "md")
+        let rows = md.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("| udp/5000 |") }
+        XCTAssertEqual(rows.count, 3, md)
+        for row in rows {
+            XCTAssertFalse(row.contains("no hash: may be incomplete"), String(row))
+            XCTAssertTrue(row.hasSuffix("| " + ReportTextKept.status + " |"), String(row))
+        }
+    }
 }

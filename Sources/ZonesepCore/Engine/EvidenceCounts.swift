@@ -25,7 +25,8 @@ public struct EvidenceCounts: Sendable, Equatable {
     /// Packets of violating flows lost to a file that failed (up to the per-flow cap), or that was not in
     /// the directory at its close.
     public var lostPackets: UInt64 = 0
-    /// Alerts that got no file because the file limit was taken by files of the last hour (or open).
+    /// Alerts that got no file because the evidence limits were reached: the file limit or the byte budget
+    /// taken by files of the last hour (or open).
     public var skippedFiles: UInt64 = 0
 
     public init() {}

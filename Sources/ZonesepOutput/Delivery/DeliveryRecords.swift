@@ -509,7 +509,9 @@ public struct DeliverySummary: Sendable {
             if e.incomplete > 0 { rows.append(["evidence files incomplete (no hash)", "\(e.incomplete)"]) }
             if e.notCreated > 0 { rows.append(["evidence files not created", "\(e.notCreated)"]) }
             if e.lostPackets > 0 { rows.append(["evidence packets lost (write errors)", "\(e.lostPackets)"]) }
-            if e.skippedFiles > 0 { rows.append(["evidence files skipped (file limit)", "\(e.skippedFiles)"]) }
+            if e.skippedFiles > 0 {
+                rows.append(["evidence files skipped (file limit or byte budget)", "\(e.skippedFiles)"])
+            }
         }
         if let s = suppression, s.evicted > 0 {
             rows.append(["suppression windows closed early (cap \(s.maxWindows))", "\(s.evicted)"])

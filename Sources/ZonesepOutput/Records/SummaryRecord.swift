@@ -228,20 +228,27 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var path: String?
         public var sha256: String?
         public var error: String?
+        /// Packets of the flow not in the file (the byte budget, another link type); absent when none.
+        public var leftOut: UInt64?
 
-        enum CodingKeys: String, CodingKey { case path, sha256, error }
+        enum CodingKeys: String, CodingKey {
+            case path, sha256, error
+            case leftOut = "left_out"
+        }
 
         public init(from decoder: any Decoder) throws {
             if let path = try? decoder.singleValueContainer().decode(String.self) {
                 self.path = path
                 self.sha256 = nil
                 self.error = nil
+                self.leftOut = nil
                 return
             }
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decodeIfPresent(String.self, forKey: .path)
             sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
             error = try c.decodeIfPresent(String.self, forKey: .error)
+            leftOut = try c.decodeIfPresent(UInt64.self, forKey: .leftOut)
         }
     }
 
@@ -258,12 +265,16 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             public var notCreated: UInt64?
             public var lostPackets: UInt64?
             public var skippedFiles: UInt64?
+            public var skippedPackets: UInt64?
+            public var otherLinkTypePackets: UInt64?
 
             enum CodingKeys: String, CodingKey {
                 case directory, files, hashed, incomplete
                 case notCreated = "not_created"
                 case lostPackets = "lost_packets"
                 case skippedFiles = "skipped_files"
+                case skippedPackets = "skipped_packets"
+                case otherLinkTypePackets = "other_link_type_packets"
             }
         }
     }

@@ -28,7 +28,9 @@ extension AuditReport {
                     destZone: a.destZone, initiatorMethod: a.initiator.name, vlan: a.vlans,
                     firstSeenMicros: v.firstSeenMicros, lastSeenMicros: v.lastSeenMicros, packets: v.packets,
                     bytes: v.bytes, end: v.end.name,
-                    evidence: v.evidenceFile.map { Evidence(path: $0, sha256: v.evidenceSHA256) }
+                    evidence: v.evidenceFile.map {
+                        Evidence(path: $0, sha256: v.evidenceSHA256, error: v.evidenceError, leftOut: v.evidenceLeftOut)
+                    }
                         ?? v.evidenceError.map { Evidence(path: nil, error: $0) },
                     mappedIPv6: a.mappedIPv6)
             }, declarations: s.declarations)
@@ -45,7 +47,8 @@ extension AuditReport {
         evidenceLosses = s.delivery?.evidence.map {
             EvidenceLosses(
                 directory: $0.directory, incomplete: $0.stats.incomplete, notCreated: $0.stats.notCreated,
-                skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets)
+                skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets,
+                skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
         interrupted = s.interrupted
         coverage = Coverage(

@@ -100,21 +100,32 @@ public struct AuditReport: Sendable {
         public var path: String?
         /// nil for a file that could not be written whole: nothing vouches for it.
         public var sha256: String?
-        /// Why no file was made; nil for a file.
+        /// Why no file was made; for a file, why this run's copy was not kept (the earlier run's file of that
+        /// name stays); nil for a file of this run.
         public var error: String?
+        /// Packets of the flow not in the file (the byte budget, another link type): its hash vouches for
+        /// less than all of the flow.
+        public var leftOut: UInt64
 
-        public init(path: String?, sha256: String? = nil, error: String? = nil) {
+        public init(path: String?, sha256: String? = nil, error: String? = nil, leftOut: UInt64 = 0) {
             self.path = path
             self.sha256 = sha256
             self.error = error
+            self.leftOut = leftOut
         }
 
-        /// Whole (with its hash), incomplete (a file without a hash) or missing (no file).
+        /// Whole (its hash, every packet up to the cap), partial (hashed, packets left out), incomplete (a
+        /// file without a hash), kept (this run's copy not made, the earlier run's file of the name kept) or
+        /// missing (no file).
         public enum State: Sendable, Equatable {
-            case whole, incomplete, missing
+            case whole, partial, incomplete, kept, missing
         }
 
-        public var state: State { path == nil ? .missing : sha256 == nil ? .incomplete : .whole }
+        public var state: State {
+            guard path != nil else { return .missing }
+            guard sha256 != nil else { return error != nil ? .kept : .incomplete }
+            return leftOut > 0 ? .partial : .whole
+        }
     }
 
     /// What `--evidence` could not keep over the whole run (the summary's `delivery.evidence`), for the
@@ -123,25 +134,34 @@ public struct AuditReport: Sendable {
         public var directory: String
         /// Files closed without a hash (cut short by a write error).
         public var incomplete: UInt64
-        /// Alerts that got no file (it could not be created), and those the file limit left without one.
+        /// Alerts that got no file (it could not be created), and those the evidence limits (file limit,
+        /// byte budget) left without one.
         public var notCreated: UInt64
         public var skippedFiles: UInt64
         /// Packets of flows whose file had failed.
         public var lostPackets: UInt64
+        /// Packets the byte budget kept out of their files, and those of another link type left out.
+        public var skippedPackets: UInt64
+        public var otherLinkTypePackets: UInt64
 
         public init(
-            directory: String, incomplete: UInt64, notCreated: UInt64, skippedFiles: UInt64, lostPackets: UInt64
+            directory: String, incomplete: UInt64, notCreated: UInt64, skippedFiles: UInt64, lostPackets: UInt64,
+            skippedPackets: UInt64 = 0, otherLinkTypePackets: UInt64 = 0
         ) {
             self.directory = directory
             self.incomplete = incomplete
             self.notCreated = notCreated
             self.skippedFiles = skippedFiles
             self.lostPackets = lostPackets
+            self.skippedPackets = skippedPackets
+            self.otherLinkTypePackets = otherLinkTypePackets
         }
 
         /// Alerts left without a file, for either reason.
         public var withoutFile: UInt64 { notCreated &+ skippedFiles }
-        public var isEmpty: Bool { incomplete == 0 && withoutFile == 0 && lostPackets == 0 }
+        /// Packets of violating flows not in their files though the files are whole as written.
+        public var leftOutPackets: UInt64 { skippedPackets &+ otherLinkTypePackets }
+        public var isEmpty: Bool { incomplete == 0 && withoutFile == 0 && lostPackets == 0 && leftOutPackets == 0 }
     }
 
     /// A violating flow with its totals: one alert of the run.

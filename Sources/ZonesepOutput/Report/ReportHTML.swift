@@ -392,6 +392,11 @@ public enum ReportHTML {
                     // A file without a hash was not written whole (a full disk): the report does not vouch for it.
                     if let d = ev.sha256 {
                         h += "<div class=\"flowid\">SHA-256 \(e(d))</div>"
+                        if ev.leftOut > 0 {
+                            h += "<div class=\"sub\">一部のみ (\(e(ReportText.partial(ev.leftOut))))</div>"
+                        }
+                    } else if ev.state == .kept {
+                        h += "<div class=\"sub\">前回の実行のファイルを保持 (\(e(ReportText.keptEarlier)))</div>"
                     } else {
                         h += "<div class=\"sub\">ハッシュなし・不完全の可能性 (\(ReportText.noHash))</div>"
                     }
@@ -793,10 +798,11 @@ public enum ReportHTML {
         let lost = r.violationsWithEvidenceLost
         guard r.evidenceLosses != nil || !lost.isEmpty else { return }
         let c = r.evidenceLossCounts
-        let ok = c.incomplete == 0 && c.withoutFile == 0 && (c.lostPackets ?? 0) == 0
+        let ok = c.incomplete == 0 && c.withoutFile == 0 && (c.lostPackets ?? 0) == 0 && c.leftOut == 0
         var note = "<span class=\"sub\">\(n(c.incomplete)) files incomplete (no hash), "
         note += "\(n(c.withoutFile)) alerts without a file"
         if let p = c.lostPackets { note += ", \(n(p)) packets lost" }
+        if c.leftOut > 0 { note += ", \(n(c.leftOut)) packets left out of their files (budget / another link type)" }
         note += "</span>"
         for m in r.evidenceMissingReasons() {
             note += "<div class=\"sub\">no file (\(n(m.flows))): \(e(m.reason))</div>"

@@ -261,20 +261,25 @@ extension AuditReport {
     public func evidenceMissingReasons() -> [(reason: String, flows: Int)] {
         var out: [(reason: String, flows: Int)] = []
         for v in violations {
-            guard let e = v.evidence, e.state == .missing else { continue }
+            // A flow whose earlier run's file was kept got no file of this run either: counted with its reason.
+            guard let e = v.evidence, e.state == .missing || e.state == .kept else { continue }
             let why = e.error ?? ""
             if let i = out.firstIndex(where: { $0.reason == why }) { out[i].flows += 1 } else { out.append((why, 1)) }
         }
         return out
     }
 
-    /// Evidence files incomplete and alerts without one: the run's counts where it recorded them, else
-    /// the violating flows' own.
-    public var evidenceLossCounts: (incomplete: UInt64, withoutFile: UInt64, lostPackets: UInt64?) {
-        if let l = evidenceLosses { return (l.incomplete, l.withoutFile, l.lostPackets) }
-        let lost = violationsWithEvidenceLost
-        let incomplete = lost.count { $0.evidence?.state == .incomplete }
-        return (UInt64(incomplete), UInt64(lost.count - incomplete), nil)
+    /// Evidence files incomplete, alerts without one, and packets left out of files: the run's counts where
+    /// it recorded them, else the violating flows' own. Alerts without a file are never fewer than the flows
+    /// the tables show with `no file` (those `--max-alert-rate` held back are in no evidence counter).
+    public var evidenceLossCounts: (incomplete: UInt64, withoutFile: UInt64, lostPackets: UInt64?, leftOut: UInt64) {
+        let missing = UInt64(violations.count { $0.evidence?.state == .missing || $0.evidence?.state == .kept })
+        let leftOut = violations.reduce(UInt64(0)) { $0 &+ ($1.evidence?.leftOut ?? 0) }
+        if let l = evidenceLosses {
+            return (l.incomplete, max(l.withoutFile, missing), l.lostPackets, max(l.leftOutPackets, leftOut))
+        }
+        let incomplete = violations.count { $0.evidence?.state == .incomplete }
+        return (UInt64(incomplete), missing, nil, leftOut)
     }
 
     /// The limits rows of evidence (md and csv): only for a run that kept evidence, or lost some.
@@ -285,6 +290,9 @@ extension AuditReport {
             ["不完全な証拠ファイル evidence files incomplete (no hash)", "\(c.incomplete)"],
             ["証拠ファイルのない警報 alerts without an evidence file", "\(c.withoutFile)"],
         ] + (c.lostPackets.map { [["失われた証拠パケット evidence packets lost", "\($0)"]] } ?? [])
+            + (c.leftOut > 0
+                ? [["ファイルから漏れた証拠パケット evidence packets left out (budget / another link type)", "\(c.leftOut)"]]
+                : [])
             + evidenceMissingReasons().map { ["証拠ファイルがない理由 no evidence file: " + $0.reason, "\($0.flows)"] }
     }
 }

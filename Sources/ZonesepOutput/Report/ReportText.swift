@@ -216,16 +216,28 @@ public enum ReportText {
     /// Said of a file without a hash, in every format: nothing vouches for it.
     public static let noHash = "no hash: may be incomplete"
 
-    /// A violating flow's evidence as the md and csv tables state it: `whole`, `no hash: may be incomplete`,
-    /// or `no file: <why>`; empty when the run kept no evidence for it (none asked, or folded).
+    /// A violating flow's evidence as the md and csv tables state it: `whole`, `partial: …`, `no hash: may be
+    /// incomplete`, `kept: …` or `no file: <why>`; empty when the run kept no evidence for it (none asked, or
+    /// folded).
     public static func evidenceStatus(_ e: AuditReport.Evidence?) -> String {
         guard let e else { return "" }
         switch e.state {
         case .whole: return "whole"
+        case .partial: return partial(e.leftOut)
         case .incomplete: return noHash
+        case .kept: return keptEarlier
         case .missing: return "no file: " + (e.error ?? "")
         }
     }
+
+    /// A hashed file that lacks packets of its flow: the hash vouches for what it holds, not for all of it.
+    public static func partial(_ leftOut: UInt64) -> String {
+        "partial: \(leftOut) packets left out (budget / another link type)"
+    }
+
+    /// A replacement that failed: the file at the name is the earlier run's, whole.
+    public static let keptEarlier =
+        "kept: the earlier run's file (its hash is in that run's records); this run's copy was not made"
 
     public static func prefixes(_ p: [IPPrefix]) -> String { p.map(\.description).joined(separator: ", ") }
 

@@ -66,7 +66,9 @@ extension DeliveryPipeline {
             var what: [String] = []
             if s.incomplete > 0 { what.append("\(s.incomplete) files incomplete (no hash)") }
             if s.notCreated > 0 { what.append("\(s.notCreated) alerts got no file (it could not be made)") }
-            if s.skippedFiles > 0 { what.append("\(s.skippedFiles) alerts got no file (the file limit)") }
+            if s.skippedFiles > 0 {
+                what.append("\(s.skippedFiles) alerts got no file (the evidence limits: file limit or byte budget)")
+            }
             if s.lostPackets > 0 { what.append("\(s.lostPackets) packets lost") }
             if !what.isEmpty { parts.append("evidence \(e.directory): " + what.joined(separator: ", ")) }
         }

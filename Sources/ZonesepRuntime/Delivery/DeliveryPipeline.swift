@@ -92,7 +92,11 @@ public final class DeliveryPipeline {
             evidence = nil
             evidenceOutcomes = nil
         }
-        rateLimit = config.maxAlertRate > 0 ? RateLimitingSink(maxPerSecond: config.maxAlertRate, inner: head) : nil
+        var heldBack: (@Sendable (Record) -> Void)? = nil
+        if let o = evidenceOutcomes { heldBack = { o.heldBack($0) } }
+        rateLimit =
+            config.maxAlertRate > 0
+            ? RateLimitingSink(maxPerSecond: config.maxAlertRate, inner: head, heldBack: heldBack) : nil
         if let r = rateLimit { head = r }
         suppression =
             config.suppressWindowMicros > 0

@@ -21,6 +21,9 @@ public final class EvidenceOutcomes: RecordSink {
     public static let limitsReason =
         "no file was made: the evidence limits (--evidence-max-bytes, --evidence-max-files) were reached"
 
+    /// Said of an alert `--max-alert-rate` held back: it never reached the evidence stage.
+    public static let rateLimitedReason = "no file was made: the alert was held back by --max-alert-rate"
+
     public init(inner: RecordSink, limit: Int = ViolationCollector.defaultLimit) {
         self.inner = inner
         self.limit = limit
@@ -35,6 +38,14 @@ public final class EvidenceOutcomes: RecordSink {
             }
         }
         return inner.write(record)
+    }
+
+    /// An alert the rate limit held back: its flow gets no file, and says why rather than look never asked.
+    public func heldBack(_ record: Record) {
+        guard record.kind == .alert, let a = record.alert else { return }
+        missing.withLock { m in
+            if m.count < limit { m[FlowKey(session: record.session, serial: a.flowSerial)] = Self.rateLimitedReason }
+        }
     }
 
     public func advance(to now: Int64) { inner.advance(to: now) }

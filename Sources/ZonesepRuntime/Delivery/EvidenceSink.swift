@@ -22,6 +22,15 @@ public final class EvidenceSink: RecordSink {
         /// The alert's Community ID, computed once for the file's name and its closing record.
         var flowID: String
     }
+    /// What the summary's violation says of a flow's file.
+    private struct Outcome {
+        var file: String
+        var sha256: String?
+        /// Packets of the flow not in the file (budget, another link type).
+        var leftOut: UInt64
+        /// Why this run's file is not there while the earlier run's of the name is kept; nil otherwise.
+        var keptEarlier: String?
+    }
     /// `@unchecked`: the writer (a class of libpcap handles) is reached only under the lock.
     private struct State: @unchecked Sendable {
         let writer: EvidenceWriter
@@ -30,7 +39,7 @@ public final class EvidenceSink: RecordSink {
         /// What the closing record of each open file needs, by file.
         var open: [UInt64: Open] = [:]
         /// Closed files by flow, for the summary's violations (and so the audit report).
-        var closed: [FlowKey: (file: String, sha256: String?)] = [:]
+        var closed: [FlowKey: Outcome] = [:]
         var nextID: UInt64 = 1
     }
     private let state: Mutex<State>
@@ -62,9 +71,18 @@ public final class EvidenceSink: RecordSink {
                 linkType: EvidenceWriter.dataLink(for: record.linkType),
                 now: a.timestampMicros)
             for c in closedEarly { closedFile(c, at: a.timestampMicros, &s) }
-            guard ok else { return (nil, s.writer.lastOpenError) }
-            s.nextID &+= 1
             let key = FlowKey(session: record.session, serial: a.flowSerial)
+            guard ok else {
+                if s.writer.lastOpenKeptEarlier && s.closed.count < closedLimit {
+                    // No file of this run, but the earlier run's of the name is whole in the directory: the
+                    // summary's violation names it, kept, rather than say the flow has none.
+                    s.closed[key] = Outcome(
+                        file: name, sha256: nil, leftOut: 0,
+                        keptEarlier: s.writer.lastOpenError ?? EvidenceOutcomes.limitsReason)
+                }
+                return (nil, s.writer.lastOpenError)
+            }
+            s.nextID &+= 1
             s.ids.set(session: key.session, serial: key.serial, file: id)
             s.open[id] = Open(key: key, alert: a, format: format, flowID: flowID)
             return (name, nil)
@@ -138,7 +156,11 @@ public final class EvidenceSink: RecordSink {
         if s.ids.file(session: o.key.session, serial: o.key.serial) == c.serial {
             s.ids.remove(session: o.key.session, serial: o.key.serial)
         }
-        if s.closed.count < closedLimit { s.closed[o.key] = (c.file, c.sha256) }
+        if s.closed.count < closedLimit {
+            s.closed[o.key] = Outcome(
+                file: c.file, sha256: c.sha256, leftOut: c.leftOut &+ c.skipped,
+                keptEarlier: c.keptEarlier ? (c.error ?? "") : nil)
+        }
         let records = DeliveryRecords(format: o.format)
         let e = DeliveryRecords.Evidence(
             alert: o.alert, file: c.file, packets: c.packets, bytes: c.bytes, sha256: c.sha256,
@@ -167,6 +189,8 @@ public final class EvidenceSink: RecordSink {
             guard let e = byFlow[FlowKey(session: session, serial: violations[i].alert.flowSerial)] else { continue }
             violations[i].evidenceFile = e.file
             violations[i].evidenceSHA256 = e.sha256
+            violations[i].evidenceLeftOut = e.leftOut
+            if let why = e.keptEarlier { violations[i].evidenceError = why }
         }
     }
 }

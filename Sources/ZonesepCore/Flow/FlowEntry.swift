@@ -49,19 +49,23 @@ public struct FlowEntry: Sendable {
     /// See `lateMACCheck`.
     @usableFromInline static let lateMACCheckFlag: UInt8 = 0x80
 
+    /// Sets or clears `flag` in `byte`: the one body of the flag properties below, which share two bytes.
+    @inlinable
+    static func set(_ flag: UInt8, _ on: Bool, in byte: inout UInt8) {
+        byte = on ? byte | flag : byte & ~flag
+    }
+
     /// True when endpoint A initiated the flow.
     @inlinable
     public var initiatorIsA: Bool {
         get { initiation & FlowEntry.initiatorIsAFlag != 0 }
-        set {
-            initiation = newValue ? initiation | FlowEntry.initiatorIsAFlag : initiation & ~FlowEntry.initiatorIsAFlag
-        }
+        set { FlowEntry.set(FlowEntry.initiatorIsAFlag, newValue, in: &initiation) }
     }
 
     @inlinable
     public var hasMACs: Bool {
         get { initiation & FlowEntry.hasMACsFlag != 0 }
-        set { initiation = newValue ? initiation | FlowEntry.hasMACsFlag : initiation & ~FlowEntry.hasMACsFlag }
+        set { FlowEntry.set(FlowEntry.hasMACsFlag, newValue, in: &initiation) }
     }
 
     /// Records the MAC of one side only (the other's is not known): `macA` when `a`, else `macB`.
@@ -84,7 +88,7 @@ public struct FlowEntry: Sendable {
     @inlinable
     public var inTunnel: Bool {
         get { initiation & FlowEntry.inTunnelFlag != 0 }
-        set { initiation = newValue ? initiation | FlowEntry.inTunnelFlag : initiation & ~FlowEntry.inTunnelFlag }
+        set { FlowEntry.set(FlowEntry.inTunnelFlag, newValue, in: &initiation) }
     }
 
     /// The conduit MAC check that the first packet could not make. Without a verdict: the flow was allowed
@@ -95,10 +99,7 @@ public struct FlowEntry: Sendable {
     @inlinable
     public var lateMACCheck: Bool {
         get { initiation & FlowEntry.lateMACCheckFlag != 0 }
-        set {
-            initiation =
-                newValue ? initiation | FlowEntry.lateMACCheckFlag : initiation & ~FlowEntry.lateMACCheckFlag
-        }
+        set { FlowEntry.set(FlowEntry.lateMACCheckFlag, newValue, in: &initiation) }
     }
 
     /// A flow judged under a policy that a reload has since replaced, which does not judge it alike
@@ -107,10 +108,7 @@ public struct FlowEntry: Sendable {
     @inlinable
     public var judgedBeforeReload: Bool {
         get { tcpState & FlowEntry.judgedBeforeReloadFlag != 0 }
-        set {
-            tcpState =
-                newValue ? tcpState | FlowEntry.judgedBeforeReloadFlag : tcpState & ~FlowEntry.judgedBeforeReloadFlag
-        }
+        set { FlowEntry.set(FlowEntry.judgedBeforeReloadFlag, newValue, in: &tcpState) }
     }
 
     /// Whether the verdict was reached after the flow's first packet (see `lateMACCheck`).

@@ -158,10 +158,8 @@ public enum FanoutProgram {
         }
         /// X and `base` moved on by `by` bytes (A clobbered).
         mutating func move(by: UInt32) {
-            op(misc | txa)
-            op(alu | add | srcK, by)
-            op(st, base)
-            op(misc | tax)
+            advanceX(by: by)
+            op(st, base)  // A still holds the new X
         }
         mutating func goto(_ target: String) {
             jumps.append((code.count, target, nil, nil))

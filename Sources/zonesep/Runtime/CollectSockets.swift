@@ -54,27 +54,27 @@ struct ListenSocket {
                 return .failure("IPV6_V6ONLY: \(message)")
             }
         }
-        var result: Int32
+        /// bind(2) to `address`, a `sockaddr_in` or `sockaddr_in6`.
+        func bindTo<Address>(_ address: Address) -> Int32 {
+            withUnsafePointer(to: address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<Address>.size))
+                }
+            }
+        }
+        let result: Int32
         if l.isIPv6 {
             var a = sockaddr_in6()
             a.sin6_family = sa_family_t(AF_INET6)
             a.sin6_port = l.port.bigEndian
             inet_pton(AF_INET6, l.host, &a.sin6_addr)
-            result = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            result = bindTo(a)
         } else {
             var a = sockaddr_in()
             a.sin_family = sa_family_t(AF_INET)
             a.sin_port = l.port.bigEndian
             inet_pton(AF_INET, l.host, &a.sin_addr)
-            result = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            result = bindTo(a)
         }
         guard result == 0 else {
             let code = errno

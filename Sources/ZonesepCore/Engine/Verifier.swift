@@ -658,22 +658,39 @@ public final class Verifier {
     }
 
     /// `noteSender`'s rare case: the side not yet passed on, or a packet from another MAC than its own
-    /// (nearly once per new flow).
+    /// (nearly once per new flow). The seen-cache's answer is all most calls need, so the table's work is a
+    /// call of its own (`observeUnseenSource`), made last: this function keeps a small frame.
     @inline(never)
     private func noteNewSender(
         _ e: UnsafeMutablePointer<FlowEntry>, _ field: UnsafeMutablePointer<UInt64>, fromA: Bool, mac: UInt64,
         now: Int64
     ) {
+        // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
+        // (the seen-cache answers it). Nothing below reads the field.
+        if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
+        // A side whose MAC the first packet did not show comes here with every packet: one bit decides
+        // whether a conduit still waits for it.
+        if e.pointee.lateMACCheck { return noteSenderOfLateMACFlow(e, fromA: fromA, mac: mac, now: now) }
+        let address = fromA ? e.pointee.key.addressA : e.pointee.key.addressB
+        let vlans = e.pointee.key.vlans & 0x0fff_ffff
+        if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans, checksVLAN: true) {
+            return
+        }
+        observeUnseenSource(
+            mac: mac, address: address, zone: fromA ? e.pointee.zoneA : e.pointee.zoneB, vlans: vlans, now: now)
+    }
+
+    /// `noteNewSender` for a flow marked `lateMACCheck`: the host table hears of the sender first, then the
+    /// conduit's MAC is checked (in that order, as for any flow: a finding's event comes before the alert's).
+    @inline(never)
+    private func noteSenderOfLateMACFlow(
+        _ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64
+    ) {
         let k = e.pointee.key
         passToHostTable(
             mac: mac, address: fromA ? k.addressA : k.addressB, zone: fromA ? e.pointee.zoneA : e.pointee.zoneB,
             vlans: k.vlans, evidence: .ipSource, now: now)
-        // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
-        // (the seen-cache answers it).
-        if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
-        // A side whose MAC the first packet did not show comes here with every packet: one bit decides
-        // whether a conduit still waits for it.
-        if e.pointee.lateMACCheck && e.pointee.rule == FlowEntry.noVerdict && !e.pointee.judgedBeforeReload {
+        if e.pointee.rule == FlowEntry.noVerdict && !e.pointee.judgedBeforeReload {
             checkLateMAC(e, fromA: fromA, mac: mac, now: now)
         }
     }
@@ -732,12 +749,35 @@ public final class Verifier {
         if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans, checksVLAN: checksVLAN) {
             return
         }
-        let o = HostTable.Observation(
-            mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now)
-        let raised = state.pointee.hostRulesRef._withUnsafeGuaranteedRef {
-            hostTable.observe(o, rules: $0, checksVLAN: checksVLAN, into: &state.pointee.newHostFindings)
-        }
-        if raised { queueHostFindings() }
+        observeUnseen(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, now: now)
+    }
+
+    /// What `passToHostTable` does once the seen-cache missed: the host table hears of the triple (`vlans`
+    /// masked to 28 bits), and the findings it completes are queued. Out of line: the seen-cache's hits,
+    /// and the frames that join a flow, need none of it.
+    @inline(never)
+    private func observeUnseen(
+        mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, evidence: HostEvidence, now: Int64
+    ) {
+        recordUnseen(
+            HostTable.Observation(mac: mac, address: address, zone: zone, vlans: vlans, evidence: evidence, time: now),
+            checksVLAN: evidence == .ipSource)
+    }
+
+    /// `observeUnseen` for an IP packet's source, the one a new flow brings: its arguments fit the
+    /// registers, so that `noteNewSender` ends in a jump to it.
+    @inline(never)
+    private func observeUnseenSource(mac: UInt64, address: IPAddress, zone: ZoneRef, vlans: UInt32, now: Int64) {
+        recordUnseen(
+            HostTable.Observation(mac: mac, address: address, zone: zone, vlans: vlans, evidence: .ipSource, time: now),
+            checksVLAN: true)
+    }
+
+    /// The rules' judgement of `o` (a closure small enough to inline), then the table's record of it.
+    @inline(__always)
+    private func recordUnseen(_ o: HostTable.Observation, checksVLAN: Bool) {
+        let admitted = state.pointee.hostRulesRef._withUnsafeGuaranteedRef { $0.admit(o, checksVLAN: checksVLAN) }
+        if hostTable.record(o, admitted: admitted, into: &state.pointee.newHostFindings) { queueHostFindings() }
     }
 
     /// Counts the findings the last observation raised and queues them for the sink (when it wants them).

@@ -83,6 +83,20 @@ final class LateConduitMACCheckTests: XCTestCase {
         }
     }
 
+    /// A flow waiting for its MAC still tells the host table of its senders, each packet the same as any
+    /// flow's (its own path in `noteNewSender`): the later MAC's address, and the responder's.
+    func testAFlowWaitingForItsMACStillFeedsTheHostTable() {
+        for batched in [false, true] {
+            let v = run(ethernetFrames(from: Self.rogue), batched: batched, sink: RecordingSink([.violationStarts]))
+            let what = batched ? "in a batch" : "one frame at a time"
+            XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what)
+            XCTAssertEqual(
+                v.hostTable.addresses(of: MACAddress(Self.rogue)!).map(\.ip.description), ["10.10.1.5"], what)
+            // The SYN-ACK's source MAC is the frame builder's default.
+            XCTAssertEqual(v.hostTable.count, 2, what)
+        }
+    }
+
     func testTheRegisteredMACShownLaterVerifiesTheFlow() {
         for batched in [false, true] {
             let sink = RecordingSink([.violationStarts, .declaredEnds])

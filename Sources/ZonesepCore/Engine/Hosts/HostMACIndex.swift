@@ -2,10 +2,11 @@
 ///
 /// A slot is one word: the MAC in the low 48 bits and the entry id + 1 in the high 16 (0: empty), so a
 /// probe and a deletion's shifting compare and rehash MACs without reading any entry. Under a stream of
-/// new MACs (a scan, a flood) every insertion also deletes the oldest MAC's slot. At 8 bytes a slot, four
-/// slots an entry fit the 512 KiB that two 16-byte slots an entry took (the default table): at a quarter
-/// full, a deletion walks about one slot after its own where it walked nearly four at half full (churn100k,
-/// by callgrind), and a probe rarely goes past its home. Entry ids are below `maxEntries`.
+/// new MACs (a scan, a flood) every insertion also deletes the oldest MAC's slot, which the table keeps in
+/// the entry (`remove(slot:moved:)` names the entries it shifts, about one deletion in four). At 8 bytes a
+/// slot, four slots an entry fit the 512 KiB that two 16-byte slots an entry took (the default table): at a
+/// quarter full, a deletion walks about one slot after its own where it walked nearly four at half full
+/// (churn100k, by callgrind), and a probe rarely goes past its home. Entry ids are below `maxEntries`.
 struct HostMACIndex {
     static let macMask: UInt64 = 0xffff_ffff_ffff
     /// Entries an index can name: ids + 1 fill the 16 bits above the MAC.
@@ -48,16 +49,7 @@ struct HostMACIndex {
         return p.id < 0 ? nil : p.id
     }
 
-    /// The first empty slot of `mac`'s probe (after a deletion, which may have emptied one before the slot
-    /// `probe` found).
-    @inline(__always)
-    func freeSlot(for mac: UInt64) -> Int {
-        var s = home(mac)
-        while slots[s] != 0 { s = (s &+ 1) & mask }
-        return s
-    }
-
-    /// Fills empty slot `slot` (from `probe` or `freeSlot`) with `mac` and entry `id`.
+    /// Fills empty slot `slot` (from `probe`, or the one `remove(slot:moved:)` left) with `mac` and entry `id`.
     @inline(__always)
     func set(_ slot: Int, mac: UInt64, id: Int) {
         slots[slot] = mac | UInt64(truncatingIfNeeded: id &+ 1) << 48
@@ -68,18 +60,30 @@ struct HostMACIndex {
         var s = home(mac)
         while slots[s] != 0 && slots[s] & HostMACIndex.macMask != mac { s = (s &+ 1) & mask }
         guard slots[s] != 0 else { return }
-        var hole = s
-        var next = (s &+ 1) & mask
-        while slots[next] != 0 {
-            let h = home(slots[next] & HostMACIndex.macMask)
+        _ = remove(slot: s) { _, _ in }
+    }
+
+    /// Empties full slot `slot` and shifts back the slots after it that probed past it, telling `moved` each
+    /// entry id whose slot changed and its new slot (the host table keeps each entry's slot, so that an
+    /// eviction needs no probe). Returns the slot left empty, which a probe that ran past it can now take.
+    @inline(__always)
+    func remove(slot: Int, moved: (_ id: Int, _ slot: Int) -> Void) -> Int {
+        var hole = slot
+        var next = (slot &+ 1) & mask
+        while true {
+            let v = slots[next]
+            if v == 0 { break }
+            let h = home(v & HostMACIndex.macMask)
             // The slot at `next` may fill the hole when its home is not in (hole, next], cyclically.
             if (hole &- h) & mask < (next &- h) & mask {
-                slots[hole] = slots[next]
+                slots[hole] = v
+                moved(Int(truncatingIfNeeded: v >> 48) &- 1, hole)
                 hole = next
             }
             next = (next &+ 1) & mask
         }
         slots[hole] = 0
+        return hole
     }
 
     /// The entry id in `mac`'s home slot when that slot holds `mac`, else -1 (a hint for prefetching: a MAC
@@ -90,7 +94,7 @@ struct HostMACIndex {
         return v != 0 && v & HostMACIndex.macMask == mac ? Int(truncatingIfNeeded: v >> 48) &- 1 : -1
     }
 
-    /// Asks for the line of `mac`'s home slot, to be written soon (the next eviction's).
+    /// Asks for the line of `mac`'s home slot, to be written soon (a new sender's probe).
     @inline(__always)
     func prefetch(_ mac: UInt64) { Prefetch.write(slots + home(mac)) }
 }

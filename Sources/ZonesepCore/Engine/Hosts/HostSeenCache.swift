@@ -27,11 +27,17 @@ struct HostSeenCache {
     let slots: UnsafeMutablePointer<Slot>
 
     init() {
-        slots = .allocate(capacity: HostSeenCache.slotCount)
+        // On cache-line boundaries: at malloc's 16 bytes every other 32-byte slot straddled two lines, and
+        // the prefetch of its start did not bring the MAC and tag that a lookup compares first.
+        slots = UnsafeMutableRawPointer.allocate(
+            byteCount: HostSeenCache.slotCount * MemoryLayout<Slot>.stride, alignment: HostSeenCache.lineBytes
+        ).bindMemory(to: Slot.self, capacity: HostSeenCache.slotCount)
         slots.initialize(repeating: Slot(), count: HostSeenCache.slotCount)
     }
 
-    func deallocate() { slots.deallocate() }
+    static let lineBytes = 64
+
+    func deallocate() { UnsafeMutableRawPointer(slots).deallocate() }
 
     func clear() { slots.update(repeating: Slot(), count: HostSeenCache.slotCount) }
 

@@ -117,7 +117,11 @@ public final class HostTable: @unchecked Sendable {
     func prefetchEntry(mac: UInt64) {
         guard exclusive else { return }
         let id = index.idAtHome(mac & HostMACIndex.macMask)
-        if id >= 0 { Prefetch.write(entries + id) }
+        guard id >= 0 else { return }
+        // Both lines: an entry (48 bytes) may straddle two, its address in the second.
+        let entry = UnsafeRawPointer(entries + id)
+        Prefetch.write(entry)
+        Prefetch.write(entry + (MemoryLayout<HostTableStorage.Entry>.size &- 1))
     }
 
     /// Records `o` and returns the findings it completes (usually none). `rules` are the policy's: a
@@ -134,18 +138,30 @@ public final class HostTable: @unchecked Sendable {
     /// are any, so that the usual observation (nothing raised) builds and releases no array.
     @inline(__always)
     func observe(_ o: Observation, rules: HostRules, checksVLAN: Bool, into findings: inout [HostFinding]) -> Bool {
-        let classBit = rules.classBit(o.zone)
-        // A group (multicast) or all-zero source MAC is no device; a router's is exempt.
-        guard classBit != 0, o.mac & 0x0100_0000_0000 == 0, o.mac != 0,
-            rules.routers.isEmpty || !rules.isRouter(o.mac)
-        else { return false }
-        // Untagged (the VLAN count, bits 24...27, is 0): nothing to check.
-        let vlanMismatch =
-            checksVLAN && o.vlans >> 24 != 0 && o.innermostVLAN.map { rules.vlanMismatch(o.zone, vlan: $0) } == true
+        record(o, admitted: rules.admit(o, checksVLAN: checksVLAN), into: &findings)
+    }
+
+    /// Records `o` as `HostRules.admit` judged it (`admitted`: 0, nothing to record), appending the findings it
+    /// completes to `findings`; returns whether there are any. Apart from `observe` so that a verifier can
+    /// ask its rules, reached through an unmanaged reference, in a closure of a few instructions.
+    @inline(__always)
+    func record(_ o: Observation, admitted: UInt16, into findings: inout [HostFinding]) -> Bool {
+        guard admitted != 0 else { return false }
+        let classBit = UInt8(truncatingIfNeeded: admitted)
+        let vlanMismatch = admitted & HostRules.vlanMismatchBit != 0
         if exclusive {
             return storage.pointee.record(o, classBit: classBit, vlanMismatch: vlanMismatch, into: &findings)
         }
-        return lock.withLock { _ in
+        return recordLocked(o, classBit: classBit, vlanMismatch: vlanMismatch, into: &findings)
+    }
+
+    /// `record` for a shared table, under its lock. Out of line: the lock's closure holds `o` in memory, and
+    /// inlined it made every caller store `o` on the stack, though a verifier's own table takes no lock.
+    @inline(never)
+    private func recordLocked(
+        _ o: Observation, classBit: UInt8, vlanMismatch: Bool, into findings: inout [HostFinding]
+    ) -> Bool {
+        lock.withLock { _ in
             storage.pointee.record(o, classBit: classBit, vlanMismatch: vlanMismatch, into: &findings)
         }
     }

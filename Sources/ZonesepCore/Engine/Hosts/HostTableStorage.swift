@@ -45,6 +45,9 @@ struct HostTableStorage {
         var count: UInt8
         /// The class bits (`HostRules`) of every address seen, kept ones or not.
         var classes: UInt8
+        /// The index slot that names this entry (kept as the index shifts it back): evicting the entry
+        /// empties it without a probe.
+        var slot: UInt32
         var first: StoredHostAddress
     }
 
@@ -127,6 +130,7 @@ struct HostTableStorage {
     }
 
     /// A new MAC: the next entry (the oldest MAC's when all are taken), holding `o`'s address.
+    /// `emptySlot`: the empty slot that ended `o.mac`'s probe.
     @inline(__always)
     private mutating func insert(_ o: HostTable.Observation, classBit: UInt8, emptySlot: Int) -> Int {
         let id: Int
@@ -137,17 +141,28 @@ struct HostTableStorage {
         } else {
             id = nextVictim
             nextVictim = nextVictim &+ 1 == capacity ? 0 : nextVictim &+ 1
-            index.remove(entries[id].mac)
+            let entries = self.entries
+            let hole = index.remove(slot: Int(entries[id].slot)) { moved, to in
+                entries[moved].slot = UInt32(truncatingIfNeeded: to)
+            }
             macsEvicted &+= 1
-            slot = index.freeSlot(for: o.mac)
+            // The only slot the removal emptied: the first empty one of `o.mac`'s probe if it lies before the
+            // one the probe ended at (the removal fills no empty slot).
+            let home = index.home(o.mac)
+            if (hole &- home) & index.mask < (emptySlot &- home) & index.mask { slot = hole }
             // The next eviction's slot line, on its way while the packets in between are worked on (a new
-            // MAC's slot is as random as a hash; the oldest MAC is known now). And the entry after that: new
-            // MACs come a few flows apart, too slowly for the CPU to see the walk through the entries.
-            index.prefetch(entries[nextVictim].mac)
-            Prefetch.read(entries + (nextVictim &+ 1 == capacity ? 0 : nextVictim &+ 1))
+            // MAC's slot is as random as a hash; the oldest MAC's slot is known now). And the entry after that
+            // (both its lines: an entry may straddle two): new MACs come a few flows apart, too slowly for the
+            // CPU to see the walk through the entries.
+            Prefetch.write(index.slots + Int(entries[nextVictim].slot))
+            let after = UnsafeRawPointer(entries + (nextVictim &+ 1 == capacity ? 0 : nextVictim &+ 1))
+            Prefetch.read(after)
+            Prefetch.read(after + (MemoryLayout<Entry>.size &- 1))
         }
         index.set(slot, mac: o.mac, id: id)
-        entries[id] = Entry(mac: o.mac, count: 1, classes: classBit, first: StoredHostAddress(o))
+        entries[id] = Entry(
+            mac: o.mac, count: 1, classes: classBit, slot: UInt32(truncatingIfNeeded: slot), first: StoredHostAddress(o)
+        )
         return id
     }
 

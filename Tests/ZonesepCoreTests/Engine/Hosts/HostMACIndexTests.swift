@@ -87,4 +87,52 @@ final class HostMACIndexTests: XCTestCase {
         XCTAssertEqual(index.idAtHome(z), 0)
         XCTAssertEqual(index.idAtHome(0), -1)
     }
+
+    /// `remove(slot:moved:)`, the host table's eviction: under churn in a small index, every id it reports
+    /// moved is found at its new slot, the slot it returns is the only one the removal emptied, and a slot
+    /// kept per MAC the way the table keeps it (updated from `moved`) always holds that MAC.
+    func testRemoveAtASlotReportsEveryMoveAndTheHole() {
+        let index = HostMACIndex(entries: 8)
+        defer { index.deallocate() }
+        var slotOf: [UInt64: Int] = [:]
+        var macOf: [Int: UInt64] = [:]
+        var idOf: [UInt64: Int] = [:]
+        var freeIds = Array(0..<8)
+        var rng = SplitMix64(seed: 29)
+        // MACs of three neighbouring homes, the last two wrapping: long clusters, so that removals shift
+        // slots back, past the last slot too.
+        var pool: [UInt64] = []
+        var candidate: UInt64 = 0x02_00_00_00_00_00
+        while pool.count < 24 {
+            candidate += 1
+            if (index.home(candidate) &+ 2) & index.mask < 3 { pool.append(candidate) }
+        }
+        var moves = 0
+        for step in 0..<20_000 {
+            let mac = pool[Int(rng.next() % UInt64(pool.count))]
+            if let slot = slotOf[mac] {
+                let before = (0...index.mask).filter { index.slots[$0] != 0 }
+                let hole = index.remove(slot: slot) { id, to in
+                    XCTAssertEqual(index.slots[to] & HostMACIndex.macMask, macOf[id], "step \(step): moved id \(id)")
+                    slotOf[macOf[id]!] = to
+                    moves += 1
+                }
+                slotOf[mac] = nil
+                freeIds.append(idOf.removeValue(forKey: mac)!)
+                let after = (0...index.mask).filter { index.slots[$0] != 0 }
+                XCTAssertEqual(Set(before).subtracting(after), [hole], "step \(step): the one slot emptied")
+            } else if slotOf.count < 8 {
+                let p = index.probe(mac)
+                let id = freeIds.removeLast()
+                index.set(p.slot, mac: mac, id: id)
+                macOf[id] = mac
+                idOf[mac] = id
+                slotOf[mac] = p.slot
+            }
+            for (m, s) in slotOf where index.slots[s] & HostMACIndex.macMask != m {
+                return XCTFail("step \(step): MAC \(m) not at its kept slot \(s)")
+            }
+        }
+        XCTAssertGreaterThan(moves, 1_000, "removals shifted slots back")
+    }
 }

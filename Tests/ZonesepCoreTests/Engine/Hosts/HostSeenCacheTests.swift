@@ -29,6 +29,17 @@ final class HostSeenCacheTests: XCTestCase {
         XCTAssertFalse(cache.checkAndInsert(mac: 0x02_00_00_00_00_0a, address: a, vlans: 0x0100_0078, checksVLAN: true))
     }
 
+    /// Slots start on cache-line boundaries, so that each (32 bytes) lies in the one line its prefetch asks
+    /// for: at malloc's 16-byte alignment every other slot straddled two.
+    func testSlotsDoNotStraddleLines() {
+        for _ in 0..<4 {
+            let cache = HostSeenCache()
+            defer { cache.deallocate() }
+            XCTAssertEqual(64 % MemoryLayout<HostSeenCache.Slot>.stride, 0)
+            XCTAssertEqual(Int(bitPattern: cache.slots) % 64, 0)
+        }
+    }
+
     /// An ARP or neighbour advertisement (`checksVLAN: false`) does not make the IP source of the same
     /// triple known (the IP packet is held to the zone's VLANs, the ARP is not); an IP source makes both
     /// known, in the one slot of the triple.

@@ -186,6 +186,44 @@ final class HostTableChurnTests: XCTestCase {
         }
     }
 
+    /// Each entry keeps the index slot that names it, so that evicting it needs no probe, and a new MAC takes
+    /// the slot the eviction emptied when its probe passed it: under churn of MACs of three neighbouring
+    /// homes (long clusters that shift back), every entry's slot holds its MAC and id after every step, the
+    /// index holds nothing else, and the MAC just observed is found.
+    func testEntriesKeepTheSlotsThatNameThem() {
+        var s = HostTableStorage(limits: HostTable.Limits(macs: 8, addressesPerMAC: 2))
+        defer { s.deallocate() }
+        var pool: [UInt64] = []
+        var candidate: UInt64 = 0x02_00_00_00_00_00
+        while pool.count < 24 {
+            candidate += 1
+            if (s.index.home(candidate) &+ 2) & s.index.mask < 3 { pool.append(candidate) }
+        }
+        var rng = SplitMix64(seed: 7)
+        var findings: [HostFinding] = []
+        var tookTheHole = 0
+        for step in 0..<20_000 {
+            let mac = pool[Int(rng.next() % UInt64(pool.count))]
+            let probeEnd = s.index.probe(mac)
+            let o = HostTable.Observation(
+                mac: mac, address: IPAddress("10.20.0.1")!, zone: ZoneRef(zone: 1), vlans: 0, evidence: .ipSource,
+                time: Int64(step))
+            _ = s.record(o, classBit: 1 << 1, vlanMismatch: false, into: &findings)
+            guard let id = s.find(mac) else { return XCTFail("step \(step): the MAC just observed is not found") }
+            if probeEnd.id < 0 && Int(s.entries[id].slot) != probeEnd.slot { tookTheHole += 1 }
+            for id in 0..<s.count {
+                let e = s.entries[id]
+                guard s.index.slots[Int(e.slot)] == e.mac | UInt64(id + 1) << 48 else {
+                    return XCTFail("step \(step): entry \(id)'s slot \(e.slot) does not name it")
+                }
+            }
+            let filled = (0...s.index.mask).filter { s.index.slots[$0] != 0 }.count
+            guard filled == s.count else { return XCTFail("step \(step): \(filled) slots for \(s.count) entries") }
+        }
+        XCTAssertGreaterThan(s.macsEvicted, 5_000)
+        XCTAssertGreaterThan(tookTheHole, 100, "new MACs took the slot the eviction emptied before their probe's end")
+    }
+
     /// What the table keeps per MAC stays small: a new MAC writes one 48-byte entry and nothing else.
     func testSlotSizes() {
         XCTAssertEqual(MemoryLayout<StoredHostAddress>.stride, 32)

@@ -5,13 +5,19 @@ import ZonesepCore
 /// A scan or a flood raises an alert for every new flow, so the JSON record and the message are written
 /// straight into bytes, with each zone's name and label prepared once per map (`ZoneTexts`).
 ///
-/// The policy and the prepared names live in one object: a record's renderings each hold the format, and a
-/// copy of a policy is a score of reference counts.
+/// The policy, the prepared names and the record's fixed runs live in one object: a record's renderings
+/// each hold the format, and a copy of a policy is a score of reference counts.
 public struct AlertFormat: Sendable {
-    let texts: ZoneTexts
-    public var policy: Policy { texts.policy }
+    let parts: AlertJSONParts
+    var texts: ZoneTexts { parts.texts }
+    public var policy: Policy { parts.texts.policy }
 
-    public init(policy: Policy) { texts = ZoneTexts(policy: policy) }
+    public init(policy: Policy) { parts = AlertJSONParts(texts: ZoneTexts(policy: policy)) }
+
+    /// Whether this is the renderer of `policy`'s map (compared without taking a reference to either).
+    public func renders(_ policy: Policy) -> Bool {
+        ObjectIdentifier(parts.texts.policy) == ObjectIdentifier(policy)
+    }
 
     var map: ZoneMap { texts.policy.zoneMap }
 
@@ -157,11 +163,33 @@ public struct AlertFormat: Sendable {
         return j
     }
 
-    /// The alert record, without its closing brace, through a record writer: every field but the names
-    /// from zones.conf (made once per map) is written byte by byte into a buffer on the stack.
+    /// The alert record, without its closing brace, through a record writer: the runs the alert shares with
+    /// others of its rule and zones (`AlertJSONParts`) copied whole, every other field written byte by byte
+    /// into a buffer on the stack.
     /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), or `digest`, its
     /// hash: not hashed again.
     func write(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil, digest: FlowIDDigest? = nil) {
+        guard let k = parts.keys(of: a) else { return writePiecewise(a, into: &w, flowID: id, digest: digest) }
+        w.literal("{\"timestamp\":")
+        w.timestamp(a.timestampMicros)
+        w.bytes(parts.run(k.head))
+        w.fiveTuple(
+            proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort,
+            mappedIPv6: a.mappedIPv6)
+        w.bytes(parts.run(k.srcZone))
+        w.bytes(parts.run(k.destZone))
+        writeLinkFields(a, into: &w, flowID: id, digest: digest)
+        w.bytes(parts.run(k.messageHead))
+        w.addressText(a.srcIP, mappedIPv6: a.mappedIPv6)
+        w.bytes(parts.run(k.arrow))
+        w.addressText(a.destIP, mappedIPv6: a.mappedIPv6)
+        writeMessageEnd(a, into: &w, json: true)
+        w.byte(UInt8(ascii: "\""))
+    }
+
+    /// `write` a field at a time, names and labels looked up for each: for an alert with a part that has no
+    /// prepared run (a zone the map does not have), and the reference `write` is checked against.
+    func writePiecewise(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil, digest: FlowIDDigest? = nil) {
         w.literal("{\"timestamp\":")
         w.timestamp(a.timestampMicros)
         w.literal(",\"event_type\":\"alert\",\"rule\":")
@@ -177,6 +205,16 @@ public struct AlertFormat: Sendable {
         texts.writeNameJSON(a.destZone, to: &w)
         w.literal(",\"initiator\":")
         ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
+        writeLinkFields(a, into: &w, flowID: id, digest: digest)
+        w.literal(",\"sensor\":")
+        w.bytes(texts.sensorJSON)
+        w.literal(",\"message\":\"")
+        writeMessage(a, into: &w, json: true)
+        w.byte(UInt8(ascii: "\""))
+    }
+
+    /// The fields between the initiator and the sensor: VLANs, tunnel layers, MACs and the Community ID.
+    private func writeLinkFields(_ a: Alert, into w: inout RecordWriter, flowID id: String?, digest: FlowIDDigest?) {
         w.vlanList(of: a)
         w.tunnels(a.tunnels)
         w.literal(",\"src_mac\":")
@@ -191,11 +229,6 @@ public struct AlertFormat: Sendable {
         } else {
             writeFlowID(a, into: &w)
         }
-        w.literal(",\"sensor\":")
-        w.bytes(texts.sensorJSON)
-        w.literal(",\"message\":\"")
-        writeMessage(a, into: &w, json: true)
-        w.byte(UInt8(ascii: "\""))
     }
 
     /// `message(a)` through a record writer; with `json` as it stands inside a JSON string (as
@@ -208,6 +241,11 @@ public struct AlertFormat: Sendable {
         if json { texts.writeLabelJSON(a.destZone, to: &w) } else { texts.writeLabel(a.destZone, to: &w) }
         w.byte(UInt8(ascii: " "))
         w.addressText(a.destIP, mappedIPv6: a.mappedIPv6)
+        writeMessageEnd(a, into: &w, json: json)
+    }
+
+    /// The message after the responder's address: the service, and why the flow is a violation.
+    private func writeMessageEnd(_ a: Alert, into w: inout RecordWriter, json: Bool) {
         w.byte(UInt8(ascii: " "))
         w.protocolName(a.proto)
         if let port = a.destPort {

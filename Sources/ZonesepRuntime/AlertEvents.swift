@@ -42,10 +42,13 @@ public final class AlertEvents: EventSink {
     public func consume(_ batch: EventBatch) {
         // Events are read where they lie: `for e in` copied each one, its flow entry and all.
         let events = batch.events
+        guard !events.isEmpty else { return advance(batch) }
+        // The batch's renderer, looked up once: a batch is judged with one map.
+        let format = formats.format(for: batch)
         for i in events.indices {
             if events[i].kind == .hostFinding {
                 if let f = batch.hostFinding(of: events[i]) {
-                    head.write(Record.hostAlert(f, format: formats.format(for: batch), session: session))
+                    head.write(Record.hostAlert(f, format: format, session: session))
                 }
                 continue
             }
@@ -59,15 +62,20 @@ public final class AlertEvents: EventSink {
                 a = a.withPacket(packet)
             }
             if let out = directJSON {
-                out.writeAlertJSON(a, format: formats.format(for: batch), flowID: batch.flowID(of: i), clock: &clock)
+                out.writeAlertJSON(a, format: format, flowID: batch.flowID(of: i), clock: &clock)
                 continue
             }
             head.write(
                 Record.alert(
-                    a, format: formats.format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
+                    a, format: format, session: session, linkType: batch.linkType, evidence: nil,
                     withEvidenceField: withEvidenceField,
                     flowID: chainWritesFlowID ? CommunityID.text(batch.flowID(of: i)) : nil))
         }
+        advance(batch)
+    }
+
+    /// Tells the chain how far packet time has come: the batch's last frame.
+    private func advance(_ batch: EventBatch) {
         if let last = batch.frames.last { head.advance(to: last.timestamp) }
     }
 }

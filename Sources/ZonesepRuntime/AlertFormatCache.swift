@@ -12,7 +12,7 @@ public struct AlertFormatCache {
 
     /// The renderer for the map of `batch`.
     public mutating func format(for batch: EventBatch) -> AlertFormat {
-        if let format, format.policy === batch.policy { return format }
+        if let format, format.renders(batch.policy) { return format }
         let f = AlertFormat(policy: batch.policy)
         format = f
         return f

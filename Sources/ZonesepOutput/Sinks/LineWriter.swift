@@ -7,18 +7,22 @@
 /// for a replay.
 public final class LineWriter {
     public let fd: Int32
-    var buffer: [UInt8] = []
+    /// Used by one thread at a time (its owner holds a lock around every call, or owns it alone): not
+    /// checked for exclusive access at run time, which cost some 130 instructions a line.
+    @exclusivity(unchecked) var buffer: [UInt8] = []
     let limit: Int
-    /// Flush after every line (for `tail -f` on a live alerts file).
-    public var flushEachLine: Bool
+    /// Flush after every line (for `tail -f` on a live alerts file). Read for every line, so not checked at
+    /// run time either.
+    @exclusivity(unchecked) public var flushEachLine: Bool
     /// The first write error (errno text), if any: the caller decides whether it is fatal.
     public private(set) var failure: String?
     /// Lines that could not be written (a full disk under a redirected stdout, a closed pipe).
     public private(set) var lostLines: UInt64 = 0
     /// The output ends inside a line that could not be taken back: the next write starts a new line.
     var endsMidLine = false
-    /// Lines handed to `write(line:)` or rendered by `writeLine` (those lost included).
-    public private(set) var lines: UInt64 = 0
+    /// Lines handed to `write(line:)` or rendered by `writeLine` (those lost included); counted for every
+    /// line, so not checked at run time either.
+    @exclusivity(unchecked) public private(set) var lines: UInt64 = 0
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, flushEachLine: Bool = false) {
         self.fd = fd

@@ -20,35 +20,52 @@ final class AlertJSONParts: @unchecked Sendable {
         ruleCount = texts.ruleJSON.count
         slotCount = texts.nameJSON.count
         initiatorCount = texts.initiatorJSON.count
-        var runs: [[UInt8]] = []
-        func run(_ pieces: [UInt8]...) { runs.append(pieces.flatMap { $0 }) }
-        func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
-        // In the order `keys(of:)` counts them.
+        // The runs one after another into one array, then into the allocation, in the order `keys(of:)`
+        // counts them.
+        var all: [UInt8] = []
+        var ends: [Int] = []
+        func ascii(_ s: StaticString) { s.withUTF8Buffer { all.append(contentsOf: $0) } }
+        func end() { ends.append(all.count) }
         for r in 0..<ruleCount {
-            run(
-                ascii(",\"event_type\":\"alert\",\"rule\":"), texts.ruleJSON[r], ascii(",\"severity\":"),
-                texts.severityJSON[r])
+            ascii(",\"event_type\":\"alert\",\"rule\":")
+            all += texts.ruleJSON[r]
+            ascii(",\"severity\":")
+            all += texts.severityJSON[r]
+            end()
         }
-        for z in 0..<slotCount { run(ascii(",\"src_zone\":"), texts.nameJSON[z]) }
+        for z in 0..<slotCount {
+            ascii(",\"src_zone\":")
+            all += texts.nameJSON[z]
+            end()
+        }
         for z in 0..<slotCount {
             for m in 0..<initiatorCount {
-                run(ascii(",\"dest_zone\":"), texts.nameJSON[z], ascii(",\"initiator\":"), texts.initiatorJSON[m])
+                ascii(",\"dest_zone\":")
+                all += texts.nameJSON[z]
+                ascii(",\"initiator\":")
+                all += texts.initiatorJSON[m]
+                end()
             }
         }
         for z in 0..<slotCount {
-            run(ascii(",\"sensor\":"), texts.sensorJSON, ascii(",\"message\":\""), texts.labelJSON[z], ascii(" "))
+            ascii(",\"sensor\":")
+            all += texts.sensorJSON
+            ascii(",\"message\":\"")
+            all += texts.labelJSON[z]
+            ascii(" ")
+            end()
         }
-        for z in 0..<slotCount { run(ascii(" \u{2192} "), texts.labelJSON[z], ascii(" ")) }
-        let total = runs.reduce(0) { $0 + $1.count }
-        bytes = .allocate(capacity: max(total, 1))
-        bounds = .allocate(capacity: runs.count + 1)
-        var at = 0
-        for (k, r) in runs.enumerated() {
-            bounds[k] = at
-            (bytes + at).initialize(from: r, count: r.count)
-            at += r.count
+        for z in 0..<slotCount {
+            ascii(" \u{2192} ")
+            all += texts.labelJSON[z]
+            ascii(" ")
+            end()
         }
-        bounds[runs.count] = at
+        bytes = .allocate(capacity: max(all.count, 1))
+        bytes.initialize(from: all, count: all.count)
+        bounds = .allocate(capacity: ends.count + 1)
+        bounds.initialize(to: 0)
+        (bounds + 1).initialize(from: ends, count: ends.count)
     }
 
     deinit {

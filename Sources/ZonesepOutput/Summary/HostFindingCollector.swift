@@ -29,8 +29,12 @@ public final class HostFindingCollector: EventSink {
     }
 
     public func consume(_ batch: EventBatch) {
-        for e in batch.events where e.kind == .hostFinding {
-            guard let f = batch.hostFinding(of: e) else { continue }
+        // A finding's event indexes the batch's findings: a batch without any (nearly all) holds none to
+        // look for, and is not read event by event.
+        guard !batch.hostFindings.isEmpty else { return }
+        let events = batch.events
+        for i in events.indices where events[i].kind == .hostFinding {
+            guard let f = batch.hostFinding(of: events[i]) else { continue }
             if findings.count < limit {
                 findings.append(f)
             } else {

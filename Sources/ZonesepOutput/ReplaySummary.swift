@@ -185,63 +185,72 @@ public struct ReplaySummary: Sendable {
         let format = AlertFormat(policy: policy)
         out.reserveCapacity(out.count + 64 + violations.count * 400)
         out.append(UInt8(ascii: "["))
-        // Each violation through a record writer, like the alert it repeats: a scan lists thousands.
+        // All of them through one record writer, like the alert each repeats: a scan lists thousands, and a
+        // writer a violation cost a copy of its buffer into `out` each. Each violation is read where it lies
+        // (`for v in` copied each, with a retain of every string and array it holds).
         let texts = format.texts
         var clock = TimestampCache()
-        for (i, v) in violations.enumerated() {
+        violations.withUnsafeBufferPointer { list in
             RecordWriter.writing(into: &out, clock: &clock) { w in
-                let a = v.alert
-                if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
-                if let d = v.flowID {
-                    d.withUnsafeBytes { w.communityID($0) }
-                } else {
-                    CommunityID.withDigest(of: a) { w.communityID($0) }
+                for i in list.indices {
+                    if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
+                    ReplaySummary.write(list.baseAddress! + i, texts: texts, to: &w)
                 }
-                w.literal(",\"rule\":")
-                ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
-                w.fiveTuple(
-                    proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort,
-                    mappedIPv6: a.mappedIPv6)
-                // The alert's initiator method and VLANs: a flow folded by suppression has no alert record, and
-                // `zonesep report` reads them from here.
-                w.literal(",\"initiator\":")
-                ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
-                w.vlanList(of: a)
-                w.literal(",\"first_seen\":")
-                w.timestamp(v.firstSeenMicros)
-                w.literal(",\"last_seen\":")
-                w.timestamp(v.lastSeenMicros)
-                w.literal(",\"packets\":")
-                w.integer(v.packets)
-                w.literal(",\"bytes\":")
-                w.integer(v.bytes)
-                w.literal(",\"end\":")
-                ZoneTexts.writeName(texts.endReasonJSON, v.end.rawValue, v.end.name, to: &w)
-                if let file = v.evidenceFile {
-                    w.literal(",\"evidence\":{\"path\":")
-                    w.jsonString(file)
-                    w.literal(",\"sha256\":")
-                    if let sha = v.evidenceSHA256 { w.jsonString(sha) } else { w.literal("null") }
-                    if v.evidenceLeftOut > 0 {
-                        w.literal(",\"left_out\":")
-                        w.integer(v.evidenceLeftOut)
-                    }
-                    if let why = v.evidenceError {
-                        // This run's file was not kept and the earlier run's of that name is there: said so.
-                        w.literal(",\"error\":")
-                        w.jsonString(why)
-                    }
-                    w.byte(UInt8(ascii: "}"))
-                } else if let why = v.evidenceError {
-                    // The flow's evidence was lost, not left unasked: the report must say so.
-                    w.literal(",\"evidence\":{\"path\":null,\"sha256\":null,\"error\":")
-                    w.jsonString(why)
-                    w.byte(UInt8(ascii: "}"))
-                }
-                w.byte(UInt8(ascii: "}"))
             }
         }
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// One entry of `violations` after its `flow_id` key.
+    private static func write(_ v: UnsafePointer<Violation>, texts: ZoneTexts, to w: inout RecordWriter) {
+        if let d = v.pointee.flowID {
+            d.withUnsafeBytes { w.communityID($0) }
+        } else {
+            CommunityID.withDigest(of: v.pointee.alert) { w.communityID($0) }
+        }
+        w.literal(",\"rule\":")
+        ZoneTexts.writeName(texts.ruleJSON, v.pointee.alert.rule.rawValue, v.pointee.alert.rule.name, to: &w)
+        w.fiveTuple(
+            proto: v.pointee.alert.proto, src: v.pointee.alert.srcIP, srcPort: v.pointee.alert.srcPort,
+            dest: v.pointee.alert.destIP, destPort: v.pointee.alert.destPort, mappedIPv6: v.pointee.alert.mappedIPv6)
+        // The alert's initiator method and VLANs: a flow folded by suppression has no alert record, and
+        // `zonesep report` reads them from here.
+        w.literal(",\"initiator\":")
+        ZoneTexts.writeName(
+            texts.initiatorJSON, v.pointee.alert.initiator.rawValue, v.pointee.alert.initiator.name, to: &w)
+        w.vlanList(of: v.pointee.alert)
+        w.literal(",\"first_seen\":")
+        w.timestamp(v.pointee.firstSeenMicros)
+        w.literal(",\"last_seen\":")
+        w.timestamp(v.pointee.lastSeenMicros)
+        w.literal(",\"packets\":")
+        w.integer(v.pointee.packets)
+        w.literal(",\"bytes\":")
+        w.integer(v.pointee.bytes)
+        w.literal(",\"end\":")
+        ZoneTexts.writeName(texts.endReasonJSON, v.pointee.end.rawValue, v.pointee.end.name, to: &w)
+        if let file = v.pointee.evidenceFile {
+            w.literal(",\"evidence\":{\"path\":")
+            w.jsonString(file)
+            w.literal(",\"sha256\":")
+            if let sha = v.pointee.evidenceSHA256 { w.jsonString(sha) } else { w.literal("null") }
+            if v.pointee.evidenceLeftOut > 0 {
+                w.literal(",\"left_out\":")
+                w.integer(v.pointee.evidenceLeftOut)
+            }
+            if let why = v.pointee.evidenceError {
+                // This run's file was not kept and the earlier run's of that name is there: said so.
+                w.literal(",\"error\":")
+                w.jsonString(why)
+            }
+            w.byte(UInt8(ascii: "}"))
+        } else if let why = v.pointee.evidenceError {
+            // The flow's evidence was lost, not left unasked: the report must say so.
+            w.literal(",\"evidence\":{\"path\":null,\"sha256\":null,\"error\":")
+            w.jsonString(why)
+            w.byte(UInt8(ascii: "}"))
+        }
+        w.byte(UInt8(ascii: "}"))
     }
 
     /// The `declarations` array, written straight into bytes: a prefecture's policy declares ten thousand

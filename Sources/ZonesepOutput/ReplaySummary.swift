@@ -191,10 +191,14 @@ public struct ReplaySummary: Sendable {
         let texts = format.texts
         var clock = TimestampCache()
         violations.withUnsafeBufferPointer { list in
+            // `vlanList(of:)` reads only an alert's VLAN fields: each violation's are put into this local
+            // alert, which the writer cannot reach, where handing over the violation's own (read through a
+            // pointer) copied it whole.
+            guard var vlans = list.first?.alert else { return }
             RecordWriter.writing(into: &out, clock: &clock) { w in
                 for i in list.indices {
                     if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
-                    ReplaySummary.write(list.baseAddress! + i, texts: texts, to: &w)
+                    ReplaySummary.write(list.baseAddress! + i, texts: texts, vlans: &vlans, to: &w)
                 }
             }
         }
@@ -202,7 +206,9 @@ public struct ReplaySummary: Sendable {
     }
 
     /// One entry of `violations` after its `flow_id` key.
-    private static func write(_ v: UnsafePointer<Violation>, texts: ZoneTexts, to w: inout RecordWriter) {
+    private static func write(
+        _ v: UnsafePointer<Violation>, texts: ZoneTexts, vlans: inout Alert, to w: inout RecordWriter
+    ) {
         if let d = v.pointee.flowID {
             d.withUnsafeBytes { w.communityID($0) }
         } else {
@@ -218,7 +224,11 @@ public struct ReplaySummary: Sendable {
         w.literal(",\"initiator\":")
         ZoneTexts.writeName(
             texts.initiatorJSON, v.pointee.alert.initiator.rawValue, v.pointee.alert.initiator.name, to: &w)
-        w.vlanList(of: v.pointee.alert)
+        vlans.vlanIDs = v.pointee.alert.vlanIDs
+        vlans.vlanCount = v.pointee.alert.vlanCount
+        vlans.vlanOuter = v.pointee.alert.vlanOuter
+        vlans.vlanInner = v.pointee.alert.vlanInner
+        w.vlanList(of: vlans)
         w.literal(",\"first_seen\":")
         w.timestamp(v.pointee.firstSeenMicros)
         w.literal(",\"last_seen\":")

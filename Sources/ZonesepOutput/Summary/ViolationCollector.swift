@@ -25,46 +25,45 @@ public final class ViolationCollector: EventSink {
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var omitted: UInt64 = 0
 
-    /// Side by side and plain values only (the flow entry at its start, of which the alert is made at its
-    /// end): the search reads bare serials, and adding, ending and clearing entries copies bytes, where
-    /// keeping the alert (with its arrays) cost a retain and a release at every move.
+    /// Plain values only (the flow entry at its start, of which the alert is made at its end): adding, ending
+    /// and clearing entries copies bytes, where keeping the alert (with its arrays) cost a retain and a
+    /// release at every move. The serials stand apart for the search to read them bare; the rest of an
+    /// entry goes in one list, one append a flow.
     private struct Open {
         var serials: [UInt64] = []
-        var isOpen: [Bool] = []
-        var starts: [FlowEntry] = []
-        var flowIDs: [FlowIDDigest?] = []
+        /// By index of `serials`.
+        var entries: [Entry] = []
+
+        struct Entry {
+            var start: FlowEntry
+            var flowID: FlowIDDigest?
+            var isOpen = true
+        }
 
         var count: Int { serials.count }
 
         mutating func insert(_ start: FlowEntry, _ flowID: FlowIDDigest?, at k: Int) {
             serials.insert(start.serial, at: k)
-            isOpen.insert(true, at: k)
-            starts.insert(start, at: k)
-            flowIDs.insert(flowID, at: k)
+            entries.insert(Entry(start: start, flowID: flowID), at: k)
         }
 
         mutating func append(_ start: FlowEntry, _ flowID: FlowIDDigest?) {
             serials.append(start.serial)
-            isOpen.append(true)
-            starts.append(start)
-            flowIDs.append(flowID)
+            entries.append(Entry(start: start, flowID: flowID))
         }
 
         /// Drops the entries of ended flows.
         mutating func compact() {
             var kept = 0
-            for k in serials.indices where isOpen[k] {
+            for k in serials.indices where entries[k].isOpen {
                 if kept != k {
                     serials[kept] = serials[k]
-                    starts[kept] = starts[k]
-                    flowIDs[kept] = flowIDs[k]
+                    entries[kept] = entries[k]
                 }
                 kept += 1
             }
             serials.removeLast(serials.count - kept)
-            starts.removeLast(starts.count - kept)
-            flowIDs.removeLast(flowIDs.count - kept)
-            isOpen = Array(repeating: true, count: kept)
+            entries.removeLast(entries.count - kept)
         }
 
         /// The first index whose serial is not below `serial`.
@@ -101,12 +100,13 @@ public final class ViolationCollector: EventSink {
             case .flowEnded:
                 let serial = events[i].flow.serial
                 let k = open.position(of: serial)
-                guard k < open.count, open.serials[k] == serial, open.isOpen[k] else { continue }
-                open.isOpen[k] = false
+                guard k < open.count, open.serials[k] == serial, open.entries[k].isOpen else { continue }
+                open.entries[k].isOpen = false
                 ended += 1
-                if violations.count < limit, let a = Alert(flow: open.starts[k]) {
+                if violations.count < limit, let a = Alert(flow: open.entries[k].start) {
                     violations.append(
-                        Violation(alert: a, flow: events[i].flow, end: events[i].endReason, flowID: open.flowIDs[k]))
+                        Violation(
+                            alert: a, flow: events[i].flow, end: events[i].endReason, flowID: open.entries[k].flowID))
                 } else {
                     omitted += 1
                 }

@@ -289,6 +289,25 @@ final class WatchOperationsTests: LiveTestCase {
         XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
     }
 
+    /// The closing stats record comes after the flows still open at SIGTERM are ended, so its count for
+    /// the flows file is what the file holds (it said 0 when taken before them).
+    func testTheClosingStatsCountTheFlowRecordsWrittenAtTheEnd() throws {
+        let net = try makeNetwork()
+        let flows = scratch.appendingPathComponent("flows.jsonl")
+        let (d, file) = try start(net, ["--stats-interval", "0", "--flows", flows.path])
+        try d.waitForStderr("watching ")
+        try udp(net, from: "mynumber", to: net.host("lgwan").address, sourcePort: 40002)
+        stop(d, after: 1, alertsIn: file)
+
+        let lines = try String(contentsOf: flows, encoding: .utf8).split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 0, "the open flow's record is written at the end")
+        let closing = file.records().last { $0["event_type"] as? String == "stats" }
+        let sinks = closing?["sinks"] as? [[String: Any]] ?? []
+        let flowsFile = sinks.first { $0["sink"] as? String == "flows-file" }
+        XCTAssertEqual(JSONLines.int(flowsFile?["written"]), lines.count, "the closing stats: \(sinks)")
+        XCTAssertEqual(flowsFile?["destination"] as? String, flows.path)
+    }
+
     /// Reloads of zones.conf, good and refused, as a monitoring system sees them.
     func testReloadsShowInTheMetrics() throws {
         let net = try makeNetwork()

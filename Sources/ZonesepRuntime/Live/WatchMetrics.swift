@@ -41,9 +41,14 @@ public enum WatchMetrics {
             F(
                 "zonesep_start_time_seconds", .gauge, help: "When the daemon started (Unix time).",
                 value: .number(Double(reloads.startedWallMicros) / 1e6)))
-        out.append(perWorker("zonesep_packets_total", .counter, "Packets captured and judged.") { .count($0.packets) })
+        // Every frame captured, judged or not (ARP, a cut header): the summary's coverage says how many were judged.
         out.append(
-            perWorker("zonesep_bytes_total", .counter, "Bytes of the packets judged (wire length).") {
+            perWorker(
+                "zonesep_packets_total", .counter,
+                "Frames captured, judged or not (the summary's coverage says how many were judged)."
+            ) { .count($0.packets) })
+        out.append(
+            perWorker("zonesep_bytes_total", .counter, "Bytes of the frames captured, judged or not (wire length).") {
                 .count($0.bytes)
             })
         out.append(

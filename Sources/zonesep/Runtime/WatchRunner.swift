@@ -144,6 +144,8 @@ final class WatchRunner {
         for worker in workers { worker.requestStop() }
         for thread in threads { thread.join() }
         let last = workers.map { $0.snapshot() }
+        // The flows still open end first, so the closing stats and metrics count their flow records.
+        let parts = workers.map { $0.session.finish(files: []) }
         writeStats(last, sensor: policy.config.sensor)
         publishMetrics(last, sensor: policy.config.sensor)
         metrics?.stop()
@@ -154,7 +156,6 @@ final class WatchRunner {
         file.error =
             captureFailure.map { "capture failed: \($0.message)" }
             ?? last.first(where: { !$0.capturing }).map { "capture down at the end: \($0.captureError ?? "unknown")" }
-        let parts = workers.map { $0.session.finish(files: []) }
         for p in parts {
             file.packets &+= p.counters.packets
             if let f = p.counters.firstPacketMicros { file.firstPacketMicros = min(file.firstPacketMicros ?? f, f) }

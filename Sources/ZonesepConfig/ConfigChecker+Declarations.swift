@@ -265,13 +265,16 @@ extension ConfigChecker {
             }
             if let expiry, let now, now >= expiry.value.micros {
                 // A date and a date-time without an offset are Japan Standard Time; an offset says its own.
+                // Judged by today's date, while verdicts use packet time: a replay of older captures still
+                // applies the exception to their packets, so the warning says so.
                 let when =
                     expiry.value.isEndOfDay
                     ? "at the end of \(expiry.value.text) (JST)"
                     : "at \(expiry.value.text)\(expiry.value.isLocal ? " (JST)" : "")"
                 warning(
                     expiry.position, expiry.path,
-                    "exception \(shown) expired \(when); it no longer allows any flow")
+                    "exception \(shown) expired \(when) by today's date; it allows no flow seen live, "
+                        + "but a replay still applies it to packets from before then")
             }
             if let name, let from, let to, let ports, let approved, let expiry {
                 out.append(

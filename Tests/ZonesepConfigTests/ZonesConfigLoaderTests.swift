@@ -124,7 +124,7 @@ final class ZonesConfigLoaderTests: XCTestCase {
             r, .warning, line: 63, keyPath: "exceptions[0].expires", "expired at the end of 2027-03-31 (JST)")
         XCTAssertEqual(
             d?.description,
-            "zones.conf:63: warning: exceptions[0].expires: exception 'web-conference' expired at the end of 2027-03-31 (JST); it no longer allows any flow"
+            "zones.conf:63: warning: exceptions[0].expires: exception 'web-conference' expired at the end of 2027-03-31 (JST) by today's date; it allows no flow seen live, but a replay still applies it to packets from before then"
         )
     }
 
@@ -769,7 +769,8 @@ final class ZonesConfigLoaderTests: XCTestCase {
         let r = loadBase(exception("approved = \"ok\"\nexpires = 2026-06-14T20:00:00\n"), now: 1_806_481_800_000_000)
         assertDiagnostic(
             r, .warning, line: 16, keyPath: "exceptions[0].expires",
-            "exception 'e' expired at 2026-06-14T20:00:00 (JST); it no longer allows any flow")
+            "exception 'e' expired at 2026-06-14T20:00:00 (JST) by today's date; it allows no flow seen live, but a replay still applies it to packets from before then"
+        )
     }
 
     /// A date that does not exist is named by its key, as every other mistake in a declaration is.

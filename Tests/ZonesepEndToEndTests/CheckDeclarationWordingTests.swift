@@ -49,7 +49,7 @@ final class CheckDeclarationWordingTests: ScratchDirectoryTestCase {
         XCTAssertEqual(
             local.lines,
             [
-                ":16: warning: exceptions[0].expires: exception 'e' expired at 2026-06-14T20:00:00 (JST); it no longer allows any flow"
+                ":16: warning: exceptions[0].expires: exception 'e' expired at 2026-06-14T20:00:00 (JST) by today's date; it allows no flow seen live, but a replay still applies it to packets from before then"
             ])
     }
 

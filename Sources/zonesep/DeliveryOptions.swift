@@ -84,7 +84,7 @@ struct DeliveryOptions: ParsableArguments {
         help: ArgumentHelp(
             "Fold alerts for the same rule, initiator, responder, port and protocol within this packet-time window "
                 + "into the first, which gets an alert_update record with the count when it closes: 0 (off), "
-                + "N s, N m, N h. Default: 1h for watch, 0 for replay (an audit lists every violating flow).",
+                + "N s, N m, N h, N d. Default: 1h for watch, 0 for replay (an audit lists every violating flow).",
             valueName: "duration"))
     var suppressWindow: String?
 
@@ -165,7 +165,7 @@ struct DeliveryOptions: ParsableArguments {
         }
         if let f = flows, f == alerts { throw ValidationError("--flows and --alerts must name different files") }
         if let w = suppressWindow, DeliveryOptions.duration(w) == nil {
-            throw ValidationError("--suppress-window: '\(w)' is not a duration (0, 90s, 30m, 1h)")
+            throw ValidationError("--suppress-window: '\(w)' is not a duration (0, 90s, 30m, 1h, 1d)")
         }
         if maxAlertRate < 0 { throw ValidationError("--max-alert-rate must be 0 (no ceiling) or more") }
         if evidencePackets < 1 { throw ValidationError("--evidence-packets must be at least 1") }

@@ -29,7 +29,9 @@ extension Zonesep {
 
         @Option(
             name: .long,
-            help: "Bytes kept of each frame: only headers are decoded, and the kernel ring holds more short frames.")
+            help:
+                "Bytes kept of each frame, 64 to 262144: only headers are decoded, and the kernel ring holds more short frames."
+        )
         var snaplen: Int = LiveCaptureOptions().snapLength
 
         @Option(name: .long, help: "Kernel ring buffer per worker, in bytes.")
@@ -46,7 +48,7 @@ extension Zonesep {
         @Option(
             name: .long,
             help:
-                "Capture threads sharing the interface through PACKET_FANOUT, by the innermost host pair (through tunnels; fragments and ICMP errors with their flow)."
+                "Capture threads, 1 to 64, sharing the interface through PACKET_FANOUT, by the innermost host pair (through tunnels; fragments and ICMP errors with their flow)."
         )
         var workers: Int = 1
 

@@ -117,7 +117,8 @@ public enum CaptureSet {
 
     /// The capture files under `directory`, at any depth: a file named like a capture, or whose first bytes
     /// are a pcap or pcapng magic. Symbolic links to directories are not followed (a link back up the tree
-    /// would never end); links to files are taken like files.
+    /// would never end) but listed as skipped, like pipes, sockets and devices not named like a capture:
+    /// nothing in the directory goes unaccounted. Links to files are taken like files.
     static func walk(
         _ directory: String, leavingOut own: OwnOutputs = OwnOutputs([]), into found: inout [String],
         problems: inout [Problem], skipped: inout [Problem]
@@ -155,7 +156,16 @@ public enum CaptureSet {
             // capture is refused, as on the command line.
             var st = stat()
             if type != Int32(DT_REG), stat(path, &st) == 0, let kind = notAFile(st.st_mode) {
-                if namedLikeCapture { problems.append(Problem(path: path, reason: refusal(kind))) }
+                if st.st_mode & S_IFMT == S_IFDIR {
+                    skipped.append(
+                        Problem(
+                            path: path,
+                            reason: "a symbolic link to a directory, not followed: give its target to read it"))
+                } else if namedLikeCapture {
+                    problems.append(Problem(path: path, reason: refusal(kind)))
+                } else {
+                    skipped.append(Problem(path: path, reason: "\(kind), not a capture file"))
+                }
                 continue
             }
             switch CaptureMagic.of(path: path) {

@@ -102,18 +102,12 @@ public struct AlertFormat: Sendable {
     }
 
     /// Community ID v1 of the alert's flow.
-    public func flowID(_ a: Alert) -> String {
-        CommunityID.compute(
-            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6)
-    }
+    public func flowID(_ a: Alert) -> String { CommunityID.text(CommunityID.digest(of: a)) }
 
     /// Appends the alert's Community ID to `out` as a JSON string.
     public func appendFlowID(_ a: Alert, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        CommunityID.append(
-            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6, to: &out)
+        CommunityID.withDigest(of: a) { CommunityID.append($0, to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 

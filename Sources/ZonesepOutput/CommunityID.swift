@@ -61,11 +61,14 @@ public enum CommunityID {
         withDigest(
             src: src, dst: dst, proto: proto, srcPort: srcPort, dstPort: dstPort, icmpType: icmpType,
             icmpCode: icmpCode, seed: seed, mappedIPv6: mappedIPv6
-        ) { digest in
-            out.append(UInt8(ascii: "1"))
-            out.append(UInt8(ascii: ":"))
-            Base64.append(digest, to: &out)
-        }
+        ) { append($0, to: &out) }
+    }
+
+    /// Appends the `1:<base64>` id of `digest` to `out`.
+    static func append(_ digest: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "1"))
+        out.append(UInt8(ascii: ":"))
+        Base64.append(digest, to: &out)
     }
 
     /// Stores the address's bytes in network order at `p`; returns how many (4 or 16: an IPv6 packet's
@@ -80,12 +83,25 @@ public enum CommunityID {
         return 16
     }
 
+    /// The source and destination of a flow's first packet, from its initiator and responder: the Community
+    /// ID hashes a packet as it was sent, and the type kept is the first packet's, so an echo reply seen
+    /// first (whose receiver `InitiatorRule` makes the initiator) went from the responder. Hashed from the
+    /// initiator's side with the reply's type, it was another flow's id, not the ping's.
+    @inlinable
+    public static func sentEnds(initiator: IPAddress, responder: IPAddress, proto: UInt8, icmpType: UInt8) -> (
+        src: IPAddress, dst: IPAddress
+    ) {
+        InitiatorRule.isEchoReply(proto: proto, icmpType: icmpType) ? (responder, initiator) : (initiator, responder)
+    }
+
     /// The digest of an alert's flow (its addresses, protocol, ports, ICMP type and code): what the alert,
-    /// its syslog message, its evidence record and the summary's violation each carry as `flow_id`.
+    /// its syslog message, its evidence record and the summary's violation each carry as `flow_id`. The
+    /// alert names the initiator as its source; its ICMP type is the first packet's.
     static func withDigest(of a: Alert, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let (src, dst) = sentEnds(initiator: a.srcIP, responder: a.destIP, proto: a.proto, icmpType: a.icmpType)
         withDigest(
-            src: a.srcIP, dst: a.destIP, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort,
-            icmpType: a.icmpType, icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6, body)
+            src: src, dst: dst, proto: a.proto, srcPort: a.srcPort, dstPort: a.destPort, icmpType: a.icmpType,
+            icmpCode: a.icmpCode, mappedIPv6: a.mappedIPv6, body)
     }
 
     /// The digest of an alert's flow, as a value to carry (`withDigest(of:_:)` hands it over in place).
@@ -100,9 +116,12 @@ public enum CommunityID {
     public static func digest(of e: FlowEntry) -> FlowIDDigest {
         let k = e.key
         let ports = IPProtocolNumber.hasPorts(k.proto)
+        let (src, dst) = sentEnds(
+            initiator: e.initiatorIsA ? k.addressA : k.addressB, responder: e.initiatorIsA ? k.addressB : k.addressA,
+            proto: k.proto, icmpType: e.icmpType)
         var d = FlowIDDigest()
         withDigest(
-            src: e.initiatorIsA ? k.addressA : k.addressB, dst: e.initiatorIsA ? k.addressB : k.addressA,
+            src: src, dst: dst,
             proto: k.proto, srcPort: ports ? (e.initiatorIsA ? k.portA : k.portB) : nil,
             dstPort: ports ? (e.initiatorIsA ? k.portB : k.portA) : nil, icmpType: e.icmpType, icmpCode: e.icmpCode,
             mappedIPv6: k.mappedIPv6

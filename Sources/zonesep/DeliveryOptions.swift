@@ -4,7 +4,8 @@ import ZonesepOutput
 import ZonesepRuntime
 
 /// Where alerts go besides stdout, and what is folded or held back: `--syslog`, `--alerts`,
-/// `--suppress-window`, `--max-alert-rate`, `--evidence`. Shared by `replay` and `watch`.
+/// `--suppress-window`, `--max-alert-rate`. Shared by `replay`, `watch` and `collect` (`--evidence` is
+/// `EvidenceOptions`, for the two that see packets).
 struct DeliveryOptions: ParsableArguments {
     @Option(
         name: .long,
@@ -101,30 +102,6 @@ struct DeliveryOptions: ParsableArguments {
                 + "written then), and the windows closed so are counted."))
     var maxSuppressWindows: Int = AlertSuppressor.defaultMaxWindows
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Save the packets of every alert's flow, from its first, to DIR/<time>_<rule>_<flow id>.pcap and record "
-                + "its SHA-256 when it closes.", valueName: "dir"))
-    var evidence: String?
-
-    @Option(name: .long, help: "Packets saved per violating flow.")
-    var evidencePackets: Int = 100
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Disk budget of all evidence files, N[K|M|G]: the oldest are removed first, never those of flows that "
-                + "started within the last hour (0: no budget).", valueName: "bytes"))
-    var evidenceMaxBytes: String = "1G"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Evidence files kept in DIR, at most: the oldest are removed first, never those of flows that started "
-                + "within the last hour; beyond that, alerts get no file (counted)."))
-    var evidenceMaxFiles: Int = EvidenceWriter.defaultMaxFiles
-
     func validate() throws {
         for url in syslog {
             if case .failure(let e) = SyslogDestination.parse(url) { throw ValidationError(e.description) }
@@ -168,11 +145,6 @@ struct DeliveryOptions: ParsableArguments {
             throw ValidationError("--suppress-window: '\(w)' is not a duration (0, 90s, 30m, 1h, 1d)")
         }
         if maxAlertRate < 0 { throw ValidationError("--max-alert-rate must be 0 (no ceiling) or more") }
-        if evidencePackets < 1 { throw ValidationError("--evidence-packets must be at least 1") }
-        if evidenceMaxFiles < 1 { throw ValidationError("--evidence-max-files must be at least 1") }
-        if ByteSize.parse(evidenceMaxBytes) == nil {
-            throw ValidationError("--evidence-max-bytes: '\(evidenceMaxBytes)' is not a size (N, NK, NM or NG)")
-        }
     }
 
     /// A duration in µs: `0`, `N` or `Ns` seconds, `Nm`, `Nh`, `Nd`.
@@ -191,9 +163,9 @@ struct DeliveryOptions: ParsableArguments {
         return n * unit * 1_000_000
     }
 
-    /// The options as the runtime takes them, given the command's default suppression window (checked
-    /// by `validate`, so every value parses).
-    func config(defaultSuppressWindow: Int64) -> DeliveryConfig {
+    /// The options as the runtime takes them, given the command's default suppression window and, for
+    /// `replay` and `watch`, the evidence options (checked by `validate`, so every value parses).
+    func config(defaultSuppressWindow: Int64, evidence: EvidenceOptions? = nil) -> DeliveryConfig {
         var c = DeliveryConfig()
         c.syslog = syslog.compactMap { if case .success(let d) = SyslogDestination.parse($0) { d } else { nil } }
         c.syslogFacility = SyslogFacility.parse(syslogFacility) ?? 16
@@ -208,10 +180,7 @@ struct DeliveryOptions: ParsableArguments {
         c.suppressWindowMicros = suppressWindow.flatMap(DeliveryOptions.duration) ?? defaultSuppressWindow
         c.maxAlertRate = maxAlertRate
         c.suppressMaxWindows = maxSuppressWindows
-        c.evidenceDirectory = evidence
-        c.evidencePackets = evidencePackets
-        c.evidenceMaxBytes = ByteSize.parse(evidenceMaxBytes) ?? 0
-        c.evidenceMaxFiles = evidenceMaxFiles
+        evidence?.apply(to: &c)
         return c
     }
 }

@@ -30,10 +30,10 @@ struct OutputPaths {
     var inputs: [Input] = []
 
     /// The delivery options' outputs (`--alerts`, `--flows`, `--evidence`) and inputs (the syslog TLS files).
-    mutating func add(_ d: DeliveryOptions) {
+    mutating func add(_ d: DeliveryOptions, evidence: EvidenceOptions? = nil) {
         if let p = d.alerts { outputs.append(Output(option: "--alerts", path: p)) }
         if let p = d.flows { outputs.append(Output(option: "--flows", path: p)) }
-        if let p = d.evidence { outputs.append(Output(option: "--evidence", path: p, isDirectory: true)) }
+        if let p = evidence?.evidence { outputs.append(Output(option: "--evidence", path: p, isDirectory: true)) }
         for (option, path) in [
             ("--syslog-ca", d.syslogCa), ("--syslog-cert", d.syslogCert), ("--syslog-key", d.syslogKey),
         ] {

@@ -46,4 +46,44 @@ final class CommunityIDTests: XCTestCase {
                 icmp: (128, 0), seed: 1),
             "1:IO27GQzPuCtNnwFvjWALMHu5tJE=")
     }
+
+    /// A flow whose first packet was an echo reply: its receiver is the initiator (the alert's source), and
+    /// its id is the one Zeek, Suricata and tshark give the ping, hashed as the reply was sent (with the
+    /// initiator's address and the reply's type together, it hashed another flow).
+    func testEchoReplySeenFirstHashesThePing() {
+        func entry(_ a: String, _ b: String, proto: UInt8, type: UInt8, initiatorIsA: Bool) -> FlowEntry {
+            var e = FlowEntry(
+                key: FlowKey(
+                    addressA: IPAddress(a)!, addressB: IPAddress(b)!, portA: 0, portB: 0, proto: proto, vlans: 0))
+            e.icmpType = type
+            e.initiatorIsA = initiatorIsA
+            e.rule = RuleID.mynumberIsolation.rawValue
+            return e
+        }
+        func text(_ e: FlowEntry) -> (entry: String, alert: String?) {
+            (
+                CommunityID.text(CommunityID.digest(of: e)),
+                Alert(flow: e).map { CommunityID.text(CommunityID.digest(of: $0)) }
+            )
+        }
+        // 5.6.7.8 → 1.2.3.4 echo reply seen first: 1.2.3.4 (A) initiated; the Zeek vector of this ping.
+        let v4 = text(entry("1.2.3.4", "5.6.7.8", proto: 1, type: 0, initiatorIsA: true))
+        XCTAssertEqual(v4.entry, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=")
+        XCTAssertEqual(v4.alert, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=")
+        // 1.2.3.4 → 5.6.7.8 echo reply seen first: 5.6.7.8 (B) initiated.
+        let v4b = text(entry("1.2.3.4", "5.6.7.8", proto: 1, type: 0, initiatorIsA: false))
+        XCTAssertEqual(v4b.entry, id("1.2.3.4", "5.6.7.8", 1, nil, nil, icmp: (0, 0)))
+        XCTAssertEqual(v4b.alert, v4b.entry)
+        // The echo request seen first stays as it was.
+        let request = text(entry("1.2.3.4", "5.6.7.8", proto: 1, type: 8, initiatorIsA: true))
+        XCTAssertEqual(request.entry, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=")
+        XCTAssertEqual(request.alert, request.entry)
+        // ICMPv6: b → a echo reply seen first, a (A) initiated.
+        let v6 = text(
+            entry(
+                "fe80:1:203:405:607:809:a0b:c0d", "fe80:1011:1213:1415:1617:1819:1a1b:1c1d", proto: 58, type: 129,
+                initiatorIsA: true))
+        XCTAssertEqual(v6.entry, "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=")
+        XCTAssertEqual(v6.alert, "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=")
+    }
 }

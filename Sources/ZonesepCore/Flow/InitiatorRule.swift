@@ -18,6 +18,13 @@ public enum InitiatorRule {
     @inlinable
     static func rank(_ port: UInt16) -> UInt8 { port < 1024 ? 0 : (port < 49152 ? 1 : 2) }
 
+    /// Whether an ICMP or ICMPv6 message is an echo reply: seen first, its receiver asked, so its sender is
+    /// not the initiator (the Community ID, which hashes a packet as sent, asks the same).
+    @inlinable
+    public static func isEchoReply(proto: UInt8, icmpType: UInt8) -> Bool {
+        proto == IPProtocolNumber.icmp ? icmpType == 0 : proto == IPProtocolNumber.icmpv6 && icmpType == 129
+    }
+
     /// Whether the sender of the first packet is the initiator, and how that was decided.
     @inlinable
     public static func decide(
@@ -37,10 +44,8 @@ public enum InitiatorRule {
         case IPProtocolNumber.udp where hasPorts:
             if rank(srcPort) < rank(dstPort) { return (false, .inferred) }
             return (true, .firstPacket)
-        case IPProtocolNumber.icmp:
-            return (icmpType != 0, .firstPacket)  // echo reply seen first: its receiver asked
-        case IPProtocolNumber.icmpv6:
-            return (icmpType != 129, .firstPacket)
+        case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6:
+            return (!isEchoReply(proto: proto, icmpType: icmpType), .firstPacket)
         default:
             return (true, .firstPacket)
         }

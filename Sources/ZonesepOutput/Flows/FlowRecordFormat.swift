@@ -85,8 +85,9 @@ public struct FlowRecordFormat: Sendable {
         w.literal(",\"dest_mac\":")
         w.mac(e.mac(ofA: !a))
         w.literal(",\"flow_id\":")
+        let sent = CommunityID.sentEnds(initiator: src, responder: dst, proto: k.proto, icmpType: e.icmpType)
         CommunityID.withDigest(
-            src: src, dst: dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
+            src: sent.src, dst: sent.dst, proto: k.proto, srcPort: srcPort, dstPort: dstPort, icmpType: e.icmpType,
             icmpCode: e.icmpCode, mappedIPv6: k.mappedIPv6
         ) { w.communityID($0) }
         w.literal(",\"sensor\":")

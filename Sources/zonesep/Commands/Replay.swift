@@ -24,6 +24,7 @@ extension Zonesep {
         var output: OutputFormat = .text
 
         @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
+        @OptionGroup(title: "Alert delivery and evidence") var evidenceOptions: EvidenceOptions
 
         @Option(name: .long, help: "Also write the audit report of the run to this file.")
         var report: String?
@@ -50,7 +51,7 @@ extension Zonesep {
         var ownOutputs: [CaptureSet.OwnOutput] {
             let d = deliveryOptions
             return [
-                d.evidence.map { CaptureSet.OwnOutput(path: $0, role: "--evidence directory") },
+                evidenceOptions.evidence.map { CaptureSet.OwnOutput(path: $0, role: "--evidence directory") },
                 d.alerts.map { CaptureSet.OwnOutput(path: $0, role: "--alerts file") },
                 d.flows.map { CaptureSet.OwnOutput(path: $0, role: "--flows file") },
             ].compactMap { $0 }
@@ -65,7 +66,7 @@ extension Zonesep {
             if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
             try MaxFlowsCheck.validate(maxFlows)
             var paths = OutputPaths()
-            paths.add(deliveryOptions)
+            paths.add(deliveryOptions, evidence: evidenceOptions)
             if let report { paths.outputs.append(OutputPaths.Output(option: "--report", path: report)) }
             paths.addConfig(config)
             paths.addCaptures(inputs)
@@ -80,7 +81,7 @@ extension Zonesep {
             let delivery: DeliveryPipeline
             do {
                 delivery = try DeliveryPipeline(
-                    deliveryOptions.config(defaultSuppressWindow: 0),
+                    deliveryOptions.config(defaultSuppressWindow: 0, evidence: evidenceOptions),
                     stdout: StdoutSink(format: output, flushEachLine: false))
             } catch {
                 Diagnostics.error(error.description)

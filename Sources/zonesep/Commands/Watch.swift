@@ -41,6 +41,7 @@ extension Zonesep {
         var output: OutputFormat = .text
 
         @OptionGroup(title: "Alert delivery and evidence") var deliveryOptions: DeliveryOptions
+        @OptionGroup(title: "Alert delivery and evidence") var evidenceOptions: EvidenceOptions
 
         @Option(name: .long, help: "Seconds between stats records (0: only the closing one).")
         var statsInterval: Int = 60
@@ -83,7 +84,7 @@ extension Zonesep {
                 throw ValidationError("--bpf must not be empty (leave it out to capture everything)")
             }
             var paths = OutputPaths()
-            paths.add(deliveryOptions)
+            paths.add(deliveryOptions, evidence: evidenceOptions)
             paths.addConfig(config)
             try paths.check()
         }
@@ -95,6 +96,7 @@ extension Zonesep {
             settings.capture.filter = bpf
             settings.format = output
             settings.delivery = deliveryOptions
+            settings.evidence = evidenceOptions
             settings.statsIntervalSeconds = statsInterval
             settings.workers = workers
             settings.maxFlows = maxFlows

@@ -19,8 +19,8 @@ struct DaemonStart {
     /// `flowsMACCheck`: what a `--flows` record's `mac_check` says where a conduit's MAC went unverified
     /// (collect: `not-in-record`).
     init?(
-        configPath: String, delivery options: DeliveryOptions?, format: OutputFormat,
-        flowsMACCheck: MACCheck = .notSeen
+        configPath: String, delivery options: DeliveryOptions?, evidence: EvidenceOptions? = nil,
+        format: OutputFormat, flowsMACCheck: MACCheck = .notSeen
     ) {
         guard let policy = PolicyLoading.load(configPath, now: WallClock.nowMicros()).map(Policy.init) else {
             return nil
@@ -33,7 +33,8 @@ struct DaemonStart {
         do {
             var config = DeliveryConfig()
             config.suppressWindowMicros = WatchSettings.suppressWindow
-            var chosen = options?.config(defaultSuppressWindow: WatchSettings.suppressWindow) ?? config
+            var chosen =
+                options?.config(defaultSuppressWindow: WatchSettings.suppressWindow, evidence: evidence) ?? config
             chosen.flowsMACCheck = flowsMACCheck
             delivery = try DeliveryPipeline(chosen, stdout: StdoutSink(format: format, flushEachLine: true))
         } catch {

@@ -15,6 +15,7 @@ struct WatchSettings {
     var format: OutputFormat = .text
     /// `--syslog`, `--alerts`, suppression (one hour unless `--suppress-window` says otherwise), evidence.
     var delivery: DeliveryOptions?
+    var evidence: EvidenceOptions?
     /// 0: no periodic stats (the closing one is still written).
     var statsIntervalSeconds = 60
     var workers = 1
@@ -63,7 +64,8 @@ final class WatchRunner {
     func run() -> Int32 {
         guard
             let start = DaemonStart(
-                configPath: settings.configPath, delivery: settings.delivery, format: settings.format)
+                configPath: settings.configPath, delivery: settings.delivery, evidence: settings.evidence,
+                format: settings.format)
         else { return ExitStatus.usage }
         var policy = start.policy
         let control = start.control
@@ -297,7 +299,8 @@ final class WatchRunner {
         for worker in workers { worker.post(policy: new) }
         policy = new
         Diagnostics.note(
-            "\(path): reloaded (\(config.zones.count) zones); flows are kept and each one's next verdict uses it")
+            "\(path): reloaded (\(config.zones.count) zones); flows already judged keep their verdict, new flows are "
+                + "judged by it")
     }
 
     /// Warnings for what is being lost (drops, link, capture, evictions), rate-limited by LossWarnings.

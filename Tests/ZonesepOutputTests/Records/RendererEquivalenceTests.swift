@@ -240,10 +240,14 @@ final class RendererEquivalenceTests: XCTestCase {
                 icmpType: a.icmpType, icmpCode: a.icmpCode)
         }
 
+        /// `src` is the flow's initiator, `icmpType` its first packet's: an echo reply seen first was sent by
+        /// the responder, and the Community ID hashes the packet as sent.
         static func communityID(
-            src: IPAddress, dst: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?, icmpType: UInt8,
-            icmpCode: UInt8
+            src initiator: IPAddress, dst responder: IPAddress, proto: UInt8, srcPort: UInt16?, dstPort: UInt16?,
+            icmpType: UInt8, icmpCode: UInt8
         ) -> String {
+            let reply = (proto == 1 && icmpType == 0) || (proto == 58 && icmpType == 129)
+            let (src, dst) = reply ? (responder, initiator) : (initiator, responder)
             let v4: [UInt8: UInt8] = [8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17]
             let v6: [UInt8: UInt8] = [
                 128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 144: 145, 145: 144,

@@ -132,6 +132,14 @@ public struct FlowEntry: Sendable {
     @inlinable
     public init(key: FlowKey) { self.key = key }
 
+    /// A new flow's entry, first seen at `lastSeen` (`FlowTable.insert`): inlined, so that the table
+    /// writes it where it goes, where a call built it on the stack to be copied there.
+    @inline(__always)
+    init(key: FlowKey, lastSeen: Int64) {
+        self.key = key
+        self.lastSeen = lastSeen
+    }
+
     /// A TCP flow that began with a SYN: 16 bits of its initial sequence number (`synTag(_:)`), in the ICMP
     /// fields TCP does not use, so the entry stays 128 bytes. A SYN with the same tag from the initiator
     /// while the flow lies closed in the table is the same connection attempt retried (Windows sends its

@@ -93,4 +93,33 @@ final class FlowTableGrowthTests: XCTestCase {
         XCTAssertGreaterThan(t.indexShape.wrapped, 2_000)
         assertSound(t, flows)
     }
+
+    /// `drain` leaves the index at its first size, zeroing only that (not the 16 MiB a scan's flows grew it
+    /// to); the table then fills again through every doubling, each of which must zero the slots the drain
+    /// left behind before it uses them (a stale slot there would index a flow twice or name a freed entry).
+    func testDrainShrinksTheIndexAndItGrowsAgainSound() {
+        let t = FlowTable(capacity: 100_000)
+        for n in 0..<40_000 as Range<UInt32> {
+            let k = key(n)
+            _ = t.insert(k, hash: k.hashValue64, now: 0) { _, _ in XCTFail("evicted") }
+        }
+        XCTAssertEqual(t.indexSlots, 131_072)
+        var drained = 0
+        t.drain { _, _ in drained += 1 }
+        XCTAssertEqual(drained, 40_000)
+        XCTAssertEqual(t.indexSlots, FlowTable.initialSlotCount, "back to the first size")
+        XCTAssertEqual(t.indexShape.occupied, 0)
+        var flows: [(FlowKey, UInt64, Int)] = []
+        var size = t.indexSlots
+        for n in 50_000..<90_000 as Range<UInt32> {
+            let k = key(n)
+            flows.append((k, k.hashValue64, t.insert(k, hash: k.hashValue64, now: 0) { _, _ in XCTFail("evicted") }))
+            if t.indexSlots != size {
+                size = t.indexSlots
+                assertSound(t, flows, absent: (0..<50).map { key($0) }.map { ($0, $0.hashValue64) })
+            }
+        }
+        XCTAssertEqual(size, 131_072)
+        assertSound(t, flows, absent: (0..<40_000).map { key($0) }.map { ($0, $0.hashValue64) })
+    }
 }

@@ -200,6 +200,36 @@ final class FlowTableTests: XCTestCase {
     }
 
     /// An entry is two cache lines, and the prefetch covers the fields every packet touches.
+    /// A new flow's entry is written once by `insert`, in place: a freed entry it takes again keeps nothing of
+    /// the flow that had it (counters, verdict, zones, MACs, flags), and its `lastSeen` is the insert's time.
+    func testInsertWritesAFreshEntryOverAFreedOne() {
+        let t = FlowTable(capacity: 10)
+        let old = key(1)
+        let i = t.insert(old, hash: old.hashValue64, now: 5) { _, _ in XCTFail("no eviction") }
+        XCTAssertEqual(t[i].lastSeen, 5)
+        t.entries[i].packetsAB = 7
+        t.entries[i].bytesBA = 900
+        t.entries[i].rule = 3
+        t.entries[i].declaration = 2
+        t.entries[i].zoneA = ZoneRef(zone: 1)
+        t.entries[i].macA = 0xaabb_ccdd_eeff | FlowEntry.hostSeen
+        t.entries[i].serial = 42
+        t.entries[i].firstSeen = 5
+        t.entries[i].tcpState = FlowEntry.reset
+        t.entries[i].hasMACs = true
+        t.entries[i].lateMACCheck = true
+        t.entries[i].synTag = 0x1234
+        t.remove(at: i)
+        let new = key(2, port: 80)
+        let j = t.insert(new, hash: new.hashValue64, now: 9) { _, _ in XCTFail("no eviction") }
+        XCTAssertEqual(j, i, "the freed entry is taken again")
+        var fresh = FlowEntry(key: new)
+        fresh.lastSeen = 9
+        withUnsafeBytes(of: &fresh) { want in
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: t.entries + j, count: want.count)), Array(want))
+        }
+    }
+
     func testHotBytesCoverThePerPacketFields() {
         XCTAssertEqual(MemoryLayout<FlowEntry>.stride, 128)
         XCTAssertEqual(MemoryLayout<FlowKey>.size, 45)

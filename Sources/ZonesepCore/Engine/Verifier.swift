@@ -381,14 +381,15 @@ public final class Verifier {
             let wireLength = batch[k].wireLength
             state.pointee.frameIndex = Int32(truncatingIfNeeded: k)
             begin(timestamp: now, wireLength: wireLength)
-            if lanes[k].common
-                && fastLane(
+            let way =
+                lanes[k].common
+                ? fastLane(
                     lanes + k, frame: batch[k].bytes.baseAddress.unsafelyUnwrapped, timestamp: now,
-                    wireLength: wireLength)
+                    wireLength: wireLength) : .general
+            if way == .counted { continue }
+            if generalWay(batch[k], k, linkType: linkType, newFlow: way == .newFlow),
+                let a = Alert(flow: flows[state.pointee.alertIndex])
             {
-                continue
-            }
-            if generalWay(batch[k], k, linkType: linkType), let a = Alert(flow: flows[state.pointee.alertIndex]) {
                 alert(k, a)
             }
         }
@@ -525,14 +526,12 @@ public final class Verifier {
         }
     }
 
-    /// Frame `k` of a batch the fast lane did not take: decoded in full (unless the first pass did) and
-    /// processed the general way. Returns whether it raised an alert, as `processDecoded` does.
+    /// Frame `k` of a batch the fast lane did not count: decoded in full (unless the first pass did) and
+    /// processed the general way, or, for a common frame the fast lane found no flow for (`newFlow`), a new
+    /// flow started without the full decode. Returns whether it raised an alert, as `processDecoded` does.
     @inline(never)
-    private func generalWay(_ frame: Frame, _ k: Int, linkType: LinkType) -> Bool {
-        // A common frame of no flow in the table starts one without the full decode. (Probing again for it,
-        // in slots still in the cache, costs less than the fast lane marking the miss: a store there cost
-        // the core path 12 instructions a packet.)
-        if lanes[k].common && flows.find(lanes[k].key, hash: lanes[k].hash) == nil {
+    private func generalWay(_ frame: Frame, _ k: Int, linkType: LinkType, newFlow: Bool) -> Bool {
+        if newFlow {
             return newFlowLane(
                 lanes + k, frame: frame.bytes.baseAddress.unsafelyUnwrapped, timestamp: frame.timestamp,
                 wireLength: frame.wireLength)
@@ -549,24 +548,31 @@ public final class Verifier {
         return processDecoded(timestamp: frame.timestamp, wireLength: frame.wireLength, keyHash: hash)
     }
 
+    /// What the fast lane did with a common frame: counted it, or found no flow for it (`newFlowLane`
+    /// starts one, with no second probe of the index), or left it to the general way.
+    private enum FastLaneOutcome: UInt8 {
+        case counted, newFlow, general
+    }
+
     /// A common frame of a flow in the table that neither expired nor is being reopened: the same counts
-    /// and flow updates as `processDecoded`, without the full decode. Returns false, having changed
-    /// nothing, when the frame needs the general way (a new flow, an expired one, a SYN on a closed one).
+    /// and flow updates as `processDecoded`, without the full decode. Changes nothing unless it returns
+    /// `counted`: `newFlow` when no flow has the frame's key, `general` for a frame that needs the general
+    /// way (an expired flow, a SYN on a closed one).
     @inline(__always)
     private func fastLane(
         _ lane: UnsafeMutablePointer<Lane>, frame: UnsafeRawPointer, timestamp now: Int64, wireLength: Int
-    ) -> Bool {
+    ) -> FastLaneOutcome {
         let i: Int
         let candidate = Int(lane.pointee.candidate)
         if flows.holds(candidate, lane.pointee.key) {
             i = candidate
         } else {
-            guard let found = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return false }
+            guard let found = flows.find(lane.pointee.key, hash: lane.pointee.hash) else { return .newFlow }
             i = found
         }
         let proto = lane.pointee.key.proto
         let flags = lane.pointee.tcpFlags
-        if startsAnew(i, proto: proto, tcpFlags: flags, now: now) { return false }
+        if startsAnew(i, proto: proto, tcpFlags: flags, now: now) { return .general }
         state.pointee.counters.ipPackets &+= 1
         let fromA = lane.pointee.fromA
         // A common frame is Ethernet: its source MAC is bytes 6-11 of its Ethernet header (the innermost one
@@ -575,7 +581,7 @@ public final class Verifier {
         countCommonFrame(
             flows.entries + i, fromA: fromA, proto: proto, tcpFlags: flags, senderMAC: UInt64(bigEndian: mac) >> 16,
             now: now, wireLength: wireLength)
-        return true
+        return .counted
     }
 
     /// A common frame whose key the fast lane found in no entry: a new flow, started from what the first
@@ -720,11 +726,11 @@ public final class Verifier {
         e.pointee.rule = rule.rawValue  // `lateMACCheck` stays: the verdict is late
         state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
         if state.pointee.wantsViolationStarts {
-            emit(EngineEvent(kind: .flowStarted, flow: e.pointee, frame: state.pointee.frameIndex))
+            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
         }
         // `count` ran before the verdict: this packet, which shows the MAC, is the evidence's first.
         if state.pointee.wantsFlaggedPackets {
-            emit(EngineEvent(kind: .flaggedPacket, flow: e.pointee, frame: state.pointee.frameIndex))
+            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
         }
     }
 
@@ -855,7 +861,7 @@ public final class Verifier {
         e.pointee.bytesAB &+= bytesA
         e.pointee.bytesBA &+= n &- bytesA
         if state.pointee.wantsFlaggedPackets && e.pointee.rule != FlowEntry.noVerdict {
-            emit(EngineEvent(kind: .flaggedPacket, flow: e.pointee, frame: state.pointee.frameIndex))
+            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
         }
     }
 
@@ -864,6 +870,24 @@ public final class Verifier {
     private func emit(_ event: EngineEvent) {
         if state.pointee.eventCount == Verifier.eventCapacity { flushEvents() }
         (state.pointee.events + state.pointee.eventCount).initialize(to: event)
+        state.pointee.eventCount &+= 1
+    }
+
+    /// Queues an event of flow `e`, the entry copied from where it lies straight into the queue: an
+    /// `EngineEvent` built first and then queued copied the entry twice, once through a call to memcpy.
+    @inline(__always)
+    private func emit(
+        _ kind: EngineEvent.Kind, flow e: UnsafePointer<FlowEntry>, frame: Int32 = -1,
+        endReason: FlowEndReason = .idle
+    ) {
+        if state.pointee.eventCount == Verifier.eventCapacity { flushEvents() }
+        let slot = state.pointee.events + state.pointee.eventCount
+        // Field by field into the uninitialised slot: `EngineEvent` holds no references.
+        slot.pointee.kind = kind
+        slot.pointee.endReason = endReason
+        slot.pointee.hostFinding = -1
+        slot.pointee.frame = frame
+        slot.pointee.flow = e.pointee
         state.pointee.eventCount &+= 1
     }
 
@@ -1191,11 +1215,13 @@ public final class Verifier {
         e.pointee.serial = state.pointee.nextSerial
         state.pointee.nextSerial &+= 1
         e.pointee.firstSeen = now
-        e.pointee.initiatorIsA = senderInitiates == fromA
-        e.pointee.method = method
+        // The initiation byte in one store (the new entry's holds no other flag yet), not a read, change and
+        // write of it per flag.
+        e.pointee.initiation =
+            method.rawValue | (senderInitiates == fromA ? FlowEntry.initiatorIsAFlag : 0)
+            | (p.inTunnel ? FlowEntry.inTunnelFlag : 0)
         e.pointee.zoneA = zoneA
         e.pointee.zoneB = zoneB
-        e.pointee.inTunnel = p.inTunnel
         if let s = p.srcMAC, let d = p.dstMAC {
             e.pointee.hasMACs = true
             e.pointee.macA = fromA ? s.rawValue : d.rawValue
@@ -1233,7 +1259,7 @@ public final class Verifier {
             ? state.pointee.wantsViolationStarts
             : state.pointee.wantsAllStarts || (p.inTunnel && state.pointee.wantsTunnelStarts)
         if wanted {
-            emit(EngineEvent(kind: .flowStarted, flow: e.pointee, frame: state.pointee.frameIndex))
+            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
         }
         return raised
     }
@@ -1300,16 +1326,11 @@ public final class Verifier {
     /// A flow leaves the table: an event, when the sink wants it. A closed TCP connection is remembered, so
     /// that its late packets start no new flow.
     func endFlow(_ e: FlowEntry, _ reason: FlowEndReason) {
-        if e.isClosed && e.key.proto == IPProtocolNumber.tcp {
-            state.pointee.closed.remember(e.key, hash: e.key.hashValue64, lastSeen: e.lastSeen)
-        }
-        if wantsEnd(rule: e.rule, declaration: e.declaration) {
-            emit(EngineEvent(kind: .flowEnded, flow: e, endReason: reason))
-        }
+        withUnsafePointer(to: e) { endFlow(in: $0, reason) }
     }
 
     /// `endFlow` for an entry read where it lies (`finish`): a flow whose end no sink wants is neither
-    /// copied nor read past its first cache line.
+    /// copied nor read past its first cache line, and one that it wants is copied once, into the event.
     @inline(__always)
     private func endFlow(in e: UnsafePointer<FlowEntry>, _ reason: FlowEndReason) {
         if e.pointee.isClosed && e.pointee.key.proto == IPProtocolNumber.tcp {
@@ -1317,7 +1338,7 @@ public final class Verifier {
             state.pointee.closed.remember(key, hash: key.hashValue64, lastSeen: e.pointee.lastSeen)
         }
         if wantsEnd(rule: e.pointee.rule, declaration: e.pointee.declaration) {
-            emit(EngineEvent(kind: .flowEnded, flow: e.pointee, endReason: reason))
+            emit(.flowEnded, flow: e, endReason: reason)
         }
     }
 

@@ -372,7 +372,7 @@ public final class Verifier {
             lanes[k].candidate = candidate
             // No entry named: most likely a new flow (under a scan, nearly every frame). One test here; the
             // rest out of line.
-            if candidate < 0 { touchNewFlow(lanes + k, batch) }
+            if candidate < 0 { touchNewFlow(k, batch) }
         }
         for k in 0..<min(lookahead, n) { touchEntry(k) }
         for k in 0..<n {
@@ -404,10 +404,14 @@ public final class Verifier {
     /// asked for now, with the zone cache's words of both addresses, and the entry of the MAC of the fourth
     /// such frame before, whose index slot has had time to arrive. Hints only: a wrong guess costs a wasted
     /// line, never an outcome.
+    ///
+    /// Frame `k` by its index, not its lane's address: the index back from an address cost a division by
+    /// the lane's size.
     @inline(never)
-    private func touchNewFlow(_ lane: UnsafeMutablePointer<Lane>, _ batch: UnsafeBufferPointer<Frame>) {
+    private func touchNewFlow(_ k: Int, _ batch: UnsafeBufferPointer<Frame>) {
+        let lane = lanes + k
         guard lane.pointee.common else { return }
-        let frame = batch[lane - lanes].bytes.baseAddress.unsafelyUnwrapped
+        let frame = batch[k].bytes.baseAddress.unsafelyUnwrapped
         let sender = Verifier.newSender(
             key: lane.pointee.key, fromA: lane.pointee.fromA, frame: frame,
             ethernetAt: Int(lane.pointee.commonAt) &- 1)
@@ -623,7 +627,7 @@ public final class Verifier {
         let first = FirstPacket(
             hasPorts: true, tcpFlags: flags, tcpSequence: sequence, icmpType: 0, icmpCode: 0,
             srcMAC: MACAddress(rawValue: src), dstMAC: MACAddress(rawValue: dst), inTunnel: ethernet != 0)
-        let raised = startFlow(i, now: now, fromA: fromA, first: first)
+        let raised = startFlowInline(i, now: now, fromA: fromA, first: first)
         if raised { state.pointee.alertIndex = i }
         countCommonFrame(
             flows.entries + i, fromA: fromA, proto: proto, tcpFlags: flags, senderMAC: src, now: now,
@@ -1194,6 +1198,13 @@ public final class Verifier {
     /// Returns whether the flow violates (its alert is built from the entry). Writes the entry in place: a
     /// copy out and back cost two 128-byte copies a new flow.
     func startFlow(_ i: Int, now: Int64, fromA: Bool, first p: FirstPacket) -> Bool {
+        startFlowInline(i, now: now, fromA: fromA, first: p)
+    }
+
+    /// `startFlow`'s body, inlined into `newFlowLane` (a flood's every new flow), where a call passed the
+    /// first packet through memory.
+    @inline(__always)
+    private func startFlowInline(_ i: Int, now: Int64, fromA: Bool, first p: FirstPacket) -> Bool {
         let e = flows.entries + i
         let key = e.pointee.key
         let o = FlowJudge.Observation(

@@ -70,7 +70,8 @@ public final class FlowJudge: Sendable {
     }
 
     /// The policy's judgement once the initiator and zones are known (the packet loop has the zones of a
-    /// flow's key already and calls this directly).
+    /// flow's key already and calls this directly). The zones must be those `policy.zoneMap` gives the
+    /// sender and receiver: which declarations can match is read off them.
     public func judge(
         _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64
     ) -> Judgement {
@@ -86,9 +87,12 @@ public final class FlowJudge: Sendable {
     ) -> Judgement {
         let initiatorZone = senderInitiates ? zs : zr
         let responderZone = senderInitiates ? zr : zs
-        // One look-up of the pair's rules for both questions (`mayViolate` is the same either way round).
-        let rules = policy.pair(initiatorZone, responderZone)
-        guard rules.mayViolate else { return Judgement.allowed }
+        // The zones are the policy's map's, so their entries in `ends` say which declarations can match
+        // (the words `judge` reads), and the pair's rules are looked up once for both questions.
+        let a = EndCandidates.slot(initiatorZone)
+        let b = EndCandidates.slot(responderZone)
+        let check = policy.pair(ends: a, b).check
+        guard policy.mayViolate(check, ends: a, b) else { return Judgement.allowed }
         let ports = IPProtocolNumber.hasPorts(o.proto)
         let ends = FlowEnds(
             initiator: senderInitiates ? o.sender : o.receiver,
@@ -97,6 +101,6 @@ public final class FlowJudge: Sendable {
             port: ports ? (senderInitiates ? o.receiverPort : o.senderPort) : nil,
             initiatorMAC: senderInitiates ? o.senderMAC : o.receiverMAC,
             responderMAC: senderInitiates ? o.receiverMAC : o.senderMAC)
-        return policy.judge(ends, rules.check, at: time)
+        return policy.judge(ends, check, ends: a, b, at: time)
     }
 }

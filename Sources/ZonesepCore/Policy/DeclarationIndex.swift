@@ -1,5 +1,6 @@
 /// The declarations of one kind indexed by the prefixes they name, so that finding the first one (in file
-/// order) that matches a flow costs about the same with 10 or 10,000 of them.
+/// order) that matches a flow costs about the same with 10 or 10,000 of them. `Policy` asks it only for a
+/// kind of more than 64 declarations (fewer are tried one by one among `EndCandidates`' candidates).
 ///
 /// Tuple-space search: each declaration is entered under every pair (initiator prefix, responder prefix)
 /// it names, in a hash table per pair of prefix lengths. A flow's addresses, masked to each table's two

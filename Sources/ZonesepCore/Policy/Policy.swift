@@ -18,8 +18,9 @@ public final class Policy: Sendable {
     public let config: PolicyConfig
     public let zoneMap: ZoneMap
     @usableFromInline let kinds: [ZoneKind]
-    /// Each zone's class for `pairs` (its kind's position in `ZoneKind.allCases`).
-    @usableFromInline let zoneClasses: [UInt8]
+    /// Per class of address (`EndCandidates.slot`: external, unzoned, local, then each zone): its class
+    /// for `pairs` and the declarations that can name it. One cache line each, read in place.
+    @usableFromInline let ends: AlignedBuffer<EndCandidates>
     /// What the rules make of a flow between two classes of address, by `class(initiator) * 6 +
     /// class(responder)` (classes: the three kinds, then external, unzoned, local), worked out once from
     /// the rules as `mayViolate` and `judge` state them: per new flow a load instead of their chains of
@@ -42,6 +43,12 @@ public final class Policy: Sendable {
     @usableFromInline let gatewayIndex: DeclarationIndex
     @usableFromInline let exceptionRules: [CompiledRule]
     @usableFromInline let exceptionIndex: DeclarationIndex
+    /// Whether each kind is matched by trying the candidates `ends` names (at most 64 declarations), else
+    /// by its index.
+    @usableFromInline let conduitsByCandidates: Bool
+    @usableFromInline let sanitisationByCandidates: Bool
+    @usableFromInline let gatewaysByCandidates: Bool
+    @usableFromInline let exceptionsByCandidates: Bool
     /// The merged address ranges of every declaration's prefix lists, end to end.
     @usableFromInline let ranges: PrefixRanges
 
@@ -53,7 +60,7 @@ public final class Policy: Sendable {
         self.config = config
         self.zoneMap = ZoneMap(zones: config.zones, internal: config.internal)
         self.kinds = config.zones.map(\.kind)
-        self.zoneClasses = config.zones.map { UInt8(ZoneKind.allCases.firstIndex(of: $0.kind) ?? 0) }
+        self.ends = AlignedBuffer(EndCandidates.table(config, zoneMap), alignment: 64)
         self.pairs = Policy.pairRules(hasConduits: !config.conduits.isEmpty, hasGateways: !config.gateways.isEmpty)
         var d: [Declaration] = []
         d.reserveCapacity(
@@ -92,20 +99,40 @@ public final class Policy: Sendable {
         self.exceptionRules = exceptionRules
         exceptionIndex = DeclarationIndex(config.exceptions.map { ($0.from, $0.to) })
         self.ranges = ranges
+        conduitsByCandidates = config.conduits.count <= EndCandidates.exactKinds
+        sanitisationByCandidates = config.sanitisation.count <= EndCandidates.exactKinds
+        gatewaysByCandidates = config.gateways.count <= EndCandidates.exactKinds
+        exceptionsByCandidates = config.exceptions.count <= EndCandidates.exactKinds
     }
 
     @inlinable
     func kind(_ ref: ZoneRef) -> ZoneKind? { ref.isZone ? kinds[ref.zoneIndex] : nil }
 
-    /// The class of `ref` for `pairs`: its zone's kind, or external (3), unzoned (4), local (5).
+    /// `ref`'s entry in `ends`, for a ref of this policy's map (checked: refs from elsewhere come this way).
     @inlinable
-    func pairClass(_ ref: ZoneRef) -> Int {
-        ref.isZone ? Int(zoneClasses[ref.zoneIndex]) : 3 &+ Int(ref.rawValue &- ZoneRef.external.rawValue)
+    func end(_ ref: ZoneRef) -> Int {
+        let s = EndCandidates.slot(ref)
+        precondition(s < ends.count, "zone ref \(ref.rawValue) is not one of this policy's")
+        return s
     }
 
     /// The rules' part for a flow from `a` to `b`.
     @inlinable
-    func pair(_ a: ZoneRef, _ b: ZoneRef) -> PairRule { pairs[pairClass(a) &* 6 &+ pairClass(b)] }
+    func pair(_ a: ZoneRef, _ b: ZoneRef) -> PairRule { pair(ends: end(a), end(b)) }
+
+    /// The same by the ends' entries in `ends`: two loads and a third, no branch.
+    @inlinable @inline(__always)
+    func pair(ends a: Int, _ b: Int) -> PairRule {
+        pairs.withUnsafeBufferPointer { $0[ends.base[a].pairClass &* 6 &+ ends.base[b].pairClass] }
+    }
+
+    /// Whether a new flow between ends `a` and `b` (entries in `ends` of the zones this policy's map gives
+    /// its initiator and responder), whose pair of classes asks `check`, can break a rule: not when an end
+    /// is local, nor between classes no rule restricts unless a conduit can match (most flows stop here).
+    @inlinable @inline(__always)
+    func mayViolate(_ check: PairRule.Check, ends a: Int, _ b: Int) -> Bool {
+        check != .none ? check != .local : ends.base[a].conduitFrom & ends.base[b].conduitTo != 0
+    }
 
     /// Whether a flow between these two classes could break a rule at all; most flows stop here.
     @inlinable
@@ -196,23 +223,35 @@ public final class Policy: Sendable {
 
     /// The first rule of DESIGN.md's table that this flow breaks at packet time `time` (µs), or the
     /// declaration that allowed it; see `Judgement`.
+    ///
+    /// The rules follow `f`'s zones, whatever they are (a flow judged before a reload keeps its zones);
+    /// which declarations can match follows its addresses, by the zones this policy's map gives them.
     public func judge(_ f: FlowEnds, at time: Int64) -> Judgement {
         // Which of the rules below applies to the pair of zones is worked out once per policy (`pairs`).
-        judge(f, pair(f.initiatorZone, f.responderZone).check, at: time)
+        judge(
+            f, pair(f.initiatorZone, f.responderZone).check, ends: end(zoneMap.lookup(f.initiator)),
+            end(zoneMap.lookup(f.responder)), at: time)
     }
 
     /// `judge` with `check`, the rules' part for the flow's pair of zones (`pair(f.initiatorZone,
-    /// f.responderZone).check`), already looked up: a new flow's judge has it from its `mayViolate` test.
+    /// f.responderZone).check`), and the entries in `ends` of the zones of its initiator and responder
+    /// addresses already looked up: a new flow's judge has them from its `mayViolate` test.
     @usableFromInline
-    func judge(_ f: FlowEnds, _ check: PairRule.Check, at time: Int64) -> Judgement {
+    func judge(_ f: FlowEnds, _ check: PairRule.Check, ends a: Int, _ b: Int, at time: Int64) -> Judgement {
         if check == .local { return .allowed }
+        // The ends' words read in place, each when its kind is asked (not copied whole up front).
+        let i = ends.base + a
+        let r = ends.base + b
 
         // Conduits: a full match allows a mynumber flow; an address/port match with another MAC is spoofing.
-        let conduit = firstConduit(f)
+        // Each kind is looked up only where its ends' words leave a candidate (tested here, not in a call).
+        let conduits = i.pointee.conduitFrom & r.pointee.conduitTo
+        let conduit = conduits == 0 ? (allows: -1, mismatched: -1) : firstConduit(f, among: conduits)
         if conduit.allows < 0 && conduit.mismatched >= 0 {
             return Judgement(rule: .conduitMACMismatch, declaration: conduit.mismatched)
         }
 
+        let exceptions = i.pointee.exceptionFrom & r.pointee.exceptionTo
         switch check {
         case .local, .none:
             return .allowed
@@ -226,25 +265,28 @@ public final class Policy: Sendable {
             return Judgement(rule: conduit.allows >= 0 ? .unzonedHost : .mynumberIsolation)
         case .sanitisation:
             // LGWAN and Internet zones, either way.
-            let s = firstSanitisation(f)
+            let paths = i.pointee.sanitisationFrom & r.pointee.sanitisationTo
+            let s = paths == 0 ? -1 : firstSanitisation(f, among: paths)
             if s >= 0 { return Judgement(rule: nil, declaration: sanitisationBase + s) }
-            return byException(f, at: time, else: .sanitisationBypass)
+            return byException(f, among: exceptions, at: time, else: .sanitisationBypass)
         case .lgwanExternal:
-            return byException(f, at: time, else: .lgwanExternal)
+            return byException(f, among: exceptions, at: time, else: .lgwanExternal)
         case .gateway:
             // The Internet zone and an external address, with gateways declared.
-            let g = firstGateway(f.responderZone == .external ? f.responder : f.initiator)
+            let outsideIsResponder = f.responderZone == .external
+            let gateways = outsideIsResponder ? r.pointee.gateway : i.pointee.gateway
+            let g = gateways == 0 ? -1 : firstGateway(outsideIsResponder ? f.responder : f.initiator, among: gateways)
             if g >= 0 { return Judgement(rule: nil, declaration: gatewayBase + g) }
-            return byException(f, at: time, else: .securityCloudBypass)
+            return byException(f, among: exceptions, at: time, else: .securityCloudBypass)
         case .unzoned:
-            return byException(f, at: time, else: .unzonedHost)
+            return byException(f, among: exceptions, at: time, else: .unzonedHost)
         }
     }
 
     /// Allowed by the first unexpired exception naming this flow, else `rule` with the first expired one
     /// that would have allowed it.
-    func byException(_ f: FlowEnds, at time: Int64, else rule: RuleID) -> Judgement {
-        let e = firstException(f, at: time)
+    func byException(_ f: FlowEnds, among candidates: UInt64, at time: Int64, else rule: RuleID) -> Judgement {
+        let e = candidates == 0 ? (unexpired: -1, expired: -1) : firstException(f, among: candidates, at: time)
         if e.unexpired >= 0 { return Judgement(rule: nil, declaration: exceptionBase + e.unexpired) }
         return Judgement(rule: rule, expiredException: e.expired >= 0 ? exceptionBase + e.expired : -1)
     }
@@ -254,14 +296,31 @@ public final class Policy: Sendable {
         firstException(f, at: time).unexpired >= 0
     }
 
+    /// The candidates of a kind for a flow from `a` to `b` (addresses), by the zones of this policy's map.
+    func candidates(
+        _ a: IPAddress, _ b: IPAddress, _ from: KeyPath<EndCandidates, UInt64>, _ to: KeyPath<EndCandidates, UInt64>
+    ) -> UInt64 {
+        ends.base[end(zoneMap.lookup(a))][keyPath: from] & ends.base[end(zoneMap.lookup(b))][keyPath: to]
+    }
+
     /// The first conduit (index into `config.conduits`) whose addresses, port and MACs allow the flow, and
     /// when none does, the first whose addresses and port match but whose MAC differs; -1 for none.
-    @usableFromInline
     func firstConduit(_ f: FlowEnds) -> (allows: Int, mismatched: Int) {
-        let r = conduitIndex.firstTwo(f.initiator, f.responder) { i in
-            guard conduitRules[i].matches(f, ranges) else { return .none }
-            return Policy.macsAgree(config.conduits[i], f) ? .primary : .secondary
+        firstConduit(f, among: candidates(f.initiator, f.responder, \.conduitFrom, \.conduitTo))
+    }
+
+    /// `firstConduit` among `candidates` (the flow's ends' words: no other conduit can match it).
+    @usableFromInline
+    func firstConduit(_ f: FlowEnds, among candidates: UInt64) -> (allows: Int, mismatched: Int) {
+        if candidates == 0 { return (-1, -1) }
+        let classify = { (i: Int) -> DeclarationIndex.Match in
+            guard self.conduitRules[i].matches(f, self.ranges) else { return .none }
+            return Policy.macsAgree(self.config.conduits[i], f) ? .primary : .secondary
         }
+        let r =
+            conduitsByCandidates
+            ? EndCandidates.firstTwo(in: candidates, classify: classify)
+            : conduitIndex.firstTwo(f.initiator, f.responder, classify: classify)
         return (r.primary, r.secondary)
     }
 
@@ -273,25 +332,58 @@ public final class Policy: Sendable {
     }
 
     /// The first sanitisation path that allows the flow in its direction, or -1.
-    @usableFromInline
     func firstSanitisation(_ f: FlowEnds) -> Int {
-        sanitisationIndex.first(f.initiator, f.responder) { sanitisationRules[$0].matches(f, ranges) }
+        firstSanitisation(f, among: candidates(f.initiator, f.responder, \.sanitisationFrom, \.sanitisationTo))
+    }
+
+    /// `firstSanitisation` among `candidates`.
+    @usableFromInline @inline(__always)
+    func firstSanitisation(_ f: FlowEnds, among candidates: UInt64) -> Int {
+        if candidates == 0 { return -1 }
+        let classify = { (i: Int) -> DeclarationIndex.Match in
+            self.sanitisationRules[i].matches(f, self.ranges) ? .primary : .none
+        }
+        return sanitisationByCandidates
+            ? EndCandidates.firstTwo(in: candidates, classify: classify).primary
+            : sanitisationIndex.firstTwo(f.initiator, f.responder, classify: classify).primary
     }
 
     /// The first gateway holding `outside`, or -1.
-    @usableFromInline
     func firstGateway(_ outside: IPAddress) -> Int {
-        gatewayIndex.first(IPAddress(rawValue: 0), outside) { ranges.contains(outside, in: gatewayAddresses[$0]) }
+        firstGateway(outside, among: ends.base[end(zoneMap.lookup(outside))].gateway)
+    }
+
+    /// `firstGateway` among `candidates`.
+    @usableFromInline @inline(__always)
+    func firstGateway(_ outside: IPAddress, among candidates: UInt64) -> Int {
+        if candidates == 0 { return -1 }
+        let classify = { (i: Int) -> DeclarationIndex.Match in
+            self.ranges.contains(outside, in: self.gatewayAddresses[i]) ? .primary : .none
+        }
+        return gatewaysByCandidates
+            ? EndCandidates.firstTwo(in: candidates, classify: classify).primary
+            : gatewayIndex.firstTwo(IPAddress(rawValue: 0), outside, classify: classify).primary
     }
 
     /// The first unexpired exception naming the flow, and when there is none the first expired one; -1 for
     /// none.
-    @usableFromInline
     func firstException(_ f: FlowEnds, at time: Int64) -> (unexpired: Int, expired: Int) {
-        let r = exceptionIndex.firstTwo(f.initiator, f.responder) { i in
-            guard exceptionRules[i].matches(f, ranges) else { return .none }
-            return time < config.exceptions[i].expiresAtMicros ? .primary : .secondary
+        firstException(
+            f, among: candidates(f.initiator, f.responder, \.exceptionFrom, \.exceptionTo), at: time)
+    }
+
+    /// `firstException` among `candidates`.
+    @usableFromInline
+    func firstException(_ f: FlowEnds, among candidates: UInt64, at time: Int64) -> (unexpired: Int, expired: Int) {
+        if candidates == 0 { return (-1, -1) }
+        let classify = { (i: Int) -> DeclarationIndex.Match in
+            guard self.exceptionRules[i].matches(f, self.ranges) else { return .none }
+            return time < self.config.exceptions[i].expiresAtMicros ? .primary : .secondary
         }
+        let r =
+            exceptionsByCandidates
+            ? EndCandidates.firstTwo(in: candidates, classify: classify)
+            : exceptionIndex.firstTwo(f.initiator, f.responder, classify: classify)
         return (r.primary, r.secondary)
     }
 }

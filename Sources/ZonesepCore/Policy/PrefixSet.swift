@@ -77,13 +77,18 @@ struct PrefixRanges: Sendable {
     @inlinable
     static func contains(_ a: IPAddress, firsts: [UInt128], lasts: [UInt128], in span: Range<Int>) -> Bool {
         let v = a.rawValue
-        // The last range starting at or before `v`.
-        var lo = span.lowerBound
-        var hi = span.upperBound
-        while lo < hi {
-            let mid = (lo &+ hi) &>> 1
-            if firsts[mid] <= v { lo = mid &+ 1 } else { hi = mid }
+        precondition(span.upperBound <= firsts.count && span.upperBound <= lasts.count)
+        // The last range starting at or before `v`, read in place (a policy's every candidate comes here).
+        return firsts.withUnsafeBufferPointer { firsts in
+            lasts.withUnsafeBufferPointer { lasts in
+                var lo = span.lowerBound
+                var hi = span.upperBound
+                while lo < hi {
+                    let mid = (lo &+ hi) &>> 1
+                    if firsts[mid] <= v { lo = mid &+ 1 } else { hi = mid }
+                }
+                return lo > span.lowerBound && v <= lasts[lo &- 1]
+            }
         }
-        return lo > span.lowerBound && v <= lasts[lo &- 1]
     }
 }

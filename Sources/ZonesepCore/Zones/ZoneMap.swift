@@ -124,6 +124,8 @@ public final class ZoneMap: Sendable {
         outside.sort { $0.start < $1.start }
         all = RangeTree(starts: outside.map(\.start), classes: outside.map(\.ref))
         rangeCount = starts.count
+        self.starts = starts
+        self.classes = classes
         hasIPv6Block = block != nil
     }
 
@@ -181,6 +183,39 @@ public final class ZoneMap: Sendable {
         if let ref = v6.lookup(key) { return ref }
         return all.lookup(key)
     }
+
+    /// The flattened ranges, as `flatten` made them: kept for `ranges(from:through:)`, which a policy asks
+    /// once per declared prefix when it is compiled (never per packet).
+    private let starts: [UInt128]
+    private let classes: [ZoneRef]
+
+    /// The flattened ranges that meet `first...last`, as indices for `rangeClass`: every zone, or other
+    /// class, an address of a declared prefix can be in is the class of one of them.
+    func ranges(from first: UInt128, through last: UInt128) -> Range<Int> {
+        // The last range starting at or before `first`, to the last starting at or before `last`.
+        func after(_ v: UInt128) -> Int {
+            starts.withUnsafeBufferPointer { starts in
+                var lo = 0
+                var hi = starts.count
+                while lo < hi {
+                    let mid = (lo &+ hi) &>> 1
+                    if starts[mid] <= v { lo = mid &+ 1 } else { hi = mid }
+                }
+                return lo
+            }
+        }
+        // starts[0] is 0: `after` is at least 1. A narrow prefix (most are) meets a range or two: walked.
+        let lo = after(first) - 1
+        var hi = lo + 1
+        while hi < starts.count && starts[hi] <= last {
+            if hi - lo == 8 { return lo..<after(last) }
+            hi += 1
+        }
+        return lo..<hi
+    }
+
+    /// The class of flattened range `i`.
+    func rangeClass(_ i: Int) -> ZoneRef { classes[i] }
 
     /// Whether IPv6 lookups in the zones' block have narrow keys of their own (for tests).
     let hasIPv6Block: Bool

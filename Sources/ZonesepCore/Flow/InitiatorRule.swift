@@ -26,24 +26,29 @@ public enum InitiatorRule {
     }
 
     /// Whether the sender of the first packet is the initiator, and how that was decided.
+    ///
+    /// TCP and UDP with ports first (nearly every new flow), their flags and ranks tested once each: a
+    /// `switch` on the protocol with `where` clauses cost some 30 instructions a flow.
     @inlinable
     public static func decide(
         proto: UInt8, srcPort: UInt16, dstPort: UInt16, tcpFlags: UInt8, icmpType: UInt8, hasPorts: Bool
     ) -> (senderInitiates: Bool, method: InitiatorMethod) {
-        switch proto {
-        case IPProtocolNumber.tcp where hasPorts:
-            let syn = tcpFlags & DecodedPacket.TCPFlag.syn != 0
-            let ack = tcpFlags & DecodedPacket.TCPFlag.ack != 0
-            if syn && !ack { return (true, .syn) }
-            if syn && ack { return (false, .synAck) }
+        let tcp = proto == IPProtocolNumber.tcp
+        if hasPorts && (tcp || proto == IPProtocolNumber.udp) {
+            if tcp {
+                let syn = DecodedPacket.TCPFlag.syn
+                let synAck = syn | DecodedPacket.TCPFlag.ack
+                let handshake = tcpFlags & synAck
+                if handshake == syn { return (true, .syn) }
+                if handshake == synAck { return (false, .synAck) }
+            }
             let rs = rank(srcPort)
             let rd = rank(dstPort)
             if rs < rd { return (false, .inferred) }
-            if rd < rs { return (true, .inferred) }
+            if tcp && rd < rs { return (true, .inferred) }  // UDP from the worse-ranked port: its request
             return (true, .firstPacket)
-        case IPProtocolNumber.udp where hasPorts:
-            if rank(srcPort) < rank(dstPort) { return (false, .inferred) }
-            return (true, .firstPacket)
+        }
+        switch proto {
         case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6:
             return (!isEchoReply(proto: proto, icmpType: icmpType), .firstPacket)
         default:

@@ -107,14 +107,23 @@ struct AddressSpace {
 
     /// The local ranges, which win over every zone and the internal space (as in `ZoneMap`).
     static let localPrefixes = ZoneMap.localPrefixes
+    /// The same with their first and last addresses, and the IPv4 ones alone (no IPv6 local range overlaps
+    /// an IPv4 prefix): a policy's prefixes, mostly IPv4 and clear of every local range, are told apart
+    /// from them by two comparisons each rather than by masking.
+    private static let localRanges = localPrefixes.map { (prefix: $0, first: $0.first, last: $0.last) }
+    private static let localIPv4Ranges = localRanges.filter(\.prefix.isIPv4)
 
     /// The local ranges inside `p`, or nil when a local range holds all of `p`. An array only when
     /// some range is inside `p`, which few prefixes of a policy reach.
     private static func localParts(of p: IPPrefix) -> [IPPrefix]? {
         var parts: [IPPrefix] = []
-        for q in localPrefixes where overlaps(q, p) {
-            if q.length <= p.length { return nil }
-            parts.append(q)
+        let first = p.first
+        let last = p.last
+        // Two prefixes that overlap share an address, so their ranges meet: the comparisons only skip.
+        for q in p.isIPv4 ? localIPv4Ranges : localRanges
+        where q.first <= last && first <= q.last && overlaps(q.prefix, p) {
+            if q.prefix.length <= p.length { return nil }
+            parts.append(q.prefix)
         }
         return parts
     }

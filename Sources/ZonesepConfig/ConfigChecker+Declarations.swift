@@ -248,7 +248,7 @@ extension ConfigChecker {
             let f = fields(t, path: path, allowed: Self.exceptionKeys)
             let name = self.name(f.value(0, in: t), in: path, at: item.position, registry: &names)
             // As messages name it: a repeated name (refused above) still names its own declaration.
-            let shown = quoted(name ?? writtenName(f.value(0, in: t)), or: path)
+            let shown = ShownName(name: name ?? writtenName(f.value(0, in: t)), path: path)
             let from = prefixes(
                 f.value(1, in: t), "from", in: path, at: item.position, required: true, noun: "address or network")
             let to = prefixes(
@@ -273,7 +273,7 @@ extension ConfigChecker {
                     : "at \(expiry.value.text)\(expiry.value.isLocal ? " (JST)" : "")"
                 warning(
                     expiry.position, expiry.path,
-                    "exception \(shown) expired \(when) by today's date; it allows no flow seen live, "
+                    "exception \(shown.text) expired \(when) by today's date; it allows no flow seen live, "
                         + "but a replay still applies it to packets from before then")
             }
             if let name, let from, let to, let ports, let approved, let expiry {

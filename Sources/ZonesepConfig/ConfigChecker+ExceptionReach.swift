@@ -7,7 +7,7 @@ extension ConfigChecker {
     /// flow, and about a catch-all (every address of a family, any port), naming the rules it waives.
     mutating func checkReach(
         from: [Located<IPPrefix>]?, to: [Located<IPPrefix>]?, anyPort: Bool, space: AddressSpace,
-        gatewaysDeclared: Bool, exception: String, at position: TOMLPosition, _ path: ConfigPath
+        gatewaysDeclared: Bool, exception: ShownName, at position: TOMLPosition, _ path: ConfigPath
     ) {
         typealias Classes = AddressSpace.Classes
         // The classes each side reaches, by family (IPv4, IPv6): a flow's two ends are of one family.
@@ -45,14 +45,14 @@ extension ConfigChecker {
             let flows = f.side == 0 ? "from \(every) to its 'to' addresses" : "from its 'from' addresses to \(every)"
             warning(
                 p.position, p.path,
-                "\(p.value) with ports = [\"any\"] makes exception \(exception) a catch-all: while it is valid it "
+                "\(p.value) with ports = [\"any\"] makes exception \(exception.text) a catch-all: while it is valid it "
                     + "waives \(rules.names) for every flow \(flows), on any protocol and port; name the peers "
                     + "and ports it is meant for")
         }
         if waived.isEmpty {
             warning(
                 position, path,
-                "exception \(exception) can never allow a flow: "
+                "exception \(exception.text) can never allow a flow: "
                     + neverReason(reached, gatewaysDeclared: gatewaysDeclared)
                     + "; an exception only waives \(Self.waivableByAny.names)")
         }
@@ -60,21 +60,21 @@ extension ConfigChecker {
 
     /// A prefix that reaches a mynumber zone: all of it, or only part of it, has no effect.
     private mutating func mynumberWarning(
-        _ p: Located<IPPrefix>, _ classes: AddressSpace.Classes, space: AddressSpace, exception: String,
+        _ p: Located<IPPrefix>, _ classes: AddressSpace.Classes, space: AddressSpace, exception: ShownName,
         restAllows: Bool
     ) {
         let why = "an exception never allows a mynumber flow (only a conduit can)"
         if classes == .mynumber {
             warning(
                 p.position, p.path,
-                "\(p.value) lies in a mynumber zone; \(why), so this part of exception \(exception) has no effect")
+                "\(p.value) lies in a mynumber zone; \(why), so this part of exception \(exception.text) has no effect")
             return
         }
         let rest = restAllows ? ", but the rest of it does allow the flows it names" : ""
         warning(
             p.position, p.path,
             "\(p.value) overlaps a mynumber zone and reaches more (\(space.describe([p.value]))); \(why), so the part "
-                + "of exception \(exception) inside the mynumber zone has no effect\(rest)")
+                + "of exception \(exception.text) inside the mynumber zone has no effect\(rest)")
     }
 
     /// The classes of address each side of an exception reaches, by family; four values, not nested arrays

@@ -26,6 +26,14 @@ extension ConfigChecker {
         name.map { "'\($0)'" } ?? "at \(path)"
     }
 
+    /// What `quoted` would spell, kept as its parts: an exception's messages are rare, and spelling
+    /// `'name'` for each of a policy's ten thousand exceptions cost an allocation each.
+    struct ShownName {
+        var name: String?
+        var path: ConfigPath
+        var text: String { name.map { "'\($0)'" } ?? "at \(path)" }
+    }
+
     func join(_ path: ConfigPath, _ key: String) -> ConfigPath {
         path.key(key)
     }

@@ -432,6 +432,19 @@ struct TOMLParser {
     private mutating func insert(
         _ keys: KeyParts, _ value: consuming TOMLValue, into root: TableBuilder
     ) throws(TOMLError) {
+        if keys.rest.isEmpty {
+            // A simple key, nearly every key of a file: no table to walk to, and no path put together
+            // unless for the message.
+            let (k, at) = keys.first
+            let bare = isBareKey(at)
+            if let slot = root[k, bare: bare] {
+                throw fail(
+                    "duplicate key '\(tomlKeyPath(root.path + [k]))' (first defined at line \(slot.keyPosition.line))",
+                    at: at, valuePath: root.path + [k])
+            }
+            root.addValue(k, bare: bare, at: position(at), value)
+            return
+        }
         var table = root
         for n in 0..<keys.count {
             let (k, at) = keys[n]

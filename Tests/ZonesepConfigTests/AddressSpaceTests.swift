@@ -105,4 +105,35 @@ final class AddressSpaceTests: XCTestCase {
         XCTAssertFalse(space.reach(p("198.51.100.0/24")).local)
         XCTAssertEqual(space.classes(p("10.10.1.0/24")), .mynumber)
     }
+
+    /// The local ranges a prefix reaches are found by comparing first and last addresses, among the IPv4
+    /// ones alone for an IPv4 prefix: the same as asking every local range, for prefixes at, just outside,
+    /// around and inside each range's edges, of both families.
+    func testLocalRangesFoundByTheirEdgesAsByAskingEachOne() {
+        let space = AddressSpace(
+            zones: [Zone(id: "my", kind: .mynumber, networks: [p("10.10.0.0/16"), p("fd00:10::/48")])],
+            internal: PolicyConfig.defaultInternal)
+        var prefixes: [IPPrefix] = []
+        for q in ZoneMap.localPrefixes {
+            let floor = q.isIPv4 ? 96 : 0
+            for address in [q.first, q.last, q.first &- 1, q.last &+ 1, q.first &- 2, q.last &+ 2] {
+                for length in Set([q.length - 1, q.length, q.length + 1, 128, floor + 1, floor + 8]) {
+                    guard (0...128).contains(length) else { continue }
+                    let candidate = IPPrefix(address: IPAddress(rawValue: address), length: length)
+                    if !candidate.coversIPv4Block { prefixes.append(candidate) }
+                }
+            }
+        }
+        var sawLocalPart = false
+        for prefix in prefixes {
+            let overlapping = ZoneMap.localPrefixes.filter { AddressSpace.overlaps($0, prefix) }
+            let holdsAll = overlapping.contains { $0.length <= prefix.length }
+            let classes = space.classes(prefix)
+            XCTAssertEqual(classes.contains(.local), !overlapping.isEmpty, "\(prefix)")
+            if holdsAll { XCTAssertEqual(classes, .local, "\(prefix)") }
+            XCTAssertEqual(space.reach(prefix).local, !overlapping.isEmpty, "\(prefix)")
+            if !overlapping.isEmpty && !holdsAll { sawLocalPart = true }
+        }
+        XCTAssertTrue(sawLocalPart)
+    }
 }

@@ -1148,8 +1148,9 @@ struct TOMLParser {
 
     // MARK: Positions and messages
 
-    /// The line (0-based) holding byte `index`.
-    private func line(of index: Int, near guess: Int) -> Int {
+    /// The line (0-based) holding byte `index`, among the lines starting at `lineStarts`. Static: as a
+    /// method it was handed a copy of the whole parser at each of a policy's 180,000 positions.
+    private static func line(of index: Int, near guess: Int, in lineStarts: [Int]) -> Int {
         // Positions are asked for in order, mostly on the same line or a few lines on.
         var line = guess
         while line < min(guess + 4, lineStarts.count) && lineStarts[line] <= index {
@@ -1179,7 +1180,7 @@ struct TOMLParser {
 
     /// The place of `index`, for messages.
     private func place(_ index: Int) -> TOMLPosition {
-        let line = line(of: index, near: 0)
+        let line = Self.line(of: index, near: 0, in: lineStarts)
         return TOMLPosition(line: line + 1, column: column(from: lineStarts[line], column: 1, to: index))
     }
 
@@ -1213,7 +1214,7 @@ struct TOMLParser {
     /// The place of `index`, going on from the last one asked for when it is further along the same
     /// line: positions are asked for mostly in order, and a line may hold a long array.
     private mutating func position(_ index: Int) -> TOMLPosition {
-        let line = line(of: index, near: lastLine)
+        let line = Self.line(of: index, near: lastLine, in: lineStarts)
         if asciiLine[line] {
             lastLine = line
             lastIndex = index

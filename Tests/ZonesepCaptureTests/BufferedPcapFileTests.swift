@@ -229,6 +229,32 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
             of: pcap(snaplen: 262_144, records: records), frames: records.count, named: "big.pcap", in: dir)
     }
 
+    /// `readBatch` keeps a loop for each byte order and time unit: each, read a batch at a time across
+    /// refills, equals libpcap's reading (the times of nanosecond files cut to microseconds, big-endian
+    /// fields swapped), with fractions past a second and negative as libpcap reads them.
+    func testBatchesOfEveryByteOrderAndTimeUnitEqualLibpcap() throws {
+        var records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = []
+        var total = 0
+        var i: UInt32 = 0
+        while total < 3 * BufferedPcapFile.bufferSize {
+            let size = i % 89 == 0 ? 262_144 : Int(i &* 2_654_435_761 % 1514)
+            let frac: UInt32 = i % 7 == 0 ? 0xffff_fc18 : (i % 11 == 0 ? 1_999_999_999 : i &* 7919 % 1_000_000_000)
+            records.append((1_795_132_800 + i, frac, UInt32(size), UInt32(size + 4), size))
+            total += 16 + size
+            i += 1
+        }
+        // The last record longer than the 100 bytes `checkBatches` cuts off: the cut copy holds one frame fewer.
+        records.append((1_795_132_800 + i, 0, 1514, 1514, 1514))
+        for (magic, bigEndian, name) in [
+            (UInt32(0xa1b2_c3d4), true, "big.be.pcap"), (0xa1b2_3c4d, false, "big.nano.pcap"),
+            (0xa1b2_3c4d, true, "big.nano-be.pcap"),
+        ] {
+            try Self.checkBatches(
+                of: pcap(magic: magic, bigEndian: bigEndian, snaplen: 262_144, records: records),
+                frames: records.count, named: name, in: dir)
+        }
+    }
+
     func testDamagedFilesEndWithLibpcapsErrorAfterTheSameFrames() throws {
         let good: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = [
             (1, 0, 60, 60, 60), (2, 0, 60, 60, 60),

@@ -482,7 +482,8 @@ public final class Verifier {
         var frame = CommonFrame()
         let ports = tunnelPorts
         for k in 0..<n {
-            if k + lookahead < n { prefetchFrame(k + lookahead) }
+            // k < n <= batchSize: no overflow to check for.
+            if k &+ lookahead < n { prefetchFrame(k &+ lookahead) }
             let lane = lanes + k
             let shape = ethernet ? CommonFrameDecoder.read(batch[k].bytes, tunnelPorts: ports, into: &frame) : .other
             if shape == .common {

@@ -223,8 +223,9 @@ public final class BufferedPcapFile {
         p.pointee.offset = at &+ 16 &+ Int(caplen)
         p.pointee.delivered &+= 1
         // Seconds are unsigned, as the format and tshark read them (libpcap 1.10's signed field dates
-        // 2038-2106 in 1901-1969); the fraction is libpcap's signed field, nanoseconds cut to microseconds.
-        var micros = Int64(Int32(bitPattern: frac))
+        // 2038-2106 in 1901-1969); the fraction as libpcap reads it, nanoseconds cut to microseconds: its
+        // signed field, but unsigned in a byte-swapped file (its swap yields an unsigned value).
+        var micros = swapped ? Int64(frac) : Int64(Int32(bitPattern: frac))
         if nanoseconds { micros /= 1000 }
         let ts = Int64(sec) &* 1_000_000 &+ micros
         return .frame(

@@ -231,7 +231,8 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
 
     /// `readBatch` keeps a loop for each byte order and time unit: each, read a batch at a time across
     /// refills, equals libpcap's reading (the times of nanosecond files cut to microseconds, big-endian
-    /// fields swapped), with fractions past a second and negative as libpcap reads them.
+    /// fields swapped), with fractions past a second, and with the top bit set: negative as libpcap reads
+    /// them in a file of the host's byte order, unsigned in a byte-swapped one.
     func testBatchesOfEveryByteOrderAndTimeUnitEqualLibpcap() throws {
         var records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = []
         var total = 0

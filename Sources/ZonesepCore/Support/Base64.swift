@@ -1,6 +1,8 @@
 /// Standard base64 (RFC 4648, with padding): the Community ID's text form and the report's CSP hash.
 public enum Base64 {
-    static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    /// A constant in the binary's data (a `static let` is read through its once-initialisation check).
+    @inline(__always)
+    static var alphabet: StaticString { "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
 
     public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
@@ -20,35 +22,49 @@ public enum Base64 {
         }
     }
 
-    /// Writes the `(bytes.count + 2) / 3 * 4` characters of `bytes` into `b`, which holds that many.
-    public static func encode(_ bytes: UnsafeRawBufferPointer, into b: UnsafeMutableBufferPointer<UInt8>) {
+    /// The two characters of every 12-bit value, one pair after another (8 KiB, made on first use and kept
+    /// for the process): a group of three bytes is two copies from here, not four lookups.
+    /// Written once, before its first reader has it, and never again: safe to share between threads.
+    nonisolated(unsafe) private static let pairs: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 8192)
         alphabet.withUTF8Buffer { abc in
-            let n = bytes.count
-            var i = 0
-            var o = 0
-            while i + 2 < n {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                b[o] = abc[Int(v >> 18)]
-                b[o + 1] = abc[Int(v >> 12 & 63)]
-                b[o + 2] = abc[Int(v >> 6 & 63)]
-                b[o + 3] = abc[Int(v & 63)]
-                i += 3
-                o += 4
-            }
-            let rest = n - i
-            if rest == 1 {
-                let v = UInt32(bytes[i]) << 16
-                b[o] = abc[Int(v >> 18)]
-                b[o + 1] = abc[Int(v >> 12 & 63)]
-                b[o + 2] = UInt8(ascii: "=")
-                b[o + 3] = UInt8(ascii: "=")
-            } else if rest == 2 {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-                b[o] = abc[Int(v >> 18)]
-                b[o + 1] = abc[Int(v >> 12 & 63)]
-                b[o + 2] = abc[Int(v >> 6 & 63)]
-                b[o + 3] = UInt8(ascii: "=")
+            for v in 0..<4096 {
+                table[2 * v] = abc[v >> 6]
+                table[2 * v + 1] = abc[v & 63]
             }
         }
+        return UnsafePointer(table)
+    }()
+
+    /// Writes the `(bytes.count + 2) / 3 * 4` characters of `bytes` into `b`, which holds that many: every
+    /// alert, summary violation and flow record has a Community ID (20 bytes) written this way. Read and
+    /// written through pointers, the output's size checked once.
+    public static func encode(_ bytes: UnsafeRawBufferPointer, into b: UnsafeMutableBufferPointer<UInt8>) {
+        let n = bytes.count
+        precondition(b.count >= (n + 2) / 3 * 4, "Base64.encode: the output holds fewer than (n + 2) / 3 * 4 bytes")
+        guard n > 0, let src = bytes.baseAddress, let d = b.baseAddress else { return }
+        let pairs = Base64.pairs
+        var i = 0
+        var o = 0
+        while i &+ 2 < n {
+            let v = Int(
+                UInt32(src.load(fromByteOffset: i, as: UInt8.self)) << 16
+                    | UInt32(src.load(fromByteOffset: i &+ 1, as: UInt8.self)) << 8
+                    | UInt32(src.load(fromByteOffset: i &+ 2, as: UInt8.self)))
+            UnsafeMutableRawPointer(d + o).copyMemory(from: pairs + (v >> 12) &* 2, byteCount: 2)
+            UnsafeMutableRawPointer(d + (o &+ 2)).copyMemory(from: pairs + (v & 0xfff) &* 2, byteCount: 2)
+            i &+= 3
+            o &+= 4
+        }
+        let rest = n &- i
+        guard rest > 0 else { return }
+        let abc = alphabet.utf8Start
+        let v =
+            UInt32(src.load(fromByteOffset: i, as: UInt8.self)) << 16
+            | (rest == 2 ? UInt32(src.load(fromByteOffset: i &+ 1, as: UInt8.self)) << 8 : 0)
+        d[o] = abc[Int(v >> 18)]
+        d[o &+ 1] = abc[Int(v >> 12 & 63)]
+        d[o &+ 2] = rest == 2 ? abc[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+        d[o &+ 3] = UInt8(ascii: "=")
     }
 }

@@ -51,6 +51,14 @@ public struct Alert: Sendable, Equatable {
     @inlinable
     public init?(flow e: FlowEntry) {
         guard let rule = e.verdict else { return nil }
+        self.init(flow: e, rule: rule)
+    }
+
+    /// `init?(flow:)` of an entry whose verdict is `rule`. Not failable, so its fields are stored where the
+    /// caller's `Alert?` keeps its payload: a failable initialiser that set them itself built the alert
+    /// in a temporary, copied it into the optional (retaining its arrays) and destroyed the temporary.
+    @inlinable @inline(__always)
+    init(flow e: FlowEntry, rule: RuleID) {
         let k = e.key
         let ports = IPProtocolNumber.hasPorts(k.proto)
         timestampMicros = e.verdictIsLate ? e.lastSeen : e.firstSeen

@@ -85,8 +85,14 @@ struct RecordWriter {
     /// ASCII literal: keys with their quotes and colon, punctuation.
     @inline(__always)
     mutating func literal(_ s: StaticString) {
+        reserve(s.utf8CodeUnitCount)
+        put(s)
+    }
+
+    /// `literal(s)` into room already reserved.
+    @inline(__always)
+    private mutating func put(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
-        reserve(n)
         p.update(from: s.utf8Start, count: n)
         p += n
     }
@@ -170,8 +176,14 @@ struct RecordWriter {
     }
 
     /// A decimal number.
+    @inline(__always)
     mutating func integer(_ v: UInt64) {
         reserve(20)
+        writeInteger(v)
+    }
+
+    /// `integer(v)` into room already reserved (20 bytes).
+    private mutating func writeInteger(_ v: UInt64) {
         // The length by comparisons (ports, counts and sizes mostly have five digits or fewer), then two
         // digits a division from the end: a flow record writes six numbers.
         var digits: Int
@@ -378,20 +390,38 @@ struct RecordWriter {
 
     /// `,"proto":…,"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…`: the five fields every flow-shaped
     /// record (alert, flow record, the summary's violations) carries in this order; ports `null` for ICMP.
+    /// Room is reserved once for all of it (`fiveTupleRoom`) and each piece stored unchecked: a check a piece
+    /// was a fair share of its cost, in every alert, flow record and summary violation.
     mutating func fiveTuple(
         proto: UInt8, src: IPAddress, srcPort: UInt16?, dest: IPAddress, destPort: UInt16?, mappedIPv6: Bool = false
     ) {
-        literal(",\"proto\":\"")
-        protocolName(proto)
-        literal("\",\"src_ip\":")
-        address(src, mappedIPv6: mappedIPv6)
-        literal(",\"src_port\":")
-        integer(srcPort)
-        literal(",\"dest_ip\":")
-        address(dest, mappedIPv6: mappedIPv6)
-        literal(",\"dest_port\":")
-        integer(destPort)
+        reserve(RecordWriter.fiveTupleRoom)
+        put(",\"proto\":\"")
+        switch proto {
+        case IPProtocolNumber.tcp: put("tcp")
+        case IPProtocolNumber.udp: put("udp")
+        case IPProtocolNumber.icmp: put("icmp")
+        case IPProtocolNumber.icmpv6: put("icmpv6")
+        default:
+            // A name of any length, checked as it is written; the room is then reserved again.
+            protocolName(proto)
+            reserve(RecordWriter.fiveTupleRoom)
+        }
+        put("\",\"src_ip\":\"")
+        writeAddress(src, mappedIPv6: mappedIPv6)
+        put("\",\"src_port\":")
+        if let srcPort { writeInteger(UInt64(srcPort)) } else { put("null") }
+        put(",\"dest_ip\":\"")
+        writeAddress(dest, mappedIPv6: mappedIPv6)
+        put("\",\"dest_port\":")
+        if let destPort { writeInteger(UInt64(destPort)) } else { put("null") }
+        assert(p <= end, "fiveTupleRoom is less than fiveTuple wrote")
     }
+
+    /// The most `fiveTuple` writes besides an unlisted protocol's name: its keys and quotes (61 bytes), a
+    /// listed protocol's name (6), two addresses (39 each) and two numbers (20 each, as `integer` reserves).
+    @inline(__always)
+    static var fiveTupleRoom: Int { 61 + 6 + 2 * 39 + 2 * 20 }
 
     /// An address as a JSON string, its quotes included: `IPAddress.description`'s text (dotted quad;
     /// RFC 5952 for IPv6, lower case, the longest run of two or more zero groups compressed, the first

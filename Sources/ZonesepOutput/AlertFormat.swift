@@ -187,9 +187,9 @@ public struct AlertFormat: Sendable {
         w.literal("{\"timestamp\":")
         w.timestamp(a.timestampMicros)
         w.literal(",\"event_type\":\"alert\",\"rule\":")
-        ZoneTexts.writeName(texts.ruleJSON, a.rule.rawValue, a.rule.name, to: &w)
+        ZoneTexts.writeName(texts.ruleNames, a.rule.rawValue, a.rule.name, to: &w)
         w.literal(",\"severity\":")
-        ZoneTexts.writeName(texts.severityJSON, a.rule.rawValue, a.rule.severity.rawValue, to: &w)
+        ZoneTexts.writeName(texts.severityNames, a.rule.rawValue, a.rule.severity.rawValue, to: &w)
         w.fiveTuple(
             proto: a.proto, src: a.srcIP, srcPort: a.srcPort, dest: a.destIP, destPort: a.destPort,
             mappedIPv6: a.mappedIPv6)
@@ -198,7 +198,7 @@ public struct AlertFormat: Sendable {
         w.literal(",\"dest_zone\":")
         texts.writeNameJSON(a.destZone, to: &w)
         w.literal(",\"initiator\":")
-        ZoneTexts.writeName(texts.initiatorJSON, a.initiator.rawValue, a.initiator.name, to: &w)
+        ZoneTexts.writeName(texts.initiatorNames, a.initiator.rawValue, a.initiator.name, to: &w)
         writeLinkFields(a, into: &w, flowID: id, digest: digest)
         w.literal(",\"sensor\":")
         w.bytes(texts.sensorJSON)

@@ -215,7 +215,7 @@ public struct ReplaySummary: Sendable {
             CommunityID.withDigest(of: v.pointee.alert) { w.communityID($0) }
         }
         w.literal(",\"rule\":")
-        ZoneTexts.writeName(texts.ruleJSON, v.pointee.alert.rule.rawValue, v.pointee.alert.rule.name, to: &w)
+        ZoneTexts.writeName(texts.ruleNames, v.pointee.alert.rule.rawValue, v.pointee.alert.rule.name, to: &w)
         w.fiveTuple(
             proto: v.pointee.alert.proto, src: v.pointee.alert.srcIP, srcPort: v.pointee.alert.srcPort,
             dest: v.pointee.alert.destIP, destPort: v.pointee.alert.destPort, mappedIPv6: v.pointee.alert.mappedIPv6)
@@ -223,7 +223,7 @@ public struct ReplaySummary: Sendable {
         // `zonesep report` reads them from here.
         w.literal(",\"initiator\":")
         ZoneTexts.writeName(
-            texts.initiatorJSON, v.pointee.alert.initiator.rawValue, v.pointee.alert.initiator.name, to: &w)
+            texts.initiatorNames, v.pointee.alert.initiator.rawValue, v.pointee.alert.initiator.name, to: &w)
         vlans.vlanIDs = v.pointee.alert.vlanIDs
         vlans.vlanCount = v.pointee.alert.vlanCount
         vlans.vlanOuter = v.pointee.alert.vlanOuter
@@ -238,7 +238,7 @@ public struct ReplaySummary: Sendable {
         w.literal(",\"bytes\":")
         w.integer(v.pointee.bytes)
         w.literal(",\"end\":")
-        ZoneTexts.writeName(texts.endReasonJSON, v.pointee.end.rawValue, v.pointee.end.name, to: &w)
+        ZoneTexts.writeName(texts.endReasonNames, v.pointee.end.rawValue, v.pointee.end.name, to: &w)
         if let file = v.pointee.evidenceFile {
             w.literal(",\"evidence\":{\"path\":")
             w.jsonString(file)

@@ -22,6 +22,11 @@ final class ZoneTexts: Sendable {
     let severityJSON: [[UInt8]]
     let initiatorJSON: [[UInt8]]
     let endReasonJSON: [[UInt8]]
+    /// The same names for `writeName`, each table's in one array.
+    let ruleNames: NameTable
+    let severityNames: NameTable
+    let initiatorNames: NameTable
+    let endReasonNames: NameTable
 
     init(policy: Policy) {
         self.policy = policy
@@ -50,6 +55,10 @@ final class ZoneTexts: Sendable {
         severityJSON = quoted(RuleID.allCases.map(\.severity.rawValue))
         initiatorJSON = quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name))
         endReasonJSON = quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name))
+        ruleNames = NameTable(ruleJSON)
+        severityNames = NameTable(severityJSON)
+        initiatorNames = NameTable(initiatorJSON)
+        endReasonNames = NameTable(endReasonJSON)
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s
@@ -129,11 +138,11 @@ final class ZoneTexts: Sendable {
 
     /// `table[raw]` into a record writer, or `name` escaped on the spot for a raw value past the table.
     @inline(__always)
-    static func writeName(_ table: [[UInt8]], _ raw: UInt8, _ name: @autoclosure () -> String, to w: inout RecordWriter)
+    static func writeName(_ table: NameTable, _ raw: UInt8, _ name: @autoclosure () -> String, to w: inout RecordWriter)
     {
         let i = Int(raw)
         if i < table.count {
-            w.bytes(table[i])
+            table.write(i, to: &w)
         } else {
             var b: [UInt8] = []
             JSONObject.appendString(name(), to: &b)

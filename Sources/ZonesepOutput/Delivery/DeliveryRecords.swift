@@ -178,7 +178,7 @@ public struct DeliveryRecords: Sendable {
             w.literal("{\"timestamp\":")
             w.timestamp(e.timestampMicros)
             w.literal(",\"event_type\":\"evidence\",\"rule\":")
-            ZoneTexts.writeName(format.texts.ruleJSON, e.alert.rule.rawValue, e.alert.rule.name, to: &w)
+            ZoneTexts.writeName(format.texts.ruleNames, e.alert.rule.rawValue, e.alert.rule.name, to: &w)
             w.literal(",\"flow_id\":")
             if let id = e.flowID {
                 w.jsonString(id)

@@ -75,7 +75,7 @@ public struct FlowRecordFormat: Sendable {
         w.literal(",\"dest_zone\":")
         texts.writeNameJSON(e.responderZone, to: &w)
         w.literal(",\"initiator\":")
-        ZoneTexts.writeName(texts.initiatorJSON, e.method.rawValue, e.method.name, to: &w)
+        ZoneTexts.writeName(texts.initiatorNames, e.method.rawValue, e.method.name, to: &w)
         w.literal(",\"vlan\":[")
         w.vlanPair(count: vlanCount, outer: UInt64(k.vlans >> 12 & 0xfff), inner: UInt64(k.vlans & 0xfff))
         w.byte(UInt8(ascii: "]"))
@@ -97,7 +97,7 @@ public struct FlowRecordFormat: Sendable {
         w.literal(",\"end\":")
         w.timestamp(again: e.lastSeen)
         w.literal(",\"end_reason\":")
-        ZoneTexts.writeName(texts.endReasonJSON, end.rawValue, end.name, to: &w)
+        ZoneTexts.writeName(texts.endReasonNames, end.rawValue, end.name, to: &w)
         w.literal(",\"packets_toserver\":")
         w.integer(a ? e.packetsAB : e.packetsBA)
         w.literal(",\"packets_toclient\":")
@@ -108,7 +108,7 @@ public struct FlowRecordFormat: Sendable {
         w.integer(a ? e.bytesBA : e.bytesAB)
         w.literal(",\"verdict\":")
         if let v = e.verdict {
-            ZoneTexts.writeName(texts.ruleJSON, v.rawValue, v.name, to: &w)
+            ZoneTexts.writeName(texts.ruleNames, v.rawValue, v.name, to: &w)
         } else {
             w.literal("null")
         }

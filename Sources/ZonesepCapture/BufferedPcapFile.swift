@@ -204,6 +204,26 @@ public final class BufferedPcapFile {
             return left == 0 ? .end : .unhandled
         }
         let h = UnsafeRawPointer(buffer + at)
+        let (micros, caplen, len) = Self.header(h, swapped: swapped, nanoseconds: nanoseconds)
+        // libpcap truncates a record longer than the snapshot length, and fails one beyond its maximum.
+        guard caplen <= snapshot else {
+            p.pointee.longerThanSnapshot = true
+            return .unhandled
+        }
+        guard Int(caplen) <= left &- 16 else { return p.pointee.atEndOfFile ? .unhandled : nil }
+        p.pointee.offset = at &+ 16 &+ Int(caplen)
+        p.pointee.delivered &+= 1
+        return .frame(
+            CapturedFrame(
+                timestampMicros: micros, bytes: UnsafeRawBufferPointer(start: h + 16, count: Int(caplen)),
+                wireLength: max(Int(len), Int(caplen))))
+    }
+
+    /// The record header at `h`: its time (µs), captured and wire lengths.
+    @inlinable @inline(__always)
+    static func header(
+        _ h: UnsafeRawPointer, swapped: Bool, nanoseconds: Bool
+    ) -> (micros: Int64, caplen: UInt32, len: UInt32) {
         var sec = h.loadUnaligned(as: UInt32.self)
         var frac = h.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
         var caplen = h.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
@@ -214,24 +234,12 @@ public final class BufferedPcapFile {
             caplen = caplen.byteSwapped
             len = len.byteSwapped
         }
-        // libpcap truncates a record longer than the snapshot length, and fails one beyond its maximum.
-        guard caplen <= snapshot else {
-            p.pointee.longerThanSnapshot = true
-            return .unhandled
-        }
-        guard Int(caplen) <= left &- 16 else { return p.pointee.atEndOfFile ? .unhandled : nil }
-        p.pointee.offset = at &+ 16 &+ Int(caplen)
-        p.pointee.delivered &+= 1
         // Seconds are unsigned, as the format and tshark read them (libpcap 1.10's signed field dates
         // 2038-2106 in 1901-1969); the fraction as libpcap reads it, nanoseconds cut to microseconds: its
         // signed field, but unsigned in a byte-swapped file (its swap yields an unsigned value).
         var micros = swapped ? Int64(frac) : Int64(Int32(bitPattern: frac))
         if nanoseconds { micros /= 1000 }
-        let ts = Int64(sec) &* 1_000_000 &+ micros
-        return .frame(
-            CapturedFrame(
-                timestampMicros: ts, bytes: UnsafeRawBufferPointer(start: h + 16, count: Int(caplen)),
-                wireLength: max(Int(len), Int(caplen))))
+        return (Int64(sec) &* 1_000_000 &+ micros, caplen, len)
     }
 
     /// The next record, valid until the next read.
@@ -240,6 +248,32 @@ public final class BufferedPcapFile {
         if let r = parse() { return r }
         refill()
         return parse() ?? .unhandled  // the buffer holds any record libpcap accepts: cannot happen
+    }
+
+    /// Reads into `frames` from `start` on the records from the current offset that lie wholly in the buffer
+    /// and are no longer than the snapshot length, as `parse` reads them, and returns where `frames` stands:
+    /// `parse`'s work with where reading stands kept in registers and written back once, not per record.
+    @inlinable @inline(__always)
+    func readWhole(
+        into frames: UnsafeMutableBufferPointer<Verifier.Frame>, from start: Int, swapped: Bool, nanoseconds: Bool
+    ) -> Int {
+        let p = position
+        var at = p.pointee.offset
+        let end = p.pointee.end
+        var n = start
+        while n < frames.count && end &- at >= 16 {
+            let h = UnsafeRawPointer(buffer + at)
+            let r = Self.header(h, swapped: swapped, nanoseconds: nanoseconds)
+            guard r.caplen <= snapshot, Int(r.caplen) <= end &- at &- 16 else { break }
+            frames[n] = Verifier.Frame(
+                timestamp: r.micros, bytes: UnsafeRawBufferPointer(start: h + 16, count: Int(r.caplen)),
+                wireLength: max(Int(r.len), Int(r.caplen)))
+            at = at &+ 16 &+ Int(r.caplen)
+            n &+= 1
+        }
+        p.pointee.offset = at
+        p.pointee.delivered &+= n &- start
+        return n
     }
 
     /// Reads records into `frames` until it is full or the buffer runs out, and returns how many; the
@@ -265,6 +299,9 @@ public final class BufferedPcapFile {
     ) -> Int {
         var n = 0
         while n < frames.count {
+            n = readWhole(into: frames, from: n, swapped: swapped, nanoseconds: nanoseconds)
+            if n == frames.count { return n }
+            // The record where that stopped, as `parse` reads it: cut, too long, or crossing the buffer's end.
             guard let r = parse(swapped: swapped, nanoseconds: nanoseconds) else {
                 // The next record crosses the end of the buffer: stop here, so the frames read so far stay
                 // valid; or read on when this batch has none yet.

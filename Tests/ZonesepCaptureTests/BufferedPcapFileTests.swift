@@ -232,7 +232,7 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
     /// `readBatch` keeps a loop for each byte order and time unit: each, read a batch at a time across
     /// refills, equals libpcap's reading (the times of nanosecond files cut to microseconds, big-endian
     /// fields swapped), with fractions past a second, and with the top bit set: negative as libpcap reads
-    /// them in a file of the host's byte order, unsigned in a byte-swapped one.
+    /// them in a file of the host's byte order, unsigned in a byte-swapped one; wire lengths below captured.
     func testBatchesOfEveryByteOrderAndTimeUnitEqualLibpcap() throws {
         var records: [(sec: UInt32, frac: UInt32, caplen: UInt32, len: UInt32, data: Int)] = []
         var total = 0
@@ -240,7 +240,9 @@ final class BufferedPcapFileTests: TemporaryDirectoryTestCase {
         while total < 3 * BufferedPcapFile.bufferSize {
             let size = i % 89 == 0 ? 262_144 : Int(i &* 2_654_435_761 % 1514)
             let frac: UInt32 = i % 7 == 0 ? 0xffff_fc18 : (i % 11 == 0 ? 1_999_999_999 : i &* 7919 % 1_000_000_000)
-            records.append((1_795_132_800 + i, frac, UInt32(size), UInt32(size + 4), size))
+            // Now and then a wire length below the captured one (the frame's length is then the captured).
+            let len = i % 13 == 0 ? UInt32(size / 2) : UInt32(size + 4)
+            records.append((1_795_132_800 + i, frac, UInt32(size), len, size))
             total += 16 + size
             i += 1
         }

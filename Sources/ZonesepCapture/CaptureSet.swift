@@ -115,13 +115,37 @@ public enum CaptureSet {
             + "packet, then to replay them); save it to a file and give that"
     }
 
+    /// A directory's identity (device and inode), so that the walk reads each directory once.
+    struct DirectoryIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+
+        /// The identity of the directory `path` leads to (through symbolic links), or nil.
+        init?(_ path: String) {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return nil }
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+        }
+    }
+
     /// The capture files under `directory`, at any depth: a file named like a capture, or whose first bytes
-    /// are a pcap or pcapng magic. Symbolic links to directories are not followed (a link back up the tree
-    /// would never end) but listed as skipped, like pipes, sockets and devices not named like a capture:
-    /// nothing in the directory goes unaccounted. Links to files are taken like files.
+    /// are a pcap or pcapng magic. Symbolic links to directories are followed (an archive's day directory
+    /// linked in), each directory read once: a link back up the tree, or to a directory read already, is
+    /// listed as skipped, like pipes, sockets and devices not named like a capture, so that nothing in the
+    /// directory goes unaccounted. Links to files are taken like files.
     static func walk(
         _ directory: String, leavingOut own: OwnOutputs = OwnOutputs([]), into found: inout [String],
         problems: inout [Problem], skipped: inout [Problem]
+    ) {
+        var visited = Set<DirectoryIdentity>()
+        if let id = DirectoryIdentity(directory) { visited.insert(id) }
+        walk(directory, leavingOut: own, into: &found, problems: &problems, skipped: &skipped, visited: &visited)
+    }
+
+    private static func walk(
+        _ directory: String, leavingOut own: OwnOutputs, into found: inout [String], problems: inout [Problem],
+        skipped: inout [Problem], visited: inout Set<DirectoryIdentity>
     ) {
         guard let dir = opendir(directory) else {
             problems.append(
@@ -130,6 +154,8 @@ public enum CaptureSet {
         }
         defer { closedir(dir) }
         var subdirectories: [String] = []
+        // Read after the real subdirectories, so that a link to one of them is the path skipped.
+        var linkedDirectories: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) {
                 String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
@@ -157,10 +183,7 @@ public enum CaptureSet {
             var st = stat()
             if type != Int32(DT_REG), stat(path, &st) == 0, let kind = notAFile(st.st_mode) {
                 if st.st_mode & S_IFMT == S_IFDIR {
-                    skipped.append(
-                        Problem(
-                            path: path,
-                            reason: "a symbolic link to a directory, not followed: give its target to read it"))
+                    linkedDirectories.append(path)
                 } else if namedLikeCapture {
                     problems.append(Problem(path: path, reason: refusal(kind)))
                 } else {
@@ -188,7 +211,18 @@ public enum CaptureSet {
             }
         }
         for sub in subdirectories {
-            walk(sub, leavingOut: own, into: &found, problems: &problems, skipped: &skipped)
+            if let id = DirectoryIdentity(sub) { visited.insert(id) }
+            walk(sub, leavingOut: own, into: &found, problems: &problems, skipped: &skipped, visited: &visited)
+        }
+        for link in linkedDirectories {
+            guard let id = DirectoryIdentity(link), visited.insert(id).inserted else {
+                skipped.append(
+                    Problem(
+                        path: link,
+                        reason: "a symbolic link to a directory read already (up the tree, or through another path)"))
+                continue
+            }
+            walk(link, leavingOut: own, into: &found, problems: &problems, skipped: &skipped, visited: &visited)
         }
     }
 

@@ -40,9 +40,9 @@ final class CaptureSetTests: XCTestCase {
             CaptureSet.expand([root + "/caps/b/"]).files, [root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar"])
     }
 
-    /// A link back up the tree is not followed (the walk ends, each file once); a link to a capture file is
-    /// taken like the file.
-    func testLinksToDirectoriesAreNotFollowedAndLinksToFilesAreTaken() throws {
+    /// A link back up the tree is not followed again (the walk ends, each file once); a link to a capture
+    /// file is taken like the file.
+    func testLinksUpTheTreeAreNotFollowedAgainAndLinksToFilesAreTaken() throws {
         let fm = FileManager.default
         try fm.createSymbolicLink(atPath: root + "/caps/b/up", withDestinationPath: "..")
         try fm.createSymbolicLink(atPath: root + "/caps/link.pcap", withDestinationPath: "z.pcap")
@@ -56,19 +56,29 @@ final class CaptureSetTests: XCTestCase {
         XCTAssertTrue(problems.isEmpty, "\(problems)")
     }
 
-    /// A link to a directory, not followed, is listed as skipped with the reason (it was dropped unsaid, its
-    /// captures neither read nor named: REVIEW-102 F2); so is a pipe not named like a capture.
-    func testLinksToDirectoriesAndPipesAreListedAsSkipped() throws {
+    /// A link to a directory is followed (an archive's day linked in: REVIEW-107 F1; it was left unread),
+    /// each directory read once: a link back up the tree, or to a directory read already, is listed as
+    /// skipped with the reason, and so is a pipe not named like a capture.
+    func testLinksToDirectoriesAreReadOnceAndPipesAreListedAsSkipped() throws {
         let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/day", withIntermediateDirectories: true)
+        XCTAssertTrue(fm.createFile(atPath: root + "/day/late.pcap", contents: Data()))
         try fm.createSymbolicLink(atPath: root + "/caps/b/up", withDestinationPath: "..")
-        try fm.createSymbolicLink(atPath: root + "/caps/elsewhere", withDestinationPath: root + "/other")
+        try fm.createSymbolicLink(atPath: root + "/caps/2026-06-15", withDestinationPath: root + "/day")
+        try fm.createSymbolicLink(atPath: root + "/caps/again", withDestinationPath: "a")
         XCTAssertEqual(mkfifo(root + "/caps/a/fifo", 0o600), 0)
-        let (_, problems, skipped) = CaptureSet.expand([root + "/caps"])
+        let (files, problems, skipped) = CaptureSet.expand([root + "/caps"])
         XCTAssertTrue(problems.isEmpty, "\(problems)")
+        XCTAssertEqual(
+            files,
+            [
+                root + "/caps/2026-06-15/late.pcap", root + "/caps/a/deeper/one.cap", root + "/caps/a/x.dmp",
+                root + "/caps/b/two.PCAPNG", root + "/caps/b/y.ntar", root + "/caps/z.pcap",
+            ])
         let reasons = Dictionary(uniqueKeysWithValues: skipped.map { ($0.path, $0.reason) })
-        let link = "a symbolic link to a directory, not followed: give its target to read it"
-        XCTAssertEqual(reasons[root + "/caps/b/up"], link, "\(skipped)")
-        XCTAssertEqual(reasons[root + "/caps/elsewhere"], link, "\(skipped)")
+        let again = "a symbolic link to a directory read already (up the tree, or through another path)"
+        XCTAssertEqual(reasons[root + "/caps/b/up"], again, "\(skipped)")
+        XCTAssertEqual(reasons[root + "/caps/again"], again, "\(skipped)")
         XCTAssertEqual(reasons[root + "/caps/a/fifo"], "a pipe, not a capture file", "\(skipped)")
     }
 

@@ -75,7 +75,12 @@ public final class FlowJudge: Sendable {
     public func judge(
         _ o: Observation, senderInitiates: Bool, senderZone zs: ZoneRef, receiverZone zr: ZoneRef, at time: Int64
     ) -> Judgement {
-        FlowJudge.judge(o, senderInitiates: senderInitiates, senderZone: zs, receiverZone: zr, at: time, by: policy)
+        // Checked here, not on the packet loop's inlined path: the tables are read unchecked, and a ref
+        // from another map (zones kept across a reload) must stop the process, not read past them.
+        _ = policy.end(zs)
+        _ = policy.end(zr)
+        return FlowJudge.judge(
+            o, senderInitiates: senderInitiates, senderZone: zs, receiverZone: zr, at: time, by: policy)
     }
 
     /// `judge` by `policy` given by the caller: the packet loop holds its policy without reference counting

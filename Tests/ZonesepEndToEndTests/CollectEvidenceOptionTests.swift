@@ -35,8 +35,7 @@ final class CollectEvidenceOptionTests: XCTestCase {
         for command in ["replay", "watch"] {
             let help = try Harness.run(zonesep, [command, "--help"], timeout: 20)
             XCTAssertEqual(help.status, 0, help.brief)
-            let port = try Loopback.freePort(SOCK_DGRAM)
-        for option in ["--evidence <dir>", "--evidence-packets", "--evidence-max-bytes", "--evidence-max-files"] {
+            for option in ["--evidence <dir>", "--evidence-packets", "--evidence-max-bytes", "--evidence-max-files"] {
                 XCTAssertTrue(help.stdoutText.contains(option), "\(command) --help lacks \(option)")
             }
             // One section holds delivery and evidence options alike.

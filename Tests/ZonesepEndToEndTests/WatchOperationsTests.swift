@@ -320,7 +320,7 @@ final class WatchOperationsTests: LiveTestCase {
         XCTAssertNil(first["zonesep_config_last_reload_timestamp_seconds"])
 
         d.signal(SIGHUP)
-        try d.waitForStderr("reloaded (3 zones)")
+        try d.waitForStderr("reloaded (3 zones); flows already judged keep their verdict, new flows are judged by it")
         try waitFor("one good reload") {
             let s = try scrape(net, port: port)
             return s["zonesep_config_reloads_total"] == 1 && s["zonesep_config_last_reload_successful"] == 1

@@ -88,6 +88,10 @@ public final class SyslogSender: @unchecked Sendable {
     var finished = false
     /// The TLS layer of the current connection (`tls://`).
     var tls: TLSSession?
+    /// Whether the collector has accepted the current TLS session, and from when it may be taken to have
+    /// (see `tlsSettle`).
+    var tlsAccepted = false
+    var tlsAcceptAfter = 0.0
     /// Bytes written on the current connection.
     var streamWritten: UInt64 = 0
     /// Messages written on the current connection and not yet acknowledged, with the stream offset of
@@ -329,9 +333,10 @@ public final class SyslogSender: @unchecked Sendable {
                 // A connection lost while messages wait for their acknowledgement: they go again now,
                 // not when the next alert comes.
                 if inFlightHead < inFlight.count && fd >= 0 && peerHasClosed() {
+                    let refused = tls != nil && !tlsAccepted
                     connectionLost()
-                    report("connection closed by the collector; reconnecting")
-                    failing = true
+                    closedByCollector(refused: refused)
+                    if refused && !waitBackoff() { return }
                 }
                 continue
             case .stop:
@@ -409,10 +414,22 @@ public final class SyslogSender: @unchecked Sendable {
         if isStream { confirmAcknowledged() }
     }
 
+    /// How long a TLS session must stay open before what its collector's TCP stack acknowledged counts as
+    /// sent. With TLS 1.3 the client's handshake ends before the collector has checked the client's
+    /// certificate: a collector that refuses it (none given, another CA, a name it does not permit) closes
+    /// the session with an alert a round trip later, after its kernel has acknowledged what was written.
+    static let tlsSettle = 1.0
+
     /// Counts as sent the messages in flight whose last byte the collector's TCP stack has acknowledged:
-    /// everything written on this connection but what its send queue still holds.
+    /// everything written on this connection but what its send queue still holds. Over TLS, only once
+    /// the collector has kept the session open for `tlsSettle`: before that, nothing counts.
     func confirmAcknowledged() {
         guard fd >= 0, inFlightHead < inFlight.count else { return }
+        if tls != nil && !tlsAccepted {
+            guard ConditionLock.now() >= tlsAcceptAfter, !peerHasClosed() else { return }
+            tlsAccepted = true
+            _ = succeeded()
+        }
         var outq: Int32 = 0
         guard ioctl(fd, UInt(TIOCOUTQ), &outq) == 0 else { return }
         let acknowledged = streamWritten &- UInt64(max(0, outq))
@@ -546,10 +563,10 @@ public final class SyslogSender: @unchecked Sendable {
             return failed(SocketAddress.errorText())
         case .tcp(let host, let port), .tls(let host, let port):
             if fd >= 0 && peerHasClosed() {
+                let refused = tls != nil && !tlsAccepted
                 connectionLost()
-                report("connection closed by the collector; reconnecting")
-                failing = true
-                return .again
+                closedByCollector(refused: refused)
+                return refused ? .retry : .again
             }
             if fd < 0 {
                 switch connectTCP(host: host, port: port) {
@@ -590,6 +607,8 @@ public final class SyslogSender: @unchecked Sendable {
             switch session.handshake() {
             case .done:
                 tls = session
+                tlsAccepted = false
+                tlsAcceptAfter = ConditionLock.now() + SyslogSender.tlsSettle
                 streamWritten = session.bytesWritten
                 return .written
             case .failed(let why): return .failed(why)
@@ -603,7 +622,11 @@ public final class SyslogSender: @unchecked Sendable {
         }
     }
 
+    /// A message written (or a TLS session accepted): an outage is over, and the backoff starts again from
+    /// its first step. A write on a TLS session the collector has not yet accepted ends neither: a
+    /// collector that refuses every session would otherwise be reconnected to at once, again and again.
     func succeeded() -> Outcome {
+        if tls != nil && !tlsAccepted { return .sent }
         if failing {
             failing = false
             let waiting = lock.withLock { count } + retry.count - retryHead
@@ -623,6 +646,20 @@ public final class SyslogSender: @unchecked Sendable {
     }
 
     func report(_ text: String) { onEvent("syslog \(destination): \(text)") }
+
+    /// Says that the collector closed the connection. `refused`: it closed a TLS session it had not yet
+    /// accepted, most likely over the client's certificate; said once an outage, and retried with backoff.
+    func closedByCollector(refused: Bool) {
+        if !refused {
+            report("connection closed by the collector; reconnecting")
+        } else if !failing {
+            report(
+                "the collector closed the TLS session before accepting it (does it ask for a client certificate "
+                    + "this sensor lacks or it does not trust? --syslog-cert, --syslog-key); retrying with "
+                    + "backoff, queueing up to \(capacity) messages")
+        }
+        failing = true
+    }
 
     /// A collector never writes to us: a readable socket means it closed (or reset) the connection.
     /// Over TLS it may send records of the protocol's own (TLS 1.3 session tickets), read and dropped.

@@ -17,9 +17,9 @@ final class AlertJSONParts: @unchecked Sendable {
 
     init(texts: ZoneTexts) {
         self.texts = texts
-        ruleCount = texts.ruleJSON.count
+        ruleCount = texts.ruleNames.count
         slotCount = texts.nameJSON.count
-        initiatorCount = texts.initiatorJSON.count
+        initiatorCount = texts.initiatorNames.count
         // The runs one after another into one array, then into the allocation, in the order `keys(of:)`
         // counts them.
         var all: [UInt8] = []
@@ -28,9 +28,9 @@ final class AlertJSONParts: @unchecked Sendable {
         func end() { ends.append(all.count) }
         for r in 0..<ruleCount {
             ascii(",\"event_type\":\"alert\",\"rule\":")
-            all += texts.ruleJSON[r]
+            all += texts.ruleNames[r]
             ascii(",\"severity\":")
-            all += texts.severityJSON[r]
+            all += texts.severityNames[r]
             end()
         }
         for z in 0..<slotCount {
@@ -43,7 +43,7 @@ final class AlertJSONParts: @unchecked Sendable {
                 ascii(",\"dest_zone\":")
                 all += texts.nameJSON[z]
                 ascii(",\"initiator\":")
-                all += texts.initiatorJSON[m]
+                all += texts.initiatorNames[m]
                 end()
             }
         }

@@ -14,6 +14,9 @@ struct NameTable: Sendable {
 
     var count: Int { ends.count - 1 }
 
+    /// The `i`th name's bytes (`i < count`), for a caller that builds longer runs from them once.
+    subscript(i: Int) -> ArraySlice<UInt8> { bytes[ends[i]..<ends[i + 1]] }
+
     /// The `i`th name (`i < count`) into a record writer.
     @inline(__always)
     func write(_ i: Int, to w: inout RecordWriter) {

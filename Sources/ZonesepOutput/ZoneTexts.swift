@@ -17,12 +17,8 @@ final class ZoneTexts: Sendable {
     let sensorParam: [UInt8]
     let zoneCount: Int
     /// The names of rules, their severities, initiator methods and flow end reasons as JSON strings, by raw
-    /// value: made once here rather than checked for escaping in every record.
-    let ruleJSON: [[UInt8]]
-    let severityJSON: [[UInt8]]
-    let initiatorJSON: [[UInt8]]
-    let endReasonJSON: [[UInt8]]
-    /// The same names for `writeName`, each table's in one array.
+    /// value, each table's in one array (for `writeName`): made once here rather than checked for escaping
+    /// in every record.
     let ruleNames: NameTable
     let severityNames: NameTable
     let initiatorNames: NameTable
@@ -51,14 +47,10 @@ final class ZoneTexts: Sendable {
                 return b
             }
         }
-        ruleJSON = quoted(RuleID.allCases.map(\.name))
-        severityJSON = quoted(RuleID.allCases.map(\.severity.rawValue))
-        initiatorJSON = quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name))
-        endReasonJSON = quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name))
-        ruleNames = NameTable(ruleJSON)
-        severityNames = NameTable(severityJSON)
-        initiatorNames = NameTable(initiatorJSON)
-        endReasonNames = NameTable(endReasonJSON)
+        ruleNames = NameTable(quoted(RuleID.allCases.map(\.name)))
+        severityNames = NameTable(quoted(RuleID.allCases.map(\.severity.rawValue)))
+        initiatorNames = NameTable(quoted(ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name)))
+        endReasonNames = NameTable(quoted(ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name)))
         var s: [UInt8] = []
         JSONObject.appendString(policy.config.sensor, to: &s)
         sensorJSON = s

@@ -15,20 +15,25 @@ final class NameTableTests: XCTestCase {
 
     func testEachNameOfEveryTableIsItsJSONString() {
         let texts = AlertFormat(policy: OutputFixtures.policy).texts
+        // Every name is a plain word (letters and hyphens): its JSON string is the name in quotes.
         let tables = [
-            (texts.ruleNames, texts.ruleJSON), (texts.severityNames, texts.severityJSON),
-            (texts.initiatorNames, texts.initiatorJSON), (texts.endReasonNames, texts.endReasonJSON),
+            (texts.ruleNames, RuleID.allCases.map(\.name)),
+            (texts.severityNames, RuleID.allCases.map(\.severity.rawValue)),
+            (texts.initiatorNames, ZoneTexts.cases(InitiatorMethod.init(rawValue:)).map(\.name)),
+            (texts.endReasonNames, ZoneTexts.cases(FlowEndReason.init(rawValue:)).map(\.name)),
         ]
         for (table, names) in tables {
             XCTAssertEqual(table.count, names.count)
             XCTAssertFalse(names.isEmpty)
             for (i, name) in names.enumerated() {
+                XCTAssertTrue(name.allSatisfy { $0.isLetter || $0 == "-" }, name)
                 let text = written { w in
                     w.byte(UInt8(ascii: "<"))
                     ZoneTexts.writeName(table, UInt8(i), "unused", to: &w)
                     w.byte(UInt8(ascii: ">"))
                 }
-                XCTAssertEqual(text, "<" + String(decoding: name, as: UTF8.self) + ">")
+                XCTAssertEqual(text, "<\"" + name + "\">")
+                XCTAssertEqual(String(decoding: table[i], as: UTF8.self), "\"" + name + "\"")
             }
         }
         XCTAssertEqual(

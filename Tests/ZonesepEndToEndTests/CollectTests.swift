@@ -360,8 +360,30 @@ final class CollectTests: XCTestCase {
 }
 
 /// The collector's systemd unit (scripts/zonesep-collect.service): systemd-analyze verifies it and rates its
-/// exposure; it holds no capability.
+/// exposure; it holds no capability; and it runs under a real systemd.
 final class CollectServiceUnitTests: XCTestCase {
+    /// The unit run by systemd itself, booted in a namespace (scripts/check-service --collect), with no
+    /// capability at all: its sandbox and seccomp filter (set to kill on a forbidden call) still let the
+    /// collector receive softflowd's IPFIX export of the demonstration captures, alert into its alerts file,
+    /// serve metrics, send syslog, reload and stop with its summary.
+    func testUnitRunsTheCollectorUnderSystemd() throws {
+        let root = try Harness.repositoryRoot()
+        let outcome = try Harness.run(
+            root.appendingPathComponent("scripts/check-service"), ["--collect", try Harness.zonesep().path],
+            timeout: 120)
+        if outcome.exitedNormally && outcome.status == 77 {
+            throw XCTSkip(outcome.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.stdoutText + outcome.stderrText)
+        for check in [
+            "ok: holds no capability at all", "ok: under a seccomp filter",
+            "ok: judged softflowd's export and alerted into /var/log/zonesep-collect/alerts.jsonl",
+            "ok: the summary, with the exporter's counts, is written at stop", "check-service: every check passed",
+        ] {
+            XCTAssertTrue(outcome.stdoutText.contains(check), "\(check): \(outcome.stdoutText)")
+        }
+    }
+
     func testUnitVerifiesAndIsLockedDown() throws {
         guard let analyze = Tools.find("systemd-analyze") else {
             throw XCTSkip("systemd-analyze is not installed (apt-get install systemd; scripts/test installs it)")

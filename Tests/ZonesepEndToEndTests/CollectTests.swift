@@ -238,6 +238,24 @@ final class CollectTests: XCTestCase {
         XCTAssertEqual((exporters?.first?["decode_failures"] as? [String: Any])?.count, 0)
     }
 
+    /// softflowd's NetFlow v9 of a capture older than the run (`-r`, no absolute times in v9): its uptimes
+    /// come from the wall clock, so every record lies weeks after its own export and is refused. The run
+    /// judges nothing, and says so at its end on stderr rather than leave "0 violating" standing alone.
+    func testSoftflowdNetFlowV9OfAnOldCaptureIsRefusedAndSaid() throws {
+        let run = try collect(extra: []) { try softflowd($0.port, ["-v", "9"]) }
+        XCTAssertEqual(run.alerts.count, 0)
+        let e = try XCTUnwrap((run.summary["exporters"] as? [[String: Any]])?.first)
+        XCTAssertEqual(JSONLines.int(e["records"]), 0)
+        let failures = try XCTUnwrap(e["decode_failures"] as? [String: Any])
+        let refused = try XCTUnwrap(JSONLines.int(failures["timestamp-out-of-range"]), "\(failures)")
+        XCTAssertGreaterThan(refused, 50)
+        XCTAssertTrue(
+            run.stderr.contains(
+                "warning: exporter 127.0.0.1: \(refused) records refused (timestamp-out-of-range): a time after the "
+                    + "record's own export, or outside the years 0000-9999; they were not judged"),
+            run.stderr)
+    }
+
     /// pmacct with MACs and VLANs in its IPFIX template: replay's alerts, the host rules' among them (F8 of
     /// the review: `dual-homed-host` of 02:00:0a:14:03:21 in span-2330, which collect never raised).
     func testPmacctIPFIXWithMACs() throws {

@@ -247,13 +247,20 @@ final class CollectRunner {
     }
 
     /// Says on stderr, per exporter, how many data sets were never decoded for want of their template
-    /// (still held at the end, held too long, or evicted): their records were never judged.
+    /// (still held at the end, held too long, or evicted), and how many records were refused for a time
+    /// that cannot be placed: neither was judged, so a "0 violating" beside them is no all-clear.
     static func warnUndecoded(_ decoder: FlowExportDecoder) {
-        for (address, s) in CollectSummary.exporters(decoder) where s.failures[.noTemplate] > 0 {
+        for (address, s) in CollectSummary.exporters(decoder) {
             let n = s.failures[.noTemplate]
-            Diagnostics.warning(
-                "exporter \(address): \(n == 1 ? "1 data set" : "\(n) data sets") never decoded (no-template): "
-                    + "the template never came, and the records in them were not judged")
+            if n > 0 {
+                Diagnostics.warning(
+                    "exporter \(address): \(n == 1 ? "1 data set" : "\(n) data sets") never decoded (no-template): "
+                        + "the template never came, and the records in them were not judged")
+            }
+            let late = s.failures[.timestampOutOfRange]
+            if late > 0 {
+                Diagnostics.warning("exporter \(address): \(CollectSummary.refusedForTime(late))")
+            }
         }
     }
 

@@ -107,6 +107,14 @@ struct CollectSummary {
 
     /// One exporter's counts: what it sent, the flows whose first record it sent, the data sets waiting
     /// for their template now (`pending`), what could not be read.
+    /// `n` records refused as `timestamp-out-of-range`, said at the end of a run (stderr and the text
+    /// summary): an exporter stamping uptimes from the wall clock while reading an old capture (`softflowd
+    /// -r`) sends nothing else, and the run judges none of it.
+    static func refusedForTime(_ n: UInt64) -> String {
+        "\(n == 1 ? "1 record" : "\(n) records") refused (timestamp-out-of-range): a time after the record's own "
+            + "export, or outside the years 0000-9999; they were not judged"
+    }
+
     static func json(_ address: IPAddress, _ s: ExporterStats, flows: UInt64, pending: Int) -> String {
         var e = JSONObject()
         e.add("exporter", address.description)
@@ -167,6 +175,8 @@ struct CollectSummary {
                 "\(undecoded == 1 ? "1 data set" : "\(undecoded) data sets") never decoded (no-template): "
                     + "the template never came, and the records in them were not judged")
         }
+        let late = exporters.reduce(0) { $0 + $1.1.failures[.timestampOutOfRange] }
+        if late > 0 { lines.append(Self.refusedForTime(late)) }
         if table.conduitMACNotVerified > 0 {
             lines.append(
                 "MAC not verified: \(table.conduitMACNotVerified) flows allowed by conduits that name a MAC no record "

@@ -437,11 +437,7 @@ struct TOMLParser {
             // unless for the message.
             let (k, at) = keys.first
             let bare = isBareKey(at)
-            if let slot = root[k, bare: bare] {
-                throw fail(
-                    "duplicate key '\(tomlKeyPath(root.path + [k]))' (first defined at line \(slot.keyPosition.line))",
-                    at: at, valuePath: root.path + [k])
-            }
+            if let slot = root[k, bare: bare] { throw duplicateKey(root.path + [k], first: slot, at: at) }
             root.addValue(k, bare: bare, at: position(at), value)
             return
         }
@@ -453,12 +449,7 @@ struct TOMLParser {
             let path = { parent.path + [k] }
             let slot = table[k, bare: isBareKey(at)]
             if n == keys.count - 1 {
-                if let slot {
-                    throw fail(
-                        "duplicate key '\(tomlKeyPath(path()))' (first defined at line \(slot.keyPosition.line))",
-                        at: at,
-                        valuePath: path())
-                }
+                if let slot { throw duplicateKey(path(), first: slot, at: at) }
                 break
             }
             switch slot?.item {
@@ -482,6 +473,13 @@ struct TOMLParser {
         }
         let (k, at) = keys[keys.count - 1]
         table.addValue(k, bare: isBareKey(at), at: position(at), value)
+    }
+
+    /// The error for the key at `path` defined a second time, at `at`; `slot` holds its first definition.
+    private func duplicateKey(_ path: [String], first slot: TableBuilder.Slot, at: Int) -> TOMLError {
+        fail(
+            "duplicate key '\(tomlKeyPath(path))' (first defined at line \(slot.keyPosition.line))", at: at,
+            valuePath: path)
     }
 
     /// `spelled`: the path is a value's, named with the indices of the arrays of tables it is in.

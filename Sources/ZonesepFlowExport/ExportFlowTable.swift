@@ -99,7 +99,8 @@ public final class ExportFlowTable {
     public private(set) var flows: UInt64 = 0
     public var evictions: UInt64 { table.evictions }
     public var skipped: Skipped { m.pointee.skipped }
-    /// Flows started, by the exporter of their first record.
+    /// Flows started, by the address their first record's datagram came from (`FlowRecord.source`, what the
+    /// decoder's exporter statistics are kept by), so that the exporters' rows add up to `flows`.
     public private(set) var flowsByExporter: [IPAddress: UInt64] = [:]
     /// Alerts (violating flows) by rule.
     public private(set) var violations: [RuleID: UInt64] = [:]
@@ -385,7 +386,7 @@ public final class ExportFlowTable {
         Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e, origin: &origin)
         table.entries[i] = e
         flows += 1
-        flowsByExporter[r.exporter, default: 0] += 1
+        flowsByExporter[r.source, default: 0] += 1
         if let rule = judgement.rule { violations[rule, default: 0] += 1 }
         (origins + i).initialize(to: origin)
         let wanted: EventInterests = judgement.rule != nil ? [.violationStarts, .flowStarts] : [.flowStarts]

@@ -3,19 +3,25 @@ import ZonesepCore
 /// Templates and sequence state are scoped to an exporter and its observation domain. IPFIX over UDP
 /// scopes them to the transport session, the exporter's address and port (RFC 7011 section 8); NetFlow v9
 /// to the address and source id only (RFC 3954 section 5.1: an exporter may send from several ports), and
-/// v5 likewise to the address and engine (`port` 0); sFlow to the address, port and sub-agent.
+/// v5 likewise to the address and engine (`port` 0); sFlow to the address, port, agent address and
+/// sub-agent: sFlow v5 numbers datagrams per agent and sub-agent, and a relay sends several agents' datagrams
+/// from one address and port.
 public struct SessionKey: Hashable, Sendable {
+    /// The address the datagrams came from: the key of the exporter's statistics.
     public var exporter: IPAddress
     public var port: UInt16
     public var domain: UInt32
     public var input: FlowInputKind
+    /// sFlow: the agent address inside the datagram; nil for the other protocols.
+    public var agent: IPAddress?
 
     @inlinable
-    public init(exporter: IPAddress, port: UInt16, domain: UInt32, input: FlowInputKind) {
+    public init(exporter: IPAddress, port: UInt16, domain: UInt32, input: FlowInputKind, agent: IPAddress? = nil) {
         self.exporter = exporter
         self.port = port
         self.domain = domain
         self.input = input
+        self.agent = agent
     }
 }
 
@@ -69,7 +75,7 @@ public struct FlowExportDecoder {
         /// A sequence gap stays open this long (by arrival, monotonic) for a late datagram to fill it before it
         /// is counted as loss (see `SequenceTracker` for the window in sequence numbers).
         public var lateArrivalMicros: Int64 = 2_000_000
-        /// Sessions (exporter, port, domain) and exporters remembered; datagrams of new ones beyond these
+        /// Sessions (exporter, port, domain, sFlow agent) and exporters remembered; datagrams of new ones beyond these
         /// are counted in `rejectedDatagrams` and dropped.
         public var sessions: Int = 16_384
         public var exporters: Int = 4096
@@ -448,6 +454,7 @@ public struct FlowExportDecoder {
         swap(&record, &self.record)
         defer { swap(&record, &self.record) }
         record.exporter = key.exporter
+        record.source = key.exporter
         record.exporterPort = port
         record.observationDomain = key.domain
         record.input = key.input

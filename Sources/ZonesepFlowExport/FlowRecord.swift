@@ -38,6 +38,9 @@ public struct FlowRecord: Sendable {
     /// The exporter: the datagram's source address and port (sFlow: the agent address in the datagram,
     /// which a relay keeps, and the datagram's source port).
     public var exporter = IPAddress(rawValue: 0)
+    /// The address the datagram came from, which the decoder's exporter statistics are kept by: `exporter`
+    /// itself, except sFlow's agent address behind a relay.
+    public var source = IPAddress(rawValue: 0)
     public var exporterPort: UInt16 = 0
     /// IPFIX observation domain, NetFlow v9 source id, NetFlow v5 engine type << 8 | engine id, sFlow
     /// sub-agent id.

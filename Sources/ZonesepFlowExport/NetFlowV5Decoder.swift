@@ -58,6 +58,7 @@ extension FlowExportDecoder {
         record.input = .netflowV5
         if record.sampledPacket.ipVersion != 0 { record.sampledPacket.reset() }
         record.exporter = exporter
+        record.source = exporter
         record.exporterPort = port
         record.observationDomain = domain
         for _ in 0..<min(Int(count), whole) {

@@ -58,10 +58,12 @@ extension FlowExportDecoder {
             c.readInteger(as: UInt32.self) != nil, let sampleCount = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
 
-        let key = SessionKey(exporter: exporter, port: port, domain: subAgent, input: .sflow)
+        // Sequence numbers count each agent's (and sub-agent's) datagrams: agents behind one relay are apart.
+        let key = SessionKey(exporter: exporter, port: port, domain: subAgent, input: .sflow, agent: agent)
         guard admit(key, .datagram(sequence), stats: &s) else { return }
         record.input = .sflow
         record.exporter = agent
+        record.source = exporter
         record.exporterPort = port
         record.observationDomain = subAgent
         var remaining = sampleCount

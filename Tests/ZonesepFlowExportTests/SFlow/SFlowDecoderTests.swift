@@ -84,9 +84,10 @@ final class SFlowDecoderTests: XCTestCase {
         b.u32(0)
     }.bytes
 
-    static func datagram(sequence: UInt32 = 1, agentV6: Bool = false, subAgent: UInt32 = 0, _ samples: [UInt8]...)
-        -> [UInt8]
-    {
+    static func datagram(
+        sequence: UInt32 = 1, agentV6: Bool = false, agent: String = "10.99.0.1", subAgent: UInt32 = 0,
+        _ samples: [UInt8]...
+    ) -> [UInt8] {
         Bytes { b in
             b.u32(5)
             if agentV6 {
@@ -94,7 +95,7 @@ final class SFlowDecoderTests: XCTestCase {
                 b.v6("fd00:99::1")
             } else {
                 b.u32(1)
-                b.v4("10.99.0.1")
+                b.v4(agent)
             }
             b.u32(subAgent)
             b.u32(sequence)
@@ -199,6 +200,35 @@ final class SFlowDecoderTests: XCTestCase {
         d.finish()  // the gap no late datagram filled is counted
         XCTAssertEqual(d.testStats.sequenceGaps, 1)
         XCTAssertEqual(d.testStats.missedDatagrams, 3)
+    }
+
+    /// A relay forwards two switches' datagrams from one address and port: sFlow v5 numbers datagrams per
+    /// agent, so each agent keeps its own sequence (sharing one read every datagram as a gap or a reset),
+    /// and a gap in one agent's numbers is still loss. Records name the agent, and the relay as `source`.
+    func testAgentsBehindOneRelayKeepTheirOwnSequences() {
+        var d = FlowExportDecoder()
+        let sample = Self.flowSample(Self.rawHeader(Self.frame()))
+        var records: [FlowRecord] = []
+        for i: UInt32 in 1...5 {
+            records += d.records(Self.datagram(sequence: 100 + i, agent: "192.0.2.9", sample))
+            records += d.records(Self.datagram(sequence: 500 + i, agent: "192.0.2.10", sample))
+        }
+        d.finish()
+        XCTAssertEqual(d.testStats.datagrams, 10)
+        XCTAssertEqual(d.testStats.sequenceGaps, 0)
+        XCTAssertEqual(d.testStats.missedDatagrams, 0)
+        XCTAssertEqual(d.testStats.sequenceResets, 0)
+        XCTAssertEqual(d.testStats.lateDatagrams, 0)
+        XCTAssertEqual(records.map(\.exporter.description).prefix(2), ["192.0.2.9", "192.0.2.10"])
+        XCTAssertEqual(Set(records.map(\.source)), [IPAddress(v4: 0xc000_0201)], "the relay, the stats' key")
+
+        // 506 and 507 of the second agent are lost; the first agent goes on without a gap.
+        _ = d.records(Self.datagram(sequence: 106, agent: "192.0.2.9", sample))
+        _ = d.records(Self.datagram(sequence: 508, agent: "192.0.2.10", sample))
+        d.finish()
+        XCTAssertEqual(d.testStats.sequenceGaps, 1)
+        XCTAssertEqual(d.testStats.missedDatagrams, 2)
+        XCTAssertEqual(d.testStats.sequenceResets, 0)
     }
 
     func testTruncationAtEveryOffset() {

@@ -339,7 +339,9 @@ public final class EvidenceWriter {
             creating = nil
             onProblem("evidence \(directory): files can be created again; \(o.cost)")
         }
-        // The header goes out now: a full disk shows here, before the alert names the file.
+        // The header goes out now: a full disk shows here, before the alert names the file, and a run killed
+        // while the file is open leaves a pcap file, not an empty one. Hence its own write rather than one
+        // with the first packets (which wait in memory, often until the close).
         if let why = EvidenceWriter.writeAll(fd, header) {
             Glibc.close(fd)
             _ = withPath(onDisk) { unlink($0) }

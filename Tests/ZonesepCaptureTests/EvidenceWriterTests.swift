@@ -94,6 +94,45 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertEqual(w.openFiles, 0)
     }
 
+    /// From its open to its close a file is a pcap file libpcap reads to a clean end: its header is on disk
+    /// once `open` has returned, before any packet, and the packets waiting in memory add only whole
+    /// records. A run killed meanwhile leaves that (operations.md, *What survives a crash*), and a full
+    /// disk shows at the open, before the alert names the file. Holding the header back to go out with
+    /// the first packets (one `write` a file fewer) would leave an empty file behind a kill.
+    func testAnOpenFileIsAPcapFileWithItsHeaderOnDisk() throws {
+        let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
+        let file = name(t0, "open")
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        let header = try dumped([])
+        XCTAssertEqual(header.count, 24)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), header, "on disk at the open")
+        var given: [[UInt8]] = []
+        for n in 0..<5 as Range<UInt8> {
+            write(w, 1, 1, n, at: t0 + Int64(n))
+            given.append(frame(1, n))
+            let onDisk = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+            XCTAssertEqual(onDisk.prefix(24), header, "after packet \(n)")
+            // libpcap reads it to a clean end: a header, then whole records of the packets given.
+            let f = try PcapFile(path: dir + "/" + file)
+            var back: [[UInt8]] = []
+            var clean = false
+            reading: while true {
+                switch f.next() {
+                case .frame(let fr): back.append(Array(fr.bytes))
+                case .end:
+                    clean = true
+                    break reading
+                case .error: break reading
+                }
+            }
+            XCTAssertTrue(clean, "after packet \(n)")
+            XCTAssertEqual(back, Array(given.prefix(back.count)), "after packet \(n)")
+        }
+        let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
+        XCTAssertEqual(try readBack(file).map(\.bytes), given)
+        XCTAssertEqual(c.sha256, try sha256sum(file))
+    }
+
     /// Raw IP (LINKTYPE_RAW, 101 in files) goes through libpcap as DLT_RAW and reads back as raw IP.
     func testRawIPCapturesKeepTheirLinkType() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 0))

@@ -325,8 +325,9 @@ public final class AlertFile {
 
     /// A file removed while open (its link count 0: deleted by hand, or by a cleanup job on a full disk)
     /// would take every later record to a file no one can read, and free no space: said, and made again at
-    /// its path. One `fstat` a batch. Not a file renamed (logrotate's move waits for `SIGHUP`), nor a
-    /// device or FIFO.
+    /// its path. One `fstat` a batch: nothing cheaper finds the removal before the batch's write (only the
+    /// link count is used; the size is counted here). Not a file renamed (logrotate's move waits for
+    /// `SIGHUP`), nor a device or FIFO.
     func reopenIfRemoved() {
         guard fd >= 0, regularFile else { return }
         var st = stat()

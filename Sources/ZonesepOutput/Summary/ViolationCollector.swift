@@ -28,11 +28,12 @@ public final class ViolationCollector: EventSink {
     /// Plain values only (the flow entry at its start, of which the alert is made at its end): adding, ending
     /// and clearing entries copies bytes, where keeping the alert (with its arrays) cost a retain and a
     /// release at every move. The serials stand apart for the search to read them bare; the rest of an
-    /// entry goes in one list, one append a flow.
+    /// entry goes in one list, one append a flow, kept in chunks: an array of them (160 bytes each) copied
+    /// itself into fresh pages at every doubling, a thousand page faults for a scan's 18,000.
     private struct Open {
         var serials: [UInt64] = []
         /// By index of `serials`.
-        var entries: [Entry] = []
+        let entries = ChunkedList<Entry>()
 
         struct Entry {
             var start: FlowEntry
@@ -55,10 +56,10 @@ public final class ViolationCollector: EventSink {
         /// Drops the entries of ended flows.
         mutating func compact() {
             var kept = 0
-            for k in serials.indices where entries[k].isOpen {
+            for k in serials.indices where entries.pointer(at: k).pointee.isOpen {
                 if kept != k {
                     serials[kept] = serials[k]
-                    entries[kept] = entries[k]
+                    entries.pointer(at: kept).pointee = entries.pointer(at: k).pointee
                 }
                 kept += 1
             }
@@ -100,13 +101,17 @@ public final class ViolationCollector: EventSink {
             case .flowEnded:
                 let serial = events[i].flow.serial
                 let k = open.position(of: serial)
-                guard k < open.count, open.serials[k] == serial, open.entries[k].isOpen else { continue }
-                open.entries[k].isOpen = false
+                guard k < open.count, open.serials[k] == serial else { continue }
+                let entry = open.entries.pointer(at: k)
+                guard entry.pointee.isOpen else { continue }
+                entry.pointee.isOpen = false
                 ended += 1
-                if violations.count < limit, let a = Alert(flow: open.entries[k].start) {
+                if violations.count < limit, let a = Alert(flow: entry.pointee.start) {
+                    if violations.count == violations.capacity { makeRoom() }
                     violations.append(
                         Violation(
-                            alert: a, flow: events[i].flow, end: events[i].endReason, flowID: open.entries[k].flowID))
+                            alert: a, flow: events[i].flow, end: events[i].endReason, flowID: entry.pointee.flowID)
+                    )
                 } else {
                     omitted += 1
                 }
@@ -118,6 +123,14 @@ public final class ViolationCollector: EventSink {
                 continue
             }
         }
+    }
+
+    /// Grows `violations` to hold every flow still open as well (they all end at a capture's end, one after
+    /// another), at least doubling it and never past `limit`: grown by doubling, the list was copied into
+    /// fresh memory again and again as a replay's last batches ended its flows.
+    private func makeRoom() {
+        let n = violations.count
+        violations.reserveCapacity(min(limit, n + max(n, openCount + 1, 16)))
     }
 
     /// Violating flows that have started and not ended.

@@ -139,6 +139,68 @@ final class ViolationCollectorTests: XCTestCase {
         XCTAssertEqual(collector.openCount, 0)
     }
 
+    /// Starts out of serial order among thousands (the open list's chunks hold 512: inserts cross their
+    /// edges), ends in any order with compactions between them: what the table by serial collects.
+    func testManyStartsOutOfOrderAcrossChunksCollectWhatATableBySerialCollects() {
+        var random = SplitMix64(seed: 23)
+        for (limit, batch) in [(100_000, 64), (700, 512)] {
+            var events: [EngineEvent] = []
+            var pending: [UInt64] = []
+            var next: UInt64 = 1
+            for round in 0..<40 {
+                // A run in order, then a few older serials (given their verdict late).
+                let run = (0..<100).map { next + UInt64($0) * 2 }
+                next += 200
+                var starts = run
+                if round % 3 == 1 {
+                    starts = run.filter { $0 % 7 != 0 } + run.filter { $0 % 7 == 0 }.shuffled(using: &random)
+                }
+                for s in starts {
+                    events.append(EngineEvent(kind: .flowStarted, flow: Self.flow(s)))
+                    pending.append(s)
+                }
+                for _ in 0..<Int.random(in: 0..<150, using: &random) where !pending.isEmpty {
+                    let s = pending.remove(at: Int.random(in: 0..<pending.count, using: &random))
+                    events.append(
+                        EngineEvent(kind: .flowEnded, flow: Self.flow(s, packets: s % 4 + 1), endReason: .idle))
+                }
+            }
+            for s in pending.shuffled(using: &random) {
+                events.append(EngineEvent(kind: .flowEnded, flow: Self.flow(s), endReason: .endOfCapture))
+            }
+            let collector = ViolationCollector(limit: limit)
+            feed(events, to: collector, batch: batch)
+            var reference = Reference(limit: limit)
+            events.forEach { reference.apply($0) }
+            XCTAssertEqual(collector.violations.map(\.alert), reference.violations.map(\.alert), "limit \(limit)")
+            XCTAssertEqual(collector.violations.map(\.packets), reference.violations.map(\.packets))
+            XCTAssertEqual(collector.violations.map(\.end), reference.violations.map(\.end))
+            XCTAssertEqual(collector.omitted, reference.omitted)
+            XCTAssertEqual(collector.openCount, 0)
+        }
+    }
+
+    /// At a capture's end every open flow ends in a row: the list of violations is made room for all of them
+    /// at the first (no copy into fresh memory as it grows), and for no more than the limit.
+    func testTheFlowsEndingAtTheEndAreGivenRoomAtTheFirstEnd() {
+        for (count, limit) in [(5_000, 100_000), (5_000, 1_200)] {
+            let collector = ViolationCollector(limit: limit)
+            let serials = (1...count).map { UInt64($0) }
+            feed(serials.map { EngineEvent(kind: .flowStarted, flow: Self.flow($0)) }, to: collector, batch: 512)
+            let ends = serials.map { EngineEvent(kind: .flowEnded, flow: Self.flow($0), endReason: .endOfCapture) }
+            feed(Array(ends.prefix(1)), to: collector, batch: 1)
+            let kept = min(count, limit)
+            XCTAssertGreaterThanOrEqual(collector.violations.capacity, kept)
+            XCTAssertLessThan(collector.violations.capacity, kept + kept / 8, "room for the open flows, not twice")
+            let place = collector.violations.withUnsafeBufferPointer { $0.baseAddress }
+            feed(Array(ends.dropFirst()), to: collector, batch: 512)
+            XCTAssertEqual(collector.violations.count, kept)
+            XCTAssertEqual(collector.omitted, UInt64(count - kept))
+            XCTAssertEqual(collector.violations.withUnsafeBufferPointer { $0.baseAddress }, place, "never moved")
+            XCTAssertEqual(collector.inStartOrder.map(\.alert.flowSerial), Array(serials.prefix(kept)))
+        }
+    }
+
     /// The flow id a sink before the collector left in the batch goes with the violation; none when none.
     func testTheBatchsFlowIDGoesWithTheViolation() {
         let collector = ViolationCollector()

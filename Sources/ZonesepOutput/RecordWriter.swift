@@ -65,6 +65,16 @@ struct RecordWriter {
         lastTimestamp = nil
     }
 
+    /// Bytes written so far and not yet taken from the destination (what it holds and the buffer does).
+    var waiting: Int { out.pointee.count + (p - start) }
+
+    /// Moves what the buffer holds to the destination and hands that to `take`, which empties it: a
+    /// record of megabytes (a summary) goes out in pieces.
+    mutating func drain(_ take: (inout [UInt8]) -> Void) {
+        flush()
+        take(&out.pointee)
+    }
+
     /// The time `micros` again, when it is the one last written and still in the buffer (a flow record
     /// carries its end twice): copied, not formatted again.
     mutating func timestamp(again micros: Int64) {

@@ -88,9 +88,29 @@ public struct ReplaySummary: Sendable {
     /// thousands of violations (megabytes), which go into it where they are written, with no `String`
     /// made of them and no copy of the whole on its way to the output.
     public func jsonBytes() -> [UInt8] {
-        let map = policy.zoneMap
         var o = JSONObject()
         o.bytes.reserveCapacity(16_384 + violations.count * 512 + declarations.count * 256)
+        render(into: &o, pieceSize: .max) { _ in }
+        return o.bytes
+    }
+
+    /// The `summary` JSON record (the bytes of `jsonBytes`, no newline) handed to `emit` in pieces as it is
+    /// written, the violations list cut between its entries once `pieceSize` bytes wait: a scan's summary
+    /// of megabytes goes out with no buffer that holds it all (each a thousand fresh pages).
+    public func writeJSON(pieceSize: Int, _ emit: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var o = JSONObject()
+        o.bytes.reserveCapacity(16_384 + min(violations.count * 512, pieceSize) + declarations.count * 256)
+        render(into: &o, pieceSize: pieceSize) { bytes in
+            bytes.withUnsafeBufferPointer(emit)
+            bytes.removeAll(keepingCapacity: true)
+        }
+        o.bytes.withUnsafeBufferPointer(emit)
+    }
+
+    /// Writes the record into `o`; `drain` takes what waits there (and leaves it empty) when `pieceSize`
+    /// bytes do, between two violations.
+    private func render(into o: inout JSONObject, pieceSize: Int, drain: (inout [UInt8]) -> Void) {
+        let map = policy.zoneMap
         o.add("timestamp", counters.lastPacketMicros.map(Timestamp.rfc3339))
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
@@ -148,7 +168,7 @@ public struct ReplaySummary: Sendable {
         m.addRaw("flows", JSONObject.array(flowCells))
         o.addRaw("matrix", m.json)
         o.key("violations")
-        appendViolations(to: &o.bytes)
+        appendViolations(to: &o.bytes, pieceSize: pieceSize, drain: drain)
         o.add("violations_omitted", violationsOmitted)
         let format = AlertFormat(policy: policy)
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
@@ -170,7 +190,6 @@ public struct ReplaySummary: Sendable {
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))
-        return o.bytes
     }
 
     /// The `violations` array, written straight into bytes: a scan leaves tens of thousands of entries.
@@ -180,10 +199,13 @@ public struct ReplaySummary: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the `violations` array to `out`.
-    func appendViolations(to out: inout [UInt8]) {
+    /// Appends the `violations` array to `out`. `drain` takes what `out` holds (leaving it empty) before an
+    /// entry after the first once `pieceSize` bytes wait there: `out` never ends empty, for the keys after it.
+    func appendViolations(
+        to out: inout [UInt8], pieceSize: Int = .max, drain: (inout [UInt8]) -> Void = { _ in }
+    ) {
         let format = AlertFormat(policy: policy)
-        out.reserveCapacity(out.count + 64 + violations.count * 400)
+        if pieceSize == .max { out.reserveCapacity(out.count + 64 + violations.count * 400) }
         out.append(UInt8(ascii: "["))
         // All of them through one record writer, like the alert each repeats: a scan lists thousands, and a
         // writer a violation cost a copy of its buffer into `out` each. Each violation is read where it lies
@@ -197,6 +219,7 @@ public struct ReplaySummary: Sendable {
             guard var vlans = list.first?.alert else { return }
             RecordWriter.writing(into: &out, clock: &clock) { w in
                 for i in list.indices {
+                    if i > 0 && w.waiting >= pieceSize { w.drain(drain) }
                     if i == 0 { w.literal("{\"flow_id\":") } else { w.literal(",{\"flow_id\":") }
                     ReplaySummary.write(list.baseAddress! + i, texts: texts, vlans: &vlans, to: &w)
                 }

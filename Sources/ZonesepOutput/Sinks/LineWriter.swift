@@ -47,12 +47,7 @@ public final class LineWriter {
             flush()
             if !endsMidLine {
                 lines &+= 1
-                let outcome = WholeLines.write(fd: fd, line: UnsafeRawBufferPointer(line))
-                if let e = outcome.error {
-                    if failure == nil { failure = WholeLines.errorText(e) }
-                    lostLines &+= 1
-                    endsMidLine = outcome.endsMidLine
-                }
+                lost(WholeLines.write(fd: fd, line: UnsafeRawBufferPointer(line)))
                 return
             }
         }
@@ -63,6 +58,59 @@ public final class LineWriter {
     }
 
     public func write(line: [UInt8]) { line.withUnsafeBufferPointer { write(line: $0) } }
+
+    /// A line that `render` hands over in pieces as it makes them (a summary of megabytes), written as
+    /// `write(line:)` writes the whole (the same bytes, counts and taking back), with no array holding
+    /// all of it: each piece goes out as it comes once a buffer's worth has. `pieceSize` is the size
+    /// `render` should hand over.
+    public func writeLine(inPieces render: (_ pieceSize: Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) {
+        var pending: [UInt8] = []
+        var streaming = false
+        var wholeLine = false  // the output ends inside a line: the line goes through the buffer, whole
+        var written = 0  // bytes of the line that went out
+        var failed = false
+        render(limit) { piece in
+            if streaming {
+                guard !failed else { return }
+                let part = WholeLines.writePiece(fd: fd, UnsafeRawBufferPointer(piece))
+                written += part.written
+                if let e = part.error {
+                    failed = true
+                    lost(WholeLines.takeBackLine(fd: fd, written: written, error: e))
+                }
+                return
+            }
+            pending.append(contentsOf: piece)
+            guard !wholeLine, pending.count >= limit else { return }
+            flush()  // the lines before it first, as `write(line:)` does
+            if endsMidLine {
+                wholeLine = true
+                return
+            }
+            streaming = true
+            lines &+= 1
+            let part = pending.withUnsafeBytes { WholeLines.writePiece(fd: fd, $0) }
+            written = part.written
+            pending = []
+            if let e = part.error {
+                failed = true
+                lost(WholeLines.takeBackLine(fd: fd, written: written, error: e))
+            }
+        }
+        guard streaming else { return write(line: pending) }
+        guard !failed else { return }
+        if let e = withUnsafeBytes(of: UInt8(0x0a), { WholeLines.writePiece(fd: fd, $0) }).error {
+            lost(WholeLines.takeBackLine(fd: fd, written: written, error: e))
+        }
+    }
+
+    /// Counts the line `write(line:)` or `writeLine(inPieces:)` could not write whole.
+    private func lost(_ outcome: WholeLines.Outcome) {
+        guard let e = outcome.error else { return }
+        if failure == nil { failure = WholeLines.errorText(e) }
+        lostLines &+= 1
+        endsMidLine = outcome.endsMidLine
+    }
 
     /// A line that `render` appends to the buffer itself (without its newline): rendered in place, with
     /// no array of its own and no copy.

@@ -65,6 +65,24 @@ enum WholeLines {
         return Outcome(kept: total, error: nil, endsMidLine: false)
     }
 
+    /// A piece of one line handed over in pieces (`LineWriter.writeLine(inPieces:)`): every byte, retrying
+    /// after EINTR and short writes. On an error, how many bytes went out: the caller takes back the line's
+    /// with `takeBackLine`, as `write(fd:line:)` does.
+    static func writePiece(fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, error: Int32?) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                return (offset, e)
+            }
+            if n == 0 { return (offset, EIO) }
+            offset += n
+        }
+        return (offset, nil)
+    }
+
     /// After a failed write of part of one line (`written` bytes of it, its newline not among them).
     static func takeBackLine(fd: Int32, written: Int, error: Int32) -> Outcome {
         if written == 0 || truncate(fd: fd, by: written) { return Outcome(kept: 0, error: error, endsMidLine: false) }

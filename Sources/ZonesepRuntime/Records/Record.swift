@@ -16,6 +16,10 @@ public struct Record: Sendable {
     public var json: String { String(decoding: rendering.json, as: UTF8.self) }
     /// The same line as UTF-8 bytes, which is what the outputs write: no `String` is made on their way.
     public var jsonBytes: [UInt8] { rendering.json }
+    /// The JSON line handed out in pieces of about the size asked for as it is rendered, for a record of
+    /// megabytes (a summary after a scan) that an output writes as it comes; nil for other records. The
+    /// pieces make the bytes of `jsonBytes`.
+    public internal(set) var jsonPieces: (@Sendable (Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)?
     /// The record as one line of text, likewise.
     public var text: String { rendering.text }
     private var rendering: Rendering
@@ -101,6 +105,7 @@ public struct Record: Sendable {
     /// form is made again from the alert, without evidence (inputs that add fields keep none).
     public func adding(jsonFields: String, text suffix: String, syslogParams: [(String, String)] = []) -> Record {
         var r = self
+        r.jsonPieces = nil  // they would miss the fields added
         let old = rendering
         // The syslog form stays the record's own (made from the alert the old rendering holds).
         r.syslog = syslog
@@ -226,8 +231,10 @@ public struct Record: Sendable {
 extension ReplaySummary {
     /// The closing `summary` record (JSON) or tables (text); rendered only in the format asked for.
     public func record(format: OutputFormat) -> Record {
-        Record(
+        var r = Record(
             kind: .summary, timestampMicros: counters.lastPacketMicros ?? 0, jsonBytes: { jsonBytes() },
             text: { text() })
+        r.jsonPieces = { size, emit in writeJSON(pieceSize: size, emit) }
+        return r
     }
 }

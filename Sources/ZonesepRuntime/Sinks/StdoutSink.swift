@@ -21,6 +21,14 @@ public final class StdoutSink: RecordSink {
             Diagnostics.note(record.text)
             return true
         }
+        // A summary's JSON goes out as it is rendered, in pieces: after a scan it is megabytes.
+        if format == .json, let pieces = record.jsonPieces {
+            out.withLock { o in
+                o.writeLine(inPieces: pieces)
+                if record.kind == .summary { o.flush() }
+            }
+            return true
+        }
         // JSON goes out as the record's bytes (no `String` made of them); text as its line.
         let json = format == .json ? record.jsonBytes : nil
         let text = format == .json ? nil : record.text

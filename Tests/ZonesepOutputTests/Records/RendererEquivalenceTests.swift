@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import ZonesepCore
 import ZonesepCrypto
@@ -171,6 +172,39 @@ final class RendererEquivalenceTests: XCTestCase {
                     format.json(e, end: end, tunnels: tunnels),
                     Reference.flowJSON(format, e, end: end, tunnels: tunnels),
                     "flow \(i)")
+            }
+        }
+    }
+
+    /// The summary handed out in pieces (stdout writes it as it is rendered) makes the bytes of the summary
+    /// rendered whole, cut only between two violations, whatever the piece size.
+    func testSummaryInPiecesIsTheSummaryWhole() throws {
+        var r = Random(seed: 17)
+        let policy = OutputFixtures.policy
+        var violations: [Violation] = []
+        for i in 0..<300 {
+            var v = Violation(alert: Self.alert(&r, policy: policy), flow: Self.flow(&r, policy: policy), end: .closed)
+            if i % 5 == 0 { v.evidenceFile = "ev\(i).pcap" }
+            violations.append(v)
+        }
+        for list in [violations, Array(violations.prefix(1)), []] {
+            var summary = ReplaySummary(
+                policy: policy, counters: Counters(), matrix: ZoneMatrix(zoneCount: policy.config.zones.count),
+                files: [], flowsActive: 0, flowsEvicted: 0, flowCapacity: 1, violations: list)
+            summary.violationsOmitted = 3
+            let whole = summary.jsonBytes()
+            XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(whole)) as? [String: Any])
+            for size in [1, 1_000, 20_000, 1 << 30] {
+                var pieces: [[UInt8]] = []
+                summary.writeJSON(pieceSize: size) { pieces.append(Array($0)) }
+                XCTAssertEqual(pieces.flatMap { $0 }, whole, "pieces of \(size), \(list.count) violations")
+                if list.count > 1 && size < 20_000 {
+                    XCTAssertGreaterThan(pieces.count, 1, "pieces of \(size)")
+                }
+                for p in pieces.dropLast() {
+                    XCTAssertEqual(p.last, UInt8(ascii: "}"), "a piece ends with a violation")
+                    XCTAssertGreaterThanOrEqual(p.count, size)
+                }
             }
         }
     }

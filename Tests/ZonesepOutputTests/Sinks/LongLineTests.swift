@@ -47,6 +47,74 @@ final class LongLineTests: XCTestCase {
         XCTAssertNil(out.failure)
     }
 
+    /// `line` handed to `writeLine(inPieces:)` in pieces of `size` (the last shorter).
+    func writeInPieces(_ line: [UInt8], to out: LineWriter, size: Int) {
+        out.writeLine { pieceSize, emit in
+            XCTAssertEqual(pieceSize, out.limit)
+            line.withUnsafeBufferPointer { all in
+                var at = 0
+                repeat {
+                    let n = min(size, all.count - at)
+                    emit(UnsafeBufferPointer(rebasing: all[at..<at + n]))
+                    at += n
+                } while at < all.count
+            }
+        }
+    }
+
+    /// A line handed over in pieces (the summary as it is rendered) goes out as the whole line would: the
+    /// same bytes, in order with the lines around it, whether it is shorter than the buffer or not.
+    func testALineInPiecesGoesOutAsTheWholeLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("longpieces-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.path + "/out.jsonl"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let out = LineWriter(fd: fd, bufferSize: 4000)
+        let sizes = [100, 200_000, 50, 4000, 3999, 300, 1_000_000, 40]
+        var expected: [UInt8] = []
+        for (n, size) in sizes.enumerated() {
+            let l = line(n, size: size)
+            if n % 2 == 0 { out.write(line: l) } else { writeInPieces(l, to: out, size: n == 1 ? 4000 : 1_500) }
+            expected += l + [0x0a]
+        }
+        out.flush()
+        XCTAssertEqual(try numbers(path), Array(sizes.indices))
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), expected)
+        XCTAssertEqual(out.lines, UInt64(sizes.count))
+        XCTAssertEqual(out.lostLines, 0)
+        XCTAssertNil(out.failure)
+    }
+
+    /// A line in pieces cut by a full disk after some of its pieces went out is taken back whole and
+    /// counted once, like a whole line; the writer goes on after it.
+    func testALineInPiecesCutByAFullDiskIsTakenBackAndCounted() throws {
+        let disk = try TinyDisk(kilobytes: 64)
+        let path = disk.path + "/out.jsonl"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let out = LineWriter(fd: fd, bufferSize: 4000)
+        out.write(line: line(0, size: 100))
+        out.flush()
+        _ = disk.fill()
+        disk.free(bytes: 16384)
+        writeInPieces(line(1, size: 40_000), to: out, size: 4000)
+        XCTAssertEqual(out.lostLines, 1)
+        XCTAssertEqual(out.failure, "No space left on device")
+        XCTAssertEqual(try numbers(path), [0], "the pieces written were taken back")
+        disk.free()
+        writeInPieces(line(2, size: 30_000), to: out, size: 7000)
+        out.write(line: line(3, size: 40))
+        writeInPieces(line(4, size: 40), to: out, size: 7)
+        out.flush()
+        XCTAssertEqual(try numbers(path), [0, 2, 3, 4])
+        XCTAssertEqual(out.lostLines, 1)
+        XCTAssertEqual(out.lines, 5)
+    }
+
     func testALongLineCutByAFullDiskIsTakenBackAndCounted() throws {
         let disk = try TinyDisk(kilobytes: 64)
         let path = disk.path + "/out.jsonl"

@@ -73,6 +73,23 @@ final class AlertFileTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(f.rotations, UInt64(rotated.count))
     }
 
+    /// A file another process cut short while zonesep writes it (logrotate's `copytruncate`, `: > FILE`):
+    /// size rotation goes by what the file holds, not by what was written to it before the cut.
+    func testSizeRotationCountsFromWhatAFileCutShortStillHolds() throws {
+        let f = try AlertFile(path: path, rotation: .size(100))
+        let line = String(repeating: "a", count: 40)  // 41 bytes with its newline
+        f.write(line: line, timestampMicros: t0)
+        XCTAssertEqual(truncate(path, 0), 0)
+        f.write(line: line + "b", timestampMicros: t0)
+        f.write(line: line + "c", timestampMicros: t0)
+        XCTAssertEqual(try files(), ["alerts.jsonl"], "84 bytes held: no rotation")
+        XCTAssertEqual(try lines("alerts.jsonl"), [line + "b", line + "c"])
+        XCTAssertEqual(f.rotations, 0)
+        f.write(line: line + "d", timestampMicros: t0)
+        XCTAssertEqual(try files(), ["alerts.jsonl", "alerts.jsonl.1"], "a third line would make 126 bytes")
+        XCTAssertEqual(try lines("alerts.jsonl"), [line + "d"])
+    }
+
     func testALineLongerThanTheLimitGetsAFileOfItsOwn() throws {
         let f = try AlertFile(path: path, rotation: .size(10))
         f.write(line: "short", timestampMicros: t0)

@@ -325,13 +325,19 @@ public final class AlertFile {
 
     /// A file removed while open (its link count 0: deleted by hand, or by a cleanup job on a full disk)
     /// would take every later record to a file no one can read, and free no space: said, and made again at
-    /// its path. One `fstat` a batch: nothing cheaper finds the removal before the batch's write (only the
-    /// link count is used; the size is counted here). Not a file renamed (logrotate's move waits for
-    /// `SIGHUP`), nor a device or FIFO.
+    /// its path. One `fstat` a batch: nothing cheaper finds the removal before the batch's write. Not a file
+    /// renamed (logrotate's move waits for `SIGHUP`), nor a device or FIFO.
+    ///
+    /// The same `fstat` gives the file's size, which size rotation goes by: a file cut short by another
+    /// process (`copytruncate`, `: > FILE`) is then not rotated early for bytes it no longer holds.
     func reopenIfRemoved() {
         guard fd >= 0, regularFile else { return }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_nlink == 0 else { return }
+        guard fstat(fd, &st) == 0 else { return }
+        guard st.st_nlink == 0 else {
+            size = UInt64(max(0, st.st_size))
+            return
+        }
         recreated &+= 1
         close()
         let why = open()

@@ -23,12 +23,24 @@ public final class LineWriter {
     /// Lines handed to `write(line:)` or rendered by `writeLine` (those lost included); counted for every
     /// line, so not checked at run time either.
     @exclusivity(unchecked) public private(set) var lines: UInt64 = 0
+    /// Whether a line handed over in pieces may go out in several writes as it is rendered: not into a
+    /// regular file opened for appending (`>>`, systemd's `append:`), where the kernel keeps each write
+    /// whole against other processes appending to the same file, so a line must be one write there.
+    let streamsPieces: Bool
 
     public init(fd: Int32, bufferSize: Int = 1 << 16, flushEachLine: Bool = false) {
         self.fd = fd
         self.limit = bufferSize
         self.flushEachLine = flushEachLine
+        streamsPieces = !LineWriter.appendsToRegularFile(fd)
         buffer.reserveCapacity(bufferSize + 4096)
+    }
+
+    /// Whether `fd` is a regular file opened with `O_APPEND`.
+    static func appendsToRegularFile(_ fd: Int32) -> Bool {
+        var st = stat()
+        let flags = fcntl(fd, F_GETFL)
+        return fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && flags >= 0 && flags & O_APPEND != 0
     }
 
     public static let standardOutput = 1
@@ -62,8 +74,14 @@ public final class LineWriter {
     /// A line that `render` hands over in pieces as it makes them (a summary of megabytes), written as
     /// `write(line:)` writes the whole (the same bytes, counts and taking back), with no array holding
     /// all of it: each piece goes out as it comes once a buffer's worth has. `pieceSize` is the size
-    /// `render` should hand over.
+    /// `render` should hand over. Into a file opened for appending (`streamsPieces` false) the pieces are
+    /// gathered and the line goes out in one write, as `write(line:)` sends it.
     public func writeLine(inPieces render: (_ pieceSize: Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) {
+        guard streamsPieces else {
+            var whole: [UInt8] = []
+            render(limit) { whole.append(contentsOf: $0) }
+            return write(line: whole)
+        }
         var pending: [UInt8] = []
         var streaming = false
         var wholeLine = false  // the output ends inside a line: the line goes through the buffer, whole

@@ -88,6 +88,54 @@ final class LongLineTests: XCTestCase {
         XCTAssertNil(out.failure)
     }
 
+    /// Into a file opened for appending, which other processes may append to as well (parallel replays
+    /// `>>` one results file, systemd's `append:`), a line in pieces goes out in one write: another
+    /// appender's line lands before or after it, never inside it, as with a whole line.
+    func testALineInPiecesIntoAnAppendedFileIsOneWrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("longappend-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.path + "/out.jsonl"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let other = open(path, O_WRONLY | O_APPEND)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertGreaterThanOrEqual(other, 0)
+        defer {
+            close(fd)
+            close(other)
+        }
+        let out = LineWriter(fd: fd, bufferSize: 4000)
+        let long = line(0, size: 100_000)
+        // The other process appends a line of its own between every two pieces.
+        var appended = 0
+        out.writeLine { _, emit in
+            long.withUnsafeBufferPointer { all in
+                var at = 0
+                while at < all.count {
+                    let n = min(4000, all.count - at)
+                    emit(UnsafeBufferPointer(rebasing: all[at..<at + n]))
+                    at += n
+                    appended += 1
+                    let theirs = self.line(appended, size: 30) + [0x0a]
+                    XCTAssertEqual(theirs.withUnsafeBytes { Glibc.write(other, $0.baseAddress, $0.count) }, 31)
+                }
+            }
+        }
+        out.flush()
+        XCTAssertEqual(try numbers(path).sorted(), Array(0...appended), "every line whole")
+        XCTAssertEqual(out.lostLines, 0)
+        // Not into a file opened without O_APPEND, nor a pipe: there the pieces go out as they come.
+        XCTAssertFalse(LineWriter.appendsToRegularFile(-1))
+        let plain = open(path, O_WRONLY)
+        defer { close(plain) }
+        XCTAssertFalse(LineWriter.appendsToRegularFile(plain))
+        XCTAssertTrue(LineWriter.appendsToRegularFile(fd))
+        var pipeEnds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&pipeEnds), 0)
+        defer { pipeEnds.forEach { close($0) } }
+        XCTAssertFalse(LineWriter.appendsToRegularFile(pipeEnds[1]))
+    }
+
     /// A line in pieces cut by a full disk after some of its pieces went out is taken back whole and
     /// counted once, like a whole line; the writer goes on after it.
     func testALineInPiecesCutByAFullDiskIsTakenBackAndCounted() throws {

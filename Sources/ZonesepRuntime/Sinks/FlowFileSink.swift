@@ -47,29 +47,20 @@ public final class FlowFileSink: EventSink {
     public func consume(_ batch: EventBatch, extraFields: ((Int) -> String)?) {
         // The events are read where they are (a flow entry is large: copying each out cost more than
         // rendering parts of it).
-        var started: [(TunnelledFlow, [TunnelLayer])] = []
         var endedCount = 0
         var endedInTunnel = false
-        var packet: DecodedPacket?
+        var startedInTunnel = false
         let events = batch.events
         for i in events.indices {
             let kind = events[i].kind
-            // A verdict reached later (`verdictIsLate`) points at a later packet, not the one that has the
-            // flow's tunnel layers.
-            if kind == .flowStarted && events[i].flow.inTunnel && !events[i].flow.verdictIsLate,
-                let frame = batch.frame(of: events[i])
-            {
-                var p = packet ?? DecodedPacket()
-                PacketDecoder.decode(
-                    frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &p)
-                started.append(
-                    (TunnelledFlow(key: events[i].flow.key, serial: events[i].flow.serial), Array(p.tunnels)))
-                packet = p
-            } else if kind == .flowEnded {
+            if kind == .flowEnded {
                 endedCount += 1
                 if events[i].flow.inTunnel { endedInTunnel = true }
+            } else if kind == .flowStarted && Self.startsTunnelled(events[i]) {
+                startedInTunnel = true
             }
         }
+        let started = startedInTunnel ? tunnelsStarted(batch) : []
         guard !started.isEmpty || endedCount > 0 else { return }
         // Tunnels noted and taken under the lock only when some flow of the batch has one: the layers of
         // each ended flow that has them, by event index.
@@ -113,6 +104,28 @@ public final class FlowFileSink: EventSink {
             lines.removeAll()
             s.spare = lines
         }
+    }
+
+    /// A flow start whose packet has the flow's tunnel layers. A verdict reached later (`verdictIsLate`)
+    /// points at a later packet, not the one that has them.
+    private static func startsTunnelled(_ e: EngineEvent) -> Bool {
+        e.flow.inTunnel && !e.flow.verdictIsLate
+    }
+
+    /// The tunnel layers of each flow of the batch that started inside a tunnel, from its first packet. Apart
+    /// from the scan of the events: the decoded packet it keeps between events (hundreds of bytes) was copied
+    /// at every event of every batch, tunnels or not.
+    private func tunnelsStarted(_ batch: EventBatch) -> [(TunnelledFlow, [TunnelLayer])] {
+        var started: [(TunnelledFlow, [TunnelLayer])] = []
+        var p = DecodedPacket()
+        let events = batch.events
+        for i in events.indices where events[i].kind == .flowStarted && Self.startsTunnelled(events[i]) {
+            guard let frame = batch.frame(of: events[i]) else { continue }
+            PacketDecoder.decode(
+                frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts, into: &p)
+            started.append((TunnelledFlow(key: events[i].flow.key, serial: events[i].flow.serial), Array(p.tunnels)))
+        }
+        return started
     }
 
     private func format(policy: Policy) -> FlowRecordFormat {

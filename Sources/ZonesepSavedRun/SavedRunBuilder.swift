@@ -179,6 +179,7 @@ struct SavedRunBuilder {
                 skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0,
                 skippedPackets: $0.skippedPackets ?? 0, otherLinkTypePackets: $0.otherLinkTypePackets ?? 0)
         }
+        report.violationsOmitted = s.violationsOmitted ?? 0
         report.interrupted = s.interrupted ?? false
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(

@@ -50,6 +50,7 @@ extension AuditReport {
                 skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets,
                 skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
+        violationsOmitted = s.violationsOmitted
         interrupted = s.interrupted
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,

@@ -303,6 +303,10 @@ public struct AuditReport: Sendable {
     public var matrix: ZoneMatrix
     /// In the order the alerts were raised.
     public var violations: [ViolatingFlow]
+    /// Violating flows found but not in `violations`: the summary lists at most
+    /// `ViolationCollector.defaultLimit`, the first to end, and counts the rest (`violations_omitted`).
+    /// Their rules and zones are not known from the list, so only the totals can count them.
+    public var violationsOmitted: UInt64 = 0
     /// What each declaration allowed, in `Policy.declarations` order; nil for a saved run from before
     /// declarations were audited.
     public var declarations: [DeclarationUse]?
@@ -398,8 +402,11 @@ extension AuditReport {
     /// Host findings of a rule, in the order they were raised.
     public func devices(of rule: HostRuleID) -> [Device] { (devices ?? []).filter { $0.rule == rule } }
 
-    /// Violating flows and host findings together: what makes the verdict "violations".
-    public var findingsTotal: Int { violations.count + (devices?.count ?? 0) }
+    /// Every violating flow of the run: those listed and those left out of the list.
+    public var violatingFlows: UInt64 { UInt64(violations.count) &+ violationsOmitted }
+
+    /// Violating flows (listed or not) and host findings together: what makes the verdict "violations".
+    public var findingsTotal: Int { violations.count + Int(clamping: violationsOmitted) + (devices?.count ?? 0) }
 
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }

@@ -120,15 +120,16 @@ public enum ReportHTML {
     }
 
     static func verdict(_ r: AuditReport, _ h: inout String) {
-        let total = r.violations.count
+        // Every violating flow, with those the summary's list left out: the headline counts them all.
+        let total = r.violatingFlows
         let devices = r.devices?.count ?? 0
-        let state = total + devices > 0 ? "violations" : "clean"
+        let state = total > 0 || devices > 0 ? "violations" : "clean"
         h += heading(1, "判定", "Verdict", id: "verdict")
-        let limitedClass = total + devices == 0 && r.isLimited ? " limited" : ""
+        let limitedClass = total == 0 && devices == 0 && r.isLimited ? " limited" : ""
         h += "<section id=\"verdict\" class=\"verdict \(state)\(limitedClass)\" data-verdict=\"\(state)\" "
         h += "data-violations=\"\(total)\" data-devices=\"\(devices)\" data-limited=\"\(r.isLimited)\">\n"
         h += "<div class=\"verdict-head\">\n"
-        if total + devices > 0 {
+        if total > 0 || devices > 0 {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"violations\">"
             h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#b3261e\"/><path d=\"M17 17L37 37M37 17L17 37\" "
             h += "stroke=\"#fff\" stroke-width=\"6\" stroke-linecap=\"round\"/></svg>\n"
@@ -199,6 +200,13 @@ public enum ReportHTML {
             h += pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
+        if r.violationsOmitted > 0 {
+            // Their rules are not known from the list: counted in a row of their own, not under a rule.
+            h += "<tr class=\"hit not-listed\" data-not-listed=\"\(r.violationsOmitted)\">"
+            h += "<td></td><td>一覧にない違反フロー<div class=\"en\">violating flows not listed: "
+            h += "their rules are not known from the list</div></td>"
+            h += "<td class=\"num\"><b>\(n(r.violationsOmitted))</b></td><td class=\"pairs\"></td></tr>\n"
+        }
         for rule in HostRuleID.allCases {
             let found = r.devices(of: rule)
             var zones: [(String, Int)] = []
@@ -225,6 +233,9 @@ public enum ReportHTML {
             h += evidenceLost == 1 ? "flow is" : "flows is"
             h += " incomplete or missing</span> (§9)</p>\n"
         }
+        if r.violationsOmitted > 0 {
+            h += "<p class=\"limits-note not-listed\"><b>一覧にない違反フローがあります</b> — " + notListed(r) + " (§9)</p>\n"
+        }
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
             h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
@@ -232,6 +243,19 @@ public enum ReportHTML {
             h += "(\(why.isEmpty ? "" : why + "; ")§9)</p>\n"
         }
         h += "</section>\n"
+    }
+
+    /// What the summary's list left out, in both languages: the counts by rule, zone pair and host cover
+    /// only the listed flows.
+    static func notListed(_ r: AuditReport) -> String {
+        let listed = r.violations.count
+        return "違反フロー \(n(r.violatingFlows)) 件のうち、一覧にあるのは先に終わった \(n(listed)) 件で、"
+            + "残りの \(n(r.violationsOmitted)) 件は一覧の上限を超えたため一覧にありません。規則・ゾーン・ホスト別の数は"
+            + "一覧にある違反フローだけを数えます。<span class=\"en\">The list holds the first \(n(listed)) violating "
+            + (listed == 1 ? "flow" : "flows") + " to end; \(n(r.violationsOmitted)) more "
+            + (r.violationsOmitted == 1 ? "was" : "were")
+            + " found but not listed (the list's limit): the counts by rule, zone pair and host cover the listed "
+            + "flows only</span>"
     }
 
     static func limitSummary(_ r: AuditReport) -> String {
@@ -350,6 +374,7 @@ public enum ReportHTML {
             h += "<p>違反フローはありません。<span class=\"en\">No violating flows.</span></p>\n</section>\n"
             return
         }
+        if r.violationsOmitted > 0 { h += "<p class=\"limits-note not-listed\">" + notListed(r) + "</p>\n" }
         h += "<p class=\"note\">開始側は通信を始めた側（TCPのSYNの送信元など）。時刻はJST、パケット数・バイト数は双方向の合計。"
         h += "<span class=\"en\">The initiator started the flow; times are JST; packets and bytes count both "
         h += "directions.</span></p>\n"
@@ -767,6 +792,13 @@ public enum ReportHTML {
                 "<span class=\"sub\">\(each): allowed by a conduit that names a MAC the capture did not show for "
                     + "that side; a device using the conduit's addresses from another MAC would not have been told "
                     + "apart</span>")
+        }
+        if r.violationsOmitted > 0 {
+            row(
+                "一覧にない違反フロー", "violating flows not listed", n(r.violationsOmitted), false,
+                "<span class=\"sub\">found and counted in the verdict, but past the limit of the summary's list "
+                    + "(it holds the first \(n(r.violations.count)) to end): no rule, zones, hosts or evidence of "
+                    + "theirs are shown here (the run's alert records have them)</span>")
         }
         evidenceLimits(r, row)
         if r.interrupted {

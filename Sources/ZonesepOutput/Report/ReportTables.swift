@@ -59,7 +59,7 @@ extension AuditReport {
                 header: ["規則 rule", "重大度 severity", "内容 description", "違反フロー violating flows"],
                 rows: RuleID.allCases.map {
                     [$0.name, $0.severity.rawValue, ReportText.ruleTitle($0), "\(violations(of: $0).count)"]
-                } + [["合計 total", "", "", "\(violations.count)"]],
+                } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]],
                 numeric: [3]))
 
         out.append(
@@ -240,7 +240,8 @@ extension AuditReport {
                     }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
-                    } + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : []),
+                    } + (violationsOmitted > 0 ? [[Self.notListedLabel, "\(violationsOmitted)"]] : [])
+                    + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : []),
                 numeric: []))
 
         out.append(
@@ -253,6 +254,23 @@ extension AuditReport {
 }
 
 extension AuditReport {
+    /// The limits row of the violating flows the summary's list left out.
+    public static let notListedLabel = "一覧にない違反フロー violating flows not listed"
+
+    /// The verdict table's row of the violating flows the summary's list left out (their rules are not known
+    /// from it), so that its total counts every violating flow; none when the list holds them all.
+    var notListedRows: [[String]] {
+        guard violationsOmitted > 0 else { return [] }
+        return [
+            [
+                "一覧にない not listed", "",
+                "一覧の上限を超えた違反フロー（規則は不明） violating flows past the list's limit (it holds the first "
+                    + "\(violations.count) to end): rule not known",
+                "\(violationsOmitted)",
+            ]
+        ]
+    }
+
     /// Said where a run was stopped by a signal before its inputs were read to their end.
     public static let interruptedNote =
         "stopped by a signal before the inputs were read to their end: the report covers what was read until then"

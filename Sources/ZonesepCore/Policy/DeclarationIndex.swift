@@ -22,6 +22,19 @@ struct DeclarationIndex: Sendable {
         /// First slot of the table in `slots`; the table holds `mask + 1` slots (a power of two).
         @usableFromInline let base: Int
         @usableFromInline let mask: Int
+        /// The bits every key of the table has alike, and their values: a flow's masked addresses that
+        /// differ there are in no bucket, told without reading a slot (a large policy's slots are out of
+        /// the cache, and most flows asked about, to addresses no declaration names, stop here).
+        @usableFromInline let fromFixed: UInt128
+        @usableFromInline let fromValue: UInt128
+        @usableFromInline let toFixed: UInt128
+        @usableFromInline let toValue: UInt128
+
+        /// Whether some key of the table can be `from` and `to` (already masked) by the bits all share.
+        @inlinable @inline(__always)
+        func mayHold(_ from: UInt128, _ to: UInt128) -> Bool {
+            (from & fromFixed) == fromValue && (to & toFixed) == toValue
+        }
     }
 
     /// A bucket: both masked keys, and its members `members[start..<start+count]`; `count == 0` is free.
@@ -43,8 +56,10 @@ struct DeclarationIndex: Sendable {
     /// make a million entries.
     static let maxPairs = 16
 
-    /// `sides[i]` are declaration i's initiator and responder prefixes; an empty list matches nothing.
-    init(_ sides: [(from: [IPPrefix], to: [IPPrefix])]) {
+    /// `sides(declarations[i])` are declaration i's initiator and responder prefixes (an empty list matches
+    /// nothing), read in place: an array of the pairs made first was a large allocation and two reference
+    /// counts per declaration.
+    init<D>(_ declarations: [D], _ sides: (D) -> (from: [IPPrefix], to: [IPPrefix])) {
         let any = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
         // One list of entries (masked from, masked to, member) per pair of lengths, in member order; a
         // policy has few pairs, so they are found by a scan rather than hashed.
@@ -52,7 +67,9 @@ struct DeclarationIndex: Sendable {
         var entries: [[Entry]] = []
         var lastPair = -1
         var lastList = -1
-        for (i, s) in sides.enumerated() where !s.from.isEmpty && !s.to.isEmpty {
+        for i in declarations.indices {
+            let s = sides(declarations[i])
+            if s.from.isEmpty || s.to.isEmpty { continue }
             var from = s.from
             var to = s.to
             if from.count * to.count > DeclarationIndex.maxPairs {
@@ -76,15 +93,41 @@ struct DeclarationIndex: Sendable {
             }
         }
         var tables: [Table] = []
-        var slots: [Slot] = []
         var members: [Int32] = []
-        for (k, lengths) in lengthPairs.enumerated().sorted(by: { $0.element < $1.element }) {
+        let order = lengthPairs.indices.sorted { lengthPairs[$0] < lengthPairs[$1] }
+        // Every table's buckets first, then the slots in one array of their total size: appended table by
+        // table, the array grew by copying itself into fresh pages (megabytes for ten thousand exceptions).
+        let buckets = order.map { DeclarationIndex.buckets(entries[$0], members: &members) }
+        let sizes = buckets.map { b in
+            var size = 4
+            while size < b.count * 2 { size <<= 1 }
+            return size
+        }
+        var slots: [Slot] = []
+        slots.reserveCapacity(sizes.reduce(0, +))
+        for (n, k) in order.enumerated() {
+            let lengths = lengthPairs[k]
             let base = slots.count
-            let size = DeclarationIndex.build(entries[k], slots: &slots, members: &members)
+            let size = sizes[n]
+            DeclarationIndex.place(buckets[n], size: size, in: &slots)
+            // A bit is fixed where the AND and the OR of the keys agree (a list has at least one entry).
+            var fromAnd = UInt128.max
+            var fromOr: UInt128 = 0
+            var toAnd = UInt128.max
+            var toOr: UInt128 = 0
+            for e in entries[k] {
+                fromAnd &= e.from
+                fromOr |= e.from
+                toAnd &= e.to
+                toOr |= e.to
+            }
+            let fromFixed = ~(fromAnd ^ fromOr)
+            let toFixed = ~(toAnd ^ toOr)
             tables.append(
                 Table(
                     fromMask: IPPrefix.mask(lengths >> 8), toMask: IPPrefix.mask(lengths & 0xff), base: base,
-                    mask: size - 1))
+                    mask: size - 1, fromFixed: fromFixed, fromValue: fromAnd & fromFixed, toFixed: toFixed,
+                    toValue: toAnd & toFixed))
         }
         self.tables = tables
         self.slots = slots
@@ -97,10 +140,10 @@ struct DeclarationIndex: Sendable {
         var member: Int32
     }
 
-    /// Appends one table for `entries` (in member order) to `slots` and its buckets' members to `members`,
-    /// and returns its size. Buckets are found by hashing, not by sorting the entries: members reach each
-    /// bucket in ascending order, a member repeated in a bucket (a prefix written twice) is kept once.
-    private static func build(_ entries: [Entry], slots: inout [Slot], members: inout [Int32]) -> Int {
+    /// The buckets of one table for `entries` (in member order), their members appended to `members`.
+    /// Buckets are found by hashing, not by sorting the entries: members reach each bucket in ascending
+    /// order, a member repeated in a bucket (a prefix written twice) is kept once.
+    private static func buckets(_ entries: [Entry], members: inout [Int32]) -> [Slot] {
         // Buckets in order of first appearance, found through an open-addressed table of bucket numbers.
         var finder = 4
         while finder < entries.count * 2 { finder <<= 1 }
@@ -145,8 +188,11 @@ struct DeclarationIndex: Sendable {
             members[Int(buckets[b].start + filled[b])] = e.member
             filled[b] += 1
         }
-        var size = 4
-        while size < buckets.count * 2 { size <<= 1 }
+        return buckets
+    }
+
+    /// Appends a table of `size` slots (a power of two) holding `buckets` to `slots`.
+    private static func place(_ buckets: [Slot], size: Int, in slots: inout [Slot]) {
         let base = slots.count
         slots.append(contentsOf: repeatElement(Slot(), count: size))
         for b in buckets {
@@ -154,7 +200,6 @@ struct DeclarationIndex: Sendable {
             while slots[base + s].count != 0 { s = (s + 1) & (size - 1) }
             slots[base + s] = b
         }
-        return size
     }
 
     @inlinable
@@ -196,6 +241,7 @@ struct DeclarationIndex: Sendable {
                     for t in tables {
                         let kf = from.rawValue & t.fromMask
                         let kt = to.rawValue & t.toMask
+                        guard t.mayHold(kf, kt) else { continue }
                         var s = DeclarationIndex.hash(kf, kt) & t.mask
                         while true {
                             let slot = slots[t.base &+ s]

@@ -39,13 +39,13 @@ struct EndCandidates: BitwiseCopyable {
         // The seven words of each slot side by side while they are marked (a key path per write cost
         // more than the marking).
         var words = [UInt64](repeating: 0, count: slots * 7)
-        mark(config.conduits.map(\.from), 0, &words, map)
-        mark(config.conduits.map(\.to), 1, &words, map)
-        mark(config.sanitisation.map(\.from), 2, &words, map)
-        mark(config.sanitisation.map(\.to), 3, &words, map)
-        mark(config.gateways.map(\.addresses), 4, &words, map)
-        mark(config.exceptions.map(\.from), 5, &words, map)
-        mark(config.exceptions.map(\.to), 6, &words, map)
+        mark(config.conduits, { $0.from }, 0, &words, map)
+        mark(config.conduits, { $0.to }, 1, &words, map)
+        mark(config.sanitisation, { $0.from }, 2, &words, map)
+        mark(config.sanitisation, { $0.to }, 3, &words, map)
+        mark(config.gateways, { $0.addresses }, 4, &words, map)
+        mark(config.exceptions, { $0.from }, 5, &words, map)
+        mark(config.exceptions, { $0.to }, 6, &words, map)
         return (0..<slots).map { s in
             let w = { (word: Int) in words[s * 7 + word] }
             return EndCandidates(
@@ -56,14 +56,20 @@ struct EndCandidates: BitwiseCopyable {
         }
     }
 
-    /// Sets declaration i's bit in word `word` of every slot whose class an address of `lists[i]` can take.
+    /// Sets declaration i's bit in word `word` of every slot whose class an address of `list(declarations[i])`
+    /// can take.
     /// Each prefix marks the classes of the ranges it meets. A wide one (a /8 over many zones, `::/0`)
     /// meets many, and a policy may name it in thousands of declarations: those are gathered first and
     /// each marks its ranges once, with the bits of all its declarations.
-    private static func mark(_ lists: [[IPPrefix]], _ word: Int, _ words: inout [UInt64], _ map: ZoneMap) {
+    ///
+    /// The lists are read from the declarations in place: an array of them (`exceptions.map(\.from)`) was a
+    /// large allocation and a reference count per declaration, for each of the seven words.
+    private static func mark<D>(
+        _ declarations: [D], _ list: (D) -> [IPPrefix], _ word: Int, _ words: inout [UInt64], _ map: ZoneMap
+    ) {
         var wide: [IPPrefix: UInt64] = [:]
-        for (i, list) in lists.enumerated() {
-            for p in list {
+        for i in declarations.indices {
+            for p in list(declarations[i]) {
                 let r = map.ranges(from: p.first, through: p.last)
                 if r.count > 8 {
                     wide[p, default: 0] |= bit(i)

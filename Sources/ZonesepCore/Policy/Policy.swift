@@ -82,22 +82,26 @@ public final class Policy: Sendable {
         conduitRules = config.conduits.map {
             CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges, scratch: &scratch)
         }
-        conduitIndex = DeclarationIndex(config.conduits.map { ($0.from, $0.to) })
+        conduitIndex = DeclarationIndex(config.conduits) { ($0.from, $0.to) }
         sanitisationRules = config.sanitisation.map {
             CompiledRule(from: $0.from, to: $0.to, ports: $0.ports, into: &ranges, scratch: &scratch)
         }
-        sanitisationIndex = DeclarationIndex(config.sanitisation.map { ($0.from, $0.to) })
+        sanitisationIndex = DeclarationIndex(config.sanitisation) { ($0.from, $0.to) }
         let anywhere = [IPPrefix(address: IPAddress(rawValue: 0), length: 0)]
         gatewayAddresses = config.gateways.map { ranges.append($0.addresses, scratch: &scratch) }
-        gatewayIndex = DeclarationIndex(config.gateways.map { (anywhere, $0.addresses) })
+        gatewayIndex = DeclarationIndex(config.gateways) { (anywhere, $0.addresses) }
         var exceptionRules: [CompiledRule] = []
         exceptionRules.reserveCapacity(config.exceptions.count)
-        for e in config.exceptions {
+        // By index: a loop over the exceptions copied each one (a reference count for each of its lists
+        // and texts).
+        for i in config.exceptions.indices {
             exceptionRules.append(
-                CompiledRule(from: e.from, to: e.to, ports: e.ports, into: &ranges, scratch: &scratch))
+                CompiledRule(
+                    from: config.exceptions[i].from, to: config.exceptions[i].to, ports: config.exceptions[i].ports,
+                    into: &ranges, scratch: &scratch))
         }
         self.exceptionRules = exceptionRules
-        exceptionIndex = DeclarationIndex(config.exceptions.map { ($0.from, $0.to) })
+        exceptionIndex = DeclarationIndex(config.exceptions) { ($0.from, $0.to) }
         self.ranges = ranges
         conduitsByCandidates = config.conduits.count <= EndCandidates.exactKinds
         sanitisationByCandidates = config.sanitisation.count <= EndCandidates.exactKinds

@@ -164,6 +164,31 @@ final class PolicyIndexTests: XCTestCase {
         XCTAssertEqual(rules, Set(RuleID.allCases), "the random flows must break every rule")
     }
 
+    /// A table of the index turns a flow away, without reading a slot, where the flow's masked addresses
+    /// differ from the bits all its keys share; it must not turn away a flow some key holds, whatever its
+    /// host bits, nor decide by the bits the keys do not share.
+    func testATableTurnsAwayOnlyFlowsNoKeyCanHold() {
+        let p = { (s: String) in IPPrefix(s)! }
+        // One pair of lengths (/24, /32): the keys differ in one bit of each side and share the rest.
+        let sides: [(from: [IPPrefix], to: [IPPrefix])] = [
+            ([p("10.30.0.0/24")], [p("198.18.0.1")]),
+            ([p("10.30.1.0/24")], [p("198.19.0.1")]),
+            ([p("fd00:30:1::/64")], [p("198.18.0.1")]),
+        ]
+        let index = DeclarationIndex(sides) { $0 }
+        func first(_ a: String, _ b: String) -> Int { index.first(IPAddress(a)!, IPAddress(b)!) { _ in true } }
+        XCTAssertEqual(first("10.30.0.7", "198.18.0.1"), 0, "host bits beyond the key's length")
+        XCTAssertEqual(first("10.30.1.255", "198.19.0.1"), 1)
+        XCTAssertEqual(first("fd00:30:1::9", "198.18.0.1"), 2)
+        // The unshared bits crossed: no bucket holds the pair, found by the probe.
+        XCTAssertEqual(first("10.30.1.7", "198.18.0.1"), -1)
+        // A shared bit differs on one side: turned away.
+        XCTAssertEqual(first("10.31.0.7", "198.18.0.1"), -1)
+        XCTAssertEqual(first("10.30.0.7", "198.18.0.2"), -1)
+        XCTAssertEqual(first("fd00:30:2::9", "198.18.0.1"), -1)
+        XCTAssertEqual(first("8.8.8.8", "1.1.1.1"), -1)
+    }
+
     func testPrefixSetMergesNestedAndAdjacentRanges() {
         let set = PrefixSet(
             ["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16", "::/0"].compactMap(IPPrefix.init))

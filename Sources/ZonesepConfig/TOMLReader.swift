@@ -77,11 +77,20 @@ final class TableBuilder {
     @exclusivity(unchecked) private var children: [(entry: Int, item: Item)] = []
     @exclusivity(unchecked) private var index: [String: Int] = [:]
 
-    init(origin: Origin, position: TOMLPosition, path: [String]) {
+    /// The room made for the entries at the first key: the keys of the table before it in an array of
+    /// tables, which a generated policy's `[[exceptions]]` all repeat (room for eight left a quarter of
+    /// each one's entries unused, a megabyte of fresh pages for ten thousand).
+    private let expectedKeys: Int
+
+    init(origin: Origin, position: TOMLPosition, path: [String], expectedKeys: Int = 8) {
         self.origin = origin
         self.position = position
         self.path = path
+        self.expectedKeys = max(expectedKeys, 1)
     }
+
+    /// How many keys the table has so far.
+    var keyCount: Int { entries.count }
 
     /// Some key of this table was written in quotes, so may hold characters beyond ASCII.
     @exclusivity(unchecked) private var quotedKeys = false
@@ -110,7 +119,7 @@ final class TableBuilder {
     /// A plain value: the entry itself, with no sub-table to build.
     /// `value` is consumed: moved into the entry, not copied and then destroyed by the caller.
     func addValue(_ key: String, bare: Bool, at position: TOMLPosition, _ value: consuming TOMLValue) {
-        if entries.isEmpty { entries.reserveCapacity(8) }
+        if entries.isEmpty { entries.reserveCapacity(expectedKeys) }
         if !bare { quotedKeys = true }
         entries.append(TOMLTable.Entry(key: key, keyPosition: position, value: value))
         if entries.count > TableBuilder.indexedAbove { indexLast() }
@@ -125,7 +134,7 @@ final class TableBuilder {
     }
 
     func add(_ key: String, bare: Bool, at position: TOMLPosition, _ item: Item) {
-        if entries.isEmpty { entries.reserveCapacity(8) }
+        if entries.isEmpty { entries.reserveCapacity(expectedKeys) }
         if !bare { quotedKeys = true }
         let value: TOMLValue
         switch item {
@@ -151,10 +160,7 @@ final class TableBuilder {
             case .table(let t):
                 out[child.entry].value = TOMLValue(.table(t.build()), at: t.position)
             case .tables(let a):
-                var tables: [TOMLValue] = []
-                tables.reserveCapacity(a.tables.count)
-                for t in a.tables { tables.append(TOMLValue(.table(t.build()), at: t.position)) }
-                out[child.entry].value = TOMLValue(.array(tables), at: a.position)
+                out[child.entry].value = TOMLValue(.array(a.build()), at: a.position)
             }
         }
         return TOMLTable(entries: out)
@@ -162,13 +168,35 @@ final class TableBuilder {
 }
 
 /// The tables of an `[[array]]`, in order; `[[x]]` appends, `[x.y]` goes into the last one.
+///
+/// Only the last table is still a builder: no header or key can reach an earlier one, so each is built
+/// when the next one starts, while it is fresh in memory, and its builder freed then. Ten thousand
+/// `[[exceptions]]` kept as builders to the end were ten thousand objects built and then freed, cold.
 final class TableArrayBuilder {
     let position: TOMLPosition
-    @exclusivity(unchecked) var tables: [TableBuilder]
+    /// The tables before the last, built.
+    @exclusivity(unchecked) private var built: [TOMLValue] = []
+    @exclusivity(unchecked) private(set) var last: TableBuilder
 
     init(position: TOMLPosition, first: TableBuilder) {
         self.position = position
-        self.tables = [first]
+        self.last = first
+    }
+
+    /// How many tables the array holds so far.
+    var count: Int { built.count + 1 }
+
+    /// Builds the last table and makes `table` the last.
+    func append(_ table: TableBuilder) {
+        built.append(TOMLValue(.table(last.build()), at: last.position))
+        last = table
+    }
+
+    /// Every table, in order.
+    func build() -> [TOMLValue] {
+        var out = built
+        out.append(TOMLValue(.table(last.build()), at: last.position))
+        return out
     }
 }
 
@@ -361,8 +389,7 @@ struct TOMLParser {
                 case .table(let sub):
                     table = sub
                 case .tables(let array):
-                    guard let last = array.tables.last else { throw fail("internal: empty array of tables", at: at) }
-                    table = last
+                    table = array.last
                 case .value(let v):
                     throw cannotExtend(v, path: Array(fullPath.prefix(n + 1)), at: at)
                 }
@@ -407,8 +434,9 @@ struct TOMLParser {
                         "[\(name)] is already an array of tables (first [[\(name)]] at line \(array.position.line))",
                         at: start, path: fullPath)
                 }
-                let sub = TableBuilder(origin: .header, position: headerPosition, path: fullPath)
-                array.tables.append(sub)
+                let sub = TableBuilder(
+                    origin: .header, position: headerPosition, path: fullPath, expectedKeys: array.last.keyCount)
+                array.append(sub)
                 return sub
             case .value(let v):
                 throw cannotExtend(v, path: fullPath, at: at)
@@ -1268,8 +1296,8 @@ struct TOMLParser {
             case .table(let sub):
                 table = sub
             case .tables(let array):
-                out += "[\(array.tables.count - 1)]"
-                table = array.tables.last
+                out += "[\(array.count - 1)]"
+                table = array.last
             default:
                 table = nil
             }

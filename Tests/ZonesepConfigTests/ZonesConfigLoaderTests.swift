@@ -926,6 +926,49 @@ final class ZonesConfigLoaderTests: XCTestCase {
         XCTAssertNil(ZonesConfigLoader.load(text: text, fileName: "z.conf").config?.sourceSHA256)
     }
 
+    /// A configuration that is not a regular file (a FIFO, as `--config <(...)` gives) has no size to read
+    /// it by: it is read on past the one byte made room for, whole, and judged as the same text in a file.
+    func testAFIFOIsReadWhole() throws {
+        let dir = NSTemporaryDirectory() + "zonesep-fifo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/file.conf"
+        let fifo = dir + "/fifo.conf"
+        // More than one piece of 64 KiB after the first byte.
+        let text =
+            "[zones.lgwan]\nkind = \"lgwan\"\nlabel = \"LGWAN\"\nnetworks = [\"10.20.0.0/16\"]\n"
+            + String(repeating: "# a comment line to pad the file out\n", count: 5_000)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let bytes = Array(text.utf8)
+        // A reader that stops early must fail the test, not end it by SIGPIPE to the writer.
+        let pipeAction = signal(SIGPIPE, SIG_IGN)
+        let written = DispatchSemaphore(value: 0)
+        defer {
+            written.wait()
+            signal(SIGPIPE, pipeAction)
+        }
+        let writer = Thread {
+            defer { written.signal() }
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+                if n <= 0 { break }
+                written += n
+            }
+            close(fd)
+        }
+        writer.start()
+        let fromFIFO = ZonesConfigLoader.load(path: fifo)
+        let fromFile = ZonesConfigLoader.load(path: file)
+        XCTAssertEqual(fromFIFO.diagnostics.map(\.description), fromFile.diagnostics.map(\.description))
+        XCTAssertEqual(try XCTUnwrap(fromFIFO.config).zones, try XCTUnwrap(fromFile.config).zones)
+        XCTAssertEqual(fromFIFO.config?.sourceSHA256, fromFile.config?.sourceSHA256)
+        XCTAssertEqual(ZonesConfigLoader.readBytes(file), bytes)
+    }
+
     func testMissingFileIsADiagnostic() {
         let path = NSTemporaryDirectory() + "zonesep-no-such-\(UUID().uuidString).conf"
         let r = ZonesConfigLoader.load(path: path)

@@ -173,7 +173,8 @@ public struct ReplaySummary: Sendable {
         let format = AlertFormat(policy: policy)
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
         o.add("host_findings_omitted", hostFindingsOmitted)
-        o.addRaw("declarations", declarationsJSON())
+        o.key("declarations")
+        appendDeclarations(to: &o.bytes)
         o.addRaw(
             "files",
             JSONObject.array(
@@ -290,8 +291,20 @@ public struct ReplaySummary: Sendable {
     /// exceptions, and an object and a string for each cost more than the rest of the summary. The bytes
     /// are those `declarationJSON` writes for each, joined by commas.
     func declarationsJSON() -> String {
+        var out: [UInt8] = []
+        appendDeclarations(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the `declarations` array to `out`, in place: made apart as a `String` and copied in, ten
+    /// thousand exceptions' entries were three buffers of megabytes in fresh pages.
+    func appendDeclarations(to out: inout [UInt8]) {
+        JSONBytes.appending(to: &out) { writeDeclarations(into: &$0) }
+    }
+
+    private func writeDeclarations(into j: inout JSONBytes) {
         let last = counters.lastPacketMicros
-        var j = JSONBytes(capacity: 16 + declarations.count * 240)
+        j.bytes.reserveCapacity(j.bytes.count + 16 + declarations.count * 240)
         j.raw("[")
         for (i, d) in declarations.enumerated() {
             j.raw(i == 0 ? "{\"type\":" : ",{\"type\":")
@@ -327,7 +340,6 @@ public struct ReplaySummary: Sendable {
             j.raw("}")
         }
         j.raw("]")
-        return j.string
     }
 
     /// One entry of `declarations`: an exception also has `expires`, `expiring`, `expired` and

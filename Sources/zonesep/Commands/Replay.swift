@@ -78,6 +78,11 @@ extension Zonesep {
                 throw ExitCode(ExitStatus.usage)
             }
             let policy = Policy(policyConfig)
+            // Left to the end of the process, which this command is, rather than freed object by object as
+            // the run's state unwinds: a policy of ten thousand exceptions is tens of thousands of lists and
+            // texts, long out of the cache by then (about 1.5 ms). A replay loads one policy; `watch`, which
+            // reloads, frees each one it replaces.
+            _ = Unmanaged.passRetained(policy)
             let delivery: DeliveryPipeline
             do {
                 delivery = try DeliveryPipeline(

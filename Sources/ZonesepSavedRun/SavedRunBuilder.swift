@@ -180,6 +180,7 @@ struct SavedRunBuilder {
                 skippedPackets: $0.skippedPackets ?? 0, otherLinkTypePackets: $0.otherLinkTypePackets ?? 0)
         }
         report.violationsOmitted = s.violationsOmitted ?? 0
+        report.hostFindingsOmitted = s.hostFindingsOmitted ?? 0
         report.interrupted = s.interrupted ?? false
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(

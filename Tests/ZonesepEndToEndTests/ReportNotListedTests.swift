@@ -47,4 +47,31 @@ final class ReportNotListedEndToEndTests: ScratchDirectoryTestCase {
         XCTAssertTrue(csv.contains("\r\n合計 total,,,\(listed + 5)\r\n"))
         XCTAssertTrue(csv.contains("\r\n一覧にない違反フロー violating flows not listed,5\r\n"))
     }
+
+    /// The same for a saved run whose host findings went past their list's limit (`host_findings_omitted`).
+    func testASavedRunsOmittedHostFindingsAreCountedAndNamed() throws {
+        let run = try Harness.run(
+            zonesep, ["replay", "--config", "zones.conf", "--output", "json", "captures/span-2330.pcap"], timeout: 60,
+            in: root)
+        let lines = try XCTUnwrap(String(data: run.stdout, encoding: .utf8)).split(separator: "\n").map(String.init)
+        let summary = try XCTUnwrap(lines.last { $0.contains("\"event_type\":\"summary\"") })
+        XCTAssertTrue(summary.contains("\"host_findings_omitted\":0,"), summary)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        let listed = try XCTUnwrap(object["host_findings"] as? [Any]).count
+        let edited = lines.map {
+            $0 == summary
+                ? $0.replacingOccurrences(of: "\"host_findings_omitted\":0,", with: "\"host_findings_omitted\":3,") : $0
+        }
+        let saved = scratch.appendingPathComponent("run.jsonl")
+        try (edited.joined(separator: "\n") + "\n").write(to: saved, atomically: true, encoding: .utf8)
+        let out = scratch.appendingPathComponent("r.html")
+        let outcome = try Harness.run(
+            zonesep, ["report", saved.path, "--config", "zones.conf", "--report-format", "html", "-o", out.path],
+            timeout: 60, in: root)
+        XCTAssertEqual(outcome.status, 0, outcome.brief)
+        let html = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(html.contains("data-devices=\"\(listed + 3)\""), "\(listed) listed")
+        XCTAssertTrue(html.contains("data-not-listed-devices=\"3\""))
+        XCTAssertTrue(html.contains("3 more were raised but not listed"))
+    }
 }

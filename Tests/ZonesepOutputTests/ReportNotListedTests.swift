@@ -67,4 +67,34 @@ final class ReportNotListedTests: XCTestCase {
         XCTAssertTrue(csv.contains("\r\n一覧にない not listed,,"))
         XCTAssertTrue(csv.contains("\r\n一覧にない違反フロー violating flows not listed,37143\r\n"))
     }
+
+    /// The same for host findings past their list's limit (`host_findings_omitted`): counted in the verdict's
+    /// devices, a row of their own, a note and a limits row, in html, md and csv.
+    func testDeviceFindingsLeftOutOfTheListAreCountedAndNamed() throws {
+        var summary = ReportFixture.summary(policy: ReportFixture.policy())
+        summary.hostFindingsOmitted = 12
+        let r = AuditReport(summary: summary, provenance: ReportFixture.provenance)
+        XCTAssertEqual(r.hostFindingsOmitted, 12)
+        XCTAssertEqual(r.deviceFindings, 12)
+        XCTAssertEqual(r.findingsTotal, 6 + 12)
+        let html = ReportHTML.render(r)
+        XCTAssertTrue(html.contains("data-violations=\"6\" data-devices=\"12\""))
+        XCTAssertTrue(html.contains("分離違反あり — 違反フロー 6 件・違反機器 12 件"))
+        XCTAssertTrue(html.contains("<tr class=\"hit not-listed\" data-not-listed-devices=\"12\">"))
+        XCTAssertTrue(html.contains("<b>一覧にない機器の検出があります</b>"))
+        XCTAssertTrue(
+            html.contains("The list holds the first 0 device findings raised; 12 more were raised but not listed"))
+        XCTAssertTrue(
+            html.contains(
+                "<tr><th>一覧にない機器の検出 <span class=\"en\">device findings not listed</span></th>"
+                    + "<td class=\"num\">12</td><td><span class=\"badge bad\">要確認</span>"))
+        let limits = try XCTUnwrap(r.tables(time: ReportText.jst).first { $0.id == "limits" })
+        XCTAssertTrue(limits.rows.contains(["一覧にない機器の検出 device findings not listed", "12"]))
+        XCTAssertTrue(ReportMarkdown.render(r).contains("| 一覧にない機器の検出 device findings not listed | 12 |\n"))
+        XCTAssertTrue(ReportCSV.render(r).contains("\r\n一覧にない機器の検出 device findings not listed,12\r\n"))
+        // None of it when every finding is listed.
+        let all = report(omitted: 0)
+        XCTAssertTrue(ReportHTML.render(all).contains("data-devices=\"0\""))
+        XCTAssertFalse(ReportHTML.render(all).contains("device findings not listed"))
+    }
 }

@@ -51,6 +51,7 @@ extension AuditReport {
                 skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
         violationsOmitted = s.violationsOmitted
+        hostFindingsOmitted = s.hostFindingsOmitted
         interrupted = s.interrupted
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,

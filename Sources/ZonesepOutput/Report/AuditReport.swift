@@ -315,6 +315,9 @@ public struct AuditReport: Sendable {
     public var coverage: Coverage? = nil
     /// The host rules' findings in the order raised; nil for a saved run from before host rules existed.
     public var devices: [Device]? = nil
+    /// Host findings raised but not in `devices`: the summary lists at most `HostFindingCollector.defaultLimit`
+    /// and counts the rest (`host_findings_omitted`), whose rules and devices the list cannot show.
+    public var hostFindingsOmitted: UInt64 = 0
     /// What `--evidence` could not keep; nil without evidence.
     public var evidenceLosses: EvidenceLosses? = nil
     /// The run was stopped by a signal before its inputs were read to their end: the report covers what
@@ -406,7 +409,12 @@ extension AuditReport {
     public var violatingFlows: UInt64 { UInt64(violations.count) &+ violationsOmitted }
 
     /// Violating flows (listed or not) and host findings together: what makes the verdict "violations".
-    public var findingsTotal: Int { violations.count + Int(clamping: violationsOmitted) + (devices?.count ?? 0) }
+    public var findingsTotal: Int {
+        violations.count + Int(clamping: violationsOmitted) + (devices?.count ?? 0) + Int(clamping: hostFindingsOmitted)
+    }
+
+    /// Every host finding of the run: those listed and those left out of the list.
+    public var deviceFindings: UInt64 { UInt64(devices?.count ?? 0) &+ hostFindingsOmitted }
 
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }

@@ -122,7 +122,8 @@ public enum ReportHTML {
     static func verdict(_ r: AuditReport, _ h: inout String) {
         // Every violating flow, with those the summary's list left out: the headline counts them all.
         let total = r.violatingFlows
-        let devices = r.devices?.count ?? 0
+        // Every host finding, with those the summary's list left out.
+        let devices = r.deviceFindings
         let state = total > 0 || devices > 0 ? "violations" : "clean"
         h += heading(1, "判定", "Verdict", id: "verdict")
         let limitedClass = total == 0 && devices == 0 && r.isLimited ? " limited" : ""
@@ -226,6 +227,14 @@ public enum ReportHTML {
             h += "</td></tr>\n"
         }
         h += tableEnd
+        if r.hostFindingsOmitted > 0 {
+            // Their rules are not known from the list: counted in a row of their own, not under a rule.
+            h += "<tr class=\"hit not-listed\" data-not-listed-devices=\"\(r.hostFindingsOmitted)\">"
+            h += "<td></td><td>一覧にない機器の検出<div class=\"en\">device findings not listed: "
+            h += "their rules are not known from the list</div></td>"
+            h += "<td class=\"num\"><b>\(n(r.hostFindingsOmitted))</b><div class=\"sub\">機器 devices</div></td>"
+            h += "<td class=\"pairs\"></td></tr>\n"
+        }
         let evidenceLost = r.violationsWithEvidenceLost.count
         if evidenceLost > 0 {
             h += "<p class=\"limits-note\"><b>証拠の一部が失われました</b> — 違反フロー \(n(evidenceLost)) 件の証拠ファイルが"
@@ -235,6 +244,10 @@ public enum ReportHTML {
         }
         if r.violationsOmitted > 0 {
             h += "<p class=\"limits-note not-listed\"><b>一覧にない違反フローがあります</b> — " + notListed(r) + " (§9)</p>\n"
+        }
+        if r.hostFindingsOmitted > 0 {
+            h += "<p class=\"limits-note not-listed\"><b>一覧にない機器の検出があります</b> — " + devicesNotListed(r)
+            h += " (§9)</p>\n"
         }
         if r.isLimited {
             h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
@@ -256,6 +269,16 @@ public enum ReportHTML {
             + (r.violationsOmitted == 1 ? "was" : "were")
             + " found but not listed (the list's limit): the counts by rule, zone pair and host cover the listed "
             + "flows only</span>"
+    }
+
+    /// What the summary's list of host findings left out, in both languages.
+    static func devicesNotListed(_ r: AuditReport) -> String {
+        let listed = r.devices?.count ?? 0
+        return "機器の検出 \(n(r.deviceFindings)) 件のうち、一覧にあるのは先に検出された \(n(listed)) 件で、"
+            + "残りの \(n(r.hostFindingsOmitted)) 件は一覧の上限を超えたため一覧にありません。"
+            + "<span class=\"en\">The list holds the first \(n(listed)) device "
+            + (listed == 1 ? "finding" : "findings") + " raised; \(n(r.hostFindingsOmitted)) more "
+            + (r.hostFindingsOmitted == 1 ? "was" : "were") + " raised but not listed (the list's limit)</span>"
     }
 
     static func limitSummary(_ r: AuditReport) -> String {
@@ -450,7 +473,8 @@ public enum ReportHTML {
             h += "no device findings were recorded.</span></p>\n</section>\n"
             return
         }
-        if devices.isEmpty {
+        if r.hostFindingsOmitted > 0 { h += "<p class=\"limits-note not-listed\">" + devicesNotListed(r) + "</p>\n" }
+        if devices.isEmpty && r.hostFindingsOmitted == 0 {
             h += "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers or on another zone's "
             h += "VLAN.</span></p>\n</section>\n"
             return
@@ -799,6 +823,13 @@ public enum ReportHTML {
                 "<span class=\"sub\">found and counted in the verdict, but past the limit of the summary's list "
                     + "(it holds the first \(n(r.violations.count)) to end): no rule, zones, hosts or evidence of "
                     + "theirs are shown here (the run's alert records have them)</span>")
+        }
+        if r.hostFindingsOmitted > 0 {
+            row(
+                "一覧にない機器の検出", "device findings not listed", n(r.hostFindingsOmitted), false,
+                "<span class=\"sub\">raised and counted in the verdict, but past the limit of the summary's list "
+                    + "(it holds the first \(n(r.devices?.count ?? 0)) raised): no rule, MAC or addresses of theirs "
+                    + "are shown here (the run's alert records have them)</span>")
         }
         evidenceLimits(r, row)
         if r.interrupted {

@@ -241,6 +241,7 @@ extension AuditReport {
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     } + (violationsOmitted > 0 ? [[Self.notListedLabel, "\(violationsOmitted)"]] : [])
+                    + (hostFindingsOmitted > 0 ? [[Self.devicesNotListedLabel, "\(hostFindingsOmitted)"]] : [])
                     + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : []),
                 numeric: []))
 
@@ -256,6 +257,8 @@ extension AuditReport {
 extension AuditReport {
     /// The limits row of the violating flows the summary's list left out.
     public static let notListedLabel = "一覧にない違反フロー violating flows not listed"
+    /// The limits row of the host findings the summary's list left out.
+    public static let devicesNotListedLabel = "一覧にない機器の検出 device findings not listed"
 
     /// The verdict table's row of the violating flows the summary's list left out (their rules are not known
     /// from it), so that its total counts every violating flow; none when the list holds them all.

@@ -21,18 +21,9 @@ enum WholeLines {
     /// short writes; on an error, keeps only the whole lines written, or with `allOrNothing` none of them
     /// (lines that belong together, such as a `sink_gap` record and the record it precedes).
     static func write(fd: Int32, _ bytes: UnsafeRawBufferPointer, allOrNothing: Bool = false) -> Outcome {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                return takeBack(fd: fd, bytes, written: offset, error: e, allOrNothing: allOrNothing)
-            }
-            if n == 0 { return takeBack(fd: fd, bytes, written: offset, error: EIO, allOrNothing: allOrNothing) }
-            offset += n
-        }
-        return Outcome(kept: offset, error: nil, endsMidLine: false)
+        let (written, error) = writePiece(fd: fd, bytes)
+        if let error { return takeBack(fd: fd, bytes, written: written, error: error, allOrNothing: allOrNothing) }
+        return Outcome(kept: written, error: nil, endsMidLine: false)
     }
 
     /// One line written from where it lies, its newline after it (`line` holds none): a line larger than
@@ -65,9 +56,9 @@ enum WholeLines {
         return Outcome(kept: total, error: nil, endsMidLine: false)
     }
 
-    /// A piece of one line handed over in pieces (`LineWriter.writeLine(inPieces:)`): every byte, retrying
-    /// after EINTR and short writes. On an error, how many bytes went out: the caller takes back the line's
-    /// with `takeBackLine`, as `write(fd:line:)` does.
+    /// Every byte of `bytes`, retrying after EINTR and short writes; on an error, how many went out, for
+    /// the caller to take back (`write`'s lines, or with `takeBackLine` the line whose piece this is:
+    /// `LineWriter.writeLine(inPieces:)`).
     static func writePiece(fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, error: Int32?) {
         var offset = 0
         while offset < bytes.count {

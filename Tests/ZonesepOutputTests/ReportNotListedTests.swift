@@ -81,6 +81,10 @@ final class ReportNotListedTests: XCTestCase {
         XCTAssertTrue(html.contains("data-violations=\"6\" data-devices=\"12\""))
         XCTAssertTrue(html.contains("分離違反あり — 違反フロー 6 件・違反機器 12 件"))
         XCTAssertTrue(html.contains("<tr class=\"hit not-listed\" data-not-listed-devices=\"12\">"))
+        // In the rules table, before it ends.
+        let rules = try XCTUnwrap(html.range(of: "id=\"verdict-rules\""))
+        let end = try XCTUnwrap(html.range(of: "</table>", range: rules.upperBound..<html.endIndex))
+        XCTAssertNotNil(html.range(of: "data-not-listed-devices", range: rules.upperBound..<end.lowerBound))
         XCTAssertTrue(html.contains("<b>一覧にない機器の検出があります</b>"))
         XCTAssertTrue(
             html.contains("The list holds the first 0 device findings raised; 12 more were raised but not listed"))

@@ -201,13 +201,7 @@ public enum ReportHTML {
             h += pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
-        if r.violationsOmitted > 0 {
-            // Their rules are not known from the list: counted in a row of their own, not under a rule.
-            h += "<tr class=\"hit not-listed\" data-not-listed=\"\(r.violationsOmitted)\">"
-            h += "<td></td><td>一覧にない違反フロー<div class=\"en\">violating flows not listed: "
-            h += "their rules are not known from the list</div></td>"
-            h += "<td class=\"num\"><b>\(n(r.violationsOmitted))</b></td><td class=\"pairs\"></td></tr>\n"
-        }
+        notListedRow(r.violationsOmitted, "data-not-listed", "一覧にない違反フロー", "violating flows not listed", &h)
         for rule in HostRuleID.allCases {
             let found = r.devices(of: rule)
             var zones: [(String, Int)] = []
@@ -226,15 +220,10 @@ public enum ReportHTML {
             h += zones.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
+        notListedRow(
+            r.hostFindingsOmitted, "data-not-listed-devices", "一覧にない機器の検出", "device findings not listed",
+            unit: "機器 devices", &h)
         h += tableEnd
-        if r.hostFindingsOmitted > 0 {
-            // Their rules are not known from the list: counted in a row of their own, not under a rule.
-            h += "<tr class=\"hit not-listed\" data-not-listed-devices=\"\(r.hostFindingsOmitted)\">"
-            h += "<td></td><td>一覧にない機器の検出<div class=\"en\">device findings not listed: "
-            h += "their rules are not known from the list</div></td>"
-            h += "<td class=\"num\"><b>\(n(r.hostFindingsOmitted))</b><div class=\"sub\">機器 devices</div></td>"
-            h += "<td class=\"pairs\"></td></tr>\n"
-        }
         let evidenceLost = r.violationsWithEvidenceLost.count
         if evidenceLost > 0 {
             h += "<p class=\"limits-note\"><b>証拠の一部が失われました</b> — 違反フロー \(n(evidenceLost)) 件の証拠ファイルが"
@@ -256,6 +245,18 @@ public enum ReportHTML {
             h += "(\(why.isEmpty ? "" : why + "; ")§9)</p>\n"
         }
         h += "</section>\n"
+    }
+
+    /// The rules table's row of `count` violating flows or device findings the summary's list left out
+    /// (none when it is 0): their rules are not known from the list, so they are counted apart from every rule.
+    static func notListedRow(
+        _ count: UInt64, _ attribute: String, _ ja: String, _ en: String, unit: String? = nil, _ h: inout String
+    ) {
+        guard count > 0 else { return }
+        h += "<tr class=\"hit not-listed\" \(attribute)=\"\(count)\">"
+        h += "<td></td><td>\(ja)<div class=\"en\">\(en): their rules are not known from the list</div></td>"
+        h += "<td class=\"num\"><b>\(n(count))</b>" + (unit.map { "<div class=\"sub\">\($0)</div>" } ?? "")
+        h += "</td><td class=\"pairs\"></td></tr>\n"
     }
 
     /// What the summary's list left out, in both languages: the counts by rule, zone pair and host cover

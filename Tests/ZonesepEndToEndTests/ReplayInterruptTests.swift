@@ -11,28 +11,8 @@ import ZonesepTestSupport
 /// hash, and the summary and the report of what was read are written, marked interrupted; the exit status
 /// is 128 + the signal, as documented.
 final class ReplayInterruptTests: ScratchDirectoryTestCase {
-    /// A capture of `flows` violating flows (mynumber → internet, TCP SYN then one more packet each), a
-    /// millisecond apart.
-    func writeCapture(flows: Int) throws -> URL {
-        var pcap = PcapBytes()
-        let mac: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]
-        let t0: Int64 = 1_781_479_800_000_000
-        for i in 0..<flows {
-            let src: [UInt8] = [10, 10, UInt8(1 + i / 60_000), UInt8(1 + (i / 250) % 240)]
-            let sport = UInt16(1024 + i % 250 * 100 + i / 60_000)
-            let syn =
-                mac + PcapBytes.ipv4(6, id: UInt16(i & 0xffff), src, [10, 30, 0, 9], payload: 20)
-                + PcapBytes.tcpSYN(sport, 443)
-            pcap.append(syn, micros: t0 + Int64(i) * 1000)
-            pcap.append(syn, micros: t0 + Int64(i) * 1000 + 500)
-        }
-        let url = scratch.appendingPathComponent("long.pcap")
-        try pcap.data.write(to: url)
-        return url
-    }
-
     func interrupt(with signal: Int32, name: String) throws {
-        let capture = try writeCapture(flows: 60_000)
+        let capture = try writeViolatingSYNs(flows: 60_000)
         let evidence = scratch.appendingPathComponent("evidence")
         let report = scratch.appendingPathComponent("report.csv")
         let d = try LiveDaemon(

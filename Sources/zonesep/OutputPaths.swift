@@ -18,6 +18,10 @@ struct OutputPaths {
         var option: String
         var path: String
         var isDirectory = false
+        /// `-` names standard output (`report -o -`). For the files a run writes beside its stdout
+        /// (`--alerts`, `--flows`, `--evidence`, `replay --report`) it does not: their lines would be mixed
+        /// into the alerts and the summary there, and a file named `-` was made instead.
+        var dashIsStandardOutput = false
     }
 
     /// A path the run reads, with how a message names it ("the capture file X", "--config's file").
@@ -48,10 +52,17 @@ struct OutputPaths {
         inputs += paths.map { Input(what: "a capture input of this run", path: $0) }
     }
 
-    /// Throws a usage error naming the option and the file at the first clash.
+    /// Throws a usage error naming the option and the file at the first clash, or at a `-` that would not be
+    /// standard output.
     func check() throws {
-        // `-` is a standard stream, and a device or pipe written into (`/dev/null`, a FIFO a collector reads)
-        // replaces no file.
+        for out in outputs where out.path == "-" && !out.dashIsStandardOutput {
+            let noun = out.isDirectory ? "directory" : "file"
+            throw ValidationError(
+                "\(out.option) -: standard output already carries the alerts and the summary (--output json|text): "
+                    + "name a \(noun) (./- for a \(noun) called -)")
+        }
+        // `-` is a standard stream (reading stdin; `report -o -`), and a device or pipe written into
+        // (`/dev/null`, a FIFO a collector reads) replaces no file.
         let written = outputs.filter { $0.path != "-" && !Self.isDeviceOrPipe($0.path) }
         let read = inputs.filter { $0.path != "-" }
         let inputIDs = read.map { FileIdentity(of: $0.path) }

@@ -108,6 +108,28 @@ final class OutputOverInputTests: ScratchDirectoryTestCase {
             option: "--report", file: "./a.jsonl", kept: [capture])
     }
 
+    /// `-` is standard output for `report -o` alone: for a run's own files it made a file named `-`, and
+    /// standard output carries the alerts and the summary already. `./-` names such a file on purpose.
+    func testDashForARunsFileIsRefused() throws {
+        for (option, value) in [("--alerts", "-"), ("--flows", "-"), ("--evidence", "-"), ("--report", "-")] {
+            try assertRefused(
+                ["replay", "--config", "zones.conf", "--output", "json", option, value, "in.pcap"], option: option,
+                file: "-", kept: [capture])
+        }
+        try assertRefused(
+            ["watch", "--interface", "lo", "--config", "zones.conf", "--flows", "-"], option: "--flows", file: "-",
+            kept: [config])
+        let out = try Harness.run(
+            zonesep, ["replay", "--config", "zones.conf", "--output", "json", "--alerts", "./-", "in.pcap"],
+            timeout: 60, in: scratch)
+        XCTAssertEqual(out.status, 1, out.brief)
+        let alerts = try String(contentsOf: scratch.appendingPathComponent("-"), encoding: .utf8)
+        XCTAssertEqual(
+            alerts.split(separator: "\n").count,
+            out.stdoutText.split(separator: "\n").filter { $0.contains("\"event_type\":\"alert\"") }.count)
+        XCTAssertFalse(alerts.isEmpty)
+    }
+
     /// What is not an input still runs: the check refuses clashes only.
     func testOutputsBesideTheInputsRun() throws {
         let out = try Harness.run(

@@ -33,7 +33,7 @@ extension Zonesep {
         func validate() throws {
             if output != "-" { try ReportFile.checkWritable(output) }
             var paths = OutputPaths()
-            paths.outputs.append(OutputPaths.Output(option: "-o", path: output))
+            paths.outputs.append(OutputPaths.Output(option: "-o", path: output, dashIsStandardOutput: true))
             paths.inputs.append(OutputPaths.Input(what: "the saved run being read", path: savedRun))
             paths.addConfig(config)
             try paths.check()

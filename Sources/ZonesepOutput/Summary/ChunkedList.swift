@@ -49,28 +49,6 @@ final class ChunkedList<Element> {
         count += 1
     }
 
-    /// Puts `e` at `k`, each element from `k` on one place later (rare: see the owner): a block move per
-    /// chunk, and one element across each chunk's edge. One element at a time, a late verdict among
-    /// thousands of open flows cost twice the time of the array's single move.
-    func insert(_ e: Element, at k: Int) {
-        precondition(k >= 0 && k <= count, "index out of range")
-        guard k < count else { return append(e) }
-        append(pointer(at: count - 1).pointee)
-        // Elements k..<hi go one place on; the last old one is already at the end.
-        var hi = count - 2
-        while hi > k {
-            pointer(at: hi).pointee = pointer(at: hi - 1).pointee
-            // The rest of the chunk that holds hi - 1, from k at the lowest: moved as one block.
-            let lo = max(k, (hi - 1) & ~mask)
-            if hi - 1 > lo {
-                UnsafeMutableRawPointer(pointer(at: lo + 1)).copyMemory(
-                    from: pointer(at: lo), byteCount: (hi - 1 - lo) * MemoryLayout<Element>.stride)
-            }
-            hi = lo
-        }
-        pointer(at: k).pointee = e
-    }
-
     /// Drops the last `n` elements; their chunks stay, for the elements to come.
     func removeLast(_ n: Int) {
         precondition(n >= 0 && n <= count, "cannot remove more than the list holds")

@@ -22,6 +22,10 @@ public final class ViolationCollector: EventSink {
     @exclusivity(unchecked) private var open = Open()
     /// Holes in `open`: entries whose flow has ended.
     @exclusivity(unchecked) private var ended = 0
+    /// Starts that came after a later serial's (a conduit MAC checked late gives an older flow its verdict),
+    /// by serial. Put in `open` in order, each moved every entry after it: thousands of open flows a late
+    /// verdict, quadratic in a capture of many.
+    @exclusivity(unchecked) private var late: [UInt64: Open.Entry] = [:]
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var omitted: UInt64 = 0
 
@@ -42,11 +46,6 @@ public final class ViolationCollector: EventSink {
         }
 
         var count: Int { serials.count }
-
-        mutating func insert(_ start: FlowEntry, _ flowID: FlowIDDigest?, at k: Int) {
-            serials.insert(start.serial, at: k)
-            entries.insert(Entry(start: start, flowID: flowID), at: k)
-        }
 
         mutating func append(_ start: FlowEntry, _ flowID: FlowIDDigest?) {
             serials.append(start.serial)
@@ -93,35 +92,40 @@ public final class ViolationCollector: EventSink {
                 guard events[i].flow.verdict != nil else { continue }  // what `Alert(flow:)` asks
                 let serial = events[i].flow.serial
                 if let last = open.serials.last, last >= serial {
-                    // Not in serial order (a conduit MAC checked late gives an older flow its verdict): kept in order.
-                    open.insert(events[i].flow, batch.knownFlowID(of: i), at: open.position(of: serial))
+                    late[serial] = Open.Entry(start: events[i].flow, flowID: batch.knownFlowID(of: i))
                 } else {
                     open.append(events[i].flow, batch.knownFlowID(of: i))
                 }
             case .flowEnded:
                 let serial = events[i].flow.serial
                 let k = open.position(of: serial)
-                guard k < open.count, open.serials[k] == serial else { continue }
-                let entry = open.entries.pointer(at: k)
-                guard entry.pointee.isOpen else { continue }
-                entry.pointee.isOpen = false
-                ended += 1
-                if violations.count < limit, let a = Alert(flow: entry.pointee.start) {
-                    if violations.count == violations.capacity { makeRoom() }
-                    violations.append(
-                        Violation(
-                            alert: a, flow: events[i].flow, end: events[i].endReason, flowID: entry.pointee.flowID)
-                    )
-                } else {
-                    omitted += 1
-                }
-                if ended > 32 && ended * 2 > open.count {
-                    open.compact()
-                    ended = 0
+                if k < open.count, open.serials[k] == serial {
+                    let entry = open.entries.pointer(at: k)
+                    guard entry.pointee.isOpen else { continue }
+                    entry.pointee.isOpen = false
+                    ended += 1
+                    record(entry.pointee, ending: events[i])
+                    if ended > 32 && ended * 2 > open.count {
+                        open.compact()
+                        ended = 0
+                    }
+                } else if !late.isEmpty, let entry = late.removeValue(forKey: serial) {
+                    record(entry, ending: events[i])
                 }
             case .flaggedPacket, .hostFinding:
                 continue
             }
+        }
+    }
+
+    /// The violation of the flow `entry` started, which `end` ended; counted as omitted past `limit`.
+    @inline(__always)
+    private func record(_ entry: Open.Entry, ending end: EngineEvent) {
+        if violations.count < limit, let a = Alert(flow: entry.start) {
+            if violations.count == violations.capacity { makeRoom() }
+            violations.append(Violation(alert: a, flow: end.flow, end: end.endReason, flowID: entry.flowID))
+        } else {
+            omitted += 1
         }
     }
 
@@ -134,7 +138,7 @@ public final class ViolationCollector: EventSink {
     }
 
     /// Violating flows that have started and not ended.
-    public var openCount: Int { open.count - ended }
+    public var openCount: Int { open.count - ended + late.count }
 
     /// The violations in the order their flows started (a run's flows all end before its summary).
     ///

@@ -297,16 +297,18 @@ public struct ReplaySummary: Sendable {
     }
 
     /// Appends the `declarations` array to `out`, in place: made apart as a `String` and copied in, ten
-    /// thousand exceptions' entries were three buffers of megabytes in fresh pages.
+    /// thousand exceptions' entries were three buffers of megabytes in fresh pages. Written through a
+    /// stage (`StagedJSON`): appended piece by piece, twenty pieces a declaration cost more than the bytes.
     func appendDeclarations(to out: inout [UInt8]) {
-        JSONBytes.appending(to: &out) { writeDeclarations(into: &$0) }
+        out.reserveCapacity(out.count + 16 + declarations.count * 240)
+        StagedJSON.appending(to: &out) { writeDeclarations(into: &$0) }
     }
 
-    private func writeDeclarations(into j: inout JSONBytes) {
+    private func writeDeclarations(into j: inout StagedJSON) {
         let last = counters.lastPacketMicros
-        j.bytes.reserveCapacity(j.bytes.count + 16 + declarations.count * 240)
         j.raw("[")
-        for (i, d) in declarations.enumerated() {
+        for i in declarations.indices {
+            let d = declarations[i]
             j.raw(i == 0 ? "{\"type\":" : ",{\"type\":")
             j.string(d.kind.name)
             j.raw(",\"name\":")

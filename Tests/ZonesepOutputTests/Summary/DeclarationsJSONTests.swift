@@ -39,4 +39,36 @@ final class DeclarationsJSONTests: XCTestCase {
         s.declarations = []
         XCTAssertEqual(s.declarationsJSON(), "[]")
     }
+
+    /// Written through a stage of `StagedJSON.capacity` bytes: names longer than the stage, pieces that
+    /// cross its end, the largest counts and times outside the years 0-9999 come out as the object writer
+    /// writes them.
+    func testBytesMatchTheObjectWriterAcrossTheStage() throws {
+        var s = ReportFixture.summary(policy: ReportFixture.policy())
+        let last = try XCTUnwrap(s.counters.lastPacketMicros)
+        var uses = [
+            DeclarationUse(
+                kind: .conduit, name: String(repeating: "n", count: StagedJSON.capacity * 3), flows: .max,
+                packets: .max, bytes: 0, macNotVerified: .max),
+            DeclarationUse(
+                kind: .gateway, name: String(repeating: "\"", count: StagedJSON.capacity), flows: 1, packets: 1,
+                bytes: 1, firstSeenMicros: -62_135_596_800_000_001, lastSeenMicros: 253_402_300_800_000_000),
+            DeclarationUse(kind: .exception, name: "far", expiresAtMicros: .min, flowsAfterExpiry: .max),
+        ]
+        for n in 0..<200 {
+            uses.append(
+                DeclarationUse(
+                    kind: .exception, name: "exception-\(n)", flows: UInt64(n), packets: UInt64(n * 7),
+                    bytes: UInt64(n) << 40, firstSeenMicros: n == 0 ? nil : last - Int64(n),
+                    lastSeenMicros: n == 0 ? nil : last, expiresAtMicros: last + Int64(n) * 86_400_000_000))
+        }
+        s.declarations = uses
+        let expected = "[" + s.declarations.map { s.declarationJSON($0) }.joined(separator: ",") + "]"
+        XCTAssertGreaterThan(expected.utf8.count, StagedJSON.capacity * 20)
+        XCTAssertEqual(s.declarationsJSON(), expected)
+        // After what the buffer already holds.
+        var out = Array("x".utf8)
+        s.appendDeclarations(to: &out)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "x" + expected)
+    }
 }

@@ -99,7 +99,7 @@ public struct ReplaySummary: Sendable {
     /// of megabytes goes out with no buffer that holds it all (each a thousand fresh pages).
     public func writeJSON(pieceSize: Int, _ emit: (UnsafeBufferPointer<UInt8>) -> Void) {
         var o = JSONObject()
-        o.bytes.reserveCapacity(16_384 + min(violations.count * 512, pieceSize) + declarations.count * 256)
+        o.bytes.reserveCapacity(16_384 + min(violations.count * 512 + declarations.count * 256, pieceSize))
         render(into: &o, pieceSize: pieceSize) { bytes in
             bytes.withUnsafeBufferPointer(emit)
             bytes.removeAll(keepingCapacity: true)
@@ -174,7 +174,7 @@ public struct ReplaySummary: Sendable {
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
         o.add("host_findings_omitted", hostFindingsOmitted)
         o.key("declarations")
-        appendDeclarations(to: &o.bytes)
+        appendDeclarations(to: &o.bytes, pieceSize: pieceSize, drain: drain)
         o.addRaw(
             "files",
             JSONObject.array(
@@ -296,18 +296,22 @@ public struct ReplaySummary: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the `declarations` array to `out`, in place: made apart as a `String` and copied in, ten
-    /// thousand exceptions' entries were three buffers of megabytes in fresh pages. Written through a
-    /// stage (`StagedJSON`): appended piece by piece, twenty pieces a declaration cost more than the bytes.
-    func appendDeclarations(to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 16 + declarations.count * 240)
-        StagedJSON.appending(to: &out) { writeDeclarations(into: &$0) }
+    /// Appends the `declarations` array to `out`, in place, handing what waits to `drain` between two
+    /// entries once `pieceSize` bytes do (as `appendViolations`): ten thousand exceptions' entries are
+    /// megabytes, which went out of one buffer in fresh pages. Written through a stage (`StagedJSON`):
+    /// appended piece by piece, twenty pieces a declaration cost more than the bytes.
+    func appendDeclarations(
+        to out: inout [UInt8], pieceSize: Int = .max, drain: (inout [UInt8]) -> Void = { _ in }
+    ) {
+        if pieceSize == .max { out.reserveCapacity(out.count + 16 + declarations.count * 240) }
+        StagedJSON.appending(to: &out) { writeDeclarations(into: &$0, pieceSize: pieceSize, drain: drain) }
     }
 
-    private func writeDeclarations(into j: inout StagedJSON) {
+    private func writeDeclarations(into j: inout StagedJSON, pieceSize: Int, drain: (inout [UInt8]) -> Void) {
         let last = counters.lastPacketMicros
         j.raw("[")
         for i in declarations.indices {
+            if i > 0 && j.waiting >= pieceSize { j.drain(drain) }
             let d = declarations[i]
             j.raw(i == 0 ? "{\"type\":" : ",{\"type\":")
             j.string(d.kind.name)

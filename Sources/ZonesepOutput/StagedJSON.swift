@@ -25,6 +25,15 @@ struct StagedJSON {
         }
     }
 
+    /// How many bytes wait, in `bytes` and in the stage.
+    var waiting: Int { bytes.count + staged }
+
+    /// Hands every byte written so far to `drain`, which takes them (and leaves `bytes` empty).
+    mutating func drain(_ drain: (inout [UInt8]) -> Void) {
+        flush()
+        drain(&bytes)
+    }
+
     /// Moves the staged bytes into `bytes`.
     private mutating func flush() {
         guard staged > 0 else { return }

@@ -177,7 +177,7 @@ final class RendererEquivalenceTests: XCTestCase {
     }
 
     /// The summary handed out in pieces (stdout writes it as it is rendered) makes the bytes of the summary
-    /// rendered whole, cut only between two violations, whatever the piece size.
+    /// rendered whole, cut only between two violations or two declarations, whatever the piece size.
     func testSummaryInPiecesIsTheSummaryWhole() throws {
         var r = Random(seed: 17)
         let policy = OutputFixtures.policy
@@ -187,22 +187,30 @@ final class RendererEquivalenceTests: XCTestCase {
             if i % 5 == 0 { v.evidenceFile = "ev\(i).pcap" }
             violations.append(v)
         }
-        for list in [violations, Array(violations.prefix(1)), []] {
+        let declarations = (0..<400).map {
+            DeclarationUse(kind: .exception, name: "exception-\($0)", flows: UInt64($0), expiresAtMicros: Int64($0))
+        }
+        for (list, uses) in [
+            (violations, declarations), (Array(violations.prefix(1)), []), ([], declarations), ([], []),
+        ] {
             var summary = ReplaySummary(
                 policy: policy, counters: Counters(), matrix: ZoneMatrix(zoneCount: policy.config.zones.count),
                 files: [], flowsActive: 0, flowsEvicted: 0, flowCapacity: 1, violations: list)
             summary.violationsOmitted = 3
+            summary.declarations = uses
             let whole = summary.jsonBytes()
             XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(whole)) as? [String: Any])
             for size in [1, 1_000, 20_000, 1 << 30] {
                 var pieces: [[UInt8]] = []
                 summary.writeJSON(pieceSize: size) { pieces.append(Array($0)) }
-                XCTAssertEqual(pieces.flatMap { $0 }, whole, "pieces of \(size), \(list.count) violations")
-                if list.count > 1 && size < 20_000 {
+                XCTAssertEqual(
+                    pieces.flatMap { $0 }, whole,
+                    "pieces of \(size), \(list.count) violations, \(uses.count) declarations")
+                if (list.count > 1 || uses.count > 1) && size < 20_000 {
                     XCTAssertGreaterThan(pieces.count, 1, "pieces of \(size)")
                 }
                 for p in pieces.dropLast() {
-                    XCTAssertEqual(p.last, UInt8(ascii: "}"), "a piece ends with a violation")
+                    XCTAssertEqual(p.last, UInt8(ascii: "}"), "a piece ends with a violation or a declaration")
                     XCTAssertGreaterThanOrEqual(p.count, size)
                 }
             }

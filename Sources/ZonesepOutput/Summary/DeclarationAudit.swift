@@ -17,6 +17,8 @@ public final class DeclarationAudit: EventSink {
     /// declarations name none: the question cost about 40 instructions a flow).
     @exclusivity(unchecked) private var namesMAC: [Bool] = []
     private var epoch = -1
+    /// The policy whose `declarations` `uses` follows, entry for entry.
+    private var usesPolicy: Policy?
     /// Whether the policy in force declares exceptions (each has an expiry): without any, no violating
     /// flow can be one an expired exception would have allowed, and none is judged again (a scan's
     /// thousands, about 300 instructions each).
@@ -24,6 +26,7 @@ public final class DeclarationAudit: EventSink {
 
     public init(policy: Policy) {
         uses = policy.declarations.map(DeclarationUse.init)
+        usesPolicy = policy
         namesMAC = DeclarationAudit.namesMAC(policy)
         epoch = 0
         exceptionsExpire = DeclarationAudit.expires(policy)
@@ -72,6 +75,14 @@ public final class DeclarationAudit: EventSink {
     /// Every declaration of `policy` (the one in force at the end), in `Policy.declarations` order, with
     /// the counts of the declarations of the same kind and name.
     public func declarations(for policy: Policy) -> [DeclarationUse] {
+        // The end of a run without a reload: `uses` is already in the policy's order, and when no two
+        // declarations share a kind and a name each one's counts are its own (what matching them gives).
+        if policy === usesPolicy && DeclarationAudit.namesAreDistinct(policy.declarations) == true { return uses }
+        return matchedByName(policy)
+    }
+
+    /// `declarations(for:)` by matching the counts to the declarations by kind and name.
+    func matchedByName(_ policy: Policy) -> [DeclarationUse] {
         // By kind and name (the last of a repeated pair wins), as a key that is not spelled as text: a
         // policy of 10,000 declarations made and hashed 20,000 strings here at the end of every run.
         var old: [Key: Int] = [:]
@@ -89,9 +100,32 @@ public final class DeclarationAudit: EventSink {
         var name: String
     }
 
+    /// Whether no two of `declarations` share a kind and a name, told by a hash of their bytes (hashing
+    /// each name as a `String`, twice, cost 1,300 instructions a declaration at the end of every run):
+    /// false when two hashes meet, even of different names; nil when a name is beyond ASCII, where two
+    /// spellings can be one `String`.
+    static func namesAreDistinct(_ declarations: [Declaration]) -> Bool? {
+        var size = 16
+        while size < declarations.count * 2 { size <<= 1 }
+        // Each name's hash with its low bit set (zero is a free slot), in an open-addressed table.
+        var seen = [UInt64](repeating: 0, count: size)
+        for d in declarations {
+            var name = d.name
+            guard let h = name.withUTF8({ ASCIINameHash.of($0, kind: d.kind.rawValue) }) else { return nil }
+            var s = Int(truncatingIfNeeded: h >> 7) & (size - 1)
+            while seen[s] != 0 {
+                if seen[s] == h { return false }
+                s = (s + 1) & (size - 1)
+            }
+            seen[s] = h
+        }
+        return true
+    }
+
     /// A reload swapped the policy: counts carry over to the declarations of the same kind and name.
     private func remap(to policy: Policy, epoch: Int) {
         uses = declarations(for: policy)
+        usesPolicy = policy
         namesMAC = DeclarationAudit.namesMAC(policy)
         self.epoch = epoch
         exceptionsExpire = DeclarationAudit.expires(policy)

@@ -37,7 +37,8 @@ struct DeclarationIndex: Sendable {
         }
     }
 
-    /// A bucket: both masked keys, and its members `members[start..<start+count]`; `count == 0` is free.
+    /// A bucket: both masked keys, and its members `members[start..<start+count]`; `count == 0` is free,
+    /// and a free slot is all zero bits (`DeclarationSlots` relies on it).
     @usableFromInline
     struct Slot: Sendable {
         @usableFromInline var from: UInt128 = 0
@@ -47,7 +48,7 @@ struct DeclarationIndex: Sendable {
     }
 
     @usableFromInline let tables: [Table]
-    @usableFromInline let slots: [Slot]
+    @usableFromInline let slots: DeclarationSlots
     /// Declaration positions (within their kind), ascending within each bucket.
     @usableFromInline let members: [Int32]
 
@@ -95,21 +96,20 @@ struct DeclarationIndex: Sendable {
         var tables: [Table] = []
         var members: [Int32] = []
         let order = lengthPairs.indices.sorted { lengthPairs[$0] < lengthPairs[$1] }
-        // Every table's buckets first, then the slots in one array of their total size: appended table by
-        // table, the array grew by copying itself into fresh pages (megabytes for ten thousand exceptions).
+        // Every table's buckets first, then the slots in one block of their total size: appended table by
+        // table, an array grew by copying itself into fresh pages (megabytes for ten thousand exceptions).
         let buckets = order.map { DeclarationIndex.buckets(entries[$0], members: &members) }
         let sizes = buckets.map { b in
             var size = 4
             while size < b.count * 2 { size <<= 1 }
             return size
         }
-        var slots: [Slot] = []
-        slots.reserveCapacity(sizes.reduce(0, +))
+        let slots = DeclarationSlots(count: sizes.reduce(0, +))
+        var base = 0
         for (n, k) in order.enumerated() {
             let lengths = lengthPairs[k]
-            let base = slots.count
             let size = sizes[n]
-            DeclarationIndex.place(buckets[n], size: size, in: &slots)
+            DeclarationIndex.place(buckets[n], size: size, in: slots.base + base)
             // A bit is fixed where the AND and the OR of the keys agree (a list has at least one entry).
             var fromAnd = UInt128.max
             var fromOr: UInt128 = 0
@@ -128,6 +128,7 @@ struct DeclarationIndex: Sendable {
                     fromMask: IPPrefix.mask(lengths >> 8), toMask: IPPrefix.mask(lengths & 0xff), base: base,
                     mask: size - 1, fromFixed: fromFixed, fromValue: fromAnd & fromFixed, toFixed: toFixed,
                     toValue: toAnd & toFixed))
+            base += size
         }
         self.tables = tables
         self.slots = slots
@@ -191,14 +192,12 @@ struct DeclarationIndex: Sendable {
         return buckets
     }
 
-    /// Appends a table of `size` slots (a power of two) holding `buckets` to `slots`.
-    private static func place(_ buckets: [Slot], size: Int, in slots: inout [Slot]) {
-        let base = slots.count
-        slots.append(contentsOf: repeatElement(Slot(), count: size))
+    /// Fills the table of `size` free slots (a power of two) at `table` with `buckets`.
+    private static func place(_ buckets: [Slot], size: Int, in table: UnsafeMutablePointer<Slot>) {
         for b in buckets {
             var s = hash(b.from, b.to) & (size - 1)
-            while slots[base + s].count != 0 { s = (s + 1) & (size - 1) }
-            slots[base + s] = b
+            while table[s].count != 0 { s = (s + 1) & (size - 1) }
+            table[s] = b
         }
     }
 
@@ -236,7 +235,8 @@ struct DeclarationIndex: Sendable {
         var primary = Int.max
         var secondary = Int.max
         tables.withUnsafeBufferPointer { tables in
-            slots.withUnsafeBufferPointer { slots in
+            withExtendedLifetime(slots) {
+                let slots = UnsafeBufferPointer(start: self.slots.base, count: self.slots.count)
                 members.withUnsafeBufferPointer { members in
                     for t in tables {
                         let kf = from.rawValue & t.fromMask

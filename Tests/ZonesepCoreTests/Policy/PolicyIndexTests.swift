@@ -189,6 +189,42 @@ final class PolicyIndexTests: XCTestCase {
         XCTAssertEqual(first("8.8.8.8", "1.1.1.1"), -1)
     }
 
+    /// An index of thousands of declarations keeps its slots in mapped zeroed memory (whole huge pages,
+    /// not written empty first): it must find what the file-order scan finds, for every declared pair, for
+    /// pairs the buckets share, and for pairs no declaration names.
+    func testALargeIndexOnMappedSlotsAgreesWithTheScan() {
+        var r = Random(seed: 5)
+        func address(_ base: UInt32) -> IPAddress { IPAddress(v4: base | UInt32(r.int(1 << 14))) }
+        var sides: [(from: [IPPrefix], to: [IPPrefix])] = []
+        for _ in 0..<8_000 {
+            let from = (0..<(1 + r.int(2))).map { _ in IPPrefix(address: address(0x0a14_0000), length: 128) }
+            let to = (0..<(1 + r.int(3))).map { _ in
+                IPPrefix(address: address(0xc612_0000), length: r.int(4) == 0 ? 124 : 128)
+            }
+            sides.append((from, to))
+        }
+        let index = DeclarationIndex(sides) { $0 }
+        XCTAssertGreaterThanOrEqual(
+            index.slots.count * MemoryLayout<DeclarationIndex.Slot>.stride, DeclarationSlots.mappedFrom,
+            "the slots must be large enough to be mapped")
+        func holds(_ list: [IPPrefix], _ a: IPAddress) -> Bool { list.contains { $0.contains(a) } }
+        func scan(_ a: IPAddress, _ b: IPAddress) -> Int {
+            sides.firstIndex { holds($0.from, a) && holds($0.to, b) } ?? -1
+        }
+        var probes: [(IPAddress, IPAddress)] = []
+        for k in stride(from: 0, to: sides.count, by: 20) {
+            probes.append((sides[k].from[0].address, sides[k].to.last!.address))
+        }
+        for _ in 0..<300 { probes.append((address(0x0a14_0000), address(0xc612_0000))) }
+        var found = 0
+        for (a, b) in probes {
+            let got = index.first(a, b) { holds(sides[$0].from, a) && holds(sides[$0].to, b) }
+            XCTAssertEqual(got, scan(a, b), "\(a) -> \(b)")
+            if got >= 0 { found += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(found, sides.count / 20, "every declared pair is found")
+    }
+
     func testPrefixSetMergesNestedAndAdjacentRanges() {
         let set = PrefixSet(
             ["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.9.0.0/16", "::/0"].compactMap(IPPrefix.init))

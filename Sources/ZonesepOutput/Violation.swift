@@ -23,6 +23,9 @@ public struct Violation: Sendable {
     /// The digest of the alert's Community ID where a sink before the collector hashed it (the alert's
     /// outputs); nil: the summary hashes it when it writes the violation.
     public var flowID: FlowIDDigest?
+    /// The session (a `watch` worker) whose flow table held the flow: its serial names it only within that
+    /// session, so the evidence a session wrote is matched to its own violations. Not written out.
+    public var session = 0
 
     /// The violation's Community ID as text (`1:<base64>`).
     public var flowIDText: String { flowID.map(CommunityID.text) ?? CommunityID.text(CommunityID.digest(of: alert)) }

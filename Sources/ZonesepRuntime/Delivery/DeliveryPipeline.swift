@@ -171,8 +171,8 @@ public final class DeliveryPipeline {
             }
             finished = d
         }
-        evidence?.annotate(&summary.violations)
-        evidenceOutcomes?.annotate(&summary.violations, sessions: sessions.count)
+        evidence?.annotate(&summary.violations, sessions: sessions)
+        evidenceOutcomes?.annotate(&summary.violations, sessions: sessions)
         summary.alertsSuppressed = suppression?.suppressed ?? 0
         summary.alertsRateLimited = rateLimit?.limited ?? 0
         if let d = finished, !d.isEmpty { summary.delivery = d }

@@ -52,14 +52,13 @@ public final class EvidenceOutcomes: RecordSink {
 
     public func finish(at now: Int64) { inner.finish(at: now) }
 
-    /// Gives each violating flow whose alert got no file the reason (`Violation.evidenceError`). Only for a
-    /// run of one session: flow serials name flows within a session, and the summary's violations do not
-    /// say which session raised them.
-    public func annotate(_ violations: inout [Violation], sessions: Int) {
-        guard sessions == 1 else { return }
+    /// Gives each violating flow whose alert got no file the reason (`Violation.evidenceError`), found by the
+    /// flow's session and serial as `EvidenceSink.annotate` finds its file.
+    public func annotate(_ violations: inout [Violation], sessions: Set<Int>) {
         let byFlow = missing.withLock { $0 }
-        guard let session = byFlow.keys.first?.session else { return }
+        guard !byFlow.isEmpty else { return }
         for i in violations.indices where violations[i].evidenceFile == nil {
+            let session = sessions.count == 1 ? sessions.first ?? 0 : violations[i].session
             let key = FlowKey(session: session, serial: violations[i].alert.flowSerial)
             if let why = byFlow[key] { violations[i].evidenceError = why }
         }

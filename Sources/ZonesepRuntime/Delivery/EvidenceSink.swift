@@ -180,13 +180,15 @@ public final class EvidenceSink: RecordSink {
         }
     }
 
-    /// Each violating flow's evidence file and hash, when a single session wrote them all (serials name
-    /// flows only within a session).
-    public func annotate(_ violations: inout [Violation]) {
+    /// Each violating flow's evidence file and hash, found by the flow's session and serial (serials name
+    /// flows only within a session). `sessions`: the run's; with one, every violation is its own (whatever its
+    /// number), with several each violation's `session` says whose it is.
+    public func annotate(_ violations: inout [Violation], sessions: Set<Int>) {
         let byFlow = state.withLock { $0.closed }
-        guard Set(byFlow.keys.map(\.session)).count == 1, let session = byFlow.keys.first?.session else { return }
         for i in violations.indices {
-            guard let e = byFlow[FlowKey(session: session, serial: violations[i].alert.flowSerial)] else { continue }
+            let session = sessions.count == 1 ? sessions.first ?? 0 : violations[i].session
+            let key = FlowKey(session: session, serial: violations[i].alert.flowSerial)
+            guard let e = byFlow[key] else { continue }
             violations[i].evidenceFile = e.file
             violations[i].evidenceSHA256 = e.sha256
             violations[i].evidenceLeftOut = e.leftOut

@@ -76,7 +76,10 @@ public enum WatchMetrics {
                 "Flows pushed out of a full flow table (each is judged again as new if seen again)."
             ) { .count($0.flowsEvicted) })
         out.append(
-            perWorker("zonesep_flow_table_capacity", .gauge, "Flows the worker's table holds at most (--max-flows, per worker).") {
+            perWorker(
+                "zonesep_flow_table_capacity", .gauge,
+                "Flows the worker's table holds at most (--max-flows, per worker)."
+            ) {
                 .count(UInt64($0.flowCapacity))
             })
         var alerts = F("zonesep_alerts_total", .counter, help: "Violating flows found, by rule and severity.")

@@ -107,11 +107,12 @@ public struct WatchStats: Sendable {
 
 /// The workers' summaries as one: what a single flow table would have reported.
 public enum SummaryMerge {
-    /// Every part must come from the same policy (workers take each reload before they finish).
+    /// Every part must come from the same policy (workers take each reload before they finish), in the
+    /// order of their sessions: each violation is marked with its part's index, its session.
     public static func merge(_ parts: [ReplaySummary], files: [ReplaySummary.FileResult]) -> ReplaySummary? {
         guard var total = parts.first else { return nil }
         total.files = files
-        for p in parts.dropFirst() {
+        for (session, p) in parts.enumerated().dropFirst() {
             var c = total.counters
             c.packets &+= p.counters.packets
             c.bytes &+= p.counters.bytes
@@ -137,7 +138,11 @@ public enum SummaryMerge {
             total.flowsActive += p.flowsActive
             total.flowsEvicted &+= p.flowsEvicted
             total.flowCapacity += p.flowCapacity
-            total.violations += p.violations
+            total.violations += p.violations.map {
+                var v = $0
+                v.session = session
+                return v
+            }
             total.violationsOmitted &+= p.violationsOmitted
             if p.declarations.count == total.declarations.count {
                 for i in total.declarations.indices { total.declarations[i].add(p.declarations[i]) }

@@ -50,6 +50,10 @@ public struct ReplaySummary: Sendable {
     /// the summary is of what was read until then.
     public var interrupted = false
 
+    /// What a live capture dropped before zonesep saw it (`watch`); nil for a replay, whose files record no
+    /// drops: its summary has no `dropped` key.
+    public var captureDrops: CaptureDrops?
+
     /// Alerts of every kind: one per violating flow and one per host finding.
     public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
 
@@ -146,6 +150,7 @@ public struct ReplaySummary: Sendable {
         var anomalies = JSONObject()
         for k in DecodeAnomaly.allCases where counters.count(k) > 0 { anomalies.add(k.name, counters.count(k)) }
         o.addRaw("anomalies", anomalies.json)
+        if let captureDrops { o.add("dropped", captureDrops.total) }
         o.addRaw("coverage", CoverageReport.json(counters))
         let cells = cells()
         let packetCells = cells.filter { $0.packets > 0 }.map { c -> String in
@@ -423,6 +428,7 @@ public struct ReplaySummary: Sendable {
         }
         out += TextTable.render(totals, rightAlign: [1])
         out += "\n" + CoverageReport.textLine(counters)
+        if let captureDrops { out += captureDrops.textLine }
         if let line = ConduitMACReport.textLine(declarations) { out += line }
 
         out += "\nViolating flows by rule\n"

@@ -26,6 +26,8 @@ public enum SavedRun {
         var alerts: [SavedAlert] = []
         var evidenceDigests: [String: String] = [:]
         var summary: (line: Int, record: SummaryRecord)?
+        // `watch` writes `stats` records, a replay none: drops a live run did not record are not a file's.
+        var liveCapture = false
         var lineNumber = 0
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -63,8 +65,8 @@ public enum SavedRun {
                         + "the audit report is built from captured packets (capture files and their time spans, packet "
                         + "counts, how many frames were verified, the zone matrix), which flow exports do not give; "
                         + "replay the captures with --report, or use the collect run's alerts and --flows records")
-            case .other:
-                continue
+            case .other(let type):
+                if type == "stats" { liveCapture = true }
             }
         }
         guard let summary else {
@@ -86,6 +88,7 @@ public enum SavedRun {
         }
         let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
+        report.liveCapture = liveCapture
         for i in report.violations.indices {
             if let e = report.violations[i].evidence, e.sha256 == nil, e.error == nil, let path = e.path {
                 report.violations[i].evidence?.sha256 = evidenceDigests[path]

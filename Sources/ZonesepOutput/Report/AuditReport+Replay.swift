@@ -15,7 +15,7 @@ extension AuditReport {
                     lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note)
             },
             flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
-            droppedPackets: nil,
+            droppedPackets: s.captureDrops?.total,
             anomalies: DecodeAnomaly.allCases.filter { c.count($0) > 0 }.map {
                 AnomalyCount(kind: $0.name, packets: c.count($0))
             },

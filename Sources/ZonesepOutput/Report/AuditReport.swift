@@ -323,6 +323,9 @@ public struct AuditReport: Sendable {
     /// The run was stopped by a signal before its inputs were read to their end: the report covers what
     /// was read until then.
     public var interrupted = false
+    /// The run captured a live interface (its saved output holds `watch`'s `stats` records): where its summary
+    /// gives no `dropped`, the drops were not recorded, which capture files cannot do at all.
+    public var liveCapture = false
 
     /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
     public struct Coverage: Sendable, Equatable {

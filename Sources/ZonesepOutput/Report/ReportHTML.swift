@@ -778,8 +778,13 @@ public enum ReportHTML {
                 "<span class=\"sub\">reported by the capture</span>")
         } else {
             h += "<tr><th>取りこぼしたパケット <span class=\"en\">dropped packets</span></th><td class=\"num\">—</td>"
-            h += "<td><span class=\"sub\">capture files do not record drops: check the capturing host's "
-            h += "statistics</span></td></tr>\n"
+            h += "<td><span class=\"sub\">"
+            h +=
+                r.liveCapture
+                ? "a live capture whose summary does not record its drops (saved by an older zonesep, or the kernel "
+                    + "gave no counts): see the run's last <code>stats</code> record (<code>kernel</code>)"
+                : "capture files do not record drops: check the capturing host's statistics"
+            h += "</span></td></tr>\n"
         }
         let gaps = r.coverageGaps()
         row(

@@ -165,6 +165,10 @@ final class WatchRunner {
         }
         var written = DeliveryPipeline.SummaryOutcome(stdout: true)
         if var summary = SummaryMerge.merge(parts, files: [file]) {
+            // The closing stats record's kernel counts: what the capture lost before anything was judged.
+            summary.captureDrops = WatchStats(interface: settings.interface, snapshots: last).totals.kernel.map {
+                CaptureDrops(kernel: $0.dropped, interface: $0.interfaceDropped)
+            }
             delivery.finish(into: &summary)
             written = delivery.writeSummary(
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
@@ -172,6 +176,7 @@ final class WatchRunner {
             if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
+            if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }
         }
         delivery.close()
         for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }

@@ -3,12 +3,13 @@ import ZonesepOutput
 
 /// The sink that turns a session's engine events into alert records: each new violating flow, and each
 /// host rule's finding, becomes an `alert` record for the delivery chain (suppression, rate limit, evidence, then the outputs), and the
-/// chain is told how far packet time has come once a batch.
+/// chain is told how far packet time has come once a batch (with `followsPacketTime`, also after batches
+/// without events, once a second of packet time at most: see `EventInterests.packetTime`).
 ///
 /// Its state (the renderer, the decoded packet, the last second's text) is used by the session's thread
 /// alone, within `consume`: not checked for exclusive access at run time (three checks an alert).
 public final class AlertEvents: EventSink {
-    public let interests: EventInterests = [.violationStarts, .hostFindings]
+    public let interests: EventInterests
     private let head: RecordSink
     private let session: Int
     /// Whether alerts carry the `evidence` field (with `--evidence` and the other delivery options).
@@ -27,7 +28,11 @@ public final class AlertEvents: EventSink {
     /// record then carries it, hashed once in the batch for them and for the summary's violation.
     private let chainWritesFlowID: Bool
 
-    public init(head: RecordSink, session: Int, withEvidenceField: Bool) {
+    /// `followsPacketTime`: the chain hears of packet time while only allowed traffic passes, so that
+    /// `watch` closes suppression windows by it rather than at the next violation.
+    public init(head: RecordSink, session: Int, withEvidenceField: Bool, followsPacketTime: Bool = false) {
+        interests =
+            followsPacketTime ? [.violationStarts, .hostFindings, .packetTime] : [.violationStarts, .hostFindings]
         self.head = head
         self.session = session
         self.withEvidenceField = withEvidenceField

@@ -66,6 +66,9 @@ public final class Verifier {
         var wantsAllEnds = false
         var wantsViolationEnds = false
         var wantsDeclaredEnds = false
+        var wantsPacketTime = false
+        /// The packet time the sink was last told (the last frame of the batch of its last call).
+        var packetTimeTold = Int64.min
         /// The frames being processed (what `flaggedPacket` events index) and the index of the current one.
         var frames = UnsafeBufferPointer<Frame>(start: nil, count: 0)
         var frameIndex: Int32 = 0
@@ -179,6 +182,7 @@ public final class Verifier {
         state.pointee.wantsViolationEnds = wants.contains(.violationEnds) || wants.contains(.flowEnds)
         state.pointee.wantsDeclaredEnds = wants.contains(.declaredEnds) || wants.contains(.flowEnds)
         state.pointee.wantsHostFindings = wants.contains(.hostFindings)
+        state.pointee.wantsPacketTime = wants.contains(.packetTime)
         singleFrame = .allocate(capacity: 1)
         singleFrame.initialize(
             to: Frame(timestamp: 0, bytes: UnsafeRawBufferPointer(start: nil, count: 0), wireLength: 0))
@@ -395,6 +399,28 @@ public final class Verifier {
         }
         flushEvents()
         if batch.count > n { processOneByOne(batch, from: n, linkType: linkType, alert: alert) }
+        // One load and one comparison a batch: the sink hears of packet time when no event told it.
+        if state.pointee.wantsPacketTime, let last = batch.last,
+            last.timestamp >= state.pointee.packetTimeTold &+ Verifier.packetTimeEvery
+        {
+            tellPacketTime(batch)
+        }
+    }
+
+    /// At most this often (µs of packet time), a batch that left no event is handed on empty, for its time.
+    static let packetTimeEvery: Int64 = 1_000_000
+
+    /// The sink told how far packet time has come with no event to carry it: an empty batch of `frames`.
+    @inline(never)
+    private func tellPacketTime(_ frames: UnsafeBufferPointer<Frame>) {
+        guard let sink, let last = frames.last else { return }
+        state.pointee.packetTimeTold = last.timestamp
+        memo.reset()
+        sink.consume(
+            EventBatch(
+                events: UnsafeBufferPointer(start: state.pointee.events, count: 0), frames: frames,
+                linkType: state.pointee.linkType, policy: _policy, policyEpoch: state.pointee.policyEpoch,
+                memo: memo))
     }
 
     /// A frame whose index slots named no entry, `lookahead` frames before it is worked on: if common, most
@@ -905,6 +931,8 @@ public final class Verifier {
         let findings = state.pointee.hostFindings
         if !findings.isEmpty { state.pointee.hostFindings.removeAll(keepingCapacity: true) }
         guard let sink else { return }
+        // The sinks learn packet time from the batch's last frame (`packetTime`).
+        if let last = state.pointee.frames.last { state.pointee.packetTimeTold = last.timestamp }
         memo.reset()
         sink.consume(
             EventBatch(

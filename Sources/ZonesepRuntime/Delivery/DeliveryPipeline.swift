@@ -109,10 +109,15 @@ public final class DeliveryPipeline {
 
     /// The engine-side sinks of session `session`: its alerts into the chain, its packets into evidence,
     /// and last the end of each batch for syslog and then the alerts file (what the batch's records queued
-    /// leaves then).
-    public func eventSinks(session: Int) -> [EventSink] {
+    /// leaves then). `live` (watch): with suppression on, the chain is told packet time even by batches
+    /// without events, so a window closes with the first packets after its end, not at the next violation.
+    public func eventSinks(session: Int, live: Bool = false) -> [EventSink] {
         sessions.insert(session)
-        return [AlertEvents(head: head, session: session, withEvidenceField: config.evidenceDirectory != nil)]
+        return [
+            AlertEvents(
+                head: head, session: session, withEvidenceField: config.evidenceDirectory != nil,
+                followsPacketTime: live && suppression != nil)
+        ]
             + (evidence.map { [$0.tap(session: session)] } ?? []) + (flowFile.map { [$0] } ?? [])
             + (syslog.map { [SyslogBatchEnd($0)] } ?? []) + (alertFile.map { [AlertFileBatchEnd($0)] } ?? [])
     }

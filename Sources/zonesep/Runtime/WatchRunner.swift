@@ -103,8 +103,8 @@ final class WatchRunner {
                 return ExitStatus.usage
             }
             let session = Session(
-                policy: policy, maxFlows: settings.maxFlows, sinks: delivery.eventSinks(session: workers.count),
-                hostTable: hostTable)
+                policy: policy, maxFlows: settings.maxFlows,
+                sinks: delivery.eventSinks(session: workers.count, live: true), hostTable: hostTable)
             let handOver = capture.flatMap { c in c.linkType.map { CaptureWorker.HandOver(capture: c, linkType: $0) } }
             workers.append(CaptureWorker(capture: handOver, session: session, wakeup: wakeup, control: control))
         }

@@ -18,8 +18,10 @@ class StdoutFileTestCase: TemporaryDirectoryTestCase {
     private var stdout: Int32 = -1
 
     /// The pipeline for `config` (whose evidence directory, if it names one, is made first) and a session
-    /// feeding it.
-    func deliver(_ config: DeliveryConfig) throws -> (DeliveryPipeline, Session) {
+    /// of `policy` (the demonstration's by default) feeding it, as `watch` builds it when `live`.
+    func deliver(_ config: DeliveryConfig, policy: Policy? = nil, live: Bool = false) throws -> (
+        DeliveryPipeline, Session
+    ) {
         if let evidence = config.evidenceDirectory {
             try FileManager.default.createDirectory(atPath: evidence, withIntermediateDirectories: true)
         }
@@ -27,7 +29,8 @@ class StdoutFileTestCase: TemporaryDirectoryTestCase {
         XCTAssertGreaterThanOrEqual(stdout, 0)
         let pipeline = try DeliveryPipeline(config, stdout: StdoutSink(format: .json, flushEachLine: true, fd: stdout))
         let session = Session(
-            policy: try SinkCombinationTests.policy(), maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: 0))
+            policy: try policy ?? SinkCombinationTests.policy(), maxFlows: 1 << 16,
+            sinks: pipeline.eventSinks(session: 0, live: live))
         return (pipeline, session)
     }
 

@@ -13,8 +13,8 @@ public protocol EventSink: AnyObject {
 
 /// Which events a sink wants; the engine takes the union of its sinks' interests.
 public struct EventInterests: OptionSet, Sendable {
-    public let rawValue: UInt8
-    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// Starts of flows with a verdict (alerts).
     public static let violationStarts = EventInterests(rawValue: 1)
@@ -34,6 +34,10 @@ public struct EventInterests: OptionSet, Sendable {
     /// Starts of flows whose first packet came inside a tunnel (flow records name the tunnel, which only
     /// that packet shows): plain flows cost nothing.
     public static let tunnelStarts = EventInterests(rawValue: 128)
+    /// Packet time even while no event comes: after a batch that left none, an empty batch (its frames,
+    /// no events) once a second of packet time at most. `watch` closes suppression windows by it while only
+    /// allowed traffic passes; a replay does not ask (its windows close at its end, its output unchanged).
+    public static let packetTime = EventInterests(rawValue: 256)
 }
 
 /// A batch of events and what they refer to: the frames of the engine's current batch (for

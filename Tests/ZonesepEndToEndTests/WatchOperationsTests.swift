@@ -290,7 +290,8 @@ final class WatchOperationsTests: LiveTestCase {
     }
 
     /// The closing stats record comes after the flows still open at SIGTERM are ended, so its count for
-    /// the flows file is what the file holds (it said 0 when taken before them).
+    /// the flows file is what the file holds (it said 0 when taken before them), and it holds none of those
+    /// flows as active, as the summary does not (it said 1, the flow just ended).
     func testTheClosingStatsCountTheFlowRecordsWrittenAtTheEnd() throws {
         let net = try makeNetwork()
         let flows = scratch.appendingPathComponent("flows.jsonl")
@@ -306,6 +307,12 @@ final class WatchOperationsTests: LiveTestCase {
         let flowsFile = sinks.first { $0["sink"] as? String == "flows-file" }
         XCTAssertEqual(JSONLines.int(flowsFile?["written"]), lines.count, "the closing stats: \(sinks)")
         XCTAssertEqual(flowsFile?["destination"] as? String, flows.path)
+        let summary = file.records().last { $0["event_type"] as? String == "summary" }
+        let table = summary?["flow_table"] as? [String: Any]
+        XCTAssertEqual(JSONLines.int(table?["active_at_end"]), 0, "\(table ?? [:])")
+        XCTAssertEqual(
+            JSONLines.int(closing?["flows_active"]), JSONLines.int(table?["active_at_end"]),
+            "the closing stats hold no flow the end of the run ended")
     }
 
     /// Reloads of zones.conf, good and refused, as a monitoring system sees them.

@@ -123,6 +123,14 @@ public final class CaptureWorker: @unchecked Sendable {
 
     public func snapshot() -> WorkerSnapshot { published.withLock { $0 } }
 
+    /// After the thread is joined: ends the flows still open, then publishes again, so that the closing
+    /// stats and metrics hold none of the flows that flush ended as active.
+    public func finish() -> ReplaySummary {
+        let summary = session.finish(files: [])
+        publish(ended: true)
+        return summary
+    }
+
     /// The worker's loop (the caller keeps the daemon's signals away from its thread): wait for packets or
     /// a command, judge every waiting packet, publish counts now and then. On stop, what the kernel has
     /// already captured is still judged, so nothing seen is lost.

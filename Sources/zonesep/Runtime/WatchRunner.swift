@@ -145,9 +145,10 @@ final class WatchRunner {
 
         for worker in workers { worker.requestStop() }
         for thread in threads { thread.join() }
+        // The flows still open end first, so the closing stats and metrics count their flow records and
+        // none of them as active.
+        let parts = workers.map { $0.finish() }
         let last = workers.map { $0.snapshot() }
-        // The flows still open end first, so the closing stats and metrics count their flow records.
-        let parts = workers.map { $0.session.finish(files: []) }
         writeStats(last, sensor: policy.config.sensor)
         publishMetrics(last, sensor: policy.config.sensor)
         metrics?.stop()

@@ -91,8 +91,10 @@ public struct LossWarnings: Sendable {
             tellLinkChange("\(interface): capturing again\(gap)", now: s.now, into: &out)
         }
         if linkUntold > 0, let start = linkWindowStart, s.now - start >= linkWindow {
+            // With the state now: the last change told may no longer hold.
             out.append(
-                "\(interface): \(linkUntold) more link or capture changes in the last \(Self.seconds(linkWindow))")
+                "\(interface): \(linkUntold) more link or capture changes in the last \(Self.seconds(linkWindow)); "
+                    + "now: \(Self.state(s))")
             linkUntold = 0
             linkWindowStart = s.now
             linkTold = 0
@@ -101,11 +103,41 @@ public struct LossWarnings: Sendable {
         return out + losses(s)
     }
 
-    /// Drops and evictions since the last warning of each, when its clock allows.
-    private mutating func losses(_ s: Sample) -> [String] {
+    /// The stop, with the last sample: what the rate limits held back is told whatever their clocks say
+    /// (the link or capture changes not told, with the state at the stop; drops and evictions since their
+    /// last warnings), so that stderr's last word on each is true.
+    public mutating func finish(_ s: Sample) -> [String] {
+        var out = observe(s)
+        if linkUntold > 0 {
+            let since = linkWindowStart.map { " in the last \(Self.seconds(s.now - $0))" } ?? ""
+            out.append(
+                "\(interface): \(linkUntold) more link or capture changes\(since); at the stop: \(Self.state(s))")
+            linkUntold = 0
+        }
+        return out + losses(s, atOnce: true)
+    }
+
+    /// The link's and the capture's state in a few words, for a line that counts changes not told one by one.
+    static func state(_ s: Sample) -> String {
+        let link =
+            switch s.link {
+            case .up: "link up"
+            case .noCarrier: "link down (no carrier)"
+            case .down: "interface administratively down"
+            case .missing: "interface gone"
+            }
+        let capture =
+            s.capturing >= s.workers
+            ? "capturing"
+            : s.workers == 1 ? "not capturing" : "\(s.workers - s.capturing) of \(s.workers) workers not capturing"
+        return "\(link), \(capture)"
+    }
+
+    /// Drops and evictions since the last warning of each, when its clock allows (or `atOnce`).
+    private mutating func losses(_ s: Sample, atOnce: Bool = false) -> [String] {
         var out: [String] = []
         let dropped = s.kernelDropped &+ s.interfaceDropped
-        if dropped > dropsReported && lastDropWarning.map({ s.now - $0 >= dropEvery }) ?? true {
+        if dropped > dropsReported && (atOnce || lastDropWarning.map({ s.now - $0 >= dropEvery }) ?? true) {
             let since = lastDropWarning.map { " in the last \(Self.seconds(s.now - $0))" } ?? ""
             out.append(
                 "\(interface): the kernel dropped \(dropped - dropsReported) packets\(since) (\(dropped) since the "
@@ -114,7 +146,7 @@ public struct LossWarnings: Sendable {
             lastDropWarning = s.now
         }
 
-        if s.evicted > evictionsReported, lastEvictionWarning.map({ s.now - $0 >= evictionEvery }) ?? true {
+        if s.evicted > evictionsReported, atOnce || lastEvictionWarning.map({ s.now - $0 >= evictionEvery }) ?? true {
             let first = lastEvictionWarning == nil
             let n = s.evicted - evictionsReported
             out.append(

@@ -149,6 +149,7 @@ final class WatchRunner {
         // none of them as active.
         let parts = workers.map { $0.finish() }
         let last = workers.map { $0.snapshot() }
+        checkHealth(last, now: Monotonic.nowMicros(), stopping: true)
         writeStats(last, sensor: policy.config.sensor)
         publishMetrics(last, sensor: policy.config.sensor)
         metrics?.stop()
@@ -309,8 +310,9 @@ final class WatchRunner {
                 + "judged by it")
     }
 
-    /// Warnings for what is being lost (drops, link, capture, evictions), rate-limited by LossWarnings.
-    private func checkHealth(_ snapshots: [WorkerSnapshot], now: Int64) {
+    /// Warnings for what is being lost (drops, link, capture, evictions), rate-limited by LossWarnings;
+    /// `stopping`: what it held back is told now, so stderr does not end on a state that no longer holds.
+    private func checkHealth(_ snapshots: [WorkerSnapshot], now: Int64, stopping: Bool = false) {
         link = InterfaceState.query(settings.interface)
         let totals = WatchStats(interface: settings.interface, snapshots: snapshots, link: link).totals
         let sample = LossWarnings.Sample(
@@ -319,7 +321,7 @@ final class WatchRunner {
             evicted: totals.flowsEvicted, flowCapacity: totals.flowCapacity, link: link,
             capturing: snapshots.filter(\.capturing).count, workers: snapshots.count,
             captureError: snapshots.lazy.compactMap(\.captureError).first)
-        for warning in health.observe(sample) { Diagnostics.warning(warning) }
+        for warning in stopping ? health.finish(sample) : health.observe(sample) { Diagnostics.warning(warning) }
     }
 
     private func publishMetrics(_ snapshots: [WorkerSnapshot], sensor: String) {

@@ -70,7 +70,7 @@ final class LossWarningsTests: XCTestCase {
         for i in 1...20 { told += w.observe(.init(now: Int64(i) * second, link: i % 2 == 1 ? .noCarrier : .up)) }
         XCTAssertEqual(told.count, 6)
         let later = w.observe(.init(now: 61 * second, link: .up))
-        XCTAssertEqual(later, ["eth1: 14 more link or capture changes in the last 60 s"])
+        XCTAssertEqual(later, ["eth1: 14 more link or capture changes in the last 60 s; now: link up, capturing"])
     }
 
     func testEvictions() {
@@ -94,5 +94,50 @@ final class LossWarningsTests: XCTestCase {
                 "a worker's flow table is full (64 flows, each of 4 workers): 3 least recently seen flows evicted; "
                     + "a flow seen again after its eviction is judged as new; raise --max-flows"
             ])
+    }
+
+    /// The stop comes within the minute after a seventh change, held back: the untold count is said with
+    /// the state at the stop, so stderr does not end on "administratively down" after the link came up.
+    func testTheStopTellsTheChangesHeldBackAndTheStateAtTheStop() {
+        var w = LossWarnings(interface: "eth1")
+        _ = w.observe(.init(now: 0, link: .down))
+        var told: [String] = []
+        for i in 1...7 { told += w.observe(.init(now: Int64(i) * second, link: i % 2 == 1 ? .up : .down)) }
+        XCTAssertEqual(told.count, 6)
+        XCTAssertEqual(told.last, "eth1: interface is administratively down (ip link set eth1 up)")
+        XCTAssertEqual(
+            w.finish(.init(now: 12 * second, link: .up)),
+            ["eth1: 1 more link or capture changes in the last 11 s; at the stop: link up, capturing"])
+        XCTAssertEqual(w.finish(.init(now: 13 * second, link: .up)), [], "told once")
+    }
+
+    /// A capture lost at the stop after the burst is said as such (here the one worker of two not capturing).
+    func testTheStopNamesTheWorkersNotCapturing() {
+        var w = LossWarnings(interface: "eth1")
+        _ = w.observe(.init(now: 0, capturing: 2, workers: 2))
+        for i in 1...7 { _ = w.observe(.init(now: Int64(i) * second, link: i % 2 == 1 ? .noCarrier : .up, workers: 2)) }
+        XCTAssertEqual(
+            w.finish(.init(now: 8 * second, link: .noCarrier, capturing: 1, workers: 2)),
+            [
+                "eth1: 2 more link or capture changes in the last 7.0 s; at the stop: link down (no carrier), "
+                    + "1 of 2 workers not capturing"
+            ])
+    }
+
+    /// Drops and evictions after the last once-a-minute (ten-minute) warning are said at the stop, with
+    /// their full count: stderr's total is the run's.
+    func testTheStopTellsDropsAndEvictionsSinceTheLastWarning() {
+        var w = LossWarnings(interface: "eth1")
+        _ = w.observe(.init(now: 0, flowCapacity: 1000))
+        XCTAssertEqual(w.observe(.init(now: second, kernelDropped: 100, evicted: 5, flowCapacity: 1000)).count, 2)
+        XCTAssertEqual(w.observe(.init(now: 20 * second, kernelDropped: 130, evicted: 9, flowCapacity: 1000)), [])
+        XCTAssertEqual(
+            w.finish(.init(now: 21 * second, kernelDropped: 140, evicted: 9, flowCapacity: 1000)),
+            [
+                "eth1: the kernel dropped 40 packets in the last 20 s (140 since the start): the sensor is losing "
+                    + "traffic; give it a bigger --buffer-size or more --workers",
+                "the flow table evicted 4 more flows in the last 20 s (9 since the start)",
+            ])
+        XCTAssertEqual(w.finish(.init(now: 22 * second, kernelDropped: 140, evicted: 9, flowCapacity: 1000)), [])
     }
 }

@@ -49,6 +49,9 @@ public struct ReplaySummary: Sendable {
     /// A signal stopped the run before its inputs were read to their end (`replay` on Ctrl-C or SIGTERM):
     /// the summary is of what was read until then.
     public var interrupted = false
+    /// zones.conf reloads of a `watch` or `collect` run (`SIGHUP`), applied or refused, in order: written
+    /// only when there were some, so a replay's summary is as it was.
+    public var reloads: [ConfigReload] = []
 
     /// What a live capture dropped before zonesep saw it (`watch`); nil for a replay, whose files record no
     /// drops: its summary has no `dropped` key.
@@ -119,6 +122,7 @@ public struct ReplaySummary: Sendable {
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
         o.add("config_sha256", policy.config.sourceSHA256)
+        if !reloads.isEmpty { o.addRaw("reloads", JSONObject.array(reloads.map(\.json))) }
         if interrupted { o.add("interrupted", true) }
         o.add("packets", counters.packets)
         o.add("bytes", counters.bytes)
@@ -397,6 +401,7 @@ public struct ReplaySummary: Sendable {
         let map = policy.zoneMap
         var out = "\nSummary (sensor \(VisibleText.escape(policy.config.sensor)))\n"
         if interrupted { out += "INTERRUPTED: stopped by a signal; the counts are of what was read until then\n" }
+        for r in reloads { out += r.line + "\n" }
         var totals: [[String]] = [
             ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
             ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],

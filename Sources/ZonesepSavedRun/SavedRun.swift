@@ -86,7 +86,8 @@ public enum SavedRun {
         } else {
             provenance.configFromRun = false
         }
-        let builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
+        var builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
+        builder.reloadsApplied = (summary.record.reloads ?? []).filter(\.applied).count
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)
         report.liveCapture = liveCapture
         for i in report.violations.indices {

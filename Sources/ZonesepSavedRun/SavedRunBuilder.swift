@@ -8,6 +8,9 @@ struct SavedRunBuilder {
     let line: Int
     let policy: Policy
     let zoneRefs: [String: ZoneRef]
+    /// zones.conf reloads the run applied (its summary's `reloads`): a zone one of them renamed or removed
+    /// is in no zones.conf a report can be given, which its message must say.
+    var reloadsApplied = 0
 
     init(file: String, line: Int, policy: Policy) {
         self.file = file
@@ -46,6 +49,14 @@ struct SavedRunBuilder {
 
     func zone(_ name: String, _ key: String, line: Int? = nil) throws(ReportError) -> ZoneRef {
         guard let z = zoneRefs[name] else {
+            guard reloadsApplied == 0 else {
+                throw fail(
+                    key,
+                    "zone '\(name)' is not declared in this zones.conf; the run reloaded its zones.conf "
+                        + "\(reloadsApplied == 1 ? "once" : "\(reloadsApplied) times") (the summary's reloads), and a "
+                        + "zone a reload renamed or removed cannot be shown in a report made with one zones.conf: its "
+                        + "alerts and the summary have it as the run judged it", line: line)
+            }
             throw fail(
                 key, "zone '\(name)' is not declared in this zones.conf: give the zones.conf the run used", line: line)
         }
@@ -182,6 +193,11 @@ struct SavedRunBuilder {
         report.violationsOmitted = s.violationsOmitted ?? 0
         report.hostFindingsOmitted = s.hostFindingsOmitted ?? 0
         report.interrupted = s.interrupted ?? false
+        report.reloads = try (s.reloads ?? []).enumerated().map { i, r throws(ReportError) in
+            ConfigReload(
+                timestampMicros: try timeIfPresent(r.timestamp, "reloads[\(i)].timestamp"), applied: r.applied,
+                previousSHA256: r.previousSHA256, sha256: r.configSHA256)
+        }
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,

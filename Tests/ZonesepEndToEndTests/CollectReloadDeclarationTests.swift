@@ -46,6 +46,18 @@ extension CollectTests {
         XCTAssertEqual(run.alerts.first?["rule"] as? String, "conduit-mac-mismatch")
         XCTAssertEqual(JSONLines.int(run.alerts.first?["src_port"]), 51000)
         XCTAssertEqual(JSONLines.int(run.summary["conduit_mac_not_verified"]), 1, "\(run.summary)")
+        // The summary lists the reload, from the original file's digest to the edited one's (coreutils' own).
+        func sha256sum(_ path: String) throws -> String {
+            String(
+                try Harness.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [path], timeout: 10).stdoutText.prefix(64))
+        }
+        let reloads = try XCTUnwrap(run.summary["reloads"] as? [[String: Any]], "\(run.summary)")
+        XCTAssertEqual(reloads.count, 1)
+        XCTAssertEqual(reloads.first?["applied"] as? Bool, true)
+        XCTAssertEqual(
+            reloads.first?["previous_sha256"] as? String, try sha256sum(root.appendingPathComponent("zones.conf").path))
+        XCTAssertEqual(reloads.first?["config_sha256"] as? String, try sha256sum(conf.path))
+        XCTAssertTrue((reloads.first?["timestamp"] as? String)?.hasSuffix("Z") ?? false, "\(reloads)")
         let flows = try String(contentsOf: flowsFile, encoding: .utf8).split(separator: "\n").compactMap(
             JSONLines.object)
         let byPort = Dictionary(uniqueKeysWithValues: flows.map { (JSONLines.int($0["src_port"]) ?? 0, $0) })

@@ -250,6 +250,28 @@ final class WatchTests: ScratchDirectoryTestCase {
         XCTAssertNotNil(JSONLines.int(kernel?["dropped"]))
         XCTAssertTrue(daemon.stderrText.contains("SIGTERM: stopping"), daemon.stderrText)
 
+        // The summary lists both reloads, so that an alert judged under the first map is not read against
+        // the last one: the applied one from the first map's digest to the last's, the refused one keeping it.
+        let reloads = try XCTUnwrap(summary?["reloads"] as? [[String: Any]], "the summary lists the reloads")
+        XCTAssertEqual(reloads.map { $0["applied"] as? Bool }, [true, false])
+        let finalDigest = try XCTUnwrap(summary?["config_sha256"] as? String)
+        XCTAssertEqual(reloads[0]["config_sha256"] as? String, finalDigest)
+        XCTAssertNotEqual(reloads[0]["previous_sha256"] as? String, finalDigest)
+        XCTAssertEqual((reloads[0]["previous_sha256"] as? String)?.count, 64)
+        XCTAssertEqual(reloads[1]["previous_sha256"] as? String, finalDigest)
+        XCTAssertTrue(reloads[1]["config_sha256"] is NSNull, "a refused reload put no map in force")
+        XCTAssertTrue(reloads.allSatisfy { ($0["timestamp"] as? String)?.hasSuffix("Z") ?? false }, "\(reloads)")
+        // The second map renamed the Internet zone: a report made with it cannot name what the first judged,
+        // and says that a reload is why (ReportReloadTests checks the report of a run whose reloads kept
+        // their zones).
+        _ = try writeConfig(Self.zonesV2)
+        let report = try Harness.run(
+            zonesep, ["report", "--config", config.path, alertsURL.path, "--report-format", "md"], timeout: 60)
+        XCTAssertEqual(report.status, 2, report.brief)
+        XCTAssertTrue(
+            report.stderrText.contains("zone 'internet' is not declared in this zones.conf; the run reloaded its "),
+            report.brief)
+
         print(
             "watch: first packet → alert in the file: "
                 + latencies.map { String(format: "%.1f ms", $0 * 1000) }.joined(separator: ", "))

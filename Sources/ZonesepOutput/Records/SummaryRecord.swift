@@ -36,10 +36,12 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     /// The run was stopped by a signal before its inputs were read to their end (`replay` on Ctrl-C);
     /// absent from runs saved before it was recorded, and from runs that were not cut short.
     public var interrupted: Bool?
+    /// zones.conf reloads of a `watch` run; absent when there were none.
+    public var reloads: [Reload]?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
-        case declarations, coverage, delivery, interrupted
+        case declarations, coverage, delivery, interrupted, reloads
         case hostFindings = "host_findings"
         case hostFindingsOmitted = "host_findings_omitted"
         case configSHA256 = "config_sha256"
@@ -47,6 +49,20 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"
         case violationsOmitted = "violations_omitted"
+    }
+
+    /// A `reloads` entry (`ConfigReload.json`).
+    public struct Reload: Decodable, Sendable, Equatable {
+        public var timestamp: String?
+        public var applied: Bool
+        public var previousSHA256: String?
+        public var configSHA256: String?
+
+        enum CodingKeys: String, CodingKey {
+            case timestamp, applied
+            case previousSHA256 = "previous_sha256"
+            case configSHA256 = "config_sha256"
+        }
     }
 
     /// The `coverage` object (`CoverageReport.json`): the counts the report's verdict needs.

@@ -53,6 +53,7 @@ extension AuditReport {
         violationsOmitted = s.violationsOmitted
         hostFindingsOmitted = s.hostFindingsOmitted
         interrupted = s.interrupted
+        reloads = s.reloads
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },

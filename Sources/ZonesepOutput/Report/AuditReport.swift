@@ -326,6 +326,9 @@ public struct AuditReport: Sendable {
     /// The run captured a live interface (its saved output holds `watch`'s `stats` records): where its summary
     /// gives no `dropped`, the drops were not recorded, which capture files cannot do at all.
     public var liveCapture = false
+    /// zones.conf reloads during a `watch` run: alerts raised before an applied one were judged under the map
+    /// it replaced, which this report's zone map (the one in force at the end) may not show.
+    public var reloads: [ConfigReload] = []
 
     /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
     public struct Coverage: Sendable, Equatable {

@@ -841,6 +841,12 @@ public enum ReportHTML {
         if r.interrupted {
             row("中断", "interrupted", "—", false, "<span class=\"sub\">\(e(AuditReport.interruptedNote))</span>")
         }
+        for reload in r.reloads {
+            let (time, note) = AuditReport.reloadNote(reload)
+            row(
+                "設定の再読み込み", "zones.conf reload", "<span class=\"mono\">\(e(time))</span>", false,
+                "<span class=\"sub\">\(e(note))</span>")
+        }
         let anomalyTotal = r.anomalies.reduce(0) { $0 &+ $1.packets }
         row(
             "復号異常のパケット", "malformed packets (skipped)", n(anomalyTotal), anomalyTotal == 0,

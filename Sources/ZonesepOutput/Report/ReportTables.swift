@@ -242,7 +242,11 @@ extension AuditReport {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     } + (violationsOmitted > 0 ? [[Self.notListedLabel, "\(violationsOmitted)"]] : [])
                     + (hostFindingsOmitted > 0 ? [[Self.devicesNotListedLabel, "\(hostFindingsOmitted)"]] : [])
-                    + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : []),
+                    + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : [])
+                    + reloads.map {
+                        let (time, note) = AuditReport.reloadNote($0)
+                        return ["設定の再読み込み zones.conf reload: " + time, note]
+                    },
                 numeric: []))
 
         out.append(
@@ -272,6 +276,20 @@ extension AuditReport {
                 "\(violationsOmitted)",
             ]
         ]
+    }
+
+    /// What a zones.conf reload during the run means for this report: the time (packet time), then what was
+    /// judged under which map.
+    public static func reloadNote(_ r: ConfigReload) -> (time: String, note: String) {
+        let time = r.timestampMicros.map(Timestamp.rfc3339) ?? "before the first packet"
+        let before = r.previousSHA256.map { "SHA-256 \($0.prefix(16))…" } ?? "the earlier zones.conf"
+        guard r.applied else { return (time, "a reload was refused: the zone map \(before) stayed in force") }
+        let after = r.sha256.map { "SHA-256 \($0.prefix(16))…" } ?? "a new zones.conf"
+        return (
+            time,
+            "zones.conf reloaded (\(before) → \(after)): what was judged before it was judged under the earlier "
+                + "map, which this report's zone map (the one in force at the end) may not show"
+        )
     }
 
     /// Said where a run was stopped by a signal before its inputs were read to their end.

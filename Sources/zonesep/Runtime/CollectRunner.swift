@@ -31,6 +31,8 @@ final class CollectRunner {
     /// What the metrics endpoint shows.
     private let registry = MetricsRegistry()
     private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+    /// Every reload, for the summary: which records were judged under which map.
+    private var reloadLog: [ConfigReload] = []
     /// USR1, USR2 and ALRM already said to be ignored.
     private var ignoredSignals = DaemonSignals.IgnoredNotes()
 
@@ -138,6 +140,8 @@ final class CollectRunner {
                     switch request {
                     case .reload:
                         delivery.reopenAlertFile()
+                        let before = policy.config.sourceSHA256
+                        let at = table.flows > 0 || table.records > 0 ? table.now : nil
                         // Zones renamed or removed keep their old ids for the flows judged under them.
                         if let p = PolicyLoading.reload(
                             settings.configPath, counting: &reloads, refused: "the running map is kept"
@@ -146,6 +150,13 @@ final class CollectRunner {
                             policy = p
                             table.replacePolicy(p)
                             Diagnostics.note("reloaded \(settings.configPath)")
+                            reloadLog.append(
+                                ConfigReload(
+                                    timestampMicros: at, applied: true, previousSHA256: before,
+                                    sha256: p.config.sourceSHA256))
+                        } else {
+                            reloadLog.append(
+                                ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))
                         }
                     case .stop: running = false
                     case .ignored(let signal): ignoredSignals.note(signal)
@@ -178,9 +189,10 @@ final class CollectRunner {
         publishMetrics(table, decoder, delivery, sockets, sensor: policy.config.sensor)
         metrics?.stop()
         delivery.head.finish(at: table.now)
-        let summary = CollectSummary(
+        var summary = CollectSummary(
             table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery),
             sockets: sockets, policy: policy, hostFindings: hostFindings)
+        summary.reloads = reloadLog
         let (json, text) = (summary.json(), summary.text())
         let written = delivery.writeSummary(
             Record(kind: .summary, timestampMicros: table.now, json: json, text: text), alertsFileToo: true)

@@ -17,6 +17,8 @@ struct CollectSummary {
     /// The policy in force, to name the findings' zones.
     let policy: Policy
     let hostFindings: HostFindingCollector
+    /// zones.conf reloads (`SIGHUP`) in order, applied or refused; written only when there were some.
+    var reloads: [ConfigReload] = []
 
     /// Alerts raised but not written on their own, so that the alerts a SIEM received can be reconciled
     /// with the violating flows counted.
@@ -72,6 +74,7 @@ struct CollectSummary {
         o.add("event_type", "summary")
         o.add("input", "flow-export")
         o.add("sensor", sensor)
+        if !reloads.isEmpty { o.addRaw("reloads", JSONObject.array(reloads.map(\.json))) }
         o.add("records", table.records)
         o.add("flows", table.flows)
         o.add("flows_evicted", table.evictions)
@@ -152,6 +155,7 @@ struct CollectSummary {
             "collected \(table.records) records into \(table.flows) flows, "
                 + "\(table.violations.values.reduce(0, +)) violating"
         ]
+        lines += reloads.map(\.line)
         for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
             lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
         }

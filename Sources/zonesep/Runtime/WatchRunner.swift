@@ -41,6 +41,8 @@ final class WatchRunner {
     /// What the metrics endpoint shows, refreshed by the control loop once a second.
     private let registry = MetricsRegistry()
     private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+    /// Every reload, for the summary: an auditor must see which alerts came under which map.
+    private var reloadLog: [ConfigReload] = []
     private var health: LossWarnings
     private var link = InterfaceState.up
     /// Reopening lost captures: when to try next, and how long to wait after that if it fails.
@@ -171,6 +173,7 @@ final class WatchRunner {
             summary.captureDrops = WatchStats(interface: settings.interface, snapshots: last).totals.kernel.map {
                 CaptureDrops(kernel: $0.dropped, interface: $0.interfaceDropped)
             }
+            summary.reloads = reloadLog
             delivery.finish(into: &summary)
             written = delivery.writeSummary(
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
@@ -297,14 +300,21 @@ final class WatchRunner {
         let path = settings.configPath
         Diagnostics.note("SIGHUP: reloading \(path)")
         delivery?.reopenAlertFile()  // logrotate moved it away
+        let at = workers.compactMap { $0.snapshot().lastPacketMicros }.max()
+        let before = policy.config.sourceSHA256
         guard
             let config = PolicyLoading.reload(
                 path, counting: &reloads, refused: "reload refused, the running zone map is kept")
-        else { return }
+        else {
+            reloadLog.append(ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))
+            return
+        }
         // Zones renamed or removed stay known by their old ids: what was judged under them keeps its names.
         let new = Policy(config.keepingRetiredZones(of: policy.config))
         for worker in workers { worker.post(policy: new) }
         policy = new
+        reloadLog.append(
+            ConfigReload(timestampMicros: at, applied: true, previousSHA256: before, sha256: config.sourceSHA256))
         Diagnostics.note(
             "\(path): reloaded (\(config.zones.count) zones); flows already judged keep their verdict, new flows are "
                 + "judged by it")

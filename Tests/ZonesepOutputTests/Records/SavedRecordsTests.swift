@@ -21,7 +21,23 @@ final class SavedRecordsTests: XCTestCase {
         s.alertsSuppressed = 2
         s.alertsRateLimited = 1
         s.violationsOmitted = 3
+        s.reloads = [
+            ConfigReload(
+                timestampMicros: 1_781_481_600_000_000, applied: true,
+                previousSHA256: String(repeating: "ab", count: 32),
+                sha256: s.policy.config.sourceSHA256),
+            ConfigReload(
+                timestampMicros: nil, applied: false, previousSHA256: s.policy.config.sourceSHA256, sha256: nil),
+        ]
         guard case .summary(let r) = try decode(s.json()) else { return XCTFail("not read as a summary") }
+        XCTAssertEqual(
+            r.reloads,
+            [
+                .init(
+                    timestamp: "2026-06-15T00:00:00.000000Z", applied: true,
+                    previousSHA256: String(repeating: "ab", count: 32), configSHA256: s.policy.config.sourceSHA256),
+                .init(timestamp: nil, applied: false, previousSHA256: s.policy.config.sourceSHA256, configSHA256: nil),
+            ])
         let c = s.counters
         XCTAssertEqual(r.timestamp, c.lastPacketMicros.map(Timestamp.rfc3339))
         XCTAssertEqual(r.sensor, "test-span")
@@ -140,6 +156,40 @@ final class SavedRecordsTests: XCTestCase {
         for f in [ReportFormat.html, .md, .csv] {
             XCTAssertEqual(f.render(read), f.render(live), "\(f)")
         }
+    }
+
+    /// A `watch` run's reloads come back from its summary, and every form of the report names each one among
+    /// its limits (an alert before an applied one was judged under the earlier map); a run without any
+    /// has no such row.
+    func testReloadsReadBackAreNamedInTheReportsLimits() throws {
+        var s = ReportFixture.summary(policy: policy)
+        let earlier = String(repeating: "ab", count: 32)
+        s.reloads = [
+            ConfigReload(
+                timestampMicros: ReportFixture.t0 + 7, applied: true, previousSHA256: earlier,
+                sha256: s.policy.config.sourceSHA256),
+            ConfigReload(
+                timestampMicros: ReportFixture.t0 + 9, applied: false, previousSHA256: s.policy.config.sourceSHA256,
+                sha256: nil),
+        ]
+        let format = AlertFormat(policy: policy)
+        let lines = s.violations.map { format.json($0.alert) } + [s.json()]
+        let read = try SavedRun.parse(
+            Data((lines.joined(separator: "\n") + "\n").utf8), name: "run.jsonl", policy: policy,
+            provenance: ReportFixture.provenance)
+        XCTAssertEqual(read.reloads, s.reloads)
+        let live = AuditReport(summary: s, provenance: ReportFixture.provenance)
+        for f in [ReportFormat.html, .md, .csv] { XCTAssertEqual(f.render(read), f.render(live), "\(f)") }
+        let md = ReportFormat.md.render(read)
+        XCTAssertTrue(md.contains("zones.conf reload: \(Timestamp.rfc3339(ReportFixture.t0 + 7))"), md)
+        XCTAssertTrue(md.contains("SHA-256 \(earlier.prefix(16))… → SHA-256 "), md)
+        XCTAssertTrue(md.contains("a reload was refused"), md)
+        XCTAssertTrue(ReportFormat.html.render(read).contains("zones.conf reload"))
+        XCTAssertTrue(ReportFormat.csv.render(read).contains("zones.conf reload"))
+        s.reloads = []
+        XCTAssertFalse(
+            ReportFormat.md.render(AuditReport(summary: s, provenance: ReportFixture.provenance)).contains(
+                "zones.conf reload"))
     }
 
     /// A report checks the zones.conf it is given against the digest the run recorded: another file is

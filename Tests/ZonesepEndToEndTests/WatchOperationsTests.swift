@@ -159,7 +159,7 @@ final class WatchOperationsTests: LiveTestCase {
         d.signal(SIGTERM)
         let outcome = d.waitForExit(timeout: 30)
         XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.brief)
-        let summary = try XCTUnwrap(file.records().last { $0["event_type"] as? String == "summary" })
+        let summary = try XCTUnwrap(file.records().last(where: { $0["event_type"] as? String == "summary" }))
         XCTAssertEqual(sum(settled, "zonesep_packets_total"), Double(JSONLines.int(summary["packets"]) ?? -1))
         XCTAssertEqual(sum(settled, "zonesep_bytes_total"), Double(JSONLines.int(summary["bytes"]) ?? -1))
         XCTAssertEqual(sum(settled, "zonesep_flows_total"), Double(JSONLines.int(summary["flows"]) ?? -1))
@@ -205,6 +205,11 @@ final class WatchOperationsTests: LiveTestCase {
         try waitFor("the alert once the interface is there") { file.alerts().count == 1 }
         d.signal(SIGTERM)
         XCTAssertEqual(d.waitForExit(timeout: 30).status, 0)
+        // The summary names the link type the interface had once it came (it was empty: taken at the start).
+        let summary = try XCTUnwrap(file.records().last(where: { $0["event_type"] as? String == "summary" }))
+        let files = try XCTUnwrap(summary["files"] as? [[String: Any]])
+        XCTAssertEqual(files.first?["link_type"] as? String, "EN10MB", "\(files)")
+        XCTAssertTrue(files.first?["note"] is NSNull || files.first?["note"] == nil, "\(files)")
     }
 
     /// A ring too small for a burst, while the sensor is held still: the kernel drops, and the sensor says so

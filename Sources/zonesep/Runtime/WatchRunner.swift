@@ -41,6 +41,8 @@ final class WatchRunner {
     /// What the metrics endpoint shows, refreshed by the control loop once a second.
     private let registry = MetricsRegistry()
     private var reloads = WatchMetrics.Reloads(startedWallMicros: WallClock.nowMicros())
+    /// The link types the interface was captured with, each change in order (none while it is not there).
+    private var linkTypes: [String] = []
     /// Every reload, for the summary: an auditor must see which alerts came under which map.
     private var reloadLog: [ConfigReload] = []
     private var health: LossWarnings
@@ -81,6 +83,7 @@ final class WatchRunner {
             return ExitStatus.usage
         }
         let dataLinkName = captures[0]?.dataLinkName ?? ""
+        if !dataLinkName.isEmpty { linkTypes.append(dataLinkName) }
         if let first = captures[0], first.linkType == nil {
             Diagnostics.error(
                 "\(settings.interface): link type \(first.dataLinkName) (\(first.dataLink)) is not supported")
@@ -158,7 +161,10 @@ final class WatchRunner {
         if let e = captureFailure { Diagnostics.error("\(e.source): the capture failed: \(e.message)") }
 
         var file = ReplaySummary.FileResult(path: settings.interface)
-        file.linkType = dataLinkName
+        file.linkType = linkTypes.first ?? ""
+        if linkTypes.count > 1 {
+            file.note = "the link type changed during the run: " + linkTypes.joined(separator: ", then ")
+        }
         file.error =
             captureFailure.map { "capture failed: \($0.message)" }
             ?? last.first(where: { !$0.capturing }).map { "capture down at the end: \($0.captureError ?? "unknown")" }
@@ -214,6 +220,16 @@ final class WatchRunner {
 
     static var fanoutGroup: UInt16 { UInt16(truncatingIfNeeded: getpid()) }
 
+    /// Keeps the link type of a capture opened while running (the interface came, or came back): the
+    /// summary names the first, and says when another replaced it (a device of the same name, another type).
+    private func noteLinkType(_ name: String) {
+        guard linkTypes.last != name else { return }
+        if let was = linkTypes.last {
+            Diagnostics.warning("\(settings.interface): the link type is now \(name) (it was \(was))")
+        }
+        linkTypes.append(name)
+    }
+
     /// Opens a capture for every worker that lost its own (or never had one), in worker order: when all
     /// lost theirs, as when the interface vanished, the fanout group is built again in the order it had,
     /// so each flow's packets go on to the worker that holds the flow. Retried with backoff (half a second
@@ -256,7 +272,10 @@ final class WatchRunner {
             retryBackoff = min(retryBackoff * 2, Self.lastRetry)
             return
         }
-        for (i, handOver) in opened { workers[i].post(capture: handOver) }
+        for (i, handOver) in opened {
+            noteLinkType(handOver.capture.dataLinkName)
+            workers[i].post(capture: handOver)
+        }
         retryBackoff = Self.firstRetry
     }
 

@@ -11,10 +11,12 @@ import ZonesepCrypto
 ///
 /// A file holds at most `perFlowPackets` packets and is closed when its flow ends, when the cap is
 /// reached, or at the end of the run; closing reports the SHA-256 of the bytes written to it, so that
-/// `sha256sum` can later show the file untouched. All evidence files together stay within `maxBytes`:
-/// the oldest (by flow start) are deleted first, but never a file whose flow started within the last
-/// `keepRecentMicros` of packet time, nor one still being written; when nothing can go, new packets are
-/// skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
+/// `sha256sum` can later show the file untouched. At most `maxOpenFiles` descriptors are held: beyond
+/// them the least recently opened file's is closed, and the file is opened again (appended to) at its
+/// flow's next packet, so a scan of many ports never cuts the evidence of a long flow. All evidence
+/// files together stay within `maxBytes`: the oldest (by flow start) are deleted first, but never a file
+/// whose flow started within the last `keepRecentMicros` of packet time, nor one still being written;
+/// when nothing can go, new packets are skipped and counted instead. Only files named as zonesep names them (`YYYYMMDDTHHMMSS.ffffffZ_….pcap`,
 /// the flow's start first) are ever counted or deleted.
 ///
 /// The file header comes from libpcap (written once per link type into memory, so the files are what
@@ -39,7 +41,8 @@ public final class EvidenceWriter {
         /// 0: no budget.
         public var maxBytes: UInt64
         public var keepRecentMicros: Int64 = 3_600_000_000
-        /// Files open at once; opening one more closes the oldest open one early.
+        /// Descriptors held at once; opening one more file sets aside the least recently opened one (its
+        /// descriptor closed), opened again in append mode at its flow's next packet.
         public var maxOpenFiles: Int = 256
         /// Evidence files kept in the directory (closed and open): a flood of distinct violating flows makes
         /// one each, and the writer remembers each. Beyond it the oldest go first, as for the byte budget;
@@ -56,7 +59,6 @@ public final class EvidenceWriter {
         case flowEnd = "flow-end"
         case packetCap = "packet-cap"
         case endOfRun = "end-of-run"
-        case openFileLimit = "open-file-limit"
     }
 
     /// A file that was closed: its name in the directory, what it holds and its SHA-256 (hex).
@@ -103,17 +105,24 @@ public final class EvidenceWriter {
         var packets: UInt64 = 0
         var bytes: UInt64
         let linkType: Int32
-        let fd: Int32
+        /// -1 while set aside for the open-file limit (`EvidenceWriter.setAside`).
+        var fd: Int32
         /// The file's name, hashed once for the name sets.
         let key: NameKey
         var name: String { key.name }
         let start: Int64
-        let order: UInt64
+        /// When it was last opened: the least recent is set aside first.
+        var order: UInt64
         /// What is on disk so far.
         var packetsOnDisk: UInt64 = 0
         var bytesOnDisk: UInt64
         /// SHA-256 of the bytes on disk, in the order they were written.
         var hasher = SHA256()
+        /// The file's device and inode when its descriptor was closed for the open-file limit: it is opened
+        /// again (or checked at its close) by name, and must still be that file.
+        var identity: (device: UInt64, inode: UInt64)?
+        /// Why the file set aside is no longer this writer's (removed, moved or replaced meanwhile).
+        var gone: String?
         /// The earlier run's file of this name, which this one replaces once whole: until then it is
         /// written under `temporaryName`, and the earlier file stays.
         let replacing: Stored?
@@ -180,7 +189,13 @@ public final class EvidenceWriter {
 
     public let directory: String
     public let limits: Limits
+    /// The files being written whose descriptor is open.
     var files: [UInt64: OpenFile] = [:]
+    /// The files being written whose descriptor was closed for the open-file limit: not closed (no record,
+    /// no hash yet), and opened again at their flow's next packet.
+    var setAsideFiles: [UInt64: OpenFile] = [:]
+    /// Times a file set aside was opened again.
+    public private(set) var reopened: UInt64 = 0
     /// Closed (and earlier runs') files, by flow start then name: the order of deletion.
     var stored: [Stored] = []
     /// `stored[..<storedHead]` are gone (deleted oldest first); compacted now and then.
@@ -250,33 +265,29 @@ public final class EvidenceWriter {
 
     deinit { _ = closeAll(reason: .endOfRun) }
 
-    public var openFiles: Int { files.count }
+    /// Files not closed yet, those set aside for the open-file limit included.
+    public var openFiles: Int { files.count + setAsideFiles.count }
+
+    /// Descriptors of evidence files held now (at most `maxOpenFiles`).
+    public var openDescriptors: Int { files.count }
 
     /// Bytes of evidence on disk (counted files, open ones included).
     public var bytesOnDisk: UInt64 { totalBytes }
 
     /// Whether packets of flow `serial` are being written.
     @inline(__always)
-    public func isOpen(_ serial: UInt64) -> Bool { files[serial] != nil }
+    public func isOpen(_ serial: UInt64) -> Bool { files[serial] != nil || setAsideFiles[serial] != nil }
 
     /// Starts the file for a new violating flow. Returns false when no file could be made (an I/O error,
-    /// or a budget spent on recent files); also returns files closed early to stay under the open-file limit.
-    public func open(serial: UInt64, name: String, startMicros: Int64, linkType: Int32, now: Int64) -> (
-        ok: Bool, closed: [Closed]
-    ) {
-        var closed: [Closed] = []
+    /// or a budget spent on recent files).
+    @discardableResult
+    public func open(serial: UInt64, name: String, startMicros: Int64, linkType: Int32, now: Int64) -> Bool {
         lastOpenKeptEarlier = false
-        while files.count >= max(1, limits.maxOpenFiles),
-            let oldest = files.min(by: { $0.value.order < $1.value.order })?.key,
-            let c = close(serial: oldest, reason: .openFileLimit)
-        {
-            closed.append(c)
-        }
         let key = NameKey(name)
         if namesThisRun.contains(key) {
             lastOpenError = "\(directory)/\(name) was made for another flow of the same start and Community ID"
             stats.notCreated &+= 1
-            return (false, closed)
+            return false
         }
         // The same flow replayed again into the same directory: its file is replaced. It leaves the budget
         // while the new one is weighed, and comes back if the new one is refused or not written whole.
@@ -293,7 +304,7 @@ public final class EvidenceWriter {
                 insertStored(r, key: key)
                 lastOpenKeptEarlier = true
             }
-            return (false, closed)
+            return false
         }
         lastOpenError = nil
         guard roomForAFile(now: now) else { return refused() }
@@ -313,6 +324,7 @@ public final class EvidenceWriter {
         // them, are written under their own name: no rename, no extra system call.
         // Created as libpcap's pcap_dump_open makes it (fopen "wb"). Anything else of that name (made since
         // the scan, or a temporary left by a killed run) is truncated.
+        makeRoomForADescriptor()
         var onDisk = replaced == nil ? name : EvidenceWriter.temporaryName(name)
         var fd = withPath(onDisk) { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
         var err = errno
@@ -363,7 +375,79 @@ public final class EvidenceWriter {
         namesThisRun.insert(key)
         stats.files &+= 1
         stats.bytes &+= EvidenceWriter.fileHeaderBytes
-        return (true, closed)
+        return true
+    }
+
+    /// Sets aside the least recently opened files until one more descriptor stays within `maxOpenFiles`.
+    func makeRoomForADescriptor() {
+        while files.count >= max(1, limits.maxOpenFiles),
+            let oldest = files.min(by: { $0.value.order < $1.value.order })?.key
+        {
+            setAside(oldest)
+        }
+    }
+
+    /// Closes the descriptor of flow `serial`'s file, which stays its flow's, being written (no record, no
+    /// hash yet): what waits goes out, and the file's identity is kept to find it again by name. A scan of
+    /// many ports so costs the long flow among them no packet.
+    func setAside(_ serial: UInt64) {
+        guard let f = files.removeValue(forKey: serial) else { return }
+        flush(f)
+        f.pending.release()
+        var st = stat()
+        if fstat(f.fd, &st) == 0 {
+            f.identity = (UInt64(st.st_dev), UInt64(st.st_ino))
+            if st.st_nlink == 0 { f.gone = "removed while it was being written, after \(f.packets) packets" }
+        } else if f.error == nil {
+            f.error = "fstat failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+        }
+        if Glibc.close(f.fd) != 0 && f.error == nil {
+            f.error = "close failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
+        }
+        f.fd = -1
+        setAsideFiles[serial] = f
+    }
+
+    /// Opens again, in append mode, the file of flow `serial` set aside for the open-file limit; nil when it
+    /// is no longer there as it was left (`gone`) or cannot be opened (`error`): its later packets are lost.
+    func reopen(_ serial: UInt64) -> OpenFile? {
+        guard let f = setAsideFiles[serial], f.error == nil, f.gone == nil else { return nil }
+        makeRoomForADescriptor()
+        let fd = withPath(f.nameOnDisk) { Glibc.open($0, O_WRONLY | O_APPEND | O_CLOEXEC) }
+        guard fd >= 0 else {
+            let why = String(cString: strerror(errno))
+            if errno == ENOENT {
+                f.gone = EvidenceWriter.notAtItsName(f, why)
+            } else {
+                f.error = "cannot be opened again after \(f.packets) packets: \(why)"
+                failed(
+                    &writing, cause: why, failedFiles: 1,
+                    "evidence \(directory)/\(f.nameOnDisk): cannot be opened again: \(why)",
+                    consequence: EvidenceWriter.writesFail)
+            }
+            return nil
+        }
+        var st = stat()
+        if fstat(fd, &st) == 0, let id = f.identity, id != (UInt64(st.st_dev), UInt64(st.st_ino)) {
+            Glibc.close(fd)
+            f.gone = EvidenceWriter.anotherFile(f)
+            return nil
+        }
+        setAsideFiles[serial] = nil
+        f.fd = fd
+        opened &+= 1
+        f.order = opened
+        reopened &+= 1
+        files[serial] = f
+        return f
+    }
+
+    static func notAtItsName(_ f: OpenFile, _ why: String) -> String {
+        "no longer at its name after \(f.packets) packets (moved or removed while it was being written): \(why)"
+    }
+
+    static func anotherFile(_ f: OpenFile) -> String {
+        "its name leads to another file after \(f.packets) packets (moved or replaced while it was being written)"
     }
 
     /// The directory was removed while zonesep wrote into it (by hand, or a cleanup job): it is made again
@@ -455,7 +539,10 @@ public final class EvidenceWriter {
     public func write(
         serial: UInt64, timestampMicros: Int64, bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: Int32
     ) -> Closed? {
-        guard let f = files[serial] else { return nil }
+        guard let f = files[serial] ?? reopen(serial) else {
+            // Set aside and not there any more, or not to be opened again: lost, as a failed file's.
+            return setAsideFiles[serial].flatMap { lose(serial, $0) }
+        }
         if f.error != nil { return lose(serial, f) }
         guard linkType == f.linkType else {
             leaveOut(f, linkType: linkType)
@@ -585,10 +672,12 @@ public final class EvidenceWriter {
             consequence: EvidenceWriter.writesFail)
     }
 
-    /// Closes the file of flow `serial` (if one is open); its hash is that of every byte written, given
-    /// only when the file holds them all, at its name.
+    /// Closes the file of flow `serial` (if one is open or set aside); its hash is that of every byte
+    /// written, given only when the file holds them all, at its name.
     public func close(serial: UInt64, reason: CloseReason) -> Closed? {
-        guard let f = files.removeValue(forKey: serial) else { return nil }
+        guard let f = files.removeValue(forKey: serial) ?? setAsideFiles.removeValue(forKey: serial) else {
+            return nil
+        }
         flush(f)
         f.pending.release()
         // The size of the file this writer wrote (the descriptor's, not whatever the name leads to now).
@@ -601,7 +690,19 @@ public final class EvidenceWriter {
         var size = f.bytes
         var sizeKnown = true
         var gone: String?
-        if fstat(f.fd, &st) == 0 {
+        if f.fd < 0 {
+            // Set aside for the open-file limit: found by its name, which must still lead to the file left.
+            gone = f.gone
+            if gone == nil {
+                if withPath(f.nameOnDisk, { stat($0, &st) }) != 0 {
+                    gone = EvidenceWriter.notAtItsName(f, String(cString: strerror(errno)))
+                } else if let id = f.identity, id != (UInt64(st.st_dev), UInt64(st.st_ino)) {
+                    gone = EvidenceWriter.anotherFile(f)
+                } else {
+                    size = UInt64(st.st_size)
+                }
+            }
+        } else if fstat(f.fd, &st) == 0 {
             size = UInt64(st.st_size)
             gone = whereabouts(f, st)
         } else {
@@ -612,14 +713,17 @@ public final class EvidenceWriter {
         // A file that failed is cut back to what was written whole when its size says it holds more, or
         // when its size could not be read.
         if gone == nil && f.error != nil && (size > f.bytes || !sizeKnown) {
-            if ftruncate(f.fd, off_t(f.bytes)) == 0 {
+            let cut =
+                f.fd >= 0
+                ? ftruncate(f.fd, off_t(f.bytes)) : withPath(f.nameOnDisk) { truncate($0, off_t(f.bytes)) }
+            if cut == 0 {
                 size = f.bytes
             } else {
                 let why = String(cString: strerror(errno))
                 f.error = (f.error ?? "") + "; ftruncate failed: \(why) (the file ends in part of a packet)"
             }
         }
-        if Glibc.close(f.fd) != 0 && f.error == nil {
+        if f.fd >= 0 && Glibc.close(f.fd) != 0 && f.error == nil {
             f.error = "close failed after \(f.packets) packets: \(String(cString: strerror(errno)))"
         }
         if let gone {
@@ -669,13 +773,9 @@ public final class EvidenceWriter {
         if st.st_nlink == 0 { return "removed while it was being written, after \(f.packets) packets" }
         var there = stat()
         guard withPath(f.nameOnDisk, { stat($0, &there) }) == 0 else {
-            return "no longer at its name after \(f.packets) packets (moved or removed while it was being "
-                + "written): \(String(cString: strerror(errno)))"
+            return EvidenceWriter.notAtItsName(f, String(cString: strerror(errno)))
         }
-        guard there.st_dev == st.st_dev && there.st_ino == st.st_ino else {
-            return "its name leads to another file after \(f.packets) packets (moved or replaced while it was "
-                + "being written)"
-        }
+        guard there.st_dev == st.st_dev && there.st_ino == st.st_ino else { return EvidenceWriter.anotherFile(f) }
         return nil
     }
 
@@ -777,7 +877,7 @@ public final class EvidenceWriter {
 
     /// Closes every open file, in the order of their flows.
     public func closeAll(reason: CloseReason) -> [Closed] {
-        files.keys.sorted().compactMap { close(serial: $0, reason: reason) }
+        (Array(files.keys) + Array(setAsideFiles.keys)).sorted().compactMap { close(serial: $0, reason: reason) }
     }
 
     /// Makes room for `n` more bytes, deleting the oldest closed files that are not recent; false when
@@ -805,8 +905,8 @@ public final class EvidenceWriter {
     /// false (counted, and said once) when it cannot.
     func roomForAFile(now: Int64) -> Bool {
         let cap = max(1, limits.maxFiles)
-        while stored.count - storedHead + files.count >= cap, removeOldest(now: now) {}
-        if stored.count - storedHead + files.count < cap { return true }
+        while stored.count - storedHead + openFiles >= cap, removeOldest(now: now) {}
+        if stored.count - storedHead + openFiles < cap { return true }
         stats.skippedFiles &+= 1
         if !warnedFiles {
             warnedFiles = true

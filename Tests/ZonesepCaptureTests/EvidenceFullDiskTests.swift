@@ -57,7 +57,7 @@ final class EvidenceFullDiskTests: XCTestCase {
             let id = UInt64(flow + 1)
             let start = t0 + Int64(flow) * 1_000_000
             let r = w.open(serial: id, name: name(flow), startMicros: start, linkType: 1, now: start)
-            guard r.ok else {
+            guard r else {
                 openErrors.append(try XCTUnwrap(w.lastOpenError, "a failed open says why"))
                 continue
             }
@@ -104,7 +104,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         // Space comes back: the next file is whole and hashed, and stderr hears that once.
         for c in hashed { unlink(dir + "/" + c.file) }
         let id: UInt64 = 999
-        XCTAssertTrue(w.open(serial: id, name: name(200), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: id, name: name(200), startMicros: t0, linkType: 1, now: t0))
         _ = frame(200, 0, length: 1400).withUnsafeBytes {
             w.write(serial: id, timestampMicros: t0, bytes: $0, wireLength: 1400, linkType: 1)
         }
@@ -124,7 +124,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         let dir = disk.path + "/evidence"
         let file = name(0)
         let first = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(first.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(first.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         for n in 0..<9 {
             _ = frame(0, n, length: 600).withUnsafeBytes {
                 first.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 600, linkType: 1)
@@ -137,7 +137,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         // The disk full to the last byte: not even the header of the new one fits.
         disk.fill()
         let second = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertFalse(second.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertFalse(second.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         let why = try XCTUnwrap(second.lastOpenError)
         XCTAssertTrue(why.contains("No space left on device"), why)
         XCTAssertTrue(why.hasSuffix("(the earlier run's file of that name is kept)"), why)
@@ -147,7 +147,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         // Room for the header and a packet or two, not for the flow's nine packets.
         disk.free(bytes: 4096)
         let third = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(third.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(third.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         for n in 0..<9 {
             _ = frame(0, n, length: 600).withUnsafeBytes {
                 third.write(serial: 1, timestampMicros: t0 + Int64(n), bytes: $0, wireLength: 600, linkType: 1)
@@ -178,7 +178,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         let disk = try TinyDisk(kilobytes: 60)
         let dir = disk.path + "/evidence"
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0))
         var closed: [EvidenceWriter.Closed] = []
         // 150 packets of 1,416 bytes on disk: the first 46 wait until the 47th would pass 64 KiB, and do
         // not fit in the 60 KiB.
@@ -210,7 +210,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         let disk = try TinyDisk(kilobytes: 60)
         let dir = disk.path + "/evidence"
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 1_000, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: name(0), startMicros: t0, linkType: 1, now: t0))
         var given: [[UInt8]] = []
         // 100 packets of 1,416 bytes on disk: the first 46 wait until the 47th would pass 64 KiB, and
         // do not fit in the 60 KiB.

@@ -66,8 +66,8 @@ final class EvidenceWriterTests: XCTestCase {
 
     func testFlowsGoToTheirOwnFilesAndReadBackWithLibpcap() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 1, name: name(t0, "a"), startMicros: t0, linkType: 1, now: t0).ok)
-        XCTAssertTrue(w.open(serial: 2, name: name(t0 + 1, "b"), startMicros: t0 + 1, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "a"), startMicros: t0, linkType: 1, now: t0))
+        XCTAssertTrue(w.open(serial: 2, name: name(t0 + 1, "b"), startMicros: t0 + 1, linkType: 1, now: t0))
         for n in 0..<5 as Range<UInt8> {
             write(w, 1, 1, n, at: t0 + Int64(n) * 1000)
             write(w, 2, 2, n, at: t0 + 1 + Int64(n) * 1000)
@@ -102,7 +102,7 @@ final class EvidenceWriterTests: XCTestCase {
     func testAnOpenFileIsAPcapFileWithItsHeaderOnDisk() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         let file = name(t0, "open")
-        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         let header = try dumped([])
         XCTAssertEqual(header.count, 24)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), header, "on disk at the open")
@@ -137,7 +137,7 @@ final class EvidenceWriterTests: XCTestCase {
     func testRawIPCapturesKeepTheirLinkType() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 10, maxBytes: 0))
         let dlt = EvidenceWriter.dataLink(for: .raw)
-        XCTAssertTrue(w.open(serial: 1, name: name(t0, "raw"), startMicros: t0, linkType: dlt, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "raw"), startMicros: t0, linkType: dlt, now: t0))
         let packet: [UInt8] = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]
         _ = packet.withUnsafeBytes { w.write(serial: 1, timestampMicros: t0, bytes: $0, wireLength: 20, linkType: dlt) }
         let c = try XCTUnwrap(w.close(serial: 1, reason: .flowEnd))
@@ -151,7 +151,7 @@ final class EvidenceWriterTests: XCTestCase {
 
     func testTheCapClosesTheFileAndLaterPacketsAreIgnored() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 3, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 7, name: name(t0, "cap"), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 7, name: name(t0, "cap"), startMicros: t0, linkType: 1, now: t0))
         XCTAssertNil(write(w, 7, 7, 0, at: t0))
         XCTAssertNil(write(w, 7, 7, 1, at: t0 + 1))
         let closed = try XCTUnwrap(write(w, 7, 7, 2, at: t0 + 2))
@@ -186,7 +186,7 @@ final class EvidenceWriterTests: XCTestCase {
     /// Flow `id`'s file, started at `start` with one packet and closed at once; false when it could not be
     /// opened (the budget or the file cap).
     func oneFile(_ w: EvidenceWriter, _ id: UInt64, at start: Int64) -> Bool {
-        let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start).ok
+        let ok = w.open(serial: id, name: name(start, "f\(id)"), startMicros: start, linkType: 1, now: start)
         if ok { write(w, id, UInt8(id), 0, at: start) }
         _ = w.close(serial: id, reason: .flowEnd)
         return ok
@@ -250,7 +250,7 @@ final class EvidenceWriterTests: XCTestCase {
             let start = t0 + Int64(i) * 60_000_000
             let id = UInt64(i + 1)
             XCTAssertTrue(
-                w.open(serial: id, name: name(start, "f\(i)"), startMicros: start, linkType: 1, now: start).ok)
+                w.open(serial: id, name: name(start, "f\(i)"), startMicros: start, linkType: 1, now: start))
             write(w, id, UInt8(i & 0xff), 0, at: start)
             _ = w.close(serial: id, reason: .flowEnd)
             most = max(most, w.stored.count - w.storedHead, w.storedNames.count)
@@ -272,7 +272,7 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertTrue(
             w.open(
                 serial: 1, name: name(t0 + 2 * hour, "new"), startMicros: t0 + 2 * hour, linkType: 1, now: t0 + 2 * hour
-            ).ok)
+            ))
         write(w, 1, 1, 0, at: t0 + 2 * hour)
         write(w, 1, 1, 1, at: t0 + 2 * hour)
         _ = w.closeAll(reason: .endOfRun)
@@ -317,7 +317,7 @@ final class EvidenceWriterTests: XCTestCase {
         for (k, file) in [long, short].enumerated() {
             let id = UInt64(k + 1)
             let start = t0 + Int64(k)
-            XCTAssertTrue(w.open(serial: id, name: file, startMicros: start, linkType: 1, now: start).ok)
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: start, linkType: 1, now: start))
             // While the new file is open (a run killed now leaves this), the old one is whole at its name.
             let open = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
             XCTAssertEqual(open, olds[file], "the earlier file while the new one is open: \(file)")
@@ -358,8 +358,8 @@ final class EvidenceWriterTests: XCTestCase {
     func testAnotherFlowOfAFilesNameGetsNoFileInTheSameRun() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         let file = name(t0, "same")
-        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
-        XCTAssertFalse(w.open(serial: 2, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
+        XCTAssertFalse(w.open(serial: 2, name: file, startMicros: t0, linkType: 1, now: t0))
         XCTAssertTrue(
             w.lastOpenError?.contains("was made for another flow") == true, "\(w.lastOpenError ?? "nil")")
         for n in 0..<3 as Range<UInt8> { write(w, 1, 1, n, at: t0 + Int64(n)) }
@@ -368,13 +368,13 @@ final class EvidenceWriterTests: XCTestCase {
         XCTAssertNil(w.close(serial: 2, reason: .flowEnd))
         XCTAssertEqual(c.packets, 3)
         // Closed, it is not replaced later in the run either.
-        XCTAssertFalse(w.open(serial: 3, name: file, startMicros: t0, linkType: 1, now: t0 + 10).ok)
+        XCTAssertFalse(w.open(serial: 3, name: file, startMicros: t0, linkType: 1, now: t0 + 10))
         write(w, 3, 3, 0, at: t0 + 10)
         XCTAssertNil(w.close(serial: 3, reason: .flowEnd))
         XCTAssertEqual(c.sha256, try sha256sum(file))
         XCTAssertEqual(try readBack(file).map(\.bytes), (0..<3 as Range<UInt8>).map { frame(1, $0) })
         let next = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
-        XCTAssertTrue(next.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(next.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         write(next, 1, 4, 0, at: t0)
         let again = try XCTUnwrap(next.close(serial: 1, reason: .flowEnd))
         XCTAssertEqual(again.sha256, try sha256sum(file))
@@ -385,7 +385,7 @@ final class EvidenceWriterTests: XCTestCase {
     /// not grow beyond it, and the file is whole and hashed.
     func testALongFlowsBufferStaysWithinItsSize() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 1_000, maxBytes: 0))
-        XCTAssertTrue(w.open(serial: 1, name: name(t0, "long"), startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: name(t0, "long"), startMicros: t0, linkType: 1, now: t0))
         var given: [[UInt8]] = []
         for n in 0..<200 {
             let bytes = frame(1, UInt8(n & 0xff), length: 1_400)
@@ -409,7 +409,7 @@ final class EvidenceWriterTests: XCTestCase {
     func testBytesWrittenByAnotherMeanNoHash() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         let file = name(t0, "shared")
-        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: file, startMicros: t0, linkType: 1, now: t0))
         write(w, 1, 1, 0, at: t0)
         let other = open(dir + "/" + file, O_WRONLY | O_APPEND)
         XCTAssertGreaterThanOrEqual(other, 0)
@@ -431,7 +431,7 @@ final class EvidenceWriterTests: XCTestCase {
         w.onProblem = { problems.append($0) }
         for id in 1...2 as ClosedRange<UInt64> {
             let file = name(t0 + Int64(id), "removed\(id)")
-            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0 + Int64(id), linkType: 1, now: t0).ok)
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0 + Int64(id), linkType: 1, now: t0))
             for n in 0..<3 as Range<UInt8> { write(w, id, UInt8(id), n, at: t0 + Int64(n)) }
             XCTAssertEqual(unlink(dir + "/" + file), 0)
             let c = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
@@ -461,8 +461,8 @@ final class EvidenceWriterTests: XCTestCase {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))
         let moved = name(t0, "moved")
         let replaced = name(t0 + 1, "replaced")
-        XCTAssertTrue(w.open(serial: 1, name: moved, startMicros: t0, linkType: 1, now: t0).ok)
-        XCTAssertTrue(w.open(serial: 2, name: replaced, startMicros: t0 + 1, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: moved, startMicros: t0, linkType: 1, now: t0))
+        XCTAssertTrue(w.open(serial: 2, name: replaced, startMicros: t0 + 1, linkType: 1, now: t0))
         write(w, 1, 1, 0, at: t0)
         write(w, 2, 2, 0, at: t0)
         XCTAssertEqual(rename(dir + "/" + moved, dir + "/elsewhere.pcap"), 0)
@@ -486,18 +486,18 @@ final class EvidenceWriterTests: XCTestCase {
         var problems: [String] = []
         w.onProblem = { problems.append($0) }
         let earlier = name(t0, "closed-before")
-        XCTAssertTrue(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0))
         write(w, 1, 1, 0, at: t0)
         XCTAssertNotNil(try XCTUnwrap(w.close(serial: 1, reason: .flowEnd)).sha256)
         for id in 2...3 as ClosedRange<UInt64> {
             let start = t0 + Int64(id)
             XCTAssertTrue(
-                w.open(serial: id, name: name(start, "open\(id)"), startMicros: start, linkType: 1, now: t0).ok)
+                w.open(serial: id, name: name(start, "open\(id)"), startMicros: start, linkType: 1, now: t0))
             write(w, id, UInt8(id), 0, at: start)
         }
         try FileManager.default.removeItem(atPath: dir)
         let later = name(t0 + 10, "later")
-        XCTAssertTrue(w.open(serial: 4, name: later, startMicros: t0 + 10, linkType: 1, now: t0 + 10).ok)
+        XCTAssertTrue(w.open(serial: 4, name: later, startMicros: t0 + 10, linkType: 1, now: t0 + 10))
         XCTAssertEqual(w.bytesOnDisk, 2 * (24 + 76) + 24, "the removed directory's closed file left the budget")
         write(w, 4, 4, 0, at: t0 + 10)
         for c in w.closeAll(reason: .endOfRun) {
@@ -531,7 +531,7 @@ final class EvidenceWriterTests: XCTestCase {
         try FileManager.default.removeItem(atPath: parent)
         for id in 1...3 as ClosedRange<UInt64> {
             let start = t0 + Int64(id)
-            XCTAssertFalse(w.open(serial: id, name: name(start, "x"), startMicros: start, linkType: 1, now: t0).ok)
+            XCTAssertFalse(w.open(serial: id, name: name(start, "x"), startMicros: start, linkType: 1, now: t0))
             let why = try XCTUnwrap(w.lastOpenError)
             XCTAssertEqual(why, "cannot be created: \(evidence)/\(name(start, "x")): No such file or directory")
         }
@@ -540,7 +540,7 @@ final class EvidenceWriterTests: XCTestCase {
             problems.first?.components(separatedBy: evidence + "/").count, 2, "the path once: \(problems)")
         XCTAssertEqual(w.stats.notCreated, 3)
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        XCTAssertTrue(w.open(serial: 4, name: name(t0 + 4, "x"), startMicros: t0 + 4, linkType: 1, now: t0).ok)
+        XCTAssertTrue(w.open(serial: 4, name: name(t0 + 4, "x"), startMicros: t0 + 4, linkType: 1, now: t0))
         write(w, 4, 4, 0, at: t0 + 4)
         XCTAssertNotNil(try XCTUnwrap(w.close(serial: 4, reason: .flowEnd)).sha256)
         XCTAssertEqual(problems.count, 3, "\(problems)")
@@ -563,11 +563,11 @@ final class EvidenceWriterTests: XCTestCase {
         var limits = EvidenceWriter.Limits(perFlowPackets: 100, maxBytes: 0)
         limits.maxFiles = 1
         let w = try EvidenceWriter(directory: dir, limits: limits)
-        XCTAssertFalse(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0).ok)
+        XCTAssertFalse(w.open(serial: 1, name: earlier, startMicros: t0, linkType: 1, now: t0))
         XCTAssertEqual(w.stats.skippedFiles, 1)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + earlier)), old)
         XCTAssertEqual(w.bytesOnDisk, 1_010, "still counted")
-        XCTAssertFalse(w.open(serial: 2, name: earlier, startMicros: t0, linkType: 1, now: t0).ok, "and again")
+        XCTAssertFalse(w.open(serial: 2, name: earlier, startMicros: t0, linkType: 1, now: t0), "and again")
         XCTAssertEqual(w.bytesOnDisk, 1_010)
     }
 
@@ -605,7 +605,7 @@ final class EvidenceWriterTests: XCTestCase {
         for (k, c) in cases.enumerated() {
             let id = UInt64(k + 1)
             let file = name(t0 + Int64(k), "dump\(k)")
-            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0, linkType: c.link, now: t0).ok)
+            XCTAssertTrue(w.open(serial: id, name: file, startMicros: t0, linkType: c.link, now: t0))
             let reference = dir + "/reference\(k).pcap"
             let dead = try XCTUnwrap(
                 pcap_open_dead_with_tstamp_precision(c.link, 262_144, UInt32(PCAP_TSTAMP_PRECISION_MICRO)))

@@ -139,7 +139,7 @@ public struct DeliveryRecords: Sendable {
         public var bytes: UInt64
         /// nil when the file is incomplete (`error` says why): no hash vouches for it.
         public var sha256: String?
-        /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`, `open-file-limit`.
+        /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`.
         public var closed: String
         /// Packet time of the closing.
         public var timestampMicros: Int64

@@ -12,7 +12,8 @@ public struct EvidenceRecord: Decodable, Sendable, Equatable {
     public var bytes: UInt64?
     /// nil when the file could not be written whole (`error` says why): no hash vouches for it.
     public var sha256: String?
-    /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run`, `open-file-limit`.
+    /// Why it was closed: `flow-end`, `packet-cap`, `end-of-run` (earlier versions also wrote
+    /// `open-file-limit`, for a file closed early whose flow's later packets were not saved).
     public var closed: String?
     public var error: String?
     /// Packets of the flow left out of the file for their link type; absent when none were.

@@ -66,11 +66,10 @@ public final class EvidenceSink: RecordSink {
         let (file, failure): (String?, String?) = state.withLock { s in
             let name = DeliveryRecords(format: format).evidenceFileName(a, flowID: flowID)
             let id = s.nextID
-            let (ok, closedEarly) = s.writer.open(
+            let ok = s.writer.open(
                 serial: id, name: name, startMicros: a.timestampMicros,
                 linkType: EvidenceWriter.dataLink(for: record.linkType),
                 now: a.timestampMicros)
-            for c in closedEarly { closedFile(c, at: a.timestampMicros, &s) }
             let key = FlowKey(session: record.session, serial: a.flowSerial)
             guard ok else {
                 if s.writer.lastOpenKeptEarlier && s.closed.count < closedLimit {
@@ -150,7 +149,7 @@ public final class EvidenceSink: RecordSink {
         }
     }
 
-    /// A file closed (flow end, packet cap, open-file limit, end of run): its `evidence` record goes out.
+    /// A file closed (flow end, packet cap, end of run): its `evidence` record goes out.
     private func closedFile(_ c: EvidenceWriter.Closed, at now: Int64, _ s: inout State) {
         guard let o = s.open.removeValue(forKey: c.serial) else { return }
         if s.ids.file(session: o.key.session, serial: o.key.serial) == c.serial {

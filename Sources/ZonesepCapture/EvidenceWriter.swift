@@ -12,7 +12,7 @@ import ZonesepCrypto
 /// A file holds at most `perFlowPackets` packets and is closed when its flow ends, when the cap is
 /// reached, or at the end of the run; closing reports the SHA-256 of the bytes written to it, so that
 /// `sha256sum` can later show the file untouched. At most `maxOpenFiles` descriptors are held: beyond
-/// them the least recently opened file's is closed, and the file is opened again (appended to) at its
+/// them the least recently written file's is closed, and the file is opened again (appended to) at its
 /// flow's next packet, so a scan of many ports never cuts the evidence of a long flow. All evidence
 /// files together stay within `maxBytes`: the oldest (by flow start) are deleted first, but never a file
 /// whose flow started within the last `keepRecentMicros` of packet time, nor one still being written;
@@ -41,7 +41,7 @@ public final class EvidenceWriter {
         /// 0: no budget.
         public var maxBytes: UInt64
         public var keepRecentMicros: Int64 = 3_600_000_000
-        /// Descriptors held at once; opening one more file sets aside the least recently opened one (its
+        /// Descriptors held at once; opening one more file sets aside the least recently written one (its
         /// descriptor closed), opened again in append mode at its flow's next packet.
         public var maxOpenFiles: Int = 256
         /// Evidence files kept in the directory (closed and open): a flood of distinct violating flows makes
@@ -104,6 +104,9 @@ public final class EvidenceWriter {
         /// Packets and bytes given to the file (header included), on disk or still in `pending`.
         var packets: UInt64 = 0
         var bytes: UInt64
+        /// When it was last opened or written to (`EvidenceWriter.uses`): the least recent is set aside
+        /// first, so the flows still sending keep their descriptors.
+        var order: UInt64
         let linkType: Int32
         /// -1 while set aside for the open-file limit (`EvidenceWriter.setAside`).
         var fd: Int32
@@ -111,8 +114,6 @@ public final class EvidenceWriter {
         let key: NameKey
         var name: String { key.name }
         let start: Int64
-        /// When it was last opened: the least recent is set aside first.
-        var order: UInt64
         /// What is on disk so far.
         var packetsOnDisk: UInt64 = 0
         var bytesOnDisk: UInt64
@@ -209,7 +210,8 @@ public final class EvidenceWriter {
     /// same name is replaced.)
     var namesThisRun: Set<NameKey> = []
     var totalBytes: UInt64 = 0
-    var opened: UInt64 = 0
+    /// Counts the opens and packet writes, to order the open files by their last use.
+    var uses: UInt64 = 0
     public private(set) var stats = Stats()
     /// Told about problems (a file that cannot be created, the budget spent): the caller reports them.
     public var onProblem: (String) -> Void = { _ in }
@@ -366,10 +368,10 @@ public final class EvidenceWriter {
                 consequence: EvidenceWriter.writesFail)
             return refused()
         }
-        opened &+= 1
+        uses &+= 1
         let f = OpenFile(
             fd: fd, key: key, linkType: linkType, start: startMicros, headerBytes: UInt64(header.count),
-            order: opened, replacing: replaced)
+            order: uses, replacing: replaced)
         header.withUnsafeBytes { f.hasher.update($0) }
         files[serial] = f
         namesThisRun.insert(key)
@@ -378,7 +380,7 @@ public final class EvidenceWriter {
         return true
     }
 
-    /// Sets aside the least recently opened files until one more descriptor stays within `maxOpenFiles`.
+    /// Sets aside the least recently used files until one more descriptor stays within `maxOpenFiles`.
     func makeRoomForADescriptor() {
         while files.count >= max(1, limits.maxOpenFiles),
             let oldest = files.min(by: { $0.value.order < $1.value.order })?.key
@@ -435,8 +437,8 @@ public final class EvidenceWriter {
         }
         setAsideFiles[serial] = nil
         f.fd = fd
-        opened &+= 1
-        f.order = opened
+        uses &+= 1
+        f.order = uses
         reopened &+= 1
         files[serial] = f
         return f
@@ -580,6 +582,8 @@ public final class EvidenceWriter {
         )
         f.pending.append(header: record, packet: UnsafeRawBufferPointer(start: base, count: caplen))
         f.pendingPackets &+= 1
+        uses &+= 1
+        f.order = uses
         f.packets &+= 1
         f.bytes &+= need
         stats.packets &+= 1

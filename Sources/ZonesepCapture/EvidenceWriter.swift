@@ -42,7 +42,8 @@ public final class EvidenceWriter {
         public var maxBytes: UInt64
         public var keepRecentMicros: Int64 = 3_600_000_000
         /// Descriptors held at once; opening one more file sets aside the least recently written one (its
-        /// descriptor closed), opened again in append mode at its flow's next packet.
+        /// descriptor closed), opened again in append mode at its flow's next packet. A run takes
+        /// `openFileBudget()`.
         public var maxOpenFiles: Int = 256
         /// Evidence files kept in the directory (closed and open): a flood of distinct violating flows makes
         /// one each, and the writer remembers each. Beyond it the oldest go first, as for the byte budget;
@@ -54,6 +55,26 @@ public final class EvidenceWriter {
             self.maxBytes = maxBytes
         }
     }
+
+    /// The evidence descriptors a run holds at once: 1,024, or half the process's descriptor limit where
+    /// that is less (the rest stays for the captures, sockets and output files). Below the limit, a scan's
+    /// hundreds of violating flows would set files aside and reopen them thousands of times. The soft limit
+    /// is first raised to the hard one, as a daemon does: systemd's default soft limit is 1,024.
+    public static func openFileBudget() -> Int {
+        var r = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &r) == 0 else { return 256 }
+        if r.rlim_cur != rlim_t.max && r.rlim_cur < r.rlim_max {
+            var raised = r
+            raised.rlim_cur = r.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { r = raised }
+        }
+        let soft = r.rlim_cur == rlim_t.max ? Int.max : Int(clamping: r.rlim_cur)
+        return max(16, min(EvidenceWriter.mostOpenFiles, soft / 2))
+    }
+
+    /// The most evidence descriptors held at once, however high the descriptor limit: each open file may
+    /// hold up to `bufferBytes` of packets not yet written.
+    public static let mostOpenFiles = 1_024
 
     public enum CloseReason: String, Sendable {
         case flowEnd = "flow-end"

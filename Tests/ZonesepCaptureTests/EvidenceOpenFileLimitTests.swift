@@ -104,4 +104,21 @@ extension EvidenceWriterTests {
         XCTAssertEqual(w.stats.incomplete, 3)
         XCTAssertEqual(w.stats.hashed, 1)
     }
+
+    /// A run's budget of evidence descriptors: the soft descriptor limit raised to the hard one first (systemd
+    /// starts services at 1,024), then half of it, at most 1,024 and at least 16.
+    func testTheOpenFileBudgetRaisesTheSoftLimitAndTakesHalfOfIt() throws {
+        var before = rlimit()
+        XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &before), 0)
+        defer { _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &before) }
+        var low = before
+        low.rlim_cur = 100
+        XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &low), 0)
+        let budget = EvidenceWriter.openFileBudget()
+        var after = rlimit()
+        XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &after), 0)
+        XCTAssertEqual(after.rlim_cur, before.rlim_max, "the soft limit raised to the hard one")
+        let hard = before.rlim_max == rlim_t.max ? Int.max : Int(clamping: before.rlim_max)
+        XCTAssertEqual(budget, max(16, min(EvidenceWriter.mostOpenFiles, hard / 2)))
+    }
 }

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 import ZonesepTestSupport
 
-/// A port scan between the packets of a long violating flow: more violating flows than the 256 evidence
-/// files held open at once. The long flow's file used to be closed at the 257th (`open-file-limit`) and
+/// A port scan between the packets of a long violating flow: more violating flows than the evidence files
+/// held open at once (1,024 at most, `EvidenceWriter.openFileBudget`). The long flow's file used to be
+/// closed at the limit (`open-file-limit`, then 256) and
 /// its later packets were saved nowhere and counted nowhere, while the report called the file whole. Its
 /// file now holds every packet of the flow (read back with tshark), one record and one hash vouch for it,
 /// and the report's `whole` is true.
@@ -21,7 +22,7 @@ final class EvidenceOpenFileLimitReplayTests: ScratchDirectoryTestCase {
         return mac + PcapBytes.ipv4(6, id: UInt16(n), [10, 10, 1, 1], [10, 30, 0, 9], payload: tcp.count) + tcp
     }
 
-    /// The long flow's first 3 packets, a SYN to each of 300 ports from another host, then 80 more packets
+    /// The long flow's first 3 packets, a SYN to each of 1,100 ports from another host, then 80 more packets
     /// of the long flow, a millisecond apart: no flow ends before the capture does.
     func writeCapture() throws -> (path: String, longFlowTimes: [Int64]) {
         var pcap = PcapBytes()
@@ -33,7 +34,7 @@ final class EvidenceOpenFileLimitReplayTests: ScratchDirectoryTestCase {
             t += 1000
         }
         for n in 0..<3 { long(n) }
-        for i in 0..<300 {
+        for i in 0..<1_100 {
             let syn =
                 mac + PcapBytes.ipv4(6, id: UInt16(i), [10, 10, 2, 2], [10, 30, 0, 9], payload: 20)
                 + PcapBytes.tcpSYN(50_000, UInt16(1000 + i))
@@ -56,8 +57,8 @@ final class EvidenceOpenFileLimitReplayTests: ScratchDirectoryTestCase {
             lines.first { $0["event_type"] as? String == "alert" && JSONLines.int($0["src_port"]) == 40000 })
         let flowID = try XCTUnwrap(alert["flow_id"] as? String)
         let records = lines.filter { $0["event_type"] as? String == "evidence" }
-        XCTAssertEqual(records.count, 301, "one record a file")
-        XCTAssertEqual(records.filter { $0["sha256"] is String }.count, 301)
+        XCTAssertEqual(records.count, 1_101, "one record a file")
+        XCTAssertEqual(records.filter { $0["sha256"] is String }.count, 1_101)
         XCTAssertEqual(Set(records.compactMap { $0["closed"] as? String }), ["end-of-run"])
         let mine = records.filter { $0["flow_id"] as? String == flowID }
         XCTAssertEqual(mine.count, 1)
@@ -93,8 +94,8 @@ final class EvidenceOpenFileLimitReplayTests: ScratchDirectoryTestCase {
         XCTAssertEqual(onFile["sha256"] as? String, record["sha256"] as? String)
         XCTAssertNil(onFile["left_out"])
         let counts = try XCTUnwrap((summary["delivery"] as? [String: Any])?["evidence"] as? [String: Any])
-        XCTAssertEqual(JSONLines.int(counts["hashed"]), 301)
-        XCTAssertEqual(JSONLines.int(counts["packets"]), 383)
+        XCTAssertEqual(JSONLines.int(counts["hashed"]), 1_101)
+        XCTAssertEqual(JSONLines.int(counts["packets"]), 1_183)
         for key in ["lost_packets", "skipped_packets", "incomplete", "open"] {
             XCTAssertEqual(JSONLines.int(counts[key]), 0, key)
         }

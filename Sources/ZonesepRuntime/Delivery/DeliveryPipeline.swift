@@ -78,6 +78,7 @@ public final class DeliveryPipeline {
                 var limits = EvidenceWriter.Limits(
                     perFlowPackets: config.evidencePackets, maxBytes: config.evidenceMaxBytes)
                 limits.maxFiles = config.evidenceMaxFiles
+                limits.maxOpenFiles = EvidenceWriter.openFileBudget()
                 let w = try EvidenceWriter(directory: dir, limits: limits)
                 w.onProblem = { Diagnostics.warning($0) }
                 let outcomes = EvidenceOutcomes(inner: head)

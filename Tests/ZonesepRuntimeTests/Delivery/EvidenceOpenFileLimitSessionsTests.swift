@@ -6,9 +6,9 @@ import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
-/// `watch --workers N`: the workers' sessions share the evidence writer and its 256 open files, so which
+/// `watch --workers N`: the workers' sessions share the evidence writer and its open files (1,024 at most), so which
 /// file reached the limit first depended on how the workers interleaved, and that file was cut there. A
-/// long flow on one worker and a scan of 300 ports on another now give the long flow's file all its
+/// long flow on one worker and a scan of 1,100 ports on another now give the long flow's file all its
 /// packets, with the same hash, whatever the order the two workers' batches came in.
 final class EvidenceOpenFileLimitSessionsTests: XCTestCase {
     /// 2026-06-15T04:00:00Z in µs.
@@ -21,10 +21,10 @@ final class EvidenceOpenFileLimitSessionsTests: XCTestCase {
             [0x9c, 0x40, 0x01, 0xbb, 0, 0, UInt8(n >> 8), UInt8(n & 0xff), 0, 0, 0, 1]
             + [0x50, n == 0 ? 0x02 : 0x18, 0xff, 0xff, 0, 0, 0, 0] + [UInt8](repeating: UInt8(n & 0xff), count: 10)
         let bytes = mac + PcapBytes.ipv4(6, id: UInt16(n), [10, 10, 1, 1], [10, 30, 0, 9], payload: tcp.count) + tcp
-        return .init(time: t0 + Int64(n < 3 ? n : n + 300) * 1000, bytes: bytes, wireLength: bytes.count)
+        return .init(time: t0 + Int64(n < 3 ? n : n + 1_100) * 1000, bytes: bytes, wireLength: bytes.count)
     }
 
-    /// SYN `i` of a scan from 10.10.2.2 of 10.30.0.9's ports 1000…1299, between the long flow's third and
+    /// SYN `i` of a scan from 10.10.2.2 of 10.30.0.9's ports 1000…2099, between the long flow's third and
     /// fourth packets.
     static func scan(_ i: Int) -> SinkCombinationTests.Frame {
         let bytes =
@@ -54,7 +54,7 @@ final class EvidenceOpenFileLimitSessionsTests: XCTestCase {
         var summary = try XCTUnwrap(SummaryMerge.merge(sessions.map { $0.finish(files: []) }, files: []))
         pipeline.finish(into: &summary)
         pipeline.close()
-        XCTAssertEqual(summary.violations.count, 301)
+        XCTAssertEqual(summary.violations.count, 1_101)
         let v = try XCTUnwrap(summary.violations.first { $0.alert.srcPort == 40000 })
         let file = try XCTUnwrap(v.evidenceFile)
         let pcap = try PcapFile(path: evidence.appendingPathComponent(file).path)
@@ -68,11 +68,11 @@ final class EvidenceOpenFileLimitSessionsTests: XCTestCase {
         try? FileManager.default.removeItem(at: base)
         defer { try? FileManager.default.removeItem(at: base) }
         let long = (0..<83).map(Self.longFlow)
-        let scan = (0..<300).map(Self.scan)
+        let scan = (0..<1_100).map(Self.scan)
         let orders: [[(Int, [SinkCombinationTests.Frame])]] = [
             // The long flow's worker ahead: all its packets before the scan opens a file.
             [(0, long), (1, scan)],
-            // In time order: the scan's 300 files open between the long flow's third and fourth packets.
+            // In time order: the scan's 1,100 files open between the long flow's third and fourth packets.
             [(0, Array(long[..<3])), (1, scan), (0, Array(long[3...]))],
             // The scan's worker ahead, then the long flow, then the rest of the scan.
             [(1, Array(scan[..<200])), (0, Array(long[..<3])), (1, Array(scan[200...])), (0, Array(long[3...]))],

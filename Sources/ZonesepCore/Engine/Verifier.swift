@@ -1390,6 +1390,16 @@ public final class Verifier {
             : state.pointee.wantsAllEnds || (declaration >= 0 && state.pointee.wantsDeclaredEnds)
     }
 
+    /// Between two batches: the flow table's clock moved forward to `now`, a packet time another worker of
+    /// the same capture has seen, and its flows idle at it among `budget` entries ended, each with its
+    /// `flowEnded` event, as packets at `now` would (`FlowTable.advance`). Counts no packet: this verifier's
+    /// own packet times (`counters`) stay those of its packets.
+    public func advance(to now: Int64, budget: Int) {
+        state.pointee.frames = UnsafeBufferPointer(start: nil, count: 0)
+        flows.advance(to: now, budget: budget) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
+        flushEvents()
+    }
+
     /// Ends every flow still in the table (the end of a replay), each with a `flowEnded` event when the sink
     /// wants it, and hands the last events to the sink.
     public func finish() {

@@ -443,6 +443,25 @@ public final class FlowTable {
         checkIdle(now: now, steps: min(budget, m.pointee.highWater), ended: ended)
     }
 
+    /// The table's clock: the latest packet time swept at (a time jumping ahead counts once the next packet
+    /// follows it), or moved to by `advance`; nil before any.
+    public var clock: Int64? { m.pointee.latest == .min ? nil : m.pointee.latest }
+
+    /// Moves the clock forward to `now`, a packet time seen elsewhere on the same capture (another worker's
+    /// clock), and ends the flows idle at it among the next `budget` entries of the round-robin sweep, as
+    /// packets at `now` would: a worker whose host pairs fell quiet ends its flows while the port is busy.
+    /// Between two packets only; nothing for a `now` the clock has passed (this table's own packets sweep
+    /// it). A jump held here is settled by the next packet as before, unless `now` reached it (then it was
+    /// no lone packet's).
+    public func advance(to now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+        guard now >= m.pointee.latest else { return }
+        if m.pointee.heldJump && now >= m.pointee.heldTime { m.pointee.heldJump = false }
+        m.pointee.latest = now
+        renewGate()
+        guard now > m.pointee.quietUntil, m.pointee.highWater > 0, budget > 0 else { return }
+        checkIdle(now: now, steps: min(budget, m.pointee.highWater), ended: ended)
+    }
+
     /// The checking half of `sweep`: `steps` entries from the cursor, and the bound renewed after each full
     /// round.
     @inline(never)  // rare beside the skip in `sweep`, which is inlined into the packet loop

@@ -22,6 +22,8 @@ public struct WorkerSnapshot: Sendable {
     public var hostFindingsByRule: [UInt64] = []
     public var anomalies: UInt64 = 0
     public var lastPacketMicros: Int64?
+    /// The flow table's clock (`FlowTable.clock`): what the other workers are brought up to (`PortClock`).
+    public var clockMicros: Int64?
     /// Every handle this worker had, added up: counts survive a capture that was lost and reopened.
     public var kernel: KernelStats?
     /// The capture is open (false while the interface is gone or down and the worker waits for it).
@@ -38,7 +40,7 @@ public struct WorkerSnapshot: Sendable {
 
 /// One capture thread: its own libpcap handle (a member of the fanout group when there are several) and
 /// its own session, so a flow's state never crosses threads. The control thread reaches it only through
-/// `post(policy:)`, `post(capture:)`, `requestStop()` and `snapshot()`.
+/// `post(policy:)`, `post(capture:)`, `post(advance:)`, `requestStop()` and `snapshot()`.
 ///
 /// When the capture fails while running (the interface vanished or went down), the worker closes it and
 /// keeps its session — flows, suppression windows, everything — until the control thread hands it a new
@@ -82,6 +84,12 @@ public final class CaptureWorker: @unchecked Sendable {
     private var kernelNow = KernelStats()
     private var captureError: String?
     private var restarts: UInt64 = 0
+    /// The port's packet time posted by the control thread (`PortClock`), taken when the ring is empty.
+    private let advance = Mutex<PortClock.Advance?>(nil)
+    /// Bumped with every `post(advance:)`: read once per emptied ring, so a busy worker's batches are not
+    /// cut short by it as they are by a command.
+    private let advanceGeneration = Atomic<UInt64>(0)
+    private var advanceSeen: UInt64 = 0
 
     /// Packets read between two looks at the clock (to publish a snapshot) and at the wake-up pipe.
     public static let batch = 256
@@ -112,6 +120,18 @@ public final class CaptureWorker: @unchecked Sendable {
     public func post(capture: HandOver) {
         commands.withLock { $0.capture = capture }
         generation.add(1, ordering: .releasing)
+        wakeup.wake()
+    }
+
+    /// Hands over the port's packet time: once this worker's ring is empty, its flow table's clock moves
+    /// up to it (never back) and the flows idle then end, though this worker's host pairs are quiet.
+    public func post(advance a: PortClock.Advance) {
+        advance.withLock { pending in
+            guard let p = pending else { return pending = a }
+            let (budget, overflow) = p.budget.addingReportingOverflow(a.budget)
+            pending = PortClock.Advance(to: max(p.to, a.to), budget: overflow ? .max : budget)
+        }
+        advanceGeneration.add(1, ordering: .releasing)
         wakeup.wake()
     }
 
@@ -153,6 +173,7 @@ public final class CaptureWorker: @unchecked Sendable {
             _ = poll(&fds, 2, 200)
             if fds[1].revents != 0 { _ = wakeup.drain() }
             var n = 0
+            var emptied = false
             reading: while n < CaptureWorker.batch {
                 let g = generation.load(ordering: .acquiring)
                 if g != seen {
@@ -170,6 +191,7 @@ public final class CaptureWorker: @unchecked Sendable {
                         linkType: linkType)
                     n += 1
                 case .empty:
+                    emptied = true
                     break reading
                 case .error(let e):
                     batcher.flush(to: session, linkType: linkType)
@@ -179,6 +201,8 @@ public final class CaptureWorker: @unchecked Sendable {
                 }
             }
             batcher.flush(to: session, linkType: linkType)
+            // Every frame the kernel had for this worker is judged: packet time before the port's is past.
+            if emptied { advanceIfPosted() }
             let now = Monotonic.nowMicros()
             if now - lastPublished >= CaptureWorker.publishEveryMicros {
                 publish(ended: false)
@@ -210,8 +234,22 @@ public final class CaptureWorker: @unchecked Sendable {
             seen = g
             if applyCommands() { return true }
         }
+        advanceIfPosted()
         publish(ended: false)
         return false
+    }
+
+    /// Brings the flow table up to the port's packet time posted since the last look (`post(advance:)`).
+    private func advanceIfPosted() {
+        let g = advanceGeneration.load(ordering: .acquiring)
+        guard g != advanceSeen else { return }
+        advanceSeen = g
+        let posted = advance.withLock { p -> PortClock.Advance? in
+            defer { p = nil }
+            return p
+        }
+        guard let a = posted else { return }
+        session.verifier.advance(to: a.to, budget: a.budget)
     }
 
     /// Applies a pending policy and a handed-over capture; true when a stop was asked for.
@@ -265,6 +303,7 @@ public final class CaptureWorker: @unchecked Sendable {
         s.hostFindingsByRule = v.counters.hostFindingsByRule
         s.anomalies = v.counters.anomalyTotal
         s.lastPacketMicros = v.counters.lastPacketMicros
+        s.clockMicros = v.flows.clock
         s.kernel = kernelBefore + kernelNow
         s.capturing = capture != nil
         s.captureError = captureError

@@ -284,6 +284,7 @@ final class WatchRunner {
         var fds = [pollfd(fd: control.readDescriptor, events: Int16(POLLIN), revents: 0)]
         let interval = Int64(settings.statsIntervalSeconds) * 1_000_000
         var nextStats = interval > 0 ? Monotonic.nowMicros() + interval : Int64.max
+        var portClock = PortClock(workers: workers.count)
         while true {
             let untilStats = (nextStats - Monotonic.nowMicros() + 999) / 1000
             _ = poll(&fds, 1, Int32(clamping: max(0, min(untilStats, 1000))))
@@ -301,6 +302,10 @@ final class WatchRunner {
                 }
             }
             let snapshots = workers.map { $0.snapshot() }
+            // A worker whose host pairs fell quiet ends its idle and closed flows by the port's packet time.
+            for (worker, advance) in zip(workers, portClock.tick(snapshots)) {
+                if let advance { worker.post(advance: advance) }
+            }
             let now = Monotonic.nowMicros()
             reopenCaptures(workers, snapshots, now: now, tunnelPorts: policy.config.tunnelPorts)
             if captureFailure != nil { return true }

@@ -401,7 +401,7 @@ public struct ReplaySummary: Sendable {
         let map = policy.zoneMap
         var out = "\nSummary (sensor \(VisibleText.escape(policy.config.sensor)))\n"
         if interrupted { out += "INTERRUPTED: stopped by a signal; the counts are of what was read until then\n" }
-        for r in reloads { out += r.line + "\n" }
+        for r in reloads { out += r.line(unit: "packet") + "\n" }
         var totals: [[String]] = [
             ["packets", "\(counters.packets)"], ["bytes", "\(counters.bytes)"],
             ["IP packets", "\(counters.ipPackets)"], ["non-IP packets", "\(counters.nonIPPackets)"],

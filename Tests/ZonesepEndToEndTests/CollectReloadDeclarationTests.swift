@@ -39,6 +39,13 @@ extension CollectTests {
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline, !c.stderr.contains("reloaded") { usleep(50_000) }
             XCTAssertTrue(c.stderr.contains("reloaded \(conf.path)"), c.stderr)
+            // And again with the file unchanged (logrotate's SIGHUP): no verdict changed, not listed.
+            kill(c.pid, SIGHUP)
+            let again = Date().addingTimeInterval(10)
+            while Date() < again, c.stderr.components(separatedBy: "reloaded \(conf.path)").count < 3 {
+                usleep(50_000)
+            }
+            XCTAssertEqual(c.stderr.components(separatedBy: "reloaded \(conf.path)").count, 3, c.stderr)
             try Self.send(
                 Self.ipfixSYNs([(51000, 0x0200_5e10_9905)], unixSecs: secs), from: "127.0.0.2", to: c.port)
         }

@@ -261,6 +261,14 @@ final class WatchTests: ScratchDirectoryTestCase {
         XCTAssertEqual(reloads[1]["previous_sha256"] as? String, finalDigest)
         XCTAssertTrue(reloads[1]["config_sha256"] is NSNull, "a refused reload put no map in force")
         XCTAssertTrue(reloads.allSatisfy { ($0["timestamp"] as? String)?.hasSuffix("Z") ?? false }, "\(reloads)")
+        // The applied reload's time parts the alerts of the two maps: the first map's up to it (zone
+        // `internet`), the second's after it (zone `inet`).
+        let switched = try XCTUnwrap(reloads[0]["timestamp"] as? String)
+        for a in fileAlerts.compactMap(JSONLines.object) {
+            let stamp = try XCTUnwrap(a["timestamp"] as? String)
+            let newMap = a["src_zone"] as? String == "inet" || a["dest_zone"] as? String == "inet"
+            XCTAssertEqual(stamp > switched, newMap, "\(a) against the reload at \(switched)")
+        }
         // The second map renamed the Internet zone: a report made with it cannot name what the first judged,
         // and says that a reload is why (ReportReloadTests checks the report of a run whose reloads kept
         // their zones).

@@ -439,8 +439,12 @@ extension AuditReport {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
-            || (coverage?.flagsUnknown ?? 0) > 0 || interrupted
+            || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0
     }
+
+    /// Reloads that put another zone map in force: the run was judged under more than one, and this
+    /// report shows only the last.
+    public var mapsReloaded: Int { reloads.filter(\.applied).count }
 
     /// Flows conduits allowed without their MAC being verified (the capture did not show it): 0 for a saved
     /// run from before they were counted.

@@ -306,6 +306,9 @@ public enum ReportHTML {
         if r.conduitMACNotVerified > 0 {
             parts.append("MAC未検証のコンジット通信 \(n(r.conduitMACNotVerified)) conduit flows, MAC not verified")
         }
+        if r.mapsReloaded > 0 {
+            parts.append("設定の再読み込み \(n(UInt64(r.mapsReloaded))) zones.conf reloads (judged under more than one map)")
+        }
         return parts.joined(separator: ", ")
     }
 

@@ -278,8 +278,8 @@ extension AuditReport {
         ]
     }
 
-    /// What a zones.conf reload during the run means for this report: the time (packet time), then what was
-    /// judged under which map.
+    /// What a zones.conf reload during the run means for this report: the time (packet time of the last frame
+    /// judged under the earlier map; for a refused one, when it was refused), then what was judged under which.
     public static func reloadNote(_ r: ConfigReload) -> (time: String, note: String) {
         let time = r.timestampMicros.map(Timestamp.rfc3339) ?? "before the first packet"
         let before = r.previousSHA256.map { "SHA-256 \($0.prefix(16))…" } ?? "the earlier zones.conf"
@@ -287,8 +287,9 @@ extension AuditReport {
         let after = r.sha256.map { "SHA-256 \($0.prefix(16))…" } ?? "a new zones.conf"
         return (
             time,
-            "zones.conf reloaded (\(before) → \(after)): what was judged before it was judged under the earlier "
-                + "map, which this report's zone map (the one in force at the end) may not show"
+            "zones.conf reloaded (\(before) → \(after)): the frames up to this time were judged under the "
+                + "earlier map, which this report's zone map (the one in force at the end) may not show, the later "
+                + "ones under the new map"
         )
     }
 

@@ -3,7 +3,9 @@
 /// (the one in force at the end, `config_sha256`) may not show: an auditor must see that the run was
 /// judged under more than one.
 public struct ConfigReload: Sendable, Equatable {
-    /// Packet time of the run's latest packet when the reload was taken; nil before the first packet.
+    /// Applied: the packet (or record) time of the last frame judged under the map it replaced, so that
+    /// every later one was judged under the new map. Refused: the latest packet time when it was refused.
+    /// nil before the first packet.
     public var timestampMicros: Int64?
     /// The new map replaced the running one; false: it was refused and the running one kept.
     public var applied: Bool
@@ -29,12 +31,12 @@ public struct ConfigReload: Sendable, Equatable {
         return o.json
     }
 
-    /// The text summary's line.
-    public var line: String {
-        let at = timestampMicros.map(Timestamp.rfc3339) ?? "before the first packet"
+    /// The text summary's line; `unit`: what the run's time is of (`packet`, `record`).
+    public func line(unit: String) -> String {
+        let at = timestampMicros.map { "at \(Timestamp.rfc3339($0))" } ?? "before the first \(unit)"
         let before = previousSHA256.map { String($0.prefix(12)) } ?? "?"
-        guard applied else { return "zones.conf reload refused at \(at): the map \(before) was kept" }
-        return "zones.conf reloaded at \(at): \(before) -> \(sha256.map { String($0.prefix(12)) } ?? "?"); what was "
-            + "judged before it was judged under the earlier map"
+        guard applied else { return "zones.conf reload refused \(at): the map \(before) was kept" }
+        return "zones.conf reloaded \(at): \(before) -> \(sha256.map { String($0.prefix(12)) } ?? "?"); the \(unit)s "
+            + "until then were judged under the earlier map"
     }
 }

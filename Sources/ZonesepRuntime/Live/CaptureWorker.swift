@@ -51,6 +51,8 @@ public struct WorkerSnapshot: Sendable {
 public final class CaptureWorker: @unchecked Sendable {
     private struct Commands {
         var policy: Policy?
+        /// The number of the reload `policy` comes from (0 for the first), for `policySwitches`.
+        var reload = 0
         var capture: HandOver?
         var stop = false
     }
@@ -81,6 +83,11 @@ public final class CaptureWorker: @unchecked Sendable {
     private let batcher = FrameBatcher()
     /// Kernel counts of the handles closed so far, and the latest counts of the open one.
     private var kernelBefore = KernelStats()
+    /// Each reloaded policy this worker took, by the number `post(policy:reload:)` gave it, with the packet
+    /// time of the last frame it had judged under the map before: read once the worker has ended.
+    public private(set) var policySwitches: [(reload: Int, lastPacketMicros: Int64?)] = []
+    /// Whether libpcap ever gave counts (`pcap_stats`): without them the drops are unknown, not 0.
+    private var kernelKnown = false
     private var kernelNow = KernelStats()
     private var captureError: String?
     private var restarts: UInt64 = 0
@@ -109,9 +116,13 @@ public final class CaptureWorker: @unchecked Sendable {
         publish(ended: false)
     }
 
-    /// Hands over a reloaded policy, taken between two packets.
-    public func post(policy: Policy) {
-        commands.withLock { $0.policy = policy }
+    /// Hands over a reloaded policy, taken between two packets; `reload` numbers the applied reloads from 0.
+    /// A policy not yet taken when the next comes is never used: the worker goes straight to the next.
+    public func post(policy: Policy, reload: Int = 0) {
+        commands.withLock {
+            $0.policy = policy
+            $0.reload = reload
+        }
         generation.add(1, ordering: .releasing)
         wakeup.wake()
     }
@@ -254,14 +265,15 @@ public final class CaptureWorker: @unchecked Sendable {
 
     /// Applies a pending policy and a handed-over capture; true when a stop was asked for.
     private func applyCommands() -> Bool {
-        let (policy, handOver, stop) = commands.withLock { c -> (Policy?, HandOver?, Bool) in
+        let (policy, reload, handOver, stop) = commands.withLock { c -> (Policy?, Int, HandOver?, Bool) in
             defer {
                 c.policy = nil
                 c.capture = nil
             }
-            return (c.policy, c.capture, c.stop)
+            return (c.policy, c.reload, c.capture, c.stop)
         }
         if let policy {
+            policySwitches.append((reload, session.verifier.counters.lastPacketMicros))
             session.replacePolicy(policy)
             // New VXLAN or Geneve ports: the fanout program must open what the verifier now opens. Every
             // member sets the same program (the group keeps one); a refusal keeps the old one, as a
@@ -290,7 +302,10 @@ public final class CaptureWorker: @unchecked Sendable {
 
     private func publish(ended: Bool) {
         let v = session.verifier
-        if let k = capture?.stats() { kernelNow = k }
+        if let k = capture?.stats() {
+            kernelNow = k
+            kernelKnown = true
+        }
         var s = WorkerSnapshot()
         s.packets = v.counters.packets
         s.bytes = v.counters.bytes
@@ -304,7 +319,7 @@ public final class CaptureWorker: @unchecked Sendable {
         s.anomalies = v.counters.anomalyTotal
         s.lastPacketMicros = v.counters.lastPacketMicros
         s.clockMicros = v.flows.clock
-        s.kernel = kernelBefore + kernelNow
+        s.kernel = kernelKnown ? kernelBefore + kernelNow : nil
         s.capturing = capture != nil
         s.captureError = captureError
         s.captureRestarts = restarts

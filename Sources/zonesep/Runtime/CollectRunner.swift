@@ -150,10 +150,13 @@ final class CollectRunner {
                             policy = p
                             table.replacePolicy(p)
                             Diagnostics.note("reloaded \(settings.configPath)")
-                            reloadLog.append(
-                                ConfigReload(
-                                    timestampMicros: at, applied: true, previousSHA256: before,
-                                    sha256: p.config.sourceSHA256))
+                            // A file found unchanged (logrotate's SIGHUP) changed no verdict: not listed.
+                            if p.config.sourceSHA256 != before {
+                                reloadLog.append(
+                                    ConfigReload(
+                                        timestampMicros: at, applied: true, previousSHA256: before,
+                                        sha256: p.config.sourceSHA256))
+                            }
                         } else {
                             reloadLog.append(
                                 ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))

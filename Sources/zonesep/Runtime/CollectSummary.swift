@@ -155,7 +155,7 @@ struct CollectSummary {
             "collected \(table.records) records into \(table.flows) flows, "
                 + "\(table.violations.values.reduce(0, +)) violating"
         ]
-        lines += reloads.map(\.line)
+        lines += reloads.map { $0.line(unit: "record") }
         for rule in RuleID.allCases where (table.violations[rule] ?? 0) > 0 {
             lines.append("  \(rule.name): \(table.violations[rule] ?? 0)")
         }

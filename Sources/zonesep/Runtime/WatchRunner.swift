@@ -45,6 +45,10 @@ final class WatchRunner {
     private var linkTypes: [String] = []
     /// Every reload, for the summary: an auditor must see which alerts came under which map.
     private var reloadLog: [ConfigReload] = []
+    /// Reloads posted to the workers so far, and the number of each listed one (by its index in `reloadLog`),
+    /// whose time comes from the workers at the end (`reloadTimes`).
+    private var appliedReloads = 0
+    private var reloadNumbers: [Int: Int] = [:]
     private var health: LossWarnings
     private var link = InterfaceState.up
     /// Reopening lost captures: when to try next, and how long to wait after that if it fails.
@@ -179,7 +183,7 @@ final class WatchRunner {
             summary.captureDrops = WatchStats(interface: settings.interface, snapshots: last).totals.kernel.map {
                 CaptureDrops(kernel: $0.dropped, interface: $0.interfaceDropped)
             }
-            summary.reloads = reloadLog
+            summary.reloads = reloadTimes(workers, ended: parts)
             delivery.finish(into: &summary)
             written = delivery.writeSummary(
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
@@ -318,6 +322,17 @@ final class WatchRunner {
         }
     }
 
+    /// The listed reloads, each applied one stamped by `ReloadStamps` from what the workers took.
+    private func reloadTimes(_ workers: [CaptureWorker], ended parts: [ReplaySummary]) -> [ConfigReload] {
+        var out = reloadLog
+        for (i, k) in reloadNumbers {
+            out[i].timestampMicros = ReloadStamps.lastUnderEarlierMap(
+                reload: k, switches: workers.map(\.policySwitches),
+                lastPackets: parts.map(\.counters.lastPacketMicros))
+        }
+        return out
+    }
+
     /// SIGHUP: a map that fails validation is refused (its errors are on stderr) and the running one stays;
     /// a good one goes to every worker, which swaps it in whole between two packets, keeping its flows.
     private func reload(_ workers: [CaptureWorker], policy: inout Policy) {
@@ -335,10 +350,15 @@ final class WatchRunner {
         }
         // Zones renamed or removed stay known by their old ids: what was judged under them keeps its names.
         let new = Policy(config.keepingRetiredZones(of: policy.config))
-        for worker in workers { worker.post(policy: new) }
+        for worker in workers { worker.post(policy: new, reload: appliedReloads) }
         policy = new
-        reloadLog.append(
-            ConfigReload(timestampMicros: at, applied: true, previousSHA256: before, sha256: config.sourceSHA256))
+        // A file found unchanged (logrotate's SIGHUP) changed no verdict: not listed.
+        if config.sourceSHA256 != before {
+            reloadLog.append(
+                ConfigReload(timestampMicros: nil, applied: true, previousSHA256: before, sha256: config.sourceSHA256))
+            reloadNumbers[reloadLog.count - 1] = appliedReloads
+        }
+        appliedReloads += 1
         Diagnostics.note(
             "\(path): reloaded (\(config.zones.count) zones); flows already judged keep their verdict, new flows are "
                 + "judged by it")

@@ -26,24 +26,8 @@ final class EvidenceAcrossSessionsTests: XCTestCase {
     /// The violations' (flow id, evidence file, hash, error) of the captures replayed by `sessions`
     /// sessions, file `k` going to session `k % sessions`, merged as `watch` merges its workers' summaries.
     func evidence(sessions count: Int, in dir: URL) throws -> [[String?]] {
-        let evidence = dir.appendingPathComponent("evidence")
-        try FileManager.default.createDirectory(at: evidence, withIntermediateDirectories: true)
-        var config = DeliveryConfig()
-        config.evidenceDirectory = evidence.path
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let pipeline = try DeliveryPipeline(
-            config, stdout: StdoutSink(format: .json, flushEachLine: false, fd: devnull))
-        let policy = try SinkCombinationTests.policy()
-        let sessions = (0..<count).map {
-            Session(policy: policy, maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: $0))
-        }
-        for (k, frames) in try Self.framesByFile().enumerated() {
-            sessions[k % count].process(frames, inBatchesOf: Verifier.batchSize, linkType: .ethernet) { _ in }
-        }
-        var summary = try XCTUnwrap(SummaryMerge.merge(sessions.map { $0.finish(files: []) }, files: []))
-        pipeline.finish(into: &summary)
-        pipeline.close()
+        let files = try Self.framesByFile().enumerated().map { (session: $0.offset % count, frames: $0.element) }
+        let summary = try EvidenceWorkers.run(sessions: count, in: dir, batch: Verifier.batchSize, feeding: files)
         return summary.violations.map { [$0.flowIDText, $0.evidenceFile, $0.evidenceSHA256, $0.evidenceError] }
             .sorted { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
     }

@@ -39,21 +39,8 @@ final class EvidenceOpenFileLimitSessionsTests: XCTestCase {
         file: String, sha256: String, packets: [[UInt8]]
     ) {
         let evidence = dir.appendingPathComponent("evidence")
-        try FileManager.default.createDirectory(at: evidence, withIntermediateDirectories: true)
-        var config = DeliveryConfig()
-        config.evidenceDirectory = evidence.path
-        let devnull = open("/dev/null", O_WRONLY)
-        defer { close(devnull) }
-        let pipeline = try DeliveryPipeline(
-            config, stdout: StdoutSink(format: .json, flushEachLine: false, fd: devnull))
-        let policy = try SinkCombinationTests.policy()
-        let sessions = (0..<2).map {
-            Session(policy: policy, maxFlows: 1 << 16, sinks: pipeline.eventSinks(session: $0))
-        }
-        for (s, frames) in order { sessions[s].process(frames, inBatchesOf: 16, linkType: .ethernet) { _ in } }
-        var summary = try XCTUnwrap(SummaryMerge.merge(sessions.map { $0.finish(files: []) }, files: []))
-        pipeline.finish(into: &summary)
-        pipeline.close()
+        let summary = try EvidenceWorkers.run(
+            sessions: 2, in: dir, batch: 16, feeding: order.map { (session: $0.0, frames: $0.1) })
         XCTAssertEqual(summary.violations.count, 1_101)
         let v = try XCTUnwrap(summary.violations.first { $0.alert.srcPort == 40000 })
         let file = try XCTUnwrap(v.evidenceFile)

@@ -17,17 +17,6 @@ final class EvidenceFullDiskTests: XCTestCase {
 
     func name(_ flow: Int) -> String { String(format: "20261120T0000%02d.%06dZ_flow.pcap", flow / 60, flow % 60) }
 
-    func sha256sum(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        p.waitUntilExit()
-        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
-    }
-
     /// The packets libpcap reads back from a file, and whether it read to a clean end.
     func readBack(_ path: String) -> (packets: [[UInt8]], clean: Bool)? {
         guard let f = try? PcapFile(path: path) else { return nil }
@@ -79,7 +68,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         for c in hashed {
             let path = dir + "/" + c.file
             XCTAssertNil(c.error)
-            XCTAssertEqual(try sha256sum(path), c.sha256, c.file)
+            XCTAssertEqual(try Coreutils.sha256sum(path), c.sha256, c.file)
             let back = try XCTUnwrap(readBack(path), c.file)
             XCTAssertTrue(back.clean, c.file)
             XCTAssertEqual(back.packets, given[c.serial], "a hashed file holds every packet given: \(c.file)")
@@ -109,7 +98,7 @@ final class EvidenceFullDiskTests: XCTestCase {
             w.write(serial: id, timestampMicros: t0, bytes: $0, wireLength: 1400, linkType: 1)
         }
         let after = try XCTUnwrap(w.close(serial: id, reason: .flowEnd))
-        XCTAssertEqual(after.sha256, try sha256sum(dir + "/" + after.file))
+        XCTAssertEqual(after.sha256, try Coreutils.sha256sum(dir + "/" + after.file))
         XCTAssertEqual(problems.count, 2, "\(problems)")
         XCTAssertTrue(problems.last?.contains("writing again") ?? false, "\(problems)")
     }
@@ -162,7 +151,7 @@ final class EvidenceFullDiskTests: XCTestCase {
         XCTAssertEqual(c.packets, 0, "this run's packets of the flow are not on disk")
         XCTAssertEqual(c.bytes, 0)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)), before)
-        XCTAssertEqual(try sha256sum(dir + "/" + file), hash, "the earlier run's record still holds")
+        XCTAssertEqual(try Coreutils.sha256sum(dir + "/" + file), hash, "the earlier run's record still holds")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [file], "no temporary left")
         XCTAssertEqual(third.stats.incomplete, 1)
         XCTAssertEqual(third.stats.lostPackets, 9)

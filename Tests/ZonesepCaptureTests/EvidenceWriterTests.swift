@@ -1,6 +1,7 @@
 import CPcap
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 @testable import ZonesepCapture
 
@@ -52,17 +53,8 @@ final class EvidenceWriterTests: XCTestCase {
         return out
     }
 
-    func sha256sum(_ file: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [dir + "/" + file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return String(out.prefix(64))
-    }
+    /// coreutils' digest of evidence file `file` of `dir`.
+    func sha256sum(_ file: String) throws -> String { try Coreutils.sha256sum(dir + "/" + file) }
 
     func testFlowsGoToTheirOwnFilesAndReadBackWithLibpcap() throws {
         let w = try EvidenceWriter(directory: dir, limits: .init(perFlowPackets: 100, maxBytes: 0))

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZonesepTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -54,16 +55,13 @@ extension CollectTests {
         XCTAssertEqual(JSONLines.int(run.alerts.first?["src_port"]), 51000)
         XCTAssertEqual(JSONLines.int(run.summary["conduit_mac_not_verified"]), 1, "\(run.summary)")
         // The summary lists the reload, from the original file's digest to the edited one's (coreutils' own).
-        func sha256sum(_ path: String) throws -> String {
-            String(
-                try Harness.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [path], timeout: 10).stdoutText.prefix(64))
-        }
         let reloads = try XCTUnwrap(run.summary["reloads"] as? [[String: Any]], "\(run.summary)")
         XCTAssertEqual(reloads.count, 1)
         XCTAssertEqual(reloads.first?["applied"] as? Bool, true)
         XCTAssertEqual(
-            reloads.first?["previous_sha256"] as? String, try sha256sum(root.appendingPathComponent("zones.conf").path))
-        XCTAssertEqual(reloads.first?["config_sha256"] as? String, try sha256sum(conf.path))
+            reloads.first?["previous_sha256"] as? String,
+            try Coreutils.sha256sum(root.appendingPathComponent("zones.conf").path))
+        XCTAssertEqual(reloads.first?["config_sha256"] as? String, try Coreutils.sha256sum(conf.path))
         XCTAssertTrue((reloads.first?["timestamp"] as? String)?.hasSuffix("Z") ?? false, "\(reloads)")
         let flows = try String(contentsOf: flowsFile, encoding: .utf8).split(separator: "\n").compactMap(
             JSONLines.object)

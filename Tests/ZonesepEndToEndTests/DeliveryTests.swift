@@ -261,11 +261,6 @@ final class DeliveryTests: ScratchDirectoryTestCase {
         return ((days * 24 + n[3]) * 60 + n[4]) * 60_000_000 + n[5] * 1_000_000 + n[6]
     }
 
-    func sha256sum(_ path: String) throws -> String {
-        let out = try Tools.run(try Tools.require("sha256sum", package: "coreutils"), [path], timeout: 30)
-        return String(out.stdoutText.prefix(64))
-    }
-
     /// Every alert names an evidence file; each file holds exactly its flow's packets from the original
     /// captures (same times, same bytes, in order, nothing else), as many as the summary counts for the flow
     /// (the cap, 100, is above every demo flow), and its SHA-256 is the one recorded when it closed.
@@ -313,7 +308,7 @@ final class DeliveryTests: ScratchDirectoryTestCase {
                 continue
             }
             let path = dir.appendingPathComponent(name).path
-            XCTAssertEqual(record["sha256"] as? String, try sha256sum(path), "sha256 of \(name)")
+            XCTAssertEqual(record["sha256"] as? String, try Coreutils.sha256sum(path), "sha256 of \(name)")
             // The summary names the same file and hash for the flow (what the run's audit report shows).
             let listed = violation["evidence"] as? [String: Any]
             XCTAssertEqual(listed?["path"] as? String, name, context)

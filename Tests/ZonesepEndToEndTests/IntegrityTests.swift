@@ -23,11 +23,6 @@ final class IntegrityTests: ScratchDirectoryTestCase {
         outcome.stdoutLines.compactMap { JSONLines.object($0) }
     }
 
-    func sha256sum(_ path: String) throws -> String {
-        let out = try Tools.run(try Tools.require("sha256sum", package: "coreutils"), [path], timeout: 30)
-        return String(out.stdoutText.prefix(64))
-    }
-
     // MARK: - A full disk
 
     /// The alerts file and the evidence directory on a tmpfs with room for four pages: the first records
@@ -59,7 +54,7 @@ final class IntegrityTests: ScratchDirectoryTestCase {
             if let h = e["sha256"] as? String {
                 hashed += 1
                 XCTAssertNil(e["error"], "\(e)")
-                XCTAssertEqual(try sha256sum(evidenceDir + "/" + file), h, file)
+                XCTAssertEqual(try Coreutils.sha256sum(evidenceDir + "/" + file), h, file)
                 var st = stat()
                 XCTAssertEqual(stat(evidenceDir + "/" + file, &st), 0)
                 XCTAssertEqual(JSONLines.int(e["bytes"]), Int(st.st_size), file)

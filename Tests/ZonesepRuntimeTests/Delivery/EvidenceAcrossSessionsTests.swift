@@ -2,6 +2,7 @@ import XCTest
 import ZonesepCapture
 import ZonesepCore
 import ZonesepOutput
+import ZonesepTestSupport
 
 @testable import ZonesepRuntime
 
@@ -32,19 +33,6 @@ final class EvidenceAcrossSessionsTests: XCTestCase {
             .sorted { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
     }
 
-    /// coreutils' digest of the file at `path`: a reader of its own, not zonesep's.
-    static func sha256sum(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data.prefix(64), as: UTF8.self)
-    }
-
     /// Files go to sessions whole, so a flow that spans two files is two flows there (as it would be on two
     /// workers): the list is checked for its own consistency, not against one session's.
     func testEachWorkersViolationsCarryTheirOwnEvidence() throws {
@@ -63,7 +51,7 @@ final class EvidenceAcrossSessionsTests: XCTestCase {
                     .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
                 XCTAssertTrue(file.hasSuffix("_\(id).pcap"), "\(what): \(file)")
                 let path = dir.appendingPathComponent("evidence").appendingPathComponent(file).path
-                XCTAssertEqual(try Self.sha256sum(path), try XCTUnwrap(v[2], "\(what): no hash"), what)
+                XCTAssertEqual(try Coreutils.sha256sum(path), try XCTUnwrap(v[2], "\(what): no hash"), what)
                 XCTAssertNil(v[3], what)
             }
         }

@@ -52,6 +52,28 @@ final class ViolationCollectorTests: XCTestCase {
         }
     }
 
+    /// Feeds `events` to a collector of `limit` in batches of `batch`, and checks that it collects what the
+    /// table by serial does: the violations in order with their counts and ends, the omitted, the open.
+    @discardableResult
+    func assertCollectsAsTheReference(
+        _ events: [EngineEvent], limit: Int, batch: Int, _ what: String, line: UInt = #line
+    ) -> ViolationCollector {
+        let collector = ViolationCollector(limit: limit)
+        feed(events, to: collector, batch: batch)
+        var reference = Reference(limit: limit)
+        events.forEach { reference.apply($0) }
+        let v = collector.violations
+        XCTAssertEqual(v.map(\.alert), reference.violations.map(\.alert), what, line: line)
+        XCTAssertEqual(v.map(\.packets), reference.violations.map(\.packets), what, line: line)
+        XCTAssertEqual(v.map(\.end), reference.violations.map(\.end), what, line: line)
+        XCTAssertEqual(collector.omitted, reference.omitted, what, line: line)
+        XCTAssertEqual(collector.openCount, reference.open.count, what, line: line)
+        XCTAssertEqual(
+            collector.inStartOrder.map(\.alert.flowSerial), reference.violations.map(\.alert.flowSerial).sorted(),
+            what, line: line)
+        return collector
+    }
+
     func feed(_ events: [EngineEvent], to sink: EventSink, batch: Int, memo: EventMemo? = nil) {
         var i = 0
         while i < events.count {
@@ -91,19 +113,8 @@ final class ViolationCollectorTests: XCTestCase {
             for s in pending.shuffled(using: &random) {
                 events.append(EngineEvent(kind: .flowEnded, flow: Self.flow(s), endReason: .endOfCapture))
             }
-            let collector = ViolationCollector(limit: limit)
-            feed(events, to: collector, batch: batch)
-            var reference = Reference(limit: limit)
-            events.forEach { reference.apply($0) }
-            let what = "\(count) flows, limit \(limit), batches of \(batch)"
-            XCTAssertEqual(collector.violations.map(\.alert), reference.violations.map(\.alert), what)
-            XCTAssertEqual(collector.violations.map(\.packets), reference.violations.map(\.packets), what)
-            XCTAssertEqual(collector.violations.map(\.end), reference.violations.map(\.end), what)
-            XCTAssertEqual(collector.omitted, reference.omitted, what)
-            XCTAssertEqual(collector.openCount, reference.open.count, what)
-            XCTAssertEqual(
-                collector.inStartOrder.map(\.alert.flowSerial), reference.violations.map(\.alert.flowSerial).sorted(),
-                what)
+            assertCollectsAsTheReference(
+                events, limit: limit, batch: batch, "\(count) flows, limit \(limit), batches of \(batch)")
         }
     }
 
@@ -168,14 +179,7 @@ final class ViolationCollectorTests: XCTestCase {
             for s in pending.shuffled(using: &random) {
                 events.append(EngineEvent(kind: .flowEnded, flow: Self.flow(s), endReason: .endOfCapture))
             }
-            let collector = ViolationCollector(limit: limit)
-            feed(events, to: collector, batch: batch)
-            var reference = Reference(limit: limit)
-            events.forEach { reference.apply($0) }
-            XCTAssertEqual(collector.violations.map(\.alert), reference.violations.map(\.alert), "limit \(limit)")
-            XCTAssertEqual(collector.violations.map(\.packets), reference.violations.map(\.packets))
-            XCTAssertEqual(collector.violations.map(\.end), reference.violations.map(\.end))
-            XCTAssertEqual(collector.omitted, reference.omitted)
+            let collector = assertCollectsAsTheReference(events, limit: limit, batch: batch, "limit \(limit)")
             XCTAssertEqual(collector.openCount, 0)
         }
     }

@@ -339,12 +339,13 @@ final class WatchRunner {
         let path = settings.configPath
         Diagnostics.note("SIGHUP: reloading \(path)")
         delivery?.reopenAlertFile()  // logrotate moved it away
-        let at = workers.compactMap { $0.snapshot().lastPacketMicros }.max()
         let before = policy.config.sourceSHA256
         guard
             let config = PolicyLoading.reload(
                 path, counting: &reloads, refused: "reload refused, the running zone map is kept")
         else {
+            // Refused: no map changed, so the time is only when (the latest packet time the workers published).
+            let at = workers.compactMap { $0.snapshot().lastPacketMicros }.max()
             reloadLog.append(ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))
             return
         }

@@ -190,6 +190,11 @@ struct SavedRunBuilder {
                 skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0,
                 skippedPackets: $0.skippedPackets ?? 0, otherLinkTypePackets: $0.otherLinkTypePackets ?? 0)
         }
+        report.hostTable = s.hostTable.map {
+            AuditReport.HostTableUse(
+                macsEvicted: $0.macsEvicted, addressesDropped: $0.addressesDropped,
+                findingsForgotten: $0.findingsForgotten)
+        }
         report.violationsOmitted = s.violationsOmitted ?? 0
         report.hostFindingsOmitted = s.hostFindingsOmitted ?? 0
         report.interrupted = s.interrupted ?? false

@@ -14,6 +14,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var nonIPPackets: UInt64
     public var flows: UInt64
     public var flowTable: FlowTable
+    /// The host rules' MAC table at its bounds; absent from runs saved before the report read it.
+    public var hostTable: HostTable?
     /// Optional on reading: the report shows the alerts of `violations`, not these counts.
     public var alerts: Alerts?
     /// Packets per anomaly kind (only the kinds seen).
@@ -48,6 +50,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"
+        case hostTable = "host_table"
         case violationsOmitted = "violations_omitted"
     }
 
@@ -98,6 +101,18 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case capacity, evicted
             case activeAtEnd = "active_at_end"
+        }
+    }
+
+    public struct HostTable: Decodable, Sendable, Equatable {
+        public var macsEvicted: UInt64
+        public var addressesDropped: UInt64
+        public var findingsForgotten: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case macsEvicted = "macs_evicted"
+            case addressesDropped = "addresses_dropped"
+            case findingsForgotten = "findings_forgotten"
         }
     }
 

@@ -50,6 +50,9 @@ extension AuditReport {
                 skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets,
                 skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
+        hostTable = HostTableUse(
+            macsEvicted: c.hostMACsEvicted, addressesDropped: c.hostAddressesDropped,
+            findingsForgotten: c.hostFindingsForgotten)
         violationsOmitted = s.violationsOmitted
         hostFindingsOmitted = s.hostFindingsOmitted
         interrupted = s.interrupted

@@ -93,6 +93,26 @@ public struct AuditReport: Sendable {
         }
     }
 
+    /// The host rules' MAC table at its bounds (rules.md "Bounds"): a device whose earlier address was
+    /// forgotten can stand in two zones unseen, so a clean device list then covers less than all devices.
+    public struct HostTableUse: Sendable, Equatable {
+        /// MACs pushed out of the full table, with the addresses they held.
+        public var macsEvicted: UInt64
+        /// Addresses not kept because their MAC already held the most it keeps.
+        public var addressesDropped: UInt64
+        /// Findings no longer remembered as raised: one of them may have been raised, and counted, again.
+        public var findingsForgotten: UInt64
+
+        public init(macsEvicted: UInt64, addressesDropped: UInt64, findingsForgotten: UInt64) {
+            self.macsEvicted = macsEvicted
+            self.addressesDropped = addressesDropped
+            self.findingsForgotten = findingsForgotten
+        }
+
+        /// Whether anything was forgotten: a finding may have been missed, or counted twice.
+        public var isLimited: Bool { macsEvicted > 0 || addressesDropped > 0 || findingsForgotten > 0 }
+    }
+
     /// The packets of a violating flow written to a file (by the evidence sink, where one ran), or why none
     /// could be kept.
     public struct Evidence: Sendable, Equatable {
@@ -315,6 +335,8 @@ public struct AuditReport: Sendable {
     public var coverage: Coverage? = nil
     /// The host rules' findings in the order raised; nil for a saved run from before host rules existed.
     public var devices: [Device]? = nil
+    /// What the host table's bounds cost; nil for a saved run from before it was recorded.
+    public var hostTable: HostTableUse? = nil
     /// Host findings raised but not in `devices`: the summary lists at most `HostFindingCollector.defaultLimit`
     /// and counts the rest (`host_findings_omitted`), whose rules and devices the list cannot show.
     public var hostFindingsOmitted: UInt64 = 0
@@ -439,7 +461,7 @@ extension AuditReport {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
-            || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0
+            || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
     }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this

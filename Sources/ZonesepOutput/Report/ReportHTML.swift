@@ -288,6 +288,13 @@ public enum ReportHTML {
         if r.files.isEmpty || r.totals.packets == 0 { parts.append("パケットなし no packets") }
         if !r.unreadableFiles.isEmpty { parts.append("読めないファイル \(r.unreadableFiles.count) unreadable files") }
         if r.flowTable.evicted > 0 { parts.append("追い出されたフロー \(n(r.flowTable.evicted)) evicted flows") }
+        if let t = r.hostTable {
+            if t.macsEvicted > 0 { parts.append("追い出されたMAC \(n(t.macsEvicted)) MACs evicted") }
+            if t.addressesDropped > 0 { parts.append("保持しなかったアドレス \(n(t.addressesDropped)) addresses not kept") }
+            if t.findingsForgotten > 0 {
+                parts.append("忘れた機器の検出 \(n(t.findingsForgotten)) device findings forgotten")
+            }
+        }
         if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
         let gaps = r.coverageGaps()
         if !gaps.isEmpty { parts.append("取得の空白 \(gaps.count) gaps in coverage") }
@@ -775,6 +782,27 @@ public enum ReportHTML {
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,
             "<span class=\"sub\">flow table capacity \(n(r.flowTable.capacity)); an evicted flow seen again is judged "
                 + "again as a new flow</span>")
+        // The host table's bounds: what a clean device list does not cover.
+        if let t = r.hostTable {
+            row(
+                "追い出されたMAC", "MACs evicted", n(t.macsEvicted), t.macsEvicted == 0,
+                "<span class=\"sub\">the host rules' table holds 16,384 MACs: one pushed out of the full table "
+                    + "forgets the addresses it was seen with, so a device that stood in two zones, one before and "
+                    + "one after, can have gone unseen</span>")
+            row(
+                "保持しなかったアドレス", "addresses not kept", n(t.addressesDropped), t.addressesDropped == 0,
+                "<span class=\"sub\">addresses past the 16 a MAC keeps: a later address is compared with "
+                    + "the kept ones only</span>")
+            if t.findingsForgotten > 0 {
+                row(
+                    "忘れた機器の検出", "device findings forgotten", n(t.findingsForgotten), false,
+                    "<span class=\"sub\">no longer remembered as raised: one of them may have been raised, and "
+                        + "counted, again</span>")
+            }
+        } else {
+            h += "<tr><th>追い出されたMAC <span class=\"en\">MACs evicted</span></th><td class=\"num\">—</td>"
+            h += "<td><span class=\"sub\">not recorded in this saved run</span></td></tr>\n"
+        }
         if let d = r.droppedPackets {
             row(
                 "取りこぼしたパケット", "dropped packets", n(d), d == 0,

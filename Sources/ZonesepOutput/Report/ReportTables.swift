@@ -224,6 +224,8 @@ extension AuditReport {
                     ["読めなかったファイル unreadable files", "\(unreadableFiles.count)"],
                     ["追い出されたフロー evicted flows", "\(flowTable.evicted)"],
                     ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
+                    ["追い出されたMAC MACs evicted", hostTable.map { "\($0.macsEvicted)" } ?? "unknown"],
+                    ["保持しなかったアドレス addresses not kept", hostTable.map { "\($0.addressesDropped)" } ?? "unknown"],
                     ["取りこぼしたパケット dropped packets", droppedPackets.map { "\($0)" } ?? "unknown"],
                     ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
                     ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
@@ -232,6 +234,8 @@ extension AuditReport {
                     + (coverage?.tunnels ?? []).map {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
                     }
+                    + ((hostTable?.findingsForgotten ?? 0) > 0
+                        ? [["忘れた機器の検出 device findings forgotten", "\(hostTable?.findingsForgotten ?? 0)"]] : [])
                     + (flagsUnknown > 0
                         ? [["フラグなしで判定したTCPパケット TCP packets judged without their flags", "\(flagsUnknown)"]] : [])
                     + notedFiles.map { ["注記のあるファイル file with a note: " + $0.path, $0.note ?? ""] }

@@ -21,6 +21,9 @@ final class SavedRecordsTests: XCTestCase {
         s.alertsSuppressed = 2
         s.alertsRateLimited = 1
         s.violationsOmitted = 3
+        s.counters.hostMACsEvicted = 118
+        s.counters.hostAddressesDropped = 4
+        s.counters.hostFindingsForgotten = 2
         s.reloads = [
             ConfigReload(
                 timestampMicros: 1_781_481_600_000_000, applied: true,
@@ -48,6 +51,7 @@ final class SavedRecordsTests: XCTestCase {
             [c.packets, c.bytes, c.ipPackets, c.nonIPPackets, c.flows])
         XCTAssertEqual(
             r.flowTable, .init(capacity: UInt64(s.flowCapacity), activeAtEnd: UInt64(s.flowsActive), evicted: 0))
+        XCTAssertEqual(r.hostTable, .init(macsEvicted: 118, addressesDropped: 4, findingsForgotten: 2))
         XCTAssertEqual(r.alerts?.total, c.alerts)
         XCTAssertEqual(r.alerts?.suppressed, 2)
         XCTAssertEqual(r.alerts?.rateLimited, 1)

@@ -32,6 +32,8 @@ public struct ReplaySummary: Sendable {
     /// Violating flows left out of `violations` because a long-running sensor reached its limit on how
     /// many it keeps (their alerts were written as usual).
     public var violationsOmitted: UInt64 = 0
+    /// `violationsOmitted` by rule and zone pair: written beside it when above 0.
+    public var violationsOmittedBy = OmittedViolations()
     /// Alerts folded into an earlier one by `--suppress-window` (`alerts.total` still counts every
     /// violating flow found; this says how many of them were not written as records of their own).
     public var alertsSuppressed: UInt64 = 0
@@ -45,6 +47,8 @@ public struct ReplaySummary: Sendable {
     public var hostFindings: [HostFinding] = []
     /// Findings left out of `hostFindings` past the collector's limit (their alerts were written as usual).
     public var hostFindingsOmitted: UInt64 = 0
+    /// `hostFindingsOmitted` by rule and severity: written beside it when above 0.
+    public var hostFindingsOmittedBy = OmittedHostFindings()
 
     /// A signal stopped the run before its inputs were read to their end (`replay` on Ctrl-C or SIGTERM):
     /// the summary is of what was read until then.
@@ -179,9 +183,11 @@ public struct ReplaySummary: Sendable {
         o.key("violations")
         appendViolations(to: &o.bytes, pieceSize: pieceSize, drain: drain)
         o.add("violations_omitted", violationsOmitted)
+        if violationsOmitted > 0 { o.addRaw("violations_omitted_by", violationsOmittedBy.json(map)) }
         let format = AlertFormat(policy: policy)
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
         o.add("host_findings_omitted", hostFindingsOmitted)
+        if hostFindingsOmitted > 0 { o.addRaw("host_findings_omitted_by", hostFindingsOmittedBy.json) }
         o.key("declarations")
         appendDeclarations(to: &o.bytes, pieceSize: pieceSize, drain: drain)
         o.addRaw(

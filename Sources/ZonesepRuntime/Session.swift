@@ -88,9 +88,11 @@ public final class Session {
             flowsActive: verifier.activeFlows, flowsEvicted: verifier.flows.evictions,
             flowCapacity: verifier.flows.capacity, violations: collector.inStartOrder)
         summary.violationsOmitted = collector.omitted
+        summary.violationsOmittedBy = collector.omittedBy
         summary.declarations = audit.declarations(for: policy)
         summary.hostFindings = hosts.findings
         summary.hostFindingsOmitted = hosts.omitted
+        summary.hostFindingsOmittedBy = hosts.omittedBy
         return summary
     }
 }

@@ -197,6 +197,26 @@ struct SavedRunBuilder {
         }
         report.violationsOmitted = s.violationsOmitted ?? 0
         report.hostFindingsOmitted = s.hostFindingsOmitted ?? 0
+        for (i, g) in (s.violationsOmittedBy ?? []).enumerated() {
+            let at = "violations_omitted_by[\(i)]."
+            guard let rule = RuleID.allCases.first(where: { $0.name == g.rule }) else {
+                throw fail(at + "rule", "'\(g.rule)' is not a rule id")
+            }
+            report.violationsOmittedBy.add(
+                .init(
+                    rule: rule, srcZone: try zone(g.srcZone, at + "src_zone"),
+                    destZone: try zone(g.destZone, at + "dest_zone")), g.flows)
+        }
+        for (i, g) in (s.hostFindingsOmittedBy ?? []).enumerated() {
+            let at = "host_findings_omitted_by[\(i)]."
+            guard let rule = HostRuleID.allCases.first(where: { $0.name == g.rule }) else {
+                throw fail(at + "rule", "'\(g.rule)' is not a host rule id")
+            }
+            guard let severity = Severity(rawValue: g.severity) else {
+                throw fail(at + "severity", "'\(g.severity)' is not critical, high or medium")
+            }
+            report.hostFindingsOmittedBy.add(.init(rule: rule, severity: severity), g.findings)
+        }
         report.interrupted = s.interrupted ?? false
         report.reloads = try (s.reloads ?? []).enumerated().map { i, r throws(ReportError) in
             ConfigReload(

@@ -3,8 +3,9 @@ import XCTest
 
 /// A saved run whose summary left violating flows out of its list (`violations_omitted`, past the list's
 /// limit of 100,000) gives a report that counts them in its verdict and totals and says they are not listed.
-/// A capture of over 100,000 violating flows is too slow for the suite: a real run's summary is given the
-/// count instead.
+/// Here the summary is one saved before it counted them by rule (no `violations_omitted_by`): a real run's
+/// summary is given the count alone, and the report counts them apart from every rule
+/// (ReportOmittedByRuleTests has a run that left them out itself).
 final class ReportNotListedEndToEndTests: ScratchDirectoryTestCase {
     func testASavedRunsOmittedViolationsAreCountedAndNamed() throws {
         let run = try Harness.run(

@@ -23,6 +23,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var matrix: Matrix
     public var violations: [Violation]
     public var violationsOmitted: UInt64?
+    /// `violations_omitted` by rule and zone pair; absent when none was omitted, and from runs saved before.
+    public var violationsOmittedBy: [OmittedFlows]?
     /// What each declaration allowed; absent from runs saved before it was recorded.
     public var declarations: [DeclarationEntry]?
     public var files: [File]
@@ -33,6 +35,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     /// The host rules' findings; absent from runs saved before host rules existed.
     public var hostFindings: [HostFindingEntry]?
     public var hostFindingsOmitted: UInt64?
+    /// `host_findings_omitted` by rule and severity; absent when none was omitted, and from runs saved before.
+    public var hostFindingsOmittedBy: [OmittedFindings]?
     /// What delivery could not do; absent without a delivery option.
     public var delivery: Delivery?
     /// The run was stopped by a signal before its inputs were read to their end (`replay` on Ctrl-C);
@@ -52,6 +56,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case flowTable = "flow_table"
         case hostTable = "host_table"
         case violationsOmitted = "violations_omitted"
+        case violationsOmittedBy = "violations_omitted_by"
+        case hostFindingsOmittedBy = "host_findings_omitted_by"
     }
 
     /// A `reloads` entry (`ConfigReload.json`).
@@ -102,6 +108,27 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case capacity, evicted
             case activeAtEnd = "active_at_end"
         }
+    }
+
+    /// A `violations_omitted_by` entry.
+    public struct OmittedFlows: Decodable, Sendable, Equatable {
+        public var rule: String
+        public var srcZone: String
+        public var destZone: String
+        public var flows: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case rule, flows
+            case srcZone = "src_zone"
+            case destZone = "dest_zone"
+        }
+    }
+
+    /// A `host_findings_omitted_by` entry.
+    public struct OmittedFindings: Decodable, Sendable, Equatable {
+        public var rule: String
+        public var severity: String
+        public var findings: UInt64
     }
 
     public struct HostTable: Decodable, Sendable, Equatable {

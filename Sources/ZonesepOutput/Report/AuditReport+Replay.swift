@@ -54,7 +54,9 @@ extension AuditReport {
             macsEvicted: c.hostMACsEvicted, addressesDropped: c.hostAddressesDropped,
             findingsForgotten: c.hostFindingsForgotten)
         violationsOmitted = s.violationsOmitted
+        violationsOmittedBy = s.violationsOmittedBy
         hostFindingsOmitted = s.hostFindingsOmitted
+        hostFindingsOmittedBy = s.hostFindingsOmittedBy
         interrupted = s.interrupted
         reloads = s.reloads
         coverage = Coverage(

@@ -325,8 +325,12 @@ public struct AuditReport: Sendable {
     public var violations: [ViolatingFlow]
     /// Violating flows found but not in `violations`: the summary lists at most
     /// `ViolationCollector.defaultLimit`, the first to end, and counts the rest (`violations_omitted`).
-    /// Their rules and zones are not known from the list, so only the totals can count them.
+    /// The summary counts them by rule and zone pair (`violations_omitted_by`), so the severities, the rules
+    /// table and the matrix count them too; not their hosts or times.
     public var violationsOmitted: UInt64 = 0
+    /// `violationsOmitted` by rule and zone pair; empty for a saved run from before they were counted so,
+    /// whose omitted flows are of no known rule.
+    public var violationsOmittedBy = OmittedViolations()
     /// What each declaration allowed, in `Policy.declarations` order; nil for a saved run from before
     /// declarations were audited.
     public var declarations: [DeclarationUse]?
@@ -340,6 +344,8 @@ public struct AuditReport: Sendable {
     /// Host findings raised but not in `devices`: the summary lists at most `HostFindingCollector.defaultLimit`
     /// and counts the rest (`host_findings_omitted`), whose rules and devices the list cannot show.
     public var hostFindingsOmitted: UInt64 = 0
+    /// `hostFindingsOmitted` by rule and severity; empty for a saved run from before they were counted so.
+    public var hostFindingsOmittedBy = OmittedHostFindings()
     /// What `--evidence` could not keep; nil without evidence.
     public var evidenceLosses: EvidenceLosses? = nil
     /// The run was stopped by a signal before its inputs were read to their end: the report covers what
@@ -425,9 +431,35 @@ extension AuditReport {
     /// Violating flows of a rule, in the order they were raised.
     public func violations(of rule: RuleID) -> [ViolatingFlow] { violations.filter { $0.rule == rule } }
 
+    /// Violating flows and host findings of `severity`, listed or not (those not listed of a known rule).
     public func count(_ severity: Severity) -> Int {
         violations.filter { $0.rule.severity == severity }.count
             + (devices ?? []).filter { $0.severity == severity }.count
+            + Int(clamping: violationsOmittedBy.flows.filter { $0.key.rule.severity == severity }.values.reduce(0, &+))
+            + Int(clamping: hostFindingsOmittedBy.findings.filter { $0.key.severity == severity }.values.reduce(0, &+))
+    }
+
+    /// Violating flows of `rule` the summary's list left out.
+    public func omittedFlows(of rule: RuleID) -> UInt64 {
+        violationsOmittedBy.flows.filter { $0.key.rule == rule }.values.reduce(0, &+)
+    }
+
+    /// Host findings of `rule` the summary's list left out.
+    public func omittedDevices(of rule: HostRuleID) -> UInt64 {
+        hostFindingsOmittedBy.findings.filter { $0.key.rule == rule }.values.reduce(0, &+)
+    }
+
+    /// Violating flows left out of the list whose rule is not known (a saved run from before the summary
+    /// counted them by rule): the rules table counts them apart.
+    public var omittedFlowsOfNoKnownRule: UInt64 {
+        let known = violationsOmittedBy.flows.values.reduce(0, &+)
+        return violationsOmitted > known ? violationsOmitted - known : 0
+    }
+
+    /// Host findings left out of the list whose rule is not known.
+    public var omittedDevicesOfNoKnownRule: UInt64 {
+        let known = hostFindingsOmittedBy.findings.values.reduce(0, &+)
+        return hostFindingsOmitted > known ? hostFindingsOmitted - known : 0
     }
 
     /// Host findings of a rule, in the order they were raised.
@@ -489,6 +521,9 @@ extension AuditReport {
     public func violationsByCell() -> [Int] {
         var counts = [Int](repeating: 0, count: matrix.side * matrix.side)
         for v in violations { counts[matrix.index(v.srcZone) * matrix.side + matrix.index(v.destZone)] += 1 }
+        for (g, n) in violationsOmittedBy.flows {
+            counts[matrix.index(g.srcZone) * matrix.side + matrix.index(g.destZone)] += Int(clamping: n)
+        }
         return counts
     }
 

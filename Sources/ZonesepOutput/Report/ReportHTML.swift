@@ -187,21 +187,32 @@ public enum ReportHTML {
         for rule in RuleID.allCases {
             let flows = r.violations(of: rule)
             var pairs: [(String, Int)] = []
-            for f in flows {
-                let key = "\(zoneName(r, f.srcZone)) → \(zoneName(r, f.destZone))"
-                if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 += 1 } else { pairs.append((key, 1)) }
+            func tally(_ key: String, _ count: Int) {
+                if let i = pairs.firstIndex(where: { $0.0 == key }) {
+                    pairs[i].1 += count
+                } else {
+                    pairs.append((key, count))
+                }
             }
-            h += "<tr class=\"\(flows.isEmpty ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
-            h += "data-count=\"\(flows.count)\">"
+            for f in flows { tally("\(zoneName(r, f.srcZone)) → \(zoneName(r, f.destZone))", 1) }
+            // Those past the list's limit, by the zone pair the summary counted them under.
+            for (g, count) in r.violationsOmittedBy.sorted where g.rule == rule {
+                tally("\(zoneName(r, g.srcZone)) → \(zoneName(r, g.destZone))", Int(clamping: count))
+            }
+            let omitted = r.omittedFlows(of: rule)
+            let total = UInt64(flows.count) &+ omitted
+            h += "<tr class=\"\(total == 0 ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
+            h += "data-count=\"\(total)\">"
             h += "<td>\(severityChip(rule.severity))</td>"
             h += "<td>\(ReportText.ruleTitle(rule))<div class=\"en\">\(e(ReportText.ruleEnglish(rule))) · "
             h += "<code>\(rule.name)</code></div></td>"
-            h += "<td class=\"num\"><b>\(n(flows.count))</b></td>"
+            h += "<td class=\"num\"><b>\(n(total))</b>" + notListedNote(omitted) + "</td>"
             h += "<td class=\"pairs\">"
             h += pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
-        notListedRow(r.violationsOmitted, "data-not-listed", "一覧にない違反フロー", "violating flows not listed", &h)
+        notListedRow(
+            r.omittedFlowsOfNoKnownRule, "data-not-listed", "一覧にない違反フロー", "violating flows not listed", &h)
         for rule in HostRuleID.allCases {
             let found = r.devices(of: rule)
             var zones: [(String, Int)] = []
@@ -209,19 +220,25 @@ public enum ReportHTML {
                 let key = Set(d.addresses.map { zoneName(r, $0.zone) }).sorted().joined(separator: " + ")
                 if let i = zones.firstIndex(where: { $0.0 == key }) { zones[i].1 += 1 } else { zones.append((key, 1)) }
             }
-            let severity = Severity.allCases.first { s in found.contains { $0.severity == s } } ?? rule.baseSeverity
-            h += "<tr class=\"\(found.isEmpty ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
-            h += "data-count=\"\(found.count)\">"
+            let omitted = r.omittedDevices(of: rule)
+            let total = UInt64(found.count) &+ omitted
+            let severity =
+                Severity.allCases.first { s in
+                    found.contains { $0.severity == s }
+                        || r.hostFindingsOmittedBy.findings.keys.contains { $0.rule == rule && $0.severity == s }
+                } ?? rule.baseSeverity
+            h += "<tr class=\"\(total == 0 ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
+            h += "data-count=\"\(total)\">"
             h += "<td>\(severityChip(severity))</td>"
             h += "<td>\(ReportText.ruleTitle(rule))<div class=\"en\">\(e(ReportText.ruleEnglish(rule))) · "
             h += "<code>\(rule.name)</code></div></td>"
-            h += "<td class=\"num\"><b>\(n(found.count))</b><div class=\"sub\">機器 devices</div></td>"
-            h += "<td class=\"pairs\">"
+            h += "<td class=\"num\"><b>\(n(total))</b><div class=\"sub\">機器 devices</div>" + notListedNote(omitted)
+            h += "</td><td class=\"pairs\">"
             h += zones.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>")
             h += "</td></tr>\n"
         }
         notListedRow(
-            r.hostFindingsOmitted, "data-not-listed-devices", "一覧にない機器の検出", "device findings not listed",
+            r.omittedDevicesOfNoKnownRule, "data-not-listed-devices", "一覧にない機器の検出", "device findings not listed",
             unit: "機器 devices", &h)
         h += tableEnd
         let evidenceLost = r.violationsWithEvidenceLost.count
@@ -247,8 +264,17 @@ public enum ReportHTML {
         h += "</section>\n"
     }
 
-    /// The rules table's row of `count` violating flows or device findings the summary's list left out
-    /// (none when it is 0): their rules are not known from the list, so they are counted apart from every rule.
+    /// Under a rule's count in the rules table: how many of them the summary's list left out (none when 0).
+    static func notListedNote(_ omitted: UInt64) -> String {
+        omitted == 0
+            ? ""
+            : "<div class=\"sub not-listed\" data-not-listed=\"\(omitted)\">うち一覧外 \(n(omitted)) "
+                + "<span class=\"en\">not listed</span></div>"
+    }
+
+    /// The rules table's row of `count` violating flows or device findings the summary's list left out of no
+    /// known rule (a saved run from before the summary counted them by rule; none when it is 0): counted
+    /// apart from every rule.
     static func notListedRow(
         _ count: UInt64, _ attribute: String, _ ja: String, _ en: String, unit: String? = nil, _ h: inout String
     ) {
@@ -259,17 +285,23 @@ public enum ReportHTML {
         h += "</td><td class=\"pairs\"></td></tr>\n"
     }
 
-    /// What the summary's list left out, in both languages: the counts by rule, zone pair and host cover
-    /// only the listed flows.
+    /// What the summary's list left out, in both languages, and which counts include them: those by rule,
+    /// severity and zone pair where the summary counted them so, never those by host or time.
     static func notListed(_ r: AuditReport) -> String {
         let listed = r.violations.count
+        let byRule = r.omittedFlowsOfNoKnownRule == 0
         return "違反フロー \(n(r.violatingFlows)) 件のうち、一覧にあるのは先に終わった \(n(listed)) 件で、"
-            + "残りの \(n(r.violationsOmitted)) 件は一覧の上限を超えたため一覧にありません。規則・ゾーン・ホスト別の数は"
-            + "一覧にある違反フローだけを数えます。<span class=\"en\">The list holds the first \(n(listed)) violating "
+            + "残りの \(n(r.violationsOmitted)) 件は一覧の上限を超えたため一覧にありません。"
+            + (byRule
+                ? "規則・重大度・ゾーン別の数はそれらも数えますが、ホスト別の数と時系列は一覧にある違反フローだけを数えます。"
+                : "規則・ゾーン・ホスト別の数は一覧にある違反フローだけを数えます。")
+            + "<span class=\"en\">The list holds the first \(n(listed)) violating "
             + (listed == 1 ? "flow" : "flows") + " to end; \(n(r.violationsOmitted)) more "
-            + (r.violationsOmitted == 1 ? "was" : "were")
-            + " found but not listed (the list's limit): the counts by rule, zone pair and host cover the listed "
-            + "flows only</span>"
+            + (r.violationsOmitted == 1 ? "was" : "were") + " found but not listed (the list's limit): "
+            + (byRule
+                ? "the counts by rule, severity and zone pair include them; the counts by host and the timeline "
+                    + "cover the listed flows only</span>"
+                : "the counts by rule, zone pair and host cover the listed flows only</span>")
     }
 
     /// What the summary's list of host findings left out, in both languages.

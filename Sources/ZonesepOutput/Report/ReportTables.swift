@@ -58,7 +58,10 @@ extension AuditReport {
                 id: "verdict", title: "判定（規則別の違反フロー数）", titleEnglish: "Verdict: violating flows by rule",
                 header: ["規則 rule", "重大度 severity", "内容 description", "違反フロー violating flows"],
                 rows: RuleID.allCases.map {
-                    [$0.name, $0.severity.rawValue, ReportText.ruleTitle($0), "\(violations(of: $0).count)"]
+                    [
+                        $0.name, $0.severity.rawValue, ReportText.ruleTitle($0),
+                        "\(UInt64(violations(of: $0).count) &+ omittedFlows(of: $0))",
+                    ]
                 } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]],
                 numeric: [3]))
 
@@ -268,9 +271,11 @@ extension AuditReport {
     /// The limits row of the host findings the summary's list left out.
     public static let devicesNotListedLabel = "一覧にない機器の検出 device findings not listed"
 
-    /// The verdict table's row of the violating flows the summary's list left out (their rules are not known
-    /// from it), so that its total counts every violating flow; none when the list holds them all.
+    /// The verdict table's row of the violating flows the summary's list left out of no known rule (a saved run
+    /// from before the summary counted them by rule), so that its total counts every violating flow; none
+    /// when each omitted flow's rule is known (its rule's row counts it).
     var notListedRows: [[String]] {
+        let violationsOmitted = omittedFlowsOfNoKnownRule
         guard violationsOmitted > 0 else { return [] }
         return [
             [

@@ -12,6 +12,8 @@ public final class HostFindingCollector: EventSink {
     public let limit: Int
     public private(set) var findings: [HostFinding] = []
     public private(set) var omitted: UInt64 = 0
+    /// The omitted ones by rule and severity.
+    public private(set) var omittedBy = OmittedHostFindings()
 
     public init(limit: Int = HostFindingCollector.defaultLimit) { self.limit = limit }
 
@@ -39,6 +41,7 @@ public final class HostFindingCollector: EventSink {
                 findings.append(f)
             } else {
                 omitted += 1
+                omittedBy.add(.init(rule: f.rule, severity: f.severity))
             }
         }
     }

@@ -28,6 +28,8 @@ public final class ViolationCollector: EventSink {
     @exclusivity(unchecked) private var late: [UInt64: Open.Entry] = [:]
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var omitted: UInt64 = 0
+    /// The omitted ones by rule and zone pair.
+    @exclusivity(unchecked) public private(set) var omittedBy = OmittedViolations()
 
     /// Plain values only (the flow entry at its start, of which the alert is made at its end): adding, ending
     /// and clearing entries copies bytes, where keeping the alert (with its arrays) cost a retain and a
@@ -126,6 +128,10 @@ public final class ViolationCollector: EventSink {
             violations.append(Violation(alert: a, flow: end.flow, end: end.endReason, flowID: entry.flowID))
         } else {
             omitted += 1
+            if let rule = entry.start.verdict {
+                omittedBy.add(
+                    .init(rule: rule, srcZone: entry.start.initiatorZone, destZone: entry.start.responderZone))
+            }
         }
     }
 

@@ -144,6 +144,7 @@ public enum SummaryMerge {
                 return v
             }
             total.violationsOmitted &+= p.violationsOmitted
+            total.violationsOmittedBy.add(p.violationsOmittedBy)
             if p.declarations.count == total.declarations.count {
                 for i in total.declarations.indices { total.declarations[i].add(p.declarations[i]) }
             }
@@ -168,6 +169,7 @@ public enum SummaryMerge {
         var seen = Set<HostFindingKey>()
         total.hostFindings = all.filter { seen.insert($0.suppressionKey).inserted }
         total.hostFindingsOmitted = parts.reduce(0) { $0 &+ $1.hostFindingsOmitted }
+        total.hostFindingsOmittedBy = parts.reduce(into: OmittedHostFindings()) { $0.add($1.hostFindingsOmittedBy) }
         var byRule = [UInt64](repeating: 0, count: HostRuleID.allCases.count)
         for f in total.hostFindings { byRule[Int(f.rule.rawValue)] &+= 1 }
         // Findings past a worker's list limit are counted as each worker counted them.

@@ -13,8 +13,10 @@ final class HostFindingCollectorTests: XCTestCase {
         let a = HostAddress(
             ip: IPAddress("10.30.8.\(n)")!, zone: ZoneRef(rawValue: 0), vlanCount: 1, vlanOuter: 120,
             evidence: .ipSource, firstSeenMicros: ReportFixture.t0 + Int64(n))
+        // Every fifth a critical device in two tiers: the omitted ones are counted by rule and severity.
         return HostFinding(
-            rule: .zoneVLANMismatch, severity: .high, timestampMicros: a.firstSeenMicros,
+            rule: n % 5 == 0 ? .dualHomedHost : .zoneVLANMismatch, severity: n % 5 == 0 ? .critical : .high,
+            timestampMicros: a.firstSeenMicros,
             mac: MACAddress(rawValue: 0x0200_0000_0000 | n), address: a, addresses: [a])
     }
 
@@ -50,5 +52,8 @@ final class HostFindingCollectorTests: XCTestCase {
             findings: [finding(3), finding(4), finding(5)], to: collector)
         XCTAssertEqual(collector.findings, [finding(2), finding(1), finding(3)])
         XCTAssertEqual(collector.omitted, 2)
+        XCTAssertEqual(
+            collector.omittedBy.sorted.map { "\($0.group.rule.name) \($0.group.severity.rawValue) \($0.findings)" },
+            ["dual-homed-host critical 1", "zone-vlan-mismatch high 1"])
     }
 }

@@ -22,7 +22,9 @@ final class ViolationCollectorTests: XCTestCase {
                 addressB: IPAddress(rawValue: 0xc000_0200 | UInt128(serial & 0xff)), portA: UInt16(serial & 0xffff),
                 portB: 443, proto: 6, vlans: 0))
         e.serial = serial
-        e.rule = RuleID.mynumberIsolation.rawValue
+        // Every third of another rule, from an unzoned host: those left out are counted by rule and zones.
+        e.rule = (serial % 3 == 0 ? RuleID.unzonedHost : RuleID.mynumberIsolation).rawValue
+        e.zoneA = serial % 3 == 0 ? .unzoned : ZoneRef(rawValue: 0)
         e.firstSeen = Int64(serial) * 1000
         e.lastSeen = e.firstSeen + Int64(packets)
         e.packetsAB = packets
@@ -34,6 +36,8 @@ final class ViolationCollectorTests: XCTestCase {
         var open: [UInt64: Alert] = [:]
         var violations: [Violation] = []
         var omitted: UInt64 = 0
+        /// The omitted by "rule src_zone dest_zone", from their alerts.
+        var omittedBy: [String: UInt64] = [:]
         let limit: Int
 
         mutating func apply(_ e: EngineEvent) {
@@ -46,6 +50,7 @@ final class ViolationCollectorTests: XCTestCase {
                     violations.append(Violation(alert: a, flow: e.flow, end: e.endReason))
                 } else {
                     omitted += 1
+                    omittedBy["\(a.rule.name) \(a.srcZone.rawValue) \(a.destZone.rawValue)", default: 0] += 1
                 }
             default: return
             }
@@ -67,6 +72,11 @@ final class ViolationCollectorTests: XCTestCase {
         XCTAssertEqual(v.map(\.packets), reference.violations.map(\.packets), what, line: line)
         XCTAssertEqual(v.map(\.end), reference.violations.map(\.end), what, line: line)
         XCTAssertEqual(collector.omitted, reference.omitted, what, line: line)
+        var omittedBy: [String: UInt64] = [:]
+        for (g, n) in collector.omittedBy.flows {
+            omittedBy["\(g.rule.name) \(g.srcZone.rawValue) \(g.destZone.rawValue)"] = n
+        }
+        XCTAssertEqual(omittedBy, reference.omittedBy, what, line: line)
         XCTAssertEqual(collector.openCount, reference.open.count, what, line: line)
         XCTAssertEqual(
             collector.inStartOrder.map(\.alert.flowSerial), reference.violations.map(\.alert.flowSerial).sorted(),

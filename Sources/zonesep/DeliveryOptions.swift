@@ -57,7 +57,8 @@ struct DeliveryOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Also append every record to FILE as JSON Lines, flushed per line (watch: SIGHUP reopens it).",
+            "Also append every record to FILE as JSON Lines, flushed per line (replay: its summary goes to stdout "
+                + "alone; watch: SIGHUP reopens it).",
             valueName: "file"))
     var alerts: String?
 

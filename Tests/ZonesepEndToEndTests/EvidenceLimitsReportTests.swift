@@ -12,12 +12,13 @@ final class EvidenceLimitsReportTests: ScratchDirectoryTestCase {
 
     /// Ten one-packet UDP flows from the mynumber zone to the internet (ten `mynumber-isolation` alerts),
     /// `gap` µs apart.
-    func tenFlows(gap: Int64) throws -> String {
+    /// `oneHost`: all from 10.10.3.10, each from its own source port (what `--suppress-window` folds).
+    func tenFlows(gap: Int64, oneHost: Bool = false) throws -> String {
         var pcap = PcapBytes()
         for i in 0..<10 {
-            let udp: [UInt8] = [0x9c, 0x40, 0x13, 0x88, 0, 108, 0, 0] + [UInt8](repeating: 0x61, count: 100)
+            let udp: [UInt8] = [0x9c, 0x40 + UInt8(i), 0x13, 0x88, 0, 108, 0, 0] + [UInt8](repeating: 0x61, count: 100)
             let ip = PcapBytes.ipv4(
-                17, id: UInt16(i), [10, 10, 3, UInt8(10 + i)], [10, 30, 3, 10], payload: udp.count)
+                17, id: UInt16(i), [10, 10, 3, UInt8(10 + (oneHost ? 0 : i))], [10, 30, 3, 10], payload: udp.count)
             let frame: [UInt8] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00] + ip + udp
             pcap.append(frame, micros: t0 + Int64(i) * gap)
         }
@@ -111,6 +112,25 @@ final class EvidenceLimitsReportTests: ScratchDirectoryTestCase {
         XCTAssertEqual(
             s.filter { $0 == "no file: no file was made: the alert was held back by --max-alert-rate" }.count, 8, md)
         XCTAssertTrue(md.contains("| 証拠ファイルのない警報 alerts without an evidence file | 8 |"), md)
+    }
+
+    /// `--suppress-window` folds nine of one host's ten alerts into the first: their flows get no file either,
+    /// and the report says why and counts them rather than show them as never asked for.
+    func testFlowsWhoseAlertsSuppressionFoldedSayWhy() throws {
+        let input = try tenFlows(gap: 10_000, oneHost: true)
+        let evidence = scratch.appendingPathComponent("evidence").path
+        let md = try reportBothWays(["--evidence", evidence, "--suppress-window", "1h", input], format: "md")
+        let s = statuses(md)
+        XCTAssertEqual(s.count, 10, md)
+        XCTAssertEqual(s.filter { $0 == "whole" }.count, 1, md)
+        XCTAssertEqual(
+            s.filter {
+                $0 == "no file: no file was made: the alert was folded into an earlier one by --suppress-window"
+            }
+            .count, 9, md)
+        XCTAssertTrue(md.contains("| 証拠ファイルのない警報 alerts without an evidence file | 9 |"), md)
+        let summary = try savedSummary()
+        XCTAssertEqual(JSONLines.int((summary["alerts"] as? [String: Any])?["suppressed"]), 9)
     }
 }
 

@@ -45,6 +45,26 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertFalse(cleanHTML.contains("<tr class=\"violation\""))
     }
 
+    /// The first page names the top three reasons frames were not verified and how many more; §9 every one.
+    func testEveryReasonFramesWereNotVerifiedIsNamed() {
+        var r = ReportFixture.report()
+        r.coverage = .init(
+            frames: 30, verified: 20,
+            reasons: [
+                .init(label: "EtherType 0x88b5", frames: 4), .init(label: "EtherType 0x88b6", frames: 3),
+                .init(label: "EtherType 0x88b7", frames: 2), .init(label: "EtherType 0x88e7", frames: 1),
+            ])
+        let html = ReportHTML.render(r)
+        XCTAssertTrue(
+            html.contains(
+                "not verified: EtherType 0x88b5: 4, EtherType 0x88b6: 3, EtherType 0x88b7: 2, ほか 1 件 and 1 more (§9)"))
+        XCTAssertTrue(
+            html.contains(
+                "not verified: EtherType 0x88b5: 4, EtherType 0x88b6: 3, EtherType 0x88b7: 2, EtherType 0x88e7: 1</span>"
+            ),
+            "§9 names every reason")
+    }
+
     func testLimitsShowInTheVerdict() {
         var r = ReportFixture.report()
         r.files.append(
@@ -57,6 +77,14 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(html.contains("監査の制約があります"))
         XCTAssertTrue(html.contains("読めないファイル 1 unreadable files"))
         XCTAssertTrue(html.contains("追い出されたフロー 12 evicted flows"))
+        // With no violation, the title itself says the audit was limited: never the plain all-clear.
+        var clean = r
+        clean.violations = []
+        clean.devices = []
+        let cleanHTML = ReportHTML.render(clean)
+        XCTAssertTrue(cleanHTML.contains("data-verdict=\"clean\""))
+        XCTAssertTrue(cleanHTML.contains("<p class=\"verdict-title\">違反なし — ただし監査に制約があります（§9）</p>"))
+        XCTAssertFalse(cleanHTML.contains("違反は検出されませんでした"))
         XCTAssertTrue(html.contains("captures/broken.pcap: cannot be read: unknown file format"))
     }
 

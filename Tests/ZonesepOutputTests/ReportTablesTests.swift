@@ -30,11 +30,42 @@ final class ReportTablesTests: XCTestCase {
                 "security-cloud-bypass", "unzoned-host",
             ])
         let verdict = tables.first { $0.id == "verdict" }
-        XCTAssertEqual(verdict?.rows.last, ["合計 total", "", "", "6"])
+        XCTAssertTrue(verdict?.rows.contains(["合計 total", "", "", "6"]) == true)
+        XCTAssertEqual(verdict?.rows.last, ["機器の合計 devices total", "", "", "0"])
+        XCTAssertEqual(tables.first { $0.id == "scope" }?.rows.first { $0[0] == "ファイル数 files" }?[1], "1")
         let matrix = tables.first { $0.id == "matrix" }
         XCTAssertTrue(matrix?.rows.contains(["lgwan", "internet", "2", "3", "162", "yes", "2"]) == true)
         let exceptions = tables.first { $0.id == "exceptions" }
         XCTAssertEqual(exceptions?.rows.map { $0[6] }, ["valid", "expired"])
+    }
+
+    /// A run whose only finding is a critical device in two tiers: the verdict table counts it, not "total 0";
+    /// and a file of a directory skipped as no capture is not counted as one of the audit's files.
+    func testTheVerdictTableCountsDevicesAndTheScopeCaptureFilesOnly() {
+        var r = ReportFixture.report()
+        r.violations = []
+        let address = AuditReport.Device.Address(
+            ip: IPAddress("10.10.2.31")!, zone: ZoneRef(rawValue: 0), vlan: [110], firstSeenMicros: ReportFixture.t0,
+            seenBy: "ip")
+        r.devices = [
+            AuditReport.Device(
+                number: 1, rule: .dualHomedHost, severity: .critical, timestampMicros: ReportFixture.t0,
+                mac: "02:00:0a:0a:02:1f", ip: IPAddress("10.20.3.31")!, zone: ZoneRef(rawValue: 1), vlan: [120],
+                addresses: [address])
+        ]
+        r.files.append(
+            .init(
+                path: "captures/README.md", linkType: nil, packets: 0, firstPacketMicros: nil, lastPacketMicros: nil,
+                error: nil,
+                skipped: "not a capture file"))
+        let tables = r.tables(time: ReportText.jst)
+        let verdict = tables.first { $0.id == "verdict" }?.rows ?? []
+        XCTAssertTrue(verdict.contains(["合計 total", "", "", "0"]))
+        XCTAssertEqual(verdict.first { $0[0] == "dual-homed-host" }?[1], "critical")
+        XCTAssertEqual(verdict.first { $0[0] == "dual-homed-host" }?[3], "1")
+        XCTAssertEqual(verdict.first { $0[0] == "zone-vlan-mismatch" }?[3], "0")
+        XCTAssertEqual(verdict.last, ["機器の合計 devices total", "", "", "1"])
+        XCTAssertEqual(tables.first { $0.id == "scope" }?.rows.first { $0[0] == "ファイル数 files" }?[1], "1")
     }
 
     func testMarkdownTables() {

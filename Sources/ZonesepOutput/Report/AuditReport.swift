@@ -476,6 +476,10 @@ extension AuditReport {
     /// Every host finding of the run: those listed and those left out of the list.
     public var deviceFindings: UInt64 { UInt64(devices?.count ?? 0) &+ hostFindingsOmitted }
 
+    /// The files the run took as captures (not those of a directory skipped as no capture, or given twice):
+    /// what the first page and the tables count as the audit's files.
+    public var captureFileCount: Int { files.count { $0.skipped == nil } }
+
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }
 

@@ -103,7 +103,7 @@ public enum ReportHTML {
         fact("センサー", "sensor", e(r.sensor))
         fact("取得期間", "capture", e(span(r)))
         // The capture files, not the other files of a directory, which the files table lists as skipped.
-        fact("ファイル", "files", n(r.files.count { $0.skipped == nil }))
+        fact("ファイル", "files", n(r.captureFileCount))
         fact("パケット", "packets", n(r.totals.packets))
         fact("フロー", "flows", n(r.totals.flows))
         fact(
@@ -115,8 +115,13 @@ public enum ReportHTML {
     }
 
     /// The top reasons frames were not verified, escaped: "GRE protocol 0x880b: 1,204, …".
-    static func coverageReasons(_ c: AuditReport.Coverage) -> String {
-        c.reasons.prefix(3).map { e($0.label) + ": " + n($0.frames) }.joined(separator: ", ")
+    /// The reasons frames were not verified, most first: the first page names the top three and how many
+    /// more there are (`all`: §9, every one).
+    static func coverageReasons(_ c: AuditReport.Coverage, all: Bool = false) -> String {
+        let shown = all ? c.reasons[...] : c.reasons.prefix(3)
+        let more = c.reasons.count - shown.count
+        return shown.map { e($0.label) + ": " + n($0.frames) }.joined(separator: ", ")
+            + (more > 0 ? ", ほか \(more) 件 and \(more) more (§9)" : "")
     }
 
     static func verdict(_ r: AuditReport, _ h: inout String) {
@@ -159,6 +164,9 @@ public enum ReportHTML {
                 h += "\(c.percent) %</p>\n"
                 h += "<p class=\"verdict-sub\">No violation in the frames that could be verified — only \(c.percent) % "
                 h += "of \(n(c.frames)) frames. Not verified: " + coverageReasons(c) + ".</p></div>\n"
+            } else if r.isLimited {
+                // Not an all-clear: the title says the audit was limited as plainly as the line below it.
+                h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反なし — ただし監査に制約があります（§9）</p>\n"
             } else {
                 h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反は検出されませんでした</p>\n"
             }
@@ -858,7 +866,7 @@ public enum ReportHTML {
             row(
                 "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,
                 "<span class=\"sub\">\(c.percent) % of \(n(c.frames)) frames verified"
-                    + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c)) + "</span>")
+                    + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c, all: true)) + "</span>")
             if c.tunnelFlows > 0 {
                 row(
                     "開かれないトンネルのフロー", "flows in tunnels not opened", n(c.tunnelFlows), false,

@@ -39,7 +39,7 @@ extension AuditReport {
                     ["センサー sensor", sensor],
                     ["取得開始 first packet", opt(firstPacketMicros)],
                     ["取得終了 last packet", opt(lastPacketMicros)],
-                    ["ファイル数 files", "\(files.count)"],
+                    ["ファイル数 files", "\(captureFileCount)"],
                     ["パケット packets", "\(totals.packets)"],
                     ["バイト bytes", "\(totals.bytes)"],
                     ["IPパケット IP packets", "\(totals.ipPackets)"],
@@ -55,14 +55,15 @@ extension AuditReport {
 
         out.append(
             ReportTable(
-                id: "verdict", title: "判定（規則別の違反フロー数）", titleEnglish: "Verdict: violating flows by rule",
+                id: "verdict", title: "判定（規則別の違反フロー数・違反機器数）",
+                titleEnglish: "Verdict: violating flows and devices by rule",
                 header: ["規則 rule", "重大度 severity", "内容 description", "違反フロー violating flows"],
                 rows: RuleID.allCases.map {
                     [
                         $0.name, $0.severity.rawValue, ReportText.ruleTitle($0),
                         "\(UInt64(violations(of: $0).count) &+ omittedFlows(of: $0))",
                     ]
-                } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]],
+                } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]] + deviceRows,
                 numeric: [3]))
 
         out.append(
@@ -270,6 +271,34 @@ extension AuditReport {
     public static let notListedLabel = "一覧にない違反フロー violating flows not listed"
     /// The limits row of the host findings the summary's list left out.
     public static let devicesNotListedLabel = "一覧にない機器の検出 device findings not listed"
+
+    /// The verdict table's rows of the host rules: devices found by each (listed or not), with the most severe
+    /// severity among them, and their total: a run whose only finding is a device is not "total 0".
+    var deviceRows: [[String]] {
+        guard let devices else { return [] }
+        let rows = HostRuleID.allCases.map { rule -> [String] in
+            let found = devices.filter { $0.rule == rule }
+            let severity =
+                Severity.allCases.first { s in
+                    found.contains { $0.severity == s }
+                        || hostFindingsOmittedBy.findings.keys.contains { $0.rule == rule && $0.severity == s }
+                } ?? rule.baseSeverity
+            return [
+                rule.name, severity.rawValue, ReportText.ruleTitle(rule) + " (機器 devices)",
+                "\(UInt64(found.count) &+ omittedDevices(of: rule))",
+            ]
+        }
+        let unknown = omittedDevicesOfNoKnownRule
+        return rows
+            + (unknown > 0
+                ? [
+                    [
+                        "一覧にない not listed", "", "一覧の上限を超えた機器の検出（規則は不明） device findings past the list's limit",
+                        "\(unknown)",
+                    ]
+                ]
+                : []) + [["機器の合計 devices total", "", "", "\(deviceFindings)"]]
+    }
 
     /// The verdict table's row of the violating flows the summary's list left out of no known rule (a saved run
     /// from before the summary counted them by rule), so that its total counts every violating flow; none

@@ -94,7 +94,11 @@ public final class DeliveryPipeline {
             evidenceOutcomes = nil
         }
         var heldBack: (@Sendable (Record) -> Void)? = nil
-        if let o = evidenceOutcomes { heldBack = { o.heldBack($0) } }
+        var folded: (@Sendable (Record) -> Void)? = nil
+        if let o = evidenceOutcomes {
+            heldBack = { o.heldBack($0) }
+            folded = { o.folded($0) }
+        }
         rateLimit =
             config.maxAlertRate > 0
             ? RateLimitingSink(maxPerSecond: config.maxAlertRate, inner: head, heldBack: heldBack) : nil
@@ -102,7 +106,8 @@ public final class DeliveryPipeline {
         suppression =
             config.suppressWindowMicros > 0
             ? SuppressingSink(
-                windowMicros: config.suppressWindowMicros, maxWindows: config.suppressMaxWindows, inner: head)
+                windowMicros: config.suppressWindowMicros, maxWindows: config.suppressMaxWindows, inner: head,
+                folded: folded)
             : nil
         if let s = suppression { head = s }
         self.head = head

@@ -24,6 +24,10 @@ public final class EvidenceOutcomes: RecordSink {
     /// Said of an alert `--max-alert-rate` held back: it never reached the evidence stage.
     public static let rateLimitedReason = "no file was made: the alert was held back by --max-alert-rate"
 
+    /// Said of an alert `--suppress-window` folded into an earlier one: its flow's packets went to no file.
+    public static let foldedReason =
+        "no file was made: the alert was folded into an earlier one by --suppress-window"
+
     public init(inner: RecordSink, limit: Int = ViolationCollector.defaultLimit) {
         self.inner = inner
         self.limit = limit
@@ -41,10 +45,15 @@ public final class EvidenceOutcomes: RecordSink {
     }
 
     /// An alert the rate limit held back: its flow gets no file, and says why rather than look never asked.
-    public func heldBack(_ record: Record) {
+    public func heldBack(_ record: Record) { remember(record, Self.rateLimitedReason) }
+
+    /// An alert suppression folded: the same.
+    public func folded(_ record: Record) { remember(record, Self.foldedReason) }
+
+    private func remember(_ record: Record, _ why: String) {
         guard record.kind == .alert, let a = record.alert else { return }
         missing.withLock { m in
-            if m.count < limit { m[FlowKey(session: record.session, serial: a.flowSerial)] = Self.rateLimitedReason }
+            if m.count < limit { m[FlowKey(session: record.session, serial: a.flowSerial)] = why }
         }
     }
 

@@ -18,13 +18,19 @@ public final class SuppressingSink: RecordSink {
     }
     private let state: Mutex<State>
     private let inner: RecordSink
+    /// Told of each flow alert folded: its flow gets no evidence file, and must say why.
+    private let folded: (@Sendable (Record) -> Void)?
 
-    public init(windowMicros: Int64, maxWindows: Int = AlertSuppressor.defaultMaxWindows, inner: RecordSink) {
+    public init(
+        windowMicros: Int64, maxWindows: Int = AlertSuppressor.defaultMaxWindows, inner: RecordSink,
+        folded: (@Sendable (Record) -> Void)? = nil
+    ) {
         state = Mutex(
             State(
                 suppressor: AlertSuppressor(windowMicros: windowMicros, maxWindows: maxWindows),
                 hosts: WindowedSuppressor(windowMicros: windowMicros, maxWindows: maxWindows)))
         self.inner = inner
+        self.folded = folded
     }
 
     @discardableResult
@@ -41,7 +47,10 @@ public final class SuppressingSink: RecordSink {
     ) -> Bool {
         state.withLock { s in
             for u in s[keyPath: windows].closed(by: record.timestampMicros) { writeUpdate(u) }
-            if s[keyPath: windows].fold(subject) { return false }
+            if s[keyPath: windows].fold(subject) {
+                if record.host == nil { folded?(record) }
+                return false
+            }
             guard inner.write(record) else { return false }
             s[keyPath: windows].opened(subject, format: record.format)
             // A window the cap closed early to make room reports what it folded now.

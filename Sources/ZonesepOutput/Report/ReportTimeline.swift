@@ -133,14 +133,19 @@ enum ReportTimeline {
         return out
     }
 
-    /// Round tick times (aligned to JST) and how to label them, about six to ten across the span.
+    /// Round tick times (aligned to JST) and how to label them, about six to ten across the span. A span
+    /// of more than about ten months is ticked by calendar months or years (`calendarTicks`), and a label
+    /// carries the year wherever the span crosses one: a sensor's wrong clock can stretch it over years.
     static func ticks(from t0: Int64, span: Int64) -> (times: [Int64], label: (Int64) -> String) {
         let steps: [Int64] = [
             1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172_800,
-            604_800, 2_592_000, 31_536_000,
+            604_800, 2_592_000,
         ]
         let spanSeconds = span / 1_000_000
-        let step = (steps.first { spanSeconds / $0 <= 9 } ?? 31_536_000) * 1_000_000
+        guard let found = steps.first(where: { spanSeconds / $0 <= 9 }) else {
+            return calendarTicks(from: t0, span: span)
+        }
+        let step = found * 1_000_000
         let off = ReportText.jstOffsetMicros
         let local0 = t0 + off
         var k = local0 / step
@@ -152,10 +157,45 @@ enum ReportTimeline {
             t += step
         }
         let multiDay = ReportText.jstDate(t0) != ReportText.jstDate(t0 + span)
+        let multiYear = ReportText.jstDate(t0).prefix(4) != ReportText.jstDate(t0 + span).prefix(4)
         let label: (Int64) -> String = { t in
-            if step >= 86_400_000_000 { return String(ReportText.jstDate(t).dropFirst(5)) }
+            let date =
+                multiYear || step >= 2_592_000_000_000
+                ? ReportText.jstDate(t) : String(ReportText.jstDate(t).dropFirst(5))
+            if step >= 86_400_000_000 { return date }
             let clock = ReportText.jstClock(t, seconds: step < 60_000_000)
-            return multiDay ? String(ReportText.jstDate(t).dropFirst(5)) + " " + clock : clock
+            return multiDay ? date + " " + clock : clock
+        }
+        return (times, label)
+    }
+
+    /// Ticks on the first of a month (JST), every 1, 2, 3 or 6 months, or every 1, 2, 5, 10, ... years, about
+    /// six to ten across the span: fixed steps of days drift off the calendar over years.
+    static func calendarTicks(from t0: Int64, span: Int64) -> (times: [Int64], label: (Int64) -> String) {
+        let off = ReportText.jstOffsetMicros
+        func month(_ t: Int64) -> Int64 {
+            let local = t + off
+            let days = local / 86_400_000_000 - (local % 86_400_000_000 < 0 ? 1 : 0)
+            let (y, m, _) = Timestamp.civil(fromDays: days)
+            return y * 12 + m - 1
+        }
+        let first = month(t0)
+        let last = month(t0 + span)
+        var stepMonths: Int64 = 1
+        for s: Int64 in [1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200] {
+            stepMonths = s
+            if (last - first) / s <= 9 { break }
+        }
+        var times: [Int64] = []
+        var m = (first / stepMonths) * stepMonths
+        while m <= last && times.count < 40 {
+            let t = ReportText.daysFromCivil(m / 12, m % 12 + 1, 1) * 86_400_000_000 - off
+            if t >= t0 && t <= t0 + span { times.append(t) }
+            m += stepMonths
+        }
+        let label: (Int64) -> String = { t in
+            let date = ReportText.jstDate(t)
+            return String(date.prefix(stepMonths >= 12 ? 4 : 7))
         }
         return (times, label)
     }

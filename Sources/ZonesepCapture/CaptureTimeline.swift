@@ -23,6 +23,8 @@ public final class CaptureTimeline {
         /// and their wire bytes: not judged, never in the timeline; the session counts them as not verified.
         public var missingTimes: UInt64 = 0
         public var missingTimeBytes: UInt64 = 0
+        /// The earliest and the latest packet time of the frames handed out, as capinfos gives them: in a
+        /// file out of time order the first and last records are not the span it covers.
         public var firstPacketMicros: Int64?
         public var lastPacketMicros: Int64?
         /// Frames stamped earlier than the frame before them in the file, and the largest such step back
@@ -37,6 +39,23 @@ public final class CaptureTimeline {
         /// it, and that length (`CaptureFileReader.recordsCutToSnapshot`).
         public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)?
         public init() {}
+
+        /// Widens the file's span to a frame's time.
+        public mutating func include(_ t: Int64) {
+            firstPacketMicros = min(firstPacketMicros ?? t, t)
+            lastPacketMicros = max(lastPacketMicros ?? t, t)
+        }
+
+        /// Widens the file's span to a run of its frames: while the file has stepped back nowhere
+        /// (`stepsBack`, counted as its batches are read) the run is in order and its ends are its span.
+        mutating func include(_ run: UnsafeBufferPointer<Verifier.Frame>) {
+            guard stepsBack > 0 else {
+                include(run[0].timestamp)
+                include(run[run.count - 1].timestamp)
+                return
+            }
+            for f in run { include(f.timestamp) }
+        }
     }
 
     /// What `next()` produced.
@@ -183,8 +202,7 @@ public final class CaptureTimeline {
         let run = UnsafeBufferPointer(rebasing: s.frames[s.cursor..<end])
         s.cursor = end
         s.stats.packets += UInt64(run.count)
-        if s.stats.firstPacketMicros == nil { s.stats.firstPacketMicros = run[0].timestamp }
-        s.stats.lastPacketMicros = run[run.count - 1].timestamp
+        s.stats.include(run)
         return .frames(run, s.linkType)
     }
 
@@ -205,8 +223,7 @@ public final class CaptureTimeline {
             n += 1
             s.cursor += 1
             s.stats.packets += 1
-            if s.stats.firstPacketMicros == nil { s.stats.firstPacketMicros = f.timestamp }
-            s.stats.lastPacketMicros = f.timestamp
+            s.stats.include(f.timestamp)
             if s.cursor == s.count { break }
         }
         // n > 0: `next` found a head that goes before any file still to open.

@@ -51,8 +51,7 @@ public final class Session {
                 guard PacketTime.isWritable(f.timestampMicros),
                     !reader.isPcapng || f.timestampMicros != PacketTime.missing
                 else { continue }
-                if stats.firstPacketMicros == nil { stats.firstPacketMicros = f.timestampMicros }
-                stats.lastPacketMicros = f.timestampMicros
+                stats.include(f.timestampMicros)
             case .end:
                 return (stats, nil)
             case .error(let e):

@@ -115,6 +115,22 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
         XCTAssertGreaterThan(tiedFirstPackets, 0, "no seed gave two files the same first packet time")
     }
 
+    /// Overlapping files merged frame by frame, one of them out of time order: each file's span is its
+    /// earliest to its latest packet (as capinfos gives them), not its first and last records.
+    func testMergedFilesSpanTheirEarliestToTheirLatestPacket() throws {
+        let a = [0, 1000, 2000, 500, 3000, 1500].enumerated().map {
+            Packet(micros: 1_000_000 + Int64($0.element) * 1000, file: 0, number: $0.offset)
+        }
+        let b = (0..<4).map { Packet(micros: 1_000_100 + Int64($0) * 700_000, file: 1, number: $0) }
+        let r = run([try write("a.pcap", a), try write("b.pcap", b)])
+        XCTAssertEqual(r.mostOpenAtOnce, 2, "merged")
+        XCTAssertEqual(r.packets.count, 10)
+        XCTAssertTrue(
+            r.events.contains { $0.hasPrefix("ended 0 ") && $0.hasSuffix("6 packets 1000000..4000000") }, "\(r.events)")
+        XCTAssertTrue(
+            r.events.contains { $0.hasPrefix("ended 1 ") && $0.hasSuffix("4 packets 1000100..3100100") }, "\(r.events)")
+    }
+
     /// Files whose time ranges do not overlap are read whole, one after the other, even when their own
     /// packets are out of order (a global sort would interleave them), and one at a time.
     func testFilesThatDoNotOverlapAreReadOneAfterTheOther() throws {
@@ -126,11 +142,12 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
         let r = run(paths)
         XCTAssertEqual(r.packets, a + b + c)
         XCTAssertEqual(r.mostOpenAtOnce, 1)
+        // Each file's span is its earliest to its latest packet, not its first and last records.
         XCTAssertEqual(
             r.events,
             [
-                "opened 0 EN10MB", "ended 0 after 200: 200 packets 1000000..1001630", "opened 1 EN10MB",
-                "ended 1 after 350: 150 packets 3000000..3001390", "opened 2 EN10MB",
+                "opened 0 EN10MB", "ended 0 after 200: 200 packets 1000000..1001990", "opened 1 EN10MB",
+                "ended 1 after 350: 150 packets 3000000..3001490", "opened 2 EN10MB",
                 "ended 2 after 450: 100 packets 3001490..3001589",
             ])
         // A single file goes out in its reader's own batches.

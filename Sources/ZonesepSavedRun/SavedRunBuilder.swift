@@ -227,7 +227,8 @@ struct SavedRunBuilder {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,
                 reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) },
-                tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0)
+                tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0,
+                hostRulesNoMAC: c.hostRulesNoMAC)
         }
         return report
     }

@@ -23,6 +23,10 @@ public struct Counters: Sendable {
     /// Host findings the table stopped remembering as raised (its memory of findings was full): such a
     /// finding can be raised again.
     public var hostFindingsForgotten: UInt64 = 0
+    /// IP packets whose frame showed no source MAC (no Ethernet header: a raw-IP capture, a bare-IP tunnel's
+    /// inner packet): the host rules could not hear of their sender, so a clean device list does not cover
+    /// them. A later fragment of a tunnel datagram is not counted (the host rules never hear of one).
+    public var hostRulesNoMAC: UInt64 = 0
     /// Frames with no IP inside (ARP, LLDP, ...), malformed ones, and those not verified by reason: with the
     /// judged ones (the rest) every frame is counted once (DESIGN.md, "Coverage").
     public var framesWithoutIP: UInt64 = 0
@@ -90,6 +94,7 @@ public struct Counters: Sendable {
         framesWithoutIP &+= other.framesWithoutIP
         framesMalformed &+= other.framesMalformed
         tcpFlagsUnknown &+= other.tcpFlagsUnknown
+        hostRulesNoMAC &+= other.hostRulesNoMAC
         timesBackInFlow &+= other.timesBackInFlow
         timeJumpsIgnored &+= other.timeJumpsIgnored
         if let t = other.firstTimeJumpIgnoredMicros {

@@ -834,7 +834,7 @@ public final class Verifier {
 
     /// The host table hears of an ARP sender or a neighbour advertisement's target, and of the source of an
     /// IP packet that joined no flow (malformed transport, orphan fragment, a closed connection's
-    /// straggler, an ICMP error's sender).
+    /// straggler, an ICMP error's sender); such a source with no MAC is counted (`hostRulesNoMAC`).
     private func observeFrame(now: Int64, sourceToo: Bool) {
         let p = packet
         if let r = p.resolution {
@@ -842,10 +842,13 @@ public final class Verifier {
                 mac: r.mac.rawValue, address: r.address, zone: _policy.zoneMap.lookup(r.address),
                 vlans: p.packedVLANs, evidence: r.evidence, now: now)
         }
-        if sourceToo, p.ipVersion != 0, let mac = p.srcMAC {
+        guard sourceToo, p.ipVersion != 0 else { return }
+        if let mac = p.srcMAC {
             observeHost(
                 mac: mac.rawValue, address: p.src, zone: _policy.zoneMap.lookup(p.src), vlans: p.packedVLANs,
                 evidence: .ipSource, now: now)
+        } else {
+            state.pointee.counters.hostRulesNoMAC &+= 1
         }
     }
 
@@ -1152,7 +1155,11 @@ public final class Verifier {
                 bytes: wireLength)
             if proto == IPProtocolNumber.tcp && packet.hasPorts { applyTCPFlags(e, packet.tcpFlags, fromA: fromA) }
             if packet.resolution != nil { observeFrame(now: now, sourceToo: false) }
-            if let mac = packet.srcMAC { noteSender(e, fromA: fromA, mac: mac.rawValue, now: now) }
+            if let mac = packet.srcMAC {
+                noteSender(e, fromA: fromA, mac: mac.rawValue, now: now)
+            } else {
+                state.pointee.counters.hostRulesNoMAC &+= 1
+            }
         }
         return raised
     }

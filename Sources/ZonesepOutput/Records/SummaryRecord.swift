@@ -84,6 +84,9 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var unopenedTunnels: [String: UInt64]?
         /// TCP packets judged without their flags; absent from runs saved before it was counted.
         public var tcpFlagsUnknown: UInt64?
+        /// IP packets whose frame showed no source MAC, so the host rules could not judge their senders;
+        /// absent from runs saved before it was counted.
+        public var hostRulesNoMAC: UInt64?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -96,6 +99,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case unverifiedReasons = "unverified_reasons"
             case unopenedTunnels = "unopened_tunnels"
             case tcpFlagsUnknown = "tcp_flags_unknown"
+            case hostRulesNoMAC = "host_rules_no_mac"
         }
     }
 

@@ -386,14 +386,19 @@ public struct AuditReport: Sendable {
         /// TCP packets judged on their ports without their flags (the header was cut after the ports): their
         /// flows' initiator was taken from the port rank, not from a SYN. 0 for a saved run from before.
         public var flagsUnknown: UInt64 = 0
+        /// IP packets whose frame showed no source MAC (no Ethernet header): the host rules, which judge a
+        /// device by its MAC, could not judge their senders. nil for a saved run from before it was counted.
+        public var hostRulesNoMAC: UInt64? = nil
         public init(
-            frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0
+            frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0,
+            hostRulesNoMAC: UInt64? = nil
         ) {
             self.frames = frames
             self.verified = verified
             self.reasons = reasons
             self.tunnels = tunnels
             self.flagsUnknown = flagsUnknown
+            self.hostRulesNoMAC = hostRulesNoMAC
         }
         /// Flows on ports of tunnels zonesep does not open, of every kind.
         public var tunnelFlows: UInt64 { tunnels.reduce(0) { $0 &+ $1.flows } }
@@ -498,6 +503,7 @@ extension AuditReport {
             || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
+            || (coverage?.hostRulesNoMAC ?? 0) > 0
     }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this

@@ -322,6 +322,20 @@ public enum ReportHTML {
             + (r.hostFindingsOmitted == 1 ? "was" : "were") + " raised but not listed (the list's limit)</span>"
     }
 
+    /// §5's note on the IP packets whose frame showed no source MAC: the host rules could not judge their
+    /// senders, and judged nothing when no packet showed one.
+    static func packetsWithoutMAC(_ r: AuditReport, _ noMAC: UInt64) -> String {
+        let why = "no Ethernet header: a raw-IP capture or a bare-IP tunnel"
+        if noMAC >= r.totals.ipPackets {
+            return "IPパケット \(n(noMAC)) 件のどれにも送信元MACアドレスがなく、機器の判定はできませんでした。"
+                + "<span class=\"en\">None of the \(n(noMAC)) IP packets showed a source MAC address (\(why)), so the "
+                + "host rules judged nothing: a device in two tiers or on another zone's VLAN could not be seen.</span>"
+        }
+        return "送信元MACアドレスのないIPパケット \(n(noMAC)) 件は、機器の判定ができませんでした。"
+            + "<span class=\"en\">\(n(noMAC)) of the \(n(r.totals.ipPackets)) IP packets showed no source MAC address "
+            + "(\(why)), so the host rules could not judge their senders.</span>"
+    }
+
     static func limitSummary(_ r: AuditReport) -> String {
         var parts: [String] = []
         if r.interrupted { parts.append("中断 interrupted") }
@@ -343,6 +357,9 @@ public enum ReportHTML {
         }
         if let c = r.coverage, c.tunnelFlows > 0 {
             parts.append("開かれないトンネルのフロー \(n(c.tunnelFlows)) flows in tunnels not opened")
+        }
+        if let noMAC = r.coverage?.hostRulesNoMAC, noMAC > 0 {
+            parts.append("MACのないIPパケット \(n(noMAC)) IP packets without a MAC (host rules)")
         }
         if let c = r.coverage, c.flagsUnknown > 0 {
             parts.append("フラグなしで判定したTCPパケット \(n(c.flagsUnknown)) TCP packets judged without their flags")
@@ -525,9 +542,19 @@ public enum ReportHTML {
             return
         }
         if r.hostFindingsOmitted > 0 { h += "<p class=\"limits-note not-listed\">" + devicesNotListed(r) + "</p>\n" }
+        let noMAC = r.coverage?.hostRulesNoMAC ?? 0
+        if noMAC > 0 { h += "<p class=\"limits-note no-mac\">" + packetsWithoutMAC(r, noMAC) + "</p>\n" }
         if devices.isEmpty && r.hostFindingsOmitted == 0 {
-            h += "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers or on another zone's "
-            h += "VLAN.</span></p>\n</section>\n"
+            // No packet showed a MAC: the note says the host rules judged nothing, and no all-clear follows.
+            if noMAC == 0 || noMAC < r.totals.ipPackets {
+                h +=
+                    noMAC == 0
+                    ? "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers or on another zone's "
+                        + "VLAN.</span></p>\n"
+                    : "<p>MACアドレスの見えたパケットでは、該当する機器はありません。<span class=\"en\">Among the packets "
+                        + "that showed a MAC address, no device stood in two tiers or on another zone's VLAN.</span></p>\n"
+            }
+            h += "</section>\n"
             return
         }
         h += "<p class=\"note\">MACアドレスごとの判定。宣言済みルータ（[[routers]]）は対象外。時刻はJST、初回は各アドレスを最初に見た時刻。"
@@ -822,6 +849,14 @@ public enum ReportHTML {
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,
             "<span class=\"sub\">flow table capacity \(n(r.flowTable.capacity)); an evicted flow seen again is judged "
                 + "again as a new flow</span>")
+        // What the host rules could not see: senders without a MAC.
+        if let c = r.coverage, let noMAC = c.hostRulesNoMAC {
+            row(
+                "MACのないIPパケット", "IP packets without a source MAC", n(noMAC), noMAC == 0,
+                "<span class=\"sub\">the host rules judge a device by its source MAC: a frame with no Ethernet "
+                    + "header (a raw-IP capture, a bare-IP tunnel) shows none, so its sender could not be judged</span>"
+            )
+        }
         // The host table's bounds: what a clean device list does not cover.
         if let t = r.hostTable {
             row(

@@ -240,6 +240,8 @@ extension AuditReport {
                     }
                     + ((hostTable?.findingsForgotten ?? 0) > 0
                         ? [["忘れた機器の検出 device findings forgotten", "\(hostTable?.findingsForgotten ?? 0)"]] : [])
+                    + ((coverage?.hostRulesNoMAC ?? 0) > 0
+                        ? [["MACのないIPパケット IP packets without a source MAC", "\(coverage?.hostRulesNoMAC ?? 0)"]] : [])
                     + (flagsUnknown > 0
                         ? [["フラグなしで判定したTCPパケット TCP packets judged without their flags", "\(flagsUnknown)"]] : [])
                     + notedFiles.map { ["注記のあるファイル file with a note: " + $0.path, $0.note ?? ""] }

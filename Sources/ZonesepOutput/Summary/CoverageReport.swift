@@ -56,6 +56,8 @@ public enum CoverageReport {
         o.addRaw("unopened_tunnels", tunnels.json)
         // Judged, and counted so above: what their cut headers left unseen is said here.
         o.add("tcp_flags_unknown", c.tcpFlagsUnknown)
+        // Judged by the flow rules, but the host rules never heard of their senders.
+        o.add("host_rules_no_mac", c.hostRulesNoMAC)
         // Judged too: their times did not fit the run's clock (`PacketTimeReport`).
         o.add("time_back_in_flow", c.timesBackInFlow)
         o.add("time_jumps_ignored", c.timeJumpsIgnored)

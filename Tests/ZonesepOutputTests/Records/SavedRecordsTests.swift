@@ -24,6 +24,7 @@ final class SavedRecordsTests: XCTestCase {
         s.counters.hostMACsEvicted = 118
         s.counters.hostAddressesDropped = 4
         s.counters.hostFindingsForgotten = 2
+        s.counters.hostRulesNoMAC = 7
         s.reloads = [
             ConfigReload(
                 timestampMicros: 1_781_481_600_000_000, applied: true,
@@ -52,6 +53,7 @@ final class SavedRecordsTests: XCTestCase {
         XCTAssertEqual(
             r.flowTable, .init(capacity: UInt64(s.flowCapacity), activeAtEnd: UInt64(s.flowsActive), evicted: 0))
         XCTAssertEqual(r.hostTable, .init(macsEvicted: 118, addressesDropped: 4, findingsForgotten: 2))
+        XCTAssertEqual(r.coverage?.hostRulesNoMAC, 7)
         XCTAssertEqual(r.alerts?.total, c.alerts)
         XCTAssertEqual(r.alerts?.suppressed, 2)
         XCTAssertEqual(r.alerts?.rateLimited, 1)

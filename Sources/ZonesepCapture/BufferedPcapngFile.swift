@@ -109,6 +109,9 @@ public final class BufferedPcapngFile {
         @usableFromInline var interfaceCapacity = 0
     }
     @usableFromInline let position: UnsafeMutablePointer<Position>
+    /// The drops its Interface Statistics Blocks record (libpcap skips them); complete once the reader has
+    /// read to the end without handing the file to libpcap.
+    public private(set) var statistics = PcapngInterfaceStatistics()
     /// Packets handed out so far.
     public var frames: Int { position.pointee.delivered }
     /// The snapshot length, when the packet this reader stopped at is longer: libpcap, which reads on from
@@ -434,6 +437,10 @@ public final class BufferedPcapngFile {
             return nil
         case Self.sectionHeader, Self.obsoletePacket:
             return .unhandled
+        case PcapngInterfaceStatistics.blockType:
+            statistics.take(h, length: length, swapped: swapped)
+            p.pointee.offset += length
+            return nil
         default:
             p.pointee.offset += length
             return nil

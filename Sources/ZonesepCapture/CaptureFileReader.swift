@@ -29,6 +29,15 @@ public final class CaptureFileReader {
     /// (`PcapFile.firstCutRecord`): the buffered reader leaves every such record to libpcap.
     public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)? { pcap?.firstCutRecord }
 
+    /// The drops a pcapng file's Interface Statistics Blocks record (interface, operating system), nil when
+    /// none says (a classic pcap file records none). Ask at the file's end: the buffered reader has then
+    /// read them all, unless libpcap took the file over, in which case the blocks are read apart.
+    public var recordedDrops: (interface: UInt64, system: UInt64)? {
+        guard isPcapng else { return nil }
+        if let b = bufferedNG, readsBuffered { return b.statistics.dropped }
+        return PcapngInterfaceStatistics.scan(path: path).dropped
+    }
+
     /// Opens `path`; throws libpcap's error when libpcap cannot open it either.
     public init(path: String, mode: Mode = .auto) throws(PcapError) {
         self.path = path

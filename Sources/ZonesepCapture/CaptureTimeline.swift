@@ -38,6 +38,9 @@ public final class CaptureTimeline {
         /// From the reader: the first record longer than the file's snapshot length, which libpcap cut to
         /// it, and that length (`CaptureFileReader.recordsCutToSnapshot`).
         public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)?
+        /// What the file says its capture dropped (a pcapng file's interface statistics); nil when it does not
+        /// say, and for a file not read to its end.
+        public var recordedDrops: (interface: UInt64, system: UInt64)?
         public init() {}
 
         /// Widens the file's span to a frame's time.
@@ -154,6 +157,7 @@ public final class CaptureTimeline {
                 if open[i].cursor == open[i].count && !refill(open[i]) {
                     let s = open.remove(at: i)
                     s.stats.recordsCutToSnapshot = s.reader.recordsCutToSnapshot
+                    s.stats.recordedDrops = s.reader.recordedDrops
                     queued.append(.ended(s.index, s.stats, s.error))
                 } else {
                     i += 1

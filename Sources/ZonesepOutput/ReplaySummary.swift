@@ -16,6 +16,9 @@ public struct ReplaySummary: Sendable {
         /// What the file itself did to its frames, though it was read to its end (records longer than its
         /// snapshot length, cut to it); nil when nothing.
         public var note: String?
+        /// What the file says its capture dropped (a pcapng file's interface statistics: by the interface,
+        /// by the operating system); nil when it does not say.
+        public var recordedDrops: CaptureDrops?
 
         public init(path: String) { self.path = path }
     }
@@ -203,6 +206,7 @@ public struct ReplaySummary: Sendable {
                     x.add("error", f.error)
                     x.add("skipped", f.skipped)
                     x.add("note", f.note)
+                    if let d = f.recordedDrops { x.add("dropped", d.total) }
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))

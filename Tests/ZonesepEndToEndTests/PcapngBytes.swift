@@ -41,6 +41,23 @@ struct PcapngBytes {
         block(3, spb)
     }
 
+    /// An Interface Statistics Block of interface 0 with `isb_ifrecv`, and `isb_ifdrop` and `isb_osdrop` where
+    /// given (as dumpcap writes at a capture's end).
+    mutating func appendStatistics(received: UInt64, interfaceDropped: UInt64?, systemDropped: UInt64? = nil) {
+        var isb: [UInt8] = []
+        u32(0, &isb)
+        u32(0, &isb)
+        u32(0, &isb)
+        for (code, value) in [(UInt16(4), received), (5, interfaceDropped), (7, systemDropped)] {
+            guard let value else { continue }
+            u16(code, &isb)
+            u16(8, &isb)
+            withUnsafeBytes(of: bigEndian ? value.bigEndian : value.littleEndian) { isb += $0 }
+        }
+        isb += [0, 0, 0, 0]  // end of options
+        block(5, isb)
+    }
+
     var data: Data { Data(bytes) }
 
     private mutating func block(_ type: UInt32, _ body: [UInt8]) {
@@ -49,6 +66,10 @@ struct PcapngBytes {
         u32(total, &bytes)
         bytes += body
         u32(total, &bytes)
+    }
+
+    private func u16(_ v: UInt16, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: bigEndian ? v.bigEndian : v.littleEndian) { out += $0 }
     }
 
     /// A 32-bit field in the file's byte order.

@@ -881,7 +881,10 @@ public enum ReportHTML {
         if let d = r.droppedPackets {
             row(
                 "取りこぼしたパケット", "dropped packets", n(d), d == 0,
-                "<span class=\"sub\">reported by the capture</span>")
+                r.liveCapture
+                    ? "<span class=\"sub\">reported by the capture</span>"
+                    : "<span class=\"sub\">recorded by the capture files themselves (pcapng interface statistics); "
+                        + "files that record none count as none</span>")
         } else {
             h += "<tr><th>取りこぼしたパケット <span class=\"en\">dropped packets</span></th><td class=\"num\">—</td>"
             h += "<td><span class=\"sub\">"

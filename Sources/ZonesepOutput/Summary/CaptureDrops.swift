@@ -1,15 +1,36 @@
-/// What a live capture lost before zonesep saw it (libpcap's counts at the end, added up over the workers'
-/// handles): the summary's `dropped` and its line beside the coverage, which counts only the frames seen, so
-/// that a share "verified" is not read as a share of all the traffic. A replay has none: files record no drops.
+/// What a capture lost before zonesep saw it: a live one's (libpcap's counts at the end, added up over the
+/// workers' handles), or what pcapng files record of theirs (their Interface Statistics Blocks: dumpcap
+/// writes them). The summary's `dropped` and its line beside the coverage, which counts only the frames
+/// seen, so that a share "verified" is not read as a share of all the traffic. Classic pcap files record none.
 public struct CaptureDrops: Sendable, Equatable {
-    /// Dropped by the kernel: the capture buffer was full, the sensor fell behind.
+    /// Dropped by the kernel (a file's `isb_osdrop`): the capture buffer was full, the sensor fell behind.
     public var kernel: UInt64
-    /// Dropped by the interface (its driver), where the platform says.
+    /// Dropped by the interface (its driver; a file's `isb_ifdrop`), where the platform says.
     public var interface: UInt64
+    /// Counted by the files replayed, not by this run's own capture: said so.
+    public var recordedInFiles = false
 
-    public init(kernel: UInt64, interface: UInt64) {
+    public init(kernel: UInt64, interface: UInt64, recordedInFiles: Bool = false) {
         self.kernel = kernel
         self.interface = interface
+        self.recordedInFiles = recordedInFiles
+    }
+
+    /// The drops of the files that record theirs, added up; nil when none does.
+    public static func recorded(in files: [ReplaySummary.FileResult]) -> CaptureDrops? {
+        let recorded = files.compactMap(\.recordedDrops)
+        guard !recorded.isEmpty else { return nil }
+        return CaptureDrops(
+            kernel: recorded.reduce(0) { $0 &+ $1.kernel }, interface: recorded.reduce(0) { $0 &+ $1.interface },
+            recordedInFiles: true)
+    }
+
+    /// Who says so: the capture itself, or the files' own statistics.
+    private var source: String { recordedInFiles ? "as the pcapng files record" : "by the capture" }
+
+    private var parts: String {
+        recordedInFiles
+            ? "operating system \(kernel), interface \(interface)" : "kernel \(kernel), interface \(interface)"
     }
 
     /// The summary's `dropped`: both, one number, as `zonesep report` reads it.
@@ -18,8 +39,8 @@ public struct CaptureDrops: Sendable, Equatable {
     /// The text summary's line after the coverage line, said when none was dropped too (a live run knew it).
     public var textLine: String {
         var line =
-            "\(total) \(total == 1 ? "packet" : "packets") dropped by the capture before zonesep saw "
-            + "\(total == 1 ? "it" : "them") (kernel \(kernel), interface \(interface))"
+            "\(total) \(total == 1 ? "packet" : "packets") dropped \(source) before zonesep saw "
+            + "\(total == 1 ? "it" : "them") (\(parts))"
         if total > 0 {
             line += ": the coverage above counts only the frames zonesep saw; \"no violation\" says nothing of these."
         }
@@ -30,8 +51,12 @@ public struct CaptureDrops: Sendable, Equatable {
     /// warnings said while it ran.
     public var warning: String? {
         guard total > 0 else { return nil }
-        return "\(CoverageReport.grouped(total)) \(total == 1 ? "packet was" : "packets were") dropped by the capture "
-            + "(kernel \(CoverageReport.grouped(kernel)), interface \(CoverageReport.grouped(interface))) before "
+        let parts =
+            recordedInFiles
+            ? "operating system \(CoverageReport.grouped(kernel)), interface \(CoverageReport.grouped(interface))"
+            : "kernel \(CoverageReport.grouped(kernel)), interface \(CoverageReport.grouped(interface))"
+        return "\(CoverageReport.grouped(total)) \(total == 1 ? "packet was" : "packets were") dropped \(source) "
+            + "(\(parts)) before "
             + "zonesep saw them: they were never judged, and the summary's coverage counts only the frames seen"
     }
 }

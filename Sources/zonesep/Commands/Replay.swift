@@ -182,6 +182,8 @@ struct ReplayRunner {
         }
         var summary = session.finish(files: results)
         summary.interrupted = interruptedBy != nil
+        // What pcapng files record of their capture's drops: the traffic they never held was never judged.
+        summary.captureDrops = CaptureDrops.recorded(in: results)
         delivery.finish(into: &summary)
         let written = delivery.writeSummary(summary.record(format: delivery.stdout.format), alertsFileToo: false)
         delivery.close()
@@ -190,6 +192,7 @@ struct ReplayRunner {
         if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
+        if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }
         return summary.alertsTotal > 0 ? ExitStatus.violations : ExitStatus.clean
@@ -213,6 +216,9 @@ struct ReplayRunner {
                     results[i].packets = stats.packets
                     results[i].firstPacketMicros = stats.firstPacketMicros
                     results[i].lastPacketMicros = stats.lastPacketMicros
+                    results[i].recordedDrops = file.recordedDrops.map {
+                        CaptureDrops(kernel: $0.system, interface: $0.interface, recordedInFiles: true)
+                    }
                     var message =
                         "\(file.path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported: "
                         + "its \(stats.packets == 1 ? "1 frame is" : "\(stats.packets) frames are") counted as not verified"
@@ -238,6 +244,9 @@ struct ReplayRunner {
                 results[i].packets = stats.packets
                 results[i].firstPacketMicros = stats.firstPacketMicros
                 results[i].lastPacketMicros = stats.lastPacketMicros
+                results[i].recordedDrops = stats.recordedDrops.map {
+                    CaptureDrops(kernel: $0.system, interface: $0.interface, recordedInFiles: true)
+                }
                 // The file's doing, not the traffic's: said on stderr and beside the file's counts.
                 let notes = ReplayFileNotes.notes(stats)
                 for note in notes { Diagnostics.warning("\(results[i].path): \(note)") }

@@ -1,0 +1,163 @@
+import Glibc
+
+/// What a pcapng file says its capture lost: the Interface Statistics Blocks (type 5) that dumpcap and
+/// Wireshark write at the end of a capture, the last one of each interface (their counters run from the
+/// capture's start). libpcap reads none of them, so a replay that ignored them would call a file that lost
+/// most of the traffic complete.
+///
+///      0                   1                   2                   3
+///      0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+///     +---------------------------------------------------------------+
+///     |                    Block Type = 0x00000005                    |
+///     +---------------------------------------------------------------+
+///     |                      Block Total Length                       |
+///     +---------------------------------------------------------------+
+///     |                         Interface ID                          |
+///     +---------------------------------------------------------------+
+///     |                        Timestamp (High)                       |
+///     +---------------------------------------------------------------+
+///     |                        Timestamp (Low)                        |
+///     +---------------------------------------------------------------+
+///     /                    Options (variable length)                  /
+///     |  isb_ifdrop (5): u64, dropped by the interface                |
+///     |  isb_osdrop (7): u64, dropped by the operating system         |
+///     +---------------------------------------------------------------+
+///     |                      Block Total Length                       |
+///     +---------------------------------------------------------------+
+public struct PcapngInterfaceStatistics: Sendable, Equatable {
+    public static let blockType: UInt32 = 5
+    static let ifdrop: UInt16 = 5
+    static let osdrop: UInt16 = 7
+
+    /// By section and interface id: the last block's drop counts (nil: that block did not give one).
+    private var last: [Key: Counts] = [:]
+    /// Sections seen: interface ids start again at 0 in each.
+    private var section = 0
+
+    struct Key: Hashable {
+        var section: Int
+        var interface: UInt32
+    }
+
+    struct Counts: Equatable {
+        var interface: UInt64?
+        var system: UInt64?
+    }
+
+    public init() {}
+
+    /// Packets the interfaces dropped, and those the operating system dropped, over every interface of the
+    /// file (the last block of each); nil when no block gave either count.
+    public var dropped: (interface: UInt64, system: UInt64)? {
+        guard last.values.contains(where: { $0.interface != nil || $0.system != nil }) else { return nil }
+        return last.values.reduce((interface: 0, system: 0)) {
+            ($0.interface &+ ($1.interface ?? 0), $0.system &+ ($1.system ?? 0))
+        }
+    }
+
+    /// A new section begins (its interfaces are numbered anew).
+    public mutating func newSection() { section += 1 }
+
+    /// Takes the Interface Statistics Block lying whole at `block` (`length` bytes, its total length), in the
+    /// section's byte order. A block too short for its fields, or an option running past it, gives what was
+    /// read before it.
+    public mutating func take(_ block: UnsafeRawPointer, length: Int, swapped: Bool) {
+        guard length >= 24 else { return }
+        let id = Self.u32(block, 8, swapped)
+        var counts = Counts()
+        var at = 20
+        let end = length - 4
+        while at + 4 <= end {
+            let code = Self.u16(block, at, swapped)
+            let size = Int(Self.u16(block, at + 2, swapped))
+            if code == 0 { break }
+            guard at + 4 + size <= end else { break }
+            if size == 8 && (code == Self.ifdrop || code == Self.osdrop) {
+                let v = Self.u64(block, at + 4, swapped)
+                if code == Self.ifdrop { counts.interface = v } else { counts.system = v }
+            }
+            at += 4 + (size + 3) & ~3
+        }
+        last[Key(section: section, interface: id)] = counts
+    }
+
+    /// Reads every block header of the pcapng file at `path` for its statistics: for a file whose packets
+    /// another reader took (libpcap), which skips these blocks. A megabyte at a time (one read a block cost a
+    /// second for a million packets); stops at the first block that does not fit the file or is malformed:
+    /// what was read before it stands.
+    public static func scan(path: String) -> PcapngInterfaceStatistics {
+        var stats = PcapngInterfaceStatistics()
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return stats }
+        defer { close(fd) }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        var fileOffset: off_t = 0  // of buffer[0]
+        var have = 0
+        var at = 0
+        var swapped = false
+        while true {
+            // At least the block's 12-byte head in the buffer, from `at`.
+            if have - at < 12 {
+                fileOffset += off_t(at)
+                let kept = have - at
+                if kept > 0 { buffer.copyMemory(from: buffer + at, byteCount: kept) }
+                let got = pread(fd, buffer + kept, size - kept, fileOffset + off_t(kept))
+                guard got > 0 else { break }
+                have = kept + got
+                at = 0
+                if have < 12 { break }
+            }
+            let type = buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            if type == 0x0A0D_0D0A {
+                // The section's byte-order magic says how to read it and what follows.
+                let magic = buffer.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self)
+                guard magic == 0x1A2B_3C4D || magic == 0x4D3C_2B1A else { break }
+                swapped = magic != 0x1A2B_3C4D
+                stats.newSection()
+            }
+            let length = Int(u32(buffer, at + 4, swapped))
+            guard length >= 12, length % 4 == 0 else { break }
+            if (swapped ? type.byteSwapped : type) == blockType {
+                guard length <= size else { break }
+                if have - at < length {
+                    // Bring the whole block to the buffer's start.
+                    fileOffset += off_t(at)
+                    let kept = have - at
+                    buffer.copyMemory(from: buffer + at, byteCount: kept)
+                    let got = pread(fd, buffer + kept, size - kept, fileOffset + off_t(kept))
+                    guard got > 0 else { break }
+                    have = kept + got
+                    at = 0
+                    guard have >= length else { break }
+                }
+                stats.take(buffer + at, length: length, swapped: swapped)
+            }
+            if have - at >= length {
+                at += length
+            } else {
+                // A block past the buffer's end: skip it in the file.
+                fileOffset += off_t(at + length)
+                have = 0
+                at = 0
+            }
+        }
+        return stats
+    }
+
+    static func u16(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt16 {
+        let v = b.loadUnaligned(fromByteOffset: at, as: UInt16.self)
+        return swapped ? v.byteSwapped : v
+    }
+
+    static func u32(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt32 {
+        let v = b.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+        return swapped ? v.byteSwapped : v
+    }
+
+    static func u64(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt64 {
+        let v = b.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+        return swapped ? v.byteSwapped : v
+    }
+}

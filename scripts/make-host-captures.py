@@ -206,6 +206,21 @@ def untagged():
     ])
 
 
+def pppoe_dialout(zone_ip, peer, vlan, name):
+    """A zone PC that dials its own PPPoE session to the Internet (a FLET'S line plugged into the office
+    LAN): a connection from its zone address on its VLAN, then one over PPPoE (session 0x1234) from the
+    address its ISP gave it, which the access concentrator answers. A PPPoE frame's Ethernet source is the
+    PC's own MAC, as tshark's eth.src shows: dual-homed-host."""
+    pc, bras = "02:00:00:00:0a:01", "02:00:00:99:00:01"
+    isp, web = "198.51.100.77", "203.0.113.80"
+    synack = ipv4(web, isp, 6, tcp(web, isp, 443, 50000, 5000, 1001, 0x12), 3)
+    return (name, f"one MAC from {zone_ip} (VLAN {vlan}), then from {isp} over PPPoE", [
+        tagged("02:00:00:00:0a:09", pc, syn(zone_ip, peer, 40000, 445), vlan),
+        tagged(bras, pc, tc.pppoe(0x1234, 0x0021, syn(isp, web, 50000, 443, 2)), vlan, ethertype=0x8864),
+        tagged(pc, bras, tc.pppoe(0x1234, 0x0021, synack), vlan, ethertype=0x8864),
+    ])
+
+
 def tunnel_vlan():
     """ERSPAN II from the switch (outer frame on VLAN 999) carrying an LGWAN host's frame on VLAN 130: the
     inner VLAN is the host's."""
@@ -220,6 +235,8 @@ def tunnel_vlan():
 CASES = [
     dual_homed(), mynumber_bridge(), routed(), arp_two_tiers(), nd_two_tiers(), wrong_vlan(), untagged(), tunnel_vlan(),
     mynumber_pc_on_lgwan_vlan(True), mynumber_pc_on_lgwan_vlan(False), mynumber_pc6_on_lgwan_vlan(), straggler(),
+    pppoe_dialout("10.20.1.5", "10.20.9.9", 120, "host-pppoe-dialout.pcap"),
+    pppoe_dialout("10.10.1.5", "10.10.9.9", 110, "host-pppoe-dialout-mynumber.pcap"),
 ]
 
 

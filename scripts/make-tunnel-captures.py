@@ -240,8 +240,11 @@ CASES = [
         lambda d, p: ether(SENSOR_MAC, SWITCH_MAC, 0x8847, mpls([100, 3001], b"\0\0\0\0" + host_frame(d, p))),
     ),
     wrapped(
-        "tunnel-pppoe.pcap", "PPPoE session 0x1234 on VLAN 35",
-        lambda d, p: ether(SENSOR_MAC, SWITCH_MAC, 0x8864, pppoe(0x1234, 0x0021, p), tags=((0x8100, 35),)),
+        "tunnel-pppoe.pcap", "PPPoE session 0x1234 on VLAN 35 between the PC and the core switch (its concentrator)",
+        lambda d, p: ether(
+            *((PC_MAC, CORE_MAC) if d in ("in", "dns-back") else (CORE_MAC, PC_MAC)), 0x8864,
+            pppoe(0x1234, 0x0021, p), tags=((0x8100, 35),),
+        ),
     ),
     wrapped("tunnel-gre.pcap", "GRE carrying IPv4", lambda d, p: outer4(47, gre(0x0800, p))),
     wrapped(

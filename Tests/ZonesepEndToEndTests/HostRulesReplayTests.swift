@@ -26,7 +26,7 @@ final class HostRulesReplayTests: XCTestCase {
         for (name, status) in [
             ("host-wrong-vlan.pcap", 1), ("host-arp.pcap", 1), ("host-dual-homed.pcap", 1), ("host-untagged.pcap", 0),
             ("host-arp-then-ip.pcap", 1), ("host-ip-then-arp.pcap", 1), ("host-na-then-ip.pcap", 1),
-            ("host-straggler.pcap", 1),
+            ("host-straggler.pcap", 1), ("host-pppoe-dialout.pcap", 1), ("host-pppoe-dialout-mynumber.pcap", 1),
         ] {
             let outcome = try Harness.run(
                 try Harness.zonesep(),
@@ -83,5 +83,39 @@ final class HostRulesReplayTests: XCTestCase {
         XCTAssertEqual(JSONLines.int(summary?["flows"]), 2)
         let addresses = (summary?["host_findings"] as? [[String: Any]])?.first?["addresses"] as? [[String: Any]]
         XCTAssertEqual(addresses?.map { "\($0["ip"] ?? "") \($0["seen_by"] ?? "")" }, ["10.20.1.7 ip", "10.30.7.7 ip"])
+    }
+
+    /// A zone PC that dials its own PPPoE session to the Internet (a FLET'S line in the office LAN) is one
+    /// device in its zone and outside: the PPPoE frames' Ethernet source is its MAC, as on its plain frames.
+    /// High from the LGWAN, critical from the mynumber zone; the PPPoE flow's own record keeps that MAC.
+    func testAPCDiallingItsOwnPPPoESessionIsDualHomed() throws {
+        let (out, conf) = try hostCaptures()
+        for (name, line) in [
+            ("host-pppoe-dialout.pcap", "dual-homed-host high 02:00:00:00:0a:01 198.51.100.77 external []"),
+            (
+                "host-pppoe-dialout-mynumber.pcap",
+                "dual-homed-host critical 02:00:00:00:0a:01 198.51.100.77 external []"
+            ),
+        ] {
+            let (found, summary) = try findings(out.appendingPathComponent(name), config: conf)
+            XCTAssertEqual(found, [line], name)
+            let addresses = (summary?["host_findings"] as? [[String: Any]])?.first?["addresses"] as? [[String: Any]]
+            XCTAssertEqual(addresses?.map { "\($0["ip"] ?? "")" }.last, "198.51.100.77", name)
+            XCTAssertEqual(addresses?.count, 2, name)
+        }
+        let flowFile = out.appendingPathComponent("pppoe-flows.jsonl")
+        let replay = try Harness.run(
+            try Harness.zonesep(),
+            [
+                "replay", "--config", conf, "--flows", flowFile.path,
+                out.appendingPathComponent("host-pppoe-dialout.pcap").path,
+            ], timeout: 60)
+        XCTAssertEqual(replay.status, 1, replay.brief)
+        let records = try String(contentsOf: flowFile, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { ($0["src_ip"] as? String) == "198.51.100.77" }
+        XCTAssertEqual(records.count, 1, "\(records)")
+        XCTAssertEqual(records.first?["src_mac"] as? String, "02:00:00:00:0a:01")
+        XCTAssertEqual(records.first?["dest_mac"] as? String, "02:00:00:99:00:01")
     }
 }

@@ -115,6 +115,18 @@ final class HostRulesCaptureTests: XCTestCase {
                 "dual-homed-host", "high", "02:00:00:20:01:77", "10.30.7.7", vlan: [130],
                 ["10.20.1.7 lgwan [120] ip", "10.30.7.7 internet [130] ip"], frame: 7)
         ],
+        // A PC dialling its own PPPoE session: the PPPoE frame's Ethernet source is its own MAC, and the
+        // address over PPPoE has no VLAN of the flow's (those before the PPPoE header are not its own).
+        "host-pppoe-dialout.pcap": [
+            Seen(
+                "dual-homed-host", "high", "02:00:00:00:0a:01", "198.51.100.77", vlan: [],
+                ["10.20.1.5 lgwan [120] ip", "198.51.100.77 external [] ip"], frame: 2)
+        ],
+        "host-pppoe-dialout-mynumber.pcap": [
+            Seen(
+                "dual-homed-host", "critical", "02:00:00:00:0a:01", "198.51.100.77", vlan: [],
+                ["10.10.1.5 mynumber [110] ip", "198.51.100.77 external [] ip"], frame: 2)
+        ],
     ]
 
     static func captures() throws -> URL {

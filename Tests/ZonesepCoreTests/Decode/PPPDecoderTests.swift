@@ -3,9 +3,16 @@ import ZonesepCore
 
 /// PPPoE sessions, and the PPP and Cisco HDLC link types.
 final class PPPDecoderTests: XCTestCase {
+    /// The host's own PPPoE frame (02:00:00:20:03:04 to its access concentrator, here 02:00:00:30:07:08).
+    static func hostPPPoE(_ payload: [UInt8], tags: [(tpid: UInt16, vid: UInt16)] = []) -> [UInt8] {
+        Build.ethernet(dst: 0x02_00_00_30_07_08, src: 0x02_00_00_20_03_04, tags: tags, type: 0x8864, payload)
+    }
+
+    /// A PPPoE session is a link-layer session on the segment: its frame's MACs are the dialling host's and
+    /// the concentrator's, and stay the packet's (not cleared as a tunnel's outer header's).
     func testPPPoESessionCarryingIPv4AndIPv6() {
-        let p = decode(Build.ethernet(type: 0x8864, Build.pppoe(session: 0x1234, proto: 0x0021, Build.hostPacket)))
-        assertHostSYN(p, macs: false)
+        let p = decode(Self.hostPPPoE(Build.pppoe(session: 0x1234, proto: 0x0021, Build.hostPacket)))
+        assertHostSYN(p, "the frame's own MACs")
         XCTAssertEqual(p.tunnels.count, 1)
         XCTAssertEqual(p.tunnels[0].type, .pppoe)
         XCTAssertEqual(p.tunnels[0].identifier, 0x1234)
@@ -22,8 +29,8 @@ final class PPPDecoderTests: XCTestCase {
     }
 
     func testPPPoELengthBoundsThePayloadAndPaddingIsIgnored() {
-        let frame = Build.ethernet(type: 0x8864, Build.pppoe(session: 9, proto: 0x0021, Build.hostPacket)) + [0, 0, 0]
-        assertHostSYN(decode(frame), macs: false)
+        let frame = Self.hostPPPoE(Build.pppoe(session: 9, proto: 0x0021, Build.hostPacket)) + [0, 0, 0]
+        assertHostSYN(decode(frame))
     }
 
     func testControlProtocolsHaveNoIPAndOtherDataIsNotVerified() {

@@ -453,6 +453,114 @@ def l2tpv3_over_ip():
     return ("tunnel-l2tpv3-ip.pcap", EN10MB, "L2TPv3 over IP between two LGWAN routers (not opened)", frames)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Tunnels zonesep does not open, between two LGWAN routers (so the outer flow is allowed): each is judged as
+# its outer flow and counted in coverage.unopened_tunnels (UnopenedTunnelReplayTests). Encrypted payloads
+# are stand-ins: fixed bytes, not real ciphertext.
+
+ROUTER_A, ROUTER_B = "10.20.0.11", "10.20.0.12"
+ROUTER6_A, ROUTER6_B = "fd00:20::11", "fd00:20::12"
+
+
+def ciphertext(seed: int, n: int) -> bytes:
+    return bytes((seed * 31 + i * 7) & 0xFF for i in range(n))
+
+
+def esp(spi: int, seq: int, n=48) -> bytes:
+    """An ESP packet (RFC 4303): SPI, sequence number, then what only the endpoints can read."""
+    return struct.pack("!II", spi, seq) + ciphertext(spi + seq, n)
+
+
+def router_udp(sport: int, dport: int, payload: bytes, back=False) -> bytes:
+    """UDP between the two routers, A to B (B to A when `back`)."""
+    src, dst = (ROUTER_B, ROUTER_A) if back else (ROUTER_A, ROUTER_B)
+    return outer4(17, udp(src, dst, sport, dport, payload), src=src, dst=dst)
+
+
+def unopened_esp():
+    """ESP over IPv4 both ways (SPIs 0x1001 and 0x2002: one flow), over IPv6, and after an AH header between
+    two other routers (AH signs, ESP encrypts): three esp flows."""
+    frames = [
+        outer4(50, esp(0x2002 if d in ("in", "dns-back") else 0x1001, i + 1),
+               src=ROUTER_B if d in ("in", "dns-back") else ROUTER_A,
+               dst=ROUTER_A if d in ("in", "dns-back") else ROUTER_B)
+        for i, (d, _) in enumerate(flow_packets())
+    ]
+    frames += [
+        ether(SENSOR_MAC, SWITCH_MAC, 0x86DD, ipv6(ROUTER6_A, ROUTER6_B, 50, esp(0x3003, n))) for n in (1, 2)
+    ]
+    frames += [outer4(51, ah(50, esp(0x4004, n)), src="10.20.0.13", dst="10.20.0.14") for n in (1, 2)]
+    return ("tunnel-esp.pcap", EN10MB, "IPsec ESP over IPv4 (both ways), IPv6 and after AH (not opened)", frames)
+
+
+def unopened_nat_t():
+    """IPsec behind NAT (RFC 3948) on udp/4500: a NAT keepalive, IKE after the non-ESP marker, then ESP in
+    UDP both ways, all one flow; and IKE from a NAT's port 40500, a second flow."""
+    ike = bytes(4) + ciphertext(1, 8) + bytes(8) + bytes([0, 0x20, 0x23, 0x08]) + struct.pack("!II", 1, 28)
+    frames = [
+        router_udp(4500, 4500, b"\xff"),
+        router_udp(4500, 4500, ike),
+        router_udp(4500, 4500, ike, back=True),
+        router_udp(4500, 4500, esp(0x5005, 1)),
+        router_udp(4500, 4500, esp(0x6006, 1), back=True),
+        router_udp(40500, 4500, ike),
+    ]
+    return ("tunnel-ipsec-nat-t.pcap", EN10MB, "IPsec NAT-T on udp/4500: keepalive, IKE, ESP in UDP (not opened)",
+            frames)
+
+
+def unopened_wireguard():
+    """WireGuard's handshake (initiation 148 bytes, response 92) and a transport data message: one flow."""
+    frames = [
+        router_udp(40001, 51820, bytes([1, 0, 0, 0]) + ciphertext(1, 144)),
+        router_udp(51820, 40001, bytes([2, 0, 0, 0]) + ciphertext(2, 88), back=True),
+        router_udp(40001, 51820, bytes([4, 0, 0, 0]) + ciphertext(3, 60)),
+    ]
+    return ("tunnel-wireguard.pcap", EN10MB, "WireGuard on udp/51820 (not opened)", frames)
+
+
+def unopened_openvpn():
+    """OpenVPN over UDP: the client's and the server's hard resets (opcodes 7 and 8), then a data packet."""
+    frames = [
+        router_udp(40002, 1194, bytes([7 << 3]) + ciphertext(4, 8) + bytes(5)),
+        router_udp(1194, 40002, bytes([8 << 3]) + ciphertext(5, 8) + bytes([1]) + bytes(4) + ciphertext(4, 8) + bytes(4),
+                   back=True),
+        router_udp(40002, 1194, bytes([9 << 3, 0, 0, 1]) + ciphertext(6, 40)),
+    ]
+    return ("tunnel-openvpn.pcap", EN10MB, "OpenVPN on udp/1194 (not opened)", frames)
+
+
+def unopened_gre_udp():
+    """GRE in UDP (RFC 8086) to 4754 each way carrying the two flows: not opened, two outer flows."""
+    frames = [
+        router_udp(49152, 4754, gre(0x0800, p), back=d in ("in", "dns-back")) for d, p in flow_packets()
+    ]
+    return ("tunnel-gre-udp.pcap", EN10MB, "GRE in UDP (udp/4754) between two LGWAN routers (not opened)", frames)
+
+
+def unopened_lisp():
+    """LISP data plane (RFC 9300) to 4341 each way, nonce and instance id set, carrying the two flows: not
+    opened, two outer flows."""
+    header = bytes([0x88, 0x12, 0x34, 0x56, 0, 0, 0x10, 0])
+    frames = [
+        router_udp(49152, 4341, header + p, back=d in ("in", "dns-back")) for d, p in flow_packets()
+    ]
+    return ("tunnel-lisp.pcap", EN10MB, "LISP data (udp/4341) between two LGWAN routers (not opened)", frames)
+
+
+def routers_overlay():
+    """VXLAN (4789, VNI 5001) and Geneve (6081, VNI 6001) each way between two LGWAN routers: opened with the
+    default ports; with `vxlan_ports = [8472]` and `geneve_ports = []`, two outer flows of each, counted."""
+    def wrap(port, header):
+        return [
+            router_udp(49152, port, header + host_frame(d, p), back=d in ("in", "dns-back")) for d, p in flow_packets()
+        ]
+    return [
+        ("tunnel-vxlan-routers.pcap", EN10MB, "VXLAN VNI 5001 between two LGWAN routers", wrap(4789, vxlan(5001, b""))),
+        ("tunnel-geneve-routers.pcap", EN10MB, "Geneve VNI 6001 between two LGWAN routers", wrap(6081, geneve(6001, b""))),
+    ]
+
+
 def write_pcap(path: str, link: int, frames) -> None:
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, link))
@@ -469,6 +577,8 @@ def main() -> None:
     args = parser.parse_args()
     cases = CASES + [tenants(), two_sessions(), conduit_mac(), coverage_mix(), tenant_fragments(), fragmented_unjudged_mirror()]
     cases += pseudowires() + fragmented_mirror() + [erspan_vlan_mismatch(), l2tpv3_over_ip()]
+    cases += [unopened_esp(), unopened_nat_t(), unopened_wireguard(), unopened_openvpn(), unopened_gre_udp()]
+    cases += [unopened_lisp()] + routers_overlay()
     if args.list or not args.out:
         for name, link, description, frames in cases:
             print(f"{name:34} link {link:3}  {len(frames):2} frames  {description}")

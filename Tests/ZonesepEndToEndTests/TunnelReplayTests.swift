@@ -89,6 +89,13 @@ final class TunnelReplayTests: XCTestCase {
         // Not opened: the outer flow between two LGWAN routers is judged (allowed), and counted apart
         // (UnopenedTunnelReplayTests).
         "tunnel-l2tpv3-ip.pcap": [],
+        // Likewise IPsec ESP, NAT-T, WireGuard, OpenVPN, GRE in UDP and LISP (the last two carry the
+        // LGWAN PC's connection to the Internet zone, unseen).
+        "tunnel-esp.pcap": [], "tunnel-ipsec-nat-t.pcap": [], "tunnel-wireguard.pcap": [], "tunnel-openvpn.pcap": [],
+        "tunnel-gre-udp.pcap": [], "tunnel-lisp.pcap": [],
+        // Opened on the default ports (UnopenedTunnelReplayTests replays them with other ports configured).
+        "tunnel-vxlan-routers.pcap": [Expected(tunnel: ["vxlan 10.20.0.11 10.20.0.12 5001"])],
+        "tunnel-geneve-routers.pcap": [Expected(tunnel: ["geneve 10.20.0.11 10.20.0.12 6001"])],
         "tunnel-ppp.pcap": [Expected(vlan: [], srcMAC: nil)],
         "tunnel-chdlc.pcap": [Expected(vlan: [], srcMAC: nil)],
         "tunnel-erspan-vxlan.pcap": [

@@ -91,6 +91,69 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
         XCTAssertTrue(page.contains("L2TPv3 ip/115"), "the limits name it")
     }
 
+    /// Encrypted VPNs (IPsec ESP over IPv4, IPv6 and after AH; IPsec NAT-T on udp/4500, its keepalive, IKE
+    /// and ESP in UDP; WireGuard; OpenVPN), GRE in UDP and LISP data between two LGWAN routers
+    /// (scripts/make-tunnel-captures.py), and VXLAN and Geneve on their IANA ports with `[sensor]` listing
+    /// other ports: every frame judged (the outer flows, allowed), no alert, and yet never a plain clean run:
+    /// each kind counted by flow, warned about, and a limit of the report, `replay --report` and `report`
+    /// on the saved run alike.
+    func testEncryptedAndOtherUnopenedTunnelsAreCounted() throws {
+        let dir = try TunnelReplayTests.captures()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let conf = try String(contentsOf: root.appendingPathComponent("zones.conf"), encoding: .utf8)
+        let sensor = "name = \"midori-core-span\""
+        XCTAssertTrue(conf.contains(sensor))
+        let unlisted = scratch.appendingPathComponent("unlisted.conf")
+        try conf.replacingOccurrences(of: sensor, with: sensor + "\nvxlan_ports = [8472]\ngeneve_ports = []")
+            .write(to: unlisted, atomically: true, encoding: .utf8)
+        let cases: [(file: String, config: String, kind: String, flows: Int, label: String)] = [
+            ("tunnel-esp.pcap", "zones.conf", "esp", 3, "IPsec ESP ip/50"),
+            ("tunnel-ipsec-nat-t.pcap", "zones.conf", "ipsec-nat-t", 2, "IPsec NAT-T udp/4500"),
+            ("tunnel-wireguard.pcap", "zones.conf", "wireguard", 1, "WireGuard udp/51820"),
+            ("tunnel-openvpn.pcap", "zones.conf", "openvpn", 1, "OpenVPN udp/1194"),
+            ("tunnel-gre-udp.pcap", "zones.conf", "gre-udp", 2, "GRE-in-UDP udp/4754"),
+            ("tunnel-lisp.pcap", "zones.conf", "lisp", 2, "LISP udp/4341"),
+            ("tunnel-vxlan-routers.pcap", unlisted.path, "vxlan", 2, "VXLAN udp/4789 or 8472"),
+            ("tunnel-geneve-routers.pcap", unlisted.path, "geneve", 2, "Geneve udp/6081"),
+        ]
+        for c in cases {
+            let capture = dir.appendingPathComponent(c.file)
+            let html = scratch.appendingPathComponent(c.file + ".html")
+            let outcome = try Harness.run(
+                zonesep,
+                ["replay", "--config", c.config, "--output", "json", "--report", html.path, capture.path],
+                timeout: 60, in: root)
+            XCTAssertEqual(outcome.status, 0, "\(c.file): \(outcome.brief)")
+            let (alerts, summary, problems) = JSONLines.replay(outcome)
+            XCTAssertEqual(problems, [], c.file)
+            XCTAssertEqual(alerts.count, 0, c.file)
+            let coverage = try XCTUnwrap(summary?["coverage"] as? [String: Any], c.file)
+            XCTAssertEqual(JSONLines.int(coverage["judged"]), JSONLines.int(summary?["packets"]), c.file)
+            XCTAssertEqual(coverage["unopened_tunnels"] as? [String: Int], [c.kind: c.flows], c.file)
+            let line =
+                "\(c.flows) \(c.flows == 1 ? "flow" : "flows") on ports of tunnels zonesep does not open "
+                + "(\(c.label): \(c.flows)): the traffic inside them was not verified"
+            XCTAssertTrue(outcome.stderrText.contains("zonesep: warning: " + line + "\n"), outcome.stderrText)
+            for (what, page) in [("replay --report", html), ("report", try report(outcome, c.file, c.config))] {
+                let text = try String(contentsOf: page, encoding: .utf8)
+                XCTAssertTrue(text.contains("data-verdict=\"clean\""), "\(c.file), \(what): nothing violated")
+                XCTAssertTrue(text.contains("data-limited=\"true\""), "\(c.file), \(what): the inside not verified")
+                XCTAssertTrue(text.contains(c.label), "\(c.file), \(what): the limits name it")
+            }
+        }
+    }
+
+    /// `zonesep report` on the run `outcome` printed, saved as `name`.jsonl: the HTML page it writes.
+    private func report(_ outcome: ProcessOutcome, _ name: String, _ config: String) throws -> URL {
+        let saved = scratch.appendingPathComponent(name + ".jsonl")
+        try outcome.stdout.write(to: saved)
+        let page = scratch.appendingPathComponent(name + ".report.html")
+        let report = try Harness.run(
+            zonesep, ["report", saved.path, "--config", config, "-o", page.path], timeout: 60, in: root)
+        XCTAssertEqual(report.status, 0, report.brief)
+        return page
+    }
+
     /// The HTML verdict of a clean run through an unopened tunnel is "limited", not a plain all-clear; a run
     /// saved before zonesep counted these flows (no `unopened_tunnels`) still loads, without the limit.
     func testCleanVerdictIsLimitedAndOlderRunsStillLoad() throws {

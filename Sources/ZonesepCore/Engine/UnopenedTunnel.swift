@@ -14,8 +14,26 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     case capwap
     /// MPLS in UDP over DTLS (RFC 7510): encrypted, unlike MPLS in UDP on 6635, which is opened.
     case mplsUDPDTLS
+    /// IPsec ESP (IP protocol 50, RFC 4303), over IPv4 or IPv6, after an AH header too: encrypted, the
+    /// site-to-site VPN between buildings or to an ASP.
+    case esp
+    /// IPsec NAT traversal (RFC 3948): ESP in UDP on 4500. IKE (the non-ESP marker) and NAT keepalives
+    /// share the flow's ports with the ESP they carry, so the port alone counts it.
+    case ipsecNATT
+    /// WireGuard (udp/51820): encrypted.
+    case wireGuard
+    /// OpenVPN (udp/1194): encrypted.
+    case openVPN
+    /// GRE in UDP (RFC 8086, udp/4754).
+    case greUDP
+    /// LISP's data plane (RFC 9300, udp/4341): the tunnels between a LISP site's routers.
+    case lisp
+    /// VXLAN on its IANA port 4789 or Linux's 8472 when `vxlan_ports` does not list that port.
+    case vxlan
+    /// Geneve on its IANA port 6081 when `geneve_ports` does not list it.
+    case geneve
 
-    /// The IANA port the tunnel's endpoints listen on (UDP), or its IP protocol number (`l2tpv3IP`).
+    /// The IANA port the tunnel's endpoints listen on (UDP), or its IP protocol number (`l2tpv3IP`, `esp`).
     public var port: UInt16 {
         switch self {
         case .l2tp: return 1701
@@ -25,11 +43,25 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .l2tpv3IP: return UInt16(IPProtocolNumber.l2tpv3)
         case .capwap: return 5247
         case .mplsUDPDTLS: return 6636
+        case .esp: return UInt16(IPProtocolNumber.esp)
+        case .ipsecNATT: return 4500
+        case .wireGuard: return 51820
+        case .openVPN: return 1194
+        case .greUDP: return 4754
+        case .lisp: return 4341
+        case .vxlan: return 4789
+        case .geneve: return 6081
         }
     }
 
     /// How the tunnel is known on the wire, for a person: "udp/1701", or "ip/115" for an IP protocol.
-    public var carrier: String { self == .l2tpv3IP ? "ip/\(port)" : "udp/\(port)" }
+    public var carrier: String {
+        switch self {
+        case .l2tpv3IP, .esp: return "ip/\(port)"
+        case .vxlan: return "udp/4789 or 8472"
+        default: return "udp/\(port)"
+        }
+    }
 
     /// The kind's name in the summary's `coverage.unopened_tunnels`.
     public var name: String {
@@ -41,6 +73,14 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .l2tpv3IP: return "l2tpv3-ip"
         case .capwap: return "capwap"
         case .mplsUDPDTLS: return "mpls-udp-dtls"
+        case .esp: return "esp"
+        case .ipsecNATT: return "ipsec-nat-t"
+        case .wireGuard: return "wireguard"
+        case .openVPN: return "openvpn"
+        case .greUDP: return "gre-udp"
+        case .lisp: return "lisp"
+        case .vxlan: return "vxlan"
+        case .geneve: return "geneve"
         }
     }
 
@@ -54,37 +94,61 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .l2tpv3IP: return "L2TPv3"
         case .capwap: return "CAPWAP"
         case .mplsUDPDTLS: return "MPLS-in-UDP-DTLS"
+        case .esp: return "IPsec ESP"
+        case .ipsecNATT: return "IPsec NAT-T"
+        case .wireGuard: return "WireGuard"
+        case .openVPN: return "OpenVPN"
+        case .greUDP: return "GRE-in-UDP"
+        case .lisp: return "LISP"
+        case .vxlan: return "VXLAN"
+        case .geneve: return "Geneve"
         }
     }
 
-    /// The kind of a flow of `proto` between these ports (`hasPorts`): L2TPv3 by its IP protocol, the UDP
-    /// tunnels by port, where either may be the tunnel's, since replies come from it. The destination is
-    /// looked at first (a client on an ephemeral port that happens to be another's).
+    /// The kind of a flow of `proto` between these ports (`hasPorts`): L2TPv3 and ESP by their IP protocol,
+    /// the UDP tunnels by port, where either may be the tunnel's, since replies come from it. The destination
+    /// is looked at first (a client on an ephemeral port that happens to be another's). A port `opened`
+    /// decodes (a VXLAN or Geneve port of `[sensor]`) is no unopened tunnel's, whatever its usual use.
     @inlinable
-    public static func of(proto: UInt8, hasPorts: Bool, senderPort: UInt16, receiverPort: UInt16)
-        -> UnopenedTunnel?
-    {
+    public static func of(
+        proto: UInt8, hasPorts: Bool, senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts
+    ) -> UnopenedTunnel? {
         if proto == IPProtocolNumber.l2tpv3 { return .l2tpv3IP }
+        if proto == IPProtocolNumber.esp { return .esp }
         guard proto == IPProtocolNumber.udp && hasPorts else { return nil }
-        return of(senderPort: senderPort, receiverPort: receiverPort)
+        return of(senderPort: senderPort, receiverPort: receiverPort, opened: opened)
     }
 
     /// The kind of a UDP datagram between these ports: either may be the tunnel's, since replies come from it.
     /// The destination is looked at first (a client on an ephemeral port that happens to be another's).
     @inlinable
-    public static func of(senderPort: UInt16, receiverPort: UInt16) -> UnopenedTunnel? {
-        kind(receiverPort) ?? kind(senderPort)
+    public static func of(senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts) -> UnopenedTunnel? {
+        kind(receiverPort, opened) ?? kind(senderPort, opened)
+    }
+
+    /// The kind `port` is the well-known port of, unless `opened` decodes it.
+    @inlinable
+    static func kind(_ port: UInt16, _ opened: TunnelPorts) -> UnopenedTunnel? {
+        guard let k = kind(port), opened.kind(ofDestination: port) == nil else { return nil }
+        return k
     }
 
     @inlinable
     static func kind(_ port: UInt16) -> UnopenedTunnel? {
         switch port {
+        case 1194: return .openVPN
         case 1701: return .l2tp
         case 2152: return .gtpU
         case 3544: return .teredo
+        case 4341: return .lisp
+        case 4500: return .ipsecNATT
+        case 4754: return .greUDP
+        case 4789, 8472: return .vxlan
         case 4790: return .vxlanGPE
         case 5247: return .capwap
+        case 6081: return .geneve
         case 6636: return .mplsUDPDTLS
+        case 51820: return .wireGuard
         default: return nil
         }
     }

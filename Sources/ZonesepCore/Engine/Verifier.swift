@@ -1286,7 +1286,8 @@ public final class Verifier {
         }
         state.pointee.counters.flows &+= 1
         if let tunnel = UnopenedTunnel.of(
-            proto: proto, hasPorts: p.hasPorts, senderPort: o.senderPort, receiverPort: o.receiverPort)
+            proto: proto, hasPorts: p.hasPorts, senderPort: o.senderPort, receiverPort: o.receiverPort,
+            opened: tunnelPorts)
         {
             // Once a flow, never a packet: the fast lane of known flows does not pay for it.
             state.pointee.counters.unopenedTunnelFlows[tunnel.rawValue] &+= 1

@@ -8,6 +8,8 @@ public enum IPProtocolNumber {
     /// IPv6 in IP (RFC 4213, 6in4).
     public static let ipv6InIP: UInt8 = 41
     public static let gre: UInt8 = 47
+    /// IPsec ESP (RFC 4303): encrypted, not opened, counted as an unopened tunnel.
+    public static let esp: UInt8 = 50
     /// IP Authentication Header (RFC 4302): walked like an IPv6 extension header, over IPv4 too.
     public static let ah: UInt8 = 51
     public static let icmpv6: UInt8 = 58

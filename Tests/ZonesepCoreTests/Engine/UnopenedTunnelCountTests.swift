@@ -3,17 +3,20 @@ import XCTest
 @testable import ZonesepCore
 
 /// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE, CAPWAP data, MPLS
-/// in UDP over DTLS), and L2TPv3 over
-/// IP (protocol 115), are judged as the outer flow and their frames count as judged, but they are counted
-/// apart, once a flow, whichever side the tunnel's port is on, one frame at a time or in a batch (the fast
-/// lane of known flows).
+/// in UDP over DTLS, IPsec NAT traversal, WireGuard, OpenVPN, GRE in UDP, LISP data; VXLAN and Geneve on a
+/// well-known port `[sensor]` does not list), and L2TPv3 and IPsec ESP straight over IP (protocols 115 and
+/// 50), are judged as the outer flow and their frames count as judged, but they are counted apart, once a
+/// flow, whichever side the tunnel's port is on, one frame at a time or in a batch (the fast lane of known
+/// flows).
 final class UnopenedTunnelCountTests: XCTestCase {
     typealias F = EngineFrames
     let t0: Int64 = 1_795_219_200_000_000
 
     /// Two packets each way per flow: L2TP to 1701, GTP-U from 2152, Teredo to 3544, VXLAN-GPE to 4790, two
     /// L2TP flows in all, CAPWAP data from an access point to its controller's 5247, MPLS in UDP over DTLS
-    /// from 6636, and DNS to 53 (not a tunnel).
+    /// from 6636, IPsec NAT-T to 4500, WireGuard between two 51820s, OpenVPN to 1194, GRE in UDP to 4754, LISP
+    /// data from 4341, and DNS to 53 (not a tunnel). ESP between two routers both ways over IPv4 (SPIs 0x1001
+    /// and 0x2002: one flow), and once after an AH header between two others.
     var frames: [[UInt8]] {
         let flows: [(String, UInt16, String, UInt16)] = [
             ("10.20.3.4", 40001, "10.20.9.9", 1701),
@@ -23,6 +26,11 @@ final class UnopenedTunnelCountTests: XCTestCase {
             ("10.20.3.6", 1701, "10.20.9.9", 1701),
             ("10.20.0.11", 40006, "10.20.0.12", 5247),
             ("10.20.0.13", 6636, "10.20.0.14", 40007),
+            ("10.20.0.15", 40008, "10.20.0.16", 4500),
+            ("10.20.0.15", 51820, "10.20.0.16", 51820),
+            ("10.20.3.7", 40009, "10.20.9.9", 1194),
+            ("10.20.0.15", 40010, "10.20.0.16", 4754),
+            ("10.20.0.17", 4341, "10.20.0.18", 40011),
             ("10.20.3.4", 40005, "10.20.9.9", 53),
         ]
         let udp = flows.flatMap { s, sp, d, dp in
@@ -36,7 +44,19 @@ final class UnopenedTunnelCountTests: XCTestCase {
             F.ethernet(
                 F.ipv4(s, d, proto: 115, [0, 0, 0x10, 0x01] + F.tcpFrame("10.20.3.4", 1, "10.30.7.8", 445, flags: 2)))
         }
-        return udp + l2tpv3 + l2tpv3
+        let esp = [("10.20.0.11", "10.20.0.12", 0x1001), ("10.20.0.12", "10.20.0.11", 0x2002)].map { s, d, spi in
+            F.ethernet(
+                F.ipv4(
+                    s, d, proto: 50,
+                    F.be16(0) + F.be16(UInt16(spi)) + [0, 0, 0, 1] + [UInt8](repeating: 0xa5, count: 24)))
+        }
+        // AH (next header ESP, a 12-byte ICV) then ESP: the AH walk ends at protocol 50.
+        let ahESP = F.ethernet(
+            F.ipv4(
+                "10.20.0.13", "10.20.0.14", proto: 51,
+                [50, 4, 0, 0, 0, 0, 0x30, 0x01, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 12) + [0, 0, 0x30, 0x02]
+                    + [0, 0, 0, 1] + [UInt8](repeating: 0xa5, count: 24)))
+        return udp + l2tpv3 + l2tpv3 + esp + esp + [ahESP]
     }
 
     func verifier() -> Verifier {
@@ -49,7 +69,7 @@ final class UnopenedTunnelCountTests: XCTestCase {
     }
 
     func assertCounted(_ c: Counters, _ what: String) {
-        XCTAssertEqual(c.flows, 9, what)
+        XCTAssertEqual(c.flows, 16, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tp.rawValue], 2, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue], 1, what)
@@ -57,8 +77,14 @@ final class UnopenedTunnelCountTests: XCTestCase {
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.l2tpv3IP.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.capwap.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.mplsUDPDTLS.rawValue], 1, what)
-        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 8, "\(what): DNS to 53 is not a tunnel")
-        XCTAssertEqual(c.framesJudged, 36, "\(what): the outer flows are judged")
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.ipsecNATT.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.wireGuard.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.openVPN.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.greUDP.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.lisp.rawValue], 1, what)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.esp.rawValue], 2, what)
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 15, "\(what): DNS to 53 is not a tunnel")
+        XCTAssertEqual(c.framesJudged, 61, "\(what): the outer flows are judged")
         XCTAssertEqual(c.framesNotVerified, 0, what)
     }
 
@@ -85,6 +111,32 @@ final class UnopenedTunnelCountTests: XCTestCase {
         b.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 3
         b.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue] = 1
         a.addCoverage(of: b)
-        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0, 0, 0])
+        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    /// VXLAN on 4789 and Geneve on 6081 when `[sensor]` lists other ports (`vxlan_ports = [8472]`,
+    /// `geneve_ports = []`): ordinary UDP flows, counted as unopened `vxlan` and `geneve`; a datagram to 8472
+    /// is opened (no outer flow), and a flow from 8472, a port zonesep decodes, is not counted.
+    func testVXLANAndGeneveCountOnlyOnPortsNotDecoded() {
+        var config = PolicyConfig(
+            sensor: "test", zones: [Zone(id: "lgwan", kind: .lgwan, networks: [IPPrefix("10.20.0.0/16")!])])
+        config.tunnelPorts = TunnelPorts(vxlan: [8472], geneve: [])!
+        let v = Verifier(policy: Policy(config), flowCapacity: 64)
+        let inner = F.tcpFrame("10.20.3.4", 40001, "10.20.9.9", 445, flags: 2)
+        let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0x13, 0x89, 0]  // VNI 5001
+        let geneve: [UInt8] = [0, 0, 0x65, 0x58, 0, 0x17, 0x71, 0]  // VNI 6001, Ethernet
+        func datagram(_ sport: UInt16, _ dport: UInt16, _ payload: [UInt8]) -> [UInt8] {
+            F.ethernet(F.ipv4("10.20.0.11", "10.20.0.12", proto: 17, F.udp(sport, dport, payload: payload)))
+        }
+        let frames = [
+            datagram(49152, 4789, vxlan + inner), datagram(49153, 6081, geneve + inner),
+            datagram(49154, 8472, vxlan + inner), F.udpFrame("10.20.0.13", 8472, "10.20.0.14", 40000),
+        ]
+        v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) })
+        let c = v.counters
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlan.rawValue], 1)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.geneve.rawValue], 1)
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 2, "8472 is decoded: neither its VXLAN nor a flow from it")
+        XCTAssertEqual(c.flows, 4, "two outer flows, the VXLAN segment's inner flow, the flow from 8472")
     }
 }

@@ -102,6 +102,8 @@ final class HostRulesReplayTests: XCTestCase {
             let addresses = (summary?["host_findings"] as? [[String: Any]])?.first?["addresses"] as? [[String: Any]]
             XCTAssertEqual(addresses?.map { "\($0["ip"] ?? "")" }.last, "198.51.100.77", name)
             XCTAssertEqual(addresses?.count, 2, name)
+            let coverage = summary?["coverage"] as? [String: Any]
+            XCTAssertEqual(JSONLines.int(coverage?["host_rules_no_mac"]), 0, "\(name): every sender showed its MAC")
         }
         let flowFile = out.appendingPathComponent("pppoe-flows.jsonl")
         let replay = try Harness.run(

@@ -22,6 +22,13 @@
 // MAC is unicast and its EtherType (after any VLAN tags) is one a frame carries, most of all when an IPv4,
 // IPv6 or ARP header with the right version or hardware type follows. When neither reading is sane, or
 // both are equally, the frame is not verified (`mplsPseudowire`): it is never judged 4 bytes off.
+//
+// Nibbles 4 and 6 are ambiguous the same way: a pseudowire without a control word whose destination MAC
+// starts with 4 or 6 (48:0f:cf, 60:…, 6c:… vendor OUIs) reads as IP. The IP header is then weighed against
+// the Ethernet one: an IPv4 header whose lengths fit and whose checksum is right (an IPv6 header whose
+// payload fits and whose next header is one IP carries) is sane; the saner reading wins, one as sane as
+// the other is not verified, and when neither is sane the IP reading stands (its anomaly names the fault,
+// as before).
 
 /// Decodes an MPLS label stack and chooses its payload.
 public enum MPLSDecoder {
@@ -47,8 +54,16 @@ public enum MPLSDecoder {
             return .done
         }
         switch first >> 4 {
-        case 4: return .ipv4
-        case 6: return .ipv6
+        case 4, 6:
+            let ip = ipScore(c, version: first >> 4)
+            let ethernet = ethernetScore(c, at: 0)
+            if ethernet > ip { return .ethernet }
+            if ethernet == ip && ip > 0 {
+                p.outcome = .notIP
+                p.markNotVerified(.mplsPseudowire, 1)
+                return .done
+            }
+            return first >> 4 == 4 ? .ipv4 : .ipv6
         case 0:
             return pseudowire(&c, into: &p)
         case 1:
@@ -90,6 +105,33 @@ public enum MPLSDecoder {
         p.outcome = .notIP
         p.markNotVerified(.mplsPseudowire, plain == 0 ? 0 : 1)
         return .done
+    }
+
+    /// How sane the IP header at the cursor looks, on the scale of `ethernetScore`: 0 not (its lengths do not
+    /// fit), 1 plausible, 2 sane (IPv4: its header checksum is right; IPv6: its next header is one IP carries).
+    @inlinable
+    static func ipScore(_ c: ByteCursor, version: UInt8) -> Int {
+        if version == 4 {
+            guard let first = c.peekInteger(as: UInt8.self), let total = c.peekInteger(at: 2, as: UInt16.self)
+            else { return 0 }
+            let header = Int(first & 0x0f) &* 4
+            guard header >= 20, Int(total) >= header, Int(total) <= c.readableBytes else { return 0 }
+            var sum: UInt32 = 0
+            var at = 0
+            while at < header {
+                sum &+= UInt32(c.peekInteger(at: at, as: UInt16.self) ?? 0)
+                at &+= 2
+            }
+            while sum > 0xffff { sum = (sum & 0xffff) &+ (sum >> 16) }
+            return sum == 0xffff ? 2 : 1
+        }
+        guard let payload = c.peekInteger(at: 4, as: UInt16.self), let next = c.peekInteger(at: 6, as: UInt8.self),
+            Int(payload) &+ 40 <= c.readableBytes
+        else { return 0 }
+        switch next {
+        case 0, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 132, 135, 139, 140: return 2
+        default: return 1
+        }
     }
 
     /// How sane an Ethernet header at `offset` looks: 0 not (too short, a group source MAC, an EtherType

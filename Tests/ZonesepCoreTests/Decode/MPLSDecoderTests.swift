@@ -56,6 +56,52 @@ final class MPLSDecoderTests: XCTestCase {
         }
     }
 
+    /// `packet` with its IPv4 header checksum filled in.
+    static func checksummed(_ packet: [UInt8]) -> [UInt8] {
+        var out = packet
+        var sum: UInt32 = 0
+        for i in stride(from: 0, to: Int(out[0] & 0x0f) * 4, by: 2) { sum += UInt32(out[i]) << 8 | UInt32(out[i + 1]) }
+        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
+        out[10] = UInt8(~sum >> 8 & 0xff)
+        out[11] = UInt8(~sum & 0xff)
+        return out
+    }
+
+    /// A pseudowire without a control word whose destination MAC starts with nibble 4 (HP's 48:0f:cf) reads as
+    /// IPv4 too, but as IPv4 it is nonsense (tshark: checksum wrong): the Ethernet reading is taken, and the
+    /// Internet-zone server's answer to a Mynumber PC inside it is judged. An IPv4 packet stays IPv4, its
+    /// checksum right or not, when no Ethernet header reads sanely in its place.
+    func testPseudowireWithoutAControlWordToAMACStartingWith4() {
+        let answer = Self.checksummed(
+            Build.ipv4(src: "10.30.7.8", dst: "10.10.1.5", proto: 6, Build.tcp(src: 445, dst: 40001, flags: 0x12)))
+        let frame = Build.ethernet(dst: 0x48_0f_cf_00_00_01, src: 0x00_00_0c_07_ac_01, type: 0x0800, answer)
+        let p = decode(Build.ethernet(type: 0x8847, Build.mpls([100], frame)))
+        XCTAssertEqual(p.coverage, .judged)
+        XCTAssertEqual(p.src, IPAddress("10.30.7.8"))
+        XCTAssertEqual(p.dst, IPAddress("10.10.1.5"))
+        XCTAssertEqual(p.srcPort, 445)
+        XCTAssertEqual(p.dstMAC, MACAddress(rawValue: 0x48_0f_cf_00_00_01))
+        assertConsistent(p)
+
+        for packet in [answer, Build.hostPacket] {  // checksum right, and left zero
+            let ip = decode(Build.ethernet(type: 0x8847, Build.mpls([100], packet)))
+            XCTAssertEqual(ip.coverage, .judged)
+            XCTAssertEqual(ip.ipVersion, 4)
+            XCTAssertEqual(ip.src, IPAddress(packet == answer ? "10.30.7.8" : "10.20.3.4"))
+            XCTAssertNil(ip.srcMAC, "MPLS carrying IP has no MACs")
+        }
+        // The same for a destination MAC starting with 6, and an IPv6 packet.
+        let v6 = Build.ipv6(next: 17, Build.udp(src: 5000, dst: 53))
+        let six = decode(
+            Build.ethernet(
+                type: 0x8847,
+                Build.mpls([100], Build.ethernet(dst: 0x6c_00_00_00_00_01, src: 0x02_00_00_20_03_04, type: 0x86dd, v6))
+            ))
+        XCTAssertEqual(six.coverage, .judged)
+        XCTAssertEqual(six.dstMAC, MACAddress(rawValue: 0x6c_00_00_00_00_01))
+        XCTAssertEqual(six.dstPort, 53)
+    }
+
     /// A control word is still taken when the frame after it is the sane reading, with vendor MACs too, and
     /// with a sequence number or the length RFC 4385 sets for a short packet.
     func testControlWordBeforeVendorMACs() {

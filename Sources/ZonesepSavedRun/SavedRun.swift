@@ -22,8 +22,14 @@ public enum SavedRun {
     public static func parse(_ data: Data, name: String, policy: Policy, provenance: AuditReport.Provenance)
         throws(ReportError) -> AuditReport
     {
+        if let what = ForeignFile.kind(of: data) {
+            throw ReportError(
+                "\(name): \(what); `zonesep report` reads the JSON Lines of `zonesep replay --output json`")
+        }
         let decoder = JSONDecoder()
         var alerts: [SavedAlert] = []
+        // Records of `--flows` (or of anything else that is no run's output): said when no summary follows.
+        var flowRecords = 0
         var evidenceDigests: [String: String] = [:]
         var summary: (line: Int, record: SummaryRecord)?
         // `watch` writes `stats` records, a replay none: drops a live run did not record are not a file's.
@@ -67,9 +73,15 @@ public enum SavedRun {
                         + "replay the captures with --report, or use the collect run's alerts and --flows records")
             case .other(let type):
                 if type == "stats" { liveCapture = true }
+                if type == "flow" { flowRecords += 1 }
             }
         }
         guard let summary else {
+            if flowRecords > 0 && alerts.isEmpty {
+                throw ReportError(
+                    "\(name): flow records (what --flows writes) and no summary record: give the run's own output, "
+                        + "the JSON Lines `zonesep replay --output json` writes to stdout, which ends with its summary")
+            }
             throw ReportError(
                 "\(name): no summary record: the file must hold a whole run of `zonesep replay --output json`, "
                     + "which ends with its summary")

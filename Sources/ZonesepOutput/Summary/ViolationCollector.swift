@@ -26,6 +26,12 @@ public final class ViolationCollector: EventSink {
     /// by serial. Put in `open` in order, each moved every entry after it: thousands of open flows a late
     /// verdict, quadratic in a capture of many.
     @exclusivity(unchecked) private var late: [UInt64: Open.Entry] = [:]
+    /// Every VLAN id of the flows with more than two own tags, by serial: the key keeps the outermost and
+    /// innermost only, and the violation's `vlan` is its alert's (all of them), read again from the first
+    /// packet here, off the packet path, for the few flows that need it.
+    @exclusivity(unchecked) private var deepVLANs: [UInt64: [UInt16]] = [:]
+    /// The first packet of such a flow, decoded again (the decoder's buffers reused).
+    @exclusivity(unchecked) private var packet = DecodedPacket()
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var omitted: UInt64 = 0
     /// The omitted ones by rule and zone pair.
@@ -93,6 +99,12 @@ public final class ViolationCollector: EventSink {
             case .flowStarted:
                 guard events[i].flow.verdict != nil else { continue }  // what `Alert(flow:)` asks
                 let serial = events[i].flow.serial
+                if events[i].flow.key.vlanCount > 2, let frame = batch.frame(of: events[i]) {
+                    PacketDecoder.decode(
+                        frame.bytes, linkType: batch.linkType, tunnelPorts: batch.policy.config.tunnelPorts,
+                        into: &packet)
+                    if packet.vlanCount == events[i].flow.key.vlanCount { deepVLANs[serial] = packet.vlans }
+                }
                 if let last = open.serials.last, last >= serial {
                     late[serial] = Open.Entry(start: events[i].flow, flowID: batch.knownFlowID(of: i))
                 } else {
@@ -123,7 +135,9 @@ public final class ViolationCollector: EventSink {
     /// The violation of the flow `entry` started, which `end` ended; counted as omitted past `limit`.
     @inline(__always)
     private func record(_ entry: Open.Entry, ending end: EngineEvent) {
-        if violations.count < limit, let a = Alert(flow: entry.start) {
+        let allVLANs = deepVLANs.isEmpty ? nil : deepVLANs.removeValue(forKey: entry.start.serial)
+        if violations.count < limit, var a = Alert(flow: entry.start) {
+            if let allVLANs { a.vlanIDs = allVLANs }
             if violations.count == violations.capacity { makeRoom() }
             violations.append(Violation(alert: a, flow: end.flow, end: end.endReason, flowID: entry.flowID))
         } else {

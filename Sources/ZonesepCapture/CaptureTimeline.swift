@@ -41,7 +41,33 @@ public final class CaptureTimeline {
         /// What the file says its capture dropped (a pcapng file's interface statistics); nil when it does not
         /// say, and for a file not read to its end.
         public var recordedDrops: (interface: UInt64, system: UInt64)?
+        /// Stretches of over `PacketGap.threshold` with no packet, measured from the latest time seen so far
+        /// in the file (so a frame stamped back in time never opens one), in time order: the first
+        /// `PacketGap.listed`, the others counted in `gapsNotListed`. A frame stamped back in time that falls
+        /// in a gap already listed fills it (`fill(_:)`): out of order, the gap was not one.
+        public var gaps: [PacketGap] = []
+        public var gapsNotListed: UInt64 = 0
         public init() {}
+
+        /// Notes a gap from `from` (the latest time so far) to `to`.
+        mutating func noteGap(from: Int64, to: Int64) {
+            if gaps.count < PacketGap.listed {
+                gaps.append(PacketGap(fromMicros: from, toMicros: to))
+            } else {
+                gapsNotListed += 1
+            }
+        }
+
+        /// A frame at `t`, earlier than the latest so far: the listed gap it falls in is split at it, each
+        /// part kept only while still longer than the threshold.
+        mutating func fill(_ t: Int64) {
+            guard let k = gaps.firstIndex(where: { $0.fromMicros < t && t < $0.toMicros }) else { return }
+            let g = gaps.remove(at: k)
+            var parts: [PacketGap] = []
+            if t - g.fromMicros > PacketGap.threshold { parts.append(PacketGap(fromMicros: g.fromMicros, toMicros: t)) }
+            if g.toMicros - t > PacketGap.threshold { parts.append(PacketGap(fromMicros: t, toMicros: g.toMicros)) }
+            gaps.insert(contentsOf: parts, at: k)
+        }
 
         /// Widens the file's span to a frame's time.
         public mutating func include(_ t: Int64) {
@@ -94,6 +120,8 @@ public final class CaptureTimeline {
         let checksMissing: Bool
         /// The time of the file's frame read last (of those kept), for `FileStats.stepsBack`.
         var previous = Int64.min
+        /// The latest time of the file's frames read so far, for `FileStats.gaps`.
+        var latest = Int64.min
 
         init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
             self.index = index
@@ -278,15 +306,24 @@ public final class CaptureTimeline {
     }
 
     /// Counts the frames of `s`'s batch stamped before the frame before them in the file, or before
-    /// `plausibleSince` (`FileStats`): one pass whose branches are almost never taken.
+    /// `plausibleSince`, and notes the gaps of over a minute (`FileStats`): one pass whose branches are
+    /// almost never taken.
     func checkTimes(_ s: Stream) {
         var previous = s.previous
+        var latest = s.latest
         for k in 0..<s.count {
             let t = s.frames[k].timestamp
             if t < previous {
                 s.stats.stepsBack += 1
                 s.stats.largestStepBackMicros = max(s.stats.largestStepBackMicros, previous &- t)
             }
+            // Wrapping: the file's first frame (latest is Int64.min) gives a negative difference from 1970 on.
+            if t &- latest > PacketGap.threshold {
+                if latest != Int64.min { s.stats.noteGap(from: latest, to: t) }
+            } else if t < latest && !s.stats.gaps.isEmpty {
+                s.stats.fill(t)
+            }
+            latest = max(latest, t)
             if t < Self.plausibleSince {
                 s.stats.beforePlausible += 1
                 s.stats.earliestBeforePlausible = min(s.stats.earliestBeforePlausible ?? t, t)
@@ -294,6 +331,7 @@ public final class CaptureTimeline {
             previous = t
         }
         s.previous = previous
+        s.latest = latest
     }
 
     /// Takes the frames whose time cannot be written, or that have none, out of `s`'s batch, keeping the

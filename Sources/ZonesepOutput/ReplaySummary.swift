@@ -19,6 +19,10 @@ public struct ReplaySummary: Sendable {
         /// What the file says its capture dropped (a pcapng file's interface statistics: by the interface,
         /// by the operating system); nil when it does not say.
         public var recordedDrops: CaptureDrops?
+        /// Stretches of over a minute inside the file with no packet (`CaptureTimeline.FileStats.gaps`), the
+        /// first `PacketGap.listed`, and how many more.
+        public var gaps: [PacketGap] = []
+        public var gapsNotListed: UInt64 = 0
 
         public init(path: String) { self.path = path }
     }
@@ -207,6 +211,19 @@ public struct ReplaySummary: Sendable {
                     x.add("skipped", f.skipped)
                     x.add("note", f.note)
                     if let d = f.recordedDrops { x.add("dropped", d.total) }
+                    // Only when there are some: a file without a hole reads as before.
+                    if !f.gaps.isEmpty {
+                        x.addRaw(
+                            "gaps",
+                            JSONObject.array(
+                                f.gaps.map {
+                                    var g = JSONObject()
+                                    g.add("from", Timestamp.rfc3339($0.fromMicros))
+                                    g.add("to", Timestamp.rfc3339($0.toMicros))
+                                    return g.json
+                                }))
+                    }
+                    if f.gapsNotListed > 0 { x.add("gaps_not_listed", f.gapsNotListed) }
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))

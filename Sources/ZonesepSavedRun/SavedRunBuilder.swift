@@ -108,11 +108,19 @@ struct SavedRunBuilder {
         for (x, flows) in flowCells { matrix.flows[x] = flows }
 
         let files = try entries(s.files, "files") { at, _, f throws(ReportError) in
-            AuditReport.CaptureFile(
+            var gaps: [PacketGap] = []
+            for (k, g) in (f.gaps ?? []).enumerated() {
+                gaps.append(
+                    PacketGap(
+                        fromMicros: try time(g.from, at + "gaps[\(k)].from"),
+                        toMicros: try time(g.to, at + "gaps[\(k)].to")))
+            }
+            return AuditReport.CaptureFile(
                 path: f.path, linkType: f.linkType, packets: f.packets,
                 firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
                 lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error,
-                skipped: f.skipped, note: f.note)
+                skipped: f.skipped, note: f.note,
+                gaps: gaps, gapsNotListed: f.gapsNotListed ?? 0)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused

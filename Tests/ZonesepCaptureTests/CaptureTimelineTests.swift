@@ -234,4 +234,57 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
             XCTAssertNil(sb?.earliestBeforePlausible, "\(mode)")
         }
     }
+
+    /// The stats of each file of `paths` once read, by path.
+    func statsByPath(_ paths: [String], mode: CaptureFileReader.Mode) -> [String: CaptureTimeline.FileStats] {
+        let timeline = CaptureTimeline(CaptureSet.inTimeOrder(paths), mode: mode)
+        var stats: [String: CaptureTimeline.FileStats] = [:]
+        while true {
+            switch timeline.next() {
+            case .ended(let i, let s, _): stats[timeline.entries[i].path] = s
+            case .end: return stats
+            default: continue
+            }
+        }
+    }
+
+    /// A hole of over a minute inside a file is recorded (across batches too), measured from the latest
+    /// time so far: a frame stamped back in time opens none, and one that falls inside a listed gap fills
+    /// it; a minute exactly is no gap; past `PacketGap.listed` gaps are only counted.
+    func testGapsOfOverAMinuteInsideAFileAreRecorded() throws {
+        let t0: Int64 = 1_781_485_200_000_000
+        let minute: Int64 = 60_000_000
+        // 100 frames a second apart, a 90-minute hole, 100 more; then one minute exactly (no gap).
+        var a = (0..<100).map { Packet(micros: t0 + Int64($0) * 1_000_000, file: 0, number: $0) }
+        let resume = a[99].micros + 90 * minute
+        a += (0..<100).map { Packet(micros: resume + Int64($0) * 1_000_000, file: 0, number: 100 + $0) }
+        a.append(Packet(micros: a[199].micros + minute, file: 0, number: 200))
+        // Out of order: 10 s, then a frame an hour back (a step back, no gap on its return), then a jump of
+        // 2 hours, then a frame in the middle of it (the jump was no 2-hour hole: two of an hour each).
+        let u0 = t0 + 24 * 60 * minute
+        let b = [
+            Packet(micros: u0, file: 1, number: 0), Packet(micros: u0 + 10_000_000, file: 1, number: 1),
+            Packet(micros: u0 - 60 * minute, file: 1, number: 2), Packet(micros: u0 + 20_000_000, file: 1, number: 3),
+            Packet(micros: u0 + 120 * minute, file: 1, number: 4), Packet(micros: u0 + 60 * minute, file: 1, number: 5),
+            Packet(micros: u0 + 121 * minute, file: 1, number: 6),
+        ]
+        // 105 holes of two minutes: 100 listed, 5 counted.
+        let v0 = t0 + 48 * 60 * minute
+        let c = (0..<106).map { Packet(micros: v0 + Int64($0) * 2 * minute, file: 2, number: $0) }
+        let paths = [try write("a.pcap", a), try write("b.pcap", b), try write("c.pcap", c)]
+        for mode in CaptureFileReader.Mode.allCases {
+            let stats = statsByPath(paths, mode: mode)
+            XCTAssertEqual(stats[paths[0]]?.gaps, [PacketGap(fromMicros: a[99].micros, toMicros: resume)], "\(mode)")
+            XCTAssertEqual(stats[paths[0]]?.gapsNotListed, 0, "\(mode)")
+            XCTAssertEqual(
+                stats[paths[1]]?.gaps,
+                [
+                    PacketGap(fromMicros: u0 + 20_000_000, toMicros: u0 + 60 * minute),
+                    PacketGap(fromMicros: u0 + 60 * minute, toMicros: u0 + 120 * minute),
+                ], "\(mode)")
+            XCTAssertEqual(stats[paths[2]]?.gaps.count, PacketGap.listed, "\(mode)")
+            XCTAssertEqual(stats[paths[2]]?.gaps.first, PacketGap(fromMicros: v0, toMicros: v0 + 2 * minute), "\(mode)")
+            XCTAssertEqual(stats[paths[2]]?.gapsNotListed, 5, "\(mode)")
+        }
+    }
 }

@@ -353,9 +353,19 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var skipped: String?
         /// Absent from runs saved before the summary noted records cut to the snapshot length.
         public var note: String?
+        /// Stretches of over a minute inside the file with no packet, and how many past those listed: absent
+        /// when there were none, and from runs saved before zonesep looked for them.
+        public var gaps: [Gap]?
+        public var gapsNotListed: UInt64?
+
+        public struct Gap: Decodable, Sendable, Equatable {
+            public var from: String
+            public var to: String
+        }
 
         enum CodingKeys: String, CodingKey {
-            case path, packets, error, skipped, note
+            case path, packets, error, skipped, note, gaps
+            case gapsNotListed = "gaps_not_listed"
             case linkType = "link_type"
             case firstPacket = "first_packet"
             case lastPacket = "last_packet"

@@ -12,7 +12,8 @@ extension AuditReport {
             files: s.files.map {
                 CaptureFile(
                     path: $0.path, linkType: $0.linkType, packets: $0.packets, firstPacketMicros: $0.firstPacketMicros,
-                    lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note)
+                    lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note,
+                    gaps: $0.gaps, gapsNotListed: $0.gapsNotListed)
             },
             flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
             droppedPackets: s.captureDrops?.total,

@@ -48,11 +48,18 @@ public struct AuditReport: Sendable {
         /// What the file itself did to its frames though it was read to its end (records cut to its snapshot
         /// length): the summary's `note`; nil when nothing, and for a saved run from before it was noted.
         public var note: String?
+        /// Stretches of over a minute inside the file with no packet (the summary's `gaps`), and how many
+        /// past those listed (`gaps_not_listed`); empty for a saved run from before zonesep looked for them.
+        public var gaps: [PacketGap]
+        public var gapsNotListed: UInt64
 
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
-            error: String?, skipped: String? = nil, note: String? = nil
+            error: String?, skipped: String? = nil, note: String? = nil, gaps: [PacketGap] = [],
+            gapsNotListed: UInt64 = 0
         ) {
+            self.gaps = gaps
+            self.gapsNotListed = gapsNotListed
             self.path = path
             self.linkType = linkType
             self.packets = packets
@@ -500,7 +507,8 @@ extension AuditReport {
     /// Whether anything kept part of the traffic from being verified.
     public var isLimited: Bool {
         !unreadableFiles.isEmpty || flowTable.evicted > 0 || (droppedPackets ?? 0) > 0 || files.isEmpty
-            || totals.packets == 0 || !coverageGaps().isEmpty || (coverage?.unverified ?? 0) > 0
+            || totals.packets == 0 || !coverageGaps().isEmpty || coverageGapsNotListed > 0
+            || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
             || (coverage?.hostRulesNoMAC ?? 0) > 0
@@ -602,18 +610,26 @@ extension AuditReport {
         return .valid
     }
 
-    /// A stretch of time between two files that no file covers: traffic then was not seen.
+    /// A stretch of time that no file covers: between two files, or a hole inside one (`CaptureFile.gaps`)
+    /// that no other file's packets cover.
     public struct Gap: Sendable, Equatable {
         public var fromMicros: Int64
         public var toMicros: Int64
     }
 
-    /// Gaps longer than `threshold` µs (default one minute) between the readable files' spans.
-    public func coverageGaps(threshold: Int64 = 60_000_000) -> [Gap] {
-        let spans = files.compactMap { f -> (Int64, Int64)? in
-            guard let a = f.firstPacketMicros, let b = f.lastPacketMicros else { return nil }
-            return (a, b)
-        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    /// Gaps longer than `threshold` µs (default one minute) in what the readable files cover together: each
+    /// file covers its span less the holes recorded inside it.
+    public func coverageGaps(threshold: Int64 = PacketGap.threshold) -> [Gap] {
+        var spans: [(Int64, Int64)] = []
+        for f in files {
+            guard var a = f.firstPacketMicros, let b = f.lastPacketMicros else { continue }
+            for g in f.gaps.sorted(by: { $0.fromMicros < $1.fromMicros }) where g.fromMicros >= a && g.toMicros <= b {
+                spans.append((a, g.fromMicros))
+                a = g.toMicros
+            }
+            spans.append((a, b))
+        }
+        spans.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var gaps: [Gap] = []
         guard var covered = spans.first?.1 else { return [] }
         for (a, b) in spans.dropFirst() {
@@ -622,4 +638,8 @@ extension AuditReport {
         }
         return gaps
     }
+
+    /// Holes inside files past those their summary lists (`gaps_not_listed`): counted as gaps in coverage,
+    /// though the report cannot say when they were or whether another file covered them.
+    public var coverageGapsNotListed: UInt64 { files.reduce(0) { $0 &+ $1.gapsNotListed } }
 }

@@ -350,8 +350,8 @@ public enum ReportHTML {
             }
         }
         if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
-        let gaps = r.coverageGaps()
-        if !gaps.isEmpty { parts.append("取得の空白 \(gaps.count) gaps in coverage") }
+        let gapCount = UInt64(r.coverageGaps().count) + r.coverageGapsNotListed
+        if gapCount > 0 { parts.append("取得の空白 \(n(gapCount)) gaps in coverage") }
         if let c = r.coverage, c.unverified > 0 {
             parts.append("検証できなかったフレーム \(n(c.unverified)) / \(n(c.frames)) frames not verified")
         }
@@ -896,10 +896,14 @@ public enum ReportHTML {
             h += "</span></td></tr>\n"
         }
         let gaps = r.coverageGaps()
+        let gapsNotListed = r.coverageGapsNotListed
         row(
-            "取得の空白（1分超）", "gaps in coverage over 1 min", n(gaps.count), gaps.isEmpty,
+            "取得の空白（1分超）", "gaps in coverage over 1 min", n(UInt64(gaps.count) + gapsNotListed),
+            gaps.isEmpty && gapsNotListed == 0,
             gaps.map { "<div>\(e(ReportText.jst($0.fromMicros))) – \(e(ReportText.jst($0.toMicros))) JST</div>" }
-                .joined())
+                .joined()
+                + (gapsNotListed > 0
+                    ? "<div class=\"sub\">and \(n(gapsNotListed)) more inside files, not listed</div>" : ""))
         if let c = r.coverage {
             row(
                 "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,

@@ -250,7 +250,10 @@ extension AuditReport {
                     }
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
-                    } + (violationsOmitted > 0 ? [[Self.notListedLabel, "\(violationsOmitted)"]] : [])
+                    }
+                    + (coverageGapsNotListed > 0
+                        ? [["取得されていない時間（一覧外） gaps in coverage inside files, not listed", "\(coverageGapsNotListed)"]]
+                        : []) + (violationsOmitted > 0 ? [[Self.notListedLabel, "\(violationsOmitted)"]] : [])
                     + (hostFindingsOmitted > 0 ? [[Self.devicesNotListedLabel, "\(hostFindingsOmitted)"]] : [])
                     + evidenceLimitRows() + (interrupted ? [["中断 interrupted", AuditReport.interruptedNote]] : [])
                     + reloads.map {

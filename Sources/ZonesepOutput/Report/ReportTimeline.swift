@@ -74,14 +74,26 @@ enum ReportTimeline {
         }
         s += "<line x1=\"\(plotLeft)\" y1=\"\(axisY)\" x2=\"\(plotRight)\" y2=\"\(axisY)\" stroke=\"#8a929c\"/>\n"
 
-        // What each file covers.
+        // What each file covers: its span, broken where it has a hole of over a minute.
         for (i, file) in r.files.enumerated() {
             guard let a = file.firstPacketMicros, let b = file.lastPacketMicros else { continue }
-            let xa = x10(a)
-            let w = max(x10(b) - xa, 15)
-            s += "<rect x=\"\(f(xa))\" y=\"\(filesTop)\" width=\"\(f(w))\" height=\"14\" "
-            s += "fill=\"\(i % 2 == 0 ? "#b9c6d3" : "#97a8ba")\"><title>\(e(file.path)): "
-            s += "\(e(ReportText.jst(a))) – \(e(ReportText.jst(b))) JST, \(file.packets) packets</title></rect>\n"
+            var pieces: [(Int64, Int64)] = []
+            var from = a
+            for g in file.gaps.sorted(by: { $0.fromMicros < $1.fromMicros })
+            where g.fromMicros >= from && g.toMicros <= b {
+                pieces.append((from, g.fromMicros))
+                from = g.toMicros
+            }
+            pieces.append((from, b))
+            for (pa, pb) in pieces {
+                let xa = x10(pa)
+                let w = max(x10(pb) - xa, 15)
+                s += "<rect x=\"\(f(xa))\" y=\"\(filesTop)\" width=\"\(f(w))\" height=\"14\" "
+                s += "fill=\"\(i % 2 == 0 ? "#b9c6d3" : "#97a8ba")\"><title>\(e(file.path)): "
+                s += "\(e(ReportText.jst(a))) – \(e(ReportText.jst(b))) JST, \(file.packets) packets"
+                if pieces.count > 1 { s += "; covers \(e(ReportText.jst(pa))) – \(e(ReportText.jst(pb))) JST" }
+                s += "</title></rect>\n"
+            }
         }
 
         // One bar per violating flow, at least 0.3 units wide so a one-packet flow still shows.

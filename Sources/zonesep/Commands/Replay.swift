@@ -244,6 +244,8 @@ struct ReplayRunner {
                 results[i].packets = stats.packets
                 results[i].firstPacketMicros = stats.firstPacketMicros
                 results[i].lastPacketMicros = stats.lastPacketMicros
+                results[i].gaps = stats.gaps
+                results[i].gapsNotListed = stats.gapsNotListed
                 results[i].recordedDrops = stats.recordedDrops.map {
                     CaptureDrops(kernel: $0.system, interface: $0.interface, recordedInFiles: true)
                 }

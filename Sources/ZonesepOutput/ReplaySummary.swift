@@ -68,6 +68,11 @@ public struct ReplaySummary: Sendable {
     /// drops: its summary has no `dropped` key.
     public var captureDrops: CaptureDrops?
 
+    /// The zonesep and libpcap versions that judged the run (`replay`, `watch`): the report of a saved run
+    /// names them, not its own binary's. nil writes no key.
+    public var zonesepVersion: String?
+    public var libpcapVersion: String?
+
     /// Alerts of every kind: one per violating flow and one per host finding.
     public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
 
@@ -133,6 +138,8 @@ public struct ReplaySummary: Sendable {
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
         o.add("config_sha256", policy.config.sourceSHA256)
+        if let zonesepVersion { o.add("zonesep_version", zonesepVersion) }
+        if let libpcapVersion { o.add("libpcap_version", libpcapVersion) }
         if !reloads.isEmpty { o.addRaw("reloads", JSONObject.array(reloads.map(\.json))) }
         if interrupted { o.add("interrupted", true) }
         o.add("packets", counters.packets)

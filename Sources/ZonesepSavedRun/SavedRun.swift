@@ -98,6 +98,8 @@ public enum SavedRun {
         } else {
             provenance.configFromRun = false
         }
+        // What judged the run is what the report names; the binary writing it only beside, when it differs.
+        provenance.takeRunVersions(zonesep: summary.record.zonesepVersion, libpcap: summary.record.libpcapVersion)
         var builder = SavedRunBuilder(file: name, line: summary.line, policy: policy)
         builder.reloadsApplied = (summary.record.reloads ?? []).filter(\.applied).count
         var report = try builder.report(summary.record, alerts: alerts, provenance: provenance)

@@ -8,6 +8,9 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var sensor: String
     /// SHA-256 of the zones.conf the run was judged with; absent from runs saved before it was recorded.
     public var configSHA256: String?
+    /// The zonesep and libpcap versions that judged the run; absent from runs saved before they were recorded.
+    public var zonesepVersion: String?
+    public var libpcapVersion: String?
     public var packets: UInt64
     public var bytes: UInt64
     public var ipPackets: UInt64
@@ -51,6 +54,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case hostFindings = "host_findings"
         case hostFindingsOmitted = "host_findings_omitted"
         case configSHA256 = "config_sha256"
+        case zonesepVersion = "zonesep_version"
+        case libpcapVersion = "libpcap_version"
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
         case flowTable = "flow_table"

@@ -4,6 +4,9 @@ extension AuditReport {
     /// The report of a run that just ended: the summary holds every violating flow with its alert.
     public init(summary s: ReplaySummary, provenance: Provenance) {
         let c = s.counters
+        // The versions the summary records, as `zonesep report` of it shows them: the two stay byte-identical.
+        var provenance = provenance
+        provenance.takeRunVersions(zonesep: s.zonesepVersion, libpcap: s.libpcapVersion)
         self.init(
             provenance: provenance, policy: s.policy, sensor: s.policy.config.sensor,
             totals: Totals(

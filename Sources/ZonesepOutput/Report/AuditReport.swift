@@ -17,6 +17,26 @@ public struct AuditReport: Sendable {
         /// Whether the run itself recorded that digest (its summary's `config_sha256`), so that the zone map
         /// shown is known to be the one it was judged with; false for a run saved before zonesep recorded it.
         public var configFromRun: Bool
+        /// The binary that wrote the report, when it is not the one that judged the run (`zonesep report` of
+        /// a run saved by another build, or by one that did not record its versions); nil when it is.
+        public var reportMadeBy: Reporter?
+
+        /// The zonesep and libpcap versions of the binary that wrote the report.
+        public struct Reporter: Sendable, Equatable {
+            public var zonesepVersion: String
+            public var libpcapVersion: String
+        }
+
+        /// The run's versions are those recorded in its summary (`notRecorded` when it has none); the
+        /// report's, these, are named beside them when different.
+        public mutating func takeRunVersions(zonesep: String?, libpcap: String?) {
+            let reporter = Reporter(zonesepVersion: zonesepVersion, libpcapVersion: libpcapVersion)
+            zonesepVersion = zonesep ?? AuditReport.versionNotRecorded
+            libpcapVersion = libpcap ?? AuditReport.versionNotRecorded
+            if zonesepVersion != reporter.zonesepVersion || libpcapVersion != reporter.libpcapVersion {
+                reportMadeBy = reporter
+            }
+        }
 
         public init(
             zonesepVersion: String, libpcapVersion: String, configPath: String, configSHA256: String,
@@ -29,6 +49,9 @@ public struct AuditReport: Sendable {
             self.configFromRun = configFromRun
         }
     }
+
+    /// The version of a run saved before summaries recorded which zonesep and libpcap judged it.
+    public static let versionNotRecorded = "not recorded (saved by an older zonesep)"
 
     /// Said beside the digest when the saved run did not record which zones.conf it was judged with.
     public static let configNotFromRun =

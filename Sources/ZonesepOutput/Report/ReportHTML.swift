@@ -83,7 +83,9 @@ public enum ReportHTML {
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         h += "script-src 'sha256-\(scriptHash)'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
-        h += "<meta name=\"generator\" content=\"zonesep \(e(r.provenance.zonesepVersion))\">\n"
+        // The binary that wrote this page: the run's judge is in the scope.
+        let maker = r.provenance.reportMadeBy?.zonesepVersion ?? r.provenance.zonesepVersion
+        h += "<meta name=\"generator\" content=\"zonesep \(e(maker))\">\n"
         h += "<title>ゾーン分離 監査報告書 — \(e(r.sensor)) \(e(date))</title>\n"
         h += "<script>\(ReportStyle.script)</script>\n"
         h += "<style>\n\(ReportStyle.css)\n</style>\n</head>\n"
@@ -791,8 +793,11 @@ public enum ReportHTML {
             "zones.conf", "SHA-256",
             "<span class=\"mono\" id=\"config-sha256\">\(e(p.configSHA256))</span>"
                 + (p.configFromRun ? "" : " " + ReportHTML.configNotFromRun))
-        row("zonesep", "version", e(p.zonesepVersion))
+        row("zonesep", "version", "<span id=\"run-zonesep-version\">\(e(p.zonesepVersion))</span>")
         row("libpcap", "version", e(p.libpcapVersion))
+        if let m = p.reportMadeBy {
+            row("報告書の作成", "report made by", e("zonesep \(m.zonesepVersion) · \(m.libpcapVersion)"))
+        }
         h += tableEnd
 
         h += "<h3>取得ファイル<span class=\"en\">Capture files, in replay order</span></h3>\n"
@@ -1007,6 +1012,9 @@ public enum ReportHTML {
 
     static func footer(_ r: AuditReport, _ h: inout String) {
         h += "<footer>zonesep \(e(r.provenance.zonesepVersion)) · \(e(r.provenance.libpcapVersion)) · "
+        if let m = r.provenance.reportMadeBy {
+            h += "report made by zonesep \(e(m.zonesepVersion)) · \(e(m.libpcapVersion)) · "
+        }
         h += "この報告書はパケットの時刻だけから作られ、同じ入力からは同じ報告書が得られます（作成日時は記載しません）。"
         h += "<span class=\"en\">Built from packet times only: the same input gives a byte-identical report.</span>"
         h += "</footer>\n"

@@ -51,7 +51,10 @@ extension AuditReport {
                     ],
                     ["zonesep", provenance.zonesepVersion],
                     ["libpcap", provenance.libpcapVersion],
-                ]))
+                ]
+                    + (provenance.reportMadeBy.map {
+                        [["報告書の作成 report made by", "zonesep \($0.zonesepVersion) · \($0.libpcapVersion)"]]
+                    } ?? [])))
 
         out.append(
             ReportTable(

@@ -182,6 +182,8 @@ struct ReplayRunner {
         }
         var summary = session.finish(files: results)
         summary.interrupted = interruptedBy != nil
+        summary.zonesepVersion = Zonesep.version
+        summary.libpcapVersion = PcapFile.libraryVersion
         // What pcapng files record of their capture's drops: the traffic they never held was never judged.
         summary.captureDrops = CaptureDrops.recorded(in: results)
         delivery.finish(into: &summary)

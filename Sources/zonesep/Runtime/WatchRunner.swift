@@ -184,6 +184,8 @@ final class WatchRunner {
                 CaptureDrops(kernel: $0.dropped, interface: $0.interfaceDropped)
             }
             summary.reloads = reloadTimes(workers, ended: parts)
+            summary.zonesepVersion = Zonesep.version
+            summary.libpcapVersion = PcapFile.libraryVersion
             delivery.finish(into: &summary)
             written = delivery.writeSummary(
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)

@@ -33,7 +33,7 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
     /// Layers tshark names that zonesep looks through to an inner packet.
     static let passedThrough: Set<String> = [
         "eth", "ethertype", "vlan", "ieee8021ad", "etag", "vntag", "mpls", "pwethcw", "pwethnocw", "pwethheuristic",
-        "pppoes", "ppp", "chdlc", "gre", "erspan", "vxlan", "geneve", "null", "loop", "sll", "raw", "llc",
+        "pppoes", "ppp", "chdlc", "gre", "cmd", "erspan", "vxlan", "geneve", "null", "loop", "sll", "raw", "llc",
     ]
     /// Layers after which the packet outside is no longer the one judged (a tunnel's payload begins).
     static let tunnelPayloads: Set<String> = ["eth", "erspan", "vxlan", "geneve", "mpls", "pppoes"]
@@ -95,7 +95,7 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
 
     static let fields = [
         "frame.number", "frame.protocols", "ip.src", "ip.dst", "ip.proto", "ipv6.src", "ipv6.dst", "tcp.srcport",
-        "tcp.dstport", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport",
+        "tcp.dstport", "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport", "gre.proto",
     ]
 
     /// tshark's innermost packet of each frame, as zonesep would reach it; nil where it found no IP.
@@ -124,6 +124,11 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
                 defer { previous = layer }
                 // PPTP's PPP in GRE is not opened: zonesep judges the GRE packet.
                 if layer == "ppp" && previous == "gre" { break walk }
+                // CDP in GRE holds no IP, as CDP on Ethernet.
+                if layer == "cdp" && previous == "gre" {
+                    inner = nil
+                    break walk
+                }
                 if tunnelPayloads.contains(layer) && !previous.isEmpty { inner = nil }
                 switch layer {
                 case "ip":
@@ -161,6 +166,11 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
                     }
                     break walk
                 }
+            }
+            // A GRE header of protocol type 0 with nothing after it (a keepalive, tshark's "Possible GRE
+            // keepalive packet") holds no IP.
+            if columns[1].first?.split(separator: ":").last == "gre", column("gre.proto").last == "0x0000" {
+                inner = nil
             }
             if let t = inner { result[number] = t }
         }
@@ -223,7 +233,8 @@ final class TunnelCorpusVersusTsharkTests: XCTestCase {
         }
         XCTAssertEqual(differences, [], "\(differences.count) frames differ:\n" + differences.joined(separator: "\n"))
         // Frames compared, and of them those zonesep found inside a tunnel (ERSPAN, VXLAN, GRE, MPLS, ...).
-        XCTAssertGreaterThanOrEqual(compared, 240)
+        // (various_gre.pcap's GRE keepalives and CDP in GRE hold no IP, so are not among them.)
+        XCTAssertGreaterThanOrEqual(compared, 220)
         XCTAssertGreaterThanOrEqual(tunnelled, 38)
     }
 }

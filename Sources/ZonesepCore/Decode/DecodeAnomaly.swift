@@ -47,6 +47,8 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case etheripBadVersion
     /// An IPv4 packet that ends inside an Authentication Header (IPv6's is `ipv6ExtensionTruncated`).
     case ahTruncated
+    /// A frame or GRE packet that ends inside a Cisco MetaData (TrustSec SGT) header.
+    case cmdTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -93,6 +95,7 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .etheripTruncated: return "etherip-truncated"
         case .etheripBadVersion: return "etherip-bad-version"
         case .ahTruncated: return "ah-truncated"
+        case .cmdTruncated: return "cmd-truncated"
         }
     }
 

@@ -20,7 +20,12 @@
 // The payload by protocol type: 0x0800 IPv4, 0x86dd IPv6, 0x8847/0x8848 MPLS, 0x6558 an Ethernet frame
 // (transparent Ethernet bridging, NVGRE), 0x88be ERSPAN type I or II, 0x22eb ERSPAN type III. A key on a
 // tunnel of the first four names a virtual network (NVGRE's VSID, a VRF's tunnel key): it becomes the
-// packet's VNI. Another protocol type is not verified, and the packet is judged as the GRE packet it is.
+// packet's VNI. 0x8909 is Cisco MetaData (TrustSec's SGT, CiscoMetaDataDecoder), which names the protocol
+// type that follows it. Protocol type 0 with nothing after the header is a keepalive (Cisco's `keepalive`:
+// the router sends a GRE packet addressed back to itself inside the tunnel, and this is what comes back),
+// and a protocol type that is an EtherType known to carry no IP (0x2000 CDP, ARP, LLDP, ...:
+// `EtherType.carriesNoIP`) holds no IP, as on Ethernet. Another protocol type is not verified, and the
+// packet is judged as the GRE packet it is.
 
 /// Decodes a GRE header and chooses its payload.
 public enum GREDecoder {
@@ -35,6 +40,8 @@ public enum GREDecoder {
     public static let erspanIII: UInt16 = 0x22eb
     public static let mplsUnicast: UInt16 = 0x8847
     public static let mplsMulticast: UInt16 = 0x8848
+    /// A keepalive's protocol type, with nothing after the header.
+    public static let keepalive: UInt16 = 0
 
     /// Decodes the GRE header at `c` (the payload of the IP packet in `p`) and returns the payload's layer,
     /// having entered the tunnel; `.done` when malformed (`greTruncated`, `greBadVersion`), too deep, or of
@@ -43,7 +50,7 @@ public enum GREDecoder {
     public static func decode(_ c: inout ByteCursor, into p: inout DecodedPacket) -> NextLayer {
         guard let header = c.readInteger(as: UInt32.self) else { return truncated(&p) }
         let flags = UInt16(truncatingIfNeeded: header >> 16)
-        let type = UInt16(truncatingIfNeeded: header)
+        var type = UInt16(truncatingIfNeeded: header)
         let version = flags & 0x7
         guard version <= 1 else {
             p.markMalformed(.greBadVersion)
@@ -73,6 +80,10 @@ public enum GREDecoder {
             }
         }
         if version == 1 { key = nil }  // PPTP's key field is a length and a call id, not a network
+        if type == CiscoMetaDataDecoder.etherType {
+            guard p.enterLayer(), let next = CiscoMetaDataDecoder.decodeInGRE(&c, into: &p) else { return .done }
+            type = next
+        }
         switch type {
         case EtherType.ipv4, EtherType.ipv6, mplsUnicast, mplsMulticast, transparentEthernet:
             guard p.enterTunnel(.gre, id: key) else { return .done }
@@ -88,6 +99,14 @@ public enum GREDecoder {
         case erspanIII:
             return ERSPANDecoder.decode(&c, type: .erspanIII, into: &p)
         default:
+            // A keepalive, CDP, ...: no IP inside, and the GRE packet's endpoints are a tunnel's, not judged.
+            let holdsNoIP =
+                type == keepalive ? c.readableBytes == 0 : type > EtherType.maximumLength && EtherType.carriesNoIP(type)
+            if holdsNoIP {
+                p.clearNetworkLayer()
+                p.outcome = .notIP
+                return .done
+            }
             p.outcome = .ip
             p.markNotVerified(.greProtocol, UInt32(type))
             return .done

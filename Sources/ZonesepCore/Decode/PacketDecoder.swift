@@ -11,6 +11,7 @@
 //                                                                           │ │
 //   EtherType ─┬─ 0x8100 0x88a8 0x9100 VLAN tag (up to 8) ─ EtherType       │ │
 //              ├─ 0x893f E-tag, 0x8926 VN-tag ──────────── EtherType        │ │
+//              ├─ 0x8909 Cisco MetaData (TrustSec SGT) ─── EtherType        │ │
 //              ├─ 0x8847 0x8848 MPLS labels ─ nibble: 4/6 IP, 0 CW Ethernet │ │
 //              ├─ 0x8864 PPPoE session ─ PPP protocol: 0x0021, 0x0057, MPLS ◄─┘
 //              ├─ 0x0800 IPv4, 0x86dd IPv6 ◄────────────────────────────────┘
@@ -24,12 +25,14 @@
 //                ├─ 1 ICMP, 58 ICMPv6: type, code, echo id, quoted packet; 136 the advertised target
 //                ├─ 4 IPv4, 41 IPv6: IP in IP
 //                ├─ 47 GRE ─ protocol type: IPv4, IPv6, MPLS, 0x6558 Ethernet, 0x88be ERSPAN I/II,
-//                │                          0x22eb ERSPAN III ─ Ethernet (or IP); other: not verified
+//                │                          0x22eb ERSPAN III ─ Ethernet (or IP); 0x8909 Cisco MetaData ─
+//                │                          protocol type; 0 empty (keepalive), CDP, ...: no IP; other:
+//                │                          not verified
 //                ├─ 97 EtherIP ─ Ethernet
 //                ├─ 137 MPLS in IP ─ MPLS labels
 //                └─ other (ESP, OSPF, L2TPv3, ...): no ports
 //
-// Every tunnel, E-tag, VN-tag and SNAP header counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
+// Every tunnel, E-tag, VN-tag, Cisco MetaData and SNAP header counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
 // `encapsulationTooDeep`. Entering a tunnel records it and clears the outer packet's fields, so what is
 // left at the end is the innermost packet (DecodedPacket).
 //
@@ -135,6 +138,9 @@ public enum PacketDecoder {
             return .etherType(next)
         case EtherType.vnTag:
             guard p.enterLayer(), let next = VNTagDecoder.decode(&c, into: &p) else { return .done }
+            return .etherType(next)
+        case CiscoMetaDataDecoder.etherType:
+            guard p.enterLayer(), let next = CiscoMetaDataDecoder.decode(&c, into: &p) else { return .done }
             return .etherType(next)
         case EtherType.mplsUnicast, EtherType.mplsMulticast:
             return .mpls

@@ -11,7 +11,7 @@ final class DecodeRobustnessTests: XCTestCase {
     static let tunnelAnomalies: Set<DecodeAnomaly> = [
         .encapsulationTooDeep, .eTagTruncated, .vnTagTruncated, .mplsTruncated, .pppoeTruncated, .pppoeBadHeader,
         .pppTruncated, .greTruncated, .greBadVersion, .erspanTruncated, .erspanBadVersion, .vxlanTruncated,
-        .geneveTruncated, .geneveBadVersion, .sctpTruncated, .etheripTruncated, .etheripBadVersion,
+        .geneveTruncated, .geneveBadVersion, .sctpTruncated, .etheripTruncated, .etheripBadVersion, .cmdTruncated,
     ]
 
     static let tcp4 = Build.ipv4(proto: 6, Build.tcp(flags: 2))

@@ -174,6 +174,7 @@ final class EncapsulationRobustnessTests: XCTestCase {
         (.sctpTruncated, .ethernet, B.outer(proto: 132, [0, 1, 0, 2])),
         (.etheripTruncated, .ethernet, B.outer(proto: 97, [0x30])),
         (.etheripBadVersion, .ethernet, B.outer(proto: 97, B.etherIP(version: 2, B.hostFrame()))),
+        (.cmdTruncated, .ethernet, B.ethernet(type: 0x8909, [1, 1, 0, 1])),
         (
             .encapsulationTooDeep, .ethernet,
             B.ethernet(type: 0x893f, (0..<9).reduce(B.hostPacket) { inner, _ in B.eTag(type: 0x893f, inner) })

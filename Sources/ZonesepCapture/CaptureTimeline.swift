@@ -309,6 +309,28 @@ public final class CaptureTimeline {
     /// `plausibleSince`, and notes the gaps of over a minute (`FileStats`): one pass whose branches are
     /// almost never taken.
     func checkTimes(_ s: Stream) {
+        // The common batch, from a file in time order so far: each frame at or after the one before it, none a
+        // minute after it, none before `plausibleSince`. Told by one pass of minimums and maximums with no
+        // branch per frame (the full pass below cost 17 instructions a frame); anything else takes that pass.
+        if s.previous == s.latest && s.count > 0 {
+            var previous = s.previous
+            var smallestStep = Int64.max
+            var largestStep = Int64.min
+            var earliest = Int64.max
+            for k in 0..<s.count {
+                let t = s.frames[k].timestamp
+                let step = t &- previous
+                smallestStep = min(smallestStep, step)
+                largestStep = max(largestStep, step)
+                earliest = min(earliest, t)
+                previous = t
+            }
+            if smallestStep >= 0 && largestStep <= PacketGap.threshold && earliest >= Self.plausibleSince {
+                s.previous = previous
+                s.latest = previous
+                return
+            }
+        }
         var previous = s.previous
         var latest = s.latest
         for k in 0..<s.count {

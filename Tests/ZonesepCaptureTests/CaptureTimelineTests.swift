@@ -287,4 +287,67 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(stats[paths[2]]?.gapsNotListed, 5, "\(mode)")
         }
     }
+
+    /// `checkTimes` takes a batch in one branch-free pass when it is in order, without a gap or a time before
+    /// 2000, and frame by frame otherwise: over random files, mostly in order with now and then a step back, a
+    /// hole or an early time, in batches that split them anywhere, its counts are those of the frame-by-frame
+    /// rule written out here.
+    func testTheInOrderBatchPassCountsWhatTheFrameByFrameRuleCounts() throws {
+        var random = SplitMix64(seed: 7)
+        let t0: Int64 = 1_781_485_200_000_000
+        for file in 0..<12 {
+            var micros: [Int64] = []
+            var t = file == 11 ? CaptureTimeline.plausibleSince - 5_000_000 : t0
+            for _ in 0..<(300 + Int(random.next() % 2000)) {
+                switch random.next() % 200 {
+                case 0: t -= Int64(random.next() % 5_000_000)  // a step back
+                case 1: t += PacketGap.threshold + Int64(random.next() % 600_000_000)  // a hole
+                case 2: t += PacketGap.threshold  // a minute exactly: no hole
+                default: t += Int64(random.next() % 2_000_000)
+                }
+                micros.append(t)
+            }
+            // The rule, frame by frame.
+            var stepsBack: UInt64 = 0
+            var largestStepBack: Int64 = 0
+            var early: UInt64 = 0
+            var gaps: [PacketGap] = []
+            var previous = Int64.min
+            var latest = Int64.min
+            for t in micros {
+                if t < previous {
+                    stepsBack += 1
+                    largestStepBack = max(largestStepBack, previous - t)
+                }
+                if latest != Int64.min && t - latest > PacketGap.threshold {
+                    gaps.append(PacketGap(fromMicros: latest, toMicros: t))
+                } else if t < latest, let k = gaps.firstIndex(where: { $0.fromMicros < t && t < $0.toMicros }) {
+                    let g = gaps.remove(at: k)
+                    var parts: [PacketGap] = []
+                    if t - g.fromMicros > PacketGap.threshold {
+                        parts.append(PacketGap(fromMicros: g.fromMicros, toMicros: t))
+                    }
+                    if g.toMicros - t > PacketGap.threshold {
+                        parts.append(PacketGap(fromMicros: t, toMicros: g.toMicros))
+                    }
+                    gaps.insert(contentsOf: parts, at: k)
+                }
+                latest = max(latest, t)
+                if t < CaptureTimeline.plausibleSince { early += 1 }
+                previous = t
+            }
+            let packets = micros.enumerated().map { Packet(micros: $1, file: 0, number: $0) }
+            let path = try write("random-\(file).pcap", packets)
+            for mode in CaptureFileReader.Mode.allCases {
+                let stats = try XCTUnwrap(statsByPath([path], mode: mode)[path])
+                let what = "file \(file), \(mode)"
+                XCTAssertEqual(stats.stepsBack, stepsBack, what)
+                XCTAssertEqual(stats.largestStepBackMicros, largestStepBack, what)
+                XCTAssertEqual(stats.beforePlausible, early, what)
+                XCTAssertEqual(Array(stats.gaps.prefix(PacketGap.listed)), Array(gaps.prefix(PacketGap.listed)), what)
+                XCTAssertEqual(stats.firstPacketMicros, micros.min(), what)
+                XCTAssertEqual(stats.lastPacketMicros, micros.max(), what)
+            }
+        }
+    }
 }

@@ -19,6 +19,9 @@ public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     public var description: String { name }
+
+    /// An ERSPAN session: a mirror's copy of a frame sent to a collector, not the way the frame travelled.
+    public var isMirror: Bool { self == .erspanI || self == .erspanII || self == .erspanIII }
 }
 
 /// One encapsulation layer: what it was, the outer IP addresses it travelled between (none for MPLS or

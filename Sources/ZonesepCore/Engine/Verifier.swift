@@ -1254,11 +1254,14 @@ public final class Verifier {
             icmpType: o.icmpType, hasPorts: o.hasPorts)
         let zoneA = zone(of: key.addressA)
         let zoneB = zone(of: key.addressB)
-        let j = state.pointee.policyRef._withUnsafeGuaranteedRef {
+        var j = state.pointee.policyRef._withUnsafeGuaranteedRef {
             FlowJudge.judge(
                 o, senderInitiates: senderInitiates, senderZone: fromA ? zoneA : zoneB,
                 receiverZone: fromA ? zoneB : zoneA, at: now, by: $0)
         }
+        // Internet traffic may reach the security cloud inside a tunnel to its gateway: asked only of a
+        // bypass in a tunnel, so other flows pay one test.
+        if j.rule == .securityCloudBypass && p.inTunnel { j = tunnelledToGateway(else: j) }
         e.pointee.serial = state.pointee.nextSerial
         state.pointee.nextSerial &+= 1
         e.pointee.firstSeen = now
@@ -1310,6 +1313,24 @@ public final class Verifier {
             emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
         }
         return raised
+    }
+
+    /// A new flow judged `security-cloud-bypass` inside a tunnel: allowed by the first `[[gateways]]` entry
+    /// holding an outer address (destination, or source for the way back) of the innermost tunnel that has
+    /// them, not an ERSPAN mirror's: Internet traffic carried to the security cloud in GRE or IP in IP
+    /// keeps the real servers' addresses inside. Else `j`. The flow's first frame is decoded again here,
+    /// where the flow entry keeps no tunnel addresses and the packet loop's decoded packet may be another's.
+    @inline(never)
+    private func tunnelledToGateway(else j: Judgement) -> Judgement {
+        let index = Int(state.pointee.frameIndex)
+        guard index < state.pointee.frames.count else { return j }
+        var d = DecodedPacket()
+        PacketDecoder.decode(
+            state.pointee.frames[index].bytes, linkType: state.pointee.linkType, tunnelPorts: tunnelPorts, into: &d)
+        guard let layer = d.tunnels.last(where: \.hasAddresses), !layer.type.isMirror else { return j }
+        var g = _policy.firstGateway(layer.dst)
+        if g < 0 { g = _policy.firstGateway(layer.src) }
+        return g >= 0 ? Judgement(rule: nil, declaration: _policy.gatewayBase + g) : j
     }
 
     /// The zone of `address`, through a direct-mapped cache of IPv4 addresses met lately: the servers a

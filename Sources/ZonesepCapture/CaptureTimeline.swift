@@ -52,7 +52,10 @@ public final class CaptureTimeline {
         /// Notes a gap from `from` (the latest time so far) to `to`.
         mutating func noteGap(from: Int64, to: Int64) {
             if gaps.count < PacketGap.listed {
-                gaps.append(PacketGap(fromMicros: from, toMicros: to))
+                // In time order: a gap before the file's earliest time so far (a file whose later part came
+                // first) goes before the others.
+                let k = gaps.firstIndex { $0.fromMicros > from } ?? gaps.count
+                gaps.insert(PacketGap(fromMicros: from, toMicros: to), at: k)
             } else {
                 gapsNotListed += 1
             }
@@ -122,6 +125,9 @@ public final class CaptureTimeline {
         var previous = Int64.min
         /// The latest time of the file's frames read so far, for `FileStats.gaps`.
         var latest = Int64.min
+        /// The earliest, for a frame more than a minute before it: the file's later part came first, and the
+        /// stretch between is a gap too.
+        var earliest = Int64.max
 
         init(index: Int, reader: CaptureFileReader, linkType: LinkType) {
             self.index = index
@@ -328,11 +334,13 @@ public final class CaptureTimeline {
             if smallestStep >= 0 && largestStep <= PacketGap.threshold && earliest >= Self.plausibleSince {
                 s.previous = previous
                 s.latest = previous
+                s.earliest = min(s.earliest, earliest)
                 return
             }
         }
         var previous = s.previous
         var latest = s.latest
+        var earliest = s.earliest
         for k in 0..<s.count {
             let t = s.frames[k].timestamp
             if t < previous {
@@ -342,10 +350,15 @@ public final class CaptureTimeline {
             // Wrapping: the file's first frame (latest is Int64.min) gives a negative difference from 1970 on.
             if t &- latest > PacketGap.threshold {
                 if latest != Int64.min { s.stats.noteGap(from: latest, to: t) }
-            } else if t < latest && !s.stats.gaps.isEmpty {
-                s.stats.fill(t)
+            } else if t < latest {
+                if earliest &- t > PacketGap.threshold {
+                    s.stats.noteGap(from: t, to: earliest)
+                } else if !s.stats.gaps.isEmpty {
+                    s.stats.fill(t)
+                }
             }
             latest = max(latest, t)
+            earliest = min(earliest, t)
             if t < Self.plausibleSince {
                 s.stats.beforePlausible += 1
                 s.stats.earliestBeforePlausible = min(s.stats.earliestBeforePlausible ?? t, t)
@@ -354,6 +367,7 @@ public final class CaptureTimeline {
         }
         s.previous = previous
         s.latest = latest
+        s.earliest = earliest
     }
 
     /// Takes the frames whose time cannot be written, or that have none, out of `s`'s batch, keeping the

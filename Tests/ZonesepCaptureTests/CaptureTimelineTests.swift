@@ -259,8 +259,9 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
         let resume = a[99].micros + 90 * minute
         a += (0..<100).map { Packet(micros: resume + Int64($0) * 1_000_000, file: 0, number: 100 + $0) }
         a.append(Packet(micros: a[199].micros + minute, file: 0, number: 200))
-        // Out of order: 10 s, then a frame an hour back (a step back, no gap on its return), then a jump of
-        // 2 hours, then a frame in the middle of it (the jump was no 2-hour hole: two of an hour each).
+        // Out of order: 10 s, then a frame an hour before all so far (the hour between it and them is a hole,
+        // and no gap opens on the return), then a jump of 2 hours, then a frame in the middle of it (the jump
+        // was no 2-hour hole: two of an hour each).
         let u0 = t0 + 24 * 60 * minute
         let b = [
             Packet(micros: u0, file: 1, number: 0), Packet(micros: u0 + 10_000_000, file: 1, number: 1),
@@ -279,12 +280,29 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(
                 stats[paths[1]]?.gaps,
                 [
+                    PacketGap(fromMicros: u0 - 60 * minute, toMicros: u0),
                     PacketGap(fromMicros: u0 + 20_000_000, toMicros: u0 + 60 * minute),
                     PacketGap(fromMicros: u0 + 60 * minute, toMicros: u0 + 120 * minute),
                 ], "\(mode)")
             XCTAssertEqual(stats[paths[2]]?.gaps.count, PacketGap.listed, "\(mode)")
             XCTAssertEqual(stats[paths[2]]?.gaps.first, PacketGap(fromMicros: v0, toMicros: v0 + 2 * minute), "\(mode)")
             XCTAssertEqual(stats[paths[2]]?.gapsNotListed, 5, "\(mode)")
+        }
+    }
+
+    /// A file whose later part came first (two captures joined in the wrong order): the frame that steps back
+    /// to before everything so far opens the gap between the two parts, in time order before any other.
+    func testAFileWhoseLaterPartCameFirstKeepsItsHole() throws {
+        let t0: Int64 = 1_781_485_200_000_000
+        let later = (0..<31).map { Packet(micros: t0 + 7_200_000_000 + Int64($0) * 10_000_000, file: 0, number: $0) }
+        let earlier = (0..<31).map { Packet(micros: t0 + Int64($0) * 10_000_000, file: 0, number: 31 + $0) }
+        let path = try write("reversed.pcap", later + earlier)
+        for mode in CaptureFileReader.Mode.allCases {
+            let stats = try XCTUnwrap(statsByPath([path], mode: mode)[path])
+            XCTAssertEqual(
+                stats.gaps, [PacketGap(fromMicros: t0 + 300_000_000, toMicros: t0 + 7_200_000_000)], "\(mode)")
+            XCTAssertEqual(stats.firstPacketMicros, t0, "\(mode)")
+            XCTAssertEqual(stats.lastPacketMicros, t0 + 7_500_000_000, "\(mode)")
         }
     }
 
@@ -303,6 +321,7 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
                 case 0: t -= Int64(random.next() % 5_000_000)  // a step back
                 case 1: t += PacketGap.threshold + Int64(random.next() % 600_000_000)  // a hole
                 case 2: t += PacketGap.threshold  // a minute exactly: no hole
+                case 3: t -= 3 * 3_600_000_000  // far back, maybe before all so far: the file's later part came first
                 default: t += Int64(random.next() % 2_000_000)
                 }
                 micros.append(t)
@@ -314,13 +333,19 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
             var gaps: [PacketGap] = []
             var previous = Int64.min
             var latest = Int64.min
+            var earliest = Int64.max
+            func note(_ g: PacketGap) {
+                gaps.insert(g, at: gaps.firstIndex { $0.fromMicros > g.fromMicros } ?? gaps.count)
+            }
             for t in micros {
                 if t < previous {
                     stepsBack += 1
                     largestStepBack = max(largestStepBack, previous - t)
                 }
                 if latest != Int64.min && t - latest > PacketGap.threshold {
-                    gaps.append(PacketGap(fromMicros: latest, toMicros: t))
+                    note(PacketGap(fromMicros: latest, toMicros: t))
+                } else if t < latest && earliest - t > PacketGap.threshold {
+                    note(PacketGap(fromMicros: t, toMicros: earliest))
                 } else if t < latest, let k = gaps.firstIndex(where: { $0.fromMicros < t && t < $0.toMicros }) {
                     let g = gaps.remove(at: k)
                     var parts: [PacketGap] = []
@@ -333,6 +358,7 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
                     gaps.insert(contentsOf: parts, at: k)
                 }
                 latest = max(latest, t)
+                earliest = min(earliest, t)
                 if t < CaptureTimeline.plausibleSince { early += 1 }
                 previous = t
             }

@@ -80,9 +80,11 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
             case .linkType: return "link type \(value)"
             case .fragmentOrphan: return "IPv\(value) fragment without its first fragment"
             case .mplsPseudowire:
-                return value == 0
-                    ? "MPLS pseudowire: Ethernet neither with nor without a control word"
-                    : "MPLS pseudowire: Ethernet both with and without a control word"
+                switch value {
+                case 0: return "MPLS pseudowire: Ethernet neither with nor without a control word"
+                case 1: return "MPLS pseudowire: Ethernet both with and without a control word"
+                default: return "MPLS payload: IP, or Ethernet without a control word, equally"
+                }
             case .afterClose: return "packet of a TCP connection already closed"
             case .noTimestamp: return "no timestamp (pcapng Simple Packet Block)"
             }

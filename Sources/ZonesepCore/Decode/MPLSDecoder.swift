@@ -25,10 +25,10 @@
 //
 // Nibbles 4 and 6 are ambiguous the same way: a pseudowire without a control word whose destination MAC
 // starts with 4 or 6 (48:0f:cf, 60:…, 6c:… vendor OUIs) reads as IP. The IP header is then weighed against
-// the Ethernet one: an IPv4 header whose lengths fit and whose checksum is right (an IPv6 header whose
-// payload fits and whose next header is one IP carries) is sane; the saner reading wins, one as sane as
-// the other is not verified, and when neither is sane the IP reading stands (its anomaly names the fault,
-// as before).
+// the Ethernet one, on the bytes captured (a packet longer than the snapshot length is still IP): an IPv4
+// header captured whole with the right checksum is all but certain and always wins; an IPv6 header whose
+// next header is one IP carries is sane. The saner reading wins, an IPv6 header as sane as the Ethernet
+// reading is not verified, and otherwise the IP reading stands (its anomaly names any fault, as before).
 
 /// Decodes an MPLS label stack and chooses its payload.
 public enum MPLSDecoder {
@@ -58,9 +58,9 @@ public enum MPLSDecoder {
             let ip = ipScore(c, version: first >> 4)
             let ethernet = ethernetScore(c, at: 0)
             if ethernet > ip { return .ethernet }
-            if ethernet == ip && ip > 0 {
+            if ethernet == ip && ip == 2 {
                 p.outcome = .notIP
-                p.markNotVerified(.mplsPseudowire, 1)
+                p.markNotVerified(.mplsPseudowire, 2)
                 return .done
             }
             return first >> 4 == 4 ? .ipv4 : .ipv6
@@ -107,15 +107,18 @@ public enum MPLSDecoder {
         return .done
     }
 
-    /// How sane the IP header at the cursor looks, on the scale of `ethernetScore`: 0 not (its lengths do not
-    /// fit), 1 plausible, 2 sane (IPv4: its header checksum is right; IPv6: its next header is one IP carries).
+    /// How sane the IP header at the cursor looks, on the scale of `ethernetScore`, judged on the bytes
+    /// captured (the snapshot length may have cut the packet): 0 not (its header length is too small, or its
+    /// total length shorter than its header), 1 plausible, 2 sane (IPv6: its next header is one IP carries),
+    /// 3 all but certain (IPv4: its header captured whole, with the right checksum).
     @inlinable
     static func ipScore(_ c: ByteCursor, version: UInt8) -> Int {
         if version == 4 {
             guard let first = c.peekInteger(as: UInt8.self), let total = c.peekInteger(at: 2, as: UInt16.self)
             else { return 0 }
             let header = Int(first & 0x0f) &* 4
-            guard header >= 20, Int(total) >= header, Int(total) <= c.readableBytes else { return 0 }
+            guard header >= 20, Int(total) >= header else { return 0 }
+            guard header <= c.readableBytes else { return 1 }
             var sum: UInt32 = 0
             var at = 0
             while at < header {
@@ -123,11 +126,9 @@ public enum MPLSDecoder {
                 at &+= 2
             }
             while sum > 0xffff { sum = (sum & 0xffff) &+ (sum >> 16) }
-            return sum == 0xffff ? 2 : 1
+            return sum == 0xffff ? 3 : 1
         }
-        guard let payload = c.peekInteger(at: 4, as: UInt16.self), let next = c.peekInteger(at: 6, as: UInt8.self),
-            Int(payload) &+ 40 <= c.readableBytes
-        else { return 0 }
+        guard let next = c.peekInteger(at: 6, as: UInt8.self) else { return 1 }
         switch next {
         case 0, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 132, 135, 139, 140: return 2
         default: return 1

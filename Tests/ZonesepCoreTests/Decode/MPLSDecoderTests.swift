@@ -90,6 +90,18 @@ final class MPLSDecoderTests: XCTestCase {
             XCTAssertEqual(ip.src, IPAddress(packet == answer ? "10.30.7.8" : "10.20.3.4"))
             XCTAssertNil(ip.srcMAC, "MPLS carrying IP has no MACs")
         }
+        // A packet longer than the snapshot length is still IP: its header is whole and its checksum right,
+        // though its total length runs past the bytes captured, and its source (136.204.1.1) spells LLDP's
+        // EtherType where an Ethernet reading would look for one.
+        let long = Self.checksummed(
+            Build.ipv4(
+                src: "136.204.1.1", dst: "10.20.0.5", proto: 6, totalLength: 640,
+                Build.tcp(src: 443, dst: 40001, flags: 0x12)))
+        let cut = decode(Build.ethernet(type: 0x8847, Build.mpls([200], long)))
+        XCTAssertEqual(cut.coverage, .judged)
+        XCTAssertEqual(cut.src, IPAddress("136.204.1.1"))
+        XCTAssertEqual(cut.dstPort, 40001)
+
         // The same for a destination MAC starting with 6, and an IPv6 packet.
         let v6 = Build.ipv6(next: 17, Build.udp(src: 5000, dst: 53))
         let six = decode(

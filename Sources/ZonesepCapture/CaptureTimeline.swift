@@ -69,6 +69,12 @@ public final class CaptureTimeline {
             var parts: [PacketGap] = []
             if t - g.fromMicros > PacketGap.threshold { parts.append(PacketGap(fromMicros: g.fromMicros, toMicros: t)) }
             if g.toMicros - t > PacketGap.threshold { parts.append(PacketGap(fromMicros: t, toMicros: g.toMicros)) }
+            // Never more than `PacketGap.listed`, so the list (and the linear search above) stays small: a split
+            // past it counts its earlier part and lists the later one, which the next frames in order may split.
+            if parts.count == 2 && gaps.count + 2 > PacketGap.listed {
+                parts.removeFirst()
+                gapsNotListed += 1
+            }
             gaps.insert(contentsOf: parts, at: k)
         }
 

@@ -64,7 +64,9 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
     public mutating func take(_ block: UnsafeRawPointer, length: Int, swapped: Bool) {
         guard length >= 24 else { return }
         let id = Self.u32(block, 8, swapped)
-        var counts = Counts()
+        // The interface's counts so far, overwritten by the options this block gives: a later block without
+        // a drop count (the options are all optional) does not unsay an earlier one's.
+        var counts = last[Key(section: section, interface: id)] ?? Counts()
         var at = 20
         let end = length - 4
         while at + 4 <= end {

@@ -290,6 +290,27 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
         }
     }
 
+    /// A late first frame, then sparse frames in order, each more than a minute after the one before: each
+    /// splits the gap the late frame opened. The list stays at 100 (the earliest, and the part still open to
+    /// the late frame), the rest counted.
+    func testGapsSplitPastTheListStayWithinIt() throws {
+        let t0: Int64 = 1_781_485_200_000_000
+        let minute: Int64 = 60_000_000
+        var frames = [Packet(micros: t0, file: 0, number: 0), Packet(micros: t0 + 2_000 * minute, file: 0, number: 1)]
+        frames += (1...1_000).map { Packet(micros: t0 + Int64($0) * 61_000_000, file: 0, number: 1 + $0) }
+        let path = try write("split.pcap", frames)
+        for mode in CaptureFileReader.Mode.allCases {
+            let stats = try XCTUnwrap(statsByPath([path], mode: mode)[path])
+            XCTAssertEqual(stats.gaps.count, PacketGap.listed, "\(mode)")
+            XCTAssertEqual(stats.gaps.first, PacketGap(fromMicros: t0, toMicros: t0 + 61_000_000), "\(mode)")
+            XCTAssertEqual(
+                stats.gaps.last, PacketGap(fromMicros: t0 + 1_000 * 61_000_000, toMicros: t0 + 2_000 * minute),
+                "\(mode)")
+            // 1,001 gaps in all: the 1,000 a minute and a second long, and the one from the last to the late frame.
+            XCTAssertEqual(UInt64(stats.gaps.count) + stats.gapsNotListed, 1_001, "\(mode)")
+        }
+    }
+
     /// A file whose later part came first (two captures joined in the wrong order): the frame that steps back
     /// to before everything so far opens the gap between the two parts, in time order before any other.
     func testAFileWhoseLaterPartCameFirstKeepsItsHole() throws {

@@ -16,9 +16,11 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
             ng.append(frame, timestamp: 1_781_481_600_000_000 + UInt64(i) * 1000)
         }
         if statistics {
-            // An earlier block of the same interface: the last one's counters are the capture's.
+            // An earlier block of the same interface: the last one's counters are the capture's; and a later
+            // one without drop counts (they are optional) does not unsay them.
             ng.appendStatistics(received: 10, interfaceDropped: 5, systemDropped: 1)
             ng.appendStatistics(received: 20_020, interfaceDropped: 19_990, systemDropped: 10)
+            ng.appendStatistics(received: 20_020, interfaceDropped: nil)
         }
         let path = scratch.appendingPathComponent("drops-\(bigEndian)-\(statistics).pcapng")
         try ng.data.write(to: path)

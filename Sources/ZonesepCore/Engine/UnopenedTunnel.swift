@@ -120,10 +120,12 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     }
 
     /// The kind of a UDP datagram between these ports: either may be the tunnel's, since replies come from it.
-    /// The destination is looked at first (a client on an ephemeral port that happens to be another's).
+    /// The destination is looked at first (a client on an ephemeral port that happens to be another's). A
+    /// sender's port in the systems' ephemeral range (32768 and up: WireGuard's 51820) is any client's as
+    /// often as a tunnel's answer, and counts only as the destination.
     @inlinable
     public static func of(senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts) -> UnopenedTunnel? {
-        kind(receiverPort, opened) ?? kind(senderPort, opened)
+        kind(receiverPort, opened) ?? (senderPort < 32768 ? kind(senderPort, opened) : nil)
     }
 
     /// The kind `port` is the well-known port of, unless `opened` decodes it.

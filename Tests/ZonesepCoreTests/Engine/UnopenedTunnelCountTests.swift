@@ -98,6 +98,24 @@ final class UnopenedTunnelCountTests: XCTestCase {
         assertCounted(v.counters, "one frame at a time")
     }
 
+    /// A client's DNS query from 51820, in every system's ephemeral range, is DNS, not WireGuard: a port of
+    /// that range counts only as the first packet's destination (a tunnel to it still counts).
+    func testAnEphemeralSourcePortIsNoTunnel() {
+        let v = verifier()
+        let frames = [
+            F.udpFrame("10.20.3.8", 51820, "10.20.9.9", 53), F.udpFrame("10.20.9.9", 53, "10.20.3.8", 51820),
+            F.udpFrame("10.20.3.9", 40000, "10.20.9.9", 51820),
+        ]
+        for (i, f) in frames.enumerated() {
+            f.withUnsafeBytes {
+                _ = v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
+            }
+        }
+        XCTAssertEqual(v.counters.flows, 2)
+        XCTAssertEqual(v.counters.unopenedTunnelFlowsTotal, 1)
+        XCTAssertEqual(v.counters.unopenedTunnelFlows[UnopenedTunnel.wireGuard.rawValue], 1)
+    }
+
     func testABatchCountsTheSame() {
         let v = verifier()
         v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) })

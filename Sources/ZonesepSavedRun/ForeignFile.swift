@@ -4,10 +4,17 @@ import FoundationEssentials
 /// web page. Named by its first bytes, so that the message says what to do rather than "not valid JSON".
 enum ForeignFile {
     /// The file's kind and what to give instead, or nil when it may be JSON Lines.
-    static func kind(of data: Data) -> String? {
+    static func kind(of data: Data, name: String = "") -> String? {
         let head = [UInt8](data.prefix(16))
         func starts(_ magic: [UInt8]) -> Bool { head.starts(with: magic) }
+        if starts([0x1f, 0x8b]) && (name.hasSuffix(".tgz") || name.hasSuffix(".tar.gz")) {
+            return "a compressed tar archive: extract the saved run from it first"
+        }
         if starts([0x1f, 0x8b]) { return "compressed (gzip): decompress it first (zcat FILE | zonesep report -)" }
+        if starts([0x50, 0x4b, 0x03, 0x04]) { return "a zip archive: extract the saved run from it first" }
+        if starts([0xff, 0xfe]) || starts([0xfe, 0xff]) {
+            return "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8 FILE | zonesep report -)"
+        }
         if starts([0x28, 0xb5, 0x2f, 0xfd]) {
             return "compressed (zstd): decompress it first (zstdcat FILE | zonesep report -)"
         }
@@ -29,6 +36,9 @@ enum ForeignFile {
             .drop { $0 == "\u{feff}" || $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
         if text.hasPrefix("<!doctype") || text.hasPrefix("<html") {
             return "an HTML page (an audit report itself?), not a saved run"
+        }
+        if text.hasPrefix("# zonesep") || text.hasPrefix("# scope,") {
+            return "an audit report in Markdown or CSV itself, not a saved run"
         }
         return nil
     }

@@ -22,7 +22,7 @@ public enum SavedRun {
     public static func parse(_ data: Data, name: String, policy: Policy, provenance: AuditReport.Provenance)
         throws(ReportError) -> AuditReport
     {
-        if let what = ForeignFile.kind(of: data) {
+        if let what = ForeignFile.kind(of: data, name: name) {
             throw ReportError(
                 "\(name): \(what); `zonesep report` reads the JSON Lines of `zonesep replay --output json`")
         }

@@ -467,6 +467,12 @@ public struct ReplaySummary: Sendable {
         }
         out += TextTable.render(totals, rightAlign: [1])
         out += "\n" + CoverageReport.textLine(counters)
+        if let line = CoverageReport.hostRulesWarning(counters) { out += line + ".\n" }
+        for f in files {
+            if let line = CoverageReport.gapWarning(path: f.path, gaps: f.gaps, notListed: f.gapsNotListed) {
+                out += line + ".\n"
+            }
+        }
         if let captureDrops { out += captureDrops.textLine }
         if let line = ConduitMACReport.textLine(declarations) { out += line }
 

@@ -47,6 +47,13 @@ final class GapInsideFileReplayTests: ScratchDirectoryTestCase {
         XCTAssertEqual(gaps.map { $0["from"] as? String }, ["2026-06-15T00:00:49.000000Z"])
         XCTAssertEqual(gaps.map { $0["to"] as? String }, ["2026-06-15T01:30:49.000000Z"])
         XCTAssertNil(files.first?["gaps_not_listed"], "written only above 0")
+        // Said on stderr, and in the text summary, as the other limits are.
+        let said =
+            "\(one): 1 stretch of over 1 min with no packet inside the file (the longest listed from "
+            + "2026-06-15T00:00:49.000000Z to 2026-06-15T01:30:49.000000Z)"
+        XCTAssertTrue(run.stderrText.contains(said), run.stderrText)
+        let text = try Harness.run(zonesep, ["replay", "--config", "zones.conf", one], timeout: 60, in: root)
+        XCTAssertTrue(text.stdoutText.contains(said), text.stdoutText)
 
         let merged = try reportBothWays([one])
         XCTAssertTrue(merged.contains(gapRow), merged)

@@ -71,6 +71,18 @@ final class RawIPHostRulesReportTests: ScratchDirectoryTestCase {
         XCTAssertTrue(demoHTML.contains("class=\"device\""), "the demonstration's devices")
         XCTAssertFalse(demoHTML.contains("limits-note no-mac"))
 
+        // Said on stderr and in the text summary too, where the demonstration says nothing of it.
+        let said = "\(ipPackets) of \(ipPackets) IP packets showed no source MAC address"
+        let text = try Harness.run(
+            zonesep, ["replay", "--config", root.appendingPathComponent("zones.conf").path] + copies.map(\.path),
+            timeout: 120)
+        XCTAssertTrue(text.stderrText.contains(said), text.stderrText)
+        XCTAssertTrue(text.stdoutText.contains(said + " (no Ethernet header"), text.stdoutText)
+        let plain = try Harness.run(
+            zonesep, ["replay", "--config", root.appendingPathComponent("zones.conf").path] + originals.map(\.path),
+            timeout: 120)
+        XCTAssertFalse(plain.stderrText.contains("showed no source MAC"), plain.stderrText)
+
         // The report as replay writes it and as `zonesep report` rebuilds it from the saved run: the same bytes.
         let html = try reportBothWays(copies.map(\.path))
         let saved = try String(contentsOf: scratch.appendingPathComponent("saved.jsonl"), encoding: .utf8)

@@ -95,6 +95,28 @@ public enum CoverageReport {
             + "(\(tunnelList(kinds.map { ($0.kind.name, $0.flows) }))): the traffic inside them was not verified"
     }
 
+    /// The stderr warning, and the text summary's line, when IP packets showed no source MAC: the flow rules
+    /// judged them, the host rules could not judge their senders (a raw-IP capture judges no device at all).
+    public static func hostRulesWarning(_ c: Counters) -> String? {
+        let n = c.hostRulesNoMAC
+        guard n > 0 else { return nil }
+        return "\(grouped(n)) of \(grouped(c.ipPackets)) IP packets showed no source MAC address (no Ethernet "
+            + "header, or a tunnel that carries bare IP): the host rules (dual-homed-host, zone-vlan-mismatch) "
+            + "could not judge their senders"
+    }
+
+    /// The stderr warning, and the text summary's line, for a file with stretches of over a minute without a
+    /// packet inside it: the traffic then was not captured, so the run says nothing of it.
+    public static func gapWarning(path: String, gaps: [PacketGap], notListed: UInt64) -> String? {
+        guard let longest = gaps.max(by: { $0.toMicros - $0.fromMicros < $1.toMicros - $1.fromMicros }) else {
+            return nil
+        }
+        let n = UInt64(gaps.count) &+ notListed
+        return "\(path): \(grouped(n)) \(n == 1 ? "stretch" : "stretches") of over 1 min with no packet inside the "
+            + "file (the longest listed from \(Timestamp.rfc3339(longest.fromMicros)) to "
+            + "\(Timestamp.rfc3339(longest.toMicros))): traffic then was not captured, and nothing said of it"
+    }
+
     /// The verified share with four decimals, as a JSON number (deterministic text, no float formatting).
     static func shareJSON(_ share: Double) -> String {
         let units = Int((share * 10_000).rounded(.down))

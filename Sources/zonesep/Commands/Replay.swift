@@ -192,6 +192,12 @@ struct ReplayRunner {
         for line in delivery.closingLosses(summary: written) { Diagnostics.error(line) }
         if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+        if let warning = CoverageReport.hostRulesWarning(summary.counters) { Diagnostics.warning(warning) }
+        for f in summary.files {
+            if let warning = CoverageReport.gapWarning(path: f.path, gaps: f.gaps, notListed: f.gapsNotListed) {
+                Diagnostics.warning(warning)
+            }
+        }
         if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
         if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }

@@ -191,6 +191,7 @@ final class WatchRunner {
                 summary.record(format: settings.format), json: summary.record(format: .json), alertsFileToo: true)
             if let warning = CoverageReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = CoverageReport.tunnelWarning(summary.counters) { Diagnostics.warning(warning) }
+            if let warning = CoverageReport.hostRulesWarning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
             if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }

@@ -172,7 +172,10 @@ public struct ReplaySummary: Sendable {
         var anomalies = JSONObject()
         for k in DecodeAnomaly.allCases where counters.count(k) > 0 { anomalies.add(k.name, counters.count(k)) }
         o.addRaw("anomalies", anomalies.json)
-        if let captureDrops { o.add("dropped", captureDrops.total) }
+        if let captureDrops {
+            o.add("dropped", captureDrops.total)
+            if captureDrops.filesNotRecording > 0 { o.add("dropped_unknown_files", captureDrops.filesNotRecording) }
+        }
         o.addRaw("coverage", CoverageReport.json(counters))
         let cells = cells()
         let packetCells = cells.filter { $0.packets > 0 }.map { c -> String in

@@ -198,6 +198,7 @@ struct SavedRunBuilder {
                 skippedFiles: $0.skippedFiles ?? 0, lostPackets: $0.lostPackets ?? 0,
                 skippedPackets: $0.skippedPackets ?? 0, otherLinkTypePackets: $0.otherLinkTypePackets ?? 0)
         }
+        report.droppedUnknownFiles = Int(clamping: s.droppedUnknownFiles ?? 0)
         report.hostTable = s.hostTable.map {
             AuditReport.HostTableUse(
                 macsEvicted: $0.macsEvicted, addressesDropped: $0.addressesDropped,

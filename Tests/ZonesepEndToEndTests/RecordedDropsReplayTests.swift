@@ -55,6 +55,22 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         XCTAssertTrue(html.contains("取りこぼし 20,000 dropped packets"))
         XCTAssertTrue(html.contains("<span class=\"en\">dropped packets</span></th><td class=\"num\">20,000</td>"))
 
+        // Beside a classic pcap file, which records no drops, the count is of the pcapng file alone, and said so.
+        let mixed = try Harness.run(
+            zonesep,
+            [
+                "replay", "--config", "zones.conf", "--output", "json", try capture(bigEndian: false, statistics: true),
+                "captures/span-2330.pcap",
+            ], timeout: 60, in: root)
+        XCTAssertTrue(
+            mixed.stderrText.contains("; 1 of the files records no drops: what it lost is unknown"), mixed.stderrText)
+        let (_, mixedSummary, _) = JSONLines.replay(mixed)
+        XCTAssertEqual(JSONLines.int(mixedSummary?["dropped"]), 20_000)
+        XCTAssertEqual(JSONLines.int(mixedSummary?["dropped_unknown_files"]), 1)
+        let md = try reportBothWays(
+            [try capture(bigEndian: false, statistics: true), "captures/span-2330.pcap"], format: "md")
+        XCTAssertTrue(md.contains("| 取りこぼしたパケット dropped packets | 20000 + unknown (1 file) |"), md)
+
         // A file without statistics says nothing of drops: unknown, as for a classic pcap file.
         let silent = try Harness.run(
             zonesep,

@@ -33,6 +33,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var files: [File]
     /// Packets the capture dropped, when a live run knew it (a replay does not write it).
     public var dropped: UInt64?
+    /// Of a replay's files, those that record no drops beside others that do; absent when none.
+    public var droppedUnknownFiles: UInt64?
     /// What share of the frames was verified; absent from runs saved before zonesep counted it.
     public var coverage: Coverage?
     /// The host rules' findings; absent from runs saved before host rules existed.
@@ -58,6 +60,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case libpcapVersion = "libpcap_version"
         case ipPackets = "ip_packets"
         case nonIPPackets = "non_ip_packets"
+        case droppedUnknownFiles = "dropped_unknown_files"
         case flowTable = "flow_table"
         case hostTable = "host_table"
         case violationsOmitted = "violations_omitted"

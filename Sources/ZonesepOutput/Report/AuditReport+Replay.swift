@@ -54,6 +54,7 @@ extension AuditReport {
                 skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets,
                 skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
+        droppedUnknownFiles = s.captureDrops?.filesNotRecording ?? 0
         hostTable = HostTableUse(
             macsEvicted: c.hostMACsEvicted, addressesDropped: c.hostAddressesDropped,
             findingsForgotten: c.hostFindingsForgotten)

@@ -346,8 +346,10 @@ public struct AuditReport: Sendable {
     /// In replay order (by first packet).
     public var files: [CaptureFile]
     public var flowTable: FlowTableUse
-    /// Packets the capture dropped, where it is known (live capture statistics); nil for files.
+    /// Packets the capture dropped, where it is known (live capture statistics, pcapng interface statistics).
     public var droppedPackets: UInt64?
+    /// Files of the run that record no drops beside others that do: `droppedPackets` leaves theirs out.
+    public var droppedUnknownFiles = 0
     /// Non-zero decode anomalies, in DESIGN.md's order of kinds.
     public var anomalies: [AnomalyCount]
     public var matrix: ZoneMatrix

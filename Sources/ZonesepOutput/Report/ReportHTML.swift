@@ -888,8 +888,11 @@ public enum ReportHTML {
                 "取りこぼしたパケット", "dropped packets", n(d), d == 0,
                 r.liveCapture
                     ? "<span class=\"sub\">reported by the capture</span>"
-                    : "<span class=\"sub\">recorded by the capture files themselves (pcapng interface statistics); "
-                        + "files that record none count as none</span>")
+                    : "<span class=\"sub\">recorded by the capture files themselves (pcapng interface statistics)"
+                        + (r.droppedUnknownFiles == 0
+                            ? ""
+                            : "; \(n(UInt64(r.droppedUnknownFiles))) of the files record no drops: what they lost is "
+                                + "unknown and not in this count") + "</span>")
         } else {
             h += "<tr><th>取りこぼしたパケット <span class=\"en\">dropped packets</span></th><td class=\"num\">—</td>"
             h += "<td><span class=\"sub\">"

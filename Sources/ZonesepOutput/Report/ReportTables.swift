@@ -233,7 +233,16 @@ extension AuditReport {
                     ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
                     ["追い出されたMAC MACs evicted", hostTable.map { "\($0.macsEvicted)" } ?? "unknown"],
                     ["保持しなかったアドレス addresses not kept", hostTable.map { "\($0.addressesDropped)" } ?? "unknown"],
-                    ["取りこぼしたパケット dropped packets", droppedPackets.map { "\($0)" } ?? "unknown"],
+                    [
+                        "取りこぼしたパケット dropped packets",
+                        droppedPackets.map {
+                            "\($0)"
+                                + (droppedUnknownFiles > 0
+                                    ? " + unknown (\(droppedUnknownFiles) \(droppedUnknownFiles == 1 ? "file" : "files"))"
+                                    : "")
+                        }
+                            ?? "unknown",
+                    ],
                     ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
                     ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
                 ]

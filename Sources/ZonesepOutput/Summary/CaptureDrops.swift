@@ -9,6 +9,9 @@ public struct CaptureDrops: Sendable, Equatable {
     public var interface: UInt64
     /// Counted by the files replayed, not by this run's own capture: said so.
     public var recordedInFiles = false
+    /// Of the files replayed, those read that record no drops (a classic pcap, a pcapng without statistics):
+    /// what they lost is not in `total`, and is unknown.
+    public var filesNotRecording = 0
 
     public init(kernel: UInt64, interface: UInt64, recordedInFiles: Bool = false) {
         self.kernel = kernel
@@ -20,9 +23,19 @@ public struct CaptureDrops: Sendable, Equatable {
     public static func recorded(in files: [ReplaySummary.FileResult]) -> CaptureDrops? {
         let recorded = files.compactMap(\.recordedDrops)
         guard !recorded.isEmpty else { return nil }
-        return CaptureDrops(
+        var drops = CaptureDrops(
             kernel: recorded.reduce(0) { $0 &+ $1.kernel }, interface: recorded.reduce(0) { $0 &+ $1.interface },
             recordedInFiles: true)
+        drops.filesNotRecording = files.count { $0.recordedDrops == nil && $0.skipped == nil && $0.linkType != nil }
+        return drops
+    }
+
+    /// What the files that record no drops leave unknown, after the count: "" when every file records them.
+    private var unknownPart: String {
+        filesNotRecording == 0
+            ? ""
+            : "; \(filesNotRecording) of the files \(filesNotRecording == 1 ? "records" : "record") no drops: "
+                + "what \(filesNotRecording == 1 ? "it" : "they") lost is unknown"
     }
 
     /// Who says so: the capture itself, or the files' own statistics.
@@ -40,7 +53,7 @@ public struct CaptureDrops: Sendable, Equatable {
     public var textLine: String {
         var line =
             "\(total) \(total == 1 ? "packet" : "packets") dropped \(source) before zonesep saw "
-            + "\(total == 1 ? "it" : "them") (\(parts))"
+            + "\(total == 1 ? "it" : "them") (\(parts))" + unknownPart
         if total > 0 {
             line += ": the coverage above counts only the frames zonesep saw; \"no violation\" says nothing of these."
         }
@@ -58,5 +71,6 @@ public struct CaptureDrops: Sendable, Equatable {
         return "\(CoverageReport.grouped(total)) \(total == 1 ? "packet was" : "packets were") dropped \(source) "
             + "(\(parts)) before "
             + "zonesep saw them: they were never judged, and the summary's coverage counts only the frames seen"
+            + unknownPart
     }
 }

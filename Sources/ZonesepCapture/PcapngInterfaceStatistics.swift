@@ -149,15 +149,14 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
     }
 
     static func u16(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt16 {
-        let v = b.loadUnaligned(fromByteOffset: at, as: UInt16.self)
-        return swapped ? v.byteSwapped : v
+        BufferedPcapngFile.u16(b, at, swapped)
     }
 
     static func u32(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt32 {
-        let v = b.loadUnaligned(fromByteOffset: at, as: UInt32.self)
-        return swapped ? v.byteSwapped : v
+        BufferedPcapngFile.u32(b, at, swapped)
     }
 
+    /// A u64 option value, in the section's byte order (the packet reader reads no 64-bit field).
     static func u64(_ b: UnsafeRawPointer, _ at: Int, _ swapped: Bool) -> UInt64 {
         let v = b.loadUnaligned(fromByteOffset: at, as: UInt64.self)
         return swapped ? v.byteSwapped : v

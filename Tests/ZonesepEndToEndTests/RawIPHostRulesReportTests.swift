@@ -72,7 +72,7 @@ final class RawIPHostRulesReportTests: ScratchDirectoryTestCase {
         XCTAssertFalse(demoHTML.contains("limits-note no-mac"))
 
         // Said on stderr and in the text summary too, where the demonstration says nothing of it.
-        let said = "\(ipPackets) of \(ipPackets) IP packets showed no source MAC address"
+        let said = "\(Self.grouped(ipPackets)) of \(Self.grouped(ipPackets)) IP packets showed no source MAC address"
         let text = try Harness.run(
             zonesep, ["replay", "--config", root.appendingPathComponent("zones.conf").path] + copies.map(\.path),
             timeout: 120)

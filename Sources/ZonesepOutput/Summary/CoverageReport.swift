@@ -106,7 +106,7 @@ public enum CoverageReport {
     }
 
     /// The stderr warning, and the text summary's line, for a file with stretches of over a minute without a
-    /// packet inside it: the traffic then was not captured, so the run says nothing of it.
+    /// packet inside it: a quiet link, or traffic not captured, of which the run says nothing.
     public static func gapWarning(path: String, gaps: [PacketGap], notListed: UInt64) -> String? {
         guard let longest = gaps.max(by: { $0.toMicros - $0.fromMicros < $1.toMicros - $1.fromMicros }) else {
             return nil
@@ -114,7 +114,8 @@ public enum CoverageReport {
         let n = UInt64(gaps.count) &+ notListed
         return "\(path): \(grouped(n)) \(n == 1 ? "stretch" : "stretches") of over 1 min with no packet inside the "
             + "file (the longest listed from \(Timestamp.rfc3339(longest.fromMicros)) to "
-            + "\(Timestamp.rfc3339(longest.toMicros))): traffic then was not captured, and nothing said of it"
+            + "\(Timestamp.rfc3339(longest.toMicros))): if the link carried traffic then, it was not captured, "
+            + "and the run says nothing of it"
     }
 
     /// The verified share with four decimals, as a JSON number (deterministic text, no float formatting).

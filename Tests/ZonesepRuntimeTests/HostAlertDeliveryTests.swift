@@ -195,6 +195,39 @@ final class HostAlertDeliveryTests: XCTestCase {
         XCTAssertEqual(merged.alertsTotal, 3)
     }
 
+    /// `watch` with several workers: what each worker's lists left out is added up by rule and zone pair (flows)
+    /// and by rule and severity (host findings), as the totals are, so the merged summary's counts by rule
+    /// stay whole.
+    func testWorkersOmittedCountsAreAddedByGroup() throws {
+        let critical = OmittedViolations.Group(
+            rule: .mynumberIsolation, srcZone: ZoneRef(rawValue: 0), destZone: ZoneRef(rawValue: 2))
+        let medium = OmittedViolations.Group(rule: .unzonedHost, srcZone: .unzoned, destZone: ZoneRef(rawValue: 1))
+        func part(_ flows: [(OmittedViolations.Group, UInt64)], _ devices: [(OmittedHostFindings.Group, UInt64)])
+            -> ReplaySummary
+        {
+            var s = ReplaySummary(
+                policy: Self.policy, counters: Counters(), matrix: ZoneMatrix(zoneCount: 3), files: [],
+                flowsActive: 0, flowsEvicted: 0, flowCapacity: 16)
+            for (g, n) in flows {
+                s.violationsOmittedBy.add(g, n)
+                s.violationsOmitted += n
+            }
+            for (g, n) in devices {
+                s.hostFindingsOmittedBy.add(g, n)
+                s.hostFindingsOmitted += n
+            }
+            return s
+        }
+        let dual = OmittedHostFindings.Group(rule: .dualHomedHost, severity: .critical)
+        let merged = try XCTUnwrap(
+            SummaryMerge.merge(
+                [part([(critical, 2), (medium, 7)], [(dual, 1)]), part([(critical, 3)], [(dual, 4)])], files: []))
+        XCTAssertEqual(merged.violationsOmitted, 12)
+        XCTAssertEqual(merged.violationsOmittedBy.flows, [critical: 5, medium: 7])
+        XCTAssertEqual(merged.hostFindingsOmitted, 5)
+        XCTAssertEqual(merged.hostFindingsOmittedBy.findings, [dual: 5])
+    }
+
     /// `watch`'s stats record and metrics count each worker's findings, by rule.
     func testStatsAndMetricsCountTheFindings() {
         var a = WorkerSnapshot()

@@ -51,14 +51,22 @@ public final class CaptureTimeline {
 
         /// Notes a gap from `from` (the latest time so far) to `to`.
         mutating func noteGap(from: Int64, to: Int64) {
-            if gaps.count < PacketGap.listed {
-                // In time order: a gap before the file's earliest time so far (a file whose later part came
-                // first) goes before the others.
-                let k = gaps.firstIndex { $0.fromMicros > from } ?? gaps.count
-                gaps.insert(PacketGap(fromMicros: from, toMicros: to), at: k)
-            } else {
+            if gaps.count >= PacketGap.listed {
+                // Full: the longest are kept (a five-hour outage must not go unlisted behind a hundred quiet
+                // minutes), the shortest counted; of equal ones, the earliest stay.
+                guard let shortest = gaps.indices.reversed().min(by: { gaps[$0].length < gaps[$1].length }),
+                    gaps[shortest].length < to - from
+                else {
+                    gapsNotListed += 1
+                    return
+                }
+                gaps.remove(at: shortest)
                 gapsNotListed += 1
             }
+            // In time order: a gap before the file's earliest time so far (a file whose later part came first)
+            // goes before the others.
+            let k = gaps.firstIndex { $0.fromMicros > from } ?? gaps.count
+            gaps.insert(PacketGap(fromMicros: from, toMicros: to), at: k)
         }
 
         /// A frame at `t`, earlier than the latest so far: the listed gap it falls in is split at it, each
@@ -69,13 +77,9 @@ public final class CaptureTimeline {
             var parts: [PacketGap] = []
             if t - g.fromMicros > PacketGap.threshold { parts.append(PacketGap(fromMicros: g.fromMicros, toMicros: t)) }
             if g.toMicros - t > PacketGap.threshold { parts.append(PacketGap(fromMicros: t, toMicros: g.toMicros)) }
-            // Never more than `PacketGap.listed`, so the list (and the linear search above) stays small: a split
-            // past it counts its earlier part and lists the later one, which the next frames in order may split.
-            if parts.count == 2 && gaps.count + 2 > PacketGap.listed {
-                parts.removeFirst()
-                gapsNotListed += 1
-            }
-            gaps.insert(contentsOf: parts, at: k)
+            // Never more than `PacketGap.listed`, so the list (and the linear search above) stays small: the
+            // parts are listed as any gap, the longest kept when the list is full.
+            for part in parts { noteGap(from: part.fromMicros, to: part.toMicros) }
         }
 
         /// Widens the file's span to a frame's time.

@@ -237,7 +237,7 @@ struct SavedRunBuilder {
                 frames: c.frames, verified: c.judged &+ c.noIP,
                 reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) },
                 tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0,
-                hostRulesNoMAC: c.hostRulesNoMAC)
+                hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged)
         }
         return report
     }

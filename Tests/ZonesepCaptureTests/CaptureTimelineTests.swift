@@ -291,8 +291,8 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
     }
 
     /// A late first frame, then sparse frames in order, each more than a minute after the one before: each
-    /// splits the gap the late frame opened. The list stays at 100 (the earliest, and the part still open to
-    /// the late frame), the rest counted.
+    /// splits the gap the late frame opened. The list stays at 100, the longest (the part still open to the
+    /// late frame) and of equal ones the earliest, the rest counted; a five-hour hole after them is listed.
     func testGapsSplitPastTheListStayWithinIt() throws {
         let t0: Int64 = 1_781_485_200_000_000
         let minute: Int64 = 60_000_000
@@ -308,6 +308,17 @@ final class CaptureTimelineTests: TemporaryDirectoryTestCase {
                 "\(mode)")
             // 1,001 gaps in all: the 1,000 a minute and a second long, and the one from the last to the late frame.
             XCTAssertEqual(UInt64(stats.gaps.count) + stats.gapsNotListed, 1_001, "\(mode)")
+        }
+        // 150 quiet minutes, then a five-hour outage: listed, in place of a quiet minute.
+        var quiet = (0...150).map { Packet(micros: t0 + Int64($0) * 61_000_000, file: 0, number: $0) }
+        quiet.append(Packet(micros: quiet[150].micros + 300 * minute, file: 0, number: 151))
+        let outage = try write("outage.pcap", quiet)
+        for mode in CaptureFileReader.Mode.allCases {
+            let stats = try XCTUnwrap(statsByPath([outage], mode: mode)[outage])
+            XCTAssertEqual(stats.gaps.count, PacketGap.listed, "\(mode)")
+            XCTAssertEqual(stats.gapsNotListed, 51, "\(mode)")
+            XCTAssertEqual(stats.gaps.last, PacketGap(fromMicros: quiet[150].micros, toMicros: quiet[151].micros))
+            XCTAssertEqual(stats.gaps.first, PacketGap(fromMicros: t0, toMicros: t0 + 61_000_000), "\(mode)")
         }
     }
 

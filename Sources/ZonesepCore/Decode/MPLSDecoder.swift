@@ -109,8 +109,9 @@ public enum MPLSDecoder {
 
     /// How sane the IP header at the cursor looks, on the scale of `ethernetScore`, judged on the bytes
     /// captured (the snapshot length may have cut the packet): 0 not (its header length is too small, or its
-    /// total length shorter than its header), 1 plausible, 2 sane (IPv6: its next header is one IP carries),
-    /// 3 all but certain (IPv4: its header captured whole, with the right checksum).
+    /// total length shorter than its header), 1 plausible, 2 sane (IPv6: its payload fits the bytes captured
+    /// and its next header is one IP carries), 3 all but certain (IPv4: its header captured whole, with the
+    /// right checksum).
     @inlinable
     static func ipScore(_ c: ByteCursor, version: UInt8) -> Int {
         if version == 4 {
@@ -119,26 +120,38 @@ public enum MPLSDecoder {
             let header = Int(first & 0x0f) &* 4
             guard header >= 20, Int(total) >= header else { return 0 }
             guard header <= c.readableBytes else { return 1 }
-            var sum: UInt32 = 0
-            var at = 0
-            while at < header {
-                sum &+= UInt32(c.peekInteger(at: at, as: UInt16.self) ?? 0)
-                at &+= 2
-            }
-            while sum > 0xffff { sum = (sum & 0xffff) &+ (sum >> 16) }
-            return sum == 0xffff ? 3 : 1
+            return ipv4ChecksumRight(c, at: 0, header: header) ? 3 : 1
         }
-        guard let next = c.peekInteger(at: 6, as: UInt8.self) else { return 1 }
+        // An IPv6 header has no checksum: sane only when its payload fits the bytes captured and its next
+        // header is one IP carries. A payload past them (a cut packet, or an Ethernet frame misread) is
+        // plausible only, and a sane Ethernet reading wins over it.
+        guard let payload = c.peekInteger(at: 4, as: UInt16.self), let next = c.peekInteger(at: 6, as: UInt8.self)
+        else { return 1 }
+        guard Int(payload) &+ 40 <= c.readableBytes else { return 1 }
         switch next {
         case 0, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 132, 135, 139, 140: return 2
         default: return 1
         }
     }
 
+    /// Whether the IPv4 header of `header` bytes at `offset` is captured whole and its checksum is right.
+    @inlinable
+    static func ipv4ChecksumRight(_ c: ByteCursor, at offset: Int, header: Int) -> Bool {
+        guard offset &+ header <= c.readableBytes else { return false }
+        var sum: UInt32 = 0
+        var at = offset
+        while at < offset &+ header {
+            sum &+= UInt32(c.peekInteger(at: at, as: UInt16.self) ?? 0)
+            at &+= 2
+        }
+        while sum > 0xffff { sum = (sum & 0xffff) &+ (sum >> 16) }
+        return sum == 0xffff
+    }
+
     /// How sane an Ethernet header at `offset` looks: 0 not (too short, a group source MAC, an EtherType
     /// no frame carries, a contradicting header after it), 1 plausible (a known EtherType, an LLC header,
     /// or the bytes run out after the EtherType), 2 sane (an IPv4, IPv6 or ARP header of the right version
-    /// or hardware type follows).
+    /// or hardware type follows), 3 all but certain (an IPv4 header with the right checksum follows).
     @inlinable
     static func ethernetScore(_ c: ByteCursor, at offset: Int) -> Int {
         guard let source = c.peekInteger(at: offset &+ 6, as: UInt8.self),
@@ -156,7 +169,9 @@ public enum MPLSDecoder {
         switch type {
         case EtherType.ipv4:
             guard let first = c.peekInteger(at: at, as: UInt8.self) else { return 1 }
-            return first >> 4 == 4 && first & 0x0f >= 5 ? 2 : 0
+            guard first >> 4 == 4 && first & 0x0f >= 5 else { return 0 }
+            // An IPv4 header captured whole with the right checksum after the EtherType: all but certain.
+            return ipv4ChecksumRight(c, at: at, header: Int(first & 0x0f) &* 4) ? 3 : 2
         case EtherType.ipv6:
             guard let first = c.peekInteger(at: at, as: UInt8.self) else { return 1 }
             return first >> 4 == 6 ? 2 : 0

@@ -27,6 +27,9 @@ public struct Counters: Sendable {
     /// inner packet): the host rules could not hear of their sender, so a clean device list does not cover
     /// them. A later fragment of a tunnel datagram is not counted (the host rules never hear of one).
     public var hostRulesNoMAC: UInt64 = 0
+    /// Flows whose own packets carry a VLAN tag: `zone-vlan-mismatch` judges tagged frames only, so with
+    /// zones that declare `vlans` and no tagged flow at all (a mirror that strips tags), it judged nothing.
+    public var flowsTagged: UInt64 = 0
     /// Frames with no IP inside (ARP, LLDP, ...), malformed ones, and those not verified by reason: with the
     /// judged ones (the rest) every frame is counted once (DESIGN.md, "Coverage").
     public var framesWithoutIP: UInt64 = 0
@@ -95,6 +98,7 @@ public struct Counters: Sendable {
         framesMalformed &+= other.framesMalformed
         tcpFlagsUnknown &+= other.tcpFlagsUnknown
         hostRulesNoMAC &+= other.hostRulesNoMAC
+        flowsTagged &+= other.flowsTagged
         timesBackInFlow &+= other.timesBackInFlow
         timeJumpsIgnored &+= other.timeJumpsIgnored
         if let t = other.firstTimeJumpIgnoredMicros {

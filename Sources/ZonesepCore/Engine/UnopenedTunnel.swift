@@ -122,10 +122,11 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     /// The kind of a UDP datagram between these ports: either may be the tunnel's, since replies come from it.
     /// The destination is looked at first (a client on an ephemeral port that happens to be another's). A
     /// sender's port in the systems' ephemeral range (32768 and up: WireGuard's 51820) is any client's as
-    /// often as a tunnel's answer, and counts only as the destination.
+    /// often as a tunnel's answer: it counts when the datagram goes to another high port (the tunnel's
+    /// peer), not to a service's well-known port (a DNS query from 51820).
     @inlinable
     public static func of(senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts) -> UnopenedTunnel? {
-        kind(receiverPort, opened) ?? (senderPort < 32768 ? kind(senderPort, opened) : nil)
+        kind(receiverPort, opened) ?? (senderPort < 32768 || receiverPort >= 1024 ? kind(senderPort, opened) : nil)
     }
 
     /// The kind `port` is the well-known port of, unless `opened` decodes it.

@@ -12,6 +12,9 @@ public struct PacketGap: Sendable, Equatable {
     /// otherwise list thousands).
     public static let listed = 100
 
+    /// Its length, µs.
+    public var length: Int64 { toMicros - fromMicros }
+
     public init(fromMicros: Int64, toMicros: Int64) {
         self.fromMicros = fromMicros
         self.toMicros = toMicros

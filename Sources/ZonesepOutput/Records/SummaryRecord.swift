@@ -95,6 +95,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         /// IP packets whose frame showed no source MAC, so the host rules could not judge their senders;
         /// absent from runs saved before it was counted.
         public var hostRulesNoMAC: UInt64?
+        /// Flows whose packets carry a VLAN tag; absent from runs saved before it was counted.
+        public var flowsTagged: UInt64?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -108,6 +110,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case unopenedTunnels = "unopened_tunnels"
             case tcpFlagsUnknown = "tcp_flags_unknown"
             case hostRulesNoMAC = "host_rules_no_mac"
+            case flowsTagged = "flows_tagged"
         }
     }
 

@@ -421,9 +421,12 @@ public struct AuditReport: Sendable {
         /// IP packets whose frame showed no source MAC (no Ethernet header): the host rules, which judge a
         /// device by its MAC, could not judge their senders. nil for a saved run from before it was counted.
         public var hostRulesNoMAC: UInt64? = nil
+        /// Flows whose packets carry a VLAN tag (`zone-vlan-mismatch` judges tagged frames only); nil for a
+        /// saved run from before it was counted.
+        public var flowsTagged: UInt64? = nil
         public init(
             frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0,
-            hostRulesNoMAC: UInt64? = nil
+            hostRulesNoMAC: UInt64? = nil, flowsTagged: UInt64? = nil
         ) {
             self.frames = frames
             self.verified = verified
@@ -431,6 +434,7 @@ public struct AuditReport: Sendable {
             self.tunnels = tunnels
             self.flagsUnknown = flagsUnknown
             self.hostRulesNoMAC = hostRulesNoMAC
+            self.flowsTagged = flowsTagged
         }
         /// Flows on ports of tunnels zonesep does not open, of every kind.
         public var tunnelFlows: UInt64 { tunnels.reduce(0) { $0 &+ $1.flows } }
@@ -513,6 +517,13 @@ extension AuditReport {
     /// Every host finding of the run: those listed and those left out of the list.
     public var deviceFindings: UInt64 { UInt64(devices?.count ?? 0) &+ hostFindingsOmitted }
 
+    /// Zones declare `vlans`, yet no flow carried a VLAN tag (a mirror that strips tags, an access port):
+    /// `zone-vlan-mismatch`, which judges tagged frames only, judged no host. False for a run saved before
+    /// tagged flows were counted, or of no flow.
+    public var vlanRuleBlind: Bool {
+        (coverage?.flowsTagged ?? 1) == 0 && totals.flows > 0 && policy.config.zones.contains { !$0.vlans.isEmpty }
+    }
+
     /// The files the run took as captures (not those of a directory skipped as no capture, or given twice):
     /// what the first page and the tables count as the audit's files.
     public var captureFileCount: Int { files.count { $0.skipped == nil } }
@@ -536,7 +547,7 @@ extension AuditReport {
             || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
-            || (coverage?.hostRulesNoMAC ?? 0) > 0
+            || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind
     }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this

@@ -363,6 +363,7 @@ public enum ReportHTML {
         if let noMAC = r.coverage?.hostRulesNoMAC, noMAC > 0 {
             parts.append("MACのないIPパケット \(n(noMAC)) IP packets without a MAC (host rules)")
         }
+        if r.vlanRuleBlind { parts.append("VLANタグなし no VLAN-tagged flow (zone-vlan-mismatch)") }
         if let c = r.coverage, c.flagsUnknown > 0 {
             parts.append("フラグなしで判定したTCPパケット \(n(c.flagsUnknown)) TCP packets judged without their flags")
         }
@@ -546,15 +547,22 @@ public enum ReportHTML {
         if r.hostFindingsOmitted > 0 { h += "<p class=\"limits-note not-listed\">" + devicesNotListed(r) + "</p>\n" }
         let noMAC = r.coverage?.hostRulesNoMAC ?? 0
         if noMAC > 0 { h += "<p class=\"limits-note no-mac\">" + packetsWithoutMAC(r, noMAC) + "</p>\n" }
+        if r.vlanRuleBlind {
+            h += "<p class=\"limits-note no-vlan\">VLANタグの付いたフローがなく、VLAN違いは判定できませんでした。"
+            h += "<span class=\"en\">Zones declare VLANs, but no flow carried a VLAN tag (a mirror that strips the "
+            h += "tags, an access port): <code>zone-vlan-mismatch</code>, which judges tagged frames only, could not "
+            h += "judge any host.</span></p>\n"
+        }
         if devices.isEmpty && r.hostFindingsOmitted == 0 {
             // No packet showed a MAC: the note says the host rules judged nothing, and no all-clear follows.
+            // No frame tagged: the all-clear says nothing of VLANs.
+            let vlans = r.vlanRuleBlind ? "" : " or on another zone's VLAN"
             if noMAC == 0 || noMAC < r.totals.ipPackets {
                 h +=
                     noMAC == 0
-                    ? "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers or on another zone's "
-                        + "VLAN.</span></p>\n"
+                    ? "<p>該当する機器はありません。<span class=\"en\">No device stood in two tiers\(vlans).</span></p>\n"
                     : "<p>MACアドレスの見えたパケットでは、該当する機器はありません。<span class=\"en\">Among the packets "
-                        + "that showed a MAC address, no device stood in two tiers or on another zone's VLAN.</span></p>\n"
+                        + "that showed a MAC address, no device stood in two tiers\(vlans).</span></p>\n"
             }
             h += "</section>\n"
             return
@@ -861,6 +869,13 @@ public enum ReportHTML {
                 "<span class=\"sub\">the host rules judge a device by its source MAC: a frame with no Ethernet "
                     + "header (a raw-IP capture, a bare-IP tunnel) shows none, so its sender could not be judged</span>"
             )
+        }
+        // Tagged flows, where zones declare VLANs: zone-vlan-mismatch judges tagged frames only.
+        if let tagged = r.coverage?.flowsTagged, r.policy.config.zones.contains(where: { !$0.vlans.isEmpty }) {
+            row(
+                "VLANタグ付きのフロー", "flows with a VLAN tag", "\(n(tagged)) / \(n(r.totals.flows))", !r.vlanRuleBlind,
+                "<span class=\"sub\">zone-vlan-mismatch judges tagged frames only: with none, it judged no host"
+                    + "</span>")
         }
         // The host table's bounds: what a clean device list does not cover.
         if let t = r.hostTable {

@@ -250,6 +250,7 @@ extension AuditReport {
                     + (coverage?.tunnels ?? []).map {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
                     }
+                    + (vlanRuleBlind ? [["VLANタグ付きのフロー flows with a VLAN tag (zone-vlan-mismatch)", "0"]] : [])
                     + ((hostTable?.findingsForgotten ?? 0) > 0
                         ? [["忘れた機器の検出 device findings forgotten", "\(hostTable?.findingsForgotten ?? 0)"]] : [])
                     + ((coverage?.hostRulesNoMAC ?? 0) > 0

@@ -58,6 +58,8 @@ public enum CoverageReport {
         o.add("tcp_flags_unknown", c.tcpFlagsUnknown)
         // Judged by the flow rules, but the host rules never heard of their senders.
         o.add("host_rules_no_mac", c.hostRulesNoMAC)
+        // Flows whose packets carry a VLAN tag: zone-vlan-mismatch judges those alone.
+        o.add("flows_tagged", c.flowsTagged)
         // Judged too: their times did not fit the run's clock (`PacketTimeReport`).
         o.add("time_back_in_flow", c.timesBackInFlow)
         o.add("time_jumps_ignored", c.timeJumpsIgnored)

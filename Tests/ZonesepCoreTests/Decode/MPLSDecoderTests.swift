@@ -102,6 +102,14 @@ final class MPLSDecoderTests: XCTestCase {
         XCTAssertEqual(cut.src, IPAddress("136.204.1.1"))
         XCTAssertEqual(cut.dstPort, 40001)
 
+        // A frame to a MAC starting with 6 from one starting with 00 (an IPv6 header of payload 1 and next header
+        // 0 to the IPv6 reading): the IPv4 header after its EtherType has the right checksum, so Ethernet wins.
+        let vendor = Build.ethernet(dst: 0x6c_00_00_00_00_01, src: 0x00_1b_21_20_03_04, type: 0x0800, answer)
+        let six4 = decode(Build.ethernet(type: 0x8847, Build.mpls([100], vendor)))
+        XCTAssertEqual(six4.coverage, .judged)
+        XCTAssertEqual(six4.dstMAC, MACAddress(rawValue: 0x6c_00_00_00_00_01))
+        XCTAssertEqual(six4.src, IPAddress("10.30.7.8"))
+
         // The same for a destination MAC starting with 6, and an IPv6 packet.
         let v6 = Build.ipv6(next: 17, Build.udp(src: 5000, dst: 53))
         let six = decode(

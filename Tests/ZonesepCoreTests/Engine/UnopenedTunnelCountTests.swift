@@ -99,21 +99,24 @@ final class UnopenedTunnelCountTests: XCTestCase {
     }
 
     /// A client's DNS query from 51820, in every system's ephemeral range, is DNS, not WireGuard: a port of
-    /// that range counts only as the first packet's destination (a tunnel to it still counts).
+    /// that range counts as the source only when the datagram goes to another high port (a tunnel to it, or
+    /// its answer to the peer, still counts).
     func testAnEphemeralSourcePortIsNoTunnel() {
         let v = verifier()
         let frames = [
             F.udpFrame("10.20.3.8", 51820, "10.20.9.9", 53), F.udpFrame("10.20.9.9", 53, "10.20.3.8", 51820),
             F.udpFrame("10.20.3.9", 40000, "10.20.9.9", 51820),
+            // Only the tunnel's answers seen: from 51820 to its peer's high port, a tunnel.
+            F.udpFrame("10.20.9.9", 51820, "10.20.3.10", 40001),
         ]
         for (i, f) in frames.enumerated() {
             f.withUnsafeBytes {
                 _ = v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
             }
         }
-        XCTAssertEqual(v.counters.flows, 2)
-        XCTAssertEqual(v.counters.unopenedTunnelFlowsTotal, 1)
-        XCTAssertEqual(v.counters.unopenedTunnelFlows[UnopenedTunnel.wireGuard.rawValue], 1)
+        XCTAssertEqual(v.counters.flows, 3)
+        XCTAssertEqual(v.counters.unopenedTunnelFlowsTotal, 2)
+        XCTAssertEqual(v.counters.unopenedTunnelFlows[UnopenedTunnel.wireGuard.rawValue], 2)
     }
 
     func testABatchCountsTheSame() {

@@ -10,7 +10,14 @@ enum ForeignFile {
         if starts([0x1f, 0x8b]) && (name.hasSuffix(".tgz") || name.hasSuffix(".tar.gz")) {
             return "a compressed tar archive: extract the saved run from it first"
         }
-        if starts([0x1f, 0x8b]) { return "compressed (gzip): decompress it first (zcat FILE | zonesep report -)" }
+        if starts([0x1f, 0x8b]) {
+            return "compressed (gzip): decompress it first (a saved run: zcat FILE | zonesep report -; an archive: "
+                + "extract the saved run from it)"
+        }
+        // A tar archive says so at byte 257 of its first header.
+        if data.count >= 262, data[data.startIndex + 257..<data.startIndex + 262].elementsEqual("ustar".utf8) {
+            return "a tar archive: extract the saved run from it first"
+        }
         if starts([0x50, 0x4b, 0x03, 0x04]) { return "a zip archive: extract the saved run from it first" }
         if starts([0xff, 0xfe]) || starts([0xfe, 0xff]) {
             return "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8 FILE | zonesep report -)"

@@ -17,6 +17,10 @@ final class ReportForeignFileTests: ScratchDirectoryTestCase {
         XCTAssertEqual(gzip.status, 0, gzip.brief)
         let tgz = scratch.appendingPathComponent("runs.tgz")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: saved.path + ".gz"), to: tgz)
+        let tar = scratch.appendingPathComponent("runs.tar")
+        let tarred = try Harness.run(
+            URL(fileURLWithPath: "/bin/tar"), ["-cf", tar.path, "-C", scratch.path, "run.jsonl"], timeout: 60)
+        XCTAssertEqual(tarred.status, 0, tarred.brief)
         let zip = scratch.appendingPathComponent("run.zip")
         try Data([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]).write(to: zip)
         let utf16 = scratch.appendingPathComponent("u16.jsonl")
@@ -41,6 +45,7 @@ final class ReportForeignFileTests: ScratchDirectoryTestCase {
             (flows.path, "flow records (what --flows writes) and no summary record"),
             (tgz.path, "a compressed tar archive: extract the saved run from it first"),
             (zip.path, "a zip archive: extract the saved run from it first"),
+            (tar.path, "a tar archive: extract the saved run from it first"),
             (utf16.path, "UTF-16 text: convert it to UTF-8 first"),
             (md.path, "an audit report in Markdown or CSV itself, not a saved run"),
             (csv.path, "an audit report in Markdown or CSV itself, not a saved run"),

@@ -42,9 +42,10 @@ public final class CaptureTimeline {
         /// say, and for a file not read to its end.
         public var recordedDrops: (interface: UInt64, system: UInt64)?
         /// Stretches of over `PacketGap.threshold` with no packet, measured from the latest time seen so far
-        /// in the file (so a frame stamped back in time never opens one), in time order: the first
-        /// `PacketGap.listed`, the others counted in `gapsNotListed`. A frame stamped back in time that falls
-        /// in a gap already listed fills it (`fill(_:)`): out of order, the gap was not one.
+        /// in the file (so a frame stamped a little back in time opens none; one more than that before every
+        /// frame so far opens the gap up to them), in time order: at most `PacketGap.listed`, the longest, the
+        /// others counted in `gapsNotListed`. A frame stamped back in time that falls in a gap already listed
+        /// fills it (`fill(_:)`): out of order, the gap was not one.
         public var gaps: [PacketGap] = []
         public var gapsNotListed: UInt64 = 0
         public init() {}

@@ -19,8 +19,8 @@ public struct ReplaySummary: Sendable {
         /// What the file says its capture dropped (a pcapng file's interface statistics: by the interface,
         /// by the operating system); nil when it does not say.
         public var recordedDrops: CaptureDrops?
-        /// Stretches of over a minute inside the file with no packet (`CaptureTimeline.FileStats.gaps`), the
-        /// first `PacketGap.listed`, and how many more.
+        /// Stretches of over a minute inside the file with no packet (`CaptureTimeline.FileStats.gaps`), at
+        /// most `PacketGap.listed` (the longest), and how many more.
         public var gaps: [PacketGap] = []
         public var gapsNotListed: UInt64 = 0
 

@@ -11,19 +11,11 @@ final class RawIPHostRulesReportTests: ScratchDirectoryTestCase {
     /// The IP packets of classic pcap `data` (Ethernet) without their Ethernet header and tags, as raw IP;
     /// frames with no IP (ARP, ...) are left out.
     static func rawIP(_ data: Data) throws -> (pcap: PcapBytes, packets: Int) {
-        let b = [UInt8](data)
-        func le32(_ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 24 }
-        XCTAssertEqual(Array(b.prefix(4)), [0xd4, 0xc3, 0xb2, 0xa1], "a little-endian microsecond pcap")
-        XCTAssertEqual(le32(20), 1, "Ethernet")
+        XCTAssertEqual(Array(data.prefix(4)), [0xd4, 0xc3, 0xb2, 0xa1], "a little-endian microsecond pcap")
+        XCTAssertEqual(data.count > 20 ? data[data.startIndex + 20] : 0, 1, "Ethernet")
         var out = PcapBytes(linkType: 101)
         var packets = 0
-        var at = 24
-        while at + 16 <= b.count {
-            let micros = Int64(le32(at)) * 1_000_000 + Int64(le32(at + 4))
-            let captured = le32(at + 8)
-            let wire = le32(at + 12)
-            let frame = Array(b[at + 16..<at + 16 + captured])
-            at += 16 + captured
+        for (micros, frame, wire) in PcapBytes.records(of: data) {
             var header = 12
             var type = Int(frame[header]) << 8 | Int(frame[header + 1])
             while type == 0x8100 || type == 0x88a8 {

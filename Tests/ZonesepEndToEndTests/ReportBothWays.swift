@@ -2,6 +2,19 @@ import Foundation
 import XCTest
 
 extension ScratchDirectoryTestCase {
+    /// `zonesep report` of the saved run `saved` (judged with the repository's zones.conf) in `format`,
+    /// expected to succeed.
+    func report(ofSaved saved: URL, format: String, file: StaticString = #filePath, line: UInt = #line) throws
+        -> String
+    {
+        let out = scratch.appendingPathComponent("r.\(format)")
+        let outcome = try Harness.run(
+            zonesep, ["report", saved.path, "--config", "zones.conf", "--report-format", format, "-o", out.path],
+            timeout: 60, in: root)
+        XCTAssertEqual(outcome.status, 0, outcome.brief, file: file, line: line)
+        return try String(contentsOf: out, encoding: .utf8)
+    }
+
     /// The audit report of `inputs` as `replay --report` writes it, checked to be byte for byte the one
     /// `zonesep report` writes from the run's saved JSON Lines: what one path shows, the other must too.
     func reportBothWays(

@@ -25,15 +25,7 @@ final class ReportNotListedEndToEndTests: ScratchDirectoryTestCase {
         let saved = scratch.appendingPathComponent("run.jsonl")
         try (edited.joined(separator: "\n") + "\n").write(to: saved, atomically: true, encoding: .utf8)
 
-        func report(_ format: String) throws -> String {
-            let out = scratch.appendingPathComponent("r.\(format)")
-            let outcome = try Harness.run(
-                zonesep,
-                ["report", saved.path, "--config", "zones.conf", "--report-format", format, "-o", out.path],
-                timeout: 60, in: root)
-            XCTAssertEqual(outcome.status, 0, outcome.brief)
-            return try String(contentsOf: out, encoding: .utf8)
-        }
+        func report(_ format: String) throws -> String { try self.report(ofSaved: saved, format: format) }
         let html = try report("html")
         XCTAssertTrue(html.contains("data-violations=\"\(listed + 5)\""))
         XCTAssertTrue(html.contains("Separation violated: \(listed + 5) violating flows"))

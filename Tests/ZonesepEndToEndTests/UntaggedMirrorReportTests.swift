@@ -9,16 +9,9 @@ import ZonesepTestSupport
 final class UntaggedMirrorReportTests: ScratchDirectoryTestCase {
     /// Classic pcap `data` (Ethernet) with every 802.1Q / 802.1ad tag taken out of its frames.
     static func untagged(_ data: Data) -> PcapBytes {
-        let b = [UInt8](data)
-        func le32(_ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 24 }
         var out = PcapBytes()
-        var at = 24
-        while at + 16 <= b.count {
-            let micros = Int64(le32(at)) * 1_000_000 + Int64(le32(at + 4))
-            let captured = le32(at + 8)
-            let wire = le32(at + 12)
-            var frame = Array(b[at + 16..<at + 16 + captured])
-            at += 16 + captured
+        for (micros, captured, wire) in PcapBytes.records(of: data) {
+            var frame = captured
             var cut = 0
             while frame.count >= 18, [0x8100, 0x88a8].contains(Int(frame[12]) << 8 | Int(frame[13])) {
                 frame.removeSubrange(12..<16)

@@ -33,6 +33,26 @@ public struct PcapBytes {
 
     public var data: Data { Data(bytes) }
 
+    /// The records of a little-endian microsecond classic pcap file (as `PcapBytes` writes them, and the
+    /// demonstration's captures are): each frame's time, its captured bytes and its length on the wire.
+    public static func records(of data: Data) -> [(micros: Int64, frame: [UInt8], wireLength: Int)] {
+        let b = [UInt8](data)
+        func le32(_ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 24 }
+        var out: [(micros: Int64, frame: [UInt8], wireLength: Int)] = []
+        var at = 24
+        while at + 16 <= b.count {
+            let captured = le32(at + 8)
+            guard at + 16 + captured <= b.count else { break }
+            out.append(
+                (
+                    Int64(le32(at)) * 1_000_000 + Int64(le32(at + 4)), Array(b[at + 16..<at + 16 + captured]),
+                    le32(at + 12)
+                ))
+            at += 16 + captured
+        }
+        return out
+    }
+
     private mutating func le32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 
     /// A 20-byte IPv4 header (TTL 64; by default don't fragment) of `proto` from `src` to `dst` with

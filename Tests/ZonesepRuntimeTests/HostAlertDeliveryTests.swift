@@ -199,10 +199,10 @@ final class HostAlertDeliveryTests: XCTestCase {
     /// and by rule and severity (host findings), as the totals are, so the merged summary's counts by rule
     /// stay whole.
     func testWorkersOmittedCountsAreAddedByGroup() throws {
-        let critical = OmittedViolations.Group(
+        let critical = OmittedFlowGroup(
             rule: .mynumberIsolation, srcZone: ZoneRef(rawValue: 0), destZone: ZoneRef(rawValue: 2))
-        let medium = OmittedViolations.Group(rule: .unzonedHost, srcZone: .unzoned, destZone: ZoneRef(rawValue: 1))
-        func part(_ flows: [(OmittedViolations.Group, UInt64)], _ devices: [(OmittedHostFindings.Group, UInt64)])
+        let medium = OmittedFlowGroup(rule: .unzonedHost, srcZone: .unzoned, destZone: ZoneRef(rawValue: 1))
+        func part(_ flows: [(OmittedFlowGroup, UInt64)], _ devices: [(OmittedFindingGroup, UInt64)])
             -> ReplaySummary
         {
             var s = ReplaySummary(
@@ -218,14 +218,14 @@ final class HostAlertDeliveryTests: XCTestCase {
             }
             return s
         }
-        let dual = OmittedHostFindings.Group(rule: .dualHomedHost, severity: .critical)
+        let dual = OmittedFindingGroup(rule: .dualHomedHost, severity: .critical)
         let merged = try XCTUnwrap(
             SummaryMerge.merge(
                 [part([(critical, 2), (medium, 7)], [(dual, 1)]), part([(critical, 3)], [(dual, 4)])], files: []))
         XCTAssertEqual(merged.violationsOmitted, 12)
-        XCTAssertEqual(merged.violationsOmittedBy.flows, [critical: 5, medium: 7])
+        XCTAssertEqual(merged.violationsOmittedBy.counts, [critical: 5, medium: 7])
         XCTAssertEqual(merged.hostFindingsOmitted, 5)
-        XCTAssertEqual(merged.hostFindingsOmittedBy.findings, [dual: 5])
+        XCTAssertEqual(merged.hostFindingsOmittedBy.counts, [dual: 5])
     }
 
     /// `watch`'s stats record and metrics count each worker's findings, by rule.

@@ -476,30 +476,36 @@ extension AuditReport {
     public func count(_ severity: Severity) -> Int {
         violations.filter { $0.rule.severity == severity }.count
             + (devices ?? []).filter { $0.severity == severity }.count
-            + Int(clamping: violationsOmittedBy.flows.filter { $0.key.rule.severity == severity }.values.reduce(0, &+))
-            + Int(clamping: hostFindingsOmittedBy.findings.filter { $0.key.severity == severity }.values.reduce(0, &+))
+            + Int(clamping: violationsOmittedBy.total { $0.rule.severity == severity })
+            + Int(clamping: hostFindingsOmittedBy.total { $0.severity == severity })
     }
 
     /// Violating flows of `rule` the summary's list left out.
-    public func omittedFlows(of rule: RuleID) -> UInt64 {
-        violationsOmittedBy.flows.filter { $0.key.rule == rule }.values.reduce(0, &+)
-    }
+    public func omittedFlows(of rule: RuleID) -> UInt64 { violationsOmittedBy.total { $0.rule == rule } }
 
     /// Host findings of `rule` the summary's list left out.
-    public func omittedDevices(of rule: HostRuleID) -> UInt64 {
-        hostFindingsOmittedBy.findings.filter { $0.key.rule == rule }.values.reduce(0, &+)
+    public func omittedDevices(of rule: HostRuleID) -> UInt64 { hostFindingsOmittedBy.total { $0.rule == rule } }
+
+    /// The severity shown for host rule `rule`: the most severe of its findings, listed or not, else the
+    /// rule's own (a `dual-homed-host` is critical or high by the zones it joins).
+    public func severity(of rule: HostRuleID) -> Severity {
+        let found = (devices ?? []).filter { $0.rule == rule }
+        return Severity.allCases.first { s in
+            found.contains { $0.severity == s }
+                || hostFindingsOmittedBy.counts.keys.contains { $0.rule == rule && $0.severity == s }
+        } ?? rule.baseSeverity
     }
 
     /// Violating flows left out of the list whose rule is not known (a saved run from before the summary
     /// counted them by rule): the rules table counts them apart.
     public var omittedFlowsOfNoKnownRule: UInt64 {
-        let known = violationsOmittedBy.flows.values.reduce(0, &+)
+        let known = violationsOmittedBy.total()
         return violationsOmitted > known ? violationsOmitted - known : 0
     }
 
     /// Host findings left out of the list whose rule is not known.
     public var omittedDevicesOfNoKnownRule: UInt64 {
-        let known = hostFindingsOmittedBy.findings.values.reduce(0, &+)
+        let known = hostFindingsOmittedBy.total()
         return hostFindingsOmitted > known ? hostFindingsOmitted - known : 0
     }
 
@@ -575,7 +581,7 @@ extension AuditReport {
     public func violationsByCell() -> [Int] {
         var counts = [Int](repeating: 0, count: matrix.side * matrix.side)
         for v in violations { counts[matrix.index(v.srcZone) * matrix.side + matrix.index(v.destZone)] += 1 }
-        for (g, n) in violationsOmittedBy.flows {
+        for (g, n) in violationsOmittedBy.counts {
             counts[matrix.index(g.srcZone) * matrix.side + matrix.index(g.destZone)] += Int(clamping: n)
         }
         return counts

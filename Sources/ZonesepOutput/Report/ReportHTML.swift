@@ -232,11 +232,7 @@ public enum ReportHTML {
             }
             let omitted = r.omittedDevices(of: rule)
             let total = UInt64(found.count) &+ omitted
-            let severity =
-                Severity.allCases.first { s in
-                    found.contains { $0.severity == s }
-                        || r.hostFindingsOmittedBy.findings.keys.contains { $0.rule == rule && $0.severity == s }
-                } ?? rule.baseSeverity
+            let severity = r.severity(of: rule)
             h += "<tr class=\"\(total == 0 ? "zero" : "hit")\" data-rule=\"\(rule.name)\" "
             h += "data-count=\"\(total)\">"
             h += "<td>\(severityChip(severity))</td>"

@@ -296,13 +296,8 @@ extension AuditReport {
         guard let devices else { return [] }
         let rows = HostRuleID.allCases.map { rule -> [String] in
             let found = devices.filter { $0.rule == rule }
-            let severity =
-                Severity.allCases.first { s in
-                    found.contains { $0.severity == s }
-                        || hostFindingsOmittedBy.findings.keys.contains { $0.rule == rule && $0.severity == s }
-                } ?? rule.baseSeverity
             return [
-                rule.name, severity.rawValue, ReportText.ruleTitle(rule) + " (機器 devices)",
+                rule.name, severity(of: rule).rawValue, ReportText.ruleTitle(rule) + " (機器 devices)",
                 "\(UInt64(found.count) &+ omittedDevices(of: rule))",
             ]
         }

@@ -53,7 +53,7 @@ final class HostFindingCollectorTests: XCTestCase {
         XCTAssertEqual(collector.findings, [finding(2), finding(1), finding(3)])
         XCTAssertEqual(collector.omitted, 2)
         XCTAssertEqual(
-            collector.omittedBy.sorted.map { "\($0.group.rule.name) \($0.group.severity.rawValue) \($0.findings)" },
+            collector.omittedBy.sorted.map { "\($0.group.rule.name) \($0.group.severity.rawValue) \($0.count)" },
             ["dual-homed-host critical 1", "zone-vlan-mismatch high 1"])
     }
 }

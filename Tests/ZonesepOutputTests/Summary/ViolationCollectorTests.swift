@@ -73,7 +73,7 @@ final class ViolationCollectorTests: XCTestCase {
         XCTAssertEqual(v.map(\.end), reference.violations.map(\.end), what, line: line)
         XCTAssertEqual(collector.omitted, reference.omitted, what, line: line)
         var omittedBy: [String: UInt64] = [:]
-        for (g, n) in collector.omittedBy.flows {
+        for (g, n) in collector.omittedBy.counts {
             omittedBy["\(g.rule.name) \(g.srcZone.rawValue) \(g.destZone.rawValue)"] = n
         }
         XCTAssertEqual(omittedBy, reference.omittedBy, what, line: line)

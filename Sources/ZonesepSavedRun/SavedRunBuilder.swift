@@ -41,6 +41,29 @@ struct SavedRunBuilder {
         return a
     }
 
+    /// A flow rule by its id, or an error naming `key`.
+    func rule(_ name: String, _ key: String) throws(ReportError) -> RuleID {
+        guard let rule = RuleID.allCases.first(where: { $0.name == name }) else {
+            throw fail(key, "'\(name)' is not a rule id")
+        }
+        return rule
+    }
+
+    /// A host rule by its id, or an error naming `key`.
+    func hostRule(_ name: String, _ key: String) throws(ReportError) -> HostRuleID {
+        guard let rule = HostRuleID.allCases.first(where: { $0.name == name }) else {
+            throw fail(key, "'\(name)' is not a host rule id")
+        }
+        return rule
+    }
+
+    func severity(_ name: String, _ key: String) throws(ReportError) -> Severity {
+        guard let severity = Severity(rawValue: name) else {
+            throw fail(key, "'\(name)' is not critical, high or medium")
+        }
+        return severity
+    }
+
     func port(_ n: UInt64?, _ key: String) throws(ReportError) -> UInt16? {
         guard let n else { return nil }
         guard n <= 65535 else { throw fail(key, "\(n) is not a port number") }
@@ -128,9 +151,7 @@ struct SavedRunBuilder {
         var alertsByKey: [String: [SavedAlert]] = [:]
         for a in alerts { alertsByKey[a.key, default: []].append(a) }
         let violations = try entries(s.violations, "violations") { at, number, v throws(ReportError) in
-            guard let rule = RuleID.allCases.first(where: { $0.name == v.rule }) else {
-                throw fail(at + "rule", "'\(v.rule)' is not a rule id")
-            }
+            let rule = try rule(v.rule, at + "rule")
             var flow = AuditReport.ViolatingFlow(
                 number: number, flowID: v.flowID, rule: rule, proto: v.proto,
                 srcIP: try ip(v.srcIP, at + "src_ip"), srcPort: try port(v.srcPort, at + "src_port"),
@@ -208,23 +229,16 @@ struct SavedRunBuilder {
         report.hostFindingsOmitted = s.hostFindingsOmitted ?? 0
         for (i, g) in (s.violationsOmittedBy ?? []).enumerated() {
             let at = "violations_omitted_by[\(i)]."
-            guard let rule = RuleID.allCases.first(where: { $0.name == g.rule }) else {
-                throw fail(at + "rule", "'\(g.rule)' is not a rule id")
-            }
             report.violationsOmittedBy.add(
                 .init(
-                    rule: rule, srcZone: try zone(g.srcZone, at + "src_zone"),
+                    rule: try rule(g.rule, at + "rule"), srcZone: try zone(g.srcZone, at + "src_zone"),
                     destZone: try zone(g.destZone, at + "dest_zone")), g.flows)
         }
         for (i, g) in (s.hostFindingsOmittedBy ?? []).enumerated() {
             let at = "host_findings_omitted_by[\(i)]."
-            guard let rule = HostRuleID.allCases.first(where: { $0.name == g.rule }) else {
-                throw fail(at + "rule", "'\(g.rule)' is not a host rule id")
-            }
-            guard let severity = Severity(rawValue: g.severity) else {
-                throw fail(at + "severity", "'\(g.severity)' is not critical, high or medium")
-            }
-            report.hostFindingsOmittedBy.add(.init(rule: rule, severity: severity), g.findings)
+            report.hostFindingsOmittedBy.add(
+                .init(rule: try hostRule(g.rule, at + "rule"), severity: try severity(g.severity, at + "severity")),
+                g.findings)
         }
         report.interrupted = s.interrupted ?? false
         report.reloads = try (s.reloads ?? []).enumerated().map { i, r throws(ReportError) in
@@ -266,12 +280,8 @@ struct SavedRunBuilder {
     func devices(_ list: [SummaryRecord.HostFindingEntry]?) throws(ReportError) -> [AuditReport.Device]? {
         guard let list else { return nil }
         return try entries(list, "host_findings") { at, number, f throws(ReportError) in
-            guard let rule = HostRuleID.allCases.first(where: { $0.name == f.rule }) else {
-                throw fail(at + "rule", "'\(f.rule)' is not a host rule id")
-            }
-            guard let severity = Severity(rawValue: f.severity) else {
-                throw fail(at + "severity", "'\(f.severity)' is not critical, high or medium")
-            }
+            let rule = try hostRule(f.rule, at + "rule")
+            let severity = try severity(f.severity, at + "severity")
             guard let mac = MACAddress(f.srcMAC) else {
                 throw fail(at + "src_mac", "'\(f.srcMAC)' is not a MAC address")
             }

@@ -99,18 +99,19 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
         var have = 0
         var at = 0
         var swapped = false
+        /// Moves the bytes from `at` to the buffer's start and reads on after them: at least `needed` there?
+        func refill(_ needed: Int) -> Bool {
+            fileOffset += off_t(at)
+            let kept = have - at
+            if kept > 0 { buffer.copyMemory(from: buffer + at, byteCount: kept) }
+            let got = pread(fd, buffer + kept, size - kept, fileOffset + off_t(kept))
+            have = kept + max(got, 0)
+            at = 0
+            return got > 0 && have >= needed
+        }
         while true {
             // At least the block's 12-byte head in the buffer, from `at`.
-            if have - at < 12 {
-                fileOffset += off_t(at)
-                let kept = have - at
-                if kept > 0 { buffer.copyMemory(from: buffer + at, byteCount: kept) }
-                let got = pread(fd, buffer + kept, size - kept, fileOffset + off_t(kept))
-                guard got > 0 else { break }
-                have = kept + got
-                at = 0
-                if have < 12 { break }
-            }
+            if have - at < 12 && !refill(12) { break }
             let type = buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self)
             if type == 0x0A0D_0D0A {
                 // The section's byte-order magic says how to read it and what follows.
@@ -123,17 +124,8 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
             guard length >= 12, length % 4 == 0 else { break }
             if (swapped ? type.byteSwapped : type) == blockType {
                 guard length <= size else { break }
-                if have - at < length {
-                    // Bring the whole block to the buffer's start.
-                    fileOffset += off_t(at)
-                    let kept = have - at
-                    buffer.copyMemory(from: buffer + at, byteCount: kept)
-                    let got = pread(fd, buffer + kept, size - kept, fileOffset + off_t(kept))
-                    guard got > 0 else { break }
-                    have = kept + got
-                    at = 0
-                    guard have >= length else { break }
-                }
+                // The whole block, brought to the buffer's start when it runs past the bytes read.
+                if have - at < length && !refill(length) { break }
                 stats.take(buffer + at, length: length, swapped: swapped)
             }
             if have - at >= length {

@@ -41,9 +41,9 @@ public struct CaptureDrops: Sendable, Equatable {
     /// Who says so: the capture itself, or the files' own statistics.
     private var source: String { recordedInFiles ? "as the pcapng files record" : "by the capture" }
 
-    private var parts: String {
-        recordedInFiles
-            ? "operating system \(kernel), interface \(interface)" : "kernel \(kernel), interface \(interface)"
+    /// The two counts, each written by `number`: the kernel's (a file's operating system's) and the interface's.
+    private func parts(_ number: (UInt64) -> String = { "\($0)" }) -> String {
+        "\(recordedInFiles ? "operating system" : "kernel") \(number(kernel)), interface \(number(interface))"
     }
 
     /// The summary's `dropped`: both, one number, as `zonesep report` reads it.
@@ -53,7 +53,7 @@ public struct CaptureDrops: Sendable, Equatable {
     public var textLine: String {
         var line =
             "\(total) \(total == 1 ? "packet" : "packets") dropped \(source) before zonesep saw "
-            + "\(total == 1 ? "it" : "them") (\(parts))" + unknownPart
+            + "\(total == 1 ? "it" : "them") (\(parts()))" + unknownPart
         if total > 0 {
             line += ": the coverage above counts only the frames zonesep saw; \"no violation\" says nothing of these."
         }
@@ -64,12 +64,8 @@ public struct CaptureDrops: Sendable, Equatable {
     /// warnings said while it ran.
     public var warning: String? {
         guard total > 0 else { return nil }
-        let parts =
-            recordedInFiles
-            ? "operating system \(CoverageReport.grouped(kernel)), interface \(CoverageReport.grouped(interface))"
-            : "kernel \(CoverageReport.grouped(kernel)), interface \(CoverageReport.grouped(interface))"
         return "\(CoverageReport.grouped(total)) \(total == 1 ? "packet was" : "packets were") dropped \(source) "
-            + "(\(parts)) before "
+            + "(\(parts(CoverageReport.grouped))) before "
             + "zonesep saw them: they were never judged, and the summary's coverage counts only the frames seen"
             + unknownPart
     }

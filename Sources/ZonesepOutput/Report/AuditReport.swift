@@ -76,6 +76,19 @@ public struct AuditReport: Sendable {
         public var gaps: [PacketGap]
         public var gapsNotListed: UInt64
 
+        /// What the file covers: its span less the holes recorded inside it, in time order; none when it gave
+        /// no packet.
+        public var coveredSpans: [(from: Int64, to: Int64)] {
+            guard var a = firstPacketMicros, let b = lastPacketMicros else { return [] }
+            var spans: [(from: Int64, to: Int64)] = []
+            for g in gaps.sorted(by: { $0.fromMicros < $1.fromMicros }) where g.fromMicros >= a && g.toMicros <= b {
+                spans.append((a, g.fromMicros))
+                a = g.toMicros
+            }
+            spans.append((a, b))
+            return spans
+        }
+
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
             error: String?, skipped: String? = nil, note: String? = nil, gaps: [PacketGap] = [],
@@ -662,15 +675,7 @@ extension AuditReport {
     /// Gaps longer than `threshold` µs (default one minute) in what the readable files cover together: each
     /// file covers its span less the holes recorded inside it.
     public func coverageGaps(threshold: Int64 = PacketGap.threshold) -> [Gap] {
-        var spans: [(Int64, Int64)] = []
-        for f in files {
-            guard var a = f.firstPacketMicros, let b = f.lastPacketMicros else { continue }
-            for g in f.gaps.sorted(by: { $0.fromMicros < $1.fromMicros }) where g.fromMicros >= a && g.toMicros <= b {
-                spans.append((a, g.fromMicros))
-                a = g.toMicros
-            }
-            spans.append((a, b))
-        }
+        var spans = files.flatMap { $0.coveredSpans.map { ($0.from, $0.to) } }
         spans.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var gaps: [Gap] = []
         guard var covered = spans.first?.1 else { return [] }

@@ -77,14 +77,7 @@ enum ReportTimeline {
         // What each file covers: its span, broken where it has a hole of over a minute.
         for (i, file) in r.files.enumerated() {
             guard let a = file.firstPacketMicros, let b = file.lastPacketMicros else { continue }
-            var pieces: [(Int64, Int64)] = []
-            var from = a
-            for g in file.gaps.sorted(by: { $0.fromMicros < $1.fromMicros })
-            where g.fromMicros >= from && g.toMicros <= b {
-                pieces.append((from, g.fromMicros))
-                from = g.toMicros
-            }
-            pieces.append((from, b))
+            let pieces = file.coveredSpans
             for (pa, pb) in pieces {
                 let xa = x10(pa)
                 let w = max(x10(pb) - xa, 15)

@@ -1288,7 +1288,7 @@ public final class Verifier {
             e.pointee.synTag = FlowEntry.synTag(p.tcpSequence)
         }
         state.pointee.counters.flows &+= 1
-        state.pointee.counters.flowsTagged &+= UInt64(Branchless.bit(key.vlans >> 24 & 0x0f != 0))
+        state.pointee.counters.flowsTagged &+= UInt64(Branchless.bit(key.vlanCount != 0))
         if let tunnel = UnopenedTunnel.of(
             proto: proto, hasPorts: p.hasPorts, senderPort: o.senderPort, receiverPort: o.receiverPort,
             opened: tunnelPorts)

@@ -17,9 +17,41 @@ final class LayerTwoKeysTests: XCTestCase {
         XCTAssertEqual(plain.tunnelPorts.vxlan, [4789, 8472])
         XCTAssertEqual(plain.tunnelPorts.geneve, [6081])
         let custom = load("[sensor]\nvxlan_ports = [4790]\ngeneve_ports = []\n" + Fixtures.base)
-        XCTAssertEqual(custom.diagnostics, [])
+        XCTAssertEqual(
+            problems(custom),
+            [
+                "warning 2 sensor.vxlan_ports: leaves out VXLAN's default ports udp/4789 and udp/8472: VXLAN there is "
+                    + "not opened; its flows are judged as their outer UDP flow and counted as unopened tunnels "
+                    + "(coverage.unopened_tunnels)",
+                "warning 3 sensor.geneve_ports: leaves out Geneve's default port udp/6081: Geneve there is not "
+                    + "opened; its flows are judged as their outer UDP flow and counted as unopened tunnels "
+                    + "(coverage.unopened_tunnels)",
+            ])
         XCTAssertEqual(custom.config?.tunnelPorts.vxlan, [4790])
         XCTAssertEqual(custom.config?.tunnelPorts.geneve, [], "an empty list turns Geneve off")
+    }
+
+    /// Only a default port that neither list holds is said: extra ports, the defaults kept, or a default
+    /// moved to the other kind (opened all the same) raise nothing; a key left out keeps the defaults.
+    func testLeftOutDefaultPortsAreSaid() {
+        for text in [
+            "[sensor]\nvxlan_ports = [4789, 8472, 14789]\n",
+            "[sensor]\ngeneve_ports = [6081, 16081]\n",
+            "[sensor]\nvxlan_ports = [4789, 8472, 6081]\ngeneve_ports = [7081]\n",
+            "[sensor]\nname = \"s\"\n",
+        ] {
+            XCTAssertEqual(problems(load(text + Fixtures.base)), [], text)
+        }
+        XCTAssertEqual(
+            problems(load("[sensor]\nvxlan_ports = [8472]\n" + Fixtures.base)),
+            [
+                "warning 2 sensor.vxlan_ports: leaves out VXLAN's default port udp/4789: VXLAN there is not "
+                    + "opened; its flows are judged as their outer UDP flow and counted as unopened tunnels "
+                    + "(coverage.unopened_tunnels)"
+            ])
+        let r = load("[sensor]\nvxlan_ports = [4789]\n" + Fixtures.base)
+        XCTAssertNotNil(r.config, "a warning does not stop the run")
+        XCTAssertEqual(r.diagnostics.map(\.severity), [.warning])
     }
 
     func testTunnelPortsAreChecked() {

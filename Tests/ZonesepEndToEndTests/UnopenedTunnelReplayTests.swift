@@ -134,6 +134,11 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
                 "\(c.flows) \(c.flows == 1 ? "flow" : "flows") on ports of tunnels zonesep does not open "
                 + "(\(c.label): \(c.flows)): the traffic inside them was not verified"
             XCTAssertTrue(outcome.stderrText.contains("zonesep: warning: " + line + "\n"), outcome.stderrText)
+            // The shortened lists are said before any packet, where they are written.
+            XCTAssertEqual(
+                outcome.stderrText.contains(
+                    "sensor.vxlan_ports: leaves out VXLAN's default port udp/4789: VXLAN there is not opened"),
+                c.config == unlisted.path, "\(c.file): \(outcome.stderrText)")
             for (what, page) in [("replay --report", html), ("report", try report(outcome, c.file, c.config))] {
                 let text = try String(contentsOf: page, encoding: .utf8)
                 XCTAssertTrue(text.contains("data-verdict=\"clean\""), "\(c.file), \(what): nothing violated")

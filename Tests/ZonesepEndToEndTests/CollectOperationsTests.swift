@@ -85,6 +85,7 @@ extension CollectTests {
         XCTAssertGreaterThanOrEqual(stats.count, 3, "periodic stats records, then the closing one")
         let last = try XCTUnwrap(stats.last)
         XCTAssertEqual(last["input"] as? String, "flow-export")
+        XCTAssertEqual(run.summary["zonesep_version"] as? String, try version(), "the build that judged")
         XCTAssertEqual(last["listen"] as? [String], ["udp://127.0.0.1:\(run.port)"])
         XCTAssertEqual(last["exporters"] as? NSArray, run.summary["exporters"] as? NSArray)
         XCTAssertEqual(JSONLines.int(last["flows"]), JSONLines.int(run.summary["flows"]))

@@ -74,6 +74,8 @@ struct CollectSummary {
         o.add("event_type", "summary")
         o.add("input", "flow-export")
         o.add("sensor", sensor)
+        // Which build judged the records, as replay's and watch's summaries say (no libpcap reads exports).
+        o.add("zonesep_version", Zonesep.version)
         if !reloads.isEmpty { o.addRaw("reloads", JSONObject.array(reloads.map(\.json))) }
         o.add("records", table.records)
         o.add("flows", table.flows)

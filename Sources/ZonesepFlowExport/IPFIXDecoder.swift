@@ -129,8 +129,9 @@ extension FlowExportDecoder {
                     guard let e = set.readInteger(as: UInt32.self) else { return s.failures[.templateTruncated] += 1 }
                     enterprise = e
                 }
-                if length == 0 { valid = false }
-                fields.append(TemplateField(kind: FieldKind(id: raw & 0x7fff, enterprise: enterprise), length: length))
+                let kind = FieldKind(id: raw & 0x7fff, enterprise: enterprise)
+                if length == 0 || !kind.accepts(length: length) { valid = false }
+                fields.append(TemplateField(kind: kind, length: length))
             }
             guard valid else {
                 s.failures[.templateInvalid] += 1

@@ -85,8 +85,11 @@ extension FlowExportDecoder {
                     return s.failures[.templateTruncated] += 1
                 }
                 // NetFlow v9 has no variable-length fields: 65535 is a length like any other here.
-                if length == 0 || length == TemplateField.variableLength { valid = false }
-                fields.append(TemplateField(kind: FieldKind(id: type), length: length))
+                let kind = FieldKind(id: type)
+                if length == 0 || length == TemplateField.variableLength || !kind.accepts(length: length) {
+                    valid = false
+                }
+                fields.append(TemplateField(kind: kind, length: length))
             }
             guard valid else {
                 s.failures[.templateInvalid] += 1
@@ -119,8 +122,11 @@ extension FlowExportDecoder {
                 guard let type = set.readInteger(as: UInt16.self), let length = set.readInteger(as: UInt16.self) else {
                     return s.failures[.templateTruncated] += 1
                 }
-                if length == 0 || length == TemplateField.variableLength { valid = false }
-                fields.append(TemplateField(kind: i < scopeCount ? .skip : FieldKind(id: type), length: length))
+                let kind = i < scopeCount ? FieldKind.skip : FieldKind(id: type)
+                if length == 0 || length == TemplateField.variableLength || !kind.accepts(length: length) {
+                    valid = false
+                }
+                fields.append(TemplateField(kind: kind, length: length))
             }
             guard valid else {
                 s.failures[.templateInvalid] += 1

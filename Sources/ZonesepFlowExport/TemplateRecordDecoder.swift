@@ -22,24 +22,29 @@ public struct ExportClock: Sendable {
     public static let afterExportToleranceMillis: Int64 = 1000
 
     /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one, else to the
-    /// system init time; nil when neither is known. Against the header, the 32-bit difference is read as
-    /// up to 2^31 ms (24.8 days) before the export, which also takes an uptime that wrapped after 49.7
-    /// days; a time after the export by more than `afterExportToleranceMillis` is impossible (the record
-    /// would describe packets not yet seen) and comes out as `Int64.max`, which the decoder refuses
-    /// (`timestamp-out-of-range`) rather than move record time ahead for every exporter. Saturated
-    /// (`RecordTime`): a far system init time gives a time the decoder refuses, not one wrapped back.
+    /// uptime the system init time gives at the export (IPFIX); nil when neither is known. The 32-bit
+    /// difference is read as up to 2^31 ms (24.8 days) before the export, which also takes an uptime that
+    /// wrapped after 49.7 days, any number of times; a time after the export by more than
+    /// `afterExportToleranceMillis` is impossible (the record would describe packets not yet seen) and
+    /// comes out as `Int64.max`, which the decoder refuses (`timestamp-out-of-range`) rather than move
+    /// record time ahead for every exporter. The IPFIX way once had no such bound: softflowd's uptimes,
+    /// read against its system init time, dated every record 23 days ahead.
     @inlinable
     func micros(ofUptime ms: UInt32, systemInit: Int64?) -> Int64? {
-        if let now = sysUptimeMillis {
-            let before = Int64(Int32(bitPattern: now &- ms))
-            if before < -Self.afterExportToleranceMillis { return .max }
-            return RecordTime.difference(exportMicros, before * 1000)
+        let now: UInt32
+        if let header = sysUptimeMillis {
+            now = header
+        } else if let initMs = systemInit {
+            // A system started after its own export is no clock to place times by.
+            let up = RecordTime.difference(exportMicros / 1000, initMs)
+            if up < -Self.afterExportToleranceMillis { return .max }
+            now = UInt32(truncatingIfNeeded: up)
+        } else {
+            return nil
         }
-        guard let initMs = systemInit else { return nil }
-        var t = RecordTime.sum(initMs, Int64(ms))
-        // A wrapped uptime puts the flow 49.7 days after the export: bring it back.
-        if RecordTime.difference(t, exportMicros / 1000) > Int64(Int32.max) { t -= 1 << 32 }
-        return RecordTime.product(t, 1000)
+        let before = Int64(Int32(bitPattern: now &- ms))
+        if before < -Self.afterExportToleranceMillis { return .max }
+        return RecordTime.difference(exportMicros, before * 1000)
     }
 }
 
@@ -54,7 +59,8 @@ public struct DomainOptions: Sendable, Equatable {
 
 /// Decodes one data record of a template (IPFIX or NetFlow v9, which share the field numbering) into a
 /// `FlowRecord`, or an options record into `DomainOptions`. Every field is read through a bounds-checked
-/// slice; a field of an unexpected size is skipped, never misread.
+/// slice; a field of an unexpected size is skipped, never misread (a template that gives an address, a
+/// port, the protocol or a MAC such a size is refused before: `FieldKind.accepts(length:)`).
 public enum TemplateRecordDecoder {
     /// Raw times found in one record, resolved once all its fields are read (a record may carry its own
     /// system init time after its uptimes).
@@ -313,8 +319,9 @@ public enum TemplateRecordDecoder {
                 r.reverseTCPFlags = UInt8(truncatingIfNeeded: v)
                 r.isBiflow = true
             }
-        case .srcPort: if b.count == 2, let v = unsigned(b) { r.srcPort = UInt16(v) }
-        case .dstPort: if b.count == 2, let v = unsigned(b) { r.dstPort = UInt16(v) }
+        // 1 byte in RFC 7011's reduced-size encoding; a template of any other length is refused.
+        case .srcPort: if b.count <= 2, let v = unsigned(b) { r.srcPort = UInt16(v) }
+        case .dstPort: if b.count <= 2, let v = unsigned(b) { r.dstPort = UInt16(v) }
         case .srcIPv4: if b.count == 4, let v = unsigned(b) { a.src4 = IPAddress(v4: UInt32(v)) }
         case .dstIPv4: if b.count == 4, let v = unsigned(b) { a.dst4 = IPAddress(v4: UInt32(v)) }
         case .srcIPv6: if let v = ipv6(b) { a.src6 = v }

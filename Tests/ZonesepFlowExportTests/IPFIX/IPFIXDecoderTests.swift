@@ -289,6 +289,54 @@ final class IPFIXDecoderTests: XCTestCase {
         XCTAssertEqual(d.testStats.templatesExpired, 1)
     }
 
+    /// A template giving an address, a port, the protocol or a MAC a length its type cannot have
+    /// describes no flow: refused as `template-invalid`, so its records are not judged. Before, the field
+    /// was skipped and each record judged from 0.0.0.0 ("local"): a Mynumber flow to the Internet was
+    /// allowed without a word (REVIEW-140 F1). A 1-byte port (RFC 7011's reduced size) is read.
+    func testTemplatesGivingIdentityFieldsAWrongLengthAreRefused() {
+        func template(_ id: UInt16, _ fields: [(UInt16, UInt16)]) -> [UInt8] {
+            Export.set(2) { b in
+                b.u16(id)
+                b.u16(UInt16(fields.count))
+                for (f, len) in fields { Export.field(&b, f, len) }
+            }
+        }
+        var d = FlowExportDecoder()
+        let wrong: [[(UInt16, UInt16)]] = [
+            [(8, 8), (12, 4), (4, 1)],  // IPv4 source of 8 bytes
+            [(8, 4), (12, 3), (4, 1)],  // IPv4 destination of 3
+            [(27, 8), (28, 16), (4, 1)],  // IPv6 source of 8
+            [(8, 4), (12, 4), (7, 4), (11, 2), (4, 1)],  // a 4-byte port
+            [(8, 4), (12, 4), (4, 2)],  // a 2-byte protocol
+            [(8, 4), (12, 4), (56, 8)],  // an 8-byte MAC
+        ]
+        let sets = wrong.enumerated().map { template(UInt16(300 + $0.offset), $0.element) }
+        _ = d.records(Export.ipfix(exportTime: Self.export, sets[0], sets[1], sets[2], sets[3], sets[4], sets[5]))
+        XCTAssertEqual(d.testStats.failures[.templateInvalid], 6)
+        let data = Export.set(300) { b in
+            b.u64(0x0a14_0304_0000_0000)
+            b.v4("192.0.2.10")
+            b.u8(17)
+        }
+        XCTAssertEqual(d.records(Export.ipfix(exportTime: Self.export, data)).count, 0, "no template: held, not judged")
+
+        var reduced = FlowExportDecoder()
+        let small = template(400, [(8, 4), (12, 4), (7, 1), (11, 1), (4, 1)])
+        let record = Export.set(400) { b in
+            b.v4("10.20.3.4")
+            b.v4("192.0.2.10")
+            b.u8(53)
+            b.u8(67)
+            b.u8(17)
+        }
+        let rs = reduced.records(Export.ipfix(exportTime: Self.export, small, record))
+        XCTAssertEqual(rs.count, 1)
+        XCTAssertEqual(rs.first?.src, IPAddress("10.20.3.4"))
+        XCTAssertEqual(rs.first?.srcPort, 53)
+        XCTAssertEqual(rs.first?.dstPort, 67)
+        XCTAssertEqual(reduced.testStats.failures[.templateInvalid], 0)
+    }
+
     func testMalformedTemplatesAndSetsAreCountedByReason() {
         var d = FlowExportDecoder()
         let lowID = Export.set(2) { b in

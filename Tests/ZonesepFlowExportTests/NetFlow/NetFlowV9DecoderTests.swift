@@ -130,6 +130,15 @@ final class NetFlowV9DecoderTests: XCTestCase {
         _ = d.records(Export.netflowV9(zeroLength, badOptions, Export.set(7) { $0.u32(0) }))
         XCTAssertEqual(d.testStats.failures[.templateInvalid], 2)
         XCTAssertEqual(d.testStats.failures[.reservedSetID], 1)
+        // An IPV4_SRC_ADDR of 8 bytes: the record would be judged from 0.0.0.0 (REVIEW-140 F1). Refused.
+        let wideAddress = Export.set(0) { b in
+            b.u16(262)
+            b.u16(3)
+            for (id, len) in [(8, 8), (12, 4), (4, 1)] as [(UInt16, UInt16)] { Export.field(&b, id, len) }
+        }
+        _ = d.records(Export.netflowV9(wideAddress))
+        XCTAssertEqual(d.testStats.failures[.templateInvalid], 3)
+        XCTAssertEqual(d.testStats.templates, 0)
     }
 
     /// Found by fuzz-flowexport in CI: scope and option lengths that are each a multiple of 4 but whose sum

@@ -133,12 +133,12 @@ final class RecordTimeRangeTests: XCTestCase {
             b.v4("10.30.7.8")
             b.u32(1000)
             b.u32(2000)
-            b.u64(Self.t0 * 1000)
+            b.u64(Self.t0 * 1000 - 5000)  // started 5 s before the export
         }
         let rs = d.records(
             Export.ipfix(exportTime: UInt32(Self.t0), options, optionsData, uptimes, ownInit, data, dataOwnInit))
         XCTAssertEqual(rs.map(\.src), [IPAddress("10.20.3.3")!])
-        XCTAssertEqual(rs.first?.startMicros, Int64(Self.t0) * 1_000_000 + 1_000_000)
+        XCTAssertEqual(rs.first?.startMicros, Int64(Self.t0) * 1_000_000 - 4_000_000)
         XCTAssertEqual(Self.outOfRange(d.testStats), 2)
         XCTAssertEqual(d.testStats.optionsRecords, 1)
     }

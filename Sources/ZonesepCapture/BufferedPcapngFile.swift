@@ -157,6 +157,8 @@ public final class BufferedPcapngFile {
         linkType = header.linkType
         dataLink = header.linkType == .raw ? Int32(DLT_RAW) : header.linkType.rawValue
         snapshot = header.snapshot
+        // The header ends with the section's first interface.
+        statistics.interfaceDescribed()
     }
 
     deinit {
@@ -433,6 +435,7 @@ public final class BufferedPcapngFile {
             guard UInt32(Self.u16(h, 8, swapped)) == UInt32(bitPattern: dataLink), adjusted == snapshot,
                 Self.addInterface(h, length: length, swapped: swapped, position: p)
             else { return .unhandled }
+            statistics.interfaceDescribed()
             p.pointee.offset += length
             return nil
         case Self.sectionHeader, Self.obsoletePacket:

@@ -29,10 +29,11 @@ public final class CaptureFileReader {
     /// (`PcapFile.firstCutRecord`): the buffered reader leaves every such record to libpcap.
     public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)? { pcap?.firstCutRecord }
 
-    /// The drops a pcapng file's Interface Statistics Blocks record (interface, operating system), nil when
-    /// none says (a classic pcap file records none). Ask at the file's end: the buffered reader has then
-    /// read them all, unless libpcap took the file over, in which case the blocks are read apart.
-    public var recordedDrops: (interface: UInt64, system: UInt64)? {
+    /// The drops a pcapng file's Interface Statistics Blocks record (interface, operating system, and its
+    /// interfaces that record none), nil when none says (a classic pcap file records none). Ask at the file's
+    /// end: the buffered reader has then read them all, unless libpcap took the file over, in which case the
+    /// blocks are read apart.
+    public var recordedDrops: PcapngInterfaceStatistics.Drops? {
         guard isPcapng else { return nil }
         if let b = bufferedNG, readsBuffered { return b.statistics.dropped }
         return PcapngInterfaceStatistics.scan(path: path).dropped

@@ -40,7 +40,7 @@ public final class CaptureTimeline {
         public var recordsCutToSnapshot: (firstRecord: Int, snapshot: UInt32)?
         /// What the file says its capture dropped (a pcapng file's interface statistics); nil when it does not
         /// say, and for a file not read to its end.
-        public var recordedDrops: (interface: UInt64, system: UInt64)?
+        public var recordedDrops: PcapngInterfaceStatistics.Drops?
         /// Stretches of over `PacketGap.threshold` with no packet, measured from the latest time seen so far
         /// in the file (so a frame stamped a little back in time opens none; one more than that before every
         /// frame so far opens the gap up to them), in time order: at most `PacketGap.listed`, the longest, the

@@ -33,6 +33,9 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
     private var last: [Key: Counts] = [:]
     /// Sections seen: interface ids start again at 0 in each.
     private var section = 0
+    /// By section, its Interface Description Blocks: an interface no block gives a count for lost what it lost
+    /// unrecorded, though the file's other interfaces record theirs.
+    private var described: [Int: UInt32] = [:]
 
     struct Key: Hashable {
         var section: Int
@@ -42,21 +45,50 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
     struct Counts: Equatable {
         var interface: UInt64?
         var system: UInt64?
+        var records: Bool { interface != nil || system != nil }
+    }
+
+    /// What the file records of its capture's drops.
+    public struct Drops: Sendable, Equatable {
+        /// Dropped by the interfaces (`isb_ifdrop`), and by the operating system (`isb_osdrop`), over the
+        /// interfaces that give a count.
+        public var interface: UInt64
+        public var system: UInt64
+        /// The file's interfaces that give no count beside those that do (no statistics block, or one without
+        /// a drop count): what they lost is unknown, and not in the two counts.
+        public var interfacesNotRecording: Int
+
+        public init(interface: UInt64, system: UInt64, interfacesNotRecording: Int = 0) {
+            self.interface = interface
+            self.system = system
+            self.interfacesNotRecording = interfacesNotRecording
+        }
     }
 
     public init() {}
 
-    /// Packets the interfaces dropped, and those the operating system dropped, over every interface of the
-    /// file (the last block of each); nil when no block gave either count.
-    public var dropped: (interface: UInt64, system: UInt64)? {
-        guard last.values.contains(where: { $0.interface != nil || $0.system != nil }) else { return nil }
-        return last.values.reduce((interface: 0, system: 0)) {
-            ($0.interface &+ ($1.interface ?? 0), $0.system &+ ($1.system ?? 0))
+    /// The drops over every interface of the file (the last block of each), and its interfaces described
+    /// that record none; nil when no block gave either count.
+    public var dropped: Drops? {
+        guard last.values.contains(where: \.records) else { return nil }
+        var drops = Drops(interface: 0, system: 0)
+        for counts in last.values {
+            drops.interface &+= counts.interface ?? 0
+            drops.system &+= counts.system ?? 0
         }
+        for (section, count) in described {
+            drops.interfacesNotRecording += (0..<count).count {
+                !(last[Key(section: section, interface: $0)]?.records ?? false)
+            }
+        }
+        return drops
     }
 
     /// A new section begins (its interfaces are numbered anew).
     public mutating func newSection() { section += 1 }
+
+    /// An Interface Description Block of the current section: the next interface id.
+    public mutating func interfaceDescribed() { described[section, default: 0] &+= 1 }
 
     /// Takes the Interface Statistics Block lying whole at `block` (`length` bytes, its total length), in the
     /// section's byte order. A block too short for its fields, or an option running past it, gives what was
@@ -122,7 +154,9 @@ public struct PcapngInterfaceStatistics: Sendable, Equatable {
             }
             let length = Int(u32(buffer, at + 4, swapped))
             guard length >= 12, length % 4 == 0 else { break }
-            if (swapped ? type.byteSwapped : type) == blockType {
+            let kind = swapped ? type.byteSwapped : type
+            if kind == BufferedPcapngFile.interfaceDescription { stats.interfaceDescribed() }
+            if kind == blockType {
                 guard length <= size else { break }
                 // The whole block, brought to the buffer's start when it runs past the bytes read.
                 if have - at < length && !refill(length) { break }

@@ -17,7 +17,7 @@ public struct ReplaySummary: Sendable {
         /// snapshot length, cut to it); nil when nothing.
         public var note: String?
         /// What the file says its capture dropped (a pcapng file's interface statistics: by the interface,
-        /// by the operating system); nil when it does not say.
+        /// by the operating system, and its interfaces that say nothing); nil when it does not say.
         public var recordedDrops: CaptureDrops?
         /// Stretches of over a minute inside the file with no packet (`CaptureTimeline.FileStats.gaps`), at
         /// most `PacketGap.listed` (the longest), and how many more.
@@ -64,8 +64,8 @@ public struct ReplaySummary: Sendable {
     /// only when there were some, so a replay's summary is as it was.
     public var reloads: [ConfigReload] = []
 
-    /// What a live capture dropped before zonesep saw it (`watch`); nil for a replay, whose files record no
-    /// drops: its summary has no `dropped` key.
+    /// What a live capture dropped before zonesep saw it (`watch`), or what a replay's pcapng files record of
+    /// their capture's drops; nil when nothing records any: the summary has no `dropped` key.
     public var captureDrops: CaptureDrops?
 
     /// The zonesep and libpcap versions that judged the run (`replay`, `watch`): the report of a saved run
@@ -174,7 +174,7 @@ public struct ReplaySummary: Sendable {
         o.addRaw("anomalies", anomalies.json)
         if let captureDrops {
             o.add("dropped", captureDrops.total)
-            if captureDrops.filesNotRecording > 0 { o.add("dropped_unknown_files", captureDrops.filesNotRecording) }
+            if captureDrops.filesUnknown > 0 { o.add("dropped_unknown_files", captureDrops.filesUnknown) }
         }
         o.addRaw("coverage", CoverageReport.json(counters))
         let cells = cells()
@@ -220,7 +220,13 @@ public struct ReplaySummary: Sendable {
                     x.add("error", f.error)
                     x.add("skipped", f.skipped)
                     x.add("note", f.note)
-                    if let d = f.recordedDrops { x.add("dropped", d.total) }
+                    if let d = f.recordedDrops {
+                        x.add("dropped", d.total)
+                        // Only for a file that records some interfaces' drops and not others': then a lower bound.
+                        if d.interfacesNotRecording > 0 {
+                            x.add("dropped_unknown_interfaces", d.interfacesNotRecording)
+                        }
+                    }
                     // Only when there are some: a file without a hole reads as before.
                     if !f.gaps.isEmpty {
                         x.addRaw(

@@ -143,7 +143,8 @@ struct SavedRunBuilder {
                 firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
                 lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error,
                 skipped: f.skipped, note: f.note,
-                gaps: gaps, gapsNotListed: f.gapsNotListed ?? 0)
+                gaps: gaps, gapsNotListed: f.gapsNotListed ?? 0, dropped: f.dropped,
+                droppedUnknownInterfaces: f.droppedUnknownInterfaces ?? 0)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused

@@ -31,9 +31,10 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     /// What each declaration allowed; absent from runs saved before it was recorded.
     public var declarations: [DeclarationEntry]?
     public var files: [File]
-    /// Packets the capture dropped, when a live run knew it (a replay does not write it).
+    /// Packets the capture dropped: a live run's when it knew them, a replay's as its pcapng files record them.
     public var dropped: UInt64?
-    /// Of a replay's files, those that record no drops beside others that do; absent when none.
+    /// Of a replay's files, those that record no drops, or record them for some interfaces only, beside
+    /// others that do; absent when none.
     public var droppedUnknownFiles: UInt64?
     /// What share of the frames was verified; absent from runs saved before zonesep counted it.
     public var coverage: Coverage?
@@ -368,6 +369,11 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         /// when there were none, and from runs saved before zonesep looked for them.
         public var gaps: [Gap]?
         public var gapsNotListed: UInt64?
+        /// What the file records of its capture's drops (a pcapng file's statistics): absent when it records
+        /// none, and from runs saved before the summary wrote it; with its interfaces that record none, absent
+        /// when every one does.
+        public var dropped: UInt64?
+        public var droppedUnknownInterfaces: UInt64?
 
         public struct Gap: Decodable, Sendable, Equatable {
             public var from: String
@@ -375,8 +381,9 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, packets, error, skipped, note, gaps
+            case path, packets, error, skipped, note, gaps, dropped
             case gapsNotListed = "gaps_not_listed"
+            case droppedUnknownInterfaces = "dropped_unknown_interfaces"
             case linkType = "link_type"
             case firstPacket = "first_packet"
             case lastPacket = "last_packet"

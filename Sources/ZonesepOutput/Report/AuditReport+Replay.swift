@@ -16,7 +16,8 @@ extension AuditReport {
                 CaptureFile(
                     path: $0.path, linkType: $0.linkType, packets: $0.packets, firstPacketMicros: $0.firstPacketMicros,
                     lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note,
-                    gaps: $0.gaps, gapsNotListed: $0.gapsNotListed)
+                    gaps: $0.gaps, gapsNotListed: $0.gapsNotListed, dropped: $0.recordedDrops?.total,
+                    droppedUnknownInterfaces: UInt64($0.recordedDrops?.interfacesNotRecording ?? 0))
             },
             flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
             droppedPackets: s.captureDrops?.total,
@@ -54,7 +55,7 @@ extension AuditReport {
                 skippedFiles: $0.stats.skippedFiles, lostPackets: $0.stats.lostPackets,
                 skippedPackets: $0.stats.skippedPackets, otherLinkTypePackets: $0.stats.otherLinkTypePackets)
         }
-        droppedUnknownFiles = s.captureDrops?.filesNotRecording ?? 0
+        droppedUnknownFiles = s.captureDrops?.filesUnknown ?? 0
         hostTable = HostTableUse(
             macsEvicted: c.hostMACsEvicted, addressesDropped: c.hostAddressesDropped,
             findingsForgotten: c.hostFindingsForgotten)

@@ -75,6 +75,11 @@ public struct AuditReport: Sendable {
         /// past those listed (`gaps_not_listed`); empty for a saved run from before zonesep looked for them.
         public var gaps: [PacketGap]
         public var gapsNotListed: UInt64
+        /// What the file records of its capture's drops (the summary's `dropped`), and its interfaces that
+        /// record none beside those that do (`dropped_unknown_interfaces`); nil when it records none, and for
+        /// a saved run from before the summary wrote a file's.
+        public var dropped: UInt64?
+        public var droppedUnknownInterfaces: UInt64
 
         /// What the file covers: its span less the holes recorded inside it, in time order; none when it gave
         /// no packet.
@@ -92,8 +97,10 @@ public struct AuditReport: Sendable {
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
             error: String?, skipped: String? = nil, note: String? = nil, gaps: [PacketGap] = [],
-            gapsNotListed: UInt64 = 0
+            gapsNotListed: UInt64 = 0, dropped: UInt64? = nil, droppedUnknownInterfaces: UInt64 = 0
         ) {
+            self.dropped = dropped
+            self.droppedUnknownInterfaces = droppedUnknownInterfaces
             self.gaps = gaps
             self.gapsNotListed = gapsNotListed
             self.path = path
@@ -361,7 +368,8 @@ public struct AuditReport: Sendable {
     public var flowTable: FlowTableUse
     /// Packets the capture dropped, where it is known (live capture statistics, pcapng interface statistics).
     public var droppedPackets: UInt64?
-    /// Files of the run that record no drops beside others that do: `droppedPackets` leaves theirs out.
+    /// Files of the run that record no drops, or record them for some interfaces only, beside others that
+    /// do: `droppedPackets` leaves out what they lost unrecorded.
     public var droppedUnknownFiles = 0
     /// Non-zero decode anomalies, in DESIGN.md's order of kinds.
     public var anomalies: [AnomalyCount]
@@ -541,6 +549,11 @@ extension AuditReport {
     /// tagged flows were counted, or of no flow.
     public var vlanRuleBlind: Bool {
         (coverage?.flowsTagged ?? 1) == 0 && totals.flows > 0 && policy.config.zones.contains { !$0.vlans.isEmpty }
+    }
+
+    /// The files that record drops for some of their interfaces only (counted in `droppedUnknownFiles`).
+    public var filesPartlyRecordingDrops: [CaptureFile] {
+        files.filter { $0.dropped != nil && $0.droppedUnknownInterfaces > 0 }
     }
 
     /// The files the run took as captures (not those of a directory skipped as no capture, or given twice):

@@ -831,6 +831,31 @@ public enum ReportHTML {
         h += tableEnd + "</section>\n"
     }
 
+    /// The dropped-packets row's note on what the files' own statistics leave unknown: files that record no
+    /// drops, and files that record them for some interfaces only.
+    static func unknownDrops(_ r: AuditReport) -> String {
+        let partly = r.filesPartlyRecordingDrops
+        let none = max(r.droppedUnknownFiles - partly.count, 0)
+        guard !partly.isEmpty else {
+            return none == 0
+                ? ""
+                : "; \(n(none)) of the files record no drops: what they lost is unknown and not in this count"
+        }
+        let interfaces = partly.reduce(0) { $0 &+ $1.droppedUnknownInterfaces }
+        return "; " + (none > 0 ? "\(n(none)) of the files record no drops, and " : "")
+            + "in \(n(partly.count)) of the files, \(n(interfaces)) "
+            + "\(interfaces == 1 ? "interface records" : "interfaces record") no drops beside others that do: "
+            + "what they lost is unknown and not in this count"
+    }
+
+    /// The files that record drops for some interfaces only, each with how many of its interfaces record none.
+    static func partlyRecordingFiles(_ r: AuditReport) -> String {
+        r.filesPartlyRecordingDrops.map {
+            "<div class=\"mono\">\(e($0.path)): \(n($0.droppedUnknownInterfaces)) of its interfaces "
+                + "\($0.droppedUnknownInterfaces == 1 ? "records" : "record") no drops</div>"
+        }.joined()
+    }
+
     static func limits(_ r: AuditReport, _ h: inout String) {
         h += "<section id=\"limits\">\n"
         h += heading(9, "監査の制約と復号異常", "Limits of the audit and decode anomalies", id: "limits")
@@ -900,10 +925,7 @@ public enum ReportHTML {
                 r.liveCapture
                     ? "<span class=\"sub\">reported by the capture</span>"
                     : "<span class=\"sub\">recorded by the capture files themselves (pcapng interface statistics)"
-                        + (r.droppedUnknownFiles == 0
-                            ? ""
-                            : "; \(n(UInt64(r.droppedUnknownFiles))) of the files record no drops: what they lost is "
-                                + "unknown and not in this count") + "</span>")
+                        + unknownDrops(r) + "</span>" + partlyRecordingFiles(r))
         } else {
             h += "<tr><th>取りこぼしたパケット <span class=\"en\">dropped packets</span></th><td class=\"num\">—</td>"
             h += "<td><span class=\"sub\">"

@@ -237,9 +237,8 @@ extension AuditReport {
                         "取りこぼしたパケット dropped packets",
                         droppedPackets.map {
                             "\($0)"
-                                + (droppedUnknownFiles > 0
-                                    ? " + unknown (\(droppedUnknownFiles) \(droppedUnknownFiles == 1 ? "file" : "files"))"
-                                    : "")
+                                + Self.unknownDropsCell(
+                                    files: droppedUnknownFiles, partly: filesPartlyRecordingDrops.count)
                         }
                             ?? "unknown",
                     ],
@@ -371,6 +370,15 @@ extension AuditReport {
         }
         let incomplete = violations.count { $0.evidence?.state == .incomplete }
         return (UInt64(incomplete), missing, nil, leftOut)
+    }
+
+    /// After the run's dropped packets: the files whose losses are unknown, `partly` of them in part (they
+    /// record drops for some interfaces only); "" when none.
+    static func unknownDropsCell(files: Int, partly: Int) -> String {
+        guard files > 0 else { return "" }
+        let counted = "\(files) \(files == 1 ? "file" : "files")"
+        if partly == 0 { return " + unknown (\(counted))" }
+        return " + unknown (\(counted)" + (partly == files ? " in part)" : ", \(partly) in part)")
     }
 
     /// The limits rows of evidence (md and csv): only for a run that kept evidence, or lost some.

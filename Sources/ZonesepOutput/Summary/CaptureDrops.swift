@@ -12,11 +12,25 @@ public struct CaptureDrops: Sendable, Equatable {
     /// Of the files replayed, those read that record no drops (a classic pcap, a pcapng without statistics):
     /// what they lost is not in `total`, and is unknown.
     public var filesNotRecording = 0
+    /// Of the files replayed, those that record drops for some of their interfaces only (a pcapng file of
+    /// several interfaces, statistics for some): part of what they lost is unknown, so they are counted
+    /// with `filesNotRecording` in the summary's `dropped_unknown_files`.
+    public var filesPartlyRecording = 0
+    /// A file's interfaces that record no drops beside others that do; the run's: those of all its files.
+    public var interfacesNotRecording = 0
 
     public init(kernel: UInt64, interface: UInt64, recordedInFiles: Bool = false) {
         self.kernel = kernel
         self.interface = interface
         self.recordedInFiles = recordedInFiles
+    }
+
+    /// A file's drops, as its pcapng statistics record them (`interfacesNotRecording`: its interfaces that
+    /// record none).
+    public static func file(interface: UInt64, system: UInt64, interfacesNotRecording: Int) -> CaptureDrops {
+        var drops = CaptureDrops(kernel: system, interface: interface, recordedInFiles: true)
+        drops.interfacesNotRecording = interfacesNotRecording
+        return drops
     }
 
     /// The drops of the files that record theirs, added up; nil when none does.
@@ -27,15 +41,28 @@ public struct CaptureDrops: Sendable, Equatable {
             kernel: recorded.reduce(0) { $0 &+ $1.kernel }, interface: recorded.reduce(0) { $0 &+ $1.interface },
             recordedInFiles: true)
         drops.filesNotRecording = files.count { $0.recordedDrops == nil && $0.skipped == nil && $0.linkType != nil }
+        drops.filesPartlyRecording = recorded.count { $0.interfacesNotRecording > 0 }
+        drops.interfacesNotRecording = recorded.reduce(0) { $0 + $1.interfacesNotRecording }
         return drops
     }
 
-    /// What the files that record no drops leave unknown, after the count: "" when every file records them.
+    /// The summary's `dropped_unknown_files`: files whose losses are unknown, in whole or in part.
+    public var filesUnknown: Int { filesNotRecording + filesPartlyRecording }
+
+    /// What the files that record no drops, or record them for some interfaces only, leave unknown, after the
+    /// count: "" when every interface of every file records them.
     private var unknownPart: String {
-        filesNotRecording == 0
-            ? ""
-            : "; \(filesNotRecording) of the files \(filesNotRecording == 1 ? "records" : "record") no drops: "
-                + "what \(filesNotRecording == 1 ? "it" : "they") lost is unknown"
+        let (none, part, interfaces) = (filesNotRecording, filesPartlyRecording, interfacesNotRecording)
+        guard none + part > 0 else { return "" }
+        let interfacesPart =
+            "\(interfaces) \(interfaces == 1 ? "interface records" : "interfaces record") "
+            + "\(none > 0 ? "none" : "no drops") beside others that do"
+        var text = "; "
+        if none > 0 { text += "\(none) of the files \(none == 1 ? "records" : "record") no drops" }
+        if none > 0 && part > 0 { text += ", and in \(part), " + interfacesPart }
+        if none == 0 { text += "in \(part) of the files, " + interfacesPart }
+        let one = part == 0 ? none == 1 : none == 0 && interfaces == 1
+        return text + ": what \(one ? "it" : "they") lost is unknown"
     }
 
     /// Who says so: the capture itself, or the files' own statistics.

@@ -224,9 +224,7 @@ struct ReplayRunner {
                     results[i].packets = stats.packets
                     results[i].firstPacketMicros = stats.firstPacketMicros
                     results[i].lastPacketMicros = stats.lastPacketMicros
-                    results[i].recordedDrops = file.recordedDrops.map {
-                        CaptureDrops(kernel: $0.system, interface: $0.interface, recordedInFiles: true)
-                    }
+                    results[i].recordedDrops = file.recordedDrops.map(Self.drops)
                     var message =
                         "\(file.path): link type \(file.dataLinkName) (\(file.dataLink)) is not supported: "
                         + "its \(stats.packets == 1 ? "1 frame is" : "\(stats.packets) frames are") counted as not verified"
@@ -254,9 +252,7 @@ struct ReplayRunner {
                 results[i].lastPacketMicros = stats.lastPacketMicros
                 results[i].gaps = stats.gaps
                 results[i].gapsNotListed = stats.gapsNotListed
-                results[i].recordedDrops = stats.recordedDrops.map {
-                    CaptureDrops(kernel: $0.system, interface: $0.interface, recordedInFiles: true)
-                }
+                results[i].recordedDrops = stats.recordedDrops.map(Self.drops)
                 // The file's doing, not the traffic's: said on stderr and beside the file's counts.
                 let notes = ReplayFileNotes.notes(stats)
                 for note in notes { Diagnostics.warning("\(results[i].path): \(note)") }
@@ -272,6 +268,11 @@ struct ReplayRunner {
                 return
             }
         }
+    }
+
+    /// A file's drops as its pcapng statistics record them, for its summary entry.
+    static func drops(_ d: PcapngInterfaceStatistics.Drops) -> CaptureDrops {
+        .file(interface: d.interface, system: d.system, interfacesNotRecording: d.interfacesNotRecording)
     }
 
     /// A signal asked to stop: the timeline stops where it is (the files it was reading end with what was

@@ -25,6 +25,9 @@ final class SavedRecordsTests: XCTestCase {
         s.counters.hostAddressesDropped = 4
         s.counters.hostFindingsForgotten = 2
         s.counters.hostRulesNoMAC = 7
+        // A pcapng file of three interfaces whose statistics record the drops of one.
+        s.files[0].recordedDrops = .file(interface: 7, system: 3, interfacesNotRecording: 2)
+        s.captureDrops = CaptureDrops.recorded(in: s.files)
         s.reloads = [
             ConfigReload(
                 timestampMicros: 1_781_481_600_000_000, applied: true,
@@ -100,7 +103,10 @@ final class SavedRecordsTests: XCTestCase {
             .init(
                 path: f.path, linkType: f.linkType, packets: f.packets,
                 firstPacket: f.firstPacketMicros.map(Timestamp.rfc3339),
-                lastPacket: f.lastPacketMicros.map(Timestamp.rfc3339), error: nil))
+                lastPacket: f.lastPacketMicros.map(Timestamp.rfc3339), error: nil, dropped: 10,
+                droppedUnknownInterfaces: 2))
+        XCTAssertEqual(r.dropped, 10)
+        XCTAssertEqual(r.droppedUnknownFiles, 1, "a file that records some interfaces' drops is unknown in part")
     }
 
     func testAlertAndEvidenceWrittenByTheirWritersDecodeWithTheSameValues() throws {

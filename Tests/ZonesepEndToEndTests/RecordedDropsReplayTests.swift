@@ -141,10 +141,21 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
                     + "7); in 1 of the files, 2 interfaces record no drops beside others that do: what they lost is "
                     + "unknown: the coverage above"), text.brief)
 
-        // Beside a file that records every interface's drops and a classic pcap file, which records none.
+        // Beside a file that records every interface's drops and a classic pcap file, which records none: each
+        // file's row says its own.
         let whole = try capture(bigEndian: false, statistics: true)
         let inputs = [partly, whole, "captures/span-2330.pcap"]
         let html = try reportBothWays(inputs)
+        XCTAssertTrue(
+            html.contains(
+                "\(partly)</td><td>EN10MB</td><td class=\"num\">20</td><td class=\"num\">10 + 不明 "
+                    + "<span class=\"en\">unknown (2 interfaces unrecorded)</span></td>"), html)
+        XCTAssertTrue(
+            html.contains("\(whole)</td><td>EN10MB</td><td class=\"num\">20</td><td class=\"num\">20,000</td>"))
+        XCTAssertTrue(
+            html.contains(
+                "span-2330.pcap</td><td>EN10MB</td><td class=\"num\">350</td><td class=\"num\">不明 "
+                    + "<span class=\"en\">unknown</span></td>"), html)
         XCTAssertTrue(
             html.contains(
                 "<span class=\"en\">dropped packets</span></th><td class=\"num\">20,010</td><td><span class=\"badge "
@@ -154,6 +165,9 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
                     + "<div class=\"mono\">\(partly): 2 of its interfaces record no drops</div></td>"), html)
         let md = try reportBothWays(inputs, format: "md")
         XCTAssertTrue(md.contains("| 取りこぼしたパケット dropped packets | 20010 + unknown (2 files, 1 in part) |"), md)
+        XCTAssertTrue(md.contains("| EN10MB | 20 | 10 + unknown (2 interfaces unrecorded) |"), md)
+        XCTAssertTrue(md.contains("| EN10MB | 20 | 20000 |"), md)
+        XCTAssertTrue(md.contains("| EN10MB | 350 | unknown |"), md)
         let alone = try reportBothWays([partly], format: "csv")
         XCTAssertTrue(alone.contains("取りこぼしたパケット dropped packets,10 + unknown (1 file in part)\r\n"), alone)
     }
@@ -178,5 +192,6 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         XCTAssertNil(files[0]["dropped_unknown_interfaces"])
         let md = try reportBothWays([file], format: "md")
         XCTAssertTrue(md.contains("| 取りこぼしたパケット dropped packets | 10 |"), md)
+        XCTAssertTrue(md.contains("| EN10MB | 20 | 10 |"), md)
     }
 }

@@ -108,5 +108,9 @@ final class WatchDropsSummaryTests: LiveTestCase {
         XCTAssertEqual(JSONLines.int(stdoutSummary?["dropped"]).map(UInt64.init), kernel + interface)
         let md = try report(alerts, format: "md")
         XCTAssertTrue(md.contains("| 取りこぼしたパケット dropped packets | \(kernel + interface) |"), md)
+        // The files table's one row, the interface captured, carries the run's drops as its own.
+        let row = md.split(separator: "\n").first { $0.hasPrefix("| \(net.sensorInterface) |") }
+        XCTAssertEqual(
+            row.map { $0.split(separator: "|")[3].trimmingCharacters(in: .whitespaces) }, "\(kernel + interface)", md)
     }
 }

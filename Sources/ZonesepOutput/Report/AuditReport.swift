@@ -551,6 +551,23 @@ extension AuditReport {
         (coverage?.flowsTagged ?? 1) == 0 && totals.flows > 0 && policy.config.zones.contains { !$0.vlans.isEmpty }
     }
 
+    /// What a file's row says of its capture's drops.
+    public enum FileDrops: Equatable {
+        /// No capture was read from it (skipped, or it could not be opened).
+        case notApplicable
+        /// It records none (a classic pcap file, a pcapng without statistics).
+        case unknown
+        /// Recorded, with the file's interfaces that record none (their losses are unknown).
+        case recorded(UInt64, unknownInterfaces: UInt64)
+    }
+
+    /// The drops of `f`: its own, or a live capture's (whose one entry is the interface captured).
+    public func drops(of f: CaptureFile) -> FileDrops {
+        guard f.skipped == nil, f.linkType != nil else { return .notApplicable }
+        if liveCapture { return droppedPackets.map { .recorded($0, unknownInterfaces: 0) } ?? .unknown }
+        return f.dropped.map { .recorded($0, unknownInterfaces: f.droppedUnknownInterfaces) } ?? .unknown
+    }
+
     /// The files that record drops for some of their interfaces only (counted in `droppedUnknownFiles`).
     public var filesPartlyRecordingDrops: [CaptureFile] {
         files.filter { $0.dropped != nil && $0.droppedUnknownInterfaces > 0 }

@@ -809,11 +809,11 @@ public enum ReportHTML {
             "class=\"grid\" id=\"files-table\"",
             [
                 th("ファイル", "file"), th("リンク種別", "link type"), th("パケット", "packets", num: true),
-                th("期間 (JST)", "time span"), th("状態", "status"),
+                th("取りこぼし", "dropped", num: true), th("期間 (JST)", "time span"), th("状態", "status"),
             ], &h)
         for f in r.files {
             h += "<tr><td class=\"mono\">\(e(f.path))</td><td>\(e(f.linkType ?? "—"))</td>"
-            h += "<td class=\"num\">\(n(f.packets))</td><td>"
+            h += "<td class=\"num\">\(n(f.packets))</td><td class=\"num\">\(fileDrops(r.drops(of: f)))</td><td>"
             if let a = f.firstPacketMicros, let b = f.lastPacketMicros {
                 h += "\(e(ReportText.jst(a))) – \(e(when(r, b)))"
             } else {
@@ -827,8 +827,21 @@ public enum ReportHTML {
                 ?? "<span class=\"badge good\">ok</span>"
             h += "</td></tr>\n"
         }
-        if r.files.isEmpty { h += "<tr><td colspan=\"5\">なし <span class=\"en\">none</span></td></tr>\n" }
+        if r.files.isEmpty { h += "<tr><td colspan=\"6\">なし <span class=\"en\">none</span></td></tr>\n" }
         h += tableEnd + "</section>\n"
+    }
+
+    /// A file's drops in the files table: what it records, and "unknown" for what it does not.
+    static func fileDrops(_ d: AuditReport.FileDrops) -> String {
+        let unknown = "不明 <span class=\"en\">unknown</span>"
+        switch d {
+        case .notApplicable: return "—"
+        case .unknown: return unknown
+        case .recorded(let count, 0): return n(count)
+        case .recorded(let count, let interfaces):
+            return "\(n(count)) + 不明 <span class=\"en\">unknown (\(n(interfaces)) "
+                + "\(interfaces == 1 ? "interface" : "interfaces") unrecorded)</span>"
+        }
     }
 
     /// The dropped-packets row's note on what the files' own statistics leave unknown: files that record no

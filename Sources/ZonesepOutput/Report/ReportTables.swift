@@ -211,16 +211,17 @@ extension AuditReport {
             ReportTable(
                 id: "files", title: "取得ファイル", titleEnglish: "Capture files",
                 header: [
-                    "ファイル file", "リンク種別 link type", "パケット packets", "最初 first packet", "最後 last packet", "状態 status",
+                    "ファイル file", "リンク種別 link type", "パケット packets", "取りこぼし dropped", "最初 first packet",
+                    "最後 last packet", "状態 status",
                 ],
                 rows: files.map {
                     [
-                        $0.path, $0.linkType ?? "", "\($0.packets)", opt($0.firstPacketMicros),
-                        opt($0.lastPacketMicros),
+                        $0.path, $0.linkType ?? "", "\($0.packets)", Self.dropsCell(drops(of: $0)),
+                        opt($0.firstPacketMicros), opt($0.lastPacketMicros),
                         $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
-                numeric: [2]))
+                numeric: [2, 3]))
 
         let flagsUnknown = coverage?.flagsUnknown ?? 0
         out.append(
@@ -370,6 +371,17 @@ extension AuditReport {
         }
         let incomplete = violations.count { $0.evidence?.state == .incomplete }
         return (UInt64(incomplete), missing, nil, leftOut)
+    }
+
+    /// A file's drops in the files table (md and csv): what it records, and "unknown" for what it does not.
+    static func dropsCell(_ d: FileDrops) -> String {
+        switch d {
+        case .notApplicable: return ""
+        case .unknown: return "unknown"
+        case .recorded(let count, 0): return "\(count)"
+        case .recorded(let count, let interfaces):
+            return "\(count) + unknown (\(interfaces) \(interfaces == 1 ? "interface" : "interfaces") unrecorded)"
+        }
     }
 
     /// After the run's dropped packets: the files whose losses are unknown, `partly` of them in part (they

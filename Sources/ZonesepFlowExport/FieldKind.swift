@@ -17,18 +17,18 @@ public enum FieldKind: UInt8, Sendable {
     case samplingInterval, samplerRandomInterval, samplingPacketInterval, samplingPacketSpace
     case biflowDirection, flowEndReason
 
-    /// Whether a template may give this field `length` bytes. The fields that make a flow's identity or
-    /// tie it to a device have a type of fixed size (an IPv4 address is 4 bytes, IPv6 16, a MAC 6; a port
-    /// is at most 2 and a protocol or IP version 1, RFC 7011's reduced-size encoding allowing less only
-    /// for integers): a template giving them another length cannot describe a flow, and its records,
-    /// read without the field, would be judged from 0.0.0.0. Every other field is read when its size
-    /// fits and skipped when it does not, as before.
+    /// Whether a template may give this field `length` bytes. The fields that make a flow's identity have
+    /// a type of fixed size (an IPv4 address is 4 bytes, IPv6 16; a port is at most 2 and a protocol or IP
+    /// version 1, RFC 7011's reduced-size encoding allowing less only for integers): a template giving
+    /// them another length cannot describe a flow, and its records, read without the field, would be
+    /// judged from 0.0.0.0. Every other field is read when its size fits and skipped when it does not: a
+    /// MAC of another size leaves the record without a MAC, which the summary counts
+    /// (`host_table.records_with_mac`), and the flow is still judged by its addresses.
     @inlinable
     public func accepts(length: UInt16) -> Bool {
         switch self {
         case .srcIPv4, .dstIPv4: return length == 4
         case .srcIPv6, .dstIPv6: return length == 16
-        case .srcMAC, .dstMAC, .postSrcMAC, .postDstMAC: return length == 6
         case .srcPort, .dstPort: return length == 1 || length == 2
         case .proto, .ipVersion: return length == 1
         default: return true

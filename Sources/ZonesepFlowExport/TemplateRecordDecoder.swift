@@ -60,7 +60,7 @@ public struct DomainOptions: Sendable, Equatable {
 /// Decodes one data record of a template (IPFIX or NetFlow v9, which share the field numbering) into a
 /// `FlowRecord`, or an options record into `DomainOptions`. Every field is read through a bounds-checked
 /// slice; a field of an unexpected size is skipped, never misread (a template that gives an address, a
-/// port, the protocol or a MAC such a size is refused before: `FieldKind.accepts(length:)`).
+/// port or the protocol such a size is refused before: `FieldKind.accepts(length:)`).
 public enum TemplateRecordDecoder {
     /// Raw times found in one record, resolved once all its fields are read (a record may carry its own
     /// system init time after its uptimes).

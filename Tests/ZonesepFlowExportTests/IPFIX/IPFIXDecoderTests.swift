@@ -289,8 +289,8 @@ final class IPFIXDecoderTests: XCTestCase {
         XCTAssertEqual(d.testStats.templatesExpired, 1)
     }
 
-    /// A template giving an address, a port, the protocol or a MAC a length its type cannot have
-    /// describes no flow: refused as `template-invalid`, so its records are not judged. Before, the field
+    /// A template giving an address, a port or the protocol a length its type cannot have describes no
+    /// flow: refused as `template-invalid`, so its records are not judged. Before, the field
     /// was skipped and each record judged from 0.0.0.0 ("local"): a Mynumber flow to the Internet was
     /// allowed without a word (REVIEW-140 F1). A 1-byte port (RFC 7011's reduced size) is read.
     func testTemplatesGivingIdentityFieldsAWrongLengthAreRefused() {
@@ -308,11 +308,22 @@ final class IPFIXDecoderTests: XCTestCase {
             [(27, 8), (28, 16), (4, 1)],  // IPv6 source of 8
             [(8, 4), (12, 4), (7, 4), (11, 2), (4, 1)],  // a 4-byte port
             [(8, 4), (12, 4), (4, 2)],  // a 2-byte protocol
-            [(8, 4), (12, 4), (56, 8)],  // an 8-byte MAC
         ]
         let sets = wrong.enumerated().map { template(UInt16(300 + $0.offset), $0.element) }
-        _ = d.records(Export.ipfix(exportTime: Self.export, sets[0], sets[1], sets[2], sets[3], sets[4], sets[5]))
-        XCTAssertEqual(d.testStats.failures[.templateInvalid], 6)
+        _ = d.records(Export.ipfix(exportTime: Self.export, sets[0], sets[1], sets[2], sets[3], sets[4]))
+        XCTAssertEqual(d.testStats.failures[.templateInvalid], 5)
+        // An 8-byte MAC is skipped, not a reason to refuse the flow: the record is judged without a MAC.
+        let wideMAC = template(310, [(8, 4), (12, 4), (4, 1), (56, 8)])
+        let withWideMAC = Export.set(310) { b in
+            b.v4("10.20.3.4")
+            b.v4("192.0.2.10")
+            b.u8(17)
+            b.u64(0x0000_0200_0a14_0304)
+        }
+        let judged = d.records(Export.ipfix(exportTime: Self.export, wideMAC, withWideMAC))
+        XCTAssertEqual(judged.first?.src, IPAddress("10.20.3.4"))
+        XCTAssertNil(judged.first?.srcMAC)
+        XCTAssertEqual(d.testStats.failures[.templateInvalid], 5)
         let data = Export.set(300) { b in
             b.u64(0x0a14_0304_0000_0000)
             b.v4("192.0.2.10")

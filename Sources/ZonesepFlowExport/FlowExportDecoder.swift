@@ -439,9 +439,11 @@ public struct FlowExportDecoder {
 
     /// Decodes the records of one data set (IPFIX or NetFlow v9) with `template`; `port` is the source port
     /// of the datagram that carried it. Returns how many records it held (for the IPFIX sequence number).
+    /// `cutShort`: the set is what arrived of one the datagram's cut ended, so a record running past it was
+    /// cut (`truncatedRecords`), not malformed.
     mutating func decodeDataSet(
         _ set: ByteCursor, template: Template, key: SessionKey, port: UInt16, clock: ExportClock,
-        stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
+        cutShort: Bool = false, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
     ) -> UInt32 {
         var c = set
         var count: UInt32 = 0
@@ -463,7 +465,7 @@ public struct FlowExportDecoder {
         while c.readableBytes >= minimum {
             guard TemplateRecordDecoder.decode(&c, template: template, clock: clock, domain: &options, into: &record)
             else {
-                s.failures[.recordTruncated] += 1
+                if cutShort { s.truncatedRecords += 1 } else { s.failures[.recordTruncated] += 1 }
                 break
             }
             count &+= 1

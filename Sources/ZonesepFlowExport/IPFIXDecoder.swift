@@ -41,8 +41,10 @@ extension FlowExportDecoder {
         else { return s.failures[.datagramTruncated] += 1 }
         guard length >= 16 else { return s.failures[.lengthMismatch] += 1 }
         noteExportTime(Int64(exportTime) * 1_000_000, exporter: exporter, input: .ipfix, stats: &s)
-        // A message longer than the datagram was cut on the way: read the sets that arrived whole.
+        // A message longer than the datagram was cut on the way: read the sets that arrived whole, and the
+        // whole records of the set the cut fell in (`decodeCutSet`).
         if Int(length) != c.base.count { s.failures[.lengthMismatch] += 1 }
+        let cut = Int(length) > c.base.count
         var whole = ByteCursor(c.base)
         guard var sets = whole.readSlice(min(Int(length), c.base.count)) else { return }
         sets.skip(16)
@@ -51,19 +53,39 @@ extension FlowExportDecoder {
         guard open(key, stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(exportTime) * 1_000_000)
         // What the sequence number will be checked with: the data records read (all, and flow records
-        // alone), and for the sets that could not be read (held, cut short) at least 1 record a set and at
-        // most 1 a byte.
+        // alone), and for the sets held for their template at least 1 record a set and at most 1 a byte.
+        // A datagram whose records cannot be counted for damage is left out of the check (`damaged`).
         var records: UInt32 = 0
         var flows: UInt32 = 0
         var unknownLow: UInt32 = 0
         var unknownHigh: UInt32 = 0
+        var damaged = false
         while sets.readableBytes > 0 {
-            let left = UInt32(sets.readableBytes)
+            let setStart = sets.offset
             guard let setID = sets.readInteger(as: UInt16.self), let setLength = sets.readInteger(as: UInt16.self),
-                setLength >= 4, var set = sets.readSlice(Int(setLength) - 4)
+                setLength >= 4
             else {
                 s.failures[.setTruncated] += 1
-                unknownHigh &+= left
+                damaged = true
+                break
+            }
+            guard var set = sets.readSlice(Int(setLength) - 4) else {
+                s.failures[.setTruncated] += 1
+                // Cut on the way inside a set the message holds: its header and the records before the cut
+                // are the exporter's. A set overrunning a message the datagram agrees with is mis-framed:
+                // where it really ends, and so its records, are unknown.
+                if cut, setStart + Int(setLength) <= Int(length), setID >= 256,
+                    let t = template(setID, of: key, at: clock.exportMicros, stats: &s),
+                    let declared = decodeCutSet(
+                        &sets, length: setLength, template: t, key: key, port: port, clock: clock, stats: &s, body)
+                {
+                    records &+= declared
+                    if !t.isOptions { flows &+= declared }
+                    // Sets after it were cut off whole: their records are not known.
+                    damaged = setStart + Int(setLength) < Int(length)
+                } else {
+                    damaged = true
+                }
                 break
             }
             switch setID {
@@ -82,13 +104,38 @@ extension FlowExportDecoder {
             default:
                 s.failures[.reservedSetID] += 1
             }
+            // A message cut between two sets: what followed is not known.
+            if cut && sets.readableBytes == 0 { damaged = true }
         }
-        checkSequence(
-            key,
-            SequenceMark(
-                sequence: sequence, low: records &+ unknownLow, high: records &+ unknownHigh,
-                flowsLow: flows &+ unknownLow, flowsHigh: flows &+ unknownHigh, countsRecords: true),
-            stats: &s)
+        var mark = SequenceMark(
+            sequence: sequence, low: records &+ unknownLow, high: records &+ unknownHigh,
+            flowsLow: flows &+ unknownLow, flowsHigh: flows &+ unknownHigh, countsRecords: true)
+        mark.damaged = damaged
+        checkSequence(key, mark, stats: &s)
+    }
+
+    /// Decodes the records of a data set of `template` that arrived before the datagram was cut (`set` is
+    /// past its header, `length` the set's own length) and counts the rest in `truncatedRecords`. Returns
+    /// the records the set held, for the sequence number, when the template's fixed record length tells
+    /// it; nil for records of varying length, whose number past the cut is unknown (the one cut is
+    /// counted). Each record read is framed as in a whole set: the cut only ends the set early.
+    mutating func decodeCutSet(
+        _ set: inout ByteCursor, length: UInt16, template t: Template, key: SessionKey, port: UInt16,
+        clock: ExportClock, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
+    ) -> UInt32? {
+        guard t.hasFixedLength else {
+            guard let rest = set.readSlice(set.readableBytes) else { return nil }
+            _ = decodeDataSet(rest, template: t, key: key, port: port, clock: clock, cutShort: true, stats: &s, body)
+            return nil
+        }
+        let size = max(t.minimumRecordLength, 1)
+        // RFC 7011 section 3.3.1: a set's padding is shorter than any of its records.
+        let declared = (Int(length) - 4) / size
+        let arrived = set.readableBytes / size
+        guard let rest = set.readSlice(arrived * size) else { return nil }
+        let n = decodeDataSet(rest, template: t, key: key, port: port, clock: clock, stats: &s, body)
+        s.truncatedRecords += UInt64(declared - arrived)
+        return UInt32(n) &+ UInt32(declared - arrived)
     }
 
     /// Reads the template (or options template) records of one set, storing each and withdrawing those

@@ -48,6 +48,9 @@ extension FlowExportDecoder {
         if Int(count) != whole || c.readableBytes % FlowExportDecoder.v5RecordLength != 0 {
             s.failures[.lengthMismatch] += 1
         }
+        // Records the count announces that did not arrive whole were cut on the way (the sequence number
+        // counts them as sent, which they were); a count past the format's 30 is no header to believe.
+        if Int(count) > whole && count <= 30 { s.truncatedRecords += UInt64(Int(count) - whole) }
         let domain = UInt32(engineType) << 8 | UInt32(engineID)
         // As NetFlow v9's source id (RFC 3954 section 5.1): the address and engine, not the port.
         let key = SessionKey(exporter: exporter, port: 0, domain: domain, input: .netflowV5)

@@ -11,6 +11,10 @@ struct SequenceMark {
     var flowsLow: UInt32
     var flowsHigh: UInt32
     var countsRecords: Bool
+    /// The datagram lost part of itself in a way that leaves its records uncountable (a set whose length
+    /// overruns the message, a message cut short after a whole set or in a set that cannot be framed):
+    /// where it starts and ends in the sequence is unknown, so it is left out of the check.
+    var damaged = false
 
     /// A NetFlow v9 or sFlow datagram: its sequence counts datagrams.
     static func datagram(_ sequence: UInt32) -> SequenceMark {
@@ -33,7 +37,9 @@ struct SequenceMark {
 /// counted, so the counts only ever grow (Prometheus counters) and a reordered datagram is not loss.
 /// A step back is a late datagram unless it is larger than `resetDatagrams` datagrams' worth (a restart).
 /// Exporters that count the message's own flow records (softflowd's IPFIX, against RFC 7011 section 3.1)
-/// are recognised from two consecutive datagrams and checked their way.
+/// are recognised from two consecutive datagrams and checked their way. A damaged datagram
+/// (`SequenceMark.damaged`) opens no gap and the next datagram starts the check afresh: read by bounds,
+/// its sequence made a "gap" of the convention's guess rather than of any loss.
 struct SequenceTracker {
     enum Convention {
         /// RFC 7011 section 3.1, RFC 3954, NetFlow v5, sFlow: the records (datagrams) sent before this one.
@@ -61,6 +67,8 @@ struct SequenceTracker {
     private(set) var expectedLow: UInt32 = 0
     private(set) var expectedHigh: UInt32 = 0
     private var started = false
+    /// The last datagram was damaged: the next one is taken as where the sequence stands.
+    private var resync = false
     /// The last datagram that arrived in order with an exact count: its sequence and all-record count.
     private var last: (sequence: UInt32, count: UInt32)?
     private(set) var pending: [Gap] = []
@@ -79,11 +87,18 @@ struct SequenceTracker {
         countsRecords = m.countsRecords
         // A UDP datagram holds fewer than 2^16 records, so the windows cannot overflow.
         if m.isExact { largest = max(largest, min(m.low, 0xffff)) }
-        guard started else {
+        if m.damaged {
             started = true
+            resync = true
+            last = nil
+            return confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
+        }
+        guard started, !resync else {
+            started = true
+            resync = false
             setExpected(m)
             last = m.isExact ? (m.sequence, m.low) : nil
-            return
+            return confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
         }
         if m.isExact, let last { recogniseConvention(m, after: last) }
         let (startLow, startHigh) =

@@ -30,6 +30,9 @@ public struct Template: Sendable, Equatable {
     public var hasPortFields: Bool
     /// Whether it has an address field of either family (a flow template, not one of metadata).
     public var hasAddressFields: Bool
+    /// Whether every field has a fixed length: each record then takes `minimumRecordLength` bytes, so the
+    /// records of a set cut short can be framed and counted from its length.
+    public var hasFixedLength: Bool
     /// Which storing of a template this is (unique in the decoder), and the decoder's tick when it was last
     /// stored or used: the bounded template store evicts the least recently used first.
     var serial: UInt64 = 0
@@ -44,6 +47,7 @@ public struct Template: Sendable, Equatable {
         for f in fields { minimum += f.length == TemplateField.variableLength ? 1 : Int(f.length) }
         self.minimumRecordLength = minimum
         hasPortFields = fields.contains { $0.kind == .srcPort || $0.kind == .dstPort }
+        hasFixedLength = !fields.contains { $0.length == TemplateField.variableLength }
         hasAddressFields = fields.contains {
             $0.kind == .srcIPv4 || $0.kind == .dstIPv4 || $0.kind == .srcIPv6 || $0.kind == .dstIPv6
         }

@@ -131,6 +131,13 @@ enum CollectMetrics {
             })
         out.append(
             perExporter(
+                "zonesep_export_truncated_records_total",
+                "Records sent in datagrams that arrived cut short, past the cut: not judged, and no sequence gap."
+            ) {
+                $1.truncatedRecords
+            })
+        out.append(
+            perExporter(
                 "zonesep_export_late_datagrams_total",
                 "Datagrams that arrived after a later one (reordered): what they carried is not counted as missed."
             ) {

@@ -59,6 +59,7 @@ struct CollectStats {
         let gaps = exporters.reduce(0) { $0 + $1.sequenceGaps }
         let missedDatagrams = exporters.reduce(0) { $0 + $1.missedDatagrams }
         let missedRecords = exporters.reduce(0) { $0 + $1.missedRecords }
+        let truncatedRecords = exporters.reduce(0) { $0 + $1.truncatedRecords }
         let sampling = exporters.filter { $0.samplingRate > 1 }
         let sampled =
             sampling.isEmpty
@@ -73,7 +74,8 @@ struct CollectStats {
             + "\(exporters.count) exporters, \(exporters.reduce(0) { $0 + $1.datagrams }) datagrams, "
             + "decode failures \(failures), data sets waiting for a template \(decoder.heldSetCount), "
             + "sequence gaps \(gaps) (\(missedDatagrams) datagrams, "
-            + "\(missedRecords) records lost), rejected \(decoder.rejectedDatagrams), "
+            + "\(missedRecords) records lost), records in datagrams cut short \(truncatedRecords), "
+            + "rejected \(decoder.rejectedDatagrams), "
             + "dropped by the kernel \(sockets.reduce(0) { $0 + $1.dropped })\(sampled)"
     }
 }

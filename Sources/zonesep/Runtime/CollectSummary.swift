@@ -140,6 +140,7 @@ struct CollectSummary {
         e.add("sequence_gaps", s.sequenceGaps)
         e.add("missed_datagrams", s.missedDatagrams)
         e.add("missed_records", s.missedRecords)
+        e.add("truncated_records", s.truncatedRecords)
         e.add("late_datagrams", s.lateDatagrams)
         e.add("sequence_resets", s.sequenceResets)
         e.add("sampling_rate", UInt64(s.samplingRate))
@@ -181,6 +182,13 @@ struct CollectSummary {
                 "\(undecoded == 1 ? "1 data set" : "\(undecoded) data sets") never decoded (no-template): "
                     + "the template never came, and the records in them were not judged")
         }
+        // Records in datagrams cut on the way arrived in no usable form: not judged, and no sequence gap.
+        let cut = exporters.reduce(0) { $0 + $1.1.truncatedRecords }
+        if cut > 0 {
+            lines.append(
+                "\(cut == 1 ? "1 record" : "\(cut) records") lost in export datagrams that arrived cut short "
+                    + "(truncated_records): they were not judged")
+        }
         let late = exporters.reduce(0) { $0 + $1.1.failures[.timestampOutOfRange] }
         if late > 0 { lines.append(Self.refusedForTime(late)) }
         if table.conduitMACNotVerified > 0 {
@@ -211,6 +219,9 @@ struct CollectSummary {
             if e.sequenceGaps > 0 {
                 line +=
                     ", \(e.sequenceGaps) sequence gaps (\(e.missedDatagrams) datagrams, \(e.missedRecords) records lost)"
+            }
+            if e.truncatedRecords > 0 {
+                line += ", \(e.truncatedRecords) records lost in datagrams cut short"
             }
             if e.templatesEvicted > 0 {
                 line += ", \(e.templatesEvicted) templates evicted (the template store was full)"

@@ -1,0 +1,151 @@
+import XCTest
+import ZonesepCore
+import ZonesepFlowExport
+
+/// A datagram that arrives cut short is not sequence loss: its whole records are read where the set's
+/// length frames them, the rest are counted as `truncatedRecords`, and a datagram whose records cannot be
+/// counted is left out of the sequence check (REVIEW-140 F3: softflowd's 26-record message cut at 700
+/// bytes read as "1 sequence gap, 7 records lost", none of its last set's 22 records read).
+final class CutDatagramTests: XCTestCase {
+    /// The first softflowd run of the committed fixture: its messages of sequence 18, 44 and 62 (18, 26
+    /// and 18 flow records; the second's last set holds 22 records of 50 bytes, from offset 272).
+    func softflowdRun() throws -> [CapturedDatagram] {
+        let all = try Fixtures.datagrams("softflowd-ipfix.pcap")
+        let run = Array(all.filter { $0.sourcePort == all[0].sourcePort }.prefix(3))
+        XCTAssertEqual(run.map(\.payload.count), [1344, 1376, 928])
+        return run
+    }
+
+    /// Decodes `datagrams` with a fresh decoder: the records of each, and the exporter's stats.
+    func decode(_ datagrams: [CapturedDatagram]) throws -> ([[String]], ExporterStats) {
+        var d = FlowExportDecoder()
+        let records = Fixtures.decode(datagrams, with: &d).map { $0.map { Canonical.line($0) } }
+        d.finish()
+        return (records, try XCTUnwrap(d.stats[datagrams[0].source]))
+    }
+
+    /// Cut on the way at 700 bytes, the header still saying 1376: the 8 records of the last set before the
+    /// cut are read (they are the first 12 of the whole message's 26), its other 14 counted as cut, and the
+    /// message counts its 26 records for the sequence: softflowd's numbering is recognised, no gap.
+    func testTheWholeRecordsOfASetCutOnTheWayAreReadAndTheRestCounted() throws {
+        let run = try softflowdRun()
+        let (whole, _) = try decode(run)
+        var cut = run
+        cut[1].payload = Array(run[1].payload.prefix(700))
+        let (records, s) = try decode(cut)
+        XCTAssertEqual(whole[1].count, 26)
+        XCTAssertEqual(records[1], Array(whole[1].prefix(12)), "2 + 2 + 8 records, as sent")
+        XCTAssertEqual(records[2], whole[2])
+        XCTAssertEqual(s.records, 62 - 14)
+        XCTAssertEqual(s.truncatedRecords, 14)
+        XCTAssertEqual(s.sequenceGaps, 0)
+        XCTAssertEqual(s.missedRecords, 0)
+        XCTAssertEqual(s.sequenceResets, 0)
+        XCTAssertEqual(s.lateDatagrams, 0)
+        XCTAssertEqual(s.failures[.lengthMismatch], 1)
+        XCTAssertEqual(s.failures[.setTruncated], 1)
+        XCTAssertEqual(s.failures[.recordTruncated], 0)
+    }
+
+    /// A set whose length overruns a message the datagram agrees with (the header's length rewritten to
+    /// the cut, or a set length gone wrong) is mis-framed: where it really ends is unknown, so none of its
+    /// bytes is read as records, nothing is counted as cut, and the message is left out of the sequence
+    /// check rather than read as a gap of softflowd's numbering.
+    func testASetOverrunningAConsistentMessageIsDroppedAndNoGapIsCounted() throws {
+        let run = try softflowdRun()
+        var relabelled = run
+        relabelled[1].payload = Array(run[1].payload.prefix(700))
+        relabelled[1].payload[2] = UInt8(700 >> 8)
+        relabelled[1].payload[3] = UInt8(700 & 0xff)
+        var overrun = run
+        // The first set's length (104) plus 4000: it swallows the message's other sets.
+        overrun[1].payload[18] = UInt8((104 + 4000) >> 8)
+        overrun[1].payload[19] = UInt8((104 + 4000) & 0xff)
+        for (name, datagrams, read) in [("relabelled", relabelled, 4), ("overrun", overrun, 0)] {
+            let (records, s) = try decode(datagrams)
+            XCTAssertEqual(records[1].count, read, name)
+            XCTAssertEqual(s.failures[.setTruncated], 1, name)
+            XCTAssertEqual(s.failures[.lengthMismatch], 0, name)
+            XCTAssertEqual(s.truncatedRecords, 0, name)
+            XCTAssertEqual(s.sequenceGaps, 0, name)
+            XCTAssertEqual(s.missedRecords, 0, name)
+            XCTAssertEqual(s.sequenceResets, 0, name)
+        }
+    }
+
+    /// A message cut between two sets: the sets that arrived are read, and the message (whose missing sets
+    /// could hold any number of records) is left out of the sequence check.
+    func testAMessageCutBetweenSetsIsNoGap() throws {
+        let run = try softflowdRun()
+        var cut = run
+        cut[1].payload = Array(run[1].payload.prefix(272))
+        let (records, s) = try decode(cut)
+        XCTAssertEqual(records[1].count, 4)
+        XCTAssertEqual(s.failures[.lengthMismatch], 1)
+        XCTAssertEqual(s.sequenceGaps, 0)
+        XCTAssertEqual(s.missedRecords, 0)
+    }
+
+    /// The check resumes after a damaged message: a message lost two later is still a gap of its records.
+    func testLossAfterADamagedMessageIsStillCounted() {
+        var d = FlowExportDecoder()
+        _ = d.records(SequenceCheckTests.message(0, records: 10, template: true))
+        var damaged = SequenceCheckTests.message(10, records: 10)
+        damaged[18] = 0xff  // the set's length runs past the message
+        _ = d.records(damaged)
+        _ = d.records(SequenceCheckTests.message(20, records: 10))
+        _ = d.records(SequenceCheckTests.message(40, records: 10))
+        d.finish()
+        XCTAssertEqual(d.testStats.sequenceGaps, 1)
+        XCTAssertEqual(d.testStats.missedRecords, 10, "records 30-39")
+        XCTAssertEqual(d.testStats.failures[.setTruncated], 1)
+    }
+
+    /// Records of varying length (a variable-length field) cut short: those before the cut are read, each
+    /// framed by its own length as in a whole set; the one the cut fell in is counted, and the number after
+    /// it is unknown, so the message is left out of the sequence check.
+    func testACutSetOfVariableLengthRecordsReadsThoseBeforeTheCut() {
+        let template = Export.set(2) { b in
+            b.u16(300)
+            b.u16(4)
+            Export.field(&b, 8, 4)
+            Export.field(&b, 12, 4)
+            Export.field(&b, 4, 1)
+            Export.field(&b, 82, 0xffff)  // interfaceName
+        }
+        func record(_ b: inout Bytes, _ host: String) {
+            b.v4(host)
+            b.v4("10.30.1.5")
+            b.u8(17)
+            b.u8(4)
+            b.raw(Array("eth0".utf8))
+        }
+        var d = FlowExportDecoder()
+        _ = d.records(Export.ipfix(sequence: 0, template))
+        let hosts = ["10.10.2.21", "10.10.2.22", "10.10.2.23"]
+        let full = Export.ipfix(sequence: 0, Export.set(300) { b in for host in hosts { record(&b, host) } })
+        // Each record is 14 bytes, after the 16-byte header and the 4-byte set header: cut in the third's
+        // interface name.
+        let rs = d.records(Array(full.prefix(16 + 4 + 14 * 2 + 12)))
+        XCTAssertEqual(rs.map(\.src), [IPAddress("10.10.2.21")!, IPAddress("10.10.2.22")!])
+        XCTAssertEqual(d.testStats.truncatedRecords, 1)
+        XCTAssertEqual(d.testStats.failures[.recordTruncated], 0)
+        _ = d.records(Export.ipfix(sequence: 3, Export.set(300) { record(&$0, "10.10.2.24") }))
+        d.finish()
+        XCTAssertEqual(d.testStats.sequenceGaps, 0)
+    }
+
+    /// NetFlow v5 cut on the way: the header's count says how many records were sent; those not whole
+    /// are counted as cut, and the next packet's sequence is no gap.
+    func testNetFlowV5RecordsCutOffAreCounted() {
+        var d = FlowExportDecoder()
+        let full = NetFlowV5DecoderTests.packet(count: 3, sequence: 0)
+        let rs = d.records(Array(full.prefix(24 + 48 + 20)))
+        XCTAssertEqual(rs.count, 1)
+        XCTAssertEqual(d.testStats.truncatedRecords, 2)
+        _ = d.records(NetFlowV5DecoderTests.packet(count: 2, sequence: 3))
+        d.finish()
+        XCTAssertEqual(d.testStats.sequenceGaps, 0)
+        XCTAssertEqual(d.testStats.missedRecords, 0)
+    }
+}

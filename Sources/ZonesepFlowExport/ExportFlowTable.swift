@@ -24,6 +24,9 @@ public final class ExportFlowTable {
         /// packets that way (0: none yet). Several routers on one path report the same packets.
         var countedByAB: UInt32 = 0
         var countedByBA: UInt32 = 0
+        /// What the flow's TCP records showed of its opening and close (`ExportFlowTable.tcpSeen`), for
+        /// telling a new connection on the same ports from the closed one.
+        var tcpSeen: UInt8 = 0
     }
 
     /// Records that were not judged on their own, by reason.
@@ -209,14 +212,16 @@ public final class ExportFlowTable {
         let hash = key.hashValue64
         if let i = table.find(key, hash: hash) {
             let e = table.entries + i
-            if Self.elapsed(from: e.pointee.lastSeen, to: first)
-                <= timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
+            let reopens = reopens(i, record, start: first)
+            if !reopens
+                && Self.elapsed(from: e.pointee.lastSeen, to: first)
+                    <= timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
             {
                 join(i, record, fromA: fromA, start: first, end: last)
                 sweep()
                 return
             }
-            end(i, reason: .idle)
+            end(i, reason: reopens ? .closed : .idle)
             table.remove(at: i)
         }
         if portless {
@@ -229,6 +234,49 @@ public final class ExportFlowTable {
             start(key: key, hash: hash, fromA: fromA, record, start: first, end: last)
         }
         sweep()
+    }
+
+    /// Whether TCP record `r`, starting at `start`, opens a new connection on the ports of flow `i`, which
+    /// its records showed closed: it shows a SYN and starts at or after the end of the flow's last record,
+    /// as a SYN after a close starts a new flow in a capture (a SYN of the closed connection came before
+    /// its close). Two connections on one port pair exported apart are then two flows, as `replay` makes
+    /// them, however close together; a long flow's later records carry no SYN and still join it.
+    @inline(__always)
+    func reopens(_ i: Int, _ r: FlowRecord, start: Int64) -> Bool {
+        let syn = DecodedPacket.TCPFlag.syn
+        return Self.closed(origins[i].tcpSeen) && r.proto == IPProtocolNumber.tcp
+            && (r.tcpFlags | (r.isBiflow ? r.reverseTCPFlags : 0)) & syn != 0 && start >= table.entries[i].lastSeen
+    }
+
+    /// In `Origin.tcpSeen`: side A's FIN, SYN and RST in the TCP header's own bit order (0x01, 0x02,
+    /// 0x04), then side B's above them (0x08, 0x10, 0x20), so that a record's flags land with a mask and a
+    /// shift, no branch on them.
+    static let tcpSeenMask: UInt8 = DecodedPacket.TCPFlag.fin | DecodedPacket.TCPFlag.syn | DecodedPacket.TCPFlag.rst
+
+    /// The SYN, FIN and RST flags of record `r` (TCP; 0 for other protocols) as `Origin.tcpSeen` bits of
+    /// its flow's sides (`fromA`: its source is side A); flowEndReason 3 (the exporter saw the flow end by
+    /// FIN or RST) counts as a RST.
+    @inline(__always)
+    static func tcpSeen(_ r: FlowRecord, fromA: Bool) -> UInt8 {
+        let forward = r.tcpFlags
+        let reverse = r.isBiflow ? r.reverseTCPFlags : 0
+        let (a, b) = fromA ? (forward, reverse) : (reverse, forward)
+        let ended = r.endReason == 3 ? DecodedPacket.TCPFlag.rst : 0
+        let mask = r.proto == IPProtocolNumber.tcp ? tcpSeenMask : 0
+        return (a | ended) & mask | (b & mask) << 3
+    }
+
+    /// Whether a flow's records showed it closed: FIN from both sides, or a RST once both sides had sent
+    /// a SYN. A RST answering a lone SYN refuses the connection, and the client sends the same SYN again
+    /// (Windows twice): a capture joins those retries by their sequence number, which no record carries,
+    /// so after a refusal a SYN joins the flow (one `connect()`, one alert).
+    static func closed(_ seen: UInt8) -> Bool {
+        let fin = DecodedPacket.TCPFlag.fin
+        let syn = DecodedPacket.TCPFlag.syn
+        let rst = DecodedPacket.TCPFlag.rst
+        let bothFIN = fin | fin << 3
+        let bothSYN = syn | syn << 3
+        return seen & bothFIN == bothFIN || (seen & bothSYN == bothSYN && seen & (rst | rst << 3) != 0)
     }
 
     /// The verdict of a TCP, UDP or SCTP record whose template has no ports (or an ICMP record with no
@@ -383,6 +431,7 @@ public final class ExportFlowTable {
         var origin = Origin(
             input: r.input, exporter: r.exporter, macNotInRecord: macNotInRecord(e, r),
             vlans: FlowKey.packVLANs(count: r.vlanCount, outer: r.vlan0, inner: r.vlanCount > 1 ? r.vlan1 : r.vlan0))
+        origin.tcpSeen = Self.tcpSeen(r, fromA: fromA)
         Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e, origin: &origin)
         table.entries[i] = e
         flows += 1
@@ -400,6 +449,7 @@ public final class ExportFlowTable {
     private func join(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
         let e = table.entries + i
         Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e.pointee, origin: &origins[i])
+        origins[i].tcpSeen |= Self.tcpSeen(r, fromA: fromA)
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         // A record that ends the flow (FIN or RST seen, RFC 5102 end reason 3) shortens its idle timeout.

@@ -56,8 +56,9 @@ final class ExportFlowTableTests: XCTestCase {
         // V8: SMB from LGWAN to the Internet zone; the server's record first, as exporters often order them.
         t.add(Self.record("10.30.7.8", 445, "10.20.3.4", 51512))
         t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445))
-        // The same connection again at the next active timeout.
-        t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445, start: 1_781_481_660_000_000))
+        // The same connection again at the next active timeout: its packets since the last record, ACK and
+        // PSH, no SYN.
+        t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445, flags: 0x18, start: 1_781_481_660_000_000))
         t.flush()
         XCTAssertEqual(rec.started.count, 1)
         let f = try XCTUnwrap(rec.started.first)
@@ -184,6 +185,68 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.ended.count, 1)
         XCTAssertEqual(rec.ended.first?.1, .idle)
         XCTAssertTrue(rec.started.allSatisfy { $0.verdict == .unzonedHost })
+    }
+
+    /// V16 of the demonstration: two HTTP connections on one port pair 45 s apart, each exported as its own
+    /// SYN..FIN records (both directions). After the first closed (FIN both ways), the second's SYN starts
+    /// a new flow, judged and alerted again, as `replay` of the packets does; so does one 2 s after the
+    /// close, and an RFC 5103 biflow's. Before, all were joined into one flow for TCP's 600 s (REVIEW-140 F4).
+    func testASYNAfterAClosedConnectionStartsANewFlow() throws {
+        let t0: Int64 = 1_781_481_600_000_000
+        for gap: Int64 in [45_000_000, 2_000_000] {
+            let (t, rec) = try table()
+            for start in [t0, t0 + 1_000_000 + gap] {
+                t.add(Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x1b, start: start))
+                t.add(Self.record("203.0.113.200", 80, "10.30.8.15", 50080, flags: 0x1b, start: start + 1000))
+            }
+            t.flush()
+            XCTAssertEqual(rec.started.count, 2, "gap \(gap)")
+            XCTAssertEqual(t.violations[.securityCloudBypass], 2)
+            XCTAssertEqual(rec.ended.map(\.1), [.closed])
+            XCTAssertEqual(rec.ended.first?.0.packets, 10, "the first connection's two records")
+            t.finish()
+            XCTAssertEqual(rec.ended.last?.0.packets, 10)
+        }
+        let (t, rec) = try table()
+        for start in [t0, t0 + 45_000_000] {
+            var r = Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x1b, start: start)
+            r.isBiflow = true
+            r.reverseTCPFlags = 0x1b
+            r.reversePackets = 5
+            t.add(r)
+        }
+        t.flush()
+        XCTAssertEqual(rec.started.count, 2, "biflows")
+    }
+
+    /// What a closed connection's records do not reopen: a record without SYN after the close (a late ACK
+    /// or FIN), and a SYN after a RST that refused a lone SYN, which is the client trying the same
+    /// connection again (Windows sends it twice more; a capture joins them by their sequence number, which
+    /// no record carries). One flow, one alert each. A long flow whose exporter repeats SYN in each
+    /// record (its flags since the flow began) stays one flow until both sides' FIN.
+    func testWhatDoesNotReopenAClosedConnection() throws {
+        let t0: Int64 = 1_781_481_600_000_000
+        let (t, rec) = try table()
+        t.add(Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x1b, start: t0))
+        t.add(Self.record("203.0.113.200", 80, "10.30.8.15", 50080, flags: 0x1b, start: t0 + 1000))
+        t.add(Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x10, start: t0 + 3_000_000))
+        // Refused: a SYN, a RST-ACK, the same SYN again 500 ms later, then a third.
+        t.add(Self.record("10.10.2.21", 50445, "203.0.113.10", 443, flags: 0x02, start: t0))
+        t.add(Self.record("203.0.113.10", 443, "10.10.2.21", 50445, flags: 0x14, start: t0 + 1000))
+        t.add(Self.record("10.10.2.21", 50445, "203.0.113.10", 443, flags: 0x02, start: t0 + 2_000_000))
+        t.add(Self.record("10.10.2.21", 50445, "203.0.113.10", 443, flags: 0x02, start: t0 + 4_000_000))
+        // Cumulative flags: SYN in every record of a long flow, FIN in its last ones.
+        let minute: Int64 = 60_000_000
+        for (i, flags) in [(0, 0x1a), (5, 0x1a), (10, 0x1b)] as [(Int64, UInt8)] {
+            t.add(Self.record("10.20.3.4", 51512, "10.30.7.8", 445, flags: flags, start: t0 + i * minute))
+            t.add(Self.record("10.30.7.8", 445, "10.20.3.4", 51512, flags: flags, start: t0 + i * minute + 1000))
+        }
+        t.flush()
+        XCTAssertEqual(rec.started.count, 3)
+        XCTAssertEqual(t.violations[.securityCloudBypass], 1)
+        XCTAssertEqual(t.violations[.mynumberIsolation], 1)
+        XCTAssertEqual(t.violations[.sanitisationBypass], 1)
+        XCTAssertEqual(rec.ended.count, 0)
     }
 
     /// A long flow exported at each active timeout (30 minutes): its next record arrives after records of

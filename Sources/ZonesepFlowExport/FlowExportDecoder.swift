@@ -25,8 +25,9 @@ public struct SessionKey: Hashable, Sendable {
     }
 }
 
-/// A flow template of one session that has no port field, for the warning that names it.
+/// A flow template that has no port field, for the warning that names it.
 public struct PortlessTemplate: Hashable, Sendable, CustomStringConvertible {
+    /// The session's key with port 0: the warning is once per exporter, domain and template id.
     public var session: SessionKey
     public var templateID: UInt16
 
@@ -131,8 +132,11 @@ public struct FlowExportDecoder {
         self.held = HeldSets(maxSets: limits.heldSets, maxBytes: limits.heldBytes)
     }
 
-    /// Flow templates without port fields, each once, until the caller takes them (`takePortlessTemplates`)
-    /// to warn about: their TCP, UDP and SCTP records cannot be judged like flows whose ports are known.
+    /// Flow templates without port fields (nor an ICMP type, which a template of ICMP flows has instead),
+    /// each once per exporter, observation domain and template id (not per transport session: an exporter
+    /// restarting from a new port sends the same templates again), until the caller takes them
+    /// (`takePortlessTemplates`) to warn about: their TCP, UDP and SCTP records cannot be judged like flows
+    /// whose ports are known.
     public private(set) var portlessTemplates: [PortlessTemplate] = []
     /// Exporters whose clock strayed past `clockOffsetWarningMicros`, until the caller takes them
     /// (`takeSkewedExporters`).
@@ -333,11 +337,13 @@ public struct FlowExportDecoder {
         }
         s.templates += 1
         guard sessions[key] != nil || sessions.count < limits.sessions else { return }
-        if !template.isOptions && template.hasAddressFields && !template.hasPortFields
-            && portlessTemplatesSeen.count < limits.sessions
-            && portlessTemplatesSeen.insert(PortlessTemplate(session: key, templateID: template.id)).inserted
-        {
-            portlessTemplates.append(PortlessTemplate(session: key, templateID: template.id))
+        if !template.isOptions && template.hasAddressFields && !template.hasPortFields && !template.hasICMPTypeFields {
+            var exporter = key
+            exporter.port = 0
+            let t = PortlessTemplate(session: exporter, templateID: template.id)
+            if portlessTemplatesSeen.count < limits.sessions && portlessTemplatesSeen.insert(t).inserted {
+                portlessTemplates.append(t)
+            }
         }
         keep(template, for: key, stats: &s)
         guard !held.sets.isEmpty else { return }

@@ -28,6 +28,9 @@ public struct Template: Sendable, Equatable {
     /// `aggregate: src_host, dst_host, proto`) sends TCP and UDP records without ports, which are not
     /// non-first fragments and cannot be judged like a flow whose ports are known.
     public var hasPortFields: Bool
+    /// Whether it has an ICMP type field (`icmpTypeCodeIPv4` and the like): a template of ICMP flows
+    /// (softflowd sends one per family) has no ports and is no aggregation by addresses.
+    public var hasICMPTypeFields: Bool
     /// Whether it has an address field of either family (a flow template, not one of metadata).
     public var hasAddressFields: Bool
     /// Whether every field has a fixed length: each record then takes `minimumRecordLength` bytes, so the
@@ -47,6 +50,7 @@ public struct Template: Sendable, Equatable {
         for f in fields { minimum += f.length == TemplateField.variableLength ? 1 : Int(f.length) }
         self.minimumRecordLength = minimum
         hasPortFields = fields.contains { $0.kind == .srcPort || $0.kind == .dstPort }
+        hasICMPTypeFields = fields.contains { $0.kind == .icmpTypeCode || $0.kind == .icmpType }
         hasFixedLength = !fields.contains { $0.length == TemplateField.variableLength }
         hasAddressFields = fields.contains {
             $0.kind == .srcIPv4 || $0.kind == .dstIPv4 || $0.kind == .srcIPv6 || $0.kind == .dstIPv6

@@ -249,6 +249,30 @@ final class CollectTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("no port fields"), run.stderr)
     }
 
+    /// softflowd's `-a` (adjust time when reading a pcap) stamps uptimes from the packets' times, which
+    /// makes its NetFlow v9, and its IPFIX without `-A`, of an old capture usable (flow-exports.md, Times):
+    /// the alerts of its IPFIX with `-A milli`, where without `-a` every record is refused.
+    func testSoftflowdNetFlowV9AndIPFIXWithAdjustedTimes() throws {
+        for (input, version) in [("netflow-v9", "9"), ("ipfix", "10")] {
+            let run = try collect(extra: []) { try softflowd($0.port, ["-v", version, "-a"]) }
+            check(run.alerts, input: input, missing: [Self.v1, Self.qinq], macs: false)
+            let e = try exporter(run.summary)
+            XCTAssertEqual((e["decode_failures"] as? [String: Any])?.count, 0, input)
+        }
+    }
+
+    /// NetFlow v5 carries no IPv6 (flow-exports.md, What is read): softflowd's v5 export (with `-a`) has
+    /// the alerts of its v9, less every IPv6 one (V7, ICMPv6 Mynumber to LGWAN; V14, IPv6 LGWAN to an
+    /// external address), and nothing in the summary says they are missing.
+    func testSoftflowdNetFlowV5CarriesNoIPv6() throws {
+        let run = try collect(extra: []) { try softflowd($0.port, ["-v", "5", "-a"]) }
+        let ipv6 = replayAlerts.filter { $0.src.contains(":") }
+        XCTAssertEqual(ipv6.count, 2, "\(ipv6)")
+        check(run.alerts, input: "netflow-v5", missing: ipv6.union([Self.v1, Self.qinq]), macs: false)
+        let e = try exporter(run.summary)
+        XCTAssertEqual((e["decode_failures"] as? [String: Any])?.count, 0)
+    }
+
     /// softflowd's NetFlow v9 of a capture older than the run (`-r`, no absolute times in v9): its uptimes
     /// come from the wall clock, so every record lies weeks after its own export and is refused. The run
     /// judges nothing, and says so at its end on stderr rather than leave "0 violating" standing alone.

@@ -142,6 +142,9 @@ public struct ZoneMatrix: Sendable {
     public var packets: [UInt64]
     public var bytes: [UInt64]
     public var flows: [UInt64]
+    /// The flows of `flows` whose packets carry no VLAN id (untagged, or a priority tag's VLAN 0): by cell,
+    /// so that which zones declare `vlans` is asked of the policy once, when the summary is written.
+    public var untaggedFlows: [UInt64]
 
     public init(zoneCount: Int) {
         self.zoneCount = zoneCount
@@ -149,6 +152,7 @@ public struct ZoneMatrix: Sendable {
         packets = Array(repeating: 0, count: side * side)
         bytes = Array(repeating: 0, count: side * side)
         flows = Array(repeating: 0, count: side * side)
+        untaggedFlows = Array(repeating: 0, count: side * side)
     }
 
     @inlinable

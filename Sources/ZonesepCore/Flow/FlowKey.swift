@@ -45,6 +45,12 @@ public struct FlowKey: Hashable, Sendable {
     @inlinable public var mappedIPv6: Bool { vlans & FlowKey.mappedIPv6Flag != 0 }
     /// How many own VLAN tags the flow's packets carry (0...8).
     @inlinable public var vlanCount: UInt8 { UInt8(truncatingIfNeeded: vlans >> 24) & 0x0f }
+    /// The innermost VLAN id of the flow's own tags, which `zone-vlan-mismatch` judges; 0 when untagged or
+    /// priority-tagged (VLAN 0), which it does not. One tag sits in the outer field (`packVLANs`), more in
+    /// the inner.
+    @inlinable public var innermostVLAN: UInt16 {
+        UInt16(truncatingIfNeeded: vlanCount == 1 ? vlans >> 12 & 0xfff : vlans & 0xfff)
+    }
 
     /// Builds the canonical key for a packet from `src`:`srcPort` to `dst`:`dstPort`; `fromA` is true when the
     /// packet's source is endpoint A. Without a branch: which endpoint comes first is a coin toss from one

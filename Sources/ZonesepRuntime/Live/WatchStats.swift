@@ -133,6 +133,7 @@ public enum SummaryMerge {
                     total.matrix.packets[i] &+= p.matrix.packets[i]
                     total.matrix.bytes[i] &+= p.matrix.bytes[i]
                     total.matrix.flows[i] &+= p.matrix.flows[i]
+                    total.matrix.untaggedFlows[i] &+= p.matrix.untaggedFlows[i]
                 }
             }
             total.flowsActive += p.flowsActive

@@ -206,6 +206,29 @@ def untagged():
     ])
 
 
+def native_vlan():
+    """A trunk mirror whose native VLAN carries the LGWAN zone untagged: the mynumber and Internet zones'
+    flows are tagged, LGWAN's are not, nor an IP phone's priority tag (VLAN 0, alone or under an S-tag), so
+    zone-vlan-mismatch cannot judge those hosts. Untagged lgwan-wan traffic (no `vlans`) is not its concern."""
+    def qinq(dst, src, payload, c_tag):
+        return ether(dst, src, 0x0800, payload, tags=((0x88A8, 1000), (Q, c_tag)))
+
+    return ("host-native-vlan.pcap", "tagged mynumber and internet flows; untagged LGWAN flows (native VLAN), "
+            "priority-tagged internet ones", [
+        tagged("02:00:00:10:01:53", "02:00:00:10:02:21", dgram("10.10.2.21", "10.10.1.53", 53020, 53), 110),
+        tagged("02:00:00:10:02:21", "02:00:00:10:01:53", dgram("10.10.1.53", "10.10.2.21", 53, 53020), 110),
+        tagged("02:00:00:30:01:01", "02:00:00:30:08:15", syn("10.30.8.15", "10.30.1.1", 50000, 8080), 130),
+        tagged(DNS_MAC, "02:00:00:20:03:04", dgram("10.20.3.4", "10.20.1.53", 53021, 53)),
+        tagged("02:00:00:20:03:04", DNS_MAC, dgram("10.20.1.53", "10.20.3.4", 53, 53021)),
+        tagged("02:00:00:20:ff:01", "02:00:00:20:03:05", syn("10.20.3.5", "172.20.1.1", 50001, 443)),
+        tagged("02:00:00:20:ff:03", "02:00:00:20:ff:02", syn("172.20.2.2", "172.20.2.3", 50002, 443)),
+        tagged("02:00:00:30:01:01", "02:00:00:30:08:16", syn("10.30.8.16", "10.30.1.1", 50003, 8080), 0),
+        qinq("02:00:00:30:01:02", "02:00:00:30:08:17", syn("10.30.8.17", "10.30.1.2", 50004, 8080), 0),
+        qinq("02:00:00:30:01:02", "02:00:00:30:08:18", syn("10.30.8.18", "10.30.1.2", 50005, 8080), 130),
+        tagged("02:00:00:30:06:05", "02:00:00:20:03:06", syn("10.20.3.6", "10.30.6.5", 50006, 3389)),
+    ])
+
+
 def pppoe_dialout(zone_ip, peer, vlan, name):
     """A zone PC that dials its own PPPoE session to the Internet (a FLET'S line plugged into the office
     LAN): a connection from its zone address on its VLAN, then one over PPPoE (session 0x1234) from the
@@ -235,6 +258,7 @@ def tunnel_vlan():
 CASES = [
     dual_homed(), mynumber_bridge(), routed(), arp_two_tiers(), nd_two_tiers(), wrong_vlan(), untagged(), tunnel_vlan(),
     mynumber_pc_on_lgwan_vlan(True), mynumber_pc_on_lgwan_vlan(False), mynumber_pc6_on_lgwan_vlan(), straggler(),
+    native_vlan(),
     pppoe_dialout("10.20.1.5", "10.20.9.9", 120, "host-pppoe-dialout.pcap"),
     pppoe_dialout("10.10.1.5", "10.10.9.9", 110, "host-pppoe-dialout-mynumber.pcap"),
 ]

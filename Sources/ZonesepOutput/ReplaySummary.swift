@@ -73,6 +73,9 @@ public struct ReplaySummary: Sendable {
     public var zonesepVersion: String?
     public var libpcapVersion: String?
 
+    /// Untagged flows of zones that declare `vlans`, which `zone-vlan-mismatch` could not judge.
+    public var untaggedVLANFlows: UntaggedVLANFlows { UntaggedVLANFlows(policy: policy, matrix: matrix) }
+
     /// Alerts of every kind: one per violating flow and one per host finding.
     public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
 
@@ -176,7 +179,7 @@ public struct ReplaySummary: Sendable {
             o.add("dropped", captureDrops.total)
             if captureDrops.filesUnknown > 0 { o.add("dropped_unknown_files", captureDrops.filesUnknown) }
         }
-        o.addRaw("coverage", CoverageReport.json(counters))
+        o.addRaw("coverage", CoverageReport.json(counters, untagged: untaggedVLANFlows, map))
         let cells = cells()
         let packetCells = cells.filter { $0.packets > 0 }.map { c -> String in
             var x = JSONObject()
@@ -477,6 +480,7 @@ public struct ReplaySummary: Sendable {
         out += TextTable.render(totals, rightAlign: [1])
         out += "\n" + CoverageReport.textLine(counters)
         if let line = CoverageReport.hostRulesWarning(counters) { out += line + ".\n" }
+        if let line = untaggedVLANFlows.warning(map, flows: counters.flows) { out += line + ".\n" }
         for f in files {
             if let line = CoverageReport.gapWarning(path: f.path, gaps: f.gaps, notListed: f.gapsNotListed) {
                 out += line + ".\n"

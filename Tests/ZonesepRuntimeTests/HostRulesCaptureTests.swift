@@ -88,6 +88,8 @@ final class HostRulesCaptureTests: XCTestCase {
                 ["10.20.8.8 lgwan [130] ip"], frame: 1)
         ],
         "host-untagged.pcap": [],
+        // Untagged and VLAN 0 frames are not held to `vlans`; each MAC stays in one zone.
+        "host-native-vlan.pcap": [],
         "host-tunnel-vlan.pcap": [
             Seen(
                 "zone-vlan-mismatch", "high", "02:00:00:20:08:09", "10.20.8.9", vlan: [130],

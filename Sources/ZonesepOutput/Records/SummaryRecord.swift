@@ -98,6 +98,10 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         public var hostRulesNoMAC: UInt64?
         /// Flows whose packets carry a VLAN tag; absent from runs saved before it was counted.
         public var flowsTagged: UInt64?
+        /// Untagged flows of zones that declare `vlans`, in all and by zone id; absent from runs saved before
+        /// they were counted.
+        public var flowsUntaggedVLANZones: UInt64?
+        public var flowsUntaggedByZone: [String: UInt64]?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -112,6 +116,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case tcpFlagsUnknown = "tcp_flags_unknown"
             case hostRulesNoMAC = "host_rules_no_mac"
             case flowsTagged = "flows_tagged"
+            case flowsUntaggedVLANZones = "flows_untagged_vlan_zones"
+            case flowsUntaggedByZone = "flows_untagged_by_zone"
         }
     }
 

@@ -28,8 +28,8 @@ public enum CoverageReport {
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
-    /// The summary's `coverage` object.
-    public static func json(_ c: Counters) -> String {
+    /// The summary's `coverage` object; `untagged` by the zone names of `map`.
+    public static func json(_ c: Counters, untagged: UntaggedVLANFlows, _ map: ZoneMap) -> String {
         var o = JSONObject()
         o.add("frames", c.packets)
         o.add("judged", c.framesJudged)
@@ -60,6 +60,9 @@ public enum CoverageReport {
         o.add("host_rules_no_mac", c.hostRulesNoMAC)
         // Flows whose packets carry a VLAN tag: zone-vlan-mismatch judges those alone.
         o.add("flows_tagged", c.flowsTagged)
+        // And the untagged ones of zones that declare `vlans`: what it could not judge, by zone.
+        o.add("flows_untagged_vlan_zones", untagged.total)
+        o.addRaw("flows_untagged_by_zone", untagged.json(map))
         // Judged too: their times did not fit the run's clock (`PacketTimeReport`).
         o.add("time_back_in_flow", c.timesBackInFlow)
         o.add("time_jumps_ignored", c.timeJumpsIgnored)

@@ -252,9 +252,21 @@ struct SavedRunBuilder {
                 frames: c.frames, verified: c.judged &+ c.noIP,
                 reasons: c.unverifiedReasons.map { .init(label: $0.reason, frames: $0.frames) },
                 tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0,
-                hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged)
+                hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged,
+                untaggedVLANFlows: try untaggedVLANFlows(c))
         }
         return report
+    }
+
+    /// The saved untagged flows of zones that declare `vlans`, the zones in zones.conf order as a replay
+    /// lists them; nil for a run saved before they were counted.
+    func untaggedVLANFlows(_ c: SummaryRecord.Coverage) throws(ReportError) -> UntaggedVLANFlows? {
+        guard let total = c.flowsUntaggedVLANZones else { return nil }
+        var zones: [UntaggedVLANFlows.Zone] = []
+        for (name, flows) in c.flowsUntaggedByZone ?? [:] where flows > 0 {
+            zones.append(.init(zone: try zone(name, "coverage.flows_untagged_by_zone"), flows: flows))
+        }
+        return UntaggedVLANFlows(total: total, zones: zones.sorted { $0.zone < $1.zone })
     }
 
     /// The saved `unopened_tunnels` in the order a replay lists them (known kinds first, then by name).

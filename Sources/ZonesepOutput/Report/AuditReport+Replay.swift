@@ -69,6 +69,7 @@ extension AuditReport {
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },
             tunnels: CoverageReport.unopenedTunnels(c).map { Coverage.Tunnel(name: $0.kind.name, flows: $0.flows) },
-            flagsUnknown: c.tcpFlagsUnknown, hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged)
+            flagsUnknown: c.tcpFlagsUnknown, hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged,
+            untaggedVLANFlows: s.untaggedVLANFlows)
     }
 }

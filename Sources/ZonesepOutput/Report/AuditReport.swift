@@ -445,9 +445,12 @@ public struct AuditReport: Sendable {
         /// Flows whose packets carry a VLAN tag (`zone-vlan-mismatch` judges tagged frames only); nil for a
         /// saved run from before it was counted.
         public var flowsTagged: UInt64? = nil
+        /// Untagged flows of zones that declare `vlans`, which `zone-vlan-mismatch` could not judge, by zone;
+        /// nil for a saved run from before they were counted.
+        public var untaggedVLANFlows: UntaggedVLANFlows? = nil
         public init(
             frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0,
-            hostRulesNoMAC: UInt64? = nil, flowsTagged: UInt64? = nil
+            hostRulesNoMAC: UInt64? = nil, flowsTagged: UInt64? = nil, untaggedVLANFlows: UntaggedVLANFlows? = nil
         ) {
             self.frames = frames
             self.verified = verified
@@ -456,6 +459,7 @@ public struct AuditReport: Sendable {
             self.flagsUnknown = flagsUnknown
             self.hostRulesNoMAC = hostRulesNoMAC
             self.flowsTagged = flowsTagged
+            self.untaggedVLANFlows = untaggedVLANFlows
         }
         /// Flows on ports of tunnels zonesep does not open, of every kind.
         public var tunnelFlows: UInt64 { tunnels.reduce(0) { $0 &+ $1.flows } }
@@ -573,6 +577,13 @@ extension AuditReport {
         files.filter { $0.dropped != nil && $0.droppedUnknownInterfaces > 0 }
     }
 
+    /// Some flows were tagged, but flows of zones that declare `vlans` were not (a trunk mirror whose native
+    /// VLAN carries a zone untagged): `zone-vlan-mismatch` could not judge their hosts. Their count, 0 when
+    /// none, when no flow was tagged (`vlanRuleBlind` says that), or for a saved run from before.
+    public var vlanRuleUnjudgedFlows: UInt64 {
+        vlanRuleBlind ? 0 : coverage?.untaggedVLANFlows?.total ?? 0
+    }
+
     /// The files the run took as captures (not those of a directory skipped as no capture, or given twice):
     /// what the first page and the tables count as the audit's files.
     public var captureFileCount: Int { files.count { $0.skipped == nil } }
@@ -596,7 +607,7 @@ extension AuditReport {
             || (coverage?.unverified ?? 0) > 0
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
-            || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind
+            || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind || vlanRuleUnjudgedFlows > 0
     }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this

@@ -320,6 +320,23 @@ public enum ReportHTML {
             + (r.hostFindingsOmitted == 1 ? "was" : "were") + " raised but not listed (the list's limit)</span>"
     }
 
+    /// §5's note on the untagged flows of zones that declare `vlans`, among tagged ones: `zone-vlan-mismatch`
+    /// could not judge their hosts, named by zone.
+    static func untaggedVLANFlows(_ r: AuditReport) -> String {
+        let flows = r.vlanRuleUnjudgedFlows
+        let zones = (r.coverage?.untaggedVLANFlows?.zones ?? []).map { z in
+            let (label, id) = (ReportText.zoneLabel(z.zone, r.policy.zoneMap), zoneName(r, z.zone))
+            return "\(e(label == id ? id : "\(label)（\(id)）")) \(n(z.flows))"
+        }.joined(separator: "、")
+        let en = (r.coverage?.untaggedVLANFlows?.zones ?? []).map { "\(e(zoneName(r, $0.zone))) \(n($0.flows))" }
+            .joined(separator: ", ")
+        return "VLANを宣言したゾーンのフロー \(n(flows)) 件にVLANタグがなく、その機器のVLAN違いは判定できませんでした"
+            + "（\(zones)）。<span class=\"en\">\(n(flows)) of the \(n(r.totals.flows)) flows had an end in a zone "
+            + "that declares VLANs and carried no VLAN tag (\(en); a trunk's native VLAN, a port that strips tags): "
+            + "<code>zone-vlan-mismatch</code>, which judges tagged frames only, could not check their hosts "
+            + "against their zone's VLANs.</span>"
+    }
+
     /// §5's note on the IP packets whose frame showed no source MAC: the host rules could not judge their
     /// senders, and judged nothing when no packet showed one.
     static func packetsWithoutMAC(_ r: AuditReport, _ noMAC: UInt64) -> String {
@@ -360,6 +377,10 @@ public enum ReportHTML {
             parts.append("MACのないIPパケット \(n(noMAC)) IP packets without a MAC (host rules)")
         }
         if r.vlanRuleBlind { parts.append("VLANタグなし no VLAN-tagged flow (zone-vlan-mismatch)") }
+        if r.vlanRuleUnjudgedFlows > 0 {
+            parts.append(
+                "VLANタグのないフロー \(n(r.vlanRuleUnjudgedFlows)) untagged flows of zones with VLANs (zone-vlan-mismatch)")
+        }
         if let c = r.coverage, c.flagsUnknown > 0 {
             parts.append("フラグなしで判定したTCPパケット \(n(c.flagsUnknown)) TCP packets judged without their flags")
         }
@@ -549,10 +570,18 @@ public enum ReportHTML {
             h += "tags, an access port): <code>zone-vlan-mismatch</code>, which judges tagged frames only, could not "
             h += "judge any host.</span></p>\n"
         }
+        if r.vlanRuleUnjudgedFlows > 0 {
+            h += "<p class=\"limits-note untagged-vlan\">" + untaggedVLANFlows(r) + "</p>\n"
+        }
         if devices.isEmpty && r.hostFindingsOmitted == 0 {
             // No packet showed a MAC: the note says the host rules judged nothing, and no all-clear follows.
-            // No frame tagged: the all-clear says nothing of VLANs.
-            let vlans = r.vlanRuleBlind ? "" : " or on another zone's VLAN"
+            // No frame tagged: the all-clear says nothing of VLANs; some flows of their zones untagged: it says
+            // it of the tagged frames.
+            let vlans =
+                r.vlanRuleBlind
+                ? ""
+                : r.vlanRuleUnjudgedFlows > 0
+                    ? " or, in a tagged frame, on another zone's VLAN" : " or on another zone's VLAN"
             if noMAC == 0 || noMAC < r.totals.ipPackets {
                 h +=
                     noMAC == 0
@@ -909,6 +938,17 @@ public enum ReportHTML {
             row(
                 "VLANタグ付きのフロー", "flows with a VLAN tag", "\(n(tagged)) / \(n(r.totals.flows))", !r.vlanRuleBlind,
                 "<span class=\"sub\">zone-vlan-mismatch judges tagged frames only: with none, it judged no host"
+                    + "</span>")
+        }
+        // And the untagged flows of those zones, by zone: hosts it could not judge though others were tagged.
+        if let untagged = r.coverage?.untaggedVLANFlows, r.policy.config.zones.contains(where: { !$0.vlans.isEmpty }) {
+            let zones = untagged.zones.map { "<div class=\"mono\">\(e(zoneName(r, $0.zone))): \(n($0.flows))</div>" }
+            row(
+                "VLANタグのないフロー（VLAN宣言ゾーン）", "untagged flows of zones with VLANs", n(untagged.total),
+                untagged.total == 0,
+                zones.joined()
+                    + "<span class=\"sub\">flows with an end in a zone that declares VLANs whose packets carried no "
+                    + "VLAN tag (or VLAN 0): zone-vlan-mismatch could not check their hosts against the zone's VLANs"
                     + "</span>")
         }
         // The host table's bounds: what a clean device list does not cover.

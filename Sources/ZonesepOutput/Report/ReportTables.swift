@@ -251,6 +251,7 @@ extension AuditReport {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]
                     }
                     + (vlanRuleBlind ? [["VLANタグ付きのフロー flows with a VLAN tag (zone-vlan-mismatch)", "0"]] : [])
+                    + untaggedVLANFlowRows()
                     + ((hostTable?.findingsForgotten ?? 0) > 0
                         ? [["忘れた機器の検出 device findings forgotten", "\(hostTable?.findingsForgotten ?? 0)"]] : [])
                     + ((coverage?.hostRulesNoMAC ?? 0) > 0
@@ -391,6 +392,15 @@ extension AuditReport {
         let counted = "\(files) \(files == 1 ? "file" : "files")"
         if partly == 0 { return " + unknown (\(counted))" }
         return " + unknown (\(counted)" + (partly == files ? " in part)" : ", \(partly) in part)")
+    }
+
+    /// The limits rows of the untagged flows of zones that declare `vlans` (md and csv): their total, then each
+    /// zone's; none when there are none.
+    func untaggedVLANFlowRows() -> [[String]] {
+        guard let u = coverage?.untaggedVLANFlows, u.total > 0 else { return [] }
+        let label = "VLANタグのないフロー untagged flows of zones with VLANs (zone-vlan-mismatch)"
+        return [[label, "\(u.total)"]]
+            + u.zones.map { [label + ": " + policy.zoneMap.name(of: $0.zone), "\($0.flows)"] }
     }
 
     /// The limits rows of evidence (md and csv): only for a run that kept evidence, or lost some.

@@ -34,7 +34,7 @@ extension CollectTests {
         XCTAssertEqual(e["decode_failures"] as? [String: Int], ["length-mismatch": 1, "set-truncated": 1])
         XCTAssertEqual(JSONLines.int(run.summary["records"]), 62 - 14, "the cut set's 8 whole records judged")
 
-        let text = try collectText(datagrams)
+        let text = try collectText(datagrams).stdout
         XCTAssertTrue(
             text.contains(
                 "14 records lost in export datagrams that arrived cut short (truncated_records): they were not judged"),
@@ -43,8 +43,9 @@ extension CollectTests {
         XCTAssertFalse(text.contains("sequence gaps"), text)
     }
 
-    /// Runs `zonesep collect` with its text output, sends `datagrams` from one port, stops it: its stdout.
-    func collectText(_ datagrams: [[UInt8]]) throws -> String {
+    /// Runs `zonesep collect` with its text output, sends `datagrams` from one port, stops it: its stdout and
+    /// stderr.
+    func collectText(_ datagrams: [[UInt8]]) throws -> (stdout: String, stderr: String) {
         let port = UInt16(20_000 + Int(getpid() % 10_000) + Int.random(in: 0..<10_000))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-cut-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -69,6 +70,6 @@ extension CollectTests {
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, stderr())
-        return String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        return (String(decoding: try Data(contentsOf: outURL), as: UTF8.self), stderr())
     }
 }

@@ -116,37 +116,13 @@ extension CollectTests {
     /// Data for a template the exporter withdrew (RFC 7011 section 8.1) is counted too, and the text
     /// summary says so under its "0 violating".
     func testTheTextSummarySaysDataForAWithdrawnTemplateWasNeverDecoded() throws {
-        let port = UInt16(20_000 + Int(getpid() % 10_000) + Int.random(in: 0..<10_000))
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-text-\(UUID())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let (outURL, errURL) = (scratch.appendingPathComponent("stdout"), scratch.appendingPathComponent("stderr"))
-        for u in [outURL, errURL] { _ = FileManager.default.createFile(atPath: u.path, contents: nil) }
-        let p = Process()
-        p.executableURL = try Harness.zonesep()
-        p.arguments = [
-            "collect", "--config", "zones.conf", "--listen", "udp://127.0.0.1:\(port)", "--stats-interval", "0",
-        ]
-        p.currentDirectoryURL = root
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let stderr = { String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self) }
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, p.isRunning, !stderr().contains("collecting") { usleep(50_000) }
         let template = Self.timesTemplate(256, (152, 153), setID: 2)
         let withdraw = Self.exportSet(2, Self.be([(256, 2), (0, 2)]))
         let messages = [
             Self.ipfix(sequence: 0, template, Self.records(first: 1, count: 1)), Self.ipfix(sequence: 1, withdraw),
             Self.ipfix(sequence: 1, Self.records(first: 2, count: 1)),
         ]
-        try Self.send(messages.map { (0, $0) }, to: port)
-        usleep(1_000_000)
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, stderr())
-        let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        let (stdout, stderr) = try collectText(messages)
         XCTAssertTrue(stdout.contains("collected 1 records into 1 flows, 1 violating"), stdout)
         XCTAssertTrue(
             stdout.contains(
@@ -154,7 +130,7 @@ extension CollectTests {
             ),
             stdout)
         XCTAssertTrue(stdout.contains("failures: no-template 1"), stdout)
-        XCTAssertTrue(stderr().contains("exporter 127.0.0.1: 1 data set never decoded (no-template)"), stderr())
+        XCTAssertTrue(stderr.contains("exporter 127.0.0.1: 1 data set never decoded (no-template)"), stderr)
     }
 
     /// The repository's softflowd IPFIX fixture (three runs, each from its own source port) replayed to

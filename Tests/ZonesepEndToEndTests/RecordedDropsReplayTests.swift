@@ -86,6 +86,23 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         XCTAssertFalse(silent.stderrText.contains("dropped"))
     }
 
+    /// A capture that recorded no drops, beside a classic pcap file that records none: the known count is 0,
+    /// but what the other file lost is unknown, so the §9 row asks for a check (要確認) rather than saying
+    /// "no effect" (影響なし) beside "unknown". Alone, the same file's 0 has no effect.
+    func testZeroRecordedDropsBesideAFileThatRecordsNoneAsksForACheck() throws {
+        var ng = PcapngBytes(secondsResolution: false, bigEndian: false)
+        for i in 0..<20 { ng.append(datagram(i), timestamp: 1_781_481_600_000_000 + UInt64(i) * 1000) }
+        ng.appendStatistics(received: 20, interfaceDropped: 0, systemDropped: 0)
+        let none = scratch.appendingPathComponent("no-drops.pcapng")
+        try ng.data.write(to: none)
+        let row = "<span class=\"en\">dropped packets</span></th><td class=\"num\">0</td><td><span class=\"badge "
+        let beside = try reportBothWays([none.path, "captures/span-2330.pcap"])
+        XCTAssertTrue(beside.contains(row + "bad\">要確認</span>"), beside)
+        XCTAssertTrue(beside.contains("1 of the files record no drops: what they lost is unknown"), beside)
+        let alone = try reportBothWays([none.path])
+        XCTAssertTrue(alone.contains(row + "good\">影響なし</span>"), alone)
+    }
+
     /// dumpcap capturing two interfaces: ten datagrams on each, then statistics for the first (7 dropped by
     /// the interface, 3 by the operating system) and, when `both`, for the second (none dropped); without
     /// `both`, the second has a block without drop counts, and a third interface, which saw nothing, none.

@@ -974,7 +974,8 @@ public enum ReportHTML {
         }
         if let d = r.droppedPackets {
             row(
-                "取りこぼしたパケット", "dropped packets", n(d), d == 0,
+                // "No effect" only when no file's drops are unknown, in whole or in part, beside those counted.
+                "取りこぼしたパケット", "dropped packets", n(d), d == 0 && r.droppedUnknownFiles == 0,
                 r.liveCapture
                     ? "<span class=\"sub\">reported by the capture</span>"
                     : "<span class=\"sub\">recorded by the capture files themselves (pcapng interface statistics)"

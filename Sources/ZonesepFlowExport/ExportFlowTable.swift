@@ -212,7 +212,7 @@ public final class ExportFlowTable {
         let hash = key.hashValue64
         if let i = table.find(key, hash: hash) {
             let e = table.entries + i
-            let reopens = reopens(i, record, start: first)
+            let reopens = reopens(i, record, fromA: fromA, start: first)
             if !reopens
                 && Self.elapsed(from: e.pointee.lastSeen, to: first)
                     <= timeouts.timeout(proto: e.pointee.key.proto, closed: e.pointee.isClosed)
@@ -241,11 +241,20 @@ public final class ExportFlowTable {
     /// as a SYN after a close starts a new flow in a capture (a SYN of the closed connection came before
     /// its close). Two connections on one port pair exported apart are then two flows, as `replay` makes
     /// them, however close together; a long flow's later records carry no SYN and still join it.
+    /// Only a record from the closed connection's initiator (`fromA`: its source is side A), sent by the
+    /// exporter whose records counted that direction: another router's record of the same connection (a
+    /// connection shorter than the records' time resolution, a clock ahead) is not a new one, and a
+    /// responder's record, whose flags cannot tell a SYN-ACK from a SYN, would orient the new flow from
+    /// the server. Either joins the flow, as before there was a reopening at all.
     @inline(__always)
-    func reopens(_ i: Int, _ r: FlowRecord, start: Int64) -> Bool {
+    func reopens(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64) -> Bool {
         let syn = DecodedPacket.TCPFlag.syn
-        return Self.closed(origins[i].tcpSeen) && r.proto == IPProtocolNumber.tcp
-            && (r.tcpFlags | (r.isBiflow ? r.reverseTCPFlags : 0)) & syn != 0 && start >= table.entries[i].lastSeen
+        let e = table.entries + i
+        guard Self.closed(origins[i].tcpSeen), r.proto == IPProtocolNumber.tcp,
+            (r.tcpFlags | (r.isBiflow ? r.reverseTCPFlags : 0)) & syn != 0, start >= e.pointee.lastSeen,
+            fromA == e.pointee.initiatorIsA
+        else { return false }
+        return exporterID(r.exporter) == (fromA ? origins[i].countedByAB : origins[i].countedByBA)
     }
 
     /// In `Origin.tcpSeen`: side A's FIN, SYN and RST in the TCP header's own bit order (0x01, 0x02,

@@ -219,6 +219,47 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.started.count, 2, "biflows")
     }
 
+    /// Records that show a SYN after a close but are not a new connection of the closed one's initiator
+    /// join it (REVIEW-141 F6, F2): a second router's records of the same connection, whose times do not
+    /// overlap the first's (a connection shorter than a millisecond, a clock ahead), and the responder's
+    /// record of a new connection arriving first, whose SYN-ACK cannot be told from a SYN: with both ports
+    /// ephemeral it would have started a flow from the server, an alert in the wrong direction.
+    func testOnlyTheInitiatorsOwnExporterReopensAClosedConnection() throws {
+        let t0: Int64 = 1_781_481_600_000_000
+        let (t, rec) = try table()
+        var a = Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x1b, start: t0)
+        var b = Self.record("203.0.113.200", 80, "10.30.8.15", 50080, flags: 0x1b, start: t0)
+        a.endMicros = t0 + 500
+        b.endMicros = t0 + 500
+        t.add(a)
+        t.add(b)
+        // The second router's records of the same connection, its clock 2 ms ahead.
+        for var r in [a, b] {
+            r.exporter = IPAddress("192.0.2.2")!
+            r.startMicros += 2000
+            r.endMicros += 2000
+            t.add(r)
+        }
+        t.flush()
+        XCTAssertEqual(rec.started.count, 1, "one connection seen by two routers")
+        XCTAssertEqual(t.violations[.securityCloudBypass], 1)
+        XCTAssertEqual(rec.ended.count, 0)
+
+        // LGWAN 10.20.1.1:50001 connects to Internet 10.30.6.1:50002 (both ephemeral), twice; of the second
+        // connection the server's record comes first.
+        let (u, urec) = try table()
+        let first = Self.record("10.20.1.1", 50001, "10.30.6.1", 50002, flags: 0x1b, start: t0)
+        u.add(first)
+        u.add(Self.record("10.30.6.1", 50002, "10.20.1.1", 50001, flags: 0x1b, start: t0 + 1000))
+        u.add(Self.record("10.30.6.1", 50002, "10.20.1.1", 50001, flags: 0x1b, start: t0 + 10_000_000))
+        u.add(Self.record("10.20.1.1", 50001, "10.30.6.1", 50002, flags: 0x1b, start: t0 + 10_001_000))
+        u.flush()
+        XCTAssertEqual(urec.started.count, 1, "the responder's record joins; the initiator's then overlaps it")
+        XCTAssertEqual(u.violations[.sanitisationBypass], 1)
+        let initiator = urec.started.map { $0.initiatorIsA ? $0.key.addressA : $0.key.addressB }
+        XCTAssertEqual(initiator, [IPAddress("10.20.1.1")!], "initiated from LGWAN, never from the server")
+    }
+
     /// What a closed connection's records do not reopen: a record without SYN after the close (a late ACK
     /// or FIN), and a SYN after a RST that refused a lone SYN, which is the client trying the same
     /// connection again (Windows sends it twice more; a capture joins them by their sequence number, which

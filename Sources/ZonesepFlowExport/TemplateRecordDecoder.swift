@@ -22,29 +22,39 @@ public struct ExportClock: Sendable {
     public static let afterExportToleranceMillis: Int64 = 1000
 
     /// µs since the epoch of uptime `ms`: relative to the header's uptime when there is one, else to the
-    /// uptime the system init time gives at the export (IPFIX); nil when neither is known. The 32-bit
-    /// difference is read as up to 2^31 ms (24.8 days) before the export, which also takes an uptime that
-    /// wrapped after 49.7 days, any number of times; a time after the export by more than
-    /// `afterExportToleranceMillis` is impossible (the record would describe packets not yet seen) and
-    /// comes out as `Int64.max`, which the decoder refuses (`timestamp-out-of-range`) rather than move
-    /// record time ahead for every exporter. The IPFIX way once had no such bound: softflowd's uptimes,
-    /// read against its system init time, dated every record 23 days ahead.
+    /// system init time (IPFIX); nil when neither is known. Against the header, the 32-bit difference is
+    /// read as up to 2^31 ms (24.8 days) before the export, which also takes an uptime that wrapped after
+    /// 49.7 days. A time after the export by more than `afterExportToleranceMillis` is impossible (the
+    /// record would describe packets not yet seen) and comes out as `Int64.max`, which the decoder refuses
+    /// (`timestamp-out-of-range`) rather than move record time ahead for every exporter.
     @inlinable
     func micros(ofUptime ms: UInt32, systemInit: Int64?) -> Int64? {
-        let now: UInt32
-        if let header = sysUptimeMillis {
-            now = header
-        } else if let initMs = systemInit {
-            // A system started after its own export is no clock to place times by.
-            let up = RecordTime.difference(exportMicros / 1000, initMs)
-            if up < -Self.afterExportToleranceMillis { return .max }
-            now = UInt32(truncatingIfNeeded: up)
-        } else {
-            return nil
+        if let now = sysUptimeMillis {
+            let before = Int64(Int32(bitPattern: now &- ms))
+            if before < -Self.afterExportToleranceMillis { return .max }
+            return RecordTime.difference(exportMicros, before * 1000)
         }
-        let before = Int64(Int32(bitPattern: now &- ms))
-        if before < -Self.afterExportToleranceMillis { return .max }
-        return RecordTime.difference(exportMicros, before * 1000)
+        guard let initMs = systemInit else { return nil }
+        return Self.micros(ofUptime: ms, systemInit: initMs, exportMillis: exportMicros / 1000)
+    }
+
+    /// IPFIX: uptime `ms` of a system started at `initMs`, in a message exported at `exportMillis`. The
+    /// init time says how long the system had been up: less than 49.7 days, and the uptime has not wrapped,
+    /// so the time is the init time plus the uptime, however long before the export (a connection open for
+    /// a month), and refused when after it (softflowd's IPFIX without `-A`, whose uptimes lay 23 days
+    /// ahead). Longer, and the uptime wrapped: the latest of its wraps not after the export. A system
+    /// started after its own export places nothing. Saturated (`RecordTime`).
+    @inlinable
+    static func micros(ofUptime ms: UInt32, systemInit initMs: Int64, exportMillis: Int64) -> Int64 {
+        let latest = RecordTime.sum(exportMillis, afterExportToleranceMillis)
+        let up = RecordTime.difference(exportMillis, initMs)
+        if up < -afterExportToleranceMillis { return .max }
+        var t = RecordTime.sum(initMs, Int64(ms))
+        if up >= 1 << 32, t <= latest {
+            // The wraps between this reading of the uptime and the export.
+            t = RecordTime.sum(t, (RecordTime.difference(latest, t) >> 32) << 32)
+        }
+        return t > latest ? .max : RecordTime.product(t, 1000)
     }
 }
 

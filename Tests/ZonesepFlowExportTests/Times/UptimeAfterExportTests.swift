@@ -97,6 +97,19 @@ final class UptimeAfterExportTests: XCTestCase {
         XCTAssertEqual(d.testStats.failures[.timestampOutOfRange], 0)
     }
 
+    /// A connection open for 30 days on a system up for 40: the uptime has not wrapped, so the init time
+    /// places it 30 days back, as it is; a signed 32-bit difference read it as after the export and refused
+    /// the record, and the long violating connection raised no alert (REVIEW-141 F4).
+    func testAnIPFIXUptimeLongBeforeTheExportIsPlacedByTheInitTime() {
+        let exportMs: UInt64 = 1_781_481_600_000_000 / 1000
+        let day: UInt64 = 86_400_000
+        var d = FlowExportDecoder()
+        let rs = d.records(ipfix(init: exportMs - 40 * day, start: UInt32(10 * day), end: UInt32(40 * day - 5000)))
+        XCTAssertEqual(rs.first?.startMicros, Int64(exportMs - 30 * day) * 1000)
+        XCTAssertEqual(rs.first?.endMicros, Int64(exportMs - 5000) * 1000)
+        XCTAssertEqual(d.testStats.failures[.timestampOutOfRange], 0)
+    }
+
     func testAV9RecordADayAfterItsExportIsCountedNotJudged() {
         var d = FlowExportDecoder()
         let s = NetFlowV9DecoderTests.self

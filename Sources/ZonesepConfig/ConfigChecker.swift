@@ -105,6 +105,18 @@ struct ConfigChecker {
         for g in geneve ?? [] where both.contains(g.value) {
             error(g.position, g.path, "UDP port \(g.value) is in both vxlan_ports and geneve_ports; a port carries one")
         }
+        // A list given beside the other kind's defaults: a port in both was the defaults back, silently.
+        for (list, other, kind, otherKey) in [
+            (geneve, vxlan, "VXLAN", "vxlan_ports"), (vxlan, geneve, "Geneve", "geneve_ports"),
+        ] where other == nil {
+            let defaults = kind == "VXLAN" ? standard.vxlan : standard.geneve
+            for p in list ?? [] where defaults.contains(p.value) {
+                error(
+                    p.position, p.path,
+                    "UDP port \(p.value) is \(kind)'s by default (\(otherKey) is not given); a port carries one: "
+                        + "give \(otherKey) without it")
+            }
+        }
         for (key, list) in [("vxlan_ports", vxlan), ("geneve_ports", geneve)] {
             if let list, list.count > TunnelPorts.maximumPerKind,
                 let extra = list.dropFirst(TunnelPorts.maximumPerKind).first

@@ -78,6 +78,22 @@ final class LayerTwoKeysTests: XCTestCase {
             [
                 "error 3 sensor.geneve_ports[1]: UDP port 4789 is in both vxlan_ports and geneve_ports; a port carries one"
             ])
+        // Beside the other kind's defaults (its key not given), a port of them is in both lists too: it was
+        // the defaults back, with any other port given dropped, and no word (REVIEW-141 F5).
+        let besideDefaults = load("[sensor]\ngeneve_ports = [4789, 7000]\n" + Fixtures.base)
+        XCTAssertNil(besideDefaults.config)
+        XCTAssertEqual(
+            problems(besideDefaults),
+            [
+                "error 2 sensor.geneve_ports[0]: UDP port 4789 is VXLAN's by default (vxlan_ports is not given); "
+                    + "a port carries one: give vxlan_ports without it"
+            ])
+        XCTAssertEqual(
+            problems(load("[sensor]\nvxlan_ports = [6081, 9000]\n" + Fixtures.base)),
+            [
+                "error 2 sensor.vxlan_ports[0]: UDP port 6081 is Geneve's by default (geneve_ports is not given); "
+                    + "a port carries one: give geneve_ports without it"
+            ])
         let many = load(
             "[sensor]\nvxlan_ports = [\((1...9).map(String.init).joined(separator: ", "))]\n" + Fixtures.base)
         XCTAssertEqual(problems(many), ["error 2 sensor.vxlan_ports: 9 ports are listed; at most 8 are supported"])

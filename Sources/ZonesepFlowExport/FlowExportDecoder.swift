@@ -445,11 +445,13 @@ public struct FlowExportDecoder {
 
     /// Decodes the records of one data set (IPFIX or NetFlow v9) with `template`; `port` is the source port
     /// of the datagram that carried it. Returns how many records it held (for the IPFIX sequence number).
-    /// `cutShort`: the set is what arrived of one the datagram's cut ended, so a record running past it was
-    /// cut (`truncatedRecords`), not malformed.
+    /// `missingBytes`: the set is what arrived of one the datagram's cut ended, that many of its bytes lost,
+    /// so a record running past it was cut (`truncatedRecords`), not malformed; and when the bytes left
+    /// after its last whole record and those lost make at least one record (padding is shorter than any,
+    /// RFC 7011 section 3.3.1), one record was cut there too.
     mutating func decodeDataSet(
         _ set: ByteCursor, template: Template, key: SessionKey, port: UInt16, clock: ExportClock,
-        cutShort: Bool = false, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
+        missingBytes: Int = 0, stats s: inout ExporterStats, _ body: (borrowing FlowRecord) -> Void
     ) -> UInt32 {
         var c = set
         var count: UInt32 = 0
@@ -471,8 +473,9 @@ public struct FlowExportDecoder {
         while c.readableBytes >= minimum {
             guard TemplateRecordDecoder.decode(&c, template: template, clock: clock, domain: &options, into: &record)
             else {
-                if cutShort { s.truncatedRecords += 1 } else { s.failures[.recordTruncated] += 1 }
-                break
+                if missingBytes > 0 { s.truncatedRecords += 1 } else { s.failures[.recordTruncated] += 1 }
+                if template.isOptions { sessions[key]?.options = options }
+                return count
             }
             count &+= 1
             if template.isOptions {
@@ -487,6 +490,7 @@ public struct FlowExportDecoder {
                 s.failures[.timestampOutOfRange] += 1
             }
         }
+        if missingBytes > 0 && c.readableBytes + missingBytes >= minimum { s.truncatedRecords += 1 }
         if template.isOptions { sessions[key]?.options = options }
         return count
     }

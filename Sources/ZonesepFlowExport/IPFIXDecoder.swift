@@ -125,7 +125,9 @@ extension FlowExportDecoder {
     ) -> UInt32? {
         guard t.hasFixedLength else {
             guard let rest = set.readSlice(set.readableBytes) else { return nil }
-            _ = decodeDataSet(rest, template: t, key: key, port: port, clock: clock, cutShort: true, stats: &s, body)
+            let missing = Int(length) - 4 - rest.readableBytes
+            _ = decodeDataSet(
+                rest, template: t, key: key, port: port, clock: clock, missingBytes: missing, stats: &s, body)
             return nil
         }
         let size = max(t.minimumRecordLength, 1)

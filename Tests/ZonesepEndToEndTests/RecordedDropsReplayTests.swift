@@ -98,7 +98,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         let row = "<span class=\"en\">dropped packets</span></th><td class=\"num\">0</td><td><span class=\"badge "
         let beside = try reportBothWays([none.path, "captures/span-2330.pcap"])
         XCTAssertTrue(beside.contains(row + "bad\">要確認</span>"), beside)
-        XCTAssertTrue(beside.contains("1 of the files record no drops: what they lost is unknown"), beside)
+        XCTAssertTrue(beside.contains("1 of the files records no drops: what it lost is unknown"), beside)
         let alone = try reportBothWays([none.path])
         XCTAssertTrue(alone.contains(row + "good\">影響なし</span>"), alone)
     }
@@ -177,7 +177,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
             html.contains(
                 "<span class=\"en\">dropped packets</span></th><td class=\"num\">20,010</td><td><span class=\"badge "
                     + "bad\">要確認</span> <span class=\"sub\">recorded by the capture files themselves (pcapng "
-                    + "interface statistics); 1 of the files record no drops, and in 1 of the files, 2 interfaces "
+                    + "interface statistics); 1 of the files records no drops, and in 1 of the files, 2 interfaces "
                     + "record no drops beside others that do: what they lost is unknown and not in this count</span>"
                     + "<div class=\"mono\">\(partly): 2 of its interfaces record no drops</div></td>"), html)
         let md = try reportBothWays(inputs, format: "md")

@@ -878,16 +878,18 @@ public enum ReportHTML {
     static func unknownDrops(_ r: AuditReport) -> String {
         let partly = r.filesPartlyRecordingDrops
         let none = max(r.droppedUnknownFiles - partly.count, 0)
+        let records = none == 1 ? "records" : "record"
         guard !partly.isEmpty else {
             return none == 0
                 ? ""
-                : "; \(n(none)) of the files record no drops: what they lost is unknown and not in this count"
+                : "; \(n(none)) of the files \(records) no drops: what \(none == 1 ? "it" : "they") lost is unknown "
+                    + "and not in this count"
         }
         let interfaces = partly.reduce(0) { $0 &+ $1.droppedUnknownInterfaces }
-        return "; " + (none > 0 ? "\(n(none)) of the files record no drops, and " : "")
+        return "; " + (none > 0 ? "\(n(none)) of the files \(records) no drops, and " : "")
             + "in \(n(partly.count)) of the files, \(n(interfaces)) "
             + "\(interfaces == 1 ? "interface records" : "interfaces record") no drops beside others that do: "
-            + "what they lost is unknown and not in this count"
+            + "what \(none == 0 && interfaces == 1 ? "it" : "they") lost is unknown and not in this count"
     }
 
     /// The files that record drops for some interfaces only, each with how many of its interfaces record none.

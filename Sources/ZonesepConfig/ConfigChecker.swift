@@ -106,10 +106,10 @@ struct ConfigChecker {
             error(g.position, g.path, "UDP port \(g.value) is in both vxlan_ports and geneve_ports; a port carries one")
         }
         // A list given beside the other kind's defaults: a port in both was the defaults back, silently.
-        for (list, other, kind, otherKey) in [
-            (geneve, vxlan, "VXLAN", "vxlan_ports"), (vxlan, geneve, "Geneve", "geneve_ports"),
+        for (list, other, defaults, kind, otherKey) in [
+            (geneve, vxlan, standard.vxlan, "VXLAN", "vxlan_ports"),
+            (vxlan, geneve, standard.geneve, "Geneve", "geneve_ports"),
         ] where other == nil {
-            let defaults = kind == "VXLAN" ? standard.vxlan : standard.geneve
             for p in list ?? [] where defaults.contains(p.value) {
                 error(
                     p.position, p.path,

@@ -41,7 +41,7 @@ final class NativeVLANReportTests: ScratchDirectoryTestCase {
         let text = try Harness.run(zonesep, ["replay", "--config", config, capture.path], timeout: 60, in: root)
         XCTAssertTrue(
             text.stdoutText.contains(
-                "5 of 9 flows had an end in a zone that declares VLANs and carried no VLAN id (untagged or VLAN 0) (lgwan: 3, "
+                "5 of 9 flows had an end in a zone that declares VLANs and were untagged or VLAN 0 (lgwan: 3, "
                     + "internet: 3): zone-vlan-mismatch could not judge their hosts.\n"), text.stdoutText)
 
         // The report, from the replay and from its saved run alike (`reportBothWays` compares them).

@@ -332,7 +332,7 @@ public enum ReportHTML {
             .joined(separator: ", ")
         return "VLANを宣言したゾーンのフロー \(n(flows)) 件にVLANタグがなく、その機器のVLAN違いは判定できませんでした"
             + "（\(zones)）。<span class=\"en\">\(n(flows)) of the \(n(r.totals.flows)) flows had an end in a zone "
-            + "that declares VLANs and carried no VLAN id (untagged or VLAN 0) (\(en); a trunk's native VLAN, a port that strips tags): "
+            + "that declares VLANs and were untagged or VLAN 0 (\(en); a trunk's native VLAN, a port that strips tags): "
             + "<code>zone-vlan-mismatch</code>, which judges tagged frames only, could not check their hosts "
             + "against their zone's VLANs.</span>"
     }

@@ -68,6 +68,6 @@ public struct UntaggedVLANFlows: Sendable, Equatable {
     public func warning(_ map: ZoneMap, flows: UInt64) -> String? {
         guard total > 0 else { return nil }
         return "\(CoverageReport.grouped(total)) of \(CoverageReport.grouped(flows)) flows had an end in a zone that "
-            + "declares VLANs and carried no VLAN id (untagged or VLAN 0) (\(zoneList(map))): zone-vlan-mismatch could not judge their hosts"
+            + "declares VLANs and were untagged or VLAN 0 (\(zoneList(map))): zone-vlan-mismatch could not judge their hosts"
     }
 }

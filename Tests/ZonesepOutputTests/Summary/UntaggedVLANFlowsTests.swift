@@ -41,7 +41,7 @@ final class UntaggedVLANFlowsTests: XCTestCase {
         XCTAssertEqual(u.zones, [.init(zone: mynumber, flows: 5), .init(zone: internet, flows: 21)])
         XCTAssertEqual(
             u.warning(policy.zoneMap, flows: 100),
-            "23 of 100 flows had an end in a zone that declares VLANs and carried no VLAN id (untagged or VLAN 0) (mynumber: 5, "
+            "23 of 100 flows had an end in a zone that declares VLANs and were untagged or VLAN 0 (mynumber: 5, "
                 + "internet: 21): zone-vlan-mismatch could not judge their hosts")
         XCTAssertNil(
             UntaggedVLANFlows(policy: policy, matrix: matrix([(wan, wan, 7)])).warning(policy.zoneMap, flows: 7))
@@ -61,7 +61,7 @@ final class UntaggedVLANFlowsTests: XCTestCase {
                     + "\"internet\":7},"), json)
         XCTAssertTrue(
             s.text().contains(
-                "7 of 9 flows had an end in a zone that declares VLANs and carried no VLAN id (untagged or VLAN 0) (mynumber: 3, "
+                "7 of 9 flows had an end in a zone that declares VLANs and were untagged or VLAN 0 (mynumber: 3, "
                     + "internet: 7)"))
         guard case .summary(let read) = try JSONDecoder().decode(SavedRecord.self, from: Data(json.utf8)) else {
             return XCTFail("not read as a summary")

@@ -26,9 +26,21 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
             ng.appendStatistics(received: 20_020, interfaceDropped: 19_990, systemDropped: 10)
             ng.appendStatistics(received: 20_020, interfaceDropped: nil)
         }
-        let path = scratch.appendingPathComponent("drops-\(bigEndian)-\(statistics).pcapng")
+        return try write(ng, "drops-\(bigEndian)-\(statistics).pcapng")
+    }
+
+    /// Writes `ng` to `name` in the scratch directory: its path.
+    func write(_ ng: PcapngBytes, _ name: String) throws -> String {
+        let path = scratch.appendingPathComponent(name)
         try ng.data.write(to: path)
         return path.path
+    }
+
+    /// `zonesep replay --output json` of `files` with the demonstration's zones.conf, read by `reader`.
+    func replayJSON(_ files: String..., reader: String = "auto") throws -> ProcessOutcome {
+        try Harness.run(
+            zonesep, ["replay", "--config", "zones.conf", "--output", "json", "--reader", reader] + files,
+            timeout: 60, in: root)
     }
 
     func testDropsAPcapngRecordsAreCountedAndLimitTheAudit() throws {
@@ -36,10 +48,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
             for reader in ["auto", "libpcap"] {
                 let what = "big-endian \(bigEndian), reader \(reader)"
                 let file = try capture(bigEndian: bigEndian, statistics: true)
-                let run = try Harness.run(
-                    zonesep,
-                    ["replay", "--config", "zones.conf", "--output", "json", "--reader", reader, file], timeout: 60,
-                    in: root)
+                let run = try replayJSON(file, reader: reader)
                 XCTAssertEqual(run.status, 0, "\(what): \(run.brief)")
                 XCTAssertTrue(
                     run.stderrText.contains(
@@ -60,12 +69,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         XCTAssertTrue(html.contains("<span class=\"en\">dropped packets</span></th><td class=\"num\">20,000</td>"))
 
         // Beside a classic pcap file, which records no drops, the count is of the pcapng file alone, and said so.
-        let mixed = try Harness.run(
-            zonesep,
-            [
-                "replay", "--config", "zones.conf", "--output", "json", try capture(bigEndian: false, statistics: true),
-                "captures/span-2330.pcap",
-            ], timeout: 60, in: root)
+        let mixed = try replayJSON(try capture(bigEndian: false, statistics: true), "captures/span-2330.pcap")
         XCTAssertTrue(
             mixed.stderrText.contains("; 1 of the files records no drops: what it lost is unknown"), mixed.stderrText)
         let (_, mixedSummary, _) = JSONLines.replay(mixed)
@@ -76,10 +80,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         XCTAssertTrue(md.contains("| 取りこぼしたパケット dropped packets | 20000 + unknown (1 file) |"), md)
 
         // A file without statistics says nothing of drops: unknown, as for a classic pcap file.
-        let silent = try Harness.run(
-            zonesep,
-            ["replay", "--config", "zones.conf", "--output", "json", try capture(bigEndian: false, statistics: false)],
-            timeout: 60, in: root)
+        let silent = try replayJSON(try capture(bigEndian: false, statistics: false))
         XCTAssertEqual(silent.status, 0, silent.brief)
         let (_, summary, _) = JSONLines.replay(silent)
         XCTAssertNil(summary?["dropped"])
@@ -93,13 +94,12 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         var ng = PcapngBytes(secondsResolution: false, bigEndian: false)
         for i in 0..<20 { ng.append(datagram(i), timestamp: 1_781_481_600_000_000 + UInt64(i) * 1000) }
         ng.appendStatistics(received: 20, interfaceDropped: 0, systemDropped: 0)
-        let none = scratch.appendingPathComponent("no-drops.pcapng")
-        try ng.data.write(to: none)
+        let none = try write(ng, "no-drops.pcapng")
         let row = "<span class=\"en\">dropped packets</span></th><td class=\"num\">0</td><td><span class=\"badge "
-        let beside = try reportBothWays([none.path, "captures/span-2330.pcap"])
+        let beside = try reportBothWays([none, "captures/span-2330.pcap"])
         XCTAssertTrue(beside.contains(row + "bad\">要確認</span>"), beside)
         XCTAssertTrue(beside.contains("1 of the files records no drops: what it lost is unknown"), beside)
-        let alone = try reportBothWays([none.path])
+        let alone = try reportBothWays([none])
         XCTAssertTrue(alone.contains(row + "good\">影響なし</span>"), alone)
     }
 
@@ -115,9 +115,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
         }
         ng.appendStatistics(interface: 0, received: 20, interfaceDropped: 7, systemDropped: 3)
         ng.appendStatistics(interface: 1, received: 10, interfaceDropped: both ? 0 : nil, systemDropped: both ? 0 : nil)
-        let path = scratch.appendingPathComponent("two-interfaces-\(bigEndian)-\(both).pcapng")
-        try ng.data.write(to: path)
-        return path.path
+        return try write(ng, "two-interfaces-\(bigEndian)-\(both).pcapng")
     }
 
     /// A file that records the drops of some of its interfaces only lost an unknown number on the others: it
@@ -128,10 +126,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
             for reader in ["auto", "libpcap"] {
                 let what = "big-endian \(bigEndian), reader \(reader)"
                 let file = try twoInterfaceCapture(bigEndian: bigEndian, both: false)
-                let run = try Harness.run(
-                    zonesep,
-                    ["replay", "--config", "zones.conf", "--output", "json", "--reader", reader, file], timeout: 60,
-                    in: root)
+                let run = try replayJSON(file, reader: reader)
                 XCTAssertEqual(run.status, 0, "\(what): \(run.brief)")
                 XCTAssertTrue(
                     run.stderrText.contains(
@@ -192,8 +187,7 @@ final class RecordedDropsReplayTests: ScratchDirectoryTestCase {
     /// A file whose interfaces all record their drops is known whole: the outputs are as for one interface.
     func testAFileRecordingEveryInterfacesDropsIsKnown() throws {
         let file = try twoInterfaceCapture(bigEndian: false, both: true)
-        let run = try Harness.run(
-            zonesep, ["replay", "--config", "zones.conf", "--output", "json", file], timeout: 60, in: root)
+        let run = try replayJSON(file)
         XCTAssertEqual(run.status, 0, run.brief)
         XCTAssertTrue(
             run.stderrText.contains(

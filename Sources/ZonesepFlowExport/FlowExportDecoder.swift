@@ -456,6 +456,8 @@ public struct FlowExportDecoder {
         var c = set
         var count: UInt32 = 0
         var options = sessions[key]?.options ?? DomainOptions()
+        // Whichever way the set ends, an options set's values are the session's.
+        defer { if template.isOptions { sessions[key]?.options = options } }
         var clock = clock
         if clock.systemInitMillis == nil { clock.systemInitMillis = options.systemInitMillis }
         // The lent record is a local for the loop: lending a stored property of `self` to `body` made the
@@ -474,7 +476,6 @@ public struct FlowExportDecoder {
             guard TemplateRecordDecoder.decode(&c, template: template, clock: clock, domain: &options, into: &record)
             else {
                 if missingBytes > 0 { s.truncatedRecords += 1 } else { s.failures[.recordTruncated] += 1 }
-                if template.isOptions { sessions[key]?.options = options }
                 return count
             }
             count &+= 1
@@ -491,7 +492,6 @@ public struct FlowExportDecoder {
             }
         }
         if missingBytes > 0 && c.readableBytes + missingBytes >= minimum { s.truncatedRecords += 1 }
-        if template.isOptions { sessions[key]?.options = options }
         return count
     }
 }

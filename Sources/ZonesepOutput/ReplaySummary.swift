@@ -542,14 +542,23 @@ public struct ReplaySummary: Sendable {
 
         out += "\nFiles\n"
         out += TextTable.render(
-            [["file", "link type", "packets", "status"]]
+            [["file", "link type", "packets", "dropped", "status"]]
                 + files.map {
                     [
-                        $0.path, $0.linkType ?? "-", "\($0.packets)",
+                        $0.path, $0.linkType ?? "-", "\($0.packets)", AuditReport.dropsCell(drops(of: $0)),
                         $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
             header: true, rightAlign: [2])
         return out
+    }
+
+    /// A file's drops as the report's files table gives them: what the file records, a live capture's own
+    /// count, or unknown; nothing for a file not read as a capture.
+    func drops(of f: FileResult) -> AuditReport.FileDrops {
+        guard f.skipped == nil, f.linkType != nil else { return .notApplicable }
+        if let live = captureDrops, !live.recordedInFiles { return .recorded(live.total, unknownInterfaces: 0) }
+        return f.recordedDrops.map { .recorded($0.total, unknownInterfaces: UInt64($0.interfacesNotRecording)) }
+            ?? .unknown
     }
 }

@@ -70,6 +70,42 @@ final class CaptureDropsTests: XCTestCase {
                 + "were never judged, and the summary's coverage counts only the frames seen")
     }
 
+    /// The rows of the text summary's files table, after its header and rule.
+    func fileRows(_ s: ReplaySummary) -> [Substring] {
+        let text = s.text()
+        guard let table = text.range(of: "\nFiles\n") else { return [] }
+        return text[table.upperBound...].split(separator: "\n").dropFirst(2).map { $0 }
+    }
+
+    func testTheTextFilesTableGivesEachFilesDropsAsTheReportDoes() {
+        var watch = watchSummary()
+        watch.files[0].linkType = "EN10MB"
+        let live = fileRows(watch)
+        XCTAssertEqual(live.count, 1)
+        XCTAssertTrue(live[0].contains(" 18325 "), "a live capture's own count: \(live)")
+
+        var replay = ReportFixture.summary(policy: policy)
+        var partly = replay.files[0]
+        partly.path = "two-interfaces.pcapng"
+        partly.recordedDrops = .file(interface: 3, system: 4, interfacesNotRecording: 1)
+        var whole = partly
+        whole.path = "one-interface.pcapng"
+        whole.recordedDrops = .file(interface: 0, system: 0, interfacesNotRecording: 0)
+        var skipped = ReplaySummary.FileResult(path: "notes.txt")
+        skipped.skipped = "not a capture file"
+        replay.files += [partly, whole, skipped]
+        replay.captureDrops = .file(interface: 3, system: 4, interfacesNotRecording: 1)
+        let header = replay.text().components(separatedBy: "\nFiles\n").last?.split(separator: "\n").first ?? ""
+        XCTAssertTrue(header.contains("dropped"), String(header))
+        let rows = fileRows(replay)
+        XCTAssertEqual(rows.count, 4, "\(rows)")
+        XCTAssertTrue(rows[0].contains(" unknown "), "a classic pcap records no drops: \(rows[0])")
+        XCTAssertTrue(rows[1].contains(" 7 + unknown (1 interface unrecorded) "), "\(rows[1])")
+        XCTAssertTrue(rows[2].contains(" 0 "), "\(rows[2])")
+        XCTAssertFalse(rows[2].contains("unknown"), "\(rows[2])")
+        XCTAssertFalse(rows[3].contains("unknown"), "a file not read has no drops to say: \(rows[3])")
+    }
+
     /// An alerts file of `watch`: its records, a closing `stats` record, and the summary.
     func savedRun(_ s: ReplaySummary) -> Data {
         let format = AlertFormat(policy: policy)

@@ -41,6 +41,8 @@ struct SessionState {
     var templates: [UInt16: Template] = [:]
     var options = DomainOptions()
     var sequence = SequenceTracker()
+    /// The datagrams it accepted lately, to tell one sent twice (`isDuplicate`).
+    var received = ReceivedDatagrams()
     /// When its last datagram arrived (monotonic): a session idle past `Limits.sessionIdleMicros` is
     /// forgotten.
     var lastArrivalMicros: Int64 = 0
@@ -92,6 +94,9 @@ public struct FlowExportDecoder {
         /// Fields a template may have: more is counted as `templateInvalid` and not kept (IANA defines
         /// fewer than 600 information elements, and exporters send tens).
         public var fieldsPerTemplate: Int = 512
+        /// Datagrams remembered (8 bytes each) in all sessions together to tell one sent twice: each session
+        /// remembers its last 4,096 at most, fewer once this is spent (see `ReceivedDatagrams`).
+        public var receivedDatagrams: Int = 4_194_304
 
         public init() {}
     }
@@ -126,6 +131,10 @@ public struct FlowExportDecoder {
     @usableFromInline var record = FlowRecord()
     /// The sFlow sampled header, decoded in place.
     var packet = DecodedPacket()
+    /// The hash of the datagram being decoded (`ReceivedDatagrams.hash`).
+    var datagramHash: UInt32 = 1
+    /// Entries of all sessions' `received` tables, against `limits.receivedDatagrams`.
+    var receivedEntries = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -214,6 +223,7 @@ public struct FlowExportDecoder {
             return
         }
         s.datagrams += 1
+        datagramHash = ReceivedDatagrams.hash(datagram)
         let c = ByteCursor(datagram)
         switch (c.peekInteger(as: UInt16.self), c.peekInteger(as: UInt32.self)) {
         case (10?, _): decodeIPFIX(c, exporter: exporter, port: port, stats: &s, body)
@@ -272,7 +282,30 @@ public struct FlowExportDecoder {
     mutating func admit(_ key: SessionKey, _ mark: SequenceMark, stats s: inout ExporterStats) -> Bool {
         guard open(key, stats: &s) else { return false }
         checkSequence(key, mark, stats: &s)
+        remember(key, mark.sequence)
         return true
+    }
+
+    /// Whether the datagram being decoded was accepted before in its session: the same sequence number
+    /// and bytes (so the same records, count and export time). A duplicate is counted and not decoded:
+    /// its records were judged, its templates learned, its sequence checked with the first copy.
+    mutating func isDuplicate(_ key: SessionKey, _ sequence: UInt32, stats s: inout ExporterStats) -> Bool {
+        let counted = key.input == .netflowV9 || key.input == .sflow
+        guard sessions[key]?.received.contains(sequence: sequence, hash: datagramHash, countsDatagrams: counted) == true
+        else { return false }
+        s.duplicateDatagrams += 1
+        return true
+    }
+
+    /// Remembers the datagram being decoded as accepted in its (open) session.
+    mutating func remember(_ key: SessionKey, _ sequence: UInt32) {
+        let mayGrow = receivedEntries < limits.receivedDatagrams
+        let counted = key.input == .netflowV9 || key.input == .sflow
+        if let grown = sessions[key]?.received.insert(
+            sequence: sequence, hash: datagramHash, countsDatagrams: counted, mayGrow: mayGrow)
+        {
+            receivedEntries += grown
+        }
     }
 
     private mutating func noteRejection(_ exporter: IPAddress) {
@@ -298,6 +331,7 @@ public struct FlowExportDecoder {
         let idle = sessions.filter { nowMicros &- $0.value.lastArrivalMicros > limits.sessionIdleMicros }
         for (key, state) in idle {
             templateCount -= state.templates.count
+            receivedEntries -= state.received.capacity
             sessions[key] = nil
             openGaps[key] = nil
         }

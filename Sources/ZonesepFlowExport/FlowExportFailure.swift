@@ -93,6 +93,9 @@ public struct ExporterStats: Sendable, Equatable {
     public var truncatedRecords: UInt64 = 0
     /// Datagrams that arrived after a later one (reordered on the way): what they carried is not loss.
     public var lateDatagrams: UInt64 = 0
+    /// Datagrams received again (the same sequence number and bytes as one accepted from the stream): not
+    /// decoded, so their records are not judged twice. Counted in `datagrams` too.
+    public var duplicateDatagrams: UInt64 = 0
     /// Sequence numbers that went far backwards (a restarted exporter): not counted as loss.
     public var sequenceResets: UInt64 = 0
     /// Failures by reason, indexed by `FlowExportFailure.rawValue`.

@@ -40,6 +40,8 @@ extension FlowExportDecoder {
             let domain = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
         guard length >= 16 else { return s.failures[.lengthMismatch] += 1 }
+        let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .ipfix)
+        if isDuplicate(key, sequence, stats: &s) { return }
         noteExportTime(Int64(exportTime) * 1_000_000, exporter: exporter, input: .ipfix, stats: &s)
         // A message longer than the datagram was cut on the way: read the sets that arrived whole, and the
         // whole records of the set the cut fell in (`decodeCutSet`).
@@ -49,7 +51,6 @@ extension FlowExportDecoder {
         guard var sets = whole.readSlice(min(Int(length), c.base.count)) else { return }
         sets.skip(16)
 
-        let key = SessionKey(exporter: exporter, port: port, domain: domain, input: .ipfix)
         guard open(key, stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(exportTime) * 1_000_000)
         // What the sequence number will be checked with: the data records read (all, and flow records
@@ -112,6 +113,9 @@ extension FlowExportDecoder {
             flowsLow: flows &+ unknownLow, flowsHigh: flows &+ unknownHigh, countsRecords: true)
         mark.damaged = damaged
         checkSequence(key, mark, stats: &s)
+        // A message of templates alone has the sequence number of the data message next to it: remembering
+        // it would push that one out, and sent again it only refreshes its templates.
+        if mark.high > 0 { remember(key, sequence) }
     }
 
     /// Decodes the records of a data set of `template` that arrived before the datagram was cut (`set` is

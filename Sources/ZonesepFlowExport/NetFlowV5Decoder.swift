@@ -41,6 +41,10 @@ extension FlowExportDecoder {
             let engineType = c.readInteger(as: UInt8.self), let engineID = c.readInteger(as: UInt8.self),
             let sampling = c.readInteger(as: UInt16.self)
         else { return s.failures[.datagramTruncated] += 1 }
+        let domain = UInt32(engineType) << 8 | UInt32(engineID)
+        // As NetFlow v9's source id (RFC 3954 section 5.1): the address and engine, not the port.
+        let key = SessionKey(exporter: exporter, port: 0, domain: domain, input: .netflowV5)
+        if isDuplicate(key, sequence, stats: &s) { return }
         noteExportTime(
             Int64(unixSecs) * 1_000_000 + Int64(unixNsecs / 1000), exporter: exporter, input: .netflowV5, stats: &s)
         // Only whole records are read: a count the datagram cannot hold is a mismatch.
@@ -51,9 +55,6 @@ extension FlowExportDecoder {
         // Records the count announces that did not arrive whole were cut on the way (the sequence number
         // counts them as sent, which they were); a count past the format's 30 is no header to believe.
         if Int(count) > whole && count <= 30 { s.truncatedRecords += UInt64(Int(count) - whole) }
-        let domain = UInt32(engineType) << 8 | UInt32(engineID)
-        // As NetFlow v9's source id (RFC 3954 section 5.1): the address and engine, not the port.
-        let key = SessionKey(exporter: exporter, port: 0, domain: domain, input: .netflowV5)
         guard admit(key, .records(sequence, UInt32(count)), stats: &s) else { return }
         let clock = ExportClock(
             exportMicros: Int64(unixSecs) * 1_000_000 + Int64(unixNsecs / 1000), sysUptimeMillis: uptime)

@@ -37,11 +37,12 @@ extension FlowExportDecoder {
             let uptime = c.readInteger(as: UInt32.self), let unixSecs = c.readInteger(as: UInt32.self),
             let sequence = c.readInteger(as: UInt32.self), let sourceID = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
-        noteExportTime(Int64(unixSecs) * 1_000_000, exporter: exporter, input: .netflowV9, stats: &s)
-
         // RFC 3954 section 5.1: the source address and Source ID name the exporter's stream, whatever port
         // each packet leaves from.
         let key = SessionKey(exporter: exporter, port: 0, domain: sourceID, input: .netflowV9)
+        if isDuplicate(key, sequence, stats: &s) { return }
+        noteExportTime(Int64(unixSecs) * 1_000_000, exporter: exporter, input: .netflowV9, stats: &s)
+
         guard admit(key, .datagram(sequence), stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(unixSecs) * 1_000_000, sysUptimeMillis: uptime)
         // Fewer than a flowset header's 4 bytes at the end is padding of the datagram itself.

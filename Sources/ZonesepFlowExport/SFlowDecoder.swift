@@ -60,6 +60,7 @@ extension FlowExportDecoder {
 
         // Sequence numbers count each agent's (and sub-agent's) datagrams: agents behind one relay are apart.
         let key = SessionKey(exporter: exporter, port: port, domain: subAgent, input: .sflow, agent: agent)
+        if isDuplicate(key, sequence, stats: &s) { return }
         guard admit(key, .datagram(sequence), stats: &s) else { return }
         record.input = .sflow
         record.exporter = agent

@@ -5,37 +5,41 @@ import ZonesepFlowExport
 /// The session table's cap (`Limits.sessions`): a NetFlow v5, v9 or sFlow datagram that would open a session
 /// beyond it is dropped and counted in `rejectedDatagrams`; the sessions already open go on decoding.
 final class FlowExportDecoderSessionTests: XCTestCase {
-    /// Sends `datagram` from exporters .1 and .2 (two sessions, the cap), then .3 (refused), then .1 again.
-    /// (Addresses, not ports: NetFlow's sessions are the address and source id or engine, whatever the port.)
-    func checkCap(_ datagram: [UInt8], records: Int, _ what: String) {
+    /// Sends `datagram(0)` from exporters .1 and .2 (two sessions, the cap), then .3 (refused), then the next
+    /// (`datagram(1)`: the same bytes again would be a duplicate) from .1. (Addresses, not ports: NetFlow's
+    /// sessions are the address and source id or engine, whatever the port.)
+    func checkCap(_ datagram: (Int) -> [UInt8], records: Int, _ what: String) {
         var limits = FlowExportDecoder.Limits()
         limits.sessions = 2
         var d = FlowExportDecoder(limits: limits)
         let exporter = { (n: UInt32) in IPAddress(v4: 0xc000_0200 | n) }
-        XCTAssertEqual(d.records(datagram, exporter: exporter(1)).count, records, what)
-        XCTAssertEqual(d.records(datagram, exporter: exporter(2)).count, records, what)
+        XCTAssertEqual(d.records(datagram(0), exporter: exporter(1)).count, records, what)
+        XCTAssertEqual(d.records(datagram(0), exporter: exporter(2)).count, records, what)
         XCTAssertEqual(d.rejectedDatagrams, 0, what)
-        XCTAssertEqual(d.records(datagram, exporter: exporter(3)).count, 0, "\(what): a third session is refused")
+        XCTAssertEqual(d.records(datagram(0), exporter: exporter(3)).count, 0, "\(what): a third session is refused")
         XCTAssertEqual(d.rejectedDatagrams, 1, what)
-        XCTAssertEqual(d.records(datagram, exporter: exporter(1)).count, records, "\(what): an open session goes on")
+        XCTAssertEqual(d.records(datagram(1), exporter: exporter(1)).count, records, "\(what): an open session goes on")
         XCTAssertEqual(d.rejectedDatagrams, 1, what)
         XCTAssertEqual(
             d.stats.values.reduce(0) { $0 + $1.datagrams }, 4, "\(what): every datagram reached its exporter's counts")
     }
 
     func testNetFlowV5() {
-        checkCap(NetFlowV5DecoderTests.packet(), records: 2, "v5")
+        checkCap({ NetFlowV5DecoderTests.packet(sequence: UInt32($0 * 2)) }, records: 2, "v5")
     }
 
     func testNetFlowV9() {
-        let packet = Export.netflowV9(
-            uptime: 100_000, unixSecs: 1_781_481_600, NetFlowV9DecoderTests.template, NetFlowV9DecoderTests.data)
+        let packet = { (i: Int) in
+            Export.netflowV9(
+                uptime: 100_000, unixSecs: 1_781_481_600, sequence: UInt32(i), NetFlowV9DecoderTests.template,
+                NetFlowV9DecoderTests.data)
+        }
         checkCap(packet, records: 1, "v9")
     }
 
     func testSFlow() {
         let s = SFlowDecoderTests.self
-        checkCap(s.datagram(s.flowSample(s.rawHeader(s.frame()))), records: 1, "sFlow")
+        checkCap({ s.datagram(sequence: UInt32(1 + $0), s.flowSample(s.rawHeader(s.frame()))) }, records: 1, "sFlow")
     }
 }
 

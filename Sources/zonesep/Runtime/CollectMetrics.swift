@@ -145,6 +145,13 @@ enum CollectMetrics {
             })
         out.append(
             perExporter(
+                "zonesep_export_duplicate_datagrams_total",
+                "Datagrams received twice (the sequence number and bytes of one accepted): read once, not judged again."
+            ) {
+                $1.duplicateDatagrams
+            })
+        out.append(
+            perExporter(
                 "zonesep_export_sequence_resets_total",
                 "Sequence numbers that went far backwards (a restarted exporter): not counted as loss."
             ) {

@@ -142,6 +142,7 @@ struct CollectSummary {
         e.add("missed_records", s.missedRecords)
         e.add("truncated_records", s.truncatedRecords)
         e.add("late_datagrams", s.lateDatagrams)
+        e.add("duplicate_datagrams", s.duplicateDatagrams)
         e.add("sequence_resets", s.sequenceResets)
         e.add("sampling_rate", UInt64(s.samplingRate))
         e.add("sampled_records", s.sampledRecords)
@@ -189,6 +190,13 @@ struct CollectSummary {
                 "\(cut == 1 ? "1 record" : "\(cut) records") lost in export datagrams that arrived cut short "
                     + "(truncated_records): they were not judged")
         }
+        // A datagram sent twice was read once: its records are not judged (nor alerted) again.
+        let duplicates = exporters.reduce(0) { $0 + $1.1.duplicateDatagrams }
+        if duplicates > 0 {
+            lines.append(
+                "\(duplicates == 1 ? "1 datagram" : "\(duplicates) datagrams") received twice "
+                    + "(duplicate_datagrams): read once, their records judged once")
+        }
         let late = exporters.reduce(0) { $0 + $1.1.failures[.timestampOutOfRange] }
         if late > 0 { lines.append(Self.refusedForTime(late)) }
         if table.conduitMACNotVerified > 0 {
@@ -222,6 +230,9 @@ struct CollectSummary {
             }
             if e.truncatedRecords > 0 {
                 line += ", \(e.truncatedRecords) records lost in datagrams cut short"
+            }
+            if e.duplicateDatagrams > 0 {
+                line += ", \(e.duplicateDatagrams) datagrams received twice (read once)"
             }
             if e.templatesEvicted > 0 {
                 line += ", \(e.templatesEvicted) templates evicted (the template store was full)"

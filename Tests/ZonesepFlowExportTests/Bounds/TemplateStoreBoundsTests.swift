@@ -67,7 +67,7 @@ final class TemplateStoreBoundsTests: XCTestCase {
         _ = d.records(Export.ipfix(Self.template(257)), exporter: c)
         XCTAssertEqual(d.stats[b]?.templatesEvicted, 1, "then b's 256")
         XCTAssertEqual(d.stats[c]?.templatesEvicted, 0)
-        XCTAssertEqual(d.records(Export.ipfix(Self.data(256)), exporter: a).count, 1)
+        XCTAssertEqual(d.records(Export.ipfix(sequence: 1, Self.data(256)), exporter: a).count, 1)
         XCTAssertEqual(d.records(Export.ipfix(Self.data(257)), exporter: b).count, 1)
         XCTAssertEqual(d.records(Export.ipfix(Self.data(256)), exporter: b).count, 0)
     }
@@ -121,7 +121,9 @@ final class IdleSessionTests: XCTestCase {
         XCTAssertEqual(d.takeRejections().byExporter, [:], "each rejection is said once")
         // Port 3 stays active; an hour on, 1 and 2 are idle and forgotten.
         let later = t0 + 3_600_000_000 + 2_000_000
-        XCTAssertEqual(d.records(message, port: 3, receivedMicros: t0 + 3_000_000_000).count, 1)
+        // The session's next message (the same again would be a duplicate).
+        let next = Export.ipfix(sequence: 1, IPFIXDecoderTests.template256, Self.data)
+        XCTAssertEqual(d.records(next, port: 3, receivedMicros: t0 + 3_000_000_000).count, 1)
         XCTAssertEqual(d.records(message, port: 5, receivedMicros: later).count, 1, "a new session is judged")
         XCTAssertEqual(d.records(message, port: 6, receivedMicros: later).count, 1)
         XCTAssertEqual(d.records(message, port: 7, receivedMicros: later).count, 0, "3, 5 and 6 are not idle")

@@ -43,7 +43,9 @@ final class HeldSetAccountingTests: XCTestCase {
         let minute: Int64 = 60_000_000
         var d = FlowExportDecoder()
         _ = d.records(Self.orphan, receivedMicros: 0)
-        _ = d.records(Self.orphan, receivedMicros: 29 * minute)
+        _ = d.records(
+            Export.ipfix(sequence: 1, Export.set(300) { IPFIXDecoderTests.record256(&$0) }), receivedMicros: 29 * minute
+        )
         XCTAssertEqual(d.heldSetCount, 2)
         _ = d.records(Export.ipfix(IPFIXDecoderTests.template256), receivedMicros: 31 * minute)
         XCTAssertEqual(d.heldSetCount, 1, "the first set waited 31 minutes")

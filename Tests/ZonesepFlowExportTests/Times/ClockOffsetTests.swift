@@ -30,7 +30,7 @@ final class ClockOffsetTests: XCTestCase {
         XCTAssertEqual(skewed.first?.input, .netflowV5)
         XCTAssertEqual(skewed.first?.offsetMicros, export - arrival)
         XCTAssertEqual(skewed.first?.exportMicros, export)
-        _ = d.records(NetFlowV5DecoderTests.packet(), receivedMicros: arrival + 60_000_000)
+        _ = d.records(NetFlowV5DecoderTests.packet(sequence: 2), receivedMicros: arrival + 60_000_000)
         XCTAssertEqual(d.takeSkewedExporters(), [], "said once")
         XCTAssertEqual(d.testStats.clockOffsetMicros, export - arrival - 60_000_000)
         XCTAssertTrue(d.testStats.clockOffsetWarned)
@@ -42,7 +42,8 @@ final class ClockOffsetTests: XCTestCase {
         _ = d.records(NetFlowV5DecoderTests.packet(), receivedMicros: export + limit)
         XCTAssertEqual(d.takeSkewedExporters(), [])
         _ = d.records(
-            NetFlowV5DecoderTests.packet(), receivedMicros: export - FlowExportDecoder.clockOffsetWarningMicros - 1)
+            NetFlowV5DecoderTests.packet(sequence: 2),
+            receivedMicros: export - FlowExportDecoder.clockOffsetWarningMicros - 1)
         XCTAssertEqual(d.takeSkewedExporters().map(\.offsetMicros), [FlowExportDecoder.clockOffsetWarningMicros + 1])
     }
 

@@ -87,9 +87,10 @@ public struct ExporterStats: Sendable, Equatable {
     public var missedDatagrams: UInt64 = 0
     public var missedRecords: UInt64 = 0
     /// Records the exporter sent in datagrams that arrived cut short (an IPFIX message shorter than its
-    /// header's length, a NetFlow v5 packet shorter than its count): the records of a cut set past the
-    /// last whole one, known from the set's length (records of a fixed length), or the one record cut
-    /// where the set's records vary in length. Not sequence loss: the datagram arrived.
+    /// header's length, a NetFlow v9 data flowset running past its packet within the header's count, a
+    /// NetFlow v5 packet shorter than its count): the records of a cut set past the last whole one, known
+    /// from the set's length (records of a fixed length), or the one record cut where the set's records
+    /// vary in length. Not sequence loss: the datagram arrived.
     public var truncatedRecords: UInt64 = 0
     /// Datagrams that arrived after a later one (reordered on the way): what they carried is not loss.
     public var lateDatagrams: UInt64 = 0

@@ -33,7 +33,7 @@ extension FlowExportDecoder {
         _ body: (borrowing FlowRecord) -> Void
     ) {
         var c = datagram
-        guard c.readInteger(as: UInt16.self) != nil, c.readInteger(as: UInt16.self) != nil,
+        guard c.readInteger(as: UInt16.self) != nil, let count = c.readInteger(as: UInt16.self),
             let uptime = c.readInteger(as: UInt32.self), let unixSecs = c.readInteger(as: UInt32.self),
             let sequence = c.readInteger(as: UInt32.self), let sourceID = c.readInteger(as: UInt32.self)
         else { return s.failures[.datagramTruncated] += 1 }
@@ -45,12 +45,28 @@ extension FlowExportDecoder {
 
         guard admit(key, .datagram(sequence), stats: &s) else { return }
         let clock = ExportClock(exportMicros: Int64(unixSecs) * 1_000_000, sysUptimeMillis: uptime)
+        // Data records read so far: the least the header's count has counted before the next flowset.
+        var records = 0
         // Fewer than a flowset header's 4 bytes at the end is padding of the datagram itself.
         while c.readableBytes >= 4 {
             guard let setID = c.readInteger(as: UInt16.self), let setLength = c.readInteger(as: UInt16.self),
-                setLength >= 4, var set = c.readSlice(Int(setLength) - 4)
+                setLength >= 4
             else {
                 s.failures[.setTruncated] += 1
+                break
+            }
+            guard var set = c.readSlice(Int(setLength) - 4) else {
+                s.failures[.setTruncated] += 1
+                // A data flowset cut on the way: its header and the records before the cut are the exporter's,
+                // read as IPFIX's are (`decodeCutSet`). v9's header has no length to tell a cut, but its count
+                // (every record of the packet by RFC 3954, the flow records alone by softflowd) bounds the
+                // records a flowset's length can say it held: one that says more is mis-framed, dropped whole.
+                if setID >= 256, let t = template(setID, of: key, at: clock.exportMicros, stats: &s),
+                    records + (Int(setLength) - 4) / max(t.minimumRecordLength, 1) <= Int(count)
+                {
+                    _ = decodeCutSet(
+                        &c, length: setLength, template: t, key: key, port: port, clock: clock, stats: &s, body)
+                }
                 break
             }
             switch setID {
@@ -58,7 +74,7 @@ extension FlowExportDecoder {
             case 1: decodeV9OptionsTemplates(&set, key: key, clock: clock, stats: &s, body)
             case 256...:
                 if let t = template(setID, of: key, at: clock.exportMicros, stats: &s) {
-                    _ = decodeDataSet(set, template: t, key: key, port: port, clock: clock, stats: &s, body)
+                    records += Int(decodeDataSet(set, template: t, key: key, port: port, clock: clock, stats: &s, body))
                 } else {
                     holdDataSet(set, templateID: setID, key: key, port: port, clock: clock, stats: &s)
                 }

@@ -43,6 +43,31 @@ extension CollectTests {
         XCTAssertFalse(text.contains("sequence gaps"), text)
     }
 
+    /// pmacct's NetFlow v9 export with its fourth packet (a flowset of 6 records) cut at 300 of 444 bytes:
+    /// its 3 whole records are judged and 3 counted as `truncated_records`; before, the flowset was dropped
+    /// whole and nothing said how many records it took.
+    func testANetFlowV9PacketCutOnTheWayIsReadToTheCut() throws {
+        let fixture = try fixtureDatagrams("pmacct-v9.pcap")
+        var datagrams = fixture.map(\.payload)
+        XCTAssertEqual(datagrams[3].count, 444)
+        let whole = try collect(extra: ["--stats-interval", "0"]) { c in
+            try Self.send(datagrams.map { (0, $0) }, to: c.port)
+        }
+        datagrams[3] = Array(datagrams[3].prefix(300))
+        let run = try collect(extra: ["--stats-interval", "0"]) { c in
+            try Self.send(datagrams.map { (0, $0) }, to: c.port)
+        }
+        let e = try exporter(run.summary)
+        XCTAssertEqual(JSONLines.int(e["records"]), (JSONLines.int(try exporter(whole.summary)["records"]) ?? 0) - 3)
+        XCTAssertEqual(JSONLines.int(e["truncated_records"]), 3)
+        XCTAssertEqual(e["decode_failures"] as? [String: Int], ["set-truncated": 1])
+        let text = try collectText(datagrams).stdout
+        XCTAssertTrue(
+            text.contains(
+                "3 records lost in export datagrams that arrived cut short (truncated_records): they were not judged"),
+            text)
+    }
+
     /// Runs `zonesep collect` with its text output, sends `datagrams` from one port, stops it: its stdout and
     /// stderr.
     func collectText(_ datagrams: [[UInt8]]) throws -> (stdout: String, stderr: String) {

@@ -167,4 +167,66 @@ final class CutDatagramTests: XCTestCase {
         XCTAssertEqual(d.testStats.sequenceGaps, 0)
         XCTAssertEqual(d.testStats.missedRecords, 0)
     }
+
+    /// pmacct's NetFlow v9 export (the committed fixture): its fourth packet, one data flowset of 6 records
+    /// of 70 bytes (count 6, 444 bytes), cut on the way at 300 bytes. The 3 records before the cut are read,
+    /// equal to the whole packet's first 3, and the other 3 counted in `truncatedRecords`; before, the
+    /// flowset was dropped whole. v9's sequence counts packets: no gap either way.
+    func testTheWholeRecordsOfANetFlowV9FlowsetCutOnTheWayAreRead() throws {
+        let all = try Fixtures.datagrams("pmacct-v9.pcap")
+        let run = Array(all.filter { $0.sourcePort == all[0].sourcePort }.prefix(5))
+        XCTAssertEqual(run[3].payload.count, 444)
+        let (whole, _) = try decode(run)
+        var cut = run
+        cut[3].payload = Array(run[3].payload.prefix(300))
+        let (records, s) = try decode(cut)
+        XCTAssertEqual(whole[3].count, 6)
+        XCTAssertEqual(records[3], Array(whole[3].prefix(3)))
+        XCTAssertEqual(records[4], whole[4])
+        XCTAssertEqual(s.truncatedRecords, 3)
+        XCTAssertEqual(s.failures[.setTruncated], 1)
+        XCTAssertEqual(s.failures[.recordTruncated], 0)
+        XCTAssertEqual(s.sequenceGaps, 0)
+        XCTAssertEqual(s.lateDatagrams, 0)
+    }
+
+    /// softflowd's NetFlow v9 (whose count is its flow records alone, templates and options aside): its
+    /// first packet cut at 1,000 bytes, in a flowset of 11 records of 42 bytes after 9 flow records and
+    /// 6 template and options records. The flowset's 11 records fit the count (22) beside the 9 before,
+    /// so the whole ones are read and the rest counted.
+    func testSoftflowdsNetFlowV9CutInAFlowsetIsReadToTheCut() throws {
+        let all = try Fixtures.datagrams("softflowd-v9.pcap")
+        let first = all[0]
+        XCTAssertEqual(first.payload.count, 1404)
+        let (whole, _) = try decode([first])
+        var cut = first
+        cut.payload = Array(first.payload.prefix(1000))
+        let (records, s) = try decode([cut])
+        // The flowset of 11 starts at 20 + 72 + 64 + 72 + 64 + 26 + 29 + 257 + 196 = 800: 4 bytes of header,
+        // then (1000 - 804) / 42 = 4 whole records.
+        XCTAssertEqual(records[0], Array(whole[0].prefix(whole[0].count - 2 - 7)), "all but its 7 cut, and the 2 after")
+        XCTAssertEqual(s.truncatedRecords, 7)
+        XCTAssertEqual(s.failures[.setTruncated], 1)
+    }
+
+    /// A flowset whose length runs past the packet and says more records than the header's count allows
+    /// is mis-framed (a length gone wrong, or a count rewritten): dropped whole as before, nothing counted
+    /// as cut.
+    func testANetFlowV9FlowsetLongerThanTheCountAllowsIsDroppedWhole() throws {
+        let all = try Fixtures.datagrams("pmacct-v9.pcap")
+        let run = Array(all.filter { $0.sourcePort == all[0].sourcePort }.prefix(4))
+        var recounted = run
+        recounted[3].payload = Array(run[3].payload.prefix(300))
+        recounted[3].payload[3] = 2  // count 2: the flowset's 6 records cannot be
+        var overrun = run
+        // The flowset's length (424) plus 3 records: 9 records, past the count of 6.
+        overrun[3].payload[22] = UInt8((424 + 210) >> 8)
+        overrun[3].payload[23] = UInt8((424 + 210) & 0xff)
+        for (name, datagrams) in [("recounted", recounted), ("overrun", overrun)] {
+            let (records, s) = try decode(datagrams)
+            XCTAssertEqual(records[3], [], name)
+            XCTAssertEqual(s.truncatedRecords, 0, name)
+            XCTAssertEqual(s.failures[.setTruncated], 1, name)
+        }
+    }
 }

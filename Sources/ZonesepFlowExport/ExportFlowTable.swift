@@ -288,6 +288,14 @@ public final class ExportFlowTable {
         return seen & bothFIN == bothFIN || (seen & bothSYN == bothSYN && seen & (rst | rst << 3) != 0)
     }
 
+    /// Whether a flow's records showed it ended by closing, as `FlowEntry.isClosed` has it of packets: a FIN
+    /// from both sides, or a RST from either (flowEndReason 3 among them).
+    static func endedByClosing(_ seen: UInt8) -> Bool {
+        let fin = DecodedPacket.TCPFlag.fin
+        let rst = DecodedPacket.TCPFlag.rst
+        return seen & (fin | fin << 3) == fin | fin << 3 || seen & (rst | rst << 3) != 0
+    }
+
     /// The verdict of a TCP, UDP or SCTP record whose template has no ports (or an ICMP record with no
     /// type), when it is the same whatever the ports and whichever side initiated; else nil (the record is
     /// counted as `noPorts`). A verdict depends on the port only through declarations' port ranges, so
@@ -586,7 +594,10 @@ public final class ExportFlowTable {
             e.rule != FlowEntry.noVerdict
             ? [.violationEnds, .flowEnds] : e.declaration >= 0 ? [.declaredEnds, .flowEnds] : [.flowEnds]
         if !sink.interests.isDisjoint(with: wanted) {
-            events.append(EngineEvent(kind: .flowEnded, flow: e, endReason: e.endReason(reason)))
+            // Closed as replay closes a flow (a FIN from both sides, or a RST) by its records' flags too: an
+            // export without flowEndReason (NetFlow v5, pmacct) marks no entry closed.
+            let closed = Self.endedByClosing(origin.tcpSeen)
+            events.append(EngineEvent(kind: .flowEnded, flow: e, endReason: closed ? .closed : e.endReason(reason)))
             eventOrigins.append(origin)
         }
     }

@@ -451,6 +451,8 @@ public final class ExportFlowTable {
         origin.tcpSeen = Self.tcpSeen(r, fromA: fromA)
         Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e, origin: &origin)
         table.entries[i] = e
+        // A first record that ends its flow (RFC 5102 end reason 3) shortens the timeout, as a joining one does.
+        if r.endReason == 3 { markEnded(table.entries + i) }
         flows += 1
         flowsByExporter[r.source, default: 0] += 1
         if let rule = judgement.rule { violations[rule, default: 0] += 1 }
@@ -463,17 +465,20 @@ public final class ExportFlowTable {
         }
     }
 
+    /// A record that ends its flow (FIN or RST seen, RFC 5102 end reason 3): the flow is held for the closed
+    /// timeout (10 s, and the lateness) rather than TCP's 600 s, as a capture holds a closed connection.
+    private func markEnded(_ e: UnsafeMutablePointer<FlowEntry>) {
+        e.pointee.tcpState |= FlowEntry.reset
+        table.timeoutShortened(e)
+    }
+
     private func join(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
         let e = table.entries + i
         Self.add(counts: r, by: exporterID(r.exporter), fromA: fromA, to: &e.pointee, origin: &origins[i])
         origins[i].tcpSeen |= Self.tcpSeen(r, fromA: fromA)
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
-        // A record that ends the flow (FIN or RST seen, RFC 5102 end reason 3) shortens its idle timeout.
-        if r.endReason == 3 {
-            e.pointee.tcpState |= FlowEntry.reset
-            table.timeoutShortened(e)
-        }
+        if r.endReason == 3 { markEnded(e) }
         // A conduit's MAC that the first record did not carry is checked by the first record that does
         // (not a flow a reload left `judgedBeforeReload`: the policy in force did not judge it).
         if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict

@@ -219,6 +219,30 @@ final class ExportFlowTableTests: XCTestCase {
         XCTAssertEqual(rec.started.count, 2, "biflows")
     }
 
+    /// A flow whose first record already says it ended (flowEndReason 3, as softflowd exports a short
+    /// connection in one record) is held for the closed timeout, as one that a later record ends: 10 s and
+    /// the lateness, not TCP's 600 s.
+    func testAFlowEndedByItsFirstRecordIsHeldForTheClosedTimeout() throws {
+        let t0: Int64 = 1_781_481_600_000_000
+        for firstEnds in [true, false] {
+            let (t, rec) = try table()
+            var r = Self.record("10.30.8.15", 50080, "203.0.113.200", 80, flags: 0x1b, start: t0)
+            if firstEnds { r.endReason = 3 }
+            t.add(r)
+            if !firstEnds {
+                var last = Self.record("203.0.113.200", 80, "10.30.8.15", 50080, flags: 0x1b, start: t0 + 1000)
+                last.endReason = 3
+                t.add(last)
+            }
+            // Another flow's record 40 s after the lateness: past the closed timeout, well within 600 s.
+            t.add(Self.record("10.30.8.16", 50081, "203.0.113.200", 80, start: t0 + t.lateness + 40_000_000))
+            t.flush()
+            XCTAssertEqual(rec.ended.count, 1, "first record ends it: \(firstEnds)")
+            XCTAssertEqual(rec.ended.first?.1, .closed)
+            XCTAssertEqual(rec.ended.first?.0.key.portA, 50080, "the first flow, not the later one")
+        }
+    }
+
     /// Records that show a SYN after a close but are not a new connection of the closed one's initiator
     /// join it (REVIEW-141 F6, F2): a second router's records of the same connection, whose times do not
     /// overlap the first's (a connection shorter than a millisecond, a clock ahead), and the responder's

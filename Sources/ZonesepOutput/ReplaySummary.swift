@@ -23,6 +23,9 @@ public struct ReplaySummary: Sendable {
         /// most `PacketGap.listed` (the longest), and how many more.
         public var gaps: [PacketGap] = []
         public var gapsNotListed: UInt64 = 0
+        /// A live capture's (`watch`'s interface) record of when it was blind: nil for a file. Outages are
+        /// not holes between packets but time the sensor could not see, whatever the port carried then.
+        public var capture: LiveCaptureRecord?
 
         public init(path: String) { self.path = path }
     }
@@ -243,6 +246,7 @@ public struct ReplaySummary: Sendable {
                                 }))
                     }
                     if f.gapsNotListed > 0 { x.add("gaps_not_listed", f.gapsNotListed) }
+                    if let c = f.capture { c.add(to: &x) }
                     return x.json
                 }))
         o.bytes.append(UInt8(ascii: "}"))
@@ -487,6 +491,7 @@ public struct ReplaySummary: Sendable {
             }
         }
         if let captureDrops { out += captureDrops.textLine }
+        for f in files { if let line = f.capture?.textLine(path: f.path) { out += line } }
         if let line = ConduitMACReport.textLine(declarations) { out += line }
 
         out += "\nViolating flows by rule\n"
@@ -546,7 +551,8 @@ public struct ReplaySummary: Sendable {
                 + files.map {
                     [
                         $0.path, $0.linkType ?? "-", "\($0.packets)", AuditReport.dropsCell(drops(of: $0)),
-                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.capture?.status
+                            ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
             header: true, rightAlign: [2])

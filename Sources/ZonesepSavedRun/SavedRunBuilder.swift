@@ -138,13 +138,31 @@ struct SavedRunBuilder {
                         fromMicros: try time(g.from, at + "gaps[\(k)].from"),
                         toMicros: try time(g.to, at + "gaps[\(k)].to")))
             }
+            var capture: LiveCaptureRecord?
+            if let outages = f.outages {
+                var listed: [CaptureOutage] = []
+                for (k, o) in outages.enumerated() {
+                    let where_ = at + "outages[\(k)]"
+                    guard let kind = CaptureOutage.Kind(rawValue: o.kind) else {
+                        throw fail(where_ + ".kind", "'\(o.kind)' is not an outage kind")
+                    }
+                    listed.append(
+                        CaptureOutage(
+                            fromMicros: try time(o.from, where_ + ".from"), toMicros: try time(o.to, where_ + ".to"),
+                            kind: kind))
+                }
+                // blind_seconds is whole seconds rounded up: read back as that many, so it writes the same.
+                capture = LiveCaptureRecord(
+                    outages: listed, outagesNotListed: f.outagesNotListed ?? 0,
+                    blindMicros: (f.blindSeconds ?? 0) * 1_000_000, captureRestarts: f.captureRestarts ?? 0)
+            }
             return AuditReport.CaptureFile(
                 path: f.path, linkType: f.linkType, packets: f.packets,
                 firstPacketMicros: try timeIfPresent(f.firstPacket, at + "first_packet"),
                 lastPacketMicros: try timeIfPresent(f.lastPacket, at + "last_packet"), error: f.error,
                 skipped: f.skipped, note: f.note,
                 gaps: gaps, gapsNotListed: f.gapsNotListed ?? 0, dropped: f.dropped,
-                droppedUnknownInterfaces: f.droppedUnknownInterfaces ?? 0)
+                droppedUnknownInterfaces: f.droppedUnknownInterfaces ?? 0, capture: capture)
         }
 
         // Each violation's alert: the same flow id and first packet time, taken in order (a 5-tuple reused

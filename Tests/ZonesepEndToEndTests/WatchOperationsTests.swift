@@ -185,6 +185,13 @@ final class WatchOperationsTests: LiveTestCase {
         XCTAssertEqual(udpRecords.count, 1, "\(udpRecords)")
         XCTAssertEqual(JSONLines.int(udpRecords.first?["packets_toserver"]), 2, "\(udpRecords)")
         XCTAssertEqual(JSONLines.int(udpRecords.first?["packets_toclient"]), 0, "\(udpRecords)")
+        // The summary says the sensor was blind meanwhile: the interface gone, each worker's capture reopened.
+        let entry = (summary["files"] as? [[String: Any]])?.first
+        let outages = entry?["outages"] as? [[String: Any]] ?? []
+        XCTAssertEqual(outages.first?["kind"] as? String, "interface-gone", "\(entry ?? [:])")
+        XCTAssertTrue(outages.dropFirst().allSatisfy { $0["kind"] as? String == "capture-down" }, "\(outages)")
+        XCTAssertEqual(JSONLines.int(entry?["capture_restarts"]), 1, "each of the two workers reopened once")
+        XCTAssertGreaterThanOrEqual(JSONLines.int(entry?["blind_seconds"]) ?? 0, 1)
     }
 
     /// An interface missing at start is an error (status 2), unless `--wait-for-interface` asks to wait.

@@ -380,14 +380,29 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         /// when every one does.
         public var dropped: UInt64?
         public var droppedUnknownInterfaces: UInt64?
+        /// A live capture's outages, the captures it opened again and its time blind: absent for a file, and
+        /// from runs saved before `watch` recorded them.
+        public var outages: [Outage]?
+        public var outagesNotListed: UInt64?
+        public var captureRestarts: UInt64?
+        public var blindSeconds: Int64?
 
         public struct Gap: Decodable, Sendable, Equatable {
             public var from: String
             public var to: String
         }
 
+        public struct Outage: Decodable, Sendable, Equatable {
+            public var from: String
+            public var to: String
+            public var kind: String
+        }
+
         enum CodingKeys: String, CodingKey {
-            case path, packets, error, skipped, note, gaps, dropped
+            case path, packets, error, skipped, note, gaps, dropped, outages
+            case outagesNotListed = "outages_not_listed"
+            case captureRestarts = "capture_restarts"
+            case blindSeconds = "blind_seconds"
             case gapsNotListed = "gaps_not_listed"
             case droppedUnknownInterfaces = "dropped_unknown_interfaces"
             case linkType = "link_type"

@@ -17,7 +17,8 @@ extension AuditReport {
                     path: $0.path, linkType: $0.linkType, packets: $0.packets, firstPacketMicros: $0.firstPacketMicros,
                     lastPacketMicros: $0.lastPacketMicros, error: $0.error, skipped: $0.skipped, note: $0.note,
                     gaps: $0.gaps, gapsNotListed: $0.gapsNotListed, dropped: $0.recordedDrops?.total,
-                    droppedUnknownInterfaces: UInt64($0.recordedDrops?.interfacesNotRecording ?? 0))
+                    droppedUnknownInterfaces: UInt64($0.recordedDrops?.interfacesNotRecording ?? 0), capture: $0.capture
+                )
             },
             flowTable: FlowTableUse(capacity: s.flowCapacity, activeAtEnd: s.flowsActive, evicted: s.flowsEvicted),
             droppedPackets: s.captureDrops?.total,

@@ -80,6 +80,9 @@ public struct AuditReport: Sendable {
         /// a saved run from before the summary wrote a file's.
         public var dropped: UInt64?
         public var droppedUnknownInterfaces: UInt64
+        /// A live capture's outages (the summary's `outages`, `capture_restarts`, `blind_seconds`): nil for a
+        /// file, and for a saved run from before zonesep recorded them.
+        public var capture: LiveCaptureRecord?
 
         /// What the file covers: its span less the holes recorded inside it, in time order; none when it gave
         /// no packet.
@@ -97,8 +100,10 @@ public struct AuditReport: Sendable {
         public init(
             path: String, linkType: String?, packets: UInt64, firstPacketMicros: Int64?, lastPacketMicros: Int64?,
             error: String?, skipped: String? = nil, note: String? = nil, gaps: [PacketGap] = [],
-            gapsNotListed: UInt64 = 0, dropped: UInt64? = nil, droppedUnknownInterfaces: UInt64 = 0
+            gapsNotListed: UInt64 = 0, dropped: UInt64? = nil, droppedUnknownInterfaces: UInt64 = 0,
+            capture: LiveCaptureRecord? = nil
         ) {
+            self.capture = capture
             self.dropped = dropped
             self.droppedUnknownInterfaces = droppedUnknownInterfaces
             self.gaps = gaps
@@ -595,6 +600,10 @@ extension AuditReport {
     /// snapshot length, times that go backwards, times before 2000): each limits what the run can say.
     public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }
 
+    /// Live captures that were blind for part of the run (the interface gone, the capture or the link down):
+    /// their packet span reads as one capture, which it was not.
+    public var blindFiles: [CaptureFile] { files.filter { $0.capture?.hadOutages ?? false } }
+
     /// Violating flows whose evidence file is incomplete (no hash) or missing, in the order raised.
     public var violationsWithEvidenceLost: [ViolatingFlow] {
         violations.filter { $0.evidence.map { $0.state != .whole } ?? false }
@@ -608,6 +617,7 @@ extension AuditReport {
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
             || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind || vlanRuleUnjudgedFlows > 0
+            || !blindFiles.isEmpty
     }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this

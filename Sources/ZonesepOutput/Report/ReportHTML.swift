@@ -365,6 +365,12 @@ public enum ReportHTML {
             }
         }
         if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
+        let blind = r.blindFiles.compactMap(\.capture)
+        if !blind.isEmpty {
+            let outages = blind.reduce(0) { $0 + UInt64($1.outages.count) + $1.outagesNotListed }
+            let seconds = blind.reduce(0) { $0 + UInt64($1.blindSeconds) }
+            parts.append("取得の停止 \(n(outages)) capture outages (\(n(seconds)) s blind)")
+        }
         let gapCount = UInt64(r.coverageGaps().count) + r.coverageGapsNotListed
         if gapCount > 0 { parts.append("取得の空白 \(n(gapCount)) gaps in coverage") }
         if let c = r.coverage, c.unverified > 0 {
@@ -852,6 +858,7 @@ public enum ReportHTML {
             h +=
                 f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
                 ?? f.skipped.map { "<span class=\"badge\">対象外 skipped</span> \(e($0))" }
+                ?? f.capture?.status.map { "<span class=\"badge bad\">停止あり outages</span> \(e($0))" }
                 ?? f.note.map { "<span class=\"badge warn\">注記 note</span> \(e($0))" }
                 ?? "<span class=\"badge good\">ok</span>"
             h += "</td></tr>\n"
@@ -991,6 +998,22 @@ public enum ReportHTML {
                     + "gave no counts): see the run's last <code>stats</code> record (<code>kernel</code>)"
                 : "capture files do not record drops: check the capturing host's statistics"
             h += "</span></td></tr>\n"
+        }
+        for f in r.blindFiles {
+            guard let c = f.capture else { continue }
+            let n = UInt64(c.outages.count) + c.outagesNotListed
+            row(
+                "取得の停止", "capture outages: \(f.path)", "\(ReportHTML.n(n)) / \(ReportHTML.n(UInt64(c.blindSeconds))) s",
+                false,
+                c.outages.map {
+                    "<div>\(e(ReportText.jst($0.fromMicros))) – \(e(ReportText.jst($0.toMicros))) JST "
+                        + "<span class=\"mono\">\($0.kind.rawValue)</span></div>"
+                }.joined()
+                    + (c.outagesNotListed > 0
+                        ? "<div class=\"sub\">and \(ReportHTML.n(c.outagesNotListed)) shorter ones, not listed</div>"
+                        : "")
+                    + "<span class=\"sub\">the sensor saw nothing of the port then (times by its clock, each end late "
+                    + "by up to a second); capture restarts: \(ReportHTML.n(c.captureRestarts))</span>")
         }
         let gaps = r.coverageGaps()
         let gapsNotListed = r.coverageGapsNotListed

@@ -218,7 +218,8 @@ extension AuditReport {
                     [
                         $0.path, $0.linkType ?? "", "\($0.packets)", Self.dropsCell(drops(of: $0)),
                         opt($0.firstPacketMicros), opt($0.lastPacketMicros),
-                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.note.map { "ok; " + $0 } ?? "ok",
+                        $0.error ?? $0.skipped.map { "skipped: " + $0 } ?? $0.capture?.status
+                            ?? $0.note.map { "ok; " + $0 } ?? "ok",
                     ]
                 },
                 numeric: [2, 3]))
@@ -262,6 +263,7 @@ extension AuditReport {
                     + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
                         ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
                     }
+                    + captureOutageRows(time: time)
                     + coverageGaps().map {
                         ["取得されていない時間 gap in coverage", "\(time($0.fromMicros)) – \(time($0.toMicros))"]
                     }
@@ -286,6 +288,29 @@ extension AuditReport {
 }
 
 extension AuditReport {
+    /// The limits rows of live captures that were blind for a while (md and csv): each outage with its kind,
+    /// then, per interface, the shorter ones not listed and the time blind with the capture restarts.
+    func captureOutageRows(time: (Int64) -> String) -> [[String]] {
+        blindFiles.flatMap { f -> [[String]] in
+            guard let c = f.capture else { return [] }
+            let listed: [[String]] = c.outages.map {
+                [
+                    "取得の停止 capture outage: \(f.path) \($0.kind.rawValue)",
+                    "\(time($0.fromMicros)) – \(time($0.toMicros))",
+                ]
+            }
+            return listed
+                + (c.outagesNotListed > 0
+                    ? [["取得の停止（一覧外） capture outages not listed: \(f.path)", "\(c.outagesNotListed)"]] : [])
+                + [
+                    [
+                        "取得できなかった時間 time blind: \(f.path)",
+                        "\(c.blindSeconds) s, capture restarts \(c.captureRestarts)",
+                    ]
+                ]
+        }
+    }
+
     /// The limits row of the violating flows the summary's list left out.
     public static let notListedLabel = "一覧にない違反フロー violating flows not listed"
     /// The limits row of the host findings the summary's list left out.

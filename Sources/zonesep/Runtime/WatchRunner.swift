@@ -51,6 +51,8 @@ final class WatchRunner {
     private var reloadNumbers: [Int: Int] = [:]
     private var health: LossWarnings
     private var link = InterfaceState.up
+    /// When the sensor was blind (interface gone, capture down, link down), for the summary's `files` entry.
+    private var outages = OutageLog()
     /// Reopening lost captures: when to try next, and how long to wait after that if it fails.
     private var retryAt: Int64 = 0
     private var retryBackoff = WatchRunner.firstRetry
@@ -159,6 +161,7 @@ final class WatchRunner {
         let parts = workers.map { $0.finish() }
         let last = workers.map { $0.snapshot() }
         checkHealth(last, now: Monotonic.nowMicros(), stopping: true)
+        outages.finish(now: WallClock.nowMicros())
         writeStats(last, sensor: policy.config.sensor)
         publishMetrics(last, sensor: policy.config.sensor)
         metrics?.stop()
@@ -172,6 +175,9 @@ final class WatchRunner {
         file.error =
             captureFailure.map { "capture failed: \($0.message)" }
             ?? last.first(where: { !$0.capturing }).map { "capture down at the end: \($0.captureError ?? "unknown")" }
+        file.capture = LiveCaptureRecord(
+            outages: outages.listed, outagesNotListed: outages.notListed, blindMicros: outages.blindMicros,
+            captureRestarts: last.map(\.captureRestarts).max() ?? 0)
         for p in parts {
             file.packets &+= p.counters.packets
             if let f = p.counters.firstPacketMicros { file.firstPacketMicros = min(file.firstPacketMicros ?? f, f) }
@@ -372,6 +378,10 @@ final class WatchRunner {
     /// `stopping`: what it held back is told now, so stderr does not end on a state that no longer holds.
     private func checkHealth(_ snapshots: [WorkerSnapshot], now: Int64, stopping: Bool = false) {
         link = InterfaceState.query(settings.interface)
+        // Wall clock: the clock the kernel stamps live packets with, so the spans compare with packet times.
+        outages.observe(
+            OutageLog.kind(link: link, capturing: snapshots.filter(\.capturing).count, workers: snapshots.count),
+            now: WallClock.nowMicros())
         let totals = WatchStats(interface: settings.interface, snapshots: snapshots, link: link).totals
         let sample = LossWarnings.Sample(
             now: now, kernelDropped: totals.kernel?.dropped ?? 0,

@@ -130,8 +130,9 @@ public final class PcapLive {
         }
     }
 
-    /// The kernel's counts since the handle was opened. libpcap's are 32-bit and wrap; they are widened
-    /// here from the difference to the previous call, so call this at least every few minutes.
+    /// The kernel's counts since the handle was opened, less the copies `joinFanout` discarded. libpcap's are
+    /// 32-bit and wrap; they are widened here from the difference to the previous call, so call this at least
+    /// every few minutes.
     public func stats() -> KernelStats? {
         var s = pcap_stat()
         guard pcap_stats(handle, &s) == 0 else { return nil }
@@ -139,7 +140,26 @@ public final class PcapLive {
         totals.dropped &+= UInt64(s.ps_drop &- lastRaw.1)
         totals.interfaceDropped &+= UInt64(s.ps_ifdrop &- lastRaw.2)
         lastRaw = (s.ps_recv, s.ps_drop, s.ps_ifdrop)
-        return totals
+        var counted = totals
+        counted.received &-= min(discarded, counted.received)
+        return counted
+    }
+
+    /// Frames a fanout member read and threw away at its join (`joinFanout`): copies another member judged,
+    /// left out of `received` so that it counts what this handle judged plus what the kernel dropped.
+    private var discarded: UInt64 = 0
+
+    /// At the stop: the socket takes no more frames (a filter that keeps none replaces the capture's), so
+    /// once the ring is read empty, `stats()` counts exactly what was read plus what the kernel dropped.
+    /// A frame the filter refuses is not counted as received. False when the kernel refuses the filter.
+    public func stopIntake() -> Bool {
+        var rejectAll = [bpf_insn(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: 0)]
+        return rejectAll.withUnsafeMutableBufferPointer { b in
+            var program = SocketProgram(length: 1, instructions: b.baseAddress)
+            return setsockopt(
+                pcap_fileno(handle), SOL_SOCKET, SO_ATTACH_FILTER, &program,
+                socklen_t(MemoryLayout<SocketProgram>.size)) == 0
+        }
     }
 
     // MARK: - Fanout
@@ -171,6 +191,10 @@ public final class PcapLive {
         var value: UInt32 = UInt32(group) | (PcapLive.fanoutCBPF << 16)
         let fd = pcap_fileno(handle)
         var rc = setsockopt(fd, PcapLive.solPacket, PcapLive.packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size))
+        // The kernel stamps frames by this clock as they arrive: those stamped before now came before the join.
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let joinedAt = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
         var call = "setsockopt(PACKET_FANOUT)"
         if rc == 0 {
             rc = installFanoutProgram(tunnelPorts)
@@ -187,9 +211,31 @@ public final class PcapLive {
                 kind: code == EPERM || code == EACCES ? .permissionDenied : .other)
         }
         fanoutPorts = tunnelPorts
-        if discardBacklog {
-            var n = 0
-            while n < 1 << 20, case .frame = next() { n += 1 }
+        guard discardBacklog else { return }
+        // Only the copies: under load the ring fills on while it is read, and what came after the join is
+        // this member's own share. The first of it is kept for the owner to judge (`takeFirstShared`).
+        var n: UInt64 = 0
+        reading: while n < 1 << 20 {
+            guard case .frame(let f) = next() else { break reading }
+            if f.timestampMicros >= joinedAt {
+                firstShared = (f.timestampMicros, Array(f.bytes), f.wireLength)
+                break reading
+            }
+            n += 1
+        }
+        discarded &+= n
+    }
+
+    /// The frame that ended the discarding of `joinFanout`, the first of this member's share.
+    private var firstShared: (timestampMicros: Int64, bytes: [UInt8], wireLength: Int)?
+
+    /// Hands the frame that ended `joinFanout`'s discarding (if one did) to `judge`, once: the owner calls
+    /// it before reading, so that frame is judged first, as it came.
+    public func takeFirstShared(_ judge: (CapturedFrame) -> Void) {
+        guard let f = firstShared else { return }
+        firstShared = nil
+        f.bytes.withUnsafeBytes {
+            judge(CapturedFrame(timestampMicros: f.timestampMicros, bytes: $0, wireLength: f.wireLength))
         }
     }
 

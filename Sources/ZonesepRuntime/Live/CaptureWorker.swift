@@ -169,6 +169,7 @@ public final class CaptureWorker: @unchecked Sendable {
         var seen: UInt64 = 0
         var stopping = false
         var lastPublished = Monotonic.nowMicros()
+        judgeFirstShared()
         running: while true {
             guard let capture, let linkType else {
                 if waitForCapture(&seen) {
@@ -285,12 +286,27 @@ public final class CaptureWorker: @unchecked Sendable {
             linkType = handOver.linkType
             captureError = nil
             restarts &+= 1
+            judgeFirstShared()
         }
         return stop
     }
 
+    /// The frame a new capture read past the join of its fanout group, the first of this worker's share.
+    private func judgeFirstShared() {
+        guard let capture, let linkType else { return }
+        capture.takeFirstShared {
+            batcher.add(
+                timestamp: $0.timestampMicros, bytes: $0.bytes, wireLength: $0.wireLength, to: session,
+                linkType: linkType)
+        }
+    }
+
+    /// Judges what the kernel holds at the stop. The socket takes no more first, so the closing counts
+    /// reconcile: kernel `received` is the frames judged plus those dropped, not also those that came
+    /// after the stop (counted as received, but never read).
     private func drain() {
         guard let capture, let linkType else { return }
+        _ = capture.stopIntake()
         var n = 0
         while n < CaptureWorker.drainLimit, case .frame(let f) = capture.next() {
             batcher.add(

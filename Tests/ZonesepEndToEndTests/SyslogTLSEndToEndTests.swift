@@ -56,6 +56,7 @@ final class SyslogTLSEndToEndTests: XCTestCase {
         XCTAssertEqual(received.map { $0.hasPrefix("\u{FEFF}") ? String($0.dropFirst()) : $0 }, messages)
         let s = try XCTUnwrap(((all.last?["delivery"] as? [String: Any])?["syslog"] as? [[String: Any]])?.first)
         XCTAssertEqual(s["destination"] as? String, "tls://localhost:\(c.port)")
+        XCTAssertEqual(s["receipt"] as? String, "tcp", "acknowledged by the collector's TCP stack")
         XCTAssertEqual(JSONLines.int(s["sent"]), 27, "\(s)")
         XCTAssertEqual(JSONLines.int(s["dropped"]), 0, "\(s)")
     }

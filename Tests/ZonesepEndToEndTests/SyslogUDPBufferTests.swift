@@ -74,6 +74,7 @@ final class SyslogUDPBufferTests: XCTestCase {
         XCTAssertGreaterThan(sent, 0, "the buffer took some")
         XCTAssertGreaterThan(undelivered, 0, "the full buffer refused the rest: \(syslog)")
         XCTAssertEqual(JSONLines.int(syslog["dropped_queue_full"]), 0)
+        XCTAssertEqual(syslog["receipt"] as? String, "none", "a datagram the kernel took is not known to arrive")
         let said = outcome.stderrText
         XCTAssertTrue(
             said.contains(String(cString: strerror(EAGAIN))) || said.contains(String(cString: strerror(ENOBUFS))),

@@ -348,9 +348,12 @@ public struct DeliveryRecords: Sendable {
 public struct DeliverySummary: Sendable {
     public struct Syslog: Sendable {
         public var destination: String
+        /// `SyslogDestination.receipt`: what `sent` vouches for.
+        public var receipt: String
         public var stats: SyslogSender.Stats
-        public init(destination: String, stats: SyslogSender.Stats) {
-            self.destination = destination
+        public init(destination: SyslogDestination, stats: SyslogSender.Stats) {
+            self.destination = destination.description
+            self.receipt = destination.receipt
             self.stats = stats
         }
     }
@@ -429,6 +432,7 @@ public struct DeliverySummary: Sendable {
                         var x = JSONObject()
                         x.add("destination", s.destination)
                         x.add("sent", s.stats.sent)
+                        x.add("receipt", s.receipt)
                         x.add("dropped", s.stats.dropped)
                         x.add("dropped_queue_full", s.stats.droppedQueueFull)
                         x.add("dropped_undelivered", s.stats.droppedUndelivered)
@@ -486,7 +490,8 @@ public struct DeliverySummary: Sendable {
     public func textRows() -> [[String]] {
         var rows: [[String]] = []
         for s in syslog {
-            rows.append(["syslog \(s.destination) sent", "\(s.stats.sent)"])
+            let unconfirmed = s.receipt == "none" ? " (UDP: no receipt)" : ""
+            rows.append(["syslog \(s.destination) sent\(unconfirmed)", "\(s.stats.sent)"])
             rows.append(["syslog \(s.destination) dropped", "\(s.stats.dropped)"])
         }
         if let f = alertsFile {

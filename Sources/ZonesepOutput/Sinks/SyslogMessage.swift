@@ -169,6 +169,18 @@ public enum SyslogDestination: Equatable, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// What a message counted as sent is known to have reached, for the summary: over UDP nothing beyond
+    /// this host (`none`: a collector that is down loses it unseen); over a local socket the syslog daemon's
+    /// socket (`socket`); over TCP and TLS the collector's TCP stack (`tcp`), not its log: RFC 6587 and 5425
+    /// have no receipt of their own.
+    public var receipt: String {
+        switch self {
+        case .udp: return "none"
+        case .unix: return "socket"
+        case .tcp, .tls: return "tcp"
+        }
+    }
+
     /// Parses a destination URL; the error says what is wrong with it.
     public static func parse(_ url: String) -> Result<SyslogDestination, SyslogURLError> {
         func fail(_ why: String) -> Result<SyslogDestination, SyslogURLError> {

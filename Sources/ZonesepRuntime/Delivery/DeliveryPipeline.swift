@@ -149,7 +149,7 @@ public final class DeliveryPipeline {
         var d = DeliverySummary()
         d.syslog =
             syslog?.senders.map {
-                DeliverySummary.Syslog(destination: $0.destination.description, stats: $0.currentStats)
+                DeliverySummary.Syslog(destination: $0.destination, stats: $0.currentStats)
             } ?? []
         d.alertsFile = alertFile?.summary
         d.flowsFile = flowFile?.summary

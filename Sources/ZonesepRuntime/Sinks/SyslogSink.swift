@@ -61,7 +61,7 @@ public final class SyslogSink: RecordSink {
                         + "the queue full, \(stats.droppedUndelivered) undelivered at the end, "
                         + "\(stats.unacknowledged) of them never acknowledged); \(stats.sent) sent")
             }
-            return DeliverySummary.Syslog(destination: s.destination.description, stats: stats)
+            return DeliverySummary.Syslog(destination: s.destination, stats: stats)
         }
     }
 

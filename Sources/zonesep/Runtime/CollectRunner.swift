@@ -87,6 +87,8 @@ final class CollectRunner {
         alerts.table = table
         flows?.table = table
         var decoder = FlowExportDecoder()
+        // The exceptions still to expire while the collector runs, said on stderr as record time passes each.
+        var expiries = ExceptionExpiryNotices(policy: policy, after: WallClock.nowMicros(), clock: "record time")
         Diagnostics.note(
             "collecting flow exports on \(settings.listen.map(\.description).joined(separator: ", ")); "
                 + "zones from \(settings.configPath); SIGHUP reloads it, SIGTERM or SIGINT stops")
@@ -135,6 +137,7 @@ final class CollectRunner {
             }
             // The alerts of the datagrams just read go to syslog together, then into the alerts file.
             delivery.endOfBatch()
+            if table.records > 0 { for line in expiries.passed(table.now) { Diagnostics.note(line) } }
             if fds[sockets.count].revents & Int16(POLLIN) != 0 {
                 for request in DaemonSignals.requests(control.drain()) {
                     switch request {
@@ -149,6 +152,8 @@ final class CollectRunner {
                             hostFindings.reloaded(from: policy, to: p)
                             policy = p
                             table.replacePolicy(p)
+                            expiries = ExceptionExpiryNotices(
+                                policy: p, after: max(WallClock.nowMicros(), table.now), clock: "record time")
                             Diagnostics.note("reloaded \(settings.configPath)")
                             // A file found unchanged (logrotate's SIGHUP) changed no verdict: not listed.
                             if p.config.sourceSHA256 != before {

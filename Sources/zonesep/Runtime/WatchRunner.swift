@@ -60,6 +60,8 @@ final class WatchRunner {
     private var captureFailure: PcapError?
     /// USR1, USR2 and ALRM already said to be ignored.
     private var ignoredSignals = DaemonSignals.IgnoredNotes()
+    /// The exceptions still to expire while the sensor runs, said on stderr as packet time passes each.
+    private var expiries: ExceptionExpiryNotices?
 
     static let firstRetry: Int64 = 500_000
     static let lastRetry: Int64 = 10_000_000
@@ -81,6 +83,7 @@ final class WatchRunner {
         let control = start.control
         let delivery = start.delivery
         self.delivery = delivery
+        expiries = ExceptionExpiryNotices(policy: policy, after: WallClock.nowMicros(), clock: "packet time")
         var captures: [PcapLive?]
         do {
             captures = try openCaptures(tunnelPorts: policy.config.tunnelPorts)
@@ -315,6 +318,9 @@ final class WatchRunner {
                 }
             }
             let snapshots = workers.map { $0.snapshot() }
+            if let latest = snapshots.compactMap(\.lastPacketMicros).max() {
+                for line in expiries?.passed(latest) ?? [] { Diagnostics.note(line) }
+            }
             // A worker whose host pairs fell quiet ends its idle and closed flows by the port's packet time.
             for (worker, advance) in zip(workers, portClock.tick(snapshots)) {
                 if let advance { worker.post(advance: advance) }
@@ -362,6 +368,8 @@ final class WatchRunner {
         let new = Policy(config.keepingRetiredZones(of: policy.config))
         for worker in workers { worker.post(policy: new, reload: appliedReloads) }
         policy = new
+        let latest = workers.compactMap { $0.snapshot().lastPacketMicros }.max() ?? .min
+        expiries = ExceptionExpiryNotices(policy: new, after: max(WallClock.nowMicros(), latest), clock: "packet time")
         // A file found unchanged (logrotate's SIGHUP) changed no verdict: not listed.
         if config.sourceSHA256 != before {
             reloadLog.append(

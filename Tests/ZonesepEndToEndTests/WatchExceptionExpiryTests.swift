@@ -19,8 +19,7 @@ final class WatchExceptionExpiryTests: LiveTestCase {
         f.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
         f.formatOptions = [.withInternetDateTime]
         let config = scratch.appendingPathComponent("zones.conf")
-        try (ZonesText.sensor("watch-test") + ZonesText.threeZones()
-            + """
+        let exception = """
 
             [[exceptions]]
             name = "web-trial"
@@ -30,7 +29,9 @@ final class WatchExceptionExpiryTests: LiveTestCase {
             approved = "CISO承認 試験"
             expires = \(f.string(from: Date(timeIntervalSince1970: expiry)))
 
-            """).write(to: config, atomically: true, encoding: .utf8)
+            """
+        try (ZonesText.sensor("watch-test") + ZonesText.threeZones() + exception).write(
+            to: config, atomically: true, encoding: .utf8)
         let (tool, args) = net.inNamespace(
             net.sensorNamespace,
             [

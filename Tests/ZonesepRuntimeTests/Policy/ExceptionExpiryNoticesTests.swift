@@ -22,7 +22,8 @@ final class ExceptionExpiryNoticesTests: XCTestCase {
                 zones: [zone],
                 exceptions: [
                     Self.exception("later", expiresAfterSeconds: 20), Self.exception("gone", expiresAfterSeconds: -5),
-                    Self.exception("soon", expiresAfterSeconds: 10), Self.exception("also-soon", expiresAfterSeconds: 10),
+                    Self.exception("soon", expiresAfterSeconds: 10),
+                    Self.exception("also-soon", expiresAfterSeconds: 10),
                 ]))
         var notices = ExceptionExpiryNotices(policy: policy, after: Self.t0, clock: "packet time")
         XCTAssertEqual(notices.passed(Self.t0 + 9_999_999), [], "not yet")

@@ -8,7 +8,11 @@ enum PolicyLoading {
     /// exceptions by packet time instead, so it passes nil. `refused` says what happens instead (a reload
     /// keeps the running map).
     static func load(_ path: String, now: Int64?, refused: String = "nothing was started") -> PolicyConfig? {
-        let result = ZonesConfigLoader.load(path: path, now: now)
+        loaded(ZonesConfigLoader.load(path: path, now: now), path, refused: refused)
+    }
+
+    /// Says `result`'s diagnostics on stderr; its map, or nil when it has errors.
+    private static func loaded(_ result: ConfigResult, _ path: String, refused: String) -> PolicyConfig? {
         // The first problems, then a count of the rest (a hostile or generated file can hold 100,000).
         for line in result.lines() {
             if line.severity == .error {
@@ -25,16 +29,19 @@ enum PolicyLoading {
     }
 
     /// A SIGHUP reload of `path` by `watch` or `collect`, counted in `reloads` (the `zonesep_config_*`
-    /// metrics): the new map, or nil when it was refused (stderr says why, then `refused`).
+    /// metrics): the new map, or nil when it was refused (stderr says why, then `refused`), with the first
+    /// error and the count, for the `reload` record.
     static func reload(_ path: String, counting reloads: inout WatchMetrics.Reloads, refused: String)
-        -> PolicyConfig?
+        -> (config: PolicyConfig?, error: String?, errors: Int)
     {
         reloads.attempts &+= 1
         reloads.lastWallMicros = WallClock.nowMicros()
-        let config = load(path, now: WallClock.nowMicros(), refused: refused)
+        let result = ZonesConfigLoader.load(path: path, now: WallClock.nowMicros())
+        let config = loaded(result, path, refused: refused)
         reloads.lastSucceeded = config != nil
         if config == nil { reloads.failures &+= 1 }
-        return config
+        let errors = result.errors
+        return (config, config == nil ? errors.first?.description ?? "the file could not be read" : nil, errors.count)
     }
 
     static func summary(_ config: PolicyConfig, now: Int64) -> String {

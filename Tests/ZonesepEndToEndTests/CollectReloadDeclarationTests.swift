@@ -63,6 +63,13 @@ extension CollectTests {
             try Coreutils.sha256sum(root.appendingPathComponent("zones.conf").path))
         XCTAssertEqual(reloads.first?["config_sha256"] as? String, try Coreutils.sha256sum(conf.path))
         XCTAssertTrue((reloads.first?["timestamp"] as? String)?.hasSuffix("Z") ?? false, "\(reloads)")
+        // Said when it happened too, by a `reload` record (none for the unchanged file's SIGHUP).
+        let told = run.records.filter { $0["event_type"] as? String == "reload" }
+        XCTAssertEqual(told.count, 1, "\(told)")
+        XCTAssertEqual(told.first?["applied"] as? Bool, true)
+        XCTAssertEqual(told.first?["previous_sha256"] as? String, reloads.first?["previous_sha256"] as? String)
+        XCTAssertEqual(told.first?["config_sha256"] as? String, reloads.first?["config_sha256"] as? String)
+        XCTAssertEqual(told.first?["config"] as? String, conf.path)
         let flows = try String(contentsOf: flowsFile, encoding: .utf8).split(separator: "\n").compactMap(
             JSONLines.object)
         let byPort = Dictionary(uniqueKeysWithValues: flows.map { (JSONLines.int($0["src_port"]) ?? 0, $0) })

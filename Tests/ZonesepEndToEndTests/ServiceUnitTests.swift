@@ -120,11 +120,12 @@ final class ServiceUnitTests: LiveTestCase {
 
         let snippet = try String(contentsOf: try script("zonesep.logrotate"), encoding: .utf8)
         XCTAssertTrue(snippet.contains("/var/log/zonesep/*.jsonl {"))
-        XCTAssertTrue(snippet.contains("systemctl reload zonesep.service"))
+        let hup = "systemctl kill --kill-who=main --signal=HUP zonesep.service"
+        XCTAssertTrue(snippet.contains(hup), "a SIGHUP that reopens the files even when zones.conf has errors")
         let conf = scratch.appendingPathComponent("logrotate.conf")
         try snippet.replacingOccurrences(of: "/var/log/zonesep", with: logs.path)
             .replacingOccurrences(
-                of: "systemctl reload zonesep.service", with: "kill -HUP \(d.process.processIdentifier)"
+                of: hup, with: "kill -HUP \(d.process.processIdentifier)"
             )
             .write(to: conf, atomically: true, encoding: .utf8)
         let rotate = try Harness.run(

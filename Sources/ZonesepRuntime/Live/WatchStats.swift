@@ -16,6 +16,9 @@ public struct WatchStats: Sendable {
     public var workerCapture: [String]
     /// The interface as the kernel's flags show it (`up`, `no-carrier`, `down`, `missing`).
     public var link: InterfaceState
+    /// The SHA-256 of the zones.conf in force (after a reload, the new one's): what the SIEM can compare
+    /// with the file it expects, without waiting for the summary.
+    public var configSHA256: String?
 
     public init(interface: String, snapshots: [WorkerSnapshot], link: InterfaceState = .up) {
         self.interface = interface
@@ -64,6 +67,7 @@ public struct WatchStats: Sendable {
         o.add("event_type", "stats")
         o.add("sensor", sensor)
         o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        o.add("config_sha256", configSHA256)
         o.add("interface", interface)
         o.add("workers", workers)
         o.addRaw("worker_packets", JSONObject.array(workerPackets.map { String($0) }))

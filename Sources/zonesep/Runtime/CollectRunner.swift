@@ -146,9 +146,10 @@ final class CollectRunner {
                         let before = policy.config.sourceSHA256
                         let at = table.flows > 0 || table.records > 0 ? table.now : nil
                         // Zones renamed or removed keep their old ids for the flows judged under them.
-                        if let p = PolicyLoading.reload(
-                            settings.configPath, counting: &reloads, refused: "the running map is kept"
-                        ).map({ Policy($0.keepingRetiredZones(of: policy.config)) }) {
+                        let loaded = PolicyLoading.reload(
+                            settings.configPath, counting: &reloads, refused: "the running map is kept")
+                        // Zones renamed or removed keep their old ids for the flows judged under them.
+                        if let p = loaded.config.map({ Policy($0.keepingRetiredZones(of: policy.config)) }) {
                             hostFindings.reloaded(from: policy, to: p)
                             policy = p
                             table.replacePolicy(p)
@@ -161,10 +162,12 @@ final class CollectRunner {
                                     ConfigReload(
                                         timestampMicros: at, applied: true, previousSHA256: before,
                                         sha256: p.config.sourceSHA256))
+                                tell(reloadLog[reloadLog.count - 1], delivery, sensor: p.config.sensor, loaded)
                             }
                         } else {
                             reloadLog.append(
                                 ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))
+                            tell(reloadLog[reloadLog.count - 1], delivery, sensor: policy.config.sensor, loaded)
                         }
                     case .stop: running = false
                     case .ignored(let signal): ignoredSignals.note(signal)
@@ -293,6 +296,20 @@ final class CollectRunner {
             CollectMetrics.families(
                 sensor: sensor, version: Zonesep.version, table: table, decoder: decoder, reloads: reloads,
                 sinks: delivery.sinkCounts(), held: CollectSummary.HeldAlerts(delivery), sockets: sockets))
+    }
+
+    /// The `reload` record, to stdout, syslog and the alerts file: what the SIEM reads learns of it now.
+    private func tell(
+        _ reload: ConfigReload, _ delivery: DeliveryPipeline, sensor: String,
+        _ loaded: (config: PolicyConfig?, error: String?, errors: Int)
+    ) {
+        let r = ReloadRecord(
+            reload: reload, sensor: sensor, path: settings.configPath, wallMicros: WallClock.nowMicros(),
+            error: loaded.error, errors: loaded.errors)
+        delivery.writeEvent(
+            Record(
+                kind: .notice, timestampMicros: reload.timestampMicros ?? 0, json: r.json(), text: r.text(),
+                syslog: { r.syslog(formatter: $0) }))
     }
 
     private func writeStats(

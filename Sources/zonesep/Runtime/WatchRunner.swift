@@ -165,7 +165,7 @@ final class WatchRunner {
         let last = workers.map { $0.snapshot() }
         checkHealth(last, now: Monotonic.nowMicros(), stopping: true)
         outages.finish(now: WallClock.nowMicros())
-        writeStats(last, sensor: policy.config.sensor)
+        writeStats(last, config: policy.config)
         publishMetrics(last, sensor: policy.config.sensor)
         metrics?.stop()
         if let e = captureFailure { Diagnostics.error("\(e.source): the capture failed: \(e.message)") }
@@ -331,7 +331,7 @@ final class WatchRunner {
             checkHealth(snapshots, now: now)
             publishMetrics(snapshots, sensor: policy.config.sensor)
             if now >= nextStats {
-                writeStats(snapshots, sensor: policy.config.sensor)
+                writeStats(snapshots, config: policy.config)
                 nextStats = max(nextStats + interval, now)
             }
         }
@@ -355,13 +355,14 @@ final class WatchRunner {
         Diagnostics.note("SIGHUP: reloading \(path)")
         delivery?.reopenAlertFile()  // logrotate moved it away
         let before = policy.config.sourceSHA256
-        guard
-            let config = PolicyLoading.reload(
-                path, counting: &reloads, refused: "reload refused, the running zone map is kept")
-        else {
-            // Refused: no map changed, so the time is only when (the latest packet time the workers published).
-            let at = workers.compactMap { $0.snapshot().lastPacketMicros }.max()
-            reloadLog.append(ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil))
+        let loaded = PolicyLoading.reload(
+            path, counting: &reloads, refused: "reload refused, the running zone map is kept")
+        // The latest packet time the workers published: the time of a refusal, and the reload record's.
+        let at = workers.compactMap { $0.snapshot().lastPacketMicros }.max()
+        guard let config = loaded.config else {
+            let refused = ConfigReload(timestampMicros: at, applied: false, previousSHA256: before, sha256: nil)
+            reloadLog.append(refused)
+            tell(refused, sensor: policy.config.sensor, error: loaded.error, errors: loaded.errors)
             return
         }
         // Zones renamed or removed stay known by their old ids: what was judged under them keeps its names.
@@ -375,11 +376,25 @@ final class WatchRunner {
             reloadLog.append(
                 ConfigReload(timestampMicros: nil, applied: true, previousSHA256: before, sha256: config.sourceSHA256))
             reloadNumbers[reloadLog.count - 1] = appliedReloads
+            tell(
+                ConfigReload(timestampMicros: at, applied: true, previousSHA256: before, sha256: config.sourceSHA256),
+                sensor: config.sensor, error: nil, errors: 0)
         }
         appliedReloads += 1
         Diagnostics.note(
             "\(path): reloaded (\(config.zones.count) zones); flows already judged keep their verdict, new flows are "
                 + "judged by it")
+    }
+
+    /// The `reload` record, to stdout, syslog and the alerts file: what the SIEM reads learns of it now.
+    private func tell(_ reload: ConfigReload, sensor: String, error: String?, errors: Int) {
+        let r = ReloadRecord(
+            reload: reload, sensor: sensor, path: settings.configPath, wallMicros: WallClock.nowMicros(), error: error,
+            errors: errors)
+        delivery?.writeEvent(
+            Record(
+                kind: .notice, timestampMicros: reload.timestampMicros ?? 0, json: r.json(), text: r.text(),
+                syslog: { r.syslog(formatter: $0) }))
     }
 
     /// Warnings for what is being lost (drops, link, capture, evictions), rate-limited by LossWarnings;
@@ -408,10 +423,12 @@ final class WatchRunner {
                 link: link, reloads: reloads, sinks: delivery?.sinkCounts() ?? []))
     }
 
-    private func writeStats(_ snapshots: [WorkerSnapshot], sensor: String) {
+    private func writeStats(_ snapshots: [WorkerSnapshot], config: PolicyConfig) {
         var stats = WatchStats(interface: settings.interface, snapshots: snapshots, link: link)
         stats.delivery = delivery?.current()
-        let json = stats.json(sensor: sensor, wallMicros: WallClock.nowMicros(), sinks: delivery?.sinkCounts() ?? [])
+        stats.configSHA256 = config.sourceSHA256
+        let json = stats.json(
+            sensor: config.sensor, wallMicros: WallClock.nowMicros(), sinks: delivery?.sinkCounts() ?? [])
         let text = stats.text()
         delivery?.writeAside(
             Record(kind: .stats, timestampMicros: stats.totals.lastPacketMicros ?? 0, json: json, text: text))

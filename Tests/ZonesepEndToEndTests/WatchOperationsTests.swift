@@ -283,14 +283,26 @@ final class WatchOperationsTests: LiveTestCase {
         try waitFor("the link down in the metrics") {
             try scrape(net, port: port)["zonesep_link_state{state=\"down\"}"] == 1
         }
+        // The capture stays open under a down link: capture_up and `capture` say the handle, the link says
+        // that nothing comes (docs/metrics.md's ZonesepLinkDown watches zonesep_link_up).
+        let down = try scrape(net, port: port)
+        XCTAssertEqual(down["zonesep_capture_up{worker=\"0\"}"], 1, "the capture is open")
+        XCTAssertEqual(down["zonesep_link_up"], 0)
         try waitFor("a stats record with the link down") {
             file.records().contains { $0["event_type"] as? String == "stats" && $0["link"] as? String == "down" }
         }
+        let stats = file.records().last { $0["event_type"] as? String == "stats" && $0["link"] as? String == "down" }
+        XCTAssertEqual(stats?["capture"] as? String, "up", "\(stats ?? [:])")
         try Tools.run(ip, ["-n", net.sensorNamespace, "link", "set", net.sensorInterface, "up"])
         try d.waitForStderr("eth0: link up after")
 
         try Tools.run(ip, ["-n", net.bridgeNamespace, "link", "set", "psensor", "down"])
         try d.waitForStderr("eth0: link down (no carrier)")
+        try waitFor("no carrier in the metrics") {
+            let s = try scrape(net, port: port)
+            return s["zonesep_link_state{state=\"no-carrier\"}"] == 1 && s["zonesep_link_up"] == 0
+                && s["zonesep_capture_up{worker=\"0\"}"] == 1
+        }
         try Tools.run(ip, ["-n", net.bridgeNamespace, "link", "set", "psensor", "up"])
         try d.waitForStderr("eth0: link up after", count: 2)
         try waitFor("the link up in the metrics") { try scrape(net, port: port)["zonesep_link_up"] == 1 }

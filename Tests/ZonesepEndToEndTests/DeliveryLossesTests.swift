@@ -87,6 +87,42 @@ final class DeliveryLossesTests: LiveTestCase {
         XCTAssertTrue(d.stderrText.contains("could not take it either"), d.stderrText)
     }
 
+    /// watch with stdout alone on a full disk: the first lost line is said when it is lost (as the alerts
+    /// file's first loss is), and the summary in the alerts file counts stdout's losses with the other sinks'.
+    /// Before, they were said only on stderr at the stop and the summary had no word of them.
+    func testStdoutLossesAreSaidAtOnceAndInTheSummarysDelivery() throws {
+        let net = try TestNetwork.threeZones()
+        network = net
+        let disk = try TinyDisk(kilobytes: 64)
+        disk.fill()
+        let stdoutPath = disk.path + "/out.jsonl"
+        XCTAssertTrue(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
+        let alerts = scratch.appendingPathComponent("alerts.jsonl")
+        let (tool, args) = net.inNamespace(
+            net.sensorNamespace,
+            [
+                "/bin/sh", "-c", "exec \"$0\" \"$@\" > \(stdoutPath)", zonesep.path, "watch", "--interface",
+                net.sensorInterface, "--config", root.appendingPathComponent("zones.conf").path, "--output", "json",
+                "--alerts", alerts.path, "--stats-interval", "1",
+            ])
+        let d = try LiveDaemon(tool, args, scratch: scratch)
+        daemon = d
+        try d.waitForStderr("watching ")
+        try d.waitForStderr("standard output: No space left on device; lines are counted as lost")
+        d.signal(SIGTERM)
+        let outcome = d.waitForExit(timeout: 30)
+        XCTAssertEqual(outcome.status, 0, "the summary is in the alerts file: \(d.stderrText)")
+        let records = EventFile(url: alerts).records()
+        let summary = try XCTUnwrap(records.last { $0["event_type"] as? String == "summary" }, "\(records)")
+        let stdout = try XCTUnwrap((summary["delivery"] as? [String: Any])?["stdout"] as? [String: Any], "\(summary)")
+        let stats = records.filter { $0["event_type"] as? String == "stats" }
+        XCTAssertEqual(JSONLines.int(stdout["lost"]), stats.count, "every stats line went to the full disk: \(stdout)")
+        XCTAssertEqual(JSONLines.int(stdout["lines"]), 0)
+        XCTAssertEqual(stdout["error"] as? String, "No space left on device")
+        XCTAssertEqual(
+            d.stderrText.components(separatedBy: "lines are counted as lost").count, 2, "said once: \(d.stderrText)")
+    }
+
     /// watch, likewise: stdout and the alerts file on a full disk; SIGTERM ends it with status 2.
     func testWatchWhoseSummaryReachedNoOutputExits2() throws {
         let net = try TestNetwork.threeZones()

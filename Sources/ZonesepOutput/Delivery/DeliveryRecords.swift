@@ -358,11 +358,30 @@ public struct DeliverySummary: Sendable {
         }
     }
 
+    /// Standard output's lost lines (a full disk under a redirected stdout, a closed pipe): only when some were.
+    public struct Stdout: Sendable {
+        /// Lines written whole (the summary's own not yet).
+        public var lines: UInt64
+        public var lost: UInt64
+        /// The first write error.
+        public var error: String?
+        public init(lines: UInt64, lost: UInt64, error: String?) {
+            self.lines = lines
+            self.lost = lost
+            self.error = error
+        }
+    }
+
     public struct AlertsFile: Sendable {
         public var path: String
+        /// Every line the run wrote to the file: its records and its `sink_gap` lines (the summary's excepted).
         public var lines: UInt64
         public var rotations: UInt64
+        /// The error still in force (writing, or rotating, has not worked since); nil once it works again.
         public var error: String?
+        /// The last error met, even if writing works again since, and when (wall clock, µs).
+        public var lastError: String?
+        public var lastErrorMicros: Int64?
         /// Records that could not be written (a full disk, an I/O error).
         public var lost: UInt64
         /// `sink_gap` records written once writing worked again.
@@ -373,8 +392,10 @@ public struct DeliverySummary: Sendable {
         public var recreated: UInt64
         public init(
             path: String, lines: UInt64, rotations: UInt64, error: String?, lost: UInt64 = 0, gaps: UInt64 = 0,
-            rotationFailures: UInt64 = 0, recreated: UInt64 = 0
+            rotationFailures: UInt64 = 0, recreated: UInt64 = 0, lastError: String? = nil, lastErrorMicros: Int64? = nil
         ) {
+            self.lastError = lastError
+            self.lastErrorMicros = lastErrorMicros
             self.path = path
             self.lines = lines
             self.rotations = rotations
@@ -409,6 +430,7 @@ public struct DeliverySummary: Sendable {
     }
 
     public var syslog: [Syslog] = []
+    public var stdout: Stdout?
     public var alertsFile: AlertsFile?
     /// `--flows FILE`: the same counts as the alerts file's (a flow record lost to a full disk shows here).
     public var flowsFile: AlertsFile?
@@ -418,7 +440,8 @@ public struct DeliverySummary: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        syslog.isEmpty && alertsFile == nil && flowsFile == nil && evidence == nil && suppression == nil
+        syslog.isEmpty && stdout == nil && alertsFile == nil && flowsFile == nil && evidence == nil
+            && suppression == nil
     }
 
     /// The summary's `delivery` object: only what was configured appears.
@@ -441,6 +464,13 @@ public struct DeliverySummary: Sendable {
                         x.add("resent", s.stats.resent)
                         return x.json
                     }))
+        }
+        if let s = stdout {
+            var x = JSONObject()
+            x.add("lines", s.lines)
+            x.add("lost", s.lost)
+            x.add("error", s.error)
+            o.addRaw("stdout", x.json)
         }
         if let f = alertsFile { o.addRaw("alerts_file", Self.fileJSON(f)) }
         if let f = flowsFile { o.addRaw("flows_file", Self.fileJSON(f)) }
@@ -483,6 +513,8 @@ public struct DeliverySummary: Sendable {
         x.add("lost", f.lost)
         x.add("gaps", f.gaps)
         x.add("error", f.error)
+        x.add("last_error", f.lastError)
+        x.add("last_error_time", f.lastErrorMicros.map(Timestamp.rfc3339))
         return x.json
     }
 
@@ -494,6 +526,7 @@ public struct DeliverySummary: Sendable {
             rows.append(["syslog \(s.destination) sent\(unconfirmed)", "\(s.stats.sent)"])
             rows.append(["syslog \(s.destination) dropped", "\(s.stats.dropped)"])
         }
+        if let s = stdout { rows.append(["standard output lines lost", "\(s.lost)"]) }
         if let f = alertsFile {
             rows.append(["alert file lines (\(f.path))", "\(f.lines)"])
             if f.lost > 0 { rows.append(["alert file records lost (\(f.path))", "\(f.lost)"]) }

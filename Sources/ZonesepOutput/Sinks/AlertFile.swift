@@ -47,6 +47,14 @@ public final class AlertFile {
     var regularFile = true
     /// The first error (open, write, rename), for the caller to report once.
     public private(set) var failure: String?
+    /// The last error met, and when (wall clock, µs): an outage that is over is still told in the summary.
+    public private(set) var lastError: (text: String, wallMicros: Int64)?
+    /// A write (or open) error not yet followed by a good write, and a rotation error not yet followed by a
+    /// good rotation: what the summary says is wrong at the end.
+    var writeError: String?
+    var rotationError: String?
+    /// The error in force: nil once writing, and rotating, work again.
+    public var currentError: String? { writeError ?? rotationError }
     /// Records written (`sink_gap` records not counted).
     public private(set) var lines: UInt64 = 0
     public private(set) var rotations: UInt64 = 0
@@ -159,6 +167,7 @@ public final class AlertFile {
         if outcome.error == nil {
             endsMidLine = false
             if let p = pending { recovered(p) }
+            writeError = nil
             lines += 1
             return
         }
@@ -275,6 +284,7 @@ public final class AlertFile {
     /// One record not written: counted, and the outage reported when it begins.
     func lose(at micros: Int64, why: String) {
         lost &+= 1
+        writeError = "\(path): \(why)"
         if var p = pending {
             p.count &+= 1
             p.last = max(p.last, micros)
@@ -421,7 +431,7 @@ public final class AlertFile {
         let target = suffix.map { freeName("\(path).\($0)", numbered: false) } ?? freeName(path, numbered: true)
         if rename(path, target) != 0 {
             let why = "cannot rotate to \(target): \(String(cString: strerror(errno)))"
-            note(why)
+            rotationError = note(why)
             rotationFailures &+= 1
             if !rotationFailing {
                 rotationFailing = true
@@ -433,6 +443,7 @@ public final class AlertFile {
         } else {
             rotations += 1
             rotationRetryAt = nil
+            rotationError = nil
             if rotationFailing {
                 rotationFailing = false
                 onEvent("\(path): rotated again, to \(target)")
@@ -477,6 +488,9 @@ public final class AlertFile {
     func note(_ why: String) -> String {
         let message = "\(path): \(why)"
         if failure == nil { failure = message }
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        lastError = (message, Int64(ts.tv_sec) &* 1_000_000 &+ Int64(ts.tv_nsec / 1000))
         return message
     }
 

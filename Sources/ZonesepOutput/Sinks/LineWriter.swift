@@ -18,6 +18,8 @@ public final class LineWriter {
     public private(set) var failure: String?
     /// Lines that could not be written (a full disk under a redirected stdout, a closed pipe).
     public private(set) var lostLines: UInt64 = 0
+    /// Told the first write error when it happens (a daemon says it then, as the alerts file does).
+    public var onFirstFailure: ((String) -> Void)?
     /// The output ends inside a line that could not be taken back: the next write starts a new line.
     var endsMidLine = false
     /// Lines handed to `write(line:)` or rendered by `writeLine` (those lost included); counted for every
@@ -125,7 +127,7 @@ public final class LineWriter {
     /// Counts the line `write(line:)` or `writeLine(inPieces:)` could not write whole.
     private func lost(_ outcome: WholeLines.Outcome) {
         guard let e = outcome.error else { return }
-        if failure == nil { failure = WholeLines.errorText(e) }
+        noteFailure(e)
         lostLines &+= 1
         endsMidLine = outcome.endsMidLine
     }
@@ -147,13 +149,20 @@ public final class LineWriter {
         if endsMidLine { buffer.insert(0x0a, at: 0) }
         let outcome = buffer.withUnsafeBytes { WholeLines.write(fd: fd, $0) }
         if let e = outcome.error {
-            if failure == nil { failure = WholeLines.errorText(e) }
+            noteFailure(e)
             lostLines &+= UInt64(buffer[max(outcome.kept, lead)...].lazy.filter { $0 == 0x0a }.count)
             if outcome.kept > 0 || !endsMidLine { endsMidLine = outcome.endsMidLine }
         } else {
             endsMidLine = false
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func noteFailure(_ e: Int32) {
+        guard failure == nil else { return }
+        let text = WholeLines.errorText(e)
+        failure = text
+        onFirstFailure?(text)
     }
 
     deinit { flush() }

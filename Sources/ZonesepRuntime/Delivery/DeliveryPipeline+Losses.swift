@@ -58,8 +58,8 @@ extension DeliveryPipeline {
         for (option, file) in [("--alerts", alertFile?.summary), ("--flows", flowFile?.summary)] {
             guard let f = file, f.lost > 0 else { continue }
             parts.append(
-                "\(option) \(f.path): \(f.lost) of \(f.lines &+ f.lost) records could not be written"
-                    + (f.error.map { " (\(Self.withoutPath($0, f.path)))" } ?? ""))
+                "\(option) \(f.path): \(f.lost) of \((f.lines &- f.gaps) &+ f.lost) records could not be written"
+                    + ((f.error ?? f.lastError).map { " (\(Self.withoutPath($0, f.path)))" } ?? ""))
         }
         if let e = evidence?.summary {
             let s = e.stats

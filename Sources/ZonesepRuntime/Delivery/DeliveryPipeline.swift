@@ -163,6 +163,7 @@ public final class DeliveryPipeline {
             syslog?.senders.map {
                 DeliverySummary.Syslog(destination: $0.destination, stats: $0.currentStats)
             } ?? []
+        d.stdout = stdout.losses
         d.alertsFile = alertFile?.summary
         d.flowsFile = flowFile?.summary
         d.evidence = evidence?.summary
@@ -186,6 +187,7 @@ public final class DeliveryPipeline {
             head.finish(at: summary.counters.lastPacketMicros ?? 0)
             var d = DeliverySummary()
             d.syslog = syslog?.drain() ?? []
+            d.stdout = stdout.losses
             d.alertsFile = alertFile?.summary
             d.flowsFile = flowFile?.summary
             d.evidence = evidence?.summary

@@ -81,9 +81,10 @@ public final class AlertFileSink: RecordSink {
         state.withLock { s in
             s.flush()
             return DeliverySummary.AlertsFile(
-                path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
-                lost: s.file.lost, gaps: s.file.gaps, rotationFailures: s.file.rotationFailures,
-                recreated: s.file.recreated)
+                path: s.file.path, lines: s.file.lines &+ s.file.gaps, rotations: s.file.rotations,
+                error: s.file.currentError, lost: s.file.lost, gaps: s.file.gaps,
+                rotationFailures: s.file.rotationFailures, recreated: s.file.recreated,
+                lastError: s.file.lastError?.text, lastErrorMicros: s.file.lastError?.wallMicros)
         }
     }
 }

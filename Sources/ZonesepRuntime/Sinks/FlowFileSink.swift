@@ -150,9 +150,10 @@ public final class FlowFileSink: EventSink {
     public var summary: DeliverySummary.AlertsFile {
         state.withLock { s in
             DeliverySummary.AlertsFile(
-                path: s.file.path, lines: s.file.lines, rotations: s.file.rotations, error: s.file.failure,
-                lost: s.file.lost, gaps: s.file.gaps, rotationFailures: s.file.rotationFailures,
-                recreated: s.file.recreated)
+                path: s.file.path, lines: s.file.lines &+ s.file.gaps, rotations: s.file.rotations,
+                error: s.file.currentError, lost: s.file.lost, gaps: s.file.gaps,
+                rotationFailures: s.file.rotationFailures, recreated: s.file.recreated,
+                lastError: s.file.lastError?.text, lastErrorMicros: s.file.lastError?.wallMicros)
         }
     }
 

@@ -12,7 +12,17 @@ public final class StdoutSink: RecordSink {
     /// `flushEachLine`: a daemon's reader is waiting for every line; a replay's output is flushed at the end.
     public init(format: OutputFormat, flushEachLine: Bool, fd: Int32 = 1) {
         self.format = format
-        out = Mutex(LineWriter(fd: fd, flushEachLine: flushEachLine))
+        let writer = LineWriter(fd: fd, flushEachLine: flushEachLine)
+        // A daemon's first lost line is said when it happens, as the alerts file's is, not days later at
+        // the stop; a replay's losses are said once at its end.
+        if flushEachLine {
+            writer.onFirstFailure = {
+                Diagnostics.warning(
+                    "standard output: \($0); lines are counted as lost (stats 'sinks', the summary's delivery) "
+                        + "until it can be written again")
+            }
+        }
+        out = Mutex(writer)
     }
 
     @discardableResult
@@ -66,6 +76,16 @@ public final class StdoutSink: RecordSink {
 
     /// The first write error (errno text), if any.
     public var failure: String? { out.withLock { $0.failure } }
+
+    /// The summary's `delivery.stdout`: nil while no line was lost.
+    public var losses: DeliverySummary.Stdout? {
+        out.withLock {
+            $0.lostLines == 0
+                ? nil
+                : DeliverySummary.Stdout(
+                    lines: $0.lines - min($0.lines, $0.lostLines), lost: $0.lostLines, error: $0.failure)
+        }
+    }
 
     /// Lines written and lines lost to write errors (a closed pipe, a full disk).
     public var counts: SinkCounts {

@@ -86,6 +86,6 @@ final class WatchOutageSummaryTests: LiveTestCase {
         let page = try String(contentsOf: html, encoding: .utf8)
         XCTAssertTrue(page.contains("data-violations=\"0\""))
         XCTAssertTrue(page.contains("data-limited=\"true\""), "no violation, but the sensor was blind a while")
-        XCTAssertTrue(page.contains("取得の停止 1 capture outages (\(blind) s blind)"))
+        XCTAssertTrue(page.contains("取得の停止 1 capture outage (\(blind) s blind)"))
     }
 }

@@ -369,7 +369,7 @@ public enum ReportHTML {
         if !blind.isEmpty {
             let outages = blind.reduce(0) { $0 + UInt64($1.outages.count) + $1.outagesNotListed }
             let seconds = blind.reduce(0) { $0 + UInt64($1.blindSeconds) }
-            parts.append("取得の停止 \(n(outages)) capture outages (\(n(seconds)) s blind)")
+            parts.append("取得の停止 \(n(outages)) capture outage\(outages == 1 ? "" : "s") (\(n(seconds)) s blind)")
         }
         let gapCount = UInt64(r.coverageGaps().count) + r.coverageGapsNotListed
         if gapCount > 0 { parts.append("取得の空白 \(n(gapCount)) gaps in coverage") }

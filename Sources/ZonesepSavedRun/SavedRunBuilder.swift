@@ -152,9 +152,15 @@ struct SavedRunBuilder {
                             kind: kind))
                 }
                 // blind_seconds is whole seconds rounded up: read back as that many, so it writes the same.
+                let blind = f.blindSeconds ?? 0
+                guard (0...LiveCaptureRecord.maxBlindSeconds).contains(blind) else {
+                    throw fail(
+                        at + "blind_seconds",
+                        "\(blind) is not a time blind (0 to \(LiveCaptureRecord.maxBlindSeconds) seconds)")
+                }
                 capture = LiveCaptureRecord(
                     outages: listed, outagesNotListed: f.outagesNotListed ?? 0,
-                    blindMicros: (f.blindSeconds ?? 0) * 1_000_000, captureRestarts: f.captureRestarts ?? 0)
+                    blindMicros: blind * 1_000_000, captureRestarts: f.captureRestarts ?? 0)
             }
             return AuditReport.CaptureFile(
                 path: f.path, linkType: f.linkType, packets: f.packets,

@@ -367,8 +367,9 @@ public enum ReportHTML {
         if let d = r.droppedPackets, d > 0 { parts.append("取りこぼし \(n(d)) dropped packets") }
         let blind = r.blindFiles.compactMap(\.capture)
         if !blind.isEmpty {
-            let outages = blind.reduce(0) { $0 + UInt64($1.outages.count) + $1.outagesNotListed }
-            let seconds = blind.reduce(0) { $0 + UInt64($1.blindSeconds) }
+            // Wrapping sums: a saved run's counts are its own, and a report is never refused for adding them.
+            let outages = blind.reduce(0) { $0 &+ UInt64($1.outages.count) &+ $1.outagesNotListed }
+            let seconds = blind.reduce(0) { $0 &+ UInt64(clamping: $1.blindSeconds) }
             parts.append("取得の停止 \(n(outages)) capture outage\(outages == 1 ? "" : "s") (\(n(seconds)) s blind)")
         }
         let gapCount = UInt64(r.coverageGaps().count) + r.coverageGapsNotListed
@@ -1001,9 +1002,10 @@ public enum ReportHTML {
         }
         for f in r.blindFiles {
             guard let c = f.capture else { continue }
-            let n = UInt64(c.outages.count) + c.outagesNotListed
+            let n = UInt64(c.outages.count) &+ c.outagesNotListed
             row(
-                "取得の停止", "capture outages: \(f.path)", "\(ReportHTML.n(n)) / \(ReportHTML.n(UInt64(c.blindSeconds))) s",
+                "取得の停止", "capture outages: \(f.path)",
+                "\(ReportHTML.n(n)) / \(ReportHTML.n(UInt64(clamping: c.blindSeconds))) s",
                 false,
                 c.outages.map {
                     "<div>\(e(ReportText.jst($0.fromMicros))) – \(e(ReportText.jst($0.toMicros))) JST "

@@ -23,7 +23,11 @@ public struct LiveCaptureRecord: Sendable, Equatable {
     public var hadOutages: Bool { !outages.isEmpty || outagesNotListed > 0 }
 
     /// Whole seconds blind, rounded up: an outage of a fraction of a second still reads as one.
-    public var blindSeconds: Int64 { (blindMicros + 999_999) / 1_000_000 }
+    public var blindSeconds: Int64 { blindMicros / 1_000_000 &+ (blindMicros % 1_000_000 > 0 ? 1 : 0) }
+
+    /// The most a saved run's `blind_seconds` may say: more could not be held in microseconds (a file edited
+    /// by hand, or damaged, is refused with its line rather than read as nonsense).
+    public static let maxBlindSeconds = Int64.max / 1_000_000
 
     /// The files table's status of the interface: nil when it was never blind.
     public var status: String? {

@@ -137,7 +137,11 @@ final class CollectRunner {
             }
             // The alerts of the datagrams just read go to syslog together, then into the alerts file.
             delivery.endOfBatch()
-            if table.records > 0 { for line in expiries.passed(table.now) { Diagnostics.note(line) } }
+            // Record time, but not ahead of the collector's clock: one exporter's clock a day fast (record
+            // time is the latest of any exporter's) must not say an expiry that the others' records have not met.
+            if table.records > 0 {
+                for line in expiries.passed(min(table.now, WallClock.nowMicros())) { Diagnostics.note(line) }
+            }
             if fds[sockets.count].revents & Int16(POLLIN) != 0 {
                 for request in DaemonSignals.requests(control.drain()) {
                     switch request {

@@ -131,4 +131,29 @@ final class CaptureOutagesTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("is not an outage kind"), "\($0)")
         }
     }
+
+    /// A saved run whose `blind_seconds` no run could have written (edited by hand, or damaged) is refused
+    /// with its field, as every other bad field is: it crashed `zonesep report` (REVIEW-143 F1).
+    func testABlindTimeOutOfRangeIsRefusedNotACrash() throws {
+        let good = watchSummary(clean: true).json()
+        XCTAssertTrue(good.contains("\"blind_seconds\":3604"))
+        for value in ["-5", "-1", "9300000000000", "9223372036854775807"] {
+            let bad = good.replacingOccurrences(of: "\"blind_seconds\":3604", with: "\"blind_seconds\":\(value)")
+            XCTAssertThrowsError(
+                try SavedRun.parse(
+                    Data((bad + "\n").utf8), name: "alerts.jsonl", policy: policy, provenance: ReportFixture.provenance),
+                value
+            ) {
+                XCTAssertTrue("\($0)".contains("files[0].blind_seconds:"), "\($0)")
+                XCTAssertTrue("\($0)".contains("is not a time blind"), "\($0)")
+            }
+        }
+        let most = good.replacingOccurrences(
+            of: "\"blind_seconds\":3604", with: "\"blind_seconds\":\(LiveCaptureRecord.maxBlindSeconds)")
+        let read = try SavedRun.parse(
+            Data((most + "\n").utf8), name: "alerts.jsonl", policy: policy, provenance: ReportFixture.provenance)
+        XCTAssertEqual(read.files.first?.capture?.blindSeconds, LiveCaptureRecord.maxBlindSeconds)
+        XCTAssertTrue(ReportFormat.html.render(read).contains("s blind)"), "the largest is rendered, not a crash")
+        _ = ReportFormat.md.render(read)
+    }
 }

@@ -15,6 +15,9 @@ public struct SessionKey: Hashable, Sendable {
     /// sFlow: the agent address inside the datagram; nil for the other protocols.
     public var agent: IPAddress?
 
+    /// NetFlow v9's and sFlow's sequence numbers count datagrams; IPFIX's and NetFlow v5's count records.
+    var sequenceCountsDatagrams: Bool { input == .netflowV9 || input == .sflow }
+
     @inlinable
     public init(exporter: IPAddress, port: UInt16, domain: UInt32, input: FlowInputKind, agent: IPAddress? = nil) {
         self.exporter = exporter
@@ -290,7 +293,7 @@ public struct FlowExportDecoder {
     /// and bytes (so the same records, count and export time). A duplicate is counted and not decoded:
     /// its records were judged, its templates learned, its sequence checked with the first copy.
     mutating func isDuplicate(_ key: SessionKey, _ sequence: UInt32, stats s: inout ExporterStats) -> Bool {
-        let counted = key.input == .netflowV9 || key.input == .sflow
+        let counted = key.sequenceCountsDatagrams
         guard sessions[key]?.received.contains(sequence: sequence, hash: datagramHash, countsDatagrams: counted) == true
         else { return false }
         s.duplicateDatagrams += 1
@@ -300,7 +303,7 @@ public struct FlowExportDecoder {
     /// Remembers the datagram being decoded as accepted in its (open) session.
     mutating func remember(_ key: SessionKey, _ sequence: UInt32) {
         let mayGrow = receivedEntries < limits.receivedDatagrams
-        let counted = key.input == .netflowV9 || key.input == .sflow
+        let counted = key.sequenceCountsDatagrams
         if let grown = sessions[key]?.received.insert(
             sequence: sequence, hash: datagramHash, countsDatagrams: counted, mayGrow: mayGrow)
         {

@@ -368,7 +368,7 @@ public enum ReportHTML {
         let blind = r.blindFiles.compactMap(\.capture)
         if !blind.isEmpty {
             // Wrapping sums: a saved run's counts are its own, and a report is never refused for adding them.
-            let outages = blind.reduce(0) { $0 &+ UInt64($1.outages.count) &+ $1.outagesNotListed }
+            let outages = blind.reduce(0) { $0 &+ $1.outageCount }
             let seconds = blind.reduce(0) { $0 &+ UInt64(clamping: $1.blindSeconds) }
             parts.append("取得の停止 \(n(outages)) capture outage\(outages == 1 ? "" : "s") (\(n(seconds)) s blind)")
         }
@@ -1002,7 +1002,7 @@ public enum ReportHTML {
         }
         for f in r.blindFiles {
             guard let c = f.capture else { continue }
-            let n = UInt64(c.outages.count) &+ c.outagesNotListed
+            let n = c.outageCount
             row(
                 "取得の停止", "capture outages: \(f.path)",
                 "\(ReportHTML.n(n)) / \(ReportHTML.n(UInt64(clamping: c.blindSeconds))) s",

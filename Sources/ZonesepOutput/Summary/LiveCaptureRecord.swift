@@ -22,6 +22,9 @@ public struct LiveCaptureRecord: Sendable, Equatable {
 
     public var hadOutages: Bool { !outages.isEmpty || outagesNotListed > 0 }
 
+    /// Outages in all, listed or not (wrapping: a saved run's counts are its own).
+    public var outageCount: UInt64 { UInt64(outages.count) &+ outagesNotListed }
+
     /// Whole seconds blind, rounded up: an outage of a fraction of a second still reads as one.
     public var blindSeconds: Int64 { blindMicros / 1_000_000 &+ (blindMicros % 1_000_000 > 0 ? 1 : 0) }
 
@@ -32,14 +35,14 @@ public struct LiveCaptureRecord: Sendable, Equatable {
     /// The files table's status of the interface: nil when it was never blind.
     public var status: String? {
         guard hadOutages else { return nil }
-        let n = UInt64(outages.count) &+ outagesNotListed
+        let n = outageCount
         return "blind \(blindSeconds) s: \(n) capture outage\(n == 1 ? "" : "s")"
     }
 
     /// The text summary's line, after the drops line: the packet span reads as one capture, which it was not.
     public func textLine(path: String) -> String? {
         guard hadOutages else { return nil }
-        let n = UInt64(outages.count) &+ outagesNotListed
+        let n = outageCount
         let kinds = CaptureOutage.Kind.allCases.filter { k in outages.contains { $0.kind == k } }.map(\.rawValue)
         return "\(path): blind for \(blindSeconds) s in \(n) capture \(n == 1 ? "outage" : "outages") ("
             + kinds.joined(separator: ", ")

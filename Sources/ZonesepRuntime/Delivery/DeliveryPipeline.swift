@@ -146,13 +146,11 @@ public final class DeliveryPipeline {
     /// A record of the daemon itself that the SIEM must see as it happens (a `reload`): stdout, syslog (sent
     /// now, not at the next batch's end) and the alerts file, past suppression and the rate limit.
     public func writeEvent(_ record: Record) {
-        stdout.write(record)
         if let s = syslog {
             s.write(record)
             s.endOfBatch()
         }
-        alertFile?.write(record)
-        alertFile?.flush()
+        writeAside(record)
     }
 
     /// The delivery counts so far, for watch's `stats` records: what each output delivered and lost, and

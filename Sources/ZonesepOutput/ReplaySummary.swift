@@ -562,9 +562,9 @@ public struct ReplaySummary: Sendable {
     /// A file's drops as the report's files table gives them: what the file records, a live capture's own
     /// count, or unknown; nothing for a file not read as a capture.
     func drops(of f: FileResult) -> AuditReport.FileDrops {
-        guard f.skipped == nil, f.linkType != nil else { return .notApplicable }
-        if let live = captureDrops, !live.recordedInFiles { return .recorded(live.total, unknownInterfaces: 0) }
-        return f.recordedDrops.map { .recorded($0.total, unknownInterfaces: UInt64($0.interfacesNotRecording)) }
-            ?? .unknown
+        .of(
+            skipped: f.skipped, linkType: f.linkType, live: captureDrops.map { !$0.recordedInFiles } ?? false,
+            liveDropped: captureDrops?.total, dropped: f.recordedDrops?.total,
+            unknownInterfaces: UInt64(f.recordedDrops?.interfacesNotRecording ?? 0))
     }
 }

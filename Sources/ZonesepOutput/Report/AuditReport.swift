@@ -568,13 +568,25 @@ extension AuditReport {
         case unknown
         /// Recorded, with the file's interfaces that record none (their losses are unknown).
         case recorded(UInt64, unknownInterfaces: UInt64)
+
+        /// A file's row: nothing for one not read as a capture (`skipped`, or no `linkType`); for a live
+        /// capture (`live`, whose one entry is the interface) its own count `liveDropped`; else what the file
+        /// records (`dropped`, nil when none).
+        static func of(
+            skipped: String?, linkType: String?, live: Bool, liveDropped: UInt64?, dropped: UInt64?,
+            unknownInterfaces: UInt64
+        ) -> FileDrops {
+            guard skipped == nil, linkType != nil else { return .notApplicable }
+            if live { return liveDropped.map { .recorded($0, unknownInterfaces: 0) } ?? .unknown }
+            return dropped.map { .recorded($0, unknownInterfaces: unknownInterfaces) } ?? .unknown
+        }
     }
 
     /// The drops of `f`: its own, or a live capture's (whose one entry is the interface captured).
     public func drops(of f: CaptureFile) -> FileDrops {
-        guard f.skipped == nil, f.linkType != nil else { return .notApplicable }
-        if liveCapture { return droppedPackets.map { .recorded($0, unknownInterfaces: 0) } ?? .unknown }
-        return f.dropped.map { .recorded($0, unknownInterfaces: f.droppedUnknownInterfaces) } ?? .unknown
+        .of(
+            skipped: f.skipped, linkType: f.linkType, live: liveCapture, liveDropped: droppedPackets,
+            dropped: f.dropped, unknownInterfaces: f.droppedUnknownInterfaces)
     }
 
     /// The files that record drops for some of their interfaces only (counted in `droppedUnknownFiles`).

@@ -423,7 +423,8 @@ final class CollectServiceUnitTests: XCTestCase {
     /// The unit run by systemd itself, booted in a namespace (scripts/check-service --collect), with no
     /// capability at all: its sandbox and seccomp filter (set to kill on a forbidden call) still let the
     /// collector receive softflowd's IPFIX export of the demonstration captures, alert into its alerts file,
-    /// serve metrics, send syslog, reload and stop with its summary.
+    /// serve metrics, send syslog, reload, refuse a broken zones.conf's reload, reopen its alerts file when
+    /// logrotate renames it (scripts/zonesep.logrotate as installed) and stop with its summary.
     func testUnitRunsTheCollectorUnderSystemd() throws {
         let root = try Harness.repositoryRoot()
         let outcome = try Harness.run(
@@ -436,6 +437,8 @@ final class CollectServiceUnitTests: XCTestCase {
         for check in [
             "ok: holds no capability at all", "ok: under a seccomp filter",
             "ok: judged softflowd's export and alerted into /var/log/zonesep-collect/alerts.jsonl",
+            "ok: systemctl reload fails on a broken zones.conf and sends no SIGHUP",
+            "ok: logrotate's SIGHUP reopens /var/log/zonesep-collect/alerts.jsonl with zones.conf broken",
             "ok: the summary, with the exporter's counts, is written at stop", "check-service: every check passed",
         ] {
             XCTAssertTrue(outcome.stdoutText.contains(check), "\(check): \(outcome.stdoutText)")

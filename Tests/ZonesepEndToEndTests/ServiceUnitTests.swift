@@ -75,7 +75,9 @@ final class ServiceUnitTests: LiveTestCase {
     }
 
     /// The unit run by systemd itself: its sandbox, seccomp filter, dynamic user and single capability still
-    /// let the sensor capture, alert, write evidence and syslog, reload and stop (scripts/check-service).
+    /// let the sensor capture, alert, write evidence and syslog, reload, refuse a broken zones.conf's reload,
+    /// reopen its alerts file when logrotate (the snippet as installed) renames it, and stop
+    /// (scripts/check-service).
     func testUnitRunsTheSensorUnderSystemd() throws {
         let outcome = try Harness.run(
             try script("check-service"), [zonesep.path], timeout: 120)
@@ -83,8 +85,14 @@ final class ServiceUnitTests: LiveTestCase {
             throw XCTSkip(outcome.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         XCTAssertTrue(outcome.exitedNormally && outcome.status == 0, outcome.stdoutText + outcome.stderrText)
-        XCTAssertTrue(outcome.stdoutText.contains("ok: holds CAP_NET_RAW and nothing else"), outcome.stdoutText)
-        XCTAssertTrue(outcome.stdoutText.contains("check-service: every check passed"), outcome.stdoutText)
+        for check in [
+            "ok: holds CAP_NET_RAW and nothing else",
+            "ok: systemctl reload fails on a broken zones.conf and sends no SIGHUP",
+            "ok: logrotate's SIGHUP reopens /var/log/zonesep/alerts.jsonl with zones.conf broken",
+            "check-service: every check passed",
+        ] {
+            XCTAssertTrue(outcome.stdoutText.contains(check), "\(check): \(outcome.stdoutText)")
+        }
     }
 
     /// The logrotate snippet, with its directory and reload command pointed at this test's: logrotate renames

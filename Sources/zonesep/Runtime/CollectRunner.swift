@@ -149,7 +149,6 @@ final class CollectRunner {
                         delivery.reopenAlertFile()
                         let before = policy.config.sourceSHA256
                         let at = table.flows > 0 || table.records > 0 ? table.now : nil
-                        // Zones renamed or removed keep their old ids for the flows judged under them.
                         let loaded = PolicyLoading.reload(
                             settings.configPath, counting: &reloads, refused: "the running map is kept")
                         // Zones renamed or removed keep their old ids for the flows judged under them.

@@ -87,13 +87,30 @@ public struct AuditReport: Sendable {
         /// What the file covers: its span less the holes recorded inside it, in time order; none when it gave
         /// no packet.
         public var coveredSpans: [(from: Int64, to: Int64)] {
+            span(less: gaps.map { ($0.fromMicros, $0.toMicros, true) })
+        }
+
+        /// What the file covers less a live capture's outages too: what the timeline's band draws. The
+        /// outages are the audit's limits of their own, not gaps in coverage (`coverageGaps`), but a band
+        /// drawn across a night the sensor was blind showed it as seen.
+        public var seenSpans: [(from: Int64, to: Int64)] {
+            span(
+                less: gaps.map { ($0.fromMicros, $0.toMicros, true) }
+                    + (capture?.outages ?? []).map { ($0.fromMicros, $0.toMicros, false) })
+        }
+
+        /// The span from the first packet to the last less `holes`, each cut to it. A gap (`atPacket`) begins
+        /// at a packet, which is a piece of its own where the span before it is only that instant; an outage
+        /// begins at no packet, and outages that adjoin are one hole.
+        func span(less holes: [(from: Int64, to: Int64, atPacket: Bool)]) -> [(from: Int64, to: Int64)] {
             guard var a = firstPacketMicros, let b = lastPacketMicros else { return [] }
             var spans: [(from: Int64, to: Int64)] = []
-            for g in gaps.sorted(by: { $0.fromMicros < $1.fromMicros }) where g.fromMicros >= a && g.toMicros <= b {
-                spans.append((a, g.fromMicros))
-                a = g.toMicros
+            for hole in holes.sorted(by: { $0.from != $1.from ? $0.from < $1.from : $0.to < $1.to })
+            where hole.to > a && hole.from <= b {
+                if hole.from > a || hole.from == a && hole.atPacket { spans.append((a, hole.from)) }
+                a = max(a, hole.to)
             }
-            spans.append((a, b))
+            if a <= b { spans.append((a, b)) }
             return spans
         }
 

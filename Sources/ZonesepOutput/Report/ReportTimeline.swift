@@ -22,9 +22,10 @@ enum ReportTimeline {
             h += "</span></p>\n</section>\n"
             return h
         }
-        h += "<p class=\"note\">横軸は取得期間（JST）。棒は違反フローの最初から最後のパケットまで、下段の帯は各ファイルの取得期間。"
+        h += "<p class=\"note\">横軸は取得期間（JST）。棒は違反フローの最初から最後のパケットまで、下段の帯は各ファイルの取得期間"
+        h += "（1分を超える空白と取得の停止で途切れます）。"
         h += "<span class=\"en\">Each bar runs from a violating flow's first to its last packet; the band below "
-        h += "shows what each capture file covers.</span></p>\n"
+        h += "shows what each capture file covers, broken at holes of over a minute and capture outages.</span></p>\n"
         h += "<figure>\n" + svg(r, from: t0, to: t1) + "</figure>\n</section>\n"
         return h
     }
@@ -74,10 +75,10 @@ enum ReportTimeline {
         }
         s += "<line x1=\"\(plotLeft)\" y1=\"\(axisY)\" x2=\"\(plotRight)\" y2=\"\(axisY)\" stroke=\"#8a929c\"/>\n"
 
-        // What each file covers: its span, broken where it has a hole of over a minute.
+        // What each file covers: its span, broken where it has a hole of over a minute or the capture was down.
         for (i, file) in r.files.enumerated() {
             guard let a = file.firstPacketMicros, let b = file.lastPacketMicros else { continue }
-            let pieces = file.coveredSpans
+            let pieces = file.seenSpans
             for (pa, pb) in pieces {
                 let xa = x10(pa)
                 let w = max(x10(pb) - xa, 15)

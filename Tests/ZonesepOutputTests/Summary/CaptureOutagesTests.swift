@@ -113,6 +113,32 @@ final class CaptureOutagesTests: XCTestCase {
         XCTAssertEqual(ReportFormat.html.render(seen).contains("data-limited=\"true\""), seen.isLimited)
     }
 
+    /// The timeline's band of the interface breaks where the sensor was blind, as it does at a replayed
+    /// file's holes: drawn across the outages, it showed an hour without a carrier as seen.
+    func testTheTimelinesBandBreaksAtTheOutages() throws {
+        var s = watchSummary(clean: true)
+        s.files[0].packets = 100
+        s.files[0].firstPacketMicros = Self.t0
+        s.files[0].lastPacketMicros = Self.t0 + 7_200_000_000
+        let file = try XCTUnwrap(AuditReport(summary: s, provenance: ReportFixture.provenance).files.first)
+        XCTAssertEqual(
+            file.seenSpans.map { [$0.from - Self.t0, $0.to - Self.t0] },
+            [[0, 1_000_000], [4_000_000, 60_000_000], [3_660_000_000, 7_200_000_000]],
+            "the span less the three outages, the two that adjoin as one hole")
+        XCTAssertEqual(file.coveredSpans.count, 1, "outages are not gaps in coverage: they are limits of their own")
+        let html = ReportFormat.html.render(AuditReport(summary: s, provenance: ReportFixture.provenance))
+        let band = html.components(separatedBy: "\n").filter { $0.contains("<title>eth0: ") }
+        XCTAssertEqual(band.count, 3, band.joined(separator: "\n"))
+        XCTAssertTrue(
+            band.last?.contains("; covers 2026-12-07 10:01:00 – 2026-12-07 11:00:00 JST") == true,
+            band.joined(separator: "\n"))
+        // An outage reaching past the last packet (one going on at the stop) leaves nothing after it.
+        s.files[0].lastPacketMicros = Self.t0 + 120_000_000
+        let cut = try XCTUnwrap(AuditReport(summary: s, provenance: ReportFixture.provenance).files.first)
+        XCTAssertEqual(
+            cut.seenSpans.map { [$0.from - Self.t0, $0.to - Self.t0] }, [[0, 1_000_000], [4_000_000, 60_000_000]])
+    }
+
     func testASummarySavedBeforeOutagesWereRecordedStillReads() throws {
         let before = watchSummary(nil, clean: true)
         XCTAssertFalse(before.json().contains("outages"))

@@ -111,11 +111,17 @@ extension FlowExportDecoder {
         var mark = SequenceMark(
             sequence: sequence, low: records &+ unknownLow, high: records &+ unknownHigh,
             flowsLow: flows &+ unknownLow, flowsHigh: flows &+ unknownHigh, countsRecords: true)
-        mark.damaged = damaged
+        let counted = mark.high
+        if damaged {
+            // Records lost to the damage: at most 1 a byte of the message.
+            mark.damaged = true
+            mark.high &+= UInt32(length)
+            mark.flowsHigh &+= UInt32(length)
+        }
         checkSequence(key, mark, stats: &s)
         // A message of templates alone has the sequence number of the data message next to it: remembering
         // it would push that one out, and sent again it only refreshes its templates.
-        if mark.high > 0 { remember(key, sequence) }
+        if counted > 0 { remember(key, sequence) }
     }
 
     /// Decodes the records of a data set of `template` that arrived before the datagram was cut (`set` is

@@ -13,7 +13,8 @@ struct SequenceMark {
     var countsRecords: Bool
     /// The datagram lost part of itself in a way that leaves its records uncountable (a set whose length
     /// overruns the message, a message cut short after a whole set or in a set that cannot be framed):
-    /// where it starts and ends in the sequence is unknown, so it is left out of the check.
+    /// `high` and `flowsHigh` then bound them by its length alone, and `SequenceTracker` takes it to cover
+    /// some stretch next to its sequence number, how long not known.
     var damaged = false
 
     /// A NetFlow v9 or sFlow datagram: its sequence counts datagrams.
@@ -38,8 +39,10 @@ struct SequenceMark {
 /// A step back is a late datagram unless it is larger than `resetDatagrams` datagrams' worth (a restart).
 /// Exporters that count the message's own flow records (softflowd's IPFIX, against RFC 7011 section 3.1)
 /// are recognised from two consecutive datagrams and checked their way. A damaged datagram
-/// (`SequenceMark.damaged`) opens no gap and the next datagram starts the check afresh: read by bounds,
-/// its sequence made a "gap" of the convention's guess rather than of any loss.
+/// (`SequenceMark.damaged`) covers an unknown stretch next to its sequence number (after it by RFC 7011's
+/// count, before it by softflowd's, either while the stream has not shown which): no gap is opened or kept
+/// within that stretch, and a datagram from before it is still late, not where the check starts (REVIEW-141
+/// F7: a late datagram taken as the base made the next in-order one a gap of records never lost).
 struct SequenceTracker {
     enum Convention {
         /// RFC 7011 section 3.1, RFC 3954, NetFlow v5, sFlow: the records (datagrams) sent before this one.
@@ -67,8 +70,9 @@ struct SequenceTracker {
     private(set) var expectedLow: UInt32 = 0
     private(set) var expectedHigh: UInt32 = 0
     private var started = false
-    /// The last datagram was damaged: the next one is taken as where the sequence stands.
-    private var resync = false
+    /// Two consecutive datagrams have told the conventions apart (equal counts fit both): a damaged
+    /// datagram's stretch then lies on one side of its number.
+    private var decided = false
     /// The last datagram that arrived in order with an exact count: its sequence and all-record count.
     private var last: (sequence: UInt32, count: UInt32)?
     private(set) var pending: [Gap] = []
@@ -87,15 +91,9 @@ struct SequenceTracker {
         countsRecords = m.countsRecords
         // A UDP datagram holds fewer than 2^16 records, so the windows cannot overflow.
         if m.isExact { largest = max(largest, min(m.low, 0xffff)) }
-        if m.damaged {
+        if m.damaged { return checkDamaged(m, now: now, lateMicros: lateMicros, stats: &s) }
+        guard started else {
             started = true
-            resync = true
-            last = nil
-            return confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
-        }
-        guard started, !resync else {
-            started = true
-            resync = false
             setExpected(m)
             last = m.isExact ? (m.sequence, m.low) : nil
             return confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
@@ -122,6 +120,44 @@ struct SequenceTracker {
         } else {
             setExpected(m)
             last = m.isExact ? (m.sequence, m.low) : nil
+        }
+        confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
+    }
+
+    /// A damaged datagram: its units lie somewhere in `low...high` (its length bounds them) after its
+    /// number, or `flowsLow...flowsHigh` before it by softflowd's count. Pending gaps within that stretch are
+    /// taken as its own, a gap opens only before the stretch, and the next datagram may start anywhere the
+    /// stretch can end.
+    private mutating func checkDamaged(_ m: SequenceMark, now: Int64, lateMicros: Int64, stats s: inout ExporterStats) {
+        last = nil
+        let after = !decided || convention == .prior
+        let before = !decided || convention == .inclusive
+        let stretchLow = before ? m.sequence &- m.flowsHigh : m.sequence
+        let stretchHigh = after ? m.sequence &+ m.high : m.sequence
+        let next: (UInt32, UInt32) =
+            !decided
+            ? (m.sequence, m.sequence &+ m.high)
+            : convention == .prior ? (m.sequence &+ m.low, m.sequence &+ m.high) : (m.sequence, m.sequence)
+        guard started else {
+            started = true
+            (expectedLow, expectedHigh) = next
+            return
+        }
+        let ahead = Int32(bitPattern: stretchLow &- expectedHigh)
+        let back = Int32(bitPattern: expectedLow &- stretchHigh)
+        if back > 0 && UInt32(back) > resetThreshold {
+            s.sequenceResets += 1
+            confirm(all: true, now: now, lateMicros: lateMicros, stats: &s)
+            (expectedLow, expectedHigh) = next
+        } else if back > 0 {
+            s.lateDatagrams += 1
+            fill(from: stretchLow, to: stretchHigh)
+        } else {
+            if ahead > 0 { pending.append(Gap(start: expectedHigh, length: UInt32(ahead), openedMicros: now)) }
+            fill(from: stretchLow, to: stretchHigh)
+            // The expected start moves forward only: a damaged datagram behind the latest does not pull it back.
+            if Int32(bitPattern: next.1 &- expectedHigh) > 0 { expectedHigh = next.1 }
+            if Int32(bitPattern: next.0 &- expectedLow) > 0 { expectedLow = next.0 }
         }
         confirm(all: false, now: now, lateMicros: lateMicros, stats: &s)
     }
@@ -161,6 +197,7 @@ struct SequenceTracker {
         let prior = m.sequence == last.sequence &+ last.count
         let inclusive = m.sequence &- m.flowsLow == last.sequence
         guard prior != inclusive else { return }
+        decided = true
         let seen: Convention = prior ? .prior : .inclusive
         guard seen != convention else { return }
         convention = seen

@@ -101,6 +101,62 @@ final class CutDatagramTests: XCTestCase {
         XCTAssertEqual(d.testStats.failures[.setTruncated], 1)
     }
 
+    /// A message whose records cannot be counted: its first set's length runs past the message.
+    static func damaged(_ sequence: UInt32, records: Int) -> [UInt8] {
+        var m = SequenceCheckTests.message(sequence, records: records)
+        m[18] = 0xff
+        return m
+    }
+
+    /// Decodes `messages` in order with a fresh decoder: the exporter's stats.
+    func stats(_ messages: [[UInt8]]) -> ExporterStats {
+        var d = FlowExportDecoder()
+        for m in messages { _ = d.records(m) }
+        d.finish()
+        return d.testStats
+    }
+
+    /// A datagram from before a damaged one, arriving after it, is late: it was the check's new base, and the
+    /// next in-order datagram then read as a gap of the damaged one's records, never lost (REVIEW-141 F7).
+    func testADatagramArrivingLateAfterADamagedOneIsLateNotWhereTheCheckStarts() {
+        let s = stats([
+            SequenceCheckTests.message(0, records: 10, template: true), Self.damaged(20, records: 10),
+            SequenceCheckTests.message(10, records: 10), SequenceCheckTests.message(30, records: 10),
+            SequenceCheckTests.message(40, records: 10),
+        ])
+        XCTAssertEqual(s.lateDatagrams, 1)
+        XCTAssertEqual(s.sequenceGaps, 0)
+        XCTAssertEqual(s.missedRecords, 0)
+        XCTAssertEqual(s.sequenceResets, 0)
+    }
+
+    /// A damaged datagram that arrives late fills the gap its own records had opened. (It is not counted
+    /// late: its stretch, bounded by its length alone, reaches past the datagrams that came before it.)
+    func testADamagedDatagramArrivingLateFillsItsGap() {
+        let s = stats([
+            SequenceCheckTests.message(0, records: 10, template: true), SequenceCheckTests.message(10, records: 10),
+            SequenceCheckTests.message(30, records: 10), Self.damaged(20, records: 10),
+            SequenceCheckTests.message(40, records: 10),
+        ])
+        XCTAssertEqual(s.sequenceGaps, 0)
+        XCTAssertEqual(s.missedRecords, 0)
+        XCTAssertEqual(s.sequenceResets, 0)
+    }
+
+    /// Once two datagrams of different counts have shown RFC 7011's numbering, a damaged datagram's records
+    /// follow its number: a datagram lost just before it is a gap (it was not seen), and the check goes on
+    /// after it.
+    func testALossJustBeforeADamagedDatagramIsCountedOnceTheNumberingIsKnown() {
+        let s = stats([
+            SequenceCheckTests.message(0, records: 10, template: true), SequenceCheckTests.message(10, records: 5),
+            Self.damaged(20, records: 10), SequenceCheckTests.message(30, records: 10),
+            SequenceCheckTests.message(50, records: 10),
+        ])
+        XCTAssertEqual(s.sequenceGaps, 2)
+        XCTAssertEqual(s.missedRecords, 5 + 10, "15-19 before the damaged datagram, 40-49 after the next")
+        XCTAssertEqual(s.lateDatagrams, 0)
+    }
+
     /// Records of varying length (a variable-length field) cut short: those before the cut are read, each
     /// framed by its own length as in a whole set; the one the cut fell in is counted, and the number after
     /// it is unknown, so the message is left out of the sequence check.

@@ -712,6 +712,12 @@ public final class Verifier {
         // A side whose MAC the first packet did not show comes here with every packet: one bit decides
         // whether a conduit still waits for it.
         if e.pointee.lateMACCheck { return noteSenderOfLateMACFlow(e, fromA: fromA, mac: mac, now: now) }
+        // A flow a declaration allowed, whose side now sends from another MAC than the one it showed.
+        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict,
+            let shown = e.pointee.mac(ofA: fromA), shown.rawValue != mac
+        {
+            checkChangedMAC(e, fromA: fromA, mac: mac)
+        }
         let address = fromA ? e.pointee.key.addressA : e.pointee.key.addressB
         let vlans = e.pointee.key.vlans & 0x0fff_ffff
         if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans, checksVLAN: true) {
@@ -764,6 +770,35 @@ public final class Verifier {
             emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
         }
         // `count` ran before the verdict: this packet, which shows the MAC, is the evidence's first.
+        if state.pointee.wantsFlaggedPackets {
+            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
+        }
+    }
+
+    /// A packet of side `fromA` from another MAC than the one the flow showed for it, in a flow a conduit
+    /// naming that side's MAC allowed: the MAC was checked once, and another device answering for the
+    /// address since (ARP spoofing, a replaced device) took the side over unseen (REVIEW-144 F3). Judged
+    /// again with the new MAC (at the first packet's time, as the late check); a MAC the conduit does not
+    /// name raises `conduit-mac-mismatch` now, dated by this packet, and the entry keeps the new MAC, which
+    /// the alert shows.
+    @inline(never)
+    private func checkChangedMAC(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64) {
+        guard !e.pointee.judgedBeforeReload,
+            _policy.conduitNamesMAC(
+                declaration: Int(e.pointee.declaration), initiator: fromA == e.pointee.initiatorIsA)
+        else { return }
+        var changed = e.pointee
+        changed.setMAC(MACAddress(rawValue: mac), ofA: fromA)
+        let j = _policy.judge(FlowEnds(of: changed), at: e.pointee.firstSeen)
+        guard let rule = j.rule else { return }
+        e.pointee.setMAC(MACAddress(rawValue: mac), ofA: fromA)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        e.pointee.lateMACCheck = true  // with the verdict: a late one
+        e.pointee.rule = rule.rawValue
+        state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
+        if state.pointee.wantsViolationStarts {
+            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
+        }
         if state.pointee.wantsFlaggedPackets {
             emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
         }

@@ -20,6 +20,15 @@ extension Policy {
     }
 }
 
+extension Policy {
+    /// Whether declaration `d` is a conduit that names a MAC for the flow's initiator (`initiator`) or its
+    /// responder: a later packet from another MAC on that side must be checked against it.
+    public func conduitNamesMAC(declaration d: Int, initiator: Bool) -> Bool {
+        guard d >= 0 && d < sanitisationBase && d < config.conduits.count else { return false }
+        return initiator ? config.conduits[d].fromMAC != nil : config.conduits[d].toMAC != nil
+    }
+}
+
 extension FlowEnds {
     /// The ends of flow entry `e` as the policy judges them: initiator first, with the MACs the entry holds
     /// (a later check of a conduit's MAC judges the flow again with what it has seen since).

@@ -1,0 +1,97 @@
+import XCTest
+
+@testable import ZonesepCore
+
+/// A conduit's MAC that the flow's first packet showed and the conduit named is checked again when a later
+/// packet of that side comes from another MAC (REVIEW-144 F3: an ARP-spoofing device answering for the
+/// conduit's address after the first packet took the flow over unseen): `conduit-mac-mismatch` at that
+/// packet, dated by it, with the new MAC in the alert, one frame at a time and in a batch. The registered
+/// MAC sending again, and a MAC change on a side the conduit names no MAC for, raise nothing.
+final class ChangedConduitMACTests: XCTestCase {
+    typealias F = EngineFrames
+    let t0: Int64 = 1_781_431_200_000_000
+    static let registered = "02:00:0a:0a:01:05"
+    static let rogue = "02:00:5e:00:00:99"
+    static let serverMAC = "02:00:ac:14:09:09"
+    static let otherServerMAC = "02:00:ac:14:09:99"
+
+    func verifier(_ sink: EventSink) -> Verifier {
+        func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
+        let config = PolicyConfig(
+            sensor: "test",
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16")),
+                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
+            ],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
+                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
+            ])
+        return Verifier(policy: Policy(config), flowCapacity: 64, sink: sink)
+    }
+
+    /// SYN from the registered MAC, SYN-ACK, then an ACK from `later` (the initiator's side), 1 ms apart.
+    func frames(initiatorLater later: String, serverLater: String = serverMAC) -> [[UInt8]] {
+        [
+            F.tcpFrame(
+                "10.10.1.5", 46000, "172.20.9.9", 443, flags: 0x02, srcMAC: Self.registered, dstMAC: Self.serverMAC),
+            F.tcpFrame(
+                "172.20.9.9", 443, "10.10.1.5", 46000, flags: 0x12, srcMAC: serverLater, dstMAC: Self.registered),
+            F.tcpFrame("10.10.1.5", 46000, "172.20.9.9", 443, flags: 0x10, srcMAC: later, dstMAC: Self.serverMAC),
+        ]
+    }
+
+    func run(_ frames: [[UInt8]], batched: Bool, sink: EventSink) -> Verifier {
+        let v = verifier(sink)
+        if batched {
+            v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset) * 1000, bytes: $0.element) })
+        } else {
+            for (i, f) in frames.enumerated() {
+                f.withUnsafeBytes {
+                    _ = v.process(timestamp: t0 + Int64(i) * 1000, bytes: $0, wireLength: f.count, linkType: .ethernet)
+                }
+            }
+        }
+        v.finish()
+        return v
+    }
+
+    func testAnotherMACOnTheConduitsSideLaterRaisesTheMismatchAtThatPacket() {
+        for batched in [false, true] {
+            let sink = RecordingSink([.violationStarts, .flaggedPackets, .declaredEnds, .violationEnds])
+            var started: [FlowEntry] = []
+            sink.each = { e, _ in if e.kind == .flowStarted { started.append(e.flow) } }
+            let v = run(frames(initiatorLater: Self.rogue), batched: batched, sink: sink)
+            let what = batched ? "in a batch" : "one frame at a time"
+            XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what)
+            XCTAssertEqual(started.count, 1, what)
+            let e = started.first
+            XCTAssertEqual(e?.verdict, .conduitMACMismatch, what)
+            XCTAssertEqual(e?.declaration, 0, "\(what): the conduit it concerns")
+            XCTAssertEqual(e?.firstSeen, t0, what)
+            XCTAssertEqual(e.map { Alert(flow: $0)?.timestampMicros }, t0 + 2000, "\(what): dated by that packet")
+            XCTAssertEqual(e.flatMap { Alert(flow: $0)?.srcMAC }, MACAddress(Self.rogue), "\(what): the new MAC")
+            XCTAssertEqual(
+                sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime), [t0 + 2000],
+                "\(what): that packet is the first flagged")
+            XCTAssertEqual(
+                sink.seen.filter { $0.kind == .flowEnded }.map(\.rule), [RuleID.conduitMACMismatch.rawValue], what)
+        }
+    }
+
+    func testTheRegisteredMACAgainOrAnotherMACWhereTheConduitNamesNoneRaisesNothing() {
+        for batched in [false, true] {
+            for (initiator, server) in [(Self.registered, Self.serverMAC), (Self.registered, Self.otherServerMAC)] {
+                let sink = RecordingSink([.violationStarts, .declaredEnds])
+                var ended: [FlowEntry] = []
+                sink.each = { e, _ in if e.kind == .flowEnded { ended.append(e.flow) } }
+                let v = run(frames(initiatorLater: initiator, serverLater: server), batched: batched, sink: sink)
+                let what = "\(batched ? "in a batch" : "one frame at a time"), server from \(server)"
+                XCTAssertEqual(v.counters.alerts, 0, what)
+                XCTAssertEqual(ended.map(\.declaration), [0], "\(what): allowed by the conduit")
+                XCTAssertEqual(ended.first?.mac(ofA: true), MACAddress(Self.registered), what)
+            }
+        }
+    }
+}

@@ -195,6 +195,7 @@ public final class Verifier {
         decoded.initialize(repeating: DecodedPacket(), count: Verifier.batchSize)
         lanes = .allocate(capacity: Verifier.batchSize)
         lanes.initialize(repeating: Lane(), count: Verifier.batchSize)
+        armExpiryAlarm(after: .min)
     }
 
     /// Zeroed packet, byte, flow and untagged flow counts for every cell of `m`.
@@ -292,6 +293,7 @@ public final class Verifier {
             // Its declaration renumbered; a pending MAC check kept only where the new policy agrees.
             e.carry(across: renumbered, from: judgedBy, to: new)
         }
+        armExpiryAlarm(after: flows.clock ?? .min)
     }
 
     /// Processes one captured frame. Returns the alert when this packet starts a violating flow.
@@ -709,6 +711,7 @@ public final class Verifier {
         // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
         // (the seen-cache answers it). Nothing below reads the field.
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
+        if e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0 { allowanceExpired(e, now: now) }
         // A side whose MAC the first packet did not show comes here with every packet: one bit decides
         // whether a conduit still waits for it.
         if e.pointee.lateMACCheck { return noteSenderOfLateMACFlow(e, fromA: fromA, mac: mac, now: now) }
@@ -764,15 +767,7 @@ public final class Verifier {
             e.pointee.lateMACCheck = _policy.conduitMACUnverified(e.pointee)
             return
         }
-        e.pointee.rule = rule.rawValue  // `lateMACCheck` stays: the verdict is late
-        state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
-        if state.pointee.wantsViolationStarts {
-            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
-        }
-        // `count` ran before the verdict: this packet, which shows the MAC, is the evidence's first.
-        if state.pointee.wantsFlaggedPackets {
-            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
-        }
+        raiseLate(rule, e)
     }
 
     /// A packet of side `fromA` from another MAC than the one the flow showed for it, in a flow a conduit
@@ -793,15 +788,7 @@ public final class Verifier {
         guard let rule = j.rule else { return }
         e.pointee.setMAC(MACAddress(rawValue: mac), ofA: fromA)
         e.pointee.declaration = Int16(clamping: j.declaration)
-        e.pointee.lateMACCheck = true  // with the verdict: a late one
-        e.pointee.rule = rule.rawValue
-        state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
-        if state.pointee.wantsViolationStarts {
-            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
-        }
-        if state.pointee.wantsFlaggedPackets {
-            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
-        }
+        raiseLate(rule, e)
     }
 
     /// `passToHostTable` out of line, for the frames that join no flow (ARP, neighbour advertisements,
@@ -1056,7 +1043,65 @@ public final class Verifier {
         state.pointee.counters.lastPacketMicros = now
         // unowned(unsafe): the closure lives only for this call, and a strong capture costs a retain and a
         // release of the verifier on every packet.
-        flows.sweep(now: now, budget: Verifier.sweepBudget) { [unowned(unsafe) self] e, r in self.endFlow(e, r) }
+        if flows.sweep(
+            now: now, budget: Verifier.sweepBudget, ended: { [unowned(unsafe) self] e, r in self.endFlow(e, r) })
+        {
+            exceptionsExpired(at: now)
+        }
+    }
+
+    /// Arms the flow table's alarm for the next expiry of an exception of the policy in force after `now`
+    /// (an exception allows up to, not at, its expiry): the sweep's one comparison a packet carries it.
+    private func armExpiryAlarm(after now: Int64) {
+        var next = Int64.max
+        for x in _policy.config.exceptions where x.expiresAtMicros > now { next = min(next, x.expiresAtMicros) }
+        flows.setAlarm(next == .max ? .max : next &- 1)
+    }
+
+    /// Packet time reached an exception's expiry: the flows it allowed that are still in the table are
+    /// marked, and each is judged again at its next packet (`allowanceExpired`), if one comes (REVIEW-144
+    /// F2: a connection kept alive went on allowed for days). Their MACs' host-seen marks are lifted, so
+    /// that the next packet of either side takes `noteNewSender`: the packets of other flows pay nothing.
+    @inline(never)
+    private func exceptionsExpired(at now: Int64) {
+        let exceptions = _policy.config.exceptions
+        let base = _policy.exceptionBase
+        flows.updateEach { e in
+            guard e.rule == FlowEntry.noVerdict, !e.judgedBeforeReload else { return }
+            let x = Int(e.declaration) &- base
+            guard x >= 0 && x < exceptions.count && exceptions[x].expiresAtMicros <= now else { return }
+            e.tcpState |= FlowEntry.allowanceExpiredFlag
+            e.macA &= ~FlowEntry.hostSeen
+            e.macB &= ~FlowEntry.hostSeen
+        }
+        armExpiryAlarm(after: now)
+    }
+
+    /// The first packet of a flow after the exception that allowed it expired (`exceptionsExpired`): judged
+    /// again at this packet's time. Another declaration may allow it now; if none does, its verdict is
+    /// raised now, dated by this packet, as a late one.
+    @inline(never)
+    private func allowanceExpired(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64) {
+        e.pointee.tcpState &= ~FlowEntry.allowanceExpiredFlag
+        guard e.pointee.rule == FlowEntry.noVerdict, !e.pointee.judgedBeforeReload else { return }
+        let j = _policy.judge(FlowEnds(of: e.pointee), at: now)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        if let rule = j.rule { raiseLate(rule, e) }
+    }
+
+    /// A verdict reached at the packet being processed, after the flow's first (its alert is dated by this
+    /// packet, `verdictIsLate`): counted, its start told, and this packet the first of its evidence (`count`
+    /// ran before the verdict).
+    private func raiseLate(_ rule: RuleID, _ e: UnsafeMutablePointer<FlowEntry>) {
+        e.pointee.lateMACCheck = true
+        e.pointee.rule = rule.rawValue
+        state.pointee.counters.alertsByRule[Int(rule.rawValue)] &+= 1
+        if state.pointee.wantsViolationStarts {
+            emit(.flowStarted, flow: e, frame: state.pointee.frameIndex)
+        }
+        if state.pointee.wantsFlaggedPackets {
+            emit(.flaggedPacket, flow: e, frame: state.pointee.frameIndex)
+        }
     }
 
     /// Everything after decoding and `begin`: `packet` holds the decoded frame, and `keyHash`, unless 0, the
@@ -1183,6 +1228,8 @@ public final class Verifier {
         // goes back to the sender of the packet it quotes: it counts in the other direction from that packet.
         let e = flows.entries + i
         count(e, now: now, fromA: fromA != fromInner, wireLength: wireLength)
+        // A packet without a MAC does not reach `noteNewSender`, where a flow's mark is read in the fast lane.
+        if e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0 { allowanceExpired(e, now: now) }
         if fromInner {
             let map = _policy.zoneMap
             addPacket(from: map.lookup(packet.src), to: map.lookup(packet.dst), bytes: wireLength)

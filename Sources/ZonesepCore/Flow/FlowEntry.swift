@@ -93,9 +93,10 @@ public struct FlowEntry: Sendable {
 
     /// The conduit MAC check that the first packet could not make. Without a verdict: the flow was allowed
     /// by a conduit naming a MAC for a side the first packet did not show, and the first packet of that
-    /// side that shows its MAC checks it (`Verifier`). With a verdict: that check found the MAC differs, so
-    /// the verdict came at a later packet than the first (its alert is dated then, at `lastSeen`). After a
-    /// reload, see `judgedBeforeReload`.
+    /// side that shows its MAC checks it (`Verifier`). With a verdict: the verdict came at a later packet
+    /// than the first (its alert is dated then, at `lastSeen`): that check found the MAC differs, a side
+    /// sent from another MAC than the conduit names, or the exception that allowed the flow had expired.
+    /// After a reload, see `judgedBeforeReload`.
     @inlinable
     public var lateMACCheck: Bool {
         get { initiation & FlowEntry.lateMACCheckFlag != 0 }
@@ -128,6 +129,9 @@ public struct FlowEntry: Sendable {
     public static let reset: UInt8 = 4
     /// In `tcpState`, for any protocol: see `judgedBeforeReload`.
     @usableFromInline static let judgedBeforeReloadFlag: UInt8 = 8
+    /// In `tcpState`, for any protocol: the exception that allowed the flow has expired since, and the
+    /// flow's next packet judges it again (`Verifier`).
+    @usableFromInline static let allowanceExpiredFlag: UInt8 = 16
 
     @inlinable
     public init(key: FlowKey) { self.key = key }

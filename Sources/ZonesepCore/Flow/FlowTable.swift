@@ -78,6 +78,9 @@ public final class FlowTable {
         /// Slots from the index's size up to this may still hold what a `drain` left there (it empties
         /// only the index's first size): `growIndex` zeroes them before it uses them.
         var staleSlotsEnd = 0
+        /// `sweep` returns true at the first packet time past this (`setAlarm`), in the gate's one
+        /// comparison: the verifier's way to act at an instant of packet time at no cost per packet.
+        var alarm = Int64.max
     }
     private let m: UnsafeMutablePointer<Bookkeeping>
 
@@ -353,11 +356,19 @@ public final class FlowTable {
         if deadline < m.pointee.gate { m.pointee.gate = deadline }
     }
 
-    /// Sets `gate` from `quietUntil` and the clock (see `gate`).
+    /// Sets `gate` from `quietUntil`, the clock and the alarm (see `gate`).
     @inline(__always)
     func renewGate() {
         let (cap, overflow) = m.pointee.latest.addingReportingOverflow(jumpLimit)
-        m.pointee.gate = m.pointee.heldJump ? .min : min(m.pointee.quietUntil, overflow ? .max : cap)
+        m.pointee.gate =
+            m.pointee.heldJump ? .min : min(m.pointee.quietUntil, overflow ? .max : cap, m.pointee.alarm)
+    }
+
+    /// Makes the first `sweep` at a packet time past `t` return true (and clear the alarm): one alarm at a
+    /// time, `Int64.max` for none.
+    public func setAlarm(_ t: Int64) {
+        m.pointee.alarm = t
+        renewGate()
     }
 
     /// A packet time that may become some entry's `lastSeen`: one earlier than the latest can bring that
@@ -394,14 +405,18 @@ public final class FlowTable {
     /// In a table that holds time jumps, a `now` more than `jumpLimit` ahead of the clock is not swept at:
     /// if the next `now` is past that limit too, the clock moved (a gap in the capture) and the sweep goes
     /// on from there, one packet later; if not, the jump was a lone packet's, counted in `timeJumpsIgnored`.
-    @inline(__always)
-    public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
-        // One comparison for nearly every packet: no flow can be idle, and the time did not jump.
+    ///
+    /// Returns true when `now` is past the alarm (`setAlarm`), which is then cleared; a time held as a jump
+    /// is not past it until the clock follows.
+    @inline(__always) @discardableResult
+    public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) -> Bool {
+        // One comparison for nearly every packet: no flow can be idle, the time did not jump, no alarm.
         guard now <= m.pointee.gate else { return passGate(now: now, budget: budget, ended: ended) }
         // Noted even while the table is empty: the first packet's time is the `latest` an earlier packet
         // after it is a step back from (without it, that step back went unseen and the bound stayed high).
         noteTime(now)
         skipChecks(budget: budget)
+        return false
     }
 
     /// The sweep of a packet whose time no flow can be idle at: the cursor moves on as if each entry had
@@ -419,7 +434,7 @@ public final class FlowTable {
     /// `sweep` past its gate: a time jumping ahead is held or settled, the gate renewed, and the entries
     /// checked when some flow can be idle. Out of line: the packet loop stays small.
     @inline(never)
-    func passGate(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) {
+    func passGate(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) -> Bool {
         let latest = m.pointee.latest
         let (step, overflow) = now.subtractingReportingOverflow(latest)
         // Past the limit (a step too large for 64 bits is past any); never for a table that holds no jumps.
@@ -435,12 +450,18 @@ public final class FlowTable {
             m.pointee.heldJump = true
             m.pointee.heldTime = now
             m.pointee.gate = .min
-            return
+            return false
         }
         noteTime(now)
+        let rang = now > m.pointee.alarm
+        if rang { m.pointee.alarm = .max }
         renewGate()
-        if now <= m.pointee.quietUntil || m.pointee.highWater == 0 { return skipChecks(budget: budget) }
-        checkIdle(now: now, steps: min(budget, m.pointee.highWater), ended: ended)
+        if now <= m.pointee.quietUntil || m.pointee.highWater == 0 {
+            skipChecks(budget: budget)
+        } else {
+            checkIdle(now: now, steps: min(budget, m.pointee.highWater), ended: ended)
+        }
+        return rang
     }
 
     /// The table's clock: the latest packet time swept at (a time jumping ahead counts once the next packet

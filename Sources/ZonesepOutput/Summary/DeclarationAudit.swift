@@ -64,8 +64,16 @@ public final class DeclarationAudit: EventSink {
                         rule != .conduitMACMismatch
                     {
                         let f = events[k].flow
-                        let x = batch.policy.judge(DeclarationAudit.ends(of: f), at: f.firstSeen).expiredException
+                        // A verdict reached later (`verdictIsLate`) is an exception's that allowed the flow
+                        // until it expired: the flow used it, and went on after its expiry.
+                        let late = f.verdictIsLate
+                        let ends = DeclarationAudit.ends(of: f)
+                        let x = batch.policy.judge(ends, at: late ? f.lastSeen : f.firstSeen).expiredException
                         if x >= 0 && x < uses.count { uses[x].flowsAfterExpiry &+= 1 }
+                        if late {
+                            let d = batch.policy.judge(ends, at: f.firstSeen).declaration
+                            if d >= 0 && d < uses.count { uses[d].credit(f) }
+                        }
                     }
                 }
             }

@@ -49,6 +49,8 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case ahTruncated
     /// A frame or GRE packet that ends inside a Cisco MetaData (TrustSec SGT) header.
     case cmdTruncated
+    /// A frame that ends inside an HSR tag.
+    case hsrTruncated
 
     /// The kind's name in the summary's `anomalies` object.
     public var name: String {
@@ -96,6 +98,7 @@ public enum DecodeAnomaly: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .etheripBadVersion: return "etherip-bad-version"
         case .ahTruncated: return "ah-truncated"
         case .cmdTruncated: return "cmd-truncated"
+        case .hsrTruncated: return "hsr-truncated"
         }
     }
 

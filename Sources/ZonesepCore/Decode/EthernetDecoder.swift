@@ -33,6 +33,7 @@ public enum EtherType {
     public static let pppoeSession: UInt16 = 0x8864
     /// IEEE 802.1BR E-tag.
     public static let eTag: UInt16 = 0x893f
+    public static let hsr: UInt16 = 0x892f
     /// Cisco VN-tag.
     public static let vnTag: UInt16 = 0x8926
     /// Not an EtherType on the wire: what link decoders return for a frame that carries neither IPv4 nor IPv6.
@@ -99,7 +100,6 @@ extension EtherType {
             0x8902,  // CFM (802.1ag)
             0x8906, 0x8914,  // FCoE, FIP
             0x8915,  // RoCE
-            0x892f,  // HSR
             0x893a,  // IEEE 1905.1
             0x9000:  // configuration test protocol (loopback)
             return true

@@ -10,7 +10,9 @@
 //
 // The stack does not say what it carries; after the bottom entry the first nibble does (RFC 4385):
 // 4 IPv4, 6 IPv6, 1 the associated channel (OAM: no IP), 0 an Ethernet pseudowire (RFC 4448) after a
-// control word. Another nibble is not verified. The bottom label (a VPN or service label) is the layer's id
+// control word. Another nibble is not verified. A pseudowire without a control word whose destination MAC
+// starts with 1 starts with nibble 1 too: a sane Ethernet reading (or a plausible one where the bytes are
+// not an associated channel header: version 0, reserved 0) is taken, and neither is not verified. The bottom label (a VPN or service label) is the layer's id
 // for the alert; it is not part of a flow (labels change hop by hop).
 //
 //   Control word:  |0 0 0 0| Flags |FRG|  Length   |        Sequence number        |
@@ -67,7 +69,13 @@ public enum MPLSDecoder {
         case 0:
             return pseudowire(&c, into: &p)
         case 1:
+            // The associated channel (OAM), or a pseudowire without a control word whose destination MAC
+            // starts with 1 (10:…, 14:…, 18:… vendor OUIs): an ACH has version 0 and reserved bits 0.
+            let ethernet = ethernetScore(c, at: 0)
+            let channel = first == 0x10 && c.peekInteger(at: 1, as: UInt8.self) == 0
+            if ethernet >= 2 || (ethernet > 0 && !channel) { return .ethernet }
             p.outcome = .notIP
+            if !channel { p.markNotVerified(.mplsPayload, 1) }
             return .done
         default:
             p.outcome = .notIP
@@ -192,7 +200,7 @@ public enum MPLSDecoder {
             default: return 0
             }
         case EtherType.mplsUnicast, EtherType.mplsMulticast, EtherType.pppoeDiscovery, EtherType.pppoeSession,
-            EtherType.eTag, EtherType.vnTag:
+            EtherType.eTag, EtherType.vnTag, EtherType.hsr:
             return 1
         default:
             return EtherType.carriesNoIP(type) ? 1 : 0

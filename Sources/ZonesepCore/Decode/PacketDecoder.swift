@@ -139,6 +139,9 @@ public enum PacketDecoder {
         case EtherType.vnTag:
             guard p.enterLayer(), let next = VNTagDecoder.decode(&c, into: &p) else { return .done }
             return .etherType(next)
+        case EtherType.hsr:
+            guard p.enterLayer(), let next = HSRDecoder.decode(&c, into: &p) else { return .done }
+            return .etherType(next)
         case CiscoMetaDataDecoder.etherType:
             guard p.enterLayer(), let next = CiscoMetaDataDecoder.decode(&c, into: &p) else { return .done }
             return .etherType(next)

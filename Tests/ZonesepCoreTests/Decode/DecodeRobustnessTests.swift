@@ -12,6 +12,7 @@ final class DecodeRobustnessTests: XCTestCase {
         .encapsulationTooDeep, .eTagTruncated, .vnTagTruncated, .mplsTruncated, .pppoeTruncated, .pppoeBadHeader,
         .pppTruncated, .greTruncated, .greBadVersion, .erspanTruncated, .erspanBadVersion, .vxlanTruncated,
         .geneveTruncated, .geneveBadVersion, .sctpTruncated, .etheripTruncated, .etheripBadVersion, .cmdTruncated,
+        .hsrTruncated,
     ]
 
     static let tcp4 = Build.ipv4(proto: 6, Build.tcp(flags: 2))

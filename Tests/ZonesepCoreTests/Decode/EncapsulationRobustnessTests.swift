@@ -156,6 +156,7 @@ final class EncapsulationRobustnessTests: XCTestCase {
     /// One frame per anomaly only a tunnel reaches.
     static let anomalyCases: [(DecodeAnomaly, LinkType, [UInt8])] = [
         (.eTagTruncated, .ethernet, B.ethernet(type: 0x893f, [0x20, 0])),
+        (.hsrTruncated, .ethernet, B.ethernet(type: 0x892f, [0x00, 0x2e, 0x00])),
         (.vnTagTruncated, .ethernet, B.ethernet(type: 0x8926, [0x80])),
         (.mplsTruncated, .ethernet, B.ethernet(type: 0x8847, [0, 1, 0])),
         (.pppoeTruncated, .ethernet, B.ethernet(type: 0x8864, [0x11, 0])),

@@ -158,6 +158,28 @@ final class MPLSDecoderTests: XCTestCase {
         assertConsistent(both)
     }
 
+    /// A pseudowire without a control word to a MAC starting with 1 (Dell 18:66:da, HP 10:1f:74) starts with
+    /// the associated channel's nibble: it was taken for OAM and counted "no IP", so its traffic went unjudged
+    /// as verified (REVIEW-146 F1). A sane Ethernet reading is opened; bytes that are neither an associated
+    /// channel header nor Ethernet are not verified.
+    func testPseudowireWithoutAControlWordToAMACStartingWith1() {
+        for dst: UInt64 in [0x18_66_da_00_00_01, 0x10_1f_74_00_00_01, 0x10_00_5e_00_00_01] {
+            let p = decode(
+                Build.ethernet(
+                    type: 0x8847,
+                    Build.mpls(
+                        [100, 1001], Build.ethernet(dst: dst, src: 0x02_00_00_20_03_04, type: 0x0800, Build.hostPacket))
+                ))
+            XCTAssertEqual(p.outcome, .ip, String(dst, radix: 16))
+            XCTAssertEqual(p.dstPort, 445, String(dst, radix: 16))
+            XCTAssertEqual(p.dstMAC, MACAddress(rawValue: dst), String(dst, radix: 16))
+            assertConsistent(p)
+        }
+        let neither = decode(Build.ethernet(type: 0x8847, Build.mpls([13], [0x12, 0x34, 0, 0, 1, 2, 3, 4])))
+        XCTAssertEqual(neither.coverage, .notVerified(.mplsPayload, 1))
+        assertConsistent(neither)
+    }
+
     func testOtherPayloads() {
         // The associated channel (OAM): no IP inside.
         let ach = decode(Build.ethernet(type: 0x8847, Build.mpls([13], [0x10, 0, 0, 0x21, 1, 2, 3, 4])))

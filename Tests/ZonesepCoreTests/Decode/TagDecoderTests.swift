@@ -42,6 +42,28 @@ final class TagDecoderTests: XCTestCase {
         XCTAssertEqual(mixed.dstPort, 445)
     }
 
+    /// An HSR tag (IEC 62439-3) in front of the frame's own EtherType: skipped like an E-tag, where it was
+    /// counted among the link protocols that carry no IP, so an HSR ring's traffic went unjudged as verified
+    /// (REVIEW-146 F2). Cut inside it, the frame is malformed.
+    func testHSRTagIsSkipped() {
+        let tag: [UInt8] = [0x00, 0x2e, 0x00, 0x01]  // path 0, LSDU size 46, sequence 1
+        let hsr = decode(Build.ethernet(type: 0x892f, tag + Build.be16(0x0800) + Build.hostPacket))
+        XCTAssertEqual(hsr.outcome, .ip)
+        XCTAssertEqual(hsr.dstPort, 445)
+        XCTAssertTrue(hsr.tunnels.isEmpty)
+        XCTAssertEqual(hsr.srcMAC, MACAddress(rawValue: Build.macA), "a tag keeps the frame's MACs")
+        let tagged = decode(
+            Build.ethernet(
+                type: 0x892f, tag + Build.be16(0x8100) + Build.be16(0x006e) + Build.be16(0x0800) + Build.hostPacket))
+        XCTAssertEqual(tagged.vlans, [110])
+        XCTAssertEqual(tagged.dstPort, 445)
+        for cut in 0..<6 {
+            let p = decode(Build.ethernet(type: 0x892f, Array((tag + Build.be16(0x0800)).prefix(cut))))
+            XCTAssertEqual(p.anomaly, .hsrTruncated, "HSR tag cut at \(cut)")
+            assertConsistent(p)
+        }
+    }
+
     func testTagsCutShort() {
         for cut in 0..<8 {
             let p = decode(Build.ethernet(type: 0x893f, Array(Build.eTag(type: 0x0800, []).prefix(cut))))

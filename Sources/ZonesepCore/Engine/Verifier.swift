@@ -693,6 +693,9 @@ public final class Verifier {
         if field.pointee != mac | FlowEntry.hostSeen { noteNewSender(e, field, fromA: fromA, mac: mac, now: now) }
     }
 
+    /// The MAC in a side's MAC field, below the `hostSeen` mark.
+    static let macBits: UInt64 = 0xffff_ffff_ffff
+
     /// The MAC field (`macA` or `macB`) of the side `fromA` says.
     @inline(__always)
     static func macField(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool) -> UnsafeMutablePointer<UInt64> {
@@ -711,16 +714,16 @@ public final class Verifier {
         // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
         // (the seen-cache answers it). Nothing below reads the field.
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
-        if e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0 { allowanceExpired(e, now: now) }
+        // Only a flow a declaration allowed can owe a check here, and only when it is marked or the packet
+        // comes from another MAC than the side's: one compare for the others, two for most of these.
+        if e.pointee.declaration >= 0
+            && (field.pointee & Verifier.macBits != mac || e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0)
+        {
+            checkDeclaredFlow(e, fromA: fromA, mac: mac, now: now)
+        }
         // A side whose MAC the first packet did not show comes here with every packet: one bit decides
         // whether a conduit still waits for it.
         if e.pointee.lateMACCheck { return noteSenderOfLateMACFlow(e, fromA: fromA, mac: mac, now: now) }
-        // A flow a declaration allowed, whose side now sends from another MAC than the one it showed.
-        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict,
-            let shown = e.pointee.mac(ofA: fromA), shown.rawValue != mac
-        {
-            checkChangedMAC(e, fromA: fromA, mac: mac)
-        }
         let address = fromA ? e.pointee.key.addressA : e.pointee.key.addressB
         let vlans = e.pointee.key.vlans & 0x0fff_ffff
         if state.pointee.hostSeen.checkAndInsert(mac: mac, address: address, vlans: vlans, checksVLAN: true) {
@@ -770,13 +773,22 @@ public final class Verifier {
         raiseLate(rule, e)
     }
 
+    /// `noteNewSender` for a flow a declaration allowed: the exception that allowed it may have expired
+    /// since (`allowanceExpired`), or the side may send from another MAC than the one it showed.
+    @inline(never)
+    private func checkDeclaredFlow(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64, now: Int64) {
+        if e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0 { allowanceExpired(e, now: now) }
+        guard e.pointee.rule == FlowEntry.noVerdict, let shown = e.pointee.mac(ofA: fromA), shown.rawValue != mac
+        else { return }
+        checkChangedMAC(e, fromA: fromA, mac: mac)
+    }
+
     /// A packet of side `fromA` from another MAC than the one the flow showed for it, in a flow a conduit
     /// naming that side's MAC allowed: the MAC was checked once, and another device answering for the
     /// address since (ARP spoofing, a replaced device) took the side over unseen (REVIEW-144 F3). Judged
     /// again with the new MAC (at the first packet's time, as the late check); a MAC the conduit does not
     /// name raises `conduit-mac-mismatch` now, dated by this packet, and the entry keeps the new MAC, which
     /// the alert shows.
-    @inline(never)
     private func checkChangedMAC(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64) {
         guard !e.pointee.judgedBeforeReload,
             _policy.conduitNamesMAC(

@@ -128,6 +128,64 @@ struct AddressSpace {
         return parts
     }
 
+    /// How much of its family `p` holds when it is a catch-all ("every IPv4 address", "half of all IPv6
+    /// addresses"), else nil. The one rule for a declaration that names the Internet at large: a prefix that
+    /// short in an exception with any port, or in a gateway, switches rules off for everything it holds.
+    static func catchAll(_ p: IPPrefix) -> String? {
+        // Asked of every prefix of every exception: nothing is spelled for the others.
+        guard p.displayLength <= 1 else { return nil }
+        let family = p.isIPv4 ? "IPv4" : "IPv6"
+        return p.displayLength == 0 ? "every \(family) address" : "half of all \(family) addresses"
+    }
+
+    /// The external addresses of a family (in no zone, outside the internal space, not local), as sorted
+    /// disjoint ranges: what a gateway would have to hold to switch security-cloud-bypass off altogether.
+    func externalRanges(ipv4: Bool) -> [(first: UInt128, last: UInt128)] {
+        let block = IPPrefix(address: IPAddress(rawValue: IPAddress.v4MappedPrefix), length: 96)
+        var filled = covered
+        for q in internalSpace + AddressSpace.localPrefixes {
+            for part in q.matchedParts { filled.append((part.first, part.last)) }
+        }
+        // IPv6 goes round the IPv4-mapped block, which holds only IPv4 addresses.
+        if !ipv4 { filled.append((block.first, block.last)) }
+        let span = ipv4 ? (first: block.first, last: block.last) : (first: UInt128.min, last: UInt128.max)
+        var out: [(first: UInt128, last: UInt128)] = []
+        var next: UInt128? = span.first
+        for r in AddressSpace.merged(filled) where r.last >= span.first && r.first <= span.last {
+            guard let n = next else { break }
+            if r.first > n { out.append((n, r.first - 1)) }
+            next = r.last >= span.last ? nil : max(n, r.last + 1)
+        }
+        if let n = next { out.append((n, span.last)) }
+        return out
+    }
+
+    /// Whether the prefixes of one family hold every one of `ranges` (sorted, disjoint).
+    static func hold(_ prefixes: [IPPrefix], all ranges: [(first: UInt128, last: UInt128)]) -> Bool {
+        guard !ranges.isEmpty else { return false }
+        let held = merged(prefixes.flatMap(\.matchedParts).map { ($0.first, $0.last) })
+        var i = 0
+        for r in ranges {
+            // Both lists are sorted: the range holding r, if any, is at or after the last one used.
+            while i < held.count && held[i].last < r.first { i += 1 }
+            guard i < held.count, held[i].first <= r.first, held[i].last >= r.last else { return false }
+        }
+        return true
+    }
+
+    /// `ranges` sorted, with those that overlap or touch joined.
+    private static func merged(_ ranges: [(first: UInt128, last: UInt128)]) -> [(first: UInt128, last: UInt128)] {
+        var out: [(first: UInt128, last: UInt128)] = []
+        for r in ranges.sorted(by: { $0.first < $1.first }) {
+            if let end = out.last?.last, end == .max || r.first <= end + 1 {
+                out[out.count - 1].last = max(end, r.last)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+
     func reach(_ p: IPPrefix) -> Reach {
         var r = Reach()
         // An IPv6 prefix around the IPv4-mapped block reaches what its parts outside the block reach.

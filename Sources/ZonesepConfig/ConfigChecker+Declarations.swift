@@ -38,37 +38,87 @@ extension ConfigChecker {
     mutating func checkGateways(_ root: TOMLTable, space: AddressSpace?) -> [Gateway] {
         var names = NameRegistry()
         var out: [Gateway] = []
-        for item in tableArray(root, "gateways") {
+        let items = tableArray(root, "gateways")
+        // What a gateway holding every external address of a family holds, found once.
+        let external = items.isEmpty ? nil : space.map { s in [true, false].map { s.externalRanges(ipv4: $0) } }
+        for item in items {
             checkKeys(item.value, path: item.path, allowed: ["name", "addresses"])
             let name = self.name(item, registry: &names)
             let shown = quoted(name ?? writtenName(item.value["name"]), or: item.path)
             let addresses = prefixes(
                 item.value, "addresses", in: item.path, at: item.position, required: true, noun: "address or network")
-            // security-cloud-bypass asks whether an external responder is a gateway: an address inside a
-            // zone, the internal space or a local range is never asked, and a gateway there allows nothing.
-            for p in addresses ?? [] {
-                guard let space, case let reach = space.reach(p.value), !reach.external else { continue }
-                let where_: String
-                if reach.isOneZone {
-                    where_ = "lies in \(space.describe([p.value]))"
-                } else if reach.zones.isEmpty && !reach.local {
-                    where_ = "is in the internal space but in no zone (flows to it are unzoned-host)"
-                } else if reach.zones.isEmpty && !reach.unzoned {
-                    where_ = "is \(Self.localText)"
-                } else {
-                    where_ = "reaches no external address (only \(space.describe([p.value])))"
-                }
-                warning(
-                    p.position, p.path,
-                    "\(p.value) \(where_); gateway \(shown) never takes effect there: the "
-                        + "security-cloud rule looks only at external addresses (in no zone and outside the internal "
-                        + "space)")
+            if let space, let external, let addresses {
+                gatewayCatchAll(item, addresses, external: external, gateway: shown)
+                for p in addresses { gatewayAddress(p, space: space, gateway: shown) }
             }
             if let name, let addresses {
                 out.append(Gateway(name: name, addresses: addresses.map(\.value)))
             }
         }
         return out
+    }
+
+    /// A gateway that holds every external address of a family, or half of all its addresses, lets every
+    /// flow between an internet zone and the Internet it holds pass as going to the security cloud: the
+    /// rule reads as on and is off.
+    mutating func gatewayCatchAll(
+        _ item: Located<TOMLTable>, _ addresses: [Located<IPPrefix>], external: [[(first: UInt128, last: UInt128)]],
+        gateway: String
+    ) {
+        let advice = "so the rule is off for them while it reads as on; name the security cloud's own addresses"
+        var warned: Set<Bool> = []
+        for p in addresses {
+            guard let share = AddressSpace.catchAll(p.value) else { continue }
+            warned.insert(p.value.isIPv4)
+            let flows =
+                p.value.displayLength == 0
+                ? "an external \(p.value.isIPv4 ? "IPv4" : "IPv6") address" : "an external address in it"
+            warning(
+                p.position, p.path,
+                "\(p.value) (\(share)) makes gateway \(gateway) a catch-all: it waives security-cloud-bypass for every "
+                    + "flow between an internet zone and \(flows), \(advice)")
+        }
+        for (family, ipv4) in [true, false].enumerated() where !warned.contains(ipv4) {
+            let own = addresses.map(\.value).filter { $0.isIPv4 == ipv4 }
+            guard AddressSpace.hold(own, all: external[family]) else { continue }
+            let v = ipv4 ? "IPv4" : "IPv6"
+            warning(
+                item.value["addresses"]?.position ?? item.position, join(item.path, "addresses"),
+                "the addresses of gateway \(gateway) hold every external \(v) address (in no zone and outside the "
+                    + "internal space), which makes it a catch-all: it waives security-cloud-bypass for every flow "
+                    + "between an internet zone and an external \(v) address, \(advice)")
+        }
+    }
+
+    /// security-cloud-bypass asks whether an external responder is a gateway: an address inside a zone, the
+    /// internal space or a local range is never asked, and a gateway there allows nothing. A network that
+    /// also reaches external addresses is said to, with everything it reaches, when part of it is in a zone
+    /// or the internal space (its local part alone is no mistake worth a word: every wide network has one).
+    mutating func gatewayAddress(_ p: Located<IPPrefix>, space: AddressSpace, gateway: String) {
+        let reach = space.reach(p.value)
+        let where_: String
+        var there = "there"
+        if reach.external {
+            guard !reach.zones.isEmpty || reach.unzoned else { return }
+            let inZone = reach.zones.isEmpty ? [] : ["a zone"]
+            let unzoned = reach.unzoned ? ["the internal space outside the zones"] : []
+            where_ =
+                "overlaps \((inZone + unzoned).joined(separator: " and ")) besides reaching external addresses (all "
+                + "it reaches: \(space.describe([p.value])))"
+            there = "in that part"
+        } else if reach.isOneZone {
+            where_ = "lies in \(space.describe([p.value]))"
+        } else if reach.zones.isEmpty && !reach.local {
+            where_ = "is in the internal space but in no zone (flows to it are unzoned-host)"
+        } else if reach.zones.isEmpty && !reach.unzoned {
+            where_ = "is \(Self.localText)"
+        } else {
+            where_ = "reaches no external address (only \(space.describe([p.value])))"
+        }
+        warning(
+            p.position, p.path,
+            "\(p.value) \(where_); gateway \(gateway) never takes effect \(there): the security-cloud rule looks only at "
+                + "external addresses (in no zone and outside the internal space)")
     }
 
     mutating func checkConduits(_ root: TOMLTable, space: AddressSpace?) -> [Conduit] {

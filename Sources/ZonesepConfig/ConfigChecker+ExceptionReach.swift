@@ -4,7 +4,7 @@ import ZonesepCore
 /// (`Policy.exceptionReach`): the part of it in a mynumber zone, a catch-all, one that can allow nothing.
 extension ConfigChecker {
     /// Warns about the parts of an exception that allow nothing, about an exception that can never allow a
-    /// flow, and about a catch-all (every address of a family, any port), naming the rules it waives.
+    /// flow, and about a catch-all (every address of a family, or half, any port), naming the rules it waives.
     mutating func checkReach(
         from: [Located<IPPrefix>]?, to: [Located<IPPrefix>]?, anyPort: Bool, space: AddressSpace,
         gatewaysDeclared: Bool, exception: ShownName, at position: TOMLPosition, _ path: ConfigPath
@@ -12,7 +12,7 @@ extension ConfigChecker {
         typealias Classes = AddressSpace.Classes
         // The classes each side reaches, by family (IPv4, IPv6): a flow's two ends are of one family.
         var reached = Reached()
-        // The few prefixes a message may be about (in a mynumber zone, or every address), by side and index.
+        // The few prefixes a message may be about (in a mynumber zone, or a catch-all), by side and index.
         var flagged: [(side: Int, index: Int, classes: Classes)] = []
         for side in 0..<2 {
             guard let list = side == 0 ? from : to else { continue }
@@ -21,7 +21,7 @@ extension ConfigChecker {
                 let p = list[k].value
                 let c = space.classes(p)
                 reached[side, p.isIPv4 ? 0 : 1].formUnion(c)
-                if c.contains(.mynumber) || p.displayLength == 0 { flagged.append((side, k, c)) }
+                if c.contains(.mynumber) || AddressSpace.catchAll(p) != nil { flagged.append((side, k, c)) }
             }
         }
         guard let from, let to else { return }
@@ -34,15 +34,14 @@ extension ConfigChecker {
             if f.classes.contains(.mynumber) {
                 mynumberWarning(p, f.classes, space: space, exception: exception, restAllows: !waived.isEmpty)
             }
-            guard p.value.displayLength == 0 && anyPort else { continue }
+            guard anyPort, let share = AddressSpace.catchAll(p.value) else { continue }
             // What the catch-all waives: its own classes against the other side's, in its family.
             let other = reached[1 - f.side, p.value.isIPv4 ? 0 : 1]
             let rules =
                 f.side == 0
                 ? Self.waivable(f.classes, other, gatewaysDeclared) : Self.waivable(other, f.classes, gatewaysDeclared)
             guard !rules.isEmpty else { continue }
-            let every = "every \(p.value.isIPv4 ? "IPv4" : "IPv6") address"
-            let flows = f.side == 0 ? "from \(every) to its 'to' addresses" : "from its 'from' addresses to \(every)"
+            let flows = f.side == 0 ? "from \(share) to its 'to' addresses" : "from its 'from' addresses to \(share)"
             warning(
                 p.position, p.path,
                 "\(p.value) with ports = [\"any\"] makes exception \(exception.text) a catch-all: while it is valid it "

@@ -89,6 +89,24 @@ final class ExceptionReachCheckTests: XCTestCase {
         XCTAssertEqual(r.warnings.count, 3, r.diagnostics.map(\.description).joined(separator: "\n"))
     }
 
+    /// Half of a family with any port is a catch-all too: the rule a gateway's addresses are held to
+    /// (`AddressSpace.catchAll`), one for both. A quarter is not.
+    func testHalfOfAFamilyWithAnyPortIsACatchAll() {
+        let text =
+            ZonesText.threeZones() + Self.gateway
+            + exception("half", from: "\"10.30.0.0/16\"", to: "\"128.0.0.0/1\"", ports: "\"any\"")
+            + exception("quarter", from: "\"10.30.0.0/16\"", to: "\"128.0.0.0/2\"", ports: "\"any\"")
+        let r = load(text)
+        XCTAssertEqual(
+            r.diagnostics.map(\.description),
+            [
+                "zones.conf:\(line(of: "to = [\"128.0.0.0/1\"]", in: text)): warning: exceptions[0].to[0]: 128.0.0.0/1 "
+                    + "with ports = [\"any\"] makes exception 'half' a catch-all: while it is valid it waives "
+                    + "security-cloud-bypass and unzoned-host for every flow from its 'from' addresses to half of all "
+                    + "IPv4 addresses, on any protocol and port; name the peers and ports it is meant for"
+            ])
+    }
+
     /// Exceptions no rule ever asks: within one zone, between two external addresses, an internet zone and
     /// the Internet with no gateway declared, two families, a mynumber zone. Each is named by its line.
     func testAnExceptionThatCanNeverAllowAFlowIsAWarning() {

@@ -12,6 +12,7 @@ import ZonesepCore
 /// routers       1
 ///   core-switch  00:1a:2b:3c:4d:5e, 00:1a:2b:3c:4d:5f
 /// gateways      1
+///   security-cloud  203.0.113.10, 203.0.113.11
 /// conduits      1
 /// sanitisation  2
 /// exceptions    1 (1 expired)
@@ -59,6 +60,12 @@ public enum ConfigSummary {
             if config.routers.count > listLimit { lines.append("  … \(config.routers.count - listLimit) more") }
         }
         head("gateways", "\(config.gateways.count)")
+        // Their addresses shown, as a zone's networks are: a gateway of 0.0.0.0/1 switches a rule off.
+        let gatewayWidth = config.gateways.prefix(listLimit).map { displayWidth(show($0.name)) }.max() ?? 0
+        for g in config.gateways.prefix(listLimit) {
+            lines.append("  " + padded(show(g.name), to: gatewayWidth + 2) + shortList(g.addresses.map(\.description)))
+        }
+        if config.gateways.count > listLimit { lines.append("  … \(config.gateways.count - listLimit) more") }
         head("conduits", "\(config.conduits.count)")
         head("sanitisation", "\(config.sanitisation.count)")
         let expired = config.exceptions.filter { e in now.map { $0 >= e.expiresAtMicros } ?? false }

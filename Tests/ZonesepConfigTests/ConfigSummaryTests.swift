@@ -21,6 +21,7 @@ final class ConfigSummaryTests: XCTestCase {
             routers       1
               core-switch  00:1a:2b:3c:4d:5e, 00:1a:2b:3c:4d:5f
             gateways      1
+              security-cloud  203.0.113.10, 203.0.113.11
             conduits      1
             sanitisation  2
             exceptions    1 (1 expired)
@@ -48,6 +49,22 @@ final class ConfigSummaryTests: XCTestCase {
             exceptions    0
 
             """)
+    }
+
+    /// Gateways are listed with their addresses, as zones with their networks, so that a gateway of half
+    /// the Internet shows (REVIEW-144 F4); past `listLimit` of them the rest are counted.
+    func testGatewaysAreListedWithTheirAddresses() throws {
+        let text =
+            "[zones.in]\nkind = \"internet\"\nnetworks = [\"10.30.0.0/16\"]\n"
+            + (0..<9).map { "[[gateways]]\nname = \"g\($0)\"\naddresses = [\"203.0.113.\($0)\"]\n" }.joined()
+        var config = try XCTUnwrap(ZonesConfigLoader.load(text: text, fileName: "zones.conf").config)
+        config.gateways[0].addresses.append(IPPrefix("0.0.0.0/1")!)
+        let lines = ConfigSummary.render(config).split(separator: "\n").map(String.init)
+        let from = try XCTUnwrap(lines.firstIndex(of: "gateways      9"))
+        XCTAssertEqual(
+            Array(lines[from...].prefix(11)),
+            ["gateways      9", "  g0  203.0.113.0, 0.0.0.0/1"] + (1..<8).map { "  g\($0)  203.0.113.\($0)" }
+                + ["  … 1 more", "conduits      0"])
     }
 
     func testDisplayWidth() {

@@ -128,6 +128,14 @@ struct AddressSpace {
         return parts
     }
 
+    /// The local ranges a zone network takes in, which stay local whatever zone holds them: nil when all of
+    /// `p` is local, else those inside it (none for nearly every network).
+    static func localRanges(in p: IPPrefix) -> [IPPrefix]? {
+        guard p.coversIPv4Block else { return localParts(of: p) }
+        // Its parts outside the IPv4-mapped block: none of them is local as a whole.
+        return p.matchedParts.flatMap { localParts(of: $0) ?? [$0] }
+    }
+
     /// How much of its family `p` holds when it is a catch-all ("every IPv4 address", "half of all IPv6
     /// addresses"), else nil. The one rule for a declaration that names the Internet at large: a prefix that
     /// short in an exception with any port, or in a gateway, switches rules off for everything it holds.

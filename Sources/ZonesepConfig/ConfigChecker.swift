@@ -237,6 +237,7 @@ struct ConfigChecker {
                     ok = false
                 } else {
                     owners[key] = (id, n.position.line)
+                    localZoneNetwork(n, zone: id)
                 }
             }
             guard ok, let kind, let networks, t["vlans"] == nil || vlans != nil else {
@@ -249,6 +250,31 @@ struct ConfigChecker {
                     vlans: (vlans ?? []).map(\.value)))
         }
         return (zones, complete)
+    }
+}
+
+extension ConfigChecker {
+    /// Local addresses (broadcast, multicast, loopback, link-local, unspecified) win over every zone, so a
+    /// zone network that is all local holds nothing, and the local part of a wider one is not the zone's:
+    /// flows to a multicast group listed under a mynumber zone are never judged as mynumber flows. A /0,
+    /// the usual way to say every address of a family, is taken quietly.
+    mutating func localZoneNetwork(_ n: Located<IPPrefix>, zone: String) {
+        let classes = "broadcast, multicast, loopback, link-local or unspecified"
+        let never = "allowed before any declaration is looked at, never judged as the zone's"
+        guard let local = AddressSpace.localRanges(in: n.value) else {
+            warning(
+                n.position, n.path,
+                "\(n.value) is local (\(classes)), and a local address is in no zone: this network of zone "
+                    + "'\(VisibleText.escape(zone))' holds no address, and flows with its addresses are \(never)")
+            return
+        }
+        guard !local.isEmpty, n.value.displayLength > 0 else { return }
+        let parts = local.map(\.description).joined(separator: ", ")
+        warning(
+            n.position, n.path,
+            "\(n.value) takes in local addresses (\(parts): \(classes)), and a local address is in no zone: zone "
+                + "'\(VisibleText.escape(zone))' holds only the rest of this network, and flows with its local part are "
+                + never)
     }
 }
 

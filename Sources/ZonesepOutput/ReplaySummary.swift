@@ -140,7 +140,7 @@ public struct ReplaySummary: Sendable {
     /// bytes do, between two violations.
     private func render(into o: inout JSONObject, pieceSize: Int, drain: (inout [UInt8]) -> Void) {
         let map = policy.zoneMap
-        o.add("timestamp", counters.lastPacketMicros.map(Timestamp.rfc3339))
+        o.add("timestamp", exceptionsAsOfMicros.map(Timestamp.rfc3339))
         o.add("event_type", "summary")
         o.add("sensor", policy.config.sensor)
         o.add("config_sha256", policy.config.sourceSHA256)
@@ -367,7 +367,7 @@ public struct ReplaySummary: Sendable {
     }
 
     private func writeDeclarations(into j: inout StagedJSON, pieceSize: Int, drain: (inout [UInt8]) -> Void) {
-        let last = counters.lastPacketMicros
+        let last = exceptionsAsOfMicros
         j.raw("[")
         for i in declarations.indices {
             if i > 0 && j.waiting >= pieceSize { j.drain(drain) }
@@ -410,7 +410,7 @@ public struct ReplaySummary: Sendable {
     /// One entry of `declarations`: an exception also has `expires`, `expiring`, `expired` and
     /// `flows_after_expiry`.
     func declarationJSON(_ d: DeclarationUse) -> String {
-        let last = counters.lastPacketMicros
+        let last = exceptionsAsOfMicros
         var x = JSONObject()
         x.add("type", d.kind.name)
         x.add("name", d.name)
@@ -429,6 +429,11 @@ public struct ReplaySummary: Sendable {
         }
         return x.json
     }
+
+    /// The instant exceptions are `expired` or `expiring` at, written as the summary's `timestamp`: the last
+    /// packet read, which a lone packet stamped far ahead among the others does not move. The audit report
+    /// reads the same instant back (`AuditReport.asOfMicros`), so the two never disagree on an exception.
+    public var exceptionsAsOfMicros: Int64? { counters.lastPacketMicros }
 
     /// The declarations as text rows: type, name, flows, packets, bytes, last use, and a note for review.
     public static func declarationRows(_ ds: [DeclarationUse], lastPacket: Int64?) -> [[String]] {
@@ -542,7 +547,7 @@ public struct ReplaySummary: Sendable {
             ? "  none\n"
             : TextTable.render(
                 [["type", "name", "flows", "packets", "bytes", "last used", "review"]]
-                    + ReplaySummary.declarationRows(declarations, lastPacket: counters.lastPacketMicros),
+                    + ReplaySummary.declarationRows(declarations, lastPacket: exceptionsAsOfMicros),
                 header: true, rightAlign: [2, 3, 4])
 
         out += "\nFiles\n"

@@ -271,6 +271,7 @@ struct SavedRunBuilder {
                 timestampMicros: try timeIfPresent(r.timestamp, "reloads[\(i)].timestamp"), applied: r.applied,
                 previousSHA256: r.previousSHA256, sha256: r.configSHA256)
         }
+        report.asOfMicros = try timeIfPresent(s.timestamp, "timestamp")
         if let c = s.coverage {
             report.coverage = AuditReport.Coverage(
                 frames: c.frames, verified: c.judged &+ c.noIP,
@@ -278,6 +279,7 @@ struct SavedRunBuilder {
                 tunnels: tunnels(c.unopenedTunnels ?? [:]), flagsUnknown: c.tcpFlagsUnknown ?? 0,
                 hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged,
                 untaggedVLANFlows: try untaggedVLANFlows(c))
+            report.coverage?.timeJumpsIgnored = c.timeJumpsIgnored
         }
         return report
     }

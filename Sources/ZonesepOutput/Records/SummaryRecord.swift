@@ -102,6 +102,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         /// they were counted.
         public var flowsUntaggedVLANZones: UInt64?
         public var flowsUntaggedByZone: [String: UInt64]?
+        /// Packets stamped far ahead whose next packet came back; absent from runs saved before it was counted.
+        public var timeJumpsIgnored: UInt64?
 
         public struct Reason: Decodable, Sendable, Equatable {
             public var reason: String
@@ -118,6 +120,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case flowsTagged = "flows_tagged"
             case flowsUntaggedVLANZones = "flows_untagged_vlan_zones"
             case flowsUntaggedByZone = "flows_untagged_by_zone"
+            case timeJumpsIgnored = "time_jumps_ignored"
         }
     }
 

@@ -66,11 +66,13 @@ extension AuditReport {
         hostFindingsOmittedBy = s.hostFindingsOmittedBy
         interrupted = s.interrupted
         reloads = s.reloads
+        asOfMicros = s.exceptionsAsOfMicros
         coverage = Coverage(
             frames: c.packets, verified: c.framesJudged + c.framesWithoutIP,
             reasons: CoverageReport.reasons(c).map { Coverage.Reason(label: $0.label, frames: $0.frames) },
             tunnels: CoverageReport.unopenedTunnels(c).map { Coverage.Tunnel(name: $0.kind.name, flows: $0.flows) },
             flagsUnknown: c.tcpFlagsUnknown, hostRulesNoMAC: c.hostRulesNoMAC, flowsTagged: c.flowsTagged,
             untaggedVLANFlows: s.untaggedVLANFlows)
+        coverage?.timeJumpsIgnored = c.timeJumpsIgnored
     }
 }

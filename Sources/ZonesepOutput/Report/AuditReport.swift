@@ -432,6 +432,10 @@ public struct AuditReport: Sendable {
     /// zones.conf reloads during a `watch` run: alerts raised before an applied one were judged under the map
     /// it replaced, which this report's zone map (the one in force at the end) may not show.
     public var reloads: [ConfigReload] = []
+    /// The time the summary judged its exceptions' `expired` and `expiring` at (its `timestamp`): the report
+    /// marks them as of the same instant, so that a stray stamp far ahead cannot expire them here alone. nil
+    /// for a saved run without one: then the capture's last packet.
+    public var asOfMicros: Int64? = nil
 
     /// Frames verified (judged, or holding no IP) of all frames, and the reasons the others were not.
     public struct Coverage: Sendable, Equatable {
@@ -470,6 +474,9 @@ public struct AuditReport: Sendable {
         /// Untagged flows of zones that declare `vlans`, which `zone-vlan-mismatch` could not judge, by zone;
         /// nil for a saved run from before they were counted.
         public var untaggedVLANFlows: UntaggedVLANFlows? = nil
+        /// Packets stamped far ahead whose next packet came back (`time_jumps_ignored`): they stretch the
+        /// capture span and open gaps, so the report says them; nil for a saved run from before they were counted.
+        public var timeJumpsIgnored: UInt64? = nil
         public init(
             frames: UInt64, verified: UInt64, reasons: [Reason], tunnels: [Tunnel] = [], flagsUnknown: UInt64 = 0,
             hostRulesNoMAC: UInt64? = nil, flowsTagged: UInt64? = nil, untaggedVLANFlows: UntaggedVLANFlows? = nil
@@ -738,8 +745,11 @@ extension AuditReport {
         case unknown
     }
 
+    /// The instant exceptions are judged expired or expiring at, in every table of the report as in the summary.
+    public var exceptionsAsOfMicros: Int64? { asOfMicros ?? lastPacketMicros }
+
     public func status(of e: PolicyException) -> ExceptionStatus {
-        guard let first = firstPacketMicros, let last = lastPacketMicros else { return .unknown }
+        guard let first = firstPacketMicros, let last = exceptionsAsOfMicros else { return .unknown }
         if e.expiresAtMicros <= first { return .expired }
         if e.expiresAtMicros <= last { return .expiredDuringCapture }
         return .valid

@@ -738,8 +738,7 @@ public enum ReportHTML {
         if c.exceptions.isEmpty {
             h += none
         } else {
-            h += "<p class=\"note\">状態は取得期間（最後のパケットの時刻）に対するもの。"
-            h += "<span class=\"en\">Status as of the capture (its last packet), not of today.</span></p>\n"
+            h += exceptionsAsOf(r)
             tableStart(
                 "class=\"grid\" id=\"exceptions-table\"",
                 [
@@ -764,6 +763,24 @@ public enum ReportHTML {
         h += "</section>\n"
     }
 
+    /// The note above the exceptions: the instant their status is of (the summary's, the last packet read),
+    /// and, when packets stamped far ahead were set aside, that the capture span's end is not that instant.
+    static func exceptionsAsOf(_ r: AuditReport) -> String {
+        guard let at = r.exceptionsAsOfMicros else {
+            return "<p class=\"note\">状態は取得期間に対するもの。<span class=\"en\">Status as of the capture, not "
+                + "of today.</span></p>\n"
+        }
+        var h = "<p class=\"note\" id=\"exceptions-as-of\">状態は最後に読んだパケットの時刻（\(e(ReportText.jst(at))) JST）"
+        h += "に対するもの。<span class=\"en\">Status as of the last packet read (\(e(Timestamp.rfc3339(at)))), "
+        h += "as in the run's summary, not of today."
+        if let jumps = r.coverage?.timeJumpsIgnored, jumps > 0 {
+            h += " \(n(jumps)) \(jumps == 1 ? "packet was" : "packets were") stamped far ahead of the packets "
+            h += "around \(jumps == 1 ? "it" : "them") (a timestamp glitch, §9): the capture span may end later, "
+            h += "but the exceptions are not judged at \(jumps == 1 ? "that time" : "those times")."
+        }
+        return h + "</span></p>\n"
+    }
+
     /// What each declaration allowed in the run: unused ones and exceptions near or past expiry marked for
     /// the review the policy asks for (対策基準: exceptions are withdrawn when no longer needed).
     static func declarationUse(_ r: AuditReport, _ h: inout String) {
@@ -776,7 +793,7 @@ public enum ReportHTML {
             h += "<p class=\"note\">宣言なし <span class=\"en\">no declarations</span></p>\n"
             return
         }
-        let last = r.lastPacketMicros
+        let last = r.exceptionsAsOfMicros
         tableStart(
             "class=\"grid\" id=\"declarations-table\"",
             [
@@ -930,6 +947,17 @@ public enum ReportHTML {
                     + "<span class=\"sub\">read to their end, but each note says what the file did to its own "
                     + "frames: records cut to its snapshot length (counted by what was left of them), times that go "
                     + "backwards, or times before 2000</span>")
+        }
+        if let jumps = r.coverage?.timeJumpsIgnored, jumps > 0 {
+            // A note, not a limit: each such packet was judged (at its own time), so nothing went unseen.
+            h += "<tr id=\"time-jumps\"><th>先の時刻に飛んだパケット <span class=\"en\">packets stamped far ahead, not "
+            h += "followed (time jumps ignored)</span></th><td class=\"num\">\(n(jumps))</td><td><span class=\"badge "
+            h += "warn\">注記 note</span> <span class=\"sub\">stamped more than 10 s ahead of the packets before and "
+            h += "after them (a timestamp glitch, a sensor whose clock is off): judged at their own time, but the "
+            h += "run's clock did not follow them. They stretch the capture span and can open gaps in coverage; the "
+            h += "exceptions' status (§7) is as of the last packet read"
+            h += r.exceptionsAsOfMicros.map { " (\(e(ReportText.jst($0))) JST)" } ?? ""
+            h += ", not of them</span></td></tr>\n"
         }
         row(
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,

@@ -202,7 +202,8 @@ extension AuditReport {
                         "種類 type", "名前 name", "フロー flows", "パケット packets", "バイト bytes", "最初 first use",
                         "最後 last use", "見直し review",
                     ],
-                    rows: ReplaySummary.declarationRows(ds, lastPacket: lastPacketMicros).enumerated().map { i, row in
+                    rows: ReplaySummary.declarationRows(ds, lastPacket: exceptionsAsOfMicros).enumerated().map {
+                        i, row in
                         [row[0], row[1], row[2], row[3], row[4], opt(ds[i].firstSeenMicros), opt(ds[i].lastSeenMicros)]
                             + [row[6]]
                     }, numeric: [2, 3, 4]))
@@ -260,6 +261,8 @@ extension AuditReport {
                     + (flagsUnknown > 0
                         ? [["フラグなしで判定したTCPパケット TCP packets judged without their flags", "\(flagsUnknown)"]] : [])
                     + notedFiles.map { ["注記のあるファイル file with a note: " + $0.path, $0.note ?? ""] }
+                    + ((coverage?.timeJumpsIgnored ?? 0) > 0
+                        ? [[Self.timeJumpsLabel, "\(coverage?.timeJumpsIgnored ?? 0)"]] : [])
                     + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
                         ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
                     }
@@ -288,6 +291,12 @@ extension AuditReport {
 }
 
 extension AuditReport {
+    /// The md/csv row of packets stamped far ahead (`time_jumps_ignored`): the exceptions' status in the
+    /// tables above is as of the last packet read (`exceptionsAsOfMicros`), not of them.
+    static let timeJumpsLabel =
+        "先の時刻に飛んだパケット（例外の状態は最後に読んだパケットの時刻で判定） packets stamped far ahead, not followed "
+        + "(exceptions' status is as of the last packet read)"
+
     /// The limits rows of live captures that were blind for a while (md and csv): each outage with its kind,
     /// then, per interface, the shorter ones not listed and the time blind with the capture restarts.
     func captureOutageRows(time: (Int64) -> String) -> [[String]] {

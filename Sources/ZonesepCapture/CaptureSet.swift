@@ -55,7 +55,8 @@ public enum CaptureSet {
     /// Expands directories (recursively, capture files only, sorted by path) and keeps files as given. A
     /// directory, or a directory within one, that cannot be read is a problem naming it and the reason; the
     /// rest of the tree is still taken. A compressed file of a directory is a problem too (a capture not
-    /// read); any other file of a directory that is not a capture is skipped, with the reason, and so is
+    /// read), and so is a capture of a format libpcap does not read (snoop, NetMon, …, by its first bytes);
+    /// any other file of a directory that is not a capture is skipped, with the reason, and so is
     /// an output of the run itself (`own`) met in a directory.
     public static func expand(_ arguments: [String], leavingOut own: [OwnOutput] = [])
         -> (files: [String], problems: [Problem], skipped: [Problem])
@@ -199,6 +200,13 @@ public enum CaptureSet {
                     Problem(
                         path: path,
                         reason: "compressed (\(format)): decompress it first; zonesep reads pcap and pcapng files"))
+            case .otherCaptureFormat(let format):
+                // Traffic the run could not read, like a compressed capture: a limit, never skipped in silence.
+                problems.append(
+                    Problem(
+                        path: path,
+                        reason: "a capture in \(format) format, which zonesep does not read: convert it first "
+                            + "(editcap -F pcapng FILE FILE.pcapng); zonesep reads pcap and pcapng files"))
             case _ where namedLikeCapture:
                 // Its reader says what is wrong with it (empty, damaged, cannot be opened).
                 found.append(path)

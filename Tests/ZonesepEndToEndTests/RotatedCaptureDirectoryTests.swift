@@ -87,4 +87,51 @@ final class RotatedCaptureDirectoryTests: ScratchDirectoryTestCase {
             error, compressed + ": compressed (gzip): decompress it first; zonesep reads pcap and pcapng files")
         XCTAssertTrue(run.stderrText.contains(error), run.stderrText)
     }
+
+    /// Captures of formats libpcap does not read (editcap's snoop and NetMon 2.x of a capture holding the
+    /// violations), under names no capture extension marks, were skipped as "not a capture file": no limit,
+    /// and the report gave a plain all-clear over traffic never read (REVIEW-145 F0). They are named as
+    /// captures not read, in the format capinfos names, with how to convert them; the run is limited.
+    func testACaptureOfAnotherFormatIsNamedAsNotRead() throws {
+        let dir = scratch.appendingPathComponent("tap")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let whole = scratch.appendingPathComponent("whole.pcap")
+        try writeCapture(to: whole)
+        // The directory's one pcap is clean: its first 100 packets, all allowed.
+        let clean = try Harness.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["editcap", "-r", whole.path, dir.appendingPathComponent("clean.pcap").path, "1-100"], timeout: 60)
+        XCTAssertEqual(clean.status, 0, clean.brief)
+        let others = [("snoop", "2026-06-15-span.snoop", "Sun snoop"), ("netmon2", "span2", "Microsoft NetMon 2.x")]
+        for (format, name, _) in others {
+            let convert = try Harness.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["editcap", "-F", format, whole.path, dir.appendingPathComponent(name).path], timeout: 60)
+            XCTAssertEqual(convert.status, 0, convert.brief)
+        }
+        try Data("sensor notes\n".utf8).write(to: dir.appendingPathComponent("README.txt"))
+
+        let report = scratch.appendingPathComponent("tap.html")
+        let run = try replay(["--report", report.path, dir.path])
+        XCTAssertEqual(run.status, 2, run.brief)
+        let (_, summary, problems) = JSONLines.replay(run)
+        XCTAssertEqual(problems, [])
+        let files = try XCTUnwrap(summary?["files"] as? [[String: Any]])
+        for (_, name, type) in others {
+            let path = dir.appendingPathComponent(name).path
+            let capinfos = try Harness.run(URL(fileURLWithPath: "/usr/bin/env"), ["capinfos", "-t", path], timeout: 60)
+            XCTAssertTrue(capinfos.stdoutText.contains("File type:           \(type)"), capinfos.stdoutText)
+            let entry = try XCTUnwrap(files.first { $0["path"] as? String == path }, "\(files)")
+            XCTAssertTrue(JSONLines.isNull(entry["skipped"]), "\(entry)")
+            XCTAssertEqual(
+                entry["error"] as? String,
+                path + ": a capture in \(type) format, which zonesep does not read: convert it first "
+                    + "(editcap -F pcapng FILE FILE.pcapng); zonesep reads pcap and pcapng files")
+        }
+        let readme = try XCTUnwrap(files.first { ($0["path"] as? String)?.hasSuffix("README.txt") ?? false })
+        XCTAssertEqual(readme["skipped"] as? String, "not a capture file (no pcap or pcapng header)")
+        let html = try String(contentsOf: report, encoding: .utf8)
+        XCTAssertTrue(html.contains("data-limited=\"true\""), "a limited audit, not a plain all-clear")
+        XCTAssertTrue(html.contains("読めないファイル 2 unreadable files"), html)
+    }
 }

@@ -653,8 +653,13 @@ extension AuditReport {
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
             || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind || vlanRuleUnjudgedFlows > 0
-            || !blindFiles.isEmpty
+            || !blindFiles.isEmpty || noFlowJudged
     }
+
+    /// Packets were read but no flow was judged (STP, ARP, LLDP alone: a SPAN session on the wrong VLAN):
+    /// "no violation" would then say the separation policy held on not one flow, so it is a limit, as no
+    /// packets at all is.
+    public var noFlowJudged: Bool { totals.packets > 0 && totals.flows == 0 }
 
     /// Reloads that put another zone map in force: the run was judged under more than one, and this
     /// report shows only the last.

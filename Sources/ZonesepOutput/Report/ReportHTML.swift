@@ -166,6 +166,10 @@ public enum ReportHTML {
                 h += "\(c.percent) %</p>\n"
                 h += "<p class=\"verdict-sub\">No violation in the frames that could be verified — only \(c.percent) % "
                 h += "of \(n(c.frames)) frames. Not verified: " + coverageReasons(c) + ".</p></div>\n"
+            } else if r.noFlowJudged {
+                // Not a flow was judged: saying the flows kept to the policy would be said of none.
+                h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反なし — ただしIPフローがなく、"
+                h += "分離の方針を確かめたフローはありません（§9）</p>\n"
             } else if r.isLimited {
                 // Not an all-clear: the title says the audit was limited as plainly as the line below it.
                 h += "<div class=\"verdict-text\"><p class=\"verdict-title\">違反なし — ただし監査に制約があります（§9）</p>\n"
@@ -175,11 +179,15 @@ public enum ReportHTML {
             h +=
                 r.coverage.map { $0.unverified > 0 } ?? false
                 ? ""
-                : r.isLimited
-                    ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
-                        + "it could (see the limits below).</p></div>\n"
-                    : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
-                        + "separation policy.</p></div>\n"
+                : r.noFlowJudged
+                    ? "<p class=\"verdict-sub\">No violation found — but no IP flow was seen in the \(n(r.totals.packets)) "
+                        + "\(r.totals.packets == 1 ? "packet" : "packets") read, so the separation policy was not tested "
+                        + "on a single flow (see the limits below).</p></div>\n"
+                    : r.isLimited
+                        ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
+                            + "it could (see the limits below).</p></div>\n"
+                        : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
+                            + "separation policy.</p></div>\n"
         }
         h += "<div class=\"tally\">\n"
         for s in Severity.allCases {
@@ -355,6 +363,7 @@ public enum ReportHTML {
         var parts: [String] = []
         if r.interrupted { parts.append("中断 interrupted") }
         if r.files.isEmpty || r.totals.packets == 0 { parts.append("パケットなし no packets") }
+        if r.noFlowJudged { parts.append("IPフローなし no IP flow judged") }
         if !r.unreadableFiles.isEmpty { parts.append("読めないファイル \(r.unreadableFiles.count) unreadable files") }
         if r.flowTable.evicted > 0 { parts.append("追い出されたフロー \(n(r.flowTable.evicted)) evicted flows") }
         if let t = r.hostTable {
@@ -958,6 +967,13 @@ public enum ReportHTML {
             h += "exceptions' status (§7) is as of the last packet read"
             h += r.exceptionsAsOfMicros.map { " (\(e(ReportText.jst($0))) JST)" } ?? ""
             h += ", not of them</span></td></tr>\n"
+        }
+        if r.noFlowJudged {
+            row(
+                "判定したフロー", "flows judged", "0", false,
+                "<span class=\"sub\">\(n(r.totals.packets)) packets read, none of them an IP packet that began a "
+                    + "flow (STP, ARP, LLDP, …: a mirror of the wrong VLAN or port): no flow was judged, so \"no "
+                    + "violation\" says nothing of the separation policy</span>")
         }
         row(
             "追い出されたフロー", "evicted flows", n(r.flowTable.evicted), r.flowTable.evicted == 0,

@@ -231,23 +231,26 @@ extension AuditReport {
                 id: "limits", title: "監査の制約", titleEnglish: "Limits of the audit",
                 header: ["項目 item", "値 value"],
                 rows: [
-                    ["読めなかったファイル unreadable files", "\(unreadableFiles.count)"],
-                    ["追い出されたフロー evicted flows", "\(flowTable.evicted)"],
-                    ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
-                    ["追い出されたMAC MACs evicted", hostTable.map { "\($0.macsEvicted)" } ?? "unknown"],
-                    ["保持しなかったアドレス addresses not kept", hostTable.map { "\($0.addressesDropped)" } ?? "unknown"],
-                    [
-                        "取りこぼしたパケット dropped packets",
-                        droppedPackets.map {
-                            "\($0)"
-                                + Self.unknownDropsCell(
-                                    files: droppedUnknownFiles, partly: filesPartlyRecordingDrops.count)
-                        }
-                            ?? "unknown",
-                    ],
-                    ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
-                    ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
+                    ["読めなかったファイル unreadable files", "\(unreadableFiles.count)"]
                 ]
+                    + (noFlowJudged ? [["判定したフロー flows judged (no IP flow: the policy was tested on none)", "0"]] : [])
+                    + [
+                        ["追い出されたフロー evicted flows", "\(flowTable.evicted)"],
+                        ["フロー表の上限 flow table capacity", "\(flowTable.capacity)"],
+                        ["追い出されたMAC MACs evicted", hostTable.map { "\($0.macsEvicted)" } ?? "unknown"],
+                        ["保持しなかったアドレス addresses not kept", hostTable.map { "\($0.addressesDropped)" } ?? "unknown"],
+                        [
+                            "取りこぼしたパケット dropped packets",
+                            droppedPackets.map {
+                                "\($0)"
+                                    + Self.unknownDropsCell(
+                                        files: droppedUnknownFiles, partly: filesPartlyRecordingDrops.count)
+                            }
+                                ?? "unknown",
+                        ],
+                        ["復号できなかったパケット decode anomalies", "\(anomalies.reduce(0) { $0 &+ $1.packets })"],
+                        ["検証できなかったフレーム frames not verified", coverage.map { "\($0.unverified)" } ?? "unknown"],
+                    ]
                     + (coverage?.reasons ?? []).map { ["検証できなかった理由 not verified: \($0.label)", "\($0.frames)"] }
                     + (coverage?.tunnels ?? []).map {
                         ["開かれないトンネルのフロー flows in tunnels not opened: " + CoverageReport.label($0.name), "\($0.flows)"]

@@ -435,6 +435,17 @@ public struct ReplaySummary: Sendable {
     /// reads the same instant back (`AuditReport.asOfMicros`), so the two never disagree on an exception.
     public var exceptionsAsOfMicros: Int64? { counters.lastPacketMicros }
 
+    /// The earliest and latest packet time of the files, as `files[]` and the audit report give the capture's
+    /// span: the first and last records read run backwards for a file out of time order. The run's own first
+    /// and last packet where no file gives a time.
+    var captureSpan: (Int64, Int64)? {
+        if let a = files.compactMap(\.firstPacketMicros).min(), let b = files.compactMap(\.lastPacketMicros).max() {
+            return (a, b)
+        }
+        guard let a = counters.firstPacketMicros, let b = counters.lastPacketMicros else { return nil }
+        return (min(a, b), max(a, b))
+    }
+
     /// The declarations as text rows: type, name, flows, packets, bytes, last use, and a note for review.
     public static func declarationRows(_ ds: [DeclarationUse], lastPacket: Int64?) -> [[String]] {
         ds.map { d in
@@ -482,7 +493,7 @@ public struct ReplaySummary: Sendable {
         if alertsSuppressed > 0 { totals.append(["alerts folded (--suppress-window)", "\(alertsSuppressed)"]) }
         if alertsRateLimited > 0 { totals.append(["alerts over --max-alert-rate", "\(alertsRateLimited)"]) }
         totals += delivery?.textRows() ?? []
-        if let a = counters.firstPacketMicros, let b = counters.lastPacketMicros {
+        if let (a, b) = captureSpan {
             totals.append(["first packet", Timestamp.rfc3339(a)])
             totals.append(["last packet", Timestamp.rfc3339(b)])
         }

@@ -57,4 +57,27 @@ final class OutOfOrderFileSpanTests: ScratchDirectoryTestCase {
         XCTAssertTrue(html.contains("2026-06-15 09:00:00 – 09:02:00 JST"), "the capture span starts at +0")
         XCTAssertFalse(html.contains("09:02:00 – 09:00:02"))
     }
+
+    /// The text summary's first and last packet were the first and last records read: for +120, +0, +1, +2 s
+    /// its span ran backwards, from +120 s to +2 s, beside the JSON's and the report's +0 to +120 s
+    /// (REVIEW-145 F2). Now it gives the earliest and latest, as they do.
+    func testTheTextSummaryGivesTheSameSpan() throws {
+        var pcap = PcapBytes()
+        for (i, ms) in [Int64(120_000), 0, 1000, 2000].enumerated() {
+            let ip = PcapBytes.ipv4(6, id: UInt16(i + 1), [10, 20, 3, 4], [10, 30, 7, 8], payload: 20)
+            pcap.append(Self.ethernet + ip + PcapBytes.tcpSYN(51512, 445), micros: Self.t0 + ms * 1000)
+        }
+        let capture = scratch.appendingPathComponent("front.pcap")
+        try pcap.data.write(to: capture)
+        let outcome = try Harness.run(
+            zonesep, ["replay", "--config", root.appendingPathComponent("zones.conf").path, capture.path],
+            timeout: 60)
+        XCTAssertTrue(outcome.exitedNormally, outcome.brief)
+        let rows = outcome.stdoutText.split(separator: "\n").filter {
+            $0.contains("first packet") || $0.contains("last packet")
+        }.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        XCTAssertEqual(
+            rows, ["first packet 2026-06-15T00:00:00.000000Z", "last packet 2026-06-15T00:02:00.000000Z"],
+            outcome.stdoutText)
+    }
 }

@@ -656,6 +656,14 @@ extension AuditReport {
             || !blindFiles.isEmpty || noFlowJudged
     }
 
+    /// Whether some of the traffic went unverified: frames not verified, flows in tunnels not opened, files
+    /// not read (to their end), packets dropped, a run stopped early. Other limits (a gap, a note, the host
+    /// table's bounds) limit the audit without any frame going unverified, and the report says them so.
+    public var trafficUnverified: Bool {
+        (coverage?.unverified ?? 0) > 0 || (coverage?.tunnelFlows ?? 0) > 0 || !unreadableFiles.isEmpty
+            || (droppedPackets ?? 0) > 0 || interrupted
+    }
+
     /// Packets were read but no flow was judged (STP, ARP, LLDP alone: a SPAN session on the wrong VLAN):
     /// "no violation" would then say the separation policy held on not one flow, so it is a limit, as no
     /// packets at all is.

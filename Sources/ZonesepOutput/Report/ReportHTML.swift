@@ -184,8 +184,11 @@ public enum ReportHTML {
                         + "\(r.totals.packets == 1 ? "packet" : "packets") read, so the separation policy was not tested "
                         + "on a single flow (see the limits below).</p></div>\n"
                     : r.isLimited
-                        ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but not all of "
-                            + "it could (see the limits below).</p></div>\n"
+                        ? (r.trafficUnverified
+                            ? "<p class=\"verdict-sub\">No violation found in the traffic that could be verified — but "
+                                + "not all of it could (see the limits below).</p></div>\n"
+                            : "<p class=\"verdict-sub\">No violation found — but the audit is limited (see the limits "
+                                + "below).</p></div>\n")
                         : "<p class=\"verdict-sub\">No violation found: every flow in the captured traffic kept to the "
                             + "separation policy.</p></div>\n"
         }
@@ -270,8 +273,12 @@ public enum ReportHTML {
             h += " (§9)</p>\n"
         }
         if r.isLimited {
-            h += "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
-            h += "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
+            // "Not verified" only when some traffic was: a gap or a note limits the audit, every frame verified.
+            h +=
+                r.trafficUnverified
+                ? "<p class=\"limits-note\"><b>監査の制約があります</b> — 一部の通信は検証されていません。"
+                    + "<span class=\"en\">The audit is limited: part of the traffic was not verified</span> "
+                : "<p class=\"limits-note\"><b>監査の制約があります</b>。<span class=\"en\">The audit is limited</span> "
             let why = limitSummary(r)
             h += "(\(why.isEmpty ? "" : why + "; ")§9)</p>\n"
         }
@@ -1071,10 +1078,17 @@ public enum ReportHTML {
                 + (gapsNotListed > 0
                     ? "<div class=\"sub\">and \(n(gapsNotListed)) more inside files, not listed</div>" : ""))
         if let c = r.coverage {
-            row(
-                "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,
-                "<span class=\"sub\">\(c.percent) % of \(n(c.frames)) frames verified"
-                    + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c, all: true)) + "</span>")
+            if c.frames == 0 {
+                // Not "100 % verified, no effect": there was nothing to verify.
+                row(
+                    "検証できなかったフレーム", "frames not verified", "—", false,
+                    "<span class=\"sub\">no frames were read: nothing was verified</span>")
+            } else {
+                row(
+                    "検証できなかったフレーム", "frames not verified", n(c.unverified), c.unverified == 0,
+                    "<span class=\"sub\">\(c.percent) % of \(n(c.frames)) frames verified"
+                        + (c.unverified == 0 ? "" : "; not verified: " + coverageReasons(c, all: true)) + "</span>")
+            }
             if c.tunnelFlows > 0 {
                 row(
                     "開かれないトンネルのフロー", "flows in tunnels not opened", n(c.tunnelFlows), false,

@@ -132,6 +132,8 @@ public enum CoverageReport {
 
     /// The text summary's line.
     public static func textLine(_ c: Counters) -> String {
+        // Not "100.00 % of 0 frames verified": there was nothing to verify.
+        if c.packets == 0 { return "Coverage: no frames read, nothing verified\n" }
         var line =
             "Coverage: \(percent(c.verifiedShare)) % of \(c.packets) frames verified "
             + "(\(c.framesJudged) IP packets judged, \(c.framesWithoutIP) frames without IP)"

@@ -65,6 +65,25 @@ final class ReportHTMLTests: XCTestCase {
             "§9 names every reason")
     }
 
+    /// A file that broke off after some packets (cut short, or a run stopped) had them judged: it is "read
+    /// in part", not "unreadable" (REVIEW-145 F4), and still limits the audit.
+    func testAFileCutShortIsReadInPartNotUnreadable() {
+        var r = ReportFixture.report()
+        r.files.append(
+            .init(
+                path: "captures/cut.pcap", linkType: "EN10MB", packets: 11, firstPacketMicros: 1_781_431_200_000_000,
+                lastPacketMicros: 1_781_431_201_000_000,
+                error: "captures/cut.pcap: damaged after 11 packets: truncated dump file"))
+        let html = ReportHTML.render(r)
+        XCTAssertTrue(html.contains("data-limited=\"true\""))
+        XCTAssertTrue(html.contains("途中までのファイル 1 files read in part"), "the first page's limits")
+        XCTAssertFalse(html.contains("unreadable files"), "nothing of it was unreadable")
+        XCTAssertTrue(html.contains("途中まで read in part</span> captures/cut.pcap: damaged after 11 packets"))
+        XCTAssertFalse(html.contains("読めず unreadable"))
+        XCTAssertTrue(html.contains("最後まで読めなかったファイル <span class=\"en\">files not read to their end</span>"))
+        XCTAssertTrue(ReportFormat.md.render(r).contains("| 最後まで読めなかったファイル files not read to their end | 1 |"))
+    }
+
     func testLimitsShowInTheVerdict() {
         var r = ReportFixture.report()
         r.files.append(

@@ -632,6 +632,10 @@ extension AuditReport {
     /// Files that could not be read, or broke off part-way.
     public var unreadableFiles: [CaptureFile] { files.filter { $0.error != nil } }
 
+    /// Of `unreadableFiles`, those that broke off after some packets (a file cut short, a run stopped): their
+    /// packets up to there were judged, so the report says "read in part", not "unreadable".
+    public var partlyReadFiles: [CaptureFile] { unreadableFiles.filter { $0.packets > 0 } }
+
     /// Files read to their end with a note on what they did to their own frames (records cut to their
     /// snapshot length, times that go backwards, times before 2000): each limits what the run can say.
     public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }

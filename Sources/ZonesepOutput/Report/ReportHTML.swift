@@ -371,7 +371,11 @@ public enum ReportHTML {
         if r.interrupted { parts.append("中断 interrupted") }
         if r.files.isEmpty || r.totals.packets == 0 { parts.append("パケットなし no packets") }
         if r.noFlowJudged { parts.append("IPフローなし no IP flow judged") }
-        if !r.unreadableFiles.isEmpty { parts.append("読めないファイル \(r.unreadableFiles.count) unreadable files") }
+        let partly = r.partlyReadFiles.count
+        if r.unreadableFiles.count > partly {
+            parts.append("読めないファイル \(r.unreadableFiles.count - partly) unreadable files")
+        }
+        if partly > 0 { parts.append("途中までのファイル \(partly) files read in part") }
         if r.flowTable.evicted > 0 { parts.append("追い出されたフロー \(n(r.flowTable.evicted)) evicted flows") }
         if let t = r.hostTable {
             if t.macsEvicted > 0 { parts.append("追い出されたMAC \(n(t.macsEvicted)) MACs evicted") }
@@ -890,7 +894,11 @@ public enum ReportHTML {
             }
             h += "</td><td>"
             h +=
-                f.error.map { "<span class=\"badge bad\">読めず unreadable</span> \(e($0))" }
+                f.error.map {
+                    f.packets > 0
+                        ? "<span class=\"badge bad\">途中まで read in part</span> \(e($0))"
+                        : "<span class=\"badge bad\">読めず unreadable</span> \(e($0))"
+                }
                 ?? f.skipped.map { "<span class=\"badge\">対象外 skipped</span> \(e($0))" }
                 ?? f.capture?.status.map { "<span class=\"badge bad\">停止あり outages</span> \(e($0))" }
                 ?? f.note.map { "<span class=\"badge warn\">注記 note</span> \(e($0))" }
@@ -951,7 +959,7 @@ public enum ReportHTML {
         }
         let unreadable = r.unreadableFiles
         row(
-            "読めなかったファイル", "unreadable files", n(unreadable.count), unreadable.isEmpty,
+            "最後まで読めなかったファイル", "files not read to their end", n(unreadable.count), unreadable.isEmpty,
             unreadable.isEmpty
                 ? "<span class=\"sub\">all files were read to their end</span>"
                 : unreadable.map { "<div class=\"mono\">\(e($0.error ?? $0.path))</div>" }.joined())

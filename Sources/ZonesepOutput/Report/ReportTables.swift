@@ -231,7 +231,7 @@ extension AuditReport {
                 id: "limits", title: "監査の制約", titleEnglish: "Limits of the audit",
                 header: ["項目 item", "値 value"],
                 rows: [
-                    ["読めなかったファイル unreadable files", "\(unreadableFiles.count)"]
+                    ["最後まで読めなかったファイル files not read to their end", "\(unreadableFiles.count)"]
                 ]
                     + (noFlowJudged ? [["判定したフロー flows judged (no IP flow: the policy was tested on none)", "0"]] : [])
                     + [

@@ -234,11 +234,12 @@ public enum CaptureSet {
         }
     }
 
-    /// The files once each, by identity (device and inode, through symbolic links), and the others as
-    /// duplicates naming the one read: a file reached twice (two arguments, a directory and a file in it, a
-    /// link beside its target, as a rotation script's `current.pcap`) was merged with itself packet by
-    /// packet, doubling every count. Of one file's paths the first that is no symbolic link is read (the
-    /// first path when all are links); a file whose identity cannot be had is kept, for its reader to name.
+    /// The files once each, by identity (device and inode, through symbolic links) and by content (a copy:
+    /// `CaptureCopies`), and the others as duplicates naming the one read: a file reached twice (two
+    /// arguments, a directory and a file in it, a link beside its target, as a rotation script's
+    /// `current.pcap`) was merged with itself packet by packet, doubling every count. Of one file's paths the
+    /// first that is no symbolic link is read (the first path when all are links); a file whose identity
+    /// cannot be had is kept, for its reader to name.
     public static func readOnce(_ files: [String]) -> (files: [String], duplicates: [Problem]) {
         struct Identity: Hashable {
             var device: UInt64
@@ -272,7 +273,14 @@ public enum CaptureSet {
                 ? "named more than once, read once" : "the same file as \(files[j]), which is read"
             duplicates.append(Problem(path: path, reason: reason))
         }
-        return (kept, duplicates)
+        // Then copies: another file with the same bytes.
+        let copies = CaptureCopies.copies(in: kept)
+        guard !copies.isEmpty else { return (kept, duplicates) }
+        let copied = Dictionary(uniqueKeysWithValues: copies.map { ($0.copy, $0.of) })
+        for (i, j) in copies {
+            duplicates.append(Problem(path: kept[i], reason: "the same bytes as \(kept[j]), which is read"))
+        }
+        return (kept.indices.filter { copied[$0] == nil }.map { kept[$0] }, duplicates)
     }
 
     static func isLink(_ path: String) -> Bool {

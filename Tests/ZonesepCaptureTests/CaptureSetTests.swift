@@ -192,6 +192,25 @@ final class CaptureSetTests: XCTestCase {
         XCTAssertEqual(CaptureSet.readOnce(files).duplicates.count, 0)
     }
 
+    /// A copy of a capture (the same bytes under another name and inode) is read once too: read twice, it
+    /// doubled every count without a word (REVIEW-145 F5). Files of the same size but other bytes, even with
+    /// the same first 64 KiB, are both read.
+    func testACopyOfACaptureIsReadOnce() throws {
+        let dir = root + "/copies"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let head = [UInt8](repeating: 7, count: CaptureCopies.headBytes)
+        let capture = Data([0xd4, 0xc3, 0xb2, 0xa1] + head + [1, 2, 3])
+        try capture.write(to: URL(fileURLWithPath: dir + "/a.pcap"))
+        try capture.write(to: URL(fileURLWithPath: dir + "/copy-of-a.pcap"))
+        try Data([0xd4, 0xc3, 0xb2, 0xa1] + head + [1, 2, 4]).write(to: URL(fileURLWithPath: dir + "/b.pcap"))
+        try Data([0xd4, 0xc3, 0xb2, 0xa1] + head + [1, 2, 3, 4]).write(to: URL(fileURLWithPath: dir + "/c.pcap"))
+        let given = [dir + "/a.pcap", dir + "/b.pcap", dir + "/c.pcap", dir + "/copy-of-a.pcap"]
+        let (files, duplicates) = CaptureSet.readOnce(given)
+        XCTAssertEqual(files, [dir + "/a.pcap", dir + "/b.pcap", dir + "/c.pcap"])
+        XCTAssertEqual(
+            duplicates.map(\.description), [dir + "/copy-of-a.pcap: the same bytes as \(dir)/a.pcap, which is read"])
+    }
+
     /// The run's own outputs met in a directory given (its evidence directory, however spelled, and its
     /// alerts file) are left out and listed as skipped with their role: a replay with `--evidence caps/ev`
     /// read the evidence of the run before back as captures.

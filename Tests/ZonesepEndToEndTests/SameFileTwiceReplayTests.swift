@@ -52,8 +52,9 @@ final class SameFileTwiceReplayTests: ScratchDirectoryTestCase {
             XCTAssertTrue(files.dropFirst().allSatisfy { JSONLines.int($0["packets"]) == 0 }, "\(files)")
             XCTAssertTrue(
                 run.stderrText.contains(
-                    "\(skipped.count) input(s) are a file given already and were not read again (each is in the "
-                        + "summary's files with the reason): \(link) (the same file as \(file), which is read)"),
+                    "\(skipped.count) input(s) are a file given already, or a copy of one, and were not read again "
+                        + "(each is in the summary's files with the reason): \(link) (the same file as \(file), which is read)"
+                ),
                 run.stderrText)
         }
     }

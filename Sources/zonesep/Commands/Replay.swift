@@ -140,8 +140,8 @@ struct ReplayRunner {
         var names = duplicates.prefix(shown).map { VisibleText.escape("\($0.path) (\($0.reason))") }
             .joined(separator: ", ")
         if duplicates.count > shown { names += " and \(duplicates.count - shown) more" }
-        return "\(duplicates.count) input(s) are a file given already and were not read again (each is in the "
-            + "summary's files with the reason): " + names
+        return "\(duplicates.count) input(s) are a file given already, or a copy of one, and were not read again "
+            + "(each is in the summary's files with the reason): " + names
     }
 
     /// One line for the run's own outputs met in the directories given, which are not read (the summary's

@@ -10,26 +10,13 @@ import XCTest
 final class ChangedConduitMACTests: XCTestCase {
     typealias F = EngineFrames
     let t0: Int64 = 1_781_431_200_000_000
-    static let registered = "02:00:0a:0a:01:05"
-    static let rogue = "02:00:5e:00:00:99"
+    static let registered = LateConduitMACCheckTests.registered
+    static let rogue = LateConduitMACCheckTests.rogue
     static let serverMAC = "02:00:ac:14:09:09"
     static let otherServerMAC = "02:00:ac:14:09:99"
 
-    func verifier(_ sink: EventSink) -> Verifier {
-        func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
-        let config = PolicyConfig(
-            sensor: "test",
-            zones: [
-                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16")),
-                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
-            ],
-            conduits: [
-                Conduit(
-                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
-                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
-            ])
-        return Verifier(policy: Policy(config), flowCapacity: 64, sink: sink)
-    }
+    /// The late MAC check's policy: one conduit naming the initiator's MAC.
+    func verifier(_ sink: EventSink) -> Verifier { LateConduitMACCheckTests.verifier(sink) }
 
     /// SYN from the registered MAC, SYN-ACK, then an ACK from `later` (the initiator's side), 1 ms apart.
     func frames(initiatorLater later: String, serverLater: String = serverMAC) -> [[UInt8]] {

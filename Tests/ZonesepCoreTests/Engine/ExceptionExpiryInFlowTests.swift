@@ -97,22 +97,10 @@ final class ExceptionExpiryInFlowTests: XCTestCase {
             sink.each = { e, _ in if e.kind == .flowEnded { ended.append(e.flow) } }
             // The first flow's last packet comes 1 µs before the expiry; the second's exception is followed by
             // one that is still valid after it; a third flow's packet after the expiry rings the alarm.
-            let v = verifier(sink)
-            var all =
+            let all =
                 frames(to: "198.51.100.50", later: [expiry - 1], raw: raw)
                 + frames(to: "198.51.100.60", later: [expiry + 60_000_000], raw: raw)
-            all.sort { $0.time < $1.time }
-            if batched && !raw {
-                v.processBatch(all)
-            } else {
-                for f in all {
-                    f.bytes.withUnsafeBytes {
-                        _ = v.process(
-                            timestamp: f.time, bytes: $0, wireLength: f.bytes.count, linkType: raw ? .raw : .ethernet)
-                    }
-                }
-            }
-            v.finish()
+            let v = run(all.sorted { $0.time < $1.time }, batched: batched, raw: raw, sink: sink)
             XCTAssertEqual(v.counters.alerts, 0, what)
             let names = ended.map { v.policy.declarations[Int($0.declaration)].name }.sorted()
             XCTAssertEqual(names, ["renewed-later", "vendor-support"], what)

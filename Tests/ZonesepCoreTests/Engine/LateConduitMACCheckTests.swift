@@ -13,7 +13,9 @@ final class LateConduitMACCheckTests: XCTestCase {
     static let registered = "02:00:0a:0a:01:05"
     static let rogue = "02:00:5e:00:00:99"
 
-    func verifier(_ sink: EventSink) -> Verifier {
+    /// A verifier whose policy has one conduit, from 10.10.1.5 (mynumber) at `registered` to 172.20.9.9
+    /// (LGWAN) on tcp/443: the late checks' tests share it.
+    static func verifier(_ sink: EventSink) -> Verifier {
         func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
         let config = PolicyConfig(
             sensor: "test",
@@ -28,6 +30,8 @@ final class LateConduitMACCheckTests: XCTestCase {
             ])
         return Verifier(policy: Policy(config), flowCapacity: 64, sink: sink)
     }
+
+    func verifier(_ sink: EventSink) -> Verifier { Self.verifier(sink) }
 
     /// The SYN without a link header (LINKTYPE_RAW), at t0.
     var rawSYN: [UInt8] { F.ipv4("10.10.1.5", "172.20.9.9", proto: 6, F.tcp(46000, 443, flags: 0x02)) }

@@ -213,9 +213,9 @@ public struct DecodedPacket: Sendable {
     }
 
     /// Enters a tunnel of `type` with identifier `id`: counts the layer, records it with the outer IP
-    /// header's addresses (when one was read) and, when that header is a first fragment, its datagram
-    /// (`fragmentedTunnel`), and clears the outer packet's network, transport, VLAN and MAC fields for the
-    /// inner packet. A PPPoE session keeps the MACs: it is a link-layer session on the segment, so its
+    /// header's addresses, protocol and UDP ports (when one was read) and, when that header is a first
+    /// fragment, its datagram (`fragmentedTunnel`), and clears the outer packet's network, transport, VLAN and
+    /// MAC fields for the inner packet. A PPPoE session keeps the MACs: it is a link-layer session on the segment, so its
     /// Ethernet header is the dialling host's own, not a router's (DESIGN.md: the innermost Ethernet
     /// header's MACs). Returns false with `encapsulationTooDeep` recorded past the limit.
     @inlinable
@@ -227,7 +227,10 @@ public struct DecodedPacket: Sendable {
             tunnelFragmentContext = fragmentContext
             fragmentedTunnel = UInt8(truncatingIfNeeded: tunnels.count) &+ 1
         }
-        tunnels.append(TunnelLayer(type: type, src: outer ? src : nil, dst: outer ? dst : nil, id: id))
+        tunnels.append(
+            TunnelLayer(
+                type: type, src: outer ? src : nil, dst: outer ? dst : nil, id: id, proto: proto,
+                srcPort: srcPort, dstPort: dstPort))
         clearNetworkLayer()
         vlanCount = 0
         if type != .pppoe {

@@ -33,15 +33,25 @@ public struct TunnelLayer: Sendable, Equatable {
     public var hasAddresses: Bool
     /// Whether `id` holds an identifier (an ERSPAN type I, an unkeyed GRE or IP in IP has none).
     public var hasID: Bool
+    /// The outer IP header's protocol (GRE 47, IP in IP 4 or 41, UDP 17 for VXLAN or Geneve), 0 without one:
+    /// the tunnel audit judges the outer pair with it. In the padding before `src`: the layer stays 48 bytes.
+    public var proto: UInt8
     public var id: UInt32
+    /// The outer UDP datagram's ports (VXLAN, Geneve, MPLS in UDP), 0 for a tunnel not carried in UDP.
+    public var srcPort: UInt16
+    public var dstPort: UInt16
     public var src: IPAddress
     public var dst: IPAddress
 
     @inlinable
     public init(
-        type: TunnelType, src: IPAddress? = nil, dst: IPAddress? = nil, id: UInt32? = nil
+        type: TunnelType, src: IPAddress? = nil, dst: IPAddress? = nil, id: UInt32? = nil, proto: UInt8 = 0,
+        srcPort: UInt16 = 0, dstPort: UInt16 = 0
     ) {
         self.type = type
+        self.proto = proto
+        self.srcPort = srcPort
+        self.dstPort = dstPort
         self.hasAddresses = src != nil && dst != nil
         self.src = src ?? IPAddress(rawValue: 0)
         self.dst = dst ?? IPAddress(rawValue: 0)

@@ -59,6 +59,11 @@ public struct ReplaySummary: Sendable {
     public var hostFindingsOmitted: UInt64 = 0
     /// `hostFindingsOmitted` by rule and severity: written beside it when above 0.
     public var hostFindingsOmittedBy = OmittedHostFindings()
+    /// Tunnels whose own ends the policy would not let talk (`TunnelAudit`), in the order first seen, at
+    /// most `PolicyBreakingTunnel.listed`, and how many more: the flows inside are judged by their innermost
+    /// packets, so these are what the verdict cannot speak for.
+    public var tunnelsBreakingPolicy: [PolicyBreakingTunnel] = []
+    public var tunnelsBreakingPolicyNotListed: UInt64 = 0
 
     /// A signal stopped the run before its inputs were read to their end (`replay` on Ctrl-C or SIGTERM):
     /// the summary is of what was read until then.
@@ -211,6 +216,10 @@ public struct ReplaySummary: Sendable {
         o.addRaw("host_findings", JSONObject.array(hostFindings.map { format.summaryJSON($0) }))
         o.add("host_findings_omitted", hostFindingsOmitted)
         if hostFindingsOmitted > 0 { o.addRaw("host_findings_omitted_by", hostFindingsOmittedBy.json) }
+        o.addRaw("tunnels_breaking_policy", JSONObject.array(tunnelsBreakingPolicy.map(\.json)))
+        if tunnelsBreakingPolicyNotListed > 0 {
+            o.add("tunnels_breaking_policy_not_listed", tunnelsBreakingPolicyNotListed)
+        }
         o.key("declarations")
         appendDeclarations(to: &o.bytes, pieceSize: pieceSize, drain: drain)
         o.addRaw(
@@ -509,6 +518,9 @@ public struct ReplaySummary: Sendable {
         if let captureDrops { out += captureDrops.textLine }
         for f in files { if let line = f.capture?.textLine(path: f.path) { out += line } }
         if let line = ConduitMACReport.textLine(declarations) { out += line }
+        if let line = PolicyBreakingTunnel.warning(tunnelsBreakingPolicy, notListed: tunnelsBreakingPolicyNotListed) {
+            out += line + ".\n"
+        }
 
         out += "\nViolating flows by rule\n"
         out += TextTable.render(

@@ -3,7 +3,8 @@ import ZonesepCore
 import ZonesepOutput
 
 /// One engine and what listens to it: the run's delivery sinks and this session's own collectors for the
-/// summary: the violating flows, the host findings, and what each declaration allowed. `replay` runs one session; `watch` one per capture worker.
+/// summary: the violating flows, the host findings, what each declaration allowed, and the tunnels whose
+/// ends break the policy. `replay` runs one session; `watch` one per capture worker.
 ///
 /// Frames always go through the engine in batches: the sinks hear about them through events, so no
 /// output takes a frame off the batched path.
@@ -13,6 +14,7 @@ public final class Session {
     private let collector: ViolationCollector
     private let audit: DeclarationAudit
     private let hosts: HostFindingCollector
+    private let tunnels: TunnelAudit
     private let judgedZones: JudgedZonesSink
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
@@ -26,7 +28,9 @@ public final class Session {
         self.audit = audit
         let hosts = HostFindingCollector()
         self.hosts = hosts
-        let judgedZones = JudgedZonesSink(SinkFanout(sinks + [collector, audit, hosts]))
+        let tunnels = TunnelAudit()
+        self.tunnels = tunnels
+        let judgedZones = JudgedZonesSink(SinkFanout(sinks + [collector, audit, hosts, tunnels]))
         self.judgedZones = judgedZones
         verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: judgedZones, hostTable: hostTable)
     }
@@ -92,6 +96,8 @@ public final class Session {
         summary.hostFindings = hosts.findings
         summary.hostFindingsOmitted = hosts.omitted
         summary.hostFindingsOmittedBy = hosts.omittedBy
+        summary.tunnelsBreakingPolicy = tunnels.tunnels
+        summary.tunnelsBreakingPolicyNotListed = tunnels.notListed
         return summary
     }
 }

@@ -265,6 +265,15 @@ struct SavedRunBuilder {
                 .init(rule: try hostRule(g.rule, at + "rule"), severity: try severity(g.severity, at + "severity")),
                 g.findings)
         }
+        report.tunnelsBreakingPolicy = try (s.tunnelsBreakingPolicy ?? []).enumerated().map {
+            i, t throws(ReportError) in
+            let at = "tunnels_breaking_policy[\(i)]."
+            return PolicyBreakingTunnel(
+                type: t.type, src: try ip(t.srcIP, at + "src_ip"), dest: try ip(t.destIP, at + "dest_ip"),
+                srcZone: t.srcZone, destZone: t.destZone, rule: try rule(t.rule, at + "rule"), flows: t.flows,
+                firstSeenMicros: try time(t.firstSeen, at + "first_seen"))
+        }
+        report.tunnelsBreakingPolicyNotListed = s.tunnelsBreakingPolicyNotListed ?? 0
         report.interrupted = s.interrupted ?? false
         report.reloads = try (s.reloads ?? []).enumerated().map { i, r throws(ReportError) in
             ConfigReload(

@@ -50,6 +50,9 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
     public var interrupted: Bool?
     /// zones.conf reloads of a `watch` run; absent when there were none.
     public var reloads: [Reload]?
+    /// Tunnels whose own ends break the policy; absent from runs saved before they were listed.
+    public var tunnelsBreakingPolicy: [Tunnel]?
+    public var tunnelsBreakingPolicyNotListed: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case timestamp, sensor, packets, bytes, flows, alerts, anomalies, matrix, violations, files, dropped
@@ -67,6 +70,29 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         case violationsOmitted = "violations_omitted"
         case violationsOmittedBy = "violations_omitted_by"
         case hostFindingsOmittedBy = "host_findings_omitted_by"
+        case tunnelsBreakingPolicy = "tunnels_breaking_policy"
+        case tunnelsBreakingPolicyNotListed = "tunnels_breaking_policy_not_listed"
+    }
+
+    /// A `tunnels_breaking_policy` entry (`PolicyBreakingTunnel.json`).
+    public struct Tunnel: Decodable, Sendable, Equatable {
+        public var type: String
+        public var srcIP: String
+        public var destIP: String
+        public var srcZone: String
+        public var destZone: String
+        public var rule: String
+        public var flows: UInt64
+        public var firstSeen: String
+
+        enum CodingKeys: String, CodingKey {
+            case type, rule, flows
+            case srcIP = "src_ip"
+            case destIP = "dest_ip"
+            case srcZone = "src_zone"
+            case destZone = "dest_zone"
+            case firstSeen = "first_seen"
+        }
     }
 
     /// A `reloads` entry (`ConfigReload.json`).

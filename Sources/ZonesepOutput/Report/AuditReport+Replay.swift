@@ -64,6 +64,8 @@ extension AuditReport {
         violationsOmittedBy = s.violationsOmittedBy
         hostFindingsOmitted = s.hostFindingsOmitted
         hostFindingsOmittedBy = s.hostFindingsOmittedBy
+        tunnelsBreakingPolicy = s.tunnelsBreakingPolicy
+        tunnelsBreakingPolicyNotListed = s.tunnelsBreakingPolicyNotListed
         interrupted = s.interrupted
         reloads = s.reloads
         asOfMicros = s.exceptionsAsOfMicros

@@ -421,6 +421,11 @@ public struct AuditReport: Sendable {
     public var hostFindingsOmitted: UInt64 = 0
     /// `hostFindingsOmitted` by rule and severity; empty for a saved run from before they were counted so.
     public var hostFindingsOmittedBy = OmittedHostFindings()
+    /// Tunnels whose own ends break the policy (the summary's `tunnels_breaking_policy`), and those past its
+    /// list: the flows inside were judged by their innermost packets, so each limits the verdict. Empty for
+    /// a saved run from before they were listed.
+    public var tunnelsBreakingPolicy: [PolicyBreakingTunnel] = []
+    public var tunnelsBreakingPolicyNotListed: UInt64 = 0
     /// What `--evidence` could not keep; nil without evidence.
     public var evidenceLosses: EvidenceLosses? = nil
     /// The run was stopped by a signal before its inputs were read to their end: the report covers what
@@ -640,6 +645,11 @@ extension AuditReport {
     /// snapshot length, times that go backwards, times before 2000): each limits what the run can say.
     public var notedFiles: [CaptureFile] { files.filter { $0.error == nil && $0.note != nil } }
 
+    /// The tunnels whose own ends break the policy, listed or not.
+    public var tunnelsBreakingPolicyCount: UInt64 {
+        UInt64(tunnelsBreakingPolicy.count) &+ tunnelsBreakingPolicyNotListed
+    }
+
     /// Live captures that were blind for part of the run (the interface gone, the capture or the link down):
     /// their packet span reads as one capture, which it was not.
     public var blindFiles: [CaptureFile] { files.filter { $0.capture?.hadOutages ?? false } }
@@ -657,7 +667,7 @@ extension AuditReport {
             || (coverage?.tunnelFlows ?? 0) > 0 || conduitMACNotVerified > 0 || !notedFiles.isEmpty
             || (coverage?.flagsUnknown ?? 0) > 0 || interrupted || mapsReloaded > 0 || (hostTable?.isLimited ?? false)
             || (coverage?.hostRulesNoMAC ?? 0) > 0 || vlanRuleBlind || vlanRuleUnjudgedFlows > 0
-            || !blindFiles.isEmpty || noFlowJudged
+            || !blindFiles.isEmpty || noFlowJudged || tunnelsBreakingPolicyCount > 0
     }
 
     /// Whether some of the traffic went unverified: frames not verified, flows in tunnels not opened, files

@@ -400,6 +400,10 @@ public enum ReportHTML {
         if let c = r.coverage, c.tunnelFlows > 0 {
             parts.append("開かれないトンネルのフロー \(n(c.tunnelFlows)) flows in tunnels not opened")
         }
+        let tunnels = r.tunnelsBreakingPolicyCount
+        if tunnels > 0 {
+            parts.append("ポリシーに反するトンネル \(n(tunnels)) tunnel\(tunnels == 1 ? "" : "s") breaking the policy")
+        }
         if let noMAC = r.coverage?.hostRulesNoMAC, noMAC > 0 {
             parts.append("MACのないIPパケット \(n(noMAC)) IP packets without a MAC (host rules)")
         }
@@ -949,6 +953,26 @@ public enum ReportHTML {
         }.joined()
     }
 
+    /// §9's row of the tunnels whose own ends break the policy, each with its ends and the rule, when any.
+    static func tunnelsBreakingPolicy(
+        _ r: AuditReport, _ row: (String, String, String, Bool, String) -> Void
+    ) {
+        let count = r.tunnelsBreakingPolicyCount
+        guard count > 0 else { return }
+        row(
+            "ポリシーに反するトンネル", "tunnels breaking the policy", n(count), false,
+            r.tunnelsBreakingPolicy.map {
+                "<div><span class=\"mono\">\(e($0.type)) \(e($0.src.description)) (\(e($0.srcZone))) → "
+                    + "\(e($0.dest.description)) (\(e($0.destZone)))</span> \(e($0.rule.name)), "
+                    + "\(n($0.flows)) \($0.flows == 1 ? "flow" : "flows") from \(e(ReportText.jst($0.firstSeenMicros))) JST</div>"
+            }.joined()
+                + (r.tunnelsBreakingPolicyNotListed > 0
+                    ? "<div class=\"sub\">and \(n(r.tunnelsBreakingPolicyNotListed)) more, not listed</div>" : "")
+                + "<span class=\"sub\">each flow inside was judged by its innermost packet, as the policy says, but a "
+                + "flow between the tunnel's own ends would break the rule named: a host can carry any traffic out "
+                + "this way, and the verdict does not cover what it carried</span>")
+    }
+
     static func limits(_ r: AuditReport, _ h: inout String) {
         h += "<section id=\"limits\">\n"
         h += heading(9, "監査の制約と復号異常", "Limits of the audit and decode anomalies", id: "limits")
@@ -1115,6 +1139,7 @@ public enum ReportHTML {
             h += "<tr><th>検証できなかったフレーム <span class=\"en\">frames not verified</span></th>"
             h += "<td class=\"num\">—</td><td><span class=\"sub\">not recorded in this saved run</span></td></tr>\n"
         }
+        tunnelsBreakingPolicy(r, row)
         if r.conduitMACNotVerified > 0 {
             let each = (r.declarations ?? []).filter { $0.macNotVerified > 0 }
                 .map { "\(e($0.name)): \(n($0.macNotVerified))" }.joined(separator: ", ")

@@ -266,6 +266,7 @@ extension AuditReport {
                     + notedFiles.map { ["注記のあるファイル file with a note: " + $0.path, $0.note ?? ""] }
                     + ((coverage?.timeJumpsIgnored ?? 0) > 0
                         ? [[Self.timeJumpsLabel, "\(coverage?.timeJumpsIgnored ?? 0)"]] : [])
+                    + tunnelRows(time: time)
                     + (declarations ?? []).filter { $0.macNotVerified > 0 }.map {
                         ["MAC未検証のコンジット通信 conduit flows, MAC not verified: " + $0.name, "\($0.macNotVerified)"]
                     }
@@ -299,6 +300,21 @@ extension AuditReport {
     static let timeJumpsLabel =
         "先の時刻に飛んだパケット（例外の状態は最後に読んだパケットの時刻で判定） packets stamped far ahead, not followed "
         + "(exceptions' status is as of the last packet read)"
+
+    /// The limits rows of the tunnels whose own ends break the policy (md and csv): one a tunnel, then those
+    /// not listed.
+    func tunnelRows(time: (Int64) -> String) -> [[String]] {
+        tunnelsBreakingPolicy.map {
+            [
+                "ポリシーに反するトンネル tunnel breaking the policy: \($0.type) \($0.src) (\($0.srcZone)) → "
+                    + "\($0.dest) (\($0.destZone))",
+                "\($0.rule.name), \($0.flows) \($0.flows == 1 ? "flow" : "flows") from \(time($0.firstSeenMicros))",
+            ]
+        }
+            + (tunnelsBreakingPolicyNotListed > 0
+                ? [["ポリシーに反するトンネル（一覧外） tunnels breaking the policy, not listed", "\(tunnelsBreakingPolicyNotListed)"]]
+                : [])
+    }
 
     /// The limits rows of live captures that were blind for a while (md and csv): each outage with its kind,
     /// then, per interface, the shorter ones not listed and the time blind with the capture restarts.

@@ -160,6 +160,8 @@ public enum SummaryMerge {
                 ($0.firstSeenMicros, $0.alert.flowSerial) < ($1.firstSeenMicros, $1.alert.flowSerial)
             }
             mergeHostFindings(parts, into: &total)
+            (total.tunnelsBreakingPolicy, total.tunnelsBreakingPolicyNotListed) = PolicyBreakingTunnel.merge(
+                parts.map { ($0.tunnelsBreakingPolicy, $0.tunnelsBreakingPolicyNotListed) })
         }
         return total
     }

@@ -200,6 +200,11 @@ struct ReplayRunner {
         }
         if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
         if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
+        if let warning = PolicyBreakingTunnel.warning(
+            summary.tunnelsBreakingPolicy, notListed: summary.tunnelsBreakingPolicyNotListed)
+        {
+            Diagnostics.warning(warning)
+        }
         if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }
         self.summary = summary
         if inputFailed { return ExitStatus.usage }

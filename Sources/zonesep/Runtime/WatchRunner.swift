@@ -203,6 +203,11 @@ final class WatchRunner {
             if let warning = CoverageReport.hostRulesWarning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = PacketTimeReport.warning(summary.counters) { Diagnostics.warning(warning) }
             if let warning = ConduitMACReport.warning(summary.declarations) { Diagnostics.warning(warning) }
+            if let warning = PolicyBreakingTunnel.warning(
+                summary.tunnelsBreakingPolicy, notListed: summary.tunnelsBreakingPolicyNotListed)
+            {
+                Diagnostics.warning(warning)
+            }
             if let warning = summary.captureDrops?.warning { Diagnostics.warning(warning) }
         }
         delivery.close()

@@ -1,0 +1,78 @@
+import ZonesepCore
+
+/// The sink behind the summary's `tunnels_breaking_policy`: judges the outer pair of each tunnel a flow
+/// started in, as a flow between the two ends would be judged, and keeps the tunnels whose ends the policy
+/// would not let talk. The flows inside keep their own verdicts (the innermost packet's): this only says
+/// what the run cannot, that a zone host's tunnel to the Internet hides what it carries.
+///
+/// It asks for the starts of flows inside a tunnel (and of violating ones, which the collector of
+/// violations asks for anyway): a plain flow costs it the test of a flag, and a packet nothing. A tunnel
+/// flow's first frame is decoded again here, as `FlowFileSink` does, since the flow entry keeps no outer
+/// addresses.
+public final class TunnelAudit: EventSink {
+    public let interests: EventInterests = [.tunnelStarts, .violationStarts]
+    // Reached only from this sink's own calls, one at a time (a session's).
+    @exclusivity(unchecked) private var listed: [PolicyBreakingTunnel] = []
+    @exclusivity(unchecked) private var index: [PolicyBreakingTunnel.Key: Int] = [:]
+    /// Tunnels past the list's limit, to count each once.
+    @exclusivity(unchecked) private var unlisted: Set<PolicyBreakingTunnel.Key> = []
+    @exclusivity(unchecked) private var packet = DecodedPacket()
+
+    public init() {}
+
+    /// The tunnels found, in the order first seen, at most `PolicyBreakingTunnel.listed`.
+    public var tunnels: [PolicyBreakingTunnel] { listed }
+    /// Those past the limit.
+    public var notListed: UInt64 { UInt64(unlisted.count) }
+
+    public func consume(_ batch: EventBatch) {
+        let events = batch.events
+        for k in events.indices where events[k].kind == .flowStarted && events[k].flow.inTunnel {
+            // A verdict reached later points at a later packet; the flow's start was heard already.
+            guard !events[k].flow.verdictIsLate, let frame = batch.frame(of: events[k]) else { continue }
+            audit(frame, at: events[k].flow.firstSeen, batch)
+        }
+    }
+
+    /// Judges each outer pair of the frame's tunnel layers (not an ERSPAN mirror's, which is a copy, not
+    /// the way the frame went).
+    private func audit(_ frame: Verifier.Frame, at time: Int64, _ batch: EventBatch) {
+        let policy = batch.policy
+        PacketDecoder.decode(
+            frame.bytes, linkType: batch.linkType, tunnelPorts: policy.config.tunnelPorts, into: &packet)
+        for layer in packet.tunnels where layer.hasAddresses && !layer.type.isMirror {
+            guard let rule = TunnelAudit.rule(layer, at: time, policy) else { continue }
+            let key = PolicyBreakingTunnel.Key(type: layer.type.name, src: layer.src, dest: layer.dst)
+            if let i = index[key] {
+                listed[i].flows &+= 1
+            } else if listed.count < PolicyBreakingTunnel.listed {
+                index[key] = listed.count
+                let map = policy.zoneMap
+                listed.append(
+                    PolicyBreakingTunnel(
+                        type: key.type, src: layer.src, dest: layer.dst, srcZone: map.name(of: map.lookup(layer.src)),
+                        destZone: map.name(of: map.lookup(layer.dst)), rule: rule, flows: 1, firstSeenMicros: time))
+            } else {
+                unlisted.insert(key)
+            }
+        }
+    }
+
+    /// The rule a flow from the layer's outer source to its destination would break, on the layer's own
+    /// protocol and port, at `time`; nil when allowed or only `unzoned-host` (a mirror's or a core's
+    /// tunnel endpoints are often unzoned infrastructure) or a MAC check (the outer MACs are not the hosts').
+    static func rule(_ layer: TunnelLayer, at time: Int64, _ policy: Policy) -> RuleID? {
+        let map = policy.zoneMap
+        let ends = FlowEnds(
+            initiator: layer.src, responder: layer.dst, initiatorZone: map.lookup(layer.src),
+            responderZone: map.lookup(layer.dst), proto: layer.proto,
+            port: IPProtocolNumber.hasPorts(layer.proto) ? layer.dstPort : nil, initiatorMAC: nil, responderMAC: nil)
+        switch policy.judge(ends, at: time).rule {
+        case .mynumberIsolation: return .mynumberIsolation
+        case .sanitisationBypass: return .sanitisationBypass
+        case .lgwanExternal: return .lgwanExternal
+        case .securityCloudBypass: return .securityCloudBypass
+        case .unzonedHost, .conduitMACMismatch, nil: return nil
+        }
+    }
+}

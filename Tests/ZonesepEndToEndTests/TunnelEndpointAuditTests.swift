@@ -194,4 +194,21 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
             tunnels.map { "\($0["type"] ?? "") \($0["dest_zone"] ?? "") \($0["rule"] ?? "")" },
             ["gre lg mynumber-isolation"])
     }
+
+    /// A mirror session is not judged, but a tunnel in the frame it copies is: a remote mirror's copy of the
+    /// mynumber host's VXLAN to the Internet lists that VXLAN.
+    func testATunnelInsideAMirrorSessionIsListed() throws {
+        let conf = scratch.appendingPathComponent("zones.conf")
+        try Self.conf.write(to: conf, atomically: true, encoding: .utf8)
+        let exfil = Array(Self.vxlan(Self.host, Self.internet, Self.secret).dropFirst(14))
+        let capture = try write([Self.erspan([10, 10, 0, 50], [10, 10, 0, 51], exfil)], "mirrored.pcap")
+        let run = try Harness.run(
+            zonesep, ["replay", "--config", conf.path, "--output", "json", capture], timeout: 60, in: root)
+        let (_, summary, problems) = JSONLines.replay(run)
+        XCTAssertEqual(problems, [])
+        let tunnels = try XCTUnwrap(summary?["tunnels_breaking_policy"] as? [[String: Any]])
+        XCTAssertEqual(
+            tunnels.map { "\($0["type"] ?? "") \($0["src_ip"] ?? "") \($0["dest_ip"] ?? "") \($0["rule"] ?? "")" },
+            ["vxlan 10.10.3.3 8.8.8.8 mynumber-isolation"])
+    }
 }

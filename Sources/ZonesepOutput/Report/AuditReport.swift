@@ -671,11 +671,13 @@ extension AuditReport {
     }
 
     /// Whether some of the traffic went unverified: frames not verified, flows in tunnels not opened, files
-    /// not read (to their end), packets dropped, a run stopped early. Other limits (a gap, a note, the host
-    /// table's bounds) limit the audit without any frame going unverified, and the report says them so.
+    /// not read (to their end), packets dropped, a run stopped early, tunnels whose own ends break the policy
+    /// (what they carried was judged by its inner packets, not as a flow between the ends). Other limits (a
+    /// gap, a note, the host table's bounds) limit the audit without any frame going unverified, and the
+    /// report says them so.
     public var trafficUnverified: Bool {
         (coverage?.unverified ?? 0) > 0 || (coverage?.tunnelFlows ?? 0) > 0 || !unreadableFiles.isEmpty
-            || (droppedPackets ?? 0) > 0 || interrupted
+            || (droppedPackets ?? 0) > 0 || interrupted || tunnelsBreakingPolicyCount > 0
     }
 
     /// Packets were read but no flow was judged (STP, ARP, LLDP alone: a SPAN session on the wrong VLAN):

@@ -14,16 +14,21 @@ public final class TunnelAudit: EventSink {
     // Reached only from this sink's own calls, one at a time (a session's).
     @exclusivity(unchecked) private var listed: [PolicyBreakingTunnel] = []
     @exclusivity(unchecked) private var index: [PolicyBreakingTunnel.Key: Int] = [:]
-    /// Tunnels past the list's limit, to count each once.
+    /// Tunnels past the list's limit, to count each once, up to `maxRemembered` of them (the set grows with
+    /// traffic: a daemon's memory must not); flows in tunnels past that are counted in `unlistedBeyond`.
     @exclusivity(unchecked) private var unlisted: Set<PolicyBreakingTunnel.Key> = []
+    @exclusivity(unchecked) private var unlistedBeyond: UInt64 = 0
+    /// Tunnels not listed that are told apart (a few MiB): past them each flow counts as one more.
+    static let maxRemembered = 65_536
     @exclusivity(unchecked) private var packet = DecodedPacket()
 
     public init() {}
 
     /// The tunnels found, in the order first seen, at most `PolicyBreakingTunnel.listed`.
     public var tunnels: [PolicyBreakingTunnel] { listed }
-    /// Those past the limit.
-    public var notListed: UInt64 { UInt64(unlisted.count) }
+    /// Those past the limit: exact up to `maxRemembered`, past it an upper bound (a tunnel whose key was not
+    /// kept counts once a flow).
+    public var notListed: UInt64 { UInt64(unlisted.count) &+ unlistedBeyond }
 
     public func consume(_ batch: EventBatch) {
         let events = batch.events
@@ -53,8 +58,10 @@ public final class TunnelAudit: EventSink {
                     PolicyBreakingTunnel(
                         type: key.type, src: layer.src, dest: layer.dst, srcZone: map.name(of: map.lookup(layer.src)),
                         destZone: map.name(of: map.lookup(layer.dst)), rule: rule, flows: 1, firstSeenMicros: time))
-            } else {
+            } else if unlisted.count < TunnelAudit.maxRemembered || unlisted.contains(key) {
                 unlisted.insert(key)
+            } else {
+                unlistedBeyond &+= 1
             }
         }
     }

@@ -13,10 +13,12 @@
 //
 // (DSAP, SSAP, control and the 3-byte OUI, then the 2-byte EtherType: 8 bytes.) Under those two OUIs the
 // protocol id is an EtherType, and the frame goes on through the EtherType dispatch exactly as an Ethernet
-// II frame with that EtherType would (counted as one layer toward the depth limit). Every other LLC frame
-// holds no IP: STP (SAP 0x42), NetBIOS (0xf0), IPX (0xe0), and SNAP frames of another OUI such as Cisco's
-// (CDP, DTP, VTP). A frame that ends inside the LLC header, or inside the SNAP header after 0xaa 0xaa
-// 0x03, is `llcTruncated`.
+// II frame with that EtherType would (counted as one layer toward the depth limit). An LLC frame of the
+// IP SAP (0x06 both ways, unnumbered information: IPv4 straight after the 3-byte LLC header, as tshark
+// decodes it) goes on as IPv4; it was counted as a frame without IP, so verified and never judged
+// (REVIEW-145 F3). Every other LLC frame holds no IP: STP (SAP 0x42), NetBIOS (0xf0), IPX (0xe0), and SNAP
+// frames of another OUI such as Cisco's (CDP, DTP, VTP). A frame that ends inside the LLC header, or inside
+// the SNAP header after 0xaa 0xaa 0x03, is `llcTruncated`.
 
 /// Decodes an 802.2 LLC header and, for SNAP with an EtherType, hands the frame on to the EtherType.
 public enum LLCSNAPDecoder {
@@ -26,6 +28,8 @@ public enum LLCSNAPDecoder {
     public static let snapLength = 8
     /// The SNAP service access point, as DSAP and SSAP.
     public static let snapSAP: UInt8 = 0xaa
+    /// The IP (DoD Internet Protocol) service access point, as DSAP and SSAP.
+    public static let ipSAP: UInt8 = 0x06
     /// Unnumbered information: the control field SNAP uses.
     public static let unnumberedInformation: UInt8 = 0x03
     /// The OUIs under which SNAP's protocol id is an EtherType: RFC 1042 and 802.1H bridge tunnelling.
@@ -42,6 +46,11 @@ public enum LLCSNAPDecoder {
             return .done
         }
         p.outcome = .notIP
+        if first == UInt16(ipSAP) << 8 | UInt16(ipSAP) && control == unnumberedInformation {
+            guard p.enterLayer() else { return .done }
+            _ = c.skip(llcLength)
+            return .ipv4
+        }
         guard first == UInt16(snapSAP) << 8 | UInt16(snapSAP), control == unnumberedInformation else { return .done }
         guard let snap = c.peekInteger(at: 0, as: UInt64.self) else {
             p.markMalformed(.llcTruncated)

@@ -196,7 +196,7 @@ public enum MPLSDecoder {
             let ssap = UInt8(truncatingIfNeeded: saps) & 0xfe
             guard dsap == ssap else { return 0 }
             switch dsap {
-            case 0xaa, 0x42, 0xfe, 0xf0, 0xe0: return 1
+            case 0xaa, 0x42, 0xfe, 0xf0, 0xe0, 0x06: return 1
             default: return 0
             }
         case EtherType.mplsUnicast, EtherType.mplsMulticast, EtherType.pppoeDiscovery, EtherType.pppoeSession,

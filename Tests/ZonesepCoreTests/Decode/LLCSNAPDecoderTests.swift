@@ -41,6 +41,22 @@ final class LLCSNAPDecoderTests: XCTestCase {
         XCTAssertEqual(inner.vlans, [130])
     }
 
+    /// IPv4 straight after an LLC header of the IP SAP (0x06 both ways, as tshark decodes it): judged, where
+    /// it was counted as a frame without IP, so verified (REVIEW-145 F3). The same SAP with another control
+    /// field holds no IP.
+    func testIPv4AfterTheIPSAPIsDecoded() {
+        let llc = [UInt8]([0x06, 0x06, 0x03]) + tcpSYN
+        let p = decode(Build.ethernet(type: UInt16(llc.count), llc))
+        XCTAssertEqual(p.outcome, .ip)
+        XCTAssertEqual(p.coverage, .judged)
+        XCTAssertEqual(p.dst, Build.address("10.30.7.8"))
+        XCTAssertEqual(p.dstPort, 445)
+        XCTAssertEqual(p.srcMAC, MACAddress(rawValue: Build.macA))
+        assertConsistent(p)
+        let other = [UInt8]([0x06, 0x06, 0x13]) + tcpSYN
+        XCTAssertEqual(decode(Build.ethernet(type: UInt16(other.count), other)).coverage, .noIP)
+    }
+
     func testOtherLLCFramesHoldNoIP() {
         let stp = Build.ethernet(type: 38, [0x42, 0x42, 0x03] + [UInt8](repeating: 0, count: 35))
         let cdp = Self.snap(oui: 0x0c, type: 0x2000, [UInt8](repeating: 1, count: 30))

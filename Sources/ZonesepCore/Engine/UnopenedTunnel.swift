@@ -124,9 +124,22 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     /// sender's port in the systems' ephemeral range (32768 and up: WireGuard's 51820) is any client's as
     /// often as a tunnel's answer: it counts when the datagram goes to another high port (the tunnel's
     /// peer), not to a service's well-known port (a DNS query from 51820).
+    ///
+    /// A datagram from a port `opened` decodes (VXLAN's, Geneve's) to one it does not is not opened: zonesep
+    /// reads the tunnel only to its port, as RFC 7348 and 8926 send it, so such a datagram is counted as that
+    /// port's tunnel rather than passed as a plain, verified UDP flow (REVIEW-146 F3).
     @inlinable
     public static func of(senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts) -> UnopenedTunnel? {
-        kind(receiverPort, opened) ?? (senderPort < 32768 || receiverPort >= 1024 ? kind(senderPort, opened) : nil)
+        kind(receiverPort, opened)
+            ?? (senderPort < 32768 || receiverPort >= 1024
+                ? kind(senderPort, opened) ?? fromOpened(senderPort, opened) : nil)
+    }
+
+    /// The kind of an opened port's tunnel, for a datagram sent from it (see `of`).
+    @inlinable
+    static func fromOpened(_ port: UInt16, _ opened: TunnelPorts) -> UnopenedTunnel? {
+        guard opened.kind(ofDestination: port) != nil else { return nil }
+        return kind(port)
     }
 
     /// The kind `port` is the well-known port of, unless `opened` decodes it.

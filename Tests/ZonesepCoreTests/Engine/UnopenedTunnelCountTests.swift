@@ -137,7 +137,8 @@ final class UnopenedTunnelCountTests: XCTestCase {
 
     /// VXLAN on 4789 and Geneve on 6081 when `[sensor]` lists other ports (`vxlan_ports = [8472]`,
     /// `geneve_ports = []`): ordinary UDP flows, counted as unopened `vxlan` and `geneve`; a datagram to 8472
-    /// is opened (no outer flow), and a flow from 8472, a port zonesep decodes, is not counted.
+    /// is opened (no outer flow). A flow from 8472 to another port is not opened (zonesep reads VXLAN only to
+    /// its port), so it is counted as an unopened `vxlan`: it was passed as a plain UDP flow (REVIEW-146 F3).
     func testVXLANAndGeneveCountOnlyOnPortsNotDecoded() {
         var config = PolicyConfig(
             sensor: "test", zones: [Zone(id: "lgwan", kind: .lgwan, networks: [IPPrefix("10.20.0.0/16")!])])
@@ -155,9 +156,9 @@ final class UnopenedTunnelCountTests: XCTestCase {
         ]
         v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) })
         let c = v.counters
-        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlan.rawValue], 1)
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.vxlan.rawValue], 2, "to 4789, and from 8472")
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.geneve.rawValue], 1)
-        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 2, "8472 is decoded: neither its VXLAN nor a flow from it")
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 3, "8472 is decoded: its VXLAN is opened, a flow from it is not")
         XCTAssertEqual(c.flows, 4, "two outer flows, the VXLAN segment's inner flow, the flow from 8472")
     }
 }

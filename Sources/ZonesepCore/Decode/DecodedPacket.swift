@@ -214,10 +214,10 @@ public struct DecodedPacket: Sendable {
 
     /// Enters a tunnel of `type` with identifier `id`: counts the layer, records it with the outer IP
     /// header's addresses, protocol and UDP ports (when one was read) and, when that header is a first
-    /// fragment, its datagram (`fragmentedTunnel`), and clears the outer packet's network, transport, VLAN and
-    /// MAC fields for the inner packet. A PPPoE session keeps the MACs: it is a link-layer session on the segment, so its
-    /// Ethernet header is the dialling host's own, not a router's (DESIGN.md: the innermost Ethernet
-    /// header's MACs). Returns false with `encapsulationTooDeep` recorded past the limit.
+    /// fragment, its datagram (`fragmentedTunnel`), and clears the outer packet's network, transport, VLAN
+    /// and MAC fields for the inner packet. A PPPoE session keeps the MACs: it is a link-layer session on
+    /// the segment, so its Ethernet header is the dialling host's own, not a router's (the innermost
+    /// Ethernet header's MACs). Returns false with `encapsulationTooDeep` recorded past the limit.
     @inlinable
     public mutating func enterTunnel(_ type: TunnelType, id: UInt32? = nil) -> Bool {
         guard enterLayer() else { return false }

@@ -33,6 +33,7 @@ public enum EtherType {
     public static let pppoeSession: UInt16 = 0x8864
     /// IEEE 802.1BR E-tag.
     public static let eTag: UInt16 = 0x893f
+    /// IEC 62439-3 HSR tag (a redundancy ring's), before the frame's own EtherType.
     public static let hsr: UInt16 = 0x892f
     /// Cisco VN-tag.
     public static let vnTag: UInt16 = 0x8926

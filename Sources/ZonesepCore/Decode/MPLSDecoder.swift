@@ -12,8 +12,9 @@
 // 4 IPv4, 6 IPv6, 1 the associated channel (OAM: no IP), 0 an Ethernet pseudowire (RFC 4448) after a
 // control word. Another nibble is not verified. A pseudowire without a control word whose destination MAC
 // starts with 1 starts with nibble 1 too: a sane Ethernet reading (or a plausible one where the bytes are
-// not an associated channel header: version 0, reserved 0) is taken, and neither is not verified. The bottom label (a VPN or service label) is the layer's id
-// for the alert; it is not part of a flow (labels change hop by hop).
+// not an associated channel header: version 0, reserved 0) is taken, and neither is not verified. The
+// bottom label (a VPN or service label) is the layer's id for the alert; it is not part of a flow (labels
+// change hop by hop).
 //
 //   Control word:  |0 0 0 0| Flags |FRG|  Length   |        Sequence number        |
 //

@@ -75,4 +75,51 @@ final class GatewayTunnelReplayTests: ScratchDirectoryTestCase {
         let cloud = try XCTUnwrap(declarations.first { $0["name"] as? String == "security-cloud" })
         XCTAssertEqual(JSONLines.int(cloud["flows"]), 2)
     }
+
+    /// A connection tunnelled to the gateway that an exception allowed at its start is judged again at its
+    /// first packet after the exception's expiry the way it was judged at its start: the gateway allows it
+    /// then, where the re-judging raised `security-cloud-bypass` (REVIEW-147 F4).
+    func testATunnelledConnectionOutlivingItsExceptionIsAllowedByTheGateway() throws {
+        let conf = scratch.appendingPathComponent("gateway-exception.conf")
+        try """
+        [zones.internet]
+        kind = "internet"
+        networks = ["10.30.0.0/16"]
+
+        [[gateways]]
+        name = "security-cloud"
+        addresses = ["203.0.113.10"]
+
+        [[exceptions]]
+        name = "web"
+        from = ["10.30.1.1"]
+        to = ["93.184.216.34"]
+        ports = ["tcp/443"]
+        approved = "No.1"
+        expires = 2027-01-15T08:00:30Z
+        """.write(to: conf, atomically: true, encoding: .utf8)
+        var pcap = PcapBytes()
+        let t0: Int64 = 1_800_000_000_000_000  // 2027-01-15T08:00:00Z, 30 s before the expiry
+        for (i, offset) in [0, 20_000_000, 40_000_000, 45_000_000].enumerated() {
+            pcap.append(
+                Self.tunnelled(
+                    47, Self.router, Self.gateway,
+                    Self.packet(Self.pc, Self.server, Self.tcp(40000, 443, flags: i == 0 ? 2 : 0x10))),
+                micros: t0 + Int64(offset))
+        }
+        let capture = scratch.appendingPathComponent("gateway-exception.pcap")
+        try pcap.data.write(to: capture)
+        let flows = scratch.appendingPathComponent("gateway-exception-flows.jsonl")
+        let outcome = try Harness.run(
+            zonesep, ["replay", "--config", conf.path, "--output", "json", "--flows", flows.path, capture.path],
+            timeout: 60)
+        XCTAssertEqual(outcome.status, 0, outcome.brief)
+        let (alerts, _, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(alerts.count, 0)
+        let records = try String(contentsOf: flows, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(records.count, 1)
+        let by = try XCTUnwrap(JSONLines.object(records[0])?["allowed_by"] as? [String: Any])
+        XCTAssertEqual(by["type"] as? String, "gateway", "allowed by the gateway once the exception expired")
+    }
 }

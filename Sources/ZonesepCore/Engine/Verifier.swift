@@ -790,7 +790,9 @@ public final class Verifier {
     /// name raises `conduit-mac-mismatch` now, dated by this packet, and the entry keeps the new MAC, which
     /// the alert shows.
     private func checkChangedMAC(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64) {
-        guard !e.pointee.judgedBeforeReload,
+        // A declared router's copy of the same packet (an untagged mirror of a routing switch sees both) is no
+        // other device answering for the address: the host rules exempt it, and so does this check.
+        guard !e.pointee.judgedBeforeReload, !state.pointee.hostRules.isRouter(mac),
             _policy.conduitNamesMAC(
                 declaration: Int(e.pointee.declaration), initiator: fromA == e.pointee.initiatorIsA)
         else { return }
@@ -1086,7 +1088,10 @@ public final class Verifier {
             e.macA &= ~FlowEntry.hostSeen
             e.macB &= ~FlowEntry.hostSeen
         }
-        armExpiryAlarm(after: now)
+        // After the table's clock, which a time held as a jump has not moved: a lone packet stamped years
+        // ahead must not put the expiries before it out of reach (marking at it is harmless: each flow is
+        // judged again at its own packet's time).
+        armExpiryAlarm(after: min(now, flows.clock ?? now))
     }
 
     /// The first packet of a flow after the exception that allowed it expired (`exceptionsExpired`): judged
@@ -1096,7 +1101,10 @@ public final class Verifier {
     private func allowanceExpired(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64) {
         e.pointee.tcpState &= ~FlowEntry.allowanceExpiredFlag
         guard e.pointee.rule == FlowEntry.noVerdict, !e.pointee.judgedBeforeReload else { return }
-        let j = _policy.judge(FlowEnds(of: e.pointee), at: now)
+        var j = _policy.judge(FlowEnds(of: e.pointee), at: now)
+        // As at its start: Internet traffic carried to the security cloud keeps the servers' addresses inside
+        // (the packet being processed is the flow's own, in the same tunnel).
+        if j.rule == .securityCloudBypass && e.pointee.inTunnel { j = tunnelledToGateway(else: j) }
         e.pointee.declaration = Int16(clamping: j.declaration)
         if let rule = j.rule { raiseLate(rule, e) }
     }

@@ -407,7 +407,7 @@ public final class FlowTable {
     /// on from there, one packet later; if not, the jump was a lone packet's, counted in `timeJumpsIgnored`.
     ///
     /// Returns true when `now` is past the alarm (`setAlarm`), which is then cleared; a time held as a jump
-    /// is not past it until the clock follows.
+    /// rings it too (it is the packet's own time), and leaves it set.
     @inline(__always) @discardableResult
     public func sweep(now: Int64, budget: Int, ended: (FlowEntry, FlowEndReason) -> Void) -> Bool {
         // One comparison for nearly every packet: no flow can be idle, the time did not jump, no alarm.
@@ -450,7 +450,9 @@ public final class FlowTable {
             m.pointee.heldJump = true
             m.pointee.heldTime = now
             m.pointee.gate = .min
-            return false
+            // An alarm is no less past for a time held as a jump (a quiet link's next packet, minutes on): the
+            // packet is judged at its own time. The alarm stays; whoever it rings for sets it again.
+            return now > m.pointee.alarm
         }
         noteTime(now)
         let rang = now > m.pointee.alarm

@@ -781,7 +781,12 @@ extension AuditReport {
         guard let first = firstPacketMicros, let last = exceptionsAsOfMicros else { return .unknown }
         if e.expiresAtMicros <= first { return .expired }
         if e.expiresAtMicros <= last { return .expiredDuringCapture }
-        return .valid
+        // A flow came after its expiry: packet time passed it, though the last packet read came before (a file
+        // out of time order), as the declarations' `expired` says.
+        let after = (declarations ?? []).contains {
+            $0.kind == .exception && $0.name == e.name && $0.flowsAfterExpiry > 0
+        }
+        return after ? .expiredDuringCapture : .valid
     }
 
     /// A stretch of time that no file covers: between two files, or a hole inside one (`CaptureFile.gaps`)

@@ -50,16 +50,17 @@ public struct DeclarationUse: Sendable, Equatable {
     /// Allowed nothing in the run: a candidate for withdrawal.
     public var unused: Bool { flows == 0 }
 
-    /// An exception already expired at `last` (the run's last packet).
+    /// An exception already expired at `last` (the run's last packet), or one a flow came after: packet
+    /// time passed its expiry within the run, whatever the last packet read says (a file out of time order).
     public func expired(at last: Int64?) -> Bool {
         guard let x = expiresAtMicros, let last else { return false }
-        return x <= last
+        return x <= last || flowsAfterExpiry > 0
     }
 
     /// An exception still valid at `last` that expires within 30 days of it.
     public func expiring(at last: Int64?) -> Bool {
-        guard let x = expiresAtMicros, let last else { return false }
-        return x > last && x - last <= DeclarationUse.expiringWindowMicros
+        guard let x = expiresAtMicros, let last, !expired(at: last) else { return false }
+        return x - last <= DeclarationUse.expiringWindowMicros
     }
 
     /// Adds a flow it allowed.

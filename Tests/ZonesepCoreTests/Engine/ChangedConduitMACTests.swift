@@ -67,6 +67,32 @@ final class ChangedConduitMACTests: XCTestCase {
         }
     }
 
+    /// An untagged mirror of a routing switch sees each packet twice, the host's frame and the router's copy
+    /// from the router's MAC: a declared router's MAC is no other device taking the side over (REVIEW-147 F2).
+    func testADeclaredRoutersCopyRaisesNothing() {
+        let router = "02:00:00:00:00:fe"
+        func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
+        let config = PolicyConfig(
+            sensor: "test",
+            zones: [
+                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16")),
+                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
+            ],
+            conduits: [
+                Conduit(
+                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
+                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
+            ], routers: [Router(name: "core", macs: [MACAddress(router)!])])
+        let v = Verifier(policy: Policy(config), flowCapacity: 64)
+        for (i, f) in frames(initiatorLater: router).enumerated() {
+            f.withUnsafeBytes {
+                _ = v.process(timestamp: t0 + Int64(i) * 1000, bytes: $0, wireLength: f.count, linkType: .ethernet)
+            }
+        }
+        v.finish()
+        XCTAssertEqual(v.counters.alerts, 0)
+    }
+
     func testTheRegisteredMACAgainOrAnotherMACWhereTheConduitNamesNoneRaisesNothing() {
         for batched in [false, true] {
             for (initiator, server) in [(Self.registered, Self.serverMAC), (Self.registered, Self.otherServerMAC)] {

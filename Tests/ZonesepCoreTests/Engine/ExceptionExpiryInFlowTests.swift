@@ -89,6 +89,25 @@ final class ExceptionExpiryInFlowTests: XCTestCase {
         }
     }
 
+    /// On a quiet link the first packet after the expiry comes more than 10 s after the packet before it, a
+    /// step the flow table holds as a possible time jump: it is judged again all the same, at that packet,
+    /// also when it is the flow's last (REVIEW-147 F1: the alarm rang only at the next packet, and a flow
+    /// whose one packet after the expiry ended the capture stayed allowed).
+    func testThePacketAfterAQuietStretchIsJudgedAgainAtItsOwnTime() {
+        for (batched, raw) in [(false, false), (true, false), (false, true)] {
+            let what = raw ? "without MACs" : batched ? "in a batch" : "one frame at a time"
+            let sink = RecordingSink([.violationStarts, .flaggedPackets, .violationEnds])
+            var started: [FlowEntry] = []
+            sink.each = { e, _ in if e.kind == .flowStarted { started.append(e.flow) } }
+            let v = run(
+                frames(to: "198.51.100.50", later: [expiry + 5_000_000], raw: raw), batched: batched, raw: raw,
+                sink: sink)
+            XCTAssertEqual(v.counters.count(.lgwanExternal), 1, what)
+            XCTAssertEqual(started.map { Alert(flow: $0)?.timestampMicros }, [expiry + 5_000_000], what)
+            XCTAssertEqual(sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime), [expiry + 5_000_000], what)
+        }
+    }
+
     func testAFlowWithNoPacketAfterTheExpiryOrAllowedByAnotherDeclarationStaysAllowed() {
         for (batched, raw) in [(false, false), (true, false), (false, true)] {
             let what = raw ? "without MACs" : batched ? "in a batch" : "one frame at a time"

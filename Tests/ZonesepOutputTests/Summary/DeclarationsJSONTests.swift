@@ -8,6 +8,18 @@ import ZonesepCore
 /// for each declaration: every kind, used and unused, expired, expiring and never expiring, and names
 /// that need escaping.
 final class DeclarationsJSONTests: XCTestCase {
+    /// An exception a flow came after is expired, not "valid, expiring", though the last packet read came
+    /// before its expiry (a file out of time order): a row that said both contradicted itself (REVIEW-147 F6).
+    func testAnExceptionAFlowCameAfterIsExpiredWhateverTheLastPacketRead() {
+        let last: Int64 = 1_782_788_400_000_000
+        let after = DeclarationUse(kind: .exception, name: "x", expiresAtMicros: last + 60_000_000, flowsAfterExpiry: 1)
+        XCTAssertTrue(after.expired(at: last))
+        XCTAssertFalse(after.expiring(at: last))
+        let none = DeclarationUse(kind: .exception, name: "y", expiresAtMicros: last + 60_000_000)
+        XCTAssertFalse(none.expired(at: last))
+        XCTAssertTrue(none.expiring(at: last))
+    }
+
     func testBytesMatchTheObjectWriterForEveryShapeOfDeclaration() throws {
         var s = ReportFixture.summary(policy: ReportFixture.policy())
         let last = try XCTUnwrap(s.counters.lastPacketMicros)

@@ -792,7 +792,9 @@ public final class Verifier {
     private func checkChangedMAC(_ e: UnsafeMutablePointer<FlowEntry>, fromA: Bool, mac: UInt64) {
         // A declared router's copy of the same packet (an untagged mirror of a routing switch sees both) is no
         // other device answering for the address: the host rules exempt it, and so does this check.
-        guard !e.pointee.judgedBeforeReload, !state.pointee.hostRules.isRouter(mac),
+        // A flow judged before a reload is checked too, by the conduit of that name in the policy now in force:
+        // every reload (logrotate's daily SIGHUP) marks every flow so.
+        guard !state.pointee.hostRules.isRouter(mac),
             _policy.conduitNamesMAC(
                 declaration: Int(e.pointee.declaration), initiator: fromA == e.pointee.initiatorIsA)
         else { return }
@@ -1081,7 +1083,9 @@ public final class Verifier {
         let exceptions = _policy.config.exceptions
         let base = _policy.exceptionBase
         flows.updateEach { e in
-            guard e.rule == FlowEntry.noVerdict, !e.judgedBeforeReload else { return }
+            // Judged before a reload or not (every reload, logrotate's daily SIGHUP too, marks every flow): the
+            // declaration is the policy in force's exception of that name, whose expiry this is.
+            guard e.rule == FlowEntry.noVerdict else { return }
             let x = Int(e.declaration) &- base
             guard x >= 0 && x < exceptions.count && exceptions[x].expiresAtMicros <= now else { return }
             e.tcpState |= FlowEntry.allowanceExpiredFlag
@@ -1100,7 +1104,7 @@ public final class Verifier {
     @inline(never)
     private func allowanceExpired(_ e: UnsafeMutablePointer<FlowEntry>, now: Int64) {
         e.pointee.tcpState &= ~FlowEntry.allowanceExpiredFlag
-        guard e.pointee.rule == FlowEntry.noVerdict, !e.pointee.judgedBeforeReload else { return }
+        guard e.pointee.rule == FlowEntry.noVerdict else { return }
         var j = _policy.judge(FlowEnds(of: e.pointee), at: now)
         // As at its start: Internet traffic carried to the security cloud keeps the servers' addresses inside
         // (the packet being processed is the flow's own, in the same tunnel).

@@ -105,7 +105,8 @@ public struct FlowEntry: Sendable {
 
     /// A flow judged under a policy that a reload has since replaced, which does not judge it alike
     /// (`carry(across:from:to:)`): its `lateMACCheck` then says, without a verdict, whether that policy left
-    /// the MAC of the conduit allowing it unverified, and no later packet or record checks it.
+    /// the MAC of the conduit allowing it unverified, and no later packet or record makes that check. (An
+    /// exception's expiry and a changed MAC are still checked, by the declaration of that name in force.)
     @inlinable
     public var judgedBeforeReload: Bool {
         get { tcpState & FlowEntry.judgedBeforeReloadFlag != 0 }

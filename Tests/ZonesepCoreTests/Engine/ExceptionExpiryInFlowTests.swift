@@ -108,6 +108,26 @@ final class ExceptionExpiryInFlowTests: XCTestCase {
         }
     }
 
+    /// A reload between the flow's start and the expiry (a daemon's logrotate SIGHUP reloads zones.conf every
+    /// day) does not exempt it: it is judged again under the policy in force, whose exception of that name
+    /// expired (REVIEW-147's second F2: every reload marks every flow as judged before it).
+    func testAFlowJudgedBeforeAReloadIsJudgedAgainAtTheExpiry() {
+        let sink = RecordingSink([.violationStarts])
+        var started: [FlowEntry] = []
+        sink.each = { e, _ in if e.kind == .flowStarted { started.append(e.flow) } }
+        let v = verifier(sink)
+        let all = frames(to: "198.51.100.50", later: [expiry + 5_000_000], raw: false)
+        for (i, f) in all.enumerated() {
+            if i == 3 { v.replacePolicy(Policy(v.policy.config)) }
+            f.bytes.withUnsafeBytes {
+                _ = v.process(timestamp: f.time, bytes: $0, wireLength: f.bytes.count, linkType: .ethernet)
+            }
+        }
+        v.finish()
+        XCTAssertEqual(v.counters.count(.lgwanExternal), 1)
+        XCTAssertEqual(started.map { Alert(flow: $0)?.timestampMicros }, [expiry + 5_000_000])
+    }
+
     func testAFlowWithNoPacketAfterTheExpiryOrAllowedByAnotherDeclarationStaysAllowed() {
         for (batched, raw) in [(false, false), (true, false), (false, true)] {
             let what = raw ? "without MACs" : batched ? "in a batch" : "one frame at a time"

@@ -25,11 +25,8 @@ public struct ReloadRecord: Sendable {
     }
 
     public func json() -> String {
-        var o = JSONObject()
-        o.add("timestamp", reload.timestampMicros.map(Timestamp.rfc3339))
-        o.add("event_type", "reload")
-        o.add("sensor", sensor)
-        o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        var o = JSONObject.daemonRecord(
+            "reload", timestamp: reload.timestampMicros, sensor: sensor, wallMicros: wallMicros)
         o.add("config", path)
         o.add("applied", reload.applied)
         o.add("previous_sha256", reload.previousSHA256)

@@ -62,11 +62,8 @@ public struct WatchStats: Sendable {
     ///
     /// `sinks`: each output's records written, dropped and failed so far.
     public func json(sensor: String, wallMicros: Int64, sinks: [SinkCounts] = []) -> String {
-        var o = JSONObject()
-        o.add("timestamp", totals.lastPacketMicros.map(Timestamp.rfc3339))
-        o.add("event_type", "stats")
-        o.add("sensor", sensor)
-        o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        var o = JSONObject.daemonRecord(
+            "stats", timestamp: totals.lastPacketMicros, sensor: sensor, wallMicros: wallMicros)
         o.add("config_sha256", configSHA256)
         o.add("interface", interface)
         o.add("workers", workers)

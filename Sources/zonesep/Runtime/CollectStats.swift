@@ -17,11 +17,8 @@ struct CollectStats {
     /// `timestamp` is the latest record time (null before the first record), like every other record;
     /// `wall_time` says when the record was written.
     func json(wallMicros: Int64, delivery: DeliverySummary?, sinks: [SinkCounts]) -> String {
-        var o = JSONObject()
-        o.add("timestamp", table.records > 0 ? Timestamp.rfc3339(table.now) : nil)
-        o.add("event_type", "stats")
-        o.add("sensor", sensor)
-        o.add("wall_time", Timestamp.rfc3339(wallMicros))
+        var o = JSONObject.daemonRecord(
+            "stats", timestamp: table.records > 0 ? table.now : nil, sensor: sensor, wallMicros: wallMicros)
         o.add("input", "flow-export")
         o.addRaw("listen", JSONObject.array(listen.map { JSONObject.string($0.description) }))
         o.add("records", table.records)

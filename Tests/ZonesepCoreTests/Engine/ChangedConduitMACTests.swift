@@ -51,19 +51,9 @@ final class ChangedConduitMACTests: XCTestCase {
             sink.each = { e, _ in if e.kind == .flowStarted { started.append(e.flow) } }
             let v = run(frames(initiatorLater: Self.rogue), batched: batched, sink: sink)
             let what = batched ? "in a batch" : "one frame at a time"
-            XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what)
-            XCTAssertEqual(started.count, 1, what)
-            let e = started.first
-            XCTAssertEqual(e?.verdict, .conduitMACMismatch, what)
-            XCTAssertEqual(e?.declaration, 0, "\(what): the conduit it concerns")
-            XCTAssertEqual(e?.firstSeen, t0, what)
-            XCTAssertEqual(e.map { Alert(flow: $0)?.timestampMicros }, t0 + 2000, "\(what): dated by that packet")
-            XCTAssertEqual(e.flatMap { Alert(flow: $0)?.srcMAC }, MACAddress(Self.rogue), "\(what): the new MAC")
-            XCTAssertEqual(
-                sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime), [t0 + 2000],
-                "\(what): that packet is the first flagged")
-            XCTAssertEqual(
-                sink.seen.filter { $0.kind == .flowEnded }.map(\.rule), [RuleID.conduitMACMismatch.rawValue], what)
+            // The new MAC in the alert; the packet from it the first flagged.
+            LateConduitMACCheckTests.assertLateMismatch(
+                v, sink, started: started, firstSeen: t0, at: t0 + 2000, mac: Self.rogue, flagged: [t0 + 2000], what)
         }
     }
 
@@ -71,19 +61,7 @@ final class ChangedConduitMACTests: XCTestCase {
     /// from the router's MAC: a declared router's MAC is no other device taking the side over (REVIEW-147 F2).
     func testADeclaredRoutersCopyRaisesNothing() {
         let router = "02:00:00:00:00:fe"
-        func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
-        let config = PolicyConfig(
-            sensor: "test",
-            zones: [
-                Zone(id: "mynumber", kind: .mynumber, networks: p("10.10.0.0/16")),
-                Zone(id: "lgwan-wan", kind: .lgwan, networks: p("172.20.0.0/14")),
-            ],
-            conduits: [
-                Conduit(
-                    name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
-                    to: p("172.20.9.9"), ports: [.tcp(443...443)])
-            ], routers: [Router(name: "core", macs: [MACAddress(router)!])])
-        let v = Verifier(policy: Policy(config), flowCapacity: 64)
+        let v = LateConduitMACCheckTests.verifier(nil, routers: [Router(name: "core", macs: [MACAddress(router)!])])
         for (i, f) in frames(initiatorLater: router).enumerated() {
             f.withUnsafeBytes {
                 _ = v.process(timestamp: t0 + Int64(i) * 1000, bytes: $0, wireLength: f.count, linkType: .ethernet)

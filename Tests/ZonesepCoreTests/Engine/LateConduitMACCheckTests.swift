@@ -14,8 +14,8 @@ final class LateConduitMACCheckTests: XCTestCase {
     static let rogue = "02:00:5e:00:00:99"
 
     /// A verifier whose policy has one conduit, from 10.10.1.5 (mynumber) at `registered` to 172.20.9.9
-    /// (LGWAN) on tcp/443: the late checks' tests share it.
-    static func verifier(_ sink: EventSink) -> Verifier {
+    /// (LGWAN) on tcp/443, and `routers`: the late checks' tests share it.
+    static func verifier(_ sink: EventSink?, routers: [Router] = []) -> Verifier {
         func p(_ s: String) -> [IPPrefix] { [IPPrefix(s)!] }
         let config = PolicyConfig(
             sensor: "test",
@@ -27,8 +27,35 @@ final class LateConduitMACCheckTests: XCTestCase {
                 Conduit(
                     name: "intermediate-server", from: p("10.10.1.5"), fromMAC: MACAddress(Self.registered),
                     to: p("172.20.9.9"), ports: [.tcp(443...443)])
-            ])
+            ], routers: routers)
         return Verifier(policy: Policy(config), flowCapacity: 64, sink: sink)
+    }
+
+    /// A late `conduit-mac-mismatch` of the initiator's side, from `mac`: one alert of the conduit, its
+    /// start told at `at` and dated by it, the flow's packets flagged from it on (`flagged`), its end a
+    /// violation.
+    static func assertLateMismatch(
+        _ v: Verifier, _ sink: RecordingSink, started: [FlowEntry], firstSeen: Int64, at: Int64, mac: String,
+        flagged: [Int64], _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what, file: file, line: line)
+        XCTAssertEqual(started.count, 1, what, file: file, line: line)
+        let e = started.first
+        XCTAssertEqual(e?.verdict, .conduitMACMismatch, what, file: file, line: line)
+        XCTAssertEqual(e?.declaration, 0, "\(what): the conduit it concerns", file: file, line: line)
+        XCTAssertEqual(e?.firstSeen, firstSeen, what, file: file, line: line)
+        XCTAssertEqual(
+            e.map { Alert(flow: $0)?.timestampMicros }, at, "\(what): the alert's time", file: file, line: line)
+        XCTAssertEqual(e.flatMap { Alert(flow: $0)?.srcMAC }, MACAddress(mac), what, file: file, line: line)
+        let starts = sink.seen.filter { $0.kind == .flowStarted }
+        XCTAssertEqual(
+            starts.map(\.frameTime), [at], "\(what): the event points at that packet", file: file, line: line)
+        XCTAssertEqual(
+            sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime), flagged,
+            "\(what): that packet is the first flagged", file: file, line: line)
+        XCTAssertEqual(
+            sink.seen.filter { $0.kind == .flowEnded }.map(\.rule), [RuleID.conduitMACMismatch.rawValue],
+            "\(what): ends as a violation", file: file, line: line)
     }
 
     func verifier(_ sink: EventSink) -> Verifier { Self.verifier(sink) }
@@ -70,20 +97,9 @@ final class LateConduitMACCheckTests: XCTestCase {
             sink.each = { e, _ in if e.kind == .flowStarted { late.append(e.flow) } }
             let v = run(ethernetFrames(from: Self.rogue), batched: batched, sink: sink)
             let what = batched ? "in a batch" : "one frame at a time"
-            XCTAssertEqual(v.counters.count(.conduitMACMismatch), 1, what)
-            XCTAssertEqual(late.count, 1, what)
-            let e = late.first
-            XCTAssertEqual(e?.verdict, .conduitMACMismatch, what)
-            XCTAssertEqual(e?.declaration, 0, "\(what): the conduit it concerns")
-            XCTAssertEqual(e?.firstSeen, t0, what)
-            XCTAssertEqual(e.map { Alert(flow: $0)?.timestampMicros }, t0 + 1000, "\(what): the alert's time")
-            XCTAssertEqual(e.flatMap { Alert(flow: $0)?.srcMAC }, MACAddress(Self.rogue), what)
-            let starts = sink.seen.filter { $0.kind == .flowStarted }
-            XCTAssertEqual(starts.map(\.frameTime), [t0 + 1000], "\(what): the event points at that packet")
-            let flagged = sink.seen.filter { $0.kind == .flaggedPacket }.map(\.frameTime)
-            XCTAssertEqual(flagged, [t0 + 1000, t0 + 2000, t0 + 3000], "\(what): that packet is the first flagged")
-            let ends = sink.seen.filter { $0.kind == .flowEnded }
-            XCTAssertEqual(ends.map(\.rule), [RuleID.conduitMACMismatch.rawValue], "\(what): ends as a violation")
+            Self.assertLateMismatch(
+                v, sink, started: late, firstSeen: t0, at: t0 + 1000, mac: Self.rogue,
+                flagged: [t0 + 1000, t0 + 2000, t0 + 3000], what)
         }
     }
 

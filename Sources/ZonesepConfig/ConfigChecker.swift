@@ -238,6 +238,7 @@ struct ConfigChecker {
                 } else {
                     owners[key] = (id, n.position.line)
                     localZoneNetwork(n, zone: id)
+                    catchAllZoneNetwork(n, zone: id)
                 }
             }
             guard ok, let kind, let networks, t["vlans"] == nil || vlans != nil else {
@@ -256,8 +257,8 @@ struct ConfigChecker {
 extension ConfigChecker {
     /// Local addresses (broadcast, multicast, loopback, link-local, unspecified) win over every zone, so a
     /// zone network that is all local holds nothing, and the local part of a wider one is not the zone's:
-    /// flows to a multicast group listed under a mynumber zone are never judged as mynumber flows. A /0,
-    /// the usual way to say every address of a family, is taken quietly.
+    /// flows to a multicast group listed under a mynumber zone are never judged as mynumber flows. A /0 has
+    /// a warning of its own (`catchAllZoneNetwork`), which says the worse.
     mutating func localZoneNetwork(_ n: Located<IPPrefix>, zone: String) {
         let classes = "broadcast, multicast, loopback, link-local or unspecified"
         let never = "allowed before any declaration is looked at, never judged as the zone's"
@@ -275,6 +276,23 @@ extension ConfigChecker {
             "\(n.value) takes in local addresses (\(parts): \(classes)), and a local address is in no zone: zone "
                 + "'\(VisibleText.escape(zone))' holds only the rest of this network, and flows with its local part are "
                 + never)
+    }
+}
+
+extension ConfigChecker {
+    /// A zone network of `0.0.0.0/0` or `::/0` takes every address of its family that no narrower zone
+    /// network holds: none is left `external` or `unzoned`, so three rules can never fire for that family,
+    /// and nothing else says so. Written as "the Internet is the internet zone" (REVIEW-147 F9); the
+    /// Internet zone is the town hall's own segment, and the Internet beyond it is external.
+    mutating func catchAllZoneNetwork(_ n: Located<IPPrefix>, zone: String) {
+        guard n.value.displayLength == 0 else { return }
+        let family = n.value.isIPv4 ? "IPv4" : "IPv6"
+        warning(
+            n.position, n.path,
+            "\(n.value) puts every \(family) address that no narrower zone network holds in zone "
+                + "'\(VisibleText.escape(zone))': no \(family) address is then external or unzoned, so lgwan-external, "
+                + "security-cloud-bypass and unzoned-host never fire for \(family); list the town hall's own "
+                + "networks and leave the Internet beyond them external")
     }
 }
 

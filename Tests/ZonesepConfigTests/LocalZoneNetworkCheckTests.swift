@@ -89,11 +89,32 @@ final class LocalZoneNetworkCheckTests: XCTestCase {
                     + "prefixes (such as 0.0.0.0/0)",
                 partly("::/80", "::, ::1"),
             ])
-        // Every address of a family, the usual way to say "the rest is the Internet", is taken quietly;
-        // so are networks clear of every local range.
-        XCTAssertEqual(zone("0.0.0.0/0"), [])
-        XCTAssertEqual(zone("::/0"), [])
+        // Every address of a family has its own warning (below), not this one; networks clear of every
+        // local range are taken quietly.
         XCTAssertEqual(zone("10.0.0.0/8"), [])
         XCTAssertEqual(zone("fd00:10::/48"), [])
+    }
+
+    /// l3.conf, l8.conf (REVIEW-147 F9): an internet zone of `0.0.0.0/0` or `::/0`, written for "the rest is
+    /// the Internet", left no address external or unzoned, and three rules could never fire, without a word.
+    func testAZoneOfEveryAddressOfAFamilyIsWarnedAbout() {
+        func every(_ network: String, _ family: String, zone: String = "in") -> String {
+            "zones.conf:3: warning: zones.\(zone).networks[0]: \(network) puts every \(family) address that no "
+                + "narrower zone network holds in zone '\(zone)': no \(family) address is then external or unzoned, "
+                + "so lgwan-external, security-cloud-bypass and unzoned-host never fire for \(family); list the town "
+                + "hall's own networks and leave the Internet beyond them external"
+        }
+        func zone(_ network: String, kind: String = "internet", id: String = "in") -> [String] {
+            described(load("[zones.\(id)]\nkind = \"\(kind)\"\nnetworks = [\"\(network)\"]\n"))
+        }
+        XCTAssertEqual(zone("0.0.0.0/0"), [every("0.0.0.0/0", "IPv4")])
+        XCTAssertEqual(zone("::/0"), [every("::/0", "IPv6")])
+        // The IPv4-mapped spelling is the IPv4 catch-all, shown as such.
+        XCTAssertEqual(zone("::ffff:0:0/96"), [every("0.0.0.0/0", "IPv4")])
+        XCTAssertEqual(zone("0.0.0.0/0", kind: "mynumber", id: "my"), [every("0.0.0.0/0", "IPv4", zone: "my")])
+        // The config still loads: a warning, not an error.
+        XCTAssertNotNil(load("[zones.in]\nkind = \"internet\"\nnetworks = [\"0.0.0.0/0\"]\n").config)
+        // A half is no catch-all of a zone: it only has its local part named.
+        XCTAssertFalse(zone("0.0.0.0/1").contains { $0.contains("puts every") })
     }
 }

@@ -333,11 +333,14 @@ final class ZonesConfigLoaderTests: XCTestCase {
         XCTAssertEqual(r.config?.zones.last?.networks, [p("10.40.1.1/32"), p("fd00:40::/48"), p("fd00:41::1/128")])
     }
 
-    /// An IPv6 prefix around the IPv4-mapped block holds no IPv4 address: `::/0` (every IPv6 address) is
-    /// taken quietly, a longer one (most likely meant for IPv4) is a warning, and neither reaches the IPv4
-    /// mynumber zone (no "lies in a mynumber zone" warning). An IPv4-mapped prefix is the IPv4 one.
+    /// An IPv6 prefix around the IPv4-mapped block holds no IPv4 address: `::/0` (every IPv6 address) is not
+    /// warned about for it (only as a zone of every IPv6 address: LocalZoneNetworkCheckTests), a longer one
+    /// (most likely meant for IPv4) is, and neither reaches the IPv4 mynumber zone (no "lies in a mynumber
+    /// zone" warning). An IPv4-mapped prefix is the IPv4 one.
     func testIPv6PrefixesAroundTheIPv4Block() {
-        assertClean(loadBase("[zones.inet6]\nkind = \"internet\"\nnetworks = [\"::/0\"]\n"))
+        let all = loadBase("[zones.inet6]\nkind = \"internet\"\nnetworks = [\"::/0\"]\n")
+        XCTAssertEqual(all.diagnostics.count, 1, all.diagnostics.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(all.diagnostics.first?.description.contains("::/0 puts every IPv6 address") ?? false)
         let z = loadBase("[zones.inet6]\nkind = \"internet\"\nnetworks = [\"::/64\"]\n")
         // (It also takes in :: and ::1, which are local: LocalZoneNetworkCheckTests.)
         XCTAssertEqual(z.diagnostics.count, 2, z.diagnostics.map(\.description).joined(separator: "\n"))

@@ -84,4 +84,26 @@ final class LLCSNAPVersusTsharkTests: TemporaryDirectoryTestCase {
         // IP in the four SNAP frames of the Ethernet file and one in each cooked file; none elsewhere.
         XCTAssertEqual(withIP, 6)
     }
+
+    /// IPv4 after the IP SAP (0x06 both ways): tshark opens it after unnumbered information (0x03) and after
+    /// an information frame's two-byte control field, and not after a supervisory frame, unnumbered
+    /// information with the poll bit (0x13) or another unnumbered frame (REVIEW-147 F10: zonesep took 0x03
+    /// alone, and counted an information frame's packet as no IP, so verified and never judged).
+    func testIPSAPFramesAgreeWithTshark() throws {
+        let controls: [[UInt8]] = [
+            [0x03], [0x13], [0x00, 0x00], [0x02, 0x01], [0x01, 0x00], [0x0d, 0x00], [0x43], [0x0f],
+        ]
+        let file = try write(
+            "ipsap.pcap", linkType: 1, controls.map { Self.frame([0x06, 0x06] + $0 + Self.tcp4) })
+        let (ours, _, count, _) = try T.ourTuples(file)
+        XCTAssertEqual(count, controls.count)
+        let theirs = try T.tsharkTuples(file)
+        var withIP: [Int] = []
+        for number in 1...count {
+            XCTAssertEqual(ours[number], theirs[number], "control \(controls[number - 1])")
+            if ours[number] != nil { withIP.append(number) }
+        }
+        // UI and the two information frames.
+        XCTAssertEqual(withIP, [1, 3, 4])
+    }
 }

@@ -57,6 +57,23 @@ final class LLCSNAPDecoderTests: XCTestCase {
         XCTAssertEqual(decode(Build.ethernet(type: UInt16(other.count), other)).coverage, .noIP)
     }
 
+    /// An information frame's control field is two bytes (the first one's low bit 0): the packet follows it
+    /// (REVIEW-147 F10). A supervisory frame (low bits 01) carries none; a frame cut inside the two bytes is
+    /// `llcTruncated`.
+    func testIPv4AfterTheIPSAPsInformationFrameIsDecoded() {
+        let llc = [UInt8]([0x06, 0x06, 0x02, 0x01]) + tcpSYN
+        let p = decode(Build.ethernet(type: UInt16(llc.count), llc))
+        XCTAssertEqual(p.outcome, .ip)
+        XCTAssertEqual(p.dst, Build.address("10.30.7.8"))
+        XCTAssertEqual(p.dstPort, 445)
+        assertConsistent(p)
+        let supervisory = [UInt8]([0x06, 0x06, 0x01, 0x00]) + tcpSYN
+        XCTAssertEqual(decode(Build.ethernet(type: UInt16(supervisory.count), supervisory)).coverage, .noIP)
+        let cut = decode(Build.ethernet(type: 3, [0x06, 0x06, 0x00]))
+        XCTAssertEqual(cut.outcome, .malformed)
+        XCTAssertEqual(cut.anomaly, .llcTruncated)
+    }
+
     func testOtherLLCFramesHoldNoIP() {
         let stp = Build.ethernet(type: 38, [0x42, 0x42, 0x03] + [UInt8](repeating: 0, count: 35))
         let cdp = Self.snap(oui: 0x0c, type: 0x2000, [UInt8](repeating: 1, count: 30))

@@ -81,6 +81,13 @@ public struct AlertFormat: Sendable {
             if a.destZone == .unzoned { a.destIP.append(to: &out, mappedIPv6: a.mappedIPv6) }
             tail(" belongs to no zone")
         }
+        if let t = a.tunnelEnds { out.append(contentsOf: AlertFormat.tunnelEndsTail(t).utf8) }
+    }
+
+    /// What a tunnel alert's message says last: what the flow is, and why its ends are judged on their own.
+    static func tunnelEndsTail(_ type: TunnelType) -> String {
+        " (a \(type.name) tunnel whose own ends break the policy; the flows inside are judged by their innermost "
+            + "packets)"
     }
 
     /// What a `conduit-mac-mismatch` message says after its head: the conduit, and the MACs it expected
@@ -163,7 +170,10 @@ public struct AlertFormat: Sendable {
     /// `flowID`: the alert's Community ID when the caller has it already (`flowID(a)`), or `digest`, its
     /// hash: not hashed again.
     func write(_ a: Alert, into w: inout RecordWriter, flowID id: String? = nil, digest: FlowIDDigest? = nil) {
-        guard let k = parts.keys(of: a) else { return writePiecewise(a, into: &w, flowID: id, digest: digest) }
+        // A tunnel's alert (rare) has a field and a message of its own: written piece by piece.
+        guard a.tunnelEnds == nil, let k = parts.keys(of: a) else {
+            return writePiecewise(a, into: &w, flowID: id, digest: digest)
+        }
         w.literal("{\"timestamp\":")
         w.timestamp(a.timestampMicros)
         w.bytes(parts.run(k.head))
@@ -211,6 +221,10 @@ public struct AlertFormat: Sendable {
     private func writeLinkFields(_ a: Alert, into w: inout RecordWriter, flowID id: String?, digest: FlowIDDigest?) {
         w.vlanList(of: a)
         w.tunnels(a.tunnels)
+        if let t = a.tunnelEnds {
+            w.literal(",\"tunnel_ends\":")
+            w.jsonString(t.name)
+        }
         w.literal(",\"src_mac\":")
         w.mac(a.srcMAC)
         w.literal(",\"dest_mac\":")
@@ -271,6 +285,7 @@ public struct AlertFormat: Sendable {
             if a.destZone == .unzoned { w.addressText(a.destIP, mappedIPv6: a.mappedIPv6) }
             w.literal(" belongs to no zone")
         }
+        if let t = a.tunnelEnds { w.bytes(Array(AlertFormat.tunnelEndsTail(t).utf8)) }
     }
 
     /// One line for a terminal: time, severity, rule, then the message.

@@ -31,6 +31,10 @@ public struct Alert: Sendable, Equatable {
     /// The flow is IPv6 with an IPv4-mapped address (::ffff:a.b.c.d): classified as IPv4, but written and
     /// hashed as the IPv6 address on the wire.
     public var mappedIPv6 = false
+    /// Set for the alert of a tunnel whose own ends break the policy (the tunnel audit's), to the layer's
+    /// type: the alert then describes the tunnel's outer flow, not a flow of the engine (no serial, no
+    /// evidence file), and says so (`tunnel_ends`).
+    public var tunnelEnds: TunnelType? = nil
 
     public var rule: RuleID { verdict.rule }
     public var vlans: [UInt16] {
@@ -43,6 +47,33 @@ public struct Alert: Sendable, Equatable {
         a.tunnels = Array(p.tunnels)
         a.vlanIDs = p.vlans
         return a
+    }
+
+    /// The alert of a tunnel layer whose outer pair breaks `rule`: its outer flow as the first packet of the
+    /// flow inside showed it at `time` (outer protocol and ports, source as initiator), inside `outside`,
+    /// the layers around it. The outer frame's VLANs and MACs are not kept: none are given.
+    public init(tunnel layer: TunnelLayer, outside: [TunnelLayer], rule: RuleID, at time: Int64, zones: ZoneMap) {
+        let ports = IPProtocolNumber.hasPorts(layer.proto)
+        timestampMicros = time
+        verdict = Verdict(rule: rule)
+        proto = layer.proto
+        srcIP = layer.src
+        destIP = layer.dst
+        srcPort = ports ? layer.srcPort : nil
+        destPort = ports ? layer.dstPort : nil
+        srcZone = zones.lookup(layer.src)
+        destZone = zones.lookup(layer.dst)
+        initiator = .firstPacket
+        vlanCount = 0
+        vlanOuter = 0
+        vlanInner = 0
+        srcMAC = nil
+        destMAC = nil
+        flowSerial = 0
+        icmpType = 0
+        icmpCode = 0
+        tunnels = outside
+        tunnelEnds = layer.type
     }
 
     /// Builds the alert for a flow entry whose verdict is set. Inlinable: built in place by the sinks of

@@ -8,7 +8,8 @@ public protocol Suppressible: Sendable {
     var timestampMicros: Int64 { get }
 }
 
-/// A flow alert's key: the same rule, initiator, responder, responder port and protocol.
+/// A flow alert's key: the same rule, initiator, responder, responder port and protocol, and whether it is
+/// the alert of a tunnel's ends (of which type): a tunnel's alert and a flow's are never the same alert.
 public struct FlowAlertKey: Hashable, Sendable {
     public var rule: RuleID
     public var initiator: IPAddress
@@ -16,6 +17,7 @@ public struct FlowAlertKey: Hashable, Sendable {
     /// The responder's port; 0 for protocols without ports.
     public var port: UInt16
     public var proto: UInt8
+    public var tunnelEnds: TunnelType?
 
     public init(_ a: Alert) {
         rule = a.rule
@@ -23,6 +25,7 @@ public struct FlowAlertKey: Hashable, Sendable {
         responder = a.destIP
         port = a.destPort ?? 0
         proto = a.proto
+        tunnelEnds = a.tunnelEnds
     }
 }
 

@@ -47,6 +47,7 @@ public struct DeliveryRecords: Sendable {
         o.add("src_ip", a.srcIP.description(mappedIPv6: a.mappedIPv6))
         o.add("dest_ip", a.destIP.description(mappedIPv6: a.mappedIPv6))
         o.add("dest_port", a.destPort)
+        if let t = a.tunnelEnds { o.add("tunnel_ends", t.name) }
         o.add("flow_id", format.flowID(a))
         o.add("first_seen", Timestamp.rfc3339(a.timestampMicros))
         o.add("last_seen", Timestamp.rfc3339(u.lastSeenMicros))
@@ -74,6 +75,7 @@ public struct DeliveryRecords: Sendable {
             ("dest_ip", a.destIP.description(mappedIPv6: a.mappedIPv6)),
         ]
         if let port = a.destPort { p.append(("dest_port", "\(port)")) }
+        if let t = a.tunnelEnds { p.append(("tunnel_ends", t.name)) }
         p += [
             ("flow_id", format.flowID(a)), ("first_seen", Timestamp.rfc3339(a.timestampMicros)),
             ("last_seen", Timestamp.rfc3339(u.lastSeenMicros)), ("folded", "\(u.folded)"),

@@ -269,6 +269,7 @@ extension AlertFormat {
         p.append(("initiator", a.initiator.name))
         if !a.vlans.isEmpty { p.append(("vlan", a.vlans.map(String.init).joined(separator: ","))) }
         if !a.tunnels.isEmpty { p.append(("tunnel", AlertFormat.tunnelLine(a.tunnels))) }
+        if let t = a.tunnelEnds { p.append(("tunnel_ends", t.name)) }
         if let m = a.srcMAC { p.append(("src_mac", m.description)) }
         if let m = a.destMAC { p.append(("dest_mac", m.description)) }
         p.append(("flow_id", flowID(a)))
@@ -342,6 +343,10 @@ extension AlertFormat {
             if !a.tunnels.isEmpty {
                 w.literal("\" tunnel=\"")
                 ZoneTexts.writeParamValue(AlertFormat.tunnelLine(a.tunnels), to: &w)
+            }
+            if let t = a.tunnelEnds {
+                w.literal("\" tunnel_ends=\"")
+                w.text(t.name)
             }
             if let m = a.srcMAC {
                 w.literal("\" src_mac=\"")

@@ -95,6 +95,8 @@ final class RendererEquivalenceTests: XCTestCase {
             a.tunnels = [TunnelLayer(type: .vxlan, src: address(&r), dst: address(&r), id: UInt32(r.below(5000)))]
         }
         if r.below(8) == 0 { a.vlanIDs = (0..<r.below(9)).map { _ in UInt16(r.below(4096)) } }
+        // A tunnel's alert: a field and a message end of its own, written piece by piece.
+        if r.below(8) == 0 { a.tunnelEnds = [.vxlan, .gre, .ipip, .geneve][r.below(4)] }
         return a
     }
 
@@ -245,6 +247,12 @@ final class RendererEquivalenceTests: XCTestCase {
     /// The old renderers, as they were before the byte writers.
     enum Reference {
         static func message(_ f: AlertFormat, _ a: Alert) -> String {
+            guard let t = a.tunnelEnds else { return flowMessage(f, a) }
+            return flowMessage(f, a) + " (a \(t.name) tunnel whose own ends break the policy; the flows inside are "
+                + "judged by their innermost packets)"
+        }
+
+        static func flowMessage(_ f: AlertFormat, _ a: Alert) -> String {
             let map = f.policy.zoneMap
             let from = "\(VisibleText.escape(map.label(of: a.srcZone))) \(a.srcIP)"
             let to = "\(VisibleText.escape(map.label(of: a.destZone))) \(a.destIP)"
@@ -341,6 +349,7 @@ final class RendererEquivalenceTests: XCTestCase {
             o.add("initiator", a.initiator.name)
             o.addRaw("vlan", JSONObject.array(a.vlans.map { "\($0)" }))
             if !a.tunnels.isEmpty { o.addRaw("tunnel", AlertFormat.tunnelJSON(a.tunnels)) }
+            if let t = a.tunnelEnds { o.add("tunnel_ends", t.name) }
             o.add("src_mac", a.srcMAC?.description)
             o.add("dest_mac", a.destMAC?.description)
             o.add("flow_id", flowID(a))

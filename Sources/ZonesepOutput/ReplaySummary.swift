@@ -64,6 +64,9 @@ public struct ReplaySummary: Sendable {
     /// packets, so these are what the verdict cannot speak for.
     public var tunnelsBreakingPolicy: [PolicyBreakingTunnel] = []
     public var tunnelsBreakingPolicyNotListed: UInt64 = 0
+    /// The alerts raised for such tunnels (`TunnelAudit.alertsRaised`): one per tunnel and session (with
+    /// `watch --workers N`, per worker that saw it), so not the count of tunnels.
+    public var tunnelAlerts: UInt64 = 0
 
     /// A signal stopped the run before its inputs were read to their end (`replay` on Ctrl-C or SIGTERM):
     /// the summary is of what was read until then.
@@ -84,8 +87,9 @@ public struct ReplaySummary: Sendable {
     /// Untagged flows of zones that declare `vlans`, which `zone-vlan-mismatch` could not judge.
     public var untaggedVLANFlows: UntaggedVLANFlows { UntaggedVLANFlows(policy: policy, matrix: matrix) }
 
-    /// Alerts of every kind: one per violating flow and one per host finding.
-    public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings }
+    /// Alerts of every kind: one per violating flow, one per host finding and one per tunnel whose ends break
+    /// the policy.
+    public var alertsTotal: UInt64 { counters.alerts &+ counters.hostFindings &+ tunnelAlerts }
 
     public init(
         policy: Policy, counters: Counters, matrix: ZoneMatrix, files: [FileResult], flowsActive: Int,
@@ -176,6 +180,8 @@ public struct ReplaySummary: Sendable {
         for r in RuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
         for r in HostRuleID.allCases where counters.count(r) > 0 { byRule.add(r.name, counters.count(r)) }
         alerts.addRaw("by_rule", byRule.json)
+        // Apart from `by_rule`, which counts flows and host findings: a tunnel's alert is of its outer flow.
+        alerts.add("tunnels", tunnelAlerts)
         alerts.add("suppressed", alertsSuppressed)
         alerts.add("rate_limited", alertsRateLimited)
         o.addRaw("alerts", alerts.json)
@@ -483,6 +489,7 @@ public struct ReplaySummary: Sendable {
             ["flows", "\(counters.flows)"], ["flows evicted (table full)", "\(flowsEvicted)"],
             ["violating flows", "\(counters.alerts)"], ["host findings", "\(counters.hostFindings)"],
         ]
+        if tunnelAlerts > 0 { totals.append(["tunnel alerts (ends break the policy)", "\(tunnelAlerts)"]) }
         if counters.packetsAfterClose > 0 {
             totals.append(["TCP packets after close (no new flow)", "\(counters.packetsAfterClose)"])
         }

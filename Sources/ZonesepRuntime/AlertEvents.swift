@@ -8,7 +8,7 @@ import ZonesepOutput
 ///
 /// Its state (the renderer, the decoded packet, the last second's text) is used by the session's thread
 /// alone, within `consume`: not checked for exclusive access at run time (three checks an alert).
-public final class AlertEvents: EventSink {
+public final class AlertEvents: EventSink, TunnelAlertRaising {
     public let interests: EventInterests
     private let head: RecordSink
     private let session: Int
@@ -77,6 +77,15 @@ public final class AlertEvents: EventSink {
                     flowID: chainWritesFlowID ? CommunityID.text(batch.flowID(of: i)) : nil))
         }
         advance(batch)
+    }
+
+    /// A tunnel whose ends break the policy, found by the session's `TunnelAudit`: into the chain as an alert
+    /// with no `evidence` field (no flow of the engine is behind it), whatever `withEvidenceField` says.
+    public func raise(tunnel alert: Alert, in batch: EventBatch) {
+        head.write(
+            Record.alert(
+                alert, format: formats.format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
+                withEvidenceField: false))
     }
 
     /// Tells the chain how far packet time has come: the batch's last frame.

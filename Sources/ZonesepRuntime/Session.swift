@@ -18,8 +18,10 @@ public final class Session {
     private let judgedZones: JudgedZonesSink
 
     /// `sinks`: the delivery's sinks for this session (`DeliveryPipeline.eventSinks(session:)`) and any
-    /// other; the collectors of violations and of declarations' use are added here. `hostTable`: the one
-    /// the sessions of one sensor share (frames of one MAC reach several workers), else one of its own.
+    /// other; the collectors of violations and of declarations' use are added here, and the tunnel audit,
+    /// which raises its alerts through the first `AlertEvents` among `sinks` (none: the summary only).
+    /// `hostTable`: the one the sessions of one sensor share (frames of one MAC reach several workers), else
+    /// one of its own.
     public init(policy: Policy, maxFlows: Int, sinks: [EventSink], hostTable: HostTable? = nil) {
         self.policy = policy
         let collector = ViolationCollector()
@@ -28,9 +30,11 @@ public final class Session {
         self.audit = audit
         let hosts = HostFindingCollector()
         self.hosts = hosts
-        let tunnels = TunnelAudit()
+        // The delivery's alerts raise the tunnels' too; the audit hears a batch first, so that its alerts go
+        // out before the chain is told the batch's last packet time (a suppression window it would close).
+        let tunnels = TunnelAudit(alerts: sinks.lazy.compactMap { $0 as? AlertEvents }.first)
         self.tunnels = tunnels
-        let judgedZones = JudgedZonesSink(SinkFanout(sinks + [collector, audit, hosts, tunnels]))
+        let judgedZones = JudgedZonesSink(SinkFanout([tunnels] + sinks + [collector, audit, hosts]))
         self.judgedZones = judgedZones
         verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: judgedZones, hostTable: hostTable)
     }
@@ -98,6 +102,7 @@ public final class Session {
         summary.hostFindingsOmittedBy = hosts.omittedBy
         summary.tunnelsBreakingPolicy = tunnels.tunnels
         summary.tunnelsBreakingPolicyNotListed = tunnels.notListed
+        summary.tunnelAlerts = tunnels.alertsRaised
         return summary
     }
 }

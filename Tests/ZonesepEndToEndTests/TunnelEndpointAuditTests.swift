@@ -70,10 +70,10 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
 
         let run = try Harness.run(
             zonesep, ["replay", "--config", conf.path, "--output", "json", capture], timeout: 60, in: root)
-        XCTAssertEqual(run.status, 0, "the flows inside raise nothing: \(run.brief)")
+        XCTAssertEqual(run.status, 1, "the flows inside raise nothing, the tunnels do: \(run.brief)")
         let (alerts, summary, problems) = JSONLines.replay(run)
         XCTAssertEqual(problems, [])
-        XCTAssertEqual(alerts.count, 0)
+        XCTAssertEqual(alerts.map { $0.object["tunnel_ends"] as? String ?? "-" }, ["vxlan", "ipip"])
         let tunnels = try XCTUnwrap(summary?["tunnels_breaking_policy"] as? [[String: Any]])
         XCTAssertEqual(
             tunnels.map { t in
@@ -187,12 +187,15 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
         let capture = try write([vx, gre], "conduit.pcap")
         let run = try Harness.run(
             zonesep, ["replay", "--config", conf.path, "--output", "json", capture], timeout: 60, in: root)
-        let (_, summary, problems) = JSONLines.replay(run)
+        let (alerts, summary, problems) = JSONLines.replay(run)
         XCTAssertEqual(problems, [])
         let tunnels = try XCTUnwrap(summary?["tunnels_breaking_policy"] as? [[String: Any]])
         XCTAssertEqual(
             tunnels.map { "\($0["type"] ?? "") \($0["dest_zone"] ?? "") \($0["rule"] ?? "")" },
             ["gre lg mynumber-isolation"])
+        XCTAssertEqual(
+            alerts.map { "\($0.object["tunnel_ends"] ?? "-") \($0.object["proto"] ?? "-")" }, ["gre gre"],
+            "the allowed VXLAN raises no alert")
     }
 
     /// A mirror session is not judged, but a tunnel in the frame it copies is: a remote mirror's copy of the

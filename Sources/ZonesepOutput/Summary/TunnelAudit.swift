@@ -9,6 +9,9 @@ import ZonesepCore
 /// violations asks for anyway): a plain flow costs it the test of a flag, and a packet nothing. A tunnel
 /// flow's first frame is decoded again here, as `FlowFileSink` does, since the flow entry keeps no outer
 /// addresses.
+///
+/// Each tunnel it finds the first time raises an alert through `alerts` (the delivery's), so a daemon says
+/// it as it happens, not only in the summary at its end.
 public final class TunnelAudit: EventSink {
     public let interests: EventInterests = [.tunnelStarts, .violationStarts]
     // Reached only from this sink's own calls, one at a time (a session's).
@@ -21,8 +24,12 @@ public final class TunnelAudit: EventSink {
     /// Tunnels not listed that are told apart (a few MiB): past them each flow counts as one more.
     static let maxRemembered = 65_536
     @exclusivity(unchecked) private var packet = DecodedPacket()
+    /// Where each tunnel not found before goes as an alert; nil: the summary only.
+    private let alerts: TunnelAlertRaising?
+    /// The alerts raised (or due, without `alerts`): one per tunnel, and past `maxRemembered` one per flow.
+    public private(set) var alertsRaised: UInt64 = 0
 
-    public init() {}
+    public init(alerts: TunnelAlertRaising? = nil) { self.alerts = alerts }
 
     /// The tunnels found, in the order first seen, at most `PolicyBreakingTunnel.listed`.
     public var tunnels: [PolicyBreakingTunnel] { listed }
@@ -46,11 +53,15 @@ public final class TunnelAudit: EventSink {
         if TunnelAudit.isPlainMirror(frame.bytes, batch.linkType, policy.config.tunnelPorts) { return }
         PacketDecoder.decode(
             frame.bytes, linkType: batch.linkType, tunnelPorts: policy.config.tunnelPorts, into: &packet)
-        for layer in packet.tunnels where layer.hasAddresses && !layer.type.isMirror {
-            guard let rule = TunnelAudit.rule(layer, at: time, policy) else { continue }
+        for l in packet.tunnels.indices {
+            let layer = packet.tunnels[l]
+            guard layer.hasAddresses && !layer.type.isMirror, let rule = TunnelAudit.rule(layer, at: time, policy)
+            else { continue }
             let key = PolicyBreakingTunnel.Key(type: layer.type.name, src: layer.src, dest: layer.dst)
+            let isNew: Bool
             if let i = index[key] {
                 listed[i].flows &+= 1
+                isNew = false
             } else if listed.count < PolicyBreakingTunnel.listed {
                 index[key] = listed.count
                 let map = policy.zoneMap
@@ -58,11 +69,20 @@ public final class TunnelAudit: EventSink {
                     PolicyBreakingTunnel(
                         type: key.type, src: layer.src, dest: layer.dst, srcZone: map.name(of: map.lookup(layer.src)),
                         destZone: map.name(of: map.lookup(layer.dst)), rule: rule, flows: 1, firstSeenMicros: time))
+                isNew = true
             } else if unlisted.count < TunnelAudit.maxRemembered || unlisted.contains(key) {
-                unlisted.insert(key)
+                isNew = unlisted.insert(key).inserted
             } else {
+                // Not told apart from those seen: as new (a flood of them is the rate limit's to bound).
                 unlistedBeyond &+= 1
+                isNew = true
             }
+            guard isNew else { continue }
+            alertsRaised &+= 1
+            alerts?.raise(
+                tunnel: Alert(
+                    tunnel: layer, outside: Array(packet.tunnels.prefix(l)), rule: rule, at: time,
+                    zones: policy.zoneMap), in: batch)
         }
     }
 
@@ -98,4 +118,9 @@ public final class TunnelAudit: EventSink {
         case .unzonedHost, .conduitMACMismatch, nil: return nil
         }
     }
+}
+
+/// What raises the alert of a tunnel the audit found (the delivery's `AlertEvents`, in the session's chain).
+public protocol TunnelAlertRaising: AnyObject {
+    func raise(tunnel alert: Alert, in batch: EventBatch)
 }

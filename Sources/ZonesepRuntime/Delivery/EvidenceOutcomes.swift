@@ -51,7 +51,8 @@ public final class EvidenceOutcomes: RecordSink {
     public func folded(_ record: Record) { remember(record, Self.foldedReason) }
 
     private func remember(_ record: Record, _ why: String) {
-        guard record.kind == .alert, let a = record.alert else { return }
+        // A tunnel's alert names no flow of the engine (its serial is 0): nothing to remember.
+        guard record.kind == .alert, let a = record.alert, a.tunnelEnds == nil else { return }
         missing.withLock { m in
             if m.count < limit { m[FlowKey(session: record.session, serial: a.flowSerial)] = why }
         }

@@ -57,7 +57,8 @@ public final class EvidenceSink: RecordSink {
 
     @discardableResult
     public func write(_ record: Record) -> Bool {
-        guard record.kind == .alert, let a = record.alert, let format = record.format else {
+        // A tunnel's alert has no flow of the engine whose packets could fill a file: it passes as it is.
+        guard record.kind == .alert, let a = record.alert, a.tunnelEnds == nil, let format = record.format else {
             return inner.write(record)
         }
         // The Community ID is hashed once for the file's name, the alert's forms and the closing record:

@@ -146,6 +146,7 @@ public enum SummaryMerge {
                 return v
             }
             total.violationsOmitted &+= p.violationsOmitted
+            total.tunnelAlerts &+= p.tunnelAlerts
             total.violationsOmittedBy.add(p.violationsOmittedBy)
             if p.declarations.count == total.declarations.count {
                 for i in total.declarations.indices { total.declarations[i].add(p.declarations[i]) }

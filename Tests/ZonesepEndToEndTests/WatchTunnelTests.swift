@@ -146,6 +146,33 @@ final class WatchTunnelTests: LiveTestCase {
         XCTAssertEqual(workers?.count, 3)
     }
 
+    /// A mynumber host's own VXLAN to an Internet address: its alert (`tunnel_ends`) reaches the alerts file
+    /// while watch runs, before it is stopped, beside the alert of the flow inside, as in a replay.
+    func testAMynumberHostsTunnelToTheInternetIsAlertedLive() throws {
+        let (net, configURL) = try threeZonesWithConfig()
+        var frames: [[UInt8]] = []
+        for (ip, up) in Self.handshake(40) {
+            let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0x13, 0x89, 0] + Self.inner(ip, fromClient: up)
+            let outer =
+                up
+                ? Self.ip4(17, "10.10.9.70", "198.51.100.9", Self.udp(50000, 4789, vxlan))
+                : Self.ip4(17, "198.51.100.9", "10.10.9.70", Self.udp(61000, 4789, vxlan))
+            frames.append(W.ether(outer, fromClient: up))
+        }
+        let outcome = try replay(frames, savedAs: "own-vxlan.pcap", config: configURL)
+        let (replayed, replaySummary, problems) = JSONLines.replay(outcome)
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(
+            replayed.map { "\(Self.key($0.object)) \($0.object["tunnel_ends"] as? String ?? "-")" },
+            [
+                "mynumber-isolation udp 10.10.9.70:50000 -> 198.51.100.9:4789 vxlan",
+                "mynumber-isolation tcp 10.10.9.40:41040 -> 10.30.9.40:443 -",
+            ])
+        let (live, _) = try watchMatchesReplay(
+            frames, on: net, config: configURL, replayAlerts: replayed.map(\.object), replaySummary: replaySummary)
+        XCTAssertEqual(live.compactMap { $0["tunnel_ends"] as? String }, ["vxlan"], "once: one worker saw it")
+    }
+
     /// A reload that adds a VXLAN port: the fanout opens the tunnels on it from then on, as the verifier does,
     /// so a connection whose two directions come from two tunnel endpoints on that port is judged once.
     func testAReloadedVXLANPortIsOpenedByTheFanoutToo() throws {

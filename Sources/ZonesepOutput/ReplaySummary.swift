@@ -424,8 +424,11 @@ public struct ReplaySummary: Sendable {
 
     /// One entry of `declarations`: an exception also has `expires`, `expiring`, `expired` and
     /// `flows_after_expiry`.
-    func declarationJSON(_ d: DeclarationUse) -> String {
-        let last = exceptionsAsOfMicros
+    func declarationJSON(_ d: DeclarationUse) -> String { Self.declarationJSON(d, asOf: exceptionsAsOfMicros) }
+
+    /// `declarationJSON(_:)` with exceptions `expiring` and `expired` as of `last` (collect's summary has no
+    /// `ReplaySummary`: its own latest record time).
+    public static func declarationJSON(_ d: DeclarationUse, asOf last: Int64?) -> String {
         var x = JSONObject()
         x.add("type", d.kind.name)
         x.add("name", d.name)

@@ -81,9 +81,11 @@ final class CollectRunner {
         let flows = delivery.flowFile.map(CollectFlows.init)
         // The host findings for the summary, as replay's and watch's.
         let hostFindings = HostFindingCollector()
+        // What each declaration allowed, and the flows that ran past an exception's expiry, as replay's.
+        let audit = DeclarationAudit(policy: policy)
         let table = ExportFlowTable(
             policy: policy, capacity: settings.maxFlows,
-            sink: SinkFanout([alerts, hostFindings] + (flows.map { [$0] } ?? [])))
+            sink: SinkFanout([alerts, hostFindings, audit] + (flows.map { [$0] } ?? [])))
         alerts.table = table
         flows?.table = table
         var decoder = FlowExportDecoder()
@@ -205,7 +207,8 @@ final class CollectRunner {
         delivery.head.finish(at: table.now)
         var summary = CollectSummary(
             table: table, decoder: decoder, sensor: policy.config.sensor, held: CollectSummary.HeldAlerts(delivery),
-            sockets: sockets, policy: policy, hostFindings: hostFindings)
+            sockets: sockets, policy: policy, hostFindings: hostFindings,
+            declarations: audit.declarations(for: policy))
         summary.reloads = reloadLog
         let (json, text) = (summary.json(), summary.text())
         let written = delivery.writeSummary(

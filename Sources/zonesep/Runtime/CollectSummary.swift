@@ -17,6 +17,8 @@ struct CollectSummary {
     /// The policy in force, to name the findings' zones.
     let policy: Policy
     let hostFindings: HostFindingCollector
+    /// Every declaration of the policy in force with what it allowed (`DeclarationAudit`), as replay's.
+    var declarations: [DeclarationUse] = []
     /// zones.conf reloads (`SIGHUP`) in order, applied or refused; written only when there were some.
     var reloads: [ConfigReload] = []
 
@@ -82,6 +84,10 @@ struct CollectSummary {
         o.add("flows_evicted", table.evictions)
         o.addRaw("alerts", Self.alertsJSON(table, held))
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
+        let asOf = table.records > 0 ? table.now : nil
+        o.addRaw(
+            "declarations",
+            JSONObject.array(declarations.map { ReplaySummary.declarationJSON($0, asOf: asOf) }))
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.addRaw("host_table", Self.hostTableJSON(table.hosts))
         let format = AlertFormat(policy: policy)

@@ -49,6 +49,10 @@ public final class ExportFlowTable {
     }
 
     public private(set) var judge: FlowJudge
+    /// By index into the policy's declarations: an exception's expiry (`expiresAtMicros`), `Int64.max` for
+    /// any other declaration, so that a record of a declared flow learns with one load whether it ran past
+    /// the expiry of what allowed it (`checkDeclaredFlow`).
+    var expiries: [Int64] = []
     /// For records without ports: one port of each span of TCP and of UDP ports over which no declaration's
     /// ports change (see `portlessJudgement`).
     var portCandidates: (tcp: [UInt16], udp: [UInt16]) = ([0], [0])
@@ -123,6 +127,7 @@ public final class ExportFlowTable {
         lateness: Int64 = 30 * 60 * 1_000_000, sink: EventSink
     ) {
         self.judge = FlowJudge(policy: policy)
+        self.expiries = Self.expiries(policy)
         self.hosts = ExportHosts(policy: policy)
         self.portCandidates = Self.portCandidates(policy.config)
         self.capacity = max(1, capacity)
@@ -146,6 +151,9 @@ public final class ExportFlowTable {
         m.deinitialize(count: 1)
         m.deallocate()
     }
+
+    /// See `expiries`.
+    static func expiries(_ policy: Policy) -> [Int64] { policy.declarations.map { $0.expiresAtMicros ?? .max } }
 
     static func saturated(_ a: Int64, plus b: Int64) -> Int64 {
         let (s, overflow) = a.addingReportingOverflow(b)
@@ -171,6 +179,7 @@ public final class ExportFlowTable {
             e.carry(across: renumbered, from: old, to: policy)
         }
         judge = FlowJudge(policy: policy)
+        expiries = Self.expiries(policy)
         hosts.replacePolicy(policy)
         portCandidates = Self.portCandidates(policy.config)
         policyEpoch += 1
@@ -463,6 +472,10 @@ public final class ExportFlowTable {
             events.append(EngineEvent(kind: .flowStarted, flow: e))
             eventOrigins.append(origin)
         }
+        // A first record that already runs past the expiry of the exception allowing the flow at its start.
+        if judgement.declaration >= 0 && judgement.rule == nil && end >= expiries[judgement.declaration] {
+            allowanceExpired(i, r, start: start, end: end)
+        }
     }
 
     /// A record that ends its flow (FIN or RST seen, RFC 5102 end reason 3): the flow is held for the closed
@@ -479,13 +492,70 @@ public final class ExportFlowTable {
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         if r.endReason == 3 { markEnded(e) }
+        // Only a flow a declaration allowed owes a check to its later records: one compare for the others.
+        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict {
+            checkDeclaredFlow(i, r, fromA: fromA, start: start, end: end)
+        }
+    }
+
+    /// A later record of a flow a declaration allowed: the exception that allowed it may have expired before
+    /// the record's end (`allowanceExpired`), a conduit's MAC that no record carried so far may be in it
+    /// (`checkLateMAC`), or it may carry another MAC for a side than the one checked (`checkChangedMAC`).
+    @inline(never)
+    private func checkDeclaredFlow(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
+        let e = table.entries + i
+        // Judged before a reload or not (every reload marks every flow): the declaration is the policy in
+        // force's of that name (`replacePolicy`), and its expiry the one that ends.
+        if end >= expiries[Int(e.pointee.declaration)] {
+            allowanceExpired(i, r, start: start, end: end)
+            guard e.pointee.rule == FlowEntry.noVerdict && e.pointee.declaration >= 0 else { return }
+        }
+        guard r.srcMAC != nil || r.dstMAC != nil else { return }
         // A conduit's MAC that the first record did not carry is checked by the first record that does
         // (not a flow a reload left `judgedBeforeReload`: the policy in force did not judge it).
-        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict
-            && (r.srcMAC != nil || r.dstMAC != nil) && !e.pointee.judgedBeforeReload
-        {
-            checkLateMAC(i, r, fromA: fromA)
+        if !e.pointee.judgedBeforeReload { checkLateMAC(i, r, fromA: fromA) }
+        if e.pointee.rule == FlowEntry.noVerdict && !checkChangedMAC(i, r, ofA: true, fromA: fromA) {
+            _ = checkChangedMAC(i, r, ofA: false, fromA: fromA)
         }
+    }
+
+    /// A record of a flow allowed by an exception that ends at or after the exception's expiry: the flow ran
+    /// past it, and is judged again, as `replay` judges it at its first packet after the expiry. Another
+    /// declaration may allow it then; if none does, its verdict is raised now as a late one, dated by the
+    /// first time the record vouches for a packet at or after the expiry: its start when it started at or
+    /// after the expiry (the first packet the exporter saw since its last record), else its end (its
+    /// packets straddle the expiry, and the record does not tell when the first after it came).
+    private func allowanceExpired(_ i: Int, _ r: FlowRecord, start: Int64, end: Int64) {
+        let e = table.entries + i
+        let expiry = expiries[Int(e.pointee.declaration)]
+        let at = start >= expiry ? start : end
+        let j = judge.policy.judge(FlowEnds(of: e.pointee), at: at)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        guard let rule = j.rule else { return }
+        raiseLate(rule, i, r, at: at)
+    }
+
+    /// Record `r` (`fromA`: its source is side A) carrying another MAC for side A (`ofA`) or B than the
+    /// flow's, in a flow a conduit naming that side's MAC allowed: another device answering for the address
+    /// since the MAC was checked (ARP spoofing, a replaced device), as `replay` checks a packet's source MAC.
+    /// Judged again with the new MAC (at its start, as the late check); a MAC the conduit does not name
+    /// raises `conduit-mac-mismatch` now (returning true), dated by this record's end, and the flow keeps the
+    /// new MAC, which the alert shows. A declared router's MAC is no other device: the routed hop's record.
+    private func checkChangedMAC(_ i: Int, _ r: FlowRecord, ofA sideA: Bool, fromA: Bool) -> Bool {
+        let e = table.entries + i
+        let policy = judge.policy
+        guard let mac = sideA == fromA ? r.srcMAC : r.dstMAC, let shown = e.pointee.mac(ofA: sideA),
+            shown.rawValue != mac.rawValue, !hosts.rules.isRouter(mac.rawValue),
+            policy.conduitNamesMAC(declaration: Int(e.pointee.declaration), initiator: sideA == e.pointee.initiatorIsA)
+        else { return false }
+        var changed = e.pointee
+        changed.setMAC(mac, ofA: sideA)
+        let j = policy.judge(FlowEnds(of: changed), at: e.pointee.firstSeen)
+        guard let rule = j.rule else { return false }
+        e.pointee.setMAC(mac, ofA: sideA)
+        e.pointee.declaration = Int16(clamping: j.declaration)
+        raiseLate(rule, i, r, at: e.pointee.lastSeen)
+        return true
     }
 
     /// A record with MACs of a flow a conduit allowed although the MAC it names for a side was in no record
@@ -496,6 +566,7 @@ public final class ExportFlowTable {
         let e = table.entries + i
         let policy = judge.policy
         guard policy.conduitMACUnverified(e.pointee) else { return }
+        // Only the sides not yet known take the record's MACs: a known side's other MAC is `checkChangedMAC`'s.
         let a = e.pointee.mac(ofA: true)
         let b = e.pointee.mac(ofA: false)
         let newA = a ?? (fromA ? r.srcMAC : r.dstMAC)
@@ -512,6 +583,13 @@ public final class ExportFlowTable {
         let j = policy.judge(FlowEnds(of: e.pointee), at: e.pointee.firstSeen)
         e.pointee.declaration = Int16(clamping: j.declaration)
         guard let rule = j.rule else { return }
+        raiseLate(rule, i, r, at: e.pointee.lastSeen)
+    }
+
+    /// A verdict reached at record `r`, after the flow's first (`verdictIsLate`): counted, and its start
+    /// told with `r`'s `input` and `exporter`, its alert dated `at` (the event's `lastSeen`).
+    private func raiseLate(_ rule: RuleID, _ i: Int, _ r: FlowRecord, at: Int64) {
+        let e = table.entries + i
         e.pointee.rule = rule.rawValue
         e.pointee.lateMACCheck = true  // the verdict is late: its alert is dated `lastSeen`
         violations[rule, default: 0] += 1
@@ -521,6 +599,7 @@ public final class ExportFlowTable {
                 vlans: origins[i].vlans)
             var started = e.pointee
             started.key.vlans = origin.vlans
+            started.lastSeen = at
             events.append(EngineEvent(kind: .flowStarted, flow: started))
             eventOrigins.append(origin)
         }

@@ -39,6 +39,10 @@ public final class Session {
         verifier = Verifier(policy: policy, flowCapacity: maxFlows, sink: judgedZones, hostTable: hostTable)
     }
 
+    /// The alerts of tunnels whose own ends break the policy raised so far, by `RuleID.rawValue` (for
+    /// `watch`'s stats and metrics, read on the session's own thread).
+    public var tunnelAlertsByRule: [UInt64] { tunnels.alertsByRule }
+
     /// Frames whose bytes stay valid until this returns, at most `Verifier.batchSize` at a time for the
     /// engine's prefetching to work (more are taken, one by one).
     @inline(__always)

@@ -60,6 +60,29 @@ final class TunnelAlertWorkersTests: XCTestCase {
         sessions[0].process([Self.vxlan(sport: 50000, at: 0)], inBatchesOf: 8, linkType: .ethernet) { _ in }
         sessions[1].process([Self.vxlan(sport: 50001, at: 1)], inBatchesOf: 8, linkType: .ethernet) { _ in }
         sessions[0].process([Self.vxlan(sport: 50000, at: 2)], inBatchesOf: 8, linkType: .ethernet) { _ in }
+        // The stats record and the metrics count each worker's, by rule, as the summary does.
+        let snapshots = sessions.map { session -> WorkerSnapshot in
+            var s = WorkerSnapshot()
+            s.tunnelAlertsByRule = session.tunnelAlertsByRule
+            return s
+        }
+        let isolation = Int(RuleID.mynumberIsolation.rawValue)
+        XCTAssertEqual(snapshots.map { $0.tunnelAlertsByRule[isolation] }, [1, 1])
+        XCTAssertEqual(snapshots.map { $0.tunnelAlertsByRule.reduce(0, +) }, [1, 1])
+        let stats = WatchStats(interface: "span0", snapshots: snapshots).json(sensor: "tunnels", wallMicros: 0)
+        XCTAssertTrue(stats.contains("\"host_findings\":0,\"tunnel_alerts\":2,"), stats)
+        let metrics = PrometheusText.render(
+            WatchMetrics.families(
+                interface: "span0", sensor: "tunnels", version: "test", workers: snapshots, link: .up,
+                reloads: .init(startedWallMicros: 0), sinks: []))
+        XCTAssertTrue(
+            metrics.contains("zonesep_tunnel_alerts_total{rule=\"mynumber-isolation\",severity=\"critical\"} 2\n"),
+            metrics)
+        XCTAssertTrue(
+            metrics.contains("zonesep_tunnel_alerts_total{rule=\"lgwan-external\",severity=\"high\"} 0\n"), metrics)
+        XCTAssertTrue(
+            metrics.contains("zonesep_alerts_total{rule=\"mynumber-isolation\",severity=\"critical\"} 0\n"),
+            "a tunnel is no violating flow: \(metrics)")
         var summary = try XCTUnwrap(SummaryMerge.merge(sessions.map { $0.finish(files: []) }, files: []))
         pipeline.finish(into: &summary)
         pipeline.close()

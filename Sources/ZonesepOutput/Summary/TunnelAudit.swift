@@ -28,6 +28,8 @@ public final class TunnelAudit: EventSink {
     private let alerts: TunnelAlertRaising?
     /// The alerts raised (or due, without `alerts`): one per tunnel, and past `maxRemembered` one per flow.
     public private(set) var alertsRaised: UInt64 = 0
+    /// The same by `RuleID.rawValue`, for `watch`'s stats record and metrics.
+    public private(set) var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
 
     public init(alerts: TunnelAlertRaising? = nil) { self.alerts = alerts }
 
@@ -79,6 +81,7 @@ public final class TunnelAudit: EventSink {
             }
             guard isNew else { continue }
             alertsRaised &+= 1
+            alertsByRule[Int(rule.rawValue)] &+= 1
             alerts?.raise(
                 tunnel: Alert(
                     tunnel: layer, outside: Array(packet.tunnels.prefix(l)), rule: rule, at: time,

@@ -20,6 +20,8 @@ public struct WorkerSnapshot: Sendable {
     public var alertsByRule: [UInt64] = []
     /// Host findings this worker raised, indexed by `HostRuleID.rawValue`.
     public var hostFindingsByRule: [UInt64] = []
+    /// Alerts of tunnels whose own ends break the policy this worker raised, indexed by `RuleID.rawValue`.
+    public var tunnelAlertsByRule: [UInt64] = []
     public var anomalies: UInt64 = 0
     public var lastPacketMicros: Int64?
     /// The flow table's clock (`FlowTable.clock`): what the other workers are brought up to (`PortClock`).
@@ -332,6 +334,7 @@ public final class CaptureWorker: @unchecked Sendable {
         s.alerts = v.counters.alerts
         s.alertsByRule = v.counters.alertsByRule
         s.hostFindingsByRule = v.counters.hostFindingsByRule
+        s.tunnelAlertsByRule = session.tunnelAlertsByRule
         s.anomalies = v.counters.anomalyTotal
         s.lastPacketMicros = v.counters.lastPacketMicros
         s.clockMicros = v.flows.clock

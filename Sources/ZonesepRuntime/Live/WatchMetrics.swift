@@ -100,6 +100,16 @@ public enum WatchMetrics {
             hosts.add([.init("rule", rule.name)], .count(n))
         }
         out.append(hosts)
+        // Apart from zonesep_alerts_total too: these are of tunnels' outer flows, not of flows judged.
+        var tunnels = F(
+            "zonesep_tunnel_alerts_total", .counter,
+            help: "Tunnels whose own ends break the policy, alerted once per worker that found them, by rule.")
+        for rule in RuleID.allCases {
+            let i = Int(rule.rawValue)
+            let n = workers.reduce(UInt64(0)) { $0 &+ (i < $1.tunnelAlertsByRule.count ? $1.tunnelAlertsByRule[i] : 0) }
+            tunnels.add([.init("rule", rule.name), .init("severity", rule.severity.rawValue)], .count(n))
+        }
+        out.append(tunnels)
         out.append(
             F(
                 "zonesep_anomalies_total", .counter, help: "Malformed or truncated packets, counted and skipped.",

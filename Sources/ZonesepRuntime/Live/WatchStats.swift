@@ -29,6 +29,7 @@ public struct WatchStats: Sendable {
         totals.capturing = snapshots.allSatisfy(\.capturing)
         totals.alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
         totals.hostFindingsByRule = [UInt64](repeating: 0, count: HostRuleID.allCases.count)
+        totals.tunnelAlertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
         for s in snapshots {
             totals.packets &+= s.packets
             totals.bytes &+= s.bytes
@@ -44,6 +45,9 @@ public struct WatchStats: Sendable {
             totals.alerts &+= s.alerts
             for (i, n) in s.hostFindingsByRule.enumerated() where i < totals.hostFindingsByRule.count {
                 totals.hostFindingsByRule[i] &+= n
+            }
+            for (i, n) in s.tunnelAlertsByRule.enumerated() where i < totals.tunnelAlertsByRule.count {
+                totals.tunnelAlertsByRule[i] &+= n
             }
             totals.anomalies &+= s.anomalies
             if let t = s.lastPacketMicros { totals.lastPacketMicros = max(totals.lastPacketMicros ?? t, t) }
@@ -75,6 +79,7 @@ public struct WatchStats: Sendable {
         o.add("flows_evicted", totals.flowsEvicted)
         o.add("alerts", totals.alerts)
         o.add("host_findings", totals.hostFindingsByRule.reduce(0, &+))
+        o.add("tunnel_alerts", totals.tunnelAlertsByRule.reduce(0, &+))
         o.add("anomalies", totals.anomalies)
         var k = JSONObject()
         k.add("received", totals.kernel?.received)

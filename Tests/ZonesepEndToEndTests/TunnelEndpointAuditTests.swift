@@ -105,9 +105,15 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
                 "2 tunnels whose own ends break the policy (the flows inside were judged by their innermost packets"),
             text.brief)
 
-        // The report: limited, not clean, with each tunnel among its limits (the same read back from the run).
+        // The report: violations, as the alerts and the exit status say (each tunnel raised an alert of its
+        // outer flow), the tunnels counted in the verdict's rules table and, one by one, among the limits,
+        // since what they carried was not judged (the same read back from the run).
         let html = try reportBothWays([capture], config: conf.path)
-        XCTAssertTrue(html.contains("but not all of it could"), "the verdict is limited")
+        XCTAssertTrue(html.contains("data-verdict=\"violations\""), "not called clean, limited: it exited 1")
+        XCTAssertTrue(html.contains("分離違反あり — 違反フロー 0 件・ポリシーに反するトンネル 2 件"))
+        XCTAssertTrue(html.contains("0 violating flows and 2 tunnels whose own ends break the policy"))
+        XCTAssertTrue(html.contains("data-rule=\"tunnel-ends\" data-count=\"2\""))
+        XCTAssertTrue(html.contains("<div class=\"critical\"><b>2</b>"), "both break mynumber-isolation: critical")
         XCTAssertFalse(html.contains("kept to the separation policy"), "no all-clear")
         XCTAssertTrue(html.contains("ポリシーに反するトンネル 2 tunnels breaking the policy"), "the first page's limits")
         XCTAssertTrue(
@@ -117,6 +123,10 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
                 "<span class=\"mono\">ipip 10.10.3.3 (my) → 8.8.8.8 (external)</span> mynumber-isolation, 1 flow from "
                     + "2026-06-01 09:00:00"))
         let md = try reportBothWays([capture], config: conf.path, format: "md")
+        XCTAssertTrue(
+            md.contains(
+                "| tunnel_ends | critical | ポリシーに反するトンネル tunnels whose own ends break the policy (トンネル tunnels) "
+                    + "| 2 |"), md)
         XCTAssertTrue(
             md.contains(
                 "| ポリシーに反するトンネル tunnel breaking the policy: vxlan 10.10.3.3 (my) → 8.8.8.8 (external) | "

@@ -40,7 +40,8 @@ final class ReportHTMLTests: XCTestCase {
         let cleanHTML = ReportHTML.render(clean)
         XCTAssertTrue(
             cleanHTML.contains(
-                "data-verdict=\"clean\" data-violations=\"0\" data-devices=\"0\" data-limited=\"false\""))
+                "data-verdict=\"clean\" data-violations=\"0\" data-devices=\"0\" data-tunnels=\"0\" data-limited=\"false\""
+            ))
         XCTAssertTrue(cleanHTML.contains("違反は検出されませんでした"))
         XCTAssertFalse(cleanHTML.contains("<tr class=\"violation\""))
     }

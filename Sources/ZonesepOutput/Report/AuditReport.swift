@@ -531,10 +531,12 @@ extension AuditReport {
     /// Violating flows of a rule, in the order they were raised.
     public func violations(of rule: RuleID) -> [ViolatingFlow] { violations.filter { $0.rule == rule } }
 
-    /// Violating flows and host findings of `severity`, listed or not (those not listed of a known rule).
+    /// Violating flows, host findings and listed tunnels whose own ends break the policy of `severity`,
+    /// listed or not (those not listed of a known rule).
     public func count(_ severity: Severity) -> Int {
         violations.filter { $0.rule.severity == severity }.count
             + (devices ?? []).filter { $0.severity == severity }.count
+            + tunnelsBreakingPolicy.filter { $0.rule.severity == severity }.count
             + Int(clamping: violationsOmittedBy.total { $0.rule.severity == severity })
             + Int(clamping: hostFindingsOmittedBy.total { $0.severity == severity })
     }
@@ -574,9 +576,17 @@ extension AuditReport {
     /// Every violating flow of the run: those listed and those left out of the list.
     public var violatingFlows: UInt64 { UInt64(violations.count) &+ violationsOmitted }
 
-    /// Violating flows (listed or not) and host findings together: what makes the verdict "violations".
+    /// Violating flows (listed or not), host findings and tunnels whose own ends break the policy together:
+    /// what makes the verdict "violations". A tunnel raised an alert of its own and made the run exit 1: the
+    /// report that called it clean, limited, contradicted both.
     public var findingsTotal: Int {
         violations.count + Int(clamping: violationsOmitted) + (devices?.count ?? 0) + Int(clamping: hostFindingsOmitted)
+            + Int(clamping: tunnelsBreakingPolicyCount)
+    }
+
+    /// The most severe rule the listed tunnels' ends break (nil when none is listed).
+    public var tunnelsSeverity: Severity? {
+        Severity.allCases.first { s in tunnelsBreakingPolicy.contains { $0.rule.severity == s } }
     }
 
     /// Every host finding of the run: those listed and those left out of the list.

@@ -131,23 +131,32 @@ public enum ReportHTML {
         let total = r.violatingFlows
         // Every host finding, with those the summary's list left out.
         let devices = r.deviceFindings
-        let state = total > 0 || devices > 0 ? "violations" : "clean"
+        // Tunnels whose own ends break the policy: each raised a flow alert of its outer flow.
+        let tunnels = r.tunnelsBreakingPolicyCount
+        let found = total > 0 || devices > 0 || tunnels > 0
+        let state = found ? "violations" : "clean"
         h += heading(1, "判定", "Verdict", id: "verdict")
-        let limitedClass = total == 0 && devices == 0 && r.isLimited ? " limited" : ""
+        let limitedClass = !found && r.isLimited ? " limited" : ""
         h += "<section id=\"verdict\" class=\"verdict \(state)\(limitedClass)\" data-verdict=\"\(state)\" "
-        h += "data-violations=\"\(total)\" data-devices=\"\(devices)\" data-limited=\"\(r.isLimited)\">\n"
+        h += "data-violations=\"\(total)\" data-devices=\"\(devices)\" data-tunnels=\"\(tunnels)\" "
+        h += "data-limited=\"\(r.isLimited)\">\n"
         h += "<div class=\"verdict-head\">\n"
-        if total > 0 || devices > 0 {
+        if found {
             h += "<svg width=\"54\" height=\"54\" viewBox=\"0 0 54 54\" role=\"img\" aria-label=\"violations\">"
             h += "<circle cx=\"27\" cy=\"27\" r=\"25\" fill=\"#b3261e\"/><path d=\"M17 17L37 37M37 17L17 37\" "
             h += "stroke=\"#fff\" stroke-width=\"6\" stroke-linecap=\"round\"/></svg>\n"
             h += "<div class=\"verdict-text\"><p class=\"verdict-title\">分離違反あり — 違反フロー \(n(total)) 件"
             if devices > 0 { h += "・違反機器 \(n(devices)) 件" }
+            if tunnels > 0 { h += "・ポリシーに反するトンネル \(n(tunnels)) 件" }
             h += "</p>\n<p class=\"verdict-sub\">Separation violated: \(n(total)) violating "
             h += total == 1 ? "flow" : "flows"
             if devices > 0 {
-                h += " and \(n(devices)) device " + (devices == 1 ? "finding" : "findings")
+                h += (tunnels > 0 ? ", " : " and ") + "\(n(devices)) device " + (devices == 1 ? "finding" : "findings")
                 h += " (a device in two tiers, a host on another zone's VLAN)"
+            }
+            if tunnels > 0 {
+                h += " and \(n(tunnels)) " + (tunnels == 1 ? "tunnel" : "tunnels")
+                h += " whose own ends break the policy (a zone host's tunnel, whose contents were not judged)"
             }
             h += " in the captured traffic.</p>"
             if let c = r.coverage, c.unverified > 0 {
@@ -257,6 +266,7 @@ public enum ReportHTML {
         notListedRow(
             r.omittedDevicesOfNoKnownRule, "data-not-listed-devices", "一覧にない機器の検出", "device findings not listed",
             unit: "機器 devices", &h)
+        tunnelsRow(r, &h)
         h += tableEnd
         let evidenceLost = r.violationsWithEvidenceLost.count
         if evidenceLost > 0 {
@@ -283,6 +293,26 @@ public enum ReportHTML {
             h += "(\(why.isEmpty ? "" : why + "; ")§9)</p>\n"
         }
         h += "</section>\n"
+    }
+
+    /// The rules table's row of the tunnels whose own ends break the policy (none when there are none): each
+    /// raised an alert of its outer flow, so they count in the verdict; §9 lists them one by one.
+    static func tunnelsRow(_ r: AuditReport, _ h: inout String) {
+        let count = r.tunnelsBreakingPolicyCount
+        guard count > 0 else { return }
+        var pairs: [(String, Int)] = []
+        for t in r.tunnelsBreakingPolicy {
+            let key = "\(t.type) \(t.srcZone) → \(t.destZone) (\(t.rule.name))"
+            if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 += 1 } else { pairs.append((key, 1)) }
+        }
+        h += "<tr class=\"hit\" data-rule=\"tunnel-ends\" data-count=\"\(count)\">"
+        h += "<td>\(r.tunnelsSeverity.map(severityChip) ?? "")</td>"
+        h += "<td>ポリシーに反するトンネル<div class=\"en\">A zone host's tunnel whose own ends break the policy · "
+        h += "<code>tunnel_ends</code></div></td>"
+        h +=
+            "<td class=\"num\"><b>\(n(count))</b><div class=\"sub\">トンネル tunnels</div>"
+            + notListedNote(r.tunnelsBreakingPolicyNotListed) + "</td>"
+        h += "<td class=\"pairs\">" + pairs.map { "\(e($0.0)) (\($0.1))" }.joined(separator: "<br>") + "</td></tr>\n"
     }
 
     /// Under a rule's count in the rules table: how many of them the summary's list left out (none when 0).

@@ -66,7 +66,7 @@ extension AuditReport {
                         $0.name, $0.severity.rawValue, ReportText.ruleTitle($0),
                         "\(UInt64(violations(of: $0).count) &+ omittedFlows(of: $0))",
                     ]
-                } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]] + deviceRows,
+                } + notListedRows + [["合計 total", "", "", "\(violatingFlows)"]] + deviceRows + tunnelRows,
                 numeric: [3]))
 
         out.append(
@@ -365,6 +365,19 @@ extension AuditReport {
                     ]
                 ]
                 : []) + [["機器の合計 devices total", "", "", "\(deviceFindings)"]]
+    }
+
+    /// The verdict table's row of the tunnels whose own ends break the policy, when there are any: each raised
+    /// an alert of its outer flow, so it counts in the verdict (the limits table lists them one by one).
+    var tunnelRows: [[String]] {
+        let count = tunnelsBreakingPolicyCount
+        guard count > 0 else { return [] }
+        return [
+            [
+                "tunnel_ends", tunnelsSeverity?.rawValue ?? "",
+                "ポリシーに反するトンネル tunnels whose own ends break the policy (トンネル tunnels)", "\(count)",
+            ]
+        ]
     }
 
     /// The verdict table's row of the violating flows the summary's list left out of no known rule (a saved run

@@ -42,6 +42,14 @@ final class PolicyBreakingTunnelTests: XCTestCase {
         XCTAssertEqual(live.tunnelsBreakingPolicyCount, 5)
         for f in [ReportFormat.html, .md, .csv] { XCTAssertEqual(f.render(read), f.render(live), "\(f)") }
         XCTAssertTrue(live.isLimited)
+        // Each raised an alert: they are findings of the verdict, counted by the severity of the rule their ends
+        // break where listed (both listed break mynumber-isolation), where the clean run has none.
+        XCTAssertEqual(live.findingsTotal, clean.findingsTotal + 5)
+        XCTAssertEqual(live.count(.critical), clean.count(.critical) + 2)
+        XCTAssertEqual(live.tunnelsSeverity, .critical)
+        XCTAssertNil(clean.tunnelsSeverity)
+        XCTAssertTrue(ReportFormat.html.render(live).contains("data-tunnels=\"5\""))
+        XCTAssertTrue(ReportFormat.html.render(clean).contains("data-tunnels=\"0\""))
         XCTAssertTrue(ReportFormat.md.render(live).contains("tunnels breaking the policy, not listed | 3 |"))
         XCTAssertFalse(ReportFormat.md.render(clean).contains("tunnel breaking the policy"))
         XCTAssertTrue(s.text().contains("5 tunnels whose own ends break the policy"))

@@ -492,8 +492,9 @@ public final class ExportFlowTable {
         if end > e.pointee.lastSeen { e.pointee.lastSeen = end }
         if start < e.pointee.firstSeen { e.pointee.firstSeen = start }
         if r.endReason == 3 { markEnded(e) }
-        // Only a flow a declaration allowed owes a check to its later records: one compare for the others.
-        if e.pointee.declaration >= 0 && e.pointee.rule == FlowEntry.noVerdict {
+        // Only a flow a declaration allowed, or one a reload withdrew its exception from, owes a check to its
+        // later records: two compares for the others.
+        if (e.pointee.declaration >= 0 || e.pointee.allowanceEnded) && e.pointee.rule == FlowEntry.noVerdict {
             checkDeclaredFlow(i, r, fromA: fromA, start: start, end: end)
         }
     }
@@ -504,6 +505,15 @@ public final class ExportFlowTable {
     @inline(never)
     private func checkDeclaredFlow(_ i: Int, _ r: FlowRecord, fromA: Bool, start: Int64, end: Int64) {
         let e = table.entries + i
+        // A reload withdrew, renamed or narrowed the exception that allowed it (`carry(across:from:to:)`):
+        // judged again under the policy in force at this record's start, the first packet it vouches for.
+        if e.pointee.allowanceEnded {
+            e.pointee.allowanceEnded = false
+            let j = judge.policy.judge(FlowEnds(of: e.pointee), at: start)
+            e.pointee.declaration = Int16(clamping: j.declaration)
+            if let rule = j.rule { return raiseLate(rule, i, r, at: start) }
+            guard e.pointee.declaration >= 0 else { return }
+        }
         // Judged before a reload or not (every reload marks every flow): the declaration is the policy in
         // force's of that name (`replacePolicy`), and its expiry the one that ends.
         if end >= expiries[Int(e.pointee.declaration)] {

@@ -197,6 +197,57 @@ extension CollectTests {
         XCTAssertEqual(JSONLines.int(maintenance["flows_after_expiry"]), 1, "\(maintenance)")
     }
 
+    /// A SIGHUP that withdraws the maintenance exception between a session's two records, both before its
+    /// expiry (the CISO's way to end an approval now), ends the session's allowance: its next record raises
+    /// the rule's alert, dated by its start (REVIEW-148 F2: it stayed allowed for good, by no declaration,
+    /// even past the date). Renamed instead (a new approval number), the renamed entry allows it and is
+    /// credited with it.
+    func testAReloadThatWithdrawsOrRenamesTheExceptionEndsOrMovesTheAllowance() throws {
+        let x = Self.maintenanceExpiry
+        let original = try String(contentsOf: root.appendingPathComponent("zones.conf"), encoding: .utf8)
+        let line =
+            "name = \"vendor-remote-maintenance\"           # 保守業者 remote maintenance of the 財務会計 package, today only\n"
+        XCTAssertTrue(original.contains(line))
+        let renamed = original.replacingOccurrences(of: line, with: "name = \"vendor-remote-maintenance-no32\"\n")
+        let removed = original.replacingOccurrences(
+            of: "[[exceptions]]\n" + line + "from = [\"10.30.9.0/24\"]\nto = [\"192.0.2.200\"]\nports = [\"tcp/22\"]\n"
+                + "approved = \"CISO承認 2026-06-12 第31号\"\nexpires = 2026-06-15\n\n", with: "")
+        XCTAssertNotEqual(removed, original)
+        for (name, edited) in [("removed", removed), ("renamed", renamed)] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-\(name)-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let conf = dir.appendingPathComponent("zones.conf")
+            try original.write(to: conf, atomically: true, encoding: .utf8)
+            let run = try collect(config: conf.path, extra: ["--stats-interval", "0"]) { c in
+                try Self.send(
+                    Self.maintenance(
+                        [Late(port: 51001, flags: 0x02, start: x - 900_000, end: x - 800_000)],
+                        exportTime: x / 1000 - 790, sequence: 0), from: "127.0.0.1", to: c.port)
+                try edited.write(to: conf, atomically: true, encoding: .utf8)
+                kill(c.pid, SIGHUP)
+                let deadline = Date().addingTimeInterval(10)
+                while Date() < deadline, !c.stderr.contains("reloaded") { usleep(50_000) }
+                XCTAssertTrue(c.stderr.contains("reloaded \(conf.path)"), c.stderr)
+                try Self.send(
+                    Self.maintenance(
+                        [Late(port: 51001, flags: 0x10, start: x - 200_000, end: x - 100_000)],
+                        exportTime: x / 1000 - 90, sequence: 1), from: "127.0.0.1", to: c.port)
+            }
+            XCTAssertEqual((run.summary["reloads"] as? [[String: Any]])?.count, 1, "\(name): \(run.summary)")
+            if name == "removed" {
+                XCTAssertEqual(run.alerts.count, 1, "\(run.alerts)")
+                XCTAssertEqual(run.alerts.first?["rule"] as? String, "security-cloud-bypass")
+                XCTAssertEqual(run.alerts.first?["timestamp"] as? String, "2026-06-15T14:56:40.000000Z")
+                XCTAssertNil(Self.exception("vendor-remote-maintenance", in: run.summary))
+            } else {
+                XCTAssertEqual(run.alerts.count, 0, "\(run.alerts)")
+                let entry = try XCTUnwrap(Self.exception("vendor-remote-maintenance-no32", in: run.summary))
+                XCTAssertEqual(JSONLines.int(entry["flows"]), 1, "credited to the renamed entry: \(entry)")
+            }
+        }
+    }
+
     /// An IPFIX message of conduit records 10.10.1.5:`port` to 172.20.9.9:443 with MACs (the source's
     /// `mac`, the destination's the core switch's), ms times.
     static func conduitRecords(

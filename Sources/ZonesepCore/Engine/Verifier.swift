@@ -714,10 +714,10 @@ public final class Verifier {
         // The entry vouches only for the side's own MAC (the one alerts show); another MAC asks each time
         // (the seen-cache answers it). Nothing below reads the field.
         if e.pointee.hasMACs && mac == field.pointee { field.pointee |= FlowEntry.hostSeen }
-        // Only a flow a declaration allowed can owe a check here, and only when it is marked or the packet
-        // comes from another MAC than the side's: one compare for the others, two for most of these.
-        if e.pointee.declaration >= 0
-            && (field.pointee & Verifier.macBits != mac || e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0)
+        // Only a marked flow (its exception expired, or a reload withdrew it: then it may have no declaration
+        // left) or one a declaration allowed whose packet comes from another MAC than the side's owes a check.
+        if e.pointee.tcpState & FlowEntry.allowanceExpiredFlag != 0
+            || (e.pointee.declaration >= 0 && field.pointee & Verifier.macBits != mac)
         {
             checkDeclaredFlow(e, fromA: fromA, mac: mac, now: now)
         }

@@ -130,9 +130,17 @@ public struct FlowEntry: Sendable {
     public static let reset: UInt8 = 4
     /// In `tcpState`, for any protocol: see `judgedBeforeReload`.
     @usableFromInline static let judgedBeforeReloadFlag: UInt8 = 8
-    /// In `tcpState`, for any protocol: the exception that allowed the flow has expired since, and the
-    /// flow's next packet judges it again (`Verifier`).
+    /// In `tcpState`, for any protocol: the exception that allowed the flow has expired since, or a reload
+    /// withdrew, renamed or narrowed it, and the flow's next packet judges it again (`Verifier`).
     @usableFromInline static let allowanceExpiredFlag: UInt8 = 16
+
+    /// The exception that allowed the flow no longer does (it expired, or a reload withdrew, renamed or
+    /// narrowed it): its next packet, or record in `collect`, judges it again under the policy in force.
+    @inlinable
+    public var allowanceEnded: Bool {
+        get { tcpState & FlowEntry.allowanceExpiredFlag != 0 }
+        set { FlowEntry.set(FlowEntry.allowanceExpiredFlag, newValue, in: &tcpState) }
+    }
 
     @inlinable
     public init(key: FlowKey) { self.key = key }

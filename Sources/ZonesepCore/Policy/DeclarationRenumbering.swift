@@ -39,7 +39,19 @@ extension FlowEntry {
     /// declaration of that name in `new` may name other MACs, or be gone), and is not checked again.
     public mutating func carry(across renumbering: DeclarationRenumbering, from old: Policy, to new: Policy) {
         let unverified = rule == FlowEntry.noVerdict && old.conduitMACUnverified(self)
+        let byException =
+            rule == FlowEntry.noVerdict && declaration >= 0 && Int(declaration) < old.declarations.count
+            && old.declarations[Int(declaration)].kind == .exception
         declaration = renumbering(declaration)
+        // An exception is an approval for a time: a reload that withdraws, renames or narrows the one that
+        // allowed a running flow ends that approval as its expiry would (REVIEW-148 F2: the flow went on
+        // allowed for good, by no declaration). Judged again at its next packet or record under `new`, which
+        // may allow it otherwise (a renamed entry) or raise its rule then; one the exception of that name
+        // still allows goes on as before.
+        if byException {
+            let j = new.judge(FlowEnds(of: self), at: lastSeen)
+            if j.rule != nil || j.declaration != Int(declaration) { allowanceEnded = true }
+        }
         if unverified && declaration >= 0 {
             let j = new.judge(FlowEnds(of: self), at: firstSeen)
             if j.rule == nil && j.declaration == Int(declaration) {

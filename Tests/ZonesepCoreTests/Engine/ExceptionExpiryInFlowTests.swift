@@ -145,4 +145,50 @@ final class ExceptionExpiryInFlowTests: XCTestCase {
             XCTAssertEqual(names, ["renewed-later", "vendor-support"], what)
         }
     }
+
+    /// A reload that withdraws, renames or narrows the exception while its flow runs, before the expiry (a
+    /// CISO ending an approval now, a new approval number): the flow's next packet judges it under the map
+    /// in force (REVIEW-148 F2: it went on allowed for good, by no declaration, even past the expiry).
+    /// Withdrawn or narrowed, its rule is raised at that packet; renamed, the renamed entry allows it; the
+    /// same file again changes nothing. One frame at a time, and on a link without MACs.
+    func testAReloadThatWithdrawsRenamesOrNarrowsTheExceptionEndsItsAllowance() {
+        func p(_ s: String...) -> [IPPrefix] { s.map { IPPrefix($0)! } }
+        for raw in [false, true] {
+            for change in ["withdrawn", "renamed", "narrowed", "unchanged"] {
+                let what = "\(change)\(raw ? ", without MACs" : "")"
+                let sink = RecordingSink([.violationStarts, .declaredEnds])
+                var started: [FlowEntry] = []
+                var ended: [FlowEntry] = []
+                sink.each = { e, _ in
+                    if e.kind == .flowStarted { started.append(e.flow) }
+                    if e.kind == .flowEnded { ended.append(e.flow) }
+                }
+                let v = verifier(sink)
+                var config = v.policy.config
+                switch change {
+                case "withdrawn": config.exceptions.remove(at: 0)
+                case "renamed": config.exceptions[0].name = "vendor-support-no8"
+                case "narrowed": config.exceptions[0].from = p("10.20.8.9")
+                default: break
+                }
+                let later = expiry - 100_000_000
+                for (i, f) in frames(to: "198.51.100.50", later: [later], raw: raw).enumerated() {
+                    if i == 3 { v.replacePolicy(Policy(config)) }
+                    f.bytes.withUnsafeBytes {
+                        _ = v.process(
+                            timestamp: f.time, bytes: $0, wireLength: f.bytes.count, linkType: raw ? .raw : .ethernet)
+                    }
+                }
+                v.finish()
+                let raised = change == "withdrawn" || change == "narrowed"
+                XCTAssertEqual(v.counters.count(.lgwanExternal), raised ? 1 : 0, what)
+                XCTAssertEqual(started.map { Alert(flow: $0)?.timestampMicros }, raised ? [later] : [], what)
+                if !raised {
+                    XCTAssertEqual(
+                        ended.map { v.policy.declarations[Int($0.declaration)].name },
+                        [change == "renamed" ? "vendor-support-no8" : "vendor-support"], what)
+                }
+            }
+        }
+    }
 }

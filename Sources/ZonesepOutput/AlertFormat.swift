@@ -86,7 +86,7 @@ public struct AlertFormat: Sendable {
 
     /// What a tunnel alert's message says last: what the flow is, and why its ends are judged on their own.
     static func tunnelEndsTail(_ type: TunnelType) -> String {
-        " (a \(type.name) tunnel whose own ends break the policy; the flows inside are judged by their innermost "
+        " (the ends of this \(type.name) tunnel break the policy; the flows inside are judged by their innermost "
             + "packets)"
     }
 

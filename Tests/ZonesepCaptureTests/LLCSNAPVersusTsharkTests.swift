@@ -93,17 +93,23 @@ final class LLCSNAPVersusTsharkTests: TemporaryDirectoryTestCase {
         let controls: [[UInt8]] = [
             [0x03], [0x13], [0x00, 0x00], [0x02, 0x01], [0x01, 0x00], [0x0d, 0x00], [0x43], [0x0f],
         ]
+        // The destination SAP decides, whatever the source SAP (REVIEW-148 F3); 0x07 (a group SAP) is not IP.
+        let saps: [[UInt8]] = [
+            [0x06, 0x07], [0x06, 0x42], [0x06, 0xaa], [0x07, 0x06], [0x06, 0x00], [0x42, 0x06],
+        ]
         let file = try write(
-            "ipsap.pcap", linkType: 1, controls.map { Self.frame([0x06, 0x06] + $0 + Self.tcp4) })
+            "ipsap.pcap", linkType: 1,
+            controls.map { Self.frame([0x06, 0x06] + $0 + Self.tcp4) }
+                + saps.map { Self.frame($0 + [0x03] + Self.tcp4) })
         let (ours, _, count, _) = try T.ourTuples(file)
-        XCTAssertEqual(count, controls.count)
+        XCTAssertEqual(count, controls.count + saps.count)
         let theirs = try T.tsharkTuples(file)
         var withIP: [Int] = []
         for number in 1...count {
-            XCTAssertEqual(ours[number], theirs[number], "control \(controls[number - 1])")
+            XCTAssertEqual(ours[number], theirs[number], "frame \(number)")
             if ours[number] != nil { withIP.append(number) }
         }
-        // UI and the two information frames.
-        XCTAssertEqual(withIP, [1, 3, 4])
+        // UI and the two information frames; DSAP 0x06 with SSAP 0x07, 0x42, 0xaa and 0x00.
+        XCTAssertEqual(withIP, [1, 3, 4, 9, 10, 11, 13])
     }
 }

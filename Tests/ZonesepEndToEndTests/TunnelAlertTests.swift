@@ -91,8 +91,8 @@ final class TunnelAlertTests: ScratchDirectoryTestCase {
             ["2026-06-01T00:00:00.000000Z", "2026-06-01T00:00:00.003000Z"])
         XCTAssertEqual(
             alerts.first?["message"] as? String,
-            "my 10.10.3.3 → external 8.8.8.8 udp/4789: no conduit allows this flow to or from the mynumber zone (a "
-                + "vxlan tunnel whose own ends break the policy; the flows inside are judged by their innermost packets)"
+            "my 10.10.3.3 → external 8.8.8.8 udp/4789: no conduit allows this flow to or from the mynumber zone (the "
+                + "ends of this vxlan tunnel break the policy; the flows inside are judged by their innermost packets)"
         )
         let counts = try XCTUnwrap(summary?["alerts"] as? [String: Any])
         XCTAssertEqual(JSONLines.int(counts["total"]), 2)

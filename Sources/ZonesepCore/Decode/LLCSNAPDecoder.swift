@@ -14,7 +14,7 @@
 // (DSAP, SSAP, control and the 3-byte OUI, then the 2-byte EtherType: 8 bytes.) Under those two OUIs the
 // protocol id is an EtherType, and the frame goes on through the EtherType dispatch exactly as an Ethernet
 // II frame with that EtherType would (counted as one layer toward the depth limit). An LLC frame of the
-// IP SAP (0x06 both ways) goes on as IPv4 after its control field when that is unnumbered information
+// IP SAP (DSAP 0x06, whatever the SSAP) goes on as IPv4 after its control field when that is unnumbered information
 // (0x03, one byte) or an information frame (two bytes, the first one's low bit 0), as tshark decodes them;
 // it was counted as a frame without IP, so verified and never judged (REVIEW-145 F3, REVIEW-147 F10).
 // Supervisory frames and other unnumbered ones carry no packet. Every other LLC frame holds no IP: STP (SAP 0x42), NetBIOS (0xf0), IPX (0xe0), and SNAP
@@ -47,7 +47,8 @@ public enum LLCSNAPDecoder {
             return .done
         }
         p.outcome = .notIP
-        if first == UInt16(ipSAP) << 8 | UInt16(ipSAP) {
+        // The destination SAP decides, whatever the source SAP (as tshark reads it: REVIEW-148 F3).
+        if first >> 8 == UInt16(ipSAP) {
             // Unnumbered information (one byte) or an information frame (two: its low bit is 0) carry the
             // packet; supervisory and other unnumbered frames carry none, as tshark reads them.
             let length = control == unnumberedInformation ? llcLength : control & 1 == 0 ? llcLength + 1 : 0

@@ -248,7 +248,7 @@ final class RendererEquivalenceTests: XCTestCase {
     enum Reference {
         static func message(_ f: AlertFormat, _ a: Alert) -> String {
             guard let t = a.tunnelEnds else { return flowMessage(f, a) }
-            return flowMessage(f, a) + " (a \(t.name) tunnel whose own ends break the policy; the flows inside are "
+            return flowMessage(f, a) + " (the ends of this \(t.name) tunnel break the policy; the flows inside are "
                 + "judged by their innermost packets)"
         }
 

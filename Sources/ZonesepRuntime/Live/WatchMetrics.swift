@@ -82,14 +82,17 @@ public enum WatchMetrics {
             ) {
                 .count(UInt64($0.flowCapacity))
             })
-        var alerts = F("zonesep_alerts_total", .counter, help: "Violating flows found, by rule and severity.")
-        for rule in RuleID.allCases {
-            let n = workers.reduce(UInt64(0)) {
-                $0 &+ (Int(rule.rawValue) < $1.alertsByRule.count ? $1.alertsByRule[Int(rule.rawValue)] : 0)
+        /// A counter of the workers' counts by flow rule (`RuleID.rawValue`), every rule with its severity.
+        func byRule(_ name: String, help: String, _ counts: KeyPath<WorkerSnapshot, [UInt64]>) -> F {
+            var family = F(name, .counter, help: help)
+            for rule in RuleID.allCases {
+                let i = Int(rule.rawValue)
+                let n = workers.reduce(UInt64(0)) { $0 &+ (i < $1[keyPath: counts].count ? $1[keyPath: counts][i] : 0) }
+                family.add([.init("rule", rule.name), .init("severity", rule.severity.rawValue)], .count(n))
             }
-            alerts.add([.init("rule", rule.name), .init("severity", rule.severity.rawValue)], .count(n))
+            return family
         }
-        out.append(alerts)
+        out.append(byRule("zonesep_alerts_total", help: "Violating flows found, by rule and severity.", \.alertsByRule))
         // Apart from zonesep_alerts_total: a dual-homed-host finding's severity depends on its zones.
         var hosts = F(
             "zonesep_host_findings_total", .counter,
@@ -101,15 +104,11 @@ public enum WatchMetrics {
         }
         out.append(hosts)
         // Apart from zonesep_alerts_total too: these are of tunnels' outer flows, not of flows judged.
-        var tunnels = F(
-            "zonesep_tunnel_alerts_total", .counter,
-            help: "Tunnels whose own ends break the policy, alerted once per worker that found them, by rule.")
-        for rule in RuleID.allCases {
-            let i = Int(rule.rawValue)
-            let n = workers.reduce(UInt64(0)) { $0 &+ (i < $1.tunnelAlertsByRule.count ? $1.tunnelAlertsByRule[i] : 0) }
-            tunnels.add([.init("rule", rule.name), .init("severity", rule.severity.rawValue)], .count(n))
-        }
-        out.append(tunnels)
+        out.append(
+            byRule(
+                "zonesep_tunnel_alerts_total",
+                help: "Tunnels whose own ends break the policy, alerted once per worker that found them, by rule.",
+                \.tunnelAlertsByRule))
         out.append(
             F(
                 "zonesep_anomalies_total", .counter, help: "Malformed or truncated packets, counted and skipped.",

@@ -403,6 +403,10 @@ public struct ReplaySummary: Sendable {
             j.optionalTimestamp(d.lastSeenMicros)
             j.raw(",\"unused\":")
             j.bool(d.unused)
+            if d.tunnelFlows > 0 {
+                j.raw(",\"tunnel_flows\":")
+                j.integer(d.tunnelFlows)
+            }
             if d.kind == .conduit {
                 j.raw(",\"mac_not_verified\":")
                 j.integer(d.macNotVerified)
@@ -438,6 +442,7 @@ public struct ReplaySummary: Sendable {
         x.add("first_seen", d.firstSeenMicros.map(Timestamp.rfc3339))
         x.add("last_seen", d.lastSeenMicros.map(Timestamp.rfc3339))
         x.add("unused", d.unused)
+        if d.tunnelFlows > 0 { x.add("tunnel_flows", d.tunnelFlows) }
         if d.kind == .conduit { x.add("mac_not_verified", d.macNotVerified) }
         if d.kind == .exception {
             x.add("expires", d.expiresAtMicros.map(Timestamp.rfc3339))
@@ -473,6 +478,9 @@ public struct ReplaySummary: Sendable {
             if d.expired(at: lastPacket) { notes.append("expired") }
             if d.flowsAfterExpiry > 0 { notes.append("\(d.flowsAfterExpiry) flows after expiry") }
             if d.macNotVerified > 0 { notes.append("MAC not verified: \(d.macNotVerified)") }
+            if d.tunnelFlows > 0 {
+                notes.append("allowed tunnel ends (\(d.tunnelFlows) \(d.tunnelFlows == 1 ? "flow" : "flows") inside)")
+            }
             return [
                 d.kind.name, d.name, "\(d.flows)", "\(d.packets)", "\(d.bytes)",
                 d.lastSeenMicros.map(Timestamp.rfc3339) ?? "-", notes.joined(separator: ", "),

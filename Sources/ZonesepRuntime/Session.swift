@@ -101,6 +101,7 @@ public final class Session {
         summary.violationsOmitted = collector.omitted
         summary.violationsOmittedBy = collector.omittedBy
         summary.declarations = audit.declarations(for: policy)
+        tunnels.creditTunnels(to: &summary.declarations)
         summary.hostFindings = hosts.findings
         summary.hostFindingsOmitted = hosts.omitted
         summary.hostFindingsOmittedBy = hosts.omittedBy

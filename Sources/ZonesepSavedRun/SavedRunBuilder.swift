@@ -361,7 +361,7 @@ struct SavedRunBuilder {
                 lastSeenMicros: try timeIfPresent(d.lastSeen, at + "last_seen"),
                 expiresAtMicros: try kind == .exception ? timeIfPresent(d.expires, at + "expires") : nil,
                 flowsAfterExpiry: kind == .exception ? d.flowsAfterExpiry ?? 0 : 0,
-                macNotVerified: kind == .conduit ? d.macNotVerified ?? 0 : 0)
+                macNotVerified: kind == .conduit ? d.macNotVerified ?? 0 : 0, tunnelFlows: d.tunnelFlows ?? 0)
         }
     }
 }

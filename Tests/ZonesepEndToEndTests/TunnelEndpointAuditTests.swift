@@ -206,6 +206,21 @@ final class TunnelEndpointAuditTests: ScratchDirectoryTestCase {
         XCTAssertEqual(
             alerts.map { "\($0.object["tunnel_ends"] ?? "-") \($0.object["proto"] ?? "-")" }, ["gre gre"],
             "the allowed VXLAN raises no alert")
+        // The conduit that allowed the VXLAN's ends allowed no flow of its own, yet is not unused (REVIEW-148
+        // F11: an auditor told to withdraw it would make the tunnel break the policy): credited with the flow
+        // inside, in the summary, the text summary and the report (the same read back from the run).
+        let vtepUse = try XCTUnwrap(
+            (summary?["declarations"] as? [[String: Any]])?.first { $0["name"] as? String == "vtep" })
+        XCTAssertEqual(JSONLines.int(vtepUse["flows"]), 0, "\(vtepUse)")
+        XCTAssertEqual(JSONLines.int(vtepUse["tunnel_flows"]), 1, "\(vtepUse)")
+        XCTAssertEqual(vtepUse["unused"] as? Bool, false, "\(vtepUse)")
+        let text = try Harness.run(zonesep, ["replay", "--config", conf.path, capture], timeout: 60, in: root)
+        XCTAssertTrue(
+            String(decoding: text.stdout, as: UTF8.self).contains("allowed tunnel ends (1 flow inside)"), text.brief)
+        let html = try reportBothWays([capture], config: conf.path)
+        XCTAssertTrue(html.contains("トンネルの端点を許可（内側のフロー 1 件） allowed tunnel ends (1 flow inside)"))
+        let row = try XCTUnwrap(html.range(of: "<td>vtep</td>.*?</tr>", options: .regularExpression))
+        XCTAssertFalse(html[row].contains("未使用"), "not marked unused: \(html[row])")
     }
 
     /// A mirror session is not judged, but a tunnel in the frame it copies is: a remote mirror's copy of the

@@ -254,6 +254,8 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
         /// Conduits: flows allowed with the MAC it names not verified; absent from runs saved before it was
         /// counted.
         public var macNotVerified: UInt64?
+        /// Flows in tunnels whose ends it allowed; absent when none, and from runs saved before it was counted.
+        public var tunnelFlows: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case type, name, flows, packets, bytes, expires
@@ -261,6 +263,7 @@ public struct SummaryRecord: Decodable, Sendable, Equatable {
             case lastSeen = "last_seen"
             case flowsAfterExpiry = "flows_after_expiry"
             case macNotVerified = "mac_not_verified"
+            case tunnelFlows = "tunnel_flows"
         }
     }
 

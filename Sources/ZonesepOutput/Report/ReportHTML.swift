@@ -867,6 +867,11 @@ public enum ReportHTML {
             if d.flowsAfterExpiry > 0 {
                 badges.append("<span class=\"sub\">期限後の要求 \(n(d.flowsAfterExpiry)) flows after expiry</span>")
             }
+            if d.tunnelFlows > 0 {
+                badges.append(
+                    "<span class=\"sub\">トンネルの端点を許可（内側のフロー \(n(d.tunnelFlows)) 件） allowed tunnel ends "
+                        + "(\(n(d.tunnelFlows)) \(d.tunnelFlows == 1 ? "flow" : "flows") inside)</span>")
+            }
             h += "<tr data-declaration=\"\(e(d.kind.name))\"><td>\(e(d.kind.name))</td><td>\(e(d.name))</td>"
             h += "<td class=\"num\">\(n(d.flows))</td><td class=\"num\">\(n(d.packets))</td>"
             h += "<td class=\"num\">\(n(d.bytes))</td>"

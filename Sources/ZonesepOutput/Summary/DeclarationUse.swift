@@ -22,6 +22,10 @@ public struct DeclarationUse: Sendable, Equatable {
     /// Conduits: flows it allowed although it names a MAC for a side whose MAC the flow never showed
     /// (`Policy.conduitMACUnverified`): allowed, MAC not verified.
     public var macNotVerified: UInt64 = 0
+    /// Flows that started inside a tunnel whose own ends it allowed (`TunnelAudit`): a conduit or exception
+    /// for udp/4789 between two VXLAN endpoints allows no flow of its own, and read as unused (REVIEW-148
+    /// F11), a candidate for withdrawal whose removal would make every such tunnel break the policy.
+    public var tunnelFlows: UInt64 = 0
 
     /// How far ahead of the run's last packet an exception's expiry makes it `expiring`.
     public static let expiringWindowMicros: Int64 = 30 * 86_400 * 1_000_000
@@ -29,7 +33,7 @@ public struct DeclarationUse: Sendable, Equatable {
     public init(
         kind: DeclarationKind, name: String, flows: UInt64 = 0, packets: UInt64 = 0, bytes: UInt64 = 0,
         firstSeenMicros: Int64? = nil, lastSeenMicros: Int64? = nil, expiresAtMicros: Int64? = nil,
-        flowsAfterExpiry: UInt64 = 0, macNotVerified: UInt64 = 0
+        flowsAfterExpiry: UInt64 = 0, macNotVerified: UInt64 = 0, tunnelFlows: UInt64 = 0
     ) {
         self.kind = kind
         self.name = name
@@ -41,14 +45,15 @@ public struct DeclarationUse: Sendable, Equatable {
         self.expiresAtMicros = expiresAtMicros
         self.flowsAfterExpiry = flowsAfterExpiry
         self.macNotVerified = macNotVerified
+        self.tunnelFlows = tunnelFlows
     }
 
     public init(_ d: Declaration) {
         self.init(kind: d.kind, name: d.name, expiresAtMicros: d.expiresAtMicros)
     }
 
-    /// Allowed nothing in the run: a candidate for withdrawal.
-    public var unused: Bool { flows == 0 }
+    /// Allowed nothing in the run, no flow and no tunnel's ends: a candidate for withdrawal.
+    public var unused: Bool { flows == 0 && tunnelFlows == 0 }
 
     /// An exception already expired at `last` (the run's last packet), or one a flow came after: packet
     /// time passed its expiry within the run, whatever the last packet read says (a file out of time order).
@@ -81,5 +86,6 @@ public struct DeclarationUse: Sendable, Equatable {
         if let b = o.lastSeenMicros { lastSeenMicros = max(lastSeenMicros ?? b, b) }
         flowsAfterExpiry &+= o.flowsAfterExpiry
         macNotVerified &+= o.macNotVerified
+        tunnelFlows &+= o.tunnelFlows
     }
 }

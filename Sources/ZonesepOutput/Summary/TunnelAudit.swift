@@ -24,6 +24,9 @@ public final class TunnelAudit: EventSink {
     /// Tunnels not listed that are told apart (a few MiB): past them each flow counts as one more.
     static let maxRemembered = 65_536
     @exclusivity(unchecked) private var packet = DecodedPacket()
+    /// Flows started in tunnels whose ends a declaration allowed, by the declaration's kind and name (as
+    /// many keys as declarations at most).
+    @exclusivity(unchecked) private var allowedTunnelFlows: [DeclarationKey: UInt64] = [:]
     /// Where each tunnel not found before goes as an alert; nil: the summary only.
     private let alerts: TunnelAlertRaising?
     /// The alerts raised (or due, without `alerts`): one per tunnel, and past `maxRemembered` one per flow.
@@ -57,8 +60,17 @@ public final class TunnelAudit: EventSink {
             frame.bytes, linkType: batch.linkType, tunnelPorts: policy.config.tunnelPorts, into: &packet)
         for l in packet.tunnels.indices {
             let layer = packet.tunnels[l]
-            guard layer.hasAddresses && !layer.type.isMirror, let rule = TunnelAudit.rule(layer, at: time, policy)
-            else { continue }
+            guard layer.hasAddresses && !layer.type.isMirror else { continue }
+            let judged = TunnelAudit.judge(layer, at: time, policy)
+            guard let rule = judged.rule else {
+                // Ends a declaration allowed (a conduit for udp/4789 between two VXLAN endpoints): credited
+                // with the flow, by kind and name, so that it does not read as unused.
+                if judged.declaration >= 0 && judged.declaration < policy.declarations.count {
+                    let d = policy.declarations[judged.declaration]
+                    allowedTunnelFlows[DeclarationKey(kind: d.kind, name: d.name), default: 0] &+= 1
+                }
+                continue
+            }
             let key = PolicyBreakingTunnel.Key(type: layer.type.name, src: layer.src, dest: layer.dst)
             let isNew: Bool
             if let i = index[key] {
@@ -107,18 +119,30 @@ public final class TunnelAudit: EventSink {
     /// The rule a flow from the layer's outer source to its destination would break, on the layer's own
     /// protocol and port, at `time`; nil when allowed or only `unzoned-host` (a mirror's or a core's
     /// tunnel endpoints are often unzoned infrastructure) or a MAC check (the outer MACs are not the hosts').
-    static func rule(_ layer: TunnelLayer, at time: Int64, _ policy: Policy) -> RuleID? {
+    static func judge(_ layer: TunnelLayer, at time: Int64, _ policy: Policy) -> (rule: RuleID?, declaration: Int) {
         let map = policy.zoneMap
         let ends = FlowEnds(
             initiator: layer.src, responder: layer.dst, initiatorZone: map.lookup(layer.src),
             responderZone: map.lookup(layer.dst), proto: layer.proto,
             port: IPProtocolNumber.hasPorts(layer.proto) ? layer.dstPort : nil, initiatorMAC: nil, responderMAC: nil)
-        switch policy.judge(ends, at: time).rule {
-        case .mynumberIsolation: return .mynumberIsolation
-        case .sanitisationBypass: return .sanitisationBypass
-        case .lgwanExternal: return .lgwanExternal
-        case .securityCloudBypass: return .securityCloudBypass
-        case .unzonedHost, .conduitMACMismatch, nil: return nil
+        let j = policy.judge(ends, at: time)
+        switch j.rule {
+        case .mynumberIsolation: return (.mynumberIsolation, -1)
+        case .sanitisationBypass: return (.sanitisationBypass, -1)
+        case .lgwanExternal: return (.lgwanExternal, -1)
+        case .securityCloudBypass: return (.securityCloudBypass, -1)
+        case .unzonedHost, .conduitMACMismatch: return (nil, -1)
+        case nil: return (nil, j.declaration)
+        }
+    }
+
+    /// The declarations that allowed tunnels' ends, with the flows that started in those tunnels, by kind
+    /// and name (a reload may renumber them): added to the summary's `declarations` as `tunnel_flows`.
+    public func creditTunnels(to uses: inout [DeclarationUse]) {
+        for i in uses.indices {
+            if let n = allowedTunnelFlows[DeclarationKey(kind: uses[i].kind, name: uses[i].name)] {
+                uses[i].tunnelFlows &+= n
+            }
         }
     }
 }
@@ -126,4 +150,10 @@ public final class TunnelAudit: EventSink {
 /// What raises the alert of a tunnel the audit found (the delivery's `AlertEvents`, in the session's chain).
 public protocol TunnelAlertRaising: AnyObject {
     func raise(tunnel alert: Alert, in batch: EventBatch)
+}
+
+/// A declaration's identity across reloads: its kind and name.
+struct DeclarationKey: Hashable {
+    var kind: DeclarationKind
+    var name: String
 }

@@ -27,6 +27,10 @@ public final class AlertEvents: EventSink, TunnelAlertRaising {
     /// Whether the chain's outputs print the alert's Community ID (all but text on standard output): the
     /// record then carries it, hashed once in the batch for them and for the summary's violation.
     private let chainWritesFlowID: Bool
+    /// Tunnels' alerts raised by the session's `TunnelAudit` for the batch being heard (which hears it first),
+    /// with the event each belongs before, and how many of them are written.
+    @exclusivity(unchecked) private var pendingTunnels: [(event: Int, alert: Alert)] = []
+    @exclusivity(unchecked) private var pendingNext = 0
 
     /// `followsPacketTime`: the chain hears of packet time while only allowed traffic passes, so that
     /// `watch` closes suppression windows by it rather than at the next violation.
@@ -47,10 +51,21 @@ public final class AlertEvents: EventSink, TunnelAlertRaising {
     public func consume(_ batch: EventBatch) {
         // Events are read where they lie: `for e in` copied each one, its flow entry and all.
         let events = batch.events
+        // A batch without events has no tunnel's alert either: each belongs to a flow's start.
         guard !events.isEmpty else { return advance(batch) }
         // The batch's renderer, looked up once: a batch is judged with one map.
         let format = formats.format(for: batch)
+        defer {
+            // The tunnels' alerts of events past the last one written, then the chain is told the time.
+            writeTunnels(through: .max, format, batch)
+            pendingTunnels.removeAll(keepingCapacity: true)
+            pendingNext = 0
+            advance(batch)
+        }
         for i in events.indices {
+            // A tunnel's alert goes before the alert of the flow whose start showed it: by packet time, so
+            // that `--max-alert-rate` holds back the later alerts of a burst, whatever their kind.
+            if pendingNext < pendingTunnels.count { writeTunnels(through: i, format, batch) }
             if events[i].kind == .hostFinding {
                 if let f = batch.hostFinding(of: events[i]) {
                     head.write(Record.hostAlert(f, format: format, session: session))
@@ -76,16 +91,24 @@ public final class AlertEvents: EventSink, TunnelAlertRaising {
                     withEvidenceField: withEvidenceField,
                     flowID: chainWritesFlowID ? CommunityID.text(batch.flowID(of: i)) : nil))
         }
-        advance(batch)
     }
 
-    /// A tunnel whose ends break the policy, found by the session's `TunnelAudit`: into the chain as an alert
-    /// with no `evidence` field (no flow of the engine is behind it), whatever `withEvidenceField` says.
-    public func raise(tunnel alert: Alert, in batch: EventBatch) {
-        head.write(
-            Record.alert(
-                alert, format: formats.format(for: batch), session: session, linkType: batch.linkType, evidence: nil,
-                withEvidenceField: false))
+    /// A tunnel whose ends break the policy, found by the session's `TunnelAudit` in the batch this sink
+    /// hears next: kept until `consume` reaches event `event`, the start of the flow that showed it.
+    public func raise(tunnel alert: Alert, at event: Int, in batch: EventBatch) {
+        pendingTunnels.append((event, alert))
+    }
+
+    /// The tunnels' alerts kept for events up to `i`, into the chain with no `evidence` field (no flow of the
+    /// engine is behind them), whatever `withEvidenceField` says.
+    private func writeTunnels(through i: Int, _ format: AlertFormat, _ batch: EventBatch) {
+        while pendingNext < pendingTunnels.count && pendingTunnels[pendingNext].event <= i {
+            head.write(
+                Record.alert(
+                    pendingTunnels[pendingNext].alert, format: format, session: session, linkType: batch.linkType,
+                    evidence: nil, withEvidenceField: false))
+            pendingNext += 1
+        }
     }
 
     /// Tells the chain how far packet time has come: the batch's last frame.

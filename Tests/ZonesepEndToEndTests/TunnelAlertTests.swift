@@ -137,6 +137,30 @@ final class TunnelAlertTests: ScratchDirectoryTestCase {
         XCTAssertEqual(JSONLines.int(counts["rate_limited"]), 1)
     }
 
+    /// A tunnel's alert goes out in its place among the batch's flow alerts, by packet time (REVIEW-148 F13: it
+    /// went before every flow alert of its batch, so under `--max-alert-rate` a later tunnel took the second's
+    /// budget and an earlier violating flow was held back, and lost its evidence file).
+    func testATunnelsAlertTakesItsPlaceByPacketTime() throws {
+        // A mynumber host's own UDP to the Internet first (a violating flow), then its VXLAN there.
+        let plain = T.ethernet(0x0800, T.ipv4(17, [10, 10, 3, 9], T.internet, T.udp(4000, 53, [1, 2, 3])))
+        let url = scratch.appendingPathComponent("order.pcap")
+        var pcap = PcapBytes()
+        pcap.append(plain, micros: T.t0)
+        pcap.append(T.vxlan(T.host, T.internet, T.secret), micros: T.t0 + 1000)
+        try pcap.data.write(to: url)
+        let all = try Harness.run(
+            zonesep, ["replay", "--config", try conf(), "--output", "json", url.path], timeout: 60, in: root)
+        XCTAssertEqual(
+            JSONLines.replay(all).0.map { "\($0.object["src_ip"] ?? "") \($0.object["tunnel_ends"] ?? "-")" },
+            ["10.10.3.9 -", "10.10.3.3 vxlan"], "by packet time")
+        let limited = try Harness.run(
+            zonesep, ["replay", "--config", try conf(), "--output", "json", "--max-alert-rate", "1", url.path],
+            timeout: 60, in: root)
+        let (lines, summary, _) = JSONLines.replay(limited)
+        XCTAssertEqual(lines.map { $0.object["src_ip"] as? String ?? "?" }, ["10.10.3.9"], "the earlier one is written")
+        XCTAssertEqual(JSONLines.int((summary?["alerts"] as? [String: Any])?["rate_limited"]), 1)
+    }
+
     /// An allowed tunnel and an ERSPAN mirror raise nothing, and the run exits clean.
     func testAMirrorAndAnAllowedTunnelRaiseNoAlert() throws {
         let mirrored = T.erspan([10, 10, 0, 50], T.internet, T.ipv4(17, [1, 1, 1, 1], [2, 2, 2, 9], T.udp(1, 2, [])))

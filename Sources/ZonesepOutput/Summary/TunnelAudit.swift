@@ -47,13 +47,13 @@ public final class TunnelAudit: EventSink {
         for k in events.indices where events[k].kind == .flowStarted && events[k].flow.inTunnel {
             // A verdict reached later points at a later packet; the flow's start was heard already.
             guard !events[k].flow.verdictIsLate, let frame = batch.frame(of: events[k]) else { continue }
-            audit(frame, at: events[k].flow.firstSeen, batch)
+            audit(frame, at: events[k].flow.firstSeen, event: k, batch)
         }
     }
 
     /// Judges each outer pair of the frame's tunnel layers (not an ERSPAN mirror's, which is a copy, not
     /// the way the frame went).
-    private func audit(_ frame: Verifier.Frame, at time: Int64, _ batch: EventBatch) {
+    private func audit(_ frame: Verifier.Frame, at time: Int64, event k: Int, _ batch: EventBatch) {
         let policy = batch.policy
         if TunnelAudit.isPlainMirror(frame.bytes, batch.linkType, policy.config.tunnelPorts) { return }
         PacketDecoder.decode(
@@ -97,7 +97,7 @@ public final class TunnelAudit: EventSink {
             alerts?.raise(
                 tunnel: Alert(
                     tunnel: layer, outside: Array(packet.tunnels.prefix(l)), rule: rule, at: time,
-                    zones: policy.zoneMap), in: batch)
+                    zones: policy.zoneMap), at: k, in: batch)
         }
     }
 
@@ -147,9 +147,11 @@ public final class TunnelAudit: EventSink {
     }
 }
 
-/// What raises the alert of a tunnel the audit found (the delivery's `AlertEvents`, in the session's chain).
+/// What raises the alert of a tunnel the audit found (the delivery's `AlertEvents`, in the session's chain):
+/// `event` is the batch's event of the flow that showed it, so that the alert goes out in its place among
+/// the batch's flow alerts, by packet time (the audit hears a batch before the delivery does).
 public protocol TunnelAlertRaising: AnyObject {
-    func raise(tunnel alert: Alert, in batch: EventBatch)
+    func raise(tunnel alert: Alert, at event: Int, in batch: EventBatch)
 }
 
 /// A declaration's identity across reloads: its kind and name.

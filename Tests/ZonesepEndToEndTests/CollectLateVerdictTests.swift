@@ -45,6 +45,21 @@ extension CollectTests {
         }
     }
 
+    /// Sends record `r` of the maintenance session to the collector on `port`, as its exporter would 10 s
+    /// after the record's end.
+    static func sendMaintenance(_ r: Late, sequence: UInt64, to port: UInt16) throws {
+        try send(maintenance([r], exportTime: r.end / 1000 + 10, sequence: sequence), from: "127.0.0.1", to: port)
+    }
+
+    /// Writes `text` over `conf`, sends the collector SIGHUP, and waits until it says it reloaded.
+    static func reload(_ c: Running, _ conf: URL, to text: String) throws {
+        try text.write(to: conf, atomically: true, encoding: .utf8)
+        kill(c.pid, SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !c.stderr.contains("reloaded") { usleep(50_000) }
+        XCTAssertTrue(c.stderr.contains("reloaded \(conf.path)"), c.stderr)
+    }
+
     /// The flow records of `file`, by source port.
     static func flowsByPort(_ file: URL) throws -> [Int: [String: Any]] {
         let flows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap(JSONLines.object)
@@ -136,14 +151,10 @@ extension CollectTests {
 
             """)
         let run = try collect(config: conf.path, extra: ["--stats-interval", "0"]) { c in
-            try Self.send(
-                Self.maintenance(
-                    [Late(port: 51001, flags: 0x02, start: x - 600_000, end: x - 300_000)], exportTime: x / 1000 - 290,
-                    sequence: 0), from: "127.0.0.1", to: c.port)
-            try Self.send(
-                Self.maintenance(
-                    [Late(port: 51001, flags: 0x10, start: x + 30_000, end: x + 60_000)], exportTime: x / 1000 + 70,
-                    sequence: 1), from: "127.0.0.1", to: c.port)
+            try Self.sendMaintenance(
+                Late(port: 51001, flags: 0x02, start: x - 600_000, end: x - 300_000), sequence: 0, to: c.port)
+            try Self.sendMaintenance(
+                Late(port: 51001, flags: 0x10, start: x + 30_000, end: x + 60_000), sequence: 1, to: c.port)
         }
         XCTAssertEqual(run.alerts.count, 0, "\(run.alerts)")
         let old = try XCTUnwrap(Self.exception("vendor-remote-maintenance", in: run.summary), "\(run.summary)")
@@ -175,19 +186,11 @@ extension CollectTests {
         let edited = try String(contentsOf: conf, encoding: .utf8)
         try original.write(to: conf, atomically: true, encoding: .utf8)
         let run = try collect(config: conf.path, extra: ["--stats-interval", "0"]) { c in
-            try Self.send(
-                Self.maintenance(
-                    [Late(port: 51001, flags: 0x02, start: x - 600_000, end: x - 300_000)], exportTime: x / 1000 - 290,
-                    sequence: 0), from: "127.0.0.1", to: c.port)
-            try edited.write(to: conf, atomically: true, encoding: .utf8)
-            kill(c.pid, SIGHUP)
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, !c.stderr.contains("reloaded") { usleep(50_000) }
-            XCTAssertTrue(c.stderr.contains("reloaded \(conf.path)"), c.stderr)
-            try Self.send(
-                Self.maintenance(
-                    [Late(port: 51001, flags: 0x10, start: x + 30_000, end: x + 60_000)], exportTime: x / 1000 + 70,
-                    sequence: 1), from: "127.0.0.1", to: c.port)
+            try Self.sendMaintenance(
+                Late(port: 51001, flags: 0x02, start: x - 600_000, end: x - 300_000), sequence: 0, to: c.port)
+            try Self.reload(c, conf, to: edited)
+            try Self.sendMaintenance(
+                Late(port: 51001, flags: 0x10, start: x + 30_000, end: x + 60_000), sequence: 1, to: c.port)
         }
         XCTAssertEqual((run.summary["reloads"] as? [[String: Any]])?.count, 1, "\(run.summary)")
         XCTAssertEqual(run.alerts.count, 1, "\(run.alerts)")
@@ -220,19 +223,11 @@ extension CollectTests {
             let conf = dir.appendingPathComponent("zones.conf")
             try original.write(to: conf, atomically: true, encoding: .utf8)
             let run = try collect(config: conf.path, extra: ["--stats-interval", "0"]) { c in
-                try Self.send(
-                    Self.maintenance(
-                        [Late(port: 51001, flags: 0x02, start: x - 900_000, end: x - 800_000)],
-                        exportTime: x / 1000 - 790, sequence: 0), from: "127.0.0.1", to: c.port)
-                try edited.write(to: conf, atomically: true, encoding: .utf8)
-                kill(c.pid, SIGHUP)
-                let deadline = Date().addingTimeInterval(10)
-                while Date() < deadline, !c.stderr.contains("reloaded") { usleep(50_000) }
-                XCTAssertTrue(c.stderr.contains("reloaded \(conf.path)"), c.stderr)
-                try Self.send(
-                    Self.maintenance(
-                        [Late(port: 51001, flags: 0x10, start: x - 200_000, end: x - 100_000)],
-                        exportTime: x / 1000 - 90, sequence: 1), from: "127.0.0.1", to: c.port)
+                try Self.sendMaintenance(
+                    Late(port: 51001, flags: 0x02, start: x - 900_000, end: x - 800_000), sequence: 0, to: c.port)
+                try Self.reload(c, conf, to: edited)
+                try Self.sendMaintenance(
+                    Late(port: 51001, flags: 0x10, start: x - 200_000, end: x - 100_000), sequence: 1, to: c.port)
             }
             XCTAssertEqual((run.summary["reloads"] as? [[String: Any]])?.count, 1, "\(name): \(run.summary)")
             if name == "removed" {

@@ -30,8 +30,9 @@ public final class Session {
         self.audit = audit
         let hosts = HostFindingCollector()
         self.hosts = hosts
-        // The delivery's alerts raise the tunnels' too; the audit hears a batch first, so that its alerts go
-        // out before the chain is told the batch's last packet time (a suppression window it would close).
+        // The delivery's alerts raise the tunnels' too; the audit hears a batch first, so that `AlertEvents`,
+        // hearing it next, writes each in its place by packet time, before it tells the chain the batch's last
+        // packet time (a suppression window that would close).
         let tunnels = TunnelAudit(alerts: sinks.lazy.compactMap { $0 as? AlertEvents }.first)
         self.tunnels = tunnels
         let judgedZones = JudgedZonesSink(SinkFanout([tunnels] + sinks + [collector, audit, hosts]))

@@ -62,4 +62,38 @@ final class DocumentedAlertRulesTests: ScratchDirectoryTestCase {
         let outcome = try Harness.run(tool, ["test", "rules", test.path], timeout: 30)
         XCTAssertEqual(outcome.status, 0, outcome.brief)
     }
+
+    /// A mynumber host's tunnel to the Internet counts in `zonesep_tunnel_alerts_total`, not in
+    /// `zonesep_alerts_total` (REVIEW-148 F5: the documented rule never fired for one): `ZonesepCriticalTunnel`
+    /// fires on it, `ZonesepCriticalViolation` does not.
+    func testACriticalTunnelFiresZonesepCriticalTunnel() throws {
+        let tool = try promtool()
+        let rules = scratch.appendingPathComponent("zonesep.rules.yml")
+        try documentedRules().write(to: rules, atomically: true, encoding: .utf8)
+        let test = scratch.appendingPathComponent("zonesep.tunnel.test.yml")
+        try """
+        rule_files: [\(rules.path)]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - series: 'zonesep_tunnel_alerts_total{rule="mynumber-isolation",severity="critical"}'
+                values: '0 0 1 1 1'
+              - series: 'zonesep_alerts_total{rule="mynumber-isolation",severity="critical"}'
+                values: '0x4'
+            alert_rule_test:
+              - eval_time: 3m
+                alertname: ZonesepCriticalTunnel
+                exp_alerts:
+                  - exp_labels: {rule: mynumber-isolation, severity: critical}
+                    exp_annotations:
+                      summary: "a tunnel whose own ends break mynumber-isolation on "
+              - eval_time: 3m
+                alertname: ZonesepCriticalViolation
+                exp_alerts: []
+
+        """.write(to: test, atomically: true, encoding: .utf8)
+        let outcome = try Harness.run(tool, ["test", "rules", test.path], timeout: 30)
+        XCTAssertEqual(outcome.status, 0, outcome.brief)
+    }
 }

@@ -65,7 +65,7 @@ final class GatewayTunnelReplayTests: ScratchDirectoryTestCase {
                 + "\($0.object["tunnel_ends"] as? String ?? "-")"
         }
         // The GRE to the address that is no gateway breaks the policy by its own ends too: its alert comes first
-        // (a tunnel's alert is written before its batch's flow alerts).
+        // (a tunnel's alert is written just before that of the flow whose start showed it).
         XCTAssertEqual(rules, ["security-cloud-bypass 0 gre", "security-cloud-bypass 40002 -"])
         var allowedBy: [Int: String] = [:]
         for line in try String(contentsOf: flows, encoding: .utf8).split(separator: "\n") {

@@ -58,3 +58,17 @@ public struct Judgement: Sendable, Equatable {
     /// Allowed, with no declaration needed.
     public static let allowed = Judgement(rule: nil)
 }
+
+/// A declaration's identity across reloads, which may renumber, add or remove declarations: its kind and name
+/// (unique within a kind), as a key that is not spelled as one string (a policy may hold 32,767).
+public struct DeclarationKey: Hashable, Sendable {
+    public var kind: DeclarationKind
+    public var name: String
+
+    public init(kind: DeclarationKind, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    public init(_ d: Declaration) { self.init(kind: d.kind, name: d.name) }
+}

@@ -10,23 +10,17 @@ public struct DeclarationRenumbering: Sendable {
             indices = old.declarations.indices.map { Int16(clamping: $0) }
             return
         }
-        var index: [Key: Int] = [:]
+        var index: [DeclarationKey: Int] = [:]
         index.reserveCapacity(new.declarations.count)
-        for (i, d) in new.declarations.enumerated() where index[Key(kind: d.kind, name: d.name)] == nil {
-            index[Key(kind: d.kind, name: d.name)] = i
+        for (i, d) in new.declarations.enumerated() where index[DeclarationKey(d)] == nil {
+            index[DeclarationKey(d)] = i
         }
-        indices = old.declarations.map { d in Int16(clamping: index[Key(kind: d.kind, name: d.name)] ?? -1) }
+        indices = old.declarations.map { d in Int16(clamping: index[DeclarationKey(d)] ?? -1) }
     }
 
     /// The new index of old index `d` (-1: none, or `d` was none).
     public func callAsFunction(_ d: Int16) -> Int16 {
         d >= 0 && Int(d) < indices.count ? indices[Int(d)] : -1
-    }
-
-    /// A declaration's identity across a reload, not spelled as one string (a policy may hold 32,767).
-    private struct Key: Hashable {
-        var kind: DeclarationKind
-        var name: String
     }
 }
 

@@ -93,19 +93,14 @@ public final class DeclarationAudit: EventSink {
     func matchedByName(_ policy: Policy) -> [DeclarationUse] {
         // By kind and name (the last of a repeated pair wins), as a key that is not spelled as text: a
         // policy of 10,000 declarations made and hashed 20,000 strings here at the end of every run.
-        var old: [Key: Int] = [:]
+        var old: [DeclarationKey: Int] = [:]
         old.reserveCapacity(uses.count)
-        for (n, u) in uses.enumerated() { old[Key(kind: u.kind, name: u.name)] = n }
+        for (n, u) in uses.enumerated() { old[DeclarationKey(kind: u.kind, name: u.name)] = n }
         return policy.declarations.map { d in
             var u = DeclarationUse(d)
-            if let n = old[Key(kind: d.kind, name: d.name)] { u.add(uses[n]) }
+            if let n = old[DeclarationKey(d)] { u.add(uses[n]) }
             return u
         }
-    }
-
-    private struct Key: Hashable {
-        var kind: DeclarationKind
-        var name: String
     }
 
     /// Whether no two of `declarations` share a kind and a name, told by a hash of their bytes (hashing

@@ -29,10 +29,11 @@ public final class TunnelAudit: EventSink {
     @exclusivity(unchecked) private var allowedTunnelFlows: [DeclarationKey: UInt64] = [:]
     /// Where each tunnel not found before goes as an alert; nil: the summary only.
     private let alerts: TunnelAlertRaising?
-    /// The alerts raised (or due, without `alerts`): one per tunnel, and past `maxRemembered` one per flow.
-    public private(set) var alertsRaised: UInt64 = 0
-    /// The same by `RuleID.rawValue`, for `watch`'s stats record and metrics.
+    /// The alerts raised (or due, without `alerts`) by `RuleID.rawValue`: one per tunnel, and past
+    /// `maxRemembered` one per flow.
     public private(set) var alertsByRule = [UInt64](repeating: 0, count: RuleID.allCases.count)
+    /// All of them.
+    public var alertsRaised: UInt64 { alertsByRule.reduce(0, &+) }
 
     public init(alerts: TunnelAlertRaising? = nil) { self.alerts = alerts }
 
@@ -66,8 +67,7 @@ public final class TunnelAudit: EventSink {
                 // Ends a declaration allowed (a conduit for udp/4789 between two VXLAN endpoints): credited
                 // with the flow, by kind and name, so that it does not read as unused.
                 if judged.declaration >= 0 && judged.declaration < policy.declarations.count {
-                    let d = policy.declarations[judged.declaration]
-                    allowedTunnelFlows[DeclarationKey(kind: d.kind, name: d.name), default: 0] &+= 1
+                    allowedTunnelFlows[DeclarationKey(policy.declarations[judged.declaration]), default: 0] &+= 1
                 }
                 continue
             }
@@ -92,7 +92,6 @@ public final class TunnelAudit: EventSink {
                 isNew = true
             }
             guard isNew else { continue }
-            alertsRaised &+= 1
             alertsByRule[Int(rule.rawValue)] &+= 1
             alerts?.raise(
                 tunnel: Alert(
@@ -152,10 +151,4 @@ public final class TunnelAudit: EventSink {
 /// the batch's flow alerts, by packet time (the audit hears a batch before the delivery does).
 public protocol TunnelAlertRaising: AnyObject {
     func raise(tunnel alert: Alert, at event: Int, in batch: EventBatch)
-}
-
-/// A declaration's identity across reloads: its kind and name.
-struct DeclarationKey: Hashable {
-    var kind: DeclarationKind
-    var name: String
 }

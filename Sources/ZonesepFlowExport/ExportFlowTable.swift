@@ -49,10 +49,6 @@ public final class ExportFlowTable {
     }
 
     public private(set) var judge: FlowJudge
-    /// By index into the policy's declarations: an exception's expiry (`expiresAtMicros`), `Int64.max` for
-    /// any other declaration, so that a record of a declared flow learns with one load whether it ran past
-    /// the expiry of what allowed it (`checkDeclaredFlow`).
-    var expiries: [Int64] = []
     /// For records without ports: one port of each span of TCP and of UDP ports over which no declaration's
     /// ports change (see `portlessJudgement`).
     var portCandidates: (tcp: [UInt16], udp: [UInt16]) = ([0], [0])
@@ -127,7 +123,6 @@ public final class ExportFlowTable {
         lateness: Int64 = 30 * 60 * 1_000_000, sink: EventSink
     ) {
         self.judge = FlowJudge(policy: policy)
-        self.expiries = Self.expiries(policy)
         self.hosts = ExportHosts(policy: policy)
         self.portCandidates = Self.portCandidates(policy.config)
         self.capacity = max(1, capacity)
@@ -152,8 +147,9 @@ public final class ExportFlowTable {
         m.deallocate()
     }
 
-    /// See `expiries`.
-    static func expiries(_ policy: Policy) -> [Int64] { policy.declarations.map { $0.expiresAtMicros ?? .max } }
+    /// The first instant declaration `d` of the policy in force no longer applies: an exception's expiry,
+    /// `Int64.max` for any other declaration.
+    func expiry(of d: Int) -> Int64 { judge.policy.declarations[d].expiresAtMicros ?? .max }
 
     static func saturated(_ a: Int64, plus b: Int64) -> Int64 {
         let (s, overflow) = a.addingReportingOverflow(b)
@@ -179,7 +175,6 @@ public final class ExportFlowTable {
             e.carry(across: renumbered, from: old, to: policy)
         }
         judge = FlowJudge(policy: policy)
-        expiries = Self.expiries(policy)
         hosts.replacePolicy(policy)
         portCandidates = Self.portCandidates(policy.config)
         policyEpoch += 1
@@ -473,7 +468,7 @@ public final class ExportFlowTable {
             eventOrigins.append(origin)
         }
         // A first record that already runs past the expiry of the exception allowing the flow at its start.
-        if judgement.declaration >= 0 && judgement.rule == nil && end >= expiries[judgement.declaration] {
+        if judgement.declaration >= 0 && judgement.rule == nil && end >= expiry(of: judgement.declaration) {
             allowanceExpired(i, r, start: start, end: end)
         }
     }
@@ -516,7 +511,7 @@ public final class ExportFlowTable {
         }
         // Judged before a reload or not (every reload marks every flow): the declaration is the policy in
         // force's of that name (`replacePolicy`), and its expiry the one that ends.
-        if end >= expiries[Int(e.pointee.declaration)] {
+        if end >= expiry(of: Int(e.pointee.declaration)) {
             allowanceExpired(i, r, start: start, end: end)
             guard e.pointee.rule == FlowEntry.noVerdict && e.pointee.declaration >= 0 else { return }
         }
@@ -537,8 +532,7 @@ public final class ExportFlowTable {
     /// packets straddle the expiry, and the record does not tell when the first after it came).
     private func allowanceExpired(_ i: Int, _ r: FlowRecord, start: Int64, end: Int64) {
         let e = table.entries + i
-        let expiry = expiries[Int(e.pointee.declaration)]
-        let at = start >= expiry ? start : end
+        let at = start >= expiry(of: Int(e.pointee.declaration)) ? start : end
         let j = judge.policy.judge(FlowEnds(of: e.pointee), at: at)
         e.pointee.declaration = Int16(clamping: j.declaration)
         guard let rule = j.rule else { return }

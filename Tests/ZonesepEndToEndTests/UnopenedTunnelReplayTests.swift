@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
 
-/// UDP tunnels zonesep does not open (VXLAN-GPE, L2TP, ...) are judged as their outer flow, so their frames
-/// count as judged; what they carry was never looked at. A run with such flows must say so: the summary's
-/// `coverage.unopened_tunnels`, the text summary, a warning on stderr, and the audit report's limits, the
-/// same from `replay --report` as from `report` on the saved run.
+/// UDP tunnels zonesep does not open (VXLAN-GPE, L2TP, ...) are judged as their outer flow, but what they
+/// carry was never looked at, so their frames count as not verified (`unopened-tunnel`, REVIEW-145 F8). A
+/// run with such flows must say so: the summary's `coverage.unopened_tunnels` and verified share, the text
+/// summary, warnings on stderr, and the audit report's limits, the same from `replay --report` as from
+/// `report` on the saved run.
 final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
     /// tcpdump's NSH over VXLAN-GPE (one datagram to udp/4790) and L2TP control messages (three flows on
     /// udp/1701).
@@ -62,9 +63,9 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
     }
 
     /// L2TPv3 straight over IP (protocol 115) between two LGWAN routers, carrying an LGWAN PC's SMB connection
-    /// to the Internet zone (scripts/make-tunnel-captures.py): not opened, so no alert, every frame judged
-    /// (the outer flow, allowed), and yet never a plain clean run: counted as `l2tpv3-ip`, warned about, and
-    /// a limit of the audit report.
+    /// to the Internet zone (scripts/make-tunnel-captures.py): not opened, so no alert (the outer flow is
+    /// allowed), and yet never a plain clean run: counted as `l2tpv3-ip`, its frames not verified, warned
+    /// about, and a limit of the audit report.
     func testL2TPv3OverIPIsCountedAsNotOpened() throws {
         let dir = try TunnelReplayTests.captures()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -79,8 +80,15 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
         XCTAssertEqual(problems, [])
         XCTAssertEqual(alerts.count, 0)
         let coverage = try XCTUnwrap(summary?["coverage"] as? [String: Any])
-        XCTAssertEqual(JSONLines.int(coverage["judged"]), 5, "the outer flow's frames are judged")
+        XCTAssertEqual(JSONLines.int(coverage["judged"]), 0, "what the outer flow's frames carry was not judged")
+        XCTAssertEqual(coverage["not_verified_by_reason"] as? [String: Int], ["unopened-tunnel": 5])
+        XCTAssertEqual((coverage["verified_share"] as? NSNumber)?.doubleValue, 0)
         XCTAssertEqual(coverage["unopened_tunnels"] as? [String: Int], ["l2tpv3-ip": 1])
+        XCTAssertTrue(
+            outcome.stderrText.contains(
+                "zonesep: warning: 5 of 5 frames (100.00 %) could not be verified, so what zonesep reports covers "
+                    + "only the rest. Top reasons: inside L2TPv3 ip/115, a tunnel not opened: 5 frames\n"),
+            outcome.stderrText)
         let line =
             "1 flow on ports of tunnels zonesep does not open (L2TPv3 ip/115: 1): the traffic inside them was not "
             + "verified"
@@ -94,8 +102,8 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
     /// Encrypted VPNs (IPsec ESP over IPv4, IPv6 and after AH; IPsec NAT-T on udp/4500, its keepalive, IKE
     /// and ESP in UDP; WireGuard; OpenVPN), GRE in UDP and LISP data between two LGWAN routers
     /// (scripts/make-tunnel-captures.py), and VXLAN and Geneve on their IANA ports with `[sensor]` listing
-    /// other ports: every frame judged (the outer flows, allowed), no alert, and yet never a plain clean run:
-    /// each kind counted by flow, warned about, and a limit of the report, `replay --report` and `report`
+    /// other ports: the outer flows allowed, no alert, and yet never a plain clean run: each kind counted by
+    /// flow, its frames not verified, warned about, and a limit of the report, `replay --report` and `report`
     /// on the saved run alike.
     func testEncryptedAndOtherUnopenedTunnelsAreCounted() throws {
         let dir = try TunnelReplayTests.captures()
@@ -128,7 +136,14 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
             XCTAssertEqual(problems, [], c.file)
             XCTAssertEqual(alerts.count, 0, c.file)
             let coverage = try XCTUnwrap(summary?["coverage"] as? [String: Any], c.file)
-            XCTAssertEqual(JSONLines.int(coverage["judged"]), JSONLines.int(summary?["packets"]), c.file)
+            let packets = try XCTUnwrap(JSONLines.int(summary?["packets"]), c.file)
+            XCTAssertGreaterThan(packets, 0, c.file)
+            XCTAssertEqual(JSONLines.int(coverage["judged"]), 0, c.file)
+            XCTAssertEqual(
+                coverage["not_verified_by_reason"] as? [String: Int], ["unopened-tunnel": packets], c.file)
+            XCTAssertEqual(
+                (coverage["unverified_reasons"] as? [[String: Any]])?.map { $0["reason"] as? String },
+                ["inside \(c.label), a tunnel not opened"], c.file)
             XCTAssertEqual(coverage["unopened_tunnels"] as? [String: Int], [c.kind: c.flows], c.file)
             let line =
                 "\(c.flows) \(c.flows == 1 ? "flow" : "flows") on ports of tunnels zonesep does not open "
@@ -174,12 +189,20 @@ final class UnopenedTunnelReplayTests: ScratchDirectoryTestCase {
         XCTAssertTrue(page.contains("data-limited=\"true\""), "the inside of the tunnel was not verified")
         XCTAssertTrue(page.contains("flows in tunnels not opened"), "the limits name it")
 
-        // A run saved before they were counted: no unopened tunnels, and no count of tagged or untagged flows (this
-        // capture has none, which with the demonstration's VLANs would be a limit of its own).
+        // A run saved before they were counted: no unopened tunnels, the tunnel's frame counted as judged, and no
+        // count of tagged or untagged flows (this capture has none, which with the demonstration's VLANs would be
+        // a limit of its own).
         let older = outcome.stdoutText.replacingOccurrences(
             of: ",\"unopened_tunnels\":{\"vxlan-gpe\":1}", with: ""
+        ).replacingOccurrences(
+            of: "\"judged\":0,\"no_ip\":0,\"malformed\":0,\"not_verified\":1,"
+                + "\"not_verified_by_reason\":{\"unopened-tunnel\":1},\"unverified_reasons\":[{\"reason\":"
+                + "\"inside VXLAN-GPE udp/4790, a tunnel not opened\",\"frames\":1}],\"verified_share\":0.0000",
+            with: "\"judged\":1,\"no_ip\":0,\"malformed\":0,\"not_verified\":0,\"not_verified_by_reason\":{},"
+                + "\"unverified_reasons\":[],\"verified_share\":1.0000"
         ).replacingOccurrences(of: ",\"flows_tagged\":0", with: "").replacingOccurrences(
             of: ",\"flows_untagged_vlan_zones\":0,\"flows_untagged_by_zone\":{}", with: "")
+        XCTAssertFalse(older.contains("unopened-tunnel"), "the saved run's coverage rewritten as it was")
         XCTAssertNotEqual(older, outcome.stdoutText, "the field was in the saved run")
         let saved = scratch.appendingPathComponent("older.jsonl")
         try Data(older.utf8).write(to: saved)

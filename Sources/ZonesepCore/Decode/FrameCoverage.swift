@@ -24,6 +24,10 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
     /// A pcapng packet with no time (`PacketTime.missing`: a Simple Packet Block): a time-dependent rule
     /// cannot be judged. Counted by the capture timeline, never by the decoder.
     case noTimestamp
+    /// A packet of a flow on the port or IP protocol of a tunnel zonesep does not open (L2TP, ESP, ...):
+    /// its outer flow was judged, what it carries was not. Counted by the verifier when the flow ends,
+    /// with the `UnopenedTunnel` kind's raw value as the value.
+    case unopenedTunnel
 
     /// The reason's name in the summary's `coverage` object.
     public var name: String {
@@ -38,6 +42,7 @@ public enum NotVerifiedReason: UInt8, Sendable, CaseIterable {
         case .mplsPseudowire: return "mpls-pseudowire"
         case .afterClose: return "after-close"
         case .noTimestamp: return "no-timestamp"
+        case .unopenedTunnel: return "unopened-tunnel"
         }
     }
 }
@@ -87,6 +92,9 @@ public enum FrameCoverage: Hashable, Sendable, CustomStringConvertible {
                 }
             case .afterClose: return "packet of a TCP connection already closed"
             case .noTimestamp: return "no timestamp (pcapng Simple Packet Block)"
+            case .unopenedTunnel:
+                guard let kind = UnopenedTunnel(rawValue: Int(value)) else { return "inside a tunnel not opened" }
+                return "inside \(kind.title) \(kind.carrier), a tunnel not opened"
             }
         }
     }

@@ -105,6 +105,13 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         }
     }
 
+    /// Whether a flow of IP protocol `proto` can be an unopened tunnel's (UDP, ESP, L2TPv3): those flows
+    /// have no ICMP type, where `FlowEntry.unopenedTunnel` keeps the kind.
+    @inlinable
+    public static func isCarrier(_ proto: UInt8) -> Bool {
+        proto == IPProtocolNumber.udp || proto == IPProtocolNumber.esp || proto == IPProtocolNumber.l2tpv3
+    }
+
     /// The kind of a flow of `proto` between these ports (`hasPorts`): L2TPv3 and ESP by their IP protocol,
     /// the UDP tunnels by port, where either may be the tunnel's, since replies come from it. The destination
     /// is looked at first (a client on an ephemeral port that happens to be another's). A port `opened`

@@ -1403,8 +1403,10 @@ public final class Verifier {
             proto: proto, hasPorts: p.hasPorts, senderPort: o.senderPort, receiverPort: o.receiverPort,
             opened: tunnelPorts)
         {
-            // Once a flow, never a packet: the fast lane of known flows does not pay for it.
+            // Once a flow, never a packet: the fast lane of known flows does not pay for it. Its packets are
+            // counted as not verified when it ends (`endFlow`).
             state.pointee.counters.unopenedTunnelFlows[tunnel.rawValue] &+= 1
+            e.pointee.unopenedTunnel = tunnel
         }
         // Untagged (or VLAN 0): zone-vlan-mismatch cannot judge it, said of the zones that declare `vlans`.
         addFlow(
@@ -1520,6 +1522,11 @@ public final class Verifier {
     /// copied nor read past its first cache line, and one that it wants is copied once, into the event.
     @inline(__always)
     private func endFlow(in e: UnsafePointer<FlowEntry>, _ reason: FlowEndReason) {
+        if let tunnel = e.pointee.unopenedTunnel {
+            // Its outer flow was judged, what it carried never was: its frames leave the verified share.
+            state.pointee.counters.count(
+                .notVerified(.unopenedTunnel, UInt32(tunnel.rawValue)), frames: e.pointee.packets)
+        }
         if e.pointee.isClosed && e.pointee.key.proto == IPProtocolNumber.tcp {
             let key = e.pointee.key
             state.pointee.closed.remember(key, hash: key.hashValue64, lastSeen: e.pointee.lastSeen)

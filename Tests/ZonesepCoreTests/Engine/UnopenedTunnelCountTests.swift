@@ -5,9 +5,9 @@ import XCTest
 /// Flows on the ports of UDP tunnels zonesep does not open (L2TP, GTP-U, Teredo, VXLAN-GPE, CAPWAP data, MPLS
 /// in UDP over DTLS, IPsec NAT traversal, WireGuard, OpenVPN, GRE in UDP, LISP data; VXLAN and Geneve on a
 /// well-known port `[sensor]` does not list), and L2TPv3 and IPsec ESP straight over IP (protocols 115 and
-/// 50), are judged as the outer flow and their frames count as judged, but they are counted apart, once a
-/// flow, whichever side the tunnel's port is on, one frame at a time or in a batch (the fast lane of known
-/// flows).
+/// 50), are judged as the outer flow, and counted apart, once a flow, whichever side the tunnel's port is on,
+/// one frame at a time or in a batch (the fast lane of known flows). What they carry was not judged: when
+/// such a flow ends, its frames move from judged to not verified (`unopened-tunnel`, by kind).
 final class UnopenedTunnelCountTests: XCTestCase {
     typealias F = EngineFrames
     let t0: Int64 = 1_795_219_200_000_000
@@ -84,8 +84,31 @@ final class UnopenedTunnelCountTests: XCTestCase {
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.lisp.rawValue], 1, what)
         XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.esp.rawValue], 2, what)
         XCTAssertEqual(c.unopenedTunnelFlowsTotal, 15, "\(what): DNS to 53 is not a tunnel")
-        XCTAssertEqual(c.framesJudged, 61, "\(what): the outer flows are judged")
+        XCTAssertEqual(c.framesJudged, 61, "\(what): judged until the flows end")
         XCTAssertEqual(c.framesNotVerified, 0, what)
+    }
+
+    /// After the flows ended: the tunnels' 57 frames not verified, by kind; DNS's 4 judged.
+    func assertNotVerifiedAtEnd(_ v: Verifier, _ what: String) {
+        v.finish()
+        let c = v.counters
+        XCTAssertEqual(c.framesJudged, 4, "\(what): the DNS flow's frames alone")
+        XCTAssertEqual(c.notVerifiedByReason[Int(NotVerifiedReason.unopenedTunnel.rawValue)], 57, what)
+        XCTAssertEqual(c.framesNotVerified, 57, what)
+        var byKind: [UnopenedTunnel: UInt64] = [:]
+        for (key, n) in c.notVerifiedValues where key.reason == .unopenedTunnel {
+            byKind[UnopenedTunnel(rawValue: Int(key.value))!, default: 0] += n
+        }
+        XCTAssertEqual(
+            byKind,
+            [
+                .l2tp: 8, .gtpU: 4, .teredo: 4, .vxlanGPE: 4, .l2tpv3IP: 4, .capwap: 4, .mplsUDPDTLS: 4,
+                .ipsecNATT: 4, .wireGuard: 4, .openVPN: 4, .greUDP: 4, .lisp: 4, .esp: 5,
+            ], what)
+        XCTAssertEqual(c.verifiedShare, 4.0 / 61, accuracy: 1e-12, what)
+        XCTAssertEqual(
+            FrameCoverage.notVerified(.unopenedTunnel, UInt32(UnopenedTunnel.l2tp.rawValue)).description,
+            "inside L2TP udp/1701, a tunnel not opened")
     }
 
     func testFlowsOnTunnelPortsAreCountedOnceEach() {
@@ -96,6 +119,7 @@ final class UnopenedTunnelCountTests: XCTestCase {
             }
         }
         assertCounted(v.counters, "one frame at a time")
+        assertNotVerifiedAtEnd(v, "one frame at a time")
     }
 
     /// A client's DNS query from 51820, in every system's ephemeral range, is DNS, not WireGuard: a port of
@@ -123,6 +147,7 @@ final class UnopenedTunnelCountTests: XCTestCase {
         let v = verifier()
         v.processBatch(frames.enumerated().map { (time: t0 + Int64($0.offset), bytes: $0.element) })
         assertCounted(v.counters, "in a batch")
+        assertNotVerifiedAtEnd(v, "in a batch")
     }
 
     func testWorkersCountsAreAdded() {

@@ -26,6 +26,17 @@ final class UnopenedTunnelSummaryTests: XCTestCase {
             + "the traffic inside them was not verified"
         XCTAssertEqual(CoverageReport.tunnelWarning(s.counters), line)
         XCTAssertTrue(s.text().contains("; " + line + ".\n"), s.text())
-        XCTAssertEqual(try coverage(s)["verified_share"] as? Double, 1, "the outer flows are judged")
+        XCTAssertEqual(try coverage(s)["verified_share"] as? Double, 1, "the flows' frames are counted as they end")
+        // Their frames, counted when the flows end, leave the verified share, named by kind.
+        s.counters.packets = 40
+        s.counters.count(.notVerified(.unopenedTunnel, UInt32(UnopenedTunnel.gtpU.rawValue)), frames: 30)
+        let c = try coverage(s)
+        XCTAssertEqual(c["not_verified_by_reason"] as? [String: Int], ["unopened-tunnel": 30])
+        XCTAssertEqual(c["verified_share"] as? Double, 0.25)
+        XCTAssertEqual(
+            (c["unverified_reasons"] as? [[String: Any]])?.first?["reason"] as? String,
+            "inside GTP-U udp/2152, a tunnel not opened")
+        XCTAssertTrue(
+            s.text().contains("NOT verified: 30 frames (inside GTP-U udp/2152, a tunnel not opened: 30)"), s.text())
     }
 }

@@ -47,6 +47,13 @@ final class ReplayInterruptTests: ScratchDirectoryTestCase {
         XCTAssertEqual(JSONLines.int((summary["alerts"] as? [String: Any])?["total"]), alerts.count)
         let files = try XCTUnwrap(summary["files"] as? [[String: Any]])
         XCTAssertEqual(files.first?["error"] as? String, "not read to its end: the replay was stopped by \(name)")
+        // The status says the stop; stderr says that violations were found all the same.
+        let said =
+            "zonesep: warning: the exit status is \(128 + signal), not 1, since the replay was stopped by "
+            + "\(name); yet the run found violations ("
+        let note = try XCTUnwrap(d.stderrText.components(separatedBy: "\n").first { $0.hasPrefix(said) })
+        XCTAssertEqual(
+            Int(note.dropFirst(said.count).prefix { $0 != " " }.filter { $0 != "," }), alerts.count, note)
 
         // Every evidence file on disk has its record, whole and hashed: nothing found was left unsaid.
         let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: evidence.path))

@@ -66,6 +66,31 @@ final class UnusableInputTests: ScratchDirectoryTestCase {
         XCTAssertTrue(page.contains("The audit is limited"))
     }
 
+    /// Exit status 2 takes precedence over 1: with a violation found beside an unusable input, stderr says
+    /// that the status does not mean none was found (REVIEW-145 F9); beside a clean file it says nothing.
+    func testStatusTwoSaysWhenViolationsWereFoundToo() throws {
+        let missing = scratch.appendingPathComponent("nonexistent.pcap").path
+        let violating = root.appendingPathComponent("captures/span-0015.pcap").path
+        let alone = try replay("json", [violating])
+        XCTAssertEqual(alone.status, 1, alone.brief)
+        let total = try XCTUnwrap(
+            JSONLines.int((JSONLines.replay(alone).summary?["alerts"] as? [String: Any])?["total"]))
+        XCTAssertGreaterThan(total, 1)
+        XCTAssertFalse(alone.stderrText.contains("does not mean"), alone.stderrText)
+
+        let both = try replay("json", [violating, missing])
+        XCTAssertEqual(both.status, 2, both.brief)
+        XCTAssertTrue(
+            both.stderrText.contains(
+                "zonesep: warning: the exit status is 2, not 1, since an input could not be read in whole, or an "
+                    + "output not written; yet the run found violations (\(total) alerts in the summary's "
+                    + "alerts.total): a status of 2 does not mean that none were found\n"), both.stderrText)
+
+        let clean = try replay("json", [self.clean, missing])
+        XCTAssertEqual(clean.status, 2, clean.brief)
+        XCTAssertFalse(clean.stderrText.contains("does not mean"), clean.stderrText)
+    }
+
     func testAPathThatDoesNotExistIsListedAndHedgesTheVerdict() throws {
         let missing = scratch.appendingPathComponent("nonexistent.pcap").path
         try assertNamed(missing, reason: "no such file or directory", inputs: [missing, clean])

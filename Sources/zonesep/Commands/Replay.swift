@@ -99,6 +99,11 @@ extension Zonesep {
             if !reportOptions.write(runner.summary, configPath: config) { status = ExitStatus.usage }
             // Stopped by a signal: the status says so whatever was found (the summary is of part of the input).
             if let signal = runner.interruptedBy { status = ReplayInterrupt.status(signal) }
+            if let summary = runner.summary,
+                let note = ReplayExitNote.warning(status: status, summary: summary, interruptedBy: runner.interruptedBy)
+            {
+                Diagnostics.warning(note)
+            }
             if status != ExitStatus.clean { throw ExitCode(status) }
         }
     }

@@ -71,6 +71,12 @@ final class TunnelAlertWorkersTests: XCTestCase {
         XCTAssertEqual(snapshots.map { $0.tunnelAlertsByRule.reduce(0, +) }, [1, 1])
         let stats = WatchStats(interface: "span0", snapshots: snapshots).json(sensor: "tunnels", wallMicros: 0)
         XCTAssertTrue(stats.contains("\"host_findings\":0,\"tunnel_alerts\":2,"), stats)
+        // The stderr line of text output counts them among its alerts, as the summary's total does.
+        var line = WatchStats(interface: "span0", snapshots: snapshots)
+        XCTAssertTrue(line.text().contains(" alerts 2 (flows 0, hosts 0, tunnels 2) anomalies 0;"), line.text())
+        line.totals.alerts = 3
+        line.totals.hostFindingsByRule[0] = 1
+        XCTAssertTrue(line.text().contains(" alerts 6 (flows 3, hosts 1, tunnels 2) anomalies 0;"), line.text())
         let metrics = PrometheusText.render(
             WatchMetrics.families(
                 interface: "span0", sensor: "tunnels", version: "test", workers: snapshots, link: .up,

@@ -96,9 +96,12 @@ public struct WatchStats: Sendable {
         return o.json
     }
 
-    /// One line for stderr.
+    /// One line for stderr. Its `alerts` counts every alert, as the summary's `alerts.total` does: violating
+    /// flows, host findings and tunnels whose ends break the policy, each also given apart.
     public func text() -> String {
         let t = totals
+        let hosts = t.hostFindingsByRule.reduce(0, &+)
+        let tunnels = t.tunnelAlertsByRule.reduce(0, &+)
         let kernel =
             t.kernel.map { "kernel received \($0.received) dropped \($0.dropped) if_dropped \($0.interfaceDropped)" }
             ?? "kernel counts unavailable"
@@ -106,7 +109,8 @@ public struct WatchStats: Sendable {
             self.capture == "up"
             ? "" : "; capture \(self.capture) (\(t.captureError ?? "unknown")), link \(link.rawValue)"
         return "stats \(interface): packets \(t.packets) bytes \(t.bytes) flows \(t.flows) "
-            + "(active \(t.flowsActive), evicted \(t.flowsEvicted)) alerts \(t.alerts) anomalies \(t.anomalies); "
+            + "(active \(t.flowsActive), evicted \(t.flowsEvicted)) alerts \(t.alerts &+ hosts &+ tunnels) "
+            + "(flows \(t.alerts), hosts \(hosts), tunnels \(tunnels)) anomalies \(t.anomalies); "
             + "\(kernel)\(capture)"
     }
 }

@@ -1522,18 +1522,26 @@ public final class Verifier {
     /// copied nor read past its first cache line, and one that it wants is copied once, into the event.
     @inline(__always)
     private func endFlow(in e: UnsafePointer<FlowEntry>, _ reason: FlowEndReason) {
-        if let tunnel = e.pointee.unopenedTunnel {
-            // Its outer flow was judged, what it carried never was: its frames leave the verified share.
-            state.pointee.counters.count(
-                .notVerified(.unopenedTunnel, UInt32(tunnel.rawValue)), frames: e.pointee.packets)
-        }
-        if e.pointee.isClosed && e.pointee.key.proto == IPProtocolNumber.tcp {
-            let key = e.pointee.key
-            state.pointee.closed.remember(key, hash: key.hashValue64, lastSeen: e.pointee.lastSeen)
+        let proto = e.pointee.key.proto
+        if proto == IPProtocolNumber.tcp {
+            if e.pointee.isClosed {
+                let key = e.pointee.key
+                state.pointee.closed.remember(key, hash: key.hashValue64, lastSeen: e.pointee.lastSeen)
+            }
+        } else if e.pointee.icmpType != 0 && UnopenedTunnel.isCarrier(proto) {
+            countUnopenedTunnel(e)
         }
         if wantsEnd(rule: e.pointee.rule, declaration: e.pointee.declaration) {
             emit(.flowEnded, flow: e, endReason: reason)
         }
+    }
+
+    /// A flow of a tunnel zonesep does not open ends: its outer flow was judged, what it carried never was,
+    /// so its frames leave the verified share. Out of line: the end of every other flow pays one test.
+    @inline(never)
+    private func countUnopenedTunnel(_ e: UnsafePointer<FlowEntry>) {
+        guard let tunnel = e.pointee.unopenedTunnel else { return }
+        state.pointee.counters.count(.notVerified(.unopenedTunnel, UInt32(tunnel.rawValue)), frames: e.pointee.packets)
     }
 
     /// Whether the sink wants the end of a flow with verdict `rule` (`FlowEntry.rule`) and `declaration`.

@@ -31,6 +31,7 @@ T0 = (calendar.timegm((2026, 6, 15, 10, 0, 0)) - JST) * 1_000_000  # 2026-06-15 
 
 OUTER_A = "192.168.255.1"  # the core switch's mirror session source
 OUTER_B = "192.168.255.2"  # the sensor
+SRV6_A, SRV6_B = "fd00:ff::1", "fd00:ff::2"  # two SRv6 provider edges carrying a layer-2 segment
 OUTER_C = "192.168.255.3"  # a second switch mirroring the same traffic
 OUTER6_A, OUTER6_B = "fd00:ff::1", "fd00:ff::2"  # the same session over IPv6 (internal, in no zone)
 SWITCH_MAC = "02:00:00:ff:00:01"
@@ -127,6 +128,13 @@ def etherip(frame: bytes) -> bytes:
     return struct.pack("!H", 3 << 12) + frame
 
 
+def srh(nh: int, segments) -> bytes:
+    """An IPv6 Segment Routing Header (RFC 8754, routing type 4), segments left 0, before next header `nh`."""
+    return struct.pack("!BBBBBBH", nh, 2 * len(segments), 4, 0, len(segments) - 1, 0, 0) + b"".join(
+        addr(s) for s in segments
+    )
+
+
 def l2tpv3(session: int, frame: bytes) -> bytes:
     """L2TPv3 over IP (RFC 3931, IP protocol 115): the session id, no cookie, then the frame."""
     return struct.pack("!I", session) + frame
@@ -166,6 +174,10 @@ def pppoe(session: int, proto: int, payload: bytes) -> bytes:
 
 def outer4(proto: int, payload: bytes, src=OUTER_A, dst=OUTER_B) -> bytes:
     return ether(SENSOR_MAC, SWITCH_MAC, 0x0800, ipv4(src, dst, proto, payload))
+
+
+def outer6(nh: int, payload: bytes, src=SRV6_A, dst=SRV6_B) -> bytes:
+    return ether(SENSOR_MAC, SWITCH_MAC, 0x86DD, ipv6(src, dst, nh, payload))
 
 
 def outer_udp(dport: int, payload: bytes, sport=49152, src=OUTER_A, dst=OUTER_B) -> bytes:
@@ -271,6 +283,10 @@ CASES = [
     wrapped(
         "tunnel-etherip.pcap", "EtherIP (IP protocol 97) between two sites, VLAN 120 inside",
         lambda d, p: outer4(97, etherip(host_frame(d, p))),
+    ),
+    wrapped(
+        "tunnel-srv6-l2.pcap", "SRv6 layer 2 (IP protocol 143 after a Segment Routing Header), VLAN 120 inside",
+        lambda d, p: outer6(43, srh(143, [SRV6_B]) + host_frame(d, p)),
     ),
     wrapped("tunnel-mpls-in-ip.pcap", "MPLS label 2002 in IP (protocol 137)", lambda d, p: outer4(137, mpls([2002], p))),
     wrapped("tunnel-mpls-in-udp.pcap", "MPLS label 2003 in UDP to 6635", lambda d, p: outer_udp(6635, mpls([2003], p))),

@@ -15,7 +15,8 @@ import ZonesepCore
 ///                a frame: GRE (checksum, key, sequence; IPv4, IPv6, MPLS, Ethernet), ERSPAN I, II, III
 ///                (with the platform subheader; Ethernet or IP), VXLAN and Geneve (with options; Ethernet,
 ///                IPv4, IPv6) on the configured ports, MPLS in UDP (6635), IP in IP (4, 41), MPLS in IP
-///                (137), EtherIP (97); IPv4's Authentication Header, and IPv6's among its extension headers
+///                (137), EtherIP (97), Ethernet (143, SRv6's layer 2); IPv4's Authentication Header, and IPv6's
+///                among its extension headers
 ///     IPv4 / IPv6 (the innermost)
 ///       ICMP / ICMPv6 error    (unfragmented or a first fragment; ICMPv6 behind up to four extension
 ///                              headers) the quoted packet's two addresses: the flow it reports on; but an error
@@ -397,6 +398,7 @@ public enum FanoutProgram {
         a.jumpIf(4, inner("ipv4"))
         a.jumpIf(41, inner("ipv6"))
         a.jumpIf(137, inner("mpls"))
+        a.jumpIf(143, inner("ether"))  // SRv6's Ethernet (RFC 8986): the frame straight after the header
         a.jumpIf(97, here("etherip"), else: "finish")
         a.label(here("etherip"))
         a.advanceX(by: 2)  // 2 bytes (the version), then the bridged frame

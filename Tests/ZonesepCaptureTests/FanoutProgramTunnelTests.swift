@@ -42,7 +42,7 @@ final class FanoutProgramTunnelTests: XCTestCase {
     /// carrying IP), ERSPAN I, II (a VLAN tag inside), III (platform subheader; IP frame type), VXLAN on both
     /// default ports, Geneve with options (Ethernet, IP), MPLS on the link, in GRE, in UDP and in IP, a PPPoE
     /// session carrying MPLS, IP in IP, EtherIP, IPv4's authentication header in tunnel mode, GRE over IPv6,
-    /// and ERSPAN around VXLAN (two tunnels).
+    /// ERSPAN around VXLAN (two tunnels), and SRv6's Ethernet (IP protocol 143) over IPv6 and IPv4.
     static func wrappings(_ p: [UInt8], from mirror: String) -> [(String, [UInt8], UInt16)] {
         let frame = ether(0x0800, p)
         let tagged = ether(0x8100, [0, 120, 0x08, 0x00] + p)
@@ -108,6 +108,10 @@ final class FanoutProgramTunnelTests: XCTestCase {
         let v6mirror = T.v6(mirror == "192.0.2.1" ? 1 : 2)
         list.append(
             ("GRE over IPv6", T.ipv6(v6mirror[15], 0x64, next: 47, [0, 0, 0x65, 0x58] + frame), 0x86dd))
+        // SRv6's Ethernet (IP protocol 143), after a Segment Routing Header of one segment, and over IPv4.
+        let srh: [UInt8] = [143, 2, 4, 0, 0, 0, 0, 0] + T.v6(0x64)
+        list.append(("SRv6 layer 2", T.ipv6(v6mirror[15], 0x64, next: 43, srh + tagged), 0x86dd))
+        list.append(("Ethernet in IPv4", outer(mirror, 143, frame), 0x0800))
         return list
     }
 

@@ -76,6 +76,7 @@ final class TunnelReplayTests: XCTestCase {
             Expected(src: "fd00:20::3:4", dest: "fd00:30::7:8", vlan: [], srcMAC: nil, tunnel: ["ipip \(mirror) -"])
         ],
         "tunnel-etherip.pcap": [Expected(tunnel: ["etherip \(mirror) -"])],
+        "tunnel-srv6-l2.pcap": [Expected(tunnel: ["srv6-l2 fd00:ff::1 fd00:ff::2 -"])],
         "tunnel-mpls-in-ip.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["mpls \(mirror) 2002"])],
         "tunnel-mpls-in-udp.pcap": [Expected(vlan: [], srcMAC: nil, tunnel: ["mpls \(mirror) 2003"])],
         // AH over IPv4 is walked: transport mode keeps the flow's ports, tunnel mode is judged inside.
@@ -399,6 +400,7 @@ final class TunnelReplayTests: XCTestCase {
                 "vlan 120 inside erspan-ii 192.168.255.1→192.168.255.2 id 100 > vxlan 10.20.0.11→10.20.0.12 id 5001]"
             ),
             ("tunnel-etherip.pcap", "vlan 120 inside etherip 192.168.255.1→192.168.255.2]"),
+            ("tunnel-srv6-l2.pcap", "vlan 120 inside srv6-l2 fd00:ff::1→fd00:ff::2]"),
             ("tunnel-mpls-in-udp.pcap", "[initiator: syn inside mpls 192.168.255.1→192.168.255.2 id 2003]"),
         ]
         for (file, line) in cases {

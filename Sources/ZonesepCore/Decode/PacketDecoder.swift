@@ -30,6 +30,7 @@
 //                │                          not verified
 //                ├─ 97 EtherIP ─ Ethernet
 //                ├─ 137 MPLS in IP ─ MPLS labels
+//                ├─ 143 Ethernet (SRv6 layer 2) ─ Ethernet
 //                └─ other (ESP, OSPF, L2TPv3, ...): no ports
 //
 // Every tunnel, E-tag, VN-tag, Cisco MetaData and SNAP header counts toward a depth of `DecodedPacket.maximumDepth` (8); one more is
@@ -206,6 +207,8 @@ public enum PacketDecoder {
             return EtherIPDecoder.decode(&c, into: &p)
         case IPProtocolNumber.mplsInIP:
             return MPLSInIPDecoder.decode(&c, into: &p)
+        case IPProtocolNumber.ethernet:
+            return SRv6L2Decoder.decode(&c, into: &p)
         default:
             p.outcome = .ip
             return .done

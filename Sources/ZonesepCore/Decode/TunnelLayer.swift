@@ -1,6 +1,6 @@
 /// The kind of one encapsulation layer a packet was found inside (the `type` of an alert's `tunnel`).
 public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case gre, erspanI, erspanII, erspanIII, vxlan, geneve, mpls, pppoe, ipip, etherIP
+    case gre, erspanI, erspanII, erspanIII, vxlan, geneve, mpls, pppoe, ipip, etherIP, srv6L2
 
     /// The name in an alert's `tunnel` list.
     public var name: String {
@@ -15,6 +15,7 @@ public enum TunnelType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .pppoe: return "pppoe"
         case .ipip: return "ipip"
         case .etherIP: return "etherip"
+        case .srv6L2: return "srv6-l2"
         }
     }
 

@@ -20,6 +20,8 @@ public enum IPProtocolNumber {
     public static let sctp: UInt8 = 132
     /// MPLS in IP (RFC 4023): a label stack straight after the IP header.
     public static let mplsInIP: UInt8 = 137
+    /// Ethernet (RFC 8986): a whole frame straight after the IP header, SRv6's layer-2 services.
+    public static let ethernet: UInt8 = 143
 
     /// TCP, UDP and SCTP: the protocols whose flows are told apart by ports, in flow keys, alerts, flow
     /// records and the policy's checks alike (one test, so that no place forgets SCTP).

@@ -33,6 +33,7 @@ final class EncapsulationRobustnessTests: XCTestCase {
             ("geneve", .ethernet, B.outerUDP(dst: 6081, B.geneve(vni: 7, options: [0, 1, 2, 1, 0, 0, 0, 0], host))),
             ("ipip", .ethernet, B.outer(proto: 4, B.hostPacket)),
             ("etherip", .ethernet, B.outer(proto: 97, B.etherIP(tagged))),
+            ("srv6 layer 2", .ethernet, B.outer(proto: 143, tagged)),
             ("mpls in ip", .ethernet, B.outer(proto: 137, B.mpls([16, 17], B.hostPacket))),
             ("mpls in udp", .ethernet, B.outerUDP(dst: 6635, B.mpls([18], B.hostPacket))),
             ("ah tunnel mode", .ethernet, B.outer(proto: 51, B.authenticationHeader(next: 4) + B.hostPacket)),

@@ -11,7 +11,9 @@
 /// It reads the whole document into `TOMLTable`, or throws the first `TOMLError`: a syntax error, or a
 /// broken rule (a key given twice, a table defined twice, an inline table or static array extended).
 public enum TOMLReader {
-    /// Arrays and inline tables nested deeper than this are refused rather than risk the stack.
+    /// Arrays and inline tables nested deeper than this are refused rather than risk the stack; so are
+    /// tables nested deeper by a dotted key or a table header (`[a.b.c]`), each level of which costs a
+    /// table, its key path and a frame of the build (REVIEW-149 F7: 13,000 parts crashed a reload).
     public static let maximumNesting = 64
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
@@ -353,6 +355,7 @@ struct TOMLParser {
         let isArray = peek() == Byte.openBracket
         if isArray { i += 1 }
         let keys = try key()
+        guard keys.count <= TOMLReader.maximumNesting else { throw tooDeep(keys) }
         guard peek() == Byte.closeBracket else {
             throw fail("expected ']' to close the table header, found \(describe(i))")
         }
@@ -447,12 +450,7 @@ struct TOMLParser {
 
     /// `key = value`, the key possibly dotted, into `table`.
     private mutating func keyValue(into table: TableBuilder) throws(TOMLError) {
-        let keys = try key()
-        guard peek() == Byte.equals else {
-            throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
-        }
-        i += 1
-        skipWhitespace()
+        let keys = try keyAndEquals(under: table.path)
         let value = try value(path: LazyPath(base: table.path, keys: keys))
         try insert(keys, consume value, into: table)
     }
@@ -501,6 +499,27 @@ struct TOMLParser {
         }
         let (k, at) = keys[keys.count - 1]
         table.addValue(k, bare: isBareKey(at), at: position(at), value)
+    }
+
+    /// The key of `key = value` in the table at `base`, past the `=`: the tables its parts but the last
+    /// nest count on `base`'s.
+    private mutating func keyAndEquals(under base: [String]) throws(TOMLError) -> KeyParts {
+        let keys = try key()
+        guard base.count + keys.count - 1 <= TOMLReader.maximumNesting else { throw tooDeep(keys) }
+        guard peek() == Byte.equals else {
+            throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
+        }
+        i += 1
+        skipWhitespace()
+        return keys
+    }
+
+    /// The error for a dotted key or table header that nests tables deeper than `maximumNesting`, at its
+    /// first part (the key itself is not quoted: it can be any length).
+    private func tooDeep(_ keys: KeyParts) -> TOMLError {
+        fail(
+            "the key nests tables more than \(TOMLReader.maximumNesting) deep"
+                + (keys.count > 1 ? " (\(keys.count) dotted parts)" : ""), at: keys.first.1)
     }
 
     /// The error for the key at `path` defined a second time, at `at`; `slot` holds its first definition.
@@ -685,12 +704,7 @@ struct TOMLParser {
             if atEnd || isNewline(peek()) {
                 throw fail("an inline table must end on the line it starts on, with '}' (TOML 1.0)")
             }
-            let keys = try key()
-            guard peek() == Byte.equals else {
-                throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
-            }
-            i += 1
-            skipWhitespace()
+            let keys = try keyAndEquals(under: path)
             let v = try value(path: LazyPath(base: path, keys: keys))
             try insert(keys, v, into: table)
             skipWhitespace()

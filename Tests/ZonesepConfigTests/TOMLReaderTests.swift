@@ -544,6 +544,21 @@ final class TOMLReaderTests: XCTestCase {
         assertError(deep, line: 1, reason: "nested more than 64 deep")
     }
 
+    /// Tables nested by dotted keys and table headers are held to the same depth as arrays and inline tables:
+    /// a damaged file of 20,000 parts used to take gigabytes and crash the loader (and a daemon's reload).
+    func testKeysNestingTablesTooDeepAreRefused() {
+        let parts = { (n: Int) in Array(repeating: "a", count: n).joined(separator: ".") }
+        XCTAssertNoThrow(try TOMLReader.parse("[\(parts(64))]\nx = 1\n[b]\n\(parts(64)) = 1\n"))
+        assertError("x = 1\n[\(parts(65))]\n", line: 2, column: 2, reason: "nests tables more than 64 deep (65")
+        assertError("[[\(parts(20_000))]]\n", line: 1, reason: "nests tables more than 64 deep (20000 dotted parts)")
+        assertError("\(parts(20_000)) = 1\n", line: 1, column: 1, reason: "more than 64 deep")
+        // Under a header or inside an inline table the depth adds up (a key's last part names a value).
+        assertError("[\(parts(60))]\n\(parts(6)) = 1\n", line: 2, reason: "more than 64 deep (6 dotted parts)")
+        XCTAssertNoThrow(try TOMLReader.parse("[\(parts(60))]\n\(parts(5)) = 1\n"))
+        assertError("\(parts(60)) = { \(parts(6)) = 1 }\n", line: 1, reason: "more than 64 deep (6 dotted parts)")
+        XCTAssertNoThrow(try TOMLReader.parse("\(parts(60)) = { \(parts(5)) = 1 }\n"))
+    }
+
     func testWhitespaceAndCommentErrors() {
         assertError("a = 1\r\nb = 2\rc = 3\n", line: 2, reason: "a carriage return must be followed by a line feed")
         assertError("# bad \u{01} comment\n", line: 1, reason: "control character U+0001 is not allowed in a comment")

@@ -45,8 +45,32 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
         out += ": "
         if severity == .warning { out += "warning: " }
         if !keyPath.isEmpty { out += keyPath + ": " }
-        // Messages quote what the file says; a control character there must not start a line of its own.
-        return VisibleText.escape(out + message)
+        // Messages quote what the file says; a control character there must not start a line of its own, and
+        // a character that shows as nothing (pasted into a network) must not make a good-looking value wrong.
+        return ConfigDiagnostic.showingInvisible(VisibleText.escape(out + message))
+    }
+
+    /// `text` with the characters that look like nothing or like a space written as escapes (`\u{200B}`):
+    /// a no-break or zero-width space, a soft hyphen, a word joiner, a byte order mark. (A full-width space
+    /// is left: it shows, and Japanese labels hold it.)
+    static func showingInvisible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isInvisible) else { return text }
+        var out = String.UnicodeScalarView()
+        for u in text.unicodeScalars {
+            if isInvisible(u) {
+                out.append(contentsOf: ("\\u{" + String(u.value, radix: 16, uppercase: true) + "}").unicodeScalars)
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+
+    private static func isInvisible(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x00A0, 0x00AD, 0x200B...0x200D, 0x2060, 0xFEFF: return true
+        default: return false
+        }
     }
 }
 

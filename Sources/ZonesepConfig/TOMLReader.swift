@@ -341,8 +341,8 @@ struct TOMLParser {
                 current = try header(root: root)
                 try endOfLine(after: "the table header")
             default:
-                try keyValue(into: current)
-                try endOfLine(after: "the value")
+                let (path, type) = try keyValue(into: current)
+                try endOfLine(afterValueAt: path, of: type)
             }
         }
         return root.build()
@@ -448,11 +448,15 @@ struct TOMLParser {
         throw fail("expected a key in the table header", at: start)
     }
 
-    /// `key = value`, the key possibly dotted, into `table`.
-    private mutating func keyValue(into table: TableBuilder) throws(TOMLError) {
+    /// `key = value`, the key possibly dotted, into `table`; the value's path and type, for a message
+    /// about what follows it on its line.
+    private mutating func keyValue(into table: TableBuilder) throws(TOMLError) -> (LazyPath, String) {
         let keys = try keyAndEquals(under: table.path)
-        let value = try value(path: LazyPath(base: table.path, keys: keys))
+        let path = LazyPath(base: table.path, keys: keys)
+        let value = try value(path: path)
+        let type = value.typeName
         try insert(keys, consume value, into: table)
+        return (path, type)
     }
 
     private mutating func insert(
@@ -563,7 +567,14 @@ struct TOMLParser {
             if peek(1) == c && peek(2) == c { throw fail("a key cannot be a multi-line string") }
             return (c == Byte.quote ? try basicString() : try literalString(), start)
         }
-        guard isBareKeyByte(c) else { throw fail("expected a key, found \(describe(i))") }
+        guard isBareKeyByte(c) else {
+            // A Japanese zone id written bare (`[zones.本庁]`): TOML's bare keys are ASCII alone.
+            let lookalike = scalarText(i).unicodeScalars.first.map { TOMLParser.lookalikes[$0.value] != nil } ?? false
+            let hint =
+                c >= 0x80 && !lookalike
+                ? "; a key of characters other than A-Z, a-z, 0-9, '_' and '-' is quoted, as \"本庁\"" : ""
+            throw fail("expected a key, found \(describe(i))\(hint)")
+        }
         while let u = peek(), isBareKeyByte(u) { i += 1 }
         return (bareKey(start, i), start)
     }
@@ -1176,6 +1187,23 @@ struct TOMLParser {
     }
 
     /// After a key/value pair or a header only whitespace and a comment may follow on the line.
+    /// `endOfLine` after a value: a problem there names the value's key, and a date written the way people
+    /// write one rather than TOML's way (`2027/03/31`, `2027-03-31 JST`) says how to write it.
+    private mutating func endOfLine(afterValueAt path: LazyPath, of type: String) throws(TOMLError) {
+        skipWhitespace()
+        if peek() == Byte.hash || atEnd || isNewline(peek()) { return try endOfLine(after: "the value") }
+        var reason = "expected the end of the line after the value, found \(describe(i))"
+        let found = b[i]
+        if found == UInt8(ascii: "/") && (type == "integer" || type == "local date") {
+            reason += "; a date is written with '-', as 2027-03-31 (a TOML date, without quotes)"
+        } else if type.hasSuffix("date") || type.hasSuffix("date-time"), isBareKeyByte(found) {
+            reason +=
+                "; a date stands alone (read in JST), or a date-time ends with its offset, as "
+                + "2027-03-31T00:00:00+09:00 or Z"
+        }
+        throw fail(reason, valuePath: path.value)
+    }
+
     private mutating func endOfLine(after what: String) throws(TOMLError) {
         skipWhitespace()
         if peek() == Byte.hash { try skipComment() }
@@ -1338,8 +1366,28 @@ struct TOMLParser {
         let u = b[index]
         if u == Byte.newline || u == Byte.carriageReturn { return "the end of the line" }
         if u < 0x20 || u == Byte.delete { return "U+" + pad(Int(u), 4, radix: 16) }
-        return "'\(scalarText(index))'"
+        let character = scalarText(index)
+        guard u >= 0x80, let scalar = character.unicodeScalars.first else { return "'\(character)'" }
+        // A character that looks like another, or like nothing (pasted from a document or a chat), named.
+        let code = "U+" + pad(Int(scalar.value), 4, radix: 16)
+        let name = TOMLParser.lookalikes[scalar.value].map { ", " + $0 } ?? ""
+        let shown = TOMLParser.lookalikes[scalar.value] == nil ? "'\(character)' " : ""
+        return "\(shown)(\(code)\(name))"
     }
+}
+
+extension TOMLParser {
+    /// Characters a file typed in a Japanese environment, or pasted from a document, holds by mistake
+    /// where TOML wants ASCII: named in a syntax error, since they look like what was meant, or like nothing.
+    static let lookalikes: [UInt32: String] = [
+        0x00A0: "a no-break space", 0x00AD: "a soft hyphen", 0x200B: "a zero-width space",
+        0x200C: "a zero-width non-joiner", 0x200D: "a zero-width joiner", 0x2060: "a word joiner",
+        0xFEFF: "a byte order mark", 0x3000: "a full-width space", 0xFF1D: "a full-width '='",
+        0xFF3B: "a full-width '['", 0xFF3D: "a full-width ']'", 0xFF02: "a full-width '\"'",
+        0xFF0C: "a full-width ','", 0xFF0E: "a full-width '.'", 0x3002: "an ideographic full stop",
+        0x201C: "a curly quote", 0x201D: "a curly quote", 0x2018: "a curly quote", 0x2019: "a curly quote",
+        0xFF03: "a full-width '#'",
+    ]
 }
 
 func isBareKeyByte(_ u: UInt8) -> Bool {

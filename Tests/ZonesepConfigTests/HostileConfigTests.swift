@@ -38,6 +38,20 @@ final class HostileConfigTests: XCTestCase {
         XCTAssertEqual(key.errors.first?.keyPath, "\"a\\u001Bb\"")
     }
 
+    /// A character that shows as nothing, pasted into a network, is written out where the value is quoted,
+    /// so that a good-looking value is not called wrong without a visible reason (REVIEW-149 F4).
+    func testInvisibleCharactersInAQuotedValueAreShown() throws {
+        for (pasted, shown) in [("\u{200B}", "\\u{200B}"), ("\u{00A0}", "\\u{A0}"), ("\u{FEFF}", "\\u{FEFF}")] {
+            let r = ZonesConfigLoader.load(
+                text: Fixtures.base.replacingOccurrences(of: "\"10.20.0.0/16\"", with: "\"10.20.0.0\(pasted)/16\""),
+                fileName: "zones.conf")
+            let d = try XCTUnwrap(r.errors.first)
+            XCTAssertTrue(d.description.contains("'10.20.0.0\(shown)/16' is not"), d.description)
+        }
+        // A full-width space shows, and labels hold it: left as it is.
+        XCTAssertEqual(ConfigDiagnostic.showingInvisible("本庁\u{3000}LGWAN"), "本庁\u{3000}LGWAN")
+    }
+
     func testAFloodOfErrorsIsCutAfterTheFirstHundred() {
         let bad = (0..<100_000).map { "\"10.\($0 >> 16).\(($0 >> 8) & 255).\($0 & 255)/33\"" }.joined(separator: ",")
         let r = ZonesConfigLoader.load(

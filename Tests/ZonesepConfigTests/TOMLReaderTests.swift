@@ -559,6 +559,33 @@ final class TOMLReaderTests: XCTestCase {
         XCTAssertNoThrow(try TOMLReader.parse("\(parts(60)) = { \(parts(5)) = 1 }\n"))
     }
 
+    /// What a zones.conf typed in a Japanese environment holds by mistake is named: a date written with '/'
+    /// or followed by "JST" (with the value's key), a full-width '=' or space, a bare Japanese key.
+    func testMistakesOfAJapaneseKeyboardAreNamed() {
+        assertError(
+            "[[exceptions]]\nexpires = 2027/03/31\n", line: 2,
+            reason: "found '/'; a date is written with '-', as 2027-03-31", keyPath: "exceptions[0].expires")
+        assertError(
+            "[[exceptions]]\nname = 'a'\n[[exceptions]]\nexpires = 2027-03-31 JST\n", line: 4,
+            reason: "found 'J'; a date stands alone (read in JST), or a date-time ends with its offset",
+            keyPath: "exceptions[1].expires")
+        assertError(
+            "a = 1 b\n", line: 1, reason: "expected the end of the line after the value, found 'b'", keyPath: "a")
+        assertError("kind ＝ \"lgwan\"\n", line: 1, column: 6, reason: "found (U+FF1D, a full-width '=')")
+        assertError("kind\u{3000}= \"lgwan\"\n", line: 1, column: 5, reason: "found (U+3000, a full-width space)")
+        assertError(
+            "\u{200B}kind = 1\n", line: 1, column: 1, reason: "expected a key, found (U+200B, a zero-width space)")
+        do {
+            _ = try TOMLReader.parse("\u{200B}kind = 1\n")
+        } catch {
+            XCTAssertFalse(error.reason.contains("is quoted"), "no quoting hint for a look-alike: \(error.reason)")
+        }
+        assertError(
+            "[zones.本庁]\n", line: 1, column: 8,
+            reason: "expected a key, found '本' (U+672C); a key of characters other than A-Z, a-z, 0-9, '_' and '-' is "
+                + "quoted, as \"本庁\"")
+    }
+
     func testWhitespaceAndCommentErrors() {
         assertError("a = 1\r\nb = 2\rc = 3\n", line: 2, reason: "a carriage return must be followed by a line feed")
         assertError("# bad \u{01} comment\n", line: 1, reason: "control character U+0001 is not allowed in a comment")

@@ -414,10 +414,14 @@ public struct ReplaySummary: Sendable {
             if d.kind == .exception {
                 j.raw(",\"expires\":")
                 j.optionalTimestamp(d.expiresAtMicros)
-                j.raw(",\"expiring\":")
-                j.bool(d.expiring(at: last))
-                j.raw(",\"expired\":")
-                j.bool(d.expired(at: last))
+                if d.expiryUnjudged(at: last) {
+                    j.raw(",\"expiring\":null,\"expired\":null")
+                } else {
+                    j.raw(",\"expiring\":")
+                    j.bool(d.expiring(at: last))
+                    j.raw(",\"expired\":")
+                    j.bool(d.expired(at: last))
+                }
                 j.raw(",\"flows_after_expiry\":")
                 j.integer(d.flowsAfterExpiry)
             }
@@ -446,8 +450,13 @@ public struct ReplaySummary: Sendable {
         if d.kind == .conduit { x.add("mac_not_verified", d.macNotVerified) }
         if d.kind == .exception {
             x.add("expires", d.expiresAtMicros.map(Timestamp.rfc3339))
-            x.add("expiring", d.expiring(at: last))
-            x.add("expired", d.expired(at: last))
+            if d.expiryUnjudged(at: last) {
+                x.addRaw("expiring", "null")
+                x.addRaw("expired", "null")
+            } else {
+                x.add("expiring", d.expiring(at: last))
+                x.add("expired", d.expired(at: last))
+            }
             x.add("flows_after_expiry", d.flowsAfterExpiry)
         }
         return x.json
@@ -470,10 +479,14 @@ public struct ReplaySummary: Sendable {
     }
 
     /// The declarations as text rows: type, name, flows, packets, bytes, last use, and a note for review.
-    public static func declarationRows(_ ds: [DeclarationUse], lastPacket: Int64?) -> [[String]] {
+    /// `unit` names what the run reads ("packet", "record"): an exception's expiry with none read is not judged.
+    public static func declarationRows(_ ds: [DeclarationUse], lastPacket: Int64?, unit: String = "packet")
+        -> [[String]]
+    {
         ds.map { d in
             var notes: [String] = []
             if d.unused { notes.append("unused") }
+            if d.expiryUnjudged(at: lastPacket) { notes.append("expiry not judged (no \(unit) time)") }
             if d.expiring(at: lastPacket) { notes.append("expiring") }
             if d.expired(at: lastPacket) { notes.append("expired") }
             if d.flowsAfterExpiry > 0 { notes.append("\(d.flowsAfterExpiry) flows after expiry") }

@@ -858,6 +858,9 @@ public enum ReportHTML {
         for d in ds {
             var badges: [String] = []
             if d.unused { badges.append("<span class=\"badge warn\">未使用</span> <span class=\"sub\">unused</span>") }
+            if d.expiryUnjudged(at: last) {
+                badges.append("<span class=\"sub\">期限未判定（パケットなし） expiry not judged (no packet time)</span>")
+            }
             if d.expiring(at: last) {
                 badges.append("<span class=\"badge warn\">期限間近</span> <span class=\"sub\">expiring</span>")
             }

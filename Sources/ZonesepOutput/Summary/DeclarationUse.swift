@@ -62,6 +62,10 @@ public struct DeclarationUse: Sendable, Equatable {
         return x <= last || flowsAfterExpiry > 0
     }
 
+    /// An exception with an expiry in a run that read no packet or record: no time of the traffic to judge
+    /// it by, and the wall clock judges no verdict, so its `expired` and `expiring` are unknown, not false.
+    public func expiryUnjudged(at last: Int64?) -> Bool { expiresAtMicros != nil && last == nil }
+
     /// An exception still valid at `last` that expires within 30 days of it.
     public func expiring(at last: Int64?) -> Bool {
         guard let x = expiresAtMicros, let last, !expired(at: last) else { return false }

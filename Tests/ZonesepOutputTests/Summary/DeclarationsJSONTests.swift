@@ -20,6 +20,26 @@ final class DeclarationsJSONTests: XCTestCase {
         XCTAssertTrue(none.expiring(at: last))
     }
 
+    /// A run that read no packet has no time to judge an expiry by: `expired` and `expiring` are null in
+    /// both writers, and the text row says so, where they read false, "still valid" (REVIEW-148 F12c). An
+    /// exception without an expiry still never expires.
+    func testNoPacketTimeJudgesNoExpiry() throws {
+        var s = ReportFixture.summary(policy: ReportFixture.policy())
+        s.counters.lastPacketMicros = nil
+        s.declarations = [
+            DeclarationUse(kind: .exception, name: "past", expiresAtMicros: 1_000_000),
+            DeclarationUse(kind: .exception, name: "no-expiry"),
+        ]
+        let expected = "[" + s.declarations.map { s.declarationJSON($0) }.joined(separator: ",") + "]"
+        XCTAssertEqual(s.declarationsJSON(), expected)
+        let ds = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(expected.utf8)) as? [[String: Any]])
+        XCTAssertTrue(ds[0]["expired"] is NSNull, "\(ds[0])")
+        XCTAssertTrue(ds[0]["expiring"] is NSNull, "\(ds[0])")
+        XCTAssertEqual(ds[1]["expired"] as? Bool, false)
+        let rows = ReplaySummary.declarationRows(s.declarations, lastPacket: nil, unit: "record")
+        XCTAssertEqual(rows.map { $0[6] }, ["unused, expiry not judged (no record time)", "unused"])
+    }
+
     func testBytesMatchTheObjectWriterForEveryShapeOfDeclaration() throws {
         var s = ReportFixture.summary(policy: ReportFixture.policy())
         let last = try XCTUnwrap(s.counters.lastPacketMicros)

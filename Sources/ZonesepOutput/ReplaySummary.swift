@@ -501,6 +501,18 @@ public struct ReplaySummary: Sendable {
         }
     }
 
+    /// The text summary's declarations table with its heading, replay's, watch's and collect's alike:
+    /// exceptions `expired` or `expiring` as of `asOf`, the time of the last `unit` ("packet", "record") read.
+    public static func declarationsText(_ ds: [DeclarationUse], asOf: Int64?, unit: String) -> String {
+        "\nDeclarations (flows each allowed; unused and expiring ones to review)\n"
+            + (ds.isEmpty
+                ? "  none\n"
+                : TextTable.render(
+                    [["type", "name", "flows", "packets", "bytes", "last used", "review"]]
+                        + declarationRows(ds, lastPacket: asOf, unit: unit),
+                    header: true, rightAlign: [2, 3, 4]))
+    }
+
     /// The summary as aligned tables for a terminal.
     public func text() -> String {
         let map = policy.zoneMap
@@ -595,14 +607,7 @@ public struct ReplaySummary: Sendable {
         out += TextTable.render(
             [["from", "to", "packets", "bytes", "flows", ""]] + rows, header: true, rightAlign: [2, 3, 4])
 
-        out += "\nDeclarations (flows each allowed; unused and expiring ones to review)\n"
-        out +=
-            declarations.isEmpty
-            ? "  none\n"
-            : TextTable.render(
-                [["type", "name", "flows", "packets", "bytes", "last used", "review"]]
-                    + ReplaySummary.declarationRows(declarations, lastPacket: exceptionsAsOfMicros),
-                header: true, rightAlign: [2, 3, 4])
+        out += Self.declarationsText(declarations, asOf: exceptionsAsOfMicros, unit: "packet")
 
         out += "\nFiles\n"
         out += TextTable.render(

@@ -108,10 +108,11 @@ final class CollectTests: XCTestCase {
         var stdout = Data()
     }
 
-    /// Runs `zonesep collect` with `extra` options, lets `export` send to it, stops it with SIGTERM.
-    func collect(config: String = "zones.conf", extra: [String], _ export: (Running) throws -> Void) throws
-        -> Collected
-    {
+    /// Runs `zonesep collect` with `extra` options, lets `export` send to it, stops it with SIGTERM. With
+    /// `output` "text", stdout is not JSON Lines: read it from `stdout`.
+    func collect(
+        config: String = "zones.conf", output: String = "json", extra: [String], _ export: (Running) throws -> Void
+    ) throws -> Collected {
         let port = UInt16(20_000 + Int(getpid() % 10_000) + Int.random(in: 0..<10_000))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zonesep-collect-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -124,7 +125,7 @@ final class CollectTests: XCTestCase {
         p.executableURL = try Harness.zonesep()
         p.arguments =
             [
-                "collect", "--config", config, "--listen", "udp://127.0.0.1:\(port)", "--output", "json",
+                "collect", "--config", config, "--listen", "udp://127.0.0.1:\(port)", "--output", output,
                 "--suppress-window", "0",
             ] + extra
         p.currentDirectoryURL = root
@@ -146,6 +147,9 @@ final class CollectTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
         let stdout = try Data(contentsOf: outURL)
+        if output != "json" {
+            return Collected(alerts: [], summary: [:], records: [], stderr: running.stderr, port: port, stdout: stdout)
+        }
         let lines = String(decoding: stdout, as: UTF8.self).split(separator: "\n")
         let objects = lines.compactMap(JSONLines.object)
         XCTAssertEqual(objects.count, lines.count, "every stdout line is a JSON object")

@@ -71,6 +71,9 @@ struct CollectSummary {
         return o.json
     }
 
+    /// The instant exceptions are `expired` or `expiring` at: the latest record time; nil with no record.
+    var exceptionsAsOf: Int64? { table.records > 0 ? table.now : nil }
+
     func json() -> String {
         var o = JSONObject()
         o.add("event_type", "summary")
@@ -84,10 +87,9 @@ struct CollectSummary {
         o.add("flows_evicted", table.evictions)
         o.addRaw("alerts", Self.alertsJSON(table, held))
         o.add("conduit_mac_not_verified", table.conduitMACNotVerified)
-        let asOf = table.records > 0 ? table.now : nil
         o.addRaw(
             "declarations",
-            JSONObject.array(declarations.map { ReplaySummary.declarationJSON($0, asOf: asOf) }))
+            JSONObject.array(declarations.map { ReplaySummary.declarationJSON($0, asOf: exceptionsAsOf) }))
         o.addRaw("records_not_judged", Self.skippedJSON(table.skipped))
         o.addRaw("host_table", Self.hostTableJSON(table.hosts))
         let format = AlertFormat(policy: policy)
@@ -259,6 +261,9 @@ struct CollectSummary {
                 lines.append("  " + CollectRunner.clockNote(offsetSeconds: offset))
             }
         }
-        return lines.joined(separator: "\n")
+        // The same table as replay's text summary: what each declaration allowed, and flows after expiry.
+        var declared = ReplaySummary.declarationsText(declarations, asOf: exceptionsAsOf, unit: "record")
+        if declared.hasSuffix("\n") { declared.removeLast() }
+        return lines.joined(separator: "\n") + "\n" + declared
     }
 }

@@ -167,8 +167,9 @@ extension FlowExportDecoder {
             guard let frame = c.readInteger(as: UInt32.self), let src = c.readMAC(), c.skip(2), let dst = c.readMAC()
             else { return false }
             if p.frameLength == 0 { p.frameLength = frame }
-            p.srcMAC = src
-            p.dstMAC = dst
+            // All zeros: a MAC the agent could not fill, no MAC in the record (as in IPFIX's MAC fields).
+            p.srcMAC = src.rawValue == 0 ? nil : src
+            p.dstMAC = dst.rawValue == 0 ? nil : dst
         case 3, 4:
             let v6 = format == 4
             guard let frame = c.readInteger(as: UInt32.self), let proto = c.readInteger(as: UInt32.self),

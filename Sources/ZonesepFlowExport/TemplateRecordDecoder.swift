@@ -271,9 +271,11 @@ public enum TemplateRecordDecoder {
         return seconds &* 1_000_000 &+ fraction
     }
 
+    /// A 6-byte MAC field; all zeros is what exporters write where they could not fill it (no device has that
+    /// MAC), read as no MAC in the record rather than a device that differs from the one a conduit names.
     @inlinable
     static func mac(_ b: UnsafeRawBufferPointer) -> MACAddress? {
-        guard b.count == 6, let v = unsigned(b) else { return nil }
+        guard b.count == 6, let v = unsigned(b), v != 0 else { return nil }
         return MACAddress(rawValue: v)
     }
 

@@ -173,6 +173,36 @@ final class SFlowDecoderTests: XCTestCase {
         XCTAssertEqual(rs[1].proto, 17)
     }
 
+    /// An extended Ethernet frame data record (format 2) whose MACs are all zeros, what an agent writes where
+    /// it could not fill them, gives the record no MAC, as IPFIX's MAC fields do; real MACs are taken.
+    func testAnAllZeroMACInTheEthernetFrameDataIsNoMAC() {
+        func ethernet(_ src: String, _ dst: String) -> [UInt8] {
+            Bytes { b in
+                b.u32(2)
+                b.u32(24)
+                b.u32(64)
+                b.mac(src)
+                b.u16(0)
+                b.mac(dst)
+                b.u16(0)
+                b.u32(0x0800)
+            }.bytes
+        }
+        var d = FlowExportDecoder()
+        let ipOnly = Array(Self.frame(vlan: nil)[14...])
+        let rs = d.records(
+            Self.datagram(
+                Self.flowSample(
+                    Self.rawHeader(ipOnly, protocol: 11), ethernet("00:00:00:00:00:00", "00:00:00:00:00:00")),
+                Self.flowSample(
+                    Self.rawHeader(ipOnly, protocol: 11), ethernet("02:00:00:20:03:04", "02:00:00:30:07:08"))))
+        XCTAssertEqual(rs.count, 2)
+        XCTAssertNil(rs[0].srcMAC)
+        XCTAssertNil(rs[0].dstMAC)
+        XCTAssertEqual(rs[1].srcMAC?.description, "02:00:00:20:03:04")
+        XCTAssertEqual(rs[1].dstMAC?.description, "02:00:00:30:07:08")
+    }
+
     func testNotIPUnsupportedAndMalformedHeadersAreCounted() {
         var d = FlowExportDecoder()
         var malformed = Self.frame()

@@ -163,6 +163,7 @@ struct ConfigChecker {
         checkKeys(t, path: "internal", allowed: ["networks"])
         guard let nets = prefixes(t, "networks", in: "internal", at: v.position, required: false, noun: "network")
         else { return PolicyConfig.defaultInternal }
+        internalCoversFamily(nets)
         return nets.map(\.value)
     }
 
@@ -241,6 +242,7 @@ struct ConfigChecker {
                     catchAllZoneNetwork(n, zone: id)
                 }
             }
+            zoneCoversFamily(networks ?? [], zone: id)
             guard ok, let kind, let networks, t["vlans"] == nil || vlans != nil else {
                 complete = false
                 continue

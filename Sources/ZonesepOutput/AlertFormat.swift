@@ -303,8 +303,8 @@ public struct AlertFormat: Sendable {
             layers.map { l -> String in
                 var o = JSONObject()
                 o.add("type", l.type.name)
-                o.add("src", l.addresses?.src.description)
-                o.add("dst", l.addresses?.dst.description)
+                o.add("src", l.addresses?.src.description(mappedIPv6: l.mappedIPv6))
+                o.add("dst", l.addresses?.dst.description(mappedIPv6: l.mappedIPv6))
                 o.add("id", l.identifier)
                 return o.json
             })
@@ -318,7 +318,9 @@ public struct AlertFormat: Sendable {
     /// One layer for the text line: "vxlan 192.0.2.1→192.0.2.2 id 5001".
     static func tunnelText(_ l: TunnelLayer) -> String {
         var s = l.type.name
-        if let a = l.addresses { s += " \(a.src)→\(a.dst)" }
+        if let a = l.addresses {
+            s += " \(a.src.description(mappedIPv6: l.mappedIPv6))→\(a.dst.description(mappedIPv6: l.mappedIPv6))"
+        }
         if let id = l.identifier { s += " id \(id)" }
         return s
     }

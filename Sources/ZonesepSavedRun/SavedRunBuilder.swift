@@ -268,10 +268,13 @@ struct SavedRunBuilder {
         report.tunnelsBreakingPolicy = try (s.tunnelsBreakingPolicy ?? []).enumerated().map {
             i, t throws(ReportError) in
             let at = "tunnels_breaking_policy[\(i)]."
+            let (src, dest) = (try ip(t.srcIP, at + "src_ip"), try ip(t.destIP, at + "dest_ip"))
+            // An IPv4-mapped address written as IPv6 (::ffff:a.b.c.d): the outer header was IPv6.
+            let mapped = (src.isIPv4 && t.srcIP.contains(":")) || (dest.isIPv4 && t.destIP.contains(":"))
             return PolicyBreakingTunnel(
-                type: t.type, src: try ip(t.srcIP, at + "src_ip"), dest: try ip(t.destIP, at + "dest_ip"),
-                srcZone: t.srcZone, destZone: t.destZone, rule: try rule(t.rule, at + "rule"), flows: t.flows,
-                firstSeenMicros: try time(t.firstSeen, at + "first_seen"))
+                type: t.type, src: src, dest: dest, srcZone: t.srcZone, destZone: t.destZone,
+                rule: try rule(t.rule, at + "rule"), flows: t.flows,
+                firstSeenMicros: try time(t.firstSeen, at + "first_seen"), mappedIPv6: mapped)
         }
         report.tunnelsBreakingPolicyNotListed = s.tunnelsBreakingPolicyNotListed ?? 0
         report.interrupted = s.interrupted ?? false

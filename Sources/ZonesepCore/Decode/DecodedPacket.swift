@@ -230,7 +230,7 @@ public struct DecodedPacket: Sendable {
         tunnels.append(
             TunnelLayer(
                 type: type, src: outer ? src : nil, dst: outer ? dst : nil, id: id, proto: proto,
-                srcPort: srcPort, dstPort: dstPort))
+                srcPort: srcPort, dstPort: dstPort, outerIPv6: ipVersion == 6))
         clearNetworkLayer()
         vlanCount = 0
         if type != .pppoe {

@@ -37,6 +37,9 @@ public struct TunnelLayer: Sendable, Equatable {
     /// The outer IP header's protocol (GRE 47, IP in IP 4 or 41, UDP 17 for VXLAN or Geneve), 0 without one:
     /// the tunnel audit judges the outer pair with it. In the padding before `src`: the layer stays 48 bytes.
     public var proto: UInt8
+    /// Whether the outer IP header is IPv6: an IPv4-mapped address of one (::ffff:a.b.c.d) is written and
+    /// hashed as the IPv6 address on the wire, as a flow's (`FlowKey.mappedIPv6`). In the padding too.
+    public var outerIPv6: Bool
     public var id: UInt32
     /// The outer UDP datagram's ports (VXLAN, Geneve, MPLS in UDP), 0 for a tunnel not carried in UDP.
     public var srcPort: UInt16
@@ -47,10 +50,11 @@ public struct TunnelLayer: Sendable, Equatable {
     @inlinable
     public init(
         type: TunnelType, src: IPAddress? = nil, dst: IPAddress? = nil, id: UInt32? = nil, proto: UInt8 = 0,
-        srcPort: UInt16 = 0, dstPort: UInt16 = 0
+        srcPort: UInt16 = 0, dstPort: UInt16 = 0, outerIPv6: Bool = false
     ) {
         self.type = type
         self.proto = proto
+        self.outerIPv6 = outerIPv6
         self.srcPort = srcPort
         self.dstPort = dstPort
         self.hasAddresses = src != nil && dst != nil
@@ -62,6 +66,8 @@ public struct TunnelLayer: Sendable, Equatable {
 
     /// The outer addresses, when the layer had an IP header outside it.
     @inlinable public var addresses: (src: IPAddress, dst: IPAddress)? { hasAddresses ? (src, dst) : nil }
+    /// Whether its outer header is IPv6 with an IPv4-mapped address (`Alert.mappedIPv6` of its alert).
+    @inlinable public var mappedIPv6: Bool { outerIPv6 && hasAddresses && (src.isIPv4 || dst.isIPv4) }
     /// The identifier, when the layer has one.
     @inlinable public var identifier: UInt32? { hasID ? id : nil }
 }

@@ -74,6 +74,7 @@ public struct Alert: Sendable, Equatable {
         icmpCode = 0
         tunnels = outside
         tunnelEnds = layer.type
+        mappedIPv6 = layer.mappedIPv6
     }
 
     /// Builds the alert for a flow entry whose verdict is set. Inlinable: built in place by the sinks of

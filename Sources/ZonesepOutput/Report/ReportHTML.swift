@@ -1000,8 +1000,8 @@ public enum ReportHTML {
         row(
             "ポリシーに反するトンネル", "tunnels breaking the policy", n(count), false,
             r.tunnelsBreakingPolicy.map {
-                "<div><span class=\"mono\">\(e($0.type)) \(e($0.src.description)) (\(e($0.srcZone))) → "
-                    + "\(e($0.dest.description)) (\(e($0.destZone)))</span> \(e($0.rule.name)), "
+                "<div><span class=\"mono\">\(e($0.type)) \(e($0.srcText)) (\(e($0.srcZone))) → "
+                    + "\(e($0.destText)) (\(e($0.destZone)))</span> \(e($0.rule.name)), "
                     + "\(n($0.flows)) \($0.flows == 1 ? "flow" : "flows") from \(e(ReportText.jst($0.firstSeenMicros))) JST</div>"
             }.joined()
                 + (r.tunnelsBreakingPolicyNotListed > 0

@@ -306,8 +306,8 @@ extension AuditReport {
     func tunnelRows(time: (Int64) -> String) -> [[String]] {
         tunnelsBreakingPolicy.map {
             [
-                "ポリシーに反するトンネル tunnel breaking the policy: \($0.type) \($0.src) (\($0.srcZone)) → "
-                    + "\($0.dest) (\($0.destZone))",
+                "ポリシーに反するトンネル tunnel breaking the policy: \($0.type) \($0.srcText) (\($0.srcZone)) → "
+                    + "\($0.destText) (\($0.destZone))",
                 "\($0.rule.name), \($0.flows) \($0.flows == 1 ? "flow" : "flows") from \(time($0.firstSeenMicros))",
             ]
         }

@@ -9,6 +9,9 @@ public struct PolicyBreakingTunnel: Sendable, Equatable {
     /// The outer addresses of the first packet of the first flow it carried, source then destination.
     public var src: IPAddress
     public var dest: IPAddress
+    /// An outer IPv6 header with an IPv4-mapped address: written as on the wire (::ffff:a.b.c.d), as the
+    /// tunnel's alert writes it.
+    public var mappedIPv6: Bool
     /// Their zone ids (or `external`, `unzoned`) under the map in force when it was first seen.
     public var srcZone: String
     public var destZone: String
@@ -23,9 +26,10 @@ public struct PolicyBreakingTunnel: Sendable, Equatable {
 
     public init(
         type: String, src: IPAddress, dest: IPAddress, srcZone: String, destZone: String, rule: RuleID,
-        flows: UInt64, firstSeenMicros: Int64
+        flows: UInt64, firstSeenMicros: Int64, mappedIPv6: Bool = false
     ) {
         self.type = type
+        self.mappedIPv6 = mappedIPv6
         self.src = src
         self.dest = dest
         self.srcZone = srcZone
@@ -34,6 +38,10 @@ public struct PolicyBreakingTunnel: Sendable, Equatable {
         self.flows = flows
         self.firstSeenMicros = firstSeenMicros
     }
+
+    /// The ends as written everywhere: an IPv4-mapped address of an IPv6 outer header as on the wire.
+    public var srcText: String { src.description(mappedIPv6: mappedIPv6) }
+    public var destText: String { dest.description(mappedIPv6: mappedIPv6) }
 
     /// What tells one tunnel from another: its type and its two ends, in the direction first seen.
     public var key: Key { Key(type: type, src: src, dest: dest) }
@@ -48,8 +56,8 @@ public struct PolicyBreakingTunnel: Sendable, Equatable {
     public var json: String {
         var o = JSONObject()
         o.add("type", type)
-        o.add("src_ip", src.description)
-        o.add("dest_ip", dest.description)
+        o.add("src_ip", srcText)
+        o.add("dest_ip", destText)
         o.add("src_zone", srcZone)
         o.add("dest_zone", destZone)
         o.add("rule", rule.name)
@@ -61,7 +69,7 @@ public struct PolicyBreakingTunnel: Sendable, Equatable {
     /// `vxlan 10.10.3.3 (my) → 8.8.8.8 (external): mynumber-isolation, 1 flow`, for the text summary, stderr
     /// and the report's md and csv (zone ids escaped: they come from zones.conf or a saved run).
     public var text: String {
-        "\(type) \(src) (\(VisibleText.escape(srcZone))) → \(dest) (\(VisibleText.escape(destZone))): "
+        "\(type) \(srcText) (\(VisibleText.escape(srcZone))) → \(destText) (\(VisibleText.escape(destZone))): "
             + "\(rule.name), \(flows) \(flows == 1 ? "flow" : "flows")"
     }
 

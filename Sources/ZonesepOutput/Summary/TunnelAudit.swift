@@ -82,7 +82,8 @@ public final class TunnelAudit: EventSink {
                 listed.append(
                     PolicyBreakingTunnel(
                         type: key.type, src: layer.src, dest: layer.dst, srcZone: map.name(of: map.lookup(layer.src)),
-                        destZone: map.name(of: map.lookup(layer.dst)), rule: rule, flows: 1, firstSeenMicros: time))
+                        destZone: map.name(of: map.lookup(layer.dst)), rule: rule, flows: 1, firstSeenMicros: time,
+                        mappedIPv6: layer.mappedIPv6))
                 isNew = true
             } else if unlisted.count < TunnelAudit.maxRemembered || unlisted.contains(key) {
                 isNew = unlisted.insert(key).inserted

@@ -341,8 +341,8 @@ struct TOMLParser {
                 current = try header(root: root)
                 try endOfLine(after: "the table header")
             default:
-                let (path, type) = try keyValue(into: current)
-                try endOfLine(afterValueAt: path, of: type)
+                try keyValue(into: current)
+                try endOfLine(after: "the value")
             }
         }
         return root.build()
@@ -448,15 +448,16 @@ struct TOMLParser {
         throw fail("expected a key in the table header", at: start)
     }
 
-    /// `key = value`, the key possibly dotted, into `table`; the value's path and type, for a message
-    /// about what follows it on its line.
-    private mutating func keyValue(into table: TableBuilder) throws(TOMLError) -> (LazyPath, String) {
-        let keys = try keyAndEquals(under: table.path)
-        let path = LazyPath(base: table.path, keys: keys)
-        let value = try value(path: path)
-        let type = value.typeName
+    /// `key = value`, the key possibly dotted, into `table`. Something after the value on its line is an
+    /// error named by the value's key, said here, where the key is at hand.
+    private mutating func keyValue(into table: TableBuilder) throws(TOMLError) {
+        let keys = try keyAndEquals(depth: table.path.count)
+        let value = try value(path: LazyPath(base: table.path, keys: keys))
+        skipWhitespace()
+        if let c = peek(), c != Byte.hash, !isNewline(c) {
+            throw valueNotEnded(LazyPath(base: table.path, keys: keys), type: value.typeName)
+        }
         try insert(keys, consume value, into: table)
-        return (path, type)
     }
 
     private mutating func insert(
@@ -505,11 +506,11 @@ struct TOMLParser {
         table.addValue(k, bare: isBareKey(at), at: position(at), value)
     }
 
-    /// The key of `key = value` in the table at `base`, past the `=`: the tables its parts but the last
-    /// nest count on `base`'s.
-    private mutating func keyAndEquals(under base: [String]) throws(TOMLError) -> KeyParts {
+    /// The key of `key = value` in a table `depth` tables deep, past the `=`: the tables its parts but the
+    /// last nest count on `depth`.
+    private mutating func keyAndEquals(depth: Int) throws(TOMLError) -> KeyParts {
         let keys = try key()
-        guard base.count + keys.count - 1 <= TOMLReader.maximumNesting else { throw tooDeep(keys) }
+        guard depth + keys.count - 1 <= TOMLReader.maximumNesting else { throw tooDeep(keys) }
         guard peek() == Byte.equals else {
             throw fail("expected '=' after the key '\(tomlKeyPath(keys.names))', found \(describe(i))")
         }
@@ -715,7 +716,7 @@ struct TOMLParser {
             if atEnd || isNewline(peek()) {
                 throw fail("an inline table must end on the line it starts on, with '}' (TOML 1.0)")
             }
-            let keys = try keyAndEquals(under: path)
+            let keys = try keyAndEquals(depth: path.count)
             let v = try value(path: LazyPath(base: path, keys: keys))
             try insert(keys, v, into: table)
             skipWhitespace()
@@ -1187,11 +1188,11 @@ struct TOMLParser {
     }
 
     /// After a key/value pair or a header only whitespace and a comment may follow on the line.
-    /// `endOfLine` after a value: a problem there names the value's key, and a date written the way people
-    /// write one rather than TOML's way (`2027/03/31`, `2027-03-31 JST`) says how to write it.
-    private mutating func endOfLine(afterValueAt path: LazyPath, of type: String) throws(TOMLError) {
-        skipWhitespace()
-        if peek() == Byte.hash || atEnd || isNewline(peek()) { return try endOfLine(after: "the value") }
+    /// The error for what follows a value on its line, at `i`: it names the value's key, and a date
+    /// written the way people write one rather than TOML's way (`2027/03/31`, `2027-03-31 JST`) says how
+    /// to write it.
+    @inline(never)
+    private func valueNotEnded(_ path: LazyPath, type: String) -> TOMLError {
         var reason = "expected the end of the line after the value, found \(describe(i))"
         let found = b[i]
         if found == UInt8(ascii: "/") && (type == "integer" || type == "local date") {
@@ -1201,7 +1202,7 @@ struct TOMLParser {
                 "; a date stands alone (read in JST), or a date-time ends with its offset, as "
                 + "2027-03-31T00:00:00+09:00 or Z"
         }
-        throw fail(reason, valuePath: path.value)
+        return fail(reason, valuePath: path.value)
     }
 
     private mutating func endOfLine(after what: String) throws(TOMLError) {

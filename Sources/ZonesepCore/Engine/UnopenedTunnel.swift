@@ -32,6 +32,9 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     case vxlan
     /// Geneve on its IANA port 6081 when `geneve_ports` does not list it.
     case geneve
+    /// MPLS in UDP sent from 6635 to another port: RFC 7510 sends it to 6635 both ways, where it is opened;
+    /// sent from it, it is read only to its port, as VXLAN and Geneve are.
+    case mplsUDP
 
     /// The IANA port the tunnel's endpoints listen on (UDP), or its IP protocol number (`l2tpv3IP`, `esp`).
     public var port: UInt16 {
@@ -51,6 +54,7 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .lisp: return 4341
         case .vxlan: return 4789
         case .geneve: return 6081
+        case .mplsUDP: return MPLSInUDPDecoder.port
         }
     }
 
@@ -81,6 +85,7 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .lisp: return "lisp"
         case .vxlan: return "vxlan"
         case .geneve: return "geneve"
+        case .mplsUDP: return "mpls-udp"
         }
     }
 
@@ -102,6 +107,7 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
         case .lisp: return "LISP"
         case .vxlan: return "VXLAN"
         case .geneve: return "Geneve"
+        case .mplsUDP: return "MPLS-in-UDP"
         }
     }
 
@@ -145,7 +151,10 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     /// The kind of an opened port's tunnel, for a datagram sent from it (see `of`).
     @inlinable
     static func fromOpened(_ port: UInt16, _ opened: TunnelPorts) -> UnopenedTunnel? {
-        guard opened.kind(ofDestination: port) != nil else { return nil }
+        guard opened.kind(ofDestination: port) != nil else {
+            // MPLS in UDP is opened on 6635 unless a VXLAN or Geneve port takes it (`PacketDecoder`).
+            return port == MPLSInUDPDecoder.port ? .mplsUDP : nil
+        }
         return kind(port)
     }
 

@@ -157,7 +157,30 @@ final class UnopenedTunnelCountTests: XCTestCase {
         b.unopenedTunnelFlows[UnopenedTunnel.gtpU.rawValue] = 3
         b.unopenedTunnelFlows[UnopenedTunnel.teredo.rawValue] = 1
         a.addCoverage(of: b)
-        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(a.unopenedTunnelFlows, [0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    /// MPLS in UDP is opened on its way to 6635 (no outer flow); a datagram from 6635 to another port is not
+    /// (RFC 7510 sends it to 6635 both ways), so it is counted as an unopened `mpls-udp`, as VXLAN from an
+    /// opened port is, where it passed as a plain, verified UDP flow.
+    func testMPLSInUDPFrom6635IsCountedAsNotOpened() {
+        let v = verifier()
+        let inner = F.tcpFrame("10.20.3.4", 40001, "10.20.9.9", 445, flags: 2)
+        let mpls: [UInt8] = [0, 0x7d, 0x31, 64]  // label 2003, bottom of stack
+        let ipPacket = Array(inner.dropFirst(14))
+        func datagram(_ sport: UInt16, _ dport: UInt16) -> [UInt8] {
+            F.ethernet(F.ipv4("10.20.0.11", "10.20.0.12", proto: 17, F.udp(sport, dport, payload: mpls + ipPacket)))
+        }
+        v.processBatch(
+            [datagram(49152, 6635), datagram(6635, 49153)].enumerated().map { (t0 + Int64($0.offset), $0.element) })
+        v.finish()
+        let c = v.counters
+        XCTAssertEqual(c.unopenedTunnelFlows[UnopenedTunnel.mplsUDP.rawValue], 1, "from 6635 only")
+        XCTAssertEqual(c.unopenedTunnelFlowsTotal, 1)
+        XCTAssertEqual(c.flows, 2, "the inner flow of the datagram to 6635, the outer flow of the one from it")
+        XCTAssertEqual(c.notVerifiedByReason[Int(NotVerifiedReason.unopenedTunnel.rawValue)], 1)
+        XCTAssertEqual(UnopenedTunnel.mplsUDP.name, "mpls-udp")
+        XCTAssertEqual("\(UnopenedTunnel.mplsUDP.title) \(UnopenedTunnel.mplsUDP.carrier)", "MPLS-in-UDP udp/6635")
     }
 
     /// VXLAN on 4789 and Geneve on 6081 when `[sensor]` lists other ports (`vxlan_ports = [8472]`,

@@ -1195,7 +1195,9 @@ struct TOMLParser {
     private func valueNotEnded(_ path: LazyPath, type: String) -> TOMLError {
         var reason = "expected the end of the line after the value, found \(describe(i))"
         let found = b[i]
-        if found == UInt8(ascii: "/") && (type == "integer" || type == "local date") {
+        // `expires = 2027/03/31` reads 2027 as an integer: said only of a key that takes a date.
+        let dateKey = path.keys[path.keys.count - 1].0 == "expires"
+        if found == UInt8(ascii: "/") && (type == "local date" || (type == "integer" && dateKey)) {
             reason += "; a date is written with '-', as 2027-03-31 (a TOML date, without quotes)"
         } else if type.hasSuffix("date") || type.hasSuffix("date-time"), isBareKeyByte(found) {
             reason +=

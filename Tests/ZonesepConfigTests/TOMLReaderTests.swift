@@ -571,6 +571,12 @@ final class TOMLReaderTests: XCTestCase {
             keyPath: "exceptions[1].expires")
         assertError(
             "a = 1 b\n", line: 1, reason: "expected the end of the line after the value, found 'b'", keyPath: "a")
+        do {
+            _ = try TOMLReader.parse("vlans = 120/2\n")
+            XCTFail("parsed")
+        } catch {
+            XCTAssertFalse(error.reason.contains("a date"), "no date hint for a key that takes none: \(error.reason)")
+        }
         assertError("kind ＝ \"lgwan\"\n", line: 1, column: 6, reason: "found (U+FF1D, a full-width '=')")
         assertError("kind\u{3000}= \"lgwan\"\n", line: 1, column: 5, reason: "found (U+3000, a full-width space)")
         assertError(

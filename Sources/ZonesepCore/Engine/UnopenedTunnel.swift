@@ -135,8 +135,9 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     /// The kind of a UDP datagram between these ports: either may be the tunnel's, since replies come from it.
     /// The destination is looked at first (a client on an ephemeral port that happens to be another's). A
     /// sender's port in the systems' ephemeral range (32768 and up: WireGuard's 51820) is any client's as
-    /// often as a tunnel's answer: it counts when the datagram goes to another high port (the tunnel's
-    /// peer), not to a service's well-known port (a DNS query from 51820).
+    /// often as a tunnel's answer: it counts when the datagram goes to another port of that range (the
+    /// tunnel's peer's), not to a service's port (a DNS query, a STUN or media stream to 3478, from 51820):
+    /// since such a flow's frames leave the verified share, a client's port must not pass for a tunnel.
     ///
     /// A datagram from a port `opened` decodes (VXLAN's, Geneve's) to one it does not is not opened: zonesep
     /// reads the tunnel only to its port, as RFC 7348 and 8926 send it, so such a datagram is counted as that
@@ -144,7 +145,7 @@ public enum UnopenedTunnel: Int, Sendable, CaseIterable {
     @inlinable
     public static func of(senderPort: UInt16, receiverPort: UInt16, opened: TunnelPorts) -> UnopenedTunnel? {
         kind(receiverPort, opened)
-            ?? (senderPort < 32768 || receiverPort >= 1024
+            ?? (senderPort < 32768 || receiverPort >= 32768
                 ? kind(senderPort, opened) ?? fromOpened(senderPort, opened) : nil)
     }
 

@@ -122,15 +122,17 @@ final class UnopenedTunnelCountTests: XCTestCase {
         assertNotVerifiedAtEnd(v, "one frame at a time")
     }
 
-    /// A client's DNS query from 51820, in every system's ephemeral range, is DNS, not WireGuard: a port of
-    /// that range counts as the source only when the datagram goes to another high port (a tunnel to it, or
-    /// its answer to the peer, still counts).
+    /// A client's DNS query or STUN stream from 51820, in every system's ephemeral range, is DNS or STUN, not
+    /// WireGuard: a port of that range counts as the source only when the datagram goes to another port of
+    /// the range (a tunnel to it, or its answer to the peer's ephemeral port, still counts). REVIEW-150 F1: a
+    /// STUN stream to 3478 from 51820 had every frame counted as not verified, inside WireGuard.
     func testAnEphemeralSourcePortIsNoTunnel() {
         let v = verifier()
         let frames = [
             F.udpFrame("10.20.3.8", 51820, "10.20.9.9", 53), F.udpFrame("10.20.9.9", 53, "10.20.3.8", 51820),
+            F.udpFrame("10.20.3.7", 51820, "10.20.9.8", 3478), F.udpFrame("10.20.9.8", 3478, "10.20.3.7", 51820),
             F.udpFrame("10.20.3.9", 40000, "10.20.9.9", 51820),
-            // Only the tunnel's answers seen: from 51820 to its peer's high port, a tunnel.
+            // Only the tunnel's answers seen: from 51820 to its peer's ephemeral port, a tunnel.
             F.udpFrame("10.20.9.9", 51820, "10.20.3.10", 40001),
         ]
         for (i, f) in frames.enumerated() {
@@ -138,7 +140,7 @@ final class UnopenedTunnelCountTests: XCTestCase {
                 _ = v.process(timestamp: t0 + Int64(i), bytes: $0, wireLength: f.count, linkType: .ethernet)
             }
         }
-        XCTAssertEqual(v.counters.flows, 3)
+        XCTAssertEqual(v.counters.flows, 4)
         XCTAssertEqual(v.counters.unopenedTunnelFlowsTotal, 2)
         XCTAssertEqual(v.counters.unopenedTunnelFlows[UnopenedTunnel.wireGuard.rawValue], 2)
     }

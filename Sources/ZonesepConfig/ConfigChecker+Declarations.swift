@@ -149,6 +149,13 @@ extension ConfigChecker {
                             + "mynumber zone talk, and other zones do not need them")
                 }
             }
+            // With a MAC named, a side is one device, however wide its addresses.
+            if let space, let from, let to, let ports, from.mac == nil, to.mac == nil {
+                wholeZones(
+                    item, from: from.addresses.map(\.value), to: to.addresses.map(\.value), ports: ports, space: space,
+                    what: "conduit \(shown)", rule: .mynumberIsolation, advice: Self.conduitAdvice,
+                    pair: Self.mynumberAndLGWAN)
+            }
             if let name, let from, let to, let ports {
                 out.append(
                     Conduit(
@@ -157,6 +164,39 @@ extension ConfigChecker {
             }
         }
         return out
+    }
+
+    static let conduitAdvice = "name the hosts (with their MACs) and the ports the link is for"
+
+    /// A mynumber zone and an lgwan zone, either way round: the pairs a conduit may open (towards an
+    /// internet zone it is refused, and that error says enough).
+    static func mynumberAndLGWAN(_ a: ZoneKind, _ b: ZoneKind) -> Bool {
+        (a == .mynumber && b == .lgwan) || (a == .lgwan && b == .mynumber)
+    }
+
+    /// An lgwan zone and an internet zone, either way round: the pairs sanitisation-bypass judges.
+    static func lgwanAndInternet(_ a: ZoneKind, _ b: ZoneKind) -> Bool {
+        (a == .lgwan && b == .internet) || (a == .internet && b == .lgwan)
+    }
+
+    /// A sanitisation path is one direction, from the side that connects: one whose `from` and `to` each
+    /// reach an lgwan and an internet zone (of one family) also lets the internet zone connect into the
+    /// lgwan zone, which the rule exists to stop.
+    mutating func bothWays(
+        _ item: Located<TOMLTable>, from: [IPPrefix], to: [IPPrefix], space: AddressSpace, path: String
+    ) {
+        for ipv4 in [true, false] {
+            let a = space.kinds(from.filter { $0.isIPv4 == ipv4 })
+            let b = space.kinds(to.filter { $0.isIPv4 == ipv4 })
+            guard a.contains(.lgwan), a.contains(.internet), b.contains(.lgwan), b.contains(.internet) else { continue }
+            warning(
+                item.position, item.path,
+                "sanitisation path \(path) runs both ways: its 'from' and its 'to' each reach an lgwan and an internet "
+                    + "zone (from: \(space.describe(from)); to: \(space.describe(to))), so it also lets the internet "
+                    + "side connect into the lgwan side; a path is one direction, from the side that connects: declare "
+                    + "each direction that is meant as a path of its own")
+            return
+        }
     }
 
     /// "local (broadcast, ...)": what a message says of an address the rules never judge.
@@ -256,6 +296,13 @@ extension ConfigChecker {
                             + "(from: \(space.describe(from.map(\.value))); to: \(space.describe(to.map(\.value)))), "
                             + "so no flow the policy checks can use it")
                 }
+            }
+            if let space, let from, let to, let ports {
+                let opened = wholeZones(
+                    item, from: from.map(\.value), to: to.map(\.value), ports: ports, space: space,
+                    what: "sanitisation path \(shown)", rule: .sanitisationBypass,
+                    advice: "name the hosts and ports the path is for", pair: Self.lgwanAndInternet)
+                if !opened { bothWays(item, from: from.map(\.value), to: to.map(\.value), space: space, path: shown) }
             }
             if let name, let method, let from, let to, let ports {
                 out.append(

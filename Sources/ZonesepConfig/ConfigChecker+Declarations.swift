@@ -356,9 +356,24 @@ extension ConfigChecker {
                 hint: " (who approved the exception, and the reference)")
             let expiry = expires(f.value(5, in: t), in: path, at: item.position)
             if let space {
-                checkReach(
-                    from: from, to: to, anyPort: ports?.contains(.any) ?? false, space: space,
+                let everyPort = ports.flatMap(Self.everyPort)
+                let caught = checkReach(
+                    from: from, to: to, everyPort: everyPort, space: space,
                     gatewaysDeclared: gatewaysDeclared, exception: shown, at: item.position, path)
+                // A catch-all already says more than the zones it opens.
+                if everyPort != nil, !caught, let from, let to, let ports {
+                    wholeZones(
+                        item, from: from.map(\.value), to: to.map(\.value), ports: ports, space: space,
+                        what: "exception \(shown.text)", rule: .sanitisationBypass, while: "while it is valid, ",
+                        advice: "name the peers and ports it is meant for", pair: Self.lgwanAndInternet)
+                }
+            }
+            if let expiry, let now, expiry.value.micros > now + Self.longestExceptionMicros {
+                warning(
+                    expiry.position, expiry.path,
+                    "exception \(shown.text) expires \(expiry.value.text), more than three years (1,096 days) after "
+                        + "today's date: an exception is a time-limited permission, renewed when its approval is "
+                        + "reviewed; give the date its approval runs to")
             }
             if let expiry, let now, now >= expiry.value.micros {
                 // A date and a date-time without an offset are Japan Standard Time; an offset says its own.
@@ -384,6 +399,10 @@ extension ConfigChecker {
     }
 
     static let exceptionKeys = ["name", "from", "to", "ports", "approved", "expires"]
+
+    /// Three years, a leap day among them: an exception valid longer than that is a standing permission
+    /// written as an exception (DESIGN calls them time-limited), or a year mistyped (2099 for 2029).
+    static let longestExceptionMicros: Int64 = 1096 * 86_400 * 1_000_000
 
     struct Expiry {
         var micros: Int64

@@ -4,11 +4,13 @@ import ZonesepCore
 /// (`Policy.exceptionReach`): the part of it in a mynumber zone, a catch-all, one that can allow nothing.
 extension ConfigChecker {
     /// Warns about the parts of an exception that allow nothing, about an exception that can never allow a
-    /// flow, and about a catch-all (every address of a family, or half, any port), naming the rules it waives.
+    /// flow, and about a catch-all (every address of a family, or half, on every port), naming the rules it
+    /// waives. Returns whether it warned of a catch-all.
+    @discardableResult
     mutating func checkReach(
-        from: [Located<IPPrefix>]?, to: [Located<IPPrefix>]?, anyPort: Bool, space: AddressSpace,
+        from: [Located<IPPrefix>]?, to: [Located<IPPrefix>]?, everyPort: EveryPort?, space: AddressSpace,
         gatewaysDeclared: Bool, exception: ShownName, at position: TOMLPosition, _ path: ConfigPath
-    ) {
+    ) -> Bool {
         typealias Classes = AddressSpace.Classes
         // The classes each side reaches, by family (IPv4, IPv6): a flow's two ends are of one family.
         var reached = Reached()
@@ -24,29 +26,59 @@ extension ConfigChecker {
                 if c.contains(.mynumber) || AddressSpace.catchAll(p) != nil { flagged.append((side, k, c)) }
             }
         }
-        guard let from, let to else { return }
+        guard let from, let to else { return false }
         var waived = RuleSet()
         for family in 0..<2 {
             waived.formUnion(Self.waivable(reached[0, family], reached[1, family], gatewaysDeclared))
         }
+        // The sides and families a catch-all prefix was warned of: a list that is one only together is
+        // said where it is not.
+        var caught: Set<Int> = []
         for f in flagged {
             let p = (f.side == 0 ? from : to)[f.index]
             if f.classes.contains(.mynumber) {
                 mynumberWarning(p, f.classes, space: space, exception: exception, restAllows: !waived.isEmpty)
             }
-            guard anyPort, let share = AddressSpace.catchAll(p.value) else { continue }
+            guard let everyPort, let share = AddressSpace.catchAll(p.value) else { continue }
             // What the catch-all waives: its own classes against the other side's, in its family.
-            let other = reached[1 - f.side, p.value.isIPv4 ? 0 : 1]
+            let family = p.value.isIPv4 ? 0 : 1
+            let other = reached[1 - f.side, family]
             let rules =
                 f.side == 0
                 ? Self.waivable(f.classes, other, gatewaysDeclared) : Self.waivable(other, f.classes, gatewaysDeclared)
+            caught.insert(f.side * 2 + family)
             guard !rules.isEmpty else { continue }
             let flows = f.side == 0 ? "from \(share) to its 'to' addresses" : "from its 'from' addresses to \(share)"
             warning(
                 p.position, p.path,
-                "\(p.value) with ports = [\"any\"] makes exception \(exception.text) a catch-all: while it is valid it "
-                    + "waives \(rules.names) for every flow \(flows), on any protocol and port; name the peers "
+                "\(p.value) with \(everyPort.written) makes exception \(exception.text) a catch-all: while it is valid "
+                    + "it waives \(rules.names) for every flow \(flows), on \(everyPort.anyText); name the peers "
                     + "and ports it is meant for")
+        }
+        if let everyPort {
+            for side in 0..<2 {
+                for family in 0..<2 where !caught.contains(side * 2 + family) {
+                    let list = side == 0 ? from : to
+                    let own = list.map(\.value).filter { $0.isIPv4 == (family == 0) }
+                    guard own.count > 1, let share = AddressSpace.share(own, ipv4: family == 0) else { continue }
+                    caught.insert(side * 2 + family)
+                    let mine = reached[side, family]
+                    let other = reached[1 - side, family]
+                    let rules =
+                        side == 0
+                        ? Self.waivable(mine, other, gatewaysDeclared) : Self.waivable(other, mine, gatewaysDeclared)
+                    guard !rules.isEmpty else { continue }
+                    let key = side == 0 ? "from" : "to"
+                    let flows =
+                        side == 0 ? "from \(share) to its 'to' addresses" : "from its 'from' addresses to \(share)"
+                    warning(
+                        list[0].position, path.key(key),
+                        "the '\(key)' addresses \(ConfigSummary.shortList(own.map(\.description))) together hold "
+                            + "\(share), and with \(everyPort.written) make exception \(exception.text) a catch-all: "
+                            + "while it is valid it waives \(rules.names) for every flow \(flows), on "
+                            + "\(everyPort.anyText); name the peers and ports it is meant for")
+                }
+            }
         }
         if waived.isEmpty {
             warning(
@@ -55,6 +87,7 @@ extension ConfigChecker {
                     + neverReason(reached, gatewaysDeclared: gatewaysDeclared)
                     + "; an exception only waives \(Self.waivableByAny.names)")
         }
+        return !caught.isEmpty
     }
 
     /// A prefix that reaches a mynumber zone: all of it, or only part of it, has no effect.

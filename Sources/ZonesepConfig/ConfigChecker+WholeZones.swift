@@ -13,6 +13,8 @@ extension ConfigChecker {
 
         /// "on every protocol and port".
         var text: String { self == .any ? "every protocol and port" : "every TCP and UDP port" }
+        /// The same as an exception's catch-all says it.
+        var anyText: String { self == .any ? "any protocol and port" : "every TCP and UDP port" }
         /// How the ports are named where a message names them.
         var written: String { self == .any ? "ports = [\"any\"]" : "ports that hold every TCP and UDP port" }
     }
@@ -20,11 +22,22 @@ extension ConfigChecker {
     /// `.any` for a list with `any`, `.tcpAndUDP` for one whose TCP and UDP ranges each hold ports 1-65535
     /// (port 0 is no service's: `tcp/1-65535` is how firewall exports say "every TCP port"), else nil.
     static func everyPort(_ ports: [PortSpec]) -> EveryPort? {
+        // Asked of every exception: a list with no range up to 65535 of each protocol is told by a look.
+        var ends = (tcp: false, udp: false)
+        for p in ports {
+            switch p {
+            case .any: return .any
+            case .tcp(let r): ends.tcp = ends.tcp || r.upperBound == 65535
+            case .udp(let r): ends.udp = ends.udp || r.upperBound == 65535
+            case .icmp: break
+            }
+        }
+        guard ends.tcp && ends.udp else { return nil }
         var tcp: [ClosedRange<UInt16>] = []
         var udp: [ClosedRange<UInt16>] = []
         for p in ports {
             switch p {
-            case .any: return .any
+            case .any: break
             case .tcp(let r): tcp.append(r)
             case .udp(let r): udp.append(r)
             case .icmp: break
@@ -115,5 +128,31 @@ extension AddressSpace {
             }
         }
         return out
+    }
+}
+
+extension AddressSpace {
+    /// "every IPv4 address" when `prefixes` (of that family) together hold all of it, "at least half of all
+    /// IPv4 addresses" when half or more, else nil: a catch-all by what a list holds, not by how it is
+    /// spelled (four /2s are 0.0.0.0/0). IPv6 is measured over its whole space, as `catchAll` does (`::/1`
+    /// is half of it).
+    static func share(_ prefixes: [IPPrefix], ipv4: Bool) -> String? {
+        let family = ipv4 ? "IPv4" : "IPv6"
+        let span: (first: UInt128, last: UInt128) =
+            ipv4 ? (IPAddress.v4MappedPrefix, IPAddress.v4MappedPrefix | 0xFFFF_FFFF) : (0, .max)
+        // Sorted, with those that overlap or touch joined.
+        var merged: [(first: UInt128, last: UInt128)] = []
+        for p in prefixes.filter({ $0.isIPv4 == ipv4 }).sorted(by: { $0.first < $1.first }) {
+            if let end = merged.last?.last, end == .max || p.first <= end + 1 {
+                merged[merged.count - 1].last = max(end, p.last)
+            } else {
+                merged.append((p.first, p.last))
+            }
+        }
+        if merged.count == 1 && merged[0] == span { return "every \(family) address" }
+        // Disjoint and short of the whole space: the sum fits in 128 bits.
+        let held = merged.reduce(UInt128(0)) { $0 + ($1.last - $1.first + 1) }
+        let half = ipv4 ? UInt128(1) << 31 : UInt128(1) << 127
+        return held >= half ? "at least half of all \(family) addresses" : nil
     }
 }

@@ -125,7 +125,7 @@ extension ConfigChecker {
         var names = NameRegistry()
         var out: [Conduit] = []
         for item in tableArray(root, "conduits") {
-            checkKeys(item.value, path: item.path, allowed: ["name", "from", "to", "ports"])
+            checkKeys(item.value, path: item.path, allowed: ["name", "from", "to", "ports"], placed: Self.endpointKeys)
             let name = self.name(item, registry: &names)
             let shown = quoted(name ?? writtenName(item.value["name"]), or: item.path)
             let from = endpoint(item, "from")
@@ -165,6 +165,14 @@ extension ConfigChecker {
         }
         return out
     }
+
+    /// A conduit's keys that belong inside `from` or `to`, written at its top level: said where they go.
+    static let endpointKeys = [
+        "mac":
+            "a conduit's MAC goes inside 'from' or 'to', as from = { addresses = [\"10.10.1.5\"], mac = \"02:00:0a:0a:01:05\" }",
+        "addresses":
+            "a conduit's addresses go inside 'from' and 'to', as from = { addresses = [\"10.10.1.5\"] }",
+    ]
 
     static let conduitAdvice = "name the hosts (with their MACs) and the ports the link is for"
 
@@ -479,7 +487,9 @@ extension ConfigChecker {
         var macOK = true
         if let m = string(t, "mac", in: path, at: v.position, required: false) {
             mac = parseMAC(m.value)
-            if mac == nil {
+            if let mac {
+                groupMAC(mac, m, side: key)
+            } else {
                 error(m.position, m.path, "'\(m.value)' is not a MAC address like 02:00:00:00:01:05")
                 macOK = false
             }
@@ -488,6 +498,28 @@ extension ConfigChecker {
         }
         guard let addresses, macOK else { return nil }
         return (addresses, mac)
+    }
+
+    /// A conduit's MAC is compared with the sender's: no host sends from a broadcast, multicast or all-zero
+    /// MAC, so every flow the conduit matches would be conduit-mac-mismatch on that side. A warning, not an
+    /// error: the file still says what the engineer wrote.
+    mutating func groupMAC(_ mac: MACAddress, _ m: Located<String>, side: String) {
+        let what: String
+        if mac.rawValue == 0xFFFF_FFFF_FFFF {
+            what = "the broadcast address"
+        } else if mac.rawValue == 0 {
+            what = "all zeros (no MAC)"
+        } else if mac.rawValue >> 40 & 1 == 1 {
+            what = "a multicast (group) address"
+        } else {
+            return
+        }
+        warning(
+            m.position, m.path,
+            "\(mac) is \(what), which no host sends from: it never matches the MAC seen, and every flow the "
+                + "conduit matches is conduit-mac-mismatch on its '\(side)' side (or MAC not verified where none "
+                + "shows); give the \(side == "from" ? "initiator" : "responder")'s own MAC"
+        )
     }
 
     /// The name an entry is written with, for messages about it, even when `name` refused it (a repeat).

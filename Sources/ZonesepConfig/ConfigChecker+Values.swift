@@ -40,11 +40,11 @@ extension ConfigChecker {
         // Spelled only for a diagnostic.
         var p: ConfigPath { join(path, key) }
         guard let v = given else {
-            if required { error(at, path, "missing required key '\(key)' (a list of \(noun)s)") }
+            if required { error(at, path, "missing required key '\(key)' (a list of \(Self.plural(noun)))") }
             return nil
         }
         guard let items = v.array else {
-            typeError(v, p, expected: "an array of \(noun)s like [\"10.0.0.0/8\"]")
+            typeError(v, p, expected: "an array of \(Self.plural(noun)) like [\"10.0.0.0/8\"]")
             return nil
         }
         if items.isEmpty {
@@ -225,13 +225,27 @@ extension ConfigChecker {
     }
 
     /// Unknown keys, each an error listing the allowed ones (and the nearest, for a likely typo).
-    mutating func checkKeys(_ t: TOMLTable, path: ConfigPath, allowed: [String]) {
-        for e in t.entries where !allowed.contains(e.key) { unknownKey(e, path: path, allowed: allowed) }
+    /// "addresses or networks": the nouns `prefixes` is given, in the plural.
+    static func plural(_ noun: String) -> String {
+        noun == "address or network" ? "addresses or networks" : noun + "s"
     }
 
-    private mutating func unknownKey(_ e: TOMLTable.Entry, path: ConfigPath, allowed: [String]) {
+    /// `placed` says, for a key that belongs elsewhere, where it goes.
+    mutating func checkKeys(_ t: TOMLTable, path: ConfigPath, allowed: [String], placed: [String: String] = [:]) {
+        for e in t.entries where !allowed.contains(e.key) {
+            unknownKey(e, path: path, allowed: allowed, placed: placed[e.key])
+        }
+    }
+
+    private mutating func unknownKey(
+        _ e: TOMLTable.Entry, path: ConfigPath, allowed: [String], placed: String? = nil
+    ) {
         var message = "unknown key '\(e.key)'"
-        if let near = nearest(e.key, among: allowed) { message += " (did you mean '\(near)'?)" }
+        if let placed {
+            message += " here: \(placed)"
+        } else if let near = nearest(e.key, among: allowed) {
+            message += " (did you mean '\(near)'?)"
+        }
         message += "; allowed keys: " + allowed.joined(separator: ", ")
         error(e.keyPosition, join(path, e.key), message)
     }

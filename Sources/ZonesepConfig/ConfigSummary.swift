@@ -15,6 +15,8 @@ import ZonesepCore
 ///   security-cloud  203.0.113.10, 203.0.113.11
 /// conduits      1
 /// sanitisation  2
+///   virtual-browser  screen-transfer  10.20.0.0/16 -> 10.30.6.0/28  tcp/3389, udp/3389, … (screen-transfer's usual ports)
+///   mail-relay       mail-text        10.20.1.25 -> 10.30.1.25  tcp/25, tcp/587 (mail-text's usual ports)
 /// exceptions    1 (1 expired)
 ///   web-conference  expires 2027-03-31  expired
 /// ```
@@ -68,12 +70,28 @@ public enum ConfigSummary {
         if config.gateways.count > listLimit { lines.append("  … \(config.gateways.count - listLimit) more") }
         head("conduits", "\(config.conduits.count)")
         head("sanitisation", "\(config.sanitisation.count)")
+        // Each path with its ports, the method's usual ones said as such: what an engineer relying on them
+        // wants to confirm.
+        let paths = config.sanitisation.prefix(listLimit)
+        let pathWidth = paths.map { displayWidth(show($0.name)) }.max() ?? 0
+        let methodWidth = paths.map { displayWidth($0.method.rawValue) }.max() ?? 0
+        for s in paths {
+            let usual = s.ports == s.method.defaultPorts ? " (\(s.method.rawValue)'s usual ports)" : ""
+            lines.append(
+                "  " + padded(show(s.name), to: pathWidth + 2) + padded(s.method.rawValue, to: methodWidth + 2)
+                    + shortList(s.from.map(\.description)) + " -> " + shortList(s.to.map(\.description)) + "  "
+                    + shortList(s.ports.map(\.description)) + usual)
+        }
+        if config.sanitisation.count > listLimit { lines.append("  … \(config.sanitisation.count - listLimit) more") }
         let expired = config.exceptions.filter { e in now.map { $0 >= e.expiresAtMicros } ?? false }
         head("exceptions", "\(config.exceptions.count)" + (expired.isEmpty ? "" : " (\(expired.count) expired)"))
         let shown = config.exceptions.prefix(exceptionLimit)
         let nameWidth = shown.map { displayWidth(show($0.name)) }.max() ?? 0
         for e in shown {
-            var line = "  " + padded(show(e.name), to: nameWidth + 2) + "expires " + e.expiresText
+            // A date-time without an offset is read as JST, as the warnings say; the listing says it too.
+            var line =
+                "  " + padded(show(e.name), to: nameWidth + 2) + "expires " + e.expiresText
+                + (isLocalDateTime(e.expiresText) ? " (JST)" : "")
             if let now { line += now >= e.expiresAtMicros ? "  expired" : "" }
             lines.append(line)
         }
@@ -83,6 +101,16 @@ public enum ConfigSummary {
             lines.append("  … \(rest.count) more" + (restExpired == 0 ? "" : " (\(restExpired) of them expired)"))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `2027-03-31T18:00:00`: a date-time written without an offset (a date has no time; an offset ends
+    /// in `Z` or `±hh:mm`).
+    static func isLocalDateTime(_ text: String) -> Bool {
+        let time = text.utf8.dropFirst(10)
+        return !time.isEmpty
+            && !time.contains {
+                $0 == UInt8(ascii: "Z") || $0 == UInt8(ascii: "z") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-")
+            }
     }
 
     /// The first `listLimit` items joined by commas, and how many more there are.

@@ -24,6 +24,8 @@ final class ConfigSummaryTests: XCTestCase {
               security-cloud  203.0.113.10, 203.0.113.11
             conduits      1
             sanitisation  2
+              mail-text-relay  mail-text        10.30.5.10 -> 10.20.5.10  tcp/25
+              virtual-browser  screen-transfer  10.20.0.0/16 -> 10.30.6.0/28  tcp/3389, udp/3389
             exceptions    1 (1 expired)
               web-conference  expires 2027-03-31  expired
 
@@ -72,5 +74,33 @@ final class ConfigSummaryTests: XCTestCase {
         XCTAssertEqual(ConfigSummary.displayWidth("LGWAN接続系"), 11)
         XCTAssertEqual(ConfigSummary.displayWidth("ｶﾀｶﾅ"), 4)
         XCTAssertEqual(ConfigSummary.displayWidth("e\u{301}"), 1)
+    }
+
+    /// A sanitisation path without `ports` is listed with its method's usual ports, said as such; a local
+    /// date-time expiry with "(JST)", as the warnings read it, and the other forms as written (REVIEW-149 F6).
+    func testUsualPortsAndALocalExpiryAreShown() throws {
+        let text =
+            "[zones.lg]\nkind = \"lgwan\"\nnetworks = [\"10.20.0.0/16\"]\n"
+            + "[zones.in]\nkind = \"internet\"\nnetworks = [\"10.30.0.0/16\"]\n"
+            + "[[sanitisation]]\nname = \"mail\"\nmethod = \"mail-text\"\nfrom = [\"10.20.1.25\"]\nto = [\"10.30.1.25\"]\n"
+            + [
+                ("e-date", "2027-03-31"), ("e-local", "2027-03-31T18:00:00"), ("e-offset", "2027-03-31T18:00:00+09:00"),
+                ("e-minus", "2027-03-31T18:00:00-05:00"), ("e-z", "2027-03-31T18:00:00Z"),
+            ].map {
+                "[[exceptions]]\nname = \"\($0.0)\"\nfrom = [\"10.20.1.1\"]\nto = [\"10.30.1.1\"]\nports = [\"tcp/443\"]\n"
+                    + "approved = \"x\"\nexpires = \($0.1)\n"
+            }.joined()
+        let config = try XCTUnwrap(ZonesConfigLoader.load(text: text, fileName: "zones.conf").config)
+        let lines = ConfigSummary.render(config).split(separator: "\n").map(String.init)
+        XCTAssertTrue(
+            lines.contains("  mail  mail-text  10.20.1.25 -> 10.30.1.25  tcp/25, tcp/587 (mail-text's usual ports)"),
+            "\(lines)")
+        XCTAssertEqual(
+            lines.suffix(5),
+            [
+                "  e-date    expires 2027-03-31", "  e-local   expires 2027-03-31T18:00:00 (JST)",
+                "  e-offset  expires 2027-03-31T18:00:00+09:00", "  e-minus   expires 2027-03-31T18:00:00-05:00",
+                "  e-z       expires 2027-03-31T18:00:00Z",
+            ])
     }
 }

@@ -60,6 +60,10 @@ public enum PortSpec: Hashable, Sendable, CustomStringConvertible {
         let t = text.lowercased()
         if t == "any" { return .success(.any) }
         if t == "icmp" { return .success(.icmp) }
+        // ICMPv6 has no port and no spelling of its own here: `icmp` is both families' (as `any` is).
+        if ["icmpv6", "icmp6", "ipv6-icmp", "icmpv4"].contains(t) {
+            return .failure(PortSpecError(text: text, reason: "write icmp: it matches ICMP and ICMPv6 alike, any type"))
+        }
         let parts = t.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "tcp" || parts[0] == "udp" else {
             return .failure(PortSpecError(text: text, reason: "expected tcp/N, udp/N, tcp/N-M, udp/N-M, icmp or any"))

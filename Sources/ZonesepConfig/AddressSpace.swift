@@ -80,6 +80,12 @@ struct AddressSpace {
         return networks[lo..<end]
     }
 
+    /// The zone networks of `p`'s family strictly inside it, with their zones (an IPv6 network around the
+    /// IPv4-mapped block as its parts outside it).
+    func networks(inside p: IPPrefix) -> [(prefix: IPPrefix, zone: Int)] {
+        inside(p).filter { $0.prefix.length > p.length && $0.prefix.isIPv4 == p.isIPv4 }.map { ($0.prefix, $0.zone) }
+    }
+
     /// The zone of the most specific network holding all of `p`.
     private func enclosing(_ p: IPPrefix) -> Int? {
         // A network holding all of p holds its first address.

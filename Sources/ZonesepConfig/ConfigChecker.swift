@@ -59,7 +59,7 @@ struct ConfigChecker {
         let errorsBefore = errorCount
         let internalNets = checkInternal(root)
         let internalComplete = errorCount == errorsBefore
-        let (zones, zonesComplete) = checkZones(root)
+        let (zones, zonesComplete, sites) = checkZones(root)
         let routers = checkRouters(root)
         if routers.isEmpty, let z = zones.first(where: { !$0.vlans.isEmpty }) {
             warning(
@@ -72,6 +72,7 @@ struct ConfigChecker {
         // Where a zone or the internal space could not be read, an address's zone is not known: skip
         // what depends on it rather than report problems that are only echoes of those.
         let space = zonesComplete && internalComplete ? AddressSpace(zones: zones, internal: internalNets) : nil
+        if let space { otherKindsInside(sites, space: space) }
         let gateways = checkGateways(root, space: space)
         let conduits = checkConduits(root, space: space)
         let sanitisation = checkSanitisation(root, space: space)
@@ -167,18 +168,20 @@ struct ConfigChecker {
         return nets.map(\.value)
     }
 
-    /// The zones that could be read, and whether every declared zone could.
-    mutating func checkZones(_ root: TOMLTable) -> ([Zone], Bool) {
+    /// The zones that could be read, whether every declared zone could, and where each zone's networks
+    /// were written (by index into the zones), for the checks that need the whole map.
+    mutating func checkZones(_ root: TOMLTable) -> ([Zone], Bool, [(zone: Int, network: Located<IPPrefix>)]) {
         guard let v = root["zones"] else {
             error(nil, "zones", "no zones are declared; declare each as [zones.<id>] with kind and networks")
-            return ([], false)
+            return ([], false, [])
         }
-        guard let all = tableOf(v, path: "zones") else { return ([], false) }
+        guard let all = tableOf(v, path: "zones") else { return ([], false, []) }
         if all.isEmpty {
             error(v.position, "zones", "no zones are declared; declare each as [zones.<id>] with kind and networks")
-            return ([], false)
+            return ([], false, [])
         }
         var zones: [Zone] = []
+        var sites: [(zone: Int, network: Located<IPPrefix>)] = []
         var complete = true
         // Every network seen so far, for "the same prefix in two zones".
         var owners: [PrefixKey: (zone: String, line: Int)] = [:]
@@ -247,12 +250,13 @@ struct ConfigChecker {
                 complete = false
                 continue
             }
+            for n in networks { sites.append((zones.count, n)) }
             zones.append(
                 Zone(
                     id: id, kind: kind, label: label?.value, networks: networks.map(\.value),
                     vlans: (vlans ?? []).map(\.value)))
         }
-        return (zones, complete)
+        return (zones, complete, sites)
     }
 }
 

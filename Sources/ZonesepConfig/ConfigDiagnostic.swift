@@ -66,12 +66,7 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
         return String(out)
     }
 
-    private static func isInvisible(_ u: Unicode.Scalar) -> Bool {
-        switch u.value {
-        case 0x00A0, 0x00AD, 0x200B...0x200D, 0x2060, 0xFEFF: return true
-        default: return false
-        }
-    }
+    private static func isInvisible(_ u: Unicode.Scalar) -> Bool { LookalikeCharacters.invisible[u.value] != nil }
 }
 
 /// What loading zones.conf gives: the policy when there is no error, and every diagnostic, in file order.

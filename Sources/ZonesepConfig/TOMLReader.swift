@@ -570,7 +570,7 @@ struct TOMLParser {
         }
         guard isBareKeyByte(c) else {
             // A Japanese zone id written bare (`[zones.本庁]`): TOML's bare keys are ASCII alone.
-            let lookalike = scalarText(i).unicodeScalars.first.map { TOMLParser.lookalikes[$0.value] != nil } ?? false
+            let lookalike = scalarText(i).unicodeScalars.first.map { LookalikeCharacters.all[$0.value] != nil } ?? false
             let hint =
                 c >= 0x80 && !lookalike
                 ? "; a key of characters other than A-Z, a-z, 0-9, '_' and '-' is quoted, as \"本庁\"" : ""
@@ -1373,24 +1373,10 @@ struct TOMLParser {
         guard u >= 0x80, let scalar = character.unicodeScalars.first else { return "'\(character)'" }
         // A character that looks like another, or like nothing (pasted from a document or a chat), named.
         let code = "U+" + pad(Int(scalar.value), 4, radix: 16)
-        let name = TOMLParser.lookalikes[scalar.value].map { ", " + $0 } ?? ""
-        let shown = TOMLParser.lookalikes[scalar.value] == nil ? "'\(character)' " : ""
+        let name = LookalikeCharacters.all[scalar.value].map { ", " + $0 } ?? ""
+        let shown = LookalikeCharacters.all[scalar.value] == nil ? "'\(character)' " : ""
         return "\(shown)(\(code)\(name))"
     }
-}
-
-extension TOMLParser {
-    /// Characters a file typed in a Japanese environment, or pasted from a document, holds by mistake
-    /// where TOML wants ASCII: named in a syntax error, since they look like what was meant, or like nothing.
-    static let lookalikes: [UInt32: String] = [
-        0x00A0: "a no-break space", 0x00AD: "a soft hyphen", 0x200B: "a zero-width space",
-        0x200C: "a zero-width non-joiner", 0x200D: "a zero-width joiner", 0x2060: "a word joiner",
-        0xFEFF: "a byte order mark", 0x3000: "a full-width space", 0xFF1D: "a full-width '='",
-        0xFF3B: "a full-width '['", 0xFF3D: "a full-width ']'", 0xFF02: "a full-width '\"'",
-        0xFF0C: "a full-width ','", 0xFF0E: "a full-width '.'", 0x3002: "an ideographic full stop",
-        0x201C: "a curly quote", 0x201D: "a curly quote", 0x2018: "a curly quote", 0x2019: "a curly quote",
-        0xFF03: "a full-width '#'",
-    ]
 }
 
 func isBareKeyByte(_ u: UInt8) -> Bool {
